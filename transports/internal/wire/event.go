@@ -1,0 +1,26 @@
+package wire
+
+import (
+	"strconv"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// EmitTransport emits a type 128 event {"transport":pkg,"id":"<ConnID>","data":data}
+// (janus-reference.md 4.4). A nil emitter is a no-op.
+func EmitTransport(em telemetry.Emitter, server string, info core.TransportInfo, data any) {
+	if em == nil {
+		return
+	}
+	em.Emit(&telemetry.Event{
+		Emitter:   server,
+		Type:      telemetry.TypeTransport,
+		Timestamp: telemetry.Now(),
+		Body: telemetry.TransportBody{
+			Transport: info.Package,
+			ID:        strconv.FormatUint(info.ConnID, 10),
+			Data:      data,
+		},
+	})
+}
