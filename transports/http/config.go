@@ -1,0 +1,86 @@
+package http
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Package is the transport's Janus package name, used in TransportInfo and events.
+const Package = "janus.transport.http"
+
+// Defaults (janus-reference.md 1.6).
+const (
+	DefaultBasePath      = "/janus"
+	DefaultAdminBasePath = "/admin"
+	// DefaultLongPollTimeout is how long Janus parks an empty long poll.
+	DefaultLongPollTimeout = 30 * time.Second
+	// DefaultQueueSize bounds a session's event queue: janus.js polls with
+	// maxev=10, so 1024 messages is about a hundred polls of backlog, far
+	// more than a live client accumulates, while a dead one costs little.
+	DefaultQueueSize = 1024
+	// DefaultMaxBody bounds a request body; the largest legitimate request
+	// is an offer with a big SDP, well under 1 MiB.
+	DefaultMaxBody = 1 << 20
+)
+
+// Gateway is what the transport needs from the core; *core.Gateway
+// satisfies it.
+type Gateway interface {
+	// HandleJanus processes one Janus API request and returns the response JSON.
+	HandleJanus(ctx context.Context, c core.Client, raw []byte, p core.PathIDs) []byte
+	// HandleAdmin processes one Admin API request and returns the response JSON.
+	HandleAdmin(ctx context.Context, c core.Client, raw []byte, p core.PathIDs) []byte
+	// CheckAuth applies the api_secret/token either-or rule to a long poll.
+	CheckAuth(apisecret, token string) bool
+	// Touch refreshes a session's activity; false means no such session.
+	Touch(s core.SessionID) bool
+	// TransportGone tells the core a connection closed.
+	TransportGone(c core.Client)
+}
+
+// Config configures a Transport. Gateway is required; zero values elsewhere
+// take the defaults above.
+type Config struct {
+	Gateway    Gateway
+	Emitter    telemetry.Emitter // type 128 events; nil = none
+	ServerName string            // the events' emitter
+	Logger     *slog.Logger
+
+	BasePath      string // "/janus"
+	AdminBasePath string // "/admin"
+	AllowOrigin   string // "" = Access-Control-Allow-Origin: *
+	EnforceCORS   bool   // 403 when Origin does not start with AllowOrigin
+
+	LongPollTimeout time.Duration // 30 s
+	QueueSize       int           // per-session event queue, 1024
+	MaxBody         int64         // request body limit, 1 MiB
+
+	// Admin enables the Admin API handler; when false AdminHandler answers 404.
+	Admin bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.BasePath == "" {
+		c.BasePath = DefaultBasePath
+	}
+	if c.AdminBasePath == "" {
+		c.AdminBasePath = DefaultAdminBasePath
+	}
+	if c.LongPollTimeout <= 0 {
+		c.LongPollTimeout = DefaultLongPollTimeout
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = DefaultQueueSize
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	return c
+}
