@@ -1,0 +1,63 @@
+package prom
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// SinkStat is one event sink's pipeline health, as the telemetry bus reports
+// it; cmd/argus adapts the bus's own stats type to this.
+type SinkStat struct {
+	Name          string // sink name given to Bus.Attach
+	QueueLength   int    // events queued now
+	QueueCapacity int    // queue bound
+	Exported      uint64 // events handed to the sink, cumulative
+	Dropped       uint64 // events dropped on a full queue, cumulative
+	ExportErrors  uint64 // failed Export calls, cumulative
+}
+
+type busCollector struct {
+	fn                                       func() []SinkStat
+	length, capacity, exported, dropped, err *prometheus.Desc
+}
+
+// NewBusCollector returns a scrape-time collector of the event pipeline:
+// argus_events_queue_length{sink}, argus_events_queue_capacity{sink},
+// argus_events_exported_total{sink}, argus_events_dropped_total{sink} and
+// argus_events_export_errors_total{sink}, read from fn at each scrape.
+func NewBusCollector(fn func() []SinkStat) prometheus.Collector {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, []string{"sink"}, nil)
+	}
+	return &busCollector{
+		fn:       fn,
+		length:   d("argus_events_queue_length", "Events waiting in a sink's queue."),
+		capacity: d("argus_events_queue_capacity", "Capacity of a sink's queue."),
+		exported: d("argus_events_exported_total", "Events handed to a sink's Export."),
+		dropped:  d("argus_events_dropped_total", "Events dropped because a sink's queue was full."),
+		err:      d("argus_events_export_errors_total", "Failed Export calls of a sink."),
+	}
+}
+
+func (c *busCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.length, c.capacity, c.exported, c.dropped, c.err} {
+		ch <- d
+	}
+}
+
+func (c *busCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.fn == nil {
+		return
+	}
+	seen := make(map[string]bool)
+	for _, st := range c.fn() {
+		if seen[st.Name] { // duplicate label sets would fail the whole scrape
+			continue
+		}
+		seen[st.Name] = true
+		ch <- prometheus.MustNewConstMetric(c.length, prometheus.GaugeValue, float64(st.QueueLength), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.capacity, prometheus.GaugeValue, float64(st.QueueCapacity), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.exported, prometheus.CounterValue, float64(st.Exported), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(st.Dropped), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.err, prometheus.CounterValue, float64(st.ExportErrors), st.Name)
+	}
+}
+
+var _ prometheus.Collector = (*busCollector)(nil)

@@ -1,0 +1,166 @@
+// Package prom is the Prometheus sink: it turns telemetry events into
+// argus_* metrics with node-level labels only (plugin, media, direction,
+// state, reason, type; never session or handle ids), serves them with
+// OpenMetrics exemplars carrying trace ids, and provides scrape-time
+// collectors for live counts and event pipeline health.
+//
+// Nothing here registers on the global Prometheus registry: callers pass
+// their own Registerer and Gatherer.
+package prom
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Sink is a telemetry.Sink that updates Prometheus metrics. Counters come
+// from session, handle, webrtc and plugin events; media counters from the
+// deltas of media reports (which carry cumulative values per handle and
+// mid); histograms from connection funnel latencies and report gauges.
+type Sink struct {
+	m   *metrics
+	cfg config
+
+	mu     sync.Mutex
+	closed bool
+	funnel *bounded[uint64, funnelState]                   // handle → pending ICE/DTLS starts
+	media  *bounded[uint64, map[streamKey]*streamCounters] // handle → last report counters
+}
+
+// New creates the sink and registers its metrics on reg.
+func New(reg prometheus.Registerer, opts ...Option) (*Sink, error) {
+	if reg == nil {
+		return nil, ErrNilRegisterer
+	}
+	cfg := newConfig(opts)
+	s := &Sink{
+		m:      newMetrics(),
+		cfg:    cfg,
+		funnel: newBounded[uint64, funnelState](cfg.maxTracked),
+		media:  newBounded[uint64, map[streamKey]*streamCounters](cfg.maxTracked),
+	}
+	if err := reg.Register(s); err != nil {
+		return nil, fmt.Errorf("prom: register sink metrics: %w", err)
+	}
+	return s, nil
+}
+
+// Describe implements prometheus.Collector.
+func (s *Sink) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range s.m.collectors() {
+		c.Describe(ch)
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (s *Sink) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range s.m.collectors() {
+		c.Collect(ch)
+	}
+}
+
+// Export updates the metrics from a batch of events. It never fails.
+func (s *Sink) Export(_ context.Context, batch []*telemetry.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	for _, e := range batch {
+		if e != nil {
+			s.event(e)
+		}
+	}
+	return nil
+}
+
+// Shutdown forgets the per-handle tables; later Exports are ignored. The
+// metrics stay registered and keep their values.
+func (s *Sink) Shutdown(_ context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.funnel = newBounded[uint64, funnelState](1)
+	s.media = newBounded[uint64, map[streamKey]*streamCounters](1)
+	return nil
+}
+
+// tracked reports how many handles the funnel and media tables hold.
+func (s *Sink) tracked() (funnel, media int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.funnel.len(), s.media.len()
+}
+
+func (s *Sink) event(e *telemetry.Event) {
+	s.m.events.WithLabelValues(typeName(e.Type)).Inc()
+	trace := &exemplar{fn: s.cfg.traceID, session: e.SessionID}
+	switch e.Type {
+	case telemetry.TypeSession:
+		s.session(object(e.Body))
+	case telemetry.TypeHandle:
+		s.handle(e, object(e.Body))
+	case telemetry.TypeWebRTC:
+		s.webrtc(e, trace)
+	case telemetry.TypeMedia:
+		if e.Subtype == telemetry.SubtypeMediaReport {
+			s.mediaReport(e, trace)
+		}
+	case telemetry.TypePlugin:
+		s.m.pluginEvents.WithLabelValues(pluginName(str(object(e.Body), "plugin"))).Inc()
+	}
+}
+
+func (s *Sink) session(b map[string]any) {
+	switch name := str(b, "name"); name {
+	case "created":
+		s.m.sessCreated.Inc()
+	case "destroyed", "timeout":
+		s.m.sessEnded.WithLabelValues(name).Inc()
+	}
+}
+
+func (s *Sink) handle(e *telemetry.Event, b map[string]any) {
+	switch str(b, "name") {
+	case "attached":
+		s.m.attached.WithLabelValues(pluginName(str(b, "plugin"))).Inc()
+	case "detached":
+		s.m.detached.WithLabelValues(pluginName(str(b, "plugin"))).Inc()
+		s.forget(e.HandleID)
+	}
+}
+
+func (s *Sink) webrtc(e *telemetry.Event, trace *exemplar) {
+	b := object(e.Body)
+	switch e.Subtype {
+	case telemetry.SubtypeWebRTCICE:
+		s.ice(e, str(b, "ice"), trace)
+	case telemetry.SubtypeWebRTCDTLS:
+		s.dtls(e, str(b, "dtls"), trace)
+	case telemetry.SubtypeWebRTCPeerConnection:
+		switch str(b, "connection") {
+		case "webrtcup":
+			s.m.pcUp.Inc()
+		case "hangup":
+			s.m.pcHangups.WithLabelValues(hangupReason(str(b, "reason"))).Inc()
+			s.funnel.remove(e.HandleID)
+		}
+	}
+}
+
+// forget drops everything kept for a detached handle. The media table is
+// kept across hangups because Janus sends one last report after hangup.
+func (s *Sink) forget(handleID uint64) {
+	s.funnel.remove(handleID)
+	s.media.remove(handleID)
+}
+
+var (
+	_ telemetry.Sink       = (*Sink)(nil)
+	_ prometheus.Collector = (*Sink)(nil)
+)
