@@ -1,0 +1,166 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Bus fans events out to sinks. Each sink has its own mask, bounded queue
+// and goroutine (DESIGN.md principle 2); Emit never blocks and takes no
+// lock, because the sinks sit behind an atomic pointer to an immutable
+// slice that Attach replaces copy-on-write.
+type Bus struct {
+	cfg     busConfig
+	runners atomic.Pointer[[]*runner]
+
+	mu       sync.Mutex // serializes Attach and Shutdown
+	shutdown atomic.Bool
+	once     sync.Once
+	err      error
+}
+
+var _ Emitter = (*Bus)(nil)
+
+// NewBus returns a bus with no sinks.
+func NewBus(opts ...BusOption) *Bus {
+	b := &Bus{cfg: newBusConfig(opts)}
+	b.runners.Store(&[]*runner{})
+	return b
+}
+
+// Emit queues e for every sink whose mask has e.Type. It never blocks: a
+// sink whose queue is full drops e and counts the drop. e must not be
+// modified afterwards. Emit after Shutdown does nothing.
+func (b *Bus) Emit(e *Event) {
+	if e == nil {
+		return
+	}
+	for _, r := range *b.runners.Load() {
+		if r.mask&Mask(e.Type) != 0 {
+			r.enqueue(e)
+		}
+	}
+}
+
+// Attach adds a sink under a unique name (the "sink" label of its metrics)
+// and starts its goroutine. m selects the event types it receives.
+func (b *Bus) Attach(name string, s Sink, m Mask, opts ...QueueOption) error {
+	if name == "" || s == nil {
+		return fmt.Errorf("attach %q: %w", name, ErrInvalidSink)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.shutdown.Load() {
+		return fmt.Errorf("attach %q: %w", name, ErrShutdown)
+	}
+	old := *b.runners.Load()
+	for _, r := range old {
+		if r.name == name {
+			return fmt.Errorf("attach %q: %w", name, ErrDuplicateSink)
+		}
+	}
+	r := newRunner(name, s, m, newQueueConfig(opts), b.cfg.logger, b.cfg.observer)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go r.run(ctx)
+	next := make([]*runner, len(old), len(old)+1)
+	copy(next, old)
+	next = append(next, r)
+	b.runners.Store(&next)
+	return nil
+}
+
+// Sink returns the sink attached under name.
+func (b *Bus) Sink(name string) (Sink, bool) {
+	for _, r := range *b.runners.Load() {
+		if r.name == name {
+			return r.sink, true
+		}
+	}
+	return nil, false
+}
+
+// Stats returns a snapshot of every sink's queue and counters, in Attach
+// order.
+func (b *Bus) Stats() []SinkStats {
+	rs := *b.runners.Load()
+	out := make([]SinkStats, len(rs))
+	for i, r := range rs {
+		out[i] = r.stats()
+	}
+	return out
+}
+
+// ForceFlush exports everything queued before the call, on every sink,
+// and waits for it within ctx. It sends a marker through each queue, so
+// events emitted earlier are exported first.
+func (b *Bus) ForceFlush(ctx context.Context) error {
+	if b.shutdown.Load() {
+		return ErrShutdown
+	}
+	rs := *b.runners.Load()
+	waits := make([]chan error, 0, len(rs))
+	for _, r := range rs {
+		ch := make(chan error, 1)
+		select {
+		case r.queue <- item{flush: ch}:
+			waits = append(waits, ch)
+		case <-r.done:
+			return ErrShutdown
+		case <-ctx.Done():
+			return fmt.Errorf("flush %q: %w", r.name, ctx.Err())
+		}
+	}
+	var errs []error
+	for i, ch := range waits {
+		select {
+		case err := <-ch:
+			if err != nil {
+				errs = append(errs, fmt.Errorf("flush %q: %w", rs[i].name, err))
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("flush %q: %w", rs[i].name, ctx.Err())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Shutdown stops accepting events, drains every queue into its sink, then
+// calls each sink's Shutdown, all within ctx. Past the deadline it cancels
+// the exports still running, counts what is left as dropped and returns an
+// error wrapping ctx.Err(). Only the first call does the work; later calls
+// return its result.
+func (b *Bus) Shutdown(ctx context.Context) error {
+	b.once.Do(func() { b.err = b.doShutdown(ctx) })
+	return b.err
+}
+
+func (b *Bus) doShutdown(ctx context.Context) error {
+	b.mu.Lock()
+	b.shutdown.Store(true)
+	rs := *b.runners.Swap(&[]*runner{})
+	b.mu.Unlock()
+
+	for _, r := range rs {
+		close(r.stop)
+	}
+	var errs []error
+	for _, r := range rs {
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			r.cancel()
+			errs = append(errs, fmt.Errorf("drain %q: %w", r.name, ctx.Err()))
+		}
+	}
+	for _, r := range rs {
+		r.cancel()
+		if err := r.sink.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown %q: %w", r.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,15 @@
+package telemetry
+
+import "errors"
+
+// Sentinel errors of the bus and the sink registry; match them with errors.Is.
+var (
+	// ErrShutdown is returned by Attach and ForceFlush once Shutdown has begun.
+	ErrShutdown = errors.New("telemetry: bus is shut down")
+	// ErrDuplicateSink is returned by Attach when the name is already in use.
+	ErrDuplicateSink = errors.New("telemetry: sink name already attached")
+	// ErrInvalidSink is returned by Attach for a nil sink or an empty name.
+	ErrInvalidSink = errors.New("telemetry: invalid sink")
+	// ErrUnknownSink is returned by NewSink for a name nobody registered.
+	ErrUnknownSink = errors.New("telemetry: unknown sink")
+)

@@ -1,0 +1,76 @@
+package telemetry
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+)
+
+// SinkConfig is what cmd/argus hands a registered sink factory.
+type SinkConfig struct {
+	// ServerName is the emitter name (Janus server_name).
+	ServerName string
+	// Logger is already tagged with the sink's name.
+	Logger *slog.Logger
+	// Settings are the sink's own raw settings (config-file keys, ARGUS_*
+	// environment or flag values), by key; the factory validates them and
+	// rejects unknown keys.
+	Settings map[string]string
+}
+
+// SinkFactory builds a sink from its config. It must have no side effects
+// beyond the sink it returns: no global registration, no listeners.
+type SinkFactory func(cfg SinkConfig) (Sink, error)
+
+// sinkRegistry is the one global of this package: written in init()
+// functions only, read-only afterwards.
+var sinkRegistry = struct {
+	sync.RWMutex
+	m map[string]SinkFactory
+}{m: map[string]SinkFactory{}}
+
+// RegisterSink registers a sink factory under name (e.g. "http",
+// "history", "hep"); call it from init(). An empty name, a nil factory or
+// a duplicate name panics, at program start.
+func RegisterSink(name string, factory SinkFactory) {
+	if name == "" || factory == nil {
+		panic("telemetry: RegisterSink with empty name or nil factory")
+	}
+	sinkRegistry.Lock()
+	defer sinkRegistry.Unlock()
+	if _, dup := sinkRegistry.m[name]; dup {
+		panic("telemetry: RegisterSink called twice for " + name)
+	}
+	sinkRegistry.m[name] = factory
+}
+
+// RegisteredSinks returns the registered sink names, sorted.
+func RegisteredSinks() []string {
+	sinkRegistry.RLock()
+	defer sinkRegistry.RUnlock()
+	names := make([]string, 0, len(sinkRegistry.m))
+	for n := range sinkRegistry.m {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// NewSink builds the sink registered under name.
+func NewSink(name string, cfg SinkConfig) (Sink, error) {
+	sinkRegistry.RLock()
+	f, ok := sinkRegistry.m[name]
+	sinkRegistry.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("sink %q: %w", name, ErrUnknownSink)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := f(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sink %q: %w", name, err)
+	}
+	return s, nil
+}

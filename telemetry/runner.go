@@ -1,0 +1,177 @@
+package telemetry
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+)
+
+// item is one queue entry: an event, or a ForceFlush marker. Keeping the
+// marker in the same channel makes a flush respect the queue's order.
+type item struct {
+	ev    *Event
+	flush chan error
+}
+
+// dropLogEvery is how often a runner logs that it dropped events, at most.
+const dropLogEvery = 10 * time.Second
+
+// runner owns one sink: its bounded queue, its goroutine and its counters.
+type runner struct {
+	name   string
+	sink   Sink
+	mask   Mask
+	cfg    queueConfig
+	queue  chan item
+	stop   chan struct{} // closed by Shutdown: drain and return
+	done   chan struct{} // closed when run returns
+	cancel context.CancelFunc
+	log    *slog.Logger
+	obs    Observer
+
+	exported     atomic.Uint64
+	dropped      atomic.Uint64
+	failed       atomic.Uint64
+	exportErrors atomic.Uint64
+	lastExport   atomic.Int64 // ns
+
+	loggedDrops uint64    // owned by run
+	lastDropLog time.Time // owned by run
+}
+
+func newRunner(name string, s Sink, m Mask, cfg queueConfig, log *slog.Logger, obs Observer) *runner {
+	return &runner{
+		name:  name,
+		sink:  s,
+		mask:  m,
+		cfg:   cfg,
+		queue: make(chan item, cfg.size),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+		log:   log.With("sink", name),
+		obs:   obs,
+	}
+}
+
+// enqueue never blocks: a full queue drops the event and counts it.
+func (r *runner) enqueue(e *Event) {
+	select {
+	case r.queue <- item{ev: e}:
+	default:
+		r.dropped.Add(1)
+	}
+}
+
+// run is the sink's goroutine. ctx is cancelled when Shutdown's deadline
+// passes, which aborts a stuck Export.
+func (r *runner) run(ctx context.Context) {
+	defer close(r.done)
+	batch := make([]*Event, 0, r.cfg.batchSize)
+	timer := time.NewTimer(r.cfg.batchTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case it := <-r.queue:
+			if it.flush != nil {
+				batch = r.export(ctx, batch)
+				it.flush <- ctx.Err()
+				continue
+			}
+			batch = append(batch, it.ev)
+			if len(batch) >= r.cfg.batchSize {
+				batch = r.export(ctx, batch)
+				timer.Reset(r.cfg.batchTimeout)
+			}
+		case <-timer.C:
+			batch = r.export(ctx, batch)
+			r.logDrops(false)
+			timer.Reset(r.cfg.batchTimeout)
+		case <-r.stop:
+			r.drain(ctx, batch)
+			r.logDrops(true)
+			return
+		}
+	}
+}
+
+// drain exports what is queued at shutdown, in batches, until the queue is
+// empty or ctx is done; what is left is counted as dropped.
+func (r *runner) drain(ctx context.Context, batch []*Event) {
+	for {
+		select {
+		case it := <-r.queue:
+			if it.flush != nil {
+				it.flush <- ErrShutdown
+				continue
+			}
+			if ctx.Err() != nil {
+				r.dropped.Add(1)
+				continue
+			}
+			batch = append(batch, it.ev)
+			if len(batch) >= r.cfg.batchSize {
+				batch = r.export(ctx, batch)
+			}
+		default:
+			if ctx.Err() != nil {
+				r.dropped.Add(uint64(len(batch)))
+				return
+			}
+			r.export(ctx, batch)
+			return
+		}
+	}
+}
+
+// export hands a non-empty batch to the sink and returns it emptied, with
+// its pointers cleared so exported events can be collected.
+func (r *runner) export(ctx context.Context, batch []*Event) []*Event {
+	if len(batch) == 0 {
+		return batch
+	}
+	ectx, cancel := context.WithTimeout(ctx, r.cfg.exportTimeout)
+	start := time.Now()
+	err := r.sink.Export(ectx, batch)
+	d := time.Since(start)
+	cancel()
+	r.lastExport.Store(int64(d))
+	if err != nil {
+		r.exportErrors.Add(1)
+		r.failed.Add(uint64(len(batch)))
+		r.log.Warn("telemetry export failed", "events", len(batch), "error", err)
+	} else {
+		r.exported.Add(uint64(len(batch)))
+	}
+	if r.obs != nil {
+		r.obs.ObserveExport(r.name, len(batch), d, err)
+	}
+	clear(batch)
+	return batch[:0]
+}
+
+// logDrops warns about new drops at most once per dropLogEvery, or now when
+// force is set (at shutdown).
+func (r *runner) logDrops(force bool) {
+	n := r.dropped.Load()
+	if n == r.loggedDrops || (!force && time.Since(r.lastDropLog) < dropLogEvery) {
+		return
+	}
+	r.log.Warn("telemetry events dropped", "dropped", n-r.loggedDrops, "dropped_total", n)
+	r.loggedDrops = n
+	r.lastDropLog = time.Now()
+}
+
+func (r *runner) stats() SinkStats {
+	return SinkStats{
+		Name:               r.name,
+		Mask:               r.mask,
+		QueueLen:           len(r.queue),
+		QueueCap:           cap(r.queue),
+		Exported:           r.exported.Load(),
+		Dropped:            r.dropped.Load(),
+		Failed:             r.failed.Load(),
+		ExportErrors:       r.exportErrors.Load(),
+		LastExportDuration: time.Duration(r.lastExport.Load()),
+	}
+}
