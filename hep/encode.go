@@ -1,0 +1,133 @@
+package hep
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"net/netip"
+	"slices"
+)
+
+// AppendPacket appends the HEP v3 encoding of p to dst and returns the
+// extended slice. It allocates only when dst lacks capacity (once, for the
+// whole packet), so a caller that reuses its buffer encodes without
+// allocating.
+//
+// Chunk order: family, protocol, source and destination address, ports,
+// timestamp, proto type, capture id, then auth key, correlation id, VLAN and
+// node name when set, and the payload last (the order of the spec example and
+// hep-homer.md 1.6; receivers accept any order). The addresses must be valid
+// and of one family; IPv4-mapped IPv6 addresses are sent as IPv4. A packet
+// longer than MaxPacketLen is rejected with ErrTooLarge.
+func AppendPacket(dst []byte, p *Packet) ([]byte, error) {
+	src, dstIP := p.SrcIP.Unmap(), p.DstIP.Unmap()
+	if !src.IsValid() || !dstIP.IsValid() || src.Is4() != dstIP.Is4() {
+		return dst, fmt.Errorf("%w: src %v dst %v", ErrAddress, p.SrcIP, p.DstIP)
+	}
+	for _, s := range [...]string{p.AuthKey, p.CorrelationID, p.NodeName} {
+		if len(s) > math.MaxUint16-ChunkHeaderLen {
+			return dst, ErrChunkTooLarge
+		}
+	}
+	if len(p.Payload) > math.MaxUint16-ChunkHeaderLen {
+		return dst, fmt.Errorf("%w: payload %d bytes", ErrTooLarge, len(p.Payload))
+	}
+	n := EncodedLen(p)
+	if n > MaxPacketLen {
+		return dst, fmt.Errorf("%w: %d > %d bytes", ErrTooLarge, n, MaxPacketLen)
+	}
+	family, addrLen, srcType, dstType := FamilyIPv4, 4, ChunkIPv4Src, ChunkIPv4Dst
+	if src.Is6() {
+		family, addrLen, srcType, dstType = FamilyIPv6, 16, ChunkIPv6Src, ChunkIPv6Dst
+	}
+	if p.Family != 0 {
+		family = p.Family
+	}
+	dst = slices.Grow(dst, n)
+	dst = append(dst, Magic...)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(n))
+	dst = appendUint8(dst, ChunkFamily, family)
+	dst = appendUint8(dst, ChunkProtocol, p.Protocol)
+	dst = appendChunkHeader(dst, srcType, addrLen)
+	dst = appendAddr(dst, src)
+	dst = appendChunkHeader(dst, dstType, addrLen)
+	dst = appendAddr(dst, dstIP)
+	dst = appendUint16(dst, ChunkSrcPort, p.SrcPort)
+	dst = appendUint16(dst, ChunkDstPort, p.DstPort)
+	dst = appendUint32(dst, ChunkTimeSec, p.TimeSec)
+	dst = appendUint32(dst, ChunkTimeUsec, p.TimeUsec)
+	dst = appendUint8(dst, ChunkProtoType, p.ProtoType)
+	dst = appendUint32(dst, ChunkCaptureID, p.CaptureID)
+	if p.AuthKey != "" {
+		dst = appendChunkHeader(dst, ChunkAuthKey, len(p.AuthKey))
+		dst = append(dst, p.AuthKey...)
+	}
+	if p.CorrelationID != "" {
+		dst = appendChunkHeader(dst, ChunkCorrelationID, len(p.CorrelationID))
+		dst = append(dst, p.CorrelationID...)
+	}
+	if p.VLAN != 0 {
+		dst = appendUint16(dst, ChunkVLAN, p.VLAN)
+	}
+	if p.NodeName != "" {
+		dst = appendChunkHeader(dst, ChunkNodeName, len(p.NodeName))
+		dst = append(dst, p.NodeName...)
+	}
+	dst = appendChunkHeader(dst, ChunkPayload, len(p.Payload))
+	dst = append(dst, p.Payload...)
+	return dst, nil
+}
+
+// EncodedLen returns the length AppendPacket produces for p (assuming its
+// addresses are valid).
+func EncodedLen(p *Packet) int {
+	const fixed = HeaderLen +
+		2*(ChunkHeaderLen+1) + // family, protocol
+		2*(ChunkHeaderLen+2) + // ports
+		2*(ChunkHeaderLen+4) + // timestamp
+		(ChunkHeaderLen + 1) + // proto type
+		(ChunkHeaderLen + 4) + // capture id
+		ChunkHeaderLen // payload header
+	n := fixed + len(p.Payload)
+	if p.SrcIP.Unmap().Is4() {
+		n += 2 * (ChunkHeaderLen + 4)
+	} else {
+		n += 2 * (ChunkHeaderLen + 16)
+	}
+	for _, s := range [...]string{p.AuthKey, p.CorrelationID, p.NodeName} {
+		if s != "" {
+			n += ChunkHeaderLen + len(s)
+		}
+	}
+	if p.VLAN != 0 {
+		n += ChunkHeaderLen + 2
+	}
+	return n
+}
+
+func appendChunkHeader(dst []byte, typ uint16, valueLen int) []byte {
+	dst = binary.BigEndian.AppendUint16(dst, 0) // generic vendor
+	dst = binary.BigEndian.AppendUint16(dst, typ)
+	return binary.BigEndian.AppendUint16(dst, uint16(ChunkHeaderLen+valueLen))
+}
+
+func appendUint8(dst []byte, typ uint16, v uint8) []byte {
+	return append(appendChunkHeader(dst, typ, 1), v)
+}
+
+func appendUint16(dst []byte, typ uint16, v uint16) []byte {
+	return binary.BigEndian.AppendUint16(appendChunkHeader(dst, typ, 2), v)
+}
+
+func appendUint32(dst []byte, typ uint16, v uint32) []byte {
+	return binary.BigEndian.AppendUint32(appendChunkHeader(dst, typ, 4), v)
+}
+
+func appendAddr(dst []byte, a netip.Addr) []byte {
+	if a.Is4() {
+		b := a.As4()
+		return append(dst, b[:]...)
+	}
+	b := a.As16()
+	return append(dst, b[:]...)
+}
