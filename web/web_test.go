@@ -1,0 +1,58 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestHandlerServesPages(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	tests := []struct {
+		path, contentType, contains string
+	}{
+		{"/", "text/html", "echotest.html"},
+		{"/echotest.html", "text/html", "echotest.js"},
+		{"/echotest.js", "javascript", "janus.plugin.echotest"},
+		{"/janusclient.js", "javascript", "janus-protocol"},
+		{"/style.css", "text/css", "video"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			res, err := http.Get(srv.URL + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			body, err := io.ReadAll(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, tt.contentType) {
+				t.Fatalf("Content-Type %q, want %q", ct, tt.contentType)
+			}
+			if !strings.Contains(string(body), tt.contains) {
+				t.Fatalf("body lacks %q", tt.contains)
+			}
+		})
+	}
+}
+
+func TestHandlerNotFound(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/nope.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("status %d, want 404", res.StatusCode)
+	}
+}
