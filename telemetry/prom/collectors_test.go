@@ -1,0 +1,81 @@
+package prom
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+)
+
+func TestStateCollector(t *testing.T) {
+	c := NewStateCollector(func() (int, int, int) { return 3, 5, 2 })
+	want := `
+# HELP argus_handles Handles attached now.
+# TYPE argus_handles gauge
+argus_handles 5
+# HELP argus_peerconnections PeerConnections up now.
+# TYPE argus_peerconnections gauge
+argus_peerconnections 2
+# HELP argus_sessions Janus sessions alive now.
+# TYPE argus_sessions gauge
+argus_sessions 3
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBusCollector(t *testing.T) {
+	c := NewBusCollector(func() []SinkStat {
+		return []SinkStat{
+			{Name: "hep", QueueLength: 3, QueueCapacity: 1024, Exported: 100, Dropped: 2, ExportErrors: 1},
+			{Name: "prom", QueueCapacity: 512, Exported: 7},
+			{Name: "prom", QueueCapacity: 1}, // duplicates are skipped
+		}
+	})
+	want := `
+# HELP argus_events_dropped_total Events dropped because a sink's queue was full.
+# TYPE argus_events_dropped_total counter
+argus_events_dropped_total{sink="hep"} 2
+argus_events_dropped_total{sink="prom"} 0
+# HELP argus_events_export_errors_total Failed Export calls of a sink.
+# TYPE argus_events_export_errors_total counter
+argus_events_export_errors_total{sink="hep"} 1
+argus_events_export_errors_total{sink="prom"} 0
+# HELP argus_events_exported_total Events handed to a sink's Export.
+# TYPE argus_events_exported_total counter
+argus_events_exported_total{sink="hep"} 100
+argus_events_exported_total{sink="prom"} 7
+# HELP argus_events_queue_capacity Capacity of a sink's queue.
+# TYPE argus_events_queue_capacity gauge
+argus_events_queue_capacity{sink="hep"} 1024
+argus_events_queue_capacity{sink="prom"} 512
+# HELP argus_events_queue_length Events waiting in a sink's queue.
+# TYPE argus_events_queue_length gauge
+argus_events_queue_length{sink="hep"} 3
+argus_events_queue_length{sink="prom"} 0
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func histogramOf(t *testing.T, o prometheus.Observer) *dto.Histogram {
+	t.Helper()
+	m, ok := o.(prometheus.Metric)
+	if !ok {
+		t.Fatalf("%T is not a Metric", o)
+	}
+	var pb dto.Metric
+	if err := m.Write(&pb); err != nil {
+		t.Fatal(err)
+	}
+	return pb.GetHistogram()
+}
+
+func near(a, b float64) bool {
+	d := a - b
+	return d < 1e-9 && d > -1e-9
+}
