@@ -3,116 +3,213 @@
 // on a timer. It emits the Janus event types 8 (jsep), 16 (webrtc) and 32
 // (media); it never imports a plugin or an exporter.
 //
-// CONTRACT STUB: signatures agreed between core, plugins and this package.
+// A Peer owns these pion callbacks: OnICECandidate, OnICEGatheringStateChange,
+// OnICEConnectionStateChange, OnConnectionStateChange, the DTLS transport's
+// OnStateChange and the ICE transport's OnSelectedCandidatePairChange.
+// Plugins own OnTrack and OnDataChannel.
 package webrtc
 
 import (
-	"context"
-	"errors"
+	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/pion/interceptor/pkg/stats"
 	pion "github.com/pion/webrtc/v4"
-
-	"github.com/argusrtc/argus/telemetry"
 )
-
-// Config configures the Engine (one pion API per gateway).
-type Config struct {
-	ServerName        string            // event emitter name
-	Emitter           telemetry.Emitter // jsep, webrtc and media events
-	Logger            *slog.Logger
-	NAT1To1IPs        []string // advertised host addresses (Janus nat_1_1_mapping)
-	STUNServers       []string // "stun:host:port"; none by default
-	IncludeLoopback   bool     // gather loopback candidates (tests, local use)
-	ICEPortMin        uint16
-	ICEPortMax        uint16
-	StatsPeriod       time.Duration // media report period; 0 disables reports
-	NoMediaTimer      time.Duration // "media receiving false" after this idle time
-	SlowlinkThreshold int           // lost packets per second for slowlink; 0 = off
-	CombineMediaStats bool
-}
-
-// Observer receives a Peer's state changes that the core turns into Janus
-// API events for the client. Calls never overlap for one Peer and must not block.
-type Observer interface {
-	WebRTCUp()
-	Media(mid, kind string, receiving bool)
-	SlowLink(mid, kind string, uplink bool, lost int)
-	// Hangup is called exactly once, after the PeerConnection closed.
-	Hangup(reason string)
-}
-
-// PeerParams identifies the handle a Peer belongs to.
-type PeerParams struct {
-	SessionID uint64
-	HandleID  uint64
-	OpaqueID  string
-	Observer  Observer
-	Logger    *slog.Logger
-}
-
-// Candidate is a trickled ICE candidate; Completed marks end-of-candidates.
-type Candidate struct {
-	SDPMid        *string
-	SDPMLineIndex *uint16
-	Candidate     string
-	Completed     bool
-}
-
-// Sentinel errors, matched with errors.Is by the core to pick Janus codes.
-var (
-	ErrInvalidSDP       = errors.New("invalid SDP")                       // 465
-	ErrUnexpectedAnswer = errors.New("unexpected ANSWER (did we offer?)") // 469
-	ErrClosed           = errors.New("peer connection closed")            // 471
-	ErrInvalidCandidate = errors.New("invalid candidate")
-)
-
-// Engine builds Peers sharing one pion API.
-type Engine struct{ cfg Config }
-
-// NewEngine builds the pion API (MediaEngine, SettingEngine, interceptors).
-func NewEngine(cfg Config) (*Engine, error) { return &Engine{cfg: cfg}, nil }
-
-// Close releases shared resources.
-func (e *Engine) Close() error { return nil }
 
 // Peer is one PeerConnection of one handle.
-type Peer struct{ pc *pion.PeerConnection }
+type Peer struct {
+	pc     *pion.PeerConnection
+	cfg    Config
+	params PeerParams
+	obs    Observer
+	log    *slog.Logger
+	stats  stats.Getter // nil only if the stats interceptor was not built
+	watch  *mediaWatch
 
-// NewPeer creates the PeerConnection of a handle.
-func (e *Engine) NewPeer(p PeerParams) (*Peer, error) { return nil, errors.New("not implemented") }
+	sdpMu sync.Mutex // serializes offer/answer operations
+
+	mu    sync.Mutex // guards state below
+	state peerState
+
+	// Set by pion callbacks, consumed by the run loop (lossless, no blocking).
+	connected  atomic.Bool
+	iceFailed  atomic.Bool
+	dtlsFailed atomic.Bool
+	poke       chan struct{}
+
+	closeOnce sync.Once
+	closing   chan struct{} // closed when Close starts
+	pcClosed  chan struct{} // closed after pion's Close returned
+	done      chan struct{} // closed after Observer.Hangup returned
+	reason    string        // written once inside closeOnce, before closing is closed
+
+	prev map[string]mediumSample // last media sample per mid; run loop only
+}
+
+// peerState is the signalling and ICE/DTLS bookkeeping shown in Info.
+type peerState struct {
+	gotOffer, gotAnswer, processingOffer, iceRestart bool
+	trickle, allTrickles, webrtcUp, alert            bool
+	hasRemote                                        bool
+	queued                                           []Candidate
+	localSDP, remoteSDP                              string
+	layout                                           sdpLayout
+	iceState, dtlsState, selectedPair                string
+	localCands, remoteCands                          []string
+	lastSample                                       map[string]mediumSample
+}
+
+// NewPeer creates the PeerConnection of a handle and starts its stats and
+// state goroutine, which exits when the Peer is closed.
+func (e *Engine) NewPeer(p PeerParams) (*Peer, error) {
+	pc, ic, err := e.newPeerConnection()
+	if err != nil {
+		return nil, fmt.Errorf("webrtc: new peer connection: %w", err)
+	}
+	log := p.Logger
+	if log == nil {
+		log = e.cfg.Logger.With("session_id", p.SessionID, "handle_id", p.HandleID, "opaque_id", p.OpaqueID)
+	}
+	obs := p.Observer
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	peer := &Peer{
+		pc: pc, cfg: e.cfg, params: p, obs: obs, log: log, stats: ic.stats, watch: ic.watch,
+		poke:    make(chan struct{}, 1),
+		closing: make(chan struct{}), pcClosed: make(chan struct{}), done: make(chan struct{}),
+	}
+	peer.state.iceState = "disconnected"
+	peer.state.dtlsState = "created"
+	peer.bindCallbacks()
+	go peer.run()
+	return peer, nil
+}
 
 // PeerConnection exposes pion's PeerConnection to the plugin (tracks, data channels).
 func (p *Peer) PeerConnection() *pion.PeerConnection { return p.pc }
 
-// SetRemoteDescription applies the client's offer or answer, emits the
-// remote jsep event, and applies queued candidates.
-func (p *Peer) SetRemoteDescription(ctx context.Context, typ, sdp string) error {
-	return errors.New("not implemented")
+// Done is closed once the PeerConnection is closed and Observer.Hangup has
+// returned. An Observer must not wait on Done inside its own callbacks.
+func (p *Peer) Done() <-chan struct{} { return p.done }
+
+// Close hangs up with a Janus hangup reason (janus-reference.md 1.4); it is
+// idempotent: only the first reason counts. It returns once pion's
+// PeerConnection is closed; the final media report, the hangup event and
+// Observer.Hangup follow on the Peer's goroutine (see Done).
+func (p *Peer) Close(reason string) {
+	p.closeOnce.Do(func() {
+		p.reason = reason
+		close(p.closing)
+		if err := p.pc.Close(); err != nil {
+			p.log.Debug("webrtc: pion close", "error", err)
+		}
+		close(p.pcClosed)
+	})
 }
 
-// CreateAnswer answers the remote offer; it waits for ICE gathering so the
-// SDP carries Argus's candidates (Janus half-trickle) and emits the local jsep event.
-func (p *Peer) CreateAnswer(ctx context.Context) (string, error) {
-	return "", errors.New("not implemented")
+// closed reports whether Close has started.
+func (p *Peer) closed() bool {
+	select {
+	case <-p.closing:
+		return true
+	default:
+		return false
+	}
 }
 
-// CreateOffer makes an offer (plugin-initiated negotiation, ICE restart).
-func (p *Peer) CreateOffer(ctx context.Context, iceRestart bool) (string, error) {
-	return "", errors.New("not implemented")
+// signal wakes the run loop after a pion callback changed a flag.
+func (p *Peer) signal() {
+	select {
+	case p.poke <- struct{}{}:
+	default:
+	}
 }
 
-// AddCandidate adds a remote candidate, queueing it until a remote description exists.
-func (p *Peer) AddCandidate(c Candidate) error { return errors.New("not implemented") }
+// tickPeriod is how often the run loop samples counters: often enough for
+// the no-media timer and the stats period, never busier than 20 Hz.
+func (p *Peer) tickPeriod() time.Duration {
+	d := time.Second
+	if p.cfg.StatsPeriod > 0 && p.cfg.StatsPeriod < d {
+		d = p.cfg.StatsPeriod
+	}
+	if half := p.cfg.NoMediaTimer / 2; half > 0 && half < d {
+		d = half
+	}
+	return max(d, 50*time.Millisecond)
+}
 
-// Close hangs up with a Janus hangup reason; idempotent.
-func (p *Peer) Close(reason string) {}
+// run is the Peer's only goroutine: it serializes Observer calls, samples
+// media counters and emits media reports; it exits after Hangup.
+func (p *Peer) run() {
+	ticker := time.NewTicker(p.tickPeriod())
+	defer ticker.Stop()
+	media := newMediaTracker(p.cfg.NoMediaTimer)
+	lastSample := time.Now()
+	samplePeriod := p.cfg.StatsPeriod
+	if samplePeriod <= 0 {
+		samplePeriod = time.Second
+	}
+	for {
+		select {
+		case <-p.closing:
+			<-p.pcClosed
+			p.finish()
+			return
+		case <-p.poke:
+			if reason, stop := p.handleStates(); stop {
+				p.Close(reason)
+				p.finish()
+				return
+			}
+		case <-p.watch.firstPacket:
+			p.checkMedia(media, time.Now())
+		case now := <-ticker.C:
+			p.checkMedia(media, now)
+			if now.Sub(lastSample) >= samplePeriod-samplePeriod/20 {
+				p.sampleAndReport(now.Sub(lastSample), false)
+				lastSample = now
+			}
+		}
+	}
+}
 
-// Done is closed once the PeerConnection is closed.
-func (p *Peer) Done() <-chan struct{} { return nil }
+// handleStates turns the flags set by pion callbacks into Observer calls
+// and events; it returns a hangup reason when the PeerConnection failed.
+func (p *Peer) handleStates() (string, bool) {
+	if p.iceFailed.Load() {
+		return "ICE failed", true
+	}
+	if p.dtlsFailed.Load() {
+		return "DTLS error", true
+	}
+	if p.connected.Load() {
+		p.mu.Lock()
+		first := !p.state.webrtcUp
+		p.state.webrtcUp = true
+		p.mu.Unlock()
+		if first {
+			p.emitWebRTC(subPC, map[string]any{"connection": "webrtcup"})
+			p.obs.WebRTCUp()
+		}
+	}
+	return "", false
+}
 
-// Info returns the PeerConnection part of Admin handle_info.info
-// (janus-reference.md 3.4): the keys "flags", "sdps", "ice-mode", "ice-role"
-// and "webrtc" (with current media stats); the core merges them in.
-func (p *Peer) Info() map[string]any { return nil }
+// finish runs once on the run loop after the PeerConnection closed.
+func (p *Peer) finish() {
+	if p.cfg.StatsPeriod > 0 {
+		p.sampleAndReport(0, true)
+	}
+	body := map[string]any{"connection": "hangup"}
+	if p.reason != "" {
+		body["reason"] = p.reason
+	}
+	p.emitWebRTC(subPC, body)
+	p.obs.Hangup(p.reason)
+	close(p.done)
+}

@@ -1,0 +1,121 @@
+package webrtc
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	pion "github.com/pion/webrtc/v4"
+)
+
+// bindCallbacks installs the pion handlers a Peer owns. They only record
+// state, emit events (non-blocking) and poke the run loop.
+func (p *Peer) bindCallbacks() {
+	p.pc.OnICEGatheringStateChange(func(s pion.ICEGatheringState) {
+		if s == pion.ICEGatheringStateGathering {
+			p.emitICEState("gathering")
+		}
+	})
+	p.pc.OnICECandidate(func(c *pion.ICECandidate) {
+		if c == nil {
+			return
+		}
+		line := strings.TrimPrefix(c.ToJSON().Candidate, "candidate:")
+		p.mu.Lock()
+		p.state.localCands = append(p.state.localCands, line)
+		p.mu.Unlock()
+		p.emitWebRTC(subLocal, map[string]any{"local-candidate": line})
+	})
+	p.pc.OnICEConnectionStateChange(func(s pion.ICEConnectionState) {
+		switch s {
+		case pion.ICEConnectionStateChecking:
+			p.emitICEState("connecting")
+		case pion.ICEConnectionStateConnected, pion.ICEConnectionStateCompleted:
+			p.emitICEState("connected")
+			p.emitICEState("ready")
+		case pion.ICEConnectionStateDisconnected:
+			p.emitICEState("disconnected")
+		case pion.ICEConnectionStateFailed:
+			p.emitICEState("failed")
+			p.iceFailed.Store(true)
+			p.signal()
+		default:
+		}
+	})
+	p.pc.OnConnectionStateChange(func(s pion.PeerConnectionState) {
+		switch s {
+		case pion.PeerConnectionStateConnected:
+			p.connected.Store(true)
+			p.signal()
+		case pion.PeerConnectionStateFailed:
+			// ICE or DTLS failure: their own callbacks set the reason;
+			// if neither did, DTLS is the culprit (ICE was connected).
+			if !p.iceFailed.Load() {
+				p.dtlsFailed.Store(true)
+			}
+			p.signal()
+		default:
+		}
+	})
+	dtls := p.pc.SCTP().Transport()
+	dtls.OnStateChange(func(s pion.DTLSTransportState) {
+		var name string
+		switch s {
+		case pion.DTLSTransportStateConnecting:
+			name = "trying"
+		case pion.DTLSTransportStateConnected:
+			name = "connected"
+		case pion.DTLSTransportStateFailed:
+			name = "failed"
+			p.dtlsFailed.Store(true)
+			p.signal()
+		default:
+			return
+		}
+		p.mu.Lock()
+		p.state.dtlsState = name
+		p.mu.Unlock()
+		p.emitWebRTC(subDTLS, map[string]any{"dtls": name, "retransmissions": 0})
+	})
+	dtls.ICETransport().OnSelectedCandidatePairChange(func(pair *pion.ICECandidatePair) {
+		if pair == nil || pair.Local == nil || pair.Remote == nil {
+			return
+		}
+		s := pairString(pair)
+		p.mu.Lock()
+		p.state.selectedPair = s
+		p.mu.Unlock()
+		p.emitWebRTC(subPair, map[string]any{
+			"selected-pair": s,
+			"candidates": map[string]any{
+				"local":  candidateObject(pair.Local),
+				"remote": candidateObject(pair.Remote),
+			},
+		})
+	})
+}
+
+// pairString renders a pair the Janus way:
+// "<laddr>:<lport> [<type>,<udp|tcp>] <-> <raddr>:<rport> [<type>,<udp|tcp>]".
+func pairString(pair *pion.ICECandidatePair) string {
+	c := func(x *pion.ICECandidate) string {
+		return fmt.Sprintf("%s:%d [%s,%s]", x.Address, x.Port, x.Typ, x.Protocol)
+	}
+	return c(pair.Local) + " <-> " + c(pair.Remote)
+}
+
+// candidateObject is the {address, port, type, transport, family} object
+// of a selected-pair event.
+func candidateObject(c *pion.ICECandidate) map[string]any {
+	family := 4
+	if ip := net.ParseIP(c.Address); ip != nil && ip.To4() == nil {
+		family = 6
+	}
+	return map[string]any{
+		"address":   c.Address,
+		"port":      c.Port,
+		"type":      c.Typ.String(),
+		"transport": c.Protocol.String(),
+		"family":    family,
+	}
+}

@@ -1,0 +1,47 @@
+package webrtc
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Config configures the Engine (one pion API per gateway).
+type Config struct {
+	ServerName        string            // event emitter name
+	Emitter           telemetry.Emitter // jsep, webrtc and media events
+	Logger            *slog.Logger
+	NAT1To1IPs        []string // advertised host addresses (Janus nat_1_1_mapping)
+	STUNServers       []string // "stun:host:port"; none by default
+	IncludeLoopback   bool     // gather loopback candidates (tests, local use)
+	ICEPortMin        uint16
+	ICEPortMax        uint16
+	StatsPeriod       time.Duration // media report period; 0 disables reports
+	NoMediaTimer      time.Duration // "media receiving false" after this idle time
+	SlowlinkThreshold int           // lost packets per second for slowlink; 0 = off
+	CombineMediaStats bool
+}
+
+// DefaultNoMediaTimer is Janus's no_media_timer default (1 s).
+const DefaultNoMediaTimer = time.Second
+
+// DefaultServerName is Janus's default server_name, used as event emitter.
+const DefaultServerName = "MyJanusInstance"
+
+// withDefaults fills in the zero values that have a Janus default.
+func (c Config) withDefaults() Config {
+	if c.ServerName == "" {
+		c.ServerName = DefaultServerName
+	}
+	if c.Emitter == nil {
+		c.Emitter = telemetry.Discard
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.NoMediaTimer <= 0 {
+		c.NoMediaTimer = DefaultNoMediaTimer
+	}
+	return c
+}

@@ -1,0 +1,18 @@
+package webrtc
+
+import "errors"
+
+// Sentinel errors, matched with errors.Is by the core to pick Janus codes
+// (janus-reference.md 1.3, "message" and "trickle").
+var (
+	ErrInvalidSDP       = errors.New("invalid SDP")                       // 465
+	ErrUnexpectedAnswer = errors.New("unexpected ANSWER (did we offer?)") // 469
+	ErrClosed           = errors.New("peer connection closed")            // 471
+	ErrInvalidCandidate = errors.New("invalid candidate")
+	// ErrGatheringTimeout means ICE gathering did not complete before the
+	// caller's context ended; it wraps the context's error too.
+	ErrGatheringTimeout = errors.New("ICE gathering did not complete")
+)
+
+// ErrNoRemoteOffer means CreateAnswer was called without a remote offer.
+var ErrNoRemoteOffer = errors.New("no remote offer to answer")

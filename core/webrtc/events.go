@@ -1,0 +1,63 @@
+package webrtc
+
+import (
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Type 16 subtypes, named after telemetry's constants.
+const (
+	subICE      = telemetry.SubtypeWebRTCICE
+	subLocal    = telemetry.SubtypeWebRTCLocalCandidate
+	subRemote   = telemetry.SubtypeWebRTCRemoteCandidate
+	subPair     = telemetry.SubtypeWebRTCSelectedPair
+	subDTLS     = telemetry.SubtypeWebRTCDTLS
+	subPC       = telemetry.SubtypeWebRTCPeerConnection
+	streamID    = 1 // Janus bundles everything into one stream ...
+	componentID = 1 // ... with one component (rtcp-mux).
+)
+
+// Event bodies are map[string]any so that sinks can read fields without a
+// type switch; the keys are exactly Janus's (janus-reference.md 4.4).
+
+// emit sends one event with this Peer's header.
+func (p *Peer) emit(t telemetry.Type, sub int, body any) {
+	p.cfg.Emitter.Emit(&telemetry.Event{
+		Emitter:   p.cfg.ServerName,
+		Type:      t,
+		Subtype:   sub,
+		Timestamp: telemetry.Now(),
+		SessionID: p.params.SessionID,
+		HandleID:  p.params.HandleID,
+		OpaqueID:  p.params.OpaqueID,
+		Body:      body,
+	})
+}
+
+// emitJSEP emits a type 8 event: owner is "local" or "remote".
+func (p *Peer) emitJSEP(owner, typ, sdp string) {
+	p.emit(telemetry.TypeJSEP, 0, map[string]any{
+		"owner": owner,
+		"jsep":  map[string]any{"type": typ, "sdp": sdp},
+	})
+}
+
+// emitWebRTC emits a type 16 event; stream_id and component_id are added
+// for every subtype but the PeerConnection one (6), as Janus does.
+func (p *Peer) emitWebRTC(sub int, body map[string]any) {
+	if sub != subPC {
+		body["stream_id"] = streamID
+		body["component_id"] = componentID
+	}
+	p.emit(telemetry.TypeWebRTC, sub, body)
+}
+
+// emitICEState emits and records a Janus ICE state name.
+func (p *Peer) emitICEState(state string) {
+	p.mu.Lock()
+	changed := p.state.iceState != state
+	p.state.iceState = state
+	p.mu.Unlock()
+	if changed {
+		p.emitWebRTC(subICE, map[string]any{"ice": state})
+	}
+}

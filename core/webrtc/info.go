@@ -1,0 +1,149 @@
+package webrtc
+
+import (
+	"strings"
+)
+
+// Info returns the PeerConnection part of Admin handle_info.info
+// (janus-reference.md 3.4): the keys "flags", "sdps", "ice-mode", "ice-role"
+// and "webrtc" (with current media stats); the core merges them in.
+func (p *Peer) Info() map[string]any {
+	p.mu.Lock()
+	st := p.state
+	st.localCands = append([]string(nil), p.state.localCands...)
+	st.remoteCands = append([]string(nil), p.state.remoteCands...)
+	p.mu.Unlock()
+	closed := p.closed()
+
+	flags := map[string]any{
+		"got-offer":        st.gotOffer,
+		"got-answer":       st.gotAnswer,
+		"negotiated":       st.gotOffer && st.gotAnswer,
+		"processing-offer": st.processingOffer,
+		"starting":         st.gotOffer && st.gotAnswer && !st.webrtcUp && !closed,
+		"ice-restart":      st.iceRestart,
+		"ready":            st.webrtcUp && !closed,
+		"stopped":          closed,
+		"alert":            closed,
+		"trickle":          st.trickle,
+		"all-trickles":     st.allTrickles,
+		"resend-trickles":  false,
+		"trickle-synced":   false,
+		"data-channels":    st.layout.has("data"),
+		"has-audio":        st.layout.has("audio"),
+		"has-video":        st.layout.has("video"),
+		"new-datachan-sdp": false,
+		"rfc4588-rtx":      st.layout.rtx,
+		"cleaning":         false,
+		"e2ee":             false,
+	}
+	sdps := map[string]any{}
+	if st.localSDP != "" {
+		sdps["local"] = st.localSDP
+	}
+	if st.remoteSDP != "" {
+		sdps["remote"] = st.remoteSDP
+	}
+	info := map[string]any{
+		"flags":    flags,
+		"sdps":     sdps,
+		"ice-mode": "full",
+		"webrtc":   p.webrtcInfo(st),
+	}
+	if !closed {
+		info["ice-role"] = strings.ToLower(p.pc.SCTP().Transport().ICETransport().Role().String())
+	}
+	return info
+}
+
+// webrtcInfo builds the "webrtc" object: ice, dtls and media by mid.
+func (p *Peer) webrtcInfo(st peerState) map[string]any {
+	ice := map[string]any{
+		"stream_id": streamID, "component_id": componentID, "state": st.iceState,
+		"local-candidates": st.localCands, "remote-candidates": st.remoteCands,
+		"ready": boolInt(st.webrtcUp),
+	}
+	if st.selectedPair != "" {
+		ice["selected-pair"] = st.selectedPair
+	}
+	dtls := map[string]any{
+		"dtls-role":       dtlsRole(st.localSDP),
+		"dtls-state":      st.dtlsState,
+		"retransmissions": 0,
+		"valid":           st.dtlsState == "connected",
+		"ready":           st.dtlsState == "connected",
+		"srtp-profile":    "none",
+	}
+	if st.dtlsState == "connected" {
+		dtls["srtp-profile"] = "SRTP_AES128_CM_SHA1_80"
+	}
+	if params, err := p.pc.SCTP().Transport().GetLocalParameters(); err == nil && len(params.Fingerprints) > 0 {
+		dtls["fingerprint"] = params.Fingerprints[0].Value
+	}
+	if f := strings.Fields(st.layout.fingerp); len(f) == 2 {
+		dtls["remote-fingerprint-hash"] = f[0]
+		dtls["remote-fingerprint"] = f[1]
+	}
+	media := map[string]any{}
+	for mid, s := range st.lastSample {
+		media[mid] = s.infoObject()
+	}
+	for _, mid := range st.layout.mids {
+		if _, ok := media[mid]; !ok {
+			media[mid] = map[string]any{"type": st.layout.kinds[mid], "mindex": st.layout.mindex[mid], "mid": mid}
+		}
+	}
+	return map[string]any{"ice": ice, "dtls": dtls, "media": media}
+}
+
+// infoObject is one entry of webrtc.media.
+func (s mediumSample) infoObject() map[string]any {
+	m := map[string]any{"type": s.Media, "mindex": s.MIndex, "mid": s.Mid}
+	in := map[string]any{"packets": s.PacketsIn, "bytes": s.BytesIn}
+	out := map[string]any{"packets": s.PacketsOut, "bytes": s.BytesOut}
+	if s.Media != "data" {
+		m["do_nacks"] = s.Media == "video"
+		m["direction"] = map[string]any{"send": s.DirSend, "recv": s.DirRecv}
+		codecs := map[string]any{}
+		if s.Codec != "" {
+			codecs["codec"] = s.Codec
+			codecs["pt"] = s.PT
+		}
+		m["codecs"] = codecs
+		ssrc := map[string]any{}
+		if s.SSRCOut != 0 {
+			ssrc["ssrc"] = s.SSRCOut
+		}
+		if s.SSRCIn != 0 {
+			ssrc["ssrc-peer"] = s.SSRCIn
+		}
+		m["ssrc"] = ssrc
+		m["rtcp"] = map[string]any{"main": map[string]any{
+			"base": s.Base, "rtt": s.RTTms, "lost": s.Lost, "lost-by-remote": s.LostByRemote,
+			"jitter-local": s.JitterLocal, "jitter-remote": s.JitterRemote,
+			"in-link-quality": s.InLQ, "in-media-link-quality": s.InMLQ,
+			"out-link-quality": s.OutLQ, "out-media-link-quality": s.OutMLQ,
+		}}
+		in["bytes_lastsec"], in["nacks"], in["retransmissions"] = s.BytesInSec, s.NACKsIn, s.RetransIn
+		out["bytes_lastsec"], out["nacks"] = s.BytesOutSec, s.NACKsOut
+	}
+	m["stats"] = map[string]any{"in": in, "out": out}
+	return m
+}
+
+// dtlsRole reads a=setup from the local SDP.
+func dtlsRole(local string) string {
+	for _, line := range strings.Split(local, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=setup:"); ok {
+			return v
+		}
+	}
+	return "actpass"
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,301 @@
+package webrtc
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/argusrtc/argus/telemetry"
+	pion "github.com/pion/webrtc/v4"
+)
+
+// mediumSample is one m-line's statistics at one instant, with the deltas
+// of the last sampling period ("lastsec" values are per second).
+type mediumSample struct {
+	Mid           string
+	MIndex        int
+	Media         string // audio, video, data
+	Codec         string
+	Base          uint32 // RTP clock rate
+	RTTms         int64
+	Lost          int64 // lost by us, inbound (computed locally)
+	LostByRemote  int64 // lost by the peer, from its receiver reports
+	JitterLocal   float64
+	JitterRemote  float64
+	InLQ, InMLQ   int
+	OutLQ, OutMLQ int
+	PacketsIn     uint64
+	PacketsOut    uint64
+	BytesIn       uint64
+	BytesOut      uint64
+	BytesInSec    uint64
+	BytesOutSec   uint64
+	NACKsIn       uint64 // NACKs received from the peer
+	NACKsOut      uint64 // NACKs we sent
+	RetransIn     uint64
+	REMB          uint64
+	SSRCIn        uint32
+	SSRCOut       uint32
+	PT            uint8
+	DirSend       bool
+	DirRecv       bool
+	sampledAt     time.Time
+}
+
+// linkQuality is Argus's 0-100 link score: the share of expected packets
+// that arrived in the last period, 100 when nothing was expected.
+//
+//	link-quality       = round(100 × received / (received + lost))
+//	media-link-quality = max(0, link-quality − min(40, jitter_ms / 2) − min(20, rtt_ms / 50))
+//
+// so 20 ms of jitter costs 10 points and 500 ms of RTT 10 points. Inbound
+// scores use our own loss and jitter; outbound ones the peer's receiver
+// reports (fraction lost, jitter) and the RTT.
+func linkQuality(received, lost int64) int {
+	if lost < 0 {
+		lost = 0
+	}
+	if received+lost <= 0 {
+		return 100
+	}
+	return int(math.Round(100 * float64(received) / float64(received+lost)))
+}
+
+// mediaLinkQuality lowers a link score for jitter and RTT.
+func mediaLinkQuality(lq int, jitterMs float64, rttMs int64) int {
+	v := float64(lq) - math.Min(40, jitterMs/2) - math.Min(20, float64(rttMs)/50)
+	return max(0, int(math.Round(v)))
+}
+
+// sample reads every m-line's counters. prev holds the last sample per mid
+// (owned by the run loop) for the per-period deltas.
+func (p *Peer) sample(period time.Duration, prev map[string]mediumSample) []mediumSample {
+	p.mu.Lock()
+	layout := p.state.layout
+	p.mu.Unlock()
+	now := time.Now()
+	var out []mediumSample
+	for _, t := range p.pc.GetTransceivers() {
+		mid := t.Mid()
+		if mid == "" {
+			continue
+		}
+		s := mediumSample{Mid: mid, MIndex: layout.mindex[mid], Media: t.Kind().String(), sampledAt: now}
+		p.fillRTP(&s, t)
+		p.fillDeltas(&s, prev[mid], period)
+		out = append(out, s)
+	}
+	for _, mid := range layout.mids {
+		if layout.kinds[mid] == "data" {
+			s := mediumSample{Mid: mid, MIndex: layout.mindex[mid], Media: "data", sampledAt: now}
+			p.fillData(&s)
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fillRTP reads the stats interceptor for the inbound and outbound SSRC.
+func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
+	d := t.Direction()
+	s.DirSend = d == pion.RTPTransceiverDirectionSendrecv || d == pion.RTPTransceiverDirectionSendonly
+	s.DirRecv = d == pion.RTPTransceiverDirectionSendrecv || d == pion.RTPTransceiverDirectionRecvonly
+	if r := t.Receiver(); r != nil {
+		for _, tr := range r.Tracks() {
+			if tr.SSRC() == 0 {
+				continue
+			}
+			if s.SSRCIn == 0 {
+				s.SSRCIn = uint32(tr.SSRC())
+				c := tr.Codec()
+				s.Codec, s.Base, s.PT = codecName(c.MimeType), c.ClockRate, uint8(c.PayloadType)
+			}
+			if p.stats == nil {
+				continue
+			}
+			st := p.stats.Get(uint32(tr.SSRC()))
+			if st == nil {
+				continue
+			}
+			in := st.InboundRTPStreamStats
+			s.PacketsIn += in.PacketsReceived
+			s.BytesIn += in.BytesReceived + in.HeaderBytesReceived
+			s.Lost += in.PacketsLost
+			s.NACKsOut += uint64(in.NACKCount)
+			s.JitterLocal = math.Max(s.JitterLocal, in.Jitter*1000)
+			if rtx := uint32(tr.RtxSSRC()); rtx != 0 {
+				if rs := p.stats.Get(rtx); rs != nil {
+					s.RetransIn += rs.InboundRTPStreamStats.PacketsReceived
+				}
+			}
+		}
+	}
+	if snd := t.Sender(); snd != nil && snd.Track() != nil {
+		params := snd.GetParameters()
+		if len(params.Encodings) > 0 {
+			s.SSRCOut = uint32(params.Encodings[0].SSRC)
+		}
+		if s.Codec == "" && len(params.Codecs) > 0 {
+			c := params.Codecs[0]
+			s.Codec, s.Base, s.PT = codecName(c.MimeType), c.ClockRate, uint8(c.PayloadType)
+		}
+		if p.stats != nil && s.SSRCOut != 0 {
+			if st := p.stats.Get(s.SSRCOut); st != nil {
+				out := st.OutboundRTPStreamStats
+				s.PacketsOut = out.PacketsSent
+				s.BytesOut = out.BytesSent + out.HeaderBytesSent
+				s.NACKsIn = uint64(out.NACKCount)
+				ri := st.RemoteInboundRTPStreamStats
+				s.LostByRemote = ri.PacketsLost
+				s.JitterRemote = ri.Jitter * 1000
+				s.RTTms = ri.RoundTripTime.Milliseconds()
+				s.OutLQ = int(math.Round(100 * (1 - math.Min(1, math.Max(0, ri.FractionLost)))))
+			}
+		}
+	}
+	if s.MIndex == 0 {
+		s.REMB = p.watch.rembBitrate.Load()
+	}
+}
+
+// fillDeltas computes per-second rates and the link scores of the period.
+func (p *Peer) fillDeltas(s *mediumSample, prev mediumSample, period time.Duration) {
+	secs := period.Seconds()
+	if secs <= 0 {
+		secs = 1
+	}
+	if s.BytesIn >= prev.BytesIn {
+		s.BytesInSec = uint64(float64(s.BytesIn-prev.BytesIn) / secs)
+	}
+	if s.BytesOut >= prev.BytesOut {
+		s.BytesOutSec = uint64(float64(s.BytesOut-prev.BytesOut) / secs)
+	}
+	s.InLQ = linkQuality(int64(s.PacketsIn)-int64(prev.PacketsIn), s.Lost-prev.Lost)
+	s.InMLQ = mediaLinkQuality(s.InLQ, s.JitterLocal, 0)
+	if s.SSRCOut == 0 || (s.OutLQ == 0 && s.PacketsOut == prev.PacketsOut) {
+		s.OutLQ = 100
+	}
+	s.OutMLQ = mediaLinkQuality(s.OutLQ, s.JitterRemote, s.RTTms)
+}
+
+// fillData sums the data channel counters from pion's stats report.
+func (p *Peer) fillData(s *mediumSample) {
+	for _, v := range p.pc.GetStats() {
+		if dc, ok := v.(pion.DataChannelStats); ok {
+			s.PacketsIn += uint64(dc.MessagesReceived)
+			s.PacketsOut += uint64(dc.MessagesSent)
+			s.BytesIn += dc.BytesReceived
+			s.BytesOut += dc.BytesSent
+		}
+	}
+}
+
+// codecName turns "video/VP8" into Janus's "vp8".
+func codecName(mime string) string {
+	if i := strings.IndexByte(mime, '/'); i >= 0 {
+		mime = mime[i+1:]
+	}
+	return strings.ToLower(mime)
+}
+
+// reportBody is the type 32 subtype 3 object of one medium
+// (janus-reference.md 4.4).
+func (s mediumSample) reportBody() map[string]any {
+	b := map[string]any{
+		"mid": s.Mid, "mindex": s.MIndex, "media": s.Media,
+		"packets-received": s.PacketsIn, "packets-sent": s.PacketsOut,
+		"bytes-received": s.BytesIn, "bytes-sent": s.BytesOut,
+	}
+	if s.Media == "data" {
+		return b
+	}
+	if s.Codec != "" {
+		b["codec"] = s.Codec
+	}
+	b["base"] = s.Base
+	b["rtt"] = s.RTTms
+	b["lost"] = s.Lost
+	b["lost-by-remote"] = s.LostByRemote
+	b["jitter-local"] = math.Round(s.JitterLocal)
+	b["jitter-remote"] = math.Round(s.JitterRemote)
+	b["in-link-quality"] = s.InLQ
+	b["in-media-link-quality"] = s.InMLQ
+	b["out-link-quality"] = s.OutLQ
+	b["out-media-link-quality"] = s.OutMLQ
+	b["bytes-received-lastsec"] = s.BytesInSec
+	b["bytes-sent-lastsec"] = s.BytesOutSec
+	b["nacks-received"] = s.NACKsIn
+	b["nacks-sent"] = s.NACKsOut
+	b["retransmissions-received"] = s.RetransIn
+	if s.MIndex == 0 && s.REMB > 0 {
+		b["remb-bitrate"] = s.REMB
+	}
+	return b
+}
+
+// sampleAndReport samples all media, checks slow links and emits the media
+// report(s); final marks the report sent once at hangup. Run loop only.
+func (p *Peer) sampleAndReport(period time.Duration, final bool) {
+	if period <= 0 {
+		period = time.Since(p.lastSampleAt())
+	}
+	samples := p.sample(period, p.prev)
+	next := make(map[string]mediumSample, len(samples))
+	for _, s := range samples {
+		if !final {
+			p.checkSlowLink(s, p.prev[s.Mid], period)
+		}
+		next[s.Mid] = s
+	}
+	p.prev = next
+	p.mu.Lock()
+	p.state.lastSample = next
+	p.mu.Unlock()
+	if p.cfg.StatsPeriod <= 0 || len(samples) == 0 {
+		return
+	}
+	if p.cfg.CombineMediaStats {
+		arr := make([]map[string]any, 0, len(samples))
+		for _, s := range samples {
+			arr = append(arr, s.reportBody())
+		}
+		p.emit(telemetry.TypeMedia, telemetry.SubtypeMediaReport, arr)
+		return
+	}
+	for _, s := range samples {
+		p.emit(telemetry.TypeMedia, telemetry.SubtypeMediaReport, s.reportBody())
+	}
+}
+
+// lastSampleAt is when prev was sampled (zero time → one second ago).
+func (p *Peer) lastSampleAt() time.Time {
+	for _, s := range p.prev {
+		return s.sampledAt
+	}
+	return time.Now().Add(-time.Second)
+}
+
+// checkSlowLink emits slow-link events when the losses of the period,
+// per second, reach SlowlinkThreshold (janus-reference.md 1.4).
+func (p *Peer) checkSlowLink(s, prev mediumSample, period time.Duration) {
+	if p.cfg.SlowlinkThreshold <= 0 || s.Media == "data" {
+		return
+	}
+	secs := math.Max(period.Seconds(), 0.001)
+	check := func(delta int64, uplink bool) {
+		perSec := int(math.Round(float64(delta) / secs))
+		if perSec < p.cfg.SlowlinkThreshold {
+			return
+		}
+		dir := "downlink"
+		if uplink {
+			dir = "uplink"
+		}
+		p.emit(telemetry.TypeMedia, telemetry.SubtypeMediaSlowLink, map[string]any{
+			"mid": s.Mid, "media": s.Media, "slow_link": dir, "lost_lastsec": perSec,
+		})
+		p.obs.SlowLink(s.Mid, s.Media, uplink, perSec)
+	}
+	check(s.Lost-prev.Lost, true)
+	check(s.LostByRemote-prev.LostByRemote, false)
+}
