@@ -39,7 +39,7 @@ func (b *Bus) Emit(e *Event) {
 		return
 	}
 	for _, r := range *b.runners.Load() {
-		if r.mask&Mask(e.Type) != 0 {
+		if r.mask.Load()&uint32(e.Type) != 0 {
 			r.enqueue(e)
 		}
 	}
@@ -81,6 +81,18 @@ func (b *Bus) Sink(name string) (Sink, bool) {
 		}
 	}
 	return nil, false
+}
+
+// SetMask changes the mask of the sink attached under name, e.g. on an
+// Admin query_eventhandler "tweak". Events already queued are kept.
+func (b *Bus) SetMask(name string, m Mask) error {
+	for _, r := range *b.runners.Load() {
+		if r.name == name {
+			r.mask.Store(uint32(m))
+			return nil
+		}
+	}
+	return fmt.Errorf("set mask %q: %w", name, ErrUnknownSink)
 }
 
 // Stats returns a snapshot of every sink's queue and counters, in Attach

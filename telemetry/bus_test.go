@@ -289,6 +289,29 @@ func TestBusAttachErrors(t *testing.T) {
 	if _, ok := b.Sink("x"); !ok {
 		t.Fatal("Sink(x) not found")
 	}
+	if err := b.SetMask("nope", telemetry.MaskAll); !errors.Is(err, telemetry.ErrUnknownSink) {
+		t.Fatalf("SetMask unknown: %v", err)
+	}
+}
+
+func TestBusSetMask(t *testing.T) {
+	b := telemetry.NewBus()
+	s := &recSink{}
+	if err := b.Attach("rec", s, telemetry.ParseMask("core")); err != nil {
+		t.Fatal(err)
+	}
+	b.Emit(ev(telemetry.TypeSession, 1))
+	if err := b.SetMask("rec", telemetry.ParseMask("sessions")); err != nil {
+		t.Fatal(err)
+	}
+	if b.Stats()[0].Mask != telemetry.ParseMask("sessions") {
+		t.Fatalf("stats mask %v", b.Stats()[0].Mask)
+	}
+	b.Emit(ev(telemetry.TypeSession, 2))
+	shutdown(t, b)
+	if got := s.snapshot(); len(got) != 1 || got[0].SessionID != 2 {
+		t.Fatalf("got %v", got)
+	}
 }
 
 func TestBusExportErrorsCountedAndObserved(t *testing.T) {

@@ -10,6 +10,6 @@ var (
 	ErrDuplicateSink = errors.New("telemetry: sink name already attached")
 	// ErrInvalidSink is returned by Attach for a nil sink or an empty name.
 	ErrInvalidSink = errors.New("telemetry: invalid sink")
-	// ErrUnknownSink is returned by NewSink for a name nobody registered.
+	// ErrUnknownSink is returned by NewSink and SetMask for a name nobody registered or attached.
 	ErrUnknownSink = errors.New("telemetry: unknown sink")
 )

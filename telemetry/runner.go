@@ -21,7 +21,7 @@ const dropLogEvery = 10 * time.Second
 type runner struct {
 	name   string
 	sink   Sink
-	mask   Mask
+	mask   atomic.Uint32 // a Mask; SetMask changes it
 	cfg    queueConfig
 	queue  chan item
 	stop   chan struct{} // closed by Shutdown: drain and return
@@ -41,10 +41,9 @@ type runner struct {
 }
 
 func newRunner(name string, s Sink, m Mask, cfg queueConfig, log *slog.Logger, obs Observer) *runner {
-	return &runner{
+	r := &runner{
 		name:  name,
 		sink:  s,
-		mask:  m,
 		cfg:   cfg,
 		queue: make(chan item, cfg.size),
 		stop:  make(chan struct{}),
@@ -52,6 +51,8 @@ func newRunner(name string, s Sink, m Mask, cfg queueConfig, log *slog.Logger, o
 		log:   log.With("sink", name),
 		obs:   obs,
 	}
+	r.mask.Store(uint32(m))
+	return r
 }
 
 // enqueue never blocks: a full queue drops the event and counts it.
@@ -165,7 +166,7 @@ func (r *runner) logDrops(force bool) {
 func (r *runner) stats() SinkStats {
 	return SinkStats{
 		Name:               r.name,
-		Mask:               r.mask,
+		Mask:               Mask(r.mask.Load()),
 		QueueLen:           len(r.queue),
 		QueueCap:           cap(r.queue),
 		Exported:           r.exported.Load(),
