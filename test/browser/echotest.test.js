@@ -1,0 +1,103 @@
+// The real janus.js EchoTest in headless Chromium against the Argus
+// binary, over the HTTP long-poll and the WebSocket transports.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { argusBinary, launchChromium, startArgus, startStatic, waitFor } from './harness.js';
+
+const ECHO_PREFIX = 'Janus EchoTest here! You wrote: ';
+
+describe('janus.js EchoTest against Argus', { timeout: 180000 }, () => {
+  let argus;
+  let statics;
+  let browser;
+
+  before(async () => {
+    const bin = argusBinary();
+    argus = await startArgus(bin);
+    statics = await startStatic();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (statics) await statics.close();
+    if (argus) {
+      const code = await argus.stop();
+      assert.equal(code, 0, `argus exit code after SIGTERM:\n${argus.output().slice(-4000)}`);
+    }
+  });
+
+  for (const transport of ['http', 'ws']) {
+    test(`EchoTest over ${transport}`, { timeout: 90000 }, async (t) => {
+      const server = transport === 'http' ? argus.httpURL : argus.wsURL;
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      t.after(() => context.close());
+
+      const pageErrors = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+
+      // Every Janus message the page receives, sniffed at the network level.
+      const received = [];
+      const collect = (msg) => { for (const m of Array.isArray(msg) ? msg : [msg]) received.push(m); };
+      page.on('websocket', (ws) => ws.on('framereceived', (f) => {
+        try { collect(JSON.parse(f.payload.toString())); } catch { /* not JSON */ }
+      }));
+      page.on('response', async (r) => {
+        if (r.request().method() !== 'GET' || !r.url().startsWith(argus.httpURL + '/')) return;
+        try { collect(await r.json()); } catch { /* aborted poll */ }
+      });
+      const diag = async () => `\npage log: ${JSON.stringify(await page.evaluate(() => window.echoLog).catch(() => null))}` +
+        `\nreceived: ${JSON.stringify(received)}\npage errors: ${pageErrors.join('\n')}` +
+        `\nargus output (tail):\n${argus.output().slice(-3000)}`;
+
+      try {
+        await page.goto(`${statics.url}/echotest.html`);
+        await page.waitForFunction(() => window.echoReady === true, null, { timeout: 10000 });
+        await page.evaluate((s) => window.echoStart(s), server);
+
+        const handleId = (await page.evaluate(() => window.echoLog)).find((e) => e.what === 'attached').detail;
+        assert.ok(Number.isSafeInteger(handleId) && handleId > 0, `handle id ${handleId}`);
+
+        await waitFor('webrtcState up', async () => (await page.evaluate(() => window.echoLog))
+          .some((e) => e.what === 'webrtcState' && e.detail.on === true), 20000);
+
+        // Inbound audio and video bytes must be non-zero and then grow.
+        const first = await waitFor('inbound audio and video bytes', async () => {
+          const s = await page.evaluate(() => window.echoStats());
+          return s.audio > 0 && s.video > 0 ? s : null;
+        }, 20000);
+        const grown = await waitFor('inbound bytes to grow', async () => {
+          const s = await page.evaluate(() => window.echoStats());
+          return s.audio > first.audio && s.video > first.video ? s : null;
+        }, 20000);
+        t.diagnostic(`inbound bytes: audio ${first.audio} -> ${grown.audio}, video ${first.video} -> ${grown.video}`);
+
+        // Data channel text comes back with the EchoTest prefix.
+        await waitFor('data channel open', async () => (await page.evaluate(() => window.echoLog))
+          .some((e) => e.what === 'dataopen'), 20000);
+        await page.evaluate(() => window.echoSendData('hello from janus.js'));
+        await waitFor('data channel echo', async () => (await page.evaluate(() => window.echoLog))
+          .some((e) => e.what === 'data' && e.detail === ECHO_PREFIX + 'hello from janus.js'), 10000);
+
+        // Hang up: the server confirms with a hangup event (reason "Janus API").
+        await page.evaluate(() => window.echoHangup());
+        const hangup = await waitFor('hangup event', () => received.find((m) => m.janus === 'hangup' && m.sender === handleId), 10000);
+        assert.equal(hangup.reason, 'Janus API');
+        await waitFor('webrtcState down', async () => (await page.evaluate(() => window.echoLog))
+          .some((e) => e.what === 'webrtcState' && e.detail.on === false), 10000);
+
+        // Detach: success, then the detached event.
+        await page.evaluate(() => window.echoDetach());
+        await waitFor('detached event', () => received.find((m) => m.janus === 'detached' && m.sender === handleId), 10000);
+
+        await page.evaluate(() => window.echoDestroy());
+        assert.deepEqual(pageErrors.filter((e) => !/favicon/.test(e)), [], 'page errors');
+      } catch (e) {
+        e.message += await diag();
+        throw e;
+      }
+    });
+  }
+});
