@@ -1,0 +1,336 @@
+package webrtc
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// TestPeerLoopback runs a Peer against a plain pion client on loopback:
+// early trickled candidates, offer/answer, RTP both ways, events, close.
+func TestPeerLoopback(t *testing.T) {
+	rec := &recorder{}
+	obs := &observer{}
+	eng := testEngine(t, rec)
+	peer, err := eng.NewPeer(PeerParams{SessionID: 11, HandleID: 22, OpaqueID: "op", Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close("test end")
+
+	// Server side: echo audio back on a local track.
+	spc := peer.PeerConnection()
+	echo, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "a", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	spc.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
+		wg.Add(1)
+		defer wg.Done()
+		for {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			_ = echo.WriteRTP(pkt)
+		}
+	})
+
+	// Client.
+	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	ctrack, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "c", "cs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.AddTrack(ctrack); err != nil {
+		t.Fatal(err)
+	}
+	var echoed atomic.Int64
+	client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			echoed.Add(1)
+		}
+	})
+	var cands []pion.ICECandidateInit
+	var cmu sync.Mutex
+	client.OnICECandidate(func(c *pion.ICECandidate) {
+		if c != nil {
+			cmu.Lock()
+			cands = append(cands, c.ToJSON())
+			cmu.Unlock()
+		}
+	})
+	offer, err := client.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(client)
+	if err := client.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+
+	// Early trickle: candidates arrive before the offer and are queued.
+	cmu.Lock()
+	early := append([]pion.ICECandidateInit(nil), cands...)
+	cmu.Unlock()
+	if len(early) == 0 {
+		t.Fatal("client gathered no candidate")
+	}
+	for _, c := range early {
+		if err := peer.AddCandidate(Candidate{SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, Candidate: c.Candidate}); err != nil {
+			t.Fatalf("AddCandidate: %v", err)
+		}
+	}
+	zero := uint16(0)
+	if err := peer.AddCandidate(Candidate{SDPMLineIndex: &zero, Completed: true}); err != nil {
+		t.Fatalf("end of candidates: %v", err)
+	}
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", offer.SDP); err != nil { // offer without candidates
+		t.Fatal(err)
+	}
+	if _, err := spc.AddTrack(echo); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := peer.CreateAnswer(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(answer, "a=candidate:") {
+		t.Fatalf("answer has no candidates (half-trickle): %s", answer)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+
+	waitFor(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+	var seq uint16
+	deadline := time.Now().Add(10 * time.Second)
+	for echoed.Load() < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("echoed %d packets", echoed.Load())
+		}
+		sendRTP(t, ctrack, 111, &seq, 5)
+		time.Sleep(20 * time.Millisecond)
+	}
+	mid := spc.GetTransceivers()[0].Mid()
+	waitFor(t, 5*time.Second, "media receiving true", func() bool { return obs.has(mid + "/audio/true") })
+	waitFor(t, 5*time.Second, "media report with traffic", func() bool {
+		return len(rec.find(telemetry.TypeMedia, telemetry.SubtypeMediaReport, func(b map[string]any) bool {
+			pr, _ := b["packets-received"].(uint64)
+			ps, _ := b["packets-sent"].(uint64)
+			br, _ := b["bytes-received"].(uint64)
+			return b["mid"] == mid && b["media"] == "audio" && b["codec"] == "opus" && pr >= 20 && ps >= 20 && br >= 20*100
+		})) > 0
+	})
+	// Silence → receiving false after NoMediaTimer.
+	waitFor(t, 5*time.Second, "media receiving false", func() bool { return obs.has(mid + "/audio/false") })
+
+	info := peer.Info()
+	flags := info["flags"].(map[string]any)
+	for _, f := range []string{"got-offer", "got-answer", "negotiated", "ready", "has-audio", "trickle", "all-trickles"} {
+		if flags[f] != true {
+			t.Errorf("flag %s = %v", f, flags[f])
+		}
+	}
+	w := info["webrtc"].(map[string]any)
+	media := w["media"].(map[string]any)[mid].(map[string]any)
+	in := media["stats"].(map[string]any)["in"].(map[string]any)
+	if in["packets"].(uint64) < 20 {
+		t.Errorf("info stats in = %v", in)
+	}
+	if info["ice-role"] != "controlled" {
+		t.Errorf("ice-role = %v", info["ice-role"])
+	}
+
+	peer.Close("Janus API")
+	peer.Close("again")
+	select {
+	case <-peer.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed")
+	}
+	if _, _, h := obs.snapshot(); len(h) != 1 || h[0] != "Janus API" {
+		t.Fatalf("hangups = %v", h)
+	}
+	_ = client.Close()
+	wg.Wait()
+
+	checks := []struct {
+		name string
+		typ  telemetry.Type
+		sub  int
+		pred func(map[string]any) bool
+	}{
+		{"jsep remote offer", telemetry.TypeJSEP, 0, func(b map[string]any) bool {
+			return b["owner"] == "remote" && b["jsep"].(map[string]any)["type"] == "offer"
+		}},
+		{"jsep local answer", telemetry.TypeJSEP, 0, func(b map[string]any) bool {
+			return b["owner"] == "local" && b["jsep"].(map[string]any)["sdp"] == answer
+		}},
+		{"ice gathering", telemetry.TypeWebRTC, 1, func(b map[string]any) bool { return b["ice"] == "gathering" && b["stream_id"] == 1 }},
+		{"ice connecting", telemetry.TypeWebRTC, 1, func(b map[string]any) bool { return b["ice"] == "connecting" }},
+		{"ice connected", telemetry.TypeWebRTC, 1, func(b map[string]any) bool { return b["ice"] == "connected" }},
+		{"ice ready", telemetry.TypeWebRTC, 1, func(b map[string]any) bool { return b["ice"] == "ready" }},
+		{"local candidate", telemetry.TypeWebRTC, 2, func(b map[string]any) bool {
+			s, _ := b["local-candidate"].(string)
+			return s != "" && !strings.HasPrefix(s, "candidate:")
+		}},
+		{"remote candidate", telemetry.TypeWebRTC, 3, func(b map[string]any) bool { return b["remote-candidate"] != "" }},
+		{"selected pair", telemetry.TypeWebRTC, 4, func(b map[string]any) bool {
+			s, _ := b["selected-pair"].(string)
+			return strings.Contains(s, " <-> ") && strings.Contains(s, "[host,udp]") && b["candidates"] != nil
+		}},
+		{"dtls trying", telemetry.TypeWebRTC, 5, func(b map[string]any) bool { return b["dtls"] == "trying" }},
+		{"dtls connected", telemetry.TypeWebRTC, 5, func(b map[string]any) bool { return b["dtls"] == "connected" }},
+		{"webrtcup", telemetry.TypeWebRTC, 6, func(b map[string]any) bool { return b["connection"] == "webrtcup" }},
+		{"hangup", telemetry.TypeWebRTC, 6, func(b map[string]any) bool { return b["connection"] == "hangup" && b["reason"] == "Janus API" }},
+		{"media receiving", telemetry.TypeMedia, 1, func(b map[string]any) bool { return b["receiving"] == true && b["media"] == "audio" }},
+	}
+	for _, c := range checks {
+		evs := rec.find(c.typ, c.sub, c.pred)
+		if len(evs) == 0 {
+			t.Errorf("missing event: %s", c.name)
+			continue
+		}
+		e := evs[0]
+		if e.Emitter != "test" || e.SessionID != 11 || e.HandleID != 22 || e.OpaqueID != "op" || e.Timestamp == 0 {
+			t.Errorf("%s: bad header %+v", c.name, e)
+		}
+	}
+	if n := len(rec.find(telemetry.TypeWebRTC, 6, func(b map[string]any) bool { return b["connection"] == "hangup" })); n != 1 {
+		t.Errorf("hangup events = %d", n)
+	}
+}
+
+func TestSetRemoteDescriptionErrors(t *testing.T) {
+	eng := testEngine(t, telemetry.Discard)
+	tests := []struct {
+		name, typ, sdp string
+		want           error
+	}{
+		{"garbage", "offer", "hello", ErrInvalidSDP},
+		{"empty", "offer", "", ErrInvalidSDP},
+		{"bad type", "pranswer", validOffer(t), ErrInvalidSDP},
+		{"answer without offer", "answer", validOffer(t), ErrUnexpectedAnswer},
+		{"no media", "offer", "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", ErrInvalidSDP},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := eng.NewPeer(PeerParams{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { p.Close("test"); <-p.Done() }()
+			if err := p.SetRemoteDescription(ctxT(t), tc.typ, tc.sdp); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestClosedPeer(t *testing.T) {
+	eng := testEngine(t, telemetry.Discard)
+	obs := &observer{}
+	p, err := eng.NewPeer(PeerParams{Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Close("Close PC")
+	<-p.Done()
+	if err := p.SetRemoteDescription(ctxT(t), "offer", validOffer(t)); !errors.Is(err, ErrClosed) {
+		t.Errorf("SetRemoteDescription after close: %v", err)
+	}
+	if _, err := p.CreateAnswer(ctxT(t)); !errors.Is(err, ErrClosed) {
+		t.Errorf("CreateAnswer after close: %v", err)
+	}
+	if err := p.AddCandidate(Candidate{Completed: true}); !errors.Is(err, ErrClosed) {
+		t.Errorf("AddCandidate after close: %v", err)
+	}
+	if _, _, h := obs.snapshot(); len(h) != 1 || h[0] != "Close PC" {
+		t.Errorf("hangups = %v", h)
+	}
+}
+
+func TestAddCandidateValidation(t *testing.T) {
+	eng := testEngine(t, telemetry.Discard)
+	p, err := eng.NewPeer(PeerParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { p.Close("test"); <-p.Done() }()
+	mid := "0"
+	tests := []struct {
+		name string
+		c    Candidate
+		ok   bool
+	}{
+		{"host", Candidate{SDPMid: &mid, Candidate: "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host"}, true},
+		{"no prefix", Candidate{SDPMid: &mid, Candidate: "2 1 udp 2130706431 127.0.0.1 5001 typ host"}, true},
+		{"no mid", Candidate{Candidate: "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host"}, false},
+		{"empty", Candidate{SDPMid: &mid}, false},
+		{"garbage", Candidate{SDPMid: &mid, Candidate: "candidate:hello"}, false},
+		{"bad port", Candidate{SDPMid: &mid, Candidate: "candidate:1 1 udp 1 127.0.0.1 99999 typ host"}, false},
+		{"completed", Candidate{Completed: true}, true},
+	}
+	for _, tc := range tests {
+		err := p.AddCandidate(tc.c)
+		if tc.ok && err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if !tc.ok && !errors.Is(err, ErrInvalidCandidate) {
+			t.Errorf("%s: err = %v, want ErrInvalidCandidate", tc.name, err)
+		}
+	}
+}
+
+func TestLinkQuality(t *testing.T) {
+	tests := []struct {
+		recv, lost int64
+		want       int
+	}{{0, 0, 100}, {100, 0, 100}, {90, 10, 90}, {0, 10, 0}, {50, -3, 100}}
+	for _, tc := range tests {
+		if got := linkQuality(tc.recv, tc.lost); got != tc.want {
+			t.Errorf("linkQuality(%d,%d) = %d, want %d", tc.recv, tc.lost, got, tc.want)
+		}
+	}
+	if got := mediaLinkQuality(100, 20, 500); got != 80 {
+		t.Errorf("mediaLinkQuality = %d, want 80", got)
+	}
+	if got := mediaLinkQuality(10, 1000, 5000); got != 0 {
+		t.Errorf("mediaLinkQuality floor = %d", got)
+	}
+}
+
+// validOffer makes a real offer from a pion client.
+func validOffer(t *testing.T) string {
+	t.Helper()
+	pc, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pc.Close() }()
+	if _, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	o, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.SDP
+}
