@@ -1,0 +1,243 @@
+package http
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	nethttp "net/http"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+)
+
+func TestLongPollEventQueuedBeforePoll(t *testing.T) {
+	e := newEnv(t, nil)
+	s := e.create(t)
+	if !e.gw.Push(s, `{"janus":"event","n":1}`) {
+		t.Fatal("no session")
+	}
+	r := e.do(t, "GET", fmt.Sprintf("/janus/%d?rid=123", s), "", nil)
+	if m := decode(t, r.body); r.status != 200 || m["janus"] != "event" || m["n"] != 1.0 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+}
+
+func TestLongPollMaxev(t *testing.T) {
+	tests := []struct {
+		name   string
+		maxev  string
+		pushed int
+		want   string
+	}{
+		{"default single object", "", 2, `{"n":0}`},
+		{"maxev 1", "1", 2, `{"n":0}`},
+		{"maxev 0 means 1", "0", 1, `{"n":0}`},
+		{"maxev garbage means 1", "x", 1, `{"n":0}`},
+		{"array of one", "5", 1, `[{"n":0}]`},
+		{"array of all", "5", 3, `[{"n":0},{"n":1},{"n":2}]`},
+		{"array capped", "2", 3, `[{"n":0},{"n":1}]`},
+		{"keepalive object", "", 0, `{"janus":"keepalive"}`},
+		{"keepalive array", "10", 0, `[{"janus":"keepalive"}]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			s := e.create(t)
+			for i := range tc.pushed {
+				e.gw.Push(s, fmt.Sprintf(`{"n":%d}`, i))
+			}
+			r := e.do(t, "GET", fmt.Sprintf("/janus/%d?maxev=%s", s, tc.maxev), "", nil)
+			if r.status != 200 || r.body != tc.want {
+				t.Fatalf("%d %s, want %s", r.status, r.body, tc.want)
+			}
+		})
+	}
+}
+
+func TestLongPollKeepaliveAfterTimeout(t *testing.T) {
+	e := newEnv(t, nil) // LongPollTimeout 200ms
+	s := e.create(t)
+	start := time.Now()
+	r := e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil)
+	if r.body != `{"janus":"keepalive"}` {
+		t.Fatalf("body %s", r.body)
+	}
+	if el := time.Since(start); el < 200*time.Millisecond {
+		t.Fatalf("answered after %v, before the park timeout", el)
+	}
+}
+
+func TestLongPollWakesOnPush(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.LongPollTimeout = 10 * time.Second })
+	s := e.create(t)
+	before := e.gw.Touches()
+	done := make(chan result, 1)
+	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d?maxev=10", s), "", nil) }()
+	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	e.gw.Push(s, `{"janus":"webrtcup"}`)
+	select {
+	case r := <-done:
+		if r.body != `[{"janus":"webrtcup"}]` {
+			t.Fatalf("body %s", r.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("parked poll not woken by push")
+	}
+}
+
+func TestLongPollReleasedByClose(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.LongPollTimeout = time.Minute })
+	s := e.create(t)
+	before := e.gw.Touches()
+	done := make(chan result, 1)
+	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil) }()
+	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	e.tr.Close()
+	select {
+	case r := <-done:
+		if r.body != `{"janus":"keepalive"}` {
+			t.Fatalf("body %s", r.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not release the parked poll")
+	}
+}
+
+func TestLongPollSeesTimeoutThenQueueGone(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.LongPollTimeout = 10 * time.Second })
+	s := e.create(t)
+	before := e.gw.Touches()
+	done := make(chan result, 1)
+	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil) }()
+	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	e.gw.Push(s, fmt.Sprintf(`{"janus":"timeout","session_id":%d}`, s))
+	e.gw.End(s)
+	select {
+	case r := <-done:
+		if decode(t, r.body)["janus"] != "timeout" {
+			t.Fatalf("body %s", r.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("poll not answered")
+	}
+	if n := e.tr.qs.len(); n != 0 {
+		t.Fatalf("%d queues left after SessionOver", n)
+	}
+	if r := e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil); r.status != 404 {
+		t.Fatalf("poll on ended session: %d", r.status)
+	}
+}
+
+func TestLongPollAuth(t *testing.T) {
+	e := newEnv(t, nil)
+	s := e.create(t)
+	e.gw.Secret, e.gw.Token = "sesame", "tok"
+	tests := []struct {
+		query  string
+		status int
+	}{
+		{"", 403},
+		{"?apisecret=wrong", 403},
+		{"?apisecret=sesame", 200},
+		{"?token=tok", 200},
+		{"?apisecret=wrong&token=tok", 200},
+	}
+	for _, tc := range tests {
+		r := e.do(t, "GET", fmt.Sprintf("/janus/%d%s", s, tc.query), "", nil)
+		if r.status != tc.status {
+			t.Errorf("%q: status %d want %d", tc.query, r.status, tc.status)
+		}
+		if tc.status == 403 && r.body != "" {
+			t.Errorf("%q: 403 body %q", tc.query, r.body)
+		}
+	}
+}
+
+func TestLongPollUnknownSession(t *testing.T) {
+	e := newEnv(t, nil)
+	if r := e.do(t, "GET", "/janus/123456", "", nil); r.status != 404 {
+		t.Fatalf("status %d", r.status)
+	}
+}
+
+func TestLongPollTouches(t *testing.T) {
+	e := newEnv(t, nil)
+	s := e.create(t)
+	e.gw.Push(s, `{"n":1}`)
+	before := e.gw.Touches()
+	e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil)
+	if got := e.gw.Touches() - before; got != 1 {
+		t.Fatalf("%d touches", got)
+	}
+}
+
+func TestGetHandlePathRedirects(t *testing.T) {
+	e := newEnv(t, nil)
+	s := e.create(t)
+	before := e.gw.Touches()
+	r := e.do(t, "GET", fmt.Sprintf("/janus/%d/77?maxev=5", s), "", nil)
+	if r.status != 302 || r.header.Get("Location") != fmt.Sprintf("/janus/%d?maxev=5", s) {
+		t.Fatalf("%d location %q", r.status, r.header.Get("Location"))
+	}
+	if e.gw.Touches() != before+1 {
+		t.Fatal("redirect did not count as keepalive")
+	}
+}
+
+func TestRedirectFollowedDeliversEvents(t *testing.T) {
+	e := newEnv(t, nil)
+	s := e.create(t)
+	e.gw.Push(s, `{"n":1}`)
+	req, err := nethttp.NewRequestWithContext(t.Context(), "GET", fmt.Sprintf("%s/janus/%d/5", e.srv.URL, s), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != `{"n":1}` {
+		t.Fatalf("body %s", b)
+	}
+}
+
+func TestEventsOfOneSessionStayThere(t *testing.T) {
+	e := newEnv(t, nil)
+	a, b := e.create(t), e.create(t)
+	e.gw.Push(a, `{"to":"a"}`)
+	e.gw.Push(b, `{"to":"b"}`)
+	ra := e.do(t, "GET", fmt.Sprintf("/janus/%d?maxev=10", a), "", nil)
+	rb := e.do(t, "GET", fmt.Sprintf("/janus/%d?maxev=10", b), "", nil)
+	if ra.body != `[{"to":"a"}]` || rb.body != `[{"to":"b"}]` {
+		t.Fatalf("a=%s b=%s", ra.body, rb.body)
+	}
+}
+
+func TestQueueDropsOldest(t *testing.T) {
+	qs := newQueues(3, slog.New(slog.DiscardHandler))
+	for i := range 5 {
+		qs.push(1, []byte(fmt.Sprint(i)))
+	}
+	msgs, _, _ := qs.get(1).pop(10)
+	got, _ := json.Marshal(stringsOf(msgs))
+	if string(got) != `["2","3","4"]` {
+		t.Fatalf("kept %s", got)
+	}
+	qs.end(1)
+	qs.end(core.SessionID(99)) // unknown: no-op
+	if qs.len() != 0 {
+		t.Fatal("queue not deleted")
+	}
+}
+
+func stringsOf(b [][]byte) []string {
+	out := make([]string, len(b))
+	for i := range b {
+		out[i] = string(b[i])
+	}
+	return out
+}
