@@ -1,0 +1,221 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Gateway is the transport-neutral Janus core: sessions, handles, plugins,
+// the Janus API and the Admin API. Transports call HandleJanus/HandleAdmin.
+type Gateway struct {
+	cfg   Config
+	log   *slog.Logger
+	epoch time.Time // origin of the monotonic µs clock of the Admin API
+
+	plugins     map[string]Plugin // read-only after New
+	pluginOrder []string
+
+	ctx    context.Context //nolint:containedctx // the gateway's lifetime, cancelled by Shutdown
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	sessions  map[SessionID]*session
+	tokens    map[string]map[string]struct{} // stored token -> allowed plugins
+	accepting bool
+	closed    bool
+
+	sessionTimeout atomic.Int64 // global, ns; 0 = never
+	signum         atomic.Int64
+	admin          adminSettings
+	shutdownOnce   sync.Once
+}
+
+// Counts are the live table sizes, for scrape-time metrics.
+type Counts struct {
+	Sessions        int
+	Handles         int
+	PeerConnections int
+}
+
+// New builds a gateway, initialises every registered plugin (or those named
+// in cfg.Plugins) and emits the core "started" event. The watchdog and
+// status goroutines live until Shutdown.
+func New(ctx context.Context, cfg Config) (*Gateway, error) {
+	cfg = cfg.withDefaults()
+	g := &Gateway{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		epoch:     time.Now(),
+		plugins:   map[string]Plugin{},
+		sessions:  map[SessionID]*session{},
+		tokens:    map[string]map[string]struct{}{},
+		accepting: true,
+	}
+	g.sessionTimeout.Store(int64(cfg.SessionTimeout))
+	g.admin = newAdminSettings(cfg)
+	if err := g.loadPlugins(ctx); err != nil {
+		g.destroyPlugins(ctx)
+		return nil, err
+	}
+	g.ctx, g.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	g.emit(telemetry.TypeCore, telemetry.SubtypeCoreStartup, 0, 0, "",
+		obj{}.set("status", "started").set("info", g.serverInfo(nil)))
+	g.wg.Add(1)
+	go g.watchdog()
+	if cfg.StatusPeriod > 0 {
+		g.wg.Add(1)
+		go g.statusLoop()
+	}
+	return g, nil
+}
+
+func (g *Gateway) loadPlugins(ctx context.Context) error {
+	names := g.cfg.Plugins
+	if names == nil {
+		names = RegisteredPlugins()
+	}
+	var list []Plugin
+	for _, n := range names {
+		f, ok := registeredPlugin(n)
+		if !ok {
+			return fmt.Errorf("%w: %q", ErrUnknownPlugin, n)
+		}
+		list = append(list, f())
+	}
+	list = append(list, g.cfg.PluginInstances...)
+	for _, p := range list {
+		pkg := p.Info().Package
+		if _, dup := g.plugins[pkg]; dup {
+			return fmt.Errorf("%w: %q", ErrDuplicatePlugin, pkg)
+		}
+		g.plugins[pkg] = p
+		g.pluginOrder = append(g.pluginOrder, pkg)
+		host := &pluginHost{g: g, pkg: pkg, log: g.log.With("plugin", pkg)}
+		if err := p.Init(ctx, host, g.cfg.PluginConfigs[pkg]); err != nil {
+			return fmt.Errorf("core: init plugin %s: %w", pkg, err)
+		}
+	}
+	return nil
+}
+
+func (g *Gateway) destroyPlugins(ctx context.Context) error {
+	var errs []error
+	for _, pkg := range g.pluginOrder {
+		if err := g.plugins[pkg].Destroy(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("core: destroy plugin %s: %w", pkg, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SetShutdownSignal records the signal number reported by the core
+// "shutdown" event (0 when not stopped by a signal).
+func (g *Gateway) SetShutdownSignal(signum int) { g.signum.Store(int64(signum)) }
+
+// Shutdown destroys every session (emitting their events), destroys the
+// plugins, emits the core "shutdown" event and stops the gateway's
+// goroutines. Later calls return nil. Requests after Shutdown fail.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	var err error
+	g.shutdownOnce.Do(func() {
+		g.mu.Lock()
+		g.closed = true
+		g.accepting = false
+		list := make([]*session, 0, len(g.sessions))
+		for _, s := range g.sessions {
+			list = append(list, s)
+		}
+		g.mu.Unlock()
+		for _, s := range list {
+			g.destroySession(s, endDestroyed)
+		}
+		g.cancel()
+		done := make(chan struct{})
+		go func() { g.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		err = errors.Join(err, g.destroyPlugins(ctx))
+		g.emit(telemetry.TypeCore, telemetry.SubtypeCoreShutdown, 0, 0, "",
+			obj{}.set("status", "shutdown").set("signum", g.signum.Load()))
+	})
+	return err
+}
+
+// Counts returns the number of sessions, handles and PeerConnections.
+func (g *Gateway) Counts() Counts {
+	g.mu.Lock()
+	list := make([]*session, 0, len(g.sessions))
+	for _, s := range g.sessions {
+		list = append(list, s)
+	}
+	g.mu.Unlock()
+	var c Counts
+	c.Sessions = len(list)
+	for _, s := range list {
+		for _, h := range s.handleList() {
+			c.Handles++
+			if h.hasPeer() {
+				c.PeerConnections++
+			}
+		}
+	}
+	return c
+}
+
+// monoMicros is the Admin API's monotonic clock in µs.
+func (g *Gateway) monoMicros(t time.Time) int64 { return t.Sub(g.epoch).Microseconds() + 1 }
+
+// statusLoop emits the periodic core "update" event (Janus master).
+func (g *Gateway) statusLoop() {
+	defer g.wg.Done()
+	t := time.NewTicker(g.cfg.StatusPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case <-t.C:
+			c := g.Counts()
+			g.emit(telemetry.TypeCore, telemetry.SubtypeCoreStartup, 0, 0, "",
+				obj{}.set("status", "update").set("info", obj{}.
+					set("sessions", c.Sessions).
+					set("handles", c.Handles).
+					set("peerconnections", c.PeerConnections).
+					set("stats-period", int(g.cfg.MediaStatsPeriod/time.Second))))
+		}
+	}
+}
+
+// pluginHost is the Host a plugin gets at Init.
+type pluginHost struct {
+	g   *Gateway
+	pkg string
+	log *slog.Logger
+}
+
+// EmitEvent emits a type 64 event with a PluginBody.
+func (p *pluginHost) EmitEvent(h Handle, data any) {
+	var sid SessionID
+	var hid HandleID
+	var opaque string
+	if h != nil {
+		sid, hid, opaque = h.SessionID(), h.ID(), h.OpaqueID()
+	}
+	p.g.emit(telemetry.TypePlugin, 0, sid, hid, opaque, telemetry.PluginBody{Plugin: p.pkg, Data: data})
+}
+
+// Logger returns the plugin's logger (attribute plugin).
+func (p *pluginHost) Logger() *slog.Logger { return p.log }
+
+var _ Host = (*pluginHost)(nil)

@@ -1,0 +1,292 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/argusrtc/argus/core/webrtc"
+)
+
+// handle is one Janus handle: a plugin session plus at most one PeerConnection.
+type handle struct {
+	id      HandleID
+	sess    *session
+	g       *Gateway
+	pkg     string
+	plugin  Plugin
+	ps      PluginSession
+	opaque  string
+	token   string
+	log     *slog.Logger
+	created time.Time
+
+	negMu sync.Mutex // serializes PeerConnection creation and remote descriptions
+
+	mu       sync.Mutex
+	pc       *peerState
+	gen      uint64
+	pending  []pendingTrickle
+	detached bool
+}
+
+// peerState is the handle's current PeerConnection.
+type peerState struct {
+	peer       *webrtc.Peer
+	gen        uint64
+	closing    bool
+	negotiated bool          // a remote description was applied
+	hungUp     chan struct{} // closed once its Hangup was handled
+}
+
+// pendingTrickle is a candidate that arrived before the PeerConnection.
+type pendingTrickle struct {
+	at   time.Time
+	cand any // a decoded candidate value
+}
+
+// SessionID returns the handle's session id.
+func (h *handle) SessionID() SessionID { return h.sess.id }
+
+// ID returns the handle id.
+func (h *handle) ID() HandleID { return h.id }
+
+// OpaqueID returns the opaque_id given at attach ("" if none).
+func (h *handle) OpaqueID() string { return h.opaque }
+
+// Logger carries session_id, handle_id and opaque_id.
+func (h *handle) Logger() *slog.Logger { return h.log }
+
+// plugSess returns the plugin session.
+func (h *handle) plugSess() PluginSession {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ps
+}
+
+// isDetached reports whether the handle was detached.
+func (h *handle) isDetached() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.detached
+}
+
+func (h *handle) hasPeer() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pc != nil
+}
+
+// base starts an asynchronous message {janus, session_id, [transaction], sender, opaque_id?}.
+func (h *handle) base(kind, transaction string) obj {
+	o := obj{}.set("janus", kind).set("session_id", uint64(h.sess.id))
+	if transaction != "" {
+		o = o.set("transaction", transaction)
+	}
+	o = o.set("sender", uint64(h.id))
+	if h.g.cfg.OpaqueIDInAPI && h.opaque != "" {
+		o = o.set("opaque_id", h.opaque)
+	}
+	return o
+}
+
+// Push sends a plugin "event" to the session's client.
+func (h *handle) Push(transaction string, data any, jsep *JSEP) error {
+	if h.isDetached() {
+		return ErrHandleGone
+	}
+	o := h.base("event", transaction).set("plugindata", obj{}.set("plugin", h.pkg).set("data", data))
+	if jsep != nil {
+		j := obj{}.set("type", jsep.Type).set("sdp", jsep.SDP)
+		if jsep.E2EE {
+			j = j.set("e2ee", true)
+		}
+		o = o.set("jsep", j)
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	h.sess.push(b)
+	return nil
+}
+
+// Peer returns the handle's PeerConnection, creating it if needed.
+func (h *handle) Peer() (*webrtc.Peer, error) {
+	ps, err := h.ensurePeer(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return ps.peer, nil
+}
+
+// ClosePeer hangs the PeerConnection up with reason "Close PC".
+func (h *handle) ClosePeer() { h.hangup("Close PC") }
+
+// ensurePeer returns the live PeerConnection or creates one (waiting up to
+// 3 s for a previous one to finish closing, as Janus does).
+func (h *handle) ensurePeer(ctx context.Context) (*peerState, *APIError) {
+	h.mu.Lock()
+	if h.detached {
+		h.mu.Unlock()
+		return nil, apiErr(CodeWebRTCState, "Invalid PeerConnection")
+	}
+	ps := h.pc
+	h.mu.Unlock()
+	if ps != nil {
+		select {
+		case <-ps.peer.Done(): // closed on its own: wait for its Hangup below
+		default:
+			h.mu.Lock()
+			closing := ps.closing
+			h.mu.Unlock()
+			if !closing {
+				return ps, nil
+			}
+		}
+		t := time.NewTimer(3 * time.Second)
+		defer t.Stop()
+		select {
+		case <-ps.hungUp:
+		case <-t.C:
+			return nil, apiErr(CodeWebRTCState, "Still cleaning a previous session")
+		case <-ctx.Done():
+			return nil, apiErr(CodeWebRTCState, "Still cleaning a previous session")
+		}
+	}
+	if h.g.cfg.Engine == nil {
+		return nil, apiErr(CodeUnknown, "Error setting ICE locally")
+	}
+	h.mu.Lock()
+	h.gen++
+	gen := h.gen
+	h.mu.Unlock()
+	peer, err := h.g.cfg.Engine.NewPeer(webrtc.PeerParams{
+		SessionID: uint64(h.sess.id),
+		HandleID:  uint64(h.id),
+		OpaqueID:  h.opaque,
+		Observer:  &peerObserver{h: h, gen: gen},
+		Logger:    h.log,
+	})
+	if err != nil || peer == nil {
+		h.log.Warn("creating the PeerConnection failed", "error", err)
+		return nil, apiErr(CodeUnknown, "Error setting ICE locally")
+	}
+	ps = &peerState{peer: peer, gen: gen, hungUp: make(chan struct{})}
+	h.mu.Lock()
+	if h.detached {
+		h.mu.Unlock()
+		peer.Close("Detach")
+		return nil, apiErr(CodeWebRTCState, "Invalid PeerConnection")
+	}
+	h.pc = ps
+	pending := h.pending
+	h.pending = nil
+	h.mu.Unlock()
+	h.flushTrickles(peer, pending)
+	return ps, nil
+}
+
+// hangup closes the PeerConnection (if any) with a Janus reason.
+func (h *handle) hangup(reason string) {
+	h.mu.Lock()
+	ps := h.pc
+	if ps != nil {
+		ps.closing = true
+	}
+	h.mu.Unlock()
+	if ps != nil {
+		ps.peer.Close(reason)
+	}
+}
+
+// detach closes the PeerConnection, destroys the plugin session and emits
+// the handle event; notify pushes "detached" to the client.
+func (h *handle) detach(notify bool) {
+	h.mu.Lock()
+	if h.detached {
+		h.mu.Unlock()
+		return
+	}
+	h.detached = true
+	ps := h.pc
+	h.pc = nil
+	h.pending = nil
+	h.mu.Unlock()
+	if ps != nil {
+		ps.peer.Close("Detach")
+		h.plugSess().Hangup()
+	}
+	h.plugSess().Destroy()
+	if notify {
+		h.sess.push(mustJSON(h.base("detached", "")))
+	}
+	h.log.Info("handle detached")
+	h.g.emitHandle(h, "detached")
+}
+
+// peerObserver turns one Peer's state changes into Janus API events.
+type peerObserver struct {
+	h   *handle
+	gen uint64
+}
+
+// current reports whether the observed Peer is still the handle's live one.
+func (o *peerObserver) current() bool {
+	o.h.mu.Lock()
+	defer o.h.mu.Unlock()
+	return !o.h.detached && o.h.pc != nil && o.h.pc.gen == o.gen
+}
+
+// WebRTCUp pushes "webrtcup" and starts the plugin's media.
+func (o *peerObserver) WebRTCUp() {
+	if !o.current() {
+		return
+	}
+	o.h.sess.push(mustJSON(o.h.base("webrtcup", "")))
+	o.h.plugSess().SetupMedia()
+}
+
+// Media pushes "media" {mid, type, receiving}.
+func (o *peerObserver) Media(mid, kind string, receiving bool) {
+	if !o.current() {
+		return
+	}
+	o.h.sess.push(mustJSON(o.h.base("media", "").set("mid", mid).set("type", kind).set("receiving", receiving)))
+}
+
+// SlowLink pushes "slowlink" {mid, media, uplink, lost}.
+func (o *peerObserver) SlowLink(mid, kind string, uplink bool, lost int) {
+	if !o.current() {
+		return
+	}
+	o.h.sess.push(mustJSON(o.h.base("slowlink", "").
+		set("mid", mid).set("media", kind).set("uplink", uplink).set("lost", lost)))
+}
+
+// Hangup pushes "hangup" {reason} and tells the plugin, unless the handle
+// is detaching (Janus suppresses the "Detach" notification).
+func (o *peerObserver) Hangup(reason string) {
+	h := o.h
+	h.mu.Lock()
+	ps := h.pc
+	live := !h.detached && ps != nil && ps.gen == o.gen
+	if live {
+		h.pc = nil
+	}
+	h.mu.Unlock()
+	if !live {
+		return
+	}
+	defer close(ps.hungUp)
+	o.h.sess.push(mustJSON(h.base("hangup", "").set("reason", reason)))
+	h.log.Info("PeerConnection hung up", "reason", reason)
+	h.plugSess().Hangup()
+}
+
+var (
+	_ Handle          = (*handle)(nil)
+	_ webrtc.Observer = (*peerObserver)(nil)
+)

@@ -1,0 +1,156 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/argusrtc/argus/core/webrtc"
+)
+
+// apiMessage forwards a "message" to the plugin, applying its JSEP first
+// (janus-reference.md 1.3 message).
+func (g *Gateway) apiMessage(ctx context.Context, r *janusReq) []byte {
+	if _, _, e := r.f.object("body", true); e != nil {
+		return r.fail(e)
+	}
+	var members map[string]json.RawMessage
+	_ = json.Unmarshal(mustRaw(r.m), &members)
+	body := members["body"]
+	var jsep *JSEP
+	if jv, ok := r.m["jsep"]; ok {
+		j, e := parseJSEP(jv)
+		if e != nil {
+			return r.fail(e)
+		}
+		if e := g.applyJSEP(ctx, r.h, j); e != nil {
+			return r.fail(e)
+		}
+		jsep = j
+	}
+	res := r.h.plugSess().HandleMessage(ctx, Message{Transaction: *r.tr, Body: body, JSEP: jsep})
+	return g.messageReply(r, res)
+}
+
+// mustRaw re-encodes a decoded request; json.Number keeps numbers intact.
+func mustRaw(m map[string]any) []byte {
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// parseJSEP validates the jsep object with Janus's "JSEP error" texts.
+func parseJSEP(v any) (*JSEP, *APIError) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, apiErr(CodeInvalidJSONObject, "Invalid jsep object")
+	}
+	f := fields{m: m, prefix: "JSEP error"}
+	typ, _, e := f.str("type", true)
+	if e != nil {
+		return nil, e
+	}
+	sdp, _, e := f.str("sdp", true)
+	if e != nil {
+		return nil, e
+	}
+	trickle, hasTrickle, e := f.boolean("trickle", false)
+	if e != nil {
+		return nil, e
+	}
+	rid, _, e := f.str("rid_order", false)
+	if e != nil {
+		return nil, e
+	}
+	if _, _, e := f.boolean("force_relay", false); e != nil {
+		return nil, e
+	}
+	e2ee, _, e := f.boolean("e2ee", false)
+	if e != nil {
+		return nil, e
+	}
+	lt := strings.ToLower(typ)
+	if lt != "offer" && lt != "answer" {
+		return nil, apiErr(CodeJSEPUnknownType, "JSEP error: unknown message type '%s'", typ)
+	}
+	j := &JSEP{Type: lt, SDP: sdp, RIDOrder: rid, E2EE: e2ee}
+	if hasTrickle {
+		j.Trickle = &trickle
+	}
+	return j, nil
+}
+
+// applyJSEP creates the PeerConnection on a first offer and applies the
+// remote description before the plugin sees the message.
+func (g *Gateway) applyJSEP(ctx context.Context, h *handle, j *JSEP) *APIError {
+	h.negMu.Lock()
+	defer h.negMu.Unlock()
+	var ps *peerState
+	if j.Type == "answer" {
+		h.mu.Lock()
+		ps = h.pc
+		if ps != nil && ps.closing {
+			ps = nil
+		}
+		h.mu.Unlock()
+		if ps == nil {
+			return apiErr(CodeUnexpectedAnswer, "Unexpected ANSWER (did we offer?)")
+		}
+	} else {
+		var e *APIError
+		if ps, e = h.ensurePeer(ctx); e != nil {
+			return e
+		}
+	}
+	h.mu.Lock()
+	update := ps.negotiated
+	h.mu.Unlock()
+	err := ps.peer.SetRemoteDescription(ctx, j.Type, j.SDP)
+	switch {
+	case err == nil:
+	case errors.Is(err, webrtc.ErrUnexpectedAnswer):
+		return apiErr(CodeUnexpectedAnswer, "Unexpected ANSWER (did we offer?)")
+	case errors.Is(err, webrtc.ErrClosed):
+		return apiErr(CodeWebRTCState, "Invalid PeerConnection")
+	case errors.Is(err, webrtc.ErrInvalidSDP) && !update:
+		h.log.Warn("invalid SDP", "error", err)
+		return apiErr(CodeJSEPInvalidSDP, "%s", err.Error())
+	case update:
+		h.log.Warn("renegotiation failed", "error", err)
+		return apiErr(CodeUnexpectedAnswer, "Error processing SDP")
+	default:
+		h.log.Warn("processing the SDP failed", "error", err)
+		return apiErr(CodeJSEPInvalidSDP, "Error processing SDP")
+	}
+	h.mu.Lock()
+	ps.negotiated = true
+	h.mu.Unlock()
+	j.Update = update
+	return nil
+}
+
+// messageReply renders a plugin Result as success, ack or 462.
+func (g *Gateway) messageReply(r *janusReq, res Result) []byte {
+	switch {
+	case res.Error != "":
+		return r.fail(apiErr(CodePluginMessage, "%s", res.Error))
+	case res.Ack:
+		o := r.reply("ack")
+		if res.Hint != "" {
+			o = o.set("hint", res.Hint)
+		}
+		return mustJSON(o)
+	case res.Data == nil:
+		return r.fail(apiErr(CodePluginMessage, "Plugin didn't provide any content for this synchronous response"))
+	}
+	data, err := json.Marshal(res.Data)
+	if err != nil || len(data) == 0 || data[0] != '{' {
+		return r.fail(apiErr(CodePluginMessage, "Plugin returned an invalid JSON response"))
+	}
+	o := r.reply("success").set("sender", uint64(r.h.id))
+	if g.cfg.OpaqueIDInAPI && r.h.opaque != "" {
+		o = o.set("opaque_id", r.h.opaque)
+	}
+	o = o.set("plugindata", obj{}.set("plugin", r.h.pkg).set("data", json.RawMessage(data)))
+	return mustJSON(o)
+}

@@ -1,0 +1,47 @@
+package core
+
+import (
+	"slices"
+	"sync"
+)
+
+// pluginRegistry maps plugin package names to constructors. It is written
+// only from init functions and read by New.
+var pluginRegistry = struct {
+	sync.RWMutex
+	m map[string]func() Plugin
+}{m: map[string]func() Plugin{}}
+
+// RegisterPlugin registers a plugin constructor under its Janus package name
+// (e.g. "janus.plugin.echotest"). Call it from the plugin package's init;
+// an empty name, a nil constructor or a duplicate name panics.
+func RegisterPlugin(pkg string, newFn func() Plugin) {
+	if pkg == "" || newFn == nil {
+		panic("core: RegisterPlugin with an empty name or nil constructor")
+	}
+	pluginRegistry.Lock()
+	defer pluginRegistry.Unlock()
+	if _, dup := pluginRegistry.m[pkg]; dup {
+		panic("core: plugin " + pkg + " registered twice")
+	}
+	pluginRegistry.m[pkg] = newFn
+}
+
+// RegisteredPlugins returns the registered plugin package names, sorted.
+func RegisteredPlugins() []string {
+	pluginRegistry.RLock()
+	defer pluginRegistry.RUnlock()
+	names := make([]string, 0, len(pluginRegistry.m))
+	for n := range pluginRegistry.m {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func registeredPlugin(pkg string) (func() Plugin, bool) {
+	pluginRegistry.RLock()
+	defer pluginRegistry.RUnlock()
+	f, ok := pluginRegistry.m[pkg]
+	return f, ok
+}

@@ -1,0 +1,243 @@
+package core
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// endReason says why a session ends.
+type endReason int
+
+const (
+	endDestroyed endReason = iota // Janus destroy, Admin destroy_session, transport gone, shutdown
+	endTimeout
+)
+
+// session is one Janus session.
+type session struct {
+	id      SessionID
+	g       *Gateway
+	log     *slog.Logger
+	created time.Time
+
+	lastActivity atomic.Int64 // UnixNano of the last request
+
+	mu        sync.Mutex
+	source    Client
+	gone      bool  // the source transport went away (awaiting claim)
+	timeout   int64 // per-session override in seconds: -1 global, 0 never
+	handles   map[HandleID]*handle
+	destroyed bool
+}
+
+func (s *session) touch() { s.lastActivity.Store(time.Now().UnixNano()) }
+
+func (s *session) handleList() []*handle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*handle, 0, len(s.handles))
+	for _, h := range s.handles {
+		out = append(out, h)
+	}
+	return out
+}
+
+func (s *session) handle(id HandleID) *handle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.handles[id]
+}
+
+func (s *session) client() Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gone || s.destroyed {
+		return nil
+	}
+	return s.source
+}
+
+// push delivers an asynchronous message to the session's source, if any.
+func (s *session) push(msg []byte) {
+	if c := s.client(); c != nil {
+		c.Push(s.id, msg)
+	}
+}
+
+// effectiveTimeout is the session's timeout (0 = never).
+func (s *session) effectiveTimeout() time.Duration {
+	s.mu.Lock()
+	t := s.timeout
+	s.mu.Unlock()
+	if t < 0 {
+		return time.Duration(s.g.sessionTimeout.Load())
+	}
+	return time.Duration(t) * time.Second
+}
+
+// createSession registers a new session sourced on c; id 0 picks a random id.
+func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed || !g.accepting {
+		return nil, apiErr(CodeNotAcceptingSessions, "")
+	}
+	if id == 0 {
+		for {
+			id = SessionID(RandomID())
+			if _, used := g.sessions[id]; !used {
+				break
+			}
+		}
+	} else if _, used := g.sessions[id]; used {
+		return nil, apiErr(CodeSessionConflict, "Session ID already in use")
+	}
+	s := &session{
+		id:      id,
+		g:       g,
+		log:     g.log.With("session_id", uint64(id)),
+		created: time.Now(),
+		source:  c,
+		timeout: -1,
+		handles: map[HandleID]*handle{},
+	}
+	s.touch()
+	g.sessions[id] = s
+	return s, nil
+}
+
+func (g *Gateway) session(id SessionID) *session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.sessions[id]
+}
+
+// destroySession removes s, detaches its handles (no "detached" pushes),
+// tells its transport, and emits the session event. Idempotent.
+func (g *Gateway) destroySession(s *session, why endReason) {
+	g.mu.Lock()
+	if g.sessions[s.id] == s {
+		delete(g.sessions, s.id)
+	}
+	g.mu.Unlock()
+
+	s.mu.Lock()
+	if s.destroyed {
+		s.mu.Unlock()
+		return
+	}
+	src, gone := s.source, s.gone
+	hs := make([]*handle, 0, len(s.handles))
+	for _, h := range s.handles {
+		hs = append(hs, h)
+	}
+	s.handles = map[HandleID]*handle{}
+	s.mu.Unlock()
+
+	for _, h := range hs {
+		h.detach(false)
+	}
+	s.mu.Lock()
+	s.destroyed = true
+	s.mu.Unlock()
+	name := "destroyed"
+	if why == endTimeout {
+		name = "timeout"
+		if src != nil && !gone {
+			src.Push(s.id, mustJSON(obj{}.set("janus", "timeout").set("session_id", uint64(s.id))))
+		}
+	}
+	if src != nil {
+		src.SessionOver(s.id, why == endTimeout, false)
+	}
+	s.log.Info("session " + name)
+	g.emitSession(s.id, name, nil)
+}
+
+// watchdog times sessions out (janus-reference.md 1.8).
+func (g *Gateway) watchdog() {
+	defer g.wg.Done()
+	t := time.NewTicker(g.cfg.WatchdogInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case now := <-t.C:
+			g.checkTimeouts(now)
+		}
+	}
+}
+
+func (g *Gateway) checkTimeouts(now time.Time) {
+	g.mu.Lock()
+	list := make([]*session, 0, len(g.sessions))
+	for _, s := range g.sessions {
+		list = append(list, s)
+	}
+	g.mu.Unlock()
+	for _, s := range list {
+		idle := now.Sub(time.Unix(0, s.lastActivity.Load()))
+		s.mu.Lock()
+		gone := s.gone
+		s.mu.Unlock()
+		limit := s.effectiveTimeout()
+		if gone && g.cfg.ReclaimTimeout > 0 {
+			limit = g.cfg.ReclaimTimeout
+		}
+		if limit > 0 && idle >= limit {
+			g.destroySession(s, endTimeout)
+		}
+	}
+}
+
+// Touch refreshes a session's activity (an HTTP long poll is an implicit
+// keepalive); it reports whether the session exists.
+func (g *Gateway) Touch(id SessionID) bool {
+	s := g.session(id)
+	if s == nil {
+		return false
+	}
+	s.touch()
+	return true
+}
+
+// TransportGone tells the core a transport connection closed: its sessions
+// are destroyed (reclaim timeout 0) or kept for a claim until the reclaim
+// timeout passes.
+func (g *Gateway) TransportGone(c Client) {
+	g.mu.Lock()
+	var mine []*session
+	for _, s := range g.sessions {
+		s.mu.Lock()
+		if s.source == c {
+			mine = append(mine, s)
+		}
+		s.mu.Unlock()
+	}
+	g.mu.Unlock()
+	for _, s := range mine {
+		if g.cfg.ReclaimTimeout <= 0 {
+			s.log.Info("transport gone, destroying session")
+			g.destroySession(s, endDestroyed)
+			continue
+		}
+		s.mu.Lock()
+		s.gone = true
+		s.mu.Unlock()
+		s.log.Info("transport gone, session kept for reclaim", "reclaim", g.cfg.ReclaimTimeout)
+	}
+}
+
+// claim moves s to client c; the old source learns the session was claimed.
+func (s *session) claim(c Client) {
+	s.mu.Lock()
+	old, gone := s.source, s.gone
+	s.source, s.gone = c, false
+	s.mu.Unlock()
+	if old != nil && old != c && !gone {
+		old.SessionOver(s.id, false, true)
+	}
+}
