@@ -1,0 +1,136 @@
+package httpevh
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Admin query_eventhandler error codes of the sample event handler.
+const (
+	ErrCodeUnknownRequest = 411
+	ErrCodeMissingElement = 412
+	ErrCodeInvalidElement = 413
+	ErrCodeUnknown        = 499
+)
+
+// QueryError is a query_eventhandler error response.
+type QueryError struct {
+	Code  int    `json:"error_code"`
+	Error string `json:"error"`
+}
+
+// QueryResult is a successful tweak response: {"result":200}.
+type QueryResult struct {
+	Result int `json:"result"`
+}
+
+// tweak is the "tweak" request; pointers tell absent from zero.
+type tweak struct {
+	Request     *string          `json:"request"`
+	Events      *json.RawMessage `json:"events"`
+	Grouping    *json.RawMessage `json:"grouping"`
+	Compress    *json.RawMessage `json:"compress"`
+	Compression *json.RawMessage `json:"compression"`
+	Backend     *json.RawMessage `json:"backend"`
+	User        *json.RawMessage `json:"backend_user"`
+	Password    *json.RawMessage `json:"backend_pwd"`
+	MaxRetrans  *json.RawMessage `json:"max_retransmissions"`
+	Backoff     *json.RawMessage `json:"retransmissions_backoff"`
+}
+
+// EventHandlerName returns HandlerName.
+func (*Sink) EventHandlerName() string { return HandlerName }
+
+// Query answers Admin query_eventhandler: {"request":"tweak", events?,
+// grouping?, compress?, compression?, backend?, backend_user?,
+// backend_pwd?, max_retransmissions?, retransmissions_backoff? (ms)} →
+// {"result":200}, or a QueryError 411 (unknown request), 412 (missing
+// element) or 413 (invalid element, non-http backend). All fields are
+// checked before any is applied.
+func (s *Sink) Query(_ context.Context, req json.RawMessage) any {
+	var t tweak
+	if err := json.Unmarshal(req, &t); err != nil {
+		return QueryError{ErrCodeInvalidElement, "Invalid request: " + err.Error()}
+	}
+	if t.Request == nil {
+		return QueryError{ErrCodeMissingElement, "Missing mandatory element (request)"}
+	}
+	if *t.Request != "tweak" {
+		return QueryError{ErrCodeUnknownRequest, "Unknown request '" + *t.Request + "'"}
+	}
+	s.tweakMu.Lock()
+	defer s.tweakMu.Unlock()
+	next := *s.cfg.Load()
+	oldMask := next.Events
+	var bad string
+	field := func(raw *json.RawMessage, name string, dst any) {
+		if raw == nil || bad != "" {
+			return
+		}
+		if err := json.Unmarshal(*raw, dst); err != nil {
+			bad = name
+		}
+	}
+	var events, backend, user, pwd string
+	var grouping, compress bool
+	var compression, maxRetrans, backoffMS int
+	field(t.Events, "events", &events)
+	field(t.Grouping, "grouping", &grouping)
+	field(t.Compress, "compress", &compress)
+	field(t.Compression, "compression", &compression)
+	field(t.Backend, "backend", &backend)
+	field(t.User, "backend_user", &user)
+	field(t.Password, "backend_pwd", &pwd)
+	field(t.MaxRetrans, "max_retransmissions", &maxRetrans)
+	field(t.Backoff, "retransmissions_backoff", &backoffMS)
+	switch {
+	case bad != "":
+	case t.Compression != nil && (compression < 0 || compression > 9):
+		bad = "compression"
+	case t.Backend != nil && !strings.HasPrefix(backend, "http"):
+		bad = "backend"
+	case t.MaxRetrans != nil && maxRetrans < 0:
+		bad = "max_retransmissions"
+	case t.Backoff != nil && backoffMS <= 0:
+		bad = "retransmissions_backoff"
+	}
+	if bad != "" {
+		return QueryError{ErrCodeInvalidElement, "Invalid element (" + bad + ")"}
+	}
+	if t.Events != nil {
+		next.Events = telemetry.ParseMask(events)
+	}
+	if t.Grouping != nil {
+		next.Grouping = grouping
+	}
+	if t.Compress != nil {
+		next.Compress = compress
+	}
+	if t.Compression != nil {
+		next.CompressionLevel = compression
+	}
+	if t.Backend != nil {
+		next.URL = backend
+	}
+	if t.User != nil {
+		next.User = user
+	}
+	if t.Password != nil {
+		next.Password = pwd
+	}
+	if t.MaxRetrans != nil {
+		next.MaxRetransmissions = maxRetrans
+	}
+	if t.Backoff != nil {
+		next.Backoff = time.Duration(backoffMS) * time.Millisecond
+	}
+	s.cfg.Store(&next)
+	if next.Events != oldMask && next.OnMaskChange != nil {
+		next.OnMaskChange(next.Events)
+	}
+	return QueryResult{Result: 200}
+}

@@ -1,0 +1,171 @@
+// Package httpevh is a telemetry sink that POSTs events to an HTTP backend
+// exactly as Janus's sample event handler (janus.eventhandler.sampleevh)
+// does: grouping into arrays of up to 100, indented/plain/compact JSON,
+// gzip, Basic auth, retries with a doubling backoff (janus-reference.md
+// 4.5). Unlike Janus, a non-2xx status is a failure and is retried.
+package httpevh
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// HandlerName is the package name the Admin API's query_eventhandler uses.
+const HandlerName = "janus.eventhandler.sampleevh"
+
+// Sink is the HTTP event sink. Export is called by one bus goroutine.
+type Sink struct {
+	cfg      atomic.Pointer[Config] // replaced whole by Query "tweak"
+	tweakMu  sync.Mutex             // serializes Query's read-modify-write
+	client   *http.Client
+	shutdown atomic.Bool
+
+	posted, failed, retries, dropped atomic.Uint64
+}
+
+// Stats counts the sink's own work.
+type Stats struct {
+	Posted  uint64 // POSTs answered 2xx
+	Failed  uint64 // POSTs that failed after all retries
+	Retries uint64 // retransmissions
+	Dropped uint64 // events in failed POSTs
+}
+
+// New validates cfg and returns a sink. Start cfg from DefaultConfig.
+func New(cfg Config) (*Sink, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	tr, _ := http.DefaultTransport.(*http.Transport)
+	var rt http.RoundTripper = http.DefaultTransport
+	if tr != nil {
+		rt = tr.Clone()
+	}
+	s := &Sink{client: &http.Client{Transport: rt}}
+	s.cfg.Store(&cfg)
+	return s, nil
+}
+
+// Config returns the current config (after any tweak).
+func (s *Sink) Config() Config { return *s.cfg.Load() }
+
+// Stats returns the sink's counters.
+func (s *Sink) Stats() Stats {
+	return Stats{Posted: s.posted.Load(), Failed: s.failed.Load(), Retries: s.retries.Load(), Dropped: s.dropped.Load()}
+}
+
+// Export POSTs the events that pass the sink's mask: arrays of up to
+// MaxGroup when grouping, else one POST per event. A POST that still fails
+// after MaxRetransmissions retries is dropped and counted; Export then goes
+// on with the rest and returns the failures joined. It stops when ctx is
+// done.
+func (s *Sink) Export(ctx context.Context, batch []*telemetry.Event) error {
+	if s.shutdown.Load() {
+		return nil
+	}
+	cfg := s.cfg.Load()
+	evs := make([]*telemetry.Event, 0, len(batch))
+	for _, e := range batch {
+		if cfg.Events.Has(e.Type) {
+			evs = append(evs, e)
+		}
+	}
+	group := 1
+	if cfg.Grouping {
+		group = MaxGroup
+	}
+	var errs []error
+	for len(evs) > 0 {
+		n := min(group, len(evs))
+		chunk := evs[:n]
+		evs = evs[n:]
+		if err := s.send(ctx, cfg, chunk); err != nil {
+			s.failed.Add(1)
+			s.dropped.Add(uint64(len(chunk)))
+			cfg.Logger.Warn("http event sink dropped a POST", "events", len(chunk), "error", err)
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				s.dropped.Add(uint64(len(evs)))
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// send encodes one POST and delivers it with retries.
+func (s *Sink) send(ctx context.Context, cfg *Config, chunk []*telemetry.Event) error {
+	body, err := encode(chunk, cfg.Grouping, cfg)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrDropped, err)
+	}
+	backoff := cfg.Backoff
+	for attempt := 0; ; attempt++ {
+		err = s.post(ctx, cfg, body)
+		if err == nil {
+			s.posted.Add(1)
+			return nil
+		}
+		if attempt >= cfg.MaxRetransmissions || ctx.Err() != nil {
+			return fmt.Errorf("%w (%d retries): %w", ErrDropped, attempt, err)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (%d retries): %w", ErrDropped, attempt, ctx.Err())
+		}
+		backoff *= 2
+		s.retries.Add(1)
+	}
+}
+
+// post makes one POST within cfg.Timeout; any non-2xx status is an error.
+func (s *Sink) post(ctx context.Context, cfg *Config, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if cfg.Compress {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	if cfg.User != "" && cfg.Password != "" {
+		req.SetBasicAuth(cfg.User, cfg.Password)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("post: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%w: %s", ErrStatus, resp.Status)
+	}
+	return nil
+}
+
+// Shutdown stops the sink; later Exports are ignored. The bus drains its
+// queue into Export before calling Shutdown, so nothing is held here.
+func (s *Sink) Shutdown(context.Context) error {
+	s.shutdown.Store(true)
+	s.client.CloseIdleConnections()
+	return nil
+}
+
+var (
+	_ telemetry.Sink    = (*Sink)(nil)
+	_ telemetry.Querier = (*Sink)(nil)
+)
