@@ -1,0 +1,75 @@
+package otel
+
+import (
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// webrtc handles type 16 events (janus-reference.md 4.4): the "ice" span
+// runs from gathering/connecting to connected or failed, "dtls" from trying
+// to connected or failed; webrtcup starts "first media"; hangup records a
+// "hangup" span and aborts what is still open.
+func (s *Sink) webrtc(h *handleState, e *telemetry.Event, b map[string]any) {
+	t := at(e)
+	switch e.Subtype {
+	case telemetry.SubtypeWebRTCICE:
+		switch state := str(b, "ice"); state {
+		case "gathering", "connecting":
+			s.startOp(h, opICE, t)
+		case "connected", "ready":
+			s.endOp(h, opICE, t, "", attribute.String("janus.ice.state", state))
+		case "failed":
+			s.endOp(h, opICE, t, "ICE failed", attribute.String("janus.ice.state", state))
+		}
+	case telemetry.SubtypeWebRTCSelectedPair:
+		pair := attribute.String("janus.ice.selected_pair", str(b, "selected-pair"))
+		h.span.SetAttributes(pair)
+		if sp, ok := h.ops[opICE]; ok {
+			sp.SetAttributes(pair)
+		}
+	case telemetry.SubtypeWebRTCDTLS:
+		state := str(b, "dtls")
+		attrs := []attribute.KeyValue{attribute.String("janus.dtls.state", state)}
+		if n, ok := num(b, "retransmissions"); ok {
+			attrs = append(attrs, attribute.Int64("janus.dtls.retransmissions", int64(n)))
+		}
+		switch state {
+		case "trying":
+			s.startOp(h, opDTLS, t)
+		case "connected":
+			s.endOp(h, opDTLS, t, "", attrs...)
+		case "failed":
+			s.endOp(h, opDTLS, t, "DTLS failed", attrs...)
+		}
+	case telemetry.SubtypeWebRTCPeerConnection:
+		switch str(b, "connection") {
+		case "webrtcup":
+			h.span.AddEvent("webrtcup", trace.WithTimestamp(t))
+			if !h.mediaSeen {
+				s.startOp(h, opMedia, t)
+			}
+		case "hangup":
+			reason := str(b, "reason")
+			s.abortOps(h, t, "hangup")
+			h.mediaSeen = false
+			s.instant(h.span, "hangup", t, []attribute.KeyValue{attribute.String("janus.hangup.reason", reason)})
+			h.span.SetAttributes(attribute.String("janus.hangup.reason", reason))
+		}
+	}
+}
+
+// mediaState handles media subtype 1: the first "receiving": true after
+// webrtcup ends the "first media" span.
+func (s *Sink) mediaState(h *handleState, e *telemetry.Event, b map[string]any) {
+	if h.mediaSeen || !boolean(b, "receiving") {
+		return
+	}
+	if _, open := h.ops[opMedia]; !open {
+		return
+	}
+	h.mediaSeen = true
+	s.endOp(h, opMedia, at(e), "", attribute.String("janus.media", str(b, "media")),
+		attribute.String("janus.mid", str(b, "mid")))
+}
