@@ -168,7 +168,9 @@ func TestFormats(t *testing.T) {
 		format httpevh.Format
 		check  func(b []byte) bool
 	}{
-		{httpevh.FormatCompact, func(b []byte) bool { return !bytes.Contains(b, []byte("\n")) && bytes.Contains(b, []byte(`"type":1,"timestamp"`)) }},
+		{httpevh.FormatCompact, func(b []byte) bool {
+			return !bytes.Contains(b, []byte("\n")) && bytes.Contains(b, []byte(`"type":1,"timestamp"`))
+		}},
 		{httpevh.FormatPlain, func(b []byte) bool {
 			return !bytes.Contains(b, []byte("\n")) && bytes.Contains(b, []byte(`"type": 1, `))
 		}},
