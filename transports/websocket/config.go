@@ -1,0 +1,97 @@
+package websocket
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Package is the transport's Janus package name, used in TransportInfo and events.
+const Package = "janus.transport.websockets"
+
+// The two subprotocols (janus-reference.md 1.7).
+const (
+	ProtocolJanus = "janus-protocol"
+	ProtocolAdmin = "janus-admin-protocol"
+)
+
+// Defaults.
+const (
+	// DefaultMaxMessage bounds an incoming message; the largest legitimate
+	// request is an offer with a big SDP, well under 1 MiB.
+	DefaultMaxMessage = 1 << 20
+	// DefaultWriteQueue bounds the messages waiting for the socket. It
+	// matches the HTTP transport's per-session queue: a client that falls
+	// 1024 messages behind is not reading and is disconnected.
+	DefaultWriteQueue = 1024
+	// DefaultMaxInFlight bounds concurrent "message" requests per
+	// connection; janus.js has one or two outstanding per handle.
+	DefaultMaxInFlight = 32
+	// DefaultWriteTimeout bounds one socket write.
+	DefaultWriteTimeout = 10 * time.Second
+)
+
+// Gateway is what the transport needs from the core; *core.Gateway
+// satisfies it.
+type Gateway interface {
+	// HandleJanus processes one Janus API request and returns the response JSON.
+	HandleJanus(ctx context.Context, c core.Client, raw []byte, p core.PathIDs) []byte
+	// HandleAdmin processes one Admin API request and returns the response JSON.
+	HandleAdmin(ctx context.Context, c core.Client, raw []byte, p core.PathIDs) []byte
+	// CheckAuth applies the api_secret/token either-or rule (unused by WS,
+	// which authenticates in the body; kept so one gateway serves both transports).
+	CheckAuth(apisecret, token string) bool
+	// Touch refreshes a session's activity; false means no such session.
+	Touch(s core.SessionID) bool
+	// TransportGone tells the core a connection closed.
+	TransportGone(c core.Client)
+}
+
+// Config configures a Transport. Gateway is required; zero values elsewhere
+// take the defaults above.
+type Config struct {
+	Gateway    Gateway
+	Emitter    telemetry.Emitter // type 128 events; nil = none
+	ServerName string            // the events' emitter
+	Logger     *slog.Logger
+
+	// Admin serves the Admin API ("janus-admin-protocol") instead of the Janus API.
+	Admin       bool
+	AllowOrigin string // with EnforceCORS: handshakes whose Origin does not start with it get 403
+	EnforceCORS bool
+
+	MaxMessage   int64         // 1 MiB
+	WriteQueue   int           // 1024
+	MaxInFlight  int           // 32
+	WriteTimeout time.Duration // 10 s
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxMessage <= 0 {
+		c.MaxMessage = DefaultMaxMessage
+	}
+	if c.WriteQueue <= 0 {
+		c.WriteQueue = DefaultWriteQueue
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	return c
+}
+
+// protocol is the subprotocol this configuration speaks.
+func (c Config) protocol() string {
+	if c.Admin {
+		return ProtocolAdmin
+	}
+	return ProtocolJanus
+}
