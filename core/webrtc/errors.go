@@ -16,3 +16,6 @@ var (
 
 // ErrNoRemoteOffer means CreateAnswer was called without a remote offer.
 var ErrNoRemoteOffer = errors.New("no remote offer to answer")
+
+// ErrNoTrack means AttachTrack was given a nil transceiver or track.
+var ErrNoTrack = errors.New("nil transceiver or track")

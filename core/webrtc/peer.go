@@ -23,6 +23,7 @@ import (
 // Peer is one PeerConnection of one handle.
 type Peer struct {
 	pc     *pion.PeerConnection
+	api    *pion.API
 	cfg    Config
 	params PeerParams
 	obs    Observer
@@ -79,7 +80,7 @@ func (e *Engine) NewPeer(p PeerParams) (*Peer, error) {
 		obs = nopObserver{}
 	}
 	peer := &Peer{
-		pc: pc, cfg: e.cfg, params: p, obs: obs, log: log, stats: ic.stats, watch: ic.watch,
+		pc: pc, api: e.api, cfg: e.cfg, params: p, obs: obs, log: log, stats: ic.stats, watch: ic.watch,
 		poke:    make(chan struct{}, 1),
 		closing: make(chan struct{}), pcClosed: make(chan struct{}), done: make(chan struct{}),
 	}
