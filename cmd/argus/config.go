@@ -1,0 +1,216 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// defaultAdminSecret is the admin_secret of Janus's sample janus.jcfg
+// (janus-reference.md 2.3). It is public knowledge, so Argus refuses to
+// expose the Admin API beyond loopback while it is in use.
+const defaultAdminSecret = "janusoverlord"
+
+// envPrefix prefixes the environment variable of every flag: -api-secret
+// is ARGUS_API_SECRET.
+const envPrefix = "ARGUS_"
+
+// Sentinel configuration errors.
+var (
+	errDefaultAdminSecret = errors.New("refusing to serve the Admin API on a non-loopback address with the default admin secret")
+	errBadEnv             = errors.New("invalid environment variable")
+)
+
+// config is everything cmd/argus reads from flags and ARGUS_* variables.
+// Precedence: built-in default < environment < command-line flag.
+type config struct {
+	HTTPAddr    string // Janus API over HTTP (/janus) and the demo pages (/)
+	WSAddr      string // Janus API over WebSocket (janus-protocol)
+	AdminAddr   string // Admin API over HTTP (/admin) and /metrics
+	AdminWSAddr string // Admin API over WebSocket (janus-admin-protocol)
+
+	APISecret   string
+	TokenAuth   bool
+	AdminSecret string
+	ServerName  string
+
+	SessionTimeout time.Duration
+	ReclaimTimeout time.Duration
+
+	NAT1To1            []string
+	STUNServers        []string
+	LoopbackCandidates bool
+	StatsPeriod        time.Duration
+
+	LogLevel slog.Level
+}
+
+// defaultConfig returns Janus's defaults (DESIGN.md "Defaults").
+func defaultConfig() config {
+	return config{
+		HTTPAddr:           ":8088",
+		WSAddr:             ":8188",
+		AdminAddr:          "127.0.0.1:7088",
+		AdminWSAddr:        "127.0.0.1:7188",
+		AdminSecret:        defaultAdminSecret,
+		ServerName:         "Argus",
+		SessionTimeout:     60 * time.Second,
+		LoopbackCandidates: true,
+		StatsPeriod:        time.Second,
+		LogLevel:           slog.LevelInfo,
+	}
+}
+
+// flagSet binds c's fields to a new FlagSet; c holds the defaults.
+func (c *config) flagSet(out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("argus", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "Janus API over HTTP (`addr`, path /janus) and demo pages at /; empty disables")
+	fs.StringVar(&c.WSAddr, "ws", c.WSAddr, "Janus API over WebSocket (`addr`, subprotocol janus-protocol); empty disables")
+	fs.StringVar(&c.AdminAddr, "admin", c.AdminAddr, "Admin API over HTTP (`addr`, path /admin) and /metrics; empty disables")
+	fs.StringVar(&c.AdminWSAddr, "admin-ws", c.AdminWSAddr, "Admin API over WebSocket (`addr`, subprotocol janus-admin-protocol); empty disables")
+	fs.StringVar(&c.APISecret, "api-secret", c.APISecret, "Janus api_secret every client request must carry; empty disables")
+	fs.BoolVar(&c.TokenAuth, "token-auth", c.TokenAuth, "Janus token_auth: require a token added with the Admin API")
+	fs.StringVar(&c.AdminSecret, "admin-secret", c.AdminSecret, "Janus admin_secret for the Admin API")
+	fs.StringVar(&c.ServerName, "server-name", c.ServerName, "server name in info responses and events")
+	fs.Var((*secondsValue)(&c.SessionTimeout), "session-timeout", "Janus session_timeout (seconds, or a Go duration); 0 disables")
+	fs.Var((*secondsValue)(&c.ReclaimTimeout), "reclaim-timeout", "Janus reclaim_session_timeout (seconds, or a Go duration)")
+	fs.Var((*listValue)(&c.NAT1To1), "nat-1-1", "comma-separated public `IPs` advertised instead of host candidates (Janus nat_1_1_mapping)")
+	fs.Var((*listValue)(&c.STUNServers), "stun", "comma-separated STUN `servers` (stun:host:port)")
+	fs.BoolVar(&c.LoopbackCandidates, "loopback-candidates", c.LoopbackCandidates, "gather 127.0.0.1 ICE candidates (local demos and tests; turn off in production)")
+	fs.DurationVar(&c.StatsPeriod, "stats-period", c.StatsPeriod, "media report period; 0 disables media reports")
+	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
+	return fs
+}
+
+// envName is the ARGUS_* variable of a flag.
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseConfig builds the configuration from defaults, then the ARGUS_*
+// variables getenv returns, then args; then validates it.
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
+	c := defaultConfig()
+	fs := c.flagSet(out)
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		v := getenv(name)
+		if v == "" || envErr != nil {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			envErr = fmt.Errorf("%w %s=%q: %w", errBadEnv, name, v, err)
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, c.validate()
+}
+
+// validate refuses configurations that would be unsafe or cannot work.
+func (c *config) validate() error {
+	for _, a := range []struct{ flag, addr string }{{"admin", c.AdminAddr}, {"admin-ws", c.AdminWSAddr}} {
+		if a.addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			return fmt.Errorf("-%s %q: %w", a.flag, a.addr, err)
+		}
+		if c.AdminSecret == defaultAdminSecret && !isLoopback(a.addr) {
+			return fmt.Errorf("%w: -%s %s; set -admin-secret (ARGUS_ADMIN_SECRET) or bind the Admin API to 127.0.0.1", errDefaultAdminSecret, a.flag, a.addr)
+		}
+	}
+	for _, a := range []struct{ flag, addr string }{{"http", c.HTTPAddr}, {"ws", c.WSAddr}} {
+		if a.addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			return fmt.Errorf("-%s %q: %w", a.flag, a.addr, err)
+		}
+	}
+	if c.SessionTimeout < 0 || c.ReclaimTimeout < 0 || c.StatsPeriod < 0 {
+		return errors.New("timeouts and periods must not be negative")
+	}
+	if c.AdminSecret == "" && (c.AdminAddr != "" || c.AdminWSAddr != "") {
+		return errors.New("-admin-secret must not be empty while the Admin API is served")
+	}
+	return nil
+}
+
+// isLoopback reports whether a listen address binds only loopback
+// interfaces. An empty host (":7088") binds every interface.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// secondsValue is a duration flag that also accepts a bare number of
+// seconds, as Janus's session_timeout.
+type secondsValue time.Duration
+
+func (s *secondsValue) String() string { return time.Duration(*s).String() }
+
+func (s *secondsValue) Set(v string) error {
+	if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+		*s = secondsValue(time.Duration(n) * time.Second)
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("want seconds or a duration: %w", err)
+	}
+	*s = secondsValue(d)
+	return nil
+}
+
+// listValue is a comma-separated list flag; each Set replaces the list.
+type listValue []string
+
+func (l *listValue) String() string { return strings.Join(*l, ",") }
+
+func (l *listValue) Set(v string) error {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	*l = out
+	return nil
+}
+
+// levelValue is a log/slog level flag.
+type levelValue slog.Level
+
+func (l *levelValue) String() string { return slog.Level(*l).String() }
+
+func (l *levelValue) Set(v string) error {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(v)); err != nil {
+		return fmt.Errorf("log level: %w", err)
+	}
+	*l = levelValue(lv)
+	return nil
+}

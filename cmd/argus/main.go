@@ -1,0 +1,73 @@
+// Command argus is the Argus WebRTC gateway: the Janus API over HTTP and
+// WebSocket, the Admin API, the bundled plugins and the demo pages, in one
+// process with no configuration file.
+//
+//	go run ./cmd/argus            # Janus's ports: 8088, 8188, 127.0.0.1:7088/7188
+//	go run ./cmd/argus -help      # every flag; each has an ARGUS_* variable
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// shutdownTimeout bounds the whole graceful shutdown: transports, sessions
+// (which emit their final events) and the telemetry queues.
+const shutdownTimeout = 10 * time.Second
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stderr))
+}
+
+// run is main without the process globals; it returns the exit code:
+// 0 after a clean shutdown, 1 on a runtime failure, 2 on a bad configuration.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "argus:", err)
+		return 2
+	}
+
+	level := new(slog.LevelVar)
+	level.Set(cfg.LogLevel)
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv, err := newServer(ctx, cfg, logger, level)
+	if err != nil {
+		logger.Error("startup failed", "err", err)
+		return 1
+	}
+	serveErr := srv.serve(ctx)
+	if serveErr != nil {
+		logger.Error("listener failed", "err", serveErr)
+	} else {
+		logger.Info("shutting down")
+	}
+	stop() // a second signal now kills the process the default way
+
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.shutdown(sctx); err != nil {
+		logger.Error("shutdown", "err", err)
+		return 1
+	}
+	if serveErr != nil {
+		return 1
+	}
+	logger.Info("stopped")
+	return 0
+}

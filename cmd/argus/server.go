@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	nethttp "net/http"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/transports/http"
+	"github.com/argusrtc/argus/transports/websocket"
+	"github.com/argusrtc/argus/web"
+)
+
+// readHeaderTimeout bounds a client's request headers (slowloris); bodies
+// are bounded by the transports themselves.
+const readHeaderTimeout = 10 * time.Second
+
+// server is the running composition: telemetry, engine, gateway,
+// transports and listeners. It is built once by newServer.
+type server struct {
+	logger  *slog.Logger
+	bus     *telemetry.Bus
+	engine  *webrtc.Engine
+	gateway *core.Gateway
+
+	httpT   *http.Transport
+	wsT     *websocket.Transport
+	adminWS *websocket.Transport
+
+	// adminMux is the Admin listener's mux: /admin now, and the hook where
+	// telemetry sinks mount their endpoints (/metrics, the console).
+	adminMux *nethttp.ServeMux
+
+	listeners []*listener
+}
+
+// listener is one bound address and its HTTP server.
+type listener struct {
+	name string
+	ln   net.Listener
+	srv  *nethttp.Server
+}
+
+// newServer builds every component and binds every listener; nothing is
+// served until serve. On error, whatever was built is released.
+func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog.LevelVar) (_ *server, err error) {
+	s := &server{logger: logger, adminMux: nethttp.NewServeMux()}
+	defer func() {
+		if err != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			_ = s.shutdown(sctx)
+		}
+	}()
+
+	s.bus, err = newTelemetry(cfg, logger, s.adminMux)
+	if err != nil {
+		return nil, err
+	}
+	s.engine, err = webrtc.NewEngine(webrtc.Config{
+		ServerName:      cfg.ServerName,
+		Emitter:         s.bus,
+		Logger:          logger.With("component", "webrtc"),
+		NAT1To1IPs:      cfg.NAT1To1,
+		STUNServers:     cfg.STUNServers,
+		IncludeLoopback: cfg.LoopbackCandidates,
+		StatsPeriod:     cfg.StatsPeriod,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webrtc engine: %w", err)
+	}
+	gcfg := core.DefaultConfig()
+	gcfg.ServerName = cfg.ServerName
+	gcfg.APISecret = cfg.APISecret
+	gcfg.TokenAuth = cfg.TokenAuth
+	gcfg.AdminSecret = cfg.AdminSecret
+	gcfg.SessionTimeout = cfg.SessionTimeout // 0 disables, as in Janus
+	gcfg.ReclaimTimeout = cfg.ReclaimTimeout
+	gcfg.MediaStatsPeriod = cfg.StatsPeriod
+	gcfg.PublicIPs = cfg.NAT1To1
+	gcfg.Engine = s.engine
+	gcfg.Emitter = s.bus
+	gcfg.Logger = logger
+	gcfg.LogLevel = level
+	gcfg.Transports = transportDescs(cfg)
+	s.gateway, err = core.New(ctx, gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if err := s.buildListeners(cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// buildListeners creates the transports and binds their addresses.
+func (s *server) buildListeners(cfg config) error {
+	if cfg.HTTPAddr != "" || cfg.AdminAddr != "" {
+		s.httpT = http.New(http.Config{
+			Gateway:    s.gateway,
+			Emitter:    s.bus,
+			ServerName: cfg.ServerName,
+			Logger:     s.logger.With("transport", http.Package),
+			Admin:      cfg.AdminAddr != "",
+		})
+	}
+	if cfg.HTTPAddr != "" {
+		mux := nethttp.NewServeMux()
+		mux.Handle(http.DefaultBasePath, s.httpT.JanusHandler())
+		mux.Handle(http.DefaultBasePath+"/", s.httpT.JanusHandler())
+		mux.Handle("/", web.Handler())
+		if err := s.listen("http", cfg.HTTPAddr, mux); err != nil {
+			return err
+		}
+	}
+	if cfg.AdminAddr != "" {
+		s.adminMux.Handle(http.DefaultAdminBasePath, s.httpT.AdminHandler())
+		s.adminMux.Handle(http.DefaultAdminBasePath+"/", s.httpT.AdminHandler())
+		if err := s.listen("admin", cfg.AdminAddr, s.adminMux); err != nil {
+			return err
+		}
+	}
+	if cfg.WSAddr != "" {
+		s.wsT = websocket.New(websocket.Config{
+			Gateway:    s.gateway,
+			Emitter:    s.bus,
+			ServerName: cfg.ServerName,
+			Logger:     s.logger.With("transport", websocket.Package),
+		})
+		if err := s.listen("ws", cfg.WSAddr, s.wsT.Handler()); err != nil {
+			return err
+		}
+	}
+	if cfg.AdminWSAddr != "" {
+		s.adminWS = websocket.New(websocket.Config{
+			Gateway:    s.gateway,
+			Emitter:    s.bus,
+			ServerName: cfg.ServerName,
+			Logger:     s.logger.With("transport", websocket.Package, "admin", true),
+			Admin:      true,
+		})
+		if err := s.listen("admin-ws", cfg.AdminWSAddr, s.adminWS.Handler()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listen binds addr now, so a busy port fails startup with a clear error.
+func (s *server) listen(name, addr string, h nethttp.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("-%s: %w", name, err)
+	}
+	s.listeners = append(s.listeners, &listener{
+		name: name,
+		ln:   ln,
+		srv:  &nethttp.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout},
+	})
+	return nil
+}
+
+// serve runs every listener until ctx is done (nil) or one fails (its error).
+func (s *server) serve(ctx context.Context) error {
+	errc := make(chan error, len(s.listeners))
+	for _, l := range s.listeners {
+		s.logger.Info("listening", "listener", l.name, "addr", l.ln.Addr().String())
+		go func() {
+			if err := l.srv.Serve(l.ln); !errors.Is(err, nethttp.ErrServerClosed) {
+				errc <- fmt.Errorf("%s %s: %w", l.name, l.ln.Addr(), err)
+			}
+		}()
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+// shutdown stops in dependency order: transports (no new requests, long
+// polls and sockets released), then the gateway (sessions end and emit
+// their last events), then the engine, then the telemetry queues.
+func (s *server) shutdown(ctx context.Context) error {
+	var errs []error
+	if s.httpT != nil {
+		s.httpT.Close()
+	}
+	if s.wsT != nil {
+		s.wsT.Close()
+	}
+	if s.adminWS != nil {
+		s.adminWS.Close()
+	}
+	for _, l := range s.listeners {
+		if err := l.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", l.name, err))
+			_ = l.srv.Close()
+		}
+		_ = l.ln.Close()
+	}
+	if s.gateway != nil {
+		if err := s.gateway.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("gateway: %w", err))
+		}
+	}
+	if s.engine != nil {
+		if err := s.engine.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("webrtc engine: %w", err))
+		}
+	}
+	if s.bus != nil {
+		if err := s.bus.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("telemetry: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// transportDescs lists the enabled transports for server_info.
+func transportDescs(cfg config) []core.TransportDesc {
+	var out []core.TransportDesc
+	if cfg.HTTPAddr != "" || cfg.AdminAddr != "" {
+		out = append(out, core.TransportDesc{
+			Package: http.Package, Name: "JSON over HTTP transport", Author: core.Author,
+			Description:   "The Janus API and Admin API over HTTP (REST and long poll).",
+			VersionString: core.VersionString, Version: core.Version,
+		})
+	}
+	if cfg.WSAddr != "" || cfg.AdminWSAddr != "" {
+		out = append(out, core.TransportDesc{
+			Package: websocket.Package, Name: "JSON over WebSockets transport", Author: core.Author,
+			Description:   "The Janus API and Admin API over WebSocket (janus-protocol, janus-admin-protocol).",
+			VersionString: core.VersionString, Version: core.Version,
+		})
+	}
+	return out
+}
