@@ -1,0 +1,201 @@
+package homer
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/argusrtc/argus/hep"
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Fallback addresses when neither AddressOf nor a selected pair is known.
+// They differ so that Homer's flow view draws an arrow.
+var (
+	fallbackClient = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 0)
+	fallbackServer = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 2}), 0)
+)
+
+// mapper turns events into HEP packets and keeps the per-handle state the
+// mapping needs. It is used by one goroutine at a time.
+type mapper struct {
+	cfg     *SinkConfig
+	handles *handleTable
+	// truncated counts payloads shrunk to fit MaxPacketLen.
+	truncated uint64
+}
+
+func newMapper(cfg *SinkConfig) *mapper {
+	return &mapper{cfg: cfg, handles: newHandleTable(cfg.MaxHandles)}
+}
+
+// eventName reads the "name" of a session/handle body.
+type eventName struct {
+	Name string `json:"name"`
+}
+
+// packets appends the HEP packets for e to out: one type 100 and, for a media
+// report, one type 5 and one type 34 per medium.
+func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, error) {
+	payload, err := json.Marshal(e)
+	if err != nil {
+		return out, fmt.Errorf("homer: marshal event type %d: %w", e.Type, err)
+	}
+	var body json.RawMessage
+	if e.Type == telemetry.TypeWebRTC || e.Type == telemetry.TypeMedia || e.Type == telemetry.TypeHandle {
+		body, err = json.Marshal(e.Body)
+		if err != nil {
+			return out, fmt.Errorf("homer: marshal body type %d: %w", e.Type, err)
+		}
+	}
+	hs := m.track(e, body)
+	cid := m.correlation(e, hs)
+	client, server := m.addresses(e, hs)
+
+	p := m.base(e, cid, hep.ProtoLog, hep.ProtocolTCP, client, server)
+	p.Payload = m.fit(e, &p, payload)
+	out = append(out, p)
+
+	if e.Type == telemetry.TypeMedia && e.Subtype == telemetry.SubtypeMediaReport && hs != nil {
+		out, err = m.media(e, hs, body, cid, client, server, out)
+	}
+	if e.Type == telemetry.TypeHandle {
+		var n eventName
+		if json.Unmarshal(body, &n) == nil && n.Name == "detached" {
+			m.handles.remove(e.HandleID)
+		}
+	}
+	return out, err
+}
+
+// track updates the handle table from e and returns the handle's state (nil
+// for events without a handle).
+func (m *mapper) track(e *telemetry.Event, body []byte) *handleState {
+	if e.HandleID == 0 {
+		return nil
+	}
+	hs := m.handles.get(e.HandleID)
+	if hs == nil {
+		if e.SessionID == 0 && e.OpaqueID == "" && e.Type == telemetry.TypePlugin {
+			return nil // nothing to remember
+		}
+		hs = m.handles.ensure(e.HandleID)
+	}
+	if e.SessionID != 0 {
+		hs.session = e.SessionID
+	}
+	if e.OpaqueID != "" {
+		hs.opaque = e.OpaqueID
+	}
+	if e.Type == telemetry.TypeWebRTC && e.Subtype == telemetry.SubtypeWebRTCSelectedPair {
+		if l, r, ok := parseSelectedPair(body); ok {
+			hs.local, hs.remote, hs.hasPair = l, r, true
+		}
+	}
+	return hs
+}
+
+// correlation returns the correlation id (chunk 0x0011) for e.
+func (m *mapper) correlation(e *telemetry.Event, hs *handleState) string {
+	if m.cfg.Correlation == CorrelationOpaque {
+		if e.OpaqueID != "" {
+			return e.OpaqueID
+		}
+		if hs != nil && hs.opaque != "" {
+			return hs.opaque
+		}
+	}
+	sid := e.SessionID
+	if sid == 0 && hs != nil {
+		sid = hs.session
+	}
+	if sid != 0 {
+		return strconv.FormatUint(sid, 10)
+	}
+	return m.cfg.NodeName
+}
+
+// addresses returns the client and server addresses for e's type 100 packet.
+func (m *mapper) addresses(e *telemetry.Event, hs *handleState) (client, server netip.AddrPort) {
+	sid := e.SessionID
+	if sid == 0 && hs != nil {
+		sid = hs.session
+	}
+	if m.cfg.AddressOf != nil && sid != 0 {
+		if c, s, ok := m.cfg.AddressOf(sid); ok && c.Addr().IsValid() && s.Addr().IsValid() {
+			return sameFamily(c, s)
+		}
+	}
+	if hs != nil && hs.hasPair {
+		return sameFamily(hs.remote, hs.local)
+	}
+	return fallbackClient, fallbackServer
+}
+
+// sameFamily makes both addresses one family, as HEP carries one: when they
+// differ, the server becomes the unspecified address of the client's family,
+// keeping its port.
+func sameFamily(client, server netip.AddrPort) (netip.AddrPort, netip.AddrPort) {
+	c, s := client.Addr().Unmap(), server.Addr().Unmap()
+	client, server = netip.AddrPortFrom(c, client.Port()), netip.AddrPortFrom(s, server.Port())
+	if c.Is4() == s.Is4() {
+		return client, server
+	}
+	if c.Is4() {
+		return client, netip.AddrPortFrom(netip.IPv4Unspecified(), server.Port())
+	}
+	return client, netip.AddrPortFrom(netip.IPv6Unspecified(), server.Port())
+}
+
+// base builds a packet with everything but the payload.
+func (m *mapper) base(e *telemetry.Event, cid string, proto, ipProto uint8, src, dst netip.AddrPort) hep.Packet {
+	p := hep.Packet{
+		Protocol: ipProto, SrcIP: src.Addr(), DstIP: dst.Addr(), SrcPort: src.Port(), DstPort: dst.Port(),
+		ProtoType: proto, CaptureID: m.cfg.CaptureID, AuthKey: m.cfg.Password,
+		CorrelationID: cid, NodeName: m.cfg.NodeName,
+	}
+	ts := e.Timestamp
+	if ts <= 0 {
+		ts = telemetry.Now()
+	}
+	p.SetMicros(ts)
+	return p
+}
+
+// media appends the type 5 and type 34 packets of a media report.
+func (m *mapper) media(e *telemetry.Event, hs *handleState, body []byte, cid string,
+	client, server netip.AddrPort, out []hep.Packet) ([]hep.Packet, error) {
+	reports, err := parseMediaReports(body)
+	if err != nil {
+		return out, fmt.Errorf("homer: media report of handle %d: %w", e.HandleID, err)
+	}
+	if hs.hasPair {
+		client, server = sameFamily(hs.remote, hs.local)
+	}
+	if hs.streams == nil {
+		hs.streams = make(map[streamKey]streamCounters, 2)
+	}
+	ts := e.Timestamp
+	if ts <= 0 {
+		ts = telemetry.Now()
+	}
+	for i := range reports {
+		r := &reports[i]
+		if r.Media == "data" {
+			continue // data channels have no RTP statistics
+		}
+		key := streamKey{mindex: r.MIndex, media: r.Media}
+		q, err := mediaQoS(r, hs.streams[key], ts, e.HandleID, hs.session, cid)
+		if err != nil {
+			return out, fmt.Errorf("homer: media report of handle %d: %w", e.HandleID, err)
+		}
+		hs.streams[key] = streamCounters{timestamp: ts, lost: r.Lost, received: r.PacketsReceived}
+		sr := m.base(e, cid, hep.ProtoRTCP, hep.ProtocolUDP, server, client)
+		sr.Payload = q.rtcp
+		agent := m.base(e, cid, hep.ProtoRTPAgent, hep.ProtocolUDP, client, server)
+		agent.Payload = q.rtpAgent
+		out = append(out, sr, agent)
+	}
+	return out, nil
+}

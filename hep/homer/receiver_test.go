@@ -1,0 +1,145 @@
+package homer
+
+import (
+	"encoding/binary"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/hep"
+)
+
+// receiver collects decoded HEP packets like heplify-server would.
+type receiver struct {
+	t       testing.TB
+	addr    string
+	pkts    chan *hep.Packet
+	errs    chan error
+	closeFn func()
+}
+
+func newUDPReceiver(t testing.TB) *receiver {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &receiver{t: t, addr: pc.LocalAddr().String(), pkts: make(chan *hep.Packet, 10000), errs: make(chan error, 100)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 65535)
+		for {
+			n, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			r.deliver(buf[:n])
+		}
+	}()
+	r.closeFn = func() { _ = pc.Close(); <-done }
+	t.Cleanup(r.close)
+	return r
+}
+
+// newTCPReceiver listens on addr ("127.0.0.1:0" for any port) and frames
+// packets as heplify-server's TCP reader does: peek 6 bytes, read the total.
+func newTCPReceiver(t testing.TB, addr string) *receiver {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for range 50 { // the port of a just-closed listener may need a moment
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &receiver{t: t, addr: ln.Addr().String(), pkts: make(chan *hep.Packet, 10000), errs: make(chan error, 100)}
+	var mu sync.Mutex
+	var conns []net.Conn
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				hdr := make([]byte, 6)
+				for {
+					if _, err := io.ReadFull(c, hdr); err != nil {
+						return
+					}
+					n := int(binary.BigEndian.Uint16(hdr[4:]))
+					if n < 6 || n > hep.MaxPacketLen {
+						r.errs <- io.ErrUnexpectedEOF
+						return
+					}
+					b := make([]byte, n)
+					copy(b, hdr)
+					if _, err := io.ReadFull(c, b[6:]); err != nil {
+						return
+					}
+					r.deliver(b)
+				}
+			}()
+		}
+	}()
+	r.closeFn = func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	}
+	t.Cleanup(r.close)
+	return r
+}
+
+func (r *receiver) deliver(b []byte) {
+	p, err := hep.Decode(b)
+	if err != nil {
+		r.errs <- err
+		return
+	}
+	r.pkts <- p
+}
+
+func (r *receiver) close() {
+	if r.closeFn != nil {
+		r.closeFn()
+		r.closeFn = nil
+	}
+}
+
+// collect waits for n packets (at most 10 s) and fails on any decode error.
+func (r *receiver) collect(n int) []*hep.Packet {
+	r.t.Helper()
+	var out []*hep.Packet
+	timeout := time.After(10 * time.Second)
+	for len(out) < n {
+		select {
+		case p := <-r.pkts:
+			out = append(out, p)
+		case err := <-r.errs:
+			r.t.Fatalf("receiver: %v", err)
+		case <-timeout:
+			r.t.Fatalf("received %d packets, want %d", len(out), n)
+		}
+	}
+	return out
+}

@@ -1,0 +1,131 @@
+package homer
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/argusrtc/argus/hep"
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Sink exports telemetry events to Homer as HEP v3 (see the package doc for
+// the mapping). It implements telemetry.Sink.
+type Sink struct {
+	mu     sync.Mutex // serialises Export and Shutdown
+	cfg    SinkConfig
+	w      *writer
+	m      *mapper
+	stats  counters
+	closed atomic.Bool
+
+	pkts []hep.Packet // reused per event
+	buf  []byte       // reused encode buffer
+}
+
+// NewSink validates cfg, applies defaults and returns a sink. It does not
+// connect: the first Export does, so a heplify-server that starts later is
+// found (TCP/TLS reconnect with backoff).
+func NewSink(cfg SinkConfig) (*Sink, error) {
+	network, addr, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{cfg: cfg, buf: make([]byte, 0, 4096)}
+	s.w = newWriter(network, addr, &s.cfg, &s.stats)
+	s.m = newMapper(&s.cfg)
+	return s, nil
+}
+
+// Export maps and sends batch. It returns within ctx: packets that cannot be
+// written (receiver down, connection lost, reconnect not yet due, ctx done)
+// are dropped and counted in Stats, and the error wraps ErrDropped. Events
+// that cannot be marshalled are counted in Stats.EncodeErrors and skipped.
+// Calls after Shutdown are ignored.
+func (s *Sink) Export(ctx context.Context, batch []*telemetry.Event) error {
+	if s.closed.Load() {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
+		return nil
+	}
+	var dropped, encodeErrs int
+	var lastErr error
+	for _, e := range batch {
+		if e == nil {
+			continue
+		}
+		s.stats.events.Add(1)
+		var err error
+		s.pkts, err = s.m.packets(e, s.pkts[:0])
+		if err != nil {
+			encodeErrs++
+			s.stats.encodeErrors.Add(1)
+			s.cfg.Logger.Warn("HEP mapping failed", "session_id", e.SessionID, "handle_id", e.HandleID, "err", err)
+		}
+		for i := range s.pkts {
+			if err := s.send(ctx, &s.pkts[i]); err != nil {
+				dropped++
+				lastErr = err
+			}
+		}
+	}
+	s.stats.truncated.Store(s.m.truncated)
+	s.stats.handles.Store(uint64(s.m.handles.len()))
+	if dropped > 0 {
+		return fmt.Errorf("%w: %d packets: %w", ErrDropped, dropped, lastErr)
+	}
+	return nil
+}
+
+// send encodes and writes one packet, counting the outcome.
+func (s *Sink) send(ctx context.Context, p *hep.Packet) error {
+	if err := ctx.Err(); err != nil {
+		s.stats.dropped.Add(1)
+		return err
+	}
+	b, err := hep.AppendPacket(s.buf[:0], p)
+	if err != nil {
+		s.stats.encodeErrors.Add(1)
+		s.stats.dropped.Add(1)
+		return err
+	}
+	s.buf = b
+	if err := s.w.write(ctx, b); err != nil {
+		s.stats.dropped.Add(1)
+		return err
+	}
+	s.stats.packets.Add(1)
+	s.stats.bytes.Add(uint64(len(b)))
+	return nil
+}
+
+// Shutdown closes the connection. The sink holds no queue (Export writes
+// synchronously), so there is nothing to flush; it waits for a running
+// Export within ctx. Later calls are no-ops.
+func (s *Sink) Shutdown(ctx context.Context) error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() {
+		s.mu.Lock()
+		s.w.shutdown()
+		s.mu.Unlock()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("homer: shutdown: %w", ctx.Err())
+	}
+}
+
+// Stats returns a snapshot of the counters; safe to call concurrently.
+func (s *Sink) Stats() Stats { return s.stats.snapshot() }
+
+var _ telemetry.Sink = (*Sink)(nil)
