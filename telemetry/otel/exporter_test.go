@@ -1,0 +1,146 @@
+package otel
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+type otlpRequest struct {
+	path, contentType string
+	body              []byte
+}
+
+// TestOTLPHTTPExport sends the EchoTest trace through ExporterFromEnv's
+// OTLP/HTTP exporter to a local receiver and decodes what arrives.
+func TestOTLPHTTPExport(t *testing.T) {
+	got := make(chan otlpRequest, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body io.Reader = r.Body
+		if r.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body = zr
+		}
+		b, err := io.ReadAll(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		got <- otlpRequest{path: r.URL.Path, contentType: r.Header.Get("Content-Type"), body: b}
+		resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		_, _ = w.Write(resp)
+	}))
+	defer srv.Close()
+	t.Setenv("OTEL_TRACES_EXPORTER", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	exp, err := ExporterFromEnv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := NewTracerProvider(ctx, server, exp)
+	defer func() { _ = tp.Shutdown(ctx) }()
+	sink := New(tp)
+	if err := sink.Export(ctx, echoTestScript()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Shutdown(ctx); err != nil { // flushes the provider
+		t.Fatal(err)
+	}
+
+	names := make(map[string]bool)
+	for !names["session"] {
+		var req otlpRequest
+		select {
+		case req = <-got:
+		case <-ctx.Done():
+			t.Fatalf("no session span received; got %v", names)
+		}
+		if req.path != "/v1/traces" || req.contentType != "application/x-protobuf" {
+			t.Fatalf("POST %s (%s), want /v1/traces protobuf", req.path, req.contentType)
+		}
+		var msg coltracepb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(req.body, &msg); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		for _, rs := range msg.GetResourceSpans() {
+			svc := ""
+			for _, kv := range rs.GetResource().GetAttributes() {
+				if kv.GetKey() == "service.name" {
+					svc = kv.GetValue().GetStringValue()
+				}
+			}
+			if svc != "argus" {
+				t.Errorf("service.name %q, want argus", svc)
+			}
+			for _, ss := range rs.GetScopeSpans() {
+				for _, sp := range ss.GetSpans() {
+					names[sp.GetName()] = true
+					want := TraceID(server, testSession)
+					if !bytes.Equal(sp.GetTraceId(), want[:]) {
+						t.Errorf("%s: trace id %x, want %s", sp.GetName(), sp.GetTraceId(), want)
+					}
+				}
+			}
+		}
+	}
+	if !names["handle janus.plugin.echotest"] || !names["ice"] {
+		t.Errorf("received spans %v", names)
+	}
+}
+
+func TestExporterFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name, tracesExporter, protocol string
+		wantErr                        error
+	}{
+		{"default http", "", "", nil},
+		{"grpc", "", "grpc", nil},
+		{"http/protobuf", "otlp", "http/protobuf", nil},
+		{"stdout protocol", "", "stdout", nil},
+		{"console exporter", "console", "", nil},
+		{"none", "none", "", ErrExporterDisabled},
+		{"bad protocol", "", "http/json", ErrUnknownProtocol},
+		{"bad exporter", "zipkin", "", ErrUnknownProtocol},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("OTEL_TRACES_EXPORTER", tc.tracesExporter)
+			t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "")
+			t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", tc.protocol)
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			exp, err := ExporterFromEnv(ctx)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if exp == nil {
+				t.Fatal("nil exporter")
+			}
+			if err := exp.Shutdown(ctx); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+		})
+	}
+}
