@@ -1,0 +1,89 @@
+package history
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// Admin query_eventhandler error codes, as Janus's event handlers use them.
+const (
+	ErrCodeUnknownRequest = 411
+	ErrCodeMissingElement = 412
+	ErrCodeInvalidElement = 413
+	// ErrCodeNoSuchSession is returned for a session the store does not hold.
+	ErrCodeNoSuchSession = 458
+)
+
+// QueryError is a query_eventhandler error response.
+type QueryError struct {
+	Code  int    `json:"error_code"`
+	Error string `json:"error"`
+}
+
+// SessionsResponse answers {"request":"sessions"}.
+type SessionsResponse struct {
+	Sessions []SessionSummary `json:"sessions"`
+	Evicted  uint64           `json:"evicted"`
+}
+
+// TimelineResponse answers {"request":"timeline","session_id":N}.
+type TimelineResponse struct {
+	Session SessionSummary     `json:"session"`
+	Events  []*telemetry.Event `json:"events"`
+}
+
+// EventHandlerName returns HandlerName.
+func (*Store) EventHandlerName() string { return HandlerName }
+
+// Query answers Admin query_eventhandler requests:
+// {"request":"sessions"} → SessionsResponse;
+// {"request":"timeline","session_id":N} → TimelineResponse;
+// {"request":"global"} → {"events":[...]} (events with no session).
+// Errors: 411 unknown request, 412 missing element, 413 invalid element,
+// 458 unknown session.
+func (s *Store) Query(_ context.Context, req json.RawMessage) any {
+	var r struct {
+		Request   *string          `json:"request"`
+		SessionID *json.RawMessage `json:"session_id"`
+	}
+	if err := json.Unmarshal(req, &r); err != nil {
+		return QueryError{ErrCodeInvalidElement, "Invalid request: " + err.Error()}
+	}
+	if r.Request == nil {
+		return QueryError{ErrCodeMissingElement, "Missing mandatory element (request)"}
+	}
+	switch *r.Request {
+	case "sessions":
+		return SessionsResponse{Sessions: s.Sessions(), Evicted: s.Evicted()}
+	case "global":
+		return map[string]any{"events": s.Global()}
+	case "timeline":
+		if r.SessionID == nil {
+			return QueryError{ErrCodeMissingElement, "Missing mandatory element (session_id)"}
+		}
+		var id uint64
+		if err := json.Unmarshal(*r.SessionID, &id); err != nil || id == 0 {
+			return QueryError{ErrCodeInvalidElement, "Invalid element (session_id)"}
+		}
+		resp, ok := s.timeline(id)
+		if !ok {
+			return QueryError{ErrCodeNoSuchSession, "No such session " + strconv.FormatUint(id, 10)}
+		}
+		return resp
+	}
+	return QueryError{ErrCodeUnknownRequest, "Unknown request '" + *r.Request + "'"}
+}
+
+// timeline reads a summary and its events under one lock.
+func (s *Store) timeline(id uint64) (TimelineResponse, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sess, ok := s.sessions[id]
+	if !ok {
+		return TimelineResponse{}, false
+	}
+	return TimelineResponse{Session: sess.summary(), Events: sess.events.slice()}, true
+}

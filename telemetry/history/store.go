@@ -1,0 +1,200 @@
+// Package history is a telemetry sink that keeps recent sessions'
+// timelines in memory, bounded, for the Admin API (query_eventhandler,
+// handler "argus.eventhandler.history") and the web console (Handler).
+//
+// Events are grouped by session_id; an event with a handle_id but no
+// session_id is filed under the session that handle was last seen in;
+// events with neither go to a "global" ring. Sessions that ended
+// (destroyed, timeout) are kept until the store is full, then evicted
+// least recently active first, before any live session.
+package history
+
+import (
+	"container/list"
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// HandlerName is the package name Admin query_eventhandler uses.
+const HandlerName = "argus.eventhandler.history"
+
+// Store is the history sink. All methods are safe for concurrent use.
+type Store struct {
+	cfg Config
+
+	mu       sync.RWMutex
+	sessions map[uint64]*session
+	handles  map[uint64]uint64 // handle_id → session_id
+	live     *list.List        // *session, least recently active first
+	ended    *list.List        // *session, least recently active first
+	global   ring
+	evicted  uint64
+	closed   bool
+
+	subMu sync.Mutex
+	subs  map[*subscriber]struct{}
+}
+
+// New returns an empty store.
+func New(cfg Config) *Store {
+	cfg.defaults()
+	return &Store{
+		cfg:      cfg,
+		sessions: map[uint64]*session{},
+		handles:  map[uint64]uint64{},
+		live:     list.New(),
+		ended:    list.New(),
+		global:   newRing(cfg.MaxGlobalEvents),
+		subs:     map[*subscriber]struct{}{},
+	}
+}
+
+// Export files the batch into timelines and feeds live-tail subscribers.
+func (s *Store) Export(_ context.Context, batch []*telemetry.Event) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	for _, e := range batch {
+		s.add(e)
+	}
+	s.mu.Unlock()
+	s.publish(batch)
+	return nil
+}
+
+// add files one event; s.mu is held.
+func (s *Store) add(e *telemetry.Event) {
+	sid := e.SessionID
+	if sid == 0 && e.HandleID != 0 {
+		sid = s.handles[e.HandleID]
+	}
+	if sid == 0 {
+		s.global.push(e)
+		return
+	}
+	sess, ok := s.sessions[sid]
+	if !ok {
+		sess = &session{sum: SessionSummary{SessionID: sid}, events: newRing(s.cfg.MaxEventsPerSession)}
+		s.sessions[sid] = sess
+		sess.elem = s.live.PushBack(sess)
+		s.evict()
+	}
+	sess.add(e)
+	if e.HandleID != 0 {
+		s.handles[e.HandleID] = sid
+	}
+	if reason := endOf(e); reason != "" && !sess.sum.Ended {
+		sess.sum.Ended, sess.sum.EndReason = true, reason
+		s.live.Remove(sess.elem)
+		sess.elem = s.ended.PushBack(sess)
+		return
+	}
+	if sess.sum.Ended {
+		s.ended.MoveToBack(sess.elem)
+	} else {
+		s.live.MoveToBack(sess.elem)
+	}
+}
+
+// evict drops sessions past MaxSessions, ended ones first; s.mu is held.
+func (s *Store) evict() {
+	for len(s.sessions) > s.cfg.MaxSessions {
+		l := s.ended
+		if l.Len() == 0 {
+			l = s.live
+		}
+		front := l.Front()
+		if front == nil {
+			return
+		}
+		sess, _ := l.Remove(front).(*session)
+		delete(s.sessions, sess.sum.SessionID)
+		for _, h := range sess.sum.Handles {
+			if s.handles[h] == sess.sum.SessionID {
+				delete(s.handles, h)
+			}
+		}
+		s.evicted++
+	}
+}
+
+// Sessions returns every kept session, most recently active first.
+func (s *Store) Sessions() []SessionSummary {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]SessionSummary, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		out = append(out, sess.summary())
+	}
+	slices.SortFunc(out, func(a, b SessionSummary) int {
+		switch {
+		case a.Last > b.Last:
+			return -1
+		case a.Last < b.Last:
+			return 1
+		case a.SessionID > b.SessionID:
+			return -1
+		case a.SessionID < b.SessionID:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Session returns one session's summary.
+func (s *Store) Session(id uint64) (SessionSummary, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sess, ok := s.sessions[id]
+	if !ok {
+		return SessionSummary{}, false
+	}
+	return sess.summary(), true
+}
+
+// Timeline returns the kept events of a session, oldest first, or nil
+// for an unknown session. The events are shared: do not modify them.
+func (s *Store) Timeline(id uint64) []*telemetry.Event {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sess, ok := s.sessions[id]
+	if !ok {
+		return nil
+	}
+	return sess.events.slice()
+}
+
+// Global returns the kept events that belong to no session, oldest first.
+func (s *Store) Global() []*telemetry.Event {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.global.slice()
+}
+
+// Evicted counts sessions evicted to stay within MaxSessions.
+func (s *Store) Evicted() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.evicted
+}
+
+// Shutdown stops filing events and closes every subscriber's channel. The
+// kept timelines stay readable.
+func (s *Store) Shutdown(context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.closeSubscribers()
+	return nil
+}
+
+var (
+	_ telemetry.Sink    = (*Store)(nil)
+	_ telemetry.Querier = (*Store)(nil)
+)
