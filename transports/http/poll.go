@@ -21,12 +21,17 @@ func (t *Transport) longPoll(w nethttp.ResponseWriter, r *nethttp.Request, s cor
 		w.WriteHeader(nethttp.StatusForbidden)
 		return
 	}
+	// Take the queue before Touch: the core removes a session before it
+	// calls SessionOver, so either Touch fails here (and the queue just made
+	// is dropped) or a later SessionOver deletes it. No queue outlives its
+	// session.
+	sq := t.qs.get(s)
 	if !gw.Touch(s) {
+		t.qs.end(s)
 		nethttp.NotFound(w, r)
 		return
 	}
 	maxev := parseMaxev(q.Get("maxev"), t.cfg.QueueSize)
-	sq := t.qs.get(s)
 	timer := time.NewTimer(t.cfg.LongPollTimeout)
 	defer timer.Stop()
 	for {

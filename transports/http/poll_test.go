@@ -160,6 +160,9 @@ func TestLongPollUnknownSession(t *testing.T) {
 	if r := e.do(t, "GET", "/janus/123456", "", nil); r.status != 404 {
 		t.Fatalf("status %d", r.status)
 	}
+	if n := e.tr.qs.len(); n != 0 {
+		t.Fatalf("%d queues left for an unknown session", n)
+	}
 }
 
 func TestLongPollTouches(t *testing.T) {
