@@ -30,6 +30,7 @@ type echoPeer struct {
 	dcMsgs       chan string
 	cands        chan *pion.ICECandidateInit // nil marks end-of-candidates
 	recv         map[string]*counter         // "audio", "video"
+	sent         atomic.Int64                // packets written per kind
 
 	stopSend chan struct{}
 	sendOnce sync.Once
@@ -174,6 +175,7 @@ func (p *echoPeer) startSending() {
 			seq++
 			_ = p.audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: i * 960}, Payload: audioPayload})
 			_ = p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: seq, Timestamp: i * 3000}, Payload: videoPayload})
+			p.sent.Add(1)
 		}
 	}()
 }
