@@ -3,6 +3,7 @@ package otel
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strconv"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -27,36 +28,6 @@ func object(body any) map[string]any {
 	return m
 }
 
-// objects returns a media report body as a list of per-medium objects: one
-// object normally, an array with combine_media_stats (janus-reference.md 4.4).
-func objects(body any) []map[string]any {
-	switch b := body.(type) {
-	case map[string]any:
-		return []map[string]any{b}
-	case []map[string]any:
-		return b
-	case nil:
-		return nil
-	}
-	v := body
-	if _, ok := v.([]any); !ok {
-		v = roundTrip(body)
-	}
-	switch b := v.(type) {
-	case map[string]any:
-		return []map[string]any{b}
-	case []any:
-		out := make([]map[string]any, 0, len(b))
-		for _, x := range b {
-			if m := object(x); m != nil {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 func roundTrip(v any) any {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -71,10 +42,19 @@ func roundTrip(v any) any {
 	return out
 }
 
-// str returns m[k] when it is a string.
+// str returns m[k] when it is a string (or a named string type).
 func str(m map[string]any, k string) string {
-	s, _ := m[k].(string)
-	return s
+	switch v := m[k].(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
+			return rv.String()
+		}
+	}
+	return ""
 }
 
 // num returns m[k] as a float64 and whether it was a number.
@@ -99,6 +79,16 @@ func num(m map[string]any, k string) (float64, bool) {
 	case json.Number:
 		f, err := strconv.ParseFloat(string(v), 64)
 		return f, err == nil
+	case nil:
+		return 0, false
+	}
+	switch rv := reflect.ValueOf(m[k]); rv.Kind() { // named numeric types
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return float64(rv.Uint()), true
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), true
 	}
 	return 0, false
 }
@@ -129,6 +119,18 @@ func key(v any) string {
 		return "n:" + strconv.FormatUint(uint64(x), 10)
 	case int32:
 		return "n:" + strconv.FormatInt(int64(x), 10)
+	case nil:
+		return ""
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() { // typed ids (RoomID, FeedID)
+	case reflect.String:
+		return "s:" + rv.String()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "n:" + strconv.FormatInt(rv.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "n:" + strconv.FormatUint(rv.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		return "n:" + strconv.FormatFloat(rv.Float(), 'f', -1, 64)
 	}
 	return ""
 }
@@ -144,6 +146,11 @@ func list(m map[string]any, k string) []any {
 			out[i] = v[i]
 		}
 		return out
+	case nil:
+		return nil
+	}
+	if l, ok := roundTrip(m[k]).([]any); ok { // typed slices
+		return l
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package prom
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strconv"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -71,10 +72,19 @@ func roundTrip(v any) any {
 	return out
 }
 
-// str returns m[k] when it is a string.
+// str returns m[k] when it is a string (or a named string type).
 func str(m map[string]any, k string) string {
-	s, _ := m[k].(string)
-	return s
+	switch v := m[k].(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
+			return rv.String()
+		}
+	}
+	return ""
 }
 
 // num returns m[k] as a float64 and whether it was a number.
@@ -99,6 +109,16 @@ func num(m map[string]any, k string) (float64, bool) {
 	case json.Number:
 		f, err := strconv.ParseFloat(string(v), 64)
 		return f, err == nil
+	case nil:
+		return 0, false
+	}
+	switch rv := reflect.ValueOf(m[k]); rv.Kind() { // named numeric types
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return float64(rv.Uint()), true
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), true
 	}
 	return 0, false
 }
