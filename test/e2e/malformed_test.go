@@ -10,11 +10,11 @@ import (
 type level int
 
 const (
-	atRoot       level = iota
-	atSession          // the test's live session
-	atHandle           // the test's live echotest handle
-	atNoSession        // a session id that does not exist
-	atNoHandle         // the live session, a handle id that does not exist
+	atRoot      level = iota
+	atSession         // the test's live session
+	atHandle          // the test's live echotest handle
+	atNoSession       // a session id that does not exist
+	atNoHandle        // the live session, a handle id that does not exist
 )
 
 // TestMalformedRequests: bad input gets Janus's error codes
