@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -72,6 +73,7 @@ func newEnv(t *testing.T, mod func(*core.Config)) *env {
 		Plugins:         []string{},
 		PluginInstances: []core.Plugin{e.a, coretest.NoAdmin(coretest.NewPlugin(pluginB)), refuse},
 		Emitter:         e.rec,
+		Logger:          slog.New(slog.DiscardHandler),
 		PluginConfigs:   map[string]json.RawMessage{pluginA: json.RawMessage(`{"x":1}`)},
 	}
 	if mod != nil {

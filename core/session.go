@@ -149,11 +149,11 @@ func (g *Gateway) destroySession(s *session, why endReason) {
 			src.Push(s.id, mustJSON(obj{}.set("janus", "timeout").set("session_id", uint64(s.id))))
 		}
 	}
+	s.log.Info("session " + name)
+	g.emitSession(s.id, name, nil)
 	if src != nil {
 		src.SessionOver(s.id, why == endTimeout, false)
 	}
-	s.log.Info("session " + name)
-	g.emitSession(s.id, name, nil)
 }
 
 // watchdog times sessions out (janus-reference.md 1.8).
