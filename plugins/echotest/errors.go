@@ -1,0 +1,10 @@
+package echotest
+
+import "errors"
+
+// Sentinel errors.
+var (
+	errType       = errors.New("wrong JSON type")
+	errQueueFull  = errors.New("too many pending messages")
+	errNotAnOffer = errors.New("no offer to answer")
+)

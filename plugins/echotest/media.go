@@ -1,0 +1,319 @@
+package echotest
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core/webrtc"
+)
+
+// Data channel and REMB constants (janus-reference.md 5).
+const (
+	textPrefix = "Janus EchoTest here! You wrote: "
+	// rembPeriod is how often the bitrate cap is re-sent to the client.
+	rembPeriod = time.Second
+	// rembUncapped is sent when bitrate is set to 0, as Janus does.
+	rembUncapped = 10_000_000
+	// maxRTPPacket is the read buffer; MTU-sized packets fit.
+	maxRTPPacket = 1500
+)
+
+// echoMedia is the echo state of one PeerConnection.
+type echoMedia struct {
+	s    *session
+	peer *webrtc.Peer
+	pc   *pion.PeerConnection
+	done chan struct{}
+	once sync.Once
+
+	mu        sync.Mutex
+	local     map[string]*pion.TrackLocalStaticRTP // by mid
+	kinds     map[string]string                    // by mid
+	remote    map[string]uint32                    // by mid: the SSRC we echo
+	simulcast map[string]string                    // by mid: the RID we forward
+}
+
+// mediaFor returns the echo state of peer, creating it (and its handlers
+// and REMB goroutine) the first time this PeerConnection is seen.
+func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.media != nil && s.media.peer == peer {
+		return s.media
+	}
+	if s.media != nil {
+		s.media.stop()
+	}
+	m := &echoMedia{
+		s: s, peer: peer, pc: peer.PeerConnection(), done: make(chan struct{}),
+		local: map[string]*pion.TrackLocalStaticRTP{}, kinds: map[string]string{},
+		remote: map[string]uint32{}, simulcast: map[string]string{},
+	}
+	m.pc.OnTrack(m.onTrack)
+	m.pc.OnDataChannel(onDataChannel)
+	go m.rembLoop()
+	s.media = m
+	return m
+}
+
+// stop ends the REMB goroutine; pion ends the readers when the PC closes.
+func (m *echoMedia) stop() { m.once.Do(func() { close(m.done) }) }
+
+// answer prepares a local track per echoable m-line and answers the offer
+// that the core already applied to the Peer.
+func (s *session) answer(ctx context.Context) (string, error) {
+	peer, err := s.h.Peer()
+	if err != nil {
+		return "", err
+	}
+	m := s.mediaFor(peer)
+	dirs := peer.RemoteDirections()
+	s.mu.Lock()
+	prefs := map[pion.RTPCodecType]string{pion.RTPCodecTypeAudio: s.audioCodec, pion.RTPCodecTypeVideo: s.videoCodec}
+	s.mu.Unlock()
+	for _, t := range m.pc.GetTransceivers() {
+		kind := t.Kind()
+		if (kind != pion.RTPCodecTypeAudio && kind != pion.RTPCodecTypeVideo) || t.Sender() != nil {
+			continue
+		}
+		if dirs[t.Mid()] != "sendrecv" {
+			continue // nothing to echo back on this m-line
+		}
+		if err := m.addEcho(t, prefs[kind]); err != nil {
+			return "", err
+		}
+	}
+	actx, cancel := context.WithTimeout(ctx, answerTimeout)
+	defer cancel()
+	return peer.CreateAnswer(actx)
+}
+
+// addEcho attaches a local track of the negotiated codec to a transceiver.
+func (m *echoMedia) addEcho(t *pion.RTPTransceiver, pref string) error {
+	codec, ok := pickCodec(t.Receiver().GetParameters().Codecs, pref)
+	if !ok {
+		return errNotAnOffer
+	}
+	if pref != "" {
+		_ = t.SetCodecPreferences(withRTX(t.Receiver().GetParameters().Codecs, codec))
+	}
+	kind := t.Kind().String()
+	track, err := pion.NewTrackLocalStaticRTP(codec.RTPCodecCapability, kind, "janus-echotest-"+t.Mid())
+	if err != nil {
+		return err
+	}
+	sender, err := m.peer.AttachTrack(t, track)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.local[t.Mid()] = track
+	m.kinds[t.Mid()] = kind
+	m.mu.Unlock()
+	go m.readRTCP(t.Mid(), sender)
+	return nil
+}
+
+// pickCodec chooses the preferred codec by name ("vp9", "opus") or the
+// first real (non-RTX) codec negotiated.
+func pickCodec(codecs []pion.RTPCodecParameters, pref string) (pion.RTPCodecParameters, bool) {
+	var first *pion.RTPCodecParameters
+	for i, c := range codecs {
+		if strings.EqualFold(c.MimeType, pion.MimeTypeRTX) {
+			continue
+		}
+		if first == nil {
+			first = &codecs[i]
+		}
+		if pref != "" && strings.EqualFold(codecName(c.MimeType), pref) {
+			return c, true
+		}
+	}
+	if first == nil {
+		return pion.RTPCodecParameters{}, false
+	}
+	return *first, true
+}
+
+// codecName is the lower-case codec of a MIME type: "video/VP8" → "vp8".
+func codecName(mime string) string {
+	if i := strings.IndexByte(mime, '/'); i >= 0 {
+		mime = mime[i+1:]
+	}
+	return strings.ToLower(mime)
+}
+
+// withRTX returns codec plus its RTX companion, for SetCodecPreferences.
+func withRTX(all []pion.RTPCodecParameters, codec pion.RTPCodecParameters) []pion.RTPCodecParameters {
+	out := []pion.RTPCodecParameters{codec}
+	for _, c := range all {
+		if strings.EqualFold(c.MimeType, pion.MimeTypeRTX) && c.SDPFmtpLine == "apt="+strconv.Itoa(int(codec.PayloadType)) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// onTrack echoes one remote track on the local track of its m-line.
+func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver) {
+	mid := ""
+	for _, t := range m.pc.GetTransceivers() {
+		if t.Receiver() == receiver {
+			mid = t.Mid()
+		}
+	}
+	video := remote.Kind() == pion.RTPCodecTypeVideo
+	m.mu.Lock()
+	local := m.local[mid]
+	forward := true
+	if rid := remote.RID(); rid != "" {
+		// Simulcast: forward the first layer seen on this m-line.
+		if cur, ok := m.simulcast[mid]; ok && cur != rid {
+			forward = false
+		} else {
+			m.simulcast[mid] = rid
+		}
+	}
+	if forward {
+		m.remote[mid] = uint32(remote.SSRC())
+	}
+	m.mu.Unlock()
+	if video && forward {
+		m.requestKeyframe(mid)
+	}
+	buf := make([]byte, maxRTPPacket)
+	for {
+		n, _, err := remote.Read(buf)
+		if err != nil {
+			return
+		}
+		if local == nil || !forward {
+			continue
+		}
+		if video && !m.s.videoActive.Load() || !video && !m.s.audioActive.Load() {
+			continue
+		}
+		if _, err := local.Write(buf[:n]); err != nil && errors.Is(err, pion.ErrConnectionClosed) {
+			return
+		}
+	}
+}
+
+// readRTCP drains a sender's RTCP; a PLI or FIR from the client becomes a
+// PLI towards the client's own stream on that m-line.
+func (m *echoMedia) readRTCP(mid string, sender *pion.RTPSender) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				m.requestKeyframe(mid)
+			}
+		}
+	}
+}
+
+// requestKeyframe sends a PLI for the stream of mid, or of every video
+// m-line when mid is "".
+func (m *echoMedia) requestKeyframe(mid string) {
+	m.mu.Lock()
+	var pkts []rtcp.Packet
+	for k, ssrc := range m.remote {
+		if (mid == "" || k == mid) && m.kindOf(k) == "video" && ssrc != 0 {
+			pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: ssrc})
+		}
+	}
+	m.mu.Unlock()
+	if len(pkts) > 0 {
+		_ = m.pc.WriteRTCP(pkts)
+	}
+}
+
+// kindOf is the kind of a mid; callers hold m.mu.
+func (m *echoMedia) kindOf(mid string) string {
+	if k, ok := m.kinds[mid]; ok {
+		return k
+	}
+	for _, t := range m.pc.GetTransceivers() {
+		if t.Mid() == mid {
+			return t.Kind().String()
+		}
+	}
+	return ""
+}
+
+// sendREMB caps the client's video bitrate (0 → 10 Mbps, as Janus).
+func (m *echoMedia) sendREMB() {
+	bitrate := m.s.bitrate.Load()
+	if bitrate == 0 {
+		bitrate = rembUncapped
+	}
+	m.mu.Lock()
+	var ssrcs []uint32
+	for k, ssrc := range m.remote {
+		if m.kindOf(k) == "video" && ssrc != 0 {
+			ssrcs = append(ssrcs, ssrc)
+		}
+	}
+	m.mu.Unlock()
+	if len(ssrcs) == 0 {
+		return
+	}
+	_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(bitrate), SSRCs: ssrcs}})
+}
+
+// rembLoop re-sends the cap while one is set; it exits with the media.
+func (m *echoMedia) rembLoop() {
+	t := time.NewTicker(rembPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.done:
+			return
+		case <-m.peer.Done():
+			return
+		case <-t.C:
+			if m.s.bitrate.Load() > 0 {
+				m.sendREMB()
+			}
+		}
+	}
+}
+
+// codecs reports the echoed codecs for Query.
+func (m *echoMedia) codecs() map[string]any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]any{}
+	for mid, tr := range m.local {
+		name := codecName(tr.Codec().MimeType)
+		switch m.kinds[mid] {
+		case "audio":
+			out["audio_codec"] = name
+		case "video":
+			out["video_codec"] = name
+		}
+	}
+	return out
+}
+
+// onDataChannel echoes every message: binary unchanged, text prefixed.
+func onDataChannel(dc *pion.DataChannel) {
+	dc.OnMessage(func(msg pion.DataChannelMessage) {
+		if msg.IsString {
+			_ = dc.SendText(textPrefix + string(msg.Data))
+			return
+		}
+		_ = dc.Send(msg.Data)
+	})
+}

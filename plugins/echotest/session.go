@@ -1,0 +1,287 @@
+package echotest
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+)
+
+// Janus texts and limits.
+const (
+	ackHint = "I'm taking my time!"
+	// queueSize bounds the messages waiting for the session's worker; a
+	// client far ahead of its answers gets an error instead of memory growth.
+	queueSize = 32
+	// answerTimeout bounds ICE gathering while answering an offer.
+	answerTimeout = 10 * time.Second
+)
+
+// session is the EchoTest state of one handle.
+type session struct {
+	p   *Plugin
+	h   core.Handle
+	log *slog.Logger
+
+	queue       chan core.Message
+	cancel      context.CancelFunc
+	workerDone  chan struct{}
+	destroyOnce sync.Once
+
+	// Read on the packet path: atomics only.
+	audioActive atomic.Bool
+	videoActive atomic.Bool
+	bitrate     atomic.Uint64
+	hangingUp   atomic.Bool
+	destroyed   atomic.Bool
+	slowlinks   atomic.Int64
+
+	mu                     sync.Mutex
+	substream, temporal    int // -1 when never requested
+	audioCodec, videoCodec string
+	media                  *echoMedia // media of the current PeerConnection
+}
+
+func newSession(p *Plugin, h core.Handle) *session {
+	log := p.log
+	if h != nil && h.Logger() != nil {
+		log = h.Logger().With("plugin", Package)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &session{
+		p: p, h: h, log: log,
+		queue: make(chan core.Message, queueSize), cancel: cancel, workerDone: make(chan struct{}),
+		substream: -1, temporal: -1,
+	}
+	s.resetMedia()
+	go s.worker(ctx)
+	return s
+}
+
+// resetMedia restores the defaults Janus uses for a new PeerConnection.
+func (s *session) resetMedia() {
+	s.audioActive.Store(true)
+	s.videoActive.Store(true)
+	s.bitrate.Store(0)
+}
+
+// HandleMessage acks at once; the worker answers with an event later
+// (janus-reference.md 5: every message is asynchronous).
+func (s *session) HandleMessage(_ context.Context, m core.Message) core.Result {
+	if s.destroyed.Load() {
+		return core.ErrorResult("No session associated with this handle...")
+	}
+	select {
+	case s.queue <- m:
+		return core.Ack(ackHint)
+	default:
+		return core.ErrorResult(errQueueFull.Error())
+	}
+}
+
+// worker processes the session's messages one at a time until Destroy.
+func (s *session) worker(ctx context.Context) {
+	defer close(s.workerDone)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-s.queue:
+			s.process(ctx, m)
+		}
+	}
+}
+
+// process validates and applies one request, answers a JSEP offer, and
+// pushes the result event to the client.
+func (s *session) process(ctx context.Context, m core.Message) {
+	req, rerr := parseRequest(m.Body, m.JSEP != nil)
+	if rerr == nil && req.Record != nil && *req.Record {
+		// Argus does not write .mjr recordings; say so instead of
+		// pretending (documented in README.md).
+		rerr = &requestError{errInvalidElement, "Recording is not supported by Argus"}
+	}
+	if rerr != nil {
+		s.pushError(m.Transaction, rerr)
+		return
+	}
+	s.apply(req)
+	var jsep *core.JSEP
+	if m.JSEP != nil && m.JSEP.Type == "offer" {
+		sdp, err := s.answer(ctx)
+		if err != nil {
+			s.log.Warn("echotest: answering the offer failed", "error", err)
+			s.pushError(m.Transaction, &requestError{errInvalidSDP, "Error parsing offer: " + err.Error()})
+			return
+		}
+		jsep = &core.JSEP{Type: "answer", SDP: sdp}
+	}
+	if err := s.h.Push(m.Transaction, map[string]any{"echotest": "event", "result": "ok"}, jsep); err != nil {
+		s.log.Warn("echotest: push failed", "error", err)
+	}
+	s.p.emit(s.h, s.eventData())
+}
+
+// apply updates the session from a validated request.
+func (s *session) apply(r *request) {
+	if r.Audio != nil {
+		s.audioActive.Store(*r.Audio)
+	}
+	if r.Video != nil {
+		was := s.videoActive.Swap(*r.Video)
+		if *r.Video && !was {
+			s.keyframe() // re-enabled video needs a keyframe
+		}
+	}
+	if r.Keyframe != nil && *r.Keyframe {
+		s.keyframe()
+	}
+	if r.Bitrate != nil {
+		s.bitrate.Store(*r.Bitrate)
+		if m := s.currentMedia(); m != nil {
+			m.sendREMB()
+		}
+	}
+	s.mu.Lock()
+	if r.Substream != nil {
+		s.substream = *r.Substream
+	}
+	if r.Temporal != nil {
+		s.temporal = *r.Temporal
+	}
+	if r.AudioCodec != nil {
+		s.audioCodec = *r.AudioCodec
+	}
+	if r.VideoCodec != nil {
+		s.videoCodec = *r.VideoCodec
+	}
+	s.mu.Unlock()
+}
+
+// keyframe asks the client for a keyframe on every video stream.
+func (s *session) keyframe() {
+	if m := s.currentMedia(); m != nil {
+		m.requestKeyframe("")
+	}
+}
+
+func (s *session) currentMedia() *echoMedia {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.media
+}
+
+// pushError sends {"echotest":"event","error_code","error"}.
+func (s *session) pushError(transaction string, e *requestError) {
+	data := map[string]any{"echotest": "event", "error_code": e.code, "error": e.text}
+	if err := s.h.Push(transaction, data, nil); err != nil {
+		s.log.Warn("echotest: push failed", "error", err)
+	}
+}
+
+// eventData is the type 64 event body after a successful request.
+func (s *session) eventData() map[string]any {
+	d := map[string]any{
+		"audio_active": s.audioActive.Load(),
+		"video_active": s.videoActive.Load(),
+		"bitrate":      s.bitrate.Load(),
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.substream >= 0 || s.temporal >= 0 {
+		d["simulcast"] = map[string]any{"substream": s.substream, "temporal-layer": s.temporal}
+	}
+	return d
+}
+
+// SetupMedia is called at webrtcup: ask for a keyframe so video starts fast.
+func (s *session) SetupMedia() {
+	s.hangingUp.Store(false)
+	s.keyframe()
+}
+
+// Hangup stops echoing, tells the client ("result":"done") and resets the
+// media settings for the next PeerConnection. It never blocks.
+func (s *session) Hangup() {
+	if s.destroyed.Load() || !s.hangingUp.CompareAndSwap(false, true) {
+		return
+	}
+	s.mu.Lock()
+	m := s.media
+	s.media = nil
+	s.mu.Unlock()
+	if m != nil {
+		m.stop()
+	}
+	if err := s.h.Push("", map[string]any{"echotest": "event", "result": "done"}, nil); err != nil {
+		s.log.Warn("echotest: push failed", "error", err)
+	}
+	s.resetMedia()
+	s.hangingUp.Store(false)
+}
+
+// Destroy ends the worker and the media; the handle is gone afterwards.
+func (s *session) Destroy() {
+	s.destroyOnce.Do(func() {
+		s.destroyed.Store(true)
+		s.cancel()
+		<-s.workerDone
+		s.mu.Lock()
+		m := s.media
+		s.media = nil
+		s.mu.Unlock()
+		if m != nil {
+			m.stop()
+		}
+		s.p.forget(s)
+	})
+}
+
+// Query describes the session in Admin handle_info.plugin_specific.
+func (s *session) Query() any {
+	s.mu.Lock()
+	q := map[string]any{
+		"audio_active":   s.audioActive.Load(),
+		"video_active":   s.videoActive.Load(),
+		"bitrate":        s.bitrate.Load(),
+		"slowlink_count": s.slowlinks.Load(),
+		"hangingup":      boolInt(s.hangingUp.Load()),
+		"destroyed":      boolInt(s.destroyed.Load()),
+	}
+	if s.audioCodec != "" {
+		q["audio_codec"] = s.audioCodec
+	}
+	if s.videoCodec != "" {
+		q["video_codec"] = s.videoCodec
+	}
+	if s.substream >= 0 || s.temporal >= 0 {
+		q["substream"] = s.substream
+		q["temporal-layer"] = s.temporal
+	}
+	m := s.media
+	s.mu.Unlock()
+	var peerBitrate uint64
+	if m != nil {
+		peerBitrate = m.peer.PeerBitrate()
+		for k, v := range m.codecs() {
+			q[k] = v
+		}
+	}
+	q["peer-bitrate"] = peerBitrate
+	return q
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+var (
+	_ core.PluginSession  = (*session)(nil)
+	_ core.SessionQuerier = (*session)(nil)
+)
