@@ -1,6 +1,7 @@
 package homer
 
 import (
+	"crypto/tls"
 	"encoding/binary"
 	"io"
 	"net"
@@ -48,6 +49,12 @@ func newUDPReceiver(t testing.TB) *receiver {
 // packets as heplify-server's TCP reader does: peek 6 bytes, read the total.
 func newTCPReceiver(t testing.TB, addr string) *receiver {
 	t.Helper()
+	return newStreamReceiver(t, addr, nil)
+}
+
+// newStreamReceiver is newTCPReceiver, over TLS when cfg is set.
+func newStreamReceiver(t testing.TB, addr string, cfg *tls.Config) *receiver {
+	t.Helper()
 	var ln net.Listener
 	var err error
 	for range 50 { // the port of a just-closed listener may need a moment
@@ -58,6 +65,9 @@ func newTCPReceiver(t testing.TB, addr string) *receiver {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
 	}
 	r := &receiver{t: t, addr: ln.Addr().String(), pkts: make(chan *hep.Packet, 10000), errs: make(chan error, 100)}
 	var mu sync.Mutex

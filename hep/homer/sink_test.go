@@ -3,6 +3,7 @@ package homer
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/netip"
 	"strconv"
 	"testing"
@@ -22,7 +23,8 @@ var (
 func newTestSink(t testing.TB, url string, mod func(*SinkConfig)) *Sink {
 	t.Helper()
 	cfg := SinkConfig{URL: url, CaptureID: 4711, NodeName: "argus-test-node",
-		MinBackoff: 5 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}
+		MinBackoff: 5 * time.Millisecond, MaxBackoff: 40 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler)}
 	if mod != nil {
 		mod(&cfg)
 	}

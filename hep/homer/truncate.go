@@ -56,8 +56,15 @@ func truncateSDP(payload []byte, budget int) ([]byte, bool) {
 	if sdp == "" {
 		return nil, false
 	}
-	excess := len(payload) - budget
-	keep := len(sdp) - excess - len(TruncationMarker) - 64
+	// The SDP's JSON form is longer than the SDP (\r\n escapes): scale the
+	// cut by that ratio so the result lands just under budget.
+	quoted, err := json.Marshal(sdp)
+	if err != nil {
+		return nil, false
+	}
+	ratio := float64(len(quoted)-2) / float64(len(sdp))
+	room := budget - (len(payload) - (len(quoted) - 2)) - len(TruncationMarker) - 64
+	keep := int(float64(room) / ratio)
 	for range 4 { // escaping makes the JSON size inexact; shrink and retry
 		if keep <= 0 {
 			return nil, false
