@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# THE test command of Argus: installs what the tests need (once), then runs
+# go vet, the race-enabled Go tests (unit + end-to-end), every fuzz target
+# for a short while, and the real-browser janus.js EchoTest.
+#
+#   bash scripts/test.sh
+#
+# Environment:
+#   FUZZTIME            time per fuzz target (default 10s)
+#   ARGUS_SOAK_SECONDS  media time of the 20-session soak test (default 3)
+#   GO_TEST_TIMEOUT     go test -timeout (default 20m)
+#   CHROMIUM            browser binary for the browser test (default /usr/bin/chromium)
+#
+# Every step runs even if an earlier one failed; the summary at the end
+# lists them, and the exit status is non-zero if any failed.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+FUZZTIME=${FUZZTIME:-10s}
+GO_TEST_TIMEOUT=${GO_TEST_TIMEOUT:-20m}
+export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+declare -a STEP_NAMES=() STEP_RESULTS=() STEP_TIMES=()
+FAILED=0
+
+# step NAME CMD...: runs CMD, records PASS/FAIL and the duration.
+step() {
+	local name=$1
+	shift
+	printf '\n==> %s\n' "$name"
+	local start=$SECONDS
+	if "$@"; then
+		STEP_RESULTS+=("PASS")
+	else
+		STEP_RESULTS+=("FAIL")
+		FAILED=1
+	fi
+	STEP_NAMES+=("$name")
+	STEP_TIMES+=("$((SECONDS - start))s")
+}
+
+# apt_install PKG...: installs the packages that are missing (root or sudo).
+apt_install() {
+	local sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		sudo=(sudo)
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update &&
+		"${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "$@"
+}
+
+install_system_deps() {
+	local missing=()
+	[ -x "$CHROMIUM" ] || command -v chromium >/dev/null || missing+=(chromium)
+	command -v prometheus >/dev/null || missing+=(prometheus)
+	if [ ${#missing[@]} -eq 0 ]; then
+		echo "chromium and prometheus already installed"
+		return 0
+	fi
+	echo "installing: ${missing[*]}"
+	apt_install "${missing[@]}"
+}
+
+install_node_deps() {
+	cd "$ROOT/test/browser" || return 1
+	if [ -f package-lock.json ]; then
+		npm ci --no-audit --no-fund
+	else
+		npm install --no-audit --no-fund
+	fi
+	local rc=$?
+	cd "$ROOT" || return 1
+	return $rc
+}
+
+go_vet() { go vet ./...; }
+
+go_test() { go test -race -count=1 -timeout "$GO_TEST_TIMEOUT" ./...; }
+
+# go_fuzz runs every Fuzz* target of every package for FUZZTIME.
+go_fuzz() {
+	local pkg name rc=0 n=0
+	for pkg in $(go list ./...); do
+		for name in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
+			n=$((n + 1))
+			echo "--- fuzz $pkg $name ($FUZZTIME)"
+			if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$pkg"; then
+				echo "FAIL: fuzz $pkg $name"
+				rc=1
+			fi
+		done
+	done
+	echo "$n fuzz targets run"
+	return $rc
+}
+
+browser_test() {
+	local bin
+	bin="$(mktemp -d)/argus" || return 1
+	go build -o "$bin" ./cmd/argus || return 1
+	(cd "$ROOT/test/browser" && ARGUS_BIN="$bin" node --test)
+	local rc=$?
+	rm -rf "$(dirname "$bin")"
+	return $rc
+}
+
+step "install chromium and prometheus (if missing)" install_system_deps
+step "npm ci (test/browser)" install_node_deps
+step "go vet ./..." go_vet
+step "go test -race ./..." go_test
+step "fuzz every target for $FUZZTIME" go_fuzz
+step "browser test (janus.js EchoTest in Chromium, HTTP + WebSocket)" browser_test
+
+printf '\n==================== summary ====================\n'
+for i in "${!STEP_NAMES[@]}"; do
+	printf '%-5s %6s  %s\n' "${STEP_RESULTS[$i]}" "${STEP_TIMES[$i]}" "${STEP_NAMES[$i]}"
+done
+if [ $FAILED -ne 0 ]; then
+	printf 'FAILED\n'
+	exit 1
+fi
+printf 'ALL PASSED\n'
