@@ -1,6 +1,10 @@
 package prom
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/argusrtc/argus/telemetry"
+)
 
 // SinkStat is one event sink's pipeline health, as the telemetry bus reports
 // it; cmd/argus adapts the bus's own stats type to this.
@@ -11,17 +15,33 @@ type SinkStat struct {
 	Exported      uint64 // events handed to the sink, cumulative
 	Dropped       uint64 // events dropped on a full queue, cumulative
 	ExportErrors  uint64 // failed Export calls, cumulative
+	Failed        uint64 // events in batches whose Export failed, cumulative
+}
+
+// FromBusStats adapts the bus's stats (telemetry.Bus.Stats) to SinkStat:
+//
+//	prom.NewBusCollector(func() []prom.SinkStat { return prom.FromBusStats(bus.Stats()) })
+func FromBusStats(stats []telemetry.SinkStats) []SinkStat {
+	out := make([]SinkStat, len(stats))
+	for i, st := range stats {
+		out[i] = SinkStat{
+			Name: st.Name, QueueLength: st.QueueLen, QueueCapacity: st.QueueCap,
+			Exported: st.Exported, Dropped: st.Dropped, ExportErrors: st.ExportErrors, Failed: st.Failed,
+		}
+	}
+	return out
 }
 
 type busCollector struct {
-	fn                                       func() []SinkStat
-	length, capacity, exported, dropped, err *prometheus.Desc
+	fn                                               func() []SinkStat
+	length, capacity, exported, dropped, err, failed *prometheus.Desc
 }
 
 // NewBusCollector returns a scrape-time collector of the event pipeline:
 // argus_events_queue_length{sink}, argus_events_queue_capacity{sink},
 // argus_events_exported_total{sink}, argus_events_dropped_total{sink} and
-// argus_events_export_errors_total{sink}, read from fn at each scrape.
+// argus_events_export_errors_total{sink} and argus_events_failed_total{sink},
+// read from fn at each scrape.
 func NewBusCollector(fn func() []SinkStat) prometheus.Collector {
 	d := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, []string{"sink"}, nil)
@@ -33,11 +53,12 @@ func NewBusCollector(fn func() []SinkStat) prometheus.Collector {
 		exported: d("argus_events_exported_total", "Events handed to a sink's Export."),
 		dropped:  d("argus_events_dropped_total", "Events dropped because a sink's queue was full."),
 		err:      d("argus_events_export_errors_total", "Failed Export calls of a sink."),
+		failed:   d("argus_events_failed_total", "Events in batches whose Export failed."),
 	}
 }
 
 func (c *busCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.length, c.capacity, c.exported, c.dropped, c.err} {
+	for _, d := range []*prometheus.Desc{c.length, c.capacity, c.exported, c.dropped, c.err, c.failed} {
 		ch <- d
 	}
 }
@@ -57,6 +78,7 @@ func (c *busCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.exported, prometheus.CounterValue, float64(st.Exported), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(st.Dropped), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.err, prometheus.CounterValue, float64(st.ExportErrors), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.failed, prometheus.CounterValue, float64(st.Failed), st.Name)
 	}
 }
 

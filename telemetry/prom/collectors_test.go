@@ -1,12 +1,16 @@
 package prom
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 func TestStateCollector(t *testing.T) {
@@ -30,7 +34,7 @@ argus_sessions 3
 func TestBusCollector(t *testing.T) {
 	c := NewBusCollector(func() []SinkStat {
 		return []SinkStat{
-			{Name: "hep", QueueLength: 3, QueueCapacity: 1024, Exported: 100, Dropped: 2, ExportErrors: 1},
+			{Name: "hep", QueueLength: 3, QueueCapacity: 1024, Exported: 100, Dropped: 2, ExportErrors: 1, Failed: 4},
 			{Name: "prom", QueueCapacity: 512, Exported: 7},
 			{Name: "prom", QueueCapacity: 1}, // duplicates are skipped
 		}
@@ -44,6 +48,10 @@ argus_events_dropped_total{sink="prom"} 0
 # TYPE argus_events_export_errors_total counter
 argus_events_export_errors_total{sink="hep"} 1
 argus_events_export_errors_total{sink="prom"} 0
+# HELP argus_events_failed_total Events in batches whose Export failed.
+# TYPE argus_events_failed_total counter
+argus_events_failed_total{sink="hep"} 4
+argus_events_failed_total{sink="prom"} 0
 # HELP argus_events_exported_total Events handed to a sink's Export.
 # TYPE argus_events_exported_total counter
 argus_events_exported_total{sink="hep"} 100
@@ -78,4 +86,30 @@ func histogramOf(t *testing.T, o prometheus.Observer) *dto.Histogram {
 func near(a, b float64) bool {
 	d := a - b
 	return d < 1e-9 && d > -1e-9
+}
+
+func TestFromBusStats(t *testing.T) {
+	got := FromBusStats([]telemetry.SinkStats{{Name: "otel", QueueLen: 1, QueueCap: 2, Exported: 3, Dropped: 4,
+		Failed: 5, ExportErrors: 6}})
+	want := SinkStat{Name: "otel", QueueLength: 1, QueueCapacity: 2, Exported: 3, Dropped: 4, Failed: 5, ExportErrors: 6}
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("FromBusStats = %+v, want %+v", got, want)
+	}
+}
+
+func TestExportObserver(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	o, err := NewExportObserver(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.ObserveExport("hep", 10, 3*time.Millisecond, nil)
+	o.ObserveExport("hep", 10, 5*time.Millisecond, errors.New("x"))
+	h := histogramOf(t, o.hist.WithLabelValues("hep"))
+	if h.GetSampleCount() != 2 || !near(h.GetSampleSum(), 0.008) {
+		t.Errorf("count %d sum %v, want 2 0.008", h.GetSampleCount(), h.GetSampleSum())
+	}
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
 }
