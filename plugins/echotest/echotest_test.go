@@ -1,0 +1,399 @@
+package echotest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
+	"go.uber.org/goleak"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/telemetry"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// push is one Handle.Push call.
+type push struct {
+	transaction string
+	data        map[string]any
+	jsep        *core.JSEP
+}
+
+// fakeHandle is a core.Handle backed by a real webrtc.Peer.
+type fakeHandle struct {
+	eng    *webrtc.Engine
+	pushes chan push
+	mu     sync.Mutex
+	peer   *webrtc.Peer
+	sess   core.PluginSession
+}
+
+func (h *fakeHandle) SessionID() core.SessionID { return 1 }
+func (h *fakeHandle) ID() core.HandleID         { return 2 }
+func (h *fakeHandle) OpaqueID() string          { return "echotest-test" }
+func (h *fakeHandle) Logger() *slog.Logger      { return slog.New(slog.DiscardHandler) }
+func (h *fakeHandle) Push(tx string, data any, jsep *core.JSEP) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	h.pushes <- push{tx, m, jsep}
+	return nil
+}
+
+func (h *fakeHandle) Peer() (*webrtc.Peer, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.peer == nil {
+		p, err := h.eng.NewPeer(webrtc.PeerParams{SessionID: 1, HandleID: 2, Observer: &fakeObserver{h}})
+		if err != nil {
+			return nil, err
+		}
+		h.peer = p
+	}
+	return h.peer, nil
+}
+
+func (h *fakeHandle) ClosePeer() {
+	h.mu.Lock()
+	p := h.peer
+	h.mu.Unlock()
+	if p != nil {
+		p.Close("Close PC")
+	}
+}
+
+// fakeObserver forwards webrtcup and hangup to the plugin session like the core.
+type fakeObserver struct{ h *fakeHandle }
+
+func (o *fakeObserver) WebRTCUp()                          { o.h.sess.SetupMedia() }
+func (o *fakeObserver) Media(string, string, bool)         {}
+func (o *fakeObserver) SlowLink(string, string, bool, int) {}
+func (o *fakeObserver) Hangup(string) {
+	o.h.mu.Lock()
+	o.h.peer = nil
+	o.h.mu.Unlock()
+	o.h.sess.Hangup()
+}
+
+// fakeHost records type 64 events.
+type fakeHost struct {
+	mu     sync.Mutex
+	events []map[string]any
+}
+
+func (h *fakeHost) EmitEvent(_ core.Handle, data any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, data.(map[string]any))
+}
+func (h *fakeHost) Logger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func (h *fakeHost) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.events)
+}
+
+// setup builds an engine, a plugin and one session on a fake handle.
+func setup(t *testing.T) (*fakeHandle, *fakeHost, core.PluginSession) {
+	t.Helper()
+	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: telemetry.Discard, IncludeLoopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := &fakeHost{}
+	p := New()
+	if err := p.Init(context.Background(), host, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := &fakeHandle{eng: eng, pushes: make(chan push, 64)}
+	s, err := p.NewSession(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sess = s
+	t.Cleanup(func() {
+		h.ClosePeer()
+		s.Destroy()
+		_ = p.Destroy(context.Background())
+		_ = eng.Close()
+	})
+	return h, host, s
+}
+
+// send hands a message to the session and returns the async push.
+func send(t *testing.T, h *fakeHandle, s core.PluginSession, tx, body string, jsep *core.JSEP) push {
+	t.Helper()
+	res := s.HandleMessage(context.Background(), core.Message{Transaction: tx, Body: json.RawMessage(body), JSEP: jsep})
+	if !res.Ack || res.Hint != "I'm taking my time!" {
+		t.Fatalf("result = %+v, want ack with hint", res)
+	}
+	return nextPush(t, h)
+}
+
+func nextPush(t *testing.T, h *fakeHandle) push {
+	t.Helper()
+	select {
+	case p := <-h.pushes:
+		return p
+	case <-time.After(10 * time.Second):
+		t.Fatal("no push")
+		return push{}
+	}
+}
+
+func TestRequestErrors(t *testing.T) {
+	h, host, s := setup(t)
+	tests := []struct {
+		body string
+		code float64
+		text string
+	}{
+		{`{}`, 413, "Message error: no supported attributes found"},
+		{`[1]`, 412, "JSON error: not an object"},
+		{`null`, 411, "No message??"},
+		{`{"audio":"yes"}`, 413, "Invalid element type (audio should be a boolean)"},
+		{`{"bitrate":-1}`, 413, "Invalid element type (bitrate should be a positive integer)"},
+		{`{"bitrate":1.5}`, 413, "Invalid element type (bitrate should be a positive integer)"},
+		{`{"substream":3}`, 413, "Invalid value (substream should be 0, 1 or 2)"},
+		{`{"temporal":9}`, 413, "Invalid value (temporal should be 0, 1 or 2)"},
+		{`{"record":true}`, 413, "Recording is not supported by Argus"},
+	}
+	for _, tc := range tests {
+		p := send(t, h, s, "tx", tc.body, nil)
+		if p.transaction != "tx" || p.data["echotest"] != "event" || p.data["error_code"] != tc.code || p.data["error"] != tc.text {
+			t.Errorf("%s: push = %+v", tc.body, p)
+		}
+	}
+	if host.count() != 0 {
+		t.Errorf("events after errors: %d", host.count())
+	}
+	p := send(t, h, s, "ok", `{"audio":false,"bitrate":128000}`, nil)
+	if p.data["result"] != "ok" || p.jsep != nil {
+		t.Fatalf("push = %+v", p)
+	}
+	waitFor(t, "plugin event", func() bool { return host.count() == 1 })
+	ev := host.events[0]
+	if ev["audio_active"] != false || ev["video_active"] != true || ev["bitrate"] != uint64(128000) {
+		t.Errorf("event = %v", ev)
+	}
+	q := s.(core.SessionQuerier).Query().(map[string]any)
+	if q["audio_active"] != false || q["bitrate"] != uint64(128000) {
+		t.Errorf("query = %v", q)
+	}
+}
+
+func TestAdminMessageEcho(t *testing.T) {
+	p := New()
+	got := p.HandleAdminMessage(context.Background(), json.RawMessage(`{"request":"anything","x":1}`))
+	m := got.(map[string]any)
+	if m["request"] != "anything" || m["x"] != float64(1) {
+		t.Fatalf("admin reply = %v", got)
+	}
+}
+
+// counter counts packets and bytes received on client tracks, per kind.
+type counter struct {
+	packets, bytes [2]atomic.Int64 // 0 audio, 1 video
+}
+
+func kindIndex(k pion.RTPCodecType) int {
+	if k == pion.RTPCodecTypeVideo {
+		return 1
+	}
+	return 0
+}
+
+// TestEchoLoopback: a pion client sends Opus and VP8 RTP it builds and a
+// data channel message; everything comes back; audio:false stops audio.
+func TestEchoLoopback(t *testing.T) {
+	h, host, s := setup(t)
+
+	me := &pion.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	se := pion.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
+	client, err := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	audio, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "c")
+	video, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "c")
+	for _, tr := range []pion.TrackLocal{audio, video} {
+		if _, err := client.AddTrack(tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cnt counter
+	client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
+		i := kindIndex(tr.Kind())
+		buf := make([]byte, 1500)
+		for {
+			n, _, err := tr.Read(buf)
+			if err != nil {
+				return
+			}
+			cnt.packets[i].Add(1)
+			cnt.bytes[i].Add(int64(n))
+		}
+	})
+	dc, err := client.CreateDataChannel("echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies := make(chan pion.DataChannelMessage, 4)
+	dc.OnMessage(func(m pion.DataChannelMessage) { replies <- m })
+	opened := make(chan struct{})
+	dc.OnOpen(func() { close(opened) })
+
+	offer, err := client.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(client)
+	if err := client.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	// The core applies the remote description before HandleMessage.
+	peer, err := h.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sdp := client.LocalDescription().SDP
+	if err := peer.SetRemoteDescription(ctx, "offer", sdp); err != nil {
+		t.Fatal(err)
+	}
+	p := send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdp})
+	if p.data["result"] != "ok" || p.jsep == nil || p.jsep.Type != "answer" || p.transaction != "t1" {
+		t.Fatalf("push = %+v", p)
+	}
+	if n := strings.Count(p.jsep.SDP, "a=sendrecv"); n < 2 || strings.Contains(p.jsep.SDP, "a=recvonly") {
+		t.Fatalf("answer has %d sendrecv m-lines:\n%s", n, p.jsep.SDP)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.jsep.SDP}); err != nil {
+		t.Fatal(err)
+	}
+
+	var aseq, vseq uint16
+	const payload = 200
+	sendBoth := func(n int, withAudio bool) {
+		for range n {
+			if withAudio {
+				aseq++
+				_ = audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: aseq, Timestamp: uint32(aseq) * 960}, Payload: make([]byte, payload)})
+			}
+			vseq++
+			_ = video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: vseq, Timestamp: uint32(vseq) * 3000, Marker: true}, Payload: make([]byte, payload)})
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for cnt.packets[0].Load() < 50 || cnt.packets[1].Load() < 50 {
+		if time.Now().After(deadline) {
+			t.Fatalf("echoed audio %d video %d packets", cnt.packets[0].Load(), cnt.packets[1].Load())
+		}
+		sendBoth(5, true)
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i, name := range []string{"audio", "video"} {
+		if b := cnt.bytes[i].Load(); b < 50*payload {
+			t.Errorf("%s: echoed %d bytes", name, b)
+		}
+	}
+
+	// Data channel: text gets the prefix, binary comes back unchanged.
+	select {
+	case <-opened:
+	case <-time.After(10 * time.Second):
+		t.Fatal("data channel did not open")
+	}
+	if err := dc.SendText("hello"); err != nil {
+		t.Fatal(err)
+	}
+	if m := nextReply(t, replies); !m.IsString || string(m.Data) != "Janus EchoTest here! You wrote: hello" {
+		t.Errorf("text reply = %q", m.Data)
+	}
+	if err := dc.Send([]byte{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	if m := nextReply(t, replies); m.IsString || string(m.Data) != "\x01\x02\x03" {
+		t.Errorf("binary reply = %v", m.Data)
+	}
+
+	// audio:false: audio sent after the ack is not echoed, video still is.
+	if p := send(t, h, s, "t2", `{"audio":false}`, nil); p.data["result"] != "ok" {
+		t.Fatalf("push = %+v", p)
+	}
+	v0 := cnt.packets[1].Load()
+	// Flush what was in flight before the toggle: wait for fresh video.
+	waitSending(t, &cnt, v0+20, func() { sendBoth(5, false) })
+	a1, v1 := cnt.packets[0].Load(), cnt.packets[1].Load()
+	waitSending(t, &cnt, v1+50, func() { sendBoth(5, true) })
+	if a2 := cnt.packets[0].Load(); a2 != a1 {
+		t.Errorf("audio echoed while disabled: %d → %d", a1, a2)
+	}
+	waitFor(t, "plugin events", func() bool { return host.count() >= 2 })
+
+	// Hangup: the plugin says "done".
+	h.ClosePeer()
+	done := nextPush(t, h)
+	if done.data["echotest"] != "event" || done.data["result"] != "done" {
+		t.Errorf("hangup push = %+v", done)
+	}
+	<-peer.Done()
+}
+
+// waitSending keeps sending until the client saw target video packets.
+func waitSending(t *testing.T, cnt *counter, target int64, sendMore func()) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for cnt.packets[1].Load() < target {
+		if time.Now().After(deadline) {
+			t.Fatalf("video echo stalled at %d (want %d)", cnt.packets[1].Load(), target)
+		}
+		sendMore()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func nextReply(t *testing.T, ch chan pion.DataChannelMessage) pion.DataChannelMessage {
+	t.Helper()
+	select {
+	case m := <-ch:
+		return m
+	case <-time.After(10 * time.Second):
+		t.Fatal("no data channel reply")
+		return pion.DataChannelMessage{}
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timeout waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
