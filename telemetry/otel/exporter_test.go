@@ -22,7 +22,10 @@ type otlpRequest struct {
 
 // TestOTLPHTTPExport sends the EchoTest trace through ExporterFromEnv's
 // OTLP/HTTP exporter to a local receiver and decodes what arrives.
-func TestOTLPHTTPExport(t *testing.T) {
+// otlpReceiver is a local OTLP/HTTP endpoint; the OTEL_* environment
+// points at it for the rest of the test.
+func otlpReceiver(t *testing.T) <-chan otlpRequest {
+	t.Helper()
 	got := make(chan otlpRequest, 16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body io.Reader = r.Body
@@ -39,17 +42,26 @@ func TestOTLPHTTPExport(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		got <- otlpRequest{path: r.URL.Path, contentType: r.Header.Get("Content-Type"), body: b}
+		select {
+		case got <- otlpRequest{path: r.URL.Path, contentType: r.Header.Get("Content-Type"), body: b}:
+		default:
+		}
 		resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
 		w.Header().Set("Content-Type", "application/x-protobuf")
 		_, _ = w.Write(resp)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	t.Setenv("OTEL_TRACES_EXPORTER", "")
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "")
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
+	return got
+}
 
+// TestOTLPHTTPExport sends the EchoTest trace through ExporterFromEnv's
+// OTLP/HTTP exporter to a local receiver and decodes what arrives.
+func TestOTLPHTTPExport(t *testing.T) {
+	got := otlpReceiver(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	exp, err := ExporterFromEnv(ctx)
@@ -66,6 +78,16 @@ func TestOTLPHTTPExport(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	names := receiveSpans(ctx, t, got)
+	if !names["handle janus.plugin.echotest"] || !names["ice"] {
+		t.Errorf("received spans %v", names)
+	}
+}
+
+// receiveSpans decodes OTLP requests until the session span arrived and
+// returns the names of the spans received.
+func receiveSpans(ctx context.Context, t *testing.T, got <-chan otlpRequest) map[string]bool {
+	t.Helper()
 	names := make(map[string]bool)
 	for !names["session"] {
 		var req otlpRequest
@@ -102,9 +124,7 @@ func TestOTLPHTTPExport(t *testing.T) {
 			}
 		}
 	}
-	if !names["handle janus.plugin.echotest"] || !names["ice"] {
-		t.Errorf("received spans %v", names)
-	}
+	return names
 }
 
 func TestExporterFromEnv(t *testing.T) {

@@ -72,3 +72,9 @@ func putUint64(b []byte, v uint64) {
 }
 
 var _ sdktrace.IDGenerator = idGenerator{}
+
+// TraceIDFunc returns a function giving the hex trace id of a session of
+// serverID, the shape prom.WithTraceID and log helpers take.
+func TraceIDFunc(serverID string) func(sessionID uint64) string {
+	return func(sessionID uint64) string { return TraceID(serverID, sessionID).String() }
+}

@@ -1,0 +1,53 @@
+package otel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// SinkName is the name the sink registers under (telemetry.RegisterSink).
+const SinkName = "otel"
+
+func init() {
+	telemetry.RegisterSink(SinkName, newFromConfig)
+}
+
+// newFromConfig builds a self-contained sink: exporter from the standard
+// OTEL_* environment (ExporterFromEnv), its own TracerProvider
+// (NewTracerProvider), shut down with the sink. It takes no settings.
+func newFromConfig(cfg telemetry.SinkConfig) (telemetry.Sink, error) {
+	if len(cfg.Settings) > 0 {
+		return nil, fmt.Errorf("%w: %q (configure with OTEL_* environment variables)", ErrUnknownSetting,
+			slices.Sorted(maps.Keys(cfg.Settings)))
+	}
+	ctx := context.Background() // building an exporter does not connect
+	exp, err := ExporterFromEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tp := NewTracerProvider(ctx, cfg.ServerName, exp)
+	return &ownedSink{
+		Sink: New(tp, WithServerID(cfg.ServerName), WithLogger(cfg.Logger)),
+		tp:   tp,
+	}, nil
+}
+
+// ownedSink is a Sink that also owns its TracerProvider.
+type ownedSink struct {
+	*Sink
+	tp *sdktrace.TracerProvider
+}
+
+// Shutdown ends open spans, then flushes and shuts the provider down.
+func (s *ownedSink) Shutdown(ctx context.Context) error {
+	return errors.Join(s.Sink.Shutdown(ctx), s.tp.Shutdown(ctx))
+}
+
+var _ telemetry.Sink = (*ownedSink)(nil)
