@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +17,14 @@ const (
 	atNoSession       // a session id that does not exist
 	atNoHandle        // the live session, a handle id that does not exist
 )
+
+// validAnswerSDP is a well-formed audio answer, for the request that
+// answers although Argus never offered.
+var validAnswerSDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n" +
+	"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n" +
+	"a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
+	"a=fingerprint:sha-256 " + strings.TrimSuffix(strings.Repeat("AB:", 32), ":") + "\r\n" +
+	"a=setup:active\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n"
 
 // TestMalformedRequests: bad input gets Janus's error codes
 // (janus-reference.md 1.1-1.3, 1.9) over both transports.
@@ -46,7 +55,7 @@ func TestMalformedRequests(t *testing.T) {
 		{name: "jsep unknown type", at: atHandle, req: msg{"janus": "message", "body": map[string]any{}, "jsep": map[string]any{"type": "pranswer", "sdp": "v=0"}}, code: 464},
 		{name: "jsep without sdp", at: atHandle, req: msg{"janus": "message", "body": map[string]any{}, "jsep": map[string]any{"type": "offer"}}, code: 456},
 		{name: "jsep garbage sdp", at: atHandle, req: msg{"janus": "message", "body": map[string]any{}, "jsep": map[string]any{"type": "offer", "sdp": "this is not SDP"}}, code: 465},
-		{name: "answer without offer", at: atHandle, req: msg{"janus": "message", "body": map[string]any{}, "jsep": map[string]any{"type": "answer", "sdp": "v=0\r\n"}}, code: 469},
+		{name: "answer without offer", at: atHandle, req: msg{"janus": "message", "body": map[string]any{}, "jsep": map[string]any{"type": "answer", "sdp": validAnswerSDP}}, code: 469},
 		{name: "trickle with candidate and candidates", at: atHandle, req: msg{"janus": "trickle", "candidate": map[string]any{"completed": true}, "candidates": []any{}}, code: 454},
 		{name: "trickle without candidate", at: atHandle, req: msg{"janus": "trickle"}, code: 456},
 		{name: "trickle candidates not an array", at: atHandle, req: msg{"janus": "trickle", "candidates": "x"}, code: 467},
