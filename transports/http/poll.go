@@ -25,7 +25,7 @@ func (t *Transport) longPoll(w nethttp.ResponseWriter, r *nethttp.Request, s cor
 	// calls SessionOver, so either Touch fails here (and the queue just made
 	// is dropped) or a later SessionOver deletes it. No queue outlives its
 	// session.
-	sq := t.qs.get(s)
+	sq := t.qs.get(s, true)
 	if !gw.Touch(s) {
 		t.qs.end(s)
 		nethttp.NotFound(w, r)

@@ -221,11 +221,11 @@ func TestEventsOfOneSessionStayThere(t *testing.T) {
 }
 
 func TestQueueDropsOldest(t *testing.T) {
-	qs := newQueues(3, slog.New(slog.DiscardHandler))
+	qs := newQueues(3, time.Second, slog.New(slog.DiscardHandler))
 	for i := range 5 {
 		qs.push(1, []byte(fmt.Sprint(i)))
 	}
-	msgs, _, _ := qs.get(1).pop(10)
+	msgs, _, _ := qs.get(1, true).pop(10)
 	got, _ := json.Marshal(stringsOf(msgs))
 	if string(got) != `["2","3","4"]` {
 		t.Fatalf("kept %s", got)
@@ -243,4 +243,25 @@ func stringsOf(b [][]byte) []string {
 		out[i] = string(b[i])
 	}
 	return out
+}
+
+func TestQueueSweepDropsUnpolledQueues(t *testing.T) {
+	now := time.Unix(1000, 0)
+	qs := newQueues(8, time.Second, slog.New(slog.DiscardHandler))
+	qs.now = func() time.Time { return now }
+	qs.lastSweep = now
+	qs.push(1, []byte("late push for an ended session"))
+	qs.get(2, true)
+	now = now.Add(minIdle - time.Second)
+	qs.get(2, true) // polled recently: kept
+	now = now.Add(2 * time.Second)
+	qs.push(3, []byte("x")) // triggers the sweep
+	qs.mu.Lock()
+	_, has1 := qs.m[1]
+	_, has2 := qs.m[2]
+	_, has3 := qs.m[3]
+	qs.mu.Unlock()
+	if has1 || !has2 || !has3 {
+		t.Fatalf("after sweep: 1=%v 2=%v 3=%v, want false true true", has1, has2, has3)
+	}
 }

@@ -3,6 +3,7 @@ package http
 import (
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/argusrtc/argus/core"
 )
@@ -13,6 +14,7 @@ type queue struct {
 	msgs [][]byte
 	wake chan struct{} // closed (and replaced) on every push and when over
 	over bool
+	used time.Time // creation or last poll; guarded by queues.mu
 }
 
 // pop removes and returns up to n messages, and the channel that will be
@@ -37,33 +39,66 @@ func (q *queue) signal() {
 }
 
 // queues maps sessions to their queues.
+//
+// A queue normally ends with SessionOver. As a backstop against a message
+// pushed after SessionOver (which would recreate the queue), push sweeps,
+// at most once per idle period, queues nobody polled for an idle period:
+// a live long-poll client polls at least every LongPollTimeout, so such a
+// queue belongs to a dead session or to a client that is not polling.
 type queues struct {
 	size int
+	idle time.Duration
 	log  *slog.Logger
+	now  func() time.Time
 
-	mu sync.Mutex
-	m  map[core.SessionID]*queue
+	mu        sync.Mutex
+	m         map[core.SessionID]*queue
+	lastSweep time.Time
 }
 
-func newQueues(size int, log *slog.Logger) *queues {
-	return &queues{size: size, log: log, m: map[core.SessionID]*queue{}}
+// minIdle is the shortest idle period: five default session timeouts.
+const minIdle = 5 * time.Minute
+
+func newQueues(size int, longPoll time.Duration, log *slog.Logger) *queues {
+	return &queues{
+		size: size, idle: max(minIdle, 2*longPoll), log: log, now: time.Now,
+		m: map[core.SessionID]*queue{}, lastSweep: time.Now(),
+	}
 }
 
-// get returns session s's queue, creating it.
-func (qs *queues) get(s core.SessionID) *queue {
+// get returns session s's queue, creating it; poll marks it used.
+func (qs *queues) get(s core.SessionID, poll bool) *queue {
 	qs.mu.Lock()
 	defer qs.mu.Unlock()
+	now := qs.now()
 	q, ok := qs.m[s]
 	if !ok {
-		q = &queue{wake: make(chan struct{})}
+		q = &queue{wake: make(chan struct{}), used: now}
 		qs.m[s] = q
+	}
+	if poll {
+		q.used = now
+	}
+	if now.Sub(qs.lastSweep) >= qs.idle {
+		qs.sweepLocked(now)
 	}
 	return q
 }
 
+// sweepLocked drops queues unused for the idle period.
+func (qs *queues) sweepLocked(now time.Time) {
+	qs.lastSweep = now
+	for s, q := range qs.m {
+		if now.Sub(q.used) >= qs.idle {
+			delete(qs.m, s)
+			qs.log.Debug("http transport: dropping unpolled session queue", slog.Uint64("session_id", uint64(s)))
+		}
+	}
+}
+
 // push appends msg to session s's queue, dropping the oldest message when full.
 func (qs *queues) push(s core.SessionID, msg []byte) {
-	q := qs.get(s)
+	q := qs.get(s, false)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.msgs) >= qs.size {
