@@ -33,7 +33,11 @@ type pendingInterceptors struct {
 }
 
 // NewEngine builds the pion API (MediaEngine, SettingEngine, interceptors).
-func NewEngine(cfg Config) (*Engine, error) {
+func NewEngine(cfg Config) (*Engine, error) { return newEngine(cfg, nil) }
+
+// newEngine is NewEngine with a hook on the SettingEngine (tests shorten
+// ICE timeouts with it).
+func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	cfg = cfg.withDefaults()
 	e := &Engine{cfg: cfg}
 
@@ -48,6 +52,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	se, err := settingEngine(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: setting engine: %w", err)
+	}
+	if tweak != nil {
+		tweak(&se)
 	}
 	e.api = pion.NewAPI(pion.WithMediaEngine(me), pion.WithInterceptorRegistry(ir), pion.WithSettingEngine(se))
 	return e, nil

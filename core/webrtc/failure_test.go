@@ -1,0 +1,125 @@
+package webrtc
+
+import (
+	"testing"
+	"time"
+
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// TestICEFailedHangsUp: the client vanishes after offering; ICE fails and
+// the Peer hangs up by itself with Janus's reason "ICE failed".
+func TestICEFailedHangsUp(t *testing.T) {
+	rec := &recorder{}
+	obs := &observer{}
+	eng, err := newEngine(Config{ServerName: "test", Emitter: rec, IncludeLoopback: true}, func(se *pion.SettingEngine) {
+		se.SetICETimeouts(200*time.Millisecond, 300*time.Millisecond, 50*time.Millisecond)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := eng.NewPeer(PeerParams{Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := client.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(client)
+	if err := client.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	sdp := client.LocalDescription().SDP
+	_ = client.Close() // its candidates now lead nowhere
+
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", sdp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := peer.CreateAnswer(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-peer.Done():
+	case <-time.After(15 * time.Second):
+		t.Fatal("peer did not hang up")
+	}
+	if up, _, h := obs.snapshot(); up != 0 || len(h) != 1 || h[0] != "ICE failed" {
+		t.Fatalf("webrtcup %d, hangups %v", up, h)
+	}
+	if len(rec.find(telemetry.TypeWebRTC, subICE, func(b map[string]any) bool { return b["ice"] == "failed" })) != 1 {
+		t.Error("no ICE failed event")
+	}
+	if len(rec.find(telemetry.TypeWebRTC, subPC, func(b map[string]any) bool { return b["reason"] == "ICE failed" })) != 1 {
+		t.Error("no hangup event with reason")
+	}
+	peer.Close("later") // idempotent, no second hangup
+	if _, _, h := obs.snapshot(); len(h) != 1 {
+		t.Errorf("hangups = %v", h)
+	}
+}
+
+// TestCombinedMediaReport: with CombineMediaStats one event carries an
+// array with one object per medium.
+func TestCombinedMediaReport(t *testing.T) {
+	rec := &recorder{}
+	eng, err := NewEngine(Config{Emitter: rec, IncludeLoopback: true, StatsPeriod: 50 * time.Millisecond, CombineMediaStats: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := eng.NewPeer(PeerParams{SessionID: 5, HandleID: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { peer.Close("test"); <-peer.Done() }()
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOfferAV(t)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "combined report", func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for _, e := range rec.events {
+			if e.Type != telemetry.TypeMedia || e.Subtype != telemetry.SubtypeMediaReport {
+				continue
+			}
+			arr, ok := e.Body.([]map[string]any)
+			if !ok {
+				t.Fatalf("body is %T", e.Body)
+			}
+			if len(arr) == 2 && arr[0]["media"] == "audio" && arr[1]["media"] == "video" && arr[1]["mindex"] == 1 && e.HandleID == 6 {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// validOfferAV makes an audio+video offer from a pion client.
+func validOfferAV(t *testing.T) string {
+	t.Helper()
+	pc, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pc.Close() }()
+	for _, k := range []pion.RTPCodecType{pion.RTPCodecTypeAudio, pion.RTPCodecTypeVideo} {
+		if _, err := pc.AddTransceiverFromKind(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.SDP
+}
