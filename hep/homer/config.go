@@ -59,8 +59,12 @@ type SinkConfig struct {
 	Logger *slog.Logger
 	// TLSConfig for tls:// (nil = system roots, ServerName from the URL).
 	TLSConfig *tls.Config
-	// AddressOf, when set, gives the client/server addresses of a session.
+	// AddressOf, when set, gives the client/server addresses of a session;
+	// it overrides the addresses the sink learns from the events.
 	AddressOf AddressFunc
+	// ServerAddr is the gateway's listener address (the dst of signalling
+	// events); zero = 127.0.0.2:0.
+	ServerAddr netip.AddrPort
 	// DialTimeout, WriteTimeout, MinBackoff, MaxBackoff and MaxHandles
 	// override the defaults of the same names when > 0.
 	DialTimeout  time.Duration

@@ -15,13 +15,19 @@
 // use the node name. In CorrelationOpaque mode the opaque_id when the event or
 // its handle has one, else as in session mode.
 //
-// Addresses: events carry src = the client's transport address and dst = the
-// gateway's listener, from SinkConfig.AddressOf when set. Otherwise, for a
-// handle whose ICE selected pair (type 16 subtype 4) is known, the remote and
-// local candidates; otherwise src 127.0.0.1:0 and dst 127.0.0.2:0 (distinct so
+// Addresses: type 100 packets carry src = the client's transport address and
+// dst = the gateway's listener. The client address is, in this order:
+// SinkConfig.AddressOf(session); the address learned from the events (a type
+// 128 event's data "ip"/"port", tied to a session by the transport id in the
+// type 1 "created" body; WebSocket events have no port, so port 0); the
+// handle's ICE selected pair (type 16 subtype 4, remote candidate); else
+// 127.0.0.1:0. The gateway address is SinkConfig.ServerAddr, else the
+// selected pair's local candidate when that was used, else 127.0.0.2:0 (so
 // Homer's flow view draws an arrow). Media packets use the selected pair when
 // known: type 34 (what the gateway received) client → gateway, type 5 (a
-// sender report from the gateway) gateway → client.
+// sender report from the gateway) gateway → client. All learned state lives
+// in bounded maps (SinkConfig.MaxHandles) and is dropped on "detached",
+// "destroyed"/"timeout" and transport "disconnected".
 //
 // Size: heplify-server reads at most 65507 bytes per packet. A larger type 100
 // payload is shrunk: a JSEP event's SDP is cut and ends with the marker

@@ -21,18 +21,35 @@ var (
 // mapping needs. It is used by one goroutine at a time.
 type mapper struct {
 	cfg     *SinkConfig
-	handles *handleTable
+	handles handleTable
+	// transports maps a transport connection id (type 128 "id") to the
+	// client address its events report; sessions maps a session to the
+	// client address of the transport that created it (type 1 "created").
+	transports *fifoMap[string, netip.AddrPort]
+	sessions   *fifoMap[uint64, netip.AddrPort]
 	// truncated counts payloads shrunk to fit MaxPacketLen.
 	truncated uint64
 }
 
 func newMapper(cfg *SinkConfig) *mapper {
-	return &mapper{cfg: cfg, handles: newHandleTable(cfg.MaxHandles)}
+	return &mapper{cfg: cfg, handles: newHandleTable(cfg.MaxHandles),
+		transports: newFIFOMap[string, netip.AddrPort](cfg.MaxHandles),
+		sessions:   newFIFOMap[uint64, netip.AddrPort](cfg.MaxHandles)}
 }
 
-// eventName reads the "name" of a session/handle body.
-type eventName struct {
-	Name string `json:"name"`
+// stateBody reads the fields of session, handle and transport bodies that
+// the address and correlation state needs (janus-reference.md 4.4, 1.6, 1.7).
+type stateBody struct {
+	Name string `json:"name"` // type 1 and 2
+	// Transport is {"transport":S,"id":S} in type 1 "created" but a string
+	// in type 128, hence raw.
+	Transport json.RawMessage `json:"transport"`
+	ID        string          `json:"id"` // type 128
+	Data      struct {
+		Event string `json:"event"`
+		IP    string `json:"ip"`
+		Port  uint16 `json:"port"`
+	} `json:"data"` // type 128
 }
 
 // packets appends the HEP packets for e to out: one type 100 and, for a media
@@ -43,15 +60,23 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 		return out, fmt.Errorf("homer: marshal event type %d: %w", e.Type, err)
 	}
 	var body json.RawMessage
-	if e.Type == telemetry.TypeWebRTC || e.Type == telemetry.TypeMedia || e.Type == telemetry.TypeHandle {
-		body, err = json.Marshal(e.Body)
-		if err != nil {
+	var sb stateBody
+	switch e.Type {
+	case telemetry.TypeSession, telemetry.TypeHandle, telemetry.TypeTransport,
+		telemetry.TypeWebRTC, telemetry.TypeMedia:
+		if body, err = json.Marshal(e.Body); err != nil {
 			return out, fmt.Errorf("homer: marshal body type %d: %w", e.Type, err)
 		}
+		if e.Type != telemetry.TypeWebRTC && e.Type != telemetry.TypeMedia {
+			if json.Unmarshal(body, &sb) != nil {
+				sb = stateBody{} // a body of another shape teaches nothing
+			}
+		}
 	}
+	m.learn(e, &sb)
 	hs := m.track(e, body)
 	cid := m.correlation(e, hs)
-	client, server := m.addresses(e, hs)
+	client, server := m.addresses(e, hs, &sb)
 
 	p := m.base(e, cid, hep.ProtoLog, hep.ProtocolTCP, client, server)
 	p.Payload = m.fit(e, &p, payload)
@@ -60,13 +85,40 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	if e.Type == telemetry.TypeMedia && e.Subtype == telemetry.SubtypeMediaReport && hs != nil {
 		out, err = m.media(e, hs, body, cid, client, server, out)
 	}
-	if e.Type == telemetry.TypeHandle {
-		var n eventName
-		if json.Unmarshal(body, &n) == nil && n.Name == "detached" {
-			m.handles.remove(e.HandleID)
+	m.forget(e, &sb)
+	return out, err
+}
+
+// learn records transport addresses (type 128) and the address of the
+// transport that created a session (type 1 "created").
+func (m *mapper) learn(e *telemetry.Event, sb *stateBody) {
+	switch e.Type {
+	case telemetry.TypeTransport:
+		if a, err := netip.ParseAddr(sb.Data.IP); err == nil && sb.ID != "" {
+			m.transports.put(sb.ID, netip.AddrPortFrom(a.Unmap(), sb.Data.Port))
+		}
+	case telemetry.TypeSession:
+		var tr struct {
+			ID string `json:"id"`
+		}
+		if sb.Name == "created" && e.SessionID != 0 && json.Unmarshal(sb.Transport, &tr) == nil {
+			if a, ok := m.transports.get(tr.ID); ok {
+				m.sessions.put(e.SessionID, a)
+			}
 		}
 	}
-	return out, err
+}
+
+// forget drops state that ended with e.
+func (m *mapper) forget(e *telemetry.Event, sb *stateBody) {
+	switch {
+	case e.Type == telemetry.TypeHandle && sb.Name == "detached":
+		m.handles.remove(e.HandleID)
+	case e.Type == telemetry.TypeSession && (sb.Name == "destroyed" || sb.Name == "timeout"):
+		m.sessions.remove(e.SessionID)
+	case e.Type == telemetry.TypeTransport && sb.Data.Event == "disconnected":
+		m.transports.remove(sb.ID)
+	}
 }
 
 // track updates the handle table from e and returns the handle's state (nil
@@ -75,7 +127,7 @@ func (m *mapper) track(e *telemetry.Event, body []byte) *handleState {
 	if e.HandleID == 0 {
 		return nil
 	}
-	hs := m.handles.get(e.HandleID)
+	hs := m.handles.state(e.HandleID)
 	if hs == nil {
 		if e.SessionID == 0 && e.OpaqueID == "" && e.Type == telemetry.TypePlugin {
 			return nil // nothing to remember
@@ -116,8 +168,13 @@ func (m *mapper) correlation(e *telemetry.Event, hs *handleState) string {
 	return m.cfg.NodeName
 }
 
-// addresses returns the client and server addresses for e's type 100 packet.
-func (m *mapper) addresses(e *telemetry.Event, hs *handleState) (client, server netip.AddrPort) {
+// addresses returns the client and server addresses for e's type 100
+// packet, in this order of preference: SinkConfig.AddressOf; the client
+// address learned from the session's transport (type 128 "ip"/"port", tied
+// to the session by type 1 "created") or, for a type 128 event, its own;
+// the handle's ICE selected pair; the fallbacks. The server is
+// SinkConfig.ServerAddr when set.
+func (m *mapper) addresses(e *telemetry.Event, hs *handleState, sb *stateBody) (client, server netip.AddrPort) {
 	sid := e.SessionID
 	if sid == 0 && hs != nil {
 		sid = hs.session
@@ -127,10 +184,22 @@ func (m *mapper) addresses(e *telemetry.Event, hs *handleState) (client, server 
 			return sameFamily(c, s)
 		}
 	}
+	server = fallbackServer
+	if m.cfg.ServerAddr.Addr().IsValid() {
+		server = m.cfg.ServerAddr
+	}
+	if e.Type == telemetry.TypeTransport {
+		if c, ok := m.transports.get(sb.ID); ok {
+			return sameFamily(c, server)
+		}
+	}
+	if c, ok := m.sessions.get(sid); ok && sid != 0 {
+		return sameFamily(c, server)
+	}
 	if hs != nil && hs.hasPair {
 		return sameFamily(hs.remote, hs.local)
 	}
-	return fallbackClient, fallbackServer
+	return sameFamily(fallbackClient, server)
 }
 
 // sameFamily makes both addresses one family, as HEP carries one: when they

@@ -249,7 +249,7 @@ func TestHandleTableBounded(t *testing.T) {
 			t.Fatalf("after %d: %d entries, %d order", i, tb.len(), len(tb.order))
 		}
 	}
-	if tb.get(9_998) == nil || tb.get(0) != nil {
+	if tb.state(9_998) == nil || tb.state(0) != nil {
 		t.Fatal("newest entry evicted or oldest kept")
 	}
 }
@@ -278,5 +278,28 @@ func TestNewSinkConfig(t *testing.T) {
 				t.Fatalf("defaults not applied: %+v", s.cfg)
 			}
 		})
+	}
+}
+
+func TestLearnedTransportAddress(t *testing.T) {
+	gw := netip.MustParseAddrPort("192.0.2.1:8188")
+	m := newTestMapper(t, func(c *SinkConfig) { c.ServerAddr = gw })
+	tr := func(data map[string]any) *telemetry.Event {
+		return &telemetry.Event{Emitter: "e", Type: telemetry.TypeTransport, Timestamp: 1,
+			Body: telemetry.TransportBody{Transport: "janus.transport.http", ID: "4242", Data: data}}
+	}
+	events := append([]*telemetry.Event{tr(map[string]any{"event": "request", "admin_api": false, "ip": "::ffff:198.51.100.20", "port": 61000})},
+		echoTestScript(1)...)
+	events = append(events, tr(map[string]any{"event": "disconnected"}))
+	out := mapAll(t, m, events)
+	want := netip.MustParseAddrPort("198.51.100.20:61000")
+	for i, ps := range out[:len(out)-1] {
+		src, dst := netip.AddrPortFrom(ps[0].SrcIP, ps[0].SrcPort), netip.AddrPortFrom(ps[0].DstIP, ps[0].DstPort)
+		if src != want || dst != gw {
+			t.Errorf("event %d (type %d): %v -> %v, want %v -> %v", i, events[i].Type, src, dst, want, gw)
+		}
+	}
+	if m.sessions.len() != 0 || m.transports.len() != 0 || m.handles.len() != 0 {
+		t.Fatalf("state left: %d sessions, %d transports, %d handles", m.sessions.len(), m.transports.len(), m.handles.len())
 	}
 }

@@ -18,7 +18,6 @@ type streamCounters struct {
 
 // handleState is what the sink remembers about one handle.
 type handleState struct {
-	seq     uint64 // insertion sequence, for FIFO eviction
 	session uint64
 	opaque  string
 	// local is the gateway side, remote the client side of the ICE selected
@@ -28,67 +27,99 @@ type handleState struct {
 	streams       map[streamKey]streamCounters
 }
 
-// handleTable is a bounded map of handle id → state. Beyond max entries the
-// oldest is evicted; entries are removed on "detached".
-type handleTable struct {
+// fifoMap is a map bounded to max entries: beyond it the oldest entry is
+// evicted. Entries are also removed explicitly (detached, destroyed,
+// disconnected), so nothing outlives its session for long.
+type fifoMap[K comparable, V any] struct {
 	max   int
 	seq   uint64
-	m     map[uint64]*handleState
-	order []tableEntry // insertion order; may hold stale entries
+	m     map[K]fifoEntry[V]
+	order []fifoKey[K] // insertion order; may hold stale keys
 }
 
-type tableEntry struct {
-	id, seq uint64
+type fifoEntry[V any] struct {
+	seq uint64
+	v   V
 }
 
-func newHandleTable(max int) *handleTable {
-	return &handleTable{max: max, m: make(map[uint64]*handleState)}
+type fifoKey[K comparable] struct {
+	k   K
+	seq uint64
 }
 
-// get returns the state of id, or nil.
-func (t *handleTable) get(id uint64) *handleState { return t.m[id] }
+func newFIFOMap[K comparable, V any](max int) *fifoMap[K, V] {
+	return &fifoMap[K, V]{max: max, m: make(map[K]fifoEntry[V])}
+}
 
-// ensure returns the state of id, creating it (and evicting the oldest entry
-// when full).
-func (t *handleTable) ensure(id uint64) *handleState {
-	if hs := t.m[id]; hs != nil {
-		return hs
+// get returns the value of k.
+func (t *fifoMap[K, V]) get(k K) (V, bool) {
+	e, ok := t.m[k]
+	return e.v, ok
+}
+
+// put sets k to v; a new key may evict the oldest entry.
+func (t *fifoMap[K, V]) put(k K, v V) {
+	if e, ok := t.m[k]; ok {
+		e.v = v
+		t.m[k] = e
+		return
 	}
 	for len(t.m) >= t.max && len(t.order) > 0 {
-		e := t.order[0]
+		o := t.order[0]
 		t.order = t.order[1:]
-		if hs := t.m[e.id]; hs != nil && hs.seq == e.seq {
-			delete(t.m, e.id)
+		if e, ok := t.m[o.k]; ok && e.seq == o.seq {
+			delete(t.m, o.k)
 		}
 	}
 	t.seq++
-	hs := &handleState{seq: t.seq}
-	t.m[id] = hs
-	t.order = append(t.order, tableEntry{id: id, seq: t.seq})
+	t.m[k] = fifoEntry[V]{seq: t.seq, v: v}
+	t.order = append(t.order, fifoKey[K]{k: k, seq: t.seq})
 	t.compact()
-	return hs
 }
 
-// remove forgets id.
-func (t *handleTable) remove(id uint64) {
-	delete(t.m, id)
+// remove forgets k.
+func (t *fifoMap[K, V]) remove(k K) {
+	delete(t.m, k)
 	t.compact()
 }
 
 // compact drops stale order entries once they outnumber live ones, keeping
-// the order slice within 2×len(m)+16 (amortised O(1)).
-func (t *handleTable) compact() {
+// the order slice within 2×len+16 (amortised O(1)).
+func (t *fifoMap[K, V]) compact() {
 	if len(t.order) <= 2*len(t.m)+16 {
 		return
 	}
-	live := make([]tableEntry, 0, len(t.m))
-	for _, e := range t.order {
-		if hs := t.m[e.id]; hs != nil && hs.seq == e.seq {
-			live = append(live, e)
+	live := make([]fifoKey[K], 0, len(t.m))
+	for _, o := range t.order {
+		if e, ok := t.m[o.k]; ok && e.seq == o.seq {
+			live = append(live, o)
 		}
 	}
 	t.order = live
 }
 
-// len returns the number of handles tracked.
-func (t *handleTable) len() int { return len(t.m) }
+// len returns the number of entries.
+func (t *fifoMap[K, V]) len() int { return len(t.m) }
+
+// handleTable maps handle ids to their state.
+type handleTable struct{ *fifoMap[uint64, *handleState] }
+
+func newHandleTable(max int) handleTable {
+	return handleTable{newFIFOMap[uint64, *handleState](max)}
+}
+
+// state returns the handle's state or nil.
+func (t handleTable) state(id uint64) *handleState {
+	hs, _ := t.get(id)
+	return hs
+}
+
+// ensure returns the handle's state, creating it.
+func (t handleTable) ensure(id uint64) *handleState {
+	if hs := t.state(id); hs != nil {
+		return hs
+	}
+	hs := &handleState{}
+	t.put(id, hs)
+	return hs
+}
