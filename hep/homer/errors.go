@@ -11,3 +11,6 @@ var (
 	// ErrDropped: Export could not send some packets; they were dropped and counted.
 	ErrDropped = errors.New("homer: packets dropped")
 )
+
+// ErrBadSetting: FromSettings got an unknown key or an unparsable value.
+var ErrBadSetting = errors.New("homer: bad setting")
