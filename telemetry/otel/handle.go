@@ -66,7 +66,7 @@ func (s *Sink) handle(e *telemetry.Event, b map[string]any) {
 		if st != nil {
 			st.handles[e.HandleID] = struct{}{}
 		}
-		s.instant(sp, "attach", at(e), []attribute.KeyValue{attrPlugin.String(plugin)})
+		s.instant(sp, "attach", at(e), []attribute.KeyValue{attrPlugin.String(plugin)}, "")
 	case "detached":
 		if h, ok := s.handles.get(e.HandleID); ok {
 			s.endHandle(h, at(e), "detached")

@@ -165,15 +165,18 @@ func at(e *telemetry.Event) time.Time {
 	return time.UnixMicro(e.Timestamp)
 }
 
-// instant records a zero-length operation span under parent.
+// instant records a zero-length operation span under parent; a non-empty
+// failure marks it as an error.
 func (s *Sink) instant(parent trace.Span, name string, t time.Time, attrs []attribute.KeyValue,
-	links ...trace.Link,
-) trace.Span {
+	failure string, links ...trace.Link,
+) {
 	ctx := trace.ContextWithSpan(context.Background(), parent)
 	_, sp := s.tracer.Start(ctx, name, trace.WithTimestamp(t), trace.WithAttributes(attrs...),
 		trace.WithLinks(links...))
+	if failure != "" {
+		sp.SetStatus(codes.Error, failure)
+	}
 	sp.End(trace.WithTimestamp(t))
-	return sp
 }
 
 // endWithError ends sp as failed.

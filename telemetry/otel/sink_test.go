@@ -126,6 +126,9 @@ func TestFailuresAndAbort(t *testing.T) {
 		!j.EndTime.Equal(ms(5500)) {
 		t.Errorf("jsep: status %v attrs %v end %v, want aborted at hangup", j.Status, attrs(j), j.EndTime)
 	}
+	if hg := spans["hangup"]; hg.Status.Code != codes.Error {
+		t.Errorf("hangup after ICE failure: status %v, want Error", hg.Status)
+	}
 	// The session timed out without detach: the handle ends with it.
 	hs := spans["handle janus.plugin.echotest"]
 	if !hs.EndTime.Equal(ms(60000)) || attrs(hs)["argus.end_reason"] != "timeout" {

@@ -61,15 +61,15 @@ func (s *Sink) plugin(e *telemetry.Event, b map[string]any) {
 		h.span.SetAttributes(attrs...)
 		s.feeds.put(k, feedRef{handle: h.id, span: h.span.SpanContext()})
 		h.feeds = append(h.feeds, k)
-		s.instant(h.span, "join", t, attrs)
+		s.instant(h.span, "join", t, attrs, "")
 	case "published":
 		s.instant(h.span, "publish", t, []attribute.KeyValue{attrRoom.String(display(d["room"])),
-			attrFeed.String(display(d["id"]))})
+			attrFeed.String(display(d["id"]))}, "")
 	case "subscribing":
 		h.role = "subscriber"
 		h.span.SetAttributes(attrRole.String(h.role), attrRoom.String(display(d["room"])))
 		links := s.subscribe(h, room, d)
-		s.instant(h.span, "subscribe", t, []attribute.KeyValue{attrRoom.String(display(d["room"]))}, links...)
+		s.instant(h.span, "subscribe", t, []attribute.KeyValue{attrRoom.String(display(d["room"]))}, "", links...)
 	case "updated":
 		if h.role == "subscriber" { // publishers' "updated" carries their own streams
 			s.subscribe(h, room, d)

@@ -54,7 +54,8 @@ func (s *Sink) webrtc(h *handleState, e *telemetry.Event, b map[string]any) {
 			reason := str(b, "reason")
 			s.abortOps(h, t, "hangup")
 			h.mediaSeen = false
-			s.instant(h.span, "hangup", t, []attribute.KeyValue{attribute.String("janus.hangup.reason", reason)})
+			s.instant(h.span, "hangup", t, []attribute.KeyValue{attribute.String("janus.hangup.reason", reason)},
+				failedHangup(reason))
 			h.span.SetAttributes(attribute.String("janus.hangup.reason", reason))
 		}
 	}
@@ -72,4 +73,15 @@ func (s *Sink) mediaState(h *handleState, e *telemetry.Event, b map[string]any) 
 	h.mediaSeen = true
 	s.endOp(h, opMedia, at(e), "", attribute.String("janus.media", str(b, "media")),
 		attribute.String("janus.mid", str(b, "mid")))
+}
+
+// failedHangup returns an error description for hangup reasons that mean
+// the PeerConnection failed (janus-reference.md 1.4), "" for normal ones.
+func failedHangup(reason string) string {
+	switch reason {
+	case "ICE failed", "Gathering error", "ICE gathering error", "DTLS alert", "DTLS timeout", "DTLS error",
+		"DTLS-SRTP stack error":
+		return "hangup: " + reason
+	}
+	return ""
 }
