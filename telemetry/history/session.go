@@ -49,9 +49,10 @@ func (s *session) add(e *telemetry.Event) {
 
 func (s *session) summary() SessionSummary {
 	sum := s.sum
-	sum.Handles = slices.Clone(sum.Handles)
-	sum.Plugins = slices.Clone(sum.Plugins)
-	sum.OpaqueIDs = slices.Clone(sum.OpaqueIDs)
+	// Non-nil copies: the JSON shows [] rather than null.
+	sum.Handles = append([]uint64{}, sum.Handles...)
+	sum.Plugins = append([]string{}, sum.Plugins...)
+	sum.OpaqueIDs = append([]string{}, sum.OpaqueIDs...)
 	sum.Kept = s.events.n
 	return sum
 }
