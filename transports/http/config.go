@@ -22,6 +22,9 @@ const (
 	// maxev=10, so 1024 messages is about a hundred polls of backlog, far
 	// more than a live client accumulates, while a dead one costs little.
 	DefaultQueueSize = 1024
+	// DefaultRequestTimeout bounds the core's work on one POST, as Janus
+	// waits at most 10 s for the core's reply (janus-reference.md 1.6).
+	DefaultRequestTimeout = 10 * time.Second
 	// DefaultMaxBody bounds a request body; the largest legitimate request
 	// is an offer with a big SDP, well under 1 MiB.
 	DefaultMaxBody = 1 << 20
@@ -58,6 +61,7 @@ type Config struct {
 	LongPollTimeout time.Duration // 30 s
 	QueueSize       int           // per-session event queue, 1024
 	MaxBody         int64         // request body limit, 1 MiB
+	RequestTimeout  time.Duration // context deadline of a POST's gateway call, 10 s
 
 	// Admin enables the Admin API handler; when false AdminHandler answers 404.
 	Admin bool
@@ -78,6 +82,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = DefaultQueueSize
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
 	}
 	if c.MaxBody <= 0 {
 		c.MaxBody = DefaultMaxBody

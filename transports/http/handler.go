@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,11 +109,13 @@ func (h *handler) post(w nethttp.ResponseWriter, r *nethttp.Request, c *client, 
 // writeCore passes raw to the core and writes its answer.
 func (h *handler) writeCore(w nethttp.ResponseWriter, r *nethttp.Request, c *client, raw []byte, p core.PathIDs) {
 	gw := h.t.cfg.Gateway
+	ctx, cancel := context.WithTimeout(r.Context(), h.t.cfg.RequestTimeout)
+	defer cancel()
 	var resp []byte
 	if h.admin {
-		resp = gw.HandleAdmin(r.Context(), c, raw, p)
+		resp = gw.HandleAdmin(ctx, c, raw, p)
 	} else {
-		resp = gw.HandleJanus(r.Context(), c, raw, p)
+		resp = gw.HandleJanus(ctx, c, raw, p)
 	}
 	writeJSON(w, resp)
 }

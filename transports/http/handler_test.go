@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
@@ -217,5 +218,16 @@ func TestHandlerRejectsForeignPrefix(t *testing.T) {
 	e.tr.JanusHandler().ServeHTTP(rec, req)
 	if rec.Code != 404 {
 		t.Fatalf("status %d", rec.Code)
+	}
+}
+
+func TestPostContextHasDeadline(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond })
+	s := e.create(t)
+	release := e.gw.BlockMessages() // the fake waits for release or ctx end
+	defer release()
+	r := e.do(t, "POST", fmt.Sprintf("/janus/%d/1", s), `{"janus":"message","transaction":"m","body":{}}`, nil)
+	if m := decode(t, r.body); m["janus"] != "ack" {
+		t.Fatalf("body %s", r.body)
 	}
 }
