@@ -36,7 +36,9 @@ describe('janus.js EchoTest against Argus', { timeout: 180000 }, () => {
 
       const pageErrors = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
-      page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') pageErrors.push(`${m.text()} ${m.location().url || ''}`.trim());
+      });
 
       // Every Janus message the page receives, sniffed at the network level.
       const received = [];
