@@ -27,6 +27,7 @@ type session struct {
 	sum    SessionSummary
 	events ring
 	elem   *list.Element // in Store.live or Store.ended
+	feeds  []string      // feed keys (see feedKey) that point at this session
 }
 
 func (s *session) add(e *telemetry.Event) {
@@ -58,10 +59,33 @@ func (s *session) summary() SessionSummary {
 }
 
 // bodyFields are the body keys the store reads: session "name", handle
-// and plugin events' "plugin".
+// and plugin events' "plugin", and plugin data's "room" and "id".
 type bodyFields struct {
-	Name   string `json:"name"`
-	Plugin string `json:"plugin"`
+	Name   string     `json:"name"`
+	Plugin string     `json:"plugin"`
+	Data   pluginData `json:"data"`
+}
+
+// pluginData identifies a VideoRoom participant: room and feed id. Both
+// may be numbers or strings (string_room_ids), so they stay raw.
+type pluginData struct {
+	Room json.RawMessage `json:"room"`
+	ID   json.RawMessage `json:"id"`
+}
+
+// feedKey names a participant across events, "" when e has none. VideoRoom
+// events such as unpublished or leaving carry no handle
+// (janus-reference.md 6.7); the key files them under the session that
+// joined as that participant.
+func feedKey(e *telemetry.Event) string {
+	if e.Type != telemetry.TypePlugin {
+		return ""
+	}
+	f := fields(e.Body)
+	if f.Plugin == "" || len(f.Data.Room) == 0 || len(f.Data.ID) == 0 {
+		return ""
+	}
+	return f.Plugin + "|" + string(f.Data.Room) + "|" + string(f.Data.ID)
 }
 
 // fields reads name and plugin from a body of any shape. Only type 1, 2
@@ -71,19 +95,31 @@ func fields(body any) bodyFields {
 	case nil:
 		return bodyFields{}
 	case telemetry.PluginBody:
-		return bodyFields{Plugin: b.Plugin}
+		return bodyFields{Plugin: b.Plugin, Data: dataOf(b.Data)}
 	case *telemetry.PluginBody:
-		return bodyFields{Plugin: b.Plugin}
+		return bodyFields{Plugin: b.Plugin, Data: dataOf(b.Data)}
 	case map[string]any:
 		n, _ := b["name"].(string)
 		p, _ := b["plugin"].(string)
-		return bodyFields{Name: n, Plugin: p}
+		return bodyFields{Name: n, Plugin: p, Data: dataOf(b["data"])}
 	}
 	var f bodyFields
 	if raw, err := json.Marshal(body); err == nil {
 		_ = json.Unmarshal(raw, &f) // a body that is not an object has no fields
 	}
 	return f
+}
+
+// dataOf reads room and id from plugin data of any shape.
+func dataOf(data any) pluginData {
+	var d pluginData
+	if data == nil {
+		return d
+	}
+	if raw, err := json.Marshal(data); err == nil {
+		_ = json.Unmarshal(raw, &d) // data that is not an object has no room
+	}
+	return d
 }
 
 func pluginOf(e *telemetry.Event) string {

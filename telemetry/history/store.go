@@ -3,8 +3,11 @@
 // handler "argus.eventhandler.history") and the web console (Handler).
 //
 // Events are grouped by session_id; an event with a handle_id but no
-// session_id is filed under the session that handle was last seen in;
-// events with neither go to a "global" ring. Sessions that ended
+// session_id is filed under the session that handle was last seen in; a
+// plugin event with neither but a data room and id (VideoRoom's
+// unpublished, leaving, kicked, moderated) goes to the session that
+// emitted that room and id with a handle (joined); the rest go to a
+// "global" ring. Sessions that ended
 // (destroyed, timeout) are kept until the store is full, then evicted
 // least recently active first, before any live session.
 package history
@@ -28,6 +31,7 @@ type Store struct {
 	mu       sync.RWMutex
 	sessions map[uint64]*session
 	handles  map[uint64]uint64 // handle_id → session_id
+	feeds    map[string]uint64 // feedKey → session_id
 	live     *list.List        // *session, least recently active first
 	ended    *list.List        // *session, least recently active first
 	global   ring
@@ -45,6 +49,7 @@ func New(cfg Config) *Store {
 		cfg:      cfg,
 		sessions: map[uint64]*session{},
 		handles:  map[uint64]uint64{},
+		feeds:    map[string]uint64{},
 		live:     list.New(),
 		ended:    list.New(),
 		global:   newRing(cfg.MaxGlobalEvents),
@@ -73,6 +78,13 @@ func (s *Store) add(e *telemetry.Event) {
 	if sid == 0 && e.HandleID != 0 {
 		sid = s.handles[e.HandleID]
 	}
+	var feed string
+	if e.Type == telemetry.TypePlugin {
+		feed = feedKey(e)
+	}
+	if sid == 0 && feed != "" {
+		sid = s.feeds[feed]
+	}
 	if sid == 0 {
 		s.global.push(e)
 		return
@@ -87,6 +99,12 @@ func (s *Store) add(e *telemetry.Event) {
 	sess.add(e)
 	if e.HandleID != 0 {
 		s.handles[e.HandleID] = sid
+	}
+	if feed != "" && e.SessionID != 0 {
+		if _, known := s.feeds[feed]; !known {
+			sess.feeds = append(sess.feeds, feed)
+		}
+		s.feeds[feed] = sid
 	}
 	if reason := endOf(e); reason != "" && !sess.sum.Ended {
 		sess.sum.Ended, sess.sum.EndReason = true, reason
@@ -117,6 +135,11 @@ func (s *Store) evict() {
 		for _, h := range sess.sum.Handles {
 			if s.handles[h] == sess.sum.SessionID {
 				delete(s.handles, h)
+			}
+		}
+		for _, f := range sess.feeds {
+			if s.feeds[f] == sess.sum.SessionID {
+				delete(s.feeds, f)
 			}
 		}
 		s.evicted++

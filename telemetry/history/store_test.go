@@ -259,3 +259,26 @@ func TestWithBusConcurrentSafe(t *testing.T) {
 		t.Fatalf("%d sessions kept, want the bound 50", n)
 	}
 }
+
+func TestVideoRoomEventsWithoutHandleFollowTheirParticipant(t *testing.T) {
+	s := history.New(history.Config{})
+	vr := func(sid, hid uint64, data map[string]any) *telemetry.Event {
+		return mk(telemetry.TypePlugin, sid, hid, "", telemetry.PluginBody{Plugin: "janus.plugin.videoroom", Data: data})
+	}
+	export(t, s,
+		vr(30, 300, map[string]any{"event": "joined", "room": 1234, "id": 555, "private_id": 9}),
+		vr(0, 0, map[string]any{"event": "unpublished", "room": 1234, "id": 555}),
+		vr(0, 0, map[string]any{"event": "leaving", "room": 1234, "id": 556}), // nobody joined as 556
+		vr(0, 0, map[string]any{"event": "created", "room": 1234}),
+	)
+	tl := s.Timeline(30)
+	if len(tl) != 2 || tl[1].Body.(telemetry.PluginBody).Data.(map[string]any)["event"] != "unpublished" {
+		t.Fatalf("timeline %v", tl)
+	}
+	if g := s.Global(); len(g) != 2 {
+		t.Fatalf("global %d, want leaving(556) and created", len(g))
+	}
+	if sum, _ := s.Session(30); len(sum.Plugins) != 1 || sum.Plugins[0] != "janus.plugin.videoroom" {
+		t.Fatalf("plugins %v", sum.Plugins)
+	}
+}
