@@ -194,3 +194,10 @@ func TestArgusDecodesHepJS(t *testing.T) {
 		}
 	}
 }
+
+// HepJSDecode decodes hex packets with hep-js; exported for the external
+// test package (the sink cross-check).
+func HepJSDecode(t *testing.T, hexes []string) []json.RawMessage {
+	t.Helper()
+	return runHepJS(t, hepjsRequest{Decode: hexes}).Decoded
+}
