@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/argusrtc/argus/core"
 )
@@ -13,7 +14,8 @@ import (
 var ErrAttachRefused = errors.New("attach refused")
 
 // Plugin is a fake core.Plugin. Its sessions answer message bodies by
-// "request": "sync" (success echoing the body), "async" (ack with hint
+// "request": "sync" (success echoing the body), "answer" (ack, then an
+// event {"result":"answered"} with a JSEP answer from the handle's Peer), "async" (ack with hint
 // "fake hint", then an event {"result":"done"} with the same transaction,
 // and a JSEP answer type if the message had a JSEP), "error" (462 "fake
 // error"), "empty" (no data), "array" (non-object data), "emit" (a type 64
@@ -121,6 +123,13 @@ func (s *Session) HandleMessage(_ context.Context, m core.Message) core.Result {
 			_ = s.h.Push(m.Transaction, map[string]any{"result": "done"}, jsep)
 		}()
 		return core.Ack("fake hint")
+	case "answer":
+		s.p.wg.Add(1)
+		go func() {
+			defer s.p.wg.Done()
+			s.answer(m.Transaction)
+		}()
+		return core.Ack("")
 	case "error":
 		return core.ErrorResult("fake error")
 	case "empty":
@@ -136,6 +145,23 @@ func (s *Session) HandleMessage(_ context.Context, m core.Message) core.Result {
 	default:
 		return core.OK(map[string]any{"result": "ok", "echo": m.Body})
 	}
+}
+
+// answer answers the remote offer on the handle's Peer and pushes the SDP.
+func (s *Session) answer(transaction string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	peer, err := s.h.Peer()
+	if err != nil {
+		_ = s.h.Push(transaction, map[string]any{"error": err.Error()}, nil)
+		return
+	}
+	sdp, err := peer.CreateAnswer(ctx)
+	if err != nil {
+		_ = s.h.Push(transaction, map[string]any{"error": err.Error()}, nil)
+		return
+	}
+	_ = s.h.Push(transaction, map[string]any{"result": "answered"}, &core.JSEP{Type: "answer", SDP: sdp})
 }
 
 // Messages returns the messages received so far.

@@ -1,0 +1,166 @@
+package core_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"testing"
+	"time"
+
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/telemetry"
+)
+
+func engineEnv(t *testing.T) *env {
+	t.Helper()
+	eng, err := webrtc.NewEngine(webrtc.Config{
+		ServerName: "test", Emitter: telemetry.Discard, IncludeLoopback: true,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	return newEnv(t, func(c *core.Config) { c.Engine = eng })
+}
+
+// clientOffer makes a loopback pion client with one audio transceiver and
+// returns it with its complete (non-trickle) offer.
+func clientOffer(t *testing.T) (*pion.PeerConnection, string) {
+	t.Helper()
+	me := &pion.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	se := pion.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
+	api := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	if _, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-gathered:
+	case <-time.After(wait):
+		t.Fatal("client ICE gathering timed out")
+	}
+	return pc, pc.LocalDescription().SDP
+}
+
+func jsepMsg(t *testing.T, s, h uint64, tr, request, typ, sdp string) string {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{
+		"janus": "message", "transaction": tr, "session_id": s, "handle_id": h,
+		"body": map[string]any{"request": request}, "jsep": map[string]any{"type": typ, "sdp": sdp, "trickle": false},
+	})
+	return string(b)
+}
+
+// TestWebRTCFlow runs offer → plugin answer → webrtcup → hangup → new offer
+// with a real engine on loopback.
+func TestWebRTCFlow(t *testing.T) {
+	e := engineEnv(t)
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	// An early trickle (before any PeerConnection) is queued and acked.
+	if m := e.req(e.c, core.PathIDs{}, `{"janus":"trickle","transaction":"t","session_id":%d,"handle_id":%d,"candidate":{"completed":true}}`, s, h); m["janus"] != "ack" {
+		t.Fatalf("early trickle: %v", m)
+	}
+	pc, offer := clientOffer(t)
+	m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o1", "answer", "offer", offer))
+	if m["janus"] != "ack" {
+		t.Fatalf("offer: %v", m)
+	}
+	ev, err := e.c.WaitFor(wait, func(p coretest.Pushed) bool { return p.JSON["janus"] == "event" && p.JSON["transaction"] == "o1" })
+	if err != nil {
+		t.Fatal("no answer event")
+	}
+	j, ok := ev.JSON["jsep"].(map[string]any)
+	if !ok || j["type"] != "answer" {
+		t.Fatalf("answer event: %v", ev.JSON)
+	}
+	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: j["sdp"].(string)}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.c.WaitJanus("webrtcup", wait); err != nil || num(t, p.JSON["sender"]) != h {
+		t.Fatalf("webrtcup: %v %v", p.JSON, err)
+	}
+	if c := e.g.Counts(); c.PeerConnections != 1 {
+		t.Fatalf("counts: %+v", c)
+	}
+	ps := e.a.Sessions()[0]
+	if setups, _, _ := ps.Stats(); setups != 1 {
+		t.Fatalf("SetupMedia calls = %d", setups)
+	}
+	if msgs := ps.Messages(); msgs[0].JSEP == nil || msgs[0].JSEP.Type != "offer" || msgs[0].JSEP.Update {
+		t.Fatalf("plugin JSEP: %+v", msgs[0].JSEP)
+	}
+	// A client answer while we did not offer → 469.
+	m = e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "a1", "sync", "answer", offer))
+	if code, reason := errOf(t, m); code != 469 || reason != "Unexpected ANSWER (did we offer?)" {
+		t.Fatalf("unexpected answer: %v", m)
+	}
+	// handle_info shows the PeerConnection.
+	info := e.admin(`{"janus":"handle_info","transaction":"t","session_id":%d,"handle_id":%d}`, s, h)["info"].(map[string]any)
+	if _, ok := info["webrtc"]; !ok {
+		t.Fatalf("handle_info without webrtc: %v", info)
+	}
+	m = e.req(e.c, core.PathIDs{}, `{"janus":"hangup","transaction":"hg","session_id":%d,"handle_id":%d}`, s, h)
+	if m["janus"] != "success" {
+		t.Fatalf("hangup: %v", m)
+	}
+	if p, err := e.c.WaitJanus("hangup", wait); err != nil || p.JSON["reason"] != "Janus API" {
+		t.Fatalf("hangup push: %v %v", p.JSON, err)
+	}
+	if _, hangups, _ := ps.Stats(); hangups != 1 {
+		t.Fatalf("plugin Hangup calls = %d", hangups)
+	}
+	if c := e.g.Counts(); c.PeerConnections != 0 {
+		t.Fatalf("counts after hangup: %+v", c)
+	}
+	// A new offer on the same handle gets a new PeerConnection.
+	_, offer2 := clientOffer(t)
+	m = e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o2", "answer", "offer", offer2))
+	if m["janus"] != "ack" {
+		t.Fatalf("second offer: %v", m)
+	}
+	if _, err := e.c.WaitFor(wait, func(p coretest.Pushed) bool { return p.JSON["transaction"] == "o2" && p.JSON["jsep"] != nil }); err != nil {
+		t.Fatal("no answer to the second offer")
+	}
+	m = e.req(e.c, core.PathIDs{}, `{"janus":"detach","transaction":"d","session_id":%d,"handle_id":%d}`, s, h)
+	if m["janus"] != "success" {
+		t.Fatalf("detach: %v", m)
+	}
+	if c := e.g.Counts(); c.PeerConnections != 0 || c.Handles != 0 {
+		t.Fatalf("counts after detach: %+v", c)
+	}
+}
+
+func TestInvalidSDP(t *testing.T) {
+	e := engineEnv(t)
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "x", "sync", "offer", "this is not SDP"))
+	if code, reason := errOf(t, m); code != 465 || reason == "" {
+		t.Fatalf("invalid SDP: %v", m)
+	}
+	if len(e.a.Sessions()[0].Messages()) != 0 {
+		t.Fatalf("the plugin saw a message with an invalid SDP")
+	}
+}
