@@ -58,6 +58,7 @@ type observer struct {
 	up      int
 	media   []string // "mid/kind/true"
 	hangups []string
+	slow    []string
 }
 
 func (o *observer) WebRTCUp() { o.mu.Lock(); o.up++; o.mu.Unlock() }
@@ -66,7 +67,11 @@ func (o *observer) Media(mid, kind string, rx bool) {
 	o.media = append(o.media, mid+"/"+kind+"/"+map[bool]string{true: "true", false: "false"}[rx])
 	o.mu.Unlock()
 }
-func (o *observer) SlowLink(string, string, bool, int) {}
+func (o *observer) SlowLink(mid, kind string, uplink bool, lost int) {
+	o.mu.Lock()
+	o.slow = append(o.slow, mid+"/"+kind+"/"+map[bool]string{true: "uplink", false: "downlink"}[uplink])
+	o.mu.Unlock()
+}
 func (o *observer) Hangup(reason string) {
 	o.mu.Lock()
 	o.hangups = append(o.hangups, reason)
@@ -137,4 +142,50 @@ func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// connect negotiates a Peer with a pion client sending one Opus track;
+// the Peer side drains its remote tracks (pion counts on Read).
+func connect(t *testing.T, peer *Peer) (*pion.PeerConnection, *pion.TrackLocalStaticRTP) {
+	t.Helper()
+	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := tr.Read(buf); err != nil {
+				return
+			}
+		}
+	})
+	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	tr, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "c", "cs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.AddTrack(tr); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := client.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(client)
+	if err := client.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", client.LocalDescription().SDP); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := peer.CreateAnswer(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	return client, tr
 }

@@ -1,6 +1,7 @@
 package webrtc
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -93,7 +94,37 @@ func (p *Peer) webrtcInfo(st peerState) map[string]any {
 			media[mid] = map[string]any{"type": st.layout.kinds[mid], "mindex": st.layout.mindex[mid], "mid": mid}
 		}
 	}
-	return map[string]any{"ice": ice, "dtls": dtls, "media": media}
+	ext := extensions(st.localSDP)
+	bwe := map[string]any{"twcc": false}
+	if id, ok := ext[extTWCC]; ok {
+		bwe["twcc"], bwe["twcc-ext-id"] = true, id
+	}
+	return map[string]any{"ice": ice, "dtls": dtls, "extensions": ext, "bwe": bwe, "media": media}
+}
+
+// extensions maps the extmap URIs of an SDP to their ids.
+func extensions(raw string) map[string]any {
+	out := map[string]any{}
+	d, err := parseSDP(raw)
+	if err != nil {
+		return out
+	}
+	for _, m := range d.MediaDescriptions {
+		for _, a := range m.Attributes {
+			if a.Key != "extmap" {
+				continue
+			}
+			f := strings.Fields(a.Value)
+			if len(f) < 2 {
+				continue
+			}
+			id, err := strconv.Atoi(strings.SplitN(f[0], "/", 2)[0])
+			if err == nil {
+				out[f[1]] = id
+			}
+		}
+	}
+	return out
 }
 
 // infoObject is one entry of webrtc.media.

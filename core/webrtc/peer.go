@@ -6,7 +6,9 @@
 // A Peer owns these pion callbacks: OnICECandidate, OnICEGatheringStateChange,
 // OnICEConnectionStateChange, OnConnectionStateChange, the DTLS transport's
 // OnStateChange and the ICE transport's OnSelectedCandidatePairChange.
-// Plugins own OnTrack and OnDataChannel.
+// Plugins own OnTrack and OnDataChannel, and must read every remote track
+// they get: pion runs the interceptors (stats, NACK, media detection) as
+// packets are read.
 package webrtc
 
 import (

@@ -154,6 +154,12 @@ func TestPeerLoopback(t *testing.T) {
 	if in["packets"].(uint64) < 20 {
 		t.Errorf("info stats in = %v", in)
 	}
+	if bwe := w["bwe"].(map[string]any); bwe["twcc"] != true {
+		t.Errorf("bwe = %v", bwe)
+	}
+	if ext := w["extensions"].(map[string]any); ext[extTWCC] == nil {
+		t.Errorf("extensions = %v", ext)
+	}
 	if info["ice-role"] != "controlled" {
 		t.Errorf("ice-role = %v", info["ice-role"])
 	}
