@@ -240,13 +240,13 @@ func (o *peerObserver) current() bool {
 	return !o.h.detached && o.h.pc != nil && o.h.pc.gen == o.gen
 }
 
-// WebRTCUp pushes "webrtcup" and starts the plugin's media.
+// WebRTCUp starts the plugin's media and pushes "webrtcup".
 func (o *peerObserver) WebRTCUp() {
 	if !o.current() {
 		return
 	}
-	o.h.sess.push(mustJSON(o.h.base("webrtcup", "")))
 	o.h.plugSess().SetupMedia()
+	o.h.sess.push(mustJSON(o.h.base("webrtcup", "")))
 }
 
 // Media pushes "media" {mid, type, receiving}.
@@ -281,9 +281,9 @@ func (o *peerObserver) Hangup(reason string) {
 		return
 	}
 	defer close(ps.hungUp)
-	o.h.sess.push(mustJSON(h.base("hangup", "").set("reason", reason)))
 	h.log.Info("PeerConnection hung up", "reason", reason)
 	h.plugSess().Hangup()
+	h.sess.push(mustJSON(h.base("hangup", "").set("reason", reason)))
 }
 
 var (
