@@ -62,6 +62,10 @@ type SinkConfig struct {
 	// AddressOf, when set, gives the client/server addresses of a session;
 	// it overrides the addresses the sink learns from the events.
 	AddressOf AddressFunc
+	// DisableRoomCorrelation stops the extra type 100 copy, under the
+	// correlation id "room-<id>", of room plugin events and of the
+	// PeerConnection events of handles in a room.
+	DisableRoomCorrelation bool
 	// ServerAddr is the gateway's listener address (the dst of signalling
 	// events); zero = 127.0.0.2:0.
 	ServerAddr netip.AddrPort

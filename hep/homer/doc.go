@@ -13,7 +13,12 @@
 // session_id; a handle-only event uses its handle's session (a bounded
 // handle → session map); events without a session (core, transport, external)
 // use the node name. In CorrelationOpaque mode the opaque_id when the event or
-// its handle has one, else as in session mode.
+// its handle has one, else as in session mode. Room view: a plugin event
+// whose data names a room (VideoRoom joined, published, subscribing, leaving,
+// ...) and, for a handle seen in a room, its PeerConnection state (type 16
+// subtype 6) and detach events are sent a second time under the correlation
+// id "room-<room id>" (unless DisableRoomCorrelation), so one Homer search
+// lists a room's participants and PeerConnections.
 //
 // Addresses: type 100 packets carry src = the client's transport address and
 // dst = the gateway's listener. The client address is, in this order:

@@ -46,10 +46,11 @@ type stateBody struct {
 	Transport json.RawMessage `json:"transport"`
 	ID        string          `json:"id"` // type 128
 	Data      struct {
-		Event string `json:"event"`
-		IP    string `json:"ip"`
-		Port  uint16 `json:"port"`
-	} `json:"data"` // type 128
+		Event string          `json:"event"`
+		IP    string          `json:"ip"`
+		Port  uint16          `json:"port"`
+		Room  json.RawMessage `json:"room"` // type 64 (VideoRoom and other room plugins)
+	} `json:"data"` // type 128 and 64
 }
 
 // packets appends the HEP packets for e to out: one type 100 and, for a media
@@ -63,7 +64,7 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	var sb stateBody
 	switch e.Type {
 	case telemetry.TypeSession, telemetry.TypeHandle, telemetry.TypeTransport,
-		telemetry.TypeWebRTC, telemetry.TypeMedia:
+		telemetry.TypeWebRTC, telemetry.TypeMedia, telemetry.TypePlugin:
 		if body, err = json.Marshal(e.Body); err != nil {
 			return out, fmt.Errorf("homer: marshal body type %d: %w", e.Type, err)
 		}
@@ -82,11 +83,51 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	p.Payload = m.fit(e, &p, payload)
 	out = append(out, p)
 
+	if room := m.room(e, hs, &sb); room != "" {
+		rp := p // same packet, the room's correlation id
+		rp.CorrelationID = room
+		out = append(out, rp)
+	}
 	if e.Type == telemetry.TypeMedia && e.Subtype == telemetry.SubtypeMediaReport && hs != nil {
 		out, err = m.media(e, hs, body, cid, client, server, out)
 	}
 	m.forget(e, &sb)
 	return out, err
+}
+
+// roomPrefix starts the room correlation id, "room-<room id>".
+const roomPrefix = "room-"
+
+// room returns the room correlation id under which e is also sent, or "":
+// plugin events whose data names a room (VideoRoom's joined, published,
+// subscribing, leaving, ... janus-reference.md 6.7), and the PeerConnection
+// state events (type 16 subtype 6: webrtcup, hangup) and attach/detach of a
+// handle seen in a room. Searching Homer for sid "room-<id>" thus lists the
+// room's participants and their PeerConnections, each payload naming its
+// session_id for the per-session view.
+func (m *mapper) room(e *telemetry.Event, hs *handleState, sb *stateBody) string {
+	if m.cfg.DisableRoomCorrelation {
+		return ""
+	}
+	if e.Type == telemetry.TypePlugin && len(sb.Data.Room) > 0 {
+		r := string(sb.Data.Room)
+		if u, err := strconv.Unquote(r); err == nil {
+			r = u
+		}
+		if r == "" || r == "null" {
+			return ""
+		}
+		if hs != nil {
+			hs.room = roomPrefix + r
+		}
+		return roomPrefix + r
+	}
+	if hs != nil && hs.room != "" &&
+		(e.Type == telemetry.TypeWebRTC && e.Subtype == telemetry.SubtypeWebRTCPeerConnection ||
+			e.Type == telemetry.TypeHandle) {
+		return hs.room
+	}
+	return ""
 }
 
 // learn records transport addresses (type 128) and the address of the

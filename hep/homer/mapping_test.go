@@ -303,3 +303,45 @@ func TestLearnedTransportAddress(t *testing.T) {
 		t.Fatalf("state left: %d sessions, %d transports, %d handles", m.sessions.len(), m.transports.len(), m.handles.len())
 	}
 }
+
+func TestRoomCorrelation(t *testing.T) {
+	const pubS, pubH, subS, subH = 11, 12, 21, 22
+	ev := func(typ telemetry.Type, sub int, s, h uint64, body any) *telemetry.Event {
+		return &telemetry.Event{Emitter: "e", Type: typ, Subtype: sub, Timestamp: 1, SessionID: s, HandleID: h, Body: body}
+	}
+	vr := func(data map[string]any) telemetry.PluginBody {
+		return telemetry.PluginBody{Plugin: "janus.plugin.videoroom", Data: data}
+	}
+	events := []*telemetry.Event{
+		ev(telemetry.TypeHandle, 0, pubS, pubH, map[string]any{"name": "attached", "plugin": "janus.plugin.videoroom"}),
+		ev(telemetry.TypePlugin, 0, pubS, pubH, vr(map[string]any{"event": "joined", "room": 1234, "id": 5})),
+		ev(telemetry.TypeWebRTC, telemetry.SubtypeWebRTCPeerConnection, pubS, pubH, map[string]any{"connection": "webrtcup"}),
+		ev(telemetry.TypeMedia, telemetry.SubtypeMediaReport, pubS, pubH, map[string]any{"media": "audio", "packets-sent": 1}),
+		ev(telemetry.TypePlugin, 0, subS, subH, vr(map[string]any{"event": "subscribing", "room": 1234})),
+		ev(telemetry.TypePlugin, 0, 0, 0, vr(map[string]any{"event": "leaving", "room": 1234, "id": 5})),
+		ev(telemetry.TypePlugin, 0, 0, 0, vr(map[string]any{"event": "created", "room": "lobby"})),
+		ev(telemetry.TypeHandle, 0, pubS, pubH, map[string]any{"name": "detached", "plugin": "janus.plugin.videoroom"}),
+	}
+	wantRoom := []string{"", "room-1234", "room-1234", "", "room-1234", "room-1234", "room-lobby", "room-1234"}
+	for _, disabled := range []bool{false, true} {
+		m := newTestMapper(t, func(c *SinkConfig) { c.DisableRoomCorrelation = disabled })
+		for i, ps := range mapAll(t, m, events) {
+			var rooms []string
+			for _, p := range ps {
+				if strings.HasPrefix(p.CorrelationID, roomPrefix) {
+					rooms = append(rooms, p.CorrelationID)
+					if p.ProtoType != hep.ProtoLog || string(p.Payload) != string(ps[0].Payload) {
+						t.Errorf("event %d: room copy differs from the LOG packet", i)
+					}
+				}
+			}
+			want := wantRoom[i]
+			if disabled {
+				want = ""
+			}
+			if want == "" && len(rooms) != 0 || want != "" && (len(rooms) != 1 || rooms[0] != want) {
+				t.Errorf("disabled=%v event %d: room packets %v, want %q", disabled, i, rooms, want)
+			}
+		}
+	}
+}

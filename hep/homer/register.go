@@ -25,6 +25,7 @@ func init() { telemetry.RegisterSink(SinkName, FromSettings) }
 //	password         HEP auth key, sent in clear; off when empty
 //	node_name        capture agent name (default: the server name)
 //	correlation      session (default) | opaque
+//	room_correlation true (default): also send room events under "room-<id>"
 //	server_addr      the gateway listener ip:port for dst (default 127.0.0.2:0)
 //	dial_timeout     ms (default 3000)
 //	write_timeout    ms (default 2000)
@@ -56,6 +57,10 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 			cfg.NodeName = v
 		case "correlation":
 			cfg.Correlation = v
+		case "room_correlation":
+			var on bool
+			on, err = strconv.ParseBool(v)
+			cfg.DisableRoomCorrelation = !on
 		case "server_addr":
 			cfg.ServerAddr, err = netip.ParseAddrPort(v)
 		case "dial_timeout":

@@ -20,6 +20,7 @@ type streamCounters struct {
 type handleState struct {
 	session uint64
 	opaque  string
+	room    string // "room-<id>" once a plugin event named a room
 	// local is the gateway side, remote the client side of the ICE selected
 	// pair (type 16 subtype 4); valid only when hasPair.
 	local, remote netip.AddrPort
