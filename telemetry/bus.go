@@ -133,6 +133,8 @@ func (b *Bus) ForceFlush(ctx context.Context) error {
 			if err != nil {
 				errs = append(errs, fmt.Errorf("flush %q: %w", rs[i].name, err))
 			}
+		case <-rs[i].done: // shut down before it reached the marker
+			errs = append(errs, fmt.Errorf("flush %q: %w", rs[i].name, ErrShutdown))
 		case <-ctx.Done():
 			return fmt.Errorf("flush %q: %w", rs[i].name, ctx.Err())
 		}
@@ -160,16 +162,24 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 		close(r.stop)
 	}
 	var errs []error
-	for _, r := range rs {
+	stuck := make([]bool, len(rs))
+	for i, r := range rs {
 		select {
 		case <-r.done:
 		case <-ctx.Done():
 			r.cancel()
+			stuck[i] = true
 			errs = append(errs, fmt.Errorf("drain %q: %w", r.name, ctx.Err()))
 		}
 	}
-	for _, r := range rs {
+	for i, r := range rs {
 		r.cancel()
+		if stuck[i] {
+			// Export is still returning from its cancelled context; the sink
+			// must not see Shutdown concurrently, so it gets it afterwards.
+			go r.lateShutdown()
+			continue
+		}
 		if err := r.sink.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shutdown %q: %w", r.name, err))
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,17 +44,23 @@ func (s *recSink) snapshot() []*telemetry.Event {
 
 // blockSink blocks every Export until release is closed or ctx is done.
 type blockSink struct {
-	entered chan struct{}
-	release chan struct{}
-	once    sync.Once
+	entered    chan struct{}
+	release    chan struct{}
+	shut       chan struct{}
+	once       sync.Once
+	exporting  atomic.Bool
+	concurrent atomic.Bool
 }
 
 func newBlockSink() *blockSink {
-	return &blockSink{entered: make(chan struct{}), release: make(chan struct{})}
+	return &blockSink{entered: make(chan struct{}), release: make(chan struct{}), shut: make(chan struct{})}
 }
 
 func (s *blockSink) Export(ctx context.Context, _ []*telemetry.Event) error {
 	s.once.Do(func() { close(s.entered) })
+	s.exporting.Store(true)
+	defer time.Sleep(10 * time.Millisecond) // a slow return widens any overlap with Shutdown
+	defer s.exporting.Store(false)
 	select {
 	case <-s.release:
 		return nil
@@ -62,7 +69,13 @@ func (s *blockSink) Export(ctx context.Context, _ []*telemetry.Event) error {
 	}
 }
 
-func (s *blockSink) Shutdown(context.Context) error { return nil }
+func (s *blockSink) Shutdown(context.Context) error {
+	if s.exporting.Load() {
+		s.concurrent.Store(true)
+	}
+	close(s.shut)
+	return nil
+}
 
 func ev(typ telemetry.Type, session uint64) *telemetry.Event {
 	return &telemetry.Event{Emitter: "test", Type: typ, Timestamp: telemetry.Now(), SessionID: session}
@@ -260,6 +273,15 @@ func TestBusShutdownDeadlineWithStuckSink(t *testing.T) {
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Fatal("Shutdown did not honour its deadline")
+	}
+	// The sink's Shutdown still comes, after its cancelled Export returned.
+	select {
+	case <-stuck.shut:
+	case <-time.After(5 * time.Second):
+		t.Fatal("stuck sink never shut down")
+	}
+	if stuck.concurrent.Load() {
+		t.Fatal("Shutdown ran while Export was running")
 	}
 	// Second call returns the first result and does nothing else.
 	if err2 := b.Shutdown(context.Background()); !errors.Is(err2, context.DeadlineExceeded) {

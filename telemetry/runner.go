@@ -176,3 +176,15 @@ func (r *runner) stats() SinkStats {
 		LastExportDuration: time.Duration(r.lastExport.Load()),
 	}
 }
+
+// lateShutdown shuts the sink down once a cancelled Export has returned,
+// for a Shutdown whose deadline passed first. It gives the sink one
+// export timeout.
+func (r *runner) lateShutdown() {
+	<-r.done
+	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.exportTimeout)
+	defer cancel()
+	if err := r.sink.Shutdown(ctx); err != nil {
+		r.log.Warn("telemetry sink shutdown failed", "error", err)
+	}
+}
