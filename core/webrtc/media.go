@@ -85,5 +85,5 @@ func (p *Peer) mediaEvent(mid, kind string, receiving bool) {
 		body["seconds"] = int(p.cfg.NoMediaTimer / time.Second)
 	}
 	p.emit(telemetry.TypeMedia, telemetry.SubtypeMediaState, body)
-	p.obs.Media(mid, kind, receiving)
+	p.observe(func() { p.obs.Media(mid, kind, receiving) })
 }

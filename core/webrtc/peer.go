@@ -46,6 +46,8 @@ type Peer struct {
 
 	closeOnce sync.Once
 	closing   chan struct{} // closed when Close starts
+	sampled   chan struct{} // closed by the run loop after the final media sample
+	inObs     atomic.Bool   // the run loop is inside an Observer call
 	pcClosed  chan struct{} // closed after pion's Close returned
 	done      chan struct{} // closed after Observer.Hangup returned
 	reason    string        // written once inside closeOnce, before closing is closed
@@ -84,7 +86,8 @@ func (e *Engine) NewPeer(p PeerParams) (*Peer, error) {
 	peer := &Peer{
 		pc: pc, api: e.api, cfg: e.cfg, params: p, obs: obs, log: log, stats: ic.stats, watch: ic.watch,
 		poke:    make(chan struct{}, 1),
-		closing: make(chan struct{}), pcClosed: make(chan struct{}), done: make(chan struct{}),
+		closing: make(chan struct{}), sampled: make(chan struct{}),
+		pcClosed: make(chan struct{}), done: make(chan struct{}),
 	}
 	peer.state.iceState = "disconnected"
 	peer.state.dtlsState = "created"
@@ -101,18 +104,41 @@ func (p *Peer) PeerConnection() *pion.PeerConnection { return p.pc }
 func (p *Peer) Done() <-chan struct{} { return p.done }
 
 // Close hangs up with a Janus hangup reason (janus-reference.md 1.4); it is
-// idempotent: only the first reason counts. It returns once pion's
-// PeerConnection is closed; the final media report, the hangup event and
-// Observer.Hangup follow on the Peer's goroutine (see Done).
-func (p *Peer) Close(reason string) {
+// idempotent: only the first reason counts. It lets the run loop take the
+// final media report while pion's stats still exist (at most
+// finalSampleWait), closes pion's PeerConnection and returns; the hangup
+// event and Observer.Hangup follow on the Peer's goroutine (see Done).
+func (p *Peer) Close(reason string) { p.close(reason, !p.inObs.Load()) }
+
+// finalSampleWait bounds how long Close waits for the final media report.
+const finalSampleWait = 2 * time.Second
+
+// close does Close; wait is false on the run loop itself.
+func (p *Peer) close(reason string, wait bool) {
 	p.closeOnce.Do(func() {
 		p.reason = reason
 		close(p.closing)
+		if wait {
+			t := time.NewTimer(finalSampleWait)
+			select {
+			case <-p.sampled:
+			case <-t.C:
+			}
+			t.Stop()
+		}
 		if err := p.pc.Close(); err != nil {
 			p.log.Debug("webrtc: pion close", "error", err)
 		}
 		close(p.pcClosed)
 	})
+}
+
+// observe runs an Observer call on the run loop, so that a Close from
+// inside it does not wait for the loop.
+func (p *Peer) observe(f func()) {
+	p.inObs.Store(true)
+	defer p.inObs.Store(false)
+	f()
 }
 
 // closed reports whether Close has started.
@@ -160,12 +186,14 @@ func (p *Peer) run() {
 	for {
 		select {
 		case <-p.closing:
+			p.finalReport(lastSample)
 			<-p.pcClosed
 			p.finish()
 			return
 		case <-p.poke:
 			if reason, stop := p.handleStates(); stop {
-				p.Close(reason)
+				p.finalReport(lastSample)
+				p.close(reason, false)
 				p.finish()
 				return
 			}
@@ -197,22 +225,28 @@ func (p *Peer) handleStates() (string, bool) {
 		p.mu.Unlock()
 		if first {
 			p.emitWebRTC(subPC, map[string]any{"connection": "webrtcup"})
-			p.obs.WebRTCUp()
+			p.observe(p.obs.WebRTCUp)
 		}
 	}
 	return "", false
 }
 
+// finalReport emits the last media report (janus-reference.md 4.4: "plus
+// once more at hangup") and lets Close go on.
+func (p *Peer) finalReport(lastSample time.Time) {
+	if p.cfg.StatsPeriod > 0 {
+		p.sampleAndReport(time.Since(lastSample), true)
+	}
+	close(p.sampled)
+}
+
 // finish runs once on the run loop after the PeerConnection closed.
 func (p *Peer) finish() {
-	if p.cfg.StatsPeriod > 0 {
-		p.sampleAndReport(0, true)
-	}
 	body := map[string]any{"connection": "hangup"}
 	if p.reason != "" {
 		body["reason"] = p.reason
 	}
 	p.emitWebRTC(subPC, body)
-	p.obs.Hangup(p.reason)
+	p.observe(func() { p.obs.Hangup(p.reason) })
 	close(p.done)
 }

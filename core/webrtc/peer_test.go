@@ -174,6 +174,11 @@ func TestPeerLoopback(t *testing.T) {
 	if _, _, h := obs.snapshot(); len(h) != 1 || h[0] != "Janus API" {
 		t.Fatalf("hangups = %v", h)
 	}
+	// The final report, sent at hangup, still has the totals.
+	reports := rec.find(telemetry.TypeMedia, telemetry.SubtypeMediaReport, nil)
+	if last := reports[len(reports)-1].Body.(map[string]any); last["packets-received"].(uint64) < 20 {
+		t.Errorf("final report = %v", last)
+	}
 	_ = client.Close()
 	wg.Wait()
 

@@ -237,7 +237,7 @@ func (s mediumSample) reportBody() map[string]any {
 // report(s); final marks the report sent once at hangup. Run loop only.
 func (p *Peer) sampleAndReport(period time.Duration, final bool) {
 	if period <= 0 {
-		period = time.Since(p.lastSampleAt())
+		period = time.Second
 	}
 	samples := p.sample(period, p.prev)
 	next := make(map[string]mediumSample, len(samples))
@@ -267,14 +267,6 @@ func (p *Peer) sampleAndReport(period time.Duration, final bool) {
 	}
 }
 
-// lastSampleAt is when prev was sampled (zero time → one second ago).
-func (p *Peer) lastSampleAt() time.Time {
-	for _, s := range p.prev {
-		return s.sampledAt
-	}
-	return time.Now().Add(-time.Second)
-}
-
 // checkSlowLink emits slow-link events when the losses of the period,
 // per second, reach SlowlinkThreshold (janus-reference.md 1.4).
 func (p *Peer) checkSlowLink(s, prev mediumSample, period time.Duration) {
@@ -294,7 +286,7 @@ func (p *Peer) checkSlowLink(s, prev mediumSample, period time.Duration) {
 		p.emit(telemetry.TypeMedia, telemetry.SubtypeMediaSlowLink, map[string]any{
 			"mid": s.Mid, "media": s.Media, "slow_link": dir, "lost_lastsec": perSec,
 		})
-		p.obs.SlowLink(s.Mid, s.Media, uplink, perSec)
+		p.observe(func() { p.obs.SlowLink(s.Mid, s.Media, uplink, perSec) })
 	}
 	check(s.Lost-prev.Lost, true)
 	check(s.LostByRemote-prev.LostByRemote, false)
