@@ -23,7 +23,8 @@ type handle struct {
 	log     *slog.Logger
 	created time.Time
 
-	negMu sync.Mutex // serializes PeerConnection creation and remote descriptions
+	negMu  sync.Mutex // serializes remote descriptions
+	peerMu sync.Mutex // serializes PeerConnection creation
 
 	mu       sync.Mutex
 	pc       *peerState
@@ -128,6 +129,8 @@ func (h *handle) ClosePeer() { h.hangup("Close PC") }
 // ensurePeer returns the live PeerConnection or creates one (waiting up to
 // 3 s for a previous one to finish closing, as Janus does).
 func (h *handle) ensurePeer(ctx context.Context) (*peerState, *APIError) {
+	h.peerMu.Lock()
+	defer h.peerMu.Unlock()
 	h.mu.Lock()
 	if h.detached {
 		h.mu.Unlock()
