@@ -56,3 +56,32 @@ func TestHandlerNotFound(t *testing.T) {
 		t.Fatalf("status %d, want 404", res.StatusCode)
 	}
 }
+
+func TestConsoleOnlyOnConsoleHandler(t *testing.T) {
+	pages := httptest.NewServer(Handler())
+	defer pages.Close()
+	mux := http.NewServeMux()
+	mux.Handle(ConsolePrefix, ConsoleHandler())
+	admin := httptest.NewServer(mux)
+	defer admin.Close()
+	tests := []struct {
+		url  string
+		want int
+	}{
+		{pages.URL + "/console/", http.StatusNotFound},
+		{pages.URL + "/console/console.js", http.StatusNotFound},
+		{admin.URL + "/console/", http.StatusOK},
+		{admin.URL + "/console/console.js", http.StatusOK},
+		{admin.URL + "/echotest.html", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		res, err := http.Get(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tt.want {
+			t.Errorf("GET %s: status %d, want %d", tt.url, res.StatusCode, tt.want)
+		}
+	}
+}
