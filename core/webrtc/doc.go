@@ -1,0 +1,30 @@
+package webrtc
+
+// Events emitted through Config.Emitter (janus-reference.md 4.4); every
+// header carries Emitter=ServerName, a µs timestamp, SessionID, HandleID and
+// OpaqueID, and every body is a map[string]any (or, for a combined media
+// report, a []map[string]any):
+//
+//   - type 8: {"owner":"remote"|"local","jsep":{"type","sdp"}} on every
+//     applied remote description and every local description (with candidates).
+//   - type 16 sub 1: {"ice":"gathering|connecting|connected|ready|failed|disconnected"}
+//     sub 2: {"local-candidate"}, sub 3: {"remote-candidate"} (trickled or in
+//     the SDP; the "candidate:" prefix stripped), sub 4: {"selected-pair",
+//     "candidates":{"local","remote"}}, sub 5: {"dtls":"trying|connected|failed",
+//     "retransmissions":0}; subs 1-5 carry "stream_id":1 and "component_id":1.
+//     sub 6: {"connection":"webrtcup"} and {"connection":"hangup","reason"}.
+//   - type 32 sub 1: {"media","mid","receiving","seconds"?}; sub 2:
+//     {"mid","media","slow_link":"uplink|downlink","lost_lastsec"}; sub 3: the
+//     media report every StatsPeriod and once at hangup.
+//
+// Media report values come from pion's stats interceptor: packets/bytes
+// (headers included) and NACK counts per direction, loss and jitter computed
+// on received RTP ("lost", "jitter-local", ms), the peer's receiver reports
+// ("lost-by-remote", "jitter-remote" in ms, "rtt" in ms from DLSR), and the
+// last REMB received ("remb-bitrate", mindex 0 only). "retransmissions-received"
+// counts RTX packets when the RTX stream is known. Link-quality scores are
+// described at linkQuality in stats.go.
+//
+// Hangup reasons produced here: "ICE failed" (pion ICE state failed, at once;
+// pion's own disconnected and failed timers apply) and "DTLS error" (DTLS
+// transport failed); any other reason is the caller's, passed to Close.
