@@ -14,7 +14,8 @@ import (
 // slice that Attach replaces copy-on-write.
 type Bus struct {
 	cfg     busConfig
-	runners atomic.Pointer[[]*runner]
+	runners atomic.Pointer[[]*runner] // what Emit feeds; emptied at Shutdown
+	all     atomic.Pointer[[]*runner] // every attached sink, for Stats and lookups
 
 	mu       sync.Mutex // serializes Attach and Shutdown
 	shutdown atomic.Bool
@@ -28,6 +29,7 @@ var _ Emitter = (*Bus)(nil)
 func NewBus(opts ...BusOption) *Bus {
 	b := &Bus{cfg: newBusConfig(opts)}
 	b.runners.Store(&[]*runner{})
+	b.all.Store(&[]*runner{})
 	return b
 }
 
@@ -70,12 +72,13 @@ func (b *Bus) Attach(name string, s Sink, m Mask, opts ...QueueOption) error {
 	copy(next, old)
 	next = append(next, r)
 	b.runners.Store(&next)
+	b.all.Store(&next)
 	return nil
 }
 
 // Sink returns the sink attached under name.
 func (b *Bus) Sink(name string) (Sink, bool) {
-	for _, r := range *b.runners.Load() {
+	for _, r := range *b.all.Load() {
 		if r.name == name {
 			return r.sink, true
 		}
@@ -96,9 +99,9 @@ func (b *Bus) SetMask(name string, m Mask) error {
 }
 
 // Stats returns a snapshot of every sink's queue and counters, in Attach
-// order.
+// order; after Shutdown it still reports the final counts.
 func (b *Bus) Stats() []SinkStats {
-	rs := *b.runners.Load()
+	rs := *b.all.Load()
 	out := make([]SinkStats, len(rs))
 	for i, r := range rs {
 		out[i] = r.stats()

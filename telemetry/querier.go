@@ -18,7 +18,7 @@ type Querier interface {
 
 // Querier returns the attached sink whose EventHandlerName is handler.
 func (b *Bus) Querier(handler string) (Querier, bool) {
-	for _, r := range *b.runners.Load() {
+	for _, r := range *b.all.Load() {
 		if q, ok := r.sink.(Querier); ok && q.EventHandlerName() == handler {
 			return q, true
 		}
