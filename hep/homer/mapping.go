@@ -1,6 +1,7 @@
 package homer
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -64,11 +65,20 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	var sb stateBody
 	switch e.Type {
 	case telemetry.TypeSession, telemetry.TypeHandle, telemetry.TypeTransport,
-		telemetry.TypeWebRTC, telemetry.TypeMedia, telemetry.TypePlugin:
-		if body, err = json.Marshal(e.Body); err != nil {
-			return out, fmt.Errorf("homer: marshal body type %d: %w", e.Type, err)
+		telemetry.TypeWebRTC, telemetry.TypeMedia:
+		body, err = json.Marshal(e.Body)
+	case telemetry.TypePlugin:
+		if !m.cfg.DisableRoomCorrelation {
+			body, err = json.Marshal(e.Body)
 		}
-		if e.Type != telemetry.TypeWebRTC && e.Type != telemetry.TypeMedia {
+	}
+	if err != nil {
+		return out, fmt.Errorf("homer: marshal body type %d: %w", e.Type, err)
+	}
+	if len(body) > 0 {
+		learnable := e.Type != telemetry.TypeWebRTC && e.Type != telemetry.TypeMedia &&
+			(e.Type != telemetry.TypePlugin || bytes.Contains(body, []byte(`"room"`)))
+		if learnable {
 			if json.Unmarshal(body, &sb) != nil {
 				sb = stateBody{} // a body of another shape teaches nothing
 			}
