@@ -78,9 +78,10 @@ func (e *Engine) configuration() pion.Configuration {
 // settingEngine maps Config onto pion's SettingEngine.
 func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	se := pion.SettingEngine{}
+	// UDP only, as Janus without ICE-TCP.
+	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4, pion.NetworkTypeUDP6})
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
-		se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4, pion.NetworkTypeUDP6})
 	}
 	if len(cfg.NAT1To1IPs) > 0 {
 		se.SetNAT1To1IPs(append([]string(nil), cfg.NAT1To1IPs...), pion.ICECandidateTypeHost)

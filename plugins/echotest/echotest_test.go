@@ -291,6 +291,9 @@ func TestEchoLoopback(t *testing.T) {
 	if n := strings.Count(p.jsep.SDP, "a=sendrecv"); n < 2 || strings.Contains(p.jsep.SDP, "a=recvonly") {
 		t.Fatalf("answer has %d sendrecv m-lines:\n%s", n, p.jsep.SDP)
 	}
+	if n := strings.Count(p.jsep.SDP, "a=rtpmap:"); n != 3 { // opus, vp8, rtx
+		t.Errorf("answer has %d codecs, want 3:\n%s", n, p.jsep.SDP)
+	}
 	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.jsep.SDP}); err != nil {
 		t.Fatal(err)
 	}

@@ -101,8 +101,10 @@ func (m *echoMedia) addEcho(t *pion.RTPTransceiver, pref string) error {
 	if !ok {
 		return errNotAnOffer
 	}
-	if pref != "" {
-		_ = t.SetCodecPreferences(withRTX(t.Receiver().GetParameters().Codecs, codec))
+	// Answer with this one codec (and its RTX) so that what the client
+	// sends is exactly what the local track is bound to.
+	if err := t.SetCodecPreferences(withRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
+		return err
 	}
 	kind := t.Kind().String()
 	track, err := pion.NewTrackLocalStaticRTP(codec.RTPCodecCapability, kind, "janus-echotest-"+t.Mid())
