@@ -57,12 +57,11 @@ type stateBody struct {
 // packets appends the HEP packets for e to out: one type 100 and, for a media
 // report, one type 5 and one type 34 per medium.
 func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, error) {
-	payload, err := json.Marshal(e)
-	if err != nil {
-		return out, fmt.Errorf("homer: marshal event type %d: %w", e.Type, err)
-	}
+	// Bodies the mapping reads are marshalled once and embedded raw: the
+	// result is byte for byte json.Marshal(e).
 	var body json.RawMessage
 	var sb stateBody
+	var err error
 	switch e.Type {
 	case telemetry.TypeSession, telemetry.TypeHandle, telemetry.TypeTransport,
 		telemetry.TypeWebRTC, telemetry.TypeMedia:
@@ -74,6 +73,17 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	}
 	if err != nil {
 		return out, fmt.Errorf("homer: marshal body type %d: %w", e.Type, err)
+	}
+	var payload []byte
+	if body != nil {
+		raw := *e
+		raw.Body = body
+		payload, err = json.Marshal(&raw)
+	} else {
+		payload, err = json.Marshal(e)
+	}
+	if err != nil {
+		return out, fmt.Errorf("homer: marshal event type %d: %w", e.Type, err)
 	}
 	if len(body) > 0 {
 		learnable := e.Type != telemetry.TypeWebRTC && e.Type != telemetry.TypeMedia &&
