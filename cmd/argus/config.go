@@ -49,6 +49,14 @@ type config struct {
 	StatsPeriod        time.Duration
 
 	LogLevel slog.Level
+
+	// Telemetry sinks (docs/OBSERVABILITY.md).
+	Metrics   bool     // Prometheus /metrics on the Admin listener
+	History   bool     // in-memory session history, console at /console/ on the Admin listener
+	EventHTTP string   // Janus sample-event-handler backend URL
+	HEP       string   // Homer HEP URL: udp://host:9060, tcp://..., tls://...
+	OTel      bool     // OpenTelemetry traces, configured by OTEL_EXPORTER_OTLP_*
+	SinkOpts  []string // "sink.key=value" settings of the sinks above
 }
 
 // defaultConfig returns Janus's defaults (DESIGN.md "Defaults").
@@ -64,6 +72,8 @@ func defaultConfig() config {
 		LoopbackCandidates: true,
 		StatsPeriod:        time.Second,
 		LogLevel:           slog.LevelInfo,
+		Metrics:            true,
+		History:            true,
 	}
 }
 
@@ -86,6 +96,12 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.LoopbackCandidates, "loopback-candidates", c.LoopbackCandidates, "gather 127.0.0.1 ICE candidates (local demos and tests; turn off in production)")
 	fs.DurationVar(&c.StatsPeriod, "stats-period", c.StatsPeriod, "media report period; 0 disables media reports")
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
+	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
+	fs.BoolVar(&c.History, "history", c.History, "keep recent sessions' events in memory; console at /console/ on the Admin listener")
+	fs.StringVar(&c.EventHTTP, "event-http", c.EventHTTP, "POST events to this `URL` in Janus's sample event handler format")
+	fs.StringVar(&c.HEP, "hep", c.HEP, "send events to Homer as HEP v3 (`URL` udp://host:9060, tcp://host:9061 or tls://host:9061)")
+	fs.BoolVar(&c.OTel, "otel", c.OTel, "export traces with OpenTelemetry (configured by the OTEL_EXPORTER_OTLP_* variables)")
+	fs.Var(&appendValue{list: &c.SinkOpts}, "sink-opt", "a sink `setting` sink.key=value, e.g. hep.capture_id=2001 or http.events=sessions,handles; repeatable (env: separated by ;)")
 	return fs
 }
 
@@ -113,6 +129,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	if envErr != nil {
 		return c, envErr
 	}
+	fs.VisitAll(func(f *flag.Flag) { // flags replace, not extend, env lists
+		if a, ok := f.Value.(*appendValue); ok {
+			a.replaceNext = true
+		}
+	})
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -212,5 +233,34 @@ func (l *levelValue) Set(v string) error {
 		return fmt.Errorf("log level: %w", err)
 	}
 	*l = levelValue(lv)
+	return nil
+}
+
+// appendValue is a repeatable flag; one value may also hold several
+// entries separated by ";" (the form of its ARGUS_* variable). The first
+// Set after replaceNext drops the earlier entries, so flags replace the
+// environment's list.
+type appendValue struct {
+	list        *[]string
+	replaceNext bool
+}
+
+func (a *appendValue) String() string {
+	if a.list == nil {
+		return ""
+	}
+	return strings.Join(*a.list, ";")
+}
+
+func (a *appendValue) Set(v string) error {
+	if a.replaceNext {
+		*a.list = nil
+		a.replaceNext = false
+	}
+	for _, s := range strings.Split(v, ";") {
+		if s = strings.TrimSpace(s); s != "" {
+			*a.list = append(*a.list, s)
+		}
+	}
 	return nil
 }

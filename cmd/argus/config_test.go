@@ -62,6 +62,26 @@ func TestParseConfigPrecedence(t *testing.T) {
 			},
 		},
 		{
+			name: "sink options: env list, then flags replace it",
+			env:  map[string]string{"ARGUS_SINK_OPT": "hep.capture_id=7; http.events=sessions,handles", "ARGUS_HEP": "udp://127.0.0.1:9060", "ARGUS_METRICS": "false"},
+			args: []string{"-sink-opt", "hep.node_name=a", "-sink-opt", "hep.password=b", "-otel"},
+			check: func(t *testing.T, c config) {
+				if !reflect.DeepEqual(c.SinkOpts, []string{"hep.node_name=a", "hep.password=b"}) || c.HEP != "udp://127.0.0.1:9060" ||
+					c.Metrics || !c.History || !c.OTel {
+					t.Fatalf("got %+v", c)
+				}
+			},
+		},
+		{
+			name: "sink options from env only",
+			env:  map[string]string{"ARGUS_SINK_OPT": "hep.capture_id=7; http.events=sessions,handles"},
+			check: func(t *testing.T, c config) {
+				if !reflect.DeepEqual(c.SinkOpts, []string{"hep.capture_id=7", "http.events=sessions,handles"}) {
+					t.Fatalf("got %q", c.SinkOpts)
+				}
+			},
+		},
+		{
 			name: "empty address disables a listener",
 			args: []string{"-ws=", "-admin-ws", ""},
 			check: func(t *testing.T, c config) {
@@ -159,6 +179,25 @@ func TestIsLoopback(t *testing.T) {
 	for _, tt := range tests {
 		if got := isLoopback(tt.addr); got != tt.want {
 			t.Errorf("isLoopback(%q) = %v, want %v", tt.addr, got, tt.want)
+		}
+	}
+}
+
+func TestParseSinkOpts(t *testing.T) {
+	got, err := parseSinkOpts([]string{"hep.capture_id=7", "hep.password=a=b", "http.events=sessions,handles"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{
+		"hep":  {"capture_id": "7", "password": "a=b"},
+		"http": {"events": "sessions,handles"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for _, bad := range []string{"nodot=1", "hep.key", ".key=v", "hep.=v"} {
+		if _, err := parseSinkOpts([]string{bad}); !errors.Is(err, errSinkSetting) {
+			t.Errorf("parseSinkOpts(%q) = %v, want errSinkSetting", bad, err)
 		}
 	}
 }

@@ -1,7 +1,12 @@
 package main
 
-// The bundled plugins register themselves in init() (DESIGN.md "Composition
-// root and registries"); the core never imports them.
+// The bundled plugins and event sinks register themselves in init()
+// (DESIGN.md "Composition root and registries"); the core never imports
+// them.
 import (
-	_ "github.com/argusrtc/argus/plugins/echotest"
+	_ "github.com/argusrtc/argus/hep/homer"         // sink "hep"
+	_ "github.com/argusrtc/argus/plugins/echotest"  // janus.plugin.echotest
+	_ "github.com/argusrtc/argus/telemetry/history" // sink "history"
+	_ "github.com/argusrtc/argus/telemetry/httpevh" // sink "http"
+	_ "github.com/argusrtc/argus/telemetry/otel"    // sink "otel"
 )

@@ -11,7 +11,6 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
-	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
 	"github.com/argusrtc/argus/web"
@@ -25,7 +24,7 @@ const readHeaderTimeout = 10 * time.Second
 // transports and listeners. It is built once by newServer.
 type server struct {
 	logger  *slog.Logger
-	bus     *telemetry.Bus
+	obs     *observability
 	engine  *webrtc.Engine
 	gateway *core.Gateway
 
@@ -59,13 +58,13 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 		}
 	}()
 
-	s.bus, err = newTelemetry(cfg, logger, s.adminMux)
+	s.obs, err = newTelemetry(cfg, logger, s.adminMux)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("telemetry: %w", err)
 	}
 	s.engine, err = webrtc.NewEngine(webrtc.Config{
 		ServerName:      cfg.ServerName,
-		Emitter:         s.bus,
+		Emitter:         s.obs.bus,
 		Logger:          logger.With("component", "webrtc"),
 		NAT1To1IPs:      cfg.NAT1To1,
 		STUNServers:     cfg.STUNServers,
@@ -85,13 +84,17 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	gcfg.MediaStatsPeriod = cfg.StatsPeriod
 	gcfg.PublicIPs = cfg.NAT1To1
 	gcfg.Engine = s.engine
-	gcfg.Emitter = s.bus
+	gcfg.Emitter = s.obs.bus
+	gcfg.EventHandlers = s.obs.handlers
 	gcfg.Logger = logger
 	gcfg.LogLevel = level
 	gcfg.Transports = transportDescs(cfg)
 	s.gateway, err = core.New(ctx, gcfg)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if err := s.obs.registerGatewayMetrics(s.gateway); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if err := s.buildListeners(cfg); err != nil {
 		return nil, err
@@ -104,7 +107,7 @@ func (s *server) buildListeners(cfg config) error {
 	if cfg.HTTPAddr != "" || cfg.AdminAddr != "" {
 		s.httpT = http.New(http.Config{
 			Gateway:    s.gateway,
-			Emitter:    s.bus,
+			Emitter:    s.obs.bus,
 			ServerName: cfg.ServerName,
 			Logger:     s.logger.With("transport", http.Package),
 			Admin:      cfg.AdminAddr != "",
@@ -129,7 +132,7 @@ func (s *server) buildListeners(cfg config) error {
 	if cfg.WSAddr != "" {
 		s.wsT = websocket.New(websocket.Config{
 			Gateway:    s.gateway,
-			Emitter:    s.bus,
+			Emitter:    s.obs.bus,
 			ServerName: cfg.ServerName,
 			Logger:     s.logger.With("transport", websocket.Package),
 		})
@@ -140,7 +143,7 @@ func (s *server) buildListeners(cfg config) error {
 	if cfg.AdminWSAddr != "" {
 		s.adminWS = websocket.New(websocket.Config{
 			Gateway:    s.gateway,
-			Emitter:    s.bus,
+			Emitter:    s.obs.bus,
 			ServerName: cfg.ServerName,
 			Logger:     s.logger.With("transport", websocket.Package, "admin", true),
 			Admin:      true,
@@ -216,8 +219,8 @@ func (s *server) shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("webrtc engine: %w", err))
 		}
 	}
-	if s.bus != nil {
-		if err := s.bus.Shutdown(ctx); err != nil {
+	if s.obs != nil {
+		if err := s.obs.bus.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("telemetry: %w", err))
 		}
 	}

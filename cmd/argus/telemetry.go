@@ -1,19 +1,169 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	nethttp "net/http"
+	"strings"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/otel"
+	"github.com/argusrtc/argus/telemetry/prom"
+	"github.com/argusrtc/argus/web"
 )
 
-// newTelemetry builds the event bus every component emits into.
-//
-// Hook: sinks are attached here (bus.Attach) and sinks that serve HTTP
-// (Prometheus /metrics, the history console) mount their handlers on
-// adminMux, the Admin listener's mux. The first milestone attaches none,
-// so events cost one atomic load and are dropped.
-func newTelemetry(_ config, logger *slog.Logger, _ *nethttp.ServeMux) (*telemetry.Bus, error) {
-	bus := telemetry.NewBus(telemetry.WithLogger(logger.With("component", "telemetry")))
-	return bus, nil
+// historyBatchTimeout keeps the console's live tail within a tenth of a
+// second of the gateway (the bus default, 1 s, suits remote exporters).
+const historyBatchTimeout = 100 * time.Millisecond
+
+// errSinkSetting reports a malformed -sink-opt.
+var errSinkSetting = errors.New("invalid sink setting")
+
+// observability is the event bus, its sinks and the metrics registry.
+type observability struct {
+	bus      *telemetry.Bus
+	registry *prometheus.Registry // nil when -metrics=false
+	// handlers answer Admin query_eventhandler, by Janus package name.
+	handlers map[string]core.EventHandler
+}
+
+// newTelemetry builds the event bus every component emits into and
+// attaches the configured sinks. Sinks that serve HTTP mount their
+// handlers on adminMux, the Admin listener's mux: Prometheus /metrics and
+// the history console (/console/). This is the one place to add a sink.
+func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (_ *observability, err error) {
+	o := &observability{handlers: map[string]core.EventHandler{}}
+	busOpts := []telemetry.BusOption{telemetry.WithLogger(logger.With("component", "telemetry"))}
+	if cfg.Metrics {
+		o.registry = prometheus.NewRegistry()
+		obs, err := prom.NewExportObserver(o.registry)
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		busOpts = append(busOpts, telemetry.WithObserver(obs))
+	}
+	o.bus = telemetry.NewBus(busOpts...)
+	defer func() {
+		if err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			_ = o.bus.Shutdown(ctx)
+		}
+	}()
+
+	settings, err := parseSinkOpts(cfg.SinkOpts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Metrics {
+		s, err := prom.New(o.registry, prom.WithTraceID(otel.TraceIDFunc(cfg.ServerName)))
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		if err := o.bus.Attach("prom", s, telemetry.MaskAll); err != nil {
+			return nil, err
+		}
+		adminMux.Handle("/metrics", prom.Handler(o.registry))
+	}
+	if cfg.History {
+		s, err := o.attach(cfg, logger, "history", settings["history"], telemetry.WithBatchTimeout(historyBatchTimeout))
+		if err != nil {
+			return nil, err
+		}
+		if h, ok := s.(interface{ Handler() nethttp.Handler }); ok {
+			adminMux.Handle(web.ConsolePrefix+"api/", h.Handler())
+			adminMux.Handle(web.ConsolePrefix, web.ConsoleHandler())
+		}
+	}
+	if cfg.EventHTTP != "" {
+		settings["http"] = withSetting(settings["http"], "backend", cfg.EventHTTP)
+		if _, err := o.attach(cfg, logger, "http", settings["http"]); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.HEP != "" {
+		settings["hep"] = withSetting(settings["hep"], "url", cfg.HEP)
+		if _, err := o.attach(cfg, logger, "hep", settings["hep"]); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.OTel {
+		if _, err := o.attach(cfg, logger, "otel", settings["otel"]); err != nil {
+			return nil, err
+		}
+	}
+	for name := range settings {
+		if _, ok := o.bus.Sink(name); !ok {
+			return nil, fmt.Errorf("%w: -sink-opt for %q, which is not enabled", errSinkSetting, name)
+		}
+	}
+	return o, nil
+}
+
+// attach builds a registered sink from its settings and attaches it with
+// the mask of its "events" setting (default all, as Janus).
+func (o *observability) attach(cfg config, logger *slog.Logger, name string, settings map[string]string, opts ...telemetry.QueueOption) (telemetry.Sink, error) {
+	s, err := telemetry.NewSink(name, telemetry.SinkConfig{
+		ServerName: cfg.ServerName,
+		Logger:     logger.With("sink", name),
+		Settings:   settings,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mask := telemetry.MaskAll
+	if ev, ok := settings["events"]; ok {
+		mask = telemetry.ParseMask(ev)
+	}
+	if err := o.bus.Attach(name, s, mask, opts...); err != nil {
+		return nil, errors.Join(err, s.Shutdown(context.Background()))
+	}
+	if q, ok := s.(telemetry.Querier); ok {
+		o.handlers[q.EventHandlerName()] = q
+	}
+	return s, nil
+}
+
+// registerGatewayMetrics adds the scrape-time collectors that read the
+// gateway's live counts and the bus's queues.
+func (o *observability) registerGatewayMetrics(gw *core.Gateway) error {
+	if o.registry == nil {
+		return nil
+	}
+	return errors.Join(
+		o.registry.Register(prom.NewStateCollector(func() (int, int, int) {
+			n := gw.Counts()
+			return n.Sessions, n.Handles, n.PeerConnections
+		})),
+		o.registry.Register(prom.NewBusCollector(func() []prom.SinkStat { return prom.FromBusStats(o.bus.Stats()) })),
+	)
+}
+
+// parseSinkOpts turns "sink.key=value" entries into settings by sink.
+func parseSinkOpts(opts []string) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for _, opt := range opts {
+		kv, value, ok := strings.Cut(opt, "=")
+		sink, key, ok2 := strings.Cut(kv, ".")
+		if !ok || !ok2 || sink == "" || key == "" {
+			return nil, fmt.Errorf("%w %q: want sink.key=value", errSinkSetting, opt)
+		}
+		out[sink] = withSetting(out[sink], key, value)
+	}
+	return out, nil
+}
+
+// withSetting returns m (allocated if nil) with key set.
+func withSetting(m map[string]string, key, value string) map[string]string {
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[key] = value
+	return m
 }

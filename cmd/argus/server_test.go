@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startTestServer runs the whole composition on 127.0.0.1 ephemeral ports.
+func startTestServer(t *testing.T, extra ...string) map[string]string {
+	t.Helper()
+	args := append([]string{"-http", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-ws", "127.0.0.1:0"}, extra...)
+	cfg, err := parseConfig(args, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	level := new(slog.LevelVar)
+	srv, err := newServer(ctx, cfg, slog.New(slog.DiscardHandler), level)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer scancel()
+		if err := srv.shutdown(sctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	addrs := map[string]string{}
+	for _, l := range srv.listeners {
+		addrs[l.name] = "http://" + l.ln.Addr().String()
+	}
+	return addrs
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	c := &http.Client{Timeout: 5 * time.Second}
+	res, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
+}
+
+func post(t *testing.T, url, body string) map[string]any {
+	t.Helper()
+	c := &http.Client{Timeout: 5 * time.Second}
+	res, err := c.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestServerRoutes checks what each listener serves with the defaults.
+func TestServerRoutes(t *testing.T) {
+	a := startTestServer(t)
+	tests := []struct {
+		url      string
+		status   int
+		contains string
+	}{
+		{a["http"] + "/janus/info", 200, `"janus":"server_info"`},
+		{a["http"] + "/", 200, "echotest.html"},
+		{a["http"] + "/echotest.html", 200, "echotest.js"},
+		{a["http"] + "/console/", 404, ""},
+		{a["http"] + "/metrics", 404, ""},
+		{a["admin"] + "/metrics", 200, "argus_sessions"},
+		{a["admin"] + "/console/", 200, "console.js"},
+		{a["admin"] + "/console/api/sessions", 200, `"sessions"`},
+		{a["admin"] + "/echotest.html", 404, ""},
+	}
+	for _, tt := range tests {
+		status, body := get(t, tt.url)
+		if status != tt.status || !strings.Contains(body, tt.contains) {
+			t.Errorf("GET %s: %d %.200q, want %d containing %q", tt.url, status, body, tt.status, tt.contains)
+		}
+	}
+	info := post(t, a["http"]+"/janus", `{"janus":"info","transaction":"x"}`)
+	plugins, _ := info["plugins"].(map[string]any)
+	if _, ok := plugins["janus.plugin.echotest"]; !ok {
+		t.Errorf("info lists no janus.plugin.echotest: %v", info["plugins"])
+	}
+	transports, _ := info["transports"].(map[string]any)
+	for _, p := range []string{"janus.transport.http", "janus.transport.websockets"} {
+		if _, ok := transports[p]; !ok {
+			t.Errorf("info lists no %s: %v", p, info["transports"])
+		}
+	}
+	// The history sink answers Admin query_eventhandler.
+	res := post(t, a["admin"]+"/admin", `{"janus":"query_eventhandler","transaction":"x","admin_secret":"janusoverlord","handler":"argus.eventhandler.history","request":{"request":"sessions"}}`)
+	if res["janus"] != "success" {
+		t.Errorf("query_eventhandler history: %v", res)
+	}
+}
+
+// TestServerTelemetryOff: with -metrics=false -history=false nothing is
+// mounted beside /admin.
+func TestServerTelemetryOff(t *testing.T) {
+	a := startTestServer(t, "-metrics=false", "-history=false")
+	for _, path := range []string{"/metrics", "/console/", "/console/api/sessions"} {
+		if status, _ := get(t, a["admin"]+path); status != 404 {
+			t.Errorf("GET %s: %d, want 404", path, status)
+		}
+	}
+}
+
+// TestServerBadSinkOption fails startup on a setting for a sink that is off.
+func TestServerBadSinkOption(t *testing.T) {
+	cfg, err := parseConfig([]string{"-http", "127.0.0.1:0", "-ws=", "-admin=", "-admin-ws=", "-sink-opt", "hep.capture_id=1"},
+		func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = newServer(context.Background(), cfg, slog.New(slog.DiscardHandler), new(slog.LevelVar))
+	if !errors.Is(err, errSinkSetting) {
+		t.Fatalf("newServer: %v, want errSinkSetting", err)
+	}
+}
