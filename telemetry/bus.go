@@ -111,7 +111,8 @@ func (b *Bus) Stats() []SinkStats {
 
 // ForceFlush exports everything queued before the call, on every sink,
 // and waits for it within ctx. It sends a marker through each queue, so
-// events emitted earlier are exported first.
+// events emitted earlier are exported first. It returns the sinks' errors
+// from exporting what was pending when the marker arrived, joined.
 func (b *Bus) ForceFlush(ctx context.Context) error {
 	if b.shutdown.Load() {
 		return ErrShutdown

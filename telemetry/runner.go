@@ -75,17 +75,21 @@ func (r *runner) run(ctx context.Context) {
 		select {
 		case it := <-r.queue:
 			if it.flush != nil {
-				batch = r.export(ctx, batch)
-				it.flush <- ctx.Err()
+				var err error
+				batch, err = r.export(ctx, batch)
+				if err == nil {
+					err = ctx.Err()
+				}
+				it.flush <- err
 				continue
 			}
 			batch = append(batch, it.ev)
 			if len(batch) >= r.cfg.batchSize {
-				batch = r.export(ctx, batch)
+				batch, _ = r.export(ctx, batch)
 				timer.Reset(r.cfg.batchTimeout)
 			}
 		case <-timer.C:
-			batch = r.export(ctx, batch)
+			batch, _ = r.export(ctx, batch)
 			r.logDrops(false)
 			timer.Reset(r.cfg.batchTimeout)
 		case <-r.stop:
@@ -112,24 +116,25 @@ func (r *runner) drain(ctx context.Context, batch []*Event) {
 			}
 			batch = append(batch, it.ev)
 			if len(batch) >= r.cfg.batchSize {
-				batch = r.export(ctx, batch)
+				batch, _ = r.export(ctx, batch)
 			}
 		default:
 			if ctx.Err() != nil {
 				r.dropped.Add(uint64(len(batch)))
 				return
 			}
-			r.export(ctx, batch)
+			_, _ = r.export(ctx, batch)
 			return
 		}
 	}
 }
 
 // export hands a non-empty batch to the sink and returns it emptied, with
-// its pointers cleared so exported events can be collected.
-func (r *runner) export(ctx context.Context, batch []*Event) []*Event {
+// its pointers cleared so exported events can be collected, and the
+// sink's error (already counted and logged).
+func (r *runner) export(ctx context.Context, batch []*Event) ([]*Event, error) {
 	if len(batch) == 0 {
-		return batch
+		return batch, nil
 	}
 	ectx, cancel := context.WithTimeout(ctx, r.cfg.exportTimeout)
 	start := time.Now()
@@ -148,7 +153,7 @@ func (r *runner) export(ctx context.Context, batch []*Event) []*Event {
 		r.obs.ObserveExport(r.name, len(batch), d, err)
 	}
 	clear(batch)
-	return batch[:0]
+	return batch[:0], err
 }
 
 // logDrops warns about new drops at most once per dropLogEvery, or now when
