@@ -120,3 +120,30 @@ func TestHTTPTailBadFilter(t *testing.T) {
 	defer srv.Close()
 	getJSON(t, srv.URL+"/console/api/tail?session_id=x", 400)
 }
+
+func TestCloseTailsLetsServerShutdown(t *testing.T) {
+	s := history.New(history.Config{})
+	srv := httptest.NewUnstartedServer(s.Handler())
+	srv.Config.RegisterOnShutdown(s.CloseTails)
+	srv.Start()
+	defer srv.Close()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/console/api/tail", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Config.Shutdown(ctx); err != nil {
+		t.Fatalf("server Shutdown with an open tail: %v", err)
+	}
+	// The store itself still works.
+	export(t, s, mk(telemetry.TypeSession, 1, 0, "", nil))
+	if _, ok := s.Session(1); !ok {
+		t.Fatal("store stopped")
+	}
+}

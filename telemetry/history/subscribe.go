@@ -57,6 +57,11 @@ func (s *Store) publish(batch []*telemetry.Event) {
 	}
 }
 
+// CloseTails ends every live tail (closes subscriber channels, so SSE
+// responses return) without stopping the store. http.Server.Shutdown waits
+// for active handlers, so register it: srv.RegisterOnShutdown(store.CloseTails).
+func (s *Store) CloseTails() { s.closeSubscribers() }
+
 func (s *Store) closeSubscribers() {
 	s.subMu.Lock()
 	defer s.subMu.Unlock()
