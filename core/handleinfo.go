@@ -56,7 +56,9 @@ func (g *Gateway) handleInfo(h *handle, pluginOnly bool) obj {
 	if ps != nil {
 		info = ps.peer.Info()
 	}
-	if f, ok := info["flags"]; ok {
+	if f, ok := info["flags"].(map[string]any); ok {
+		o = o.set("flags", orderFlags(f))
+	} else if f, ok := info["flags"]; ok {
 		o = o.set("flags", f)
 	} else {
 		flags := obj{}
@@ -83,6 +85,27 @@ func (g *Gateway) handleInfo(h *handle, pluginOnly bool) obj {
 	slices.Sort(rest)
 	for _, k := range rest {
 		o = o.set(k, info[k])
+	}
+	return o
+}
+
+// orderFlags renders the Peer's flags in Janus's order, unknown ones last.
+func orderFlags(f map[string]any) obj {
+	o := obj{}
+	for _, n := range flagNames {
+		if v, ok := f[n]; ok {
+			o = o.set(n, v)
+		}
+	}
+	rest := make([]string, 0)
+	for k := range f {
+		if !slices.Contains(flagNames, k) {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	for _, k := range rest {
+		o = o.set(k, f[k])
 	}
 	return o
 }
