@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 	"go.uber.org/goleak"
@@ -237,14 +238,39 @@ func TestEchoLoopback(t *testing.T) {
 	defer func() { _ = client.Close() }()
 	audio, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "c")
 	video, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "c")
-	for _, tr := range []pion.TrackLocal{audio, video} {
-		if _, err := client.AddTrack(tr); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := client.AddTrack(audio); err != nil {
+		t.Fatal(err)
 	}
+	vsender, err := client.AddTrack(video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// RTCP the plugin sends about the client's video: PLIs and REMB.
+	var plis atomic.Int64
+	var remb atomic.Uint64
+	go func() {
+		for {
+			pkts, _, err := vsender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				switch p := p.(type) {
+				case *rtcp.PictureLossIndication:
+					plis.Add(1)
+				case *rtcp.ReceiverEstimatedMaximumBitrate:
+					remb.Store(uint64(p.Bitrate))
+				}
+			}
+		}
+	}()
 	var cnt counter
+	var echoedVideoSSRC atomic.Uint32
 	client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
 		i := kindIndex(tr.Kind())
+		if i == 1 {
+			echoedVideoSSRC.Store(uint32(tr.SSRC()))
+		}
 		buf := make([]byte, 1500)
 		for {
 			n, _, err := tr.Read(buf)
@@ -356,6 +382,27 @@ func TestEchoLoopback(t *testing.T) {
 		t.Errorf("audio echoed while disabled: %d → %d", a1, a2)
 	}
 	waitFor(t, "plugin events", func() bool { return host.count() >= 2 })
+
+	// Re-enabling video asks the client for a keyframe.
+	p0 := plis.Load()
+	if p := send(t, h, s, "t3", `{"video":false}`, nil); p.data["result"] != "ok" {
+		t.Fatalf("push = %+v", p)
+	}
+	if p := send(t, h, s, "t4", `{"video":true}`, nil); p.data["result"] != "ok" {
+		t.Fatalf("push = %+v", p)
+	}
+	waitFor(t, "PLI after video re-enabled", func() bool { return plis.Load() > p0 })
+	// A PLI from the client about the echoed video is forwarded to it.
+	p1 := plis.Load()
+	if err := client.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: echoedVideoSSRC.Load()}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "forwarded PLI", func() bool { return plis.Load() > p1 })
+	// bitrate caps the client through REMB.
+	if p := send(t, h, s, "t5", `{"bitrate":256000}`, nil); p.data["result"] != "ok" {
+		t.Fatalf("push = %+v", p)
+	}
+	waitFor(t, "REMB 256000", func() bool { return remb.Load() == 256000 })
 
 	// Hangup: the plugin says "done".
 	h.ClosePeer()
