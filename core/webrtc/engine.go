@@ -77,7 +77,7 @@ func (e *Engine) configuration() pion.Configuration {
 
 // settingEngine maps Config onto pion's SettingEngine.
 func settingEngine(cfg Config) (pion.SettingEngine, error) {
-	se := pion.SettingEngine{}
+	se := pion.SettingEngine{LoggerFactory: pionLogs{log: cfg.Logger}}
 	// UDP only, as Janus without ICE-TCP.
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4, pion.NetworkTypeUDP6})
 	if cfg.IncludeLoopback {
@@ -119,7 +119,7 @@ func (e *Engine) interceptors() (*interceptor.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := stats.NewInterceptor()
+	st, err := stats.NewInterceptor(stats.WithLoggerFactory(pionLogs{log: e.cfg.Logger}))
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@ import "errors"
 
 // Sentinel errors.
 var (
-	errType       = errors.New("wrong JSON type")
-	errQueueFull  = errors.New("too many pending messages")
-	errNotAnOffer = errors.New("no offer to answer")
+	errType      = errors.New("wrong JSON type")
+	errQueueFull = errors.New("too many pending messages")
+	errNoCodec   = errors.New("no codec negotiated")
 )

@@ -99,7 +99,7 @@ func (s *session) answer(ctx context.Context) (string, error) {
 func (m *echoMedia) addEcho(t *pion.RTPTransceiver, pref string) error {
 	codec, ok := pickCodec(t.Receiver().GetParameters().Codecs, pref)
 	if !ok {
-		return errNotAnOffer
+		return errNoCodec
 	}
 	// Answer with this one codec (and its RTX) so that what the client
 	// sends is exactly what the local track is bound to.
