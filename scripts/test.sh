@@ -111,7 +111,7 @@ step "npm ci (test/browser)" install_node_deps
 step "go vet ./..." go_vet
 step "go test -race ./..." go_test
 step "fuzz every target for $FUZZTIME" go_fuzz
-step "browser test (janus.js EchoTest in Chromium, HTTP + WebSocket)" browser_test
+step "browser tests (janus.js and the demo page, EchoTest in Chromium, HTTP + WebSocket)" browser_test
 
 printf '\n==================== summary ====================\n'
 for i in "${!STEP_NAMES[@]}"; do
