@@ -33,6 +33,9 @@ type Plugin interface {
 type PluginSession interface {
 	// HandleMessage handles a Janus "message". If the message carried a JSEP,
 	// the remote description has already been applied to h.Peer().
+	// ctx is the request's: work that outlives the call (an "ack" followed
+	// by an event) must not keep using it. Messages of one handle may be
+	// handled concurrently.
 	HandleMessage(ctx context.Context, m Message) Result
 	// SetupMedia is called once the PeerConnection is up (webrtcup).
 	SetupMedia()

@@ -115,7 +115,7 @@ func TestSessionTimeout(t *testing.T) {
 
 func TestTouchKeepsSessionAlive(t *testing.T) {
 	e := newEnv(t, func(c *core.Config) {
-		c.SessionTimeout = 400 * time.Millisecond
+		c.SessionTimeout = time.Second
 		c.WatchdogInterval = 20 * time.Millisecond
 	})
 	s := e.create(e.c)
@@ -125,7 +125,7 @@ func TestTouchKeepsSessionAlive(t *testing.T) {
 		if !e.g.Touch(core.SessionID(keep)) {
 			t.Fatalf("touched session timed out")
 		}
-		if _, err := e.c.WaitOver(core.SessionID(s), 50*time.Millisecond); err == nil {
+		if _, err := e.c.WaitOver(core.SessionID(s), 20*time.Millisecond); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -146,7 +146,7 @@ func TestTransportGone(t *testing.T) {
 	}
 
 	r := newEnv(t, func(c *core.Config) {
-		c.ReclaimTimeout = 300 * time.Millisecond
+		c.ReclaimTimeout = time.Second
 		c.WatchdogInterval = 20 * time.Millisecond
 	})
 	s1, s2 := r.create(r.c), r.create(r.c)
