@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -200,4 +204,46 @@ func TestParseSinkOpts(t *testing.T) {
 			t.Errorf("parseSinkOpts(%q) = %v, want errSinkSetting", bad, err)
 		}
 	}
+}
+
+func TestRunCleanShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	var out strings.Builder
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"-http", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-ws", "127.0.0.1:0"}, envMap(nil), &syncWriter{w: &out})
+	}()
+	cancel() // as SIGTERM would
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit code %d, want 0; output:\n%s", code, out.String())
+		}
+	case <-time.After(shutdownTimeout + 5*time.Second):
+		t.Fatal("run did not return after its context was cancelled")
+	}
+}
+
+func TestRunPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code := run(t.Context(), []string{"-http", ln.Addr().String(), "-ws=", "-admin=", "-admin-ws="}, envMap(nil), io.Discard)
+	if code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+}
+
+// syncWriter serializes writes from the logger and reads by the test.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
