@@ -48,9 +48,10 @@ func (p *Peer) bindCallbacks() {
 			p.connected.Store(true)
 			p.signal()
 		case pion.PeerConnectionStateFailed:
-			// ICE or DTLS failure: their own callbacks set the reason;
-			// if neither did, DTLS is the culprit (ICE was connected).
-			if !p.iceFailed.Load() {
+			// ICE or DTLS failure: pion's ICE state tells which.
+			if p.iceFailed.Load() || p.pc.ICEConnectionState() == pion.ICEConnectionStateFailed {
+				p.iceFailed.Store(true)
+			} else {
 				p.dtlsFailed.Store(true)
 			}
 			p.signal()
