@@ -120,6 +120,7 @@ var (
 	ErrUnknownPlugin = errors.New("core: unknown plugin")
 	// ErrDuplicatePlugin is returned by New when two plugins share a package name.
 	ErrDuplicatePlugin = errors.New("core: duplicate plugin")
-	// ErrShutdown is returned by operations after Shutdown.
-	ErrShutdown = errors.New("core: gateway shut down")
+	// ErrStillCleaning is returned by Handle.Peer when the previous
+	// PeerConnection did not finish closing within 3 s (Janus 471).
+	ErrStillCleaning = errors.New("core: still cleaning a previous PeerConnection")
 )

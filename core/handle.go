@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -128,13 +129,13 @@ func (h *handle) ClosePeer() { h.hangup("Close PC") }
 
 // ensurePeer returns the live PeerConnection or creates one (waiting up to
 // 3 s for a previous one to finish closing, as Janus does).
-func (h *handle) ensurePeer(ctx context.Context) (*peerState, *APIError) {
+func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 	h.peerMu.Lock()
 	defer h.peerMu.Unlock()
 	h.mu.Lock()
 	if h.detached {
 		h.mu.Unlock()
-		return nil, apiErr(CodeWebRTCState, "Invalid PeerConnection")
+		return nil, ErrHandleGone
 	}
 	ps := h.pc
 	h.mu.Unlock()
@@ -154,13 +155,13 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, *APIError) {
 		select {
 		case <-ps.hungUp:
 		case <-t.C:
-			return nil, apiErr(CodeWebRTCState, "Still cleaning a previous session")
+			return nil, ErrStillCleaning
 		case <-ctx.Done():
-			return nil, apiErr(CodeWebRTCState, "Still cleaning a previous session")
+			return nil, ErrStillCleaning
 		}
 	}
 	if h.g.cfg.Engine == nil {
-		return nil, apiErr(CodeUnknown, "Error setting ICE locally")
+		return nil, ErrNoEngine
 	}
 	h.mu.Lock()
 	h.gen++
@@ -173,16 +174,16 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, *APIError) {
 		Observer:  &peerObserver{h: h, gen: gen},
 		Logger:    h.log,
 	})
-	if err != nil || peer == nil {
+	if err != nil {
 		h.log.Warn("creating the PeerConnection failed", "error", err)
-		return nil, apiErr(CodeUnknown, "Error setting ICE locally")
+		return nil, fmt.Errorf("core: creating the PeerConnection: %w", err)
 	}
 	ps = &peerState{peer: peer, gen: gen, hungUp: make(chan struct{})}
 	h.mu.Lock()
 	if h.detached {
 		h.mu.Unlock()
 		peer.Close("Detach")
-		return nil, apiErr(CodeWebRTCState, "Invalid PeerConnection")
+		return nil, ErrHandleGone
 	}
 	h.pc = ps
 	pending := h.pending

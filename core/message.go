@@ -97,9 +97,16 @@ func (g *Gateway) applyJSEP(ctx context.Context, h *handle, j *JSEP) *APIError {
 			return apiErr(CodeUnexpectedAnswer, "Unexpected ANSWER (did we offer?)")
 		}
 	} else {
-		var e *APIError
-		if ps, e = h.ensurePeer(ctx); e != nil {
-			return e
+		var err error
+		if ps, err = h.ensurePeer(ctx); err != nil {
+			switch {
+			case errors.Is(err, ErrHandleGone):
+				return apiErr(CodeWebRTCState, "Invalid PeerConnection")
+			case errors.Is(err, ErrStillCleaning):
+				return apiErr(CodeWebRTCState, "Still cleaning a previous session")
+			default:
+				return apiErr(CodeUnknown, "Error setting ICE locally")
+			}
 		}
 	}
 	h.mu.Lock()
