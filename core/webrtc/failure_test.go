@@ -1,6 +1,7 @@
 package webrtc
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +123,73 @@ func validOfferAV(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return o.SDP
+}
+
+// TestDTLSErrorHangsUp: the client's certificate does not match the
+// fingerprint in its offer; the handshake fails and the Peer hangs up with
+// Janus's reason "DTLS error".
+func TestDTLSErrorHangsUp(t *testing.T) {
+	rec := &recorder{}
+	obs := &observer{}
+	eng := testEngine(t, rec)
+	peer, err := eng.NewPeer(PeerParams{Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	if _, err := client.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := client.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(client)
+	if err := client.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	forged := forgeFingerprint(t, client.LocalDescription().SDP)
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", forged); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := peer.CreateAnswer(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-peer.Done():
+	case <-time.After(15 * time.Second):
+		t.Fatal("peer did not hang up")
+	}
+	if up, _, h := obs.snapshot(); up != 0 || len(h) != 1 || h[0] != "DTLS error" {
+		t.Fatalf("webrtcup %d, hangups %v", up, h)
+	}
+	if len(rec.find(telemetry.TypeWebRTC, subDTLS, func(b map[string]any) bool { return b["dtls"] == "failed" })) == 0 {
+		t.Error("no DTLS failed event")
+	}
+}
+
+// forgeFingerprint replaces every a=fingerprint value with another valid one.
+func forgeFingerprint(t *testing.T, sdp string) string {
+	t.Helper()
+	lines := strings.Split(sdp, "\r\n")
+	n := 0
+	for i, l := range lines {
+		if strings.HasPrefix(l, "a=fingerprint:sha-256 ") {
+			lines[i] = "a=fingerprint:sha-256 " + strings.TrimSuffix(strings.Repeat("AB:", 32), ":")
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no fingerprint in offer")
+	}
+	return strings.Join(lines, "\r\n")
 }
