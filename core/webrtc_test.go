@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core"
@@ -18,7 +19,7 @@ func engineEnv(t *testing.T) *env {
 	t.Helper()
 	eng, err := webrtc.NewEngine(webrtc.Config{
 		ServerName: "test", Emitter: telemetry.Discard, IncludeLoopback: true,
-		Logger: slog.New(slog.DiscardHandler),
+		Logger: slog.New(slog.DiscardHandler), NoMediaTimer: 300 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +31,13 @@ func engineEnv(t *testing.T) *env {
 // clientOffer makes a loopback pion client with one audio transceiver and
 // returns it with its complete (non-trickle) offer.
 func clientOffer(t *testing.T) (*pion.PeerConnection, string) {
+	t.Helper()
+	pc, offer, _ := clientOfferTrack(t, false)
+	return pc, offer
+}
+
+// clientOfferTrack is clientOffer with, if withTrack, an Opus track to send.
+func clientOfferTrack(t *testing.T, withTrack bool) (*pion.PeerConnection, string, *pion.TrackLocalStaticRTP) {
 	t.Helper()
 	me := &pion.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
@@ -44,7 +52,16 @@ func clientOffer(t *testing.T) (*pion.PeerConnection, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = pc.Close() })
-	if _, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
+	var track *pion.TrackLocalStaticRTP
+	if withTrack {
+		track, err = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "argus-test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pc.AddTrack(track); err != nil {
+			t.Fatal(err)
+		}
+	} else if _, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
 		t.Fatal(err)
 	}
 	offer, err := pc.CreateOffer(nil)
@@ -60,7 +77,7 @@ func clientOffer(t *testing.T) (*pion.PeerConnection, string) {
 	case <-time.After(wait):
 		t.Fatal("client ICE gathering timed out")
 	}
-	return pc, pc.LocalDescription().SDP
+	return pc, pc.LocalDescription().SDP, track
 }
 
 func jsepMsg(t *testing.T, s, h uint64, tr, request, typ, sdp string) string {
@@ -162,5 +179,71 @@ func TestInvalidSDP(t *testing.T) {
 	}
 	if len(e.a.Sessions()[0].Messages()) != 0 {
 		t.Fatalf("the plugin saw a message with an invalid SDP")
+	}
+}
+
+// TestMediaAndTrickle checks the media pushes and trickle validation once a
+// PeerConnection exists.
+func TestMediaAndTrickle(t *testing.T) {
+	e := engineEnv(t)
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	pc, offer, track := clientOfferTrack(t, true)
+	if m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o1", "answer", "offer", offer)); m["janus"] != "ack" {
+		t.Fatalf("offer: %v", m)
+	}
+	ev, err := e.c.WaitFor(wait, func(p coretest.Pushed) bool { return p.JSON["transaction"] == "o1" && p.JSON["jsep"] != nil })
+	if err != nil {
+		t.Fatal("no answer")
+	}
+	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: ev.JSON["jsep"].(map[string]any)["sdp"].(string)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.WaitJanus("webrtcup", wait); err != nil {
+		t.Fatal("no webrtcup")
+	}
+	var seq uint16
+	deadline := time.Now().Add(wait)
+	for {
+		seq++
+		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: uint32(seq) * 960}, Payload: []byte{0xf8, 0xff, 0xfe}}
+		if err := track.WriteRTP(pkt); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.c.WaitFor(20*time.Millisecond, func(p coretest.Pushed) bool { return p.JSON["janus"] == "media" && p.JSON["receiving"] == true }); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no media receiving=true push")
+		}
+	}
+	p, err := e.c.WaitFor(wait, func(p coretest.Pushed) bool { return p.JSON["janus"] == "media" && p.JSON["receiving"] == false })
+	if err != nil || p.JSON["type"] != "audio" || p.JSON["mid"] == nil || num(t, p.JSON["sender"]) != h {
+		t.Fatalf("media receiving=false push: %v %v", p.JSON, err)
+	}
+
+	cases := []struct {
+		cand   string
+		code   uint64
+		reason string
+	}{
+		{`{"sdpMid":0,"candidate":"x"}`, 467, "Invalid element type (sdpMid should be a string)"},
+		{`{"sdpMLineIndex":-1,"candidate":"x"}`, 467, "Invalid element type (sdpMLineIndex should be a positive integer)"},
+		{`{"candidate":"x"}`, 456, "Missing mandatory element (sdpMid|sdpMLineIndex)"},
+		{`{"sdpMid":"0"}`, 456, "Missing mandatory element (candidate)"},
+		{`{"sdpMid":"0","candidate":7}`, 467, "Invalid element type (candidate should be a string)"},
+		{`{"sdpMid":"0","sdpMLineIndex":0,"candidate":"candidate:1 1 udp 2130706431 127.0.0.1 9 typ host"}`, 0, ""},
+		{`{"completed":true}`, 0, ""},
+	}
+	for _, tc := range cases {
+		m := e.req(e.c, core.PathIDs{}, `{"janus":"trickle","transaction":"t","session_id":%d,"handle_id":%d,"candidate":%s}`, s, h, tc.cand)
+		code, reason := errOf(t, m)
+		if code != tc.code || reason != tc.reason || (code == 0 && m["janus"] != "ack") {
+			t.Errorf("trickle %s: %v", tc.cand, m)
+		}
+	}
+	// Errors inside a candidates array are ignored.
+	if m := e.req(e.c, core.PathIDs{}, `{"janus":"trickle","transaction":"t","session_id":%d,"handle_id":%d,"candidates":[{"sdpMid":1},5]}`, s, h); m["janus"] != "ack" {
+		t.Errorf("candidates with errors: %v", m)
 	}
 }
