@@ -12,6 +12,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
 )
@@ -19,15 +20,21 @@ import (
 // server is one in-process Argus: real engine, gateway, HTTP and WebSocket
 // transports, each on an ephemeral 127.0.0.1 port.
 type server struct {
-	httpURL string // http://127.0.0.1:port/janus
-	wsURL   string // ws://127.0.0.1:port/
-	gateway *core.Gateway
+	httpURL    string // http://127.0.0.1:port/janus
+	wsURL      string // ws://127.0.0.1:port/
+	adminURL   string // http://127.0.0.1:port/admin
+	adminWSURL string // ws://127.0.0.1:port/ (janus-admin-protocol)
+	gateway    *core.Gateway
 }
+
+// adminSecret is the e2e gateway's Admin API secret.
+const adminSecret = "e2e-admin-secret"
 
 // serverOptions tweak the gateway for one test.
 type serverOptions struct {
 	sessionTimeout time.Duration // 0: Janus's 60 s
 	watchdog       time.Duration // 0: Janus's 2 s
+	emitter        telemetry.Emitter
 }
 
 // testLogger logs to stderr at ARGUS_E2E_LOG level (default: errors only,
@@ -50,6 +57,7 @@ func startServer(t *testing.T, o serverOptions) *server {
 		Logger:          logger,
 		IncludeLoopback: true,
 		StatsPeriod:     time.Second,
+		Emitter:         o.emitter,
 	})
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)
@@ -59,6 +67,8 @@ func startServer(t *testing.T, o serverOptions) *server {
 	cfg.StatusPeriod = 0 // no periodic status events
 	cfg.Engine = engine
 	cfg.Logger = logger
+	cfg.Emitter = o.emitter
+	cfg.AdminSecret = adminSecret
 	if o.sessionTimeout > 0 {
 		cfg.SessionTimeout = o.sessionTimeout
 	}
@@ -70,19 +80,25 @@ func startServer(t *testing.T, o serverOptions) *server {
 		_ = engine.Close()
 		t.Fatalf("core.New: %v", err)
 	}
-	ht := http.New(http.Config{Gateway: gw, ServerName: "argus-e2e", Logger: logger})
+	ht := http.New(http.Config{Gateway: gw, Emitter: o.emitter, ServerName: "argus-e2e", Logger: logger, Admin: true})
 	mux := nethttp.NewServeMux()
 	mux.Handle("/janus", ht.JanusHandler())
 	mux.Handle("/janus/", ht.JanusHandler())
+	mux.Handle("/admin", ht.AdminHandler())
+	mux.Handle("/admin/", ht.AdminHandler())
 	httpSrv := httptest.NewServer(mux)
-	wt := websocket.New(websocket.Config{Gateway: gw, ServerName: "argus-e2e", Logger: logger})
+	wt := websocket.New(websocket.Config{Gateway: gw, Emitter: o.emitter, ServerName: "argus-e2e", Logger: logger})
 	wsSrv := httptest.NewServer(wt.Handler())
+	awt := websocket.New(websocket.Config{Gateway: gw, Emitter: o.emitter, ServerName: "argus-e2e", Logger: logger, Admin: true})
+	adminWSSrv := httptest.NewServer(awt.Handler())
 
 	t.Cleanup(func() {
 		ht.Close()
 		wt.Close()
+		awt.Close()
 		httpSrv.Close()
 		wsSrv.Close()
+		adminWSSrv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := gw.Shutdown(ctx); err != nil {
@@ -93,9 +109,11 @@ func startServer(t *testing.T, o serverOptions) *server {
 		}
 	})
 	return &server{
-		httpURL: httpSrv.URL + "/janus",
-		wsURL:   "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/",
-		gateway: gw,
+		httpURL:    httpSrv.URL + "/janus",
+		wsURL:      "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/",
+		adminURL:   httpSrv.URL + "/admin",
+		adminWSURL: "ws" + strings.TrimPrefix(adminWSSrv.URL, "http") + "/",
+		gateway:    gw,
 	}
 }
 
@@ -121,6 +139,31 @@ func (s *server) dial(t *testing.T, transport string) janusClient {
 	}
 	if err != nil {
 		t.Fatalf("dial %s: %v", transport, err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// dialAdmin connects an Admin API client over HTTP (/admin) or WebSocket
+// (janus-admin-protocol).
+func (s *server) dialAdmin(t *testing.T, transport string) janusClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var (
+		c   janusClient
+		err error
+	)
+	switch transport {
+	case "http":
+		c = newHTTPClient(s.adminURL)
+	case "ws":
+		c, err = dialWSProtocol(ctx, s.adminWSURL, "janus-admin-protocol")
+	default:
+		t.Fatalf("unknown transport %q", transport)
+	}
+	if err != nil {
+		t.Fatalf("dial admin %s: %v", transport, err)
 	}
 	t.Cleanup(c.Close)
 	return c

@@ -190,13 +190,19 @@ type wsClient struct {
 var directReplies = map[string]bool{"success": true, "error": true, "ack": true, "server_info": true, "pong": true}
 
 func dialWS(ctx context.Context, url string) (*wsClient, error) {
-	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"janus-protocol"}})
+	return dialWSProtocol(ctx, url, "janus-protocol")
+}
+
+// dialWSProtocol connects with the given subprotocol (janus-protocol or
+// janus-admin-protocol) and checks the server agreed to it.
+func dialWSProtocol(ctx context.Context, url, protocol string) (*wsClient, error) {
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{protocol}})
 	if err != nil {
 		return nil, err
 	}
-	if conn.Subprotocol() != "janus-protocol" {
+	if conn.Subprotocol() != protocol {
 		conn.CloseNow()
-		return nil, fmt.Errorf("subprotocol %q, want janus-protocol", conn.Subprotocol())
+		return nil, fmt.Errorf("subprotocol %q, want %s", conn.Subprotocol(), protocol)
 	}
 	conn.SetReadLimit(4 << 20)
 	rctx, cancel := context.WithCancel(context.Background())
