@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/logging"
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 )
@@ -52,7 +53,10 @@ func newEchoPeer() (*echoPeer, error) {
 	}, pion.RTPCodecTypeVideo); err != nil {
 		return nil, err
 	}
-	se := pion.SettingEngine{}
+	// The client's own pion logs are off: failures surface as test errors.
+	lf := logging.NewDefaultLoggerFactory()
+	lf.DefaultLogLevel = logging.LogLevelDisabled
+	se := pion.SettingEngine{LoggerFactory: lf}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
