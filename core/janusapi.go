@@ -224,10 +224,10 @@ func (g *Gateway) newHandle(s *session, p Plugin, pkg, opaque, token string) (*h
 			break
 		}
 	}
-	s.handles[h.id] = h // reserve the id; the plugin session follows
-	s.mu.Unlock()
 	h.log = s.log.With("handle_id", uint64(h.id), "opaque_id", opaque)
 	h.ps = noSession{}
+	s.handles[h.id] = h // reserve the id; the plugin session follows
+	s.mu.Unlock()
 	ps, err := p.NewSession(h)
 	if err != nil || ps == nil {
 		s.mu.Lock()
@@ -243,8 +243,15 @@ func (g *Gateway) newHandle(s *session, p Plugin, pkg, opaque, token string) (*h
 		return nil, apiErr(CodePluginAttach, "Couldn't attach to plugin: error '%s'", text)
 	}
 	h.mu.Lock()
-	h.ps = ps
+	gone := h.detached
+	if !gone {
+		h.ps = ps
+	}
 	h.mu.Unlock()
+	if gone { // the session ended while the plugin was attaching
+		ps.Destroy()
+		return nil, apiErr(CodeSessionNotFound, "No such session %d", uint64(s.id))
+	}
 	h.log.Info("handle attached", "plugin", pkg)
 	g.emitHandle(h, "attached")
 	return h, nil
