@@ -35,6 +35,7 @@ type serverOptions struct {
 	sessionTimeout time.Duration // 0: Janus's 60 s
 	watchdog       time.Duration // 0: Janus's 2 s
 	emitter        telemetry.Emitter
+	apiSecret      string
 }
 
 // testLogger logs to stderr at ARGUS_E2E_LOG level (default: errors only,
@@ -69,6 +70,7 @@ func startServer(t *testing.T, o serverOptions) *server {
 	cfg.Logger = logger
 	cfg.Emitter = o.emitter
 	cfg.AdminSecret = adminSecret
+	cfg.APISecret = o.apiSecret
 	if o.sessionTimeout > 0 {
 		cfg.SessionTimeout = o.sessionTimeout
 	}
