@@ -43,24 +43,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	level.Set(cfg.LogLevel)
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigc)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 
 	srv, err := newServer(ctx, cfg, logger, level)
 	if err != nil {
 		logger.Error("startup failed", "err", err)
 		return 1
 	}
+	go func() {
+		select {
+		case sig := <-sigc:
+			signal.Stop(sigc) // a second signal kills the process the default way
+			if n, ok := sig.(syscall.Signal); ok {
+				srv.gateway.SetShutdownSignal(int(n)) // the core "shutdown" event's signum
+			}
+			logger.Info("signal received", "signal", sig.String())
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	serveErr := srv.serve(ctx)
+	cancel() // ends the signal goroutine
 	if serveErr != nil {
 		logger.Error("listener failed", "err", serveErr)
 	} else {
 		logger.Info("shutting down")
 	}
-	stop() // a second signal now kills the process the default way
 
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer scancel()
 	if err := srv.shutdown(sctx); err != nil {
 		logger.Error("shutdown", "err", err)
 		return 1

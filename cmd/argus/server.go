@@ -32,8 +32,9 @@ type server struct {
 	wsT     *websocket.Transport
 	adminWS *websocket.Transport
 
-	// adminMux is the Admin listener's mux: /admin now, and the hook where
-	// telemetry sinks mount their endpoints (/metrics, the console).
+	// adminMux is the Admin listener's mux: /admin, and the hook where
+	// telemetry sinks mount their endpoints (newTelemetry: /metrics and the
+	// console at /console/).
 	adminMux *nethttp.ServeMux
 
 	listeners []*listener
