@@ -1,0 +1,14 @@
+package load
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+
+	_ "github.com/argusrtc/argus/plugins/echotest" // registers janus.plugin.echotest
+)
+
+// TestMain fails the run if a session, peer or client goroutine outlives the tests.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}

@@ -1,0 +1,111 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestRunAgainstArgus runs 3 EchoTest sessions for 2 s over each transport
+// against an in-process Argus and checks that media was echoed.
+func TestRunAgainstArgus(t *testing.T) {
+	wsURL, httpURL := startArgus(t)
+	for _, tc := range []struct{ name, url string }{{"ws", wsURL}, {"http", httpURL}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.URL = tc.url
+			cfg.Sessions = 3
+			cfg.Duration = 2 * time.Second
+			cfg.Ramp = 300 * time.Millisecond
+			cfg.Drain = 300 * time.Millisecond
+			cfg.ICELoopback = true
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			res, err := Run(ctx, cfg, nil)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if res.OK != 3 || res.Failed != 0 {
+				t.Fatalf("sessions ok=%d failed=%d errors=%v", res.OK, res.Failed, res.Errors)
+			}
+			for name, f := range map[string]Flow{"audio": res.Audio, "video": res.Video} {
+				if f.SentPackets == 0 || f.RecvPackets == 0 || f.RecvBytes == 0 {
+					t.Errorf("%s: sent %d packets, echoed %d packets / %d bytes", name, f.SentPackets, f.RecvPackets, f.RecvBytes)
+				}
+				if f.RecvPackets > f.SentPackets {
+					t.Errorf("%s: echoed %d > sent %d", name, f.RecvPackets, f.SentPackets)
+				}
+			}
+			if res.Setup.P50 <= 0 || res.Setup.P95 < res.Setup.P50 || res.Setup.Max < res.Setup.P95 {
+				t.Errorf("setup latency %+v", res.Setup)
+			}
+			b, err := json.Marshal(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back map[string]any
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{"sessions_ok", "sessions_failed", "audio", "video", "total", "setup"} {
+				if _, ok := back[k]; !ok {
+					t.Errorf("JSON lacks %q: %s", k, b)
+				}
+			}
+		})
+	}
+}
+
+// TestRunUnreachable counts sessions against a closed port as failed.
+func TestRunUnreachable(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.URL = "ws://127.0.0.1:1/"
+	cfg.Sessions = 2
+	cfg.Duration = time.Second
+	cfg.SetupTimeout = 5 * time.Second
+	res, err := Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.OK != 0 || res.Failed != 2 || len(res.Errors) == 0 {
+		t.Fatalf("ok=%d failed=%d errors=%v", res.OK, res.Failed, res.Errors)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+	}{
+		{"scheme", func(c *Config) { c.URL = "ftp://x/" }},
+		{"sessions", func(c *Config) { c.Sessions = 0 }},
+		{"duration", func(c *Config) { c.Duration = 0 }},
+		{"no media", func(c *Config) { c.AudioPPS, c.VideoPPS = 0, 0 }},
+		{"video size", func(c *Config) { c.VideoSize = 5 }},
+		{"fps", func(c *Config) { c.VideoFPS = 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tc.edit(&c)
+			if _, err := Run(context.Background(), c, nil); !errors.Is(err, errBadConfig) {
+				t.Fatalf("Run: %v, want errBadConfig", err)
+			}
+		})
+	}
+}
+
+func TestLatency(t *testing.T) {
+	ds := make([]time.Duration, 20)
+	for i := range ds {
+		ds[i] = time.Duration(20-i) * time.Millisecond
+	}
+	got := latency(ds)
+	if got != (Latency{P50: 10, P95: 19, Max: 20}) {
+		t.Fatalf("latency %+v", got)
+	}
+	if latency(nil) != (Latency{}) {
+		t.Fatal("empty latency not zero")
+	}
+}

@@ -1,0 +1,85 @@
+// Command argus-load drives N concurrent Janus EchoTest sessions (Opus +
+// VP8 RTP over pion) against a Janus API server — Argus or real Janus —
+// and prints what was echoed as JSON (see docs/BENCHMARKS.md).
+//
+//	argus-load -url ws://10.77.0.2:8188/ -sessions 10 -duration 20s -ice-net 10.77.0.0/30
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/argusrtc/argus/cmd/argus-load/internal/load"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run parses args, runs the load and writes the result; it returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg := load.DefaultConfig()
+	fs := flag.NewFlagSet("argus-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.URL, "url", cfg.URL, "Janus API `URL`: ws://host:8188/ (janus-protocol) or http://host:8088/janus")
+	fs.IntVar(&cfg.Sessions, "sessions", cfg.Sessions, "concurrent EchoTest sessions")
+	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "media time per session once connected")
+	fs.DurationVar(&cfg.Ramp, "ramp", cfg.Ramp, "spread session starts over this time")
+	fs.DurationVar(&cfg.Drain, "drain", cfg.Drain, "wait after sending stops for in-flight echoes")
+	fs.DurationVar(&cfg.SetupTimeout, "setup-timeout", cfg.SetupTimeout, "bound on one session's setup")
+	fs.BoolVar(&cfg.ICELoopback, "ice-loopback", cfg.ICELoopback, "gather only loopback ICE candidates (server on 127.0.0.1)")
+	iceNet := fs.String("ice-net", "", "gather ICE candidates only on this `CIDR` (e.g. 10.77.0.0/30)")
+	fs.IntVar(&cfg.AudioPPS, "audio-pps", cfg.AudioPPS, "Opus packets per second per session (0: no audio)")
+	fs.IntVar(&cfg.AudioSize, "audio-size", cfg.AudioSize, "Opus payload bytes")
+	fs.IntVar(&cfg.VideoPPS, "video-pps", cfg.VideoPPS, "VP8 packets per second per session (0: no video)")
+	fs.IntVar(&cfg.VideoSize, "video-size", cfg.VideoSize, "VP8 payload bytes")
+	fs.IntVar(&cfg.VideoFPS, "video-fps", cfg.VideoFPS, "VP8 frames per second (packets are sent in frame bursts)")
+	asJSON := fs.Bool("json", true, "print the result as JSON (false: one summary line)")
+	verbose := fs.Bool("v", false, "log session failures to stderr")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *iceNet != "" {
+		_, n, err := net.ParseCIDR(*iceNet)
+		if err != nil {
+			fmt.Fprintf(stderr, "argus-load: -ice-net: %v\n", err)
+			return 2
+		}
+		cfg.ICENet = n
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := load.Run(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "argus-load: %v\n", err)
+		return 2
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			fmt.Fprintf(stderr, "argus-load: %v\n", err)
+			return 1
+		}
+	} else {
+		fmt.Fprintf(stdout, "%s sessions ok=%d failed=%d loss=%.2f%% setup p50=%.1fms p95=%.1fms\n",
+			res.URL, res.OK, res.Failed, res.Total.LossPct, res.Setup.P50, res.Setup.P95)
+	}
+	if res.OK == 0 {
+		return 1
+	}
+	return 0
+}
