@@ -68,11 +68,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	g.ctx, g.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	g.emit(telemetry.TypeCore, telemetry.SubtypeCoreStartup, 0, 0, "",
 		obj{}.set("status", "started").set("info", g.serverInfo(nil)))
-	g.wg.Add(1)
-	go g.watchdog()
+	g.every(cfg.WatchdogInterval, g.checkTimeouts)
 	if cfg.StatusPeriod > 0 {
-		g.wg.Add(1)
-		go g.statusLoop()
+		g.every(cfg.StatusPeriod, g.emitStatus)
 	}
 	return g, nil
 }
@@ -129,12 +127,8 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.mu.Lock()
 		g.closed = true
 		g.accepting = false
-		list := make([]*session, 0, len(g.sessions))
-		for _, s := range g.sessions {
-			list = append(list, s)
-		}
 		g.mu.Unlock()
-		for _, s := range list {
+		for _, s := range g.sessionList() {
 			g.destroySession(s, endDestroyed)
 		}
 		g.cancel()
@@ -154,12 +148,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 
 // Counts returns the number of sessions, handles and PeerConnections.
 func (g *Gateway) Counts() Counts {
-	g.mu.Lock()
-	list := make([]*session, 0, len(g.sessions))
-	for _, s := range g.sessions {
-		list = append(list, s)
-	}
-	g.mu.Unlock()
+	list := g.sessionList()
 	var c Counts
 	c.Sessions = len(list)
 	for _, s := range list {
@@ -176,25 +165,44 @@ func (g *Gateway) Counts() Counts {
 // monoMicros is the Admin API's monotonic clock in µs.
 func (g *Gateway) monoMicros(t time.Time) int64 { return t.Sub(g.epoch).Microseconds() + 1 }
 
-// statusLoop emits the periodic core "update" event (Janus master).
-func (g *Gateway) statusLoop() {
-	defer g.wg.Done()
-	t := time.NewTicker(g.cfg.StatusPeriod)
-	defer t.Stop()
-	for {
-		select {
-		case <-g.ctx.Done():
-			return
-		case <-t.C:
-			c := g.Counts()
-			g.emit(telemetry.TypeCore, telemetry.SubtypeCoreStartup, 0, 0, "",
-				obj{}.set("status", "update").set("info", obj{}.
-					set("sessions", c.Sessions).
-					set("handles", c.Handles).
-					set("peerconnections", c.PeerConnections).
-					set("stats-period", int(g.cfg.MediaStatsPeriod/time.Second))))
-		}
+// sessionList snapshots the live sessions.
+func (g *Gateway) sessionList() []*session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	list := make([]*session, 0, len(g.sessions))
+	for _, s := range g.sessions {
+		list = append(list, s)
 	}
+	return list
+}
+
+// every runs f every period until Shutdown (one of the gateway's goroutines).
+func (g *Gateway) every(period time.Duration, f func(now time.Time)) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-g.ctx.Done():
+				return
+			case now := <-t.C:
+				f(now)
+			}
+		}
+	}()
+}
+
+// emitStatus emits the periodic core "update" event (Janus master).
+func (g *Gateway) emitStatus(time.Time) {
+	c := g.Counts()
+	g.emit(telemetry.TypeCore, telemetry.SubtypeCoreStartup, 0, 0, "",
+		obj{}.set("status", "update").set("info", obj{}.
+			set("sessions", c.Sessions).
+			set("handles", c.Handles).
+			set("peerconnections", c.PeerConnections).
+			set("stats-period", int(g.cfg.MediaStatsPeriod/time.Second))))
 }
 
 // pluginHost is the Host a plugin gets at Init.

@@ -100,7 +100,7 @@ func (g *Gateway) HandleJanus(ctx context.Context, c Client, raw []byte, p PathI
 		case "create":
 			return g.apiCreate(r)
 		}
-		return r.fail(apiErr(CodeInvalidRequestPath, "Unhandled request '%s' at this path", r.raw))
+		return r.unhandled()
 	}
 	if r.sid == 0 {
 		return r.fail(apiErr(CodeSessionNotFound, ""))
@@ -128,7 +128,7 @@ func (g *Gateway) HandleJanus(ctx context.Context, c Client, raw []byte, p PathI
 		return mustJSON(r.reply("success"))
 	case "attach", "destroy":
 		if r.h != nil {
-			return r.fail(apiErr(CodeInvalidRequestPath, "Unhandled request '%s' at this path", r.raw))
+			return r.unhandled()
 		}
 		if r.verb == "attach" {
 			return g.apiAttach(r)
@@ -137,7 +137,7 @@ func (g *Gateway) HandleJanus(ctx context.Context, c Client, raw []byte, p PathI
 		return mustJSON(r.reply("success"))
 	case "detach", "hangup", "message", "trickle":
 		if r.h == nil {
-			return r.fail(apiErr(CodeInvalidRequestPath, "Unhandled request '%s' at this path", r.raw))
+			return r.unhandled()
 		}
 		switch r.verb {
 		case "detach":

@@ -156,29 +156,9 @@ func (g *Gateway) destroySession(s *session, why endReason) {
 	}
 }
 
-// watchdog times sessions out (janus-reference.md 1.8).
-func (g *Gateway) watchdog() {
-	defer g.wg.Done()
-	t := time.NewTicker(g.cfg.WatchdogInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-g.ctx.Done():
-			return
-		case now := <-t.C:
-			g.checkTimeouts(now)
-		}
-	}
-}
-
+// checkTimeouts is the session watchdog (janus-reference.md 1.8).
 func (g *Gateway) checkTimeouts(now time.Time) {
-	g.mu.Lock()
-	list := make([]*session, 0, len(g.sessions))
-	for _, s := range g.sessions {
-		list = append(list, s)
-	}
-	g.mu.Unlock()
-	for _, s := range list {
+	for _, s := range g.sessionList() {
 		idle := now.Sub(time.Unix(0, s.lastActivity.Load()))
 		s.mu.Lock()
 		gone := s.gone
@@ -208,17 +188,13 @@ func (g *Gateway) Touch(id SessionID) bool {
 // are destroyed (reclaim timeout 0) or kept for a claim until the reclaim
 // timeout passes.
 func (g *Gateway) TransportGone(c Client) {
-	g.mu.Lock()
-	var mine []*session
-	for _, s := range g.sessions {
+	for _, s := range g.sessionList() {
 		s.mu.Lock()
-		if s.source == c {
-			mine = append(mine, s)
-		}
+		mine := s.source == c
 		s.mu.Unlock()
-	}
-	g.mu.Unlock()
-	for _, s := range mine {
+		if !mine {
+			continue
+		}
 		if g.cfg.ReclaimTimeout <= 0 {
 			s.log.Info("transport gone, destroying session")
 			g.destroySession(s, endDestroyed)
