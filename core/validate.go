@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -63,22 +62,11 @@ func invalid(prefix, name, should string) *APIError {
 	return apiErr(CodeInvalidElementType, "Invalid element type (%s should be %s)", name, should)
 }
 
-// MissingElement returns the Janus text "Missing mandatory element (name)".
-func MissingElement(name string) string { return fmt.Sprintf("Missing mandatory element (%s)", name) }
-
-// InvalidElement returns the Janus text "Invalid element type (name should be should)",
-// e.g. InvalidElement("timeout", "a positive integer").
-func InvalidElement(name, should string) string {
-	return fmt.Sprintf("Invalid element type (%s should be %s)", name, should)
-}
-
 // fields reads typed members of a decoded request object.
 type fields struct {
 	m      map[string]any
 	prefix string // "JSEP error" for jsep members
 }
-
-func (f fields) has(k string) bool { _, ok := f.m[k]; return ok }
 
 func (f fields) str(k string, required bool) (string, bool, *APIError) {
 	v, ok := f.m[k]
