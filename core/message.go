@@ -15,9 +15,7 @@ func (g *Gateway) apiMessage(ctx context.Context, r *janusReq) []byte {
 	if _, _, e := r.f.object("body", true); e != nil {
 		return r.fail(e)
 	}
-	var members map[string]json.RawMessage
-	_ = json.Unmarshal(mustRaw(r.m), &members)
-	body := members["body"]
+	body := rawMember(r.m, "body")
 	var jsep *JSEP
 	if jv, ok := r.m["jsep"]; ok {
 		j, e := parseJSEP(jv)
@@ -31,12 +29,6 @@ func (g *Gateway) apiMessage(ctx context.Context, r *janusReq) []byte {
 	}
 	res := r.h.plugSess().HandleMessage(ctx, Message{Transaction: *r.tr, Body: body, JSEP: jsep})
 	return g.messageReply(r, res)
-}
-
-// mustRaw re-encodes a decoded request; json.Number keeps numbers intact.
-func mustRaw(m map[string]any) []byte {
-	b, _ := json.Marshal(m)
-	return b
 }
 
 // parseJSEP validates the jsep object with Janus's "JSEP error" texts.
