@@ -197,19 +197,6 @@ func (g *Gateway) adminNumber(r *janusReq) []byte {
 	return mustJSON(r.reply("success").set(key, n))
 }
 
-// rawMember returns a member of the request exactly as sent.
-func rawMember(m map[string]any, k string) json.RawMessage {
-	v, ok := m[k]
-	if !ok {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
-}
-
 func (g *Gateway) adminMessagePlugin(ctx context.Context, r *janusReq) []byte {
 	pkg, _, e := r.f.str("plugin", true)
 	if e != nil {

@@ -181,3 +181,16 @@ func idField(m map[string]any, k string) (uint64, bool) {
 	}
 	return 0, false
 }
+
+// rawMember returns a member of the request exactly as sent.
+func rawMember(m map[string]any, k string) json.RawMessage {
+	v, ok := m[k]
+	if !ok {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
