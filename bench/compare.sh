@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# compare.sh — run the same EchoTest load (cmd/argus-load) against real
+# Janus and against Argus, both inside one network namespace, and print
+# server CPU, RSS, loss and setup latency with Argus/Janus ratios.
+#
+# Needs root (network namespace), Go, jq, and the Debian `janus` package
+# (installed with apt-get if missing). Usage:
+#
+#   sudo bench/compare.sh                       # 10 and 30 sessions x 20 s
+#   SESSIONS="5 10" DURATION=10s bench/compare.sh
+#
+# Environment:
+#   SESSIONS   session counts to run, space separated    (default "10 30")
+#   DURATION   media time per session                     (default 20s)
+#   RAMP       spread of session starts                   (default 5s)
+#   REPEAT     runs per server and session count          (default 1)
+#   LOAD_ARGS  extra argus-load flags (e.g. "-video-pps 150")
+#   ARGUS_BIN, LOAD_BIN  prebuilt binaries (default: go build from this tree)
+#   OUT        directory for raw JSON results and logs    (default: a temp dir, kept)
+#
+# Network: a veth pair between the root namespace (10.77.0.1/30) and the
+# namespace argusbench (10.77.0.2/30). Janus gathers no loopback candidates,
+# so both servers run inside the namespace and the load runs in the root
+# namespace with ICE restricted to 10.77.0.0/30. Janus listens on 8188,
+# Argus on 8189. Everything is removed on exit.
+set -euo pipefail
+
+NS=argusbench
+VETH_ROOT=vab0
+VETH_NS=vab1
+ROOT_IP=10.77.0.1
+NS_IP=10.77.0.2
+JANUS_PORT=8188
+ARGUS_PORT=8189
+
+SESSIONS=${SESSIONS:-"10 30"}
+DURATION=${DURATION:-20s}
+RAMP=${RAMP:-5s}
+REPEAT=${REPEAT:-1}
+LOAD_ARGS=${LOAD_ARGS:-}
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/argusbench.XXXXXX)
+OUT=${OUT:-$work/out}
+mkdir -p "$OUT"
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	ip link del "$VETH_ROOT" 2>/dev/null || true
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$work/janus" "$work/bin"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "compare.sh: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || { log "must run as root (network namespace)"; exit 1; }
+command -v jq >/dev/null || { log "jq is required"; exit 1; }
+if ! command -v janus >/dev/null; then
+	log "installing janus"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y janus >/dev/null
+fi
+
+# --- binaries -------------------------------------------------------------
+mkdir -p "$work/bin"
+if [ -z "${ARGUS_BIN:-}" ]; then
+	ARGUS_BIN=$work/bin/argus
+	(cd "$here" && go build -o "$ARGUS_BIN" ./cmd/argus)
+fi
+if [ -z "${LOAD_BIN:-}" ]; then
+	LOAD_BIN=$work/bin/argus-load
+	(cd "$here" && go build -o "$LOAD_BIN" ./cmd/argus-load)
+fi
+
+# --- Janus configuration: websockets transport and echotest only -----------
+plugdir=$(dirname "$(dpkg -L janus | grep '/plugins/libjanus_echotest.so$')")
+libdir=$(dirname "$plugdir")
+others() { # comma-separated .so names in $1 except $2
+	(cd "$libdir/$1" && ls libjanus_*.so 2>/dev/null | grep -v "^$2\$" | paste -sd, -)
+}
+jcfg=$work/janus
+mkdir -p "$jcfg"
+cat >"$jcfg/janus.jcfg" <<EOF
+general: {
+	configs_folder = "$jcfg"
+	plugins_folder = "$libdir/plugins"
+	transports_folder = "$libdir/transports"
+	events_folder = "$libdir/events"
+	loggers_folder = "$libdir/loggers"
+	debug_level = 2
+	server_name = "janus-bench"
+	session_timeout = 60
+}
+certificates: {
+}
+media: {
+}
+nat: {
+	nice_debug = false
+	ice_ignore_list = "vmnet"
+}
+plugins: {
+	disable = "$(others plugins libjanus_echotest.so)"
+}
+transports: {
+	disable = "$(others transports libjanus_websockets.so)"
+}
+loggers: {
+	disable = "$(others loggers none)"
+}
+events: {
+	broadcast = false
+}
+EOF
+cat >"$jcfg/janus.transport.websockets.jcfg" <<EOF
+general: {
+	json = "compact"
+	ws = true
+	ws_port = $JANUS_PORT
+	wss = false
+}
+admin: {
+	admin_ws = false
+	admin_wss = false
+}
+EOF
+cat >"$jcfg/janus.plugin.echotest.jcfg" <<EOF
+general: {
+}
+EOF
+
+# --- network namespace ----------------------------------------------------
+ip netns del "$NS" 2>/dev/null || true
+ip link del "$VETH_ROOT" 2>/dev/null || true
+ip netns add "$NS"
+ip link add "$VETH_ROOT" type veth peer name "$VETH_NS"
+ip link set "$VETH_NS" netns "$NS"
+ip addr add "$ROOT_IP/30" dev "$VETH_ROOT"
+ip link set "$VETH_ROOT" up
+ip -n "$NS" addr add "$NS_IP/30" dev "$VETH_NS"
+ip -n "$NS" link set "$VETH_NS" up
+ip -n "$NS" link set lo up
+
+# --- servers --------------------------------------------------------------
+ip netns exec "$NS" janus -C "$jcfg/janus.jcfg" -F "$jcfg" -d 2 -o -L "$OUT/janus.log" -N >/dev/null 2>&1 &
+janus_pid=$!
+pids+=("$janus_pid")
+ip netns exec "$NS" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_PORT" -http "" -admin "" -admin-ws "" \
+	-loopback-candidates=false -metrics=false -history=false -log-level warn \
+	>"$OUT/argus.log" 2>&1 &
+argus_pid=$!
+pids+=("$argus_pid")
+
+wait_port() { # wait_port host port name
+	for _ in $(seq 1 100); do
+		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	log "$3 did not listen on $1:$2 (see $OUT/$3.log)"
+	exit 1
+}
+wait_port "$NS_IP" "$JANUS_PORT" janus
+wait_port "$NS_IP" "$ARGUS_PORT" argus
+
+# --- measurement helpers --------------------------------------------------
+ticks=$(getconf CLK_TCK)
+cpu_ticks() { # utime+stime of a process (all threads)
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# run_one server pid port sessions rep: runs the load, writes $OUT/<name>.json
+# with the load result plus server cpu_s and rss_max_kb.
+run_one() {
+	local name=$1 pid=$2 port=$3 n=$4 rep=$5
+	local tag="$name-$n-$rep" c0 c1 rss rmax=0 lp
+	c0=$(cpu_ticks "$pid")
+	# shellcheck disable=SC2086
+	"$LOAD_BIN" -url "ws://$NS_IP:$port/" -sessions "$n" -duration "$DURATION" -ramp "$RAMP" \
+		-ice-net "$ROOT_IP/30" $LOAD_ARGS >"$OUT/$tag.load.json" 2>"$OUT/$tag.load.log" &
+	lp=$!
+	while kill -0 "$lp" 2>/dev/null; do
+		rss=$(rss_kb "$pid")
+		[ "$rss" -gt "$rmax" ] && rmax=$rss
+		sleep 0.5
+	done
+	wait "$lp" || log "$tag: argus-load exited $? (see $OUT/$tag.load.log)"
+	c1=$(cpu_ticks "$pid")
+	jq --arg server "$name" --argjson cpu "$(echo "$c0 $c1 $ticks" | awk '{printf "%.3f", ($2-$1)/$3}')" \
+		--argjson rss "$rmax" \
+		'. + {server: $server, cpu_s: $cpu, rss_max_kb: $rss}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
+	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, rss_max_kb, setup_p50: .setup.p50_ms}' "$OUT/$tag.result.json")"
+	sleep 2 # let the server release the finished sessions
+}
+
+for n in $SESSIONS; do
+	for rep in $(seq 1 "$REPEAT"); do
+		run_one janus "$janus_pid" "$JANUS_PORT" "$n" "$rep"
+		run_one argus "$argus_pid" "$ARGUS_PORT" "$n" "$rep"
+	done
+done
+
+# --- table ----------------------------------------------------------------
+# cpu_ms_per_ss: server CPU milliseconds per session-second of media
+# (a session is one Opus + one VP8 stream each way).
+jq -s -r --arg dur "$DURATION" '
+	def per_ss: if .sessions_ok > 0 then 1000 * .cpu_s / (.sessions_ok * .duration_s) else null end;
+	def r(a; b): if (a == null or b == null or b == 0) then "n/a" else ((a / b * 100 | round) / 100 | tostring) end;
+	def f(x): if x == null then "n/a" else ((x * 100 | round) / 100 | tostring) end;
+	group_by(.sessions) | map(
+		(map(select(.server == "janus")) ) as $j | (map(select(.server == "argus"))) as $a |
+		def avg(xs): if (xs | length) == 0 then null else (xs | add / length) end;
+		{
+			sessions: .[0].sessions,
+			j_ok: ($j | map(.sessions_ok) | add), a_ok: ($a | map(.sessions_ok) | add),
+			j_cpu: avg($j | map(per_ss)), a_cpu: avg($a | map(per_ss)),
+			j_rss: avg($j | map(.rss_max_kb / 1024)), a_rss: avg($a | map(.rss_max_kb / 1024)),
+			j_loss: avg($j | map(.total.loss_pct)), a_loss: avg($a | map(.total.loss_pct)),
+			j_p50: avg($j | map(.setup.p50_ms)), a_p50: avg($a | map(.setup.p50_ms)),
+			j_p95: avg($j | map(.setup.p95_ms)), a_p95: avg($a | map(.setup.p95_ms))
+		}
+	) |
+	("| sessions | server | ok | CPU ms/session·s | RSS max MiB | loss % | setup p50 ms | setup p95 ms |",
+	 "|---|---|---|---|---|---|---|---|",
+	 (.[] |
+		"| \(.sessions) | Janus | \(.j_ok) | \(f(.j_cpu)) | \(f(.j_rss)) | \(f(.j_loss)) | \(f(.j_p50)) | \(f(.j_p95)) |",
+		"| \(.sessions) | Argus | \(.a_ok) | \(f(.a_cpu)) | \(f(.a_rss)) | \(f(.a_loss)) | \(f(.a_p50)) | \(f(.a_p95)) |",
+		"| \(.sessions) | **Argus/Janus** | | **\(r(.a_cpu; .j_cpu))** | **\(r(.a_rss; .j_rss))** | \(r(.a_loss; .j_loss)) | **\(r(.a_p50; .j_p50))** | **\(r(.a_p95; .j_p95))** |"))
+' "$OUT"/*.result.json | grep -v '^$' | tee "$OUT/table.md"
+log "raw results in $OUT"
