@@ -130,19 +130,26 @@ browser_test() {
 	return $rc
 }
 
-step "install chromium and prometheus (if missing)" install_system_deps
-step "npm ci (test/browser)" install_node_deps
-step "go vet ./..." go_vet
-step "go test -race ./..." go_test
-step "fuzz every target for $FUZZTIME" go_fuzz
-step "browser tests (janus.js and the demo page, EchoTest in Chromium, HTTP + WebSocket)" browser_test
+# main runs every step; the whole script is read before it starts, so
+# editing this file during a run cannot change the run.
+main() {
+	step "install chromium and prometheus (if missing)" install_system_deps
+	step "npm ci (test/browser)" install_node_deps
+	step "go vet ./..." go_vet
+	step "go test -race ./..." go_test
+	step "fuzz every target for $FUZZTIME" go_fuzz
+	step "browser tests (janus.js and the demo page, EchoTest in Chromium, HTTP + WebSocket)" browser_test
 
-printf '\n==================== summary ====================\n'
-for i in "${!STEP_NAMES[@]}"; do
-	printf '%-5s %6s  %s\n' "${STEP_RESULTS[$i]}" "${STEP_TIMES[$i]}" "${STEP_NAMES[$i]}"
-done
-if [ $FAILED -ne 0 ]; then
-	printf 'FAILED\n'
-	exit 1
-fi
-printf 'ALL PASSED\n'
+	printf '\n==================== summary ====================\n'
+	for i in "${!STEP_NAMES[@]}"; do
+		printf '%-5s %6s  %s\n' "${STEP_RESULTS[$i]}" "${STEP_TIMES[$i]}" "${STEP_NAMES[$i]}"
+	done
+	if [ $FAILED -ne 0 ]; then
+		printf 'FAILED\n'
+		return 1
+	fi
+	printf 'ALL PASSED\n'
+}
+
+main "$@"
+exit $?
