@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"slices"
 	"time"
 
@@ -115,6 +116,8 @@ func (g *Gateway) adminGlobal(ctx context.Context, r *janusReq) []byte {
 		return mustJSON(r.reply("success"))
 	case "list_sessions":
 		return mustJSON(r.reply("success").set("sessions", g.sessionIDs()))
+	case "resolve_address":
+		return g.adminResolve(ctx, r)
 	case "loops_info":
 		return mustJSON(r.reply("success").set("loops", []any{}))
 	case "add_token", "allow_token", "disallow_token", "list_tokens", "remove_token":
@@ -328,4 +331,19 @@ func (g *Gateway) adminHandle(r *janusReq) []byte {
 		return r.fail(apiErr(CodeUnknown, "Capture not started"))
 	}
 	return r.unhandled()
+}
+
+// adminResolve resolves a host name (Admin resolve_address).
+func (g *Gateway) adminResolve(ctx context.Context, r *janusReq) []byte {
+	addr, _, e := r.f.str("address", true)
+	if e != nil {
+		return r.fail(e)
+	}
+	start := time.Now()
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, addr)
+	if err != nil || len(ips) == 0 {
+		return r.fail(apiErr(CodeUnknown, "Could not resolve address"))
+	}
+	return mustJSON(r.reply("success").set("ip", ips[0].IP.String()).
+		set("elapsed", time.Since(start).Microseconds()))
 }

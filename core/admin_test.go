@@ -142,6 +142,9 @@ func TestAdminVerbs(t *testing.T) {
 	if ev := e.rec.find(telemetry.TypeExternal, `"event":{"schema":"my.schema","data":{"k":"v"}}`); len(ev) != 1 {
 		t.Fatalf("external event: %v", ev)
 	}
+	if m := ok(`{"janus":"resolve_address","transaction":"t","admin_secret":"overlord","address":"127.0.0.1"}`); m["ip"] != "127.0.0.1" || m["elapsed"] == nil {
+		t.Fatalf("resolve_address: %v", m)
+	}
 	ok(`{"janus":"custom_logline","transaction":"t","admin_secret":"overlord","line":"hello","level":2}`)
 
 	// Tokens.
