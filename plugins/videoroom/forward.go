@@ -1,0 +1,146 @@
+package videoroom
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
+)
+
+// Timestamp steps added when a subscriber stream changes source, so the
+// receiver's jitter buffer sees time move forward (20 ms of audio, one
+// frame of 30 fps video).
+const (
+	audioTSStep = 960
+	videoTSStep = 3000
+)
+
+// subStream is one m-line of a subscriber's PeerConnection: a local track
+// fed by one publisher stream (its source), with the subscriber's own
+// SSRC (pion's sender), payload type, sequence numbers and timestamps, so
+// a switch to another source needs no renegotiation.
+type subStream struct {
+	sub         *subscriber
+	kind        string
+	codec       pion.RTPCodecParameters
+	track       *pion.TrackLocalStaticRTP
+	transceiver *pion.RTPTransceiver
+	sender      *pion.RTPSender
+
+	src    atomic.Pointer[pubStream] // nil once the feed went away
+	send   atomic.Bool               // "send" of configure
+	target atomic.Int32              // simulcast substream wanted (0-2)
+
+	// Guarded by subscriber.mu.
+	mid                 string
+	mindex              int
+	removed             bool
+	feedID              uint64
+	feedMid, feedDisplay string
+
+	// Rewriting state, touched by the forwarding goroutine(s).
+	rw        sync.Mutex
+	lastSrc   *pubStream
+	lastLayer int
+	started   bool
+	seqOff    uint16
+	tsOff     uint32
+	lastSeq   uint16
+	lastTS    uint32
+}
+
+// write forwards one packet of layer from ps if ps is this stream's
+// source, rewriting sequence number and timestamp; the lock only covers
+// the arithmetic, never the write.
+func (d *subStream) write(ps *pubStream, layer int, pkt *rtp.Packet) {
+	if d.src.Load() != ps || !d.send.Load() || d.sub.paused.Load() {
+		return
+	}
+	if layer != d.effectiveLayer(ps) {
+		return
+	}
+	d.rw.Lock()
+	if !d.started || ps != d.lastSrc || layer != d.lastLayer {
+		if d.started {
+			step := uint32(audioTSStep)
+			if d.kind == "video" {
+				step = videoTSStep
+			}
+			d.seqOff = d.lastSeq + 1 - pkt.SequenceNumber
+			d.tsOff = d.lastTS + step - pkt.Timestamp
+		}
+		d.lastSrc, d.lastLayer, d.started = ps, layer, true
+		d.lastSeq = pkt.SequenceNumber + d.seqOff - 1
+	}
+	seq := pkt.SequenceNumber + d.seqOff
+	ts := pkt.Timestamp + d.tsOff
+	if int16(seq-d.lastSeq) > 0 {
+		d.lastSeq, d.lastTS = seq, ts
+	}
+	d.rw.Unlock()
+	out := *pkt
+	out.SequenceNumber = seq
+	out.Timestamp = ts
+	// The publisher's header extension ids mean nothing to the subscriber.
+	out.Extension = false
+	out.Extensions = nil
+	_ = d.track.WriteRTP(&out)
+}
+
+// effectiveLayer is the simulcast layer forwarded: the target, or the
+// highest the publisher sends below it.
+func (d *subStream) effectiveLayer(ps *pubStream) int {
+	return int(min(d.target.Load(), ps.top.Load()))
+}
+
+// readRTCP relays the subscriber's feedback: PLI/FIR become a (rate
+// limited) PLI to the source, REMB a capped REMB to the publisher. NACKs
+// are answered by pion's responder interceptor from its packet cache.
+func (d *subStream) readRTCP() {
+	for {
+		pkts, _, err := d.sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		src := d.src.Load()
+		if src == nil {
+			continue
+		}
+		for _, p := range pkts {
+			switch p := p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				if m := src.pub.currentMedia(); m != nil {
+					m.keyframe(src, false)
+				}
+			case *rtcp.ReceiverEstimatedMaximumBitrate:
+				if m := src.pub.currentMedia(); m != nil {
+					m.relayREMB(uint64(p.Bitrate))
+				}
+			}
+		}
+	}
+}
+
+// summary is the subscription stream object (janus-reference.md 6.5);
+// callers hold sub.mu.
+func (d *subStream) summary() map[string]any {
+	src := d.src.Load()
+	o := map[string]any{
+		"type": d.kind, "active": !d.removed && src != nil, "mindex": d.mindex, "mid": d.mid,
+		"ready": d.sub.answered, "send": d.send.Load(),
+	}
+	if !d.removed && d.feedID != 0 {
+		o["feed_id"] = d.feedID
+		o["feed_mid"] = d.feedMid
+		if d.feedDisplay != "" {
+			o["feed_display"] = d.feedDisplay
+		}
+		o["codec"] = codecName(d.codec.MimeType)
+	}
+	if src != nil && src.simulcast.Load() {
+		o["simulcast"] = map[string]any{"substream": d.target.Load(), "substream-target": d.target.Load(), "temporal-layer": -1, "temporal-layer-target": -1}
+	}
+	return o
+}

@@ -1,0 +1,118 @@
+package videoroom
+
+import (
+	"strconv"
+	"strings"
+)
+
+// knownAudioCodecs and knownVideoCodecs are the codecs Argus negotiates.
+var (
+	knownAudioCodecs = []string{"opus"}
+	knownVideoCodecs = []string{"vp8", "vp9", "h264"}
+)
+
+// parseRoomOptions reads the room settings of a create request or of a
+// config room (janus-reference.md 6.1) on top of o.
+func parseRoomOptions(p params, o *roomOptions) *vrError {
+	var e *vrError
+	strField := func(k string, dst *string) {
+		if e != nil {
+			return
+		}
+		if v, ok, err := p.str(k, false); err != nil {
+			e = err
+		} else if ok {
+			*dst = v
+		}
+	}
+	boolField := func(k string, dst *bool) {
+		if e != nil {
+			return
+		}
+		if v, ok, err := p.boolean(k, false); err != nil {
+			e = err
+		} else if ok {
+			*dst = v
+		}
+	}
+	uintField := func(k string, dst *uint64) {
+		if e != nil {
+			return
+		}
+		if v, ok, err := p.uint(k, false); err != nil {
+			e = err
+		} else if ok {
+			*dst = v
+		}
+	}
+	strField("description", &o.Description)
+	strField("secret", &o.Secret)
+	strField("pin", &o.Pin)
+	boolField("is_private", &o.IsPrivate)
+	boolField("require_pvtid", &o.RequirePvtID)
+	boolField("notify_joining", &o.NotifyJoining)
+	uintField("bitrate", &o.Bitrate)
+	uintField("fir_freq", &o.FirFreq)
+	var pubs uint64
+	uintField("publishers", &pubs)
+	if e != nil {
+		return e
+	}
+	if pubs > 0 {
+		o.Publishers = int(min(pubs, 1<<16))
+	}
+	for _, c := range []struct {
+		key   string
+		known []string
+		dst   *[]string
+	}{{"audiocodec", knownAudioCodecs, &o.AudioCodecs}, {"videocodec", knownVideoCodecs, &o.VideoCodecs}} {
+		v, ok, err := p.str(c.key, false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		list, err := parseCodecList(c.key, v, c.known)
+		if err != nil {
+			return err
+		}
+		*c.dst = list
+	}
+	allowed, ok, err := p.strings("allowed")
+	if err != nil {
+		return err
+	}
+	if ok {
+		o.Allowed = map[string]bool{}
+		for _, t := range allowed {
+			o.Allowed[t] = true
+		}
+	}
+	return nil
+}
+
+// parseCodecList splits "vp8,h264" and checks every name is supported.
+func parseCodecList(key, v string, known []string) ([]string, *vrError) {
+	var out []string
+	for _, c := range strings.Split(v, ",") {
+		c = strings.ToLower(strings.TrimSpace(c))
+		if c == "" {
+			continue
+		}
+		ok := false
+		for _, k := range known {
+			ok = ok || k == c
+		}
+		if !ok {
+			return nil, newErr(errInvalidElement, "Invalid element (%s: unsupported codec %s)", key, c)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, newErr(errInvalidElement, "Invalid element (%s)", key)
+	}
+	return out, nil
+}
+
+func formatID(id uint64) string { return strconv.FormatUint(id, 10) }

@@ -1,0 +1,166 @@
+// Package videoroom is janus.plugin.videoroom (janus-reference.md section 6,
+// the Janus 1.1.x multistream API, version 9): rooms of publishers, each
+// with one PeerConnection carrying several streams, and subscribers whose
+// PeerConnections (offered by Argus) carry any set of publishers' streams.
+// It registers itself with the core in init.
+package videoroom
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"log/slog"
+	"sync"
+
+	"github.com/argusrtc/argus/core"
+)
+
+// Package is the Janus plugin package name.
+const Package = "janus.plugin.videoroom"
+
+// Janus 1.1.2's VideoRoom version (janus-reference.md 6).
+const (
+	Version       = 9
+	VersionString = "0.0.9"
+)
+
+func init() {
+	core.RegisterPlugin(Package, func() core.Plugin { return New() })
+}
+
+// Plugin is the VideoRoom plugin: the rooms and a factory of per-handle sessions.
+type Plugin struct {
+	mu       sync.Mutex
+	host     core.Host
+	log      *slog.Logger
+	cfg      Config
+	rooms    map[uint64]*room
+	sessions map[*session]struct{}
+}
+
+// New returns an uninitialized VideoRoom plugin; it has no side effects.
+func New() *Plugin {
+	return &Plugin{log: slog.New(slog.DiscardHandler), rooms: map[uint64]*room{}, sessions: map[*session]struct{}{}}
+}
+
+// Info describes the plugin as Janus's info lists it.
+func (p *Plugin) Info() core.PluginInfo {
+	return core.PluginInfo{
+		Package:       Package,
+		Name:          "JANUS VideoRoom plugin",
+		Author:        "Argus",
+		Description:   "This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.",
+		VersionString: VersionString,
+		Version:       Version,
+	}
+}
+
+// Init reads the configuration (see Config) and creates its permanent rooms.
+func (p *Plugin) Init(_ context.Context, h core.Host, cfg json.RawMessage) error {
+	c, rooms, err := parseConfig(cfg)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.host = h
+	if h != nil && h.Logger() != nil {
+		p.log = h.Logger().With("plugin", Package)
+	}
+	p.cfg = c
+	p.rooms = rooms
+	return nil
+}
+
+// NewSession is Janus's create_session: one session per attached handle.
+func (p *Plugin) NewSession(h core.Handle) (core.PluginSession, error) {
+	s := newSession(p, h)
+	p.mu.Lock()
+	p.sessions[s] = struct{}{}
+	p.mu.Unlock()
+	return s, nil
+}
+
+// Destroy destroys every remaining session; it works after a failed Init.
+func (p *Plugin) Destroy(_ context.Context) error {
+	p.mu.Lock()
+	all := make([]*session, 0, len(p.sessions))
+	for s := range p.sessions {
+		all = append(all, s)
+	}
+	p.mu.Unlock()
+	for _, s := range all {
+		s.Destroy()
+	}
+	return nil
+}
+
+// HandleAdminMessage answers Admin message_plugin: the synchronous
+// requests, with no handle (janus-reference.md 6.3).
+func (p *Plugin) HandleAdminMessage(_ context.Context, request json.RawMessage) any {
+	req, e := parseParams(request)
+	if e != nil {
+		return e.data()
+	}
+	name, _, e := req.str("request", true)
+	if e != nil {
+		return e.data()
+	}
+	if h := syncHandlers[name]; h != nil {
+		return h(p, nil, req)
+	}
+	return newErr(errInvalidRequest, "Unknown request '%s'", name).data()
+}
+
+// room returns the room with id.
+func (p *Plugin) room(id uint64) *room {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rooms[id]
+}
+
+// emit sends a type 64 event, with the handle's ids in the header when h
+// is not nil.
+func (p *Plugin) emit(h core.Handle, data map[string]any) {
+	p.mu.Lock()
+	host, on := p.host, p.cfg.eventsOn()
+	p.mu.Unlock()
+	if host != nil && on {
+		host.EmitEvent(h, data)
+	}
+}
+
+// forget drops a destroyed session.
+func (p *Plugin) forget(s *session) {
+	p.mu.Lock()
+	delete(p.sessions, s)
+	p.mu.Unlock()
+}
+
+// randomID is a random non-zero 53-bit id (janus-reference.md 0).
+func randomID() uint64 {
+	var b [8]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if v := binary.LittleEndian.Uint64(b[:]) & 0x1FFFFFFFFFFFFF; v != 0 {
+			return v
+		}
+	}
+}
+
+// randomPrivateID is a random non-zero uint32.
+func randomPrivateID() uint32 {
+	var b [4]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if v := binary.LittleEndian.Uint32(b[:]); v != 0 {
+			return v
+		}
+	}
+}
+
+var (
+	_ core.Plugin         = (*Plugin)(nil)
+	_ core.AdminMessenger = (*Plugin)(nil)
+)

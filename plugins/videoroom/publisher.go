@@ -1,0 +1,393 @@
+package videoroom
+
+import (
+	"context"
+	"sync"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/webrtc"
+)
+
+// publisher is a participant: a handle that joined as "publisher". It
+// gets the room's notifications and may publish one PeerConnection.
+type publisher struct {
+	s         *session
+	room      *room
+	id        uint64
+	privateID uint32
+
+	mu         sync.Mutex
+	display    string
+	bitrate    uint64
+	streams    []*pubStream // of the current PeerConnection, by mindex
+	media      *pubMedia
+	publishing bool // an offer was answered
+	published  bool // the PeerConnection is up
+	left       bool
+}
+
+// joinPublisher handles join/joinandconfigure as a publisher (6.4).
+func joinPublisher(ctx context.Context, s *session, r *room, configure bool, req params, jsep *core.JSEP) (map[string]any, *core.JSEP, *vrError) {
+	o := r.options()
+	if o.Pin != "" {
+		pin, _, e := req.str("pin", true)
+		if e != nil {
+			return nil, nil, e
+		}
+		if pin != o.Pin {
+			return nil, nil, newErr(errUnauthorized, "Unauthorized (wrong pin)")
+		}
+	}
+	if o.Allowed != nil {
+		token, _, _ := req.str("token", false)
+		if !o.Allowed[token] {
+			return nil, nil, newErr(errUnauthorized, "Unauthorized (not in the allowed list)")
+		}
+	}
+	display, _, e := req.str("display", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	id, _, e := req.uint("id", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	pub := &publisher{s: s, room: r, privateID: randomPrivateID(), display: display}
+	r.mu.Lock()
+	if r.destroyed {
+		r.mu.Unlock()
+		return nil, nil, noSuchRoom(r.id)
+	}
+	if id != 0 && r.participants[id] != nil {
+		r.mu.Unlock()
+		return nil, nil, newErr(errIDExists, "User ID %d already exists", id)
+	}
+	for id == 0 || r.participants[id] != nil {
+		id = randomID()
+	}
+	pub.id = id
+	r.participants[id] = pub
+	r.mu.Unlock()
+
+	s.mu.Lock()
+	s.role, s.pub = rolePublisher, pub
+	s.mu.Unlock()
+	s.log.Info("videoroom: publisher joined", "room", r.id, "id", id)
+
+	ev := map[string]any{"event": "joined", "room": r.id, "id": id, "private_id": pub.privateID}
+	if display != "" {
+		ev["display"] = display
+	}
+	s.p.emit(s.h, ev)
+
+	others := r.others(pub)
+	publishers := make([]any, 0, len(others))
+	var attendees []any
+	for _, x := range others {
+		if obj, ok := x.publisherObject(); ok {
+			publishers = append(publishers, obj)
+		} else if o.NotifyJoining {
+			attendees = append(attendees, x.attendee())
+		}
+	}
+	data := map[string]any{
+		"videoroom": "joined", "room": r.id, "description": o.Description,
+		"id": id, "private_id": pub.privateID, "publishers": publishers,
+	}
+	if o.NotifyJoining {
+		if attendees == nil {
+			attendees = []any{}
+		}
+		data["attendees"] = attendees
+		note := map[string]any{"videoroom": "event", "room": r.id, "joining": pub.attendee()}
+		for _, x := range others {
+			x.s.push("", note, nil)
+		}
+	}
+	if !configure {
+		return data, nil, nil
+	}
+	conf, answer, e := pub.configure(ctx, req, jsep, true)
+	if e != nil {
+		return nil, nil, e
+	}
+	for _, k := range []string{"audio_codec", "video_codec", "streams"} {
+		if v, ok := conf[k]; ok {
+			data[k] = v
+		}
+	}
+	return data, answer, nil
+}
+
+// handle runs an async request of a publisher handle.
+func (p *publisher) handle(ctx context.Context, name string, req params, jsep *core.JSEP) (map[string]any, *core.JSEP, *vrError) {
+	p.mu.Lock()
+	left := p.left
+	p.mu.Unlock()
+	if left && name != "leave" {
+		return nil, nil, newErr(errAlreadyJoined, "Not in a room (create a new handle)")
+	}
+	switch name {
+	case "join", "joinandconfigure":
+		return nil, nil, newErr(errAlreadyJoined, "Already in as a publisher on this handle")
+	case "configure", "publish":
+		if name == "publish" {
+			if p.isPublishing() && jsep != nil {
+				return nil, nil, newErr(errAlreadyPublished, "Can't publish, already published")
+			}
+			if jsep == nil {
+				return nil, nil, missing("jsep")
+			}
+		}
+		return p.configure(ctx, req, jsep, false)
+	case "unpublish":
+		if !p.isPublishing() {
+			return nil, nil, newErr(errNotPublished, "Can't unpublish, not published")
+		}
+		p.unpublish(true)
+		p.s.h.ClosePeer()
+		return map[string]any{"videoroom": "event", "room": p.room.id, "unpublished": "ok"}, nil, nil
+	case "leave":
+		p.leave("")
+		return map[string]any{"videoroom": "event", "room": p.room.id, "leaving": "ok"}, nil, nil
+	default:
+		return nil, nil, newErr(errInvalidRequest, "Unknown request '%s'", name)
+	}
+}
+
+// configure applies publish/configure settings and answers an offer.
+func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, joining bool) (map[string]any, *core.JSEP, *vrError) {
+	bitrate, hasBitrate, e := req.uint("bitrate", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	display, hasDisplay, e := req.str("display", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	descs, _, e := req.objects("descriptions", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	if rec, _, e := req.boolean("record", false); e != nil {
+		return nil, nil, e
+	} else if rec {
+		return nil, nil, newErr(errInvalidElement, "Recording is not supported by Argus")
+	}
+	for _, k := range []string{"audio", "video", "data", "keyframe"} {
+		if _, _, e := req.boolean(k, false); e != nil {
+			return nil, nil, e
+		}
+	}
+	var answer *core.JSEP
+	if jsep != nil {
+		if jsep.Type != "offer" {
+			return nil, nil, newErr(errInvalidSDPType, "Unknown SDP type '%s'", jsep.Type)
+		}
+		if !p.isPublishing() && p.room.publishedCount() >= p.room.options().Publishers {
+			return nil, nil, newErr(errPublishersFull, "Maximum number of publishers (%d) already reached", p.room.options().Publishers)
+		}
+		sdp, err := p.answer(ctx, descs)
+		if err != nil {
+			p.s.log.Warn("videoroom: answering the publisher's offer failed", "error", err)
+			return nil, nil, newErr(errInvalidSDP, "Error parsing offer: %s", err.Error())
+		}
+		answer = &core.JSEP{Type: "answer", SDP: sdp}
+	}
+	p.mu.Lock()
+	if hasBitrate {
+		p.bitrate = bitrate
+	}
+	changed := hasDisplay && display != p.display
+	if hasDisplay {
+		p.display = display
+	}
+	br := p.bitrate
+	media := p.media
+	p.mu.Unlock()
+	if kf, _, _ := req.boolean("keyframe", false); kf && media != nil {
+		media.keyframe(nil, true)
+	}
+	if changed && !joining {
+		note := map[string]any{"videoroom": "event", "id": p.id, "display": display}
+		for _, x := range p.room.others(p) {
+			x.s.push("", note, nil)
+		}
+	}
+	if hasBitrate && media != nil {
+		media.sendCap()
+	}
+	p.s.p.emit(p.s.h, map[string]any{"event": "configured", "room": p.room.id, "id": p.id, "bitrate": br})
+	data := map[string]any{"videoroom": "event", "room": p.room.id, "configured": "ok"}
+	ac, vc := p.codecs()
+	if ac != "" {
+		data["audio_codec"] = ac
+	}
+	if vc != "" {
+		data["video_codec"] = vc
+	}
+	data["streams"] = p.streamObjects(false)
+	return data, answer, nil
+}
+
+// answer prepares the publisher's media for the offer applied to its Peer
+// and returns the SDP answer.
+func (p *publisher) answer(ctx context.Context, descs []params) (string, error) {
+	peer, err := p.s.h.Peer()
+	if err != nil {
+		return "", err
+	}
+	m := p.mediaFor(peer)
+	if err := m.prepare(descs); err != nil {
+		return "", err
+	}
+	actx, cancel := context.WithTimeout(ctx, negotiationTimeout)
+	defer cancel()
+	sdp, err := peer.CreateAnswer(actx)
+	if err != nil {
+		return "", err
+	}
+	p.mu.Lock()
+	p.publishing = true
+	p.mu.Unlock()
+	return sdp, nil
+}
+
+// mediaFor returns the media state of peer, replacing an older one.
+func (p *publisher) mediaFor(peer *webrtc.Peer) *pubMedia {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.media != nil && p.media.peer == peer {
+		return p.media
+	}
+	if p.media != nil {
+		p.media.stop()
+	}
+	p.media = newPubMedia(p, peer)
+	return p.media
+}
+
+// setupMedia: the PeerConnection is up, tell the room.
+func (p *publisher) setupMedia() {
+	p.mu.Lock()
+	if !p.publishing || p.published || p.left {
+		p.mu.Unlock()
+		return
+	}
+	p.published = true
+	p.mu.Unlock()
+	obj, _ := p.publisherObject()
+	note := map[string]any{"videoroom": "event", "room": p.room.id, "publishers": []any{obj}}
+	for _, x := range p.room.others(p) {
+		x.s.push("", note, nil)
+	}
+	ev := map[string]any{"event": "published", "room": p.room.id, "id": p.id, "streams": p.streamObjects(true)}
+	if d := p.displayName(); d != "" {
+		ev["display"] = d
+	}
+	p.s.p.emit(p.s.h, ev)
+}
+
+// unpublish stops publishing: subscribers lose the feed, the room is told.
+func (p *publisher) unpublish(_ bool) {
+	p.mu.Lock()
+	if !p.publishing {
+		p.mu.Unlock()
+		return
+	}
+	wasUp := p.published
+	p.publishing, p.published = false, false
+	streams := p.streams
+	p.streams = nil
+	media := p.media
+	p.media = nil
+	p.mu.Unlock()
+	if media != nil {
+		media.stop()
+	}
+	subs := map[*subscriber]struct{}{}
+	for _, ps := range streams {
+		for _, d := range ps.detachAll() {
+			subs[d.sub] = struct{}{}
+		}
+	}
+	for sub := range subs {
+		sub.feedGone(p)
+	}
+	if wasUp {
+		note := map[string]any{"videoroom": "event", "room": p.room.id, "unpublished": p.id}
+		for _, x := range p.room.others(p) {
+			x.s.push("", note, nil)
+		}
+	}
+	p.s.p.emit(p.s.h, map[string]any{"event": "unpublished", "room": p.room.id, "id": p.id})
+}
+
+// leave removes the participant; reason "kicked" changes the notification.
+func (p *publisher) leave(reason string) {
+	p.mu.Lock()
+	if p.left {
+		p.mu.Unlock()
+		return
+	}
+	p.left = true
+	p.mu.Unlock()
+	p.unpublish(false)
+	r := p.room
+	r.mu.Lock()
+	if r.participants[p.id] == p {
+		delete(r.participants, p.id)
+	}
+	r.mu.Unlock()
+	what := "leaving"
+	if reason == "kicked" {
+		what = "kicked"
+	}
+	note := map[string]any{"videoroom": "event", "room": r.id, what: p.id}
+	for _, x := range r.others(p) {
+		x.s.push("", note, nil)
+	}
+	p.s.p.emit(p.s.h, map[string]any{"event": what, "room": r.id, "id": p.id})
+	p.s.log.Info("videoroom: publisher left", "room", r.id, "id", p.id, "reason", reason)
+}
+
+// kick tells the participant, closes its PeerConnection and removes it.
+func (p *publisher) kick() {
+	p.s.push("", map[string]any{"videoroom": "event", "room": p.room.id, "leaving": "ok", "reason": "kicked"}, nil)
+	p.leave("kicked")
+	p.s.h.ClosePeer()
+}
+
+// roomGone: the room was destroyed.
+func (p *publisher) roomGone(note map[string]any) {
+	p.s.push("", note, nil)
+	p.mu.Lock()
+	p.left = true
+	p.mu.Unlock()
+	p.unpublish(false)
+	p.s.h.ClosePeer()
+}
+
+// moderate mutes or unmutes one of the publisher's streams.
+func (p *publisher) moderate(mid string, mute bool) *vrError {
+	ps := p.streamByMid(mid)
+	if ps == nil {
+		return newErr(errNoSuchFeed, "No such mid '%s' in publisher %d", mid, p.id)
+	}
+	ps.muted.Store(mute)
+	if !mute && ps.kind == "video" {
+		if m := p.currentMedia(); m != nil {
+			m.keyframe(ps, true)
+		}
+	}
+	state := "unmuted"
+	if mute {
+		state = "muted"
+	}
+	note := map[string]any{"videoroom": "event", "room": p.room.id, "id": p.id, "mid": mid, "moderation": state}
+	for _, x := range p.room.others(nil) {
+		x.s.push("", note, nil)
+	}
+	p.s.p.emit(p.s.h, map[string]any{"videoroom": "moderated", "room": p.room.id, "id": p.id, "mid": mid, "moderation": state})
+	return nil
+}

@@ -1,0 +1,152 @@
+package videoroom
+
+// isPublishing reports whether an offer of this publisher was answered.
+func (p *publisher) isPublishing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.publishing
+}
+
+// isPublished reports whether the publisher's PeerConnection is up.
+func (p *publisher) isPublished() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.published
+}
+
+func (p *publisher) displayName() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.display
+}
+
+func (p *publisher) currentMedia() *pubMedia {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.media
+}
+
+// attendee is {id, display?}.
+func (p *publisher) attendee() map[string]any {
+	a := map[string]any{"id": p.id}
+	if d := p.displayName(); d != "" {
+		a["display"] = d
+	}
+	return a
+}
+
+// streamByMid returns the publisher's stream with mid.
+func (p *publisher) streamByMid(mid string) *pubStream {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ps := range p.streams {
+		if ps.mid == mid {
+			return ps
+		}
+	}
+	return nil
+}
+
+// activeStreams returns the streams that carry media.
+func (p *publisher) activeStreams() []*pubStream {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]*pubStream, 0, len(p.streams))
+	for _, ps := range p.streams {
+		if !ps.disabled && ps.kind != "data" {
+			out = append(out, ps)
+		}
+	}
+	return out
+}
+
+// codecs returns the first audio and video codec published.
+func (p *publisher) codecs() (audio, video string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ps := range p.streams {
+		switch {
+		case ps.kind == "audio" && audio == "" && !ps.disabled:
+			audio = ps.codecName
+		case ps.kind == "video" && video == "" && !ps.disabled:
+			video = ps.codecName
+		}
+	}
+	return audio, video
+}
+
+// streamObjects describes the published streams (6.4 "streams"); forEvent
+// selects the event-handler shape (no "talking").
+func (p *publisher) streamObjects(forEvent bool) []any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]any, 0, len(p.streams))
+	for _, ps := range p.streams {
+		out = append(out, ps.object(forEvent))
+	}
+	return out
+}
+
+// publisherObject is the entry of "publishers" lists; ok is false when
+// the participant is not publishing.
+func (p *publisher) publisherObject() (map[string]any, bool) {
+	p.mu.Lock()
+	up := p.published
+	display := p.display
+	p.mu.Unlock()
+	if !up {
+		return nil, false
+	}
+	obj := map[string]any{"id": p.id, "streams": p.streamObjects(false)}
+	if display != "" {
+		obj["display"] = display
+	}
+	ac, vc := p.codecs()
+	if ac != "" {
+		obj["audio_codec"] = ac
+	}
+	if vc != "" {
+		obj["video_codec"] = vc
+	}
+	return obj, true
+}
+
+// object is one stream of a publisher.
+func (ps *pubStream) object(forEvent bool) map[string]any {
+	o := map[string]any{"type": ps.kind, "mindex": ps.mindex, "mid": ps.mid}
+	if ps.disabled {
+		o["disabled"] = true
+	}
+	if ps.description != "" {
+		o["description"] = ps.description
+	}
+	if ps.codecName != "" {
+		o["codec"] = ps.codecName
+	}
+	if ps.kind == "video" && ps.muted.Load() {
+		o["moderated"] = true
+	}
+	if ps.simulcast.Load() {
+		o["simulcast"] = true
+	}
+	_ = forEvent
+	return o
+}
+
+// query is handle_info.plugin_specific of a publisher.
+func (p *publisher) query() map[string]any {
+	p.mu.Lock()
+	q := map[string]any{"type": "publisher", "room": p.room.id, "id": p.id, "private_id": p.privateID, "bitrate": p.bitrate}
+	if p.display != "" {
+		q["display"] = p.display
+	}
+	streams := make([]any, 0, len(p.streams))
+	for _, ps := range p.streams {
+		o := ps.object(true)
+		o["subscribers"] = ps.subscriberCount()
+		streams = append(streams, o)
+	}
+	p.mu.Unlock()
+	q["streams"] = streams
+	return q
+}

@@ -1,0 +1,434 @@
+package videoroom
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core/webrtc"
+)
+
+// Media constants.
+const (
+	// maxRTPPacket is the read buffer; MTU-sized packets fit.
+	maxRTPPacket = 1500
+	// pliGap is the minimum time between two keyframe requests relayed
+	// from subscribers to one publisher stream.
+	pliGap = time.Second
+	// rembGap is the minimum time between two REMBs relayed to a publisher.
+	rembGap = 200 * time.Millisecond
+	// capPeriod is how often the bitrate cap is re-sent when no subscriber
+	// sends its own estimate.
+	capPeriod = time.Second
+)
+
+// pubMedia is the media state of one publisher PeerConnection.
+type pubMedia struct {
+	p    *publisher
+	peer *webrtc.Peer
+	pc   *pion.PeerConnection
+	done chan struct{}
+	once sync.Once
+
+	lastREMB atomic.Int64 // unix ns of the last relayed subscriber REMB
+}
+
+// pubStream is one m-line of a publisher; subscribers' streams attach to it.
+type pubStream struct {
+	pub         *publisher
+	mid         string
+	mindex      int
+	kind        string // audio, video, data
+	codecName   string
+	codec       pion.RTPCodecParameters
+	description string
+	disabled    bool
+
+	simulcast atomic.Bool
+	muted     atomic.Bool
+	ssrcs     [3]atomic.Uint32 // per simulcast layer (0 without simulcast)
+	top       atomic.Int32     // highest layer seen
+	lastPLI   atomic.Int64     // unix ns
+
+	ridMu sync.Mutex
+	rids  map[string]int
+
+	destMu sync.Mutex                    // serializes updates of dests
+	dests  atomic.Pointer[[]*subStream] // read per packet, copy on write
+}
+
+func newPubMedia(p *publisher, peer *webrtc.Peer) *pubMedia {
+	m := &pubMedia{p: p, peer: peer, pc: peer.PeerConnection(), done: make(chan struct{})}
+	m.pc.OnTrack(m.onTrack)
+	m.pc.OnDataChannel(func(dc *pion.DataChannel) {
+		// Data is not relayed to subscribers yet; drain it.
+		dc.OnMessage(func(pion.DataChannelMessage) {})
+	})
+	go m.loop()
+	return m
+}
+
+// stop ends the media goroutine; pion ends the readers when the PC closes.
+func (m *pubMedia) stop() { m.once.Do(func() { close(m.done) }) }
+
+// prepare picks one codec per offered audio/video m-line (the room's
+// preference order) and rebuilds the publisher's stream list.
+func (m *pubMedia) prepare(descs []params) error {
+	rd := m.pc.RemoteDescription()
+	if rd == nil {
+		return errClosedPeer
+	}
+	parsed := &sdp.SessionDescription{}
+	if err := parsed.UnmarshalString(rd.SDP); err != nil {
+		return err
+	}
+	dirs := m.peer.RemoteDirections()
+	o := m.p.room.options()
+	described := map[string]string{}
+	for _, d := range descs {
+		mid, _, _ := d.str("mid", false)
+		text, _, _ := d.str("description", false)
+		described[mid] = text
+	}
+	m.p.mu.Lock()
+	old := map[string]*pubStream{}
+	for _, ps := range m.p.streams {
+		old[ps.mid] = ps
+	}
+	m.p.mu.Unlock()
+	var streams []*pubStream
+	for i, md := range parsed.MediaDescriptions {
+		mid, _ := md.Attribute("mid")
+		if mid == "" {
+			mid = strconv.Itoa(i)
+		}
+		kind := md.MediaName.Media
+		ps := old[mid]
+		if ps == nil || ps.kind != kindName(kind) {
+			ps = &pubStream{pub: m.p, mid: mid, kind: kindName(kind), rids: map[string]int{}}
+			empty := []*subStream{}
+			ps.dests.Store(&empty)
+		}
+		ps.mindex = i
+		if d, ok := described[mid]; ok {
+			ps.description = d
+		}
+		if ps.kind == "data" {
+			streams = append(streams, ps)
+			continue
+		}
+		if ps.kind != "audio" && ps.kind != "video" {
+			continue
+		}
+		t := m.transceiver(mid)
+		dir := dirs[mid]
+		if t == nil || (dir != "sendonly" && dir != "sendrecv") {
+			ps.disabled = true
+			streams = append(streams, ps)
+			continue
+		}
+		prefs := o.AudioCodecs
+		if ps.kind == "video" {
+			prefs = o.VideoCodecs
+		}
+		codec, ok := pickCodec(t.Receiver().GetParameters().Codecs, prefs)
+		if !ok {
+			ps.disabled = true
+			streams = append(streams, ps)
+			continue
+		}
+		if err := t.SetCodecPreferences(withRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
+			return err
+		}
+		ps.disabled = false
+		ps.codec = codec
+		ps.codecName = codecName(codec.MimeType)
+		streams = append(streams, ps)
+	}
+	m.p.mu.Lock()
+	m.p.streams = streams
+	m.p.mu.Unlock()
+	return nil
+}
+
+// transceiver returns the transceiver of mid.
+func (m *pubMedia) transceiver(mid string) *pion.RTPTransceiver {
+	for _, t := range m.pc.GetTransceivers() {
+		if t.Mid() == mid {
+			return t
+		}
+	}
+	return nil
+}
+
+// onTrack forwards one remote track (one simulcast layer) to subscribers.
+func (m *pubMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver) {
+	mid := ""
+	for _, t := range m.pc.GetTransceivers() {
+		if t.Receiver() == receiver {
+			mid = t.Mid()
+		}
+	}
+	ps := m.p.streamByMid(mid)
+	buf := make([]byte, maxRTPPacket)
+	if ps == nil {
+		for { // unknown m-line: keep pion's interceptors fed
+			if _, _, err := remote.Read(buf); err != nil {
+				return
+			}
+		}
+	}
+	layer := ps.layerOf(remote.RID())
+	ps.ssrcs[layer].Store(uint32(remote.SSRC()))
+	for {
+		top := ps.top.Load()
+		if int32(layer) <= top || ps.top.CompareAndSwap(top, int32(layer)) {
+			break
+		}
+	}
+	if ps.kind == "video" {
+		m.keyframe(ps, true)
+	}
+	ps.forward(remote, layer, buf)
+}
+
+// layerOf maps a RID to a simulcast layer (0 lowest … 2 highest).
+func (ps *pubStream) layerOf(rid string) int {
+	if rid == "" {
+		return 0
+	}
+	ps.simulcast.Store(true)
+	ps.ridMu.Lock()
+	defer ps.ridMu.Unlock()
+	if l, ok := ps.rids[rid]; ok {
+		return l
+	}
+	l := len(ps.rids)
+	switch strings.ToLower(rid) {
+	case "h", "f", "hi", "high", "2":
+		l = 2
+	case "m", "mid", "1":
+		l = 1
+	case "l", "q", "lo", "low", "0":
+		l = 0
+	}
+	l = min(l, 2)
+	ps.rids[rid] = l
+	return l
+}
+
+// forward reads RTP and hands each packet to the attached subscriber
+// streams; nothing is allocated per packet.
+func (ps *pubStream) forward(remote *pion.TrackRemote, layer int, buf []byte) {
+	var pkt rtp.Packet
+	for {
+		n, _, err := remote.Read(buf)
+		if err != nil {
+			return
+		}
+		if ps.muted.Load() {
+			continue
+		}
+		dests := *ps.dests.Load()
+		if len(dests) == 0 {
+			continue
+		}
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		for _, d := range dests {
+			d.write(ps, layer, &pkt)
+		}
+	}
+}
+
+// keyframe sends a PLI for ps (every video stream when nil); unless
+// force, at most one per pliGap per stream.
+func (m *pubMedia) keyframe(ps *pubStream, force bool) {
+	var streams []*pubStream
+	if ps != nil {
+		streams = []*pubStream{ps}
+	} else {
+		streams = m.p.activeStreams()
+	}
+	now := time.Now().UnixNano()
+	var pkts []rtcp.Packet
+	for _, s := range streams {
+		if s.kind != "video" {
+			continue
+		}
+		last := s.lastPLI.Load()
+		if !force && now-last < int64(pliGap) {
+			continue
+		}
+		if !s.lastPLI.CompareAndSwap(last, now) && !force {
+			continue
+		}
+		for i := range s.ssrcs {
+			if ssrc := s.ssrcs[i].Load(); ssrc != 0 {
+				pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: ssrc})
+			}
+		}
+	}
+	if len(pkts) > 0 {
+		_ = m.pc.WriteRTCP(pkts)
+	}
+}
+
+// bitrateCap is the lowest non-zero of the room and publisher bitrates.
+func (m *pubMedia) bitrateCap() uint64 {
+	c := m.p.room.options().Bitrate
+	m.p.mu.Lock()
+	b := m.p.bitrate
+	m.p.mu.Unlock()
+	if b > 0 && (c == 0 || b < c) {
+		c = b
+	}
+	return c
+}
+
+// relayREMB forwards a subscriber's estimate, capped, to the publisher.
+func (m *pubMedia) relayREMB(bps uint64) {
+	now := time.Now().UnixNano()
+	last := m.lastREMB.Load()
+	if now-last < int64(rembGap) || !m.lastREMB.CompareAndSwap(last, now) {
+		return
+	}
+	if c := m.bitrateCap(); c > 0 && bps > c {
+		bps = c
+	}
+	m.sendREMB(bps)
+}
+
+// sendCap sends the bitrate cap alone.
+func (m *pubMedia) sendCap() {
+	if c := m.bitrateCap(); c > 0 {
+		m.sendREMB(c)
+	}
+}
+
+func (m *pubMedia) sendREMB(bps uint64) {
+	var ssrcs []uint32
+	for _, s := range m.p.activeStreams() {
+		if s.kind != "video" {
+			continue
+		}
+		for i := range s.ssrcs {
+			if ssrc := s.ssrcs[i].Load(); ssrc != 0 {
+				ssrcs = append(ssrcs, ssrc)
+			}
+		}
+	}
+	if len(ssrcs) == 0 {
+		return
+	}
+	_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(bps), SSRCs: ssrcs}})
+}
+
+// loop re-sends the bitrate cap when subscribers are silent and asks for
+// a keyframe every fir_freq seconds (Janus's fir_freq).
+func (m *pubMedia) loop() {
+	t := time.NewTicker(capPeriod)
+	defer t.Stop()
+	lastFIR := time.Now()
+	for {
+		select {
+		case <-m.done:
+			return
+		case <-m.peer.Done():
+			return
+		case now := <-t.C:
+			if now.UnixNano()-m.lastREMB.Load() > int64(2*capPeriod) {
+				m.sendCap()
+			}
+			if f := m.p.room.options().FirFreq; f > 0 && now.Sub(lastFIR) >= time.Duration(f)*time.Second {
+				lastFIR = now
+				m.keyframe(nil, true)
+			}
+		}
+	}
+}
+
+// attach adds a subscriber stream to the destinations.
+func (ps *pubStream) attach(d *subStream) {
+	ps.destMu.Lock()
+	defer ps.destMu.Unlock()
+	cur := *ps.dests.Load()
+	next := make([]*subStream, 0, len(cur)+1)
+	next = append(next, cur...)
+	next = append(next, d)
+	ps.dests.Store(&next)
+}
+
+// detach removes a subscriber stream from the destinations.
+func (ps *pubStream) detach(d *subStream) {
+	ps.destMu.Lock()
+	defer ps.destMu.Unlock()
+	cur := *ps.dests.Load()
+	next := make([]*subStream, 0, len(cur))
+	for _, x := range cur {
+		if x != d {
+			next = append(next, x)
+		}
+	}
+	ps.dests.Store(&next)
+}
+
+// detachAll removes and returns every destination.
+func (ps *pubStream) detachAll() []*subStream {
+	ps.destMu.Lock()
+	defer ps.destMu.Unlock()
+	cur := *ps.dests.Load()
+	empty := []*subStream{}
+	ps.dests.Store(&empty)
+	return cur
+}
+
+// subscriberCount is the number of subscriber streams attached.
+func (ps *pubStream) subscriberCount() int { return len(*ps.dests.Load()) }
+
+// kindName maps an SDP media name to a Janus stream type.
+func kindName(media string) string {
+	if media == "application" {
+		return "data"
+	}
+	return media
+}
+
+// pickCodec returns the first codec of prefs that was offered.
+func pickCodec(codecs []pion.RTPCodecParameters, prefs []string) (pion.RTPCodecParameters, bool) {
+	for _, pref := range prefs {
+		for _, c := range codecs {
+			if codecName(c.MimeType) == pref {
+				return c, true
+			}
+		}
+	}
+	return pion.RTPCodecParameters{}, false
+}
+
+// codecName is the lower-case codec of a MIME type: "video/VP8" → "vp8".
+func codecName(mime string) string {
+	if i := strings.IndexByte(mime, '/'); i >= 0 {
+		mime = mime[i+1:]
+	}
+	return strings.ToLower(mime)
+}
+
+// withRTX returns codec plus its RTX companion, for SetCodecPreferences.
+func withRTX(all []pion.RTPCodecParameters, codec pion.RTPCodecParameters) []pion.RTPCodecParameters {
+	out := []pion.RTPCodecParameters{codec}
+	for _, c := range all {
+		if strings.EqualFold(c.MimeType, pion.MimeTypeRTX) && c.SDPFmtpLine == "apt="+strconv.Itoa(int(codec.PayloadType)) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,380 @@
+package videoroom
+
+import (
+	"slices"
+
+	"github.com/argusrtc/argus/core"
+)
+
+// syncHandler answers one synchronous request; s is nil for Admin
+// message_plugin. The answer is plugindata.data (errors included).
+type syncHandler func(p *Plugin, s *session, req params) map[string]any
+
+// syncHandlers are the synchronous requests (janus-reference.md 6.3).
+var syncHandlers map[string]syncHandler
+
+func init() {
+	syncHandlers = map[string]syncHandler{
+		"create":           (*Plugin).reqCreate,
+		"edit":             (*Plugin).reqEdit,
+		"destroy":          (*Plugin).reqDestroy,
+		"exists":           (*Plugin).reqExists,
+		"list":             (*Plugin).reqList,
+		"listparticipants": (*Plugin).reqListParticipants,
+		"allowed":          (*Plugin).reqAllowed,
+		"kick":             (*Plugin).reqKick,
+		"moderate":         (*Plugin).reqModerate,
+		"listforwarders":   (*Plugin).reqListForwarders,
+		"rtp_forward":      (*Plugin).reqNotSupported,
+		"stop_rtp_forward": (*Plugin).reqNotSupported,
+		"enable_recording": (*Plugin).reqNotSupported,
+	}
+}
+
+// handleOf is the handle events of s carry (nil for Admin requests).
+func handleOf(s *session) core.Handle {
+	if s == nil {
+		return nil
+	}
+	return s.h
+}
+
+// lookupRoom reads the mandatory "room" and finds it.
+func (p *Plugin) lookupRoom(req params) (*room, *vrError) {
+	id, _, e := req.uint("room", true)
+	if e != nil {
+		return nil, e
+	}
+	r := p.room(id)
+	if r == nil {
+		return nil, noSuchRoom(id)
+	}
+	return r, nil
+}
+
+// checkSecret enforces the room secret on modifying requests.
+func checkSecret(r *room, req params) *vrError {
+	secret := r.options().Secret
+	if secret == "" {
+		return nil
+	}
+	got, _, e := req.str("secret", true)
+	if e != nil {
+		return e
+	}
+	if got != secret {
+		return newErr(errUnauthorized, "Unauthorized (wrong secret)")
+	}
+	return nil
+}
+
+// checkAdminKey enforces the plugin admin_key when one is configured.
+func (p *Plugin) checkAdminKey(req params) *vrError {
+	p.mu.Lock()
+	key := p.cfg.AdminKey
+	p.mu.Unlock()
+	if key == "" {
+		return nil
+	}
+	got, _, e := req.str("admin_key", true)
+	if e != nil {
+		return e
+	}
+	if got != key {
+		return newErr(errUnauthorized, "Unauthorized (wrong admin_key)")
+	}
+	return nil
+}
+
+// adminKeyValid reports whether req carries the right admin_key.
+func (p *Plugin) adminKeyValid(req params) bool {
+	p.mu.Lock()
+	key := p.cfg.AdminKey
+	p.mu.Unlock()
+	got, ok, _ := req.str("admin_key", false)
+	return key != "" && ok && got == key
+}
+
+func (p *Plugin) reqCreate(s *session, req params) map[string]any {
+	if e := p.checkAdminKey(req); e != nil {
+		return e.data()
+	}
+	id, _, e := req.uint("room", false)
+	if e != nil {
+		return e.data()
+	}
+	if _, _, e := req.boolean("permanent", false); e != nil {
+		return e.data()
+	}
+	var o roomOptions
+	if e := parseRoomOptions(req, &o); e != nil {
+		return e.data()
+	}
+	p.mu.Lock()
+	if id == 0 {
+		for id == 0 || p.rooms[id] != nil {
+			id = randomID()
+		}
+	} else if p.rooms[id] != nil {
+		p.mu.Unlock()
+		return newErr(errRoomExists, "Room %d already exists", id).data()
+	}
+	p.rooms[id] = newRoom(id, o)
+	p.mu.Unlock()
+	p.log.Info("videoroom: room created", "room", id)
+	p.emit(handleOf(s), map[string]any{"event": "created", "room": id})
+	// Argus keeps no config file to save rooms into: "permanent" is false.
+	return map[string]any{"videoroom": "created", "room": id, "permanent": false}
+}
+
+func (p *Plugin) reqEdit(s *session, req params) map[string]any {
+	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	if e := checkSecret(r, req); e != nil {
+		return e.data()
+	}
+	var o roomOptions
+	np := params{}
+	for k, v := range req {
+		if len(k) > 4 && k[:4] == "new_" {
+			np[k[4:]] = v
+		}
+	}
+	r.mu.Lock()
+	o = r.opts
+	r.mu.Unlock()
+	o.Allowed = nil
+	if e := parseRoomOptions(np, &o); e != nil {
+		return e.data()
+	}
+	r.mu.Lock()
+	allowed := r.opts.Allowed
+	r.opts = o
+	r.opts.Allowed = allowed
+	r.mu.Unlock()
+	p.emit(handleOf(s), map[string]any{"event": "edited", "room": r.id})
+	return map[string]any{"videoroom": "edited", "room": r.id, "permanent": false}
+}
+
+func (p *Plugin) reqDestroy(s *session, req params) map[string]any {
+	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	if e := checkSecret(r, req); e != nil {
+		return e.data()
+	}
+	p.mu.Lock()
+	delete(p.rooms, r.id)
+	p.mu.Unlock()
+	r.mu.Lock()
+	r.destroyed = true
+	pubs := make([]*publisher, 0, len(r.participants))
+	for _, x := range r.participants {
+		pubs = append(pubs, x)
+	}
+	subs := make([]*subscriber, 0, len(r.subscribers))
+	for x := range r.subscribers {
+		subs = append(subs, x)
+	}
+	r.participants = map[uint64]*publisher{}
+	r.subscribers = map[*subscriber]struct{}{}
+	r.mu.Unlock()
+	note := map[string]any{"videoroom": "destroyed", "room": r.id}
+	for _, x := range pubs {
+		x.roomGone(note)
+	}
+	for _, x := range subs {
+		x.roomGone(note)
+	}
+	p.log.Info("videoroom: room destroyed", "room", r.id)
+	p.emit(handleOf(s), map[string]any{"event": "destroyed", "room": r.id})
+	return map[string]any{"videoroom": "destroyed", "room": r.id}
+}
+
+func (p *Plugin) reqExists(_ *session, req params) map[string]any {
+	id, _, e := req.uint("room", true)
+	if e != nil {
+		return e.data()
+	}
+	return map[string]any{"videoroom": "success", "room": id, "exists": p.room(id) != nil}
+}
+
+func (p *Plugin) reqList(_ *session, req params) map[string]any {
+	private := p.adminKeyValid(req)
+	p.mu.Lock()
+	rooms := make([]*room, 0, len(p.rooms))
+	for _, r := range p.rooms {
+		rooms = append(rooms, r)
+	}
+	p.mu.Unlock()
+	slices.SortFunc(rooms, func(a, b *room) int {
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+	list := make([]any, 0, len(rooms))
+	for _, r := range rooms {
+		if r.options().IsPrivate && !private {
+			continue
+		}
+		list = append(list, r.summary())
+	}
+	return map[string]any{"videoroom": "success", "list": list}
+}
+
+func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
+	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	parts := r.others(nil)
+	slices.SortFunc(parts, func(a, b *publisher) int {
+		if a.id < b.id {
+			return -1
+		}
+		return 1
+	})
+	list := make([]any, 0, len(parts))
+	for _, x := range parts {
+		entry := map[string]any{"id": x.id, "publisher": x.isPublished()}
+		if d := x.displayName(); d != "" {
+			entry["display"] = d
+		}
+		list = append(list, entry)
+	}
+	return map[string]any{"videoroom": "participants", "room": r.id, "participants": list}
+}
+
+func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
+	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	if e := checkSecret(r, req); e != nil {
+		return e.data()
+	}
+	action, _, e := req.str("action", true)
+	if e != nil {
+		return e.data()
+	}
+	tokens, ok, e := req.strings("allowed")
+	if e != nil {
+		return e.data()
+	}
+	if (action == "add" || action == "remove") && !ok {
+		return missing("allowed").data()
+	}
+	r.mu.Lock()
+	switch action {
+	case "enable":
+		if r.opts.Allowed == nil {
+			r.opts.Allowed = map[string]bool{}
+		}
+	case "disable":
+		r.opts.Allowed = nil
+	case "add":
+		if r.opts.Allowed == nil {
+			r.opts.Allowed = map[string]bool{}
+		}
+		for _, t := range tokens {
+			r.opts.Allowed[t] = true
+		}
+	case "remove":
+		for _, t := range tokens {
+			delete(r.opts.Allowed, t)
+		}
+	default:
+		r.mu.Unlock()
+		return newErr(errInvalidElement, "Unsupported action '%s' (allowed)", action).data()
+	}
+	enabled := r.opts.Allowed != nil
+	r.mu.Unlock()
+	out := map[string]any{"videoroom": "success", "room": r.id}
+	if enabled {
+		out["allowed"] = r.allowedList()
+	}
+	return out
+}
+
+func (p *Plugin) reqKick(_ *session, req params) map[string]any {
+	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	if e := checkSecret(r, req); e != nil {
+		return e.data()
+	}
+	id, _, e := req.uint("id", true)
+	if e != nil {
+		return e.data()
+	}
+	target := r.participant(id)
+	if target == nil {
+		return newErr(errNoSuchFeed, "No such user %d in room %d", id, r.id).data()
+	}
+	target.kick()
+	return map[string]any{"videoroom": "success"}
+}
+
+func (p *Plugin) reqModerate(_ *session, req params) map[string]any {
+	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	if e := checkSecret(r, req); e != nil {
+		return e.data()
+	}
+	id, _, e := req.uint("id", true)
+	if e != nil {
+		return e.data()
+	}
+	mid, _, e := req.str("mid", true)
+	if e != nil {
+		return e.data()
+	}
+	mute, _, e := req.boolean("mute", true)
+	if e != nil {
+		return e.data()
+	}
+	target := r.participant(id)
+	if target == nil {
+		return newErr(errNoSuchFeed, "No such user %d in room %d", id, r.id).data()
+	}
+	if e := target.moderate(mid, mute); e != nil {
+		return e.data()
+	}
+	return map[string]any{"videoroom": "success"}
+}
+
+// reqListForwarders answers with no forwarders: Argus has no RTP forwarders yet.
+func (p *Plugin) reqListForwarders(_ *session, req params) map[string]any {
+	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	if e := checkSecret(r, req); e != nil {
+		return e.data()
+	}
+	return map[string]any{"videoroom": "forwarders", "room": r.id, "publishers": []any{}}
+}
+
+// reqNotSupported answers rtp_forward, stop_rtp_forward and
+// enable_recording honestly: Argus does not implement them yet.
+func (p *Plugin) reqNotSupported(_ *session, req params) map[string]any {
+	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	if e := checkSecret(r, req); e != nil {
+		return e.data()
+	}
+	name, _, _ := req.str("request", false)
+	return newErr(errInvalidRequest, "Request '%s' is %s in Argus", name, errUnsupported).data()
+}

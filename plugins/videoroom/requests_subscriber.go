@@ -1,0 +1,267 @@
+package videoroom
+
+import (
+	"context"
+
+	"github.com/argusrtc/argus/core"
+)
+
+// handle runs an async request of a subscriber handle (6.5).
+func (sub *subscriber) handle(ctx context.Context, name string, req params, jsep *core.JSEP) (map[string]any, *core.JSEP, *vrError) {
+	if jsep != nil && jsep.Type == "offer" {
+		return nil, nil, newErr(errInvalidSDPType, "Only publishers send offers")
+	}
+	sub.mu.Lock()
+	left := sub.left
+	sub.mu.Unlock()
+	if left && name != "leave" {
+		return nil, nil, newErr(errAlreadyJoined, "Not in a room (create a new handle)")
+	}
+	r := sub.room.id
+	switch name {
+	case "join", "joinandconfigure":
+		return nil, nil, newErr(errAlreadyJoined, "Already in as a subscriber on this handle")
+	case "start":
+		return sub.start(ctx, jsep)
+	case "pause":
+		sub.paused.Store(true)
+		return map[string]any{"videoroom": "event", "room": r, "paused": "ok"}, nil, nil
+	case "configure":
+		return sub.configure(req)
+	case "subscribe", "unsubscribe", "update":
+		return sub.update(ctx, name, req)
+	case "switch":
+		return sub.switchFeeds(req)
+	case "leave":
+		sub.leave()
+		sub.s.h.ClosePeer()
+		return map[string]any{"videoroom": "event", "room": r, "left": "ok"}, nil, nil
+	default:
+		return nil, nil, newErr(errInvalidRequest, "Unknown request '%s'", name)
+	}
+}
+
+// start records the answer (already applied by the core) and resumes;
+// a postponed offer follows as an unsolicited "updated".
+func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]any, *core.JSEP, *vrError) {
+	sub.paused.Store(false)
+	sub.mu.Lock()
+	pending := false
+	if jsep != nil {
+		sub.answered = true
+		pending = sub.pendingOffer
+	}
+	sub.mu.Unlock()
+	data := map[string]any{"videoroom": "event", "room": sub.room.id, "started": "ok"}
+	if pending {
+		sub.s.push("", data, nil)
+		sub.negMu.Lock()
+		offer, err := sub.offer(ctx)
+		sub.negMu.Unlock()
+		if err != nil {
+			return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
+		}
+		streams := sub.summaries()
+		sub.s.p.emit(sub.s.h, map[string]any{"event": "updated", "room": sub.room.id, "streams": streams, "private_id": sub.privateID})
+		return map[string]any{"videoroom": "updated", "room": sub.room.id, "streams": streams}, offer, nil
+	}
+	for _, d := range sub.liveStreams() {
+		if src := d.src.Load(); src != nil && src.kind == "video" {
+			if m := src.pub.currentMedia(); m != nil {
+				m.keyframe(src, false)
+			}
+		}
+	}
+	return data, nil, nil
+}
+
+// configure changes per-stream settings: send, substream.
+func (sub *subscriber) configure(req params) (map[string]any, *core.JSEP, *vrError) {
+	objs, _, e := req.objects("streams", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	type change struct {
+		d         *subStream
+		send      *bool
+		substream *uint64
+	}
+	var changes []change
+	for _, o := range objs {
+		mid, _, e := o.str("mid", true)
+		if e != nil {
+			return nil, nil, e
+		}
+		d := sub.byMid(mid)
+		if d == nil {
+			return nil, nil, newErr(errNoSuchFeed, "No such mid '%s' in subscription", mid)
+		}
+		c := change{d: d}
+		if v, ok, e := o.boolean("send", false); e != nil {
+			return nil, nil, e
+		} else if ok {
+			c.send = &v
+		}
+		if v, ok, e := o.uint("substream", false); e != nil {
+			return nil, nil, e
+		} else if ok {
+			if v > 2 {
+				return nil, nil, newErr(errInvalidElement, "Invalid element (substream should be 0, 1 or 2)")
+			}
+			c.substream = &v
+		}
+		if _, _, e := o.uint("temporal", false); e != nil {
+			return nil, nil, e
+		}
+		changes = append(changes, c)
+	}
+	for _, c := range changes {
+		if c.send != nil {
+			c.d.send.Store(*c.send)
+		}
+		if c.substream != nil {
+			c.d.target.Store(int32(*c.substream))
+		}
+		if src := c.d.src.Load(); src != nil && src.kind == "video" && (c.substream != nil || (c.send != nil && *c.send)) {
+			if m := src.pub.currentMedia(); m != nil {
+				m.keyframe(src, true)
+			}
+		}
+	}
+	return map[string]any{"videoroom": "event", "room": sub.room.id, "configured": "ok"}, nil, nil
+}
+
+// update handles subscribe, unsubscribe and update, then renegotiates.
+func (sub *subscriber) update(ctx context.Context, name string, req params) (map[string]any, *core.JSEP, *vrError) {
+	var add, drop []params
+	var e *vrError
+	switch name {
+	case "subscribe":
+		add, _, e = req.objects("streams", true)
+	case "unsubscribe":
+		drop, _, e = req.objects("streams", true)
+	default:
+		if add, _, e = req.objects("subscribe", false); e == nil {
+			drop, _, e = req.objects("unsubscribe", false)
+		}
+	}
+	if e != nil {
+		return nil, nil, e
+	}
+	refs, e := resolveFeeds(sub.room, add)
+	if e != nil {
+		return nil, nil, e
+	}
+	sub.negMu.Lock()
+	defer sub.negMu.Unlock()
+	changed := false
+	for _, o := range drop {
+		feed, hasFeed, e := o.uint("feed", false)
+		if e != nil {
+			return nil, nil, e
+		}
+		mid, hasMid, e := o.str("mid", false)
+		if e != nil {
+			return nil, nil, e
+		}
+		subMid, hasSubMid, e := o.str("sub_mid", false)
+		if e != nil {
+			return nil, nil, e
+		}
+		for _, d := range sub.liveStreams() {
+			sub.mu.Lock()
+			match := (!hasFeed || d.feedID == feed) && (!hasMid || d.feedMid == mid) && (!hasSubMid || d.mid == subMid)
+			sub.mu.Unlock()
+			if match && (hasFeed || hasSubMid) {
+				sub.remove(d)
+				changed = true
+			}
+		}
+	}
+	if len(refs) > 0 {
+		if err := sub.add(refs); err != nil {
+			return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+		}
+		changed = true
+	}
+	if !changed {
+		return map[string]any{"videoroom": "updated", "room": sub.room.id}, nil, nil
+	}
+	offer, err := sub.offer(ctx)
+	if err != nil {
+		return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
+	}
+	streams := sub.summaries()
+	sub.s.p.emit(sub.s.h, map[string]any{"event": "updated", "room": sub.room.id, "streams": streams, "private_id": sub.privateID})
+	data := map[string]any{"videoroom": "updated", "room": sub.room.id}
+	if offer != nil {
+		data["streams"] = streams
+	}
+	return data, offer, nil
+}
+
+// switchFeeds points subscription m-lines at other publishers' streams of
+// the same kind and codec, without renegotiation.
+func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrError) {
+	objs, _, e := req.objects("streams", true)
+	if e != nil {
+		return nil, nil, e
+	}
+	type sw struct {
+		d   *subStream
+		pub *publisher
+		ps  *pubStream
+	}
+	var plan []sw
+	for _, o := range objs {
+		feed, _, e := o.uint("feed", true)
+		if e != nil {
+			return nil, nil, e
+		}
+		mid, _, e := o.str("mid", true)
+		if e != nil {
+			return nil, nil, e
+		}
+		subMid, _, e := o.str("sub_mid", true)
+		if e != nil {
+			return nil, nil, e
+		}
+		d := sub.byMid(subMid)
+		if d == nil {
+			return nil, nil, newErr(errNoSuchFeed, "No such mid '%s' in subscription", subMid)
+		}
+		pub := sub.room.participant(feed)
+		if pub == nil || !pub.isPublishing() {
+			return nil, nil, newErr(errNoSuchFeed, "No such feed (%d)", feed)
+		}
+		ps := pub.streamByMid(mid)
+		if ps == nil || ps.disabled {
+			return nil, nil, newErr(errNoSuchFeed, "No such mid '%s' in feed (%d)", mid, feed)
+		}
+		if ps.kind != d.kind || ps.codecName != codecName(d.codec.MimeType) {
+			return nil, nil, newErr(errInvalidElement, "Can't switch to a %s/%s stream on a %s/%s m-line", ps.kind, ps.codecName, d.kind, codecName(d.codec.MimeType))
+		}
+		plan = append(plan, sw{d, pub, ps})
+	}
+	changes := 0
+	for _, c := range plan {
+		if c.d.src.Load() == c.ps {
+			continue
+		}
+		if old := c.d.src.Swap(c.ps); old != nil {
+			old.detach(c.d)
+		}
+		c.ps.attach(c.d)
+		sub.mu.Lock()
+		c.d.feedID, c.d.feedMid, c.d.feedDisplay = c.pub.id, c.ps.mid, c.pub.displayName()
+		sub.mu.Unlock()
+		if c.ps.kind == "video" {
+			if m := c.pub.currentMedia(); m != nil {
+				m.keyframe(c.ps, true)
+			}
+		}
+		changes++
+	}
+	sub.s.p.emit(sub.s.h, map[string]any{"event": "switched", "room": sub.room.id, "changes": changes, "streams": sub.summaries()})
+	return map[string]any{"videoroom": "event", "switched": "ok", "room": sub.room.id, "changes": changes, "streams": sub.summaries()}, nil, nil
+}

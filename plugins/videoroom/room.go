@@ -1,0 +1,153 @@
+package videoroom
+
+import (
+	"slices"
+	"sync"
+)
+
+// Room defaults (janus-reference.md 6.1).
+const (
+	defaultPublishers = 3
+	defaultAudioCodec = "opus"
+	defaultVideoCodec = "vp8"
+)
+
+// roomOptions are a room's settings; guarded by room.mu once the room exists.
+type roomOptions struct {
+	Description   string
+	Secret        string
+	Pin           string
+	IsPrivate     bool
+	RequirePvtID  bool
+	Publishers    int
+	Bitrate       uint64
+	FirFreq       uint64
+	AudioCodecs   []string
+	VideoCodecs   []string
+	NotifyJoining bool
+	Permanent     bool
+	// Allowed is the token ACL; nil means the check is off.
+	Allowed map[string]bool
+}
+
+// room is one VideoRoom.
+type room struct {
+	id uint64
+
+	mu           sync.Mutex
+	opts         roomOptions
+	participants map[uint64]*publisher
+	subscribers  map[*subscriber]struct{}
+	destroyed    bool
+}
+
+func newRoom(id uint64, o roomOptions) *room {
+	if o.Publishers <= 0 {
+		o.Publishers = defaultPublishers
+	}
+	if len(o.AudioCodecs) == 0 {
+		o.AudioCodecs = []string{defaultAudioCodec}
+	}
+	if len(o.VideoCodecs) == 0 {
+		o.VideoCodecs = []string{defaultVideoCodec}
+	}
+	if o.Description == "" {
+		o.Description = "Room " + formatID(id)
+	}
+	return &room{id: id, opts: o, participants: map[uint64]*publisher{}, subscribers: map[*subscriber]struct{}{}}
+}
+
+// options returns a copy of the settings.
+func (r *room) options() roomOptions {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.opts
+}
+
+// others returns the participants except skip.
+func (r *room) others(skip *publisher) []*publisher {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*publisher, 0, len(r.participants))
+	for _, p := range r.participants {
+		if p != skip {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// participant returns the participant with id.
+func (r *room) participant(id uint64) *publisher {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.participants[id]
+}
+
+// hasPrivateID reports whether some participant has this private_id.
+func (r *room) hasPrivateID(pid uint32) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.participants {
+		if p.privateID == pid {
+			return true
+		}
+	}
+	return false
+}
+
+// publishedCount counts participants with a PeerConnection up or being set up.
+func (r *room) publishedCount() int {
+	r.mu.Lock()
+	all := make([]*publisher, 0, len(r.participants))
+	for _, p := range r.participants {
+		all = append(all, p)
+	}
+	r.mu.Unlock()
+	n := 0
+	for _, p := range all {
+		if p.isPublishing() {
+			n++
+		}
+	}
+	return n
+}
+
+// summary is the room's entry in a "list" answer.
+func (r *room) summary() map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	o := r.opts
+	return map[string]any{
+		"room": r.id, "description": o.Description, "pin_required": o.Pin != "", "is_private": o.IsPrivate,
+		"max_publishers": o.Publishers, "bitrate": o.Bitrate, "fir_freq": o.FirFreq,
+		"require_pvtid": o.RequirePvtID, "dummy_publisher": false, "notify_joining": o.NotifyJoining,
+		"audiocodec": joinCodecs(o.AudioCodecs), "videocodec": joinCodecs(o.VideoCodecs),
+		"record": false, "lock_record": false, "num_participants": len(r.participants),
+		"audiolevel_ext": false, "audiolevel_event": false, "videoorient_ext": false,
+		"playoutdelay_ext": false, "transport_wide_cc_ext": true,
+	}
+}
+
+// allowedList is the ACL as a sorted list.
+func (r *room) allowedList() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.opts.Allowed))
+	for t := range r.opts.Allowed {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func joinCodecs(c []string) string {
+	s := ""
+	for i, x := range c {
+		if i > 0 {
+			s += ","
+		}
+		s += x
+	}
+	return s
+}

@@ -1,0 +1,247 @@
+package videoroom
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+)
+
+// Limits.
+const (
+	// queueSize bounds the async messages waiting for a session's worker.
+	queueSize = 32
+	// negotiationTimeout bounds ICE gathering while offering or answering.
+	negotiationTimeout = 10 * time.Second
+)
+
+// session roles.
+const (
+	roleNone = iota
+	rolePublisher
+	roleSubscriber
+)
+
+// asyncRequests are answered with an ack, then an event.
+var asyncRequests = map[string]bool{
+	"join": true, "joinandconfigure": true, "configure": true, "publish": true, "unpublish": true,
+	"start": true, "pause": true, "switch": true, "update": true, "subscribe": true,
+	"unsubscribe": true, "leave": true,
+}
+
+// session is the VideoRoom state of one handle.
+type session struct {
+	p   *Plugin
+	h   core.Handle
+	log *slog.Logger
+
+	queue       chan core.Message
+	cancel      context.CancelFunc
+	workerDone  chan struct{}
+	destroyOnce sync.Once
+	destroyed   atomic.Bool
+	hangingUp   atomic.Bool
+
+	mu   sync.Mutex
+	role int
+	pub  *publisher
+	sub  *subscriber
+}
+
+func newSession(p *Plugin, h core.Handle) *session {
+	log := p.log
+	if h != nil && h.Logger() != nil {
+		log = h.Logger().With("plugin", Package)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &session{p: p, h: h, log: log, queue: make(chan core.Message, queueSize), cancel: cancel, workerDone: make(chan struct{})}
+	go s.worker(ctx)
+	return s
+}
+
+// HandleMessage answers synchronous requests at once and queues the
+// asynchronous ones (janus-reference.md 6.1).
+func (s *session) HandleMessage(_ context.Context, m core.Message) core.Result {
+	if s.destroyed.Load() {
+		return core.OK(newErr(errUnknown, "No session associated with this handle...").data())
+	}
+	req, e := parseParams(m.Body)
+	if e != nil {
+		return core.OK(e.data())
+	}
+	name, _, e := req.str("request", true)
+	if e != nil {
+		return core.OK(e.data())
+	}
+	if h := syncHandlers[name]; h != nil {
+		return core.OK(h(s.p, s, req))
+	}
+	if !asyncRequests[name] {
+		return core.OK(newErr(errInvalidRequest, "Unknown request '%s'", name).data())
+	}
+	select {
+	case s.queue <- m:
+		return core.Ack("")
+	default:
+		return core.ErrorResult(errQueueFull.Error())
+	}
+}
+
+// worker processes the session's async messages one at a time.
+func (s *session) worker(ctx context.Context) {
+	defer close(s.workerDone)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-s.queue:
+			s.process(ctx, m)
+		}
+	}
+}
+
+// process runs one async request and pushes its answer or error.
+func (s *session) process(ctx context.Context, m core.Message) {
+	req, e := parseParams(m.Body)
+	if e != nil {
+		s.pushError(m.Transaction, e)
+		return
+	}
+	name, _, _ := req.str("request", false)
+	s.mu.Lock()
+	role, pub, sub := s.role, s.pub, s.sub
+	s.mu.Unlock()
+	var data map[string]any
+	var jsep *core.JSEP
+	switch {
+	case role == roleNone && (name == "join" || name == "joinandconfigure"):
+		data, jsep, e = s.join(ctx, name, req, m.JSEP)
+	case role == roleNone:
+		e = newErr(errJoinFirst, "Invalid request on unconfigured participant")
+	case role == rolePublisher:
+		data, jsep, e = pub.handle(ctx, name, req, m.JSEP)
+	default:
+		data, jsep, e = sub.handle(ctx, name, req, m.JSEP)
+	}
+	if e != nil {
+		s.pushError(m.Transaction, e)
+		return
+	}
+	if data != nil {
+		s.push(m.Transaction, data, jsep)
+	}
+}
+
+// join makes this handle a publisher or a subscriber.
+func (s *session) join(ctx context.Context, name string, req params, jsep *core.JSEP) (map[string]any, *core.JSEP, *vrError) {
+	ptype, _, e := req.str("ptype", true)
+	if e != nil {
+		return nil, nil, e
+	}
+	r, e := s.p.lookupRoom(req)
+	if e != nil {
+		return nil, nil, e
+	}
+	switch ptype {
+	case "publisher":
+		return joinPublisher(ctx, s, r, name == "joinandconfigure", req, jsep)
+	case "subscriber", "listener":
+		return joinSubscriber(ctx, s, r, req)
+	default:
+		return nil, nil, newErr(errInvalidElement, "Invalid element (ptype)")
+	}
+}
+
+// push sends an event to the client.
+func (s *session) push(tx string, data map[string]any, jsep *core.JSEP) {
+	if err := s.h.Push(tx, data, jsep); err != nil {
+		s.log.Debug("videoroom: push failed", "error", err)
+	}
+}
+
+func (s *session) pushError(tx string, e *vrError) { s.push(tx, e.data(), nil) }
+
+// SetupMedia is called at webrtcup.
+func (s *session) SetupMedia() {
+	s.hangingUp.Store(false)
+	s.mu.Lock()
+	pub, sub := s.pub, s.sub
+	s.mu.Unlock()
+	if pub != nil {
+		pub.setupMedia()
+	}
+	if sub != nil {
+		sub.setupMedia()
+	}
+}
+
+// Hangup: a publisher unpublishes, a subscriber stops receiving.
+func (s *session) Hangup() {
+	if !s.hangingUp.CompareAndSwap(false, true) {
+		return
+	}
+	defer s.hangingUp.Store(false)
+	s.mu.Lock()
+	pub, sub := s.pub, s.sub
+	s.mu.Unlock()
+	if pub != nil {
+		pub.unpublish(false)
+	}
+	if sub != nil {
+		sub.hangup()
+	}
+}
+
+// Destroy is detach: a publisher leaves the room, a subscriber ends.
+func (s *session) Destroy() {
+	s.destroyOnce.Do(func() {
+		s.destroyed.Store(true)
+		s.cancel()
+		<-s.workerDone
+		s.mu.Lock()
+		pub, sub := s.pub, s.sub
+		s.mu.Unlock()
+		if pub != nil {
+			pub.leave("")
+		}
+		if sub != nil {
+			sub.leave()
+		}
+		s.p.forget(s)
+	})
+}
+
+// Query describes the session in Admin handle_info.plugin_specific
+// (janus-reference.md 6.7 end).
+func (s *session) Query() any {
+	s.mu.Lock()
+	pub, sub := s.pub, s.sub
+	s.mu.Unlock()
+	var q map[string]any
+	switch {
+	case pub != nil:
+		q = pub.query()
+	case sub != nil:
+		q = sub.query()
+	default:
+		q = map[string]any{"type": "none"}
+	}
+	q["hangingup"] = boolInt(s.hangingUp.Load())
+	q["destroyed"] = boolInt(s.destroyed.Load())
+	return q
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+var (
+	_ core.PluginSession  = (*session)(nil)
+	_ core.SessionQuerier = (*session)(nil)
+)

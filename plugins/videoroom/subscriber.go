@@ -1,0 +1,380 @@
+package videoroom
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/webrtc"
+)
+
+// subscriber is a receive-only handle mixing streams of any publishers.
+type subscriber struct {
+	s          *session
+	room       *room
+	privateID  uint32
+	autoupdate bool
+	paused     atomic.Bool
+
+	negMu sync.Mutex // serializes renegotiations
+
+	mu           sync.Mutex
+	streams      []*subStream
+	peer         *webrtc.Peer
+	answered     bool // the last offer was answered
+	pendingOffer bool // an offer is owed once the current one is answered
+	left         bool
+}
+
+// feedRef is one requested subscription: a publisher and its stream.
+type feedRef struct {
+	pub *publisher
+	ps  *pubStream
+}
+
+// joinSubscriber handles join as a subscriber (6.5).
+func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[string]any, *core.JSEP, *vrError) {
+	pid, _, e := req.uint("private_id", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	auto, hasAuto, e := req.boolean("autoupdate", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	o := r.options()
+	if o.RequirePvtID && (pid == 0 || pid > 0xFFFFFFFF || !r.hasPrivateID(uint32(pid))) {
+		return nil, nil, newErr(errUnauthorized, "Unauthorized (this room requires a valid private_id)")
+	}
+	legacy := false
+	var refs []feedRef
+	if req.has("streams") {
+		objs, _, e := req.objects("streams", true)
+		if e != nil {
+			return nil, nil, e
+		}
+		if refs, e = resolveFeeds(r, objs); e != nil {
+			return nil, nil, e
+		}
+	} else {
+		feed, _, e := req.uint("feed", true)
+		if e != nil {
+			return nil, nil, e
+		}
+		legacy = true
+		if refs, e = resolveFeeds(r, []params{{"feed": []byte(formatID(feed))}}); e != nil {
+			return nil, nil, e
+		}
+	}
+	if len(refs) == 0 {
+		return nil, nil, newErr(errInvalidSDP, "Can't offer an SDP with no stream")
+	}
+	sub := &subscriber{s: s, room: r, privateID: uint32(pid), autoupdate: !hasAuto || auto}
+	r.mu.Lock()
+	if r.destroyed {
+		r.mu.Unlock()
+		return nil, nil, noSuchRoom(r.id)
+	}
+	r.subscribers[sub] = struct{}{}
+	r.mu.Unlock()
+	s.mu.Lock()
+	s.role, s.sub = roleSubscriber, sub
+	s.mu.Unlock()
+
+	sub.negMu.Lock()
+	defer sub.negMu.Unlock()
+	if err := sub.add(refs); err != nil {
+		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+	}
+	offer, err := sub.offer(ctx)
+	if err != nil {
+		return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
+	}
+	streams := sub.summaries()
+	s.log.Info("videoroom: subscriber joined", "room", r.id, "streams", len(streams))
+	s.p.emit(s.h, map[string]any{"event": "subscribing", "room": r.id, "streams": streams, "private_id": sub.privateID})
+	data := map[string]any{"videoroom": "attached", "room": r.id, "streams": streams}
+	if legacy {
+		data["id"] = refs[0].pub.id
+		if d := refs[0].pub.displayName(); d != "" {
+			data["display"] = d
+		}
+		data["warning"] = "deprecated_api"
+	}
+	return data, offer, nil
+}
+
+// resolveFeeds maps [{feed, mid?}] to publisher streams.
+func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
+	var refs []feedRef
+	for _, o := range objs {
+		feed, _, e := o.uint("feed", true)
+		if e != nil {
+			return nil, e
+		}
+		mid, hasMid, e := o.str("mid", false)
+		if e != nil {
+			return nil, e
+		}
+		pub := r.participant(feed)
+		if pub == nil || !pub.isPublishing() {
+			return nil, newErr(errNoSuchFeed, "No such feed (%d)", feed)
+		}
+		if hasMid {
+			ps := pub.streamByMid(mid)
+			if ps == nil || ps.disabled || ps.kind == "data" {
+				return nil, newErr(errNoSuchFeed, "No such mid '%s' in feed (%d)", mid, feed)
+			}
+			refs = append(refs, feedRef{pub, ps})
+			continue
+		}
+		for _, ps := range pub.activeStreams() {
+			refs = append(refs, feedRef{pub, ps})
+		}
+	}
+	return refs, nil
+}
+
+// add creates one sending m-line per requested stream; callers hold negMu.
+func (sub *subscriber) add(refs []feedRef) error {
+	peer, err := sub.s.h.Peer()
+	if err != nil {
+		return err
+	}
+	pc := peer.PeerConnection()
+	sub.mu.Lock()
+	sub.peer = peer
+	sub.mu.Unlock()
+	for _, ref := range refs {
+		ps := ref.ps
+		track, err := pion.NewTrackLocalStaticRTP(ps.codec.RTPCodecCapability, ps.kind, fmt.Sprintf("argus-%d", ref.pub.id))
+		if err != nil {
+			return err
+		}
+		t, err := pc.AddTransceiverFromTrack(track, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			return err
+		}
+		// Offer exactly the publisher's codec (and its RTX).
+		_ = t.SetCodecPreferences(withRTX(codecsOf(pc, t), ps.codec))
+		d := &subStream{sub: sub, kind: ps.kind, codec: ps.codec, track: track, transceiver: t, sender: t.Sender()}
+		d.send.Store(true)
+		d.target.Store(2)
+		d.feedID, d.feedMid, d.feedDisplay = ref.pub.id, ps.mid, ref.pub.displayName()
+		d.src.Store(ps)
+		sub.mu.Lock()
+		d.mindex = len(sub.streams)
+		sub.streams = append(sub.streams, d)
+		sub.mu.Unlock()
+		ps.attach(d)
+		go d.readRTCP()
+		if ps.kind == "video" {
+			if m := ref.pub.currentMedia(); m != nil {
+				m.keyframe(ps, false)
+			}
+		}
+	}
+	return nil
+}
+
+// codecsOf lists the codecs the engine can send on t's kind.
+func codecsOf(pc *pion.PeerConnection, t *pion.RTPTransceiver) []pion.RTPCodecParameters {
+	_ = pc
+	return t.Sender().GetParameters().Codecs
+}
+
+// offer creates an offer, or postpones it while the previous one is
+// unanswered (nil JSEP). Callers hold negMu.
+func (sub *subscriber) offer(ctx context.Context) (*core.JSEP, error) {
+	sub.mu.Lock()
+	peer := sub.peer
+	if peer == nil {
+		sub.mu.Unlock()
+		return nil, errClosedPeer
+	}
+	if peer.PeerConnection().SignalingState() == pion.SignalingStateHaveLocalOffer {
+		sub.pendingOffer = true
+		sub.mu.Unlock()
+		return nil, nil
+	}
+	sub.mu.Unlock()
+	actx, cancel := context.WithTimeout(ctx, negotiationTimeout)
+	defer cancel()
+	sdp, err := peer.CreateOffer(actx, false)
+	if err != nil {
+		return nil, err
+	}
+	sub.mu.Lock()
+	sub.answered, sub.pendingOffer = false, false
+	for _, d := range sub.streams {
+		d.mid = d.transceiver.Mid()
+	}
+	sub.mu.Unlock()
+	return &core.JSEP{Type: "offer", SDP: sdp}, nil
+}
+
+// summaries describes every m-line of the subscription.
+func (sub *subscriber) summaries() []any {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	out := make([]any, 0, len(sub.streams))
+	for _, d := range sub.streams {
+		out = append(out, d.summary())
+	}
+	return out
+}
+
+// byMid returns the subscription stream with the subscriber-side mid.
+func (sub *subscriber) byMid(mid string) *subStream {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	for _, d := range sub.streams {
+		if d.mid == mid && !d.removed {
+			return d
+		}
+	}
+	return nil
+}
+
+// remove stops an m-line (it becomes inactive at the next offer); callers
+// hold negMu.
+func (sub *subscriber) remove(d *subStream) {
+	if ps := d.src.Swap(nil); ps != nil {
+		ps.detach(d)
+	}
+	sub.mu.Lock()
+	already := d.removed
+	d.removed = true
+	peer := sub.peer
+	sub.mu.Unlock()
+	if !already && peer != nil {
+		_ = peer.PeerConnection().RemoveTrack(d.sender)
+	}
+}
+
+// setupMedia: the subscriber's PeerConnection is up.
+func (sub *subscriber) setupMedia() {
+	sub.s.p.emit(sub.s.h, map[string]any{"event": "subscribed", "room": sub.room.id})
+	for _, d := range sub.liveStreams() {
+		if src := d.src.Load(); src != nil && src.kind == "video" {
+			if m := src.pub.currentMedia(); m != nil {
+				m.keyframe(src, false)
+			}
+		}
+	}
+}
+
+// liveStreams returns the streams not removed.
+func (sub *subscriber) liveStreams() []*subStream {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	out := make([]*subStream, 0, len(sub.streams))
+	for _, d := range sub.streams {
+		if !d.removed {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// feedGone: a publisher this subscriber receives stopped publishing.
+func (sub *subscriber) feedGone(pub *publisher) {
+	go sub.autoUpdate(pub)
+}
+
+// autoUpdate removes pub's streams and, if autoupdate is on, sends a new
+// offer with an unsolicited "updated" event.
+func (sub *subscriber) autoUpdate(pub *publisher) {
+	sub.negMu.Lock()
+	defer sub.negMu.Unlock()
+	changed := false
+	sub.mu.Lock()
+	streams := append([]*subStream(nil), sub.streams...)
+	left := sub.left
+	sub.mu.Unlock()
+	for _, d := range streams {
+		sub.mu.Lock()
+		mine := d.feedID == pub.id && !d.removed
+		sub.mu.Unlock()
+		if mine {
+			sub.remove(d)
+			changed = true
+		}
+	}
+	if !changed || left || !sub.autoupdate {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), negotiationTimeout)
+	defer cancel()
+	jsep, err := sub.offer(ctx)
+	if err != nil {
+		sub.s.log.Debug("videoroom: auto update offer failed", "error", err)
+		return
+	}
+	streams2 := sub.summaries()
+	data := map[string]any{"videoroom": "updated", "room": sub.room.id}
+	if jsep != nil {
+		data["streams"] = streams2
+	}
+	sub.s.push("", data, jsep)
+	sub.s.p.emit(sub.s.h, map[string]any{"event": "updated", "room": sub.room.id, "streams": streams2, "private_id": sub.privateID})
+}
+
+// hangup: the PeerConnection went away; every stream stops.
+func (sub *subscriber) hangup() {
+	sub.negMu.Lock()
+	defer sub.negMu.Unlock()
+	sub.mu.Lock()
+	streams := sub.streams
+	sub.streams = nil
+	sub.peer = nil
+	sub.answered, sub.pendingOffer = false, false
+	sub.mu.Unlock()
+	for _, d := range streams {
+		if ps := d.src.Swap(nil); ps != nil {
+			ps.detach(d)
+		}
+		if d.feedID != 0 && !d.removed {
+			sub.s.p.emit(sub.s.h, map[string]any{"event": "unsubscribed", "room": sub.room.id, "feed": d.feedID, "mid": d.feedMid})
+		}
+	}
+}
+
+// leave ends the subscription.
+func (sub *subscriber) leave() {
+	sub.mu.Lock()
+	if sub.left {
+		sub.mu.Unlock()
+		return
+	}
+	sub.left = true
+	sub.mu.Unlock()
+	sub.hangup()
+	r := sub.room
+	r.mu.Lock()
+	delete(r.subscribers, sub)
+	r.mu.Unlock()
+}
+
+// roomGone: the room was destroyed.
+func (sub *subscriber) roomGone(note map[string]any) {
+	sub.s.push("", note, nil)
+	sub.leave()
+	sub.s.h.ClosePeer()
+}
+
+// query is handle_info.plugin_specific of a subscriber.
+func (sub *subscriber) query() map[string]any {
+	streams := sub.summaries()
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	return map[string]any{
+		"type": "subscriber", "room": sub.room.id, "private_id": sub.privateID,
+		"answered": boolInt(sub.answered), "pending_offer": boolInt(sub.pendingOffer),
+		"pending_restart": 0, "paused": boolInt(sub.paused.Load()), "streams": streams,
+	}
+}
