@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // TestConcurrentRequestsConcurrentSafe runs many requests on one session at
@@ -46,5 +47,38 @@ func TestConcurrentRequestsConcurrentSafe(t *testing.T) {
 	wg2.Wait()
 	if c := e.g.Counts(); c.Sessions != 0 || c.Handles != 0 {
 		t.Fatalf("counts after destroy: %+v", c)
+	}
+}
+
+// TestConcurrentEndsConcurrentSafe ends one session from several places at
+// once: exactly one session event and one SessionOver result.
+func TestConcurrentEndsConcurrentSafe(t *testing.T) {
+	e := newEnv(t, nil)
+	s := e.create(e.c)
+	e.attach(s, pluginA)
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch i % 3 {
+			case 0:
+				e.req(e.c, core.PathIDs{}, `{"janus":"destroy","transaction":"d","session_id":%d}`, s)
+			case 1:
+				e.admin(`{"janus":"destroy_session","transaction":"d","session_id":%d}`, s)
+			default:
+				e.g.TransportGone(e.c)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(e.rec.find(telemetry.TypeSession, `"name":"destroyed"`)); n != 1 {
+		t.Fatalf("%d destroyed events", n)
+	}
+	if n := len(e.rec.find(telemetry.TypeHandle, `"name":"detached"`)); n != 1 {
+		t.Fatalf("%d detached events", n)
+	}
+	if n := len(e.c.Overs()); n != 1 {
+		t.Fatalf("%d SessionOver calls", n)
 	}
 }

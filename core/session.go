@@ -128,6 +128,7 @@ func (g *Gateway) destroySession(s *session, why endReason) {
 		s.mu.Unlock()
 		return
 	}
+	s.destroyed = true // from here on: no pushes, no new handles, no second end
 	src, gone := s.source, s.gone
 	hs := make([]*handle, 0, len(s.handles))
 	for _, h := range s.handles {
@@ -139,9 +140,6 @@ func (g *Gateway) destroySession(s *session, why endReason) {
 	for _, h := range hs {
 		h.detach(false)
 	}
-	s.mu.Lock()
-	s.destroyed = true
-	s.mu.Unlock()
 	name := "destroyed"
 	if why == endTimeout {
 		name = "timeout"
