@@ -3,6 +3,7 @@
 package coretest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"sync"
@@ -138,7 +139,7 @@ func (c *Client) WaitOver(s core.SessionID, timeout time.Duration) (Over, error)
 // Decode parses a JSON object with numbers kept as json.Number; nil if not an object.
 func Decode(b []byte) map[string]any {
 	var m map[string]any
-	d := json.NewDecoder(bytesReader(b))
+	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	if d.Decode(&m) != nil {
 		return nil
