@@ -134,6 +134,10 @@ func (p params) objects(k string, required bool) ([]params, bool, *vrError) {
 
 // intValue accepts only JSON integers (1.0 is a real, rejected as Janus does).
 func intValue(raw json.RawMessage) (int64, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
+		return 0, errNotAnInt
+	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var n json.Number
