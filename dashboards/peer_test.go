@@ -24,7 +24,13 @@ type peer struct {
 	wg           sync.WaitGroup
 }
 
-func newPeer() (*peer, error) {
+// newPeer returns a sending peer (an Opus and a VP8 track).
+func newPeer() (*peer, error) { return newPeerWith(true) }
+
+// newReceiver returns a peer with no tracks, to answer a gateway's offer.
+func newReceiver() (*peer, error) { return newPeerWith(false) }
+
+func newPeerWith(tracks bool) (*peer, error) {
 	me := &pion.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -33,6 +39,7 @@ func newPeer() (*peer, error) {
 	if err := pion.RegisterDefaultInterceptors(me, ir); err != nil {
 		return nil, err
 	}
+	ir.Add(rtcpDelayerFactory{}) // last: outermost, so every RTCP packet waits
 	se := pion.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
@@ -43,6 +50,20 @@ func newPeer() (*peer, error) {
 		return nil, err
 	}
 	p := &peer{pc: pc, stop: make(chan struct{})}
+	p.pc.OnTrack(func(track *pion.TrackRemote, _ *pion.RTPReceiver) {
+		p.wg.Add(1)
+		go func() { // drain the media the gateway sends
+			defer p.wg.Done()
+			for {
+				if _, _, err := track.ReadRTP(); err != nil {
+					return
+				}
+			}
+		}()
+	})
+	if !tracks {
+		return p, nil
+	}
 	if err := p.setup(); err != nil {
 		_ = pc.Close()
 		return nil, err
@@ -76,17 +97,6 @@ func (p *peer) setup() error {
 			}
 		}()
 	}
-	p.pc.OnTrack(func(track *pion.TrackRemote, _ *pion.RTPReceiver) {
-		p.wg.Add(1)
-		go func() { // drain the echoed media
-			defer p.wg.Done()
-			for {
-				if _, _, err := track.ReadRTP(); err != nil {
-					return
-				}
-			}
-		}()
-	})
 	return nil
 }
 
@@ -98,6 +108,27 @@ func (p *peer) offer(ctx context.Context) (string, error) {
 	}
 	done := pion.GatheringCompletePromise(p.pc)
 	if err := p.pc.SetLocalDescription(o); err != nil {
+		return "", err
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return "", fmt.Errorf("ICE gathering: %w", ctx.Err())
+	}
+	return p.pc.LocalDescription().SDP, nil
+}
+
+// answer applies the gateway's offer and returns a complete answer.
+func (p *peer) answer(ctx context.Context, offer string) (string, error) {
+	if err := p.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", fmt.Errorf("apply offer: %w", err)
+	}
+	a, err := p.pc.CreateAnswer(nil)
+	if err != nil {
+		return "", err
+	}
+	done := pion.GatheringCompletePromise(p.pc)
+	if err := p.pc.SetLocalDescription(a); err != nil {
 		return "", err
 	}
 	select {
@@ -125,7 +156,8 @@ func (p *peer) waitConnected(ctx context.Context) error {
 	}
 }
 
-// send writes an Opus-sized and a VP8-sized packet every 20 ms until stopSending.
+// send writes an Opus-sized and a VP8-sized packet every 20 ms until
+// stopSending, losing one in lossEvery.
 func (p *peer) send() {
 	p.wg.Add(1)
 	go func() {
@@ -143,6 +175,9 @@ func (p *peer) send() {
 			case <-tick.C:
 			}
 			seq++
+			if seq%lossEvery == 0 {
+				continue // lost on the way (impair_test.go)
+			}
 			_ = p.audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: i * 960}, Payload: audio})
 			_ = p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: seq, Timestamp: i * 3000}, Payload: video})
 		}
