@@ -1,0 +1,197 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	nethttp "net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
+	"github.com/argusrtc/argus/transports/websocket"
+
+	_ "github.com/argusrtc/argus/plugins/videoroom" // registers janus.plugin.videoroom
+)
+
+// vrRoomConfig is the VideoRoom config of the tests: room 1234 with a
+// secret and a 300 kbps cap, no periodic keyframe requests (fir_freq 0)
+// so that the PLI test sees only relayed PLIs.
+const vrRoomConfig = `{"rooms":[{"room":1234,"description":"E2E Room","secret":"adminpwd",
+ "publishers":30,"bitrate":300000,"fir_freq":0,"audiocodec":"opus","videocodec":"vp8"}]}`
+
+// vrServer is an in-process Argus with the VideoRoom and a recording
+// emitter (every core, WebRTC and plugin event).
+type vrServer struct {
+	wsURL  string
+	events *telemetrytest.Emitter
+}
+
+func startVideoRoomServer(t *testing.T) *vrServer {
+	t.Helper()
+	logger := testLogger()
+	rec := telemetrytest.NewEmitter()
+	engine, err := webrtc.NewEngine(webrtc.Config{
+		ServerName: "argus-e2e", Logger: logger, IncludeLoopback: true, Emitter: rec,
+	})
+	if err != nil {
+		t.Fatalf("NewEngine: %v", err)
+	}
+	cfg := core.DefaultConfig()
+	cfg.ServerName = "argus-e2e"
+	cfg.StatusPeriod = 0
+	cfg.SessionTimeout = 0
+	cfg.Engine = engine
+	cfg.Logger = logger
+	cfg.Emitter = rec
+	cfg.PluginConfigs = map[string]json.RawMessage{"janus.plugin.videoroom": json.RawMessage(vrRoomConfig)}
+	gw, err := core.New(context.Background(), cfg)
+	if err != nil {
+		_ = engine.Close()
+		t.Fatalf("core.New: %v", err)
+	}
+	wt := websocket.New(websocket.Config{Gateway: gw, ServerName: "argus-e2e", Logger: logger})
+	wsSrv := httptest.NewServer(wt.Handler())
+	t.Cleanup(func() {
+		wt.Close()
+		wsSrv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := gw.Shutdown(ctx); err != nil {
+			t.Errorf("gateway shutdown: %v", err)
+		}
+		_ = engine.Close()
+	})
+	_ = nethttp.StatusOK
+	return &vrServer{wsURL: "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/", events: rec}
+}
+
+// pluginEvents returns the recorded VideoRoom type 64 events.
+func (s *vrServer) pluginEvents() []vrEvent {
+	var out []vrEvent
+	for _, e := range s.events.Events() {
+		if e.Type != telemetry.TypePlugin {
+			continue
+		}
+		b, ok := e.Body.(telemetry.PluginBody)
+		if !ok || b.Plugin != "janus.plugin.videoroom" {
+			continue
+		}
+		raw, err := json.Marshal(b.Data)
+		if err != nil {
+			continue
+		}
+		d := json.NewDecoder(strings.NewReader(string(raw)))
+		d.UseNumber()
+		var m map[string]any
+		if d.Decode(&m) != nil {
+			continue
+		}
+		out = append(out, vrEvent{session: e.SessionID, handle: e.HandleID, data: m})
+	}
+	return out
+}
+
+// vrEvent is one recorded VideoRoom event.
+type vrEvent struct {
+	session, handle uint64
+	data            map[string]any
+}
+
+func (e vrEvent) name() string {
+	if s, ok := e.data["event"].(string); ok {
+		return s
+	}
+	s, _ := e.data["videoroom"].(string)
+	return s
+}
+
+// waitEvent waits for a recorded VideoRoom event matching pred.
+func (s *vrServer) waitEvent(ctx context.Context, what string, pred func(vrEvent) bool) (vrEvent, error) {
+	for {
+		for _, e := range s.pluginEvents() {
+			if pred(e) {
+				return e, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return vrEvent{}, fmt.Errorf("no %s event: %w", what, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// vrInbox collects a client's async messages for waiters in any goroutine;
+// each message is consumed by one wait.
+type vrInbox struct {
+	mu      sync.Mutex
+	msgs    []msg
+	changed chan struct{}
+	quit    chan struct{}
+	done    chan struct{}
+}
+
+func newVRInbox(c janusClient) *vrInbox {
+	in := &vrInbox{changed: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(in.done)
+		for {
+			var m msg
+			select {
+			case m = <-c.Events():
+			case <-in.quit:
+				return
+			}
+			in.mu.Lock()
+			in.msgs = append(in.msgs, m)
+			close(in.changed)
+			in.changed = make(chan struct{})
+			in.mu.Unlock()
+		}
+	}()
+	return in
+}
+
+// close stops the collecting goroutine.
+func (in *vrInbox) close() {
+	close(in.quit)
+	<-in.done
+}
+
+// wait consumes and returns the first message matching pred.
+func (in *vrInbox) wait(ctx context.Context, what string, pred func(msg) bool) (msg, error) {
+	for {
+		in.mu.Lock()
+		for i, m := range in.msgs {
+			if pred(m) {
+				in.msgs = append(in.msgs[:i:i], in.msgs[i+1:]...)
+				in.mu.Unlock()
+				return m, nil
+			}
+		}
+		ch := in.changed
+		seen := jsonString(in.msgs)
+		in.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for %s: %w; unconsumed %s", what, ctx.Err(), seen)
+		}
+	}
+}
+
+// pluginData is plugindata.data of an event.
+func pluginData(m msg) map[string]any {
+	d, _ := field(m, "plugindata", "data").(map[string]any)
+	return d
+}
+
+// waitTick is the polling period of the VideoRoom tests' waits.
+func waitTick() <-chan time.Time { return time.After(20 * time.Millisecond) }

@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+)
+
+// vrTestSwitch points alice's m-line receiving bob's video at carol's
+// video: media changes source with no new offer, and the sequence
+// numbers go on without a jump.
+func vrTestSwitch(t *testing.T, ctx context.Context, alice, bob, carol *vrUser) {
+	s := alice.subs[0]
+	mid := s.midOf(bob.feed, "video")
+	carolMid := carol.pubMids["video"]
+	if mid == "" || carolMid == "" {
+		t.Fatalf("mids: alice's %q, carol's %q", mid, carolMid)
+	}
+	tr := s.peer.track(mid)
+	_, before := tr.seen(0)
+	ev, err := alice.async(ctx, s.hid, msg{"request": "switch", "streams": []any{map[string]any{"feed": carol.feed, "mid": carolMid, "sub_mid": mid}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := pluginData(ev)
+	if d["switched"] != "ok" || u64(d["changes"]) != 1 || ev["jsep"] != nil {
+		t.Fatalf("switch answer: %s", jsonString(ev))
+	}
+	for tr.lastMarker.Load() != int32(carol.marker) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("m-line %s still receives marker %d after switch", mid, tr.lastMarker.Load())
+		case <-waitTick():
+		}
+	}
+	_, after := tr.seen(0)
+	if gap := after - before; gap > 500 {
+		t.Errorf("sequence numbers jumped by %d across the switch", gap)
+	}
+	s.feeds[mid] = carol.feed
+	// Switch back so the later steps see the original layout.
+	if _, err := alice.async(ctx, s.hid, msg{"request": "switch", "streams": []any{map[string]any{"feed": bob.feed, "mid": bob.pubMids["video"], "sub_mid": mid}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.feeds[mid] = bob.feed
+	for tr.lastMarker.Load() != int32(bob.marker) {
+		select {
+		case <-ctx.Done():
+			t.Fatal("switch back did not happen")
+		case <-waitTick():
+		}
+	}
+}
+
+// vrTestNACK: a NACK from carol for a packet of bob's video gets that
+// packet retransmitted (pion's responder, per subscriber).
+func vrTestNACK(t *testing.T, ctx context.Context, carol, bob *vrUser) {
+	s := carol.subs[0]
+	mid := s.midOf(bob.feed, "video")
+	tr := s.peer.track(mid)
+	_, last := tr.seen(0)
+	want := last - 5
+	if n, _ := tr.seen(want); n != 1 {
+		t.Fatalf("packet %d seen %d times before the NACK", want, n)
+	}
+	nack := &rtcp.TransportLayerNack{SenderSSRC: 1, MediaSSRC: tr.ssrc.Load(), Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{want})}
+	if err := s.peer.pc.WriteRTCP([]rtcp.Packet{nack}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if n, _ := tr.seen(want); n >= 2 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("packet %d not retransmitted after NACK", want)
+		case <-waitTick():
+		}
+	}
+}
+
+// vrTestPLI: a PLI from carol about alice's video reaches alice's
+// publisher PeerConnection (rate limited, so it is re-sent until seen).
+func vrTestPLI(t *testing.T, ctx context.Context, carol, alice *vrUser) {
+	s := carol.subs[0]
+	tr := s.peer.track(s.midOf(alice.feed, "video"))
+	base := alice.pub.plis.Load()
+	tick := time.NewTicker(300 * time.Millisecond)
+	defer tick.Stop()
+	for alice.pub.plis.Load() == base {
+		if err := s.peer.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{SenderSSRC: 1, MediaSSRC: tr.ssrc.Load()}}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("PLI did not reach the publisher")
+		case <-tick.C:
+		}
+	}
+}
+
+// vrTestREMB: a subscriber's 5 Mbps estimate reaches the publisher capped
+// at the room's 300 kbps.
+func vrTestREMB(t *testing.T, ctx context.Context, carol, alice *vrUser) {
+	s := carol.subs[0]
+	tr := s.peer.track(s.midOf(alice.feed, "video"))
+	alice.pub.remb.Store(0)
+	tick := time.NewTicker(300 * time.Millisecond)
+	defer tick.Stop()
+	for alice.pub.remb.Load() == 0 {
+		if err := s.peer.pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{SenderSSRC: 1, Bitrate: 5e6, SSRCs: []uint32{tr.ssrc.Load()}}}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("no REMB reached the publisher")
+		case <-tick.C:
+		}
+	}
+	if got := alice.pub.remb.Load(); got > 300000 {
+		t.Errorf("publisher got REMB %d, want <= room bitrate 300000", got)
+	}
+}

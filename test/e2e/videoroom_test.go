@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// vrStepTimeout bounds each step of the VideoRoom tests.
+const vrStepTimeout = 20 * time.Second
+
+// vrRoom starts Argus and three publishers (alice, bob, carol) in room
+// 1234; each subscribes, on one handle, to the two others.
+func vrRoom(t *testing.T, ctx context.Context) (*vrServer, []*vrUser) {
+	t.Helper()
+	srv := startVideoRoomServer(t)
+	var users []*vrUser
+	for i, name := range []string{"alice", "bob", "carol"} {
+		u, err := newVRUser(ctx, t, srv, name, byte(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined, err := u.joinAndPublish(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The joined answer lists the publishers already in.
+		if got := len(joined["publishers"].([]any)); got != i {
+			t.Fatalf("%s joined with %d publishers listed, want %d: %s", name, got, i, jsonString(joined))
+		}
+		users = append(users, u)
+	}
+	// Earlier publishers were told about later ones.
+	for i, u := range users {
+		for _, other := range users[i+1:] {
+			if _, err := u.in.wait(ctx, u.name+" publishers notice", func(m msg) bool {
+				list, _ := pluginData(m)["publishers"].([]any)
+				return len(list) == 1 && u64(list[0].(map[string]any)["id"]) == other.feed
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, u := range users {
+		var feeds []uint64
+		for j, o := range users {
+			if j != i {
+				feeds = append(feeds, o.feed)
+			}
+		}
+		s, err := u.subscribe(ctx, feeds...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.feeds) != 4 {
+			t.Fatalf("%s subscription has %d streams, want 4: %v", u.name, len(s.feeds), s.feeds)
+		}
+	}
+	return srv, users
+}
+
+// TestVideoRoomThreePublishers: every subscription receives media from
+// the right publisher; switch, NACK, PLI and REMB behave; unpublish,
+// leave, kick and destroy notify; the recorded events tell who published
+// and who subscribed to whom.
+func TestVideoRoomThreePublishers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 6*vrStepTimeout)
+	defer cancel()
+	srv, users := vrRoom(t, ctx)
+	alice, bob, carol := users[0], users[1], users[2]
+	byFeed := map[uint64]*vrUser{}
+	for _, u := range users {
+		byFeed[u.feed] = u
+	}
+	for _, u := range users {
+		s := u.subs[0]
+		if err := s.waitMedia(ctx, 50); err != nil {
+			t.Fatalf("%s: %v", u.name, err)
+		}
+		for mid, feed := range s.feeds {
+			tr := s.peer.track(mid)
+			if got, want := tr.lastMarker.Load(), int32(byFeed[feed].marker); got != want {
+				t.Errorf("%s mid %s: media from marker %d, want %s's %d", u.name, mid, got, byFeed[feed].name, want)
+			}
+			if tr.bytes.Load() == 0 {
+				t.Errorf("%s mid %s: no bytes", u.name, mid)
+			}
+		}
+	}
+
+	t.Run("switch", func(t *testing.T) { vrTestSwitch(t, ctx, alice, bob, carol) })
+	t.Run("nack", func(t *testing.T) { vrTestNACK(t, ctx, carol, bob) })
+	t.Run("pli", func(t *testing.T) { vrTestPLI(t, ctx, carol, alice) })
+	t.Run("remb", func(t *testing.T) { vrTestREMB(t, ctx, carol, alice) })
+	t.Run("handle_info", func(t *testing.T) { vrTestQuery(t, ctx, alice) })
+	t.Run("notifications", func(t *testing.T) { vrTestNotifications(t, ctx, srv, alice, bob, carol) })
+	t.Run("events", func(t *testing.T) { vrTestEvents(t, srv, users) })
+}
