@@ -35,6 +35,9 @@ func vrAPI() (*pion.API, error) {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	// A NACKed packet comes back with its original sequence number (no
+	// RTX negotiated): SRTP replay protection would drop it.
+	se.DisableSRTPReplayProtection(true)
 	return pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)), nil
 }
 
