@@ -14,6 +14,7 @@
 #   DURATION   media time per session                     (default 20s)
 #   RAMP       spread of session starts                   (default 5s)
 #   REPEAT     runs per server and session count          (default 1)
+#   WARMUP     1: one 1-session warm-up run per server first (default 1)
 #   LOAD_ARGS  extra argus-load flags (e.g. "-video-pps 150")
 #   ARGUS_BIN, LOAD_BIN  prebuilt binaries (default: go build from this tree)
 #   OUT        directory for raw JSON results and logs    (default: a temp dir, kept)
@@ -37,6 +38,7 @@ SESSIONS=${SESSIONS:-"10 30"}
 DURATION=${DURATION:-20s}
 RAMP=${RAMP:-5s}
 REPEAT=${REPEAT:-1}
+WARMUP=${WARMUP:-1}
 LOAD_ARGS=${LOAD_ARGS:-}
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -182,7 +184,8 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # with the load result plus server cpu_s and rss_max_kb.
 run_one() {
 	local name=$1 pid=$2 port=$3 n=$4 rep=$5
-	local tag="$name-$n-$rep" c0 c1 rss rmax=0 lp
+	local tag="$name-$n-$rep" c0 c1 rss rmax=0 lp loadavg
+	loadavg=$(cut -d' ' -f1 /proc/loadavg)
 	c0=$(cpu_ticks "$pid")
 	# shellcheck disable=SC2086
 	"$LOAD_BIN" -url "ws://$NS_IP:$port/" -sessions "$n" -duration "$DURATION" -ramp "$RAMP" \
@@ -197,10 +200,18 @@ run_one() {
 	c1=$(cpu_ticks "$pid")
 	jq --arg server "$name" --argjson cpu "$(echo "$c0 $c1 $ticks" | awk '{printf "%.3f", ($2-$1)/$3}')" \
 		--argjson rss "$rmax" \
-		'. + {server: $server, cpu_s: $cpu, rss_max_kb: $rss}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
-	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, rss_max_kb, setup_p50: .setup.p50_ms}' "$OUT/$tag.result.json")"
+		--argjson loadavg "$loadavg" \
+		'. + {server: $server, cpu_s: $cpu, rss_max_kb: $rss, loadavg_1m_before: $loadavg}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
+	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, rss_max_kb, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
 	sleep 2 # let the server release the finished sessions
 }
+
+if [ "$WARMUP" = 1 ]; then # first sessions of a fresh process are slower
+	for s in janus:$JANUS_PORT argus:$ARGUS_PORT; do
+		"$LOAD_BIN" -url "ws://$NS_IP:${s#*:}/" -sessions 1 -duration 3s -ice-net "$ROOT_IP/30" \
+			>"$OUT/warmup-${s%%:*}.json" 2>&1 || log "warm-up of ${s%%:*} failed (see $OUT/warmup-${s%%:*}.json)"
+	done
+fi
 
 for n in $SESSIONS; do
 	for rep in $(seq 1 "$REPEAT"); do
@@ -221,7 +232,10 @@ jq -s -r --arg dur "$DURATION" '
 		def avg(xs): if (xs | length) == 0 then null else (xs | add / length) end;
 		{
 			sessions: .[0].sessions,
-			j_ok: ($j | map(.sessions_ok) | add), a_ok: ($a | map(.sessions_ok) | add),
+			j_ok: "\($j | map(.sessions_ok) | add)/\($j | map(.sessions) | add)",
+			a_ok: "\($a | map(.sessions_ok) | add)/\($a | map(.sessions) | add)",
+			j_ccpu: avg($j | map(select(.sessions_ok > 0) | 1000 * .client_cpu_s / (.sessions_ok * .duration_s))),
+			a_ccpu: avg($a | map(select(.sessions_ok > 0) | 1000 * .client_cpu_s / (.sessions_ok * .duration_s))),
 			j_cpu: avg($j | map(per_ss)), a_cpu: avg($a | map(per_ss)),
 			j_rss: avg($j | map(.rss_max_kb / 1024)), a_rss: avg($a | map(.rss_max_kb / 1024)),
 			j_loss: avg($j | map(.total.loss_pct)), a_loss: avg($a | map(.total.loss_pct)),
@@ -229,11 +243,11 @@ jq -s -r --arg dur "$DURATION" '
 			j_p95: avg($j | map(.setup.p95_ms)), a_p95: avg($a | map(.setup.p95_ms))
 		}
 	) |
-	("| sessions | server | ok | CPU ms/session·s | RSS max MiB | loss % | setup p50 ms | setup p95 ms |",
-	 "|---|---|---|---|---|---|---|---|",
+	("| sessions | server | ok | server CPU ms/session·s | RSS max MiB | loss % | setup p50 ms | setup p95 ms | client CPU ms/session·s |",
+	 "|---|---|---|---|---|---|---|---|---|",
 	 (.[] |
-		"| \(.sessions) | Janus | \(.j_ok) | \(f(.j_cpu)) | \(f(.j_rss)) | \(f(.j_loss)) | \(f(.j_p50)) | \(f(.j_p95)) |",
-		"| \(.sessions) | Argus | \(.a_ok) | \(f(.a_cpu)) | \(f(.a_rss)) | \(f(.a_loss)) | \(f(.a_p50)) | \(f(.a_p95)) |",
-		"| \(.sessions) | **Argus/Janus** | | **\(r(.a_cpu; .j_cpu))** | **\(r(.a_rss; .j_rss))** | \(r(.a_loss; .j_loss)) | **\(r(.a_p50; .j_p50))** | **\(r(.a_p95; .j_p95))** |"))
+		"| \(.sessions) | Janus | \(.j_ok) | \(f(.j_cpu)) | \(f(.j_rss)) | \(f(.j_loss)) | \(f(.j_p50)) | \(f(.j_p95)) | \(f(.j_ccpu)) |",
+		"| \(.sessions) | Argus | \(.a_ok) | \(f(.a_cpu)) | \(f(.a_rss)) | \(f(.a_loss)) | \(f(.a_p50)) | \(f(.a_p95)) | \(f(.a_ccpu)) |",
+		"| \(.sessions) | **Argus/Janus** | | **\(r(.a_cpu; .j_cpu))** | **\(r(.a_rss; .j_rss))** | \(r(.a_loss; .j_loss)) | **\(r(.a_p50; .j_p50))** | **\(r(.a_p95; .j_p95))** | |"))
 ' "$OUT"/*.result.json | grep -v '^$' | tee "$OUT/table.md"
 log "raw results in $OUT"

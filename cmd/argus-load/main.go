@@ -20,6 +20,23 @@ import (
 	"github.com/argusrtc/argus/cmd/argus-load/internal/load"
 )
 
+// output is the printed JSON: the load result plus the load generator's
+// own CPU time, so a run can show whether the client was the bottleneck.
+type output struct {
+	load.Result
+	ClientCPUSeconds float64 `json:"client_cpu_s"`
+}
+
+// selfCPU is this process's user+system CPU time in seconds.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -70,7 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		out := output{Result: res, ClientCPUSeconds: selfCPU()}
+		if err := enc.Encode(out); err != nil {
 			fmt.Fprintf(stderr, "argus-load: %v\n", err)
 			return 1
 		}
