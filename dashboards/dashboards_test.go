@@ -95,12 +95,14 @@ func TestDashboardStructure(t *testing.T) {
 					t.Errorf("%s: id also used by %q", name, prev)
 				}
 				ids[p.ID] = p.Title
-				checkGrid(t, name, p, placed)
+				problems := gridProblems(name, p, placed)
 				placed = append(placed, p)
-				if p.IsRow() {
-					continue
+				if !p.IsRow() {
+					problems = append(problems, panelProblems(name, p, uids, documented)...)
 				}
-				checkPanel(t, name, p, uids, documented)
+				for _, pr := range problems {
+					t.Error(pr)
+				}
 			}
 			if len(placed) < 3 {
 				t.Errorf("only %d panels", len(placed))
@@ -109,57 +111,60 @@ func TestDashboardStructure(t *testing.T) {
 	}
 }
 
-// checkGrid: inside the 24 columns, positive size, no overlap with placed.
-func checkGrid(t *testing.T, name string, p Panel, placed []Panel) {
-	t.Helper()
+// gridProblems: inside the 24 columns, positive size, no overlap with placed.
+func gridProblems(name string, p Panel, placed []Panel) []string {
+	var out []string
 	g := p.GridPos
 	if g.W <= 0 || g.H <= 0 || g.X < 0 || g.Y < 0 || g.X+g.W > gridColumns {
-		t.Errorf("%s: gridPos %+v outside the %d-column grid", name, g, gridColumns)
+		out = append(out, fmt.Sprintf("%s: gridPos %+v outside the %d-column grid", name, g, gridColumns))
 	}
 	for _, q := range placed {
 		o := q.GridPos
 		if g.X < o.X+o.W && o.X < g.X+g.W && g.Y < o.Y+o.H && o.Y < g.Y+g.H {
-			t.Errorf("%s: gridPos %+v overlaps panel %d %q at %+v", name, g, q.ID, q.Title, o)
+			out = append(out, fmt.Sprintf("%s: gridPos %+v overlaps panel %d %q at %+v", name, g, q.ID, q.Title, o))
 		}
 	}
+	return out
 }
 
 var metricRE = regexp.MustCompile(`\bargus_[a-z0-9_]+`)
 
-// checkPanel: description, unit, datasource by provisioned uid, queries
+// panelProblems: description, unit, datasource by provisioned uid, queries
 // with expressions, exemplars on histogram queries, documented metrics.
-func checkPanel(t *testing.T, name string, p Panel, uids map[string]string, documented map[string]bool) {
-	t.Helper()
+func panelProblems(name string, p Panel, uids map[string]string, documented map[string]bool) []string {
+	var out []string
+	add := func(format string, args ...any) { out = append(out, name+": "+fmt.Sprintf(format, args...)) }
 	if strings.TrimSpace(p.Description) == "" {
-		t.Errorf("%s: empty description", name)
+		add("empty description")
 	}
 	if p.FieldConfig.Defaults.Unit == "" {
-		t.Errorf("%s: no unit (fieldConfig.defaults.unit)", name)
+		add("no unit (fieldConfig.defaults.unit)")
 	}
 	if p.Datasource == nil || uids[p.Datasource.UID] == "" {
-		t.Errorf("%s: datasource %+v is not a provisioned uid", name, p.Datasource)
+		add("datasource %+v is not a provisioned uid", p.Datasource)
 	} else if p.Datasource.Type != uids[p.Datasource.UID] {
-		t.Errorf("%s: datasource type %q, provisioned %q", name, p.Datasource.Type, uids[p.Datasource.UID])
+		add("datasource type %q, provisioned %q", p.Datasource.Type, uids[p.Datasource.UID])
 	}
 	if len(p.Targets) == 0 {
-		t.Errorf("%s: no targets", name)
+		add("no targets")
 	}
 	for _, tg := range p.Targets {
 		if strings.TrimSpace(tg.Expr) == "" {
-			t.Errorf("%s target %s: empty expr", name, tg.RefID)
+			add("target %s: empty expr", tg.RefID)
 		}
 		if tg.Datasource != nil && uids[tg.Datasource.UID] == "" {
-			t.Errorf("%s target %s: datasource uid %q not provisioned", name, tg.RefID, tg.Datasource.UID)
+			add("target %s: datasource uid %q not provisioned", tg.RefID, tg.Datasource.UID)
 		}
 		if strings.Contains(tg.Expr, "_bucket") && !tg.Exemplar {
-			t.Errorf("%s target %s: histogram query without exemplars", name, tg.RefID)
+			add("target %s: histogram query without exemplars", tg.RefID)
 		}
 		for _, m := range metricRE.FindAllString(tg.Expr, -1) {
 			if !documented[baseMetric(m)] {
-				t.Errorf("%s target %s: metric %s is not in %s", name, tg.RefID, m, metricsReadme)
+				add("target %s: metric %s is not in %s", tg.RefID, m, metricsReadme)
 			}
 		}
 	}
+	return out
 }
 
 // baseMetric strips the histogram series suffixes.
@@ -215,4 +220,61 @@ func ruleFiles(t *testing.T) []string {
 		t.Fatalf("no rule files %s (%v)", rulesGlob, err)
 	}
 	return files
+}
+
+// The checks find what they claim to find.
+func TestPanelChecksCatchMistakes(t *testing.T) {
+	uids := map[string]string{"argus-prometheus": "prometheus"}
+	documented := map[string]bool{"argus_sessions": true, "argus_ice_connect_seconds": true}
+	ds := &Datasource{Type: "prometheus", UID: "argus-prometheus"}
+	good := func() Panel {
+		p := Panel{ID: 1, Type: "timeseries", Title: "t", Description: "d", Datasource: ds,
+			GridPos: GridPos{H: 8, W: 12}, Targets: []Target{{RefID: "A", Expr: "argus_sessions"}}}
+		p.FieldConfig.Defaults.Unit = "short"
+		return p
+	}
+	if pr := panelProblems("good", good(), uids, documented); len(pr) != 0 {
+		t.Fatalf("good panel: %v", pr)
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*Panel)
+		wants string
+	}{
+		{"no description", func(p *Panel) { p.Description = " " }, "empty description"},
+		{"no unit", func(p *Panel) { p.FieldConfig.Defaults.Unit = "" }, "no unit"},
+		{"unknown datasource", func(p *Panel) { p.Datasource = &Datasource{Type: "prometheus", UID: "x"} }, "not a provisioned uid"},
+		{"wrong type", func(p *Panel) { p.Datasource = &Datasource{Type: "loki", UID: "argus-prometheus"} }, "provisioned"},
+		{"no targets", func(p *Panel) { p.Targets = nil }, "no targets"},
+		{"empty expr", func(p *Panel) { p.Targets[0].Expr = "" }, "empty expr"},
+		{"no exemplars", func(p *Panel) { p.Targets[0].Expr = "argus_ice_connect_seconds_bucket" }, "without exemplars"},
+		{"undocumented metric", func(p *Panel) { p.Targets[0].Expr = "argus_nope_total" }, "argus_nope_total is not in"},
+	} {
+		p := good()
+		tc.edit(&p)
+		pr := panelProblems(tc.name, p, uids, documented)
+		if !strings.Contains(strings.Join(pr, "\n"), tc.wants) {
+			t.Errorf("%s: problems %v, want one containing %q", tc.name, pr, tc.wants)
+		}
+	}
+	placed := []Panel{good()}
+	for _, tc := range []struct {
+		g     GridPos
+		wants string
+	}{
+		{GridPos{X: 6, Y: 4, W: 12, H: 8}, "overlaps"},
+		{GridPos{X: 16, Y: 20, W: 12, H: 8}, "outside"},
+		{GridPos{X: 0, Y: 20, W: 0, H: 8}, "outside"},
+	} {
+		p := good()
+		p.ID, p.GridPos = 2, tc.g
+		if pr := gridProblems("p", p, placed); !strings.Contains(strings.Join(pr, "\n"), tc.wants) {
+			t.Errorf("gridPos %+v: problems %v, want %q", tc.g, pr, tc.wants)
+		}
+	}
+	p := good()
+	p.ID, p.GridPos = 2, GridPos{X: 12, Y: 0, W: 12, H: 8}
+	if pr := gridProblems("beside", p, placed); len(pr) != 0 {
+		t.Errorf("adjacent panel: %v", pr)
+	}
 }
