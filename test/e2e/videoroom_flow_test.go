@@ -239,10 +239,21 @@ func (s *vrSub) midOf(feed uint64, kind string) string {
 // waitMedia waits until every subscribed m-line received n packets more
 // than when it was called.
 func (s *vrSub) waitMedia(ctx context.Context, n int64) error {
+	return s.waitSince(ctx, s.snapshot(), n)
+}
+
+// snapshot returns the packets received so far per subscribed mid.
+func (s *vrSub) snapshot() map[string]int64 {
 	base := map[string]int64{}
 	for mid := range s.feeds {
 		base[mid] = s.peer.track(mid).packets.Load()
 	}
+	return base
+}
+
+// waitSince waits until every subscribed m-line received n packets more
+// than in base.
+func (s *vrSub) waitSince(ctx context.Context, base map[string]int64, n int64) error {
 	for {
 		done := true
 		for mid := range s.feeds {
