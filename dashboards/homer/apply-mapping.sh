@@ -4,6 +4,7 @@
 # 100_default correlation mapping (100_default_mapping.sql). Idempotent.
 # Connection: PGHOST, PGUSER, PGPASSWORD, PGDATABASE.
 set -eu
+sql=${MAPPING_SQL:-/homer/100_default_mapping.sql}
 i=0
 until [ "$(psql -tAc "SELECT count(*) FROM mapping_schema WHERE hepid = 100 AND profile = 'default'" 2>/dev/null || echo 0)" = "1" ]; do
 	i=$((i + 1))
@@ -13,6 +14,6 @@ until [ "$(psql -tAc "SELECT count(*) FROM mapping_schema WHERE hepid = 100 AND 
 	fi
 	sleep 1
 done
-psql -v ON_ERROR_STOP=1 -f /homer/100_default_mapping.sql
+psql -v ON_ERROR_STOP=1 -f "$sql"
 psql -tAc "SELECT correlation_mapping FROM mapping_schema WHERE hepid = 100 AND profile = 'default'"
 echo "homer-mapping: 100_default correlation mapping installed"
