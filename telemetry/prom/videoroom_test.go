@@ -1,0 +1,133 @@
+package prom
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+func vrEvent(handle uint64, data map[string]any) *telemetry.Event {
+	return &telemetry.Event{Type: telemetry.TypePlugin, SessionID: 1, HandleID: handle,
+		Body: telemetry.PluginBody{Plugin: videoRoomPlugin, Data: data}}
+}
+
+func vrReport(handle uint64, media string, packets, bytes float64) *telemetry.Event {
+	return &telemetry.Event{Type: telemetry.TypeMedia, Subtype: telemetry.SubtypeMediaReport, HandleID: handle,
+		Body: map[string]any{"mid": "0", "media": media, "packets-sent": packets, "bytes-sent": bytes, "packets-received": 999.0}}
+}
+
+func TestVideoRoomSink(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s, err := NewVideoRoomSink(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name   string
+		events []*telemetry.Event
+		want   string
+	}{
+		{"publishers and subscribers", []*telemetry.Event{
+			vrEvent(1, map[string]any{"event": "joined", "room": uint64(1234), "id": uint64(7)}),
+			vrEvent(1, map[string]any{"event": "published", "room": uint64(1234), "id": uint64(7)}),
+			vrEvent(2, map[string]any{"event": "joined", "room": uint64(1234), "id": uint64(8)}),
+			vrEvent(2, map[string]any{"event": "published", "room": uint64(1234), "id": uint64(8)}),
+			vrEvent(3, map[string]any{"event": "subscribing", "room": uint64(1234), "streams": []any{}}),
+			vrEvent(4, map[string]any{"event": "subscribing", "room": uint64(1234), "streams": []any{}}),
+			vrEvent(0, map[string]any{"event": "created", "room": uint64(5)}),
+			vrReport(3, "video", 100, 50000),
+			vrReport(3, "video", 150, 75000),
+			vrReport(4, "audio", 10, 800),
+			vrReport(1, "video", 1000, 1e6), // a publisher's report: not forwarded media
+		}, `
+argus_videoroom_rooms 2
+argus_videoroom_publishers 2
+argus_videoroom_subscribers 2
+argus_videoroom_forwarded_packets_total{media="audio"} 10
+argus_videoroom_forwarded_packets_total{media="video"} 150
+argus_videoroom_forwarded_bytes_total{media="audio"} 800
+argus_videoroom_forwarded_bytes_total{media="video"} 75000
+`},
+		{"unpublish, unsubscribe, new PeerConnection", []*telemetry.Event{
+			vrEvent(0, map[string]any{"event": "unpublished", "room": uint64(1234), "id": uint64(7)}),
+			vrEvent(3, map[string]any{"event": "unsubscribed", "room": uint64(1234), "feed": uint64(7), "mid": "1"}),
+			vrReport(4, "audio", 5, 400), // restarted counters count whole
+		}, `
+argus_videoroom_rooms 2
+argus_videoroom_publishers 1
+argus_videoroom_subscribers 1
+argus_videoroom_forwarded_packets_total{media="audio"} 15
+argus_videoroom_forwarded_packets_total{media="video"} 150
+argus_videoroom_forwarded_bytes_total{media="audio"} 1200
+argus_videoroom_forwarded_bytes_total{media="video"} 75000
+`},
+		{"destroy", []*telemetry.Event{
+			vrEvent(9, map[string]any{"event": "destroyed", "room": uint64(1234)}),
+			{Type: telemetry.TypeHandle, HandleID: 4, Body: map[string]any{"name": "detached"}},
+			vrReport(4, "audio", 50, 4000), // forgotten handle
+		}, `
+argus_videoroom_rooms 1
+argus_videoroom_publishers 0
+argus_videoroom_subscribers 0
+argus_videoroom_forwarded_packets_total{media="audio"} 15
+argus_videoroom_forwarded_packets_total{media="video"} 150
+argus_videoroom_forwarded_bytes_total{media="audio"} 1200
+argus_videoroom_forwarded_bytes_total{media="video"} 75000
+`},
+	}
+	for _, st := range steps {
+		if err := s.Export(context.Background(), st.events); err != nil {
+			t.Fatal(err)
+		}
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(vrHelp+st.want)); err != nil {
+			t.Errorf("%s: %v", st.name, err)
+		}
+	}
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", err, problems)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Export(context.Background(), []*telemetry.Event{vrEvent(1, map[string]any{"event": "created", "room": uint64(77)})})
+	if got := testutil.ToFloat64(gaugeOf(t, reg, "argus_videoroom_rooms")); got != 1 {
+		t.Errorf("rooms after shutdown = %v", got)
+	}
+	if _, err := NewVideoRoomSink(nil); err == nil {
+		t.Error("nil registerer accepted")
+	}
+}
+
+const vrHelp = `
+# HELP argus_videoroom_rooms VideoRoom rooms known from events and not destroyed.
+# TYPE argus_videoroom_rooms gauge
+# HELP argus_videoroom_publishers VideoRoom publishers with their PeerConnection up.
+# TYPE argus_videoroom_publishers gauge
+# HELP argus_videoroom_subscribers VideoRoom subscriber handles with a subscription.
+# TYPE argus_videoroom_subscribers gauge
+# HELP argus_videoroom_forwarded_packets_total RTP packets sent to VideoRoom subscribers, by media.
+# TYPE argus_videoroom_forwarded_packets_total counter
+# HELP argus_videoroom_forwarded_bytes_total RTP bytes sent to VideoRoom subscribers, by media.
+# TYPE argus_videoroom_forwarded_bytes_total counter
+`
+
+// gaugeOf is a collector exposing one gathered gauge.
+func gaugeOf(t *testing.T, g prometheus.Gatherer, name string) prometheus.Collector {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: "copy"}, func() float64 { return mf.GetMetric()[0].GetGauge().GetValue() })
+		}
+	}
+	t.Fatalf("no %s", name)
+	return nil
+}
