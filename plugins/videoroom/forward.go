@@ -17,6 +17,13 @@ const (
 	videoTSStep = 3000
 )
 
+// rtpWriter is where a subscriber stream writes: a pion
+// TrackLocalStaticRTP, which copies the packet and sets the sender's SSRC
+// and payload type.
+type rtpWriter interface {
+	WriteRTP(p *rtp.Packet) error
+}
+
 // subStream is one m-line of a subscriber's PeerConnection: a local track
 // fed by one publisher stream (its source), with the subscriber's own
 // SSRC (pion's sender), payload type, sequence numbers and timestamps, so
@@ -25,7 +32,7 @@ type subStream struct {
 	sub         *subscriber
 	kind        string
 	codec       pion.RTPCodecParameters
-	track       *pion.TrackLocalStaticRTP
+	track       rtpWriter
 	transceiver *pion.RTPTransceiver
 	sender      *pion.RTPSender
 
@@ -53,7 +60,8 @@ type subStream struct {
 
 // write forwards one packet of layer from ps if ps is this stream's
 // source, rewriting sequence number and timestamp; the lock only covers
-// the arithmetic, never the write.
+// the arithmetic, never the write. pkt must be owned by the caller's
+// goroutine (pubStream.forward's reused packet).
 func (d *subStream) write(ps *pubStream, layer int, pkt *rtp.Packet) {
 	if d.src.Load() != ps || !d.send.Load() || d.sub.paused.Load() {
 		return
@@ -80,13 +88,14 @@ func (d *subStream) write(ps *pubStream, layer int, pkt *rtp.Packet) {
 		d.lastSeq, d.lastTS = seq, ts
 	}
 	d.rw.Unlock()
-	out := *pkt
-	out.SequenceNumber = seq
-	out.Timestamp = ts
-	// The publisher's header extension ids mean nothing to the subscriber.
-	out.Extension = false
-	out.Extensions = nil
-	_ = d.track.WriteRTP(&out)
+	// pkt belongs to the calling forwarding goroutine and the track copies
+	// it: rewrite in place and restore, so nothing is allocated. The
+	// publisher's header extension ids mean nothing to the subscriber.
+	origSeq, origTS := pkt.SequenceNumber, pkt.Timestamp
+	pkt.SequenceNumber, pkt.Timestamp = seq, ts
+	pkt.Extension, pkt.Extensions = false, pkt.Extensions[:0]
+	_ = d.track.WriteRTP(pkt)
+	pkt.SequenceNumber, pkt.Timestamp = origSeq, origTS
 }
 
 // effectiveLayer is the simulcast layer forwarded: the target, or the

@@ -103,57 +103,68 @@ func (m *pubMedia) prepare(descs []params) error {
 		old[ps.mid] = ps
 	}
 	m.p.mu.Unlock()
-	var streams []*pubStream
+	// A pubStream's kind, codec and disabled flag never change once
+	// subscribers may see it: a renegotiation that changes them makes a
+	// new stream. mindex and description change under p.mu.
+	type placed struct {
+		ps          *pubStream
+		mindex      int
+		description string
+		described   bool
+	}
+	var streams []placed
 	for i, md := range parsed.MediaDescriptions {
 		mid, _ := md.Attribute("mid")
 		if mid == "" {
 			mid = strconv.Itoa(i)
 		}
-		kind := md.MediaName.Media
-		ps := old[mid]
-		if ps == nil || ps.kind != kindName(kind) {
-			ps = &pubStream{pub: m.p, mid: mid, kind: kindName(kind), rids: map[string]int{}}
+		kind := kindName(md.MediaName.Media)
+		d, described := described[mid]
+		next := &pubStream{pub: m.p, mid: mid, kind: kind, rids: map[string]int{}}
+		switch {
+		case kind == "data":
+		case kind != "audio" && kind != "video":
+			continue
+		default:
+			t := m.transceiver(mid)
+			dir := dirs[mid]
+			prefs := o.AudioCodecs
+			if kind == "video" {
+				prefs = o.VideoCodecs
+			}
+			codec, ok := pion.RTPCodecParameters{}, false
+			if t != nil && (dir == "sendonly" || dir == "sendrecv") {
+				codec, ok = pickCodec(t.Receiver().GetParameters().Codecs, prefs)
+			}
+			if !ok {
+				next.disabled = true
+				break
+			}
+			if err := t.SetCodecPreferences(withRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
+				return err
+			}
+			next.codec = codec
+			next.codecName = codecName(codec.MimeType)
+		}
+		ps := next
+		if prev := old[mid]; prev != nil && prev.kind == next.kind && prev.disabled == next.disabled && prev.codecName == next.codecName {
+			ps = prev
+		} else {
 			empty := []*subStream{}
 			ps.dests.Store(&empty)
 		}
-		ps.mindex = i
-		if d, ok := described[mid]; ok {
-			ps.description = d
-		}
-		if ps.kind == "data" {
-			streams = append(streams, ps)
-			continue
-		}
-		if ps.kind != "audio" && ps.kind != "video" {
-			continue
-		}
-		t := m.transceiver(mid)
-		dir := dirs[mid]
-		if t == nil || (dir != "sendonly" && dir != "sendrecv") {
-			ps.disabled = true
-			streams = append(streams, ps)
-			continue
-		}
-		prefs := o.AudioCodecs
-		if ps.kind == "video" {
-			prefs = o.VideoCodecs
-		}
-		codec, ok := pickCodec(t.Receiver().GetParameters().Codecs, prefs)
-		if !ok {
-			ps.disabled = true
-			streams = append(streams, ps)
-			continue
-		}
-		if err := t.SetCodecPreferences(withRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
-			return err
-		}
-		ps.disabled = false
-		ps.codec = codec
-		ps.codecName = codecName(codec.MimeType)
-		streams = append(streams, ps)
+		streams = append(streams, placed{ps, i, d, described})
 	}
+	list := make([]*pubStream, 0, len(streams))
 	m.p.mu.Lock()
-	m.p.streams = streams
+	for _, x := range streams {
+		x.ps.mindex = x.mindex
+		if x.described {
+			x.ps.description = x.description
+		}
+		list = append(list, x.ps)
+	}
+	m.p.streams = list
 	m.p.mu.Unlock()
 	return nil
 }

@@ -328,8 +328,19 @@ func (sub *subscriber) autoUpdate(pub *publisher) {
 func (sub *subscriber) hangup() {
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
+	type gone struct {
+		feed uint64
+		mid  string
+	}
 	sub.mu.Lock()
 	streams := sub.streams
+	var events []gone
+	for _, d := range streams {
+		if d.feedID != 0 && !d.removed {
+			events = append(events, gone{d.feedID, d.feedMid})
+		}
+		d.removed = true
+	}
 	sub.streams = nil
 	sub.peer = nil
 	sub.answered, sub.pendingOffer = false, false
@@ -338,9 +349,9 @@ func (sub *subscriber) hangup() {
 		if ps := d.src.Swap(nil); ps != nil {
 			ps.detach(d)
 		}
-		if d.feedID != 0 && !d.removed {
-			sub.s.p.emit(sub.s.h, map[string]any{"event": "unsubscribed", "room": sub.room.id, "feed": d.feedID, "mid": d.feedMid})
-		}
+	}
+	for _, g := range events {
+		sub.s.p.emit(sub.s.h, map[string]any{"event": "unsubscribed", "room": sub.room.id, "feed": g.feed, "mid": g.mid})
 	}
 }
 
