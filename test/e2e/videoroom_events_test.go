@@ -7,15 +7,43 @@ import (
 	"testing"
 )
 
-// vrTestQuery checks handle_info's plugin_specific through the plugin's
-// SessionQuerier, via the Admin API-free path: a synchronous request is
-// not needed; the publisher's streams show their subscribers.
-func vrTestQuery(t *testing.T, ctx context.Context, alice *vrUser) {
-	d, err := alice.sync(ctx, alice.pubHID, msg{"request": "listparticipants", "room": 1234})
+// vrTestQuery checks handle_info's plugin_specific (Admin API) for a
+// publisher and a subscriber handle, and message_plugin for a sync request.
+func vrTestQuery(t *testing.T, ctx context.Context, srv *vrServer, alice *vrUser) {
+	info := func(hid uint64) map[string]any {
+		t.Helper()
+		res, err := srv.admin(ctx, msg{"janus": "handle_info", "session_id": alice.sid, "handle_id": hid})
+		if err != nil || kind(res) != "success" {
+			t.Fatalf("handle_info: %v %s", err, jsonString(res))
+		}
+		ps, _ := field(res, "info", "plugin_specific").(map[string]any)
+		return ps
+	}
+	pub := info(alice.pubHID)
+	if pub["type"] != "publisher" || u64(pub["id"]) != alice.feed || u64(pub["room"]) != 1234 || u64(pub["private_id"]) != alice.privateID {
+		t.Errorf("publisher plugin_specific: %s", jsonString(pub))
+	}
+	streams, _ := pub["streams"].([]any)
+	if len(streams) != 2 {
+		t.Fatalf("publisher streams: %s", jsonString(pub))
+	}
+	for _, x := range streams {
+		if n := u64(x.(map[string]any)["subscribers"]); n != 2 {
+			t.Errorf("publisher stream %s has %d subscribers, want 2", jsonString(x), n)
+		}
+	}
+	sub := info(alice.subs[0].hid)
+	if sub["type"] != "subscriber" || u64(sub["answered"]) != 1 || u64(sub["private_id"]) != alice.privateID {
+		t.Errorf("subscriber plugin_specific: %s", jsonString(sub))
+	}
+	if list, _ := sub["streams"].([]any); len(list) != 4 {
+		t.Errorf("subscriber streams: %s", jsonString(sub))
+	}
+	res, err := srv.admin(ctx, msg{"janus": "message_plugin", "plugin": "janus.plugin.videoroom", "request": map[string]any{"request": "listparticipants", "room": 1234}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, _ := d["participants"].([]any)
+	list, _ := field(res, "response", "participants").([]any)
 	published := 0
 	for _, x := range list {
 		if x.(map[string]any)["publisher"] == true {
@@ -23,7 +51,7 @@ func vrTestQuery(t *testing.T, ctx context.Context, alice *vrUser) {
 		}
 	}
 	if published != 3 {
-		t.Errorf("listparticipants: %d publishing, want 3: %s", published, jsonString(d))
+		t.Errorf("message_plugin listparticipants: %d publishing, want 3: %s", published, jsonString(res))
 	}
 }
 
@@ -135,6 +163,15 @@ func vrTestEvents(t *testing.T, srv *vrServer, users []*vrUser) {
 			displayOf[u64(e.data["id"])], _ = e.data["display"].(string)
 		case "published":
 			published[u64(e.data["id"])] = true
+			var kinds []string
+			for _, x := range e.data["streams"].([]any) {
+				k, _ := x.(map[string]any)["type"].(string)
+				kinds = append(kinds, k)
+			}
+			slices.Sort(kinds)
+			if fmt.Sprint(kinds) != "[audio video]" {
+				t.Errorf("feed %v published %v, want audio and video", e.data["id"], kinds)
+			}
 		case "subscribing":
 			for _, x := range e.data["streams"].([]any) {
 				f := u64(x.(map[string]any)["feed_id"])

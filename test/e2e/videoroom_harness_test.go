@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	nethttp "net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -29,8 +28,9 @@ const vrRoomConfig = `{"rooms":[{"room":1234,"description":"E2E Room","secret":"
 // vrServer is an in-process Argus with the VideoRoom and a recording
 // emitter (every core, WebRTC and plugin event).
 type vrServer struct {
-	wsURL  string
-	events *telemetrytest.Emitter
+	wsURL   string
+	events  *telemetrytest.Emitter
+	gateway *core.Gateway
 }
 
 func startVideoRoomServer(t *testing.T) *vrServer {
@@ -68,8 +68,7 @@ func startVideoRoomServer(t *testing.T) *vrServer {
 		}
 		_ = engine.Close()
 	})
-	_ = nethttp.StatusOK
-	return &vrServer{wsURL: "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/", events: rec}
+	return &vrServer{wsURL: "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/", events: rec, gateway: gw}
 }
 
 // pluginEvents returns the recorded VideoRoom type 64 events.
@@ -195,3 +194,20 @@ func pluginData(m msg) map[string]any {
 
 // waitTick is the polling period of the VideoRoom tests' waits.
 func waitTick() <-chan time.Time { return time.After(20 * time.Millisecond) }
+
+// adminClient is the core.Client of in-process Admin API calls.
+type adminClient struct{}
+
+func (adminClient) Info() core.TransportInfo               { return core.TransportInfo{Package: "e2e", Admin: true} }
+func (adminClient) Push(core.SessionID, []byte)            {}
+func (adminClient) SessionOver(core.SessionID, bool, bool) {}
+
+// admin sends one Admin API request straight to the gateway.
+func (s *vrServer) admin(ctx context.Context, req msg) (msg, error) {
+	req["transaction"] = newTransaction()
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	return decode(s.gateway.HandleAdmin(ctx, adminClient{}, raw, core.PathIDs{}))
+}
