@@ -146,7 +146,12 @@ func (d *subStream) summary() map[string]any {
 		if d.feedDisplay != "" {
 			o["feed_display"] = d.feedDisplay
 		}
-		o["codec"] = codecName(d.codec.MimeType)
+		if d.kind == "data" {
+			o["sources"] = 1
+			o["source_ids"] = []uint64{d.feedID}
+		} else {
+			o["codec"] = codecName(d.codec.MimeType)
+		}
 	}
 	if src != nil && src.simulcast.Load() {
 		o["simulcast"] = map[string]any{"substream": d.target.Load(), "substream-target": d.target.Load(), "temporal-layer": -1, "temporal-layer-target": -1}

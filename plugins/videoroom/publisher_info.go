@@ -47,13 +47,13 @@ func (p *publisher) streamByMid(mid string) *pubStream {
 	return nil
 }
 
-// activeStreams returns the streams that carry media.
+// activeStreams returns the streams that carry media or data.
 func (p *publisher) activeStreams() []*pubStream {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]*pubStream, 0, len(p.streams))
 	for _, ps := range p.streams {
-		if !ps.disabled && ps.kind != "data" {
+		if !ps.disabled {
 			out = append(out, ps)
 		}
 	}
@@ -149,4 +149,16 @@ func (p *publisher) query() map[string]any {
 	p.mu.Unlock()
 	q["streams"] = streams
 	return q
+}
+
+// dataStream returns the publisher's data stream, if any.
+func (p *publisher) dataStream() *pubStream {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ps := range p.streams {
+		if ps.kind == "data" && !ps.disabled {
+			return ps
+		}
+	}
+	return nil
 }

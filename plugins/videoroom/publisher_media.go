@@ -68,8 +68,16 @@ func newPubMedia(p *publisher, peer *webrtc.Peer) *pubMedia {
 	m := &pubMedia{p: p, peer: peer, pc: peer.PeerConnection(), done: make(chan struct{})}
 	m.pc.OnTrack(m.onTrack)
 	m.pc.OnDataChannel(func(dc *pion.DataChannel) {
-		// Data is not relayed to subscribers yet; drain it.
-		dc.OnMessage(func(pion.DataChannelMessage) {})
+		// Every message goes to the subscribers of the data stream.
+		dc.OnMessage(func(msg pion.DataChannelMessage) {
+			ps := m.p.dataStream()
+			if ps == nil {
+				return
+			}
+			for _, d := range *ps.dests.Load() {
+				d.relayData(ps, msg)
+			}
+		})
 	})
 	go m.loop()
 	return m

@@ -25,7 +25,8 @@ type subscriber struct {
 	mu           sync.Mutex
 	streams      []*subStream
 	peer         *webrtc.Peer
-	answered     bool // the last offer was answered
+	dc           *pion.DataChannel // created with the first data subscription
+	answered     bool              // the last offer was answered
 	pendingOffer bool // an offer is owed once the current one is answered
 	left         bool
 }
@@ -126,7 +127,7 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 		}
 		if hasMid {
 			ps := pub.streamByMid(mid)
-			if ps == nil || ps.disabled || ps.kind == "data" {
+			if ps == nil || ps.disabled {
 				return nil, newErr(errNoSuchFeed, "No such mid '%s' in feed (%d)", mid, feed)
 			}
 			refs = append(refs, feedRef{pub, ps})
@@ -151,6 +152,12 @@ func (sub *subscriber) add(refs []feedRef) error {
 	sub.mu.Unlock()
 	for _, ref := range refs {
 		ps := ref.ps
+		if ps.kind == "data" {
+			if err := sub.addData(pc, ref); err != nil {
+				return err
+			}
+			continue
+		}
 		track, err := pion.NewTrackLocalStaticRTP(ps.codec.RTPCodecCapability, ps.kind, fmt.Sprintf("argus-%d", ref.pub.id))
 		if err != nil {
 			return err
@@ -208,10 +215,15 @@ func (sub *subscriber) offer(ctx context.Context) (*core.JSEP, error) {
 	if err != nil {
 		return nil, err
 	}
+	dataMid := applicationMid(sdp)
 	sub.mu.Lock()
 	sub.answered, sub.pendingOffer = false, false
 	for _, d := range sub.streams {
-		d.mid = d.transceiver.Mid()
+		if d.transceiver != nil {
+			d.mid = d.transceiver.Mid()
+		} else {
+			d.mid = dataMid
+		}
 	}
 	sub.mu.Unlock()
 	return &core.JSEP{Type: "offer", SDP: sdp}, nil
@@ -251,7 +263,7 @@ func (sub *subscriber) remove(d *subStream) {
 	d.removed = true
 	peer := sub.peer
 	sub.mu.Unlock()
-	if !already && peer != nil {
+	if !already && peer != nil && d.sender != nil {
 		_ = peer.PeerConnection().RemoveTrack(d.sender)
 	}
 }

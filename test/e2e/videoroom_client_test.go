@@ -79,6 +79,8 @@ type vrPublisherPeer struct {
 	pc           *pion.PeerConnection
 	audio, video *pion.TrackLocalStaticRTP
 	marker       byte
+	name         string
+	dc           *pion.DataChannel
 	plis         atomic.Int64
 	remb         atomic.Uint64 // last REMB bitrate
 	stop         chan struct{}
@@ -86,12 +88,16 @@ type vrPublisherPeer struct {
 	wg           sync.WaitGroup
 }
 
-func newVRPublisherPeer(api *pion.API, marker byte) (*vrPublisherPeer, error) {
+func newVRPublisherPeer(api *pion.API, name string, marker byte) (*vrPublisherPeer, error) {
 	pc, err := api.NewPeerConnection(pion.Configuration{})
 	if err != nil {
 		return nil, err
 	}
-	p := &vrPublisherPeer{pc: pc, marker: marker, stop: make(chan struct{})}
+	p := &vrPublisherPeer{pc: pc, name: name, marker: marker, stop: make(chan struct{})}
+	if p.dc, err = pc.CreateDataChannel("JanusDataChannel", nil); err != nil {
+		_ = pc.Close()
+		return nil, err
+	}
 	p.audio, _ = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "pub")
 	p.video, _ = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "pub")
 	for _, tr := range []*pion.TrackLocalStaticRTP{p.audio, p.video} {
@@ -142,6 +148,9 @@ func (p *vrPublisherPeer) startSending() {
 			seq++
 			_ = p.audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: i * 960}, Payload: audio})
 			_ = p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: seq, Timestamp: i * 3000}, Payload: video})
+			if i%5 == 0 && p.dc.ReadyState() == pion.DataChannelStateOpen {
+				_ = p.dc.SendText(p.name)
+			}
 		}
 	}()
 }
@@ -176,6 +185,7 @@ type vrSubscriberPeer struct {
 	pc     *pion.PeerConnection
 	mu     sync.Mutex
 	tracks map[string]*vrTrack // by mid
+	data   map[string]int      // data channel messages by text
 	wg     sync.WaitGroup
 }
 
@@ -184,7 +194,14 @@ func newVRSubscriberPeer(api *pion.API) (*vrSubscriberPeer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &vrSubscriberPeer{pc: pc, tracks: map[string]*vrTrack{}}
+	s := &vrSubscriberPeer{pc: pc, tracks: map[string]*vrTrack{}, data: map[string]int{}}
+	pc.OnDataChannel(func(dc *pion.DataChannel) {
+		dc.OnMessage(func(m pion.DataChannelMessage) {
+			s.mu.Lock()
+			s.data[string(m.Data)]++
+			s.mu.Unlock()
+		})
+	})
 	pc.OnTrack(func(remote *pion.TrackRemote, recv *pion.RTPReceiver) {
 		mid := ""
 		for _, t := range pc.GetTransceivers() {
@@ -237,4 +254,11 @@ func (s *vrSubscriberPeer) track(mid string) *vrTrack {
 func (s *vrSubscriberPeer) close() {
 	_ = s.pc.Close()
 	s.wg.Wait()
+}
+
+// dataFrom returns how many data channel messages with text arrived.
+func (s *vrSubscriberPeer) dataFrom(text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data[text]
 }

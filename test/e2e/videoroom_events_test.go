@@ -24,7 +24,7 @@ func vrTestQuery(t *testing.T, ctx context.Context, srv *vrServer, alice *vrUser
 		t.Errorf("publisher plugin_specific: %s", jsonString(pub))
 	}
 	streams, _ := pub["streams"].([]any)
-	if len(streams) != 2 {
+	if len(streams) != 3 {
 		t.Fatalf("publisher streams: %s", jsonString(pub))
 	}
 	for _, x := range streams {
@@ -36,7 +36,7 @@ func vrTestQuery(t *testing.T, ctx context.Context, srv *vrServer, alice *vrUser
 	if sub["type"] != "subscriber" || u64(sub["answered"]) != 1 || u64(sub["private_id"]) != alice.privateID {
 		t.Errorf("subscriber plugin_specific: %s", jsonString(sub))
 	}
-	if list, _ := sub["streams"].([]any); len(list) != 4 {
+	if list, _ := sub["streams"].([]any); len(list) != 6 {
 		t.Errorf("subscriber streams: %s", jsonString(sub))
 	}
 	res, err := srv.admin(ctx, msg{"janus": "message_plugin", "plugin": "janus.plugin.videoroom", "request": map[string]any{"request": "listparticipants", "room": 1234}})
@@ -169,8 +169,8 @@ func vrTestEvents(t *testing.T, srv *vrServer, users []*vrUser) {
 				kinds = append(kinds, k)
 			}
 			slices.Sort(kinds)
-			if fmt.Sprint(kinds) != "[audio video]" {
-				t.Errorf("feed %v published %v, want audio and video", e.data["id"], kinds)
+			if fmt.Sprint(kinds) != "[audio data video]" {
+				t.Errorf("feed %v published %v, want audio, video and data", e.data["id"], kinds)
 			}
 		case "subscribing":
 			for _, x := range e.data["streams"].([]any) {

@@ -120,7 +120,7 @@ func (u *vrUser) joinAndPublish(ctx context.Context) (map[string]any, error) {
 		return nil, fmt.Errorf("join: %s", jsonString(joined))
 	}
 	u.feed, u.privateID = u64(joined["id"]), u64(joined["private_id"])
-	if u.pub, err = newVRPublisherPeer(u.api, u.marker); err != nil {
+	if u.pub, err = newVRPublisherPeer(u.api, u.name, u.marker); err != nil {
 		return nil, err
 	}
 	offer, err := u.pub.pc.CreateOffer(nil)
@@ -144,6 +144,9 @@ func (u *vrUser) joinAndPublish(ctx context.Context) (map[string]any, error) {
 		st, _ := x.(map[string]any)
 		k, _ := st["type"].(string)
 		u.pubMids[k], _ = st["mid"].(string)
+	}
+	if u.pubMids["data"] == "" {
+		return nil, fmt.Errorf("configure: no data stream in %s", jsonString(ev))
 	}
 	answer, _ := field(ev, "jsep", "sdp").(string)
 	if err := u.pub.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
@@ -194,7 +197,7 @@ func (s *vrSub) noteStreams(d map[string]any) {
 	list, _ := d["streams"].([]any)
 	for _, x := range list {
 		st, _ := x.(map[string]any)
-		if st["active"] != true {
+		if st["active"] != true || st["type"] == "data" {
 			continue
 		}
 		mid, _ := st["mid"].(string)

@@ -88,6 +88,22 @@ func TestVideoRoomThreePublishers(t *testing.T) {
 		}
 	}
 
+	// Data channel messages of both other publishers reach each subscriber.
+	for _, u := range users {
+		for _, o := range users {
+			if o == u {
+				continue
+			}
+			for u.subs[0].peer.dataFrom(o.name) == 0 {
+				select {
+				case <-ctx.Done():
+					t.Fatalf("%s got no data channel message from %s", u.name, o.name)
+				case <-waitTick():
+				}
+			}
+		}
+	}
+
 	t.Run("switch", func(t *testing.T) { vrTestSwitch(t, ctx, alice, bob, carol) })
 	t.Run("nack", func(t *testing.T) { vrTestNACK(t, ctx, carol, bob) })
 	t.Run("pli", func(t *testing.T) { vrTestPLI(t, ctx, carol, alice) })

@@ -1,0 +1,74 @@
+package videoroom
+
+import (
+	"fmt"
+
+	"github.com/pion/sdp/v3"
+	pion "github.com/pion/webrtc/v4"
+)
+
+// dataLabel is the label of the data channel Argus opens to subscribers,
+// the one janus.js uses.
+const dataLabel = "JanusDataChannel"
+
+// addData subscribes to a publisher's data: the subscriber's one data
+// channel (created with its first data subscription, so the next offer
+// has an application m-line) carries every subscribed publisher's
+// messages. Callers hold negMu.
+func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
+	sub.mu.Lock()
+	dc := sub.dc
+	sub.mu.Unlock()
+	if dc == nil {
+		var err error
+		if dc, err = pc.CreateDataChannel(dataLabel, nil); err != nil {
+			return fmt.Errorf("data channel: %w", err)
+		}
+		sub.mu.Lock()
+		sub.dc = dc
+		sub.mu.Unlock()
+	}
+	d := &subStream{sub: sub, kind: "data"}
+	d.send.Store(true)
+	d.feedID, d.feedMid, d.feedDisplay = ref.pub.id, ref.ps.mid, ref.pub.displayName()
+	d.src.Store(ref.ps)
+	sub.mu.Lock()
+	d.mindex = len(sub.streams)
+	sub.streams = append(sub.streams, d)
+	sub.mu.Unlock()
+	ref.ps.attach(d)
+	return nil
+}
+
+// relayData sends one publisher data channel message to the subscriber.
+func (d *subStream) relayData(ps *pubStream, msg pion.DataChannelMessage) {
+	if d.src.Load() != ps || !d.send.Load() || d.sub.paused.Load() {
+		return
+	}
+	d.sub.mu.Lock()
+	dc := d.sub.dc
+	d.sub.mu.Unlock()
+	if dc == nil || dc.ReadyState() != pion.DataChannelStateOpen {
+		return
+	}
+	if msg.IsString {
+		_ = dc.SendText(string(msg.Data))
+		return
+	}
+	_ = dc.Send(msg.Data)
+}
+
+// applicationMid is the mid of the application m-line of an SDP, or "".
+func applicationMid(raw string) string {
+	d := &sdp.SessionDescription{}
+	if d.UnmarshalString(raw) != nil {
+		return ""
+	}
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Media == "application" {
+			mid, _ := m.Attribute("mid")
+			return mid
+		}
+	}
+	return ""
+}
