@@ -22,11 +22,15 @@ import (
 	_ "github.com/argusrtc/argus/telemetry/history" // registers the history sink
 )
 
+// videoRoomSinkName is the bus name of prom.VideoRoomSink (the sink label
+// of its pipeline metrics).
+const videoRoomSinkName = "prom-videoroom"
+
 // testServerName is the emitter and the trace-id seed of the test gateway.
 const testServerName = "argus-dashboards-test"
 
 // argus is one in-process gateway wired as cmd/argus wires it for metrics:
-// the event bus with the prom and history sinks, the export observer, the
+// the event bus with the prom, VideoRoom metrics and history sinks, the export observer, the
 // state and bus collectors; the Janus API and /metrics on loopback.
 type argus struct {
 	janusURL   string // http://127.0.0.1:port/janus
@@ -59,6 +63,14 @@ func startArgus(t *testing.T) *argus {
 		t.Fatal(err)
 	}
 	if err := bus.Attach("prom", sink, telemetry.MaskAll); err != nil {
+		t.Fatal(err)
+	}
+	// VideoRoom metrics: its own sink on the same registry (types 2, 32, 64).
+	vr, err := prom.NewVideoRoomSink(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Attach(videoRoomSinkName, vr, telemetry.ParseMask("handles,media,plugins")); err != nil {
 		t.Fatal(err)
 	}
 	hist, err := telemetry.NewSink("history", telemetry.SinkConfig{ServerName: testServerName, Logger: logger})

@@ -130,6 +130,30 @@ func TestQueriesAgainstLivePrometheus(t *testing.T) {
 		}
 	})
 
+	// Beyond "returns data": the values match what the clients did.
+	t.Run("values", func(t *testing.T) {
+		for _, expr := range []string{
+			`max_over_time(argus_videoroom_rooms[5m]) >= 1`,
+			`max_over_time(argus_videoroom_publishers[5m]) == 1`,
+			`max_over_time(argus_videoroom_subscribers[5m]) == 1`,
+			`argus_videoroom_publishers == 0 and argus_videoroom_subscribers == 0`,
+			`sum(argus_videoroom_forwarded_packets_total) > 100`,
+			`sum(argus_handles_attached_total{plugin="janus.plugin.echotest"}) == 2`,
+			`sum(argus_handles_attached_total{plugin="janus.plugin.videoroom"}) == 2`,
+			`sum(argus_sessions_created_total) == 3`,
+			`sum(argus_peerconnections_up_total) == 4`,
+			`max_over_time(argus_peerconnections[5m]) >= 1`,
+			`sum(argus_peerconnections_hangups_total{reason="Janus API"}) == 4`,
+			`sum(argus_media_lost_packets_total) > 0`,
+			`sum(argus_events_dropped_total) == 0`,
+			`sum(argus_events_exported_total{sink="history"}) > 0`,
+		} {
+			if v, err := p.query(ctx, expr); err != nil || !hasNumber(v) {
+				t.Errorf("%s: false (err %v)", expr, err)
+			}
+		}
+	})
+
 	t.Run("alert rules", func(t *testing.T) {
 		want := 0
 		for _, f := range rules {
