@@ -111,15 +111,25 @@ func (u *vrUser) async(ctx context.Context, hid uint64, body msg, jsep msg) (msg
 
 // joinAndPublish joins room 1234 as a publisher and publishes Opus + VP8.
 func (u *vrUser) joinAndPublish(ctx context.Context) (map[string]any, error) {
-	ev, err := u.async(ctx, u.pubHID, msg{"request": "join", "ptype": "publisher", "room": 1234, "display": u.name}, nil)
-	if err != nil {
-		return nil, err
+	return u.publishWith(ctx, "configure")
+}
+
+// publishWith joins and publishes with request "configure" or "publish"
+// after a join, or with a single "joinandconfigure".
+func (u *vrUser) publishWith(ctx context.Context, how string) (map[string]any, error) {
+	var joined map[string]any
+	if how != "joinandconfigure" {
+		ev, err := u.async(ctx, u.pubHID, msg{"request": "join", "ptype": "publisher", "room": 1234, "display": u.name}, nil)
+		if err != nil {
+			return nil, err
+		}
+		joined = pluginData(ev)
+		if joined["videoroom"] != "joined" {
+			return nil, fmt.Errorf("join: %s", jsonString(joined))
+		}
+		u.feed, u.privateID = u64(joined["id"]), u64(joined["private_id"])
 	}
-	joined := pluginData(ev)
-	if joined["videoroom"] != "joined" {
-		return nil, fmt.Errorf("join: %s", jsonString(joined))
-	}
-	u.feed, u.privateID = u64(joined["id"]), u64(joined["private_id"])
+	var err error
 	if u.pub, err = newVRPublisherPeer(u.api, u.name, u.marker); err != nil {
 		return nil, err
 	}
@@ -131,12 +141,22 @@ func (u *vrUser) joinAndPublish(ctx context.Context) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev, err = u.async(ctx, u.pubHID, msg{"request": "configure", "audio": true, "video": true}, msg{"type": "offer", "sdp": sdp})
+	body := msg{"request": how, "audio": true, "video": true}
+	if how == "joinandconfigure" {
+		body = msg{"request": how, "ptype": "publisher", "room": 1234, "display": u.name}
+	}
+	ev, err := u.async(ctx, u.pubHID, body, msg{"type": "offer", "sdp": sdp})
 	if err != nil {
 		return nil, err
 	}
-	if d := pluginData(ev); d["configured"] != "ok" || field(ev, "jsep", "type") != "answer" {
-		return nil, fmt.Errorf("configure: %s", jsonString(ev))
+	if how == "joinandconfigure" {
+		joined = pluginData(ev)
+		if joined["videoroom"] != "joined" || field(ev, "jsep", "type") != "answer" {
+			return nil, fmt.Errorf("joinandconfigure: %s", jsonString(ev))
+		}
+		u.feed, u.privateID = u64(joined["id"]), u64(joined["private_id"])
+	} else if d := pluginData(ev); d["configured"] != "ok" || field(ev, "jsep", "type") != "answer" {
+		return nil, fmt.Errorf("%s: %s", how, jsonString(ev))
 	}
 	u.pubMids = map[string]string{}
 	list, _ := pluginData(ev)["streams"].([]any)

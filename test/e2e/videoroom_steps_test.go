@@ -123,3 +123,42 @@ func vrTestREMB(t *testing.T, ctx context.Context, carol, alice *vrUser) {
 		t.Errorf("publisher got REMB %d, want <= room bitrate 300000", got)
 	}
 }
+
+// vrTestUpdate: alice unsubscribes from carol, then subscribes again;
+// each change comes with a new offer, and media flows afterwards.
+func vrTestUpdate(t *testing.T, ctx context.Context, alice, carol *vrUser) {
+	s := alice.subs[0]
+	renegotiate := func(body msg, wantStreams int) {
+		t.Helper()
+		ev, err := alice.async(ctx, s.hid, body, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := pluginData(ev)
+		if d["videoroom"] != "updated" || field(ev, "jsep", "type") != "offer" {
+			t.Fatalf("%v: %s", body["request"], jsonString(ev))
+		}
+		s.noteStreams(d)
+		if len(s.feeds) != wantStreams {
+			t.Fatalf("%v: %d active streams, want %d: %s", body["request"], len(s.feeds), wantStreams, jsonString(d))
+		}
+		offer, _ := field(ev, "jsep", "sdp").(string)
+		if err := s.answer(ctx, alice, offer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	renegotiate(msg{"request": "unsubscribe", "streams": []any{map[string]any{"feed": carol.feed}}}, 2)
+	for _, f := range s.feeds {
+		if f == carol.feed {
+			t.Fatal("carol still subscribed")
+		}
+	}
+	renegotiate(msg{"request": "subscribe", "streams": []any{map[string]any{"feed": carol.feed, "mid": carol.pubMids["video"]}}}, 3)
+	renegotiate(msg{"request": "update", "subscribe": []any{map[string]any{"feed": carol.feed, "mid": carol.pubMids["audio"]}}}, 4)
+	if err := s.waitMedia(ctx, 25); err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := alice.async(ctx, s.hid, msg{"request": "update"}, nil); err != nil || ev["jsep"] != nil || pluginData(ev)["videoroom"] != "updated" {
+		t.Fatalf("empty update: %v %s", err, jsonString(ev))
+	}
+}
