@@ -31,8 +31,9 @@ var testVars = map[string]string{"instance": ".*"}
 // data: when one starts returning data the test fails, so the entry is
 // removed and the panel is verified from then on. Nothing here is faked.
 var knownEmpty = map[string]string{
-	"argus_media_rtt_seconds": "core/webrtc media reports carry rtt 0 with pion clients that send RTCP " +
-		"receiver reports (pion's remote-inbound RoundTripTime stays 0: no sender reports to measure against?)",
+	"argus_media_rtt_seconds": "core/webrtc media reports carry rtt 0: pion's stats interceptor computes " +
+		"RoundTripTime only from sender reports it saw leave, and core/webrtc registers it after the report " +
+		"sender interceptor, whose SRs therefore bypass it (register stats first)",
 }
 
 // knownEmptyReason returns the knownEmpty reason of the first such metric expr uses.
@@ -47,7 +48,8 @@ func knownEmptyReason(expr string) (string, string) {
 
 // TestQueriesAgainstLivePrometheus is the end-to-end check of the
 // dashboards and alert rules: a real Prometheus scrapes an in-process
-// Argus (1 s) while a pion client runs a full EchoTest, then every PromQL
+// Argus (1 s) while pion clients run two EchoTest sessions and a VideoRoom
+// call (publisher and subscriber), then every PromQL
 // expression of every dashboard must return data (at least one non-NaN
 // sample) and every alert rule must evaluate without error, both in
 // Prometheus's rule manager and through the query API.
