@@ -1,6 +1,7 @@
 package videoroom
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -35,7 +36,9 @@ func parseConfig(cfg json.RawMessage) (Config, map[uint64]*room, error) {
 		cfg = json.RawMessage(defaultRooms)
 	}
 	var c Config
-	if err := json.Unmarshal(cfg, &c); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(cfg))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
 		return c, nil, fmt.Errorf("%w: %w", errBadConfig, err)
 	}
 	rooms := map[uint64]*room{}
@@ -51,6 +54,11 @@ func parseConfig(cfg json.RawMessage) (Config, map[uint64]*room, error) {
 		if e != nil {
 			return c, nil, fmt.Errorf("%w: rooms[%d]: %s", errBadConfig, i, e.text)
 		}
+		for k := range p {
+			if !roomConfigKeys[k] {
+				return c, nil, fmt.Errorf("%w: rooms[%d]: unknown setting %q", errBadConfig, i, k)
+			}
+		}
 		o := roomOptions{Permanent: true}
 		if e := parseRoomOptions(p, &o); e != nil {
 			return c, nil, fmt.Errorf("%w: rooms[%d]: %s", errBadConfig, i, e.text)
@@ -65,3 +73,10 @@ func parseConfig(cfg json.RawMessage) (Config, map[uint64]*room, error) {
 
 // eventsOn reports whether type 64 events are emitted.
 func (c Config) eventsOn() bool { return c.Events == nil || *c.Events }
+
+// roomConfigKeys are the settings a config room may have.
+var roomConfigKeys = map[string]bool{
+	"room": true, "description": true, "secret": true, "pin": true, "is_private": true,
+	"require_pvtid": true, "notify_joining": true, "bitrate": true, "fir_freq": true,
+	"publishers": true, "audiocodec": true, "videocodec": true, "allowed": true,
+}

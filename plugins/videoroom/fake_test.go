@@ -227,3 +227,14 @@ func waitPush(t *testing.T, h *fakeHandle, what string, pred func(push) bool) pu
 		}
 	}
 }
+
+// nopHandle is a core.Handle with no PeerConnection that drops pushes.
+type nopHandle struct{}
+
+func (nopHandle) SessionID() core.SessionID          { return 1 }
+func (nopHandle) ID() core.HandleID                  { return 2 }
+func (nopHandle) OpaqueID() string                   { return "" }
+func (nopHandle) Logger() *slog.Logger               { return slog.New(slog.DiscardHandler) }
+func (nopHandle) Push(string, any, *core.JSEP) error { return nil }
+func (nopHandle) Peer() (*webrtc.Peer, error)        { return nil, errClosedPeer }
+func (nopHandle) ClosePeer()                         {}

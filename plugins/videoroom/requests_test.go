@@ -123,7 +123,7 @@ func TestAdminMessage(t *testing.T) {
 }
 
 func TestBadConfig(t *testing.T) {
-	for _, cfg := range []string{`{"rooms":[{"room":"x"}]}`, `{"rooms":[{"room":1},{"room":1}]}`, `{"rooms":[{}]}`, `[`} {
+	for _, cfg := range []string{`{"rooms":[{"room":"x"}]}`, `{"rooms":[{"room":1},{"room":1}]}`, `{"rooms":[{}]}`, `[`, `{"roms":[]}`, `{"rooms":[{"room":1,"colour":"red"}]}`} {
 		if err := New().Init(context.Background(), nil, json.RawMessage(cfg)); err == nil {
 			t.Errorf("%s: no error", cfg)
 		}
