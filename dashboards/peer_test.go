@@ -36,10 +36,12 @@ func newPeerWith(tracks bool) (*peer, error) {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
+	// First: the innermost RTCP writer, so the RTCP that the other
+	// interceptors generate (receiver/sender reports, NACKs) waits too.
+	ir.Add(rtcpDelayerFactory{})
 	if err := pion.RegisterDefaultInterceptors(me, ir); err != nil {
 		return nil, err
 	}
-	ir.Add(rtcpDelayerFactory{}) // last: outermost, so every RTCP packet waits
 	se := pion.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
