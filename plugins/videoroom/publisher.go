@@ -179,6 +179,10 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 			return nil, nil, e
 		}
 	}
+	sends, e := parseStreamSends(req)
+	if e != nil {
+		return nil, nil, e
+	}
 	var answer *core.JSEP
 	if jsep != nil {
 		if jsep.Type != "offer" {
@@ -207,6 +211,21 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	p.mu.Unlock()
 	if kf, _, _ := req.boolean("keyframe", false); kf && media != nil {
 		media.keyframe(nil, true)
+	}
+	for _, x := range sends {
+		ps := p.streamByMid(x.mid)
+		if ps == nil {
+			continue // Janus ignores unknown mids here
+		}
+		if x.send != nil {
+			was := !ps.off.Swap(!*x.send)
+			if *x.send && !was && media != nil {
+				media.keyframe(ps, true)
+			}
+		}
+		if x.keyframe && media != nil {
+			media.keyframe(ps, true)
+		}
 	}
 	if changed && !joining {
 		note := map[string]any{"videoroom": "event", "id": p.id, "display": display}
@@ -390,4 +409,37 @@ func (p *publisher) moderate(mid string, mute bool) *vrError {
 	}
 	p.s.p.emit(p.s.h, map[string]any{"videoroom": "moderated", "room": p.room.id, "id": p.id, "mid": mid, "moderation": state})
 	return nil
+}
+
+// streamSend is one entry of a publisher configure's "streams".
+type streamSend struct {
+	mid      string
+	send     *bool
+	keyframe bool
+}
+
+// parseStreamSends reads configure's [{mid, send?, keyframe?}].
+func parseStreamSends(req params) ([]streamSend, *vrError) {
+	objs, _, e := req.objects("streams", false)
+	if e != nil {
+		return nil, e
+	}
+	out := make([]streamSend, 0, len(objs))
+	for _, o := range objs {
+		mid, _, e := o.str("mid", true)
+		if e != nil {
+			return nil, e
+		}
+		x := streamSend{mid: mid}
+		if v, ok, e := o.boolean("send", false); e != nil {
+			return nil, e
+		} else if ok {
+			x.send = &v
+		}
+		if x.keyframe, _, e = o.boolean("keyframe", false); e != nil {
+			return nil, e
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }

@@ -52,7 +52,8 @@ type pubStream struct {
 	disabled    bool
 
 	simulcast atomic.Bool
-	muted     atomic.Bool
+	muted     atomic.Bool // moderated by the room's owner
+	off       atomic.Bool // the publisher said send:false
 	ssrcs     [3]atomic.Uint32 // per simulcast layer (0 without simulcast)
 	top       atomic.Int32     // highest layer seen
 	lastPLI   atomic.Int64     // unix ns
@@ -71,7 +72,7 @@ func newPubMedia(p *publisher, peer *webrtc.Peer) *pubMedia {
 		// Every message goes to the subscribers of the data stream.
 		dc.OnMessage(func(msg pion.DataChannelMessage) {
 			ps := m.p.dataStream()
-			if ps == nil {
+			if ps == nil || ps.muted.Load() || ps.off.Load() {
 				return
 			}
 			for _, d := range *ps.dests.Load() {
@@ -252,7 +253,7 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int, buf []byte) {
 		if err != nil {
 			return
 		}
-		if ps.muted.Load() {
+		if ps.muted.Load() || ps.off.Load() {
 			continue
 		}
 		dests := *ps.dests.Load()

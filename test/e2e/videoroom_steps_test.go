@@ -162,3 +162,32 @@ func vrTestUpdate(t *testing.T, ctx context.Context, alice, carol *vrUser) {
 		t.Fatalf("empty update: %v %s", err, jsonString(ev))
 	}
 }
+
+// vrTestModerate: the room owner mutes then unmutes bob's video; every
+// participant is told, the event is recorded, and media resumes.
+func vrTestModerate(t *testing.T, ctx context.Context, srv *vrServer, alice, bob, carol *vrUser) {
+	mid := bob.pubMids["video"]
+	for _, mute := range []bool{true, false} {
+		d, err := alice.sync(ctx, alice.pubHID, msg{"request": "moderate", "room": 1234, "secret": "adminpwd", "id": bob.feed, "mid": mid, "mute": mute})
+		if err != nil || d["videoroom"] != "success" {
+			t.Fatalf("moderate: %v %s", err, jsonString(d))
+		}
+		state := map[bool]string{true: "muted", false: "unmuted"}[mute]
+		for _, u := range []*vrUser{alice, bob, carol} {
+			if _, err := u.in.wait(ctx, u.name+" moderation notice", func(m msg) bool {
+				d := pluginData(m)
+				return d["moderation"] == state && u64(d["id"]) == bob.feed && d["mid"] == mid
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := srv.waitEvent(ctx, "moderated", func(e vrEvent) bool {
+			return e.name() == "moderated" && e.data["moderation"] == state && e.handle != 0
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := carol.subs[0].waitMedia(ctx, 25); err != nil {
+		t.Fatalf("after unmute: %v", err)
+	}
+}
