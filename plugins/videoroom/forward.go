@@ -41,10 +41,10 @@ type subStream struct {
 	target atomic.Int32              // simulcast substream wanted (0-2)
 
 	// Guarded by subscriber.mu.
-	mid                 string
-	mindex              int
-	removed             bool
-	feedID              uint64
+	mid                  string
+	mindex               int
+	removed              bool
+	feedID               uint64
 	feedMid, feedDisplay string
 
 	// Rewriting state, touched by the forwarding goroutine(s).

@@ -52,8 +52,8 @@ type pubStream struct {
 	disabled    bool
 
 	simulcast atomic.Bool
-	muted     atomic.Bool // moderated by the room's owner
-	off       atomic.Bool // the publisher said send:false
+	muted     atomic.Bool      // moderated by the room's owner
+	off       atomic.Bool      // the publisher said send:false
 	ssrcs     [3]atomic.Uint32 // per simulcast layer (0 without simulcast)
 	top       atomic.Int32     // highest layer seen
 	lastPLI   atomic.Int64     // unix ns
@@ -61,7 +61,7 @@ type pubStream struct {
 	ridMu sync.Mutex
 	rids  map[string]int
 
-	destMu sync.Mutex                    // serializes updates of dests
+	destMu sync.Mutex                   // serializes updates of dests
 	dests  atomic.Pointer[[]*subStream] // read per packet, copy on write
 }
 

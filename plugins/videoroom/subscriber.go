@@ -27,7 +27,7 @@ type subscriber struct {
 	peer         *webrtc.Peer
 	dc           *pion.DataChannel // created with the first data subscription
 	answered     bool              // the last offer was answered
-	pendingOffer bool // an offer is owed once the current one is answered
+	pendingOffer bool              // an offer is owed once the current one is answered
 	left         bool
 }
 

@@ -156,7 +156,7 @@ func vrTestNotifications(t *testing.T, ctx context.Context, srv *vrServer, alice
 func vrTestEvents(t *testing.T, srv *vrServer, users []*vrUser) {
 	events := srv.pluginEvents()
 	feedOfSession := map[uint64]uint64{} // publisher's session → feed
-	displayOf := map[uint64]string{}      // feed → display
+	displayOf := map[uint64]string{}     // feed → display
 	published := map[uint64]bool{}
 	subscribed := map[uint64][]uint64{} // subscriber's session → feeds
 	for _, e := range events {

@@ -39,6 +39,7 @@ func startVideoRoomServer(t *testing.T) *vrServer {
 	rec := telemetrytest.NewEmitter()
 	engine, err := webrtc.NewEngine(webrtc.Config{
 		ServerName: "argus-e2e", Logger: logger, IncludeLoopback: true, Emitter: rec,
+		StatsPeriod: time.Second,
 	})
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)

@@ -114,4 +114,6 @@ func TestVideoRoomThreePublishers(t *testing.T) {
 	t.Run("handle_info", func(t *testing.T) { vrTestQuery(t, ctx, srv, alice) })
 	t.Run("notifications", func(t *testing.T) { vrTestNotifications(t, ctx, srv, alice, bob, carol) })
 	t.Run("events", func(t *testing.T) { vrTestEvents(t, srv, users) })
+	t.Run("otel", func(t *testing.T) { vrTestOTel(t, srv, users) })
+	t.Run("prom", func(t *testing.T) { vrTestProm(t, srv) })
 }
