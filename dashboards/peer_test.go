@@ -52,12 +52,20 @@ func newPeerWith(tracks bool) (*peer, error) {
 		return nil, err
 	}
 	p := &peer{pc: pc, stop: make(chan struct{})}
-	p.pc.OnTrack(func(track *pion.TrackRemote, _ *pion.RTPReceiver) {
-		p.wg.Add(1)
+	p.pc.OnTrack(func(track *pion.TrackRemote, recv *pion.RTPReceiver) {
+		p.wg.Add(2)
 		go func() { // drain the media the gateway sends
 			defer p.wg.Done()
 			for {
 				if _, _, err := track.ReadRTP(); err != nil {
+					return
+				}
+			}
+		}()
+		go func() { // read its RTCP, so the interceptors see its sender reports (LSR/DLSR of our receiver reports)
+			defer p.wg.Done()
+			for {
+				if _, _, err := recv.ReadRTCP(); err != nil {
 					return
 				}
 			}
