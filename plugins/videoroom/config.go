@@ -79,4 +79,5 @@ var roomConfigKeys = map[string]bool{
 	"room": true, "description": true, "secret": true, "pin": true, "is_private": true,
 	"require_pvtid": true, "notify_joining": true, "bitrate": true, "fir_freq": true,
 	"publishers": true, "audiocodec": true, "videocodec": true, "allowed": true,
+	"audiolevel_event": true, "audio_active_packets": true, "audio_level_average": true,
 }

@@ -51,6 +51,9 @@ func parseRoomOptions(p params, o *roomOptions) *vrError {
 	boolField("is_private", &o.IsPrivate)
 	boolField("require_pvtid", &o.RequirePvtID)
 	boolField("notify_joining", &o.NotifyJoining)
+	boolField("audiolevel_event", &o.AudioLevelEvent)
+	uintField("audio_active_packets", &o.AudioActivePackets)
+	uintField("audio_level_average", &o.AudioLevelAverage)
 	uintField("bitrate", &o.Bitrate)
 	uintField("fir_freq", &o.FirFreq)
 	var pubs uint64

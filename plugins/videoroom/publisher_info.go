@@ -129,6 +129,9 @@ func (ps *pubStream) object(forEvent bool) map[string]any {
 	if ps.simulcast.Load() {
 		o["simulcast"] = true
 	}
+	if ps.kind == "audio" && ps.levelExt != 0 && ps.level.on {
+		o["talking"] = ps.talking.Load()
+	}
 	_ = forEvent
 	return o
 }

@@ -50,10 +50,14 @@ type pubStream struct {
 	codec       pion.RTPCodecParameters
 	description string
 	disabled    bool
+	levelExt    uint8 // audio level header extension id, 0 if not negotiated
+
+	level audioLevel // touched only by the forwarding goroutine
 
 	simulcast atomic.Bool
 	muted     atomic.Bool      // moderated by the room's owner
 	off       atomic.Bool      // the publisher said send:false
+	talking   atomic.Bool      // last audio level verdict
 	ssrcs     [3]atomic.Uint32 // per simulcast layer (0 without simulcast)
 	top       atomic.Int32     // highest layer seen
 	lastPLI   atomic.Int64     // unix ns
@@ -154,9 +158,18 @@ func (m *pubMedia) prepare(descs []params) error {
 			}
 			next.codec = codec
 			next.codecName = codecName(codec.MimeType)
+			if kind == "audio" && o.AudioLevelEvent {
+				for _, x := range t.Receiver().GetParameters().HeaderExtensions {
+					if x.URI == sdp.AudioLevelURI {
+						next.levelExt = uint8(x.ID)
+					}
+				}
+				next.level = audioLevel{on: true, activePackets: o.AudioActivePackets, avg: o.AudioLevelAverage}
+			}
 		}
 		ps := next
-		if prev := old[mid]; prev != nil && prev.kind == next.kind && prev.disabled == next.disabled && prev.codecName == next.codecName {
+		if prev := old[mid]; prev != nil && prev.kind == next.kind && prev.disabled == next.disabled &&
+			prev.codecName == next.codecName && prev.levelExt == next.levelExt {
 			ps = prev
 		} else {
 			empty := []*subStream{}
@@ -257,11 +270,14 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int, buf []byte) {
 			continue
 		}
 		dests := *ps.dests.Load()
-		if len(dests) == 0 {
+		if len(dests) == 0 && ps.levelExt == 0 {
 			continue
 		}
 		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
+		}
+		if ps.levelExt != 0 {
+			ps.noteLevel(&pkt)
 		}
 		for _, d := range dests {
 			d.write(ps, layer, &pkt)

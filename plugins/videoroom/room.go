@@ -10,6 +10,9 @@ const (
 	defaultPublishers = 3
 	defaultAudioCodec = "opus"
 	defaultVideoCodec = "vp8"
+	// defaultAudioActivePackets and defaultAudioLevelAverage are Janus's.
+	defaultAudioActivePackets = 100
+	defaultAudioLevelAverage  = 25
 )
 
 // roomOptions are a room's settings; guarded by room.mu once the room exists.
@@ -25,7 +28,12 @@ type roomOptions struct {
 	AudioCodecs   []string
 	VideoCodecs   []string
 	NotifyJoining bool
-	Permanent     bool
+	// Audio level detection (Janus audiolevel_event, audio_active_packets,
+	// audio_level_average).
+	AudioLevelEvent    bool
+	AudioActivePackets uint64
+	AudioLevelAverage  uint64
+	Permanent          bool
 	// Allowed is the token ACL; nil means the check is off.
 	Allowed map[string]bool
 }
@@ -50,6 +58,12 @@ func newRoom(id uint64, o roomOptions) *room {
 	}
 	if len(o.VideoCodecs) == 0 {
 		o.VideoCodecs = []string{defaultVideoCodec}
+	}
+	if o.AudioActivePackets == 0 {
+		o.AudioActivePackets = defaultAudioActivePackets
+	}
+	if o.AudioLevelAverage == 0 {
+		o.AudioLevelAverage = defaultAudioLevelAverage
 	}
 	if o.Description == "" {
 		o.Description = "Room " + formatID(id)
@@ -124,7 +138,8 @@ func (r *room) summary() map[string]any {
 		"require_pvtid": o.RequirePvtID, "dummy_publisher": false, "notify_joining": o.NotifyJoining,
 		"audiocodec": joinCodecs(o.AudioCodecs), "videocodec": joinCodecs(o.VideoCodecs),
 		"record": false, "lock_record": false, "num_participants": len(r.participants),
-		"audiolevel_ext": false, "audiolevel_event": false, "videoorient_ext": false,
+		"audiolevel_ext": true, "audiolevel_event": o.AudioLevelEvent, "videoorient_ext": false,
+		"audio_active_packets": o.AudioActivePackets, "audio_level_average": o.AudioLevelAverage,
 		"playoutdelay_ext": false, "transport_wide_cc_ext": true,
 	}
 }

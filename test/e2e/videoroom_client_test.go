@@ -10,6 +10,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
 )
 
@@ -29,6 +30,9 @@ func vrAPI() (*pion.API, error) {
 		RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: fb},
 		PayloadType:        96,
 	}, pion.RTPCodecTypeVideo); err != nil {
+		return nil, err
+	}
+	if err := me.RegisterHeaderExtension(pion.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, pion.RTPCodecTypeAudio); err != nil {
 		return nil, err
 	}
 	se := pion.SettingEngine{}
@@ -81,6 +85,8 @@ type vrPublisherPeer struct {
 	marker       byte
 	name         string
 	dc           *pion.DataChannel
+	audioSender  *pion.RTPSender
+	loud         atomic.Bool // audio level 10 -dBov instead of 127 (silence)
 	plis         atomic.Int64
 	remb         atomic.Uint64 // last REMB bitrate
 	stop         chan struct{}
@@ -105,6 +111,9 @@ func newVRPublisherPeer(api *pion.API, name string, marker byte) (*vrPublisherPe
 		if err != nil {
 			_ = pc.Close()
 			return nil, err
+		}
+		if tr == p.audio {
+			p.audioSender = sender
 		}
 		p.wg.Add(1)
 		go func() {
@@ -139,6 +148,12 @@ func (p *vrPublisherPeer) startSending() {
 		video := append([]byte{0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00}, make([]byte, 500)...)
 		audio[len(audio)-1], video[len(video)-1] = p.marker, p.marker
 		var seq uint16 = 1000 * uint16(p.marker)
+		var levelID uint8
+		for _, x := range p.audioSender.GetParameters().HeaderExtensions {
+			if x.URI == sdp.AudioLevelURI {
+				levelID = uint8(x.ID)
+			}
+		}
 		for i := uint32(0); ; i++ {
 			select {
 			case <-p.stop:
@@ -146,7 +161,15 @@ func (p *vrPublisherPeer) startSending() {
 			case <-tick.C:
 			}
 			seq++
-			_ = p.audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: i * 960}, Payload: audio})
+			ap := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: i * 960}, Payload: audio}
+			if levelID != 0 {
+				level := byte(127)
+				if p.loud.Load() {
+					level = 10
+				}
+				_ = ap.SetExtension(levelID, []byte{level})
+			}
+			_ = p.audio.WriteRTP(ap)
 			_ = p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: seq, Timestamp: i * 3000}, Payload: video})
 			if i%5 == 0 && p.dc.ReadyState() == pion.DataChannelStateOpen {
 				_ = p.dc.SendText(p.name)

@@ -21,9 +21,11 @@ import (
 
 // vrRoomConfig is the VideoRoom config of the tests: room 1234 with a
 // secret and a 300 kbps cap, no periodic keyframe requests (fir_freq 0)
-// so that the PLI test sees only relayed PLIs.
+// so that the PLI test sees only relayed PLIs, and audio level events
+// every 10 packets (0.2 s).
 const vrRoomConfig = `{"rooms":[{"room":1234,"description":"E2E Room","secret":"adminpwd",
- "publishers":30,"bitrate":300000,"fir_freq":0,"audiocodec":"opus","videocodec":"vp8"}]}`
+ "publishers":30,"bitrate":300000,"fir_freq":0,"audiocodec":"opus","videocodec":"vp8",
+ "audiolevel_event":true,"audio_active_packets":10,"audio_level_average":25}]}`
 
 // vrServer is an in-process Argus with the VideoRoom and a recording
 // emitter (every core, WebRTC and plugin event).

@@ -191,3 +191,27 @@ func vrTestModerate(t *testing.T, ctx context.Context, srv *vrServer, alice, bob
 		t.Fatalf("after unmute: %v", err)
 	}
 }
+
+// vrTestTalking: bob's audio turns loud, then silent again; the others
+// are told "talking" then "stopped-talking", and the events are recorded.
+func vrTestTalking(t *testing.T, ctx context.Context, srv *vrServer, alice, bob *vrUser) {
+	for _, loud := range []bool{true, false} {
+		bob.pub.loud.Store(loud)
+		what := map[bool]string{true: "talking", false: "stopped-talking"}[loud]
+		m, err := alice.in.wait(ctx, what, func(m msg) bool {
+			d := pluginData(m)
+			return d["videoroom"] == what && u64(d["id"]) == bob.feed
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := pluginData(m); d["mid"] != bob.pubMids["audio"] || d["audio-level-dBov-avg"] == nil {
+			t.Errorf("%s notice: %s", what, jsonString(m))
+		}
+		if _, err := srv.waitEvent(ctx, what, func(e vrEvent) bool {
+			return e.name() == what && u64(e.data["id"]) == bob.feed && e.handle == bob.pubHID
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package videoroom
+
+import (
+	"github.com/pion/rtp"
+)
+
+// audioLevel accumulates the RFC 6464 levels (0 loudest … 127 silence,
+// -dBov) of one publisher audio stream; only its forwarding goroutine
+// touches it.
+type audioLevel struct {
+	// Room settings copied when the stream is created (no lock per packet).
+	on                 bool
+	activePackets, avg uint64
+	packets, sum       uint64
+	talking            bool
+}
+
+// noteLevel reads a packet's audio level and, every audio_active_packets
+// packets, compares the average with audio_level_average: below it the
+// publisher is talking (Janus's rule). A change is announced.
+func (ps *pubStream) noteLevel(pkt *rtp.Packet) {
+	ext := pkt.GetExtension(ps.levelExt)
+	if len(ext) == 0 {
+		return
+	}
+	l := &ps.level
+	if !l.on {
+		return
+	}
+	l.packets++
+	l.sum += uint64(ext[0] & 0x7f)
+	if l.packets < l.activePackets {
+		return
+	}
+	avg := float64(l.sum) / float64(l.packets)
+	l.packets, l.sum = 0, 0
+	talking := avg < float64(l.avg)
+	if talking == l.talking {
+		return
+	}
+	l.talking = talking
+	ps.talking.Store(talking)
+	go ps.pub.announceTalking(ps, talking, avg)
+}
+
+// announceTalking tells every participant and emits the event.
+func (p *publisher) announceTalking(ps *pubStream, talking bool, avg float64) {
+	what := "stopped-talking"
+	if talking {
+		what = "talking"
+	}
+	p.mu.Lock()
+	mindex := ps.mindex
+	p.mu.Unlock()
+	note := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": -avg}
+	for _, x := range p.room.others(nil) {
+		x.s.push("", note, nil)
+	}
+	ev := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": -avg}
+	p.s.p.emit(p.s.h, ev)
+}
