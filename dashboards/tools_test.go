@@ -51,3 +51,14 @@ func TestPromtoolCheckRules(t *testing.T) {
 	}
 	t.Log(out)
 }
+
+// The alert rules fire on their conditions and stay quiet without them
+// (promtool unit tests over synthetic series).
+func TestPromtoolTestRules(t *testing.T) {
+	promtool := tool(t, "promtool", "prometheus")
+	out, err := run(t, nil, promtool, "test", "rules", "prometheus/tests/argus_rules_test.yml")
+	if err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
+	}
+	t.Log(out)
+}
