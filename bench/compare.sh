@@ -202,7 +202,7 @@ run_one() {
 		--argjson rss "$rmax" \
 		--argjson loadavg "$loadavg" \
 		'. + {server: $server, cpu_s: $cpu, rss_max_kb: $rss, loadavg_1m_before: $loadavg}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
-	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, rss_max_kb, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
+	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
 	sleep 2 # let the server release the finished sessions
 }
 
@@ -234,6 +234,8 @@ jq -s -r --arg dur "$DURATION" '
 			sessions: .[0].sessions,
 			j_ok: "\($j | map(.sessions_ok) | add)/\($j | map(.sessions) | add)",
 			a_ok: "\($a | map(.sessions_ok) | add)/\($a | map(.sessions) | add)",
+			j_sent: avg($j | map(select(.total.offered_packets > 0) | 100 * .total.sent_packets / .total.offered_packets)),
+			a_sent: avg($a | map(select(.total.offered_packets > 0) | 100 * .total.sent_packets / .total.offered_packets)),
 			j_ccpu: avg($j | map(select(.sessions_ok > 0) | 1000 * .client_cpu_s / (.sessions_ok * .duration_s))),
 			a_ccpu: avg($a | map(select(.sessions_ok > 0) | 1000 * .client_cpu_s / (.sessions_ok * .duration_s))),
 			j_cpu: avg($j | map(per_ss)), a_cpu: avg($a | map(per_ss)),
@@ -243,11 +245,11 @@ jq -s -r --arg dur "$DURATION" '
 			j_p95: avg($j | map(.setup.p95_ms)), a_p95: avg($a | map(.setup.p95_ms))
 		}
 	) |
-	("| sessions | server | ok | server CPU ms/session·s | RSS max MiB | loss % | setup p50 ms | setup p95 ms | client CPU ms/session·s |",
-	 "|---|---|---|---|---|---|---|---|---|",
+	("| sessions | server | ok | server CPU ms/session·s | RSS max MiB | loss % | setup p50 ms | setup p95 ms | client CPU ms/session·s | sent % of offered |",
+	 "|---|---|---|---|---|---|---|---|---|---|",
 	 (.[] |
-		"| \(.sessions) | Janus | \(.j_ok) | \(f(.j_cpu)) | \(f(.j_rss)) | \(f(.j_loss)) | \(f(.j_p50)) | \(f(.j_p95)) | \(f(.j_ccpu)) |",
-		"| \(.sessions) | Argus | \(.a_ok) | \(f(.a_cpu)) | \(f(.a_rss)) | \(f(.a_loss)) | \(f(.a_p50)) | \(f(.a_p95)) | \(f(.a_ccpu)) |",
-		"| \(.sessions) | **Argus/Janus** | | **\(r(.a_cpu; .j_cpu))** | **\(r(.a_rss; .j_rss))** | \(r(.a_loss; .j_loss)) | **\(r(.a_p50; .j_p50))** | **\(r(.a_p95; .j_p95))** | |"))
+		"| \(.sessions) | Janus | \(.j_ok) | \(f(.j_cpu)) | \(f(.j_rss)) | \(f(.j_loss)) | \(f(.j_p50)) | \(f(.j_p95)) | \(f(.j_ccpu)) | \(f(.j_sent)) |",
+		"| \(.sessions) | Argus | \(.a_ok) | \(f(.a_cpu)) | \(f(.a_rss)) | \(f(.a_loss)) | \(f(.a_p50)) | \(f(.a_p95)) | \(f(.a_ccpu)) | \(f(.a_sent)) |",
+		"| \(.sessions) | **Argus/Janus** | | **\(r(.a_cpu; .j_cpu))** | **\(r(.a_rss; .j_rss))** | \(r(.a_loss; .j_loss)) | **\(r(.a_p50; .j_p50))** | **\(r(.a_p95; .j_p95))** | | |"))
 ' "$OUT"/*.result.json | grep -v '^$' | tee "$OUT/table.md"
 log "raw results in $OUT"

@@ -14,10 +14,19 @@ import (
 	pion "github.com/pion/webrtc/v4"
 )
 
-// Counter counts RTP packets and payload bytes.
-type Counter struct{ packets, bytes atomic.Int64 }
+// Counter counts RTP packets and payload bytes, and failed writes.
+type Counter struct{ packets, bytes, errors atomic.Int64 }
 
 func (c *Counter) add(payload int) { c.packets.Add(1); c.bytes.Add(int64(payload)) }
+
+// write counts the outcome of one packet write.
+func (c *Counter) write(payload int, err error) {
+	if err != nil {
+		c.errors.Add(1)
+		return
+	}
+	c.add(payload)
+}
 
 // peer is one session's pion PeerConnection: an Opus and a VP8 track it
 // fills with generated RTP, and counters for what is echoed back.
@@ -199,9 +208,8 @@ func (p *peer) send(ctx context.Context, cfg *Config) {
 		case <-audioC:
 			aSeq++
 			aTS += aStep
-			if p.audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: aSeq, Timestamp: aTS}, Payload: audioPayload}) == nil {
-				p.sent["audio"].add(len(audioPayload))
-			}
+			err := p.audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: aSeq, Timestamp: aTS}, Payload: audioPayload})
+			p.sent["audio"].write(len(audioPayload), err)
 		case <-videoC:
 			vTS += vStep
 			for i := range perFrame {
@@ -210,9 +218,8 @@ func (p *peer) send(ctx context.Context, cfg *Config) {
 				if i == 0 {
 					payload = videoPayload
 				}
-				if p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: i == perFrame-1, SequenceNumber: vSeq, Timestamp: vTS}, Payload: payload}) == nil {
-					p.sent["video"].add(len(payload))
-				}
+				err := p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: i == perFrame-1, SequenceNumber: vSeq, Timestamp: vTS}, Payload: payload})
+				p.sent["video"].write(len(payload), err)
 			}
 		}
 	}

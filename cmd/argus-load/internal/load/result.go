@@ -12,6 +12,12 @@ type Flow struct {
 	RecvPackets int64   `json:"recv_packets"`
 	RecvBytes   int64   `json:"recv_bytes"`
 	LossPct     float64 `json:"loss_pct"` // 100 × (sent − received) / sent
+	// SendErrors are packets the client failed to write (not in SentPackets).
+	SendErrors int64 `json:"send_errors"`
+	// Offered is what the configured rate would send over Duration for
+	// every session that connected; SentPackets below it means the client
+	// fell behind (ticks dropped or writes failed).
+	Offered int64 `json:"offered_packets"`
 }
 
 // Latency summarises session setup times in milliseconds.
@@ -59,12 +65,18 @@ func summarize(cfg *Config, rs []sessionResult, wall time.Duration) Result {
 			addFlow(&r.Audio, s.sent["audio"], s.recv["audio"])
 			addFlow(&r.Video, s.sent["video"], s.recv["video"])
 		}
+		if s.err == nil {
+			r.Audio.Offered += int64(cfg.Duration.Seconds() * float64(cfg.AudioPPS))
+			r.Video.Offered += int64(cfg.Duration.Seconds() * float64(cfg.VideoPPS/max(cfg.VideoFPS, 1)*cfg.VideoFPS))
+		}
 	}
 	for _, f := range []*Flow{&r.Audio, &r.Video} {
 		r.Total.SentPackets += f.SentPackets
 		r.Total.SentBytes += f.SentBytes
 		r.Total.RecvPackets += f.RecvPackets
 		r.Total.RecvBytes += f.RecvBytes
+		r.Total.SendErrors += f.SendErrors
+		r.Total.Offered += f.Offered
 	}
 	for _, f := range []*Flow{&r.Audio, &r.Video, &r.Total} {
 		if f.SentPackets > 0 {
@@ -80,6 +92,7 @@ func addFlow(f *Flow, sent, recv *Counter) {
 	f.SentBytes += sent.bytes.Load()
 	f.RecvPackets += recv.packets.Load()
 	f.RecvBytes += recv.bytes.Load()
+	f.SendErrors += sent.errors.Load()
 }
 
 // latency computes nearest-rank percentiles.

@@ -34,6 +34,9 @@ func TestRunAgainstArgus(t *testing.T) {
 				if f.SentPackets == 0 || f.RecvPackets == 0 || f.RecvBytes == 0 {
 					t.Errorf("%s: sent %d packets, echoed %d packets / %d bytes", name, f.SentPackets, f.RecvPackets, f.RecvBytes)
 				}
+				if f.Offered == 0 || f.SentPackets > f.Offered+f.Offered/10 {
+					t.Errorf("%s: sent %d packets, offered %d", name, f.SentPackets, f.Offered)
+				}
 				if f.RecvPackets > f.SentPackets {
 					t.Errorf("%s: echoed %d > sent %d", name, f.RecvPackets, f.SentPackets)
 				}
