@@ -184,7 +184,9 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 		return nil, nil, e
 	}
 	var answer *core.JSEP
+	renegotiated := false
 	if jsep != nil {
+		renegotiated = p.isPublished()
 		if jsep.Type != "offer" {
 			return nil, nil, newErr(errInvalidSDPType, "Unknown SDP type '%s'", jsep.Type)
 		}
@@ -237,6 +239,9 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 		media.sendCap()
 	}
 	p.s.p.emit(p.s.h, map[string]any{"event": "configured", "room": p.room.id, "id": p.id, "bitrate": br})
+	if renegotiated {
+		p.announceUpdate()
+	}
 	data := map[string]any{"videoroom": "event", "room": p.room.id, "configured": "ok"}
 	ac, vc := p.codecs()
 	if ac != "" {
@@ -301,6 +306,24 @@ func (p *publisher) setupMedia() {
 		x.s.push("", note, nil)
 	}
 	ev := map[string]any{"event": "published", "room": p.room.id, "id": p.id, "streams": p.streamObjects(true)}
+	if d := p.displayName(); d != "" {
+		ev["display"] = d
+	}
+	p.s.p.emit(p.s.h, ev)
+}
+
+// announceUpdate tells the room a published PeerConnection was
+// renegotiated: its new streams ("publishers") and an "updated" event.
+func (p *publisher) announceUpdate() {
+	obj, ok := p.publisherObject()
+	if !ok {
+		return
+	}
+	note := map[string]any{"videoroom": "event", "room": p.room.id, "publishers": []any{obj}}
+	for _, x := range p.room.others(p) {
+		x.s.push("", note, nil)
+	}
+	ev := map[string]any{"event": "updated", "room": p.room.id, "id": p.id, "streams": p.streamObjects(true)}
 	if d := p.displayName(); d != "" {
 		ev["display"] = d
 	}

@@ -215,3 +215,39 @@ func vrTestTalking(t *testing.T, ctx context.Context, srv *vrServer, alice, bob 
 		}
 	}
 }
+
+// vrTestRenegotiate: bob renegotiates his published PeerConnection (same
+// streams); alice is told again, an "updated" event is recorded, and
+// bob's media keeps reaching alice.
+func vrTestRenegotiate(t *testing.T, ctx context.Context, srv *vrServer, alice, bob *vrUser) {
+	offer, err := bob.pub.pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdp, err := gathered(ctx, bob.pub.pc, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := bob.async(ctx, bob.pubHID, msg{"request": "configure"}, msg{"type": "offer", "sdp": sdp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := field(ev, "jsep", "sdp").(string)
+	if err := bob.pub.pc.SetRemoteDescription(sdpAnswer(answer)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.in.wait(ctx, "publishers notice after renegotiation", func(m msg) bool {
+		list, _ := pluginData(m)["publishers"].([]any)
+		return len(list) == 1 && u64(list[0].(map[string]any)["id"]) == bob.feed
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.waitEvent(ctx, "publisher updated", func(e vrEvent) bool {
+		return e.name() == "updated" && u64(e.data["id"]) == bob.feed && e.handle == bob.pubHID
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.subs[0].waitMedia(ctx, 25); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -111,6 +111,7 @@ func TestVideoRoomThreePublishers(t *testing.T) {
 	t.Run("remb", func(t *testing.T) { vrTestREMB(t, ctx, carol, alice) })
 	t.Run("talking", func(t *testing.T) { vrTestTalking(t, ctx, srv, alice, bob) })
 	t.Run("moderate", func(t *testing.T) { vrTestModerate(t, ctx, srv, alice, bob, carol) })
+	t.Run("renegotiate", func(t *testing.T) { vrTestRenegotiate(t, ctx, srv, alice, bob) })
 	t.Run("update", func(t *testing.T) { vrTestUpdate(t, ctx, alice, carol) })
 	t.Run("handle_info", func(t *testing.T) { vrTestQuery(t, ctx, srv, alice) })
 	t.Run("notifications", func(t *testing.T) { vrTestNotifications(t, ctx, srv, alice, bob, carol) })
