@@ -125,12 +125,20 @@ func (e *Engine) interceptors() (*interceptor.Registry, error) {
 	}
 	// Called synchronously inside NewPeerConnection while newMu is held.
 	st.OnNewPeerConnection(func(_ string, g stats.Getter) { e.pending.stats = g })
+	// Order matters. The chain wraps writers in registration order, so the
+	// first interceptor is the innermost, nearest the network; an
+	// interceptor that generates RTCP (reports, NACKs, TWCC feedback) or
+	// RTP (NACK retransmissions) writes below itself, where only earlier
+	// ones see it. The stats interceptor therefore goes first: it must see
+	// our sender reports (to compute RTT from the peer's LSR/DLSR) and our
+	// NACKs (nacks-sent). Incoming RTP/RTCP reaches every interceptor
+	// whatever the order.
+	ir.Add(st)
 	ir.Add(resp)
 	ir.Add(gen)
 	ir.Add(rr)
 	ir.Add(sr)
 	ir.Add(tw)
-	ir.Add(st)
 	ir.Add(&watchFactory{onNew: func(w *mediaWatch) { e.pending.watch = w }})
 	return ir, nil
 }

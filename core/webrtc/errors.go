@@ -19,3 +19,7 @@ var ErrNoRemoteOffer = errors.New("no remote offer to answer")
 
 // ErrNoTrack means AttachTrack was given a nil transceiver or track.
 var ErrNoTrack = errors.New("nil transceiver or track")
+
+// ErrHasSender means AttachTrack's transceiver could not get the track:
+// it already sends one, or the PeerConnection would not attach it there.
+var ErrHasSender = errors.New("transceiver cannot take the track")

@@ -1,0 +1,209 @@
+package webrtc
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// drainRTCP reads RTCP until the reader fails: pion's interceptors see
+// RTCP only when it is read.
+func drainRTCP(read func() error) {
+	go func() {
+		for read() == nil {
+		}
+	}()
+}
+
+// rtcpDelay is added to the client's outgoing RTCP, so that the RTT is
+// measurable in whole milliseconds on loopback.
+const rtcpDelay = 30 * time.Millisecond
+
+// delayedRTCP is an interceptor that delays every outgoing RTCP packet,
+// like a slow uplink.
+type delayedRTCP struct {
+	interceptor.NoOp
+	d time.Duration
+}
+
+func (x *delayedRTCP) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTCPWriter {
+	return interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, a interceptor.Attributes) (int, error) {
+		time.Sleep(x.d)
+		return w.Write(pkts, a)
+	})
+}
+
+type delayedRTCPFactory struct{ d time.Duration }
+
+func (f delayedRTCPFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	return &delayedRTCP{d: f.d}, nil
+}
+
+// delayedRTCPClientAPI is clientAPI with pion's default interceptors and,
+// innermost so that it sees the generated reports, an RTCP delay.
+func delayedRTCPClientAPI(t *testing.T, d time.Duration) *pion.API {
+	t.Helper()
+	me := &pion.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	ir := &interceptor.Registry{}
+	ir.Add(delayedRTCPFactory{d: d})
+	if err := pion.RegisterDefaultInterceptors(me, ir); err != nil {
+		t.Fatal(err)
+	}
+	se := pion.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
+	return pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se), pion.WithInterceptorRegistry(ir))
+}
+
+// TestMediaReportOutboundRTTAndNACKs: a Peer sends audio on a track
+// attached with AttachTrack to a pion client and receives video with gaps
+// from it. The media reports must show the audio really sent
+// (packets-sent, bytes-sent), an RTT computed from the client's receiver
+// reports, and the NACKs the Peer sent for the missing video packets.
+func TestMediaReportOutboundRTTAndNACKs(t *testing.T) {
+	rec := &recorder{}
+	obs := &observer{}
+	peer, err := testEngine(t, rec).NewPeer(PeerParams{SessionID: 1, HandleID: 2, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { peer.Close("test"); <-peer.Done() }()
+	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := tr.Read(buf); err != nil {
+				return
+			}
+		}
+	})
+
+	client, err := delayedRTCPClientAPI(t, rtcpDelay).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	client.OnTrack(func(tr *pion.TrackRemote, r *pion.RTPReceiver) {
+		drainRTCP(func() error { _, _, err := r.ReadRTCP(); return err })
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := tr.Read(buf); err != nil {
+				return
+			}
+		}
+	})
+	opus := pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}
+	cAudio, err := pion.NewTrackLocalStaticRTP(opus, "a", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cVideo, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "v", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.AddTrack(cAudio); err != nil {
+		t.Fatal(err)
+	}
+	vt, err := client.AddTransceiverFromTrack(cVideo, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainRTCP(func() error { _, _, err := vt.Sender().ReadRTCP(); return err })
+
+	offer, err := client.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(client)
+	if err := client.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", client.LocalDescription().SDP); err != nil {
+		t.Fatal(err)
+	}
+	var audioT *pion.RTPTransceiver
+	for _, tr := range peer.PeerConnection().GetTransceivers() {
+		if tr.Kind() == pion.RTPCodecTypeAudio {
+			audioT = tr
+		}
+	}
+	if audioT == nil {
+		t.Fatal("no audio transceiver")
+	}
+	pAudio, err := pion.NewTrackLocalStaticRTP(opus, "audio", "argus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := peer.AttachTrack(audioT, pAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainRTCP(func() error { _, _, err := sender.ReadRTCP(); return err })
+	answer, err := peer.CreateAnswer(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+
+	report := func(mid string, ok func(map[string]any) bool) bool {
+		return len(rec.find(telemetry.TypeMedia, telemetry.SubtypeMediaReport, func(b map[string]any) bool {
+			return b["mid"] == mid && ok(b)
+		})) > 0
+	}
+	audioOK := func(b map[string]any) bool {
+		rtt, _ := b["rtt"].(int64)
+		pkts, _ := b["packets-sent"].(uint64)
+		bytes, _ := b["bytes-sent"].(uint64)
+		return rtt >= rtcpDelay.Milliseconds() && rtt < time.Second.Milliseconds() && pkts > 0 && bytes > 0
+	}
+	videoOK := func(b map[string]any) bool {
+		n, _ := b["nacks-sent"].(uint64)
+		return n > 0
+	}
+	aMid, vMid := audioT.Mid(), vt.Mid()
+	var aSeq, vSeq uint16
+	deadline := time.Now().Add(15 * time.Second)
+	for !report(aMid, audioOK) || !report(vMid, videoOK) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timeout: audio (rtt, packets-sent, bytes-sent) ok=%v, video nacks-sent ok=%v; last reports: %v",
+				report(aMid, audioOK), report(vMid, videoOK), lastReports(rec))
+		}
+		aSeq++
+		if err := pAudio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: aSeq, Timestamp: uint32(aSeq) * 960}, Payload: make([]byte, 80)}); err != nil {
+			t.Fatal(err)
+		}
+		vSeq++
+		if vSeq%10 == 0 {
+			vSeq++ // one lost video packet in ten
+		}
+		if err := cVideo.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: vSeq, Timestamp: uint32(vSeq) * 3000}, Payload: make([]byte, 200)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // media pacing, not an assertion
+	}
+}
+
+// lastReports returns the bodies of the last few media reports.
+func lastReports(rec *recorder) []map[string]any {
+	evs := rec.find(telemetry.TypeMedia, telemetry.SubtypeMediaReport, nil)
+	if len(evs) > 4 {
+		evs = evs[len(evs)-4:]
+	}
+	var out []map[string]any
+	for _, e := range evs {
+		out = append(out, e.Body.(map[string]any))
+	}
+	return out
+}
