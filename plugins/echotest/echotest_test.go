@@ -36,6 +36,7 @@ type fakeHandle struct {
 	mu     sync.Mutex
 	peer   *webrtc.Peer
 	sess   core.PluginSession
+	media  *mediaReports
 }
 
 func (h *fakeHandle) SessionID() core.SessionID { return 1 }
@@ -109,10 +110,43 @@ func (h *fakeHost) count() int {
 	return len(h.events)
 }
 
+// mediaReports records the media report bodies (type 32 subtype 3).
+type mediaReports struct {
+	mu     sync.Mutex
+	bodies []map[string]any
+}
+
+func (r *mediaReports) Emit(e *telemetry.Event) {
+	if e.Type != telemetry.TypeMedia || e.Subtype != telemetry.SubtypeMediaReport || e.HandleID != 2 {
+		return
+	}
+	if b, ok := e.Body.(map[string]any); ok {
+		r.mu.Lock()
+		r.bodies = append(r.bodies, b)
+		r.mu.Unlock()
+	}
+}
+
+// sent reports whether a media report of media shows packets and bytes
+// sent.
+func (r *mediaReports) sent(media string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, b := range r.bodies {
+		pkts, _ := b["packets-sent"].(uint64)
+		bytes, _ := b["bytes-sent"].(uint64)
+		if b["media"] == media && pkts > 0 && bytes > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // setup builds an engine, a plugin and one session on a fake handle.
 func setup(t *testing.T) (*fakeHandle, *fakeHost, core.PluginSession) {
 	t.Helper()
-	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: telemetry.Discard, IncludeLoopback: true})
+	reports := &mediaReports{}
+	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: reports, IncludeLoopback: true, StatsPeriod: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +155,7 @@ func setup(t *testing.T) (*fakeHandle, *fakeHost, core.PluginSession) {
 	if err := p.Init(context.Background(), host, nil); err != nil {
 		t.Fatal(err)
 	}
-	h := &fakeHandle{eng: eng, pushes: make(chan push, 64)}
+	h := &fakeHandle{eng: eng, pushes: make(chan push, 64), media: reports}
 	s, err := p.NewSession(h)
 	if err != nil {
 		t.Fatal(err)
@@ -348,6 +382,8 @@ func TestEchoLoopback(t *testing.T) {
 		if b := cnt.bytes[i].Load(); b < 50*payload {
 			t.Errorf("%s: echoed %d bytes", name, b)
 		}
+		// The echo handle's media reports count what it sent.
+		waitFor(t, name+" media report with packets-sent and bytes-sent", func() bool { return h.media.sent(name) })
 	}
 
 	// Data channel: text gets the prefix, binary comes back unchanged.
