@@ -6,6 +6,7 @@ package main
 import (
 	_ "github.com/argusrtc/argus/hep/homer"         // sink "hep"
 	_ "github.com/argusrtc/argus/plugins/echotest"  // janus.plugin.echotest
+	_ "github.com/argusrtc/argus/plugins/videoroom" // janus.plugin.videoroom
 	_ "github.com/argusrtc/argus/telemetry/history" // sink "history"
 	_ "github.com/argusrtc/argus/telemetry/httpevh" // sink "http"
 	_ "github.com/argusrtc/argus/telemetry/otel"    // sink "otel"
