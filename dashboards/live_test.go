@@ -31,10 +31,9 @@ var testVars = map[string]string{"instance": ".*"}
 // data: when one starts returning data the test fails, so the entry is
 // removed and the panel is verified from then on. Nothing here is faked.
 var knownEmpty = map[string]string{
-	"argus_media_rtt_seconds": "core/webrtc media reports carry rtt 0: pion's stats interceptor computes " +
-		"RoundTripTime only from sender reports it saw leave, and core/webrtc registers it after the report " +
-		"sender interceptor, whose SRs therefore bypass it (checked with two pion peers: stats registered " +
-		"first gives the 40 ms of this test's RTCP delay, last gives 0)",
+	// Empty: every metric a panel uses is produced. argus_media_rtt_seconds
+	// was here until core/webrtc registered pion's stats interceptor first
+	// (it must see the sender reports leave to compute RTT).
 }
 
 // knownEmptyReason returns the knownEmpty reason of the first such metric expr uses.
