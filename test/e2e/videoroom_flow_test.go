@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	pion "github.com/pion/webrtc/v4"
 )
@@ -22,6 +24,7 @@ type vrUser struct {
 	feed      uint64
 	privateID uint64
 	pub       *vrPublisherPeer
+	closeOnce sync.Once
 	pubMids   map[string]string // kind → publisher-side mid, from "configured"
 	subs      []*vrSub
 }
@@ -56,7 +59,16 @@ func newVRUser(ctx context.Context, t *testing.T, srv *vrServer, name string, ma
 	return u, nil
 }
 
-func (u *vrUser) close() {
+func (u *vrUser) close() { u.closeOnce.Do(u.doClose) }
+
+func (u *vrUser) doClose() {
+	// Destroy the Janus session first, so Argus closes its PeerConnections
+	// itself before the clients hang up theirs.
+	if u.sid != 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _ = u.c.Request(ctx, u.sid, 0, msg{"janus": "destroy"})
+		cancel()
+	}
 	for _, s := range u.subs {
 		s.peer.close()
 	}
@@ -174,6 +186,10 @@ func (u *vrUser) publishWith(ctx context.Context, how string) (map[string]any, e
 	}
 	if err := waitPCConnected(ctx, u.pub.pc); err != nil {
 		return nil, fmt.Errorf("%s publisher: %w", u.name, err)
+	}
+	// The plugin publishes at webrtcup (before the core pushes it).
+	if _, err := u.in.wait(ctx, u.name+" webrtcup", fromHandle(u.pubHID, "webrtcup")); err != nil {
+		return nil, err
 	}
 	u.pub.startSending()
 	return joined, nil

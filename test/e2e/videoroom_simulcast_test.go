@@ -134,7 +134,10 @@ func TestVideoRoomSimulcast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pub.close()
+	defer func() { // Argus closes its side first
+		pubUser.close()
+		pub.close()
+	}()
 	offer, err := pub.pc.CreateOffer(nil)
 	if err != nil {
 		t.Fatal(err)
