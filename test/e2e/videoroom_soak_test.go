@@ -72,6 +72,16 @@ func TestVideoRoomOnePublisherManySubscribers(t *testing.T) {
 			}
 		}
 	}
+	// End every session at once (the cleanups would do it one by one).
+	var closing sync.WaitGroup
+	for _, u := range append(viewers, pub) {
+		closing.Add(1)
+		go func() {
+			defer closing.Done()
+			u.close()
+		}()
+	}
+	closing.Wait()
 	if ev, err := srv.waitEvent(ctx, "subscribed", func(e vrEvent) bool { return e.name() == "subscribed" }); err != nil || ev.handle == 0 {
 		t.Errorf("subscribed event: %v %+v", err, ev)
 	}
