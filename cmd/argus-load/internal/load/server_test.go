@@ -18,7 +18,7 @@ import (
 // startArgus runs an in-process Argus (engine, gateway, HTTP and WebSocket
 // transports on ephemeral 127.0.0.1 ports) and returns its ws:// and
 // http:// Janus API URLs; it stops when the test ends.
-func startArgus(t *testing.T) (wsURL, httpURL string) {
+func startArgus(t testing.TB) (wsURL, httpURL string) {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	engine, err := webrtc.NewEngine(webrtc.Config{ServerName: "argus-load-test", Logger: logger, IncludeLoopback: true})
