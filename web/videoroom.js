@@ -30,6 +30,7 @@ const handles = new Map();
 function log(text) {
   const line = `${new Date().toISOString().slice(11, 23)} ${text}\n`;
   $('log').textContent += line;
+  console.info(line.trimEnd());
   $('log').scrollTop = $('log').scrollHeight;
 }
 
@@ -195,3 +196,6 @@ async function leave() {
 $('join').onclick = join;
 $('leave').onclick = leave;
 window.addEventListener('beforeunload', () => { if (session) session.destroy(); });
+// ?autojoin=1&display=NAME joins at once (kiosk screens, browser tests).
+if (params.get('display')) $('display').value = params.get('display');
+if (params.get('autojoin')) join();
