@@ -27,7 +27,7 @@ func (sub *subscriber) handle(ctx context.Context, name string, req params, jsep
 		sub.paused.Store(true)
 		return map[string]any{"videoroom": "event", "room": r, "paused": "ok"}, nil, nil
 	case "configure":
-		return sub.configure(req)
+		return sub.configure(ctx, req)
 	case "subscribe", "unsubscribe", "update":
 		return sub.update(ctx, name, req)
 	case "switch":
@@ -76,8 +76,12 @@ func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]a
 }
 
 // configure changes per-stream settings: send, substream.
-func (sub *subscriber) configure(req params) (map[string]any, *core.JSEP, *vrError) {
+func (sub *subscriber) configure(ctx context.Context, req params) (map[string]any, *core.JSEP, *vrError) {
 	objs, _, e := req.objects("streams", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	restart, _, e := req.boolean("restart", false)
 	if e != nil {
 		return nil, nil, e
 	}
@@ -128,7 +132,18 @@ func (sub *subscriber) configure(req params) (map[string]any, *core.JSEP, *vrErr
 			}
 		}
 	}
-	return map[string]any{"videoroom": "event", "room": sub.room.id, "configured": "ok"}, nil, nil
+	data := map[string]any{"videoroom": "event", "room": sub.room.id, "configured": "ok"}
+	if !restart {
+		return data, nil, nil
+	}
+	// An ICE restart: a new offer with new credentials.
+	sub.negMu.Lock()
+	offer, err := sub.offerWith(ctx, true)
+	sub.negMu.Unlock()
+	if err != nil {
+		return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
+	}
+	return data, offer, nil
 }
 
 // update handles subscribe, unsubscribe and update, then renegotiates.

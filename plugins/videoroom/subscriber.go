@@ -197,6 +197,11 @@ func codecsOf(pc *pion.PeerConnection, t *pion.RTPTransceiver) []pion.RTPCodecPa
 // offer creates an offer, or postpones it while the previous one is
 // unanswered (nil JSEP). Callers hold negMu.
 func (sub *subscriber) offer(ctx context.Context) (*core.JSEP, error) {
+	return sub.offerWith(ctx, false)
+}
+
+// offerWith is offer, with an ICE restart when restart is set.
+func (sub *subscriber) offerWith(ctx context.Context, restart bool) (*core.JSEP, error) {
 	sub.mu.Lock()
 	peer := sub.peer
 	if peer == nil {
@@ -211,7 +216,7 @@ func (sub *subscriber) offer(ctx context.Context) (*core.JSEP, error) {
 	sub.mu.Unlock()
 	actx, cancel := context.WithTimeout(ctx, negotiationTimeout)
 	defer cancel()
-	sdp, err := peer.CreateOffer(actx, false)
+	sdp, err := peer.CreateOffer(actx, restart)
 	if err != nil {
 		return nil, err
 	}

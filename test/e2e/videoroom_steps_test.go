@@ -251,3 +251,41 @@ func vrTestRenegotiate(t *testing.T, ctx context.Context, srv *vrServer, alice, 
 		t.Fatal(err)
 	}
 }
+
+// vrTestSubscriberErrors: bad subscriber requests get the VideoRoom
+// error codes, and an ICE restart comes back as a new offer.
+func vrTestSubscriberErrors(t *testing.T, ctx context.Context, alice, bob *vrUser) {
+	s := alice.subs[0]
+	audioMid := s.midOf(bob.feed, "audio")
+	tests := []struct {
+		body msg
+		code uint64
+	}{
+		{msg{"request": "switch", "streams": []any{map[string]any{"feed": bob.feed, "mid": bob.pubMids["video"], "sub_mid": "nope"}}}, 428},
+		{msg{"request": "switch", "streams": []any{map[string]any{"feed": bob.feed, "mid": bob.pubMids["video"], "sub_mid": audioMid}}}, 430},
+		{msg{"request": "switch", "streams": []any{map[string]any{"feed": 1, "mid": "0", "sub_mid": audioMid}}}, 428},
+		{msg{"request": "switch"}, 429},
+		{msg{"request": "configure", "streams": []any{map[string]any{"mid": audioMid, "substream": 3}}}, 430},
+		{msg{"request": "subscribe"}, 429},
+		{msg{"request": "subscribe", "streams": []any{map[string]any{"feed": 1}}}, 428},
+		{msg{"request": "join", "ptype": "subscriber", "room": 1234, "feed": bob.feed}, 425},
+		{msg{"request": "publish"}, 423},
+	}
+	for _, tc := range tests {
+		ev, err := alice.async(ctx, s.hid, tc.body, nil)
+		if err == nil || u64(pluginData(ev)["error_code"]) != tc.code {
+			t.Errorf("%s: %v %s, want error %d", jsonString(tc.body), err, jsonString(ev), tc.code)
+		}
+	}
+	ev, err := alice.async(ctx, s.hid, msg{"request": "configure", "restart": true}, nil)
+	if err != nil || field(ev, "jsep", "type") != "offer" {
+		t.Fatalf("restart: %v %s", err, jsonString(ev))
+	}
+	offer, _ := field(ev, "jsep", "sdp").(string)
+	if err := s.answer(ctx, alice, offer); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.waitMedia(ctx, 25); err != nil {
+		t.Fatalf("after ICE restart: %v", err)
+	}
+}

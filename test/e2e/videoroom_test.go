@@ -109,6 +109,7 @@ func TestVideoRoomThreePublishers(t *testing.T) {
 	t.Run("nack", func(t *testing.T) { vrTestNACK(t, ctx, carol, bob) })
 	t.Run("pli", func(t *testing.T) { vrTestPLI(t, ctx, carol, alice) })
 	t.Run("remb", func(t *testing.T) { vrTestREMB(t, ctx, carol, alice) })
+	t.Run("subscriber errors", func(t *testing.T) { vrTestSubscriberErrors(t, ctx, alice, bob) })
 	t.Run("talking", func(t *testing.T) { vrTestTalking(t, ctx, srv, alice, bob) })
 	t.Run("moderate", func(t *testing.T) { vrTestModerate(t, ctx, srv, alice, bob, carol) })
 	t.Run("renegotiate", func(t *testing.T) { vrTestRenegotiate(t, ctx, srv, alice, bob) })
