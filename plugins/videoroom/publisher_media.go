@@ -37,7 +37,8 @@ type pubMedia struct {
 	done chan struct{}
 	once sync.Once
 
-	lastREMB atomic.Int64 // unix ns of the last relayed subscriber REMB
+	lastREMB atomic.Int64  // unix ns of the last relayed subscriber REMB
+	minREMB  atomic.Uint64 // lowest subscriber estimate since then (0: none)
 }
 
 // pubStream is one m-line of a publisher; subscribers' streams attach to it.
@@ -330,11 +331,23 @@ func (m *pubMedia) bitrateCap() uint64 {
 	return c
 }
 
-// relayREMB forwards a subscriber's estimate, capped, to the publisher.
+// relayREMB folds a subscriber's estimate into the lowest seen since the
+// last relay and, at most once per rembGap, sends that minimum, capped,
+// to the publisher: the slowest subscriber sets the pace.
 func (m *pubMedia) relayREMB(bps uint64) {
+	for {
+		cur := m.minREMB.Load()
+		if cur != 0 && cur <= bps || m.minREMB.CompareAndSwap(cur, bps) {
+			break
+		}
+	}
 	now := time.Now().UnixNano()
 	last := m.lastREMB.Load()
 	if now-last < int64(rembGap) || !m.lastREMB.CompareAndSwap(last, now) {
+		return
+	}
+	bps = m.minREMB.Swap(0)
+	if bps == 0 {
 		return
 	}
 	if c := m.bitrateCap(); c > 0 && bps > c {
