@@ -189,6 +189,26 @@ func (m *pubMedia) prepare(descs []params) error {
 	}
 	m.p.streams = list
 	m.p.mu.Unlock()
+	// Streams the renegotiation dropped (or changed) lose their subscribers.
+	kept := map[*pubStream]bool{}
+	for _, ps := range list {
+		kept[ps] = true
+	}
+	bySub := map[*subscriber]map[*subStream]bool{}
+	for _, ps := range old {
+		if kept[ps] {
+			continue
+		}
+		for _, d := range ps.detachAll() {
+			if bySub[d.sub] == nil {
+				bySub[d.sub] = map[*subStream]bool{}
+			}
+			bySub[d.sub][d] = true
+		}
+	}
+	for sub, gone := range bySub {
+		sub.streamsGone(gone)
+	}
 	return nil
 }
 

@@ -300,12 +300,18 @@ func (sub *subscriber) liveStreams() []*subStream {
 
 // feedGone: a publisher this subscriber receives stopped publishing.
 func (sub *subscriber) feedGone(pub *publisher) {
-	go sub.autoUpdate(pub)
+	go sub.autoUpdate(func(d *subStream) bool { return d.feedID == pub.id })
 }
 
-// autoUpdate removes pub's streams and, if autoupdate is on, sends a new
-// offer with an unsolicited "updated" event.
-func (sub *subscriber) autoUpdate(pub *publisher) {
+// streamsGone: publisher streams this subscriber receives went away in a
+// renegotiation.
+func (sub *subscriber) streamsGone(gone map[*subStream]bool) {
+	go sub.autoUpdate(func(d *subStream) bool { return gone[d] })
+}
+
+// autoUpdate removes the streams matching gone (called under sub.mu) and,
+// if autoupdate is on, sends a new offer with an unsolicited "updated".
+func (sub *subscriber) autoUpdate(gone func(d *subStream) bool) {
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
 	changed := false
@@ -315,7 +321,7 @@ func (sub *subscriber) autoUpdate(pub *publisher) {
 	sub.mu.Unlock()
 	for _, d := range streams {
 		sub.mu.Lock()
-		mine := d.feedID == pub.id && !d.removed
+		mine := !d.removed && gone(d)
 		sub.mu.Unlock()
 		if mine {
 			sub.remove(d)
