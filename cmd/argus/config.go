@@ -25,6 +25,8 @@ const envPrefix = "ARGUS_"
 var (
 	errDefaultAdminSecret = errors.New("refusing to serve the Admin API on a non-loopback address with the default admin secret")
 	errBadEnv             = errors.New("invalid environment variable")
+	errBadPortRange       = errors.New("invalid RTP port range")
+	errBadMediaSetting    = errors.New("invalid media setting")
 )
 
 // config is everything cmd/argus reads from flags and ARGUS_* variables.
@@ -46,7 +48,10 @@ type config struct {
 	NAT1To1            []string
 	STUNServers        []string
 	LoopbackCandidates bool
-	StatsPeriod        time.Duration
+	RTPPortRange       portRange     // ICE UDP ports (Janus rtp_port_range); zero: ephemeral
+	StatsPeriod        time.Duration // media report period; 0 disables reports
+	NoMediaTimer       time.Duration // Janus no_media_timer: "receiving false" after this idle time
+	SlowlinkThreshold  int           // Janus slowlink_threshold: lost packets per second; 0 disables
 
 	LogLevel slog.Level
 
@@ -71,6 +76,7 @@ func defaultConfig() config {
 		SessionTimeout:     60 * time.Second,
 		LoopbackCandidates: true,
 		StatsPeriod:        time.Second,
+		NoMediaTimer:       time.Second,
 		LogLevel:           slog.LevelInfo,
 		Metrics:            true,
 		History:            true,
@@ -94,7 +100,10 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var((*listValue)(&c.NAT1To1), "nat-1-1", "comma-separated public `IPs` advertised instead of host candidates (Janus nat_1_1_mapping)")
 	fs.Var((*listValue)(&c.STUNServers), "stun", "comma-separated STUN `servers` (stun:host:port)")
 	fs.BoolVar(&c.LoopbackCandidates, "loopback-candidates", c.LoopbackCandidates, "gather 127.0.0.1 ICE candidates (local demos and tests; turn off in production)")
+	fs.Var(&c.RTPPortRange, "rtp-port-range", "UDP port `range` min-max of ICE candidates (Janus rtp_port_range, e.g. 20000-40000); empty: ephemeral ports")
 	fs.DurationVar(&c.StatsPeriod, "stats-period", c.StatsPeriod, "media report period; 0 disables media reports")
+	fs.Var((*secondsValue)(&c.NoMediaTimer), "no-media-timer", "Janus no_media_timer: seconds (or a Go duration) without media before a \"receiving\": false event")
+	fs.IntVar(&c.SlowlinkThreshold, "slowlink-threshold", c.SlowlinkThreshold, "Janus slowlink_threshold: lost `packets` per second that raise a slowlink event; 0 disables")
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
 	fs.BoolVar(&c.History, "history", c.History, "keep recent sessions' events in memory; console at /console/ on the Admin listener")
@@ -166,6 +175,12 @@ func (c *config) validate() error {
 	}
 	if c.SessionTimeout < 0 || c.ReclaimTimeout < 0 || c.StatsPeriod < 0 {
 		return errors.New("timeouts and periods must not be negative")
+	}
+	if c.NoMediaTimer <= 0 {
+		return fmt.Errorf("%w: -no-media-timer %v must be positive", errBadMediaSetting, c.NoMediaTimer)
+	}
+	if c.SlowlinkThreshold < 0 {
+		return fmt.Errorf("%w: -slowlink-threshold %d must not be negative", errBadMediaSetting, c.SlowlinkThreshold)
 	}
 	if c.AdminSecret == "" && (c.AdminAddr != "" || c.AdminWSAddr != "") {
 		return errors.New("-admin-secret must not be empty while the Admin API is served")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -33,7 +34,8 @@ func TestParseConfigPrecedence(t *testing.T) {
 				}
 				if c.HTTPAddr != ":8088" || c.WSAddr != ":8188" || c.AdminAddr != "127.0.0.1:7088" ||
 					c.AdminWSAddr != "127.0.0.1:7188" || c.AdminSecret != "janusoverlord" ||
-					c.SessionTimeout != 60*time.Second || !c.LoopbackCandidates || c.StatsPeriod != time.Second {
+					c.SessionTimeout != 60*time.Second || !c.LoopbackCandidates || c.StatsPeriod != time.Second ||
+					c.RTPPortRange != (portRange{}) || c.NoMediaTimer != time.Second || c.SlowlinkThreshold != 0 {
 					t.Fatalf("unexpected defaults %+v", c)
 				}
 			},
@@ -44,23 +46,28 @@ func TestParseConfigPrecedence(t *testing.T) {
 				"ARGUS_HTTP": "127.0.0.1:9000", "ARGUS_API_SECRET": "s3cr3t", "ARGUS_TOKEN_AUTH": "true",
 				"ARGUS_SESSION_TIMEOUT": "5", "ARGUS_LOG_LEVEL": "debug", "ARGUS_NAT_1_1": "1.2.3.4, 5.6.7.8",
 				"ARGUS_LOOPBACK_CANDIDATES": "false", "ARGUS_STATS_PERIOD": "250ms", "ARGUS_SERVER_NAME": "edge-1",
+				"ARGUS_RTP_PORT_RANGE": "20000-20100", "ARGUS_NO_MEDIA_TIMER": "3", "ARGUS_SLOWLINK_THRESHOLD": "4",
 			},
 			check: func(t *testing.T, c config) {
 				if c.HTTPAddr != "127.0.0.1:9000" || c.APISecret != "s3cr3t" || !c.TokenAuth ||
 					c.SessionTimeout != 5*time.Second || c.LogLevel != slog.LevelDebug ||
 					!reflect.DeepEqual(c.NAT1To1, []string{"1.2.3.4", "5.6.7.8"}) || c.LoopbackCandidates ||
-					c.StatsPeriod != 250*time.Millisecond || c.ServerName != "edge-1" {
+					c.StatsPeriod != 250*time.Millisecond || c.ServerName != "edge-1" ||
+					c.RTPPortRange != (portRange{Min: 20000, Max: 20100}) || c.NoMediaTimer != 3*time.Second || c.SlowlinkThreshold != 4 {
 					t.Fatalf("env not applied: %+v", c)
 				}
 			},
 		},
 		{
 			name: "flag overrides env",
-			env:  map[string]string{"ARGUS_HTTP": "127.0.0.1:9000", "ARGUS_SESSION_TIMEOUT": "5", "ARGUS_STUN": "stun:a:1"},
-			args: []string{"-http", "127.0.0.1:9001", "-session-timeout", "2m", "-stun", "stun:b:2"},
+			env: map[string]string{"ARGUS_HTTP": "127.0.0.1:9000", "ARGUS_SESSION_TIMEOUT": "5", "ARGUS_STUN": "stun:a:1",
+				"ARGUS_RTP_PORT_RANGE": "20000-20100", "ARGUS_NO_MEDIA_TIMER": "3", "ARGUS_SLOWLINK_THRESHOLD": "4"},
+			args: []string{"-http", "127.0.0.1:9001", "-session-timeout", "2m", "-stun", "stun:b:2",
+				"-rtp-port-range", "40000-40009", "-no-media-timer", "1500ms", "-slowlink-threshold", "0"},
 			check: func(t *testing.T, c config) {
 				if c.HTTPAddr != "127.0.0.1:9001" || c.SessionTimeout != 2*time.Minute ||
-					!reflect.DeepEqual(c.STUNServers, []string{"stun:b:2"}) {
+					!reflect.DeepEqual(c.STUNServers, []string{"stun:b:2"}) ||
+					c.RTPPortRange != (portRange{Min: 40000, Max: 40009}) || c.NoMediaTimer != 1500*time.Millisecond || c.SlowlinkThreshold != 0 {
 					t.Fatalf("flags not applied over env: %+v", c)
 				}
 			},
@@ -82,6 +89,16 @@ func TestParseConfigPrecedence(t *testing.T) {
 			check: func(t *testing.T, c config) {
 				if !reflect.DeepEqual(c.SinkOpts, []string{"hep.capture_id=7", "http.events=sessions,handles"}) {
 					t.Fatalf("got %q", c.SinkOpts)
+				}
+			},
+		},
+		{
+			name: "empty flag clears the env's port range",
+			env:  map[string]string{"ARGUS_RTP_PORT_RANGE": "20000-20100"},
+			args: []string{"-rtp-port-range="},
+			check: func(t *testing.T, c config) {
+				if c.RTPPortRange != (portRange{}) {
+					t.Fatalf("range not cleared: %+v", c.RTPPortRange)
 				}
 			},
 		},
@@ -143,6 +160,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "stray argument", args: []string{"extra"}},
 		{name: "address without port", args: []string{"-http", "localhost"}},
 		{name: "empty admin secret", args: []string{"-admin-secret", ""}},
+		{name: "bad port range in env", env: map[string]string{"ARGUS_RTP_PORT_RANGE": "20000"}, wantErr: errBadPortRange},
+		{name: "zero no-media timer", args: []string{"-no-media-timer", "0"}, wantErr: errBadMediaSetting},
+		{name: "negative no-media timer", args: []string{"-no-media-timer", "-2s"}, wantErr: errBadMediaSetting},
+		{name: "negative slowlink threshold", args: []string{"-slowlink-threshold", "-1"}, wantErr: errBadMediaSetting},
+		{name: "non-numeric slowlink threshold", args: []string{"-slowlink-threshold", "many"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,4 +268,68 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+func TestPortRangeSet(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    portRange
+		wantErr bool
+	}{
+		{in: "", want: portRange{}},
+		{in: "20000-20100", want: portRange{Min: 20000, Max: 20100}},
+		{in: " 20000 - 20100 ", want: portRange{Min: 20000, Max: 20100}},
+		{in: "5000-5000", want: portRange{Min: 5000, Max: 5000}},
+		{in: "1-65535", want: portRange{Min: 1, Max: 65535}},
+		{in: "20000", wantErr: true},
+		{in: "20000-", wantErr: true},
+		{in: "-20100", wantErr: true},
+		{in: "20100-20000", wantErr: true},
+		{in: "0-100", wantErr: true},
+		{in: "0-0", wantErr: true},
+		{in: "1-65536", wantErr: true},
+		{in: "a-b", wantErr: true},
+		{in: "20000:20100", wantErr: true},
+		{in: "20000-20100-20200", wantErr: true},
+		{in: "-1-100", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			r := portRange{Min: 7, Max: 8} // Set replaces whatever was there
+			err := r.Set(tt.in)
+			if tt.wantErr {
+				if !errors.Is(err, errBadPortRange) {
+					t.Fatalf("Set(%q) = %v, want errBadPortRange", tt.in, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Set(%q): %v", tt.in, err)
+			}
+			if r != tt.want {
+				t.Fatalf("Set(%q) = %+v, want %+v", tt.in, r, tt.want)
+			}
+			if tt.in != "" && r.String() != fmt.Sprintf("%d-%d", tt.want.Min, tt.want.Max) {
+				t.Fatalf("String() = %q", r.String())
+			}
+		})
+	}
+}
+
+// TestEngineConfig checks that the media flags reach the WebRTC engine.
+func TestEngineConfig(t *testing.T) {
+	c, err := parseConfig([]string{"-rtp-port-range", "20000-20100", "-no-media-timer", "5", "-slowlink-threshold", "8",
+		"-stats-period", "2s", "-nat-1-1", "192.0.2.7", "-loopback-candidates=false", "-server-name", "edge"}, envMap(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := engineConfig(c, nil, slog.New(slog.DiscardHandler))
+	if got.ICEPortMin != 20000 || got.ICEPortMax != 20100 || got.NoMediaTimer != 5*time.Second || got.SlowlinkThreshold != 8 ||
+		got.StatsPeriod != 2*time.Second || !reflect.DeepEqual(got.NAT1To1IPs, []string{"192.0.2.7"}) || got.IncludeLoopback ||
+		got.ServerName != "edge" {
+		t.Fatalf("engineConfig = %+v", got)
+	}
+	if d := engineConfig(defaultConfig(), nil, slog.New(slog.DiscardHandler)); d.ICEPortMin != 0 || d.ICEPortMax != 0 || d.NoMediaTimer != time.Second || d.SlowlinkThreshold != 0 {
+		t.Fatalf("defaults: engineConfig = %+v", d)
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
 	"github.com/argusrtc/argus/web"
@@ -63,15 +64,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: %w", err)
 	}
-	s.engine, err = webrtc.NewEngine(webrtc.Config{
-		ServerName:      cfg.ServerName,
-		Emitter:         s.obs.bus,
-		Logger:          logger.With("component", "webrtc"),
-		NAT1To1IPs:      cfg.NAT1To1,
-		STUNServers:     cfg.STUNServers,
-		IncludeLoopback: cfg.LoopbackCandidates,
-		StatsPeriod:     cfg.StatsPeriod,
-	})
+	s.engine, err = webrtc.NewEngine(engineConfig(cfg, s.obs.bus, logger))
 	if err != nil {
 		return nil, fmt.Errorf("webrtc engine: %w", err)
 	}
@@ -101,6 +94,23 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 		return nil, err
 	}
 	return s, nil
+}
+
+// engineConfig maps the flags onto the WebRTC engine's configuration.
+func engineConfig(cfg config, emitter telemetry.Emitter, logger *slog.Logger) webrtc.Config {
+	return webrtc.Config{
+		ServerName:        cfg.ServerName,
+		Emitter:           emitter,
+		Logger:            logger.With("component", "webrtc"),
+		NAT1To1IPs:        cfg.NAT1To1,
+		STUNServers:       cfg.STUNServers,
+		IncludeLoopback:   cfg.LoopbackCandidates,
+		ICEPortMin:        cfg.RTPPortRange.Min,
+		ICEPortMax:        cfg.RTPPortRange.Max,
+		StatsPeriod:       cfg.StatsPeriod,
+		NoMediaTimer:      cfg.NoMediaTimer,
+		SlowlinkThreshold: cfg.SlowlinkThreshold,
+	}
 }
 
 // buildListeners creates the transports and binds their addresses.
