@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // startTestServer runs the whole composition on 127.0.0.1 ephemeral ports.
@@ -140,5 +142,58 @@ func TestServerBadSinkOption(t *testing.T) {
 	_, err = newServer(context.Background(), cfg, slog.New(slog.DiscardHandler), new(slog.LevelVar))
 	if !errors.Is(err, errSinkSetting) {
 		t.Fatalf("newServer: %v, want errSinkSetting", err)
+	}
+}
+
+// metricValue returns the value of the unlabelled sample name in a
+// Prometheus text exposition, and whether it is there.
+func metricValue(body, name string) (string, bool) {
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return strings.TrimSpace(v), true
+		}
+	}
+	return "", false
+}
+
+// TestServerVideoRoomMetrics creates a room through Admin message_plugin
+// and waits for the VideoRoom sink's gauge on /metrics to count it.
+func TestServerVideoRoomMetrics(t *testing.T) {
+	a := startTestServer(t)
+	_, body := get(t, a["admin"]+"/metrics")
+	if v, ok := metricValue(body, "argus_videoroom_rooms"); !ok || v != "0" {
+		t.Fatalf("before create: argus_videoroom_rooms = %q (present %v), want 0", v, ok)
+	}
+	if !strings.Contains(body, `sink="`+videoRoomSinkName+`"`) {
+		t.Errorf("no bus metrics of sink %q on /metrics", videoRoomSinkName)
+	}
+	res := post(t, a["admin"]+"/admin", `{"janus":"message_plugin","transaction":"x","admin_secret":"janusoverlord",`+
+		`"plugin":"janus.plugin.videoroom","request":{"request":"create","room":4321,"description":"metrics test"}}`)
+	if r, _ := res["response"].(map[string]any); res["janus"] != "success" || r["videoroom"] != "created" {
+		t.Fatalf("message_plugin create: %v", res)
+	}
+	var v string
+	deadline := time.Now().Add(10 * time.Second) // the bus flushes every second
+	for v != "1" && time.Now().Before(deadline) {
+		_, body = get(t, a["admin"]+"/metrics")
+		v, _ = metricValue(body, "argus_videoroom_rooms")
+		if v != "1" {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if v != "1" {
+		t.Fatalf("argus_videoroom_rooms = %q 10 s after create, want 1", v)
+	}
+	for _, name := range []string{"argus_videoroom_publishers", "argus_videoroom_subscribers"} {
+		if got, ok := metricValue(body, name); !ok || got != "0" {
+			t.Errorf("%s = %q (present %v), want 0", name, got, ok)
+		}
+	}
+}
+
+// TestVideoRoomMask: the sink gets the event types it documents.
+func TestVideoRoomMask(t *testing.T) {
+	if want := telemetry.ParseMask("handles,media,plugins"); videoRoomMask != want {
+		t.Fatalf("videoRoomMask = %v, want %v", videoRoomMask, want)
 	}
 }

@@ -22,6 +22,14 @@ import (
 // second of the gateway (the bus default, 1 s, suits remote exporters).
 const historyBatchTimeout = 100 * time.Millisecond
 
+// videoRoomSinkName is the bus name of the VideoRoom metrics sink (its
+// "sink" label in argus_telemetry_* metrics), as in dashboards/.
+const videoRoomSinkName = "prom-videoroom"
+
+// videoRoomMask is what prom.VideoRoomSink reads: handle (detached), media
+// (reports of subscriber handles) and plugin events (types 2, 32, 64).
+const videoRoomMask = telemetry.Mask(telemetry.TypeHandle | telemetry.TypeMedia | telemetry.TypePlugin)
+
 // errSinkSetting reports a malformed -sink-opt.
 var errSinkSetting = errors.New("invalid sink setting")
 
@@ -67,6 +75,13 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 		if err := o.bus.Attach("prom", s, telemetry.MaskAll); err != nil {
+			return nil, err
+		}
+		vr, err := prom.NewVideoRoomSink(o.registry)
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		if err := o.bus.Attach(videoRoomSinkName, vr, videoRoomMask); err != nil {
 			return nil, err
 		}
 		adminMux.Handle("/metrics", prom.Handler(o.registry))
