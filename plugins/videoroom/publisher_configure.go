@@ -1,0 +1,162 @@
+package videoroom
+
+import (
+	"context"
+
+	"github.com/argusrtc/argus/core"
+)
+
+// configure applies publish/configure settings and answers an offer.
+func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, joining bool) (map[string]any, *core.JSEP, *vrError) {
+	bitrate, hasBitrate, e := req.uint("bitrate", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	display, hasDisplay, e := req.str("display", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	descs, _, e := req.objects("descriptions", false)
+	if e != nil {
+		return nil, nil, e
+	}
+	if rec, _, e := req.boolean("record", false); e != nil {
+		return nil, nil, e
+	} else if rec {
+		return nil, nil, newErr(errInvalidElement, "Recording is not supported by Argus")
+	}
+	for _, k := range []string{"audio", "video", "data", "keyframe"} {
+		if _, _, e := req.boolean(k, false); e != nil {
+			return nil, nil, e
+		}
+	}
+	sends, e := parseStreamSends(req)
+	if e != nil {
+		return nil, nil, e
+	}
+	var answer *core.JSEP
+	renegotiated := false
+	if jsep != nil {
+		renegotiated = p.isPublished()
+		if jsep.Type != "offer" {
+			return nil, nil, newErr(errInvalidSDPType, "Unknown SDP type '%s'", jsep.Type)
+		}
+		if !p.isPublishing() && p.room.publishedCount() >= p.room.options().Publishers {
+			return nil, nil, newErr(errPublishersFull, "Maximum number of publishers (%d) already reached", p.room.options().Publishers)
+		}
+		sdp, err := p.answer(ctx, descs)
+		if err != nil {
+			p.s.log.Warn("videoroom: answering the publisher's offer failed", "error", err)
+			return nil, nil, newErr(errInvalidSDP, "Error parsing offer: %s", err.Error())
+		}
+		answer = &core.JSEP{Type: "answer", SDP: sdp}
+	}
+	p.mu.Lock()
+	if hasBitrate {
+		p.bitrate = bitrate
+	}
+	changed := hasDisplay && display != p.display
+	if hasDisplay {
+		p.display = display
+	}
+	br := p.bitrate
+	media := p.media
+	p.mu.Unlock()
+	if kf, _, _ := req.boolean("keyframe", false); kf && media != nil {
+		media.keyframe(nil, true)
+	}
+	for _, x := range sends {
+		ps := p.streamByMid(x.mid)
+		if ps == nil {
+			continue // Janus ignores unknown mids here
+		}
+		if x.send != nil {
+			was := !ps.off.Swap(!*x.send)
+			if *x.send && !was && media != nil {
+				media.keyframe(ps, true)
+			}
+		}
+		if x.keyframe && media != nil {
+			media.keyframe(ps, true)
+		}
+	}
+	if changed && !joining {
+		note := map[string]any{"videoroom": "event", "id": p.id, "display": display}
+		for _, x := range p.room.others(p) {
+			x.s.push("", note, nil)
+		}
+	}
+	if hasBitrate && media != nil {
+		media.sendCap()
+	}
+	p.s.p.emit(p.s.h, map[string]any{"event": "configured", "room": p.room.id, "id": p.id, "bitrate": br})
+	if renegotiated {
+		p.announceUpdate()
+	}
+	data := map[string]any{"videoroom": "event", "room": p.room.id, "configured": "ok"}
+	ac, vc := p.codecs()
+	if ac != "" {
+		data["audio_codec"] = ac
+	}
+	if vc != "" {
+		data["video_codec"] = vc
+	}
+	data["streams"] = p.streamObjects(false)
+	return data, answer, nil
+}
+
+// answer prepares the publisher's media for the offer applied to its Peer
+// and returns the SDP answer.
+func (p *publisher) answer(ctx context.Context, descs []params) (string, error) {
+	peer, err := p.s.h.Peer()
+	if err != nil {
+		return "", err
+	}
+	m := p.mediaFor(peer)
+	if err := m.prepare(descs); err != nil {
+		return "", err
+	}
+	actx, cancel := context.WithTimeout(ctx, negotiationTimeout)
+	defer cancel()
+	sdp, err := peer.CreateAnswer(actx)
+	if err != nil {
+		return "", err
+	}
+	p.mu.Lock()
+	p.publishing = true
+	p.mu.Unlock()
+	return sdp, nil
+}
+
+// streamSend is one entry of a publisher configure's "streams".
+type streamSend struct {
+	mid      string
+	send     *bool
+	keyframe bool
+}
+
+// parseStreamSends reads configure's [{mid, send?, keyframe?}].
+func parseStreamSends(req params) ([]streamSend, *vrError) {
+	objs, _, e := req.objects("streams", false)
+	if e != nil {
+		return nil, e
+	}
+	out := make([]streamSend, 0, len(objs))
+	for _, o := range objs {
+		mid, _, e := o.str("mid", true)
+		if e != nil {
+			return nil, e
+		}
+		x := streamSend{mid: mid}
+		if v, ok, e := o.boolean("send", false); e != nil {
+			return nil, e
+		} else if ok {
+			x.send = &v
+		}
+		if x.keyframe, _, e = o.boolean("keyframe", false); e != nil {
+			return nil, e
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
