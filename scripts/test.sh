@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# THE test command of Argus: installs what the tests need (once), then runs
-# go vet, the race-enabled Go tests (unit + end-to-end), every fuzz target
-# for a short while, and the real-browser janus.js EchoTest.
+# THE test command of Argus: installs what the tests need (once; rerunning
+# installs nothing new), then runs go vet, the race-enabled Go tests (unit +
+# end-to-end, dashboards with promtool, prometheus and docker-compose), every
+# fuzz target for a short while, and the real-browser janus.js tests
+# (EchoTest, VideoRoom).
 #
 #   bash scripts/test.sh
 #
@@ -54,24 +56,38 @@ apt_install() {
 install_system_deps() {
 	local missing=()
 	[ -x "$CHROMIUM" ] || command -v chromium >/dev/null || missing+=(chromium)
-	command -v prometheus >/dev/null || missing+=(prometheus)
+	if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+		missing+=(prometheus) # Debian's prometheus package has promtool too
+	fi
+	# dashboards/ checks docker-compose.homer.yml with `docker-compose config`
+	# (no Docker engine needed).
+	command -v docker-compose >/dev/null || missing+=(docker-compose)
 	if [ ${#missing[@]} -eq 0 ]; then
-		echo "chromium and prometheus already installed"
+		echo "chromium, prometheus and docker-compose already installed"
 		return 0
 	fi
 	echo "installing: ${missing[*]}"
 	apt_install "${missing[@]}"
 }
 
-install_node_deps() {
-	cd "$ROOT/test/browser" || return 1
-	if [ -f package-lock.json ]; then
-		npm ci --no-audit --no-fund
+# npm_install DIR: installs DIR's node modules from its lock file.
+npm_install() {
+	local dir=$1
+	echo "--- npm in $dir"
+	if [ -f "$ROOT/$dir/package-lock.json" ]; then
+		(cd "$ROOT/$dir" && npm ci --no-audit --no-fund)
 	else
-		npm install --no-audit --no-fund
+		(cd "$ROOT/$dir" && npm install --no-audit --no-fund)
 	fi
-	local rc=$?
-	cd "$ROOT" || return 1
+}
+
+# install_node_deps installs the browser tests' modules and hep-js (which
+# hep's Go test would otherwise install on its first run).
+install_node_deps() {
+	local dir rc=0
+	for dir in test/browser hep/hepjs; do
+		npm_install "$dir" || rc=1
+	done
 	return $rc
 }
 
@@ -133,12 +149,12 @@ browser_test() {
 # main runs every step; the whole script is read before it starts, so
 # editing this file during a run cannot change the run.
 main() {
-	step "install chromium and prometheus (if missing)" install_system_deps
-	step "npm ci (test/browser)" install_node_deps
+	step "install chromium, prometheus and docker-compose (if missing)" install_system_deps
+	step "npm ci (test/browser, hep/hepjs)" install_node_deps
 	step "go vet ./..." go_vet
 	step "go test -race ./..." go_test
 	step "fuzz every target for $FUZZTIME" go_fuzz
-	step "browser tests (janus.js and the demo page, EchoTest in Chromium, HTTP + WebSocket)" browser_test
+	step "browser tests (janus.js and the demo pages in Chromium: EchoTest, VideoRoom; HTTP + WebSocket)" browser_test
 
 	printf '\n==================== summary ====================\n'
 	for i in "${!STEP_NAMES[@]}"; do
