@@ -57,5 +57,5 @@ func (p *publisher) announceTalking(ps *pubStream, talking bool, avg float64) {
 		x.s.push("", note, nil)
 	}
 	ev := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": -avg}
-	p.s.p.emit(p.s.h, ev)
+	p.emitEvent(ev)
 }

@@ -240,7 +240,7 @@ func (p *publisher) unpublish(_ bool) {
 			x.s.push("", note, nil)
 		}
 	}
-	p.s.p.emit(p.s.h, map[string]any{"event": "unpublished", "room": p.room.id, "id": p.id})
+	p.emitEvent(map[string]any{"event": "unpublished", "room": p.room.id, "id": p.id})
 }
 
 // leave removes the participant; reason "kicked" changes the notification.
@@ -267,7 +267,7 @@ func (p *publisher) leave(reason string) {
 	for _, x := range r.others(p) {
 		x.s.push("", note, nil)
 	}
-	p.s.p.emit(p.s.h, map[string]any{"event": what, "room": r.id, "id": p.id})
+	p.emitEvent(map[string]any{"event": what, "room": r.id, "id": p.id})
 	p.s.log.Info("videoroom: publisher left", "room", r.id, "id", p.id, "reason", reason)
 }
 
@@ -308,6 +308,6 @@ func (p *publisher) moderate(mid string, mute bool) *vrError {
 	for _, x := range p.room.others(nil) {
 		x.s.push("", note, nil)
 	}
-	p.s.p.emit(p.s.h, map[string]any{"videoroom": "moderated", "room": p.room.id, "id": p.id, "mid": mid, "moderation": state})
+	p.emitEvent(map[string]any{"videoroom": "moderated", "room": p.room.id, "id": p.id, "mid": mid, "moderation": state})
 	return nil
 }

@@ -89,7 +89,7 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	if hasBitrate && media != nil {
 		media.sendCap()
 	}
-	p.s.p.emit(p.s.h, map[string]any{"event": "configured", "room": p.room.id, "id": p.id, "bitrate": br})
+	p.emitEvent(map[string]any{"event": "configured", "room": p.room.id, "id": p.id, "bitrate": br})
 	if renegotiated {
 		p.announceUpdate()
 	}

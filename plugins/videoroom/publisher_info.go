@@ -165,3 +165,15 @@ func (p *publisher) dataStream() *pubStream {
 	}
 	return nil
 }
+
+// emitEvent emits a type 64 event about this participant with its
+// handle's ids and, when it has one, its display name (Janus leaves the
+// display out of most of them; correlating by name is easier with it).
+func (p *publisher) emitEvent(data map[string]any) {
+	if _, ok := data["display"]; !ok {
+		if d := p.displayName(); d != "" {
+			data["display"] = d
+		}
+	}
+	p.s.p.emit(p.s.h, data)
+}
