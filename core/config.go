@@ -100,6 +100,10 @@ type Config struct {
 	// LogLevel, if set, is the level var Admin set_log_level changes; the
 	// Logger's handler should be built with it.
 	LogLevel *slog.LevelVar
+	// TraceID, if set, names the trace of a session (telemetry/otel's
+	// deterministic id); every log line of the session then carries it as
+	// the "trace_id" attribute, next to session_id and handle_id.
+	TraceID func(SessionID) string
 
 	// Plugins, if non-nil, names the registered plugins to load; nil loads all.
 	Plugins []string

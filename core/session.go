@@ -97,7 +97,7 @@ func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
 	s := &session{
 		id:      id,
 		g:       g,
-		log:     g.log.With("session_id", uint64(id)),
+		log:     g.sessionLogger(id),
 		created: time.Now(),
 		source:  c,
 		timeout: -1,
@@ -214,4 +214,13 @@ func (s *session) claim(c Client) {
 	if old != nil && old != c && !gone {
 		old.SessionOver(s.id, false, true)
 	}
+}
+
+// sessionLogger derives a session's logger once: session_id and, when the
+// gateway knows how to name traces, the session's trace_id.
+func (g *Gateway) sessionLogger(id SessionID) *slog.Logger {
+	if g.cfg.TraceID == nil {
+		return g.log.With("session_id", uint64(id))
+	}
+	return g.log.With("session_id", uint64(id), "trace_id", g.cfg.TraceID(id))
 }

@@ -1,0 +1,78 @@
+package core_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/argusrtc/argus/core"
+)
+
+// lockedBuffer is a bytes.Buffer safe for the gateway's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) lines(t *testing.T) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestLogLinesCarryCorrelationIDs checks that a session's and a handle's log
+// lines carry session_id, handle_id and the session's trace_id.
+func TestLogLinesCarryCorrelationIDs(t *testing.T) {
+	buf := &lockedBuffer{}
+	e := newEnv(t, func(c *core.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(buf, nil))
+		c.TraceID = func(s core.SessionID) string { return "trace-" + s.String() }
+	})
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	e.req(e.c, core.PathIDs{}, `{"janus":"detach","transaction":"d","session_id":%d,"handle_id":%d}`, s, h)
+	e.req(e.c, core.PathIDs{}, `{"janus":"destroy","transaction":"x","session_id":%d}`, s)
+
+	want := map[string]bool{"handle detached": false, "session destroyed": false}
+	for _, m := range buf.lines(t) {
+		msg, _ := m["msg"].(string)
+		if _, ok := want[msg]; !ok {
+			continue
+		}
+		want[msg] = true
+		if got := uint64(m["session_id"].(float64)); got != s {
+			t.Errorf("%q: session_id %d, want %d", msg, got, s)
+		}
+		if got, wantTrace := m["trace_id"], "trace-"+core.SessionID(s).String(); got != wantTrace {
+			t.Errorf("%q: trace_id %v, want %s", msg, got, wantTrace)
+		}
+		if msg == "handle detached" {
+			if got, ok := m["handle_id"].(float64); !ok || uint64(got) != h {
+				t.Errorf("%q: handle_id %v, want %d", msg, m["handle_id"], h)
+			}
+		}
+	}
+	for msg, seen := range want {
+		if !seen {
+			t.Errorf("no log line %q", msg)
+		}
+	}
+}
