@@ -102,7 +102,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.LoopbackCandidates, "loopback-candidates", c.LoopbackCandidates, "gather 127.0.0.1 ICE candidates (local demos and tests; turn off in production)")
 	fs.Var(&c.RTPPortRange, "rtp-port-range", "UDP port `range` min-max of ICE candidates (Janus rtp_port_range, e.g. 20000-40000); empty: ephemeral ports")
 	fs.DurationVar(&c.StatsPeriod, "stats-period", c.StatsPeriod, "media report period; 0 disables media reports")
-	fs.Var((*secondsValue)(&c.NoMediaTimer), "no-media-timer", "Janus no_media_timer: seconds (or a Go duration) without media before a \"receiving\": false event")
+	fs.Var((*secondsValue)(&c.NoMediaTimer), "no-media-timer", "Janus no_media_timer: `seconds` (or a Go duration) without media before a \"receiving\": false event")
 	fs.IntVar(&c.SlowlinkThreshold, "slowlink-threshold", c.SlowlinkThreshold, "Janus slowlink_threshold: lost `packets` per second that raise a slowlink event; 0 disables")
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
