@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
@@ -221,4 +222,25 @@ func TestAdminVerbs(t *testing.T) {
 func mustMarshal(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// TestGetStatusReportsMediaSettings checks that get_status shows the
+// no_media_timer and slowlink_threshold the engine was configured with.
+func TestGetStatusReportsMediaSettings(t *testing.T) {
+	e := newEnv(t, func(c *core.Config) {
+		c.AdminSecret = "overlord"
+		c.NoMediaTimer = 3 * time.Second
+		c.SlowlinkThreshold = 5
+	})
+	m := e.admin(`{"janus":"get_status","transaction":"t","admin_secret":"overlord"}`)
+	st, ok := m["status"].(map[string]any)
+	if !ok {
+		t.Fatalf("get_status: %v", m)
+	}
+	if got := num(t, st["no_media_timer"]); got != 3 {
+		t.Errorf("no_media_timer = %d, want 3", got)
+	}
+	if got := num(t, st["slowlink_threshold"]); got != 5 {
+		t.Errorf("slowlink_threshold = %d, want 5", got)
+	}
 }

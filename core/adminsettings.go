@@ -3,6 +3,7 @@ package core
 import (
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // adminSettings are the values Admin get_status reports and set_* changes.
@@ -27,10 +28,15 @@ type adminState struct {
 }
 
 func newAdminSettings(cfg Config) adminSettings {
+	noMedia := int64(cfg.NoMediaTimer / time.Second)
+	if noMedia <= 0 {
+		noMedia = 1 // Janus's default (s)
+	}
 	return adminSettings{st: adminState{
-		logLevel:     janusLevel(cfg.LogLevel.Level()),
-		minNackQueue: 200, // Janus's default (ms)
-		noMediaTimer: 1,   // Janus's default (s)
+		logLevel:          janusLevel(cfg.LogLevel.Level()),
+		minNackQueue:      200, // Janus's default (ms)
+		noMediaTimer:      noMedia,
+		slowlinkThreshold: int64(cfg.SlowlinkThreshold),
 	}}
 }
 

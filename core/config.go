@@ -84,6 +84,11 @@ type Config struct {
 	StatusPeriod time.Duration
 	// MediaStatsPeriod is reported as "stats-period" in status events (default 1 s).
 	MediaStatsPeriod time.Duration
+	// NoMediaTimer and SlowlinkThreshold are what the WebRTC engine was
+	// given (Janus no_media_timer and slowlink_threshold); Admin get_status
+	// reports them. Zero NoMediaTimer reports Janus's default of 1 s.
+	NoMediaTimer      time.Duration
+	SlowlinkThreshold int
 	// OpaqueIDInAPI adds opaque_id to Janus API messages (Janus opaqueid_in_api, default false).
 	OpaqueIDInAPI bool
 	// LocalIP and PublicIPs are reported in server_info.

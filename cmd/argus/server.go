@@ -12,6 +12,7 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/otel"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
 	"github.com/argusrtc/argus/web"
@@ -76,6 +77,10 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	gcfg.SessionTimeout = cfg.SessionTimeout // 0 disables, as in Janus
 	gcfg.ReclaimTimeout = cfg.ReclaimTimeout
 	gcfg.MediaStatsPeriod = cfg.StatsPeriod
+	gcfg.NoMediaTimer = cfg.NoMediaTimer
+	gcfg.SlowlinkThreshold = cfg.SlowlinkThreshold
+	traceID := otel.TraceIDFunc(cfg.ServerName) // the ids the otel sink gives session traces
+	gcfg.TraceID = func(id core.SessionID) string { return traceID(uint64(id)) }
 	gcfg.PublicIPs = cfg.NAT1To1
 	gcfg.Engine = s.engine
 	gcfg.Emitter = s.obs.bus

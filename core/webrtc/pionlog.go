@@ -25,16 +25,26 @@ func (l pionLogger) out(level slog.Level, msg string) {
 	l.log.Log(context.Background(), level, msg)
 }
 
-func (l pionLogger) Trace(msg string)                  { l.out(slog.LevelDebug-4, msg) }
-func (l pionLogger) Tracef(format string, args ...any) { l.out(slog.LevelDebug-4, fmt.Sprintf(format, args...)) }
-func (l pionLogger) Debug(msg string)                  { l.out(slog.LevelDebug, msg) }
-func (l pionLogger) Debugf(format string, args ...any) { l.out(slog.LevelDebug, fmt.Sprintf(format, args...)) }
-func (l pionLogger) Info(msg string)                   { l.out(slog.LevelDebug, msg) }
-func (l pionLogger) Infof(format string, args ...any)  { l.out(slog.LevelDebug, fmt.Sprintf(format, args...)) }
-func (l pionLogger) Warn(msg string)                   { l.out(slog.LevelWarn, msg) }
-func (l pionLogger) Warnf(format string, args ...any)  { l.out(slog.LevelWarn, fmt.Sprintf(format, args...)) }
-func (l pionLogger) Error(msg string)                  { l.out(slog.LevelError, msg) }
-func (l pionLogger) Errorf(format string, args ...any) { l.out(slog.LevelError, fmt.Sprintf(format, args...)) }
+func (l pionLogger) Trace(msg string) { l.out(slog.LevelDebug-4, msg) }
+func (l pionLogger) Tracef(format string, args ...any) {
+	l.out(slog.LevelDebug-4, fmt.Sprintf(format, args...))
+}
+func (l pionLogger) Debug(msg string) { l.out(slog.LevelDebug, msg) }
+func (l pionLogger) Debugf(format string, args ...any) {
+	l.out(slog.LevelDebug, fmt.Sprintf(format, args...))
+}
+func (l pionLogger) Info(msg string) { l.out(slog.LevelDebug, msg) }
+func (l pionLogger) Infof(format string, args ...any) {
+	l.out(slog.LevelDebug, fmt.Sprintf(format, args...))
+}
+func (l pionLogger) Warn(msg string) { l.out(slog.LevelWarn, msg) }
+func (l pionLogger) Warnf(format string, args ...any) {
+	l.out(slog.LevelWarn, fmt.Sprintf(format, args...))
+}
+func (l pionLogger) Error(msg string) { l.out(slog.LevelError, msg) }
+func (l pionLogger) Errorf(format string, args ...any) {
+	l.out(slog.LevelError, fmt.Sprintf(format, args...))
+}
 
 var (
 	_ logging.LoggerFactory = pionLogs{}
