@@ -70,6 +70,15 @@ func (p *Peer) bindCallbacks() {
 			name = "failed"
 			p.dtlsFailed.Store(true)
 			p.signal()
+		case pion.DTLSTransportStateClosed:
+			// Closed while we were not closing: the client sent a DTLS
+			// close_notify (it closed its PeerConnection). Janus hangs up
+			// at once with reason "DTLS alert" (janus-reference.md 1.4).
+			if !p.closed() {
+				p.dtlsAlert.Store(true)
+				p.signal()
+			}
+			return
 		default:
 			return
 		}

@@ -42,6 +42,7 @@ type Peer struct {
 	connected  atomic.Bool
 	iceFailed  atomic.Bool
 	dtlsFailed atomic.Bool
+	dtlsAlert  atomic.Bool // the client closed DTLS (close_notify)
 	poke       chan struct{}
 
 	closeOnce sync.Once
@@ -217,6 +218,9 @@ func (p *Peer) handleStates() (string, bool) {
 	}
 	if p.dtlsFailed.Load() {
 		return "DTLS error", true
+	}
+	if p.dtlsAlert.Load() {
+		return "DTLS alert", true
 	}
 	if p.connected.Load() {
 		p.mu.Lock()

@@ -88,7 +88,15 @@ func (p *Peer) sample(period time.Duration, prev map[string]mediumSample) []medi
 	for _, mid := range layout.mids {
 		if layout.kinds[mid] == "data" {
 			s := mediumSample{Mid: mid, MIndex: layout.mindex[mid], Media: "data", sampledAt: now}
-			p.fillData(&s)
+			if p.pc.SignalingState() == pion.SignalingStateClosed {
+				// pion clears its stats getter while closing without a lock
+				// GetStats takes, so a closing PeerConnection reports the
+				// last data counters read instead of racing it.
+				last := prev[mid]
+				s.PacketsIn, s.PacketsOut, s.BytesIn, s.BytesOut = last.PacketsIn, last.PacketsOut, last.BytesIn, last.BytesOut
+			} else {
+				p.fillData(&s)
+			}
 			out = append(out, s)
 		}
 	}
