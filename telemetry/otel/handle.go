@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // Operation span names (the keys of handleState.ops).
@@ -38,15 +39,15 @@ func (s *Sink) handle(e *telemetry.Event, b map[string]any) {
 	if e.HandleID == 0 {
 		return
 	}
-	switch str(b, "name") {
+	switch eventbody.String(b, "name") {
 	case "attached":
 		if old, ok := s.handles.get(e.HandleID); ok {
 			s.endHandle(old, at(e), "replaced")
 		}
-		plugin := str(b, "plugin")
+		plugin := eventbody.String(b, "plugin")
 		opaque := e.OpaqueID
 		if opaque == "" {
-			opaque = str(b, "opaque_id")
+			opaque = eventbody.String(b, "opaque_id")
 		}
 		attrs := []attribute.KeyValue{
 			attrSessionID.Int64(int64(e.SessionID)), attrHandleID.Int64(int64(e.HandleID)),
@@ -130,8 +131,8 @@ func (s *Sink) endOp(h *handleState, name string, t time.Time, failed string, at
 // jsep handles type 8 events: a negotiation span runs from an offer (or the
 // first description) of one side to the next description of the other.
 func (s *Sink) jsep(h *handleState, e *telemetry.Event, b map[string]any) {
-	owner := str(b, "owner")
-	typ := str(object(b["jsep"]), "type")
+	owner := eventbody.String(b, "owner")
+	typ := eventbody.String(eventbody.Object(b["jsep"]), "type")
 	if _, open := h.ops[opJSEP]; open {
 		if owner != h.offerOwner {
 			s.endOp(h, opJSEP, at(e), "", attribute.String("janus.jsep.answer_owner", owner),

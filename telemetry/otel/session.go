@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // Attribute keys shared by the sink's spans.
@@ -35,7 +36,7 @@ func (s *Sink) session(e *telemetry.Event, b map[string]any) {
 	if e.SessionID == 0 {
 		return
 	}
-	switch name := str(b, "name"); name {
+	switch name := eventbody.String(b, "name"); name {
 	case "created":
 		if old, ok := s.sessions.get(e.SessionID); ok {
 			s.endSession(old, at(e), "replaced")
@@ -43,8 +44,8 @@ func (s *Sink) session(e *telemetry.Event, b map[string]any) {
 		attrs := []attribute.KeyValue{
 			attrSessionID.Int64(int64(e.SessionID)), attrServer.String(e.Emitter),
 		}
-		if t := object(b["transport"]); t != nil {
-			attrs = append(attrs, attrTransport.String(str(t, "transport")), attrTransID.String(str(t, "id")))
+		if t := eventbody.Object(b["transport"]); t != nil {
+			attrs = append(attrs, attrTransport.String(eventbody.String(t, "transport")), attrTransID.String(eventbody.String(t, "id")))
 		}
 		ctx := withTraceID(context.Background(), TraceID(s.serverID(e), e.SessionID))
 		_, sp := s.tracer.Start(ctx, "session", trace.WithNewRoot(), trace.WithTimestamp(at(e)),

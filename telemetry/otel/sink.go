@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // instrumentation is the tracer name of the sink's spans.
@@ -118,25 +119,25 @@ func (s *Sink) open() (sessions, handles, feeds int) {
 func (s *Sink) event(e *telemetry.Event) {
 	switch e.Type {
 	case telemetry.TypeSession:
-		s.session(e, object(e.Body))
+		s.session(e, eventbody.Object(e.Body))
 	case telemetry.TypeHandle:
-		s.handle(e, object(e.Body))
+		s.handle(e, eventbody.Object(e.Body))
 	case telemetry.TypeJSEP:
 		if h := s.liveHandle(e); h != nil {
-			s.jsep(h, e, object(e.Body))
+			s.jsep(h, e, eventbody.Object(e.Body))
 		}
 	case telemetry.TypeWebRTC:
 		if h := s.liveHandle(e); h != nil {
-			s.webrtc(h, e, object(e.Body))
+			s.webrtc(h, e, eventbody.Object(e.Body))
 		}
 	case telemetry.TypeMedia:
 		if e.Subtype == telemetry.SubtypeMediaState {
 			if h := s.liveHandle(e); h != nil {
-				s.mediaState(h, e, object(e.Body))
+				s.mediaState(h, e, eventbody.Object(e.Body))
 			}
 		}
 	case telemetry.TypePlugin:
-		s.plugin(e, object(e.Body))
+		s.plugin(e, eventbody.Object(e.Body))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 const videoroom = "janus.plugin.videoroom"
@@ -34,14 +35,14 @@ var (
 // subscriber's "updated") links the subscriber's handle span to the span of
 // each publisher it receives; "leaving"/"kicked" forget the feed.
 func (s *Sink) plugin(e *telemetry.Event, b map[string]any) {
-	if str(b, "plugin") != videoroom {
+	if eventbody.String(b, "plugin") != videoroom {
 		return
 	}
-	d := object(b["data"])
-	room := key(d["room"])
-	switch str(d, "event") {
+	d := eventbody.Object(b["data"])
+	room := eventbody.Key(d["room"])
+	switch eventbody.String(d, "event") {
 	case "leaving", "kicked":
-		s.feeds.remove(feedKey{room, key(d["id"])})
+		s.feeds.remove(feedKey{room, eventbody.Key(d["id"])})
 		return
 	}
 	h := s.liveHandle(e)
@@ -49,9 +50,9 @@ func (s *Sink) plugin(e *telemetry.Event, b map[string]any) {
 		return
 	}
 	t := at(e)
-	switch str(d, "event") {
+	switch eventbody.String(d, "event") {
 	case "joined":
-		k := feedKey{room, key(d["id"])}
+		k := feedKey{room, eventbody.Key(d["id"])}
 		if k.feed == "" {
 			return
 		}
@@ -81,8 +82,8 @@ func (s *Sink) plugin(e *telemetry.Event, b map[string]any) {
 // event's streams not linked yet, and returns the new links.
 func (s *Sink) subscribe(h *handleState, room string, d map[string]any) []trace.Link {
 	var links []trace.Link
-	for _, st := range list(d, "streams") {
-		fk := feedKey{room, key(object(st)["feed_id"])}
+	for _, st := range eventbody.List(d, "streams") {
+		fk := feedKey{room, eventbody.Key(eventbody.Object(st)["feed_id"])}
 		if fk.feed == "" || h.linked[fk] || len(h.linked) >= maxLinks {
 			continue
 		}
@@ -95,7 +96,7 @@ func (s *Sink) subscribe(h *handleState, room string, d map[string]any) []trace.
 		}
 		h.linked[fk] = true
 		l := trace.Link{SpanContext: ref.span, Attributes: []attribute.KeyValue{
-			attrFeed.String(display(object(st)["feed_id"])),
+			attrFeed.String(display(eventbody.Object(st)["feed_id"])),
 			attrHandleID.Int64(int64(ref.handle)),
 		}}
 		h.span.AddLink(l)
@@ -106,7 +107,7 @@ func (s *Sink) subscribe(h *handleState, room string, d map[string]any) []trace.
 
 // display renders a room or feed id for an attribute.
 func display(v any) string {
-	k := key(v)
+	k := eventbody.Key(v)
 	if len(k) > 2 {
 		return k[2:]
 	}

@@ -5,6 +5,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // webrtc handles type 16 events (janus-reference.md 4.4): the "ice" span
@@ -15,7 +16,7 @@ func (s *Sink) webrtc(h *handleState, e *telemetry.Event, b map[string]any) {
 	t := at(e)
 	switch e.Subtype {
 	case telemetry.SubtypeWebRTCICE:
-		switch state := str(b, "ice"); state {
+		switch state := eventbody.String(b, "ice"); state {
 		case "gathering", "connecting":
 			s.startOp(h, opICE, t)
 		case "connected", "ready":
@@ -24,15 +25,15 @@ func (s *Sink) webrtc(h *handleState, e *telemetry.Event, b map[string]any) {
 			s.endOp(h, opICE, t, "ICE failed", attribute.String("janus.ice.state", state))
 		}
 	case telemetry.SubtypeWebRTCSelectedPair:
-		pair := attribute.String("janus.ice.selected_pair", str(b, "selected-pair"))
+		pair := attribute.String("janus.ice.selected_pair", eventbody.String(b, "selected-pair"))
 		h.span.SetAttributes(pair)
 		if sp, ok := h.ops[opICE]; ok {
 			sp.SetAttributes(pair)
 		}
 	case telemetry.SubtypeWebRTCDTLS:
-		state := str(b, "dtls")
+		state := eventbody.String(b, "dtls")
 		attrs := []attribute.KeyValue{attribute.String("janus.dtls.state", state)}
-		if n, ok := num(b, "retransmissions"); ok {
+		if n, ok := eventbody.Number(b, "retransmissions"); ok {
 			attrs = append(attrs, attribute.Int64("janus.dtls.retransmissions", int64(n)))
 		}
 		switch state {
@@ -44,14 +45,14 @@ func (s *Sink) webrtc(h *handleState, e *telemetry.Event, b map[string]any) {
 			s.endOp(h, opDTLS, t, "DTLS failed", attrs...)
 		}
 	case telemetry.SubtypeWebRTCPeerConnection:
-		switch str(b, "connection") {
+		switch eventbody.String(b, "connection") {
 		case "webrtcup":
 			h.span.AddEvent("webrtcup", trace.WithTimestamp(t))
 			if !h.mediaSeen {
 				s.startOp(h, opMedia, t)
 			}
 		case "hangup":
-			reason := str(b, "reason")
+			reason := eventbody.String(b, "reason")
 			s.abortOps(h, t, "hangup")
 			h.mediaSeen = false
 			s.instant(h.span, "hangup", t, []attribute.KeyValue{attribute.String("janus.hangup.reason", reason)},
@@ -64,15 +65,15 @@ func (s *Sink) webrtc(h *handleState, e *telemetry.Event, b map[string]any) {
 // mediaState handles media subtype 1: the first "receiving": true after
 // webrtcup ends the "first media" span.
 func (s *Sink) mediaState(h *handleState, e *telemetry.Event, b map[string]any) {
-	if h.mediaSeen || !boolean(b, "receiving") {
+	if h.mediaSeen || !eventbody.Bool(b, "receiving") {
 		return
 	}
 	if _, open := h.ops[opMedia]; !open {
 		return
 	}
 	h.mediaSeen = true
-	s.endOp(h, opMedia, at(e), "", attribute.String("janus.media", str(b, "media")),
-		attribute.String("janus.mid", str(b, "mid")))
+	s.endOp(h, opMedia, at(e), "", attribute.String("janus.media", eventbody.String(b, "media")),
+		attribute.String("janus.mid", eventbody.String(b, "mid")))
 }
 
 // failedHangup returns an error description for hangup reasons that mean

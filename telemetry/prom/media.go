@@ -1,6 +1,9 @@
 package prom
 
-import "github.com/argusrtc/argus/telemetry"
+import (
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/eventbody"
+)
 
 // maxStreamsPerHandle bounds the per-handle media table: a handle has one
 // entry per mid and simulcast layer; 64 covers a large VideoRoom subscriber.
@@ -31,10 +34,10 @@ type streamCounters [len(cumulative)]float64
 // observes its gauges (jitter, RTT, link quality) into histograms.
 func (s *Sink) mediaReport(e *telemetry.Event, trace *exemplar) {
 	streams, _ := s.media.get(e.HandleID)
-	for _, o := range objects(e.Body) {
-		layer := str(o, "media")
+	for _, o := range eventbody.Objects(e.Body) {
+		layer := eventbody.String(o, "media")
 		kind := mediaKind(layer)
-		key := streamKey{mid: str(o, "mid"), media: layer}
+		key := streamKey{mid: eventbody.String(o, "mid"), media: layer}
 		last, seen := streams[key]
 		if !seen {
 			if streams == nil {
@@ -48,7 +51,7 @@ func (s *Sink) mediaReport(e *telemetry.Event, trace *exemplar) {
 			streams[key] = last
 		}
 		for i, c := range cumulative {
-			v, ok := num(o, c.field)
+			v, ok := eventbody.Number(o, c.field)
 			if !ok || v < 0 {
 				continue
 			}
@@ -82,19 +85,19 @@ func (s *Sink) addCumulative(i int, kind string, d float64) {
 // gauges observes one report object's instantaneous values. Jitter and RTT
 // are in milliseconds in Janus reports; metrics use seconds.
 func (s *Sink) gauges(o map[string]any, kind string, trace *exemplar) {
-	if v, ok := num(o, "jitter-local"); ok && v >= 0 {
+	if v, ok := eventbody.Number(o, "jitter-local"); ok && v >= 0 {
 		s.observe(s.m.jitter.WithLabelValues(kind, "in"), v/1000, trace)
 	}
-	if v, ok := num(o, "jitter-remote"); ok && v >= 0 {
+	if v, ok := eventbody.Number(o, "jitter-remote"); ok && v >= 0 {
 		s.observe(s.m.jitter.WithLabelValues(kind, "out"), v/1000, trace)
 	}
-	if v, ok := num(o, "rtt"); ok && v > 0 {
+	if v, ok := eventbody.Number(o, "rtt"); ok && v > 0 {
 		s.observe(s.m.rtt.WithLabelValues(kind), v/1000, trace)
 	}
-	if v, ok := num(o, "in-link-quality"); ok && v >= 0 {
+	if v, ok := eventbody.Number(o, "in-link-quality"); ok && v >= 0 {
 		s.observe(s.m.quality.WithLabelValues(kind, "in"), v, trace)
 	}
-	if v, ok := num(o, "out-link-quality"); ok && v >= 0 {
+	if v, ok := eventbody.Number(o, "out-link-quality"); ok && v >= 0 {
 		s.observe(s.m.quality.WithLabelValues(kind, "out"), v, trace)
 	}
 }

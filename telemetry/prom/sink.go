@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // Sink is a telemetry.Sink that updates Prometheus metrics. Counters come
@@ -102,9 +103,9 @@ func (s *Sink) event(e *telemetry.Event) {
 	trace := &exemplar{fn: s.cfg.traceID, session: e.SessionID}
 	switch e.Type {
 	case telemetry.TypeSession:
-		s.session(object(e.Body))
+		s.session(eventbody.Object(e.Body))
 	case telemetry.TypeHandle:
-		s.handle(e, object(e.Body))
+		s.handle(e, eventbody.Object(e.Body))
 	case telemetry.TypeWebRTC:
 		s.webrtc(e, trace)
 	case telemetry.TypeMedia:
@@ -112,12 +113,12 @@ func (s *Sink) event(e *telemetry.Event) {
 			s.mediaReport(e, trace)
 		}
 	case telemetry.TypePlugin:
-		s.m.pluginEvents.WithLabelValues(pluginName(str(object(e.Body), "plugin"))).Inc()
+		s.m.pluginEvents.WithLabelValues(pluginName(eventbody.String(eventbody.Object(e.Body), "plugin"))).Inc()
 	}
 }
 
 func (s *Sink) session(b map[string]any) {
-	switch name := str(b, "name"); name {
+	switch name := eventbody.String(b, "name"); name {
 	case "created":
 		s.m.sessCreated.Inc()
 	case "destroyed", "timeout":
@@ -126,28 +127,28 @@ func (s *Sink) session(b map[string]any) {
 }
 
 func (s *Sink) handle(e *telemetry.Event, b map[string]any) {
-	switch str(b, "name") {
+	switch eventbody.String(b, "name") {
 	case "attached":
-		s.m.attached.WithLabelValues(pluginName(str(b, "plugin"))).Inc()
+		s.m.attached.WithLabelValues(pluginName(eventbody.String(b, "plugin"))).Inc()
 	case "detached":
-		s.m.detached.WithLabelValues(pluginName(str(b, "plugin"))).Inc()
+		s.m.detached.WithLabelValues(pluginName(eventbody.String(b, "plugin"))).Inc()
 		s.forget(e.HandleID)
 	}
 }
 
 func (s *Sink) webrtc(e *telemetry.Event, trace *exemplar) {
-	b := object(e.Body)
+	b := eventbody.Object(e.Body)
 	switch e.Subtype {
 	case telemetry.SubtypeWebRTCICE:
-		s.ice(e, str(b, "ice"), trace)
+		s.ice(e, eventbody.String(b, "ice"), trace)
 	case telemetry.SubtypeWebRTCDTLS:
-		s.dtls(e, str(b, "dtls"), trace)
+		s.dtls(e, eventbody.String(b, "dtls"), trace)
 	case telemetry.SubtypeWebRTCPeerConnection:
-		switch str(b, "connection") {
+		switch eventbody.String(b, "connection") {
 		case "webrtcup":
 			s.m.pcUp.Inc()
 		case "hangup":
-			s.m.pcHangups.WithLabelValues(hangupReason(str(b, "reason"))).Inc()
+			s.m.pcHangups.WithLabelValues(hangupReason(eventbody.String(b, "reason"))).Inc()
 			s.funnel.remove(e.HandleID)
 		}
 	}

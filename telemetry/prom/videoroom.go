@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // videoRoomPlugin is the package name of the VideoRoom plugin.
@@ -110,12 +111,12 @@ func (s *VideoRoomSink) Export(_ context.Context, batch []*telemetry.Event) erro
 		}
 		switch e.Type {
 		case telemetry.TypePlugin:
-			b := object(e.Body)
-			if str(b, "plugin") == videoRoomPlugin {
-				s.plugin(e.HandleID, object(b["data"]))
+			b := eventbody.Object(e.Body)
+			if eventbody.String(b, "plugin") == videoRoomPlugin {
+				s.plugin(e.HandleID, eventbody.Object(b["data"]))
 			}
 		case telemetry.TypeHandle:
-			if str(object(e.Body), "name") == "detached" {
+			if eventbody.String(eventbody.Object(e.Body), "name") == "detached" {
 				delete(s.subscribers, e.HandleID)
 				delete(s.everSub, e.HandleID)
 				delete(s.last, e.HandleID)
@@ -143,7 +144,7 @@ func (s *VideoRoomSink) plugin(handle uint64, d map[string]any) {
 	if room == "" {
 		return
 	}
-	name := str(d, "event")
+	name := eventbody.String(d, "event")
 	switch name {
 	case "created", "joined", "subscribing":
 		s.addRoom(room)
@@ -191,9 +192,9 @@ func (s *VideoRoomSink) report(e *telemetry.Event) {
 		streams = map[string]*[2]float64{}
 		s.last[e.HandleID] = streams
 	}
-	for _, o := range objects(e.Body) {
-		layer := str(o, "media")
-		k := str(o, "mid") + "/" + layer
+	for _, o := range eventbody.Objects(e.Body) {
+		layer := eventbody.String(o, "media")
+		k := eventbody.String(o, "mid") + "/" + layer
 		prev := streams[k]
 		if prev == nil {
 			if len(streams) >= maxStreamsPerHandle {
@@ -204,7 +205,7 @@ func (s *VideoRoomSink) report(e *telemetry.Event) {
 		}
 		kind := mediaKind(layer)
 		for i, f := range [2]string{"packets-sent", "bytes-sent"} {
-			v, ok := num(o, f)
+			v, ok := eventbody.Number(o, f)
 			if !ok || v < 0 {
 				continue
 			}

@@ -1,4 +1,7 @@
-package otel
+// Package eventbody reads the bodies of telemetry events whatever their Go
+// form: maps built in-process, typed structs, named id types, or JSON parsed
+// from the wire. Sinks that look inside events (metrics, traces, HEP) share it.
+package eventbody
 
 import (
 	"bytes"
@@ -9,11 +12,11 @@ import (
 	"github.com/argusrtc/argus/telemetry"
 )
 
-// object returns an event body as a JSON object. Bodies built in-process are
+// Object returns an event body as a JSON object. Bodies built in-process are
 // usually map[string]any already; anything else (typed structs, bodies
 // parsed from the wire) takes one JSON round trip. Numbers decode as
 // json.Number so 64-bit ids stay exact.
-func object(body any) map[string]any {
+func Object(body any) map[string]any {
 	switch b := body.(type) {
 	case map[string]any:
 		return b
@@ -26,6 +29,36 @@ func object(body any) map[string]any {
 	}
 	m, _ := roundTrip(body).(map[string]any)
 	return m
+}
+
+// Objects returns a media report body as a list of per-medium objects: one
+// object normally, an array with combine_media_stats (janus-reference.md 4.4).
+func Objects(body any) []map[string]any {
+	switch b := body.(type) {
+	case map[string]any:
+		return []map[string]any{b}
+	case []map[string]any:
+		return b
+	case nil:
+		return nil
+	}
+	v := body
+	if _, ok := v.([]any); !ok {
+		v = roundTrip(body)
+	}
+	switch b := v.(type) {
+	case map[string]any:
+		return []map[string]any{b}
+	case []any:
+		out := make([]map[string]any, 0, len(b))
+		for _, x := range b {
+			if m := Object(x); m != nil {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 func roundTrip(v any) any {
@@ -42,8 +75,8 @@ func roundTrip(v any) any {
 	return out
 }
 
-// str returns m[k] when it is a string (or a named string type).
-func str(m map[string]any, k string) string {
+// String returns m[k] when it is a string (or a named string type).
+func String(m map[string]any, k string) string {
 	switch v := m[k].(type) {
 	case string:
 		return v
@@ -57,8 +90,8 @@ func str(m map[string]any, k string) string {
 	return ""
 }
 
-// num returns m[k] as a float64 and whether it was a number.
-func num(m map[string]any, k string) (float64, bool) {
+// Number returns m[k] as a float64 and whether it was a number.
+func Number(m map[string]any, k string) (float64, bool) {
 	switch v := m[k].(type) {
 	case float64:
 		return v, true
@@ -93,15 +126,15 @@ func num(m map[string]any, k string) (float64, bool) {
 	return 0, false
 }
 
-// boolean returns m[k] when it is a bool.
-func boolean(m map[string]any, k string) bool {
+// Bool returns m[k] when it is a bool.
+func Bool(m map[string]any, k string) bool {
 	b, _ := m[k].(bool)
 	return b
 }
 
-// key renders an id that may be a JSON number or a string (VideoRoom rooms
+// Key renders an id that may be a JSON number or a string (VideoRoom rooms
 // and feeds with string_ids) as a map key.
-func key(v any) string {
+func Key(v any) string {
 	switch x := v.(type) {
 	case string:
 		return "s:" + x
@@ -135,8 +168,8 @@ func key(v any) string {
 	return ""
 }
 
-// list returns m[k] when it is a JSON array.
-func list(m map[string]any, k string) []any {
+// List returns m[k] when it is a JSON array.
+func List(m map[string]any, k string) []any {
 	switch v := m[k].(type) {
 	case []any:
 		return v
