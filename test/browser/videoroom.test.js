@@ -92,10 +92,12 @@ describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
             const st = await p.page.evaluate(() => window.vrState());
             return others.every((o) => st.feeds.some((f) => f.id === o.id && f.display === o.display && f.handle));
           }, 20000);
-          const attached = (await events(p, 'subscriber event')).filter((e) => e.msg.videoroom === 'attached');
+          const attached = await waitFor(`${p.display} "attached" for each feed`, async () => {
+            const a = (await events(p, 'subscriber event')).filter((e) => e.msg.videoroom === 'attached');
+            return others.every((o) => a.some((e) => e.feed === o.id)) ? a : null;
+          }, 20000);
           for (const o of others) {
             const a = attached.find((e) => e.feed === o.id);
-            assert.ok(a, `${p.display}: "attached" for feed ${o.id}`);
             assert.equal(a.jsep, 'offer', `${p.display}: offer with "attached" for ${o.id}`);
             assert.deepEqual(a.msg.streams.map((s) => s.type).sort(), ['audio', 'video']);
             assert.ok(a.msg.streams.every((s) => s.feed_id === o.id), `feed_id of ${JSON.stringify(a.msg.streams)}`);
@@ -142,18 +144,22 @@ describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
         await waitFor(`${p1.display} told that ${p2.display} unpublished`, async () => (await events(p1, 'publisher event'))
           .some((e) => e.msg.unpublished === p2.id && e.msg.room === ROOM), 10000);
 
+        // Everyone destroys the session (the demo's "Stop"), once no page
+        // reacts to the others' departures any more.
+        await Promise.all(people.map((p) => p.page.evaluate(() => window.vrClose())));
         for (const p of people) {
           p.sessionId = (await events(p, 'session'))[0];
           p.destroying = true;
-          await p.page.evaluate(() => window.vrDestroy());
         }
+        await Promise.all(people.map((p) => p.page.evaluate(() => window.vrDestroy())));
         for (const p of people) {
           assert.deepEqual(await events(p, 'error'), [], `${p.display} page errors recorded`);
           assert.deepEqual(p.errors.filter((e) => !e.destroying), [], `${p.display} console errors`);
-          // While janus.js destroys a session over HTTP it keeps long polling
-          // until the destroy answer arrives; a poll that reaches the server
-          // after the session is gone gets a 404 (as from Janus), which
-          // janus.js logs. Nothing else may go wrong at that point.
+          // Known divergence (reported): when a session ends, Argus answers
+          // its parked long poll at once with a keepalive (Janus leaves it
+          // parked), so janus.js, still waiting for the destroy answer,
+          // polls again and gets 404s (unknown session), which it logs.
+          // Those are the only errors tolerated, and only while destroying.
           const lateError = (e) => /^API call failed/.test(e.text) ||
             new RegExp(`status of 404 .*/janus/${p.sessionId}\\?rid=`).test(e.text);
           const late = p.errors.filter((e) => e.destroying);

@@ -16,7 +16,8 @@ let opaqueId = '';
 let publisher = null; // the publisher plugin handle
 let myId = null;
 let myPrivateId = null;
-// feed id -> { handle, display, gone }
+let closing = false; // set by vrDestroy: no new requests from now on
+// feed id -> { handle, display, gone, detached (a Promise once detaching) }
 const feeds = new Map();
 // waiters for publisher events: [{ pred, resolve }]
 const waiters = [];
@@ -130,7 +131,8 @@ function publish(resolve, reject) {
 // with streams [{feed}] and this participant's private_id.
 function subscribe(p) {
   if (p.id === myId || feeds.has(p.id)) return;
-  const feed = { handle: null, display: p.display || null, gone: null };
+  if (closing) return;
+  const feed = { handle: null, display: p.display || null, gone: null, detached: null };
   feeds.set(p.id, feed);
   record('subscribing', { feed: p.id, display: p.display, streams: (p.streams || []).map((s) => s.type) });
   janus.attach({
@@ -148,7 +150,7 @@ function subscribe(p) {
     onmessage: (msg, jsep) => {
       record('subscriber event', { feed: p.id, msg, jsep: jsep ? jsep.type : null });
       if (msg.error) fail(`subscriber ${p.id}`, `${msg.error_code} ${msg.error}`);
-      if (jsep && jsep.type === 'offer' && feed.handle && !feed.gone) answer(p.id, feed, jsep);
+      if (jsep && jsep.type === 'offer' && feed.handle && !feed.gone && !closing) answer(p.id, feed, jsep);
     },
     webrtcState: (on, reason) => record('subscriber webrtcState', { feed: p.id, on, reason: reason || null }),
     iceState: (state) => record('subscriber iceState', { feed: p.id, state }),
@@ -198,8 +200,11 @@ function dropFeed(feedId, why) {
   record('feed gone', { feed: feedId, why });
   const v = document.getElementById(`feed-${feedId}`);
   if (v) v.remove();
-  if (feed.handle) {
-    feed.handle.detach({ error: (err) => fail(`detach subscriber ${feedId}`, err) });
+  if (feed.handle && !closing) {
+    feed.detached = new Promise((resolve) => feed.handle.detach({
+      success: resolve,
+      error: (err) => { fail(`detach subscriber ${feedId}`, err); resolve(); },
+    }));
   }
 }
 
@@ -232,6 +237,13 @@ window.vrRequest = (body, key) => new Promise((resolve, reject) => {
   waiters.push({ pred: (msg) => msg[key] === 'ok', resolve });
   publisher.send({ message: body, error: (err) => reject(new Error(`${body.request}: ${err}`)) });
 });
+
+// vrClose stops reacting to room events and waits for the detaches under
+// way, so that no request of this page races the destroys that follow.
+window.vrClose = async () => {
+  closing = true;
+  await Promise.all([...feeds.values()].map((f) => f.detached));
+};
 
 // vrDestroy destroys the session.
 window.vrDestroy = () => new Promise((resolve, reject) => {
