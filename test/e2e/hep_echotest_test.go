@@ -95,8 +95,31 @@ func (b *hepBus) sessionEvents(sid, hid uint64) []*telemetry.Event {
 
 // echoRun is a completed EchoTest.
 type echoRun struct {
-	sid, hid uint64
-	echoed   int64 // media bytes echoed back to the client
+	transport string // "http" or "ws"
+	sid, hid  uint64
+	echoed    int64 // media bytes echoed back to the client
+	// clientMedia and gatewayMedia are the ICE selected pair as the pion
+	// client sees it (its local and remote candidates).
+	clientMedia, gatewayMedia netip.AddrPort
+}
+
+// selectedPair returns the client's ICE selected pair: its own candidate
+// and the gateway's.
+func selectedPair(s *echoSession) (client, gateway netip.AddrPort, err error) {
+	sctp := s.peer.pc.SCTP()
+	if sctp == nil {
+		return client, gateway, fmt.Errorf("no SCTP transport")
+	}
+	pair, err := sctp.Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil {
+		return client, gateway, fmt.Errorf("no selected pair: %v", err)
+	}
+	l, errL := netip.ParseAddr(pair.Local.Address)
+	r, errR := netip.ParseAddr(pair.Remote.Address)
+	if errL != nil || errR != nil {
+		return client, gateway, fmt.Errorf("selected pair %s: %v %v", pair, errL, errR)
+	}
+	return netip.AddrPortFrom(l.Unmap(), pair.Local.Port), netip.AddrPortFrom(r.Unmap(), pair.Remote.Port), nil
 }
 
 // runHEPEcho runs a whole EchoTest over transport tr: negotiate, media
@@ -122,6 +145,10 @@ func runHEPEcho(t *testing.T, srv *server, tr string, rec *telemetrytest.Sink, m
 	if err := s.peer.waitReceived(ctx, 50); err != nil {
 		t.Fatalf("%v (%s)", err, s.describe())
 	}
+	clientMedia, gatewayMedia, err := selectedPair(s)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Wait for a media report whose counters show media both ways, so the
 	// Homer sink has non-zero type 5 and type 34 counters to send.
 	if _, err := rec.WaitFor(func(e *telemetry.Event) bool {
@@ -136,8 +163,9 @@ func runHEPEcho(t *testing.T, srv *server, tr string, rec *telemetrytest.Sink, m
 	if err := s.dataEcho(ctx, "hello Homer over "+tr); err != nil {
 		t.Fatal(err)
 	}
-	run := echoRun{sid: s.sid, hid: s.hid,
-		echoed: s.peer.recv["audio"].bytes.Load() + s.peer.recv["video"].bytes.Load()}
+	run := echoRun{transport: tr, sid: s.sid, hid: s.hid,
+		echoed:      s.peer.recv["audio"].bytes.Load() + s.peer.recv["video"].bytes.Load(),
+		clientMedia: clientMedia, gatewayMedia: gatewayMedia}
 	if err := s.hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -181,6 +209,41 @@ func reportHasCounters(e *telemetry.Event) bool {
 	return false
 }
 
+// transportAddr returns the client address the transport reported (type 128
+// "ip"/"port") for the connection that created session sid (type 1
+// "created" transport.id): README's src of the session's type 100 packets.
+func transportAddr(t *testing.T, all []*telemetry.Event, sid uint64) netip.AddrPort {
+	t.Helper()
+	var connID string
+	for _, e := range all {
+		w := toWire(t, e)
+		if e.SessionID == sid && e.Type == telemetry.TypeSession && w.bodyField("name") == "created" {
+			connID, _ = w.bodyField("transport", "id").(string)
+			break
+		}
+	}
+	if connID == "" {
+		t.Fatalf("no created event with a transport id for session %d", sid)
+	}
+	for _, e := range all {
+		if e.Type != telemetry.TypeTransport {
+			continue
+		}
+		w := toWire(t, e)
+		if w.bodyField("id") != connID {
+			continue
+		}
+		ip, _ := w.bodyField("data", "ip").(string)
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			continue
+		}
+		return netip.AddrPortFrom(a.Unmap(), uint16(u64(w.bodyField("data", "port"))))
+	}
+	t.Fatalf("no transport event with an ip for connection %s (session %d)", connID, sid)
+	return netip.AddrPort{}
+}
+
 // canonicalJSON parses b (numbers exact) and re-renders it with sorted keys.
 func canonicalJSON(b []byte) (string, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
@@ -198,9 +261,16 @@ func canonicalJSON(b []byte) (string, error) {
 // event's JSON under the decimal session id, with valid addresses; type 5
 // and type 34 packets with non-zero counters. only, when > 0, restricts the
 // packets to those of TCP connection number only.
-func checkHEPSession(t *testing.T, name string, pkts []hepPacket, evs []*telemetry.Event, run echoRun, only int) {
+func checkHEPSession(t *testing.T, name string, pkts []hepPacket, evs []*telemetry.Event, run echoRun, only int, all []*telemetry.Event) {
 	t.Helper()
 	cid := strconv.FormatUint(run.sid, 10)
+	// HTTP reports the client's ip and port per request; WebSocket's
+	// "connected" event has only the ip (janus-reference.md 1.6, 1.7), so
+	// the src port of a WebSocket session's rows is 0.
+	client := transportAddr(t, all, run.sid)
+	if !client.Addr().IsLoopback() || run.transport == "http" && client.Port() == 0 {
+		t.Errorf("%s: the %s transport reported client address %v, want 127.0.0.1 (with a port over HTTP)", name, run.transport, client)
+	}
 	logs := map[string]int{} // canonical payload → count
 	var n5, n34, n5ok, n34ok int
 	for _, p := range pkts {
@@ -219,8 +289,11 @@ func checkHEPSession(t *testing.T, name string, pkts []hepPacket, evs []*telemet
 				continue
 			}
 			logs[c]++
-			if p.Protocol != hep.ProtocolTCP || p.DstIP != hepServerAddr.Addr() || p.DstPort != hepServerAddr.Port() {
-				t.Errorf("%s: type 100 proto %d dst %v:%d, want TCP to the configured server_addr %v", name, p.Protocol, p.DstIP, p.DstPort, hepServerAddr)
+			// README: client transport → gateway listener (server_addr).
+			if src := netip.AddrPortFrom(p.SrcIP, p.SrcPort); p.Protocol != hep.ProtocolTCP || src != client ||
+				p.DstIP != hepServerAddr.Addr() || p.DstPort != hepServerAddr.Port() {
+				t.Errorf("%s: type 100 proto %d %v → %v:%d, want TCP %v → the configured server_addr %v",
+					name, p.Protocol, src, p.DstIP, p.DstPort, client, hepServerAddr)
 			}
 		case hep.ProtoRTCP:
 			n5++
@@ -238,7 +311,8 @@ func checkHEPSession(t *testing.T, name string, pkts []hepPacket, evs []*telemet
 			if r.Type == 200 && r.SenderInformation.Packets > 0 && r.SenderInformation.Octets > 0 {
 				n5ok++
 			}
-			checkMediaPorts(t, name, p)
+			// README: gateway media → client media (the ICE pair).
+			checkMediaPorts(t, name, p, run.gatewayMedia, run.clientMedia)
 		case hep.ProtoRTPAgent:
 			n34++
 			var r struct {
@@ -259,7 +333,8 @@ func checkHEPSession(t *testing.T, name string, pkts []hepPacket, evs []*telemet
 			if r.TotalPK > 0 && r.ExpectedPK >= r.TotalPK && r.MOS > 0 {
 				n34ok++
 			}
-			checkMediaPorts(t, name, p)
+			// README: client media → gateway media.
+			checkMediaPorts(t, name, p, run.clientMedia, run.gatewayMedia)
 		default:
 			t.Errorf("%s: unexpected HEP type %d", name, p.ProtoType)
 		}
@@ -315,13 +390,14 @@ func checkHEPAddrs(t *testing.T, name string, p hepPacket) {
 	}
 }
 
-// checkMediaPorts: QoS packets carry the ICE selected pair, whose ports are
-// real (README: gateway media ↔ client media), over UDP.
-func checkMediaPorts(t *testing.T, name string, p hepPacket) {
+// checkMediaPorts: QoS packets carry the ICE selected pair over UDP, src
+// and dst as README documents, compared with the pair the pion client chose.
+func checkMediaPorts(t *testing.T, name string, p hepPacket, src, dst netip.AddrPort) {
 	t.Helper()
-	if p.SrcPort == 0 || p.DstPort == 0 || p.Protocol != hep.ProtocolUDP || p.SrcIP == p.DstIP && p.SrcPort == p.DstPort {
-		t.Errorf("%s: type %d %v:%d → %v:%d proto %d, want the ICE pair's two endpoints over UDP",
-			name, p.ProtoType, p.SrcIP, p.SrcPort, p.DstIP, p.DstPort, p.Protocol)
+	gotSrc, gotDst := netip.AddrPortFrom(p.SrcIP, p.SrcPort), netip.AddrPortFrom(p.DstIP, p.DstPort)
+	if gotSrc != src || gotDst != dst || p.Protocol != hep.ProtocolUDP || src.Port() == 0 || dst.Port() == 0 {
+		t.Errorf("%s: type %d %v → %v proto %d, want %v → %v over UDP (the ICE selected pair)",
+			name, p.ProtoType, gotSrc, gotDst, p.Protocol, src, dst)
 	}
 }
 
@@ -378,7 +454,7 @@ func TestHEPEchoTest(t *testing.T) {
 				for _, err := range errs {
 					t.Errorf("%s: undecodable HEP packet: %v", name, err)
 				}
-				checkHEPSession(t, name, pkts, evs, run, 0)
+				checkHEPSession(t, name, pkts, evs, run, 0, hb.rec.Events())
 				checkQoSDirections(t, name, pkts, cid)
 			}
 			for name, s := range hb.sinks {
@@ -468,7 +544,7 @@ func TestHEPEchoTestReceiverDown(t *testing.T) {
 	if err := waitReconnect(t, hb, tcp, 1); err != nil {
 		t.Fatal(err)
 	}
-	run2 := runHEPEcho(t, srv, "ws", hb.rec, nil)
+	run2 := runHEPEcho(t, srv, "http", hb.rec, nil)
 	if err := hb.flush(t); err != nil {
 		t.Errorf("ForceFlush after the receivers came back: %v", err)
 	}
@@ -480,7 +556,7 @@ func TestHEPEchoTestReceiverDown(t *testing.T) {
 		for _, err := range errs {
 			t.Errorf("%s: undecodable HEP packet: %v", name, err)
 		}
-		checkHEPSession(t, name, pkts, evs, run2, 0)
+		checkHEPSession(t, name, pkts, evs, run2, 0, hb.rec.Events())
 	}
 }
 
@@ -550,7 +626,7 @@ func TestHEPEchoTestTCPPeerCloses(t *testing.T) {
 	if err := waitReconnect(t, hb, tcp, 2); err != nil {
 		t.Fatal(err)
 	}
-	run2 := runHEPEcho(t, srv, "ws", hb.rec, nil)
+	run2 := runHEPEcho(t, srv, "http", hb.rec, nil)
 	if err := hb.flush(t); err != nil {
 		t.Errorf("ForceFlush: %v", err)
 	}
@@ -566,7 +642,7 @@ func TestHEPEchoTestTCPPeerCloses(t *testing.T) {
 	for _, err := range errs {
 		t.Errorf("undecodable HEP packet: %v", err)
 	}
-	checkHEPSession(t, "tcp-reconnected", pkts, evs, run2, conns)
+	checkHEPSession(t, "tcp-reconnected", pkts, evs, run2, conns, hb.rec.Events())
 	st := hb.sinks["hep-tcp"].Stats()
 	if st.Connects < 2 {
 		t.Errorf("sink stats %+v, want Connects >= 2", st)
