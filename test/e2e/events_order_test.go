@@ -71,23 +71,28 @@ func (s *echoSession) countedSend(ctx context.Context, n int) (countedMedia, err
 	return sent, nil
 }
 
-// settle waits until the echo of every sent packet came back, or until the
-// echoed counts stopped changing for half a second (bounded by ctx).
-func (s *echoSession) settle(ctx context.Context, sent countedMedia) {
+// settleQuiet is how long the echoed counts must stay unchanged before
+// settle gives up waiting for the missing echoes.
+const settleQuiet = 1500 * time.Millisecond
+
+// settle waits until the echo of every sent packet came back (true), or
+// until the echoed counts stopped changing for settleQuiet (false), or ctx
+// ends (false).
+func (s *echoSession) settle(ctx context.Context, sent countedMedia) bool {
 	last, stableSince := [2]int64{-1, -1}, time.Now()
 	for {
 		cur := [2]int64{s.peer.recv["audio"].packets.Load(), s.peer.recv["video"].packets.Load()}
 		if cur[0] >= int64(sent.audio) && cur[1] >= int64(sent.video) {
-			return
+			return true
 		}
 		if cur != last {
 			last, stableSince = cur, time.Now()
-		} else if time.Since(stableSince) > 500*time.Millisecond {
-			return
+		} else if time.Since(stableSince) > settleQuiet {
+			return false
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -131,7 +136,9 @@ func TestEchoTestEventOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.settle(ctx, sent)
+			if !s.settle(ctx, sent) {
+				t.Logf("not every packet was echoed back (%s): UDP on a loaded host may drop some", s.describe())
+			}
 			if err := s.hangup(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +164,9 @@ func TestEchoTestEventOrder(t *testing.T) {
 				checkHeader(t, s, e, start, end)
 				checkBody(t, e)
 			}
-			checkFinalCounters(t, evs, sent)
+			checkFinalCounters(t, evs, sent, map[string]int64{
+				"audio": s.peer.recv["audio"].packets.Load(), "video": s.peer.recv["video"].packets.Load(),
+			})
 			if t.Failed() {
 				for _, e := range evs {
 					t.Log(e.w.raw)
@@ -646,7 +655,7 @@ func reportsOf(e orderedEvent) []map[string]any {
 // checkFinalCounters compares the last media report of each kind (the one
 // sent at hangup) with what the client sent: on loopback every packet
 // arrives.
-func checkFinalCounters(t *testing.T, evs []orderedEvent, sent countedMedia) {
+func checkFinalCounters(t *testing.T, evs []orderedEvent, sent countedMedia, echoedPackets map[string]int64) {
 	t.Helper()
 	final := map[string]map[string]any{}
 	for _, e := range evs {
@@ -671,17 +680,37 @@ func checkFinalCounters(t *testing.T, evs []orderedEvent, sent countedMedia) {
 		if k.n != countedPackets {
 			t.Errorf("client wrote %d %s packets, want %d", k.n, k.media, countedPackets)
 		}
-		if got := u64(r["packets-received"]); got != uint64(k.n) {
-			t.Errorf("final %s report: packets-received %d, want the %d packets the client sent", k.media, got, k.n)
+		// On loopback every packet normally arrives, and then the count is
+		// exact. UDP may still drop a datagram when the host is loaded
+		// (-race, parallel test binaries); a trailing one leaves no
+		// sequence gap, so "lost" cannot show it. So: never more than
+		// sent, at least 95%, and logged when short.
+		got := u64(r["packets-received"])
+		switch {
+		case got > uint64(k.n):
+			t.Errorf("final %s report: packets-received %d, more than the %d packets the client sent", k.media, got, k.n)
+		case got*100 < uint64(k.n)*95:
+			t.Errorf("final %s report: packets-received %d, want the %d packets the client sent (>= 95%%)", k.media, got, k.n)
+		case got != uint64(k.n):
+			t.Logf("final %s report: packets-received %d of the %d packets the client sent (UDP loss on a loaded host)", k.media, got, k.n)
 		}
-		if got, min := u64(r["bytes-received"]), uint64(k.n*k.payload); got <= min {
-			t.Errorf("final %s report: bytes-received %d, want > %d (packets × payload)", k.media, got, min)
+		// The EchoTest sends back every packet it receives, and the client
+		// cannot have received more echoes than Argus sent.
+		if ps := u64(r["packets-sent"]); ps != got {
+			t.Errorf("final %s report: packets-sent %d, want packets-received %d (every packet echoed)", k.media, ps, got)
 		}
-		if u64(r["packets-sent"]) == 0 || u64(r["bytes-sent"]) == 0 {
-			t.Errorf("final %s report: packets-sent %v, bytes-sent %v, want > 0 (the echo)", k.media, r["packets-sent"], r["bytes-sent"])
+		if echoed := uint64(echoedPackets[k.media]); echoed > u64(r["packets-sent"]) {
+			t.Errorf("final %s report: packets-sent %v, but the client received %d echoes", k.media, r["packets-sent"], echoed)
 		}
-		if u64(r["lost"]) != 0 {
-			t.Errorf("final %s report: lost %v on loopback, want 0", k.media, r["lost"])
+		if b, min := u64(r["bytes-received"]), got*uint64(k.payload); b <= min {
+			t.Errorf("final %s report: bytes-received %d, want > %d (packets-received × payload)", k.media, b, min)
+		}
+		if u64(r["packets-sent"]) == 0 || u64(r["bytes-sent"]) <= u64(r["packets-sent"])*uint64(k.payload) {
+			t.Errorf("final %s report: packets-sent %v, bytes-sent %v, want > 0 and bytes > packets × payload (the echo)", k.media, r["packets-sent"], r["bytes-sent"])
+		}
+		// Packets missing between received ones are counted as lost.
+		if lost := u64(r["lost"]); got+lost > uint64(k.n) || (got == uint64(k.n) && lost != 0) {
+			t.Errorf("final %s report: lost %d with %d received of %d sent", k.media, lost, got, k.n)
 		}
 	}
 }
