@@ -10,6 +10,13 @@ import { argusBinary, launchChromium, startArgus, startStatic, waitFor } from '.
 const ROOM = 1234;
 const PARTICIPANTS = 3;
 
+/** within rejects if promise does not settle within ms. */
+function within(ms, what, promise) {
+  let timer;
+  const late = new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms: ${what}`)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
   let argus;
   let statics;
@@ -62,7 +69,8 @@ describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
           });
           await page.goto(`${statics.url}/videoroom.html`);
           await page.waitForFunction(() => window.vrReady === true, null, { timeout: 10000 });
-          const ids = await page.evaluate(([s, r, d]) => window.vrStart(s, r, d), [server, ROOM, p.display]);
+          const ids = await within(20000, `${p.display} join and publish`,
+            page.evaluate(([s, r, d]) => window.vrStart(s, r, d), [server, ROOM, p.display]));
           p.id = ids.id;
           p.privateId = ids.privateId;
           assert.ok(Number.isSafeInteger(p.id) && p.id > 0, `publisher id ${p.id}`);
@@ -128,7 +136,7 @@ describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
         // The third participant leaves: it gets "leaving":"ok", the others a
         // "leaving" with its id.
         const [p1, p2, p3] = people;
-        const left = await p3.page.evaluate(() => window.vrRequest({ request: 'leave' }, 'leaving'));
+        const left = await within(10000, 'leave', p3.page.evaluate(() => window.vrRequest({ request: 'leave' }, 'leaving')));
         assert.equal(left.room, ROOM);
         for (const p of [p1, p2]) {
           await waitFor(`${p.display} told that ${p3.display} left`, async () => (await events(p, 'publisher event'))
@@ -139,19 +147,19 @@ describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
         await flowing(p2, [p1.id], 'after leave');
 
         // The second participant unpublishes: the first is told "unpublished".
-        const unpub = await p2.page.evaluate(() => window.vrRequest({ request: 'unpublish' }, 'unpublished'));
+        const unpub = await within(10000, 'unpublish', p2.page.evaluate(() => window.vrRequest({ request: 'unpublish' }, 'unpublished')));
         assert.equal(unpub.room, ROOM);
         await waitFor(`${p1.display} told that ${p2.display} unpublished`, async () => (await events(p1, 'publisher event'))
           .some((e) => e.msg.unpublished === p2.id && e.msg.room === ROOM), 10000);
 
         // Everyone destroys the session (the demo's "Stop"), once no page
         // reacts to the others' departures any more.
-        await Promise.all(people.map((p) => p.page.evaluate(() => window.vrClose())));
+        await within(10000, 'pending detaches', Promise.all(people.map((p) => p.page.evaluate(() => window.vrClose()))));
         for (const p of people) {
           p.sessionId = (await events(p, 'session'))[0];
           p.destroying = true;
         }
-        await Promise.all(people.map((p) => p.page.evaluate(() => window.vrDestroy())));
+        await within(10000, 'destroy', Promise.all(people.map((p) => p.page.evaluate(() => window.vrDestroy()))));
         for (const p of people) {
           assert.deepEqual(await events(p, 'error'), [], `${p.display} page errors recorded`);
           assert.deepEqual(p.errors.filter((e) => !e.destroying), [], `${p.display} console errors`);
