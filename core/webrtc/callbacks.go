@@ -13,7 +13,7 @@ import (
 func (p *Peer) bindCallbacks() {
 	p.pc.OnICEGatheringStateChange(func(s pion.ICEGatheringState) {
 		if s == pion.ICEGatheringStateGathering {
-			p.emitICEState("gathering")
+			p.iceGathering()
 		}
 	})
 	p.pc.OnICECandidate(func(c *pion.ICECandidate) {
@@ -29,14 +29,13 @@ func (p *Peer) bindCallbacks() {
 	p.pc.OnICEConnectionStateChange(func(s pion.ICEConnectionState) {
 		switch s {
 		case pion.ICEConnectionStateChecking:
-			p.emitICEState("connecting")
+			p.iceChecking()
 		case pion.ICEConnectionStateConnected, pion.ICEConnectionStateCompleted:
-			p.emitICEState("connected")
-			p.emitICEState("ready")
+			p.iceUp()
 		case pion.ICEConnectionStateDisconnected:
-			p.emitICEState("disconnected")
+			p.iceDown("disconnected")
 		case pion.ICEConnectionStateFailed:
-			p.emitICEState("failed")
+			p.iceDown("failed")
 			p.iceFailed.Store(true)
 			p.signal()
 		default:
@@ -59,10 +58,14 @@ func (p *Peer) bindCallbacks() {
 		}
 	})
 	dtls := p.pc.SCTP().Transport()
+	p.milestones.ice = dtls.ICETransport()
 	dtls.OnStateChange(func(s pion.DTLSTransportState) {
 		var name string
 		switch s {
 		case pion.DTLSTransportStateConnecting:
+			// pion starts DTLS only once ICE is up, but reports the two on
+			// different goroutines; Janus's order is ICE up, then DTLS.
+			p.iceUp()
 			name = "trying"
 		case pion.DTLSTransportStateConnected:
 			name = "connected"
@@ -87,21 +90,10 @@ func (p *Peer) bindCallbacks() {
 		p.mu.Unlock()
 		p.emitWebRTC(subDTLS, map[string]any{"dtls": name, "retransmissions": 0})
 	})
-	dtls.ICETransport().OnSelectedCandidatePairChange(func(pair *pion.ICECandidatePair) {
-		if pair == nil || pair.Local == nil || pair.Remote == nil {
-			return
-		}
-		s := pairString(pair)
-		p.mu.Lock()
-		p.state.selectedPair = s
-		p.mu.Unlock()
-		p.emitWebRTC(subPair, map[string]any{
-			"selected-pair": s,
-			"candidates": map[string]any{
-				"local":  candidateObject(pair.Local),
-				"remote": candidateObject(pair.Remote),
-			},
-		})
+	p.milestones.ice.OnSelectedCandidatePairChange(func(pair *pion.ICECandidatePair) {
+		p.milestones.Lock()
+		defer p.milestones.Unlock()
+		p.emitPairLocked(pair)
 	})
 }
 

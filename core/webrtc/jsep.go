@@ -60,6 +60,9 @@ func (p *Peer) SetRemoteDescription(ctx context.Context, typ, raw string) error 
 		return fmt.Errorf("%w: %w", ErrInvalidSDP, err)
 	}
 
+	if restart {
+		p.restartICE()
+	}
 	p.mu.Lock()
 	p.state.remoteSDP = raw
 	p.state.layout = layout
@@ -118,6 +121,9 @@ func (p *Peer) CreateOffer(ctx context.Context, iceRestart bool) (string, error)
 	defer p.sdpMu.Unlock()
 	if p.closed() {
 		return "", ErrClosed
+	}
+	if iceRestart {
+		p.restartICE()
 	}
 	offer, err := p.pc.CreateOffer(&pion.OfferOptions{ICERestart: iceRestart})
 	if err != nil {

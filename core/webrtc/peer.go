@@ -43,6 +43,7 @@ type Peer struct {
 	iceFailed  atomic.Bool
 	dtlsFailed atomic.Bool
 	dtlsAlert  atomic.Bool // the client closed DTLS (close_notify)
+	milestones milestones  // orders the ICE events (milestones.go)
 	poke       chan struct{}
 
 	closeOnce sync.Once

@@ -224,15 +224,6 @@ func lastIndex(evs []orderedEvent, ok func(w wireEvent) bool) int {
 // 1.1.2's, keyed "before < after" as Janus orders them. A violated pair in
 // this set is logged (and reported), any other violated pair fails.
 var knownOrderDiffs = map[string]string{
-	// pion raises ICE gathering and ICE checking on different goroutines;
-	// Janus starts gathering when it processes the offer, before checks.
-	"ICE gathering (16/1) < ICE connecting (16/1)": "pion callback order",
-	// pion starts DTLS from its own ICE-connected hook, before the
-	// OnICEConnectionStateChange and OnSelectedCandidatePairChange
-	// callbacks Argus emits from; Janus starts DTLS from the new selected
-	// pair, after the ICE state change.
-	"ICE connected (16/1) < DTLS trying (16/5)": "pion callback order",
-	"selected pair (16/4) < DTLS trying (16/5)": "pion callback order",
 	// Janus queues trickles that arrive before the offer and adds (and
 	// reports) them after it; Argus reports a remote candidate when the
 	// trickle arrives, and the client trickles concurrently with its offer.
