@@ -18,7 +18,9 @@
 // in the transport, whichever request created the session, and any long poll
 // of that session drains them. A queue is bounded (the oldest message is
 // dropped and logged when full) and is deleted when the core calls
-// SessionOver.
+// SessionOver. A poll parked at that moment takes what is left (a "timeout"
+// message); with nothing left it stays parked until its own timeout, as in
+// Janus, so janus.js does not poll a session that is gone.
 //
 // Deliberate differences from Janus 1.1.2: a POST with an empty body gets a
 // 454 "Request payload missing" error instead of a dropped connection; a body

@@ -36,9 +36,15 @@ func (t *Transport) longPoll(w nethttp.ResponseWriter, r *nethttp.Request, s cor
 	defer timer.Stop()
 	for {
 		msgs, wake, over := sq.pop(maxev)
-		if len(msgs) > 0 || over {
+		if len(msgs) > 0 {
 			writeJSON(w, pollBody(msgs, maxev))
 			return
+		}
+		if over {
+			// The session ended with nothing left to deliver. Janus leaves
+			// such a poll parked until it times out; answering now makes
+			// janus.js poll again at once and log a 404.
+			wake = nil
 		}
 		select {
 		case <-wake:

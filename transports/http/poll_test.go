@@ -265,3 +265,33 @@ func TestQueueSweepDropsUnpolledQueues(t *testing.T) {
 		t.Fatalf("after sweep: 1=%v 2=%v 3=%v, want false true true", has1, has2, has3)
 	}
 }
+
+// TestLongPollParkedOnDestroyedSession: a session destroyed with nothing
+// left to deliver does not answer its parked poll at once (janus.js would
+// poll again and log a 404); like Janus, the poll ends with a keepalive at
+// its own timeout.
+func TestLongPollParkedOnDestroyedSession(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.LongPollTimeout = 2 * time.Second })
+	s := e.create(t)
+	before := e.gw.Touches()
+	done := make(chan result, 1)
+	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil) }()
+	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	e.gw.End(s)
+	select {
+	case r := <-done:
+		t.Fatalf("poll answered right after the session ended: %d %s", r.status, r.body)
+	case <-time.After(300 * time.Millisecond):
+	}
+	select {
+	case r := <-done:
+		if r.status != 200 || r.body != `{"janus":"keepalive"}` {
+			t.Fatalf("%d %s, want a keepalive", r.status, r.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("parked poll never answered")
+	}
+	if n := e.tr.qs.len(); n != 0 {
+		t.Fatalf("%d queues left after SessionOver", n)
+	}
+}
