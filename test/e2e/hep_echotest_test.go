@@ -670,6 +670,7 @@ type hepReceiver struct {
 	changed chan struct{}
 
 	closers []io.Closer
+	closed  bool // close ran: connections accepted later are closed at once
 	wg      sync.WaitGroup
 }
 
@@ -737,6 +738,12 @@ func (r *hepReceiver) listenTCP(addr string) error {
 				return
 			}
 			r.mu.Lock()
+			if r.closed {
+				// close ran between Accept and here: nobody else closes c.
+				r.mu.Unlock()
+				_ = c.Close()
+				return
+			}
 			r.conns = append(r.conns, c)
 			r.closers = append(r.closers, c)
 			idx := len(r.conns)
@@ -848,6 +855,7 @@ func (r *hepReceiver) waitFor(what string, timeout time.Duration, cond func(pkts
 
 func (r *hepReceiver) close() {
 	r.mu.Lock()
+	r.closed = true
 	for _, c := range r.closers {
 		_ = c.Close()
 	}
