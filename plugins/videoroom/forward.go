@@ -36,9 +36,10 @@ type subStream struct {
 	transceiver *pion.RTPTransceiver
 	sender      *pion.RTPSender
 
-	src    atomic.Pointer[pubStream] // nil once the feed went away
-	send   atomic.Bool               // "send" of configure
-	target atomic.Int32              // simulcast substream wanted (0-2)
+	src      atomic.Pointer[pubStream] // nil once the feed went away
+	send     atomic.Bool               // "send" of configure
+	target   atomic.Int32              // simulcast substream wanted (0-2)
+	temporal atomic.Int32              // VP8 temporal layer wanted (0-2)
 
 	// Guarded by subscriber.mu.
 	mid                  string
@@ -56,13 +57,16 @@ type subStream struct {
 	tsOff     uint32
 	lastSeq   uint16
 	lastTS    uint32
+	tCur      int8 // temporal layer forwarded, once tKnown
+	tKnown    bool
 }
 
 // write forwards one packet of layer from ps if ps is this stream's
-// source, rewriting sequence number and timestamp; the lock only covers
-// the arithmetic, never the write. pkt must be owned by the caller's
-// goroutine (pubStream.forward's reused packet).
-func (d *subStream) write(ps *pubStream, layer int, pkt *rtp.Packet) {
+// source and its temporal layer ti is wanted, rewriting sequence number
+// and timestamp; the lock only covers the arithmetic, never the write.
+// pkt must be owned by the caller's goroutine (pubStream.forward's reused
+// packet).
+func (d *subStream) write(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Packet) {
 	if d.src.Load() != ps || !d.send.Load() || d.sub.paused.Load() {
 		return
 	}
@@ -70,6 +74,14 @@ func (d *subStream) write(ps *pubStream, layer int, pkt *rtp.Packet) {
 		return
 	}
 	d.rw.Lock()
+	pass, reached := d.temporalPass(ps, layer, ti, pkt.SequenceNumber)
+	if !pass {
+		d.rw.Unlock()
+		if reached >= 0 {
+			d.notifyTemporal(reached)
+		}
+		return
+	}
 	if !d.started || ps != d.lastSrc || layer != d.lastLayer {
 		if d.started {
 			step := uint32(audioTSStep)
@@ -88,6 +100,9 @@ func (d *subStream) write(ps *pubStream, layer int, pkt *rtp.Packet) {
 		d.lastSeq, d.lastTS = seq, ts
 	}
 	d.rw.Unlock()
+	if reached >= 0 {
+		d.notifyTemporal(reached)
+	}
 	// pkt belongs to the calling forwarding goroutine and the track copies
 	// it: rewrite in place and restore, so nothing is allocated. The
 	// publisher's header extension ids mean nothing to the subscriber.
@@ -154,7 +169,13 @@ func (d *subStream) summary() map[string]any {
 		}
 	}
 	if src != nil && src.simulcast.Load() {
-		o["simulcast"] = map[string]any{"substream": d.target.Load(), "substream-target": d.target.Load(), "temporal-layer": -1, "temporal-layer-target": -1}
+		d.rw.Lock()
+		cur := int8(-1)
+		if d.tKnown {
+			cur = d.tCur
+		}
+		d.rw.Unlock()
+		o["simulcast"] = map[string]any{"substream": d.target.Load(), "substream-target": d.target.Load(), "temporal-layer": cur, "temporal-layer-target": d.temporal.Load()}
 	}
 	return o
 }

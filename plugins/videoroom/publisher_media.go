@@ -282,6 +282,8 @@ func (ps *pubStream) layerOf(rid string) int {
 // streams; nothing is allocated per packet.
 func (ps *pubStream) forward(remote *pion.TrackRemote, layer int, buf []byte) {
 	var pkt rtp.Packet
+	var vp8 vp8Parser
+	isVP8 := strings.EqualFold(ps.codec.MimeType, pion.MimeTypeVP8)
 	for {
 		n, _, err := remote.Read(buf)
 		if err != nil {
@@ -300,8 +302,12 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int, buf []byte) {
 		if ps.levelExt != 0 {
 			ps.noteLevel(&pkt)
 		}
+		ti := noTemporal
+		if isVP8 {
+			ti = vp8.parse(pkt.Payload)
+		}
 		for _, d := range dests {
-			d.write(ps, layer, &pkt)
+			d.write(ps, layer, ti, &pkt)
 		}
 	}
 }

@@ -75,7 +75,7 @@ func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]a
 	return data, nil, nil
 }
 
-// configure changes per-stream settings: send, substream.
+// configure changes per-stream settings: send, substream, temporal.
 func (sub *subscriber) configure(ctx context.Context, req params) (map[string]any, *core.JSEP, *vrError) {
 	objs, _, e := req.objects("streams", false)
 	if e != nil {
@@ -89,6 +89,7 @@ func (sub *subscriber) configure(ctx context.Context, req params) (map[string]an
 		d         *subStream
 		send      *bool
 		substream *uint64
+		temporal  *uint64
 	}
 	var changes []change
 	for _, o := range objs {
@@ -114,8 +115,13 @@ func (sub *subscriber) configure(ctx context.Context, req params) (map[string]an
 			}
 			c.substream = &v
 		}
-		if _, _, e := o.uint("temporal", false); e != nil {
+		if v, ok, e := o.uint("temporal", false); e != nil {
 			return nil, nil, e
+		} else if ok {
+			if v > 2 {
+				return nil, nil, newErr(errInvalidElement, "Invalid element (temporal should be 0, 1 or 2)")
+			}
+			c.temporal = &v
 		}
 		changes = append(changes, c)
 	}
@@ -125,6 +131,9 @@ func (sub *subscriber) configure(ctx context.Context, req params) (map[string]an
 		}
 		if c.substream != nil {
 			c.d.target.Store(int32(*c.substream))
+		}
+		if c.temporal != nil {
+			c.d.temporal.Store(int32(*c.temporal))
 		}
 		if src := c.d.src.Load(); src != nil && src.kind == "video" && (c.substream != nil || (c.send != nil && *c.send)) {
 			if m := src.pub.currentMedia(); m != nil {

@@ -35,6 +35,9 @@ type subscriber struct {
 type feedRef struct {
 	pub *publisher
 	ps  *pubStream
+	// substream and temporal are the initial layer targets (join and
+	// subscribe "substream" and "temporal"; 2 when absent).
+	substream, temporal uint64
 }
 
 // joinSubscriber handles join as a subscriber (6.5).
@@ -121,6 +124,14 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 		if e != nil {
 			return nil, e
 		}
+		sub, e := layerParam(o, "substream")
+		if e != nil {
+			return nil, e
+		}
+		tl, e := layerParam(o, "temporal")
+		if e != nil {
+			return nil, e
+		}
 		pub := r.participant(feed)
 		if pub == nil || !pub.isPublishing() {
 			return nil, newErr(errNoSuchFeed, "No such feed (%d)", feed)
@@ -130,11 +141,11 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 			if ps == nil || ps.disabled {
 				return nil, newErr(errNoSuchFeed, "No such mid '%s' in feed (%d)", mid, feed)
 			}
-			refs = append(refs, feedRef{pub, ps})
+			refs = append(refs, feedRef{pub: pub, ps: ps, substream: sub, temporal: tl})
 			continue
 		}
 		for _, ps := range pub.activeStreams() {
-			refs = append(refs, feedRef{pub, ps})
+			refs = append(refs, feedRef{pub: pub, ps: ps, substream: sub, temporal: tl})
 		}
 	}
 	return refs, nil
@@ -170,7 +181,8 @@ func (sub *subscriber) add(refs []feedRef) error {
 		_ = t.SetCodecPreferences(withRTX(codecsOf(pc, t), ps.codec))
 		d := &subStream{sub: sub, kind: ps.kind, codec: ps.codec, track: track, transceiver: t, sender: t.Sender()}
 		d.send.Store(true)
-		d.target.Store(2)
+		d.target.Store(int32(ref.substream))
+		d.temporal.Store(int32(ref.temporal))
 		d.feedID, d.feedMid, d.feedDisplay = ref.pub.id, ps.mid, ref.pub.displayName()
 		d.src.Store(ps)
 		sub.mu.Lock()

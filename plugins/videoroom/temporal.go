@@ -1,0 +1,92 @@
+package videoroom
+
+import (
+	"github.com/pion/rtp/codecs"
+)
+
+// topLayer is the highest simulcast or temporal layer, and the default
+// target of a new subscriber stream (every layer, as Janus).
+const topLayer = 2
+
+// temporalInfo is what the forwarder needs of a packet's VP8 payload
+// descriptor: its temporal layer (-1 when the descriptor carries none, or
+// the codec is not VP8) and whether it starts a frame.
+type temporalInfo struct {
+	tid   int8
+	start bool
+}
+
+// noTemporal marks a packet without temporal layer information: always
+// forwarded.
+var noTemporal = temporalInfo{tid: -1}
+
+// vp8Parser reads VP8 payload descriptors; one per forwarding goroutine,
+// so the VP8Packet is reused and nothing is allocated per packet.
+type vp8Parser struct {
+	p codecs.VP8Packet
+}
+
+// parse returns the temporal layer information of a VP8 payload.
+func (v *vp8Parser) parse(payload []byte) temporalInfo {
+	if _, err := v.p.Unmarshal(payload); err != nil || v.p.T == 0 {
+		return noTemporal
+	}
+	return temporalInfo{tid: int8(v.p.TID), start: v.p.S == 1 && v.p.PID == 0}
+}
+
+// temporalPass decides, under d.rw, whether a packet of temporal layer ti
+// is forwarded. The forwarded layer moves to the target at a frame start
+// (or at the first packet with a layer), so no partial frame gets through; reached is
+// the layer just reached, or -1. A dropped packet shifts the sequence
+// offset so the subscriber sees no gap (which it would NACK).
+func (d *subStream) temporalPass(ps *pubStream, layer int, ti temporalInfo, seq uint16) (pass bool, reached int) {
+	reached = -1
+	if ti.tid < 0 {
+		return true, reached
+	}
+	target := int8(d.temporal.Load())
+	if !d.tKnown || (d.tCur != target && ti.start) {
+		d.tCur, d.tKnown = target, true
+		reached = int(target)
+	}
+	if ti.tid <= d.tCur {
+		return true, reached
+	}
+	// Only a packet newer than the last one sent takes a sequence number
+	// away; a late one would otherwise collide with one already sent.
+	if d.started && ps == d.lastSrc && layer == d.lastLayer && int16(seq+d.seqOff-d.lastSeq) > 0 {
+		d.seqOff--
+	}
+	return false, reached
+}
+
+// notifyTemporal tells the subscriber that temporal layer n is now being
+// forwarded on d (janus-reference.md 6.5). It runs off the media path.
+func (d *subStream) notifyTemporal(n int) {
+	sub := d.sub
+	if sub.s == nil || sub.room == nil {
+		return
+	}
+	go func() {
+		sub.mu.Lock()
+		mid := d.mid
+		sub.mu.Unlock()
+		sub.s.push("", map[string]any{"videoroom": "event", "room": sub.room.id, "mid": mid, "temporal": n}, nil)
+	}()
+}
+
+// layerParam reads an optional layer target (0-2) of a subscription
+// stream object; 2 when absent.
+func layerParam(o params, name string) (uint64, *vrError) {
+	v, ok, e := o.uint(name, false)
+	if e != nil {
+		return 0, e
+	}
+	if !ok {
+		return topLayer, nil
+	}
+	if v > 2 {
+		return 0, newErr(errInvalidElement, "Invalid element (%s should be 0, 1 or 2)", name)
+	}
+	return v, nil
+}
