@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core/webrtc"
@@ -33,11 +34,11 @@ type echoMedia struct {
 	done chan struct{}
 	once sync.Once
 
-	mu        sync.Mutex
-	local     map[string]*pion.TrackLocalStaticRTP // by mid
-	kinds     map[string]string                    // by mid
-	remote    map[string]uint32                    // by mid: the SSRC we echo
-	simulcast map[string]string                    // by mid: the RID we forward
+	mu     sync.Mutex
+	local  map[string]*pion.TrackLocalStaticRTP // by mid
+	kinds  map[string]string                    // by mid
+	remote map[string]uint32                    // by mid: the SSRC we echo
+	sims   map[string]*simulcast                // by mid: simulcast video m-lines
 }
 
 // mediaFor returns the echo state of peer, creating it (and its handlers
@@ -54,7 +55,7 @@ func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 	m := &echoMedia{
 		s: s, peer: peer, pc: peer.PeerConnection(), done: make(chan struct{}),
 		local: map[string]*pion.TrackLocalStaticRTP{}, kinds: map[string]string{},
-		remote: map[string]uint32{}, simulcast: map[string]string{},
+		remote: map[string]uint32{}, sims: map[string]*simulcast{},
 	}
 	m.pc.OnTrack(m.onTrack)
 	m.pc.OnDataChannel(onDataChannel)
@@ -163,7 +164,8 @@ func withRTX(all []pion.RTPCodecParameters, codec pion.RTPCodecParameters) []pio
 	return out
 }
 
-// onTrack echoes one remote track on the local track of its m-line.
+// onTrack echoes one remote track on the local track of its m-line; a
+// simulcast layer goes through the m-line's layer selection.
 func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver) {
 	mid := ""
 	for _, t := range m.pc.GetTransceivers() {
@@ -174,20 +176,28 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 	video := remote.Kind() == pion.RTPCodecTypeVideo
 	m.mu.Lock()
 	local := m.local[mid]
-	forward := true
-	if rid := remote.RID(); rid != "" {
-		// Simulcast: forward the first layer seen on this m-line.
-		if cur, ok := m.simulcast[mid]; ok && cur != rid {
-			forward = false
-		} else {
-			m.simulcast[mid] = rid
-		}
-	}
-	if forward {
+	if _, ok := m.remote[mid]; !ok || remote.RID() == "" {
 		m.remote[mid] = uint32(remote.SSRC())
 	}
+	var sim *simulcast
+	if rid := remote.RID(); rid != "" && video && local != nil {
+		sim = m.sims[mid]
+		if sim == nil {
+			sim = newSimulcast(codecName(local.Codec().MimeType) == "vp8")
+			m.sims[mid] = sim
+		}
+	}
 	m.mu.Unlock()
-	if video && forward {
+	if sim != nil {
+		var rids []string
+		for _, tr := range receiver.Tracks() {
+			rids = append(rids, tr.RID())
+		}
+		sim.setOrder(rids)
+		m.echoLayer(mid, remote, local, sim, sim.layerOf(remote.RID(), uint32(remote.SSRC())))
+		return
+	}
+	if video {
 		m.requestKeyframe(mid)
 	}
 	buf := make([]byte, maxRTPPacket)
@@ -196,13 +206,52 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 		if err != nil {
 			return
 		}
-		if local == nil || !forward {
+		if local == nil {
 			continue
 		}
 		if video && !m.s.videoActive.Load() || !video && !m.s.audioActive.Load() {
 			continue
 		}
 		if _, err := local.Write(buf[:n]); err != nil && errors.Is(err, pion.ErrConnectionClosed) {
+			return
+		}
+	}
+}
+
+// echoLayer reads one simulcast layer and echoes the packets the layer
+// selection lets through, rewritten; it pushes the "substream" and
+// "temporal" events when a requested layer is reached.
+func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *pion.TrackLocalStaticRTP, sim *simulcast, layer int) {
+	codec := codecName(local.Codec().MimeType)
+	m.requestKeyframe(mid)
+	buf := make([]byte, maxRTPPacket)
+	var pkt rtp.Packet
+	for {
+		n, _, err := remote.Read(buf)
+		if err != nil {
+			return
+		}
+		if !m.s.videoActive.Load() || pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		substream, temporal := m.s.layers()
+		v := sim.accept(layer, &pkt, substream, temporal, time.Now())
+		if v.pli != 0 {
+			_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: v.pli}})
+		}
+		if v.substream >= 0 {
+			m.s.pushLayer(codec, "substream", v.substream)
+		}
+		if v.temporalNow >= 0 {
+			m.s.pushLayer(codec, "temporal", v.temporalNow)
+		}
+		if !v.forward {
+			continue
+		}
+		// Header extensions stay, as on the plain echo: the ids are this
+		// PeerConnection's own (mid and rid let a client demux the echo).
+		pkt.SequenceNumber, pkt.Timestamp = v.seq, v.ts
+		if err := local.WriteRTP(&pkt); err != nil && errors.Is(err, pion.ErrConnectionClosed) {
 			return
 		}
 	}
@@ -228,9 +277,13 @@ func (m *echoMedia) readRTCP(mid string, sender *pion.RTPSender) {
 // requestKeyframe sends a PLI for the stream of mid, or of every video
 // m-line when mid is "".
 func (m *echoMedia) requestKeyframe(mid string) {
+	substream, _ := m.s.layers()
 	m.mu.Lock()
 	var pkts []rtcp.Packet
 	for k, ssrc := range m.remote {
+		if sim := m.sims[k]; sim != nil {
+			ssrc = sim.targetSSRC(substream)
+		}
 		if (mid == "" || k == mid) && m.kindOf(k) == "video" && ssrc != 0 {
 			pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: ssrc})
 		}

@@ -146,8 +146,9 @@ func (s *session) apply(r *request) {
 		}
 	}
 	s.mu.Lock()
-	if r.Substream != nil {
+	if r.Substream != nil && s.substream != *r.Substream {
 		s.substream = *r.Substream
+		defer s.keyframe() // the new layer switches at its next keyframe
 	}
 	if r.Temporal != nil {
 		s.temporal = *r.Temporal
@@ -159,6 +160,30 @@ func (s *session) apply(r *request) {
 		s.videoCodec = *r.VideoCodec
 	}
 	s.mu.Unlock()
+}
+
+// layers is the simulcast substream and temporal layer to echo; Janus
+// starts with the highest of both.
+func (s *session) layers() (substream, temporal int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	substream, temporal = maxLayer, maxLayer
+	if s.substream >= 0 {
+		substream = s.substream
+	}
+	if s.temporal >= 0 {
+		temporal = s.temporal
+	}
+	return substream, temporal
+}
+
+// pushLayer tells the client a simulcast layer was reached:
+// {"echotest":"event","videocodec":codec,<what>:layer}.
+func (s *session) pushLayer(codec, what string, layer int) {
+	data := map[string]any{"echotest": "event", "videocodec": codec, what: layer}
+	if err := s.h.Push("", data, nil); err != nil {
+		s.log.Warn("echotest: push failed", "error", err)
+	}
 }
 
 // keyframe asks the client for a keyframe on every video stream.
