@@ -168,6 +168,14 @@ func connect(t *testing.T, peer *Peer) (*pion.PeerConnection, *pion.TrackLocalSt
 	if _, err := client.AddTrack(tr); err != nil {
 		t.Fatal(err)
 	}
+	negotiate(t, peer, client)
+	return client, tr
+}
+
+// negotiate has the client offer (candidates in the SDP) and applies the
+// Peer's answer.
+func negotiate(t *testing.T, peer *Peer, client *pion.PeerConnection) {
+	t.Helper()
 	offer, err := client.CreateOffer(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -187,5 +195,4 @@ func connect(t *testing.T, peer *Peer) (*pion.PeerConnection, *pion.TrackLocalSt
 	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
 		t.Fatal(err)
 	}
-	return client, tr
 }

@@ -40,25 +40,7 @@ func TestRemoteCloseWithDataChannel(t *testing.T) {
 			default:
 			}
 		})
-		offer, err := client.CreateOffer(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gathered := pion.GatheringCompletePromise(client)
-		if err := client.SetLocalDescription(offer); err != nil {
-			t.Fatal(err)
-		}
-		<-gathered
-		if err := peer.SetRemoteDescription(ctxT(t), "offer", client.LocalDescription().SDP); err != nil {
-			t.Fatal(err)
-		}
-		answer, err := peer.CreateAnswer(ctxT(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
-			t.Fatal(err)
-		}
+		negotiate(t, peer, client)
 		select {
 		case <-echoed:
 		case <-time.After(10 * time.Second):
