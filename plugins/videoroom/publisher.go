@@ -29,14 +29,8 @@ type publisher struct {
 // joinPublisher handles join/joinandconfigure as a publisher (6.4).
 func joinPublisher(ctx context.Context, s *session, r *room, configure bool, req params, jsep *core.JSEP) (map[string]any, *core.JSEP, *vrError) {
 	o := r.options()
-	if o.Pin != "" {
-		pin, _, e := req.str("pin", true)
-		if e != nil {
-			return nil, nil, e
-		}
-		if pin != o.Pin {
-			return nil, nil, newErr(errUnauthorized, "Unauthorized (wrong pin)")
-		}
+	if e := checkCredential(req, "pin", o.Pin); e != nil {
+		return nil, nil, e
 	}
 	if o.Allowed != nil {
 		token, _, _ := req.str("token", false)

@@ -1,6 +1,7 @@
 package videoroom
 
 import (
+	"crypto/subtle"
 	"slices"
 
 	"github.com/argusrtc/argus/core"
@@ -52,47 +53,49 @@ func (p *Plugin) lookupRoom(req params) (*room, *vrError) {
 	return r, nil
 }
 
-// checkSecret enforces the room secret on modifying requests.
-func checkSecret(r *room, req params) *vrError {
-	secret := r.options().Secret
-	if secret == "" {
+// checkCredential enforces a room or plugin credential (secret, pin,
+// admin_key): when want is set, req must carry field with the same value
+// (429 when missing, 433 when wrong; compared in constant time).
+func checkCredential(req params, field, want string) *vrError {
+	if want == "" {
 		return nil
 	}
-	got, _, e := req.str("secret", true)
+	got, _, e := req.str(field, true)
 	if e != nil {
 		return e
 	}
-	if got != secret {
-		return newErr(errUnauthorized, "Unauthorized (wrong secret)")
+	if !sameSecret(got, want) {
+		return newErr(errUnauthorized, "Unauthorized (wrong %s)", field)
 	}
 	return nil
+}
+
+// sameSecret compares two credentials in constant time.
+func sameSecret(got, want string) bool {
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// checkSecret enforces the room secret on modifying requests.
+func checkSecret(r *room, req params) *vrError {
+	return checkCredential(req, "secret", r.options().Secret)
 }
 
 // checkAdminKey enforces the plugin admin_key when one is configured.
 func (p *Plugin) checkAdminKey(req params) *vrError {
-	p.mu.Lock()
-	key := p.cfg.AdminKey
-	p.mu.Unlock()
-	if key == "" {
-		return nil
-	}
-	got, _, e := req.str("admin_key", true)
-	if e != nil {
-		return e
-	}
-	if got != key {
-		return newErr(errUnauthorized, "Unauthorized (wrong admin_key)")
-	}
-	return nil
+	return checkCredential(req, "admin_key", p.adminKey())
 }
 
 // adminKeyValid reports whether req carries the right admin_key.
 func (p *Plugin) adminKeyValid(req params) bool {
-	p.mu.Lock()
-	key := p.cfg.AdminKey
-	p.mu.Unlock()
+	key := p.adminKey()
 	got, ok, _ := req.str("admin_key", false)
-	return key != "" && ok && got == key
+	return key != "" && ok && sameSecret(got, key)
+}
+
+func (p *Plugin) adminKey() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cfg.AdminKey
 }
 
 func (p *Plugin) reqCreate(s *session, req params) map[string]any {

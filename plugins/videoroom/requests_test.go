@@ -145,7 +145,9 @@ func TestAsyncErrors(t *testing.T) {
 		{"no room", `{"request":"join","room":5,"ptype":"publisher"}`, 426, "No such room (5)"},
 		{"no pin", `{"request":"join","room":1234,"ptype":"publisher"}`, 429, "Missing mandatory element (pin)"},
 		{"wrong pin", `{"request":"join","room":1234,"ptype":"publisher","pin":"2"}`, 433, "Unauthorized (wrong pin)"},
-		{"unknown feed", `{"request":"join","room":1234,"ptype":"subscriber","streams":[{"feed":77}]}`, 428, "No such feed (77)"},
+		{"subscriber no pin", `{"request":"join","room":1234,"ptype":"subscriber","streams":[{"feed":77}]}`, 429, "Missing mandatory element (pin)"},
+		{"subscriber wrong pin", `{"request":"join","room":1234,"ptype":"subscriber","pin":"2","streams":[{"feed":77}]}`, 433, "Unauthorized (wrong pin)"},
+		{"unknown feed", `{"request":"join","room":1234,"ptype":"subscriber","pin":"1111","streams":[{"feed":77}]}`, 428, "No such feed (77)"},
 		{"pvtid required", `{"request":"join","room":42,"ptype":"subscriber","streams":[{"feed":77}]}`, 433, "Unauthorized (this room requires a valid private_id)"},
 	}
 	for _, tc := range tests {
@@ -173,7 +175,7 @@ func TestAsyncErrors(t *testing.T) {
 		{h, `{"request":"publish"}`, 429},
 		{h, `{"request":"configure","bitrate":"x"}`, 430},
 		{h2, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, 436},
-		{h2, `{"request":"join","room":1234,"ptype":"subscriber","feed":5}`, 428}, // joined but not publishing
+		{h2, `{"request":"join","room":1234,"ptype":"subscriber","pin":"1111","feed":5}`, 428}, // joined but not publishing
 	} {
 		s := s
 		if tc.h == h2 {

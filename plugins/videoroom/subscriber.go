@@ -51,6 +51,9 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 		return nil, nil, e
 	}
 	o := r.options()
+	if e := checkCredential(req, "pin", o.Pin); e != nil { // the pin gates every join (6.1)
+		return nil, nil, e
+	}
 	if o.RequirePvtID && (pid == 0 || pid > 0xFFFFFFFF || !r.hasPrivateID(uint32(pid))) {
 		return nil, nil, newErr(errUnauthorized, "Unauthorized (this room requires a valid private_id)")
 	}
