@@ -72,23 +72,37 @@ func (p *Peer) bindCallbacks() {
 		case pion.DTLSTransportStateFailed:
 			name = "failed"
 			p.dtlsFailed.Store(true)
-			p.signal()
 		case pion.DTLSTransportStateClosed:
-			// Closed while we were not closing: the client sent a DTLS
-			// close_notify (it closed its PeerConnection). Janus hangs up
-			// at once with reason "DTLS alert" (janus-reference.md 1.4).
-			if !p.closed() {
+			// Closed while we were not closing. After the handshake, the
+			// client closed its PeerConnection (DTLS close_notify): Janus
+			// hangs up at once with "DTLS alert" (janus-reference.md 1.4).
+			// During the handshake it is a failed handshake: "DTLS error".
+			if p.closed() {
+				return
+			}
+			p.mu.Lock()
+			established := p.state.dtlsState == "connected"
+			p.mu.Unlock()
+			if established {
 				p.dtlsAlert.Store(true)
 				p.signal()
+				return
 			}
-			return
+			name = "failed"
+			p.dtlsFailed.Store(true)
 		default:
 			return
 		}
 		p.mu.Lock()
+		same := p.state.dtlsState == name
 		p.state.dtlsState = name
 		p.mu.Unlock()
-		p.emitWebRTC(subDTLS, map[string]any{"dtls": name, "retransmissions": 0})
+		if !same { // a failed handshake may be reported as failed and as closed
+			p.emitWebRTC(subDTLS, map[string]any{"dtls": name, "retransmissions": 0})
+		}
+		if name == "failed" {
+			p.signal() // after the event, so the hangup follows it
+		}
 	})
 	p.milestones.ice.OnSelectedCandidatePairChange(func(pair *pion.ICECandidatePair) {
 		p.milestones.Lock()
