@@ -26,5 +26,7 @@ package webrtc
 // described at linkQuality in stats.go.
 //
 // Hangup reasons produced here: "ICE failed" (pion ICE state failed, at once;
-// pion's own disconnected and failed timers apply) and "DTLS error" (DTLS
-// transport failed); any other reason is the caller's, passed to Close.
+// pion's own disconnected and failed timers apply), "DTLS error" (the DTLS
+// handshake failed) and "DTLS alert" (the client closed an established DTLS
+// connection, i.e. its PeerConnection); any other reason is the caller's,
+// passed to Close.
