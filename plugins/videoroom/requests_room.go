@@ -75,9 +75,17 @@ func sameSecret(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// checkSecret enforces the room secret on modifying requests.
-func checkSecret(r *room, req params) *vrError {
-	return checkCredential(req, "secret", r.options().Secret)
+// lookupRoomWithSecret finds the request's room and enforces its secret,
+// as every request that modifies or inspects a room's internals must.
+func (p *Plugin) lookupRoomWithSecret(req params) (*room, *vrError) {
+	r, e := p.lookupRoom(req)
+	if e != nil {
+		return nil, e
+	}
+	if e := checkCredential(req, "secret", r.options().Secret); e != nil {
+		return nil, e
+	}
+	return r, nil
 }
 
 // checkAdminKey enforces the plugin admin_key when one is configured.
@@ -131,11 +139,8 @@ func (p *Plugin) reqCreate(s *session, req params) map[string]any {
 }
 
 func (p *Plugin) reqEdit(s *session, req params) map[string]any {
-	r, e := p.lookupRoom(req)
+	r, e := p.lookupRoomWithSecret(req)
 	if e != nil {
-		return e.data()
-	}
-	if e := checkSecret(r, req); e != nil {
 		return e.data()
 	}
 	var o roomOptions
@@ -162,11 +167,8 @@ func (p *Plugin) reqEdit(s *session, req params) map[string]any {
 }
 
 func (p *Plugin) reqDestroy(s *session, req params) map[string]any {
-	r, e := p.lookupRoom(req)
+	r, e := p.lookupRoomWithSecret(req)
 	if e != nil {
-		return e.data()
-	}
-	if e := checkSecret(r, req); e != nil {
 		return e.data()
 	}
 	p.mu.Lock()
@@ -256,11 +258,8 @@ func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 }
 
 func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
-	r, e := p.lookupRoom(req)
+	r, e := p.lookupRoomWithSecret(req)
 	if e != nil {
-		return e.data()
-	}
-	if e := checkSecret(r, req); e != nil {
 		return e.data()
 	}
 	action, _, e := req.str("action", true)
@@ -307,11 +306,8 @@ func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
 }
 
 func (p *Plugin) reqKick(_ *session, req params) map[string]any {
-	r, e := p.lookupRoom(req)
+	r, e := p.lookupRoomWithSecret(req)
 	if e != nil {
-		return e.data()
-	}
-	if e := checkSecret(r, req); e != nil {
 		return e.data()
 	}
 	id, _, e := req.uint("id", true)
@@ -327,11 +323,8 @@ func (p *Plugin) reqKick(_ *session, req params) map[string]any {
 }
 
 func (p *Plugin) reqModerate(_ *session, req params) map[string]any {
-	r, e := p.lookupRoom(req)
+	r, e := p.lookupRoomWithSecret(req)
 	if e != nil {
-		return e.data()
-	}
-	if e := checkSecret(r, req); e != nil {
 		return e.data()
 	}
 	id, _, e := req.uint("id", true)
@@ -358,11 +351,8 @@ func (p *Plugin) reqModerate(_ *session, req params) map[string]any {
 
 // reqListForwarders answers with no forwarders: Argus has no RTP forwarders yet.
 func (p *Plugin) reqListForwarders(_ *session, req params) map[string]any {
-	r, e := p.lookupRoom(req)
+	r, e := p.lookupRoomWithSecret(req)
 	if e != nil {
-		return e.data()
-	}
-	if e := checkSecret(r, req); e != nil {
 		return e.data()
 	}
 	return map[string]any{"videoroom": "forwarders", "room": r.id, "publishers": []any{}}
@@ -371,11 +361,7 @@ func (p *Plugin) reqListForwarders(_ *session, req params) map[string]any {
 // reqNotSupported answers rtp_forward, stop_rtp_forward and
 // enable_recording honestly: Argus does not implement them yet.
 func (p *Plugin) reqNotSupported(_ *session, req params) map[string]any {
-	r, e := p.lookupRoom(req)
-	if e != nil {
-		return e.data()
-	}
-	if e := checkSecret(r, req); e != nil {
+	if _, e := p.lookupRoomWithSecret(req); e != nil {
 		return e.data()
 	}
 	name, _, _ := req.str("request", false)
