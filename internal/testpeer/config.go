@@ -44,6 +44,9 @@ type Config struct {
 	// AudioLevel registers the ssrc-audio-level header extension; the
 	// sender then tags audio with level 127 (silence) or 10 (Peer.Loud).
 	AudioLevel bool
+	// VideoExtensions are more RTP header extension URIs registered for
+	// video (e.g. sdp.SDESMidURI and sdp.SDESRTPStreamIDURI for simulcast).
+	VideoExtensions []string
 	// Interceptors registers pion's default interceptors (NACK generator
 	// and responder, RTCP reports, stats, TWCC), after Extra.
 	Interceptors bool

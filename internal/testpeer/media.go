@@ -24,7 +24,8 @@ type Media struct {
 	// DeltaFrames: only the first frame (and one per PLI/FIR with
 	// Config.AnswerPLI) is a key frame; otherwise every frame is.
 	DeltaFrames bool
-	// Tag, if not 0, is the last payload byte of every packet.
+	// Tag, if not 0, is the last payload byte of every packet (see
+	// Peer.SetTag).
 	Tag byte
 	// SeqBase is the sequence number before the first packet of each kind.
 	SeqBase uint16
@@ -134,9 +135,7 @@ func newGenerator(p *Peer, m Media) *generator {
 		g.rnd = rand.New(rand.NewPCG(m.Seed, m.Seed^0x9e3779b97f4a7c15)) //nolint:gosec // seeded loss, not security
 	}
 	if m.Tag != 0 {
-		for _, b := range [][]byte{g.audioPayload, g.key, g.delta, g.cont} {
-			b[len(b)-1] = m.Tag
-		}
+		p.SetTag(m.Tag)
 	}
 	if p.cfg.AudioLevel && p.AudioSender != nil {
 		for _, x := range p.AudioSender.GetParameters().HeaderExtensions {
@@ -193,12 +192,16 @@ func (g *generator) videoFrame() {
 	}
 }
 
-// write keeps pkt in the history and sends it unless lost.
+// write tags pkt, keeps it in the history and sends it unless lost.
 func (p *Peer) write(idx int, tr *pion.TrackLocalStaticRTP, pkt *rtp.Packet, lost bool) {
+	if t := byte(p.tag.Load()); t != 0 {
+		pkt.Payload[len(pkt.Payload)-1] = t // the buffers are rewritten per packet: pion copies on write
+	}
 	if h := p.hist[idx]; h != nil {
 		h.put(pkt)
 	}
 	if lost {
+		p.sent[idx].Dropped.Add(1)
 		return
 	}
 	n := len(pkt.Payload)
@@ -294,7 +297,7 @@ func (h *history) get(seq uint16) (*rtp.Packet, bool) {
 
 // Track is what arrived on one received m-line.
 type Track struct {
-	Kind       string
+	kind       atomic.Value // string: "audio" or "video"
 	SSRC       atomic.Uint32
 	Packets    atomic.Int64
 	Bytes      atomic.Int64
@@ -306,6 +309,9 @@ type Track struct {
 	mu   sync.Mutex
 	seqs map[uint16]int
 }
+
+// Kind is "audio" or "video" ("" before the track arrived).
+func (t *Track) Kind() string { k, _ := t.kind.Load().(string); return k }
 
 // Seen returns how often seq arrived (Config.TrackSeqs) and the last
 // sequence number.
@@ -355,9 +361,9 @@ func (p *Peer) onTrack(remote *pion.TrackRemote, recv *pion.RTPReceiver) {
 	if tr == nil {
 		tr = &Track{seqs: map[uint16]int{}} // counted per kind only
 	}
-	tr.Kind = remote.Kind().String()
+	tr.kind.Store(remote.Kind().String())
 	tr.SSRC.Store(uint32(remote.SSRC()))
-	cnt := &p.recv[kindIdx(tr.Kind)]
+	cnt := &p.recv[kindIdx(remote.Kind().String())]
 	p.wg.Add(2)
 	go func() {
 		defer p.wg.Done()
@@ -387,7 +393,11 @@ func (p *Peer) readRTP(remote *pion.TrackRemote, tr *Track, cnt *Counter) {
 		cnt.add(len(pkt.Payload))
 		tr.Packets.Add(1)
 		tr.Bytes.Add(int64(len(pkt.Payload)))
-		tr.LastMarker.Store(int32(pkt.Payload[len(pkt.Payload)-1]))
+		last := pkt.Payload[len(pkt.Payload)-1]
+		tr.LastMarker.Store(int32(last))
+		if t := p.counted.Load(); t != 0 && byte(t) == last {
+			p.tagged[kindIdx(tr.Kind())].add(len(pkt.Payload))
+		}
 		if IsVP8KeyFrame(pkt.Payload) {
 			tr.KeyFrames.Add(1)
 		}
@@ -426,3 +436,14 @@ func IsVP8KeyFrame(payload []byte) bool {
 	}
 	return len(payload) > i && payload[i]&0x01 == 0
 }
+
+// SetTag makes b the last payload byte of every packet sent from now on
+// (0: payloads untouched); a receiver counts them apart with CountTagged.
+func (p *Peer) SetTag(b byte) { p.tag.Store(uint32(b)) }
+
+// CountTagged starts counting, per kind, the received packets whose last
+// payload byte is b (Tagged).
+func (p *Peer) CountTagged(b byte) { p.counted.Store(uint32(b)) }
+
+// Tagged is what arrived on a kind's tracks with the CountTagged byte.
+func (p *Peer) Tagged(kind string) *Counter { return &p.tagged[kindIdx(kind)] }

@@ -27,8 +27,9 @@ const (
 	maxTracks     = 64  // received m-lines tracked
 )
 
-// Counter counts RTP packets, payload bytes and failed writes.
-type Counter struct{ Packets, Bytes, Errors atomic.Int64 }
+// Counter counts RTP packets and payload bytes; for sending, also failed
+// writes and packets dropped on purpose (Media.LossEvery, LossPercent).
+type Counter struct{ Packets, Bytes, Errors, Dropped atomic.Int64 }
 
 func (c *Counter) add(payload int) { c.Packets.Add(1); c.Bytes.Add(int64(payload)) }
 
@@ -59,6 +60,9 @@ type Peer struct {
 	cands    chan *pion.ICECandidateInit
 	sent     [2]Counter // by kind index
 	recv     [2]Counter
+	tagged   [2]Counter
+	tag      atomic.Uint32 // last payload byte of sent packets (0: none)
+	counted  atomic.Uint32 // last payload byte counted in tagged (0: none)
 	hist     [2]*history
 	keyframe atomic.Bool // the next video frame is a key frame
 
@@ -186,6 +190,11 @@ func registerCodecs(me *pion.MediaEngine, cfg Config) error {
 			}
 		}
 		break
+	}
+	for _, uri := range cfg.VideoExtensions {
+		if err := me.RegisterHeaderExtension(pion.RTPHeaderExtensionCapability{URI: uri}, pion.RTPCodecTypeVideo); err != nil {
+			return fmt.Errorf("register %s: %w", uri, err)
+		}
 	}
 	if cfg.AudioLevel {
 		if err := me.RegisterHeaderExtension(pion.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, pion.RTPCodecTypeAudio); err != nil {

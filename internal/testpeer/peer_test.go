@@ -65,12 +65,27 @@ func TestMediaFlows(t *testing.T) {
 	m := Browser20ms()
 	m.Tag = 7
 	m.SeqBase = 500
+	rcv.CountTagged(9)
 	snd.Start(m)
 	waitUntil(t, ctx, "20 packets of each kind", func() bool {
 		return rcv.Received("audio").Packets.Load() >= 20 && rcv.Received("video").Packets.Load() >= 20
 	})
-	snd.StopSending()
+	if n := rcv.Tagged("video").Packets.Load(); n != 0 {
+		t.Fatalf("%d packets tagged 9 before SetTag(9)", n)
+	}
+	snd.SetTag(9)
+	waitUntil(t, ctx, "tagged packets", func() bool { return rcv.Tagged("audio").Packets.Load() >= 5 })
+	snd.SetTag(7)
 	tracks := rcv.Tracks()
+	waitUntil(t, ctx, "tag 7 again", func() bool {
+		for _, tr := range tracks {
+			if tr.LastMarker.Load() != 7 {
+				return false
+			}
+		}
+		return true
+	})
+	snd.StopSending()
 	if len(tracks) != 2 {
 		t.Fatalf("tracks %v, want 2", tracks)
 	}
@@ -81,7 +96,7 @@ func TestMediaFlows(t *testing.T) {
 		if n, _ := tr.Seen(501); n != 1 {
 			t.Errorf("mid %s: seq 501 seen %d times, want 1", mid, n)
 		}
-		if tr.Kind == "video" && tr.KeyFrames.Load() != tr.Packets.Load() {
+		if tr.Kind() == "video" && tr.KeyFrames.Load() != tr.Packets.Load() {
 			t.Errorf("video: %d key frames of %d packets, want all (DeltaFrames off)", tr.KeyFrames.Load(), tr.Packets.Load())
 		}
 	}
@@ -107,6 +122,9 @@ func TestNACKAnswered(t *testing.T) {
 	}
 	// Lost seq 10 (every 10th) must have arrived once, by retransmission.
 	waitUntil(t, ctx, "repaired seq 10", func() bool { n, _ := tr.Seen(10); return n == 1 })
+	if snd.Sent("video").Dropped.Load() == 0 {
+		t.Error("no packet counted as dropped on purpose")
+	}
 	if snd.RTCP.NACKs.Load() == 0 || snd.RTCP.NACKed.Load() < snd.RTCP.Retransmitted.Load() {
 		t.Errorf("NACKs %d, asked %d, resent %d", snd.RTCP.NACKs.Load(), snd.RTCP.NACKed.Load(), snd.RTCP.Retransmitted.Load())
 	}
