@@ -3,64 +3,25 @@ package janusclient_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	nethttp "net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/janusclient"
+	"github.com/argusrtc/argus/internal/janusclient/argustest"
 	"github.com/argusrtc/argus/internal/testpeer"
-	"github.com/argusrtc/argus/transports/http"
-	"github.com/argusrtc/argus/transports/websocket"
 
 	_ "github.com/argusrtc/argus/plugins/echotest" // registers janus.plugin.echotest
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// startArgus runs an in-process Argus with its HTTP and WebSocket
-// transports on ephemeral loopback ports.
+// startArgus runs an in-process Argus; the URLs by transport name.
 func startArgus(t *testing.T) map[string]string {
 	t.Helper()
-	logger := slog.New(slog.DiscardHandler)
-	engine, err := webrtc.NewEngine(webrtc.Config{ServerName: "janusclient-test", Logger: logger, IncludeLoopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := core.DefaultConfig()
-	cfg.ServerName = "janusclient-test"
-	cfg.StatusPeriod = 0
-	cfg.Engine = engine
-	cfg.Logger = logger
-	gw, err := core.New(context.Background(), cfg)
-	if err != nil {
-		_ = engine.Close()
-		t.Fatal(err)
-	}
-	ht := http.New(http.Config{Gateway: gw, ServerName: "janusclient-test", Logger: logger})
-	mux := nethttp.NewServeMux()
-	mux.Handle("/janus", ht.JanusHandler())
-	mux.Handle("/janus/", ht.JanusHandler())
-	httpSrv := httptest.NewServer(mux)
-	wt := websocket.New(websocket.Config{Gateway: gw, ServerName: "janusclient-test", Logger: logger})
-	wsSrv := httptest.NewServer(wt.Handler())
-	t.Cleanup(func() {
-		ht.Close()
-		wt.Close()
-		httpSrv.Close()
-		wsSrv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = gw.Shutdown(ctx)
-		_ = engine.Close()
-	})
-	return map[string]string{"http": httpSrv.URL + "/janus", "ws": "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/"}
+	u := argustest.Start(t, "janusclient-test")
+	return map[string]string{"http": u.HTTP, "ws": u.WS}
 }
 
 // TestEchoFlow runs the whole request flow over both transports with a

@@ -14,13 +14,7 @@ func TestRunAgainstArgus(t *testing.T) {
 	wsURL, httpURL := startArgus(t)
 	for _, tc := range []struct{ name, url string }{{"ws", wsURL}, {"http", httpURL}} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := DefaultConfig()
-			cfg.URL = tc.url
-			cfg.Sessions = 3
-			cfg.Duration = 2 * time.Second
-			cfg.Ramp = 300 * time.Millisecond
-			cfg.Drain = 300 * time.Millisecond
-			cfg.ICELoopback = true
+			cfg := testConfig(tc.url, 3, 2*time.Second)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			res, err := Run(ctx, cfg, nil)
@@ -121,12 +115,7 @@ func TestLatency(t *testing.T) {
 // stays below what was dropped on purpose.
 func TestRunFeedback(t *testing.T) {
 	wsURL, _ := startArgus(t)
-	cfg := DefaultConfig()
-	cfg.URL = wsURL
-	cfg.Sessions = 2
-	cfg.Duration = 3 * time.Second
-	cfg.Ramp, cfg.Drain = 200*time.Millisecond, 500*time.Millisecond
-	cfg.ICELoopback = true
+	cfg := testConfig(wsURL, 2, 3*time.Second)
 	cfg.LossPercent = 5
 	cfg.Seed = 42
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -153,14 +142,9 @@ func TestRunVideoRoom(t *testing.T) {
 	wsURL, httpURL := startArgus(t)
 	for _, tc := range []struct{ name, url string }{{"ws", wsURL}, {"http", httpURL}} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := DefaultConfig()
-			cfg.URL = tc.url
+			cfg := testConfig(tc.url, 1, 2*time.Second)
 			cfg.Mode = ModeVideoRoom
-			cfg.Sessions = 1
 			cfg.Subscribers = 3
-			cfg.Duration = 2 * time.Second
-			cfg.Ramp, cfg.Drain = 0, 500*time.Millisecond
-			cfg.ICELoopback = true
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			res, err := Run(ctx, cfg, nil)
@@ -184,4 +168,16 @@ func TestRunVideoRoom(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testConfig is n units of d media against url on loopback, with a short
+// ramp and drain.
+func testConfig(url string, n int, d time.Duration) Config {
+	cfg := DefaultConfig()
+	cfg.URL = url
+	cfg.Sessions = n
+	cfg.Duration = d
+	cfg.Ramp, cfg.Drain = 300*time.Millisecond, 500*time.Millisecond
+	cfg.ICELoopback = true
+	return cfg
 }
