@@ -54,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Subscribers, "subscribers", cfg.Subscribers, "videoroom: subscribers per publisher")
 	fs.Uint64Var(&cfg.Room, "room", cfg.Room, "videoroom: room to join (0: create one room per publisher)")
 	fs.BoolVar(&cfg.Feedback, "feedback", cfg.Feedback, "offer a browser's RTCP feedback (nack, pli, fir, remb, transport-cc), answer NACK and PLI")
-	fs.IntVar(&cfg.NACKHistory, "nack-history", cfg.NACKHistory, "packets per kind kept to answer NACKs")
+	fs.IntVar(&cfg.NACKHistory, "nack-history", cfg.NACKHistory, "video packets kept to answer NACKs (0.85 s at 300 packets/s by default)")
 	fs.BoolVar(&cfg.Interceptors, "interceptors", cfg.Interceptors, "run pion's default interceptors in the clients (receiver reports, NACK generator, TWCC)")
 	fs.Float64Var(&cfg.LossPercent, "loss", cfg.LossPercent, "drop this `percent` of the packets the clients send (seeded)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of -loss")

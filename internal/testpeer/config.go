@@ -68,8 +68,9 @@ type Config struct {
 	// DataChannel creates the "JanusDataChannel" data channel.
 	DataChannel bool
 
-	// History is how many sent packets per kind are kept to answer NACKs
-	// (0: NACKs are only counted).
+	// History is how many sent video packets are kept to answer NACKs
+	// (0: NACKs are only counted). Audio keeps none: a browser offers
+	// nack for video only.
 	History int
 	// AnswerPLI makes the next video frame a key frame after a PLI or FIR.
 	AnswerPLI bool

@@ -110,7 +110,7 @@ func New(cfg Config) (*Peer, error) {
 		sendCtx: ctx, stopSend: cancel,
 	}
 	if cfg.History > 0 {
-		p.hist = [2]*history{newHistory(cfg.History), newHistory(cfg.History)}
+		p.hist[videoIdx] = newHistory(cfg.History) // a browser offers nack for video only
 	}
 	if err := p.setup(); err != nil {
 		_ = p.Close()

@@ -41,7 +41,7 @@ type Config struct {
 
 	// Feedback offers a browser's RTCP feedback with VP8 (nack, nack pli,
 	// ccm fir, goog-remb, transport-cc), answers NACKs from a send history
-	// of NACKHistory packets per kind, sends key frames only first and on
+	// of NACKHistory video packets, sends key frames only first and on
 	// PLI/FIR. Off: no feedback offered, every frame a key frame.
 	Feedback    bool
 	NACKHistory int
@@ -63,7 +63,7 @@ func DefaultConfig() Config {
 		URL: "ws://127.0.0.1:8188/", Mode: ModeEchoTest, Sessions: 10, Duration: 20 * time.Second,
 		Ramp: 2 * time.Second, Drain: time.Second, Subscribers: 10,
 		AudioPPS: 50, AudioSize: 160, VideoPPS: 300, VideoSize: 1000, VideoFPS: 30,
-		Feedback: true, NACKHistory: 512,
+		Feedback: true, NACKHistory: 256,
 		SetupTimeout: 20 * time.Second,
 	}
 }
