@@ -109,7 +109,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "subscribers ok=%d failed=%d setup p50=%.1fms p95=%.1fms\n", res.SubscribersOK, res.SubscribersFailed, s.P50, s.P95)
 		}
 	}
-	if res.OK == 0 {
+	if res.OK == 0 || (res.Mode == load.ModeVideoRoom && res.SubscribersOK == 0) {
 		return 1
 	}
 	return 0
