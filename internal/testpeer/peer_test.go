@@ -208,3 +208,14 @@ func TestIsVP8KeyFrame(t *testing.T) {
 		}
 	}
 }
+
+func FuzzIsVP8KeyFrame(f *testing.F) {
+	f.Add(vp8Key[:])
+	f.Add(vp8Delta[:])
+	f.Add([]byte{0x90, 0xf0, 0x81, 0x02, 0x03, 0x04, 0x10})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if IsVP8KeyFrame(b) && (len(b) < 2 || b[0]&0x10 == 0) {
+			t.Fatalf("%x: key frame without a partition start", b)
+		}
+	})
+}
