@@ -44,6 +44,9 @@ type Tracker struct {
 	th       Thresholds
 	lim      Limits
 	sessions map[uint64]*sessionState
+	// hungUp lists hung-up PeerConnections in hangup order, so expire
+	// looks at the oldest only; entries judged meanwhile are skipped.
+	hungUp []pendingPC
 	// Untracked counts sessions not judged because Limits.Sessions was
 	// reached.
 	Untracked uint64
@@ -52,6 +55,12 @@ type Tracker struct {
 // NewTracker returns a Tracker with the given thresholds and limits.
 func NewTracker(th Thresholds, lim Limits) *Tracker {
 	return &Tracker{th: th, lim: lim, sessions: map[uint64]*sessionState{}}
+}
+
+// pendingPC names a hung-up PeerConnection waiting for its final report.
+type pendingPC struct {
+	session, handle uint64
+	pc              *pcState
 }
 
 type sessionState struct {
@@ -119,8 +128,12 @@ func (t *Tracker) Observe(e *telemetry.Event) []Verdict {
 		h.pc.jsep(eventbody.Object(e.Body))
 	case telemetry.TypeWebRTC:
 		if h.pc != nil {
+			wasUp := h.pc.hungUp != 0
 			if h.pc.webrtc(e.Subtype, eventbody.Object(e.Body), e.Timestamp) && s.firstUp == 0 {
 				s.firstUp = e.Timestamp
+			}
+			if !wasUp && h.pc.hungUp != 0 {
+				t.hungUp = append(t.hungUp, pendingPC{session: s.id, handle: h.id, pc: h.pc})
 			}
 		}
 	case telemetry.TypeMedia:
@@ -145,11 +158,15 @@ func (t *Tracker) Flush(now int64) []Verdict {
 // expire judges hung-up PeerConnections whose grace has passed.
 func (t *Tracker) expire(now int64) []Verdict {
 	var out []Verdict
-	for _, s := range t.sessions {
-		for _, h := range s.handles {
-			if h.pc != nil && h.pc.hungUp != 0 && now-h.pc.hungUp >= FinalReportGrace {
-				out = append(out, t.judgePC(s, h, now, false))
-			}
+	for len(t.hungUp) > 0 && now-t.hungUp[0].pc.hungUp >= FinalReportGrace {
+		p := t.hungUp[0]
+		t.hungUp = t.hungUp[1:]
+		s := t.sessions[p.session]
+		if s == nil {
+			continue
+		}
+		if h := s.handles[p.handle]; h != nil && h.pc == p.pc {
+			out = append(out, t.judgePC(s, h, now, false))
 		}
 	}
 	return out
