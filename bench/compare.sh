@@ -15,7 +15,10 @@
 #   RAMP       spread of session starts                   (default 5s)
 #   REPEAT     runs per server and session count          (default 1)
 #   WARMUP     1: one 1-session warm-up run per server first (default 1)
-#   LOAD_ARGS  extra argus-load flags (e.g. "-video-pps 150")
+#   LOAD_ARGS  extra argus-load flags (e.g. "-video-pps 150"; VideoRoom
+#              fan-out: SESSIONS=1 LOAD_ARGS="-mode videoroom -subscribers 50",
+#              SESSIONS then counts publishers; the old client without RTCP
+#              feedback: "-feedback=false")
 #   ARGUS_BIN, LOAD_BIN  prebuilt binaries (default: go build from this tree)
 #   OUT        directory for raw JSON results and logs    (default: a temp dir, kept)
 #
@@ -81,7 +84,7 @@ if [ -z "${LOAD_BIN:-}" ]; then
 	(cd "$here" && go build -o "$LOAD_BIN" ./cmd/argus-load)
 fi
 
-# --- Janus configuration: websockets transport and echotest only -----------
+# --- Janus configuration: websockets transport, echotest and videoroom ----
 plugdir=$(dirname "$(dpkg -L janus | grep '/plugins/libjanus_echotest.so$')")
 libdir=$(dirname "$plugdir")
 others() { # comma-separated .so names in $1 except $2
@@ -109,7 +112,7 @@ nat: {
 	ice_ignore_list = "vmnet"
 }
 plugins: {
-	disable = "$(others plugins libjanus_echotest.so)"
+	disable = "$(others plugins 'libjanus_\(echotest\|videoroom\)\.so')"
 }
 transports: {
 	disable = "$(others transports libjanus_websockets.so)"
@@ -131,6 +134,10 @@ general: {
 admin: {
 	admin_ws = false
 	admin_wss = false
+}
+EOF
+cat >"$jcfg/janus.plugin.videoroom.jcfg" <<EOF
+general: {
 }
 EOF
 cat >"$jcfg/janus.plugin.echotest.jcfg" <<EOF

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -39,45 +41,23 @@ func clientOffer(t *testing.T) (*pion.PeerConnection, string) {
 // clientOfferTrack is clientOffer with, if withTrack, an Opus track to send.
 func clientOfferTrack(t *testing.T, withTrack bool) (*pion.PeerConnection, string, *pion.TrackLocalStaticRTP) {
 	t.Helper()
-	me := &pion.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
-		t.Fatal(err)
-	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	api := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se))
-	pc, err := api.NewPeerConnection(pion.Configuration{})
+	p, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true, Audio: withTrack, StreamID: "argus-test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = pc.Close() })
-	var track *pion.TrackLocalStaticRTP
-	if withTrack {
-		track, err = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "argus-test")
-		if err != nil {
+	t.Cleanup(func() { _ = p.Close() })
+	if !withTrack {
+		if _, err := p.PC.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := pc.AddTrack(track); err != nil {
-			t.Fatal(err)
-		}
-	} else if _, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
 	}
-	offer, err := pc.CreateOffer(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	offer, err := p.Offer(ctx, true)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("client offer: %v", err)
 	}
-	gathered := pion.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-gathered:
-	case <-time.After(wait):
-		t.Fatal("client ICE gathering timed out")
-	}
-	return pc, pc.LocalDescription().SDP, track
+	return p.PC, offer, p.Audio
 }
 
 func jsepMsg(t *testing.T, s, h uint64, tr, request, typ, sdp string) string {

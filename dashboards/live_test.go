@@ -70,7 +70,7 @@ func TestQueriesAgainstLivePrometheus(t *testing.T) {
 	// Two sessions one after the other: the second makes the counters
 	// first created by the first one's end (hangups, detaches, ended
 	// sessions) increase within Prometheus's view, as in production.
-	j := newJanus(a.janusURL)
+	j := newJanus(t, a.janusURL)
 	sid, err := echoTest(ctx, j, 6*time.Second)
 	if err != nil {
 		t.Fatalf("EchoTest session %d: %v", sid, err)

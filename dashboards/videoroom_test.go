@@ -75,10 +75,7 @@ func videoRoom(ctx context.Context, j *janus, mediaFor time.Duration) (sid uint6
 	if err != nil {
 		return sid, err
 	}
-	feed := uint64(0)
-	if f, ok := pluginData(joined)["id"].(float64); ok {
-		feed = uint64(f)
-	}
+	feed := id(jmsg(pluginData(joined)), "id")
 	if err := pub.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: jsepOf(joined, "answer")}); err != nil {
 		return sid, fmt.Errorf("publisher answer: %w", err)
 	}

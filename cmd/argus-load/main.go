@@ -1,8 +1,10 @@
-// Command argus-load drives N concurrent Janus EchoTest sessions (Opus +
-// VP8 RTP over pion) against a Janus API server — Argus or real Janus —
-// and prints what was echoed as JSON (see docs/BENCHMARKS.md).
+// Command argus-load drives N concurrent Janus EchoTest sessions, or N
+// VideoRoom publishers each with M subscribers (Opus + VP8 RTP over pion,
+// with a browser's RTCP feedback), against a Janus API server — Argus or
+// real Janus — and prints what came back as JSON (see docs/BENCHMARKS.md).
 //
 //	argus-load -url ws://10.77.0.2:8188/ -sessions 10 -duration 20s -ice-net 10.77.0.0/30
+//	argus-load -url ws://10.77.0.2:8188/ -mode videoroom -sessions 1 -subscribers 100
 package main
 
 import (
@@ -47,7 +49,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("argus-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.URL, "url", cfg.URL, "Janus API `URL`: ws://host:8188/ (janus-protocol) or http://host:8088/janus")
-	fs.IntVar(&cfg.Sessions, "sessions", cfg.Sessions, "concurrent EchoTest sessions")
+	fs.StringVar(&cfg.Mode, "mode", cfg.Mode, "load `kind`: echotest or videoroom (publishers with subscribers)")
+	fs.IntVar(&cfg.Sessions, "sessions", cfg.Sessions, "concurrent EchoTest sessions, or VideoRoom publishers")
+	fs.IntVar(&cfg.Subscribers, "subscribers", cfg.Subscribers, "videoroom: subscribers per publisher")
+	fs.Uint64Var(&cfg.Room, "room", cfg.Room, "videoroom: room to join (0: create one room per publisher)")
+	fs.BoolVar(&cfg.Feedback, "feedback", cfg.Feedback, "offer a browser's RTCP feedback (nack, pli, fir, remb, transport-cc), answer NACK and PLI")
+	fs.IntVar(&cfg.NACKHistory, "nack-history", cfg.NACKHistory, "video packets kept to answer NACKs (0.85 s at 300 packets/s by default)")
+	fs.BoolVar(&cfg.Interceptors, "interceptors", cfg.Interceptors, "run pion's default interceptors in the clients (receiver reports, NACK generator, TWCC)")
+	fs.Float64Var(&cfg.LossPercent, "loss", cfg.LossPercent, "drop this `percent` of the packets the clients send (seeded)")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of -loss")
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "media time per session once connected")
 	fs.DurationVar(&cfg.Ramp, "ramp", cfg.Ramp, "spread session starts over this time")
 	fs.DurationVar(&cfg.Drain, "drain", cfg.Drain, "wait after sending stops for in-flight echoes")
@@ -93,10 +103,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	} else {
-		fmt.Fprintf(stdout, "%s sessions ok=%d failed=%d loss=%.2f%% setup p50=%.1fms p95=%.1fms\n",
-			res.URL, res.OK, res.Failed, res.Total.LossPct, res.Setup.P50, res.Setup.P95)
+		fmt.Fprintf(stdout, "%s %s sessions ok=%d failed=%d loss=%.2f%% packets sent=%d received=%d setup p50=%.1fms p95=%.1fms\n",
+			res.URL, res.Mode, res.OK, res.Failed, res.Total.LossPct, res.Total.SentPackets, res.Total.RecvPackets, res.Setup.P50, res.Setup.P95)
+		if s := res.SubscriberSetup; s != nil {
+			fmt.Fprintf(stdout, "subscribers ok=%d failed=%d setup p50=%.1fms p95=%.1fms\n", res.SubscribersOK, res.SubscribersFailed, s.P50, s.P95)
+		}
 	}
-	if res.OK == 0 {
+	if res.OK == 0 || (res.Mode == load.ModeVideoRoom && res.SubscribersOK == 0) {
 		return 1
 	}
 	return 0

@@ -16,6 +16,9 @@ func TestRunBadArguments(t *testing.T) {
 		{"bad cidr", []string{"-ice-net", "10.77.0.0"}, "-ice-net"},
 		{"no sessions", []string{"-sessions", "0"}, "sessions 0"},
 		{"bad scheme", []string{"-url", "ftp://x/"}, "url scheme"},
+		{"bad mode", []string{"-mode", "sip"}, "mode \"sip\""},
+		{"no subscribers", []string{"-mode", "videoroom", "-subscribers", "0"}, "subscribers 0"},
+		{"bad loss", []string{"-loss", "100"}, "loss"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 
+	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -108,17 +109,15 @@ func testEngine(t *testing.T, rec telemetry.Emitter) *Engine {
 	return e
 }
 
-// clientAPI is a plain pion API on loopback for the client side.
+// clientAPI is a plain pion API on loopback for the client side
+// (internal/testpeer: pion's default codecs, no interceptors).
 func clientAPI(t *testing.T) *pion.API {
 	t.Helper()
-	me := &pion.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
+	api, err := testpeer.NewAPI(testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true})
+	if err != nil {
 		t.Fatal(err)
 	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	return pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se))
+	return api
 }
 
 // sendRTP writes n packets on a local track.

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 
+	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -49,19 +50,14 @@ func (f delayedRTCPFactory) NewInterceptor(string) (interceptor.Interceptor, err
 // innermost so that it sees the generated reports, an RTCP delay.
 func delayedRTCPClientAPI(t *testing.T, d time.Duration) *pion.API {
 	t.Helper()
-	me := &pion.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
+	api, err := testpeer.NewAPI(testpeer.Config{
+		Codecs: testpeer.CodecsPion, AnyAddress: true, Interceptors: true,
+		Extra: []interceptor.Factory{delayedRTCPFactory{d: d}},
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	ir := &interceptor.Registry{}
-	ir.Add(delayedRTCPFactory{d: d})
-	if err := pion.RegisterDefaultInterceptors(me, ir); err != nil {
-		t.Fatal(err)
-	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	return pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se), pion.WithInterceptorRegistry(ir))
+	return api
 }
 
 // TestMediaReportOutboundRTTAndNACKs: a Peer sends audio on a track

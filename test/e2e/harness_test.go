@@ -12,6 +12,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/janusclient"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
@@ -127,18 +128,11 @@ func (s *server) dial(t *testing.T, transport string) janusClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var (
-		c   janusClient
-		err error
-	)
-	switch transport {
-	case "http":
-		c = newHTTPClient(s.httpURL)
-	case "ws":
-		c, err = dialWS(ctx, s.wsURL)
-	default:
+	url := map[string]string{"http": s.httpURL, "ws": s.wsURL}[transport]
+	if url == "" {
 		t.Fatalf("unknown transport %q", transport)
 	}
+	c, err := janusclient.Dial(ctx, url, janusclient.Options{})
 	if err != nil {
 		t.Fatalf("dial %s: %v", transport, err)
 	}
@@ -152,18 +146,11 @@ func (s *server) dialAdmin(t *testing.T, transport string) janusClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var (
-		c   janusClient
-		err error
-	)
-	switch transport {
-	case "http":
-		c = newHTTPClient(s.adminURL)
-	case "ws":
-		c, err = dialWSProtocol(ctx, s.adminWSURL, "janus-admin-protocol")
-	default:
+	url := map[string]string{"http": s.adminURL, "ws": s.adminWSURL}[transport]
+	if url == "" {
 		t.Fatalf("unknown transport %q", transport)
 	}
+	c, err := janusclient.Dial(ctx, url, janusclient.Options{Protocol: janusclient.ProtocolAdmin})
 	if err != nil {
 		t.Fatalf("dial admin %s: %v", transport, err)
 	}

@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
+
+	"github.com/argusrtc/argus/internal/janusclient"
 )
 
 // inbox collects a client's asynchronous messages so a test can wait for
@@ -45,52 +46,19 @@ func jsonString(v any) string {
 }
 
 // u64 reads a JSON integer field (json.Number) as uint64; 0 if absent.
-func u64(v any) uint64 {
-	switch n := v.(type) {
-	case json.Number:
-		u, _ := strconv.ParseUint(n.String(), 10, 64)
-		return u
-	case float64:
-		return uint64(n)
-	}
-	return 0
-}
+func u64(v any) uint64 { return janusclient.Uint(v) }
 
 // field walks nested objects: field(m, "plugindata", "data", "result").
-func field(m msg, path ...string) any {
-	var cur any = map[string]any(m)
-	for _, k := range path {
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			if mm, ok2 := cur.(msg); ok2 {
-				obj = mm
-			} else {
-				return nil
-			}
-		}
-		cur = obj[k]
-	}
-	return cur
-}
+func field(m msg, path ...string) any { return m.Field(path...) }
 
 // kind is m["janus"].
-func kind(m msg) string { s, _ := m["janus"].(string); return s }
+func kind(m msg) string { return m.Kind() }
 
 // errorCode is the Janus error code of an "error" reply, or 0.
 func errorCode(m msg) int { return int(u64(field(m, "error", "code"))) }
 
 // expectKind fails unless the reply is of the given kind.
-func expectKind(m msg, err error, want string) (msg, error) {
-	if err != nil {
-		return nil, err
-	}
-	if kind(m) != want {
-		return m, fmt.Errorf("got %s, want %q", jsonString(m), want)
-	}
-	return m, nil
-}
+func expectKind(m msg, err error, want string) (msg, error) { return janusclient.Expect(m, err, want) }
 
 // fromHandle matches asynchronous messages of one handle and kind.
-func fromHandle(hid uint64, k string) func(msg) bool {
-	return func(m msg) bool { return kind(m) == k && u64(m["sender"]) == hid }
-}
+func fromHandle(hid uint64, k string) func(msg) bool { return janusclient.From(hid, k) }

@@ -2,286 +2,112 @@ package e2e
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
-	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/internal/testpeer"
 )
 
-// vrAPI is the clients' pion API: Opus and VP8 (with NACK, PLI, FIR and
-// REMB feedback, no RTX) and no interceptors, so the tests see raw RTCP
-// and every packet, retransmissions included.
-func vrAPI() (*pion.API, error) {
-	me := &pion.MediaEngine{}
-	if err := me.RegisterCodec(pion.RTPCodecParameters{
-		RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
-		PayloadType:        111,
-	}, pion.RTPCodecTypeAudio); err != nil {
-		return nil, err
+// vrPeerConfig is the VideoRoom clients' pion setup: Opus (with the
+// audio level extension) and VP8 with NACK, PLI, FIR and REMB feedback,
+// no RTX, no transport-cc and no interceptors, so the tests see raw RTCP
+// and every packet, retransmissions included. A NACKed packet comes back
+// with its original sequence number (no RTX negotiated): SRTP replay
+// protection would drop it.
+func vrPeerConfig() testpeer.Config {
+	return testpeer.Config{
+		Feedback:           []pion.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}},
+		AudioLevel:         true,
+		NoReplayProtection: true,
 	}
-	fb := []pion.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
-	if err := me.RegisterCodec(pion.RTPCodecParameters{
-		RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: fb},
-		PayloadType:        96,
-	}, pion.RTPCodecTypeVideo); err != nil {
-		return nil, err
-	}
-	if err := me.RegisterHeaderExtension(pion.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, pion.RTPCodecTypeAudio); err != nil {
-		return nil, err
-	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	// A NACKed packet comes back with its original sequence number (no
-	// RTX negotiated): SRTP replay protection would drop it.
-	se.DisableSRTPReplayProtection(true)
-	return pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)), nil
 }
+
+// vrAPI is the pion API of vrPeerConfig.
+func vrAPI() (*pion.API, error) { return testpeer.NewAPI(vrPeerConfig()) }
 
 // gathered sets a local description and waits for ICE gathering, so the
 // SDP carries the candidates (no trickle needed).
 func gathered(ctx context.Context, pc *pion.PeerConnection, d pion.SessionDescription) (string, error) {
-	done := pion.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(d); err != nil {
-		return "", err
-	}
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-	return pc.LocalDescription().SDP, nil
+	return testpeer.Gathered(ctx, pc, d)
 }
 
 // waitPCConnected waits for a PeerConnection to be connected.
 func waitPCConnected(ctx context.Context, pc *pion.PeerConnection) error {
-	for {
-		switch s := pc.ConnectionState(); s {
-		case pion.PeerConnectionStateConnected:
-			return nil
-		case pion.PeerConnectionStateFailed, pion.PeerConnectionStateClosed:
-			return fmt.Errorf("PeerConnection %s", s)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("PeerConnection %s: %w", pc.ConnectionState(), ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	return testpeer.WaitConnected(ctx, pc)
 }
 
 // vrPublisherPeer sends Opus- and VP8-sized RTP whose last payload byte
-// is the publisher's marker, and counts the RTCP Argus sends it.
+// is the publisher's marker, sends its name on the data channel, and
+// counts the RTCP Argus sends it.
 type vrPublisherPeer struct {
+	*testpeer.Peer
 	pc           *pion.PeerConnection
 	audio, video *pion.TrackLocalStaticRTP
 	marker       byte
 	name         string
-	dc           *pion.DataChannel
-	audioSender  *pion.RTPSender
-	loud         atomic.Bool // audio level 10 -dBov instead of 127 (silence)
-	plis         atomic.Int64
-	remb         atomic.Uint64 // last REMB bitrate
-	stop         chan struct{}
-	stopOnce     sync.Once
-	wg           sync.WaitGroup
+	loud         *atomic.Bool   // audio level 10 -dBov instead of 127 (silence)
+	plis         *atomic.Int64  // PLIs received
+	remb         *atomic.Uint64 // last REMB bitrate
 }
 
-func newVRPublisherPeer(api *pion.API, name string, marker byte) (*vrPublisherPeer, error) {
-	pc, err := api.NewPeerConnection(pion.Configuration{})
+func newVRPublisherPeer(name string, marker byte) (*vrPublisherPeer, error) {
+	cfg := vrPeerConfig()
+	cfg.Audio, cfg.Video, cfg.DataChannel, cfg.StreamID = true, true, true, "pub"
+	p, err := testpeer.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	p := &vrPublisherPeer{pc: pc, name: name, marker: marker, stop: make(chan struct{})}
-	if p.dc, err = pc.CreateDataChannel("JanusDataChannel", nil); err != nil {
-		_ = pc.Close()
-		return nil, err
-	}
-	p.audio, _ = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "pub")
-	p.video, _ = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "pub")
-	for _, tr := range []*pion.TrackLocalStaticRTP{p.audio, p.video} {
-		sender, err := pc.AddTrack(tr)
-		if err != nil {
-			_ = pc.Close()
-			return nil, err
-		}
-		if tr == p.audio {
-			p.audioSender = sender
-		}
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			for {
-				pkts, _, err := sender.ReadRTCP()
-				if err != nil {
-					return
-				}
-				for _, pk := range pkts {
-					switch pk := pk.(type) {
-					case *rtcp.PictureLossIndication:
-						p.plis.Add(1)
-					case *rtcp.ReceiverEstimatedMaximumBitrate:
-						p.remb.Store(uint64(pk.Bitrate))
-					}
-				}
-			}
-		}()
-	}
-	return p, nil
+	return &vrPublisherPeer{Peer: p, pc: p.PC, audio: p.Audio, video: p.Video, marker: marker, name: name,
+		loud: &p.Loud, plis: &p.RTCP.PLIs, remb: &p.RTCP.REMB}, nil
 }
 
-// startSending writes one audio and one video packet every rtpInterval.
+// startSending writes one audio and one video packet every rtpInterval,
+// and the publisher's name on the data channel every fifth.
 func (p *vrPublisherPeer) startSending() {
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		tick := time.NewTicker(rtpInterval)
-		defer tick.Stop()
-		audio := make([]byte, 80)
-		video := append([]byte{0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00}, make([]byte, 500)...)
-		audio[len(audio)-1], video[len(video)-1] = p.marker, p.marker
-		var seq uint16 = 1000 * uint16(p.marker)
-		var levelID uint8
-		for _, x := range p.audioSender.GetParameters().HeaderExtensions {
-			if x.URI == sdp.AudioLevelURI {
-				levelID = uint8(x.ID)
-			}
-		}
-		for i := uint32(0); ; i++ {
-			select {
-			case <-p.stop:
-				return
-			case <-tick.C:
-			}
-			seq++
-			ap := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: i * 960}, Payload: audio}
-			if levelID != 0 {
-				level := byte(127)
-				if p.loud.Load() {
-					level = 10
-				}
-				_ = ap.SetExtension(levelID, []byte{level})
-			}
-			_ = p.audio.WriteRTP(ap)
-			_ = p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: seq, Timestamp: i * 3000}, Payload: video})
-			if i%5 == 0 && p.dc.ReadyState() == pion.DataChannelStateOpen {
-				_ = p.dc.SendText(p.name)
-			}
-		}
-	}()
+	m := testpeer.Browser20ms()
+	m.Tag, m.SeqBase = p.marker, 1000*uint16(p.marker)
+	m.DataText, m.DataEvery = p.name, 5
+	p.Start(m)
 }
 
-func (p *vrPublisherPeer) close() {
-	p.stopOnce.Do(func() { close(p.stop) })
-	_ = p.pc.Close()
-	p.wg.Wait()
-}
+func (p *vrPublisherPeer) close() { _ = p.Close() }
 
 // vrTrack is what a subscriber received on one m-line.
 type vrTrack struct {
-	kind       string
-	ssrc       atomic.Uint32
-	packets    atomic.Int64
-	bytes      atomic.Int64
-	lastMarker atomic.Int32
-	mu         sync.Mutex
-	seqs       map[uint16]int // times each sequence number arrived (video)
-	lastSeq    uint16
+	t          *testpeer.Track
+	ssrc       *atomic.Uint32
+	packets    *atomic.Int64
+	bytes      *atomic.Int64
+	lastMarker *atomic.Int32
 }
 
 // seen returns how often seq arrived and the last sequence number.
-func (t *vrTrack) seen(seq uint16) (int, uint16) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.seqs[seq], t.lastSeq
-}
+func (t *vrTrack) seen(seq uint16) (int, uint16) { return t.t.Seen(seq) }
 
 // vrSubscriberPeer is a receive-only client PeerConnection.
 type vrSubscriberPeer struct {
-	pc     *pion.PeerConnection
-	mu     sync.Mutex
-	tracks map[string]*vrTrack // by mid
-	data   map[string]int      // data channel messages by text
-	wg     sync.WaitGroup
+	*testpeer.Peer
+	pc *pion.PeerConnection
 }
 
-func newVRSubscriberPeer(api *pion.API) (*vrSubscriberPeer, error) {
-	pc, err := api.NewPeerConnection(pion.Configuration{})
+func newVRSubscriberPeer() (*vrSubscriberPeer, error) {
+	cfg := vrPeerConfig()
+	cfg.TrackSeqs = true
+	p, err := testpeer.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &vrSubscriberPeer{pc: pc, tracks: map[string]*vrTrack{}, data: map[string]int{}}
-	pc.OnDataChannel(func(dc *pion.DataChannel) {
-		dc.OnMessage(func(m pion.DataChannelMessage) {
-			s.mu.Lock()
-			s.data[string(m.Data)]++
-			s.mu.Unlock()
-		})
-	})
-	pc.OnTrack(func(remote *pion.TrackRemote, recv *pion.RTPReceiver) {
-		mid := ""
-		for _, t := range pc.GetTransceivers() {
-			if t.Receiver() == recv {
-				mid = t.Mid()
-			}
-		}
-		tr := s.track(mid)
-		tr.kind = remote.Kind().String()
-		tr.ssrc.Store(uint32(remote.SSRC()))
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			buf := make([]byte, 1500)
-			var pkt rtp.Packet
-			for {
-				n, _, err := remote.Read(buf)
-				if err != nil {
-					return
-				}
-				if pkt.Unmarshal(buf[:n]) != nil || len(pkt.Payload) == 0 {
-					continue
-				}
-				tr.packets.Add(1)
-				tr.bytes.Add(int64(len(pkt.Payload)))
-				tr.lastMarker.Store(int32(pkt.Payload[len(pkt.Payload)-1]))
-				tr.mu.Lock()
-				tr.seqs[pkt.SequenceNumber]++
-				tr.lastSeq = pkt.SequenceNumber
-				tr.mu.Unlock()
-			}
-		}()
-	})
-	return s, nil
+	return &vrSubscriberPeer{Peer: p, pc: p.PC}, nil
 }
 
 // track returns (creating) the stats of a mid.
 func (s *vrSubscriberPeer) track(mid string) *vrTrack {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.tracks[mid]
-	if t == nil {
-		t = &vrTrack{seqs: map[uint16]int{}}
-		t.lastMarker.Store(-1)
-		s.tracks[mid] = t
-	}
-	return t
+	t := s.Track(mid)
+	return &vrTrack{t: t, ssrc: &t.SSRC, packets: &t.Packets, bytes: &t.Bytes, lastMarker: &t.LastMarker}
 }
 
-func (s *vrSubscriberPeer) close() {
-	_ = s.pc.Close()
-	s.wg.Wait()
-}
+func (s *vrSubscriberPeer) close() { _ = s.Close() }
 
 // dataFrom returns how many data channel messages with text arrived.
-func (s *vrSubscriberPeer) dataFrom(text string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.data[text]
-}
+func (s *vrSubscriberPeer) dataFrom(text string) int { return s.DataFrom(text) }

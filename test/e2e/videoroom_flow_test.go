@@ -15,7 +15,6 @@ import (
 type vrUser struct {
 	name   string
 	marker byte
-	api    *pion.API
 	c      janusClient
 	in     *vrInbox
 	sid    uint64
@@ -38,15 +37,11 @@ type vrSub struct {
 }
 
 func newVRUser(ctx context.Context, t *testing.T, srv *vrServer, name string, marker byte) (*vrUser, error) {
-	api, err := vrAPI()
-	if err != nil {
-		return nil, err
-	}
 	c, err := dialWS(ctx, srv.wsURL)
 	if err != nil {
 		return nil, err
 	}
-	u := &vrUser{name: name, marker: marker, api: api, c: c, in: newVRInbox(c)}
+	u := &vrUser{name: name, marker: marker, c: c, in: newVRInbox(c)}
 	t.Cleanup(u.close)
 	res, err := expectKindOf("success")(c.Request(ctx, 0, 0, msg{"janus": "create"}))
 	if err != nil {
@@ -142,7 +137,7 @@ func (u *vrUser) publishWith(ctx context.Context, how string) (map[string]any, e
 		u.feed, u.privateID = u64(joined["id"]), u64(joined["private_id"])
 	}
 	var err error
-	if u.pub, err = newVRPublisherPeer(u.api, u.name, u.marker); err != nil {
+	if u.pub, err = newVRPublisherPeer(u.name, u.marker); err != nil {
 		return nil, err
 	}
 	offer, err := u.pub.pc.CreateOffer(nil)
@@ -213,7 +208,7 @@ func (u *vrUser) subscribe(ctx context.Context, feeds ...uint64) (*vrSub, error)
 	if d["videoroom"] != "attached" || field(ev, "jsep", "type") != "offer" {
 		return nil, fmt.Errorf("subscribe: %s", jsonString(ev))
 	}
-	peer, err := newVRSubscriberPeer(u.api)
+	peer, err := newVRSubscriberPeer()
 	if err != nil {
 		return nil, err
 	}

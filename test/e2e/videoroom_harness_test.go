@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/janusclient"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
 	"github.com/argusrtc/argus/transports/websocket"
@@ -132,61 +132,16 @@ func (s *vrServer) waitEvent(ctx context.Context, what string, pred func(vrEvent
 
 // vrInbox collects a client's async messages for waiters in any goroutine;
 // each message is consumed by one wait.
-type vrInbox struct {
-	mu      sync.Mutex
-	msgs    []msg
-	changed chan struct{}
-	quit    chan struct{}
-	done    chan struct{}
-}
+type vrInbox struct{ in *janusclient.Inbox }
 
-func newVRInbox(c janusClient) *vrInbox {
-	in := &vrInbox{changed: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(in.done)
-		for {
-			var m msg
-			select {
-			case m = <-c.Events():
-			case <-in.quit:
-				return
-			}
-			in.mu.Lock()
-			in.msgs = append(in.msgs, m)
-			close(in.changed)
-			in.changed = make(chan struct{})
-			in.mu.Unlock()
-		}
-	}()
-	return in
-}
+func newVRInbox(c janusClient) *vrInbox { return &vrInbox{in: janusclient.NewInbox(c)} }
 
 // close stops the collecting goroutine.
-func (in *vrInbox) close() {
-	close(in.quit)
-	<-in.done
-}
+func (in *vrInbox) close() { in.in.Close() }
 
 // wait consumes and returns the first message matching pred.
 func (in *vrInbox) wait(ctx context.Context, what string, pred func(msg) bool) (msg, error) {
-	for {
-		in.mu.Lock()
-		for i, m := range in.msgs {
-			if pred(m) {
-				in.msgs = append(in.msgs[:i:i], in.msgs[i+1:]...)
-				in.mu.Unlock()
-				return m, nil
-			}
-		}
-		ch := in.changed
-		seen := jsonString(in.msgs)
-		in.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for %s: %w; unconsumed %s", what, ctx.Err(), seen)
-		}
-	}
+	return in.in.Wait(ctx, what, pred)
 }
 
 // pluginData is plugindata.data of an event.

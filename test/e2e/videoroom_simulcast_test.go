@@ -10,6 +10,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/internal/testpeer"
 )
 
 // simulcastMarkers are the last payload byte of each layer's packets.
@@ -26,23 +28,15 @@ type vrSimulcastPublisher struct {
 }
 
 func newVRSimulcastPublisher() (*vrSimulcastPublisher, error) {
-	me := &pion.MediaEngine{}
-	if err := me.RegisterCodec(pion.RTPCodecParameters{
-		RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000,
-			RTCPFeedback: []pion.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}}},
-		PayloadType: 96,
-	}, pion.RTPCodecTypeVideo); err != nil {
+	api, err := testpeer.NewAPI(testpeer.Config{
+		Feedback:        []pion.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}},
+		VideoExtensions: []string{sdp.SDESMidURI, sdp.SDESRTPStreamIDURI},
+		AnyAddress:      true,
+	})
+	if err != nil {
 		return nil, err
 	}
-	for _, uri := range []string{sdp.SDESMidURI, sdp.SDESRTPStreamIDURI} {
-		if err := me.RegisterHeaderExtension(pion.RTPHeaderExtensionCapability{URI: uri}, pion.RTPCodecTypeVideo); err != nil {
-			return nil, err
-		}
-	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	pc, err := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
+	pc, err := api.NewPeerConnection(pion.Configuration{})
 	if err != nil {
 		return nil, err
 	}

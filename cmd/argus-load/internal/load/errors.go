@@ -4,9 +4,7 @@ import "errors"
 
 // Sentinel errors.
 var (
-	errBadConfig  = errors.New("invalid load configuration")
-	errBadReply   = errors.New("unexpected Janus reply")
-	errClosed     = errors.New("janus client closed")
-	errNoCodec    = errors.New("answer lacks a codec")
-	errPeerFailed = errors.New("peer connection failed")
+	errBadConfig = errors.New("invalid load configuration")
+	errBadReply  = errors.New("unexpected Janus reply")
+	errNoCodec   = errors.New("answer lacks a codec")
 )

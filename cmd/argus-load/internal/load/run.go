@@ -7,19 +7,26 @@ import (
 	"time"
 )
 
-// Run starts cfg.Sessions EchoTest sessions spread over cfg.Ramp, lets each
-// send media for cfg.Duration, and summarises what was echoed. Failed
-// sessions are counted in the Result; the error is for unusable
-// configurations only.
+// Run starts cfg.Sessions EchoTest sessions (or VideoRoom publishers with
+// their subscribers) spread over cfg.Ramp, lets each send media for
+// cfg.Duration, and summarises what came back. Failed sessions are
+// counted in the Result; the error is for unusable configurations only.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
+	if cfg.Mode == "" {
+		cfg.Mode = ModeEchoTest
+	}
 	if err := cfg.validate(); err != nil {
 		return Result{}, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	unit := runEchoTest
+	if cfg.Mode == ModeVideoRoom {
+		unit = runVideoRoom
+	}
 	start := time.Now()
-	results := make([]sessionResult, cfg.Sessions)
+	results := make([]unitResult, cfg.Sessions)
 	var wg sync.WaitGroup
 	for i := range cfg.Sessions {
 		delay := time.Duration(0)
@@ -34,10 +41,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 			select {
 			case <-t.C:
 			case <-ctx.Done():
-				results[i] = sessionResult{err: ctx.Err()}
+				results[i] = unitResult{err: ctx.Err()}
 				return
 			}
-			results[i] = runSession(ctx, &cfg, log.With("n", i))
+			results[i] = unit(ctx, &cfg, log.With("n", i), i)
 		}()
 	}
 	wg.Wait()

@@ -14,13 +14,7 @@ func TestRunAgainstArgus(t *testing.T) {
 	wsURL, httpURL := startArgus(t)
 	for _, tc := range []struct{ name, url string }{{"ws", wsURL}, {"http", httpURL}} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := DefaultConfig()
-			cfg.URL = tc.url
-			cfg.Sessions = 3
-			cfg.Duration = 2 * time.Second
-			cfg.Ramp = 300 * time.Millisecond
-			cfg.Drain = 300 * time.Millisecond
-			cfg.ICELoopback = true
+			cfg := testConfig(tc.url, 3, 2*time.Second)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			res, err := Run(ctx, cfg, nil)
@@ -88,6 +82,9 @@ func TestConfigValidate(t *testing.T) {
 		{"no media", func(c *Config) { c.AudioPPS, c.VideoPPS = 0, 0 }},
 		{"video size", func(c *Config) { c.VideoSize = 5 }},
 		{"fps", func(c *Config) { c.VideoFPS = 0 }},
+		{"mode", func(c *Config) { c.Mode = "sip" }},
+		{"subscribers", func(c *Config) { c.Mode, c.Subscribers = ModeVideoRoom, 0 }},
+		{"history", func(c *Config) { c.NACKHistory = -1 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()
@@ -111,4 +108,76 @@ func TestLatency(t *testing.T) {
 	if latency(nil) != (Latency{}) {
 		t.Fatal("empty latency not zero")
 	}
+}
+
+// TestRunFeedback loses 5 % of the uplink: Argus NACKs the gaps and the
+// clients resend them from their history; loss as the clients see it
+// stays below what was dropped on purpose.
+func TestRunFeedback(t *testing.T) {
+	wsURL, _ := startArgus(t)
+	cfg := testConfig(wsURL, 2, 3*time.Second)
+	cfg.LossPercent = 5
+	cfg.Seed = 42
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := Run(ctx, cfg, nil)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.OK != 2 {
+		t.Fatalf("sessions ok=%d errors=%v", res.OK, res.Errors)
+	}
+	t.Logf("rtcp %+v, video %+v", res.RTCP, res.Video)
+	if res.RTCP.NACKs == 0 || res.RTCP.Retransmitted == 0 {
+		t.Fatalf("rtcp %+v: want NACKs answered with retransmissions", res.RTCP)
+	}
+	if res.Video.RecvPackets == 0 || res.Video.RecvPackets > res.Video.ExpectedPackets+res.RTCP.Retransmitted {
+		t.Errorf("video received %d, expected %d, retransmitted %d", res.Video.RecvPackets, res.Video.ExpectedPackets, res.RTCP.Retransmitted)
+	}
+}
+
+// TestRunVideoRoom: one publisher in a room of its own, three
+// subscribers; every subscriber comes up and receives the feed.
+func TestRunVideoRoom(t *testing.T) {
+	wsURL, httpURL := startArgus(t)
+	for _, tc := range []struct{ name, url string }{{"ws", wsURL}, {"http", httpURL}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(tc.url, 1, 2*time.Second)
+			cfg.Mode = ModeVideoRoom
+			cfg.Subscribers = 3
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			res, err := Run(ctx, cfg, nil)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			t.Logf("rtcp %+v, audio %+v, video %+v", res.RTCP, res.Audio, res.Video)
+			if res.OK != 1 || res.SubscribersOK != 3 || res.SubscribersFailed != 0 {
+				t.Fatalf("publishers ok=%d, subscribers ok=%d failed=%d, errors %v", res.OK, res.SubscribersOK, res.SubscribersFailed, res.Errors)
+			}
+			for name, f := range map[string]Flow{"audio": res.Audio, "video": res.Video} {
+				if f.SentPackets == 0 || f.ExpectedPackets != 3*f.SentPackets {
+					t.Errorf("%s: sent %d, expected %d (3 subscribers)", name, f.SentPackets, f.ExpectedPackets)
+				}
+				if f.RecvPackets < f.ExpectedPackets/2 {
+					t.Errorf("%s: subscribers received %d of %d", name, f.RecvPackets, f.ExpectedPackets)
+				}
+			}
+			if res.SubscriberSetup == nil || res.SubscriberSetup.P50 <= 0 || res.Setup.P50 <= 0 {
+				t.Errorf("setup %+v, subscriber setup %+v", res.Setup, res.SubscriberSetup)
+			}
+		})
+	}
+}
+
+// testConfig is n units of d media against url on loopback, with a short
+// ramp and drain.
+func testConfig(url string, n int, d time.Duration) Config {
+	cfg := DefaultConfig()
+	cfg.URL = url
+	cfg.Sessions = n
+	cfg.Duration = d
+	cfg.Ramp, cfg.Drain = 300*time.Millisecond, 500*time.Millisecond
+	cfg.ICELoopback = true
+	return cfg
 }

@@ -1,0 +1,190 @@
+package janusclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/coder/websocket"
+)
+
+// WS speaks the Janus API (or Admin API) over one WebSocket.
+type WS struct {
+	conn   *websocket.Conn
+	ev     *events
+	ctx    context.Context // cancelled by Close; owned by this client
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu       sync.Mutex
+	pending  map[string]chan Msg // by transaction
+	untagged []chan Msg          // waiters of raw requests without a transaction
+	err      error
+}
+
+// isReply tells the message kinds that answer a request.
+func isReply(kind string) bool {
+	switch kind {
+	case "success", "error", "ack", "server_info", "pong":
+		return true
+	}
+	return false
+}
+
+// DialWS connects with o.Protocol (default janus-protocol) and checks the
+// server agreed to it.
+func DialWS(ctx context.Context, url string, o Options) (*WS, error) {
+	o = o.withDefaults()
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{o.Protocol}})
+	if err != nil {
+		return nil, fmt.Errorf("websocket dial %s: %w", url, err)
+	}
+	if conn.Subprotocol() != o.Protocol {
+		_ = conn.CloseNow()
+		return nil, fmt.Errorf("%w: subprotocol %q, want %s", ErrReply, conn.Subprotocol(), o.Protocol)
+	}
+	conn.SetReadLimit(o.MaxMessage)
+	rctx, cancel := context.WithCancel(context.Background())
+	c := &WS{conn: conn, ev: newEvents(o), ctx: rctx, cancel: cancel,
+		done: make(chan struct{}), pending: map[string]chan Msg{}}
+	go c.read()
+	return c, nil
+}
+
+func (c *WS) read() {
+	defer close(c.done)
+	defer c.fail()
+	for {
+		_, data, err := c.conn.Read(c.ctx)
+		if err != nil {
+			return
+		}
+		d := json.NewDecoder(bytes.NewReader(data))
+		d.UseNumber()
+		for {
+			var m Msg
+			if err := d.Decode(&m); err != nil {
+				break
+			}
+			if !c.deliver(m) && !c.ev.push(c.ctx, m) {
+				return
+			}
+		}
+	}
+}
+
+// deliver hands a direct reply to its waiter; false means it is an event.
+func (c *WS) deliver(m Msg) bool {
+	if !isReply(m.Kind()) {
+		return false
+	}
+	tx, _ := m["transaction"].(string)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.pending[tx]; ok {
+		delete(c.pending, tx)
+		ch <- m
+		return true
+	}
+	if len(c.untagged) > 0 {
+		ch := c.untagged[0]
+		c.untagged = c.untagged[1:]
+		ch <- m
+		return true
+	}
+	return false
+}
+
+func (c *WS) fail() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.err = ErrClosed
+	for tx, ch := range c.pending {
+		close(ch)
+		delete(c.pending, tx)
+	}
+	for _, ch := range c.untagged {
+		close(ch)
+	}
+	c.untagged = nil
+}
+
+// Do writes raw and waits for the reply with its transaction (or, for a
+// raw request without one, the next reply nobody waits for).
+func (c *WS) Do(ctx context.Context, _, _ uint64, raw []byte) (Msg, error) {
+	ch := make(chan Msg, 1)
+	var probe struct {
+		Transaction any `json:"transaction"`
+	}
+	_ = json.Unmarshal(raw, &probe)
+	tx, tagged := probe.Transaction.(string)
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return nil, c.err
+	}
+	if tagged {
+		c.pending[tx] = ch
+	} else {
+		c.untagged = append(c.untagged, ch)
+	}
+	c.mu.Unlock()
+	if err := c.conn.Write(ctx, websocket.MessageText, raw); err != nil {
+		c.forget(tx, tagged)
+		return nil, fmt.Errorf("websocket write: %w", err)
+	}
+	select {
+	case m, ok := <-ch:
+		if !ok {
+			return nil, ErrClosed
+		}
+		return m, nil
+	case <-ctx.Done():
+		c.forget(tx, tagged)
+		return nil, ctx.Err()
+	}
+}
+
+// forget drops the waiter of a tagged request that gave up.
+func (c *WS) forget(tx string, tagged bool) {
+	if !tagged {
+		return
+	}
+	c.mu.Lock()
+	delete(c.pending, tx)
+	c.mu.Unlock()
+}
+
+// Request adds a transaction and the ids to req and sends it.
+func (c *WS) Request(ctx context.Context, sid, hid uint64, req Msg) (Msg, error) {
+	req["transaction"] = NewTransaction()
+	if sid != 0 {
+		req["session_id"] = sid
+	}
+	if hid != 0 {
+		req["handle_id"] = hid
+	}
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("janus request: %w", err)
+	}
+	return c.Do(ctx, sid, hid, raw)
+}
+
+// Watch does nothing: a WebSocket carries its sessions' events.
+func (c *WS) Watch(uint64) {}
+
+// Events yields asynchronous messages.
+func (c *WS) Events() <-chan Msg { return c.ev.ch }
+
+// Dropped counts messages dropped on a full Events buffer.
+func (c *WS) Dropped() uint64 { return c.ev.dropped.Load() }
+
+// Close closes the connection and waits for the reader.
+func (c *WS) Close() {
+	c.cancel()
+	_ = c.conn.CloseNow()
+	<-c.done
+}

@@ -1,0 +1,210 @@
+package testpeer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// pair connects an offerer and an answerer back to back on loopback.
+func pair(t *testing.T, ctx context.Context, a, b Config) (*Peer, *Peer) {
+	t.Helper()
+	pa, err := New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pa.Close() })
+	pb, err := New(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pb.Close() })
+	offer, err := pa.Offer(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := pb.Answer(ctx, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pa.SetAnswer(answer); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*Peer{pa, pb} {
+		if err := p.WaitConnected(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pa, pb
+}
+
+func waitUntil(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// TestMediaFlows sends Opus and VP8 one way and counts them at the other
+// end, per kind and per m-line, with the tag byte and key frames.
+func TestMediaFlows(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	snd, rcv := pair(t, ctx,
+		Config{Audio: true, Video: true, Feedback: BrowserFeedback(), AudioLevel: true},
+		Config{Feedback: BrowserFeedback(), AudioLevel: true, TrackSeqs: true})
+	m := Browser20ms()
+	m.Tag = 7
+	m.SeqBase = 500
+	rcv.CountTagged(9)
+	snd.Start(m)
+	waitUntil(t, ctx, "20 packets of each kind", func() bool {
+		return rcv.Received("audio").Packets.Load() >= 20 && rcv.Received("video").Packets.Load() >= 20
+	})
+	if n := rcv.Tagged("video").Packets.Load(); n != 0 {
+		t.Fatalf("%d packets tagged 9 before SetTag(9)", n)
+	}
+	snd.SetTag(9)
+	waitUntil(t, ctx, "tagged packets", func() bool { return rcv.Tagged("audio").Packets.Load() >= 5 })
+	snd.SetTag(7)
+	tracks := rcv.Tracks()
+	waitUntil(t, ctx, "tag 7 again", func() bool {
+		for _, tr := range tracks {
+			if tr.LastMarker.Load() != 7 {
+				return false
+			}
+		}
+		return true
+	})
+	snd.StopSending()
+	if len(tracks) != 2 {
+		t.Fatalf("tracks %v, want 2", tracks)
+	}
+	for mid, tr := range tracks {
+		if tr.LastMarker.Load() != 7 {
+			t.Errorf("mid %s: last payload byte %d, want 7", mid, tr.LastMarker.Load())
+		}
+		if n, _ := tr.Seen(501); n != 1 {
+			t.Errorf("mid %s: seq 501 seen %d times, want 1", mid, n)
+		}
+		if tr.Kind() == "video" && tr.KeyFrames.Load() != tr.Packets.Load() {
+			t.Errorf("video: %d key frames of %d packets, want all (DeltaFrames off)", tr.KeyFrames.Load(), tr.Packets.Load())
+		}
+	}
+	if got, sent := rcv.Received("audio").Bytes.Load(), snd.Sent("audio").Bytes.Load(); got == 0 || got > sent {
+		t.Errorf("audio bytes received %d, sent %d", got, sent)
+	}
+}
+
+// TestNACKAnswered loses every 10th packet; the receiver's pion NACK
+// generator asks for it and the sender resends it from its history.
+func TestNACKAnswered(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	snd, rcv := pair(t, ctx,
+		Config{Video: true, Feedback: BrowserFeedback(), History: 256},
+		Config{Feedback: BrowserFeedback(), Interceptors: true, TrackSeqs: true})
+	m := Media{VideoFPS: 50, LossEvery: 10, DeltaFrames: true}
+	snd.Start(m)
+	waitUntil(t, ctx, "retransmissions", func() bool { return snd.RTCP.Retransmitted.Load() >= 3 })
+	var tr *Track
+	for _, x := range rcv.Tracks() {
+		tr = x
+	}
+	// Lost seq 10 (every 10th) must have arrived once, by retransmission.
+	waitUntil(t, ctx, "repaired seq 10", func() bool { n, _ := tr.Seen(10); return n == 1 })
+	if snd.Sent("video").Dropped.Load() == 0 {
+		t.Error("no packet counted as dropped on purpose")
+	}
+	if snd.RTCP.NACKs.Load() == 0 || snd.RTCP.NACKed.Load() < snd.RTCP.Retransmitted.Load() {
+		t.Errorf("NACKs %d, asked %d, resent %d", snd.RTCP.NACKs.Load(), snd.RTCP.NACKed.Load(), snd.RTCP.Retransmitted.Load())
+	}
+}
+
+// TestPLIAnsweredWithKeyFrame: after the first frame only delta frames
+// flow, until a PLI makes the next frame a key frame.
+func TestPLIAnsweredWithKeyFrame(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	snd, rcv := pair(t, ctx,
+		Config{Video: true, Feedback: BrowserFeedback(), AnswerPLI: true},
+		Config{Feedback: BrowserFeedback()})
+	snd.Start(Media{VideoFPS: 50, DeltaFrames: true})
+	var tr *Track
+	waitUntil(t, ctx, "video", func() bool {
+		for _, x := range rcv.Tracks() {
+			tr = x
+		}
+		return tr != nil && tr.Packets.Load() >= 10
+	})
+	before := tr.KeyFrames.Load()
+	if before > 1 {
+		t.Fatalf("%d key frames before any PLI, want at most the first", before)
+	}
+	pli := &rtcp.PictureLossIndication{MediaSSRC: tr.SSRC.Load()}
+	if err := rcv.PC.WriteRTCP([]rtcp.Packet{pli}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, ctx, "key frame after PLI", func() bool { return tr.KeyFrames.Load() > before })
+	if snd.RTCP.PLIs.Load() != 1 || snd.RTCP.KeyFrames.Load() != 1 {
+		t.Errorf("PLIs %d, key frames sent %d, want 1 and 1", snd.RTCP.PLIs.Load(), snd.RTCP.KeyFrames.Load())
+	}
+}
+
+// TestSeededLoss drops the same packets for the same seed.
+func TestSeededLoss(t *testing.T) {
+	run := func(seed uint64) []bool {
+		g := newGenerator(&Peer{}, Media{LossPercent: 20, Seed: seed}.withDefaults())
+		out := make([]bool, 200)
+		lost := 0
+		for i := range out {
+			out[i] = g.lost(uint16(i + 1))
+			if out[i] {
+				lost++
+			}
+		}
+		if lost < 10 || lost > 80 {
+			t.Errorf("seed %d: %d of 200 lost at 20%%", seed, lost)
+		}
+		return out
+	}
+	a, b, c := run(1), run(1), run(2)
+	same := func(x, y []bool) bool {
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(a, b) || same(a, c) {
+		t.Error("loss pattern not determined by the seed")
+	}
+}
+
+func TestIsVP8KeyFrame(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want bool
+	}{
+		{"key", vp8Key[:], true},
+		{"delta", vp8Delta[:], false},
+		{"continuation", []byte{0x00, 0x00}, false},
+		{"extended key", []byte{0x90, 0x80, 0x81, 0x02, 0x10}, true},
+		{"short", []byte{0x10}, false},
+	} {
+		if got := IsVP8KeyFrame(tc.in); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
