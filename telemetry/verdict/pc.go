@@ -142,6 +142,12 @@ func (p *pcState) report(m map[string]any) {
 		return int64(v)
 	}
 	in, out, lost := num("packets-received"), num("packets-sent"), num("lost")
+	if in < ms.packetsIn || out < ms.packetsOut {
+		// Counters are cumulative: a smaller one is a report of a
+		// PeerConnection whose statistics were already gone (the report
+		// at hangup), not news.
+		return
+	}
 	dIn, dLost := in-ms.packetsIn, lost-ms.lostIn
 	if dIn+dLost >= minPeriodPackets && dLost > 0 {
 		ms.worstLossIn = max(ms.worstLossIn, pct(dLost, dIn+dLost))

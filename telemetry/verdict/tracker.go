@@ -103,7 +103,11 @@ func (t *Tracker) Observe(e *telemetry.Event) []Verdict {
 		if eventbody.String(eventbody.Object(e.Body), "name") == "detached" {
 			if h := s.handles[e.HandleID]; h != nil {
 				h.detached = true
-				if h.pc != nil && (h.pc.hungUp == 0 || h.pc.reason != reasonDetach) {
+				// A PeerConnection that ended on its own is judged now; one
+				// the detach closes (its hangup, reason "Detach", may come
+				// before or after this event) waits: if the session times
+				// out right after, the client vanished.
+				if h.pc != nil && h.pc.hungUp != 0 && h.pc.reason != reasonDetach {
 					out = append(out, t.judgePC(s, h, e.Timestamp, false))
 				}
 				if h.pc == nil {

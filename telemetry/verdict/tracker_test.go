@@ -340,3 +340,14 @@ func TestVerdictEventJSON(t *testing.T) {
 		t.Errorf("verdict event: %s", b)
 	}
 }
+
+func TestTrackerIgnoresAReportWhoseCountersWentBack(t *testing.T) {
+	// The report at hangup may come from statistics already torn down.
+	s := newScript().created().handle("attached").up("sendrecv").flow(3, audio, video).
+		report(report{mid: "0", media: "audio"}, report{mid: "1", media: "video"}).
+		hangup("DTLS alert").handle("detached").session("destroyed")
+	vs := run(s.events)
+	if vs[0].Outcome != OutcomeOK || vs[0].PeerConnection.Media[0].PacketsIn != 150 {
+		t.Fatalf("verdict %s with media %+v, want ok with the last real counters", vs[0].Outcome, vs[0].PeerConnection.Media)
+	}
+}
