@@ -17,6 +17,9 @@ type SinkConfig struct {
 	// environment or flag values), by key; the factory validates them and
 	// rejects unknown keys.
 	Settings map[string]string
+	// Emitter is the bus, for sinks that derive events from the events
+	// they read (the verdict sink); it must not be called from Shutdown.
+	Emitter Emitter
 }
 
 // SinkFactory builds a sink from its config. It must have no side effects

@@ -58,6 +58,7 @@ type config struct {
 	// Telemetry sinks (docs/OBSERVABILITY.md).
 	Metrics   bool     // Prometheus /metrics on the Admin listener
 	History   bool     // in-memory session history, console at /console/ on the Admin listener
+	Verdict   bool     // a verdict per PeerConnection and session (telemetry/verdict)
 	EventHTTP string   // Janus sample-event-handler backend URL
 	HEP       string   // Homer HEP URL: udp://host:9060, tcp://..., tls://...
 	OTel      bool     // OpenTelemetry traces, configured by OTEL_EXPORTER_OTLP_*
@@ -80,6 +81,7 @@ func defaultConfig() config {
 		LogLevel:           slog.LevelInfo,
 		Metrics:            true,
 		History:            true,
+		Verdict:            true,
 	}
 }
 
@@ -107,6 +109,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
 	fs.BoolVar(&c.History, "history", c.History, "keep recent sessions' events in memory; console at /console/ on the Admin listener")
+	fs.BoolVar(&c.Verdict, "verdict", c.Verdict, "judge every PeerConnection and session (ok, ice-failed, dtls-failed, no-media, dropped, one-way, poor-quality) and emit the verdict as an event (schema argus.verdict)")
 	fs.StringVar(&c.EventHTTP, "event-http", c.EventHTTP, "POST events to this `URL` in Janus's sample event handler format")
 	fs.StringVar(&c.HEP, "hep", c.HEP, "send events to Homer as HEP v3 (`URL` udp://host:9060, tcp://host:9061 or tls://host:9061)")
 	fs.BoolVar(&c.OTel, "otel", c.OTel, "export traces with OpenTelemetry (configured by the OTEL_EXPORTER_OTLP_* variables)")

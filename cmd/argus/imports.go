@@ -10,4 +10,5 @@ import (
 	_ "github.com/argusrtc/argus/telemetry/history" // sink "history"
 	_ "github.com/argusrtc/argus/telemetry/httpevh" // sink "http"
 	_ "github.com/argusrtc/argus/telemetry/otel"    // sink "otel"
+	_ "github.com/argusrtc/argus/telemetry/verdict" // sink "verdict"
 )

@@ -22,6 +22,10 @@ import (
 // are bounded by the transports themselves.
 const readHeaderTimeout = 10 * time.Second
 
+// derivedFlushTimeout bounds the flush that lets the verdict sink emit its
+// last verdicts at shutdown.
+const derivedFlushTimeout = 2 * time.Second
+
 // server is the running composition: telemetry, engine, gateway,
 // transports and listeners. It is built once by newServer.
 type server struct {
@@ -236,6 +240,15 @@ func (s *server) shutdown(ctx context.Context) error {
 		}
 	}
 	if s.obs != nil {
+		if s.obs.derives {
+			// The verdict sink judges the sessions that just ended and
+			// emits while it drains: one flush lets it, so Shutdown then
+			// drains its verdicts too. Bounded, so a dead exporter cannot
+			// eat the drain's deadline.
+			fctx, cancel := context.WithTimeout(ctx, derivedFlushTimeout)
+			_ = s.obs.bus.ForceFlush(fctx)
+			cancel()
+		}
 		if err := s.obs.bus.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("telemetry: %w", err))
 		}

@@ -39,6 +39,8 @@ type observability struct {
 	registry *prometheus.Registry // nil when -metrics=false
 	// handlers answer Admin query_eventhandler, by Janus package name.
 	handlers map[string]core.EventHandler
+	// derives is set when a sink emits events of its own (verdict).
+	derives bool
 }
 
 // newTelemetry builds the event bus every component emits into and
@@ -96,6 +98,13 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 			adminMux.Handle(web.ConsolePrefix, web.ConsoleHandler())
 		}
 	}
+	if cfg.Verdict {
+		// Before the other optional sinks: its verdicts are events for them.
+		if _, err := o.attach(cfg, logger, "verdict", settings["verdict"]); err != nil {
+			return nil, err
+		}
+		o.derives = true
+	}
 	if cfg.EventHTTP != "" {
 		settings["http"] = withSetting(settings["http"], "backend", cfg.EventHTTP)
 		if _, err := o.attach(cfg, logger, "http", settings["http"]); err != nil {
@@ -128,6 +137,7 @@ func (o *observability) attach(cfg config, logger *slog.Logger, name string, set
 		ServerName: cfg.ServerName,
 		Logger:     logger.With("sink", name),
 		Settings:   settings,
+		Emitter:    o.bus,
 	})
 	if err != nil {
 		return nil, err

@@ -86,6 +86,7 @@ func (s *Sink) endHandle(h *handleState, t time.Time, reason string) {
 	}
 	h.span.SetAttributes(attrEnd.String(reason))
 	h.span.End(trace.WithTimestamp(t))
+	s.ended.put(h.id, h.span.SpanContext())
 	s.handles.remove(h.id)
 	if st, ok := s.sessions.get(h.session); ok {
 		delete(st.handles, h.id)

@@ -68,6 +68,7 @@ func (s *Sink) endSession(st *sessionState, t time.Time, reason string) {
 	}
 	st.span.SetAttributes(attrEnd.String(reason))
 	st.span.End(trace.WithTimestamp(t))
+	s.ended.put(st.id, st.span.SpanContext())
 	s.sessions.remove(st.id)
 	if reason == "evicted" {
 		s.cfg.logger.Debug("otel: session span evicted", "session_id", st.id)

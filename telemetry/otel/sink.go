@@ -43,6 +43,9 @@ type Sink struct {
 	sessions *bounded[uint64, *sessionState]
 	handles  *bounded[uint64, *handleState]
 	feeds    *bounded[feedKey, feedRef]
+	// ended keeps the span contexts of ended session and handle spans,
+	// so a verdict that follows their end joins them (verdict.go).
+	ended *bounded[uint64, trace.SpanContext]
 }
 
 // New creates a sink that records spans with tp (a no-op provider if nil).
@@ -67,6 +70,7 @@ func (s *Sink) reset() {
 	s.sessions = newBounded(n, func(_ uint64, st *sessionState) { s.endSession(st, time.Now(), "evicted") })
 	s.handles = newBounded(n, func(_ uint64, h *handleState) { s.endHandle(h, time.Now(), "evicted") })
 	s.feeds = newBounded[feedKey, feedRef](n, nil)
+	s.ended = newBounded[uint64, trace.SpanContext](n, nil)
 }
 
 // Export records the spans of a batch of events. It never fails.
@@ -138,6 +142,8 @@ func (s *Sink) event(e *telemetry.Event) {
 		}
 	case telemetry.TypePlugin:
 		s.plugin(e, eventbody.Object(e.Body))
+	case telemetry.TypeExternal:
+		s.verdict(e, eventbody.Object(e.Body))
 	}
 }
 

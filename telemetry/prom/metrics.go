@@ -34,6 +34,7 @@ type metrics struct {
 	rtt          *prometheus.HistogramVec
 	quality      *prometheus.HistogramVec
 	pluginEvents *prometheus.CounterVec
+	outcomes     *outcomeMetrics
 }
 
 func counter(name, help string) prometheus.Counter {
@@ -91,6 +92,7 @@ func newMetrics() *metrics {
 			"Janus link quality score (0-100) of incoming (in) and outgoing (out) media, one observation per media report.",
 			qualityBuckets, "media", "direction"),
 		pluginEvents: counterVec("argus_plugin_events_total", "Plugin events, by plugin.", "plugin"),
+		outcomes:     newOutcomeMetrics(),
 	}
 }
 
@@ -98,6 +100,6 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.events, m.sessCreated, m.sessEnded, m.attached, m.detached, m.pcUp, m.pcHangups,
 		m.iceStates, m.dtlsStates, m.iceConnect, m.dtlsHS, m.packets, m.bytes, m.nacks, m.lost,
-		m.jitter, m.rtt, m.quality, m.pluginEvents,
+		m.jitter, m.rtt, m.quality, m.pluginEvents, m.outcomes.sessions, m.outcomes.pcs,
 	}
 }

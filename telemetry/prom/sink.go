@@ -112,6 +112,8 @@ func (s *Sink) event(e *telemetry.Event) {
 		if e.Subtype == telemetry.SubtypeMediaReport {
 			s.mediaReport(e, trace)
 		}
+	case telemetry.TypeExternal:
+		s.m.outcomes.observe(e)
 	case telemetry.TypePlugin:
 		s.m.pluginEvents.WithLabelValues(pluginName(eventbody.String(eventbody.Object(e.Body), "plugin"))).Inc()
 	}

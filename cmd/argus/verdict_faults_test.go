@@ -1,0 +1,435 @@
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/argusrtc/argus/hep"
+	"github.com/argusrtc/argus/internal/janusclient"
+	"github.com/argusrtc/argus/internal/testpeer"
+)
+
+// TestVerdictFaults seeds the common failures of a WebRTC session into real
+// EchoTest sessions (pion clients over the HTTP Janus API, every sink on)
+// and checks that each ends with the right verdict in every export: the
+// HTTP events, HEP (a LOG row in the session's correlation id), the trace
+// (a verdict span with error status), /metrics and the console's API.
+func TestVerdictFaults(t *testing.T) {
+	ex := newExports(t)
+	addrs := startTestServer(t,
+		"-event-http", ex.httpURL, "-hep", "udp://"+ex.hepAddr, "-otel",
+		"-session-timeout", "3s",
+		// The jitter and RTT rules are the unit tests' (telemetry/verdict):
+		// on a loaded two-core CI machine the scheduler, not the network,
+		// would set them. Loss keeps its default threshold.
+		"-sink-opt", "verdict.jitter_ms=250", "-sink-opt", "verdict.rtt_ms=2000",
+	)
+	api := addrs["http"] + "/janus"
+
+	scenarios := []struct {
+		name    string
+		want    string
+		finding string
+		run     func(ctx context.Context, api string) (sid uint64, err error)
+	}{
+		{"clean call", "ok", "connected in", func(ctx context.Context, api string) (uint64, error) {
+			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true}, testpeer.Browser20ms(), noFault)
+		}},
+		{"seeded 10 % loss", "poor-quality", "lost on the way in", func(ctx context.Context, api string) (uint64, error) {
+			m := testpeer.Browser20ms()
+			m.LossPercent, m.Seed = 10, 7
+			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true}, m, noFault)
+		}},
+		{"one-way: audio negotiated, never sent", "one-way", "audio (mid 0) from the client", func(ctx context.Context, api string) (uint64, error) {
+			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true}, testpeer.Media{VideoFPS: 50}, noFault)
+		}},
+		{"no media after webrtcup", "no-media", "no RTP came from the client", func(ctx context.Context, api string) (uint64, error) {
+			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true}, testpeer.Media{}, noFault)
+		}},
+		{"ICE never connects", "ice-failed", "candidate types host", func(ctx context.Context, api string) (uint64, error) {
+			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true}, testpeer.Browser20ms(), iceFault)
+		}},
+		{"DTLS never completes", "dtls-failed", "DTLS handshake never completed", func(ctx context.Context, api string) (uint64, error) {
+			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true}, testpeer.Browser20ms(), dtlsFault)
+		}},
+		{"client vanishes without hangup", "dropped", "session timed out", func(ctx context.Context, api string) (uint64, error) {
+			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true}, testpeer.Browser20ms(), vanish)
+		}},
+	}
+
+	// The scenarios run at once (each is a few seconds of real media).
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	sids := make([]uint64, len(scenarios))
+	errs := make([]error, len(scenarios))
+	var wg sync.WaitGroup
+	for i, sc := range scenarios {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sids[i], errs[i] = sc.run(ctx, api)
+		}()
+	}
+	wg.Wait()
+
+	want := map[string]int{}
+	for i, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			if errs[i] != nil {
+				t.Fatalf("scenario: %v", errs[i])
+			}
+			want[sc.want]++
+			sid := sids[i]
+			for _, scope := range []string{"peerconnection", "session"} {
+				v, err := ex.waitVerdict(ctx, "http", sid, scope)
+				if err != nil {
+					t.Fatalf("HTTP events: %v", err)
+				}
+				if v.Outcome != sc.want {
+					t.Errorf("HTTP events: %s verdict %q, want %q; findings %q", scope, v.Outcome, sc.want, v.Findings)
+				}
+				if scope == "peerconnection" && !strings.Contains(strings.Join(v.Findings, "\n"), sc.finding) {
+					t.Errorf("findings %q do not mention %q", v.Findings, sc.finding)
+				}
+				hv, err := ex.waitVerdict(ctx, "hep", sid, scope)
+				if err != nil {
+					t.Errorf("HEP: %v", err)
+				} else if hv.Outcome != sc.want {
+					t.Errorf("HEP: %s verdict %q, want %q", scope, hv.Outcome, sc.want)
+				}
+				ov, err := ex.waitVerdict(ctx, "otel", sid, scope)
+				switch {
+				case err != nil:
+					t.Errorf("trace: %v", err)
+				case ov.Outcome != sc.want:
+					t.Errorf("trace: %s verdict span outcome %q, want %q", scope, ov.Outcome, sc.want)
+				case (ov.status == "error") != (sc.want != "ok"):
+					t.Errorf("trace: %s verdict span status %q for outcome %q", scope, ov.status, sc.want)
+				}
+			}
+			_, body := get(t, addrs["admin"]+"/console/api/sessions/"+strconv.FormatUint(sid, 10))
+			if !strings.Contains(body, `"schema":"argus.verdict"`) || !strings.Contains(body, `"outcome":"`+sc.want+`"`) {
+				t.Errorf("console: session %d has no %q verdict: %.300s", sid, sc.want, body)
+			}
+		})
+	}
+	_, metrics := get(t, addrs["admin"]+"/metrics")
+	for outcome, n := range want {
+		v, ok := metricValue(metrics, `argus_session_outcomes_total{outcome="`+outcome+`"}`)
+		if !ok || v != strconv.Itoa(n) {
+			t.Errorf("argus_session_outcomes_total{outcome=%q} = %q, want %d", outcome, v, n)
+		}
+	}
+}
+
+// fault is how a scenario's client misbehaves.
+type fault int
+
+const (
+	noFault   fault = iota
+	iceFault        // offers an unreachable candidate and never answers checks
+	dtlsFault       // takes the gateway's DTLS role as its own: no handshake
+	vanish          // stops media, polling and keepalives without hangup
+)
+
+// echoCall runs one EchoTest session with a fault and returns its id once
+// the session is over (destroyed, or timed out for vanish).
+func echoCall(ctx context.Context, api string, cfg testpeer.Config, media testpeer.Media, f fault) (uint64, error) {
+	c := janusclient.NewHTTP(api, janusclient.Options{})
+	defer c.Close()
+	in := janusclient.NewInbox(c)
+	defer in.Close()
+	sess, err := janusclient.Create(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	h, err := sess.Attach(ctx, "janus.plugin.echotest", "verdict-"+strconv.Itoa(int(f)))
+	if err != nil {
+		return sess.ID, err
+	}
+	// Keepalives: a parked long poll does not refresh a session (3 s here).
+	kctx, stopKeepalive := context.WithCancel(ctx)
+	defer stopKeepalive()
+	go func() {
+		for kctx.Err() == nil {
+			_ = sess.Keepalive(kctx)
+			sleep(kctx, time.Second)
+		}
+	}()
+	p, err := testpeer.New(cfg)
+	if err != nil {
+		return sess.ID, err
+	}
+	defer func() { _ = p.Close() }()
+
+	offer, err := p.Offer(ctx, f != iceFault)
+	if err != nil {
+		return sess.ID, err
+	}
+	ev, err := h.Message(ctx, in, map[string]any{"audio": true, "video": true}, janusclient.JSEP("offer", offer, f == iceFault))
+	if err != nil {
+		return sess.ID, err
+	}
+	answer, _ := ev.Field("jsep", "sdp").(string)
+	if answer == "" {
+		return sess.ID, fmt.Errorf("no answer in %.300s", ev.String())
+	}
+	switch f {
+	case iceFault:
+		// A candidate nobody listens on; the answer is never applied, so
+		// the client never answers the gateway's checks either.
+		if err := h.Trickle(ctx, map[string]any{"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 9 typ host",
+			"sdpMid": "0", "sdpMLineIndex": 0}); err != nil {
+			return sess.ID, err
+		}
+		if err := h.Trickle(ctx, nil); err != nil {
+			return sess.ID, err
+		}
+		sleep(ctx, 3*time.Second)
+	case dtlsFault:
+		if err := p.SetAnswer(flipSetup(answer)); err != nil {
+			return sess.ID, err
+		}
+		if err := waitICE(ctx, p); err != nil {
+			return sess.ID, err
+		}
+		sleep(ctx, 3*time.Second)
+	default:
+		if err := p.SetAnswer(answer); err != nil {
+			return sess.ID, err
+		}
+		if err := p.WaitConnected(ctx); err != nil {
+			return sess.ID, err
+		}
+		p.Start(media)
+		sleep(ctx, 4*time.Second)
+	}
+	if f == vanish {
+		// No hangup, no detach, no keepalive, no poll: the session times
+		// out (3 s here) with the PeerConnection still up.
+		// The client's PeerConnection stays open (closing it would send a
+		// DTLS alert, a proper goodbye) until the session is long gone:
+		// 3 s of timeout plus the 2 s watchdog.
+		stopKeepalive()
+		p.StopSending()
+		c.Close()
+		sleep(ctx, 7*time.Second)
+		return sess.ID, nil
+	}
+	if err := h.Hangup(ctx); err != nil {
+		return sess.ID, err
+	}
+	if err := h.Detach(ctx); err != nil {
+		return sess.ID, err
+	}
+	return sess.ID, sess.Destroy(ctx)
+}
+
+// flipSetup swaps the DTLS role the gateway chose in its answer, so the
+// client takes the same role: two DTLS servers wait forever (or two
+// clients talk past each other).
+func flipSetup(sdp string) string {
+	r := strings.NewReplacer("a=setup:active", "a=setup:passive", "a=setup:passive", "a=setup:active")
+	return r.Replace(sdp)
+}
+
+func waitICE(ctx context.Context, p *testpeer.Peer) error {
+	for ctx.Err() == nil {
+		if s := p.PC.ICEConnectionState().String(); s == "connected" || s == "completed" {
+			return nil
+		}
+		sleep(ctx, 20*time.Millisecond)
+	}
+	return fmt.Errorf("ICE: %w", ctx.Err())
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// seenVerdict is a verdict as one export showed it.
+type seenVerdict struct {
+	Scope    string   `json:"scope"`
+	Outcome  string   `json:"outcome"`
+	Findings []string `json:"findings"`
+	status   string   // trace only: "error" or "unset"/"ok"
+}
+
+// exports receives what Argus exports: HTTP events, HEP over UDP and
+// OTLP/HTTP traces. verdicts is keyed by export, session id and scope.
+type exports struct {
+	httpURL, hepAddr string
+
+	mu       sync.Mutex
+	verdicts map[string]seenVerdict
+	changed  chan struct{}
+}
+
+func newExports(t *testing.T) *exports {
+	t.Helper()
+	ex := &exports{verdicts: map[string]seenVerdict{}, changed: make(chan struct{})}
+
+	events := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var batch []json.RawMessage
+		if json.Unmarshal(b, &batch) != nil {
+			batch = []json.RawMessage{b}
+		}
+		for _, raw := range batch {
+			ex.janusEvent("http", raw)
+		}
+	}))
+	t.Cleanup(events.Close)
+	ex.httpURL = events.URL
+
+	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex.hepAddr = udp.LocalAddr().String()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 65536)
+		for {
+			n, _, err := udp.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			p, err := hep.Decode(buf[:n])
+			if err != nil || p.ProtoType != hep.ProtoLog {
+				continue
+			}
+			if v, sid, ok := ex.janusVerdict(p.Payload); ok && p.CorrelationID == strconv.FormatUint(sid, 10) {
+				ex.put("hep", sid, v)
+			}
+		}
+	}()
+	t.Cleanup(func() { _ = udp.Close(); <-done })
+
+	otlp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body io.Reader = r.Body
+		if r.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body = zr
+		}
+		b, _ := io.ReadAll(body)
+		var req coltracepb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(b, &req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		ex.spans(&req)
+		resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		_, _ = w.Write(resp)
+	}))
+	t.Cleanup(otlp.Close)
+	t.Setenv("OTEL_TRACES_EXPORTER", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.URL)
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "200")
+	return ex
+}
+
+// janusEvent records the verdict in one Janus event, if it is one.
+func (ex *exports) janusEvent(export string, raw []byte) {
+	if v, sid, ok := ex.janusVerdict(raw); ok {
+		ex.put(export, sid, v)
+	}
+}
+
+// janusVerdict reads a Janus event-handler event carrying a verdict.
+func (ex *exports) janusVerdict(raw []byte) (seenVerdict, uint64, bool) {
+	var e struct {
+		Type      int    `json:"type"`
+		SessionID uint64 `json:"session_id"`
+		Event     struct {
+			Schema string      `json:"schema"`
+			Data   seenVerdict `json:"data"`
+		} `json:"event"`
+	}
+	if json.Unmarshal(raw, &e) != nil || e.Type != 4 || e.Event.Schema != "argus.verdict" {
+		return seenVerdict{}, 0, false
+	}
+	return e.Event.Data, e.SessionID, true
+}
+
+// spans records the verdict spans of an OTLP request.
+func (ex *exports) spans(req *coltracepb.ExportTraceServiceRequest) {
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			for _, sp := range ss.GetSpans() {
+				if !strings.HasPrefix(sp.GetName(), "verdict ") {
+					continue
+				}
+				v := seenVerdict{Scope: strings.TrimPrefix(sp.GetName(), "verdict "), status: "unset"}
+				if sp.GetStatus().GetCode() == 2 { // STATUS_CODE_ERROR
+					v.status = "error"
+				}
+				var sid uint64
+				for _, a := range sp.GetAttributes() {
+					switch a.GetKey() {
+					case "janus.session_id":
+						sid = uint64(a.GetValue().GetIntValue())
+					case "argus.verdict.outcome":
+						v.Outcome = a.GetValue().GetStringValue()
+					}
+				}
+				ex.put("otel", sid, v)
+			}
+		}
+	}
+}
+
+func (ex *exports) put(export string, sid uint64, v seenVerdict) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	ex.verdicts[fmt.Sprintf("%s/%d/%s", export, sid, v.Scope)] = v
+	close(ex.changed)
+	ex.changed = make(chan struct{})
+}
+
+// waitVerdict waits until export showed the verdict of sid's scope.
+func (ex *exports) waitVerdict(ctx context.Context, export string, sid uint64, scope string) (seenVerdict, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	key := fmt.Sprintf("%s/%d/%s", export, sid, scope)
+	for {
+		ex.mu.Lock()
+		v, ok := ex.verdicts[key]
+		ch := ex.changed
+		ex.mu.Unlock()
+		if ok {
+			return v, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return seenVerdict{}, fmt.Errorf("no %s verdict for session %d: %w", scope, sid, errors.Join(ctx.Err()))
+		}
+	}
+}

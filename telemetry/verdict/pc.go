@@ -1,0 +1,232 @@
+package verdict
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/argusrtc/argus/telemetry/eventbody"
+)
+
+// reasonDetach is the hangup reason of a PeerConnection closed because its
+// handle detached (by the client, or by its session's end).
+const reasonDetach = "Detach"
+
+// maxCandidateTypes bounds the candidate type sets (host, srflx, prflx,
+// relay, each over UDP or TCP: eight at most).
+const maxCandidateTypes = 8
+
+// Milestones a PeerConnection reaches, in order.
+var milestones = [...]string{
+	"offer", "ice-gathering", "ice-connecting", "ice-connected",
+	"dtls-connected", "webrtcup", "media",
+}
+
+const (
+	msOffer = iota
+	msGathering
+	msConnecting
+	msICEConnected
+	msDTLSConnected
+	msWebRTCUp
+	msMedia
+)
+
+// pcState follows one PeerConnection.
+type pcState struct {
+	lim       Limits
+	start     int64 // first JSEP, µs
+	milestone int
+	// Times (µs) of the steps; 0 until reached.
+	iceConnected, dtlsConnected, webrtcUp, hungUp int64
+	reason                                        string
+	remoteTypes, localTypes                       []string
+	selectedPair                                  string
+	media                                         []*mediumState // in m-line order
+}
+
+// mediumState follows one audio or video m-line.
+type mediumState struct {
+	mid, kind, dir            string
+	packetsIn, packetsOut     int64
+	bytesIn, bytesOut         int64
+	lostIn, lostOut           int64
+	worstLossIn               float64
+	jitterInSum, jitterOutSum float64
+	jitterInN, jitterOutN     int
+	rtts                      []int64 // a ring of the last lim.RTTSamples
+	rttNext                   int
+}
+
+func newPC(start int64, lim Limits) *pcState {
+	return &pcState{lim: lim, start: start}
+}
+
+func (p *pcState) reach(m int) {
+	if m > p.milestone {
+		p.milestone = m
+	}
+}
+
+// jsep reads a type 8 body: the gateway's own SDP (owner "local") says
+// which directions each m-line negotiated.
+func (p *pcState) jsep(body map[string]any) {
+	if eventbody.String(body, "owner") != "local" {
+		return
+	}
+	jsep := eventbody.Object(body["jsep"])
+	for _, m := range parseSDP(eventbody.String(jsep, "sdp"), p.lim.MediaPerPC) {
+		ms := p.medium(m.mid, m.kind)
+		if ms != nil {
+			ms.dir = m.dir
+		}
+	}
+}
+
+// webrtc reads a type 16 body; it reports whether this was webrtcup.
+func (p *pcState) webrtc(subtype int, body map[string]any, ts int64) bool {
+	switch subtype {
+	case 1: // ICE state
+		switch eventbody.String(body, "ice") {
+		case "gathering":
+			p.reach(msGathering)
+		case "connecting":
+			p.reach(msConnecting)
+		case "connected", "ready":
+			if p.iceConnected == 0 {
+				p.iceConnected = ts
+			}
+			p.reach(msICEConnected)
+		}
+	case 2:
+		p.localTypes = addType(p.localTypes, eventbody.String(body, "local-candidate"))
+	case 3:
+		p.remoteTypes = addType(p.remoteTypes, eventbody.String(body, "remote-candidate"))
+	case 4:
+		p.selectedPair = eventbody.String(body, "selected-pair")
+	case 5:
+		if eventbody.String(body, "dtls") == "connected" && p.dtlsConnected == 0 {
+			p.dtlsConnected = ts
+			p.reach(msDTLSConnected)
+		}
+	case 6:
+		switch eventbody.String(body, "connection") {
+		case "webrtcup":
+			if p.webrtcUp == 0 {
+				p.webrtcUp = ts
+				p.reach(msWebRTCUp)
+				return true
+			}
+		case "hangup":
+			if p.hungUp == 0 {
+				p.hungUp = ts
+				p.reason = eventbody.String(body, "reason")
+			}
+		}
+	}
+	return false
+}
+
+// report reads one medium's object of a media report (cumulative
+// counters; janus-reference.md 4.4).
+func (p *pcState) report(m map[string]any) {
+	kind := eventbody.String(m, "media")
+	if kind != "audio" && kind != "video" {
+		return // data channels and simulcast layers (video-sim1, …)
+	}
+	ms := p.medium(eventbody.String(m, "mid"), kind)
+	if ms == nil {
+		return
+	}
+	num := func(k string) int64 {
+		v, _ := eventbody.Number(m, k)
+		return int64(v)
+	}
+	in, out, lost := num("packets-received"), num("packets-sent"), num("lost")
+	if in < ms.packetsIn || out < ms.packetsOut {
+		// Counters are cumulative: a smaller one is a report of a
+		// PeerConnection whose statistics were already gone (the report
+		// at hangup), not news.
+		return
+	}
+	dIn, dLost := in-ms.packetsIn, lost-ms.lostIn
+	if dIn+dLost >= minPeriodPackets && dLost > 0 {
+		ms.worstLossIn = max(ms.worstLossIn, pct(dLost, dIn+dLost))
+	}
+	if j, ok := eventbody.Number(m, "jitter-local"); ok && in > ms.packetsIn {
+		ms.jitterInSum += j
+		ms.jitterInN++
+	}
+	if j, ok := eventbody.Number(m, "jitter-remote"); ok && out > ms.packetsOut {
+		ms.jitterOutSum += j
+		ms.jitterOutN++
+	}
+	if rtt := num("rtt"); rtt > 0 {
+		if len(ms.rtts) < p.lim.RTTSamples {
+			ms.rtts = append(ms.rtts, rtt)
+		} else if len(ms.rtts) > 0 {
+			ms.rtts[ms.rttNext] = rtt
+			ms.rttNext = (ms.rttNext + 1) % len(ms.rtts)
+		}
+	}
+	ms.packetsIn, ms.packetsOut, ms.lostIn = in, out, lost
+	ms.bytesIn, ms.bytesOut, ms.lostOut = num("bytes-received"), num("bytes-sent"), num("lost-by-remote")
+	if in > 0 || out > 0 {
+		p.reach(msMedia)
+	}
+}
+
+// minPeriodPackets is the fewest packets of one report period whose loss
+// counts for the worst-period loss (fewer make noise, not evidence).
+const minPeriodPackets = 20
+
+// medium finds or adds the m-line mid (nil past Limits.MediaPerPC).
+func (p *pcState) medium(mid, kind string) *mediumState {
+	for _, ms := range p.media {
+		if ms.mid == mid {
+			if ms.kind == "" {
+				ms.kind = kind
+			}
+			return ms
+		}
+	}
+	if len(p.media) >= p.lim.MediaPerPC {
+		return nil
+	}
+	ms := &mediumState{mid: mid, kind: kind}
+	p.media = append(p.media, ms)
+	return ms
+}
+
+// addType adds the type of an ICE candidate line ("… udp … typ host …") to
+// set; "/tcp" marks TCP candidates.
+func addType(set []string, line string) []string {
+	f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "candidate:"))
+	typ := ""
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "typ" {
+			typ = f[i+1]
+			break
+		}
+	}
+	switch typ {
+	case "host", "srflx", "prflx", "relay":
+	default:
+		return set
+	}
+	if len(f) > 2 && strings.EqualFold(f[2], "tcp") {
+		typ += "/tcp"
+	}
+	if slices.Contains(set, typ) || len(set) >= maxCandidateTypes {
+		return set
+	}
+	set = append(set, typ)
+	slices.Sort(set)
+	return set
+}
+
+func pct(part, whole int64) float64 {
+	if whole <= 0 {
+		return 0
+	}
+	return float64(part) * 100 / float64(whole)
+}

@@ -1,0 +1,119 @@
+package verdict
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// SinkName is the name this sink registers under in telemetry's registry.
+const SinkName = "verdict"
+
+func init() { telemetry.RegisterSink(SinkName, FromSettings) }
+
+// Sink runs a Tracker on the bus and emits every verdict back onto it as a
+// type 4 event (doc.go). Export is called by one bus goroutine.
+type Sink struct {
+	emitter string
+	out     telemetry.Emitter
+	log     *slog.Logger
+
+	mu      sync.Mutex
+	tracker *Tracker
+	closed  bool
+}
+
+// New returns a sink that emits its verdicts into out under the emitter
+// name (Janus server_name).
+func New(out telemetry.Emitter, emitter string, th Thresholds, lim Limits, log *slog.Logger) (*Sink, error) {
+	if out == nil {
+		return nil, ErrNoEmitter
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Sink{emitter: emitter, out: out, log: log, tracker: NewTracker(th, lim)}, nil
+}
+
+// FromSettings builds the sink from its settings: loss_pct, jitter_ms,
+// rtt_ms (the poor-quality thresholds) and max_sessions; "events" and
+// "enabled" are read by cmd/argus.
+func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
+	th, lim := DefaultThresholds(), DefaultLimits()
+	for k, v := range sc.Settings {
+		var err error
+		switch k {
+		case "events", "enabled":
+		case "loss_pct":
+			th.LossPct, err = strconv.ParseFloat(v, 64)
+		case "jitter_ms":
+			th.JitterMs, err = strconv.ParseFloat(v, 64)
+		case "rtt_ms":
+			th.RTTMs, err = strconv.ParseInt(v, 10, 64)
+		case "max_sessions":
+			lim.Sessions, err = strconv.Atoi(v)
+		default:
+			return nil, fmt.Errorf("%q: %w", k, ErrUnknownSetting)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s=%q: %w", k, v, ErrUnknownSetting)
+		}
+	}
+	return New(sc.Emitter, sc.ServerName, th, lim, sc.Logger)
+}
+
+// Export feeds the batch to the tracker and emits the verdicts it completes.
+func (s *Sink) Export(_ context.Context, batch []*telemetry.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	for _, e := range batch {
+		if e == nil {
+			continue
+		}
+		for _, v := range s.tracker.Observe(e) {
+			s.out.Emit(Event(v, s.emitter))
+			s.log.Info("verdict", "scope", v.Scope, "outcome", string(v.Outcome),
+				"session_id", v.SessionID, "handle_id", v.HandleID)
+		}
+	}
+	return nil
+}
+
+// Shutdown stops the sink; sessions still open are not judged (the core
+// ends every session, and so emits their last events, before the bus shuts
+// down).
+func (s *Sink) Shutdown(_ context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
+
+// Event wraps v in the type 4 event that carries it. Its timestamp is the
+// emission time, after every event the verdict was drawn from.
+func Event(v Verdict, emitter string) *telemetry.Event {
+	return &telemetry.Event{
+		Emitter:   emitter,
+		Type:      telemetry.TypeExternal,
+		Timestamp: max(telemetry.Now(), v.Timestamp+1),
+		SessionID: v.SessionID,
+		HandleID:  v.HandleID,
+		OpaqueID:  v.OpaqueID,
+		Body:      Body{Schema: Schema, Data: v},
+	}
+}
+
+// Body is the "event" object of a verdict event.
+type Body struct {
+	Schema string  `json:"schema"`
+	Data   Verdict `json:"data"`
+}
+
+var _ telemetry.Sink = (*Sink)(nil)
