@@ -143,25 +143,23 @@ func (p *Plugin) reqEdit(s *session, req params) map[string]any {
 	if e != nil {
 		return e.data()
 	}
-	var o roomOptions
 	np := params{}
 	for k, v := range req {
 		if len(k) > 4 && k[:4] == "new_" {
 			np[k[4:]] = v
 		}
 	}
-	r.mu.Lock()
-	o = r.opts
-	r.mu.Unlock()
-	o.Allowed = nil
-	if e := parseRoomOptions(np, &o); e != nil {
+	_, e = r.updateOptions(func(o *roomOptions) *vrError {
+		allowed := o.Allowed // edit never changes the ACL
+		if e := parseRoomOptions(np, o); e != nil {
+			return e
+		}
+		o.Allowed = allowed
+		return nil
+	})
+	if e != nil {
 		return e.data()
 	}
-	r.mu.Lock()
-	allowed := r.opts.Allowed
-	r.opts = o
-	r.opts.Allowed = allowed
-	r.mu.Unlock()
 	p.emit(handleOf(s), map[string]any{"event": "edited", "room": r.id})
 	return map[string]any{"videoroom": "edited", "room": r.id, "permanent": false}
 }
@@ -273,34 +271,37 @@ func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
 	if (action == "add" || action == "remove") && !ok {
 		return missing("allowed").data()
 	}
-	r.mu.Lock()
-	switch action {
-	case "enable":
-		if r.opts.Allowed == nil {
-			r.opts.Allowed = map[string]bool{}
+	o, e := r.updateOptions(func(o *roomOptions) *vrError {
+		switch action {
+		case "enable":
+			if o.Allowed == nil {
+				o.Allowed = map[string]bool{}
+			}
+		case "disable":
+			o.Allowed = nil
+		case "add":
+			if o.Allowed == nil {
+				o.Allowed = map[string]bool{}
+			}
+			for _, t := range tokens {
+				o.Allowed[t] = true
+			}
+		case "remove":
+			for _, t := range tokens {
+				delete(o.Allowed, t)
+			}
+		default:
+			return newErr(errInvalidElement, "Unsupported action '%s' (allowed)", action)
 		}
-	case "disable":
-		r.opts.Allowed = nil
-	case "add":
-		if r.opts.Allowed == nil {
-			r.opts.Allowed = map[string]bool{}
-		}
-		for _, t := range tokens {
-			r.opts.Allowed[t] = true
-		}
-	case "remove":
-		for _, t := range tokens {
-			delete(r.opts.Allowed, t)
-		}
-	default:
-		r.mu.Unlock()
-		return newErr(errInvalidElement, "Unsupported action '%s' (allowed)", action).data()
+		return nil
+	})
+	if e != nil {
+		return e.data()
 	}
-	enabled := r.opts.Allowed != nil
-	r.mu.Unlock()
+	enabled := o.Allowed != nil
 	out := map[string]any{"videoroom": "success", "room": r.id}
 	if enabled {
-		out["allowed"] = r.allowedList()
+		out["allowed"] = o.allowedList()
 	}
 	return out
 }
