@@ -59,7 +59,7 @@ func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 	}
 	m.pc.OnTrack(m.onTrack)
 	m.pc.OnDataChannel(onDataChannel)
-	go m.rembLoop()
+	s.ks.Go(m.rembLoop)
 	s.media = m
 	return m
 }
@@ -120,7 +120,7 @@ func (m *echoMedia) addEcho(t *pion.RTPTransceiver, pref string) error {
 	m.local[t.Mid()] = track
 	m.kinds[t.Mid()] = kind
 	m.mu.Unlock()
-	go m.readRTCP(t.Mid(), sender)
+	m.s.ks.Go(func(context.Context) { m.readRTCP(t.Mid(), sender) }) // ends when the PC closes
 	return nil
 }
 
@@ -327,12 +327,15 @@ func (m *echoMedia) sendREMB() {
 	_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(bitrate), SSRCs: ssrcs}})
 }
 
-// rembLoop re-sends the cap while one is set; it exits with the media.
-func (m *echoMedia) rembLoop() {
+// rembLoop re-sends the cap while one is set; it exits with the media or
+// the session.
+func (m *echoMedia) rembLoop(ctx context.Context) {
 	t := time.NewTicker(rembPeriod)
 	defer t.Stop()
 	for {
 		select {
+		case <-ctx.Done():
+			return
 		case <-m.done:
 			return
 		case <-m.peer.Done():

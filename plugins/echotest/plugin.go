@@ -6,10 +6,9 @@ package echotest
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"sync"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/pluginkit"
 )
 
 // Package is the Janus plugin package name.
@@ -27,15 +26,12 @@ func init() {
 
 // Plugin is the EchoTest plugin: a factory of per-handle sessions.
 type Plugin struct {
-	mu       sync.Mutex
-	host     core.Host
-	log      *slog.Logger
-	sessions map[*session]struct{}
+	kit *pluginkit.Kit
 }
 
 // New returns an uninitialized EchoTest plugin; it has no side effects.
 func New() *Plugin {
-	return &Plugin{log: slog.New(slog.DiscardHandler), sessions: map[*session]struct{}{}}
+	return &Plugin{kit: pluginkit.New(Package)}
 }
 
 // Info describes the plugin as Janus's info lists it.
@@ -52,36 +48,19 @@ func (p *Plugin) Info() core.PluginInfo {
 
 // Init stores the host; the EchoTest has no configuration of its own, so
 // cfg is ignored.
-func (p *Plugin) Init(_ context.Context, h core.Host, _ json.RawMessage) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.host = h
-	if h != nil && h.Logger() != nil {
-		p.log = h.Logger().With("plugin", Package)
-	}
+func (p *Plugin) Init(ctx context.Context, h core.Host, _ json.RawMessage) error {
+	p.kit.Init(ctx, h)
 	return nil
 }
 
 // NewSession is Janus's create_session: one session per attached handle.
 func (p *Plugin) NewSession(h core.Handle) (core.PluginSession, error) {
-	s := newSession(p, h)
-	p.mu.Lock()
-	p.sessions[s] = struct{}{}
-	p.mu.Unlock()
-	return s, nil
+	return newSession(p, h), nil
 }
 
 // Destroy destroys every remaining session; it works after a failed Init.
 func (p *Plugin) Destroy(_ context.Context) error {
-	p.mu.Lock()
-	all := make([]*session, 0, len(p.sessions))
-	for s := range p.sessions {
-		all = append(all, s)
-	}
-	p.mu.Unlock()
-	for _, s := range all {
-		s.Destroy()
-	}
+	p.kit.Destroy()
 	return nil
 }
 
@@ -93,23 +72,6 @@ func (p *Plugin) HandleAdminMessage(_ context.Context, request json.RawMessage) 
 		return map[string]any{"echotest": "event", "error_code": errInvalidJSON, "error": "JSON error: not an object"}
 	}
 	return v
-}
-
-// emit sends a type 64 event for a handle.
-func (p *Plugin) emit(h core.Handle, data any) {
-	p.mu.Lock()
-	host := p.host
-	p.mu.Unlock()
-	if host != nil {
-		host.EmitEvent(h, data)
-	}
-}
-
-// forget drops a destroyed session.
-func (p *Plugin) forget(s *session) {
-	p.mu.Lock()
-	delete(p.sessions, s)
-	p.mu.Unlock()
 }
 
 var (

@@ -1,6 +1,7 @@
 package videoroom
 
 import (
+	"context"
 	"github.com/pion/rtp"
 )
 
@@ -40,7 +41,7 @@ func (ps *pubStream) noteLevel(pkt *rtp.Packet) {
 	}
 	l.talking = talking
 	ps.talking.Store(talking)
-	go ps.pub.announceTalking(ps, talking, avg)
+	ps.pub.s.ks.Go(func(context.Context) { ps.pub.announceTalking(ps, talking, avg) })
 }
 
 // announceTalking tells every participant and emits the event.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
 )
 
 // FuzzSyncRequests feeds arbitrary bodies to the synchronous request path
@@ -26,7 +27,7 @@ func FuzzSyncRequests(f *testing.F) {
 		if err := p.Init(context.Background(), nil, json.RawMessage(testConfig)); err != nil {
 			t.Fatal(err)
 		}
-		s := newSession(p, nopHandle{})
+		s := newSession(p, coretest.NewHandle(2, "", nil))
 		defer s.Destroy()
 		res := s.HandleMessage(context.Background(), core.Message{Body: json.RawMessage(body)})
 		if res.Ack {

@@ -1,6 +1,7 @@
 package videoroom
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,7 +86,7 @@ func newPubMedia(p *publisher, peer *webrtc.Peer) *pubMedia {
 			}
 		})
 	})
-	go m.loop()
+	p.s.ks.Go(m.loop)
 	return m
 }
 
@@ -409,12 +410,14 @@ func (m *pubMedia) sendREMB(bps uint64) {
 
 // loop re-sends the bitrate cap when subscribers are silent and asks for
 // a keyframe every fir_freq seconds (Janus's fir_freq).
-func (m *pubMedia) loop() {
+func (m *pubMedia) loop(ctx context.Context) {
 	t := time.NewTicker(capPeriod)
 	defer t.Stop()
 	lastFIR := time.Now()
 	for {
 		select {
+		case <-ctx.Done():
+			return
 		case <-m.done:
 			return
 		case <-m.peer.Done():
