@@ -39,6 +39,9 @@ func joinPublisher(ctx context.Context, s *session, r *room, configure bool, req
 		}
 	}
 	display, _, e := req.str("display", false)
+	if e == nil {
+		e = checkLen("display", display, s.p.limits().MaxMetadataLength)
+	}
 	if e != nil {
 		return nil, nil, e
 	}

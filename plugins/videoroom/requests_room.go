@@ -121,7 +121,15 @@ func (p *Plugin) reqCreate(s *session, req params) map[string]any {
 	if e := parseRoomOptions(req, &o); e != nil {
 		return e.data()
 	}
+	lim := p.limits()
+	if e := lim.checkRoomOptions(&o); e != nil {
+		return e.data()
+	}
 	p.mu.Lock()
+	if len(p.rooms) >= lim.MaxRooms {
+		p.mu.Unlock()
+		return roomLimitError(lim.MaxRooms).data()
+	}
 	if id == 0 {
 		for id == 0 || p.rooms[id] != nil {
 			id = randomID()
@@ -149,13 +157,14 @@ func (p *Plugin) reqEdit(s *session, req params) map[string]any {
 			np[k[4:]] = v
 		}
 	}
+	lim := p.limits()
 	_, e = r.updateOptions(func(o *roomOptions) *vrError {
 		allowed := o.Allowed // edit never changes the ACL
 		if e := parseRoomOptions(np, o); e != nil {
 			return e
 		}
 		o.Allowed = allowed
-		return nil
+		return lim.checkRoomOptions(o)
 	})
 	if e != nil {
 		return e.data()
@@ -205,7 +214,13 @@ func (p *Plugin) reqExists(_ *session, req params) map[string]any {
 	return map[string]any{"videoroom": "success", "room": id, "exists": p.room(id) != nil}
 }
 
+// reqList lists the rooms by id, at most Limits.ListLimit of them from
+// "offset" (see limits.go, pageOf).
 func (p *Plugin) reqList(_ *session, req params) map[string]any {
+	offset, limit, e := p.limits().page(req)
+	if e != nil {
+		return e.data()
+	}
 	private := p.adminKeyValid(req)
 	p.mu.Lock()
 	rooms := make([]*room, 0, len(p.rooms))
@@ -222,18 +237,29 @@ func (p *Plugin) reqList(_ *session, req params) map[string]any {
 		}
 		return 0
 	})
-	list := make([]any, 0, len(rooms))
+	visible := make([]*room, 0, len(rooms))
 	for _, r := range rooms {
-		if r.options().IsPrivate && !private {
-			continue
+		if !r.options().IsPrivate || private {
+			visible = append(visible, r)
 		}
+	}
+	answer := map[string]any{"videoroom": "success"}
+	visible = pageOf(visible, offset, limit, answer)
+	list := make([]any, 0, len(visible))
+	for _, r := range visible {
 		list = append(list, r.summary())
 	}
-	return map[string]any{"videoroom": "success", "list": list}
+	answer["list"] = list
+	return answer
 }
 
+// reqListParticipants lists a room's participants by id, paged like list.
 func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	offset, limit, e := p.limits().page(req)
 	if e != nil {
 		return e.data()
 	}
@@ -244,6 +270,8 @@ func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 		}
 		return 1
 	})
+	answer := map[string]any{"videoroom": "participants", "room": r.id}
+	parts = pageOf(parts, offset, limit, answer)
 	list := make([]any, 0, len(parts))
 	for _, x := range parts {
 		entry := map[string]any{"id": x.id, "publisher": x.isPublished()}
@@ -252,7 +280,8 @@ func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 		}
 		list = append(list, entry)
 	}
-	return map[string]any{"videoroom": "participants", "room": r.id, "participants": list}
+	answer["participants"] = list
+	return answer
 }
 
 func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
@@ -271,6 +300,7 @@ func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
 	if (action == "add" || action == "remove") && !ok {
 		return missing("allowed").data()
 	}
+	lim := p.limits()
 	o, e := r.updateOptions(func(o *roomOptions) *vrError {
 		switch action {
 		case "enable":
@@ -293,7 +323,7 @@ func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
 		default:
 			return newErr(errInvalidElement, "Unsupported action '%s' (allowed)", action)
 		}
-		return nil
+		return lim.checkAllowed(o.Allowed)
 	})
 	if e != nil {
 		return e.data()
