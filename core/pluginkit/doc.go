@@ -18,7 +18,7 @@
 // gateway's start-up context, and a signal cancelling that context must
 // not kill sessions before the gateway destroys them in order (sessions
 // emit their final events first). The root is cancelled by Kit.Destroy,
-// which the plugin calls from its core.Plugin Destroy.
+// which is core.Plugin's Destroy of a plugin embedding the kit.
 //
 // Session.Destroy runs in this order: mark destroyed (Enqueue refuses
 // from now on), cancel the session context, wait for the worker, run the
@@ -31,10 +31,10 @@
 //
 // # Writing a plugin
 //
-// A plugin type holds a *Kit and implements core.Plugin: Init calls
-// Kit.Init, NewSession builds its session state and calls Kit.NewSession
-// with a Handler (Process for queued messages, Teardown for detach),
-// Destroy calls Kit.Destroy. The plugin's core.PluginSession answers
+// A plugin type embeds a *Kit (which gives it core.Plugin's Destroy) and
+// implements the rest of core.Plugin: Init calls Kit.Init, NewSession
+// builds its session state and calls Kit.Attach with a Handler (Process
+// for queued messages, Teardown for detach). The plugin's core.PluginSession answers
 // HandleMessage synchronously or with Enqueue (an "ack", the answer
 // follows from Process as an event), and its Destroy is Session.Destroy.
 // See the example in example_test.go: a complete plugin in about 60 lines.

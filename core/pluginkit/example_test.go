@@ -14,26 +14,19 @@ import (
 // upper is a complete third plugin: it answers {"text":"..."} with the
 // text in upper case, asynchronously, and emits the length as an event.
 // Only its own logic is here; the kit does the rest.
-type upper struct{ kit *pluginkit.Kit }
-
-func (p *upper) Info() core.PluginInfo {
-	return core.PluginInfo{Package: "janus.plugin.upper", Name: "Upper", VersionString: "0.0.1", Version: 1}
+type upper struct {
+	*pluginkit.Kit // sessions, lifetimes and core.Plugin's Destroy
 }
 
 func (p *upper) Init(ctx context.Context, h core.Host, _ json.RawMessage) error {
-	p.kit.Init(ctx, h)
+	p.Kit.Init(ctx, h)
 	return nil
 }
 
 func (p *upper) NewSession(h core.Handle) (core.PluginSession, error) {
 	s := &upperSession{p: p}
-	s.ks = p.kit.NewSession(h, s, 0)
+	s.ks = p.Attach(h, s, 0)
 	return s, nil
-}
-
-func (p *upper) Destroy(context.Context) error {
-	p.kit.Destroy()
-	return nil
 }
 
 type upperSession struct {
@@ -67,7 +60,7 @@ func (s *upperSession) Process(_ context.Context, m core.Message) {
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Millisecond):
-			s.p.kit.Emit(s.ks.Handle(), map[string]any{"length": len(out)})
+			s.p.Emit(s.ks.Handle(), map[string]any{"length": len(out)})
 		}
 	})
 }
@@ -77,9 +70,11 @@ func (s *upperSession) SetupMedia() {}
 func (s *upperSession) Hangup()     {}
 func (s *upperSession) Destroy()    { s.ks.Destroy() }
 
+var _ core.Plugin = (*upper)(nil)
+
 func Example() {
 	host := &coretest.Host{}
-	p := &upper{kit: pluginkit.New("janus.plugin.upper")}
+	p := &upper{Kit: pluginkit.New(core.PluginInfo{Package: "janus.plugin.upper", Name: "Upper", VersionString: "0.0.1", Version: 1})}
 	_ = p.Init(context.Background(), host, nil)
 	h := coretest.NewHandle(1, "", nil)
 	s, _ := p.NewSession(h)
@@ -88,7 +83,7 @@ func Example() {
 	fmt.Println(res.Ack, push.Data["text"])
 	s.Destroy() // the worker and the emitting goroutine have ended
 	_ = p.Destroy(context.Background())
-	fmt.Println(host.Count() <= 1, p.kit.Len())
+	fmt.Println(host.Count() <= 1, p.Len())
 	// Output:
 	// true HELLO
 	// true 0

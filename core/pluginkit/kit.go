@@ -12,7 +12,8 @@ import (
 // context of its sessions and the registry of live sessions. The zero
 // value is not usable; build it with New.
 type Kit struct {
-	pkg string
+	info core.PluginInfo
+	pkg  string
 
 	mu       sync.Mutex
 	host     core.Host
@@ -22,13 +23,13 @@ type Kit struct {
 	sessions map[*Session]struct{}
 }
 
-// New returns a kit for the plugin package pkg (e.g.
-// "janus.plugin.echotest"). Sessions created before Init (tests do) get a
-// root of their own, cancelled by Destroy all the same.
-func New(pkg string) *Kit {
+// New returns a kit for the plugin that info describes (info.Package is
+// e.g. "janus.plugin.echotest"). Sessions created before Init (tests do)
+// get a root of their own, cancelled by Destroy all the same.
+func New(info core.PluginInfo) *Kit {
 	root, cancel := context.WithCancel(context.Background())
 	return &Kit{
-		pkg: pkg, log: slog.New(slog.DiscardHandler),
+		info: info, pkg: info.Package, log: slog.New(slog.DiscardHandler),
 		root: root, cancel: cancel, sessions: map[*Session]struct{}{},
 	}
 }
@@ -46,8 +47,9 @@ func (k *Kit) Init(ctx context.Context, h core.Host) {
 	k.root, k.cancel = context.WithCancel(context.WithoutCancel(ctx))
 }
 
-// Package is the plugin's Janus package name.
-func (k *Kit) Package() string { return k.pkg }
+// Info describes the plugin as Janus's info lists it: core.Plugin's Info
+// for a plugin embedding the kit.
+func (k *Kit) Info() core.PluginInfo { return k.info }
 
 // Logger is the plugin's logger, tagged with its package.
 func (k *Kit) Logger() *slog.Logger {
@@ -67,10 +69,11 @@ func (k *Kit) Emit(h core.Handle, data any) {
 	}
 }
 
-// NewSession creates and registers the kit's half of a plugin session for
-// handle h and starts its worker: queue bounds the messages waiting for
-// handler.Process (DefaultQueueSize when <= 0).
-func (k *Kit) NewSession(h core.Handle, handler Handler, queue int) *Session {
+// Attach creates and registers the kit's half of a plugin session for
+// handle h (the plugin calls it from its NewSession) and starts its
+// worker: queue bounds the messages waiting for handler.Process
+// (DefaultQueueSize when <= 0).
+func (k *Kit) Attach(h core.Handle, handler Handler, queue int) *Session {
 	if queue <= 0 {
 		queue = DefaultQueueSize
 	}
@@ -102,8 +105,10 @@ func (k *Kit) Len() int {
 }
 
 // Destroy destroys every remaining session and cancels the root context.
-// It works after a failed Init and may be called more than once.
-func (k *Kit) Destroy() {
+// It works after a failed Init and may be called more than once; it has
+// core.Plugin's Destroy signature, so a plugin embedding *Kit gets it, and
+// returns nil (sessions end without errors).
+func (k *Kit) Destroy(context.Context) error {
 	k.mu.Lock()
 	all := make([]*Session, 0, len(k.sessions))
 	for s := range k.sessions {
@@ -116,6 +121,7 @@ func (k *Kit) Destroy() {
 	k.mu.Lock()
 	k.cancel()
 	k.mu.Unlock()
+	return nil
 }
 
 // forget drops a destroyed session.

@@ -53,11 +53,11 @@ func (h *handler) list() []string {
 func msg(tx string) core.Message { return core.Message{Transaction: tx, Body: json.RawMessage(`{}`)} }
 
 func TestQueueOrderAndBound(t *testing.T) {
-	k := pluginkit.New("janus.plugin.test")
+	k := pluginkit.New(core.PluginInfo{Package: "janus.plugin.test"})
 	k.Init(t.Context(), &coretest.Host{})
-	defer k.Destroy()
+	defer func() { _ = k.Destroy(context.Background()) }()
 	h := &handler{block: make(chan struct{})}
-	s := k.NewSession(coretest.NewHandle(1, "", nil), h, 2)
+	s := k.Attach(coretest.NewHandle(1, "", nil), h, 2)
 	// The worker takes at most one message and blocks; two more fill the
 	// queue; then Enqueue refuses.
 	if err := s.Enqueue(msg("a")); err != nil {
@@ -86,11 +86,11 @@ func TestQueueOrderAndBound(t *testing.T) {
 }
 
 func TestDestroyEndsEverything(t *testing.T) {
-	k := pluginkit.New("janus.plugin.test")
+	k := pluginkit.New(core.PluginInfo{Package: "janus.plugin.test"})
 	k.Init(t.Context(), &coretest.Host{})
 	var ended atomic.Int32
 	h := &handler{}
-	s := k.NewSession(coretest.NewHandle(1, "", nil), h, 0)
+	s := k.Attach(coretest.NewHandle(1, "", nil), h, 0)
 	for range 5 {
 		if !s.Go(func(ctx context.Context) { <-ctx.Done(); ended.Add(1) }) {
 			t.Fatal("Go refused before Destroy")
@@ -110,7 +110,7 @@ func TestDestroyEndsEverything(t *testing.T) {
 	if s.Go(func(context.Context) { t.Error("ran after Destroy") }) {
 		t.Fatal("Go accepted after Destroy")
 	}
-	k.Destroy()
+	_ = k.Destroy(context.Background())
 }
 
 // TestSessionContextFromInit: the session context carries the Init
@@ -118,17 +118,17 @@ func TestDestroyEndsEverything(t *testing.T) {
 func TestSessionContextFromInit(t *testing.T) {
 	type key struct{}
 	initCtx, cancelInit := context.WithCancel(context.WithValue(t.Context(), key{}, "root"))
-	k := pluginkit.New("janus.plugin.test")
+	k := pluginkit.New(core.PluginInfo{Package: "janus.plugin.test"})
 	k.Init(initCtx, &coretest.Host{})
 	cancelInit()
-	s := k.NewSession(coretest.NewHandle(1, "", nil), &handler{}, 0)
+	s := k.Attach(coretest.NewHandle(1, "", nil), &handler{}, 0)
 	if s.Context().Value(key{}) != "root" {
 		t.Fatal("session context does not derive from the Init context")
 	}
 	if s.Context().Err() != nil {
 		t.Fatal("session context cancelled with the Init context")
 	}
-	k.Destroy()
+	_ = k.Destroy(context.Background())
 	if s.Context().Err() == nil || !s.Destroyed() {
 		t.Fatal("Kit.Destroy left the session alive")
 	}
@@ -137,13 +137,13 @@ func TestSessionContextFromInit(t *testing.T) {
 // TestConcurrentDestroy: Destroy racing Enqueue and Go from other
 // goroutines loses nothing and leaks nothing (run with -race).
 func TestConcurrentDestroy(t *testing.T) {
-	k := pluginkit.New("janus.plugin.test")
+	k := pluginkit.New(core.PluginInfo{Package: "janus.plugin.test"})
 	k.Init(t.Context(), &coretest.Host{})
-	defer k.Destroy()
+	defer func() { _ = k.Destroy(context.Background()) }()
 	for range 20 {
 		var started, ended atomic.Int32
 		h := &handler{}
-		s := k.NewSession(coretest.NewHandle(1, "", nil), h, 0)
+		s := k.Attach(coretest.NewHandle(1, "", nil), h, 0)
 		h.onProcess = func(context.Context) {
 			if s.Go(func(ctx context.Context) { <-ctx.Done(); ended.Add(1) }) {
 				started.Add(1)

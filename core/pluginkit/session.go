@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/argusrtc/argus/core"
 )
@@ -48,6 +49,7 @@ type Session struct {
 	workerDone chan struct{}
 
 	destroyed atomic.Bool
+	hangingUp atomic.Bool
 	once      sync.Once
 	goMu      sync.Mutex // orders Go's wg.Add before Destroy's wg.Wait
 	closed    bool       // guarded by goMu: Go refuses
@@ -65,6 +67,51 @@ func (s *Session) Context() context.Context { return s.ctx }
 
 // Destroyed reports whether Destroy was called.
 func (s *Session) Destroyed() bool { return s.destroyed.Load() }
+
+// BeginHangup marks a hangup in progress; false when one already is (the
+// caller then does nothing: Janus's hangingup guard).
+func (s *Session) BeginHangup() bool { return s.hangingUp.CompareAndSwap(false, true) }
+
+// EndHangup clears the hangup mark (after a hangup, or at webrtcup).
+func (s *Session) EndHangup() { s.hangingUp.Store(false) }
+
+// State adds Janus's "hangingup" and "destroyed" (0 or 1) to an Admin
+// handle_info plugin_specific object and returns it.
+func (s *Session) State(q map[string]any) map[string]any {
+	q["hangingup"] = flag(s.hangingUp.Load())
+	q["destroyed"] = flag(s.destroyed.Load())
+	return q
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Every runs f at each tick of period in a goroutine of the group until
+// the session's context ends or stop or peerDone is closed (a media
+// object and its PeerConnection ending; nil never closes); false when
+// Destroy has started.
+func (s *Session) Every(period time.Duration, stop, peerDone <-chan struct{}, f func(now time.Time)) bool {
+	return s.Go(func(ctx context.Context) {
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-stop:
+				return
+			case <-peerDone:
+				return
+			case now := <-t.C:
+				f(now)
+			}
+		}
+	})
+}
 
 // Push sends an asynchronous event to the handle's client, logging (not
 // returning) a failure: the client being gone is not the plugin's error.

@@ -11,11 +11,10 @@ import (
 	"github.com/argusrtc/argus/core/pluginkit"
 )
 
-// Package is the Janus plugin package name.
-const Package = "janus.plugin.echotest"
-
-// Janus's EchoTest version (janus-reference.md 5).
+// The Janus plugin package name and Janus's EchoTest version
+// (janus-reference.md 5).
 const (
+	Package       = "janus.plugin.echotest"
 	Version       = 7
 	VersionString = "0.0.7"
 )
@@ -26,43 +25,27 @@ func init() {
 
 // Plugin is the EchoTest plugin: a factory of per-handle sessions.
 type Plugin struct {
-	kit *pluginkit.Kit
+	*pluginkit.Kit // Info, sessions and their lifetimes, Destroy
 }
 
 // New returns an uninitialized EchoTest plugin; it has no side effects.
 func New() *Plugin {
-	return &Plugin{kit: pluginkit.New(Package)}
-}
-
-// Info describes the plugin as Janus's info lists it.
-func (p *Plugin) Info() core.PluginInfo {
-	return core.PluginInfo{
-		Package:       Package,
-		Name:          "JANUS EchoTest plugin",
-		Author:        "Argus",
+	return &Plugin{Kit: pluginkit.New(core.PluginInfo{
+		Package: Package, Name: "JANUS EchoTest plugin", Author: "Argus",
 		Description:   "This is a trivial EchoTest plugin for Janus, just used to showcase the plugin interface.",
-		VersionString: VersionString,
-		Version:       Version,
-	}
+		VersionString: VersionString, Version: Version,
+	})}
 }
 
 // Init stores the host; the EchoTest has no configuration of its own, so
 // cfg is ignored.
 func (p *Plugin) Init(ctx context.Context, h core.Host, _ json.RawMessage) error {
-	p.kit.Init(ctx, h)
+	p.Kit.Init(ctx, h)
 	return nil
 }
 
 // NewSession is Janus's create_session: one session per attached handle.
-func (p *Plugin) NewSession(h core.Handle) (core.PluginSession, error) {
-	return newSession(p, h), nil
-}
-
-// Destroy destroys every remaining session; it works after a failed Init.
-func (p *Plugin) Destroy(_ context.Context) error {
-	p.kit.Destroy()
-	return nil
-}
+func (p *Plugin) NewSession(h core.Handle) (core.PluginSession, error) { return newSession(p, h), nil }
 
 // HandleAdminMessage answers Admin message_plugin by echoing the request
 // object back, as Janus's EchoTest does.

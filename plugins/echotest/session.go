@@ -28,7 +28,6 @@ type session struct {
 	audioActive atomic.Bool
 	videoActive atomic.Bool
 	bitrate     atomic.Uint64
-	hangingUp   atomic.Bool
 	slowlinks   atomic.Int64
 
 	mu                     sync.Mutex
@@ -40,7 +39,7 @@ type session struct {
 func newSession(p *Plugin, h core.Handle) *session {
 	s := &session{p: p, h: h, substream: -1, temporal: -1}
 	s.resetMedia()
-	s.ks = p.kit.NewSession(h, s, pluginkit.DefaultQueueSize)
+	s.ks = p.Attach(h, s, pluginkit.DefaultQueueSize)
 	return s
 }
 
@@ -89,7 +88,7 @@ func (s *session) Process(ctx context.Context, m core.Message) {
 		jsep = &core.JSEP{Type: "answer", SDP: sdp}
 	}
 	s.ks.Push(m.Transaction, map[string]any{"echotest": "event", "result": "ok"}, jsep)
-	s.p.kit.Emit(s.h, s.eventData())
+	s.p.Emit(s.h, s.eventData())
 }
 
 // apply updates the session from a validated request.
@@ -185,14 +184,14 @@ func (s *session) eventData() map[string]any {
 
 // SetupMedia is called at webrtcup: ask for a keyframe so video starts fast.
 func (s *session) SetupMedia() {
-	s.hangingUp.Store(false)
+	s.ks.EndHangup()
 	s.keyframe()
 }
 
 // Hangup stops echoing, tells the client ("result":"done") and resets the
 // media settings for the next PeerConnection. It never blocks.
 func (s *session) Hangup() {
-	if s.ks.Destroyed() || !s.hangingUp.CompareAndSwap(false, true) {
+	if s.ks.Destroyed() || !s.ks.BeginHangup() {
 		return
 	}
 	s.mu.Lock()
@@ -204,7 +203,7 @@ func (s *session) Hangup() {
 	}
 	s.ks.Push("", map[string]any{"echotest": "event", "result": "done"}, nil)
 	s.resetMedia()
-	s.hangingUp.Store(false)
+	s.ks.EndHangup()
 }
 
 // Destroy ends the worker, the media and every goroutine of the session;
@@ -230,8 +229,6 @@ func (s *session) Query() any {
 		"video_active":   s.videoActive.Load(),
 		"bitrate":        s.bitrate.Load(),
 		"slowlink_count": s.slowlinks.Load(),
-		"hangingup":      boolInt(s.hangingUp.Load()),
-		"destroyed":      boolInt(s.ks.Destroyed()),
 	}
 	if s.audioCodec != "" {
 		q["audio_codec"] = s.audioCodec
@@ -253,14 +250,7 @@ func (s *session) Query() any {
 		}
 	}
 	q["peer-bitrate"] = peerBitrate
-	return q
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	return s.ks.State(q)
 }
 
 var (

@@ -1,6 +1,5 @@
 package videoroom
 
-
 // Limits bound what clients can make the plugin store or answer (issue 10:
 // no client can exhaust memory). They are an Argus extension, set in the
 // plugin config's "limits" object; a zero or missing field takes its

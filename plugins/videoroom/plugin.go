@@ -17,11 +17,10 @@ import (
 	"github.com/argusrtc/argus/core/pluginkit"
 )
 
-// Package is the Janus plugin package name.
-const Package = "janus.plugin.videoroom"
-
-// Janus 1.1.2's VideoRoom version (janus-reference.md 6).
+// The Janus plugin package name and Janus 1.1.2's VideoRoom version
+// (janus-reference.md 6).
 const (
+	Package       = "janus.plugin.videoroom"
 	Version       = 9
 	VersionString = "0.0.9"
 )
@@ -32,8 +31,8 @@ func init() {
 
 // Plugin is the VideoRoom plugin: the rooms and a factory of per-handle sessions.
 type Plugin struct {
-	kit *pluginkit.Kit // host, sessions and their lifetimes
-	log *slog.Logger   // set by Init, read-only afterwards
+	*pluginkit.Kit              // Info, host, sessions and their lifetimes, Destroy
+	log            *slog.Logger // set by Init, read-only afterwards
 
 	mu    sync.Mutex
 	cfg   Config
@@ -42,19 +41,11 @@ type Plugin struct {
 
 // New returns an uninitialized VideoRoom plugin; it has no side effects.
 func New() *Plugin {
-	return &Plugin{kit: pluginkit.New(Package), log: slog.New(slog.DiscardHandler), rooms: map[uint64]*room{}}
-}
-
-// Info describes the plugin as Janus's info lists it.
-func (p *Plugin) Info() core.PluginInfo {
-	return core.PluginInfo{
-		Package:       Package,
-		Name:          "JANUS VideoRoom plugin",
-		Author:        "Argus",
-		Description:   "This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.",
-		VersionString: VersionString,
-		Version:       Version,
-	}
+	kit := pluginkit.New(core.PluginInfo{
+		Package: Package, Name: "JANUS VideoRoom plugin", Author: "Argus", Version: Version, VersionString: VersionString,
+		Description: "This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.",
+	})
+	return &Plugin{Kit: kit, log: slog.New(slog.DiscardHandler), rooms: map[uint64]*room{}}
 }
 
 // Init reads the configuration (see Config) and creates its permanent rooms.
@@ -63,8 +54,8 @@ func (p *Plugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) err
 	if err != nil {
 		return err
 	}
-	p.kit.Init(ctx, h)
-	p.log = p.kit.Logger()
+	p.Kit.Init(ctx, h)
+	p.log = p.Logger()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cfg = c
@@ -72,15 +63,9 @@ func (p *Plugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) err
 	return nil
 }
 
-// NewSession is Janus's create_session: one session per attached handle.
+// NewSession is Janus's create_session: one session per handle attached.
 func (p *Plugin) NewSession(h core.Handle) (core.PluginSession, error) {
 	return newSession(p, h), nil
-}
-
-// Destroy destroys every remaining session; it works after a failed Init.
-func (p *Plugin) Destroy(_ context.Context) error {
-	p.kit.Destroy()
-	return nil
 }
 
 // HandleAdminMessage answers Admin message_plugin: the synchronous
@@ -114,7 +99,7 @@ func (p *Plugin) emit(h core.Handle, data map[string]any) {
 	on := p.cfg.eventsOn()
 	p.mu.Unlock()
 	if on {
-		p.kit.Emit(h, data)
+		p.Kit.Emit(h, data)
 	}
 }
 

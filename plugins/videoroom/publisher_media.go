@@ -1,12 +1,13 @@
 package videoroom
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -86,7 +87,8 @@ func newPubMedia(p *publisher, peer *webrtc.Peer) *pubMedia {
 			}
 		})
 	})
-	p.s.ks.Go(m.loop)
+	lastFIR := time.Now()
+	p.s.ks.Every(capPeriod, m.done, peer.Done(), func(now time.Time) { m.tick(now, &lastFIR) })
 	return m
 }
 
@@ -155,11 +157,11 @@ func (m *pubMedia) prepare(descs []params) error {
 				next.disabled = true
 				break
 			}
-			if err := t.SetCodecPreferences(withRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
+			if err := t.SetCodecPreferences(mediakit.WithRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
 				return err
 			}
 			next.codec = codec
-			next.codecName = codecName(codec.MimeType)
+			next.codecName = mediakit.CodecName(codec.MimeType)
 			if kind == "audio" && o.AudioLevelEvent {
 				for _, x := range t.Receiver().GetParameters().HeaderExtensions {
 					if x.URI == sdp.AudioLevelURI {
@@ -402,34 +404,18 @@ func (m *pubMedia) sendREMB(bps uint64) {
 			}
 		}
 	}
-	if len(ssrcs) == 0 {
-		return
-	}
-	_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(bps), SSRCs: ssrcs}})
+	_ = mediakit.WriteREMB(m.pc, bps, ssrcs)
 }
 
-// loop re-sends the bitrate cap when subscribers are silent and asks for
-// a keyframe every fir_freq seconds (Janus's fir_freq).
-func (m *pubMedia) loop(ctx context.Context) {
-	t := time.NewTicker(capPeriod)
-	defer t.Stop()
-	lastFIR := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-m.done:
-			return
-		case <-m.peer.Done():
-			return
-		case now := <-t.C:
-			if now.UnixNano()-m.lastREMB.Load() > int64(2*capPeriod) {
-				m.sendCap()
-			}
-			if f := m.p.room.options().FirFreq; f > 0 && now.Sub(lastFIR) >= time.Duration(f)*time.Second {
-				lastFIR = now
-				m.keyframe(nil, true)
-			}
-		}
+// tick re-sends the bitrate cap when subscribers are silent and asks for
+// a keyframe every fir_freq seconds (Janus's fir_freq); it runs every
+// capPeriod while the media lives. lastFIR is the tick goroutine's own.
+func (m *pubMedia) tick(now time.Time, lastFIR *time.Time) {
+	if now.UnixNano()-m.lastREMB.Load() > int64(2*capPeriod) {
+		m.sendCap()
+	}
+	if f := m.p.room.options().FirFreq; f > 0 && now.Sub(*lastFIR) >= time.Duration(f)*time.Second {
+		*lastFIR = now
+		m.keyframe(nil, true)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/argusrtc/argus/core"
@@ -39,8 +38,6 @@ type session struct {
 	log *slog.Logger
 	ks  *pluginkit.Session // queue, worker, context and goroutines
 
-	hangingUp atomic.Bool
-
 	mu   sync.Mutex
 	role int
 	pub  *publisher
@@ -49,7 +46,7 @@ type session struct {
 
 func newSession(p *Plugin, h core.Handle) *session {
 	s := &session{p: p, h: h}
-	s.ks = p.kit.NewSession(h, s, pluginkit.DefaultQueueSize)
+	s.ks = p.Attach(h, s, pluginkit.DefaultQueueSize)
 	s.log = s.ks.Logger()
 	return s
 }
@@ -144,7 +141,7 @@ func (s *session) pushError(tx string, e *vrError) { s.push(tx, e.data(), nil) }
 
 // SetupMedia is called at webrtcup.
 func (s *session) SetupMedia() {
-	s.hangingUp.Store(false)
+	s.ks.EndHangup()
 	s.mu.Lock()
 	pub, sub := s.pub, s.sub
 	s.mu.Unlock()
@@ -158,10 +155,10 @@ func (s *session) SetupMedia() {
 
 // Hangup: a publisher unpublishes, a subscriber stops receiving.
 func (s *session) Hangup() {
-	if !s.hangingUp.CompareAndSwap(false, true) {
+	if !s.ks.BeginHangup() {
 		return
 	}
-	defer s.hangingUp.Store(false)
+	defer s.ks.EndHangup()
 	s.mu.Lock()
 	pub, sub := s.pub, s.sub
 	s.mu.Unlock()
@@ -206,9 +203,7 @@ func (s *session) Query() any {
 	default:
 		q = map[string]any{"type": "none"}
 	}
-	q["hangingup"] = boolInt(s.hangingUp.Load())
-	q["destroyed"] = boolInt(s.ks.Destroyed())
-	return q
+	return s.ks.State(q)
 }
 
 func boolInt(b bool) int {

@@ -194,7 +194,7 @@ func TestStress(t *testing.T) {
 			if ids, _ := participantIDs(f); len(ids) != 0 {
 				t.Errorf("participants left in the room: %v", ids)
 			}
-			if n := f.p.kit.Len(); n != 0 {
+			if n := f.p.Len(); n != 0 {
 				t.Errorf("%d sessions left", n)
 			}
 			t.Logf("%s: %d admin rounds, %d joins in %v", fam.name, rounds, joined.Load(), per)

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core"
@@ -181,7 +183,7 @@ func (sub *subscriber) add(refs []feedRef) error {
 			return err
 		}
 		// Offer exactly the publisher's codec (and its RTX).
-		_ = t.SetCodecPreferences(withRTX(codecsOf(pc, t), ps.codec))
+		_ = t.SetCodecPreferences(mediakit.WithRTX(codecsOf(pc, t), ps.codec))
 		d := &subStream{sub: sub, kind: ps.kind, codec: ps.codec, track: track, transceiver: t, sender: t.Sender()}
 		d.send.Store(true)
 		d.target.Store(int32(ref.substream))

@@ -2,6 +2,7 @@ package videoroom
 
 import (
 	"context"
+
 	"github.com/pion/rtp/codecs"
 )
 
