@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
@@ -112,6 +113,32 @@ func (h *Handle) NextPush(tx string, timeout time.Duration) (Push, error) {
 		return p, fmt.Errorf("push with transaction %q: %w", tx, err)
 	}
 	return p, nil
+}
+
+// ExpectTimeout bounds Expect and ExpectTx: generous, for a loaded
+// machine running -race.
+const ExpectTimeout = 10 * time.Second
+
+// Expect is WaitPush for tests: the next push satisfying match, or t
+// fails after ExpectTimeout; what names the push in the failure.
+func (h *Handle) Expect(t testing.TB, what string, match func(Push) bool) Push {
+	t.Helper()
+	p, err := h.WaitPush(ExpectTimeout, match)
+	if err != nil {
+		t.Fatalf("push %s: %v", what, err)
+	}
+	return p
+}
+
+// ExpectTx is NextPush for tests: the next push with transaction tx (""
+// for any), or t fails after ExpectTimeout.
+func (h *Handle) ExpectTx(t testing.TB, tx string) Push {
+	t.Helper()
+	p, err := h.NextPush(tx, ExpectTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // Peer returns the handle's PeerConnection, creating it if needed.

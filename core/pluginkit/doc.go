@@ -31,11 +31,12 @@
 //
 // # Writing a plugin
 //
-// A plugin type embeds a *Kit (which gives it core.Plugin's Destroy) and
-// implements the rest of core.Plugin: Init calls Kit.Init, NewSession
+// A plugin type embeds a *Kit, which gives it core.Plugin's Info and
+// Destroy, and implements the rest: Init calls Kit.Init, NewSession
 // builds its session state and calls Kit.Attach with a Handler (Process
-// for queued messages, Teardown for detach). The plugin's core.PluginSession answers
-// HandleMessage synchronously or with Enqueue (an "ack", the answer
-// follows from Process as an event), and its Destroy is Session.Destroy.
-// See the example in example_test.go: a complete plugin in about 60 lines.
+// for queued messages, Teardown for detach). The plugin's
+// core.PluginSession answers HandleMessage synchronously or with Enqueue
+// (an "ack"; the answer follows from Process as an event), and its
+// Destroy is Session.Destroy. Tests drive it with the core/coretest Host
+// and Handle. See example_test.go: a complete plugin in about 60 lines.
 package pluginkit

@@ -96,16 +96,7 @@ func send(t *testing.T, h *coretest.Handle, s core.PluginSession, tx, body strin
 	if !res.Ack || res.Hint != "I'm taking my time!" {
 		t.Fatalf("result = %+v, want ack with hint", res)
 	}
-	return nextPush(t, h)
-}
-
-func nextPush(t *testing.T, h *coretest.Handle) coretest.Push {
-	t.Helper()
-	p, err := h.NextPush("", 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return h.ExpectTx(t, "")
 }
 
 func TestRequestErrors(t *testing.T) {
@@ -359,7 +350,7 @@ func TestEchoLoopback(t *testing.T) {
 
 	// Hangup: the plugin says "done".
 	h.ClosePeer()
-	done := nextPush(t, h)
+	done := h.ExpectTx(t, "")
 	if done.Data["echotest"] != "event" || done.Data["result"] != "done" {
 		t.Errorf("hangup push = %+v", done)
 	}

@@ -47,12 +47,12 @@ type echoMedia struct {
 func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.media != nil && s.media.peer == peer {
-		return s.media
-	}
-	if s.media != nil {
-		s.media.stop()
-	}
+	s.media = mediakit.ForPeer(s.media, peer, func() *echoMedia { return s.newMedia(peer) })
+	return s.media
+}
+
+// newMedia builds the echo state of peer with its handlers and REMB loop.
+func (s *session) newMedia(peer *webrtc.Peer) *echoMedia {
 	m := &echoMedia{
 		s: s, peer: peer, pc: peer.PeerConnection(), done: make(chan struct{}),
 		local: map[string]*pion.TrackLocalStaticRTP{}, kinds: map[string]string{},
@@ -66,12 +66,14 @@ func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 			m.sendREMB()
 		}
 	})
-	s.media = m
 	return m
 }
 
-// stop ends the REMB goroutine; pion ends the readers when the PC closes.
-func (m *echoMedia) stop() { m.once.Do(func() { close(m.done) }) }
+// Stop ends the REMB goroutine; pion ends the readers when the PC closes.
+func (m *echoMedia) Stop() { m.once.Do(func() { close(m.done) }) }
+
+// PeerOf is the PeerConnection the state belongs to (mediakit.Media).
+func (m *echoMedia) PeerOf() *webrtc.Peer { return m.peer }
 
 // answer prepares a local track per echoable m-line and answers the offer
 // that the core already applied to the Peer.

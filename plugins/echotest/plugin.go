@@ -19,10 +19,6 @@ const (
 	VersionString = "0.0.7"
 )
 
-func init() {
-	core.RegisterPlugin(Package, func() core.Plugin { return New() })
-}
-
 // Plugin is the EchoTest plugin: a factory of per-handle sessions.
 type Plugin struct {
 	*pluginkit.Kit // Info, sessions and their lifetimes, Destroy
@@ -56,6 +52,9 @@ func (p *Plugin) HandleAdminMessage(_ context.Context, request json.RawMessage) 
 	}
 	return v
 }
+
+// init registers the EchoTest with the core.
+func init() { core.RegisterPlugin(Package, func() core.Plugin { return New() }) }
 
 var (
 	_ core.Plugin         = (*Plugin)(nil)

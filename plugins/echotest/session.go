@@ -199,7 +199,7 @@ func (s *session) Hangup() {
 	s.media = nil
 	s.mu.Unlock()
 	if m != nil {
-		m.stop()
+		m.Stop()
 	}
 	s.ks.Push("", map[string]any{"echotest": "event", "result": "done"}, nil)
 	s.resetMedia()
@@ -217,7 +217,7 @@ func (s *session) Teardown() {
 	s.media = nil
 	s.mu.Unlock()
 	if m != nil {
-		m.stop()
+		m.Stop()
 	}
 }
 

@@ -177,16 +177,6 @@ func (c *simClient) waitEchoed(t *testing.T, what string, cond func([]echoed) bo
 	}
 }
 
-// waitPush reads pushes until one matches, within a timeout.
-func waitPush(t *testing.T, h *coretest.Handle, what string, match func(coretest.Push) bool) coretest.Push {
-	t.Helper()
-	p, err := h.WaitPush(10*time.Second, match)
-	if err != nil {
-		t.Fatalf("push %s: %v", what, err)
-	}
-	return p
-}
-
 func layerEvent(p coretest.Push, key string, layer float64) bool {
 	return p.Data["echotest"] == "event" && p.Data["videocodec"] == "vp8" && p.Data[key] == layer && len(p.Data) == 3
 }
@@ -228,7 +218,7 @@ func TestSimulcastSwitch(t *testing.T) {
 	c.startSending(c.pc.GetTransceivers()[0].Mid())
 
 	// Default: the highest layer, reported once reached.
-	waitPush(t, h, `substream 2 event`, func(p coretest.Push) bool { return layerEvent(p, "substream", 2) })
+	h.Expect(t, `substream 2 event`, func(p coretest.Push) bool { return layerEvent(p, "substream", 2) })
 	before := c.waitEchoed(t, "30 packets of the default layer", func(g []echoed) bool { return len(g) >= 30 })
 	for i, e := range before {
 		if e.marker != layerMarkers["h"] {
@@ -245,7 +235,7 @@ func TestSimulcastSwitch(t *testing.T) {
 	}
 	gotOK, gotEvent := false, false
 	for !gotOK || !gotEvent {
-		p := waitPush(t, h, "result ok and substream 0 event", func(p coretest.Push) bool {
+		p := h.Expect(t, "result ok and substream 0 event", func(p coretest.Push) bool {
 			return p.Transaction == "t2" && p.Data["result"] == "ok" || layerEvent(p, "substream", 0)
 		})
 		gotOK = gotOK || p.Data["result"] == "ok"

@@ -4,17 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
-
-	"go.uber.org/goleak"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/telemetry"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // findEvents returns the recorded events whose "event" (or "videoroom") is name.
 func findEvents(h *coretest.Host, name string) []coretest.HostEvent {
@@ -100,25 +95,5 @@ func (f *fixture) async(h *coretest.Handle, s core.PluginSession, body string, j
 	if !res.Ack {
 		f.t.Fatalf("%s: result = %+v, want ack", body, res)
 	}
-	return nextPush(f.t, h, "a")
-}
-
-// nextPush waits for the next push with transaction tx ("" any).
-func nextPush(t *testing.T, h *coretest.Handle, tx string) coretest.Push {
-	t.Helper()
-	p, err := h.NextPush(tx, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// waitPush waits for a push satisfying pred.
-func waitPush(t *testing.T, h *coretest.Handle, what string, pred func(coretest.Push) bool) coretest.Push {
-	t.Helper()
-	p, err := h.WaitPush(10*time.Second, pred)
-	if err != nil {
-		t.Fatalf("no push: %s: %v", what, err)
-	}
-	return p
+	return h.ExpectTx(f.t, "a")
 }

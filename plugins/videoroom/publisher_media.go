@@ -92,8 +92,11 @@ func newPubMedia(p *publisher, peer *webrtc.Peer) *pubMedia {
 	return m
 }
 
-// stop ends the media goroutine; pion ends the readers when the PC closes.
-func (m *pubMedia) stop() { m.once.Do(func() { close(m.done) }) }
+// Stop ends the media goroutine; pion ends the readers when the PC closes.
+func (m *pubMedia) Stop() { m.once.Do(func() { close(m.done) }) }
+
+// PeerOf is the PeerConnection the state belongs to (mediakit.Media).
+func (m *pubMedia) PeerOf() *webrtc.Peer { return m.peer }
 
 // prepare picks one codec per offered audio/video m-line (the room's
 // preference order) and rebuilds the publisher's stream list.

@@ -203,7 +203,7 @@ func TestAsyncErrors(t *testing.T) {
 	if got := f.sync(s2, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`); got["videoroom"] != "success" {
 		t.Fatalf("kick = %v", got)
 	}
-	kp := waitPush(t, h, "kicked notice", func(p coretest.Push) bool { return p.Data["reason"] == "kicked" })
+	kp := h.Expect(t, "kicked notice", func(p coretest.Push) bool { return p.Data["reason"] == "kicked" })
 	if !match(kp.Data, map[string]any{"videoroom": "event", "room": 1234, "leaving": "ok"}) {
 		t.Errorf("kicked push = %v", kp.Data)
 	}
@@ -230,13 +230,13 @@ func TestLeaveAndJoiningNotifications(t *testing.T) {
 	if !match(p.Data, map[string]any{"attendees": []any{map[string]any{"id": 1, "display": "one"}}}) {
 		t.Errorf("attendees = %v", p.Data)
 	}
-	waitPush(t, h1, "joining", func(p coretest.Push) bool {
+	h1.Expect(t, "joining", func(p coretest.Push) bool {
 		return match(p.Data, map[string]any{"joining": map[string]any{"id": 2, "display": "two"}})
 	})
 	if p := f.async(h2, s2, `{"request":"leave"}`, nil); !match(p.Data, map[string]any{"videoroom": "event", "room": 7, "leaving": "ok"}) {
 		t.Errorf("leave = %v", p.Data)
 	}
-	waitPush(t, h1, "leaving", func(p coretest.Push) bool { return match(p.Data, map[string]any{"leaving": 2}) })
+	h1.Expect(t, "leaving", func(p coretest.Push) bool { return match(p.Data, map[string]any{"leaving": 2}) })
 	if evs := findEvents(f.host, "leaving"); len(evs) != 1 || evs[0].Handle != h2.ID() {
 		t.Errorf("leaving events = %+v", evs)
 	}
@@ -244,5 +244,5 @@ func TestLeaveAndJoiningNotifications(t *testing.T) {
 	if got := f.sync(s1, `{"request":"destroy","room":7}`); got["videoroom"] != "destroyed" {
 		t.Fatalf("destroy = %v", got)
 	}
-	waitPush(t, h1, "destroyed", func(p coretest.Push) bool { return match(p.Data, map[string]any{"videoroom": "destroyed", "room": 7}) })
+	h1.Expect(t, "destroyed", func(p coretest.Push) bool { return match(p.Data, map[string]any{"videoroom": "destroyed", "room": 7}) })
 }

@@ -176,7 +176,7 @@ func newPushSubscriber(t *testing.T) (*coretest.Handle, *subscriber, *subStream,
 func TestConfigureTemporal(t *testing.T) {
 	h, sub, d, w, ps := newPushSubscriber(t)
 	feedVP8(d, ps, 1, 2, 0)
-	waitPush(t, h, "initial temporal 2", func(p coretest.Push) bool {
+	h.Expect(t, "initial temporal 2", func(p coretest.Push) bool {
 		return match(p.Data, map[string]any{"videoroom": "event", "room": 7, "mid": "v1", "temporal": 2})
 	})
 	req, e := parseParams(json.RawMessage(`{"request":"configure","streams":[{"mid":"v1","temporal":0}]}`))
@@ -192,7 +192,7 @@ func TestConfigureTemporal(t *testing.T) {
 	}
 	n := len(w.seqs)
 	feedVP8(d, ps, 5, 4, 2) // frames 2 (TID 1), 3 (TID 2), 4 (TID 0), 5 (TID 2)
-	waitPush(t, h, "temporal 0", func(p coretest.Push) bool {
+	h.Expect(t, "temporal 0", func(p coretest.Push) bool {
 		return match(p.Data, map[string]any{"videoroom": "event", "room": 7, "mid": "v1", "temporal": 0})
 	})
 	if got := w.tss[n:]; !slices.Equal(got, []uint32{12000, 12000}) {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/pion/rtcp"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core/webrtc"
 )
 
 // CodecName is the lower-case codec of a MIME type: "video/VP8" → "vp8".
@@ -45,4 +47,27 @@ func WriteREMB(pc RTCPWriter, bps uint64, ssrcs []uint32) error {
 		return nil
 	}
 	return pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(bps), SSRCs: ssrcs}})
+}
+
+// Media is a plugin's state for one PeerConnection of a handle.
+type Media interface {
+	comparable
+	// PeerOf is the PeerConnection the state belongs to.
+	PeerOf() *webrtc.Peer
+	// Stop ends the state's goroutines; it may be called more than once.
+	Stop()
+}
+
+// ForPeer returns cur when it belongs to peer; otherwise it stops cur (if
+// any: a renegotiation brought a new PeerConnection) and returns fresh().
+// The caller holds the lock guarding cur and stores the result.
+func ForPeer[M Media](cur M, peer *webrtc.Peer, fresh func() M) M {
+	var none M
+	if cur != none {
+		if cur.PeerOf() == peer {
+			return cur
+		}
+		cur.Stop()
+	}
+	return fresh()
 }

@@ -7,6 +7,7 @@ import (
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+	"github.com/argusrtc/argus/core/webrtc"
 )
 
 func TestCodecName(t *testing.T) {
@@ -52,5 +53,33 @@ func TestWriteREMB(t *testing.T) {
 	remb, ok := r.pkts[0].(*rtcp.ReceiverEstimatedMaximumBitrate)
 	if !ok || remb.Bitrate != 256000 || len(remb.SSRCs) != 2 {
 		t.Errorf("REMB %+v", r.pkts[0])
+	}
+}
+
+// media is a Media for the ForPeer test.
+type media struct {
+	peer    *webrtc.Peer
+	stopped int
+}
+
+func (m *media) PeerOf() *webrtc.Peer { return m.peer }
+func (m *media) Stop()                { m.stopped++ }
+
+func TestForPeer(t *testing.T) {
+	a, b := &webrtc.Peer{}, &webrtc.Peer{}
+	made := 0
+	fresh := func(p *webrtc.Peer) func() *media {
+		return func() *media { made++; return &media{peer: p} }
+	}
+	var cur *media
+	cur = mediakit.ForPeer(cur, a, fresh(a))
+	first := cur
+	cur = mediakit.ForPeer(cur, a, fresh(a))
+	if cur != first || made != 1 {
+		t.Fatalf("same peer: new state (made %d)", made)
+	}
+	cur = mediakit.ForPeer(cur, b, fresh(b))
+	if cur == first || cur.peer != b || first.stopped != 1 || made != 2 {
+		t.Fatalf("new peer: old stopped %d, made %d", first.stopped, made)
 	}
 }
