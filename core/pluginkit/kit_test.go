@@ -2,7 +2,6 @@ package pluginkit_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -50,7 +49,7 @@ func (h *handler) list() []string {
 	return append([]string(nil), h.processed...)
 }
 
-func msg(tx string) core.Message { return core.Message{Transaction: tx, Body: json.RawMessage(`{}`)} }
+func msg(tx string) core.Message { return core.Message{Transaction: tx, Body: []byte(`{}`)} }
 
 func TestQueueOrderAndBound(t *testing.T) {
 	k := pluginkit.New(core.PluginInfo{Package: "janus.plugin.test"})
@@ -75,7 +74,13 @@ func TestQueueOrderAndBound(t *testing.T) {
 		t.Fatalf("enqueue on a full queue: %v after %d accepted", err, accepted)
 	}
 	close(h.block)
-	waitFor(t, "every accepted message processed", func() bool { return len(h.list()) == accepted })
+	deadline := time.Now().Add(10 * time.Second)
+	for len(h.list()) != accepted && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(h.list()) != accepted {
+		t.Fatalf("processed %v of %d accepted", h.list(), accepted)
+	}
 	if got := h.list(); got[0] != "a" {
 		t.Errorf("processed %v, want a first", got)
 	}
@@ -164,16 +169,5 @@ func TestConcurrentDestroy(t *testing.T) {
 		if started.Load() != ended.Load() {
 			t.Fatalf("%d goroutines started, %d ended", started.Load(), ended.Load())
 		}
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

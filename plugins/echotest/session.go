@@ -194,13 +194,7 @@ func (s *session) Hangup() {
 	if s.ks.Destroyed() || !s.ks.BeginHangup() {
 		return
 	}
-	s.mu.Lock()
-	m := s.media
-	s.media = nil
-	s.mu.Unlock()
-	if m != nil {
-		m.Stop()
-	}
+	s.dropMedia()
 	s.ks.Push("", map[string]any{"echotest": "event", "result": "done"}, nil)
 	s.resetMedia()
 	s.ks.EndHangup()
@@ -211,7 +205,10 @@ func (s *session) Hangup() {
 func (s *session) Destroy() { s.ks.Destroy() }
 
 // Teardown stops the media once the worker ended (pluginkit.Handler).
-func (s *session) Teardown() {
+func (s *session) Teardown() { s.dropMedia() }
+
+// dropMedia stops and forgets the media of the current PeerConnection.
+func (s *session) dropMedia() {
 	s.mu.Lock()
 	m := s.media
 	s.media = nil
