@@ -1,5 +1,6 @@
 // Package coretest provides test doubles for the core: a recording
-// transport Client and a small fake plugin.
+// transport Client, a small fake plugin, and the Host, Handle and Observer
+// that plugin tests drive a plugin with.
 package coretest
 
 import (

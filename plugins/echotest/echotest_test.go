@@ -3,7 +3,6 @@ package echotest
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,99 +15,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/telemetry"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// push is one Handle.Push call.
-type push struct {
-	transaction string
-	data        map[string]any
-	jsep        *core.JSEP
-}
-
-// fakeHandle is a core.Handle backed by a real webrtc.Peer.
-type fakeHandle struct {
-	eng    *webrtc.Engine
-	pushes chan push
-	mu     sync.Mutex
-	peer   *webrtc.Peer
-	sess   core.PluginSession
-	media  *mediaReports
-}
-
-func (h *fakeHandle) SessionID() core.SessionID { return 1 }
-func (h *fakeHandle) ID() core.HandleID         { return 2 }
-func (h *fakeHandle) OpaqueID() string          { return "echotest-test" }
-func (h *fakeHandle) Logger() *slog.Logger      { return slog.New(slog.DiscardHandler) }
-func (h *fakeHandle) Push(tx string, data any, jsep *core.JSEP) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	h.pushes <- push{tx, m, jsep}
-	return nil
-}
-
-func (h *fakeHandle) Peer() (*webrtc.Peer, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.peer == nil {
-		p, err := h.eng.NewPeer(webrtc.PeerParams{SessionID: 1, HandleID: 2, Observer: &fakeObserver{h}})
-		if err != nil {
-			return nil, err
-		}
-		h.peer = p
-	}
-	return h.peer, nil
-}
-
-func (h *fakeHandle) ClosePeer() {
-	h.mu.Lock()
-	p := h.peer
-	h.mu.Unlock()
-	if p != nil {
-		p.Close("Close PC")
-	}
-}
-
-// fakeObserver forwards webrtcup and hangup to the plugin session like the core.
-type fakeObserver struct{ h *fakeHandle }
-
-func (o *fakeObserver) WebRTCUp()                          { o.h.sess.SetupMedia() }
-func (o *fakeObserver) Media(string, string, bool)         {}
-func (o *fakeObserver) SlowLink(string, string, bool, int) {}
-func (o *fakeObserver) Hangup(string) {
-	o.h.mu.Lock()
-	o.h.peer = nil
-	o.h.mu.Unlock()
-	o.h.sess.Hangup()
-}
-
-// fakeHost records type 64 events.
-type fakeHost struct {
-	mu     sync.Mutex
-	events []map[string]any
-}
-
-func (h *fakeHost) EmitEvent(_ core.Handle, data any) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, data.(map[string]any))
-}
-func (h *fakeHost) Logger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-func (h *fakeHost) count() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.events)
-}
 
 // mediaReports records the media report bodies (type 32 subtype 3).
 type mediaReports struct {
@@ -143,52 +55,48 @@ func (r *mediaReports) sent(media string) bool {
 }
 
 // setup builds an engine, a plugin and one session on a fake handle.
-func setup(t *testing.T) (*fakeHandle, *fakeHost, core.PluginSession) {
+func setup(t *testing.T) (*coretest.Handle, *coretest.Host, core.PluginSession) {
+	t.Helper()
+	h, host, s, _ := setupReports(t)
+	return h, host, s
+}
+
+// setupReports is setup that also returns the engine's media reports.
+func setupReports(t *testing.T) (*coretest.Handle, *coretest.Host, core.PluginSession, *mediaReports) {
 	t.Helper()
 	reports := &mediaReports{}
 	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: reports, IncludeLoopback: true, StatsPeriod: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := &fakeHost{}
+	host := &coretest.Host{}
 	p := New()
-	if err := p.Init(context.Background(), host, nil); err != nil {
+	if err := p.Init(t.Context(), host, nil); err != nil {
 		t.Fatal(err)
 	}
-	h := &fakeHandle{eng: eng, pushes: make(chan push, 64), media: reports}
+	h := coretest.NewHandle(2, "echotest-test", eng)
 	s, err := p.NewSession(h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.sess = s
+	h.Attach(s)
 	t.Cleanup(func() {
 		h.ClosePeer()
 		s.Destroy()
 		_ = p.Destroy(context.Background())
 		_ = eng.Close()
 	})
-	return h, host, s
+	return h, host, s, reports
 }
 
 // send hands a message to the session and returns the async push.
-func send(t *testing.T, h *fakeHandle, s core.PluginSession, tx, body string, jsep *core.JSEP) push {
+func send(t *testing.T, h *coretest.Handle, s core.PluginSession, tx, body string, jsep *core.JSEP) coretest.Push {
 	t.Helper()
 	res := s.HandleMessage(context.Background(), core.Message{Transaction: tx, Body: json.RawMessage(body), JSEP: jsep})
 	if !res.Ack || res.Hint != "I'm taking my time!" {
 		t.Fatalf("result = %+v, want ack with hint", res)
 	}
-	return nextPush(t, h)
-}
-
-func nextPush(t *testing.T, h *fakeHandle) push {
-	t.Helper()
-	select {
-	case p := <-h.pushes:
-		return p
-	case <-time.After(10 * time.Second):
-		t.Fatal("no push")
-		return push{}
-	}
+	return h.ExpectTx(t, "")
 }
 
 func TestRequestErrors(t *testing.T) {
@@ -210,19 +118,19 @@ func TestRequestErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		p := send(t, h, s, "tx", tc.body, nil)
-		if p.transaction != "tx" || p.data["echotest"] != "event" || p.data["error_code"] != tc.code || p.data["error"] != tc.text {
+		if p.Transaction != "tx" || p.Data["echotest"] != "event" || p.Data["error_code"] != tc.code || p.Data["error"] != tc.text {
 			t.Errorf("%s: push = %+v", tc.body, p)
 		}
 	}
-	if host.count() != 0 {
-		t.Errorf("events after errors: %d", host.count())
+	if host.Count() != 0 {
+		t.Errorf("events after errors: %d", host.Count())
 	}
 	p := send(t, h, s, "ok", `{"audio":false,"bitrate":128000}`, nil)
-	if p.data["result"] != "ok" || p.jsep != nil {
+	if p.Data["result"] != "ok" || p.JSEP != nil {
 		t.Fatalf("push = %+v", p)
 	}
-	waitFor(t, "plugin event", func() bool { return host.count() == 1 })
-	ev := host.events[0]
+	waitFor(t, "plugin event", func() bool { return host.Count() == 1 })
+	ev := host.Events()[0].Raw.(map[string]any)
 	if ev["audio_active"] != false || ev["video_active"] != true || ev["bitrate"] != uint64(128000) {
 		t.Errorf("event = %v", ev)
 	}
@@ -256,7 +164,7 @@ func kindIndex(k pion.RTPCodecType) int {
 // TestEchoLoopback: a pion client sends Opus and VP8 RTP it builds and a
 // data channel message; everything comes back; audio:false stops audio.
 func TestEchoLoopback(t *testing.T) {
-	h, host, s := setup(t)
+	h, host, s, reports := setupReports(t)
 
 	me := &pion.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
@@ -345,16 +253,16 @@ func TestEchoLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdp})
-	if p.data["result"] != "ok" || p.jsep == nil || p.jsep.Type != "answer" || p.transaction != "t1" {
+	if p.Data["result"] != "ok" || p.JSEP == nil || p.JSEP.Type != "answer" || p.Transaction != "t1" {
 		t.Fatalf("push = %+v", p)
 	}
-	if n := strings.Count(p.jsep.SDP, "a=sendrecv"); n < 2 || strings.Contains(p.jsep.SDP, "a=recvonly") {
-		t.Fatalf("answer has %d sendrecv m-lines:\n%s", n, p.jsep.SDP)
+	if n := strings.Count(p.JSEP.SDP, "a=sendrecv"); n < 2 || strings.Contains(p.JSEP.SDP, "a=recvonly") {
+		t.Fatalf("answer has %d sendrecv m-lines:\n%s", n, p.JSEP.SDP)
 	}
-	if n := strings.Count(p.jsep.SDP, "a=rtpmap:"); n != 3 { // opus, vp8, rtx
-		t.Errorf("answer has %d codecs, want 3:\n%s", n, p.jsep.SDP)
+	if n := strings.Count(p.JSEP.SDP, "a=rtpmap:"); n != 3 { // opus, vp8, rtx
+		t.Errorf("answer has %d codecs, want 3:\n%s", n, p.JSEP.SDP)
 	}
-	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.jsep.SDP}); err != nil {
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.JSEP.SDP}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -383,7 +291,7 @@ func TestEchoLoopback(t *testing.T) {
 			t.Errorf("%s: echoed %d bytes", name, b)
 		}
 		// The echo handle's media reports count what it sent.
-		waitFor(t, name+" media report with packets-sent and bytes-sent", func() bool { return h.media.sent(name) })
+		waitFor(t, name+" media report with packets-sent and bytes-sent", func() bool { return reports.sent(name) })
 	}
 
 	// Data channel: text gets the prefix, binary comes back unchanged.
@@ -406,7 +314,7 @@ func TestEchoLoopback(t *testing.T) {
 	}
 
 	// audio:false: audio sent after the ack is not echoed, video still is.
-	if p := send(t, h, s, "t2", `{"audio":false}`, nil); p.data["result"] != "ok" {
+	if p := send(t, h, s, "t2", `{"audio":false}`, nil); p.Data["result"] != "ok" {
 		t.Fatalf("push = %+v", p)
 	}
 	v0 := cnt.packets[1].Load()
@@ -417,14 +325,14 @@ func TestEchoLoopback(t *testing.T) {
 	if a2 := cnt.packets[0].Load(); a2 != a1 {
 		t.Errorf("audio echoed while disabled: %d → %d", a1, a2)
 	}
-	waitFor(t, "plugin events", func() bool { return host.count() >= 2 })
+	waitFor(t, "plugin events", func() bool { return host.Count() >= 2 })
 
 	// Re-enabling video asks the client for a keyframe.
 	p0 := plis.Load()
-	if p := send(t, h, s, "t3", `{"video":false}`, nil); p.data["result"] != "ok" {
+	if p := send(t, h, s, "t3", `{"video":false}`, nil); p.Data["result"] != "ok" {
 		t.Fatalf("push = %+v", p)
 	}
-	if p := send(t, h, s, "t4", `{"video":true}`, nil); p.data["result"] != "ok" {
+	if p := send(t, h, s, "t4", `{"video":true}`, nil); p.Data["result"] != "ok" {
 		t.Fatalf("push = %+v", p)
 	}
 	waitFor(t, "PLI after video re-enabled", func() bool { return plis.Load() > p0 })
@@ -435,15 +343,15 @@ func TestEchoLoopback(t *testing.T) {
 	}
 	waitFor(t, "forwarded PLI", func() bool { return plis.Load() > p1 })
 	// bitrate caps the client through REMB.
-	if p := send(t, h, s, "t5", `{"bitrate":256000}`, nil); p.data["result"] != "ok" {
+	if p := send(t, h, s, "t5", `{"bitrate":256000}`, nil); p.Data["result"] != "ok" {
 		t.Fatalf("push = %+v", p)
 	}
 	waitFor(t, "REMB 256000", func() bool { return remb.Load() == 256000 })
 
 	// Hangup: the plugin says "done".
 	h.ClosePeer()
-	done := nextPush(t, h)
-	if done.data["echotest"] != "event" || done.data["result"] != "done" {
+	done := h.ExpectTx(t, "")
+	if done.Data["echotest"] != "event" || done.Data["result"] != "done" {
 		t.Errorf("hangup push = %+v", done)
 	}
 	<-peer.Done()

@@ -4,7 +4,6 @@ import "errors"
 
 // Sentinel errors.
 var (
-	errType      = errors.New("wrong JSON type")
-	errQueueFull = errors.New("too many pending messages")
-	errNoCodec   = errors.New("no codec negotiated")
+	errType    = errors.New("wrong JSON type")
+	errNoCodec = errors.New("no codec negotiated")
 )

@@ -3,10 +3,11 @@ package echotest
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -46,12 +47,12 @@ type echoMedia struct {
 func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.media != nil && s.media.peer == peer {
-		return s.media
-	}
-	if s.media != nil {
-		s.media.stop()
-	}
+	s.media = mediakit.ForPeer(s.media, peer, func() *echoMedia { return s.newMedia(peer) })
+	return s.media
+}
+
+// newMedia builds the echo state of peer with its handlers and REMB loop.
+func (s *session) newMedia(peer *webrtc.Peer) *echoMedia {
 	m := &echoMedia{
 		s: s, peer: peer, pc: peer.PeerConnection(), done: make(chan struct{}),
 		local: map[string]*pion.TrackLocalStaticRTP{}, kinds: map[string]string{},
@@ -59,13 +60,20 @@ func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 	}
 	m.pc.OnTrack(m.onTrack)
 	m.pc.OnDataChannel(onDataChannel)
-	go m.rembLoop()
-	s.media = m
+	// While a cap is set, re-send it; the loop ends with the media.
+	s.ks.Every(rembPeriod, m.done, peer.Done(), func(time.Time) {
+		if s.bitrate.Load() > 0 {
+			m.sendREMB()
+		}
+	})
 	return m
 }
 
-// stop ends the REMB goroutine; pion ends the readers when the PC closes.
-func (m *echoMedia) stop() { m.once.Do(func() { close(m.done) }) }
+// Stop ends the REMB goroutine; pion ends the readers when the PC closes.
+func (m *echoMedia) Stop() { m.once.Do(func() { close(m.done) }) }
+
+// PeerOf is the PeerConnection the state belongs to (mediakit.Media).
+func (m *echoMedia) PeerOf() *webrtc.Peer { return m.peer }
 
 // answer prepares a local track per echoable m-line and answers the offer
 // that the core already applied to the Peer.
@@ -104,7 +112,7 @@ func (m *echoMedia) addEcho(t *pion.RTPTransceiver, pref string) error {
 	}
 	// Answer with this one codec (and its RTX) so that what the client
 	// sends is exactly what the local track is bound to.
-	if err := t.SetCodecPreferences(withRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
+	if err := t.SetCodecPreferences(mediakit.WithRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
 		return err
 	}
 	kind := t.Kind().String()
@@ -120,7 +128,7 @@ func (m *echoMedia) addEcho(t *pion.RTPTransceiver, pref string) error {
 	m.local[t.Mid()] = track
 	m.kinds[t.Mid()] = kind
 	m.mu.Unlock()
-	go m.readRTCP(t.Mid(), sender)
+	m.s.ks.Go(func(context.Context) { m.readRTCP(t.Mid(), sender) }) // ends when the PC closes
 	return nil
 }
 
@@ -135,7 +143,7 @@ func pickCodec(codecs []pion.RTPCodecParameters, pref string) (pion.RTPCodecPara
 		if first == nil {
 			first = &codecs[i]
 		}
-		if pref != "" && strings.EqualFold(codecName(c.MimeType), pref) {
+		if pref != "" && strings.EqualFold(mediakit.CodecName(c.MimeType), pref) {
 			return c, true
 		}
 	}
@@ -143,25 +151,6 @@ func pickCodec(codecs []pion.RTPCodecParameters, pref string) (pion.RTPCodecPara
 		return pion.RTPCodecParameters{}, false
 	}
 	return *first, true
-}
-
-// codecName is the lower-case codec of a MIME type: "video/VP8" → "vp8".
-func codecName(mime string) string {
-	if i := strings.IndexByte(mime, '/'); i >= 0 {
-		mime = mime[i+1:]
-	}
-	return strings.ToLower(mime)
-}
-
-// withRTX returns codec plus its RTX companion, for SetCodecPreferences.
-func withRTX(all []pion.RTPCodecParameters, codec pion.RTPCodecParameters) []pion.RTPCodecParameters {
-	out := []pion.RTPCodecParameters{codec}
-	for _, c := range all {
-		if strings.EqualFold(c.MimeType, pion.MimeTypeRTX) && c.SDPFmtpLine == "apt="+strconv.Itoa(int(codec.PayloadType)) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // onTrack echoes one remote track on the local track of its m-line; a
@@ -183,7 +172,7 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 	if rid := remote.RID(); rid != "" && video && local != nil {
 		sim = m.sims[mid]
 		if sim == nil {
-			sim = newSimulcast(codecName(local.Codec().MimeType) == "vp8")
+			sim = newSimulcast(mediakit.CodecName(local.Codec().MimeType) == "vp8")
 			m.sims[mid] = sim
 		}
 	}
@@ -222,7 +211,7 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 // selection lets through, rewritten; it pushes the "substream" and
 // "temporal" events when a requested layer is reached.
 func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *pion.TrackLocalStaticRTP, sim *simulcast, layer int) {
-	codec := codecName(local.Codec().MimeType)
+	codec := mediakit.CodecName(local.Codec().MimeType)
 	m.requestKeyframe(mid)
 	buf := make([]byte, maxRTPPacket)
 	var pkt rtp.Packet
@@ -321,28 +310,7 @@ func (m *echoMedia) sendREMB() {
 		}
 	}
 	m.mu.Unlock()
-	if len(ssrcs) == 0 {
-		return
-	}
-	_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(bitrate), SSRCs: ssrcs}})
-}
-
-// rembLoop re-sends the cap while one is set; it exits with the media.
-func (m *echoMedia) rembLoop() {
-	t := time.NewTicker(rembPeriod)
-	defer t.Stop()
-	for {
-		select {
-		case <-m.done:
-			return
-		case <-m.peer.Done():
-			return
-		case <-t.C:
-			if m.s.bitrate.Load() > 0 {
-				m.sendREMB()
-			}
-		}
-	}
+	_ = mediakit.WriteREMB(m.pc, bitrate, ssrcs)
 }
 
 // codecs reports the echoed codecs for Query.
@@ -351,7 +319,7 @@ func (m *echoMedia) codecs() map[string]any {
 	defer m.mu.Unlock()
 	out := map[string]any{}
 	for mid, tr := range m.local {
-		name := codecName(tr.Codec().MimeType)
+		name := mediakit.CodecName(tr.Codec().MimeType)
 		switch m.kinds[mid] {
 		case "audio":
 			out["audio_codec"] = name

@@ -2,41 +2,32 @@ package echotest
 
 import (
 	"context"
-	"log/slog"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/pluginkit"
 )
 
 // Janus texts and limits.
 const (
 	ackHint = "I'm taking my time!"
-	// queueSize bounds the messages waiting for the session's worker; a
-	// client far ahead of its answers gets an error instead of memory growth.
-	queueSize = 32
 	// answerTimeout bounds ICE gathering while answering an offer.
 	answerTimeout = 10 * time.Second
 )
 
 // session is the EchoTest state of one handle.
 type session struct {
-	p   *Plugin
-	h   core.Handle
-	log *slog.Logger
-
-	queue       chan core.Message
-	cancel      context.CancelFunc
-	workerDone  chan struct{}
-	destroyOnce sync.Once
+	p  *Plugin
+	h  core.Handle
+	ks *pluginkit.Session // queue, worker, context and goroutines
 
 	// Read on the packet path: atomics only.
 	audioActive atomic.Bool
 	videoActive atomic.Bool
 	bitrate     atomic.Uint64
-	hangingUp   atomic.Bool
-	destroyed   atomic.Bool
 	slowlinks   atomic.Int64
 
 	mu                     sync.Mutex
@@ -46,18 +37,9 @@ type session struct {
 }
 
 func newSession(p *Plugin, h core.Handle) *session {
-	log := p.log
-	if h != nil && h.Logger() != nil {
-		log = h.Logger().With("plugin", Package)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{
-		p: p, h: h, log: log,
-		queue: make(chan core.Message, queueSize), cancel: cancel, workerDone: make(chan struct{}),
-		substream: -1, temporal: -1,
-	}
+	s := &session{p: p, h: h, substream: -1, temporal: -1}
 	s.resetMedia()
-	go s.worker(ctx)
+	s.ks = p.Attach(h, s, pluginkit.DefaultQueueSize)
 	return s
 }
 
@@ -71,33 +53,19 @@ func (s *session) resetMedia() {
 // HandleMessage acks at once; the worker answers with an event later
 // (janus-reference.md 5: every message is asynchronous).
 func (s *session) HandleMessage(_ context.Context, m core.Message) core.Result {
-	if s.destroyed.Load() {
-		return core.ErrorResult("No session associated with this handle...")
-	}
-	select {
-	case s.queue <- m:
+	switch err := s.ks.Enqueue(m); {
+	case err == nil:
 		return core.Ack(ackHint)
+	case errors.Is(err, pluginkit.ErrDestroyed):
+		return core.ErrorResult("No session associated with this handle...")
 	default:
-		return core.ErrorResult(errQueueFull.Error())
+		return core.ErrorResult(err.Error())
 	}
 }
 
-// worker processes the session's messages one at a time until Destroy.
-func (s *session) worker(ctx context.Context) {
-	defer close(s.workerDone)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m := <-s.queue:
-			s.process(ctx, m)
-		}
-	}
-}
-
-// process validates and applies one request, answers a JSEP offer, and
-// pushes the result event to the client.
-func (s *session) process(ctx context.Context, m core.Message) {
+// Process validates and applies one request, answers a JSEP offer, and
+// pushes the result event to the client; it runs on the session's worker.
+func (s *session) Process(ctx context.Context, m core.Message) {
 	req, rerr := parseRequest(m.Body, m.JSEP != nil)
 	if rerr == nil && req.Record != nil && *req.Record {
 		// Argus does not write .mjr recordings; say so instead of
@@ -113,16 +81,14 @@ func (s *session) process(ctx context.Context, m core.Message) {
 	if m.JSEP != nil && m.JSEP.Type == "offer" {
 		sdp, err := s.answer(ctx)
 		if err != nil {
-			s.log.Warn("echotest: answering the offer failed", "error", err)
+			s.ks.Logger().Warn("echotest: answering the offer failed", "error", err)
 			s.pushError(m.Transaction, &requestError{errInvalidSDP, "Error parsing offer: " + err.Error()})
 			return
 		}
 		jsep = &core.JSEP{Type: "answer", SDP: sdp}
 	}
-	if err := s.h.Push(m.Transaction, map[string]any{"echotest": "event", "result": "ok"}, jsep); err != nil {
-		s.log.Warn("echotest: push failed", "error", err)
-	}
-	s.p.emit(s.h, s.eventData())
+	s.ks.Push(m.Transaction, map[string]any{"echotest": "event", "result": "ok"}, jsep)
+	s.p.Emit(s.h, s.eventData())
 }
 
 // apply updates the session from a validated request.
@@ -180,10 +146,7 @@ func (s *session) layers() (substream, temporal int) {
 // pushLayer tells the client a simulcast layer was reached:
 // {"echotest":"event","videocodec":codec,<what>:layer}.
 func (s *session) pushLayer(codec, what string, layer int) {
-	data := map[string]any{"echotest": "event", "videocodec": codec, what: layer}
-	if err := s.h.Push("", data, nil); err != nil {
-		s.log.Warn("echotest: push failed", "error", err)
-	}
+	s.ks.Push("", map[string]any{"echotest": "event", "videocodec": codec, what: layer}, nil)
 }
 
 // keyframe asks the client for a keyframe on every video stream.
@@ -201,10 +164,7 @@ func (s *session) currentMedia() *echoMedia {
 
 // pushError sends {"echotest":"event","error_code","error"}.
 func (s *session) pushError(transaction string, e *requestError) {
-	data := map[string]any{"echotest": "event", "error_code": e.code, "error": e.text}
-	if err := s.h.Push(transaction, data, nil); err != nil {
-		s.log.Warn("echotest: push failed", "error", err)
-	}
+	s.ks.Push(transaction, map[string]any{"echotest": "event", "error_code": e.code, "error": e.text}, nil)
 }
 
 // eventData is the type 64 event body after a successful request.
@@ -224,45 +184,38 @@ func (s *session) eventData() map[string]any {
 
 // SetupMedia is called at webrtcup: ask for a keyframe so video starts fast.
 func (s *session) SetupMedia() {
-	s.hangingUp.Store(false)
+	s.ks.EndHangup()
 	s.keyframe()
 }
 
 // Hangup stops echoing, tells the client ("result":"done") and resets the
 // media settings for the next PeerConnection. It never blocks.
 func (s *session) Hangup() {
-	if s.destroyed.Load() || !s.hangingUp.CompareAndSwap(false, true) {
+	if s.ks.Destroyed() || !s.ks.BeginHangup() {
 		return
 	}
+	s.dropMedia()
+	s.ks.Push("", map[string]any{"echotest": "event", "result": "done"}, nil)
+	s.resetMedia()
+	s.ks.EndHangup()
+}
+
+// Destroy ends the worker, the media and every goroutine of the session;
+// the handle is gone afterwards.
+func (s *session) Destroy() { s.ks.Destroy() }
+
+// Teardown stops the media once the worker ended (pluginkit.Handler).
+func (s *session) Teardown() { s.dropMedia() }
+
+// dropMedia stops and forgets the media of the current PeerConnection.
+func (s *session) dropMedia() {
 	s.mu.Lock()
 	m := s.media
 	s.media = nil
 	s.mu.Unlock()
 	if m != nil {
-		m.stop()
+		m.Stop()
 	}
-	if err := s.h.Push("", map[string]any{"echotest": "event", "result": "done"}, nil); err != nil {
-		s.log.Warn("echotest: push failed", "error", err)
-	}
-	s.resetMedia()
-	s.hangingUp.Store(false)
-}
-
-// Destroy ends the worker and the media; the handle is gone afterwards.
-func (s *session) Destroy() {
-	s.destroyOnce.Do(func() {
-		s.destroyed.Store(true)
-		s.cancel()
-		<-s.workerDone
-		s.mu.Lock()
-		m := s.media
-		s.media = nil
-		s.mu.Unlock()
-		if m != nil {
-			m.stop()
-		}
-		s.p.forget(s)
-	})
 }
 
 // Query describes the session in Admin handle_info.plugin_specific.
@@ -273,8 +226,6 @@ func (s *session) Query() any {
 		"video_active":   s.videoActive.Load(),
 		"bitrate":        s.bitrate.Load(),
 		"slowlink_count": s.slowlinks.Load(),
-		"hangingup":      boolInt(s.hangingUp.Load()),
-		"destroyed":      boolInt(s.destroyed.Load()),
 	}
 	if s.audioCodec != "" {
 		q["audio_codec"] = s.audioCodec
@@ -296,14 +247,7 @@ func (s *session) Query() any {
 		}
 	}
 	q["peer-bitrate"] = peerBitrate
-	return q
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	return s.ks.State(q)
 }
 
 var (

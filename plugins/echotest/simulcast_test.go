@@ -12,6 +12,7 @@ import (
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
 )
 
 // layerMarkers are the last payload byte of each RID layer's packets.
@@ -176,25 +177,8 @@ func (c *simClient) waitEchoed(t *testing.T, what string, cond func([]echoed) bo
 	}
 }
 
-// waitPush reads pushes until one matches, within a timeout.
-func waitPush(t *testing.T, h *fakeHandle, what string, match func(push) bool) push {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case p := <-h.pushes:
-			if match(p) {
-				return p
-			}
-		case <-deadline:
-			t.Fatalf("timeout waiting for push %s", what)
-			return push{}
-		}
-	}
-}
-
-func layerEvent(p push, key string, layer float64) bool {
-	return p.data["echotest"] == "event" && p.data["videocodec"] == "vp8" && p.data[key] == layer && len(p.data) == 3
+func layerEvent(p coretest.Push, key string, layer float64) bool {
+	return p.Data["echotest"] == "event" && p.Data["videocodec"] == "vp8" && p.Data[key] == layer && len(p.Data) == 3
 }
 
 // TestSimulcastSwitch: of three RID layers only the highest is echoed by
@@ -225,16 +209,16 @@ func TestSimulcastSwitch(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdpOffer})
-	if p.data["result"] != "ok" || p.jsep == nil {
+	if p.Data["result"] != "ok" || p.JSEP == nil {
 		t.Fatalf("push = %+v", p)
 	}
-	if err := c.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.jsep.SDP}); err != nil {
+	if err := c.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.JSEP.SDP}); err != nil {
 		t.Fatal(err)
 	}
 	c.startSending(c.pc.GetTransceivers()[0].Mid())
 
 	// Default: the highest layer, reported once reached.
-	waitPush(t, h, `substream 2 event`, func(p push) bool { return layerEvent(p, "substream", 2) })
+	h.Expect(t, `substream 2 event`, func(p coretest.Push) bool { return layerEvent(p, "substream", 2) })
 	before := c.waitEchoed(t, "30 packets of the default layer", func(g []echoed) bool { return len(g) >= 30 })
 	for i, e := range before {
 		if e.marker != layerMarkers["h"] {
@@ -251,10 +235,10 @@ func TestSimulcastSwitch(t *testing.T) {
 	}
 	gotOK, gotEvent := false, false
 	for !gotOK || !gotEvent {
-		p := waitPush(t, h, "result ok and substream 0 event", func(p push) bool {
-			return p.transaction == "t2" && p.data["result"] == "ok" || layerEvent(p, "substream", 0)
+		p := h.Expect(t, "result ok and substream 0 event", func(p coretest.Push) bool {
+			return p.Transaction == "t2" && p.Data["result"] == "ok" || layerEvent(p, "substream", 0)
 		})
-		gotOK = gotOK || p.data["result"] == "ok"
+		gotOK = gotOK || p.Data["result"] == "ok"
 		gotEvent = gotEvent || layerEvent(p, "substream", 0)
 	}
 	n := len(before)

@@ -1,6 +1,8 @@
 package videoroom
 
 import (
+	"context"
+
 	"github.com/pion/rtp"
 )
 
@@ -40,7 +42,7 @@ func (ps *pubStream) noteLevel(pkt *rtp.Packet) {
 	}
 	l.talking = talking
 	ps.talking.Store(talking)
-	go ps.pub.announceTalking(ps, talking, avg)
+	ps.pub.s.ks.Go(func(context.Context) { ps.pub.announceTalking(ps, talking, avg) })
 }
 
 // announceTalking tells every participant and emits the event.

@@ -23,6 +23,8 @@ type Config struct {
 	Events *bool `json:"events,omitempty"`
 	// Rooms are permanent rooms created at Init.
 	Rooms []json.RawMessage `json:"rooms,omitempty"`
+	// Limits are Argus's bounds on client-fed state (see Limits).
+	Limits *Limits `json:"limits,omitempty"`
 }
 
 // defaultRooms is Janus's sample videoroom configuration's room 1234.
@@ -41,6 +43,7 @@ func parseConfig(cfg json.RawMessage) (Config, map[uint64]*room, error) {
 	if err := dec.Decode(&c); err != nil {
 		return c, nil, fmt.Errorf("%w: %w", errBadConfig, err)
 	}
+	lim := c.limits()
 	rooms := map[uint64]*room{}
 	for i, raw := range c.Rooms {
 		p, e := parseParams(raw)
@@ -60,7 +63,11 @@ func parseConfig(cfg json.RawMessage) (Config, map[uint64]*room, error) {
 			}
 		}
 		o := roomOptions{Permanent: true}
-		if e := parseRoomOptions(p, &o); e != nil {
+		e = parseRoomOptions(p, &o)
+		if e == nil {
+			e = lim.checkRoomOptions(&o)
+		}
+		if e != nil {
 			return c, nil, fmt.Errorf("%w: rooms[%d]: %s", errBadConfig, i, e.text)
 		}
 		if _, dup := rooms[id]; dup {

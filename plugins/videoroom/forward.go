@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
@@ -165,7 +167,7 @@ func (d *subStream) summary() map[string]any {
 			o["sources"] = 1
 			o["source_ids"] = []uint64{d.feedID}
 		} else {
-			o["codec"] = codecName(d.codec.MimeType)
+			o["codec"] = mediakit.CodecName(d.codec.MimeType)
 		}
 	}
 	if src != nil && src.simulcast.Load() {

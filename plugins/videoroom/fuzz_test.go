@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
 )
 
 // FuzzSyncRequests feeds arbitrary bodies to the synchronous request path
@@ -16,7 +17,7 @@ func FuzzSyncRequests(f *testing.F) {
 		`{"request":"create","room":5,"admin_key":"ak","videocodec":"vp8,h264"}`,
 		`{"request":"edit","room":1234,"secret":"adminpwd","new_bitrate":1}`,
 		`{"request":"allowed","room":1234,"secret":"adminpwd","action":"add","allowed":["a"]}`,
-		`{"request":"list"}`, `{"request":"exists","room":-1}`, `{"request":"kick","room":1234,"id":1e3}`,
+		`{"request":"list"}`, `{"request":"list","offset":1,"limit":1}`, `{"request":"listparticipants","room":1234,"offset":9}`, `{"request":"exists","room":-1}`, `{"request":"kick","room":1234,"id":1e3}`,
 		`{"request":"join"}`, `[]`, `null`, `{"request":7}`,
 	} {
 		f.Add(seed)
@@ -26,7 +27,7 @@ func FuzzSyncRequests(f *testing.F) {
 		if err := p.Init(context.Background(), nil, json.RawMessage(testConfig)); err != nil {
 			t.Fatal(err)
 		}
-		s := newSession(p, nopHandle{})
+		s := newSession(p, coretest.NewHandle(2, "", nil))
 		defer s.Destroy()
 		res := s.HandleMessage(context.Background(), core.Message{Body: json.RawMessage(body)})
 		if res.Ack {

@@ -14,13 +14,13 @@ import (
 	"sync"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/pluginkit"
 )
 
-// Package is the Janus plugin package name.
-const Package = "janus.plugin.videoroom"
-
-// Janus 1.1.2's VideoRoom version (janus-reference.md 6).
+// The Janus plugin package name and Janus 1.1.2's VideoRoom version
+// (janus-reference.md 6).
 const (
+	Package       = "janus.plugin.videoroom"
 	Version       = 9
 	VersionString = "0.0.9"
 )
@@ -31,69 +31,41 @@ func init() {
 
 // Plugin is the VideoRoom plugin: the rooms and a factory of per-handle sessions.
 type Plugin struct {
-	mu       sync.Mutex
-	host     core.Host
-	log      *slog.Logger
-	cfg      Config
-	rooms    map[uint64]*room
-	sessions map[*session]struct{}
+	*pluginkit.Kit              // Info, host, sessions and their lifetimes, Destroy
+	log            *slog.Logger // set by Init, read-only afterwards
+
+	mu    sync.Mutex
+	cfg   Config
+	rooms map[uint64]*room
 }
 
 // New returns an uninitialized VideoRoom plugin; it has no side effects.
 func New() *Plugin {
-	return &Plugin{log: slog.New(slog.DiscardHandler), rooms: map[uint64]*room{}, sessions: map[*session]struct{}{}}
-}
-
-// Info describes the plugin as Janus's info lists it.
-func (p *Plugin) Info() core.PluginInfo {
-	return core.PluginInfo{
-		Package:       Package,
-		Name:          "JANUS VideoRoom plugin",
-		Author:        "Argus",
-		Description:   "This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.",
-		VersionString: VersionString,
-		Version:       Version,
-	}
+	kit := pluginkit.New(core.PluginInfo{
+		Package: Package, Name: "JANUS VideoRoom plugin", Author: "Argus", Version: Version, VersionString: VersionString,
+		Description: "This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.",
+	})
+	return &Plugin{Kit: kit, log: slog.New(slog.DiscardHandler), rooms: map[uint64]*room{}}
 }
 
 // Init reads the configuration (see Config) and creates its permanent rooms.
-func (p *Plugin) Init(_ context.Context, h core.Host, cfg json.RawMessage) error {
+func (p *Plugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) error {
 	c, rooms, err := parseConfig(cfg)
 	if err != nil {
 		return err
 	}
+	p.Kit.Init(ctx, h)
+	p.log = p.Logger()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.host = h
-	if h != nil && h.Logger() != nil {
-		p.log = h.Logger().With("plugin", Package)
-	}
 	p.cfg = c
 	p.rooms = rooms
 	return nil
 }
 
-// NewSession is Janus's create_session: one session per attached handle.
+// NewSession is Janus's create_session: one session per handle attached.
 func (p *Plugin) NewSession(h core.Handle) (core.PluginSession, error) {
-	s := newSession(p, h)
-	p.mu.Lock()
-	p.sessions[s] = struct{}{}
-	p.mu.Unlock()
-	return s, nil
-}
-
-// Destroy destroys every remaining session; it works after a failed Init.
-func (p *Plugin) Destroy(_ context.Context) error {
-	p.mu.Lock()
-	all := make([]*session, 0, len(p.sessions))
-	for s := range p.sessions {
-		all = append(all, s)
-	}
-	p.mu.Unlock()
-	for _, s := range all {
-		s.Destroy()
-	}
-	return nil
+	return newSession(p, h), nil
 }
 
 // HandleAdminMessage answers Admin message_plugin: the synchronous
@@ -124,18 +96,11 @@ func (p *Plugin) room(id uint64) *room {
 // is not nil.
 func (p *Plugin) emit(h core.Handle, data map[string]any) {
 	p.mu.Lock()
-	host, on := p.host, p.cfg.eventsOn()
+	on := p.cfg.eventsOn()
 	p.mu.Unlock()
-	if host != nil && on {
-		host.EmitEvent(h, data)
+	if on {
+		p.Kit.Emit(h, data)
 	}
-}
-
-// forget drops a destroyed session.
-func (p *Plugin) forget(s *session) {
-	p.mu.Lock()
-	delete(p.sessions, s)
-	p.mu.Unlock()
 }
 
 // randomID is a random non-zero 53-bit id (janus-reference.md 0).

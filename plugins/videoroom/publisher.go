@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
 	"github.com/argusrtc/argus/core/webrtc"
 )
 
@@ -39,6 +40,9 @@ func joinPublisher(ctx context.Context, s *session, r *room, configure bool, req
 		}
 	}
 	display, _, e := req.str("display", false)
+	if e == nil {
+		e = checkLen("display", display, s.p.limits().MaxMetadataLength)
+	}
 	if e != nil {
 		return nil, nil, e
 	}
@@ -153,13 +157,7 @@ func (p *publisher) handle(ctx context.Context, name string, req params, jsep *c
 func (p *publisher) mediaFor(peer *webrtc.Peer) *pubMedia {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.media != nil && p.media.peer == peer {
-		return p.media
-	}
-	if p.media != nil {
-		p.media.stop()
-	}
-	p.media = newPubMedia(p, peer)
+	p.media = mediakit.ForPeer(p.media, peer, func() *pubMedia { return newPubMedia(p, peer) })
 	return p.media
 }
 
@@ -217,7 +215,7 @@ func (p *publisher) unpublish(_ bool) {
 	p.media = nil
 	p.mu.Unlock()
 	if media != nil {
-		media.stop()
+		media.Stop()
 	}
 	subs := map[*subscriber]struct{}{}
 	for _, ps := range streams {

@@ -12,13 +12,22 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	if e != nil {
 		return nil, nil, e
 	}
+	lim := p.s.p.limits()
 	display, hasDisplay, e := req.str("display", false)
+	if e == nil {
+		e = checkLen("display", display, lim.MaxMetadataLength)
+	}
 	if e != nil {
 		return nil, nil, e
 	}
 	descs, _, e := req.objects("descriptions", false)
 	if e != nil {
 		return nil, nil, e
+	}
+	for _, d := range descs {
+		if text, ok, _ := d.str("description", false); ok && len(text) > lim.MaxDescriptionLength {
+			return nil, nil, tooLong("description", lim.MaxDescriptionLength)
+		}
 	}
 	if rec, _, e := req.boolean("record", false); e != nil {
 		return nil, nil, e

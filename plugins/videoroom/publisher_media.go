@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
@@ -85,12 +87,16 @@ func newPubMedia(p *publisher, peer *webrtc.Peer) *pubMedia {
 			}
 		})
 	})
-	go m.loop()
+	lastFIR := time.Now()
+	p.s.ks.Every(capPeriod, m.done, peer.Done(), func(now time.Time) { m.tick(now, &lastFIR) })
 	return m
 }
 
-// stop ends the media goroutine; pion ends the readers when the PC closes.
-func (m *pubMedia) stop() { m.once.Do(func() { close(m.done) }) }
+// Stop ends the media goroutine; pion ends the readers when the PC closes.
+func (m *pubMedia) Stop() { m.once.Do(func() { close(m.done) }) }
+
+// PeerOf is the PeerConnection the state belongs to (mediakit.Media).
+func (m *pubMedia) PeerOf() *webrtc.Peer { return m.peer }
 
 // prepare picks one codec per offered audio/video m-line (the room's
 // preference order) and rebuilds the publisher's stream list.
@@ -154,11 +160,11 @@ func (m *pubMedia) prepare(descs []params) error {
 				next.disabled = true
 				break
 			}
-			if err := t.SetCodecPreferences(withRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
+			if err := t.SetCodecPreferences(mediakit.WithRTX(t.Receiver().GetParameters().Codecs, codec)); err != nil {
 				return err
 			}
 			next.codec = codec
-			next.codecName = codecName(codec.MimeType)
+			next.codecName = mediakit.CodecName(codec.MimeType)
 			if kind == "audio" && o.AudioLevelEvent {
 				for _, x := range t.Receiver().GetParameters().HeaderExtensions {
 					if x.URI == sdp.AudioLevelURI {
@@ -401,32 +407,18 @@ func (m *pubMedia) sendREMB(bps uint64) {
 			}
 		}
 	}
-	if len(ssrcs) == 0 {
-		return
-	}
-	_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(bps), SSRCs: ssrcs}})
+	_ = mediakit.WriteREMB(m.pc, bps, ssrcs)
 }
 
-// loop re-sends the bitrate cap when subscribers are silent and asks for
-// a keyframe every fir_freq seconds (Janus's fir_freq).
-func (m *pubMedia) loop() {
-	t := time.NewTicker(capPeriod)
-	defer t.Stop()
-	lastFIR := time.Now()
-	for {
-		select {
-		case <-m.done:
-			return
-		case <-m.peer.Done():
-			return
-		case now := <-t.C:
-			if now.UnixNano()-m.lastREMB.Load() > int64(2*capPeriod) {
-				m.sendCap()
-			}
-			if f := m.p.room.options().FirFreq; f > 0 && now.Sub(lastFIR) >= time.Duration(f)*time.Second {
-				lastFIR = now
-				m.keyframe(nil, true)
-			}
-		}
+// tick re-sends the bitrate cap when subscribers are silent and asks for
+// a keyframe every fir_freq seconds (Janus's fir_freq); it runs every
+// capPeriod while the media lives. lastFIR is the tick goroutine's own.
+func (m *pubMedia) tick(now time.Time, lastFIR *time.Time) {
+	if now.UnixNano()-m.lastREMB.Load() > int64(2*capPeriod) {
+		m.sendCap()
+	}
+	if f := m.p.room.options().FirFreq; f > 0 && now.Sub(*lastFIR) >= time.Duration(f)*time.Second {
+		*lastFIR = now
+		m.keyframe(nil, true)
 	}
 }

@@ -121,7 +121,15 @@ func (p *Plugin) reqCreate(s *session, req params) map[string]any {
 	if e := parseRoomOptions(req, &o); e != nil {
 		return e.data()
 	}
+	lim := p.limits()
+	if e := lim.checkRoomOptions(&o); e != nil {
+		return e.data()
+	}
 	p.mu.Lock()
+	if len(p.rooms) >= lim.MaxRooms {
+		p.mu.Unlock()
+		return roomLimitError(lim.MaxRooms).data()
+	}
 	if id == 0 {
 		for id == 0 || p.rooms[id] != nil {
 			id = randomID()
@@ -143,25 +151,24 @@ func (p *Plugin) reqEdit(s *session, req params) map[string]any {
 	if e != nil {
 		return e.data()
 	}
-	var o roomOptions
 	np := params{}
 	for k, v := range req {
 		if len(k) > 4 && k[:4] == "new_" {
 			np[k[4:]] = v
 		}
 	}
-	r.mu.Lock()
-	o = r.opts
-	r.mu.Unlock()
-	o.Allowed = nil
-	if e := parseRoomOptions(np, &o); e != nil {
+	lim := p.limits()
+	_, e = r.updateOptions(func(o *roomOptions) *vrError {
+		allowed := o.Allowed // edit never changes the ACL
+		if e := parseRoomOptions(np, o); e != nil {
+			return e
+		}
+		o.Allowed = allowed
+		return lim.checkRoomOptions(o)
+	})
+	if e != nil {
 		return e.data()
 	}
-	r.mu.Lock()
-	allowed := r.opts.Allowed
-	r.opts = o
-	r.opts.Allowed = allowed
-	r.mu.Unlock()
 	p.emit(handleOf(s), map[string]any{"event": "edited", "room": r.id})
 	return map[string]any{"videoroom": "edited", "room": r.id, "permanent": false}
 }
@@ -207,7 +214,13 @@ func (p *Plugin) reqExists(_ *session, req params) map[string]any {
 	return map[string]any{"videoroom": "success", "room": id, "exists": p.room(id) != nil}
 }
 
+// reqList lists the rooms by id, at most Limits.ListLimit of them from
+// "offset" (see limits.go, pageOf).
 func (p *Plugin) reqList(_ *session, req params) map[string]any {
+	offset, limit, e := p.limits().page(req)
+	if e != nil {
+		return e.data()
+	}
 	private := p.adminKeyValid(req)
 	p.mu.Lock()
 	rooms := make([]*room, 0, len(p.rooms))
@@ -224,18 +237,29 @@ func (p *Plugin) reqList(_ *session, req params) map[string]any {
 		}
 		return 0
 	})
-	list := make([]any, 0, len(rooms))
+	visible := make([]*room, 0, len(rooms))
 	for _, r := range rooms {
-		if r.options().IsPrivate && !private {
-			continue
+		if !r.options().IsPrivate || private {
+			visible = append(visible, r)
 		}
+	}
+	answer := map[string]any{"videoroom": "success"}
+	visible = pageOf(visible, offset, limit, answer)
+	list := make([]any, 0, len(visible))
+	for _, r := range visible {
 		list = append(list, r.summary())
 	}
-	return map[string]any{"videoroom": "success", "list": list}
+	answer["list"] = list
+	return answer
 }
 
+// reqListParticipants lists a room's participants by id, paged like list.
 func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 	r, e := p.lookupRoom(req)
+	if e != nil {
+		return e.data()
+	}
+	offset, limit, e := p.limits().page(req)
 	if e != nil {
 		return e.data()
 	}
@@ -246,6 +270,8 @@ func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 		}
 		return 1
 	})
+	answer := map[string]any{"videoroom": "participants", "room": r.id}
+	parts = pageOf(parts, offset, limit, answer)
 	list := make([]any, 0, len(parts))
 	for _, x := range parts {
 		entry := map[string]any{"id": x.id, "publisher": x.isPublished()}
@@ -254,7 +280,8 @@ func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 		}
 		list = append(list, entry)
 	}
-	return map[string]any{"videoroom": "participants", "room": r.id, "participants": list}
+	answer["participants"] = list
+	return answer
 }
 
 func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
@@ -273,34 +300,38 @@ func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
 	if (action == "add" || action == "remove") && !ok {
 		return missing("allowed").data()
 	}
-	r.mu.Lock()
-	switch action {
-	case "enable":
-		if r.opts.Allowed == nil {
-			r.opts.Allowed = map[string]bool{}
+	lim := p.limits()
+	o, e := r.updateOptions(func(o *roomOptions) *vrError {
+		switch action {
+		case "enable":
+			if o.Allowed == nil {
+				o.Allowed = map[string]bool{}
+			}
+		case "disable":
+			o.Allowed = nil
+		case "add":
+			if o.Allowed == nil {
+				o.Allowed = map[string]bool{}
+			}
+			for _, t := range tokens {
+				o.Allowed[t] = true
+			}
+		case "remove":
+			for _, t := range tokens {
+				delete(o.Allowed, t)
+			}
+		default:
+			return newErr(errInvalidElement, "Unsupported action '%s' (allowed)", action)
 		}
-	case "disable":
-		r.opts.Allowed = nil
-	case "add":
-		if r.opts.Allowed == nil {
-			r.opts.Allowed = map[string]bool{}
-		}
-		for _, t := range tokens {
-			r.opts.Allowed[t] = true
-		}
-	case "remove":
-		for _, t := range tokens {
-			delete(r.opts.Allowed, t)
-		}
-	default:
-		r.mu.Unlock()
-		return newErr(errInvalidElement, "Unsupported action '%s' (allowed)", action).data()
+		return lim.checkAllowed(o.Allowed)
+	})
+	if e != nil {
+		return e.data()
 	}
-	enabled := r.opts.Allowed != nil
-	r.mu.Unlock()
+	enabled := o.Allowed != nil
 	out := map[string]any{"videoroom": "success", "room": r.id}
 	if enabled {
-		out["allowed"] = r.allowedList()
+		out["allowed"] = o.allowedList()
 	}
 	return out
 }

@@ -3,6 +3,8 @@ package videoroom
 import (
 	"context"
 
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+
 	"github.com/argusrtc/argus/core"
 )
 
@@ -262,8 +264,8 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 		if ps == nil || ps.disabled {
 			return nil, nil, newErr(errNoSuchFeed, "No such mid '%s' in feed (%d)", mid, feed)
 		}
-		if ps.kind != d.kind || ps.codecName != codecName(d.codec.MimeType) {
-			return nil, nil, newErr(errInvalidElement, "Can't switch to a %s/%s stream on a %s/%s m-line", ps.kind, ps.codecName, d.kind, codecName(d.codec.MimeType))
+		if ps.kind != d.kind || ps.codecName != mediakit.CodecName(d.codec.MimeType) {
+			return nil, nil, newErr(errInvalidElement, "Can't switch to a %s/%s stream on a %s/%s m-line", ps.kind, ps.codecName, d.kind, mediakit.CodecName(d.codec.MimeType))
 		}
 		plan = append(plan, sw{d, pub, ps})
 	}

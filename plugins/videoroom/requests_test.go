@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+
+	"github.com/argusrtc/argus/core/coretest"
 )
 
 const testConfig = `{"admin_key":"ak","rooms":[
@@ -74,8 +76,8 @@ func TestSyncRequests(t *testing.T) {
 		})
 	}
 	for _, name := range []string{"created", "edited", "destroyed"} {
-		evs := f.host.find(name)
-		if len(evs) != 1 || evs[0].handle == 0 || evs[0].data["room"] != float64(99) {
+		evs := findEvents(f.host, name)
+		if len(evs) != 1 || evs[0].Handle == 0 || evs[0].Data["room"] != float64(99) {
 			t.Errorf("%s events: %+v", name, evs)
 		}
 	}
@@ -117,7 +119,7 @@ func TestAdminMessage(t *testing.T) {
 	if got["videoroom"] != "destroyed" {
 		t.Errorf("destroy: %v", got)
 	}
-	if evs := f.host.find("destroyed"); len(evs) != 1 || evs[0].handle != 0 {
+	if evs := findEvents(f.host, "destroyed"); len(evs) != 1 || evs[0].Handle != 0 {
 		t.Errorf("admin destroy event: %+v", evs)
 	}
 }
@@ -152,21 +154,21 @@ func TestAsyncErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		p := f.async(h, s, tc.body, nil)
-		if p.data["videoroom"] != "event" || p.data["error_code"] != tc.code || p.data["error"] != tc.text {
-			t.Errorf("%s: push = %v", tc.name, p.data)
+		if p.Data["videoroom"] != "event" || p.Data["error_code"] != tc.code || p.Data["error"] != tc.text {
+			t.Errorf("%s: push = %v", tc.name, p.Data)
 		}
 	}
 	// A good join, then the publisher-only errors.
 	p := f.async(h, s, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","display":"alice","id":5}`, nil)
-	if !match(p.data, map[string]any{"videoroom": "joined", "room": 1234, "id": 5, "description": "Demo Room", "publishers": []any{}}) || p.data["private_id"] == nil {
-		t.Fatalf("joined = %v", p.data)
+	if !match(p.Data, map[string]any{"videoroom": "joined", "room": 1234, "id": 5, "description": "Demo Room", "publishers": []any{}}) || p.Data["private_id"] == nil {
+		t.Fatalf("joined = %v", p.Data)
 	}
-	if evs := f.host.find("joined"); len(evs) != 1 || !match(evs[0].data, map[string]any{"room": 1234, "id": 5, "display": "alice", "private_id": p.data["private_id"]}) || evs[0].handle != h.id {
+	if evs := findEvents(f.host, "joined"); len(evs) != 1 || !match(evs[0].Data, map[string]any{"room": 1234, "id": 5, "display": "alice", "private_id": p.Data["private_id"]}) || evs[0].Handle != h.ID() {
 		t.Errorf("joined event = %+v", evs)
 	}
 	h2, s2 := f.handle()
 	for _, tc := range []struct {
-		h    *fakeHandle
+		h    *coretest.Handle
 		body string
 		code float64
 	}{
@@ -181,8 +183,8 @@ func TestAsyncErrors(t *testing.T) {
 		if tc.h == h2 {
 			s = s2
 		}
-		if p := f.async(tc.h, s, tc.body, nil); p.data["error_code"] != tc.code {
-			t.Errorf("%s: push = %v", tc.body, p.data)
+		if p := f.async(tc.h, s, tc.body, nil); p.Data["error_code"] != tc.code {
+			t.Errorf("%s: push = %v", tc.body, p.Data)
 		}
 	}
 	// Participants, configure display, kick.
@@ -191,8 +193,8 @@ func TestAsyncErrors(t *testing.T) {
 		t.Errorf("participants = %v", got)
 	}
 	p = f.async(h, s, `{"request":"configure","display":"bob","bitrate":1000}`, nil)
-	if !match(p.data, map[string]any{"videoroom": "event", "room": 1234, "configured": "ok"}) {
-		t.Errorf("configure = %v", p.data)
+	if !match(p.Data, map[string]any{"videoroom": "event", "room": 1234, "configured": "ok"}) {
+		t.Errorf("configure = %v", p.Data)
 	}
 	q := s.(interface{ Query() any }).Query().(map[string]any)
 	if q["type"] != "publisher" || q["display"] != "bob" || q["bitrate"] != uint64(1000) || q["id"] != uint64(5) {
@@ -201,15 +203,15 @@ func TestAsyncErrors(t *testing.T) {
 	if got := f.sync(s2, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`); got["videoroom"] != "success" {
 		t.Fatalf("kick = %v", got)
 	}
-	kp := waitPush(t, h, "kicked notice", func(p push) bool { return p.data["reason"] == "kicked" })
-	if !match(kp.data, map[string]any{"videoroom": "event", "room": 1234, "leaving": "ok"}) {
-		t.Errorf("kicked push = %v", kp.data)
+	kp := h.Expect(t, "kicked notice", func(p coretest.Push) bool { return p.Data["reason"] == "kicked" })
+	if !match(kp.Data, map[string]any{"videoroom": "event", "room": 1234, "leaving": "ok"}) {
+		t.Errorf("kicked push = %v", kp.Data)
 	}
-	if evs := f.host.find("kicked"); len(evs) != 1 || evs[0].handle != h.id || evs[0].data["id"] != float64(5) {
+	if evs := findEvents(f.host, "kicked"); len(evs) != 1 || evs[0].Handle != h.ID() || evs[0].Data["id"] != float64(5) {
 		t.Errorf("kicked events = %+v", evs)
 	}
-	if p := f.async(h, s, `{"request":"configure"}`, nil); p.data["error_code"] != float64(425) {
-		t.Errorf("configure after kick: %v", p.data)
+	if p := f.async(h, s, `{"request":"configure"}`, nil); p.Data["error_code"] != float64(425) {
+		t.Errorf("configure after kick: %v", p.Data)
 	}
 	if q := s2.(interface{ Query() any }).Query().(map[string]any); q["type"] != "none" {
 		t.Errorf("unjoined query = %v", q)
@@ -221,26 +223,26 @@ func TestLeaveAndJoiningNotifications(t *testing.T) {
 	h1, s1 := f.handle()
 	h2, s2 := f.handle()
 	p := f.async(h1, s1, `{"request":"join","room":7,"ptype":"publisher","display":"one","id":1}`, nil)
-	if p.data["attendees"] == nil {
-		t.Errorf("no attendees with notify_joining: %v", p.data)
+	if p.Data["attendees"] == nil {
+		t.Errorf("no attendees with notify_joining: %v", p.Data)
 	}
 	p = f.async(h2, s2, `{"request":"join","room":7,"ptype":"publisher","display":"two","id":2}`, nil)
-	if !match(p.data, map[string]any{"attendees": []any{map[string]any{"id": 1, "display": "one"}}}) {
-		t.Errorf("attendees = %v", p.data)
+	if !match(p.Data, map[string]any{"attendees": []any{map[string]any{"id": 1, "display": "one"}}}) {
+		t.Errorf("attendees = %v", p.Data)
 	}
-	waitPush(t, h1, "joining", func(p push) bool {
-		return match(p.data, map[string]any{"joining": map[string]any{"id": 2, "display": "two"}})
+	h1.Expect(t, "joining", func(p coretest.Push) bool {
+		return match(p.Data, map[string]any{"joining": map[string]any{"id": 2, "display": "two"}})
 	})
-	if p := f.async(h2, s2, `{"request":"leave"}`, nil); !match(p.data, map[string]any{"videoroom": "event", "room": 7, "leaving": "ok"}) {
-		t.Errorf("leave = %v", p.data)
+	if p := f.async(h2, s2, `{"request":"leave"}`, nil); !match(p.Data, map[string]any{"videoroom": "event", "room": 7, "leaving": "ok"}) {
+		t.Errorf("leave = %v", p.Data)
 	}
-	waitPush(t, h1, "leaving", func(p push) bool { return match(p.data, map[string]any{"leaving": 2}) })
-	if evs := f.host.find("leaving"); len(evs) != 1 || evs[0].handle != h2.id {
+	h1.Expect(t, "leaving", func(p coretest.Push) bool { return match(p.Data, map[string]any{"leaving": 2}) })
+	if evs := findEvents(f.host, "leaving"); len(evs) != 1 || evs[0].Handle != h2.ID() {
 		t.Errorf("leaving events = %+v", evs)
 	}
 	// Destroying the room tells the remaining participant.
 	if got := f.sync(s1, `{"request":"destroy","room":7}`); got["videoroom"] != "destroyed" {
 		t.Fatalf("destroy = %v", got)
 	}
-	waitPush(t, h1, "destroyed", func(p push) bool { return match(p.data, map[string]any{"videoroom": "destroyed", "room": 7}) })
+	h1.Expect(t, "destroyed", func(p coretest.Push) bool { return match(p.Data, map[string]any{"videoroom": "destroyed", "room": 7}) })
 }

@@ -1,6 +1,7 @@
 package videoroom
 
 import (
+	"maps"
 	"slices"
 	"sync"
 )
@@ -15,7 +16,11 @@ const (
 	defaultAudioLevelAverage  = 25
 )
 
-// roomOptions are a room's settings; guarded by room.mu once the room exists.
+// roomOptions are a room's settings. Once stored in a room they are an
+// immutable snapshot: readers get the pointer from room.options() and may
+// keep it after the lock is released; writers (edit, allowed) build a new
+// snapshot with room.updateOptions and swap it under room.mu. Nothing ever
+// writes into a stored snapshot, its Allowed map or its codec slices.
 type roomOptions struct {
 	Description   string
 	Secret        string
@@ -43,7 +48,7 @@ type room struct {
 	id uint64
 
 	mu           sync.Mutex
-	opts         roomOptions
+	opts         *roomOptions // immutable snapshot, swapped under mu
 	participants map[uint64]*publisher
 	subscribers  map[*subscriber]struct{}
 	destroyed    bool
@@ -68,14 +73,41 @@ func newRoom(id uint64, o roomOptions) *room {
 	if o.Description == "" {
 		o.Description = "Room " + formatID(id)
 	}
-	return &room{id: id, opts: o, participants: map[uint64]*publisher{}, subscribers: map[*subscriber]struct{}{}}
+	return &room{id: id, opts: &o, participants: map[uint64]*publisher{}, subscribers: map[*subscriber]struct{}{}}
 }
 
-// options returns a copy of the settings.
-func (r *room) options() roomOptions {
+// options returns the current settings snapshot; the caller must not
+// modify it.
+func (r *room) options() *roomOptions {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.opts
+}
+
+// updateOptions applies change to a deep copy of the settings and stores
+// the copy as the new snapshot, all under the lock; readers holding the
+// old snapshot keep seeing it unchanged. A non-nil error from change
+// leaves the settings as they were.
+func (r *room) updateOptions(change func(o *roomOptions) *vrError) (*roomOptions, *vrError) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	o := r.opts.clone()
+	if e := change(o); e != nil {
+		return r.opts, e
+	}
+	r.opts = o
+	return o, nil
+}
+
+// clone is a deep copy of o.
+func (o *roomOptions) clone() *roomOptions {
+	c := *o
+	c.AudioCodecs = slices.Clone(o.AudioCodecs)
+	c.VideoCodecs = slices.Clone(o.VideoCodecs)
+	if o.Allowed != nil {
+		c.Allowed = maps.Clone(o.Allowed)
+	}
+	return &c
 }
 
 // others returns the participants except skip.
@@ -144,16 +176,9 @@ func (r *room) summary() map[string]any {
 	}
 }
 
-// allowedList is the ACL as a sorted list.
-func (r *room) allowedList() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]string, 0, len(r.opts.Allowed))
-	for t := range r.opts.Allowed {
-		out = append(out, t)
-	}
-	slices.Sort(out)
-	return out
+// allowedList is the ACL of o as a sorted list.
+func (o *roomOptions) allowedList() []string {
+	return slices.Sorted(maps.Keys(o.Allowed))
 }
 
 func joinCodecs(c []string) string {

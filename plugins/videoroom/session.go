@@ -2,18 +2,17 @@ package videoroom
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/pluginkit"
 )
 
 // Limits.
 const (
-	// queueSize bounds the async messages waiting for a session's worker.
-	queueSize = 32
 	// negotiationTimeout bounds ICE gathering while offering or answering.
 	negotiationTimeout = 10 * time.Second
 )
@@ -37,13 +36,7 @@ type session struct {
 	p   *Plugin
 	h   core.Handle
 	log *slog.Logger
-
-	queue       chan core.Message
-	cancel      context.CancelFunc
-	workerDone  chan struct{}
-	destroyOnce sync.Once
-	destroyed   atomic.Bool
-	hangingUp   atomic.Bool
+	ks  *pluginkit.Session // queue, worker, context and goroutines
 
 	mu   sync.Mutex
 	role int
@@ -52,20 +45,16 @@ type session struct {
 }
 
 func newSession(p *Plugin, h core.Handle) *session {
-	log := p.log
-	if h != nil && h.Logger() != nil {
-		log = h.Logger().With("plugin", Package)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{p: p, h: h, log: log, queue: make(chan core.Message, queueSize), cancel: cancel, workerDone: make(chan struct{})}
-	go s.worker(ctx)
+	s := &session{p: p, h: h}
+	s.ks = p.Attach(h, s, pluginkit.DefaultQueueSize)
+	s.log = s.ks.Logger()
 	return s
 }
 
 // HandleMessage answers synchronous requests at once and queues the
 // asynchronous ones (janus-reference.md 6.1).
 func (s *session) HandleMessage(_ context.Context, m core.Message) core.Result {
-	if s.destroyed.Load() {
+	if s.ks.Destroyed() {
 		return core.OK(newErr(errUnknown, "No session associated with this handle...").data())
 	}
 	req, e := parseParams(m.Body)
@@ -82,29 +71,19 @@ func (s *session) HandleMessage(_ context.Context, m core.Message) core.Result {
 	if !asyncRequests[name] {
 		return core.OK(newErr(errInvalidRequest, "Unknown request '%s'", name).data())
 	}
-	select {
-	case s.queue <- m:
+	switch err := s.ks.Enqueue(m); {
+	case err == nil:
 		return core.Ack("")
+	case errors.Is(err, pluginkit.ErrDestroyed):
+		return core.OK(newErr(errUnknown, "No session associated with this handle...").data())
 	default:
-		return core.ErrorResult(errQueueFull.Error())
+		return core.ErrorResult(err.Error())
 	}
 }
 
-// worker processes the session's async messages one at a time.
-func (s *session) worker(ctx context.Context) {
-	defer close(s.workerDone)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m := <-s.queue:
-			s.process(ctx, m)
-		}
-	}
-}
-
-// process runs one async request and pushes its answer or error.
-func (s *session) process(ctx context.Context, m core.Message) {
+// Process runs one async request on the session's worker and pushes its
+// answer or error.
+func (s *session) Process(ctx context.Context, m core.Message) {
 	req, e := parseParams(m.Body)
 	if e != nil {
 		s.pushError(m.Transaction, e)
@@ -156,17 +135,13 @@ func (s *session) join(ctx context.Context, name string, req params, jsep *core.
 }
 
 // push sends an event to the client.
-func (s *session) push(tx string, data map[string]any, jsep *core.JSEP) {
-	if err := s.h.Push(tx, data, jsep); err != nil {
-		s.log.Debug("videoroom: push failed", "error", err)
-	}
-}
+func (s *session) push(tx string, data map[string]any, jsep *core.JSEP) { s.ks.Push(tx, data, jsep) }
 
 func (s *session) pushError(tx string, e *vrError) { s.push(tx, e.data(), nil) }
 
 // SetupMedia is called at webrtcup.
 func (s *session) SetupMedia() {
-	s.hangingUp.Store(false)
+	s.ks.EndHangup()
 	s.mu.Lock()
 	pub, sub := s.pub, s.sub
 	s.mu.Unlock()
@@ -180,10 +155,10 @@ func (s *session) SetupMedia() {
 
 // Hangup: a publisher unpublishes, a subscriber stops receiving.
 func (s *session) Hangup() {
-	if !s.hangingUp.CompareAndSwap(false, true) {
+	if !s.ks.BeginHangup() {
 		return
 	}
-	defer s.hangingUp.Store(false)
+	defer s.ks.EndHangup()
 	s.mu.Lock()
 	pub, sub := s.pub, s.sub
 	s.mu.Unlock()
@@ -195,23 +170,22 @@ func (s *session) Hangup() {
 	}
 }
 
-// Destroy is detach: a publisher leaves the room, a subscriber ends.
-func (s *session) Destroy() {
-	s.destroyOnce.Do(func() {
-		s.destroyed.Store(true)
-		s.cancel()
-		<-s.workerDone
-		s.mu.Lock()
-		pub, sub := s.pub, s.sub
-		s.mu.Unlock()
-		if pub != nil {
-			pub.leave("")
-		}
-		if sub != nil {
-			sub.leave()
-		}
-		s.p.forget(s)
-	})
+// Destroy is detach: it returns once the worker and every goroutine of
+// the session ended.
+func (s *session) Destroy() { s.ks.Destroy() }
+
+// Teardown (pluginkit.Handler): a publisher leaves the room, a subscriber
+// ends.
+func (s *session) Teardown() {
+	s.mu.Lock()
+	pub, sub := s.pub, s.sub
+	s.mu.Unlock()
+	if pub != nil {
+		pub.leave("")
+	}
+	if sub != nil {
+		sub.leave()
+	}
 }
 
 // Query describes the session in Admin handle_info.plugin_specific
@@ -229,9 +203,7 @@ func (s *session) Query() any {
 	default:
 		q = map[string]any{"type": "none"}
 	}
-	q["hangingup"] = boolInt(s.hangingUp.Load())
-	q["destroyed"] = boolInt(s.destroyed.Load())
-	return q
+	return s.ks.State(q)
 }
 
 func boolInt(b bool) int {

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core"
@@ -181,7 +183,7 @@ func (sub *subscriber) add(refs []feedRef) error {
 			return err
 		}
 		// Offer exactly the publisher's codec (and its RTX).
-		_ = t.SetCodecPreferences(withRTX(codecsOf(pc, t), ps.codec))
+		_ = t.SetCodecPreferences(mediakit.WithRTX(codecsOf(pc, t), ps.codec))
 		d := &subStream{sub: sub, kind: ps.kind, codec: ps.codec, track: track, transceiver: t, sender: t.Sender()}
 		d.send.Store(true)
 		d.target.Store(int32(ref.substream))
@@ -193,7 +195,7 @@ func (sub *subscriber) add(refs []feedRef) error {
 		sub.streams = append(sub.streams, d)
 		sub.mu.Unlock()
 		ps.attach(d)
-		go d.readRTCP()
+		sub.s.ks.Go(func(context.Context) { d.readRTCP() }) // ends when the PC closes
 		if ps.kind == "video" {
 			if m := ref.pub.currentMedia(); m != nil {
 				m.keyframe(ps, false)
@@ -315,18 +317,21 @@ func (sub *subscriber) liveStreams() []*subStream {
 
 // feedGone: a publisher this subscriber receives stopped publishing.
 func (sub *subscriber) feedGone(pub *publisher) {
-	go sub.autoUpdate(func(d *subStream) bool { return d.feedID == pub.id })
+	sub.s.ks.Go(func(ctx context.Context) {
+		sub.autoUpdate(ctx, func(d *subStream) bool { return d.feedID == pub.id })
+	})
 }
 
 // streamsGone: publisher streams this subscriber receives went away in a
 // renegotiation.
 func (sub *subscriber) streamsGone(gone map[*subStream]bool) {
-	go sub.autoUpdate(func(d *subStream) bool { return gone[d] })
+	sub.s.ks.Go(func(ctx context.Context) { sub.autoUpdate(ctx, func(d *subStream) bool { return gone[d] }) })
 }
 
 // autoUpdate removes the streams matching gone (called under sub.mu) and,
 // if autoupdate is on, sends a new offer with an unsolicited "updated".
-func (sub *subscriber) autoUpdate(gone func(d *subStream) bool) {
+// It runs in the subscriber session's goroutine group, with its context.
+func (sub *subscriber) autoUpdate(ctx context.Context, gone func(d *subStream) bool) {
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
 	changed := false
@@ -346,7 +351,7 @@ func (sub *subscriber) autoUpdate(gone func(d *subStream) bool) {
 	if !changed || left || !sub.autoupdate {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), negotiationTimeout)
+	ctx, cancel := context.WithTimeout(ctx, negotiationTimeout)
 	defer cancel()
 	jsep, err := sub.offer(ctx)
 	if err != nil {

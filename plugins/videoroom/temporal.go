@@ -1,6 +1,8 @@
 package videoroom
 
 import (
+	"context"
+
 	"github.com/pion/rtp/codecs"
 )
 
@@ -67,12 +69,12 @@ func (d *subStream) notifyTemporal(n int) {
 	if sub.s == nil || sub.room == nil {
 		return
 	}
-	go func() {
+	sub.s.ks.Go(func(context.Context) {
 		sub.mu.Lock()
 		mid := d.mid
 		sub.mu.Unlock()
 		sub.s.push("", map[string]any{"videoroom": "event", "room": sub.room.id, "mid": mid, "temporal": n}, nil)
-	}()
+	})
 }
 
 // layerParam reads an optional layer target (0-2) of a subscription

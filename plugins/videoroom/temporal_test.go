@@ -3,11 +3,12 @@ package videoroom
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"slices"
 	"testing"
 
 	"github.com/pion/rtp"
+
+	"github.com/argusrtc/argus/core/coretest"
 )
 
 // vp8Packet crafts a VP8 RTP packet whose payload descriptor carries a
@@ -156,10 +157,11 @@ func TestTemporalAllocations(t *testing.T) {
 
 // newPushSubscriber is a subscriber with one video stream (mid v1, room
 // 7) whose pushes reach the returned handle; it has no PeerConnection.
-func newPushSubscriber(t *testing.T) (*fakeHandle, *subscriber, *subStream, *recordWriter, *pubStream) {
+func newPushSubscriber(t *testing.T) (*coretest.Handle, *subscriber, *subStream, *recordWriter, *pubStream) {
 	t.Helper()
-	h := &fakeHandle{id: 3, pushes: make(chan push, 16)}
-	s := &session{h: h, log: slog.New(slog.DiscardHandler)}
+	h := coretest.NewHandle(3, "", nil)
+	s := newSession(New(), h)
+	t.Cleanup(s.Destroy)
 	sub := &subscriber{s: s, room: &room{id: 7}}
 	ps := &pubStream{kind: "video"}
 	d, w := newTestDest("video", ps)
@@ -174,8 +176,8 @@ func newPushSubscriber(t *testing.T) (*fakeHandle, *subscriber, *subStream, *rec
 func TestConfigureTemporal(t *testing.T) {
 	h, sub, d, w, ps := newPushSubscriber(t)
 	feedVP8(d, ps, 1, 2, 0)
-	waitPush(t, h, "initial temporal 2", func(p push) bool {
-		return match(p.data, map[string]any{"videoroom": "event", "room": 7, "mid": "v1", "temporal": 2})
+	h.Expect(t, "initial temporal 2", func(p coretest.Push) bool {
+		return match(p.Data, map[string]any{"videoroom": "event", "room": 7, "mid": "v1", "temporal": 2})
 	})
 	req, e := parseParams(json.RawMessage(`{"request":"configure","streams":[{"mid":"v1","temporal":0}]}`))
 	if e != nil {
@@ -190,8 +192,8 @@ func TestConfigureTemporal(t *testing.T) {
 	}
 	n := len(w.seqs)
 	feedVP8(d, ps, 5, 4, 2) // frames 2 (TID 1), 3 (TID 2), 4 (TID 0), 5 (TID 2)
-	waitPush(t, h, "temporal 0", func(p push) bool {
-		return match(p.data, map[string]any{"videoroom": "event", "room": 7, "mid": "v1", "temporal": 0})
+	h.Expect(t, "temporal 0", func(p coretest.Push) bool {
+		return match(p.Data, map[string]any{"videoroom": "event", "room": 7, "mid": "v1", "temporal": 0})
 	})
 	if got := w.tss[n:]; !slices.Equal(got, []uint32{12000, 12000}) {
 		t.Errorf("forwarded after configure: ts %v, want frame 4 only", got)

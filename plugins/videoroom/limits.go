@@ -1,0 +1,140 @@
+package videoroom
+
+// Limits bound what clients can make the plugin store or answer (issue 10:
+// no client can exhaust memory). They are an Argus extension, set in the
+// plugin config's "limits" object; a zero or missing field takes its
+// default. README.md lists them in one table with their reasons.
+type Limits struct {
+	// MaxRooms bounds the rooms that exist at once; create beyond it fails
+	// with 499. Config rooms count but are never refused.
+	MaxRooms int `json:"max_rooms,omitempty"`
+	// MaxDescriptionLength bounds a room description and a publisher
+	// stream description, in bytes (430 beyond it).
+	MaxDescriptionLength int `json:"max_description_length,omitempty"`
+	// MaxMetadataLength bounds every other client-chosen string the room
+	// keeps and repeats to others, in bytes: a display name, the room
+	// secret and pin, each token of the allowed list (430 beyond it).
+	MaxMetadataLength int `json:"max_metadata_length,omitempty"`
+	// MaxAllowedTokens bounds a room's allowed list (430 beyond it).
+	MaxAllowedTokens int `json:"max_allowed_tokens,omitempty"`
+	// ListLimit caps the entries of one list or listparticipants answer;
+	// the optional "offset" and "limit" keys page through longer lists.
+	ListLimit int `json:"list_limit,omitempty"`
+}
+
+// Limit defaults: generous for any real room, small enough that a client
+// filling every one stays within tens of MB (README.md, Limits).
+const (
+	DefaultMaxRooms             = 1000
+	DefaultMaxDescriptionLength = 512
+	DefaultMaxMetadataLength    = 1024
+	DefaultMaxAllowedTokens     = 64
+	DefaultListLimit            = 500
+)
+
+// withDefaults fills the zero fields.
+func (l Limits) withDefaults() Limits {
+	set := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	set(&l.MaxRooms, DefaultMaxRooms)
+	set(&l.MaxDescriptionLength, DefaultMaxDescriptionLength)
+	set(&l.MaxMetadataLength, DefaultMaxMetadataLength)
+	set(&l.MaxAllowedTokens, DefaultMaxAllowedTokens)
+	set(&l.ListLimit, DefaultListLimit)
+	return l
+}
+
+// limits returns the plugin's limits.
+func (p *Plugin) limits() Limits {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cfg.limits()
+}
+
+// limits returns the configured limits with defaults.
+func (c Config) limits() Limits {
+	if c.Limits == nil {
+		return Limits{}.withDefaults()
+	}
+	return c.Limits.withDefaults()
+}
+
+// tooLong is the 430 for a string over its limit.
+func tooLong(key string, limit int) *vrError {
+	return newErr(errInvalidElement, "Invalid element (%s longer than %d bytes)", key, limit)
+}
+
+// checkLen refuses v when it is longer than limit bytes.
+func checkLen(key, v string, limit int) *vrError {
+	if len(v) > limit {
+		return tooLong(key, limit)
+	}
+	return nil
+}
+
+// checkRoomOptions enforces the limits on room settings.
+func (l Limits) checkRoomOptions(o *roomOptions) *vrError {
+	if e := checkLen("description", o.Description, l.MaxDescriptionLength); e != nil {
+		return e
+	}
+	if e := checkLen("secret", o.Secret, l.MaxMetadataLength); e != nil {
+		return e
+	}
+	if e := checkLen("pin", o.Pin, l.MaxMetadataLength); e != nil {
+		return e
+	}
+	return l.checkAllowed(o.Allowed)
+}
+
+// checkAllowed enforces the allowed list's size and token lengths.
+func (l Limits) checkAllowed(allowed map[string]bool) *vrError {
+	if len(allowed) > l.MaxAllowedTokens {
+		return newErr(errInvalidElement, "Invalid element (allowed has more than %d tokens)", l.MaxAllowedTokens)
+	}
+	for t := range allowed {
+		if len(t) > l.MaxMetadataLength {
+			return tooLong("allowed", l.MaxMetadataLength)
+		}
+	}
+	return nil
+}
+
+// page reads the optional "offset" and "limit" of a list request: limit
+// defaults to, and is capped at, ListLimit.
+func (l Limits) page(req params) (offset, limit int, e *vrError) {
+	off, _, e := req.uint("offset", false)
+	if e != nil {
+		return 0, 0, e
+	}
+	lim, ok, e := req.uint("limit", false)
+	if e != nil {
+		return 0, 0, e
+	}
+	limit = l.ListLimit
+	if ok && lim > 0 && lim < uint64(limit) {
+		limit = int(lim)
+	}
+	return int(min(off, 1<<31)), limit, nil
+}
+
+// pageOf cuts list to [offset, offset+limit) and sets "next_offset" on
+// answer when entries remain after the page; an answer whose list fits
+// is unchanged (Janus's JSON).
+func pageOf[T any](list []T, offset, limit int, answer map[string]any) []T {
+	if offset > len(list) {
+		offset = len(list)
+	}
+	end := min(offset+limit, len(list))
+	if end < len(list) {
+		answer["next_offset"] = end
+	}
+	return list[offset:end]
+}
+
+// roomLimitError is the 499 when MaxRooms rooms exist.
+func roomLimitError(limit int) *vrError {
+	return newErr(errUnknown, "Maximum number of rooms (%d) already reached", limit)
+}
