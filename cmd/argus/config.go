@@ -62,6 +62,8 @@ type config struct {
 	HEP       string   // Homer HEP URL: udp://host:9060, tcp://..., tls://...
 	OTel      bool     // OpenTelemetry traces, configured by OTEL_EXPORTER_OTLP_*
 	SinkOpts  []string // "sink.key=value" settings of the sinks above
+
+	transports []transportSetup // self-registered transports and their flags (transports.go)
 }
 
 // defaultConfig returns Janus's defaults (DESIGN.md "Defaults").
@@ -111,6 +113,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.HEP, "hep", c.HEP, "send events to Homer as HEP v3 (`URL` udp://host:9060, tcp://host:9061 or tls://host:9061)")
 	fs.BoolVar(&c.OTel, "otel", c.OTel, "export traces with OpenTelemetry (configured by the OTEL_EXPORTER_OTLP_* variables)")
 	fs.Var(&appendValue{list: &c.SinkOpts}, "sink-opt", "a sink `setting` sink.key=value, e.g. hep.capture_id=2001 or http.events=sessions,handles; repeatable (env: separated by ;)")
+	c.transports = bindTransportFlags(fs)
 	return fs
 }
 
