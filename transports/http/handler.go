@@ -100,7 +100,7 @@ func (h *handler) post(w nethttp.ResponseWriter, r *nethttp.Request, c *client, 
 		return
 	}
 	if !json.Valid(body) {
-		writeJSON(w, wire.ErrorJSON(wire.CodeInvalidJSON, jsonErrorReason(body)))
+		writeJSON(w, wire.ErrorJSON(wire.CodeInvalidJSON, wire.JSONErrorReason(body)))
 		return
 	}
 	h.writeCore(w, r, c, body, rt.ids)
@@ -123,22 +123,6 @@ func (h *handler) writeCore(w nethttp.ResponseWriter, r *nethttp.Request, c *cli
 // infoRequest synthesizes the request GET /<base>/info stands for.
 func infoRequest() []byte {
 	return fmt.Appendf(nil, `{"janus":"info","transaction":"%s"}`, randomTransaction())
-}
-
-// jsonErrorReason renders Janus's HTTP JSON error text: "JSON error: on line <l>: <text>".
-func jsonErrorReason(body []byte) string {
-	var v json.RawMessage
-	err := json.Unmarshal(body, &v)
-	line := 1
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, _ = wire.LineCol(body, se.Offset)
-	}
-	text := "invalid JSON"
-	if err != nil {
-		text = err.Error()
-	}
-	return fmt.Sprintf("JSON error: on line %d: %s", line, text)
 }
 
 // writeJSON writes a Janus outcome: always HTTP 200 application/json.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
 // Defaults, those of the WebSocket transport (same clients, same loads).
@@ -100,6 +101,10 @@ func (c *Client) Done() <-chan struct{} { return c.ctx.Done() }
 // MaxInFlight, waiting for a slot), others in order before it returns, as
 // the WebSocket transport does. reply is echoed in the response's Out.
 func (c *Client) Handle(raw []byte, reply string) {
+	if bad := wire.CheckRequest(raw); bad != nil {
+		c.enqueue(Out{Msg: bad, Reply: reply})
+		return
+	}
 	if v := strings.ToLower(verb(raw)); v != "message" && v != "message_plugin" {
 		c.enqueue(Out{Msg: c.call(raw), Reply: reply})
 		return
