@@ -100,6 +100,9 @@ type Config struct {
 	SlowlinkThreshold int
 	// OpaqueIDInAPI adds opaque_id to Janus API messages (Janus opaqueid_in_api, default false).
 	OpaqueIDInAPI bool
+	// HangupOnFailed is reported as info "hangup-on-failed" (Janus 1.2);
+	// the WebRTC engine applies it (webrtc.Config.HangupOnFailed).
+	HangupOnFailed bool
 	// LocalIP and PublicIPs are reported in server_info.
 	LocalIP   string
 	PublicIPs []string

@@ -79,6 +79,7 @@ func (g *Gateway) serverInfo(tr *string) obj {
 		set("ice-tcp", false).
 		set("ice-keepalive-conncheck", true).
 		set("ice-consent-freshness", true).
+		set("hangup-on-failed", g.cfg.HangupOnFailed).
 		set("full-trickle", false).
 		set("mdns-enabled", false).
 		set("min-nack-queue", st.minNackQueue).

@@ -52,6 +52,7 @@ type config struct {
 	StatsPeriod        time.Duration // media report period; 0 disables reports
 	NoMediaTimer       time.Duration // Janus no_media_timer: "receiving false" after this idle time
 	SlowlinkThreshold  int           // Janus slowlink_threshold: lost packets per second; 0 disables
+	HangupOnFailed     bool          // Janus 1.2 hangup_on_failed: hang up at once when ICE fails after it was up
 
 	LogLevel slog.Level
 
@@ -106,6 +107,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.StatsPeriod, "stats-period", c.StatsPeriod, "media report period; 0 disables media reports")
 	fs.Var((*secondsValue)(&c.NoMediaTimer), "no-media-timer", "Janus no_media_timer: `seconds` (or a Go duration) without media before a \"receiving\": false event")
 	fs.IntVar(&c.SlowlinkThreshold, "slowlink-threshold", c.SlowlinkThreshold, "Janus slowlink_threshold: lost `packets` per second that raise a slowlink event; 0 disables")
+	fs.BoolVar(&c.HangupOnFailed, "hangup-on-failed", c.HangupOnFailed, "Janus 1.2 hangup_on_failed: hang up at once when ICE fails after it was up (else after 5 s); \"ice-failed\" is sent either way")
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
 	fs.BoolVar(&c.History, "history", c.History, "keep recent sessions' events in memory; console at /console/ on the Admin listener")

@@ -81,6 +81,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	gcfg.MediaStatsPeriod = cfg.StatsPeriod
 	gcfg.NoMediaTimer = cfg.NoMediaTimer
 	gcfg.SlowlinkThreshold = cfg.SlowlinkThreshold
+	gcfg.HangupOnFailed = cfg.HangupOnFailed
 	traceID := otel.TraceIDFunc(cfg.ServerName) // the ids the otel sink gives session traces
 	gcfg.TraceID = func(id core.SessionID) string { return traceID(uint64(id)) }
 	gcfg.PublicIPs = cfg.NAT1To1
@@ -120,6 +121,7 @@ func engineConfig(cfg config, emitter telemetry.Emitter, logger *slog.Logger) we
 		StatsPeriod:       cfg.StatsPeriod,
 		NoMediaTimer:      cfg.NoMediaTimer,
 		SlowlinkThreshold: cfg.SlowlinkThreshold,
+		HangupOnFailed:    cfg.HangupOnFailed,
 	}
 }
 
