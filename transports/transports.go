@@ -122,3 +122,10 @@ func (r Registration) Desc() core.TransportDesc {
 	return core.TransportDesc{Package: r.Package, Name: i.Name, Author: i.Author,
 		Description: i.Description, VersionString: i.VersionString, Version: i.Version}
 }
+
+// Module is the server_info entry of an Argus transport: Argus's author
+// and version with the transport's name and description.
+func Module(name, description string) core.ModuleInfo {
+	return core.ModuleInfo{Name: name, Author: core.Author, Description: description,
+		VersionString: core.VersionString, Version: core.Version}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -9,8 +10,8 @@ import (
 	"time"
 )
 
-// TestRegisteredTransportsWired: -unix and -admin-unix start the Unix
-// socket transport, info (over that socket) reports the Janus API level
+// TestRegisteredTransportsWired: -unix, -admin-unix, -rabbitmq and -mqtt
+// start the self-registered transports, info (over that socket) reports the Janus API level
 // 1102 / "1.1.2" with Argus's own version apart, lists every enabled
 // transport under Janus's package names, and /janus/ping answers pong.
 func TestRegisteredTransportsWired(t *testing.T) {
@@ -20,7 +21,10 @@ func TestRegisteredTransportsWired(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "janus.sock")
-	addrs := startTestServer(t, "-unix", sock, "-admin-unix", filepath.Join(dir, "admin.sock"))
+	name := fmt.Sprintf("argus-cmd-%d", time.Now().UnixNano())
+	addrs := startTestServer(t, "-unix", sock, "-admin-unix", filepath.Join(dir, "admin.sock"),
+		"-rabbitmq", "amqp://guest:guest@127.0.0.1:5672/?queue_autodelete=true&to_janus="+name+"-to&from_janus="+name+"-from",
+		"-mqtt", "mqtt://127.0.0.1:1883?subscribe_topic="+name+"/to&publish_topic="+name+"/from")
 
 	c, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: sock, Net: "unixpacket"})
 	if err != nil {
@@ -42,15 +46,14 @@ func TestRegisteredTransportsWired(t *testing.T) {
 		t.Fatalf("info: %s", buf[:n])
 	}
 	trs, _ := info["transports"].(map[string]any)
-	for _, pkg := range []string{"janus.transport.http", "janus.transport.websockets", "janus.transport.pfunix"} {
+	for _, pkg := range []string{"janus.transport.http", "janus.transport.websockets", "janus.transport.pfunix",
+		"janus.transport.rabbitmq", "janus.transport.mqtt"} {
 		if m, ok := trs[pkg].(map[string]any); !ok || m["name"] == "" {
 			t.Errorf("info.transports lacks %s: %v", pkg, trs)
 		}
 	}
-	for _, pkg := range []string{"janus.transport.rabbitmq", "janus.transport.mqtt"} {
-		if _, ok := trs[pkg]; ok {
-			t.Errorf("info.transports lists disabled %s", pkg)
-		}
+	if len(trs) != 5 {
+		t.Errorf("info.transports: %v", trs)
 	}
 	if code, body := get(t, addrs["http"]+"/janus/ping"); code != 200 || decodeJSON(t, []byte(body))["janus"] != "pong" {
 		t.Fatalf("/janus/ping: %d %s", code, body)

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/transports"
 )
 
@@ -10,10 +9,7 @@ import (
 func init() {
 	transports.Register(transports.Registration{
 		Package: Package,
-		Info: core.ModuleInfo{
-			Name: "JSON over HTTP transport", Author: core.Author,
-			Description:   "The Janus API and Admin API over HTTP (REST and long poll).",
-			VersionString: core.VersionString, Version: core.Version,
-		},
+		Info: transports.Module("JSON over HTTP transport",
+			"The Janus API and Admin API over HTTP (REST and long poll)."),
 	})
 }

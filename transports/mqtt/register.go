@@ -2,34 +2,20 @@ package mqtt
 
 import (
 	"context"
-	"flag"
 
-	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/broker"
 )
 
 func init() {
-	transports.Register(transports.Registration{
-		Package: Package,
-		Info: core.ModuleInfo{
-			Name: "JSON over MQTT transport", Author: core.Author,
-			Description:   "The Janus API and Admin API over MQTT topics (to-janus / from-janus).",
-			VersionString: core.VersionString, Version: core.Version,
-		},
-		Flags: func(fs *flag.FlagSet) transports.Setup {
-			s := &setup{}
-			fs.StringVar(&s.url, "mqtt", "", "Janus API (and with admin_enabled=true the Admin API) over MQTT: broker `URL` mqtt://user:pass@host:1883?subscribe_topic=to-janus&publish_topic=from-janus; empty disables")
-			return s
-		},
-	})
+	broker.Register(Package,
+		transports.Module("JSON over MQTT transport", "The Janus API and Admin API over MQTT topics (to-janus / from-janus)."),
+		"mqtt", "Janus API (and with admin_enabled=true the Admin API) over MQTT: broker `URL` mqtt://user:pass@host:1883?subscribe_topic=to-janus&publish_topic=from-janus; empty disables",
+		start)
 }
 
-type setup struct{ url string }
-
-func (s *setup) Enabled() bool { return s.url != "" }
-
-func (s *setup) Start(ctx context.Context, d transports.Deps) (transports.Running, error) {
-	cfg, err := ParseURL(s.url)
+func start(ctx context.Context, url string, d transports.Deps) (transports.Running, error) {
+	cfg, err := ParseURL(url)
 	if err != nil {
 		return nil, err
 	}

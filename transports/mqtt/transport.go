@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
-	"strconv"
-	"sync/atomic"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/transports/internal/broker"
 	"github.com/argusrtc/argus/transports/internal/msgclient"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -33,16 +30,7 @@ type Transport struct {
 	cancel context.CancelFunc
 	client paho.Client
 
-	janus, admin *msgclient.Client // admin nil unless AdminEnabled
-
-	connected atomic.Bool
-	connects  atomic.Uint64
-}
-
-type connEvent struct {
-	Event    string `json:"event"`
-	AdminAPI bool   `json:"admin_api"`
-	Broker   string `json:"broker"`
+	*broker.Clients // Janus and Admin API clients, connection state
 }
 
 // Start starts the transport; paho connects in the background and keeps
@@ -56,18 +44,16 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	t := &Transport{cfg: cfg}
 	t.ctx, t.cancel = context.WithCancel(ctx)
 	host, port := wire.SplitAddr(u.Host)
-	newClient := func(admin bool, tp Topics) *msgclient.Client {
-		info := core.TransportInfo{Package: Package, ConnID: core.RandomID(), RemoteIP: host, RemotePort: port, Admin: admin}
-		return msgclient.New(t.ctx, msgclient.Config{
-			Gateway: cfg.Gateway, Admin: admin, Info: info, Queue: cfg.Queue,
-			Logger: cfg.Logger.With(slog.Bool("admin", admin)),
-			Send:   func(ctx context.Context, o msgclient.Out) error { return t.publish(ctx, tp, o) },
-		})
-	}
-	t.janus = newClient(false, cfg.Janus)
-	if cfg.AdminEnabled {
-		t.admin = newClient(true, cfg.Admin)
-	}
+	t.Clients = broker.New(t.ctx, broker.Config{
+		Package: Package, Gateway: cfg.Gateway, Emitter: cfg.Emitter, ServerName: cfg.ServerName,
+		Logger: cfg.Logger, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled,
+		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
+			if admin {
+				return t.publish(ctx, cfg.Admin, o)
+			}
+			return t.publish(ctx, cfg.Janus, o)
+		},
+	})
 	opts := paho.NewClientOptions().AddBroker(cfg.Broker).SetClientID(cfg.ClientID).
 		SetUsername(cfg.Username).SetPassword(cfg.Password).
 		SetCleanSession(cfg.CleanSession).SetKeepAlive(cfg.KeepAlive).
@@ -76,9 +62,8 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		SetConnectTimeout(5 * time.Second).SetOrderMatters(false).
 		SetOnConnectHandler(t.onConnect).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
-			t.connected.Store(false)
 			t.cfg.Logger.Warn("mqtt transport: broker connection lost, reconnecting", slog.Any("error", err))
-			t.emit("disconnected")
+			t.Down()
 		})
 	t.client = paho.NewClient(opts)
 	t.client.Connect() // with ConnectRetry it retries in the background
@@ -88,7 +73,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 // onConnect (re)subscribes the request topics after every connection.
 func (t *Transport) onConnect(c paho.Client) {
 	subs := map[string]byte{t.cfg.Janus.Subscribe: t.cfg.Janus.SubscribeQoS}
-	if t.admin != nil {
+	if t.Admin != nil {
 		subs[t.cfg.Admin.Subscribe] = t.cfg.Admin.SubscribeQoS
 	}
 	tok := c.SubscribeMultiple(subs, t.onMessage)
@@ -96,43 +81,23 @@ func (t *Transport) onConnect(c paho.Client) {
 		t.cfg.Logger.Warn("mqtt transport: subscribe failed", slog.Any("error", tok.Error()))
 		return
 	}
-	t.connects.Add(1)
-	t.connected.Store(true)
-	t.emit("connected")
+	t.Up()
 }
 
 func (t *Transport) onMessage(_ paho.Client, m paho.Message) {
 	payload := append([]byte(nil), m.Payload()...)
 	switch {
 	case m.Topic() == t.cfg.Janus.Subscribe:
-		t.janus.Handle(payload, "")
-	case t.admin != nil && m.Topic() == t.cfg.Admin.Subscribe:
-		t.admin.Handle(payload, "")
+		t.Janus.Handle(payload, "")
+	case t.Admin != nil && m.Topic() == t.cfg.Admin.Subscribe:
+		t.Admin.Handle(payload, "")
 	}
-}
-
-// Connected reports whether the transport is subscribed at the broker.
-func (t *Transport) Connected() bool { return t.connected.Load() }
-
-// Connects counts successful connections (1 + reconnections).
-func (t *Transport) Connects() uint64 { return t.connects.Load() }
-
-// Dropped counts messages that could not be published.
-func (t *Transport) Dropped() uint64 {
-	n := t.janus.Dropped()
-	if t.admin != nil {
-		n += t.admin.Dropped()
-	}
-	return n
 }
 
 // Close disconnects, ends the clients (TransportGone for each) and waits.
 func (t *Transport) Close() {
 	t.cancel()
-	t.janus.Close()
-	if t.admin != nil {
-		t.admin.Close()
-	}
+	t.Clients.Close()
 	t.client.Disconnect(disconnectQuiesce)
 }
 
@@ -153,15 +118,5 @@ func (t *Transport) publish(ctx context.Context, tp Topics, o msgclient.Out) err
 		return errPublishTimeout
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-func (t *Transport) emit(event string) {
-	for _, c := range []*msgclient.Client{t.janus, t.admin} {
-		if c != nil {
-			i := c.Info()
-			wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, i,
-				connEvent{Event: event, AdminAPI: i.Admin, Broker: net.JoinHostPort(i.RemoteIP, strconv.Itoa(i.RemotePort))})
-		}
 	}
 }

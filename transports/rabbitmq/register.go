@@ -2,34 +2,20 @@ package rabbitmq
 
 import (
 	"context"
-	"flag"
 
-	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/broker"
 )
 
 func init() {
-	transports.Register(transports.Registration{
-		Package: Package,
-		Info: core.ModuleInfo{
-			Name: "JSON over RabbitMQ transport", Author: core.Author,
-			Description:   "The Janus API and Admin API over RabbitMQ queues (to-janus / from-janus).",
-			VersionString: core.VersionString, Version: core.Version,
-		},
-		Flags: func(fs *flag.FlagSet) transports.Setup {
-			s := &setup{}
-			fs.StringVar(&s.url, "rabbitmq", "", "Janus API (and with admin_enabled=true the Admin API) over RabbitMQ: `URL` amqp://user:pass@host:5672/vhost?to_janus=to-janus&from_janus=from-janus; empty disables")
-			return s
-		},
-	})
+	broker.Register(Package,
+		transports.Module("JSON over RabbitMQ transport", "The Janus API and Admin API over RabbitMQ queues (to-janus / from-janus)."),
+		"rabbitmq", "Janus API (and with admin_enabled=true the Admin API) over RabbitMQ: `URL` amqp://user:pass@host:5672/vhost?to_janus=to-janus&from_janus=from-janus; empty disables",
+		start)
 }
 
-type setup struct{ url string }
-
-func (s *setup) Enabled() bool { return s.url != "" }
-
-func (s *setup) Start(ctx context.Context, d transports.Deps) (transports.Running, error) {
-	cfg, err := ParseURL(s.url)
+func start(ctx context.Context, url string, d transports.Deps) (transports.Running, error) {
+	cfg, err := ParseURL(url)
 	if err != nil {
 		return nil, err
 	}

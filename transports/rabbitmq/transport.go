@@ -5,16 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
-	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/transports/internal/broker"
 	"github.com/argusrtc/argus/transports/internal/msgclient"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -33,18 +30,10 @@ type Transport struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	janus, admin *msgclient.Client // admin nil unless AdminEnabled
+	*broker.Clients // Janus and Admin API clients, connection state
 
-	mu        sync.Mutex
-	ch        *amqp.Channel // nil while disconnected
-	connected atomic.Bool
-	connects  atomic.Uint64
-}
-
-type connEvent struct {
-	Event    string `json:"event"`
-	AdminAPI bool   `json:"admin_api"`
-	Broker   string `json:"broker"`
+	mu sync.Mutex
+	ch *amqp.Channel // nil while disconnected
 }
 
 // Start starts the transport; it connects in the background and keeps
@@ -61,45 +50,25 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	if port == 0 {
 		port = 5672
 	}
-	newClient := func(admin bool, key string) *msgclient.Client {
-		info := core.TransportInfo{Package: Package, ConnID: core.RandomID(), RemoteIP: host, RemotePort: port, Admin: admin}
-		return msgclient.New(t.ctx, msgclient.Config{
-			Gateway: cfg.Gateway, Admin: admin, Info: info, Queue: cfg.Queue,
-			Logger: cfg.Logger.With(slog.Bool("admin", admin)),
-			Send:   func(ctx context.Context, o msgclient.Out) error { return t.publish(ctx, key, o) },
-		})
-	}
-	t.janus = newClient(false, cfg.Janus.FromJanus)
-	if cfg.AdminEnabled {
-		t.admin = newClient(true, cfg.Admin.FromJanus)
-	}
+	t.Clients = broker.New(t.ctx, broker.Config{
+		Package: Package, Gateway: cfg.Gateway, Emitter: cfg.Emitter, ServerName: cfg.ServerName,
+		Logger: cfg.Logger, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled,
+		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
+			if admin {
+				return t.publish(ctx, cfg.Admin.FromJanus, o)
+			}
+			return t.publish(ctx, cfg.Janus.FromJanus, o)
+		},
+	})
 	t.wg.Go(t.run)
 	return t, nil
-}
-
-// Connected reports whether the transport is consuming from the broker.
-func (t *Transport) Connected() bool { return t.connected.Load() }
-
-// Connects counts successful connections (1 + reconnections).
-func (t *Transport) Connects() uint64 { return t.connects.Load() }
-
-// Dropped counts messages that could not be published.
-func (t *Transport) Dropped() uint64 {
-	n := t.janus.Dropped()
-	if t.admin != nil {
-		n += t.admin.Dropped()
-	}
-	return n
 }
 
 // Close disconnects, ends the clients (TransportGone for each) and waits.
 func (t *Transport) Close() {
 	t.cancel()
 	t.wg.Wait()
-	t.janus.Close()
-	if t.admin != nil {
-		t.admin.Close()
-	}
+	t.Clients.Close()
 }
 
 // run connects, serves and reconnects with exponential backoff.
@@ -146,18 +115,17 @@ func (t *Transport) serve() (up bool, err error) {
 		return false, err
 	}
 	var adminIn <-chan amqp.Delivery
-	if t.admin != nil {
+	if t.Admin != nil {
 		if adminIn, err = t.consume(ch, t.cfg.Admin); err != nil {
 			return false, err
 		}
 	}
 	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	t.setChannel(ch)
-	t.connects.Add(1)
-	t.emit("connected")
+	t.Up()
 	defer func() {
 		t.setChannel(nil)
-		t.emit("disconnected")
+		t.Down()
 	}()
 	for {
 		select {
@@ -169,12 +137,12 @@ func (t *Transport) serve() (up bool, err error) {
 			if !ok {
 				return true, errors.New("janus consumer cancelled")
 			}
-			t.janus.Handle(d.Body, d.CorrelationId)
+			t.Janus.Handle(d.Body, d.CorrelationId)
 		case d, ok := <-adminIn:
 			if !ok {
 				return true, errors.New("admin consumer cancelled")
 			}
-			t.admin.Handle(d.Body, d.CorrelationId)
+			t.Admin.Handle(d.Body, d.CorrelationId)
 		}
 	}
 }
@@ -214,7 +182,6 @@ func (t *Transport) setChannel(ch *amqp.Channel) {
 	t.mu.Lock()
 	t.ch = ch
 	t.mu.Unlock()
-	t.connected.Store(ch != nil)
 }
 
 // publish sends one message with routing key key; it fails at once while
@@ -235,13 +202,4 @@ func (t *Transport) publish(ctx context.Context, key string, o msgclient.Out) er
 		return fmt.Errorf("publish: %w", err)
 	}
 	return nil
-}
-
-func (t *Transport) emit(event string) {
-	for _, c := range []*msgclient.Client{t.janus, t.admin} {
-		if c != nil {
-			wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.Info(),
-				connEvent{Event: event, AdminAPI: c.Info().Admin, Broker: net.JoinHostPort(c.Info().RemoteIP, strconv.Itoa(c.Info().RemotePort))})
-		}
-	}
 }

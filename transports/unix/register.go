@@ -4,18 +4,14 @@ import (
 	"context"
 	"flag"
 
-	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/transports"
 )
 
 func init() {
 	transports.Register(transports.Registration{
 		Package: Package,
-		Info: core.ModuleInfo{
-			Name: "JSON over Unix Sockets transport", Author: core.Author,
-			Description:   "The Janus API and Admin API over Unix sockets (SOCK_SEQPACKET or SOCK_DGRAM).",
-			VersionString: core.VersionString, Version: core.Version,
-		},
+		Info: transports.Module("JSON over Unix Sockets transport",
+			"The Janus API and Admin API over Unix sockets (SOCK_SEQPACKET or SOCK_DGRAM)."),
 		Flags: flags,
 	})
 }
