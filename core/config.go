@@ -20,7 +20,16 @@ const (
 	DefaultMediaStatsPeriod  = 1 * time.Second  // Janus events.stats_period default
 )
 
-// Version of Argus as server_info reports it.
+// JanusAPIVersion and JanusAPIVersionString are the Janus API level Argus
+// implements (janus-reference.md: Janus 1.1.2), server_info's "version"
+// and "version_string": clients such as nextcloud-spreed-signaling compare
+// them with Janus's releases. Argus's own version is "argus_version".
+const (
+	JanusAPIVersion       = 1102
+	JanusAPIVersionString = "1.1.2"
+)
+
+// Version of Argus (server_info "argus_version", module versions).
 const (
 	Version       = 1
 	VersionString = "0.1.0"
@@ -91,6 +100,9 @@ type Config struct {
 	SlowlinkThreshold int
 	// OpaqueIDInAPI adds opaque_id to Janus API messages (Janus opaqueid_in_api, default false).
 	OpaqueIDInAPI bool
+	// HangupOnFailed is reported as info "hangup-on-failed" (Janus 1.2);
+	// the WebRTC engine applies it (webrtc.Config.HangupOnFailed).
+	HangupOnFailed bool
 	// LocalIP and PublicIPs are reported in server_info.
 	LocalIP   string
 	PublicIPs []string

@@ -53,8 +53,9 @@ func (g *Gateway) serverInfo(tr *string) obj {
 		o = o.set("transaction", *tr)
 	}
 	o = o.set("name", ServerName).
-		set("version", Version).
-		set("version_string", VersionString).
+		set("version", JanusAPIVersion).
+		set("version_string", JanusAPIVersionString).
+		set("argus_version", VersionString).
 		set("author", Author).
 		set("commit-hash", commit).
 		set("compile-time", built).
@@ -78,6 +79,7 @@ func (g *Gateway) serverInfo(tr *string) obj {
 		set("ice-tcp", false).
 		set("ice-keepalive-conncheck", true).
 		set("ice-consent-freshness", true).
+		set("hangup-on-failed", g.cfg.HangupOnFailed).
 		set("full-trickle", false).
 		set("mdns-enabled", false).
 		set("min-nack-queue", st.minNackQueue).

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,8 @@ import (
 func TestInfoPingCreate(t *testing.T) {
 	e := newEnv(t, nil)
 	m := e.req(e.c, core.PathIDs{}, `{"janus":"INFO","transaction":"i1"}`)
-	if m["janus"] != "server_info" || m["transaction"] != "i1" || m["name"] != "Argus" || m["version_string"] != core.VersionString {
+	if m["janus"] != "server_info" || m["transaction"] != "i1" || m["name"] != "Argus" ||
+		m["version_string"] != "1.1.2" || fmt.Sprint(m["version"]) != "1102" || m["argus_version"] != core.VersionString {
 		t.Fatalf("info: %v", m)
 	}
 	plugins := m["plugins"].(map[string]any)

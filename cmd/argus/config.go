@@ -52,6 +52,7 @@ type config struct {
 	StatsPeriod        time.Duration // media report period; 0 disables reports
 	NoMediaTimer       time.Duration // Janus no_media_timer: "receiving false" after this idle time
 	SlowlinkThreshold  int           // Janus slowlink_threshold: lost packets per second; 0 disables
+	HangupOnFailed     bool          // Janus 1.2 hangup_on_failed: hang up at once when ICE fails after it was up
 
 	LogLevel slog.Level
 
@@ -63,6 +64,8 @@ type config struct {
 	HEP       string   // Homer HEP URL: udp://host:9060, tcp://..., tls://...
 	OTel      bool     // OpenTelemetry traces, configured by OTEL_EXPORTER_OTLP_*
 	SinkOpts  []string // "sink.key=value" settings of the sinks above
+
+	transports []transportSetup // self-registered transports and their flags (transports.go)
 }
 
 // defaultConfig returns Janus's defaults (DESIGN.md "Defaults").
@@ -106,6 +109,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.StatsPeriod, "stats-period", c.StatsPeriod, "media report period; 0 disables media reports")
 	fs.Var((*secondsValue)(&c.NoMediaTimer), "no-media-timer", "Janus no_media_timer: `seconds` (or a Go duration) without media before a \"receiving\": false event")
 	fs.IntVar(&c.SlowlinkThreshold, "slowlink-threshold", c.SlowlinkThreshold, "Janus slowlink_threshold: lost `packets` per second that raise a slowlink event; 0 disables")
+	fs.BoolVar(&c.HangupOnFailed, "hangup-on-failed", c.HangupOnFailed, "Janus 1.2 hangup_on_failed: hang up at once when ICE fails after it was up (else after 5 s); \"ice-failed\" is sent either way")
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
 	fs.BoolVar(&c.History, "history", c.History, "keep recent sessions' events in memory; console at /console/ on the Admin listener")
@@ -114,6 +118,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.HEP, "hep", c.HEP, "send events to Homer as HEP v3 (`URL` udp://host:9060, tcp://host:9061 or tls://host:9061)")
 	fs.BoolVar(&c.OTel, "otel", c.OTel, "export traces with OpenTelemetry (configured by the OTEL_EXPORTER_OTLP_* variables)")
 	fs.Var(&appendValue{list: &c.SinkOpts}, "sink-opt", "a sink `setting` sink.key=value, e.g. hep.capture_id=2001 or http.events=sessions,handles; repeatable (env: separated by ;)")
+	c.transports = bindTransportFlags(fs)
 	return fs
 }
 

@@ -29,6 +29,7 @@ func TestParseConfigPrecedence(t *testing.T) {
 		{
 			name: "defaults are Janus's",
 			check: func(t *testing.T, c config) {
+				c.transports = nil // flag bindings, not values
 				if !reflect.DeepEqual(c, def) {
 					t.Fatalf("got %+v, want defaults %+v", c, def)
 				}

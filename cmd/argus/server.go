@@ -13,6 +13,7 @@ import (
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/otel"
+	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
 	"github.com/argusrtc/argus/web"
@@ -37,6 +38,7 @@ type server struct {
 	httpT   *http.Transport
 	wsT     *websocket.Transport
 	adminWS *websocket.Transport
+	running []transports.Running // self-registered transports (transports.go)
 
 	// adminMux is the Admin listener's mux: /admin, and the hook where
 	// telemetry sinks mount their endpoints (newTelemetry: /metrics and the
@@ -83,6 +85,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	gcfg.MediaStatsPeriod = cfg.StatsPeriod
 	gcfg.NoMediaTimer = cfg.NoMediaTimer
 	gcfg.SlowlinkThreshold = cfg.SlowlinkThreshold
+	gcfg.HangupOnFailed = cfg.HangupOnFailed
 	traceID := otel.TraceIDFunc(cfg.ServerName) // the ids the otel sink gives session traces
 	gcfg.TraceID = func(id core.SessionID) string { return traceID(uint64(id)) }
 	gcfg.PublicIPs = cfg.NAT1To1
@@ -102,6 +105,9 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	if err := s.buildListeners(cfg); err != nil {
 		return nil, err
 	}
+	if err := s.startTransports(ctx, cfg); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -119,6 +125,7 @@ func engineConfig(cfg config, emitter telemetry.Emitter, logger *slog.Logger) we
 		StatsPeriod:       cfg.StatsPeriod,
 		NoMediaTimer:      cfg.NoMediaTimer,
 		SlowlinkThreshold: cfg.SlowlinkThreshold,
+		HangupOnFailed:    cfg.HangupOnFailed,
 	}
 }
 
@@ -213,6 +220,7 @@ func (s *server) serve(ctx context.Context) error {
 // their last events), then the engine, then the telemetry queues.
 func (s *server) shutdown(ctx context.Context) error {
 	var errs []error
+	s.closeTransports()
 	if s.httpT != nil {
 		s.httpT.Close()
 	}
@@ -254,24 +262,4 @@ func (s *server) shutdown(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// transportDescs lists the enabled transports for server_info.
-func transportDescs(cfg config) []core.TransportDesc {
-	var out []core.TransportDesc
-	if cfg.HTTPAddr != "" || cfg.AdminAddr != "" {
-		out = append(out, core.TransportDesc{
-			Package: http.Package, Name: "JSON over HTTP transport", Author: core.Author,
-			Description:   "The Janus API and Admin API over HTTP (REST and long poll).",
-			VersionString: core.VersionString, Version: core.Version,
-		})
-	}
-	if cfg.WSAddr != "" || cfg.AdminWSAddr != "" {
-		out = append(out, core.TransportDesc{
-			Package: websocket.Package, Name: "JSON over WebSockets transport", Author: core.Author,
-			Description:   "The Janus API and Admin API over WebSocket (janus-protocol, janus-admin-protocol).",
-			VersionString: core.VersionString, Version: core.Version,
-		})
-	}
-	return out
 }

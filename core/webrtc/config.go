@@ -21,6 +21,10 @@ type Config struct {
 	NoMediaTimer      time.Duration // "media receiving false" after this idle time
 	SlowlinkThreshold int           // lost packets per second for slowlink; 0 = off
 	CombineMediaStats bool
+	// HangupOnFailed is Janus 1.2's hangup_on_failed: when ICE fails after
+	// it was up (consent freshness lost), hang up at once instead of after
+	// ICEFailedGrace. The ice-failed notification is sent either way.
+	HangupOnFailed bool
 }
 
 // DefaultNoMediaTimer is Janus's no_media_timer default (1 s).

@@ -21,6 +21,14 @@ type PeerParams struct {
 	Logger    *slog.Logger
 }
 
+// ICEFailedObserver is optionally implemented by an Observer to learn that
+// ICE failed after it was up (Janus 1.2's "ice-failed" client event). It
+// is called at most once per Peer, on the Peer's goroutine, before the
+// hangup.
+type ICEFailedObserver interface {
+	ICEFailed()
+}
+
 // nopObserver is used when PeerParams.Observer is nil.
 type nopObserver struct{}
 

@@ -55,6 +55,8 @@ type Peer struct {
 	reason    string        // written once inside closeOnce, before closing is closed
 
 	prev map[string]mediumSample // last media sample per mid; run loop only
+
+	iceFailedAt time.Time // when ICE failed after it was up; run loop only (consent.go)
 }
 
 // peerState is the signalling and ICE/DTLS bookkeeping shown in Info.
@@ -202,6 +204,12 @@ func (p *Peer) run() {
 		case <-p.watch.firstPacket:
 			p.checkMedia(media, time.Now())
 		case now := <-ticker.C:
+			if reason, stop := p.iceGraceOver(now); stop {
+				p.finalReport(lastSample)
+				p.close(reason, false)
+				p.finish()
+				return
+			}
 			p.checkMedia(media, now)
 			if now.Sub(lastSample) >= samplePeriod-samplePeriod/20 {
 				p.sampleAndReport(now.Sub(lastSample), false)
@@ -215,7 +223,7 @@ func (p *Peer) run() {
 // and events; it returns a hangup reason when the PeerConnection failed.
 func (p *Peer) handleStates() (string, bool) {
 	if p.iceFailed.Load() {
-		return "ICE failed", true
+		return p.iceFailure(time.Now())
 	}
 	if p.dtlsFailed.Load() {
 		return "DTLS error", true

@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/transports"
 )
 
 // The real core satisfies the transport's Gateway.
-var _ Gateway = (*core.Gateway)(nil)
+var _ transports.Gateway = (*core.Gateway)(nil)
 
 // newCoreEnv runs the transport in front of a real core (no plugins, no
 // WebRTC engine) with a fast session timeout.

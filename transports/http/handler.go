@@ -60,6 +60,8 @@ func (h *handler) get(w nethttp.ResponseWriter, r *nethttp.Request, c *client, r
 	switch {
 	case rt.kind == pathInfo:
 		h.writeCore(w, r, c, infoRequest(), core.PathIDs{})
+	case rt.kind == pathPing: // Janus 1.2+: a health check needing no body or secret
+		h.writeCore(w, r, c, pingRequest(), core.PathIDs{})
 	case h.admin || rt.kind == pathRoot:
 		nethttp.NotFound(w, r)
 	case rt.kind == pathHandle:
@@ -77,6 +79,10 @@ func (h *handler) get(w nethttp.ResponseWriter, r *nethttp.Request, c *client, r
 
 // post serves POST: read, validate and hand the body to the core.
 func (h *handler) post(w nethttp.ResponseWriter, r *nethttp.Request, c *client, rt route) {
+	if rt.kind == pathPing { // as Janus 1.2: GET only, else an empty 400
+		w.WriteHeader(nethttp.StatusBadRequest)
+		return
+	}
 	if rt.kind == pathInfo {
 		if h.admin {
 			writeJSON(w, wire.ErrorJSON(wire.CodeTransportSpecific, "Use GET for the info endpoint"))
@@ -100,7 +106,7 @@ func (h *handler) post(w nethttp.ResponseWriter, r *nethttp.Request, c *client, 
 		return
 	}
 	if !json.Valid(body) {
-		writeJSON(w, wire.ErrorJSON(wire.CodeInvalidJSON, jsonErrorReason(body)))
+		writeJSON(w, wire.ErrorJSON(wire.CodeInvalidJSON, wire.JSONErrorReason(body)))
 		return
 	}
 	h.writeCore(w, r, c, body, rt.ids)
@@ -120,25 +126,14 @@ func (h *handler) writeCore(w nethttp.ResponseWriter, r *nethttp.Request, c *cli
 	writeJSON(w, resp)
 }
 
+// pingRequest synthesizes the request GET /<base>/ping stands for.
+func pingRequest() []byte {
+	return fmt.Appendf(nil, `{"janus":"ping","transaction":"%s"}`, randomTransaction())
+}
+
 // infoRequest synthesizes the request GET /<base>/info stands for.
 func infoRequest() []byte {
 	return fmt.Appendf(nil, `{"janus":"info","transaction":"%s"}`, randomTransaction())
-}
-
-// jsonErrorReason renders Janus's HTTP JSON error text: "JSON error: on line <l>: <text>".
-func jsonErrorReason(body []byte) string {
-	var v json.RawMessage
-	err := json.Unmarshal(body, &v)
-	line := 1
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, _ = wire.LineCol(body, se.Offset)
-	}
-	text := "invalid JSON"
-	if err != nil {
-		text = err.Error()
-	}
-	return fmt.Sprintf("JSON error: on line %d: %s", line, text)
 }
 
 // writeJSON writes a Janus outcome: always HTTP 200 application/json.

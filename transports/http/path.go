@@ -16,6 +16,7 @@ const (
 	pathInfo                        // /janus/info
 	pathSession                     // /janus/<session>
 	pathHandle                      // /janus/<session>/<handle>
+	pathPing                        // /janus/ping (Janus 1.2+)
 )
 
 // route is a parsed Janus API path.
@@ -47,6 +48,8 @@ func parsePath(base, urlPath string) (route, error) {
 	switch {
 	case len(segs) == 1 && segs[0] == "info":
 		return route{kind: pathInfo}, nil
+	case len(segs) == 1 && segs[0] == "ping":
+		return route{kind: pathPing}, nil
 	case len(segs) > 2:
 		return route{}, fmt.Errorf("%w: %q", ErrBadPath, urlPath)
 	}

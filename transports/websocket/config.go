@@ -1,12 +1,11 @@
 package websocket
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
-	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/transports"
 )
 
 // Package is the transport's Janus package name, used in TransportInfo and events.
@@ -34,26 +33,10 @@ const (
 	DefaultWriteTimeout = 10 * time.Second
 )
 
-// Gateway is what the transport needs from the core; *core.Gateway
-// satisfies it.
-type Gateway interface {
-	// HandleJanus processes one Janus API request and returns the response JSON.
-	HandleJanus(ctx context.Context, c core.Client, raw []byte, p core.PathIDs) []byte
-	// HandleAdmin processes one Admin API request and returns the response JSON.
-	HandleAdmin(ctx context.Context, c core.Client, raw []byte, p core.PathIDs) []byte
-	// CheckAuth applies the api_secret/token either-or rule (unused by WS,
-	// which authenticates in the body; kept so one gateway serves both transports).
-	CheckAuth(apisecret, token string) bool
-	// Touch refreshes a session's activity; false means no such session.
-	Touch(s core.SessionID) bool
-	// TransportGone tells the core a connection closed.
-	TransportGone(c core.Client)
-}
-
 // Config configures a Transport. Gateway is required; zero values elsewhere
 // take the defaults above.
 type Config struct {
-	Gateway    Gateway
+	Gateway    transports.Gateway
 	Emitter    telemetry.Emitter // type 128 events; nil = none
 	ServerName string            // the events' emitter
 	Logger     *slog.Logger

@@ -10,10 +10,11 @@ import (
 	cws "github.com/coder/websocket"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/transports"
 )
 
 // The real core satisfies the transport's Gateway.
-var _ Gateway = (*core.Gateway)(nil)
+var _ transports.Gateway = (*core.Gateway)(nil)
 
 func TestWithCoreCloseDestroysSessions(t *testing.T) {
 	cfg := core.DefaultConfig()

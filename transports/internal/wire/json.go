@@ -3,6 +3,8 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 )
 
 // marshal is json.Marshal without HTML escaping (Janus does not escape <, >, &)
@@ -36,4 +38,34 @@ func LineCol(data []byte, offset int64) (line, col int) {
 		col++
 	}
 	return line, col
+}
+
+// JSONErrorReason renders Janus's JSON error text for an invalid request,
+// "JSON error: on line <l>: <text>", the same on every transport.
+func JSONErrorReason(body []byte) string {
+	var v json.RawMessage
+	err := json.Unmarshal(body, &v)
+	line := 1
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, _ = LineCol(body, se.Offset)
+	}
+	text := "invalid JSON"
+	if err != nil {
+		text = err.Error()
+	}
+	return fmt.Sprintf("JSON error: on line %d: %s", line, text)
+}
+
+// CheckRequest returns the Janus error a transport answers to a request
+// that is empty or not JSON, or nil when the core should see it (as the
+// HTTP transport does, so every transport answers alike).
+func CheckRequest(body []byte) []byte {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return ErrorJSON(CodeInvalidJSON, "Request payload missing")
+	}
+	if !json.Valid(body) {
+		return ErrorJSON(CodeInvalidJSON, JSONErrorReason(body))
+	}
+	return nil
 }

@@ -1,0 +1,42 @@
+package webrtc
+
+import "time"
+
+// ICEFailedGrace is how long a Peer whose ICE failed after it was up waits
+// before hanging up with "ICE failed" when HangupOnFailed is off, Janus's
+// grace period for an ICE failure with trickles and answer complete
+// (janus-reference.md 1.4). pion's failed state is final (no ICE restart
+// here), so the grace only mirrors Janus's timing for clients.
+const ICEFailedGrace = 5 * time.Second
+
+// iceFailure handles pion's ICE failed state on the run loop. Before ICE
+// was ever up the Peer hangs up at once, as before Janus 1.2. After it was
+// up (consent freshness lost: the client stopped answering checks), the
+// Observer hears ICEFailed once; then the Peer hangs up at once with
+// HangupOnFailed, else after ICEFailedGrace (iceGraceOver).
+func (p *Peer) iceFailure(now time.Time) (string, bool) {
+	p.mu.Lock()
+	wasUp := p.state.webrtcUp
+	p.mu.Unlock()
+	if !wasUp && !p.connected.Load() {
+		return "ICE failed", true
+	}
+	if p.iceFailedAt.IsZero() {
+		p.iceFailedAt = now
+		if o, ok := p.obs.(ICEFailedObserver); ok {
+			p.observe(o.ICEFailed)
+		}
+	}
+	if p.cfg.HangupOnFailed {
+		return "ICE failed", true
+	}
+	return "", false
+}
+
+// iceGraceOver reports whether the grace after an ICE failure has passed.
+func (p *Peer) iceGraceOver(now time.Time) (string, bool) {
+	if p.iceFailedAt.IsZero() || now.Sub(p.iceFailedAt) < ICEFailedGrace {
+		return "", false
+	}
+	return "ICE failed", true
+}

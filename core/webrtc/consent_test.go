@@ -1,0 +1,84 @@
+package webrtc
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// failObserver records ICEFailed and when the hangup came.
+type failObserver struct {
+	observer
+	fmu      sync.Mutex
+	fails    int
+	failedAt time.Time
+	hungAt   time.Time
+}
+
+func (o *failObserver) ICEFailed() {
+	o.fmu.Lock()
+	o.fails++
+	o.failedAt = time.Now()
+	o.fmu.Unlock()
+}
+
+func (o *failObserver) Hangup(reason string) {
+	o.fmu.Lock()
+	o.hungAt = time.Now()
+	o.fmu.Unlock()
+	o.observer.Hangup(reason)
+}
+
+// TestConsentLostICEFailed: a connected client stops answering ICE checks
+// (its ICE transport stopped abruptly, no DTLS close): the Peer reports
+// ICEFailed once, then hangs up with "ICE failed", at once with
+// HangupOnFailed and not before ICEFailedGrace without it.
+func TestConsentLostICEFailed(t *testing.T) {
+	for _, hangupOnFailed := range []bool{true, false} {
+		name := map[bool]string{true: "hangup_on_failed", false: "grace"}[hangupOnFailed]
+		t.Run(name, func(t *testing.T) {
+			rec := &recorder{}
+			eng, err := newEngine(Config{ServerName: "test", Emitter: rec, IncludeLoopback: true, HangupOnFailed: hangupOnFailed},
+				func(se *pion.SettingEngine) {
+					se.SetICETimeouts(500*time.Millisecond, time.Second, 100*time.Millisecond)
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = eng.Close() })
+			obs := &failObserver{}
+			peer, err := eng.NewPeer(PeerParams{Observer: obs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { peer.Close("test over") })
+			client, _ := connect(t, peer)
+			waitFor(t, 20*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+
+			if err := client.SCTP().Transport().ICETransport().Stop(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-peer.Done():
+			case <-time.After(60 * time.Second):
+				t.Fatal("peer did not hang up after the client went silent")
+			}
+			obs.fmu.Lock()
+			fails, failedAt, hungAt := obs.fails, obs.failedAt, obs.hungAt
+			obs.fmu.Unlock()
+			if _, _, h := obs.snapshot(); fails != 1 || len(h) != 1 || h[0] != "ICE failed" {
+				t.Fatalf("ICEFailed %d times, hangups %v", fails, h)
+			}
+			if !hangupOnFailed && hungAt.Sub(failedAt) < ICEFailedGrace {
+				t.Fatalf("hung up %v after ice-failed, before the %v grace", hungAt.Sub(failedAt), ICEFailedGrace)
+			}
+			if len(rec.find(telemetry.TypeWebRTC, subICE, func(b map[string]any) bool { return b["ice"] == "failed" })) != 1 {
+				t.Error("no ICE failed event")
+			}
+		})
+	}
+}

@@ -1,0 +1,143 @@
+// Package broker is what the broker transports (RabbitMQ, MQTT) share: the
+// Janus API client and the optional Admin API client that stand for "the
+// application behind the broker" (one core.Client each, as in Janus), the
+// connection state and its type 128 events, and the registration of a
+// transport configured by one URL flag.
+package broker
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/msgclient"
+	"github.com/argusrtc/argus/transports/internal/wire"
+)
+
+// Config configures Clients.
+type Config struct {
+	Package    string
+	Gateway    transports.Gateway
+	Emitter    telemetry.Emitter
+	ServerName string
+	Logger     *slog.Logger
+	Host       string // the broker, for TransportInfo and events
+	Port       int
+	Queue      int  // outgoing queue per client (msgclient default)
+	Admin      bool // also serve the Admin API
+	// Send publishes one message of the Janus (admin false) or Admin API.
+	Send func(ctx context.Context, admin bool, o msgclient.Out) error
+}
+
+// Clients is the Janus API client, the Admin API client (nil unless
+// enabled) and the broker connection state.
+type Clients struct {
+	Janus, Admin *msgclient.Client
+
+	cfg       Config
+	connected atomic.Bool
+	connects  atomic.Uint64
+}
+
+// connEvent is the type 128 event data of a broker connection.
+type connEvent struct {
+	Event    string `json:"event"`
+	AdminAPI bool   `json:"admin_api"`
+	Broker   string `json:"broker"`
+}
+
+// New starts the clients; their writers run until Close or ctx ends.
+func New(ctx context.Context, cfg Config) *Clients {
+	c := &Clients{cfg: cfg}
+	mk := func(admin bool) *msgclient.Client {
+		info := core.TransportInfo{Package: cfg.Package, ConnID: core.RandomID(), RemoteIP: cfg.Host, RemotePort: cfg.Port, Admin: admin}
+		return msgclient.New(ctx, msgclient.Config{
+			Gateway: cfg.Gateway, Admin: admin, Info: info, Queue: cfg.Queue,
+			Logger: cfg.Logger.With(slog.Bool("admin", admin)),
+			Send:   func(ctx context.Context, o msgclient.Out) error { return cfg.Send(ctx, admin, o) },
+		})
+	}
+	c.Janus = mk(false)
+	if cfg.Admin {
+		c.Admin = mk(true)
+	}
+	return c
+}
+
+// Up records a (re)connection and emits "connected".
+func (c *Clients) Up() {
+	c.connects.Add(1)
+	c.connected.Store(true)
+	c.emit("connected")
+}
+
+// Down records a lost connection and emits "disconnected".
+func (c *Clients) Down() {
+	c.connected.Store(false)
+	c.emit("disconnected")
+}
+
+// Connected reports whether the transport is consuming from the broker.
+func (c *Clients) Connected() bool { return c.connected.Load() }
+
+// Connects counts successful connections (1 + reconnections).
+func (c *Clients) Connects() uint64 { return c.connects.Load() }
+
+// Dropped counts messages that could not be published.
+func (c *Clients) Dropped() uint64 {
+	n := c.Janus.Dropped()
+	if c.Admin != nil {
+		n += c.Admin.Dropped()
+	}
+	return n
+}
+
+// Close ends both clients (TransportGone for each).
+func (c *Clients) Close() {
+	c.Janus.Close()
+	if c.Admin != nil {
+		c.Admin.Close()
+	}
+}
+
+func (c *Clients) emit(event string) {
+	addr := net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.Port))
+	for _, cl := range []*msgclient.Client{c.Janus, c.Admin} {
+		if cl != nil {
+			wire.EmitTransport(c.cfg.Emitter, c.cfg.ServerName, cl.Info(),
+				connEvent{Event: event, AdminAPI: cl.Info().Admin, Broker: addr})
+		}
+	}
+}
+
+// StartFunc starts a broker transport from its URL flag's value.
+type StartFunc func(ctx context.Context, url string, d transports.Deps) (transports.Running, error)
+
+// Register registers a broker transport configured by one URL flag.
+func Register(pkg string, info core.ModuleInfo, flagName, usage string, start StartFunc) {
+	transports.Register(transports.Registration{
+		Package: pkg, Info: info,
+		Flags: func(fs *flag.FlagSet) transports.Setup {
+			s := &urlSetup{start: start}
+			fs.StringVar(&s.url, flagName, "", usage)
+			return s
+		},
+	})
+}
+
+type urlSetup struct {
+	url   string
+	start StartFunc
+}
+
+func (s *urlSetup) Enabled() bool { return s.url != "" }
+
+func (s *urlSetup) Start(ctx context.Context, d transports.Deps) (transports.Running, error) {
+	return s.start(ctx, s.url, d)
+}

@@ -1,0 +1,186 @@
+// Package msgclient is the core.Client of the message-oriented transports
+// (Unix sockets, RabbitMQ, MQTT): each inbound message is one Janus or
+// Admin API request; responses and asynchronous events leave through one
+// bounded queue drained by a writer goroutine the Client owns.
+package msgclient
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/wire"
+)
+
+// Defaults, those of the WebSocket transport (same clients, same loads).
+const (
+	DefaultQueue       = 1024
+	DefaultMaxInFlight = 32
+)
+
+// Out is one outgoing message. Reply is the request's correlation id
+// (brokers) for a response, "" for an asynchronous event.
+type Out struct {
+	Msg   []byte
+	Reply string
+}
+
+// Config configures a Client.
+type Config struct {
+	Gateway transports.Gateway
+	Admin   bool // requests go to HandleAdmin
+	Info    core.TransportInfo
+	Logger  *slog.Logger
+
+	Queue       int // outgoing queue bound; DefaultQueue
+	MaxInFlight int // concurrent "message" requests; DefaultMaxInFlight
+
+	// Send writes one message; it must honour ctx. An error drops the
+	// message (counted in Dropped).
+	Send func(ctx context.Context, o Out) error
+	// OnFull runs when the queue is full and a message was dropped (the
+	// Unix transport closes the connection, brokers only count).
+	OnFull func()
+}
+
+// Client is a transport "connection" as the core sees it.
+type Client struct {
+	cfg     Config
+	out     chan Out
+	sem     chan struct{}
+	ctx     context.Context //nolint:containedctx // the client's lifetime, cancelled by Close
+	cancel  context.CancelFunc
+	reqs    sync.WaitGroup
+	writer  sync.WaitGroup
+	dropped atomic.Uint64
+	once    sync.Once
+}
+
+// New starts a Client whose writer runs until Close or ctx ends.
+func New(ctx context.Context, cfg Config) *Client {
+	if cfg.Queue <= 0 {
+		cfg.Queue = DefaultQueue
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{cfg: cfg, out: make(chan Out, cfg.Queue), sem: make(chan struct{}, cfg.MaxInFlight)}
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	c.writer.Go(c.writeLoop)
+	return c
+}
+
+// Info returns the connection's transport info.
+func (c *Client) Info() core.TransportInfo { return c.cfg.Info }
+
+// Push queues an asynchronous message of session s; it never blocks.
+func (c *Client) Push(_ core.SessionID, msg []byte) { c.enqueue(Out{Msg: msg}) }
+
+// SessionOver needs no bookkeeping: the core stops pushing session s here.
+func (c *Client) SessionOver(s core.SessionID, timedOut, claimed bool) {
+	c.cfg.Logger.Debug("transport: session over", slog.Uint64("session_id", uint64(s)),
+		slog.Bool("timed_out", timedOut), slog.Bool("claimed", claimed))
+}
+
+// Dropped counts messages dropped because the queue was full, the client
+// was closing or Send failed.
+func (c *Client) Dropped() uint64 { return c.dropped.Load() }
+
+// Done is closed when the client is closing.
+func (c *Client) Done() <-chan struct{} { return c.ctx.Done() }
+
+// Handle processes one request: "message" requests concurrently (at most
+// MaxInFlight, waiting for a slot), others in order before it returns, as
+// the WebSocket transport does. reply is echoed in the response's Out.
+func (c *Client) Handle(raw []byte, reply string) {
+	if bad := wire.CheckRequest(raw); bad != nil {
+		c.enqueue(Out{Msg: bad, Reply: reply})
+		return
+	}
+	if v := strings.ToLower(verb(raw)); v != "message" && v != "message_plugin" {
+		c.enqueue(Out{Msg: c.call(raw), Reply: reply})
+		return
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-c.ctx.Done():
+		c.dropped.Add(1)
+		return
+	}
+	c.reqs.Add(1)
+	go func() {
+		defer func() {
+			<-c.sem
+			c.reqs.Done()
+		}()
+		c.enqueue(Out{Msg: c.call(raw), Reply: reply})
+	}()
+}
+
+func (c *Client) call(raw []byte) []byte {
+	if c.cfg.Admin {
+		return c.cfg.Gateway.HandleAdmin(c.ctx, c, raw, core.PathIDs{})
+	}
+	return c.cfg.Gateway.HandleJanus(c.ctx, c, raw, core.PathIDs{})
+}
+
+// Close stops the client: waits for requests in flight, stops the writer
+// (messages still queued are dropped) and tells the core the connection
+// is gone. It is idempotent.
+func (c *Client) Close() {
+	c.once.Do(func() {
+		c.cancel()
+		c.reqs.Wait()
+		c.writer.Wait()
+		c.cfg.Gateway.TransportGone(c)
+	})
+}
+
+func (c *Client) enqueue(o Out) {
+	if c.ctx.Err() != nil {
+		c.dropped.Add(1)
+		return
+	}
+	select {
+	case c.out <- o:
+	default:
+		c.dropped.Add(1)
+		c.cfg.Logger.Warn("transport: outgoing queue full, message dropped", slog.Int("size", cap(c.out)))
+		if c.cfg.OnFull != nil {
+			c.cfg.OnFull()
+		}
+	}
+}
+
+func (c *Client) writeLoop() {
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case o := <-c.out:
+			if err := c.cfg.Send(c.ctx, o); err != nil {
+				c.dropped.Add(1)
+				c.cfg.Logger.Debug("transport: send", slog.Any("error", err))
+			}
+		}
+	}
+}
+
+// verb returns a request's "janus" member, or "" when it has none.
+func verb(raw []byte) string {
+	var v struct {
+		Janus string `json:"janus"`
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	return v.Janus
+}

@@ -1,0 +1,138 @@
+package msgclient
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/transports/internal/fakegw"
+)
+
+// sink records what a Client sends; block, when set, holds every Send.
+type sink struct {
+	mu    sync.Mutex
+	outs  []Out
+	block chan struct{}
+	fail  bool
+}
+
+func (s *sink) send(ctx context.Context, o Out) error {
+	if s.block != nil {
+		select {
+		case <-s.block:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if s.fail {
+		return errors.New("broker away")
+	}
+	s.mu.Lock()
+	s.outs = append(s.outs, o)
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *sink) wait(t *testing.T, n int) []Out {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		out := append([]Out(nil), s.outs...)
+		s.mu.Unlock()
+		if len(out) >= n {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d messages, want %d", len(out), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestHandleRepliesWithCorrelation(t *testing.T) {
+	gw := fakegw.New()
+	s := &sink{}
+	c := New(t.Context(), Config{Gateway: gw, Info: core.TransportInfo{ConnID: 9}, Send: s.send})
+	c.Handle([]byte(`{"janus":"create","transaction":"t1"}`), "corr-1")
+	c.Handle([]byte(`{"janus":"create",`), "corr-2")
+	c.Handle([]byte("  "), "")
+	out := s.wait(t, 3)
+	if out[0].Reply != "corr-1" || !strings.Contains(string(out[0].Msg), `"transaction":"t1"`) {
+		t.Errorf("create: %+v", out[0])
+	}
+	if out[1].Reply != "corr-2" || !strings.Contains(string(out[1].Msg), `"code":454`) ||
+		!strings.Contains(string(out[1].Msg), "JSON error: on line 1") {
+		t.Errorf("invalid JSON: %s", out[1].Msg)
+	}
+	if !strings.Contains(string(out[2].Msg), "Request payload missing") {
+		t.Errorf("empty: %s", out[2].Msg)
+	}
+	c.Close()
+	select {
+	case gone := <-gw.Gone():
+		if gone.Info().ConnID != 9 {
+			t.Fatalf("gone %v", gone.Info())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("TransportGone not called")
+	}
+	c.Close() // idempotent
+}
+
+func TestQueueFullDropsAndCallsOnFull(t *testing.T) {
+	s := &sink{block: make(chan struct{})}
+	var full atomic.Int32
+	c := New(t.Context(), Config{Gateway: fakegw.New(), Queue: 2, Send: s.send, OnFull: func() { full.Add(1) }})
+	defer c.Close()
+	for range 10 { // the writer holds one, the queue two: at least 7 dropped
+		c.Push(1, []byte(`{"janus":"event"}`))
+	}
+	if c.Dropped() < 7 || full.Load() < 7 {
+		t.Fatalf("dropped %d, OnFull %d", c.Dropped(), full.Load())
+	}
+	close(s.block)
+	s.wait(t, 2)
+}
+
+func TestSendFailureIsCounted(t *testing.T) {
+	s := &sink{fail: true}
+	c := New(t.Context(), Config{Gateway: fakegw.New(), Send: s.send})
+	defer c.Close()
+	c.Push(1, []byte(`{}`))
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Dropped() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("send failure not counted")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestMessagesRunConcurrentlyWithinBound(t *testing.T) {
+	gw := fakegw.New()
+	release := gw.BlockMessages()
+	s := &sink{}
+	c := New(t.Context(), Config{Gateway: gw, MaxInFlight: 2, Send: s.send})
+	defer c.Close()
+	c.Handle([]byte(`{"janus":"message","transaction":"m1","session_id":1,"handle_id":2}`), "")
+	c.Handle([]byte(`{"janus":"message","transaction":"m2","session_id":1,"handle_id":2}`), "")
+	done := make(chan struct{})
+	go func() {
+		c.Handle([]byte(`{"janus":"message","transaction":"m3","session_id":1,"handle_id":2}`), "")
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("a third message ran past MaxInFlight 2")
+	case <-time.After(100 * time.Millisecond):
+	}
+	release()
+	<-done
+	s.wait(t, 3)
+}

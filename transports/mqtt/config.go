@@ -1,0 +1,152 @@
+package mqtt
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/transports"
+)
+
+// Package is the transport's Janus package name.
+const Package = "janus.transport.mqtt"
+
+// Defaults (Janus's sample configuration, and the backoff of a lost broker).
+const (
+	DefaultSubscribeTopic      = "to-janus"
+	DefaultPublishTopic        = "from-janus"
+	DefaultAdminSubscribeTopic = "to-janus-admin"
+	DefaultAdminPublishTopic   = "from-janus-admin"
+	DefaultQoS                 = 1
+	DefaultKeepAlive           = 20 * time.Second
+	DefaultPublishTimeout      = 5 * time.Second
+	DefaultMaxBackoff          = 10 * time.Second
+)
+
+// ErrBadOption reports an invalid option in the -mqtt URL.
+var ErrBadOption = errors.New("mqtt transport: invalid option")
+
+// Topics is one API's pair of topics.
+type Topics struct {
+	Subscribe    string
+	SubscribeQoS byte
+	Publish      string
+	PublishQoS   byte
+}
+
+// Config configures a Transport.
+type Config struct {
+	Gateway    transports.Gateway
+	Emitter    telemetry.Emitter
+	ServerName string
+	Logger     *slog.Logger
+
+	Broker       string // tcp://host:port (or ssl://, ws://)
+	Username     string
+	Password     string
+	ClientID     string // "" = argus-<random>
+	CleanSession bool
+	KeepAlive    time.Duration
+	Janus        Topics
+	Admin        Topics
+	AdminEnabled bool
+
+	Queue          int // outgoing queue per API (msgclient default)
+	PublishTimeout time.Duration
+	MaxBackoff     time.Duration
+}
+
+// ParseURL turns a -mqtt URL into a Config.
+func ParseURL(raw string) (Config, error) {
+	cfg := Config{
+		Janus:        Topics{Subscribe: DefaultSubscribeTopic, SubscribeQoS: DefaultQoS, Publish: DefaultPublishTopic, PublishQoS: DefaultQoS},
+		Admin:        Topics{Subscribe: DefaultAdminSubscribeTopic, SubscribeQoS: DefaultQoS, Publish: DefaultAdminPublishTopic, PublishQoS: DefaultQoS},
+		CleanSession: true,
+		KeepAlive:    DefaultKeepAlive,
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return cfg, fmt.Errorf("%w: %w", ErrBadOption, err)
+	}
+	switch u.Scheme {
+	case "mqtt", "tcp":
+		u.Scheme = "tcp"
+	case "mqtts", "ssl", "tls":
+		u.Scheme = "ssl"
+	case "ws", "wss":
+	default:
+		return cfg, fmt.Errorf("%w: scheme %q", ErrBadOption, u.Scheme)
+	}
+	if u.User != nil {
+		cfg.Username = u.User.Username()
+		cfg.Password, _ = u.User.Password()
+	}
+	q := u.Query()
+	strs := map[string]*string{
+		"client_id": &cfg.ClientID, "subscribe_topic": &cfg.Janus.Subscribe, "publish_topic": &cfg.Janus.Publish,
+		"admin_subscribe_topic": &cfg.Admin.Subscribe, "admin_publish_topic": &cfg.Admin.Publish,
+	}
+	for k, p := range strs {
+		if q.Has(k) {
+			if *p = q.Get(k); *p == "" {
+				return cfg, fmt.Errorf("%w: %s is empty", ErrBadOption, k)
+			}
+		}
+	}
+	qos := map[string][]*byte{
+		"subscribe_qos": {&cfg.Janus.SubscribeQoS, &cfg.Admin.SubscribeQoS},
+		"publish_qos":   {&cfg.Janus.PublishQoS, &cfg.Admin.PublishQoS},
+	}
+	for k, ps := range qos {
+		if q.Has(k) {
+			n, err := strconv.ParseUint(q.Get(k), 10, 8)
+			if err != nil || n > 2 {
+				return cfg, fmt.Errorf("%w: %s must be 0, 1 or 2", ErrBadOption, k)
+			}
+			for _, p := range ps {
+				*p = byte(n)
+			}
+		}
+	}
+	for k, p := range map[string]*bool{"admin_enabled": &cfg.AdminEnabled, "cleansession": &cfg.CleanSession} {
+		if q.Has(k) {
+			if *p, err = strconv.ParseBool(q.Get(k)); err != nil {
+				return cfg, fmt.Errorf("%w: %s: %w", ErrBadOption, k, err)
+			}
+		}
+	}
+	if q.Has("keep_alive_interval") {
+		n, err := strconv.ParseUint(q.Get("keep_alive_interval"), 10, 16)
+		if err != nil || n == 0 {
+			return cfg, fmt.Errorf("%w: keep_alive_interval must be positive seconds", ErrBadOption)
+		}
+		cfg.KeepAlive = time.Duration(n) * time.Second
+	}
+	u.User, u.RawQuery = nil, ""
+	cfg.Broker = u.String()
+	return cfg, nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.ClientID == "" {
+		c.ClientID = "argus-" + strconv.FormatUint(core.RandomID(), 36)
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
+	if c.PublishTimeout <= 0 {
+		c.PublishTimeout = DefaultPublishTimeout
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	return c
+}

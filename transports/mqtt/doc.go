@@ -1,0 +1,19 @@
+// Package mqtt is the Janus API and Admin API over MQTT, Janus's
+// janus.transport.mqtt: requests arrive on subscribe_topic ("to-janus";
+// "to-janus-admin" for the Admin API), responses and events are published
+// on publish_topic ("from-janus"; "from-janus-admin"), QoS 1 both ways by
+// default, as Janus's sample configuration. As in Janus, the broker is one
+// application: one client for every session, so sessions survive a
+// broker restart; the client reconnects with backoff (and resubscribes)
+// and drops (and counts) what it cannot publish meanwhile.
+//
+// Flag: -mqtt mqtt://user:pass@host:1883?options (tcp://, ssl://, mqtts://
+// and ws:// also work), where the options are Janus's configuration keys:
+// client_id, subscribe_topic, subscribe_qos, publish_topic, publish_qos,
+// keep_alive_interval, cleansession, admin_enabled,
+// admin_subscribe_topic, admin_publish_topic (admin QoS as above).
+//
+// Transport events (type 128): {"event":"connected","admin_api":B,
+// "broker":"host:port"} when the broker connection is up and
+// {"event":"disconnected",...} when it is lost.
+package mqtt

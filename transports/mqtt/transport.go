@@ -1,0 +1,122 @@
+package mqtt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/argusrtc/argus/transports/internal/broker"
+	"github.com/argusrtc/argus/transports/internal/msgclient"
+	"github.com/argusrtc/argus/transports/internal/wire"
+)
+
+var (
+	errNotConnected   = errors.New("mqtt transport: not connected")
+	errPublishTimeout = errors.New("mqtt transport: publish timed out")
+)
+
+// disconnectQuiesce is how long Close lets paho finish in-flight work (ms).
+const disconnectQuiesce = 250
+
+// Transport is the MQTT transport. Create it with Start.
+type Transport struct {
+	cfg    Config
+	ctx    context.Context //nolint:containedctx // the transport's lifetime, cancelled by Close
+	cancel context.CancelFunc
+	client paho.Client
+
+	*broker.Clients // Janus and Admin API clients, connection state
+}
+
+// Start starts the transport; paho connects in the background and keeps
+// reconnecting until Close, so a dead broker never delays startup.
+func Start(ctx context.Context, cfg Config) (*Transport, error) {
+	cfg = cfg.withDefaults()
+	u, err := url.Parse(cfg.Broker)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadOption, err)
+	}
+	t := &Transport{cfg: cfg}
+	t.ctx, t.cancel = context.WithCancel(ctx)
+	host, port := wire.SplitAddr(u.Host)
+	t.Clients = broker.New(t.ctx, broker.Config{
+		Package: Package, Gateway: cfg.Gateway, Emitter: cfg.Emitter, ServerName: cfg.ServerName,
+		Logger: cfg.Logger, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled,
+		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
+			if admin {
+				return t.publish(ctx, cfg.Admin, o)
+			}
+			return t.publish(ctx, cfg.Janus, o)
+		},
+	})
+	opts := paho.NewClientOptions().AddBroker(cfg.Broker).SetClientID(cfg.ClientID).
+		SetUsername(cfg.Username).SetPassword(cfg.Password).
+		SetCleanSession(cfg.CleanSession).SetKeepAlive(cfg.KeepAlive).
+		SetAutoReconnect(true).SetConnectRetry(true).
+		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(cfg.MaxBackoff).
+		SetConnectTimeout(5 * time.Second).SetOrderMatters(false).
+		SetOnConnectHandler(t.onConnect).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			t.cfg.Logger.Warn("mqtt transport: broker connection lost, reconnecting", slog.Any("error", err))
+			t.Down()
+		})
+	t.client = paho.NewClient(opts)
+	t.client.Connect() // with ConnectRetry it retries in the background
+	return t, nil
+}
+
+// onConnect (re)subscribes the request topics after every connection.
+func (t *Transport) onConnect(c paho.Client) {
+	subs := map[string]byte{t.cfg.Janus.Subscribe: t.cfg.Janus.SubscribeQoS}
+	if t.Admin != nil {
+		subs[t.cfg.Admin.Subscribe] = t.cfg.Admin.SubscribeQoS
+	}
+	tok := c.SubscribeMultiple(subs, t.onMessage)
+	if !tok.WaitTimeout(t.cfg.PublishTimeout) || tok.Error() != nil {
+		t.cfg.Logger.Warn("mqtt transport: subscribe failed", slog.Any("error", tok.Error()))
+		return
+	}
+	t.Up()
+}
+
+func (t *Transport) onMessage(_ paho.Client, m paho.Message) {
+	payload := append([]byte(nil), m.Payload()...)
+	switch {
+	case m.Topic() == t.cfg.Janus.Subscribe:
+		t.Janus.Handle(payload, "")
+	case t.Admin != nil && m.Topic() == t.cfg.Admin.Subscribe:
+		t.Admin.Handle(payload, "")
+	}
+}
+
+// Close disconnects, ends the clients (TransportGone for each) and waits.
+func (t *Transport) Close() {
+	t.cancel()
+	t.Clients.Close()
+	t.client.Disconnect(disconnectQuiesce)
+}
+
+func (t *Transport) publish(ctx context.Context, tp Topics, o msgclient.Out) error {
+	if !t.client.IsConnectionOpen() {
+		return errNotConnected
+	}
+	tok := t.client.Publish(tp.Publish, tp.PublishQoS, false, o.Msg)
+	timer := time.NewTimer(t.cfg.PublishTimeout)
+	defer timer.Stop()
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+		return nil
+	case <-timer.C:
+		return errPublishTimeout
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

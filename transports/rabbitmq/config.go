@@ -1,0 +1,133 @@
+package rabbitmq
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/transports"
+)
+
+// Package is the transport's Janus package name.
+const Package = "janus.transport.rabbitmq"
+
+// Defaults (Janus's sample configuration, and the backoff of a lost broker).
+const (
+	DefaultToJanus        = "to-janus"
+	DefaultFromJanus      = "from-janus"
+	DefaultToJanusAdmin   = "to-janus-admin"
+	DefaultFromJanusAdmin = "from-janus-admin"
+	DefaultExchangeType   = "fanout"
+	DefaultPublishTimeout = 5 * time.Second
+	DefaultMinBackoff     = 100 * time.Millisecond
+	DefaultMaxBackoff     = 10 * time.Second
+)
+
+// ErrBadOption reports an invalid option in the -rabbitmq URL.
+var ErrBadOption = errors.New("rabbitmq transport: invalid option")
+
+// API is the configuration of one API (Janus or Admin) over the broker.
+type API struct {
+	ToJanus   string // queue consumed (or routing key bound to QueueName)
+	FromJanus string // routing key of what is published (and queue declared)
+	QueueName string // when set: the incoming queue, bound to Exchange with ToJanus
+}
+
+// Config configures a Transport.
+type Config struct {
+	Gateway    transports.Gateway
+	Emitter    telemetry.Emitter
+	ServerName string
+	Logger     *slog.Logger
+
+	URL          string // amqp:// URL without the options below
+	Janus        API
+	Admin        API
+	AdminEnabled bool
+
+	Exchange             string // "" = the default exchange
+	ExchangeType         string // when Exchange is set; fanout
+	DeclareOutgoingQueue bool
+	QueueDurable         bool
+	QueueAutoDelete      bool
+	QueueExclusive       bool
+
+	Queue          int // outgoing queue per API (msgclient default)
+	PublishTimeout time.Duration
+	MinBackoff     time.Duration
+	MaxBackoff     time.Duration
+}
+
+// ParseURL splits a -rabbitmq URL into a Config: Janus's option keys
+// are removed from the query, the rest stays in cfg.URL.
+func ParseURL(raw string) (Config, error) {
+	cfg := Config{
+		Janus:                API{ToJanus: DefaultToJanus, FromJanus: DefaultFromJanus},
+		Admin:                API{ToJanus: DefaultToJanusAdmin, FromJanus: DefaultFromJanusAdmin},
+		ExchangeType:         DefaultExchangeType,
+		DeclareOutgoingQueue: true,
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return cfg, fmt.Errorf("%w: %w", ErrBadOption, err)
+	}
+	if u.Scheme != "amqp" && u.Scheme != "amqps" {
+		return cfg, fmt.Errorf("%w: scheme %q, want amqp or amqps", ErrBadOption, u.Scheme)
+	}
+	q := u.Query()
+	strs := map[string]*string{
+		"to_janus": &cfg.Janus.ToJanus, "from_janus": &cfg.Janus.FromJanus, "queue_name": &cfg.Janus.QueueName,
+		"to_janus_admin": &cfg.Admin.ToJanus, "from_janus_admin": &cfg.Admin.FromJanus,
+		"queue_name_admin": &cfg.Admin.QueueName,
+		"janus_exchange":   &cfg.Exchange, "janus_exchange_type": &cfg.ExchangeType,
+	}
+	bools := map[string]*bool{
+		"admin_enabled": &cfg.AdminEnabled, "declare_outgoing_queue": &cfg.DeclareOutgoingQueue,
+		"queue_durable": &cfg.QueueDurable, "queue_autodelete": &cfg.QueueAutoDelete,
+		"queue_exclusive": &cfg.QueueExclusive,
+	}
+	for k, p := range strs {
+		if q.Has(k) {
+			if *p = q.Get(k); *p == "" {
+				return cfg, fmt.Errorf("%w: %s is empty", ErrBadOption, k)
+			}
+			q.Del(k)
+		}
+	}
+	for k, p := range bools {
+		if q.Has(k) {
+			b, err := strconv.ParseBool(q.Get(k))
+			if err != nil {
+				return cfg, fmt.Errorf("%w: %s: %w", ErrBadOption, k, err)
+			}
+			*p = b
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	cfg.URL = u.String()
+	return cfg, nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.PublishTimeout <= 0 {
+		c.PublishTimeout = DefaultPublishTimeout
+	}
+	if c.MinBackoff <= 0 {
+		c.MinBackoff = DefaultMinBackoff
+	}
+	if c.MaxBackoff < c.MinBackoff {
+		c.MaxBackoff = max(DefaultMaxBackoff, c.MinBackoff)
+	}
+	if c.ExchangeType == "" {
+		c.ExchangeType = DefaultExchangeType
+	}
+	return c
+}

@@ -1,0 +1,21 @@
+// Package rabbitmq is the Janus API and Admin API over RabbitMQ, Janus's
+// janus.transport.rabbitmq: requests are consumed from the to-janus queue
+// (to-janus-admin for the Admin API), responses and events are published
+// to the exchange (the default exchange unless set) with routing key
+// from-janus (from-janus-admin), content type application/json, reply_to
+// "Janus", and the request's correlation_id on its response. As in Janus,
+// the broker is one application: one client for every session, so
+// sessions survive a broker restart; the transport reconnects with
+// backoff and drops (and counts) what it cannot publish meanwhile.
+//
+// Flag: -rabbitmq amqp://user:pass@host:port/vhost?options, where the
+// options are Janus's configuration keys: to_janus, from_janus,
+// janus_exchange, janus_exchange_type, queue_name, declare_outgoing_queue,
+// queue_durable, queue_autodelete, queue_exclusive, admin_enabled,
+// to_janus_admin, from_janus_admin, queue_name_admin. Other query
+// parameters go to the AMQP client (heartbeat, connection_timeout).
+//
+// Transport events (type 128): {"event":"connected","admin_api":B,
+// "broker":"host:port"} when the broker connection is up and
+// {"event":"disconnected","broker":"host:port"} when it is lost.
+package rabbitmq

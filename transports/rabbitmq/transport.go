@@ -1,0 +1,205 @@
+package rabbitmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/argusrtc/argus/transports/internal/broker"
+	"github.com/argusrtc/argus/transports/internal/msgclient"
+	"github.com/argusrtc/argus/transports/internal/wire"
+)
+
+// errNotConnected drops a message published while the broker is away.
+var errNotConnected = errors.New("rabbitmq transport: not connected")
+
+// dialTimeout bounds one connection attempt.
+const dialTimeout = 5 * time.Second
+
+// Transport is the RabbitMQ transport. Create it with Start.
+type Transport struct {
+	cfg    Config
+	broker string
+	ctx    context.Context //nolint:containedctx // the transport's lifetime, cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	*broker.Clients // Janus and Admin API clients, connection state
+
+	mu sync.Mutex
+	ch *amqp.Channel // nil while disconnected
+}
+
+// Start starts the transport; it connects in the background and keeps
+// reconnecting until Close, so a dead broker never delays startup.
+func Start(ctx context.Context, cfg Config) (*Transport, error) {
+	cfg = cfg.withDefaults()
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadOption, err)
+	}
+	t := &Transport{cfg: cfg, broker: u.Host}
+	t.ctx, t.cancel = context.WithCancel(ctx)
+	host, port := wire.SplitAddr(u.Host)
+	if port == 0 {
+		port = 5672
+	}
+	t.Clients = broker.New(t.ctx, broker.Config{
+		Package: Package, Gateway: cfg.Gateway, Emitter: cfg.Emitter, ServerName: cfg.ServerName,
+		Logger: cfg.Logger, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled,
+		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
+			if admin {
+				return t.publish(ctx, cfg.Admin.FromJanus, o)
+			}
+			return t.publish(ctx, cfg.Janus.FromJanus, o)
+		},
+	})
+	t.wg.Go(t.run)
+	return t, nil
+}
+
+// Close disconnects, ends the clients (TransportGone for each) and waits.
+func (t *Transport) Close() {
+	t.cancel()
+	t.wg.Wait()
+	t.Clients.Close()
+}
+
+// run connects, serves and reconnects with exponential backoff.
+func (t *Transport) run() {
+	backoff := t.cfg.MinBackoff
+	for t.ctx.Err() == nil {
+		up, err := t.serve()
+		if t.ctx.Err() != nil {
+			return
+		}
+		if up {
+			backoff = t.cfg.MinBackoff
+		}
+		t.cfg.Logger.Warn("rabbitmq transport: broker connection lost, retrying",
+			slog.String("broker", t.broker), slog.Duration("backoff", backoff), slog.Any("error", err))
+		select {
+		case <-t.ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, t.cfg.MaxBackoff)
+	}
+}
+
+// serve runs one broker connection until it is lost or the transport
+// closes; up reports whether it got as far as consuming.
+func (t *Transport) serve() (up bool, err error) {
+	conn, err := amqp.DialConfig(t.cfg.URL, amqp.Config{Dial: amqp.DefaultDial(dialTimeout)})
+	if err != nil {
+		return false, fmt.Errorf("dial: %w", err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return false, fmt.Errorf("channel: %w", err)
+	}
+	if t.cfg.Exchange != "" {
+		if err := ch.ExchangeDeclare(t.cfg.Exchange, t.cfg.ExchangeType, false, false, false, false, nil); err != nil {
+			return false, fmt.Errorf("exchange %s: %w", t.cfg.Exchange, err)
+		}
+	}
+	janusIn, err := t.consume(ch, t.cfg.Janus)
+	if err != nil {
+		return false, err
+	}
+	var adminIn <-chan amqp.Delivery
+	if t.Admin != nil {
+		if adminIn, err = t.consume(ch, t.cfg.Admin); err != nil {
+			return false, err
+		}
+	}
+	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
+	t.setChannel(ch)
+	t.Up()
+	defer func() {
+		t.setChannel(nil)
+		t.Down()
+	}()
+	for {
+		select {
+		case <-t.ctx.Done():
+			return true, nil
+		case e := <-closed:
+			return true, fmt.Errorf("closed: %v", e)
+		case d, ok := <-janusIn:
+			if !ok {
+				return true, errors.New("janus consumer cancelled")
+			}
+			t.Janus.Handle(d.Body, d.CorrelationId)
+		case d, ok := <-adminIn:
+			if !ok {
+				return true, errors.New("admin consumer cancelled")
+			}
+			t.Admin.Handle(d.Body, d.CorrelationId)
+		}
+	}
+}
+
+// consume declares an API's queues and starts consuming its requests.
+func (t *Transport) consume(ch *amqp.Channel, api API) (<-chan amqp.Delivery, error) {
+	in := api.ToJanus
+	if api.QueueName != "" {
+		in = api.QueueName
+	}
+	if _, err := ch.QueueDeclare(in, t.cfg.QueueDurable, t.cfg.QueueAutoDelete, t.cfg.QueueExclusive, false, nil); err != nil {
+		return nil, fmt.Errorf("queue %s: %w", in, err)
+	}
+	if api.QueueName != "" && t.cfg.Exchange != "" {
+		if err := ch.QueueBind(in, api.ToJanus, t.cfg.Exchange, false, nil); err != nil {
+			return nil, fmt.Errorf("bind %s: %w", in, err)
+		}
+	}
+	if t.cfg.DeclareOutgoingQueue {
+		if _, err := ch.QueueDeclare(api.FromJanus, t.cfg.QueueDurable, t.cfg.QueueAutoDelete, false, false, nil); err != nil {
+			return nil, fmt.Errorf("queue %s: %w", api.FromJanus, err)
+		}
+		if t.cfg.Exchange != "" {
+			if err := ch.QueueBind(api.FromJanus, api.FromJanus, t.cfg.Exchange, false, nil); err != nil {
+				return nil, fmt.Errorf("bind %s: %w", api.FromJanus, err)
+			}
+		}
+	}
+	d, err := ch.Consume(in, "", true, t.cfg.QueueExclusive, false, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("consume %s: %w", in, err)
+	}
+	return d, nil
+}
+
+func (t *Transport) setChannel(ch *amqp.Channel) {
+	t.mu.Lock()
+	t.ch = ch
+	t.mu.Unlock()
+}
+
+// publish sends one message with routing key key; it fails at once while
+// disconnected.
+func (t *Transport) publish(ctx context.Context, key string, o msgclient.Out) error {
+	t.mu.Lock()
+	ch := t.ch
+	t.mu.Unlock()
+	if ch == nil {
+		return errNotConnected
+	}
+	pctx, cancel := context.WithTimeout(ctx, t.cfg.PublishTimeout)
+	defer cancel()
+	err := ch.PublishWithContext(pctx, t.cfg.Exchange, key, false, false, amqp.Publishing{
+		ContentType: "application/json", ReplyTo: "Janus", CorrelationId: o.Reply, Body: o.Msg,
+	})
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	return nil
+}

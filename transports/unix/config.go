@@ -1,0 +1,76 @@
+package unix
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/transports"
+)
+
+// Package is the transport's Janus package name.
+const Package = "janus.transport.pfunix"
+
+// Socket types, spelled as in Janus's configuration.
+const (
+	SeqPacket = "SOCK_SEQPACKET"
+	Dgram     = "SOCK_DGRAM"
+)
+
+// Defaults.
+const (
+	// DefaultMaxMessage bounds one request, as the WebSocket transport's.
+	DefaultMaxMessage = 1 << 20
+	// DefaultMaxConns bounds connections (datagram peers) per socket.
+	DefaultMaxConns = 1024
+	// DefaultWriteTimeout bounds one write to a peer.
+	DefaultWriteTimeout = 10 * time.Second
+)
+
+// ErrBadType is returned for a socket type other than SeqPacket and Dgram.
+var ErrBadType = errors.New("unix transport: socket type must be SOCK_SEQPACKET or SOCK_DGRAM")
+
+// Config configures a Transport.
+type Config struct {
+	Gateway    transports.Gateway
+	Emitter    telemetry.Emitter
+	ServerName string
+	Logger     *slog.Logger
+
+	Path  string // socket path to bind; an existing socket there is replaced
+	Type  string // SeqPacket (default) or Dgram
+	Admin bool   // serve the Admin API
+
+	MaxMessage   int
+	MaxConns     int
+	Queue        int // per-connection outgoing queue (msgclient default)
+	MaxInFlight  int // per-connection concurrent "message" requests
+	WriteTimeout time.Duration
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch strings.ToUpper(c.Type) {
+	case "", SeqPacket, "SEQPACKET":
+		c.Type = SeqPacket
+	case Dgram, "DGRAM":
+		c.Type = Dgram
+	default:
+		return c, fmt.Errorf("%w: %q", ErrBadType, c.Type)
+	}
+	if c.MaxMessage <= 0 {
+		c.MaxMessage = DefaultMaxMessage
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	return c, nil
+}

@@ -1,0 +1,117 @@
+package unix
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/transports/internal/fakegw"
+)
+
+func sockDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "argus-unix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+func TestStartRefusesBadConfig(t *testing.T) {
+	dir := sockDir(t)
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Start(t.Context(), Config{Gateway: fakegw.New(), Path: file}); !errors.Is(err, ErrNotSocket) {
+		t.Errorf("regular file: %v", err)
+	}
+	if _, err := Start(t.Context(), Config{Gateway: fakegw.New(), Path: filepath.Join(dir, "s"), Type: "SOCK_STREAM"}); !errors.Is(err, ErrBadType) {
+		t.Errorf("stream type: %v", err)
+	}
+}
+
+func TestStaleSocketReplacedAndRemovedOnClose(t *testing.T) {
+	path := filepath.Join(sockDir(t), "s")
+	for range 2 { // the second Start finds the first one's file gone
+		tr, err := Start(t.Context(), Config{Gateway: fakegw.New(), Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Close()
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("socket left after Close: %v", err)
+		}
+	}
+	ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: path, Net: "unixpacket"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	_ = ln.Close() // a stale socket file from a crashed run
+	tr, err := Start(t.Context(), Config{Gateway: fakegw.New(), Path: path})
+	if err != nil {
+		t.Fatalf("stale socket: %v", err)
+	}
+	tr.Close()
+}
+
+func dial(t *testing.T, path string) *net.UnixConn {
+	t.Helper()
+	c, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: path, Net: "unixpacket"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
+}
+
+func read(t *testing.T, c *net.UnixConn) string {
+	t.Helper()
+	buf := make([]byte, 1<<16)
+	n, err := c.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(buf[:n])
+}
+
+func TestOversizedPacketAndConnectionBound(t *testing.T) {
+	gw := fakegw.New()
+	path := filepath.Join(sockDir(t), "s")
+	tr, err := Start(t.Context(), Config{Gateway: gw, Path: path, MaxMessage: 64, MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	c := dial(t, path)
+	if _, err := c.Write([]byte(`{"janus":"create","transaction":"` + strings.Repeat("x", 100) + `"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, c); !strings.Contains(got, `"code":454`) || !strings.Contains(got, "too large") {
+		t.Fatalf("oversized: %s", got)
+	}
+	if _, err := c.Write([]byte(`{"janus":"create","transaction":"a"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, c); !strings.Contains(got, `"transaction":"a"`) {
+		t.Fatalf("create: %s", got)
+	}
+	// A second connection is over MaxConns 1: closed at once.
+	c2 := dial(t, path)
+	if n, err := c2.Read(make([]byte, 16)); err == nil && n > 0 {
+		t.Fatalf("second connection served")
+	}
+	_ = c.Close()
+	select {
+	case <-gw.Gone():
+	case <-time.After(10 * time.Second):
+		t.Fatal("TransportGone not called")
+	}
+}

@@ -1,0 +1,15 @@
+package websocket
+
+import (
+	"github.com/argusrtc/argus/transports"
+)
+
+// cmd/argus wires this transport's listeners itself (-ws, -admin-ws), so
+// the registration carries no flags.
+func init() {
+	transports.Register(transports.Registration{
+		Package: Package,
+		Info: transports.Module("JSON over WebSockets transport",
+			"The Janus API and Admin API over WebSocket (janus-protocol, janus-admin-protocol)."),
+	})
+}
