@@ -13,7 +13,7 @@ import (
 
 // files are the pages served at "/" of the Janus HTTP listener.
 //
-//go:embed *.html *.js *.css all:console
+//go:embed *.html *.js *.css *.svg all:console
 var files embed.FS
 
 // ConsolePrefix is where ConsoleHandler expects to be mounted.

@@ -15,7 +15,6 @@ import (
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/otel"
 	"github.com/argusrtc/argus/telemetry/prom"
-	"github.com/argusrtc/argus/web"
 )
 
 // historyBatchTimeout keeps the console's live tail within a tenth of a
@@ -92,8 +91,7 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 			return nil, err
 		}
 		if h, ok := s.(interface{ Handler() nethttp.Handler }); ok {
-			adminMux.Handle(web.ConsolePrefix+"api/", h.Handler())
-			adminMux.Handle(web.ConsolePrefix, web.ConsoleHandler())
+			mountConsole(adminMux, cfg, h.Handler())
 		}
 	}
 	if cfg.EventHTTP != "" {
