@@ -303,8 +303,9 @@ func (s *Store) summaryOf(sess *session) SessionSummary {
 	return sum
 }
 
-// Rooms returns the rooms the kept sessions joined, with their
-// participants (active ones first), sorted by plugin and room.
+// Rooms returns the rooms the kept sessions joined, sorted by plugin and
+// room, with their participants: active ones first, then by session,
+// publishers before subscriptions.
 func (s *Store) Rooms() []Room {
 	s.mu.RLock()
 	byKey := map[string]*Room{}
@@ -329,7 +330,8 @@ func (s *Store) Rooms() []Room {
 				}
 				return 1
 			}
-			return cmp.Or(cmp.Compare(a.SessionID, b.SessionID), cmp.Compare(a.HandleID, b.HandleID))
+			return cmp.Or(cmp.Compare(a.SessionID, b.SessionID), cmp.Compare(roleOrder(a.Role), roleOrder(b.Role)),
+				cmp.Compare(a.HandleID, b.HandleID))
 		})
 		out = append(out, *r)
 	}
@@ -337,4 +339,11 @@ func (s *Store) Rooms() []Room {
 		return cmp.Or(cmp.Compare(a.Plugin, b.Plugin), cmp.Compare(a.Room, b.Room))
 	})
 	return out
+}
+
+func roleOrder(role string) int {
+	if role == "publisher" {
+		return 0
+	}
+	return 1
 }

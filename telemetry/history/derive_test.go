@@ -191,6 +191,9 @@ func TestDerivedStateBounded(t *testing.T) {
 	}
 }
 
+// homerJSON is a Homer search link with its JSON query (docs/CONSOLE.md).
+const homerJSON = `http://homer:9080/search/result?{"timestamp":{"from":{from_ms},"to":{to_ms}},"param":{"search":{"1_call":{"correlation_id":["{cid}"]}},"transaction":{"call":true}}}`
+
 func TestSettingsLinks(t *testing.T) {
 	tests := []struct {
 		settings map[string]string
@@ -200,6 +203,7 @@ func TestSettingsLinks(t *testing.T) {
 		{map[string]string{}, false, history.ConsoleConfig{HomerCorrelation: "session"}},
 		{map[string]string{"jaeger_url": "http://127.0.0.1:16686/", "homer_url": "https://homer.example/search?cid={cid}", "homer_correlation": "opaque"}, false,
 			history.ConsoleConfig{JaegerURL: "http://127.0.0.1:16686", HomerURL: "https://homer.example/search?cid={cid}", HomerCorrelation: "opaque"}},
+		{map[string]string{"homer_url": homerJSON}, false, history.ConsoleConfig{HomerURL: homerJSON, HomerCorrelation: "session"}},
 		{map[string]string{"jaeger_url": "javascript:alert(1)"}, true, history.ConsoleConfig{}},
 		{map[string]string{"homer_url": "/relative"}, true, history.ConsoleConfig{}},
 		{map[string]string{"homer_correlation": "call"}, true, history.ConsoleConfig{}},

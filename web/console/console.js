@@ -195,6 +195,7 @@
   }
 
   function askSecret(message) {
+    document.body.classList.add('locked');
     $('auth-card').hidden = false;
     $('auth-error').textContent = message || '';
     $('sign-out').hidden = true;
@@ -446,9 +447,9 @@
   }
   const fmtNum = (v) => (v >= 100 || v === 0 ? String(Math.round(v)) : v >= 10 ? v.toFixed(0) : v.toFixed(1));
 
-  // lineChart draws series (name → [[ms, value]...]) in a 400×150 box.
+  // lineChart draws series (name → [[ms, value]...]) in a 300×130 box.
   function lineChart(metric, series) {
-    const W = 400, H = 150, L = 38, R = 8, T = 8, B = 20;
+    const W = 300, H = 130, L = 34, R = 6, T = 8, B = 18;
     const box = el('div', 'chart');
     box.dataset.metric = metric.id;
     const h4 = el('h4', null, metric.title + ' ');
@@ -540,7 +541,7 @@
           st.appendChild(el('span', 'stream', label));
         }
         tr.appendChild(st);
-        tr.appendChild(el('td', null, p.active ? (p.publishing ? 'publishing' : 'joined') : 'left'));
+        tr.appendChild(el('td', null, !p.active ? 'left' : p.role === 'subscriber' ? 'subscribed' : p.publishing ? 'publishing' : 'joined'));
         tbody.appendChild(tr);
       }
       box.appendChild(table);
@@ -642,6 +643,7 @@
       return;
     }
     $('auth-card').hidden = true;
+    document.body.classList.remove('locked');
     $('sign-out').hidden = !sessionStorage.getItem(SECRET_KEY);
     if (!(await loadSessions())) return;
     loadRooms();
