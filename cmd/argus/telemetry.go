@@ -86,12 +86,8 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 		adminMux.Handle("/metrics", prom.Handler(o.registry))
 	}
 	if cfg.History {
-		s, err := o.attach(cfg, logger, "history", settings["history"], telemetry.WithBatchTimeout(historyBatchTimeout))
-		if err != nil {
+		if _, err := o.attach(cfg, logger, "history", settings["history"], telemetry.WithBatchTimeout(historyBatchTimeout)); err != nil {
 			return nil, err
-		}
-		if h, ok := s.(interface{ Handler() nethttp.Handler }); ok {
-			mountConsole(adminMux, cfg, h.Handler())
 		}
 	}
 	if cfg.EventHTTP != "" {
@@ -116,6 +112,7 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 			return nil, fmt.Errorf("%w: -sink-opt for %q, which is not enabled", errSinkSetting, name)
 		}
 	}
+	mountConsole(adminMux, cfg, o.bus)
 	return o, nil
 }
 
