@@ -1,7 +1,8 @@
 // Package web holds Argus's embedded demo pages: an index, the EchoTest
 // demo (with a small Janus API client of our own, echotest.js) and the
 // event console (console/, written with the telemetry history sink), which
-// cmd/argus serves on the Admin listener.
+// cmd/argus serves on the Admin listener with Console, behind the admin
+// secret (docs/CONSOLE.md).
 package web
 
 import (
@@ -13,7 +14,7 @@ import (
 
 // files are the pages served at "/" of the Janus HTTP listener.
 //
-//go:embed *.html *.js *.css all:console
+//go:embed *.html *.js *.css *.svg all:console
 var files embed.FS
 
 // ConsolePrefix is where ConsoleHandler expects to be mounted.
@@ -33,8 +34,9 @@ func Handler() http.Handler {
 	})
 }
 
-// ConsoleHandler serves the event console's static files; mount it at
-// ConsolePrefix, next to the history sink's API (ConsolePrefix + "api/").
+// ConsoleHandler serves the event console's own static files (no shared
+// style, no API). Mount Console instead: it adds the shared files and the
+// guarded API.
 func ConsoleHandler() http.Handler {
 	sub, err := fs.Sub(files, strings.Trim(ConsolePrefix, "/"))
 	if err != nil { // cannot happen: the directory is embedded

@@ -15,7 +15,6 @@ import (
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/otel"
 	"github.com/argusrtc/argus/telemetry/prom"
-	"github.com/argusrtc/argus/web"
 )
 
 // historyBatchTimeout keeps the console's live tail within a tenth of a
@@ -89,13 +88,8 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 		adminMux.Handle("/metrics", prom.Handler(o.registry))
 	}
 	if cfg.History {
-		s, err := o.attach(cfg, logger, "history", settings["history"], telemetry.WithBatchTimeout(historyBatchTimeout))
-		if err != nil {
+		if _, err := o.attach(cfg, logger, "history", settings["history"], telemetry.WithBatchTimeout(historyBatchTimeout)); err != nil {
 			return nil, err
-		}
-		if h, ok := s.(interface{ Handler() nethttp.Handler }); ok {
-			adminMux.Handle(web.ConsolePrefix+"api/", h.Handler())
-			adminMux.Handle(web.ConsolePrefix, web.ConsoleHandler())
 		}
 	}
 	if cfg.Verdict {
@@ -127,6 +121,7 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 			return nil, fmt.Errorf("%w: -sink-opt for %q, which is not enabled", errSinkSetting, name)
 		}
 	}
+	mountConsole(adminMux, cfg, o.bus)
 	return o, nil
 }
 

@@ -30,6 +30,21 @@ type Config struct {
 	SubscriberBuffer int
 	// Logger; default discard.
 	Logger *slog.Logger
+
+	// TraceID names a session's OpenTelemetry trace (otel.TraceIDFunc of
+	// the server name); nil leaves SessionSummary.TraceID empty.
+	TraceID func(sessionID uint64) string
+	// HomerCorrelation is how the Homer sink forms a session's correlation
+	// id: "session" (default, the decimal session_id) or "opaque" (the
+	// first opaque_id, else the session_id), as hep/homer's Correlation.
+	HomerCorrelation string
+	// JaegerURL is the Jaeger UI's base URL (the console links
+	// JaegerURL + "/trace/" + trace id); empty shows the id without a link.
+	JaegerURL string
+	// HomerURL is a Homer UI link template: "{cid}" becomes the session's
+	// correlation id and "{from_ms}"/"{to_ms}" the session's first and
+	// last event time in ms; empty shows the id without a link.
+	HomerURL string
 }
 
 func (c *Config) defaults() {
@@ -44,6 +59,9 @@ func (c *Config) defaults() {
 	}
 	if c.SubscriberBuffer <= 0 {
 		c.SubscriberBuffer = DefaultSubscriberBuffer
+	}
+	if c.HomerCorrelation == "" {
+		c.HomerCorrelation = CorrelationSession
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -14,7 +14,7 @@ func TestConsoleUsesTheseEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := string(js)
-	for _, want := range []string{"const API = 'api/'", "getJSON('sessions')", "getJSON('sessions/' + id)", "getJSON('global')", "API + 'tail'"} {
+	for _, want := range []string{"const API = 'api/'", "getJSON('sessions')", "getJSON('sessions/' + id)", "getJSON('global')", "API + 'tail'", "getJSON('rooms')", "getJSON('config')"} {
 		if !strings.Contains(src, want) {
 			t.Errorf("console.js no longer contains %q", want)
 		}
@@ -23,7 +23,7 @@ func TestConsoleUsesTheseEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`src="console.js"`, `href="console.css"`} {
+	for _, want := range []string{`src="console.js"`, `href="console.css"`, `href="style.css"`} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("index.html lacks %s", want)
 		}

@@ -21,6 +21,8 @@ const tailHeartbeat = 15 * time.Second
 //	GET /console/api/sessions       {"sessions":[SessionSummary...],"evicted":N}
 //	GET /console/api/sessions/{id}  {"session":SessionSummary,"events":[event...]} (404 if unknown)
 //	GET /console/api/global         {"events":[event...]} (events with no session)
+//	GET /console/api/rooms          {"rooms":[Room...]} (participants and their streams)
+//	GET /console/api/config         ConsoleConfig (links to the Jaeger and Homer UIs)
 //	GET /console/api/tail           Server-Sent Events, one Janus event JSON per
 //	                                "data:" line; ?session_id=N keeps one session
 //
@@ -46,8 +48,27 @@ func (s *Store) Handler() http.Handler {
 	mux.HandleFunc("GET /console/api/global", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"events": s.Global()})
 	})
+	mux.HandleFunc("GET /console/api/rooms", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, RoomsResponse{Rooms: s.Rooms()})
+	})
+	mux.HandleFunc("GET /console/api/config", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, ConsoleConfig{JaegerURL: s.cfg.JaegerURL, HomerURL: s.cfg.HomerURL, HomerCorrelation: s.cfg.HomerCorrelation})
+	})
 	mux.HandleFunc("GET /console/api/tail", s.serveTail)
 	return mux
+}
+
+// RoomsResponse answers GET /console/api/rooms and {"request":"rooms"}.
+type RoomsResponse struct {
+	Rooms []Room `json:"rooms"`
+}
+
+// ConsoleConfig tells the console where to link a session's trace and
+// Homer correlation id (Config.JaegerURL, HomerURL).
+type ConsoleConfig struct {
+	JaegerURL        string `json:"jaeger_url"`
+	HomerURL         string `json:"homer_url"`
+	HomerCorrelation string `json:"homer_correlation"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

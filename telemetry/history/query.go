@@ -41,7 +41,8 @@ func (*Store) EventHandlerName() string { return HandlerName }
 // Query answers Admin query_eventhandler requests:
 // {"request":"sessions"} → SessionsResponse;
 // {"request":"timeline","session_id":N} → TimelineResponse;
-// {"request":"global"} → {"events":[...]} (events with no session).
+// {"request":"global"} → {"events":[...]} (events with no session);
+// {"request":"rooms"} → RoomsResponse.
 // Errors: 411 unknown request, 412 missing element, 413 invalid element,
 // 458 unknown session.
 func (s *Store) Query(_ context.Context, req json.RawMessage) any {
@@ -60,6 +61,8 @@ func (s *Store) Query(_ context.Context, req json.RawMessage) any {
 		return SessionsResponse{Sessions: s.Sessions(), Evicted: s.Evicted()}
 	case "global":
 		return map[string]any{"events": s.Global()}
+	case "rooms":
+		return RoomsResponse{Rooms: s.Rooms()}
 	case "timeline":
 		if r.SessionID == nil {
 			return QueryError{ErrCodeMissingElement, "Missing mandatory element (session_id)"}
@@ -85,5 +88,5 @@ func (s *Store) timeline(id uint64) (TimelineResponse, bool) {
 	if !ok {
 		return TimelineResponse{}, false
 	}
-	return TimelineResponse{Session: sess.summary(), Events: sess.events.slice()}, true
+	return TimelineResponse{Session: s.summaryOf(sess), Events: sess.events.slice()}, true
 }

@@ -2,9 +2,12 @@ package history
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/otel"
 )
 
 // SinkName is the name this sink registers under in telemetry's registry.
@@ -14,15 +17,33 @@ func init() { telemetry.RegisterSink(SinkName, FromSettings) }
 
 // FromSettings builds a store from settings max_sessions,
 // max_events_per_session, max_global_events and subscriber_buffer
-// (integers); "events" and "enabled" are read by cmd/argus and ignored.
+// (integers), jaeger_url, homer_url and homer_correlation (see Config);
+// "events" and "enabled" are read by cmd/argus and ignored. Trace ids are
+// those of the otel sink for sc.ServerName.
 // It returns the *Store as a telemetry.Sink; cmd/argus type-asserts it to
 // mount Handler.
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
-	cfg := Config{Logger: sc.Logger}
+	cfg := Config{Logger: sc.Logger, TraceID: otel.TraceIDFunc(sc.ServerName)}
 	for k, v := range sc.Settings {
 		var dst *int
 		switch k {
 		case "events", "enabled":
+			continue
+		case "jaeger_url", "homer_url":
+			if !isWebURL(v) {
+				return nil, fmt.Errorf("%s=%q: want an http or https URL: %w", k, v, ErrUnknownSetting)
+			}
+			if k == "jaeger_url" {
+				cfg.JaegerURL = strings.TrimSuffix(v, "/")
+			} else {
+				cfg.HomerURL = v
+			}
+			continue
+		case "homer_correlation":
+			if v != CorrelationSession && v != CorrelationOpaque {
+				return nil, fmt.Errorf("%s=%q: %w", k, v, ErrUnknownSetting)
+			}
+			cfg.HomerCorrelation = v
 			continue
 		case "max_sessions":
 			dst = &cfg.MaxSessions
@@ -42,4 +63,11 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 		*dst = n
 	}
 	return New(cfg), nil
+}
+
+// isWebURL reports whether v is an absolute http or https URL: the
+// console puts it in links, where a javascript: URL would run.
+func isWebURL(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

@@ -20,17 +20,28 @@ type SessionSummary struct {
 	OpaqueIDs []string `json:"opaque_ids"`
 	Events    int      `json:"events"` // events seen, including any no longer kept
 	Kept      int      `json:"kept"`   // events kept (the last MaxEventsPerSession)
+
+	// Derived from the events (derive.go).
+	State     string   `json:"state"`             // end reason, else connected, hangup or live
+	Display   string   `json:"display,omitempty"` // first VideoRoom display name
+	Rooms     []string `json:"rooms"`             // rooms joined (ids as text)
+	Address   string   `json:"address,omitempty"` // client ip[:port] of the "created" request
+	Transport string   `json:"transport,omitempty"`
+	TraceID   string   `json:"trace_id,omitempty"` // OpenTelemetry trace id (Config.TraceID)
+	HomerCID  string   `json:"homer_cid"`          // Homer correlation id (Config.HomerCorrelation)
 }
 
 // session is one session's timeline and what it learned from it.
 type session struct {
 	sum    SessionSummary
 	events ring
-	elem   *list.Element // in Store.live or Store.ended
-	feeds  []string      // feed keys (see feedKey) that point at this session
+	elem   *list.Element   // in Store.live or Store.ended
+	feeds  []string        // feed keys (see feedKey) that point at this session
+	pcs    map[uint64]bool // handle → PeerConnection up, bounded by maxParticipants
+	parts  []Participant   // room participants, bounded by maxParticipants
 }
 
-func (s *session) add(e *telemetry.Event) {
+func (s *session) add(e *telemetry.Event, f *bodyFields) {
 	if s.sum.Events == 0 {
 		s.sum.First = e.Timestamp
 	}
@@ -43,9 +54,10 @@ func (s *session) add(e *telemetry.Event) {
 	if e.OpaqueID != "" && !slices.Contains(s.sum.OpaqueIDs, e.OpaqueID) {
 		s.sum.OpaqueIDs = append(s.sum.OpaqueIDs, e.OpaqueID)
 	}
-	if p := pluginOf(e); p != "" && !slices.Contains(s.sum.Plugins, p) {
+	if p := pluginOf(e, f); p != "" && !slices.Contains(s.sum.Plugins, p) {
 		s.sum.Plugins = append(s.sum.Plugins, p)
 	}
+	s.learn(e, f)
 }
 
 func (s *session) summary() SessionSummary {
@@ -54,42 +66,63 @@ func (s *session) summary() SessionSummary {
 	sum.Handles = append([]uint64{}, sum.Handles...)
 	sum.Plugins = append([]string{}, sum.Plugins...)
 	sum.OpaqueIDs = append([]string{}, sum.OpaqueIDs...)
+	sum.Rooms = append([]string{}, sum.Rooms...)
 	sum.Kept = s.events.n
+	sum.State = s.state()
 	return sum
 }
 
-// bodyFields are the body keys the store reads: session "name", handle
-// and plugin events' "plugin", and plugin data's "room" and "id".
+// bodyFields are the body keys the store reads: session "name" and
+// "transport", handle and plugin events' "plugin", and plugin data.
 type bodyFields struct {
-	Name   string     `json:"name"`
-	Plugin string     `json:"plugin"`
-	Data   pluginData `json:"data"`
+	Name      string              `json:"name"`
+	Plugin    string              `json:"plugin"`
+	Data      pluginData          `json:"data"`
+	Transport *transportOfSession `json:"transport"`
+}
+
+// transportOfSession is a "created" event's {"transport":S,"id":S}.
+type transportOfSession struct {
+	Transport string `json:"transport"`
+	ID        string `json:"id"`
 }
 
 // pluginData identifies a VideoRoom participant: room and feed id. Both
-// may be numbers or strings (string_room_ids), so they stay raw.
+// may be numbers or strings (string_room_ids), so they stay raw. Event,
+// display and streams follow the participant (derive.go).
 type pluginData struct {
-	Room json.RawMessage `json:"room"`
-	ID   json.RawMessage `json:"id"`
+	Room    json.RawMessage   `json:"room"`
+	ID      json.RawMessage   `json:"id"`
+	Event   string            `json:"event"`
+	Display string            `json:"display"`
+	Streams []json.RawMessage `json:"streams"`
 }
 
 // feedKey names a participant across events, "" when e has none. VideoRoom
 // events such as unpublished or leaving carry no handle
 // (janus-reference.md 6.7); the key files them under the session that
 // joined as that participant.
-func feedKey(e *telemetry.Event) string {
+func feedKey(e *telemetry.Event, f *bodyFields) string {
 	if e.Type != telemetry.TypePlugin {
 		return ""
 	}
-	f := fields(e.Body)
 	if f.Plugin == "" || len(f.Data.Room) == 0 || len(f.Data.ID) == 0 {
 		return ""
 	}
 	return f.Plugin + "|" + string(f.Data.Room) + "|" + string(f.Data.ID)
 }
 
-// fields reads name and plugin from a body of any shape. Only type 1, 2
-// and 64 events get here, all rare next to media reports.
+// needsFields reports whether the store reads e's body (fields): types 1,
+// 2 and 64, all rare next to media reports.
+func needsFields(e *telemetry.Event) bool {
+	switch e.Type {
+	case telemetry.TypeSession, telemetry.TypeHandle, telemetry.TypePlugin:
+		return true
+	}
+	return false
+}
+
+// fields reads name, plugin and plugin data from a body of any shape.
 func fields(body any) bodyFields {
 	switch b := body.(type) {
 	case nil:
@@ -99,9 +132,11 @@ func fields(body any) bodyFields {
 	case *telemetry.PluginBody:
 		return bodyFields{Plugin: b.Plugin, Data: dataOf(b.Data)}
 	case map[string]any:
-		n, _ := b["name"].(string)
-		p, _ := b["plugin"].(string)
-		return bodyFields{Name: n, Plugin: p, Data: dataOf(b["data"])}
+		if _, ok := b["transport"]; !ok {
+			n, _ := b["name"].(string)
+			p, _ := b["plugin"].(string)
+			return bodyFields{Name: n, Plugin: p, Data: dataOf(b["data"])}
+		}
 	}
 	var f bodyFields
 	if raw, err := json.Marshal(body); err == nil {
@@ -122,19 +157,19 @@ func dataOf(data any) pluginData {
 	return d
 }
 
-func pluginOf(e *telemetry.Event) string {
+func pluginOf(e *telemetry.Event, f *bodyFields) string {
 	if e.Type != telemetry.TypeHandle && e.Type != telemetry.TypePlugin {
 		return ""
 	}
-	return fields(e.Body).Plugin
+	return f.Plugin
 }
 
 // endOf returns "destroyed" or "timeout" when e ends its session.
-func endOf(e *telemetry.Event) string {
+func endOf(e *telemetry.Event, f *bodyFields) string {
 	if e.Type != telemetry.TypeSession {
 		return ""
 	}
-	switch n := fields(e.Body).Name; n {
+	switch n := f.Name; n {
 	case "destroyed", "timeout":
 		return n
 	}

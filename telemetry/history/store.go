@@ -35,6 +35,7 @@ type Store struct {
 	live     *list.List        // *session, least recently active first
 	ended    *list.List        // *session, least recently active first
 	global   ring
+	addrs    addressBook // transport connection → client address
 	evicted  uint64
 	closed   bool
 
@@ -78,10 +79,14 @@ func (s *Store) add(e *telemetry.Event) {
 	if sid == 0 && e.HandleID != 0 {
 		sid = s.handles[e.HandleID]
 	}
-	var feed string
-	if e.Type == telemetry.TypePlugin {
-		feed = feedKey(e)
+	var f bodyFields
+	if needsFields(e) {
+		f = fields(e.Body)
 	}
+	if e.Type == telemetry.TypeTransport {
+		s.addrs.learn(e)
+	}
+	feed := feedKey(e, &f)
 	if sid == 0 && feed != "" {
 		sid = s.feeds[feed]
 	}
@@ -96,7 +101,11 @@ func (s *Store) add(e *telemetry.Event) {
 		sess.elem = s.live.PushBack(sess)
 		s.evict()
 	}
-	sess.add(e)
+	sess.add(e, &f)
+	if f.Transport != nil && f.Name == "created" && sess.sum.Address == "" {
+		sess.sum.Transport = f.Transport.Transport
+		sess.sum.Address = s.addrs.lookup(f.Transport.Transport, f.Transport.ID)
+	}
 	if e.HandleID != 0 {
 		s.handles[e.HandleID] = sid
 	}
@@ -106,7 +115,7 @@ func (s *Store) add(e *telemetry.Event) {
 		}
 		s.feeds[feed] = sid
 	}
-	if reason := endOf(e); reason != "" && !sess.sum.Ended {
+	if reason := endOf(e, &f); reason != "" && !sess.sum.Ended {
 		sess.sum.Ended, sess.sum.EndReason = true, reason
 		s.live.Remove(sess.elem)
 		sess.elem = s.ended.PushBack(sess)
@@ -152,7 +161,7 @@ func (s *Store) Sessions() []SessionSummary {
 	defer s.mu.RUnlock()
 	out := make([]SessionSummary, 0, len(s.sessions))
 	for _, sess := range s.sessions {
-		out = append(out, sess.summary())
+		out = append(out, s.summaryOf(sess))
 	}
 	slices.SortFunc(out, func(a, b SessionSummary) int {
 		switch {
@@ -178,7 +187,7 @@ func (s *Store) Session(id uint64) (SessionSummary, bool) {
 	if !ok {
 		return SessionSummary{}, false
 	}
-	return sess.summary(), true
+	return s.summaryOf(sess), true
 }
 
 // Timeline returns the kept events of a session, oldest first, or nil

@@ -57,13 +57,14 @@ export function argusBinary() {
 /**
  * startArgus runs the binary on four free loopback ports and waits until
  * GET /janus/info answers. stop() sends SIGTERM and resolves with the exit code.
+ * extraArgs are appended to the command line.
  */
-export async function startArgus(bin) {
+export async function startArgus(bin, extraArgs = []) {
   const ports = { http: await freePort(), ws: await freePort(), admin: await freePort(), adminWS: await freePort() };
   const args = [
     '-http', `127.0.0.1:${ports.http}`, '-ws', `127.0.0.1:${ports.ws}`,
     '-admin', `127.0.0.1:${ports.admin}`, '-admin-ws', `127.0.0.1:${ports.adminWS}`,
-    '-loopback-candidates=true', '-log-level', 'debug',
+    '-loopback-candidates=true', '-log-level', 'debug', ...extraArgs,
   ];
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -79,6 +80,7 @@ export async function startArgus(bin) {
     ports,
     httpURL,
     wsURL: `ws://127.0.0.1:${ports.ws}`,
+    adminURL: `http://127.0.0.1:${ports.admin}`,
     output: () => output,
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
