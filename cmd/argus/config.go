@@ -56,12 +56,11 @@ type config struct {
 	LogLevel slog.Level
 
 	// Telemetry sinks (docs/OBSERVABILITY.md).
-	Metrics   bool     // Prometheus /metrics on the Admin listener
-	History   bool     // in-memory session history, console at /console/ on the Admin listener
-	EventHTTP string   // Janus sample-event-handler backend URL
-	HEP       string   // Homer HEP URL: udp://host:9060, tcp://..., tls://...
-	OTel      bool     // OpenTelemetry traces, configured by OTEL_EXPORTER_OTLP_*
-	SinkOpts  []string // "sink.key=value" settings of the sinks above
+	Metrics bool // Prometheus /metrics on the Admin listener
+	// Sinks is the raw value of each registered event sink's own flag, by
+	// sink name (sinkflags.go): a URL ("" is off) or "true"/"false".
+	Sinks    map[string]string
+	SinkOpts []string // "sink.key=value" settings of the sinks above
 }
 
 // defaultConfig returns Janus's defaults (DESIGN.md "Defaults").
@@ -79,7 +78,7 @@ func defaultConfig() config {
 		NoMediaTimer:       time.Second,
 		LogLevel:           slog.LevelInfo,
 		Metrics:            true,
-		History:            true,
+		Sinks:              defaultSinkFlags(),
 	}
 }
 
@@ -106,10 +105,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.SlowlinkThreshold, "slowlink-threshold", c.SlowlinkThreshold, "Janus slowlink_threshold: lost `packets` per second that raise a slowlink event; 0 disables")
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
-	fs.BoolVar(&c.History, "history", c.History, "keep recent sessions' events in memory; console at /console/ on the Admin listener")
-	fs.StringVar(&c.EventHTTP, "event-http", c.EventHTTP, "POST events to this `URL` in Janus's sample event handler format")
-	fs.StringVar(&c.HEP, "hep", c.HEP, "send events to Homer as HEP v3 (`URL` udp://host:9060, tcp://host:9061 or tls://host:9061)")
-	fs.BoolVar(&c.OTel, "otel", c.OTel, "export traces with OpenTelemetry (configured by the OTEL_EXPORTER_OTLP_* variables)")
+	addSinkFlags(fs, c)
 	fs.Var(&appendValue{list: &c.SinkOpts}, "sink-opt", "a sink `setting` sink.key=value, e.g. hep.capture_id=2001 or http.events=sessions,handles; repeatable (env: separated by ;)")
 	return fs
 }
@@ -181,6 +177,9 @@ func (c *config) validate() error {
 	}
 	if c.SlowlinkThreshold < 0 {
 		return fmt.Errorf("%w: -slowlink-threshold %d must not be negative", errBadMediaSetting, c.SlowlinkThreshold)
+	}
+	if err := c.validateSinkOpts(); err != nil {
+		return err
 	}
 	if c.AdminSecret == "" && (c.AdminAddr != "" || c.AdminWSAddr != "") {
 		return errors.New("-admin-secret must not be empty while the Admin API is served")
