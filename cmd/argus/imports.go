@@ -12,4 +12,5 @@ import (
 	_ "github.com/argusrtc/argus/telemetry/natsevh"     // sink "nats"
 	_ "github.com/argusrtc/argus/telemetry/otel"        // sink "otel"
 	_ "github.com/argusrtc/argus/telemetry/rabbitmqevh" // sink "rabbitmq"
+	_ "github.com/argusrtc/argus/telemetry/wsevh"       // sink "ws"
 )
