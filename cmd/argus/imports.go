@@ -9,6 +9,7 @@ import (
 	_ "github.com/argusrtc/argus/plugins/videoroom"     // janus.plugin.videoroom
 	_ "github.com/argusrtc/argus/telemetry/history"     // sink "history"
 	_ "github.com/argusrtc/argus/telemetry/httpevh"     // sink "http"
+	_ "github.com/argusrtc/argus/telemetry/mqttevh"     // sink "mqtt"
 	_ "github.com/argusrtc/argus/telemetry/natsevh"     // sink "nats"
 	_ "github.com/argusrtc/argus/telemetry/otel"        // sink "otel"
 	_ "github.com/argusrtc/argus/telemetry/rabbitmqevh" // sink "rabbitmq"
