@@ -22,7 +22,7 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	for k, v := range sc.Settings {
 		var dst *int
 		switch k {
-		case "events", "enabled":
+		case "events", "enabled", sourceKey, sourceStreamKey, sourceDeliverKey: // source.go
 			continue
 		case "max_sessions":
 			dst = &cfg.MaxSessions
@@ -41,5 +41,5 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 		}
 		*dst = n
 	}
-	return New(cfg), nil
+	return withSource(New(cfg), sc)
 }

@@ -11,6 +11,7 @@ import (
 // SessionSummary describes one session in the store.
 type SessionSummary struct {
 	SessionID uint64   `json:"session_id"`
+	Emitter   string   `json:"emitter,omitempty"` // the gateway (server name) the session lives on
 	First     int64    `json:"first_timestamp"` // µs since the epoch
 	Last      int64    `json:"last_timestamp"`
 	Ended     bool     `json:"ended"`
@@ -33,6 +34,9 @@ type session struct {
 func (s *session) add(e *telemetry.Event) {
 	if s.sum.Events == 0 {
 		s.sum.First = e.Timestamp
+	}
+	if s.sum.Emitter == "" {
+		s.sum.Emitter = e.Emitter
 	}
 	s.sum.Events++
 	s.sum.Last = max(s.sum.Last, e.Timestamp)
