@@ -104,3 +104,23 @@ func metricLine(body, series string) (string, bool) {
 	}
 	return "", false
 }
+
+// TestSinkFlagsFromEnv: each registered sink's flag has its ARGUS_*
+// variable, and the command line wins.
+func TestSinkFlagsFromEnv(t *testing.T) {
+	env := map[string]string{"ARGUS_EVENT_NATS": "nats://a:4222", "ARGUS_EVENT_WS": "ws://b/", "ARGUS_HISTORY": "false",
+		"ARGUS_SINK_OPT": "nats.stream=S"}
+	c, err := parseConfig([]string{"-event-ws", "ws://c/"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sinks["nats"] != "nats://a:4222" || c.Sinks["ws"] != "ws://c/" || c.Sinks["history"] != "false" ||
+		c.Sinks["mqtt"] != "" || c.Sinks["rabbitmq"] != "" {
+		t.Fatalf("sinks %v", c.Sinks)
+	}
+	if _, err := parseConfig(nil, func(k string) string {
+		return map[string]string{"ARGUS_OTEL": "maybe"}[k]
+	}, io.Discard); err == nil {
+		t.Fatal("ARGUS_OTEL=maybe accepted")
+	}
+}

@@ -3,8 +3,11 @@ package wsevh_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +143,53 @@ func TestBadSettings(t *testing.T) {
 		if _, err := telemetry.NewSink(wsevh.SinkName, telemetry.SinkConfig{Settings: m}); err == nil {
 			t.Errorf("settings %v accepted", m)
 		}
+	}
+}
+
+// TestTLSBackend: wss:// with the backend's CA from tls_cacert; without
+// it the certificate is refused and the events are dropped and counted.
+func TestTLSBackend(t *testing.T) {
+	frames := make(chan []byte, 16)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{wsevh.DefaultSubprotocol}})
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		for {
+			_, data, err := c.Read(r.Context())
+			if err != nil {
+				return
+			}
+			frames <- data
+		}
+	}))
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wss := "wss" + strings.TrimPrefix(srv.URL, "https")
+
+	untrusted := newSink(t, map[string]string{"backend": wss, "json": "compact"})
+	if err := untrusted.Export(context.Background(), evhtest.Events("n", 2)); err == nil {
+		t.Fatal("an unknown CA was accepted")
+	}
+	if st := untrusted.Stats(); st.Dropped != 2 || st.ConnectionFailures != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	trusted := newSink(t, map[string]string{"backend": wss, "json": "compact", "tls_cacert": ca})
+	if err := trusted.Export(context.Background(), evhtest.Events("n", 2)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case data := <-frames:
+		var got []telemetry.Event
+		if err := json.Unmarshal(data, &got); err != nil || len(got) != 2 {
+			t.Fatalf("frame %s: %v", data, err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no frame over wss")
 	}
 }
