@@ -91,6 +91,40 @@ install_node_deps() {
 	return $rc
 }
 
+# port_open PORT: true when 127.0.0.1:PORT accepts a TCP connection.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_brokers: the event handler tests use RabbitMQ (5672), Mosquitto
+# (1883) and NATS with JetStream (4222) on loopback. Each one that does not
+# answer is installed (Debian package) if missing and started; rerunning
+# with them up does nothing.
+start_brokers() {
+	local missing=() sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	port_open 5672 || command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
+	port_open 1883 || command -v mosquitto >/dev/null || missing+=(mosquitto)
+	port_open 4222 || command -v nats-server >/dev/null || missing+=(nats-server)
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "installing: ${missing[*]}"
+		apt_install "${missing[@]}" || return 1
+	fi
+	port_open 5672 || "${sudo[@]}" service rabbitmq-server start || "${sudo[@]}" rabbitmq-server -detached
+	port_open 1883 || "${sudo[@]}" mosquitto -d -p 1883
+	if ! port_open 4222; then
+		mkdir -p "${TMPDIR:-/tmp}/argus-nats"
+		nohup nats-server -a 127.0.0.1 -p 4222 -js -sd "${TMPDIR:-/tmp}/argus-nats" >"${TMPDIR:-/tmp}/argus-nats.log" 2>&1 &
+	fi
+	local port i
+	for port in 5672 1883 4222; do
+		for i in $(seq 1 120); do
+			port_open "$port" && break
+			sleep 0.5
+		done
+		port_open "$port" || { echo "broker on port $port did not start"; return 1; }
+	done
+	echo "RabbitMQ 5672, Mosquitto 1883 and NATS 4222 answer"
+}
+
 go_vet() { go vet ./...; }
 
 go_test() { go test -race -count=1 -timeout "$GO_TEST_TIMEOUT" ./...; }
@@ -151,6 +185,7 @@ browser_test() {
 main() {
 	step "install chromium, prometheus and docker-compose (if missing)" install_system_deps
 	step "npm ci (test/browser, hep/hepjs)" install_node_deps
+	step "start RabbitMQ, Mosquitto and NATS (install if missing)" start_brokers
 	step "go vet ./..." go_vet
 	step "go test -race ./..." go_test
 	step "fuzz every target for $FUZZTIME" go_fuzz

@@ -30,8 +30,9 @@ type SinkFactory func(cfg SinkConfig) (Sink, error)
 // functions only, read-only afterwards.
 var sinkRegistry = struct {
 	sync.RWMutex
-	m map[string]SinkFactory
-}{m: map[string]SinkFactory{}}
+	m     map[string]SinkFactory
+	specs map[string]SinkSpec // DescribeSink / RegisterSinkSpec (spec.go)
+}{m: map[string]SinkFactory{}, specs: map[string]SinkSpec{}}
 
 // RegisterSink registers a sink factory under name (e.g. "http",
 // "history", "hep"); call it from init(). An empty name, a nil factory or

@@ -57,13 +57,11 @@ type config struct {
 	LogLevel slog.Level
 
 	// Telemetry sinks (docs/OBSERVABILITY.md).
-	Metrics   bool     // Prometheus /metrics on the Admin listener
-	History   bool     // in-memory session history, console at /console/ on the Admin listener
-	Verdict   bool     // a verdict per PeerConnection and session (telemetry/verdict)
-	EventHTTP string   // Janus sample-event-handler backend URL
-	HEP       string   // Homer HEP URL: udp://host:9060, tcp://..., tls://...
-	OTel      bool     // OpenTelemetry traces, configured by OTEL_EXPORTER_OTLP_*
-	SinkOpts  []string // "sink.key=value" settings of the sinks above
+	Metrics bool // Prometheus /metrics on the Admin listener
+	// Sinks is the raw value of each registered event sink's own flag, by
+	// sink name (sinkflags.go): a URL ("" is off) or "true"/"false".
+	Sinks    map[string]string
+	SinkOpts []string // "sink.key=value" settings of the sinks above
 
 	transports []transportSetup // self-registered transports and their flags (transports.go)
 }
@@ -83,8 +81,7 @@ func defaultConfig() config {
 		NoMediaTimer:       time.Second,
 		LogLevel:           slog.LevelInfo,
 		Metrics:            true,
-		History:            true,
-		Verdict:            true,
+		Sinks:              defaultSinkFlags(),
 	}
 }
 
@@ -112,11 +109,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.HangupOnFailed, "hangup-on-failed", c.HangupOnFailed, "Janus 1.2 hangup_on_failed: hang up at once when ICE fails after it was up (else after 5 s); \"ice-failed\" is sent either way")
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
-	fs.BoolVar(&c.History, "history", c.History, "keep recent sessions' events in memory; console at /console/ on the Admin listener")
-	fs.BoolVar(&c.Verdict, "verdict", c.Verdict, "judge every PeerConnection and session (ok, ice-failed, dtls-failed, no-media, dropped, one-way, poor-quality) and emit the verdict as an event (schema argus.verdict)")
-	fs.StringVar(&c.EventHTTP, "event-http", c.EventHTTP, "POST events to this `URL` in Janus's sample event handler format")
-	fs.StringVar(&c.HEP, "hep", c.HEP, "send events to Homer as HEP v3 (`URL` udp://host:9060, tcp://host:9061 or tls://host:9061)")
-	fs.BoolVar(&c.OTel, "otel", c.OTel, "export traces with OpenTelemetry (configured by the OTEL_EXPORTER_OTLP_* variables)")
+	addSinkFlags(fs, c)
 	fs.Var(&appendValue{list: &c.SinkOpts}, "sink-opt", "a sink `setting` sink.key=value, e.g. hep.capture_id=2001 or http.events=sessions,handles; repeatable (env: separated by ;)")
 	c.transports = bindTransportFlags(fs)
 	return fs
@@ -189,6 +182,9 @@ func (c *config) validate() error {
 	}
 	if c.SlowlinkThreshold < 0 {
 		return fmt.Errorf("%w: -slowlink-threshold %d must not be negative", errBadMediaSetting, c.SlowlinkThreshold)
+	}
+	if err := c.validateSinkOpts(); err != nil {
+		return err
 	}
 	if c.AdminSecret == "" && (c.AdminAddr != "" || c.AdminWSAddr != "") {
 		return errors.New("-admin-secret must not be empty while the Admin API is served")

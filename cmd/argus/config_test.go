@@ -78,15 +78,16 @@ func TestParseConfigPrecedence(t *testing.T) {
 			env:  map[string]string{"ARGUS_SINK_OPT": "hep.capture_id=7; http.events=sessions,handles", "ARGUS_HEP": "udp://127.0.0.1:9060", "ARGUS_METRICS": "false"},
 			args: []string{"-sink-opt", "hep.node_name=a", "-sink-opt", "hep.password=b", "-otel"},
 			check: func(t *testing.T, c config) {
-				if !reflect.DeepEqual(c.SinkOpts, []string{"hep.node_name=a", "hep.password=b"}) || c.HEP != "udp://127.0.0.1:9060" ||
-					c.Metrics || !c.History || !c.OTel {
+				if !reflect.DeepEqual(c.SinkOpts, []string{"hep.node_name=a", "hep.password=b"}) || c.Sinks["hep"] != "udp://127.0.0.1:9060" ||
+					c.Metrics || c.Sinks["history"] != "true" || c.Sinks["otel"] != "true" {
 					t.Fatalf("got %+v", c)
 				}
 			},
 		},
 		{
 			name: "sink options from env only",
-			env:  map[string]string{"ARGUS_SINK_OPT": "hep.capture_id=7; http.events=sessions,handles"},
+			env: map[string]string{"ARGUS_SINK_OPT": "hep.capture_id=7; http.events=sessions,handles",
+				"ARGUS_HEP": "udp://127.0.0.1:9060", "ARGUS_EVENT_HTTP": "http://127.0.0.1:1/"},
 			check: func(t *testing.T, c config) {
 				if !reflect.DeepEqual(c.SinkOpts, []string{"hep.capture_id=7", "http.events=sessions,handles"}) {
 					t.Fatalf("got %q", c.SinkOpts)

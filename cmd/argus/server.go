@@ -248,15 +248,13 @@ func (s *server) shutdown(ctx context.Context) error {
 		}
 	}
 	if s.obs != nil {
-		if s.obs.derives {
-			// The verdict sink judges the sessions that just ended and
-			// emits while it drains: one flush lets it, so Shutdown then
-			// drains its verdicts too. Bounded, so a dead exporter cannot
-			// eat the drain's deadline.
-			fctx, cancel := context.WithTimeout(ctx, derivedFlushTimeout)
-			_ = s.obs.bus.ForceFlush(fctx)
-			cancel()
-		}
+		// Sinks that derive events (the verdict sink judges the sessions
+		// that just ended) emit while they drain: one flush lets them, so
+		// Shutdown then drains what they emitted too. Bounded, so a dead
+		// exporter cannot eat the drain's deadline.
+		fctx, cancel := context.WithTimeout(ctx, derivedFlushTimeout)
+		_ = s.obs.bus.ForceFlush(fctx)
+		cancel()
 		if err := s.obs.bus.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("telemetry: %w", err))
 		}

@@ -132,16 +132,16 @@ func TestServerTelemetryOff(t *testing.T) {
 	}
 }
 
-// TestServerBadSinkOption fails startup on a setting for a sink that is off.
+// TestServerBadSinkOption refuses, as a configuration error (exit 2), a
+// setting for a sink that is off, naming the flag that enables it.
 func TestServerBadSinkOption(t *testing.T) {
-	cfg, err := parseConfig([]string{"-http", "127.0.0.1:0", "-ws=", "-admin=", "-admin-ws=", "-sink-opt", "hep.capture_id=1"},
+	_, err := parseConfig([]string{"-http", "127.0.0.1:0", "-ws=", "-admin=", "-admin-ws=", "-sink-opt", "hep.capture_id=1"},
 		func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, errSinkSetting) || !strings.Contains(err.Error(), "-hep") {
+		t.Fatalf("parseConfig: %v, want errSinkSetting naming -hep", err)
 	}
-	_, err = newServer(context.Background(), cfg, slog.New(slog.DiscardHandler), new(slog.LevelVar))
-	if !errors.Is(err, errSinkSetting) {
-		t.Fatalf("newServer: %v, want errSinkSetting", err)
+	if code := run(context.Background(), []string{"-sink-opt", "hep.capture_id=1"}, func(string) string { return "" }, io.Discard); code != 2 {
+		t.Fatalf("run: exit %d, want 2", code)
 	}
 }
 

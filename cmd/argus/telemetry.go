@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	nethttp "net/http"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -16,10 +15,6 @@ import (
 	"github.com/argusrtc/argus/telemetry/otel"
 	"github.com/argusrtc/argus/telemetry/prom"
 )
-
-// historyBatchTimeout keeps the console's live tail within a tenth of a
-// second of the gateway (the bus default, 1 s, suits remote exporters).
-const historyBatchTimeout = 100 * time.Millisecond
 
 // videoRoomSinkName is the bus name of the VideoRoom metrics sink (its
 // "sink" label in argus_telemetry_* metrics), as in dashboards/.
@@ -38,14 +33,13 @@ type observability struct {
 	registry *prometheus.Registry // nil when -metrics=false
 	// handlers answer Admin query_eventhandler, by Janus package name.
 	handlers map[string]core.EventHandler
-	// derives is set when a sink emits events of its own (verdict).
-	derives bool
 }
 
 // newTelemetry builds the event bus every component emits into and
-// attaches the configured sinks. Sinks that serve HTTP mount their
-// handlers on adminMux, the Admin listener's mux: Prometheus /metrics and
-// the history console (/console/). This is the one place to add a sink.
+// attaches the metrics sinks and every registered sink whose flag is on
+// (sinkflags.go). Sinks that serve HTTP mount their handlers on adminMux,
+// the Admin listener's mux: Prometheus /metrics and, through their
+// SinkSpec.Mount hook, e.g. the history console (/console/).
 func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (_ *observability, err error) {
 	o := &observability{handlers: map[string]core.EventHandler{}}
 	busOpts := []telemetry.BusOption{telemetry.WithLogger(logger.With("component", "telemetry"))}
@@ -87,33 +81,19 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 		}
 		adminMux.Handle("/metrics", prom.Handler(o.registry))
 	}
-	if cfg.History {
-		if _, err := o.attach(cfg, logger, "history", settings["history"], telemetry.WithBatchTimeout(historyBatchTimeout)); err != nil {
+	for _, spec := range sinkSpecs() {
+		if spec.Flag.Name == "" || !cfg.sinkEnabled(spec) {
+			continue
+		}
+		if spec.Flag.Kind == telemetry.FlagURL && spec.Flag.Setting != "" {
+			settings[spec.Name] = withSetting(settings[spec.Name], spec.Flag.Setting, cfg.Sinks[spec.Name])
+		}
+		s, err := o.attach(cfg, logger, spec, settings[spec.Name])
+		if err != nil {
 			return nil, err
 		}
-	}
-	if cfg.Verdict {
-		// Before the other optional sinks: its verdicts are events for them.
-		if _, err := o.attach(cfg, logger, "verdict", settings["verdict"]); err != nil {
-			return nil, err
-		}
-		o.derives = true
-	}
-	if cfg.EventHTTP != "" {
-		settings["http"] = withSetting(settings["http"], "backend", cfg.EventHTTP)
-		if _, err := o.attach(cfg, logger, "http", settings["http"]); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.HEP != "" {
-		settings["hep"] = withSetting(settings["hep"], "url", cfg.HEP)
-		if _, err := o.attach(cfg, logger, "hep", settings["hep"]); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.OTel {
-		if _, err := o.attach(cfg, logger, "otel", settings["otel"]); err != nil {
-			return nil, err
+		if spec.Mount != nil {
+			spec.Mount(s, adminMux)
 		}
 	}
 	for name := range settings {
@@ -126,8 +106,11 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 }
 
 // attach builds a registered sink from its settings and attaches it with
-// the mask of its "events" setting (default all, as Janus).
-func (o *observability) attach(cfg config, logger *slog.Logger, name string, settings map[string]string, opts ...telemetry.QueueOption) (telemetry.Sink, error) {
+// the mask of its "events" setting (default all, as Janus) and its
+// described queue options; a sink that names a Janus module answers
+// server_info "events" and query_eventhandler under it.
+func (o *observability) attach(cfg config, logger *slog.Logger, spec telemetry.SinkSpec, settings map[string]string) (telemetry.Sink, error) {
+	name := spec.Name
 	s, err := telemetry.NewSink(name, telemetry.SinkConfig{
 		ServerName: cfg.ServerName,
 		Logger:     logger.With("sink", name),
@@ -141,11 +124,16 @@ func (o *observability) attach(cfg config, logger *slog.Logger, name string, set
 	if ev, ok := settings["events"]; ok {
 		mask = telemetry.ParseMask(ev)
 	}
-	if err := o.bus.Attach(name, s, mask, opts...); err != nil {
+	if err := o.bus.Attach(name, s, mask, spec.Queue...); err != nil {
 		return nil, errors.Join(err, s.Shutdown(context.Background()))
 	}
-	if q, ok := s.(telemetry.Querier); ok {
+	if spec.Handler.Package != "" {
+		o.handlers[spec.Handler.Package] = newEventHandler(spec.Handler, s)
+	} else if q, ok := s.(telemetry.Querier); ok {
 		o.handlers[q.EventHandlerName()] = q
+	}
+	if err := o.registerSinkMetrics(name, s); err != nil {
+		return nil, errors.Join(err, s.Shutdown(context.Background()))
 	}
 	return s, nil
 }

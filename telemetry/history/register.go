@@ -27,7 +27,7 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	for k, v := range sc.Settings {
 		var dst *int
 		switch k {
-		case "events", "enabled":
+		case "events", "enabled", sourceKey, sourceStreamKey, sourceDeliverKey: // source.go
 			continue
 		case "jaeger_url", "homer_url":
 			if !isWebURL(v) {
@@ -62,7 +62,7 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 		}
 		*dst = n
 	}
-	return New(cfg), nil
+	return withSource(New(cfg), sc)
 }
 
 // isWebURL reports whether v is an absolute http or https URL: the

@@ -11,7 +11,8 @@ import (
 // SessionSummary describes one session in the store.
 type SessionSummary struct {
 	SessionID uint64   `json:"session_id"`
-	First     int64    `json:"first_timestamp"` // µs since the epoch
+	Emitter   string   `json:"emitter,omitempty"` // the gateway (server name) the session lives on
+	First     int64    `json:"first_timestamp"`   // µs since the epoch
 	Last      int64    `json:"last_timestamp"`
 	Ended     bool     `json:"ended"`
 	EndReason string   `json:"end_reason,omitempty"` // "destroyed" or "timeout"
@@ -44,6 +45,9 @@ type session struct {
 func (s *session) add(e *telemetry.Event, f *bodyFields) {
 	if s.sum.Events == 0 {
 		s.sum.First = e.Timestamp
+	}
+	if s.sum.Emitter == "" {
+		s.sum.Emitter = e.Emitter
 	}
 	s.sum.Events++
 	s.sum.Last = max(s.sum.Last, e.Timestamp)

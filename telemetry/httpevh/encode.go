@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/evhkit"
 )
 
 // encode renders events as one POST body: an array when grouped, else the
@@ -20,15 +21,8 @@ func encode(evs []*telemetry.Event, grouped bool, c *Config) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal events: %w", err)
 	}
-	switch c.Format {
-	case FormatIndented:
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, b, "", "   "); err != nil {
-			return nil, fmt.Errorf("indent events: %w", err)
-		}
-		b = buf.Bytes()
-	case FormatPlain:
-		b = plain(b)
+	if b, err = evhkit.Layout(b, evhkit.Format(c.Format)); err != nil {
+		return nil, fmt.Errorf("layout events: %w", err)
 	}
 	if !c.Compress {
 		return b, nil
@@ -45,25 +39,4 @@ func encode(evs []*telemetry.Event, grouped bool, c *Config) ([]byte, error) {
 		return nil, fmt.Errorf("gzip: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// plain turns compact JSON into one line with a space after every ':' and
-// ',' outside strings, the layout Janus's "plain" setting produces.
-func plain(compact []byte) []byte {
-	out := make([]byte, 0, len(compact)+len(compact)/8)
-	inString, escaped := false, false
-	for _, c := range compact {
-		out = append(out, c)
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case !inString && (c == ':' || c == ','):
-			out = append(out, ' ')
-		}
-	}
-	return out
 }

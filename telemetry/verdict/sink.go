@@ -13,7 +13,21 @@ import (
 // SinkName is the name this sink registers under in telemetry's registry.
 const SinkName = "verdict"
 
-func init() { telemetry.RegisterSink(SinkName, FromSettings) }
+func init() {
+	telemetry.RegisterSinkSpec(telemetry.SinkSpec{
+		Name:    SinkName,
+		Factory: FromSettings,
+		Flag: telemetry.SinkFlag{Name: "verdict", Kind: telemetry.FlagBool, On: true,
+			Usage: "judge every PeerConnection and session (ok, ice-failed, dtls-failed, no-media, dropped, one-way, poor-quality) and emit the verdict as an event (schema argus.verdict)"},
+		Options: []telemetry.SinkOption{
+			{Key: "events", Default: "all", Usage: "Janus event mask (it needs sessions, handles, jsep, webrtc and media)"},
+			{Key: "loss_pct", Default: "3", Usage: "poor-quality at this loss, percent, in either direction"},
+			{Key: "jitter_ms", Default: "30", Usage: "poor-quality at this mean jitter"},
+			{Key: "rtt_ms", Default: "300", Usage: "poor-quality at this median RTT"},
+			{Key: "max_sessions", Default: "10000", Usage: "sessions judged at once"},
+		},
+	})
+}
 
 // Sink runs a Tracker on the bus and emits every verdict back onto it as a
 // type 4 event (doc.go). Export is called by one bus goroutine.

@@ -1,0 +1,221 @@
+package natsevh_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/evhkit"
+	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
+	"github.com/argusrtc/argus/telemetry/natsevh"
+)
+
+// sharedURL is the NATS+JetStream server of the test environment.
+const sharedURL = "nats://127.0.0.1:4222"
+
+// newSink builds the sink through the registry, as cmd/argus does.
+func newSink(t *testing.T, settings map[string]string) *natsevh.Sink {
+	t.Helper()
+	s, err := telemetry.NewSink(natsevh.SinkName, telemetry.SinkConfig{ServerName: "node-a", Settings: settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	return s.(*natsevh.Sink)
+}
+
+type received struct {
+	subject, msgID string
+	event          map[string]any
+}
+
+// consume reads n messages of stream from url, within 20 s.
+func consume(t *testing.T, url, stream string, n int) []received {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []received
+	for len(out) < n {
+		batch, err := cons.Fetch(n-len(out), jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			var ev map[string]any
+			if err := json.Unmarshal(m.Data(), &ev); err != nil {
+				t.Fatalf("message %q: %v", m.Data(), err)
+			}
+			out = append(out, received{m.Subject(), m.Headers().Get(jetstream.MsgIDHeader), ev})
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("got %d of %d messages", len(out), n)
+		}
+	}
+	return out
+}
+
+func TestPublishesJanusEventsWithSequence(t *testing.T) {
+	stream := evhtest.Name("ARGUSTEST")
+	prefix := "argustest." + evhtest.Name("p")
+	s := newSink(t, map[string]string{"url": sharedURL, "stream": stream, "subject_prefix": prefix})
+	t.Cleanup(func() { deleteStream(t, sharedURL, stream) })
+
+	evs := evhtest.Events("node a", 7)
+	if err := s.Export(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	got := consume(t, sharedURL, stream, len(evs))
+	for i, r := range got {
+		e := evs[i]
+		wantSubject := prefix + ".node_a." + telemetry.Mask(e.Type).String()
+		if r.subject != wantSubject {
+			t.Errorf("msg %d subject %q, want %q", i, r.subject, wantSubject)
+		}
+		if r.event["seq"] != float64(i+1) || r.event["emitter"] != "node a" || r.event["type"] != float64(e.Type) ||
+			r.event["session_id"] != float64(e.SessionID) || r.event["handle_id"] != float64(e.HandleID) {
+			t.Errorf("msg %d = %v, want event %d with seq %d", i, r.event, i, i+1)
+		}
+		body, _ := r.event["event"].(map[string]any)
+		if body["name"] != "event-"+strconv.Itoa(i) {
+			t.Errorf("msg %d body %v", i, body)
+		}
+		if want := "node_a." + s.Instance() + "." + strconv.Itoa(i+1); r.msgID != want {
+			t.Errorf("msg %d Nats-Msg-Id %q, want %q", i, r.msgID, want)
+		}
+	}
+	if st := s.Stats(); st.Dropped != 0 || st.Connects != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestMaskAndTweak(t *testing.T) {
+	stream := evhtest.Name("ARGUSTEST")
+	prefix := "argustest." + evhtest.Name("p")
+	s := newSink(t, map[string]string{"url": sharedURL, "stream": stream, "subject_prefix": prefix, "events": "sessions"})
+	t.Cleanup(func() { deleteStream(t, sharedURL, stream) })
+	if err := s.Export(context.Background(), evhtest.Events("n", 5)); err != nil { // one session event
+		t.Fatal(err)
+	}
+	res := s.Query(context.Background(), json.RawMessage(`{"request":"tweak","events":"handles"}`))
+	if b, _ := json.Marshal(res); string(b) != `{"result":200}` {
+		t.Fatalf("tweak: %s", b)
+	}
+	if err := s.Export(context.Background(), evhtest.Events("n", 5)); err != nil { // one handle event
+		t.Fatal(err)
+	}
+	got := consume(t, sharedURL, stream, 2)
+	if got[0].event["type"] != float64(telemetry.TypeSession) || got[1].event["type"] != float64(telemetry.TypeHandle) {
+		t.Fatalf("got types %v, %v", got[0].event["type"], got[1].event["type"])
+	}
+	res = s.Query(context.Background(), json.RawMessage(`{"request":"tweak","grouping":true}`))
+	if b, _ := json.Marshal(res); string(b) != `{"error":"Invalid element (grouping)","error_code":413}` {
+		t.Fatalf("grouping tweak on a non-grouping handler: %s", b)
+	}
+}
+
+// TestBrokerDownDropsAndReconnects runs a private nats-server, kills it,
+// checks that exports fail fast and count their drops, restarts it and
+// checks that publishing resumes with a visible gap in seq.
+func TestBrokerDownDropsAndReconnects(t *testing.T) {
+	port := evhtest.FreePort(t)
+	dir := t.TempDir()
+	srv := evhtest.Start(t, port, "nats-server", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-js", "-sd", dir)
+	url := "nats://127.0.0.1:" + strconv.Itoa(port)
+	s := newSink(t, map[string]string{"url": url, "stream": "EV", "subject_prefix": "ev",
+		"reconnect_backoff": "100", "reconnect_max": "200", "connect_timeout": "1000"})
+	ctx := context.Background()
+	if err := s.Export(ctx, evhtest.Events("n", 2)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	start := time.Now()
+	var failed int
+	for i := 0; i < 100 && (i < 5 || s.Stats().ConnectionFailures == 0); i++ {
+		if err := s.Export(ctx, evhtest.Events("n", 3)); err != nil {
+			failed++
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if failed == 0 || time.Since(start) > 30*time.Second {
+		t.Fatalf("exports with the broker down: %d failed in %v", failed, time.Since(start))
+	}
+	st := s.Stats()
+	if st.Dropped == 0 || st.ConnectionFailures == 0 {
+		t.Fatalf("drops not counted: %+v", st)
+	}
+	srv.Restart()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := s.Export(ctx, evhtest.Events("n", 1))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, evhkit.ErrBackoff) && time.Now().After(deadline) {
+			t.Fatalf("no reconnect: %v", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no reconnect within 20 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	got := consume(t, url, "EV", 3)
+	if got[0].event["seq"] != float64(1) || got[1].event["seq"] != float64(2) {
+		t.Fatalf("first seqs %v %v", got[0].event["seq"], got[1].event["seq"])
+	}
+	if last := got[2].event["seq"].(float64); last <= 3 {
+		t.Fatalf("seq after the outage %v: the gap of dropped events is not visible", last)
+	}
+	if s.Stats().Connects < 2 {
+		t.Fatalf("stats %+v", s.Stats())
+	}
+}
+
+func TestBadSettings(t *testing.T) {
+	for _, m := range []map[string]string{
+		{},
+		{"url": sharedURL, "nope": "1"},
+		{"url": sharedURL, "json": "pretty"},
+		{"url": sharedURL, "stream": "a.b"},
+		{"url": sharedURL, "reconnect_backoff": "-1"},
+	} {
+		if _, err := telemetry.NewSink(natsevh.SinkName, telemetry.SinkConfig{Settings: m}); err == nil {
+			t.Errorf("settings %v accepted", m)
+		}
+	}
+}
+
+func deleteStream(t *testing.T, url, stream string) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Log(err)
+		return
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err == nil {
+		_ = js.DeleteStream(context.Background(), stream)
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(m.Run()) }

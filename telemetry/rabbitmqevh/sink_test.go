@@ -1,0 +1,156 @@
+package rabbitmqevh_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
+	"github.com/argusrtc/argus/telemetry/rabbitmqevh"
+)
+
+// brokerAddr is the RabbitMQ of the test environment (guest/guest).
+const brokerAddr = "127.0.0.1:5672"
+
+func newSink(t *testing.T, settings map[string]string) *rabbitmqevh.Sink {
+	t.Helper()
+	s, err := telemetry.NewSink(rabbitmqevh.SinkName, telemetry.SinkConfig{ServerName: "node-a", Settings: settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	return s.(*rabbitmqevh.Sink)
+}
+
+// consumer is a channel of the shared broker for the test.
+func consumer(t *testing.T) *amqp.Channel {
+	t.Helper()
+	c, err := amqp.Dial("amqp://guest:guest@" + brokerAddr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ch, err := c.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// receive reads n messages from queue within 20 s.
+func receive(t *testing.T, ch *amqp.Channel, queue string, n int) []amqp.Delivery {
+	t.Helper()
+	deliveries, err := ch.Consume(queue, "", true, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []amqp.Delivery
+	timeout := time.After(20 * time.Second)
+	for len(out) < n {
+		select {
+		case d := <-deliveries:
+			out = append(out, d)
+		case <-timeout:
+			t.Fatalf("got %d of %d messages", len(out), n)
+		}
+	}
+	return out
+}
+
+// TestDefaultExchangeQueue: Janus's defaults (default exchange, a queue
+// named route_key declared by the handler, grouping, indented JSON).
+func TestDefaultExchangeQueue(t *testing.T) {
+	queue := evhtest.Name("argus-test-events")
+	ch := consumer(t)
+	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
+	s := newSink(t, map[string]string{"url": "amqp://guest:guest@" + brokerAddr + "/", "route_key": queue})
+	evs := evhtest.Events("node-a", 5)
+	if err := s.Export(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	d := receive(t, ch, queue, 1)[0]
+	if d.ContentType != "application/json" || !strings.Contains(string(d.Body), "\n   {\n      \"emitter\": \"node-a\"") {
+		t.Fatalf("content type %q, body not Janus's indented array:\n%s", d.ContentType, d.Body)
+	}
+	var got []telemetry.Event
+	if err := json.Unmarshal(d.Body, &got); err != nil || len(got) != len(evs) {
+		t.Fatalf("body %s: %v", d.Body, err)
+	}
+	for i := range got {
+		if got[i].Type != evs[i].Type || got[i].SessionID != evs[i].SessionID || got[i].Emitter != "node-a" {
+			t.Errorf("event %d = %+v", i, got[i])
+		}
+	}
+}
+
+// TestExchangeUngroupedCompact: a named fanout exchange, one event per
+// message, compact JSON; the consumer binds its own queue.
+func TestExchangeUngroupedCompact(t *testing.T) {
+	exchange := evhtest.Name("argus-test-x")
+	ch := consumer(t)
+	if err := ch.ExchangeDeclare(exchange, "fanout", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ch.ExchangeDelete(exchange, false, false) })
+	q, err := ch.QueueDeclare("", false, true, true, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(q.Name, "", exchange, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := newSink(t, map[string]string{"url": "amqp://" + brokerAddr, "username": "guest", "password": "guest",
+		"exchange": exchange, "route_key": "ev", "declare_outgoing_queue": "false", "grouping": "false", "json": "compact"})
+	evs := evhtest.Events("node-a", 3)
+	if err := s.Export(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range receive(t, ch, q.Name, 3) {
+		want, _ := json.Marshal(evs[i])
+		if string(d.Body) != string(want) || d.RoutingKey != "ev" {
+			t.Errorf("message %d: key %q body %s, want %s", i, d.RoutingKey, d.Body, want)
+		}
+	}
+}
+
+// TestBrokerDown cuts the connection to the broker (through a proxy),
+// checks drops and failures are counted without blocking, and that events
+// flow again after it returns.
+func TestBrokerDown(t *testing.T) {
+	queue := evhtest.Name("argus-test-events")
+	ch := consumer(t)
+	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
+	p := evhtest.NewProxy(t, brokerAddr)
+	s := newSink(t, map[string]string{"url": "amqp://guest:guest@" + p.Addr() + "/", "route_key": queue,
+		"reconnect_backoff": "100", "reconnect_max": "300", "connect_timeout": "2000", "grouping": "false"})
+	if err := s.Export(context.Background(), evhtest.Events("before", 1)); err != nil {
+		t.Fatal(err)
+	}
+	evhtest.Outage(t, s, p.Stop, p.Restart, evhtest.Events("after", 1))
+	got := receive(t, ch, queue, 2)
+	var first, second telemetry.Event
+	_ = json.Unmarshal(got[0].Body, &first)
+	_ = json.Unmarshal(got[1].Body, &second)
+	if first.Emitter != "before" || second.Emitter != "after" {
+		t.Fatalf("got %q then %q", first.Emitter, second.Emitter)
+	}
+}
+
+func TestBadSettings(t *testing.T) {
+	for _, m := range []map[string]string{
+		{"url": "http://x"},
+		{"url": "amqp://127.0.0.1", "exchange_type": "nope"},
+		{"url": "amqp://127.0.0.1", "route_key": ""},
+		{"url": "amqp://127.0.0.1", "grouping": "maybe"},
+		{"url": "amqp://127.0.0.1", "what": "1"},
+	} {
+		if _, err := telemetry.NewSink(rabbitmqevh.SinkName, telemetry.SinkConfig{Settings: m}); err == nil {
+			t.Errorf("settings %v accepted", m)
+		}
+	}
+}
