@@ -19,12 +19,12 @@ const (
 // Names of the limits, as RefusalCounter receives them and
 // argus_limit_refused_total labels them.
 const (
-	LimitHandles   = "handles_per_session"
-	LimitTrickles  = "pending_trickles"
-	LimitStaleICE  = "stale_trickles"
-	LimitSDPSize   = "sdp_size"
-	LimitMLines    = "sdp_mlines"
-	LimitUTF8      = "invalid_utf8"
+	LimitHandles  = "handles_per_session"
+	LimitTrickles = "pending_trickles"
+	LimitStaleICE = "stale_trickles"
+	LimitSDPSize  = "sdp_size"
+	LimitMLines   = "sdp_mlines"
+	LimitUTF8     = "invalid_utf8"
 )
 
 // Limits bound what one client can make the core hold. Zero fields take the
