@@ -3,8 +3,6 @@ package http
 import (
 	"mime"
 	nethttp "net/http"
-	"net/url"
-	"strings"
 )
 
 // The Admin API is not a browser API: Janus answers it with the same
@@ -17,19 +15,6 @@ import (
 //     origin (the console served beside /admin) nor AdminAllowOrigin;
 //   - refuses a POST whose Content-Type is not application/json, except a
 //     POST with neither Content-Type nor Origin (a non-browser client).
-
-// adminOriginAllowed reports whether r's Origin may use the Admin API.
-func adminOriginAllowed(r *nethttp.Request, allow string) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	if allow != "" && allow != "*" && origin == allow {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
-}
 
 // adminJSONBody reports whether a POST to the Admin API carries a JSON
 // content type, or is plainly not from a browser.

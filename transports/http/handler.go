@@ -29,7 +29,7 @@ func (h *handler) ServeHTTP(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	if h.admin {
-		if !adminOriginAllowed(r, t.cfg.AdminAllowOrigin) {
+		if !wire.AdminOriginAllowed(r, t.cfg.AdminAllowOrigin) {
 			w.WriteHeader(nethttp.StatusForbidden)
 			return
 		}
