@@ -62,6 +62,8 @@ type config struct {
 	HEP       string   // Homer HEP URL: udp://host:9060, tcp://..., tls://...
 	OTel      bool     // OpenTelemetry traces, configured by OTEL_EXPORTER_OTLP_*
 	SinkOpts  []string // "sink.key=value" settings of the sinks above
+
+	Limits limits // hardening flags (limits.go, docs/SECURITY.md)
 }
 
 // defaultConfig returns Janus's defaults (DESIGN.md "Defaults").
@@ -80,6 +82,7 @@ func defaultConfig() config {
 		LogLevel:           slog.LevelInfo,
 		Metrics:            true,
 		History:            true,
+		Limits:             defaultLimits(),
 	}
 }
 
@@ -110,6 +113,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.EventHTTP, "event-http", c.EventHTTP, "POST events to this `URL` in Janus's sample event handler format")
 	fs.StringVar(&c.HEP, "hep", c.HEP, "send events to Homer as HEP v3 (`URL` udp://host:9060, tcp://host:9061 or tls://host:9061)")
 	fs.BoolVar(&c.OTel, "otel", c.OTel, "export traces with OpenTelemetry (configured by the OTEL_EXPORTER_OTLP_* variables)")
+	c.Limits.register(fs)
 	fs.Var(&appendValue{list: &c.SinkOpts}, "sink-opt", "a sink `setting` sink.key=value, e.g. hep.capture_id=2001 or http.events=sessions,handles; repeatable (env: separated by ;)")
 	return fs
 }
@@ -185,7 +189,7 @@ func (c *config) validate() error {
 	if c.AdminSecret == "" && (c.AdminAddr != "" || c.AdminWSAddr != "") {
 		return errors.New("-admin-secret must not be empty while the Admin API is served")
 	}
-	return nil
+	return c.Limits.validate()
 }
 
 // isLoopback reports whether a listen address binds only loopback
