@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,4 +76,41 @@ func TestLimitFlagsValidated(t *testing.T) {
 	if err != nil || c.Limits.MaxPendingTrickles != 7 || c.Limits.MaxConns < 64 {
 		t.Fatalf("env: %+v %v", c.Limits, err)
 	}
+}
+
+// TestOTelFailuresInMetrics: with the collector down, the otel sink's
+// failed exports show in /metrics.
+func TestOTelFailuresInMetrics(t *testing.T) {
+	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+	t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "300")
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
+	addrs := startTestServer(t, "-otel")
+	m := post(t, addrs["http"]+"/janus", `{"janus":"create","transaction":"c"}`)
+	id := uint64(m["data"].(map[string]any)["id"].(float64))
+	post(t, addrs["http"]+"/janus/"+strconv.FormatUint(id, 10), `{"janus":"destroy","transaction":"d"}`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body := get(t, addrs["admin"]+"/metrics")
+		if strings.Contains(body, `argus_otel_spans_total{outcome="ended"}`) &&
+			!strings.Contains(body, `argus_otel_spans_total{outcome="failed"} 0`) &&
+			!strings.Contains(body, `argus_otel_export_errors_total 0`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed export in /metrics:\n%s", grepLines(body, "argus_otel"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
