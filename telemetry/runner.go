@@ -67,14 +67,16 @@ func newRunner(name string, s Sink, m Mask, cfg queueConfig, log *slog.Logger, o
 // event and counts it.
 func (r *runner) enqueue(e *Event) {
 	r.inflight.Add(1)
-	defer r.inflight.Add(-1)
-	if r.closed.Load() {
-		r.dropped.Add(1)
-		return
+	queued := false
+	if !r.closed.Load() {
+		select {
+		case r.queue <- item{ev: e}:
+			queued = true
+		default:
+		}
 	}
-	select {
-	case r.queue <- item{ev: e}:
-	default:
+	r.inflight.Add(-1)
+	if !queued {
 		r.dropped.Add(1)
 	}
 }
