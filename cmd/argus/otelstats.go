@@ -1,7 +1,11 @@
 package main
 
 import (
+	"errors"
+	"runtime"
+
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/otel"
@@ -57,4 +61,22 @@ func registerOTelStats(reg prometheus.Registerer, bus *telemetry.Bus) error {
 			[]string{"outcome"}, nil),
 		errors: prometheus.NewDesc("argus_otel_export_errors_total", "Failed OpenTelemetry export calls.", nil, nil),
 	})
+}
+
+// registerRuntimeMetrics adds argus_goroutines and the standard process_*
+// collector (open fds, resident memory): what the hardening limits bound and
+// test/adversarial watches. (The go_* collector is left out: its memstats
+// names clash in OpenMetrics.) A process collector already registered is fine.
+func registerRuntimeMetrics(reg prometheus.Registerer) error {
+	var errs []error
+	for _, c := range []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "argus_goroutines", Help: "Goroutines that exist now."},
+			func() float64 { return float64(runtime.NumGoroutine()) }),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		if err := reg.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

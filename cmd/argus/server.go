@@ -108,7 +108,8 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if s.obs.registry != nil {
-		if err := errors.Join(s.obs.registry.Register(s.refusals), registerOTelStats(s.obs.registry, s.obs.bus)); err != nil {
+		if err := errors.Join(s.obs.registry.Register(s.refusals), registerOTelStats(s.obs.registry, s.obs.bus),
+			registerRuntimeMetrics(s.obs.registry)); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
