@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/argusrtc/argus/core"
 )
@@ -131,5 +132,31 @@ func TestInvalidUTF8Refused(t *testing.T) {
 	// Valid multi-byte UTF-8 still passes.
 	if m := e.req(e.c, core.PathIDs{}, `{"janus":"ping","transaction":"héllo ☃"}`); m["janus"] != "pong" {
 		t.Fatalf("utf-8 ping: %v", m)
+	}
+}
+
+// TestStaleTricklesDropped: queued candidates older than the candidates
+// timeout make room for new ones and are counted.
+func TestStaleTricklesDropped(t *testing.T) {
+	cnt := &counter{}
+	e := newEnv(t, func(c *core.Config) {
+		c.Limits = core.Limits{MaxPendingTrickles: 2}
+		c.CandidatesTimeout = 100 * time.Millisecond
+		c.Refusals = cnt
+	})
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	trickle := func() map[string]any {
+		return e.req(e.c, core.PathIDs{}, `{"janus":"trickle","transaction":"t","session_id":%d,"handle_id":%d,"candidates":[{"sdpMid":"0","candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host"},{"sdpMid":"0","candidate":"candidate:2 1 udp 1 127.0.0.1 10 typ host"}]}`, s, h)
+	}
+	if m := trickle(); m["janus"] != "ack" {
+		t.Fatalf("first: %v", m)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if m := trickle(); m["janus"] != "ack" {
+		t.Fatalf("after the old ones went stale: %v", m)
+	}
+	if cnt.get(core.LimitStaleICE) != 2 || cnt.get(core.LimitTrickles) != 0 {
+		t.Fatalf("counted %v", cnt.n)
 	}
 }

@@ -102,6 +102,7 @@ func (h *handle) flushTrickles(p *webrtc.Peer, pending []pendingTrickle) {
 	for _, q := range pending {
 		if time.Since(q.at) > h.g.cfg.CandidatesTimeout {
 			h.log.Debug("dropping a stale queued candidate", "age", time.Since(q.at))
+			h.g.refused(LimitStaleICE, 1)
 			continue
 		}
 		if c, e := parseCandidate(q.cand); e == nil {
