@@ -10,6 +10,7 @@ import (
 // of a few KB per m-line) and small enough that one client cannot make the
 // core hold more than a few MB (docs/SECURITY.md).
 const (
+	DefaultMaxSessions          = 65536
 	DefaultMaxHandlesPerSession = 256
 	DefaultMaxPendingTrickles   = 256 // as the WebRTC engine's own queue
 	DefaultMaxSDPSize           = 512 << 10
@@ -19,6 +20,7 @@ const (
 // Names of the limits, as RefusalCounter receives them and
 // argus_limit_refused_total labels them.
 const (
+	LimitSessions = "sessions"
 	LimitHandles  = "handles_per_session"
 	LimitTrickles = "pending_trickles"
 	LimitStaleICE = "stale_trickles"
@@ -30,6 +32,8 @@ const (
 // Limits bound what one client can make the core hold. Zero fields take the
 // defaults above; a negative field disables that limit.
 type Limits struct {
+	// MaxSessions refuses a create beyond this many live sessions (472).
+	MaxSessions int
 	// MaxHandlesPerSession refuses an attach beyond this many handles (461).
 	MaxHandlesPerSession int
 	// MaxPendingTrickles bounds the candidates queued on a handle with no
@@ -52,6 +56,7 @@ func (l Limits) withDefaults() Limits {
 			*v = 0 // no limit
 		}
 	}
+	def(&l.MaxSessions, DefaultMaxSessions)
 	def(&l.MaxHandlesPerSession, DefaultMaxHandlesPerSession)
 	def(&l.MaxPendingTrickles, DefaultMaxPendingTrickles)
 	def(&l.MaxSDPSize, DefaultMaxSDPSize)
@@ -71,6 +76,15 @@ func (g *Gateway) refused(limit string, n int) {
 	if g.cfg.Refusals != nil && n > 0 {
 		g.cfg.Refusals.Refused(limit, n)
 	}
+}
+
+// sessionLimitLocked refuses a new session beyond MaxSessions; g.mu is held.
+func (g *Gateway) sessionLimitLocked() *APIError {
+	if limit := g.cfg.Limits.MaxSessions; limit > 0 && len(g.sessions) >= limit {
+		g.refused(LimitSessions, 1)
+		return apiErr(CodeNotAcceptingSessions, "Currently not accepting new sessions (limit %d)", limit)
+	}
+	return nil
 }
 
 // checkSDP applies MaxSDPSize and MaxMLines to a remote description,

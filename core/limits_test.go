@@ -69,6 +69,22 @@ func TestPendingTricklesBounded(t *testing.T) {
 	}
 }
 
+func TestSessionsBounded(t *testing.T) {
+	cnt := &counter{}
+	e := newEnv(t, func(c *core.Config) { c.Limits.MaxSessions = 2; c.Refusals = cnt })
+	e.create(e.c)
+	s := e.create(e.c)
+	m := e.req(e.c, core.PathIDs{}, `{"janus":"create","transaction":"c"}`)
+	if code, reason := errOf(t, m); code != 472 || !strings.Contains(reason, "limit 2") {
+		t.Fatalf("third create: %v", m)
+	}
+	if cnt.get(core.LimitSessions) != 1 {
+		t.Fatal("refusal not counted")
+	}
+	e.req(e.c, core.PathIDs{}, `{"janus":"destroy","transaction":"d","session_id":%d}`, s)
+	e.create(e.c) // a destroyed session frees its slot
+}
+
 func TestHandlesPerSessionBounded(t *testing.T) {
 	e, cnt := limitedEnv(t)
 	s := e.create(e.c)

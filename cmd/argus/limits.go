@@ -21,6 +21,7 @@ import (
 // how long a slow client may hold a connection. docs/SECURITY.md lists each
 // with its default and the attack it bounds.
 type limits struct {
+	MaxSessions          int
 	MaxHandlesPerSession int
 	MaxPendingTrickles   int
 	MaxSDPSize           int
@@ -55,6 +56,7 @@ const (
 // defaultLimits returns the defaults of the hardening flags.
 func defaultLimits() limits {
 	return limits{
+		MaxSessions:          core.DefaultMaxSessions,
 		MaxHandlesPerSession: core.DefaultMaxHandlesPerSession,
 		MaxPendingTrickles:   core.DefaultMaxPendingTrickles,
 		MaxSDPSize:           core.DefaultMaxSDPSize,
@@ -82,6 +84,7 @@ func autoMaxConns() int {
 
 // register binds the hardening flags to fs.
 func (l *limits) register(fs *flag.FlagSet) {
+	fs.IntVar(&l.MaxSessions, "max-sessions", l.MaxSessions, "live sessions (error 472 beyond); -1 disables")
 	fs.IntVar(&l.MaxHandlesPerSession, "max-handles-per-session", l.MaxHandlesPerSession, "handles one session may attach (error 461 beyond); -1 disables")
 	fs.IntVar(&l.MaxPendingTrickles, "max-pending-trickles", l.MaxPendingTrickles, "candidates queued on a handle before its PeerConnection exists (error 490 beyond); -1 disables")
 	fs.IntVar(&l.MaxSDPSize, "max-sdp-size", l.MaxSDPSize, "`bytes` of a client SDP (error 465 beyond); -1 disables")
@@ -128,6 +131,7 @@ func (l *limits) validate() error {
 // coreLimits maps the flags onto core.Limits.
 func (l *limits) coreLimits() core.Limits {
 	return core.Limits{
+		MaxSessions:          l.MaxSessions,
 		MaxHandlesPerSession: l.MaxHandlesPerSession,
 		MaxPendingTrickles:   l.MaxPendingTrickles,
 		MaxSDPSize:           l.MaxSDPSize,
@@ -138,7 +142,7 @@ func (l *limits) coreLimits() core.Limits {
 // newRefusals returns the counters of every limit, exported at 0 from start-up.
 func newRefusals() *refusals.Counters {
 	return refusals.New(
-		core.LimitHandles, core.LimitTrickles, core.LimitStaleICE, core.LimitSDPSize, core.LimitMLines, core.LimitUTF8,
+		core.LimitSessions, core.LimitHandles, core.LimitTrickles, core.LimitStaleICE, core.LimitSDPSize, core.LimitMLines, core.LimitUTF8,
 		http.LimitLongPollQueue, websocket.LimitWriteQueue, connlimit.LimitTotal, connlimit.LimitPerIP,
 	)
 }
