@@ -13,6 +13,9 @@ import (
 // HandleAdmin processes one Admin API request (janus-reference.md section
 // 3) and returns the response JSON. Safe for concurrent use.
 func (g *Gateway) HandleAdmin(ctx context.Context, c Client, raw []byte, p PathIDs) []byte {
+	if bad := g.badUTF8(raw); bad != nil {
+		return bad
+	}
 	r, bad := envelope(raw, p)
 	if bad != nil {
 		return bad

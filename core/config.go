@@ -134,6 +134,11 @@ type Config struct {
 	EventHandlers map[string]EventHandler
 	// Transports are listed in server_info "transports".
 	Transports []TransportDesc
+
+	// Limits bound what one client can make the core hold (limits.go).
+	Limits Limits
+	// Refusals, if set, counts what Limits refused or dropped.
+	Refusals RefusalCounter
 }
 
 // DefaultConfig returns a Config with Janus's defaults: session timeout
@@ -182,5 +187,6 @@ func (cfg Config) withDefaults() Config {
 	if cfg.LogLevel == nil {
 		cfg.LogLevel = new(slog.LevelVar)
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	return cfg
 }

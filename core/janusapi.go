@@ -85,6 +85,9 @@ func optString(m map[string]any, k string) string {
 // JSON (success, ack, error, server_info or pong), compact. Asynchronous
 // messages of the session go to its source Client. Safe for concurrent use.
 func (g *Gateway) HandleJanus(ctx context.Context, c Client, raw []byte, p PathIDs) []byte {
+	if bad := g.badUTF8(raw); bad != nil {
+		return bad
+	}
 	r, bad := envelope(raw, p)
 	if bad != nil {
 		return bad
@@ -217,6 +220,11 @@ func (g *Gateway) newHandle(s *session, p Plugin, pkg, opaque, token string) (*h
 	if s.destroyed {
 		s.mu.Unlock()
 		return nil, apiErr(CodeSessionNotFound, "No such session %d", uint64(s.id))
+	}
+	if limit := g.cfg.Limits.MaxHandlesPerSession; limit > 0 && len(s.handles) >= limit {
+		s.mu.Unlock()
+		g.refused(LimitHandles, 1)
+		return nil, apiErr(CodePluginAttach, "Couldn't attach to plugin: error 'too many handles in this session (limit %d)'", limit)
 	}
 	for {
 		h.id = HandleID(RandomID())

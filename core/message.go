@@ -22,6 +22,9 @@ func (g *Gateway) apiMessage(ctx context.Context, r *janusReq) []byte {
 		if e != nil {
 			return r.fail(e)
 		}
+		if e := g.checkSDP(j.SDP); e != nil {
+			return r.fail(e)
+		}
 		if e := g.applyJSEP(ctx, r.h, j); e != nil {
 			return r.fail(e)
 		}

@@ -84,6 +84,9 @@ func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
 	if g.closed || !g.accepting {
 		return nil, apiErr(CodeNotAcceptingSessions, "")
 	}
+	if e := g.sessionLimitLocked(); e != nil {
+		return nil, e
+	}
 	if id == 0 {
 		for {
 			id = SessionID(RandomID())

@@ -30,14 +30,14 @@ func (g *Gateway) apiTrickle(r *janusReq) []byte {
 	h.mu.Lock()
 	ps := h.pc
 	if ps == nil || ps.closing {
-		now := time.Now()
 		if hasC {
-			h.pending = append(h.pending, pendingTrickle{at: now, cand: cand})
+			list = []any{cand}
 		}
-		for _, c := range list {
-			h.pending = append(h.pending, pendingTrickle{at: now, cand: c})
-		}
+		dropped := h.queueTricklesLocked(time.Now(), list...)
 		h.mu.Unlock()
+		if dropped > 0 {
+			return r.fail(apiErr(CodeUnknown, "Too many pending trickles (limit %d)", h.g.cfg.Limits.MaxPendingTrickles))
+		}
 		return mustJSON(r.reply("ack"))
 	}
 	h.mu.Unlock()
@@ -64,11 +64,36 @@ func (h *handle) addCandidate(p *webrtc.Peer, raw any, c webrtc.Candidate) {
 	case err == nil:
 	case errors.Is(err, webrtc.ErrClosed):
 		h.mu.Lock()
-		h.pending = append(h.pending, pendingTrickle{at: time.Now(), cand: raw})
+		h.queueTricklesLocked(time.Now(), raw)
 		h.mu.Unlock()
 	default:
 		h.log.Debug("remote candidate refused", "error", err)
 	}
+}
+
+// queueTricklesLocked queues candidates for the next PeerConnection within
+// Limits.MaxPendingTrickles, first dropping queued ones older than the
+// candidates timeout (flushTrickles would drop them anyway). It returns how
+// many of cands did not fit; every drop is counted. h.mu is held.
+func (h *handle) queueTricklesLocked(now time.Time, cands ...any) int {
+	stale := 0
+	for stale < len(h.pending) && now.Sub(h.pending[stale].at) > h.g.cfg.CandidatesTimeout {
+		stale++
+	}
+	if stale > 0 {
+		h.pending = append(h.pending[:0], h.pending[stale:]...)
+		h.g.refused(LimitStaleICE, stale)
+	}
+	room := len(cands)
+	if limit := h.g.cfg.Limits.MaxPendingTrickles; limit > 0 {
+		room = max(0, min(room, limit-len(h.pending)))
+	}
+	for _, c := range cands[:room] {
+		h.pending = append(h.pending, pendingTrickle{at: now, cand: c})
+	}
+	dropped := len(cands) - room
+	h.g.refused(LimitTrickles, dropped)
+	return dropped
 }
 
 // flushTrickles applies queued candidates, dropping those older than the
@@ -77,6 +102,7 @@ func (h *handle) flushTrickles(p *webrtc.Peer, pending []pendingTrickle) {
 	for _, q := range pending {
 		if time.Since(q.at) > h.g.cfg.CandidatesTimeout {
 			h.log.Debug("dropping a stale queued candidate", "age", time.Since(q.at))
+			h.g.refused(LimitStaleICE, 1)
 			continue
 		}
 		if c, e := parseCandidate(q.cand); e == nil {

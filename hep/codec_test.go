@@ -153,6 +153,29 @@ func TestMappedIPv4EncodesAsIPv4(t *testing.T) {
 	}
 }
 
+// TestMappedBesideIPv6RoundTrips is the fuzz finding of issue 10: an IPv6
+// chunk holding an IPv4-mapped source beside a real IPv6 destination decodes,
+// so it must re-encode (as IPv6) and decode to the same addresses.
+func TestMappedBesideIPv6RoundTrips(t *testing.T) {
+	src, dst := netip.MustParseAddr("::ffff:10.0.0.1"), netip.MustParseAddr("2001:db8::2")
+	raw := packet(chunk(0, ChunkIPv6Src, src.AsSlice()), chunk(0, ChunkIPv6Dst, dst.AsSlice()))
+	p, err := Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := AppendPacket(nil, p)
+	if err != nil {
+		t.Fatalf("re-encode of a decoded packet: %v", err)
+	}
+	q, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Family != FamilyIPv6 || q.SrcIP != src || q.DstIP != dst {
+		t.Fatalf("got family %d %v -> %v", q.Family, q.SrcIP, q.DstIP)
+	}
+}
+
 func TestEncodeRejects(t *testing.T) {
 	v4, v6 := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("::1")
 	tests := []struct {

@@ -17,11 +17,13 @@ import (
 // timestamp, proto type, capture id, then auth key, correlation id, VLAN and
 // node name when set, and the payload last (the order of the spec example and
 // hep-homer.md 1.6; receivers accept any order). The addresses must be valid
-// and of one family; IPv4-mapped IPv6 addresses are sent as IPv4. A packet
-// longer than MaxPacketLen is rejected with ErrTooLarge.
+// and of one family (see addrPair): a pair that is IPv4 once unmapped is sent
+// as IPv4, an IPv4-mapped address beside a real IPv6 one is sent as IPv6, so
+// everything Decode returns re-encodes. A packet longer than MaxPacketLen is
+// rejected with ErrTooLarge.
 func AppendPacket(dst []byte, p *Packet) ([]byte, error) {
-	src, dstIP := p.SrcIP.Unmap(), p.DstIP.Unmap()
-	if !src.IsValid() || !dstIP.IsValid() || src.Is4() != dstIP.Is4() {
+	src, dstIP, ok := addrPair(p.SrcIP, p.DstIP)
+	if !ok {
 		return dst, fmt.Errorf("%w: src %v dst %v", ErrAddress, p.SrcIP, p.DstIP)
 	}
 	for _, s := range [...]string{p.AuthKey, p.CorrelationID, p.NodeName} {
@@ -89,7 +91,7 @@ func EncodedLen(p *Packet) int {
 		(ChunkHeaderLen + 4) + // capture id
 		ChunkHeaderLen // payload header
 	n := fixed + len(p.Payload)
-	if p.SrcIP.Unmap().Is4() {
+	if src, _, _ := addrPair(p.SrcIP, p.DstIP); src.Is4() {
 		n += 2 * (ChunkHeaderLen + 4)
 	} else {
 		n += 2 * (ChunkHeaderLen + 16)
@@ -103,6 +105,21 @@ func EncodedLen(p *Packet) int {
 		n += ChunkHeaderLen + 2
 	}
 	return n
+}
+
+// addrPair returns the source and destination as they are encoded: both
+// IPv4 when both unmap to IPv4, both as 16-byte IPv6 when at least one is a
+// real IPv6 address and the other is IPv6 or IPv4-mapped (as Decode returns a
+// mapped address read from an IPv6 chunk). ok is false for an invalid address
+// or a plain IPv4 address beside a real IPv6 one.
+func addrPair(src, dst netip.Addr) (s, d netip.Addr, ok bool) {
+	if !src.IsValid() || !dst.IsValid() {
+		return src, dst, false
+	}
+	if s, d = src.Unmap(), dst.Unmap(); s.Is4() && d.Is4() {
+		return s, d, true
+	}
+	return src, dst, src.Is6() && dst.Is6()
 }
 
 func appendChunkHeader(dst []byte, typ uint16, valueLen int) []byte {

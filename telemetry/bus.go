@@ -14,7 +14,7 @@ import (
 // slice that Attach replaces copy-on-write.
 type Bus struct {
 	cfg     busConfig
-	runners atomic.Pointer[[]*runner] // what Emit feeds; emptied at Shutdown
+	runners atomic.Pointer[[]*runner] // what Emit feeds; after Shutdown each counts what it is fed as dropped
 	all     atomic.Pointer[[]*runner] // every attached sink, for Stats and lookups
 
 	mu       sync.Mutex // serializes Attach and Shutdown
@@ -35,7 +35,9 @@ func NewBus(opts ...BusOption) *Bus {
 
 // Emit queues e for every sink whose mask has e.Type. It never blocks: a
 // sink whose queue is full drops e and counts the drop. e must not be
-// modified afterwards. Emit after Shutdown does nothing.
+// modified afterwards. An Emit racing Shutdown either queues e before the
+// sink drains or counts it as dropped, and so does every Emit after
+// Shutdown: no event is lost uncounted.
 func (b *Bus) Emit(e *Event) {
 	if e == nil {
 		return
@@ -159,11 +161,11 @@ func (b *Bus) Shutdown(ctx context.Context) error {
 func (b *Bus) doShutdown(ctx context.Context) error {
 	b.mu.Lock()
 	b.shutdown.Store(true)
-	rs := *b.runners.Swap(&[]*runner{})
+	rs := *b.runners.Load()
 	b.mu.Unlock()
 
 	for _, r := range rs {
-		close(r.stop)
+		r.close(ctx)
 	}
 	var errs []error
 	stuck := make([]bool, len(rs))

@@ -64,6 +64,7 @@ type config struct {
 	SinkOpts []string // "sink.key=value" settings of the sinks above
 
 	transports []transportSetup // self-registered transports and their flags (transports.go)
+	Limits     limits           // hardening flags (limits.go, docs/SECURITY.md)
 }
 
 // defaultConfig returns Janus's defaults (DESIGN.md "Defaults").
@@ -82,6 +83,7 @@ func defaultConfig() config {
 		LogLevel:           slog.LevelInfo,
 		Metrics:            true,
 		Sinks:              defaultSinkFlags(),
+		Limits:             defaultLimits(),
 	}
 }
 
@@ -110,6 +112,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
 	addSinkFlags(fs, c)
+	c.Limits.register(fs)
 	fs.Var(&appendValue{list: &c.SinkOpts}, "sink-opt", "a sink `setting` sink.key=value, e.g. hep.capture_id=2001 or http.events=sessions,handles; repeatable (env: separated by ;)")
 	c.transports = bindTransportFlags(fs)
 	return fs
@@ -189,7 +192,7 @@ func (c *config) validate() error {
 	if c.AdminSecret == "" && (c.AdminAddr != "" || c.AdminWSAddr != "") {
 		return errors.New("-admin-secret must not be empty while the Admin API is served")
 	}
-	return nil
+	return c.Limits.validate()
 }
 
 // isLoopback reports whether a listen address binds only loopback

@@ -11,6 +11,8 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/connlimit"
+	"github.com/argusrtc/argus/internal/refusals"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/otel"
 	"github.com/argusrtc/argus/transports"
@@ -46,6 +48,12 @@ type server struct {
 	adminMux *nethttp.ServeMux
 
 	listeners []*listener
+
+	// refusals counts what the limits refused (argus_limit_refused_total);
+	// public and admin are the connection budgets of the two listener groups.
+	refusals      *refusals.Counters
+	public, admin *connlimit.Limiter
+	limits        limits
 }
 
 // listener is one bound address and its HTTP server.
@@ -58,7 +66,9 @@ type listener struct {
 // newServer builds every component and binds every listener; nothing is
 // served until serve. On error, whatever was built is released.
 func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog.LevelVar) (_ *server, err error) {
-	s := &server{logger: logger, adminMux: nethttp.NewServeMux()}
+	s := &server{logger: logger, adminMux: nethttp.NewServeMux(), limits: cfg.Limits, refusals: newRefusals()}
+	s.public = connlimit.NewLimiter(cfg.Limits.MaxConns, cfg.Limits.MaxConnsPerIP, s.refusals)
+	s.admin = connlimit.NewLimiter(cfg.Limits.AdminMaxConns, 0, s.refusals)
 	defer func() {
 		if err != nil {
 			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -95,12 +105,20 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	gcfg.Logger = logger
 	gcfg.LogLevel = level
 	gcfg.Transports = transportDescs(cfg)
+	gcfg.Limits = cfg.Limits.coreLimits()
+	gcfg.Refusals = s.refusals
 	s.gateway, err = core.New(ctx, gcfg)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	if err := s.obs.registerGatewayMetrics(s.gateway); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if s.obs.registry != nil {
+		if err := errors.Join(s.obs.registry.Register(s.refusals), registerOTelStats(s.obs.registry, s.obs.bus),
+			registerRuntimeMetrics(s.obs.registry)); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
 	}
 	if err := s.buildListeners(cfg); err != nil {
 		return nil, err
@@ -138,6 +156,9 @@ func (s *server) buildListeners(cfg config) error {
 			ServerName: cfg.ServerName,
 			Logger:     s.logger.With("transport", http.Package),
 			Admin:      cfg.AdminAddr != "",
+
+			AdminAllowOrigin: cfg.Limits.AdminAllowOrigin,
+			Refusals:         s.refusals,
 		})
 	}
 	if cfg.HTTPAddr != "" {
@@ -145,14 +166,19 @@ func (s *server) buildListeners(cfg config) error {
 		mux.Handle(http.DefaultBasePath, s.httpT.JanusHandler())
 		mux.Handle(http.DefaultBasePath+"/", s.httpT.JanusHandler())
 		mux.Handle("/", web.Handler())
-		if err := s.listen("http", cfg.HTTPAddr, mux); err != nil {
+		if err := s.listen("http", cfg.HTTPAddr, mux, s.public); err != nil {
 			return err
 		}
 	}
 	if cfg.AdminAddr != "" {
 		s.adminMux.Handle(http.DefaultAdminBasePath, s.httpT.AdminHandler())
 		s.adminMux.Handle(http.DefaultAdminBasePath+"/", s.httpT.AdminHandler())
-		if err := s.listen("admin", cfg.AdminAddr, s.adminMux); err != nil {
+		if err := s.listen("admin", cfg.AdminAddr, cfg.Limits.metricsGuard(s.adminMux, false), s.admin); err != nil {
+			return err
+		}
+	}
+	if cfg.Limits.MetricsAddr != "" {
+		if err := s.listen("metrics-addr", cfg.Limits.MetricsAddr, cfg.Limits.metricsGuard(s.adminMux, true), s.admin); err != nil {
 			return err
 		}
 	}
@@ -162,8 +188,12 @@ func (s *server) buildListeners(cfg config) error {
 			Emitter:    s.obs.bus,
 			ServerName: cfg.ServerName,
 			Logger:     s.logger.With("transport", websocket.Package),
+
+			Refusals:     s.refusals,
+			PingInterval: cfg.Limits.WSPingInterval,
+			IdleTimeout:  cfg.Limits.WSIdleTimeout,
 		})
-		if err := s.listen("ws", cfg.WSAddr, s.wsT.Handler()); err != nil {
+		if err := s.listen("ws", cfg.WSAddr, s.wsT.Handler(), s.public); err != nil {
 			return err
 		}
 	}
@@ -174,24 +204,30 @@ func (s *server) buildListeners(cfg config) error {
 			ServerName: cfg.ServerName,
 			Logger:     s.logger.With("transport", websocket.Package, "admin", true),
 			Admin:      true,
+
+			AdminAllowOrigin: cfg.Limits.AdminAllowOrigin,
+			Refusals:         s.refusals,
+			PingInterval:     cfg.Limits.WSPingInterval,
+			IdleTimeout:      cfg.Limits.WSIdleTimeout,
 		})
-		if err := s.listen("admin-ws", cfg.AdminWSAddr, s.adminWS.Handler()); err != nil {
+		if err := s.listen("admin-ws", cfg.AdminWSAddr, s.adminWS.Handler(), s.admin); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// listen binds addr now, so a busy port fails startup with a clear error.
-func (s *server) listen(name, addr string, h nethttp.Handler) error {
+// listen binds addr now, so a busy port fails startup with a clear error;
+// its connections count against budget and get the HTTP deadlines.
+func (s *server) listen(name, addr string, h nethttp.Handler, budget *connlimit.Limiter) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("-%s: %w", name, err)
 	}
 	s.listeners = append(s.listeners, &listener{
 		name: name,
-		ln:   ln,
-		srv:  &nethttp.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout},
+		ln:   budget.Listen(ln),
+		srv:  s.limits.httpServer(h),
 	})
 	return nil
 }

@@ -16,6 +16,13 @@ import (
 // (default: parent-based always-on). It does not set the global provider;
 // the caller shuts it down after the sink.
 func NewTracerProvider(ctx context.Context, serverName string, exporter sdktrace.SpanExporter) *sdktrace.TracerProvider {
+	tp, _ := newCountedProvider(ctx, serverName, exporter)
+	return tp
+}
+
+// newCountedProvider is NewTracerProvider that also returns the counters of
+// its exports (nil without an exporter).
+func newCountedProvider(ctx context.Context, serverName string, exporter sdktrace.SpanExporter) (*sdktrace.TracerProvider, *exportCounters) {
 	res, err := resource.New(ctx,
 		resource.WithTelemetrySDK(),
 		resource.WithAttributes(
@@ -31,8 +38,11 @@ func NewTracerProvider(ctx context.Context, serverName string, exporter sdktrace
 		sdktrace.WithResource(res),
 		sdktrace.WithIDGenerator(NewIDGenerator()),
 	}
+	var counters *exportCounters
 	if exporter != nil {
-		opts = append(opts, sdktrace.WithBatcher(exporter))
+		var bsp sdktrace.SpanProcessor
+		bsp, counters = countedBatcher(exporter)
+		opts = append(opts, sdktrace.WithSpanProcessor(bsp))
 	}
-	return sdktrace.NewTracerProvider(opts...)
+	return sdktrace.NewTracerProvider(opts...), counters
 }

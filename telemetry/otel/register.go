@@ -32,17 +32,28 @@ func newFromConfig(cfg telemetry.SinkConfig) (telemetry.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	tp := NewTracerProvider(ctx, cfg.ServerName, exp)
+	tp, counters := newCountedProvider(ctx, cfg.ServerName, exp)
 	return &ownedSink{
-		Sink: New(tp, WithServerID(cfg.ServerName), WithLogger(cfg.Logger)),
-		tp:   tp,
+		Sink:     New(tp, WithServerID(cfg.ServerName), WithLogger(cfg.Logger)),
+		tp:       tp,
+		counters: counters,
 	}, nil
 }
 
 // ownedSink is a Sink that also owns its TracerProvider.
 type ownedSink struct {
 	*Sink
-	tp *sdktrace.TracerProvider
+	tp       *sdktrace.TracerProvider
+	counters *exportCounters // nil without an exporter
+}
+
+// ExportStats reports what the provider's exporter accepted, failed and
+// what was dropped before it (cmd/argus exports them to /metrics).
+func (s *ownedSink) ExportStats() ExportStats {
+	if s.counters == nil {
+		return ExportStats{}
+	}
+	return s.counters.stats()
 }
 
 // Shutdown ends open spans, then flushes and shuts the provider down.

@@ -29,6 +29,15 @@ const (
 	DefaultMaxBody = 1 << 20
 )
 
+
+// DropCounter counts what a bounded queue dropped; it must not block.
+type DropCounter interface {
+	Refused(limit string, n int)
+}
+
+// LimitLongPollQueue names long-poll queue drops for DropCounter.
+const LimitLongPollQueue = "longpoll_queue"
+
 // Config configures a Transport. Gateway is required; zero values elsewhere
 // take the defaults above.
 type Config struct {
@@ -41,6 +50,11 @@ type Config struct {
 	AdminBasePath string // "/admin"
 	AllowOrigin   string // "" = Access-Control-Allow-Origin: *
 	EnforceCORS   bool   // 403 when Origin does not start with AllowOrigin
+	// AdminAllowOrigin is the one cross-origin page allowed to use the Admin
+	// API ("" = none; same-origin pages always may). See adminguard.go.
+	AdminAllowOrigin string
+	// Refusals, if set, counts long-poll queue drops (limit "longpoll_queue").
+	Refusals DropCounter
 
 	LongPollTimeout time.Duration // 30 s
 	QueueSize       int           // per-session event queue, 1024

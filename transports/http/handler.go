@@ -28,10 +28,18 @@ func (h *handler) ServeHTTP(w nethttp.ResponseWriter, r *nethttp.Request) {
 		w.WriteHeader(nethttp.StatusServiceUnavailable)
 		return
 	}
-	wire.SetCORS(w, r, t.cfg.AllowOrigin)
-	if !wire.OriginAllowed(r, t.cfg.AllowOrigin, t.cfg.EnforceCORS) {
-		w.WriteHeader(nethttp.StatusForbidden)
-		return
+	if h.admin {
+		if !wire.AdminOriginAllowed(r, t.cfg.AdminAllowOrigin) {
+			w.WriteHeader(nethttp.StatusForbidden)
+			return
+		}
+		setAdminCORS(w, r, t.cfg.AdminAllowOrigin)
+	} else {
+		wire.SetCORS(w, r, t.cfg.AllowOrigin)
+		if !wire.OriginAllowed(r, t.cfg.AllowOrigin, t.cfg.EnforceCORS) {
+			w.WriteHeader(nethttp.StatusForbidden)
+			return
+		}
 	}
 	c := t.newClient(r, h.admin)
 	switch r.Method {
@@ -65,6 +73,13 @@ func (h *handler) get(w nethttp.ResponseWriter, r *nethttp.Request, c *client, r
 	case h.admin || rt.kind == pathRoot:
 		nethttp.NotFound(w, r)
 	case rt.kind == pathHandle:
+		// The redirect counts as a keepalive (Janus), so it is authorized
+		// as the long poll is, before it changes anything.
+		q := r.URL.Query()
+		if !h.t.cfg.Gateway.CheckAuth(q.Get("apisecret"), q.Get("token")) {
+			w.WriteHeader(nethttp.StatusForbidden)
+			return
+		}
 		h.t.cfg.Gateway.Touch(rt.ids.Session)
 		loc := fmt.Sprintf("%s/%d", h.base, rt.ids.Session)
 		if r.URL.RawQuery != "" {
@@ -89,6 +104,10 @@ func (h *handler) post(w nethttp.ResponseWriter, r *nethttp.Request, c *client, 
 			return
 		}
 		w.WriteHeader(nethttp.StatusBadRequest)
+		return
+	}
+	if h.admin && !adminJSONBody(r) {
+		writeJSON(w, wire.ErrorJSON(wire.CodeTransportSpecific, "Unsupported Content-Type: the Admin API takes application/json"))
 		return
 	}
 	body, err := io.ReadAll(nethttp.MaxBytesReader(w, r.Body, h.t.cfg.MaxBody))

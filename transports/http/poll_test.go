@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	nethttp "net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,8 +221,25 @@ func TestEventsOfOneSessionStayThere(t *testing.T) {
 	}
 }
 
+// dropCount is a DropCounter.
+type dropCount struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (d *dropCount) Refused(limit string, n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.n == nil {
+		d.n = map[string]int{}
+	}
+	d.n[limit] += n
+}
+
 func TestQueueDropsOldest(t *testing.T) {
 	qs := newQueues(3, time.Second, slog.New(slog.DiscardHandler))
+	drops := &dropCount{}
+	qs.dropped = drops
 	for i := range 5 {
 		qs.push(1, []byte(fmt.Sprint(i)))
 	}
@@ -229,6 +247,9 @@ func TestQueueDropsOldest(t *testing.T) {
 	got, _ := json.Marshal(stringsOf(msgs))
 	if string(got) != `["2","3","4"]` {
 		t.Fatalf("kept %s", got)
+	}
+	if drops.n[LimitLongPollQueue] != 2 {
+		t.Fatalf("drops counted %v, want 2", drops.n)
 	}
 	qs.end(1)
 	qs.end(core.SessionID(99)) // unknown: no-op

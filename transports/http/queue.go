@@ -50,6 +50,8 @@ type queues struct {
 	idle time.Duration
 	log  *slog.Logger
 	now  func() time.Time
+	// dropped counts messages a full queue dropped (nil: not counted).
+	dropped DropCounter
 
 	mu        sync.Mutex
 	m         map[core.SessionID]*queue
@@ -104,7 +106,12 @@ func (qs *queues) push(s core.SessionID, msg []byte) {
 	if len(q.msgs) >= qs.size {
 		n := copy(q.msgs, q.msgs[1:])
 		q.msgs = q.msgs[:n]
-		qs.log.Warn("http transport: session event queue full, dropping oldest",
+		// Counted, not logged at warn: a client that stops polling would
+		// otherwise write a log line per event.
+		if qs.dropped != nil {
+			qs.dropped.Refused(LimitLongPollQueue, 1)
+		}
+		qs.log.Debug("http transport: session event queue full, dropping oldest",
 			slog.Uint64("session_id", uint64(s)), slog.Int("size", qs.size))
 	}
 	q.msgs = append(q.msgs, msg)

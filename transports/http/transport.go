@@ -19,7 +19,9 @@ type Transport struct {
 // New returns a Transport; cfg.Gateway must be set.
 func New(cfg Config) *Transport {
 	cfg = cfg.withDefaults()
-	return &Transport{cfg: cfg, qs: newQueues(cfg.QueueSize, cfg.LongPollTimeout, cfg.Logger), done: make(chan struct{})}
+	qs := newQueues(cfg.QueueSize, cfg.LongPollTimeout, cfg.Logger)
+	qs.dropped = cfg.Refusals
+	return &Transport{cfg: cfg, qs: qs, done: make(chan struct{})}
 }
 
 // JanusHandler serves the Janus API below Config.BasePath. Mount it on both

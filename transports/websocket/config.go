@@ -31,7 +31,25 @@ const (
 	DefaultMaxInFlight = 32
 	// DefaultWriteTimeout bounds one socket write.
 	DefaultWriteTimeout = 10 * time.Second
+	// DefaultPingInterval is how often the server pings; a pong must come
+	// back within DefaultPongTimeout or the connection is closed (a peer
+	// that vanished without a FIN).
+	DefaultPingInterval = 30 * time.Second
+	DefaultPongTimeout  = 20 * time.Second
+	// DefaultIdleTimeout closes a connection that sent no message for this
+	// long. janus.js sends a keepalive every 25 s, and a session without
+	// requests times out after 60 s anyway.
+	DefaultIdleTimeout = 5 * time.Minute
 )
+
+// LimitWriteQueue names, for DropCounter, the connections closed because
+// their write queue was full (each drops the message that did not fit).
+const LimitWriteQueue = "ws_write_queue"
+
+// DropCounter counts what a bounded queue dropped; it must not block.
+type DropCounter interface {
+	Refused(limit string, n int)
+}
 
 // Config configures a Transport. Gateway is required; zero values elsewhere
 // take the defaults above.
@@ -45,11 +63,20 @@ type Config struct {
 	Admin       bool
 	AllowOrigin string // with EnforceCORS: handshakes whose Origin does not start with it get 403
 	EnforceCORS bool
+	// AdminAllowOrigin is, with Admin, the one cross-origin page whose
+	// handshake is accepted; same-origin pages and clients that send no
+	// Origin (not browsers) always are.
+	AdminAllowOrigin string
+	// Refusals, if set, counts connections closed for a full write queue.
+	Refusals DropCounter
 
 	MaxMessage   int64         // 1 MiB
 	WriteQueue   int           // 1024
 	MaxInFlight  int           // 32
 	WriteTimeout time.Duration // 10 s
+	PingInterval time.Duration // 30 s; negative disables pings
+	PongTimeout  time.Duration // 20 s
+	IdleTimeout  time.Duration // 5 min without a message; negative disables
 }
 
 func (c Config) withDefaults() Config {
@@ -67,6 +94,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = DefaultPongTimeout
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
 	}
 	return c
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	cws "github.com/coder/websocket"
 
@@ -50,6 +51,9 @@ func (c *conn) send(msg []byte) {
 	select {
 	case c.out <- msg:
 	default:
+		if c.t.cfg.Refusals != nil {
+			c.t.cfg.Refusals.Refused(LimitWriteQueue, 1)
+		}
 		c.log.Warn("websocket transport: closing connection", slog.Any("error", ErrQueueFull),
 			slog.Int("size", cap(c.out)))
 		c.cancel()
@@ -75,10 +79,12 @@ func (c *conn) writeLoop(ctx context.Context) {
 	}
 }
 
-// readLoop reads messages until the peer goes away or ctx ends.
+// readLoop reads messages until the peer goes away, ctx ends or the peer
+// stays silent for the idle timeout (the read's context expiring closes the
+// socket).
 func (c *conn) readLoop(ctx context.Context) {
 	for {
-		_, data, err := c.ws.Read(ctx)
+		_, data, err := c.read(ctx)
 		if err != nil {
 			c.log.Debug("websocket transport: read", slog.Any("error", err))
 			return
@@ -91,6 +97,44 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		if bad != "" {
 			c.send(wire.ErrorJSON(wire.CodeInvalidJSON, bad))
+		}
+	}
+}
+
+// read reads one message within the idle timeout.
+func (c *conn) read(ctx context.Context) (cws.MessageType, []byte, error) {
+	if idle := c.t.cfg.IdleTimeout; idle > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, idle)
+		defer cancel()
+	}
+	return c.ws.Read(ctx)
+}
+
+// pingLoop pings the peer every PingInterval and closes the connection when
+// a pong does not come back within PongTimeout. The pong is read by
+// readLoop, which runs meanwhile.
+func (c *conn) pingLoop(ctx context.Context) {
+	every := c.t.cfg.PingInterval
+	if every <= 0 {
+		return
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, c.t.cfg.PongTimeout)
+		err := c.ws.Ping(pctx)
+		cancel()
+		if err != nil {
+			c.log.Debug("websocket transport: no pong, closing", slog.Any("error", err))
+			c.cancel()
+			_ = c.ws.CloseNow() // unblocks the reader
+			return
 		}
 	}
 }

@@ -9,7 +9,8 @@ import (
 func TestSendOverflowClosesConnection(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	c := &conn{out: make(chan []byte, 2), done: ctx.Done(), cancel: cancel, log: slog.New(slog.DiscardHandler)}
+	drops := &dropCount{}
+	c := &conn{t: &Transport{cfg: Config{Refusals: drops}}, out: make(chan []byte, 2), done: ctx.Done(), cancel: cancel, log: slog.New(slog.DiscardHandler)}
 	c.Push(1, []byte("a"))
 	c.Push(1, []byte("b"))
 	select {
@@ -26,5 +27,8 @@ func TestSendOverflowClosesConnection(t *testing.T) {
 	c.Push(1, []byte("d")) // after close: dropped, no block
 	if len(c.out) != 2 {
 		t.Fatalf("queue holds %d", len(c.out))
+	}
+	if drops.n[LimitWriteQueue] != 1 {
+		t.Fatalf("overflows counted %v, want 1", drops.n)
 	}
 }

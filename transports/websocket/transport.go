@@ -60,7 +60,7 @@ type disconnectedEvent struct {
 
 // serve performs the handshake and runs the connection until it ends.
 func (t *Transport) serve(w http.ResponseWriter, r *http.Request) {
-	if !wire.OriginAllowed(r, t.cfg.AllowOrigin, t.cfg.EnforceCORS) {
+	if !wire.OriginAllowed(r, t.cfg.AllowOrigin, t.cfg.EnforceCORS) || (t.cfg.Admin && !wire.AdminOriginAllowed(r, t.cfg.AdminAllowOrigin)) {
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}
@@ -99,6 +99,7 @@ func (t *Transport) run(ctx context.Context, c *conn) {
 		connectedEvent{Event: "connected", AdminAPI: t.cfg.Admin, IP: c.info.RemoteIP})
 	var writer sync.WaitGroup
 	writer.Go(func() { c.writeLoop(ctx) })
+	writer.Go(func() { c.pingLoop(ctx) })
 	c.readLoop(ctx)
 	c.cancel()
 	c.reqs.Wait()

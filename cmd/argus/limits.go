@@ -1,0 +1,207 @@
+package main
+
+import (
+	"crypto/subtle"
+	"errors"
+	"flag"
+	"fmt"
+	nethttp "net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/connlimit"
+	"github.com/argusrtc/argus/internal/refusals"
+	"github.com/argusrtc/argus/transports/http"
+	"github.com/argusrtc/argus/transports/websocket"
+)
+
+// limits are the hardening flags: what one client may make Argus hold and
+// how long a slow client may hold a connection. docs/SECURITY.md lists each
+// with its default and the attack it bounds.
+type limits struct {
+	MaxSessions          int
+	MaxHandlesPerSession int
+	MaxPendingTrickles   int
+	MaxSDPSize           int
+	MaxSDPMLines         int
+
+	MaxConns      int // public listeners (http, ws) together
+	MaxConnsPerIP int // public listeners, per client address
+	AdminMaxConns int // admin listeners (admin, admin-ws, metrics) together
+
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration // headers and body
+	WriteTimeout      time.Duration // a response (longer than the long poll)
+	IdleTimeout       time.Duration // a kept-alive HTTP connection between requests
+	WSPingInterval    time.Duration
+	WSIdleTimeout     time.Duration
+
+	AdminAllowOrigin string
+
+	MetricsAddr  string // own listener for /metrics; "" = the Admin listener
+	MetricsToken string // bearer token /metrics requires; "" = none
+	MetricsBasic string // user:password /metrics requires (basic auth); "" = none
+}
+
+// Public connection budget: half the file descriptors (the rest are for
+// ICE sockets, the admin listeners and sinks), at most maxAutoConns.
+const (
+	maxAutoConns         = 16384
+	defaultConnsPerIP    = 256
+	defaultAdminMaxConns = 64
+)
+
+// defaultLimits returns the defaults of the hardening flags.
+func defaultLimits() limits {
+	return limits{
+		MaxSessions:          core.DefaultMaxSessions,
+		MaxHandlesPerSession: core.DefaultMaxHandlesPerSession,
+		MaxPendingTrickles:   core.DefaultMaxPendingTrickles,
+		MaxSDPSize:           core.DefaultMaxSDPSize,
+		MaxSDPMLines:         core.DefaultMaxMLines,
+		MaxConns:             autoMaxConns(),
+		MaxConnsPerIP:        defaultConnsPerIP,
+		AdminMaxConns:        defaultAdminMaxConns,
+		ReadHeaderTimeout:    readHeaderTimeout,
+		ReadTimeout:          30 * time.Second,
+		WriteTimeout:         http.DefaultLongPollTimeout + 30*time.Second,
+		IdleTimeout:          120 * time.Second,
+		WSPingInterval:       websocket.DefaultPingInterval,
+		WSIdleTimeout:        websocket.DefaultIdleTimeout,
+	}
+}
+
+// autoMaxConns is half the soft file-descriptor limit, within [64, maxAutoConns].
+func autoMaxConns() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == 0 {
+		return 1024
+	}
+	return int(min(max(rl.Cur/2, 64), maxAutoConns))
+}
+
+// register binds the hardening flags to fs.
+func (l *limits) register(fs *flag.FlagSet) {
+	fs.IntVar(&l.MaxSessions, "max-sessions", l.MaxSessions, "live sessions (error 472 beyond); -1 disables")
+	fs.IntVar(&l.MaxHandlesPerSession, "max-handles-per-session", l.MaxHandlesPerSession, "handles one session may attach (error 461 beyond); -1 disables")
+	fs.IntVar(&l.MaxPendingTrickles, "max-pending-trickles", l.MaxPendingTrickles, "candidates queued on a handle before its PeerConnection exists (error 490 beyond); -1 disables")
+	fs.IntVar(&l.MaxSDPSize, "max-sdp-size", l.MaxSDPSize, "`bytes` of a client SDP (error 465 beyond); -1 disables")
+	fs.IntVar(&l.MaxSDPMLines, "max-sdp-mlines", l.MaxSDPMLines, "m-lines of a client SDP (error 465 beyond); -1 disables")
+	fs.IntVar(&l.MaxConns, "max-conns", l.MaxConns, "open connections of the public listeners (-http, -ws) together; default: half the file descriptor limit; 0 disables")
+	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", l.MaxConnsPerIP, "open connections of one client address to the public listeners; 0 disables")
+	fs.IntVar(&l.AdminMaxConns, "admin-max-conns", l.AdminMaxConns, "open connections of the admin listeners (-admin, -admin-ws, -metrics-addr) together; 0 disables")
+	fs.DurationVar(&l.ReadHeaderTimeout, "http-read-header-timeout", l.ReadHeaderTimeout, "time a client has to send a request's headers")
+	fs.DurationVar(&l.ReadTimeout, "http-read-timeout", l.ReadTimeout, "time a client has to send a whole request, body included")
+	fs.DurationVar(&l.WriteTimeout, "http-write-timeout", l.WriteTimeout, "time to answer a request, long polls included (keep it above 30s)")
+	fs.DurationVar(&l.IdleTimeout, "http-idle-timeout", l.IdleTimeout, "time a kept-alive HTTP connection may wait for its next request")
+	fs.DurationVar(&l.WSPingInterval, "ws-ping-interval", l.WSPingInterval, "WebSocket ping period; a pong must follow within 20s; negative disables")
+	fs.DurationVar(&l.WSIdleTimeout, "ws-idle-timeout", l.WSIdleTimeout, "close a WebSocket that sent no message for this long; negative disables")
+	fs.StringVar(&l.AdminAllowOrigin, "admin-allow-origin", l.AdminAllowOrigin, "the one cross-origin web `origin` (https://host) allowed to use the Admin API; same-origin pages always are")
+	fs.StringVar(&l.MetricsAddr, "metrics-addr", l.MetricsAddr, "serve /metrics on its own `addr` instead of the Admin listener")
+	fs.StringVar(&l.MetricsToken, "metrics-token", l.MetricsToken, "bearer `token` /metrics requires (Prometheus authorization.credentials); empty: none")
+	fs.StringVar(&l.MetricsBasic, "metrics-basic-auth", l.MetricsBasic, "`user:password` /metrics requires (Prometheus basic_auth); empty: none")
+}
+
+var errBadLimit = errors.New("invalid limit")
+
+// validate refuses limits that cannot work.
+func (l *limits) validate() error {
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"http-read-header-timeout", l.ReadHeaderTimeout}, {"http-read-timeout", l.ReadTimeout}, {"http-write-timeout", l.WriteTimeout}, {"http-idle-timeout", l.IdleTimeout}} {
+		if d.v <= 0 {
+			return fmt.Errorf("%w: -%s %v must be positive", errBadLimit, d.flag, d.v)
+		}
+	}
+	if l.WriteTimeout <= http.DefaultLongPollTimeout {
+		return fmt.Errorf("%w: -http-write-timeout %v must exceed the %v long poll", errBadLimit, l.WriteTimeout, http.DefaultLongPollTimeout)
+	}
+	if l.MaxConns < 0 || l.MaxConnsPerIP < 0 || l.AdminMaxConns < 0 {
+		return fmt.Errorf("%w: connection caps must not be negative", errBadLimit)
+	}
+	if l.MetricsBasic != "" && !strings.Contains(l.MetricsBasic, ":") {
+		return fmt.Errorf("%w: -metrics-basic-auth wants user:password", errBadLimit)
+	}
+	return nil
+}
+
+// coreLimits maps the flags onto core.Limits.
+func (l *limits) coreLimits() core.Limits {
+	return core.Limits{
+		MaxSessions:          l.MaxSessions,
+		MaxHandlesPerSession: l.MaxHandlesPerSession,
+		MaxPendingTrickles:   l.MaxPendingTrickles,
+		MaxSDPSize:           l.MaxSDPSize,
+		MaxMLines:            l.MaxSDPMLines,
+	}
+}
+
+// newRefusals returns the counters of every limit, exported at 0 from start-up.
+func newRefusals() *refusals.Counters {
+	return refusals.New(
+		core.LimitSessions, core.LimitHandles, core.LimitTrickles, core.LimitStaleICE, core.LimitSDPSize, core.LimitMLines, core.LimitUTF8,
+		http.LimitLongPollQueue, websocket.LimitWriteQueue, connlimit.LimitTotal, connlimit.LimitPerIP,
+	)
+}
+
+// httpServer returns an http.Server with the deadlines of l.
+func (l *limits) httpServer(h nethttp.Handler) *nethttp.Server {
+	return &nethttp.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// metricsGuard wraps the Admin listener's handler: /metrics moves to its own
+// listener when -metrics-addr is set (404 here) and requires the configured
+// bearer token or basic auth.
+func (l *limits) metricsGuard(next nethttp.Handler, ownListener bool) nethttp.Handler {
+	return nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		if r.URL.Path != "/metrics" {
+			if ownListener {
+				nethttp.NotFound(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		if l.MetricsAddr != "" && !ownListener {
+			nethttp.NotFound(w, r)
+			return
+		}
+		if !l.metricsAuthorized(r) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="argus metrics"`)
+			nethttp.Error(w, "unauthorized", nethttp.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsAuthorized checks the bearer token or basic auth, when configured
+// (either one suffices when both are).
+func (l *limits) metricsAuthorized(r *nethttp.Request) bool {
+	if l.MetricsToken == "" && l.MetricsBasic == "" {
+		return true
+	}
+	if l.MetricsToken != "" {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && equal(tok, l.MetricsToken) {
+			return true
+		}
+	}
+	if l.MetricsBasic != "" {
+		if u, p, ok := r.BasicAuth(); ok && equal(u+":"+p, l.MetricsBasic) {
+			return true
+		}
+	}
+	return false
+}
+
+func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

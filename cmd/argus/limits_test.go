@@ -1,0 +1,116 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func getWith(t *testing.T, url string, set func(*http.Request)) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set != nil {
+		set(req)
+	}
+	res, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestMetricsOwnListenerWithAuth: -metrics-addr moves /metrics off the
+// Admin listener; the token or basic auth is required; the refusal counters
+// are exported at 0 from start-up.
+func TestMetricsOwnListenerWithAuth(t *testing.T) {
+	addrs := startTestServer(t, "-metrics-addr", "127.0.0.1:0", "-metrics-token", "tok", "-metrics-basic-auth", "prom:pw")
+	m := addrs["metrics-addr"]
+	if m == "" {
+		t.Fatalf("no metrics listener in %v", addrs)
+	}
+	if code, _ := get(t, addrs["admin"]+"/metrics"); code != http.StatusNotFound {
+		t.Fatalf("/metrics on the Admin listener: %d", code)
+	}
+	if code, _ := get(t, m+"/metrics"); code != http.StatusUnauthorized {
+		t.Fatalf("no credentials: %d", code)
+	}
+	if code, _ := getWith(t, m+"/metrics", func(r *http.Request) { r.Header.Set("Authorization", "Bearer nope") }); code != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %d", code)
+	}
+	if code, _ := get(t, m+"/admin/info"); code != http.StatusNotFound {
+		t.Fatalf("the metrics listener serves more than /metrics: %d", code)
+	}
+	for _, set := range []func(*http.Request){
+		func(r *http.Request) { r.Header.Set("Authorization", "Bearer tok") },
+		func(r *http.Request) { r.SetBasicAuth("prom", "pw") },
+	} {
+		code, body := getWith(t, m+"/metrics", set)
+		if code != http.StatusOK || !strings.Contains(body, `argus_limit_refused_total{limit="pending_trickles"} 0`) {
+			t.Fatalf("authorized scrape: %d %.300s", code, body)
+		}
+	}
+}
+
+func TestLimitFlagsValidated(t *testing.T) {
+	for _, args := range [][]string{
+		{"-http-write-timeout", "10s"},
+		{"-http-read-timeout", "0"},
+		{"-max-conns", "-1"},
+		{"-metrics-basic-auth", "nocolon"},
+	} {
+		if _, err := parseConfig(args, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+	c, err := parseConfig(nil, func(k string) string {
+		return map[string]string{"ARGUS_MAX_PENDING_TRICKLES": "7"}[k]
+	}, io.Discard)
+	if err != nil || c.Limits.MaxPendingTrickles != 7 || c.Limits.MaxConns < 64 {
+		t.Fatalf("env: %+v %v", c.Limits, err)
+	}
+}
+
+// TestOTelFailuresInMetrics: with the collector down, the otel sink's
+// failed exports show in /metrics.
+func TestOTelFailuresInMetrics(t *testing.T) {
+	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+	t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "300")
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
+	addrs := startTestServer(t, "-otel")
+	m := post(t, addrs["http"]+"/janus", `{"janus":"create","transaction":"c"}`)
+	id := uint64(m["data"].(map[string]any)["id"].(float64))
+	post(t, addrs["http"]+"/janus/"+strconv.FormatUint(id, 10), `{"janus":"destroy","transaction":"d"}`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body := get(t, addrs["admin"]+"/metrics")
+		if strings.Contains(body, `argus_otel_spans_total{outcome="ended"}`) &&
+			!strings.Contains(body, `argus_otel_spans_total{outcome="failed"} 0`) &&
+			!strings.Contains(body, `argus_otel_export_errors_total 0`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed export in /metrics:\n%s", grepLines(body, "argus_otel"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

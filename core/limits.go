@@ -1,0 +1,153 @@
+package core
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// Defaults of Limits. Each is far above what janus.js EchoTest and
+// VideoRoom clients do (a handful of handles, a few dozen candidates, SDPs
+// of a few KB per m-line) and small enough that one client cannot make the
+// core hold more than a few MB (docs/SECURITY.md).
+const (
+	DefaultMaxSessions          = 65536
+	DefaultMaxHandlesPerSession = 256
+	DefaultMaxPendingTrickles   = 256 // as the WebRTC engine's own queue
+	DefaultMaxSDPSize           = 512 << 10
+	DefaultMaxMLines            = 128
+)
+
+// Names of the limits, as RefusalCounter receives them and
+// argus_limit_refused_total labels them.
+const (
+	LimitSessions = "sessions"
+	LimitHandles  = "handles_per_session"
+	LimitTrickles = "pending_trickles"
+	LimitStaleICE = "stale_trickles"
+	LimitSDPSize  = "sdp_size"
+	LimitMLines   = "sdp_mlines"
+	LimitUTF8     = "invalid_utf8"
+)
+
+// Limits bound what one client can make the core hold. Zero fields take the
+// defaults above; a negative field disables that limit.
+type Limits struct {
+	// MaxSessions refuses a create beyond this many live sessions (472).
+	MaxSessions int
+	// MaxHandlesPerSession refuses an attach beyond this many handles (461).
+	MaxHandlesPerSession int
+	// MaxPendingTrickles bounds the candidates queued on a handle with no
+	// PeerConnection yet; the ones beyond are dropped and the trickle
+	// answered with error 490. Queued candidates older than
+	// Config.CandidatesTimeout are dropped as new ones arrive.
+	MaxPendingTrickles int
+	// MaxSDPSize and MaxMLines refuse a jsep with a larger SDP or more
+	// m-lines (465).
+	MaxSDPSize int
+	MaxMLines  int
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		switch {
+		case *v == 0:
+			*v = d
+		case *v < 0:
+			*v = 0 // no limit
+		}
+	}
+	def(&l.MaxSessions, DefaultMaxSessions)
+	def(&l.MaxHandlesPerSession, DefaultMaxHandlesPerSession)
+	def(&l.MaxPendingTrickles, DefaultMaxPendingTrickles)
+	def(&l.MaxSDPSize, DefaultMaxSDPSize)
+	def(&l.MaxMLines, DefaultMaxMLines)
+	return l
+}
+
+// RefusalCounter counts what the limits refused or dropped, by limit name
+// (the Limit* constants). It is called on the request path, so it must be
+// cheap and never block (an atomic add).
+type RefusalCounter interface {
+	Refused(limit string, n int)
+}
+
+// refused counts n refusals of limit, if anyone counts.
+func (g *Gateway) refused(limit string, n int) {
+	if g.cfg.Refusals != nil && n > 0 {
+		g.cfg.Refusals.Refused(limit, n)
+	}
+}
+
+// sessionLimitLocked refuses a new session beyond MaxSessions; g.mu is held.
+func (g *Gateway) sessionLimitLocked() *APIError {
+	if limit := g.cfg.Limits.MaxSessions; limit > 0 && len(g.sessions) >= limit {
+		g.refused(LimitSessions, 1)
+		return apiErr(CodeNotAcceptingSessions, "Currently not accepting new sessions (limit %d)", limit)
+	}
+	return nil
+}
+
+// checkSDP applies MaxSDPSize and MaxMLines to a remote description,
+// counting a refusal.
+func (g *Gateway) checkSDP(sdp string) *APIError {
+	l := g.cfg.Limits
+	if l.MaxSDPSize > 0 && len(sdp) > l.MaxSDPSize {
+		g.refused(LimitSDPSize, 1)
+		return apiErr(CodeJSEPInvalidSDP, "JSEP error: SDP too large (%d bytes, limit %d)", len(sdp), l.MaxSDPSize)
+	}
+	if l.MaxMLines > 0 {
+		if n := countMLines(sdp); n > l.MaxMLines {
+			g.refused(LimitMLines, 1)
+			return apiErr(CodeJSEPInvalidSDP, "JSEP error: too many m-lines (%d, limit %d)", n, l.MaxMLines)
+		}
+	}
+	return nil
+}
+
+// countMLines counts the SDP lines starting with "m=".
+func countMLines(sdp string) int {
+	n := 0
+	if len(sdp) >= 2 && sdp[:2] == "m=" {
+		n++
+	}
+	for i := 0; i+2 < len(sdp); i++ {
+		if sdp[i] == '\n' && sdp[i+1] == 'm' && sdp[i+2] == '=' {
+			n++
+		}
+	}
+	return n
+}
+
+// invalidUTF8 returns the offset and value of the first byte of raw that is
+// not valid UTF-8, as Janus's JSON parser (jansson) refuses such input.
+func invalidUTF8(raw []byte) (int, byte, bool) {
+	if utf8.Valid(raw) {
+		return 0, 0, false
+	}
+	for off := 0; off < len(raw); {
+		r, size := utf8.DecodeRune(raw[off:])
+		if r == utf8.RuneError && size <= 1 {
+			return off, raw[off], true
+		}
+		off += size
+	}
+	return 0, 0, false
+}
+
+// badUTF8 answers a request that is not valid UTF-8 with a 454 (nil when it
+// is valid), counting the refusal.
+func (g *Gateway) badUTF8(raw []byte) []byte {
+	off, b, bad := invalidUTF8(raw)
+	if !bad {
+		return nil
+	}
+	g.refused(LimitUTF8, 1)
+	return errorReply(0, nil, utf8Error(raw, off, b))
+}
+
+// utf8Error is the 454 Janus answers invalid UTF-8 with (jansson's "unable to
+// decode byte" text, in the "JSON error: on line" form of parseRequest).
+func utf8Error(raw []byte, off int, b byte) *APIError {
+	line := 1 + bytes.Count(raw[:off], []byte{'\n'})
+	return apiErr(CodeInvalidJSON, "JSON error: on line %d: unable to decode byte 0x%x", line, b)
+}
