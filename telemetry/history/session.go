@@ -12,7 +12,7 @@ import (
 type SessionSummary struct {
 	SessionID uint64   `json:"session_id"`
 	Emitter   string   `json:"emitter,omitempty"` // the gateway (server name) the session lives on
-	First     int64    `json:"first_timestamp"` // µs since the epoch
+	First     int64    `json:"first_timestamp"`   // µs since the epoch
 	Last      int64    `json:"last_timestamp"`
 	Ended     bool     `json:"ended"`
 	EndReason string   `json:"end_reason,omitempty"` // "destroyed" or "timeout"

@@ -56,7 +56,9 @@ func TestSourceFleetView(t *testing.T) {
 	if err := sink.Export(ctx, []*telemetry.Event{{Emitter: "console", Type: telemetry.TypeSession, SessionID: 999}}); err != nil {
 		t.Fatal(err)
 	}
-	store := sink.(interface{ Sessions() []history.SessionSummary })
+	store := sink.(interface {
+		Sessions() []history.SessionSummary
+	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		got := map[uint64]history.SessionSummary{}

@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
@@ -32,54 +29,30 @@ func newSink(t *testing.T, settings map[string]string) *natsevh.Sink {
 	return s.(*natsevh.Sink)
 }
 
+// consume reads the first n messages of stream, decoded, and deletes the
+// stream at the end of the test.
+func consume(t *testing.T, url, stream string, n int) []received {
+	t.Helper()
+	var out []received
+	for _, m := range evhtest.NATSStream(t, url, stream).Wait(t, n) {
+		var ev map[string]any
+		if err := json.Unmarshal(m.Data, &ev); err != nil {
+			t.Fatalf("message %q: %v", m.Data, err)
+		}
+		out = append(out, received{m.Topic, m.Header, ev})
+	}
+	return out
+}
+
 type received struct {
 	subject, msgID string
 	event          map[string]any
-}
-
-// consume reads n messages of stream from url, within 20 s.
-func consume(t *testing.T, url, stream string, n int) []received {
-	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []received
-	for len(out) < n {
-		batch, err := cons.Fetch(n-len(out), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for m := range batch.Messages() {
-			var ev map[string]any
-			if err := json.Unmarshal(m.Data(), &ev); err != nil {
-				t.Fatalf("message %q: %v", m.Data(), err)
-			}
-			out = append(out, received{m.Subject(), m.Headers().Get(jetstream.MsgIDHeader), ev})
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("got %d of %d messages", len(out), n)
-		}
-	}
-	return out
 }
 
 func TestPublishesJanusEventsWithSequence(t *testing.T) {
 	stream := evhtest.Name("ARGUSTEST")
 	prefix := "argustest." + evhtest.Name("p")
 	s := newSink(t, map[string]string{"url": sharedURL, "stream": stream, "subject_prefix": prefix})
-	t.Cleanup(func() { deleteStream(t, sharedURL, stream) })
 
 	evs := evhtest.Events("node a", 7)
 	if err := s.Export(context.Background(), evs); err != nil {
@@ -113,7 +86,6 @@ func TestMaskAndTweak(t *testing.T) {
 	stream := evhtest.Name("ARGUSTEST")
 	prefix := "argustest." + evhtest.Name("p")
 	s := newSink(t, map[string]string{"url": sharedURL, "stream": stream, "subject_prefix": prefix, "events": "sessions"})
-	t.Cleanup(func() { deleteStream(t, sharedURL, stream) })
 	if err := s.Export(context.Background(), evhtest.Events("n", 5)); err != nil { // one session event
 		t.Fatal(err)
 	}
@@ -202,19 +174,6 @@ func TestBadSettings(t *testing.T) {
 		if _, err := telemetry.NewSink(natsevh.SinkName, telemetry.SinkConfig{Settings: m}); err == nil {
 			t.Errorf("settings %v accepted", m)
 		}
-	}
-}
-
-func deleteStream(t *testing.T, url, stream string) {
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Log(err)
-		return
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err == nil {
-		_ = js.DeleteStream(context.Background(), stream)
 	}
 }
 
