@@ -3,7 +3,11 @@ package mqttevh_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -112,5 +116,31 @@ func TestBadSettings(t *testing.T) {
 		if _, err := telemetry.NewSink(mqttevh.SinkName, telemetry.SinkConfig{Settings: m}); err == nil {
 			t.Errorf("settings %v accepted", m)
 		}
+	}
+}
+
+// TestTLSBroker: mqtts:// to a private mosquitto with a TLS listener; the
+// sink trusts it through tls_cacert and refuses it without.
+func TestTLSBroker(t *testing.T) {
+	cert := evhtest.SelfSigned(t)
+	port := evhtest.FreePort(t)
+	conf := filepath.Join(filepath.Dir(cert.CertFile), "mosquitto.conf")
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\ncertfile %s\nkeyfile %s\n", port, cert.CertFile, cert.KeyFile)
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evhtest.Start(t, port, "mosquitto", "-c", conf)
+	url := "mqtts://127.0.0.1:" + strconv.Itoa(port)
+
+	untrusted := newSink(t, map[string]string{"url": url, "topic": "ev"})
+	if err := untrusted.Export(context.Background(), evhtest.Events("n", 1)); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an unknown CA: %v, want a certificate error", err)
+	}
+	trusted := newSink(t, map[string]string{"url": url, "topic": "ev", "tls_cacert": cert.CertFile})
+	if err := trusted.Export(context.Background(), evhtest.Events("n", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if st := trusted.Stats(); st.Published != 1 || st.Dropped != 0 || st.Connects != 1 {
+		t.Fatalf("stats %+v", st)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,3 +179,24 @@ func TestBadSettings(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// TestTLSServer: a private nats-server with TLS; the sink trusts it
+// through tls_cacert and refuses it without.
+func TestTLSServer(t *testing.T) {
+	cert := evhtest.SelfSigned(t)
+	port := evhtest.FreePort(t)
+	evhtest.Start(t, port, "nats-server", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-js", "-sd", t.TempDir(),
+		"--tls", "--tlscert", cert.CertFile, "--tlskey", cert.KeyFile)
+	url := "tls://127.0.0.1:" + strconv.Itoa(port)
+	untrusted := newSink(t, map[string]string{"url": url, "stream": "EV", "subject_prefix": "ev"})
+	if err := untrusted.Export(context.Background(), evhtest.Events("n", 1)); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an unknown CA: %v, want a certificate error", err)
+	}
+	trusted := newSink(t, map[string]string{"url": url, "stream": "EV", "subject_prefix": "ev", "tls_cacert": cert.CertFile})
+	if err := trusted.Export(context.Background(), evhtest.Events("n", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if st := trusted.Stats(); st.Dropped != 0 || st.Connects != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
