@@ -52,6 +52,6 @@ func CommonOptions(def Format, canGroup bool) []telemetry.SinkOption {
 		telemetry.SinkOption{Key: "json", Default: string(def), Usage: "indented, plain or compact"},
 		telemetry.SinkOption{Key: "reconnect_backoff", Default: "500", Usage: "ms before the first reconnect, doubling"},
 		telemetry.SinkOption{Key: "reconnect_max", Default: "30000", Usage: "ms, the longest reconnect wait"},
-		telemetry.SinkOption{Key: "connect_timeout", Default: "5000", Usage: "ms per connection attempt"},
+		telemetry.SinkOption{Key: "connect_timeout", Default: "5000", Usage: "ms per connection attempt and per publish"},
 	)
 }

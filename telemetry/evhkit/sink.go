@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/argusrtc/argus/telemetry"
 )
@@ -29,6 +30,7 @@ type Core[C Conn] struct {
 	multi    bool
 	conn     *Reconnector[C]
 	publish  Publish[C]
+	timeout  time.Duration
 	log      *slog.Logger
 
 	published, dropped atomic.Uint64
@@ -46,7 +48,10 @@ type CoreConfig[C Conn] struct {
 	PerCall bool
 	Conn    *Reconnector[C]
 	Publish Publish[C]
-	Logger  *slog.Logger
+	// PublishTimeout bounds one Publish call (a broker that stops
+	// acknowledging must not hold the sink); default DefaultDialTimeout.
+	PublishTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // NewCore returns a Core.
@@ -54,6 +59,10 @@ func NewCore[C Conn](cfg CoreConfig[C]) *Core[C] {
 	c := &Core[C]{handler: cfg.Handler, canGroup: cfg.CanGroup, multi: cfg.PerCall, conn: cfg.Conn, publish: cfg.Publish, log: cfg.Logger}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.timeout = cfg.PublishTimeout
+	if c.timeout <= 0 {
+		c.timeout = DefaultDialTimeout
 	}
 	c.mask.Store(uint32(cfg.Events))
 	c.grouping.Store(cfg.Grouping && cfg.CanGroup)
@@ -86,7 +95,7 @@ func (c *Core[C]) Export(ctx context.Context, batch []*telemetry.Event) error {
 			return errors.Join(append(errs, err)...)
 		}
 		n := min(group, len(evs))
-		if err := c.publish(ctx, conn, evs[:n], grouped); err != nil {
+		if err := c.publishOne(ctx, conn, evs[:n], grouped); err != nil {
 			c.conn.Drop(conn)
 			c.dropped.Add(uint64(n))
 			errs = append(errs, err)
@@ -96,6 +105,13 @@ func (c *Core[C]) Export(ctx context.Context, batch []*telemetry.Event) error {
 		evs = evs[n:]
 	}
 	return errors.Join(errs...)
+}
+
+// publishOne runs Publish within the publish timeout.
+func (c *Core[C]) publishOne(ctx context.Context, conn C, evs []*telemetry.Event, grouped bool) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	return c.publish(ctx, conn, evs, grouped)
 }
 
 // Shutdown closes the connection; the bus has drained the queue into

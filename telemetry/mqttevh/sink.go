@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -97,7 +98,7 @@ func New(cfg Config, sc telemetry.SinkConfig) (*Sink, error) {
 	s.Core = evhkit.NewCore(evhkit.CoreConfig[*conn]{
 		Handler: HandlerName, Events: cfg.Common.Events, PerCall: true,
 		Conn:    evhkit.NewReconnector(s.dial, cfg.Common.Backoff, cfg.Common.MaxBackoff, cfg.Common.DialTimeout),
-		Publish: s.publish, Logger: sc.Logger,
+		Publish: s.publish, PublishTimeout: cfg.Common.DialTimeout, Logger: sc.Logger,
 	})
 	return s, nil
 }
@@ -142,6 +143,9 @@ func wait(ctx context.Context, t mqtt.Token) error {
 
 // publish sends each event as its own message and waits for them all.
 func (s *Sink) publish(ctx context.Context, c *conn, evs []*telemetry.Event, _ bool) error {
+	if !c.c.IsConnectionOpen() {
+		return fmt.Errorf("mqtt publish: %w", errNotConnected)
+	}
 	tokens := make([]mqtt.Token, 0, len(evs))
 	for _, e := range evs {
 		body, err := Encode(e, s.cfg.Common.Format)
@@ -161,6 +165,9 @@ func (s *Sink) publish(ctx context.Context, c *conn, evs []*telemetry.Event, _ b
 	}
 	return nil
 }
+
+// errNotConnected is a connection the broker dropped.
+var errNotConnected = errors.New("mqttevh: not connected")
 
 // typeNames are Janus's names of the event types (janus_events_type_to_name).
 var typeNames = map[telemetry.Type]string{

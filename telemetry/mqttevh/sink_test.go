@@ -3,12 +3,12 @@ package mqttevh_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
-	"sync"
+	"strings"
 	"testing"
-	"time"
-
-	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
@@ -28,86 +28,36 @@ func newSink(t *testing.T, settings map[string]string) *mqttevh.Sink {
 	return s.(*mqttevh.Sink)
 }
 
-type message struct {
-	topic   string
-	payload []byte
-	retain  bool
-}
-
-// subscriber collects the messages of filter on broker.
-type subscriber struct {
-	mu   sync.Mutex
-	msgs []message
-}
-
-func subscribe(t *testing.T, broker, filter string) *subscriber {
-	t.Helper()
-	sub := &subscriber{}
-	o := mqtt.NewClientOptions().AddBroker(broker).SetClientID(evhtest.Name("argus-test-sub")).SetAutoReconnect(false)
-	c := mqtt.NewClient(o)
-	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("subscriber connect: %v", tok.Error())
-	}
-	t.Cleanup(func() { c.Disconnect(100) })
-	tok := c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) {
-		sub.mu.Lock()
-		sub.msgs = append(sub.msgs, message{m.Topic(), m.Payload(), m.Retained()})
-		sub.mu.Unlock()
-	})
-	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("subscribe: %v", tok.Error())
-	}
-	return sub
-}
-
-// wait returns the first n messages, waiting at most 20 s.
-func (s *subscriber) wait(t *testing.T, n int) []message {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		s.mu.Lock()
-		got := append([]message(nil), s.msgs...)
-		s.mu.Unlock()
-		if len(got) >= n {
-			return got[:n]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("got %d of %d messages: %v", len(got), n, got)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestEventsPerTypeTopic: status message first, then one message per event
 // on <topic>/<label>, each with "eventtype" appended.
 func TestEventsPerTypeTopic(t *testing.T) {
 	topic := "argustest/" + evhtest.Name("evh")
-	sub := subscribe(t, "tcp://127.0.0.1:1883", topic+"/#")
+	sub := evhtest.MQTTSub(t, "tcp://127.0.0.1:1883", topic+"/#")
 	s := newSink(t, map[string]string{"url": sharedURL, "topic": topic, "addevent": "true"})
 	evs := evhtest.Events("node-a", 5)
 	if err := s.Export(context.Background(), evs); err != nil {
 		t.Fatal(err)
 	}
-	got := sub.wait(t, 1+len(evs))
-	if got[0].topic != topic+"/status" || string(got[0].payload) != mqttevh.DefaultConnectStatus {
-		t.Fatalf("first message %q %s, want the connect status", got[0].topic, got[0].payload)
+	got := sub.Wait(t, 1+len(evs))
+	if got[0].Topic != topic+"/status" || string(got[0].Data) != mqttevh.DefaultConnectStatus {
+		t.Fatalf("first message %q %s, want the connect status", got[0].Topic, got[0].Data)
 	}
 	names := []string{"Sessions", "Handles", "WebRTC", "Media", "Plugins"}
 	for i, m := range got[1:] {
 		e := evs[i]
-		if want := topic + "/" + telemetry.Mask(e.Type).String(); m.topic != want {
-			t.Errorf("event %d on %q, want %q", i, m.topic, want)
+		if want := topic + "/" + telemetry.Mask(e.Type).String(); m.Topic != want {
+			t.Errorf("event %d on %q, want %q", i, m.Topic, want)
 		}
 		var ev map[string]any
-		if err := json.Unmarshal(m.payload, &ev); err != nil {
+		if err := json.Unmarshal(m.Data, &ev); err != nil {
 			t.Fatal(err)
 		}
 		if ev["eventtype"] != names[i] || ev["session_id"] != float64(e.SessionID) || ev["emitter"] != "node-a" {
-			t.Errorf("event %d = %s", i, m.payload)
+			t.Errorf("event %d = %s", i, m.Data)
 		}
 		want, _ := mqttevh.Encode(e, "compact")
-		if string(m.payload) != string(want) {
-			t.Errorf("event %d payload %s, want %s", i, m.payload, want)
+		if string(m.Data) != string(want) {
+			t.Errorf("event %d payload %s, want %s", i, m.Data, want)
 		}
 	}
 }
@@ -123,16 +73,16 @@ func TestBrokerDown(t *testing.T) {
 	if err := s.Export(context.Background(), evhtest.Events("before", 1)); err != nil {
 		t.Fatal(err)
 	}
-	var sub *subscriber
+	var sub *evhtest.Collector
 	evhtest.Outage(t, s, srv.Stop, func() {
 		srv.Restart()
-		sub = subscribe(t, "tcp://127.0.0.1:"+strconv.Itoa(port), "ev/#")
+		sub = evhtest.MQTTSub(t, "tcp://127.0.0.1:"+strconv.Itoa(port), "ev/#")
 	}, evhtest.Events("after", 1))
-	got := sub.wait(t, 2) // the reconnect's status, then the event
+	got := sub.Wait(t, 2) // the reconnect's status, then the event
 	var ev map[string]any
-	_ = json.Unmarshal(got[1].payload, &ev)
-	if got[0].topic != "ev/status" || got[1].topic != "ev" || ev["emitter"] != "after" {
-		t.Fatalf("after the outage: %q %s, %q %s", got[0].topic, got[0].payload, got[1].topic, got[1].payload)
+	_ = json.Unmarshal(got[1].Data, &ev)
+	if got[0].Topic != "ev/status" || got[1].Topic != "ev" || ev["emitter"] != "after" {
+		t.Fatalf("after the outage: %q %s, %q %s", got[0].Topic, got[0].Data, got[1].Topic, got[1].Data)
 	}
 }
 
@@ -140,18 +90,18 @@ func TestBrokerDown(t *testing.T) {
 // disconnect_status on <topic>/status when the sink's connection dies.
 func TestWillOnLostConnection(t *testing.T) {
 	topic := "argustest/" + evhtest.Name("will")
-	sub := subscribe(t, "tcp://127.0.0.1:1883", topic+"/status")
+	sub := evhtest.MQTTSub(t, "tcp://127.0.0.1:1883", topic+"/status")
 	p := evhtest.NewProxy(t, "127.0.0.1:1883")
 	s := newSink(t, map[string]string{"url": "mqtt://" + p.Addr(), "topic": topic, "will_enabled": "true",
 		"keep_alive_interval": "1"})
 	if err := s.Export(context.Background(), evhtest.Events("n", 1)); err != nil {
 		t.Fatal(err)
 	}
-	sub.wait(t, 1)
+	sub.Wait(t, 1)
 	p.Stop() // the broker sees the connection drop without DISCONNECT
-	got := sub.wait(t, 2)
-	if string(got[1].payload) != mqttevh.DefaultDisconnectStatus {
-		t.Fatalf("status messages %q, %q", got[0].payload, got[1].payload)
+	got := sub.Wait(t, 2)
+	if string(got[1].Data) != mqttevh.DefaultDisconnectStatus {
+		t.Fatalf("status messages %q, %q", got[0].Data, got[1].Data)
 	}
 }
 
@@ -166,5 +116,31 @@ func TestBadSettings(t *testing.T) {
 		if _, err := telemetry.NewSink(mqttevh.SinkName, telemetry.SinkConfig{Settings: m}); err == nil {
 			t.Errorf("settings %v accepted", m)
 		}
+	}
+}
+
+// TestTLSBroker: mqtts:// to a private mosquitto with a TLS listener; the
+// sink trusts it through tls_cacert and refuses it without.
+func TestTLSBroker(t *testing.T) {
+	cert := evhtest.SelfSigned(t)
+	port := evhtest.FreePort(t)
+	conf := filepath.Join(filepath.Dir(cert.CertFile), "mosquitto.conf")
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\ncertfile %s\nkeyfile %s\n", port, cert.CertFile, cert.KeyFile)
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evhtest.Start(t, port, "mosquitto", "-c", conf)
+	url := "mqtts://127.0.0.1:" + strconv.Itoa(port)
+
+	untrusted := newSink(t, map[string]string{"url": url, "topic": "ev"})
+	if err := untrusted.Export(context.Background(), evhtest.Events("n", 1)); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an unknown CA: %v, want a certificate error", err)
+	}
+	trusted := newSink(t, map[string]string{"url": url, "topic": "ev", "tls_cacert": cert.CertFile})
+	if err := trusted.Export(context.Background(), evhtest.Events("n", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if st := trusted.Stats(); st.Published != 1 || st.Dropped != 0 || st.Connects != 1 {
+		t.Fatalf("stats %+v", st)
 	}
 }

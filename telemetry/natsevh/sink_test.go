@@ -6,11 +6,9 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/evhkit"
@@ -32,54 +30,30 @@ func newSink(t *testing.T, settings map[string]string) *natsevh.Sink {
 	return s.(*natsevh.Sink)
 }
 
+// consume reads the first n messages of stream, decoded, and deletes the
+// stream at the end of the test.
+func consume(t *testing.T, url, stream string, n int) []received {
+	t.Helper()
+	var out []received
+	for _, m := range evhtest.NATSStream(t, url, stream).Wait(t, n) {
+		var ev map[string]any
+		if err := json.Unmarshal(m.Data, &ev); err != nil {
+			t.Fatalf("message %q: %v", m.Data, err)
+		}
+		out = append(out, received{m.Topic, m.Header, ev})
+	}
+	return out
+}
+
 type received struct {
 	subject, msgID string
 	event          map[string]any
-}
-
-// consume reads n messages of stream from url, within 20 s.
-func consume(t *testing.T, url, stream string, n int) []received {
-	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []received
-	for len(out) < n {
-		batch, err := cons.Fetch(n-len(out), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for m := range batch.Messages() {
-			var ev map[string]any
-			if err := json.Unmarshal(m.Data(), &ev); err != nil {
-				t.Fatalf("message %q: %v", m.Data(), err)
-			}
-			out = append(out, received{m.Subject(), m.Headers().Get(jetstream.MsgIDHeader), ev})
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("got %d of %d messages", len(out), n)
-		}
-	}
-	return out
 }
 
 func TestPublishesJanusEventsWithSequence(t *testing.T) {
 	stream := evhtest.Name("ARGUSTEST")
 	prefix := "argustest." + evhtest.Name("p")
 	s := newSink(t, map[string]string{"url": sharedURL, "stream": stream, "subject_prefix": prefix})
-	t.Cleanup(func() { deleteStream(t, sharedURL, stream) })
 
 	evs := evhtest.Events("node a", 7)
 	if err := s.Export(context.Background(), evs); err != nil {
@@ -113,7 +87,6 @@ func TestMaskAndTweak(t *testing.T) {
 	stream := evhtest.Name("ARGUSTEST")
 	prefix := "argustest." + evhtest.Name("p")
 	s := newSink(t, map[string]string{"url": sharedURL, "stream": stream, "subject_prefix": prefix, "events": "sessions"})
-	t.Cleanup(func() { deleteStream(t, sharedURL, stream) })
 	if err := s.Export(context.Background(), evhtest.Events("n", 5)); err != nil { // one session event
 		t.Fatal(err)
 	}
@@ -205,17 +178,25 @@ func TestBadSettings(t *testing.T) {
 	}
 }
 
-func deleteStream(t *testing.T, url, stream string) {
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Log(err)
-		return
+func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// TestTLSServer: a private nats-server with TLS; the sink trusts it
+// through tls_cacert and refuses it without.
+func TestTLSServer(t *testing.T) {
+	cert := evhtest.SelfSigned(t)
+	port := evhtest.FreePort(t)
+	evhtest.Start(t, port, "nats-server", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-js", "-sd", t.TempDir(),
+		"--tls", "--tlscert", cert.CertFile, "--tlskey", cert.KeyFile)
+	url := "tls://127.0.0.1:" + strconv.Itoa(port)
+	untrusted := newSink(t, map[string]string{"url": url, "stream": "EV", "subject_prefix": "ev"})
+	if err := untrusted.Export(context.Background(), evhtest.Events("n", 1)); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an unknown CA: %v, want a certificate error", err)
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err == nil {
-		_ = js.DeleteStream(context.Background(), stream)
+	trusted := newSink(t, map[string]string{"url": url, "stream": "EV", "subject_prefix": "ev", "tls_cacert": cert.CertFile})
+	if err := trusted.Export(context.Background(), evhtest.Events("n", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if st := trusted.Stats(); st.Dropped != 0 || st.Connects != 1 {
+		t.Fatalf("stats %+v", st)
 	}
 }
-
-func TestMain(m *testing.M) { os.Exit(m.Run()) }

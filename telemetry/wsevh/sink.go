@@ -77,7 +77,7 @@ func New(cfg Config, sc telemetry.SinkConfig) (*Sink, error) {
 	s.Core = evhkit.NewCore(evhkit.CoreConfig[*conn]{
 		Handler: HandlerName, Events: cfg.Common.Events, Grouping: cfg.Common.Grouping, CanGroup: true,
 		Conn:    evhkit.NewReconnector(s.dial, cfg.Common.Backoff, cfg.Common.MaxBackoff, cfg.Common.DialTimeout),
-		Publish: s.publish, Logger: sc.Logger,
+		Publish: s.publish, PublishTimeout: cfg.Common.DialTimeout, Logger: sc.Logger,
 	})
 	return s, nil
 }
