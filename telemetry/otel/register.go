@@ -56,9 +56,17 @@ func (s *ownedSink) ExportStats() ExportStats {
 	return s.counters.stats()
 }
 
-// Shutdown ends open spans, then flushes and shuts the provider down.
+// Shutdown ends open spans, then flushes and shuts the provider down. A
+// collector that is down loses the last spans: that is counted
+// (argus_otel_export_errors_total) and logged like every failed export,
+// not a failed shutdown; running out of time still is.
 func (s *ownedSink) Shutdown(ctx context.Context) error {
-	return errors.Join(s.Sink.Shutdown(ctx), s.tp.Shutdown(ctx))
+	err := errors.Join(s.Sink.Shutdown(ctx), s.tp.Shutdown(ctx))
+	if err != nil && ctx.Err() == nil && s.counters != nil {
+		s.cfg.logger.Warn("otel: the last spans could not be exported", "error", err)
+		return nil
+	}
+	return err
 }
 
 var _ telemetry.Sink = (*ownedSink)(nil)
