@@ -35,3 +35,21 @@ func TestClientWait(t *testing.T) {
 		t.Fatalf("records: %v %v", c.Messages(), c.Overs())
 	}
 }
+
+func TestGoroutinesIn(t *testing.T) {
+	const pkg = "github.com/argusrtc/argus/core/coretest_test"
+	if left := coretest.GoroutinesIn(pkg); len(left) != 0 {
+		t.Fatalf("before: %v", left)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { defer close(done); <-stop }()
+	if left := coretest.GoroutinesIn(pkg); len(left) != 1 {
+		t.Fatalf("running: %d goroutines found", len(left))
+	}
+	close(stop)
+	<-done
+	if left := coretest.WaitGoroutinesGone(5*time.Second, pkg); len(left) != 0 {
+		t.Fatalf("after: %v", left)
+	}
+}

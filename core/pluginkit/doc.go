@@ -1,7 +1,7 @@
 // Package pluginkit is the part every Janus plugin of Argus shares, so a
 // plugin package holds only its own logic:
 //
-//   - Kit, embedded (as a field) in a plugin: the host and logger given at
+//   - Kit, embedded in a plugin: its Info, the host and logger given at
 //     Init, a root context for the plugin's sessions, and the registry of
 //     live sessions that Destroy tears down.
 //   - Session, one per attached handle: a bounded request queue served by
@@ -10,6 +10,9 @@
 //     plugin session is started with Session.Go, gets the session's
 //     context and is waited for by Destroy, so nothing outlives its
 //     session.
+//
+// Its subpackage mediakit holds the pion helpers media plugins share
+// (codec naming, codec+RTX preferences, REMB, per-PeerConnection state).
 //
 // # Lifetimes
 //

@@ -43,8 +43,11 @@ func (k *Kit) Init(ctx context.Context, h core.Host) {
 	if h != nil && h.Logger() != nil {
 		k.log = h.Logger().With("plugin", k.pkg)
 	}
-	k.cancel()
-	k.root, k.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	// Sessions attached before Init keep their root until Destroy.
+	before := k.cancel
+	root, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	k.root = root
+	k.cancel = func() { cancel(); before() }
 }
 
 // Info describes the plugin as Janus's info lists it: core.Plugin's Info

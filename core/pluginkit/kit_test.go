@@ -124,8 +124,12 @@ func TestSessionContextFromInit(t *testing.T) {
 	type key struct{}
 	initCtx, cancelInit := context.WithCancel(context.WithValue(t.Context(), key{}, "root"))
 	k := pluginkit.New(core.PluginInfo{Package: "janus.plugin.test"})
+	early := k.Attach(coretest.NewHandle(2, "", nil), &handler{}, 0) // before Init
 	k.Init(initCtx, &coretest.Host{})
 	cancelInit()
+	if early.Context().Err() != nil {
+		t.Fatal("Init ended a session attached before it")
+	}
 	s := k.Attach(coretest.NewHandle(1, "", nil), &handler{}, 0)
 	if s.Context().Value(key{}) != "root" {
 		t.Fatal("session context does not derive from the Init context")
@@ -134,8 +138,8 @@ func TestSessionContextFromInit(t *testing.T) {
 		t.Fatal("session context cancelled with the Init context")
 	}
 	_ = k.Destroy(context.Background())
-	if s.Context().Err() == nil || !s.Destroyed() {
-		t.Fatal("Kit.Destroy left the session alive")
+	if s.Context().Err() == nil || !s.Destroyed() || early.Context().Err() == nil || !early.Destroyed() {
+		t.Fatal("Kit.Destroy left a session alive")
 	}
 }
 

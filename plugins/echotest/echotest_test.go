@@ -355,6 +355,13 @@ func TestEchoLoopback(t *testing.T) {
 		t.Errorf("hangup push = %+v", done)
 	}
 	<-peer.Done()
+
+	// Detach: the worker, the REMB loop and the RTCP readers, all in the
+	// session's goroutine group, are gone when Destroy returns.
+	s.Destroy()
+	if left := coretest.GoroutinesIn("github.com/argusrtc/argus/core/pluginkit"); len(left) != 0 {
+		t.Errorf("%d session goroutines outlived Destroy:\n%s", len(left), left[0])
+	}
 }
 
 // waitSending keeps sending until the client saw target video packets.

@@ -197,6 +197,9 @@ func TestStress(t *testing.T) {
 			if n := f.p.Len(); n != 0 {
 				t.Errorf("%d sessions left", n)
 			}
+			if left := coretest.GoroutinesIn("github.com/argusrtc/argus/core/pluginkit"); len(left) != 0 {
+				t.Errorf("%d session goroutines outlived their sessions:\n%s", len(left), left[0])
+			}
 			t.Logf("%s: %d admin rounds, %d joins in %v", fam.name, rounds, joined.Load(), per)
 		})
 	}
