@@ -24,8 +24,9 @@ type WS struct {
 	err      error
 }
 
-// isReply tells the message kinds that answer a request.
-func isReply(kind string) bool {
+// IsReply tells the message kinds that answer a request (the others are
+// asynchronous events).
+func IsReply(kind string) bool {
 	switch kind {
 	case "success", "error", "ack", "server_info", "pong":
 		return true
@@ -77,7 +78,7 @@ func (c *WS) read() {
 
 // deliver hands a direct reply to its waiter; false means it is an event.
 func (c *WS) deliver(m Msg) bool {
-	if !isReply(m.Kind()) {
+	if !IsReply(m.Kind()) {
 		return false
 	}
 	tx, _ := m["transaction"].(string)

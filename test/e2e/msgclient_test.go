@@ -13,6 +13,8 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/argusrtc/argus/internal/janusclient"
 )
 
 // msgClient is a janusClient over a message link (Unix socket, RabbitMQ,
@@ -47,7 +49,7 @@ func (c *msgClient) receive(data []byte, corr string) {
 	tx, _ := m["transaction"].(string)
 	c.mu.Lock()
 	ch, ok := c.pending[tx]
-	if ok && directReplies[kind] {
+	if ok && janusclient.IsReply(kind) {
 		delete(c.pending, tx)
 		c.replyTags[tx] = corr
 		c.mu.Unlock()
@@ -102,7 +104,7 @@ func (c *msgClient) Do(ctx context.Context, _, _ uint64, raw []byte) (msg, error
 	select {
 	case m, ok := <-ch:
 		if !ok {
-			return nil, errClosed
+			return nil, janusclient.ErrClosed
 		}
 		return m, nil
 	case <-ctx.Done():
@@ -127,11 +129,14 @@ func (c *msgClient) Request(ctx context.Context, sid, hid uint64, req msg) (msg,
 
 func (c *msgClient) Watch(uint64) {}
 
+// Dropped is always 0: events wait for the consumer.
+func (c *msgClient) Dropped() uint64 { return 0 }
+
 func (c *msgClient) Events() <-chan msg { return c.events }
 
 func (c *msgClient) Close() {
 	c.closeLink()
-	c.fail(errClosed)
+	c.fail(janusclient.ErrClosed)
 }
 
 // dialUnix connects to a SOCK_SEQPACKET Janus socket.
@@ -153,7 +158,7 @@ func dialUnix(path string) (*msgClient, error) {
 		for {
 			n, err := uc.Read(buf)
 			if err != nil || n == 0 {
-				c.fail(errClosed)
+				c.fail(janusclient.ErrClosed)
 				return
 			}
 			c.receive(append([]byte(nil), buf[:n]...), "")
@@ -183,7 +188,7 @@ func dialUnixgram(path, dir string) (*msgClient, error) {
 		for {
 			n, _, err := uc.ReadFromUnix(buf)
 			if err != nil {
-				c.fail(errClosed)
+				c.fail(janusclient.ErrClosed)
 				return
 			}
 			c.receive(append([]byte(nil), buf[:n]...), "")
@@ -220,7 +225,7 @@ func dialRabbit(url, toJanus, fromJanus string) (*msgClient, error) {
 		for d := range deliveries {
 			c.receive(d.Body, d.CorrelationId)
 		}
-		c.fail(errClosed)
+		c.fail(janusclient.ErrClosed)
 	}()
 	return c, nil
 }
