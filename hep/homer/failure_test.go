@@ -79,7 +79,7 @@ func TestTCPReceiverDown(t *testing.T) {
 		t.Fatalf("Export error %v, want ErrDropped", err)
 	}
 	st := s.Stats()
-	if st.Dropped != uint64(len(events)+2*mediaReportCount) || st.DialErrors == 0 || st.Packets != 0 {
+	if st.Dropped != uint64(len(events)+qosPackets) || st.DialErrors == 0 || st.Packets != 0 {
 		t.Fatalf("stats %+v", st)
 	}
 }
