@@ -37,7 +37,9 @@ type Row struct {
 }
 
 // Key is homer-app's transaction dedup key, "<id>:<create_date>".
-func (r Row) Key() string { return strconv.FormatInt(r.ID, 10) + ":" + strconv.FormatInt(r.CreateDate, 10) }
+func (r Row) Key() string {
+	return strconv.FormatInt(r.ID, 10) + ":" + strconv.FormatInt(r.CreateDate, 10)
+}
 
 // Src and Dst are the row's srcIp/dstIp as homer-ui reads them.
 func (r Row) Src() netip.AddrPort { return netip.AddrPortFrom(r.Packet.SrcIP, r.Packet.SrcPort) }
