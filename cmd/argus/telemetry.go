@@ -142,6 +142,13 @@ func (o *observability) attach(cfg config, logger *slog.Logger, name string, set
 	if q, ok := s.(telemetry.Querier); ok {
 		o.handlers[q.EventHandlerName()] = q
 	}
+	// A sink with its own delivery counters (hep: written, dropped,
+	// reconnects, write timeouts) shows them in /metrics.
+	if c, ok := s.(prometheus.Collector); ok && o.registry != nil {
+		if err := o.registry.Register(c); err != nil {
+			logger.Warn("sink metrics not registered", "sink", name, "err", err)
+		}
+	}
 	return s, nil
 }
 
