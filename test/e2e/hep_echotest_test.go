@@ -127,6 +127,13 @@ func selectedPair(s *echoSession) (client, gateway netip.AddrPort, err error) {
 // the test if any step (API reply, event, echo) does not complete.
 func runHEPEcho(t *testing.T, srv *server, tr string, rec *telemetrytest.Sink, midSession func(sid, hid uint64)) echoRun {
 	t.Helper()
+	return runHEPEchoWith(t, srv, tr, rec, midSession, 0)
+}
+
+// runHEPEchoWith is runHEPEcho with the client leaving out every
+// dropEvery-th RTP packet (0: none).
+func runHEPEchoWith(t *testing.T, srv *server, tr string, rec *telemetrytest.Sink, midSession func(sid, hid uint64), dropEvery uint16) echoRun {
+	t.Helper()
 	c := srv.dial(t, tr)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
 	defer cancel()
@@ -138,6 +145,7 @@ func runHEPEcho(t *testing.T, srv *server, tr string, rec *telemetrytest.Sink, m
 	if err := s.negotiate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	s.peer.dropEvery = dropEvery // before connect starts the sender
 	if err := s.connect(ctx); err != nil {
 		t.Fatal(err)
 	}

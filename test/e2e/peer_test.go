@@ -32,6 +32,10 @@ type echoPeer struct {
 	cands        chan *pion.ICECandidateInit // nil marks end-of-candidates
 	recv         map[string]*counter         // "audio", "video"
 	sent         atomic.Int64                // packets written per kind
+	// dropEvery > 0 leaves out every dropEvery-th RTP packet (its sequence
+	// number is used, the packet never sent): seeded loss. Set before
+	// startSending.
+	dropEvery uint16
 
 	stopSend chan struct{}
 	sendOnce sync.Once
@@ -177,6 +181,9 @@ func (p *echoPeer) startSending() {
 			case <-tick.C:
 			}
 			seq++
+			if p.dropEvery > 0 && seq%p.dropEvery == 0 {
+				continue
+			}
 			_ = p.audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: i * 960}, Payload: audioPayload})
 			_ = p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: seq, Timestamp: i * 3000}, Payload: videoPayload})
 			p.sent.Add(1)
