@@ -258,3 +258,93 @@ func TestHomerViewEchoTest(t *testing.T) {
 		})
 	}
 }
+
+// TestHomerViewVideoRoom: three participants each publish and subscribe to
+// the two others. Each session's Homer view keeps every row, charts the
+// publisher uplink (client → gateway) and the subscriber downlink (gateway
+// → client) and no empty direction, and "room-1234" gathers every
+// participant's QoS.
+func TestHomerViewVideoRoom(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 6*vrStepTimeout)
+	defer cancel()
+	srv, users := vrRoom(t, ctx)
+	for _, u := range users {
+		if err := u.subs[0].waitMedia(ctx, 50); err != nil {
+			t.Fatalf("%s: %v", u.name, err)
+		}
+	}
+	// A media report with counters on every handle: the publisher's with
+	// packets received, the subscriber's with packets sent.
+	for _, u := range users {
+		for _, w := range []struct {
+			hid uint64
+			key string
+		}{{u.pubHID, "packets-received"}, {u.subs[0].hid, "packets-sent"}} {
+			if _, err := srv.events.WaitFor(func(e *telemetry.Event) bool {
+				if e.HandleID != w.hid || e.Type != telemetry.TypeMedia || e.Subtype != telemetry.SubtypeMediaReport {
+					return false
+				}
+				wv := toWire(t, e)
+				return wv.bodyField("media") == "audio" && u64(wv.bodyField(w.key)) > 0
+			}, 15*time.Second); err != nil {
+				t.Fatalf("%s handle %d: no media report with %s: %v", u.name, w.hid, w.key, err)
+			}
+		}
+	}
+	for _, u := range users {
+		u.close() // destroys the session: Argus tears the PeerConnections down
+	}
+	for _, u := range users {
+		if _, err := srv.events.WaitFor(func(e *telemetry.Event) bool {
+			return e.SessionID == u.sid && e.Type == telemetry.TypeSession && toWire(t, e).bodyField("name") == "destroyed"
+		}, 10*time.Second); err != nil {
+			t.Fatalf("%s: session destroyed: %v", u.name, err)
+		}
+	}
+	st := exportToHomer(t, srv.events.Events())
+	const room = "room-1234"
+	for _, p := range st.Problems(room) {
+		t.Error(p)
+	}
+	roomRows := agentRows(t, st.Transaction(room))
+	for _, u := range users {
+		cid := strconv.FormatUint(u.sid, 10)
+		for _, p := range st.Problems(cid) {
+			t.Errorf("%s: %s", u.name, p)
+		}
+		tx := st.Transaction(cid)
+		checkTeardownOrder(t, u.name, tx, u.pubHID, u.subs[0].hid)
+		q, err := homermodel.QoSView(tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		points := 0
+		for _, pts := range q.Streams {
+			points += len(pts)
+		}
+		rows := agentRows(t, tx)
+		for _, w := range []struct {
+			role string
+			hid  uint64
+			dir  string
+		}{{"publisher", u.pubHID, "client-to-gateway"}, {"subscriber", u.subs[0].hid, "gateway-to-client"}} {
+			if len(rows[w.hid]) == 0 || len(roomRows[w.hid]) == 0 {
+				t.Errorf("%s %s: %d type 34 rows in the session view, %d in %s, want some in both",
+					u.name, w.role, len(rows[w.hid]), len(roomRows[w.hid]), room)
+			}
+			for _, r := range rows[w.hid] {
+				if r.Agent.Direction != w.dir {
+					t.Errorf("%s %s: a %s row; the PeerConnection carries media only %s", u.name, w.role, r.Agent.Direction, w.dir)
+				}
+				if r.Agent.MOS != nil && *r.Agent.MOS <= 4.0 {
+					t.Errorf("%s %s: MOS %.2f on a clean loopback call, want > 4.0", u.name, w.role, *r.Agent.MOS)
+				}
+			}
+		}
+		if points < 2 {
+			t.Errorf("%s: homer-ui charts %d type 5 points, want the uplink and the downlink", u.name, points)
+		}
+		t.Logf("%s: %d rows, %d charted type 5 points, %d/%d type 34 rows (pub/sub)",
+			u.name, len(tx), points, len(rows[u.pubHID]), len(rows[u.subs[0].hid]))
+	}
+}
