@@ -221,6 +221,7 @@ func (h *handle) detach(notify bool) {
 	h.mu.Unlock()
 	if ps != nil {
 		ps.peer.Close("Detach")
+		awaitPeer(ps.peer)
 		h.plugSess().Hangup()
 	}
 	h.plugSess().Destroy()
@@ -229,6 +230,24 @@ func (h *handle) detach(notify bool) {
 	}
 	h.log.Info("handle detached")
 	h.g.emitHandle(h, "detached")
+}
+
+// peerDoneWait bounds how long detach waits for a closing Peer's last
+// events (its "hangup" and final media reports) before it emits "detached".
+const peerDoneWait = 3 * time.Second
+
+// awaitPeer waits, at most peerDoneWait, until peer emitted its last events,
+// so that a handle's events keep Janus's teardown order: "hangup", the final
+// media reports, then "detached" (and the session's "destroyed" after all
+// its handles). A Close that was already under way (hangup request, ICE
+// failure) is waited for too.
+func awaitPeer(peer *webrtc.Peer) {
+	t := time.NewTimer(peerDoneWait)
+	defer t.Stop()
+	select {
+	case <-peer.Done():
+	case <-t.C:
+	}
 }
 
 // peerObserver turns one Peer's state changes into Janus API events.

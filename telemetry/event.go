@@ -7,6 +7,7 @@ package telemetry
 
 import (
 	"encoding/json"
+	"net/netip"
 	"time"
 )
 
@@ -75,6 +76,11 @@ type TransportBody struct {
 	Transport string `json:"transport"`
 	ID        string `json:"id"`
 	Data      any    `json:"data"`
+	// Remote is the client's transport address and Local the gateway
+	// socket that accepted the connection. They are not part of the Janus
+	// JSON; exporters that draw network flows (HEP) read them.
+	Remote netip.AddrPort `json:"-"`
+	Local  netip.AddrPort `json:"-"`
 }
 
 // Now returns the current wall clock in µs since the epoch, the unit of

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -52,8 +53,18 @@ type connectionFailer interface {
 // registerSinkMetrics exports a sink's own counters, labelled with its
 // name: argus_event_sink_connection_failures_total for connecting sinks.
 func (o *observability) registerSinkMetrics(name string, s telemetry.Sink) error {
+	if o.registry == nil {
+		return nil
+	}
+	// A sink with delivery counters of its own (hep: written, dropped,
+	// reconnects, write timeouts) shows them in /metrics.
+	if c, ok := s.(prometheus.Collector); ok {
+		if err := o.registry.Register(c); err != nil {
+			return fmt.Errorf("sink %q metrics: %w", name, err)
+		}
+	}
 	cf, ok := s.(connectionFailer)
-	if !ok || o.registry == nil {
+	if !ok {
 		return nil
 	}
 	return o.registry.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{

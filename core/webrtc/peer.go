@@ -190,12 +190,17 @@ func (p *Peer) run() {
 	for {
 		select {
 		case <-p.closing:
+			p.emitHangup(p.reason)
 			p.finalReport(lastSample)
 			<-p.pcClosed
 			p.finish()
 			return
 		case <-p.poke:
 			if reason, stop := p.handleStates(); stop {
+				if p.closed() {
+					reason = p.reason // a Close raced the failure: its reason counts
+				}
+				p.emitHangup(reason)
 				p.finalReport(lastSample)
 				p.close(reason, false)
 				p.finish()
@@ -253,13 +258,20 @@ func (p *Peer) finalReport(lastSample time.Time) {
 	close(p.sampled)
 }
 
-// finish runs once on the run loop after the PeerConnection closed.
-func (p *Peer) finish() {
+// emitHangup emits the PeerConnection "hangup" event (type 16 subtype 6).
+// It runs before the final media report, so consumers see Janus's teardown
+// order: hangup, the final media reports, then the handle's "detached"
+// (which the core emits once Close returned, i.e. after the final report).
+func (p *Peer) emitHangup(reason string) {
 	body := map[string]any{"connection": "hangup"}
-	if p.reason != "" {
-		body["reason"] = p.reason
+	if reason != "" {
+		body["reason"] = reason
 	}
 	p.emitWebRTC(subPC, body)
+}
+
+// finish runs once on the run loop after the PeerConnection closed.
+func (p *Peer) finish() {
 	p.observe(func() { p.obs.Hangup(p.reason) })
 	close(p.done)
 }

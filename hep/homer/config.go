@@ -67,7 +67,7 @@ type SinkConfig struct {
 	// PeerConnection events of handles in a room.
 	DisableRoomCorrelation bool
 	// ServerAddr is the gateway's listener address (the dst of signalling
-	// events); zero = 127.0.0.2:0.
+	// events); zero = the listener each transport event reports.
 	ServerAddr netip.AddrPort
 	// DialTimeout, WriteTimeout, MinBackoff, MaxBackoff and MaxHandles
 	// override the defaults of the same names when > 0.

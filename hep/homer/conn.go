@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,6 +57,7 @@ func (w *writer) write(ctx context.Context, pkt []byte) error {
 func (w *writer) writeOnce(ctx context.Context, pkt []byte) error {
 	if w.l != nil && w.l.dead.Load() {
 		w.log.Warn("HEP connection closed by peer")
+		w.stats.lost.Add(1)
 		w.close()
 	}
 	if w.l == nil {
@@ -64,8 +66,9 @@ func (w *writer) writeOnce(ctx context.Context, pkt []byte) error {
 		}
 	}
 	deadline := time.Now().Add(w.cfg.WriteTimeout)
+	ctxDeadline := false // the deadline is ctx's, not WriteTimeout's
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+		deadline, ctxDeadline = d, true
 	}
 	l := w.l
 	if err := l.SetWriteDeadline(deadline); err != nil {
@@ -78,7 +81,11 @@ func (w *writer) writeOnce(ctx context.Context, pkt []byte) error {
 	stop()
 	if err != nil {
 		w.stats.writeErrors.Add(1)
+		if errors.Is(err, os.ErrDeadlineExceeded) && !ctxDeadline && ctx.Err() == nil {
+			w.stats.writeTimeouts.Add(1)
+		}
 		if w.network != "udp" {
+			w.stats.lost.Add(1)
 			// A partial write corrupts the stream framing: start over.
 			w.log.Warn("HEP write failed, reconnecting", "err", err)
 			w.close()

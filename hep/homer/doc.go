@@ -4,10 +4,16 @@
 // Mapping (DESIGN.md "Exports: HEP", hep-homer.md section 4):
 //   - every event → HEP proto type 100 (LOG), payload = the exact Janus event
 //     JSON (json.Marshal of *telemetry.Event), correlation id chunk always set;
-//   - a media report (type 32, subtype 3) additionally → type 5 (RTCP JSON in
-//     the heplify schema, drawn by homer-ui's QoS tab) and type 34 (rtpagent
-//     JSON with MOS, JITTER, PACKET_LOSS, DELTA, TOTAL_PK, EXPECTED_PK), one
-//     pair per medium.
+//   - a media report (type 32, subtype 3) additionally → per medium (not
+//     data) and per direction that carries media (uplink: the gateway
+//     received; downlink: the gateway sent), one type 5 (RTCP JSON in the
+//     heplify schema, drawn by homer-ui's QoS tab) and one type 34 (rtpagent
+//     JSON with JITTER, PACKET_LOSS, DELTA, TOTAL_PK, EXPECTED_PK,
+//     DIRECTION, and MOS on audio only); see mediaQoS for the derivations
+//     and units (ia_jitter and dlsr in ms, as homer-ui reads them).
+//
+// Timestamps are the events' own, made unique per correlation id (stampAll):
+// homer-app's transaction view drops rows sharing "id:create_date".
 //
 // Correlation id: in CorrelationSession mode (the default) the decimal
 // session_id; a handle-only event uses its handle's session (a bounded
@@ -20,19 +26,20 @@
 // id "room-<room id>" (unless DisableRoomCorrelation), so one Homer search
 // lists a room's participants and PeerConnections.
 //
-// Addresses: type 100 packets carry src = the client's transport address and
-// dst = the gateway's listener. The client address is, in this order:
-// SinkConfig.AddressOf(session); the address learned from the events (a type
-// 128 event's data "ip"/"port", tied to a session by the transport id in the
-// type 1 "created" body; WebSocket events have no port, so port 0); the
-// handle's ICE selected pair (type 16 subtype 4, remote candidate); else
-// 127.0.0.1:0. The gateway address is SinkConfig.ServerAddr, else the
-// selected pair's local candidate when that was used, else 127.0.0.2:0 (so
-// Homer's flow view draws an arrow). Media packets use the selected pair when
-// known: type 34 (what the gateway received) client → gateway, type 5 (a
-// sender report from the gateway) gateway → client. All learned state lives
-// in bounded maps (SinkConfig.MaxHandles) and is dropped on "detached",
-// "destroyed"/"timeout" and transport "disconnected".
+// Addresses: type 100 packets carry src = the client's transport address
+// (with its real port) and dst = the listener that accepted it, both from
+// the type 128 event of the connection that created the session
+// (TransportBody.Remote/.Local; a foreign emitter's JSON "ip"/"port" as a
+// fallback). SinkConfig.AddressOf overrides them; SinkConfig.ServerAddr
+// replaces the listener. A handle keeps its session's addresses until its
+// last event; without them its ICE selected pair is used; events of no
+// client use the last listener on both ends; only before any address is
+// known 127.0.0.1:0 → 127.0.0.2:0. Media packets use the selected pair:
+// uplink client → gateway, downlink gateway → client. For a handle in a
+// room, the type 5 and 34 packets are also sent under "room-<id>". All
+// learned state lives in bounded maps (SinkConfig.MaxHandles) and is
+// dropped on "detached", "destroyed"/"timeout" and transport
+// "disconnected".
 //
 // Size: heplify-server reads at most 65507 bytes per packet. A larger type 100
 // payload is shrunk: a JSEP event's SDP is cut and ends with the marker

@@ -79,7 +79,7 @@ func TestTCPReceiverDown(t *testing.T) {
 		t.Fatalf("Export error %v, want ErrDropped", err)
 	}
 	st := s.Stats()
-	if st.Dropped != uint64(len(events)+2*mediaReportCount) || st.DialErrors == 0 || st.Packets != 0 {
+	if st.Dropped != uint64(len(events)+qosPackets) || st.DialErrors == 0 || st.Packets != 0 {
 		t.Fatalf("stats %+v", st)
 	}
 }
@@ -117,6 +117,9 @@ func TestTCPPeerClosesAndRestarts(t *testing.T) {
 	pkts := r2.collect(1)
 	for len(pkts) == 1 && pkts[0].CorrelationID != "100" { // skip what was sent while reconnecting
 		pkts = r2.collect(1)
+	}
+	if st := s.Stats(); st.Reconnects < 1 || st.ConnectionsLost < 1 || st.Reconnects != st.Connects-1 {
+		t.Fatalf("peer close and reconnect not counted: %+v", st)
 	}
 }
 
@@ -158,8 +161,20 @@ func TestTCPPeerNotReading(t *testing.T) {
 	for i := 0; i < 100 && s.Stats().Dropped == 0; i++ {
 		_ = exportWithin(t, s, 100*time.Millisecond, batch)
 	}
-	if st := s.Stats(); st.Dropped == 0 {
-		t.Fatalf("no drops against a peer that never reads: %+v", st)
+	if st := s.Stats(); st.Dropped == 0 || st.WriteTimeouts != 0 {
+		t.Fatalf("want drops at Export's deadline, not counted as write timeouts: %+v", st)
+	}
+
+	// With a write timeout shorter than Export's deadline, a stalled write
+	// is a write timeout: the connection is given up (counted lost) and
+	// the packet retried once on a fresh one.
+	s = newTestSink(t, "tcp://"+ln.Addr().String(), func(c *SinkConfig) { c.WriteTimeout = 50 * time.Millisecond })
+	for i := 0; i < 100 && s.Stats().WriteTimeouts == 0; i++ {
+		_ = exportWithin(t, s, 2*time.Second, batch)
+	}
+	if st := s.Stats(); st.WriteTimeouts == 0 || st.WriteErrors < st.WriteTimeouts || st.ConnectionsLost < st.WriteTimeouts ||
+		st.Reconnects == 0 {
+		t.Fatalf("write timeouts not counted: %+v", st)
 	}
 }
 

@@ -26,16 +26,22 @@ type mapper struct {
 	// transports maps a transport connection id (type 128 "id") to the
 	// client address its events report; sessions maps a session to the
 	// client address of the transport that created it (type 1 "created").
-	transports *fifoMap[string, netip.AddrPort]
-	sessions   *fifoMap[uint64, netip.AddrPort]
+	transports *fifoMap[string, endpoints]
+	sessions   *fifoMap[uint64, endpoints]
+	// listener is the last gateway listener address a transport reported,
+	// the dst of rows that have no transport of their own.
+	listener netip.AddrPort
+	// stamps is the last HEP timestamp (µs) used per correlation id.
+	stamps *fifoMap[string, int64]
 	// truncated counts payloads shrunk to fit MaxPacketLen.
 	truncated uint64
 }
 
 func newMapper(cfg *SinkConfig) *mapper {
 	return &mapper{cfg: cfg, handles: newHandleTable(cfg.MaxHandles),
-		transports: newFIFOMap[string, netip.AddrPort](cfg.MaxHandles),
-		sessions:   newFIFOMap[uint64, netip.AddrPort](cfg.MaxHandles)}
+		transports: newFIFOMap[string, endpoints](cfg.MaxHandles),
+		sessions:   newFIFOMap[uint64, endpoints](cfg.MaxHandles),
+		stamps:     newFIFOMap[string, int64](cfg.MaxHandles)}
 }
 
 // stateBody reads the fields of session, handle and transport bodies that
@@ -98,6 +104,7 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	hs := m.track(e, body)
 	cid := m.correlation(e, hs)
 	client, server := m.addresses(e, hs, &sb)
+	first := len(out)
 
 	p := m.base(e, cid, hep.ProtoLog, hep.ProtocolTCP, client, server)
 	p.Payload = m.fit(e, &p, payload)
@@ -111,8 +118,33 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	if e.Type == telemetry.TypeMedia && e.Subtype == telemetry.SubtypeMediaReport && hs != nil {
 		out, err = m.media(e, hs, body, cid, client, server, out)
 	}
+	m.stampAll(out[first:])
 	m.forget(e, &sb)
 	return out, err
+}
+
+// stampAll makes the HEP timestamps unique per correlation id. homer-app's
+// transaction view merges the rows of all tables and drops duplicates keyed
+// by "<row id>:<create_date>"; heplify-server numbers each table's rows from
+// its own sequence, and create_date is the HEP timestamp, so two packets of
+// one correlation id with the same timestamp (the type 100, 5 and 34 rows of
+// one media report, or two events of one microsecond) would collide and one
+// would vanish (hep-homer.md 5.1). The rule: a packet keeps its event's
+// timestamp unless that is not later than the last one sent under its
+// correlation id; then it gets that last one + 1 µs. Rows of one event thus
+// keep their order (type 100, its room copy, then per medium and direction
+// type 5 and type 34), and a timestamp moves by at most as many µs as the
+// correlation id had packets in the same µs.
+func (m *mapper) stampAll(ps []hep.Packet) {
+	for i := range ps {
+		p := &ps[i]
+		ts := int64(p.TimeSec)*1_000_000 + int64(p.TimeUsec)
+		if last, ok := m.stamps.get(p.CorrelationID); ok && ts <= last {
+			ts = last + 1
+		}
+		m.stamps.put(p.CorrelationID, ts)
+		p.SetMicros(ts)
+	}
 }
 
 // roomPrefix starts the room correlation id, "room-<room id>".
@@ -150,13 +182,17 @@ func (m *mapper) room(e *telemetry.Event, hs *handleState, sb *stateBody) string
 	return ""
 }
 
-// learn records transport addresses (type 128) and the address of the
-// transport that created a session (type 1 "created").
+// learn records transport addresses (type 128) and the addresses of the
+// transport that created a session (type 1 "created"). A type 128 event
+// from Argus's transports carries the client's address with its real port
+// and the listener that accepted the connection (TransportBody.Remote and
+// .Local, not part of the JSON); other emitters' events give the JSON "ip"
+// and "port" (WebSocket: no port).
 func (m *mapper) learn(e *telemetry.Event, sb *stateBody) {
 	switch e.Type {
 	case telemetry.TypeTransport:
-		if a, err := netip.ParseAddr(sb.Data.IP); err == nil && sb.ID != "" {
-			m.transports.put(sb.ID, netip.AddrPortFrom(a.Unmap(), sb.Data.Port))
+		if ep, ok := m.transportEndpoints(e, sb); ok {
+			m.transports.put(sb.ID, ep)
 		}
 	case telemetry.TypeSession:
 		var tr struct {
@@ -169,6 +205,48 @@ func (m *mapper) learn(e *telemetry.Event, sb *stateBody) {
 		}
 	}
 }
+
+// transportEndpoints reads a type 128 event's addresses.
+func (m *mapper) transportEndpoints(e *telemetry.Event, sb *stateBody) (endpoints, bool) {
+	var tb telemetry.TransportBody
+	switch b := e.Body.(type) {
+	case telemetry.TransportBody:
+		tb = b
+	case *telemetry.TransportBody:
+		if b != nil {
+			tb = *b
+		}
+	}
+	if tb.Local.Addr().IsValid() && !tb.Local.Addr().IsUnspecified() {
+		m.listener = unmap(tb.Local)
+	}
+	if sb.ID == "" {
+		return endpoints{}, false
+	}
+	if tb.Remote.Addr().IsValid() {
+		return endpoints{client: unmap(tb.Remote), server: m.serverOr(unmap(tb.Local))}, true
+	}
+	if a, err := netip.ParseAddr(sb.Data.IP); err == nil {
+		return endpoints{client: netip.AddrPortFrom(a.Unmap(), sb.Data.Port), server: m.serverOr(netip.AddrPort{})}, true
+	}
+	return endpoints{}, false
+}
+
+// serverOr returns SinkConfig.ServerAddr when set, else local when valid,
+// else the last listener seen, else the fallback.
+func (m *mapper) serverOr(local netip.AddrPort) netip.AddrPort {
+	switch {
+	case m.cfg.ServerAddr.Addr().IsValid():
+		return m.cfg.ServerAddr
+	case local.Addr().IsValid() && !local.Addr().IsUnspecified():
+		return local
+	case m.listener.Addr().IsValid():
+		return m.listener
+	}
+	return fallbackServer
+}
+
+func unmap(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
 
 // forget drops state that ended with e.
 func (m *mapper) forget(e *telemetry.Event, sb *stateBody) {
@@ -197,6 +275,9 @@ func (m *mapper) track(e *telemetry.Event, body []byte) *handleState {
 	}
 	if e.SessionID != 0 {
 		hs.session = e.SessionID
+	}
+	if ep, ok := m.sessions.get(hs.session); ok && hs.session != 0 {
+		hs.addr, hs.hasAddr = ep, true
 	}
 	if e.OpaqueID != "" {
 		hs.opaque = e.OpaqueID
@@ -230,11 +311,13 @@ func (m *mapper) correlation(e *telemetry.Event, hs *handleState) string {
 }
 
 // addresses returns the client and server addresses for e's type 100
-// packet, in this order of preference: SinkConfig.AddressOf; the client
-// address learned from the session's transport (type 128 "ip"/"port", tied
-// to the session by type 1 "created") or, for a type 128 event, its own;
-// the handle's ICE selected pair; the fallbacks. The server is
-// SinkConfig.ServerAddr when set.
+// packet, in this order of preference: SinkConfig.AddressOf; for a type 128
+// event its own transport; the addresses of the transport that created the
+// session (learned from type 128 and type 1 "created", see learn), kept by
+// each handle until its last event; the handle's ICE selected pair; for
+// events of no client (core, or of unknown transports) the gateway listener
+// on both ends; only when nothing at all is known the fallbacks. A
+// configured SinkConfig.ServerAddr replaces the learned listener.
 func (m *mapper) addresses(e *telemetry.Event, hs *handleState, sb *stateBody) (client, server netip.AddrPort) {
 	sid := e.SessionID
 	if sid == 0 && hs != nil {
@@ -245,20 +328,23 @@ func (m *mapper) addresses(e *telemetry.Event, hs *handleState, sb *stateBody) (
 			return sameFamily(c, s)
 		}
 	}
-	server = fallbackServer
-	if m.cfg.ServerAddr.Addr().IsValid() {
-		server = m.cfg.ServerAddr
-	}
 	if e.Type == telemetry.TypeTransport {
-		if c, ok := m.transports.get(sb.ID); ok {
-			return sameFamily(c, server)
+		if ep, ok := m.transports.get(sb.ID); ok {
+			return sameFamily(ep.client, ep.server)
 		}
 	}
-	if c, ok := m.sessions.get(sid); ok && sid != 0 {
-		return sameFamily(c, server)
+	if ep, ok := m.sessions.get(sid); ok && sid != 0 {
+		return sameFamily(ep.client, ep.server)
+	}
+	if hs != nil && hs.hasAddr {
+		return sameFamily(hs.addr.client, hs.addr.server)
 	}
 	if hs != nil && hs.hasPair {
 		return sameFamily(hs.remote, hs.local)
+	}
+	server = m.serverOr(netip.AddrPort{})
+	if server != fallbackServer {
+		return server, server
 	}
 	return sameFamily(fallbackClient, server)
 }
@@ -293,22 +379,31 @@ func (m *mapper) base(e *telemetry.Event, cid string, proto, ipProto uint8, src,
 	return p
 }
 
-// media appends the type 5 and type 34 packets of a media report.
+// media appends the type 5 and type 34 packets of a media report: per
+// medium, one pair per direction that carries media (mediaQoS), uplink
+// client → gateway, downlink gateway → client, on the ICE selected pair
+// (the session's transport addresses until the pair is known). For a handle
+// in a room every packet is sent again under the room's correlation id, so
+// the room's Homer view shows each participant's QoS.
 func (m *mapper) media(e *telemetry.Event, hs *handleState, body []byte, cid string,
-	client, server netip.AddrPort, out []hep.Packet) ([]hep.Packet, error) {
+	client, gateway netip.AddrPort, out []hep.Packet) ([]hep.Packet, error) {
 	reports, err := parseMediaReports(body)
 	if err != nil {
 		return out, fmt.Errorf("homer: media report of handle %d: %w", e.HandleID, err)
 	}
 	if hs.hasPair {
-		client, server = sameFamily(hs.remote, hs.local)
+		client, gateway = sameFamily(hs.remote, hs.local)
 	}
 	if hs.streams == nil {
-		hs.streams = make(map[streamKey]streamCounters, 2)
+		hs.streams = make(map[streamKey]map[bool]streamCounters, 2)
 	}
 	ts := e.Timestamp
 	if ts <= 0 {
 		ts = telemetry.Now()
+	}
+	room := ""
+	if !m.cfg.DisableRoomCorrelation {
+		room = hs.room
 	}
 	for i := range reports {
 		r := &reports[i]
@@ -316,16 +411,26 @@ func (m *mapper) media(e *telemetry.Event, hs *handleState, body []byte, cid str
 			continue // data channels have no RTP statistics
 		}
 		key := streamKey{mindex: r.MIndex, media: r.Media}
-		q, err := mediaQoS(r, hs.streams[key], ts, e.HandleID, hs.session, cid)
+		rows, next, err := mediaQoS(r, hs.streams[key], ts, e.HandleID, hs.session, cid)
 		if err != nil {
 			return out, fmt.Errorf("homer: media report of handle %d: %w", e.HandleID, err)
 		}
-		hs.streams[key] = streamCounters{timestamp: ts, lost: r.Lost, received: r.PacketsReceived}
-		sr := m.base(e, cid, hep.ProtoRTCP, hep.ProtocolUDP, server, client)
-		sr.Payload = q.rtcp
-		agent := m.base(e, cid, hep.ProtoRTPAgent, hep.ProtocolUDP, client, server)
-		agent.Payload = q.rtpAgent
-		out = append(out, sr, agent)
+		hs.streams[key] = next
+		for _, row := range rows {
+			src, dst := gateway, client
+			if row.uplink {
+				src, dst = client, gateway
+			}
+			sr := m.base(e, cid, hep.ProtoRTCP, hep.ProtocolUDP, src, dst)
+			sr.Payload = row.rtcp
+			agent := m.base(e, cid, hep.ProtoRTPAgent, hep.ProtocolUDP, src, dst)
+			agent.Payload = row.rtpAgent
+			out = append(out, sr, agent)
+			if room != "" {
+				sr.CorrelationID, agent.CorrelationID = room, room
+				out = append(out, sr, agent)
+			}
+		}
 	}
 	return out, nil
 }

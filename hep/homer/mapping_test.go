@@ -96,61 +96,126 @@ func TestMediaReportCombined(t *testing.T) {
 	m := newTestMapper(t, nil)
 	e := &telemetry.Event{Emitter: "e", Type: telemetry.TypeMedia, Subtype: telemetry.SubtypeMediaReport,
 		Timestamp: 1_700_000_000_000_000, SessionID: 1, HandleID: 2, Body: []map[string]any{
-			{"mid": "0", "mindex": 0, "media": "audio", "packets-received": 10, "packets-sent": 10, "bytes-sent": 100, "jitter-local": 1},
-			{"mid": "1", "mindex": 1, "media": "video", "packets-received": 10, "packets-sent": 10, "bytes-sent": 100},
-			{"mid": "1", "mindex": 1, "media": "video-sim1", "packets-received": 5, "packets-sent": 5, "bytes-sent": 50},
+			{"mid": "0", "mindex": 0, "media": "audio", "packets-received": 10, "bytes-received": 100, "packets-sent": 10, "bytes-sent": 100, "jitter-local": 1.4},
+			{"mid": "1", "mindex": 1, "media": "video", "packets-received": 10, "bytes-received": 100},
+			{"mid": "1", "mindex": 1, "media": "video-sim1", "packets-sent": 5, "bytes-sent": 50},
 			{"mid": "2", "mindex": 2, "media": "data", "packets-received": 5, "packets-sent": 5, "bytes-sent": 50},
 		}}
 	ps := mapAll(t, m, []*telemetry.Event{e})[0]
-	if len(ps) != 1+2*3 {
-		t.Fatalf("%d packets, want 7 (log + 3 media × 2; data skipped)", len(ps))
+	// log + audio both ways + video uplink + sim1 downlink, 2 packets each;
+	// data skipped.
+	if len(ps) != 1+2*4 {
+		t.Fatalf("%d packets, want 9", len(ps))
 	}
 	var r rtcpJSON
 	if err := json.Unmarshal(ps[1].Payload, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.ReportBlocks[0].IAJitter != 48 { // 1 ms at the audio default 48 kHz
-		t.Fatalf("ia_jitter %d, want 48", r.ReportBlocks[0].IAJitter)
+	if r.ReportBlocks[0].IAJitter != 1 { // ms, rounded
+		t.Fatalf("ia_jitter %d, want 1 (ms)", r.ReportBlocks[0].IAJitter)
 	}
+	for i, p := range ps {
+		if i > 0 && p.Time().UnixMicro() != ps[i-1].Time().UnixMicro()+1 {
+			t.Fatalf("packet %d at %v, want 1 µs after the previous one", i, p.Time())
+		}
+	}
+}
+
+// qosOf maps one report through mediaQoS and decodes its rows by direction.
+func qosOf(t *testing.T, r *mediaReport, prev map[bool]streamCounters, ts int64) (map[bool]rtcpJSON, map[bool]rtpAgentJSON, map[bool]streamCounters) {
+	t.Helper()
+	rows, next, err := mediaQoS(r, prev, ts, 5, 6, "cid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, ag := map[bool]rtcpJSON{}, map[bool]rtpAgentJSON{}
+	for _, row := range rows {
+		var a rtcpJSON
+		var b rtpAgentJSON
+		if err := json.Unmarshal(row.rtcp, &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(row.rtpAgent, &b); err != nil {
+			t.Fatal(err)
+		}
+		rt[row.uplink], ag[row.uplink] = a, b
+	}
+	return rt, ag, next
 }
 
 func TestMediaQoSDerivations(t *testing.T) {
 	const t0 = int64(1_700_000_000_000_000)
-	r1 := mediaReport{Media: "audio", Base: 48000, Lost: 10, PacketsReceived: 90, PacketsSent: 100,
-		BytesSent: 16000, JitterLocal: 20, RTT: 100, RTTValues: &rttValues{LSR: 7, DLSR: 65536}}
-	q, err := mediaQoS(&r1, streamCounters{}, t0, 5, 6, "cid")
-	if err != nil {
-		t.Fatal(err)
+	r1 := mediaReport{Media: "audio", Base: 48000, Lost: 10, PacketsReceived: 90, BytesReceived: 14400,
+		PacketsSent: 100, BytesSent: 16000, LostByRemote: 4, JitterLocal: 20, JitterRemote: 7.6, RTT: 100}
+	rt, ag, next := qosOf(t, &r1, nil, t0)
+	if len(rt) != 2 {
+		t.Fatalf("%d directions, want 2", len(rt))
 	}
-	var rt rtcpJSON
-	var ag rtpAgentJSON
-	if err := json.Unmarshal(q.rtcp, &rt); err != nil {
-		t.Fatal(err)
+	up, down := rt[true], rt[false]
+	rb := up.ReportBlocks[0]
+	// Uplink: the client sent received+lost; bytes include the lost ones at
+	// the mean size; the block is the gateway's view.
+	if rb.FractionLost != 25 || rb.PacketsLost != 10 || rb.HighestSeqNo != 100 || rb.IAJitter != 20 ||
+		rb.DLSR != 100 || rb.LSR != 0 || up.SenderInformation.Packets != 100 || up.SenderInformation.Octets != 16000 ||
+		up.SenderInformation.NTPTimestampSec != 1_700_000_000+ntpEpochOffset {
+		t.Fatalf("uplink type 5: %+v", up)
 	}
-	if err := json.Unmarshal(q.rtpAgent, &ag); err != nil {
-		t.Fatal(err)
+	// Downlink: what the gateway sent; the block is the client's receiver
+	// reports (lost-by-remote, jitter-remote).
+	rb = down.ReportBlocks[0]
+	if rb.FractionLost != 10 || rb.PacketsLost != 4 || rb.HighestSeqNo != 100 || rb.IAJitter != 8 ||
+		down.SenderInformation.Packets != 100 || down.SenderInformation.Octets != 16000 || down.SSRC == up.SSRC {
+		t.Fatalf("downlink type 5: %+v", down)
 	}
-	rb := rt.ReportBlocks[0]
-	if rb.FractionLost != 25 || rb.PacketsLost != 10 || rb.HighestSeqNo != 100 || rb.IAJitter != 960 ||
-		rb.LSR != 7 || rb.DLSR != 65536 || rt.SenderInformation.Packets != 100 || rt.SenderInformation.Octets != 16000 ||
-		rt.SenderInformation.NTPTimestampSec != 1_700_000_000+ntpEpochOffset {
-		t.Fatalf("type 5: %s", q.rtcp)
+	rf, wantMOS := eModel(0.1, 20, 100)
+	a := ag[true]
+	if a.MOS == nil || *a.MOS != wantMOS || *a.RFactor != rf || a.TotalPK != 90 || a.ExpectedPK != 100 ||
+		a.PacketLoss != 10 || a.Jitter != 20 || a.Delta != 0 || a.Direction != dirUplink {
+		t.Fatalf("uplink type 34: %+v", a)
 	}
-	_, wantMOS := eModel(0.1, 20, 100)
-	if ag.MOS != wantMOS || ag.TotalPK != 90 || ag.ExpectedPK != 100 || ag.PacketLoss != 10 || ag.Jitter != 20 || ag.Delta != 0 {
-		t.Fatalf("type 34: %s", q.rtpAgent)
+	_, wantMOS = eModel(0.04, 7.6, 100)
+	a = ag[false]
+	if a.MOS == nil || *a.MOS != wantMOS || a.TotalPK != 96 || a.ExpectedPK != 100 || a.PacketLoss != 4 || a.Direction != dirDownlink {
+		t.Fatalf("downlink type 34: %+v", a)
 	}
 	// Second report one second later: interval loss 0 of 50, delta 20 ms.
 	r2 := r1
-	r2.PacketsReceived = 140
-	q, err = mediaQoS(&r2, streamCounters{timestamp: t0, lost: 10, received: 90}, t0+1_000_000, 5, 6, "cid")
-	if err != nil {
-		t.Fatal(err)
+	r2.PacketsReceived, r2.PacketsSent = 140, 150
+	rt, ag, _ = qosOf(t, &r2, next, t0+1_000_000)
+	if rt[true].ReportBlocks[0].FractionLost != 0 || ag[true].Delta != 20 || ag[true].ExpectedPK != 150 ||
+		rt[false].ReportBlocks[0].FractionLost != 0 {
+		t.Fatalf("second report: %+v %+v", rt, ag)
 	}
-	_ = json.Unmarshal(q.rtcp, &rt)
-	_ = json.Unmarshal(q.rtpAgent, &ag)
-	if rt.ReportBlocks[0].FractionLost != 0 || ag.Delta != 20 || ag.ExpectedPK != 150 {
-		t.Fatalf("second report: %s %s", q.rtcp, q.rtpAgent)
+}
+
+func TestMediaQoSOneWay(t *testing.T) {
+	tests := []struct {
+		name   string
+		r      mediaReport
+		uplink []bool // directions expected
+		mos    bool
+	}{
+		{"publisher video", mediaReport{Media: "video", PacketsReceived: 500, BytesReceived: 500_000, JitterLocal: 27}, []bool{true}, false},
+		{"subscriber audio", mediaReport{Media: "audio", PacketsSent: 300, BytesSent: 30_000, LostByRemote: 3, JitterRemote: 4}, []bool{false}, true},
+		{"nothing yet", mediaReport{Media: "audio"}, nil, false},
+		{"simulcast layer", mediaReport{Media: "video-sim2", PacketsReceived: 10, BytesReceived: 1000}, []bool{true}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, ag, _ := qosOf(t, &tt.r, nil, 1_700_000_000_000_000)
+			if len(rt) != len(tt.uplink) {
+				t.Fatalf("%d directions, want %v", len(rt), tt.uplink)
+			}
+			for _, up := range tt.uplink {
+				si := rt[up].SenderInformation
+				if si.Packets == 0 || si.Octets == 0 || ag[up].TotalPK == 0 {
+					t.Errorf("uplink=%v: empty row %+v %+v", up, rt[up], ag[up])
+				}
+				if (ag[up].MOS != nil) != tt.mos || (ag[up].RFactor != nil) != tt.mos {
+					t.Errorf("uplink=%v: MOS %v, want present=%v", up, ag[up].MOS, tt.mos)
+				}
+			}
+		})
 	}
 }
 
@@ -316,31 +381,43 @@ func TestRoomCorrelation(t *testing.T) {
 		ev(telemetry.TypeHandle, 0, pubS, pubH, map[string]any{"name": "attached", "plugin": "janus.plugin.videoroom"}),
 		ev(telemetry.TypePlugin, 0, pubS, pubH, vr(map[string]any{"event": "joined", "room": 1234, "id": 5})),
 		ev(telemetry.TypeWebRTC, telemetry.SubtypeWebRTCPeerConnection, pubS, pubH, map[string]any{"connection": "webrtcup"}),
-		ev(telemetry.TypeMedia, telemetry.SubtypeMediaReport, pubS, pubH, map[string]any{"media": "audio", "packets-sent": 1}),
+		ev(telemetry.TypeMedia, telemetry.SubtypeMediaReport, pubS, pubH, map[string]any{"media": "audio", "packets-received": 1, "bytes-received": 100}),
 		ev(telemetry.TypePlugin, 0, subS, subH, vr(map[string]any{"event": "subscribing", "room": 1234})),
 		ev(telemetry.TypePlugin, 0, 0, 0, vr(map[string]any{"event": "leaving", "room": 1234, "id": 5})),
 		ev(telemetry.TypePlugin, 0, 0, 0, vr(map[string]any{"event": "created", "room": "lobby"})),
 		ev(telemetry.TypeHandle, 0, pubS, pubH, map[string]any{"name": "detached", "plugin": "janus.plugin.videoroom"}),
 	}
 	wantRoom := []string{"", "room-1234", "room-1234", "", "room-1234", "room-1234", "room-lobby", "room-1234"}
+	// The media report's QoS rows (one direction: type 5 and type 34) are
+	// sent again under the room's id; its LOG row is not.
+	wantRoomQoS := []int{0, 0, 0, 2, 0, 0, 0, 0}
 	for _, disabled := range []bool{false, true} {
 		m := newTestMapper(t, func(c *SinkConfig) { c.DisableRoomCorrelation = disabled })
 		for i, ps := range mapAll(t, m, events) {
 			var rooms []string
-			for _, p := range ps {
-				if strings.HasPrefix(p.CorrelationID, roomPrefix) {
-					rooms = append(rooms, p.CorrelationID)
-					if p.ProtoType != hep.ProtoLog || string(p.Payload) != string(ps[0].Payload) {
-						t.Errorf("event %d: room copy differs from the LOG packet", i)
+			qos := 0
+			for j, p := range ps {
+				if !strings.HasPrefix(p.CorrelationID, roomPrefix) {
+					continue
+				}
+				if p.ProtoType != hep.ProtoLog {
+					qos++
+					if p.CorrelationID != "room-1234" || string(p.Payload) != string(ps[j-2].Payload) || ps[j-2].ProtoType != p.ProtoType {
+						t.Errorf("event %d: room QoS copy %s differs from the session's", i, p.Payload)
 					}
+					continue
+				}
+				rooms = append(rooms, p.CorrelationID)
+				if string(p.Payload) != string(ps[0].Payload) {
+					t.Errorf("event %d: room copy differs from the LOG packet", i)
 				}
 			}
-			want := wantRoom[i]
+			want, wantQoS := wantRoom[i], wantRoomQoS[i]
 			if disabled {
-				want = ""
+				want, wantQoS = "", 0
 			}
-			if want == "" && len(rooms) != 0 || want != "" && (len(rooms) != 1 || rooms[0] != want) {
-				t.Errorf("disabled=%v event %d: room packets %v, want %q", disabled, i, rooms, want)
+			if want == "" && len(rooms) != 0 || want != "" && (len(rooms) != 1 || rooms[0] != want) || qos != wantQoS {
+				t.Errorf("disabled=%v event %d: room packets %v + %d QoS, want %q + %d", disabled, i, rooms, qos, want, wantQoS)
 			}
 		}
 	}

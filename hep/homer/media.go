@@ -6,32 +6,26 @@ import (
 	"hash/fnv"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // mediaReport is one medium of a type 32 subtype 3 body
 // (janus-reference.md 4.4). Numbers are float64 so any JSON number parses.
 type mediaReport struct {
-	MID             string     `json:"mid"`
-	MIndex          int        `json:"mindex"`
-	Media           string     `json:"media"`
-	Codec           string     `json:"codec"`
-	Base            float64    `json:"base"`
-	RTT             float64    `json:"rtt"`
-	RTTValues       *rttValues `json:"rtt-values"`
-	Lost            float64    `json:"lost"`
-	LostByRemote    float64    `json:"lost-by-remote"`
-	JitterLocal     float64    `json:"jitter-local"`
-	JitterRemote    float64    `json:"jitter-remote"`
-	PacketsReceived float64    `json:"packets-received"`
-	PacketsSent     float64    `json:"packets-sent"`
-	BytesReceived   float64    `json:"bytes-received"`
-	BytesSent       float64    `json:"bytes-sent"`
-}
-
-type rttValues struct {
-	NTP  float64 `json:"ntp"`
-	LSR  float64 `json:"lsr"`
-	DLSR float64 `json:"dlsr"`
+	MID             string  `json:"mid"`
+	MIndex          int     `json:"mindex"`
+	Media           string  `json:"media"`
+	Codec           string  `json:"codec"`
+	Base            float64 `json:"base"`
+	RTT             float64 `json:"rtt"`
+	Lost            float64 `json:"lost"`
+	LostByRemote    float64 `json:"lost-by-remote"`
+	JitterLocal     float64 `json:"jitter-local"`
+	JitterRemote    float64 `json:"jitter-remote"`
+	PacketsReceived float64 `json:"packets-received"`
+	PacketsSent     float64 `json:"packets-sent"`
+	BytesReceived   float64 `json:"bytes-received"`
+	BytesSent       float64 `json:"bytes-sent"`
 }
 
 // parseMediaReports accepts one report object or, with combine_media_stats,
@@ -87,109 +81,178 @@ type rtcpReport struct {
 
 // rtpAgentJSON is HEP type 34 ("rtpagent"); its upper-case keys are what
 // heplify-server's Prometheus output and homer-ui's QoS tab read
-// (hep-homer.md 1.4, 3.3). Extra keys give context in the raw view.
+// (hep-homer.md 1.4, 3.3). Extra keys give context in the raw view. MOS and
+// R_FACTOR are set on audio rows only: the E-model is a voice model, and
+// video rows carry none.
 type rtpAgentJSON struct {
-	CorrelationID string  `json:"CORRELATION_ID"`
-	MOS           float64 `json:"MOS"`
-	RFactor       float64 `json:"R_FACTOR"`
-	Jitter        float64 `json:"JITTER"`      // jitter-local, ms
-	PacketLoss    int64   `json:"PACKET_LOSS"` // cumulative lost = EXPECTED_PK − TOTAL_PK
-	Delta         float64 `json:"DELTA"`       // mean interarrival time in the interval, ms
-	TotalPK       uint64  `json:"TOTAL_PK"`    // packets received
-	ExpectedPK    uint64  `json:"EXPECTED_PK"` // packets received + lost
-	RTT           float64 `json:"RTT"`         // ms
-	RemoteLost    int64   `json:"REMOTE_LOST"` // lost-by-remote
-	RemoteJitter  float64 `json:"REMOTE_JITTER"`
-	Media         string  `json:"MEDIA"`
-	MID           string  `json:"MID"`
-	Codec         string  `json:"CODEC,omitempty"`
-	SessionID     uint64  `json:"SESSION_ID,omitempty"`
-	HandleID      uint64  `json:"HANDLE_ID"`
+	CorrelationID string   `json:"CORRELATION_ID"`
+	MOS           *float64 `json:"MOS,omitempty"`
+	RFactor       *float64 `json:"R_FACTOR,omitempty"`
+	Jitter        float64  `json:"JITTER"`      // interarrival jitter at the receiver, ms
+	PacketLoss    int64    `json:"PACKET_LOSS"` // cumulative lost = EXPECTED_PK − TOTAL_PK
+	Delta         float64  `json:"DELTA"`       // mean packet interval in the interval, ms
+	TotalPK       uint64   `json:"TOTAL_PK"`    // packets the receiver got
+	ExpectedPK    uint64   `json:"EXPECTED_PK"` // packets the sender sent (received + lost)
+	RTT           float64  `json:"RTT"`         // ms
+	Direction     string   `json:"DIRECTION"`   // dirUplink or dirDownlink
+	Media         string   `json:"MEDIA"`
+	MID           string   `json:"MID"`
+	Codec         string   `json:"CODEC,omitempty"`
+	SessionID     uint64   `json:"SESSION_ID,omitempty"`
+	HandleID      uint64   `json:"HANDLE_ID"`
 }
 
-// qos holds the two QoS payloads derived from one media report.
-type qos struct {
+// Directions of a PeerConnection's media, the DIRECTION of type 34 rows.
+const (
+	// dirUplink: client → gateway, measured by the gateway's receiver.
+	dirUplink = "client-to-gateway"
+	// dirDownlink: gateway → client, as the client's RTCP receiver
+	// reports told the gateway.
+	dirDownlink = "gateway-to-client"
+)
+
+// qosRow is the type 5 and type 34 payloads of one direction of one medium;
+// uplink tells the direction (uplink: src client, dst gateway).
+type qosRow struct {
+	uplink         bool
 	rtcp, rtpAgent []byte
 }
 
-// mediaQoS turns one report into type 5 and type 34 JSON. prev is the
-// previous report of the same stream (zero on the first), ts the event time
-// in µs. Derivations:
+// direction is one direction of a medium reduced to what both payloads
+// need: the sender's counts and the receiver's view of them.
+type direction struct {
+	uplink       bool
+	sent, octets float64 // packets and bytes the sender sent
+	lost         float64 // cumulative, as the receiver counts them
+	jitterMs     float64 // the receiver's interarrival jitter
+	rttMs        float64
+}
+
+// directions splits a report into the directions that carry media: the
+// uplink when the gateway received (or lost) packets — the sender's count is
+// received + lost, its bytes the received bytes plus the lost packets at the
+// mean received size —, the downlink when the gateway sent packets, with
+// loss and jitter from the client's receiver reports (lost-by-remote,
+// jitter-remote). A one-way PeerConnection (a VideoRoom publisher or
+// subscriber) thus yields one direction, never a row of zeros.
+func directions(r *mediaReport) []direction {
+	var out []direction
+	if recv, lost := math.Max(r.PacketsReceived, 0), math.Max(r.Lost, 0); recv+lost > 0 {
+		octets := math.Max(r.BytesReceived, 0)
+		if recv > 0 {
+			octets += lost * octets / recv
+		}
+		out = append(out, direction{uplink: true, sent: recv + lost, octets: octets, lost: lost,
+			jitterMs: r.JitterLocal, rttMs: r.RTT})
+	}
+	if sent := math.Max(r.PacketsSent, 0); sent > 0 {
+		out = append(out, direction{sent: sent, octets: math.Max(r.BytesSent, 0),
+			lost: clamp(r.LostByRemote, 0, sent), jitterMs: r.JitterRemote, rttMs: r.RTT})
+	}
+	return out
+}
+
+// mediaQoS turns one report into type 5 and type 34 JSON, one row pair per
+// direction that carries media (see directions). prev holds the previous
+// report's counters of each direction (zero on the first), ts is the event
+// time in µs; next returns the counters to keep. Derivations:
 //   - ssrc / source_ssrc: media reports carry no SSRC, so both are synthetic,
-//     stable per (handle, mindex, media): FNV-1a of "L|R handle mindex media";
-//   - fraction_lost: 256·Δlost/(Δlost+Δreceived) over the interval since prev
-//     (the RTCP definition), cumulative on the first report;
-//   - packets_lost: cumulative lost; highest_seq_no: received + lost (the
-//     extended count expected);
-//   - ia_jitter: jitter-local (ms) × base/1000, i.e. RTP timestamp units, base
-//     defaulting to 90000 for video and 48000 otherwise;
-//   - lsr/dlsr: rtt-values when the core sends them, else 0;
-//   - MOS/R_FACTOR: eModel on the interval loss fraction, jitter-local and rtt.
-func mediaQoS(r *mediaReport, prev streamCounters, ts int64, handle, session uint64, cid string) (qos, error) {
+//     stable per (handle, mindex, media, direction): FNV-1a;
+//   - sender_information.packets / .octets: what the sender sent (uplink:
+//     received + lost; downlink: packets-sent), so homer-ui, which skips rows
+//     with zero packets or octets, charts every direction that has media;
+//   - fraction_lost: 256·Δlost/Δsent over the interval since prev (the RTCP
+//     definition), cumulative on the first report; packets_lost: cumulative
+//     lost; highest_seq_no: the sender's packet count;
+//   - ia_jitter: the receiver's jitter in **milliseconds**, and dlsr: the
+//     round-trip time in **milliseconds**, lsr 0. RTCP carries them in RTP
+//     timestamp units and 1/65536 s, but the only consumer, homer-ui's QoS
+//     tab, reads ia_jitter as ms and dlsr (< 1000) as the RTT in ms in its
+//     MOS formula (hep-homer.md 5.1): in RTP units a lossless video call
+//     (2430 for 27 ms) reads MOS 1.0 there, in ms it reads 4.4;
+//   - type 34 MOS / R_FACTOR (audio only): eModel on the interval loss
+//     fraction, the jitter and the RTT.
+func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, session uint64, cid string) (
+	rows []qosRow, next map[bool]streamCounters, err error) {
 	base := r.Base
 	if base <= 0 {
 		base = 48000
-		if len(r.Media) >= 5 && r.Media[:5] == "video" {
+		if isVideo(r.Media) {
 			base = 90000
 		}
 	}
-	dLost, dRecv := r.Lost-prev.lost, r.PacketsReceived-prev.received
-	if dLost < 0 || dRecv < 0 { // counters restarted
-		dLost, dRecv = r.Lost, r.PacketsReceived
+	next = make(map[bool]streamCounters, 2)
+	for _, d := range directions(r) {
+		p := prev[d.uplink]
+		dLost, dSent := d.lost-p.lost, d.sent-p.sent
+		if dLost < 0 || dSent < 0 { // counters restarted
+			dLost, dSent = d.lost, d.sent
+		}
+		lossFrac := 0.0
+		if dSent > 0 {
+			lossFrac = clamp(dLost/dSent, 0, 1)
+		}
+		delta := 0.0
+		if p.timestamp > 0 && dSent > 0 && ts > p.timestamp {
+			delta = float64(ts-p.timestamp) / 1000 / dSent
+		}
+		next[d.uplink] = streamCounters{timestamp: ts, lost: d.lost, sent: d.sent}
+		ssrc := ssrcOf(d.uplink, handle, r)
+		rep := rtcpReport{
+			SourceSSRC:   ssrc,
+			FractionLost: uint8(math.Min(lossFrac*256, 255)),
+			PacketsLost:  int32(clamp(d.lost, 0, math.MaxInt32)),
+			HighestSeqNo: uint32(clamp(d.sent, 0, math.MaxUint32)),
+			IAJitter:     uint32(clamp(math.Round(d.jitterMs), 0, math.MaxUint32)),
+			DLSR:         uint32(clamp(math.Round(d.rttMs), 0, math.MaxUint32)),
+		}
+		sec, usec := ts/1_000_000, ts%1_000_000
+		rtcp := rtcpJSON{
+			SenderInformation: senderInfo{
+				NTPTimestampSec:  uint32(sec + ntpEpochOffset),
+				NTPTimestampUsec: uint32(usec),
+				RTPTimestamp:     uint32(uint64(float64(ts) * base / 1e6)),
+				Packets:          uint32(clamp(d.sent, 0, math.MaxUint32)),
+				Octets:           uint32(clamp(d.octets, 0, math.MaxUint32)),
+			},
+			SSRC: ssrc, Type: 200, ReportCount: 1, ReportBlocks: []rtcpReport{rep}, SDESSSRC: ssrc,
+		}
+		agent := rtpAgentJSON{
+			CorrelationID: cid, Jitter: d.jitterMs, PacketLoss: int64(d.lost),
+			Delta: math.Round(delta*1000) / 1000, TotalPK: uint64(d.sent - d.lost), ExpectedPK: uint64(d.sent),
+			RTT: r.RTT, Direction: dirDownlink,
+			Media: r.Media, MID: r.MID, Codec: r.Codec, SessionID: session, HandleID: handle,
+		}
+		if d.uplink {
+			agent.Direction = dirUplink
+		}
+		if r.Media == "audio" {
+			rf, mos := eModel(lossFrac, d.jitterMs, d.rttMs)
+			agent.RFactor, agent.MOS = &rf, &mos
+		}
+		row := qosRow{uplink: d.uplink}
+		if row.rtcp, err = json.Marshal(rtcp); err != nil {
+			return nil, nil, err
+		}
+		if row.rtpAgent, err = json.Marshal(agent); err != nil {
+			return nil, nil, err
+		}
+		rows = append(rows, row)
 	}
-	lossFrac := 0.0
-	if dLost+dRecv > 0 {
-		lossFrac = math.Max(dLost, 0) / (dLost + dRecv)
-	}
-	delta := 0.0
-	if prev.timestamp > 0 && dRecv > 0 && ts > prev.timestamp {
-		delta = float64(ts-prev.timestamp) / 1000 / dRecv
-	}
-	rf, mos := eModel(lossFrac, r.JitterLocal, r.RTT)
-	local := ssrcOf('L', handle, r)
-	remote := ssrcOf('R', handle, r)
-	rep := rtcpReport{
-		SourceSSRC:   remote,
-		FractionLost: uint8(math.Min(lossFrac*256, 255)),
-		PacketsLost:  int32(clamp(r.Lost, math.MinInt32, math.MaxInt32)),
-		HighestSeqNo: uint32(clamp(r.PacketsReceived+math.Max(r.Lost, 0), 0, math.MaxUint32)),
-		IAJitter:     uint32(clamp(r.JitterLocal*base/1000, 0, math.MaxUint32)),
-	}
-	if v := r.RTTValues; v != nil {
-		rep.LSR, rep.DLSR = uint32(clamp(v.LSR, 0, math.MaxUint32)), uint32(clamp(v.DLSR, 0, math.MaxUint32))
-	}
-	sec, usec := ts/1_000_000, ts%1_000_000
-	rtcp := rtcpJSON{
-		SenderInformation: senderInfo{
-			NTPTimestampSec:  uint32(sec + ntpEpochOffset),
-			NTPTimestampUsec: uint32(usec),
-			RTPTimestamp:     uint32(uint64(float64(ts) * base / 1e6)),
-			Packets:          uint32(clamp(r.PacketsSent, 0, math.MaxUint32)),
-			Octets:           uint32(clamp(r.BytesSent, 0, math.MaxUint32)),
-		},
-		SSRC: local, Type: 200, ReportCount: 1, ReportBlocks: []rtcpReport{rep}, SDESSSRC: local,
-	}
-	agent := rtpAgentJSON{
-		CorrelationID: cid, MOS: mos, RFactor: rf, Jitter: r.JitterLocal,
-		PacketLoss: int64(r.Lost), Delta: math.Round(delta*1000) / 1000,
-		TotalPK:    uint64(math.Max(r.PacketsReceived, 0)),
-		ExpectedPK: uint64(math.Max(r.PacketsReceived+math.Max(r.Lost, 0), 0)),
-		RTT:        r.RTT, RemoteLost: int64(r.LostByRemote), RemoteJitter: r.JitterRemote,
-		Media: r.Media, MID: r.MID, Codec: r.Codec, SessionID: session, HandleID: handle,
-	}
-	var q qos
-	var err error
-	if q.rtcp, err = json.Marshal(rtcp); err != nil {
-		return q, err
-	}
-	q.rtpAgent, err = json.Marshal(agent)
-	return q, err
+	return rows, next, nil
 }
 
-// ssrcOf derives a stable synthetic SSRC for one side of a stream.
-func ssrcOf(side byte, handle uint64, r *mediaReport) uint32 {
+// isVideo reports whether a report's media is video or a simulcast layer.
+func isVideo(media string) bool { return strings.HasPrefix(media, "video") }
+
+// ssrcOf derives a stable synthetic SSRC for one direction of a stream.
+func ssrcOf(uplink bool, handle uint64, r *mediaReport) uint32 {
 	h := fnv.New32a()
 	b := make([]byte, 0, 48)
+	side := byte('L') // the gateway sends
+	if uplink {
+		side = 'R' // the client sends
+	}
 	b = append(b, side, ' ')
 	b = strconv.AppendUint(b, handle, 10)
 	b = append(b, ' ')

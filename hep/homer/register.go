@@ -26,7 +26,8 @@ func init() { telemetry.RegisterSink(SinkName, FromSettings) }
 //	node_name        capture agent name (default: the server name)
 //	correlation      session (default) | opaque
 //	room_correlation true (default): also send room events under "room-<id>"
-//	server_addr      the gateway listener ip:port for dst (default 127.0.0.2:0)
+//	server_addr      the gateway listener ip:port for dst (default: the
+//	                 listener that accepted each client's connection)
 //	dial_timeout     ms (default 3000)
 //	write_timeout    ms (default 2000)
 //	max_handles      bound of the per-handle state (default 65536)

@@ -72,3 +72,8 @@ func echoTestScript(t0 int64) []*telemetry.Event {
 
 // mediaReportCount is the number of media report events in the script.
 const mediaReportCount = 4
+
+// qosPackets is the number of type 5 and type 34 packets of the script: each
+// media report has one medium with media both ways, so a type 5 and a type
+// 34 per direction.
+const qosPackets = 4 * mediaReportCount

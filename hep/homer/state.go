@@ -8,12 +8,17 @@ type streamKey struct {
 	media  string
 }
 
-// streamCounters are the previous media report's cumulative counters, for
-// per-interval loss and packet deltas.
+// streamCounters are the previous media report's cumulative counters of
+// one direction, for per-interval loss and packet deltas.
 type streamCounters struct {
 	timestamp int64 // µs
 	lost      float64
-	received  float64
+	sent      float64
+}
+
+// endpoints are the client and gateway addresses of signalling rows.
+type endpoints struct {
+	client, server netip.AddrPort
 }
 
 // handleState is what the sink remembers about one handle.
@@ -25,7 +30,13 @@ type handleState struct {
 	// pair (type 16 subtype 4); valid only when hasPair.
 	local, remote netip.AddrPort
 	hasPair       bool
-	streams       map[streamKey]streamCounters
+	// addr is the session's transport addresses, kept so that the handle's
+	// last events (after its session's state is gone) still carry them.
+	addr    endpoints
+	hasAddr bool
+	// streams holds, per medium, the counters of each direction (true:
+	// uplink).
+	streams map[streamKey]map[bool]streamCounters
 }
 
 // fifoMap is a map bounded to max entries: beyond it the oldest entry is

@@ -51,7 +51,7 @@ func TestTLS(t *testing.T) {
 	s := newTestSink(t, "tls://"+r.addr, func(c *SinkConfig) { c.TLSConfig = cliCfg })
 	events := echoTestScript(telemetry.Now())
 	export(t, s, events)
-	pkts := r.collect(len(events) + 2*mediaReportCount)
+	pkts := r.collect(len(events) + qosPackets)
 	if pkts[0].ProtoType != 100 || !pkts[0].Storable() {
 		t.Fatalf("first packet %+v", pkts[0])
 	}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"reflect"
 	"strconv"
 	"sync"
 	"testing"
@@ -128,6 +127,13 @@ func selectedPair(s *echoSession) (client, gateway netip.AddrPort, err error) {
 // the test if any step (API reply, event, echo) does not complete.
 func runHEPEcho(t *testing.T, srv *server, tr string, rec *telemetrytest.Sink, midSession func(sid, hid uint64)) echoRun {
 	t.Helper()
+	return runHEPEchoWith(t, srv, tr, rec, midSession, 0)
+}
+
+// runHEPEchoWith is runHEPEcho with the client leaving out every
+// dropEvery-th RTP packet (0: none).
+func runHEPEchoWith(t *testing.T, srv *server, tr string, rec *telemetrytest.Sink, midSession func(sid, hid uint64), dropEvery uint16) echoRun {
+	t.Helper()
 	c := srv.dial(t, tr)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
 	defer cancel()
@@ -139,6 +145,7 @@ func runHEPEcho(t *testing.T, srv *server, tr string, rec *telemetrytest.Sink, m
 	if err := s.negotiate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	s.peer.dropEvery = int(dropEvery) // before connect starts the sender
 	if err := s.connect(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -233,6 +240,11 @@ func transportAddr(t *testing.T, all []*telemetry.Event, sid uint64) netip.AddrP
 		if w.bodyField("id") != connID {
 			continue
 		}
+		// Argus's transports give the address with its port beside the
+		// JSON (WebSocket's JSON has no port).
+		if tb, ok := e.Body.(telemetry.TransportBody); ok && tb.Remote.IsValid() {
+			return tb.Remote
+		}
 		ip, _ := w.bodyField("data", "ip").(string)
 		a, err := netip.ParseAddr(ip)
 		if err != nil {
@@ -264,12 +276,12 @@ func canonicalJSON(b []byte) (string, error) {
 func checkHEPSession(t *testing.T, name string, pkts []hepPacket, evs []*telemetry.Event, run echoRun, only int, all []*telemetry.Event) {
 	t.Helper()
 	cid := strconv.FormatUint(run.sid, 10)
-	// HTTP reports the client's ip and port per request; WebSocket's
-	// "connected" event has only the ip (janus-reference.md 1.6, 1.7), so
-	// the src port of a WebSocket session's rows is 0.
+	// HTTP and WebSocket both give the client's address with its real port
+	// (WebSocket's "connected" JSON has only the ip, janus-reference.md
+	// 1.7; the port travels beside it in TransportBody.Remote).
 	client := transportAddr(t, all, run.sid)
-	if !client.Addr().IsLoopback() || run.transport == "http" && client.Port() == 0 {
-		t.Errorf("%s: the %s transport reported client address %v, want 127.0.0.1 (with a port over HTTP)", name, run.transport, client)
+	if !client.Addr().IsLoopback() || client.Port() == 0 {
+		t.Errorf("%s: the %s transport reported client address %v, want 127.0.0.1 with a port", name, run.transport, client)
 	}
 	logs := map[string]int{} // canonical payload → count
 	var n5, n34, n5ok, n34ok int
@@ -311,8 +323,9 @@ func checkHEPSession(t *testing.T, name string, pkts []hepPacket, evs []*telemet
 			if r.Type == 200 && r.SenderInformation.Packets > 0 && r.SenderInformation.Octets > 0 {
 				n5ok++
 			}
-			// README: gateway media → client media (the ICE pair).
-			checkMediaPorts(t, name, p, run.gatewayMedia, run.clientMedia)
+			// README: the ICE pair, client → gateway (uplink) or gateway →
+			// client (downlink).
+			checkMediaPair(t, name, p, run)
 		case hep.ProtoRTPAgent:
 			n34++
 			var r struct {
@@ -330,11 +343,11 @@ func checkHEPSession(t *testing.T, name string, pkts []hepPacket, evs []*telemet
 			if r.CorrelationID != cid || r.HandleID != run.hid || (r.Media != "audio" && r.Media != "video") {
 				t.Errorf("%s: type 34 CORRELATION_ID %q HANDLE_ID %d MEDIA %q, want %s, %d, audio|video", name, r.CorrelationID, r.HandleID, r.Media, cid, run.hid)
 			}
-			if r.TotalPK > 0 && r.ExpectedPK >= r.TotalPK && r.MOS > 0 {
+			// MOS only on audio rows (README).
+			if r.TotalPK > 0 && r.ExpectedPK >= r.TotalPK && (r.MOS > 0) == (r.Media == "audio") {
 				n34ok++
 			}
-			// README: client media → gateway media.
-			checkMediaPorts(t, name, p, run.clientMedia, run.gatewayMedia)
+			checkMediaPair(t, name, p, run)
 		default:
 			t.Errorf("%s: unexpected HEP type %d", name, p.ProtoType)
 		}
@@ -401,29 +414,40 @@ func checkMediaPorts(t *testing.T, name string, p hepPacket, src, dst netip.Addr
 	}
 }
 
-// checkQoSDirections: type 5 goes gateway → client, type 34 client → gateway,
-// i.e. one is the other reversed.
+// checkMediaPair: a QoS packet carries the ICE selected pair, either way.
+func checkMediaPair(t *testing.T, name string, p hepPacket, run echoRun) {
+	t.Helper()
+	if p.SrcPort == run.clientMedia.Port() {
+		checkMediaPorts(t, name, p, run.clientMedia, run.gatewayMedia)
+	} else {
+		checkMediaPorts(t, name, p, run.gatewayMedia, run.clientMedia)
+	}
+}
+
+// checkQoSDirections: an EchoTest has media both ways, so its type 5 and
+// type 34 rows come in both directions of the same pair.
 func checkQoSDirections(t *testing.T, name string, pkts []hepPacket, cid string) {
 	t.Helper()
 	type ep struct {
 		a netip.Addr
 		p uint16
 	}
-	var sr, agent [2]ep
-	var have5, have34 bool
+	dirs := map[uint8]map[[2]ep]bool{hep.ProtoRTCP: {}, hep.ProtoRTPAgent: {}}
 	for _, p := range pkts {
-		if p.CorrelationID != cid {
-			continue
-		}
-		switch p.ProtoType {
-		case hep.ProtoRTCP:
-			sr, have5 = [2]ep{{p.SrcIP, p.SrcPort}, {p.DstIP, p.DstPort}}, true
-		case hep.ProtoRTPAgent:
-			agent, have34 = [2]ep{{p.SrcIP, p.SrcPort}, {p.DstIP, p.DstPort}}, true
+		if p.CorrelationID == cid && dirs[p.ProtoType] != nil {
+			dirs[p.ProtoType][[2]ep{{p.SrcIP, p.SrcPort}, {p.DstIP, p.DstPort}}] = true
 		}
 	}
-	if have5 && have34 && !reflect.DeepEqual(sr, [2]ep{agent[1], agent[0]}) {
-		t.Errorf("%s: type 5 %v and type 34 %v are not the same pair reversed", name, sr, agent)
+	for proto, d := range dirs {
+		if len(d) != 2 {
+			t.Errorf("%s: type %d rows in %d directions %v, want both directions of the pair", name, proto, len(d), d)
+			continue
+		}
+		for k := range d {
+			if !d[[2]ep{k[1], k[0]}] {
+				t.Errorf("%s: type %d directions %v are not one pair reversed", name, proto, d)
+			}
+		}
 	}
 }
 

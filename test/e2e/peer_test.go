@@ -31,6 +31,10 @@ type echoPeer struct {
 	cands        <-chan *pion.ICECandidateInit // nil marks end-of-candidates
 	recv         map[string]counter            // "audio", "video"
 	sent         *atomic.Int64                 // packets written per kind
+	// dropEvery > 0 leaves out every dropEvery-th RTP packet (its sequence
+	// number is used, the packet never sent): seeded loss. Set before
+	// startSending.
+	dropEvery int
 }
 
 // newEchoPeer builds the PeerConnection with loopback-only UDP4 ICE.
@@ -56,7 +60,11 @@ func (p *echoPeer) offer() (string, error) { return p.Offer(context.Background()
 
 // startSending writes an Opus-sized and a VP8-sized RTP packet every
 // rtpInterval until stopSending.
-func (p *echoPeer) startSending() { p.Start(testpeer.Browser20ms()) }
+func (p *echoPeer) startSending() {
+	m := testpeer.Browser20ms()
+	m.LossEvery = p.dropEvery
+	p.Start(m)
+}
 
 func (p *echoPeer) stopSending() { p.StopSending() }
 

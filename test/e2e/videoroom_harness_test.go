@@ -59,7 +59,7 @@ func startVideoRoomServer(t *testing.T) *vrServer {
 		_ = engine.Close()
 		t.Fatalf("core.New: %v", err)
 	}
-	wt := websocket.New(websocket.Config{Gateway: gw, ServerName: "argus-e2e", Logger: logger})
+	wt := websocket.New(websocket.Config{Gateway: gw, ServerName: "argus-e2e", Logger: logger, Emitter: rec})
 	wsSrv := httptest.NewServer(wt.Handler())
 	t.Cleanup(func() {
 		wt.Close()

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"net/netip"
 	"strconv"
 
 	"github.com/argusrtc/argus/core"
@@ -21,6 +22,18 @@ func EmitTransport(em telemetry.Emitter, server string, info core.TransportInfo,
 			Transport: info.Package,
 			ID:        strconv.FormatUint(info.ConnID, 10),
 			Data:      data,
+			Remote:    addrPort(info.RemoteIP, info.RemotePort),
+			Local:     addrPort(info.LocalIP, info.LocalPort),
 		},
 	})
+}
+
+// addrPort parses an ip and port of TransportInfo; zero when ip is not an
+// IP address.
+func addrPort(ip string, port int) netip.AddrPort {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || port < 0 || port > 65535 {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(a.Unmap(), uint16(port))
 }

@@ -1,0 +1,68 @@
+package homermodel
+
+import (
+	"math"
+	"net/netip"
+	"testing"
+
+	"github.com/argusrtc/argus/hep"
+)
+
+func rtcp(jitter, dlsr, lost float64) RTCP {
+	var v RTCP
+	v.Type = 200
+	v.SenderInformation.Packets, v.SenderInformation.Octets = 1, 1
+	v.ReportBlocks = append(v.ReportBlocks, struct {
+		FractionLost float64 `json:"fraction_lost"`
+		PacketsLost  float64 `json:"packets_lost"`
+		HighestSeqNo float64 `json:"highest_seq_no"`
+		IAJitter     float64 `json:"ia_jitter"`
+		LSR          float64 `json:"lsr"`
+		DLSR         float64 `json:"dlsr"`
+	}{PacketsLost: lost, IAJitter: jitter, DLSR: dlsr})
+	return v
+}
+
+// The numbers measured in homer-ui (hep-homer.md 5.1).
+func TestUIMOS(t *testing.T) {
+	tests := []struct {
+		name              string
+		jitter, dlsr, lst float64
+		want              float64
+	}{
+		{"video jitter in RTP units", 2430, 0, 0, 1.0},
+		{"27 ms of jitter", 27, 0, 0, 4.37},
+		{"perfect", 0, 0, 0, 4.40},
+		{"dlsr over 1000 is no RTT", 0, 5000, 0, 4.40},
+		{"20 packets lost", 5, 0, 20, 2.19},
+	}
+	for _, tt := range tests {
+		if got := UIMOS(rtcp(tt.jitter, tt.dlsr, tt.lst)); math.Abs(got-tt.want) > 0.01 {
+			t.Errorf("%s: MOS %.3f, want %.2f", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestTransactionDedup(t *testing.T) {
+	st := NewStore()
+	at := func(proto uint8, us uint32) hep.Packet {
+		return hep.Packet{ProtoType: proto, CorrelationID: "s", Payload: []byte(`{"type":200}`), TimeSec: 1, TimeUsec: us,
+			SrcIP: netip.MustParseAddr("192.0.2.1"), DstIP: netip.MustParseAddr("192.0.2.2"), SrcPort: 1, DstPort: 2}
+	}
+	// Row 1 of the RTCP and of the QoS table share a timestamp: one is lost.
+	st.Add(at(hep.ProtoRTCP, 5))
+	st.Add(at(hep.ProtoRTPAgent, 5))
+	st.Add(at(hep.ProtoLog, 6))
+	if !st.Add(at(hep.ProtoLog, 7)) || st.Add(hep.Packet{ProtoType: hep.ProtoLog, Payload: []byte("x")}) {
+		t.Fatal("Add stores a packet without a correlation id, or not one with it")
+	}
+	if n := len(st.Transaction("s")); n != 3 {
+		t.Fatalf("transaction has %d rows, want 3 (one of the two at 5 µs dropped)", n)
+	}
+	if ts := st.SharedTimestamps("s"); len(ts) != 1 || ts[0] != 1_000_005 {
+		t.Fatalf("shared timestamps %v", ts)
+	}
+	if len(st.Problems("s")) == 0 {
+		t.Fatal("no problem reported")
+	}
+}
