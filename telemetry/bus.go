@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -19,6 +20,11 @@ type Bus struct {
 
 	mu       sync.Mutex // serializes Attach and Shutdown
 	shutdown atomic.Bool
+	// inflight counts Emits in progress. Emit raises it before it reads
+	// shutdown, and Shutdown sets shutdown before it waits for inflight to
+	// reach 0, so without a lock every event is either queued before the
+	// sinks drain or counted as dropped.
+	inflight atomic.Int64
 	once     sync.Once
 	err      error
 }
@@ -42,11 +48,19 @@ func (b *Bus) Emit(e *Event) {
 	if e == nil {
 		return
 	}
+	b.inflight.Add(1)
+	closed := b.shutdown.Load()
 	for _, r := range *b.runners.Load() {
-		if r.mask.Load()&uint32(e.Type) != 0 {
+		if r.mask.Load()&uint32(e.Type) == 0 {
+			continue
+		}
+		if closed {
+			r.dropped.Add(1)
+		} else {
 			r.enqueue(e)
 		}
 	}
+	b.inflight.Add(-1)
 }
 
 // Attach adds a sink under a unique name (the "sink" label of its metrics)
@@ -164,8 +178,13 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 	rs := *b.runners.Load()
 	b.mu.Unlock()
 
+	// Emit never blocks, so the Emits that saw shutdown unset finish at
+	// once; only then may the sinks drain.
+	for b.inflight.Load() != 0 && ctx.Err() == nil {
+		runtime.Gosched()
+	}
 	for _, r := range rs {
-		r.close(ctx)
+		close(r.stop)
 	}
 	var errs []error
 	stuck := make([]bool, len(rs))

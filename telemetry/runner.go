@@ -3,7 +3,6 @@ package telemetry
 import (
 	"context"
 	"log/slog"
-	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -31,13 +30,6 @@ type runner struct {
 	log    *slog.Logger
 	obs    Observer
 
-	// closed and inflight close the Emit/Shutdown window without a lock:
-	// enqueue raises inflight before it reads closed, and Shutdown sets
-	// closed before it waits for inflight to reach 0, so an event is
-	// either queued before the drain starts or counted as dropped.
-	closed   atomic.Bool
-	inflight atomic.Int64
-
 	exported     atomic.Uint64
 	dropped      atomic.Uint64
 	failed       atomic.Uint64
@@ -63,33 +55,13 @@ func newRunner(name string, s Sink, m Mask, cfg queueConfig, log *slog.Logger, o
 	return r
 }
 
-// enqueue never blocks: a full queue, or a runner shutting down, drops the
-// event and counts it.
+// enqueue never blocks: a full queue drops the event and counts it.
 func (r *runner) enqueue(e *Event) {
-	r.inflight.Add(1)
-	queued := false
-	if !r.closed.Load() {
-		select {
-		case r.queue <- item{ev: e}:
-			queued = true
-		default:
-		}
-	}
-	r.inflight.Add(-1)
-	if !queued {
+	select {
+	case r.queue <- item{ev: e}:
+	default:
 		r.dropped.Add(1)
 	}
-}
-
-// close stops enqueue from queueing and waits, within ctx, for the enqueues
-// already past the check (each is a non-blocking send, so this is brief);
-// then it tells run to drain.
-func (r *runner) close(ctx context.Context) {
-	r.closed.Store(true)
-	for r.inflight.Load() != 0 && ctx.Err() == nil {
-		runtime.Gosched()
-	}
-	close(r.stop)
 }
 
 // run is the sink's goroutine. ctx is cancelled when Shutdown's deadline

@@ -59,6 +59,21 @@ func TestMetricsOwnListenerWithAuth(t *testing.T) {
 	}
 }
 
+// TestMetricsTokenOnAdminListener: with only -metrics-token, /metrics stays
+// on the Admin listener behind the token; the rest of it is unaffected.
+func TestMetricsTokenOnAdminListener(t *testing.T) {
+	addrs := startTestServer(t, "-metrics-token", "tok")
+	if code, _ := get(t, addrs["admin"]+"/metrics"); code != http.StatusUnauthorized {
+		t.Fatalf("no token: %d", code)
+	}
+	if code, _ := getWith(t, addrs["admin"]+"/metrics", func(r *http.Request) { r.Header.Set("Authorization", "Bearer tok") }); code != http.StatusOK {
+		t.Fatalf("token: %d", code)
+	}
+	if code, _ := get(t, addrs["admin"]+"/admin/info"); code != http.StatusOK {
+		t.Fatalf("/admin/info: %d", code)
+	}
+}
+
 func TestLimitFlagsValidated(t *testing.T) {
 	for _, args := range [][]string{
 		{"-http-write-timeout", "10s"},

@@ -91,7 +91,7 @@ func TestSlowBodyFlood(t *testing.T) {
 		conns = append(conns, c)
 		_, _ = fmt.Fprintf(c, "POST /janus HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
 	}
-	t.Logf("%d of 1,100 slow connections got past accept; %d fds open", len(conns), s.fds())
+	t.Logf("1,100 slow connections dialled (%d connected before the server closed the excess); the server holds %d fds", len(conns), s.fds())
 	// The Admin API has its own budget: it answers during the flood.
 	hc := &http.Client{Timeout: time.Second}
 	res, err := hc.Post(s.url("admin", "/admin"), "application/json", strings.NewReader(`{"janus":"ping","transaction":"p"}`))
