@@ -28,11 +28,11 @@ var extTransports = []string{"unix", "unix-dgram", "rabbitmq", "mqtt"}
 // transports in front of the same gateway.
 type extServer struct {
 	*server
-	dir                           string
+	dir                            string
 	unixPath, dgramPath, adminUnix string
-	prefix                        string // queue and topic names of this run
-	rabbit                        *rabbitmq.Transport
-	mqtt                          *mqtt.Transport
+	prefix                         string // queue and topic names of this run
+	rabbit                         *rabbitmq.Transport
+	mqtt                           *mqtt.Transport
 }
 
 // shortTempDir is a directory for sockets: t.TempDir paths can exceed the
