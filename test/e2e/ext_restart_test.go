@@ -209,6 +209,7 @@ func TestRabbitMQConnectionLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deleteQueues(t, prefix+"-to", prefix+"-from")
 	t.Cleanup(tr.Close)
 	waitUntil(t, "transport connected", tr.Connected)
 	c, sid := createOver(t)(dialRabbit(rabbitURL, prefix+"-to", prefix+"-from"))
