@@ -180,6 +180,19 @@ browser_test() {
 	return $rc
 }
 
+# janode_test runs Meetecho's Janode with werift (test/janode): EchoTest
+# and Admin API calls over WebSocket and the Unix socket transport.
+janode_test() {
+	npm_install test/janode || return 1
+	local bin
+	bin="$(mktemp -d)/argus" || return 1
+	go build -o "$bin" ./cmd/argus || return 1
+	(cd "$ROOT/test/janode" && ARGUS_BIN="$bin" node --test --test-concurrency=1)
+	local rc=$?
+	rm -rf "$(dirname "$bin")"
+	return $rc
+}
+
 # main runs every step; the whole script is read before it starts, so
 # editing this file during a run cannot change the run.
 main() {
@@ -190,6 +203,7 @@ main() {
 	step "go test -race ./..." go_test
 	step "fuzz every target for $FUZZTIME" go_fuzz
 	step "browser tests (janus.js and the demo pages in Chromium: EchoTest, VideoRoom; HTTP + WebSocket)" browser_test
+	step "Janode + werift (EchoTest, Admin API; WebSocket + Unix socket)" janode_test
 
 	printf '\n==================== summary ====================\n'
 	for i in "${!STEP_NAMES[@]}"; do

@@ -23,7 +23,7 @@ func TestRegisteredTransportsWired(t *testing.T) {
 	sock := filepath.Join(dir, "janus.sock")
 	name := fmt.Sprintf("argus-cmd-%d", time.Now().UnixNano())
 	addrs := startTestServer(t, "-unix", sock, "-admin-unix", filepath.Join(dir, "admin.sock"),
-		"-rabbitmq", "amqp://guest:guest@127.0.0.1:5672/?queue_autodelete=true&to_janus="+name+"-to&from_janus="+name+"-from",
+		"-rabbitmq", "amqp://guest:guest@127.0.0.1:5672/?queue_autodelete=true&declare_outgoing_queue=false&to_janus="+name+"-to&from_janus="+name+"-from",
 		"-mqtt", "mqtt://127.0.0.1:1883?subscribe_topic="+name+"/to&publish_topic="+name+"/from")
 
 	c, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: sock, Net: "unixpacket"})

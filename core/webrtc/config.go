@@ -25,6 +25,11 @@ type Config struct {
 	// it was up (consent freshness lost), hang up at once instead of after
 	// ICEFailedGrace. The ice-failed notification is sent either way.
 	HangupOnFailed bool
+	// ICEDisconnectedTimeout and ICEFailedTimeout are pion's ICE timers:
+	// silence from the client before ICE is "disconnected", then before it
+	// is "failed" (consent lost). Zero keeps pion's 5 s and 25 s.
+	ICEDisconnectedTimeout time.Duration
+	ICEFailedTimeout       time.Duration
 }
 
 // DefaultNoMediaTimer is Janus's no_media_timer default (1 s).

@@ -1,6 +1,10 @@
 package webrtc
 
-import "time"
+import (
+	"time"
+
+	pion "github.com/pion/webrtc/v4"
+)
 
 // ICEFailedGrace is how long a Peer whose ICE failed after it was up waits
 // before hanging up with "ICE failed" when HangupOnFailed is off, Janus's
@@ -39,4 +43,23 @@ func (p *Peer) iceGraceOver(now time.Time) (string, bool) {
 		return "", false
 	}
 	return "ICE failed", true
+}
+
+// pion's ICE timer defaults, kept for the timer not configured.
+const (
+	pionDisconnectedTimeout = 5 * time.Second
+	pionFailedTimeout       = 25 * time.Second
+	pionKeepaliveInterval   = 2 * time.Second
+)
+
+// setICETimeouts sets pion's ICE timers; zero keeps pion's default. The
+// keepalive (consent check) interval stays under the disconnected timeout.
+func setICETimeouts(se *pion.SettingEngine, disconnected, failed time.Duration) {
+	if disconnected <= 0 {
+		disconnected = pionDisconnectedTimeout
+	}
+	if failed <= 0 {
+		failed = pionFailedTimeout
+	}
+	se.SetICETimeouts(disconnected, failed, min(pionKeepaliveInterval, disconnected/4))
 }

@@ -86,6 +86,9 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	if len(cfg.NAT1To1IPs) > 0 {
 		se.SetNAT1To1IPs(append([]string(nil), cfg.NAT1To1IPs...), pion.ICECandidateTypeHost)
 	}
+	if cfg.ICEDisconnectedTimeout > 0 || cfg.ICEFailedTimeout > 0 {
+		setICETimeouts(&se, cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout)
+	}
 	if cfg.ICEPortMin != 0 || cfg.ICEPortMax != 0 {
 		if err := se.SetEphemeralUDPPortRange(cfg.ICEPortMin, cfg.ICEPortMax); err != nil {
 			return se, fmt.Errorf("ICE port range %d-%d: %w", cfg.ICEPortMin, cfg.ICEPortMax, err)

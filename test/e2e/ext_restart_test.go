@@ -70,6 +70,24 @@ func (m *mosquitto) stop() {
 	}
 }
 
+// createOver takes a dial's results and creates a session over the client.
+func createOver(t *testing.T) func(*msgClient, error) (*msgClient, uint64) {
+	return func(c *msgClient, err error) (*msgClient, uint64) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
+		defer cancel()
+		res, err := expectKindOf("success")(c.Request(ctx, 0, 0, msg{"janus": "create"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, u64(field(res, "data", "id"))
+	}
+}
+
 // keepaliveUntilAck retries a keepalive of sid until it is acknowledged
 // (the broker and both clients are back) or 30 s pass.
 func keepaliveUntilAck(t *testing.T, c *msgClient, sid uint64) {
@@ -106,18 +124,7 @@ func TestMQTTBrokerRestart(t *testing.T) {
 	prefix := fmt.Sprintf("argus-e2e-%d", core.RandomID())
 	tr := startMQTT(t, srv, serverOptions{}, broker, prefix)
 	waitUntil(t, "transport connected", tr.Connected)
-	c, err := dialMQTT(broker, prefix+"/to", prefix+"/from")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
-	defer cancel()
-	res, err := expectKindOf("success")(c.Request(ctx, 0, 0, msg{"janus": "create"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sid := u64(field(res, "data", "id"))
+	c, sid := createOver(t)(dialMQTT(broker, prefix+"/to", prefix+"/from"))
 
 	m.stop()
 	waitUntil(t, "transport disconnected", func() bool { return !tr.Connected() })
@@ -202,20 +209,10 @@ func TestRabbitMQConnectionLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deleteQueues(t, prefix+"-to", prefix+"-from")
 	t.Cleanup(tr.Close)
 	waitUntil(t, "transport connected", tr.Connected)
-	c, err := dialRabbit(rabbitURL, prefix+"-to", prefix+"-from")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
-	defer cancel()
-	res, err := expectKindOf("success")(c.Request(ctx, 0, 0, msg{"janus": "create"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sid := u64(field(res, "data", "id"))
+	c, sid := createOver(t)(dialRabbit(rabbitURL, prefix+"-to", prefix+"-from"))
 	proxy.cut()
 	waitUntil(t, "transport reconnected", func() bool { return tr.Connected() && tr.Connects() >= 2 })
 	keepaliveUntilAck(t, c, sid)

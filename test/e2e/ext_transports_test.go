@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/transports/mqtt"
 	"github.com/argusrtc/argus/transports/rabbitmq"
@@ -28,11 +30,11 @@ var extTransports = []string{"unix", "unix-dgram", "rabbitmq", "mqtt"}
 // transports in front of the same gateway.
 type extServer struct {
 	*server
-	dir                           string
+	dir                            string
 	unixPath, dgramPath, adminUnix string
-	prefix                        string // queue and topic names of this run
-	rabbit                        *rabbitmq.Transport
-	mqtt                          *mqtt.Transport
+	prefix                         string // queue and topic names of this run
+	rabbit                         *rabbitmq.Transport
+	mqtt                           *mqtt.Transport
 }
 
 // shortTempDir is a directory for sockets: t.TempDir paths can exceed the
@@ -78,10 +80,33 @@ func startExtServer(t *testing.T, o serverOptions) *extServer {
 	if e.rabbit, err = rabbitmq.Start(ctx, rcfg); err != nil {
 		t.Fatal(err)
 	}
+	deleteQueues(t, e.prefix+"-to", e.prefix+"-from", e.prefix+"-to-admin", e.prefix+"-from-admin")
 	t.Cleanup(e.rabbit.Close)
 	e.mqtt = startMQTT(t, srv, o, mqttBroker, e.prefix)
 	waitUntil(t, "brokers connected", func() bool { return e.rabbit.Connected() && e.mqtt.Connected() })
 	return e
+}
+
+// deleteQueues deletes this run's queues from the shared broker when the
+// test ends (after the transport closed: cleanups run last-in first-out).
+// An auto-delete queue that never had a consumer would stay.
+func deleteQueues(t *testing.T, names ...string) {
+	t.Cleanup(func() {
+		conn, err := amqp.Dial(rabbitURL)
+		if err != nil {
+			t.Logf("deleting queues: %v", err)
+			return
+		}
+		defer conn.Close()
+		for _, n := range names {
+			ch, err := conn.Channel() // a failed delete closes its channel
+			if err != nil {
+				return
+			}
+			_, _ = ch.QueueDelete(n, false, false, false)
+			_ = ch.Close()
+		}
+	})
 }
 
 // startMQTT starts the MQTT transport with this run's topics.

@@ -59,7 +59,9 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		SetCleanSession(cfg.CleanSession).SetKeepAlive(cfg.KeepAlive).
 		SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(cfg.MaxBackoff).
-		SetConnectTimeout(5 * time.Second).SetOrderMatters(false).
+		// OrderMatters: requests handled in order on one goroutine (a
+		// blocked handler holds back the broker, never spawns more).
+		SetConnectTimeout(5 * time.Second).SetOrderMatters(true).
 		SetOnConnectHandler(t.onConnect).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			t.cfg.Logger.Warn("mqtt transport: broker connection lost, reconnecting", slog.Any("error", err))

@@ -22,6 +22,10 @@ var errNotConnected = errors.New("rabbitmq transport: not connected")
 // dialTimeout bounds one connection attempt.
 const dialTimeout = 5 * time.Second
 
+// prefetch bounds the requests the broker delivers before they are
+// handled (and acknowledged): the in-flight bound of the client plus room.
+const prefetch = 64
+
 // Transport is the RabbitMQ transport. Create it with Start.
 type Transport struct {
 	cfg    Config
@@ -138,11 +142,13 @@ func (t *Transport) serve() (up bool, err error) {
 				return true, errors.New("janus consumer cancelled")
 			}
 			t.Janus.Handle(d.Body, d.CorrelationId)
+			_ = d.Ack(false) // a lost ack only redelivers after a reconnection
 		case d, ok := <-adminIn:
 			if !ok {
 				return true, errors.New("admin consumer cancelled")
 			}
 			t.Admin.Handle(d.Body, d.CorrelationId)
+			_ = d.Ack(false)
 		}
 	}
 }
@@ -171,7 +177,12 @@ func (t *Transport) consume(ch *amqp.Channel, api API) (<-chan amqp.Delivery, er
 			}
 		}
 	}
-	d, err := ch.Consume(in, "", true, t.cfg.QueueExclusive, false, false, nil)
+	// Manual acks with a prefetch window bound what the broker pushes
+	// ahead of the core (auto-ack would let it push without limit).
+	if err := ch.Qos(prefetch, 0, false); err != nil {
+		return nil, fmt.Errorf("qos: %w", err)
+	}
+	d, err := ch.Consume(in, "", false, t.cfg.QueueExclusive, false, false, nil)
 	if err != nil {
 		return nil, fmt.Errorf("consume %s: %w", in, err)
 	}

@@ -22,10 +22,15 @@ const (
 
 // Defaults.
 const (
-	// DefaultMaxMessage bounds one request, as the WebSocket transport's.
-	DefaultMaxMessage = 1 << 20
-	// DefaultMaxConns bounds connections (datagram peers) per socket.
-	DefaultMaxConns = 1024
+	// DefaultMaxMessage bounds one request. Each connection reads into its
+	// own buffer of this size, so it is smaller than the WebSocket
+	// transport's 1 MiB: 256 KiB is still ten times a large offer, and a
+	// Unix packet cannot exceed the socket send buffer (about 200 KiB) anyway.
+	DefaultMaxMessage = 256 << 10
+	// DefaultMaxConns bounds connections (datagram peers) per socket:
+	// with DefaultMaxMessage at most 64 MiB of read buffers. A Unix socket
+	// serves local applications, not browsers.
+	DefaultMaxConns = 256
 	// DefaultWriteTimeout bounds one write to a peer.
 	DefaultWriteTimeout = 10 * time.Second
 )

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/argusrtc/argus/core"
@@ -33,6 +34,7 @@ type Transport struct {
 	mu    sync.Mutex
 	conns map[*net.UnixConn]struct{}
 	peers map[string]*msgclient.Client // SOCK_DGRAM clients by peer path
+	gone  chan *msgclient.Client       // departed SOCK_DGRAM peers, for reap
 }
 
 // connectedEvent and disconnectedEvent are the type 128 event data.
@@ -67,7 +69,9 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		return nil, fmt.Errorf("unix transport: %w", err)
 	}
 	if t.pc != nil {
+		t.gone = make(chan *msgclient.Client, cfg.MaxConns)
 		t.wg.Go(t.readDgrams)
+		t.wg.Go(t.reap)
 	} else {
 		t.wg.Go(t.acceptLoop)
 	}
@@ -247,14 +251,56 @@ func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 		return nil
 	}
 	addr := *from
+	var c *msgclient.Client
 	send := func(_ context.Context, o msgclient.Out) error {
 		_ = t.pc.SetWriteDeadline(time.Now().Add(t.cfg.WriteTimeout))
 		_, err := t.pc.WriteToUnix(o.Msg, &addr)
+		if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) {
+			t.unpeer(addr.Name, c) // the peer's socket is gone
+		}
 		return err
 	}
-	c := t.newClient(t.info(), send, nil)
+	c = t.newClient(t.info(), send, nil)
 	t.peers[from.Name] = c
 	return c
+}
+
+// unpeer forgets a datagram peer whose socket went away and hands its
+// client to the reaper (Close cannot run on the client's own writer).
+func (t *Transport) unpeer(name string, c *msgclient.Client) {
+	t.mu.Lock()
+	live := t.peers[name] == c
+	if live {
+		delete(t.peers, name)
+	}
+	t.mu.Unlock()
+	if !live {
+		return
+	}
+	select {
+	case t.gone <- c:
+	default: // cannot happen: at most MaxConns peers exist; Close ends the rest
+	}
+}
+
+// reap closes the clients of departed datagram peers (TransportGone, the
+// "disconnected" event) until the transport ends, then those still queued.
+func (t *Transport) reap() {
+	for {
+		select {
+		case c := <-t.gone:
+			t.closeClient(c)
+		case <-t.ctx.Done():
+			for {
+				select {
+				case c := <-t.gone:
+					t.closeClient(c)
+				default:
+					return
+				}
+			}
+		}
+	}
 }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }

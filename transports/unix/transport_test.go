@@ -115,3 +115,53 @@ func TestOversizedPacketAndConnectionBound(t *testing.T) {
 		t.Fatal("TransportGone not called")
 	}
 }
+
+// TestDatagramPeerGoneIsDisconnected: a SOCK_DGRAM peer whose socket went
+// away is forgotten when an answer to it fails: TransportGone, and its
+// slot is free for another peer (MaxConns 1).
+func TestDatagramPeerGoneIsDisconnected(t *testing.T) {
+	gw := fakegw.New()
+	dir := sockDir(t)
+	path := filepath.Join(dir, "s")
+	tr, err := Start(t.Context(), Config{Gateway: gw, Path: path, Type: Dgram, MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	server := &net.UnixAddr{Name: path, Net: "unixgram"}
+	peer := func(name string) *net.UnixConn {
+		c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(dir, name), Net: "unixgram"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		return c
+	}
+	a := peer("a")
+	if _, err := a.WriteToUnix([]byte(`{"janus":"create","transaction":"a1"}`), server); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, a); !strings.Contains(got, `"transaction":"a1"`) {
+		t.Fatalf("a: %s", got)
+	}
+	// a sends one more request and vanishes before the answer.
+	release := gw.BlockMessages()
+	if _, err := a.WriteToUnix([]byte(`{"janus":"message","transaction":"a2","session_id":1,"handle_id":2}`), server); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.Close() // unlinks a's socket
+	release()
+	select {
+	case <-gw.Gone():
+	case <-time.After(10 * time.Second):
+		t.Fatal("departed datagram peer not disconnected")
+	}
+	b := peer("b")
+	defer b.Close()
+	if _, err := b.WriteToUnix([]byte(`{"janus":"create","transaction":"b1"}`), server); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, b); !strings.Contains(got, `"transaction":"b1"`) {
+		t.Fatalf("b: %s", got)
+	}
+}

@@ -21,6 +21,7 @@ import (
 const (
 	DefaultQueue       = 1024
 	DefaultMaxInFlight = 32
+	DefaultMaxMessage  = 1 << 20 // as the HTTP body and WebSocket message bounds
 )
 
 // Out is one outgoing message. Reply is the request's correlation id
@@ -39,6 +40,7 @@ type Config struct {
 
 	Queue       int // outgoing queue bound; DefaultQueue
 	MaxInFlight int // concurrent "message" requests; DefaultMaxInFlight
+	MaxMessage  int // larger requests get 454 "Request payload too large"; DefaultMaxMessage
 
 	// Send writes one message; it must honour ctx. An error drops the
 	// message (counted in Dropped).
@@ -68,6 +70,9 @@ func New(ctx context.Context, cfg Config) *Client {
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.MaxMessage <= 0 {
+		cfg.MaxMessage = DefaultMaxMessage
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -101,6 +106,10 @@ func (c *Client) Done() <-chan struct{} { return c.ctx.Done() }
 // MaxInFlight, waiting for a slot), others in order before it returns, as
 // the WebSocket transport does. reply is echoed in the response's Out.
 func (c *Client) Handle(raw []byte, reply string) {
+	if len(raw) > c.cfg.MaxMessage {
+		c.enqueue(Out{Msg: wire.ErrorJSON(wire.CodeInvalidJSON, "Request payload too large"), Reply: reply})
+		return
+	}
 	if bad := wire.CheckRequest(raw); bad != nil {
 		c.enqueue(Out{Msg: bad, Reply: reply})
 		return

@@ -62,7 +62,8 @@ func TestHandleRepliesWithCorrelation(t *testing.T) {
 	c.Handle([]byte(`{"janus":"create","transaction":"t1"}`), "corr-1")
 	c.Handle([]byte(`{"janus":"create",`), "corr-2")
 	c.Handle([]byte("  "), "")
-	out := s.wait(t, 3)
+	c.Handle([]byte(`{"janus":"create","transaction":"`+strings.Repeat("x", DefaultMaxMessage)+`"}`), "big")
+	out := s.wait(t, 4)
 	if out[0].Reply != "corr-1" || !strings.Contains(string(out[0].Msg), `"transaction":"t1"`) {
 		t.Errorf("create: %+v", out[0])
 	}
@@ -72,6 +73,9 @@ func TestHandleRepliesWithCorrelation(t *testing.T) {
 	}
 	if !strings.Contains(string(out[2].Msg), "Request payload missing") {
 		t.Errorf("empty: %s", out[2].Msg)
+	}
+	if out[3].Reply != "big" || !strings.Contains(string(out[3].Msg), "Request payload too large") {
+		t.Errorf("too large: %s", out[3].Msg)
 	}
 	c.Close()
 	select {
