@@ -136,7 +136,9 @@ func (s *session) learnPlugin(e *telemetry.Event, f *bodyFields) {
 	if len(d.ID) > 0 {
 		id = roomString(d.ID)
 	}
-	p := s.participant(e.HandleID, f.Plugin, room, id)
+	// Only joining (as a publisher or a subscriber) makes a participant:
+	// a handle that merely creates, edits or destroys a room is none.
+	p := s.participant(e.HandleID, f.Plugin, room, id, d.Event == "joined" || d.Event == "subscribing")
 	if p == nil {
 		return
 	}
@@ -167,9 +169,10 @@ func (s *session) learnPlugin(e *telemetry.Event, f *bodyFields) {
 	}
 }
 
-// participant finds (or adds, within maxParticipants) the participant of
-// handle, or, for events without a handle, of room and feed id.
-func (s *session) participant(handle uint64, plugin, room, id string) *Participant {
+// participant finds (or, when add, adds within maxParticipants) the
+// participant of handle, or, for events without a handle, of room and
+// feed id.
+func (s *session) participant(handle uint64, plugin, room, id string, add bool) *Participant {
 	for i := range s.parts {
 		p := &s.parts[i]
 		if p.Room != room || p.Plugin != plugin {
@@ -179,7 +182,7 @@ func (s *session) participant(handle uint64, plugin, room, id string) *Participa
 			return p
 		}
 	}
-	if handle == 0 || len(s.parts) >= maxParticipants {
+	if !add || handle == 0 || len(s.parts) >= maxParticipants {
 		return nil
 	}
 	s.parts = append(s.parts, Participant{SessionID: s.sum.SessionID, HandleID: handle, Plugin: plugin, Room: room, Active: true})

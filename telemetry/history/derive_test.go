@@ -113,6 +113,8 @@ func TestRooms(t *testing.T) {
 		vrEvent(2, 21, map[string]any{"event": "joined", "room": 1234, "id": 556, "display": "Bob"}),
 		vrEvent(2, 22, map[string]any{"event": "subscribing", "room": 1234, "streams": streams[1:]}),
 		vrEvent(3, 31, map[string]any{"event": "joined", "room": "lobby", "id": "carol", "display": "Carol"}),
+		vrEvent(4, 41, map[string]any{"event": "created", "room": 99}),             // a handle that creates a room
+		vrEvent(4, 41, map[string]any{"event": "published", "room": 99}),           // without joining it is no participant
 		vrEvent(0, 0, map[string]any{"event": "leaving", "room": 1234, "id": 556}), // no handle: Bob's session via his feed
 		mk(telemetry.TypeSession, 3, 0, "", map[string]any{"name": "destroyed"}),
 	)

@@ -10,6 +10,7 @@
   const API = 'api/';
   const LIFECYCLE_MAX = 500; // tail: events other than media reports
   const MEDIA_MAX = 300;     // tail: media reports, kept apart so they never push lifecycle events out
+  const TIMELINE_MAX = 5000; // an open timeline keeps growing live up to this many events (the store's default)
   const REFRESH_MS = 3000;
   const SECRET_KEY = 'argus-admin-secret';
   const SVGNS = 'http://www.w3.org/2000/svg';
@@ -245,10 +246,14 @@
     return true;
   }
 
+  // renderSessions updates the list in place (rows keyed by session id),
+  // so a row stays the same element between refreshes and a click on it
+  // is never lost to a redraw.
   function renderSessions() {
     const filter = $('session-filter').value.trim().toLowerCase();
     const tbody = $('sessions').querySelector('tbody');
-    const frag = document.createDocumentFragment();
+    const existing = new Map([...tbody.children].map((tr) => [tr.dataset.session, tr]));
+    const rows = [];
     for (const s of state.sessions) {
       const cells = [
         [s.session_id], [s.display || ''], [(s.rooms || []).join(', ')], [s.address || ''],
@@ -258,18 +263,29 @@
       ];
       if (filter && !cells.some(([v]) => typeof v !== 'object' && String(v).toLowerCase().includes(filter)) &&
           !sessionState(s).includes(filter)) continue;
-      const tr = el('tr');
-      tr.dataset.session = s.session_id;
-      if (s.session_id === state.selected) tr.className = 'selected';
-      for (const [v, cls] of cells) {
-        const td = el('td', cls);
-        if (typeof v === 'object') td.appendChild(v); else td.textContent = v;
-        tr.appendChild(td);
+      let tr = existing.get(String(s.session_id));
+      if (!tr) {
+        tr = el('tr');
+        tr.dataset.session = s.session_id;
+        for (let i = 0; i < cells.length; i++) tr.appendChild(el('td'));
+        tr.addEventListener('click', () => showSession(Number(tr.dataset.session)));
       }
-      tr.addEventListener('click', () => showSession(s.session_id));
-      frag.appendChild(tr);
+      const cls = s.session_id === state.selected ? 'selected' : '';
+      if (tr.className !== cls) tr.className = cls;
+      cells.forEach(([v, c], i) => {
+        const td = tr.children[i];
+        if (td.className !== (c || '')) td.className = c || '';
+        if (typeof v === 'object') {
+          const cur = td.firstChild;
+          if (!cur || cur.className !== v.className || cur.textContent !== v.textContent) td.replaceChildren(v);
+        } else if (td.textContent !== String(v)) {
+          td.textContent = v;
+        }
+      });
+      rows.push(tr);
     }
-    tbody.replaceChildren(frag);
+    const same = rows.length === tbody.children.length && rows.every((tr, i) => tbody.children[i] === tr);
+    if (!same) tbody.replaceChildren(...rows);
   }
 
   // --- One session: facts, links, charts, live timeline ---
@@ -574,6 +590,7 @@
   }
 
   let chartTimer = null;
+  let timelineTimer = null;
   function onTail(data) {
     let ev;
     try { ev = JSON.parse(data); } catch (e) { return; }
@@ -586,7 +603,8 @@
       const last = state.timeline[state.timeline.length - 1];
       if (!last || ev.timestamp >= last.timestamp) {
         state.timeline.push(ev);
-        renderTimeline();
+        if (state.timeline.length > TIMELINE_MAX) state.timeline.splice(0, state.timeline.length - TIMELINE_MAX);
+        if (!timelineTimer) timelineTimer = setTimeout(() => { timelineTimer = null; renderTimeline(); }, 200);
         if (isReport(ev) && !chartTimer) chartTimer = setTimeout(() => { chartTimer = null; renderCharts(); }, 1000);
       }
     }
