@@ -53,11 +53,12 @@ func startArgus(t *testing.T) *argus {
 	t.Helper()
 	logger := testLogger()
 	reg := prometheus.NewRegistry()
-	obs, err := prom.NewExportObserver(reg)
+	var bus *telemetry.Bus
+	obs, err := prom.NewExportObserver(reg, func() []string { return prom.SinkNames(prom.FromBusStats(bus.Stats())) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus := telemetry.NewBus(telemetry.WithLogger(logger), telemetry.WithObserver(obs))
+	bus = telemetry.NewBus(telemetry.WithLogger(logger), telemetry.WithObserver(obs))
 	sink, err := prom.New(reg, prom.WithTraceID(otel.TraceIDFunc(testServerName)))
 	if err != nil {
 		t.Fatal(err)

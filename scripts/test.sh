@@ -3,7 +3,8 @@
 # installs nothing new), then runs go vet, the race-enabled Go tests (unit +
 # end-to-end, dashboards with promtool, prometheus and docker-compose), every
 # fuzz target for a short while, and the real-browser janus.js tests
-# (EchoTest, VideoRoom).
+# (EchoTest, VideoRoom, their traces in Jaeger v2). Jaeger v2 is built once
+# from its Go module into a cache outside the repository (scripts/jaeger.sh).
 #
 #   bash scripts/test.sh
 #
@@ -125,6 +126,15 @@ start_brokers() {
 	echo "RabbitMQ 5672, Mosquitto 1883 and NATS 4222 answer"
 }
 
+# jaeger_build builds the Jaeger v2 binary (the trace store of the trace
+# tests) once into a cache outside the repository (scripts/jaeger.sh) and
+# exports its path as ARGUS_JAEGER for the Go and browser tests.
+jaeger_build() {
+	local bin
+	bin=$(bash "$ROOT/scripts/jaeger.sh" | tail -n 1) && [ -x "$bin" ] || return 1
+	export ARGUS_JAEGER=$bin
+}
+
 go_vet() { go vet ./...; }
 
 go_test() { go test -race -count=1 -timeout "$GO_TEST_TIMEOUT" ./...; }
@@ -199,6 +209,7 @@ main() {
 	step "install chromium, prometheus and docker-compose (if missing)" install_system_deps
 	step "npm ci (test/browser, hep/hepjs)" install_node_deps
 	step "start RabbitMQ, Mosquitto and NATS (install if missing)" start_brokers
+	step "build Jaeger v2 (cached)" jaeger_build
 	step "go vet ./..." go_vet
 	step "go test -race ./..." go_test
 	step "fuzz every target for $FUZZTIME" go_fuzz

@@ -90,7 +90,10 @@ func defaultConfig() config {
 // flagSet binds c's fields to a new FlagSet; c holds the defaults.
 func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("argus", flag.ContinueOnError)
-	fs.SetOutput(out)
+	// The flag package would print a parse error and the usage, and run
+	// prints the error again: parse silently, print -help's usage here.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "Janus API over HTTP (`addr`, path /janus) and demo pages at /; empty disables")
 	fs.StringVar(&c.WSAddr, "ws", c.WSAddr, "Janus API over WebSocket (`addr`, subprotocol janus-protocol); empty disables")
 	fs.StringVar(&c.AdminAddr, "admin", c.AdminAddr, "Admin API over HTTP (`addr`, path /admin) and /metrics; empty disables")
@@ -148,6 +151,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		}
 	})
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(fs, out)
+		}
 		return c, err
 	}
 	if fs.NArg() > 0 {

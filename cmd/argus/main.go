@@ -50,10 +50,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer cancel()
 
 	srv, err := newServer(ctx, cfg, logger, level)
+	if errors.Is(err, errSinkConfig) {
+		fmt.Fprintln(stderr, "argus:", configErrorMessage(err))
+		return 2
+	}
 	if err != nil {
 		logger.Error("startup failed", "err", err)
 		return 1
 	}
+	logStartup(logger, cfg, srv)
 	go func() {
 		select {
 		case sig := <-sigc:

@@ -79,7 +79,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 
 	s.obs, err = newTelemetry(cfg, logger, s.adminMux)
 	if err != nil {
-		return nil, fmt.Errorf("telemetry: %w", err)
+		return nil, fmt.Errorf("%w: %w", errSinkConfig, err)
 	}
 	s.engine, err = webrtc.NewEngine(engineConfig(cfg, s.obs.bus, logger))
 	if err != nil {

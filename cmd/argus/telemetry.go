@@ -45,7 +45,7 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 	busOpts := []telemetry.BusOption{telemetry.WithLogger(logger.With("component", "telemetry"))}
 	if cfg.Metrics {
 		o.registry = prometheus.NewRegistry()
-		obs, err := prom.NewExportObserver(o.registry)
+		obs, err := prom.NewExportObserver(o.registry, func() []string { return prom.SinkNames(prom.FromBusStats(o.bus.Stats())) })
 		if err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}

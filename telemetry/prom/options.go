@@ -14,6 +14,7 @@ type Option interface {
 type config struct {
 	traceID    func(sessionID uint64) string
 	maxTracked int
+	plugins    []string
 }
 
 type optionFunc func(c *config)
@@ -21,7 +22,7 @@ type optionFunc func(c *config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 func newConfig(opts []Option) config {
-	c := config{maxTracked: DefaultMaxTracked}
+	c := config{maxTracked: DefaultMaxTracked, plugins: defaultKnownPlugins}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)

@@ -45,6 +45,7 @@ func New(reg prometheus.Registerer, opts ...Option) (*Sink, error) {
 		funnel: newBounded[uint64, funnelState](cfg.maxTracked),
 		media:  newBounded[uint64, map[streamKey]*streamCounters](cfg.maxTracked),
 	}
+	s.m.zero(cfg.plugins)
 	if err := reg.Register(s); err != nil {
 		return nil, fmt.Errorf("prom: register sink metrics: %w", err)
 	}

@@ -138,7 +138,7 @@ var echoTestMetrics = []string{
 func TestEchoTestScript(t *testing.T) {
 	reg, s := newTestSink(t)
 	export(t, s, echoTestScript())
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(wantEchoTest), echoTestMetrics...); err != nil {
+	if err := testutil.GatherAndCompare(nonZero{reg}, strings.NewReader(wantEchoTest), echoTestMetrics...); err != nil {
 		t.Fatal(err)
 	}
 	// Gauge histograms: 4 report objects for audio, 2 for video.

@@ -68,6 +68,10 @@ func NewVideoRoomSink(reg prometheus.Registerer) (*VideoRoomSink, error) {
 		everSub:     map[uint64]struct{}{},
 		last:        map[uint64]map[string]*[2]float64{},
 	}
+	for _, k := range knownMedia {
+		s.packets.WithLabelValues(k)
+		s.bytes.WithLabelValues(k)
+	}
 	if err := reg.Register(s); err != nil {
 		return nil, fmt.Errorf("prom: register videoroom metrics: %w", err)
 	}

@@ -48,8 +48,10 @@ func TestVideoRoomSink(t *testing.T) {
 argus_videoroom_rooms 2
 argus_videoroom_publishers 2
 argus_videoroom_subscribers 2
+argus_videoroom_forwarded_packets_total{media="data"} 0
 argus_videoroom_forwarded_packets_total{media="audio"} 10
 argus_videoroom_forwarded_packets_total{media="video"} 150
+argus_videoroom_forwarded_bytes_total{media="data"} 0
 argus_videoroom_forwarded_bytes_total{media="audio"} 800
 argus_videoroom_forwarded_bytes_total{media="video"} 75000
 `},
@@ -61,8 +63,10 @@ argus_videoroom_forwarded_bytes_total{media="video"} 75000
 argus_videoroom_rooms 2
 argus_videoroom_publishers 1
 argus_videoroom_subscribers 1
+argus_videoroom_forwarded_packets_total{media="data"} 0
 argus_videoroom_forwarded_packets_total{media="audio"} 15
 argus_videoroom_forwarded_packets_total{media="video"} 150
+argus_videoroom_forwarded_bytes_total{media="data"} 0
 argus_videoroom_forwarded_bytes_total{media="audio"} 1200
 argus_videoroom_forwarded_bytes_total{media="video"} 75000
 `},
@@ -74,8 +78,10 @@ argus_videoroom_forwarded_bytes_total{media="video"} 75000
 argus_videoroom_rooms 1
 argus_videoroom_publishers 0
 argus_videoroom_subscribers 0
+argus_videoroom_forwarded_packets_total{media="data"} 0
 argus_videoroom_forwarded_packets_total{media="audio"} 15
 argus_videoroom_forwarded_packets_total{media="video"} 150
+argus_videoroom_forwarded_bytes_total{media="data"} 0
 argus_videoroom_forwarded_bytes_total{media="audio"} 1200
 argus_videoroom_forwarded_bytes_total{media="video"} 75000
 `},

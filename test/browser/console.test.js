@@ -34,13 +34,13 @@ describe('event console against Argus', { timeout: 540000 }, () => {
   let browser;
 
   before(async () => {
-    argus = await startArgus(argusBinary(), [
+    argus = await startArgus(argusBinary(), { args: [
       '-admin-secret', SECRET,
       '-sink-opt', `history.jaeger_url=${JAEGER}`,
       '-sink-opt', `history.homer_url=${HOMER}`,
       '-log-level', 'info', // the harness's debug logs cost CPU this test needs
       '-session-timeout', '600', // on a loaded machine a long poll can miss the 60 s keep-alive
-    ]);
+    ] });
     statics = await startStatic();
     browser = await launchChromium();
   });

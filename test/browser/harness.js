@@ -55,18 +55,17 @@ export function argusBinary() {
 }
 
 /**
- * startArgus runs the binary on four free loopback ports and waits until
- * GET /janus/info answers. stop() sends SIGTERM and resolves with the exit code.
- * extraArgs are appended to the command line.
+ * startArgus runs the binary on four free loopback ports (plus args, with
+ * env added to the environment) and waits until GET /janus/info answers. stop() sends SIGTERM and resolves with the exit code.
  */
-export async function startArgus(bin, extraArgs = []) {
+export async function startArgus(bin, { args: extraArgs = [], env = {} } = {}) {
   const ports = { http: await freePort(), ws: await freePort(), admin: await freePort(), adminWS: await freePort() };
   const args = [
     '-http', `127.0.0.1:${ports.http}`, '-ws', `127.0.0.1:${ports.ws}`,
     '-admin', `127.0.0.1:${ports.admin}`, '-admin-ws', `127.0.0.1:${ports.adminWS}`,
     '-loopback-candidates=true', '-log-level', 'debug', ...extraArgs,
   ];
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   proc.stdout.on('data', (d) => { output += d; });
   proc.stderr.on('data', (d) => { output += d; });

@@ -29,7 +29,6 @@ const (
 	DefaultMaxBody = 1 << 20
 )
 
-
 // DropCounter counts what a bounded queue dropped; it must not block.
 type DropCounter interface {
 	Refused(limit string, n int)

@@ -98,6 +98,10 @@ window.echoSendData = (text) => new Promise((resolve, reject) => {
 // echoHangup sends a Janus hangup (janus.js cleans up locally at once).
 window.echoHangup = () => { echotest.hangup(true); };
 
+// echoClosePC closes the PeerConnection without a Janus hangup request,
+// as a crashed or killed tab would: the server sees the DTLS alert.
+window.echoClosePC = () => { echotest.webrtcStuff.pc.close(); };
+
 // echoDetach detaches the handle; resolves on the detach success.
 window.echoDetach = () => new Promise((resolve, reject) => {
   echotest.detach({ success: resolve, error: (e) => reject(new Error('detach: ' + e)) });
