@@ -21,6 +21,9 @@ type Config struct {
 	NoMediaTimer      time.Duration // "media receiving false" after this idle time
 	SlowlinkThreshold int           // lost packets per second for slowlink; 0 = off
 	CombineMediaStats bool
+	// NACKWindow is how long sent packets are kept to answer NACKs
+	// (Janus's max_nack_queue); 0 means DefaultNACKWindow (500 ms).
+	NACKWindow time.Duration
 }
 
 // DefaultNoMediaTimer is Janus's no_media_timer default (1 s).
