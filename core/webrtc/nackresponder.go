@@ -158,7 +158,7 @@ func (n *nackResponder) answer(nack *rtcp.TransportLayerNack) {
 }
 
 // histSlot is one sent packet: its marshalled header and payload in buf
-// (reused when the slot is overwritten).
+// (an evicted packet's buffer goes to sendHistory.free for reuse).
 type histSlot struct {
 	at         time.Duration // send time on the responder's clock
 	lastResend time.Duration // 0: never resent
@@ -174,10 +174,13 @@ type sendHistory struct {
 	rtxSSRC uint32
 	rtxPT   uint8
 
-	mu     sync.Mutex
-	slots  []histSlot // ring; oldest at head
-	head   int
-	n      int
+	mu    sync.Mutex
+	slots []histSlot // ring; oldest at head
+	head  int
+	n     int
+	// free holds evicted packets' buffers for add to reuse, so the
+	// buffers held follow the packets in the window, not the ring size.
+	free   [][]byte
 	rtxSeq uint16
 }
 
@@ -197,6 +200,11 @@ func (h *sendHistory) add(now time.Duration, hdr *rtp.Header, payload []byte) {
 		}
 	}
 	s := &h.slots[(h.head+h.n)%len(h.slots)]
+	if s.buf == nil && len(h.free) > 0 {
+		s.buf = h.free[len(h.free)-1]
+		h.free[len(h.free)-1] = nil
+		h.free = h.free[:len(h.free)-1]
+	}
 	size := hdr.MarshalSize() + len(payload)
 	if cap(s.buf) < size {
 		s.buf = make([]byte, size)
@@ -231,6 +239,9 @@ func withoutPadding(hdr *rtp.Header, payload []byte) (rtp.Header, []byte) {
 // mostly empty (the stream's rate fell), releasing those slots' buffers.
 func (h *sendHistory) evict(now time.Duration) {
 	for h.n > 0 && now-h.slots[h.head].at > h.window {
+		s := &h.slots[h.head]
+		h.free = append(h.free, s.buf[:0])
+		s.buf = nil
 		h.head = (h.head + 1) % len(h.slots)
 		h.n--
 	}
@@ -239,18 +250,18 @@ func (h *sendHistory) evict(now time.Duration) {
 	}
 }
 
-// resize moves the live packets into a ring of size slots, oldest first,
-// keeping the buffers of as many slots as the new ring has.
+// resize moves the live packets into a ring of size slots, oldest first.
+// Spare buffers beyond what the new ring can hold are released.
 func (h *sendHistory) resize(size int) {
 	next := make([]histSlot, size)
 	for i := range h.n {
 		next[i] = h.slots[(h.head+i)%len(h.slots)]
 	}
-	// Reuse the free slots' buffers when growing; when shrinking they go.
-	for i, j := h.n, h.n; i < size && j < len(h.slots); i, j = i+1, j+1 {
-		next[i].buf = h.slots[(h.head+j)%len(h.slots)].buf[:0]
-	}
 	h.slots, h.head = next, 0
+	if keep := size - h.n; len(h.free) > keep {
+		clear(h.free[keep:])
+		h.free = h.free[:keep]
+	}
 }
 
 // find returns the slot holding seq, or nil. Sequence numbers are normally

@@ -219,6 +219,12 @@ func TestNACKHistoryBounded(t *testing.T) {
 	if n := slots(); n > 64 {
 		t.Fatalf("ring of %d slots at 10 packets/s, want it shrunk", n)
 	}
+	h.mu.Lock()
+	spare, ring := len(h.free), len(h.slots)
+	h.mu.Unlock()
+	if spare > ring {
+		t.Fatalf("%d spare buffers kept for a ring of %d", spare, ring)
+	}
 	// The packets still in the window remain answerable after the shrink.
 	last := r.seq - 1
 	before := r.net.count()
