@@ -136,6 +136,10 @@ go_fuzz() {
 	return $rc
 }
 
+# go_bench runs every benchmark BENCHTIME times (10x by default): they are
+# benchmarks, not timed tests, run here only so that they cannot rot.
+go_bench() { go test -run '^$' -bench . -benchtime "${BENCHTIME:-10x}" ./...; }
+
 browser_test() {
 	local bin
 	bin="$(mktemp -d)/argus" || return 1
@@ -153,6 +157,7 @@ main() {
 	step "npm ci (test/browser, hep/hepjs)" install_node_deps
 	step "go vet ./..." go_vet
 	step "go test -race ./..." go_test
+	step "go test -bench (every benchmark, ${BENCHTIME:-10x})" go_bench
 	step "fuzz every target for $FUZZTIME" go_fuzz
 	step "browser tests (janus.js and the demo pages in Chromium: EchoTest, VideoRoom; HTTP + WebSocket)" browser_test
 
