@@ -265,21 +265,37 @@ func (h *sendHistory) resize(size int) {
 }
 
 // find returns the slot holding seq, or nil. Sequence numbers are normally
-// consecutive, so the slot is found by offset from the newest; otherwise
-// by a scan bounded by the ring size.
+// consecutive, so the slot is found by its offset from the newest; after a
+// gap in the sent sequence (the echo forwards the client's own numbers, and
+// the client loses packets) by binary search on the distance from the
+// newest, which falls from oldest to newest. A sequence number outside the
+// stored range costs O(1), any other O(log n): a client's NACK, up to
+// hundreds of numbers, cannot make the responder scan the ring.
 func (h *sendHistory) find(seq uint16) *histSlot {
 	if h.n == 0 {
 		return nil
 	}
-	newest := (h.head + h.n - 1) % len(h.slots)
-	if d := int(h.slots[newest].seq - seq); d < h.n {
-		if s := &h.slots[(newest-d+len(h.slots))%len(h.slots)]; s.seq == seq {
+	at := func(i int) *histSlot { return &h.slots[(h.head+i)%len(h.slots)] }
+	newest := at(h.n - 1).seq
+	d := newest - seq
+	if d > newest-at(0).seq {
+		return nil // outside the stored range
+	}
+	if i := h.n - 1 - int(d); i >= 0 {
+		if s := at(i); s.seq == seq {
 			return s
 		}
 	}
-	for i := range h.n {
-		if s := &h.slots[(h.head+i)%len(h.slots)]; s.seq == seq {
-			return s
+	lo, hi := 0, h.n-1 // distance from newest decreases with the index
+	for lo <= hi {
+		mid := (lo + hi) / 2
+		switch md := newest - at(mid).seq; {
+		case md == d:
+			return at(mid)
+		case md > d:
+			lo = mid + 1
+		default:
+			hi = mid - 1
 		}
 	}
 	return nil

@@ -119,6 +119,8 @@ func TestNACKResponder(t *testing.T) {
 		nackIdx []int         // indexes of sent packets NACKed
 		resent  int           // packets written again
 		rtx     bool
+		gaps    bool // skip a few sequence numbers after every third packet
+		inGap   bool // NACK a skipped sequence number
 	}{
 		{name: "resends NACKed packets", info: nackVideo, sent: 10, nackIdx: []int{2, 3, 7}, resent: 3},
 		{name: "across sequence wrap", info: nackVideo, sent: 10, nackIdx: []int{4, 5, 6}, resent: 3},
@@ -126,13 +128,18 @@ func TestNACKResponder(t *testing.T) {
 		{name: "unknown sequence", info: nackVideo, sent: 3, nackIdx: nil, resent: 0},
 		{name: "no history without nack", info: audio, sent: 10, nackIdx: []int{1}, resent: 0},
 		{name: "as RTX when negotiated", info: rtxVideo, sent: 10, nackIdx: []int{5}, resent: 1, rtx: true},
+		{name: "before and after gaps in the sent sequence", info: nackVideo, sent: 10, gaps: true, nackIdx: []int{0, 3, 4, 9}, resent: 4},
+		{name: "in a gap", info: nackVideo, sent: 10, gaps: true, nackIdx: nil, inGap: true, resent: 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newResponderRig(t, tc.info, 500*time.Millisecond)
 			var seqs []uint16
-			for range tc.sent {
+			for i := range tc.sent {
 				seqs = append(seqs, r.sendOne(100))
+				if tc.gaps && i%3 == 2 {
+					r.seq += 5
+				}
 				r.clock.add(time.Millisecond)
 			}
 			r.clock.add(tc.wait)
@@ -140,7 +147,10 @@ func TestNACKResponder(t *testing.T) {
 			for _, i := range tc.nackIdx {
 				asked = append(asked, seqs[i])
 			}
-			if asked == nil {
+			switch {
+			case tc.inGap:
+				asked = []uint16{seqs[2] + 1, seqs[2] + 3}
+			case asked == nil:
 				asked = []uint16{r.seq + 100}
 			}
 			before := r.net.count()
