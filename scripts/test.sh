@@ -180,6 +180,10 @@ go_fuzz() {
 	return $rc
 }
 
+# go_bench runs every benchmark BENCHTIME times (10x by default): they are
+# benchmarks, not timed tests, run here only so that they cannot rot.
+go_bench() { go test -run '^$' -bench . -benchtime "${BENCHTIME:-10x}" ./...; }
+
 browser_test() {
 	local bin
 	bin="$(mktemp -d)/argus" || return 1
@@ -212,6 +216,7 @@ main() {
 	step "build Jaeger v2 (cached)" jaeger_build
 	step "go vet ./..." go_vet
 	step "go test -race ./..." go_test
+	step "go test -bench (every benchmark, ${BENCHTIME:-10x})" go_bench
 	step "fuzz every target for $FUZZTIME" go_fuzz
 	step "browser tests (janus.js and the demo pages in Chromium: EchoTest, VideoRoom; HTTP + WebSocket)" browser_test
 	step "Janode + werift (EchoTest, Admin API; WebSocket + Unix socket)" janode_test

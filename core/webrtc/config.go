@@ -30,6 +30,9 @@ type Config struct {
 	// is "failed" (consent lost). Zero keeps pion's 5 s and 25 s.
 	ICEDisconnectedTimeout time.Duration
 	ICEFailedTimeout       time.Duration
+	// NACKWindow is how long sent packets are kept to answer NACKs
+	// (Janus's max_nack_queue); 0 means DefaultNACKWindow (500 ms).
+	NACKWindow time.Duration
 }
 
 // DefaultNoMediaTimer is Janus's no_media_timer default (1 s).

@@ -30,3 +30,11 @@ package webrtc
 // handshake failed) and "DTLS alert" (the client closed an established DTLS
 // connection, i.e. its PeerConnection); any other reason is the caller's,
 // passed to Close.
+
+// NACKs from the client are answered by nackResponder (nackresponder.go),
+// not pion's responder: per outgoing stream that negotiated "nack", the
+// packets sent in the last Config.NACKWindow (500 ms by default, Janus's
+// max_nack_queue), each copy the packet's size, in a ring that follows the
+// packet rate (at most 1024 packets); resent as RTX when RTX was
+// negotiated, a packet at most once per 20 ms; older packets are not
+// resent. Audio without "nack" keeps no history.

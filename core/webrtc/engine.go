@@ -97,7 +97,7 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	return se, nil
 }
 
-// interceptors builds the registry: NACK generator and responder, RTCP
+// interceptors builds the registry: NACK generator, NACK responder, RTCP
 // sender/receiver reports, TWCC feedback, pion's stats interceptor and our
 // own mediaWatch (per-stream counters and RTCP feedback seen).
 func (e *Engine) interceptors() (*interceptor.Registry, error) {
@@ -106,10 +106,9 @@ func (e *Engine) interceptors() (*interceptor.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := nack.NewResponderInterceptor()
-	if err != nil {
-		return nil, err
-	}
+	// Our own responder: a send history bounded by time, not pion's fixed
+	// count of MTU-sized copies per stream (nackresponder.go).
+	resp := &nackResponderFactory{window: e.cfg.NACKWindow}
 	rr, err := report.NewReceiverInterceptor()
 	if err != nil {
 		return nil, err

@@ -25,25 +25,34 @@ func (l pionLogger) out(level slog.Level, msg string) {
 	l.log.Log(context.Background(), level, msg)
 }
 
+// outf formats only when the level is enabled: pion's stats interceptor
+// debug-logs every RTCP packet, and Sprintf per packet costs.
+func (l pionLogger) outf(level slog.Level, format string, args []any) {
+	if !l.log.Enabled(context.Background(), level) {
+		return
+	}
+	l.log.Log(context.Background(), level, fmt.Sprintf(format, args...))
+}
+
 func (l pionLogger) Trace(msg string) { l.out(slog.LevelDebug-4, msg) }
 func (l pionLogger) Tracef(format string, args ...any) {
-	l.out(slog.LevelDebug-4, fmt.Sprintf(format, args...))
+	l.outf(slog.LevelDebug-4, format, args)
 }
 func (l pionLogger) Debug(msg string) { l.out(slog.LevelDebug, msg) }
 func (l pionLogger) Debugf(format string, args ...any) {
-	l.out(slog.LevelDebug, fmt.Sprintf(format, args...))
+	l.outf(slog.LevelDebug, format, args)
 }
 func (l pionLogger) Info(msg string) { l.out(slog.LevelDebug, msg) }
 func (l pionLogger) Infof(format string, args ...any) {
-	l.out(slog.LevelDebug, fmt.Sprintf(format, args...))
+	l.outf(slog.LevelDebug, format, args)
 }
 func (l pionLogger) Warn(msg string) { l.out(slog.LevelWarn, msg) }
 func (l pionLogger) Warnf(format string, args ...any) {
-	l.out(slog.LevelWarn, fmt.Sprintf(format, args...))
+	l.outf(slog.LevelWarn, format, args)
 }
 func (l pionLogger) Error(msg string) { l.out(slog.LevelError, msg) }
 func (l pionLogger) Errorf(format string, args ...any) {
-	l.out(slog.LevelError, fmt.Sprintf(format, args...))
+	l.outf(slog.LevelError, format, args)
 }
 
 var (

@@ -190,6 +190,9 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 		m.requestKeyframe(mid)
 	}
 	buf := make([]byte, maxRTPPacket)
+	// Parsed into one reused packet: local.Write(raw) would parse into a
+	// zeroed pooled packet and allocate its extensions on every packet.
+	var pkt rtp.Packet
 	for {
 		n, _, err := remote.Read(buf)
 		if err != nil {
@@ -201,7 +204,10 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 		if video && !m.s.videoActive.Load() || !video && !m.s.audioActive.Load() {
 			continue
 		}
-		if _, err := local.Write(buf[:n]); err != nil && errors.Is(err, pion.ErrConnectionClosed) {
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		if err := local.WriteRTP(&pkt); err != nil && errors.Is(err, pion.ErrConnectionClosed) {
 			return
 		}
 	}

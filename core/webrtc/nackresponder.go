@@ -1,0 +1,343 @@
+package webrtc
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// NACK send history defaults. Janus keeps max_nack_queue (500 ms by
+// default) of sent packets per stream to answer NACKs; Argus does the
+// same, with a packet cap as a safety bound for bursts (a key frame of a
+// high-bitrate stream) and pion's old fixed size as that cap.
+const (
+	DefaultNACKWindow = 500 * time.Millisecond
+	nackMaxPackets    = 1024
+	nackMinSlots      = 16
+	// nackResendGap is the shortest time between two retransmissions of
+	// one packet: a NACK repeated before the first repair could arrive is
+	// ignored.
+	nackResendGap = 20 * time.Millisecond
+)
+
+// nackResponderFactory builds one nackResponder per PeerConnection.
+//
+// It replaces pion's responder (interceptor/pkg/nack), which keeps a fixed
+// count (1024) of MTU-sized copies per outgoing stream: about 1.5 MB per
+// video stream whatever its bitrate. This one keeps only the packets sent
+// within the last window, each copy the size of the packet, in a ring that
+// grows with the stream's packet rate and shrinks when it falls.
+type nackResponderFactory struct {
+	window time.Duration
+	now    func() time.Time // tests
+}
+
+// NewInterceptor implements interceptor.Factory.
+func (f *nackResponderFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	now := f.now
+	if now == nil {
+		now = time.Now
+	}
+	window := f.window
+	if window <= 0 {
+		window = DefaultNACKWindow
+	}
+	return &nackResponder{window: window, now: now, start: now(), streams: map[uint32]*sendHistory{}}, nil
+}
+
+// nackResponder answers RTCP generic NACKs by resending packets from the
+// per-stream send history (as RTX when RTX was negotiated). Streams whose
+// codec did not negotiate "nack" get no history (audio, normally).
+type nackResponder struct {
+	interceptor.NoOp
+	window time.Duration
+	now    func() time.Time
+	start  time.Time
+
+	mu      sync.Mutex
+	streams map[uint32]*sendHistory
+}
+
+// elapsed is the time since the responder started, as a compact clock.
+func (n *nackResponder) elapsed() time.Duration { return n.now().Sub(n.start) }
+
+// streamNegotiatedNACK reports whether a stream negotiated generic NACK.
+func streamNegotiatedNACK(info *interceptor.StreamInfo) bool {
+	for _, fb := range info.RTCPFeedback {
+		if fb.Type == "nack" && fb.Parameter == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// BindLocalStream records every packet of a NACK-capable outgoing stream.
+func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
+	if !streamNegotiatedNACK(info) {
+		return writer
+	}
+	h := &sendHistory{
+		ssrc:    info.SSRC,
+		window:  n.window,
+		writer:  writer,
+		rtxSSRC: info.SSRCRetransmission,
+		rtxPT:   info.PayloadTypeRetransmission,
+		rtxSeq:  uint16(rand.Uint32()), //nolint:gosec // RTP sequence start, not a secret
+	}
+	n.mu.Lock()
+	n.streams[info.SSRC] = h
+	n.mu.Unlock()
+	return interceptor.RTPWriterFunc(func(hdr *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if hdr.SSRC == info.SSRC {
+			stored, body := withoutPadding(hdr, payload)
+			h.add(n.elapsed(), &stored, body)
+		}
+		return writer.Write(hdr, payload, a)
+	})
+}
+
+// UnbindLocalStream drops a stream's history.
+func (n *nackResponder) UnbindLocalStream(info *interceptor.StreamInfo) {
+	n.mu.Lock()
+	delete(n.streams, info.SSRC)
+	n.mu.Unlock()
+}
+
+// Close drops every history.
+func (n *nackResponder) Close() error {
+	n.mu.Lock()
+	n.streams = map[uint32]*sendHistory{}
+	n.mu.Unlock()
+	return nil
+}
+
+// BindRTCPReader answers the NACKs in incoming RTCP, synchronously on the
+// RTCP read path (no goroutine per NACK): resends are UDP writes.
+func (n *nackResponder) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPReader {
+	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		i, attr, err := reader.Read(b, a)
+		if err != nil {
+			return 0, nil, err
+		}
+		if attr == nil {
+			attr = make(interceptor.Attributes)
+		}
+		pkts, err := attr.GetRTCPPackets(b[:i])
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, p := range pkts {
+			if nack, ok := p.(*rtcp.TransportLayerNack); ok {
+				n.answer(nack)
+			}
+		}
+		return i, attr, nil
+	})
+}
+
+// answer resends what the history still holds of one NACK.
+func (n *nackResponder) answer(nack *rtcp.TransportLayerNack) {
+	n.mu.Lock()
+	h := n.streams[nack.MediaSSRC]
+	n.mu.Unlock()
+	if h == nil {
+		return
+	}
+	now := n.elapsed()
+	for _, pair := range nack.Nacks {
+		pair.Range(func(seq uint16) bool {
+			h.resend(now, seq)
+			return true
+		})
+	}
+}
+
+// histSlot is one sent packet: its marshalled header and payload in buf
+// (an evicted packet's buffer goes to sendHistory.free for reuse).
+type histSlot struct {
+	at         time.Duration // send time on the responder's clock
+	lastResend time.Duration // 0: never resent
+	seq        uint16
+	buf        []byte
+}
+
+// sendHistory is one outgoing stream's ring of recently sent packets.
+type sendHistory struct {
+	ssrc    uint32
+	window  time.Duration
+	writer  interceptor.RTPWriter
+	rtxSSRC uint32
+	rtxPT   uint8
+
+	mu    sync.Mutex
+	slots []histSlot // ring; oldest at head
+	head  int
+	n     int
+	// free holds evicted packets' buffers for add to reuse, so the
+	// buffers held follow the packets in the window, not the ring size.
+	free   [][]byte
+	rtxSeq uint16
+}
+
+// add stores a copy of one sent packet, evicting packets older than the
+// window and growing the ring up to nackMaxPackets when the window holds
+// more packets than it has slots.
+func (h *sendHistory) add(now time.Duration, hdr *rtp.Header, payload []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.evict(now)
+	if h.n == len(h.slots) {
+		if len(h.slots) < nackMaxPackets {
+			h.resize(max(nackMinSlots, 2*len(h.slots)))
+		} else {
+			h.head = (h.head + 1) % len(h.slots) // full: overwrite the oldest
+			h.n--
+		}
+	}
+	s := &h.slots[(h.head+h.n)%len(h.slots)]
+	if s.buf == nil && len(h.free) > 0 {
+		s.buf = h.free[len(h.free)-1]
+		h.free[len(h.free)-1] = nil
+		h.free = h.free[:len(h.free)-1]
+	}
+	size := hdr.MarshalSize() + len(payload)
+	if cap(s.buf) < size {
+		s.buf = make([]byte, size)
+	}
+	s.buf = s.buf[:size]
+	hn, err := hdr.MarshalTo(s.buf)
+	if err != nil {
+		return
+	}
+	copy(s.buf[hn:], payload)
+	s.at, s.lastResend, s.seq = now, 0, hdr.SequenceNumber
+	h.n++
+}
+
+// withoutPadding returns the packet as stored for resending: without RTP
+// padding (padding carries no media; the stored copy need not keep it),
+// also when an old-style sender left the padding in the payload.
+func withoutPadding(hdr *rtp.Header, payload []byte) (rtp.Header, []byte) {
+	h := *hdr
+	if h.Padding {
+		if h.PaddingSize == 0 && len(payload) > 0 {
+			if pad := int(payload[len(payload)-1]); pad <= len(payload) {
+				payload = payload[:len(payload)-pad]
+			}
+		}
+		h.Padding, h.PaddingSize = false, 0
+	}
+	return h, payload
+}
+
+// evict drops packets older than the window and shrinks a ring that is
+// mostly empty (the stream's rate fell), releasing those slots' buffers.
+func (h *sendHistory) evict(now time.Duration) {
+	for h.n > 0 && now-h.slots[h.head].at > h.window {
+		s := &h.slots[h.head]
+		h.free = append(h.free, s.buf[:0])
+		s.buf = nil
+		h.head = (h.head + 1) % len(h.slots)
+		h.n--
+	}
+	if len(h.slots) > nackMinSlots && h.n < len(h.slots)/4 {
+		h.resize(len(h.slots) / 2)
+	}
+}
+
+// resize moves the live packets into a ring of size slots, oldest first.
+// Spare buffers beyond what the new ring can hold are released.
+func (h *sendHistory) resize(size int) {
+	next := make([]histSlot, size)
+	for i := range h.n {
+		next[i] = h.slots[(h.head+i)%len(h.slots)]
+	}
+	h.slots, h.head = next, 0
+	if keep := size - h.n; len(h.free) > keep {
+		clear(h.free[keep:])
+		h.free = h.free[:keep]
+	}
+}
+
+// find returns the slot holding seq, or nil. Sequence numbers are normally
+// consecutive, so the slot is found by its offset from the newest; after a
+// gap in the sent sequence (the echo forwards the client's own numbers, and
+// the client loses packets) by binary search on the distance from the
+// newest, which falls from oldest to newest. A sequence number outside the
+// stored range costs O(1), any other O(log n): a client's NACK, up to
+// hundreds of numbers, cannot make the responder scan the ring.
+func (h *sendHistory) find(seq uint16) *histSlot {
+	if h.n == 0 {
+		return nil
+	}
+	at := func(i int) *histSlot { return &h.slots[(h.head+i)%len(h.slots)] }
+	newest := at(h.n - 1).seq
+	d := newest - seq
+	if d > newest-at(0).seq {
+		return nil // outside the stored range
+	}
+	if i := h.n - 1 - int(d); i >= 0 {
+		if s := at(i); s.seq == seq {
+			return s
+		}
+	}
+	lo, hi := 0, h.n-1 // distance from newest decreases with the index
+	for lo <= hi {
+		mid := (lo + hi) / 2
+		switch md := newest - at(mid).seq; {
+		case md == d:
+			return at(mid)
+		case md > d:
+			lo = mid + 1
+		default:
+			hi = mid - 1
+		}
+	}
+	return nil
+}
+
+// resend writes one stored packet again, as RTX when negotiated. A packet
+// resent less than nackResendGap ago is skipped.
+func (h *sendHistory) resend(now time.Duration, seq uint16) {
+	h.mu.Lock()
+	s := h.find(seq)
+	if s == nil || now-s.at > h.window || (s.lastResend != 0 && now-s.lastResend < nackResendGap) {
+		h.mu.Unlock()
+		return
+	}
+	s.lastResend = max(now, 1)
+	var pkt rtp.Packet
+	err := pkt.Unmarshal(s.buf)
+	if err == nil {
+		// Unmarshal aliases s.buf, which the next add may overwrite.
+		pkt.Payload = append([]byte(nil), pkt.Payload...)
+		if h.rtxSSRC != 0 && h.rtxPT != 0 {
+			h.toRTX(&pkt)
+		}
+	}
+	h.mu.Unlock()
+	if err != nil {
+		return
+	}
+	_, _ = h.writer.Write(&pkt.Header, pkt.Payload, interceptor.Attributes{})
+}
+
+// toRTX rewrites pkt as its RFC 4588 retransmission: RTX SSRC, payload
+// type and sequence number, original sequence number before the payload
+// (stored packets carry no padding). Called with h.mu held.
+func (h *sendHistory) toRTX(pkt *rtp.Packet) {
+	payload := pkt.Payload
+	out := make([]byte, 2+len(payload))
+	binary.BigEndian.PutUint16(out, pkt.SequenceNumber)
+	copy(out[2:], payload)
+	pkt.Payload = out
+	pkt.SSRC = h.rtxSSRC
+	pkt.PayloadType = h.rtxPT
+	pkt.SequenceNumber = h.rtxSeq
+	h.rtxSeq++
+}

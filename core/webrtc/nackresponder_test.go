@@ -1,0 +1,268 @@
+package webrtc
+
+import (
+	"bytes"
+	"encoding/binary"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// fakeClock is a settable clock for the responder.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// capture records what reaches the network below the responder.
+type capture struct {
+	mu   sync.Mutex
+	pkts []rtp.Packet
+}
+
+func (c *capture) Write(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pkts = append(c.pkts, rtp.Packet{Header: h.Clone(), Payload: append([]byte(nil), payload...)})
+	return len(payload), nil
+}
+
+func (c *capture) count() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.pkts) }
+func (c *capture) last() rtp.Packet {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pkts[len(c.pkts)-1]
+}
+
+// rtcpBytes feeds marshalled RTCP to a bound RTCP reader.
+type rtcpBytes []byte
+
+func (r rtcpBytes) Read(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+	return copy(b, r), a, nil
+}
+
+type responderRig struct {
+	t     *testing.T
+	clock *fakeClock
+	resp  *nackResponder
+	net   *capture
+	send  interceptor.RTPWriter
+	ssrc  uint32
+	seq   uint16
+}
+
+func newResponderRig(t *testing.T, info interceptor.StreamInfo, window time.Duration) *responderRig {
+	t.Helper()
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	f := &nackResponderFactory{window: window, now: clock.now}
+	i, err := f.NewInterceptor("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &responderRig{t: t, clock: clock, resp: i.(*nackResponder), net: &capture{}, ssrc: info.SSRC, seq: 65530}
+	r.send = r.resp.BindLocalStream(&info, r.net)
+	return r
+}
+
+// sendOne sends a packet whose payload is its sequence number repeated.
+func (r *responderRig) sendOne(size int) uint16 {
+	seq := r.seq
+	r.seq++
+	payload := bytes.Repeat([]byte{byte(seq)}, size)
+	h := &rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: uint32(seq) * 3000, SSRC: r.ssrc, Marker: seq%4 == 0}
+	if _, err := r.send.Write(h, payload, nil); err != nil {
+		r.t.Fatal(err)
+	}
+	return seq
+}
+
+func (r *responderRig) nack(seqs ...uint16) {
+	r.t.Helper()
+	pkt := &rtcp.TransportLayerNack{MediaSSRC: r.ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)}
+	b, err := pkt.Marshal()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	reader := r.resp.BindRTCPReader(rtcpBytes(b))
+	if _, _, err := reader.Read(make([]byte, 1500), nil); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+var nackVideo = interceptor.StreamInfo{
+	SSRC: 1111, MimeType: "video/VP8", ClockRate: 90000,
+	RTCPFeedback: []interceptor.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}},
+}
+
+func TestNACKResponder(t *testing.T) {
+	rtxVideo := nackVideo
+	rtxVideo.SSRCRetransmission, rtxVideo.PayloadTypeRetransmission = 2222, 97
+	audio := interceptor.StreamInfo{SSRC: 3333, MimeType: "audio/opus", ClockRate: 48000,
+		RTCPFeedback: []interceptor.RTCPFeedback{{Type: "transport-cc"}}}
+
+	tests := []struct {
+		name    string
+		info    interceptor.StreamInfo
+		sent    int           // packets sent 1 ms apart
+		wait    time.Duration // before the NACK
+		nackIdx []int         // indexes of sent packets NACKed
+		resent  int           // packets written again
+		rtx     bool
+		gaps    bool // skip a few sequence numbers after every third packet
+		inGap   bool // NACK a skipped sequence number
+	}{
+		{name: "resends NACKed packets", info: nackVideo, sent: 10, nackIdx: []int{2, 3, 7}, resent: 3},
+		{name: "across sequence wrap", info: nackVideo, sent: 10, nackIdx: []int{4, 5, 6}, resent: 3},
+		{name: "older than the window", info: nackVideo, sent: 10, wait: time.Second, nackIdx: []int{8}, resent: 0},
+		{name: "unknown sequence", info: nackVideo, sent: 3, nackIdx: nil, resent: 0},
+		{name: "no history without nack", info: audio, sent: 10, nackIdx: []int{1}, resent: 0},
+		{name: "as RTX when negotiated", info: rtxVideo, sent: 10, nackIdx: []int{5}, resent: 1, rtx: true},
+		{name: "before and after gaps in the sent sequence", info: nackVideo, sent: 10, gaps: true, nackIdx: []int{0, 3, 4, 9}, resent: 4},
+		{name: "in a gap", info: nackVideo, sent: 10, gaps: true, nackIdx: nil, inGap: true, resent: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newResponderRig(t, tc.info, 500*time.Millisecond)
+			var seqs []uint16
+			for i := range tc.sent {
+				seqs = append(seqs, r.sendOne(100))
+				if tc.gaps && i%3 == 2 {
+					r.seq += 5
+				}
+				r.clock.add(time.Millisecond)
+			}
+			r.clock.add(tc.wait)
+			var asked []uint16
+			for _, i := range tc.nackIdx {
+				asked = append(asked, seqs[i])
+			}
+			switch {
+			case tc.inGap:
+				asked = []uint16{seqs[2] + 1, seqs[2] + 3}
+			case asked == nil:
+				asked = []uint16{r.seq + 100}
+			}
+			before := r.net.count()
+			r.nack(asked...)
+			if got := r.net.count() - before; got != tc.resent {
+				t.Fatalf("resent %d packets, want %d", got, tc.resent)
+			}
+			if tc.resent == 0 {
+				return
+			}
+			p := r.net.last()
+			want := asked[len(asked)-1]
+			payload := p.Payload
+			if tc.rtx {
+				if p.SSRC != 2222 || p.PayloadType != 97 {
+					t.Fatalf("RTX ssrc/pt = %d/%d", p.SSRC, p.PayloadType)
+				}
+				if osn := binary.BigEndian.Uint16(payload); osn != want {
+					t.Fatalf("RTX original sequence %d, want %d", osn, want)
+				}
+				payload = payload[2:]
+			} else if p.SequenceNumber != want || p.SSRC != tc.info.SSRC {
+				t.Fatalf("resent seq %d ssrc %d, want %d", p.SequenceNumber, p.SSRC, want)
+			}
+			if !bytes.Equal(payload, bytes.Repeat([]byte{byte(want)}, 100)) {
+				t.Fatalf("resent payload differs from the sent one")
+			}
+		})
+	}
+}
+
+func TestNACKResponderResendGap(t *testing.T) {
+	r := newResponderRig(t, nackVideo, time.Second)
+	seq := r.sendOne(50)
+	r.clock.add(5 * time.Millisecond)
+	r.nack(seq)
+	r.nack(seq) // repeated before a repair could arrive: ignored
+	if got := r.net.count(); got != 2 {
+		t.Fatalf("%d writes, want 1 send and 1 resend", got)
+	}
+	r.clock.add(nackResendGap + time.Millisecond)
+	r.nack(seq)
+	if got := r.net.count(); got != 3 {
+		t.Fatalf("%d writes, want a second resend after the gap", got)
+	}
+}
+
+// TestNACKHistoryBounded checks that the ring follows the packet rate: it
+// holds one window of packets, never more than nackMaxPackets, and shrinks
+// again when the rate falls.
+func TestNACKHistoryBounded(t *testing.T) {
+	r := newResponderRig(t, nackVideo, 500*time.Millisecond)
+	h := r.resp.streams[nackVideo.SSRC]
+	slots := func() int { h.mu.Lock(); defer h.mu.Unlock(); return len(h.slots) }
+
+	// 300 packets/s for 2 s: a window holds 150 packets.
+	for range 600 {
+		r.sendOne(1000)
+		r.clock.add(time.Second / 300)
+	}
+	if n := slots(); n < 150 || n > 512 {
+		t.Fatalf("ring of %d slots at 300 packets/s, want 150..512", n)
+	}
+	// A burst far above the cap.
+	for range 3 * nackMaxPackets {
+		r.sendOne(1000)
+	}
+	if n := slots(); n != nackMaxPackets {
+		t.Fatalf("ring of %d slots after a burst, want the cap %d", n, nackMaxPackets)
+	}
+	// 10 packets/s: the ring shrinks.
+	for range 50 {
+		r.clock.add(100 * time.Millisecond)
+		r.sendOne(1000)
+	}
+	if n := slots(); n > 64 {
+		t.Fatalf("ring of %d slots at 10 packets/s, want it shrunk", n)
+	}
+	h.mu.Lock()
+	spare, ring := len(h.free), len(h.slots)
+	h.mu.Unlock()
+	if spare > ring {
+		t.Fatalf("%d spare buffers kept for a ring of %d", spare, ring)
+	}
+	// The packets still in the window remain answerable after the shrink.
+	last := r.seq - 1
+	before := r.net.count()
+	r.nack(last, last-1)
+	if got := r.net.count() - before; got != 2 {
+		t.Fatalf("resent %d after shrink, want 2", got)
+	}
+}
+
+func BenchmarkNACKHistoryAdd(b *testing.B) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	f := &nackResponderFactory{now: clock.now}
+	i, _ := f.NewInterceptor("")
+	info := nackVideo
+	w := i.(*nackResponder).BindLocalStream(&info, interceptor.RTPWriterFunc(
+		func(_ *rtp.Header, p []byte, _ interceptor.Attributes) (int, error) { return len(p), nil }))
+	payload := make([]byte, 1000)
+	h := &rtp.Header{Version: 2, PayloadType: 96, SSRC: info.SSRC}
+	if err := h.SetExtension(3, []byte{1, 2}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(payload)))
+	for n := range b.N {
+		h.SequenceNumber = uint16(n)
+		if _, err := w.Write(h, payload, nil); err != nil {
+			b.Fatal(err)
+		}
+		clock.add(time.Second / 300)
+	}
+}

@@ -1,0 +1,90 @@
+package echotest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
+)
+
+// benchEchoPacket is a marshalled 1000-byte VP8 key frame start with a
+// header extension (mid), as a browser sends.
+func benchEchoPacket(b *testing.B) []byte {
+	b.Helper()
+	payload := make([]byte, 1000)
+	payload[0] = 0x10 // S=1, PID=0; payload[1] bit 0 clear: key frame
+	p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 1, Timestamp: 3000, SSRC: 42}, Payload: payload}
+	if err := p.SetExtension(1, []byte("0")); err != nil {
+		b.Fatal(err)
+	}
+	raw, err := p.Marshal()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return raw
+}
+
+// BenchmarkEchoWrite is the plain echo's per-packet step after the read:
+// the raw packet written to the m-line's local track (an unbound pion
+// TrackLocalStaticRTP: pion's parse and fan-out, before the interceptors
+// and the network).
+func BenchmarkEchoWrite(b *testing.B) {
+	track, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := benchEchoPacket(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := track.Write(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSimulcastAccept is the simulcast echo's per-packet decision
+// and rewrite (echoLayer: unmarshal, layer selection, seq/ts rewrite).
+func BenchmarkSimulcastAccept(b *testing.B) {
+	sim := newSimulcast(true)
+	sim.setOrder([]string{"h", "m", "l"})
+	layer := sim.layerOf("h", 42)
+	raw := benchEchoPacket(b)
+	var pkt rtp.Packet
+	now := time.Unix(1000, 0)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	seq := uint16(0)
+	for b.Loop() {
+		seq++
+		raw[2], raw[3] = byte(seq>>8), byte(seq)
+		if err := pkt.Unmarshal(raw); err != nil {
+			b.Fatal(err)
+		}
+		if v := sim.accept(layer, &pkt, maxLayer, maxLayer, now); !v.forward {
+			b.Fatal("packet of the wanted layer not forwarded")
+		}
+	}
+}
+
+// BenchmarkEchoWriteRTP is the plain echo step with the packet parsed
+// into a reused rtp.Packet and handed over with WriteRTP.
+func BenchmarkEchoWriteRTP(b *testing.B) {
+	track, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := benchEchoPacket(b)
+	var pkt rtp.Packet
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if err := pkt.Unmarshal(raw); err != nil {
+			b.Fatal(err)
+		}
+		if err := track.WriteRTP(&pkt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
