@@ -148,7 +148,7 @@ function checkTree(trace, sessionId, label) {
   assert.deepEqual(roots.map((s) => s.operationName), ['session'], `${label}: root spans`);
   const root = roots[0];
   assert.equal(trace.processes[root.processID].serviceName, 'argus', `${label}: service`);
-  assert.equal(tag(root, 'janus.session_id'), sessionId, `${label}: janus.session_id of the session span`);
+  assert.equal(String(tag(root, 'janus.session_id')), String(sessionId), `${label}: janus.session_id of the session span`);
   for (const s of trace.spans) {
     if (s === root) continue;
     const parent = byId.get(parentOf(s).spanID);
@@ -330,7 +330,7 @@ describe('traces of janus.js sessions in Jaeger v2', { timeout: 420000, skip }, 
       const handles = spans.get('handle janus.plugin.videoroom') || [];
       const pubs = handles.filter((s) => tag(s, 'janus.videoroom.role') === 'publisher');
       assert.equal(pubs.length, 1, `${p.display}: one publisher handle span`);
-      assert.equal(tag(pubs[0], 'janus.videoroom.feed_id'), p.id, `${p.display}: feed id`);
+      assert.equal(String(tag(pubs[0], 'janus.videoroom.feed_id')), String(p.id), `${p.display}: feed id`);
       for (const name of ['attach', 'join', 'publish', 'ice', 'dtls']) {
         assert.ok(childNames(tr, pubs[0]).includes(name), `${p.display}: publisher "${name}" span`);
       }
