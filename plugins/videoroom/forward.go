@@ -123,7 +123,7 @@ func (d *subStream) effectiveLayer(ps *pubStream) int {
 
 // readRTCP relays the subscriber's feedback: PLI/FIR become a (rate
 // limited) PLI to the source, REMB a capped REMB to the publisher. NACKs
-// are answered by pion's responder interceptor from its packet cache.
+// are answered by core/webrtc's NACK responder from its time-bounded history.
 func (d *subStream) readRTCP() {
 	for {
 		pkts, _, err := d.sender.ReadRTCP()
