@@ -8,7 +8,11 @@ import (
 	"strconv"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/eventbody"
 )
+
+// verdictSchema is the schema of telemetry/verdict's events.
+const verdictSchema = "argus.verdict"
 
 // Bounds of what a session learns from its events (the events themselves
 // are bounded by MaxEventsPerSession).
@@ -79,6 +83,33 @@ func (s *session) learn(e *telemetry.Event, f *bodyFields) {
 		}
 	case telemetry.TypePlugin:
 		s.learnPlugin(e, f)
+	case telemetry.TypeExternal:
+		s.learnVerdict(e)
+	}
+}
+
+// maxFindings bounds the verdict findings a session keeps.
+const maxFindings = 8
+
+// learnVerdict reads a verdict event (type 4, schema argus.verdict): the
+// session's own verdict wins; before it, a PeerConnection's non-ok one.
+func (s *session) learnVerdict(e *telemetry.Event) {
+	b := eventbody.Object(e.Body)
+	if eventbody.String(b, "schema") != verdictSchema {
+		return
+	}
+	d := eventbody.Object(b["data"])
+	scope, outcome := eventbody.String(d, "scope"), eventbody.String(d, "outcome")
+	if outcome == "" || (scope != "session" && s.sum.Verdict != "" && (s.sessionVerdict || outcome == "ok")) {
+		return
+	}
+	s.sessionVerdict = scope == "session"
+	s.sum.Verdict = outcome
+	s.sum.Findings = nil
+	for _, f := range eventbody.List(d, "findings") {
+		if str, ok := f.(string); ok && len(s.sum.Findings) < maxFindings {
+			s.sum.Findings = append(s.sum.Findings, str)
+		}
 	}
 }
 

@@ -238,3 +238,32 @@ func TestSettingsLinks(t *testing.T) {
 		}
 	}
 }
+
+func TestVerdictColumn(t *testing.T) {
+	verdict := func(sid, hid uint64, scope, outcome string, findings ...string) *telemetry.Event {
+		// As telemetry/verdict emits it, read back from JSON.
+		return mk(telemetry.TypeExternal, sid, hid, "", map[string]any{"schema": "argus.verdict",
+			"data": map[string]any{"scope": scope, "outcome": outcome, "findings": findings}})
+	}
+	s := history.New(history.Config{})
+	export(t, s,
+		mk(telemetry.TypeSession, 8, 0, "", map[string]any{"name": "created"}),
+		verdict(8, 81, "peerconnection", "ok", "connected in 120 ms"),
+	)
+	if sum, _ := s.Session(8); sum.Verdict != "ok" {
+		t.Errorf("after an ok PeerConnection: verdict %q", sum.Verdict)
+	}
+	export(t, s,
+		verdict(8, 82, "peerconnection", "one-way", "audio (mid 0) from the client none"),
+		verdict(8, 83, "peerconnection", "ok", "connected"),
+		mk(telemetry.TypeExternal, 8, 0, "", map[string]any{"schema": "custom", "data": map[string]any{"outcome": "x"}}),
+	)
+	if sum, _ := s.Session(8); sum.Verdict != "one-way" || len(sum.Findings) != 1 || !strings.Contains(sum.Findings[0], "audio") {
+		t.Errorf("a non-ok PeerConnection verdict sticks until the session's: %q %q", sum.Verdict, sum.Findings)
+	}
+	export(t, s, mk(telemetry.TypeSession, 8, 0, "", map[string]any{"name": "destroyed"}),
+		verdict(8, 0, "session", "one-way", "3 PeerConnection(s): 1 one-way, 2 ok"))
+	if sum, _ := s.Session(8); sum.Verdict != "one-way" || sum.Findings[0] != "3 PeerConnection(s): 1 one-way, 2 ok" {
+		t.Errorf("the session's verdict: %q %q", sum.Verdict, sum.Findings)
+	}
+}

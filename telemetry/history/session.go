@@ -30,6 +30,11 @@ type SessionSummary struct {
 	Transport string   `json:"transport,omitempty"`
 	TraceID   string   `json:"trace_id,omitempty"` // OpenTelemetry trace id (Config.TraceID)
 	HomerCID  string   `json:"homer_cid"`          // Homer correlation id (Config.HomerCorrelation)
+	// Verdict is the session's verdict outcome (telemetry/verdict), or,
+	// before the session ends, the first PeerConnection verdict that is
+	// not "ok"; Findings are its findings.
+	Verdict  string   `json:"verdict,omitempty"`
+	Findings []string `json:"verdict_findings,omitempty"`
 }
 
 // session is one session's timeline and what it learned from it.
@@ -40,6 +45,8 @@ type session struct {
 	feeds  []string        // feed keys (see feedKey) that point at this session
 	pcs    map[uint64]bool // handle → PeerConnection up, bounded by maxParticipants
 	parts  []Participant   // room participants, bounded by maxParticipants
+	// sessionVerdict is set once the session's own verdict arrived.
+	sessionVerdict bool
 }
 
 func (s *session) add(e *telemetry.Event, f *bodyFields) {
@@ -71,6 +78,7 @@ func (s *session) summary() SessionSummary {
 	sum.Plugins = append([]string{}, sum.Plugins...)
 	sum.OpaqueIDs = append([]string{}, sum.OpaqueIDs...)
 	sum.Rooms = append([]string{}, sum.Rooms...)
+	sum.Findings = append([]string(nil), sum.Findings...)
 	sum.Kept = s.events.n
 	sum.State = s.state()
 	return sum

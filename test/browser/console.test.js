@@ -26,7 +26,8 @@ const shotDir = process.env.UPDATE_SCREENSHOTS ? resolve(here, '..', '..', 'docs
 mkdirSync(shotDir, { recursive: true });
 
 // Columns of the console's session list.
-const COL = { session: 0, display: 1, room: 2, address: 3, plugins: 4, started: 5, duration: 6, state: 7, events: 8 };
+const COL = { session: 0, display: 1, room: 2, address: 3, plugins: 4, started: 5, duration: 6, state: 7, verdict: 8, events: 9 };
+const OUTCOMES = ['ok', 'ice-failed', 'dtls-failed', 'no-media', 'dropped', 'one-way', 'poor-quality'];
 
 describe('event console against Argus', { timeout: 540000 }, () => {
   let argus;
@@ -206,6 +207,11 @@ describe('event console against Argus', { timeout: 540000 }, () => {
       await waitFor('hangup in the open timeline', async () =>
         (await con.locator('#timeline li', { hasText: 'connection: hangup' }).count()) > 0, 60000);
       await waitFor('state column says hangup', async () => (await rowOf(echoSession.detail))[COL.state] === 'hangup', 60000);
+      // The hung-up PeerConnection is judged (telemetry/verdict) once its
+      // final report is in: the verdict column shows the outcome.
+      await waitFor('verdict column after the hangup', async () =>
+        OUTCOMES.includes((await rowOf(echoSession.detail))[COL.verdict]), 60000);
+      assert.ok((await con.locator('#session-verdict').textContent()).length > 0, 'the verdict findings on the session page');
 
       // The live tail keeps lifecycle events in view: media reports are grouped.
       const tailItems = await con.$$eval('#tail li', (lis) => lis.map((li) => li.className));

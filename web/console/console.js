@@ -228,6 +228,14 @@
     const st = sessionState(s);
     return el('span', 'state state-' + st, st);
   }
+  // verdictBadge shows the session's verdict (telemetry/verdict), its
+  // findings as the tooltip.
+  function verdictBadge(s) {
+    if (!s.verdict) return el('span', null, '');
+    const b = el('span', 'state verdict-' + s.verdict, s.verdict);
+    b.title = (s.verdict_findings || []).join('\n');
+    return b;
+  }
 
   async function loadSessions() {
     let data;
@@ -258,11 +266,11 @@
       const cells = [
         [s.session_id], [s.display || ''], [(s.rooms || []).join(', ')], [s.address || ''],
         [(s.plugins || []).map(shortPlugin).join(', ')], [fmtTime(s.first_timestamp, false)],
-        [fmtDuration(duration(s)), 'num'], [stateBadge(s)],
+        [fmtDuration(duration(s)), 'num'], [stateBadge(s)], [verdictBadge(s)],
         [s.events + (s.kept < s.events ? ' (' + s.kept + ' kept)' : ''), 'num'],
       ];
       if (filter && !cells.some(([v]) => typeof v !== 'object' && String(v).toLowerCase().includes(filter)) &&
-          !sessionState(s).includes(filter)) continue;
+          !sessionState(s).includes(filter) && !(s.verdict || '').includes(filter)) continue;
       let tr = existing.get(String(s.session_id));
       if (!tr) {
         tr = el('tr');
@@ -306,7 +314,8 @@
   }
 
   function renderSessionHeader(s) {
-    $('session-state').replaceChildren(stateBadge(s));
+    $('session-state').replaceChildren(stateBadge(s), ' ', verdictBadge(s));
+    $('session-verdict').textContent = (s.verdict_findings || []).join(' · ');
     const links = $('session-links');
     links.replaceChildren();
     if (s.trace_id) {
@@ -346,6 +355,7 @@
       if (id === 'global') {
         $('timeline-title').textContent = 'Events with no session';
         $('session-state').replaceChildren();
+        $('session-verdict').textContent = '';
         $('session-links').replaceChildren();
         $('session-facts').replaceChildren();
       } else {
