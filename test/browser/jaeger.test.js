@@ -318,6 +318,7 @@ describe('traces of janus.js sessions in Jaeger v2', { timeout: 420000, skip }, 
       assert.ok(isError(h), `hangup span status is Error: ${JSON.stringify(h.tags)}`);
       assert.match(String(tag(h, 'otel.status_description')), /^hangup: /, 'status description');
       assert.match(String(tag(h, 'janus.hangup.reason')), /DTLS alert|ICE failed|DTLS error/, 'hangup reason');
+      t.diagnostic(`lost PeerConnection: hangup span "${tag(h, 'otel.status_description')}"`);
     }
 
     // VideoRoom: each participant's trace has its publisher handle (join,
