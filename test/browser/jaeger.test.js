@@ -153,14 +153,23 @@ function checkTree(trace, sessionId, label) {
     if (s === root) continue;
     const parent = byId.get(parentOf(s).spanID);
     assert.ok(parent, `${label}: parent of ${s.operationName} is in the trace`);
-    if (s.operationName.startsWith('handle ')) {
+    if (s.operationName.startsWith('handle ') || s.operationName === 'verdict session') {
       assert.equal(parent, root, `${label}: ${s.operationName} is a child of the session span`);
     } else {
       assert.ok(parent.operationName.startsWith('handle '), `${label}: ${s.operationName} is a child of a handle span, not ${parent.operationName}`);
     }
   }
+  // The session's verdict (telemetry/verdict): one span, its outcome an
+  // attribute, error status unless "ok".
+  const verdicts = byName.get('verdict session') || [];
+  assert.equal(verdicts.length, 1, `${label}: one "verdict session" span`);
+  const outcome = tag(verdicts[0], 'argus.verdict.outcome');
+  assert.ok(OUTCOMES.includes(outcome), `${label}: verdict outcome ${outcome}`);
+  assert.equal(isError(verdicts[0]), outcome !== 'ok', `${label}: verdict status for ${outcome}`);
   return byName;
 }
+
+const OUTCOMES = ['ok', 'ice-failed', 'dtls-failed', 'no-media', 'dropped', 'one-way', 'poor-quality'];
 
 /** childrenNamed returns the names of the spans whose parent is span. */
 const childNames = (trace, span) => trace.spans.filter((s) => parentOf(s)?.spanID === span.spanID).map((s) => s.operationName);
