@@ -1,7 +1,6 @@
 package main
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,11 +16,11 @@ import (
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/argusrtc/argus/hep"
 	"github.com/argusrtc/argus/internal/janusclient"
 	"github.com/argusrtc/argus/internal/testpeer"
+	"github.com/argusrtc/argus/telemetry/otel/otlptest"
 )
 
 // TestVerdictFaults seeds the common failures of a WebRTC session into real
@@ -325,32 +324,11 @@ func newExports(t *testing.T) *exports {
 	}()
 	t.Cleanup(func() { _ = udp.Close(); <-done })
 
-	otlp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body io.Reader = r.Body
-		if r.Header.Get("Content-Encoding") == "gzip" {
-			zr, err := gzip.NewReader(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			body = zr
+	otlptest.Receiver(t, func(r otlptest.Request) {
+		if req, err := r.Spans(); err == nil {
+			ex.spans(req)
 		}
-		b, _ := io.ReadAll(body)
-		var req coltracepb.ExportTraceServiceRequest
-		if err := proto.Unmarshal(b, &req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		ex.spans(&req)
-		resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = w.Write(resp)
-	}))
-	t.Cleanup(otlp.Close)
-	t.Setenv("OTEL_TRACES_EXPORTER", "")
-	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "")
-	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.URL)
+	})
 	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "200")
 	return ex
 }

@@ -2,59 +2,29 @@ package otel
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/argusrtc/argus/telemetry/otel/otlptest"
 )
 
-type otlpRequest struct {
-	path, contentType string
-	body              []byte
-}
-
-// TestOTLPHTTPExport sends the EchoTest trace through ExporterFromEnv's
-// OTLP/HTTP exporter to a local receiver and decodes what arrives.
-// otlpReceiver is a local OTLP/HTTP endpoint; the OTEL_* environment
-// points at it for the rest of the test.
-func otlpReceiver(t *testing.T) <-chan otlpRequest {
+// otlpReceiver is a local OTLP/HTTP endpoint (otlptest.Receiver) whose
+// requests arrive on the returned channel; the OTEL_* environment points
+// at it for the rest of the test.
+func otlpReceiver(t *testing.T) <-chan otlptest.Request {
 	t.Helper()
-	got := make(chan otlpRequest, 16)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body io.Reader = r.Body
-		if r.Header.Get("Content-Encoding") == "gzip" {
-			zr, err := gzip.NewReader(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			body = zr
-		}
-		b, err := io.ReadAll(body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
+	got := make(chan otlptest.Request, 16)
+	otlptest.Receiver(t, func(r otlptest.Request) {
 		select {
-		case got <- otlpRequest{path: r.URL.Path, contentType: r.Header.Get("Content-Type"), body: b}:
+		case got <- r:
 		default:
 		}
-		resp, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = w.Write(resp)
-	}))
-	t.Cleanup(srv.Close)
-	t.Setenv("OTEL_TRACES_EXPORTER", "")
-	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "")
-	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
+	})
 	return got
 }
 
@@ -86,21 +56,21 @@ func TestOTLPHTTPExport(t *testing.T) {
 
 // receiveSpans decodes OTLP requests until the session span arrived and
 // returns the names of the spans received.
-func receiveSpans(ctx context.Context, t *testing.T, got <-chan otlpRequest) map[string]bool {
+func receiveSpans(ctx context.Context, t *testing.T, got <-chan otlptest.Request) map[string]bool {
 	t.Helper()
 	names := make(map[string]bool)
 	for !names["session"] {
-		var req otlpRequest
+		var req otlptest.Request
 		select {
 		case req = <-got:
 		case <-ctx.Done():
 			t.Fatalf("no session span received; got %v", names)
 		}
-		if req.path != "/v1/traces" || req.contentType != "application/x-protobuf" {
-			t.Fatalf("POST %s (%s), want /v1/traces protobuf", req.path, req.contentType)
+		if req.Path != "/v1/traces" || req.ContentType != "application/x-protobuf" {
+			t.Fatalf("POST %s (%s), want /v1/traces protobuf", req.Path, req.ContentType)
 		}
 		var msg coltracepb.ExportTraceServiceRequest
-		if err := proto.Unmarshal(req.body, &msg); err != nil {
+		if err := proto.Unmarshal(req.Body, &msg); err != nil {
 			t.Fatalf("decode: %v", err)
 		}
 		for _, rs := range msg.GetResourceSpans() {
