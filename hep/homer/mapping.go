@@ -31,6 +31,12 @@ type mapper struct {
 	// listener is the last gateway listener address a transport reported,
 	// the dst of rows that have no transport of their own.
 	listener netip.AddrPort
+	// endedHandles and endedSessions keep, briefly, the state of handles
+	// and sessions that ended, for the events that follow their end (the
+	// verdicts of telemetry/verdict, type 4): those rows keep the real
+	// addresses and ids, and no handle state is created again for them.
+	endedHandles  *fifoMap[uint64, *handleState]
+	endedSessions *fifoMap[uint64, endpoints]
 	// stamps is the last HEP timestamp (µs) used per correlation id.
 	stamps *fifoMap[string, int64]
 	// truncated counts payloads shrunk to fit MaxPacketLen.
@@ -39,10 +45,17 @@ type mapper struct {
 
 func newMapper(cfg *SinkConfig) *mapper {
 	return &mapper{cfg: cfg, handles: newHandleTable(cfg.MaxHandles),
-		transports: newFIFOMap[string, endpoints](cfg.MaxHandles),
-		sessions:   newFIFOMap[uint64, endpoints](cfg.MaxHandles),
-		stamps:     newFIFOMap[string, int64](cfg.MaxHandles)}
+		transports:    newFIFOMap[string, endpoints](cfg.MaxHandles),
+		sessions:      newFIFOMap[uint64, endpoints](cfg.MaxHandles),
+		endedHandles:  newFIFOMap[uint64, *handleState](min(cfg.MaxHandles, maxEnded)),
+		endedSessions: newFIFOMap[uint64, endpoints](min(cfg.MaxHandles, maxEnded)),
+		stamps:        newFIFOMap[string, int64](cfg.MaxHandles)}
 }
+
+// maxEnded bounds the ended handles and sessions kept for late events: a
+// verdict follows its end by a few seconds at most, so the last thousands
+// of ends are plenty.
+const maxEnded = 4096
 
 // stateBody reads the fields of session, handle and transport bodies that
 // the address and correlation state needs (janus-reference.md 4.4, 1.6, 1.7).
@@ -252,8 +265,14 @@ func unmap(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr()
 func (m *mapper) forget(e *telemetry.Event, sb *stateBody) {
 	switch {
 	case e.Type == telemetry.TypeHandle && sb.Name == "detached":
+		if hs := m.handles.state(e.HandleID); hs != nil {
+			m.endedHandles.put(e.HandleID, hs)
+		}
 		m.handles.remove(e.HandleID)
 	case e.Type == telemetry.TypeSession && (sb.Name == "destroyed" || sb.Name == "timeout"):
+		if ep, ok := m.sessions.get(e.SessionID); ok {
+			m.endedSessions.put(e.SessionID, ep)
+		}
 		m.sessions.remove(e.SessionID)
 	case e.Type == telemetry.TypeTransport && sb.Data.Event == "disconnected":
 		m.transports.remove(sb.ID)
@@ -267,6 +286,10 @@ func (m *mapper) track(e *telemetry.Event, body []byte) *handleState {
 		return nil
 	}
 	hs := m.handles.state(e.HandleID)
+	if hs == nil && e.Type == telemetry.TypeExternal {
+		hs, _ = m.endedHandles.get(e.HandleID) // a verdict after detached
+		return hs
+	}
 	if hs == nil {
 		if e.SessionID == 0 && e.OpaqueID == "" && e.Type == telemetry.TypePlugin {
 			return nil // nothing to remember
@@ -334,6 +357,9 @@ func (m *mapper) addresses(e *telemetry.Event, hs *handleState, sb *stateBody) (
 		}
 	}
 	if ep, ok := m.sessions.get(sid); ok && sid != 0 {
+		return sameFamily(ep.client, ep.server)
+	}
+	if ep, ok := m.endedSessions.get(sid); ok && sid != 0 {
 		return sameFamily(ep.client, ep.server)
 	}
 	if hs != nil && hs.hasAddr {

@@ -130,3 +130,36 @@ func TestHandleKeepsAddressesAfterSession(t *testing.T) {
 		}
 	}
 }
+
+func TestVerdictAfterTheEndKeepsAddresses(t *testing.T) {
+	client := netip.MustParseAddrPort("192.0.2.10:40001")
+	listener := netip.MustParseAddrPort("192.0.2.1:8188")
+	m := newTestMapper(t, nil)
+	verdict := func(ts int64, hid uint64, scope string) *telemetry.Event {
+		return &telemetry.Event{Emitter: testEmitter, Type: telemetry.TypeExternal, Timestamp: ts, SessionID: 3, HandleID: hid,
+			Body: map[string]any{"schema": "argus.verdict", "data": map[string]any{"scope": scope, "outcome": "ok"}}}
+	}
+	events := []*telemetry.Event{
+		wsTransport("7", client, listener),
+		{Emitter: testEmitter, Type: telemetry.TypeSession, Timestamp: 2, SessionID: 3,
+			Body: map[string]any{"name": "created", "transport": map[string]any{"transport": "janus.transport.websockets", "id": "7"}}},
+		{Emitter: testEmitter, Type: telemetry.TypeHandle, Timestamp: 3, SessionID: 3, HandleID: 4,
+			Body: map[string]any{"name": "attached", "plugin": "janus.plugin.echotest"}},
+		{Emitter: testEmitter, Type: telemetry.TypeHandle, Timestamp: 4, SessionID: 3, HandleID: 4,
+			Body: map[string]any{"name": "detached", "plugin": "janus.plugin.echotest"}},
+		{Emitter: testEmitter, Type: telemetry.TypeSession, Timestamp: 5, SessionID: 3, Body: map[string]any{"name": "destroyed"}},
+		// telemetry/verdict's events follow the ends they judge.
+		verdict(6, 4, "peerconnection"),
+		verdict(7, 0, "session"),
+	}
+	out := mapAll(t, m, events)
+	for i, ps := range out[1:] {
+		src, dst := netip.AddrPortFrom(ps[0].SrcIP, ps[0].SrcPort), netip.AddrPortFrom(ps[0].DstIP, ps[0].DstPort)
+		if src != client || dst != listener || ps[0].CorrelationID != "3" {
+			t.Errorf("event %d: %v -> %v (sid %s), want %v -> %v (sid 3)", i+1, src, dst, ps[0].CorrelationID, client, listener)
+		}
+	}
+	if m.handles.state(4) != nil {
+		t.Error("the verdict brought the detached handle's state back")
+	}
+}
