@@ -25,12 +25,18 @@ func (t *Transport) longPoll(w nethttp.ResponseWriter, r *nethttp.Request, s cor
 	// calls SessionOver, so either Touch fails here (and the queue just made
 	// is dropped) or a later SessionOver deletes it. No queue outlives its
 	// session.
+	live := t.qs.has(s)
 	sq := t.qs.get(s, true)
-	if !gw.Touch(s) {
+	if !gw.Touch(s) && !live {
 		t.qs.end(s)
 		nethttp.NotFound(w, r)
 		return
 	}
+	// Touch failed on a session whose queue was live: the core is tearing
+	// it down (its handles' PeerConnections close before SessionOver). The
+	// poll waits as one parked on an ended session does, instead of a 404
+	// that janus.js, still waiting for its destroy reply, counts towards
+	// "Lost connection to the server".
 	maxev := parseMaxev(q.Get("maxev"), t.cfg.QueueSize)
 	timer := time.NewTimer(t.cfg.LongPollTimeout)
 	defer timer.Stop()

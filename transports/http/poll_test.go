@@ -131,6 +131,35 @@ func TestLongPollSeesTimeoutThenQueueGone(t *testing.T) {
 	}
 }
 
+func TestLongPollDuringTeardownWaits(t *testing.T) {
+	// janus.js keeps polling until its destroy is answered; while the core
+	// tears the session down (Touch fails, SessionOver not yet called) a
+	// poll must not answer 404, which janus.js counts as a lost server.
+	e := newEnv(t, func(c *Config) { c.LongPollTimeout = time.Second })
+	s := e.create(t)
+	e.gw.Push(s, `{"janus":"event"}`)
+	if r := e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil); r.status != 200 {
+		t.Fatalf("first poll: %d", r.status)
+	}
+	over := e.gw.Forget(s)
+	before := e.gw.Touches()
+	done := make(chan result, 1)
+	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil) }()
+	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	over()
+	select {
+	case r := <-done:
+		if r.status != 200 || r.body != `{"janus":"keepalive"}` {
+			t.Fatalf("poll during teardown: %d %s", r.status, r.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("poll during teardown not answered")
+	}
+	if r := e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil); r.status != 404 {
+		t.Fatalf("poll after the teardown: %d", r.status)
+	}
+}
+
 func TestLongPollAuth(t *testing.T) {
 	e := newEnv(t, nil)
 	s := e.create(t)

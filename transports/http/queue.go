@@ -87,6 +87,15 @@ func (qs *queues) get(s core.SessionID, poll bool) *queue {
 	return q
 }
 
+// has reports whether session s has a queue (it was polled or pushed to,
+// and has not ended).
+func (qs *queues) has(s core.SessionID) bool {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	_, ok := qs.m[s]
+	return ok
+}
+
 // sweepLocked drops queues unused for the idle period.
 func (qs *queues) sweepLocked(now time.Time) {
 	qs.lastSweep = now

@@ -183,6 +183,21 @@ func (g *Gateway) End(s core.SessionID) {
 	}
 }
 
+// Forget removes session s as the core does when a teardown starts (Touch
+// fails from now on); the returned func ends it on its source
+// (SessionOver), as the core does once its handles are gone.
+func (g *Gateway) Forget(s core.SessionID) (over func()) {
+	g.mu.Lock()
+	c, ok := g.sessions[s]
+	delete(g.sessions, s)
+	g.mu.Unlock()
+	return func() {
+		if ok {
+			c.SessionOver(s, false, false)
+		}
+	}
+}
+
 // BlockMessages makes "message" requests wait until the returned func is
 // called (or their context ends).
 func (g *Gateway) BlockMessages() (release func()) {
