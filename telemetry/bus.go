@@ -173,6 +173,40 @@ func (b *Bus) Shutdown(ctx context.Context) error {
 }
 
 func (b *Bus) doShutdown(ctx context.Context) error {
+	var errs []error
+	stopped := map[*runner]bool{}
+	stuck := map[*runner]bool{}
+	drain := func(rs []*runner) {
+		for _, r := range rs {
+			if !stopped[r] {
+				close(r.stop)
+				stopped[r] = true
+			}
+		}
+		for _, r := range rs {
+			if stuck[r] {
+				continue
+			}
+			select {
+			case <-r.done:
+			case <-ctx.Done():
+				r.cancel()
+				stuck[r] = true
+				errs = append(errs, fmt.Errorf("drain %q: %w", r.name, ctx.Err()))
+			}
+		}
+	}
+
+	// Sinks that derive events (WithDerivedEvents) drain first, while the
+	// bus still accepts what they emit from what they drain.
+	var derived []*runner
+	for _, r := range *b.runners.Load() {
+		if r.cfg.derives {
+			derived = append(derived, r)
+		}
+	}
+	drain(derived)
+
 	b.mu.Lock()
 	b.shutdown.Store(true)
 	rs := *b.runners.Load()
@@ -183,23 +217,10 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 	for b.inflight.Load() != 0 && ctx.Err() == nil {
 		runtime.Gosched()
 	}
+	drain(rs)
 	for _, r := range rs {
-		close(r.stop)
-	}
-	var errs []error
-	stuck := make([]bool, len(rs))
-	for i, r := range rs {
-		select {
-		case <-r.done:
-		case <-ctx.Done():
-			r.cancel()
-			stuck[i] = true
-			errs = append(errs, fmt.Errorf("drain %q: %w", r.name, ctx.Err()))
-		}
-	}
-	for i, r := range rs {
 		r.cancel()
-		if stuck[i] {
+		if stuck[r] {
 			// Export is still returning from its cancelled context; the sink
 			// must not see Shutdown concurrently, so it gets it afterwards.
 			go r.lateShutdown()

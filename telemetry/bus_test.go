@@ -445,3 +445,57 @@ func TestBusConcurrentSafe(t *testing.T) {
 }
 
 var _ telemetry.Querier = (*queryingSink)(nil)
+
+// derivingSink emits one external event for every session event it
+// exports, as telemetry/verdict does for the sessions that end.
+type derivingSink struct {
+	recSink
+	out telemetry.Emitter
+}
+
+func (d *derivingSink) Export(ctx context.Context, batch []*telemetry.Event) error {
+	for _, e := range batch {
+		if e.Type == telemetry.TypeSession {
+			d.out.Emit(ev(telemetry.TypeExternal, e.SessionID))
+		}
+	}
+	return d.recSink.Export(ctx, batch)
+}
+
+func TestBusShutdownDrainsDerivingSinksFirst(t *testing.T) {
+	for _, derives := range []bool{true, false} {
+		b := telemetry.NewBus()
+		d := &derivingSink{out: b}
+		other := &recSink{}
+		var opts []telemetry.QueueOption
+		if derives {
+			opts = append(opts, telemetry.WithDerivedEvents())
+		}
+		// A long batch timeout: the session events are still queued when
+		// Shutdown starts, as at a gateway's shutdown.
+		opts = append(opts, telemetry.WithBatchTimeout(time.Hour))
+		if err := b.Attach("derive", d, telemetry.ParseMask("sessions"), opts...); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Attach("other", other, telemetry.MaskAll); err != nil {
+			t.Fatal(err)
+		}
+		const n = 50
+		for i := range n {
+			b.Emit(ev(telemetry.TypeSession, uint64(i+1)))
+		}
+		shutdown(t, b)
+		external := 0
+		for _, e := range other.snapshot() {
+			if e.Type == telemetry.TypeExternal {
+				external++
+			}
+		}
+		if derives && external != n {
+			t.Errorf("with WithDerivedEvents: the other sink exported %d derived events, want %d", external, n)
+		}
+		if !derives {
+			t.Logf("without WithDerivedEvents: %d of %d derived events reached the other sink", external, n)
+		}
+	}
+}

@@ -39,6 +39,7 @@ type queueConfig struct {
 	batchSize     int
 	batchTimeout  time.Duration
 	exportTimeout time.Duration
+	derives       bool
 }
 
 type busOptionFunc func(*busConfig)
@@ -121,6 +122,14 @@ func WithBatchSize(n int) QueueOption {
 // sink's tail.
 func WithBatchTimeout(d time.Duration) QueueOption {
 	return queueOptionFunc(func(c *queueConfig) { c.batchTimeout = d })
+}
+
+// WithDerivedEvents marks a sink that emits events derived from those it
+// exports back onto the bus (telemetry/verdict judges the sessions that end
+// and emits verdicts). Shutdown drains such sinks first, while the bus still
+// accepts what they emit, so the other sinks export it.
+func WithDerivedEvents() QueueOption {
+	return queueOptionFunc(func(c *queueConfig) { c.derives = true })
 }
 
 // WithExportTimeout bounds each Export call (default DefaultExportTimeout).

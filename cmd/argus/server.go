@@ -25,10 +25,6 @@ import (
 // are bounded by the transports themselves.
 const readHeaderTimeout = 10 * time.Second
 
-// derivedFlushTimeout bounds the flush that lets the verdict sink emit its
-// last verdicts at shutdown.
-const derivedFlushTimeout = 2 * time.Second
-
 // server is the running composition: telemetry, engine, gateway,
 // transports and listeners. It is built once by newServer.
 type server struct {
@@ -284,13 +280,6 @@ func (s *server) shutdown(ctx context.Context) error {
 		}
 	}
 	if s.obs != nil {
-		// Sinks that derive events (the verdict sink judges the sessions
-		// that just ended) emit while they drain: one flush lets them, so
-		// Shutdown then drains what they emitted too. Bounded, so a dead
-		// exporter cannot eat the drain's deadline.
-		fctx, cancel := context.WithTimeout(ctx, derivedFlushTimeout)
-		_ = s.obs.bus.ForceFlush(fctx)
-		cancel()
 		if err := s.obs.bus.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("telemetry: %w", err))
 		}

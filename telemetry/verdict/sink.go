@@ -26,6 +26,9 @@ func init() {
 			{Key: "rtt_ms", Default: "300", Usage: "poor-quality at this median RTT"},
 			{Key: "max_sessions", Default: "10000", Usage: "sessions judged at once"},
 		},
+		// Its verdicts of the sessions that end at shutdown still reach
+		// every other sink.
+		Queue: []telemetry.QueueOption{telemetry.WithDerivedEvents()},
 	})
 }
 
