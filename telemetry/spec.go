@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
 )
 
@@ -46,11 +45,6 @@ type HandlerInfo struct {
 	Version       int
 }
 
-// Mux is where a sink mounts HTTP handlers: the Admin listener's mux.
-type Mux interface {
-	Handle(pattern string, handler http.Handler)
-}
-
 // SinkSpec is everything cmd/argus needs to offer, build and wire a sink
 // without naming it: its flag, its documented options, its queue, its
 // Janus module name and an optional HTTP hook.
@@ -70,8 +64,6 @@ type SinkSpec struct {
 	Handler HandlerInfo
 	// Queue are the sink's bus queue options at Attach.
 	Queue []QueueOption
-	// Mount, if set, mounts the built sink's HTTP handlers on the Admin mux.
-	Mount func(s Sink, mux Mux)
 }
 
 // RegisterSinkSpec registers a sink factory with its description; call it

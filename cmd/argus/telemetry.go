@@ -37,9 +37,9 @@ type observability struct {
 
 // newTelemetry builds the event bus every component emits into and
 // attaches the metrics sinks and every registered sink whose flag is on
-// (sinkflags.go). Sinks that serve HTTP mount their handlers on adminMux,
-// the Admin listener's mux: Prometheus /metrics and, through their
-// SinkSpec.Mount hook, e.g. the history console (/console/).
+// (sinkflags.go). On adminMux, the Admin listener's mux, it serves
+// Prometheus /metrics and the history sink's console (console.go, behind
+// the admin guard).
 func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (_ *observability, err error) {
 	o := &observability{handlers: map[string]core.EventHandler{}}
 	busOpts := []telemetry.BusOption{telemetry.WithLogger(logger.With("component", "telemetry"))}
@@ -88,12 +88,8 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 		if spec.Flag.Kind == telemetry.FlagURL && spec.Flag.Setting != "" {
 			settings[spec.Name] = withSetting(settings[spec.Name], spec.Flag.Setting, cfg.Sinks[spec.Name])
 		}
-		s, err := o.attach(cfg, logger, spec, settings[spec.Name])
-		if err != nil {
+		if _, err := o.attach(cfg, logger, spec, settings[spec.Name]); err != nil {
 			return nil, err
-		}
-		if spec.Mount != nil {
-			spec.Mount(s, adminMux)
 		}
 	}
 	for name := range settings {
