@@ -13,7 +13,7 @@ func init() {
 		Factory: FromSettings,
 		Flag: telemetry.SinkFlag{Name: "event-mqtt", Kind: telemetry.FlagURL, Setting: "url",
 			Usage: "publish events to an MQTT broker as Janus's mqttevh (`URL` mqtt://host:1883, mqtts://host:8883)"},
-		Options: append(evhkit.CommonOptions(evhkit.Compact, false),
+		Options: append(append(evhkit.CommonOptions(evhkit.Compact, false),
 			telemetry.SinkOption{Key: "client_id", Usage: "MQTT client id (default argus-<server name>-<random>)"},
 			telemetry.SinkOption{Key: "username", Usage: "user"},
 			telemetry.SinkOption{Key: "password", Usage: "password"},
@@ -28,11 +28,7 @@ func init() {
 			telemetry.SinkOption{Key: "will_enabled", Default: "false", Usage: "register disconnect_status as the will"},
 			telemetry.SinkOption{Key: "will_retain", Default: "false", Usage: "retain the will and the connect status"},
 			telemetry.SinkOption{Key: "will_qos", Default: "0", Usage: "QoS of the will"},
-			telemetry.SinkOption{Key: "tls_cacert", Usage: "PEM CAs (implies TLS)"},
-			telemetry.SinkOption{Key: "tls_client_cert", Usage: "PEM client certificate"},
-			telemetry.SinkOption{Key: "tls_client_key", Usage: "PEM client key"},
-			telemetry.SinkOption{Key: "tls_verify_peer", Default: "true", Usage: "verify the server certificate"},
-		),
+		), tlsKeys().Options()...),
 		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS MQTTEventHandler plugin",
 			Author: "Argus", Description: "An MQTT event handler plugin for Janus.", VersionString: "0.1.0", Version: 1},
 	})
@@ -60,9 +56,12 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	st.Bool("will_enabled", &cfg.WillEnabled)
 	st.Bool("will_retain", &cfg.WillRetain)
 	st.Int("will_qos", &cfg.WillQoS, 0, 2)
-	cfg.TLS = st.TLS("tls_cacert", "tls_client_cert", "tls_client_key", "tls_verify_peer")
+	cfg.TLS = st.TLS(tlsKeys())
 	if err := st.Err(); err != nil {
 		return nil, err
 	}
 	return New(cfg, sc)
 }
+
+// tlsKeys are the sink's TLS settings, as Janus's module names them.
+func tlsKeys() evhkit.TLSKeys { return evhkit.ClientTLSKeys("PEM CAs (implies TLS)") }

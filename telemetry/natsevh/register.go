@@ -11,18 +11,14 @@ func init() {
 		Factory: FromSettings,
 		Flag: telemetry.SinkFlag{Name: "event-nats", Kind: telemetry.FlagURL, Setting: "url",
 			Usage: "publish events into a NATS JetStream stream (`URL` nats://host:4222, tls://host:4222)"},
-		Options: append(evhkit.CommonOptions(evhkit.Compact, false),
+		Options: append(append(evhkit.CommonOptions(evhkit.Compact, false),
 			telemetry.SinkOption{Key: "stream", Default: DefaultStream, Usage: "JetStream stream"},
 			telemetry.SinkOption{Key: "subject_prefix", Default: DefaultSubjectPrefix, Usage: "subjects are <prefix>.<emitter>.<type>"},
 			telemetry.SinkOption{Key: "create_stream", Default: "true", Usage: "create or update the stream on connect"},
 			telemetry.SinkOption{Key: "user", Usage: "user name"},
 			telemetry.SinkOption{Key: "password", Usage: "password"},
 			telemetry.SinkOption{Key: "token", Usage: "auth token"},
-			telemetry.SinkOption{Key: "tls_cacert", Usage: "PEM CAs (implies TLS)"},
-			telemetry.SinkOption{Key: "tls_client_cert", Usage: "PEM client certificate"},
-			telemetry.SinkOption{Key: "tls_client_key", Usage: "PEM client key"},
-			telemetry.SinkOption{Key: "tls_verify_peer", Default: "true", Usage: "verify the server certificate"},
-		),
+		), tlsKeys().Options()...),
 		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "Argus NATS JetStream event handler",
 			Author: "Argus", Description: "Publishes events into a NATS JetStream stream, per emitter and type, with sequence numbers.",
 			VersionString: "0.0.1", Version: 1},
@@ -42,9 +38,12 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	st.String("user", &cfg.User)
 	st.String("password", &cfg.Password)
 	st.String("token", &cfg.Token)
-	cfg.TLS = st.TLS("tls_cacert", "tls_client_cert", "tls_client_key", "tls_verify_peer")
+	cfg.TLS = st.TLS(tlsKeys())
 	if err := st.Err(); err != nil {
 		return nil, err
 	}
 	return New(cfg, sc)
 }
+
+// tlsKeys are the sink's TLS settings, as Janus's module names them.
+func tlsKeys() evhkit.TLSKeys { return evhkit.ClientTLSKeys("PEM CAs (implies TLS)") }

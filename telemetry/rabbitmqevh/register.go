@@ -19,7 +19,7 @@ func init() {
 		Factory: FromSettings,
 		Flag: telemetry.SinkFlag{Name: "event-rabbitmq", Kind: telemetry.FlagURL, Setting: "url",
 			Usage: "publish events to RabbitMQ as Janus's rabbitmqevh (`URL` amqp://user:pass@host:5672/vhost, amqps://...)"},
-		Options: append(evhkit.CommonOptions(evhkit.Indented, true),
+		Options: append(append(evhkit.CommonOptions(evhkit.Indented, true),
 			telemetry.SinkOption{Key: "exchange", Usage: "exchange (default: the default exchange)"},
 			telemetry.SinkOption{Key: "exchange_type", Default: DefaultExchangeType, Usage: "fanout, direct, topic or headers"},
 			telemetry.SinkOption{Key: "route_key", Default: DefaultRouteKey, Usage: "routing key (and the declared queue)"},
@@ -28,11 +28,7 @@ func init() {
 			telemetry.SinkOption{Key: "username", Usage: "user (default: the URL's, else guest)"},
 			telemetry.SinkOption{Key: "password", Usage: "password"},
 			telemetry.SinkOption{Key: "heartbeat", Usage: "AMQP heartbeat, seconds"},
-			telemetry.SinkOption{Key: "ssl_cacert", Usage: "PEM CAs (implies TLS)"},
-			telemetry.SinkOption{Key: "ssl_cert", Usage: "PEM client certificate"},
-			telemetry.SinkOption{Key: "ssl_key", Usage: "PEM client key"},
-			telemetry.SinkOption{Key: "ssl_verify_peer", Default: "true", Usage: "verify the server certificate"},
-		),
+		), tlsKeys().Options()...),
 		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS RabbitMQEventHandler plugin",
 			Author: "Argus", Description: "This is a trivial RabbitMQ event handler plugin for Janus.",
 			VersionString: "0.0.1", Version: 1},
@@ -54,9 +50,14 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	st.String("username", &cfg.User)
 	st.String("password", &cfg.Pass)
 	st.Int("heartbeat", &cfg.Heartbeat, 0, 3600)
-	cfg.TLS = st.TLS("ssl_cacert", "ssl_cert", "ssl_key", "ssl_verify_peer")
+	cfg.TLS = st.TLS(tlsKeys())
 	if err := st.Err(); err != nil {
 		return nil, err
 	}
 	return New(cfg, sc)
+}
+
+// tlsKeys are Janus rabbitmqevh's TLS settings (ssl_*).
+func tlsKeys() evhkit.TLSKeys {
+	return evhkit.TLSKeys{CA: "ssl_cacert", Cert: "ssl_cert", Key: "ssl_key", Verify: "ssl_verify_peer", CAUsage: "PEM CAs (implies TLS)"}
 }

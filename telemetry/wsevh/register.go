@@ -16,15 +16,11 @@ func init() {
 		Factory: FromSettings,
 		Flag: telemetry.SinkFlag{Name: "event-ws", Kind: telemetry.FlagURL, Setting: "backend",
 			Usage: "send events to a WebSocket server as Janus's wsevh (`URL` ws://host/path, wss://...)"},
-		Options: append(evhkit.CommonOptions(evhkit.Indented, true),
+		Options: append(append(evhkit.CommonOptions(evhkit.Indented, true),
 			telemetry.SinkOption{Key: "subprotocol", Default: DefaultSubprotocol, Usage: "WebSocket subprotocol"},
 			telemetry.SinkOption{Key: "events_cap_on_reconnect", Usage: "accepted, ignored: the bus queue is the bound"},
 			telemetry.SinkOption{Key: "ws_logging", Usage: "accepted, ignored (libwebsockets logging in Janus)"},
-			telemetry.SinkOption{Key: "tls_cacert", Usage: "PEM CAs for wss://"},
-			telemetry.SinkOption{Key: "tls_client_cert", Usage: "PEM client certificate"},
-			telemetry.SinkOption{Key: "tls_client_key", Usage: "PEM client key"},
-			telemetry.SinkOption{Key: "tls_verify_peer", Default: "true", Usage: "verify the server certificate"},
-		),
+		), tlsKeys().Options()...),
 		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS WebSocketsEventHandler plugin",
 			Author: "Argus", Description: "This is a trivial WebSockets event handler plugin for Janus.",
 			VersionString: "0.0.1", Version: 1},
@@ -41,9 +37,12 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	var ignored string
 	st.String("events_cap_on_reconnect", &ignored)
 	st.String("ws_logging", &ignored)
-	cfg.TLS = st.TLS("tls_cacert", "tls_client_cert", "tls_client_key", "tls_verify_peer")
+	cfg.TLS = st.TLS(tlsKeys())
 	if err := st.Err(); err != nil {
 		return nil, err
 	}
 	return New(cfg, sc)
 }
+
+// tlsKeys are the sink's TLS settings, as Janus's module names them.
+func tlsKeys() evhkit.TLSKeys { return evhkit.ClientTLSKeys("PEM CAs for wss://") }
