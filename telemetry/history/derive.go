@@ -9,10 +9,8 @@ import (
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/eventbody"
+	"github.com/argusrtc/argus/telemetry/verdict"
 )
-
-// verdictSchema is the schema of telemetry/verdict's events.
-const verdictSchema = "argus.verdict"
 
 // Bounds of what a session learns from its events (the events themselves
 // are bounded by MaxEventsPerSession).
@@ -95,15 +93,15 @@ const maxFindings = 8
 // session's own verdict wins; before it, a PeerConnection's non-ok one.
 func (s *session) learnVerdict(e *telemetry.Event) {
 	b := eventbody.Object(e.Body)
-	if eventbody.String(b, "schema") != verdictSchema {
+	if eventbody.String(b, "schema") != verdict.Schema {
 		return
 	}
 	d := eventbody.Object(b["data"])
 	scope, outcome := eventbody.String(d, "scope"), eventbody.String(d, "outcome")
-	if outcome == "" || (scope != "session" && s.sum.Verdict != "" && (s.sessionVerdict || outcome == "ok")) {
+	if outcome == "" || (scope != verdict.ScopeSession && s.sum.Verdict != "" && (s.sessionVerdict || outcome == "ok")) {
 		return
 	}
-	s.sessionVerdict = scope == "session"
+	s.sessionVerdict = scope == verdict.ScopeSession
 	s.sum.Verdict = outcome
 	s.sum.Findings = nil
 	for _, f := range eventbody.List(d, "findings") {

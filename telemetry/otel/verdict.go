@@ -10,10 +10,8 @@ import (
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/eventbody"
+	"github.com/argusrtc/argus/telemetry/verdict"
 )
-
-// verdictSchema is the schema of telemetry/verdict's events (type 4).
-const verdictSchema = "argus.verdict"
 
 // verdict records a verdict event as a "verdict" span under the span of
 // what it judges: the handle span for a PeerConnection, the session span
@@ -21,13 +19,13 @@ const verdictSchema = "argus.verdict"
 // looked up among live spans first, then among ended ones. A verdict other
 // than "ok" has error status with the outcome as its description.
 func (s *Sink) verdict(e *telemetry.Event, b map[string]any) {
-	if eventbody.String(b, "schema") != verdictSchema {
+	if eventbody.String(b, "schema") != verdict.Schema {
 		return
 	}
 	d := eventbody.Object(b["data"])
 	scope, outcome := eventbody.String(d, "scope"), eventbody.String(d, "outcome")
 	owner := e.SessionID
-	if scope == "peerconnection" {
+	if scope == verdict.ScopePeerConnection {
 		owner = e.HandleID
 	}
 	// Never saw it (or evicted): the verdict, a root span then, still
@@ -52,7 +50,7 @@ func (s *Sink) verdict(e *telemetry.Event, b map[string]any) {
 		sp.SetStatus(codes.Error, outcome)
 	}
 	sp.End(trace.WithTimestamp(t))
-	if scope == "session" {
+	if scope == verdict.ScopeSession {
 		s.ended.remove(e.SessionID) // the session's last verdict
 	} else {
 		s.ended.remove(e.HandleID)
@@ -61,7 +59,7 @@ func (s *Sink) verdict(e *telemetry.Event, b map[string]any) {
 
 // spanContextOf finds the span a verdict belongs to, live or ended.
 func (s *Sink) spanContextOf(scope string, id uint64) (trace.SpanContext, bool) {
-	if scope == "peerconnection" {
+	if scope == verdict.ScopePeerConnection {
 		if h, ok := s.handles.get(id); ok {
 			return h.span.SpanContext(), true
 		}
