@@ -12,4 +12,7 @@ var (
 	ErrInvalidSink = errors.New("telemetry: invalid sink")
 	// ErrUnknownSink is returned by NewSink and SetMask for a name nobody registered or attached.
 	ErrUnknownSink = errors.New("telemetry: unknown sink")
+	// ErrBadID is returned when a VideoRoom id is neither an unsigned
+	// integer nor a string.
+	ErrBadID = errors.New("telemetry: id is not an unsigned integer or a string")
 )

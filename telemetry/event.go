@@ -7,7 +7,6 @@ package telemetry
 
 import (
 	"encoding/json"
-	"net/netip"
 	"time"
 )
 
@@ -52,8 +51,9 @@ const (
 
 // Event is one state change, shaped like a Janus event-handler event.
 //
-// Body is the "event" object; it must marshal to JSON and must not be
-// modified after Emit. Plugin events use PluginBody as their Body.
+// Body is the "event" object, in the Go type of its (Type, Subtype) (see
+// body.go: SessionBody, ICEBody, MediaReportBody, PluginBody, ...); it must
+// marshal to JSON and must not be modified after Emit.
 type Event struct {
 	Emitter   string
 	Type      Type
@@ -63,24 +63,6 @@ type Event struct {
 	HandleID  uint64
 	OpaqueID  string
 	Body      any
-}
-
-// PluginBody is the body of a type 64 event: {"plugin":..., "data":...}.
-type PluginBody struct {
-	Plugin string `json:"plugin"`
-	Data   any    `json:"data"`
-}
-
-// TransportBody is the body of a type 128 event.
-type TransportBody struct {
-	Transport string `json:"transport"`
-	ID        string `json:"id"`
-	Data      any    `json:"data"`
-	// Remote is the client's transport address and Local the gateway
-	// socket that accepted the connection. They are not part of the Janus
-	// JSON; exporters that draw network flows (HEP) read them.
-	Remote netip.AddrPort `json:"-"`
-	Local  netip.AddrPort `json:"-"`
 }
 
 // Now returns the current wall clock in µs since the epoch, the unit of
@@ -108,16 +90,29 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 	})
 }
 
-// UnmarshalJSON parses the Janus wire form; Body becomes a map or slice as
-// produced by encoding/json.
+// wireHeader is header with the body left raw for DecodeBody.
+type wireHeader struct {
+	Emitter   string          `json:"emitter"`
+	Type      Type            `json:"type"`
+	Subtype   int             `json:"subtype"`
+	Timestamp int64           `json:"timestamp"`
+	SessionID uint64          `json:"session_id"`
+	HandleID  uint64          `json:"handle_id"`
+	OpaqueID  string          `json:"opaque_id"`
+	Event     json.RawMessage `json:"event"`
+}
+
+// UnmarshalJSON parses the Janus wire form; Body becomes the Go type of
+// its (type, subtype) (DecodeBody), raw JSON for a kind it does not know.
 func (e *Event) UnmarshalJSON(b []byte) error {
-	var h header
+	var h wireHeader
 	if err := json.Unmarshal(b, &h); err != nil {
 		return err
 	}
 	*e = Event{
 		Emitter: h.Emitter, Type: h.Type, Subtype: h.Subtype, Timestamp: h.Timestamp,
-		SessionID: h.SessionID, HandleID: h.HandleID, OpaqueID: h.OpaqueID, Body: h.Event,
+		SessionID: h.SessionID, HandleID: h.HandleID, OpaqueID: h.OpaqueID,
+		Body: DecodeBody(h.Type, h.Subtype, h.Event),
 	}
 	return nil
 }
