@@ -266,7 +266,7 @@ func (g *Gateway) adminCustomEvent(r *janusReq) []byte {
 		return r.fail(e)
 	}
 	g.emit(telemetry.TypeExternal, 0, 0, 0, "",
-		obj{}.set("schema", schema).set("data", rawMember(r.m, "data")))
+		telemetry.ExternalBody{Schema: schema, Data: rawMember(r.m, "data")})
 	return mustJSON(r.reply("success"))
 }
 

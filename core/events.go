@@ -22,24 +22,16 @@ func (g *Gateway) emit(typ telemetry.Type, sub int, sid SessionID, hid HandleID,
 
 // emitSession emits a type 1 event: created (with the transport), destroyed, timeout.
 func (g *Gateway) emitSession(sid SessionID, name string, src Client) {
-	body := obj{}.set("name", name)
+	body := telemetry.SessionBody{Name: name}
 	if name == "created" && src != nil {
 		ti := src.Info()
-		body = body.set("transport", obj{}.
-			set("transport", ti.Package).
-			set("id", strconv.FormatUint(ti.ConnID, 10)))
+		body.Transport = &telemetry.SessionTransport{Transport: ti.Package, ID: strconv.FormatUint(ti.ConnID, 10)}
 	}
 	g.emit(telemetry.TypeSession, 0, sid, 0, "", body)
 }
 
 // emitHandle emits a type 2 event: attached or detached.
 func (g *Gateway) emitHandle(h *handle, name string) {
-	body := obj{}.set("name", name).set("plugin", h.pkg)
-	if h.opaque != "" {
-		body = body.set("opaque_id", h.opaque)
-	}
-	if h.token != "" {
-		body = body.set("token", h.token)
-	}
+	body := telemetry.HandleBody{Name: name, Plugin: h.pkg, OpaqueID: h.opaque, Token: h.token}
 	g.emit(telemetry.TypeHandle, 0, h.sess.id, h.id, h.opaque, body)
 }

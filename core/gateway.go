@@ -67,7 +67,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	}
 	g.ctx, g.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	g.emit(telemetry.TypeCore, telemetry.SubtypeCoreStartup, 0, 0, "",
-		obj{}.set("status", "started").set("info", g.serverInfo(nil)))
+		telemetry.CoreStatusBody{Status: "started", Info: mustJSON(g.serverInfo(nil))})
 	g.every(cfg.WatchdogInterval, g.checkTimeouts)
 	if cfg.StatusPeriod > 0 {
 		g.every(cfg.StatusPeriod, g.emitStatus)
@@ -141,7 +141,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}
 		err = errors.Join(err, g.destroyPlugins(ctx))
 		g.emit(telemetry.TypeCore, telemetry.SubtypeCoreShutdown, 0, 0, "",
-			obj{}.set("status", "shutdown").set("signum", g.signum.Load()))
+			telemetry.CoreShutdownBody{Status: "shutdown", Signum: g.signum.Load()})
 	})
 	return err
 }
@@ -198,11 +198,10 @@ func (g *Gateway) every(period time.Duration, f func(now time.Time)) {
 func (g *Gateway) emitStatus(time.Time) {
 	c := g.Counts()
 	g.emit(telemetry.TypeCore, telemetry.SubtypeCoreStartup, 0, 0, "",
-		obj{}.set("status", "update").set("info", obj{}.
-			set("sessions", c.Sessions).
-			set("handles", c.Handles).
-			set("peerconnections", c.PeerConnections).
-			set("stats-period", int(g.cfg.MediaStatsPeriod/time.Second))))
+		telemetry.CoreStatusBody{Status: "update", Info: mustJSON(telemetry.CoreCounts{
+			Sessions: c.Sessions, Handles: c.Handles, PeerConnections: c.PeerConnections,
+			StatsPeriod: int(g.cfg.MediaStatsPeriod / time.Second),
+		})})
 }
 
 // pluginHost is the Host a plugin gets at Init.

@@ -208,9 +208,11 @@ func (e *Event) Typed() any {
 		return DecodeBody(e.Type, e.Subtype, b)
 	case PluginBody:
 		return b.typed()
+	case TransportBody:
+		return b.typed()
 	case SessionBody, HandleBody, ExternalBody, JSEPBody, ICEBody, LocalCandidateBody,
 		RemoteCandidateBody, SelectedPairBody, DTLSBody, PeerConnectionBody, MediaStateBody,
-		SlowLinkBody, MediaReportBody, MediaReports, TransportBody, CoreStatusBody, CoreShutdownBody:
+		SlowLinkBody, MediaReportBody, MediaReports, CoreStatusBody, CoreShutdownBody:
 		return b
 	case Body:
 		return b
@@ -243,5 +245,24 @@ func (b PluginBody) typed() PluginBody {
 		return b
 	}
 	b.Data = pluginData(b.Plugin, raw)
+	return b
+}
+
+// typed returns b with data of another Go type as a TransportData when
+// it has that shape.
+func (b TransportBody) typed() TransportBody {
+	switch b.Data.(type) {
+	case TransportData, json.RawMessage, nil:
+		return b
+	}
+	raw, err := json.Marshal(b.Data)
+	if err != nil {
+		return b
+	}
+	if d, ok := decodeAs[TransportData](raw); ok {
+		b.Data = d
+	} else {
+		b.Data = json.RawMessage(raw)
+	}
 	return b
 }

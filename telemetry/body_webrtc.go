@@ -66,7 +66,7 @@ type Candidate struct {
 // DTLSBody is a type 16 subtype 5 event: the DTLS state (trying,
 // connected, failed).
 type DTLSBody struct {
-	DTLS            string `json:"dtls"`
+	DTLS string `json:"dtls"`
 	Stream
 	Retransmissions int `json:"retransmissions"`
 }

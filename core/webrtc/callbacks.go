@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // bindCallbacks installs the pion handlers a Peer owns. They only record
@@ -24,7 +26,7 @@ func (p *Peer) bindCallbacks() {
 		p.mu.Lock()
 		p.state.localCands = append(p.state.localCands, line)
 		p.mu.Unlock()
-		p.emitWebRTC(subLocal, map[string]any{"local-candidate": line})
+		p.emitWebRTC(subLocal, telemetry.LocalCandidateBody{Candidate: line, Stream: iceStream()})
 	})
 	p.pc.OnICEConnectionStateChange(func(s pion.ICEConnectionState) {
 		switch s {
@@ -98,7 +100,7 @@ func (p *Peer) bindCallbacks() {
 		p.state.dtlsState = name
 		p.mu.Unlock()
 		if !same { // a failed handshake may be reported as failed and as closed
-			p.emitWebRTC(subDTLS, map[string]any{"dtls": name, "retransmissions": 0})
+			p.emitWebRTC(subDTLS, telemetry.DTLSBody{DTLS: name, Stream: iceStream()})
 		}
 		if name == "failed" {
 			p.signal() // after the event, so the hangup follows it
@@ -122,16 +124,13 @@ func pairString(pair *pion.ICECandidatePair) string {
 
 // candidateObject is the {address, port, type, transport, family} object
 // of a selected-pair event.
-func candidateObject(c *pion.ICECandidate) map[string]any {
+func candidateObject(c *pion.ICECandidate) telemetry.Candidate {
 	family := 4
 	if ip := net.ParseIP(c.Address); ip != nil && ip.To4() == nil {
 		family = 6
 	}
-	return map[string]any{
-		"address":   c.Address,
-		"port":      c.Port,
-		"type":      c.Typ.String(),
-		"transport": c.Protocol.String(),
-		"family":    family,
+	return telemetry.Candidate{
+		Address: c.Address, Port: int(c.Port), Type: c.Typ.String(),
+		Transport: c.Protocol.String(), Family: family,
 	}
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/pion/ice/v4"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // Candidate is a trickled ICE candidate; Completed marks end-of-candidates.
@@ -98,5 +100,5 @@ func (p *Peer) noteRemoteCandidate(line string) {
 		p.state.remoteCands = append(p.state.remoteCands, line)
 	}
 	p.mu.Unlock()
-	p.emitWebRTC(subRemote, map[string]any{"remote-candidate": line})
+	p.emitWebRTC(subRemote, telemetry.RemoteCandidateBody{Candidate: line, Stream: iceStream()})
 }

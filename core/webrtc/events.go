@@ -16,8 +16,8 @@ const (
 	componentID = 1 // ... with one component (rtcp-mux).
 )
 
-// Event bodies are map[string]any so that sinks can read fields without a
-// type switch; the keys are exactly Janus's (janus-reference.md 4.4).
+// Event bodies are telemetry's body types, whose JSON keys are exactly
+// Janus's (janus-reference.md 4.4).
 
 // emit sends one event with this Peer's header.
 func (p *Peer) emit(t telemetry.Type, sub int, body any) {
@@ -35,19 +35,17 @@ func (p *Peer) emit(t telemetry.Type, sub int, body any) {
 
 // emitJSEP emits a type 8 event: owner is "local" or "remote".
 func (p *Peer) emitJSEP(owner, typ, sdp string) {
-	p.emit(telemetry.TypeJSEP, 0, map[string]any{
-		"owner": owner,
-		"jsep":  map[string]any{"type": typ, "sdp": sdp},
-	})
+	p.emit(telemetry.TypeJSEP, 0, telemetry.JSEPBody{Owner: owner, JSEP: telemetry.JSEP{Type: typ, SDP: sdp}})
 }
 
-// emitWebRTC emits a type 16 event; stream_id and component_id are added
-// for every subtype but the PeerConnection one (6), as Janus does.
-func (p *Peer) emitWebRTC(sub int, body map[string]any) {
-	if sub != subPC {
-		body["stream_id"] = streamID
-		body["component_id"] = componentID
-	}
+// iceStream is the stream and component of every type 16 body but the
+// PeerConnection one (6), as Janus has them.
+func iceStream() telemetry.Stream {
+	return telemetry.Stream{StreamID: streamID, ComponentID: componentID}
+}
+
+// emitWebRTC emits a type 16 event of subtype sub.
+func (p *Peer) emitWebRTC(sub int, body any) {
 	p.emit(telemetry.TypeWebRTC, sub, body)
 }
 
@@ -58,6 +56,6 @@ func (p *Peer) emitICEState(state string) {
 	p.state.iceState = state
 	p.mu.Unlock()
 	if changed {
-		p.emitWebRTC(subICE, map[string]any{"ice": state})
+		p.emitWebRTC(subICE, telemetry.ICEBody{ICE: state, Stream: iceStream()})
 	}
 }

@@ -93,11 +93,11 @@ func TestCombinedMediaReport(t *testing.T) {
 			if e.Type != telemetry.TypeMedia || e.Subtype != telemetry.SubtypeMediaReport {
 				continue
 			}
-			arr, ok := e.Body.([]map[string]any)
+			arr, ok := e.Body.(telemetry.MediaReports)
 			if !ok {
 				t.Fatalf("body is %T", e.Body)
 			}
-			if len(arr) == 2 && arr[0]["media"] == "audio" && arr[1]["media"] == "video" && arr[1]["mindex"] == 1 && e.HandleID == 6 {
+			if len(arr) == 2 && arr[0].Media == "audio" && arr[1].Media == "video" && arr[1].MIndex == 1 && e.HandleID == 6 {
 				return true
 			}
 		}

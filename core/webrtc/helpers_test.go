@@ -11,6 +11,7 @@ import (
 
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
 
 // recorder is a recording telemetry.Emitter.
@@ -34,7 +35,7 @@ func (r *recorder) find(t telemetry.Type, sub int, pred func(map[string]any) boo
 		if e.Type != t || e.Subtype != sub {
 			continue
 		}
-		if b, ok := e.Body.(map[string]any); ok && (pred == nil || pred(b)) {
+		if b := telemetrytest.Fields(e.Body); b != nil && (pred == nil || pred(b)) {
 			out = append(out, e)
 		}
 	}

@@ -80,9 +80,9 @@ func (p *Peer) checkMedia(m *mediaTracker, now time.Time) {
 
 // mediaEvent tells the Observer and emits type 32 subtype 1.
 func (p *Peer) mediaEvent(mid, kind string, receiving bool) {
-	body := map[string]any{"media": kind, "mid": mid, "receiving": receiving}
+	body := telemetry.MediaStateBody{Media: kind, Mid: mid, Receiving: receiving}
 	if !receiving && p.cfg.NoMediaTimer > time.Second {
-		body["seconds"] = int(p.cfg.NoMediaTimer / time.Second)
+		body.Seconds = int(p.cfg.NoMediaTimer / time.Second)
 	}
 	p.emit(telemetry.TypeMedia, telemetry.SubtypeMediaState, body)
 	p.observe(func() { p.obs.Media(mid, kind, receiving) })

@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // milestones puts a Peer's ICE events in the order Janus emits them
@@ -93,11 +95,12 @@ func (p *Peer) emitPairLocked(pair *pion.ICECandidatePair) {
 	if same {
 		return
 	}
-	p.emitWebRTC(subPair, map[string]any{
-		"selected-pair": s,
-		"candidates": map[string]any{
-			"local":  candidateObject(pair.Local),
-			"remote": candidateObject(pair.Remote),
+	p.emitWebRTC(subPair, telemetry.SelectedPairBody{
+		SelectedPair: s,
+		Candidates: &telemetry.CandidatePair{
+			Local:  candidateObject(pair.Local),
+			Remote: candidateObject(pair.Remote),
 		},
+		Stream: iceStream(),
 	})
 }

@@ -20,6 +20,8 @@ import (
 
 	"github.com/pion/interceptor/pkg/stats"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // Peer is one PeerConnection of one handle.
@@ -242,7 +244,7 @@ func (p *Peer) handleStates() (string, bool) {
 		p.state.webrtcUp = true
 		p.mu.Unlock()
 		if first {
-			p.emitWebRTC(subPC, map[string]any{"connection": "webrtcup"})
+			p.emitWebRTC(subPC, telemetry.PeerConnectionBody{Connection: "webrtcup"})
 			p.observe(p.obs.WebRTCUp)
 		}
 	}
@@ -263,11 +265,7 @@ func (p *Peer) finalReport(lastSample time.Time) {
 // order: hangup, the final media reports, then the handle's "detached"
 // (which the core emits once Close returned, i.e. after the final report).
 func (p *Peer) emitHangup(reason string) {
-	body := map[string]any{"connection": "hangup"}
-	if reason != "" {
-		body["reason"] = reason
-	}
-	p.emitWebRTC(subPC, body)
+	p.emitWebRTC(subPC, telemetry.PeerConnectionBody{Connection: "hangup", Reason: reason})
 }
 
 // finish runs once on the run loop after the PeerConnection closed.

@@ -11,6 +11,7 @@ import (
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
 
 // TestPeerLoopback runs a Peer against a plain pion client on loopback:
@@ -176,7 +177,7 @@ func TestPeerLoopback(t *testing.T) {
 	}
 	// The final report, sent at hangup, still has the totals.
 	reports := rec.find(telemetry.TypeMedia, telemetry.SubtypeMediaReport, nil)
-	if last := reports[len(reports)-1].Body.(map[string]any); last["packets-received"].(uint64) < 20 {
+	if last := telemetrytest.Fields(reports[len(reports)-1].Body); last["packets-received"].(uint64) < 20 {
 		t.Errorf("final report = %v", last)
 	}
 	_ = client.Close()

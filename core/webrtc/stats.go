@@ -5,8 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/argusrtc/argus/telemetry"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // mediumSample is one m-line's statistics at one instant, with the deltas
@@ -208,35 +209,24 @@ func codecName(mime string) string {
 
 // reportBody is the type 32 subtype 3 object of one medium
 // (janus-reference.md 4.4).
-func (s mediumSample) reportBody() map[string]any {
-	b := map[string]any{
-		"mid": s.Mid, "mindex": s.MIndex, "media": s.Media,
-		"packets-received": s.PacketsIn, "packets-sent": s.PacketsOut,
-		"bytes-received": s.BytesIn, "bytes-sent": s.BytesOut,
+func (s mediumSample) reportBody() telemetry.MediaReportBody {
+	b := telemetry.MediaReportBody{
+		Mid: s.Mid, MIndex: s.MIndex, Media: s.Media,
+		PacketsReceived: s.PacketsIn, PacketsSent: s.PacketsOut,
+		BytesReceived: s.BytesIn, BytesSent: s.BytesOut,
 	}
 	if s.Media == "data" {
 		return b
 	}
-	if s.Codec != "" {
-		b["codec"] = s.Codec
+	b.RTPStats = &telemetry.RTPStats{
+		Codec: s.Codec, Base: s.Base, RTT: s.RTTms, Lost: s.Lost, LostByRemote: s.LostByRemote,
+		JitterLocal: math.Round(s.JitterLocal), JitterRemote: math.Round(s.JitterRemote),
+		InLinkQuality: s.InLQ, InMediaLinkQuality: s.InMLQ, OutLinkQuality: s.OutLQ, OutMediaLinkQuality: s.OutMLQ,
+		BytesReceivedLastSec: s.BytesInSec, BytesSentLastSec: s.BytesOutSec,
+		NACKsReceived: s.NACKsIn, NACKsSent: s.NACKsOut, RetransmissionsReceived: s.RetransIn,
 	}
-	b["base"] = s.Base
-	b["rtt"] = s.RTTms
-	b["lost"] = s.Lost
-	b["lost-by-remote"] = s.LostByRemote
-	b["jitter-local"] = math.Round(s.JitterLocal)
-	b["jitter-remote"] = math.Round(s.JitterRemote)
-	b["in-link-quality"] = s.InLQ
-	b["in-media-link-quality"] = s.InMLQ
-	b["out-link-quality"] = s.OutLQ
-	b["out-media-link-quality"] = s.OutMLQ
-	b["bytes-received-lastsec"] = s.BytesInSec
-	b["bytes-sent-lastsec"] = s.BytesOutSec
-	b["nacks-received"] = s.NACKsIn
-	b["nacks-sent"] = s.NACKsOut
-	b["retransmissions-received"] = s.RetransIn
-	if s.MIndex == 0 && s.REMB > 0 {
-		b["remb-bitrate"] = s.REMB
+	if s.MIndex == 0 {
+		b.REMBBitrate = s.REMB
 	}
 	return b
 }
@@ -263,7 +253,7 @@ func (p *Peer) sampleAndReport(period time.Duration, final bool) {
 		return
 	}
 	if p.cfg.CombineMediaStats {
-		arr := make([]map[string]any, 0, len(samples))
+		arr := make(telemetry.MediaReports, 0, len(samples))
 		for _, s := range samples {
 			arr = append(arr, s.reportBody())
 		}
@@ -291,8 +281,8 @@ func (p *Peer) checkSlowLink(s, prev mediumSample, period time.Duration) {
 		if uplink {
 			dir = "uplink"
 		}
-		p.emit(telemetry.TypeMedia, telemetry.SubtypeMediaSlowLink, map[string]any{
-			"mid": s.Mid, "media": s.Media, "slow_link": dir, "lost_lastsec": perSec,
+		p.emit(telemetry.TypeMedia, telemetry.SubtypeMediaSlowLink, telemetry.SlowLinkBody{
+			Mid: s.Mid, Media: s.Media, SlowLink: dir, LostLastSec: perSec,
 		})
 		p.observe(func() { p.obs.SlowLink(s.Mid, s.Media, uplink, perSec) })
 	}

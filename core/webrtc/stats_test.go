@@ -11,6 +11,7 @@ import (
 
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
 
 // drainRTCP reads RTCP until the reader fails: pion's interceptors see
@@ -199,7 +200,7 @@ func lastReports(rec *recorder) []map[string]any {
 	}
 	var out []map[string]any
 	for _, e := range evs {
-		out = append(out, e.Body.(map[string]any))
+		out = append(out, telemetrytest.Fields(e.Body))
 	}
 	return out
 }

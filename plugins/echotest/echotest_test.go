@@ -18,6 +18,7 @@ import (
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -32,7 +33,7 @@ func (r *mediaReports) Emit(e *telemetry.Event) {
 	if e.Type != telemetry.TypeMedia || e.Subtype != telemetry.SubtypeMediaReport || e.HandleID != 2 {
 		return
 	}
-	if b, ok := e.Body.(map[string]any); ok {
+	if b := telemetrytest.Fields(e.Body); b != nil {
 		r.mu.Lock()
 		r.bodies = append(r.bodies, b)
 		r.mu.Unlock()
@@ -130,8 +131,8 @@ func TestRequestErrors(t *testing.T) {
 		t.Fatalf("push = %+v", p)
 	}
 	waitFor(t, "plugin event", func() bool { return host.Count() == 1 })
-	ev := host.Events()[0].Raw.(map[string]any)
-	if ev["audio_active"] != false || ev["video_active"] != true || ev["bitrate"] != uint64(128000) {
+	ev, _ := host.Events()[0].Raw.(telemetry.EchoTestData)
+	if ev != (telemetry.EchoTestData{AudioActive: false, VideoActive: true, Bitrate: 128000}) {
 		t.Errorf("event = %v", ev)
 	}
 	q := s.(core.SessionQuerier).Query().(map[string]any)

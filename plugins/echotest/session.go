@@ -9,6 +9,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/pluginkit"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // Janus texts and limits.
@@ -168,16 +169,16 @@ func (s *session) pushError(transaction string, e *requestError) {
 }
 
 // eventData is the type 64 event body after a successful request.
-func (s *session) eventData() map[string]any {
-	d := map[string]any{
-		"audio_active": s.audioActive.Load(),
-		"video_active": s.videoActive.Load(),
-		"bitrate":      s.bitrate.Load(),
+func (s *session) eventData() telemetry.EchoTestData {
+	d := telemetry.EchoTestData{
+		AudioActive: s.audioActive.Load(),
+		VideoActive: s.videoActive.Load(),
+		Bitrate:     s.bitrate.Load(),
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.substream >= 0 || s.temporal >= 0 {
-		d["simulcast"] = map[string]any{"substream": s.substream, "temporal-layer": s.temporal}
+		d.Simulcast = &telemetry.EchoTestSimulcast{Substream: s.substream, TemporalLayer: s.temporal}
 	}
 	return d
 }

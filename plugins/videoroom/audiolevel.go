@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/pion/rtp"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // audioLevel accumulates the RFC 6464 levels (0 loudest … 127 silence,
@@ -58,6 +60,6 @@ func (p *publisher) announceTalking(ps *pubStream, talking bool, avg float64) {
 	for _, x := range p.room.others(nil) {
 		x.s.push("", note, nil)
 	}
-	ev := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": -avg}
-	p.emitEvent(ev)
+	p.emitEvent(telemetry.VideoRoomData{VideoRoom: what, Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
+		MIndex: telemetry.Ptr(mindex), Mid: ps.mid, AudioLevel: telemetry.Ptr(-avg)})
 }

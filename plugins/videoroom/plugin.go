@@ -15,6 +15,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/pluginkit"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // The Janus plugin package name and Janus 1.1.2's VideoRoom version
@@ -94,13 +95,32 @@ func (p *Plugin) room(id uint64) *room {
 
 // emit sends a type 64 event, with the handle's ids in the header when h
 // is not nil.
-func (p *Plugin) emit(h core.Handle, data map[string]any) {
+func (p *Plugin) emit(h core.Handle, data telemetry.VideoRoomData) {
 	p.mu.Lock()
 	on := p.cfg.eventsOn()
 	p.mu.Unlock()
 	if on {
 		p.Kit.Emit(h, data)
 	}
+}
+
+// eventStreams renders stream objects (a publisher's streams or a
+// subscription summary) for VideoRoomData.Streams. An object that does not
+// marshal is left out.
+func eventStreams(objs []any) []json.RawMessage {
+	out := make([]json.RawMessage, 0, len(objs))
+	for _, o := range objs {
+		if b, err := json.Marshal(o); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// roomEvent is the VideoRoomData of a room-level event (created, edited,
+// destroyed, subscribed).
+func roomEvent(event string, room uint64) telemetry.VideoRoomData {
+	return telemetry.VideoRoomData{Event: event, Room: telemetry.NumberID(room)}
 }
 
 // randomID is a random non-zero 53-bit id (janus-reference.md 0).

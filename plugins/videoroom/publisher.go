@@ -7,6 +7,7 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/pluginkit/mediakit"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // publisher is a participant: a handle that joined as "publisher". It
@@ -72,11 +73,8 @@ func joinPublisher(ctx context.Context, s *session, r *room, configure bool, req
 	s.mu.Unlock()
 	s.log.Info("videoroom: publisher joined", "room", r.id, "id", id)
 
-	ev := map[string]any{"event": "joined", "room": r.id, "id": id, "private_id": pub.privateID}
-	if display != "" {
-		ev["display"] = display
-	}
-	s.p.emit(s.h, ev)
+	s.p.emit(s.h, telemetry.VideoRoomData{Event: "joined", Room: telemetry.NumberID(r.id), ID: telemetry.NumberID(id),
+		PrivateID: telemetry.Ptr(pub.privateID), Display: display})
 
 	others := r.others(pub)
 	publishers := make([]any, 0, len(others))
@@ -175,11 +173,7 @@ func (p *publisher) setupMedia() {
 	for _, x := range p.room.others(p) {
 		x.s.push("", note, nil)
 	}
-	ev := map[string]any{"event": "published", "room": p.room.id, "id": p.id, "streams": p.streamObjects(true)}
-	if d := p.displayName(); d != "" {
-		ev["display"] = d
-	}
-	p.s.p.emit(p.s.h, ev)
+	p.emitEvent(p.streamsEvent("published"))
 }
 
 // announceUpdate tells the room a published PeerConnection was
@@ -193,11 +187,7 @@ func (p *publisher) announceUpdate() {
 	for _, x := range p.room.others(p) {
 		x.s.push("", note, nil)
 	}
-	ev := map[string]any{"event": "updated", "room": p.room.id, "id": p.id, "streams": p.streamObjects(true)}
-	if d := p.displayName(); d != "" {
-		ev["display"] = d
-	}
-	p.s.p.emit(p.s.h, ev)
+	p.emitEvent(p.streamsEvent("updated"))
 }
 
 // unpublish stops publishing: subscribers lose the feed, the room is told.
@@ -232,7 +222,7 @@ func (p *publisher) unpublish(_ bool) {
 			x.s.push("", note, nil)
 		}
 	}
-	p.emitEvent(map[string]any{"event": "unpublished", "room": p.room.id, "id": p.id})
+	p.emitEvent(p.event("unpublished"))
 }
 
 // leave removes the participant; reason "kicked" changes the notification.
@@ -259,7 +249,7 @@ func (p *publisher) leave(reason string) {
 	for _, x := range r.others(p) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(map[string]any{"event": what, "room": r.id, "id": p.id})
+	p.emitEvent(telemetry.VideoRoomData{Event: what, Room: telemetry.NumberID(r.id), ID: telemetry.NumberID(p.id)})
 	p.s.log.Info("videoroom: publisher left", "room", r.id, "id", p.id, "reason", reason)
 }
 
@@ -300,6 +290,7 @@ func (p *publisher) moderate(mid string, mute bool) *vrError {
 	for _, x := range p.room.others(nil) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(map[string]any{"videoroom": "moderated", "room": p.room.id, "id": p.id, "mid": mid, "moderation": state})
+	p.emitEvent(telemetry.VideoRoomData{VideoRoom: "moderated", Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
+		Mid: mid, Moderation: state})
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // configure applies publish/configure settings and answers an offer.
@@ -98,7 +99,9 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	if hasBitrate && media != nil {
 		media.sendCap()
 	}
-	p.emitEvent(map[string]any{"event": "configured", "room": p.room.id, "id": p.id, "bitrate": br})
+	ev := p.event("configured")
+	ev.Bitrate = telemetry.Ptr(br)
+	p.emitEvent(ev)
 	if renegotiated {
 		p.announceUpdate()
 	}

@@ -1,5 +1,7 @@
 package videoroom
 
+import "github.com/argusrtc/argus/telemetry"
+
 // isPublishing reports whether an offer of this publisher was answered.
 func (p *publisher) isPublishing() bool {
 	p.mu.Lock()
@@ -169,11 +171,21 @@ func (p *publisher) dataStream() *pubStream {
 // emitEvent emits a type 64 event about this participant with its
 // handle's ids and, when it has one, its display name (Janus leaves the
 // display out of most of them; correlating by name is easier with it).
-func (p *publisher) emitEvent(data map[string]any) {
-	if _, ok := data["display"]; !ok {
-		if d := p.displayName(); d != "" {
-			data["display"] = d
-		}
+func (p *publisher) emitEvent(data telemetry.VideoRoomData) {
+	if data.Display == "" {
+		data.Display = p.displayName()
 	}
 	p.s.p.emit(p.s.h, data)
+}
+
+// event is the VideoRoomData of an event about this publisher.
+func (p *publisher) event(name string) telemetry.VideoRoomData {
+	return telemetry.VideoRoomData{Event: name, Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id)}
+}
+
+// streamsEvent is event with the publisher's streams.
+func (p *publisher) streamsEvent(name string) telemetry.VideoRoomData {
+	ev := p.event(name)
+	ev.Streams = eventStreams(p.streamObjects(true))
+	return ev
 }

@@ -141,7 +141,7 @@ func (p *Plugin) reqCreate(s *session, req params) map[string]any {
 	p.rooms[id] = newRoom(id, o)
 	p.mu.Unlock()
 	p.log.Info("videoroom: room created", "room", id)
-	p.emit(handleOf(s), map[string]any{"event": "created", "room": id})
+	p.emit(handleOf(s), roomEvent("created", id))
 	// Argus keeps no config file to save rooms into: "permanent" is false.
 	return map[string]any{"videoroom": "created", "room": id, "permanent": false}
 }
@@ -169,7 +169,7 @@ func (p *Plugin) reqEdit(s *session, req params) map[string]any {
 	if e != nil {
 		return e.data()
 	}
-	p.emit(handleOf(s), map[string]any{"event": "edited", "room": r.id})
+	p.emit(handleOf(s), roomEvent("edited", r.id))
 	return map[string]any{"videoroom": "edited", "room": r.id, "permanent": false}
 }
 
@@ -202,7 +202,7 @@ func (p *Plugin) reqDestroy(s *session, req params) map[string]any {
 		x.roomGone(note)
 	}
 	p.log.Info("videoroom: room destroyed", "room", r.id)
-	p.emit(handleOf(s), map[string]any{"event": "destroyed", "room": r.id})
+	p.emit(handleOf(s), roomEvent("destroyed", r.id))
 	return map[string]any{"videoroom": "destroyed", "room": r.id}
 }
 

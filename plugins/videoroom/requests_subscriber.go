@@ -3,9 +3,9 @@ package videoroom
 import (
 	"context"
 
-	"github.com/argusrtc/argus/core/pluginkit/mediakit"
-
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // handle runs an async request of a subscriber handle (6.5).
@@ -64,7 +64,7 @@ func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]a
 			return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
 		}
 		streams := sub.summaries()
-		sub.s.p.emit(sub.s.h, map[string]any{"event": "updated", "room": sub.room.id, "streams": streams, "private_id": sub.privateID})
+		sub.s.p.emit(sub.s.h, sub.updatedEvent(streams))
 		return map[string]any{"videoroom": "updated", "room": sub.room.id, "streams": streams}, offer, nil
 	}
 	for _, d := range sub.liveStreams() {
@@ -218,7 +218,7 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 		return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
 	}
 	streams := sub.summaries()
-	sub.s.p.emit(sub.s.h, map[string]any{"event": "updated", "room": sub.room.id, "streams": streams, "private_id": sub.privateID})
+	sub.s.p.emit(sub.s.h, sub.updatedEvent(streams))
 	data := map[string]any{"videoroom": "updated", "room": sub.room.id}
 	if offer != nil {
 		data["streams"] = streams
@@ -288,6 +288,7 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 		}
 		changes++
 	}
-	sub.s.p.emit(sub.s.h, map[string]any{"event": "switched", "room": sub.room.id, "changes": changes, "streams": sub.summaries()})
+	sub.s.p.emit(sub.s.h, telemetry.VideoRoomData{Event: "switched", Room: telemetry.NumberID(sub.room.id),
+		Changes: telemetry.Ptr(changes), Streams: eventStreams(sub.summaries())})
 	return map[string]any{"videoroom": "event", "switched": "ok", "room": sub.room.id, "changes": changes, "streams": sub.summaries()}, nil, nil
 }

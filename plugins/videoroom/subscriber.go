@@ -6,12 +6,12 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/argusrtc/argus/core/pluginkit/mediakit"
-
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // subscriber is a receive-only handle mixing streams of any publishers.
@@ -105,7 +105,7 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 	}
 	streams := sub.summaries()
 	s.log.Info("videoroom: subscriber joined", "room", r.id, "streams", len(streams))
-	s.p.emit(s.h, map[string]any{"event": "subscribing", "room": r.id, "streams": streams, "private_id": sub.privateID})
+	s.p.emit(s.h, telemetry.VideoRoomData{Event: "subscribing", Room: telemetry.NumberID(r.id), Streams: eventStreams(streams), PrivateID: telemetry.Ptr(sub.privateID)})
 	data := map[string]any{"videoroom": "attached", "room": r.id, "streams": streams}
 	if legacy {
 		data["id"] = refs[0].pub.id
@@ -262,6 +262,12 @@ func (sub *subscriber) summaries() []any {
 	return out
 }
 
+// updatedEvent is the subscriber's "updated" event with its summary.
+func (sub *subscriber) updatedEvent(summary []any) telemetry.VideoRoomData {
+	return telemetry.VideoRoomData{Event: "updated", Room: telemetry.NumberID(sub.room.id),
+		Streams: eventStreams(summary), PrivateID: telemetry.Ptr(sub.privateID)}
+}
+
 // byMid returns the subscription stream with the subscriber-side mid.
 func (sub *subscriber) byMid(mid string) *subStream {
 	sub.mu.Lock()
@@ -292,7 +298,7 @@ func (sub *subscriber) remove(d *subStream) {
 
 // setupMedia: the subscriber's PeerConnection is up.
 func (sub *subscriber) setupMedia() {
-	sub.s.p.emit(sub.s.h, map[string]any{"event": "subscribed", "room": sub.room.id})
+	sub.s.p.emit(sub.s.h, roomEvent("subscribed", sub.room.id))
 	for _, d := range sub.liveStreams() {
 		if src := d.src.Load(); src != nil && src.kind == "video" {
 			if m := src.pub.currentMedia(); m != nil {
@@ -364,7 +370,7 @@ func (sub *subscriber) autoUpdate(ctx context.Context, gone func(d *subStream) b
 		data["streams"] = streams2
 	}
 	sub.s.push("", data, jsep)
-	sub.s.p.emit(sub.s.h, map[string]any{"event": "updated", "room": sub.room.id, "streams": streams2, "private_id": sub.privateID})
+	sub.s.p.emit(sub.s.h, sub.updatedEvent(streams2))
 }
 
 // hangup: the PeerConnection went away; every stream stops.
@@ -394,7 +400,7 @@ func (sub *subscriber) hangup() {
 		}
 	}
 	for _, g := range events {
-		sub.s.p.emit(sub.s.h, map[string]any{"event": "unsubscribed", "room": sub.room.id, "feed": g.feed, "mid": g.mid})
+		sub.s.p.emit(sub.s.h, telemetry.VideoRoomData{Event: "unsubscribed", Room: telemetry.NumberID(sub.room.id), Feed: telemetry.NumberID(g.feed), Mid: g.mid})
 	}
 }
 

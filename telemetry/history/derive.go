@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
 	"github.com/argusrtc/argus/telemetry/verdict"
 )
 
@@ -52,16 +51,6 @@ type Room struct {
 	Participants []Participant `json:"participants"`
 }
 
-// roomString renders a raw room or feed id: a number as is, a string
-// unquoted.
-func roomString(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return string(raw)
-}
-
 // learn updates what the session knows from e: its state, its client
 // address and its room participants. f is e's body fields, read once by
 // the store for the types that need them.
@@ -82,7 +71,9 @@ func (s *session) learn(e *telemetry.Event, f *bodyFields) {
 	case telemetry.TypePlugin:
 		s.learnPlugin(e, f)
 	case telemetry.TypeExternal:
-		s.learnVerdict(e)
+		if b, ok := e.Typed().(verdict.Body); ok {
+			s.learnVerdict(b.Data)
+		}
 	}
 }
 
@@ -91,22 +82,17 @@ const maxFindings = 8
 
 // learnVerdict reads a verdict event (type 4, schema argus.verdict): the
 // session's own verdict wins; before it, a PeerConnection's non-ok one.
-func (s *session) learnVerdict(e *telemetry.Event) {
-	b := eventbody.Object(e.Body)
-	if eventbody.String(b, "schema") != verdict.Schema {
-		return
-	}
-	d := eventbody.Object(b["data"])
-	scope, outcome := eventbody.String(d, "scope"), eventbody.String(d, "outcome")
+func (s *session) learnVerdict(d verdict.Verdict) {
+	scope, outcome := d.Scope, string(d.Outcome)
 	if outcome == "" || (scope != verdict.ScopeSession && s.sum.Verdict != "" && (s.sessionVerdict || outcome == "ok")) {
 		return
 	}
 	s.sessionVerdict = scope == verdict.ScopeSession
 	s.sum.Verdict = outcome
 	s.sum.Findings = nil
-	for _, f := range eventbody.List(d, "findings") {
-		if str, ok := f.(string); ok && len(s.sum.Findings) < maxFindings {
-			s.sum.Findings = append(s.sum.Findings, str)
+	for _, f := range d.Findings {
+		if len(s.sum.Findings) < maxFindings {
+			s.sum.Findings = append(s.sum.Findings, f)
 		}
 	}
 }
@@ -114,18 +100,8 @@ func (s *session) learnVerdict(e *telemetry.Event) {
 // learnPC reads a type 16 subtype 6 body: {"connection":"webrtcup"} or
 // {"connection":"hangup"}.
 func (s *session) learnPC(e *telemetry.Event) {
-	var conn string
-	switch b := e.Body.(type) {
-	case map[string]any:
-		conn, _ = b["connection"].(string)
-	default:
-		var c struct {
-			Connection string `json:"connection"`
-		}
-		if raw, err := json.Marshal(b); err == nil && json.Unmarshal(raw, &c) == nil {
-			conn = c.Connection
-		}
-	}
+	b, _ := e.Typed().(telemetry.PeerConnectionBody)
+	conn := b.Connection
 	if conn == "" || e.HandleID == 0 {
 		return
 	}
@@ -158,13 +134,10 @@ func (s *session) state() string {
 // learnPlugin follows a participant through the room plugin's events.
 func (s *session) learnPlugin(e *telemetry.Event, f *bodyFields) {
 	d := &f.Data
-	if d.Event == "" || len(d.Room) == 0 {
+	if d.Event == "" || d.Room.IsZero() {
 		return
 	}
-	room, id := roomString(d.Room), ""
-	if len(d.ID) > 0 {
-		id = roomString(d.ID)
-	}
+	room, id := d.Room.String(), d.ID.String()
 	// Only joining (as a publisher or a subscriber) makes a participant:
 	// a handle that merely creates, edits or destroys a room is none.
 	p := s.participant(e.HandleID, f.Plugin, room, id, d.Event == "joined" || d.Event == "subscribing")
@@ -265,35 +238,16 @@ type addressBook struct {
 	next  int
 }
 
-// transportFields reads a type 128 body: transport, id and data ip/port.
-type transportFields struct {
-	Transport string `json:"transport"`
-	ID        string `json:"id"`
-	Data      struct {
-		IP   string `json:"ip"`
-		Port int    `json:"port"`
-	} `json:"data"`
-}
-
+// learn reads a type 128 body: transport, id and data ip/port.
 func (b *addressBook) learn(e *telemetry.Event) {
-	var t transportFields
-	switch body := e.Body.(type) {
-	case telemetry.TransportBody:
-		t.Transport, t.ID = body.Transport, body.ID
-		if raw, err := json.Marshal(body.Data); err == nil {
-			_ = json.Unmarshal(raw, &t.Data) // data of another shape has no address
-		}
-	default:
-		if raw, err := json.Marshal(body); err == nil {
-			_ = json.Unmarshal(raw, &t) // a body of another shape has no address
-		}
-	}
-	if t.Data.IP == "" || t.ID == "" {
+	t, _ := e.Typed().(telemetry.TransportBody)
+	d, _ := t.Data.(telemetry.TransportData) // data of another shape has no address
+	if d.IP == "" || t.ID == "" {
 		return
 	}
-	addr := t.Data.IP
-	if t.Data.Port != 0 {
-		addr = net.JoinHostPort(t.Data.IP, strconv.Itoa(t.Data.Port))
+	addr := d.IP
+	if d.Port != 0 {
+		addr = net.JoinHostPort(d.IP, strconv.Itoa(d.Port))
 	}
 	key := t.Transport + "|" + t.ID
 	if b.addr == nil {

@@ -2,7 +2,6 @@ package history
 
 import (
 	"container/list"
-	"encoding/json"
 	"slices"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -84,30 +83,15 @@ func (s *session) summary() SessionSummary {
 	return sum
 }
 
-// bodyFields are the body keys the store reads: session "name" and
-// "transport", handle and plugin events' "plugin", and plugin data.
+// bodyFields are what the store reads of a body: a session's or handle's
+// name, a "created" session's transport, the plugin of handle and plugin
+// events, and VideoRoom data (room and feed id identify a participant;
+// event, display and streams follow it, derive.go).
 type bodyFields struct {
-	Name      string              `json:"name"`
-	Plugin    string              `json:"plugin"`
-	Data      pluginData          `json:"data"`
-	Transport *transportOfSession `json:"transport"`
-}
-
-// transportOfSession is a "created" event's {"transport":S,"id":S}.
-type transportOfSession struct {
-	Transport string `json:"transport"`
-	ID        string `json:"id"`
-}
-
-// pluginData identifies a VideoRoom participant: room and feed id. Both
-// may be numbers or strings (string_room_ids), so they stay raw. Event,
-// display and streams follow the participant (derive.go).
-type pluginData struct {
-	Room    json.RawMessage   `json:"room"`
-	ID      json.RawMessage   `json:"id"`
-	Event   string            `json:"event"`
-	Display string            `json:"display"`
-	Streams []json.RawMessage `json:"streams"`
+	Name      string
+	Plugin    string
+	Data      telemetry.VideoRoomData
+	Transport *telemetry.SessionTransport
 }
 
 // feedKey names a participant across events, "" when e has none. VideoRoom
@@ -118,10 +102,10 @@ func feedKey(e *telemetry.Event, f *bodyFields) string {
 	if e.Type != telemetry.TypePlugin {
 		return ""
 	}
-	if f.Plugin == "" || len(f.Data.Room) == 0 || len(f.Data.ID) == 0 {
+	if f.Plugin == "" || f.Data.Room.IsZero() || f.Data.ID.IsZero() {
 		return ""
 	}
-	return f.Plugin + "|" + string(f.Data.Room) + "|" + string(f.Data.ID)
+	return f.Plugin + "|" + f.Data.Room.Key() + "|" + f.Data.ID.Key()
 }
 
 // needsFields reports whether the store reads e's body (fields): types 1,
@@ -134,39 +118,18 @@ func needsFields(e *telemetry.Event) bool {
 	return false
 }
 
-// fields reads name, plugin and plugin data from a body of any shape.
-func fields(body any) bodyFields {
-	switch b := body.(type) {
-	case nil:
-		return bodyFields{}
+// fields reads name, plugin and VideoRoom data from e's body.
+func fields(e *telemetry.Event) bodyFields {
+	switch b := e.Typed().(type) {
+	case telemetry.SessionBody:
+		return bodyFields{Name: b.Name, Transport: b.Transport}
+	case telemetry.HandleBody:
+		return bodyFields{Name: b.Name, Plugin: b.Plugin}
 	case telemetry.PluginBody:
-		return bodyFields{Plugin: b.Plugin, Data: dataOf(b.Data)}
-	case *telemetry.PluginBody:
-		return bodyFields{Plugin: b.Plugin, Data: dataOf(b.Data)}
-	case map[string]any:
-		if _, ok := b["transport"]; !ok {
-			n, _ := b["name"].(string)
-			p, _ := b["plugin"].(string)
-			return bodyFields{Name: n, Plugin: p, Data: dataOf(b["data"])}
-		}
+		d, _ := b.Data.(telemetry.VideoRoomData) // other plugins' data has no room
+		return bodyFields{Plugin: b.Plugin, Data: d}
 	}
-	var f bodyFields
-	if raw, err := json.Marshal(body); err == nil {
-		_ = json.Unmarshal(raw, &f) // a body that is not an object has no fields
-	}
-	return f
-}
-
-// dataOf reads room and id from plugin data of any shape.
-func dataOf(data any) pluginData {
-	var d pluginData
-	if data == nil {
-		return d
-	}
-	if raw, err := json.Marshal(data); err == nil {
-		_ = json.Unmarshal(raw, &d) // data that is not an object has no room
-	}
-	return d
+	return bodyFields{}
 }
 
 func pluginOf(e *telemetry.Event, f *bodyFields) string {

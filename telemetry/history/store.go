@@ -81,7 +81,7 @@ func (s *Store) add(e *telemetry.Event) {
 	}
 	var f bodyFields
 	if needsFields(e) {
-		f = fields(e.Body)
+		f = fields(e)
 	}
 	if e.Type == telemetry.TypeTransport {
 		s.addrs.learn(e)

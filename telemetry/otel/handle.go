@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // Operation span names (the keys of handleState.ops).
@@ -35,19 +34,19 @@ type handleState struct {
 
 // handle handles type 2 events: attached starts the handle span (child of
 // the session span) and an "attach" span; detached ends it.
-func (s *Sink) handle(e *telemetry.Event, b map[string]any) {
+func (s *Sink) handle(e *telemetry.Event, b telemetry.HandleBody) {
 	if e.HandleID == 0 {
 		return
 	}
-	switch eventbody.String(b, "name") {
+	switch b.Name {
 	case "attached":
 		if old, ok := s.handles.get(e.HandleID); ok {
 			s.endHandle(old, at(e), "replaced")
 		}
-		plugin := eventbody.String(b, "plugin")
+		plugin := b.Plugin
 		opaque := e.OpaqueID
 		if opaque == "" {
-			opaque = eventbody.String(b, "opaque_id")
+			opaque = b.OpaqueID
 		}
 		attrs := []attribute.KeyValue{
 			attrSessionID.Int64(int64(e.SessionID)), attrHandleID.Int64(int64(e.HandleID)),
@@ -131,9 +130,8 @@ func (s *Sink) endOp(h *handleState, name string, t time.Time, failed string, at
 
 // jsep handles type 8 events: a negotiation span runs from an offer (or the
 // first description) of one side to the next description of the other.
-func (s *Sink) jsep(h *handleState, e *telemetry.Event, b map[string]any) {
-	owner := eventbody.String(b, "owner")
-	typ := eventbody.String(eventbody.Object(b["jsep"]), "type")
+func (s *Sink) jsep(h *handleState, e *telemetry.Event, b telemetry.JSEPBody) {
+	owner, typ := b.Owner, b.JSEP.Type
 	if _, open := h.ops[opJSEP]; open {
 		if owner != h.offerOwner {
 			s.endOp(h, opJSEP, at(e), "", attribute.String("janus.jsep.answer_owner", owner),

@@ -8,7 +8,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // Attribute keys shared by the sink's spans.
@@ -32,11 +31,11 @@ type sessionState struct {
 
 // session handles type 1 events: created starts the root span, destroyed
 // and timeout end it (janus-reference.md 4.4).
-func (s *Sink) session(e *telemetry.Event, b map[string]any) {
+func (s *Sink) session(e *telemetry.Event, b telemetry.SessionBody) {
 	if e.SessionID == 0 {
 		return
 	}
-	switch name := eventbody.String(b, "name"); name {
+	switch name := b.Name; name {
 	case "created":
 		if old, ok := s.sessions.get(e.SessionID); ok {
 			s.endSession(old, at(e), "replaced")
@@ -44,8 +43,8 @@ func (s *Sink) session(e *telemetry.Event, b map[string]any) {
 		attrs := []attribute.KeyValue{
 			attrSessionID.Int64(int64(e.SessionID)), attrServer.String(e.Emitter),
 		}
-		if t := eventbody.Object(b["transport"]); t != nil {
-			attrs = append(attrs, attrTransport.String(eventbody.String(t, "transport")), attrTransID.String(eventbody.String(t, "id")))
+		if t := b.Transport; t != nil {
+			attrs = append(attrs, attrTransport.String(t.Transport), attrTransID.String(t.ID))
 		}
 		ctx := withTraceID(context.Background(), TraceID(s.serverID(e), e.SessionID))
 		_, sp := s.tracer.Start(ctx, "session", trace.WithNewRoot(), trace.WithTimestamp(at(e)),

@@ -24,7 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
+	"github.com/argusrtc/argus/telemetry/verdict"
 )
 
 // instrumentation is the tracer name of the sink's spans.
@@ -121,29 +121,38 @@ func (s *Sink) open() (sessions, handles, feeds int) {
 }
 
 func (s *Sink) event(e *telemetry.Event) {
-	switch e.Type {
-	case telemetry.TypeSession:
-		s.session(e, eventbody.Object(e.Body))
-	case telemetry.TypeHandle:
-		s.handle(e, eventbody.Object(e.Body))
-	case telemetry.TypeJSEP:
+	switch b := e.Typed().(type) {
+	case telemetry.SessionBody:
+		s.session(e, b)
+	case telemetry.HandleBody:
+		s.handle(e, b)
+	case telemetry.PluginBody:
+		s.plugin(e, b)
+	case verdict.Body:
+		s.verdict(e, b.Data)
+	case telemetry.JSEPBody, telemetry.ICEBody, telemetry.SelectedPairBody, telemetry.DTLSBody,
+		telemetry.PeerConnectionBody, telemetry.MediaStateBody:
 		if h := s.liveHandle(e); h != nil {
-			s.jsep(h, e, eventbody.Object(e.Body))
+			s.handleEvent(h, e, b)
 		}
-	case telemetry.TypeWebRTC:
-		if h := s.liveHandle(e); h != nil {
-			s.webrtc(h, e, eventbody.Object(e.Body))
-		}
-	case telemetry.TypeMedia:
-		if e.Subtype == telemetry.SubtypeMediaState {
-			if h := s.liveHandle(e); h != nil {
-				s.mediaState(h, e, eventbody.Object(e.Body))
-			}
-		}
-	case telemetry.TypePlugin:
-		s.plugin(e, eventbody.Object(e.Body))
-	case telemetry.TypeExternal:
-		s.verdict(e, eventbody.Object(e.Body))
+	}
+}
+
+// handleEvent handles the events of a handle's PeerConnection.
+func (s *Sink) handleEvent(h *handleState, e *telemetry.Event, body any) {
+	switch b := body.(type) {
+	case telemetry.JSEPBody:
+		s.jsep(h, e, b)
+	case telemetry.ICEBody:
+		s.ice(h, e, b)
+	case telemetry.SelectedPairBody:
+		s.selectedPair(h, b)
+	case telemetry.DTLSBody:
+		s.dtls(h, e, b)
+	case telemetry.PeerConnectionBody:
+		s.peerConnection(h, e, b)
+	case telemetry.MediaStateBody:
+		s.mediaState(h, e, b)
 	}
 }
 

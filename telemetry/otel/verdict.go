@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
 	"github.com/argusrtc/argus/telemetry/verdict"
 )
 
@@ -18,12 +17,8 @@ import (
 // for a session. Verdicts come after the end they judge, so the parent is
 // looked up among live spans first, then among ended ones. A verdict other
 // than "ok" has error status with the outcome as its description.
-func (s *Sink) verdict(e *telemetry.Event, b map[string]any) {
-	if eventbody.String(b, "schema") != verdict.Schema {
-		return
-	}
-	d := eventbody.Object(b["data"])
-	scope, outcome := eventbody.String(d, "scope"), eventbody.String(d, "outcome")
+func (s *Sink) verdict(e *telemetry.Event, d verdict.Verdict) {
+	scope, outcome := d.Scope, string(d.Outcome)
 	owner := e.SessionID
 	if scope == verdict.ScopePeerConnection {
 		owner = e.HandleID
@@ -38,7 +33,7 @@ func (s *Sink) verdict(e *telemetry.Event, b map[string]any) {
 		attrSessionID.Int64(int64(e.SessionID)),
 		attribute.String("argus.verdict.scope", scope),
 		attribute.String("argus.verdict.outcome", outcome),
-		attribute.StringSlice("argus.verdict.findings", stringList(eventbody.List(d, "findings"))),
+		attribute.StringSlice("argus.verdict.findings", d.Findings),
 	}
 	if e.HandleID != 0 {
 		attrs = append(attrs, attrHandleID.Int64(int64(e.HandleID)))
@@ -71,32 +66,31 @@ func (s *Sink) spanContextOf(scope string, id uint64) (trace.SpanContext, bool) 
 }
 
 // evidenceAttrs are the numbers of a verdict worth searching spans by.
-func evidenceAttrs(d map[string]any) []attribute.KeyValue {
+func evidenceAttrs(d verdict.Verdict) []attribute.KeyValue {
 	var out []attribute.KeyValue
-	if pc := eventbody.Object(d["peerconnection"]); pc != nil {
-		out = append(out, attribute.String("argus.verdict.milestone", eventbody.String(pc, "milestone")))
-		for _, k := range []string{"loss_in_pct", "loss_out_pct", "jitter_ms", "rtt_ms"} {
-			if v, ok := eventbody.Number(pc, k); ok {
-				out = append(out, attribute.Float64("argus.verdict."+k, v))
-			}
-		}
+	if pc := d.PeerConnection; pc != nil {
+		out = append(out, attribute.String("argus.verdict.milestone", pc.Milestone),
+			attribute.Float64("argus.verdict.loss_in_pct", pc.LossInPct),
+			attribute.Float64("argus.verdict.loss_out_pct", pc.LossOutPct),
+			attribute.Float64("argus.verdict.jitter_ms", pc.JitterMs),
+			attribute.Float64("argus.verdict.rtt_ms", float64(pc.RTTMs)))
 	}
-	if sum := eventbody.Object(d["session"]); sum != nil {
-		for _, k := range []string{"duration_ms", "setup_ms", "peerconnections", "packets_in", "packets_out", "bytes_in", "bytes_out", "worst_loss_pct", "worst_jitter_ms", "max_rtt_ms"} {
-			if v, ok := eventbody.Number(sum, k); ok {
-				out = append(out, attribute.Float64("argus.session."+k, v))
-			}
+	if sum := d.Session; sum != nil {
+		num := func(k string, v float64) {
+			out = append(out, attribute.Float64("argus.session."+k, v))
 		}
-	}
-	return out
-}
-
-func stringList(list []any) []string {
-	out := make([]string, 0, len(list))
-	for _, v := range list {
-		if s, ok := v.(string); ok {
-			out = append(out, s)
+		num("duration_ms", float64(sum.DurationMs))
+		if sum.SetupMs != nil {
+			num("setup_ms", float64(*sum.SetupMs))
 		}
+		num("peerconnections", float64(sum.PeerConnections))
+		num("packets_in", float64(sum.PacketsIn))
+		num("packets_out", float64(sum.PacketsOut))
+		num("bytes_in", float64(sum.BytesIn))
+		num("bytes_out", float64(sum.BytesOut))
+		num("worst_loss_pct", sum.WorstLossPct)
+		num("worst_jitter_ms", sum.WorstJitterMs)
+		num("max_rtt_ms", float64(sum.MaxRTTMs))
 	}
 	return out
 }

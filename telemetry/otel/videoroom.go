@@ -1,14 +1,13 @@
 package otel
 
 import (
+	"encoding/json"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
 )
-
-const videoroom = "janus.plugin.videoroom"
 
 // maxLinks bounds the publisher links of one subscriber handle, well above
 // what a room's subscriber receives (the SDK keeps 128 links per span).
@@ -34,15 +33,15 @@ var (
 // "published" marks its PeerConnection up, "subscribing" (and a
 // subscriber's "updated") links the subscriber's handle span to the span of
 // each publisher it receives; "leaving"/"kicked" forget the feed.
-func (s *Sink) plugin(e *telemetry.Event, b map[string]any) {
-	if eventbody.String(b, "plugin") != videoroom {
+func (s *Sink) plugin(e *telemetry.Event, b telemetry.PluginBody) {
+	d, ok := b.Data.(telemetry.VideoRoomData)
+	if !ok {
 		return
 	}
-	d := eventbody.Object(b["data"])
-	room := eventbody.Key(d["room"])
-	switch eventbody.String(d, "event") {
+	room := d.Room.Key()
+	switch d.Event {
 	case "leaving", "kicked":
-		s.feeds.remove(feedKey{room, eventbody.Key(d["id"])})
+		s.feeds.remove(feedKey{room, d.ID.Key()})
 		return
 	}
 	h := s.liveHandle(e)
@@ -50,27 +49,27 @@ func (s *Sink) plugin(e *telemetry.Event, b map[string]any) {
 		return
 	}
 	t := at(e)
-	switch eventbody.String(d, "event") {
+	switch d.Event {
 	case "joined":
-		k := feedKey{room, eventbody.Key(d["id"])}
+		k := feedKey{room, d.ID.Key()}
 		if k.feed == "" {
 			return
 		}
 		h.role = "publisher"
-		attrs := []attribute.KeyValue{attrRole.String(h.role), attrRoom.String(display(d["room"])),
-			attrFeed.String(display(d["id"]))}
+		attrs := []attribute.KeyValue{attrRole.String(h.role), attrRoom.String(d.Room.String()),
+			attrFeed.String(d.ID.String())}
 		h.span.SetAttributes(attrs...)
 		s.feeds.put(k, feedRef{handle: h.id, span: h.span.SpanContext()})
 		h.feeds = append(h.feeds, k)
 		s.instant(h.span, "join", t, attrs, "")
 	case "published":
-		s.instant(h.span, "publish", t, []attribute.KeyValue{attrRoom.String(display(d["room"])),
-			attrFeed.String(display(d["id"]))}, "")
+		s.instant(h.span, "publish", t, []attribute.KeyValue{attrRoom.String(d.Room.String()),
+			attrFeed.String(d.ID.String())}, "")
 	case "subscribing":
 		h.role = "subscriber"
-		h.span.SetAttributes(attrRole.String(h.role), attrRoom.String(display(d["room"])))
+		h.span.SetAttributes(attrRole.String(h.role), attrRoom.String(d.Room.String()))
 		links := s.subscribe(h, room, d)
-		s.instant(h.span, "subscribe", t, []attribute.KeyValue{attrRoom.String(display(d["room"]))}, "", links...)
+		s.instant(h.span, "subscribe", t, []attribute.KeyValue{attrRoom.String(d.Room.String())}, "", links...)
 	case "updated":
 		if h.role == "subscriber" { // publishers' "updated" carries their own streams
 			s.subscribe(h, room, d)
@@ -80,10 +79,16 @@ func (s *Sink) plugin(e *telemetry.Event, b map[string]any) {
 
 // subscribe links h's span to the publisher span of each feed in the
 // event's streams not linked yet, and returns the new links.
-func (s *Sink) subscribe(h *handleState, room string, d map[string]any) []trace.Link {
+func (s *Sink) subscribe(h *handleState, room string, d telemetry.VideoRoomData) []trace.Link {
 	var links []trace.Link
-	for _, st := range eventbody.List(d, "streams") {
-		fk := feedKey{room, eventbody.Key(eventbody.Object(st)["feed_id"])}
+	for _, raw := range d.Streams {
+		var st struct {
+			FeedID telemetry.ID `json:"feed_id"`
+		}
+		if json.Unmarshal(raw, &st) != nil {
+			continue // a stream of another shape feeds nothing
+		}
+		fk := feedKey{room, st.FeedID.Key()}
 		if fk.feed == "" || h.linked[fk] || len(h.linked) >= maxLinks {
 			continue
 		}
@@ -96,20 +101,11 @@ func (s *Sink) subscribe(h *handleState, room string, d map[string]any) []trace.
 		}
 		h.linked[fk] = true
 		l := trace.Link{SpanContext: ref.span, Attributes: []attribute.KeyValue{
-			attrFeed.String(display(eventbody.Object(st)["feed_id"])),
+			attrFeed.String(st.FeedID.String()),
 			attrHandleID.Int64(int64(ref.handle)),
 		}}
 		h.span.AddLink(l)
 		links = append(links, l)
 	}
 	return links
-}
-
-// display renders a room or feed id for an attribute.
-func display(v any) string {
-	k := eventbody.Key(v)
-	if len(k) > 2 {
-		return k[2:]
-	}
-	return ""
 }

@@ -2,7 +2,6 @@ package prom
 
 import (
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // maxStreamsPerHandle bounds the per-handle media table: a handle has one
@@ -20,11 +19,27 @@ type streamKey struct {
 var cumulative = [...]struct {
 	field     string
 	direction string
+	// value reads the field; false when the report has none (data
+	// channels have no NACKs and no losses).
+	value func(r *telemetry.MediaReportBody) (float64, bool)
 }{
-	{"packets-received", "in"}, {"packets-sent", "out"},
-	{"bytes-received", "in"}, {"bytes-sent", "out"},
-	{"nacks-received", "in"}, {"nacks-sent", "out"},
-	{"lost", ""},
+	{"packets-received", "in", func(r *telemetry.MediaReportBody) (float64, bool) { return float64(r.PacketsReceived), true }},
+	{"packets-sent", "out", func(r *telemetry.MediaReportBody) (float64, bool) { return float64(r.PacketsSent), true }},
+	{"bytes-received", "in", func(r *telemetry.MediaReportBody) (float64, bool) { return float64(r.BytesReceived), true }},
+	{"bytes-sent", "out", func(r *telemetry.MediaReportBody) (float64, bool) { return float64(r.BytesSent), true }},
+	{"nacks-received", "in", rtp(func(q *telemetry.RTPStats) float64 { return float64(q.NACKsReceived) })},
+	{"nacks-sent", "out", rtp(func(q *telemetry.RTPStats) float64 { return float64(q.NACKsSent) })},
+	{"lost", "", rtp(func(q *telemetry.RTPStats) float64 { return float64(q.Lost) })},
+}
+
+// rtp reads a field of the audio and video part of a report.
+func rtp(f func(q *telemetry.RTPStats) float64) func(r *telemetry.MediaReportBody) (float64, bool) {
+	return func(r *telemetry.MediaReportBody) (float64, bool) {
+		if r.RTPStats == nil {
+			return 0, false
+		}
+		return f(r.RTPStats), true
+	}
 }
 
 // streamCounters are the last cumulative values seen for one stream.
@@ -32,12 +47,13 @@ type streamCounters [len(cumulative)]float64
 
 // mediaReport adds the deltas of a media report to the counters and
 // observes its gauges (jitter, RTT, link quality) into histograms.
-func (s *Sink) mediaReport(e *telemetry.Event, trace *exemplar) {
+func (s *Sink) mediaReport(e *telemetry.Event, trace *exemplar, reports ...telemetry.MediaReportBody) {
 	streams, _ := s.media.get(e.HandleID)
-	for _, o := range eventbody.Objects(e.Body) {
-		layer := eventbody.String(o, "media")
+	for i := range reports {
+		o := &reports[i]
+		layer := o.Media
 		kind := mediaKind(layer)
-		key := streamKey{mid: eventbody.String(o, "mid"), media: layer}
+		key := streamKey{mid: o.Mid, media: layer}
 		last, seen := streams[key]
 		if !seen {
 			if streams == nil {
@@ -51,7 +67,7 @@ func (s *Sink) mediaReport(e *telemetry.Event, trace *exemplar) {
 			streams[key] = last
 		}
 		for i, c := range cumulative {
-			v, ok := eventbody.Number(o, c.field)
+			v, ok := c.value(o)
 			if !ok || v < 0 {
 				continue
 			}
@@ -84,20 +100,24 @@ func (s *Sink) addCumulative(i int, kind string, d float64) {
 
 // gauges observes one report object's instantaneous values. Jitter and RTT
 // are in milliseconds in Janus reports; metrics use seconds.
-func (s *Sink) gauges(o map[string]any, kind string, trace *exemplar) {
-	if v, ok := eventbody.Number(o, "jitter-local"); ok && v >= 0 {
-		s.observe(s.m.jitter.WithLabelValues(kind, "in"), v/1000, trace)
+func (s *Sink) gauges(o *telemetry.MediaReportBody, kind string, trace *exemplar) {
+	q := o.RTPStats
+	if q == nil {
+		return
 	}
-	if v, ok := eventbody.Number(o, "jitter-remote"); ok && v >= 0 {
-		s.observe(s.m.jitter.WithLabelValues(kind, "out"), v/1000, trace)
+	if q.JitterLocal >= 0 {
+		s.observe(s.m.jitter.WithLabelValues(kind, "in"), q.JitterLocal/1000, trace)
 	}
-	if v, ok := eventbody.Number(o, "rtt"); ok && v > 0 {
-		s.observe(s.m.rtt.WithLabelValues(kind), v/1000, trace)
+	if q.JitterRemote >= 0 {
+		s.observe(s.m.jitter.WithLabelValues(kind, "out"), q.JitterRemote/1000, trace)
 	}
-	if v, ok := eventbody.Number(o, "in-link-quality"); ok && v >= 0 {
-		s.observe(s.m.quality.WithLabelValues(kind, "in"), v, trace)
+	if q.RTT > 0 {
+		s.observe(s.m.rtt.WithLabelValues(kind), float64(q.RTT)/1000, trace)
 	}
-	if v, ok := eventbody.Number(o, "out-link-quality"); ok && v >= 0 {
-		s.observe(s.m.quality.WithLabelValues(kind, "out"), v, trace)
+	if q.InLinkQuality >= 0 {
+		s.observe(s.m.quality.WithLabelValues(kind, "in"), float64(q.InLinkQuality), trace)
+	}
+	if q.OutLinkQuality >= 0 {
+		s.observe(s.m.quality.WithLabelValues(kind, "out"), float64(q.OutLinkQuality), trace)
 	}
 }

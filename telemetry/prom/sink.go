@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
+	"github.com/argusrtc/argus/telemetry/verdict"
 )
 
 // Sink is a telemetry.Sink that updates Prometheus metrics. Counters come
@@ -102,58 +102,54 @@ func (s *Sink) tracked() (funnel, media int) {
 func (s *Sink) event(e *telemetry.Event) {
 	s.m.events.WithLabelValues(typeName(e.Type)).Inc()
 	trace := &exemplar{fn: s.cfg.traceID, session: e.SessionID}
-	switch e.Type {
-	case telemetry.TypeSession:
-		s.session(eventbody.Object(e.Body))
-	case telemetry.TypeHandle:
-		s.handle(e, eventbody.Object(e.Body))
-	case telemetry.TypeWebRTC:
-		s.webrtc(e, trace)
-	case telemetry.TypeMedia:
-		if e.Subtype == telemetry.SubtypeMediaReport {
-			s.mediaReport(e, trace)
-		}
-	case telemetry.TypeExternal:
-		s.m.outcomes.observe(e)
-	case telemetry.TypePlugin:
-		s.m.pluginEvents.WithLabelValues(pluginName(eventbody.String(eventbody.Object(e.Body), "plugin"))).Inc()
+	switch b := e.Typed().(type) {
+	case telemetry.SessionBody:
+		s.session(b)
+	case telemetry.HandleBody:
+		s.handle(e, b)
+	case telemetry.ICEBody:
+		s.ice(e, b.ICE, trace)
+	case telemetry.DTLSBody:
+		s.dtls(e, b.DTLS, trace)
+	case telemetry.PeerConnectionBody:
+		s.peerConnection(e, b)
+	case telemetry.MediaReportBody:
+		s.mediaReport(e, trace, b)
+	case telemetry.MediaReports:
+		s.mediaReport(e, trace, b...)
+	case verdict.Body:
+		s.m.outcomes.observe(b)
+	case telemetry.PluginBody:
+		s.m.pluginEvents.WithLabelValues(pluginName(b.Plugin)).Inc()
 	}
 }
 
-func (s *Sink) session(b map[string]any) {
-	switch name := eventbody.String(b, "name"); name {
+func (s *Sink) session(b telemetry.SessionBody) {
+	switch b.Name {
 	case "created":
 		s.m.sessCreated.Inc()
 	case "destroyed", "timeout":
-		s.m.sessEnded.WithLabelValues(name).Inc()
+		s.m.sessEnded.WithLabelValues(b.Name).Inc()
 	}
 }
 
-func (s *Sink) handle(e *telemetry.Event, b map[string]any) {
-	switch eventbody.String(b, "name") {
+func (s *Sink) handle(e *telemetry.Event, b telemetry.HandleBody) {
+	switch b.Name {
 	case "attached":
-		s.m.attached.WithLabelValues(pluginName(eventbody.String(b, "plugin"))).Inc()
+		s.m.attached.WithLabelValues(pluginName(b.Plugin)).Inc()
 	case "detached":
-		s.m.detached.WithLabelValues(pluginName(eventbody.String(b, "plugin"))).Inc()
+		s.m.detached.WithLabelValues(pluginName(b.Plugin)).Inc()
 		s.forget(e.HandleID)
 	}
 }
 
-func (s *Sink) webrtc(e *telemetry.Event, trace *exemplar) {
-	b := eventbody.Object(e.Body)
-	switch e.Subtype {
-	case telemetry.SubtypeWebRTCICE:
-		s.ice(e, eventbody.String(b, "ice"), trace)
-	case telemetry.SubtypeWebRTCDTLS:
-		s.dtls(e, eventbody.String(b, "dtls"), trace)
-	case telemetry.SubtypeWebRTCPeerConnection:
-		switch eventbody.String(b, "connection") {
-		case "webrtcup":
-			s.m.pcUp.Inc()
-		case "hangup":
-			s.m.pcHangups.WithLabelValues(hangupReason(eventbody.String(b, "reason"))).Inc()
-			s.funnel.remove(e.HandleID)
-		}
+func (s *Sink) peerConnection(e *telemetry.Event, b telemetry.PeerConnectionBody) {
+	switch b.Connection {
+	case "webrtcup":
+		s.m.pcUp.Inc()
+	case "hangup":
+		s.m.pcHangups.WithLabelValues(hangupReason(b.Reason)).Inc()
+		s.funnel.remove(e.HandleID)
 	}
 }
 

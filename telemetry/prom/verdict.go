@@ -3,8 +3,6 @@ package prom
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
 	"github.com/argusrtc/argus/telemetry/verdict"
 )
 
@@ -30,17 +28,12 @@ func newOutcomeMetrics() *outcomeMetrics {
 }
 
 // observe counts a verdict event (type 4, schema argus.verdict).
-func (m *outcomeMetrics) observe(e *telemetry.Event) {
-	b := eventbody.Object(e.Body)
-	if eventbody.String(b, "schema") != verdict.Schema {
-		return
-	}
-	d := eventbody.Object(b["data"])
-	outcome := eventbody.String(d, "outcome")
+func (m *outcomeMetrics) observe(b verdict.Body) {
+	outcome := string(b.Data.Outcome)
 	if !knownOutcome(outcome) {
 		return // bounded labels: only the documented outcomes
 	}
-	switch eventbody.String(d, "scope") {
+	switch b.Data.Scope {
 	case verdict.ScopeSession:
 		m.sessions.WithLabelValues(outcome).Inc()
 	case verdict.ScopePeerConnection:

@@ -2,19 +2,13 @@ package prom
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
 )
-
-// videoRoomPlugin is the package name of the VideoRoom plugin.
-const videoRoomPlugin = "janus.plugin.videoroom"
 
 // VideoRoomSink is a telemetry.Sink for VideoRoom metrics, derived from
 // events only (it needs types 2, 32 and 64: telemetry.ParseMask("handles,
@@ -113,22 +107,21 @@ func (s *VideoRoomSink) Export(_ context.Context, batch []*telemetry.Event) erro
 		if e == nil {
 			continue
 		}
-		switch e.Type {
-		case telemetry.TypePlugin:
-			b := eventbody.Object(e.Body)
-			if eventbody.String(b, "plugin") == videoRoomPlugin {
-				s.plugin(e.HandleID, eventbody.Object(b["data"]))
+		switch b := e.Typed().(type) {
+		case telemetry.PluginBody:
+			if d, ok := b.Data.(telemetry.VideoRoomData); ok {
+				s.plugin(e.HandleID, d)
 			}
-		case telemetry.TypeHandle:
-			if eventbody.String(eventbody.Object(e.Body), "name") == "detached" {
+		case telemetry.HandleBody:
+			if b.Name == "detached" {
 				delete(s.subscribers, e.HandleID)
 				delete(s.everSub, e.HandleID)
 				delete(s.last, e.HandleID)
 			}
-		case telemetry.TypeMedia:
-			if e.Subtype == telemetry.SubtypeMediaReport {
-				s.report(e)
-			}
+		case telemetry.MediaReportBody:
+			s.report(e, b)
+		case telemetry.MediaReports:
+			s.report(e, b...)
 		}
 	}
 	return nil
@@ -143,22 +136,22 @@ func (s *VideoRoomSink) Shutdown(context.Context) error {
 }
 
 // plugin applies one VideoRoom event.
-func (s *VideoRoomSink) plugin(handle uint64, d map[string]any) {
-	room := idKey(d["room"])
+func (s *VideoRoomSink) plugin(handle uint64, d telemetry.VideoRoomData) {
+	room := d.Room.Key()
 	if room == "" {
 		return
 	}
-	name := eventbody.String(d, "event")
+	name := d.Event
 	switch name {
 	case "created", "joined", "subscribing":
 		s.addRoom(room)
 	case "published":
 		s.addRoom(room)
 		if len(s.publishers) < s.maxTracked {
-			s.publishers[[2]string{room, idKey(d["id"])}] = struct{}{}
+			s.publishers[[2]string{room, d.ID.Key()}] = struct{}{}
 		}
 	case "unpublished", "leaving", "kicked":
-		delete(s.publishers, [2]string{room, idKey(d["id"])})
+		delete(s.publishers, [2]string{room, d.ID.Key()})
 	case "unsubscribed":
 		delete(s.subscribers, handle)
 	case "destroyed":
@@ -187,7 +180,7 @@ func (s *VideoRoomSink) addRoom(room string) {
 }
 
 // report adds the sent deltas of a subscriber handle's media report.
-func (s *VideoRoomSink) report(e *telemetry.Event) {
+func (s *VideoRoomSink) report(e *telemetry.Event, reports ...telemetry.MediaReportBody) {
 	if _, ok := s.everSub[e.HandleID]; !ok {
 		return
 	}
@@ -196,9 +189,9 @@ func (s *VideoRoomSink) report(e *telemetry.Event) {
 		streams = map[string]*[2]float64{}
 		s.last[e.HandleID] = streams
 	}
-	for _, o := range eventbody.Objects(e.Body) {
-		layer := eventbody.String(o, "media")
-		k := eventbody.String(o, "mid") + "/" + layer
+	for _, o := range reports {
+		layer := o.Media
+		k := o.Mid + "/" + layer
 		prev := streams[k]
 		if prev == nil {
 			if len(streams) >= maxStreamsPerHandle {
@@ -208,11 +201,7 @@ func (s *VideoRoomSink) report(e *telemetry.Event) {
 			streams[k] = prev
 		}
 		kind := mediaKind(layer)
-		for i, f := range [2]string{"packets-sent", "bytes-sent"} {
-			v, ok := eventbody.Number(o, f)
-			if !ok || v < 0 {
-				continue
-			}
+		for i, v := range [2]float64{float64(o.PacketsSent), float64(o.BytesSent)} {
 			d := v - prev[i]
 			if v < prev[i] { // a new PeerConnection restarted the counters
 				d = v
@@ -228,29 +217,6 @@ func (s *VideoRoomSink) report(e *telemetry.Event) {
 			}
 		}
 	}
-}
-
-// idKey renders a room or feed id (number or string) as a map key.
-func idKey(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return "s:" + x
-	case json.Number:
-		return "n:" + x.String()
-	case float64:
-		return "n:" + strconv.FormatFloat(x, 'f', -1, 64)
-	case uint64:
-		return "n:" + strconv.FormatUint(x, 10)
-	case int:
-		return "n:" + strconv.Itoa(x)
-	case int64:
-		return "n:" + strconv.FormatInt(x, 10)
-	case uint32:
-		return "n:" + strconv.FormatUint(uint64(x), 10)
-	}
-	return "v:" + fmt.Sprint(v)
 }
 
 var (

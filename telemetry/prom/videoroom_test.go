@@ -13,7 +13,7 @@ import (
 
 func vrEvent(handle uint64, data map[string]any) *telemetry.Event {
 	return &telemetry.Event{Type: telemetry.TypePlugin, SessionID: 1, HandleID: handle,
-		Body: telemetry.PluginBody{Plugin: videoRoomPlugin, Data: data}}
+		Body: telemetry.PluginBody{Plugin: telemetry.PluginVideoRoom, Data: data}}
 }
 
 func vrReport(handle uint64, media string, packets, bytes float64) *telemetry.Event {

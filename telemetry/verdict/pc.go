@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/argusrtc/argus/telemetry/eventbody"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // reasonDetach is the hangup reason of a PeerConnection closed because its
@@ -69,12 +69,11 @@ func (p *pcState) reach(m int) {
 
 // jsep reads a type 8 body: the gateway's own SDP (owner "local") says
 // which directions each m-line negotiated.
-func (p *pcState) jsep(body map[string]any) {
-	if eventbody.String(body, "owner") != "local" {
+func (p *pcState) jsep(body telemetry.JSEPBody) {
+	if body.Owner != "local" {
 		return
 	}
-	jsep := eventbody.Object(body["jsep"])
-	for _, m := range parseSDP(eventbody.String(jsep, "sdp"), p.lim.MediaPerPC) {
+	for _, m := range parseSDP(body.JSEP.SDP, p.lim.MediaPerPC) {
 		ms := p.medium(m.mid, m.kind)
 		if ms != nil {
 			ms.dir = m.dir
@@ -83,10 +82,10 @@ func (p *pcState) jsep(body map[string]any) {
 }
 
 // webrtc reads a type 16 body; it reports whether this was webrtcup.
-func (p *pcState) webrtc(subtype int, body map[string]any, ts int64) bool {
-	switch subtype {
-	case 1: // ICE state
-		switch eventbody.String(body, "ice") {
+func (p *pcState) webrtc(body any, ts int64) bool {
+	switch b := body.(type) {
+	case telemetry.ICEBody:
+		switch b.ICE {
 		case "gathering":
 			p.reach(msGathering)
 		case "connecting":
@@ -97,19 +96,19 @@ func (p *pcState) webrtc(subtype int, body map[string]any, ts int64) bool {
 			}
 			p.reach(msICEConnected)
 		}
-	case 2:
-		p.localTypes = addType(p.localTypes, eventbody.String(body, "local-candidate"))
-	case 3:
-		p.remoteTypes = addType(p.remoteTypes, eventbody.String(body, "remote-candidate"))
-	case 4:
-		p.selectedPair = eventbody.String(body, "selected-pair")
-	case 5:
-		if eventbody.String(body, "dtls") == "connected" && p.dtlsConnected == 0 {
+	case telemetry.LocalCandidateBody:
+		p.localTypes = addType(p.localTypes, b.Candidate)
+	case telemetry.RemoteCandidateBody:
+		p.remoteTypes = addType(p.remoteTypes, b.Candidate)
+	case telemetry.SelectedPairBody:
+		p.selectedPair = b.SelectedPair
+	case telemetry.DTLSBody:
+		if b.DTLS == "connected" && p.dtlsConnected == 0 {
 			p.dtlsConnected = ts
 			p.reach(msDTLSConnected)
 		}
-	case 6:
-		switch eventbody.String(body, "connection") {
+	case telemetry.PeerConnectionBody:
+		switch b.Connection {
 		case "webrtcup":
 			if p.webrtcUp == 0 {
 				p.webrtcUp = ts
@@ -119,7 +118,7 @@ func (p *pcState) webrtc(subtype int, body map[string]any, ts int64) bool {
 		case "hangup":
 			if p.hungUp == 0 {
 				p.hungUp = ts
-				p.reason = eventbody.String(body, "reason")
+				p.reason = b.Reason
 			}
 		}
 	}
@@ -128,20 +127,20 @@ func (p *pcState) webrtc(subtype int, body map[string]any, ts int64) bool {
 
 // report reads one medium's object of a media report (cumulative
 // counters; janus-reference.md 4.4).
-func (p *pcState) report(m map[string]any) {
-	kind := eventbody.String(m, "media")
+func (p *pcState) report(m *telemetry.MediaReportBody) {
+	kind := m.Media
 	if kind != "audio" && kind != "video" {
 		return // data channels and simulcast layers (video-sim1, …)
 	}
-	ms := p.medium(eventbody.String(m, "mid"), kind)
+	q := m.RTPStats
+	if q == nil { // a report of no RTP statistics yet
+		q = &telemetry.RTPStats{}
+	}
+	ms := p.medium(m.Mid, kind)
 	if ms == nil {
 		return
 	}
-	num := func(k string) int64 {
-		v, _ := eventbody.Number(m, k)
-		return int64(v)
-	}
-	in, out, lost := num("packets-received"), num("packets-sent"), num("lost")
+	in, out, lost := int64(m.PacketsReceived), int64(m.PacketsSent), q.Lost
 	if in < ms.packetsIn || out < ms.packetsOut {
 		// Counters are cumulative: a smaller one is a report of a
 		// PeerConnection whose statistics were already gone (the report
@@ -152,15 +151,15 @@ func (p *pcState) report(m map[string]any) {
 	if dIn+dLost >= minPeriodPackets && dLost > 0 {
 		ms.worstLossIn = max(ms.worstLossIn, pct(dLost, dIn+dLost))
 	}
-	if j, ok := eventbody.Number(m, "jitter-local"); ok && in > ms.packetsIn {
-		ms.jitterInSum += j
+	if m.RTPStats != nil && in > ms.packetsIn {
+		ms.jitterInSum += q.JitterLocal
 		ms.jitterInN++
 	}
-	if j, ok := eventbody.Number(m, "jitter-remote"); ok && out > ms.packetsOut {
-		ms.jitterOutSum += j
+	if m.RTPStats != nil && out > ms.packetsOut {
+		ms.jitterOutSum += q.JitterRemote
 		ms.jitterOutN++
 	}
-	if rtt := num("rtt"); rtt > 0 {
+	if rtt := q.RTT; rtt > 0 {
 		if len(ms.rtts) < p.lim.RTTSamples {
 			ms.rtts = append(ms.rtts, rtt)
 		} else if len(ms.rtts) > 0 {
@@ -169,7 +168,7 @@ func (p *pcState) report(m map[string]any) {
 		}
 	}
 	ms.packetsIn, ms.packetsOut, ms.lostIn = in, out, lost
-	ms.bytesIn, ms.bytesOut, ms.lostOut = num("bytes-received"), num("bytes-sent"), num("lost-by-remote")
+	ms.bytesIn, ms.bytesOut, ms.lostOut = int64(m.BytesReceived), int64(m.BytesSent), q.LostByRemote
 	if in > 0 || out > 0 {
 		p.reach(msMedia)
 	}

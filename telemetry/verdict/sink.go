@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -127,10 +128,25 @@ func Event(v Verdict, emitter string) *telemetry.Event {
 	}
 }
 
-// Body is the "event" object of a verdict event.
+// Body is the "event" object of a verdict event: a type 4 body of schema
+// argus.verdict (telemetry.RegisterExternal in init decodes it from the
+// wire).
 type Body struct {
 	Schema string  `json:"schema"`
 	Data   Verdict `json:"data"`
+}
+
+// EventType is telemetry.TypeExternal: Body is a telemetry.Body.
+func (Body) EventType() telemetry.Type { return telemetry.TypeExternal }
+
+func init() {
+	telemetry.RegisterExternal(Schema, func(data json.RawMessage) (any, error) {
+		var v Verdict
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, fmt.Errorf("verdict: %w", err)
+		}
+		return Body{Schema: Schema, Data: v}, nil
+	})
 }
 
 var _ telemetry.Sink = (*Sink)(nil)

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/eventbody"
 )
 
 // Thresholds are the limits of the poor-quality rule (doc.go).
@@ -82,25 +81,28 @@ type handleState struct {
 // order they must be emitted (PeerConnections before their session).
 func (t *Tracker) Observe(e *telemetry.Event) []Verdict {
 	out := t.expire(e.Timestamp)
-	if e.SessionID == 0 || (e.Type == telemetry.TypeExternal && isVerdict(e)) {
+	if e.SessionID == 0 {
+		return out
+	}
+	body := e.Typed()
+	if isVerdict(body) {
 		return out
 	}
 	s := t.session(e)
 	if s == nil {
 		return out
 	}
-	switch e.Type {
-	case telemetry.TypeSession:
-		name := eventbody.String(eventbody.Object(e.Body), "name")
-		switch name {
+	switch b := body.(type) {
+	case telemetry.SessionBody:
+		switch name := b.Name; name {
 		case "created":
 			s.created = e.Timestamp
 		case "destroyed", "timeout":
 			out = append(out, t.endSession(s, name, e.Timestamp)...)
 		}
 		return out
-	case telemetry.TypeHandle:
-		if eventbody.String(eventbody.Object(e.Body), "name") == "detached" {
+	case telemetry.HandleBody:
+		if b.Name == "detached" {
 			if h := s.handles[e.HandleID]; h != nil {
 				h.detached = true
 				// A PeerConnection that ended on its own is judged now; one
@@ -121,29 +123,33 @@ func (t *Tracker) Observe(e *telemetry.Event) []Verdict {
 	if h == nil {
 		return out
 	}
-	switch e.Type {
-	case telemetry.TypeJSEP:
+	switch b := body.(type) {
+	case telemetry.JSEPBody:
 		if h.pc != nil && h.pc.hungUp != 0 {
 			out = append(out, t.judgePC(s, h, e.Timestamp, false))
 		}
 		if h.pc == nil {
 			h.pc = newPC(e.Timestamp, t.lim)
 		}
-		h.pc.jsep(eventbody.Object(e.Body))
-	case telemetry.TypeWebRTC:
+		h.pc.jsep(b)
+	case telemetry.MediaReportBody:
 		if h.pc != nil {
+			h.pc.report(&b)
+		}
+	case telemetry.MediaReports:
+		if h.pc != nil {
+			for i := range b {
+				h.pc.report(&b[i])
+			}
+		}
+	default:
+		if e.Type == telemetry.TypeWebRTC && h.pc != nil {
 			wasUp := h.pc.hungUp != 0
-			if h.pc.webrtc(e.Subtype, eventbody.Object(e.Body), e.Timestamp) && s.firstUp == 0 {
+			if h.pc.webrtc(body, e.Timestamp) && s.firstUp == 0 {
 				s.firstUp = e.Timestamp
 			}
 			if !wasUp && h.pc.hungUp != 0 {
 				t.hungUp = append(t.hungUp, pendingPC{session: s.id, handle: h.id, pc: h.pc})
-			}
-		}
-	case telemetry.TypeMedia:
-		if h.pc != nil && e.Subtype == telemetry.SubtypeMediaReport {
-			for _, m := range eventbody.Objects(e.Body) {
-				h.pc.report(m)
 			}
 		}
 	}
@@ -239,6 +245,12 @@ func (t *Tracker) endSession(s *sessionState, end string, now int64) []Verdict {
 }
 
 // isVerdict tells a verdict event (ours) apart from other external events.
-func isVerdict(e *telemetry.Event) bool {
-	return strings.HasPrefix(eventbody.String(eventbody.Object(e.Body), "schema"), "argus.")
+func isVerdict(body any) bool {
+	switch b := body.(type) {
+	case Body:
+		return true
+	case telemetry.ExternalBody:
+		return strings.HasPrefix(b.Schema, "argus.")
+	}
+	return false
 }

@@ -193,8 +193,8 @@ func TestRequestTransportEvent(t *testing.T) {
 	if body.ID != fmt.Sprint(last.Info.ConnID) {
 		t.Fatalf("id %q, conn %d", body.ID, last.Info.ConnID)
 	}
-	data, ok := body.Data.(requestEvent)
-	if !ok || data != (requestEvent{Event: "request", AdminAPI: true, IP: "127.0.0.1", Port: last.Info.RemotePort}) {
+	data, ok := body.Data.(telemetry.TransportData)
+	if !ok || data.AdminAPI == nil || !*data.AdminAPI || data.Event != "request" || data.IP != "127.0.0.1" || data.Port != last.Info.RemotePort {
 		t.Fatalf("data %+v", body.Data)
 	}
 	b, err := ev.MarshalJSON()

@@ -4,6 +4,7 @@ import (
 	nethttp "net/http"
 	"sync"
 
+	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
@@ -55,19 +56,12 @@ func (t *Transport) closed() bool {
 	}
 }
 
-// requestEvent is the data of the per-request type 128 event (janus-reference.md 1.6).
-type requestEvent struct {
-	Event    string `json:"event"`
-	AdminAPI bool   `json:"admin_api"`
-	IP       string `json:"ip"`
-	Port     int    `json:"port"`
-}
-
 // newClient builds the core.Client of request r and emits its transport event.
 func (t *Transport) newClient(r *nethttp.Request, admin bool) *client {
 	c := &client{info: wire.Info(r, Package, admin), qs: t.qs}
-	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.info, requestEvent{
-		Event: "request", AdminAPI: admin, IP: c.info.RemoteIP, Port: c.info.RemotePort,
+	// The per-request type 128 event (janus-reference.md 1.6).
+	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.info, telemetry.TransportData{
+		Event: "request", AdminAPI: telemetry.Ptr(admin), IP: c.info.RemoteIP, Port: c.info.RemotePort,
 	})
 	return c
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/internal/msgclient"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -35,17 +36,6 @@ type Transport struct {
 	conns map[*net.UnixConn]struct{}
 	peers map[string]*msgclient.Client // SOCK_DGRAM clients by peer path
 	gone  chan *msgclient.Client       // departed SOCK_DGRAM peers, for reap
-}
-
-// connectedEvent and disconnectedEvent are the type 128 event data.
-type connectedEvent struct {
-	Event    string `json:"event"`
-	AdminAPI bool   `json:"admin_api"`
-	Path     string `json:"path"`
-}
-
-type disconnectedEvent struct {
-	Event string `json:"event"`
 }
 
 // Start binds cfg.Path and serves it until Close or ctx ends.
@@ -136,7 +126,7 @@ func (t *Transport) info() core.TransportInfo {
 
 func (t *Transport) newClient(info core.TransportInfo, send func(context.Context, msgclient.Out) error, onFull func()) *msgclient.Client {
 	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, info,
-		connectedEvent{Event: "connected", AdminAPI: t.cfg.Admin, Path: t.cfg.Path})
+		telemetry.TransportData{Event: "connected", AdminAPI: telemetry.Ptr(t.cfg.Admin), Path: t.cfg.Path})
 	return msgclient.New(t.ctx, msgclient.Config{
 		Gateway: t.cfg.Gateway, Admin: t.cfg.Admin, Info: info,
 		Logger: t.cfg.Logger.With(slog.Uint64("conn_id", info.ConnID)),
@@ -146,7 +136,7 @@ func (t *Transport) newClient(info core.TransportInfo, send func(context.Context
 
 func (t *Transport) closeClient(c *msgclient.Client) {
 	c.Close()
-	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.Info(), disconnectedEvent{Event: "disconnected"})
+	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.Info(), telemetry.TransportData{Event: "disconnected"})
 }
 
 // acceptLoop accepts SOCK_SEQPACKET connections until the listener closes.

@@ -10,6 +10,7 @@ import (
 
 	cws "github.com/coder/websocket"
 
+	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
@@ -44,18 +45,6 @@ func (t *Transport) Close() {
 	}
 	t.mu.Unlock()
 	t.wg.Wait()
-}
-
-// connectedEvent and disconnectedEvent are the type 128 event data
-// (janus-reference.md 1.7).
-type connectedEvent struct {
-	Event    string `json:"event"`
-	AdminAPI bool   `json:"admin_api"`
-	IP       string `json:"ip"`
-}
-
-type disconnectedEvent struct {
-	Event string `json:"event"`
 }
 
 // serve performs the handshake and runs the connection until it ends.
@@ -96,7 +85,7 @@ func (t *Transport) serve(w http.ResponseWriter, r *http.Request) {
 // then the teardown in order (requests, writer, gateway, event, socket).
 func (t *Transport) run(ctx context.Context, c *conn) {
 	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.info,
-		connectedEvent{Event: "connected", AdminAPI: t.cfg.Admin, IP: c.info.RemoteIP})
+		telemetry.TransportData{Event: "connected", AdminAPI: telemetry.Ptr(t.cfg.Admin), IP: c.info.RemoteIP})
 	var writer sync.WaitGroup
 	writer.Go(func() { c.writeLoop(ctx) })
 	writer.Go(func() { c.pingLoop(ctx) })
@@ -105,7 +94,7 @@ func (t *Transport) run(ctx context.Context, c *conn) {
 	c.reqs.Wait()
 	writer.Wait()
 	t.cfg.Gateway.TransportGone(c)
-	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.info, disconnectedEvent{Event: "disconnected"})
+	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.info, telemetry.TransportData{Event: "disconnected"})
 	_ = c.ws.CloseNow()
 }
 

@@ -45,13 +45,6 @@ type Clients struct {
 	connects  atomic.Uint64
 }
 
-// connEvent is the type 128 event data of a broker connection.
-type connEvent struct {
-	Event    string `json:"event"`
-	AdminAPI bool   `json:"admin_api"`
-	Broker   string `json:"broker"`
-}
-
 // New starts the clients; their writers run until Close or ctx ends.
 func New(ctx context.Context, cfg Config) *Clients {
 	c := &Clients{cfg: cfg}
@@ -111,7 +104,7 @@ func (c *Clients) emit(event string) {
 	for _, cl := range []*msgclient.Client{c.Janus, c.Admin} {
 		if cl != nil {
 			wire.EmitTransport(c.cfg.Emitter, c.cfg.ServerName, cl.Info(),
-				connEvent{Event: event, AdminAPI: cl.Info().Admin, Broker: addr})
+				telemetry.TransportData{Event: event, AdminAPI: telemetry.Ptr(cl.Info().Admin), Broker: addr})
 		}
 	}
 }

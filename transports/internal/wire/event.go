@@ -10,7 +10,7 @@ import (
 
 // EmitTransport emits a type 128 event {"transport":pkg,"id":"<ConnID>","data":data}
 // (janus-reference.md 4.4). A nil emitter is a no-op.
-func EmitTransport(em telemetry.Emitter, server string, info core.TransportInfo, data any) {
+func EmitTransport(em telemetry.Emitter, server string, info core.TransportInfo, data telemetry.TransportData) {
 	if em == nil {
 		return
 	}

@@ -68,7 +68,7 @@ func TestSplitAddr(t *testing.T) {
 func TestEmitTransport(t *testing.T) {
 	var got *telemetry.Event
 	EmitTransport(telemetry.EmitterFunc(func(e *telemetry.Event) { got = e }), "srv",
-		core.TransportInfo{Package: "janus.transport.http", ConnID: 77}, map[string]string{"event": "x"})
+		core.TransportInfo{Package: "janus.transport.http", ConnID: 77}, telemetry.TransportData{Event: "x"})
 	b, err := got.MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
@@ -78,5 +78,5 @@ func TestEmitTransport(t *testing.T) {
 	if got.Type != telemetry.TypeTransport || got.Emitter != "srv" || got.SessionID != 0 || !strings.Contains(m, want) {
 		t.Fatalf("%s", m)
 	}
-	EmitTransport(nil, "srv", core.TransportInfo{}, nil) // nil emitter: no panic
+	EmitTransport(nil, "srv", core.TransportInfo{}, telemetry.TransportData{}) // nil emitter: no panic
 }
