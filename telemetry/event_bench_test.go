@@ -12,13 +12,11 @@ import (
 // the HEP log mapping: a media report (the most frequent event under
 // load: one per stream per period) and a plugin event.
 func BenchmarkEventMarshalJSON(b *testing.B) {
-	media := map[string]any{
-		"mid": "1", "mindex": 1, "media": "video", "codec": "vp8", "base": 90000, "rtt": 12,
-		"lost": 0, "lost-by-remote": 0, "jitter-local": 2.0, "jitter-remote": 3.0,
-		"in-link-quality": 100, "in-media-link-quality": 100, "out-link-quality": 100, "out-media-link-quality": 100,
-		"packets-received": 6000, "packets-sent": 6000, "bytes-received": 6000000, "bytes-sent": 6000000,
-		"bytes-received-lastsec": 300000, "bytes-sent-lastsec": 300000,
-		"nacks-received": 3, "nacks-sent": 2, "retransmissions-received": 2,
+	media := telemetry.MediaReportBody{
+		Mid: "1", MIndex: 1, Media: "video", PacketsReceived: 6000, PacketsSent: 6000, BytesReceived: 6000000, BytesSent: 6000000,
+		RTPStats: &telemetry.RTPStats{Codec: "vp8", Base: 90000, RTT: 12, JitterLocal: 2, JitterRemote: 3,
+			InLinkQuality: 100, InMediaLinkQuality: 100, OutLinkQuality: 100, OutMediaLinkQuality: 100,
+			BytesReceivedLastSec: 300000, BytesSentLastSec: 300000, NACKsReceived: 3, NACKsSent: 2, RetransmissionsReceived: 2},
 	}
 	for _, bc := range []struct {
 		name string
@@ -28,7 +26,7 @@ func BenchmarkEventMarshalJSON(b *testing.B) {
 			Timestamp: telemetry.Now(), SessionID: 1234567890, HandleID: 987654321, Body: media}},
 		{"plugin", &telemetry.Event{Emitter: "argus-1", Type: telemetry.TypePlugin, Timestamp: telemetry.Now(),
 			SessionID: 1234567890, HandleID: 987654321, OpaqueID: "echotest-abc",
-			Body: telemetry.PluginBody{Plugin: "janus.plugin.echotest", Data: map[string]any{"audio_active": true, "video_active": true, "bitrate": 0}}}},
+			Body: telemetry.PluginBody{Plugin: "janus.plugin.echotest", Data: telemetry.EchoTestData{AudioActive: true, VideoActive: true}}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
