@@ -195,7 +195,7 @@ func TestFormats(t *testing.T) {
 			if err := json.Unmarshal(b, &arr); err != nil || len(arr) != 2 {
 				t.Fatalf("unparseable: %v", err)
 			}
-			if arr[0].Body.(map[string]any)["name"] != "a, b: \"c\"" {
+			if b, _ := arr[0].Body.(telemetry.SessionBody); b.Name != "a, b: \"c\"" {
 				t.Fatalf("string content changed: %v", arr[0].Body)
 			}
 		})
