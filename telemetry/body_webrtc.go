@@ -135,15 +135,3 @@ type RTPStats struct {
 // MediaReports is the body of a type 32 subtype 3 event with
 // combine_media_stats: one report per medium, in one event.
 type MediaReports []MediaReportBody
-
-// Reports returns the per-medium reports of a media report body, whichever
-// of the two forms it has; nil for any other body.
-func Reports(body any) []MediaReportBody {
-	switch b := body.(type) {
-	case MediaReportBody:
-		return []MediaReportBody{b}
-	case MediaReports:
-		return b
-	}
-	return nil
-}
