@@ -14,11 +14,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -144,16 +144,21 @@ func sizeOf(st os.FileInfo) int64 {
 type exampleProc struct {
 	name string
 	cmd  *exec.Cmd
-	out  syncBuffer
+	log  string // the file of its stdout and stderr
 	done chan struct{}
 }
 
 func startExample(t *testing.T, dir, name, janusURL string, args ...string) *exampleProc {
 	t.Helper()
-	e := &exampleProc{name: name, done: make(chan struct{})}
+	e := &exampleProc{name: name, log: filepath.Join(dir, name+".log"), done: make(chan struct{})}
+	out, err := os.Create(e.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close() // the child has its own copy
 	e.cmd = exec.Command(python, append([]string{example}, append(args, janusURL)...)...)
 	e.cmd.Dir = dir
-	e.cmd.Stdout, e.cmd.Stderr = &e.out, &e.out
+	e.cmd.Stdout, e.cmd.Stderr = out, out
 	if err := e.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -179,7 +184,19 @@ func (e *exampleProc) interrupt(t *testing.T) {
 	}
 }
 
-func (e *exampleProc) output() string { return e.out.String() }
+// output is what the example printed (its first MB).
+func (e *exampleProc) output() string {
+	f, err := os.Open(e.log)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
 
 // exited reports the example's exit, if it has.
 func (e *exampleProc) exited() (bool, string) {
@@ -189,28 +206,6 @@ func (e *exampleProc) exited() (bool, string) {
 	default:
 		return false, ""
 	}
-}
-
-// syncBuffer is an output buffer the process and the test share; it keeps
-// the first 1 MB.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if room := 1<<20 - s.b.Len(); room > 0 {
-		s.b.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // handleStats is what the Admin API says about one handle.
