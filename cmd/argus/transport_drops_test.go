@@ -13,11 +13,7 @@ import (
 // reply the Unix datagram transport cannot deliver (the client's socket
 // file is gone) is counted under janus.transport.pfunix.
 func TestTransportDropMetrics(t *testing.T) {
-	dir, err := os.MkdirTemp("", "argus-drops")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	dir := socketDir(t)
 	sock := filepath.Join(dir, "janus.sock")
 	addrs := startTestServer(t, "-unix", sock, "-unix-type", "SOCK_DGRAM")
 	series := func(pkg string) string { return `argus_transport_dropped_total{transport="` + pkg + `"}` }
