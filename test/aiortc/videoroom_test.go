@@ -74,8 +74,8 @@ func requireExample(t *testing.T) {
 	if out, err := exec.Command(python, "-c", "import aiortc, aiohttp").CombinedOutput(); err != nil {
 		missing = append(missing, fmt.Sprintf("python modules aiortc, aiohttp (%v: %s)", err, bytes.TrimSpace(out)))
 	}
-	if _, err := exec.LookPath("unshare"); err != nil {
-		missing = append(missing, "unshare (util-linux)")
+	if out, err := exec.Command("unshare", "--net", "--map-root-user", "true").CombinedOutput(); err != nil {
+		missing = append(missing, fmt.Sprintf("a network namespace: unshare --net --map-root-user (util-linux; user namespaces allowed): %v: %s", err, bytes.TrimSpace(out)))
 	}
 	if len(missing) == 0 {
 		return
