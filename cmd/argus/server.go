@@ -15,6 +15,7 @@ import (
 	"github.com/argusrtc/argus/internal/refusals"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/otel"
+	"github.com/argusrtc/argus/telemetry/prom"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
@@ -37,6 +38,7 @@ type server struct {
 	wsT     *websocket.Transport
 	adminWS *websocket.Transport
 	running []transports.Running // self-registered transports (transports.go)
+	drops   transportDrops       // their drop counts, for /metrics
 
 	// adminMux is the Admin listener's mux: /admin, and the hook where
 	// telemetry sinks mount their endpoints (newTelemetry: /metrics and the
@@ -112,6 +114,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	}
 	if s.obs.registry != nil {
 		if err := errors.Join(s.obs.registry.Register(s.refusals), registerOTelStats(s.obs.registry, s.obs.bus),
+			s.obs.registry.Register(prom.NewTransportCollector(s.transportDropStats)),
 			registerRuntimeMetrics(s.obs.registry)); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry/prom"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
@@ -45,6 +47,7 @@ func (s *server) startTransports(ctx context.Context, cfg config) error {
 		}
 		s.logger.Info("transport started", slog.String("transport", t.reg.Package))
 		s.running = append(s.running, r)
+		s.drops.add(t.reg.Package, r)
 	}
 	return nil
 }
@@ -76,6 +79,54 @@ func transportDescs(cfg config) []core.TransportDesc {
 		if t.setup.Enabled() {
 			out = append(out, t.reg.Desc())
 		}
+	}
+	return out
+}
+
+// dropCounter is a started transport that counts the outgoing messages it
+// dropped (the Unix, RabbitMQ and MQTT transports).
+type dropCounter interface{ Dropped() uint64 }
+
+// transportDrops feeds argus_transport_dropped_total.
+type transportDrops struct {
+	mu      sync.Mutex
+	started map[string]dropCounter // by Janus package name
+}
+
+func (d *transportDrops) add(pkg string, r transports.Running) {
+	dc, ok := r.(dropCounter)
+	if !ok {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.started == nil {
+		d.started = map[string]dropCounter{}
+	}
+	d.started[pkg] = dc
+}
+
+// transportDropStats lists every transport, so each series exists at 0
+// from start-up: HTTP (long-poll queue overflows) and WebSocket (write
+// queue overflows) from their limit counters, which
+// argus_limit_refused_total also exports, the self-registered ones from
+// their own counts once started.
+func (s *server) transportDropStats() []prom.TransportStat {
+	out := []prom.TransportStat{
+		{Transport: http.Package, Dropped: s.refusals.Count(http.LimitLongPollQueue)},
+		{Transport: websocket.Package, Dropped: s.refusals.Count(websocket.LimitWriteQueue)},
+	}
+	s.drops.mu.Lock()
+	defer s.drops.mu.Unlock()
+	for _, r := range transports.Registered() {
+		if r.Package == http.Package || r.Package == websocket.Package {
+			continue
+		}
+		st := prom.TransportStat{Transport: r.Package}
+		if dc := s.drops.started[r.Package]; dc != nil {
+			st.Dropped = dc.Dropped()
+		}
+		out = append(out, st)
 	}
 	return out
 }

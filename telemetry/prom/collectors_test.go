@@ -2,6 +2,7 @@ package prom
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +112,27 @@ func TestExportObserver(t *testing.T) {
 	}
 	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
+	}
+}
+
+// TestTransportCollector: one series per transport, read at each scrape;
+// a transport listed twice is exported once (a duplicate would fail the
+// scrape).
+func TestTransportCollector(t *testing.T) {
+	var n uint64
+	c := NewTransportCollector(func() []TransportStat {
+		return []TransportStat{{"janus.transport.http", 0}, {"janus.transport.rabbitmq", n}, {"janus.transport.rabbitmq", 99}}
+	})
+	for _, v := range []uint64{0, 3} {
+		n = v
+		want := fmt.Sprintf(`
+# HELP argus_transport_dropped_total Outgoing Janus API messages (replies, events) a transport dropped: full queue, client gone, broker unreachable.
+# TYPE argus_transport_dropped_total counter
+argus_transport_dropped_total{transport="janus.transport.http"} 0
+argus_transport_dropped_total{transport="janus.transport.rabbitmq"} %d
+`, v)
+		if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+			t.Error(err)
+		}
 	}
 }

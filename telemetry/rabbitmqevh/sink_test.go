@@ -154,3 +154,54 @@ func TestBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestAMQPS: events over amqps:// through a TLS terminator in front of
+// the environment's plain RabbitMQ, its certificate from a CA the test
+// made. The right CA (ssl_cacert) delivers; another CA, or none (the
+// system's CAs), fails the export with the x509 error and counts a
+// connection failure.
+func TestAMQPS(t *testing.T) {
+	cert := evhtest.SelfSigned(t)
+	other := evhtest.SelfSigned(t)
+	p := evhtest.NewTLSProxy(t, brokerAddr, cert)
+	url := "amqps://guest:guest@" + p.Addr() + "/"
+	for _, tc := range []struct {
+		name, ca string
+		ok       bool
+	}{
+		{"right CA", cert.CertFile, true},
+		{"wrong CA", other.CertFile, false},
+		{"system CAs", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			queue := evhtest.Name("argus-test-amqps")
+			ch := consumer(t)
+			t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
+			settings := map[string]string{"url": url, "route_key": queue, "grouping": "false", "connect_timeout": "3000"}
+			if tc.ca != "" {
+				settings["ssl_cacert"] = tc.ca
+			}
+			s := newSink(t, settings)
+			evs := evhtest.Events("node-tls", 2)
+			err := s.Export(context.Background(), evs)
+			if !tc.ok {
+				if err == nil || !strings.Contains(err.Error(), "x509: certificate signed by unknown authority") {
+					t.Fatalf("export error %v, want the x509 unknown authority error", err)
+				}
+				if s.ConnectionFailures() == 0 {
+					t.Error("the refused connection was not counted")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, d := range receive(t, ch, queue, 2) {
+				var got telemetry.Event
+				if err := json.Unmarshal(d.Body, &got); err != nil || got.Emitter != "node-tls" || got.Type != evs[i].Type {
+					t.Errorf("message %d: %s (%v)", i, d.Body, err)
+				}
+			}
+		})
+	}
+}

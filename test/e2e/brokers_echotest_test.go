@@ -30,18 +30,7 @@ func TestEchoTestEventsReachBrokers(t *testing.T) {
 	amqpGot := evhtest.AMQPQueue(t, "127.0.0.1:5672", queue)
 	mqttGot := evhtest.MQTTSub(t, "tcp://127.0.0.1:1883", topic+"/#")
 
-	bus := telemetry.NewBus()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := bus.Shutdown(ctx); err != nil {
-			t.Errorf("bus shutdown: %v", err)
-		}
-	})
-	rec := telemetrytest.NewSink()
-	if err := bus.Attach("rec", rec, telemetry.MaskAll); err != nil {
-		t.Fatal(err)
-	}
+	bus, rec := recordingBus(t)
 	for name, settings := range map[string]map[string]string{
 		rabbitmqevh.SinkName: {"url": "amqp://guest:guest@127.0.0.1:5672/", "route_key": queue},
 		mqttevh.SinkName:     {"url": "mqtt://127.0.0.1:1883", "topic": topic, "addevent": "true"},
@@ -59,6 +48,43 @@ func TestEchoTestEventsReachBrokers(t *testing.T) {
 	srv := startServer(t, serverOptions{emitter: bus})
 	run := runHEPEcho(t, srv, "http", rec, nil)
 
+	want := sessionEvents(t, bus, rec, run)
+	natsGot := evhtest.NATSStream(t, "nats://127.0.0.1:4222", stream)
+
+	consumers := []struct {
+		name  string
+		got   *evhtest.Collector
+		extra string // the field the handler adds
+	}{
+		{"rabbitmq", amqpGot, ""}, {"mqtt", mqttGot, "eventtype"}, {"nats", natsGot, "seq"}, {"ws", wsGot, ""},
+	}
+	for _, c := range consumers {
+		t.Run(c.name, func(t *testing.T) { waitAllArrived(t, want, c.got, c.extra, run) })
+	}
+}
+
+// recordingBus is a bus with a recording sink, shut down when the test ends.
+func recordingBus(t *testing.T) (*telemetry.Bus, *telemetrytest.Sink) {
+	t.Helper()
+	bus := telemetry.NewBus()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := bus.Shutdown(ctx); err != nil {
+			t.Errorf("bus shutdown: %v", err)
+		}
+	})
+	rec := telemetrytest.NewSink()
+	if err := bus.Attach("rec", rec, telemetry.MaskAll); err != nil {
+		t.Fatal(err)
+	}
+	return bus, rec
+}
+
+// sessionEvents flushes the bus and returns the recorded events of the
+// run's session in canonical form (at least 10 of them).
+func sessionEvents(t *testing.T, bus *telemetry.Bus, rec *telemetrytest.Sink, run echoRun) []string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := bus.ForceFlush(ctx); err != nil {
@@ -73,29 +99,23 @@ func TestEchoTestEventsReachBrokers(t *testing.T) {
 	if len(want) < 10 {
 		t.Fatalf("only %d events recorded for the session", len(want))
 	}
-	natsGot := evhtest.NATSStream(t, "nats://127.0.0.1:4222", stream)
+	return want
+}
 
-	consumers := []struct {
-		name  string
-		got   *evhtest.Collector
-		extra string // the field the handler adds
-	}{
-		{"rabbitmq", amqpGot, ""}, {"mqtt", mqttGot, "eventtype"}, {"nats", natsGot, "seq"}, {"ws", wsGot, ""},
-	}
-	for _, c := range consumers {
-		t.Run(c.name, func(t *testing.T) {
-			deadline := time.Now().Add(20 * time.Second)
-			for {
-				missing := missingEvents(t, want, c.got.All(), c.extra, run)
-				if len(missing) == 0 {
-					return
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("%d of %d session events never arrived, e.g. %s", len(missing), len(want), missing[0])
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-		})
+// waitAllArrived waits (20 s at most) until a consumer has every wanted
+// event (without the field extra its handler adds).
+func waitAllArrived(t *testing.T, want []string, got *evhtest.Collector, extra string, run echoRun) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		missing := missingEvents(t, want, got.All(), extra, run)
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d session events never arrived, e.g. %s", len(missing), len(want), missing[0])
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -45,6 +45,7 @@ type Config struct {
 	Logger     *slog.Logger
 
 	URL          string // amqp:// URL without the options below
+	TLS          *TLS   // amqps:// settings (ssl_*); nil: the system's CAs
 	Janus        API
 	Admin        API
 	AdminEnabled bool
@@ -107,6 +108,9 @@ func ParseURL(raw string) (Config, error) {
 			*p = b
 			q.Del(k)
 		}
+	}
+	if cfg.TLS, err = parseTLS(u, q); err != nil {
+		return cfg, err
 	}
 	u.RawQuery = q.Encode()
 	cfg.URL = u.String()

@@ -2,6 +2,9 @@ package rabbitmq
 
 import (
 	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -24,6 +27,19 @@ func TestParseURL(t *testing.T) {
 		{in: "amqps://h/?janus_exchange=x&janus_exchange_type=topic&queue_name=q&queue_durable=1&declare_outgoing_queue=false", check: func(c Config) bool {
 			return c.Exchange == "x" && c.ExchangeType == "topic" && c.Janus.QueueName == "q" && c.QueueDurable && !c.DeclareOutgoingQueue
 		}},
+		{in: "amqps://h/?ssl_cacert=/ca.pem&ssl_cert=/c.pem&ssl_key=/k.pem&ssl_verify_hostname=false&heartbeat=5", check: func(c Config) bool {
+			return c.TLS != nil && c.TLS.CAFile == "/ca.pem" && c.TLS.CertFile == "/c.pem" && c.TLS.KeyFile == "/k.pem" &&
+				!c.TLS.SkipVerify && c.TLS.SkipHostname && c.URL == "amqps://h/?heartbeat=5"
+		}},
+		{in: "amqp://h/?ssl_enabled=true&ssl_verify_peer=false", check: func(c Config) bool {
+			return c.TLS != nil && c.TLS.SkipVerify && c.URL == "amqps://h/"
+		}},
+		{in: "amqps://h/", check: func(c Config) bool { return c.TLS == nil && c.URL == "amqps://h/" }},
+		{in: "amqp://h/?ssl_enabled=false", check: func(c Config) bool { return c.TLS == nil && c.URL == "amqp://h/" }},
+		{in: "amqp://h/?ssl_cacert=/ca.pem", wantErr: true},
+		{in: "amqps://h/?ssl_enabled=false", wantErr: true},
+		{in: "amqps://h/?ssl_enabled=perhaps", wantErr: true},
+		{in: "amqps://h/?ssl_verify_peer=perhaps", wantErr: true},
 		{in: "http://h/", wantErr: true},
 		{in: "amqp://h/?to_janus=", wantErr: true},
 		{in: "amqp://h/?admin_enabled=maybe", wantErr: true},
@@ -55,4 +71,23 @@ func FuzzParseURL(f *testing.F) {
 			t.Fatalf("%q parsed to %+v", s, c)
 		}
 	})
+}
+
+// TestTLSConfigBadFiles: a CA file that is missing or holds no PEM
+// certificate is a configuration error (Start fails, the flag is named).
+func TestTLSConfigBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, ca := range []string{filepath.Join(dir, "missing.pem"), notPEM} {
+		cfg, err := ParseURL("amqps://127.0.0.1:1/?ssl_cacert=" + url.QueryEscape(ca))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Start(t.Context(), cfg); !errors.Is(err, ErrBadOption) {
+			t.Errorf("CA %s: Start error %v, want ErrBadOption", ca, err)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package rabbitmq
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,6 +37,8 @@ type Transport struct {
 
 	*broker.Clients // Janus and Admin API clients, connection state
 
+	tls *tls.Config // amqps:// with ssl_* settings; nil: amqp091's defaults
+
 	mu sync.Mutex
 	ch *amqp.Channel // nil while disconnected
 }
@@ -49,10 +52,18 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadOption, err)
 	}
 	t := &Transport{cfg: cfg, broker: u.Host}
+	if cfg.TLS != nil {
+		if t.tls, err = cfg.TLS.Config(); err != nil {
+			return nil, err
+		}
+	}
 	t.ctx, t.cancel = context.WithCancel(ctx)
 	host, port := wire.SplitAddr(u.Host)
 	if port == 0 {
 		port = 5672
+		if u.Scheme == "amqps" {
+			port = 5671
+		}
 	}
 	t.Clients = broker.New(t.ctx, broker.Config{
 		Package: Package, Gateway: cfg.Gateway, Emitter: cfg.Emitter, ServerName: cfg.ServerName,
@@ -86,8 +97,11 @@ func (t *Transport) run() {
 		if up {
 			backoff = t.cfg.MinBackoff
 		}
-		t.cfg.Logger.Warn("rabbitmq transport: broker connection lost, retrying",
-			slog.String("broker", t.broker), slog.Duration("backoff", backoff), slog.Any("error", err))
+		what := "rabbitmq transport: broker connection lost, retrying"
+		if !up {
+			what = "rabbitmq transport: cannot connect to the broker, retrying"
+		}
+		t.cfg.Logger.Warn(what, slog.String("broker", t.broker), slog.Duration("backoff", backoff), slog.Any("error", err))
 		select {
 		case <-t.ctx.Done():
 			return
@@ -100,7 +114,11 @@ func (t *Transport) run() {
 // serve runs one broker connection until it is lost or the transport
 // closes; up reports whether it got as far as consuming.
 func (t *Transport) serve() (up bool, err error) {
-	conn, err := amqp.DialConfig(t.cfg.URL, amqp.Config{Dial: amqp.DefaultDial(dialTimeout)})
+	acfg := amqp.Config{Dial: amqp.DefaultDial(dialTimeout)}
+	if t.tls != nil {
+		acfg.TLSClientConfig = t.tls.Clone() // amqp091 sets its ServerName
+	}
+	conn, err := amqp.DialConfig(t.cfg.URL, acfg)
 	if err != nil {
 		return false, fmt.Errorf("dial: %w", err)
 	}

@@ -41,6 +41,15 @@ func (r running) Close() {
 	}
 }
 
+// Dropped counts the messages both sockets dropped.
+func (r running) Dropped() uint64 {
+	var n uint64
+	for _, t := range r {
+		n += t.Dropped()
+	}
+	return n
+}
+
 func (s *setup) Start(ctx context.Context, d transports.Deps) (transports.Running, error) {
 	var r running
 	for _, p := range []struct {

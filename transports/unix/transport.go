@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,6 +37,8 @@ type Transport struct {
 	conns map[*net.UnixConn]struct{}
 	peers map[string]*msgclient.Client // SOCK_DGRAM clients by peer path
 	gone  chan *msgclient.Client       // departed SOCK_DGRAM peers, for reap
+
+	dropped atomic.Uint64 // messages every client dropped (Dropped)
 }
 
 // Start binds cfg.Path and serves it until Close or ctx ends.
@@ -82,6 +85,11 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	})
 	return t, nil
 }
+
+// Dropped counts the outgoing messages the transport dropped since it
+// started: a client's queue was full, its connection or peer socket was
+// gone, or the client was closing.
+func (t *Transport) Dropped() uint64 { return t.dropped.Load() }
 
 // Addr is the bound socket path.
 func (t *Transport) Addr() string { return t.cfg.Path }
@@ -131,6 +139,7 @@ func (t *Transport) newClient(info core.TransportInfo, send func(context.Context
 		Gateway: t.cfg.Gateway, Admin: t.cfg.Admin, Info: info,
 		Logger: t.cfg.Logger.With(slog.Uint64("conn_id", info.ConnID)),
 		Queue:  t.cfg.Queue, MaxInFlight: t.cfg.MaxInFlight, Send: send, OnFull: onFull,
+		Drops: &t.dropped,
 	})
 }
 

@@ -1,6 +1,7 @@
 package evhtest
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"sync"
@@ -15,6 +16,7 @@ type Proxy struct {
 	t      testing.TB
 	target string
 	addr   string
+	tls    *tls.Config // NewTLSProxy: the TLS server side
 
 	mu    sync.Mutex
 	ln    net.Listener
@@ -25,7 +27,23 @@ type Proxy struct {
 // NewProxy starts a proxy to target; it is stopped at the end of the test.
 func NewProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	p := &Proxy{t: t, target: target, conns: map[net.Conn]struct{}{}}
+	return startProxy(t, target, nil)
+}
+
+// NewTLSProxy is NewProxy with TLS on the listening side, served with
+// cert: a TLS terminator in front of a broker that speaks plain TCP only.
+func NewTLSProxy(t testing.TB, target string, cert Cert) *Proxy {
+	t.Helper()
+	kp, err := tls.LoadX509KeyPair(cert.CertFile, cert.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startProxy(t, target, &tls.Config{Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12})
+}
+
+func startProxy(t testing.TB, target string, tc *tls.Config) *Proxy {
+	t.Helper()
+	p := &Proxy{t: t, target: target, tls: tc, conns: map[net.Conn]struct{}{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +58,9 @@ func NewProxy(t testing.TB, target string) *Proxy {
 func (p *Proxy) Addr() string { return p.addr }
 
 func (p *Proxy) serve(ln net.Listener) {
+	if p.tls != nil {
+		ln = tls.NewListener(ln, p.tls) // the handshake runs on the first read
+	}
 	p.mu.Lock()
 	p.ln = ln
 	p.mu.Unlock()

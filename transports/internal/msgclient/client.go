@@ -48,6 +48,9 @@ type Config struct {
 	// OnFull runs when the queue is full and a message was dropped (the
 	// Unix transport closes the connection, brokers only count).
 	OnFull func()
+	// Drops, if set, counts every drop too: the total of a transport whose
+	// clients come and go (the Unix socket's connections).
+	Drops *atomic.Uint64
 }
 
 // Client is a transport "connection" as the core sees it.
@@ -99,6 +102,14 @@ func (c *Client) SessionOver(s core.SessionID, timedOut, claimed bool) {
 // was closing or Send failed.
 func (c *Client) Dropped() uint64 { return c.dropped.Load() }
 
+// drop counts one dropped message.
+func (c *Client) drop() {
+	c.dropped.Add(1)
+	if c.cfg.Drops != nil {
+		c.cfg.Drops.Add(1)
+	}
+}
+
 // Done is closed when the client is closing.
 func (c *Client) Done() <-chan struct{} { return c.ctx.Done() }
 
@@ -121,7 +132,7 @@ func (c *Client) Handle(raw []byte, reply string) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-c.ctx.Done():
-		c.dropped.Add(1)
+		c.drop()
 		return
 	}
 	c.reqs.Add(1)
@@ -155,13 +166,13 @@ func (c *Client) Close() {
 
 func (c *Client) enqueue(o Out) {
 	if c.ctx.Err() != nil {
-		c.dropped.Add(1)
+		c.drop()
 		return
 	}
 	select {
 	case c.out <- o:
 	default:
-		c.dropped.Add(1)
+		c.drop()
 		c.cfg.Logger.Warn("transport: outgoing queue full, message dropped", slog.Int("size", cap(c.out)))
 		if c.cfg.OnFull != nil {
 			c.cfg.OnFull()
@@ -176,7 +187,7 @@ func (c *Client) writeLoop() {
 			return
 		case o := <-c.out:
 			if err := c.cfg.Send(c.ctx, o); err != nil {
-				c.dropped.Add(1)
+				c.drop()
 				c.cfg.Logger.Debug("transport: send", slog.Any("error", err))
 			}
 		}

@@ -92,13 +92,14 @@ func TestHandleRepliesWithCorrelation(t *testing.T) {
 func TestQueueFullDropsAndCallsOnFull(t *testing.T) {
 	s := &sink{block: make(chan struct{})}
 	var full atomic.Int32
-	c := New(t.Context(), Config{Gateway: fakegw.New(), Queue: 2, Send: s.send, OnFull: func() { full.Add(1) }})
+	var total atomic.Uint64 // a transport's count over its clients
+	c := New(t.Context(), Config{Gateway: fakegw.New(), Queue: 2, Send: s.send, OnFull: func() { full.Add(1) }, Drops: &total})
 	defer c.Close()
 	for range 10 { // the writer holds one, the queue two: at least 7 dropped
 		c.Push(1, []byte(`{"janus":"event"}`))
 	}
-	if c.Dropped() < 7 || full.Load() < 7 {
-		t.Fatalf("dropped %d, OnFull %d", c.Dropped(), full.Load())
+	if c.Dropped() < 7 || full.Load() < 7 || total.Load() != c.Dropped() {
+		t.Fatalf("dropped %d, OnFull %d, shared count %d", c.Dropped(), full.Load(), total.Load())
 	}
 	close(s.block)
 	s.wait(t, 2)
