@@ -98,6 +98,9 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	if hasBitrate && media != nil {
 		media.sendCap()
 	}
+	if br == 0 {
+		br = p.room.options().Bitrate // Janus starts a publisher at the room's bitrate
+	}
 	p.emitEvent(map[string]any{"event": "configured", "room": p.room.id, "id": p.id, "bitrate": br})
 	if renegotiated {
 		p.announceUpdate()
