@@ -1,0 +1,66 @@
+package janusref
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestCompare proves the comparison catches each kind of difference, on
+// hand-written events (no Janus needed).
+func TestCompare(t *testing.T) {
+	const ice = `{"type":16,"subtype":1,"session_id":1,"handle_id":2,"event":{"ice":"connected","stream_id":1,"component_id":1}}`
+	const joined = `{"type":64,"session_id":1,"handle_id":2,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"joined","room":1234,"id":5}}}`
+	tests := []struct {
+		name         string
+		janus, argus []string
+		want         []string
+	}{
+		{"same", []string{ice, joined}, []string{joined, ice}, nil},
+		{"extra body field", []string{ice}, []string{`{"type":16,"subtype":1,"session_id":1,"handle_id":2,"event":{"ice":"connected","stream_id":1,"component_id":1,"x":true}}`},
+			[]string{"16/1: event.x: only in Argus"}},
+		{"missing header field", []string{ice}, []string{`{"type":16,"subtype":1,"session_id":1,"event":{"ice":"connected","stream_id":1,"component_id":1}}`},
+			[]string{"16/1: handle_id: only in Janus"}},
+		{"int became real", []string{ice}, []string{`{"type":16,"subtype":1,"session_id":1,"handle_id":2,"event":{"ice":"connected","stream_id":1.5,"component_id":1}}`},
+			[]string{"16/1: event.stream_id: Janus int, Argus real"}},
+		{"number became string", []string{joined}, []string{`{"type":64,"session_id":1,"handle_id":2,"event":{"plugin":"janus.plugin.videoroom","data":{"event":"joined","room":"1234","id":5}}}`},
+			[]string{"64 janus.plugin.videoroom event=joined: event.data.room: Janus int, Argus string"}},
+		{"enum value", []string{ice}, []string{`{"type":16,"subtype":1,"session_id":1,"handle_id":2,"event":{"ice":"Connected","stream_id":1,"component_id":1}}`},
+			[]string{`16/1: event.ice: "Connected" only in Argus`, `16/1: event.ice: "connected" only in Janus`}},
+		{"array element", []string{`{"type":64,"event":{"plugin":"p","data":{"event":"e","streams":[{"mid":"0"}]}}}`},
+			[]string{`{"type":64,"event":{"plugin":"p","data":{"event":"e","streams":[{"mid":0}]}}}`},
+			[]string{"64 p event=e: event.data.streams[].mid: Janus string, Argus int"}},
+		{"kind missing", []string{ice, joined}, []string{ice}, []string{"64 janus.plugin.videoroom event=joined: only in Janus"}},
+		{"kind extra", []string{ice}, []string{ice, joined}, []string{"64 janus.plugin.videoroom event=joined: only in Argus"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := compare(shapes(decodeAll(t, tc.janus)), shapes(decodeAll(t, tc.argus)))
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("differences %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnexplained: exact and prefix allowlist entries explain
+// differences; unused entries are reported.
+func TestUnexplained(t *testing.T) {
+	diffs := []string{"a: x: only in Argus", "b: y.z: only in Janus", "c: only in Janus"}
+	rest, stale := unexplained(diffs, map[string]string{"a: x: only in Argus": "r", "b: y.*": "r", "d: only in Argus": "r"})
+	if !slices.Equal(rest, []string{"c: only in Janus"}) || !slices.Equal(stale, []string{"d: only in Argus"}) {
+		t.Errorf("rest %q, stale %q", rest, stale)
+	}
+}
+
+func decodeAll(t *testing.T, raws []string) []event {
+	t.Helper()
+	var out []event
+	for _, r := range raws {
+		evs, err := decodeEvents([]byte(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, evs...)
+	}
+	return out
+}

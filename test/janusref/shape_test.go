@@ -1,0 +1,222 @@
+package janusref
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// enumPaths are the fields whose values are fixed strings (states,
+// reasons, names): their value sets are compared, not only their types.
+var enumPaths = map[string]bool{
+	"emitter": true, "event.name": true, "event.owner": true, "event.jsep.type": true,
+	"event.ice": true, "event.dtls": true, "event.connection": true, "event.reason": true,
+	"event.media": true, "event.slow_link": true, "event.status": true, "event.plugin": true,
+	"event.transport.transport":   true,
+	"event.candidates.local.type": true, "event.candidates.local.transport": true,
+	"event.candidates.remote.type": true, "event.candidates.remote.transport": true,
+	"event.data.event": true, "event.data.videoroom": true, "event.data.result": true,
+	"event.data.streams[].type": true,
+}
+
+// kindOf names an event's kind: type/subtype and, where one type carries
+// bodies of different shapes, the field that tells them apart.
+func kindOf(e event) string {
+	typ, sub := e.num("type"), e.num("subtype")
+	k := fmt.Sprint(typ)
+	if sub > 0 {
+		k += fmt.Sprintf("/%d", sub)
+	}
+	b := e.body()
+	str := func(v any) string { s, _ := v.(string); return s }
+	switch {
+	case typ == 1 || typ == 2:
+		k += " " + str(b["name"])
+	case typ == 8:
+		k += " " + str(b["owner"])
+	case typ == 16 && sub == 6:
+		k += " " + str(b["connection"])
+	case typ == 32 && (sub == 1 || sub == 3):
+		k += " " + str(b["media"])
+	case typ == 64:
+		k += " " + str(b["plugin"])
+		d, _ := b["data"].(map[string]any)
+		switch {
+		case d["event"] != nil:
+			k += " event=" + str(d["event"])
+		case d["videoroom"] != nil:
+			k += " videoroom=" + str(d["videoroom"])
+		}
+	case typ == 256:
+		k += " " + str(b["status"])
+	}
+	return k
+}
+
+// shape is what the events of one kind look like: the JSON kinds seen at
+// every path (the header's keys, "event.…" for the body, "[]" for array
+// elements), and the values seen at enum paths.
+type shape struct {
+	count  int
+	kinds  map[string]map[string]bool
+	values map[string]map[string]bool
+}
+
+// shapes groups evs by kind.
+func shapes(evs []event) map[string]*shape {
+	out := map[string]*shape{}
+	for _, e := range evs {
+		k := kindOf(e)
+		s := out[k]
+		if s == nil {
+			s = &shape{kinds: map[string]map[string]bool{}, values: map[string]map[string]bool{}}
+			out[k] = s
+		}
+		s.count++
+		for key, v := range e {
+			s.walk(key, v)
+		}
+	}
+	return out
+}
+
+func (s *shape) walk(path string, v any) {
+	add := func(m map[string]map[string]bool, k string) {
+		if m[path] == nil {
+			m[path] = map[string]bool{}
+		}
+		m[path][k] = true
+	}
+	add(s.kinds, jsonKind(v))
+	if str, ok := v.(string); ok && enumPaths[path] {
+		add(s.values, str)
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			s.walk(path+"."+k, c)
+		}
+	case []any:
+		for _, c := range x {
+			s.walk(path+"[]", c)
+		}
+	}
+}
+
+// jsonKind is a value's JSON type, with integers apart from reals (a
+// consumer in C, e.g. with jansson, reads them with different calls).
+func jsonKind(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "bool"
+	case string:
+		return "string"
+	case json.Number:
+		if strings.ContainsAny(x.String(), ".eE") {
+			return "real"
+		}
+		return "int"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+// compare lists every difference between Janus's shapes and Argus's, one
+// line each, sorted:
+//
+//	<kind>: only in Janus | only in Argus
+//	<kind>: <path>: only in Janus | only in Argus
+//	<kind>: <path>: Janus int, Argus real
+//	<kind>: <path>: "<value>" only in Janus | only in Argus
+func compare(janus, argus map[string]*shape) []string {
+	var diffs []string
+	for k, js := range janus {
+		as, ok := argus[k]
+		if !ok {
+			diffs = append(diffs, k+": only in Janus")
+			continue
+		}
+		diffs = append(diffs, compareShape(k, js, as)...)
+	}
+	for k := range argus {
+		if _, ok := janus[k]; !ok {
+			diffs = append(diffs, k+": only in Argus")
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}
+
+func compareShape(kind string, js, as *shape) []string {
+	var diffs []string
+	for p, jk := range js.kinds {
+		ak, ok := as.kinds[p]
+		if !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: %s: only in Janus", kind, p))
+			continue
+		}
+		if a, j := setString(ak), setString(jk); a != j {
+			diffs = append(diffs, fmt.Sprintf("%s: %s: Janus %s, Argus %s", kind, p, j, a))
+		}
+	}
+	for p := range as.kinds {
+		if _, ok := js.kinds[p]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: %s: only in Argus", kind, p))
+		}
+	}
+	for p, jv := range js.values {
+		for v := range jv {
+			if !as.values[p][v] {
+				diffs = append(diffs, fmt.Sprintf("%s: %s: %q only in Janus", kind, p, v))
+			}
+		}
+	}
+	for p, av := range as.values {
+		for v := range av {
+			if !js.values[p][v] {
+				diffs = append(diffs, fmt.Sprintf("%s: %s: %q only in Argus", kind, p, v))
+			}
+		}
+	}
+	return diffs
+}
+
+func setString(m map[string]bool) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, "|")
+}
+
+// unexplained drops the differences the allowlist explains (an entry
+// ending in "*" explains every difference it prefixes) and returns the
+// rest, and the allowlist entries nothing matched.
+func unexplained(diffs []string, allow map[string]string) (rest, stale []string) {
+	used := map[string]bool{}
+next:
+	for _, d := range diffs {
+		for a := range allow {
+			if d == a || (strings.HasSuffix(a, "*") && strings.HasPrefix(d, strings.TrimSuffix(a, "*"))) {
+				used[a] = true
+				continue next
+			}
+		}
+		rest = append(rest, d)
+	}
+	for a := range allow {
+		if !used[a] {
+			stale = append(stale, a)
+		}
+	}
+	sort.Strings(stale)
+	return rest, stale
+}
