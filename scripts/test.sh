@@ -63,8 +63,12 @@ install_system_deps() {
 	# dashboards/ checks docker-compose.homer.yml with `docker-compose config`
 	# (no Docker engine needed).
 	command -v docker-compose >/dev/null || missing+=(docker-compose)
+	# test/janusref compares Argus's events with real Janus 1.1.2's, run
+	# in a network namespace (ip from iproute2).
+	command -v janus >/dev/null || missing+=(janus)
+	command -v ip >/dev/null || missing+=(iproute2)
 	if [ ${#missing[@]} -eq 0 ]; then
-		echo "chromium, prometheus and docker-compose already installed"
+		echo "chromium, prometheus, docker-compose and janus already installed"
 		return 0
 	fi
 	echo "installing: ${missing[*]}"
@@ -210,7 +214,7 @@ janode_test() {
 # main runs every step; the whole script is read before it starts, so
 # editing this file during a run cannot change the run.
 main() {
-	step "install chromium, prometheus and docker-compose (if missing)" install_system_deps
+	step "install chromium, prometheus, docker-compose and janus (if missing)" install_system_deps
 	step "npm ci (test/browser, hep/hepjs)" install_node_deps
 	step "start RabbitMQ, Mosquitto and NATS (install if missing)" start_brokers
 	step "build Jaeger v2 (cached)" jaeger_build
