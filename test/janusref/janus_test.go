@@ -93,6 +93,7 @@ func newNetns(t *testing.T) *netns {
 	t.Helper()
 	requireRoot(t)
 	requireTool(t, "ip")
+	removeStaleNetns(t)
 	subnet, err := freeSubnet()
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +134,39 @@ func newNetns(t *testing.T) *netns {
 		}
 	}
 	return n
+}
+
+// removeStaleNetns deletes the namespaces of earlier runs of this test
+// whose process is gone (killed before its cleanup ran), with the Janus
+// still running inside.
+func removeStaleNetns(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ip", "netns", "list").Output()
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		pid, ok := strings.CutPrefix(name, "janusref-")
+		if !ok {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + pid); err == nil {
+			continue // that run is still going
+		}
+		pids, _ := exec.CommandContext(ctx, "ip", "netns", "pids", name).Output()
+		for _, p := range strings.Fields(string(pids)) {
+			var n int
+			if _, err := fmt.Sscan(p, &n); err == nil && n > 1 {
+				_ = syscall.Kill(n, syscall.SIGKILL)
+			}
+		}
+		if err := run(ctx, "netns", "del", name); err != nil {
+			t.Logf("stale namespace: %v", err)
+		}
+	}
 }
 
 // janusLibDir finds Janus's module folder (/usr/lib/<multiarch>/janus).
