@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	nethttp "net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/janusclient/argustest"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/httpevh"
 	"github.com/argusrtc/argus/transports"
@@ -32,9 +30,11 @@ type argus struct {
 	events *collector
 }
 
-// startArgus runs the real engine (loopback candidates), gateway and HTTP
-// transport on 127.0.0.1, with media stats every second like Janus's
-// stats_period = 1, and stops them in Janus's order when the test ends.
+// startArgus runs argustest's Argus (real engine, loopback candidates)
+// named as Janus is, with media stats every second like Janus's
+// stats_period = 1, the VideoRoom room of Janus's config, and server_info
+// listing the HTTP transport and event handler as cmd/argus does. The bus
+// drains after Argus stopped.
 func startArgus(t *testing.T) *argus {
 	t.Helper()
 	level := slog.LevelError
@@ -53,52 +53,25 @@ func startArgus(t *testing.T) *argus {
 	if err := bus.Attach(httpevh.SinkName, sink, telemetry.MaskAll); err != nil {
 		t.Fatal(err)
 	}
-	engine, err := webrtc.NewEngine(webrtc.Config{
-		ServerName: "janusref", Logger: logger, IncludeLoopback: true, Emitter: bus, StatsPeriod: time.Second,
-	})
-	if err != nil {
-		t.Fatalf("NewEngine: %v", err)
-	}
-	cfg := core.DefaultConfig()
-	cfg.ServerName = "janusref"
-	cfg.StatusPeriod = 0 // Janus 1.1.2 has no periodic status event
-	cfg.Engine = engine
-	cfg.Logger = logger
-	cfg.Emitter = bus
-	cfg.PluginConfigs = map[string]json.RawMessage{"janus.plugin.videoroom": json.RawMessage(roomConfig)}
-	// server_info (in the startup event) lists the transport and the
-	// event handler as cmd/argus does.
-	if r, ok := transports.Lookup(http.Package); ok {
-		cfg.Transports = []core.TransportDesc{r.Desc()}
-	}
-	spec, _ := telemetry.SinkSpecOf(httpevh.SinkName)
-	cfg.EventHandlers = map[string]core.EventHandler{spec.Handler.Package: describedHandler{info: spec.Handler, sink: sink.(*httpevh.Sink)}}
-	gw, err := core.New(context.Background(), cfg)
-	if err != nil {
-		_ = engine.Close()
-		t.Fatalf("core.New: %v", err)
-	}
-	ht := http.New(http.Config{Gateway: gw, Emitter: bus, ServerName: "janusref", Logger: logger})
-	mux := nethttp.NewServeMux()
-	mux.Handle("/janus", ht.JanusHandler())
-	mux.Handle("/janus/", ht.JanusHandler())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		ht.Close()
-		srv.Close()
+	t.Cleanup(func() { // runs after argustest's cleanup stopped Argus
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := gw.Shutdown(ctx); err != nil {
-			t.Errorf("gateway shutdown: %v", err)
-		}
-		if err := engine.Close(); err != nil {
-			t.Errorf("engine close: %v", err)
-		}
 		if err := bus.Shutdown(ctx); err != nil {
 			t.Errorf("bus shutdown: %v", err)
 		}
 	})
-	return &argus{url: srv.URL + "/janus", events: col}
+	o := argustest.Options{
+		Emitter:       bus,
+		StatsPeriod:   time.Second,
+		PluginConfigs: map[string]json.RawMessage{"janus.plugin.videoroom": json.RawMessage(roomConfig)},
+	}
+	if r, ok := transports.Lookup(http.Package); ok {
+		o.Transports = []core.TransportDesc{r.Desc()}
+	}
+	spec, _ := telemetry.SinkSpecOf(httpevh.SinkName)
+	o.EventHandlers = map[string]core.EventHandler{spec.Handler.Package: describedHandler{info: spec.Handler, sink: sink.(*httpevh.Sink)}}
+	u := argustest.StartWith(t, "janusref", o)
+	return &argus{url: u.HTTP, events: col}
 }
 
 // describedHandler is the sink as server_info's "events" lists it.
