@@ -17,7 +17,14 @@ var allowlist = map[string]string{
 	// Janus 1.1.2 sends no hangup (client or handler) when a detach closes
 	// a live PeerConnection. Argus reports it with reason "Detach": the
 	// verdict, trace and Homer sinks close the PeerConnection on it.
-	`16/6 hangup: event.reason: "Detach" only in Argus`: "Argus reports the PeerConnection a detach closes",
+	`16/6 hangup: event.reason: "Detach" only in Argus`:          "Argus reports the PeerConnection a detach closes",
+	`16/6 hangup: opaque_id: "janusref-publisher" only in Argus`: "the same hangup (the publisher's PeerConnection is up at detach)",
+
+	// Janus 1.1.2 emits its local candidates with component_id 0 (the
+	// candidate line itself says component 1); Argus emits the component
+	// the candidate belongs to, as in every other type 16 event.
+	"16/2: event.component_id: 0 only in Janus": "Janus 1.1.2 quirk, not copied",
+	"16/2: event.component_id: 1 only in Argus": "Janus 1.1.2 quirk, not copied",
 
 	// A remote candidate is peer-reflexive when the client's connectivity
 	// check arrives before its trickled candidate: timing, either side.

@@ -7,17 +7,25 @@ import (
 	"strings"
 )
 
-// enumPaths are the fields whose values are fixed strings (states,
-// reasons, names): their value sets are compared, not only their types.
-var enumPaths = map[string]bool{
-	"emitter": true, "event.name": true, "event.owner": true, "event.jsep.type": true,
+// valuePaths are the fields whose values the flow fixes (states, reasons,
+// names, rooms, bitrates, mids, codecs): their value sets are compared,
+// not only their types. Ids, addresses, timestamps and counters are not.
+var valuePaths = map[string]bool{
+	"emitter": true, "opaque_id": true,
+	"event.name": true, "event.opaque_id": true, "event.owner": true, "event.jsep.type": true,
 	"event.ice": true, "event.dtls": true, "event.connection": true, "event.reason": true,
-	"event.media": true, "event.slow_link": true, "event.status": true, "event.plugin": true,
+	"event.stream_id": true, "event.component_id": true,
+	"event.media": true, "event.mid": true, "event.mindex": true, "event.codec": true, "event.base": true,
+	"event.receiving": true, "event.slow_link": true, "event.status": true, "event.plugin": true,
 	"event.transport.transport":   true,
-	"event.candidates.local.type": true, "event.candidates.local.transport": true,
-	"event.candidates.remote.type": true, "event.candidates.remote.transport": true,
-	"event.data.event": true, "event.data.videoroom": true, "event.data.result": true,
-	"event.data.streams[].type": true,
+	"event.candidates.local.type": true, "event.candidates.local.transport": true, "event.candidates.local.family": true,
+	"event.candidates.remote.type": true, "event.candidates.remote.transport": true, "event.candidates.remote.family": true,
+	"event.data.event": true, "event.data.videoroom": true, "event.data.result": true, "event.data.room": true,
+	"event.data.bitrate": true, "event.data.display": true, "event.data.mid": true,
+	"event.data.audio_active": true, "event.data.video_active": true, "event.data.admin_api": true,
+	"event.data.streams[].type": true, "event.data.streams[].mid": true, "event.data.streams[].mindex": true,
+	"event.data.streams[].codec": true, "event.data.streams[].feed_mid": true, "event.data.streams[].feed_display": true,
+	"event.data.streams[].active": true, "event.data.streams[].ready": true, "event.data.streams[].send": true,
 }
 
 // kindOf names an event's kind: type/subtype and, where one type carries
@@ -56,11 +64,12 @@ func kindOf(e event) string {
 
 // shape is what the events of one kind look like: the JSON kinds seen at
 // every path (the header's keys, "event.…" for the body, "[]" for array
-// elements), and the values seen at enum paths.
+// elements), and the values seen at value paths.
 type shape struct {
-	count  int
-	kinds  map[string]map[string]bool
-	values map[string]map[string]bool
+	count   int
+	kinds   map[string]map[string]bool
+	values  map[string]map[string]bool
+	present map[string]int // in how many events each path occurs
 }
 
 // shapes groups evs by kind.
@@ -70,18 +79,23 @@ func shapes(evs []event) map[string]*shape {
 		k := kindOf(e)
 		s := out[k]
 		if s == nil {
-			s = &shape{kinds: map[string]map[string]bool{}, values: map[string]map[string]bool{}}
+			s = &shape{kinds: map[string]map[string]bool{}, values: map[string]map[string]bool{}, present: map[string]int{}}
 			out[k] = s
 		}
 		s.count++
+		seen := map[string]bool{}
 		for key, v := range e {
-			s.walk(key, v)
+			s.walk(key, v, seen)
+		}
+		for p := range seen {
+			s.present[p]++
 		}
 	}
 	return out
 }
 
-func (s *shape) walk(path string, v any) {
+func (s *shape) walk(path string, v any, seen map[string]bool) {
+	seen[path] = true
 	add := func(m map[string]map[string]bool, k string) {
 		if m[path] == nil {
 			m[path] = map[string]bool{}
@@ -89,17 +103,19 @@ func (s *shape) walk(path string, v any) {
 		m[path][k] = true
 	}
 	add(s.kinds, jsonKind(v))
-	if str, ok := v.(string); ok && enumPaths[path] {
-		add(s.values, str)
+	if valuePaths[path] {
+		if b, err := json.Marshal(v); err == nil {
+			add(s.values, string(b))
+		}
 	}
 	switch x := v.(type) {
 	case map[string]any:
 		for k, c := range x {
-			s.walk(path+"."+k, c)
+			s.walk(path+"."+k, c, seen)
 		}
 	case []any:
 		for _, c := range x {
-			s.walk(path+"[]", c)
+			s.walk(path+"[]", c, seen)
 		}
 	}
 }
@@ -134,7 +150,8 @@ func jsonKind(v any) string {
 //	<kind>: only in Janus | only in Argus
 //	<kind>: <path>: only in Janus | only in Argus
 //	<kind>: <path>: Janus int, Argus real
-//	<kind>: <path>: "<value>" only in Janus | only in Argus
+//	<kind>: <path>: in every Janus event, not in every Argus event
+//	<kind>: <path>: <value as JSON> only in Janus | only in Argus
 func compare(janus, argus map[string]*shape) []string {
 	var diffs []string
 	for k, js := range janus {
@@ -165,23 +182,32 @@ func compareShape(kind string, js, as *shape) []string {
 		if a, j := setString(ak), setString(jk); a != j {
 			diffs = append(diffs, fmt.Sprintf("%s: %s: Janus %s, Argus %s", kind, p, j, a))
 		}
+		if js.present[p] == js.count && as.present[p] < as.count {
+			diffs = append(diffs, fmt.Sprintf("%s: %s: in every Janus event, not in every Argus event", kind, p))
+		}
 	}
 	for p := range as.kinds {
 		if _, ok := js.kinds[p]; !ok {
 			diffs = append(diffs, fmt.Sprintf("%s: %s: only in Argus", kind, p))
 		}
 	}
+	// Values only where both have the path with the same JSON types (any
+	// other difference is reported above).
+	comparable := func(p string) bool {
+		jk, ak := js.kinds[p], as.kinds[p]
+		return jk != nil && ak != nil && setString(jk) == setString(ak)
+	}
 	for p, jv := range js.values {
 		for v := range jv {
-			if !as.values[p][v] {
-				diffs = append(diffs, fmt.Sprintf("%s: %s: %q only in Janus", kind, p, v))
+			if comparable(p) && !as.values[p][v] {
+				diffs = append(diffs, fmt.Sprintf("%s: %s: %s only in Janus", kind, p, v))
 			}
 		}
 	}
 	for p, av := range as.values {
 		for v := range av {
-			if !js.values[p][v] {
-				diffs = append(diffs, fmt.Sprintf("%s: %s: %q only in Argus", kind, p, v))
+			if comparable(p) && !js.values[p][v] {
+				diffs = append(diffs, fmt.Sprintf("%s: %s: %s only in Argus", kind, p, v))
 			}
 		}
 	}
