@@ -181,76 +181,135 @@ func (tg *target) echoFlow(ctx context.Context) (uint64, error) {
 	return cl.s.ID, cl.s.Destroy(ctx)
 }
 
-// roomFlow: a VideoRoom publisher joins room 1234 and publishes audio and
-// video; a subscriber (another session) receives the feed; the subscriber
-// and the publisher leave; both detach and destroy. It returns the
-// session ids.
-func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
-	pubc, err := tg.connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer pubc.close()
-	subc, err := tg.connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer subc.close()
-	ids := []uint64{pubc.s.ID, subc.s.ID}
+// publisher is a VideoRoom publisher with media flowing.
+type publisher struct {
+	cl   *client
+	h    *janusclient.Handle
+	peer *testpeer.Peer
+	feed uint64
+}
 
-	ph, err := pubc.s.Attach(ctx, "janus.plugin.videoroom", "janusref-publisher")
+// publish joins room 1234 as display on a new session and publishes
+// audio and video; the caller closes p.peer and p.cl.
+func (tg *target) publish(ctx context.Context, display string) (*publisher, error) {
+	cl, err := tg.connect(ctx)
 	if err != nil {
-		return ids, err
+		return nil, err
 	}
-	ev, err := ph.Message(ctx, pubc.in, map[string]any{"request": "join", "ptype": "publisher", "room": 1234, "display": "pub"}, nil)
+	p := &publisher{cl: cl}
+	if p.h, err = cl.s.Attach(ctx, "janus.plugin.videoroom", "janusref-"+display); err != nil {
+		return p, err
+	}
+	ev, err := p.h.Message(ctx, cl.in, map[string]any{"request": "join", "ptype": "publisher", "room": 1234, "display": display}, nil)
 	if err != nil {
-		return ids, err
+		return p, err
 	}
-	feed := janusclient.Uint(ev.Field("plugindata", "data", "id"))
-	if ev.Field("plugindata", "data", "videoroom") != "joined" || feed == 0 {
-		return ids, fmt.Errorf("join: %s", ev)
+	p.feed = janusclient.Uint(ev.Field("plugindata", "data", "id"))
+	if ev.Field("plugindata", "data", "videoroom") != "joined" || p.feed == 0 {
+		return p, fmt.Errorf("join: %s", ev)
 	}
-	pp, err := tg.peer(true)
+	if p.peer, err = tg.peer(true); err != nil {
+		return p, err
+	}
+	offer, err := p.peer.Offer(ctx, false)
 	if err != nil {
-		return ids, err
+		return p, err
 	}
-	defer func() { _ = pp.Close() }()
-	offer, err := pp.Offer(ctx, false)
+	ev, err = p.h.Message(ctx, cl.in, map[string]any{"request": "publish", "audio": true, "video": true}, janusclient.JSEP("offer", offer, true))
 	if err != nil {
-		return ids, err
-	}
-	ev, err = ph.Message(ctx, pubc.in, map[string]any{"request": "publish", "audio": true, "video": true}, janusclient.JSEP("offer", offer, true))
-	if err != nil {
-		return ids, err
+		return p, err
 	}
 	sdp, _ := ev.Field("jsep", "sdp").(string)
 	if ev.Field("plugindata", "data", "configured") != "ok" || sdp == "" {
-		return ids, fmt.Errorf("publish: %s", ev)
+		return p, fmt.Errorf("publish: %s", ev)
 	}
-	if err := pp.SetAnswer(sdp); err != nil {
-		return ids, err
+	if err := p.peer.SetAnswer(sdp); err != nil {
+		return p, err
 	}
-	if err := trickle(ctx, ph, pp); err != nil {
-		return ids, err
+	if err := trickle(ctx, p.h, p.peer); err != nil {
+		return p, err
 	}
-	if _, err := pubc.wait(ctx, ph.ID, "webrtcup"); err != nil {
-		return ids, err
+	if _, err := cl.wait(ctx, p.h.ID, "webrtcup"); err != nil {
+		return p, err
 	}
-	if err := pp.WaitConnected(ctx); err != nil {
-		return ids, err
+	if err := p.peer.WaitConnected(ctx); err != nil {
+		return p, err
 	}
-	pp.Start(testpeer.Browser20ms())
+	p.peer.Start(testpeer.Browser20ms())
+	return p, nil
+}
 
+// close ends the publisher's peer and client.
+func (p *publisher) close() {
+	if p.peer != nil {
+		_ = p.peer.Close()
+	}
+	p.cl.close()
+}
+
+// request sends a VideoRoom request on h and checks the answer's key.
+func request(ctx context.Context, cl *client, h *janusclient.Handle, name, key string) error {
+	ev, err := h.Message(ctx, cl.in, map[string]any{"request": name}, nil)
+	if err != nil {
+		return err
+	}
+	if ev.Field("plugindata", "data", key) == nil {
+		return fmt.Errorf("%s: %s", name, ev)
+	}
+	return nil
+}
+
+// end detaches h (waiting for "detached") and destroys its session.
+func end(ctx context.Context, cl *client, h *janusclient.Handle) error {
+	if err := h.Detach(ctx); err != nil {
+		return err
+	}
+	if _, err := cl.wait(ctx, h.ID, "detached"); err != nil {
+		return err
+	}
+	return cl.s.Destroy(ctx)
+}
+
+// roomFlow: VideoRoom publishers "pub" and "pub2" join room 1234 and
+// publish audio and video; a subscriber (another session) receives pub's
+// feed, then leaves; pub2 unpublishes, then leaves; pub leaves while
+// publishing; each detaches and destroys its session. It returns the
+// session ids.
+func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
+	var ids []uint64
+	pub, err := tg.publish(ctx, "pub")
+	if pub != nil {
+		defer pub.close()
+		ids = append(ids, pub.cl.s.ID)
+	}
+	if err != nil {
+		return ids, fmt.Errorf("pub: %w", err)
+	}
+	pub2, err := tg.publish(ctx, "pub2")
+	if pub2 != nil {
+		defer pub2.close()
+		ids = append(ids, pub2.cl.s.ID)
+	}
+	if err != nil {
+		return ids, fmt.Errorf("pub2: %w", err)
+	}
+
+	subc, err := tg.connect(ctx)
+	if err != nil {
+		return ids, err
+	}
+	defer subc.close()
+	ids = append(ids, subc.s.ID)
 	sh, err := subc.s.Attach(ctx, "janus.plugin.videoroom", "janusref-subscriber")
 	if err != nil {
 		return ids, err
 	}
-	ev, err = sh.Message(ctx, subc.in, map[string]any{"request": "join", "ptype": "subscriber", "room": 1234,
-		"streams": []any{map[string]any{"feed": feed}}}, nil)
+	ev, err := sh.Message(ctx, subc.in, map[string]any{"request": "join", "ptype": "subscriber", "room": 1234,
+		"streams": []any{map[string]any{"feed": pub.feed}}}, nil)
 	if err != nil {
 		return ids, err
 	}
-	sdp, _ = ev.Field("jsep", "sdp").(string)
+	sdp, _ := ev.Field("jsep", "sdp").(string)
 	if ev.Field("plugindata", "data", "videoroom") != "attached" || sdp == "" {
 		return ids, fmt.Errorf("subscribe: %s", ev)
 	}
@@ -280,23 +339,35 @@ func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
 		return ids, err
 	}
 
-	if _, err := sh.Message(ctx, subc.in, map[string]any{"request": "leave"}, nil); err != nil {
-		return ids, err
+	// A leave or unpublish closes the PeerConnection; the flow waits for
+	// its hangup, or a detach right after it could overtake it (Janus
+	// then reports no hangup at all).
+	steps := []struct {
+		cl        *client
+		h         *janusclient.Handle
+		name, key string
+		hangup    bool
+	}{
+		{subc, sh, "leave", "left", true},
+		{pub2.cl, pub2.h, "unpublish", "unpublished", true},
+		{pub2.cl, pub2.h, "leave", "leaving", false},
+		{pub.cl, pub.h, "leave", "leaving", false},
 	}
-	if _, err := ph.Message(ctx, pubc.in, map[string]any{"request": "leave"}, nil); err != nil {
-		return ids, err
+	for _, st := range steps {
+		if err := request(ctx, st.cl, st.h, st.name, st.key); err != nil {
+			return ids, err
+		}
+		if st.hangup {
+			if _, err := st.cl.wait(ctx, st.h.ID, "hangup"); err != nil {
+				return ids, fmt.Errorf("%s: %w", st.name, err)
+			}
+		}
 	}
 	for _, x := range []struct {
 		cl *client
 		h  *janusclient.Handle
-	}{{subc, sh}, {pubc, ph}} {
-		if err := x.h.Detach(ctx); err != nil {
-			return ids, err
-		}
-		if _, err := x.cl.wait(ctx, x.h.ID, "detached"); err != nil {
-			return ids, err
-		}
-		if err := x.cl.s.Destroy(ctx); err != nil {
+	}{{subc, sh}, {pub2.cl, pub2.h}, {pub.cl, pub.h}} {
+		if err := end(ctx, x.cl, x.h); err != nil {
 			return ids, err
 		}
 	}

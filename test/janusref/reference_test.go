@@ -17,8 +17,8 @@ var allowlist = map[string]string{
 	// Janus 1.1.2 sends no hangup (client or handler) when a detach closes
 	// a live PeerConnection. Argus reports it with reason "Detach": the
 	// verdict, trace and Homer sinks close the PeerConnection on it.
-	`16/6 hangup: event.reason: "Detach" only in Argus`:          "Argus reports the PeerConnection a detach closes",
-	`16/6 hangup: opaque_id: "janusref-publisher" only in Argus`: "the same hangup (the publisher's PeerConnection is up at detach)",
+	`16/6 hangup: event.reason: "Detach" only in Argus`:    "Argus reports the PeerConnection a detach closes",
+	`16/6 hangup: opaque_id: "janusref-pub" only in Argus`: "the same hangup (the publisher's PeerConnection is up at detach)",
 
 	// Janus 1.1.2 emits its local candidates with component_id 0 (the
 	// candidate line itself says component 1); Argus emits the component
@@ -43,21 +43,27 @@ var allowlist = map[string]string{
 	// for leaving (also unpublished, kicked, moderated), its session,
 	// handle and opaque ids, so no consumer has to join on (room, id)
 	// (docs/OBSERVABILITY.md "VideoRoom events").
-	"64 janus.plugin.videoroom event=configured: event.data.display: only in Argus": "display on participant events",
-	"64 janus.plugin.videoroom event=leaving: event.data.display: only in Argus":    "display on participant events",
-	"64 janus.plugin.videoroom event=leaving: handle_id: only in Argus":             "handle ids on participant events",
-	"64 janus.plugin.videoroom event=leaving: opaque_id: only in Argus":             "handle ids on participant events",
-	"64 janus.plugin.videoroom event=leaving: session_id: only in Argus":            "handle ids on participant events",
+	"64 janus.plugin.videoroom event=configured: event.data.display: only in Argus":  "display on participant events",
+	"64 janus.plugin.videoroom event=leaving: event.data.display: only in Argus":     "display on participant events",
+	"64 janus.plugin.videoroom event=leaving: handle_id: only in Argus":              "handle ids on participant events",
+	"64 janus.plugin.videoroom event=leaving: opaque_id: only in Argus":              "handle ids on participant events",
+	"64 janus.plugin.videoroom event=leaving: session_id: only in Argus":             "handle ids on participant events",
+	"64 janus.plugin.videoroom event=unpublished: event.data.display: only in Argus": "display on participant events",
+	"64 janus.plugin.videoroom event=unpublished: handle_id: only in Argus":          "handle ids on participant events",
+	"64 janus.plugin.videoroom event=unpublished: opaque_id: only in Argus":          "handle ids on participant events",
+	"64 janus.plugin.videoroom event=unpublished: session_id: only in Argus":         "handle ids on participant events",
 }
 
 // wantKinds must all be in Janus's capture, so the comparison can never
 // pass on an empty or truncated capture.
 var wantKinds = []string{
-	"1 created", "1 destroyed", "2 attached", "2 detached", "8 remote", "8 local",
+	"256/1 started", "128", "1 created", "1 destroyed", "2 attached", "2 detached", "8 remote", "8 local",
 	"16/1", "16/2", "16/4", "16/5", "16/6 webrtcup", "16/6 hangup",
 	"32/1 audio", "32/1 video", "32/3 audio", "32/3 video",
-	"64 janus.plugin.videoroom event=joined", "64 janus.plugin.videoroom event=published",
-	"64 janus.plugin.videoroom event=subscribing", "64 janus.plugin.videoroom event=leaving",
+	"64 janus.plugin.echotest", "64 janus.plugin.videoroom event=joined", "64 janus.plugin.videoroom event=configured",
+	"64 janus.plugin.videoroom event=published", "64 janus.plugin.videoroom event=subscribing",
+	"64 janus.plugin.videoroom event=subscribed", "64 janus.plugin.videoroom event=unsubscribed",
+	"64 janus.plugin.videoroom event=unpublished", "64 janus.plugin.videoroom event=leaving",
 }
 
 // TestJanusReference runs the same client flow against real Janus and
@@ -90,7 +96,8 @@ func TestJanusReference(t *testing.T) {
 			t.Errorf("Janus's capture has no %q event (%d events)", k, len(jevs))
 		}
 	}
-	rest, stale := unexplained(compare(js, as), allowlist)
+	diffs := append(compare(js, as), compareSequences(pluginSequences(jevs), pluginSequences(aevs))...)
+	rest, stale := unexplained(diffs, allowlist)
 	for _, d := range rest {
 		t.Errorf("difference from Janus 1.1.2: %s", d)
 	}

@@ -69,3 +69,26 @@ func decodeAll(t *testing.T, raws []string) []event {
 	}
 	return out
 }
+
+// TestSequences: plugin events are compared in order per role; events
+// without a handle go to the publisher that joined with their id.
+func TestSequences(t *testing.T) {
+	ev := func(op, data string) string {
+		h := ""
+		if op != "" {
+			h = `"session_id":1,"handle_id":2,"opaque_id":"` + op + `",`
+		}
+		return `{"type":64,` + h + `"event":{"plugin":"janus.plugin.videoroom","data":` + data + `}}`
+	}
+	joined := ev("pub", `{"event":"joined","room":1,"id":5}`)
+	janus := decodeAll(t, []string{joined, ev("", `{"event":"unpublished","room":1,"id":5}`), ev("", `{"event":"unpublished","room":1,"id":5}`), ev("", `{"event":"leaving","room":1,"id":5}`)})
+	same := decodeAll(t, []string{joined, ev("pub", `{"event":"unpublished","room":1,"id":5}`), ev("pub", `{"event":"leaving","room":1,"id":5}`)})
+	if d := compareSequences(pluginSequences(janus), pluginSequences(same)); d != nil {
+		t.Errorf("same sequences differ: %q", d)
+	}
+	other := decodeAll(t, []string{joined, ev("pub", `{"event":"leaving","room":1,"id":5}`)})
+	want := []string{`plugin events of pub: Janus ["64 janus.plugin.videoroom event=joined" "64 janus.plugin.videoroom event=unpublished" "64 janus.plugin.videoroom event=leaving"], Argus ["64 janus.plugin.videoroom event=joined" "64 janus.plugin.videoroom event=leaving"]`}
+	if d := compareSequences(pluginSequences(janus), pluginSequences(other)); !slices.Equal(d, want) {
+		t.Errorf("differences %q, want %q", d, want)
+	}
+}

@@ -3,6 +3,7 @@ package janusref
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -245,4 +246,55 @@ next:
 	}
 	sort.Strings(stale)
 	return rest, stale
+}
+
+// pluginSequences lists, per opaque_id (one per role in the flow), the
+// kinds of its plugin events in the order they were posted, repeats
+// collapsed (Janus 1.1.2 emits "unpublished" twice when an unpublish
+// closes the PeerConnection). Events without a handle (Janus's
+// "unpublished" and "leaving") are given to the handle that joined with
+// their (room, id).
+func pluginSequences(evs []event) map[string][]string {
+	feeds := map[string]string{} // "room/id" of a joined publisher → its opaque_id
+	out := map[string][]string{}
+	for _, e := range evs {
+		if e.num("type") != 64 {
+			continue
+		}
+		d, _ := e.body()["data"].(map[string]any)
+		feed := fmt.Sprint(d["room"], "/", d["id"])
+		op, _ := e["opaque_id"].(string)
+		if op == "" {
+			op = feeds[feed]
+		} else if d["event"] == "joined" {
+			feeds[feed] = op
+		}
+		if op == "" {
+			op = "(no handle)"
+		}
+		k := kindOf(e)
+		if seq := out[op]; len(seq) == 0 || seq[len(seq)-1] != k {
+			out[op] = append(seq, k)
+		}
+	}
+	return out
+}
+
+// compareSequences lists the roles whose plugin event sequences differ:
+//
+//	plugin events of <opaque_id>: Janus [...], Argus [...]
+func compareSequences(janus, argus map[string][]string) []string {
+	var diffs []string
+	for op, js := range janus {
+		if as := argus[op]; !slices.Equal(js, as) {
+			diffs = append(diffs, fmt.Sprintf("plugin events of %s: Janus %q, Argus %q", op, js, as))
+		}
+	}
+	for op, as := range argus {
+		if _, ok := janus[op]; !ok {
+			diffs = append(diffs, fmt.Sprintf("plugin events of %s: Janus [], Argus %q", op, as))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
 }
