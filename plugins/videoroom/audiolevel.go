@@ -2,6 +2,8 @@ package videoroom
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/pion/rtp"
 )
@@ -54,10 +56,24 @@ func (p *publisher) announceTalking(ps *pubStream, talking bool, avg float64) {
 	p.mu.Lock()
 	mindex := ps.mindex
 	p.mu.Unlock()
-	note := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": -avg}
+	note := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": dBov(avg)}
 	for _, x := range p.room.others(nil) {
 		x.s.push("", note, nil)
 	}
-	ev := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": -avg}
+	ev := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": dBov(avg)}
 	p.emitEvent(ev)
+}
+
+// dBov is an average audio level as Janus 1.1.2 reports it in
+// "audio-level-dBov-avg": the RFC 6464 value (0 loudest … 127 silence,
+// positive) written as a JSON real, 10.0 rather than 10.
+type dBov float64
+
+// MarshalJSON writes v with a fraction, as jansson writes a real.
+func (v dBov) MarshalJSON() ([]byte, error) {
+	s := strconv.FormatFloat(float64(v), 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return []byte(s), nil
 }

@@ -267,3 +267,16 @@ func TestConfiguredBitrate(t *testing.T) {
 		}
 	}
 }
+
+// TestDBovJSON: audio levels are written as JSON reals, as Janus does.
+func TestDBovJSON(t *testing.T) {
+	for _, tc := range []struct {
+		v    dBov
+		want string
+	}{{10, "10.0"}, {127, "127.0"}, {0, "0.0"}, {38.08, "38.08"}} {
+		b, err := json.Marshal(map[string]any{"a": tc.v})
+		if err != nil || string(b) != `{"a":`+tc.want+`}` {
+			t.Errorf("%v: %s %v, want %s", float64(tc.v), b, err, tc.want)
+		}
+	}
+}
