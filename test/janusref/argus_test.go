@@ -21,7 +21,8 @@ import (
 
 // roomConfig is the VideoRoom room of both servers (Janus's room-1234).
 const roomConfig = `{"rooms":[{"room":1234,"description":"Demo Room","secret":"adminpwd",
- "publishers":6,"bitrate":128000,"fir_freq":10}]}`
+ "publishers":6,"bitrate":128000,"fir_freq":10,
+ "audiolevel_event":true,"audio_active_packets":25,"audio_level_average":25}]}`
 
 // argus is an in-process Argus whose HTTP event handler (Janus's sampleevh
 // settings: grouping, every event) posts to a collector.

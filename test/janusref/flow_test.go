@@ -53,7 +53,7 @@ func (cl *client) wait(ctx context.Context, hid uint64, kind string) (janusclien
 // peer builds a pion client peer gathering on tg's network.
 func (tg *target) peer(sending bool) (*testpeer.Peer, error) {
 	p, err := testpeer.New(testpeer.Config{
-		Audio: sending, Video: sending, Feedback: testpeer.BrowserFeedback(), Interceptors: true,
+		Audio: sending, Video: sending, Feedback: testpeer.BrowserFeedback(), Interceptors: true, AudioLevel: sending,
 		Network: tg.peerNet,
 	})
 	if err != nil {
@@ -272,7 +272,7 @@ func end(ctx context.Context, cl *client, h *janusclient.Handle) error {
 
 // roomFlow: VideoRoom publishers "pub" and "pub2" join room 1234 and
 // publish audio and video; a subscriber (another session) receives pub's
-// feed, then leaves; pub2 unpublishes, then leaves; pub leaves while
+// feed; pub talks, then stops; the subscriber leaves; pub2 unpublishes, then leaves; pub leaves while
 // publishing; each detaches and destroys its session. It returns the
 // session ids.
 func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
@@ -337,6 +337,23 @@ func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
 	}
 	if err := tg.waitReports(ctx, sh.ID, 2); err != nil {
 		return ids, err
+	}
+
+	// pub talks (audio level 10 -dBov), then is silent again (127).
+	for _, loud := range []bool{true, false} {
+		pub.peer.Loud.Store(loud)
+		what := map[bool]string{true: "talking", false: "stopped-talking"}[loud]
+		if err := tg.events.wait(ctx, what, func(evs []event) bool {
+			for _, e := range evs {
+				d, _ := e.body()["data"].(map[string]any)
+				if e.num("type") == 64 && e.num("handle_id") == pub.h.ID && d["videoroom"] == what {
+					return true
+				}
+			}
+			return false
+		}); err != nil {
+			return ids, err
+		}
 	}
 
 	// A leave or unpublish closes the PeerConnection; the flow waits for

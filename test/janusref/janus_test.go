@@ -268,6 +268,9 @@ room-1234: {
 	publishers = 6
 	bitrate = 128000
 	fir_freq = 10
+	audiolevel_event = true
+	audio_active_packets = 25
+	audio_level_average = 25
 }
 `,
 	}

@@ -43,15 +43,21 @@ var allowlist = map[string]string{
 	// for leaving (also unpublished, kicked, moderated), its session,
 	// handle and opaque ids, so no consumer has to join on (room, id)
 	// (docs/OBSERVABILITY.md "VideoRoom events").
-	"64 janus.plugin.videoroom event=configured: event.data.display: only in Argus":  "display on participant events",
-	"64 janus.plugin.videoroom event=leaving: event.data.display: only in Argus":     "display on participant events",
-	"64 janus.plugin.videoroom event=leaving: handle_id: only in Argus":              "handle ids on participant events",
-	"64 janus.plugin.videoroom event=leaving: opaque_id: only in Argus":              "handle ids on participant events",
-	"64 janus.plugin.videoroom event=leaving: session_id: only in Argus":             "handle ids on participant events",
-	"64 janus.plugin.videoroom event=unpublished: event.data.display: only in Argus": "display on participant events",
-	"64 janus.plugin.videoroom event=unpublished: handle_id: only in Argus":          "handle ids on participant events",
-	"64 janus.plugin.videoroom event=unpublished: opaque_id: only in Argus":          "handle ids on participant events",
-	"64 janus.plugin.videoroom event=unpublished: session_id: only in Argus":         "handle ids on participant events",
+	"64 janus.plugin.videoroom event=configured: event.data.display: only in Argus":          "display on participant events",
+	"64 janus.plugin.videoroom event=leaving: event.data.display: only in Argus":             "display on participant events",
+	"64 janus.plugin.videoroom event=leaving: handle_id: only in Argus":                      "handle ids on participant events",
+	"64 janus.plugin.videoroom event=leaving: opaque_id: only in Argus":                      "handle ids on participant events",
+	"64 janus.plugin.videoroom event=leaving: session_id: only in Argus":                     "handle ids on participant events",
+	"64 janus.plugin.videoroom event=unpublished: event.data.display: only in Argus":         "display on participant events",
+	"64 janus.plugin.videoroom event=unpublished: handle_id: only in Argus":                  "handle ids on participant events",
+	"64 janus.plugin.videoroom event=unpublished: opaque_id: only in Argus":                  "handle ids on participant events",
+	"64 janus.plugin.videoroom event=unpublished: session_id: only in Argus":                 "handle ids on participant events",
+	"64 janus.plugin.videoroom videoroom=talking: event.data.display: only in Argus":         "display on participant events",
+	"64 janus.plugin.videoroom videoroom=stopped-talking: event.data.display: only in Argus": "display on participant events",
+
+	// The level average that ends talking is taken over a window of
+	// audio_active_packets that may straddle the change: timing.
+	"64 janus.plugin.videoroom videoroom=stopped-talking: event.data.audio-level-dBov-avg:*": "timing-dependent",
 }
 
 // wantKinds must all be in Janus's capture, so the comparison can never
@@ -64,6 +70,7 @@ var wantKinds = []string{
 	"64 janus.plugin.videoroom event=published", "64 janus.plugin.videoroom event=subscribing",
 	"64 janus.plugin.videoroom event=subscribed", "64 janus.plugin.videoroom event=unsubscribed",
 	"64 janus.plugin.videoroom event=unpublished", "64 janus.plugin.videoroom event=leaving",
+	"64 janus.plugin.videoroom videoroom=talking", "64 janus.plugin.videoroom videoroom=stopped-talking",
 }
 
 // TestJanusReference runs the same client flow against real Janus and

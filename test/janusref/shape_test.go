@@ -22,7 +22,7 @@ var valuePaths = map[string]bool{
 	"event.candidates.local.type": true, "event.candidates.local.transport": true, "event.candidates.local.family": true,
 	"event.candidates.remote.type": true, "event.candidates.remote.transport": true, "event.candidates.remote.family": true,
 	"event.data.event": true, "event.data.videoroom": true, "event.data.result": true, "event.data.room": true,
-	"event.data.bitrate": true, "event.data.display": true, "event.data.mid": true,
+	"event.data.bitrate": true, "event.data.display": true, "event.data.mid": true, "event.data.audio-level-dBov-avg": true,
 	"event.data.audio_active": true, "event.data.video_active": true, "event.data.admin_api": true,
 	"event.data.streams[].type": true, "event.data.streams[].mid": true, "event.data.streams[].mindex": true,
 	"event.data.streams[].codec": true, "event.data.streams[].feed_mid": true, "event.data.streams[].feed_display": true,
