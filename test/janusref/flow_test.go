@@ -272,7 +272,9 @@ func end(ctx context.Context, cl *client, h *janusclient.Handle) error {
 
 // roomFlow: VideoRoom publishers "pub" and "pub2" join room 1234 and
 // publish audio and video; a subscriber (another session) receives pub's
-// feed; pub talks, then stops; the subscriber leaves; pub2 unpublishes, then leaves; pub leaves while
+// feed; pub talks, then stops; pub's video is muted and unmuted, a room
+// is created, edited and destroyed, a guest is kicked; the subscriber
+// leaves; pub2 unpublishes, then leaves; pub leaves while
 // publishing; each detaches and destroys its session. It returns the
 // session ids.
 func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
@@ -354,6 +356,43 @@ func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
 		}); err != nil {
 			return ids, err
 		}
+	}
+
+	// Requests answered at once, each with its event: moderation of pub's
+	// video, a room created, edited and destroyed, a joined guest kicked.
+	guest, err := tg.connect(ctx)
+	if err != nil {
+		return ids, err
+	}
+	defer guest.close()
+	ids = append(ids, guest.s.ID)
+	gh, err := guest.s.Attach(ctx, "janus.plugin.videoroom", "janusref-guest")
+	if err != nil {
+		return ids, err
+	}
+	ev, err = gh.Message(ctx, guest.in, map[string]any{"request": "join", "ptype": "publisher", "room": 1234, "display": "guest"}, nil)
+	if err != nil {
+		return ids, err
+	}
+	guestFeed := janusclient.Uint(ev.Field("plugindata", "data", "id"))
+	for _, body := range []map[string]any{
+		{"request": "moderate", "room": 1234, "secret": "adminpwd", "id": pub.feed, "mid": "1", "mute": true},
+		{"request": "moderate", "room": 1234, "secret": "adminpwd", "id": pub.feed, "mid": "1", "mute": false},
+		{"request": "create", "room": 5555, "description": "janusref"},
+		{"request": "edit", "room": 5555, "new_description": "janusref edited"},
+		{"request": "destroy", "room": 5555},
+		{"request": "kick", "room": 1234, "secret": "adminpwd", "id": guestFeed},
+	} {
+		ev, err := pub2.h.Message(ctx, pub2.cl.in, body, nil)
+		if err != nil {
+			return ids, err
+		}
+		if ev.Field("plugindata", "data", "error_code") != nil || ev.Field("plugindata", "data", "videoroom") == nil {
+			return ids, fmt.Errorf("%s: %s", body["request"], ev)
+		}
+	}
+	if err := end(ctx, guest, gh); err != nil {
+		return ids, err
 	}
 
 	// A leave or unpublish closes the PeerConnection; the flow waits for

@@ -11,8 +11,8 @@ import (
 )
 
 // allowlist explains each intended difference between Argus's event
-// bodies and Janus 1.1.2's, as compare prints it ("*" at the end matches a
-// prefix). Everything else must match.
+// bodies and Janus 1.1.2's, as compare prints it ("*" matches any run of
+// characters). Everything else must match.
 var allowlist = map[string]string{
 	// Janus 1.1.2 sends no hangup (client or handler) when a detach closes
 	// a live PeerConnection. Argus reports it with reason "Detach": the
@@ -39,21 +39,15 @@ var allowlist = map[string]string{
 	"256/1 started: event.info.hangup-on-failed: only in Argus":      "Janus 1.2 field",
 	"256/1 started: event.info.ice-consent-freshness: only in Argus": "Janus 1.2 field",
 
-	// VideoRoom participant events carry the participant's display and,
-	// for leaving (also unpublished, kicked, moderated), its session,
-	// handle and opaque ids, so no consumer has to join on (room, id)
-	// (docs/OBSERVABILITY.md "VideoRoom events").
-	"64 janus.plugin.videoroom event=configured: event.data.display: only in Argus":          "display on participant events",
-	"64 janus.plugin.videoroom event=leaving: event.data.display: only in Argus":             "display on participant events",
-	"64 janus.plugin.videoroom event=leaving: handle_id: only in Argus":                      "handle ids on participant events",
-	"64 janus.plugin.videoroom event=leaving: opaque_id: only in Argus":                      "handle ids on participant events",
-	"64 janus.plugin.videoroom event=leaving: session_id: only in Argus":                     "handle ids on participant events",
-	"64 janus.plugin.videoroom event=unpublished: event.data.display: only in Argus":         "display on participant events",
-	"64 janus.plugin.videoroom event=unpublished: handle_id: only in Argus":                  "handle ids on participant events",
-	"64 janus.plugin.videoroom event=unpublished: opaque_id: only in Argus":                  "handle ids on participant events",
-	"64 janus.plugin.videoroom event=unpublished: session_id: only in Argus":                 "handle ids on participant events",
-	"64 janus.plugin.videoroom videoroom=talking: event.data.display: only in Argus":         "display on participant events",
-	"64 janus.plugin.videoroom videoroom=stopped-talking: event.data.display: only in Argus": "display on participant events",
+	// VideoRoom participant events (joined, configured, published,
+	// unpublished, leaving, kicked, moderated, talking) carry the
+	// participant's display and, also where Janus sends none, its
+	// session, handle and opaque ids, so no consumer has to join on
+	// (room, id) (docs/OBSERVABILITY.md "VideoRoom events").
+	"64 janus.plugin.videoroom *: event.data.display: only in Argus": "display on participant events",
+	"64 janus.plugin.videoroom *: handle_id: only in Argus":          "handle ids on participant events",
+	"64 janus.plugin.videoroom *: opaque_id: only in Argus":          "handle ids on participant events",
+	"64 janus.plugin.videoroom *: session_id: only in Argus":         "handle ids on participant events",
 
 	// The level average that ends talking is taken over a window of
 	// audio_active_packets that may straddle the change: timing.
@@ -71,6 +65,8 @@ var wantKinds = []string{
 	"64 janus.plugin.videoroom event=subscribed", "64 janus.plugin.videoroom event=unsubscribed",
 	"64 janus.plugin.videoroom event=unpublished", "64 janus.plugin.videoroom event=leaving",
 	"64 janus.plugin.videoroom videoroom=talking", "64 janus.plugin.videoroom videoroom=stopped-talking",
+	"64 janus.plugin.videoroom videoroom=moderated", "64 janus.plugin.videoroom event=kicked",
+	"64 janus.plugin.videoroom event=created", "64 janus.plugin.videoroom event=edited", "64 janus.plugin.videoroom event=destroyed",
 }
 
 // TestJanusReference runs the same client flow against real Janus and

@@ -47,13 +47,25 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-// TestUnexplained: exact and prefix allowlist entries explain
+// TestUnexplained: exact and wildcard allowlist entries explain
 // differences; unused entries are reported.
 func TestUnexplained(t *testing.T) {
-	diffs := []string{"a: x: only in Argus", "b: y.z: only in Janus", "c: only in Janus"}
-	rest, stale := unexplained(diffs, map[string]string{"a: x: only in Argus": "r", "b: y.*": "r", "d: only in Argus": "r"})
+	diffs := []string{"a: x: only in Argus", "b: y.z: only in Janus", "c: only in Janus", "64 p event=e: display: only in Argus"}
+	allow := map[string]string{"a: x: only in Argus": "r", "b: y.*": "r", "d: only in Argus": "r", "64 p *: display: only in Argus": "r"}
+	rest, stale := unexplained(diffs, allow)
 	if !slices.Equal(rest, []string{"c: only in Janus"}) || !slices.Equal(stale, []string{"d: only in Argus"}) {
 		t.Errorf("rest %q, stale %q", rest, stale)
+	}
+	for _, tc := range []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"a*c", "abc", true}, {"a*c", "abd", false}, {"*", "", true}, {"a*", "a", true},
+		{"x*y*z", "x1y2z", true}, {"x*y*z", "x1z", false}, {"abc", "abc", true}, {"abc", "abcd", false},
+	} {
+		if got := glob(tc.pattern, tc.s); got != tc.want {
+			t.Errorf("glob(%q, %q) = %v", tc.pattern, tc.s, got)
+		}
 	}
 }
 

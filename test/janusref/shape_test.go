@@ -224,15 +224,15 @@ func setString(m map[string]bool) string {
 	return strings.Join(ks, "|")
 }
 
-// unexplained drops the differences the allowlist explains (an entry
-// ending in "*" explains every difference it prefixes) and returns the
-// rest, and the allowlist entries nothing matched.
+// unexplained drops the differences the allowlist explains (a "*" in an
+// entry matches any run of characters) and returns the rest, and the
+// allowlist entries nothing matched.
 func unexplained(diffs []string, allow map[string]string) (rest, stale []string) {
 	used := map[string]bool{}
 next:
 	for _, d := range diffs {
 		for a := range allow {
-			if d == a || (strings.HasSuffix(a, "*") && strings.HasPrefix(d, strings.TrimSuffix(a, "*"))) {
+			if glob(a, d) {
 				used[a] = true
 				continue next
 			}
@@ -246,6 +246,27 @@ next:
 	}
 	sort.Strings(stale)
 	return rest, stale
+}
+
+// glob matches s against pattern, where "*" stands for any run of
+// characters (no other metacharacters: paths hold "[]" and "/").
+func glob(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for i, p := range parts[1:] {
+		if i == len(parts)-2 {
+			return strings.HasSuffix(s, p)
+		}
+		j := strings.Index(s, p)
+		if j < 0 {
+			return false
+		}
+		s = s[j+len(p):]
+	}
+	return s == ""
 }
 
 // pluginSequences lists, per opaque_id (one per role in the flow), the
