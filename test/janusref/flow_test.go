@@ -50,11 +50,12 @@ func (cl *client) wait(ctx context.Context, hid uint64, kind string) (janusclien
 	return cl.in.Wait(ctx, kind, janusclient.From(hid, kind))
 }
 
-// peer builds a pion client peer gathering on tg's network.
-func (tg *target) peer(sending bool) (*testpeer.Peer, error) {
+// peer builds a pion client peer gathering on tg's network; sending
+// adds audio and video tracks, data a data channel.
+func (tg *target) peer(sending, data bool) (*testpeer.Peer, error) {
 	p, err := testpeer.New(testpeer.Config{
 		Audio: sending, Video: sending, Feedback: testpeer.BrowserFeedback(), Interceptors: true, AudioLevel: sending,
-		Network: tg.peerNet,
+		DataChannel: data, Network: tg.peerNet,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("test peer: %w", err)
@@ -110,8 +111,9 @@ func (tg *target) waitReports(ctx context.Context, hid uint64, n int) error {
 	})
 }
 
-// echoFlow: create, attach the EchoTest, offer audio and video, trickle,
-// media until the server reported statistics, a configure message, hangup,
+// echoFlow: create, attach the EchoTest, offer audio, video and a data
+// channel, trickle, media and a data channel message echoed, until the
+// server reported statistics, a configure message, hangup,
 // detach, destroy. It returns the session id.
 func (tg *target) echoFlow(ctx context.Context) (uint64, error) {
 	cl, err := tg.connect(ctx)
@@ -123,7 +125,7 @@ func (tg *target) echoFlow(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := tg.peer(true)
+	p, err := tg.peer(true, true)
 	if err != nil {
 		return 0, err
 	}
@@ -155,6 +157,19 @@ func (tg *target) echoFlow(ctx context.Context) (uint64, error) {
 	p.Start(testpeer.Browser20ms())
 	if err := waitReceived(ctx, p, 25); err != nil {
 		return 0, err
+	}
+	select {
+	case <-p.DataOpen():
+	case <-ctx.Done():
+		return 0, fmt.Errorf("data channel: %w", ctx.Err())
+	}
+	if err := p.DC.SendText("janusref"); err != nil {
+		return 0, fmt.Errorf("data channel: %w", err)
+	}
+	select {
+	case <-p.DataMessages():
+	case <-ctx.Done():
+		return 0, fmt.Errorf("data channel echo: %w", ctx.Err())
 	}
 	if err := tg.waitReports(ctx, h.ID, 4); err != nil {
 		return 0, err
@@ -208,7 +223,7 @@ func (tg *target) publish(ctx context.Context, display string) (*publisher, erro
 	if ev.Field("plugindata", "data", "videoroom") != "joined" || p.feed == 0 {
 		return p, fmt.Errorf("join: %s", ev)
 	}
-	if p.peer, err = tg.peer(true); err != nil {
+	if p.peer, err = tg.peer(true, false); err != nil {
 		return p, err
 	}
 	offer, err := p.peer.Offer(ctx, false)
@@ -315,7 +330,7 @@ func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
 	if ev.Field("plugindata", "data", "videoroom") != "attached" || sdp == "" {
 		return ids, fmt.Errorf("subscribe: %s", ev)
 	}
-	sp, err := tg.peer(false)
+	sp, err := tg.peer(false, false)
 	if err != nil {
 		return ids, err
 	}
