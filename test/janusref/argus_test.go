@@ -27,8 +27,8 @@ const roomConfig = `{"rooms":[{"room":1234,"description":"Demo Room","secret":"a
 // argus is an in-process Argus whose HTTP event handler (Janus's sampleevh
 // settings: grouping, every event) posts to a collector.
 type argus struct {
-	url    string
-	events *collector
+	url, admin string
+	events     *collector
 }
 
 // startArgus runs argustest's Argus (real engine, loopback candidates)
@@ -65,6 +65,7 @@ func startArgus(t *testing.T) *argus {
 		Emitter:       bus,
 		StatsPeriod:   time.Second,
 		PluginConfigs: map[string]json.RawMessage{"janus.plugin.videoroom": json.RawMessage(roomConfig)},
+		AdminSecret:   adminSecret,
 	}
 	if r, ok := transports.Lookup(http.Package); ok {
 		o.Transports = []core.TransportDesc{r.Desc()}
@@ -72,7 +73,7 @@ func startArgus(t *testing.T) *argus {
 	spec, _ := telemetry.SinkSpecOf(httpevh.SinkName)
 	o.EventHandlers = map[string]core.EventHandler{spec.Handler.Package: describedHandler{info: spec.Handler, sink: sink.(*httpevh.Sink)}}
 	u := argustest.StartWith(t, "janusref", o)
-	return &argus{url: u.HTTP, events: col}
+	return &argus{url: u.HTTP, admin: u.Admin, events: col}
 }
 
 // describedHandler is the sink as server_info's "events" lists it.

@@ -14,6 +14,7 @@ import (
 type target struct {
 	name    string
 	url     string     // Janus API over HTTP
+	admin   string     // Admin API over HTTP
 	peerNet *net.IPNet // where client peers gather candidates (nil: loopback)
 	events  *collector
 }
@@ -445,9 +446,42 @@ func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
 	return ids, nil
 }
 
-// run runs both flows and waits until the server reported every session
+// adminFlow: Admin API requests with events: a custom event, and a
+// VideoRoom room created and destroyed through message_plugin (events
+// without a handle).
+func (tg *target) adminFlow(ctx context.Context) error {
+	c := janusclient.NewHTTP(tg.admin, janusclient.Options{})
+	defer c.Close()
+	for _, req := range []janusclient.Msg{
+		{"janus": "message_plugin", "plugin": "janus.plugin.videoroom", "request": map[string]any{"request": "create", "room": 7777}},
+		{"janus": "message_plugin", "plugin": "janus.plugin.videoroom", "request": map[string]any{"request": "destroy", "room": 7777}},
+		{"janus": "custom_event", "schema": "janusref", "data": map[string]any{"n": 1, "s": "x", "ok": true}},
+	} {
+		req["admin_secret"] = adminSecret
+		res, err := c.Request(ctx, 0, 0, req)
+		if err != nil {
+			return fmt.Errorf("admin %s: %w", req["janus"], err)
+		}
+		if res.Kind() != "success" || res.Field("response", "error_code") != nil {
+			return fmt.Errorf("admin %s: %s", req["janus"], res)
+		}
+	}
+	return tg.events.wait(ctx, "custom event", func(evs []event) bool {
+		for _, e := range evs {
+			if e.num("type") == 4 {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// run runs the flows and waits until the server reported every session
 // destroyed (its events are delivered in order, so the rest came before).
 func (tg *target) run(ctx context.Context) error {
+	if err := tg.adminFlow(ctx); err != nil {
+		return fmt.Errorf("%s: %w", tg.name, err)
+	}
 	echo, err := tg.echoFlow(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: echotest: %w", tg.name, err)

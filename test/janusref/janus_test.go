@@ -15,8 +15,13 @@ import (
 	"time"
 )
 
-// janusPort is the HTTP transport's port inside the namespace.
-const janusPort = 8088
+// Ports of the HTTP transport (Janus API, Admin API) inside the
+// namespace, and the Admin API secret of both servers.
+const (
+	janusPort      = 8088
+	janusAdminPort = 7088
+	adminSecret    = "janusref-admin"
+)
 
 // requireTool finds a program; missing, the test fails under CI=true (the
 // test command installs janus) and skips elsewhere.
@@ -217,6 +222,7 @@ func janusConfig(lib, nsIf, backend string) map[string]string {
 	debug_level = 4
 	server_name = "janusref"
 	session_timeout = 60
+	admin_secret = "%[7]s"
 }
 media: {
 }
@@ -238,7 +244,7 @@ events: {
 	combine_media_stats = false
 	disable = "%[6]s"
 }
-`, "%CONFIGS%", lib, nsIf, others("plugins", "echotest", "videoroom"), others("transports", "http"), others("events", "sampleevh")),
+`, "%CONFIGS%", lib, nsIf, others("plugins", "echotest", "videoroom"), others("transports", "http"), others("events", "sampleevh"), adminSecret),
 		"janus.transport.http.jcfg": fmt.Sprintf(`general: {
 	json = "compact"
 	base_path = "/janus"
@@ -247,10 +253,12 @@ events: {
 	https = false
 }
 admin: {
-	admin_http = false
+	admin_base_path = "/admin"
+	admin_http = true
+	admin_port = %d
 	admin_https = false
 }
-`, janusPort),
+`, janusPort, janusAdminPort),
 		"janus.eventhandler.sampleevh.jcfg": fmt.Sprintf(`general: {
 	enabled = true
 	events = "all"
@@ -279,6 +287,7 @@ room-1234: {
 // janus is a running Janus in a namespace.
 type janus struct {
 	url     string     // http://ns:8088/janus
+	admin   string     // http://ns:7088/admin
 	peerNet *net.IPNet // the network a client peer must gather on
 	events  *collector
 }
@@ -332,6 +341,7 @@ func startJanus(t *testing.T) *janus {
 	})
 	j := &janus{
 		url:     fmt.Sprintf("http://%s/janus", net.JoinHostPort(ns.ns.String(), fmt.Sprint(janusPort))),
+		admin:   fmt.Sprintf("http://%s/admin", net.JoinHostPort(ns.ns.String(), fmt.Sprint(janusAdminPort))),
 		peerNet: ns.network,
 		events:  col,
 	}

@@ -57,7 +57,7 @@ var allowlist = map[string]string{
 // wantKinds must all be in Janus's capture, so the comparison can never
 // pass on an empty or truncated capture.
 var wantKinds = []string{
-	"256/1 started", "128", "1 created", "1 destroyed", "2 attached", "2 detached", "8 remote", "8 local",
+	"256/1 started", "128", "4", "1 created", "1 destroyed", "2 attached", "2 detached", "8 remote", "8 local",
 	"16/1", "16/2", "16/4", "16/5", "16/6 webrtcup", "16/6 hangup",
 	"32/1 audio", "32/1 video", "32/3 audio", "32/3 video",
 	"64 janus.plugin.echotest", "64 janus.plugin.videoroom event=joined", "64 janus.plugin.videoroom event=configured",
@@ -75,8 +75,8 @@ func TestJanusReference(t *testing.T) {
 	j := startJanus(t)
 	a := startArgus(t)
 	targets := []*target{
-		{name: "janus", url: j.url, peerNet: j.peerNet, events: j.events},
-		{name: "argus", url: a.url, events: a.events},
+		{name: "janus", url: j.url, admin: j.admin, peerNet: j.peerNet, events: j.events},
+		{name: "argus", url: a.url, admin: a.admin, events: a.events},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

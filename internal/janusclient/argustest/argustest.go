@@ -25,8 +25,9 @@ import (
 
 // URLs are the Janus API endpoints of a started Argus.
 type URLs struct {
-	WS   string // ws://127.0.0.1:port/
-	HTTP string // http://127.0.0.1:port/janus
+	WS    string // ws://127.0.0.1:port/
+	HTTP  string // http://127.0.0.1:port/janus
+	Admin string // http://127.0.0.1:port/admin, with Options.AdminSecret
 }
 
 // Options add to the default in-process Argus; the zero value is Start's.
@@ -40,6 +41,8 @@ type Options struct {
 	// Transports and EventHandlers are listed in server_info.
 	Transports    []core.TransportDesc
 	EventHandlers map[string]core.EventHandler
+	// AdminSecret, when set, enables the Admin API over HTTP (/admin).
+	AdminSecret string
 }
 
 // Start runs Argus named name until the test ends.
@@ -63,15 +66,20 @@ func StartWith(t testing.TB, name string, o Options) URLs {
 	cfg.PluginConfigs = o.PluginConfigs
 	cfg.Transports = o.Transports
 	cfg.EventHandlers = o.EventHandlers
+	cfg.AdminSecret = o.AdminSecret
 	gw, err := core.New(context.Background(), cfg)
 	if err != nil {
 		_ = engine.Close()
 		t.Fatalf("core.New: %v", err)
 	}
-	ht := http.New(http.Config{Gateway: gw, Emitter: o.Emitter, ServerName: name, Logger: logger})
+	ht := http.New(http.Config{Gateway: gw, Emitter: o.Emitter, ServerName: name, Logger: logger, Admin: o.AdminSecret != ""})
 	mux := nethttp.NewServeMux()
 	mux.Handle("/janus", ht.JanusHandler())
 	mux.Handle("/janus/", ht.JanusHandler())
+	if o.AdminSecret != "" {
+		mux.Handle("/admin", ht.AdminHandler())
+		mux.Handle("/admin/", ht.AdminHandler())
+	}
 	httpSrv := httptest.NewServer(mux)
 	wt := websocket.New(websocket.Config{Gateway: gw, Emitter: o.Emitter, ServerName: name, Logger: logger})
 	wsSrv := httptest.NewServer(wt.Handler())
@@ -89,5 +97,9 @@ func StartWith(t testing.TB, name string, o Options) URLs {
 			t.Errorf("engine close: %v", err)
 		}
 	})
-	return URLs{WS: "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/", HTTP: httpSrv.URL + "/janus"}
+	u := URLs{WS: "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/", HTTP: httpSrv.URL + "/janus"}
+	if o.AdminSecret != "" {
+		u.Admin = httpSrv.URL + "/admin"
+	}
+	return u
 }
