@@ -197,167 +197,143 @@ func (tg *target) echoFlow(ctx context.Context) (uint64, error) {
 	return cl.s.ID, cl.s.Destroy(ctx)
 }
 
-// publisher is a VideoRoom publisher with media flowing.
-type publisher struct {
+// member is one VideoRoom handle on its own session, with its peer.
+type member struct {
 	cl   *client
 	h    *janusclient.Handle
 	peer *testpeer.Peer
-	feed uint64
+	feed uint64 // a publisher's id
 }
 
-// publish joins room 1234 as display on a new session and publishes
-// audio and video; the caller closes p.peer and p.cl.
-func (tg *target) publish(ctx context.Context, display string) (*publisher, error) {
+// join attaches to the VideoRoom as opaque "janusref-<name>" on a new
+// session and sends join with body; the caller closes m (also on error).
+func (tg *target) join(ctx context.Context, name string, body map[string]any) (*member, janusclient.Msg, error) {
 	cl, err := tg.connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	p := &publisher{cl: cl}
-	if p.h, err = cl.s.Attach(ctx, "janus.plugin.videoroom", "janusref-"+display); err != nil {
-		return p, err
+	m := &member{cl: cl}
+	if m.h, err = cl.s.Attach(ctx, "janus.plugin.videoroom", "janusref-"+name); err != nil {
+		return m, nil, err
 	}
-	ev, err := p.h.Message(ctx, cl.in, map[string]any{"request": "join", "ptype": "publisher", "room": 1234, "display": display}, nil)
+	body["request"], body["room"] = "join", 1234
+	ev, err := m.h.Message(ctx, cl.in, body, nil)
 	if err != nil {
-		return p, err
+		return m, nil, fmt.Errorf("%s: join: %w", name, err)
 	}
-	p.feed = janusclient.Uint(ev.Field("plugindata", "data", "id"))
-	if ev.Field("plugindata", "data", "videoroom") != "joined" || p.feed == 0 {
-		return p, fmt.Errorf("join: %s", ev)
+	if ev.Field("plugindata", "data", "error_code") != nil {
+		return m, nil, fmt.Errorf("%s: join: %s", name, ev)
 	}
-	if p.peer, err = tg.peer(true, false); err != nil {
-		return p, err
-	}
-	offer, err := p.peer.Offer(ctx, false)
+	m.feed = janusclient.Uint(ev.Field("plugindata", "data", "id"))
+	return m, ev, nil
+}
+
+// publish joins room 1234 as display and publishes audio and video.
+func (tg *target) publish(ctx context.Context, display string) (*member, error) {
+	m, _, err := tg.join(ctx, display, map[string]any{"ptype": "publisher", "display": display})
 	if err != nil {
-		return p, err
+		return m, err
 	}
-	ev, err = p.h.Message(ctx, cl.in, map[string]any{"request": "publish", "audio": true, "video": true}, janusclient.JSEP("offer", offer, true))
+	if m.peer, err = tg.peer(true, false); err != nil {
+		return m, err
+	}
+	offer, err := m.peer.Offer(ctx, false)
 	if err != nil {
-		return p, err
+		return m, err
+	}
+	ev, err := m.h.Message(ctx, m.cl.in, map[string]any{"request": "publish", "audio": true, "video": true}, janusclient.JSEP("offer", offer, true))
+	if err != nil {
+		return m, err
 	}
 	sdp, _ := ev.Field("jsep", "sdp").(string)
 	if ev.Field("plugindata", "data", "configured") != "ok" || sdp == "" {
-		return p, fmt.Errorf("publish: %s", ev)
+		return m, fmt.Errorf("publish: %s", ev)
 	}
-	if err := p.peer.SetAnswer(sdp); err != nil {
-		return p, err
+	if err := m.peer.SetAnswer(sdp); err != nil {
+		return m, err
 	}
-	if err := trickle(ctx, p.h, p.peer); err != nil {
-		return p, err
+	if err := trickle(ctx, m.h, m.peer); err != nil {
+		return m, err
 	}
-	if _, err := cl.wait(ctx, p.h.ID, "webrtcup"); err != nil {
-		return p, err
+	if _, err := m.cl.wait(ctx, m.h.ID, "webrtcup"); err != nil {
+		return m, err
 	}
-	if err := p.peer.WaitConnected(ctx); err != nil {
-		return p, err
+	if err := m.peer.WaitConnected(ctx); err != nil {
+		return m, err
 	}
-	p.peer.Start(testpeer.Browser20ms())
-	return p, nil
+	m.peer.Start(testpeer.Browser20ms())
+	return m, nil
 }
 
-// close ends the publisher's peer and client.
-func (p *publisher) close() {
-	if p.peer != nil {
-		_ = p.peer.Close()
+// subscribe joins as a subscriber of feed and waits for its media and
+// media reports.
+func (tg *target) subscribe(ctx context.Context, feed uint64) (*member, error) {
+	m, ev, err := tg.join(ctx, "subscriber", map[string]any{"ptype": "subscriber", "streams": []any{map[string]any{"feed": feed}}})
+	if err != nil {
+		return m, err
 	}
-	p.cl.close()
+	sdp, _ := ev.Field("jsep", "sdp").(string)
+	if ev.Field("plugindata", "data", "videoroom") != "attached" || sdp == "" {
+		return m, fmt.Errorf("subscribe: %s", ev)
+	}
+	if m.peer, err = tg.peer(false, false); err != nil {
+		return m, err
+	}
+	answer, err := m.peer.Answer(ctx, sdp)
+	if err != nil {
+		return m, err
+	}
+	ev, err = m.h.Message(ctx, m.cl.in, map[string]any{"request": "start"}, janusclient.JSEP("answer", answer, false))
+	if err != nil {
+		return m, err
+	}
+	if ev.Field("plugindata", "data", "started") != "ok" {
+		return m, fmt.Errorf("start: %s", ev)
+	}
+	if _, err := m.cl.wait(ctx, m.h.ID, "webrtcup"); err != nil {
+		return m, err
+	}
+	if err := waitReceived(ctx, m.peer, 25); err != nil {
+		return m, fmt.Errorf("subscriber: %w", err)
+	}
+	return m, tg.waitReports(ctx, m.h.ID, 2)
 }
 
-// request sends a VideoRoom request on h and checks the answer's key.
-func request(ctx context.Context, cl *client, h *janusclient.Handle, name, key string) error {
-	ev, err := h.Message(ctx, cl.in, map[string]any{"request": name}, nil)
+// close ends the member's peer and client.
+func (m *member) close() {
+	if m.peer != nil {
+		_ = m.peer.Close()
+	}
+	m.cl.close()
+}
+
+// request sends a VideoRoom request and checks the answer's key.
+func (m *member) request(ctx context.Context, body map[string]any, key string) error {
+	ev, err := m.h.Message(ctx, m.cl.in, body, nil)
 	if err != nil {
 		return err
 	}
-	if ev.Field("plugindata", "data", key) == nil {
-		return fmt.Errorf("%s: %s", name, ev)
+	if ev.Field("plugindata", "data", "error_code") != nil || ev.Field("plugindata", "data", key) == nil {
+		return fmt.Errorf("%s: %s", body["request"], ev)
 	}
 	return nil
 }
 
-// end detaches h (waiting for "detached") and destroys its session.
-func end(ctx context.Context, cl *client, h *janusclient.Handle) error {
-	if err := h.Detach(ctx); err != nil {
+// end detaches the handle (waiting for "detached") and destroys the
+// session.
+func (m *member) end(ctx context.Context) error {
+	if err := m.h.Detach(ctx); err != nil {
 		return err
 	}
-	if _, err := cl.wait(ctx, h.ID, "detached"); err != nil {
+	if _, err := m.cl.wait(ctx, m.h.ID, "detached"); err != nil {
 		return err
 	}
-	return cl.s.Destroy(ctx)
+	return m.cl.s.Destroy(ctx)
 }
 
-// roomFlow: VideoRoom publishers "pub" and "pub2" join room 1234 and
-// publish audio and video; a subscriber (another session) receives pub's
-// feed; pub talks, then stops; pub's video is muted and unmuted, a room
-// is created, edited and destroyed, a guest is kicked; the subscriber
-// leaves; pub2 unpublishes, then leaves; pub leaves while
-// publishing; each detaches and destroys its session. It returns the
-// session ids.
-func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
-	var ids []uint64
-	pub, err := tg.publish(ctx, "pub")
-	if pub != nil {
-		defer pub.close()
-		ids = append(ids, pub.cl.s.ID)
-	}
-	if err != nil {
-		return ids, fmt.Errorf("pub: %w", err)
-	}
-	pub2, err := tg.publish(ctx, "pub2")
-	if pub2 != nil {
-		defer pub2.close()
-		ids = append(ids, pub2.cl.s.ID)
-	}
-	if err != nil {
-		return ids, fmt.Errorf("pub2: %w", err)
-	}
-
-	subc, err := tg.connect(ctx)
-	if err != nil {
-		return ids, err
-	}
-	defer subc.close()
-	ids = append(ids, subc.s.ID)
-	sh, err := subc.s.Attach(ctx, "janus.plugin.videoroom", "janusref-subscriber")
-	if err != nil {
-		return ids, err
-	}
-	ev, err := sh.Message(ctx, subc.in, map[string]any{"request": "join", "ptype": "subscriber", "room": 1234,
-		"streams": []any{map[string]any{"feed": pub.feed}}}, nil)
-	if err != nil {
-		return ids, err
-	}
-	sdp, _ := ev.Field("jsep", "sdp").(string)
-	if ev.Field("plugindata", "data", "videoroom") != "attached" || sdp == "" {
-		return ids, fmt.Errorf("subscribe: %s", ev)
-	}
-	sp, err := tg.peer(false, false)
-	if err != nil {
-		return ids, err
-	}
-	defer func() { _ = sp.Close() }()
-	answer, err := sp.Answer(ctx, sdp)
-	if err != nil {
-		return ids, err
-	}
-	ev, err = sh.Message(ctx, subc.in, map[string]any{"request": "start"}, janusclient.JSEP("answer", answer, false))
-	if err != nil {
-		return ids, err
-	}
-	if ev.Field("plugindata", "data", "started") != "ok" {
-		return ids, fmt.Errorf("start: %s", ev)
-	}
-	if _, err := subc.wait(ctx, sh.ID, "webrtcup"); err != nil {
-		return ids, err
-	}
-	if err := waitReceived(ctx, sp, 25); err != nil {
-		return ids, fmt.Errorf("subscriber: %w", err)
-	}
-	if err := tg.waitReports(ctx, sh.ID, 2); err != nil {
-		return ids, err
-	}
-
-	// pub talks (audio level 10 -dBov), then is silent again (127).
+// talk makes pub talk (audio level 10 -dBov), then silent again (127),
+// and waits for the server's talking and stopped-talking events.
+func (tg *target) talk(ctx context.Context, pub *member) error {
 	for _, loud := range []bool{true, false} {
 		pub.peer.Loud.Store(loud)
 		what := map[bool]string{true: "talking", false: "stopped-talking"}[loud]
@@ -370,76 +346,105 @@ func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
 			}
 			return false
 		}); err != nil {
-			return ids, err
+			return err
 		}
 	}
+	return nil
+}
 
-	// Requests answered at once, each with its event: moderation of pub's
-	// video, a room created, edited and destroyed, a joined guest kicked.
-	guest, err := tg.connect(ctx)
-	if err != nil {
-		return ids, err
+// roomRequests: requests answered at once, each with its event, sent on
+// by's handle: moderation of pub's video, a room created, edited and
+// destroyed, a joined guest kicked. It returns the guest's session id.
+func (tg *target) roomRequests(ctx context.Context, by *member, pub uint64) (uint64, error) {
+	guest, _, err := tg.join(ctx, "guest", map[string]any{"ptype": "publisher", "display": "guest"})
+	if guest == nil {
+		return 0, err
 	}
 	defer guest.close()
-	ids = append(ids, guest.s.ID)
-	gh, err := guest.s.Attach(ctx, "janus.plugin.videoroom", "janusref-guest")
 	if err != nil {
-		return ids, err
+		return guest.cl.s.ID, err
 	}
-	ev, err = gh.Message(ctx, guest.in, map[string]any{"request": "join", "ptype": "publisher", "room": 1234, "display": "guest"}, nil)
-	if err != nil {
-		return ids, err
-	}
-	guestFeed := janusclient.Uint(ev.Field("plugindata", "data", "id"))
 	for _, body := range []map[string]any{
-		{"request": "moderate", "room": 1234, "secret": "adminpwd", "id": pub.feed, "mid": "1", "mute": true},
-		{"request": "moderate", "room": 1234, "secret": "adminpwd", "id": pub.feed, "mid": "1", "mute": false},
+		{"request": "moderate", "room": 1234, "secret": "adminpwd", "id": pub, "mid": "1", "mute": true},
+		{"request": "moderate", "room": 1234, "secret": "adminpwd", "id": pub, "mid": "1", "mute": false},
 		{"request": "create", "room": 5555, "description": "janusref"},
 		{"request": "edit", "room": 5555, "new_description": "janusref edited"},
 		{"request": "destroy", "room": 5555},
-		{"request": "kick", "room": 1234, "secret": "adminpwd", "id": guestFeed},
+		{"request": "kick", "room": 1234, "secret": "adminpwd", "id": guest.feed},
 	} {
-		ev, err := pub2.h.Message(ctx, pub2.cl.in, body, nil)
-		if err != nil {
-			return ids, err
-		}
-		if ev.Field("plugindata", "data", "error_code") != nil || ev.Field("plugindata", "data", "videoroom") == nil {
-			return ids, fmt.Errorf("%s: %s", body["request"], ev)
+		if err := by.request(ctx, body, "videoroom"); err != nil {
+			return guest.cl.s.ID, err
 		}
 	}
-	if err := end(ctx, guest, gh); err != nil {
+	return guest.cl.s.ID, guest.end(ctx)
+}
+
+// roomFlow: VideoRoom publishers "pub" and "pub2" join room 1234 and
+// publish audio and video; a subscriber (another session) receives pub's
+// feed; pub talks, then stops; roomRequests; the subscriber leaves; pub2
+// unpublishes, then leaves; pub leaves while publishing; each detaches
+// and destroys its session. It returns the session ids.
+func (tg *target) roomFlow(ctx context.Context) ([]uint64, error) {
+	var ids []uint64
+	var ms []*member
+	defer func() {
+		for _, m := range ms {
+			m.close()
+		}
+	}()
+	add := func(m *member, err error) (*member, error) {
+		if m != nil {
+			ms = append(ms, m)
+			ids = append(ids, m.cl.s.ID)
+		}
+		return m, err
+	}
+	pub, err := add(tg.publish(ctx, "pub"))
+	if err != nil {
+		return ids, fmt.Errorf("pub: %w", err)
+	}
+	pub2, err := add(tg.publish(ctx, "pub2"))
+	if err != nil {
+		return ids, fmt.Errorf("pub2: %w", err)
+	}
+	sub, err := add(tg.subscribe(ctx, pub.feed))
+	if err != nil {
 		return ids, err
 	}
-
+	if err := tg.talk(ctx, pub); err != nil {
+		return ids, err
+	}
+	guest, err := tg.roomRequests(ctx, pub2, pub.feed)
+	if guest != 0 {
+		ids = append(ids, guest)
+	}
+	if err != nil {
+		return ids, err
+	}
 	// A leave or unpublish closes the PeerConnection; the flow waits for
 	// its hangup, or a detach right after it could overtake it (Janus
 	// then reports no hangup at all).
-	steps := []struct {
-		cl        *client
-		h         *janusclient.Handle
+	for _, st := range []struct {
+		m         *member
 		name, key string
 		hangup    bool
 	}{
-		{subc, sh, "leave", "left", true},
-		{pub2.cl, pub2.h, "unpublish", "unpublished", true},
-		{pub2.cl, pub2.h, "leave", "leaving", false},
-		{pub.cl, pub.h, "leave", "leaving", false},
-	}
-	for _, st := range steps {
-		if err := request(ctx, st.cl, st.h, st.name, st.key); err != nil {
+		{sub, "leave", "left", true},
+		{pub2, "unpublish", "unpublished", true},
+		{pub2, "leave", "leaving", false},
+		{pub, "leave", "leaving", false},
+	} {
+		if err := st.m.request(ctx, map[string]any{"request": st.name}, st.key); err != nil {
 			return ids, err
 		}
 		if st.hangup {
-			if _, err := st.cl.wait(ctx, st.h.ID, "hangup"); err != nil {
+			if _, err := st.m.cl.wait(ctx, st.m.h.ID, "hangup"); err != nil {
 				return ids, fmt.Errorf("%s: %w", st.name, err)
 			}
 		}
 	}
-	for _, x := range []struct {
-		cl *client
-		h  *janusclient.Handle
-	}{{subc, sh}, {pub2.cl, pub2.h}, {pub.cl, pub.h}} {
-		if err := end(ctx, x.cl, x.h); err != nil {
+	for _, m := range []*member{sub, pub2, pub} {
+		if err := m.end(ctx); err != nil {
 			return ids, err
 		}
 	}
