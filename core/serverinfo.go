@@ -77,6 +77,7 @@ func (g *Gateway) serverInfo(tr *string) obj {
 	o = o.set("ipv6", false).
 		set("ice-lite", false).
 		set("ice-tcp", false).
+		set("ice-nomination", "regular"). // pion nominates a pair once its check succeeded
 		set("ice-keepalive-conncheck", true).
 		set("ice-consent-freshness", true).
 		set("hangup-on-failed", g.cfg.HangupOnFailed).

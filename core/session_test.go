@@ -23,7 +23,7 @@ func TestInfoPingCreate(t *testing.T) {
 		t.Fatalf("plugins: %v", plugins)
 	}
 	for _, k := range []string{"session-timeout", "reclaim-session-timeout", "candidates-timeout", "server-name",
-		"api_secret", "auth_token", "transports", "events", "loggers", "accepting-new-sessions"} {
+		"api_secret", "auth_token", "transports", "events", "loggers", "accepting-new-sessions", "ice-nomination"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("server_info lacks %q", k)
 		}

@@ -65,8 +65,12 @@ install_system_deps() {
 	command -v docker-compose >/dev/null || missing+=(docker-compose)
 	# test/aiortc runs the Janus example of Debian's python3-aiortc as shipped.
 	/usr/bin/python3 -c 'import aiortc, aiohttp' 2>/dev/null || missing+=(python3-aiortc python3-aiohttp)
+	# test/janusref compares Argus's events with real Janus 1.1.2's, run
+	# in a network namespace (ip from iproute2).
+	command -v janus >/dev/null || missing+=(janus)
+	command -v ip >/dev/null || missing+=(iproute2)
 	if [ ${#missing[@]} -eq 0 ]; then
-		echo "chromium, prometheus, docker-compose and python3-aiortc already installed"
+		echo "chromium, prometheus, docker-compose, python3-aiortc and janus already installed"
 		return 0
 	fi
 	echo "installing: ${missing[*]}"
@@ -212,7 +216,7 @@ janode_test() {
 # main runs every step; the whole script is read before it starts, so
 # editing this file during a run cannot change the run.
 main() {
-	step "install chromium, prometheus, docker-compose and python3-aiortc (if missing)" install_system_deps
+	step "install chromium, prometheus, docker-compose, python3-aiortc and janus (if missing)" install_system_deps
 	step "npm ci (test/browser, hep/hepjs)" install_node_deps
 	step "start RabbitMQ, Mosquitto and NATS (install if missing)" start_brokers
 	step "build Jaeger v2 (cached)" jaeger_build

@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -52,12 +53,26 @@ type VideoRoomData struct {
 	MIndex     *int     `json:"mindex,omitempty"`
 	Mid        string   `json:"mid,omitempty"`
 	Moderation string   `json:"moderation,omitempty"`
-	AudioLevel *float64 `json:"audio-level-dBov-avg,omitempty"`
+	AudioLevel *Real    `json:"audio-level-dBov-avg,omitempty"`
 	Changes    *int     `json:"changes,omitempty"`
 	// Streams are a publisher's streams (joined, published, updated with
 	// an id) or a subscriber's subscription summary (subscribing, updated,
 	// switched), each as its JSON object. Nil leaves the key out.
 	Streams []json.RawMessage `json:"streams,omitzero"`
+}
+
+// Real is a number that is always written as a JSON real (10.0, not 10),
+// as Janus's JSON library writes a double: consumers that check the JSON
+// type see the same kind from Argus as from Janus.
+type Real float64
+
+// MarshalJSON writes r with a fraction.
+func (r Real) MarshalJSON() ([]byte, error) {
+	b := strconv.AppendFloat(nil, float64(r), 'f', -1, 64)
+	if !bytes.ContainsAny(b, ".") {
+		b = append(b, ".0"...)
+	}
+	return b, nil
 }
 
 // Ptr returns a pointer to v, for the optional keys of a body.

@@ -56,10 +56,15 @@ func (p *publisher) announceTalking(ps *pubStream, talking bool, avg float64) {
 	p.mu.Lock()
 	mindex := ps.mindex
 	p.mu.Unlock()
-	note := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": -avg}
+	note := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": dBov(avg)}
 	for _, x := range p.room.others(nil) {
 		x.s.push("", note, nil)
 	}
 	p.emitEvent(telemetry.VideoRoomData{VideoRoom: what, Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
-		MIndex: telemetry.Ptr(mindex), Mid: ps.mid, AudioLevel: telemetry.Ptr(-avg)})
+		MIndex: telemetry.Ptr(mindex), Mid: ps.mid, AudioLevel: telemetry.Ptr(dBov(avg))})
 }
+
+// dBov is an average audio level as Janus 1.1.2 reports it in
+// "audio-level-dBov-avg": the RFC 6464 value (0 loudest … 127 silence,
+// positive) written as a JSON real, 10.0 rather than 10.
+type dBov = telemetry.Real

@@ -140,7 +140,7 @@ func (p *publisher) handle(ctx context.Context, name string, req params, jsep *c
 		if !p.isPublishing() {
 			return nil, nil, newErr(errNotPublished, "Can't unpublish, not published")
 		}
-		p.unpublish(true)
+		p.unpublish(false)
 		p.s.h.ClosePeer()
 		return map[string]any{"videoroom": "event", "room": p.room.id, "unpublished": "ok"}, nil, nil
 	case "leave":
@@ -191,7 +191,10 @@ func (p *publisher) announceUpdate() {
 }
 
 // unpublish stops publishing: subscribers lose the feed, the room is told.
-func (p *publisher) unpublish(_ bool) {
+// When leaving, the "leaving" (or "kicked") event that follows stands for
+// both, and no "unpublished" event is emitted (Janus 1.1.2 emits one of
+// the two).
+func (p *publisher) unpublish(leaving bool) {
 	p.mu.Lock()
 	if !p.publishing {
 		p.mu.Unlock()
@@ -222,7 +225,9 @@ func (p *publisher) unpublish(_ bool) {
 			x.s.push("", note, nil)
 		}
 	}
-	p.emitEvent(p.event("unpublished"))
+	if !leaving {
+		p.emitEvent(p.event("unpublished"))
+	}
 }
 
 // leave removes the participant; reason "kicked" changes the notification.
@@ -234,7 +239,7 @@ func (p *publisher) leave(reason string) {
 	}
 	p.left = true
 	p.mu.Unlock()
-	p.unpublish(false)
+	p.unpublish(true)
 	r := p.room
 	r.mu.Lock()
 	if r.participants[p.id] == p {

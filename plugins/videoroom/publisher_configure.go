@@ -99,6 +99,9 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	if hasBitrate && media != nil {
 		media.sendCap()
 	}
+	if br == 0 {
+		br = p.room.options().Bitrate // Janus starts a publisher at the room's bitrate
+	}
 	ev := p.event("configured")
 	ev.Bitrate = telemetry.Ptr(br)
 	p.emitEvent(ev)

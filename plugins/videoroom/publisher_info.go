@@ -113,7 +113,8 @@ func (p *publisher) publisherObject() (map[string]any, bool) {
 	return obj, true
 }
 
-// object is one stream of a publisher.
+// object is one stream of a publisher; forEvent leaves out "talking",
+// which Janus 1.1.2's published and updated events do not carry.
 func (ps *pubStream) object(forEvent bool) map[string]any {
 	o := map[string]any{"type": ps.kind, "mindex": ps.mindex, "mid": ps.mid}
 	if ps.disabled {
@@ -131,10 +132,9 @@ func (ps *pubStream) object(forEvent bool) map[string]any {
 	if ps.simulcast.Load() {
 		o["simulcast"] = true
 	}
-	if ps.kind == "audio" && ps.levelExt != 0 && ps.level.on {
+	if !forEvent && ps.kind == "audio" && ps.levelExt != 0 && ps.level.on {
 		o["talking"] = ps.talking.Load()
 	}
-	_ = forEvent
 	return o
 }
 
@@ -147,7 +147,7 @@ func (p *publisher) query() map[string]any {
 	}
 	streams := make([]any, 0, len(p.streams))
 	for _, ps := range p.streams {
-		o := ps.object(true)
+		o := ps.object(false)
 		o["subscribers"] = ps.subscriberCount()
 		streams = append(streams, o)
 	}

@@ -246,3 +246,37 @@ func TestLeaveAndJoiningNotifications(t *testing.T) {
 	}
 	h1.Expect(t, "destroyed", func(p coretest.Push) bool { return match(p.Data, map[string]any{"videoroom": "destroyed", "room": 7}) })
 }
+
+// TestConfiguredBitrate: the "configured" event reports the publisher's
+// bitrate, which starts at the room's, as Janus 1.1.2 does.
+func TestConfiguredBitrate(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7,"bitrate":128000}]}`)
+	h, s := f.handle()
+	f.async(h, s, `{"request":"join","room":7,"ptype":"publisher","id":1}`, nil)
+	for _, tc := range []struct {
+		body string
+		want float64
+	}{
+		{`{"request":"configure","display":"one"}`, 128000},
+		{`{"request":"configure","bitrate":64000}`, 64000},
+	} {
+		f.async(h, s, tc.body, nil)
+		evs := findEvents(f.host, "configured")
+		if len(evs) == 0 || evs[len(evs)-1].Data["bitrate"] != tc.want {
+			t.Errorf("%s: configured events %+v, want bitrate %v last", tc.body, evs, tc.want)
+		}
+	}
+}
+
+// TestDBovJSON: audio levels are written as JSON reals, as Janus does.
+func TestDBovJSON(t *testing.T) {
+	for _, tc := range []struct {
+		v    dBov
+		want string
+	}{{10, "10.0"}, {127, "127.0"}, {0, "0.0"}, {38.08, "38.08"}} {
+		b, err := json.Marshal(map[string]any{"a": tc.v})
+		if err != nil || string(b) != `{"a":`+tc.want+`}` {
+			t.Errorf("%v: %s %v, want %s", float64(tc.v), b, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package janusref
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/janusclient/argustest"
+	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/httpevh"
+	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/http"
+
+	_ "github.com/argusrtc/argus/plugins/echotest"  // registers janus.plugin.echotest
+	_ "github.com/argusrtc/argus/plugins/videoroom" // registers janus.plugin.videoroom
+)
+
+// roomConfig is the VideoRoom room of both servers (Janus's room-1234).
+const roomConfig = `{"rooms":[{"room":1234,"description":"Demo Room","secret":"adminpwd",
+ "publishers":6,"bitrate":128000,"fir_freq":10,
+ "audiolevel_event":true,"audio_active_packets":25,"audio_level_average":25}]}`
+
+// argus is an in-process Argus whose HTTP event handler (Janus's sampleevh
+// settings: grouping, every event) posts to a collector.
+type argus struct {
+	url, admin string
+	events     *collector
+}
+
+// startArgus runs argustest's Argus (real engine, loopback candidates)
+// named as Janus is, with media stats every second like Janus's
+// stats_period = 1, the VideoRoom room of Janus's config, and server_info
+// listing the HTTP transport and event handler as cmd/argus does. The bus
+// drains after Argus stopped.
+func startArgus(t *testing.T) *argus {
+	t.Helper()
+	level := slog.LevelError
+	if v := os.Getenv("ARGUS_E2E_LOG"); v != "" {
+		_ = level.UnmarshalText([]byte(v))
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	col := startCollector(t, "127.0.0.1:0")
+	sink, err := httpevh.FromSettings(telemetry.SinkConfig{Logger: logger, Settings: map[string]string{
+		"backend": col.url, "events": "all", "grouping": "true", "json": "compact",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := telemetry.NewBus()
+	if err := bus.Attach(httpevh.SinkName, sink, telemetry.MaskAll); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // runs after argustest's cleanup stopped Argus
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := bus.Shutdown(ctx); err != nil {
+			t.Errorf("bus shutdown: %v", err)
+		}
+	})
+	o := argustest.Options{
+		Emitter:       bus,
+		StatsPeriod:   time.Second,
+		PluginConfigs: map[string]json.RawMessage{"janus.plugin.videoroom": json.RawMessage(roomConfig)},
+		AdminSecret:   adminSecret,
+	}
+	if r, ok := transports.Lookup(http.Package); ok {
+		o.Transports = []core.TransportDesc{r.Desc()}
+	}
+	spec, _ := telemetry.SinkSpecOf(httpevh.SinkName)
+	o.EventHandlers = map[string]core.EventHandler{spec.Handler.Package: describedHandler{info: spec.Handler, sink: sink.(*httpevh.Sink)}}
+	u := argustest.StartWith(t, "janusref", o)
+	return &argus{url: u.HTTP, admin: u.Admin, events: col}
+}
+
+// describedHandler is the sink as server_info's "events" lists it.
+type describedHandler struct {
+	info telemetry.HandlerInfo
+	sink *httpevh.Sink
+}
+
+func (h describedHandler) Query(ctx context.Context, req json.RawMessage) any {
+	return h.sink.Query(ctx, req)
+}
+
+func (h describedHandler) Info() core.ModuleInfo {
+	return core.ModuleInfo{Name: h.info.Name, Author: h.info.Author, Description: h.info.Description,
+		VersionString: h.info.VersionString, Version: h.info.Version}
+}
