@@ -42,19 +42,19 @@ type EchoTestSimulcast struct {
 // "stopped-talking", "moderated") instead. Keys that some events carry
 // even when zero are pointers.
 type VideoRoomData struct {
-	Event      string   `json:"event,omitempty"`
-	VideoRoom  string   `json:"videoroom,omitempty"`
-	Room       ID       `json:"room,omitzero"`
-	ID         ID       `json:"id,omitzero"`
-	PrivateID  *uint32  `json:"private_id,omitempty"`
-	Display    string   `json:"display,omitempty"`
-	Bitrate    *uint64  `json:"bitrate,omitempty"`
-	Feed       ID       `json:"feed,omitzero"`
-	MIndex     *int     `json:"mindex,omitempty"`
-	Mid        string   `json:"mid,omitempty"`
-	Moderation string   `json:"moderation,omitempty"`
-	AudioLevel *Real    `json:"audio-level-dBov-avg,omitempty"`
-	Changes    *int     `json:"changes,omitempty"`
+	Event      string  `json:"event,omitempty"`
+	VideoRoom  string  `json:"videoroom,omitempty"`
+	Room       ID      `json:"room,omitzero"`
+	ID         ID      `json:"id,omitzero"`
+	PrivateID  *uint32 `json:"private_id,omitempty"`
+	Display    string  `json:"display,omitempty"`
+	Bitrate    *uint64 `json:"bitrate,omitempty"`
+	Feed       ID      `json:"feed,omitzero"`
+	MIndex     *int    `json:"mindex,omitempty"`
+	Mid        string  `json:"mid,omitempty"`
+	Moderation string  `json:"moderation,omitempty"`
+	AudioLevel *Real   `json:"audio-level-dBov-avg,omitempty"`
+	Changes    *int    `json:"changes,omitempty"`
 	// Streams are a publisher's streams (joined, published, updated with
 	// an id) or a subscriber's subscription summary (subscribing, updated,
 	// switched), each as its JSON object. Nil leaves the key out.
