@@ -247,3 +247,16 @@ func TestSlowLink(t *testing.T) {
 		t.Error("a peer without SlowLink has a Link")
 	}
 }
+
+// TestRTPTimeFollowsSendTime: a packet sent a second after the loop
+// began carries a second's worth of RTP time, whatever ticks were missed.
+func TestRTPTimeFollowsSendTime(t *testing.T) {
+	g := newGenerator(&Peer{}, Browser20ms().withDefaults())
+	g.t0 = time.Now().Add(-time.Second)
+	for _, hz := range []int64{48000, 90000} {
+		ts := int64(g.rtpTime(hz))
+		if ts < hz || ts > hz+hz/2 { // half a second of slack for a loaded machine
+			t.Errorf("%d Hz: timestamp %d one second in, want %d", hz, ts, hz)
+		}
+	}
+}
