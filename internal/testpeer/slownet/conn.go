@@ -58,20 +58,13 @@ func newConn(inner transport.UDPConn, up, down *line) *conn {
 	return c
 }
 
-// readLoop reads the inner socket until it is closed.
+// readLoop reads the inner socket until it fails: it is closed (no
+// deadline is ever set on it, so it cannot time out).
 func (c *conn) readLoop() {
 	buf := make([]byte, 65536)
 	for {
 		n, addr, err := c.UDPConn.ReadFrom(buf)
 		if err != nil {
-			select {
-			case <-c.done:
-				return
-			default:
-			}
-			if ne, ok := err.(net.Error); ok && ne.Timeout() { //nolint:errorlint // only the Timeout method matters
-				continue
-			}
 			return
 		}
 		c.down.push(time.Now(), append([]byte(nil), buf[:n]...), addr)
