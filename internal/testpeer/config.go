@@ -3,6 +3,7 @@ package testpeer
 import (
 	"net"
 
+	"github.com/argusrtc/argus/internal/testpeer/slownet"
 	"github.com/pion/interceptor"
 	pion "github.com/pion/webrtc/v4"
 )
@@ -57,6 +58,10 @@ type Config struct {
 	Network *net.IPNet
 	// AnyAddress keeps loopback candidates but filters no address.
 	AnyAddress bool
+	// SlowLink, if set, slows the client's UDP sockets in both directions
+	// (each way the same delay, jitter, rate and queue): a slow link in
+	// process, where the kernel has no netem. Peer.Link counts its packets.
+	SlowLink *slownet.Link
 	// NoReplayProtection disables SRTP replay protection (a NACKed packet
 	// resent with its original sequence number would be dropped).
 	NoReplayProtection bool

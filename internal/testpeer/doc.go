@@ -4,7 +4,9 @@
 // browser offers, sends generated Opus and VP8 RTP, counts what comes
 // back per kind and per m-line, counts and answers the RTCP the gateway
 // sends it (NACK from a small send history, PLI/FIR with a key frame),
-// and can lose packets on purpose (every n-th or seeded random).
+// and can lose packets on purpose (every n-th or seeded random). With
+// Config.SlowLink its sockets sit behind a slow link (package slownet:
+// delay, jitter, rate, a bounded queue), both ways.
 //
 // Every goroutine of a Peer is owned by it and ended by Close; waits are
 // bounded by the caller's context.

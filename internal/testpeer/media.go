@@ -117,17 +117,27 @@ type generator struct {
 	audioPayload     []byte
 	key, delta, cont []byte
 	aSeq, vSeq       uint16
-	aTS, vTS         uint32
-	aStep, vStep     uint32
+	t0               time.Time // the RTP clocks' zero
 	levelID          uint8
 	frames           int
 }
 
+// rtpTime is the RTP timestamp, at clock rate hz, of a packet sent now.
+// The timestamps follow the send time, not the ticks the send loop meant
+// to keep: on a loaded machine the loop runs late, and timestamps counted
+// in ideal steps would show that lateness as jitter at the receiver. A
+// real sender's capture clock is steady, but its packets then leave as
+// late as ours, so ideal steps would blame the network for the test
+// machine. Stamped from the send time, the jitter the gateway measures is
+// the path's (the link, and the gateway's own scheduling).
+func (g *generator) rtpTime(hz int64) uint32 {
+	return uint32(int64(time.Since(g.t0)/time.Microsecond) * hz / 1e6) //nolint:gosec // RTP timestamps wrap
+}
+
 func newGenerator(p *Peer, m Media) *generator {
-	g := &generator{p: p, m: m, aSeq: m.SeqBase, vSeq: m.SeqBase,
+	g := &generator{p: p, m: m, aSeq: m.SeqBase, vSeq: m.SeqBase, t0: time.Now(),
 		audioPayload: make([]byte, m.AudioSize),
 		key:          make([]byte, m.VideoSize), delta: make([]byte, m.VideoSize), cont: make([]byte, m.VideoSize),
-		aStep: uint32(48000 / max(m.AudioPPS, 1)), vStep: uint32(90000 / max(m.VideoFPS, 1)),
 	}
 	copy(g.key, vp8Key[:])
 	copy(g.delta, vp8Delta[:])
@@ -157,8 +167,7 @@ func (g *generator) lost(seq uint16) bool {
 
 func (g *generator) audio() {
 	g.aSeq++
-	pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: g.aSeq, Timestamp: g.aTS}, Payload: g.audioPayload}
-	g.aTS += g.aStep
+	pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: g.aSeq, Timestamp: g.rtpTime(48000)}, Payload: g.audioPayload}
 	if g.levelID != 0 {
 		level := byte(127)
 		if g.p.Loud.Load() {
@@ -177,16 +186,16 @@ func (g *generator) videoFrame() {
 		g.p.RTCP.KeyFrames.Add(1)
 	}
 	g.frames++
+	ts := g.rtpTime(90000)
 	for i := range g.m.VideoPerFrame {
 		g.vSeq++
 		payload := g.cont
 		if i == 0 {
 			payload = first
 		}
-		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: i == g.m.VideoPerFrame-1, SequenceNumber: g.vSeq, Timestamp: g.vTS}, Payload: payload}
+		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: i == g.m.VideoPerFrame-1, SequenceNumber: g.vSeq, Timestamp: ts}, Payload: payload}
 		g.p.write(videoIdx, g.p.Video, pkt, g.lost(g.vSeq))
 	}
-	g.vTS += g.vStep
 	if g.m.DataText != "" && g.frames%g.m.DataEvery == 1%g.m.DataEvery && g.p.DC != nil && g.p.DC.ReadyState() == pion.DataChannelStateOpen {
 		_ = g.p.DC.SendText(g.m.DataText)
 	}

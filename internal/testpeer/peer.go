@@ -9,10 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/argusrtc/argus/internal/testpeer/slownet"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
+	"github.com/pion/transport/v5/stdnet"
 	pion "github.com/pion/webrtc/v4"
 )
 
@@ -53,6 +55,8 @@ type Peer struct {
 	Loud atomic.Bool
 	// RTCP counts what the gateway sent to the senders.
 	RTCP RTCPCounts
+	// Link is the slow link of Config.SlowLink (nil without one).
+	Link *slownet.Net
 
 	cfg      Config
 	dcOpen   chan struct{}
@@ -90,7 +94,11 @@ func kindIdx(kind string) int {
 
 // New builds the PeerConnection, its tracks and its data channel.
 func New(cfg Config) (*Peer, error) {
-	api, err := NewAPI(cfg)
+	link, err := slowNet(cfg)
+	if err != nil {
+		return nil, err
+	}
+	api, err := newAPI(cfg, link)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +111,7 @@ func New(cfg Config) (*Peer, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Peer{
-		PC: pc, cfg: cfg,
+		PC: pc, cfg: cfg, Link: link,
 		dcOpen: make(chan struct{}), dcMsgs: make(chan string, maxDCMessages),
 		cands:  make(chan *pion.ICECandidateInit, maxCandidates),
 		tracks: map[string]*Track{}, data: map[string]int{},
@@ -121,6 +129,26 @@ func New(cfg Config) (*Peer, error) {
 
 // NewAPI is the pion API of cfg (codecs, feedback, interceptors, ICE).
 func NewAPI(cfg Config) (*pion.API, error) {
+	link, err := slowNet(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return newAPI(cfg, link)
+}
+
+// slowNet is the network of Config.SlowLink, or nil.
+func slowNet(cfg Config) (*slownet.Net, error) {
+	if cfg.SlowLink == nil {
+		return nil, nil //nolint:nilnil // no slow link is not an error
+	}
+	std, err := stdnet.NewNet()
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	return slownet.New(std, *cfg.SlowLink, *cfg.SlowLink), nil
+}
+
+func newAPI(cfg Config, link *slownet.Net) (*pion.API, error) {
 	me := &pion.MediaEngine{}
 	if err := registerCodecs(me, cfg); err != nil {
 		return nil, err
@@ -156,6 +184,9 @@ func NewAPI(cfg Config) (*pion.API, error) {
 	}
 	if cfg.NoReplayProtection {
 		se.DisableSRTPReplayProtection(true)
+	}
+	if link != nil {
+		se.SetNet(link)
 	}
 	opts = append(opts, pion.WithMediaEngine(me), pion.WithSettingEngine(se))
 	return pion.NewAPI(opts...), nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/internal/testpeer/slownet"
 	"github.com/pion/rtcp"
 	"go.uber.org/goleak"
 )
@@ -218,4 +219,44 @@ func FuzzIsVP8KeyFrame(f *testing.F) {
 			t.Fatalf("%x: key frame without a partition start", b)
 		}
 	})
+}
+
+// TestSlowLink connects a peer through a slow link (100 ms each way, no
+// jitter): ICE, DTLS and media all cross it, held for the delay each way.
+func TestSlowLink(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	link := &slownet.Link{Delay: 100 * time.Millisecond}
+	snd, rcv := pair(t, ctx, Config{Audio: true, SlowLink: link}, Config{})
+	snd.Start(Media{AudioPPS: 50})
+	waitUntil(t, ctx, "20 audio packets", func() bool { return rcv.Received("audio").Packets.Load() >= 20 })
+	up, down := &snd.Link.Up, &snd.Link.Down
+	if up.Delivered.Load() < 20 || down.Delivered.Load() == 0 {
+		t.Errorf("link carried %d packets up, %d down; want ICE, DTLS and media up, ICE and DTLS down",
+			up.Delivered.Load(), down.Delivered.Load())
+	}
+	if up.Dropped.Load()+down.Dropped.Load() != 0 {
+		t.Errorf("%d + %d packets dropped by a link without rate", up.Dropped.Load(), down.Dropped.Load())
+	}
+	for name, st := range map[string]*slownet.Stats{"up": up, "down": down} {
+		if d := time.Duration(st.MaxDelay.Load()); d < link.Delay {
+			t.Errorf("%s: longest delay %v, want at least %v", name, d, link.Delay)
+		}
+	}
+	if rcv.Link != nil {
+		t.Error("a peer without SlowLink has a Link")
+	}
+}
+
+// TestRTPTimeFollowsSendTime: a packet sent a second after the loop
+// began carries a second's worth of RTP time, whatever ticks were missed.
+func TestRTPTimeFollowsSendTime(t *testing.T) {
+	g := newGenerator(&Peer{}, Browser20ms().withDefaults())
+	g.t0 = time.Now().Add(-time.Second)
+	for _, hz := range []int64{48000, 90000} {
+		ts := int64(g.rtpTime(hz))
+		if ts < hz || ts > hz+hz/2 { // half a second of slack for a loaded machine
+			t.Errorf("%d Hz: timestamp %d one second in, want %d", hz, ts, hz)
+		}
+	}
 }
