@@ -43,20 +43,59 @@ func mapAll(t *testing.T, m *mapper, events []*telemetry.Event) [][]hep.Packet {
 	return out
 }
 
-func TestFallbackAddresses(t *testing.T) {
-	m := newTestMapper(t, nil)
-	events := echoTestScript(1_700_000_000_000_000)
-	out := mapAll(t, m, events)
-	for i, ps := range out {
-		e, p := events[i], ps[0]
-		src, dst := netip.AddrPortFrom(p.SrcIP, p.SrcPort), netip.AddrPortFrom(p.DstIP, p.DstPort)
-		pairKnown := e.HandleID != 0 && i >= 5 // the selected pair is event 5
-		switch {
-		case pairKnown && (src != clientRTP || dst != gwMedia):
-			t.Errorf("event %d: %v -> %v, want the selected pair", i, src, dst)
-		case !pairKnown && (src != fallbackClient || dst != fallbackServer):
-			t.Errorf("event %d: %v -> %v, want the fallback", i, src, dst)
-		}
+// TestNodeAddresses: rows with no client address yet (the session's
+// transport is unknown, the ICE pair not yet selected) and client-less core
+// rows carry the gateway's own address on both ends: server_addr when set,
+// else the last listener a transport reported, else the local end of the
+// sink's HEP connection. Never a placeholder.
+func TestNodeAddresses(t *testing.T) {
+	hepConn := netip.MustParseAddrPort("192.0.2.5:41000")
+	listenerAddr := netip.MustParseAddrPort("192.0.2.5:8088")
+	configured := netip.MustParseAddrPort("198.51.100.1:8188")
+	startup := &telemetry.Event{Emitter: "e", Type: telemetry.TypeCore, Subtype: telemetry.SubtypeCoreStartup,
+		Timestamp: 1_699_999_999_000_000, Body: map[string]any{"status": "started"}}
+	connected := &telemetry.Event{Emitter: "e", Type: telemetry.TypeTransport, Timestamp: 1_699_999_999_500_000,
+		Body: telemetry.TransportBody{Transport: "janus.transport.http", ID: "77",
+			Data: map[string]any{"event": "connected"}, Remote: netip.MustParseAddrPort("192.0.2.9:50123"), Local: listenerAddr}}
+	tests := []struct {
+		name       string
+		serverAddr netip.AddrPort
+		listener   bool // a transport reported its listener after startup
+		startup    netip.AddrPort
+		want       netip.AddrPort
+	}{
+		{"before any listener: the HEP connection's local address", netip.AddrPort{}, false, hepConn, hepConn},
+		{"after a transport reported its listener", netip.AddrPort{}, true, hepConn, listenerAddr},
+		{"server_addr configured", configured, false, configured, configured},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestMapper(t, func(c *SinkConfig) { c.ServerAddr = tt.serverAddr })
+			m.self = hepConn
+			events := []*telemetry.Event{startup}
+			if tt.listener {
+				events = append(events, connected)
+			}
+			script := echoTestScript(1_700_000_000_000_000)
+			events = append(events, script...)
+			out := mapAll(t, m, events)
+			first := len(events) - len(script)
+			for i, ps := range out {
+				e, p := events[i], ps[0]
+				src, dst := netip.AddrPortFrom(p.SrcIP, p.SrcPort), netip.AddrPortFrom(p.DstIP, p.DstPort)
+				pairKnown := e.HandleID != 0 && i >= first+5 // the selected pair is script event 5
+				switch {
+				case e.Type == telemetry.TypeTransport:
+				case e.Type == telemetry.TypeCore && (src != tt.startup || dst != tt.startup):
+					t.Errorf("startup: %v -> %v, want %v on both ends", src, dst, tt.startup)
+				case e.Type == telemetry.TypeCore:
+				case pairKnown && (src != clientRTP || dst != gwMedia):
+					t.Errorf("event %d: %v -> %v, want the selected pair", i, src, dst)
+				case !pairKnown && (src != tt.want || dst != tt.want):
+					t.Errorf("event %d (type %d): %v -> %v, want %v on both ends", i, e.Type, src, dst, tt.want)
+				}
+			}
+		})
 	}
 }
 

@@ -22,7 +22,11 @@ import (
 
 // exportToHomer sends the recorded events through a Homer sink configured
 // as a user would (no server_addr: the listener each transport reports) to
-// a TCP receiver, and stores what arrived in a Homer model.
+// a TCP receiver, and stores what arrived in a Homer model. Every
+// transaction in it, the node's (core startup and shutdown) included, must
+// be free of problems; the core rows emitted before any client connected
+// must carry the node's own address on both ends: the sink's connection as
+// the receiver saw it.
 func exportToHomer(t *testing.T, events []*telemetry.Event) *homermodel.Store {
 	t.Helper()
 	r := listenHEPTCP(t, "127.0.0.1:0")
@@ -52,7 +56,46 @@ func exportToHomer(t *testing.T, events []*telemetry.Event) *homermodel.Store {
 			t.Errorf("packet type %d cid %q would not be stored", p.ProtoType, p.CorrelationID)
 		}
 	}
+	for _, sid := range st.SIDs() {
+		for _, p := range st.Problems(sid) {
+			t.Error(p)
+		}
+	}
+	checkStartupAddress(t, r, st)
 	return st
+}
+
+// checkStartupAddress: the core startup row (emitted before the listeners
+// serve) names, on both ends, the address the HEP receiver saw the sink
+// connect from.
+func checkStartupAddress(t *testing.T, r *hepReceiver, st *homermodel.Store) {
+	t.Helper()
+	r.mu.Lock()
+	var sink netip.AddrPort
+	if len(r.conns) > 0 {
+		sink = netip.MustParseAddrPort(r.conns[0].RemoteAddr().String())
+	}
+	r.mu.Unlock()
+	found := false
+	for _, sid := range st.SIDs() {
+		for _, row := range st.Rows(sid) {
+			var e struct {
+				Type  int            `json:"type"`
+				Event map[string]any `json:"event"`
+			}
+			if row.Table != homermodel.TableLog || json.Unmarshal(row.Packet.Payload, &e) != nil ||
+				e.Type != int(telemetry.TypeCore) || e.Event["status"] != "started" {
+				continue
+			}
+			found = true
+			if row.Src() != sink || row.Dst() != sink {
+				t.Errorf("startup row %v -> %v, want the node's address %v on both ends", row.Src(), row.Dst(), sink)
+			}
+		}
+	}
+	if !found {
+		t.Error("no core startup row stored")
+	}
 }
 
 // agentRows returns the "rtp" (type 34) rows of a transaction by handle id.
@@ -337,7 +380,7 @@ func TestHomerViewVideoRoom(t *testing.T) {
 					t.Errorf("%s %s: a %s row; the PeerConnection carries media only %s", u.name, w.role, r.Agent.Direction, w.dir)
 				}
 				if r.Agent.MOS != nil && *r.Agent.MOS <= 4.0 {
-					t.Errorf("%s %s: MOS %.2f on a clean loopback call, want > 4.0", u.name, w.role, *r.Agent.MOS)
+					t.Errorf("%s %s: MOS %.2f on a clean loopback call, want > 4.0: %s", u.name, w.role, *r.Agent.MOS, r.Row.Packet.Payload)
 				}
 			}
 		}

@@ -99,6 +99,18 @@ func (s *Store) Rows(sid string) []Row {
 	return out
 }
 
+// SIDs returns the distinct sids of the stored rows, in order of first
+// arrival: every transaction a Homer user could open.
+func (s *Store) SIDs() []string {
+	var out []string
+	for _, r := range s.rows {
+		if !slices.Contains(out, r.SID) {
+			out = append(out, r.SID)
+		}
+	}
+	return out
+}
+
 // Transaction is homer-app's transaction view of sids: the rows of all
 // tables merged, duplicates by "id:create_date" dropped (the first kept),
 // sorted by create_date.
