@@ -131,13 +131,59 @@ func TestCorrelation(t *testing.T) {
 	}
 }
 
+// TestDownlinkWaitsForReceiverReports: a downlink (the gateway sends) gets
+// type 5 and type 34 rows only from the first report that shows the
+// client's RTCP receiver reports (loss, jitter or RTT non-zero); before,
+// its zeros would read as a perfect stream. Once shown, later reports are
+// sent even when they read zero.
+func TestDownlinkWaitsForReceiverReports(t *testing.T) {
+	report := func(ts int64, sent, lostByRemote, jitterRemote, rtt float64) *telemetry.Event {
+		return &telemetry.Event{Emitter: "e", Type: telemetry.TypeMedia, Subtype: telemetry.SubtypeMediaReport,
+			Timestamp: ts, SessionID: 1, HandleID: 2, Body: map[string]any{
+				"mid": "0", "mindex": 0, "media": "audio", "base": 48000, "packets-sent": sent, "bytes-sent": sent * 100,
+				"lost-by-remote": lostByRemote, "jitter-remote": jitterRemote, "rtt": rtt}}
+	}
+	const t0 = 1_700_000_000_000_000
+	tests := []struct {
+		name  string
+		first *telemetry.Event // the client has not reported yet: no rows
+		shown *telemetry.Event // the first report with the client's view
+	}{
+		{"jitter shows the report", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 0, 3, 0)},
+		{"rtt shows the report", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 0, 0, 12)},
+		{"loss shows the report", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 2, 0, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestMapper(t, nil)
+			later := report(t0+2e6, 150, 0, 0, 0) // reads zero again, still sent
+			out := mapAll(t, m, []*telemetry.Event{tt.first, tt.shown, later})
+			if n := len(out[0]); n != 1 {
+				t.Errorf("before the client's report: %d packets, want only the LOG row", n)
+			}
+			for i, ps := range out[1:] {
+				if len(ps) != 3 || ps[1].ProtoType != hep.ProtoRTCP || ps[2].ProtoType != hep.ProtoRTPAgent {
+					t.Fatalf("report %d after the client's report: %d packets, want LOG, type 5 and type 34", i+1, len(ps))
+				}
+			}
+			var a rtpAgentJSON
+			if err := json.Unmarshal(out[1][2].Payload, &a); err != nil {
+				t.Fatal(err)
+			}
+			if a.Direction != dirDownlink || a.ExpectedPK != 100 {
+				t.Errorf("first downlink row %+v, want gateway-to-client with 100 packets sent", a)
+			}
+		})
+	}
+}
+
 func TestMediaReportCombined(t *testing.T) {
 	m := newTestMapper(t, nil)
 	e := &telemetry.Event{Emitter: "e", Type: telemetry.TypeMedia, Subtype: telemetry.SubtypeMediaReport,
 		Timestamp: 1_700_000_000_000_000, SessionID: 1, HandleID: 2, Body: []map[string]any{
-			{"mid": "0", "mindex": 0, "media": "audio", "packets-received": 10, "bytes-received": 100, "packets-sent": 10, "bytes-sent": 100, "jitter-local": 1.4},
+			{"mid": "0", "mindex": 0, "media": "audio", "packets-received": 10, "bytes-received": 100, "packets-sent": 10, "bytes-sent": 100, "jitter-local": 1.4, "jitter-remote": 1},
 			{"mid": "1", "mindex": 1, "media": "video", "packets-received": 10, "bytes-received": 100},
-			{"mid": "1", "mindex": 1, "media": "video-sim1", "packets-sent": 5, "bytes-sent": 50},
+			{"mid": "1", "mindex": 1, "media": "video-sim1", "packets-sent": 5, "bytes-sent": 50, "lost-by-remote": 1},
 			{"mid": "2", "mindex": 2, "media": "data", "packets-received": 5, "packets-sent": 5, "bytes-sent": 50},
 		}}
 	ps := mapAll(t, m, []*telemetry.Event{e})[0]

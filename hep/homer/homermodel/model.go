@@ -177,6 +177,7 @@ type RTPAgent struct {
 	Delta      float64  `json:"DELTA"`
 	TotalPK    float64  `json:"TOTAL_PK"`
 	ExpectedPK float64  `json:"EXPECTED_PK"`
+	RTT        float64  `json:"RTT"` // ms
 	Media      string   `json:"MEDIA"`
 	Direction  string   `json:"DIRECTION"`
 }
