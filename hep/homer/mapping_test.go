@@ -266,10 +266,22 @@ func TestMediaQoSDerivations(t *testing.T) {
 	// Second report one second later: interval loss 0 of 50, delta 20 ms.
 	r2 := r1
 	r2.PacketsReceived, r2.PacketsSent = 140, 150
-	rt, ag, _ = qosOf(t, &r2, next, t0+1_000_000)
+	rt, ag, next = qosOf(t, &r2, next, t0+1_000_000)
 	if rt[true].ReportBlocks[0].FractionLost != 0 || ag[true].Delta != 20 || ag[true].ExpectedPK != 150 ||
 		rt[false].ReportBlocks[0].FractionLost != 0 {
 		t.Fatalf("second report: %+v %+v", rt, ag)
+	}
+	// Third report, 20 ms later (the final one at hangup): 1 packet sent,
+	// and the client's receiver report caught up with 4 more lost. Too few
+	// packets to rate the interval: the stream's fraction so far (8 of 151),
+	// not 100 %.
+	r3 := r2
+	r3.PacketsSent, r3.LostByRemote = 151, 8
+	rt, ag, _ = qosOf(t, &r3, next, t0+1_020_000)
+	_, wantMOS = eModel(8.0/151, 7.6, 100)
+	if a := ag[false]; rt[false].ReportBlocks[0].FractionLost != uint8(256*8/151) || a.MOS == nil || *a.MOS != wantMOS {
+		t.Fatalf("short interval: fraction_lost %d, MOS %v, want %d and %v",
+			rt[false].ReportBlocks[0].FractionLost, a.MOS, uint8(256*8/151), wantMOS)
 	}
 }
 
