@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -55,15 +56,8 @@ func (w *writer) write(ctx context.Context, pkt []byte) error {
 }
 
 func (w *writer) writeOnce(ctx context.Context, pkt []byte) error {
-	if w.l != nil && w.l.dead.Load() {
-		w.log.Warn("HEP connection closed by peer")
-		w.stats.lost.Add(1)
-		w.close()
-	}
-	if w.l == nil {
-		if err := w.dial(ctx); err != nil {
-			return err
-		}
+	if err := w.ensure(ctx); err != nil {
+		return err
 	}
 	deadline := time.Now().Add(w.cfg.WriteTimeout)
 	ctxDeadline := false // the deadline is ctx's, not WriteTimeout's
@@ -93,6 +87,33 @@ func (w *writer) writeOnce(ctx context.Context, pkt []byte) error {
 		return fmt.Errorf("homer: write: %w", err)
 	}
 	return nil
+}
+
+// ensure replaces a connection the peer closed and connects when there is
+// none (unless a reconnect is not yet due).
+func (w *writer) ensure(ctx context.Context) error {
+	if w.l != nil && w.l.dead.Load() {
+		w.log.Warn("HEP connection closed by peer")
+		w.stats.lost.Add(1)
+		w.close()
+	}
+	if w.l == nil {
+		return w.dial(ctx)
+	}
+	return nil
+}
+
+// localAddr is the local end of the current connection (the address
+// heplify-server receives from), or the zero value without one.
+func (w *writer) localAddr() netip.AddrPort {
+	if w.l == nil {
+		return netip.AddrPort{}
+	}
+	a, err := netip.ParseAddrPort(w.l.LocalAddr().String())
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return unmap(a)
 }
 
 // dial connects unless a reconnect is not yet due.

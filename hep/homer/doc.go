@@ -33,8 +33,10 @@
 // fallback). SinkConfig.AddressOf overrides them; SinkConfig.ServerAddr
 // replaces the listener. A handle keeps its session's addresses until its
 // last event; without them its ICE selected pair is used; events of no
-// client use the last listener on both ends; only before any address is
-// known 127.0.0.1:0 → 127.0.0.2:0. Media packets use the selected pair:
+// client (core startup, status, shutdown) carry the gateway's own address
+// on both ends: server_addr, else the last listener seen, else (the startup
+// event comes before any client) the local end of the sink's connection to
+// heplify-server. No row names a placeholder. Media packets use the selected pair:
 // uplink client → gateway, downlink gateway → client. For a handle in a
 // room, the type 5 and 34 packets are also sent under "room-<id>". All
 // learned state lives in bounded maps (SinkConfig.MaxHandles) and is

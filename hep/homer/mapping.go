@@ -11,13 +11,6 @@ import (
 	"github.com/argusrtc/argus/telemetry"
 )
 
-// Fallback addresses when neither AddressOf nor a selected pair is known.
-// They differ so that Homer's flow view draws an arrow.
-var (
-	fallbackClient = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 0)
-	fallbackServer = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 2}), 0)
-)
-
 // mapper turns events into HEP packets and keeps the per-handle state the
 // mapping needs. It is used by one goroutine at a time.
 type mapper struct {
@@ -31,6 +24,9 @@ type mapper struct {
 	// listener is the last gateway listener address a transport reported,
 	// the dst of rows that have no transport of their own.
 	listener netip.AddrPort
+	// self is the local end of the sink's connection to heplify-server,
+	// set before each event is mapped (zero without a connection).
+	self netip.AddrPort
 	// endedHandles and endedSessions keep, briefly, the state of handles
 	// and sessions that ended, for the events that follow their end (the
 	// verdicts of telemetry/verdict, type 4): those rows keep the real
@@ -246,17 +242,34 @@ func (m *mapper) transportEndpoints(e *telemetry.Event, sb *stateBody) (endpoint
 }
 
 // serverOr returns SinkConfig.ServerAddr when set, else local when valid,
-// else the last listener seen, else the fallback.
+// else nodeAddr.
 func (m *mapper) serverOr(local netip.AddrPort) netip.AddrPort {
+	if !m.cfg.ServerAddr.Addr().IsValid() && local.Addr().IsValid() && !local.Addr().IsUnspecified() {
+		return local
+	}
+	return m.nodeAddr()
+}
+
+// nodeAddr is the gateway's own address, both ends of the rows that have
+// no client: the core events (startup, status updates, shutdown) and
+// transport or external events of no known connection. The rule, in order:
+// SinkConfig.ServerAddr when set; else the last listener a transport
+// reported (the accepting socket's local address); else, before any
+// client connected (the startup event is emitted before the listeners
+// serve), the local end of the sink's own connection to heplify-server:
+// the node's real IP as the collector sees it, with the HEP socket's port.
+// Without a connection the packet cannot be written at all, so the
+// unspecified address it then carries never reaches Homer.
+func (m *mapper) nodeAddr() netip.AddrPort {
 	switch {
 	case m.cfg.ServerAddr.Addr().IsValid():
 		return m.cfg.ServerAddr
-	case local.Addr().IsValid() && !local.Addr().IsUnspecified():
-		return local
 	case m.listener.Addr().IsValid():
 		return m.listener
+	case m.self.Addr().IsValid():
+		return m.self
 	}
-	return fallbackServer
+	return netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
 }
 
 func unmap(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
@@ -338,9 +351,9 @@ func (m *mapper) correlation(e *telemetry.Event, hs *handleState) string {
 // event its own transport; the addresses of the transport that created the
 // session (learned from type 128 and type 1 "created", see learn), kept by
 // each handle until its last event; the handle's ICE selected pair; for
-// events of no client (core, or of unknown transports) the gateway listener
-// on both ends; only when nothing at all is known the fallbacks. A
-// configured SinkConfig.ServerAddr replaces the learned listener.
+// events of no client (core, or of unknown transports) the gateway's own
+// address on both ends (nodeAddr). A configured SinkConfig.ServerAddr
+// replaces the learned listener.
 func (m *mapper) addresses(e *telemetry.Event, hs *handleState, sb *stateBody) (client, server netip.AddrPort) {
 	sid := e.SessionID
 	if sid == 0 && hs != nil {
@@ -368,11 +381,8 @@ func (m *mapper) addresses(e *telemetry.Event, hs *handleState, sb *stateBody) (
 	if hs != nil && hs.hasPair {
 		return sameFamily(hs.remote, hs.local)
 	}
-	server = m.serverOr(netip.AddrPort{})
-	if server != fallbackServer {
-		return server, server
-	}
-	return sameFamily(fallbackClient, server)
+	node := m.nodeAddr()
+	return node, node
 }
 
 // sameFamily makes both addresses one family, as HEP carries one: when they

@@ -43,20 +43,59 @@ func mapAll(t *testing.T, m *mapper, events []*telemetry.Event) [][]hep.Packet {
 	return out
 }
 
-func TestFallbackAddresses(t *testing.T) {
-	m := newTestMapper(t, nil)
-	events := echoTestScript(1_700_000_000_000_000)
-	out := mapAll(t, m, events)
-	for i, ps := range out {
-		e, p := events[i], ps[0]
-		src, dst := netip.AddrPortFrom(p.SrcIP, p.SrcPort), netip.AddrPortFrom(p.DstIP, p.DstPort)
-		pairKnown := e.HandleID != 0 && i >= 5 // the selected pair is event 5
-		switch {
-		case pairKnown && (src != clientRTP || dst != gwMedia):
-			t.Errorf("event %d: %v -> %v, want the selected pair", i, src, dst)
-		case !pairKnown && (src != fallbackClient || dst != fallbackServer):
-			t.Errorf("event %d: %v -> %v, want the fallback", i, src, dst)
-		}
+// TestNodeAddresses: rows with no client address yet (the session's
+// transport is unknown, the ICE pair not yet selected) and client-less core
+// rows carry the gateway's own address on both ends: server_addr when set,
+// else the last listener a transport reported, else the local end of the
+// sink's HEP connection. Never a placeholder.
+func TestNodeAddresses(t *testing.T) {
+	hepConn := netip.MustParseAddrPort("192.0.2.5:41000")
+	listenerAddr := netip.MustParseAddrPort("192.0.2.5:8088")
+	configured := netip.MustParseAddrPort("198.51.100.1:8188")
+	startup := &telemetry.Event{Emitter: "e", Type: telemetry.TypeCore, Subtype: telemetry.SubtypeCoreStartup,
+		Timestamp: 1_699_999_999_000_000, Body: map[string]any{"status": "started"}}
+	connected := &telemetry.Event{Emitter: "e", Type: telemetry.TypeTransport, Timestamp: 1_699_999_999_500_000,
+		Body: telemetry.TransportBody{Transport: "janus.transport.http", ID: "77",
+			Data: map[string]any{"event": "connected"}, Remote: netip.MustParseAddrPort("192.0.2.9:50123"), Local: listenerAddr}}
+	tests := []struct {
+		name       string
+		serverAddr netip.AddrPort
+		listener   bool // a transport reported its listener after startup
+		startup    netip.AddrPort
+		want       netip.AddrPort
+	}{
+		{"before any listener: the HEP connection's local address", netip.AddrPort{}, false, hepConn, hepConn},
+		{"after a transport reported its listener", netip.AddrPort{}, true, hepConn, listenerAddr},
+		{"server_addr configured", configured, false, configured, configured},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestMapper(t, func(c *SinkConfig) { c.ServerAddr = tt.serverAddr })
+			m.self = hepConn
+			events := []*telemetry.Event{startup}
+			if tt.listener {
+				events = append(events, connected)
+			}
+			script := echoTestScript(1_700_000_000_000_000)
+			events = append(events, script...)
+			out := mapAll(t, m, events)
+			first := len(events) - len(script)
+			for i, ps := range out {
+				e, p := events[i], ps[0]
+				src, dst := netip.AddrPortFrom(p.SrcIP, p.SrcPort), netip.AddrPortFrom(p.DstIP, p.DstPort)
+				pairKnown := e.HandleID != 0 && i >= first+5 // the selected pair is script event 5
+				switch {
+				case e.Type == telemetry.TypeTransport:
+				case e.Type == telemetry.TypeCore && (src != tt.startup || dst != tt.startup):
+					t.Errorf("startup: %v -> %v, want %v on both ends", src, dst, tt.startup)
+				case e.Type == telemetry.TypeCore:
+				case pairKnown && (src != clientRTP || dst != gwMedia):
+					t.Errorf("event %d: %v -> %v, want the selected pair", i, src, dst)
+				case !pairKnown && (src != tt.want || dst != tt.want):
+					t.Errorf("event %d (type %d): %v -> %v, want %v on both ends", i, e.Type, src, dst, tt.want)
+				}
+			}
+		})
 	}
 }
 
@@ -92,13 +131,59 @@ func TestCorrelation(t *testing.T) {
 	}
 }
 
+// TestDownlinkWaitsForReceiverReports: a downlink (the gateway sends) gets
+// type 5 and type 34 rows only from the first report that shows the
+// client's RTCP receiver reports (loss, jitter or RTT non-zero); before,
+// its zeros would read as a perfect stream. Once shown, later reports are
+// sent even when they read zero.
+func TestDownlinkWaitsForReceiverReports(t *testing.T) {
+	report := func(ts int64, sent, lostByRemote, jitterRemote, rtt float64) *telemetry.Event {
+		return &telemetry.Event{Emitter: "e", Type: telemetry.TypeMedia, Subtype: telemetry.SubtypeMediaReport,
+			Timestamp: ts, SessionID: 1, HandleID: 2, Body: map[string]any{
+				"mid": "0", "mindex": 0, "media": "audio", "base": 48000, "packets-sent": sent, "bytes-sent": sent * 100,
+				"lost-by-remote": lostByRemote, "jitter-remote": jitterRemote, "rtt": rtt}}
+	}
+	const t0 = 1_700_000_000_000_000
+	tests := []struct {
+		name  string
+		first *telemetry.Event // the client has not reported yet: no rows
+		shown *telemetry.Event // the first report with the client's view
+	}{
+		{"jitter shows the report", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 0, 3, 0)},
+		{"rtt shows the report", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 0, 0, 12)},
+		{"loss shows the report", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 2, 0, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestMapper(t, nil)
+			later := report(t0+2e6, 150, 0, 0, 0) // reads zero again, still sent
+			out := mapAll(t, m, []*telemetry.Event{tt.first, tt.shown, later})
+			if n := len(out[0]); n != 1 {
+				t.Errorf("before the client's report: %d packets, want only the LOG row", n)
+			}
+			for i, ps := range out[1:] {
+				if len(ps) != 3 || ps[1].ProtoType != hep.ProtoRTCP || ps[2].ProtoType != hep.ProtoRTPAgent {
+					t.Fatalf("report %d after the client's report: %d packets, want LOG, type 5 and type 34", i+1, len(ps))
+				}
+			}
+			var a rtpAgentJSON
+			if err := json.Unmarshal(out[1][2].Payload, &a); err != nil {
+				t.Fatal(err)
+			}
+			if a.Direction != dirDownlink || a.ExpectedPK != 100 {
+				t.Errorf("first downlink row %+v, want gateway-to-client with 100 packets sent", a)
+			}
+		})
+	}
+}
+
 func TestMediaReportCombined(t *testing.T) {
 	m := newTestMapper(t, nil)
 	e := &telemetry.Event{Emitter: "e", Type: telemetry.TypeMedia, Subtype: telemetry.SubtypeMediaReport,
 		Timestamp: 1_700_000_000_000_000, SessionID: 1, HandleID: 2, Body: []map[string]any{
-			{"mid": "0", "mindex": 0, "media": "audio", "packets-received": 10, "bytes-received": 100, "packets-sent": 10, "bytes-sent": 100, "jitter-local": 1.4},
+			{"mid": "0", "mindex": 0, "media": "audio", "packets-received": 10, "bytes-received": 100, "packets-sent": 10, "bytes-sent": 100, "jitter-local": 1.4, "jitter-remote": 1},
 			{"mid": "1", "mindex": 1, "media": "video", "packets-received": 10, "bytes-received": 100},
-			{"mid": "1", "mindex": 1, "media": "video-sim1", "packets-sent": 5, "bytes-sent": 50},
+			{"mid": "1", "mindex": 1, "media": "video-sim1", "packets-sent": 5, "bytes-sent": 50, "lost-by-remote": 1},
 			{"mid": "2", "mindex": 2, "media": "data", "packets-received": 5, "packets-sent": 5, "bytes-sent": 50},
 		}}
 	ps := mapAll(t, m, []*telemetry.Event{e})[0]
@@ -181,10 +266,22 @@ func TestMediaQoSDerivations(t *testing.T) {
 	// Second report one second later: interval loss 0 of 50, delta 20 ms.
 	r2 := r1
 	r2.PacketsReceived, r2.PacketsSent = 140, 150
-	rt, ag, _ = qosOf(t, &r2, next, t0+1_000_000)
+	rt, ag, next = qosOf(t, &r2, next, t0+1_000_000)
 	if rt[true].ReportBlocks[0].FractionLost != 0 || ag[true].Delta != 20 || ag[true].ExpectedPK != 150 ||
 		rt[false].ReportBlocks[0].FractionLost != 0 {
 		t.Fatalf("second report: %+v %+v", rt, ag)
+	}
+	// Third report, 20 ms later (the final one at hangup): 1 packet sent,
+	// and the client's receiver report caught up with 4 more lost. Too few
+	// packets to rate the interval: the stream's fraction so far (8 of 151),
+	// not 100 %.
+	r3 := r2
+	r3.PacketsSent, r3.LostByRemote = 151, 8
+	rt, ag, _ = qosOf(t, &r3, next, t0+1_020_000)
+	_, wantMOS = eModel(8.0/151, 7.6, 100)
+	if a := ag[false]; rt[false].ReportBlocks[0].FractionLost != uint8(256*8/151) || a.MOS == nil || *a.MOS != wantMOS {
+		t.Fatalf("short interval: fraction_lost %d, MOS %v, want %d and %v",
+			rt[false].ReportBlocks[0].FractionLost, a.MOS, uint8(256*8/151), wantMOS)
 	}
 }
 

@@ -126,6 +126,10 @@ type direction struct {
 	lost         float64 // cumulative, as the receiver counts them
 	jitterMs     float64 // the receiver's interarrival jitter
 	rttMs        float64
+	// reported: the receiver's view is known. Always for the uplink (the
+	// gateway measures it); for the downlink only once the client's RTCP
+	// receiver reports showed something (see directions).
+	reported bool
 }
 
 // directions splits a report into the directions that carry media: the
@@ -135,6 +139,13 @@ type direction struct {
 // loss and jitter from the client's receiver reports (lost-by-remote,
 // jitter-remote). A one-way PeerConnection (a VideoRoom publisher or
 // subscriber) thus yields one direction, never a row of zeros.
+//
+// A media report has no flag telling whether a receiver report arrived:
+// before the first one, lost-by-remote, jitter-remote and rtt are simply
+// 0, which reads as a perfect downlink. So the downlink counts as reported
+// once any of them is non-zero (an RTCP receiver report carries the
+// client's jitter, and its LSR/DLSR give the RTT); mediaQoS remembers it
+// per stream.
 func directions(r *mediaReport) []direction {
 	var out []direction
 	if recv, lost := math.Max(r.PacketsReceived, 0), math.Max(r.Lost, 0); recv+lost > 0 {
@@ -143,17 +154,22 @@ func directions(r *mediaReport) []direction {
 			octets += lost * octets / recv
 		}
 		out = append(out, direction{uplink: true, sent: recv + lost, octets: octets, lost: lost,
-			jitterMs: r.JitterLocal, rttMs: r.RTT})
+			jitterMs: r.JitterLocal, rttMs: r.RTT, reported: true})
 	}
 	if sent := math.Max(r.PacketsSent, 0); sent > 0 {
 		out = append(out, direction{sent: sent, octets: math.Max(r.BytesSent, 0),
-			lost: clamp(r.LostByRemote, 0, sent), jitterMs: r.JitterRemote, rttMs: r.RTT})
+			lost: clamp(r.LostByRemote, 0, sent), jitterMs: r.JitterRemote, rttMs: r.RTT,
+			reported: r.LostByRemote > 0 || r.JitterRemote > 0 || r.RTT > 0})
 	}
 	return out
 }
 
 // mediaQoS turns one report into type 5 and type 34 JSON, one row pair per
-// direction that carries media (see directions). prev holds the previous
+// direction that carries media (see directions), the downlink only from the
+// first report that shows the client's receiver reports on: before it, the
+// client's loss and jitter are unknown, and zeros would chart a made-up
+// perfect stream (in homer-ui's type 5 MOS and as MOS 4.4 in type 34).
+// prev holds the previous
 // report's counters of each direction (zero on the first), ts is the event
 // time in µs; next returns the counters to keep. Derivations:
 //   - ssrc / source_ssrc: media reports carry no SSRC, so both are synthetic,
@@ -162,7 +178,8 @@ func directions(r *mediaReport) []direction {
 //     received + lost; downlink: packets-sent), so homer-ui, which skips rows
 //     with zero packets or octets, charts every direction that has media;
 //   - fraction_lost: 256·Δlost/Δsent over the interval since prev (the RTCP
-//     definition), cumulative on the first report; packets_lost: cumulative
+//     definition), cumulative on the first report and when fewer than
+//     minLossSample packets were sent in the interval; packets_lost: cumulative
 //     lost; highest_seq_no: the sender's packet count;
 //   - ia_jitter: the receiver's jitter in **milliseconds**, and dlsr: the
 //     round-trip time in **milliseconds**, lsr 0. RTCP carries them in RTP
@@ -184,19 +201,25 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 	next = make(map[bool]streamCounters, 2)
 	for _, d := range directions(r) {
 		p := prev[d.uplink]
+		if !d.reported && !p.reported {
+			continue // the client has not reported yet
+		}
 		dLost, dSent := d.lost-p.lost, d.sent-p.sent
 		if dLost < 0 || dSent < 0 { // counters restarted
 			dLost, dSent = d.lost, d.sent
 		}
 		lossFrac := 0.0
-		if dSent > 0 {
+		switch {
+		case dSent >= minLossSample:
 			lossFrac = clamp(dLost/dSent, 0, 1)
+		case d.sent > 0:
+			lossFrac = clamp(d.lost/d.sent, 0, 1)
 		}
 		delta := 0.0
 		if p.timestamp > 0 && dSent > 0 && ts > p.timestamp {
 			delta = float64(ts-p.timestamp) / 1000 / dSent
 		}
-		next[d.uplink] = streamCounters{timestamp: ts, lost: d.lost, sent: d.sent}
+		next[d.uplink] = streamCounters{timestamp: ts, lost: d.lost, sent: d.sent, reported: true}
 		ssrc := ssrcOf(d.uplink, handle, r)
 		rep := rtcpReport{
 			SourceSSRC:   ssrc,
@@ -241,6 +264,15 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 	}
 	return rows, next, nil
 }
+
+// minLossSample is the fewest packets sent in an interval (one second of
+// 20 ms audio) whose loss fraction is rated on its own; a shorter interval
+// takes the stream's fraction so far. A final report at hangup (a fraction
+// of a second after the previous one), or a downlink interval in which the
+// client's receiver report (lost-by-remote, updated only when one arrives)
+// caught up with a few packets sent, read near-total loss otherwise: seen
+// in Homer as MOS 1.16 on a call losing 10 %.
+const minLossSample = 50
 
 // isVideo reports whether a report's media is video or a simulcast layer.
 func isVideo(media string) bool { return strings.HasPrefix(media, "video") }

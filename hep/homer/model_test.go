@@ -71,15 +71,16 @@ func TestHomerViewOfEchoTest(t *testing.T) {
 func TestHomerUIMOSUnits(t *testing.T) {
 	// A lossless loopback video and audio call (pion's jitter on loopback
 	// video is tens of ms) must read above 4.0 in homer-ui, 10 % loss
-	// clearly lower.
+	// clearly lower: by default (loss counted as packets_lost·100/256) and
+	// with rtcp_mos_lost = packets_lost (the count).
 	tests := []struct {
-		name     string
-		r        mediaReport
-		min, max float64
+		name                 string
+		r                    mediaReport
+		min, max, maxCounted float64
 	}{
-		{"lossless video", mediaReport{Media: "video", PacketsReceived: 900, BytesReceived: 900_000, JitterLocal: 27}, 4.0, 4.7},
-		{"lossless audio", mediaReport{Media: "audio", PacketsReceived: 250, BytesReceived: 25_000, JitterLocal: 3, RTT: 1}, 4.0, 4.7},
-		{"10 % loss", mediaReport{Media: "audio", PacketsReceived: 225, BytesReceived: 22_500, Lost: 25, JitterLocal: 3}, 1, 3.0},
+		{"lossless video", mediaReport{Media: "video", PacketsReceived: 900, BytesReceived: 900_000, JitterLocal: 27}, 4.0, 4.7, 4.7},
+		{"lossless audio", mediaReport{Media: "audio", PacketsReceived: 250, BytesReceived: 25_000, JitterLocal: 3, RTT: 1}, 4.0, 4.7, 4.7},
+		{"10 % loss", mediaReport{Media: "audio", PacketsReceived: 225, BytesReceived: 22_500, Lost: 25, JitterLocal: 3}, 1, 3.6, 2.0},
 	}
 	for _, tt := range tests {
 		rows, _, err := mediaQoS(&tt.r, nil, telemetry.Now(), 1, 2, "c")
@@ -95,8 +96,8 @@ func TestHomerUIMOSUnits(t *testing.T) {
 			t.Fatal(err)
 		}
 		pts := q.Streams[homermodel.StreamKey{Src: clientRTP.Addr(), Dst: gwMedia.Addr()}]
-		if len(pts) != 1 || pts[0].MOS < tt.min || pts[0].MOS > tt.max {
-			t.Errorf("%s: homer-ui points %+v, want MOS in [%v, %v]", tt.name, pts, tt.min, tt.max)
+		if len(pts) != 1 || pts[0].MOS < tt.min || pts[0].MOS > tt.max || pts[0].MOSCountingLost > tt.maxCounted {
+			t.Errorf("%s: homer-ui points %+v, want MOS in [%v, %v] (counting lost: at most %v)", tt.name, pts[0].RTCP, tt.min, tt.max, tt.maxCounted)
 		}
 	}
 }

@@ -59,6 +59,13 @@ func (s *Sink) Export(ctx context.Context, batch []*telemetry.Event) error {
 			continue
 		}
 		s.stats.events.Add(1)
+		// Connect before mapping: rows of no client carry the connection's
+		// local address until a listener is known (mapper.nodeAddr). When
+		// this fails, the packets fail too.
+		if ctx.Err() == nil {
+			_ = s.w.ensure(ctx)
+		}
+		s.m.self = s.w.localAddr()
 		var err error
 		s.pkts, err = s.m.packets(e, s.pkts[:0])
 		if err != nil {

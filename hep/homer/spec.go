@@ -19,7 +19,7 @@ func init() {
 			{Key: "node_name", Usage: "capture agent name (default: the server name)"},
 			{Key: "correlation", Default: "session", Usage: "session or opaque"},
 			{Key: "room_correlation", Default: "true", Usage: "also send room events under room-<id>"},
-			{Key: "server_addr", Default: "127.0.0.2:0", Usage: "gateway ip:port used as dst"},
+			{Key: "server_addr", Usage: "gateway ip:port used as dst (default: the listener that accepted each connection)"},
 			{Key: "dial_timeout", Default: "3000", Usage: "ms"},
 			{Key: "write_timeout", Default: "2000", Usage: "ms"},
 			{Key: "max_handles", Default: "65536", Usage: "bound of the per-handle state"},

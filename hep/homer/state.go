@@ -14,6 +14,10 @@ type streamCounters struct {
 	timestamp int64 // µs
 	lost      float64
 	sent      float64
+	// reported: rows of this direction were sent (for the downlink: the
+	// client's receiver reports were seen), so later reports are sent even
+	// when they read all zeros.
+	reported bool
 }
 
 // endpoints are the client and gateway addresses of signalling rows.

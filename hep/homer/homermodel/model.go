@@ -99,6 +99,18 @@ func (s *Store) Rows(sid string) []Row {
 	return out
 }
 
+// SIDs returns the distinct sids of the stored rows, in order of first
+// arrival: every transaction a Homer user could open.
+func (s *Store) SIDs() []string {
+	var out []string
+	for _, r := range s.rows {
+		if !slices.Contains(out, r.SID) {
+			out = append(out, r.SID)
+		}
+	}
+	return out
+}
+
 // Transaction is homer-app's transaction view of sids: the rows of all
 // tables merged, duplicates by "id:create_date" dropped (the first kept),
 // sorted by create_date.
@@ -165,6 +177,7 @@ type RTPAgent struct {
 	Delta      float64  `json:"DELTA"`
 	TotalPK    float64  `json:"TOTAL_PK"`
 	ExpectedPK float64  `json:"EXPECTED_PK"`
+	RTT        float64  `json:"RTT"` // ms
 	Media      string   `json:"MEDIA"`
 	Direction  string   `json:"DIRECTION"`
 }
@@ -175,11 +188,14 @@ type StreamKey struct{ Src, Dst netip.Addr }
 // String renders the key as "src -> dst".
 func (k StreamKey) String() string { return k.Src.String() + " -> " + k.Dst.String() }
 
-// Point is one charted type 5 row of a stream with homer-ui's MOS.
+// Point is one charted type 5 row of a stream with homer-ui's MOS: MOS as
+// shown by default, MOSCountingLost with the system setting
+// qos.rtcp_mos_lost = "packets_lost".
 type Point struct {
-	Row  Row
-	RTCP RTCP
-	MOS  float64
+	Row             Row
+	RTCP            RTCP
+	MOS             float64
+	MOSCountingLost float64
 }
 
 // QoS is what homer-ui's QoS tab shows for a transaction's rows.
@@ -215,7 +231,7 @@ func QoSView(rows []Row) (QoS, error) {
 				continue
 			}
 			k := StreamKey{Src: r.Packet.SrcIP, Dst: r.Packet.DstIP}
-			q.Streams[k] = append(q.Streams[k], Point{Row: r, RTCP: v, MOS: UIMOS(v)})
+			q.Streams[k] = append(q.Streams[k], Point{Row: r, RTCP: v, MOS: UIMOS(v), MOSCountingLost: UIMOSCountingLost(v)})
 		case TableQoS:
 			var a RTPAgent
 			if err := json.Unmarshal(r.Packet.Payload, &a); err != nil {
@@ -227,10 +243,18 @@ func QoSView(rows []Row) (QoS, error) {
 	return q, nil
 }
 
-// UIMOS is homer-ui's MOS of a type 5 row (hep-homer.md 5.1): dlsr is the
+// UIMOS is homer-ui's MOS of a type 5 row as its QoS tab shows it by
+// default (hep-homer.md 5.1; qos.worker.ts with mosFraction): dlsr is the
 // RTT in ms when below 1000 (else, or when 0, 10 ms), ia_jitter is read as
-// ms, packets_lost as a count.
-func UIMOS(v RTCP) float64 {
+// ms, and the loss counted is packets_lost·100/256 when fraction_lost is
+// above 0, else none.
+func UIMOS(v RTCP) float64 { return uiMOS(v, true) }
+
+// UIMOSCountingLost is homer-ui's MOS with the system setting
+// qos.rtcp_mos_lost = "packets_lost": the loss counted is packets_lost.
+func UIMOSCountingLost(v RTCP) float64 { return uiMOS(v, false) }
+
+func uiMOS(v RTCP, fraction bool) float64 {
 	if len(v.ReportBlocks) == 0 {
 		return 0
 	}
@@ -242,6 +266,17 @@ func UIMOS(v RTCP) float64 {
 	if rtt == 0 {
 		rtt = 10
 	}
+	lost := b.PacketsLost
+	if fraction {
+		switch {
+		case b.FractionLost <= 0:
+			lost = 0
+		case b.FractionLost > 256:
+			lost = 100
+		default:
+			lost = lost / 256 * 100
+		}
+	}
 	el := rtt + 2*b.IAJitter + 10
 	var r float64
 	if el < 160 {
@@ -249,7 +284,7 @@ func UIMOS(v RTCP) float64 {
 	} else {
 		r = 93.2 - (el-120)/10
 	}
-	r -= 2.5 * b.PacketsLost
+	r -= 2.5 * lost
 	r = math.Min(math.Max(r, 0), 100)
 	return math.Min(4.7, 1+0.035*r+7e-6*r*(r-60)*(100-r))
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/argusrtc/argus/hep"
 )
 
-func rtcp(jitter, dlsr, lost float64) RTCP {
+func rtcp(jitter, dlsr, lost, fraction float64) RTCP {
 	var v RTCP
 	v.Type = 200
 	v.SenderInformation.Packets, v.SenderInformation.Octets = 1, 1
@@ -19,26 +19,32 @@ func rtcp(jitter, dlsr, lost float64) RTCP {
 		IAJitter     float64 `json:"ia_jitter"`
 		LSR          float64 `json:"lsr"`
 		DLSR         float64 `json:"dlsr"`
-	}{PacketsLost: lost, IAJitter: jitter, DLSR: dlsr})
+	}{PacketsLost: lost, IAJitter: jitter, DLSR: dlsr, FractionLost: fraction})
 	return v
 }
 
-// The numbers measured in homer-ui (hep-homer.md 5.1).
+// The numbers measured in homer-ui (hep-homer.md 5.1), by default and with
+// rtcp_mos_lost = packets_lost.
 func TestUIMOS(t *testing.T) {
 	tests := []struct {
-		name              string
-		jitter, dlsr, lst float64
-		want              float64
+		name                         string
+		jitter, dlsr, lost, fraction float64
+		want, wantCountingLost       float64
 	}{
-		{"video jitter in RTP units", 2430, 0, 0, 1.0},
-		{"27 ms of jitter", 27, 0, 0, 4.37},
-		{"perfect", 0, 0, 0, 4.40},
-		{"dlsr over 1000 is no RTT", 0, 5000, 0, 4.40},
-		{"20 packets lost", 5, 0, 20, 2.19},
+		{"video jitter in RTP units", 2430, 0, 0, 0, 1.0, 1.0},
+		{"27 ms of jitter", 27, 0, 0, 0, 4.37, 4.37},
+		{"perfect", 0, 0, 0, 0, 4.40, 4.40},
+		{"dlsr over 1000 is no RTT", 0, 5000, 0, 0, 4.40, 4.40},
+		{"20 lost, some in the interval", 5, 0, 20, 10, 3.73, 2.19},
+		{"20 lost, none in the interval", 5, 0, 20, 0, 4.39, 2.19},
 	}
 	for _, tt := range tests {
-		if got := UIMOS(rtcp(tt.jitter, tt.dlsr, tt.lst)); math.Abs(got-tt.want) > 0.01 {
+		v := rtcp(tt.jitter, tt.dlsr, tt.lost, tt.fraction)
+		if got := UIMOS(v); math.Abs(got-tt.want) > 0.01 {
 			t.Errorf("%s: MOS %.3f, want %.2f", tt.name, got, tt.want)
+		}
+		if got := UIMOSCountingLost(v); math.Abs(got-tt.wantCountingLost) > 0.01 {
+			t.Errorf("%s: MOS counting lost %.3f, want %.2f", tt.name, got, tt.wantCountingLost)
 		}
 	}
 }
