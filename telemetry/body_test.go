@@ -190,7 +190,7 @@ func bodyCases(t *testing.T) []bodyCase {
 		vr(ev("unpublished", "room", uint64(1234), "id", uint64(55)), telemetry.VideoRoomData{Event: "unpublished", Room: room, ID: id(55)}),
 		vr(ev("!moderated", "room", uint64(1234), "id", uint64(55), "mid", "1", "moderation", "muted"),
 			telemetry.VideoRoomData{VideoRoom: "moderated", Room: room, ID: id(55), Mid: "1", Moderation: "muted"}),
-		vr(ev("!talking", "room", uint64(1234), "id", uint64(55), "mindex", 0, "mid", "0", "audio-level-dBov-avg", 10.0),
+		vr(ev("!talking", "room", uint64(1234), "id", uint64(55), "mindex", 0, "mid", "0", "audio-level-dBov-avg", telemetry.Real(10)),
 			telemetry.VideoRoomData{VideoRoom: "talking", Room: room, ID: id(55), MIndex: telemetry.Ptr(0), Mid: "0", AudioLevel: telemetry.Ptr(telemetry.Real(10))}),
 		vr(ev("subscribing", "room", uint64(1234), "streams", summaryOld(), "private_id", uint32(0)),
 			telemetry.VideoRoomData{Event: "subscribing", Room: room, Streams: rawList(t, summaryOld()), PrivateID: pid(0)}),
