@@ -6,11 +6,11 @@ import (
 	"io"
 	"log/slog"
 	nethttp "net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/refusals"
 )
 
 func TestLongPollEventQueuedBeforePoll(t *testing.T) {
@@ -250,24 +250,9 @@ func TestEventsOfOneSessionStayThere(t *testing.T) {
 	}
 }
 
-// dropCount is a DropCounter.
-type dropCount struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (d *dropCount) Refused(limit string, n int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.n == nil {
-		d.n = map[string]int{}
-	}
-	d.n[limit] += n
-}
-
 func TestQueueDropsOldest(t *testing.T) {
 	qs := newQueues(3, time.Second, slog.New(slog.DiscardHandler))
-	drops := &dropCount{}
+	drops := refusals.New(LimitLongPollQueue)
 	qs.dropped = drops
 	for i := range 5 {
 		qs.push(1, []byte(fmt.Sprint(i)))
@@ -277,8 +262,8 @@ func TestQueueDropsOldest(t *testing.T) {
 	if string(got) != `["2","3","4"]` {
 		t.Fatalf("kept %s", got)
 	}
-	if drops.n[LimitLongPollQueue] != 2 {
-		t.Fatalf("drops counted %v, want 2", drops.n)
+	if n := drops.Count(LimitLongPollQueue); n != 2 {
+		t.Fatalf("drops counted %d, want 2", n)
 	}
 	qs.end(1)
 	qs.end(core.SessionID(99)) // unknown: no-op
