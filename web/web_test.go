@@ -18,6 +18,7 @@ func TestHandlerServesPages(t *testing.T) {
 		{"/echotest.html", "text/html", "echotest.js"},
 		{"/echotest.js", "javascript", "janus.plugin.echotest"},
 		{"/janusclient.js", "javascript", "janus-protocol"},
+		{"/demo.js", "javascript", "janusServer"},
 		{"/", "text/html", "videoroom.html"},
 		{"/style.css", "text/css", "video"},
 	}
