@@ -68,15 +68,9 @@ type Client struct {
 
 // New starts a Client whose writer runs until Close or ctx ends.
 func New(ctx context.Context, cfg Config) *Client {
-	if cfg.Queue <= 0 {
-		cfg.Queue = DefaultQueue
-	}
-	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = DefaultMaxInFlight
-	}
-	if cfg.MaxMessage <= 0 {
-		cfg.MaxMessage = DefaultMaxMessage
-	}
+	wire.OrDefault(&cfg.Queue, DefaultQueue)
+	wire.OrDefault(&cfg.MaxInFlight, DefaultMaxInFlight)
+	wire.OrDefault(&cfg.MaxMessage, DefaultMaxMessage)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
