@@ -6,7 +6,6 @@ package msgclient
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
@@ -119,7 +118,7 @@ func (c *Client) Handle(raw []byte, reply string) {
 		c.enqueue(Out{Msg: bad, Reply: reply})
 		return
 	}
-	if v := strings.ToLower(verb(raw)); v != "message" && v != "message_plugin" {
+	if v := strings.ToLower(wire.Verb(raw)); v != "message" && v != "message_plugin" {
 		c.enqueue(Out{Msg: c.call(raw), Reply: reply})
 		return
 	}
@@ -186,15 +185,4 @@ func (c *Client) writeLoop() {
 			}
 		}
 	}
-}
-
-// verb returns a request's "janus" member, or "" when it has none.
-func verb(raw []byte) string {
-	var v struct {
-		Janus string `json:"janus"`
-	}
-	if json.Unmarshal(raw, &v) != nil {
-		return ""
-	}
-	return v.Janus
 }
