@@ -189,32 +189,7 @@ func TestSimulcastSwitch(t *testing.T) {
 	c := newSimClient(t)
 	defer c.close()
 
-	offer, err := c.pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(c.pc)
-	if err := c.pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	peer, err := h.Peer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sdpOffer := c.pc.LocalDescription().SDP
-	if err := peer.SetRemoteDescription(ctx, "offer", sdpOffer); err != nil {
-		t.Fatal(err)
-	}
-	p := send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdpOffer})
-	if p.Data["result"] != "ok" || p.JSEP == nil {
-		t.Fatalf("push = %+v", p)
-	}
-	if err := c.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.JSEP.SDP}); err != nil {
-		t.Fatal(err)
-	}
+	negotiate(t, h, s, c.pc, `{"audio":true,"video":true}`)
 	c.startSending(c.pc.GetTransceivers()[0].Mid())
 
 	// Default: the highest layer, reported once reached.
