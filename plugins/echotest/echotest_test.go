@@ -101,6 +101,20 @@ func send(t *testing.T, h *coretest.Handle, s core.PluginSession, tx, body strin
 	return h.ExpectTx(t, "")
 }
 
+// loopbackClient is a pion PeerConnection with the codecs of me whose
+// UDP4 candidates include loopback.
+func loopbackClient(t *testing.T, me *pion.MediaEngine) *pion.PeerConnection {
+	t.Helper()
+	se := pion.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
+	pc, err := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pc
+}
+
 // negotiate offers client's tracks to the plugin as transaction "t1" with
 // body (ICE gathered, no trickle), applying the offer to the handle's peer
 // first as the core does before HandleMessage, and applies the answer to
@@ -205,13 +219,7 @@ func TestEchoLoopback(t *testing.T) {
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
 	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	client, err := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := loopbackClient(t, me)
 	defer func() { _ = client.Close() }()
 	audio, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "c")
 	video, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "c")

@@ -55,13 +55,7 @@ func newSimClient(t *testing.T) *simClient {
 			t.Fatal(err)
 		}
 	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	pc, err := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc := loopbackClient(t, me)
 	c := &simClient{pc: pc, tracks: map[string]*pion.TrackLocalStaticRTP{}, stop: make(chan struct{}), gotC: make(chan struct{}, 1)}
 	for _, rid := range []string{"h", "m", "l"} {
 		tr, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "sim", pion.WithRTPStreamID(rid))
