@@ -8,7 +8,7 @@ import (
 )
 
 func TestParseURL(t *testing.T) {
-	brokertest.TestParse(t, ParseURL, ErrBadOption, []brokertest.ParseCase[Config]{
+	brokertest.CheckParse(t, ParseURL, ErrBadOption, []brokertest.ParseCase[Config]{
 		{In: "mqtt://127.0.0.1:1883", Check: func(c Config) bool {
 			return c.Broker == "tcp://127.0.0.1:1883" && c.Janus.Subscribe == "to-janus" && c.Janus.Publish == "from-janus" &&
 				c.Janus.SubscribeQoS == 1 && c.Janus.PublishQoS == 1 && !c.AdminEnabled && c.Admin.Subscribe == "to-janus-admin" &&

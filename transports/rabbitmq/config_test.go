@@ -12,7 +12,7 @@ import (
 )
 
 func TestParseURL(t *testing.T) {
-	brokertest.TestParse(t, ParseURL, ErrBadOption, []brokertest.ParseCase[Config]{
+	brokertest.CheckParse(t, ParseURL, ErrBadOption, []brokertest.ParseCase[Config]{
 		{In: "amqp://guest:guest@127.0.0.1:5672/", Check: func(c Config) bool {
 			return c.Janus.ToJanus == "to-janus" && c.Janus.FromJanus == "from-janus" && !c.AdminEnabled &&
 				c.Admin.ToJanus == "to-janus-admin" && c.DeclareOutgoingQueue && c.Exchange == "" &&

@@ -16,8 +16,8 @@ type ParseCase[C any] struct {
 	Check   func(c C) bool
 }
 
-// TestParse runs every case through parse; a refusal must wrap errBad.
-func TestParse[C any](t *testing.T, parse func(string) (C, error), errBad error, tests []ParseCase[C]) {
+// CheckParse runs every case through parse; a refusal must wrap errBad.
+func CheckParse[C any](t *testing.T, parse func(string) (C, error), errBad error, tests []ParseCase[C]) {
 	t.Helper()
 	for _, tc := range tests {
 		c, err := parse(tc.In)
