@@ -169,11 +169,12 @@ func TestServerBadSinkOption(t *testing.T) {
 	}
 }
 
-// metricValue returns the value of the unlabelled sample name in a
-// Prometheus text exposition, and whether it is there.
-func metricValue(body, name string) (string, bool) {
+// metricValue returns the value of the sample series (a name, with its
+// labels exactly as exposed when it has any) in a Prometheus text
+// exposition, and whether it is there.
+func metricValue(body, series string) (string, bool) {
 	for _, line := range strings.Split(body, "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			return strings.TrimSpace(v), true
 		}
 	}
