@@ -25,3 +25,19 @@ func (b *Bus) Querier(handler string) (Querier, bool) {
 	}
 	return nil, false
 }
+
+// Admin query_eventhandler error codes, as Janus's event handlers use them.
+const (
+	QueryErrUnknownRequest = 411
+	QueryErrMissingElement = 412
+	QueryErrInvalidElement = 413
+)
+
+// QueryError is a query_eventhandler error response.
+type QueryError struct {
+	Code  int    `json:"error_code"`
+	Error string `json:"error"`
+}
+
+// NewQueryError is the error response with code and message.
+func NewQueryError(code int, msg string) QueryError { return QueryError{Code: code, Error: msg} }

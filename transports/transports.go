@@ -7,6 +7,7 @@
 package transports
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"log/slog"
@@ -96,15 +97,7 @@ func Registered() []Registration {
 	for _, r := range regs {
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b Registration) int {
-		switch {
-		case a.Package < b.Package:
-			return -1
-		case a.Package > b.Package:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b Registration) int { return cmp.Compare(a.Package, b.Package) })
 	return out
 }
 

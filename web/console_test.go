@@ -15,6 +15,8 @@ var fakeAPI = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, `{"token":"t0ps3cret","path":"`+r.URL.Path+`"}`)
 })
 
+// get GETs url, with the Host and Authorization headers when not "", and
+// returns the status, the headers and the body.
 func get(t *testing.T, url, host, auth string) (int, http.Header, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)

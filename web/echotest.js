@@ -1,15 +1,9 @@
 // The Argus EchoTest demo: camera and microphone to janus.plugin.echotest
 // and back, with the Janus API client in janusclient.js.
+import { $, janusServer, log, status } from './demo.js';
 import { JanusSession } from './janusclient.js';
 
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-const wsPort = params.get('wsport') || '8188';
-const useWS = params.get('transport') === 'ws';
-const server = useWS
-  ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${wsPort}/`
-  : `${location.origin}/janus`;
-$('transport').textContent = useWS ? `WebSocket ${server}` : `HTTP long poll ${server}`;
+const server = janusServer();
 
 let session = null;
 let handle = null;
@@ -17,14 +11,6 @@ let pc = null;
 let dc = null;
 let localStream = null;
 let statsTimer = null;
-
-function log(text) {
-  const line = `${new Date().toISOString().slice(11, 23)} ${text}\n`;
-  $('log').textContent += line;
-  $('log').scrollTop = $('log').scrollHeight;
-}
-
-function status(text) { $('status').textContent = text; }
 
 function onEvent(msg) {
   switch (msg.janus) {

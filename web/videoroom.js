@@ -1,18 +1,12 @@
 // The Argus VideoRoom demo: join a room as a publisher, publish the camera
 // and microphone, and subscribe to every other publisher (one subscriber
 // handle per feed), with the Janus API client in janusclient.js.
+import { $, janusServer, log, params, status } from './demo.js';
 import { JanusSession } from './janusclient.js';
 
 const PLUGIN = 'janus.plugin.videoroom';
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
 const room = Number(params.get('room') || 1234);
-const wsPort = params.get('wsport') || '8188';
-const useWS = params.get('transport') === 'ws';
-const server = useWS
-  ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${wsPort}/`
-  : `${location.origin}/janus`;
-$('transport').textContent = useWS ? `WebSocket ${server}` : `HTTP long poll ${server}`;
+const server = janusServer();
 $('roomId').textContent = room;
 
 const opaqueId = `videoroomtest-${Math.random().toString(36).slice(2, 14)}`;
@@ -26,15 +20,6 @@ let localStream = null;
 const feeds = new Map();
 // handle id -> feed id, to route events of subscriber handles
 const handles = new Map();
-
-function log(text) {
-  const line = `${new Date().toISOString().slice(11, 23)} ${text}\n`;
-  $('log').textContent += line;
-  console.info(line.trimEnd());
-  $('log').scrollTop = $('log').scrollHeight;
-}
-
-function status(text) { $('status').textContent = text; }
 
 function onEvent(msg) {
   const data = msg.plugindata?.data || {};

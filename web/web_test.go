@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,27 +17,20 @@ func TestHandlerServesPages(t *testing.T) {
 		{"/echotest.html", "text/html", "echotest.js"},
 		{"/echotest.js", "javascript", "janus.plugin.echotest"},
 		{"/janusclient.js", "javascript", "janus-protocol"},
+		{"/demo.js", "javascript", "janusServer"},
 		{"/", "text/html", "videoroom.html"},
 		{"/style.css", "text/css", "video"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			res, err := http.Get(srv.URL + tt.path)
-			if err != nil {
-				t.Fatal(err)
+			status, hdr, body := get(t, srv.URL+tt.path, "", "")
+			if status != http.StatusOK {
+				t.Fatalf("status %d", status)
 			}
-			defer res.Body.Close()
-			body, err := io.ReadAll(res.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.StatusCode != http.StatusOK {
-				t.Fatalf("status %d", res.StatusCode)
-			}
-			if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, tt.contentType) {
+			if ct := hdr.Get("Content-Type"); !strings.Contains(ct, tt.contentType) {
 				t.Fatalf("Content-Type %q, want %q", ct, tt.contentType)
 			}
-			if !strings.Contains(string(body), tt.contains) {
+			if !strings.Contains(body, tt.contains) {
 				t.Fatalf("body lacks %q", tt.contains)
 			}
 		})
@@ -48,13 +40,8 @@ func TestHandlerServesPages(t *testing.T) {
 func TestHandlerNotFound(t *testing.T) {
 	srv := httptest.NewServer(Handler())
 	defer srv.Close()
-	res, err := http.Get(srv.URL + "/nope.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusNotFound {
-		t.Fatalf("status %d, want 404", res.StatusCode)
+	if status, _, _ := get(t, srv.URL+"/nope.html", "", ""); status != http.StatusNotFound {
+		t.Fatalf("status %d, want 404", status)
 	}
 }
 
@@ -76,13 +63,8 @@ func TestConsoleOnlyOnConsoleHandler(t *testing.T) {
 		{admin.URL + "/echotest.html", http.StatusNotFound},
 	}
 	for _, tt := range tests {
-		res, err := http.Get(tt.url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != tt.want {
-			t.Errorf("GET %s: status %d, want %d", tt.url, res.StatusCode, tt.want)
+		if status, _, _ := get(t, tt.url, "", ""); status != tt.want {
+			t.Errorf("GET %s: status %d, want %d", tt.url, status, tt.want)
 		}
 	}
 }

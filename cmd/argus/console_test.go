@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,29 +11,12 @@ import (
 // getAuth is get with an Authorization header (none when auth is "").
 func getAuth(t *testing.T, url, auth string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		line, _ := bufio.NewReader(res.Body).ReadString('\n') // the tail never ends: its first line
-		return res.StatusCode, line
-	}
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, string(b)
+	code, _, body := getWith(t, url, func(r *http.Request) {
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+	})
+	return code, body
 }
 
 // createSession makes a session with a handle whose events carry a token

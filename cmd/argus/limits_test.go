@@ -9,24 +9,6 @@ import (
 	"time"
 )
 
-func getWith(t *testing.T, url string, set func(*http.Request)) (int, string) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if set != nil {
-		set(req)
-	}
-	res, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
-}
-
 // TestMetricsOwnListenerWithAuth: -metrics-addr moves /metrics off the
 // Admin listener; the token or basic auth is required; the refusal counters
 // are exported at 0 from start-up.
@@ -42,7 +24,7 @@ func TestMetricsOwnListenerWithAuth(t *testing.T) {
 	if code, _ := get(t, m+"/metrics"); code != http.StatusUnauthorized {
 		t.Fatalf("no credentials: %d", code)
 	}
-	if code, _ := getWith(t, m+"/metrics", func(r *http.Request) { r.Header.Set("Authorization", "Bearer nope") }); code != http.StatusUnauthorized {
+	if code, _, _ := getWith(t, m+"/metrics", func(r *http.Request) { r.Header.Set("Authorization", "Bearer nope") }); code != http.StatusUnauthorized {
 		t.Fatalf("wrong token: %d", code)
 	}
 	if code, _ := get(t, m+"/admin/info"); code != http.StatusNotFound {
@@ -52,7 +34,7 @@ func TestMetricsOwnListenerWithAuth(t *testing.T) {
 		func(r *http.Request) { r.Header.Set("Authorization", "Bearer tok") },
 		func(r *http.Request) { r.SetBasicAuth("prom", "pw") },
 	} {
-		code, body := getWith(t, m+"/metrics", set)
+		code, _, body := getWith(t, m+"/metrics", set)
 		if code != http.StatusOK || !strings.Contains(body, `argus_limit_refused_total{limit="pending_trickles"} 0`) {
 			t.Fatalf("authorized scrape: %d %.300s", code, body)
 		}
@@ -66,7 +48,7 @@ func TestMetricsTokenOnAdminListener(t *testing.T) {
 	if code, _ := get(t, addrs["admin"]+"/metrics"); code != http.StatusUnauthorized {
 		t.Fatalf("no token: %d", code)
 	}
-	if code, _ := getWith(t, addrs["admin"]+"/metrics", func(r *http.Request) { r.Header.Set("Authorization", "Bearer tok") }); code != http.StatusOK {
+	if code, _, _ := getWith(t, addrs["admin"]+"/metrics", func(r *http.Request) { r.Header.Set("Authorization", "Bearer tok") }); code != http.StatusOK {
 		t.Fatalf("token: %d", code)
 	}
 	if code, _ := get(t, addrs["admin"]+"/admin/info"); code != http.StatusOK {

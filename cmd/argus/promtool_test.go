@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -24,31 +23,18 @@ func promtoolPath(t *testing.T) string {
 }
 
 // scrape GETs url with the given Accept header and returns the body and
-// the response Content-Type.
+// the response Content-Type; any status but 200 fails the test.
 func scrape(t *testing.T, url, accept string) (body []byte, contentType string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
+	code, hdr, b := getWith(t, url, func(r *http.Request) {
+		if accept != "" {
+			r.Header.Set("Accept", accept)
+		}
+	})
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d: %.300s", url, code, b)
 	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("GET %s: read: %v", url, err)
-	}
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: HTTP %d: %.300s", url, res.StatusCode, b)
-	}
-	return b, res.Header.Get("Content-Type")
+	return []byte(b), hdr.Get("Content-Type")
 }
 
 // promtoolCheck pipes an exposition to `promtool check metrics` and returns

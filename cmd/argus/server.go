@@ -182,38 +182,39 @@ func (s *server) buildListeners(cfg config) error {
 		}
 	}
 	if cfg.WSAddr != "" {
-		s.wsT = websocket.New(websocket.Config{
-			Gateway:    s.gateway,
-			Emitter:    s.obs.bus,
-			ServerName: cfg.ServerName,
-			Logger:     s.logger.With("transport", websocket.Package),
-
-			Refusals:     s.refusals,
-			PingInterval: cfg.Limits.WSPingInterval,
-			IdleTimeout:  cfg.Limits.WSIdleTimeout,
-		})
+		s.wsT = websocket.New(s.wsConfig(cfg, false))
 		if err := s.listen("ws", cfg.WSAddr, s.wsT.Handler(), s.public); err != nil {
 			return err
 		}
 	}
 	if cfg.AdminWSAddr != "" {
-		s.adminWS = websocket.New(websocket.Config{
-			Gateway:    s.gateway,
-			Emitter:    s.obs.bus,
-			ServerName: cfg.ServerName,
-			Logger:     s.logger.With("transport", websocket.Package, "admin", true),
-			Admin:      true,
-
-			AdminAllowOrigin: cfg.Limits.AdminAllowOrigin,
-			Refusals:         s.refusals,
-			PingInterval:     cfg.Limits.WSPingInterval,
-			IdleTimeout:      cfg.Limits.WSIdleTimeout,
-		})
+		s.adminWS = websocket.New(s.wsConfig(cfg, true))
 		if err := s.listen("admin-ws", cfg.AdminWSAddr, s.adminWS.Handler(), s.admin); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// wsConfig configures the WebSocket transport of the Janus API or, with
+// admin, of the Admin API (which alone checks the Origin).
+func (s *server) wsConfig(cfg config, admin bool) websocket.Config {
+	c := websocket.Config{
+		Gateway:    s.gateway,
+		Emitter:    s.obs.bus,
+		ServerName: cfg.ServerName,
+		Logger:     s.logger.With("transport", websocket.Package),
+		Admin:      admin,
+
+		Refusals:     s.refusals,
+		PingInterval: cfg.Limits.WSPingInterval,
+		IdleTimeout:  cfg.Limits.WSIdleTimeout,
+	}
+	if admin {
+		c.Logger = c.Logger.With("admin", true)
+		c.AdminAllowOrigin = cfg.Limits.AdminAllowOrigin
+	}
+	return c
 }
 
 // listen binds addr now, so a busy port fails startup with a clear error;

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -49,19 +50,42 @@ func startTestServer(t *testing.T, extra ...string) map[string]string {
 	return addrs
 }
 
+// get GETs url and returns the status and the body.
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	c := &http.Client{Timeout: 5 * time.Second}
-	res, err := c.Get(url)
+	code, _, body := getWith(t, url, nil)
+	return code, body
+}
+
+// getWith GETs url within 5 s, set (when not nil) adjusting the request
+// first, and returns the status, the response headers and the body; the
+// body of a text/event-stream (the console's tail, which never ends) is
+// read up to its first line.
+func getWith(t *testing.T, url string, set func(*http.Request)) (int, http.Header, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if set != nil {
+		set(req)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
 	}
 	defer res.Body.Close()
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		line, _ := bufio.NewReader(res.Body).ReadString('\n')
+		return res.StatusCode, res.Header, line
+	}
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("GET %s: read: %v", url, err)
 	}
-	return res.StatusCode, string(b)
+	return res.StatusCode, res.Header, string(b)
 }
 
 func post(t *testing.T, url, body string) map[string]any {
@@ -145,11 +169,12 @@ func TestServerBadSinkOption(t *testing.T) {
 	}
 }
 
-// metricValue returns the value of the unlabelled sample name in a
-// Prometheus text exposition, and whether it is there.
-func metricValue(body, name string) (string, bool) {
+// metricValue returns the value of the sample series (a name, with its
+// labels exactly as exposed when it has any) in a Prometheus text
+// exposition, and whether it is there.
+func metricValue(body, series string) (string, bool) {
 	for _, line := range strings.Split(body, "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			return strings.TrimSpace(v), true
 		}
 	}

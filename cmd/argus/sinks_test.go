@@ -60,7 +60,7 @@ func TestServerBrokerEventHandlers(t *testing.T) {
 	for {
 		post(t, addrs["http"]+"/janus", `{"janus":"info","transaction":"t"}`) // the API answers meanwhile
 		_, body := get(t, addrs["admin"]+"/metrics")
-		if v, ok := metricLine(body, `argus_event_sink_connection_failures_total{sink="mqtt"}`); ok && v != "0" {
+		if v, ok := metricValue(body, `argus_event_sink_connection_failures_total{sink="mqtt"}`); ok && v != "0" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -92,17 +92,6 @@ func TestSinkOptValidation(t *testing.T) {
 			t.Errorf("-help lacks %q", want)
 		}
 	}
-}
-
-// metricLine returns the value of the sample whose name and labels are
-// exactly series.
-func metricLine(body, series string) (string, bool) {
-	for _, line := range strings.Split(body, "\n") {
-		if v, ok := strings.CutPrefix(line, series+" "); ok {
-			return strings.TrimSpace(v), true
-		}
-	}
-	return "", false
 }
 
 // TestSinkFlagsFromEnv: each registered sink's flag has its ARGUS_*

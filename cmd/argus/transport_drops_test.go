@@ -26,7 +26,7 @@ func TestTransportDropMetrics(t *testing.T) {
 	body := metrics(t, addrs)
 	for _, pkg := range []string{"janus.transport.http", "janus.transport.websockets", "janus.transport.pfunix",
 		"janus.transport.rabbitmq", "janus.transport.mqtt"} {
-		if v, ok := metricLine(body, series(pkg)); !ok || v != "0" {
+		if v, ok := metricValue(body, series(pkg)); !ok || v != "0" {
 			t.Errorf("%s = %q (present %v), want 0 at start-up", series(pkg), v, ok)
 		}
 	}
@@ -48,7 +48,7 @@ func TestTransportDropMetrics(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		body = metrics(t, addrs)
-		if v, _ := metricLine(body, series("janus.transport.pfunix")); v == "1" {
+		if v, _ := metricValue(body, series("janus.transport.pfunix")); v == "1" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -56,7 +56,7 @@ func TestTransportDropMetrics(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if v, _ := metricLine(body, series("janus.transport.http")); v != "0" {
+	if v, _ := metricValue(body, series("janus.transport.http")); v != "0" {
 		t.Errorf("http drops %q, want 0", v)
 	}
 }
@@ -114,13 +114,13 @@ func TestRabbitMQDropMetric(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no reply to create")
 	}
-	if v, _ := metricLine(metrics(t, addrs), series); v != "0" {
+	if v, _ := metricValue(metrics(t, addrs), series); v != "0" {
 		t.Fatalf("%s = %q before the outage, want 0", series, v)
 	}
 	proxy.Stop()
 	for {
 		body := metrics(t, addrs)
-		if v, _ := metricLine(body, series); v != "0" && v != "" {
+		if v, _ := metricValue(body, series); v != "0" && v != "" {
 			return
 		}
 		select {

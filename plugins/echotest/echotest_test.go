@@ -17,6 +17,7 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
@@ -100,6 +101,53 @@ func send(t *testing.T, h *coretest.Handle, s core.PluginSession, tx, body strin
 	return h.ExpectTx(t, "")
 }
 
+// loopbackClient is a pion PeerConnection with the codecs of me whose
+// UDP4 candidates include loopback.
+func loopbackClient(t *testing.T, me *pion.MediaEngine) *pion.PeerConnection {
+	t.Helper()
+	se := pion.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
+	pc, err := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pc
+}
+
+// negotiate offers client's tracks to the plugin as transaction "t1" with
+// body (ICE gathered, no trickle), applying the offer to the handle's peer
+// first as the core does before HandleMessage, and applies the answer to
+// client. It returns the push carrying the answer and the handle's peer.
+func negotiate(t *testing.T, h *coretest.Handle, s core.PluginSession, client *pion.PeerConnection, body string) (coretest.Push, *webrtc.Peer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	offer, err := client.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdp, err := testpeer.Gathered(ctx, client, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := h.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.SetRemoteDescription(ctx, "offer", sdp); err != nil {
+		t.Fatal(err)
+	}
+	p := send(t, h, s, "t1", body, &core.JSEP{Type: "offer", SDP: sdp})
+	if p.Data["result"] != "ok" || p.JSEP == nil || p.JSEP.Type != "answer" || p.Transaction != "t1" {
+		t.Fatalf("push = %+v", p)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.JSEP.SDP}); err != nil {
+		t.Fatal(err)
+	}
+	return p, peer
+}
+
 func TestRequestErrors(t *testing.T) {
 	h, host, s := setup(t)
 	tests := []struct {
@@ -171,13 +219,7 @@ func TestEchoLoopback(t *testing.T) {
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
 	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	client, err := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := loopbackClient(t, me)
 	defer func() { _ = client.Close() }()
 	audio, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "c")
 	video, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "c")
@@ -233,38 +275,12 @@ func TestEchoLoopback(t *testing.T) {
 	opened := make(chan struct{})
 	dc.OnOpen(func() { close(opened) })
 
-	offer, err := client.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(client)
-	if err := client.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	// The core applies the remote description before HandleMessage.
-	peer, err := h.Peer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sdp := client.LocalDescription().SDP
-	if err := peer.SetRemoteDescription(ctx, "offer", sdp); err != nil {
-		t.Fatal(err)
-	}
-	p := send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdp})
-	if p.Data["result"] != "ok" || p.JSEP == nil || p.JSEP.Type != "answer" || p.Transaction != "t1" {
-		t.Fatalf("push = %+v", p)
-	}
+	p, peer := negotiate(t, h, s, client, `{"audio":true,"video":true}`)
 	if n := strings.Count(p.JSEP.SDP, "a=sendrecv"); n < 2 || strings.Contains(p.JSEP.SDP, "a=recvonly") {
 		t.Fatalf("answer has %d sendrecv m-lines:\n%s", n, p.JSEP.SDP)
 	}
 	if n := strings.Count(p.JSEP.SDP, "a=rtpmap:"); n != 3 { // opus, vp8, rtx
 		t.Errorf("answer has %d codecs, want 3:\n%s", n, p.JSEP.SDP)
-	}
-	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.JSEP.SDP}); err != nil {
-		t.Fatal(err)
 	}
 
 	var aseq, vseq uint16

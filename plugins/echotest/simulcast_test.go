@@ -55,13 +55,7 @@ func newSimClient(t *testing.T) *simClient {
 			t.Fatal(err)
 		}
 	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	pc, err := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc := loopbackClient(t, me)
 	c := &simClient{pc: pc, tracks: map[string]*pion.TrackLocalStaticRTP{}, stop: make(chan struct{}), gotC: make(chan struct{}, 1)}
 	for _, rid := range []string{"h", "m", "l"} {
 		tr, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "sim", pion.WithRTPStreamID(rid))
@@ -189,32 +183,7 @@ func TestSimulcastSwitch(t *testing.T) {
 	c := newSimClient(t)
 	defer c.close()
 
-	offer, err := c.pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(c.pc)
-	if err := c.pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	peer, err := h.Peer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sdpOffer := c.pc.LocalDescription().SDP
-	if err := peer.SetRemoteDescription(ctx, "offer", sdpOffer); err != nil {
-		t.Fatal(err)
-	}
-	p := send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdpOffer})
-	if p.Data["result"] != "ok" || p.JSEP == nil {
-		t.Fatalf("push = %+v", p)
-	}
-	if err := c.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.JSEP.SDP}); err != nil {
-		t.Fatal(err)
-	}
+	negotiate(t, h, s, c.pc, `{"audio":true,"video":true}`)
 	c.startSending(c.pc.GetTransceivers()[0].Mid())
 
 	// Default: the highest layer, reported once reached.

@@ -1,6 +1,7 @@
 package videoroom
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"slices"
 
@@ -228,15 +229,7 @@ func (p *Plugin) reqList(_ *session, req params) map[string]any {
 		rooms = append(rooms, r)
 	}
 	p.mu.Unlock()
-	slices.SortFunc(rooms, func(a, b *room) int {
-		switch {
-		case a.id < b.id:
-			return -1
-		case a.id > b.id:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(rooms, func(a, b *room) int { return cmp.Compare(a.id, b.id) })
 	visible := make([]*room, 0, len(rooms))
 	for _, r := range rooms {
 		if !r.options().IsPrivate || private {
@@ -264,12 +257,7 @@ func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 		return e.data()
 	}
 	parts := r.others(nil)
-	slices.SortFunc(parts, func(a, b *publisher) int {
-		if a.id < b.id {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(parts, func(a, b *publisher) int { return cmp.Compare(a.id, b.id) })
 	answer := map[string]any{"videoroom": "participants", "room": r.id}
 	parts = pageOf(parts, offset, limit, answer)
 	list := make([]any, 0, len(parts))

@@ -8,20 +8,9 @@ import (
 	"github.com/argusrtc/argus/telemetry"
 )
 
-// Admin query_eventhandler error codes, as Janus's event handlers use them.
-const (
-	ErrCodeUnknownRequest = 411
-	ErrCodeMissingElement = 412
-	ErrCodeInvalidElement = 413
-	// ErrCodeNoSuchSession is returned for a session the store does not hold.
-	ErrCodeNoSuchSession = 458
-)
-
-// QueryError is a query_eventhandler error response.
-type QueryError struct {
-	Code  int    `json:"error_code"`
-	Error string `json:"error"`
-}
+// ErrCodeNoSuchSession is the query_eventhandler error code for a session
+// the store does not hold.
+const ErrCodeNoSuchSession = 458
 
 // SessionsResponse answers {"request":"sessions"}.
 type SessionsResponse struct {
@@ -51,10 +40,10 @@ func (s *Store) Query(_ context.Context, req json.RawMessage) any {
 		SessionID *json.RawMessage `json:"session_id"`
 	}
 	if err := json.Unmarshal(req, &r); err != nil {
-		return QueryError{ErrCodeInvalidElement, "Invalid request: " + err.Error()}
+		return telemetry.NewQueryError(telemetry.QueryErrInvalidElement, "Invalid request: "+err.Error())
 	}
 	if r.Request == nil {
-		return QueryError{ErrCodeMissingElement, "Missing mandatory element (request)"}
+		return telemetry.NewQueryError(telemetry.QueryErrMissingElement, "Missing mandatory element (request)")
 	}
 	switch *r.Request {
 	case "sessions":
@@ -65,19 +54,19 @@ func (s *Store) Query(_ context.Context, req json.RawMessage) any {
 		return RoomsResponse{Rooms: s.Rooms()}
 	case "timeline":
 		if r.SessionID == nil {
-			return QueryError{ErrCodeMissingElement, "Missing mandatory element (session_id)"}
+			return telemetry.NewQueryError(telemetry.QueryErrMissingElement, "Missing mandatory element (session_id)")
 		}
 		var id uint64
 		if err := json.Unmarshal(*r.SessionID, &id); err != nil || id == 0 {
-			return QueryError{ErrCodeInvalidElement, "Invalid element (session_id)"}
+			return telemetry.NewQueryError(telemetry.QueryErrInvalidElement, "Invalid element (session_id)")
 		}
 		resp, ok := s.timeline(id)
 		if !ok {
-			return QueryError{ErrCodeNoSuchSession, "No such session " + strconv.FormatUint(id, 10)}
+			return telemetry.NewQueryError(ErrCodeNoSuchSession, "No such session "+strconv.FormatUint(id, 10))
 		}
 		return resp
 	}
-	return QueryError{ErrCodeUnknownRequest, "Unknown request '" + *r.Request + "'"}
+	return telemetry.NewQueryError(telemetry.QueryErrUnknownRequest, "Unknown request '"+*r.Request+"'")
 }
 
 // timeline reads a summary and its events under one lock.

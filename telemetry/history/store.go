@@ -13,6 +13,7 @@
 package history
 
 import (
+	"cmp"
 	"container/list"
 	"context"
 	"slices"
@@ -163,18 +164,8 @@ func (s *Store) Sessions() []SessionSummary {
 	for _, sess := range s.sessions {
 		out = append(out, s.summaryOf(sess))
 	}
-	slices.SortFunc(out, func(a, b SessionSummary) int {
-		switch {
-		case a.Last > b.Last:
-			return -1
-		case a.Last < b.Last:
-			return 1
-		case a.SessionID > b.SessionID:
-			return -1
-		case a.SessionID < b.SessionID:
-			return 1
-		}
-		return 0
+	slices.SortFunc(out, func(a, b SessionSummary) int { // newest first
+		return cmp.Or(cmp.Compare(b.Last, a.Last), cmp.Compare(b.SessionID, a.SessionID))
 	})
 	return out
 }

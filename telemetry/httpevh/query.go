@@ -9,19 +9,9 @@ import (
 	"github.com/argusrtc/argus/telemetry"
 )
 
-// Admin query_eventhandler error codes of the sample event handler.
-const (
-	ErrCodeUnknownRequest = 411
-	ErrCodeMissingElement = 412
-	ErrCodeInvalidElement = 413
-	ErrCodeUnknown        = 499
-)
-
-// QueryError is a query_eventhandler error response.
-type QueryError struct {
-	Code  int    `json:"error_code"`
-	Error string `json:"error"`
-}
+// ErrCodeUnknown is the sample event handler's query_eventhandler error
+// code for an unknown error.
+const ErrCodeUnknown = 499
 
 // QueryResult is a successful tweak response: {"result":200}.
 type QueryResult struct {
@@ -48,19 +38,19 @@ func (*Sink) EventHandlerName() string { return HandlerName }
 // Query answers Admin query_eventhandler: {"request":"tweak", events?,
 // grouping?, compress?, compression?, backend?, backend_user?,
 // backend_pwd?, max_retransmissions?, retransmissions_backoff? (ms)} →
-// {"result":200}, or a QueryError 411 (unknown request), 412 (missing
+// {"result":200}, or a telemetry.QueryError 411 (unknown request), 412 (missing
 // element) or 413 (invalid element, non-http backend). All fields are
 // checked before any is applied.
 func (s *Sink) Query(_ context.Context, req json.RawMessage) any {
 	var t tweak
 	if err := json.Unmarshal(req, &t); err != nil {
-		return QueryError{ErrCodeInvalidElement, "Invalid request: " + err.Error()}
+		return telemetry.NewQueryError(telemetry.QueryErrInvalidElement, "Invalid request: "+err.Error())
 	}
 	if t.Request == nil {
-		return QueryError{ErrCodeMissingElement, "Missing mandatory element (request)"}
+		return telemetry.NewQueryError(telemetry.QueryErrMissingElement, "Missing mandatory element (request)")
 	}
 	if *t.Request != "tweak" {
-		return QueryError{ErrCodeUnknownRequest, "Unknown request '" + *t.Request + "'"}
+		return telemetry.NewQueryError(telemetry.QueryErrUnknownRequest, "Unknown request '"+*t.Request+"'")
 	}
 	s.tweakMu.Lock()
 	defer s.tweakMu.Unlock()
@@ -99,7 +89,7 @@ func (s *Sink) Query(_ context.Context, req json.RawMessage) any {
 		bad = "retransmissions_backoff"
 	}
 	if bad != "" {
-		return QueryError{ErrCodeInvalidElement, "Invalid element (" + bad + ")"}
+		return telemetry.NewQueryError(telemetry.QueryErrInvalidElement, "Invalid element ("+bad+")")
 	}
 	if t.Events != nil {
 		next.Events = telemetry.ParseMask(events)

@@ -9,13 +9,13 @@
 //
 // UPDATE_SCREENSHOTS=1 writes the screenshots into docs/img/ (the ones
 // docs/CONSOLE.md shows); otherwise they go to a temporary directory.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { argusBinary, launchChromium, sleep, startArgus, startStatic, waitFor } from './harness.js';
+import { sleep, useArgus, waitFor } from './harness.js';
 
 const SECRET = 'console-browser-test-secret';
 const JAEGER = 'http://127.0.0.1:16686';
@@ -30,36 +30,19 @@ const COL = { session: 0, display: 1, room: 2, address: 3, plugins: 4, started: 
 const OUTCOMES = ['ok', 'ice-failed', 'dtls-failed', 'no-media', 'dropped', 'one-way', 'poor-quality'];
 
 describe('event console against Argus', { timeout: 540000 }, () => {
-  let argus;
-  let statics;
-  let browser;
-
-  before(async () => {
-    argus = await startArgus(argusBinary(), { args: [
-      '-admin-secret', SECRET,
-      '-sink-opt', `history.jaeger_url=${JAEGER}`,
-      '-sink-opt', `history.homer_url=${HOMER}`,
-      '-log-level', 'info', // the harness's debug logs cost CPU this test needs
-      '-session-timeout', '600', // on a loaded machine a long poll can miss the 60 s keep-alive
-    ] });
-    statics = await startStatic();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (statics) await statics.close();
-    if (argus) {
-      const code = await argus.stop();
-      assert.equal(code, 0, `argus exit code after SIGTERM:\n${argus.output().slice(-4000)}`);
-    }
-  });
+  const env = useArgus({ args: [
+    '-admin-secret', SECRET,
+    '-sink-opt', `history.jaeger_url=${JAEGER}`,
+    '-sink-opt', `history.homer_url=${HOMER}`,
+    '-log-level', 'info', // the harness's debug logs cost CPU this test needs
+    '-session-timeout', '600', // on a loaded machine a long poll can miss the 60 s keep-alive
+  ] });
 
   test('sessions, charts, live timeline, rooms and links', { timeout: 480000 }, async (t) => {
     const contexts = [];
     t.after(async () => { for (const c of contexts) await c.close(); });
     const newPage = async (viewport) => {
-      const context = await browser.newContext(viewport ? { viewport } : {});
+      const context = await env.browser.newContext(viewport ? { viewport } : {});
       contexts.push(context);
       const page = await context.newPage();
       page.setDefaultTimeout(60000); // a loaded machine: generous, never a timing assertion
@@ -71,9 +54,9 @@ describe('event console against Argus', { timeout: 540000 }, () => {
 
     // An EchoTest over HTTP long poll.
     const echo = await newPage();
-    await echo.goto(`${statics.url}/echotest.html`);
+    await echo.goto(`${env.statics.url}/echotest.html`);
     await echo.waitForFunction(() => window.echoReady === true, null, { timeout: 60000 });
-    await echo.evaluate((s) => window.echoStart(s), argus.httpURL);
+    await echo.evaluate((s) => window.echoStart(s), env.argus.httpURL);
     const echoLog = () => echo.evaluate(() => window.echoLog);
     await waitFor('EchoTest webrtcState up', async () => (await echoLog()).some((e) => e.what === 'webrtcState' && e.detail.on === true), 60000);
     const echoSession = (await echoLog()).find((e) => e.what === 'session');
@@ -83,9 +66,9 @@ describe('event console against Argus', { timeout: 540000 }, () => {
     const people = [];
     for (const display of ['Alice', 'Bob']) {
       const page = await newPage();
-      await page.goto(`${statics.url}/videoroom.html`);
+      await page.goto(`${env.statics.url}/videoroom.html`);
       await page.waitForFunction(() => window.vrReady === true, null, { timeout: 60000 });
-      const ids = await page.evaluate(([s, r, d]) => window.vrStart(s, r, d), [argus.httpURL, ROOM, display]);
+      const ids = await page.evaluate(([s, r, d]) => window.vrStart(s, r, d), [env.argus.httpURL, ROOM, display]);
       const session = (await page.evaluate(() => window.vrLog)).find((e) => e.what === 'session').detail;
       people.push({ page, display, id: ids.id, session });
     }
@@ -108,10 +91,10 @@ describe('event console against Argus', { timeout: 540000 }, () => {
     con.on('console', (m) => { if (m.type() === 'error' && !/401/.test(m.text())) con.errors.push(m.text()); });
     const diag = async () => `\nbad requests: ${bad.join('\n')}\n401: ${unauthorized.join(' ')}\npage errors: ${con.errors.join('\n')}` +
       `\nstatus: ${await con.textContent('#status').catch(() => '?')}` +
-      `\nargus output (tail):\n${argus.output().slice(-3000)}`;
+      `\nargus output (tail):\n${env.argus.output().slice(-3000)}`;
 
     try {
-    await con.goto(`${argus.adminURL}/console/`);
+    await con.goto(`${env.argus.adminURL}/console/`);
     await con.waitForSelector('#auth-card', { state: 'visible', timeout: 60000 });
     assert.ok(unauthorized.some((u) => u.endsWith('/console/api/config')), `the console asked the API and got 401: ${unauthorized}`);
     assert.equal(await con.locator('#sessions tbody tr').count(), 0, 'no session shown without the secret');

@@ -1,36 +1,18 @@
 // The real janus.js EchoTest in headless Chromium against the Argus
 // binary, over the HTTP long-poll and the WebSocket transports.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argusBinary, launchChromium, startArgus, startStatic, waitFor } from './harness.js';
+import { useArgus, waitFor } from './harness.js';
 
 const ECHO_PREFIX = 'Janus EchoTest here! You wrote: ';
 
 describe('janus.js EchoTest against Argus', { timeout: 180000 }, () => {
-  let argus;
-  let statics;
-  let browser;
-
-  before(async () => {
-    const bin = argusBinary();
-    argus = await startArgus(bin);
-    statics = await startStatic();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (statics) await statics.close();
-    if (argus) {
-      const code = await argus.stop();
-      assert.equal(code, 0, `argus exit code after SIGTERM:\n${argus.output().slice(-4000)}`);
-    }
-  });
+  const env = useArgus();
 
   for (const transport of ['http', 'ws']) {
     test(`EchoTest over ${transport}`, { timeout: 90000 }, async (t) => {
-      const server = transport === 'http' ? argus.httpURL : argus.wsURL;
-      const context = await browser.newContext();
+      const server = transport === 'http' ? env.argus.httpURL : env.argus.wsURL;
+      const context = await env.browser.newContext();
       const page = await context.newPage();
       t.after(() => context.close());
 
@@ -47,15 +29,15 @@ describe('janus.js EchoTest against Argus', { timeout: 180000 }, () => {
         try { collect(JSON.parse(f.payload.toString())); } catch { /* not JSON */ }
       }));
       page.on('response', async (r) => {
-        if (r.request().method() !== 'GET' || !r.url().startsWith(argus.httpURL + '/')) return;
+        if (r.request().method() !== 'GET' || !r.url().startsWith(env.argus.httpURL + '/')) return;
         try { collect(await r.json()); } catch { /* aborted poll */ }
       });
       const diag = async () => `\npage log: ${JSON.stringify(await page.evaluate(() => window.echoLog).catch(() => null))}` +
         `\nreceived: ${JSON.stringify(received)}\npage errors: ${pageErrors.join('\n')}` +
-        `\nargus output (tail):\n${argus.output().slice(-3000)}`;
+        `\nargus output (tail):\n${env.argus.output().slice(-3000)}`;
 
       try {
-        await page.goto(`${statics.url}/echotest.html`);
+        await page.goto(`${env.statics.url}/echotest.html`);
         await page.waitForFunction(() => window.echoReady === true, null, { timeout: 10000 });
         await page.evaluate((s) => window.echoStart(s), server);
 

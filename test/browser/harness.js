@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -138,4 +140,28 @@ export function launchChromium() {
       '--disable-gpu',
     ],
   });
+}
+
+/**
+ * useArgus registers, in the calling describe block, a before hook that
+ * starts Argus (with args), the test page server and Chromium, and an after
+ * hook that closes them and requires Argus to exit 0 on SIGTERM. The object
+ * it returns holds argus, statics and browser once the before hook ran.
+ */
+export function useArgus({ args = [] } = {}) {
+  const env = {};
+  before(async () => {
+    env.argus = await startArgus(argusBinary(), { args });
+    env.statics = await startStatic();
+    env.browser = await launchChromium();
+  });
+  after(async () => {
+    if (env.browser) await env.browser.close();
+    if (env.statics) await env.statics.close();
+    if (env.argus) {
+      const code = await env.argus.stop();
+      assert.equal(code, 0, `argus exit code after SIGTERM:\n${env.argus.output().slice(-4000)}`);
+    }
+  });
+  return env;
 }

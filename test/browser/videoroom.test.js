@@ -3,9 +3,9 @@
 // publish fake audio+video in room 1234 and subscribe to the two others;
 // every subscription must receive growing audio and video bytes. Then one
 // participant leaves and one unpublishes, and the others are told.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argusBinary, launchChromium, startArgus, startStatic, waitFor } from './harness.js';
+import { useArgus, waitFor } from './harness.js';
 
 const ROOM = 1234;
 const PARTICIPANTS = 3;
@@ -18,28 +18,11 @@ function within(ms, what, promise) {
 }
 
 describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
-  let argus;
-  let statics;
-  let browser;
-
-  before(async () => {
-    argus = await startArgus(argusBinary());
-    statics = await startStatic();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (statics) await statics.close();
-    if (argus) {
-      const code = await argus.stop();
-      assert.equal(code, 0, `argus exit code after SIGTERM:\n${argus.output().slice(-4000)}`);
-    }
-  });
+  const env = useArgus();
 
   for (const transport of ['http', 'ws']) {
     test(`${PARTICIPANTS} participants publish and subscribe over ${transport}`, { timeout: 150000 }, async (t) => {
-      const server = transport === 'http' ? argus.httpURL : argus.wsURL;
+      const server = transport === 'http' ? env.argus.httpURL : env.argus.wsURL;
       const people = [];
       t.after(async () => { for (const p of people) await p.context.close(); });
 
@@ -51,7 +34,7 @@ describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
           s += `\n--- ${p.display} (id ${p.id}) log: ${JSON.stringify(await vrLog(p).catch(() => null))}` +
             `\npage errors: ${JSON.stringify(p.errors)}`;
         }
-        return `${s}\nargus output (tail):\n${argus.output().slice(-4000)}`;
+        return `${s}\nargus output (tail):\n${env.argus.output().slice(-4000)}`;
       };
 
       try {
@@ -59,7 +42,7 @@ describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
         // is publishing: the last one learns the others from "joined", the
         // first ones from "publishers" events.
         for (let i = 0; i < PARTICIPANTS; i++) {
-          const context = await browser.newContext();
+          const context = await env.browser.newContext();
           const page = await context.newPage();
           const p = { context, page, display: `${transport}-participant-${i + 1}`, errors: [], destroying: false };
           people.push(p);
@@ -67,7 +50,7 @@ describe('janus.js VideoRoom against Argus', { timeout: 300000 }, () => {
           page.on('console', (m) => {
             if (m.type() === 'error') p.errors.push({ text: `${m.text()} ${m.location().url || ''}`.trim(), destroying: p.destroying });
           });
-          await page.goto(`${statics.url}/videoroom.html`);
+          await page.goto(`${env.statics.url}/videoroom.html`);
           await page.waitForFunction(() => window.vrReady === true, null, { timeout: 10000 });
           const ids = await within(20000, `${p.display} join and publish`,
             page.evaluate(([s, r, d]) => window.vrStart(s, r, d), [server, ROOM, p.display]));

@@ -6,6 +6,7 @@ import (
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
 // Package is the transport's Janus package name, used in TransportInfo and events.
@@ -74,17 +75,9 @@ func (c Config) withDefaults() Config {
 	if c.AdminBasePath == "" {
 		c.AdminBasePath = DefaultAdminBasePath
 	}
-	if c.LongPollTimeout <= 0 {
-		c.LongPollTimeout = DefaultLongPollTimeout
-	}
-	if c.QueueSize <= 0 {
-		c.QueueSize = DefaultQueueSize
-	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.MaxBody <= 0 {
-		c.MaxBody = DefaultMaxBody
-	}
+	wire.OrDefault(&c.LongPollTimeout, DefaultLongPollTimeout)
+	wire.OrDefault(&c.QueueSize, DefaultQueueSize)
+	wire.OrDefault(&c.RequestTimeout, DefaultRequestTimeout)
+	wire.OrDefault(&c.MaxBody, DefaultMaxBody)
 	return c
 }

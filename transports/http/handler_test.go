@@ -180,7 +180,7 @@ func TestEnforceCORS(t *testing.T) {
 func TestRequestTransportEvent(t *testing.T) {
 	e := newEnv(t, nil)
 	e.do(t, "POST", "/admin", `{"janus":"ping","transaction":"p"}`, nil)
-	evs := e.em.events()
+	evs := e.em.Events()
 	if len(evs) != 1 {
 		t.Fatalf("%d events", len(evs))
 	}

@@ -6,44 +6,25 @@ import (
 	nethttp "net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 	"github.com/argusrtc/argus/transports/internal/fakegw"
 )
-
-// recorder is a telemetry.Emitter keeping every event.
-type recorder struct {
-	mu sync.Mutex
-	ev []*telemetry.Event
-}
-
-func (r *recorder) Emit(e *telemetry.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ev = append(r.ev, e)
-}
-
-func (r *recorder) events() []*telemetry.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]*telemetry.Event(nil), r.ev...)
-}
 
 // env is one test server: a fake gateway behind the transport's handlers.
 type env struct {
 	gw  *fakegw.Gateway
 	tr  *Transport
 	srv *httptest.Server
-	em  *recorder
+	em  *telemetrytest.Emitter
 }
 
 func newEnv(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
-	e := &env{gw: fakegw.New(), em: &recorder{}}
+	e := &env{gw: fakegw.New(), em: telemetrytest.NewEmitter()}
 	cfg := Config{Gateway: e.gw, Emitter: e.em, ServerName: "test", Admin: true, LongPollTimeout: 200 * time.Millisecond}
 	if mod != nil {
 		mod(&cfg)

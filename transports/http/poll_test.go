@@ -6,11 +6,11 @@ import (
 	"io"
 	"log/slog"
 	nethttp "net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/refusals"
 )
 
 func TestLongPollEventQueuedBeforePoll(t *testing.T) {
@@ -70,58 +70,58 @@ func TestLongPollKeepaliveAfterTimeout(t *testing.T) {
 	}
 }
 
+// parkPoll starts a GET of path and returns once the transport has
+// touched the session, that is once the long poll is parked; the channel
+// yields the poll's response.
+func (e *env) parkPoll(t *testing.T, path string) <-chan result {
+	t.Helper()
+	before := e.gw.Touches()
+	done := make(chan result, 1)
+	go func() { done <- e.do(t, "GET", path, "", nil) }()
+	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	return done
+}
+
+// answer waits (5 s at most) for the response of a parked poll.
+func answer(t *testing.T, done <-chan result) result {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatal("parked poll not answered")
+		return result{}
+	}
+}
+
 func TestLongPollWakesOnPush(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.LongPollTimeout = 10 * time.Second })
 	s := e.create(t)
-	before := e.gw.Touches()
-	done := make(chan result, 1)
-	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d?maxev=10", s), "", nil) }()
-	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	done := e.parkPoll(t, fmt.Sprintf("/janus/%d?maxev=10", s))
 	e.gw.Push(s, `{"janus":"webrtcup"}`)
-	select {
-	case r := <-done:
-		if r.body != `[{"janus":"webrtcup"}]` {
-			t.Fatalf("body %s", r.body)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("parked poll not woken by push")
+	if r := answer(t, done); r.body != `[{"janus":"webrtcup"}]` {
+		t.Fatalf("body %s", r.body)
 	}
 }
 
 func TestLongPollReleasedByClose(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.LongPollTimeout = time.Minute })
 	s := e.create(t)
-	before := e.gw.Touches()
-	done := make(chan result, 1)
-	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil) }()
-	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	done := e.parkPoll(t, fmt.Sprintf("/janus/%d", s))
 	e.tr.Close()
-	select {
-	case r := <-done:
-		if r.body != `{"janus":"keepalive"}` {
-			t.Fatalf("body %s", r.body)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close did not release the parked poll")
+	if r := answer(t, done); r.body != `{"janus":"keepalive"}` {
+		t.Fatalf("body %s", r.body)
 	}
 }
 
 func TestLongPollSeesTimeoutThenQueueGone(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.LongPollTimeout = 10 * time.Second })
 	s := e.create(t)
-	before := e.gw.Touches()
-	done := make(chan result, 1)
-	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil) }()
-	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	done := e.parkPoll(t, fmt.Sprintf("/janus/%d", s))
 	e.gw.Push(s, fmt.Sprintf(`{"janus":"timeout","session_id":%d}`, s))
 	e.gw.End(s)
-	select {
-	case r := <-done:
-		if decode(t, r.body)["janus"] != "timeout" {
-			t.Fatalf("body %s", r.body)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("poll not answered")
+	if r := answer(t, done); decode(t, r.body)["janus"] != "timeout" {
+		t.Fatalf("body %s", r.body)
 	}
 	if n := e.tr.qs.len(); n != 0 {
 		t.Fatalf("%d queues left after SessionOver", n)
@@ -142,18 +142,10 @@ func TestLongPollDuringTeardownWaits(t *testing.T) {
 		t.Fatalf("first poll: %d", r.status)
 	}
 	over := e.gw.Forget(s)
-	before := e.gw.Touches()
-	done := make(chan result, 1)
-	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil) }()
-	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	done := e.parkPoll(t, fmt.Sprintf("/janus/%d", s))
 	over()
-	select {
-	case r := <-done:
-		if r.status != 200 || r.body != `{"janus":"keepalive"}` {
-			t.Fatalf("poll during teardown: %d %s", r.status, r.body)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("poll during teardown not answered")
+	if r := answer(t, done); r.status != 200 || r.body != `{"janus":"keepalive"}` {
+		t.Fatalf("poll during teardown: %d %s", r.status, r.body)
 	}
 	if r := e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil); r.status != 404 {
 		t.Fatalf("poll after the teardown: %d", r.status)
@@ -250,24 +242,9 @@ func TestEventsOfOneSessionStayThere(t *testing.T) {
 	}
 }
 
-// dropCount is a DropCounter.
-type dropCount struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (d *dropCount) Refused(limit string, n int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.n == nil {
-		d.n = map[string]int{}
-	}
-	d.n[limit] += n
-}
-
 func TestQueueDropsOldest(t *testing.T) {
 	qs := newQueues(3, time.Second, slog.New(slog.DiscardHandler))
-	drops := &dropCount{}
+	drops := refusals.New(LimitLongPollQueue)
 	qs.dropped = drops
 	for i := range 5 {
 		qs.push(1, []byte(fmt.Sprint(i)))
@@ -277,8 +254,8 @@ func TestQueueDropsOldest(t *testing.T) {
 	if string(got) != `["2","3","4"]` {
 		t.Fatalf("kept %s", got)
 	}
-	if drops.n[LimitLongPollQueue] != 2 {
-		t.Fatalf("drops counted %v, want 2", drops.n)
+	if n := drops.Count(LimitLongPollQueue); n != 2 {
+		t.Fatalf("drops counted %d, want 2", n)
 	}
 	qs.end(1)
 	qs.end(core.SessionID(99)) // unknown: no-op
@@ -323,23 +300,15 @@ func TestQueueSweepDropsUnpolledQueues(t *testing.T) {
 func TestLongPollParkedOnDestroyedSession(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.LongPollTimeout = 2 * time.Second })
 	s := e.create(t)
-	before := e.gw.Touches()
-	done := make(chan result, 1)
-	go func() { done <- e.do(t, "GET", fmt.Sprintf("/janus/%d", s), "", nil) }()
-	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	done := e.parkPoll(t, fmt.Sprintf("/janus/%d", s))
 	e.gw.End(s)
 	select {
 	case r := <-done:
 		t.Fatalf("poll answered right after the session ended: %d %s", r.status, r.body)
 	case <-time.After(300 * time.Millisecond):
 	}
-	select {
-	case r := <-done:
-		if r.status != 200 || r.body != `{"janus":"keepalive"}` {
-			t.Fatalf("%d %s, want a keepalive", r.status, r.body)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("parked poll never answered")
+	if r := answer(t, done); r.status != 200 || r.body != `{"janus":"keepalive"}` {
+		t.Fatalf("%d %s, want a keepalive", r.status, r.body)
 	}
 	if n := e.tr.qs.len(); n != 0 {
 		t.Fatalf("%d queues left after SessionOver", n)

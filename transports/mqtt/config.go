@@ -11,6 +11,7 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
 // Package is the transport's Janus package name.
@@ -139,14 +140,8 @@ func (c Config) withDefaults() Config {
 	if c.ClientID == "" {
 		c.ClientID = "argus-" + strconv.FormatUint(core.RandomID(), 36)
 	}
-	if c.KeepAlive <= 0 {
-		c.KeepAlive = DefaultKeepAlive
-	}
-	if c.PublishTimeout <= 0 {
-		c.PublishTimeout = DefaultPublishTimeout
-	}
-	if c.MaxBackoff <= 0 {
-		c.MaxBackoff = DefaultMaxBackoff
-	}
+	wire.OrDefault(&c.KeepAlive, DefaultKeepAlive)
+	wire.OrDefault(&c.PublishTimeout, DefaultPublishTimeout)
+	wire.OrDefault(&c.MaxBackoff, DefaultMaxBackoff)
 	return c
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
 // Package is the transport's Janus package name.
@@ -121,12 +122,8 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.PublishTimeout <= 0 {
-		c.PublishTimeout = DefaultPublishTimeout
-	}
-	if c.MinBackoff <= 0 {
-		c.MinBackoff = DefaultMinBackoff
-	}
+	wire.OrDefault(&c.PublishTimeout, DefaultPublishTimeout)
+	wire.OrDefault(&c.MinBackoff, DefaultMinBackoff)
 	if c.MaxBackoff < c.MinBackoff {
 		c.MaxBackoff = max(DefaultMaxBackoff, c.MinBackoff)
 	}

@@ -7,56 +7,42 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/argusrtc/argus/transports/internal/broker/brokertest"
 )
 
 func TestParseURL(t *testing.T) {
-	tests := []struct {
-		in      string
-		wantErr bool
-		check   func(c Config) bool
-	}{
-		{in: "amqp://guest:guest@127.0.0.1:5672/", check: func(c Config) bool {
+	brokertest.CheckParse(t, ParseURL, ErrBadOption, []brokertest.ParseCase[Config]{
+		{In: "amqp://guest:guest@127.0.0.1:5672/", Check: func(c Config) bool {
 			return c.Janus.ToJanus == "to-janus" && c.Janus.FromJanus == "from-janus" && !c.AdminEnabled &&
 				c.Admin.ToJanus == "to-janus-admin" && c.DeclareOutgoingQueue && c.Exchange == "" &&
 				c.URL == "amqp://guest:guest@127.0.0.1:5672/"
 		}},
-		{in: "amqp://h/vh?to_janus=a&from_janus=b&admin_enabled=true&to_janus_admin=c&from_janus_admin=d&heartbeat=5", check: func(c Config) bool {
+		{In: "amqp://h/vh?to_janus=a&from_janus=b&admin_enabled=true&to_janus_admin=c&from_janus_admin=d&heartbeat=5", Check: func(c Config) bool {
 			return c.Janus == API{ToJanus: "a", FromJanus: "b"} && c.AdminEnabled && c.Admin.ToJanus == "c" &&
 				c.Admin.FromJanus == "d" && c.URL == "amqp://h/vh?heartbeat=5"
 		}},
-		{in: "amqps://h/?janus_exchange=x&janus_exchange_type=topic&queue_name=q&queue_durable=1&declare_outgoing_queue=false", check: func(c Config) bool {
+		{In: "amqps://h/?janus_exchange=x&janus_exchange_type=topic&queue_name=q&queue_durable=1&declare_outgoing_queue=false", Check: func(c Config) bool {
 			return c.Exchange == "x" && c.ExchangeType == "topic" && c.Janus.QueueName == "q" && c.QueueDurable && !c.DeclareOutgoingQueue
 		}},
-		{in: "amqps://h/?ssl_cacert=/ca.pem&ssl_cert=/c.pem&ssl_key=/k.pem&ssl_verify_hostname=false&heartbeat=5", check: func(c Config) bool {
+		{In: "amqps://h/?ssl_cacert=/ca.pem&ssl_cert=/c.pem&ssl_key=/k.pem&ssl_verify_hostname=false&heartbeat=5", Check: func(c Config) bool {
 			return c.TLS != nil && c.TLS.CAFile == "/ca.pem" && c.TLS.CertFile == "/c.pem" && c.TLS.KeyFile == "/k.pem" &&
 				!c.TLS.SkipVerify && c.TLS.SkipHostname && c.URL == "amqps://h/?heartbeat=5"
 		}},
-		{in: "amqp://h/?ssl_enabled=true&ssl_verify_peer=false", check: func(c Config) bool {
+		{In: "amqp://h/?ssl_enabled=true&ssl_verify_peer=false", Check: func(c Config) bool {
 			return c.TLS != nil && c.TLS.SkipVerify && c.URL == "amqps://h/"
 		}},
-		{in: "amqps://h/", check: func(c Config) bool { return c.TLS == nil && c.URL == "amqps://h/" }},
-		{in: "amqp://h/?ssl_enabled=false", check: func(c Config) bool { return c.TLS == nil && c.URL == "amqp://h/" }},
-		{in: "amqp://h/?ssl_cacert=/ca.pem", wantErr: true},
-		{in: "amqps://h/?ssl_enabled=false", wantErr: true},
-		{in: "amqps://h/?ssl_enabled=perhaps", wantErr: true},
-		{in: "amqps://h/?ssl_verify_peer=perhaps", wantErr: true},
-		{in: "http://h/", wantErr: true},
-		{in: "amqp://h/?to_janus=", wantErr: true},
-		{in: "amqp://h/?admin_enabled=maybe", wantErr: true},
-		{in: "::", wantErr: true},
-	}
-	for _, tc := range tests {
-		c, err := ParseURL(tc.in)
-		if tc.wantErr {
-			if !errors.Is(err, ErrBadOption) {
-				t.Errorf("%s: err %v, want ErrBadOption", tc.in, err)
-			}
-			continue
-		}
-		if err != nil || !tc.check(c) {
-			t.Errorf("%s: %+v, %v", tc.in, c, err)
-		}
-	}
+		{In: "amqps://h/", Check: func(c Config) bool { return c.TLS == nil && c.URL == "amqps://h/" }},
+		{In: "amqp://h/?ssl_enabled=false", Check: func(c Config) bool { return c.TLS == nil && c.URL == "amqp://h/" }},
+		{In: "amqp://h/?ssl_cacert=/ca.pem", WantErr: true},
+		{In: "amqps://h/?ssl_enabled=false", WantErr: true},
+		{In: "amqps://h/?ssl_enabled=perhaps", WantErr: true},
+		{In: "amqps://h/?ssl_verify_peer=perhaps", WantErr: true},
+		{In: "http://h/", WantErr: true},
+		{In: "amqp://h/?to_janus=", WantErr: true},
+		{In: "amqp://h/?admin_enabled=maybe", WantErr: true},
+		{In: "::", WantErr: true},
+	})
 }
 
 func FuzzParseURL(f *testing.F) {

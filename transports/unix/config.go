@@ -9,6 +9,7 @@ import (
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
 // Package is the transport's Janus package name.
@@ -68,14 +69,8 @@ func (c Config) withDefaults() (Config, error) {
 	default:
 		return c, fmt.Errorf("%w: %q", ErrBadType, c.Type)
 	}
-	if c.MaxMessage <= 0 {
-		c.MaxMessage = DefaultMaxMessage
-	}
-	if c.MaxConns <= 0 {
-		c.MaxConns = DefaultMaxConns
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = DefaultWriteTimeout
-	}
+	wire.OrDefault(&c.MaxMessage, DefaultMaxMessage)
+	wire.OrDefault(&c.MaxConns, DefaultMaxConns)
+	wire.OrDefault(&c.WriteTimeout, DefaultWriteTimeout)
 	return c, nil
 }

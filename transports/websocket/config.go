@@ -6,6 +6,7 @@ import (
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
 // Package is the transport's Janus package name, used in TransportInfo and events.
@@ -83,24 +84,14 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.MaxMessage <= 0 {
-		c.MaxMessage = DefaultMaxMessage
-	}
-	if c.WriteQueue <= 0 {
-		c.WriteQueue = DefaultWriteQueue
-	}
-	if c.MaxInFlight <= 0 {
-		c.MaxInFlight = DefaultMaxInFlight
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = DefaultWriteTimeout
-	}
+	wire.OrDefault(&c.MaxMessage, DefaultMaxMessage)
+	wire.OrDefault(&c.WriteQueue, DefaultWriteQueue)
+	wire.OrDefault(&c.MaxInFlight, DefaultMaxInFlight)
+	wire.OrDefault(&c.WriteTimeout, DefaultWriteTimeout)
 	if c.PingInterval == 0 {
 		c.PingInterval = DefaultPingInterval
 	}
-	if c.PongTimeout <= 0 {
-		c.PongTimeout = DefaultPongTimeout
-	}
+	wire.OrDefault(&c.PongTimeout, DefaultPongTimeout)
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = DefaultIdleTimeout
 	}

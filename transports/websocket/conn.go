@@ -142,7 +142,7 @@ func (c *conn) pingLoop(ctx context.Context) {
 // dispatch handles one request: "message" requests concurrently, others
 // inline, in order. It returns false when ctx ended while waiting.
 func (c *conn) dispatch(ctx context.Context, raw []byte) bool {
-	v := strings.ToLower(verb(raw))
+	v := strings.ToLower(wire.Verb(raw))
 	if v != "message" && v != "message_plugin" {
 		c.send(c.handle(ctx, raw))
 		return true

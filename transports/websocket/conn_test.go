@@ -4,12 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+
+	"github.com/argusrtc/argus/internal/refusals"
 )
 
 func TestSendOverflowClosesConnection(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	drops := &dropCount{}
+	drops := refusals.New(LimitWriteQueue)
 	c := &conn{t: &Transport{cfg: Config{Refusals: drops}}, out: make(chan []byte, 2), done: ctx.Done(), cancel: cancel, log: slog.New(slog.DiscardHandler)}
 	c.Push(1, []byte("a"))
 	c.Push(1, []byte("b"))
@@ -28,7 +30,7 @@ func TestSendOverflowClosesConnection(t *testing.T) {
 	if len(c.out) != 2 {
 		t.Fatalf("queue holds %d", len(c.out))
 	}
-	if drops.n[LimitWriteQueue] != 1 {
-		t.Fatalf("overflows counted %v, want 1", drops.n)
+	if n := drops.Count(LimitWriteQueue); n != 1 {
+		t.Fatalf("overflows counted %d, want 1", n)
 	}
 }

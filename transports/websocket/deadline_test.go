@@ -3,24 +3,9 @@ package websocket
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-type dropCount struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (d *dropCount) Refused(limit string, n int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.n == nil {
-		d.n = map[string]int{}
-	}
-	d.n[limit] += n
-}
 
 // TestIdleConnectionClosed: a socket that sends nothing for IdleTimeout is
 // closed, one that keeps talking is not.

@@ -6,45 +6,27 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	cws "github.com/coder/websocket"
 
 	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 	"github.com/argusrtc/argus/transports/internal/fakegw"
 )
-
-type recorder struct {
-	mu sync.Mutex
-	ev []*telemetry.Event
-}
-
-func (r *recorder) Emit(e *telemetry.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ev = append(r.ev, e)
-}
-
-func (r *recorder) events() []*telemetry.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]*telemetry.Event(nil), r.ev...)
-}
 
 type env struct {
 	gw  *fakegw.Gateway
 	tr  *Transport
 	srv *httptest.Server
-	em  *recorder
+	em  *telemetrytest.Emitter
 	url string
 }
 
 func newEnv(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
-	e := &env{gw: fakegw.New(), em: &recorder{}}
+	e := &env{gw: fakegw.New(), em: telemetrytest.NewEmitter()}
 	cfg := Config{Gateway: e.gw, Emitter: e.em, ServerName: "test"}
 	if mod != nil {
 		mod(&cfg)

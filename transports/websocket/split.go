@@ -37,14 +37,3 @@ func splitFrame(data []byte) ([]json.RawMessage, string) {
 		out = append(out, v)
 	}
 }
-
-// verb returns a request's "janus" member, or "" when it has none.
-func verb(raw []byte) string {
-	var v struct {
-		Janus string `json:"janus"`
-	}
-	if json.Unmarshal(raw, &v) != nil {
-		return ""
-	}
-	return v.Janus
-}

@@ -121,10 +121,10 @@ func TestTransportGoneAndEventsOnClientClose(t *testing.T) {
 		t.Fatalf("info %+v", info)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for len(e.em.events()) < 2 && time.Now().Before(deadline) {
+	for len(e.em.Events()) < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	evs := e.em.events()
+	evs := e.em.Events()
 	if len(evs) != 2 {
 		t.Fatalf("%d events", len(evs))
 	}

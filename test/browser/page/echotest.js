@@ -2,79 +2,64 @@
 // echotest demo does. The Node test calls the window.echo* functions
 // through Playwright and reads window.echoLog.
 import Janus from '/node_modules/janus-gateway/npm/dist/janus.es.js';
+import { newLog, openSession } from '/session.js';
 
-const log = [];
-window.echoLog = log;
+const record = newLog('echoLog');
 let janus = null;
 let echotest = null;
-
-function record(what, detail) {
-  log.push({ what, detail: detail === undefined ? null : JSON.parse(JSON.stringify(detail)), t: Date.now() });
-}
 
 // echoStart creates the session, attaches janus.plugin.echotest, captures
 // fake audio+video, offers with {audio:true, video:true} and resolves once
 // the answer has been applied.
 window.echoStart = (server) => new Promise((resolve, reject) => {
-  Janus.init({
-    debug: false,
-    callback: () => {
-      janus = new Janus({
-        server,
-        iceServers: [],
-        success: () => {
-          record('session', janus.getSessionId());
-          janus.attach({
-            plugin: 'janus.plugin.echotest',
-            opaqueId: 'echotest-' + Janus.randomString(12),
-            success: (handle) => {
-              echotest = handle;
-              record('attached', handle.getId());
-              echotest.createOffer({
-                tracks: [
-                  { type: 'audio', capture: true, recv: true },
-                  { type: 'video', capture: true, recv: true },
-                  { type: 'data' },
-                ],
-                success: (jsep) => {
-                  record('offer', jsep.type);
-                  echotest.send({ message: { audio: true, video: true }, jsep });
-                },
-                error: (err) => reject(new Error('createOffer: ' + err)),
-              });
-            },
-            error: (err) => reject(new Error('attach: ' + err)),
-            onmessage: (msg, jsep) => {
-              record('message', msg);
-              if (jsep) {
-                echotest.handleRemoteJsep({
-                  jsep,
-                  success: () => { record('answer applied', jsep.type); resolve(); },
-                  error: (err) => reject(new Error('handleRemoteJsep: ' + err)),
-                });
-              }
-              if (msg.error) reject(new Error('echotest: ' + msg.error));
-            },
-            iceState: (state) => record('iceState', state),
-            webrtcState: (on, reason) => record('webrtcState', { on, reason: reason || null }),
-            mediaState: (medium, on, mid) => record('mediaState', { medium, on, mid }),
-            onremotetrack: (track, mid, on) => {
-              record('remotetrack', { kind: track.kind, mid, on });
-              if (on && track.kind === 'video') {
-                document.getElementById('remote').srcObject = new MediaStream([track]);
-              }
-            },
-            ondataopen: (label) => record('dataopen', label),
-            ondata: (data) => record('data', data),
-            oncleanup: () => record('cleanup'),
-            ondetached: () => record('ondetached'),
+  openSession(server, false, record, (j) => {
+    janus = j;
+    janus.attach({
+      plugin: 'janus.plugin.echotest',
+      opaqueId: 'echotest-' + Janus.randomString(12),
+      success: (handle) => {
+        echotest = handle;
+        record('attached', handle.getId());
+        echotest.createOffer({
+          tracks: [
+            { type: 'audio', capture: true, recv: true },
+            { type: 'video', capture: true, recv: true },
+            { type: 'data' },
+          ],
+          success: (jsep) => {
+            record('offer', jsep.type);
+            echotest.send({ message: { audio: true, video: true }, jsep });
+          },
+          error: (err) => reject(new Error('createOffer: ' + err)),
+        });
+      },
+      error: (err) => reject(new Error('attach: ' + err)),
+      onmessage: (msg, jsep) => {
+        record('message', msg);
+        if (jsep) {
+          echotest.handleRemoteJsep({
+            jsep,
+            success: () => { record('answer applied', jsep.type); resolve(); },
+            error: (err) => reject(new Error('handleRemoteJsep: ' + err)),
           });
-        },
-        error: (err) => reject(new Error('session: ' + err)),
-        destroyed: () => record('destroyed'),
-      });
-    },
-  });
+        }
+        if (msg.error) reject(new Error('echotest: ' + msg.error));
+      },
+      iceState: (state) => record('iceState', state),
+      webrtcState: (on, reason) => record('webrtcState', { on, reason: reason || null }),
+      mediaState: (medium, on, mid) => record('mediaState', { medium, on, mid }),
+      onremotetrack: (track, mid, on) => {
+        record('remotetrack', { kind: track.kind, mid, on });
+        if (on && track.kind === 'video') {
+          document.getElementById('remote').srcObject = new MediaStream([track]);
+        }
+      },
+      ondataopen: (label) => record('dataopen', label),
+      ondata: (data) => record('data', data),
+      oncleanup: () => record('cleanup'),
+      ondetached: () => record('ondetached'),
+    });
+  }, (err) => reject(new Error('session: ' + err)));
 });
 
 // echoStats returns the inbound audio and video bytesReceived of the

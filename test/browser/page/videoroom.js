@@ -5,10 +5,10 @@
 // test calls the window.vr* functions through Playwright and reads
 // window.vrLog.
 import Janus from '/node_modules/janus-gateway/npm/dist/janus.es.js';
+import { newLog, openSession } from '/session.js';
 
 const PLUGIN = 'janus.plugin.videoroom';
-const log = [];
-window.vrLog = log;
+const record = newLog('vrLog');
 
 let janus = null;
 let room = 0;
@@ -22,10 +22,6 @@ const feeds = new Map();
 // waiters for publisher events: [{ pred, resolve }]
 const waiters = [];
 
-function record(what, detail) {
-  log.push({ what, detail: detail === undefined ? null : JSON.parse(JSON.stringify(detail)), t: Date.now() });
-}
-
 function fail(where, err) {
   record('error', `${where}: ${err && err.message ? err.message : err}`);
 }
@@ -36,21 +32,10 @@ function fail(where, err) {
 window.vrStart = (server, r, display) => new Promise((resolve, reject) => {
   room = r;
   opaqueId = 'videoroomtest-' + Janus.randomString(12);
-  Janus.init({
-    debug: ['error'],
-    callback: () => {
-      janus = new Janus({
-        server,
-        iceServers: [],
-        success: () => {
-          record('session', janus.getSessionId());
-          attachPublisher(display, resolve, reject);
-        },
-        error: (err) => { fail('session', err); reject(new Error('session: ' + err)); },
-        destroyed: () => record('destroyed'),
-      });
-    },
-  });
+  openSession(server, ['error'], record, (j) => {
+    janus = j;
+    attachPublisher(display, resolve, reject);
+  }, (err) => { fail('session', err); reject(new Error('session: ' + err)); });
 });
 
 function attachPublisher(display, resolve, reject) {

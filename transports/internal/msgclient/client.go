@@ -6,7 +6,6 @@ package msgclient
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
@@ -68,15 +67,9 @@ type Client struct {
 
 // New starts a Client whose writer runs until Close or ctx ends.
 func New(ctx context.Context, cfg Config) *Client {
-	if cfg.Queue <= 0 {
-		cfg.Queue = DefaultQueue
-	}
-	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = DefaultMaxInFlight
-	}
-	if cfg.MaxMessage <= 0 {
-		cfg.MaxMessage = DefaultMaxMessage
-	}
+	wire.OrDefault(&cfg.Queue, DefaultQueue)
+	wire.OrDefault(&cfg.MaxInFlight, DefaultMaxInFlight)
+	wire.OrDefault(&cfg.MaxMessage, DefaultMaxMessage)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -125,7 +118,7 @@ func (c *Client) Handle(raw []byte, reply string) {
 		c.enqueue(Out{Msg: bad, Reply: reply})
 		return
 	}
-	if v := strings.ToLower(verb(raw)); v != "message" && v != "message_plugin" {
+	if v := strings.ToLower(wire.Verb(raw)); v != "message" && v != "message_plugin" {
 		c.enqueue(Out{Msg: c.call(raw), Reply: reply})
 		return
 	}
@@ -192,15 +185,4 @@ func (c *Client) writeLoop() {
 			}
 		}
 	}
-}
-
-// verb returns a request's "janus" member, or "" when it has none.
-func verb(raw []byte) string {
-	var v struct {
-		Janus string `json:"janus"`
-	}
-	if json.Unmarshal(raw, &v) != nil {
-		return ""
-	}
-	return v.Janus
 }

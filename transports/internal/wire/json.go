@@ -69,3 +69,14 @@ func CheckRequest(body []byte) []byte {
 	}
 	return nil
 }
+
+// Verb returns a request's "janus" member, or "" when it has none.
+func Verb(raw []byte) string {
+	var v struct {
+		Janus string `json:"janus"`
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	return v.Janus
+}
