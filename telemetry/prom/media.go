@@ -33,7 +33,7 @@ type streamCounters [len(cumulative)]float64
 // mediaReport adds the deltas of a media report to the counters and
 // observes its gauges (jitter, RTT, link quality) into histograms.
 func (s *Sink) mediaReport(e *telemetry.Event, trace *exemplar) {
-	streams, _ := s.media.get(e.HandleID)
+	streams, _ := s.media.Get(e.HandleID)
 	for _, o := range eventbody.Objects(e.Body) {
 		layer := eventbody.String(o, "media")
 		kind := mediaKind(layer)
@@ -42,7 +42,7 @@ func (s *Sink) mediaReport(e *telemetry.Event, trace *exemplar) {
 		if !seen {
 			if streams == nil {
 				streams = make(map[streamKey]*streamCounters)
-				s.media.put(e.HandleID, streams)
+				s.media.Put(e.HandleID, streams)
 			}
 			if len(streams) >= maxStreamsPerHandle {
 				continue
