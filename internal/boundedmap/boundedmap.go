@@ -8,6 +8,8 @@
 // A Map is not safe for concurrent use; its owner serialises access.
 package boundedmap
 
+import "iter"
+
 // Map maps K to V and holds at most Max entries. Its zero value is not
 // usable; call New.
 type Map[K comparable, V any] struct {
@@ -77,6 +79,26 @@ func (b *Map[K, V]) Len() int { return len(b.m) }
 
 // Max returns the bound.
 func (b *Map[K, V]) Max() int { return b.max }
+
+// All yields the entries oldest first. The loop body may Put and Delete:
+// an entry deleted before it is reached is not yielded, and entries put
+// during the loop are not yielded either.
+func (b *Map[K, V]) All() iter.Seq2[K, V] {
+	return func(yield func(K, V) bool) {
+		snap := make([]*entry[K, V], 0, len(b.m))
+		for e := b.head; e != nil; e = e.next {
+			snap = append(snap, e)
+		}
+		for _, e := range snap {
+			if b.m[e.k] != e {
+				continue // deleted (or deleted and put again) meanwhile
+			}
+			if !yield(e.k, e.v) {
+				return
+			}
+		}
+	}
+}
 
 // unlink removes e from the list and the map.
 func (b *Map[K, V]) unlink(e *entry[K, V]) {

@@ -82,6 +82,45 @@ func TestGetAbsent(t *testing.T) {
 	}
 }
 
+func TestAll(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  func(m *Map[int, int], k int) bool // returns whether to go on
+		want  []int                              // keys yielded
+		after []int                              // keys left
+	}{
+		{"all, oldest first", func(*Map[int, int], int) bool { return true }, []int{1, 2, 3, 4}, []int{1, 2, 3, 4}},
+		{"break", func(_ *Map[int, int], k int) bool { return k < 2 }, []int{1, 2}, []int{1, 2, 3, 4}},
+		{"delete the current", func(m *Map[int, int], k int) bool { m.Delete(k); return true }, []int{1, 2, 3, 4}, nil},
+		{"delete the next", func(m *Map[int, int], k int) bool { m.Delete(k + 1); return true }, []int{1, 3}, []int{1, 3}},
+		{"put during the loop", func(m *Map[int, int], k int) bool { m.Put(k+10, 0); return true }, []int{1, 2, 3, 4}, []int{11, 12, 13, 14}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := New[int, int](4, nil)
+			for k := 1; k <= 4; k++ {
+				m.Put(k, k*10)
+			}
+			var got []int
+			for k, v := range m.All() {
+				if v != k*10 {
+					t.Errorf("value of %d = %d", k, v)
+				}
+				got = append(got, k)
+				if !tt.body(m, k) {
+					break
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("yielded %v, want %v", got, tt.want)
+			}
+			if left := keys(m); !slices.Equal(left, tt.after) {
+				t.Errorf("left %v, want %v", left, tt.after)
+			}
+		})
+	}
+}
+
 // TestAgainstModel runs random operations (a fixed seed, a bounded count)
 // against a slice model of the same semantics.
 func TestAgainstModel(t *testing.T) {

@@ -42,7 +42,7 @@ func (s *Sink) plugin(e *telemetry.Event, b map[string]any) {
 	room := eventbody.Key(d["room"])
 	switch eventbody.String(d, "event") {
 	case "leaving", "kicked":
-		s.feeds.remove(feedKey{room, eventbody.Key(d["id"])})
+		s.feeds.Delete(feedKey{room, eventbody.Key(d["id"])})
 		return
 	}
 	h := s.liveHandle(e)
@@ -60,7 +60,7 @@ func (s *Sink) plugin(e *telemetry.Event, b map[string]any) {
 		attrs := []attribute.KeyValue{attrRole.String(h.role), attrRoom.String(display(d["room"])),
 			attrFeed.String(display(d["id"]))}
 		h.span.SetAttributes(attrs...)
-		s.feeds.put(k, feedRef{handle: h.id, span: h.span.SpanContext()})
+		s.feeds.Put(k, feedRef{handle: h.id, span: h.span.SpanContext()})
 		h.feeds = append(h.feeds, k)
 		s.instant(h.span, "join", t, attrs, "")
 	case "published":
@@ -87,7 +87,7 @@ func (s *Sink) subscribe(h *handleState, room string, d map[string]any) []trace.
 		if fk.feed == "" || h.linked[fk] || len(h.linked) >= maxLinks {
 			continue
 		}
-		ref, ok := s.feeds.get(fk)
+		ref, ok := s.feeds.Get(fk)
 		if !ok {
 			continue
 		}
