@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	pion "github.com/pion/webrtc/v4"
@@ -27,6 +28,32 @@ type echoSession struct {
 
 	trickleErr  chan error
 	trickleDone sync.WaitGroup
+}
+
+// negotiatedEcho is newEchoSession and negotiate for a test that runs one
+// session: it fails t on error and closes the session when t ends.
+func negotiatedEcho(ctx context.Context, t *testing.T, c janusClient) *echoSession {
+	t.Helper()
+	s, err := newEchoSession(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.close)
+	if err := s.negotiate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// connectedEcho is negotiatedEcho followed by connect: the PeerConnection
+// is up and media flows.
+func connectedEcho(ctx context.Context, t *testing.T, c janusClient) *echoSession {
+	t.Helper()
+	s := negotiatedEcho(ctx, t, c)
+	if err := s.connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // newEchoSession creates a session and attaches janus.plugin.echotest.

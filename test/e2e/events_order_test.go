@@ -121,14 +121,7 @@ func TestEchoTestEventOrder(t *testing.T) {
 			defer cancel()
 
 			start := time.Now().UnixMicro()
-			s, err := newEchoSession(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.close()
-			if err := s.negotiate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := negotiatedEcho(ctx, t, c)
 			if err := s.connectQuiet(ctx); err != nil {
 				t.Fatal(err)
 			}
