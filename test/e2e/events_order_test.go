@@ -132,17 +132,7 @@ func TestEchoTestEventOrder(t *testing.T) {
 			if !s.settle(ctx, sent) {
 				t.Logf("not every packet was echoed back (%s): UDP on a loaded host may drop some", s.describe())
 			}
-			if err := s.hangup(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.detachAndDestroy(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := rec.WaitFor(func(e *telemetry.Event) bool {
-				return e.SessionID == s.sid && e.Type == telemetry.TypeSession && toWire(t, e).bodyField("name") == "destroyed"
-			}, 5*time.Second); err != nil {
-				t.Fatalf("session destroyed event: %v", err)
-			}
+			s.end(ctx, t, rec)
 			end := time.Now().UnixMicro()
 
 			var evs []orderedEvent

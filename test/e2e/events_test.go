@@ -73,17 +73,7 @@ func TestEchoTestEvents(t *testing.T) {
 			}, 5*time.Second); err != nil {
 				t.Fatalf("media report: %v", err)
 			}
-			if err := s.hangup(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.detachAndDestroy(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := rec.WaitFor(func(e *telemetry.Event) bool {
-				return e.SessionID == s.sid && e.Type == telemetry.TypeSession && toWire(t, e).bodyField("name") == "destroyed"
-			}, 5*time.Second); err != nil {
-				t.Fatalf("session destroyed event: %v", err)
-			}
+			s.end(ctx, t, rec)
 
 			var evs []wireEvent
 			for _, e := range rec.Events() {

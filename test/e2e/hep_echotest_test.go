@@ -173,17 +173,7 @@ func runHEPEchoWith(t *testing.T, srv *server, tr string, rec *telemetrytest.Sin
 	run := echoRun{transport: tr, sid: s.sid, hid: s.hid,
 		echoed:      s.peer.recv["audio"].bytes.Load() + s.peer.recv["video"].bytes.Load(),
 		clientMedia: clientMedia, gatewayMedia: gatewayMedia}
-	if err := s.hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.detachAndDestroy(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rec.WaitFor(func(e *telemetry.Event) bool {
-		return e.SessionID == s.sid && e.Type == telemetry.TypeSession && toWire(t, e).bodyField("name") == "destroyed"
-	}, 5*time.Second); err != nil {
-		t.Fatalf("session destroyed event: %v", err)
-	}
+	s.end(ctx, t, rec)
 	if run.echoed == 0 {
 		t.Fatalf("no media echoed back (%s)", s.describe())
 	}
