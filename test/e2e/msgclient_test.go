@@ -113,14 +113,7 @@ func (c *msgClient) Do(ctx context.Context, _, _ uint64, raw []byte) (msg, error
 }
 
 func (c *msgClient) Request(ctx context.Context, sid, hid uint64, req msg) (msg, error) {
-	req["transaction"] = newTransaction()
-	if sid != 0 {
-		req["session_id"] = sid
-	}
-	if hid != 0 {
-		req["handle_id"] = hid
-	}
-	raw, err := json.Marshal(req)
+	raw, err := janusclient.EncodeRequest(req, sid, hid)
 	if err != nil {
 		return nil, err
 	}

@@ -137,8 +137,7 @@ func (adminClient) SessionOver(core.SessionID, bool, bool) {}
 
 // admin sends one Admin API request straight to the gateway.
 func (s *vrServer) admin(ctx context.Context, req msg) (msg, error) {
-	req["transaction"] = newTransaction()
-	raw, err := json.Marshal(req)
+	raw, err := janusclient.EncodeRequest(req, 0, 0)
 	if err != nil {
 		return nil, err
 	}
