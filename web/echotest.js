@@ -1,15 +1,11 @@
 // The Argus EchoTest demo: camera and microphone to janus.plugin.echotest
 // and back, with the Janus API client in janusclient.js.
-import { JanusSession } from './janusclient.js';
+import { JanusSession, pageServer } from './janusclient.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const wsPort = params.get('wsport') || '8188';
-const useWS = params.get('transport') === 'ws';
-const server = useWS
-  ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${wsPort}/`
-  : `${location.origin}/janus`;
-$('transport').textContent = useWS ? `WebSocket ${server}` : `HTTP long poll ${server}`;
+const { url: server, label: serverLabel } = pageServer(params);
+$('transport').textContent = serverLabel;
 
 let session = null;
 let handle = null;

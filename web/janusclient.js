@@ -12,6 +12,20 @@ function randomString(n) {
 }
 
 /** JanusError is a Janus API "error" response. */
+// pageServer picks the Janus API server from the page's query: WebSocket
+// on ?transport=ws (port ?wsport, default 8188), else HTTP long poll on
+// this origin's /janus. It returns the URL and a label for the page.
+export function pageServer(params) {
+  const useWS = params.get('transport') === 'ws';
+  if (useWS) {
+    const port = params.get('wsport') || '8188';
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${port}/`;
+    return { url, label: `WebSocket ${url}` };
+  }
+  const url = `${location.origin}/janus`;
+  return { url, label: `HTTP long poll ${url}` };
+}
+
 export class JanusError extends Error {
   constructor(code, reason) {
     super(`Janus error ${code}: ${reason}`);

@@ -1,18 +1,14 @@
 // The Argus VideoRoom demo: join a room as a publisher, publish the camera
 // and microphone, and subscribe to every other publisher (one subscriber
 // handle per feed), with the Janus API client in janusclient.js.
-import { JanusSession } from './janusclient.js';
+import { JanusSession, pageServer } from './janusclient.js';
 
 const PLUGIN = 'janus.plugin.videoroom';
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const room = Number(params.get('room') || 1234);
-const wsPort = params.get('wsport') || '8188';
-const useWS = params.get('transport') === 'ws';
-const server = useWS
-  ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${wsPort}/`
-  : `${location.origin}/janus`;
-$('transport').textContent = useWS ? `WebSocket ${server}` : `HTTP long poll ${server}`;
+const { url: server, label: serverLabel } = pageServer(params);
+$('transport').textContent = serverLabel;
 $('roomId').textContent = room;
 
 const opaqueId = `videoroomtest-${Math.random().toString(36).slice(2, 14)}`;
