@@ -20,7 +20,7 @@ type HTTP struct {
 	tr     *http.Transport
 	hc     *http.Client
 	ev     *events
-	ctx    context.Context // cancelled by Close; owned by this client
+	ctx    context.Context //nolint:containedctx // the client's lifetime: cancelled by Close, owned by this client
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }

@@ -14,7 +14,7 @@ import (
 type WS struct {
 	conn   *websocket.Conn
 	ev     *events
-	ctx    context.Context // cancelled by Close; owned by this client
+	ctx    context.Context //nolint:containedctx // the client's lifetime: cancelled by Close, owned by this client
 	cancel context.CancelFunc
 	done   chan struct{}
 

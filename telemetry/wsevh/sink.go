@@ -39,7 +39,7 @@ type Config struct {
 type conn struct {
 	c      *websocket.Conn
 	cancel context.CancelFunc // ends the read loop CloseRead started
-	gone   context.Context    // done once the connection is closed
+	gone   context.Context    //nolint:containedctx // done once the connection is closed (websocket's CloseRead returns it)
 }
 
 func (c *conn) Close() error {
