@@ -111,12 +111,12 @@ func selectedPair(s *echoSession) (client, gateway netip.AddrPort, err error) {
 	}
 	pair, err := sctp.Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil {
-		return client, gateway, fmt.Errorf("no selected pair: %v", err)
+		return client, gateway, fmt.Errorf("no selected pair: %w", err)
 	}
 	l, errL := netip.ParseAddr(pair.Local.Address)
 	r, errR := netip.ParseAddr(pair.Remote.Address)
 	if errL != nil || errR != nil {
-		return client, gateway, fmt.Errorf("selected pair %s: %v %v", pair, errL, errR)
+		return client, gateway, fmt.Errorf("selected pair %s: %w", pair, errors.Join(errL, errR))
 	}
 	return netip.AddrPortFrom(l.Unmap(), pair.Local.Port), netip.AddrPortFrom(r.Unmap(), pair.Remote.Port), nil
 }

@@ -235,11 +235,11 @@ func dialMQTT(broker, toJanus, fromJanus string) (*msgClient, error) {
 	pc := paho.NewClient(opts)
 	if tok := pc.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		pc.Disconnect(0)
-		return nil, fmt.Errorf("mqtt connect: %v", tok.Error())
+		return nil, fmt.Errorf("mqtt connect: %w", tok.Error())
 	}
 	if tok := pc.Subscribe(fromJanus, 1, func(_ paho.Client, m paho.Message) { c.receive(m.Payload(), "") }); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		pc.Disconnect(0)
-		return nil, fmt.Errorf("mqtt subscribe: %v", tok.Error())
+		return nil, fmt.Errorf("mqtt subscribe: %w", tok.Error())
 	}
 	c.send = func(ctx context.Context, raw []byte, _ string) error {
 		tok := pc.Publish(toJanus, 1, false, raw)
