@@ -171,12 +171,6 @@ func decodeOrdered(t *testing.T, idx int, e *telemetry.Event) orderedEvent {
 	return orderedEvent{idx: idx, header: h, w: w}
 }
 
-// milestone is one step of the Janus flow, found by its first event.
-type milestone struct {
-	name string
-	ok   func(w wireEvent) bool
-}
-
 func isEv(typ, sub int, key string, val any) func(w wireEvent) bool {
 	return func(w wireEvent) bool {
 		return w.Type == typ && w.Subtype == sub && (key == "" || w.bodyField(key) == val)
