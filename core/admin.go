@@ -150,7 +150,8 @@ func (g *Gateway) status() obj {
 
 // adminToggle handles the boolean set_* requests and accept_new_sessions.
 func (g *Gateway) adminToggle(r *janusReq) []byte {
-	in, out := "debug", ""
+	in := "debug"
+	var out string
 	var apply func(*adminState, bool)
 	switch r.verb {
 	case "set_locking_debug":

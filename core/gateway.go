@@ -62,7 +62,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	g.sessionTimeout.Store(int64(cfg.SessionTimeout))
 	g.admin = newAdminSettings(cfg)
 	if err := g.loadPlugins(ctx); err != nil {
-		g.destroyPlugins(ctx)
+		_ = g.destroyPlugins(ctx) // the load error is the one to report
 		return nil, err
 	}
 	g.ctx, g.cancel = context.WithCancel(context.WithoutCancel(ctx))

@@ -7,7 +7,7 @@ import (
 
 // pluginRegistry maps plugin package names to constructors. It is written
 // only from init functions and read by New.
-var pluginRegistry = struct {
+var pluginRegistry = struct { //nolint:gochecknoglobals // the plugin registry, written in init
 	sync.RWMutex
 	m map[string]func() Plugin
 }{m: map[string]func() Plugin{}}

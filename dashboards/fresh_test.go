@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"errors"
 	"io"
 	nethttp "net/http"
 	"os"
@@ -81,7 +82,7 @@ func scrape(t *testing.T, url string) map[string]family {
 	out := map[string]family{}
 	for {
 		var mf dto.MetricFamily
-		if err := dec.Decode(&mf); err == io.EOF {
+		if err := dec.Decode(&mf); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			t.Fatalf("parse %s: %v", url, err)

@@ -40,7 +40,7 @@ var registerGrafanaPlugins = sync.OnceFunc(plugins.RegisterDefaultPlugins)
 // validates it; it returns every problem except the defaults above.
 func grafanaSchemaProblems(raw []byte) []string {
 	registerGrafanaPlugins()
-	var d dashboard.Dashboard
+	var d dashboard.Dashboard //nolint:staticcheck // SA1019: our dashboards are in the v1 JSON model that Grafana provisions from files
 	var out []string
 	if err := d.UnmarshalJSONStrict(raw); err != nil {
 		var errs cog.BuildErrors

@@ -4,19 +4,16 @@ import (
 	"context"
 	"log/slog"
 	nethttp "net/http"
-	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/janusclient/argustest"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/otel"
 	"github.com/argusrtc/argus/telemetry/prom"
-	"github.com/argusrtc/argus/transports/http"
 
 	_ "github.com/argusrtc/argus/plugins/echotest"  // registers janus.plugin.echotest
 	_ "github.com/argusrtc/argus/telemetry/history" // registers the history sink
@@ -39,13 +36,7 @@ type argus struct {
 	bus        *telemetry.Bus
 }
 
-func testLogger() *slog.Logger {
-	level := slog.LevelError
-	if v := os.Getenv("ARGUS_E2E_LOG"); v != "" {
-		_ = level.UnmarshalText([]byte(v))
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-}
+func testLogger() *slog.Logger { return argustest.LoggerFromEnv() }
 
 // startArgus starts the gateway and stops it (transports, gateway, engine,
 // bus) when the test ends.
@@ -82,28 +73,24 @@ func startArgus(t *testing.T) *argus {
 		t.Fatal(err)
 	}
 
-	engine, err := webrtc.NewEngine(webrtc.Config{
-		ServerName:      testServerName,
-		Emitter:         bus,
-		Logger:          logger,
-		IncludeLoopback: true,
-		StatsPeriod:     time.Second,
+	// The bus drains after the gateway and engine have stopped (cleanups
+	// run last-registered first).
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := bus.Shutdown(ctx); err != nil {
+			t.Errorf("bus shutdown: %v", err)
+		}
 	})
-	if err != nil {
-		t.Fatalf("NewEngine: %v", err)
-	}
-	cfg := core.DefaultConfig()
-	cfg.ServerName = testServerName
-	cfg.StatusPeriod = 0
-	cfg.MediaStatsPeriod = time.Second
-	cfg.Engine = engine
-	cfg.Emitter = bus
-	cfg.Logger = logger
-	gw, err := core.New(context.Background(), cfg)
-	if err != nil {
-		_ = engine.Close()
-		t.Fatalf("core.New: %v", err)
-	}
+	a := argustest.StartWith(t, argustest.Options{
+		Name:        testServerName,
+		Logger:      logger,
+		Emitter:     bus,
+		StatsPeriod: time.Second,
+		Configure:   func(cfg *core.Config) { cfg.MediaStatsPeriod = time.Second },
+		Handlers:    map[string]nethttp.Handler{"/metrics": prom.Handler(reg)},
+	})
+	gw := a.Gateway
 	if err := reg.Register(prom.NewStateCollector(func() (int, int, int) {
 		n := gw.Counts()
 		return n.Sessions, n.Handles, n.PeerConnections
@@ -114,27 +101,5 @@ func startArgus(t *testing.T) *argus {
 		t.Fatal(err)
 	}
 
-	ht := http.New(http.Config{Gateway: gw, Emitter: bus, ServerName: testServerName, Logger: logger})
-	mux := nethttp.NewServeMux()
-	mux.Handle("/janus", ht.JanusHandler())
-	mux.Handle("/janus/", ht.JanusHandler())
-	mux.Handle("/metrics", prom.Handler(reg))
-	srv := httptest.NewServer(mux)
-
-	t.Cleanup(func() {
-		ht.Close()
-		srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := gw.Shutdown(ctx); err != nil {
-			t.Errorf("gateway shutdown: %v", err)
-		}
-		if err := engine.Close(); err != nil {
-			t.Errorf("engine close: %v", err)
-		}
-		if err := bus.Shutdown(ctx); err != nil {
-			t.Errorf("bus shutdown: %v", err)
-		}
-	})
-	return &argus{janusURL: srv.URL + "/janus", metricsURL: srv.URL + "/metrics", gateway: gw, bus: bus}
+	return &argus{janusURL: a.HTTP, metricsURL: a.Base + "/metrics", gateway: gw, bus: bus}
 }

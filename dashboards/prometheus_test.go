@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -187,7 +188,7 @@ func (p *promServer) waitFor(ctx context.Context, expr string, ok func([]sample)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s (last %v, err %v): %w", expr, v, err, ctx.Err())
+			return fmt.Errorf("waiting for %s (last %v): %w", expr, v, errors.Join(err, ctx.Err()))
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

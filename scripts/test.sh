@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # THE test command of Argus: installs what the tests need (once; rerunning
-# installs nothing new), then runs go vet, the race-enabled Go tests (unit +
-# end-to-end, dashboards with promtool, prometheus and docker-compose), every
-# fuzz target for a short while, and the real-browser janus.js tests
-# (EchoTest, VideoRoom, their traces in Jaeger v2). Jaeger v2 is built once
+# installs nothing new), then runs go vet, golangci-lint, the race-enabled Go
+# tests (unit + end-to-end, dashboards with promtool, prometheus and
+# docker-compose), every fuzz target for a short while, and the real-browser
+# janus.js tests (EchoTest, VideoRoom, their traces in Jaeger v2). Jaeger v2 is built once
 # from its Go module into a cache outside the repository (scripts/jaeger.sh).
 #
 #   bash scripts/test.sh
@@ -143,6 +143,21 @@ jaeger_build() {
 
 go_vet() { go vet ./...; }
 
+# golangci_lint runs the linters of .golangci.yml, installing golangci-lint
+# (the version below, with go install) when it is missing or another
+# version; niced and on one core, as it is heavy.
+GOLANGCI_LINT_VERSION=v2.15.0
+golangci_lint() {
+	local bin
+	bin="$(go env GOBIN)"
+	bin="${bin:-$(go env GOPATH)/bin}/golangci-lint"
+	if ! "$bin" version 2>/dev/null | grep -q "version ${GOLANGCI_LINT_VERSION#v} "; then
+		echo "installing golangci-lint $GOLANGCI_LINT_VERSION"
+		go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION" || return 1
+	fi
+	nice -n 10 "$bin" run --concurrency 1 ./...
+}
+
 go_test() { go test -race -count=1 -timeout "$GO_TEST_TIMEOUT" ./...; }
 
 # fuzz_one PKG NAME runs one target for FUZZTIME. Go 1.26's fuzz
@@ -221,6 +236,7 @@ main() {
 	step "start RabbitMQ, Mosquitto and NATS (install if missing)" start_brokers
 	step "build Jaeger v2 (cached)" jaeger_build
 	step "go vet ./..." go_vet
+	step "golangci-lint run (.golangci.yml, installs $GOLANGCI_LINT_VERSION if missing)" golangci_lint
 	step "go test -race ./..." go_test
 	step "go test -bench (every benchmark, ${BENCHTIME:-10x})" go_bench
 	step "fuzz every target for $FUZZTIME" go_fuzz

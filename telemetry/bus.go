@@ -223,7 +223,7 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 		if stuck[r] {
 			// Export is still returning from its cancelled context; the sink
 			// must not see Shutdown concurrently, so it gets it afterwards.
-			go r.lateShutdown()
+			go r.lateShutdown() //nolint:contextcheck // ctx has expired: the late Shutdown gets its own deadline
 			continue
 		}
 		if err := r.sink.Shutdown(ctx); err != nil {

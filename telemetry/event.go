@@ -130,4 +130,4 @@ type EmitterFunc func(e *Event)
 func (f EmitterFunc) Emit(e *Event) { f(e) }
 
 // Discard is an Emitter that drops every event; use it where telemetry is off.
-var Discard Emitter = EmitterFunc(func(*Event) {})
+var Discard Emitter = EmitterFunc(func(*Event) {}) //nolint:gochecknoglobals // a stateless value, like io.Discard

@@ -28,7 +28,7 @@ type SinkFactory func(cfg SinkConfig) (Sink, error)
 
 // sinkRegistry is the one global of this package: written in init()
 // functions only, read-only afterwards.
-var sinkRegistry = struct {
+var sinkRegistry = struct { //nolint:gochecknoglobals // the sink registry, written in init
 	sync.RWMutex
 	m     map[string]SinkFactory
 	specs map[string]SinkSpec // DescribeSink / RegisterSinkSpec (spec.go)

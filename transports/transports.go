@@ -70,6 +70,7 @@ type Registration struct {
 	Flags func(fs *flag.FlagSet) Setup
 }
 
+//nolint:gochecknoglobals // the transport registry, written in init
 var (
 	regMu sync.Mutex
 	regs  = map[string]Registration{}

@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		logger.Info("shutting down")
 	}
 
-	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer scancel()
 	if err := srv.shutdown(sctx); err != nil {
 		logger.Error("shutdown", "err", err)

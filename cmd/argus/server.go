@@ -69,13 +69,13 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	s.admin = connlimit.NewLimiter(cfg.Limits.AdminMaxConns, 0, s.refusals)
 	defer func() {
 		if err != nil {
-			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 			defer cancel()
 			_ = s.shutdown(sctx)
 		}
 	}()
 
-	s.obs, err = newTelemetry(cfg, logger, s.adminMux)
+	s.obs, err = newTelemetry(cfg, logger, s.adminMux) //nolint:contextcheck // sinks live until shutdown, not until ctx ends
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errSinkConfig, err)
 	}
@@ -220,7 +220,7 @@ func (s *server) wsConfig(cfg config, admin bool) websocket.Config {
 // listen binds addr now, so a busy port fails startup with a clear error;
 // its connections count against budget and get the HTTP deadlines.
 func (s *server) listen(name, addr string, h nethttp.Handler, budget *connlimit.Limiter) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", addr) //nolint:noctx // binding is immediate; the listener lives until shutdown
 	if err != nil {
 		return fmt.Errorf("-%s: %w", name, err)
 	}

@@ -84,7 +84,7 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 		se.SetIncludeLoopbackCandidate(true)
 	}
 	if len(cfg.NAT1To1IPs) > 0 {
-		se.SetNAT1To1IPs(append([]string(nil), cfg.NAT1To1IPs...), pion.ICECandidateTypeHost)
+		se.SetNAT1To1IPs(append([]string(nil), cfg.NAT1To1IPs...), pion.ICECandidateTypeHost) //nolint:staticcheck // SA1019: kept until the move to ICEAddressRewriteRules is tested against Janus's nat_1_1_mapping
 	}
 	if cfg.ICEDisconnectedTimeout > 0 || cfg.ICEFailedTimeout > 0 {
 		setICETimeouts(&se, cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout)

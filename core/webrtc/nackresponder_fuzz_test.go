@@ -20,8 +20,8 @@ func FuzzNACKHistory(f *testing.F) {
 		sent := map[uint16]int{} // seq → payload size
 		for i := 0; i+1 < len(ops); i += 2 {
 			op, arg := ops[i], ops[i+1]
-			switch {
-			case op&0x80 == 0: // send: jump the sequence by op%8, size arg
+			switch op & 0x80 {
+			case 0: // send: jump the sequence by op%8, size arg
 				r.seq += uint16(op % 8)
 				sent[r.sendOne(int(arg))] = int(arg)
 				r.clock.add(time.Duration(op>>3) * time.Millisecond)

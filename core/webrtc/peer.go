@@ -64,7 +64,7 @@ type Peer struct {
 // peerState is the signalling and ICE/DTLS bookkeeping shown in Info.
 type peerState struct {
 	gotOffer, gotAnswer, processingOffer, iceRestart bool
-	trickle, allTrickles, webrtcUp, alert            bool
+	trickle, allTrickles, webrtcUp                   bool
 	hasRemote                                        bool
 	queued                                           []Candidate
 	localSDP, remoteSDP                              string

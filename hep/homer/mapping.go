@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/argusrtc/argus/hep"
+	"github.com/argusrtc/argus/internal/boundedmap"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -19,8 +20,8 @@ type mapper struct {
 	// transports maps a transport connection id (type 128 "id") to the
 	// client address its events report; sessions maps a session to the
 	// client address of the transport that created it (type 1 "created").
-	transports *fifoMap[string, endpoints]
-	sessions   *fifoMap[uint64, endpoints]
+	transports *boundedmap.Map[string, endpoints]
+	sessions   *boundedmap.Map[uint64, endpoints]
 	// listener is the last gateway listener address a transport reported,
 	// the dst of rows that have no transport of their own.
 	listener netip.AddrPort
@@ -31,21 +32,21 @@ type mapper struct {
 	// and sessions that ended, for the events that follow their end (the
 	// verdicts of telemetry/verdict, type 4): those rows keep the real
 	// addresses and ids, and no handle state is created again for them.
-	endedHandles  *fifoMap[uint64, *handleState]
-	endedSessions *fifoMap[uint64, endpoints]
+	endedHandles  *boundedmap.Map[uint64, *handleState]
+	endedSessions *boundedmap.Map[uint64, endpoints]
 	// stamps is the last HEP timestamp (µs) used per correlation id.
-	stamps *fifoMap[string, int64]
+	stamps *boundedmap.Map[string, int64]
 	// truncated counts payloads shrunk to fit MaxPacketLen.
 	truncated uint64
 }
 
 func newMapper(cfg *SinkConfig) *mapper {
 	return &mapper{cfg: cfg, handles: newHandleTable(cfg.MaxHandles),
-		transports:    newFIFOMap[string, endpoints](cfg.MaxHandles),
-		sessions:      newFIFOMap[uint64, endpoints](cfg.MaxHandles),
-		endedHandles:  newFIFOMap[uint64, *handleState](min(cfg.MaxHandles, maxEnded)),
-		endedSessions: newFIFOMap[uint64, endpoints](min(cfg.MaxHandles, maxEnded)),
-		stamps:        newFIFOMap[string, int64](cfg.MaxHandles)}
+		transports:    boundedmap.New[string, endpoints](cfg.MaxHandles, nil),
+		sessions:      boundedmap.New[uint64, endpoints](cfg.MaxHandles, nil),
+		endedHandles:  boundedmap.New[uint64, *handleState](min(cfg.MaxHandles, maxEnded), nil),
+		endedSessions: boundedmap.New[uint64, endpoints](min(cfg.MaxHandles, maxEnded), nil),
+		stamps:        boundedmap.New[string, int64](cfg.MaxHandles, nil)}
 }
 
 // maxEnded bounds the ended handles and sessions kept for late events: a
@@ -148,10 +149,10 @@ func (m *mapper) stampAll(ps []hep.Packet) {
 	for i := range ps {
 		p := &ps[i]
 		ts := int64(p.TimeSec)*1_000_000 + int64(p.TimeUsec)
-		if last, ok := m.stamps.get(p.CorrelationID); ok && ts <= last {
+		if last, ok := m.stamps.Get(p.CorrelationID); ok && ts <= last {
 			ts = last + 1
 		}
-		m.stamps.put(p.CorrelationID, ts)
+		m.stamps.Put(p.CorrelationID, ts)
 		p.SetMicros(ts)
 	}
 }
@@ -201,15 +202,15 @@ func (m *mapper) learn(e *telemetry.Event, sb *stateBody) {
 	switch e.Type {
 	case telemetry.TypeTransport:
 		if ep, ok := m.transportEndpoints(e, sb); ok {
-			m.transports.put(sb.ID, ep)
+			m.transports.Put(sb.ID, ep)
 		}
 	case telemetry.TypeSession:
 		var tr struct {
 			ID string `json:"id"`
 		}
 		if sb.Name == "created" && e.SessionID != 0 && json.Unmarshal(sb.Transport, &tr) == nil {
-			if a, ok := m.transports.get(tr.ID); ok {
-				m.sessions.put(e.SessionID, a)
+			if a, ok := m.transports.Get(tr.ID); ok {
+				m.sessions.Put(e.SessionID, a)
 			}
 		}
 	}
@@ -279,16 +280,16 @@ func (m *mapper) forget(e *telemetry.Event, sb *stateBody) {
 	switch {
 	case e.Type == telemetry.TypeHandle && sb.Name == "detached":
 		if hs := m.handles.state(e.HandleID); hs != nil {
-			m.endedHandles.put(e.HandleID, hs)
+			m.endedHandles.Put(e.HandleID, hs)
 		}
-		m.handles.remove(e.HandleID)
+		m.handles.Delete(e.HandleID)
 	case e.Type == telemetry.TypeSession && (sb.Name == "destroyed" || sb.Name == "timeout"):
-		if ep, ok := m.sessions.get(e.SessionID); ok {
-			m.endedSessions.put(e.SessionID, ep)
+		if ep, ok := m.sessions.Get(e.SessionID); ok {
+			m.endedSessions.Put(e.SessionID, ep)
 		}
-		m.sessions.remove(e.SessionID)
+		m.sessions.Delete(e.SessionID)
 	case e.Type == telemetry.TypeTransport && sb.Data.Event == "disconnected":
-		m.transports.remove(sb.ID)
+		m.transports.Delete(sb.ID)
 	}
 }
 
@@ -300,7 +301,7 @@ func (m *mapper) track(e *telemetry.Event, body []byte) *handleState {
 	}
 	hs := m.handles.state(e.HandleID)
 	if hs == nil && e.Type == telemetry.TypeExternal {
-		hs, _ = m.endedHandles.get(e.HandleID) // a verdict after detached
+		hs, _ = m.endedHandles.Get(e.HandleID) // a verdict after detached
 		return hs
 	}
 	if hs == nil {
@@ -312,7 +313,7 @@ func (m *mapper) track(e *telemetry.Event, body []byte) *handleState {
 	if e.SessionID != 0 {
 		hs.session = e.SessionID
 	}
-	if ep, ok := m.sessions.get(hs.session); ok && hs.session != 0 {
+	if ep, ok := m.sessions.Get(hs.session); ok && hs.session != 0 {
 		hs.addr, hs.hasAddr = ep, true
 	}
 	if e.OpaqueID != "" {
@@ -365,14 +366,14 @@ func (m *mapper) addresses(e *telemetry.Event, hs *handleState, sb *stateBody) (
 		}
 	}
 	if e.Type == telemetry.TypeTransport {
-		if ep, ok := m.transports.get(sb.ID); ok {
+		if ep, ok := m.transports.Get(sb.ID); ok {
 			return sameFamily(ep.client, ep.server)
 		}
 	}
-	if ep, ok := m.sessions.get(sid); ok && sid != 0 {
+	if ep, ok := m.sessions.Get(sid); ok && sid != 0 {
 		return sameFamily(ep.client, ep.server)
 	}
-	if ep, ok := m.endedSessions.get(sid); ok && sid != 0 {
+	if ep, ok := m.endedSessions.Get(sid); ok && sid != 0 {
 		return sameFamily(ep.client, ep.server)
 	}
 	if hs != nil && hs.hasAddr {

@@ -11,7 +11,7 @@ type sinkMetric struct {
 
 // metrics are the sink's /metrics series (docs/OBSERVABILITY.md). Written
 // means handed to the socket: over TCP/TLS not proof of storage.
-var metrics = func() []sinkMetric {
+var metrics = func() []sinkMetric { //nolint:gochecknoglobals // a constant table, built once
 	c := func(name, help string, f func(Stats) uint64) sinkMetric {
 		return sinkMetric{prometheus.NewDesc(name, help, nil, nil), prometheus.CounterValue, f}
 	}

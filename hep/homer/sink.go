@@ -81,7 +81,7 @@ func (s *Sink) Export(ctx context.Context, batch []*telemetry.Event) error {
 		}
 	}
 	s.stats.truncated.Store(s.m.truncated)
-	s.stats.handles.Store(uint64(s.m.handles.len()))
+	s.stats.handles.Store(uint64(s.m.handles.Len()))
 	if dropped > 0 {
 		return fmt.Errorf("%w: %d packets: %w", ErrDropped, dropped, lastErr)
 	}

@@ -3,7 +3,6 @@ package janusclient
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,7 +20,7 @@ type HTTP struct {
 	tr     *http.Transport
 	hc     *http.Client
 	ev     *events
-	ctx    context.Context // cancelled by Close; owned by this client
+	ctx    context.Context //nolint:containedctx // the client's lifetime: cancelled by Close, owned by this client
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -70,10 +69,9 @@ func (c *HTTP) Do(ctx context.Context, sid, hid uint64, raw []byte) (Msg, error)
 
 // Request adds a transaction and POSTs req.
 func (c *HTTP) Request(ctx context.Context, sid, hid uint64, req Msg) (Msg, error) {
-	req["transaction"] = NewTransaction()
-	raw, err := json.Marshal(req)
+	raw, err := EncodeRequest(req, 0, 0) // the ids are in the URL
 	if err != nil {
-		return nil, fmt.Errorf("janus request: %w", err)
+		return nil, err
 	}
 	return c.Do(ctx, sid, hid, raw)
 }

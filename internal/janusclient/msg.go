@@ -27,6 +27,23 @@ var txCounter atomic.Uint64 //nolint:gochecknoglobals // transaction ids must be
 // NewTransaction returns a fresh transaction id.
 func NewTransaction() string { return "tx" + strconv.FormatUint(txCounter.Add(1), 10) }
 
+// EncodeRequest gives req a fresh transaction and, when not zero, the
+// session and handle ids, and encodes it.
+func EncodeRequest(req Msg, sid, hid uint64) ([]byte, error) {
+	req["transaction"] = NewTransaction()
+	if sid != 0 {
+		req["session_id"] = sid
+	}
+	if hid != 0 {
+		req["handle_id"] = hid
+	}
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("janus request: %w", err)
+	}
+	return raw, nil
+}
+
 // Decode parses one Janus JSON object.
 func Decode(b []byte) (Msg, error) {
 	d := json.NewDecoder(bytes.NewReader(b))

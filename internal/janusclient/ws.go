@@ -14,7 +14,7 @@ import (
 type WS struct {
 	conn   *websocket.Conn
 	ev     *events
-	ctx    context.Context // cancelled by Close; owned by this client
+	ctx    context.Context //nolint:containedctx // the client's lifetime: cancelled by Close, owned by this client
 	cancel context.CancelFunc
 	done   chan struct{}
 
@@ -160,16 +160,9 @@ func (c *WS) forget(tx string, tagged bool) {
 
 // Request adds a transaction and the ids to req and sends it.
 func (c *WS) Request(ctx context.Context, sid, hid uint64, req Msg) (Msg, error) {
-	req["transaction"] = NewTransaction()
-	if sid != 0 {
-		req["session_id"] = sid
-	}
-	if hid != 0 {
-		req["handle_id"] = hid
-	}
-	raw, err := json.Marshal(req)
+	raw, err := EncodeRequest(req, sid, hid)
 	if err != nil {
-		return nil, fmt.Errorf("janus request: %w", err)
+		return nil, err
 	}
 	return c.Do(ctx, sid, hid, raw)
 }

@@ -74,7 +74,7 @@ type Peer struct {
 	tracks map[string]*Track // by mid
 	data   map[string]int    // remote data channel texts
 
-	sendCtx  context.Context // ends the send loop; owned by this Peer
+	sendCtx  context.Context //nolint:containedctx // the send loop's lifetime, owned by this Peer
 	stopSend context.CancelFunc
 	wg       sync.WaitGroup
 }

@@ -29,7 +29,6 @@ const (
 
 // Sentinel errors.
 var (
-	errNoCodec     = errors.New("no codec negotiated")
 	errNotAnInt    = errors.New("not a JSON integer")
 	errClosedPeer  = errors.New("no PeerConnection")
 	errBadConfig   = errors.New("videoroom: invalid configuration")

@@ -20,7 +20,7 @@ type temporalInfo struct {
 
 // noTemporal marks a packet without temporal layer information: always
 // forwarded.
-var noTemporal = temporalInfo{tid: -1}
+var noTemporal = temporalInfo{tid: -1} //nolint:gochecknoglobals // a constant value
 
 // vp8Parser reads VP8 payload descriptors; one per forwarding goroutine,
 // so the VP8Packet is reused and nothing is allocated per packet.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // Format is a JSON layout of Janus's event handlers ("json" setting).
@@ -36,6 +38,16 @@ func Marshal(v any, f Format) ([]byte, error) {
 		return nil, fmt.Errorf("marshal: %w", err)
 	}
 	return Layout(b, f)
+}
+
+// MarshalEvents renders a batch as Janus's event handlers send it: the
+// array of events when grouped, else the single event object (evs[0]), in
+// layout f.
+func MarshalEvents(evs []*telemetry.Event, grouped bool, f Format) ([]byte, error) {
+	if grouped {
+		return Marshal(evs, f)
+	}
+	return Marshal(evs[0], f)
 }
 
 // Layout turns compact JSON into layout f.

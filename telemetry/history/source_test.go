@@ -20,7 +20,6 @@ func TestSourceFleetView(t *testing.T) {
 	prefix := "argustest." + evhtest.Name("fleet")
 	const url = "nats://127.0.0.1:4222"
 	ctx := context.Background()
-	var pubs []telemetry.Sink
 	for i, node := range []string{"node-a", "node-b"} {
 		s, err := telemetry.NewSink("nats", telemetry.SinkConfig{ServerName: node,
 			Settings: map[string]string{"url": url, "stream": stream, "subject_prefix": prefix}})
@@ -37,7 +36,6 @@ func TestSourceFleetView(t *testing.T) {
 		if err := s.Export(ctx, evs); err != nil {
 			t.Fatal(err)
 		}
-		pubs = append(pubs, s)
 	}
 	evhtest.NATSStream(t, url, stream) // deletes the stream at the end
 	sink, err := telemetry.NewSink(history.SinkName, telemetry.SinkConfig{ServerName: "console",

@@ -3,7 +3,6 @@ package httpevh
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"fmt"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -13,16 +12,9 @@ import (
 // encode renders events as one POST body: an array when grouped, else the
 // single event object, in the configured format, gzipped if asked.
 func encode(evs []*telemetry.Event, grouped bool, c *Config) ([]byte, error) {
-	var v any = evs
-	if !grouped {
-		v = evs[0]
-	}
-	b, err := json.Marshal(v)
+	b, err := evhkit.MarshalEvents(evs, grouped, evhkit.Format(c.Format))
 	if err != nil {
-		return nil, fmt.Errorf("marshal events: %w", err)
-	}
-	if b, err = evhkit.Layout(b, evhkit.Format(c.Format)); err != nil {
-		return nil, fmt.Errorf("layout events: %w", err)
+		return nil, fmt.Errorf("events: %w", err)
 	}
 	if !c.Compress {
 		return b, nil

@@ -46,7 +46,7 @@ func New(cfg Config) (*Sink, error) {
 		return nil, err
 	}
 	tr, _ := http.DefaultTransport.(*http.Transport)
-	var rt http.RoundTripper = http.DefaultTransport
+	rt := http.DefaultTransport
 	if tr != nil {
 		rt = tr.Clone()
 	}

@@ -47,7 +47,7 @@ func newReceiver(t *testing.T, statuses ...int) (*receiver, *httptest.Server) {
 			zr, err := gzip.NewReader(bytes.NewReader(raw))
 			if err != nil {
 				t.Errorf("gzip: %v", err)
-				w.WriteHeader(400)
+				w.WriteHeader(http.StatusBadRequest)
 				return
 			}
 			body, _ = io.ReadAll(zr)

@@ -40,7 +40,7 @@ func (s *Sink) handle(e *telemetry.Event, b telemetry.HandleBody) {
 	}
 	switch b.Name {
 	case "attached":
-		if old, ok := s.handles.get(e.HandleID); ok {
+		if old, ok := s.handles.Get(e.HandleID); ok {
 			s.endHandle(old, at(e), "replaced")
 		}
 		plugin := b.Plugin
@@ -62,13 +62,13 @@ func (s *Sink) handle(e *telemetry.Event, b telemetry.HandleBody) {
 		}
 		_, sp := s.tracer.Start(ctx, name, trace.WithTimestamp(at(e)), trace.WithAttributes(attrs...))
 		h := &handleState{id: e.HandleID, session: e.SessionID, span: sp, ops: make(map[string]trace.Span)}
-		s.handles.put(e.HandleID, h)
+		s.handles.Put(e.HandleID, h)
 		if st != nil {
 			st.handles[e.HandleID] = struct{}{}
 		}
 		s.instant(sp, "attach", at(e), []attribute.KeyValue{attrPlugin.String(plugin)}, "")
 	case "detached":
-		if h, ok := s.handles.get(e.HandleID); ok {
+		if h, ok := s.handles.Get(e.HandleID); ok {
 			s.endHandle(h, at(e), "detached")
 		}
 	}
@@ -79,15 +79,15 @@ func (s *Sink) handle(e *telemetry.Event, b telemetry.HandleBody) {
 func (s *Sink) endHandle(h *handleState, t time.Time, reason string) {
 	s.abortOps(h, t, reason)
 	for _, k := range h.feeds {
-		if ref, ok := s.feeds.get(k); ok && ref.handle == h.id {
-			s.feeds.remove(k)
+		if ref, ok := s.feeds.Get(k); ok && ref.handle == h.id {
+			s.feeds.Delete(k)
 		}
 	}
 	h.span.SetAttributes(attrEnd.String(reason))
 	h.span.End(trace.WithTimestamp(t))
-	s.ended.put(h.id, h.span.SpanContext())
-	s.handles.remove(h.id)
-	if st, ok := s.sessions.get(h.session); ok {
+	s.ended.Put(h.id, h.span.SpanContext())
+	s.handles.Delete(h.id)
+	if st, ok := s.sessions.Get(h.session); ok {
 		delete(st.handles, h.id)
 	}
 }

@@ -37,7 +37,7 @@ func (s *Sink) session(e *telemetry.Event, b telemetry.SessionBody) {
 	}
 	switch name := b.Name; name {
 	case "created":
-		if old, ok := s.sessions.get(e.SessionID); ok {
+		if old, ok := s.sessions.Get(e.SessionID); ok {
 			s.endSession(old, at(e), "replaced")
 		}
 		attrs := []attribute.KeyValue{
@@ -49,9 +49,9 @@ func (s *Sink) session(e *telemetry.Event, b telemetry.SessionBody) {
 		ctx := withTraceID(context.Background(), TraceID(s.serverID(e), e.SessionID))
 		_, sp := s.tracer.Start(ctx, "session", trace.WithNewRoot(), trace.WithTimestamp(at(e)),
 			trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
-		s.sessions.put(e.SessionID, &sessionState{id: e.SessionID, span: sp, handles: make(map[uint64]struct{})})
+		s.sessions.Put(e.SessionID, &sessionState{id: e.SessionID, span: sp, handles: make(map[uint64]struct{})})
 	case "destroyed", "timeout":
-		if st, ok := s.sessions.get(e.SessionID); ok {
+		if st, ok := s.sessions.Get(e.SessionID); ok {
 			s.endSession(st, at(e), name)
 		}
 	}
@@ -61,14 +61,14 @@ func (s *Sink) session(e *telemetry.Event, b telemetry.SessionBody) {
 // forgets it.
 func (s *Sink) endSession(st *sessionState, t time.Time, reason string) {
 	for id := range st.handles {
-		if h, ok := s.handles.get(id); ok {
+		if h, ok := s.handles.Get(id); ok {
 			s.endHandle(h, t, reason)
 		}
 	}
 	st.span.SetAttributes(attrEnd.String(reason))
 	st.span.End(trace.WithTimestamp(t))
-	s.ended.put(st.id, st.span.SpanContext())
-	s.sessions.remove(st.id)
+	s.ended.Put(st.id, st.span.SpanContext())
+	s.sessions.Delete(st.id)
 	if reason == "evicted" {
 		s.cfg.logger.Debug("otel: session span evicted", "session_id", st.id)
 	}
@@ -78,7 +78,7 @@ func (s *Sink) endSession(st *sessionState, t time.Time, reason string) {
 // the session span, or, when the sink never saw the session created, a
 // context that still puts the handle in the session's trace.
 func (s *Sink) parentOf(e *telemetry.Event) (context.Context, *sessionState) {
-	if st, ok := s.sessions.get(e.SessionID); ok {
+	if st, ok := s.sessions.Get(e.SessionID); ok {
 		return trace.ContextWithSpan(context.Background(), st.span), st
 	}
 	return withTraceID(context.Background(), TraceID(s.serverID(e), e.SessionID)), nil

@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/argusrtc/argus/internal/boundedmap"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/verdict"
 )
@@ -40,12 +41,12 @@ type Sink struct {
 
 	mu       sync.Mutex
 	closed   bool
-	sessions *bounded[uint64, *sessionState]
-	handles  *bounded[uint64, *handleState]
-	feeds    *bounded[feedKey, feedRef]
+	sessions *boundedmap.Map[uint64, *sessionState]
+	handles  *boundedmap.Map[uint64, *handleState]
+	feeds    *boundedmap.Map[feedKey, feedRef]
 	// ended keeps the span contexts of ended session and handle spans,
 	// so a verdict that follows their end joins them (verdict.go).
-	ended *bounded[uint64, trace.SpanContext]
+	ended *boundedmap.Map[uint64, trace.SpanContext]
 }
 
 // New creates a sink that records spans with tp (a no-op provider if nil).
@@ -67,10 +68,10 @@ func New(tp trace.TracerProvider, opts ...Option) *Sink {
 
 func (s *Sink) reset() {
 	n := s.cfg.maxTracked
-	s.sessions = newBounded(n, func(_ uint64, st *sessionState) { s.endSession(st, time.Now(), "evicted") })
-	s.handles = newBounded(n, func(_ uint64, h *handleState) { s.endHandle(h, time.Now(), "evicted") })
-	s.feeds = newBounded[feedKey, feedRef](n, nil)
-	s.ended = newBounded[uint64, trace.SpanContext](n, nil)
+	s.sessions = boundedmap.New(n, func(_ uint64, st *sessionState) { s.endSession(st, time.Now(), "evicted") })
+	s.handles = boundedmap.New(n, func(_ uint64, h *handleState) { s.endHandle(h, time.Now(), "evicted") })
+	s.feeds = boundedmap.New[feedKey, feedRef](n, nil)
+	s.ended = boundedmap.New[uint64, trace.SpanContext](n, nil)
 }
 
 // Export records the spans of a batch of events. It never fails.
@@ -99,10 +100,10 @@ func (s *Sink) Shutdown(ctx context.Context) error {
 	}
 	s.closed = true
 	now := time.Now()
-	for _, h := range s.handles.m {
+	for _, h := range s.handles.All() {
 		s.endHandle(h, now, "shutdown")
 	}
-	for _, st := range s.sessions.m {
+	for _, st := range s.sessions.All() {
 		s.endSession(st, now, "shutdown")
 	}
 	s.reset()
@@ -117,7 +118,7 @@ func (s *Sink) Shutdown(ctx context.Context) error {
 func (s *Sink) open() (sessions, handles, feeds int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sessions.len(), s.handles.len(), s.feeds.len()
+	return s.sessions.Len(), s.handles.Len(), s.feeds.Len()
 }
 
 func (s *Sink) event(e *telemetry.Event) {
@@ -162,7 +163,7 @@ func (s *Sink) liveHandle(e *telemetry.Event) *handleState {
 	if e.HandleID == 0 {
 		return nil
 	}
-	h, _ := s.handles.get(e.HandleID)
+	h, _ := s.handles.Get(e.HandleID)
 	return h
 }
 

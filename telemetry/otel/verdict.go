@@ -46,22 +46,22 @@ func (s *Sink) verdict(e *telemetry.Event, d verdict.Verdict) {
 	}
 	sp.End(trace.WithTimestamp(t))
 	if scope == verdict.ScopeSession {
-		s.ended.remove(e.SessionID) // the session's last verdict
+		s.ended.Delete(e.SessionID) // the session's last verdict
 	} else {
-		s.ended.remove(e.HandleID)
+		s.ended.Delete(e.HandleID)
 	}
 }
 
 // spanContextOf finds the span a verdict belongs to, live or ended.
 func (s *Sink) spanContextOf(scope string, id uint64) (trace.SpanContext, bool) {
 	if scope == verdict.ScopePeerConnection {
-		if h, ok := s.handles.get(id); ok {
+		if h, ok := s.handles.Get(id); ok {
 			return h.span.SpanContext(), true
 		}
-	} else if st, ok := s.sessions.get(id); ok {
+	} else if st, ok := s.sessions.Get(id); ok {
 		return st.span.SpanContext(), true
 	}
-	sc, ok := s.ended.get(id)
+	sc, ok := s.ended.Get(id)
 	return sc, ok
 }
 

@@ -53,7 +53,7 @@ func TestVerdictSpans(t *testing.T) {
 	if _, _, n := r.sink.open(); n != 0 {
 		t.Errorf("%d feeds left open", n)
 	}
-	if n := r.sink.ended.len(); n != 0 {
+	if n := r.sink.ended.Len(); n != 0 {
 		t.Errorf("%d ended span contexts kept after the session verdict, want 0", n)
 	}
 }

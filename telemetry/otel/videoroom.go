@@ -41,7 +41,7 @@ func (s *Sink) plugin(e *telemetry.Event, b telemetry.PluginBody) {
 	room := d.Room.Key()
 	switch d.Event {
 	case "leaving", "kicked":
-		s.feeds.remove(feedKey{room, d.ID.Key()})
+		s.feeds.Delete(feedKey{room, d.ID.Key()})
 		return
 	}
 	h := s.liveHandle(e)
@@ -59,7 +59,7 @@ func (s *Sink) plugin(e *telemetry.Event, b telemetry.PluginBody) {
 		attrs := []attribute.KeyValue{attrRole.String(h.role), attrRoom.String(d.Room.String()),
 			attrFeed.String(d.ID.String())}
 		h.span.SetAttributes(attrs...)
-		s.feeds.put(k, feedRef{handle: h.id, span: h.span.SpanContext()})
+		s.feeds.Put(k, feedRef{handle: h.id, span: h.span.SpanContext()})
 		h.feeds = append(h.feeds, k)
 		s.instant(h.span, "join", t, attrs, "")
 	case "published":
@@ -92,7 +92,7 @@ func (s *Sink) subscribe(h *handleState, room string, d telemetry.VideoRoomData)
 		if fk.feed == "" || h.linked[fk] || len(h.linked) >= maxLinks {
 			continue
 		}
-		ref, ok := s.feeds.get(fk)
+		ref, ok := s.feeds.Get(fk)
 		if !ok {
 			continue
 		}

@@ -12,7 +12,7 @@ type funnelState struct {
 // ice records an ICE state change (webrtc subtype 1) of e's handle.
 func (s *Sink) ice(e *telemetry.Event, state string, trace *exemplar) {
 	s.m.iceStates.WithLabelValues(iceState(state)).Inc()
-	f, _ := s.funnel.get(e.HandleID)
+	f, _ := s.funnel.Get(e.HandleID)
 	switch state {
 	case "gathering", "connecting":
 		if f.iceStart == 0 {
@@ -36,7 +36,7 @@ func (s *Sink) ice(e *telemetry.Event, state string, trace *exemplar) {
 // dtls records a DTLS state change (webrtc subtype 5) of e's handle.
 func (s *Sink) dtls(e *telemetry.Event, state string, trace *exemplar) {
 	s.m.dtlsStates.WithLabelValues(dtlsState(state)).Inc()
-	f, _ := s.funnel.get(e.HandleID)
+	f, _ := s.funnel.Get(e.HandleID)
 	switch state {
 	case "trying":
 		if f.dtlsStart == 0 {
@@ -68,8 +68,8 @@ func seconds(us int64) float64 {
 // setFunnel stores f, or forgets the handle when no phase is pending.
 func (s *Sink) setFunnel(handleID uint64, f funnelState) {
 	if f == (funnelState{}) {
-		s.funnel.remove(handleID)
+		s.funnel.Delete(handleID)
 		return
 	}
-	s.funnel.put(handleID, f)
+	s.funnel.Put(handleID, f)
 }

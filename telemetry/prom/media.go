@@ -48,7 +48,7 @@ type streamCounters [len(cumulative)]float64
 // mediaReport adds the deltas of a media report to the counters and
 // observes its gauges (jitter, RTT, link quality) into histograms.
 func (s *Sink) mediaReport(e *telemetry.Event, trace *exemplar, reports ...telemetry.MediaReportBody) {
-	streams, _ := s.media.get(e.HandleID)
+	streams, _ := s.media.Get(e.HandleID)
 	for i := range reports {
 		o := &reports[i]
 		layer := o.Media
@@ -58,7 +58,7 @@ func (s *Sink) mediaReport(e *telemetry.Event, trace *exemplar, reports ...telem
 		if !seen {
 			if streams == nil {
 				streams = make(map[streamKey]*streamCounters)
-				s.media.put(e.HandleID, streams)
+				s.media.Put(e.HandleID, streams)
 			}
 			if len(streams) >= maxStreamsPerHandle {
 				continue

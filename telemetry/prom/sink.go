@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/argusrtc/argus/internal/boundedmap"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/verdict"
 )
@@ -29,8 +30,8 @@ type Sink struct {
 
 	mu     sync.Mutex
 	closed bool
-	funnel *bounded[uint64, funnelState]                   // handle → pending ICE/DTLS starts
-	media  *bounded[uint64, map[streamKey]*streamCounters] // handle → last report counters
+	funnel *boundedmap.Map[uint64, funnelState]                   // handle → pending ICE/DTLS starts
+	media  *boundedmap.Map[uint64, map[streamKey]*streamCounters] // handle → last report counters
 }
 
 // New creates the sink and registers its metrics on reg.
@@ -42,8 +43,8 @@ func New(reg prometheus.Registerer, opts ...Option) (*Sink, error) {
 	s := &Sink{
 		m:      newMetrics(),
 		cfg:    cfg,
-		funnel: newBounded[uint64, funnelState](cfg.maxTracked),
-		media:  newBounded[uint64, map[streamKey]*streamCounters](cfg.maxTracked),
+		funnel: boundedmap.New[uint64, funnelState](cfg.maxTracked, nil),
+		media:  boundedmap.New[uint64, map[streamKey]*streamCounters](cfg.maxTracked, nil),
 	}
 	s.m.zero(cfg.plugins)
 	if err := reg.Register(s); err != nil {
@@ -87,8 +88,8 @@ func (s *Sink) Shutdown(_ context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.funnel = newBounded[uint64, funnelState](1)
-	s.media = newBounded[uint64, map[streamKey]*streamCounters](1)
+	s.funnel = boundedmap.New[uint64, funnelState](1, nil)
+	s.media = boundedmap.New[uint64, map[streamKey]*streamCounters](1, nil)
 	return nil
 }
 
@@ -96,7 +97,7 @@ func (s *Sink) Shutdown(_ context.Context) error {
 func (s *Sink) tracked() (funnel, media int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.funnel.len(), s.media.len()
+	return s.funnel.Len(), s.media.Len()
 }
 
 func (s *Sink) event(e *telemetry.Event) {
@@ -149,15 +150,15 @@ func (s *Sink) peerConnection(e *telemetry.Event, b telemetry.PeerConnectionBody
 		s.m.pcUp.Inc()
 	case "hangup":
 		s.m.pcHangups.WithLabelValues(hangupReason(b.Reason)).Inc()
-		s.funnel.remove(e.HandleID)
+		s.funnel.Delete(e.HandleID)
 	}
 }
 
 // forget drops everything kept for a detached handle. The media table is
 // kept across hangups because Janus sends one last report after hangup.
 func (s *Sink) forget(handleID uint64) {
-	s.funnel.remove(handleID)
-	s.media.remove(handleID)
+	s.funnel.Delete(handleID)
+	s.media.Delete(handleID)
 }
 
 var (

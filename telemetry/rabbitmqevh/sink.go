@@ -147,11 +147,7 @@ func (s *Sink) open(u string, acfg amqp.Config) (*conn, error) {
 
 // publish sends one message and waits for the broker's confirm.
 func (s *Sink) publish(ctx context.Context, c *conn, evs []*telemetry.Event, grouped bool) error {
-	var v any = evs
-	if !grouped {
-		v = evs[0]
-	}
-	body, err := evhkit.Marshal(v, s.cfg.Common.Format)
+	body, err := evhkit.MarshalEvents(evs, grouped, s.cfg.Common.Format)
 	if err != nil {
 		return err
 	}

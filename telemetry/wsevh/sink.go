@@ -39,7 +39,7 @@ type Config struct {
 type conn struct {
 	c      *websocket.Conn
 	cancel context.CancelFunc // ends the read loop CloseRead started
-	gone   context.Context    // done once the connection is closed
+	gone   context.Context    //nolint:containedctx // done once the connection is closed (websocket's CloseRead returns it)
 }
 
 func (c *conn) Close() error {
@@ -100,11 +100,7 @@ func (s *Sink) dial(ctx context.Context) (*conn, error) {
 
 // publish sends one text message.
 func (s *Sink) publish(ctx context.Context, c *conn, evs []*telemetry.Event, grouped bool) error {
-	var v any = evs
-	if !grouped {
-		v = evs[0]
-	}
-	body, err := evhkit.Marshal(v, s.cfg.Common.Format)
+	body, err := evhkit.MarshalEvents(evs, grouped, s.cfg.Common.Format)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func backend(t *testing.T) (*httptest.Server, chan frame) {
 		if err != nil {
 			return
 		}
-		defer c.CloseNow()
+		defer func() { _ = c.CloseNow() }()
 		for {
 			typ, data, err := c.Read(r.Context())
 			if err != nil {
@@ -155,7 +155,7 @@ func TestTLSBackend(t *testing.T) {
 		if err != nil {
 			return
 		}
-		defer c.CloseNow()
+		defer func() { _ = c.CloseNow() }()
 		for {
 			_, data, err := c.Read(r.Context())
 			if err != nil {

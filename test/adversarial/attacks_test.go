@@ -112,7 +112,7 @@ func TestSlowBodyFlood(t *testing.T) {
 			return false
 		}
 		_ = res.Body.Close()
-		return res.StatusCode == 200
+		return res.StatusCode == http.StatusOK
 	})
 	for _, c := range conns {
 		_ = c.Close()

@@ -18,17 +18,7 @@ func TestAdminAPI(t *testing.T) {
 			admin := srv.dialAdmin(t, tr)
 			ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
 			defer cancel()
-			s, err := newEchoSession(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.close()
-			if err := s.negotiate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.connect(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := connectedEcho(ctx, t, c)
 
 			// Without the admin secret: 403.
 			res, err := admin.Request(ctx, 0, 0, msg{"janus": "list_sessions"})

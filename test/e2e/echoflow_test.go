@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/telemetry"
 	pion "github.com/pion/webrtc/v4"
 )
 
@@ -27,6 +29,65 @@ type echoSession struct {
 
 	trickleErr  chan error
 	trickleDone sync.WaitGroup
+}
+
+// negotiatedEcho is newEchoSession and negotiate for a test that runs one
+// session: it fails t on error and closes the session when t ends.
+func negotiatedEcho(ctx context.Context, t *testing.T, c janusClient) *echoSession {
+	t.Helper()
+	s, err := newEchoSession(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.close)
+	if err := s.negotiate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// connectedEcho is negotiatedEcho followed by connect: the PeerConnection
+// is up and media flows.
+func connectedEcho(ctx context.Context, t *testing.T, c janusClient) *echoSession {
+	t.Helper()
+	s := negotiatedEcho(ctx, t, c)
+	if err := s.connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// createSession sends "create" and returns the new session's id; it
+// fails t on error.
+func createSession(ctx context.Context, t *testing.T, c janusClient) uint64 {
+	t.Helper()
+	res, err := expectKindOf("success")(c.Request(ctx, 0, 0, msg{"janus": "create"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u64(field(res, "data", "id"))
+}
+
+// eventWaiter is what telemetrytest's recording emitter and sink share.
+type eventWaiter interface {
+	WaitFor(pred func(*telemetry.Event) bool, timeout time.Duration) (*telemetry.Event, error)
+}
+
+// end hangs up, detaches and destroys the session and waits until rec has
+// the session's "destroyed" event; it fails t on error.
+func (s *echoSession) end(ctx context.Context, t *testing.T, rec eventWaiter) {
+	t.Helper()
+	if err := s.hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.detachAndDestroy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.WaitFor(func(e *telemetry.Event) bool {
+		return e.SessionID == s.sid && e.Type == telemetry.TypeSession && toWire(t, e).bodyField("name") == "destroyed"
+	}, 5*time.Second); err != nil {
+		t.Fatalf("session destroyed event: %v", err)
+	}
 }
 
 // newEchoSession creates a session and attaches janus.plugin.echotest.
@@ -139,17 +200,8 @@ func (s *echoSession) trickle(ctx context.Context) {
 // connect waits for webrtcup and a connected PeerConnection, then starts
 // sending media.
 func (s *echoSession) connect(ctx context.Context) error {
-	if _, err := s.in.wait(ctx, "webrtcup", fromHandle(s.hid, "webrtcup")); err != nil {
+	if err := s.connectQuiet(ctx); err != nil {
 		return err
-	}
-	if err := s.peer.waitConnected(ctx); err != nil {
-		return err
-	}
-	s.trickleDone.Wait()
-	select {
-	case err := <-s.trickleErr:
-		return err
-	default:
 	}
 	s.peer.startSending()
 	return nil

@@ -16,17 +16,7 @@ func TestEchoTest(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
 			defer cancel()
 
-			s, err := newEchoSession(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.close()
-			if err := s.negotiate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.connect(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := connectedEcho(ctx, t, c)
 			// 50 packets of each kind is one second of media echoed back.
 			if err := s.peer.waitReceived(ctx, 50); err != nil {
 				t.Fatalf("%v (%s)", err, s.describe())

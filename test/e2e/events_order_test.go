@@ -121,14 +121,7 @@ func TestEchoTestEventOrder(t *testing.T) {
 			defer cancel()
 
 			start := time.Now().UnixMicro()
-			s, err := newEchoSession(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.close()
-			if err := s.negotiate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := negotiatedEcho(ctx, t, c)
 			if err := s.connectQuiet(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -139,17 +132,7 @@ func TestEchoTestEventOrder(t *testing.T) {
 			if !s.settle(ctx, sent) {
 				t.Logf("not every packet was echoed back (%s): UDP on a loaded host may drop some", s.describe())
 			}
-			if err := s.hangup(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.detachAndDestroy(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := rec.WaitFor(func(e *telemetry.Event) bool {
-				return e.SessionID == s.sid && e.Type == telemetry.TypeSession && toWire(t, e).bodyField("name") == "destroyed"
-			}, 5*time.Second); err != nil {
-				t.Fatalf("session destroyed event: %v", err)
-			}
+			s.end(ctx, t, rec)
 			end := time.Now().UnixMicro()
 
 			var evs []orderedEvent
@@ -186,12 +169,6 @@ func decodeOrdered(t *testing.T, idx int, e *telemetry.Event) orderedEvent {
 		t.Fatalf("decode %s: %v", w.raw, err)
 	}
 	return orderedEvent{idx: idx, header: h, w: w}
-}
-
-// milestone is one step of the Janus flow, found by its first event.
-type milestone struct {
-	name string
-	ok   func(w wireEvent) bool
 }
 
 func isEv(typ, sub int, key string, val any) func(w wireEvent) bool {

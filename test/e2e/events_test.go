@@ -63,17 +63,7 @@ func TestEchoTestEvents(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
 			defer cancel()
 
-			s, err := newEchoSession(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.close()
-			if err := s.negotiate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.connect(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := connectedEcho(ctx, t, c)
 			if err := s.peer.waitReceived(ctx, 10); err != nil {
 				t.Fatal(err)
 			}
@@ -83,17 +73,7 @@ func TestEchoTestEvents(t *testing.T) {
 			}, 5*time.Second); err != nil {
 				t.Fatalf("media report: %v", err)
 			}
-			if err := s.hangup(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.detachAndDestroy(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := rec.WaitFor(func(e *telemetry.Event) bool {
-				return e.SessionID == s.sid && e.Type == telemetry.TypeSession && toWire(t, e).bodyField("name") == "destroyed"
-			}, 5*time.Second); err != nil {
-				t.Fatalf("session destroyed event: %v", err)
-			}
+			s.end(ctx, t, rec)
 
 			var evs []wireEvent
 			for _, e := range rec.Events() {

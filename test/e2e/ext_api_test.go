@@ -174,11 +174,7 @@ func TestUnixConnectionOwnsSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := expectKindOf("success")(c.Request(ctx, 0, 0, msg{"janus": "create"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sid := u64(field(res, "data", "id"))
+	sid := createSession(ctx, t, c)
 	c.Close()
 	other := e.dialExt(t, "unix", false)
 	waitUntil(t, "session "+strconv.FormatUint(sid, 10)+" gone", func() bool {

@@ -14,19 +14,9 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
 	"github.com/argusrtc/argus/transports/rabbitmq"
 )
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // mosquitto is a private broker the test can kill and restart.
 type mosquitto struct {
@@ -119,7 +109,7 @@ func TestMQTTBrokerRestart(t *testing.T) {
 	}
 	srv := startServer(t, serverOptions{})
 	dir := shortTempDir(t)
-	m := startMosquitto(t, dir, freePort(t))
+	m := startMosquitto(t, dir, evhtest.FreePort(t))
 	broker := "tcp://127.0.0.1:" + strconv.Itoa(m.port)
 	prefix := fmt.Sprintf("argus-e2e-%d", core.RandomID())
 	tr := startMQTT(t, srv, serverOptions{}, broker, prefix)

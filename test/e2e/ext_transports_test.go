@@ -187,17 +187,7 @@ func TestExtTransportsEchoTest(t *testing.T) {
 			c := e.dialExt(t, tr, false)
 			ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
 			defer cancel()
-			s, err := newEchoSession(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.close()
-			if err := s.negotiate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.connect(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := connectedEcho(ctx, t, c)
 			if err := s.peer.waitReceived(ctx, 50); err != nil {
 				t.Fatalf("%v (%s)", err, s.describe())
 			}

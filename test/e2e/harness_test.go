@@ -3,19 +3,13 @@ package e2e
 import (
 	"context"
 	"log/slog"
-	nethttp "net/http"
-	"net/http/httptest"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/janusclient"
+	"github.com/argusrtc/argus/internal/janusclient/argustest"
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/transports/http"
-	"github.com/argusrtc/argus/transports/websocket"
 )
 
 // server is one in-process Argus: real engine, gateway, HTTP and WebSocket
@@ -41,83 +35,30 @@ type serverOptions struct {
 
 // testLogger logs to stderr at ARGUS_E2E_LOG level (default: errors only,
 // so a failing run still shows why).
-func testLogger() *slog.Logger {
-	level := slog.LevelError
-	if v := os.Getenv("ARGUS_E2E_LOG"); v != "" {
-		_ = level.UnmarshalText([]byte(v))
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-}
+func testLogger() *slog.Logger { return argustest.LoggerFromEnv() }
 
 // startServer starts Argus and stops it (in Janus's order: transports,
 // gateway, engine) when the test ends.
 func startServer(t *testing.T, o serverOptions) *server {
 	t.Helper()
-	logger := testLogger()
-	engine, err := webrtc.NewEngine(webrtc.Config{
-		ServerName:      "argus-e2e",
-		Logger:          logger,
-		IncludeLoopback: true,
-		StatsPeriod:     time.Second,
-		Emitter:         o.emitter,
+	a := argustest.StartWith(t, argustest.Options{
+		Name:        "argus-e2e",
+		Logger:      testLogger(),
+		Emitter:     o.emitter,
+		StatsPeriod: time.Second,
+		Admin:       true,
+		Configure: func(cfg *core.Config) {
+			cfg.AdminSecret = adminSecret
+			cfg.APISecret = o.apiSecret
+			if o.sessionTimeout > 0 {
+				cfg.SessionTimeout = o.sessionTimeout
+			}
+			if o.watchdog > 0 {
+				cfg.WatchdogInterval = o.watchdog
+			}
+		},
 	})
-	if err != nil {
-		t.Fatalf("NewEngine: %v", err)
-	}
-	cfg := core.DefaultConfig()
-	cfg.ServerName = "argus-e2e"
-	cfg.StatusPeriod = 0 // no periodic status events
-	cfg.Engine = engine
-	cfg.Logger = logger
-	cfg.Emitter = o.emitter
-	cfg.AdminSecret = adminSecret
-	cfg.APISecret = o.apiSecret
-	if o.sessionTimeout > 0 {
-		cfg.SessionTimeout = o.sessionTimeout
-	}
-	if o.watchdog > 0 {
-		cfg.WatchdogInterval = o.watchdog
-	}
-	gw, err := core.New(context.Background(), cfg)
-	if err != nil {
-		_ = engine.Close()
-		t.Fatalf("core.New: %v", err)
-	}
-	ht := http.New(http.Config{Gateway: gw, Emitter: o.emitter, ServerName: "argus-e2e", Logger: logger, Admin: true})
-	mux := nethttp.NewServeMux()
-	mux.Handle("/janus", ht.JanusHandler())
-	mux.Handle("/janus/", ht.JanusHandler())
-	mux.Handle("/admin", ht.AdminHandler())
-	mux.Handle("/admin/", ht.AdminHandler())
-	httpSrv := httptest.NewServer(mux)
-	wt := websocket.New(websocket.Config{Gateway: gw, Emitter: o.emitter, ServerName: "argus-e2e", Logger: logger})
-	wsSrv := httptest.NewServer(wt.Handler())
-	awt := websocket.New(websocket.Config{Gateway: gw, Emitter: o.emitter, ServerName: "argus-e2e", Logger: logger, Admin: true})
-	adminWSSrv := httptest.NewServer(awt.Handler())
-
-	t.Cleanup(func() {
-		ht.Close()
-		wt.Close()
-		awt.Close()
-		httpSrv.Close()
-		wsSrv.Close()
-		adminWSSrv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := gw.Shutdown(ctx); err != nil {
-			t.Errorf("gateway shutdown: %v", err)
-		}
-		if err := engine.Close(); err != nil {
-			t.Errorf("engine close: %v", err)
-		}
-	})
-	return &server{
-		httpURL:    httpSrv.URL + "/janus",
-		wsURL:      "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/",
-		adminURL:   httpSrv.URL + "/admin",
-		adminWSURL: "ws" + strings.TrimPrefix(adminWSSrv.URL, "http") + "/",
-		gateway:    gw,
-	}
+	return &server{httpURL: a.HTTP, wsURL: a.WS, adminURL: a.AdminHTTP, adminWSURL: a.AdminWS, gateway: a.Gateway}
 }
 
 // transports are the two ways every test reaches Argus.

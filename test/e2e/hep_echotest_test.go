@@ -111,12 +111,12 @@ func selectedPair(s *echoSession) (client, gateway netip.AddrPort, err error) {
 	}
 	pair, err := sctp.Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil {
-		return client, gateway, fmt.Errorf("no selected pair: %v", err)
+		return client, gateway, fmt.Errorf("no selected pair: %w", err)
 	}
 	l, errL := netip.ParseAddr(pair.Local.Address)
 	r, errR := netip.ParseAddr(pair.Remote.Address)
 	if errL != nil || errR != nil {
-		return client, gateway, fmt.Errorf("selected pair %s: %v %v", pair, errL, errR)
+		return client, gateway, fmt.Errorf("selected pair %s: %w", pair, errors.Join(errL, errR))
 	}
 	return netip.AddrPortFrom(l.Unmap(), pair.Local.Port), netip.AddrPortFrom(r.Unmap(), pair.Remote.Port), nil
 }
@@ -173,17 +173,7 @@ func runHEPEchoWith(t *testing.T, srv *server, tr string, rec *telemetrytest.Sin
 	run := echoRun{transport: tr, sid: s.sid, hid: s.hid,
 		echoed:      s.peer.recv["audio"].bytes.Load() + s.peer.recv["video"].bytes.Load(),
 		clientMedia: clientMedia, gatewayMedia: gatewayMedia}
-	if err := s.hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.detachAndDestroy(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rec.WaitFor(func(e *telemetry.Event) bool {
-		return e.SessionID == s.sid && e.Type == telemetry.TypeSession && toWire(t, e).bodyField("name") == "destroyed"
-	}, 5*time.Second); err != nil {
-		t.Fatalf("session destroyed event: %v", err)
-	}
+	s.end(ctx, t, rec)
 	if run.echoed == 0 {
 		t.Fatalf("no media echoed back (%s)", s.describe())
 	}

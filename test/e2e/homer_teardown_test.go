@@ -24,17 +24,7 @@ func TestHomerTeardownOrder(t *testing.T) {
 			srv := startServer(t, opts)
 			ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
 			defer cancel()
-			s, err := newEchoSession(ctx, srv.dial(t, "ws"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.close()
-			if err := s.negotiate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.connect(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := connectedEcho(ctx, t, srv.dial(t, "ws"))
 			if err := s.peer.waitReceived(ctx, 20); err != nil {
 				t.Fatal(err)
 			}

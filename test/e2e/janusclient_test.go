@@ -16,8 +16,6 @@ type (
 	janusClient = janusclient.Client
 )
 
-func newTransaction() string { return janusclient.NewTransaction() }
-
 // decode parses one Janus JSON reply.
 func decode(b []byte) (msg, error) { return janusclient.Decode(b) }
 

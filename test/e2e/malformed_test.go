@@ -66,12 +66,8 @@ func TestMalformedRequests(t *testing.T) {
 			c := srv.dial(t, tr)
 			ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
 			defer cancel()
-			res, err := expectKindOf("success")(c.Request(ctx, 0, 0, msg{"janus": "create"}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sid := u64(field(res, "data", "id"))
-			res, err = expectKindOf("success")(c.Request(ctx, sid, 0, msg{"janus": "attach", "plugin": "janus.plugin.echotest"}))
+			sid := createSession(ctx, t, c)
+			res, err := expectKindOf("success")(c.Request(ctx, sid, 0, msg{"janus": "attach", "plugin": "janus.plugin.echotest"}))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"sync"
@@ -113,14 +114,7 @@ func (c *msgClient) Do(ctx context.Context, _, _ uint64, raw []byte) (msg, error
 }
 
 func (c *msgClient) Request(ctx context.Context, sid, hid uint64, req msg) (msg, error) {
-	req["transaction"] = newTransaction()
-	if sid != 0 {
-		req["session_id"] = sid
-	}
-	if hid != 0 {
-		req["handle_id"] = hid
-	}
-	raw, err := json.Marshal(req)
+	raw, err := janusclient.EncodeRequest(req, sid, hid)
 	if err != nil {
 		return nil, err
 	}
@@ -145,26 +139,40 @@ func dialUnix(path string) (*msgClient, error) {
 	if err != nil {
 		return nil, err
 	}
+	read := func(buf []byte) (int, error) {
+		n, err := uc.Read(buf)
+		if err == nil && n == 0 {
+			err = io.EOF // the server closed the socket
+		}
+		return n, err
+	}
+	return newPacketClient(uc, uc.Write, read), nil
+}
+
+// newPacketClient is a msgClient over a packet socket: write sends one
+// request, read returns the next reply or event (an error: the socket is
+// gone).
+func newPacketClient(conn io.Closer, write func([]byte) (int, error), read func([]byte) (int, error)) *msgClient {
 	c := newMsgClient()
 	done := make(chan struct{})
 	c.send = func(_ context.Context, raw []byte, _ string) error {
-		_, err := uc.Write(raw)
+		_, err := write(raw)
 		return err
 	}
-	c.closeLink = func() { _ = uc.Close(); <-done }
+	c.closeLink = func() { _ = conn.Close(); <-done }
 	go func() {
 		defer close(done)
 		buf := make([]byte, 4<<20)
 		for {
-			n, err := uc.Read(buf)
-			if err != nil || n == 0 {
+			n, err := read(buf)
+			if err != nil {
 				c.fail(janusclient.ErrClosed)
 				return
 			}
 			c.receive(append([]byte(nil), buf[:n]...), "")
 		}
 	}()
-	return c, nil
+	return c
 }
 
 // dialUnixgram talks to a SOCK_DGRAM Janus socket from a socket bound in dir.
@@ -175,26 +183,12 @@ func dialUnixgram(path, dir string) (*msgClient, error) {
 		return nil, err
 	}
 	server := &net.UnixAddr{Name: path, Net: "unixgram"}
-	c := newMsgClient()
-	done := make(chan struct{})
-	c.send = func(_ context.Context, raw []byte, _ string) error {
-		_, err := uc.WriteToUnix(raw, server)
-		return err
+	write := func(raw []byte) (int, error) { return uc.WriteToUnix(raw, server) }
+	read := func(buf []byte) (int, error) {
+		n, _, err := uc.ReadFromUnix(buf)
+		return n, err
 	}
-	c.closeLink = func() { _ = uc.Close(); <-done }
-	go func() {
-		defer close(done)
-		buf := make([]byte, 4<<20)
-		for {
-			n, _, err := uc.ReadFromUnix(buf)
-			if err != nil {
-				c.fail(janusclient.ErrClosed)
-				return
-			}
-			c.receive(append([]byte(nil), buf[:n]...), "")
-		}
-	}()
-	return c, nil
+	return newPacketClient(uc, write, read), nil
 }
 
 // dialRabbit publishes requests to toJanus (correlation_id = transaction)
@@ -241,11 +235,11 @@ func dialMQTT(broker, toJanus, fromJanus string) (*msgClient, error) {
 	pc := paho.NewClient(opts)
 	if tok := pc.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		pc.Disconnect(0)
-		return nil, fmt.Errorf("mqtt connect: %v", tok.Error())
+		return nil, fmt.Errorf("mqtt connect: %w", tok.Error())
 	}
 	if tok := pc.Subscribe(fromJanus, 1, func(_ paho.Client, m paho.Message) { c.receive(m.Payload(), "") }); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		pc.Disconnect(0)
-		return nil, fmt.Errorf("mqtt subscribe: %v", tok.Error())
+		return nil, fmt.Errorf("mqtt subscribe: %w", tok.Error())
 	}
 	c.send = func(ctx context.Context, raw []byte, _ string) error {
 		tok := pc.Publish(toJanus, 1, false, raw)

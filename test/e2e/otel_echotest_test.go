@@ -50,17 +50,7 @@ func TestEchoTestOTel(t *testing.T) {
 			defer cancel()
 
 			start := time.Now()
-			s, err := newEchoSession(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.close()
-			if err := s.negotiate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.connect(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := connectedEcho(ctx, t, c)
 			if err := s.peer.waitReceived(ctx, 10); err != nil {
 				t.Fatal(err)
 			}

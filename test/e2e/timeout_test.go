@@ -17,11 +17,7 @@ func TestSessionTimeout(t *testing.T) {
 			c := srv.dial(t, tr)
 			ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
 			defer cancel()
-			res, err := expectKindOf("success")(c.Request(ctx, 0, 0, msg{"janus": "create"}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sid := u64(field(res, "data", "id"))
+			sid := createSession(ctx, t, c)
 			if _, err := expectKindOf("success")(c.Request(ctx, sid, 0, msg{"janus": "attach", "plugin": "janus.plugin.echotest"})); err != nil {
 				t.Fatal(err)
 			}
@@ -39,7 +35,7 @@ func TestSessionTimeout(t *testing.T) {
 				t.Fatalf("timed out after %v, before the 1 s session timeout", waited)
 			}
 			// The session is gone: any request on it is 458.
-			res, err = expectKindOf("error")(c.Request(ctx, sid, 0, msg{"janus": "keepalive"}))
+			res, err := expectKindOf("error")(c.Request(ctx, sid, 0, msg{"janus": "keepalive"}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,11 +53,7 @@ func TestKeepaliveKeepsSessionAlive(t *testing.T) {
 	c := srv.dial(t, "ws")
 	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
 	defer cancel()
-	res, err := expectKindOf("success")(c.Request(ctx, 0, 0, msg{"janus": "create"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sid := u64(field(res, "data", "id"))
+	sid := createSession(ctx, t, c)
 	deadline := time.Now().Add(2500 * time.Millisecond) // 2.5 session timeouts
 	for time.Now().Before(deadline) {
 		if _, err := expectKindOf("ack")(c.Request(ctx, sid, 0, msg{"janus": "keepalive"})); err != nil {

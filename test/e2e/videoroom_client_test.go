@@ -23,9 +23,6 @@ func vrPeerConfig() testpeer.Config {
 	}
 }
 
-// vrAPI is the pion API of vrPeerConfig.
-func vrAPI() (*pion.API, error) { return testpeer.NewAPI(vrPeerConfig()) }
-
 // gathered sets a local description and waits for ICE gathering, so the
 // SDP carries the candidates (no trickle needed).
 func gathered(ctx context.Context, pc *pion.PeerConnection, d pion.SessionDescription) (string, error) {

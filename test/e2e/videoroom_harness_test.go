@@ -4,17 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/janusclient"
+	"github.com/argusrtc/argus/internal/janusclient/argustest"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
-	"github.com/argusrtc/argus/transports/websocket"
 
 	_ "github.com/argusrtc/argus/plugins/videoroom" // registers janus.plugin.videoroom
 )
@@ -37,41 +35,18 @@ type vrServer struct {
 
 func startVideoRoomServer(t *testing.T) *vrServer {
 	t.Helper()
-	logger := testLogger()
 	rec := telemetrytest.NewEmitter()
-	engine, err := webrtc.NewEngine(webrtc.Config{
-		ServerName: "argus-e2e", Logger: logger, IncludeLoopback: true, Emitter: rec,
+	a := argustest.StartWith(t, argustest.Options{
+		Name:        "argus-e2e",
+		Logger:      testLogger(),
+		Emitter:     rec,
 		StatsPeriod: time.Second,
+		Configure: func(cfg *core.Config) {
+			cfg.SessionTimeout = 0
+			cfg.PluginConfigs = map[string]json.RawMessage{"janus.plugin.videoroom": json.RawMessage(vrRoomConfig)}
+		},
 	})
-	if err != nil {
-		t.Fatalf("NewEngine: %v", err)
-	}
-	cfg := core.DefaultConfig()
-	cfg.ServerName = "argus-e2e"
-	cfg.StatusPeriod = 0
-	cfg.SessionTimeout = 0
-	cfg.Engine = engine
-	cfg.Logger = logger
-	cfg.Emitter = rec
-	cfg.PluginConfigs = map[string]json.RawMessage{"janus.plugin.videoroom": json.RawMessage(vrRoomConfig)}
-	gw, err := core.New(context.Background(), cfg)
-	if err != nil {
-		_ = engine.Close()
-		t.Fatalf("core.New: %v", err)
-	}
-	wt := websocket.New(websocket.Config{Gateway: gw, ServerName: "argus-e2e", Logger: logger, Emitter: rec})
-	wsSrv := httptest.NewServer(wt.Handler())
-	t.Cleanup(func() {
-		wt.Close()
-		wsSrv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := gw.Shutdown(ctx); err != nil {
-			t.Errorf("gateway shutdown: %v", err)
-		}
-		_ = engine.Close()
-	})
-	return &vrServer{wsURL: "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/", events: rec, gateway: gw}
+	return &vrServer{wsURL: a.WS, events: rec, gateway: a.Gateway}
 }
 
 // pluginEvents returns the recorded VideoRoom type 64 events.
@@ -162,8 +137,7 @@ func (adminClient) SessionOver(core.SessionID, bool, bool) {}
 
 // admin sends one Admin API request straight to the gateway.
 func (s *vrServer) admin(ctx context.Context, req msg) (msg, error) {
-	req["transaction"] = newTransaction()
-	raw, err := json.Marshal(req)
+	raw, err := janusclient.EncodeRequest(req, 0, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestVideoRoomOnePublisherManySubscribers(t *testing.T) {
 	}
 	// End every session at once (the cleanups would do it one by one).
 	var closing sync.WaitGroup
-	for _, u := range append(viewers, pub) {
+	for _, u := range append(slices.Clip(viewers), pub) {
 		closing.Add(1)
 		go func() {
 			defer closing.Done()

@@ -61,19 +61,25 @@ func startArgus(t *testing.T) *argus {
 			t.Errorf("bus shutdown: %v", err)
 		}
 	})
-	o := argustest.Options{
-		Emitter:       bus,
-		StatsPeriod:   time.Second,
-		PluginConfigs: map[string]json.RawMessage{"janus.plugin.videoroom": json.RawMessage(roomConfig)},
-		AdminSecret:   adminSecret,
-	}
+	var desc []core.TransportDesc
 	if r, ok := transports.Lookup(http.Package); ok {
-		o.Transports = []core.TransportDesc{r.Desc()}
+		desc = []core.TransportDesc{r.Desc()}
 	}
 	spec, _ := telemetry.SinkSpecOf(httpevh.SinkName)
-	o.EventHandlers = map[string]core.EventHandler{spec.Handler.Package: describedHandler{info: spec.Handler, sink: sink.(*httpevh.Sink)}}
-	u := argustest.StartWith(t, "janusref", o)
-	return &argus{url: u.HTTP, admin: u.Admin, events: col}
+	handlers := map[string]core.EventHandler{spec.Handler.Package: describedHandler{info: spec.Handler, sink: sink.(*httpevh.Sink)}}
+	a := argustest.StartWith(t, argustest.Options{
+		Name:        "janusref",
+		Emitter:     bus,
+		StatsPeriod: time.Second,
+		Admin:       true,
+		Configure: func(c *core.Config) {
+			c.PluginConfigs = map[string]json.RawMessage{"janus.plugin.videoroom": json.RawMessage(roomConfig)}
+			c.AdminSecret = adminSecret
+			c.Transports = desc
+			c.EventHandlers = handlers
+		},
+	})
+	return &argus{url: a.HTTP, admin: a.AdminHTTP, events: col}
 }
 
 // describedHandler is the sink as server_info's "events" lists it.

@@ -214,7 +214,7 @@ func TestClosedTransportRefuses(t *testing.T) {
 func TestHandlerRejectsForeignPrefix(t *testing.T) {
 	e := newEnv(t, nil)
 	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("POST", "/janusx", strings.NewReader(`{}`))
+	req := httptest.NewRequest(nethttp.MethodPost, "/janusx", strings.NewReader(`{}`))
 	e.tr.JanusHandler().ServeHTTP(rec, req)
 	if rec.Code != 404 {
 		t.Fatalf("status %d", rec.Code)

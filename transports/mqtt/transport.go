@@ -42,9 +42,10 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadOption, err)
 	}
 	t := &Transport{cfg: cfg}
-	t.ctx, t.cancel = context.WithCancel(ctx)
+	tctx, cancel := context.WithCancel(ctx)
+	t.ctx, t.cancel = tctx, cancel
 	host, port := wire.SplitAddr(u.Host)
-	t.Clients = broker.New(t.ctx, broker.Config{
+	t.Clients = broker.New(tctx, broker.Config{
 		Package: Package, Gateway: cfg.Gateway, Emitter: cfg.Emitter, ServerName: cfg.ServerName,
 		Logger: cfg.Logger, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled,
 		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {

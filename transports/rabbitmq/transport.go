@@ -57,7 +57,8 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 			return nil, err
 		}
 	}
-	t.ctx, t.cancel = context.WithCancel(ctx)
+	tctx, cancel := context.WithCancel(ctx)
+	t.ctx, t.cancel = tctx, cancel
 	host, port := wire.SplitAddr(u.Host)
 	if port == 0 {
 		port = 5672
@@ -65,7 +66,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 			port = 5671
 		}
 	}
-	t.Clients = broker.New(t.ctx, broker.Config{
+	t.Clients = broker.New(tctx, broker.Config{
 		Package: Package, Gateway: cfg.Gateway, Emitter: cfg.Emitter, ServerName: cfg.ServerName,
 		Logger: cfg.Logger, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled,
 		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
@@ -154,7 +155,7 @@ func (t *Transport) serve() (up bool, err error) {
 		case <-t.ctx.Done():
 			return true, nil
 		case e := <-closed:
-			return true, fmt.Errorf("closed: %v", e)
+			return true, fmt.Errorf("closed: %w", e)
 		case d, ok := <-janusIn:
 			if !ok {
 				return true, errors.New("janus consumer cancelled")

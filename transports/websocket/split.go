@@ -24,7 +24,7 @@ func splitFrame(data []byte) ([]json.RawMessage, string) {
 			return out, ""
 		}
 		if err != nil {
-			line := 1
+			var line int
 			var se *json.SyntaxError
 			if errors.As(err, &se) {
 				line, _ = wire.LineCol(data, se.Offset)

@@ -1,17 +1,17 @@
-// Package argustest runs an in-process Argus for the tests of the test
-// kit and of cmd/argus-load: the real engine (loopback candidates), the
-// gateway and the HTTP and WebSocket Janus API transports, each on an
-// ephemeral 127.0.0.1 port, stopped (in Janus's order: transports,
-// gateway, engine) when the test ends. Plugins are those the test binary
-// registers (blank imports).
+// Package argustest runs an in-process Argus for tests (the test kit,
+// cmd/argus-load, test/e2e, dashboards): the real engine (loopback
+// candidates), the gateway and the HTTP and WebSocket Janus API
+// transports, each on an ephemeral 127.0.0.1 port, stopped (in Janus's
+// order: transports, gateway, engine) when the test ends. Plugins are
+// those the test binary registers (blank imports).
 package argustest
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	nethttp "net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -25,69 +25,101 @@ import (
 
 // URLs are the Janus API endpoints of a started Argus.
 type URLs struct {
-	WS    string // ws://127.0.0.1:port/
-	HTTP  string // http://127.0.0.1:port/janus
-	Admin string // http://127.0.0.1:port/admin, with Options.AdminSecret
+	WS   string // ws://127.0.0.1:port/
+	HTTP string // http://127.0.0.1:port/janus
 }
 
-// Options add to the default in-process Argus; the zero value is Start's.
+// Options shape the Argus that StartWith runs. The zero value is what
+// Start runs.
 type Options struct {
-	// Emitter receives every core, WebRTC, plugin and transport event.
+	Name    string       // server name (emitter of events); default "argus-test"
+	Logger  *slog.Logger // default: discard
 	Emitter telemetry.Emitter
-	// StatsPeriod is the media report period (0: none).
+	// StatsPeriod is the engine's media statistics period (0: its default).
 	StatsPeriod time.Duration
-	// PluginConfigs are the plugins' configurations by package name.
-	PluginConfigs map[string]json.RawMessage
-	// Transports and EventHandlers are listed in server_info.
-	Transports    []core.TransportDesc
-	EventHandlers map[string]core.EventHandler
-	// AdminSecret, when set, enables the Admin API over HTTP (/admin).
-	AdminSecret string
+	// Configure, when set, adjusts the gateway's config before core.New
+	// (timeouts, secrets, plugin configs).
+	Configure func(*core.Config)
+	// Admin serves the Admin API too: /admin over HTTP and a second
+	// WebSocket server for janus-admin-protocol.
+	Admin bool
+	// Handlers are extra routes of the HTTP server (e.g. /metrics).
+	Handlers map[string]nethttp.Handler
+}
+
+// Argus is a started in-process Argus.
+type Argus struct {
+	URLs
+	AdminHTTP string // http://127.0.0.1:port/admin (Options.Admin)
+	AdminWS   string // ws://127.0.0.1:port/ (Options.Admin)
+	Base      string // http://127.0.0.1:port, for Options.Handlers
+	Gateway   *core.Gateway
 }
 
 // Start runs Argus named name until the test ends.
-func Start(t testing.TB, name string) URLs { return StartWith(t, name, Options{}) }
-
-// StartWith runs Argus named name with o until the test ends.
-func StartWith(t testing.TB, name string, o Options) URLs {
+func Start(t testing.TB, name string) URLs {
 	t.Helper()
-	logger := slog.New(slog.DiscardHandler)
-	engine, err := webrtc.NewEngine(webrtc.Config{ServerName: name, Logger: logger, IncludeLoopback: true,
-		Emitter: o.Emitter, StatsPeriod: o.StatsPeriod})
+	return StartWith(t, Options{Name: name}).URLs
+}
+
+// StartWith runs Argus shaped by o until the test ends.
+func StartWith(t testing.TB, o Options) *Argus {
+	t.Helper()
+	if o.Name == "" {
+		o.Name = "argus-test"
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	engine, err := webrtc.NewEngine(webrtc.Config{ServerName: o.Name, Logger: logger, IncludeLoopback: true,
+		StatsPeriod: o.StatsPeriod, Emitter: o.Emitter})
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)
 	}
 	cfg := core.DefaultConfig()
-	cfg.ServerName = name
-	cfg.StatusPeriod = 0
+	cfg.ServerName = o.Name
+	cfg.StatusPeriod = 0 // no periodic status events
 	cfg.Engine = engine
 	cfg.Logger = logger
 	cfg.Emitter = o.Emitter
-	cfg.PluginConfigs = o.PluginConfigs
-	cfg.Transports = o.Transports
-	cfg.EventHandlers = o.EventHandlers
-	cfg.AdminSecret = o.AdminSecret
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
 	gw, err := core.New(context.Background(), cfg)
 	if err != nil {
 		_ = engine.Close()
 		t.Fatalf("core.New: %v", err)
 	}
-	ht := http.New(http.Config{Gateway: gw, Emitter: o.Emitter, ServerName: name, Logger: logger, Admin: o.AdminSecret != ""})
+	ht := http.New(http.Config{Gateway: gw, Emitter: o.Emitter, ServerName: o.Name, Logger: logger, Admin: o.Admin})
 	mux := nethttp.NewServeMux()
 	mux.Handle("/janus", ht.JanusHandler())
 	mux.Handle("/janus/", ht.JanusHandler())
-	if o.AdminSecret != "" {
+	if o.Admin {
 		mux.Handle("/admin", ht.AdminHandler())
 		mux.Handle("/admin/", ht.AdminHandler())
 	}
+	for path, h := range o.Handlers {
+		mux.Handle(path, h)
+	}
 	httpSrv := httptest.NewServer(mux)
-	wt := websocket.New(websocket.Config{Gateway: gw, Emitter: o.Emitter, ServerName: name, Logger: logger})
+	// The transports close first (ending long polls and WebSockets), then
+	// their servers.
+	transports, servers := []func(){ht.Close}, []func(){httpSrv.Close}
+	wt := websocket.New(websocket.Config{Gateway: gw, Emitter: o.Emitter, ServerName: o.Name, Logger: logger})
 	wsSrv := httptest.NewServer(wt.Handler())
+	transports, servers = append(transports, wt.Close), append(servers, wsSrv.Close)
+	a := &Argus{Base: httpSrv.URL, Gateway: gw, URLs: URLs{WS: wsURL(wsSrv), HTTP: httpSrv.URL + "/janus"}}
+	if o.Admin {
+		awt := websocket.New(websocket.Config{Gateway: gw, Emitter: o.Emitter, ServerName: o.Name, Logger: logger, Admin: true})
+		adminWSSrv := httptest.NewServer(awt.Handler())
+		transports, servers = append(transports, awt.Close), append(servers, adminWSSrv.Close)
+		a.AdminHTTP, a.AdminWS = httpSrv.URL+"/admin", wsURL(adminWSSrv)
+	}
 	t.Cleanup(func() {
-		ht.Close()
-		wt.Close()
-		httpSrv.Close()
-		wsSrv.Close()
+		for _, c := range append(transports, servers...) {
+			c()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := gw.Shutdown(ctx); err != nil {
@@ -97,9 +129,17 @@ func StartWith(t testing.TB, name string, o Options) URLs {
 			t.Errorf("engine close: %v", err)
 		}
 	})
-	u := URLs{WS: "ws" + strings.TrimPrefix(wsSrv.URL, "http") + "/", HTTP: httpSrv.URL + "/janus"}
-	if o.AdminSecret != "" {
-		u.Admin = httpSrv.URL + "/admin"
+	return a
+}
+
+func wsURL(s *httptest.Server) string { return "ws" + strings.TrimPrefix(s.URL, "http") + "/" }
+
+// LoggerFromEnv logs to stderr at the level in ARGUS_E2E_LOG (default:
+// errors only, so a failing run still shows why).
+func LoggerFromEnv() *slog.Logger {
+	level := slog.LevelError
+	if v := os.Getenv("ARGUS_E2E_LOG"); v != "" {
+		_ = level.UnmarshalText([]byte(v))
 	}
-	return u
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }

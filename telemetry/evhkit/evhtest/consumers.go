@@ -151,7 +151,7 @@ func WSBackend(t testing.TB, subprotocol string) (string, *Collector) {
 		if err != nil {
 			return
 		}
-		defer conn.CloseNow()
+		defer func() { _ = conn.CloseNow() }()
 		for {
 			_, data, err := conn.Read(r.Context())
 			if err != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/argusrtc/argus/telemetry"
 )
 
-var unique atomic.Uint64
+var unique atomic.Uint64 //nolint:gochecknoglobals // names must be unique per process
 
 // Name returns a name unique to this process and call: prefix-pid-time-n.
 func Name(prefix string) string {

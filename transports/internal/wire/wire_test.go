@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func TestOriginAllowed(t *testing.T) {
 		{"", "http://y", true, false},
 	}
 	for _, tc := range tests {
-		r := httptest.NewRequest("GET", "/", nil)
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		if tc.origin != "" {
 			r.Header.Set("Origin", tc.origin)
 		}

@@ -18,7 +18,7 @@ func runEchoTest(ctx context.Context, cfg *Config, log *slog.Logger, n int) unit
 	sctx, cancel := context.WithTimeout(ctx, cfg.SetupTimeout)
 	k, peer, err := setupEcho(sctx, cfg)
 	cancel()
-	defer func() {
+	defer func() { //nolint:contextcheck // teardown outlives ctx, on its own deadline
 		k.close()
 		if peer != nil {
 			_ = peer.Close()

@@ -47,7 +47,7 @@ const (
 // clients to that feed, then measures what they receive over Duration.
 func runVideoRoom(ctx context.Context, cfg *Config, log *slog.Logger, n int) unitResult {
 	f := &fanout{cfg: cfg, log: log, room: cfg.Room}
-	defer f.close()
+	defer f.close() //nolint:contextcheck // teardown outlives ctx, on its own deadline
 	var res unitResult
 	start := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, cfg.SetupTimeout)
@@ -191,7 +191,7 @@ func (f *fanout) subscribe(ctx context.Context) error {
 	defer cancel()
 	s := &subscriber{}
 	ok := false
-	defer func() {
+	defer func() { //nolint:contextcheck // teardown outlives ctx, on its own deadline
 		if !ok {
 			s.k.close()
 			if s.peer != nil {
