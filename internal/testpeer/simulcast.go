@@ -20,6 +20,9 @@ func SimulcastExtensions() []string { return []string{sdp.SDESMidURI, sdp.SDESRT
 // header extension (see SimulcastExtensions).
 var ErrNoExtension = errors.New("simulcast needs the mid and rid header extensions")
 
+// ErrNoRID is AddSimulcast without a layer.
+var ErrNoRID = errors.New("simulcast needs at least one rid")
+
 // Simulcast is one VP8 video m-line sending one RTP stream per RID
 // layer, as a browser does with simulcast. The Peer owns its goroutines.
 type Simulcast struct {
@@ -38,7 +41,7 @@ type Simulcast struct {
 // Its sender's RTCP is read (PLIs counted) until Close.
 func (p *Peer) AddSimulcast(rids ...string) (*Simulcast, error) {
 	if len(rids) == 0 {
-		return nil, errors.New("simulcast: no rid")
+		return nil, ErrNoRID
 	}
 	s := &Simulcast{p: p, rids: rids, sent: make([]Counter, len(rids))}
 	for i, rid := range rids {

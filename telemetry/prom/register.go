@@ -1,7 +1,6 @@
 package prom
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -23,9 +22,6 @@ const VideoRoomSinkName = "prom-videoroom"
 // videoRoomMask is what VideoRoomSink reads: handle (detached), media
 // (reports of subscriber handles) and plugin events (types 2, 32, 64).
 const videoRoomMask = telemetry.Mask(telemetry.TypeHandle | telemetry.TypeMedia | telemetry.TypePlugin)
-
-// ErrUnknownSetting is a -sink-opt key the metrics sink does not take.
-var ErrUnknownSetting = errors.New("unknown setting")
 
 func init() {
 	telemetry.RegisterSinkSpec(telemetry.SinkSpec{
