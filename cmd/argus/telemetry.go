@@ -142,11 +142,11 @@ func (o *observability) newMetricsExporter(cfg config, logger *slog.Logger, sett
 		},
 	})
 	if err != nil {
-		return nil, spec, fmt.Errorf("metrics: %w", err)
+		return nil, spec, err // names the sink, so -metrics heads the message
 	}
 	exp, ok := s.(metricsExporter)
 	if !ok {
-		return nil, spec, errors.Join(fmt.Errorf("metrics: sink %q is no metrics exporter (Observer, Registerer, http.Handler)", spec.Name),
+		return nil, spec, errors.Join(fmt.Errorf("sink %q is no metrics exporter (Observer, Registerer, http.Handler)", spec.Name),
 			s.Shutdown(context.Background()))
 	}
 	return exp, spec, nil

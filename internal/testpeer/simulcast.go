@@ -124,7 +124,7 @@ func (m SimulcastMedia) withDefaults() SimulcastMedia {
 
 // Start sends the layers, each packet tagged with the m-line's mid and
 // the layer's rid, until StopSending or Close; call it once the offer
-// and answer are applied (the mid is known).
+// and answer are applied (the mid is known), and only once.
 func (s *Simulcast) Start(m SimulcastMedia) error {
 	m = m.withDefaults()
 	var mid string
