@@ -20,6 +20,12 @@ type SinkConfig struct {
 	// Emitter is the bus, for sinks that derive events from the events
 	// they read (the verdict sink); it must not be called from Shutdown.
 	Emitter Emitter
+	// BusStats reads the bus's per-sink queue counts, at call time only
+	// (a metrics exporter is built before the bus); nil: no bus.
+	BusStats func() []SinkStats
+	// Live reads the gateway's live sessions, handles and PeerConnections,
+	// at call time only (zeros before the gateway exists); nil: none.
+	Live func() (sessions, handles, peerconnections int)
 }
 
 // SinkFactory builds a sink from its config. It must have no side effects

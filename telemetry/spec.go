@@ -64,6 +64,24 @@ type SinkSpec struct {
 	Handler HandlerInfo
 	// Queue are the sink's bus queue options at Attach.
 	Queue []QueueOption
+	// Metrics marks the metrics exporter, the one sink that owns the
+	// process's metrics registry (telemetry/prom). When its flag is on,
+	// cmd/argus builds it before the bus (its SinkConfig.Emitter is nil),
+	// hands it to the bus as the Observer of every export, registers the
+	// collectors of every other part into it, attaches it and its
+	// Companions first, and serves it at /metrics behind the metrics
+	// listener options. The sink it builds must be a telemetry.Observer,
+	// a prometheus.Registerer and an http.Handler.
+	Metrics bool
+}
+
+// Companion is one more sink a sink brings along (the metrics exporter's
+// VideoRoom sink): cmd/argus attaches it right after the sink that
+// returned it, under its own name and mask.
+type Companion struct {
+	Name string
+	Sink Sink
+	Mask Mask
 }
 
 // RegisterSinkSpec registers a sink factory with its description; call it
@@ -78,8 +96,8 @@ func RegisterSinkSpec(spec SinkSpec) {
 
 // DescribeSink adds the flag, options, handler and hooks of a sink whose
 // factory is (or will be) registered with RegisterSink; call it from
-// init(). spec.Factory is ignored. It panics on an empty name or a second
-// description.
+// init(). spec.Factory is ignored. It panics on an empty name, a second
+// description or a second metrics exporter (SinkSpec.Metrics).
 func DescribeSink(spec SinkSpec) {
 	if spec.Name == "" {
 		panic("telemetry: DescribeSink with empty name")
@@ -89,6 +107,11 @@ func DescribeSink(spec SinkSpec) {
 	defer sinkRegistry.Unlock()
 	if _, dup := sinkRegistry.specs[spec.Name]; dup {
 		panic("telemetry: DescribeSink called twice for " + spec.Name)
+	}
+	for _, other := range sinkRegistry.specs {
+		if spec.Metrics && other.Metrics {
+			panic("telemetry: a second metrics exporter " + spec.Name + " besides " + other.Name)
+		}
 	}
 	spec.Options = slices.Clone(spec.Options)
 	spec.Queue = slices.Clone(spec.Queue)

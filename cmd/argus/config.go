@@ -56,8 +56,7 @@ type config struct {
 
 	LogLevel slog.Level
 
-	// Telemetry sinks (docs/OBSERVABILITY.md).
-	Metrics bool // Prometheus /metrics on the Admin listener
+	// Telemetry sinks (docs/OBSERVABILITY.md), -metrics among them.
 	// Sinks is the raw value of each registered event sink's own flag, by
 	// sink name (sinkflags.go): a URL ("" is off) or "true"/"false".
 	Sinks    map[string]string
@@ -81,7 +80,6 @@ func defaultConfig() config {
 		StatsPeriod:        time.Second,
 		NoMediaTimer:       time.Second,
 		LogLevel:           slog.LevelInfo,
-		Metrics:            true,
 		Sinks:              defaultSinkFlags(),
 		Limits:             defaultLimits(),
 	}
@@ -113,7 +111,6 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.SlowlinkThreshold, "slowlink-threshold", c.SlowlinkThreshold, "Janus slowlink_threshold: lost `packets` per second that raise a slowlink event; 0 disables")
 	fs.BoolVar(&c.HangupOnFailed, "hangup-on-failed", c.HangupOnFailed, "Janus 1.2 hangup_on_failed: hang up at once when ICE fails after it was up (else after 5 s); \"ice-failed\" is sent either way")
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
-	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "Prometheus metrics at /metrics on the Admin listener")
 	addSinkFlags(fs, c)
 	c.Limits.register(fs)
 	fs.Var(&appendValue{list: &c.SinkOpts}, "sink-opt", "a sink `setting` sink.key=value, e.g. hep.capture_id=2001 or http.events=sessions,handles; repeatable (env: separated by ;)")

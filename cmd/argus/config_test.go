@@ -79,7 +79,7 @@ func TestParseConfigPrecedence(t *testing.T) {
 			args: []string{"-sink-opt", "hep.node_name=a", "-sink-opt", "hep.password=b", "-otel"},
 			check: func(t *testing.T, c config) {
 				if !reflect.DeepEqual(c.SinkOpts, []string{"hep.node_name=a", "hep.password=b"}) || c.Sinks["hep"] != "udp://127.0.0.1:9060" ||
-					c.Metrics || c.Sinks["history"] != "true" || c.Sinks["otel"] != "true" {
+					c.metricsEnabled() || c.Sinks["history"] != "true" || c.Sinks["otel"] != "true" {
 					t.Fatalf("got %+v", c)
 				}
 			},

@@ -12,6 +12,7 @@ import (
 	_ "github.com/argusrtc/argus/telemetry/mqttevh"     // sink "mqtt"
 	_ "github.com/argusrtc/argus/telemetry/natsevh"     // sink "nats"
 	_ "github.com/argusrtc/argus/telemetry/otel"        // sink "otel"
+	_ "github.com/argusrtc/argus/telemetry/prom"        // sink "prom" (metrics exporter) and "prom-videoroom"
 	_ "github.com/argusrtc/argus/telemetry/rabbitmqevh" // sink "rabbitmq"
 	_ "github.com/argusrtc/argus/telemetry/wsevh"       // sink "ws"
 )

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/prom"
 )
 
 // startTestServer runs the whole composition on 127.0.0.1 ephemeral ports.
@@ -189,8 +189,8 @@ func TestServerVideoRoomMetrics(t *testing.T) {
 	if v, ok := metricValue(body, "argus_videoroom_rooms"); !ok || v != "0" {
 		t.Fatalf("before create: argus_videoroom_rooms = %q (present %v), want 0", v, ok)
 	}
-	if !strings.Contains(body, `sink="`+videoRoomSinkName+`"`) {
-		t.Errorf("no bus metrics of sink %q on /metrics", videoRoomSinkName)
+	if !strings.Contains(body, `sink="`+prom.VideoRoomSinkName+`"`) {
+		t.Errorf("no bus metrics of sink %q on /metrics", prom.VideoRoomSinkName)
 	}
 	res := post(t, a["admin"]+"/admin", `{"janus":"message_plugin","transaction":"x","admin_secret":"janusoverlord",`+
 		`"plugin":"janus.plugin.videoroom","request":{"request":"create","room":4321,"description":"metrics test"}}`)
@@ -213,12 +213,5 @@ func TestServerVideoRoomMetrics(t *testing.T) {
 		if got, ok := metricValue(body, name); !ok || got != "0" {
 			t.Errorf("%s = %q (present %v), want 0", name, got, ok)
 		}
-	}
-}
-
-// TestVideoRoomMask: the sink gets the event types it documents.
-func TestVideoRoomMask(t *testing.T) {
-	if want := telemetry.ParseMask("handles,media,plugins"); videoRoomMask != want {
-		t.Fatalf("videoRoomMask = %v, want %v", videoRoomMask, want)
 	}
 }

@@ -11,18 +11,13 @@ import (
 	"strings"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // errSinkConfig marks a telemetry sink that refused its configuration
 // (a bad -hep URL, a -sink-opt for a sink that is off): a configuration
 // error, exit status 2, like a bad flag.
 var errSinkConfig = errors.New("sink configuration")
-
-// sinkFlags is the flag that enables each sink.
-var sinkFlags = map[string]string{
-	"hep": "-hep", "http": "-event-http", "otel": "-otel", "prom": "-metrics",
-	"prom-videoroom": "-metrics", "history": "-history",
-}
 
 var sinkNameRE = regexp.MustCompile(`sink "([a-z-]+)"`)
 
@@ -33,8 +28,10 @@ func configErrorMessage(err error) string {
 	if strings.Contains(msg, "-sink-opt") {
 		return msg
 	}
-	if m := sinkNameRE.FindStringSubmatch(msg); m != nil && sinkFlags[m[1]] != "" {
-		return sinkFlags[m[1]] + ": " + msg
+	if m := sinkNameRE.FindStringSubmatch(msg); m != nil {
+		if spec, ok := telemetry.SinkSpecOf(m[1]); ok && spec.Flag.Name != "" {
+			return "-" + spec.Flag.Name + ": " + msg
+		}
 	}
 	return msg
 }
@@ -95,7 +92,7 @@ func listenerURLs(name, addr string, cfg config) [][2]string {
 		return [][2]string{{"janus api", "ws://" + addr + "/"}}
 	case "admin":
 		out := [][2]string{{"admin api", "http://" + addr + "/admin"}}
-		if cfg.Metrics {
+		if cfg.metricsEnabled() {
 			out = append(out, [2]string{"metrics", "http://" + addr + "/metrics"})
 		}
 		if on, _ := strconv.ParseBool(cfg.Sinks["history"]); on {

@@ -7,49 +7,66 @@ import (
 	"log/slog"
 	nethttp "net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/otel"
-	"github.com/argusrtc/argus/telemetry/prom"
 )
-
-// videoRoomSinkName is the bus name of the VideoRoom metrics sink (its
-// "sink" label in argus_telemetry_* metrics), as in dashboards/.
-const videoRoomSinkName = "prom-videoroom"
-
-// videoRoomMask is what prom.VideoRoomSink reads: handle (detached), media
-// (reports of subscriber handles) and plugin events (types 2, 32, 64).
-const videoRoomMask = telemetry.Mask(telemetry.TypeHandle | telemetry.TypeMedia | telemetry.TypePlugin)
 
 // errSinkSetting reports a malformed -sink-opt.
 var errSinkSetting = errors.New("invalid sink setting")
 
+// metricsPath is where the metrics exporter is served on the Admin
+// listener (or on -metrics-addr; limits.go guards it).
+const metricsPath = "/metrics"
+
+// metricsExporter is the registered sink that owns the metrics registry
+// (telemetry.SinkSpec.Metrics): every other part registers its collectors
+// into it; it times the bus's exports and serves /metrics.
+type metricsExporter interface {
+	telemetry.Sink
+	telemetry.Observer
+	prometheus.Registerer
+	nethttp.Handler
+}
+
+// companionSinks is a sink that brings more sinks to attach after it.
+type companionSinks interface {
+	Companions() []telemetry.Companion
+}
+
 // observability is the event bus, its sinks and the metrics registry.
 type observability struct {
-	bus      *telemetry.Bus
-	registry *prometheus.Registry // nil when -metrics=false
+	bus *telemetry.Bus
+	// registry is the metrics exporter's; nil when metrics are off.
+	registry prometheus.Registerer
 	// handlers answer Admin query_eventhandler, by Janus package name.
 	handlers map[string]core.EventHandler
+	// gateway feeds the live counts the exporter reads at scrape time.
+	gateway atomic.Pointer[core.Gateway]
 }
 
 // newTelemetry builds the event bus every component emits into and
-// attaches the metrics sinks and every registered sink whose flag is on
-// (sinkflags.go). On adminMux, the Admin listener's mux, it serves
-// Prometheus /metrics and the history sink's console (console.go, behind
-// the admin guard).
+// attaches every registered sink whose flag is on (sinkflags.go), the
+// metrics exporter first. On adminMux, the Admin listener's mux, it
+// serves the exporter at /metrics and the history sink's console
+// (console.go, behind the admin guard).
 func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (_ *observability, err error) {
 	o := &observability{handlers: map[string]core.EventHandler{}}
+	settings, err := parseSinkOpts(cfg.SinkOpts)
+	if err != nil {
+		return nil, err
+	}
+	exp, expSpec, err := o.newMetricsExporter(cfg, logger, settings)
+	if err != nil {
+		return nil, err
+	}
 	busOpts := []telemetry.BusOption{telemetry.WithLogger(logger.With("component", "telemetry"))}
-	if cfg.Metrics {
-		o.registry = prometheus.NewRegistry()
-		obs, err := prom.NewExportObserver(o.registry, func() []string { return prom.SinkNames(prom.FromBusStats(o.bus.Stats())) })
-		if err != nil {
-			return nil, fmt.Errorf("metrics: %w", err)
-		}
-		busOpts = append(busOpts, telemetry.WithObserver(obs))
+	if exp != nil {
+		o.registry = exp
+		busOpts = append(busOpts, telemetry.WithObserver(exp))
 	}
 	o.bus = telemetry.NewBus(busOpts...)
 	defer func() {
@@ -59,30 +76,14 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 			_ = o.bus.Shutdown(ctx)
 		}
 	}()
-
-	settings, err := parseSinkOpts(cfg.SinkOpts)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Metrics {
-		s, err := prom.New(o.registry, prom.WithTraceID(otel.TraceIDFunc(cfg.ServerName)))
-		if err != nil {
-			return nil, fmt.Errorf("metrics: %w", err)
-		}
-		if err := o.bus.Attach("prom", s, telemetry.MaskAll); err != nil {
+	if exp != nil {
+		if err := o.attachExporter(expSpec, exp); err != nil {
 			return nil, err
 		}
-		vr, err := prom.NewVideoRoomSink(o.registry)
-		if err != nil {
-			return nil, fmt.Errorf("metrics: %w", err)
-		}
-		if err := o.bus.Attach(videoRoomSinkName, vr, videoRoomMask); err != nil {
-			return nil, err
-		}
-		adminMux.Handle("/metrics", prom.Handler(o.registry))
+		adminMux.Handle(metricsPath, exp)
 	}
 	for _, spec := range sinkSpecs() {
-		if spec.Flag.Name == "" || !cfg.sinkEnabled(spec) {
+		if spec.Flag.Name == "" || spec.Metrics || !cfg.sinkEnabled(spec) {
 			continue
 		}
 		if spec.Flag.Kind == telemetry.FlagURL && spec.Flag.Setting != "" {
@@ -99,6 +100,74 @@ func newTelemetry(cfg config, logger *slog.Logger, adminMux *nethttp.ServeMux) (
 	}
 	mountConsole(adminMux, cfg, o.bus)
 	return o, nil
+}
+
+// metricsSpec returns the metrics exporter's description when its flag
+// is on.
+func (c *config) metricsSpec() (telemetry.SinkSpec, bool) {
+	for _, spec := range sinkSpecs() {
+		if spec.Metrics && c.sinkEnabled(spec) {
+			return spec, true
+		}
+	}
+	return telemetry.SinkSpec{}, false
+}
+
+// metricsEnabled reports whether a metrics exporter is on (-metrics).
+func (c *config) metricsEnabled() bool {
+	_, ok := c.metricsSpec()
+	return ok
+}
+
+// newMetricsExporter builds the metrics exporter, before the bus: it
+// reads the bus's stats and the gateway's counts only when scraped. It
+// returns nil when metrics are off.
+func (o *observability) newMetricsExporter(cfg config, logger *slog.Logger, settings map[string]map[string]string) (metricsExporter, telemetry.SinkSpec, error) {
+	spec, ok := cfg.metricsSpec()
+	if !ok {
+		return nil, spec, nil
+	}
+	s, err := telemetry.NewSink(spec.Name, telemetry.SinkConfig{
+		ServerName: cfg.ServerName,
+		Logger:     logger.With("sink", spec.Name),
+		Settings:   settings[spec.Name],
+		BusStats:   func() []telemetry.SinkStats { return o.bus.Stats() },
+		Live: func() (int, int, int) {
+			gw := o.gateway.Load()
+			if gw == nil {
+				return 0, 0, 0
+			}
+			n := gw.Counts()
+			return n.Sessions, n.Handles, n.PeerConnections
+		},
+	})
+	if err != nil {
+		return nil, spec, err // names the sink, so -metrics heads the message
+	}
+	exp, ok := s.(metricsExporter)
+	if !ok {
+		return nil, spec, errors.Join(fmt.Errorf("sink %q is no metrics exporter (Observer, Registerer, http.Handler)", spec.Name),
+			s.Shutdown(context.Background()))
+	}
+	return exp, spec, nil
+}
+
+// attachExporter attaches the metrics exporter with every event, then its
+// companions with their own masks.
+func (o *observability) attachExporter(spec telemetry.SinkSpec, exp metricsExporter) error {
+	if err := o.bus.Attach(spec.Name, exp, telemetry.MaskAll, spec.Queue...); err != nil {
+		return errors.Join(err, exp.Shutdown(context.Background()))
+	}
+	cs, ok := exp.(companionSinks)
+	if !ok {
+		return nil
+	}
+	for _, c := range cs.Companions() {
+		if err := o.bus.Attach(c.Name, c.Sink, c.Mask); err != nil {
+			return errors.Join(err, c.Sink.Shutdown(context.Background()))
+		}
+	}
+	return nil
 }
 
 // attach builds a registered sink from its settings and attaches it with
@@ -134,19 +203,11 @@ func (o *observability) attach(cfg config, logger *slog.Logger, spec telemetry.S
 	return s, nil
 }
 
-// registerGatewayMetrics adds the scrape-time collectors that read the
-// gateway's live counts and the bus's queues.
+// registerGatewayMetrics lets the metrics exporter read the gateway's
+// live counts (argus_sessions, argus_handles, argus_peerconnections).
 func (o *observability) registerGatewayMetrics(gw *core.Gateway) error {
-	if o.registry == nil {
-		return nil
-	}
-	return errors.Join(
-		o.registry.Register(prom.NewStateCollector(func() (int, int, int) {
-			n := gw.Counts()
-			return n.Sessions, n.Handles, n.PeerConnections
-		})),
-		o.registry.Register(prom.NewBusCollector(func() []prom.SinkStat { return prom.FromBusStats(o.bus.Stats()) })),
-	)
+	o.gateway.Store(gw)
+	return nil
 }
 
 // parseSinkOpts turns "sink.key=value" entries into settings by sink.

@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 	"go.uber.org/goleak"
 
@@ -101,53 +99,6 @@ func send(t *testing.T, h *coretest.Handle, s core.PluginSession, tx, body strin
 	return h.ExpectTx(t, "")
 }
 
-// loopbackClient is a pion PeerConnection with the codecs of me whose
-// UDP4 candidates include loopback.
-func loopbackClient(t *testing.T, me *pion.MediaEngine) *pion.PeerConnection {
-	t.Helper()
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	pc, err := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pc
-}
-
-// negotiate offers client's tracks to the plugin as transaction "t1" with
-// body (ICE gathered, no trickle), applying the offer to the handle's peer
-// first as the core does before HandleMessage, and applies the answer to
-// client. It returns the push carrying the answer and the handle's peer.
-func negotiate(t *testing.T, h *coretest.Handle, s core.PluginSession, client *pion.PeerConnection, body string) (coretest.Push, *webrtc.Peer) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	offer, err := client.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdp, err := testpeer.Gathered(ctx, client, offer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer, err := h.Peer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := peer.SetRemoteDescription(ctx, "offer", sdp); err != nil {
-		t.Fatal(err)
-	}
-	p := send(t, h, s, "t1", body, &core.JSEP{Type: "offer", SDP: sdp})
-	if p.Data["result"] != "ok" || p.JSEP == nil || p.JSEP.Type != "answer" || p.Transaction != "t1" {
-		t.Fatalf("push = %+v", p)
-	}
-	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: p.JSEP.SDP}); err != nil {
-		t.Fatal(err)
-	}
-	return p, peer
-}
-
 func TestRequestErrors(t *testing.T) {
 	h, host, s := setup(t)
 	tests := []struct {
@@ -198,114 +149,53 @@ func TestAdminMessageEcho(t *testing.T) {
 	}
 }
 
-// counter counts packets and bytes received on client tracks, per kind.
-type counter struct {
-	packets, bytes [2]atomic.Int64 // 0 audio, 1 video
-}
-
-func kindIndex(k pion.RTPCodecType) int {
-	if k == pion.RTPCodecTypeVideo {
-		return 1
-	}
-	return 0
-}
-
-// TestEchoLoopback: a pion client sends Opus and VP8 RTP it builds and a
-// data channel message; everything comes back; audio:false stops audio.
+// TestEchoLoopback: a pion client (testpeer) sends Opus and VP8 RTP and
+// data channel messages; everything comes back; audio:false stops audio.
 func TestEchoLoopback(t *testing.T) {
 	h, host, s, reports := setupReports(t)
 
-	me := &pion.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
+	client, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, Audio: true, Video: true, DataChannel: true})
+	if err != nil {
 		t.Fatal(err)
 	}
-	client := loopbackClient(t, me)
 	defer func() { _ = client.Close() }()
-	audio, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "c")
-	video, _ := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "c")
-	if _, err := client.AddTrack(audio); err != nil {
-		t.Fatal(err)
-	}
-	vsender, err := client.AddTrack(video)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// RTCP the plugin sends about the client's video: PLIs and REMB.
-	var plis atomic.Int64
-	var remb atomic.Uint64
-	go func() {
-		for {
-			pkts, _, err := vsender.ReadRTCP()
-			if err != nil {
-				return
-			}
-			for _, p := range pkts {
-				switch p := p.(type) {
-				case *rtcp.PictureLossIndication:
-					plis.Add(1)
-				case *rtcp.ReceiverEstimatedMaximumBitrate:
-					remb.Store(uint64(p.Bitrate))
-				}
-			}
-		}
-	}()
-	var cnt counter
-	var echoedVideoSSRC atomic.Uint32
-	client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
-		i := kindIndex(tr.Kind())
-		if i == 1 {
-			echoedVideoSSRC.Store(uint32(tr.SSRC()))
-		}
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := tr.Read(buf)
-			if err != nil {
-				return
-			}
-			cnt.packets[i].Add(1)
-			cnt.bytes[i].Add(int64(n))
-		}
-	})
-	dc, err := client.CreateDataChannel("echo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	replies := make(chan pion.DataChannelMessage, 4)
-	dc.OnMessage(func(m pion.DataChannelMessage) { replies <- m })
-	opened := make(chan struct{})
-	dc.OnOpen(func() { close(opened) })
+	replies := client.DataReplies()
 
-	p, peer := negotiate(t, h, s, client, `{"audio":true,"video":true}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sdp, err := client.Offer(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The core applies the remote description before HandleMessage.
+	peer, err := h.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.SetRemoteDescription(ctx, "offer", sdp); err != nil {
+		t.Fatal(err)
+	}
+	p := send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdp})
+	if p.Data["result"] != "ok" || p.JSEP == nil || p.JSEP.Type != "answer" || p.Transaction != "t1" {
+		t.Fatalf("push = %+v", p)
+	}
 	if n := strings.Count(p.JSEP.SDP, "a=sendrecv"); n < 2 || strings.Contains(p.JSEP.SDP, "a=recvonly") {
 		t.Fatalf("answer has %d sendrecv m-lines:\n%s", n, p.JSEP.SDP)
 	}
 	if n := strings.Count(p.JSEP.SDP, "a=rtpmap:"); n != 3 { // opus, vp8, rtx
 		t.Errorf("answer has %d codecs, want 3:\n%s", n, p.JSEP.SDP)
 	}
+	if err := client.SetAnswer(p.JSEP.SDP); err != nil {
+		t.Fatal(err)
+	}
 
-	var aseq, vseq uint16
 	const payload = 200
-	sendBoth := func(n int, withAudio bool) {
-		for range n {
-			if withAudio {
-				aseq++
-				_ = audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: aseq, Timestamp: uint32(aseq) * 960}, Payload: make([]byte, payload)})
-			}
-			vseq++
-			_ = video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: vseq, Timestamp: uint32(vseq) * 3000, Marker: true}, Payload: make([]byte, payload)})
-		}
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for cnt.packets[0].Load() < 50 || cnt.packets[1].Load() < 50 {
-		if time.Now().After(deadline) {
-			t.Fatalf("echoed audio %d video %d packets", cnt.packets[0].Load(), cnt.packets[1].Load())
-		}
-		sendBoth(5, true)
-		time.Sleep(10 * time.Millisecond)
-	}
-	for i, name := range []string{"audio", "video"} {
-		if b := cnt.bytes[i].Load(); b < 50*payload {
-			t.Errorf("%s: echoed %d bytes", name, b)
+	client.Start(testpeer.Media{AudioPPS: 100, AudioSize: payload, VideoFPS: 100, VideoSize: payload})
+	audioIn, videoIn := client.Received("audio"), client.Received("video")
+	waitFor(t, "50 echoed audio and video packets", func() bool { return audioIn.Packets.Load() >= 50 && videoIn.Packets.Load() >= 50 })
+	for _, name := range []string{"audio", "video"} {
+		if b := client.Received(name).Bytes.Load(); b < 50*payload {
+			t.Errorf("%s: echoed %d payload bytes", name, b)
 		}
 		// The echo handle's media reports count what it sent.
 		waitFor(t, name+" media report with packets-sent and bytes-sent", func() bool { return reports.sent(name) })
@@ -313,38 +203,43 @@ func TestEchoLoopback(t *testing.T) {
 
 	// Data channel: text gets the prefix, binary comes back unchanged.
 	select {
-	case <-opened:
+	case <-client.DataOpen():
 	case <-time.After(10 * time.Second):
 		t.Fatal("data channel did not open")
 	}
-	if err := dc.SendText("hello"); err != nil {
+	if err := client.DC.SendText("hello"); err != nil {
 		t.Fatal(err)
 	}
 	if m := nextReply(t, replies); !m.IsString || string(m.Data) != "Janus EchoTest here! You wrote: hello" {
 		t.Errorf("text reply = %q", m.Data)
 	}
-	if err := dc.Send([]byte{1, 2, 3}); err != nil {
+	if err := client.DC.Send([]byte{1, 2, 3}); err != nil {
 		t.Fatal(err)
 	}
 	if m := nextReply(t, replies); m.IsString || string(m.Data) != "\x01\x02\x03" {
 		t.Errorf("binary reply = %v", m.Data)
 	}
 
-	// audio:false: audio sent after the ack is not echoed, video still is.
+	// audio:false: audio the client keeps sending after the ack is not
+	// echoed, video still is.
 	if p := send(t, h, s, "t2", `{"audio":false}`, nil); p.Data["result"] != "ok" {
 		t.Fatalf("push = %+v", p)
 	}
-	v0 := cnt.packets[1].Load()
 	// Flush what was in flight before the toggle: wait for fresh video.
-	waitSending(t, &cnt, v0+20, func() { sendBoth(5, false) })
-	a1, v1 := cnt.packets[0].Load(), cnt.packets[1].Load()
-	waitSending(t, &cnt, v1+50, func() { sendBoth(5, true) })
-	if a2 := cnt.packets[0].Load(); a2 != a1 {
+	v0 := videoIn.Packets.Load()
+	waitFor(t, "20 more echoed video packets", func() bool { return videoIn.Packets.Load() >= v0+20 })
+	a1, v1, sent1 := audioIn.Packets.Load(), videoIn.Packets.Load(), client.Sent("audio").Packets.Load()
+	waitFor(t, "50 more echoed video packets", func() bool { return videoIn.Packets.Load() >= v1+50 })
+	if a2 := audioIn.Packets.Load(); a2 != a1 {
 		t.Errorf("audio echoed while disabled: %d → %d", a1, a2)
+	}
+	if sent2 := client.Sent("audio").Packets.Load(); sent2 < sent1+25 {
+		t.Errorf("client sent %d audio packets while audio was disabled, want at least 25", sent2-sent1)
 	}
 	waitFor(t, "plugin events", func() bool { return host.Count() >= 2 })
 
 	// Re-enabling video asks the client for a keyframe.
+	plis := &client.RTCP.PLIs
 	p0 := plis.Load()
 	if p := send(t, h, s, "t3", `{"video":false}`, nil); p.Data["result"] != "ok" {
 		t.Fatalf("push = %+v", p)
@@ -355,7 +250,7 @@ func TestEchoLoopback(t *testing.T) {
 	waitFor(t, "PLI after video re-enabled", func() bool { return plis.Load() > p0 })
 	// A PLI from the client about the echoed video is forwarded to it.
 	p1 := plis.Load()
-	if err := client.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: echoedVideoSSRC.Load()}}); err != nil {
+	if err := client.PC.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: echoedVideoSSRC(client)}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "forwarded PLI", func() bool { return plis.Load() > p1 })
@@ -363,7 +258,7 @@ func TestEchoLoopback(t *testing.T) {
 	if p := send(t, h, s, "t5", `{"bitrate":256000}`, nil); p.Data["result"] != "ok" {
 		t.Fatalf("push = %+v", p)
 	}
-	waitFor(t, "REMB 256000", func() bool { return remb.Load() == 256000 })
+	waitFor(t, "REMB 256000", func() bool { return client.RTCP.REMB.Load() == 256000 })
 
 	// Hangup: the plugin says "done".
 	h.ClosePeer()
@@ -381,20 +276,17 @@ func TestEchoLoopback(t *testing.T) {
 	}
 }
 
-// waitSending keeps sending until the client saw target video packets.
-func waitSending(t *testing.T, cnt *counter, target int64, sendMore func()) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for cnt.packets[1].Load() < target {
-		if time.Now().After(deadline) {
-			t.Fatalf("video echo stalled at %d (want %d)", cnt.packets[1].Load(), target)
+// echoedVideoSSRC is the SSRC of the video the client got back.
+func echoedVideoSSRC(c *testpeer.Peer) uint32 {
+	for _, tr := range c.Tracks() {
+		if tr.Kind() == "video" {
+			return tr.SSRC.Load()
 		}
-		sendMore()
-		time.Sleep(10 * time.Millisecond)
 	}
+	return 0
 }
 
-func nextReply(t *testing.T, ch chan pion.DataChannelMessage) pion.DataChannelMessage {
+func nextReply(t *testing.T, ch <-chan pion.DataChannelMessage) pion.DataChannelMessage {
 	t.Helper()
 	select {
 	case m := <-ch:
