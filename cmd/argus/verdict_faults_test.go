@@ -161,12 +161,25 @@ func TestVerdictFaults(t *testing.T) {
 			}
 		})
 	}
-	_, metrics := get(t, addrs["admin"]+"/metrics")
-	for outcome, n := range want {
-		v, ok := metricValue(metrics, `argus_session_outcomes_total{outcome="`+outcome+`"}`)
-		if !ok || v != strconv.Itoa(n) {
-			t.Errorf("argus_session_outcomes_total{outcome=%q} = %q, want %d", outcome, v, n)
+	// The metrics sink counts each verdict when it drains its own queue,
+	// which may be after the other exports were seen: scrape until every
+	// count is reached (bounded), then check them all.
+	var wrong []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		_, metrics := get(t, addrs["admin"]+"/metrics")
+		wrong = wrong[:0]
+		for outcome, n := range want {
+			v, ok := metricValue(metrics, `argus_session_outcomes_total{outcome="`+outcome+`"}`)
+			if !ok || v != strconv.Itoa(n) {
+				wrong = append(wrong, fmt.Sprintf("argus_session_outcomes_total{outcome=%q} = %q, want %d", outcome, v, n))
+			}
 		}
+		if len(wrong) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, w := range wrong {
+		t.Error(w)
 	}
 }
 
