@@ -17,7 +17,7 @@ type ExternalDecoder func(data json.RawMessage) (any, error)
 
 // externalRegistry holds the schemas of type 4 events that have a Go
 // type; written in init() functions only, read-only afterwards.
-var externalRegistry = struct {
+var externalRegistry = struct { //nolint:gochecknoglobals // the external schema registry, written in init
 	sync.RWMutex
 	m map[string]ExternalDecoder
 }{m: map[string]ExternalDecoder{}}

@@ -299,8 +299,8 @@ func TestHomerViewEchoTest(t *testing.T) {
 				t.Errorf("clean call: %v audio type 34 rows measured in clean conditions per direction, want some each way", clean)
 			}
 			last := up[len(up)-1]
-			switch {
-			case tt.dropEvery == 0:
+			switch tt.dropEvery {
+			case 0:
 				for dir, pts := range map[string][]homermodel.Point{"uplink": up, "downlink": down} {
 					n := 0
 					for _, p := range pts {

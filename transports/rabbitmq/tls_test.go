@@ -60,7 +60,9 @@ func TestTLSVerify(t *testing.T) {
 			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 			err = tls.Client(c, cfg).Handshake()
 			_ = c.Close()
-			<-done
+			if serr := <-done; serr != nil && tc.wantErr == "" {
+				t.Errorf("server side of the handshake: %v", serr)
+			}
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Fatalf("handshake: %v", err)

@@ -100,7 +100,7 @@ func TestDelayAndJitter(t *testing.T) {
 			t.Run(tc.name+" "+dir, func(t *testing.T) {
 				n := newNet(t, tc.link, tc.link)
 				slow, plain := pairUDP(t, n)
-				from, to, st := net.PacketConn(slow), net.PacketConn(plain), &n.Up
+				from, to, st := slow, net.PacketConn(plain), &n.Up
 				dst := plain.LocalAddr()
 				if dir == "down" {
 					from, to, st, dst = plain, slow, &n.Down, slow.LocalAddr()
