@@ -152,6 +152,7 @@ func TestDownlinkWaitsForReceiverReports(t *testing.T) {
 		{"jitter shows the report", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 0, 3, 0)},
 		{"rtt shows the report", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 0, 0, 12)},
 		{"loss shows the report", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 2, 0, 0)},
+		{"a second report of zeros is the client's clean view", report(t0, 50, 0, 0, 0), report(t0+1e6, 100, 0, 0, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

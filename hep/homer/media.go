@@ -127,7 +127,7 @@ type direction struct {
 	jitterMs     float64 // the receiver's interarrival jitter
 	rttMs        float64
 	// reported: the receiver's view is known. Always for the uplink (the
-	// gateway measures it); for the downlink only once the client's RTCP
+	// gateway measures it); for the downlink once the client's RTCP
 	// receiver reports showed something (see directions).
 	reported bool
 }
@@ -144,8 +144,12 @@ type direction struct {
 // before the first one, lost-by-remote, jitter-remote and rtt are simply
 // 0, which reads as a perfect downlink. So the downlink counts as reported
 // once any of them is non-zero (an RTCP receiver report carries the
-// client's jitter, and its LSR/DLSR give the RTT); mediaQoS remembers it
-// per stream.
+// client's jitter, and its LSR/DLSR give the RTT), or from its second
+// report on: a whole stats period of sending lies behind it, and a client
+// sends receiver reports at least every 5 s (RFC 3550; browsers every
+// second), so zeros then are the client's own clean view, not a missing
+// one (a perfect loopback link reads 0 jitter and an RTT under 1 ms).
+// mediaQoS remembers it per stream.
 func directions(r *mediaReport) []direction {
 	var out []direction
 	if recv, lost := math.Max(r.PacketsReceived, 0), math.Max(r.Lost, 0); recv+lost > 0 {
@@ -166,7 +170,8 @@ func directions(r *mediaReport) []direction {
 
 // mediaQoS turns one report into type 5 and type 34 JSON, one row pair per
 // direction that carries media (see directions), the downlink only from the
-// first report that shows the client's receiver reports on: before it, the
+// first report that shows the client's receiver reports on (or its second
+// report, see directions): before it, the
 // client's loss and jitter are unknown, and zeros would chart a made-up
 // perfect stream (in homer-ui's type 5 MOS and as MOS 4.4 in type 34).
 // prev holds the previous
@@ -201,8 +206,11 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 	next = make(map[bool]streamCounters, 2)
 	for _, d := range directions(r) {
 		p := prev[d.uplink]
-		if !d.reported && !p.reported {
-			continue // the client has not reported yet
+		if !d.reported && !p.reported && p.sent == 0 {
+			// The first report of a downlink that shows no receiver report
+			// yet: keep its counts for the next interval, send no row.
+			next[d.uplink] = streamCounters{timestamp: ts, lost: d.lost, sent: d.sent}
+			continue
 		}
 		dLost, dSent := d.lost-p.lost, d.sent-p.sent
 		if dLost < 0 || dSent < 0 { // counters restarted
