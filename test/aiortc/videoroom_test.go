@@ -117,6 +117,17 @@ func videoRoomInNamespace(t *testing.T, bin string) {
 		t.Errorf("the subscribing example did not report the video track:\n%s", out)
 	}
 
+	// The recorder creates its file with the first decoded frame, which a
+	// loaded machine (aiortc decodes in Python) may reach well after the
+	// bytes above: wait for it (bounded by ctx) before stopping.
+	for st, err := os.Stat(recording); err != nil || st.Size() == 0; st, err = os.Stat(recording) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the subscribing example wrote no recording within the time limit:\n%s", sub.output())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+
 	// SIGINT: the example stops its recorder, destroys its session and
 	// closes its PeerConnections.
 	for _, e := range []*exampleProc{sub, pub} {
