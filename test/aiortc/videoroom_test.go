@@ -51,7 +51,7 @@ func TestVideoRoomExample(t *testing.T) {
 	}
 	requireExample(t)
 	bin := argustest.Build(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "unshare", "--net", "--map-root-user", "--",
 		os.Args[0], "-test.run", "^TestVideoRoomExample$", "-test.v", "-test.count=1")
@@ -98,7 +98,7 @@ func videoRoomInNamespace(t *testing.T, bin string) {
 		"-admin-secret", adminSecret, "-history=false", "-log-level", "info")
 	admin := &adminClient{c: janusclient.NewHTTP(argus.URLs["admin admin api"], janusclient.Options{})}
 	defer admin.c.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
 	janusURL := argus.URLs["http janus api"]
 	dir := t.TempDir()
@@ -190,8 +190,8 @@ func (e *exampleProc) interrupt(t *testing.T) {
 	_ = e.cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-e.done:
-	case <-time.After(30 * time.Second):
-		t.Errorf("%s example still running 30 s after SIGINT:\n%s", e.name, e.output())
+	case <-time.After(90 * time.Second):
+		t.Errorf("%s example still running 90 s after SIGINT:\n%s", e.name, e.output())
 	}
 }
 
