@@ -45,7 +45,7 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	if err := registerCodecs(me); err != nil {
 		return nil, fmt.Errorf("webrtc: media engine: %w", err)
 	}
-	ir, err := e.interceptors()
+	ir, err := e.interceptors(true)
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: interceptors: %w", err)
 	}
@@ -97,11 +97,18 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	return se, nil
 }
 
-// interceptors builds the registry: NACK generator, NACK responder, RTCP
-// sender/receiver reports, TWCC feedback, pion's stats interceptor and our
-// own mediaWatch (per-stream counters and RTCP feedback seen).
-func (e *Engine) interceptors() (*interceptor.Registry, error) {
+// interceptors builds the registry: the header cache (innermost; the
+// benchmark compares the chain without it), NACK generator, NACK
+// responder, RTCP sender/receiver reports, TWCC feedback, pion's stats
+// interceptor and our own mediaWatch (per-stream counters and RTCP
+// feedback seen).
+func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	ir := &interceptor.Registry{}
+	if headerCache {
+		// Innermost, so every interceptor reading RTP finds the header
+		// parsed once, in storage reused per stream (rtpattrs.go).
+		ir.Add(newHeaderCacheFactory())
+	}
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
 		return nil, err
