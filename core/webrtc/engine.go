@@ -7,7 +7,6 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
-	"github.com/pion/interceptor/pkg/stats"
 	"github.com/pion/interceptor/pkg/twcc"
 	pion "github.com/pion/webrtc/v4"
 )
@@ -28,7 +27,6 @@ type Engine struct {
 // pendingInterceptors are the per-PeerConnection interceptor instances
 // created by the registry during one NewPeerConnection call.
 type pendingInterceptors struct {
-	stats stats.Getter
 	watch *mediaWatch
 }
 
@@ -98,10 +96,9 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 }
 
 // interceptors builds the registry: the header cache (innermost; the
-// benchmark compares the chain without it), NACK generator, NACK
-// responder, RTCP sender/receiver reports, TWCC feedback, pion's stats
-// interceptor and our own mediaWatch (per-stream counters and RTCP
-// feedback seen).
+// benchmark compares the chain without it), our own mediaWatch (the media
+// reports' statistics and the RTCP feedback seen), NACK generator, NACK
+// responder, RTCP sender/receiver reports and TWCC feedback.
 func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	ir := &interceptor.Registry{}
 	if headerCache {
@@ -128,27 +125,22 @@ func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := stats.NewInterceptor(stats.WithLoggerFactory(pionLogs{log: e.cfg.Logger}))
-	if err != nil {
-		return nil, err
-	}
-	// Called synchronously inside NewPeerConnection while newMu is held.
-	st.OnNewPeerConnection(func(_ string, g stats.Getter) { e.pending.stats = g })
 	// Order matters. The chain wraps writers in registration order, so the
 	// first interceptor is the innermost, nearest the network; an
 	// interceptor that generates RTCP (reports, NACKs, TWCC feedback) or
 	// RTP (NACK retransmissions) writes below itself, where only earlier
-	// ones see it. The stats interceptor therefore goes first: it must see
-	// our sender reports (to compute RTT from the peer's LSR/DLSR) and our
-	// NACKs (nacks-sent). Incoming RTP/RTCP reaches every interceptor
-	// whatever the order.
-	ir.Add(st)
+	// ones see it. mediaWatch therefore comes right after the header
+	// cache: it must count our NACKs (nacks-sent) and retransmissions. On
+	// the read side it is the first to see each packet's parsed header.
+	// (pion's stats interceptor, which it replaces, cloned every packet's
+	// header and copied its whole state twice per packet under a lock.)
+	// Called synchronously inside NewPeerConnection while newMu is held.
+	ir.Add(&watchFactory{onNew: func(w *mediaWatch) { e.pending.watch = w }})
 	ir.Add(resp)
 	ir.Add(gen)
 	ir.Add(rr)
 	ir.Add(sr)
 	ir.Add(tw)
-	ir.Add(&watchFactory{onNew: func(w *mediaWatch) { e.pending.watch = w }})
 	return ir, nil
 }
 

@@ -25,8 +25,9 @@ func (l pionLogger) out(level slog.Level, msg string) {
 	l.log.Log(context.Background(), level, msg)
 }
 
-// outf formats only when the level is enabled: pion's stats interceptor
-// debug-logs every RTCP packet, and Sprintf per packet costs.
+// outf formats only when the level is enabled: pion debug-logs per packet
+// in places (its stats interceptor logged every RTCP packet), and Sprintf
+// per packet costs.
 func (l pionLogger) outf(level slog.Level, format string, args []any) {
 	if !l.log.Enabled(context.Background(), level) {
 		return

@@ -38,7 +38,9 @@ func newPacketSource(ssrc uint32) *packetSource {
 func (s *packetSource) Read(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 	s.hdr.SequenceNumber++
 	s.twSeq++
-	if err := s.hdr.SetExtension(5, []byte{byte(s.twSeq >> 8), byte(s.twSeq)}); err != nil {
+	if ext := s.hdr.GetExtension(5); ext != nil {
+		ext[0], ext[1] = byte(s.twSeq>>8), byte(s.twSeq)
+	} else if err := s.hdr.SetExtension(5, []byte{byte(s.twSeq >> 8), byte(s.twSeq)}); err != nil {
 		return 0, nil, err
 	}
 	n, err := s.hdr.MarshalTo(b)
@@ -132,55 +134,42 @@ func TestHeaderCache(t *testing.T) {
 	}
 }
 
-// TestHeaderCacheChain reads through the whole chain (NACK generator,
-// receiver reports, TWCC, stats, mediaWatch) and checks the interceptors
-// further out still see every packet: the statistics count them.
+// TestHeaderCacheChain reads through the whole chain (header cache,
+// mediaWatch, NACK generator, receiver reports, TWCC) and checks that
+// mediaWatch, which reads the cached header, sees every packet and the
+// gaps in the sequence.
 func TestHeaderCacheChain(t *testing.T) {
 	chain, e := buildChain(t, true)
-	st, w := e.pending.stats, e.pending.watch
-	if st == nil || w == nil {
-		t.Fatal("stats or mediaWatch not built")
+	w := e.pending.watch
+	if w == nil {
+		t.Fatal("mediaWatch not built")
 	}
 	info := twccVideo
-	r := chain.BindRemoteStream(&info, newPacketSource(info.SSRC))
+	src := newPacketSource(info.SSRC)
+	r := chain.BindRemoteStream(&info, src)
 	buf := make([]byte, 1500)
-	read := func() {
-		t.Helper()
+	const packets, skipEvery = 60, 10
+	for i := range packets {
+		if i%skipEvery == skipEvery-1 {
+			src.hdr.SequenceNumber++ // one packet lost
+		}
 		if _, _, err := r.Read(buf, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	inbound := func() uint64 {
-		if s := st.Get(info.SSRC); s != nil {
-			return s.InboundRTPStreamStats.PacketsReceived
-		}
-		return 0
+	c := w.stream(true, info.SSRC)
+	if got := c.packets.Load(); got != packets {
+		t.Fatalf("mediaWatch counted %d packets, want %d", got, packets)
 	}
-	// pion starts a stream's stats recorder on a goroutine of its own:
-	// packets read before it runs are not counted.
-	read()
-	for i := 0; inbound() == 0; i++ {
-		if i == 10000 {
-			t.Fatal("stats recorder never counted a packet")
-		}
-		read()
-	}
-	before, watched := inbound(), w.snapshot(true)[info.SSRC].packets.Load()
-	const packets = 50
-	for range packets {
-		read()
-	}
-	if got := inbound() - before; got != packets {
-		t.Fatalf("stats counted %d more packets, want %d", got, packets)
-	}
-	if got := w.snapshot(true)[info.SSRC].packets.Load() - watched; got != packets {
-		t.Fatalf("mediaWatch counted %d more packets, want %d", got, packets)
+	if got, want := c.lost.Load(), int64(packets/skipEvery); got != want {
+		t.Fatalf("mediaWatch lost %d, want %d", got, want)
 	}
 }
 
 // BenchmarkReceiveChain is one received video packet through the Engine's
 // interceptor chain (a browser's feedback negotiated), without and with
-// the header cache: allocations per packet are the point.
+// the header cache: allocations per packet are the point. (Before the
+// header cache, with pion's stats interceptor: 11 allocs, 1022 B.)
 func BenchmarkReceiveChain(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
@@ -198,5 +187,27 @@ func BenchmarkReceiveChain(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkSendChain is one sent video packet (with one header extension,
+// as forwarded packets carry) through the Engine's interceptor chain.
+func BenchmarkSendChain(b *testing.B) {
+	chain, _ := buildChain(b, true)
+	info := twccVideo
+	w := chain.BindLocalStream(&info, interceptor.RTPWriterFunc(func(_ *rtp.Header, p []byte, _ interceptor.Attributes) (int, error) {
+		return len(p), nil
+	}))
+	src := newPacketSource(info.SSRC)
+	if err := src.hdr.SetExtension(5, []byte{0, 1}); err != nil {
+		b.Fatal(err)
+	}
+	payload := make([]byte, 1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		src.hdr.SequenceNumber++
+		if _, err := w.Write(&src.hdr, payload, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
