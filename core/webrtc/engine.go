@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/pion/dtls/v3"
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
@@ -84,6 +85,12 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	// separate HMAC-SHA1 pass of AES_CM_128_HMAC_SHA1_80, kept for clients
 	// without GCM.
 	se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AEAD_AES_256_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
+	// No mDNS: pion would open, per PeerConnection, a multicast socket and
+	// six goroutines to resolve the browser's ".local" host candidates. A
+	// gateway that clients reach does not need them (their checks arrive
+	// as peer-reflexive candidates), and Argus's server info already says
+	// "mdns-enabled": false; .local candidates are ignored.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	// UDP only, as Janus without ICE-TCP.
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4, pion.NetworkTypeUDP6})
 	if cfg.IncludeLoopback {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/pion/logging"
 )
@@ -49,8 +50,17 @@ func (l pionLogger) Infof(format string, args ...any) {
 }
 func (l pionLogger) Warn(msg string) { l.out(slog.LevelWarn, msg) }
 func (l pionLogger) Warnf(format string, args ...any) {
-	l.outf(slog.LevelWarn, format, args)
+	level := slog.LevelWarn
+	if strings.HasPrefix(format, mdnsIgnored) {
+		level = slog.LevelDebug // by design: mDNS is off (engine.go)
+	}
+	l.outf(level, format, args)
 }
+
+// mdnsIgnored starts pion's warning for a remote ".local" candidate while
+// mDNS is disabled: browsers send one per host address, expected here.
+const mdnsIgnored = "Remote mDNS candidate added, but mDNS is disabled"
+
 func (l pionLogger) Error(msg string) { l.out(slog.LevelError, msg) }
 func (l pionLogger) Errorf(format string, args ...any) {
 	l.outf(slog.LevelError, format, args)
