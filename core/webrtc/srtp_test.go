@@ -54,25 +54,7 @@ func TestSRTPProfile(t *testing.T) {
 				if _, err := peer.PeerConnection().CreateDataChannel("d", nil); err != nil {
 					t.Fatal(err)
 				}
-				offer, err := peer.CreateOffer(ctxT(t), false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
-					t.Fatal(err)
-				}
-				answer, err := client.CreateAnswer(nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				gathered := pion.GatheringCompletePromise(client)
-				if err := client.SetLocalDescription(answer); err != nil {
-					t.Fatal(err)
-				}
-				<-gathered
-				if err := peer.SetRemoteDescription(ctxT(t), "answer", client.LocalDescription().SDP); err != nil {
-					t.Fatal(err)
-				}
+				negotiateFromPeer(t, peer, client)
 			}
 			waitFor(t, 10*time.Second, "SRTP keys", func() bool { return srtpCipher(client) != "" })
 			if got := srtpCipher(client); got != tt.want {
