@@ -173,7 +173,9 @@ ip -n "$NS" link set lo up
 
 # --- servers --------------------------------------------------------------
 want() { [[ " $SERVERS " == *" $1 "* ]]; }
-argus_flags=(-http "" -admin "" -admin-ws "" -loopback-candidates=false -log-level warn)
+# Every load client connects from the one root-namespace address: lift
+# Argus's per-address connection cap (256), which real clients spread.
+argus_flags=(-http "" -admin "" -admin-ws "" -loopback-candidates=false -log-level warn -max-conns-per-ip 0)
 if want janus; then
 	ip netns exec "$NS" "${server_pin[@]}" janus -C "$jcfg/janus.jcfg" -F "$jcfg" -d 2 -o -L "$OUT/janus.log" -N >/dev/null 2>&1 &
 	janus_pid=$!
