@@ -9,7 +9,6 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
-	"github.com/pion/interceptor/pkg/twcc"
 	pion "github.com/pion/webrtc/v4"
 )
 
@@ -136,10 +135,9 @@ func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	tw, err := twcc.NewSenderInterceptor()
-	if err != nil {
-		return nil, err
-	}
+	// Our own TWCC feedback: pion's woke its goroutine once per received
+	// packet (twcc.go).
+	tw := twccFactory{}
 	// Order matters. The chain wraps writers in registration order, so the
 	// first interceptor is the innermost, nearest the network; an
 	// interceptor that generates RTCP (reports, NACKs, TWCC feedback) or
