@@ -52,8 +52,9 @@ func (s *packetSource) Read(b []byte, a interceptor.Attributes) (int, intercepto
 }
 
 // buildChain is the Engine's interceptor chain for one PeerConnection; the
-// Engine holds the chain's stats and mediaWatch in pending.
-func buildChain(t testing.TB, headerCache bool) (interceptor.Interceptor, *Engine) {
+// Engine holds the chain's mediaWatch in pending. The RTCP the chain
+// writes goes to rtcpOut (nil: discarded).
+func buildChain(t testing.TB, headerCache bool, rtcpOut interceptor.RTCPWriter) (interceptor.Interceptor, *Engine) {
 	t.Helper()
 	e := &Engine{cfg: Config{}.withDefaults()}
 	ir, err := e.interceptors(headerCache)
@@ -66,10 +67,11 @@ func buildChain(t testing.TB, headerCache bool) (interceptor.Interceptor, *Engin
 	}
 	t.Cleanup(func() { _ = chain.Close() })
 	// As pion does for each PeerConnection: the TWCC and report loops
-	// start with the RTCP writer (feedback is discarded here).
-	chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(p []rtcp.Packet, _ interceptor.Attributes) (int, error) {
-		return len(p), nil
-	}))
+	// start with the RTCP writer.
+	if rtcpOut == nil {
+		rtcpOut = interceptor.RTCPWriterFunc(func(p []rtcp.Packet, _ interceptor.Attributes) (int, error) { return len(p), nil })
+	}
+	chain.BindRTCPWriter(rtcpOut)
 	return chain, e
 }
 
@@ -139,7 +141,7 @@ func TestHeaderCache(t *testing.T) {
 // mediaWatch, which reads the cached header, sees every packet and the
 // gaps in the sequence.
 func TestHeaderCacheChain(t *testing.T) {
-	chain, e := buildChain(t, true)
+	chain, e := buildChain(t, true, nil)
 	w := e.pending.watch
 	if w == nil {
 		t.Fatal("mediaWatch not built")
@@ -176,7 +178,7 @@ func BenchmarkReceiveChain(b *testing.B) {
 		cache bool
 	}{{"pion-attributes", false}, {"header-cache", true}} {
 		b.Run(bc.name, func(b *testing.B) {
-			chain, _ := buildChain(b, bc.cache)
+			chain, _ := buildChain(b, bc.cache, nil)
 			info := twccVideo
 			r := chain.BindRemoteStream(&info, newPacketSource(info.SSRC))
 			buf := make([]byte, 1500)
@@ -193,7 +195,7 @@ func BenchmarkReceiveChain(b *testing.B) {
 // BenchmarkSendChain is one sent video packet (with one header extension,
 // as forwarded packets carry) through the Engine's interceptor chain.
 func BenchmarkSendChain(b *testing.B) {
-	chain, _ := buildChain(b, true)
+	chain, _ := buildChain(b, true, nil)
 	info := twccVideo
 	w := chain.BindLocalStream(&info, interceptor.RTPWriterFunc(func(_ *rtp.Header, p []byte, _ interceptor.Attributes) (int, error) {
 		return len(p), nil

@@ -27,18 +27,9 @@ func TestTWCCFeedback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &Engine{cfg: Config{}.withDefaults()}
-			ir, err := e.interceptors(true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			chain, err := ir.Build("pc")
-			if err != nil {
-				t.Fatal(err)
-			}
 			var mu sync.Mutex
 			var reports []*rtcp.TransportLayerCC
-			chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
+			chain, _ := buildChain(t, true, interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
 				mu.Lock()
 				defer mu.Unlock()
 				for _, p := range pkts {
