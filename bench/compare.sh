@@ -19,6 +19,15 @@
 #              fan-out: SESSIONS=1 LOAD_ARGS="-mode videoroom -subscribers 50",
 #              SESSIONS then counts publishers; the old client without RTCP
 #              feedback: "-feedback=false")
+#   SUBSCRIBERS  videoroom: subscriber counts to run, space separated; each
+#              adds "-mode videoroom -subscribers N" (SESSIONS then counts
+#              publishers, usually 1)                       (default: none, EchoTest)
+#   SERVERS    servers to run, in this order per repeat   (default "janus argus")
+#              argus-tel: a second Argus with every telemetry sink on (HTTP
+#              events, HEP, OpenTelemetry, Prometheus scraped every 5 s,
+#              history, verdicts) into local receivers in the namespace
+#   SERVER_CPU, LOAD_CPU  pin the servers and the load tool to these CPUs
+#              (taskset -c lists, e.g. SERVER_CPU=0 LOAD_CPU=1; default unpinned)
 #   ARGUS_BIN, LOAD_BIN  prebuilt binaries (default: go build from this tree)
 #   OUT        directory for raw JSON results and logs    (default: a temp dir, kept)
 #
@@ -36,6 +45,7 @@ ROOT_IP=10.77.0.1
 NS_IP=10.77.0.2
 JANUS_PORT=8188
 ARGUS_PORT=8189
+ARGUS_TEL_PORT=8190
 
 SESSIONS=${SESSIONS:-"10 30"}
 DURATION=${DURATION:-20s}
@@ -43,6 +53,11 @@ RAMP=${RAMP:-5s}
 REPEAT=${REPEAT:-1}
 WARMUP=${WARMUP:-1}
 LOAD_ARGS=${LOAD_ARGS:-}
+SUBSCRIBERS=${SUBSCRIBERS:-}
+SERVERS=${SERVERS:-"janus argus"}
+server_pin=() load_pin=()
+[ -n "${SERVER_CPU:-}" ] && server_pin=(taskset -c "$SERVER_CPU")
+[ -n "${LOAD_CPU:-}" ] && load_pin=(taskset -c "$LOAD_CPU")
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/argusbench.XXXXXX)
@@ -51,11 +66,10 @@ mkdir -p "$OUT"
 
 pids=()
 cleanup() {
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
+	local i
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do # servers stop before the sinks they export to
+		kill "${pids[i]}" 2>/dev/null || true
+		wait "${pids[i]}" 2>/dev/null || true
 	done
 	ip link del "$VETH_ROOT" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
@@ -158,14 +172,52 @@ ip -n "$NS" link set "$VETH_NS" up
 ip -n "$NS" link set lo up
 
 # --- servers --------------------------------------------------------------
-ip netns exec "$NS" janus -C "$jcfg/janus.jcfg" -F "$jcfg" -d 2 -o -L "$OUT/janus.log" -N >/dev/null 2>&1 &
-janus_pid=$!
-pids+=("$janus_pid")
-ip netns exec "$NS" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_PORT" -http "" -admin "" -admin-ws "" \
-	-loopback-candidates=false -metrics=false -history=false -log-level warn \
-	>"$OUT/argus.log" 2>&1 &
-argus_pid=$!
-pids+=("$argus_pid")
+want() { [[ " $SERVERS " == *" $1 "* ]]; }
+# Every load client connects from the one root-namespace address: lift
+# Argus's per-address connection cap (256), which real clients spread.
+argus_flags=(-http "" -admin "" -admin-ws "" -loopback-candidates=false -log-level warn -max-conns-per-ip 0)
+if want janus; then
+	ip netns exec "$NS" "${server_pin[@]}" janus -C "$jcfg/janus.jcfg" -F "$jcfg" -d 2 -o -L "$OUT/janus.log" -N >/dev/null 2>&1 &
+	janus_pid=$!
+	pids+=("$janus_pid")
+fi
+if want argus; then
+	ip netns exec "$NS" "${server_pin[@]}" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_PORT" "${argus_flags[@]}" \
+		-metrics=false -history=false >"$OUT/argus.log" 2>&1 &
+	argus_pid=$!
+	pids+=("$argus_pid")
+fi
+if want argus-tel; then
+	# Receivers inside the namespace: one HTTP server takes the event
+	# POSTs and the OTLP/HTTP trace exports, one UDP socket the HEP packets.
+	cat >"$work/sink.py" <<'PY'
+import http.server, socket, sys, threading
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+def hep():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 9060))
+    while True: s.recv(65536)
+threading.Thread(target=hep, daemon=True).start()
+http.server.ThreadingHTTPServer(("127.0.0.1", 4318), H).serve_forever()
+PY
+	ip netns exec "$NS" python3 "$work/sink.py" >"$OUT/sink.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 1 100); do # the sinks must listen before Argus exports
+		ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/4318' 2>/dev/null && break
+		sleep 0.1
+	done
+	ip netns exec "$NS" env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+		"${server_pin[@]}" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_TEL_PORT" "${argus_flags[@]}" \
+		-metrics=true -metrics-addr 127.0.0.1:9100 -history=true -verdict -otel \
+		-event-http http://127.0.0.1:4318/events -hep udp://127.0.0.1:9060 >"$OUT/argus-tel.log" 2>&1 &
+	argus_tel_pid=$!
+	pids+=("$argus_tel_pid")
+	ip netns exec "$NS" bash -c 'while sleep 5; do curl -s -o /dev/null http://127.0.0.1:9100/metrics; done' &
+	pids+=($!)
+fi
 
 wait_port() { # wait_port host port name
 	for _ in $(seq 1 100); do
@@ -177,8 +229,9 @@ wait_port() { # wait_port host port name
 	log "$3 did not listen on $1:$2 (see $OUT/$3.log)"
 	exit 1
 }
-wait_port "$NS_IP" "$JANUS_PORT" janus
-wait_port "$NS_IP" "$ARGUS_PORT" argus
+want janus && wait_port "$NS_IP" "$JANUS_PORT" janus
+want argus && wait_port "$NS_IP" "$ARGUS_PORT" argus
+want argus-tel && wait_port "$NS_IP" "$ARGUS_TEL_PORT" argus-tel
 
 # --- measurement helpers --------------------------------------------------
 ticks=$(getconf CLK_TCK)
@@ -187,16 +240,20 @@ cpu_ticks() { # utime+stime of a process (all threads)
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-# run_one server pid port sessions rep: runs the load, writes $OUT/<name>.json
-# with the load result plus server cpu_s and rss_max_kb.
+# run_one server pid port sessions subscribers rep: runs the load, writes
+# $OUT/<name>.json with the load result plus server cpu_s and rss_max_kb.
 run_one() {
-	local name=$1 pid=$2 port=$3 n=$4 rep=$5
-	local tag="$name-$n-$rep" c0 c1 rss rmax=0 lp loadavg
+	local name=$1 pid=$2 port=$3 n=$4 subs=$5 rep=$6
+	local tag="$name-$n-$rep" c0 c1 rss rmax=0 lp loadavg vr=()
+	if [ -n "$subs" ]; then
+		tag="$name-$n-$subs-$rep"
+		vr=(-mode videoroom -subscribers "$subs")
+	fi
 	loadavg=$(cut -d' ' -f1 /proc/loadavg)
 	c0=$(cpu_ticks "$pid")
 	# shellcheck disable=SC2086
-	"$LOAD_BIN" -url "ws://$NS_IP:$port/" -sessions "$n" -duration "$DURATION" -ramp "$RAMP" \
-		-ice-net "$ROOT_IP/30" $LOAD_ARGS >"$OUT/$tag.load.json" 2>"$OUT/$tag.load.log" &
+	"${load_pin[@]}" "$LOAD_BIN" -url "ws://$NS_IP:$port/" -sessions "$n" -duration "$DURATION" -ramp "$RAMP" \
+		-ice-net "$ROOT_IP/30" "${vr[@]}" $LOAD_ARGS >"$OUT/$tag.load.json" 2>"$OUT/$tag.load.log" &
 	lp=$!
 	while kill -0 "$lp" 2>/dev/null; do
 		rss=$(rss_kb "$pid")
@@ -208,22 +265,30 @@ run_one() {
 	jq --arg server "$name" --argjson cpu "$(echo "$c0 $c1 $ticks" | awk '{printf "%.3f", ($2-$1)/$3}')" \
 		--argjson rss "$rmax" \
 		--argjson loadavg "$loadavg" \
-		'. + {server: $server, cpu_s: $cpu, rss_max_kb: $rss, loadavg_1m_before: $loadavg}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
+		'. + {server: $server, cpu_s: $cpu, rss_max_kb: $rss, loadavg_1m_before: $loadavg, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
 	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
 	sleep 2 # let the server release the finished sessions
 }
 
+port_of() { case $1 in janus) echo "$JANUS_PORT" ;; argus) echo "$ARGUS_PORT" ;; argus-tel) echo "$ARGUS_TEL_PORT" ;; esac; }
+pid_of() { case $1 in janus) echo "$janus_pid" ;; argus) echo "$argus_pid" ;; argus-tel) echo "$argus_tel_pid" ;; esac; }
+
 if [ "$WARMUP" = 1 ]; then # first sessions of a fresh process are slower
-	for s in janus:$JANUS_PORT argus:$ARGUS_PORT; do
-		"$LOAD_BIN" -url "ws://$NS_IP:${s#*:}/" -sessions 1 -duration 3s -ice-net "$ROOT_IP/30" \
-			>"$OUT/warmup-${s%%:*}.json" 2>&1 || log "warm-up of ${s%%:*} failed (see $OUT/warmup-${s%%:*}.json)"
+	for s in $SERVERS; do
+		"$LOAD_BIN" -url "ws://$NS_IP:$(port_of "$s")/" -sessions 1 -duration 3s -ice-net "$ROOT_IP/30" \
+			>"$OUT/warmup-$s.json" 2>&1 || log "warm-up of $s failed (see $OUT/warmup-$s.json)"
 	done
 fi
 
 for n in $SESSIONS; do
-	for rep in $(seq 1 "$REPEAT"); do
-		run_one janus "$janus_pid" "$JANUS_PORT" "$n" "$rep"
-		run_one argus "$argus_pid" "$ARGUS_PORT" "$n" "$rep"
+	subs_list=(${SUBSCRIBERS:-})
+	[ ${#subs_list[@]} -eq 0 ] && subs_list=("")
+	for subs in "${subs_list[@]}"; do
+		for rep in $(seq 1 "$REPEAT"); do
+			for s in $SERVERS; do
+				run_one "$s" "$(pid_of "$s")" "$(port_of "$s")" "$n" "$subs" "$rep"
+			done
+		done
 	done
 done
 

@@ -1,32 +1,40 @@
-# table.jq: Markdown table with Argus/Janus ratios from compare.sh's
-# *.result.json files:  jq -s -r -f bench/table.jq OUT/*.result.json
+# table.jq: Markdown table with ratios from compare.sh's *.result.json files:
+#   jq -s -r -f bench/table.jq OUT/*.result.json
+# One block per load (sessions, videoroom subscribers): a row per server
+# (means over the repeats), then Argus/Janus and, when it ran,
+# Argus-with-telemetry/Argus.
 
+	def subs: (.subscribers // .subscribers_per_publisher // 0);
 	def per_ss: if .sessions_ok > 0 then 1000 * .cpu_s / (.sessions_ok * .duration_s) else null end;
 	def r(a; b): if (a == null or b == null or b == 0) then "n/a" else ((a / b * 100 | round) / 100 | tostring) end;
 	def f(x): if x == null then "n/a" else ((x * 100 | round) / 100 | tostring) end;
-	group_by(.sessions) | map(
-		(map(select(.server == "janus")) ) as $j | (map(select(.server == "argus"))) as $a |
-		def avg(xs): if (xs | length) == 0 then null else (xs | add / length) end;
-		{
-			sessions: .[0].sessions,
-			j_ok: "\($j | map(.sessions_ok) | add)/\($j | map(.sessions) | add)",
-			a_ok: "\($a | map(.sessions_ok) | add)/\($a | map(.sessions) | add)",
-			j_sent: avg($j | map(select(.total.offered_packets > 0) | 100 * .total.sent_packets / .total.offered_packets)),
-			a_sent: avg($a | map(select(.total.offered_packets > 0) | 100 * .total.sent_packets / .total.offered_packets)),
-			j_ccpu: avg($j | map(select(.sessions_ok > 0) | 1000 * .client_cpu_s / (.sessions_ok * .duration_s))),
-			a_ccpu: avg($a | map(select(.sessions_ok > 0) | 1000 * .client_cpu_s / (.sessions_ok * .duration_s))),
-			j_cpu: avg($j | map(per_ss)), a_cpu: avg($a | map(per_ss)),
-			j_pkt: avg($j | map(select(.total.recv_packets > 0) | 1e6 * .cpu_s / .total.recv_packets)),
-			a_pkt: avg($a | map(select(.total.recv_packets > 0) | 1e6 * .cpu_s / .total.recv_packets)),
-			j_rss: avg($j | map(.rss_max_kb / 1024)), a_rss: avg($a | map(.rss_max_kb / 1024)),
-			j_loss: avg($j | map(.total.loss_pct)), a_loss: avg($a | map(.total.loss_pct)),
-			j_p50: avg($j | map(.setup.p50_ms)), a_p50: avg($a | map(.setup.p50_ms)),
-			j_p95: avg($j | map(.setup.p95_ms)), a_p95: avg($a | map(.setup.p95_ms))
-		}
+	def avg(xs): if (xs | length) == 0 then null else (xs | add / length) end;
+	def stats(rs): {
+		ok: ("\(rs | map(.sessions_ok) | add)/\(rs | map(.sessions) | add)"
+			+ (if (rs[0] | subs) > 0 then " (subs \(rs | map(.subscribers_ok) | add)/\(rs | map(subs * .sessions) | add))" else "" end)),
+		sent: avg(rs | map(select(.total.offered_packets > 0) | 100 * .total.sent_packets / .total.offered_packets)),
+		ccpu: avg(rs | map(select(.sessions_ok > 0) | 1000 * .client_cpu_s / (.sessions_ok * .duration_s))),
+		cpu: avg(rs | map(per_ss)),
+		pkt: avg(rs | map(select(.total.recv_packets > 0) | 1e6 * .cpu_s / .total.recv_packets)),
+		rss: avg(rs | map(.rss_max_kb / 1024)),
+		loss: avg(rs | map(.total.loss_pct)),
+		p50: avg(rs | map(if subs > 0 then .subscriber_setup.p50_ms else .setup.p50_ms end)),
+		p95: avg(rs | map(if subs > 0 then .subscriber_setup.p95_ms else .setup.p95_ms end))
+	};
+	def row(load; name; x): "| \(load) | \(name) | \(x.ok) | \(f(x.cpu)) | \(f(x.pkt)) | \(f(x.rss)) | \(f(x.loss)) | \(f(x.p50)) | \(f(x.p95)) | \(f(x.ccpu)) | \(f(x.sent)) |";
+	def ratio(load; name; a; b): "| \(load) | **\(name)** | | **\(r(a.cpu; b.cpu))** | **\(r(a.pkt; b.pkt))** | **\(r(a.rss; b.rss))** | | **\(r(a.p50; b.p50))** | **\(r(a.p95; b.p95))** | | |";
+	group_by([.sessions, subs]) | map(
+		(if (.[0] | subs) > 0 then "VideoRoom \(.[0].sessions) → \(.[0] | subs)" else "EchoTest \(.[0].sessions)" end) as $load |
+		(map(select(.server == "janus"))) as $j | (map(select(.server == "argus"))) as $a | (map(select(.server == "argus-tel"))) as $t |
+		{load: $load, j: (if ($j | length) > 0 then stats($j) else null end),
+		 a: (if ($a | length) > 0 then stats($a) else null end),
+		 t: (if ($t | length) > 0 then stats($t) else null end)}
 	) |
-	("| sessions | server | ok | server CPU ms/session·s | server CPU µs/echoed pkt | RSS max MiB | loss % | setup p50 ms | setup p95 ms | client CPU ms/session·s | sent % of offered |",
+	("| load | server | ok | server CPU ms/session·s | server CPU µs/received pkt | RSS max MiB | loss % | setup p50 ms | setup p95 ms | client CPU ms/session·s | sent % of offered |",
 	 "|---|---|---|---|---|---|---|---|---|---|---|",
-	 (.[] |
-		"| \(.sessions) | Janus | \(.j_ok) | \(f(.j_cpu)) | \(f(.j_pkt)) | \(f(.j_rss)) | \(f(.j_loss)) | \(f(.j_p50)) | \(f(.j_p95)) | \(f(.j_ccpu)) | \(f(.j_sent)) |",
-		"| \(.sessions) | Argus | \(.a_ok) | \(f(.a_cpu)) | \(f(.a_pkt)) | \(f(.a_rss)) | \(f(.a_loss)) | \(f(.a_p50)) | \(f(.a_p95)) | \(f(.a_ccpu)) | \(f(.a_sent)) |",
-		"| \(.sessions) | **Argus/Janus** | | **\(r(.a_cpu; .j_cpu))** | **\(r(.a_pkt; .j_pkt))** | **\(r(.a_rss; .j_rss))** | \(r(.a_loss; .j_loss)) | **\(r(.a_p50; .j_p50))** | **\(r(.a_p95; .j_p95))** | | |"))
+	 (.[] | . as $g |
+		(if $g.j then row($g.load; "Janus"; $g.j) else empty end),
+		(if $g.a then row($g.load; "Argus"; $g.a) else empty end),
+		(if $g.t then row($g.load; "Argus, all telemetry"; $g.t) else empty end),
+		(if $g.j and $g.a then ratio($g.load; "Argus/Janus"; $g.a; $g.j) else empty end),
+		(if $g.a and $g.t then ratio($g.load; "telemetry on/off"; $g.t; $g.a) else empty end)))

@@ -17,7 +17,8 @@ package webrtc
 //     {"mid","media","slow_link":"uplink|downlink","lost_lastsec"}; sub 3: the
 //     media report every StatsPeriod and once at hangup.
 //
-// Media report values come from pion's stats interceptor: packets/bytes
+// Media report values come from mediaWatch (watch.go), an interceptor next to
+// the network that keeps per-SSRC atomic counters: packets/bytes
 // (headers included) and NACK counts per direction, loss and jitter computed
 // on received RTP ("lost", "jitter-local", ms), the peer's receiver reports
 // ("lost-by-remote", "jitter-remote" in ms, "rtt" in ms from DLSR), and the

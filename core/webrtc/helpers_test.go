@@ -196,3 +196,28 @@ func negotiate(t *testing.T, peer *Peer, client *pion.PeerConnection) {
 		t.Fatal(err)
 	}
 }
+
+// negotiateFromPeer has the Peer offer and applies the client's answer
+// (candidates in the SDP): the way round of VideoRoom subscribers.
+func negotiateFromPeer(t *testing.T, peer *Peer, client *pion.PeerConnection) {
+	t.Helper()
+	offer, err := peer.CreateOffer(ctxT(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := client.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(client)
+	if err := client.SetLocalDescription(answer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	if err := peer.SetRemoteDescription(ctxT(t), "answer", client.LocalDescription().SDP); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -180,8 +180,12 @@ type sendHistory struct {
 	n     int
 	// free holds evicted packets' buffers for add to reuse, so the
 	// buffers held follow the packets in the window, not the ring size.
-	free   [][]byte
-	rtxSeq uint16
+	free [][]byte
+	// low: the ring has been less than a quarter full since lowSince
+	// (evict shrinks it after a window of that).
+	low      bool
+	lowSince time.Duration
+	rtxSeq   uint16
 }
 
 // add stores a copy of one sent packet, evicting packets older than the
@@ -245,8 +249,21 @@ func (h *sendHistory) evict(now time.Duration) {
 		h.head = (h.head + 1) % len(h.slots)
 		h.n--
 	}
-	if len(h.slots) > nackMinSlots && h.n < len(h.slots)/4 {
+	// Halve only after a whole window below a quarter full, so that the
+	// ring follows a sustained fall of the rate, not a pause: a stalled
+	// sender's next add finds the window empty, and shrinking then would
+	// drop the buffers the burst that follows needs again.
+	if len(h.slots) <= nackMinSlots || h.n >= len(h.slots)/4 {
+		h.low = false
+		return
+	}
+	if !h.low {
+		h.low, h.lowSince = true, now
+		return
+	}
+	if now-h.lowSince >= h.window {
 		h.resize(len(h.slots) / 2)
+		h.lowSince = now
 	}
 }
 

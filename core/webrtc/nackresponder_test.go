@@ -244,6 +244,48 @@ func TestNACKHistoryBounded(t *testing.T) {
 	}
 }
 
+// TestNACKHistoryPause: a sender that stalls for longer than the window
+// (a congested client, a descheduled forwarder) and resumes at the same
+// rate finds its ring and buffers still there: the history does not
+// shrink and regrow, allocating again, on every pause.
+func TestNACKHistoryPause(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	i, err := (&nackResponderFactory{now: clock.now}).NewInterceptor("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := nackVideo
+	w := i.(*nackResponder).BindLocalStream(&info, interceptor.RTPWriterFunc(
+		func(_ *rtp.Header, p []byte, _ interceptor.Attributes) (int, error) { return len(p), nil }))
+	h := i.(*nackResponder).streams[info.SSRC]
+	payload := make([]byte, 1000)
+	hdr := &rtp.Header{Version: 2, PayloadType: 96, SSRC: info.SSRC}
+	send := func(n int) {
+		for range n {
+			hdr.SequenceNumber++
+			if _, err := w.Write(hdr, payload, nil); err != nil {
+				t.Fatal(err)
+			}
+			clock.add(time.Second / 300)
+		}
+	}
+	send(600) // 300 packets/s for 2 s
+	allocs := testing.AllocsPerRun(5, func() {
+		clock.add(600 * time.Millisecond)
+		send(300)
+	})
+	h.mu.Lock()
+	ring := len(h.slots)
+	h.mu.Unlock()
+	if ring < 150 {
+		t.Fatalf("ring of %d slots after pauses at 300 packets/s, want >= 150", ring)
+	}
+	t.Logf("%.1f allocations per pause and second of media", allocs)
+	if allocs > 10 {
+		t.Fatalf("%.0f allocations per pause and second of media, want the buffers reused", allocs)
+	}
+}
+
 func BenchmarkNACKHistoryAdd(b *testing.B) {
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	f := &nackResponderFactory{now: clock.now}

@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/interceptor/pkg/stats"
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -32,7 +31,6 @@ type Peer struct {
 	params PeerParams
 	obs    Observer
 	log    *slog.Logger
-	stats  stats.Getter // nil only if the stats interceptor was not built
 	watch  *mediaWatch
 
 	sdpMu sync.Mutex // serializes offer/answer operations
@@ -90,7 +88,7 @@ func (e *Engine) NewPeer(p PeerParams) (*Peer, error) {
 		obs = nopObserver{}
 	}
 	peer := &Peer{
-		pc: pc, api: e.api, cfg: e.cfg, params: p, obs: obs, log: log, stats: ic.stats, watch: ic.watch,
+		pc: pc, api: e.api, cfg: e.cfg, params: p, obs: obs, log: log, watch: ic.watch,
 		poke:    make(chan struct{}, 1),
 		closing: make(chan struct{}), sampled: make(chan struct{}),
 		pcClosed: make(chan struct{}), done: make(chan struct{}),
@@ -111,7 +109,7 @@ func (p *Peer) Done() <-chan struct{} { return p.done }
 
 // Close hangs up with a Janus hangup reason (janus-reference.md 1.4); it is
 // idempotent: only the first reason counts. It lets the run loop take the
-// final media report while pion's stats still exist (at most
+// final media report while the streams' counters still exist (at most
 // finalSampleWait), closes pion's PeerConnection and returns; the hangup
 // event and Observer.Hangup follow on the Peer's goroutine (see Done).
 func (p *Peer) Close(reason string) { p.close(reason, !p.inObs.Load()) }

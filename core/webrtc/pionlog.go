@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/pion/logging"
 )
@@ -25,8 +26,9 @@ func (l pionLogger) out(level slog.Level, msg string) {
 	l.log.Log(context.Background(), level, msg)
 }
 
-// outf formats only when the level is enabled: pion's stats interceptor
-// debug-logs every RTCP packet, and Sprintf per packet costs.
+// outf formats only when the level is enabled: pion debug-logs per packet
+// in places (its stats interceptor logged every RTCP packet), and Sprintf
+// per packet costs.
 func (l pionLogger) outf(level slog.Level, format string, args []any) {
 	if !l.log.Enabled(context.Background(), level) {
 		return
@@ -48,8 +50,17 @@ func (l pionLogger) Infof(format string, args ...any) {
 }
 func (l pionLogger) Warn(msg string) { l.out(slog.LevelWarn, msg) }
 func (l pionLogger) Warnf(format string, args ...any) {
-	l.outf(slog.LevelWarn, format, args)
+	level := slog.LevelWarn
+	if strings.HasPrefix(format, mdnsIgnored) {
+		level = slog.LevelDebug // by design: mDNS is off (engine.go)
+	}
+	l.outf(level, format, args)
 }
+
+// mdnsIgnored starts pion's warning for a remote ".local" candidate while
+// mDNS is disabled: browsers send one per host address, expected here.
+const mdnsIgnored = "Remote mDNS candidate added, but mDNS is disabled"
+
 func (l pionLogger) Error(msg string) { l.out(slog.LevelError, msg) }
 func (l pionLogger) Errorf(format string, args ...any) {
 	l.outf(slog.LevelError, format, args)

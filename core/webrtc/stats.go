@@ -104,7 +104,7 @@ func (p *Peer) sample(period time.Duration, prev map[string]mediumSample) []medi
 	return out
 }
 
-// fillRTP reads the stats interceptor for the inbound and outbound SSRC.
+// fillRTP reads mediaWatch's counters of the inbound and outbound SSRC.
 func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
 	d := t.Direction()
 	s.DirSend = d == pion.RTPTransceiverDirectionSendrecv || d == pion.RTPTransceiverDirectionSendonly
@@ -119,22 +119,18 @@ func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
 				c := tr.Codec()
 				s.Codec, s.Base, s.PT = codecName(c.MimeType), c.ClockRate, uint8(c.PayloadType)
 			}
-			if p.stats == nil {
+			in := p.watch.stream(true, uint32(tr.SSRC()))
+			if in == nil {
 				continue
 			}
-			st := p.stats.Get(uint32(tr.SSRC()))
-			if st == nil {
-				continue
-			}
-			in := st.InboundRTPStreamStats
-			s.PacketsIn += in.PacketsReceived
-			s.BytesIn += in.BytesReceived + in.HeaderBytesReceived
-			s.Lost += in.PacketsLost
-			s.NACKsOut += uint64(in.NACKCount)
-			s.JitterLocal = math.Max(s.JitterLocal, in.Jitter*1000)
+			s.PacketsIn += in.packets.Load()
+			s.BytesIn += in.bytes.Load()
+			s.Lost += in.lost.Load()
+			s.NACKsOut += in.nacks.Load()
+			s.JitterLocal = math.Max(s.JitterLocal, math.Float64frombits(in.jitter.Load())*1000)
 			if rtx := uint32(tr.RtxSSRC()); rtx != 0 {
-				if rs := p.stats.Get(rtx); rs != nil {
-					s.RetransIn += rs.InboundRTPStreamStats.PacketsReceived
+				if rs := p.watch.stream(true, rtx); rs != nil {
+					s.RetransIn += rs.packets.Load()
 				}
 			}
 		}
@@ -148,18 +144,14 @@ func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
 			c := params.Codecs[0]
 			s.Codec, s.Base, s.PT = codecName(c.MimeType), c.ClockRate, uint8(c.PayloadType)
 		}
-		if p.stats != nil && s.SSRCOut != 0 {
-			if st := p.stats.Get(s.SSRCOut); st != nil {
-				out := st.OutboundRTPStreamStats
-				s.PacketsOut = out.PacketsSent
-				s.BytesOut = out.BytesSent + out.HeaderBytesSent
-				s.NACKsIn = uint64(out.NACKCount)
-				ri := st.RemoteInboundRTPStreamStats
-				s.LostByRemote = ri.PacketsLost
-				s.JitterRemote = ri.Jitter * 1000
-				s.RTTms = ri.RoundTripTime.Milliseconds()
-				s.OutLQ = int(math.Round(100 * (1 - math.Min(1, math.Max(0, ri.FractionLost)))))
-			}
+		if out := p.watch.stream(false, s.SSRCOut); s.SSRCOut != 0 && out != nil {
+			s.PacketsOut = out.packets.Load()
+			s.BytesOut = out.bytes.Load()
+			s.NACKsIn = out.nacks.Load()
+			s.LostByRemote = out.remoteLost.Load()
+			s.JitterRemote = math.Float64frombits(out.remoteJitter.Load()) * 1000
+			s.RTTms = time.Duration(out.rtt.Load()).Milliseconds()
+			s.OutLQ = int(math.Round(100 * (1 - float64(out.remoteFraction.Load())/256)))
 		}
 	}
 	if s.MIndex == 0 {

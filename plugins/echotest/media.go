@@ -255,8 +255,9 @@ func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *pion.
 // readRTCP drains a sender's RTCP; a PLI or FIR from the client becomes a
 // PLI towards the client's own stream on that m-line.
 func (m *echoMedia) readRTCP(mid string, sender *pion.RTPSender) {
+	fb := webrtc.NewFeedbackReader(sender) // no buffer or re-parse per packet
 	for {
-		pkts, _, err := sender.ReadRTCP()
+		pkts, err := fb.Read()
 		if err != nil {
 			return
 		}

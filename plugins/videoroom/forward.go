@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+	"github.com/argusrtc/argus/core/webrtc"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -125,8 +126,9 @@ func (d *subStream) effectiveLayer(ps *pubStream) int {
 // limited) PLI to the source, REMB a capped REMB to the publisher. NACKs
 // are answered by core/webrtc's NACK responder from its time-bounded history.
 func (d *subStream) readRTCP() {
+	fb := webrtc.NewFeedbackReader(d.sender) // no buffer or re-parse per packet
 	for {
-		pkts, _, err := d.sender.ReadRTCP()
+		pkts, err := fb.Read()
 		if err != nil {
 			return
 		}
