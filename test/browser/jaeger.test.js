@@ -284,9 +284,13 @@ describe('traces of janus.js sessions in Jaeger v2', { timeout: 420000, skip }, 
     const sessions = [echo.normal, echo['pc-lost'], ...people.map((p) => p.sessionId)];
     const traces = new Map();
     for (const sid of sessions) {
-      traces.set(sid, await waitFor(`trace of session ${sid} in Jaeger`, async () => {
+      // Jaeger stores the spans of one trace as its exporter's batches
+      // arrive, so the session's verdict span (emitted after the session
+      // span ended) may show up a moment later: wait for both.
+      traces.set(sid, await waitFor(`trace of session ${sid} in Jaeger, with its verdict`, async () => {
         const tr = await getTrace(jaeger, traceId(sid));
-        return tr && tr.spans.some((s) => s.operationName === 'session') ? tr : null;
+        const has = (name) => tr && tr.spans.some((s) => s.operationName === name);
+        return has('session') && has('verdict session') ? tr : null;
       }, 30000));
     }
 
