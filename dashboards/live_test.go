@@ -32,8 +32,8 @@ var testVars = map[string]string{"instance": ".*"}
 // removed and the panel is verified from then on. Nothing here is faked.
 var knownEmpty = map[string]string{
 	// Empty: every metric a panel uses is produced. argus_media_rtt_seconds
-	// was here until core/webrtc registered pion's stats interceptor first
-	// (it must see the sender reports leave to compute RTT).
+	// was here until core/webrtc computed RTT from the sender reports it
+	// sends and the receiver reports that answer them (now in mediaWatch).
 }
 
 // knownEmptyReason returns the knownEmpty reason of the first such metric expr uses.

@@ -10,7 +10,8 @@ import (
 )
 
 // TestSlowLinkUplink: packets missing from the client's stream are counted
-// as lost by the stats interceptor and reported as an uplink slow link.
+// as lost by mediaWatch (its RFC 3550 loss count) and reported as an
+// uplink slow link.
 func TestSlowLinkUplink(t *testing.T) {
 	rec := &recorder{}
 	obs := &observer{}
