@@ -271,7 +271,7 @@ func TestEchoLoopback(t *testing.T) {
 	// Detach: the worker, the REMB loop and the RTCP readers, all in the
 	// session's goroutine group, are gone when Destroy returns.
 	s.Destroy()
-	if left := coretest.GoroutinesIn("github.com/argusrtc/argus/core/pluginkit"); len(left) != 0 {
+	if left := coretest.WaitGoroutinesGone(2*time.Second, "github.com/argusrtc/argus/core/pluginkit"); len(left) != 0 {
 		t.Errorf("%d session goroutines outlived Destroy:\n%s", len(left), left[0])
 	}
 }

@@ -197,7 +197,7 @@ func TestStress(t *testing.T) {
 			if n := f.p.Len(); n != 0 {
 				t.Errorf("%d sessions left", n)
 			}
-			if left := coretest.GoroutinesIn("github.com/argusrtc/argus/core/pluginkit"); len(left) != 0 {
+			if left := coretest.WaitGoroutinesGone(2*time.Second, "github.com/argusrtc/argus/core/pluginkit"); len(left) != 0 {
 				t.Errorf("%d session goroutines outlived their sessions:\n%s", len(left), left[0])
 			}
 			t.Logf("%s: %d admin rounds, %d joins in %v", fam.name, rounds, joined.Load(), per)

@@ -2,6 +2,7 @@ package janusref
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"time"
@@ -333,20 +334,41 @@ func (m *member) end(ctx context.Context) error {
 
 // talk makes pub talk (audio level 10 -dBov), then silent again (127),
 // and waits for the server's talking and stopped-talking events.
+//
+// The average an event carries is taken over a window of
+// audio_active_packets (25) that may straddle the client's switch, on
+// either server: talking reads 10 for a window of loud packets only and
+// up to (22*10+3*127)/25 = 24.04 for one that straddles; stopped-talking
+// reads 127 or down to 25.x. What is certain is the side of
+// audio_level_average (25) each lands on, and that is checked here, for
+// Janus and Argus alike; the comparison allowlists the value itself.
 func (tg *target) talk(ctx context.Context, pub *member) error {
 	for _, loud := range []bool{true, false} {
 		pub.peer.Loud.Store(loud)
 		what := map[bool]string{true: "talking", false: "stopped-talking"}[loud]
+		var avg any
 		if err := tg.events.wait(ctx, what, func(evs []event) bool {
 			for _, e := range evs {
 				d, _ := e.body()["data"].(map[string]any)
 				if e.num("type") == 64 && e.num("handle_id") == pub.h.ID && d["videoroom"] == what {
+					avg = d["audio-level-dBov-avg"]
 					return true
 				}
 			}
 			return false
 		}); err != nil {
 			return err
+		}
+		n, ok := avg.(json.Number)
+		v, err := n.Float64()
+		ok = ok && err == nil
+		want := v >= 10 && v < 25 // talking
+		if !loud {
+			want = v >= 25 && v <= 127
+		}
+		if !ok || !want {
+			return fmt.Errorf("%s: %s with audio-level-dBov-avg %v: want %s", tg.name, what, avg,
+				map[bool]string{true: "10 <= avg < 25", false: "25 <= avg <= 127"}[loud])
 		}
 	}
 	return nil
