@@ -42,8 +42,8 @@ func (s *Settings) Common(c *Common, canGroup bool) {
 	s.Millis("connect_timeout", &c.DialTimeout)
 }
 
-// CommonOptions documents the common settings for a SinkSpec.
-func CommonOptions(def Format, canGroup bool) []telemetry.SinkOption {
+// commonOptions documents the common settings (NewOptions).
+func commonOptions(def Format, canGroup bool) []telemetry.SinkOption {
 	o := []telemetry.SinkOption{{Key: "events", Default: "all", Usage: "Janus event mask"}}
 	if canGroup {
 		o = append(o, telemetry.SinkOption{Key: "grouping", Default: "true", Usage: "send arrays of up to 100 events"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -189,4 +190,48 @@ func FuzzQuery(f *testing.F) {
 			t.Fatalf("Query(%q) = %v: want a result or an error", req, res)
 		}
 	})
+}
+
+// TestOptions: the keys declared once are documented with the fields'
+// starting values, in order after the common ones, and read into the
+// fields; an unknown key or a bad value is an error.
+func TestOptions(t *testing.T) {
+	type config struct {
+		URL, Name string
+		On        bool
+		N         int
+		TLS       *evhkit.TLS
+		Common    evhkit.Common
+	}
+	declare := func(c *config) *evhkit.Options {
+		o := evhkit.NewOptions("url", &c.URL, &c.Common, false)
+		o.String("name", &c.Name, "a name")
+		o.Bool("on", &c.On, "a switch")
+		o.Int("n", &c.N, 1, 9, "a number")
+		o.Ignored("old", "ignored")
+		o.TLS(&c.TLS, evhkit.ClientTLSKeys("CAs"))
+		return o
+	}
+	c := config{Name: "x", On: true, N: 3, Common: evhkit.DefaultCommon(evhkit.Plain)}
+	var got []string
+	for _, d := range declare(&c).Docs() {
+		got = append(got, d.Key+"="+d.Default)
+	}
+	want := "events=all json=plain reconnect_backoff=500 reconnect_max=30000 connect_timeout=5000 name=x on=true n=3 old= " +
+		"tls_cacert= tls_client_cert= tls_client_key= tls_verify_peer=true"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("docs %v, want %s", got, want)
+	}
+	if err := declare(&c).Read(map[string]string{"url": "u", "name": "y", "on": "no", "n": "7", "old": "z",
+		"json": "compact", "tls_verify_peer": "false"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.URL != "u" || c.Name != "y" || c.On || c.N != 7 || c.Common.Format != evhkit.Compact || c.TLS == nil || !c.TLS.SkipVerify {
+		t.Fatalf("read %+v", c)
+	}
+	for _, m := range []map[string]string{{"n": "10"}, {"on": "perhaps"}, {"grouping": "true"}, {"what": "1"}} {
+		if err := declare(&c).Read(m); !errors.Is(err, evhkit.ErrBadSetting) {
+			t.Errorf("%v: %v, want ErrBadSetting", m, err)
+		}
+	}
 }
