@@ -11,7 +11,6 @@ package prom
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -28,8 +27,7 @@ type Sink struct {
 	m   *metrics
 	cfg config
 
-	mu     sync.Mutex
-	closed bool
+	mu     telemetry.Serial
 	funnel *boundedmap.Map[uint64, funnelState]                   // handle → pending ICE/DTLS starts
 	media  *boundedmap.Map[uint64, map[streamKey]*streamCounters] // handle → last report counters
 }
@@ -69,27 +67,17 @@ func (s *Sink) Collect(ch chan<- prometheus.Metric) {
 
 // Export updates the metrics from a batch of events. It never fails.
 func (s *Sink) Export(_ context.Context, batch []*telemetry.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	for _, e := range batch {
-		if e != nil {
-			s.event(e)
-		}
-	}
+	s.mu.Each(batch, s.event)
 	return nil
 }
 
 // Shutdown forgets the per-handle tables; later Exports are ignored. The
 // metrics stay registered and keep their values.
 func (s *Sink) Shutdown(_ context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
-	s.funnel = boundedmap.New[uint64, funnelState](1, nil)
-	s.media = boundedmap.New[uint64, map[streamKey]*streamCounters](1, nil)
+	s.mu.Close(func() {
+		s.funnel = boundedmap.New[uint64, funnelState](1, nil)
+		s.media = boundedmap.New[uint64, map[streamKey]*streamCounters](1, nil)
+	})
 	return nil
 }
 

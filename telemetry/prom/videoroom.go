@@ -3,7 +3,6 @@ package prom
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -34,8 +33,7 @@ type VideoRoomSink struct {
 
 	roomsDesc, pubsDesc, subsDesc *prometheus.Desc
 
-	mu          sync.Mutex
-	closed      bool
+	mu          telemetry.Serial
 	maxTracked  int
 	rooms       map[string]struct{}
 	publishers  map[[2]string]struct{}            // (room, feed)
@@ -98,15 +96,7 @@ func (s *VideoRoomSink) Collect(ch chan<- prometheus.Metric) {
 
 // Export updates the state from a batch of events. It never fails.
 func (s *VideoRoomSink) Export(_ context.Context, batch []*telemetry.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	for _, e := range batch {
-		if e == nil {
-			continue
-		}
+	s.mu.Each(batch, func(e *telemetry.Event) {
 		switch b := e.Typed().(type) {
 		case telemetry.PluginBody:
 			if d, ok := b.Data.(telemetry.VideoRoomData); ok {
@@ -123,15 +113,13 @@ func (s *VideoRoomSink) Export(_ context.Context, batch []*telemetry.Event) erro
 		case telemetry.MediaReports:
 			s.report(e, b...)
 		}
-	}
+	})
 	return nil
 }
 
 // Shutdown stops updates; the last values stay readable.
 func (s *VideoRoomSink) Shutdown(context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
+	s.mu.Close(nil)
 	return nil
 }
 

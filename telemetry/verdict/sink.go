@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"sync"
 
 	"github.com/argusrtc/argus/telemetry"
 )
@@ -40,9 +39,8 @@ type Sink struct {
 	out     telemetry.Emitter
 	log     *slog.Logger
 
-	mu      sync.Mutex
+	mu      telemetry.Serial
 	tracker *Tracker
-	closed  bool
 }
 
 // New returns a sink that emits its verdicts into out under the emitter
@@ -86,21 +84,13 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 
 // Export feeds the batch to the tracker and emits the verdicts it completes.
 func (s *Sink) Export(_ context.Context, batch []*telemetry.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	for _, e := range batch {
-		if e == nil {
-			continue
-		}
+	s.mu.Each(batch, func(e *telemetry.Event) {
 		for _, v := range s.tracker.Observe(e) {
 			s.out.Emit(Event(v, s.emitter))
 			s.log.Info("verdict", "scope", v.Scope, "outcome", string(v.Outcome),
 				"session_id", v.SessionID, "handle_id", v.HandleID)
 		}
-	}
+	})
 	return nil
 }
 
@@ -108,9 +98,7 @@ func (s *Sink) Export(_ context.Context, batch []*telemetry.Event) error {
 // ends every session, and so emits their last events, before the bus shuts
 // down).
 func (s *Sink) Shutdown(_ context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
+	s.mu.Close(nil)
 	return nil
 }
 
