@@ -20,12 +20,7 @@ const sharedURL = "mqtt://127.0.0.1:1883"
 
 func newSink(t *testing.T, settings map[string]string) *mqttevh.Sink {
 	t.Helper()
-	s, err := telemetry.NewSink(mqttevh.SinkName, telemetry.SinkConfig{ServerName: "node-a", Settings: settings})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
-	return s.(*mqttevh.Sink)
+	return evhtest.NewSink[*mqttevh.Sink](t, mqttevh.SinkName, settings)
 }
 
 // TestEventsPerTypeTopic: status message first, then one message per event
@@ -106,17 +101,13 @@ func TestWillOnLostConnection(t *testing.T) {
 }
 
 func TestBadSettings(t *testing.T) {
-	for _, m := range []map[string]string{
-		{"url": "http://x"},
-		{"url": sharedURL, "qos": "3"},
-		{"url": sharedURL, "topic": ""},
-		{"url": sharedURL, "grouping": "true"},
-		{"url": sharedURL, "what": "1"},
-	} {
-		if _, err := telemetry.NewSink(mqttevh.SinkName, telemetry.SinkConfig{Settings: m}); err == nil {
-			t.Errorf("settings %v accepted", m)
-		}
-	}
+	evhtest.RefusesSettings(t, mqttevh.SinkName,
+		map[string]string{"url": "http://x"},
+		map[string]string{"url": sharedURL, "qos": "3"},
+		map[string]string{"url": sharedURL, "topic": ""},
+		map[string]string{"url": sharedURL, "grouping": "true"},
+		map[string]string{"url": sharedURL, "what": "1"},
+	)
 }
 
 // TestTLSBroker: mqtts:// to a private mosquitto with a TLS listener; the

@@ -22,12 +22,7 @@ const sharedURL = "nats://127.0.0.1:4222"
 // newSink builds the sink through the registry, as cmd/argus does.
 func newSink(t *testing.T, settings map[string]string) *natsevh.Sink {
 	t.Helper()
-	s, err := telemetry.NewSink(natsevh.SinkName, telemetry.SinkConfig{ServerName: "node-a", Settings: settings})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
-	return s.(*natsevh.Sink)
+	return evhtest.NewSink[*natsevh.Sink](t, natsevh.SinkName, settings)
 }
 
 // consume reads the first n messages of stream, decoded, and deletes the
@@ -165,17 +160,13 @@ func TestBrokerDownDropsAndReconnects(t *testing.T) {
 }
 
 func TestBadSettings(t *testing.T) {
-	for _, m := range []map[string]string{
-		{},
-		{"url": sharedURL, "nope": "1"},
-		{"url": sharedURL, "json": "pretty"},
-		{"url": sharedURL, "stream": "a.b"},
-		{"url": sharedURL, "reconnect_backoff": "-1"},
-	} {
-		if _, err := telemetry.NewSink(natsevh.SinkName, telemetry.SinkConfig{Settings: m}); err == nil {
-			t.Errorf("settings %v accepted", m)
-		}
-	}
+	evhtest.RefusesSettings(t, natsevh.SinkName,
+		map[string]string{},
+		map[string]string{"url": sharedURL, "nope": "1"},
+		map[string]string{"url": sharedURL, "json": "pretty"},
+		map[string]string{"url": sharedURL, "stream": "a.b"},
+		map[string]string{"url": sharedURL, "reconnect_backoff": "-1"},
+	)
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }

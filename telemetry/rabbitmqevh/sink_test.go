@@ -19,27 +19,7 @@ const brokerAddr = "127.0.0.1:5672"
 
 func newSink(t *testing.T, settings map[string]string) *rabbitmqevh.Sink {
 	t.Helper()
-	s, err := telemetry.NewSink(rabbitmqevh.SinkName, telemetry.SinkConfig{ServerName: "node-a", Settings: settings})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
-	return s.(*rabbitmqevh.Sink)
-}
-
-// consumer is a channel of the shared broker for the test.
-func consumer(t *testing.T) *amqp.Channel {
-	t.Helper()
-	c, err := amqp.Dial("amqp://guest:guest@" + brokerAddr + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	ch, err := c.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ch
+	return evhtest.NewSink[*rabbitmqevh.Sink](t, rabbitmqevh.SinkName, settings)
 }
 
 // receive reads n messages from queue within 20 s.
@@ -66,7 +46,7 @@ func receive(t *testing.T, ch *amqp.Channel, queue string, n int) []amqp.Deliver
 // named route_key declared by the handler, grouping, indented JSON).
 func TestDefaultExchangeQueue(t *testing.T) {
 	queue := evhtest.Name("argus-test-events")
-	ch := consumer(t)
+	ch := evhtest.AMQPChannel(t, brokerAddr)
 	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
 	s := newSink(t, map[string]string{"url": "amqp://guest:guest@" + brokerAddr + "/", "route_key": queue})
 	evs := evhtest.Events("node-a", 5)
@@ -92,7 +72,7 @@ func TestDefaultExchangeQueue(t *testing.T) {
 // message, compact JSON; the consumer binds its own queue.
 func TestExchangeUngroupedCompact(t *testing.T) {
 	exchange := evhtest.Name("argus-test-x")
-	ch := consumer(t)
+	ch := evhtest.AMQPChannel(t, brokerAddr)
 	if err := ch.ExchangeDeclare(exchange, "fanout", false, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +103,7 @@ func TestExchangeUngroupedCompact(t *testing.T) {
 // flow again after it returns.
 func TestBrokerDown(t *testing.T) {
 	queue := evhtest.Name("argus-test-events")
-	ch := consumer(t)
+	ch := evhtest.AMQPChannel(t, brokerAddr)
 	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
 	p := evhtest.NewProxy(t, brokerAddr)
 	s := newSink(t, map[string]string{"url": "amqp://guest:guest@" + p.Addr() + "/", "route_key": queue,
@@ -142,17 +122,13 @@ func TestBrokerDown(t *testing.T) {
 }
 
 func TestBadSettings(t *testing.T) {
-	for _, m := range []map[string]string{
-		{"url": "http://x"},
-		{"url": "amqp://127.0.0.1", "exchange_type": "nope"},
-		{"url": "amqp://127.0.0.1", "route_key": ""},
-		{"url": "amqp://127.0.0.1", "grouping": "maybe"},
-		{"url": "amqp://127.0.0.1", "what": "1"},
-	} {
-		if _, err := telemetry.NewSink(rabbitmqevh.SinkName, telemetry.SinkConfig{Settings: m}); err == nil {
-			t.Errorf("settings %v accepted", m)
-		}
-	}
+	evhtest.RefusesSettings(t, rabbitmqevh.SinkName,
+		map[string]string{"url": "http://x"},
+		map[string]string{"url": "amqp://127.0.0.1", "exchange_type": "nope"},
+		map[string]string{"url": "amqp://127.0.0.1", "route_key": ""},
+		map[string]string{"url": "amqp://127.0.0.1", "grouping": "maybe"},
+		map[string]string{"url": "amqp://127.0.0.1", "what": "1"},
+	)
 }
 
 // TestAMQPS: events over amqps:// through a TLS terminator in front of
@@ -175,7 +151,7 @@ func TestAMQPS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			queue := evhtest.Name("argus-test-amqps")
-			ch := consumer(t)
+			ch := evhtest.AMQPChannel(t, brokerAddr)
 			t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
 			settings := map[string]string{"url": url, "route_key": queue, "grouping": "false", "connect_timeout": "3000"}
 			if tc.ca != "" {

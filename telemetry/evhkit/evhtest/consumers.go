@@ -2,8 +2,11 @@ package evhtest
 
 import (
 	"context"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +23,8 @@ import (
 type Message struct {
 	Topic string // MQTT topic, NATS subject, AMQP routing key, WS subprotocol
 	Data  []byte
-	// Header is the NATS Nats-Msg-Id, or the AMQP content type.
+	// Header is the NATS Nats-Msg-Id, the AMQP content type, or the WS
+	// frame type.
 	Header string
 }
 
@@ -62,15 +66,7 @@ func (c *Collector) Wait(t testing.TB, n int) []Message {
 // on the broker at addr with guest/guest; the queue is deleted at the end.
 func AMQPQueue(t testing.TB, addr, queue string) *Collector {
 	t.Helper()
-	conn, err := amqp.Dial("amqp://guest:guest@" + addr + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := AMQPChannel(t, addr)
 	if _, err := ch.QueueDeclare(queue, false, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +82,22 @@ func AMQPQueue(t testing.TB, addr, queue string) *Collector {
 		}
 	}()
 	return c
+}
+
+// AMQPChannel is a channel of the broker at addr (guest/guest), closed at
+// the end of the test.
+func AMQPChannel(t testing.TB, addr string) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial("amqp://guest:guest@" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }
 
 // MQTTSub subscribes to filter on broker (tcp://host:port) at QoS 1.
@@ -145,21 +157,42 @@ func NATSStream(t testing.TB, url, stream string) *Collector {
 // ws:// URL and what its clients send.
 func WSBackend(t testing.TB, subprotocol string) (string, *Collector) {
 	t.Helper()
+	srv, c := wsBackend(t, subprotocol, httptest.NewServer)
+	return "ws" + strings.TrimPrefix(srv.URL, "http"), c
+}
+
+// WSSBackend is WSBackend over TLS: it returns its wss:// URL, a PEM file
+// of the CA its certificate comes from, and what its clients send.
+func WSSBackend(t testing.TB, subprotocol string) (url, caFile string, c *Collector) {
+	t.Helper()
+	srv, c := wsBackend(t, subprotocol, httptest.NewTLSServer)
+	caFile = filepath.Join(t.TempDir(), "ca.pem")
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(caFile, ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return "wss" + strings.TrimPrefix(srv.URL, "https"), caFile, c
+}
+
+// wsBackend collects the messages of the WebSocket clients of the server
+// newServer starts; each Message has the subprotocol as Topic and the
+// frame type as Header.
+func wsBackend(t testing.TB, subprotocol string, newServer func(http.Handler) *httptest.Server) (*httptest.Server, *Collector) {
 	c := &Collector{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := newServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{subprotocol}})
 		if err != nil {
 			return
 		}
 		defer func() { _ = conn.CloseNow() }()
 		for {
-			_, data, err := conn.Read(r.Context())
+			typ, data, err := conn.Read(r.Context())
 			if err != nil {
 				return
 			}
-			c.add(Message{Topic: conn.Subprotocol(), Data: data})
+			c.add(Message{Topic: conn.Subprotocol(), Data: data, Header: typ.String()})
 		}
 	}))
 	t.Cleanup(srv.Close)
-	return "ws" + strings.TrimPrefix(srv.URL, "http"), c
+	return srv, c
 }
