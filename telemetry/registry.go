@@ -3,6 +3,7 @@ package telemetry
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 )
@@ -59,12 +60,7 @@ func RegisterSink(name string, factory SinkFactory) {
 func RegisteredSinks() []string {
 	sinkRegistry.RLock()
 	defer sinkRegistry.RUnlock()
-	names := make([]string, 0, len(sinkRegistry.m))
-	for n := range sinkRegistry.m {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(sinkRegistry.m))
 }
 
 // NewSink builds the sink registered under name.

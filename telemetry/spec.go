@@ -3,6 +3,7 @@ package telemetry
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // FlagKind is the type of a sink's enabling flag.
@@ -133,15 +134,7 @@ func SinkSpecs() ([]SinkSpec, error) {
 		s.Factory = f
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b SinkSpec) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b SinkSpec) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 

@@ -8,6 +8,7 @@
 package homermodel
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -124,15 +125,7 @@ func (s *Store) Transaction(sids ...string) []Row {
 		seen[r.Key()] = true
 		out = append(out, r)
 	}
-	slices.SortStableFunc(out, func(a, b Row) int {
-		switch {
-		case a.CreateDate < b.CreateDate:
-			return -1
-		case a.CreateDate > b.CreateDate:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(out, func(a, b Row) int { return cmp.Compare(a.CreateDate, b.CreateDate) })
 	return out
 }
 
