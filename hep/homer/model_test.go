@@ -32,6 +32,18 @@ func wsTransport(id string, remote, local netip.AddrPort) *telemetry.Event {
 			Remote: remote, Local: local}}
 }
 
+// wsSessionStart is a WebSocket connection 7 from remote to local, then
+// session 3 created over it and handle 4 attached to the echotest.
+func wsSessionStart(remote, local netip.AddrPort) []*telemetry.Event {
+	return []*telemetry.Event{
+		wsTransport("7", remote, local),
+		{Emitter: testEmitter, Type: telemetry.TypeSession, Timestamp: 2, SessionID: 3,
+			Body: map[string]any{"name": "created", "transport": map[string]any{"transport": "janus.transport.websockets", "id": "7"}}},
+		{Emitter: testEmitter, Type: telemetry.TypeHandle, Timestamp: 3, SessionID: 3, HandleID: 4,
+			Body: map[string]any{"name": "attached", "plugin": "janus.plugin.echotest"}},
+	}
+}
+
 func TestHomerViewOfEchoTest(t *testing.T) {
 	client := netip.MustParseAddrPort("192.0.2.10:54321")
 	listener := netip.MustParseAddrPort("192.0.2.1:8188")
@@ -106,19 +118,14 @@ func TestHandleKeepsAddressesAfterSession(t *testing.T) {
 	client := netip.MustParseAddrPort("[2001:db8::10]:40001")
 	listener := netip.MustParseAddrPort("[2001:db8::1]:8188")
 	m := newTestMapper(t, nil)
-	events := []*telemetry.Event{
-		wsTransport("7", client, listener),
-		{Emitter: testEmitter, Type: telemetry.TypeSession, Timestamp: 2, SessionID: 3,
-			Body: map[string]any{"name": "created", "transport": map[string]any{"transport": "janus.transport.websockets", "id": "7"}}},
-		{Emitter: testEmitter, Type: telemetry.TypeHandle, Timestamp: 3, SessionID: 3, HandleID: 4,
-			Body: map[string]any{"name": "attached", "plugin": "janus.plugin.echotest"}},
+	events := append(wsSessionStart(client, listener), []*telemetry.Event{
 		{Emitter: testEmitter, Type: telemetry.TypeSession, Timestamp: 4, SessionID: 3, Body: map[string]any{"name": "destroyed"}},
 		// A straggler of the handle, after its session's state is gone.
 		{Emitter: testEmitter, Type: telemetry.TypeHandle, Timestamp: 5, HandleID: 4,
 			Body: map[string]any{"name": "detached", "plugin": "janus.plugin.echotest"}},
 		// A server event: the listener on both ends, no placeholder.
 		{Emitter: testEmitter, Type: telemetry.TypeCore, Subtype: 1, Timestamp: 6, Body: map[string]any{"status": "update"}},
-	}
+	}...)
 	out := mapAll(t, m, events)
 	for i, ps := range out {
 		src, dst := netip.AddrPortFrom(ps[0].SrcIP, ps[0].SrcPort), netip.AddrPortFrom(ps[0].DstIP, ps[0].DstPort)
@@ -140,19 +147,14 @@ func TestVerdictAfterTheEndKeepsAddresses(t *testing.T) {
 		return &telemetry.Event{Emitter: testEmitter, Type: telemetry.TypeExternal, Timestamp: ts, SessionID: 3, HandleID: hid,
 			Body: map[string]any{"schema": "argus.verdict", "data": map[string]any{"scope": scope, "outcome": "ok"}}}
 	}
-	events := []*telemetry.Event{
-		wsTransport("7", client, listener),
-		{Emitter: testEmitter, Type: telemetry.TypeSession, Timestamp: 2, SessionID: 3,
-			Body: map[string]any{"name": "created", "transport": map[string]any{"transport": "janus.transport.websockets", "id": "7"}}},
-		{Emitter: testEmitter, Type: telemetry.TypeHandle, Timestamp: 3, SessionID: 3, HandleID: 4,
-			Body: map[string]any{"name": "attached", "plugin": "janus.plugin.echotest"}},
+	events := append(wsSessionStart(client, listener), []*telemetry.Event{
 		{Emitter: testEmitter, Type: telemetry.TypeHandle, Timestamp: 4, SessionID: 3, HandleID: 4,
 			Body: map[string]any{"name": "detached", "plugin": "janus.plugin.echotest"}},
 		{Emitter: testEmitter, Type: telemetry.TypeSession, Timestamp: 5, SessionID: 3, Body: map[string]any{"name": "destroyed"}},
 		// telemetry/verdict's events follow the ends they judge.
 		verdict(6, 4, "peerconnection"),
 		verdict(7, 0, "session"),
-	}
+	}...)
 	out := mapAll(t, m, events)
 	for i, ps := range out[1:] {
 		src, dst := netip.AddrPortFrom(ps[0].SrcIP, ps[0].SrcPort), netip.AddrPortFrom(ps[0].DstIP, ps[0].DstPort)

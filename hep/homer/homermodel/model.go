@@ -151,14 +151,17 @@ type RTCP struct {
 		Packets float64 `json:"packets"`
 		Octets  float64 `json:"octets"`
 	} `json:"sender_information"`
-	ReportBlocks []struct {
-		FractionLost float64 `json:"fraction_lost"`
-		PacketsLost  float64 `json:"packets_lost"`
-		HighestSeqNo float64 `json:"highest_seq_no"`
-		IAJitter     float64 `json:"ia_jitter"`
-		LSR          float64 `json:"lsr"`
-		DLSR         float64 `json:"dlsr"`
-	} `json:"report_blocks"`
+	ReportBlocks []ReportBlock `json:"report_blocks"`
+}
+
+// ReportBlock is one report block of an RTCP payload.
+type ReportBlock struct {
+	FractionLost float64 `json:"fraction_lost"`
+	PacketsLost  float64 `json:"packets_lost"`
+	HighestSeqNo float64 `json:"highest_seq_no"`
+	IAJitter     float64 `json:"ia_jitter"`
+	LSR          float64 `json:"lsr"`
+	DLSR         float64 `json:"dlsr"`
 }
 
 // RTPAgent is the part of a type 34 payload homer-ui and heplify-server read

@@ -12,14 +12,7 @@ func rtcp(jitter, dlsr, lost, fraction float64) RTCP {
 	var v RTCP
 	v.Type = 200
 	v.SenderInformation.Packets, v.SenderInformation.Octets = 1, 1
-	v.ReportBlocks = append(v.ReportBlocks, struct {
-		FractionLost float64 `json:"fraction_lost"`
-		PacketsLost  float64 `json:"packets_lost"`
-		HighestSeqNo float64 `json:"highest_seq_no"`
-		IAJitter     float64 `json:"ia_jitter"`
-		LSR          float64 `json:"lsr"`
-		DLSR         float64 `json:"dlsr"`
-	}{PacketsLost: lost, IAJitter: jitter, DLSR: dlsr, FractionLost: fraction})
+	v.ReportBlocks = append(v.ReportBlocks, ReportBlock{PacketsLost: lost, IAJitter: jitter, DLSR: dlsr, FractionLost: fraction})
 	return v
 }
 
