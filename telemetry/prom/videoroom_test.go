@@ -2,6 +2,7 @@ package prom
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -30,7 +31,7 @@ func TestVideoRoomSink(t *testing.T) {
 	steps := []struct {
 		name   string
 		events []*telemetry.Event
-		want   string
+		want   vrWant
 	}{
 		{"publishers and subscribers", []*telemetry.Event{
 			vrEvent(1, map[string]any{"event": "joined", "room": uint64(1234), "id": uint64(7)}),
@@ -44,53 +45,23 @@ func TestVideoRoomSink(t *testing.T) {
 			vrReport(3, "video", 150, 75000),
 			vrReport(4, "audio", 10, 800),
 			vrReport(1, "video", 1000, 1e6), // a publisher's report: not forwarded media
-		}, `
-argus_videoroom_rooms 2
-argus_videoroom_publishers 2
-argus_videoroom_subscribers 2
-argus_videoroom_forwarded_packets_total{media="data"} 0
-argus_videoroom_forwarded_packets_total{media="audio"} 10
-argus_videoroom_forwarded_packets_total{media="video"} 150
-argus_videoroom_forwarded_bytes_total{media="data"} 0
-argus_videoroom_forwarded_bytes_total{media="audio"} 800
-argus_videoroom_forwarded_bytes_total{media="video"} 75000
-`},
+		}, vrWant{rooms: 2, pubs: 2, subs: 2, audio: [2]int{10, 800}, video: [2]int{150, 75000}}},
 		{"unpublish, unsubscribe, new PeerConnection", []*telemetry.Event{
 			vrEvent(0, map[string]any{"event": "unpublished", "room": uint64(1234), "id": uint64(7)}),
 			vrEvent(3, map[string]any{"event": "unsubscribed", "room": uint64(1234), "feed": uint64(7), "mid": "1"}),
 			vrReport(4, "audio", 5, 400), // restarted counters count whole
-		}, `
-argus_videoroom_rooms 2
-argus_videoroom_publishers 1
-argus_videoroom_subscribers 1
-argus_videoroom_forwarded_packets_total{media="data"} 0
-argus_videoroom_forwarded_packets_total{media="audio"} 15
-argus_videoroom_forwarded_packets_total{media="video"} 150
-argus_videoroom_forwarded_bytes_total{media="data"} 0
-argus_videoroom_forwarded_bytes_total{media="audio"} 1200
-argus_videoroom_forwarded_bytes_total{media="video"} 75000
-`},
+		}, vrWant{rooms: 2, pubs: 1, subs: 1, audio: [2]int{15, 1200}, video: [2]int{150, 75000}}},
 		{"destroy", []*telemetry.Event{
 			vrEvent(9, map[string]any{"event": "destroyed", "room": uint64(1234)}),
 			{Type: telemetry.TypeHandle, HandleID: 4, Body: map[string]any{"name": "detached"}},
 			vrReport(4, "audio", 50, 4000), // forgotten handle
-		}, `
-argus_videoroom_rooms 1
-argus_videoroom_publishers 0
-argus_videoroom_subscribers 0
-argus_videoroom_forwarded_packets_total{media="data"} 0
-argus_videoroom_forwarded_packets_total{media="audio"} 15
-argus_videoroom_forwarded_packets_total{media="video"} 150
-argus_videoroom_forwarded_bytes_total{media="data"} 0
-argus_videoroom_forwarded_bytes_total{media="audio"} 1200
-argus_videoroom_forwarded_bytes_total{media="video"} 75000
-`},
+		}, vrWant{rooms: 1, audio: [2]int{15, 1200}, video: [2]int{150, 75000}}},
 	}
 	for _, st := range steps {
 		if err := s.Export(context.Background(), st.events); err != nil {
 			t.Fatal(err)
 		}
-		if err := testutil.GatherAndCompare(reg, strings.NewReader(vrHelp+st.want)); err != nil {
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(vrHelp+st.want.exposition())); err != nil {
 			t.Errorf("%s: %v", st.name, err)
 		}
 	}
@@ -107,6 +78,27 @@ argus_videoroom_forwarded_bytes_total{media="video"} 75000
 	if _, err := NewVideoRoomSink(nil); err == nil {
 		t.Error("nil registerer accepted")
 	}
+}
+
+// vrWant is what the VideoRoom sink's metrics should read: the gauges,
+// and the packets and bytes forwarded of audio and of video (none of data).
+type vrWant struct {
+	rooms, pubs, subs int
+	audio, video      [2]int
+}
+
+func (w vrWant) exposition() string {
+	return fmt.Sprintf(`
+argus_videoroom_rooms %d
+argus_videoroom_publishers %d
+argus_videoroom_subscribers %d
+argus_videoroom_forwarded_packets_total{media="data"} 0
+argus_videoroom_forwarded_packets_total{media="audio"} %d
+argus_videoroom_forwarded_packets_total{media="video"} %d
+argus_videoroom_forwarded_bytes_total{media="data"} 0
+argus_videoroom_forwarded_bytes_total{media="audio"} %d
+argus_videoroom_forwarded_bytes_total{media="video"} %d
+`, w.rooms, w.pubs, w.subs, w.audio[0], w.video[0], w.audio[1], w.video[1])
 }
 
 const vrHelp = `
