@@ -14,35 +14,38 @@ type nopSink struct{}
 func (nopSink) Export(context.Context, []*telemetry.Event) error { return nil }
 func (nopSink) Shutdown(context.Context) error                   { return nil }
 
-// BenchmarkEmit measures the cost on the emitting goroutine with 4 sinks
-// attached (queues may fill and drop; Emit must stay allocation-free).
-func BenchmarkEmit(b *testing.B) {
+// nopBus is a bus with n nopSinks attached, shut down after the benchmark
+// (outside its timing).
+func nopBus(b *testing.B, n int) *telemetry.Bus {
 	bus := telemetry.NewBus()
-	for i := range 4 {
+	for i := range n {
 		if err := bus.Attach("s"+strconv.Itoa(i), nopSink{}, telemetry.MaskAll); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = bus.Shutdown(ctx)
+	})
+	return bus
+}
+
+// BenchmarkEmit measures the cost on the emitting goroutine with 4 sinks
+// attached (queues may fill and drop; Emit must stay allocation-free).
+func BenchmarkEmit(b *testing.B) {
+	bus := nopBus(b, 4)
 	e := &telemetry.Event{Emitter: "bench", Type: telemetry.TypeMedia, Subtype: 3, Timestamp: telemetry.Now(), SessionID: 1, HandleID: 2}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		bus.Emit(e)
 	}
-	b.StopTimer()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = bus.Shutdown(ctx)
 }
 
 // BenchmarkEmitParallel is BenchmarkEmit from every P at once.
 func BenchmarkEmitParallel(b *testing.B) {
-	bus := telemetry.NewBus()
-	for i := range 4 {
-		if err := bus.Attach("s"+strconv.Itoa(i), nopSink{}, telemetry.MaskAll); err != nil {
-			b.Fatal(err)
-		}
-	}
+	bus := nopBus(b, 4)
 	e := &telemetry.Event{Emitter: "bench", Type: telemetry.TypeMedia, Timestamp: telemetry.Now()}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -50,10 +53,6 @@ func BenchmarkEmitParallel(b *testing.B) {
 			bus.Emit(e)
 		}
 	})
-	b.StopTimer()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = bus.Shutdown(ctx)
 }
 
 // BenchmarkThroughput measures end to end delivery: every event emitted is
