@@ -65,25 +65,25 @@ func (s *Sink) Query(_ context.Context, req json.RawMessage) any {
 			bad = name
 		}
 	}
-	var events, backend, user, pwd string
-	var grouping, compress bool
-	var compression, maxRetrans, backoffMS int
+	// Decoded into next, a copy stored only when every field is valid.
+	var events string
+	var backoffMS int
 	field(t.Events, "events", &events)
-	field(t.Grouping, "grouping", &grouping)
-	field(t.Compress, "compress", &compress)
-	field(t.Compression, "compression", &compression)
-	field(t.Backend, "backend", &backend)
-	field(t.User, "backend_user", &user)
-	field(t.Password, "backend_pwd", &pwd)
-	field(t.MaxRetrans, "max_retransmissions", &maxRetrans)
+	field(t.Grouping, "grouping", &next.Grouping)
+	field(t.Compress, "compress", &next.Compress)
+	field(t.Compression, "compression", &next.CompressionLevel)
+	field(t.Backend, "backend", &next.URL)
+	field(t.User, "backend_user", &next.User)
+	field(t.Password, "backend_pwd", &next.Password)
+	field(t.MaxRetrans, "max_retransmissions", &next.MaxRetransmissions)
 	field(t.Backoff, "retransmissions_backoff", &backoffMS)
 	switch {
 	case bad != "":
-	case t.Compression != nil && (compression < 0 || compression > 9):
+	case t.Compression != nil && (next.CompressionLevel < 0 || next.CompressionLevel > 9):
 		bad = "compression"
-	case t.Backend != nil && !strings.HasPrefix(backend, "http"):
+	case t.Backend != nil && !strings.HasPrefix(next.URL, "http"):
 		bad = "backend"
-	case t.MaxRetrans != nil && maxRetrans < 0:
+	case t.MaxRetrans != nil && next.MaxRetransmissions < 0:
 		bad = "max_retransmissions"
 	case t.Backoff != nil && backoffMS <= 0:
 		bad = "retransmissions_backoff"
@@ -93,27 +93,6 @@ func (s *Sink) Query(_ context.Context, req json.RawMessage) any {
 	}
 	if t.Events != nil {
 		next.Events = telemetry.ParseMask(events)
-	}
-	if t.Grouping != nil {
-		next.Grouping = grouping
-	}
-	if t.Compress != nil {
-		next.Compress = compress
-	}
-	if t.Compression != nil {
-		next.CompressionLevel = compression
-	}
-	if t.Backend != nil {
-		next.URL = backend
-	}
-	if t.User != nil {
-		next.User = user
-	}
-	if t.Password != nil {
-		next.Password = pwd
-	}
-	if t.MaxRetrans != nil {
-		next.MaxRetransmissions = maxRetrans
 	}
 	if t.Backoff != nil {
 		next.Backoff = time.Duration(backoffMS) * time.Millisecond
