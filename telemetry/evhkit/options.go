@@ -12,16 +12,19 @@ import (
 // fields hold when a key is declared; the keys are read, and listed, in
 // the order they are declared.
 type Options struct {
-	docs  []telemetry.SinkOption
-	reads []func(*Settings)
+	urlKey string
+	docs   []telemetry.SinkOption
+	reads  []func(*Settings)
 }
 
-// NewOptions starts the keys of a handler: urlKey, its flag's setting (the
-// flag documents it), read into *url, then the common settings read into c
-// (grouping only when canGroup), documented with c's format as the default.
+// NewOptions starts the keys of a handler: urlKey, the broker URL, read
+// into *url (Register makes it the setting of the handler's flag, which
+// documents it), then the common settings read into c (grouping only when
+// canGroup), documented with c's format as the default.
 func NewOptions(urlKey string, url *string, c *Common, canGroup bool) *Options {
 	return &Options{
-		docs: commonOptions(c.Format, canGroup),
+		urlKey: urlKey,
+		docs:   commonOptions(c.Format, canGroup),
 		reads: []func(*Settings){
 			func(s *Settings) { s.String(urlKey, url) },
 			func(s *Settings) { s.Common(c, canGroup) },
@@ -66,15 +69,17 @@ func (o *Options) TLS(dst **TLS, k TLSKeys) {
 func (o *Options) Docs() []telemetry.SinkOption { return o.docs }
 
 // Register registers a broker handler's sink (telemetry.RegisterSinkSpec)
-// with spec, whose Options and Factory it fills: options declares the keys
-// on a Config from defaults, for -help; the factory reads a sink's
-// settings through options into a fresh defaults() and builds the sink
-// with build.
+// with spec, whose Options and Factory it fills and whose flag it makes a
+// URL flag setting the URL key: options declares the keys on a Config from
+// defaults, for -help; the factory reads a sink's settings through options
+// into a fresh defaults() and builds the sink with build.
 func Register[C any, S telemetry.Sink](spec telemetry.SinkSpec, defaults func() C, options func(*C) *Options,
 	build func(C, telemetry.SinkConfig) (S, error),
 ) {
 	doc := defaults()
-	spec.Options = options(&doc).Docs()
+	o := options(&doc)
+	spec.Options = o.Docs()
+	spec.Flag.Kind, spec.Flag.Setting = telemetry.FlagURL, o.urlKey
 	spec.Factory = func(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 		cfg := defaults()
 		if err := options(&cfg).Read(sc.Settings); err != nil {

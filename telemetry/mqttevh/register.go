@@ -8,7 +8,7 @@ import (
 func init() {
 	evhkit.Register(telemetry.SinkSpec{
 		Name: SinkName,
-		Flag: telemetry.SinkFlag{Name: "event-mqtt", Kind: telemetry.FlagURL, Setting: "url",
+		Flag: telemetry.SinkFlag{Name: "event-mqtt",
 			Usage: "publish events to an MQTT broker as Janus's mqttevh (`URL` mqtt://host:1883, mqtts://host:8883)"},
 		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS MQTTEventHandler plugin",
 			Author: "Argus", Description: "An MQTT event handler plugin for Janus.", VersionString: "0.1.0", Version: 1},

@@ -8,7 +8,7 @@ import (
 func init() {
 	evhkit.Register(telemetry.SinkSpec{
 		Name: SinkName,
-		Flag: telemetry.SinkFlag{Name: "event-nats", Kind: telemetry.FlagURL, Setting: "url",
+		Flag: telemetry.SinkFlag{Name: "event-nats",
 			Usage: "publish events into a NATS JetStream stream (`URL` nats://host:4222, tls://host:4222)"},
 		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "Argus NATS JetStream event handler",
 			Author: "Argus", Description: "Publishes events into a NATS JetStream stream, per emitter and type, with sequence numbers.",

@@ -16,7 +16,7 @@ func secs(n int) time.Duration { return time.Duration(n) * time.Second }
 func init() {
 	evhkit.Register(telemetry.SinkSpec{
 		Name: SinkName,
-		Flag: telemetry.SinkFlag{Name: "event-rabbitmq", Kind: telemetry.FlagURL, Setting: "url",
+		Flag: telemetry.SinkFlag{Name: "event-rabbitmq",
 			Usage: "publish events to RabbitMQ as Janus's rabbitmqevh (`URL` amqp://user:pass@host:5672/vhost, amqps://...)"},
 		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS RabbitMQEventHandler plugin",
 			Author: "Argus", Description: "This is a trivial RabbitMQ event handler plugin for Janus.",

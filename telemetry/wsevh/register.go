@@ -13,7 +13,7 @@ var errClosedByServer = errors.New("wsevh: connection closed by the server")
 func init() {
 	evhkit.Register(telemetry.SinkSpec{
 		Name: SinkName,
-		Flag: telemetry.SinkFlag{Name: "event-ws", Kind: telemetry.FlagURL, Setting: "backend",
+		Flag: telemetry.SinkFlag{Name: "event-ws",
 			Usage: "send events to a WebSocket server as Janus's wsevh (`URL` ws://host/path, wss://...)"},
 		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS WebSocketsEventHandler plugin",
 			Author: "Argus", Description: "This is a trivial WebSockets event handler plugin for Janus.",
