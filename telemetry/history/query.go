@@ -71,11 +71,7 @@ func (s *Store) Query(_ context.Context, req json.RawMessage) any {
 
 // timeline reads a summary and its events under one lock.
 func (s *Store) timeline(id uint64) (TimelineResponse, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	sess, ok := s.sessions[id]
-	if !ok {
-		return TimelineResponse{}, false
-	}
-	return TimelineResponse{Session: s.summaryOf(sess), Events: sess.events.slice()}, true
+	return readSession(s, id, func(sess *session) TimelineResponse {
+		return TimelineResponse{Session: s.summaryOf(sess), Events: sess.events.slice()}
+	})
 }

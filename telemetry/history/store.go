@@ -172,25 +172,27 @@ func (s *Store) Sessions() []SessionSummary {
 
 // Session returns one session's summary.
 func (s *Store) Session(id uint64) (SessionSummary, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	sess, ok := s.sessions[id]
-	if !ok {
-		return SessionSummary{}, false
-	}
-	return s.summaryOf(sess), true
+	return readSession(s, id, s.summaryOf)
 }
 
 // Timeline returns the kept events of a session, oldest first, or nil
 // for an unknown session. The events are shared: do not modify them.
 func (s *Store) Timeline(id uint64) []*telemetry.Event {
+	evs, _ := readSession(s, id, func(sess *session) []*telemetry.Event { return sess.events.slice() })
+	return evs
+}
+
+// readSession returns read of session id under the read lock; false for
+// an unknown session.
+func readSession[T any](s *Store, id uint64, read func(*session) T) (T, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	sess, ok := s.sessions[id]
 	if !ok {
-		return nil
+		var zero T
+		return zero, false
 	}
-	return sess.events.slice()
+	return read(sess), true
 }
 
 // Global returns the kept events that belong to no session, oldest first.
