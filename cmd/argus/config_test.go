@@ -8,10 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"reflect"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/argusrtc/argus/core/coretest"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -232,10 +232,10 @@ func TestParseSinkOpts(t *testing.T) {
 
 func TestRunCleanShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	var out strings.Builder
+	var out coretest.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-http", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-ws", "127.0.0.1:0"}, envMap(nil), &syncWriter{w: &out})
+		done <- run(ctx, []string{"-http", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-ws", "127.0.0.1:0"}, envMap(nil), &out)
 	}()
 	cancel() // as SIGTERM would
 	select {
@@ -258,18 +258,6 @@ func TestRunPortInUse(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit code %d, want 1", code)
 	}
-}
-
-// syncWriter serializes writes from the logger and reads by the test.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 func TestPortRangeSet(t *testing.T) {
