@@ -13,22 +13,12 @@ import (
 // HandleAdmin processes one Admin API request (janus-reference.md section
 // 3) and returns the response JSON. Safe for concurrent use.
 func (g *Gateway) HandleAdmin(ctx context.Context, c Client, raw []byte, p PathIDs) []byte {
-	if bad := g.badUTF8(raw); bad != nil {
-		return bad
+	r, done := g.request(c, raw, p)
+	if done != nil {
+		return done
 	}
-	r, bad := envelope(raw, p)
-	if bad != nil {
-		return bad
-	}
-	r.c = c
 	secret := optString(r.m, "admin_secret")
 	if r.sid == 0 && r.hid == 0 {
-		switch r.verb {
-		case "info":
-			return mustJSON(g.serverInfo(r.tr))
-		case "ping":
-			return mustJSON(r.reply("pong"))
-		}
 		if !g.checkAdminSecret(secret) {
 			return r.fail(apiErr(CodeUnauthorized, ""))
 		}
@@ -205,11 +195,8 @@ func (g *Gateway) adminNumber(r *janusReq) []byte {
 }
 
 func (g *Gateway) adminMessagePlugin(ctx context.Context, r *janusReq) []byte {
-	pkg, _, e := r.f.str("plugin", true)
+	pkg, req, e := r.adminTarget("plugin")
 	if e != nil {
-		return r.fail(e)
-	}
-	if _, _, e := r.f.object("request", false); e != nil {
 		return r.fail(e)
 	}
 	p, ok := g.plugins[pkg]
@@ -220,30 +207,36 @@ func (g *Gateway) adminMessagePlugin(ctx context.Context, r *janusReq) []byte {
 	if !ok {
 		return r.fail(apiErr(CodeUnknown, "Plugin doesn't support Admin API messages"))
 	}
-	req := rawMember(r.m, "request")
-	if req == nil {
-		req = json.RawMessage("{}")
-	}
 	return g.adminResponse(r, am.HandleAdminMessage(ctx, req))
 }
 
 func (g *Gateway) adminQueryHandler(ctx context.Context, r *janusReq) []byte {
-	name, _, e := r.f.str("handler", true)
+	name, req, e := r.adminTarget("handler")
 	if e != nil {
-		return r.fail(e)
-	}
-	if _, _, e := r.f.object("request", false); e != nil {
 		return r.fail(e)
 	}
 	eh, ok := g.cfg.EventHandlers[name]
 	if !ok || eh == nil {
 		return r.fail(apiErr(CodePluginNotFound, "Invalid event handler"))
 	}
+	return g.adminResponse(r, eh.Query(ctx, req))
+}
+
+// adminTarget reads what message_plugin and query_eventhandler name under
+// key, and their optional "request" object ({} when absent).
+func (r *janusReq) adminTarget(key string) (string, json.RawMessage, *APIError) {
+	name, _, e := r.f.str(key, true)
+	if e != nil {
+		return "", nil, e
+	}
+	if _, _, e := r.f.object("request", false); e != nil {
+		return "", nil, e
+	}
 	req := rawMember(r.m, "request")
 	if req == nil {
 		req = json.RawMessage("{}")
 	}
-	return g.adminResponse(r, eh.Query(ctx, req))
+	return name, req, nil
 }
 
 // adminResponse renders {"janus":"success","transaction","response":...}.

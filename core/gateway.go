@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -166,14 +168,13 @@ func (g *Gateway) Counts() Counts {
 func (g *Gateway) monoMicros(t time.Time) int64 { return t.Sub(g.epoch).Microseconds() + 1 }
 
 // sessionList snapshots the live sessions.
-func (g *Gateway) sessionList() []*session {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	list := make([]*session, 0, len(g.sessions))
-	for _, s := range g.sessions {
-		list = append(list, s)
-	}
-	return list
+func (g *Gateway) sessionList() []*session { return lockedValues(&g.mu, g.sessions) }
+
+// lockedValues snapshots the values of a map that mu guards.
+func lockedValues[K comparable, V any](mu *sync.Mutex, m map[K]V) []V {
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.Collect(maps.Values(m))
 }
 
 // every runs f every period until Shutdown (one of the gateway's goroutines).

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
 
 const (
@@ -23,23 +23,12 @@ const (
 )
 
 // recorder is a thread-safe recording telemetry.Emitter.
-type recorder struct {
-	mu     sync.Mutex
-	events []*telemetry.Event
-}
-
-func (r *recorder) Emit(e *telemetry.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
+type recorder struct{ telemetrytest.Emitter }
 
 // find returns the events of a type whose marshalled body contains every fragment.
 func (r *recorder) find(typ telemetry.Type, frags ...string) []map[string]any {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var out []map[string]any
-	for _, e := range r.events {
+	for _, e := range r.Events() {
 		if e.Type != typ {
 			continue
 		}

@@ -5,10 +5,7 @@ import (
 	"testing"
 	"time"
 
-	pion "github.com/pion/webrtc/v4"
-
 	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/telemetry"
 )
@@ -33,19 +30,7 @@ func TestICEFailedEvent(t *testing.T) {
 	s := e.create(e.c)
 	h := e.attach(s, pluginA)
 	pc, offer := clientOffer(t)
-	if m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o1", "answer", "offer", offer)); m["janus"] != "ack" {
-		t.Fatalf("offer: %v", m)
-	}
-	ev, err := e.c.WaitFor(wait, func(p coretest.Pushed) bool { return p.JSON["transaction"] == "o1" && p.JSON["jsep"] != nil })
-	if err != nil {
-		t.Fatal("no answer event")
-	}
-	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: ev.JSON["jsep"].(map[string]any)["sdp"].(string)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.c.WaitJanus("webrtcup", wait); err != nil {
-		t.Fatal(err)
-	}
+	connectPC(t, e, s, h, pc, offer)
 	if err := pc.SCTP().Transport().ICETransport().Stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -81,26 +81,40 @@ func optString(m map[string]any, k string) string {
 	return s
 }
 
+// request reads a request of Client c on either API: it checks raw's UTF-8
+// and envelope and answers info and ping without a session, as both APIs
+// do. It returns the request, or the response when that is all there is.
+func (g *Gateway) request(c Client, raw []byte, p PathIDs) (*janusReq, []byte) {
+	if bad := g.badUTF8(raw); bad != nil {
+		return nil, bad
+	}
+	r, bad := envelope(raw, p)
+	if bad != nil {
+		return nil, bad
+	}
+	r.c = c
+	if r.sid == 0 && r.hid == 0 {
+		switch r.verb {
+		case "info":
+			return nil, mustJSON(g.serverInfo(r.tr))
+		case "ping":
+			return nil, mustJSON(r.reply("pong"))
+		}
+	}
+	return r, nil
+}
+
 // HandleJanus processes one Janus API request and returns the response
 // JSON (success, ack, error, server_info or pong), compact. Asynchronous
 // messages of the session go to its source Client. Safe for concurrent use.
 func (g *Gateway) HandleJanus(ctx context.Context, c Client, raw []byte, p PathIDs) []byte {
-	if bad := g.badUTF8(raw); bad != nil {
-		return bad
+	r, done := g.request(c, raw, p)
+	if done != nil {
+		return done
 	}
-	r, bad := envelope(raw, p)
-	if bad != nil {
-		return bad
-	}
-	r.c = c
 	r.token = optString(r.m, "token")
 	if r.sid == 0 && r.hid == 0 {
-		switch r.verb {
-		case "info":
-			return mustJSON(g.serverInfo(r.tr))
-		case "ping":
-			return mustJSON(r.reply("pong"))
-		case "create":
+		if r.verb == "create" {
 			return g.apiCreate(r)
 		}
 		return r.unhandled()

@@ -1,34 +1,20 @@
 package core_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the gateway's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lines(t *testing.T) []map[string]any {
+// logLines parses the JSON log lines written to buf.
+func logLines(t *testing.T, buf *coretest.Buffer) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("log line %q: %v", line, err)
@@ -41,7 +27,7 @@ func (l *lockedBuffer) lines(t *testing.T) []map[string]any {
 // TestLogLinesCarryCorrelationIDs checks that a session's and a handle's log
 // lines carry session_id, handle_id and the session's trace_id.
 func TestLogLinesCarryCorrelationIDs(t *testing.T) {
-	buf := &lockedBuffer{}
+	buf := &coretest.Buffer{}
 	e := newEnv(t, func(c *core.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(buf, nil))
 		c.TraceID = func(s core.SessionID) string { return "trace-" + s.String() }
@@ -52,7 +38,7 @@ func TestLogLinesCarryCorrelationIDs(t *testing.T) {
 	e.req(e.c, core.PathIDs{}, `{"janus":"destroy","transaction":"x","session_id":%d}`, s)
 
 	want := map[string]bool{"handle detached": false, "session destroyed": false}
-	for _, m := range buf.lines(t) {
+	for _, m := range logLines(t, buf) {
 		msg, _ := m["msg"].(string)
 		if _, ok := want[msg]; !ok {
 			continue

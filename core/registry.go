@@ -1,6 +1,7 @@
 package core
 
 import (
+	"maps"
 	"slices"
 	"sync"
 )
@@ -31,12 +32,7 @@ func RegisterPlugin(pkg string, newFn func() Plugin) {
 func RegisteredPlugins() []string {
 	pluginRegistry.RLock()
 	defer pluginRegistry.RUnlock()
-	names := make([]string, 0, len(pluginRegistry.m))
-	for n := range pluginRegistry.m {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(pluginRegistry.m))
 }
 
 func registeredPlugin(pkg string) (func() Plugin, bool) {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"maps"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -99,12 +100,7 @@ func (g *Gateway) serverInfo(tr *string) obj {
 		transports = transports.set(t.Package, moduleObj(t.Name, t.Author, t.Description, t.VersionString, t.Version))
 	}
 	events := obj{}
-	names := make([]string, 0, len(g.cfg.EventHandlers))
-	for n := range g.cfg.EventHandlers {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(g.cfg.EventHandlers)) {
 		mi := ModuleInfo{Name: n}
 		if d, ok := g.cfg.EventHandlers[n].(EventHandlerDescriber); ok {
 			mi = d.Info()

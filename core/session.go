@@ -34,15 +34,8 @@ type session struct {
 
 func (s *session) touch() { s.lastActivity.Store(time.Now().UnixNano()) }
 
-func (s *session) handleList() []*handle {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*handle, 0, len(s.handles))
-	for _, h := range s.handles {
-		out = append(out, h)
-	}
-	return out
-}
+// handleList snapshots the session's handles.
+func (s *session) handleList() []*handle { return lockedValues(&s.mu, s.handles) }
 
 func (s *session) handle(id HandleID) *handle {
 	s.mu.Lock()

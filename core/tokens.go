@@ -1,6 +1,9 @@
 package core
 
-import "slices"
+import (
+	"maps"
+	"slices"
+)
 
 // adminTokens handles the stored-token requests (janus-reference.md 3.1, 2.2).
 func (g *Gateway) adminTokens(r *janusReq) []byte {
@@ -78,13 +81,8 @@ func (g *Gateway) tokenReply(r *janusReq, token string) []byte {
 func (g *Gateway) listTokens(r *janusReq) []byte {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	names := make([]string, 0, len(g.tokens))
-	for t := range g.tokens {
-		names = append(names, t)
-	}
-	slices.Sort(names)
 	list := []any{}
-	for _, t := range names {
+	for _, t := range slices.Sorted(maps.Keys(g.tokens)) {
 		ps := g.tokenPluginsLocked(t)
 		if len(ps) == 0 {
 			continue

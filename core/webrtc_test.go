@@ -69,6 +69,25 @@ func jsepMsg(t *testing.T, s, h uint64, tr, request, typ, sdp string) string {
 	return string(b)
 }
 
+// connectPC sends pc's offer to handle h (transaction "o1"), applies the
+// answer the plugin sends back and waits for webrtcup.
+func connectPC(t *testing.T, e *env, s, h uint64, pc *pion.PeerConnection, offer string) {
+	t.Helper()
+	if m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o1", "answer", "offer", offer)); m["janus"] != "ack" {
+		t.Fatalf("offer: %v", m)
+	}
+	ev, err := e.c.WaitFor(wait, func(p coretest.Pushed) bool { return p.JSON["transaction"] == "o1" && p.JSON["jsep"] != nil })
+	if err != nil {
+		t.Fatal("no answer event")
+	}
+	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: ev.JSON["jsep"].(map[string]any)["sdp"].(string)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.WaitJanus("webrtcup", wait); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestWebRTCFlow runs offer → plugin answer → webrtcup → hangup → new offer
 // with a real engine on loopback.
 func TestWebRTCFlow(t *testing.T) {
@@ -169,19 +188,7 @@ func TestMediaAndTrickle(t *testing.T) {
 	s := e.create(e.c)
 	h := e.attach(s, pluginA)
 	pc, offer, track := clientOfferTrack(t, true)
-	if m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o1", "answer", "offer", offer)); m["janus"] != "ack" {
-		t.Fatalf("offer: %v", m)
-	}
-	ev, err := e.c.WaitFor(wait, func(p coretest.Pushed) bool { return p.JSON["transaction"] == "o1" && p.JSON["jsep"] != nil })
-	if err != nil {
-		t.Fatal("no answer")
-	}
-	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: ev.JSON["jsep"].(map[string]any)["sdp"].(string)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.c.WaitJanus("webrtcup", wait); err != nil {
-		t.Fatal("no webrtcup")
-	}
+	connectPC(t, e, s, h, pc, offer)
 	var seq uint16
 	deadline := time.Now().Add(wait)
 	for {

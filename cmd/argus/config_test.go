@@ -8,10 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"reflect"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/argusrtc/argus/core/coretest"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -181,13 +181,6 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 }
 
-func TestRunRefusesPublicAdminWithDefaultSecret(t *testing.T) {
-	code := run(t.Context(), []string{"-admin", "0.0.0.0:7088"}, envMap(nil), io.Discard)
-	if code != 2 {
-		t.Fatalf("exit code %d, want 2", code)
-	}
-}
-
 func TestIsLoopback(t *testing.T) {
 	tests := []struct {
 		addr string
@@ -232,10 +225,10 @@ func TestParseSinkOpts(t *testing.T) {
 
 func TestRunCleanShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	var out strings.Builder
+	var out coretest.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-http", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-ws", "127.0.0.1:0"}, envMap(nil), &syncWriter{w: &out})
+		done <- run(ctx, []string{"-http", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-ws", "127.0.0.1:0"}, envMap(nil), &out)
 	}()
 	cancel() // as SIGTERM would
 	select {
@@ -248,28 +241,29 @@ func TestRunCleanShutdown(t *testing.T) {
 	}
 }
 
-func TestRunPortInUse(t *testing.T) {
+// TestRunRefuses: run stops with exit code 2 for a public Admin API left
+// with the default secret and 1 for a listen address already taken.
+func TestRunRefuses(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	code := run(t.Context(), []string{"-http", ln.Addr().String(), "-ws=", "-admin=", "-admin-ws="}, envMap(nil), io.Discard)
-	if code != 1 {
-		t.Fatalf("exit code %d, want 1", code)
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"public admin with the default secret", []string{"-admin", "0.0.0.0:7088"}, 2},
+		{"port in use", []string{"-http", ln.Addr().String(), "-ws=", "-admin=", "-admin-ws="}, 1},
 	}
-}
-
-// syncWriter serializes writes from the logger and reads by the test.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if code := run(t.Context(), tc.args, envMap(nil), io.Discard); code != tc.want {
+				t.Fatalf("exit code %d, want %d", code, tc.want)
+			}
+		})
+	}
 }
 
 func TestPortRangeSet(t *testing.T) {

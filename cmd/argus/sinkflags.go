@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,12 +125,7 @@ func (c *config) validateSinkOpts() error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(settings))
-	for n := range settings {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(settings)) {
 		s, ok := telemetry.SinkSpecOf(name)
 		if !ok || s.Flag.Name == "" {
 			return fmt.Errorf("%w: -sink-opt for %q, which is not a sink", errSinkSetting, name)

@@ -62,11 +62,7 @@ func TestConsentLostICEFailed(t *testing.T) {
 			if err := client.SCTP().Transport().ICETransport().Stop(); err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case <-peer.Done():
-			case <-time.After(60 * time.Second):
-				t.Fatal("peer did not hang up after the client went silent")
-			}
+			waitDone(t, peer, 60*time.Second, "peer did not hang up after the client went silent")
 			obs.fmu.Lock()
 			fails, failedAt, hungAt := obs.fails, obs.failedAt, obs.hungAt
 			obs.fmu.Unlock()

@@ -21,27 +21,9 @@ func TestICEFailedHangsUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	peer, err := eng.NewPeer(PeerParams{Observer: obs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	offer, err := client.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(client)
-	if err := client.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	sdp := client.LocalDescription().SDP
+	peer := newPeer(t, eng, PeerParams{Observer: obs})
+	client := newClient(t, pion.RTPCodecTypeAudio)
+	_, sdp := gatherLocal(t, client, pion.SDPTypeOffer)
 	_ = client.Close() // its candidates now lead nowhere
 
 	if err := peer.SetRemoteDescription(ctxT(t), "offer", sdp); err != nil {
@@ -50,11 +32,7 @@ func TestICEFailedHangsUp(t *testing.T) {
 	if _, err := peer.CreateAnswer(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-peer.Done():
-	case <-time.After(15 * time.Second):
-		t.Fatal("peer did not hang up")
-	}
+	waitDone(t, peer, 15*time.Second, "peer did not hang up")
 	if up, _, h := obs.snapshot(); up != 0 || len(h) != 1 || h[0] != "ICE failed" {
 		t.Fatalf("webrtcup %d, hangups %v", up, h)
 	}
@@ -78,18 +56,12 @@ func TestCombinedMediaReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	peer, err := eng.NewPeer(PeerParams{SessionID: 5, HandleID: 6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { peer.Close("test"); <-peer.Done() }()
-	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOfferAV(t)); err != nil {
+	peer := newPeer(t, eng, PeerParams{SessionID: 5, HandleID: 6})
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio, pion.RTPCodecTypeVideo)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, "combined report", func() bool {
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
-		for _, e := range rec.events {
+		for _, e := range rec.Events() {
 			if e.Type != telemetry.TypeMedia || e.Subtype != telemetry.SubtypeMediaReport {
 				continue
 			}
@@ -105,70 +77,17 @@ func TestCombinedMediaReport(t *testing.T) {
 	})
 }
 
-// validOfferAV makes an audio+video offer from a pion client.
-func validOfferAV(t *testing.T) string {
-	t.Helper()
-	pc, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = pc.Close() }()
-	for _, k := range []pion.RTPCodecType{pion.RTPCodecTypeAudio, pion.RTPCodecTypeVideo} {
-		if _, err := pc.AddTransceiverFromKind(k); err != nil {
-			t.Fatal(err)
-		}
-	}
-	o, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o.SDP
-}
-
 // TestDTLSErrorHangsUp: the client's certificate does not match the
 // fingerprint in its offer; the handshake fails and the Peer hangs up with
 // Janus's reason "DTLS error".
 func TestDTLSErrorHangsUp(t *testing.T) {
 	rec := &recorder{}
 	obs := &observer{}
-	eng := testEngine(t, rec)
-	peer, err := eng.NewPeer(PeerParams{Observer: obs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Close() }()
-	if _, err := client.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	offer, err := client.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(client)
-	if err := client.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	forged := forgeFingerprint(t, client.LocalDescription().SDP)
-	if err := peer.SetRemoteDescription(ctxT(t), "offer", forged); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := peer.CreateAnswer(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-peer.Done():
-	case <-time.After(15 * time.Second):
-		t.Fatal("peer did not hang up")
-	}
+	peer := newPeer(t, testEngine(t, rec), PeerParams{Observer: obs})
+	client := newClient(t, pion.RTPCodecTypeAudio)
+	_, offer := gatherLocal(t, client, pion.SDPTypeOffer)
+	answerOffer(t, peer, client, forgeFingerprint(t, offer))
+	waitDone(t, peer, 15*time.Second, "peer did not hang up")
 	if up, _, h := obs.snapshot(); up != 0 || len(h) != 1 || h[0] != "DTLS error" {
 		t.Fatalf("webrtcup %d, hangups %v", up, h)
 	}

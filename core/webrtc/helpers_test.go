@@ -15,23 +15,12 @@ import (
 )
 
 // recorder is a recording telemetry.Emitter.
-type recorder struct {
-	mu     sync.Mutex
-	events []*telemetry.Event
-}
-
-func (r *recorder) Emit(e *telemetry.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
+type recorder struct{ telemetrytest.Emitter }
 
 // find returns the events of a type and subtype matching pred.
 func (r *recorder) find(t telemetry.Type, sub int, pred func(map[string]any) bool) []*telemetry.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var out []*telemetry.Event
-	for _, e := range r.events {
+	for _, e := range r.Events() {
 		if e.Type != t || e.Subtype != sub {
 			continue
 		}
@@ -144,23 +133,80 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// connect negotiates a Peer with a pion client sending one Opus track;
-// the Peer side drains its remote tracks (pion counts on Read).
-func connect(t *testing.T, peer *Peer) (*pion.PeerConnection, *pion.TrackLocalStaticRTP) {
+// newPeer makes a Peer on eng; it is closed, and waited for, when the
+// test ends.
+func newPeer(t *testing.T, eng *Engine, params PeerParams) *Peer {
 	t.Helper()
-	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := tr.Read(buf); err != nil {
-				return
-			}
+	peer, err := eng.NewPeer(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { peer.Close("test"); <-peer.Done() })
+	return peer
+}
+
+// waitDone fails the test with msg unless the Peer ends within d.
+func waitDone(t *testing.T, peer *Peer, d time.Duration, msg string) {
+	t.Helper()
+	select {
+	case <-peer.Done():
+	case <-time.After(d):
+		t.Fatal(msg)
+	}
+}
+
+// drain reads a remote track until it ends (pion counts on Read).
+func drain(tr *pion.TrackRemote) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := tr.Read(buf); err != nil {
+			return
 		}
-	})
+	}
+}
+
+// newClient is a pion client (clientAPI) with one transceiver of each of
+// kinds, closed when the test ends.
+func newClient(t *testing.T, kinds ...pion.RTPCodecType) *pion.PeerConnection {
+	t.Helper()
 	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Close() })
+	for _, k := range kinds {
+		if _, err := client.AddTransceiverFromKind(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return client
+}
+
+// validOffer makes a real offer from a pion client with one m-line of
+// each of kinds.
+func validOffer(t *testing.T, kinds ...pion.RTPCodecType) string {
+	t.Helper()
+	o, err := newClient(t, kinds...).CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.SDP
+}
+
+// connect negotiates a Peer with a pion client sending one Opus track;
+// the Peer side drains its remote tracks.
+func connect(t *testing.T, peer *Peer) (*pion.PeerConnection, *pion.TrackLocalStaticRTP) {
+	t.Helper()
+	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) { drain(tr) })
+	client := newClient(t)
+	tr := addOpusTrack(t, client)
+	negotiate(t, peer, client)
+	return client, tr
+}
+
+// addOpusTrack adds an Opus track for the client to send.
+func addOpusTrack(t *testing.T, client *pion.PeerConnection) *pion.TrackLocalStaticRTP {
+	t.Helper()
 	tr, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "c", "cs")
 	if err != nil {
 		t.Fatal(err)
@@ -168,24 +214,46 @@ func connect(t *testing.T, peer *Peer) (*pion.PeerConnection, *pion.TrackLocalSt
 	if _, err := client.AddTrack(tr); err != nil {
 		t.Fatal(err)
 	}
-	negotiate(t, peer, client)
-	return client, tr
+	return tr
+}
+
+// gatherLocal has the client create an offer (typ SDPTypeOffer) or an
+// answer, set it as its local description and gather its candidates. It
+// returns the SDP as created, without candidates, and as gathered, with
+// them.
+func gatherLocal(t *testing.T, client *pion.PeerConnection, typ pion.SDPType) (created, gathered string) {
+	t.Helper()
+	var desc pion.SessionDescription
+	var err error
+	if typ == pion.SDPTypeOffer {
+		desc, err = client.CreateOffer(nil)
+	} else {
+		desc, err = client.CreateAnswer(nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := pion.GatheringCompletePromise(client)
+	if err := client.SetLocalDescription(desc); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	return desc.SDP, client.LocalDescription().SDP
 }
 
 // negotiate has the client offer (candidates in the SDP) and applies the
 // Peer's answer.
 func negotiate(t *testing.T, peer *Peer, client *pion.PeerConnection) {
 	t.Helper()
-	offer, err := client.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(client)
-	if err := client.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	if err := peer.SetRemoteDescription(ctxT(t), "offer", client.LocalDescription().SDP); err != nil {
+	_, offer := gatherLocal(t, client, pion.SDPTypeOffer)
+	answerOffer(t, peer, client, offer)
+}
+
+// answerOffer applies the client's offer to the Peer and the Peer's answer
+// to the client.
+func answerOffer(t *testing.T, peer *Peer, client *pion.PeerConnection, offer string) {
+	t.Helper()
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", offer); err != nil {
 		t.Fatal(err)
 	}
 	answer, err := peer.CreateAnswer(ctxT(t))
@@ -208,16 +276,8 @@ func negotiateFromPeer(t *testing.T, peer *Peer, client *pion.PeerConnection) {
 	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
 		t.Fatal(err)
 	}
-	answer, err := client.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(client)
-	if err := client.SetLocalDescription(answer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	if err := peer.SetRemoteDescription(ctxT(t), "answer", client.LocalDescription().SDP); err != nil {
+	_, answer := gatherLocal(t, client, pion.SDPTypeAnswer)
+	if err := peer.SetRemoteDescription(ctxT(t), "answer", answer); err != nil {
 		t.Fatal(err)
 	}
 }

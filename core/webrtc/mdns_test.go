@@ -13,11 +13,7 @@ import (
 // client has mDNS off too), and pion's warning for an ignored ".local"
 // candidate is logged at debug level, not as a warning.
 func TestNoMDNS(t *testing.T) {
-	peer, err := testEngine(t, &recorder{}).NewPeer(PeerParams{SessionID: 1, HandleID: 2, Observer: &observer{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { peer.Close("test"); <-peer.Done() }()
+	peer := newPeer(t, testEngine(t, &recorder{}), PeerParams{SessionID: 1, HandleID: 2, Observer: &observer{}})
 	connect(t, peer)
 	var dump bytes.Buffer
 	if err := pprof.Lookup("goroutine").WriteTo(&dump, 1); err != nil {

@@ -46,18 +46,8 @@ func TestPeerLoopback(t *testing.T) {
 	})
 
 	// Client.
-	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Close() }()
-	ctrack, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "c", "cs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.AddTrack(ctrack); err != nil {
-		t.Fatal(err)
-	}
+	client := newClient(t)
+	ctrack := addOpusTrack(t, client)
 	var echoed atomic.Int64
 	client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
 		for {
@@ -76,15 +66,7 @@ func TestPeerLoopback(t *testing.T) {
 			cmu.Unlock()
 		}
 	})
-	offer, err := client.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(client)
-	if err := client.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
+	offer, _ := gatherLocal(t, client, pion.SDPTypeOffer)
 
 	// Early trickle: candidates arrive before the offer and are queued.
 	cmu.Lock()
@@ -102,7 +84,7 @@ func TestPeerLoopback(t *testing.T) {
 	if err := peer.AddCandidate(Candidate{SDPMLineIndex: &zero, Completed: true}); err != nil {
 		t.Fatalf("end of candidates: %v", err)
 	}
-	if err := peer.SetRemoteDescription(ctxT(t), "offer", offer.SDP); err != nil { // offer without candidates
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", offer); err != nil { // offer without candidates
 		t.Fatal(err)
 	}
 	if _, err := spc.AddTrack(echo); err != nil {
@@ -167,11 +149,7 @@ func TestPeerLoopback(t *testing.T) {
 
 	peer.Close("Janus API")
 	peer.Close("again")
-	select {
-	case <-peer.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("Done not closed")
-	}
+	waitDone(t, peer, 5*time.Second, "Done not closed")
 	if _, _, h := obs.snapshot(); len(h) != 1 || h[0] != "Janus API" {
 		t.Fatalf("hangups = %v", h)
 	}
@@ -238,17 +216,13 @@ func TestSetRemoteDescriptionErrors(t *testing.T) {
 	}{
 		{"garbage", "offer", "hello", ErrInvalidSDP},
 		{"empty", "offer", "", ErrInvalidSDP},
-		{"bad type", "pranswer", validOffer(t), ErrInvalidSDP},
-		{"answer without offer", "answer", validOffer(t), ErrUnexpectedAnswer},
+		{"bad type", "pranswer", validOffer(t, pion.RTPCodecTypeAudio), ErrInvalidSDP},
+		{"answer without offer", "answer", validOffer(t, pion.RTPCodecTypeAudio), ErrUnexpectedAnswer},
 		{"no media", "offer", "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", ErrInvalidSDP},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := eng.NewPeer(PeerParams{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { p.Close("test"); <-p.Done() }()
+			p := newPeer(t, eng, PeerParams{})
 			if err := p.SetRemoteDescription(ctxT(t), tc.typ, tc.sdp); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -265,7 +239,7 @@ func TestClosedPeer(t *testing.T) {
 	}
 	p.Close("Close PC")
 	<-p.Done()
-	if err := p.SetRemoteDescription(ctxT(t), "offer", validOffer(t)); !errors.Is(err, ErrClosed) {
+	if err := p.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio)); !errors.Is(err, ErrClosed) {
 		t.Errorf("SetRemoteDescription after close: %v", err)
 	}
 	if _, err := p.CreateAnswer(ctxT(t)); !errors.Is(err, ErrClosed) {
@@ -281,11 +255,7 @@ func TestClosedPeer(t *testing.T) {
 
 func TestAddCandidateValidation(t *testing.T) {
 	eng := testEngine(t, telemetry.Discard)
-	p, err := eng.NewPeer(PeerParams{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { p.Close("test"); <-p.Done() }()
+	p := newPeer(t, eng, PeerParams{})
 	mid := "0"
 	tests := []struct {
 		name string
@@ -327,22 +297,4 @@ func TestLinkQuality(t *testing.T) {
 	if got := mediaLinkQuality(10, 1000, 5000); got != 0 {
 		t.Errorf("mediaLinkQuality floor = %d", got)
 	}
-}
-
-// validOffer makes a real offer from a pion client.
-func validOffer(t *testing.T) string {
-	t.Helper()
-	pc, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = pc.Close() }()
-	if _, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	o, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o.SDP
 }

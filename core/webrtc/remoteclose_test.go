@@ -24,10 +24,7 @@ func TestRemoteCloseWithDataChannel(t *testing.T) {
 		peer.PeerConnection().OnDataChannel(func(dc *pion.DataChannel) {
 			dc.OnMessage(func(m pion.DataChannelMessage) { _ = dc.Send(m.Data) })
 		})
-		client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		client := newClient(t)
 		dc, err := client.CreateDataChannel("chat", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -49,11 +46,7 @@ func TestRemoteCloseWithDataChannel(t *testing.T) {
 		if err := client.Close(); err != nil {
 			t.Fatalf("client close: %v", err)
 		}
-		select {
-		case <-peer.Done():
-		case <-time.After(10 * time.Second):
-			t.Fatal("peer not done after the client closed")
-		}
+		waitDone(t, peer, 10*time.Second, "peer not done after the client closed")
 		if _, _, hangups := obs.snapshot(); len(hangups) != 1 || hangups[0] != "DTLS alert" {
 			t.Fatalf("hangups %v, want one with reason \"DTLS alert\"", hangups)
 		}

@@ -21,11 +21,7 @@ func TestSlowLinkUplink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	peer, err := eng.NewPeer(PeerParams{Observer: obs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { peer.Close("test"); <-peer.Done() }()
+	peer := newPeer(t, eng, PeerParams{Observer: obs})
 	_, track := connect(t, peer)
 	waitFor(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
 

@@ -35,16 +35,8 @@ func TestSRTPProfile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			obs := &observer{}
-			peer, err := testEngine(t, &recorder{}).NewPeer(PeerParams{SessionID: 1, HandleID: 2, Observer: obs})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { peer.Close("test"); <-peer.Done() }()
-			client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = client.Close() })
+			peer := newPeer(t, testEngine(t, &recorder{}), PeerParams{SessionID: 1, HandleID: 2, Observer: obs})
+			client := newClient(t)
 			if tt.offers == "client" {
 				if _, err := client.CreateDataChannel("d", nil); err != nil {
 					t.Fatal(err)

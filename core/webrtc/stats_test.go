@@ -69,19 +69,8 @@ func delayedRTCPClientAPI(t *testing.T, d time.Duration) *pion.API {
 func TestMediaReportOutboundRTTAndNACKs(t *testing.T) {
 	rec := &recorder{}
 	obs := &observer{}
-	peer, err := testEngine(t, rec).NewPeer(PeerParams{SessionID: 1, HandleID: 2, Observer: obs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { peer.Close("test"); <-peer.Done() }()
-	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := tr.Read(buf); err != nil {
-				return
-			}
-		}
-	})
+	peer := newPeer(t, testEngine(t, rec), PeerParams{SessionID: 1, HandleID: 2, Observer: obs})
+	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) { drain(tr) })
 
 	client, err := delayedRTCPClientAPI(t, rtcpDelay).NewPeerConnection(pion.Configuration{})
 	if err != nil {
@@ -90,12 +79,7 @@ func TestMediaReportOutboundRTTAndNACKs(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 	client.OnTrack(func(tr *pion.TrackRemote, r *pion.RTPReceiver) {
 		drainRTCP(func() error { _, _, err := r.ReadRTCP(); return err })
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := tr.Read(buf); err != nil {
-				return
-			}
-		}
+		drain(tr)
 	})
 	opus := pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}
 	cAudio, err := pion.NewTrackLocalStaticRTP(opus, "a", "c")
@@ -115,16 +99,8 @@ func TestMediaReportOutboundRTTAndNACKs(t *testing.T) {
 	}
 	drainRTCP(func() error { _, _, err := vt.Sender().ReadRTCP(); return err })
 
-	offer, err := client.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(client)
-	if err := client.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	if err := peer.SetRemoteDescription(ctxT(t), "offer", client.LocalDescription().SDP); err != nil {
+	_, offer := gatherLocal(t, client, pion.SDPTypeOffer)
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", offer); err != nil {
 		t.Fatal(err)
 	}
 	var audioT *pion.RTPTransceiver

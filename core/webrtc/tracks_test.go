@@ -13,21 +13,8 @@ import (
 // receive-only, and the answer sends on the second only; attaching twice
 // fails.
 func TestAttachTrackTargetsItsTransceiver(t *testing.T) {
-	peer, err := testEngine(t, &recorder{}).NewPeer(PeerParams{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { peer.Close("test"); <-peer.Done() }()
-	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Close() }()
-	for range 2 {
-		if _, err := client.AddTransceiverFromKind(pion.RTPCodecTypeAudio); err != nil {
-			t.Fatal(err)
-		}
-	}
+	peer := newPeer(t, testEngine(t, &recorder{}), PeerParams{})
+	client := newClient(t, pion.RTPCodecTypeAudio, pion.RTPCodecTypeAudio)
 	offer, err := client.CreateOffer(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -42,10 +41,7 @@ type Topics struct {
 
 // Config configures a Transport.
 type Config struct {
-	Gateway    transports.Gateway
-	Emitter    telemetry.Emitter
-	ServerName string
-	Logger     *slog.Logger
+	transports.Deps // gateway, emitter, server name, logger
 
 	Broker       string // tcp://host:port (or ssl://, ws://)
 	Username     string

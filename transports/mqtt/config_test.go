@@ -28,15 +28,7 @@ func TestParseURL(t *testing.T) {
 }
 
 func FuzzParseURL(f *testing.F) {
-	f.Add("mqtt://u:p@127.0.0.1:1883?subscribe_topic=a&publish_qos=2")
-	f.Add("ws://h/mqtt?admin_enabled=true")
-	f.Fuzz(func(t *testing.T, s string) {
-		c, err := ParseURL(s)
-		if err != nil {
-			return
-		}
-		if c.Janus.Subscribe == "" || c.Janus.Publish == "" || c.Janus.PublishQoS > 2 || c.Janus.SubscribeQoS > 2 {
-			t.Fatalf("%q parsed to %+v", s, c)
-		}
-	})
+	brokertest.FuzzParse(f, ParseURL, func(c Config) bool {
+		return c.Janus.Subscribe != "" && c.Janus.Publish != "" && c.Janus.PublishQoS <= 2 && c.Janus.SubscribeQoS <= 2
+	}, "mqtt://u:p@127.0.0.1:1883?subscribe_topic=a&publish_qos=2", "ws://h/mqtt?admin_enabled=true")
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -40,10 +39,7 @@ type API struct {
 
 // Config configures a Transport.
 type Config struct {
-	Gateway    transports.Gateway
-	Emitter    telemetry.Emitter
-	ServerName string
-	Logger     *slog.Logger
+	transports.Deps // gateway, emitter, server name, logger
 
 	URL          string // amqp:// URL without the options below
 	TLS          *TLS   // amqps:// settings (ssl_*); nil: the system's CAs

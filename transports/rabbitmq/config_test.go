@@ -46,17 +46,9 @@ func TestParseURL(t *testing.T) {
 }
 
 func FuzzParseURL(f *testing.F) {
-	f.Add("amqp://guest:guest@127.0.0.1:5672/?to_janus=a&admin_enabled=true")
-	f.Add("amqps://h/%2f?queue_durable=0")
-	f.Fuzz(func(t *testing.T, s string) {
-		c, err := ParseURL(s)
-		if err != nil {
-			return
-		}
-		if c.Janus.ToJanus == "" || c.Janus.FromJanus == "" || !strings.HasPrefix(c.URL, "amqp") {
-			t.Fatalf("%q parsed to %+v", s, c)
-		}
-	})
+	brokertest.FuzzParse(f, ParseURL, func(c Config) bool {
+		return c.Janus.ToJanus != "" && c.Janus.FromJanus != "" && strings.HasPrefix(c.URL, "amqp")
+	}, "amqp://guest:guest@127.0.0.1:5672/?to_janus=a&admin_enabled=true", "amqps://h/%2f?queue_durable=0")
 }
 
 // TestTLSConfigBadFiles: a CA file that is missing or holds no PEM

@@ -22,15 +22,13 @@ import (
 
 // Config configures Clients.
 type Config struct {
-	Package    string
-	Gateway    transports.Gateway
-	Emitter    telemetry.Emitter
-	ServerName string
-	Logger     *slog.Logger
-	Host       string // the broker, for TransportInfo and events
-	Port       int
-	Queue      int  // outgoing queue per client (msgclient default)
-	Admin      bool // also serve the Admin API
+	transports.Deps // gateway, emitter, server name, logger
+
+	Package string
+	Host    string // the broker, for TransportInfo and events
+	Port    int
+	Queue   int  // outgoing queue per client (msgclient default)
+	Admin   bool // also serve the Admin API
 	// Send publishes one message of the Janus (admin false) or Admin API.
 	Send func(ctx context.Context, admin bool, o msgclient.Out) error
 }
@@ -109,15 +107,25 @@ func (c *Clients) emit(event string) {
 	}
 }
 
-// StartFunc starts a broker transport from its URL flag's value.
-type StartFunc func(ctx context.Context, url string, d transports.Deps) (transports.Running, error)
-
-// Register registers a broker transport configured by one URL flag.
-func Register(pkg string, info core.ModuleInfo, flagName, usage string, start StartFunc) {
+// Register registers a broker transport configured by one URL flag: parse
+// turns the flag's value into the transport's config C, deps points to the
+// Deps inside it, which get the transport's (their logger tagged with
+// pkg), and start starts it.
+func Register[C any, T transports.Running](pkg string, info core.ModuleInfo, flagName, usage string,
+	parse func(url string) (C, error), deps func(*C) *transports.Deps, start func(context.Context, C) (T, error),
+) {
 	transports.Register(transports.Registration{
 		Package: pkg, Info: info,
 		Flags: func(fs *flag.FlagSet) transports.Setup {
-			s := &urlSetup{start: start}
+			s := &urlSetup{start: func(ctx context.Context, url string, d transports.Deps) (transports.Running, error) {
+				cfg, err := parse(url)
+				if err != nil {
+					return nil, err
+				}
+				d.Logger = d.Logger.With("transport", pkg)
+				*deps(&cfg) = d
+				return start(ctx, cfg)
+			}}
 			fs.StringVar(&s.url, flagName, "", usage)
 			return s
 		},
@@ -126,7 +134,7 @@ func Register(pkg string, info core.ModuleInfo, flagName, usage string, start St
 
 type urlSetup struct {
 	url   string
-	start StartFunc
+	start func(ctx context.Context, url string, d transports.Deps) (transports.Running, error)
 }
 
 func (s *urlSetup) Enabled() bool { return s.url != "" }

@@ -1,5 +1,5 @@
 // Package brokertest holds what the broker transports' tests share: the
-// table test of a transport's URL parser.
+// table test and the fuzz test of a transport's URL parser.
 package brokertest
 
 import (
@@ -31,4 +31,17 @@ func CheckParse[C any](t *testing.T, parse func(string) (C, error), errBad error
 			t.Errorf("%s: %+v, %v", tc.In, c, err)
 		}
 	}
+}
+
+// FuzzParse fuzzes parse from seeds: every config it accepts must be
+// valid.
+func FuzzParse[C any](f *testing.F, parse func(string) (C, error), valid func(c C) bool, seeds ...string) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if c, err := parse(s); err == nil && !valid(c) {
+			t.Fatalf("%q parsed to %+v", s, c)
+		}
+	})
 }
