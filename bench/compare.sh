@@ -30,6 +30,16 @@
 #              (taskset -c lists, e.g. SERVER_CPU=0 LOAD_CPU=1; default unpinned)
 #   ARGUS_BIN, LOAD_BIN  prebuilt binaries (default: go build from this tree)
 #   OUT        directory for raw JSON results and logs    (default: a temp dir, kept)
+#   VALGRIND   1: count instructions instead of timing: each run gets a fresh
+#              server under valgrind --tool=cachegrind, stopped after the
+#              load, and its result JSON gets "instructions" (user-space
+#              instructions of the whole process life: start, setup, media,
+#              teardown). Two DURATIONs give the cost per packet as a slope
+#              with the fixed costs cancelled (bench/instructions.jq). The
+#              count does not depend on how loaded the host is; kernel time
+#              (sendto/recvfrom) is not in it. Valgrind runs a server ~50x
+#              slower on one thread at a time: keep the load small (e.g.
+#              LOAD_ARGS="-audio-pps 10 -video-pps 30"). janus and argus only.
 #
 # Network: a veth pair between the root namespace (10.77.0.1/30) and the
 # namespace argusbench (10.77.0.2/30). Janus gathers no loopback candidates,
@@ -58,13 +68,24 @@ SERVERS=${SERVERS:-"janus argus"}
 server_pin=() load_pin=()
 [ -n "${SERVER_CPU:-}" ] && server_pin=(taskset -c "$SERVER_CPU")
 [ -n "${LOAD_CPU:-}" ] && load_pin=(taskset -c "$LOAD_CPU")
+VALGRIND=${VALGRIND:-0}
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/argusbench.XXXXXX)
 OUT=${OUT:-$work/out}
 mkdir -p "$OUT"
+vg=() vg_go=()
+if [ "$VALGRIND" = 1 ]; then
+	command -v valgrind >/dev/null || { echo "compare.sh: VALGRIND=1 needs valgrind" >&2; exit 1; }
+	vg=(valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$OUT/cachegrind.%p")
+	# Go: no asynchronous preemption signals, and no RDTSCP (valgrind 3.19
+	# does not decode it), under valgrind.
+	vg_go=(env GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off)
+	WARMUP=0 # every run starts a fresh server
+fi
 
 pids=()
+janus_pid= argus_pid= argus_tel_pid=
 cleanup() {
 	local i
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do # servers stop before the sinks they export to
@@ -176,16 +197,38 @@ want() { [[ " $SERVERS " == *" $1 "* ]]; }
 # Every load client connects from the one root-namespace address: lift
 # Argus's per-address connection cap (256), which real clients spread.
 argus_flags=(-http "" -admin "" -admin-ws "" -loopback-candidates=false -log-level warn -max-conns-per-ip 0)
-if want janus; then
-	ip netns exec "$NS" "${server_pin[@]}" janus -C "$jcfg/janus.jcfg" -F "$jcfg" -d 2 -o -L "$OUT/janus.log" -N >/dev/null 2>&1 &
+wait_port() { # wait_port host port name
+	for _ in $(seq 1 $((VALGRIND == 1 ? 600 : 100))); do
+		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	log "$3 did not listen on $1:$2 (see $OUT/$3.log)"
+	exit 1
+}
+start_janus() {
+	ip netns exec "$NS" "${server_pin[@]}" "${vg[@]}" janus -C "$jcfg/janus.jcfg" -F "$jcfg" -d 2 -o -L "$OUT/janus.log" -N >>"$OUT/janus.out" 2>&1 &
 	janus_pid=$!
 	pids+=("$janus_pid")
-fi
-if want argus; then
-	ip netns exec "$NS" "${server_pin[@]}" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_PORT" "${argus_flags[@]}" \
-		-metrics=false -history=false >"$OUT/argus.log" 2>&1 &
+	wait_port "$NS_IP" "$JANUS_PORT" janus
+}
+start_argus() {
+	ip netns exec "$NS" "${vg_go[@]}" "${server_pin[@]}" "${vg[@]}" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_PORT" "${argus_flags[@]}" \
+		-metrics=false -history=false >>"$OUT/argus.log" 2>&1 &
 	argus_pid=$!
 	pids+=("$argus_pid")
+	wait_port "$NS_IP" "$ARGUS_PORT" argus
+}
+# stop_server pid: SIGTERM (both servers shut down cleanly; valgrind then
+# writes its counts) and wait.
+stop_server() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+if [ "$VALGRIND" != 1 ]; then
+	want janus && start_janus
+	want argus && start_argus
 fi
 if want argus-tel; then
 	# Receivers inside the namespace: one HTTP server takes the event
@@ -219,18 +262,6 @@ PY
 	pids+=($!)
 fi
 
-wait_port() { # wait_port host port name
-	for _ in $(seq 1 100); do
-		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	log "$3 did not listen on $1:$2 (see $OUT/$3.log)"
-	exit 1
-}
-want janus && wait_port "$NS_IP" "$JANUS_PORT" janus
-want argus && wait_port "$NS_IP" "$ARGUS_PORT" argus
 want argus-tel && wait_port "$NS_IP" "$ARGUS_TEL_PORT" argus-tel
 
 # --- measurement helpers --------------------------------------------------
@@ -249,6 +280,10 @@ run_one() {
 		tag="$name-$n-$subs-$rep"
 		vr=(-mode videoroom -subscribers "$subs")
 	fi
+	if [ "$VALGRIND" = 1 ]; then
+		"start_$name"
+		pid=$(pid_of "$name")
+	fi
 	loadavg=$(cut -d' ' -f1 /proc/loadavg)
 	c0=$(cpu_ticks "$pid")
 	# shellcheck disable=SC2086
@@ -262,11 +297,16 @@ run_one() {
 	done
 	wait "$lp" || log "$tag: argus-load exited $? (see $OUT/$tag.load.log)"
 	c1=$(cpu_ticks "$pid")
-	jq --arg server "$name" --argjson cpu "$(echo "$c0 $c1 $ticks" | awk '{printf "%.3f", ($2-$1)/$3}')" \
+	local ir=0
+	if [ "$VALGRIND" = 1 ]; then
+		stop_server "$pid"
+		ir=$(awk '/^summary:/ {print $2}' "$OUT/cachegrind.$pid")
+	fi
+	jq --arg server "$name" --argjson instructions "${ir:-0}" --argjson cpu "$(echo "$c0 $c1 $ticks" | awk '{printf "%.3f", ($2-$1)/$3}')" \
 		--argjson rss "$rmax" \
 		--argjson loadavg "$loadavg" \
-		'. + {server: $server, cpu_s: $cpu, rss_max_kb: $rss, loadavg_1m_before: $loadavg, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
-	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
+		'. + {server: $server, cpu_s: $cpu, instructions: $instructions, rss_max_kb: $rss, loadavg_1m_before: $loadavg, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
+	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, instructions, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
 	sleep 2 # let the server release the finished sessions
 }
 

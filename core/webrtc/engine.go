@@ -90,6 +90,8 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	// as peer-reflexive candidates), and Argus's server info already says
 	// "mdns-enabled": false; .local candidates are ignored.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// Receive queues with limits sized to media (queues.go).
+	se.BufferFactory = newReceiveQueue
 	// UDP only, as Janus without ICE-TCP.
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4, pion.NetworkTypeUDP6})
 	if cfg.IncludeLoopback {
