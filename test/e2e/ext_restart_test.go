@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
 	"github.com/argusrtc/argus/transports/rabbitmq"
 )
@@ -108,7 +109,7 @@ func TestMQTTBrokerRestart(t *testing.T) {
 		t.Fatalf("mosquitto is required (apt-get install mosquitto): %v", err)
 	}
 	srv := startServer(t, serverOptions{})
-	dir := shortTempDir(t)
+	dir := testkit.ShortTempDir(t, "argus")
 	m := startMosquitto(t, dir, evhtest.FreePort(t))
 	broker := "tcp://127.0.0.1:" + strconv.Itoa(m.port)
 	prefix := fmt.Sprintf("argus-e2e-%d", core.RandomID())
