@@ -3,6 +3,7 @@ package videoroom
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -299,13 +300,7 @@ func (sub *subscriber) setupMedia() {
 func (sub *subscriber) liveStreams() []*subStream {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	out := make([]*subStream, 0, len(sub.streams))
-	for _, d := range sub.streams {
-		if !d.removed {
-			out = append(out, d)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(sub.streams), func(d *subStream) bool { return d.removed })
 }
 
 // feedGone: a publisher this subscriber receives stopped publishing.
