@@ -1,9 +1,12 @@
 package testkit
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +24,8 @@ type fatalT struct {
 func (f *fatalT) Helper() {}
 
 func (f *fatalT) Fatalf(format string, args ...any) { f.failed = fmt.Sprintf(format, args...) }
+
+func (f *fatalT) Errorf(format string, args ...any) { f.failed = fmt.Sprintf(format, args...) }
 
 func TestUntil(t *testing.T) {
 	var n atomic.Int32
@@ -71,5 +76,44 @@ func TestShortTempDir(t *testing.T) {
 	})
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("%s still there after the test: %v", dir, err)
+	}
+}
+
+func TestDeadAddr(t *testing.T) {
+	tcp, udp := DeadAddr(t, "tcp"), DeadAddr(t, "udp")
+	for _, addr := range []string{tcp, udp} {
+		if ap, err := netip.ParseAddrPort(addr); err != nil || ap.Addr() != netip.MustParseAddr("127.0.0.1") || ap.Port() == 0 {
+			t.Fatalf("DeadAddr gave %q (%v)", addr, err)
+		}
+	}
+	if c, err := net.DialTimeout("tcp4", tcp, time.Second); err == nil {
+		_ = c.Close()
+		t.Errorf("something listens on %s", tcp)
+	}
+	pc, err := net.ListenPacket("udp4", udp) // released: it can be bound again
+	if err != nil {
+		t.Fatalf("binding %s again: %v", udp, err)
+	}
+	_ = pc.Close()
+}
+
+func TestShutdownAtEnd(t *testing.T) {
+	var f *fatalT
+	called := false
+	t.Run("sub", func(t *testing.T) {
+		f = &fatalT{TB: t}
+		ShutdownAtEnd(f, "thing shutdown", time.Minute, func(ctx context.Context) error {
+			called = true
+			if d, ok := ctx.Deadline(); !ok || time.Until(d) > time.Minute {
+				t.Errorf("shutdown context deadline %v %v, want within a minute", d, ok)
+			}
+			return errors.New("stuck")
+		})
+		if called {
+			t.Fatal("shutdown ran before the test ended")
+		}
+	})
+	if !called || f.failed != "thing shutdown: stuck" {
+		t.Errorf("called %v, failure %q", called, f.failed)
 	}
 }
