@@ -1,7 +1,6 @@
 package dashboards
 
 import (
-	"context"
 	"log/slog"
 	nethttp "net/http"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/internal/janusclient/argustest"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/otel"
 	"github.com/argusrtc/argus/telemetry/prom"
@@ -75,13 +75,7 @@ func startArgus(t *testing.T) *argus {
 
 	// The bus drains after the gateway and engine have stopped (cleanups
 	// run last-registered first).
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := bus.Shutdown(ctx); err != nil {
-			t.Errorf("bus shutdown: %v", err)
-		}
-	})
+	testkit.ShutdownAtEnd(t, "bus shutdown", 10*time.Second, bus.Shutdown)
 	a := argustest.StartWith(t, argustest.Options{
 		Name:        testServerName,
 		Logger:      logger,

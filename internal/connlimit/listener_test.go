@@ -6,24 +6,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/argusrtc/argus/internal/refusals"
 )
-
-type counts struct {
-	mu sync.Mutex
-	m  map[string]int
-}
-
-func (c *counts) Refused(limit string, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[limit] += n
-}
-
-func (c *counts) get(limit string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[limit]
-}
 
 // serve accepts on ln and holds every connection open until the client
 // closes it, echoing one byte so the client knows it was served.
@@ -62,7 +47,7 @@ func dial(t *testing.T, addr, src string) (net.Conn, bool) {
 }
 
 func TestLimiterCaps(t *testing.T) {
-	cnt := &counts{m: map[string]int{}}
+	cnt := refusals.New(LimitPerIP, LimitTotal)
 	l := NewLimiter(3, 2, cnt)
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,8 +68,8 @@ func TestLimiterCaps(t *testing.T) {
 	if !okb || okc {
 		t.Fatalf("other IPs served %v %v, want true false", okb, okc)
 	}
-	if cnt.get(LimitPerIP) != 1 || cnt.get(LimitTotal) != 1 {
-		t.Fatalf("counted %v", cnt.m)
+	if n, m, o := cnt.Count(LimitPerIP), cnt.Count(LimitTotal), cnt.Count(refusals.Other); n != 1 || m != 1 || o != 0 {
+		t.Fatalf("counted %d per IP, %d total, %d other; want 1, 1, 0", n, m, o)
 	}
 	// Closing frees the slots.
 	for _, c := range []net.Conn{a1, a2, a3, b1, c1} {

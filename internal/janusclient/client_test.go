@@ -24,6 +24,21 @@ func startArgus(t *testing.T) map[string]string {
 	return map[string]string{"http": u.HTTP, "ws": u.WS}
 }
 
+// attachEcho creates a session on c and attaches janus.plugin.echotest,
+// failing t on an error.
+func attachEcho(ctx context.Context, t *testing.T, c janusclient.Client, opaqueID string) (*janusclient.Session, *janusclient.Handle) {
+	t.Helper()
+	s, err := janusclient.Create(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Attach(ctx, "janus.plugin.echotest", opaqueID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, h
+}
+
 // TestEchoFlow runs the whole request flow over both transports with a
 // trickling test peer, and checks that media is echoed.
 func TestEchoFlow(t *testing.T) {
@@ -39,14 +54,7 @@ func TestEchoFlow(t *testing.T) {
 			defer c.Close()
 			in := janusclient.NewInbox(c)
 			defer in.Close()
-			s, err := janusclient.Create(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := s.Attach(ctx, "janus.plugin.echotest", "janusclient-test")
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, h := attachEcho(ctx, t, c, "janusclient-test")
 			if err := s.Keepalive(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -134,14 +142,7 @@ func TestDropEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	s, err := janusclient.Create(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Attach(ctx, "janus.plugin.echotest", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, h := attachEcho(ctx, t, c, "")
 	// Each message yields an asynchronous event nobody reads: one fills
 	// the buffer, the others are dropped, and replies still arrive.
 	for range 5 {

@@ -15,16 +15,26 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // pair connects an offerer and an answerer back to back on loopback.
 func pair(t *testing.T, ctx context.Context, a, b Config) (*Peer, *Peer) {
 	t.Helper()
-	pa, err := New(a)
+	pa, pb := newPeer(t, a), newPeer(t, b)
+	connect(t, ctx, pa, pb)
+	return pa, pb
+}
+
+// newPeer is New, failing t on an error; the peer closes when t ends.
+func newPeer(t *testing.T, cfg Config) *Peer {
+	t.Helper()
+	p, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = pa.Close() })
-	pb, err := New(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pb.Close() })
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// connect negotiates pa's offer with pb's answer and waits until both are
+// connected.
+func connect(t *testing.T, ctx context.Context, pa, pb *Peer) {
+	t.Helper()
 	offer, err := pa.Offer(ctx, true)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +51,6 @@ func pair(t *testing.T, ctx context.Context, a, b Config) (*Peer, *Peer) {
 			t.Fatal(err)
 		}
 	}
-	return pa, pb
 }
 
 func waitUntil(t *testing.T, ctx context.Context, what string, cond func() bool) {

@@ -14,35 +14,13 @@ import (
 func TestSimulcastRecorded(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	a, err := New(Config{VideoExtensions: SimulcastExtensions()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Close() })
+	a := newPeer(t, Config{VideoExtensions: SimulcastExtensions()})
 	sim, err := a.AddSimulcast("h", "l")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := NewRecorder(400)
-	b, err := New(Config{VideoExtensions: SimulcastExtensions(), Extra: []interceptor.Factory{rec}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	offer, err := a.Offer(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, err := b.Answer(ctx, offer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.SetAnswer(answer); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.WaitConnected(ctx); err != nil {
-		t.Fatal(err)
-	}
+	connect(t, ctx, a, newPeer(t, Config{VideoExtensions: SimulcastExtensions(), Extra: []interceptor.Factory{rec}}))
 	tags := map[string]byte{"h": 42, "l": 40}
 	if err := sim.Start(SimulcastMedia{Interval: 10 * time.Millisecond, KeyEvery: 5, Tags: tags, SeqBases: map[string]uint16{"h": 42000, "l": 40000}}); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
@@ -99,6 +100,25 @@ func send(t *testing.T, h *coretest.Handle, s core.PluginSession, tx, body strin
 	return h.ExpectTx(t, "")
 }
 
+// sendOffer sends client's offer with audio and video on, as transaction
+// t1, and returns the push that answers it and the handle's peer. Like
+// the core, it applies the offer to that peer before HandleMessage.
+func sendOffer(ctx context.Context, t *testing.T, h *coretest.Handle, s core.PluginSession, client *testpeer.Peer) (coretest.Push, *webrtc.Peer) {
+	t.Helper()
+	sdp, err := client.Offer(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := h.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.SetRemoteDescription(ctx, "offer", sdp); err != nil {
+		t.Fatal(err)
+	}
+	return send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdp}), peer
+}
+
 func TestRequestErrors(t *testing.T) {
 	h, host, s := setup(t)
 	tests := []struct {
@@ -163,19 +183,7 @@ func TestEchoLoopback(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	sdp, err := client.Offer(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The core applies the remote description before HandleMessage.
-	peer, err := h.Peer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := peer.SetRemoteDescription(ctx, "offer", sdp); err != nil {
-		t.Fatal(err)
-	}
-	p := send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdp})
+	p, peer := sendOffer(ctx, t, h, s, client)
 	if p.Data["result"] != "ok" || p.JSEP == nil || p.JSEP.Type != "answer" || p.Transaction != "t1" {
 		t.Fatalf("push = %+v", p)
 	}
@@ -288,22 +296,10 @@ func echoedVideoSSRC(c *testpeer.Peer) uint32 {
 
 func nextReply(t *testing.T, ch <-chan pion.DataChannelMessage) pion.DataChannelMessage {
 	t.Helper()
-	select {
-	case m := <-ch:
-		return m
-	case <-time.After(10 * time.Second):
-		t.Fatal("no data channel reply")
-		return pion.DataChannelMessage{}
-	}
+	return testkit.Recv(t, ch, 10*time.Second, "data channel reply")
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Until(t, 10*time.Second, what, cond)
 }

@@ -186,31 +186,41 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 		m.echoLayer(mid, remote, local, sim, sim.layerOf(remote.RID(), uint32(remote.SSRC())))
 		return
 	}
+	active := &m.s.audioActive
 	if video {
+		active = &m.s.videoActive
 		m.requestKeyframe(mid)
 	}
+	readRTP(remote, func() bool { return local != nil && active.Load() }, func(pkt *rtp.Packet) bool {
+		return writeRTP(local, pkt)
+	})
+}
+
+// readRTP reads remote until it ends. It parses each packet that want
+// says is wanted into one reused packet (local.Write(raw) would parse
+// into a zeroed pooled packet and allocate its extensions on every
+// packet) and hands it to echo, stopping when echo returns false.
+func readRTP(remote *pion.TrackRemote, want func() bool, echo func(*rtp.Packet) bool) {
 	buf := make([]byte, maxRTPPacket)
-	// Parsed into one reused packet: local.Write(raw) would parse into a
-	// zeroed pooled packet and allocate its extensions on every packet.
 	var pkt rtp.Packet
 	for {
 		n, _, err := remote.Read(buf)
 		if err != nil {
 			return
 		}
-		if local == nil {
+		if !want() || pkt.Unmarshal(buf[:n]) != nil {
 			continue
 		}
-		if video && !m.s.videoActive.Load() || !video && !m.s.audioActive.Load() {
-			continue
-		}
-		if pkt.Unmarshal(buf[:n]) != nil {
-			continue
-		}
-		if err := local.WriteRTP(&pkt); err != nil && errors.Is(err, pion.ErrConnectionClosed) {
+		if !echo(&pkt) {
 			return
 		}
 	}
+}
+
+// writeRTP writes pkt to local, false once the PeerConnection is closed.
+func writeRTP(local *pion.TrackLocalStaticRTP, pkt *rtp.Packet) bool {
+	err := local.WriteRTP(pkt)
+	return err == nil || !errors.Is(err, pion.ErrConnectionClosed)
 }
 
 // echoLayer reads one simulcast layer and echoes the packets the layer
@@ -219,18 +229,9 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *pion.TrackLocalStaticRTP, sim *simulcast, layer int) {
 	codec := mediakit.CodecName(local.Codec().MimeType)
 	m.requestKeyframe(mid)
-	buf := make([]byte, maxRTPPacket)
-	var pkt rtp.Packet
-	for {
-		n, _, err := remote.Read(buf)
-		if err != nil {
-			return
-		}
-		if !m.s.videoActive.Load() || pkt.Unmarshal(buf[:n]) != nil {
-			continue
-		}
+	readRTP(remote, m.s.videoActive.Load, func(pkt *rtp.Packet) bool {
 		substream, temporal := m.s.layers()
-		v := sim.accept(layer, &pkt, substream, temporal, time.Now())
+		v := sim.accept(layer, pkt, substream, temporal, time.Now())
 		if v.pli != 0 {
 			_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: v.pli}})
 		}
@@ -241,15 +242,13 @@ func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *pion.
 			m.s.pushLayer(codec, "temporal", v.temporalNow)
 		}
 		if !v.forward {
-			continue
+			return true
 		}
 		// Header extensions stay, as on the plain echo: the ids are this
 		// PeerConnection's own (mid and rid let a client demux the echo).
 		pkt.SequenceNumber, pkt.Timestamp = v.seq, v.ts
-		if err := local.WriteRTP(&pkt); err != nil && errors.Is(err, pion.ErrConnectionClosed) {
-			return
-		}
-	}
+		return writeRTP(local, pkt)
+	})
 }
 
 // readRTCP drains a sender's RTCP; a PLI or FIR from the client becomes a

@@ -41,69 +41,47 @@ type field struct {
 
 // fields lists every known key with its Janus type.
 func fields() []field {
-	boolean := func(dst func(*request) **bool) func(*request, json.RawMessage) error {
-		return func(r *request, raw json.RawMessage) error {
-			var b bool
-			if err := json.Unmarshal(raw, &b); err != nil {
-				return err
-			}
-			*dst(r) = &b
-			return nil
-		}
-	}
-	str := func(dst func(*request) **string) func(*request, json.RawMessage) error {
-		return func(r *request, raw json.RawMessage) error {
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return err
-			}
-			*dst(r) = &s
-			return nil
-		}
-	}
 	return []field{
-		{"audio", "a boolean", boolean(func(r *request) **bool { return &r.Audio })},
-		{"video", "a boolean", boolean(func(r *request) **bool { return &r.Video })},
-		{"record", "a boolean", boolean(func(r *request) **bool { return &r.Record })},
-		{"opusred", "a boolean", boolean(func(r *request) **bool { return &r.OpusRed })},
-		{"keyframe", "a boolean", boolean(func(r *request) **bool { return &r.Keyframe })},
-		{"filename", "a string", str(func(r *request) **string { return &r.Filename })},
-		{"audiocodec", "a string", str(func(r *request) **string { return &r.AudioCodec })},
-		{"videocodec", "a string", str(func(r *request) **string { return &r.VideoCodec })},
-		{"videoprofile", "a string", str(func(r *request) **string { return &r.VideoProfile })},
-		{"bitrate", "a positive integer", func(r *request, raw json.RawMessage) error {
-			v, err := uintValue(raw)
-			r.Bitrate = &v
-			return err
-		}},
-		{"fallback", "a positive integer", func(r *request, raw json.RawMessage) error {
-			v, err := uintValue(raw)
-			r.Fallback = &v
-			return err
-		}},
-		{"substream", "a positive integer", func(r *request, raw json.RawMessage) error {
-			v, err := uintValue(raw)
-			n := int(min(v, 1<<20))
-			r.Substream = &n
-			return err
-		}},
-		{"temporal", "a positive integer", func(r *request, raw json.RawMessage) error {
-			v, err := uintValue(raw)
-			n := int(min(v, 1<<20))
-			r.Temporal = &n
-			return err
-		}},
-		{"min_delay", "an integer", func(r *request, raw json.RawMessage) error {
-			v, err := intValue(raw)
-			r.MinDelay = &v
-			return err
-		}},
-		{"max_delay", "an integer", func(r *request, raw json.RawMessage) error {
-			v, err := intValue(raw)
-			r.MaxDelay = &v
-			return err
-		}},
+		{"audio", "a boolean", setter(unmarshal[bool], func(r *request) **bool { return &r.Audio })},
+		{"video", "a boolean", setter(unmarshal[bool], func(r *request) **bool { return &r.Video })},
+		{"record", "a boolean", setter(unmarshal[bool], func(r *request) **bool { return &r.Record })},
+		{"opusred", "a boolean", setter(unmarshal[bool], func(r *request) **bool { return &r.OpusRed })},
+		{"keyframe", "a boolean", setter(unmarshal[bool], func(r *request) **bool { return &r.Keyframe })},
+		{"filename", "a string", setter(unmarshal[string], func(r *request) **string { return &r.Filename })},
+		{"audiocodec", "a string", setter(unmarshal[string], func(r *request) **string { return &r.AudioCodec })},
+		{"videocodec", "a string", setter(unmarshal[string], func(r *request) **string { return &r.VideoCodec })},
+		{"videoprofile", "a string", setter(unmarshal[string], func(r *request) **string { return &r.VideoProfile })},
+		{"bitrate", "a positive integer", setter(uintValue, func(r *request) **uint64 { return &r.Bitrate })},
+		{"fallback", "a positive integer", setter(uintValue, func(r *request) **uint64 { return &r.Fallback })},
+		{"substream", "a positive integer", setter(layerValue, func(r *request) **int { return &r.Substream })},
+		{"temporal", "a positive integer", setter(layerValue, func(r *request) **int { return &r.Temporal })},
+		{"min_delay", "an integer", setter(intValue, func(r *request) **int64 { return &r.MinDelay })},
+		{"max_delay", "an integer", setter(intValue, func(r *request) **int64 { return &r.MaxDelay })},
 	}
+}
+
+// setter makes a field's set: it decodes the value and points the request
+// field dst returns at it (the request is dropped on an error).
+func setter[T any](decode func(json.RawMessage) (T, error), dst func(*request) **T) func(*request, json.RawMessage) error {
+	return func(r *request, raw json.RawMessage) error {
+		v, err := decode(raw)
+		*dst(r) = &v
+		return err
+	}
+}
+
+// unmarshal decodes a JSON value of T's type.
+func unmarshal[T any](raw json.RawMessage) (T, error) {
+	var v T
+	err := json.Unmarshal(raw, &v)
+	return v, err
+}
+
+// layerValue is a substream or temporal layer: a positive integer, capped
+// so it fits an int (parseRequest checks its range).
+func layerValue(raw json.RawMessage) (int, error) {
+	v, err := uintValue(raw)
+	return int(min(v, 1<<20)), err
 }
 
 // intValue accepts only JSON integers (1.0 is a real, rejected as Janus does).

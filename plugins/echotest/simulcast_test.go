@@ -83,18 +83,7 @@ func TestSimulcastSwitch(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	sdpOffer, err := c.Offer(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer, err := h.Peer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := peer.SetRemoteDescription(ctx, "offer", sdpOffer); err != nil {
-		t.Fatal(err)
-	}
-	p := send(t, h, s, "t1", `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: sdpOffer})
+	p, _ := sendOffer(ctx, t, h, s, c.Peer)
 	if p.Data["result"] != "ok" || p.JSEP == nil {
 		t.Fatalf("push = %+v", p)
 	}

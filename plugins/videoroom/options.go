@@ -14,52 +14,21 @@ var (
 // parseRoomOptions reads the room settings of a create request or of a
 // config room (janus-reference.md 6.1) on top of o.
 func parseRoomOptions(p params, o *roomOptions) *vrError {
-	var e *vrError
-	strField := func(k string, dst *string) {
-		if e != nil {
-			return
-		}
-		if v, ok, err := p.str(k, false); err != nil {
-			e = err
-		} else if ok {
-			*dst = v
-		}
-	}
-	boolField := func(k string, dst *bool) {
-		if e != nil {
-			return
-		}
-		if v, ok, err := p.boolean(k, false); err != nil {
-			e = err
-		} else if ok {
-			*dst = v
-		}
-	}
-	uintField := func(k string, dst *uint64) {
-		if e != nil {
-			return
-		}
-		if v, ok, err := p.uint(k, false); err != nil {
-			e = err
-		} else if ok {
-			*dst = v
-		}
-	}
-	strField("description", &o.Description)
-	strField("secret", &o.Secret)
-	strField("pin", &o.Pin)
-	boolField("is_private", &o.IsPrivate)
-	boolField("require_pvtid", &o.RequirePvtID)
-	boolField("notify_joining", &o.NotifyJoining)
-	boolField("audiolevel_event", &o.AudioLevelEvent)
-	uintField("audio_active_packets", &o.AudioActivePackets)
-	uintField("audio_level_average", &o.AudioLevelAverage)
-	uintField("bitrate", &o.Bitrate)
-	uintField("fir_freq", &o.FirFreq)
-	var pubs uint64
-	uintField("publishers", &pubs)
-	if e != nil {
-		return e
+	f := p.fields()
+	setOptional(f, params.str, "description", &o.Description)
+	setOptional(f, params.str, "secret", &o.Secret)
+	setOptional(f, params.str, "pin", &o.Pin)
+	setOptional(f, params.boolean, "is_private", &o.IsPrivate)
+	setOptional(f, params.boolean, "require_pvtid", &o.RequirePvtID)
+	setOptional(f, params.boolean, "notify_joining", &o.NotifyJoining)
+	setOptional(f, params.boolean, "audiolevel_event", &o.AudioLevelEvent)
+	setOptional(f, params.uint, "audio_active_packets", &o.AudioActivePackets)
+	setOptional(f, params.uint, "audio_level_average", &o.AudioLevelAverage)
+	setOptional(f, params.uint, "bitrate", &o.Bitrate)
+	setOptional(f, params.uint, "fir_freq", &o.FirFreq)
+	pubs := f.uint("publishers", false)
+	if f.err != nil {
+		return f.err
 	}
 	if pubs > 0 {
 		o.Publishers = int(min(pubs, 1<<16))
@@ -82,7 +51,7 @@ func parseRoomOptions(p params, o *roomOptions) *vrError {
 		}
 		*c.dst = list
 	}
-	allowed, ok, err := p.strings("allowed")
+	allowed, ok, err := p.strings("allowed", false)
 	if err != nil {
 		return err
 	}

@@ -33,103 +33,136 @@ func invalid(name, should string) *vrError {
 
 func (p params) has(k string) bool { _, ok := p[k]; return ok }
 
-// str returns a string field.
-func (p params) str(k string, required bool) (string, bool, *vrError) {
+// field decodes the field k with decode: 429 when it is required and
+// missing, 430 (k should be should) when decode rejects it. ok is whether
+// the object has it.
+func field[T any](p params, k string, required bool, should string, decode func(json.RawMessage) (T, bool)) (T, bool, *vrError) {
+	var zero T
 	raw, ok := p[k]
 	if !ok {
 		if required {
-			return "", false, missing(k)
+			return zero, false, missing(k)
 		}
-		return "", false, nil
+		return zero, false, nil
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false, invalid(k, "a string")
-	}
-	return s, true, nil
-}
-
-// boolean returns a boolean field.
-func (p params) boolean(k string, required bool) (bool, bool, *vrError) {
-	raw, ok := p[k]
-	if !ok {
-		if required {
-			return false, false, missing(k)
-		}
-		return false, false, nil
-	}
-	var b bool
-	if json.Unmarshal(raw, &b) != nil {
-		return false, false, invalid(k, "a boolean")
-	}
-	return b, true, nil
-}
-
-// uint returns a JSON integer >= 0 ("a positive integer" in Janus terms).
-func (p params) uint(k string, required bool) (uint64, bool, *vrError) {
-	raw, ok := p[k]
-	if !ok {
-		if required {
-			return 0, false, missing(k)
-		}
-		return 0, false, nil
-	}
-	v, err := uintValue(raw)
-	if err != nil {
-		return 0, false, invalid(k, "a positive integer")
+	v, valid := decode(raw)
+	if !valid {
+		return zero, false, invalid(k, should)
 	}
 	return v, true, nil
 }
 
-// array returns the raw elements of an array field.
-func (p params) array(k string, required bool) ([]json.RawMessage, bool, *vrError) {
-	raw, ok := p[k]
-	if !ok {
-		if required {
-			return nil, false, missing(k)
-		}
-		return nil, false, nil
-	}
-	var a []json.RawMessage
-	if len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '[' || json.Unmarshal(raw, &a) != nil {
-		return nil, false, invalid(k, "an array")
-	}
-	return a, true, nil
+// unmarshal decodes a JSON value of T's type.
+func unmarshal[T any](raw json.RawMessage) (T, bool) {
+	var v T
+	return v, json.Unmarshal(raw, &v) == nil
 }
 
-// strings returns an array of strings.
-func (p params) strings(k string) ([]string, bool, *vrError) {
-	a, ok, e := p.array(k, false)
+// str returns a string field.
+func (p params) str(k string, required bool) (string, bool, *vrError) {
+	return field(p, k, required, "a string", unmarshal[string])
+}
+
+// boolean returns a boolean field.
+func (p params) boolean(k string, required bool) (bool, bool, *vrError) {
+	return field(p, k, required, "a boolean", unmarshal[bool])
+}
+
+// uint returns a JSON integer >= 0 ("a positive integer" in Janus terms).
+func (p params) uint(k string, required bool) (uint64, bool, *vrError) {
+	return field(p, k, required, "a positive integer", func(raw json.RawMessage) (uint64, bool) {
+		v, err := uintValue(raw)
+		return v, err == nil
+	})
+}
+
+// arrayOf returns the elements of an array field, each decoded with
+// decode (430 "k should be should" when one is not).
+func arrayOf[T any](p params, k string, required bool, should string, decode func(json.RawMessage) (T, bool)) ([]T, bool, *vrError) {
+	a, ok, e := field(p, k, required, "an array", func(raw json.RawMessage) ([]json.RawMessage, bool) {
+		t := bytes.TrimSpace(raw)
+		var a []json.RawMessage
+		return a, len(t) > 0 && t[0] == '[' && json.Unmarshal(raw, &a) == nil
+	})
 	if e != nil || !ok {
 		return nil, ok, e
 	}
-	out := make([]string, 0, len(a))
+	out := make([]T, 0, len(a))
 	for _, raw := range a {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return nil, false, newErr(errInvalidElement, "Invalid element type (%s should be an array of strings)", k)
+		v, valid := decode(raw)
+		if !valid {
+			return nil, false, invalid(k, should)
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
 	return out, true, nil
+}
+
+// strings returns an array of strings.
+func (p params) strings(k string, required bool) ([]string, bool, *vrError) {
+	return arrayOf(p, k, required, "an array of strings", unmarshal[string])
 }
 
 // objects returns the elements of an array of objects as params.
 func (p params) objects(k string, required bool) ([]params, bool, *vrError) {
-	a, ok, e := p.array(k, required)
-	if e != nil || !ok {
-		return nil, ok, e
-	}
-	out := make([]params, 0, len(a))
-	for _, raw := range a {
-		var o params
+	return arrayOf(p, k, required, "an array of objects", func(raw json.RawMessage) (params, bool) {
 		t := bytes.TrimSpace(raw)
-		if len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &o) != nil {
-			return nil, false, newErr(errInvalidElement, "Invalid element type (%s should be an array of objects)", k)
+		if len(t) == 0 || t[0] != '{' {
+			return nil, false
 		}
-		out = append(out, o)
+		return unmarshal[params](t)
+	})
+}
+
+// fields reads the typed fields of one request object and keeps the first
+// error: once a read fails, later reads return zero values, so a handler
+// reads its fields in Janus's validation order and checks err once. A
+// field is present (ok) when err is nil and the object has it.
+type fields struct {
+	p   params
+	err *vrError
+}
+
+func (p params) fields() *fields { return &fields{p: p} }
+
+// getter is one of the typed getters of params (params.str, params.uint…).
+type getter[T any] func(p params, k string, required bool) (T, bool, *vrError)
+
+// read runs get on f's object unless an earlier read failed.
+func read[T any](f *fields, get getter[T], k string, required bool) (T, bool) {
+	var v T
+	var ok bool
+	if f.err == nil {
+		v, ok, f.err = get(f.p, k, required)
 	}
-	return out, true, nil
+	return v, ok
+}
+
+// setOptional stores the optional field k in *dst when the object has it.
+func setOptional[T any](f *fields, get getter[T], k string, dst *T) {
+	if v, ok := read(f, get, k, false); ok {
+		*dst = v
+	}
+}
+
+func (f *fields) str(k string, required bool) string {
+	v, _ := read(f, params.str, k, required)
+	return v
+}
+
+func (f *fields) uint(k string, required bool) uint64 {
+	v, _ := read(f, params.uint, k, required)
+	return v
+}
+
+func (f *fields) boolean(k string, required bool) bool {
+	v, _ := read(f, params.boolean, k, required)
+	return v
+}
+
+func (f *fields) objects(k string, required bool) []params {
+	v, _ := read(f, params.objects, k, required)
+	return v
 }
 
 // intValue accepts only JSON integers (1.0 is a real, rejected as Janus does).

@@ -1,6 +1,10 @@
 package videoroom
 
-import "github.com/argusrtc/argus/telemetry"
+import (
+	"slices"
+
+	"github.com/argusrtc/argus/telemetry"
+)
 
 // isPublishing reports whether an offer of this publisher was answered.
 func (p *publisher) isPublishing() bool {
@@ -53,13 +57,7 @@ func (p *publisher) streamByMid(mid string) *pubStream {
 func (p *publisher) activeStreams() []*pubStream {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]*pubStream, 0, len(p.streams))
-	for _, ps := range p.streams {
-		if !ps.disabled {
-			out = append(out, ps)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(p.streams), func(ps *pubStream) bool { return ps.disabled })
 }
 
 // codecs returns the first audio and video codec published.

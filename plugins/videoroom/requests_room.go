@@ -18,18 +18,30 @@ var syncHandlers map[string]syncHandler //nolint:gochecknoglobals // a constant 
 func init() {
 	syncHandlers = map[string]syncHandler{
 		"create":           (*Plugin).reqCreate,
-		"edit":             (*Plugin).reqEdit,
-		"destroy":          (*Plugin).reqDestroy,
+		"edit":             withSecretRoom((*Plugin).reqEdit),
+		"destroy":          withSecretRoom((*Plugin).reqDestroy),
 		"exists":           (*Plugin).reqExists,
 		"list":             (*Plugin).reqList,
 		"listparticipants": (*Plugin).reqListParticipants,
-		"allowed":          (*Plugin).reqAllowed,
-		"kick":             (*Plugin).reqKick,
-		"moderate":         (*Plugin).reqModerate,
-		"listforwarders":   (*Plugin).reqListForwarders,
-		"rtp_forward":      (*Plugin).reqNotSupported,
-		"stop_rtp_forward": (*Plugin).reqNotSupported,
-		"enable_recording": (*Plugin).reqNotSupported,
+		"allowed":          withSecretRoom((*Plugin).reqAllowed),
+		"kick":             withSecretRoom((*Plugin).reqKick),
+		"moderate":         withSecretRoom((*Plugin).reqModerate),
+		"listforwarders":   withSecretRoom((*Plugin).reqListForwarders),
+		"rtp_forward":      withSecretRoom((*Plugin).reqNotSupported),
+		"stop_rtp_forward": withSecretRoom((*Plugin).reqNotSupported),
+		"enable_recording": withSecretRoom((*Plugin).reqNotSupported),
+	}
+}
+
+// withSecretRoom makes a handler of a request on a room's internals: it
+// finds the request's room and enforces its secret before calling h.
+func withSecretRoom(h func(p *Plugin, s *session, r *room, req params) map[string]any) syncHandler {
+	return func(p *Plugin, s *session, req params) map[string]any {
+		r, e := p.lookupRoomWithSecret(req)
+		if e != nil {
+			return e.data()
+		}
+		return h(p, s, r, req)
 	}
 }
 
@@ -111,12 +123,11 @@ func (p *Plugin) reqCreate(s *session, req params) map[string]any {
 	if e := p.checkAdminKey(req); e != nil {
 		return e.data()
 	}
-	id, _, e := req.uint("room", false)
-	if e != nil {
-		return e.data()
-	}
-	if _, _, e := req.boolean("permanent", false); e != nil {
-		return e.data()
+	f := req.fields()
+	id := f.uint("room", false)
+	f.boolean("permanent", false) // validated, not used: see below
+	if f.err != nil {
+		return f.err.data()
 	}
 	var o roomOptions
 	if e := parseRoomOptions(req, &o); e != nil {
@@ -147,11 +158,7 @@ func (p *Plugin) reqCreate(s *session, req params) map[string]any {
 	return map[string]any{"videoroom": "created", "room": id, "permanent": false}
 }
 
-func (p *Plugin) reqEdit(s *session, req params) map[string]any {
-	r, e := p.lookupRoomWithSecret(req)
-	if e != nil {
-		return e.data()
-	}
+func (p *Plugin) reqEdit(s *session, r *room, req params) map[string]any {
 	np := params{}
 	for k, v := range req {
 		if len(k) > 4 && k[:4] == "new_" {
@@ -159,7 +166,7 @@ func (p *Plugin) reqEdit(s *session, req params) map[string]any {
 		}
 	}
 	lim := p.limits()
-	_, e = r.updateOptions(func(o *roomOptions) *vrError {
+	_, e := r.updateOptions(func(o *roomOptions) *vrError {
 		allowed := o.Allowed // edit never changes the ACL
 		if e := parseRoomOptions(np, o); e != nil {
 			return e
@@ -174,11 +181,7 @@ func (p *Plugin) reqEdit(s *session, req params) map[string]any {
 	return map[string]any{"videoroom": "edited", "room": r.id, "permanent": false}
 }
 
-func (p *Plugin) reqDestroy(s *session, req params) map[string]any {
-	r, e := p.lookupRoomWithSecret(req)
-	if e != nil {
-		return e.data()
-	}
+func (p *Plugin) reqDestroy(s *session, r *room, req params) map[string]any {
 	p.mu.Lock()
 	delete(p.rooms, r.id)
 	p.mu.Unlock()
@@ -272,18 +275,12 @@ func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 	return answer
 }
 
-func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
-	r, e := p.lookupRoomWithSecret(req)
-	if e != nil {
-		return e.data()
-	}
-	action, _, e := req.str("action", true)
-	if e != nil {
-		return e.data()
-	}
-	tokens, ok, e := req.strings("allowed")
-	if e != nil {
-		return e.data()
+func (p *Plugin) reqAllowed(_ *session, r *room, req params) map[string]any {
+	f := req.fields()
+	action := f.str("action", true)
+	tokens, ok := read(f, params.strings, "allowed", false)
+	if f.err != nil {
+		return f.err.data()
 	}
 	if (action == "add" || action == "remove") && !ok {
 		return missing("allowed").data()
@@ -324,11 +321,7 @@ func (p *Plugin) reqAllowed(_ *session, req params) map[string]any {
 	return out
 }
 
-func (p *Plugin) reqKick(_ *session, req params) map[string]any {
-	r, e := p.lookupRoomWithSecret(req)
-	if e != nil {
-		return e.data()
-	}
+func (p *Plugin) reqKick(_ *session, r *room, req params) map[string]any {
 	id, _, e := req.uint("id", true)
 	if e != nil {
 		return e.data()
@@ -341,22 +334,13 @@ func (p *Plugin) reqKick(_ *session, req params) map[string]any {
 	return map[string]any{"videoroom": "success"}
 }
 
-func (p *Plugin) reqModerate(_ *session, req params) map[string]any {
-	r, e := p.lookupRoomWithSecret(req)
-	if e != nil {
-		return e.data()
-	}
-	id, _, e := req.uint("id", true)
-	if e != nil {
-		return e.data()
-	}
-	mid, _, e := req.str("mid", true)
-	if e != nil {
-		return e.data()
-	}
-	mute, _, e := req.boolean("mute", true)
-	if e != nil {
-		return e.data()
+func (p *Plugin) reqModerate(_ *session, r *room, req params) map[string]any {
+	f := req.fields()
+	id := f.uint("id", true)
+	mid := f.str("mid", true)
+	mute := f.boolean("mute", true)
+	if f.err != nil {
+		return f.err.data()
 	}
 	target := r.participant(id)
 	if target == nil {
@@ -369,20 +353,13 @@ func (p *Plugin) reqModerate(_ *session, req params) map[string]any {
 }
 
 // reqListForwarders answers with no forwarders: Argus has no RTP forwarders yet.
-func (p *Plugin) reqListForwarders(_ *session, req params) map[string]any {
-	r, e := p.lookupRoomWithSecret(req)
-	if e != nil {
-		return e.data()
-	}
+func (p *Plugin) reqListForwarders(_ *session, r *room, req params) map[string]any {
 	return map[string]any{"videoroom": "forwarders", "room": r.id, "publishers": []any{}}
 }
 
 // reqNotSupported answers rtp_forward, stop_rtp_forward and
 // enable_recording honestly: Argus does not implement them yet.
-func (p *Plugin) reqNotSupported(_ *session, req params) map[string]any {
-	if _, e := p.lookupRoomWithSecret(req); e != nil {
-		return e.data()
-	}
+func (p *Plugin) reqNotSupported(_ *session, _ *room, req params) map[string]any {
 	name, _, _ := req.str("request", false)
 	return newErr(errInvalidRequest, "Request '%s' is %s in Argus", name, errUnsupported).data()
 }

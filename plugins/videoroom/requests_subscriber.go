@@ -79,13 +79,11 @@ func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]a
 
 // configure changes per-stream settings: send, substream, temporal.
 func (sub *subscriber) configure(ctx context.Context, req params) (map[string]any, *core.JSEP, *vrError) {
-	objs, _, e := req.objects("streams", false)
-	if e != nil {
-		return nil, nil, e
-	}
-	restart, _, e := req.boolean("restart", false)
-	if e != nil {
-		return nil, nil, e
+	f := req.fields()
+	objs := f.objects("streams", false)
+	restart := f.boolean("restart", false)
+	if f.err != nil {
+		return nil, nil, f.err
 	}
 	type change struct {
 		d         *subStream
@@ -104,26 +102,19 @@ func (sub *subscriber) configure(ctx context.Context, req params) (map[string]an
 			return nil, nil, newErr(errNoSuchFeed, "No such mid '%s' in subscription", mid)
 		}
 		c := change{d: d}
-		if v, ok, e := o.boolean("send", false); e != nil {
-			return nil, nil, e
-		} else if ok {
-			c.send = &v
+		f := o.fields()
+		send, substream, temporal := f.boolean("send", false), f.layer("substream"), f.layer("temporal")
+		if f.err != nil {
+			return nil, nil, f.err
 		}
-		if v, ok, e := o.uint("substream", false); e != nil {
-			return nil, nil, e
-		} else if ok {
-			if v > 2 {
-				return nil, nil, newErr(errInvalidElement, "Invalid element (substream should be 0, 1 or 2)")
-			}
-			c.substream = &v
+		if o.has("send") {
+			c.send = &send
 		}
-		if v, ok, e := o.uint("temporal", false); e != nil {
-			return nil, nil, e
-		} else if ok {
-			if v > 2 {
-				return nil, nil, newErr(errInvalidElement, "Invalid element (temporal should be 0, 1 or 2)")
-			}
-			c.temporal = &v
+		if o.has("substream") {
+			c.substream = &substream
+		}
+		if o.has("temporal") {
+			c.temporal = &temporal
 		}
 		changes = append(changes, c)
 	}
@@ -182,18 +173,12 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 	defer sub.negMu.Unlock()
 	changed := false
 	for _, o := range drop {
-		feed, hasFeed, e := o.uint("feed", false)
-		if e != nil {
-			return nil, nil, e
+		f := o.fields()
+		feed, mid, subMid := f.uint("feed", false), f.str("mid", false), f.str("sub_mid", false)
+		if f.err != nil {
+			return nil, nil, f.err
 		}
-		mid, hasMid, e := o.str("mid", false)
-		if e != nil {
-			return nil, nil, e
-		}
-		subMid, hasSubMid, e := o.str("sub_mid", false)
-		if e != nil {
-			return nil, nil, e
-		}
+		hasFeed, hasMid, hasSubMid := o.has("feed"), o.has("mid"), o.has("sub_mid")
 		for _, d := range sub.liveStreams() {
 			sub.mu.Lock()
 			match := (!hasFeed || d.feedID == feed) && (!hasMid || d.feedMid == mid) && (!hasSubMid || d.mid == subMid)
@@ -240,17 +225,10 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 	}
 	var plan []sw
 	for _, o := range objs {
-		feed, _, e := o.uint("feed", true)
-		if e != nil {
-			return nil, nil, e
-		}
-		mid, _, e := o.str("mid", true)
-		if e != nil {
-			return nil, nil, e
-		}
-		subMid, _, e := o.str("sub_mid", true)
-		if e != nil {
-			return nil, nil, e
+		f := o.fields()
+		feed, mid, subMid := f.uint("feed", true), f.str("mid", true), f.str("sub_mid", true)
+		if f.err != nil {
+			return nil, nil, f.err
 		}
 		d := sub.byMid(subMid)
 		if d == nil {

@@ -3,6 +3,7 @@ package videoroom
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -44,13 +45,10 @@ type feedRef struct {
 
 // joinSubscriber handles join as a subscriber (6.5).
 func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[string]any, *core.JSEP, *vrError) {
-	pid, _, e := req.uint("private_id", false)
-	if e != nil {
-		return nil, nil, e
-	}
-	auto, hasAuto, e := req.boolean("autoupdate", false)
-	if e != nil {
-		return nil, nil, e
+	f := req.fields()
+	pid, auto := f.uint("private_id", false), f.boolean("autoupdate", false)
+	if f.err != nil {
+		return nil, nil, f.err
 	}
 	o := r.options()
 	if e := checkCredential(req, "pin", o.Pin); e != nil { // the pin gates every join (6.1)
@@ -82,7 +80,7 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 	if len(refs) == 0 {
 		return nil, nil, newErr(errInvalidSDP, "Can't offer an SDP with no stream")
 	}
-	sub := &subscriber{s: s, room: r, privateID: uint32(pid), autoupdate: !hasAuto || auto}
+	sub := &subscriber{s: s, room: r, privateID: uint32(pid), autoupdate: !req.has("autoupdate") || auto}
 	r.mu.Lock()
 	if r.destroyed {
 		r.mu.Unlock()
@@ -121,27 +119,17 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 	var refs []feedRef
 	for _, o := range objs {
-		feed, _, e := o.uint("feed", true)
-		if e != nil {
-			return nil, e
-		}
-		mid, hasMid, e := o.str("mid", false)
-		if e != nil {
-			return nil, e
-		}
-		sub, e := layerParam(o, "substream")
-		if e != nil {
-			return nil, e
-		}
-		tl, e := layerParam(o, "temporal")
-		if e != nil {
-			return nil, e
+		f := o.fields()
+		feed, mid := f.uint("feed", true), f.str("mid", false)
+		sub, tl := f.layer("substream"), f.layer("temporal")
+		if f.err != nil {
+			return nil, f.err
 		}
 		pub := r.participant(feed)
 		if pub == nil || !pub.isPublishing() {
 			return nil, newErr(errNoSuchFeed, "No such feed (%d)", feed)
 		}
-		if hasMid {
+		if o.has("mid") {
 			ps := pub.streamByMid(mid)
 			if ps == nil || ps.disabled {
 				return nil, newErr(errNoSuchFeed, "No such mid '%s' in feed (%d)", mid, feed)
@@ -312,13 +300,7 @@ func (sub *subscriber) setupMedia() {
 func (sub *subscriber) liveStreams() []*subStream {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	out := make([]*subStream, 0, len(sub.streams))
-	for _, d := range sub.streams {
-		if !d.removed {
-			out = append(out, d)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(sub.streams), func(d *subStream) bool { return d.removed })
 }
 
 // feedGone: a publisher this subscriber receives stopped publishing.

@@ -77,18 +77,15 @@ func (d *subStream) notifyTemporal(n int) {
 	})
 }
 
-// layerParam reads an optional layer target (0-2) of a subscription
-// stream object; 2 when absent.
-func layerParam(o params, name string) (uint64, *vrError) {
-	v, ok, e := o.uint(name, false)
-	if e != nil {
-		return 0, e
-	}
+// layer reads an optional layer target (0-2) of a subscription stream
+// object; 2 when absent.
+func (f *fields) layer(name string) uint64 {
+	v, ok := read(f, params.uint, name, false)
 	if !ok {
-		return topLayer, nil
+		return topLayer
 	}
 	if v > 2 {
-		return 0, newErr(errInvalidElement, "Invalid element (%s should be 0, 1 or 2)", name)
+		f.err = newErr(errInvalidElement, "Invalid element (%s should be 0, 1 or 2)", name)
 	}
-	return v, nil
+	return v
 }

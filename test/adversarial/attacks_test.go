@@ -24,10 +24,7 @@ import (
 func TestEarlyTrickleFlood(t *testing.T) {
 	s := start(t, 1024)
 	sid := s.create("")
-	hid, m := s.attach(sid)
-	if hid == 0 {
-		t.Fatalf("attach: %v", m)
-	}
+	hid := s.mustAttach(sid)
 	s.responsive("baseline")
 	rss0 := s.rssKB()
 	var cands strings.Builder
@@ -226,16 +223,13 @@ func TestHandlePathGetDoesNotKeepAlive(t *testing.T) {
 func TestHugeOffersAndBadInput(t *testing.T) {
 	s := start(t, 1024)
 	sid := s.create("")
-	hid, m := s.attach(sid)
-	if hid == 0 {
-		t.Fatalf("attach: %v", m)
-	}
+	hid := s.mustAttach(sid)
 	var sdp strings.Builder
 	sdp.WriteString("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n")
 	for i := range 1000 {
 		fmt.Fprintf(&sdp, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:%d\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n", i)
 	}
-	m = s.postf("http", fmt.Sprintf("/janus/%d/%d", sid, hid), `{"janus":"message","transaction":"o","body":{"audio":true},"jsep":{"type":"offer","sdp":%q}}`, sdp.String())
+	m := s.postf("http", fmt.Sprintf("/janus/%d/%d", sid, hid), `{"janus":"message","transaction":"o","body":{"audio":true},"jsep":{"type":"offer","sdp":%q}}`, sdp.String())
 	if code, reason := janusErr(m); code != 465 || !strings.Contains(reason, "too many m-lines") {
 		t.Fatalf("1,000-m-line offer: %v", m)
 	}

@@ -211,6 +211,16 @@ func (s *server) attach(sid uint64) (uint64, map[string]any) {
 	return uint64(m["data"].(map[string]any)["id"].(float64)), m
 }
 
+// mustAttach is attach, failing the test when it does not succeed.
+func (s *server) mustAttach(sid uint64) uint64 {
+	s.t.Helper()
+	hid, m := s.attach(sid)
+	if hid == 0 {
+		s.t.Fatalf("attach: %v", m)
+	}
+	return hid
+}
+
 // janusErr returns the error code and reason of an answer (0 if none).
 func janusErr(m map[string]any) (int, string) {
 	e, ok := m["error"].(map[string]any)

@@ -68,12 +68,8 @@ func TestRabbitMQOverTLS(t *testing.T) {
 	t.Cleanup(c.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
 	defer cancel()
-	s, err := newEchoSession(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.close()
-	for _, step := range []func(context.Context) error{s.negotiate, s.connect,
+	s := negotiatedEcho(ctx, t, c)
+	for _, step := range []func(context.Context) error{s.connect,
 		func(ctx context.Context) error { return s.peer.waitReceived(ctx, 50) },
 		s.hangup, s.detachAndDestroy} {
 		if err := step(ctx); err != nil {

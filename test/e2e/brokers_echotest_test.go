@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
 	"github.com/argusrtc/argus/telemetry/mqttevh"
@@ -67,13 +68,7 @@ func TestEchoTestEventsReachBrokers(t *testing.T) {
 func recordingBus(t *testing.T) (*telemetry.Bus, *telemetrytest.Sink) {
 	t.Helper()
 	bus := telemetry.NewBus()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := bus.Shutdown(ctx); err != nil {
-			t.Errorf("bus shutdown: %v", err)
-		}
-	})
+	testkit.ShutdownAtEnd(t, "bus shutdown", 10*time.Second, bus.Shutdown)
 	rec := telemetrytest.NewSink()
 	if err := bus.Attach("rec", rec, telemetry.MaskAll); err != nil {
 		t.Fatal(err)

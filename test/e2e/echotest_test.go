@@ -10,34 +10,28 @@ import (
 // RTP and data echoed back, hangup, detach, destroy.
 func TestEchoTest(t *testing.T) {
 	srv := startServer(t, serverOptions{})
-	for _, tr := range transports {
-		t.Run(tr, func(t *testing.T) {
-			c := srv.dial(t, tr)
-			ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
-			defer cancel()
-
-			s := connectedEcho(ctx, t, c)
-			// 50 packets of each kind is one second of media echoed back.
-			if err := s.peer.waitReceived(ctx, 50); err != nil {
-				t.Fatalf("%v (%s)", err, s.describe())
+	forEachTransport(t, srv, 4*stepTimeout, func(t *testing.T, ctx context.Context, tr string, c janusClient) {
+		s := connectedEcho(ctx, t, c)
+		// 50 packets of each kind is one second of media echoed back.
+		if err := s.peer.waitReceived(ctx, 50); err != nil {
+			t.Fatalf("%v (%s)", err, s.describe())
+		}
+		for _, k := range []string{"audio", "video"} {
+			if _, err := s.in.wait(ctx, "media "+k+" receiving", func(m msg) bool {
+				return fromHandle(s.hid, "media")(m) && m["type"] == k && m["receiving"] == true
+			}); err != nil {
+				t.Error(err)
 			}
-			for _, k := range []string{"audio", "video"} {
-				if _, err := s.in.wait(ctx, "media "+k+" receiving", func(m msg) bool {
-					return fromHandle(s.hid, "media")(m) && m["type"] == k && m["receiving"] == true
-				}); err != nil {
-					t.Error(err)
-				}
-			}
-			if err := s.dataEcho(ctx, "hello Argus over "+tr); err != nil {
-				t.Fatal(err)
-			}
-			t.Log(s.describe())
-			if err := s.hangup(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.detachAndDestroy(ctx); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+		}
+		if err := s.dataEcho(ctx, "hello Argus over "+tr); err != nil {
+			t.Fatal(err)
+		}
+		t.Log(s.describe())
+		if err := s.hangup(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.detachAndDestroy(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

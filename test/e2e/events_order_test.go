@@ -13,7 +13,6 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
 
 // Payload sizes of the counted media (countedSend).
@@ -114,11 +113,7 @@ type orderedEvent struct {
 func TestEchoTestEventOrder(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr, func(t *testing.T) {
-			rec := telemetrytest.NewEmitter()
-			srv := startServer(t, serverOptions{emitter: rec})
-			c := srv.dial(t, tr)
-			ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
-			defer cancel()
+			ctx, c, rec := recordedClient(t, tr)
 
 			start := time.Now().UnixMicro()
 			s := negotiatedEcho(ctx, t, c)

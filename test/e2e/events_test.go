@@ -51,17 +51,25 @@ func (w wireEvent) bodyField(path ...string) any {
 	return field(msg(obj), path...)
 }
 
+// recordedClient starts a server whose events rec records and dials it
+// over the transport tr; ctx ends after 4 steps or with the test.
+func recordedClient(t *testing.T, tr string) (context.Context, janusClient, *telemetrytest.Emitter) {
+	t.Helper()
+	rec := telemetrytest.NewEmitter()
+	srv := startServer(t, serverOptions{emitter: rec})
+	c := srv.dial(t, tr)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
+	t.Cleanup(cancel)
+	return ctx, c, rec
+}
+
 // TestEchoTestEvents runs an EchoTest and checks the events every sink
 // would receive for it: session, handle, jsep, webrtc, media and plugin
 // events in the Janus event-handler shapes, with the session's ids.
 func TestEchoTestEvents(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr, func(t *testing.T) {
-			rec := telemetrytest.NewEmitter()
-			srv := startServer(t, serverOptions{emitter: rec})
-			c := srv.dial(t, tr)
-			ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)
-			defer cancel()
+			ctx, c, rec := recordedClient(t, tr)
 
 			s := connectedEcho(ctx, t, c)
 			if err := s.peer.waitReceived(ctx, 10); err != nil {

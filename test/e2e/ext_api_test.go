@@ -6,33 +6,20 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 	"github.com/argusrtc/argus/transports/mqtt"
 	"github.com/argusrtc/argus/transports/rabbitmq"
 	"github.com/argusrtc/argus/transports/unix"
 )
 
-// eventLog keeps the events a test's gateway and transports emitted.
-type eventLog struct {
-	mu  sync.Mutex
-	evs []*telemetry.Event
-}
-
-func (l *eventLog) Emit(e *telemetry.Event) {
-	l.mu.Lock()
-	l.evs = append(l.evs, e)
-	l.mu.Unlock()
-}
-
-// transportEvents returns the data of the type 128 events of package pkg.
-func (l *eventLog) transportEvents(pkg string) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// transportEvents returns the data of the type 128 events of package pkg
+// that rec recorded.
+func transportEvents(rec *telemetrytest.Emitter, pkg string) []map[string]any {
 	var out []map[string]any
-	for _, e := range l.evs {
+	for _, e := range rec.Events() {
 		if b, ok := e.Body.(telemetry.TransportBody); ok && e.Type == telemetry.TypeTransport && b.Transport == pkg {
 			raw, _ := json.Marshal(b.Data)
 			var m map[string]any
@@ -58,8 +45,8 @@ func errorOf(m msg) string {
 // the secret, destroy; RabbitMQ answers carry the request's correlation
 // id; each transport emits its type 128 "connected" event.
 func TestExtTransportsAPI(t *testing.T) {
-	log := &eventLog{}
-	e := startExtServer(t, serverOptions{emitter: log})
+	rec := telemetrytest.NewEmitter()
+	e := startExtServer(t, serverOptions{emitter: rec})
 	httpC := e.dial(t, "http")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*stepTimeout)
 	defer cancel()
@@ -154,7 +141,7 @@ func TestExtTransportsAPI(t *testing.T) {
 			if err != nil || errorCode(res) != 458 {
 				t.Fatalf("keepalive after destroy: %s, %v", jsonString(res), err)
 			}
-			evs := log.transportEvents(extPackages[tr])
+			evs := transportEvents(rec, extPackages[tr])
 			if len(evs) == 0 || evs[0]["event"] != "connected" {
 				t.Fatalf("transport events of %s: %v", tr, evs)
 			}
@@ -166,8 +153,8 @@ func TestExtTransportsAPI(t *testing.T) {
 // ends the sessions it created, as a WebSocket's close does, and emits
 // "disconnected".
 func TestUnixConnectionOwnsSessions(t *testing.T) {
-	log := &eventLog{}
-	e := startExtServer(t, serverOptions{emitter: log})
+	rec := telemetrytest.NewEmitter()
+	e := startExtServer(t, serverOptions{emitter: rec})
 	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
 	defer cancel()
 	c, err := dialUnix(e.unixPath)
@@ -182,7 +169,7 @@ func TestUnixConnectionOwnsSessions(t *testing.T) {
 		return err == nil && errorCode(res) == 458
 	})
 	waitUntil(t, "disconnected event", func() bool {
-		for _, ev := range log.transportEvents(unix.Package) {
+		for _, ev := range transportEvents(rec, unix.Package) {
 			if ev["event"] == "disconnected" {
 				return true
 			}

@@ -3,17 +3,16 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
 	"github.com/argusrtc/argus/transports/rabbitmq"
 )
@@ -108,7 +107,7 @@ func TestMQTTBrokerRestart(t *testing.T) {
 		t.Fatalf("mosquitto is required (apt-get install mosquitto): %v", err)
 	}
 	srv := startServer(t, serverOptions{})
-	dir := shortTempDir(t)
+	dir := testkit.ShortTempDir(t, "argus")
 	m := startMosquitto(t, dir, evhtest.FreePort(t))
 	broker := "tcp://127.0.0.1:" + strconv.Itoa(m.port)
 	prefix := fmt.Sprintf("argus-e2e-%d", core.RandomID())
@@ -123,73 +122,14 @@ func TestMQTTBrokerRestart(t *testing.T) {
 	keepaliveUntilAck(t, c, sid)
 }
 
-// tcpProxy forwards loopback connections to target until cut.
-type tcpProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-	wg     sync.WaitGroup
-}
-
-func startProxy(t *testing.T, target string) *tcpProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tcpProxy{ln: ln, target: target}
-	p.wg.Go(p.accept)
-	t.Cleanup(func() {
-		_ = ln.Close()
-		p.cut()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *tcpProxy) accept() {
-	for {
-		in, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		out, err := net.DialTimeout("tcp", p.target, 5*time.Second)
-		if err != nil {
-			_ = in.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, in, out)
-		p.mu.Unlock()
-		pipe := func(dst, src net.Conn) {
-			_, _ = io.Copy(dst, src)
-			_ = dst.Close()
-			_ = src.Close()
-		}
-		p.wg.Go(func() { pipe(out, in) })
-		p.wg.Go(func() { pipe(in, out) })
-	}
-}
-
-// cut closes every proxied connection, as a broker that went away.
-func (p *tcpProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
-}
-
 // TestRabbitMQConnectionLoss cuts the transport's connection to RabbitMQ
 // (through a proxy, as the broker is shared) under a live session: the
 // transport reconnects with backoff and the session still answers.
 func TestRabbitMQConnectionLoss(t *testing.T) {
 	srv := startServer(t, serverOptions{})
-	proxy := startProxy(t, "127.0.0.1:5672")
+	proxy := evhtest.NewProxy(t, "127.0.0.1:5672")
 	prefix := fmt.Sprintf("argus-e2e-%d", core.RandomID())
-	cfg, err := rabbitmq.ParseURL("amqp://guest:guest@" + proxy.ln.Addr().String() + "/?queue_autodelete=true" +
+	cfg, err := rabbitmq.ParseURL("amqp://guest:guest@" + proxy.Addr() + "/?queue_autodelete=true" +
 		"&to_janus=" + prefix + "-to&from_janus=" + prefix + "-from")
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +143,8 @@ func TestRabbitMQConnectionLoss(t *testing.T) {
 	t.Cleanup(tr.Close)
 	waitUntil(t, "transport connected", tr.Connected)
 	c, sid := createOver(t)(dialRabbit(rabbitURL, prefix+"-to", prefix+"-from"))
-	proxy.cut()
+	proxy.Stop() // cuts every connection, as a broker that went away
+	proxy.Restart()
 	waitUntil(t, "transport reconnected", func() bool { return tr.Connected() && tr.Connects() >= 2 })
 	keepaliveUntilAck(t, c, sid)
 }

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/transports/mqtt"
 	"github.com/argusrtc/argus/transports/rabbitmq"
 	"github.com/argusrtc/argus/transports/unix"
@@ -37,22 +37,10 @@ type extServer struct {
 	mqtt                           *mqtt.Transport
 }
 
-// shortTempDir is a directory for sockets: t.TempDir paths can exceed the
-// 108-byte limit of a socket path.
-func shortTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "argus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
-}
-
 func startExtServer(t *testing.T, o serverOptions) *extServer {
 	t.Helper()
 	srv := startServer(t, o)
-	e := &extServer{server: srv, dir: shortTempDir(t), prefix: fmt.Sprintf("argus-e2e-%d", core.RandomID())}
+	e := &extServer{server: srv, dir: testkit.ShortTempDir(t, "argus"), prefix: fmt.Sprintf("argus-e2e-%d", core.RandomID())}
 	e.unixPath = filepath.Join(e.dir, "janus.sock")
 	e.dgramPath = filepath.Join(e.dir, "janus-dgram.sock")
 	e.adminUnix = filepath.Join(e.dir, "admin.sock")
@@ -130,13 +118,7 @@ func startMQTT(t *testing.T, srv *server, o serverOptions, broker, prefix string
 // waitUntil polls cond for up to 20 s.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Until(t, 20*time.Second, what, cond)
 }
 
 // dialExt connects a Janus (admin=false) or Admin API client over tr.

@@ -64,36 +64,47 @@ func startServer(t *testing.T, o serverOptions) *server {
 // transports are the two ways every test reaches Argus.
 var transports = []string{"http", "ws"}
 
+// forEachTransport runs f as a subtest per transport, with a client of
+// srv dialled over it and a context that ends after timeout.
+func forEachTransport(t *testing.T, srv *server, timeout time.Duration, f func(t *testing.T, ctx context.Context, tr string, c janusClient)) {
+	t.Helper()
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			c := srv.dial(t, tr)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			f(t, ctx, tr, c)
+		})
+	}
+}
+
 // dial connects a Janus client over the named transport.
 func (s *server) dial(t *testing.T, transport string) janusClient {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	url := map[string]string{"http": s.httpURL, "ws": s.wsURL}[transport]
-	if url == "" {
-		t.Fatalf("unknown transport %q", transport)
-	}
-	c, err := janusclient.Dial(ctx, url, janusclient.Options{})
-	if err != nil {
-		t.Fatalf("dial %s: %v", transport, err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	return dialURL(t, "dial "+transport, url, janusclient.Options{})
 }
 
 // dialAdmin connects an Admin API client over HTTP (/admin) or WebSocket
 // (janus-admin-protocol).
 func (s *server) dialAdmin(t *testing.T, transport string) janusClient {
 	t.Helper()
+	url := map[string]string{"http": s.adminURL, "ws": s.adminWSURL}[transport]
+	return dialURL(t, "dial admin "+transport, url, janusclient.Options{Protocol: janusclient.ProtocolAdmin})
+}
+
+// dialURL connects a client to url (empty for an unknown transport),
+// closed when the test ends; what names the dial in failures.
+func dialURL(t *testing.T, what, url string, opts janusclient.Options) janusClient {
+	t.Helper()
+	if url == "" {
+		t.Fatalf("%s: unknown transport", what)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	url := map[string]string{"http": s.adminURL, "ws": s.adminWSURL}[transport]
-	if url == "" {
-		t.Fatalf("unknown transport %q", transport)
-	}
-	c, err := janusclient.Dial(ctx, url, janusclient.Options{Protocol: janusclient.ProtocolAdmin})
+	c, err := janusclient.Dial(ctx, url, opts)
 	if err != nil {
-		t.Fatalf("dial admin %s: %v", transport, err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	t.Cleanup(c.Close)
 	return c

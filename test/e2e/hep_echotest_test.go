@@ -17,6 +17,7 @@ import (
 
 	"github.com/argusrtc/argus/hep"
 	"github.com/argusrtc/argus/hep/homer"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
@@ -39,13 +40,7 @@ var hepServerAddr = netip.MustParseAddrPort("127.0.0.1:8088")
 func newHEPBus(t *testing.T, urls map[string]string) *hepBus {
 	t.Helper()
 	b := &hepBus{bus: telemetry.NewBus(), rec: telemetrytest.NewSink(), sinks: map[string]*homer.Sink{}}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := b.bus.Shutdown(ctx); err != nil {
-			t.Errorf("bus shutdown: %v", err)
-		}
-	})
+	testkit.ShutdownAtEnd(t, "bus shutdown", 10*time.Second, b.bus.Shutdown)
 	if err := b.bus.Attach("rec", b.rec, telemetry.MaskAll); err != nil {
 		t.Fatal(err)
 	}
@@ -484,36 +479,12 @@ func TestHEPEchoTest(t *testing.T) {
 	}
 }
 
-// deadAddr returns a 127.0.0.1 port of the given network with nothing
-// listening (bound, then released).
-func deadAddr(t *testing.T, network string) string {
-	t.Helper()
-	switch network {
-	case "udp":
-		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := pc.LocalAddr().String()
-		_ = pc.Close()
-		return a
-	default:
-		ln, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := ln.Addr().String()
-		_ = ln.Close()
-		return a
-	}
-}
-
 // TestHEPEchoTestReceiverDown: with nothing listening on the Homer sinks'
 // UDP and TCP ports, an EchoTest still completes (every API reply, events,
 // media and data echoed back); the sinks count what they could not deliver
 // and the bus keeps delivering every event to the other sink.
 func TestHEPEchoTestReceiverDown(t *testing.T) {
-	udpAddr, tcpAddr := deadAddr(t, "udp"), deadAddr(t, "tcp")
+	udpAddr, tcpAddr := testkit.DeadAddr(t, "udp"), testkit.DeadAddr(t, "tcp")
 	hb := newHEPBus(t, map[string]string{"hep-udp": "udp://" + udpAddr, "hep-tcp": "tcp://" + tcpAddr})
 	srv := startServer(t, serverOptions{emitter: hb.bus})
 

@@ -20,6 +20,22 @@ import (
 // carries media, MOS in range and only on audio, real addresses, and
 // Janus's teardown order in each handle's timeline.
 
+// homerTransaction flushes the bus, exports what it recorded to a Homer
+// model, reports the model's problems with session sid, and returns that
+// session's transaction.
+func (b *hepBus) homerTransaction(t *testing.T, sid uint64) []homermodel.Row {
+	t.Helper()
+	if err := b.flush(t); err != nil {
+		t.Fatal(err)
+	}
+	st := exportToHomer(t, b.rec.Events())
+	cid := strconv.FormatUint(sid, 10)
+	for _, p := range st.Problems(cid) {
+		t.Error(p)
+	}
+	return st.Transaction(cid)
+}
+
 // exportToHomer sends the recorded events through a Homer sink configured
 // as a user would (no server_addr: the listener each transport reports) to
 // a TCP receiver, and stores what arrived in a Homer model. Every
@@ -237,15 +253,7 @@ func TestHomerViewEchoTest(t *testing.T) {
 				}
 			}
 			run := runHEPEchoWith(t, srv, tt.transport, hb.rec, mid, tt.dropEvery)
-			if err := hb.flush(t); err != nil {
-				t.Fatal(err)
-			}
-			st := exportToHomer(t, hb.rec.Events())
-			cid := strconv.FormatUint(run.sid, 10)
-			for _, p := range st.Problems(cid) {
-				t.Error(p)
-			}
-			tx := st.Transaction(cid)
+			tx := hb.homerTransaction(t, run.sid)
 			checkTeardownOrder(t, tt.name, tx, run.hid)
 
 			// LOG rows: the client's transport address with its real port

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"strconv"
 	"testing"
 	"time"
 
@@ -44,15 +43,7 @@ func TestHomerTeardownOrder(t *testing.T) {
 			}, 10*time.Second); err != nil {
 				t.Fatalf("session %s event: %v", end, err)
 			}
-			if err := hb.flush(t); err != nil {
-				t.Fatal(err)
-			}
-			st := exportToHomer(t, hb.rec.Events())
-			cid := strconv.FormatUint(s.sid, 10)
-			for _, p := range st.Problems(cid) {
-				t.Error(p)
-			}
-			checkTeardownOrder(t, how, st.Transaction(cid), s.hid)
+			checkTeardownOrder(t, how, hb.homerTransaction(t, s.sid), s.hid)
 		})
 	}
 }

@@ -61,78 +61,73 @@ func TestMalformedRequests(t *testing.T) {
 		{name: "trickle candidates not an array", at: atHandle, req: msg{"janus": "trickle", "candidates": "x"}, code: 467},
 	}
 	srv := startServer(t, serverOptions{})
-	for _, tr := range transports {
-		t.Run(tr, func(t *testing.T) {
-			c := srv.dial(t, tr)
-			ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
-			defer cancel()
-			sid := createSession(ctx, t, c)
-			res, err := expectKindOf("success")(c.Request(ctx, sid, 0, msg{"janus": "attach", "plugin": "janus.plugin.echotest"}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			hid := u64(field(res, "data", "id"))
+	forEachTransport(t, srv, stepTimeout, func(t *testing.T, ctx context.Context, tr string, c janusClient) {
+		sid := createSession(ctx, t, c)
+		res, err := expectKindOf("success")(c.Request(ctx, sid, 0, msg{"janus": "attach", "plugin": "janus.plugin.echotest"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hid := u64(field(res, "data", "id"))
 
-			for _, tt := range tests {
-				t.Run(tt.name, func(t *testing.T) {
-					ids := map[level][2]uint64{
-						atRoot: {0, 0}, atSession: {sid, 0}, atHandle: {sid, hid},
-						atNoSession: {sid + 1, 0}, atNoHandle: {sid, hid + 1},
-					}[tt.at]
-					s, h := ids[0], ids[1]
-					raw := []byte(tt.raw)
-					if tt.req != nil {
-						req := msg{"transaction": "t"}
-						for k, v := range tt.req {
-							if v == nil {
-								delete(req, k)
-								continue
-							}
-							req[k] = v
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				ids := map[level][2]uint64{
+					atRoot: {0, 0}, atSession: {sid, 0}, atHandle: {sid, hid},
+					atNoSession: {sid + 1, 0}, atNoHandle: {sid, hid + 1},
+				}[tt.at]
+				s, h := ids[0], ids[1]
+				raw := []byte(tt.raw)
+				if tt.req != nil {
+					req := msg{"transaction": "t"}
+					for k, v := range tt.req {
+						if v == nil {
+							delete(req, k)
+							continue
 						}
-						if tr == "ws" {
-							if s != 0 {
-								req["session_id"] = s
-							}
-							if h != 0 {
-								req["handle_id"] = h
-							}
+						req[k] = v
+					}
+					if tr == "ws" {
+						if s != 0 {
+							req["session_id"] = s
 						}
-						raw, _ = json.Marshal(req)
+						if h != 0 {
+							req["handle_id"] = h
+						}
 					}
-					res, err := c.Do(ctx, s, h, raw)
-					if err != nil {
-						t.Fatalf("request %s: %v", raw, err)
-					}
-					if kind(res) != "error" || errorCode(res) != tt.code {
-						t.Fatalf("request %s: got %s, want error %d", raw, jsonString(res), tt.code)
-					}
-					if reason, _ := field(res, "error", "reason").(string); reason == "" {
-						t.Fatalf("error without reason: %s", jsonString(res))
-					}
-					if _, custom := tt.req["transaction"]; tt.req != nil && !custom && res["transaction"] != "t" {
-						t.Fatalf("error does not copy the transaction: %s", jsonString(res))
-					}
-				})
-			}
+					raw, _ = json.Marshal(req)
+				}
+				res, err := c.Do(ctx, s, h, raw)
+				if err != nil {
+					t.Fatalf("request %s: %v", raw, err)
+				}
+				if kind(res) != "error" || errorCode(res) != tt.code {
+					t.Fatalf("request %s: got %s, want error %d", raw, jsonString(res), tt.code)
+				}
+				if reason, _ := field(res, "error", "reason").(string); reason == "" {
+					t.Fatalf("error without reason: %s", jsonString(res))
+				}
+				if _, custom := tt.req["transaction"]; tt.req != nil && !custom && res["transaction"] != "t" {
+					t.Fatalf("error does not copy the transaction: %s", jsonString(res))
+				}
+			})
+		}
 
-			// The EchoTest answers a body with nothing it knows (and no
-			// JSEP) with an ack, then an error event 413.
-			if _, err := expectKindOf("ack")(c.Request(ctx, sid, hid, msg{"janus": "message", "body": map[string]any{"nothing": "known"}})); err != nil {
-				t.Fatal(err)
-			}
-			c.Watch(sid)
-			in := &inbox{c: c}
-			ev, err := in.wait(ctx, "echotest error event", fromHandle(hid, "event"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if code := u64(field(ev, "plugindata", "data", "error_code")); code != 413 {
-				t.Fatalf("echotest error_code %d, want 413: %s", code, jsonString(ev))
-			}
-			if _, err := expectKindOf("success")(c.Request(ctx, sid, 0, msg{"janus": "destroy"})); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+		// The EchoTest answers a body with nothing it knows (and no
+		// JSEP) with an ack, then an error event 413.
+		if _, err := expectKindOf("ack")(c.Request(ctx, sid, hid, msg{"janus": "message", "body": map[string]any{"nothing": "known"}})); err != nil {
+			t.Fatal(err)
+		}
+		c.Watch(sid)
+		in := &inbox{c: c}
+		ev, err := in.wait(ctx, "echotest error event", fromHandle(hid, "event"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := u64(field(ev, "plugindata", "data", "error_code")); code != 413 {
+			t.Fatalf("echotest error_code %d, want 413: %s", code, jsonString(ev))
+		}
+		if _, err := expectKindOf("success")(c.Request(ctx, sid, 0, msg{"janus": "destroy"})); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/otel"
 )
@@ -34,16 +35,8 @@ func TestEchoTestOTel(t *testing.T) {
 			}
 			// Cleanups run last-in first-out: the server stops before
 			// the bus, the bus (and its sink) before the provider.
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				if err := bus.Shutdown(ctx); err != nil {
-					t.Errorf("bus shutdown: %v", err)
-				}
-				if err := tp.Shutdown(ctx); err != nil {
-					t.Errorf("tracer provider shutdown: %v", err)
-				}
-			})
+			testkit.ShutdownAtEnd(t, "tracer provider shutdown", 5*time.Second, tp.Shutdown)
+			testkit.ShutdownAtEnd(t, "bus shutdown", 5*time.Second, bus.Shutdown)
 			srv := startServer(t, serverOptions{emitter: bus})
 			c := srv.dial(t, tr)
 			ctx, cancel := context.WithTimeout(context.Background(), 4*stepTimeout)

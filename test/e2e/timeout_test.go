@@ -12,38 +12,33 @@ import (
 // poll; over WebSocket, the socket.
 func TestSessionTimeout(t *testing.T) {
 	srv := startServer(t, serverOptions{sessionTimeout: time.Second, watchdog: 100 * time.Millisecond})
-	for _, tr := range transports {
-		t.Run(tr, func(t *testing.T) {
-			c := srv.dial(t, tr)
-			ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
-			defer cancel()
-			sid := createSession(ctx, t, c)
-			if _, err := expectKindOf("success")(c.Request(ctx, sid, 0, msg{"janus": "attach", "plugin": "janus.plugin.echotest"})); err != nil {
-				t.Fatal(err)
-			}
-			start := time.Now()
-			c.Watch(sid)
-			in := &inbox{c: c}
-			ev, err := in.wait(ctx, "timeout event", func(m msg) bool { return kind(m) == "timeout" })
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := u64(ev["session_id"]); got != sid {
-				t.Fatalf("timeout event for session %d, want %d: %s", got, sid, jsonString(ev))
-			}
-			if waited := time.Since(start); waited < 500*time.Millisecond {
-				t.Fatalf("timed out after %v, before the 1 s session timeout", waited)
-			}
-			// The session is gone: any request on it is 458.
-			res, err := expectKindOf("error")(c.Request(ctx, sid, 0, msg{"janus": "keepalive"}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if errorCode(res) != 458 {
-				t.Fatalf("keepalive after timeout: %s, want error 458", jsonString(res))
-			}
-		})
-	}
+	forEachTransport(t, srv, stepTimeout, func(t *testing.T, ctx context.Context, tr string, c janusClient) {
+		sid := createSession(ctx, t, c)
+		if _, err := expectKindOf("success")(c.Request(ctx, sid, 0, msg{"janus": "attach", "plugin": "janus.plugin.echotest"})); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		c.Watch(sid)
+		in := &inbox{c: c}
+		ev, err := in.wait(ctx, "timeout event", func(m msg) bool { return kind(m) == "timeout" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := u64(ev["session_id"]); got != sid {
+			t.Fatalf("timeout event for session %d, want %d: %s", got, sid, jsonString(ev))
+		}
+		if waited := time.Since(start); waited < 500*time.Millisecond {
+			t.Fatalf("timed out after %v, before the 1 s session timeout", waited)
+		}
+		// The session is gone: any request on it is 458.
+		res, err := expectKindOf("error")(c.Request(ctx, sid, 0, msg{"janus": "keepalive"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errorCode(res) != 458 {
+			t.Fatalf("keepalive after timeout: %s, want error 458", jsonString(res))
+		}
+	})
 }
 
 // TestKeepaliveKeepsSessionAlive: keepalives more frequent than the

@@ -116,6 +116,34 @@ func (u *vrUser) async(ctx context.Context, hid uint64, body msg, jsep msg) (msg
 	return ev, nil
 }
 
+// newVRPublisher is newVRUser then joinAndPublish, failing t on an error.
+func newVRPublisher(ctx context.Context, t *testing.T, srv *vrServer, name string, marker byte) *vrUser {
+	t.Helper()
+	u, err := newVRUser(ctx, t, srv, name, marker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.joinAndPublish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// newVRViewer is newVRUser then a subscription to feeds, failing t on an
+// error.
+func newVRViewer(ctx context.Context, t *testing.T, srv *vrServer, name string, marker byte, feeds ...uint64) (*vrUser, *vrSub) {
+	t.Helper()
+	u, err := newVRUser(ctx, t, srv, name, marker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := u.subscribe(ctx, feeds...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, s
+}
+
 // joinAndPublish joins room 1234 as a publisher and publishes Opus + VP8.
 func (u *vrUser) joinAndPublish(ctx context.Context) (map[string]any, error) {
 	return u.publishWith(ctx, "configure")
@@ -140,11 +168,7 @@ func (u *vrUser) publishWith(ctx context.Context, how string) (map[string]any, e
 	if u.pub, err = newVRPublisherPeer(u.name, u.marker); err != nil {
 		return nil, err
 	}
-	offer, err := u.pub.pc.CreateOffer(nil)
-	if err != nil {
-		return nil, err
-	}
-	sdp, err := gathered(ctx, u.pub.pc, offer)
+	sdp, err := u.pub.Offer(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +212,21 @@ func (u *vrUser) publishWith(ctx context.Context, how string) (map[string]any, e
 	}
 	u.pub.startSending()
 	return joined, nil
+}
+
+// renegotiate offers the published PeerConnection as it is now with a
+// configure request, and applies the answer.
+func (u *vrUser) renegotiate(ctx context.Context) error {
+	sdp, err := u.pub.Offer(ctx, true)
+	if err != nil {
+		return err
+	}
+	ev, err := u.async(ctx, u.pubHID, msg{"request": "configure"}, msg{"type": "offer", "sdp": sdp})
+	if err != nil {
+		return err
+	}
+	answer, _ := field(ev, "jsep", "sdp").(string)
+	return u.pub.SetAnswer(answer)
 }
 
 // subscribe attaches a subscriber handle receiving every stream of feeds.

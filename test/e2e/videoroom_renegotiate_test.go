@@ -12,21 +12,8 @@ func TestVideoRoomPublisherDropsStream(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*vrStepTimeout)
 	defer cancel()
 	srv := startVideoRoomServer(t)
-	pub, err := newVRUser(ctx, t, srv, "dropper", 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pub.joinAndPublish(ctx); err != nil {
-		t.Fatal(err)
-	}
-	viewer, err := newVRUser(ctx, t, srv, "viewer", 6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := viewer.subscribe(ctx, pub.feed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub := newVRPublisher(ctx, t, srv, "dropper", 5)
+	viewer, s := newVRViewer(ctx, t, srv, "viewer", 6, pub.feed)
 	if err := s.waitMedia(ctx, 25); err != nil {
 		t.Fatal(err)
 	}
@@ -37,20 +24,7 @@ func TestVideoRoomPublisherDropsStream(t *testing.T) {
 			}
 		}
 	}
-	offer, err := pub.pub.pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdp, err := gathered(ctx, pub.pub.pc, offer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := pub.async(ctx, pub.pubHID, msg{"request": "configure"}, msg{"type": "offer", "sdp": sdp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, _ := field(ev, "jsep", "sdp").(string)
-	if err := pub.pub.pc.SetRemoteDescription(sdpAnswer(answer)); err != nil {
+	if err := pub.renegotiate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	up, err := viewer.in.wait(ctx, "updated offer", func(m msg) bool {

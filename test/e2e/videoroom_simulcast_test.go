@@ -66,14 +66,7 @@ func TestVideoRoomSimulcast(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	viewer, err := newVRUser(ctx, t, srv, "viewer", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := viewer.subscribe(ctx, pubUser.feed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	viewer, s := newVRViewer(ctx, t, srv, "viewer", 1, pubUser.feed)
 	mid := s.midOf(pubUser.feed, "video")
 	tr := s.peer.track(mid)
 	waitMarker := func(want byte) {

@@ -21,13 +21,7 @@ func TestVideoRoomOnePublisherManySubscribers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*vrStepTimeout+dur)
 	defer cancel()
 	srv := startVideoRoomServer(t)
-	pub, err := newVRUser(ctx, t, srv, "speaker", 9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pub.joinAndPublish(ctx); err != nil {
-		t.Fatal(err)
-	}
+	pub := newVRPublisher(ctx, t, srv, "speaker", 9)
 	viewers := make([]*vrUser, vrSoakSubscribers)
 	var wg sync.WaitGroup
 	errs := make(chan error, vrSoakSubscribers)

@@ -220,20 +220,7 @@ func vrTestTalking(t *testing.T, ctx context.Context, srv *vrServer, alice, bob 
 // streams); alice is told again, an "updated" event is recorded, and
 // bob's media keeps reaching alice.
 func vrTestRenegotiate(t *testing.T, ctx context.Context, srv *vrServer, alice, bob *vrUser) {
-	offer, err := bob.pub.pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdp, err := gathered(ctx, bob.pub.pc, offer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := bob.async(ctx, bob.pubHID, msg{"request": "configure"}, msg{"type": "offer", "sdp": sdp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, _ := field(ev, "jsep", "sdp").(string)
-	if err := bob.pub.pc.SetRemoteDescription(sdpAnswer(answer)); err != nil {
+	if err := bob.renegotiate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := alice.in.wait(ctx, "publishers notice after renegotiation", func(m msg) bool {

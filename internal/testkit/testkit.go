@@ -1,0 +1,97 @@
+// Package testkit holds the small helpers tests across Argus share:
+// waiting for a condition or a value with a deadline, short temporary
+// directories for socket files, and loopback ports nothing listens on.
+package testkit
+
+import (
+	"context"
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+// pollInterval is how often Until checks its condition.
+const pollInterval = 10 * time.Millisecond
+
+// Until waits until cond holds, checking it every 10 ms, and fails t when
+// it still does not hold after timeout.
+func Until(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+			return
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// Recv returns the next value received on ch, and fails t when none
+// arrives within timeout.
+func Recv[T any](t testing.TB, ch <-chan T, timeout time.Duration, what string) T {
+	t.Helper()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("no %s within %v", what, timeout)
+		var zero T
+		return zero
+	}
+}
+
+// ShutdownAtEnd registers shutdown as a cleanup of t, called with a
+// context that ends after timeout; its error fails t as "what: error".
+func ShutdownAtEnd(t testing.TB, what string, timeout time.Duration, shutdown func(context.Context) error) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if err := shutdown(ctx); err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+	})
+}
+
+// ShortTempDir is a temporary directory for socket files, removed when t
+// ends: t.TempDir's paths, which carry the test's name, can exceed the
+// 108-byte limit of a socket path.
+func ShortTempDir(t testing.TB, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+// DeadAddr returns a 127.0.0.1 address of network ("udp", else TCP) that
+// nothing listens on: a port bound, then released at once.
+func DeadAddr(t testing.TB, network string) string {
+	t.Helper()
+	var (
+		lc   net.ListenConfig
+		addr net.Addr
+		err  error
+	)
+	if network == "udp" {
+		var pc net.PacketConn
+		if pc, err = lc.ListenPacket(t.Context(), "udp4", "127.0.0.1:0"); err == nil {
+			addr, err = pc.LocalAddr(), pc.Close()
+		}
+	} else {
+		var ln net.Listener
+		if ln, err = lc.Listen(t.Context(), "tcp4", "127.0.0.1:0"); err == nil {
+			addr, err = ln.Addr(), ln.Close()
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr.String()
+}
