@@ -71,11 +71,7 @@ var (
 
 // Start runs Send in a goroutine owned by the Peer until StopSending or Close.
 func (p *Peer) Start(m Media) {
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		p.Send(p.sendCtx, m)
-	}()
+	p.spawn(func() { p.Send(p.sendCtx, m) })
 }
 
 // Send writes generated RTP until ctx (or the Peer's send loop) ends:
@@ -373,19 +369,14 @@ func (p *Peer) onTrack(remote *pion.TrackRemote, recv *pion.RTPReceiver) {
 	tr.kind.Store(remote.Kind().String())
 	tr.SSRC.Store(uint32(remote.SSRC()))
 	cnt := &p.recv[kindIdx(remote.Kind().String())]
-	p.wg.Add(2)
-	go func() {
-		defer p.wg.Done()
-		p.readRTP(remote, tr, cnt)
-	}()
-	go func() {
-		defer p.wg.Done()
+	p.spawn(func() { p.readRTP(remote, tr, cnt) })
+	p.spawn(func() {
 		for {
 			if _, _, err := recv.ReadRTCP(); err != nil {
 				return
 			}
 		}
-	}()
+	})
 }
 
 func (p *Peer) readRTP(remote *pion.TrackRemote, tr *Track, cnt *Counter) {

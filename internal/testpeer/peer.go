@@ -70,9 +70,10 @@ type Peer struct {
 	hist     [2]*history
 	keyframe atomic.Bool // the next video frame is a key frame
 
-	mu     sync.Mutex
-	tracks map[string]*Track // by mid
-	data   map[string]int    // remote data channel texts
+	mu      sync.Mutex
+	tracks  map[string]*Track // by mid
+	data    map[string]int    // remote data channel texts
+	closing bool              // Close started: spawn starts nothing
 
 	sendCtx  context.Context //nolint:containedctx // the send loop's lifetime, owned by this Peer
 	stopSend context.CancelFunc
@@ -296,12 +297,24 @@ func (p *Peer) addTrack(tr *pion.TrackLocalStaticRTP, idx int) (*pion.RTPSender,
 	if err != nil {
 		return nil, fmt.Errorf("add track: %w", err)
 	}
+	p.spawn(func() { p.readRTCP(sender, tr, idx) })
+	return sender, nil
+}
+
+// spawn runs f in a goroutine that Close waits for, unless Close has
+// started: pion may deliver a track while the PeerConnection closes, and a
+// reader started then would outlive Close.
+func (p *Peer) spawn(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closing {
+		return
+	}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		p.readRTCP(sender, tr, idx)
+		f()
 	}()
-	return sender, nil
 }
 
 // Candidates yields the local ICE candidates as gathered; nil marks the
@@ -418,6 +431,9 @@ func (p *Peer) StopSending() { p.stopSend() }
 // goroutine of the Peer.
 func (p *Peer) Close() error {
 	p.stopSend()
+	p.mu.Lock()
+	p.closing = true
+	p.mu.Unlock()
 	err := p.PC.Close()
 	p.wg.Wait()
 	if errors.Is(err, pion.ErrConnectionClosed) {

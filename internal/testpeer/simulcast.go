@@ -59,11 +59,7 @@ func (p *Peer) AddSimulcast(rids ...string) (*Simulcast, error) {
 			return nil, fmt.Errorf("simulcast encoding %s: %w", rid, err)
 		}
 	}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		s.readRTCP()
-	}()
+	p.spawn(s.readRTCP)
 	return s, nil
 }
 
@@ -145,11 +141,7 @@ func (s *Simulcast) Start(m SimulcastMedia) error {
 	if mid == "" || midID == 0 || ridID == 0 {
 		return fmt.Errorf("%w (mid %q, extension ids %d and %d)", ErrNoExtension, mid, midID, ridID)
 	}
-	s.p.wg.Add(1)
-	go func() {
-		defer s.p.wg.Done()
-		s.send(m, mid, midID, ridID)
-	}()
+	s.p.spawn(func() { s.send(m, mid, midID, ridID) })
 	return nil
 }
 
