@@ -133,24 +133,30 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	return out, err
 }
 
-// stampAll makes the HEP timestamps unique per correlation id. homer-app's
-// transaction view merges the rows of all tables and drops duplicates keyed
-// by "<row id>:<create_date>"; heplify-server numbers each table's rows from
-// its own sequence, and create_date is the HEP timestamp, so two packets of
-// one correlation id with the same timestamp (the type 100, 5 and 34 rows of
-// one media report, or two events of one microsecond) would collide and one
-// would vanish (hep-homer.md 5.1). The rule: a packet keeps its event's
-// timestamp unless that is not later than the last one sent under its
-// correlation id; then it gets that last one + 1 µs. Rows of one event thus
-// keep their order (type 100, its room copy, then per medium and direction
-// type 5 and type 34), and a timestamp moves by at most as many µs as the
-// correlation id had packets in the same µs.
+// stampAll makes the HEP timestamps unique per correlation id to the
+// millisecond. homer-app's transaction view merges the rows of all tables and
+// drops duplicates keyed by "<row id>:<create_date>", and homer-ui then joins
+// each message to its call data by row id and create_date in **milliseconds**
+// (the API's unit); heplify-server numbers each table's rows from its own
+// sequence, so the tables run in lockstep, and create_date is the HEP
+// timestamp. Two packets of one correlation id in one millisecond (the type
+// 100, 5 and 34 rows of one media report, or a burst of events) would thus
+// share an id and a millisecond: homer-app drops one when the µs match too
+// (hep-homer.md 5.1), and otherwise homer-ui merges the two into one message
+// whose differing fields become arrays, on which its Flow and Message tabs
+// fail ("source_ip.match is not a function") and show nothing. The rule: a
+// packet keeps its event's timestamp unless its millisecond is not later than
+// that of the last one sent under its correlation id; then it gets the start
+// of the millisecond after that one. Rows of one event thus keep their order
+// (type 100, its room copy, then per medium and direction type 5 and type
+// 34), and a timestamp moves by at most as many ms as its correlation id had
+// packets in the same ms.
 func (m *mapper) stampAll(ps []hep.Packet) {
 	for i := range ps {
 		p := &ps[i]
 		ts := int64(p.TimeSec)*1_000_000 + int64(p.TimeUsec)
-		if last, ok := m.stamps.Get(p.CorrelationID); ok && ts <= last {
-			ts = last + 1
+		if last, ok := m.stamps.Get(p.CorrelationID); ok && ts/1000 <= last/1000 {
+			ts = (last/1000 + 1) * 1000
 		}
 		m.stamps.Put(p.CorrelationID, ts)
 		p.SetMicros(ts)

@@ -129,16 +129,22 @@ func (s *Store) Transaction(sids ...string) []Row {
 	return out
 }
 
-// SharedTimestamps returns the create_dates that more than one row of sid
-// carries: with any such pair, homer-app may drop one of them whatever ids
-// heplify-server hands out.
+// SharedTimestamps returns the milliseconds (create_date / 1000) that more
+// than one row of sid falls in. homer-app drops one of two rows with the same
+// id and create_date (µs); homer-ui then joins each message to its call data
+// by id and create_date in ms (the API's unit), so two rows with one id in
+// one ms become one message whose differing fields (srcIp, ...) are arrays,
+// and its Flow and Message tabs fail and show nothing. heplify-server's
+// tables number their rows in lockstep, so any two rows of sid in one ms may
+// share an id.
 func (s *Store) SharedTimestamps(sid string) []int64 {
 	n := map[int64]int{}
 	var out []int64
 	for _, r := range s.Rows(sid) {
-		n[r.CreateDate]++
-		if n[r.CreateDate] == 2 {
-			out = append(out, r.CreateDate)
+		ms := r.CreateDate / 1000
+		n[ms]++
+		if n[ms] == 2 {
+			out = append(out, ms)
 		}
 	}
 	return out
@@ -290,7 +296,7 @@ func uiMOS(v RTCP, fraction bool) float64 {
 var placeholder = netip.AddrFrom4([4]byte{127, 0, 0, 2})
 
 // Problems lists what a Homer user would find wrong in the transaction of
-// sid: rows lost by the transaction dedup, rows sharing a timestamp, type 5
+// sid: rows lost by the transaction dedup, rows sharing a millisecond, type 5
 // rows homer-ui hides, "rtp" rows with no packets received, MOS on a video
 // row or outside 1..4.5, and rows naming a placeholder address (127.0.0.2 or
 // port 0). Empty means the view is truthful by these rules.
@@ -302,7 +308,7 @@ func (s *Store) Problems(sid string) []string {
 		out = append(out, fmt.Sprintf("transaction of %s shows %d of its %d rows", sid, len(tx), len(rows)))
 	}
 	if ts := s.SharedTimestamps(sid); len(ts) > 0 {
-		out = append(out, fmt.Sprintf("%d timestamps shared by rows of %s, first %d", len(ts), sid, ts[0]))
+		out = append(out, fmt.Sprintf("%d milliseconds shared by rows of %s, first %d ms", len(ts), sid, ts[0]))
 	}
 	for _, r := range rows {
 		for _, a := range []netip.AddrPort{r.Src(), r.Dst()} {

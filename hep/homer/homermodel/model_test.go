@@ -58,8 +58,23 @@ func TestTransactionDedup(t *testing.T) {
 	if n := len(st.Transaction("s")); n != 3 {
 		t.Fatalf("transaction has %d rows, want 3 (one of the two at 5 µs dropped)", n)
 	}
-	if ts := st.SharedTimestamps("s"); len(ts) != 1 || ts[0] != 1_000_005 {
-		t.Fatalf("shared timestamps %v", ts)
+	if ts := st.SharedTimestamps("s"); len(ts) != 1 || ts[0] != 1_000 {
+		t.Fatalf("shared milliseconds %v, want [1000]", ts)
+	}
+	// Distinct µs in one ms are still shared (homer-ui joins by ms); one
+	// row per ms is not.
+	ms := NewStore()
+	ms.Add(at(hep.ProtoRTCP, 1_000))
+	ms.Add(at(hep.ProtoRTPAgent, 1_999))
+	ms.Add(at(hep.ProtoLog, 3_000))
+	if ts := ms.SharedTimestamps("s"); len(ts) != 1 || ts[0] != 1_001 {
+		t.Fatalf("shared milliseconds %v, want [1001]", ts)
+	}
+	one := NewStore()
+	one.Add(at(hep.ProtoRTCP, 1_999))
+	one.Add(at(hep.ProtoRTPAgent, 2_000))
+	if ts := one.SharedTimestamps("s"); len(ts) != 0 {
+		t.Fatalf("shared milliseconds %v, want none", ts)
 	}
 	if len(st.Problems("s")) == 0 {
 		t.Fatal("no problem reported")
