@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"time"
 
 	"github.com/argusrtc/argus/hep"
 	"github.com/argusrtc/argus/internal/boundedmap"
@@ -150,18 +151,30 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 // of the millisecond after that one. Rows of one event thus keep their order
 // (type 100, its room copy, then per medium and direction type 5 and type
 // 34), and a timestamp moves by at most as many ms as its correlation id had
-// packets in the same ms.
+// packets in the same ms, and never by more than maxStampShift: a
+// correlation id fed over 1000 packets a second for long (a huge room's
+// room-<id>) would otherwise drift ahead of the clock for ever. Past the
+// bound a packet keeps its own timestamp (it may then share a millisecond
+// in homer-ui, but no row lies about its time), until the clock passes the
+// last shifted one.
 func (m *mapper) stampAll(ps []hep.Packet) {
 	for i := range ps {
 		p := &ps[i]
 		ts := int64(p.TimeSec)*1_000_000 + int64(p.TimeUsec)
 		if last, ok := m.stamps.Get(p.CorrelationID); ok && ts/1000 <= last/1000 {
-			ts = (last/1000 + 1) * 1000
+			next := (last/1000 + 1) * 1000
+			if next-ts > maxStampShift.Microseconds() {
+				continue // the event's own time
+			}
+			ts = next
 		}
 		m.stamps.Put(p.CorrelationID, ts)
 		p.SetMicros(ts)
 	}
 }
+
+// maxStampShift bounds how far stampAll moves a timestamp.
+const maxStampShift = time.Second
 
 // roomPrefix starts the room correlation id, "room-<room id>".
 const roomPrefix = "room-"

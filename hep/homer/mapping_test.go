@@ -209,6 +209,40 @@ func TestMediaReportCombined(t *testing.T) {
 	}
 }
 
+// TestStampShiftBounded: a correlation id fed far over one packet per
+// millisecond gets unique milliseconds for a second's worth of packets,
+// then its packets keep their own time until the clock catches up.
+func TestStampShiftBounded(t *testing.T) {
+	m := newTestMapper(t, nil)
+	const t0 = int64(1_700_000_000_000_000)
+	n := int(maxStampShift.Milliseconds()) + 50
+	ps := make([]hep.Packet, n)
+	for i := range ps {
+		ps[i].CorrelationID = "room-1"
+		ps[i].SetMicros(t0 + int64(i)) // n packets in n µs
+	}
+	m.stampAll(ps)
+	for i, p := range ps {
+		got := p.Time().UnixMicro()
+		want := t0 + int64(i)*1000 // shifted: one ms each
+		if want-(t0+int64(i)) > maxStampShift.Microseconds() {
+			want = t0 + int64(i) // past the bound: its own time
+		}
+		if got != want {
+			t.Fatalf("packet %d at %d µs, want %d", i, got, want)
+		}
+	}
+	// Once the clock passes the last shifted stamp, shifting resumes.
+	later := []hep.Packet{{CorrelationID: "room-1"}, {CorrelationID: "room-1"}}
+	at := t0 + maxStampShift.Microseconds() + 5000
+	later[0].SetMicros(at)
+	later[1].SetMicros(at)
+	m.stampAll(later)
+	if a, b := later[0].Time().UnixMicro(), later[1].Time().UnixMicro(); a != at || b != (at/1000+1)*1000 {
+		t.Fatalf("after the clock caught up: %d and %d µs, want %d and %d", a, b, at, (at/1000+1)*1000)
+	}
+}
+
 // qosOf maps one report through mediaQoS and decodes its rows by direction.
 func qosOf(t *testing.T, r *mediaReport, prev map[bool]streamCounters, ts int64) (map[bool]rtcpJSON, map[bool]rtpAgentJSON, map[bool]streamCounters) {
 	t.Helper()
