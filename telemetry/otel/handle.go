@@ -85,10 +85,11 @@ func (s *Sink) endHandle(h *handleState, t time.Time, reason string) {
 	}
 	h.span.SetAttributes(attrEnd.String(reason))
 	h.span.End(trace.WithTimestamp(t))
-	s.ended.Put(h.id, h.span.SpanContext())
+	s.endedHandles.Put(h.id, endedHandle{session: h.session, span: h.span.SpanContext()})
 	s.handles.Delete(h.id)
 	if st, ok := s.sessions.Get(h.session); ok {
 		delete(st.handles, h.id)
+		s.keepEnded(st, h.id)
 	}
 }
 

@@ -22,11 +22,13 @@ const (
 	attrEnd       = attribute.Key("argus.end_reason")
 )
 
-// sessionState is a live session's root span and its live handles.
+// sessionState is a live session's root span, its live handles and the
+// handles that ended (whose entries in endedHandles its verdict removes).
 type sessionState struct {
 	id      uint64
 	span    trace.Span
 	handles map[uint64]struct{}
+	ended   []uint64
 }
 
 // session handles type 1 events: created starts the root span, destroyed
@@ -67,7 +69,7 @@ func (s *Sink) endSession(st *sessionState, t time.Time, reason string) {
 	}
 	st.span.SetAttributes(attrEnd.String(reason))
 	st.span.End(trace.WithTimestamp(t))
-	s.ended.Put(st.id, st.span.SpanContext())
+	s.endedSessions.Put(st.id, endedSession{span: st.span.SpanContext(), handles: st.ended})
 	s.sessions.Delete(st.id)
 	if reason == "evicted" {
 		s.cfg.logger.Debug("otel: session span evicted", "session_id", st.id)

@@ -44,9 +44,11 @@ type Sink struct {
 	sessions *boundedmap.Map[uint64, *sessionState]
 	handles  *boundedmap.Map[uint64, *handleState]
 	feeds    *boundedmap.Map[feedKey, feedRef]
-	// ended keeps the span contexts of ended session and handle spans,
-	// so a verdict that follows their end joins them (verdict.go).
-	ended *boundedmap.Map[uint64, trace.SpanContext]
+	// endedHandles and endedSessions keep the span contexts of ended
+	// handle and session spans until the session's verdict, so the
+	// verdicts that follow their end join them (verdict.go).
+	endedHandles  *boundedmap.Map[uint64, endedHandle]
+	endedSessions *boundedmap.Map[uint64, endedSession]
 }
 
 // New creates a sink that records spans with tp (a no-op provider if nil).
@@ -71,7 +73,8 @@ func (s *Sink) reset() {
 	s.sessions = boundedmap.New(n, func(_ uint64, st *sessionState) { s.endSession(st, time.Now(), "evicted") })
 	s.handles = boundedmap.New(n, func(_ uint64, h *handleState) { s.endHandle(h, time.Now(), "evicted") })
 	s.feeds = boundedmap.New[feedKey, feedRef](n, nil)
-	s.ended = boundedmap.New[uint64, trace.SpanContext](n, nil)
+	s.endedHandles = boundedmap.New[uint64, endedHandle](n, nil)
+	s.endedSessions = boundedmap.New[uint64, endedSession](n, nil)
 }
 
 // Export records the spans of a batch of events. It never fails.

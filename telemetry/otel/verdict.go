@@ -12,11 +12,41 @@ import (
 	"github.com/argusrtc/argus/telemetry/verdict"
 )
 
+// maxEndedPerSession bounds the ended handles whose span contexts a session
+// keeps for its verdicts, so a client that attaches and detaches handles in
+// a loop cannot crowd the other sessions' out of endedHandles. A handle's
+// last verdict comes at its detach, or verdict.FinalReportGrace after its
+// hangup while events flow: a session whose handles end this many at a
+// time is a loop, not a call.
+const maxEndedPerSession = 128
+
+// endedHandle is the span context of an ended handle span, kept for the
+// verdicts of its PeerConnections until its session's verdict.
+type endedHandle struct {
+	session uint64
+	span    trace.SpanContext
+}
+
+// endedSession is the span context of an ended session span, kept for its
+// verdict, and its ended handles, forgotten with it.
+type endedSession struct {
+	span    trace.SpanContext
+	handles []uint64
+}
+
 // verdict records a verdict event as a "verdict" span under the span of
 // what it judges: the handle span for a PeerConnection, the session span
 // for a session. Verdicts come after the end they judge, so the parent is
 // looked up among live spans first, then among ended ones. A verdict other
 // than "ok" has error status with the outcome as its description.
+//
+// A handle can have several PeerConnections, each with its verdict (a new
+// negotiation after a hangup, a VideoRoom subscriber's offer that lands
+// after its hangup), and the verdict sink's events reach this sink late,
+// after the handle's detach, even after the session's end. So a
+// PeerConnection verdict keeps the handle's span context; the session's
+// verdict, which follows those of its PeerConnections, forgets the
+// session's and its handles'.
 func (s *Sink) verdict(e *telemetry.Event, d verdict.Verdict) {
 	scope, outcome := d.Scope, string(d.Outcome)
 	owner := e.SessionID
@@ -46,10 +76,38 @@ func (s *Sink) verdict(e *telemetry.Event, d verdict.Verdict) {
 	}
 	sp.End(trace.WithTimestamp(t))
 	if scope == verdict.ScopeSession {
-		s.ended.Delete(e.SessionID) // the session's last verdict
-	} else {
-		s.ended.Delete(e.HandleID)
+		s.forgetEnded(e.SessionID)
 	}
+}
+
+// forgetEnded drops the span contexts of ended session id and of its
+// ended handles.
+func (s *Sink) forgetEnded(id uint64) {
+	es, ok := s.endedSessions.Get(id)
+	if !ok {
+		return
+	}
+	s.endedSessions.Delete(id)
+	for _, h := range es.handles {
+		s.forgetHandle(id, h)
+	}
+}
+
+// forgetHandle drops the span context of ended handle h of session id.
+func (s *Sink) forgetHandle(id, h uint64) {
+	if eh, ok := s.endedHandles.Get(h); ok && eh.session == id {
+		s.endedHandles.Delete(h)
+	}
+}
+
+// keepEnded records that handle h of st ended, forgetting the oldest ended
+// handle of st past maxEndedPerSession.
+func (s *Sink) keepEnded(st *sessionState, h uint64) {
+	if len(st.ended) >= maxEndedPerSession {
+		s.forgetHandle(st.id, st.ended[0])
+		st.ended = append(st.ended[:0], st.ended[1:]...)
+	}
+	st.ended = append(st.ended, h)
 }
 
 // spanContextOf finds the span a verdict belongs to, live or ended.
@@ -58,11 +116,14 @@ func (s *Sink) spanContextOf(scope string, id uint64) (trace.SpanContext, bool) 
 		if h, ok := s.handles.Get(id); ok {
 			return h.span.SpanContext(), true
 		}
-	} else if st, ok := s.sessions.Get(id); ok {
+		eh, ok := s.endedHandles.Get(id)
+		return eh.span, ok
+	}
+	if st, ok := s.sessions.Get(id); ok {
 		return st.span.SpanContext(), true
 	}
-	sc, ok := s.ended.Get(id)
-	return sc, ok
+	es, ok := s.endedSessions.Get(id)
+	return es.span, ok
 }
 
 // evidenceAttrs are the numbers of a verdict worth searching spans by.

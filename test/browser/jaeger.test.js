@@ -46,8 +46,23 @@ const skip = missing && process.env.CI !== 'true' ? missing : false;
 /** traceId is otel.TraceID: the first 16 bytes of SHA-256("<server>:<session>"), hex. */
 const traceId = (sessionId) => createHash('sha256').update(`${SERVER}:${sessionId}`).digest('hex').slice(0, 32);
 
-/** startJaeger runs Jaeger v2 with memory storage, OTLP/HTTP in and the query API out, on free ports. */
+/**
+ * startJaeger runs Jaeger v2 with memory storage, OTLP/HTTP in and the query
+ * API out, on free ports. A port another process takes between freePort and
+ * Jaeger's bind makes Jaeger exit at startup: it then starts again on other
+ * ports, three times at most.
+ */
 async function startJaeger() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startJaegerOnce();
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startJaegerOnce() {
   const ports = { otlp: await freePort(), query: await freePort(), queryGRPC: await freePort() };
   const dir = mkdtempSync(join(tmpdir(), 'argus-jaeger-'));
   const config = join(dir, 'jaeger.yaml');
@@ -95,22 +110,23 @@ exporters:
   proc.stderr.on('data', (d) => { output += d; });
   const exited = new Promise((res) => proc.once('exit', (code, signal) => res(code ?? signal)));
   const queryURL = `http://127.0.0.1:${ports.query}`;
-  await Promise.race([
-    waitFor('Jaeger query API', async () => (await fetch(`${queryURL}/api/services`)).ok, 60000),
-    exited.then((code) => { throw new Error(`jaeger exited (${code}) at startup:\n${output}`); }),
-  ]);
-  return {
-    otlpURL: `http://127.0.0.1:${ports.otlp}`,
-    queryURL,
-    output: () => output,
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
-      await exited;
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
+    await exited;
+    clearTimeout(timer);
+    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await Promise.race([
+      waitFor('Jaeger query API', async () => (await fetch(`${queryURL}/api/services`)).ok, 60000),
+      exited.then((code) => { throw new Error(`jaeger exited (${code}) at startup:\n${output}`); }),
+    ]);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { otlpURL: `http://127.0.0.1:${ports.otlp}`, queryURL, output: () => output, stop };
 }
 
 /** getTrace returns Jaeger's trace (data[0] of /api/traces/<id>), or null when it has none. */
