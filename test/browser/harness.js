@@ -59,8 +59,21 @@ export function argusBinary() {
 /**
  * startArgus runs the binary on four free loopback ports (plus args, with
  * env added to the environment) and waits until GET /janus/info answers. stop() sends SIGTERM and resolves with the exit code.
+ * A port freePort found can be taken by another process before Argus binds
+ * it: a start that fails with "address already in use" is tried again on
+ * new ports, up to three times.
  */
-export async function startArgus(bin, { args: extraArgs = [], env = {} } = {}) {
+export async function startArgus(bin, opts = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startArgusOnce(bin, opts);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test(String(err.message))) throw err;
+    }
+  }
+}
+
+async function startArgusOnce(bin, { args: extraArgs = [], env = {} } = {}) {
   const ports = { http: await freePort(), ws: await freePort(), admin: await freePort(), adminWS: await freePort() };
   const args = [
     '-http', `127.0.0.1:${ports.http}`, '-ws', `127.0.0.1:${ports.ws}`,
