@@ -177,6 +177,23 @@ func TestTrackerOutcomes(t *testing.T) {
 			flow(5, report{mid: "0", media: "audio"}, silentVideo).
 			hangup("Janus API").handle("detached").session("destroyed"),
 			OutcomeNoMedia, OutcomeNoMedia, "no RTP was sent to the client"},
+		{"VideoRoom subscriber whose feed left (last offer inactive)", newScript().created().handle("attached").up("sendonly").
+			flow(5, report{mid: "0", media: "audio", out: 29}, report{mid: "1", media: "video", out: 100}).
+			jsep("local", "offer", fmt.Sprintf(sdpAV, "inactive", "inactive")).
+			jsep("remote", "answer", fmt.Sprintf(sdpAV, "inactive", "inactive")).
+			report(report{mid: "0", media: "audio", out: 145}, report{mid: "1", media: "video", out: 500}).
+			hangup("Janus API").handle("detached").session("destroyed"),
+			OutcomeOK, OutcomeOK, "connected in"},
+		{"subscriber that got nothing, then its feed left", newScript().created().handle("attached").up("sendonly").
+			flow(5, report{mid: "0", media: "audio"}, silentVideo).
+			jsep("local", "offer", fmt.Sprintf(sdpAV, "inactive", "inactive")).
+			hangup("Janus API").handle("detached").session("destroyed"),
+			OutcomeNoMedia, OutcomeNoMedia, "no RTP was sent to the client"},
+		{"subscriber: audio until its feed left, never video", newScript().created().handle("attached").up("sendonly").
+			flow(5, report{mid: "0", media: "audio", out: 50}, silentVideo).
+			jsep("local", "offer", fmt.Sprintf(sdpAV, "inactive", "sendonly")).
+			hangup("Janus API").handle("detached").session("destroyed"),
+			OutcomeOneWay, OutcomeOneWay, "audio (mid 0) to the client carried packets, video (mid 1) to the client none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -410,5 +427,18 @@ func TestTrackerIgnoresAReportWhoseCountersWentBack(t *testing.T) {
 	vs := run(s.events)
 	if vs[0].Outcome != OutcomeOK || vs[0].PeerConnection.Media[0].PacketsIn != 150 {
 		t.Fatalf("verdict %s with media %+v, want ok with the last real counters", vs[0].Outcome, vs[0].PeerConnection.Media)
+	}
+}
+
+func TestTrackerDirectionIsWhatTheMediumCarried(t *testing.T) {
+	// A subscriber's m-lines made inactive by its last offer (the feed
+	// left) after they carried media keep the direction the media took.
+	s := newScript().created().handle("attached").up("sendonly").
+		flow(3, report{mid: "0", media: "audio", out: 50}, report{mid: "1", media: "video"}).
+		jsep("local", "offer", fmt.Sprintf(sdpAV, "inactive", "inactive")).
+		hangup("Janus API").handle("detached").session("destroyed")
+	media := run(s.events)[0].PeerConnection.Media
+	if len(media) != 2 || media[0].Direction != "sendonly" || media[1].Direction != "inactive" {
+		t.Errorf("media %+v, want audio sendonly (it carried packets to the client), video inactive", media)
 	}
 }
