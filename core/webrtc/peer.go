@@ -217,6 +217,10 @@ func (p *Peer) run() {
 			p.checkMedia(media, time.Now())
 		case now := <-ticker.C:
 			if reason, stop := p.iceGraceOver(now); stop {
+				if p.closed() {
+					reason = p.reason // a Close raced the grace: its reason counts
+				}
+				p.emitHangup(reason)
 				p.finalReport(lastSample)
 				p.close(reason, false)
 				p.finish()
