@@ -8,6 +8,7 @@ import (
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
 
 // failObserver records ICEFailed and when the hangup came.
@@ -74,6 +75,10 @@ func TestConsentLostICEFailed(t *testing.T) {
 			}
 			if len(rec.find(telemetry.TypeWebRTC, subICE, func(b map[string]any) bool { return b["ice"] == "failed" })) != 1 {
 				t.Error("no ICE failed event")
+			}
+			hangups := rec.find(telemetry.TypeWebRTC, subPC, func(b map[string]any) bool { return b["connection"] == "hangup" })
+			if len(hangups) != 1 || telemetrytest.Fields(hangups[0].Body)["reason"] != "ICE failed" {
+				t.Errorf("%d hangup events, want one with reason \"ICE failed\"", len(hangups))
 			}
 		})
 	}

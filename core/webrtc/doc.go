@@ -6,7 +6,9 @@ package webrtc
 // report, a []map[string]any):
 //
 //   - type 8: {"owner":"remote"|"local","jsep":{"type","sdp"}} on every
-//     applied remote description and every local description (with candidates).
+//     applied remote description and every local description (with
+//     candidates); no local one once Close has started or the hangup was
+//     emitted (the offer or answer then fails with ErrClosed).
 //   - type 16 sub 1: {"ice":"gathering|connecting|connected|ready|failed|disconnected"}
 //     sub 2: {"local-candidate"}, sub 3: {"remote-candidate"} (trickled or in
 //     the SDP; the "candidate:" prefix stripped), sub 4: {"selected-pair",

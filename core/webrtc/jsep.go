@@ -147,6 +147,8 @@ func (p *Peer) CreateOffer(ctx context.Context, iceRestart bool) (string, error)
 }
 
 // setLocal applies a local description and waits for gathering to complete.
+// Once Close has started (or the hangup was emitted) it returns ErrClosed
+// and emits nothing.
 func (p *Peer) setLocal(ctx context.Context, d pion.SessionDescription) (string, error) {
 	gathered := pion.GatheringCompletePromise(p.pc)
 	if err := p.pc.SetLocalDescription(d); err != nil {
@@ -161,6 +163,14 @@ func (p *Peer) setLocal(ctx context.Context, d pion.SessionDescription) (string,
 	}
 	ld := p.pc.LocalDescription()
 	if ld == nil {
+		return "", ErrClosed
+	}
+	// The select picks at random when gathering is done (always so on a
+	// renegotiation) and Close has started too: check again, under the
+	// lock that orders this event before the hangup.
+	p.jsepMu.Lock()
+	defer p.jsepMu.Unlock()
+	if p.hungUp || p.closed() {
 		return "", ErrClosed
 	}
 	p.mu.Lock()

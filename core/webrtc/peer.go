@@ -54,6 +54,13 @@ type Peer struct {
 	done      chan struct{} // closed after Observer.Hangup returned
 	reason    string        // written once inside closeOnce, before closing is closed
 
+	// jsepMu orders the local jsep event and the hangup event: setLocal
+	// emits under it only while hungUp is unset and Close has not started,
+	// so no jsep follows the hangup (Janus emits nothing for a
+	// PeerConnection after its hangup).
+	jsepMu sync.Mutex
+	hungUp bool // guarded by jsepMu
+
 	prev map[string]mediumSample // last media sample per mid; run loop only
 
 	iceFailedAt time.Time // when ICE failed after it was up; run loop only (consent.go)
@@ -210,6 +217,10 @@ func (p *Peer) run() {
 			p.checkMedia(media, time.Now())
 		case now := <-ticker.C:
 			if reason, stop := p.iceGraceOver(now); stop {
+				if p.closed() {
+					reason = p.reason // a Close raced the grace: its reason counts
+				}
+				p.emitHangup(reason)
 				p.finalReport(lastSample)
 				p.close(reason, false)
 				p.finish()
@@ -263,6 +274,9 @@ func (p *Peer) finalReport(lastSample time.Time) {
 // order: hangup, the final media reports, then the handle's "detached"
 // (which the core emits once Close returned, i.e. after the final report).
 func (p *Peer) emitHangup(reason string) {
+	p.jsepMu.Lock()
+	p.hungUp = true
+	p.jsepMu.Unlock()
 	p.emitWebRTC(subPC, telemetry.PeerConnectionBody{Connection: "hangup", Reason: reason})
 }
 

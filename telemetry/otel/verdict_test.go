@@ -97,9 +97,16 @@ func hangupEv(s, h uint64, atMS int64, reason string) *telemetry.Event {
 		obj{"connection": "hangup", "reason": reason})
 }
 
+// verdictScript is a session's events and the number of PeerConnection
+// verdicts the tracker draws from them.
+type verdictScript struct {
+	events     []*telemetry.Event
+	pcVerdicts int
+}
+
 // verdictScripts are sessions whose handles get more than one
 // PeerConnection verdict, or verdicts at different moments.
-func verdictScripts() map[string][]*telemetry.Event {
+func verdictScripts() map[string]verdictScript {
 	const s, h, h2 = testSession, testHandle, testHandle + 1
 	created := ev(telemetry.TypeSession, 0, s, 0, 0, obj{"name": "created"})
 	attached := func(id uint64) *telemetry.Event {
@@ -112,12 +119,13 @@ func verdictScripts() map[string][]*telemetry.Event {
 		}
 		return out
 	}
-	return map[string][]*telemetry.Event{
+	return map[string]verdictScript{
 		// The session's destroy detaches a VideoRoom subscriber while the
 		// publisher it receives leaves: the subscriber's auto-update offer
-		// lands after its "Detach" hangup and starts a second
-		// PeerConnection, judged at the session's end.
-		"subscriber offer after its Detach hangup": cat(
+		// lands after its "Detach" hangup (the verdict tracker starts no
+		// PeerConnection with it), and its one PeerConnection is judged at
+		// the session's end, after its handle's span ended.
+		"subscriber offer after its Detach hangup": {cat(
 			[]*telemetry.Event{created, attached(h)},
 			pcUp(s, h, 10, true),
 			[]*telemetry.Event{
@@ -125,9 +133,9 @@ func verdictScripts() map[string][]*telemetry.Event {
 				ev(telemetry.TypeJSEP, 0, s, h, 3010, obj{"owner": "local", "jsep": obj{"type": "offer", "sdp": "v=0"}}),
 				ev(telemetry.TypeHandle, 0, s, h, 3020, obj{"name": "detached"}),
 				ev(telemetry.TypeSession, 0, s, 0, 3030, obj{"name": "destroyed"}),
-			}),
+			}), 1},
 		// A client hangs up and negotiates again on the same handle.
-		"two PeerConnections on one handle": cat(
+		"two PeerConnections on one handle": {cat(
 			[]*telemetry.Event{created, attached(h)},
 			pcUp(s, h, 10, false),
 			[]*telemetry.Event{hangupEv(s, h, 1500, "Janus API")},
@@ -136,10 +144,10 @@ func verdictScripts() map[string][]*telemetry.Event {
 				hangupEv(s, h, 3000, "Janus API"),
 				ev(telemetry.TypeHandle, 0, s, h, 3010, obj{"name": "detached"}),
 				ev(telemetry.TypeSession, 0, s, 0, 3020, obj{"name": "destroyed"}),
-			}),
+			}), 2},
 		// One handle detaches (its verdict comes then), the other is still
 		// up when the session times out.
-		"detach, then timeout": cat(
+		"detach, then timeout": {cat(
 			[]*telemetry.Event{created, attached(h), attached(h2)},
 			pcUp(s, h, 10, false),
 			pcUp(s, h2, 20, true),
@@ -147,7 +155,7 @@ func verdictScripts() map[string][]*telemetry.Event {
 				hangupEv(s, h, 2000, "Janus API"),
 				ev(telemetry.TypeHandle, 0, s, h, 2010, obj{"name": "detached"}),
 				ev(telemetry.TypeSession, 0, s, 0, 60000, obj{"name": "timeout"}),
-			}),
+			}), 2},
 	}
 }
 
@@ -158,7 +166,8 @@ func verdictScripts() map[string][]*telemetry.Event {
 // checks that every verdict span is a child of its handle's or session's
 // span.
 func TestVerdictSpanParentsWhateverTheLag(t *testing.T) {
-	for name, evs := range verdictScripts() {
+	for name, script := range verdictScripts() {
+		evs := script.events
 		tr := verdict.NewTracker(verdict.DefaultThresholds(), verdict.DefaultLimits())
 		derived := make([][]*telemetry.Event, len(evs)) // verdicts completed by evs[i]
 		var pcVerdicts int
@@ -170,8 +179,8 @@ func TestVerdictSpanParentsWhateverTheLag(t *testing.T) {
 				}
 			}
 		}
-		if pcVerdicts < 2 {
-			t.Fatalf("%s: %d PeerConnection verdicts, want 2 or more", name, pcVerdicts)
+		if pcVerdicts != script.pcVerdicts {
+			t.Fatalf("%s: %d PeerConnection verdicts, want %d", name, pcVerdicts, script.pcVerdicts)
 		}
 		for lag := 0; lag < len(evs); lag++ {
 			t.Run(fmt.Sprintf("%s/lag %d", name, lag), func(t *testing.T) {

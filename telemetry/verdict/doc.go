@@ -18,7 +18,10 @@
 // # When a verdict is emitted
 //
 // A PeerConnection begins with the first JSEP of a handle that has none
-// active. It ends at its hangup; its verdict waits for the final media
+// active, unless the handle's detach already closed its PeerConnection
+// (hangup reason "Detach") or the handle detached: a JSEP after that (a
+// plugin's renegotiation that raced the detach) starts none. It ends at its
+// hangup; its verdict waits for the final media
 // report (Janus sends one more report after the hangup) and is emitted when
 // the handle detaches, when the handle starts a new PeerConnection, when the
 // session ends, or once events at least FinalReportGrace later than the
@@ -30,6 +33,11 @@
 //
 // The first rule that matches is the outcome; every rule that matched is
 // listed in "findings", so nothing is hidden behind the outcome.
+//
+// The direction an m-line is judged with is the one of the gateway's last
+// SDP, plus every direction the m-line carried RTP in over the
+// PeerConnection's life: a VideoRoom subscriber whose feed left (its last
+// offer made the stream inactive) is judged by the media it got.
 //
 //  1. ice-failed: the PeerConnection never reached ICE connected (or ICE
 //     reported failed before it connected).

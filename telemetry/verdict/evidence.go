@@ -57,8 +57,11 @@ type PeerConnection struct {
 type Medium struct {
 	Mid   string `json:"mid"`
 	Media string `json:"media"`
-	// Direction is the gateway's, from its SDP: sendrecv, sendonly,
-	// recvonly or inactive.
+	// Direction is the gateway's, as judged: the direction of its last
+	// SDP for the m-line, plus every direction the m-line carried RTP in
+	// (sendrecv, sendonly, recvonly or inactive). An m-line made inactive
+	// after it carried media (a VideoRoom feed that left) keeps the
+	// direction the media took.
 	Direction  string `json:"direction"`
 	PacketsIn  int64  `json:"packets_in"`
 	PacketsOut int64  `json:"packets_out"`

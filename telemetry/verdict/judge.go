@@ -30,7 +30,7 @@ func (p *pcState) evidence(now int64) *PeerConnection {
 			continue // an m-line we only saw in a report of another kind
 		}
 		m := Medium{
-			Mid: ms.mid, Media: ms.kind, Direction: ms.dir,
+			Mid: ms.mid, Media: ms.kind, Direction: ms.direction(),
 			PacketsIn: ms.packetsIn, PacketsOut: ms.packetsOut,
 			BytesIn: ms.bytesIn, BytesOut: ms.bytesOut,
 			LostIn: ms.lostIn, LostOut: ms.lostOut,
@@ -38,9 +38,6 @@ func (p *pcState) evidence(now int64) *PeerConnection {
 			JitterInMs:     round1(mean(ms.jitterInSum, ms.jitterInN)),
 			JitterOutMs:    round1(mean(ms.jitterOutSum, ms.jitterOutN)),
 			RTTMs:          median(ms.rtts),
-		}
-		if m.Direction == "" {
-			m.Direction = "sendrecv" // no local SDP seen: expect both ways
 		}
 		ev.Media = append(ev.Media, m)
 		in, lostIn, out, lostOut = in+m.PacketsIn, lostIn+m.LostIn, out+m.PacketsOut, lostOut+m.LostOut

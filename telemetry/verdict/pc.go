@@ -46,7 +46,8 @@ type pcState struct {
 
 // mediumState follows one audio or video m-line.
 type mediumState struct {
-	mid, kind, dir            string
+	mid, kind                 string
+	dir                       string // of the gateway's last SDP; "" before one
 	packetsIn, packetsOut     int64
 	bytesIn, bytesOut         int64
 	lostIn, lostOut           int64
@@ -172,6 +173,35 @@ func (p *pcState) report(m *telemetry.MediaReportBody) {
 	if in > 0 || out > 0 {
 		p.reach(msMedia)
 	}
+}
+
+// direction is the direction an m-line is judged with: the one of the
+// gateway's last SDP (sendrecv when none was seen: expect both ways), plus
+// every direction the m-line carried RTP in over the PeerConnection's life.
+// An m-line made inactive after it carried media (the feed of a VideoRoom
+// subscriber left, and its last offer made the stream inactive) keeps the
+// direction that media flowed in, so it is judged by what it got.
+func (ms *mediumState) direction() string {
+	send, recv := true, true
+	switch ms.dir {
+	case "sendonly":
+		recv = false
+	case "recvonly":
+		send = false
+	case "inactive":
+		send, recv = false, false
+	}
+	send = send || ms.packetsOut > 0
+	recv = recv || ms.packetsIn > 0
+	switch {
+	case send && recv:
+		return "sendrecv"
+	case send:
+		return "sendonly"
+	case recv:
+		return "recvonly"
+	}
+	return "inactive"
 }
 
 // minPeriodPackets is the fewest packets of one report period whose loss

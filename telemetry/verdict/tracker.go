@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -67,7 +68,23 @@ type sessionState struct {
 	created int64 // µs; the first event seen when "created" was missed
 	firstUp int64 // first webrtcup, 0 if none
 	handles map[uint64]*handleState
-	sum     Summary // accumulated as its PeerConnections are judged
+	// gone lists the last maxGone handles forgotten after their detach,
+	// so that a late event of one does not bring it back.
+	gone []uint64
+	sum  Summary // accumulated as its PeerConnections are judged
+}
+
+// maxGone bounds sessionState.gone. A late event trails its handle's
+// detach by little, so the last few detached handles are enough.
+const maxGone = 16
+
+// forget drops the detached handle id and remembers it in gone.
+func (s *sessionState) forget(id uint64) {
+	delete(s.handles, id)
+	if len(s.gone) == maxGone {
+		s.gone = slices.Delete(s.gone, 0, 1)
+	}
+	s.gone = append(s.gone, id)
 }
 
 type handleState struct {
@@ -113,7 +130,7 @@ func (t *Tracker) Observe(e *telemetry.Event) []Verdict {
 					out = append(out, t.judgePC(s, h, e.Timestamp, false))
 				}
 				if h.pc == nil {
-					delete(s.handles, e.HandleID)
+					s.forget(e.HandleID)
 				}
 			}
 		}
@@ -125,6 +142,11 @@ func (t *Tracker) Observe(e *telemetry.Event) []Verdict {
 	}
 	switch b := body.(type) {
 	case telemetry.JSEPBody:
+		if h.detached || (h.pc != nil && h.pc.hungUp != 0 && h.pc.reason == reasonDetach) {
+			// The detach ended the handle: a JSEP after it (a plugin's
+			// renegotiation that raced the detach) starts no PeerConnection.
+			return out
+		}
 		if h.pc != nil && h.pc.hungUp != 0 {
 			out = append(out, t.judgePC(s, h, e.Timestamp, false))
 		}
@@ -202,6 +224,9 @@ func (t *Tracker) handle(s *sessionState, e *telemetry.Event) *handleState {
 	if h := s.handles[e.HandleID]; h != nil {
 		return h
 	}
+	if slices.Contains(s.gone, e.HandleID) {
+		return nil // a late event of a detached handle
+	}
 	if len(s.handles) >= t.lim.HandlesPerSession {
 		return nil
 	}
@@ -216,7 +241,7 @@ func (t *Tracker) judgePC(s *sessionState, h *handleState, now int64, timedOut b
 	pc := h.pc
 	h.pc = nil
 	if h.detached {
-		delete(s.handles, h.id)
+		s.forget(h.id)
 	}
 	ev := pc.evidence(now)
 	o, findings := judge(ev, t.th, timedOut)

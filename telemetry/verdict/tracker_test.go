@@ -177,6 +177,23 @@ func TestTrackerOutcomes(t *testing.T) {
 			flow(5, report{mid: "0", media: "audio"}, silentVideo).
 			hangup("Janus API").handle("detached").session("destroyed"),
 			OutcomeNoMedia, OutcomeNoMedia, "no RTP was sent to the client"},
+		{"VideoRoom subscriber whose feed left (last offer inactive)", newScript().created().handle("attached").up("sendonly").
+			flow(5, report{mid: "0", media: "audio", out: 29}, report{mid: "1", media: "video", out: 100}).
+			jsep("local", "offer", fmt.Sprintf(sdpAV, "inactive", "inactive")).
+			jsep("remote", "answer", fmt.Sprintf(sdpAV, "inactive", "inactive")).
+			report(report{mid: "0", media: "audio", out: 145}, report{mid: "1", media: "video", out: 500}).
+			hangup("Janus API").handle("detached").session("destroyed"),
+			OutcomeOK, OutcomeOK, "connected in"},
+		{"subscriber that got nothing, then its feed left", newScript().created().handle("attached").up("sendonly").
+			flow(5, report{mid: "0", media: "audio"}, silentVideo).
+			jsep("local", "offer", fmt.Sprintf(sdpAV, "inactive", "inactive")).
+			hangup("Janus API").handle("detached").session("destroyed"),
+			OutcomeNoMedia, OutcomeNoMedia, "no RTP was sent to the client"},
+		{"subscriber: audio until its feed left, never video", newScript().created().handle("attached").up("sendonly").
+			flow(5, report{mid: "0", media: "audio", out: 50}, silentVideo).
+			jsep("local", "offer", fmt.Sprintf(sdpAV, "inactive", "sendonly")).
+			hangup("Janus API").handle("detached").session("destroyed"),
+			OutcomeOneWay, OutcomeOneWay, "audio (mid 0) to the client carried packets, video (mid 1) to the client none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,6 +286,67 @@ func TestTrackerTwoPeerConnectionsOnOneHandle(t *testing.T) {
 	}
 }
 
+// TestTrackerNoPeerConnectionAfterDetach: a JSEP of a handle whose
+// detach closed its PeerConnection (a VideoRoom subscriber's update offer
+// racing the session's destroy) starts no second PeerConnection, whether it
+// comes before the handle's "detached", after it, or after the handle's
+// verdict; the session's verdict counts the one PeerConnection, ok.
+func TestTrackerNoPeerConnectionAfterDetach(t *testing.T) {
+	inactive := fmt.Sprintf(sdpAV, "inactive", "inactive")
+	flowed := func() *script {
+		return newScript().created().handle("attached").up("sendonly").
+			flow(3, report{mid: "0", media: "audio", out: 50}, report{mid: "1", media: "video", out: 100})
+	}
+	tests := []struct {
+		name   string
+		script *script
+	}{
+		{"between the Detach hangup and detached", flowed().hangup("Detach").
+			jsep("local", "offer", inactive).webrtc(1, "ice", "gathering").handle("detached").session("destroyed")},
+		{"after detached", flowed().hangup("Detach").handle("detached").
+			jsep("local", "offer", inactive).webrtc(1, "ice", "gathering").session("destroyed")},
+		{"after the handle's verdict", flowed().hangup("Detach").handle("detached").wait(3000).
+			jsep("local", "offer", inactive).webrtc(1, "ice", "gathering").session("destroyed")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vs := run(tt.script.events)
+			if len(vs) != 2 || vs[0].Outcome != OutcomeOK || vs[1].Outcome != OutcomeOK {
+				t.Fatalf("verdicts %v, want [peerconnection:ok session:ok]", outcomes(vs))
+			}
+			if pc := vs[0].PeerConnection; pc.HangupReason != "Detach" || pc.Media[0].PacketsOut != 150 {
+				t.Errorf("PeerConnection evidence %+v, want the one that carried media", pc)
+			}
+			if n := vs[1].Session.PeerConnections; n != 1 {
+				t.Errorf("session counts %d PeerConnections, want 1", n)
+			}
+		})
+	}
+}
+
+// TestTrackerForgetsFewDetachedHandles: the handles remembered as detached
+// are bounded, and a handle detached before them is tracked again.
+func TestTrackerForgetsFewDetachedHandles(t *testing.T) {
+	tr := NewTracker(DefaultThresholds(), DefaultLimits())
+	ev := func(t telemetry.Type, hid uint64, body any) *telemetry.Event {
+		return &telemetry.Event{Type: t, SessionID: 1, HandleID: hid, Timestamp: 1, Body: body}
+	}
+	for hid := uint64(1); hid <= 2*maxGone; hid++ {
+		tr.Observe(ev(telemetry.TypeHandle, hid, map[string]any{"name": "attached"}))
+		tr.Observe(ev(telemetry.TypeMedia, hid, map[string]any{"mid": "0", "media": "audio"}))
+		tr.Observe(ev(telemetry.TypeHandle, hid, map[string]any{"name": "detached"}))
+	}
+	s := tr.sessions[1]
+	if len(s.handles) != 0 || len(s.gone) != maxGone || s.gone[0] != maxGone+1 {
+		t.Fatalf("%d handles, gone %v; want none and the last %d", len(s.handles), s.gone, maxGone)
+	}
+	tr.Observe(ev(telemetry.TypeMedia, 2*maxGone, map[string]any{"mid": "0", "media": "audio"}))
+	tr.Observe(ev(telemetry.TypeMedia, 1, map[string]any{"mid": "0", "media": "audio"}))
+	if _, late := s.handles[2*maxGone]; late || s.handles[1] == nil {
+		t.Errorf("handles %v: want a late event of a remembered handle ignored, of an older one tracked", s.handles)
+	}
+}
+
 func outcomes(vs []Verdict) []string {
 	var s []string
 	for _, v := range vs {
@@ -349,5 +427,18 @@ func TestTrackerIgnoresAReportWhoseCountersWentBack(t *testing.T) {
 	vs := run(s.events)
 	if vs[0].Outcome != OutcomeOK || vs[0].PeerConnection.Media[0].PacketsIn != 150 {
 		t.Fatalf("verdict %s with media %+v, want ok with the last real counters", vs[0].Outcome, vs[0].PeerConnection.Media)
+	}
+}
+
+func TestTrackerDirectionIsWhatTheMediumCarried(t *testing.T) {
+	// A subscriber's m-lines made inactive by its last offer (the feed
+	// left) after they carried media keep the direction the media took.
+	s := newScript().created().handle("attached").up("sendonly").
+		flow(3, report{mid: "0", media: "audio", out: 50}, report{mid: "1", media: "video"}).
+		jsep("local", "offer", fmt.Sprintf(sdpAV, "inactive", "inactive")).
+		hangup("Janus API").handle("detached").session("destroyed")
+	media := run(s.events)[0].PeerConnection.Media
+	if len(media) != 2 || media[0].Direction != "sendonly" || media[1].Direction != "inactive" {
+		t.Errorf("media %+v, want audio sendonly (it carried packets to the client), video inactive", media)
 	}
 }
