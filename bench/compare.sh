@@ -290,9 +290,23 @@ run_one() {
 	"${load_pin[@]}" "$LOAD_BIN" -url "ws://$NS_IP:$port/" -sessions "$n" -duration "$DURATION" -ramp "$RAMP" \
 		-ice-net "$ROOT_IP/30" "${vr[@]}" $LOAD_ARGS >"$OUT/$tag.load.json" 2>"$OUT/$tag.load.log" &
 	lp=$!
+	# Peak CPU of the server and of the load tool over any 4 sampling
+	# intervals (>= 2 s; divided by the wall time they really took, longer
+	# on a busy host), in % of one core: shows which side saturated.
+	local st=() lt=() wt=() i=0 t sp=0 lpk=0
 	while kill -0 "$lp" 2>/dev/null; do
 		rss=$(rss_kb "$pid")
 		[ "$rss" -gt "$rmax" ] && rmax=$rss
+		st[i]=$(cpu_ticks "$pid")
+		lt[i]=$(cpu_ticks "$lp" 2>/dev/null || echo "${lt[i - 1]:-0}")
+		wt[i]=${EPOCHREALTIME/./} # µs
+		if [ "$i" -ge 4 ]; then
+			t=$(((st[i] - st[i - 4]) * 100000000 / (ticks * (wt[i] - wt[i - 4]))))
+			[ "$t" -gt "$sp" ] && sp=$t
+			t=$(((lt[i] - lt[i - 4]) * 100000000 / (ticks * (wt[i] - wt[i - 4]))))
+			[ "$t" -gt "$lpk" ] && lpk=$t
+		fi
+		i=$((i + 1))
 		sleep 0.5
 	done
 	wait "$lp" || log "$tag: argus-load exited $? (see $OUT/$tag.load.log)"
@@ -304,9 +318,9 @@ run_one() {
 	fi
 	jq --arg server "$name" --argjson instructions "${ir:-0}" --argjson cpu "$(echo "$c0 $c1 $ticks" | awk '{printf "%.3f", ($2-$1)/$3}')" \
 		--argjson rss "$rmax" \
-		--argjson loadavg "$loadavg" \
-		'. + {server: $server, cpu_s: $cpu, instructions: $instructions, rss_max_kb: $rss, loadavg_1m_before: $loadavg, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
-	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, instructions, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
+		--argjson loadavg "$loadavg" --argjson sp "$sp" --argjson lpk "$lpk" --argjson loadavg_after "$(cut -d' ' -f1 /proc/loadavg)" \
+		'. + {server: $server, cpu_s: $cpu, instructions: $instructions, rss_max_kb: $rss, loadavg_1m_before: $loadavg, loadavg_1m_after: $loadavg_after, server_cpu_peak_pct: $sp, load_cpu_peak_pct: $lpk, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
+	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, server_cpu_peak_pct, load_cpu_peak_pct, instructions, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
 	sleep 2 # let the server release the finished sessions
 }
 

@@ -85,10 +85,10 @@ func TestVerdictFaults(t *testing.T) {
 			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true}, testpeer.Browser20ms(), vanish)
 		}},
 		// A slow link, both ways (slowLink). The gateway's RTT comes from
-		// the client's receiver reports (pion's default interceptors send
-		// them).
+		// the client's receiver reports: the client runs pion's default
+		// interceptors, which send them as a browser does.
 		{"slow link", "poor-quality", []string{"median RTT was", "mean jitter reached"}, true, true, func(ctx context.Context, api string) (uint64, error) {
-			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true, SlowLink: &slowLink},
+			return echoCall(ctx, api, testpeer.Config{Audio: true, Video: true, SlowLink: &slowLink, Interceptors: true},
 				testpeer.Browser20ms(), noFault)
 		}},
 	}

@@ -103,7 +103,19 @@ func testEngine(t *testing.T, rec telemetry.Emitter) *Engine {
 // (internal/testpeer: pion's default codecs, no interceptors).
 func clientAPI(t *testing.T) *pion.API {
 	t.Helper()
-	api, err := testpeer.NewAPI(testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true})
+	return clientAPIOf(t, testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true})
+}
+
+// browserAPI is clientAPI with pion's default interceptors, as a browser
+// runs them: it offers transport-cc and sends receiver reports and NACKs.
+func browserAPI(t *testing.T) *pion.API {
+	t.Helper()
+	return clientAPIOf(t, testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true, Interceptors: true})
+}
+
+func clientAPIOf(t *testing.T, cfg testpeer.Config) *pion.API {
+	t.Helper()
+	api, err := testpeer.NewAPI(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +181,13 @@ func drain(tr *pion.TrackRemote) {
 // kinds, closed when the test ends.
 func newClient(t *testing.T, kinds ...pion.RTPCodecType) *pion.PeerConnection {
 	t.Helper()
-	client, err := clientAPI(t).NewPeerConnection(pion.Configuration{})
+	return newClientOf(t, clientAPI(t), kinds...)
+}
+
+// newClientOf is newClient on api.
+func newClientOf(t *testing.T, api *pion.API, kinds ...pion.RTPCodecType) *pion.PeerConnection {
+	t.Helper()
+	client, err := api.NewPeerConnection(pion.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}

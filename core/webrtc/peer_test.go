@@ -45,8 +45,8 @@ func TestPeerLoopback(t *testing.T) {
 		}
 	})
 
-	// Client.
-	client := newClient(t)
+	// Client: a browser's, which offers transport-cc (checked below).
+	client := newClientOf(t, browserAPI(t))
 	ctrack := addOpusTrack(t, client)
 	var echoed atomic.Int64
 	client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {

@@ -257,10 +257,9 @@ func benchNegotiate(ctx context.Context, peer *Peer, client *pion.PeerConnection
 }
 
 // bareClientAPI is a pion client with no interceptors at all, so that the
-// heap measured is mostly the Peer's: pion.NewAPI without a registry (as
-// internal/testpeer builds it without Config.Interceptors) adds pion's
-// default interceptors, whose NACK responder keeps 1024 copies of every
-// sent video stream.
+// heap measured is mostly the Peer's: pion.NewAPI without a registry adds
+// pion's default interceptors, whose NACK responder keeps 1024 copies of
+// every sent video stream, so an empty registry is passed.
 func bareClientAPI() (*pion.API, error) {
 	me := &pion.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {

@@ -154,19 +154,18 @@ func newAPI(cfg Config, link *slownet.Net) (*pion.API, error) {
 	if err := registerCodecs(me, cfg); err != nil {
 		return nil, err
 	}
-	var opts []func(*pion.API)
-	if cfg.Interceptors || len(cfg.Extra) > 0 {
-		ir := &interceptor.Registry{}
-		for _, f := range cfg.Extra {
-			ir.Add(f)
-		}
-		if cfg.Interceptors {
-			if err := pion.RegisterDefaultInterceptors(me, ir); err != nil {
-				return nil, fmt.Errorf("interceptors: %w", err)
-			}
-		}
-		opts = append(opts, pion.WithInterceptorRegistry(ir))
+	// Always a registry: pion.NewAPI without one registers its default
+	// interceptors (and their feedback in the MediaEngine).
+	ir := &interceptor.Registry{}
+	for _, f := range cfg.Extra {
+		ir.Add(f)
 	}
+	if cfg.Interceptors {
+		if err := pion.RegisterDefaultInterceptors(me, ir); err != nil {
+			return nil, fmt.Errorf("interceptors: %w", err)
+		}
+	}
+	opts := []func(*pion.API){pion.WithInterceptorRegistry(ir)}
 	lf := logging.NewDefaultLoggerFactory()
 	lf.DefaultLogLevel = logging.LogLevelDisabled
 	se := pion.SettingEngine{LoggerFactory: lf}
