@@ -7,6 +7,7 @@ import (
 
 	pion "github.com/pion/webrtc/v4"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
@@ -58,7 +59,7 @@ func TestConsentLostICEFailed(t *testing.T) {
 			}
 			t.Cleanup(func() { peer.Close("test over") })
 			client, _ := connect(t, peer)
-			waitFor(t, 20*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+			testkit.Until(t, 20*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
 
 			if err := client.SCTP().Transport().ICETransport().Stop(); err != nil {
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	pion "github.com/pion/webrtc/v4"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -60,7 +61,7 @@ func TestCombinedMediaReport(t *testing.T) {
 	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio, pion.RTPCodecTypeVideo)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "combined report", func() bool {
+	testkit.Until(t, 5*time.Second, "combined report", func() bool {
 		for _, e := range rec.Events() {
 			if e.Type != telemetry.TypeMedia || e.Subtype != telemetry.SubtypeMediaReport {
 				continue

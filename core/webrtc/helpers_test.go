@@ -31,18 +31,6 @@ func (r *recorder) find(t telemetry.Type, sub int, pred func(map[string]any) boo
 	return out
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // observer records Observer calls.
 type observer struct {
 	mu      sync.Mutex

@@ -10,6 +10,7 @@ import (
 
 	pion "github.com/pion/webrtc/v4"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
@@ -101,7 +102,7 @@ func TestPeerLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	waitFor(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
 	var seq uint16
 	deadline := time.Now().Add(10 * time.Second)
 	for echoed.Load() < 20 {
@@ -112,8 +113,8 @@ func TestPeerLoopback(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	mid := spc.GetTransceivers()[0].Mid()
-	waitFor(t, 5*time.Second, "media receiving true", func() bool { return obs.has(mid + "/audio/true") })
-	waitFor(t, 5*time.Second, "media report with traffic", func() bool {
+	testkit.Until(t, 5*time.Second, "media receiving true", func() bool { return obs.has(mid + "/audio/true") })
+	testkit.Until(t, 5*time.Second, "media report with traffic", func() bool {
 		return len(rec.find(telemetry.TypeMedia, telemetry.SubtypeMediaReport, func(b map[string]any) bool {
 			pr, _ := b["packets-received"].(uint64)
 			ps, _ := b["packets-sent"].(uint64)
@@ -122,7 +123,7 @@ func TestPeerLoopback(t *testing.T) {
 		})) > 0
 	})
 	// Silence → receiving false after NoMediaTimer.
-	waitFor(t, 5*time.Second, "media receiving false", func() bool { return obs.has(mid + "/audio/false") })
+	testkit.Until(t, 5*time.Second, "media receiving false", func() bool { return obs.has(mid + "/audio/false") })
 
 	info := peer.Info()
 	flags := info["flags"].(map[string]any)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -23,7 +24,7 @@ func TestSlowLinkUplink(t *testing.T) {
 	}
 	peer := newPeer(t, eng, PeerParams{Observer: obs})
 	_, track := connect(t, peer)
-	waitFor(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
 
 	seq := uint16(0)
 	deadline := time.Now().Add(10 * time.Second)

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // srtpCipher is the SRTP protection profile a PeerConnection negotiated,
@@ -48,7 +50,7 @@ func TestSRTPProfile(t *testing.T) {
 				}
 				negotiateFromPeer(t, peer, client)
 			}
-			waitFor(t, 10*time.Second, "SRTP keys", func() bool { return srtpCipher(client) != "" })
+			testkit.Until(t, 10*time.Second, "SRTP keys", func() bool { return srtpCipher(client) != "" })
 			if got := srtpCipher(client); got != tt.want {
 				t.Fatalf("SRTP profile %q, want %q", got, tt.want)
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
@@ -128,7 +129,7 @@ func TestMediaReportOutboundRTTAndNACKs(t *testing.T) {
 	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
 
 	report := func(mid string, ok func(map[string]any) bool) bool {
 		return len(rec.find(telemetry.TypeMedia, telemetry.SubtypeMediaReport, func(b map[string]any) bool {

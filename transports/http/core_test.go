@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/transports"
 )
 
@@ -76,5 +77,5 @@ func TestWithCoreTimeoutReachesParkedPoll(t *testing.T) {
 	if !strings.Contains(r.body, `"janus":"timeout"`) {
 		t.Fatalf("poll got %s", r.body)
 	}
-	waitFor(t, "queue deletion", func() bool { return e.tr.qs.len() == 0 })
+	testkit.Until(t, 5*time.Second, "queue deletion", func() bool { return e.tr.qs.len() == 0 })
 }

@@ -112,15 +112,3 @@ func errCode(t *testing.T, s string) (int, string) {
 	reason, _ := eo["reason"].(string)
 	return int(code), reason
 }
-
-// waitFor polls cond every few ms for up to 5 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}

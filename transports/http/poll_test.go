@@ -11,6 +11,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/internal/refusals"
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 func TestLongPollEventQueuedBeforePoll(t *testing.T) {
@@ -78,7 +79,7 @@ func (e *env) parkPoll(t *testing.T, path string) <-chan result {
 	before := e.gw.Touches()
 	done := make(chan result, 1)
 	go func() { done <- e.do(t, "GET", path, "", nil) }()
-	waitFor(t, "the poll's Touch", func() bool { return e.gw.Touches() > before })
+	testkit.Until(t, 5*time.Second, "the poll's Touch", func() bool { return e.gw.Touches() > before })
 	return done
 }
 
