@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // promServer is a real prometheus binary on 127.0.0.1 with a temporary
@@ -77,24 +79,8 @@ scrape_configs:
 			t.Logf("prometheus log:\n%s", p.log.String())
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := nethttp.Get(p.base + "/-/ready")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == nethttp.StatusOK {
-				return p
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("prometheus exited:\n%s", p.log.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready after 30 s:\n%s", p.log.String())
-		}
-	}
+	testkit.ServerUp(t, "prometheus", p.base+"/-/ready", 30*time.Second, exited, p.log.String)
+	return p
 }
 
 // freePort returns a 127.0.0.1 address that was free a moment ago.

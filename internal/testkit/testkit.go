@@ -1,11 +1,13 @@
 // Package testkit holds the small helpers tests across Argus share:
-// waiting for a condition or a value with a deadline, short temporary
-// directories for socket files, and loopback ports nothing listens on.
+// waiting for a condition, a value or a started server with a deadline,
+// short temporary directories for socket files, and loopback ports nothing
+// listens on.
 package testkit
 
 import (
 	"context"
 	"net"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -94,4 +96,41 @@ func DeadAddr(t testing.TB, network string) string {
 		t.Fatal(err)
 	}
 	return addr.String()
+}
+
+// ServerUp waits until GET url answers 200 OK, trying every 100 ms (each
+// try on a new connection) for up to timeout, and fails t when it does not.
+// exited is closed when the server's process has ended (its Wait
+// returned): t then fails at once, with what log returns, which ServerUp
+// calls only then, when the process's output is complete.
+func ServerUp(t testing.TB, what, url string, timeout time.Duration, exited <-chan struct{}, log func() string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+			return
+		}
+		res, err := hc.Do(req)
+		if err == nil {
+			_ = res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("%s exited before %s answered:\n%s", what, url, log())
+			return
+		case <-ctx.Done():
+			t.Fatalf("%s did not answer %s within %v (last: %v)", what, url, timeout, err)
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

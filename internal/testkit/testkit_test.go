@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -26,6 +28,37 @@ func (f *fatalT) Helper() {}
 func (f *fatalT) Fatalf(format string, args ...any) { f.failed = fmt.Sprintf(format, args...) }
 
 func (f *fatalT) Errorf(format string, args ...any) { f.failed = fmt.Sprintf(format, args...) }
+
+func (f *fatalT) Fatal(args ...any) { f.failed = fmt.Sprint(args...) }
+
+func TestServerUp(t *testing.T) {
+	var tries atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if tries.Add(1) < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable) // starting
+		}
+	}))
+	defer srv.Close()
+	running := make(chan struct{})
+	f := &fatalT{TB: t}
+	ServerUp(f, "server", srv.URL, 5*time.Second, running, func() string { return "" })
+	if f.failed != "" || tries.Load() != 3 {
+		t.Fatalf("after %d tries: %q, want up at the third", tries.Load(), f.failed)
+	}
+
+	exited := make(chan struct{})
+	close(exited)
+	ServerUp(f, "server", "http://"+DeadAddr(t, "tcp"), 5*time.Second, exited, func() string { return "its output" })
+	if !strings.Contains(f.failed, "server exited") || !strings.Contains(f.failed, "its output") {
+		t.Errorf("failure %q, want the exit and the log", f.failed)
+	}
+
+	f.failed = ""
+	ServerUp(f, "server", "http://"+DeadAddr(t, "tcp"), 300*time.Millisecond, running, func() string { return "" })
+	if !strings.Contains(f.failed, "did not answer") {
+		t.Errorf("failure %q, want the timeout", f.failed)
+	}
+}
 
 func TestUntil(t *testing.T) {
 	var n atomic.Int32

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // Ports of the HTTP transport (Janus API, Admin API) inside the
@@ -345,29 +346,11 @@ func startJanus(t *testing.T) *janus {
 		peerNet: ns.network,
 		events:  col,
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	tr := &http.Transport{DisableKeepAlives: true}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr}
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, j.url+"/info", nil)
-		res, err := hc.Do(req)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return j
-			}
-		}
-		select {
-		case <-exited:
-			b, _ := os.ReadFile(logPath)
-			t.Fatalf("janus exited: %v\n%s", waitErr, tail(string(b), 4000))
-		case <-ctx.Done():
-			t.Fatalf("janus did not answer %s/info: %v", j.url, err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	testkit.ServerUp(t, "janus", j.url+"/info", 20*time.Second, exited, func() string {
+		b, _ := os.ReadFile(logPath)
+		return fmt.Sprintf("wait: %v\n%s", waitErr, tail(string(b), 4000))
+	})
+	return j
 }
 
 func tail(s string, n int) string {
