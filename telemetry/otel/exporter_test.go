@@ -34,23 +34,36 @@ func TestOTLPHTTPExport(t *testing.T) {
 	got := otlpReceiver(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	exportEchoTest(ctx, t)
+
+	names := receiveSpans(ctx, t, got)
+	if !names["handle janus.plugin.echotest"] || !names["ice"] {
+		t.Errorf("received spans %v", names)
+	}
+}
+
+// exportEchoTest sends the EchoTest trace through the exporter that
+// ExporterFromEnv picks for the test's OTEL_* environment and flushes it
+// (the sink's Shutdown flushes the provider). The provider is shut down
+// when the test ends.
+func exportEchoTest(ctx context.Context, t *testing.T) {
+	t.Helper()
 	exp, err := ExporterFromEnv(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tp := NewTracerProvider(ctx, server, exp)
-	defer func() { _ = tp.Shutdown(ctx) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(ctx)
+	})
 	sink := New(tp)
 	if err := sink.Export(ctx, echoTestScript()); err != nil {
 		t.Fatal(err)
 	}
-	if err := sink.Shutdown(ctx); err != nil { // flushes the provider
+	if err := sink.Shutdown(ctx); err != nil {
 		t.Fatal(err)
-	}
-
-	names := receiveSpans(ctx, t, got)
-	if !names["handle janus.plugin.echotest"] || !names["ice"] {
-		t.Errorf("received spans %v", names)
 	}
 }
 

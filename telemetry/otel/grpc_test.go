@@ -43,19 +43,7 @@ func TestOTLPGRPCExport(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	exp, err := ExporterFromEnv(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp := NewTracerProvider(ctx, server, exp)
-	defer func() { _ = tp.Shutdown(ctx) }()
-	sink := New(tp)
-	if err := sink.Export(ctx, echoTestScript()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sink.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
+	exportEchoTest(ctx, t)
 	want := TraceID(server, testSession)
 	for {
 		select {
