@@ -287,8 +287,7 @@ func (g *Gateway) adminSession(r *janusReq) []byte {
 		slices.Sort(ids)
 		return mustJSON(r.reply("success").set("handles", ids))
 	case "destroy_session":
-		g.destroySession(r.s, endDestroyed)
-		return mustJSON(r.reply("success"))
+		return g.apiDestroy(r)
 	case "set_session_timeout":
 		n, _, e := r.f.integer("timeout", true, false)
 		if e != nil {
@@ -311,11 +310,9 @@ func (g *Gateway) adminSession(r *janusReq) []byte {
 func (g *Gateway) adminHandle(r *janusReq) []byte {
 	switch r.verb {
 	case "detach_handle":
-		g.detachHandle(r.h, true)
-		return mustJSON(r.reply("success"))
+		return g.apiDetach(r)
 	case "hangup_webrtc":
-		r.h.hangup("Admin API")
-		return mustJSON(r.reply("success"))
+		return g.apiHangup(r, "Admin API")
 	case "handle_info":
 		only, _, e := r.f.boolean("plugin_only", false)
 		if e != nil {

@@ -150,19 +150,16 @@ func (g *Gateway) HandleJanus(ctx context.Context, c Client, raw []byte, p PathI
 		if r.verb == "attach" {
 			return g.apiAttach(r)
 		}
-		g.destroySession(r.s, endDestroyed)
-		return mustJSON(r.reply("success"))
+		return g.apiDestroy(r)
 	case "detach", "hangup", "message", "trickle":
 		if r.h == nil {
 			return r.unhandled()
 		}
 		switch r.verb {
 		case "detach":
-			g.detachHandle(r.h, true)
-			return mustJSON(r.reply("success"))
+			return g.apiDetach(r)
 		case "hangup":
-			r.h.hangup("Janus API")
-			return mustJSON(r.reply("success"))
+			return g.apiHangup(r, "Janus API")
 		case "message":
 			return g.apiMessage(ctx, r)
 		default:
@@ -170,6 +167,25 @@ func (g *Gateway) HandleJanus(ctx context.Context, c Client, raw []byte, p PathI
 		}
 	}
 	return r.fail(apiErr(CodeUnknownRequest, "Unknown request '%s'", r.raw))
+}
+
+// apiDestroy, apiDetach and apiHangup end a session, a handle or a
+// handle's PeerConnection for the Janus API (destroy, detach, hangup) and
+// the Admin API (destroy_session, detach_handle, hangup_webrtc); reason
+// names the API in the hangup event.
+func (g *Gateway) apiDestroy(r *janusReq) []byte {
+	g.destroySession(r.s, endDestroyed)
+	return mustJSON(r.reply("success"))
+}
+
+func (g *Gateway) apiDetach(r *janusReq) []byte {
+	g.detachHandle(r.h, true)
+	return mustJSON(r.reply("success"))
+}
+
+func (g *Gateway) apiHangup(r *janusReq, reason string) []byte {
+	r.h.hangup(reason)
+	return mustJSON(r.reply("success"))
 }
 
 // apiCreate creates a session (janus-reference.md 1.3 create).
