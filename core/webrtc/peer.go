@@ -204,26 +204,14 @@ func (p *Peer) run() {
 			return
 		case <-p.poke:
 			if reason, stop := p.handleStates(); stop {
-				if p.closed() {
-					reason = p.reason // a Close raced the failure: its reason counts
-				}
-				p.emitHangup(reason)
-				p.finalReport(lastSample)
-				p.close(reason, false)
-				p.finish()
+				p.fail(reason, lastSample)
 				return
 			}
 		case <-p.watch.firstPacket:
 			p.checkMedia(media, time.Now())
 		case now := <-ticker.C:
 			if reason, stop := p.iceGraceOver(now); stop {
-				if p.closed() {
-					reason = p.reason // a Close raced the grace: its reason counts
-				}
-				p.emitHangup(reason)
-				p.finalReport(lastSample)
-				p.close(reason, false)
-				p.finish()
+				p.fail(reason, lastSample)
 				return
 			}
 			p.checkMedia(media, now)
@@ -233,6 +221,19 @@ func (p *Peer) run() {
 			}
 		}
 	}
+}
+
+// fail ends the Peer from its run loop after a failure or the end of the
+// ICE grace: hangup event, final report, close, finish. A Close that raced
+// it keeps its own reason.
+func (p *Peer) fail(reason string, lastSample time.Time) {
+	if p.closed() {
+		reason = p.reason
+	}
+	p.emitHangup(reason)
+	p.finalReport(lastSample)
+	p.close(reason, false)
+	p.finish()
 }
 
 // handleStates turns the flags set by pion callbacks into Observer calls
