@@ -5,7 +5,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core/coretest"
 )
 
 // benchEchoPacket is a marshalled 1000-byte VP8 key frame start with a
@@ -14,15 +15,7 @@ func benchEchoPacket(b *testing.B) []byte {
 	b.Helper()
 	payload := make([]byte, 1000)
 	payload[0] = 0x10 // S=1, PID=0; payload[1] bit 0 clear: key frame
-	p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 1, Timestamp: 3000, SSRC: 42}, Payload: payload}
-	if err := p.SetExtension(1, []byte("0")); err != nil {
-		b.Fatal(err)
-	}
-	raw, err := p.Marshal()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return raw
+	return coretest.RTPPacket(b, payload)
 }
 
 // BenchmarkEchoWrite is the plain echo's per-packet step after the read:
@@ -30,10 +23,7 @@ func benchEchoPacket(b *testing.B) []byte {
 // TrackLocalStaticRTP: pion's parse and fan-out, before the interceptors
 // and the network).
 func BenchmarkEchoWrite(b *testing.B) {
-	track, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
+	track := coretest.VP8Track(b)
 	raw := benchEchoPacket(b)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(raw)))
@@ -55,11 +45,8 @@ func BenchmarkSimulcastAccept(b *testing.B) {
 	now := time.Unix(1000, 0)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(raw)))
-	seq := uint16(0)
 	for b.Loop() {
-		seq++
-		raw[2], raw[3] = byte(seq>>8), byte(seq)
-		if err := pkt.Unmarshal(raw); err != nil {
+		if err := coretest.NextPacket(raw, &pkt); err != nil {
 			b.Fatal(err)
 		}
 		if v := sim.accept(layer, &pkt, maxLayer, maxLayer, now); !v.forward {
@@ -71,10 +58,7 @@ func BenchmarkSimulcastAccept(b *testing.B) {
 // BenchmarkEchoWriteRTP is the plain echo step with the packet parsed
 // into a reused rtp.Packet and handed over with WriteRTP.
 func BenchmarkEchoWriteRTP(b *testing.B) {
-	track, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
+	track := coretest.VP8Track(b)
 	raw := benchEchoPacket(b)
 	var pkt rtp.Packet
 	b.ReportAllocs()

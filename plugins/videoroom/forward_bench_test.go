@@ -5,7 +5,8 @@ import (
 	"testing"
 
 	"github.com/pion/rtp"
-	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core/coretest"
 )
 
 // benchVP8Packet is a marshalled 1000-byte VP8 packet with a payload
@@ -15,15 +16,7 @@ func benchVP8Packet(b *testing.B) []byte {
 	payload := make([]byte, 1000)
 	// X=1 S=1 PID=0; T=1 in the extension byte; TID 0.
 	payload[0], payload[1], payload[2] = 0x90, 0x20, 0x00
-	p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 1, Timestamp: 3000, SSRC: 42}, Payload: payload}
-	if err := p.SetExtension(1, []byte{0x30}); err != nil {
-		b.Fatal(err)
-	}
-	raw, err := p.Marshal()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return raw
+	return coretest.RTPPacket(b, payload)
 }
 
 // BenchmarkForward measures the per-packet forwarding work of one
@@ -42,11 +35,7 @@ func BenchmarkForward(b *testing.B) {
 					d, _ := newTestDest("video", ps)
 					d.track = nopWriter{}
 					if writer == "track" {
-						tr, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
-						if err != nil {
-							b.Fatal(err)
-						}
-						d.track = tr
+						d.track = coretest.VP8Track(b)
 					}
 					dests[i] = d
 				}
@@ -56,11 +45,8 @@ func BenchmarkForward(b *testing.B) {
 				var vp8 vp8Parser
 				b.ReportAllocs()
 				b.SetBytes(int64(len(raw)))
-				seq := uint16(0)
 				for b.Loop() {
-					seq++
-					raw[2], raw[3] = byte(seq>>8), byte(seq)
-					if err := pkt.Unmarshal(raw); err != nil {
+					if err := coretest.NextPacket(raw, &pkt); err != nil {
 						b.Fatal(err)
 					}
 					ti := vp8.parse(pkt.Payload)
