@@ -8,29 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 )
-
-// freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T, network string) string {
-	t.Helper()
-	if network == "udp" {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := pc.LocalAddr().String()
-		_ = pc.Close()
-		return addr
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
 
 // exportWithin runs Export with a ctx of d and fails if it has not returned
 // 5 s after that deadline.
@@ -55,7 +35,7 @@ func oneEvent(i int) []*telemetry.Event {
 }
 
 func TestUDPReceiverDown(t *testing.T) {
-	s := newTestSink(t, "udp://"+freeAddr(t, "udp"), nil)
+	s := newTestSink(t, "udp://"+testkit.DeadAddr(t, "udp"), nil)
 	// Loopback reports "port unreachable" to the connected socket, so a
 	// later write fails: keep sending until a drop is counted.
 	var err error
@@ -72,7 +52,7 @@ func TestUDPReceiverDown(t *testing.T) {
 }
 
 func TestTCPReceiverDown(t *testing.T) {
-	s := newTestSink(t, "tcp://"+freeAddr(t, "tcp"), nil)
+	s := newTestSink(t, "tcp://"+testkit.DeadAddr(t, "tcp"), nil)
 	events := echoTestScript(telemetry.Now())
 	err := exportWithin(t, s, 300*time.Millisecond, events)
 	if !errors.Is(err, ErrDropped) {

@@ -17,10 +17,7 @@ import (
 // only then; ssl_verify_peer=false accepts anything.
 func TestTLSVerify(t *testing.T) {
 	cert, other := evhtest.SelfSigned(t), evhtest.SelfSigned(t)
-	kp, err := tls.LoadX509KeyPair(cert.CertFile, cert.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	serverTLS := cert.ServerTLS(t)
 	for _, tc := range []struct {
 		name    string
 		tls     TLS
@@ -51,7 +48,7 @@ func TestTLSVerify(t *testing.T) {
 				}
 				defer s.Close()
 				_ = s.SetDeadline(time.Now().Add(10 * time.Second))
-				done <- tls.Server(s, &tls.Config{Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12}).Handshake()
+				done <- tls.Server(s, serverTLS).Handshake()
 			}()
 			c, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -67,4 +68,28 @@ func SelfSigned(t testing.TB) Cert {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// ServerTLS is a TLS server configuration that serves c.
+func (c Cert) ServerTLS(t testing.TB) *tls.Config {
+	t.Helper()
+	kp, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12}
+}
+
+// ClientTLS is a TLS client configuration that trusts c as its only CA.
+func (c Cert) ClientTLS(t testing.TB) *tls.Config {
+	t.Helper()
+	pem, err := os.ReadFile(c.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("no certificate in %s", c.CertFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 }

@@ -34,11 +34,7 @@ func NewProxy(t testing.TB, target string) *Proxy {
 // cert: a TLS terminator in front of a broker that speaks plain TCP only.
 func NewTLSProxy(t testing.TB, target string, cert Cert) *Proxy {
 	t.Helper()
-	kp, err := tls.LoadX509KeyPair(cert.CertFile, cert.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return startProxy(t, target, &tls.Config{Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12})
+	return startProxy(t, target, cert.ServerTLS(t))
 }
 
 func startProxy(t testing.TB, target string, tc *tls.Config) *Proxy {
