@@ -18,6 +18,7 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 
 	"github.com/argusrtc/argus/hep"
+	"github.com/argusrtc/argus/hep/heptest"
 	"github.com/argusrtc/argus/internal/janusclient"
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/internal/testpeer/slownet"
@@ -387,25 +388,14 @@ func newExports(t *testing.T) *exports {
 		t.Fatal(err)
 	}
 	ex.hepAddr = udp.LocalAddr().String()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 65536)
-		for {
-			n, _, err := udp.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			p, err := hep.Decode(buf[:n])
-			if err != nil || p.ProtoType != hep.ProtoLog {
-				continue
-			}
-			if v, sid, ok := ex.janusVerdict(p.Payload); ok && p.CorrelationID == strconv.FormatUint(sid, 10) {
-				ex.put("hep", sid, v)
-			}
+	heptest.ServeUDP(t, udp, func(p *hep.Packet, err error) {
+		if err != nil || p.ProtoType != hep.ProtoLog {
+			return
 		}
-	}()
-	t.Cleanup(func() { _ = udp.Close(); <-done })
+		if v, sid, ok := ex.janusVerdict(p.Payload); ok && p.CorrelationID == strconv.FormatUint(sid, 10) {
+			ex.put("hep", sid, v)
+		}
+	})
 
 	otlptest.Receiver(t, func(r otlptest.Request) {
 		if req, err := r.Spans(); err == nil {

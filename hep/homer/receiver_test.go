@@ -2,14 +2,13 @@ package homer
 
 import (
 	"crypto/tls"
-	"encoding/binary"
-	"io"
 	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/hep"
+	"github.com/argusrtc/argus/hep/heptest"
 )
 
 // receiver collects decoded HEP packets like heplify-server would.
@@ -28,20 +27,8 @@ func newUDPReceiver(t testing.TB) *receiver {
 		t.Fatal(err)
 	}
 	r := &receiver{t: t, addr: pc.LocalAddr().String(), pkts: make(chan *hep.Packet, 10000), errs: make(chan error, 100)}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 65535)
-		for {
-			n, _, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			r.deliver(buf[:n])
-		}
-	}()
-	r.closeFn = func() { _ = pc.Close(); <-done }
-	t.Cleanup(r.close)
+	heptest.ServeUDP(t, pc, r.deliver)
+	r.closeFn = func() { _ = pc.Close() }
 	return r
 }
 
@@ -87,22 +74,8 @@ func newStreamReceiver(t testing.TB, addr string, cfg *tls.Config) *receiver {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				hdr := make([]byte, 6)
-				for {
-					if _, err := io.ReadFull(c, hdr); err != nil {
-						return
-					}
-					n := int(binary.BigEndian.Uint16(hdr[4:]))
-					if n < 6 || n > hep.MaxPacketLen {
-						r.errs <- io.ErrUnexpectedEOF
-						return
-					}
-					b := make([]byte, n)
-					copy(b, hdr)
-					if _, err := io.ReadFull(c, b[6:]); err != nil {
-						return
-					}
-					r.deliver(b)
+				if err := heptest.ReadStream(c, r.deliver); err != nil {
+					r.errs <- err
 				}
 			}()
 		}
@@ -120,8 +93,7 @@ func newStreamReceiver(t testing.TB, addr string, cfg *tls.Config) *receiver {
 	return r
 }
 
-func (r *receiver) deliver(b []byte) {
-	p, err := hep.Decode(b)
+func (r *receiver) deliver(p *hep.Packet, err error) {
 	if err != nil {
 		r.errs <- err
 		return

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/hep"
+	"github.com/argusrtc/argus/hep/heptest"
 	"github.com/argusrtc/argus/hep/homer"
 	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
@@ -677,19 +677,7 @@ func listenHEPUDP(t *testing.T, addr string) *hepReceiver {
 	r.mu.Lock()
 	r.closers = append(r.closers, pc)
 	r.mu.Unlock()
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		buf := make([]byte, 65536)
-		for {
-			n, _, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			p, err := hep.Decode(buf[:n])
-			r.add(p, 0, err)
-		}
-	}()
+	heptest.ServeUDP(t, pc, func(p *hep.Packet, err error) { r.add(p, 0, err) })
 	return r
 }
 
@@ -744,26 +732,11 @@ func (r *hepReceiver) listenTCP(addr string) error {
 	return nil
 }
 
-// readStream splits a TCP stream into packets by their own header: "HEP3"
-// and the big-endian total length, then the rest of the packet.
+// readStream records the packets of the idx-th accepted connection.
 func (r *hepReceiver) readStream(c net.Conn, idx int) {
-	hdr := make([]byte, hep.HeaderLen)
-	for {
-		if _, err := io.ReadFull(c, hdr); err != nil {
-			return
-		}
-		total := int(binary.BigEndian.Uint16(hdr[4:6]))
-		if string(hdr[:4]) != hep.Magic || total < hep.HeaderLen {
-			r.add(nil, idx, errors.New("bad HEP header on stream: "+string(hdr[:4])))
-			return
-		}
-		b := make([]byte, total)
-		copy(b, hdr)
-		if _, err := io.ReadFull(c, b[hep.HeaderLen:]); err != nil {
-			return
-		}
-		p, err := hep.Decode(b)
-		r.add(p, idx, err)
+	err := heptest.ReadStream(c, func(p *hep.Packet, err error) { r.add(p, idx, err) })
+	if err != nil {
+		r.add(nil, idx, err)
 	}
 }
 
