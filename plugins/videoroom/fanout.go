@@ -22,10 +22,15 @@ const (
 	fanoutMin = 16
 	// fanoutMaxShards caps the writer goroutines of one stream.
 	fanoutMaxShards = 4
-	// fanoutQueue bounds each shard's queue (≈ 0.37 s of 350 packets/s
-	// video); a packet that finds it full is dropped for that shard's
-	// subscribers and counted.
-	fanoutQueue = 128
+	// fanoutQueue bounds each shard's queue: about what core/webrtc's
+	// receive queue held before (256 KiB), ≈ 0.7 s of 350 packets/s video,
+	// so a burst (a round of DTLS handshakes, a GC) is absorbed as before;
+	// a packet that finds it full is dropped for that shard's subscribers
+	// and counted.
+	fanoutQueue = 256
+	// fanoutFree bounds the free list: enough for a stream that keeps up;
+	// the buffers of a backlog beyond it go back to the GC.
+	fanoutFree = 32
 )
 
 // fanPacket is one received packet shared read-only by the shards; the
@@ -50,7 +55,7 @@ type fanout struct {
 }
 
 func newFanout(ps *pubStream) *fanout {
-	return &fanout{ps: ps, free: make(chan *fanPacket, fanoutQueue+8)}
+	return &fanout{ps: ps, free: make(chan *fanPacket, fanoutFree)}
 }
 
 // get returns a packet buffer, reused when one is free.
