@@ -51,6 +51,7 @@ type fanout struct {
 	ps     *pubStream
 	queues []chan *fanPacket // nil until the stream needs shards
 	free   chan *fanPacket   // bounded free list; beyond it, the GC
+	drops  uint64            // this reader's share of ps.fanDrops
 	wg     sync.WaitGroup
 }
 
@@ -111,6 +112,7 @@ func (f *fanout) send(p *fanPacket) {
 		select {
 		case q <- p:
 		default:
+			f.drops++
 			f.ps.fanDrops.Add(1)
 			f.release(p)
 		}

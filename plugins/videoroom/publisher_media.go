@@ -64,7 +64,7 @@ type pubStream struct {
 	ssrcs     [3]atomic.Uint32 // per simulcast layer (0 without simulcast)
 	top       atomic.Int32     // highest layer seen
 	lastPLI   atomic.Int64     // unix ns
-	fanDrops  atomic.Uint64    // packets a full fan-out shard queue lost
+	fanDrops  atomic.Uint64    // packets lost at full fan-out queues, once per shard
 
 	ridMu sync.Mutex
 	rids  map[string]int
@@ -296,7 +296,7 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 	fo := newFanout(ps)
 	defer func() {
 		fo.stop()
-		if n := ps.fanDrops.Load(); n > 0 {
+		if n := fo.drops; n > 0 {
 			ps.pub.s.log.Warn("videoroom: fan-out queues full, packets dropped", "mid", ps.mid, "layer", layer, "drops", n)
 		}
 	}()
