@@ -52,11 +52,12 @@ type fanout struct {
 	queues []chan *fanPacket // nil until the stream needs shards
 	free   chan *fanPacket   // bounded free list; beyond it, the GC
 	drops  uint64            // this reader's share of ps.fanDrops
+	procs  int               // GOMAXPROCS when the stream started
 	wg     sync.WaitGroup
 }
 
 func newFanout(ps *pubStream) *fanout {
-	return &fanout{ps: ps, free: make(chan *fanPacket, fanoutFree)}
+	return &fanout{ps: ps, free: make(chan *fanPacket, fanoutFree), procs: runtime.GOMAXPROCS(0)}
 }
 
 // get returns a packet buffer, reused when one is free.
@@ -86,15 +87,18 @@ func (f *fanout) release(p *fanPacket) {
 }
 
 // sharded reports whether packets go through shards, starting them the
-// first time the stream has fanoutMin destinations.
+// first time the stream has fanoutMin destinations. With one processor
+// it never shards: a writer goroutine on the reader's only core adds no
+// throughput, and a packet lost at ingress is repaired by a NACK to the
+// publisher, which a packet lost in a full shard queue is not.
 func (f *fanout) sharded(dests int) bool {
 	if f.queues != nil {
 		return true
 	}
-	if dests < fanoutMin {
+	if dests < fanoutMin || f.procs < 2 {
 		return false
 	}
-	n := min(max(runtime.GOMAXPROCS(0), 1), fanoutMaxShards)
+	n := min(f.procs, fanoutMaxShards)
 	f.queues = make([]chan *fanPacket, n)
 	for k := range f.queues {
 		q := make(chan *fanPacket, fanoutQueue)

@@ -55,6 +55,7 @@ func sendSeq(t *testing.T, fo *fanout, ps *pubStream, seq uint16) {
 
 func TestFanoutInlineBelowThreshold(t *testing.T) {
 	fo := newFanout(&pubStream{kind: "video"})
+	fo.procs = 2 // two shards whatever the machine
 	if fo.sharded(fanoutMin - 1) {
 		t.Fatalf("sharded with %d destinations, want inline below %d", fanoutMin-1, fanoutMin)
 	}
@@ -68,12 +69,24 @@ func TestFanoutInlineBelowThreshold(t *testing.T) {
 	fo.stop()
 }
 
+// TestFanoutInlineOnOneProcessor: with one processor a stream never
+// shards, however many destinations it has.
+func TestFanoutInlineOnOneProcessor(t *testing.T) {
+	fo := newFanout(&pubStream{kind: "video"})
+	fo.procs = 1
+	if fo.sharded(10 * fanoutMin) {
+		fo.stop()
+		t.Fatal("sharded with one processor")
+	}
+}
+
 // TestFanoutEveryDestinationInOrder: every subscriber stream gets every
 // packet once, in order, whichever shard writes it.
 func TestFanoutEveryDestinationInOrder(t *testing.T) {
 	ps := &pubStream{kind: "video"}
 	_, ws := fanDests(ps, 3*fanoutMin)
 	fo := newFanout(ps)
+	fo.procs = 2 // two shards whatever the machine
 	if !fo.sharded(3 * fanoutMin) {
 		t.Fatal("not sharded")
 	}
@@ -104,6 +117,7 @@ func TestFanoutFullQueueDropsAndCounts(t *testing.T) {
 	ps := &pubStream{kind: "video"}
 	dests, _ := fanDests(ps, fanoutMin)
 	fo := newFanout(ps)
+	fo.procs = 2 // two shards whatever the machine
 	if !fo.sharded(fanoutMin) {
 		t.Fatal("not sharded")
 	}
