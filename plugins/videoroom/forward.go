@@ -38,6 +38,7 @@ type subStream struct {
 	track       rtpWriter
 	transceiver *pion.RTPTransceiver
 	sender      *pion.RTPSender
+	shard       uint32 // picks the fan-out shard writing to it (fanout.go)
 
 	src      atomic.Pointer[pubStream] // nil once the feed went away
 	send     atomic.Bool               // "send" of configure

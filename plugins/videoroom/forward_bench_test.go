@@ -73,3 +73,45 @@ func BenchmarkVP8Parse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFanoutReader is the publisher's reader per packet once a
+// stream is sharded (fanout.go): copy into a fan-out buffer, parse, queue
+// to every shard. It does not grow with the subscribers, whom the shards
+// (not measured here, "nop" writers) serve; drops/op counts the packets
+// a full shard queue refused because the shards fell behind.
+func BenchmarkFanoutReader(b *testing.B) {
+	for _, subs := range []int{50, 300} {
+		b.Run("subs="+strconv.Itoa(subs), func(b *testing.B) {
+			ps := &pubStream{kind: "video"}
+			dests := make([]*subStream, subs)
+			for i := range dests {
+				d, _ := newTestDest("video", ps)
+				d.track, d.shard = nopWriter{}, uint32(i)
+				dests[i] = d
+			}
+			ps.dests.Store(&dests)
+			raw := benchVP8Packet(b)
+			fo := newFanout(ps)
+			fo.procs = 2 // two shards whatever the machine
+			if !fo.sharded(subs) {
+				b.Fatal("not sharded")
+			}
+			var pkt rtp.Packet
+			var vp8 vp8Parser
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				fp := fo.get()
+				n := copy(fp.buf[:], raw)
+				if err := pkt.Unmarshal(fp.buf[:n]); err != nil {
+					b.Fatal(err)
+				}
+				fp.n, fp.layer, fp.ti, fp.dests = n, 0, vp8.parse(pkt.Payload), ps.dests.Load()
+				fo.send(fp)
+			}
+			b.StopTimer()
+			fo.stop()
+			b.ReportMetric(float64(ps.fanDrops.Load())/float64(b.N), "drops/op")
+		})
+	}
+}

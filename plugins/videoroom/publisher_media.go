@@ -64,6 +64,7 @@ type pubStream struct {
 	ssrcs     [3]atomic.Uint32 // per simulcast layer (0 without simulcast)
 	top       atomic.Int32     // highest layer seen
 	lastPLI   atomic.Int64     // unix ns
+	fanDrops  atomic.Uint64    // packets lost at full fan-out queues, once per shard
 
 	ridMu sync.Mutex
 	rids  map[string]int
@@ -237,8 +238,8 @@ func (m *pubMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver)
 		}
 	}
 	ps := m.p.streamByMid(mid)
-	buf := make([]byte, maxRTPPacket)
 	if ps == nil {
+		buf := make([]byte, maxRTPPacket)
 		for { // unknown m-line: keep pion's interceptors fed
 			if _, _, err := remote.Read(buf); err != nil {
 				return
@@ -256,7 +257,7 @@ func (m *pubMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver)
 	if ps.kind == "video" {
 		m.keyframe(ps, true)
 	}
-	ps.forward(remote, layer, buf)
+	ps.forward(remote, layer)
 }
 
 // layerOf maps a RID to a simulcast layer (0 lowest … 2 highest).
@@ -285,24 +286,34 @@ func (ps *pubStream) layerOf(rid string) int {
 }
 
 // forward reads RTP and hands each packet to the attached subscriber
-// streams; nothing is allocated per packet.
-func (ps *pubStream) forward(remote *pion.TrackRemote, layer int, buf []byte) {
+// streams: inline for a few, through the shards of a fanout for many
+// (fanout.go). Nothing is allocated per packet once the buffers are
+// reused.
+func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 	var pkt rtp.Packet
 	var vp8 vp8Parser
 	isVP8 := strings.EqualFold(ps.codec.MimeType, pion.MimeTypeVP8)
+	fo := newFanout(ps)
+	defer func() {
+		fo.stop()
+		if n := fo.drops; n > 0 {
+			ps.pub.s.log.Warn("videoroom: fan-out queues full, packets dropped", "mid", ps.mid, "layer", layer, "drops", n)
+		}
+	}()
 	for {
-		n, _, err := remote.Read(buf)
+		fp := fo.get()
+		n, _, err := remote.Read(fp.buf[:])
 		if err != nil {
+			fo.put(fp)
 			return
 		}
 		if ps.muted.Load() || ps.off.Load() {
+			fo.put(fp)
 			continue
 		}
-		dests := *ps.dests.Load()
-		if len(dests) == 0 && ps.levelExt == 0 {
-			continue
-		}
-		if pkt.Unmarshal(buf[:n]) != nil {
+		dests := ps.dests.Load()
+		if len(*dests) == 0 && ps.levelExt == 0 || pkt.Unmarshal(fp.buf[:n]) != nil {
+			fo.put(fp)
 			continue
 		}
 		if ps.levelExt != 0 {
@@ -312,9 +323,15 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int, buf []byte) {
 		if isVP8 {
 			ti = vp8.parse(pkt.Payload)
 		}
-		for _, d := range dests {
-			d.write(ps, layer, ti, &pkt)
+		if !fo.sharded(len(*dests)) {
+			for _, d := range *dests {
+				d.write(ps, layer, ti, &pkt)
+			}
+			fo.put(fp)
+			continue
 		}
+		fp.n, fp.layer, fp.ti, fp.dests = n, layer, ti, dests
+		fo.send(fp)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Room defaults (janus-reference.md 6.1).
@@ -52,6 +53,8 @@ type room struct {
 	participants map[uint64]*publisher
 	subscribers  map[*subscriber]struct{}
 	destroyed    bool
+
+	shardSeq atomic.Uint32 // spreads subscriber streams over fan-out shards
 }
 
 func newRoom(id uint64, o roomOptions) *room {

@@ -1,0 +1,150 @@
+package videoroom
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/rtp"
+)
+
+// Fan-out sharding. A publisher stream with many subscribers hands each
+// packet to writer goroutines (shards), each writing to its own part of
+// the subscribers, so the reader goes straight back to reading: a long
+// fan-out never leaves the publisher's packets waiting in pion's receive
+// queue or the socket (where they were dropped and NACKed), and a large
+// room uses every core. Small rooms forward inline, as before.
+const (
+	// fanoutMin is the number of subscriber streams from which a stream
+	// forwards through shards; once it did, it stays sharded, so a
+	// subscriber never gets a newer packet inline ahead of an older one
+	// still queued.
+	fanoutMin = 16
+	// fanoutMaxShards caps the writer goroutines of one stream.
+	fanoutMaxShards = 4
+	// fanoutQueue bounds each shard's queue: about what core/webrtc's
+	// receive queue held before (256 KiB), ≈ 0.7 s of 350 packets/s video,
+	// so a burst (a round of DTLS handshakes, a GC) is absorbed as before;
+	// a packet that finds it full is dropped for that shard's subscribers
+	// and counted.
+	fanoutQueue = 256
+	// fanoutFree bounds the free list: enough for a stream that keeps up;
+	// the buffers of a backlog beyond it go back to the GC.
+	fanoutFree = 32
+)
+
+// fanPacket is one received packet shared read-only by the shards; the
+// last shard done with it returns it to the free list.
+type fanPacket struct {
+	buf   [maxRTPPacket]byte
+	n     int
+	layer int
+	ti    temporalInfo
+	dests *[]*subStream // the destinations when it was read
+	refs  atomic.Int32
+}
+
+// fanout is the writer side of one forwarding goroutine. It is owned by
+// pubStream.forward: started lazily, stopped (and waited for) when the
+// reader ends.
+type fanout struct {
+	ps     *pubStream
+	queues []chan *fanPacket // nil until the stream needs shards
+	free   chan *fanPacket   // bounded free list; beyond it, the GC
+	drops  uint64            // this reader's share of ps.fanDrops
+	procs  int               // GOMAXPROCS when the stream started
+	wg     sync.WaitGroup
+}
+
+func newFanout(ps *pubStream) *fanout {
+	return &fanout{ps: ps, free: make(chan *fanPacket, fanoutFree), procs: runtime.GOMAXPROCS(0)}
+}
+
+// get returns a packet buffer, reused when one is free.
+func (f *fanout) get() *fanPacket {
+	select {
+	case p := <-f.free:
+		return p
+	default:
+		return &fanPacket{}
+	}
+}
+
+// put gives a buffer back to the free list (or to the GC when it is full).
+func (f *fanout) put(p *fanPacket) {
+	p.dests = nil
+	select {
+	case f.free <- p:
+	default:
+	}
+}
+
+// release drops one shard's reference to p.
+func (f *fanout) release(p *fanPacket) {
+	if p.refs.Add(-1) == 0 {
+		f.put(p)
+	}
+}
+
+// sharded reports whether packets go through shards, starting them the
+// first time the stream has fanoutMin destinations. With one processor
+// it never shards: a writer goroutine on the reader's only core adds no
+// throughput, and a packet lost at ingress is repaired by a NACK to the
+// publisher, which a packet lost in a full shard queue is not.
+func (f *fanout) sharded(dests int) bool {
+	if f.queues != nil {
+		return true
+	}
+	if dests < fanoutMin || f.procs < 2 {
+		return false
+	}
+	n := min(f.procs, fanoutMaxShards)
+	f.queues = make([]chan *fanPacket, n)
+	for k := range f.queues {
+		q := make(chan *fanPacket, fanoutQueue)
+		f.queues[k] = q
+		f.wg.Add(1)
+		go f.shard(uint32(k), uint32(n), q)
+	}
+	return true
+}
+
+// send queues p to every shard; a shard whose queue is full loses it.
+func (f *fanout) send(p *fanPacket) {
+	p.refs.Store(int32(len(f.queues)))
+	for _, q := range f.queues {
+		select {
+		case q <- p:
+		default:
+			f.drops++
+			f.ps.fanDrops.Add(1)
+			f.release(p)
+		}
+	}
+}
+
+// shard writes the packets of its queue to the destinations whose shard
+// key falls on it; each destination always lands on the same shard, so
+// its packets stay in order.
+func (f *fanout) shard(k, n uint32, q chan *fanPacket) {
+	defer f.wg.Done()
+	var pkt rtp.Packet
+	for p := range q {
+		if pkt.Unmarshal(p.buf[:p.n]) == nil {
+			for _, d := range *p.dests {
+				if d.shard%n == k {
+					d.write(f.ps, p.layer, p.ti, &pkt)
+				}
+			}
+		}
+		f.release(p)
+	}
+}
+
+// stop ends the shards after they drained their queues.
+func (f *fanout) stop() {
+	for _, q := range f.queues {
+		close(q)
+	}
+	f.wg.Wait()
+}

@@ -1,0 +1,155 @@
+package videoroom
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/pion/rtp"
+)
+
+// gateWriter blocks every write until gate is closed, telling entered
+// each time it starts waiting; it records sequence numbers like
+// recordWriter.
+type gateWriter struct {
+	entered chan<- struct{}
+	gate    <-chan struct{}
+	mu      sync.Mutex
+	seqs    []uint16
+}
+
+func (w *gateWriter) WriteRTP(p *rtp.Packet) error {
+	select {
+	case w.entered <- struct{}{}:
+	default:
+	}
+	<-w.gate
+	w.mu.Lock()
+	w.seqs = append(w.seqs, p.SequenceNumber)
+	w.mu.Unlock()
+	return nil
+}
+
+// fanDests makes n video destinations of ps with shard keys 0..n-1.
+func fanDests(ps *pubStream, n int) ([]*subStream, []*recordWriter) {
+	dests := make([]*subStream, n)
+	ws := make([]*recordWriter, n)
+	for i := range dests {
+		dests[i], ws[i] = newTestDest("video", ps)
+		dests[i].shard = uint32(i)
+	}
+	ps.dests.Store(&dests)
+	return dests, ws
+}
+
+// sendSeq queues one marshalled packet with sequence number seq.
+func sendSeq(t *testing.T, fo *fanout, ps *pubStream, seq uint16) {
+	t.Helper()
+	fp := fo.get()
+	n, err := videoPacket(seq, uint32(seq)*3000).MarshalTo(fp.buf[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp.n, fp.layer, fp.ti, fp.dests = n, 0, noTemporal, ps.dests.Load()
+	fo.send(fp)
+}
+
+func TestFanoutInlineBelowThreshold(t *testing.T) {
+	fo := newFanout(&pubStream{kind: "video"})
+	fo.procs = 2 // two shards whatever the machine
+	if fo.sharded(fanoutMin - 1) {
+		t.Fatalf("sharded with %d destinations, want inline below %d", fanoutMin-1, fanoutMin)
+	}
+	if !fo.sharded(fanoutMin) {
+		t.Fatalf("not sharded with %d destinations", fanoutMin)
+	}
+	// Once sharded, a stream stays sharded, so no packet overtakes a queued one.
+	if !fo.sharded(1) {
+		t.Fatal("went back to inline after sharding")
+	}
+	fo.stop()
+}
+
+// TestFanoutInlineOnOneProcessor: with one processor a stream never
+// shards, however many destinations it has.
+func TestFanoutInlineOnOneProcessor(t *testing.T) {
+	fo := newFanout(&pubStream{kind: "video"})
+	fo.procs = 1
+	if fo.sharded(10 * fanoutMin) {
+		fo.stop()
+		t.Fatal("sharded with one processor")
+	}
+}
+
+// TestFanoutEveryDestinationInOrder: every subscriber stream gets every
+// packet once, in order, whichever shard writes it.
+func TestFanoutEveryDestinationInOrder(t *testing.T) {
+	ps := &pubStream{kind: "video"}
+	_, ws := fanDests(ps, 3*fanoutMin)
+	fo := newFanout(ps)
+	fo.procs = 2 // two shards whatever the machine
+	if !fo.sharded(3 * fanoutMin) {
+		t.Fatal("not sharded")
+	}
+	const packets = 100 // below fanoutQueue: nothing may be dropped
+	for seq := uint16(1); seq <= packets; seq++ {
+		sendSeq(t, fo, ps, seq)
+	}
+	fo.stop()
+	if d := ps.fanDrops.Load(); d != 0 {
+		t.Fatalf("%d packets dropped with room in the queues", d)
+	}
+	for i, w := range ws {
+		if len(w.seqs) != packets {
+			t.Fatalf("destination %d got %d packets, want %d", i, len(w.seqs), packets)
+		}
+		for j, s := range w.seqs {
+			if s != uint16(j+1) {
+				t.Fatalf("destination %d: packet %d has seq %d, want %d (out of order)", i, j, s, j+1)
+			}
+		}
+	}
+}
+
+// TestFanoutFullQueueDropsAndCounts: a shard stuck in a write never
+// blocks the reader; what its full queue cannot take is dropped for its
+// destinations only and counted.
+func TestFanoutFullQueueDropsAndCounts(t *testing.T) {
+	ps := &pubStream{kind: "video"}
+	dests, _ := fanDests(ps, fanoutMin)
+	fo := newFanout(ps)
+	fo.procs = 2 // two shards whatever the machine
+	if !fo.sharded(fanoutMin) {
+		t.Fatal("not sharded")
+	}
+	shards := len(fo.queues)
+	entered := make(chan struct{}, shards)
+	gate := make(chan struct{})
+	gated := make([]*gateWriter, shards)
+	for k := range shards { // the first destination of each shard blocks
+		gated[k] = &gateWriter{entered: entered, gate: gate}
+		dests[k].track = gated[k]
+	}
+	sendSeq(t, fo, ps, 1)
+	for range shards {
+		<-entered // every shard holds packet 1, its queue is empty
+	}
+	const extra = 5
+	for seq := uint16(2); seq <= fanoutQueue+1+extra; seq++ {
+		sendSeq(t, fo, ps, seq) // returns at once although no shard writes
+	}
+	if got, want := ps.fanDrops.Load(), uint64(extra*shards); got != want {
+		t.Fatalf("drops = %d, want %d (%d per shard)", got, want, extra)
+	}
+	close(gate)
+	fo.stop()
+	for k, w := range gated {
+		if len(w.seqs) != fanoutQueue+1 {
+			t.Fatalf("shard %d wrote %d packets, want %d", k, len(w.seqs), fanoutQueue+1)
+		}
+		for j, s := range w.seqs {
+			if s != uint16(j+1) {
+				t.Fatalf("shard %d: packet %d has seq %d, want %d", k, j, s, j+1)
+			}
+		}
+	}
+}
