@@ -30,8 +30,10 @@ type Config struct {
 	// is "failed" (consent lost). Zero keeps pion's 5 s and 25 s.
 	ICEDisconnectedTimeout time.Duration
 	ICEFailedTimeout       time.Duration
-	// NACKWindow is how long sent packets are kept to answer NACKs
-	// (Janus's max_nack_queue); 0 means DefaultNACKWindow (500 ms).
+	// NACKWindow is the least time sent packets are kept to answer NACKs
+	// (Janus's min_nack_queue); 0 means DefaultNACKWindow (200 ms). A
+	// stream keeps twice its measured round-trip time when that is longer,
+	// up to MaxNACKWindow (1 s).
 	NACKWindow time.Duration
 }
 

@@ -36,8 +36,9 @@ package webrtc
 
 // NACKs from the client are answered by nackResponder (nackresponder.go),
 // not pion's responder: per outgoing stream that negotiated "nack", the
-// packets sent in the last Config.NACKWindow (500 ms by default, Janus's
-// max_nack_queue), each copy the packet's size, in a ring that follows the
+// packets sent in the last Config.NACKWindow (200 ms by default, Janus's
+// min_nack_queue) or twice the round-trip time from the client's receiver
+// reports when that is longer (up to 1 s, as Janus), each copy the packet's size, in a ring that follows the
 // packet rate (at most 1024 packets); resent as RTX when RTX was
 // negotiated, a packet at most once per 20 ms; older packets are not
 // resent. Audio without "nack" keeps no history.

@@ -11,12 +11,16 @@ import (
 	"github.com/pion/rtp"
 )
 
-// NACK send history defaults. Janus keeps max_nack_queue (500 ms by
-// default) of sent packets per stream to answer NACKs; Argus does the
-// same, with a packet cap as a safety bound for bursts (a key frame of a
-// high-bitrate stream) and pion's old fixed size as that cap.
+// NACK send history defaults. Like Janus (min_nack_queue, 200 ms by
+// default, up to 1 s), Argus keeps at least DefaultNACKWindow of sent
+// packets per stream, more when the round-trip time needs it: a repeated
+// NACK comes about two round trips after the packet, so the window is
+// twice the RTT measured from the client's receiver reports, between the
+// configured minimum and MaxNACKWindow. A packet cap bounds bursts (a key
+// frame of a high-bitrate stream), pion's old fixed size as that cap.
 const (
-	DefaultNACKWindow = 500 * time.Millisecond
+	DefaultNACKWindow = 200 * time.Millisecond
+	MaxNACKWindow     = time.Second
 	nackMaxPackets    = 1024
 	nackMinSlots      = 16
 	// nackResendGap is the shortest time between two retransmissions of
@@ -132,12 +136,47 @@ func (n *nackResponder) BindRTCPReader(reader interceptor.RTCPReader) intercepto
 			return 0, nil, err
 		}
 		for _, p := range pkts {
-			if nack, ok := p.(*rtcp.TransportLayerNack); ok {
-				n.answer(nack)
+			switch p := p.(type) {
+			case *rtcp.TransportLayerNack:
+				n.answer(p)
+			case *rtcp.ReceiverReport:
+				n.followRTT(p.Reports)
+			case *rtcp.SenderReport:
+				n.followRTT(p.Reports)
 			}
 		}
 		return i, attr, nil
 	})
+}
+
+// followRTT sets the window of each stream a reception report is about
+// to twice the round-trip time it gives (RFC 3550 6.4.1: arrival minus
+// the last SR's time minus the receiver's delay, in 1/65536 s), within
+// [minimum, MaxNACKWindow]. A report that names no sender report of ours,
+// or gives an impossible time, changes nothing.
+func (n *nackResponder) followRTT(reports []rtcp.ReceptionReport) {
+	if len(reports) == 0 {
+		return
+	}
+	arrival := ntpMiddle(n.now())
+	for _, r := range reports {
+		if r.LastSenderReport == 0 {
+			continue
+		}
+		rtt := arrival - r.LastSenderReport - r.Delay
+		if rtt >= 1<<31 { // negative: clocks or a forged report
+			continue
+		}
+		window := min(max(2*time.Duration(rtt)*time.Second/65536, n.window), MaxNACKWindow)
+		n.mu.Lock()
+		h := n.streams[r.SSRC]
+		n.mu.Unlock()
+		if h != nil {
+			h.mu.Lock()
+			h.window = window
+			h.mu.Unlock()
+		}
+	}
 }
 
 // answer resends what the history still holds of one NACK.

@@ -277,8 +277,8 @@ func TestNACKHistoryPause(t *testing.T) {
 	h.mu.Lock()
 	ring := len(h.slots)
 	h.mu.Unlock()
-	if ring < 150 {
-		t.Fatalf("ring of %d slots after pauses at 300 packets/s, want >= 150", ring)
+	if want := int(DefaultNACKWindow * 300 / time.Second); ring < want {
+		t.Fatalf("ring of %d slots after pauses at 300 packets/s, want >= %d (one window)", ring, want)
 	}
 	t.Logf("%.1f allocations per pause and second of media", allocs)
 	if allocs > 10 {
@@ -306,5 +306,65 @@ func BenchmarkNACKHistoryAdd(b *testing.B) {
 			b.Fatal(err)
 		}
 		clock.add(time.Second / 300)
+	}
+}
+
+// TestNACKWindowFollowsRTT: a reception report's round-trip time widens a
+// stream's window to twice the RTT, within [minimum, MaxNACKWindow]; a
+// report without LSR, about another stream or giving a negative RTT
+// changes nothing.
+func TestNACKWindowFollowsRTT(t *testing.T) {
+	const unit = 65536 // LSR and DLSR count 1/65536 s
+	tests := []struct {
+		name   string
+		rtt    time.Duration // implied by the report; 0: no LSR
+		ssrc   uint32        // 0: the stream's
+		age    time.Duration // of the NACKed packet
+		resent int
+	}{
+		{name: "no report: the minimum", age: 300 * time.Millisecond, resent: 0},
+		{name: "short RTT keeps the minimum", rtt: 50 * time.Millisecond, age: 300 * time.Millisecond, resent: 0},
+		{name: "within the minimum", rtt: 50 * time.Millisecond, age: 150 * time.Millisecond, resent: 1},
+		{name: "200 ms RTT keeps 400 ms", rtt: 200 * time.Millisecond, age: 300 * time.Millisecond, resent: 1},
+		{name: "but not more", rtt: 200 * time.Millisecond, age: 450 * time.Millisecond, resent: 0},
+		{name: "capped at MaxNACKWindow", rtt: 3 * time.Second, age: 900 * time.Millisecond, resent: 1},
+		{name: "capped, older", rtt: 3 * time.Second, age: 1100 * time.Millisecond, resent: 0},
+		{name: "another stream's report", rtt: 400 * time.Millisecond, ssrc: 9999, age: 300 * time.Millisecond, resent: 0},
+		{name: "negative RTT ignored", rtt: -time.Second, age: 300 * time.Millisecond, resent: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newResponderRig(t, nackVideo, DefaultNACKWindow)
+			seq := r.sendOne(100)
+			r.clock.add(10 * time.Millisecond)
+			r.sendOne(100) // keeps the ring from looking empty
+			if tc.rtt != 0 {
+				// The client got our SR 1 s ago (LSR), held it 100 ms
+				// (DLSR) and its report arrives now: RTT = 1 s - 100 ms
+				// - (1 s - 100 ms - rtt).
+				ssrc := tc.ssrc
+				if ssrc == 0 {
+					ssrc = nackVideo.SSRC
+				}
+				now := ntpMiddle(r.clock.now())
+				dlsr := uint32(100 * time.Millisecond * unit / time.Second)
+				rttUnits := int64(tc.rtt) * unit / int64(time.Second)
+				lsr := now - dlsr - uint32(rttUnits) //nolint:gosec // wraps on purpose for the negative case
+				rr := &rtcp.ReceiverReport{SSRC: 5, Reports: []rtcp.ReceptionReport{{SSRC: ssrc, LastSenderReport: lsr, Delay: dlsr}}}
+				b, err := rr.Marshal()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := r.resp.BindRTCPReader(rtcpBytes(b)).Read(make([]byte, 1500), nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.clock.add(tc.age - 10*time.Millisecond)
+			before := r.net.count()
+			r.nack(seq)
+			if got := r.net.count() - before; got != tc.resent {
+				t.Fatalf("resent %d packets %v after sending, want %d", got, tc.age, tc.resent)
+			}
+		})
 	}
 }
