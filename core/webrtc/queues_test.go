@@ -75,6 +75,114 @@ func TestReceiveQueueLimits(t *testing.T) {
 	}
 }
 
+// TestReceiveQueueShrinks checks that a queue gives its memory back once a
+// backlog has been read: packetio.Buffer keeps its high-water mark, so
+// without the swap the heap stays up by the backlog's size.
+func TestReceiveQueueShrinks(t *testing.T) {
+	const queues, backlog = 20, 200 // 200 KB per queue, below the RTP limit
+	pkt := make([]byte, 1000)
+	buf := make([]byte, 1500)
+	run := func(t *testing.T, mk func() io.ReadWriteCloser) (grownKiB, afterKiB float64) {
+		t.Helper()
+		h0 := heapInUse()
+		qs := make([]io.ReadWriteCloser, queues)
+		for i := range qs {
+			qs[i] = mk()
+			for j := range backlog {
+				pkt[0] = byte(j)
+				if _, err := qs[i].Write(pkt); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		grownKiB = float64(heapInUse()-h0) / 1024 / queues
+		for _, q := range qs {
+			for j := range backlog {
+				if n, err := q.Read(buf); err != nil || n != len(pkt) || buf[0] != byte(j) {
+					t.Fatalf("packet %d: read %d bytes (first %d), %v", j, n, buf[0], err)
+				}
+			}
+		}
+		afterKiB = float64(heapInUse()-h0) / 1024 / queues
+		for _, q := range qs { // still usable after the swap, in order
+			for j := range 3 {
+				pkt[0] = byte(j)
+				if _, err := q.Write(pkt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for j := range 3 {
+				if n, err := q.Read(buf); err != nil || n != len(pkt) || buf[0] != byte(j) {
+					t.Fatalf("after drain, packet %d: read %d bytes (first %d), %v", j, n, buf[0], err)
+				}
+			}
+			_ = q.Close()
+		}
+		runtime.KeepAlive(qs)
+		return grownKiB, afterKiB
+	}
+	grown, after := run(t, func() io.ReadWriteCloser { return newReceiveQueue(packetio.RTPBufferPacket, 1) })
+	if grown < 150 {
+		t.Fatalf("backlog held %.0f KiB per queue, want about 200 (measurement broken?)", grown)
+	}
+	if after > 16 {
+		t.Errorf("after draining, %.0f KiB per queue still held (%.0f KiB with the backlog), want the buffer given back", after, grown)
+	}
+	// The same with pion's own buffer keeps the high-water mark: this is
+	// what the swap is for.
+	_, pionAfter := run(t, func() io.ReadWriteCloser {
+		b := packetio.NewBuffer()
+		b.SetLimitSize(rtpQueueBytes)
+		return pionQueue{b}
+	})
+	if pionAfter < 150 {
+		t.Errorf("pion's buffer held only %.0f KiB after draining; the premise of the swap changed", pionAfter)
+	}
+}
+
+// pionQueue is pion's buffer as an io.ReadWriteCloser, as SRTP uses it
+// without a factory.
+type pionQueue struct{ *packetio.Buffer }
+
+func (q pionQueue) Read(p []byte) (int, error) {
+	n, _, err := q.Buffer.Read(p, nil)
+	return n, err
+}
+
+func (q pionQueue) Write(p []byte) (int, error) { return q.Buffer.Write(p, nil) }
+
+// TestReceiveQueueDeadlineSurvivesSwap checks that a read deadline set
+// before a swap still applies to the new buffer.
+func TestReceiveQueueDeadlineSurvivesSwap(t *testing.T) {
+	q := newReceiveQueue(packetio.RTPBufferPacket, 1).(*receiveQueue)
+	pkt := make([]byte, 1000)
+	buf := make([]byte, 1500)
+	for range 40 {
+		if _, err := q.Write(pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := q.buf
+	if err := q.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	for range 40 {
+		if _, err := q.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q.buf == first {
+		t.Fatal("no swap after a 40 KB backlog was read")
+	}
+	if _, err := q.Read(buf); !errors.Is(err, packetio.ErrTimeout) {
+		t.Fatalf("read on the empty new buffer: %v, want the deadline's timeout", err)
+	}
+	_ = q.Close()
+	if _, err := q.Read(buf); !errors.Is(err, packetio.ErrTimeout) && !errors.Is(err, io.EOF) {
+		t.Fatalf("read after close: %v", err)
+	}
+}
+
 // BenchmarkPeerConnectionMemory reports the live heap per PeerConnection
 // with pion's receive queues (no factory: 1 MB per SSRC) and Argus's
 // (queues.go). pcs Peers each receive one VP8 stream of 1000-byte packets
