@@ -9,10 +9,11 @@
 # (count_long - count_short) / (packets_long - packets_short). Prints the
 # per-packet total of each group and, with N, the N heaviest functions.
 #
-# Why: "runtime" (scheduler, channels, locks, timers, GC) varies by several
+# Why: "runtime" (scheduler, channels, locks, timers, GC marking) varies by several
 # percent between identical runs, because how often goroutines park, spin
 # and steal work depends on the host's load even under valgrind; the
-# packet path proper (pion, SRTP crypto, Argus, time) repeats to within
+# packet path proper (pion, SRTP crypto, Argus, clock reads, and the Go
+# map look-ups, copies and allocations they make) repeats to within
 # about 1 %. Comparing two builds on the packet-path groups separates a
 # real change from scheduler noise.
 set -euo pipefail
@@ -38,7 +39,8 @@ join -t $'\t' <(sums "$(argus_cg "$short")") <(sums "$(argus_cg "$long")") |
 	gawk -F '\t' -v pa="$pa" -v pb="$pb" -v top="$top" '
 	{
 		d = ($3 - $2) / (pb - pa); f = $1
-		if (f ~ /^(runtime\.|internal\/runtime|sync\.|internal\/sync|sync\/atomic)/) g = "runtime (scheduler, chans, locks, GC)"
+		if (f ~ /^(internal\/runtime\/maps|runtime\.(map|memmove|memclr|nilinter|efaceeq|typehash|strhash|memhash|aeshash|interhash|mallocgc))/) g = "go data (maps, hashing, copies, allocation)"
+		else if (f ~ /^(runtime\.|internal\/runtime|sync\.|internal\/sync|sync\/atomic)/) g = "runtime (scheduler, chans, locks, timers, GC)"
 		else if (f ~ /(crypto|aes|gcm|sha1|hmac)/) g = "crypto (SRTP, ICE HMAC)"
 		else if (f ~ /^time\./) g = "time"
 		else if (f ~ /^github.com\/pion/) g = "pion"
@@ -49,7 +51,7 @@ join -t $'\t' <(sums "$(argus_cg "$short")") <(sums "$(argus_cg "$long")") |
 	}
 	END {
 		for (g in t) printf "%8.0f  %s\n", t[g], g
-		printf "%8.0f  packet path (all but runtime)\n%8.0f  total per packet (%d -> %d packets)\n", path, tot, pa, pb
+		printf "%8.0f  packet path (all but the runtime group)\n%8.0f  total per packet (%d -> %d packets)\n", path, tot, pa, pb
 		if (top > 0) {
 			n = 0
 			PROCINFO["sorted_in"] = "@val_num_desc"
