@@ -1,13 +1,13 @@
 package webrtc
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/twcc"
-	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 )
 
@@ -99,28 +99,88 @@ func (t *twccFeedback) BindRemoteStream(info *interceptor.StreamInfo, reader int
 		if err != nil {
 			return n, attr, err
 		}
-		h, herr := attr.GetRTPHeader(b[:n])
-		if herr != nil {
-			return n, attr, nil //nolint:nilerr // not RTP we can read: no feedback, the packet goes on
+		if ssrc, seq, ok := transportSeq(b[:n], id); ok {
+			t.record(ssrc, seq)
 		}
-		t.record(h, id)
 		return n, attr, nil
 	})
 }
 
 // record notes one packet's arrival.
-func (t *twccFeedback) record(h *rtp.Header, id uint8) {
-	ext := h.GetExtension(id)
-	if len(ext) < 2 {
-		return
-	}
-	seq := uint16(ext[0])<<8 | uint16(ext[1])
+func (t *twccFeedback) record(ssrc uint32, seq uint16) {
 	at := time.Since(t.start).Microseconds()
 	t.mu.Lock()
 	if t.rec != nil {
-		t.rec.Record(h.SSRC, seq, at)
+		t.rec.Record(ssrc, seq, at)
 	}
 	t.mu.Unlock()
+}
+
+// RTP header layout (RFC 3550 5.1, RFC 8285).
+const (
+	rtpFixedHeader     = 12
+	rtpProfileOneByte  = 0xBEDE
+	rtpProfileTwoByte  = 0x1000
+	rtpExtIDReserved   = 15 // one-byte form: stop parsing
+	rtpExtIDPadding    = 0
+	rtpExtHeaderLength = 4 // profile and length words
+)
+
+// transportSeq finds, in a raw RTP packet, the SSRC and the transport-wide
+// sequence number carried in header extension id (1..255). It walks the header
+// as pion's rtp.Header.Unmarshal does and accepts exactly what that
+// accepts (a malformed extension block anywhere gives false, as the
+// parse error did), but reads only what TWCC needs: looking the parsed
+// header up in the attributes map cost more than the walk.
+func transportSeq(b []byte, id uint8) (ssrc uint32, seq uint16, ok bool) {
+	if len(b) < rtpFixedHeader || b[0]&0x10 == 0 { // no extension: nothing to record
+		return 0, 0, false
+	}
+	n := rtpFixedHeader + 4*int(b[0]&0x0f)
+	if len(b) < n+rtpExtHeaderLength {
+		return 0, 0, false
+	}
+	profile := binary.BigEndian.Uint16(b[n:])
+	end := n + rtpExtHeaderLength + 4*int(binary.BigEndian.Uint16(b[n+2:]))
+	n += rtpExtHeaderLength
+	if len(b) < end || (profile != rtpProfileOneByte && profile != rtpProfileTwoByte) {
+		return 0, 0, false
+	}
+	var found []byte
+	for n < end {
+		if b[n] == rtpExtIDPadding {
+			n++
+			continue
+		}
+		var ext uint8
+		var size int
+		if profile == rtpProfileOneByte {
+			ext, size = b[n]>>4, int(b[n]&0x0f)+1
+			n++
+			if ext == rtpExtIDReserved || ext == rtpExtIDPadding {
+				break
+			}
+		} else {
+			ext = b[n]
+			n++
+			if end <= n {
+				return 0, 0, false
+			}
+			size = int(b[n])
+			n++
+		}
+		if end < n+size {
+			return 0, 0, false
+		}
+		if ext == id && found == nil {
+			found = b[n : n+size]
+		}
+		n += size
+	}
+	if len(found) < 2 {
+		return 0, 0, false
+	}
+	return binary.BigEndian.Uint32(b[8:12]), binary.BigEndian.Uint16(found), true
 }
 
 // Close stops the reporting loop.

@@ -1,6 +1,7 @@
 package webrtc
 
 import (
+	"encoding/binary"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -134,12 +135,25 @@ func (w *mediaWatch) BindRemoteStream(info *interceptor.StreamInfo, reader inter
 			}
 		}
 		if track {
-			if h, herr := attr.GetRTPHeader(b[:n]); herr == nil {
-				c.receive(h.SequenceNumber, h.Timestamp, w.now())
+			if seq, ts, ok := rtpSeqTimestamp(b[:n]); ok {
+				c.receive(seq, ts, w.now())
 			}
 		}
 		return n, attr, err
 	})
+}
+
+// rtpSeqTimestamp reads the sequence number and timestamp of an RTP
+// packet from its fixed header (RFC 3550 5.1). They sit at fixed offsets,
+// so no parse is needed; reading them here instead of the header that the
+// header cache stored in the attributes saves a look-up in the attributes
+// map (an interface-keyed map) per received packet. What arrives here has
+// passed SRTP, which parsed the whole header already.
+func rtpSeqTimestamp(b []byte) (seq uint16, ts uint32, ok bool) {
+	if len(b) < 12 || b[0]>>6 != 2 {
+		return 0, 0, false
+	}
+	return binary.BigEndian.Uint16(b[2:4]), binary.BigEndian.Uint32(b[4:8]), true
 }
 
 // stream returns the counters of one SSRC, nil if unknown.

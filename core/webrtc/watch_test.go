@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 )
 
 func TestStreamCountersReceive(t *testing.T) {
@@ -112,5 +113,52 @@ func TestMediaWatchReports(t *testing.T) {
 	}
 	if n := got.nacks.Load(); n != 1 {
 		t.Errorf("NACKs sent %d, want 1", n)
+	}
+}
+
+// rtpSeqTimestamp must read what pion's header parser reads, CSRCs and
+// header extensions included, and refuse what is not RTP version 2.
+func TestRTPSeqTimestamp(t *testing.T) {
+	withExt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 0xfffe, Timestamp: 0x89abcdef, SSRC: 7, CSRC: []uint32{1, 2}}, Payload: []byte{1, 2, 3}}
+	if err := withExt.SetExtension(3, []byte{0, 9}); err != nil {
+		t.Fatal(err)
+	}
+	extRaw, err := withExt.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plainRaw, err := (&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 1, Timestamp: 3000, SSRC: 9}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := append([]byte(nil), plainRaw...)
+	v1[0] = v1[0]&0x3f | 1<<6
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		ok   bool
+	}{
+		{"csrc and extension", extRaw, true},
+		{"fixed header only", plainRaw, true},
+		{"short", plainRaw[:11], false},
+		{"version 1", v1, false},
+		{"empty", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seq, ts, ok := rtpSeqTimestamp(tc.b)
+			if ok != tc.ok {
+				t.Fatalf("ok = %v, want %v", ok, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			var h rtp.Header
+			if _, err := h.Unmarshal(tc.b); err != nil {
+				t.Fatal(err)
+			}
+			if seq != h.SequenceNumber || ts != h.Timestamp {
+				t.Fatalf("got seq %d ts %d, pion parsed seq %d ts %d", seq, ts, h.SequenceNumber, h.Timestamp)
+			}
+		})
 	}
 }
