@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -137,14 +138,27 @@ func TestRunFeedback(t *testing.T) {
 }
 
 // TestRunVideoRoom: one publisher in a room of its own, three
-// subscribers; every subscriber comes up and receives the feed.
+// subscribers; every subscriber comes up and receives the feed. The
+// "sharded" case has 20 subscribers with two processors, so VideoRoom
+// forwards through its fan-out shards (16 subscriber streams or more,
+// GOMAXPROCS >= 2: plugins/videoroom/fanout.go) and every subscriber must
+// get the feed through them too.
 func TestRunVideoRoom(t *testing.T) {
 	wsURL, httpURL := startArgus(t)
-	for _, tc := range []struct{ name, url string }{{"ws", wsURL}, {"http", httpURL}} {
+	for _, tc := range []struct {
+		name, url string
+		subs      int
+	}{{"ws", wsURL, 3}, {"http", httpURL, 3}, {"ws sharded", wsURL, 20}} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.subs >= 16 && runtime.GOMAXPROCS(0) < 2 {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+			}
 			cfg := testConfig(tc.url, 1, 2*time.Second)
 			cfg.Mode = ModeVideoRoom
-			cfg.Subscribers = 3
+			cfg.Subscribers = tc.subs
+			if tc.subs > 3 { // a lighter feed: 20 subscribers under -race
+				cfg.AudioPPS, cfg.VideoPPS, cfg.VideoFPS = 25, 60, 10
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			res, err := Run(ctx, cfg, nil)
@@ -152,12 +166,12 @@ func TestRunVideoRoom(t *testing.T) {
 				t.Fatalf("Run: %v", err)
 			}
 			t.Logf("rtcp %+v, audio %+v, video %+v", res.RTCP, res.Audio, res.Video)
-			if res.OK != 1 || res.SubscribersOK != 3 || res.SubscribersFailed != 0 {
+			if res.OK != 1 || res.SubscribersOK != tc.subs || res.SubscribersFailed != 0 {
 				t.Fatalf("publishers ok=%d, subscribers ok=%d failed=%d, errors %v", res.OK, res.SubscribersOK, res.SubscribersFailed, res.Errors)
 			}
 			for name, f := range map[string]Flow{"audio": res.Audio, "video": res.Video} {
-				if f.SentPackets == 0 || f.ExpectedPackets != 3*f.SentPackets {
-					t.Errorf("%s: sent %d, expected %d (3 subscribers)", name, f.SentPackets, f.ExpectedPackets)
+				if f.SentPackets == 0 || f.ExpectedPackets != int64(tc.subs)*f.SentPackets {
+					t.Errorf("%s: sent %d, expected %d (%d subscribers)", name, f.SentPackets, f.ExpectedPackets, tc.subs)
 				}
 				if f.RecvPackets < f.ExpectedPackets/2 {
 					t.Errorf("%s: subscribers received %d of %d", name, f.RecvPackets, f.ExpectedPackets)
