@@ -150,24 +150,19 @@ func (n *nackResponder) BindRTCPReader(reader interceptor.RTCPReader) intercepto
 }
 
 // followRTT sets the window of each stream a reception report is about
-// to twice the round-trip time it gives (RFC 3550 6.4.1: arrival minus
-// the last SR's time minus the receiver's delay, in 1/65536 s), within
-// [minimum, MaxNACKWindow]. A report that names no sender report of ours,
-// or gives an impossible time, changes nothing.
+// to twice the round-trip time it gives (reportRTT), within [minimum,
+// MaxNACKWindow]. A report that gives no round-trip time changes nothing.
 func (n *nackResponder) followRTT(reports []rtcp.ReceptionReport) {
 	if len(reports) == 0 {
 		return
 	}
-	arrival := ntpMiddle(n.now())
+	now := n.now()
 	for _, r := range reports {
-		if r.LastSenderReport == 0 {
+		rtt, ok := reportRTT(r, now)
+		if !ok {
 			continue
 		}
-		rtt := arrival - r.LastSenderReport - r.Delay
-		if rtt >= 1<<31 { // negative: clocks or a forged report
-			continue
-		}
-		window := min(max(2*time.Duration(rtt)*time.Second/65536, n.window), MaxNACKWindow)
+		window := min(max(2*rtt, n.window), MaxNACKWindow)
 		n.mu.Lock()
 		h := n.streams[r.SSRC]
 		n.mu.Unlock()

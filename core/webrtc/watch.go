@@ -232,9 +232,8 @@ func (w *mediaWatch) BindRTCPReader(reader interceptor.RTCPReader) interceptor.R
 	})
 }
 
-// reports takes the peer's reception reports about the streams we send.
-// The RTT is the report's arrival minus the LSR it echoes minus the DLSR
-// it held it (RFC 3550 6.4.1), in 1/65536 s.
+// reports takes the peer's reception reports about the streams we send
+// (loss, jitter, and the RTT of reportRTT).
 func (w *mediaWatch) reports(blocks []rtcp.ReceptionReport, now time.Time) {
 	for _, rb := range blocks {
 		c := w.stream(false, rb.SSRC)
@@ -250,12 +249,25 @@ func (w *mediaWatch) reports(blocks []rtcp.ReceptionReport, now time.Time) {
 		if c.clock > 0 {
 			c.remoteJitter.Store(math.Float64bits(float64(rb.Jitter) / float64(c.clock)))
 		}
-		if rb.LastSenderReport != 0 {
-			if d := ntpMiddle(now) - rb.LastSenderReport - rb.Delay; d < 1<<31 {
-				c.rtt.Store(int64(time.Duration(d) * time.Second / 65536))
-			}
+		if rtt, ok := reportRTT(rb, now); ok {
+			c.rtt.Store(int64(rtt))
 		}
 	}
+}
+
+// reportRTT is the round-trip time a reception report arriving at now
+// gives: its arrival minus the LSR it echoes minus the DLSR it held it
+// (RFC 3550 6.4.1), in 1/65536 s. A report naming no sender report, or
+// giving a negative time (clocks, a forged report), gives none.
+func reportRTT(rb rtcp.ReceptionReport, now time.Time) (time.Duration, bool) {
+	if rb.LastSenderReport == 0 {
+		return 0, false
+	}
+	d := ntpMiddle(now) - rb.LastSenderReport - rb.Delay
+	if d >= 1<<31 {
+		return 0, false
+	}
+	return time.Duration(d) * time.Second / 65536, true
 }
 
 // ntpMiddle is the middle 32 bits of the NTP timestamp of t (16.16 s).
