@@ -51,6 +51,7 @@ type fanout struct {
 	ps     *pubStream
 	queues []chan *fanPacket // nil until the stream needs shards
 	free   chan *fanPacket   // bounded free list; beyond it, the GC
+	spare  *fanPacket        // the reader's last buffer no shard saw (reader only)
 	drops  uint64            // this reader's share of ps.fanDrops
 	procs  int               // GOMAXPROCS when the stream started
 	wg     sync.WaitGroup
@@ -60,14 +61,28 @@ func newFanout(ps *pubStream) *fanout {
 	return &fanout{ps: ps, free: make(chan *fanPacket, fanoutFree), procs: runtime.GOMAXPROCS(0)}
 }
 
-// get returns a packet buffer, reused when one is free.
+// get returns a packet buffer for the reader: its spare one, else one
+// from the free list, else a new one. Inline forwarding always hands its
+// buffer back as the spare, so a stream that never shards touches no
+// channel per packet.
 func (f *fanout) get() *fanPacket {
+	if p := f.spare; p != nil {
+		f.spare = nil
+		return p
+	}
 	select {
 	case p := <-f.free:
 		return p
 	default:
 		return &fanPacket{}
 	}
+}
+
+// keep gives the reader back a buffer that no shard saw (a packet skipped
+// or forwarded inline); only the reader calls it.
+func (f *fanout) keep(p *fanPacket) {
+	p.dests = nil
+	f.spare = p
 }
 
 // put gives a buffer back to the free list (or to the GC when it is full).

@@ -304,16 +304,16 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 		fp := fo.get()
 		n, _, err := remote.Read(fp.buf[:])
 		if err != nil {
-			fo.put(fp)
+			fo.keep(fp)
 			return
 		}
 		if ps.muted.Load() || ps.off.Load() {
-			fo.put(fp)
+			fo.keep(fp)
 			continue
 		}
 		dests := ps.dests.Load()
 		if len(*dests) == 0 && ps.levelExt == 0 || pkt.Unmarshal(fp.buf[:n]) != nil {
-			fo.put(fp)
+			fo.keep(fp)
 			continue
 		}
 		if ps.levelExt != 0 {
@@ -327,7 +327,7 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 			for _, d := range *dests {
 				d.write(ps, layer, ti, &pkt)
 			}
-			fo.put(fp)
+			fo.keep(fp)
 			continue
 		}
 		fp.n, fp.layer, fp.ti, fp.dests = n, layer, ti, dests
