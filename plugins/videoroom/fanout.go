@@ -52,7 +52,7 @@ type fanout struct {
 	queues []chan *fanPacket // nil until the stream needs shards
 	free   chan *fanPacket   // bounded free list; beyond it, the GC
 	spare  *fanPacket        // the reader's last buffer no shard saw (reader only)
-	drops  uint64            // this reader's share of ps.fanDrops
+	drops  uint64            // packets lost at full shard queues, once per shard
 	procs  int               // GOMAXPROCS when the stream started
 	wg     sync.WaitGroup
 }
@@ -132,7 +132,6 @@ func (f *fanout) send(p *fanPacket) {
 		case q <- p:
 		default:
 			f.drops++
-			f.ps.fanDrops.Add(1)
 			f.release(p)
 		}
 	}

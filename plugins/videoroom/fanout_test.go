@@ -95,7 +95,7 @@ func TestFanoutEveryDestinationInOrder(t *testing.T) {
 		sendSeq(t, fo, ps, seq)
 	}
 	fo.stop()
-	if d := ps.fanDrops.Load(); d != 0 {
+	if d := fo.drops; d != 0 {
 		t.Fatalf("%d packets dropped with room in the queues", d)
 	}
 	for i, w := range ws {
@@ -137,7 +137,7 @@ func TestFanoutFullQueueDropsAndCounts(t *testing.T) {
 	for seq := uint16(2); seq <= fanoutQueue+1+extra; seq++ {
 		sendSeq(t, fo, ps, seq) // returns at once although no shard writes
 	}
-	if got, want := ps.fanDrops.Load(), uint64(extra*shards); got != want {
+	if got, want := fo.drops, uint64(extra*shards); got != want {
 		t.Fatalf("drops = %d, want %d (%d per shard)", got, want, extra)
 	}
 	close(gate)

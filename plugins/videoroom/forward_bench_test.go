@@ -111,7 +111,7 @@ func BenchmarkFanoutReader(b *testing.B) {
 			}
 			b.StopTimer()
 			fo.stop()
-			b.ReportMetric(float64(ps.fanDrops.Load())/float64(b.N), "drops/op")
+			b.ReportMetric(float64(fo.drops)/float64(b.N), "drops/op")
 		})
 	}
 }

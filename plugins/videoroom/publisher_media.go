@@ -64,7 +64,6 @@ type pubStream struct {
 	ssrcs     [3]atomic.Uint32 // per simulcast layer (0 without simulcast)
 	top       atomic.Int32     // highest layer seen
 	lastPLI   atomic.Int64     // unix ns
-	fanDrops  atomic.Uint64    // packets lost at full fan-out queues, once per shard
 
 	ridMu sync.Mutex
 	rids  map[string]int
