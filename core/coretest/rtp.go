@@ -25,6 +25,15 @@ func RTPPacket(tb testing.TB, payload []byte) []byte {
 	return raw
 }
 
+// VP8Packet is an RTPPacket with a 1000-byte VP8 payload that starts with
+// the payload descriptor desc (the rest is zero).
+func VP8Packet(tb testing.TB, desc ...byte) []byte {
+	tb.Helper()
+	payload := make([]byte, 1000)
+	copy(payload, desc)
+	return RTPPacket(tb, payload)
+}
+
 // NextPacket is a read loop's step for a benchmark that replays raw (an
 // RTPPacket) as a stream: it advances raw's sequence number and unmarshals
 // raw into the reused pkt. It is small enough to be inlined, so the

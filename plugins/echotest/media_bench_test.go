@@ -10,13 +10,9 @@ import (
 )
 
 // benchEchoPacket is a marshalled 1000-byte VP8 key frame start with a
-// header extension (mid), as a browser sends.
-func benchEchoPacket(b *testing.B) []byte {
-	b.Helper()
-	payload := make([]byte, 1000)
-	payload[0] = 0x10 // S=1, PID=0; payload[1] bit 0 clear: key frame
-	return coretest.RTPPacket(b, payload)
-}
+// header extension (mid), as a browser sends: S=1, PID=0, and the payload
+// header's bit 0 clear (key frame).
+func benchEchoPacket(b *testing.B) []byte { return coretest.VP8Packet(b, 0x10) }
 
 // BenchmarkEchoWrite is the plain echo's per-packet step after the read:
 // the raw packet written to the m-line's local track (an unbound pion

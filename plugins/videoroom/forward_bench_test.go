@@ -10,14 +10,9 @@ import (
 )
 
 // benchVP8Packet is a marshalled 1000-byte VP8 packet with a payload
-// descriptor carrying a temporal layer (T bit), as simulcast senders send.
-func benchVP8Packet(b *testing.B) []byte {
-	b.Helper()
-	payload := make([]byte, 1000)
-	// X=1 S=1 PID=0; T=1 in the extension byte; TID 0.
-	payload[0], payload[1], payload[2] = 0x90, 0x20, 0x00
-	return coretest.RTPPacket(b, payload)
-}
+// descriptor carrying a temporal layer (T bit), as simulcast senders send:
+// X=1 S=1 PID=0; T=1 in the extension byte; TID 0.
+func benchVP8Packet(b *testing.B) []byte { return coretest.VP8Packet(b, 0x90, 0x20, 0x00) }
 
 // BenchmarkForward measures the per-packet forwarding work of one
 // publisher video packet to N subscriber streams: what pubStream.forward
