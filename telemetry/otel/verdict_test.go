@@ -112,6 +112,12 @@ func verdictScripts() map[string]verdictScript {
 	attached := func(id uint64) *telemetry.Event {
 		return ev(telemetry.TypeHandle, 0, s, id, 5, obj{"name": "attached", "plugin": "janus.plugin.videoroom"})
 	}
+	detached := func(id uint64, atMS int64) *telemetry.Event {
+		return ev(telemetry.TypeHandle, 0, s, id, atMS, obj{"name": "detached"})
+	}
+	ended := func(atMS int64, name string) *telemetry.Event {
+		return ev(telemetry.TypeSession, 0, s, 0, atMS, obj{"name": name})
+	}
 	cat := func(parts ...[]*telemetry.Event) []*telemetry.Event {
 		var out []*telemetry.Event
 		for _, p := range parts {
@@ -131,8 +137,8 @@ func verdictScripts() map[string]verdictScript {
 			[]*telemetry.Event{
 				hangupEv(s, h, 3000, "Detach"),
 				ev(telemetry.TypeJSEP, 0, s, h, 3010, obj{"owner": "local", "jsep": obj{"type": "offer", "sdp": "v=0"}}),
-				ev(telemetry.TypeHandle, 0, s, h, 3020, obj{"name": "detached"}),
-				ev(telemetry.TypeSession, 0, s, 0, 3030, obj{"name": "destroyed"}),
+				detached(h, 3020),
+				ended(3030, "destroyed"),
 			}), 1},
 		// A client hangs up and negotiates again on the same handle.
 		"two PeerConnections on one handle": {cat(
@@ -140,22 +146,14 @@ func verdictScripts() map[string]verdictScript {
 			pcUp(s, h, 10, false),
 			[]*telemetry.Event{hangupEv(s, h, 1500, "Janus API")},
 			pcUp(s, h, 1600, false),
-			[]*telemetry.Event{
-				hangupEv(s, h, 3000, "Janus API"),
-				ev(telemetry.TypeHandle, 0, s, h, 3010, obj{"name": "detached"}),
-				ev(telemetry.TypeSession, 0, s, 0, 3020, obj{"name": "destroyed"}),
-			}), 2},
+			[]*telemetry.Event{hangupEv(s, h, 3000, "Janus API"), detached(h, 3010), ended(3020, "destroyed")}), 2},
 		// One handle detaches (its verdict comes then), the other is still
 		// up when the session times out.
 		"detach, then timeout": {cat(
 			[]*telemetry.Event{created, attached(h), attached(h2)},
 			pcUp(s, h, 10, false),
 			pcUp(s, h2, 20, true),
-			[]*telemetry.Event{
-				hangupEv(s, h, 2000, "Janus API"),
-				ev(telemetry.TypeHandle, 0, s, h, 2010, obj{"name": "detached"}),
-				ev(telemetry.TypeSession, 0, s, 0, 60000, obj{"name": "timeout"}),
-			}), 2},
+			[]*telemetry.Event{hangupEv(s, h, 2000, "Janus API"), detached(h, 2010), ended(60000, "timeout")}), 2},
 	}
 }
 
