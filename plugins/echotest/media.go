@@ -156,12 +156,7 @@ func pickCodec(codecs []pion.RTPCodecParameters, pref string) (pion.RTPCodecPara
 // onTrack echoes one remote track on the local track of its m-line; a
 // simulcast layer goes through the m-line's layer selection.
 func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver) {
-	mid := ""
-	for _, t := range m.pc.GetTransceivers() {
-		if t.Receiver() == receiver {
-			mid = t.Mid()
-		}
-	}
+	mid := mediakit.ReceiverMid(m.pc, receiver)
 	video := remote.Kind() == pion.RTPCodecTypeVideo
 	m.mu.Lock()
 	local := m.local[mid]

@@ -230,12 +230,7 @@ func (m *pubMedia) transceiver(mid string) *pion.RTPTransceiver {
 
 // onTrack forwards one remote track (one simulcast layer) to subscribers.
 func (m *pubMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver) {
-	mid := ""
-	for _, t := range m.pc.GetTransceivers() {
-		if t.Receiver() == receiver {
-			mid = t.Mid()
-		}
-	}
+	mid := mediakit.ReceiverMid(m.pc, receiver)
 	ps := m.p.streamByMid(mid)
 	if ps == nil {
 		buf := make([]byte, maxRTPPacket)

@@ -22,6 +22,17 @@ func CodecName(mime string) string {
 	return strings.ToLower(mime)
 }
 
+// ReceiverMid is the mid of pc's transceiver that owns r ("" when none
+// does): what an OnTrack callback needs to find the track's m-line.
+func ReceiverMid(pc *pion.PeerConnection, r *pion.RTPReceiver) string {
+	for _, t := range pc.GetTransceivers() {
+		if t.Receiver() == r {
+			return t.Mid()
+		}
+	}
+	return ""
+}
+
 // WithRTX returns codec plus its RTX companion among all (the RTX codec
 // whose fmtp is apt=<codec's payload type>), for SetCodecPreferences.
 func WithRTX(all []pion.RTPCodecParameters, codec pion.RTPCodecParameters) []pion.RTPCodecParameters {

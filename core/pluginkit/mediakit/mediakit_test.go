@@ -83,3 +83,47 @@ func TestForPeer(t *testing.T) {
 		t.Fatalf("new peer: old stopped %d, made %d", first.stopped, made)
 	}
 }
+
+func TestReceiverMid(t *testing.T) {
+	newPC := func() *pion.PeerConnection {
+		pc, err := pion.NewPeerConnection(pion.Configuration{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = pc.Close() })
+		return pc
+	}
+	pc := newPC()
+	audio, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	video, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeVideo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	other, err := newPC().AddTransceiverFromKind(pion.RTPCodecTypeAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		r    *pion.RTPReceiver
+		want string
+	}{
+		{"audio", audio.Receiver(), "0"},
+		{"video", video.Receiver(), "1"},
+		{"another PeerConnection's", other.Receiver(), ""},
+	} {
+		if got := mediakit.ReceiverMid(pc, tc.r); got != tc.want {
+			t.Errorf("%s receiver: mid %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
