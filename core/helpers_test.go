@@ -11,6 +11,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
@@ -73,13 +74,7 @@ func newEnv(t *testing.T, mod func(*core.Config)) *env {
 		t.Fatalf("New: %v", err)
 	}
 	e.g = g
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		if err := g.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
+	testkit.ShutdownAtEnd(t, "Shutdown", wait, g.Shutdown)
 	return e
 }
 

@@ -11,6 +11,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
 )
 
@@ -19,7 +20,7 @@ import (
 // reply the Unix datagram transport cannot deliver (the client's socket
 // file is gone) is counted under janus.transport.pfunix.
 func TestTransportDropMetrics(t *testing.T) {
-	dir := socketDir(t)
+	dir := testkit.ShortTempDir(t, "argus-cmd")
 	sock := filepath.Join(dir, "janus.sock")
 	addrs := startTestServer(t, "-unix", sock, "-unix-type", "SOCK_DGRAM")
 	series := func(pkg string) string { return `argus_transport_dropped_total{transport="` + pkg + `"}` }

@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // TestRegisteredTransportsWired: -unix, -admin-unix, -rabbitmq and -mqtt
@@ -15,7 +16,7 @@ import (
 // 1102 / "1.1.2" with Argus's own version apart, lists every enabled
 // transport under Janus's package names, and /janus/ping answers pong.
 func TestRegisteredTransportsWired(t *testing.T) {
-	dir := socketDir(t)
+	dir := testkit.ShortTempDir(t, "argus-cmd")
 	sock := filepath.Join(dir, "janus.sock")
 	name := fmt.Sprintf("argus-cmd-%d", time.Now().UnixNano())
 	addrs := startTestServer(t, "-unix", sock, "-admin-unix", filepath.Join(dir, "admin.sock"),
@@ -57,18 +58,6 @@ func TestRegisteredTransportsWired(t *testing.T) {
 	if code, body := get(t, addrs["admin"]+"/admin/ping"); code != 200 || decodeJSON(t, []byte(body))["janus"] != "pong" {
 		t.Fatalf("/admin/ping: %d %s", code, body)
 	}
-}
-
-// socketDir is a short temporary directory for Unix socket paths (at most
-// 108 bytes), removed when the test ends.
-func socketDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "argus-cmd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
 }
 
 func decodeJSON(t *testing.T, b []byte) map[string]any {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/hep"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -32,13 +33,7 @@ func newTestSink(t testing.TB, url string, mod func(*SinkConfig)) *Sink {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
+	testkit.ShutdownAtEnd(t, "Shutdown", 5*time.Second, s.Shutdown)
 	return s
 }
 

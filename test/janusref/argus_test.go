@@ -10,6 +10,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/internal/janusclient/argustest"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/httpevh"
 	"github.com/argusrtc/argus/transports"
@@ -54,13 +55,8 @@ func startArgus(t *testing.T) *argus {
 	if err := bus.Attach(httpevh.SinkName, sink, telemetry.MaskAll); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { // runs after argustest's cleanup stopped Argus
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := bus.Shutdown(ctx); err != nil {
-			t.Errorf("bus shutdown: %v", err)
-		}
-	})
+	// Runs after argustest's cleanup stopped Argus.
+	testkit.ShutdownAtEnd(t, "bus shutdown", 10*time.Second, bus.Shutdown)
 	var desc []core.TransportDesc
 	if r, ok := transports.Lookup(http.Package); ok {
 		desc = []core.TransportDesc{r.Desc()}

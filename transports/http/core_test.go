@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -31,13 +30,7 @@ func newCoreEnv(t *testing.T, sessionTimeout time.Duration) *env {
 		t.Fatalf("core.New: %v", err)
 	}
 	e := newEnv(t, func(c *Config) { c.Gateway = gw; c.LongPollTimeout = 5 * time.Second })
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := gw.Shutdown(ctx); err != nil {
-			t.Errorf("core shutdown: %v", err)
-		}
-	})
+	testkit.ShutdownAtEnd(t, "core shutdown", 5*time.Second, gw.Shutdown)
 	return e
 }
 

@@ -9,21 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/transports/internal/fakegw"
 )
 
-func sockDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "argus-unix")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
-}
-
 func TestStartRefusesBadConfig(t *testing.T) {
-	dir := sockDir(t)
+	dir := testkit.ShortTempDir(t, "argus-unix")
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
@@ -37,7 +28,7 @@ func TestStartRefusesBadConfig(t *testing.T) {
 }
 
 func TestStaleSocketReplacedAndRemovedOnClose(t *testing.T) {
-	path := filepath.Join(sockDir(t), "s")
+	path := filepath.Join(testkit.ShortTempDir(t, "argus-unix"), "s")
 	for range 2 { // the second Start finds the first one's file gone
 		tr, err := Start(t.Context(), Config{Gateway: fakegw.New(), Path: path})
 		if err != nil {
@@ -84,7 +75,7 @@ func read(t *testing.T, c *net.UnixConn) string {
 
 func TestOversizedPacketAndConnectionBound(t *testing.T) {
 	gw := fakegw.New()
-	path := filepath.Join(sockDir(t), "s")
+	path := filepath.Join(testkit.ShortTempDir(t, "argus-unix"), "s")
 	tr, err := Start(t.Context(), Config{Gateway: gw, Path: path, MaxMessage: 64, MaxConns: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +112,7 @@ func TestOversizedPacketAndConnectionBound(t *testing.T) {
 // slot is free for another peer (MaxConns 1).
 func TestDatagramPeerGoneIsDisconnected(t *testing.T) {
 	gw := fakegw.New()
-	dir := sockDir(t)
+	dir := testkit.ShortTempDir(t, "argus-unix")
 	path := filepath.Join(dir, "s")
 	tr, err := Start(t.Context(), Config{Gateway: gw, Path: path, Type: Dgram, MaxConns: 1})
 	if err != nil {

@@ -1,7 +1,6 @@
 package websocket
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	cws "github.com/coder/websocket"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/transports"
 )
 
@@ -25,13 +25,7 @@ func TestWithCoreCloseDestroysSessions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("core.New: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := gw.Shutdown(ctx); err != nil {
-			t.Errorf("core shutdown: %v", err)
-		}
-	})
+	testkit.ShutdownAtEnd(t, "core shutdown", 5*time.Second, gw.Shutdown)
 	e := newEnv(t, func(c *Config) { c.Gateway = gw })
 	c := e.mustDial(t, ProtocolJanus)
 	s := create(t, c)
