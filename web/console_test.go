@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // fakeAPI stands for the history sink's API: it answers what a guard must
@@ -29,16 +31,8 @@ func get(t *testing.T, url, host, auth string) (int, http.Header, string) {
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, res.Header, string(body)
+	res, body := testkit.Do(t, req)
+	return res.StatusCode, res.Header, body
 }
 
 func TestConsoleServesWholePage(t *testing.T) {

@@ -1,11 +1,12 @@
 // Package testkit holds the small helpers tests across Argus share:
 // waiting for a condition, a value or a started server with a deadline,
-// short temporary directories for socket files, and loopback ports nothing
-// listens on.
+// short temporary directories for socket files, a whole HTTP exchange, and
+// loopback ports nothing listens on.
 package testkit
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -96,6 +97,23 @@ func DeadAddr(t testing.TB, network string) string {
 		t.Fatal(err)
 	}
 	return addr.String()
+}
+
+// Do sends req with http.DefaultClient and returns the response, its body
+// read and closed, and the body; a failed request or read fails t.
+func Do(t testing.TB, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+		return nil, ""
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
+	}
+	return res, string(body)
 }
 
 // ServerUp waits until GET url answers 200 OK, trying every 100 ms (each

@@ -112,6 +112,32 @@ func TestShortTempDir(t *testing.T) {
 	}
 }
 
+func TestDo(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Method", r.Method)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte("made"))
+	}))
+	defer srv.Close()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, body := Do(t, req)
+	if res.StatusCode != http.StatusCreated || res.Header.Get("X-Method") != http.MethodPut || body != "made" {
+		t.Errorf("got %d %q %q, want 201 PUT made", res.StatusCode, res.Header.Get("X-Method"), body)
+	}
+
+	f := &fatalT{TB: t}
+	req, err = http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+DeadAddr(t, "tcp"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, body := Do(f, req); res != nil || body != "" || !strings.HasPrefix(f.failed, "GET http://") {
+		t.Errorf("refused request: %v %q, failure %q", res, body, f.failed)
+	}
+}
+
 func TestDeadAddr(t *testing.T) {
 	tcp, udp := DeadAddr(t, "tcp"), DeadAddr(t, "udp")
 	for _, addr := range []string{tcp, udp} {

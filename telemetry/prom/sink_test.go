@@ -3,7 +3,6 @@ package prom
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -193,23 +193,15 @@ func TestExemplarInOpenMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, body := testkit.Do(t, req)
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text") {
 		t.Fatalf("Content-Type %q, want OpenMetrics", ct)
 	}
 	want := `argus_ice_connect_seconds_bucket{le="0.25"} 1 # {trace_id="` + traceIDOf(testSession) + `"} 0.11`
-	if !strings.Contains(string(body), want) {
+	if !strings.Contains(body, want) {
 		t.Errorf("no exemplar line %q in:\n%s", want, body)
 	}
-	if strings.Contains(string(body), "1234") && strings.Contains(string(body), `session`+`_id=`) {
+	if strings.Contains(body, "1234") && strings.Contains(body, `session`+`_id=`) {
 		t.Errorf("session id used as a label")
 	}
 }
