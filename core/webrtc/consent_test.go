@@ -44,14 +44,10 @@ func TestConsentLostICEFailed(t *testing.T) {
 		name := map[bool]string{true: "hangup_on_failed", false: "grace"}[hangupOnFailed]
 		t.Run(name, func(t *testing.T) {
 			rec := &recorder{}
-			eng, err := newEngine(Config{ServerName: "test", Emitter: rec, IncludeLoopback: true, HangupOnFailed: hangupOnFailed},
+			eng := engineOf(t, Config{ServerName: "test", Emitter: rec, IncludeLoopback: true, HangupOnFailed: hangupOnFailed},
 				func(se *pion.SettingEngine) {
 					se.SetICETimeouts(500*time.Millisecond, time.Second, 100*time.Millisecond)
 				})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = eng.Close() })
 			obs := &failObserver{}
 			peer, err := eng.NewPeer(PeerParams{Observer: obs})
 			if err != nil {

@@ -16,12 +16,9 @@ import (
 func TestICEFailedHangsUp(t *testing.T) {
 	rec := &recorder{}
 	obs := &observer{}
-	eng, err := newEngine(Config{ServerName: "test", Emitter: rec, IncludeLoopback: true}, func(se *pion.SettingEngine) {
+	eng := engineOf(t, Config{ServerName: "test", Emitter: rec, IncludeLoopback: true}, func(se *pion.SettingEngine) {
 		se.SetICETimeouts(200*time.Millisecond, 300*time.Millisecond, 50*time.Millisecond)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	peer := newPeer(t, eng, PeerParams{Observer: obs})
 	client := newClient(t, pion.RTPCodecTypeAudio)
 	_, sdp := gatherLocal(t, client, pion.SDPTypeOffer)
@@ -53,10 +50,7 @@ func TestICEFailedHangsUp(t *testing.T) {
 // array with one object per medium.
 func TestCombinedMediaReport(t *testing.T) {
 	rec := &recorder{}
-	eng, err := NewEngine(Config{Emitter: rec, IncludeLoopback: true, StatsPeriod: 50 * time.Millisecond, CombineMediaStats: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := engineOf(t, Config{Emitter: rec, IncludeLoopback: true, StatsPeriod: 50 * time.Millisecond, CombineMediaStats: true}, nil)
 	peer := newPeer(t, eng, PeerParams{SessionID: 5, HandleID: 6})
 	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio, pion.RTPCodecTypeVideo)); err != nil {
 		t.Fatal(err)

@@ -83,10 +83,7 @@ func offerWhileClosing(t *testing.T, handle uint64) {
 		case <-time.After(10 * time.Second):
 		}
 	})
-	eng, err := NewEngine(Config{ServerName: "test", Emitter: gate, Logger: slog.New(hook), IncludeLoopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := engineOf(t, Config{ServerName: "test", Emitter: gate, Logger: slog.New(hook), IncludeLoopback: true}, nil)
 	peer := newPeer(t, eng, PeerParams{SessionID: 7, HandleID: handle})
 	target.Store(peer)
 	if _, err := peer.PeerConnection().AddTransceiverFromKind(pion.RTPCodecTypeAudio,
@@ -102,7 +99,7 @@ func offerWhileClosing(t *testing.T, handle uint64) {
 	}
 
 	armed.Store(true)
-	_, err = peer.CreateOffer(ctxT(t), false)
+	_, err := peer.CreateOffer(ctxT(t), false)
 	if !fired.Load() {
 		t.Fatal("Close did not start inside SetLocalDescription: the test's seam (pion's signalling log) is gone")
 	}

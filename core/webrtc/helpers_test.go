@@ -76,10 +76,17 @@ func (o *observer) has(media string) bool {
 // testEngine builds a loopback Engine with fast timers.
 func testEngine(t *testing.T, rec telemetry.Emitter) *Engine {
 	t.Helper()
-	e, err := NewEngine(Config{
+	return engineOf(t, Config{
 		ServerName: "test", Emitter: rec, IncludeLoopback: true,
 		StatsPeriod: 100 * time.Millisecond, NoMediaTimer: 300 * time.Millisecond,
-	})
+	}, nil)
+}
+
+// engineOf is an Engine of cfg, its pion SettingEngine changed by tweak
+// (when not nil), closed when the test ends.
+func engineOf(t *testing.T, cfg Config, tweak func(*pion.SettingEngine)) *Engine {
+	t.Helper()
+	e, err := newEngine(cfg, tweak)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,12 +16,9 @@ import (
 func TestSlowLinkUplink(t *testing.T) {
 	rec := &recorder{}
 	obs := &observer{}
-	eng, err := NewEngine(Config{
+	eng := engineOf(t, Config{
 		Emitter: rec, IncludeLoopback: true, StatsPeriod: 100 * time.Millisecond, SlowlinkThreshold: 5,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, nil)
 	peer := newPeer(t, eng, PeerParams{Observer: obs})
 	_, track := connect(t, peer)
 	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
