@@ -31,8 +31,7 @@ func get(t *testing.T, url, host, auth string) (int, http.Header, string) {
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	res, body := testkit.Do(t, req)
-	return res.StatusCode, res.Header, body
+	return testkit.Do(t, req)
 }
 
 func TestConsoleServesWholePage(t *testing.T) {

@@ -99,21 +99,21 @@ func DeadAddr(t testing.TB, network string) string {
 	return addr.String()
 }
 
-// Do sends req with http.DefaultClient and returns the response, its body
-// read and closed, and the body; a failed request or read fails t.
-func Do(t testing.TB, req *http.Request) (*http.Response, string) {
+// Do sends req with http.DefaultClient and returns the response's status,
+// header and whole body; a failed request or read fails t.
+func Do(t testing.TB, req *http.Request) (int, http.Header, string) {
 	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-		return nil, ""
+		return 0, nil, ""
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	if err != nil {
 		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
 	}
-	return res, string(body)
+	return res.StatusCode, res.Header, string(body)
 }
 
 // ServerUp waits until GET url answers 200 OK, trying every 100 ms (each

@@ -123,9 +123,9 @@ func TestDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, body := Do(t, req)
-	if res.StatusCode != http.StatusCreated || res.Header.Get("X-Method") != http.MethodPut || body != "made" {
-		t.Errorf("got %d %q %q, want 201 PUT made", res.StatusCode, res.Header.Get("X-Method"), body)
+	status, header, body := Do(t, req)
+	if status != http.StatusCreated || header.Get("X-Method") != http.MethodPut || body != "made" {
+		t.Errorf("got %d %q %q, want 201 PUT made", status, header.Get("X-Method"), body)
 	}
 
 	f := &fatalT{TB: t}
@@ -133,8 +133,8 @@ func TestDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, body := Do(f, req); res != nil || body != "" || !strings.HasPrefix(f.failed, "GET http://") {
-		t.Errorf("refused request: %v %q, failure %q", res, body, f.failed)
+	if status, header, body := Do(f, req); status != 0 || header != nil || body != "" || !strings.HasPrefix(f.failed, "GET http://") {
+		t.Errorf("refused request: %d %v %q, failure %q", status, header, body, f.failed)
 	}
 }
 

@@ -193,8 +193,8 @@ func TestExemplarInOpenMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8")
-	resp, body := testkit.Do(t, req)
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text") {
+	_, header, body := testkit.Do(t, req)
+	if ct := header.Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text") {
 		t.Fatalf("Content-Type %q, want OpenMetrics", ct)
 	}
 	want := `argus_ice_connect_seconds_bucket{le="0.25"} 1 # {trace_id="` + traceIDOf(testSession) + `"} 0.11`
