@@ -43,15 +43,22 @@ type nackResponderFactory struct {
 
 // NewInterceptor implements interceptor.Factory.
 func (f *nackResponderFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
-	now := f.now
-	if now == nil {
-		now = time.Now
-	}
 	window := f.window
 	if window <= 0 {
 		window = DefaultNACKWindow
 	}
-	return &nackResponder{window: window, now: now, start: now(), streams: map[uint32]*sendHistory{}}, nil
+	n := &nackResponder{window: window, now: f.now, streams: map[uint32]*sendHistory{}}
+	if n.now == nil {
+		// time.Since reads only the monotonic clock; time.Now reads the
+		// wall clock too, once per sent packet here.
+		n.now = time.Now
+		start := time.Now()
+		n.elapsed = func() time.Duration { return time.Since(start) }
+	} else {
+		start := n.now()
+		n.elapsed = func() time.Duration { return n.now().Sub(start) }
+	}
+	return n, nil
 }
 
 // nackResponder answers RTCP generic NACKs by resending packets from the
@@ -61,14 +68,13 @@ type nackResponder struct {
 	interceptor.NoOp
 	window time.Duration
 	now    func() time.Time
-	start  time.Time
+	// elapsed is the time since the responder started, as a compact
+	// clock for the send histories.
+	elapsed func() time.Duration
 
 	mu      sync.Mutex
 	streams map[uint32]*sendHistory
 }
-
-// elapsed is the time since the responder started, as a compact clock.
-func (n *nackResponder) elapsed() time.Duration { return n.now().Sub(n.start) }
 
 // streamNegotiatedNACK reports whether a stream negotiated generic NACK.
 func streamNegotiatedNACK(info *interceptor.StreamInfo) bool {
@@ -98,8 +104,12 @@ func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer int
 	n.mu.Unlock()
 	return interceptor.RTPWriterFunc(func(hdr *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		if hdr.SSRC == info.SSRC {
-			stored, body := withoutPadding(hdr, payload)
-			h.add(n.elapsed(), &stored, body)
+			if hdr.Padding {
+				stored, body := withoutPadding(hdr, payload)
+				h.add(n.elapsed(), &stored, body)
+			} else {
+				h.add(n.elapsed(), hdr, payload)
+			}
 		}
 		return writer.Write(hdr, payload, a)
 	})
@@ -233,28 +243,59 @@ func (h *sendHistory) add(now time.Duration, hdr *rtp.Header, payload []byte) {
 		if len(h.slots) < nackMaxPackets {
 			h.resize(max(nackMinSlots, 2*len(h.slots)))
 		} else {
-			h.head = (h.head + 1) % len(h.slots) // full: overwrite the oldest
+			h.head = h.wrap(h.head + 1) // full: overwrite the oldest
 			h.n--
 		}
 	}
-	s := &h.slots[(h.head+h.n)%len(h.slots)]
+	s := &h.slots[h.wrap(h.head+h.n)]
 	if s.buf == nil && len(h.free) > 0 {
 		s.buf = h.free[len(h.free)-1]
 		h.free[len(h.free)-1] = nil
 		h.free = h.free[:len(h.free)-1]
 	}
-	size := hdr.MarshalSize() + len(payload)
+	plain := !hdr.Padding && !hdr.Extension && len(hdr.CSRC) == 0
+	hn := rtpFixedHeader
+	if !plain {
+		hn = hdr.MarshalSize()
+	}
+	size := hn + len(payload)
 	if cap(s.buf) < size {
 		s.buf = make([]byte, size)
 	}
 	s.buf = s.buf[:size]
-	hn, err := hdr.MarshalTo(s.buf)
-	if err != nil {
+	if plain {
+		putFixedHeader(s.buf, hdr)
+	} else if _, err := hdr.MarshalTo(s.buf); err != nil {
 		return
 	}
 	copy(s.buf[hn:], payload)
 	s.at, s.lastResend, s.seq = now, 0, hdr.SequenceNumber
 	h.n++
+}
+
+// putFixedHeader writes hdr, which has no CSRC, extension or padding, as
+// the rtpFixedHeader bytes of RFC 3550 5.1 into b: the header of what a
+// VideoRoom subscriber is sent (the plugin drops the publisher's header
+// extensions), written at a fraction of the cost of pion's general
+// marshal.
+func putFixedHeader(b []byte, hdr *rtp.Header) {
+	b[0] = hdr.Version << 6
+	b[1] = hdr.PayloadType & 0x7f
+	if hdr.Marker {
+		b[1] |= 0x80
+	}
+	binary.BigEndian.PutUint16(b[2:4], hdr.SequenceNumber)
+	binary.BigEndian.PutUint32(b[4:8], hdr.Timestamp)
+	binary.BigEndian.PutUint32(b[8:12], hdr.SSRC)
+}
+
+// wrap maps i, one ring length past the end at most, into the ring (no
+// division per packet).
+func (h *sendHistory) wrap(i int) int {
+	if i >= len(h.slots) {
+		i -= len(h.slots)
+	}
+	return i
 }
 
 // withoutPadding returns the packet as stored for resending: without RTP
@@ -280,7 +321,7 @@ func (h *sendHistory) evict(now time.Duration) {
 		s := &h.slots[h.head]
 		h.free = append(h.free, s.buf[:0])
 		s.buf = nil
-		h.head = (h.head + 1) % len(h.slots)
+		h.head = h.wrap(h.head + 1)
 		h.n--
 	}
 	// Halve only after a whole window below a quarter full, so that the

@@ -26,6 +26,9 @@ func (twccFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 // twccFeedback answers the transport-wide sequence numbers of received
 // RTP with RTCP transport-cc feedback (draft-holmer-rmcat-transport-wide-
 // cc-extensions-01), using pion's twcc.Recorder to build the reports.
+// Its loop runs only once a received stream negotiated the extension, so a
+// PeerConnection that receives no media (a VideoRoom subscriber) has no
+// goroutine waking ten times a second to find nothing to report.
 //
 // It replaces pion's twcc.SenderInterceptor, which handed every received
 // packet over a channel to its reporting goroutine, waking it once per
@@ -35,30 +38,42 @@ type twccFeedback struct {
 	interceptor.NoOp
 	start time.Time
 
-	mu  sync.Mutex
-	rec *twcc.Recorder // nil until the RTCP writer is bound
+	mu     sync.Mutex
+	rec    *twcc.Recorder         // nil until the loop starts
+	writer interceptor.RTCPWriter // the RTCP writer, once bound
+	wanted bool                   // a received stream negotiated transport-cc
 
 	once sync.Once
 	done chan struct{}
 	wg   sync.WaitGroup
 }
 
-// BindRTCPWriter starts the reporting loop (once per PeerConnection).
+// BindRTCPWriter keeps the writer for the reporting loop.
 func (t *twccFeedback) BindRTCPWriter(writer interceptor.RTCPWriter) interceptor.RTCPWriter {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.rec != nil {
-		return writer
+	if t.writer == nil {
+		t.writer = writer
+	}
+	t.startLocked()
+	return writer
+}
+
+// startLocked starts the reporting loop (once per PeerConnection) when
+// both the RTCP writer and a stream to report on are bound and the
+// interceptor is not closed. Callers hold mu.
+func (t *twccFeedback) startLocked() {
+	if t.rec != nil || t.writer == nil || !t.wanted {
+		return
 	}
 	select {
 	case <-t.done:
-		return writer
+		return
 	default:
 	}
 	t.rec = twcc.NewRecorder(rand.Uint32()) //nolint:gosec // an SSRC, not a secret
 	t.wg.Add(1)
-	go t.loop(writer)
-	return writer
+	go t.loop(t.writer)
 }
 
 // loop sends the feedback gathered since the last tick.
@@ -94,6 +109,10 @@ func (t *twccFeedback) BindRemoteStream(info *interceptor.StreamInfo, reader int
 	if id == 0 {
 		return reader
 	}
+	t.mu.Lock()
+	t.wanted = true
+	t.startLocked()
+	t.mu.Unlock()
 	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		n, attr, err := reader.Read(b, a)
 		if err != nil {
@@ -183,9 +202,12 @@ func transportSeq(b []byte, id uint8) (ssrc uint32, seq uint16, ok bool) {
 	return binary.BigEndian.Uint32(b[8:12]), binary.BigEndian.Uint16(found), true
 }
 
-// Close stops the reporting loop.
+// Close stops the reporting loop. done is closed under mu, so no loop
+// starts after Close has begun waiting.
 func (t *twccFeedback) Close() error {
+	t.mu.Lock()
 	t.once.Do(func() { close(t.done) })
+	t.mu.Unlock()
 	t.wg.Wait()
 	return nil
 }

@@ -2,6 +2,8 @@ package webrtc
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,6 +77,81 @@ func TestTWCCFeedback(t *testing.T) {
 			}
 			if tt.want > 0 && (first != 1 || ssrc != tt.info.SSRC) {
 				t.Fatalf("first report from sequence %d for SSRC %d, want 1 for %d", first, ssrc, tt.info.SSRC)
+			}
+		})
+	}
+}
+
+// twccLoops counts the running TWCC reporting loops.
+func twccLoops() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "(*twccFeedback).loop(")
+}
+
+// settledLoops is twccLoops once it stopped changing: a loop that has
+// returned can still show in a stack dump until its goroutine exits.
+func settledLoops() int {
+	n := twccLoops()
+	for range 50 {
+		time.Sleep(5 * time.Millisecond)
+		m := twccLoops()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
+}
+
+// TestTWCCLoopWaitsForStream: the reporting loop runs only once the RTCP
+// writer and a received stream negotiating transport-cc are both bound,
+// in either order, and not after Close.
+func TestTWCCLoopWaitsForStream(t *testing.T) {
+	noExt := twccVideo
+	noExt.RTPHeaderExtensions = nil
+	out := interceptor.RTCPWriterFunc(func(p []rtcp.Packet, _ interceptor.Attributes) (int, error) { return len(p), nil })
+	tests := []struct {
+		name        string
+		streams     []interceptor.StreamInfo
+		streamFirst bool // bind the stream before the RTCP writer
+		closeFirst  bool // Close before binding anything
+		loops       int
+	}{
+		{name: "no received stream (a subscriber)", loops: 0},
+		{name: "stream without transport-cc", streams: []interceptor.StreamInfo{noExt}, loops: 0},
+		{name: "transport-cc stream", streams: []interceptor.StreamInfo{twccVideo}, loops: 1},
+		{name: "stream before the writer", streams: []interceptor.StreamInfo{twccVideo}, streamFirst: true, loops: 1},
+		{name: "two streams, one loop", streams: []interceptor.StreamInfo{twccVideo, twccVideo}, loops: 1},
+		{name: "closed before", streams: []interceptor.StreamInfo{twccVideo}, closeFirst: true, loops: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := settledLoops()
+			i, err := twccFactory{}.NewInterceptor("pc")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = i.Close() })
+			if tc.closeFirst {
+				_ = i.Close()
+			}
+			if !tc.streamFirst {
+				i.BindRTCPWriter(out)
+			}
+			for k := range tc.streams {
+				i.BindRemoteStream(&tc.streams[k], newPacketSource(tc.streams[k].SSRC))
+			}
+			if tc.streamFirst {
+				i.BindRTCPWriter(out)
+			}
+			if got := settledLoops() - before; got != tc.loops {
+				t.Fatalf("%d loops running, want %d", got, tc.loops)
+			}
+			if err := i.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := settledLoops() - before; got != 0 {
+				t.Fatalf("%d loops running after Close", got)
 			}
 		})
 	}

@@ -140,15 +140,28 @@ func (f *fanout) send(p *fanPacket) {
 // shard writes the packets of its queue to the destinations whose shard
 // key falls on it; each destination always lands on the same shard, so
 // its packets stay in order.
+// It keeps its own part of the destination list, picked again only when
+// the list changes (copy on write: a new slice), so a packet costs no
+// pass over the other shards' destinations and no division per
+// destination.
 func (f *fanout) shard(k, n uint32, q chan *fanPacket) {
 	defer f.wg.Done()
 	var pkt rtp.Packet
+	var from *[]*subStream // the list mine was picked from
+	var mine []*subStream
 	for p := range q {
-		if pkt.Unmarshal(p.buf[:p.n]) == nil {
+		if p.dests != from {
+			clear(mine)
+			from, mine = p.dests, mine[:0]
 			for _, d := range *p.dests {
 				if d.shard%n == k {
-					d.write(f.ps, p.layer, p.ti, &pkt)
+					mine = append(mine, d)
 				}
+			}
+		}
+		if pkt.Unmarshal(p.buf[:p.n]) == nil {
+			for _, d := range mine {
+				d.write(f.ps, p.layer, p.ti, &pkt)
 			}
 		}
 		f.release(p)

@@ -153,3 +153,39 @@ func TestFanoutFullQueueDropsAndCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestFanoutFollowsDestinationChanges: a sharded stream writes to a
+// destination attached while it runs from the next packet on, and no more
+// to one detached; the others get every packet.
+func TestFanoutFollowsDestinationChanges(t *testing.T) {
+	ps := &pubStream{kind: "video"}
+	dests, ws := fanDests(ps, 2*fanoutMin)
+	fo := newFanout(ps)
+	fo.procs = 2 // two shards whatever the machine
+	if !fo.sharded(len(dests)) {
+		t.Fatal("not sharded")
+	}
+	for seq := uint16(1); seq <= 10; seq++ {
+		sendSeq(t, fo, ps, seq)
+	}
+	added, aw := newTestDest("video", ps)
+	added.shard = 7
+	ps.attach(added)
+	ps.detach(dests[3])
+	for seq := uint16(11); seq <= 20; seq++ {
+		sendSeq(t, fo, ps, seq)
+	}
+	fo.stop()
+	for i, w := range ws {
+		want := 20
+		if i == 3 {
+			want = 10
+		}
+		if len(w.seqs) != want {
+			t.Fatalf("destination %d got %d packets, want %d", i, len(w.seqs), want)
+		}
+	}
+	if len(aw.seqs) != 10 || aw.seqs[0] != 11 {
+		t.Fatalf("attached destination got %v, want 11..20", aw.seqs)
+	}
+}

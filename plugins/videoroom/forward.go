@@ -20,9 +20,8 @@ const (
 	videoTSStep = 3000
 )
 
-// rtpWriter is where a subscriber stream writes: a pion
-// TrackLocalStaticRTP, which copies the packet and sets the sender's SSRC
-// and payload type.
+// rtpWriter is where a subscriber stream writes: a sendTrack, which sets
+// the sender's SSRC and payload type for the write.
 type rtpWriter interface {
 	WriteRTP(p *rtp.Packet) error
 }
@@ -107,8 +106,9 @@ func (d *subStream) write(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Pa
 	if reached >= 0 {
 		d.notifyTemporal(reached)
 	}
-	// pkt belongs to the calling forwarding goroutine and the track copies
-	// it: rewrite in place and restore, so nothing is allocated. The
+	// pkt belongs to the calling forwarding goroutine: rewrite in place
+	// (the track sets SSRC and payload type the same way) and restore, so
+	// nothing is copied or allocated. The
 	// publisher's header extension ids mean nothing to the subscriber.
 	origSeq, origTS := pkt.SequenceNumber, pkt.Timestamp
 	pkt.SequenceNumber, pkt.Timestamp = seq, ts

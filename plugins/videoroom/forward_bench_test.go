@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core/coretest"
 )
@@ -19,9 +20,11 @@ func benchVP8Packet(b *testing.B) []byte { return coretest.VP8Packet(b, 0x90, 0x
 // does for each packet read (unmarshal into the reused packet, VP8
 // descriptor parse, subStream.write per destination). "nop" writers show
 // the plugin's own cost; "track" writers are unbound pion
-// TrackLocalStaticRTPs, adding pion's per-write work before the network.
+// TrackLocalStaticRTPs, adding pion's per-write work before the network;
+// "sendtrack" writers are subscriber tracks as the plugin makes them
+// (sendTrack), bound to a write stream that does nothing.
 func BenchmarkForward(b *testing.B) {
-	for _, writer := range []string{"nop", "track"} {
+	for _, writer := range []string{"nop", "track", "sendtrack"} {
 		for _, subs := range []int{1, 50} {
 			b.Run(writer+"/subs="+strconv.Itoa(subs), func(b *testing.B) {
 				ps := &pubStream{kind: "video"}
@@ -29,8 +32,18 @@ func BenchmarkForward(b *testing.B) {
 				for i := range dests {
 					d, _ := newTestDest("video", ps)
 					d.track = nopWriter{}
-					if writer == "track" {
+					switch writer {
+					case "track":
 						d.track = coretest.VP8Track(b)
+					case "sendtrack":
+						tr, err := newSendTrack(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
+						if err != nil {
+							b.Fatal(err)
+						}
+						if _, err := tr.Bind(&nopLocalWriter{fakeBinding{id: "a", ssrc: 1}}); err != nil {
+							b.Fatal(err)
+						}
+						d.track = tr
 					}
 					dests[i] = d
 				}
