@@ -17,9 +17,9 @@ import (
 type Engine struct {
 	cfg Config
 	api *pion.API
-	// reports sends every PeerConnection's RTCP sender and receiver
-	// reports from one goroutine (reports.go).
-	reports *reporter
+	// rtcp runs every PeerConnection's periodic RTCP (sender and receiver
+	// reports, TWCC feedback) from one goroutine (rtcpticker.go).
+	rtcp *rtcpTicker
 
 	// newMu serializes NewPeer so that the per-PeerConnection interceptors
 	// built inside pion's NewPeerConnection land in pending unambiguously.
@@ -40,7 +40,7 @@ func NewEngine(cfg Config) (*Engine, error) { return newEngine(cfg, nil) }
 // ICE timeouts with it).
 func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	cfg = cfg.withDefaults()
-	e := &Engine{cfg: cfg, reports: newReporter()}
+	e := &Engine{cfg: cfg, rtcp: newRTCPTicker()}
 
 	me := &pion.MediaEngine{}
 	if err := registerCodecs(me); err != nil {
@@ -61,10 +61,11 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	return e, nil
 }
 
-// Close releases shared resources: it stops the RTCP reports of the
-// Peers still open. Peers must be closed by their owners.
+// Close releases shared resources: it stops the periodic RTCP (reports,
+// TWCC feedback) of the Peers still open. Peers must be closed by their
+// owners.
 func (e *Engine) Close() error {
-	e.reports.close()
+	e.rtcp.close()
 	return nil
 }
 
@@ -120,8 +121,9 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 // interceptors builds the registry: the header cache (innermost; the
 // benchmark compares the chain without it), our own mediaWatch (the media
 // reports' statistics and the RTCP feedback seen, and from them the RTCP
-// sender and receiver reports the Engine's reporter sends), NACK
-// responder, NACK generator and TWCC feedback.
+// sender and receiver reports), NACK responder, NACK generator and TWCC
+// feedback; the reports and the feedback are sent by the Engine's
+// rtcpTicker.
 func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	ir := &interceptor.Registry{}
 	if headerCache {
@@ -138,7 +140,7 @@ func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	resp := &nackResponderFactory{window: e.cfg.NACKWindow}
 	// Our own TWCC feedback: pion's woke its goroutine once per received
 	// packet (twcc.go).
-	tw := twccFactory{}
+	tw := twccFactory{ticker: e.rtcp}
 	// Order matters. The chain wraps writers in registration order, so the
 	// first interceptor is the innermost, nearest the network; an
 	// interceptor that generates RTCP (reports, NACKs, TWCC feedback) or
@@ -153,7 +155,7 @@ func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	// PeerConnection and a lock per packet; reports.go); they are written
 	// below mediaWatch, like NACKs and TWCC feedback below their own.
 	// Called synchronously inside NewPeerConnection while newMu is held.
-	ir.Add(&watchFactory{onNew: func(w *mediaWatch) { e.pending.watch = w }, reporter: e.reports})
+	ir.Add(&watchFactory{onNew: func(w *mediaWatch) { e.pending.watch = w }, ticker: e.rtcp})
 	ir.Add(resp)
 	ir.Add(gen)
 	ir.Add(tw)

@@ -1,24 +1,18 @@
 package webrtc
 
 import (
-	"context"
 	"math"
-	"sync"
 	"time"
 
-	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 )
 
-// RTCP report timing. Every PeerConnection sends its sender and receiver
-// reports once per reportInterval (pion's interval, and about a browser's
-// for video). One goroutine per Engine does it for all of them: it wakes
-// every reportTick and serves the PeerConnections whose second is up, so
-// that the reports of many PeerConnections are spread over the interval by
-// when each one started instead of leaving in one burst.
+// reportInterval is how often every PeerConnection sends its sender and
+// receiver reports: pion's interval, and about a browser's for video.
+const reportInterval = time.Second
+
+// Report packet limits.
 const (
-	reportInterval = time.Second
-	reportTick     = reportInterval / 10
 	// rtcpMaxCompound bounds one compound packet of reports (our own
 	// budget, under any path MTU with SRTCP's overhead): 40 sender
 	// reports, or a receiver report about 31 streams and 15 sender reports.
@@ -28,125 +22,16 @@ const (
 	rrMaxBlocks = 31
 )
 
-// reporter sends the RTCP sender reports (RFC 3550 6.4.1) of every stream
-// a PeerConnection sends and the receiver reports (6.4.2) of every media
-// stream it receives, built from the counters mediaWatch keeps anyway.
+// tick sends this PeerConnection's RTCP sender reports (RFC 3550 6.4.1),
+// one per stream it sends, and receiver reports (6.4.2) with a block per
+// media stream it receives, built from the counters mediaWatch keeps
+// anyway. The Engine's rtcpTicker calls it once per reportInterval.
 //
-// It replaces pion's report interceptors, which ran two goroutines per
+// This replaces pion's report interceptors, which ran two goroutines per
 // PeerConnection (a ticker loop each) and took a lock per packet sent and
-// received. Here the packet path only updates mediaWatch's atomics; one
-// goroutine, owned by the Engine, reads them. It runs while at least one
-// PeerConnection is bound and stops when the last one closes or the
-// Engine does.
-type reporter struct {
-	interval, tick time.Duration
-	now            func() time.Time // tests
-
-	mu      sync.Mutex
-	watches map[*mediaWatch]time.Time // when each is next due
-	cancel  context.CancelFunc        // stops the running loop; nil when none runs
-	done    chan struct{}             // closed when the last loop started has ended
-	closed  bool
-	wg      sync.WaitGroup
-}
-
-func newReporter() *reporter {
-	return &reporter{interval: reportInterval, tick: reportTick, now: time.Now, watches: map[*mediaWatch]time.Time{}}
-}
-
-// add starts reporting for w through out, the RTCP writer below it; the
-// first report is due one interval from now.
-func (r *reporter) add(w *mediaWatch, out interceptor.RTCPWriter) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return
-	}
-	if _, ok := r.watches[w]; ok {
-		return
-	}
-	w.rtcpOut = out // read by the loop only after taking r.mu
-	r.watches[w] = r.now().Add(r.interval)
-	if r.cancel == nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		prev, done := r.done, make(chan struct{})
-		r.cancel, r.done = cancel, done
-		r.wg.Add(1)
-		go r.loop(ctx, prev, done)
-	}
-}
-
-// remove stops reporting for w; the loop ends with the last watch.
-func (r *reporter) remove(w *mediaWatch) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.watches, w)
-	if len(r.watches) == 0 && r.cancel != nil {
-		r.cancel()
-		r.cancel = nil
-	}
-}
-
-// close stops the loop for good and waits for it.
-func (r *reporter) close() {
-	r.mu.Lock()
-	r.closed = true
-	clear(r.watches)
-	if r.cancel != nil {
-		r.cancel()
-		r.cancel = nil
-	}
-	r.mu.Unlock()
-	r.wg.Wait()
-}
-
-// loop sends the reports that are due at each tick until ctx ends. It
-// starts once the loop before it (prev, stopped when its last watch went)
-// has ended, so that one loop at a time sends.
-func (r *reporter) loop(ctx context.Context, prev <-chan struct{}, done chan<- struct{}) {
-	defer r.wg.Done()
-	defer close(done)
-	if prev != nil {
-		<-prev
-	}
-	t := time.NewTicker(r.tick)
-	defer t.Stop()
-	var due []*mediaWatch
-	var pkts []rtcp.Packet
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		due = r.due(due[:0])
-		now := r.now()
-		for _, w := range due {
-			pkts = w.appendReports(pkts[:0], now)
-			w.writeReports(pkts)
-		}
-		clear(due) // no watch kept alive until the next tick
-		clear(pkts)
-	}
-}
-
-// due returns the watches whose interval is up and schedules their next.
-func (r *reporter) due(out []*mediaWatch) []*mediaWatch {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := r.now()
-	for w, next := range r.watches {
-		if now.Before(next) {
-			continue
-		}
-		out = append(out, w)
-		next = next.Add(r.interval)
-		if next.Before(now) { // the loop fell behind: no catching up
-			next = now.Add(r.interval)
-		}
-		r.watches[w] = next
-	}
-	return out
+// received: here the packet path only updates mediaWatch's atomics.
+func (w *mediaWatch) tick(now time.Time) {
+	w.writeReports(w.appendReports(nil, now))
 }
 
 // writeReports writes pkts in compound packets of at most rtcpMaxCompound

@@ -228,52 +228,59 @@ func absDiff(a, b uint32) uint32 {
 	return b - a
 }
 
-// TestReporterSchedule: a watch is reported once per interval, from its
-// own start, and not after it is removed; the loop ends with the last
-// watch and a new one starts with the next.
-func TestReporterSchedule(t *testing.T) {
-	r := newReporter()
-	r.interval, r.tick = 100*time.Millisecond, 10*time.Millisecond
+// countingTask counts its ticks.
+type countingTask struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingTask) tick(time.Time) { c.mu.Lock(); c.n++; c.mu.Unlock() }
+func (c *countingTask) count() int     { c.mu.Lock(); defer c.mu.Unlock(); return c.n }
+
+// TestRTCPTickerSchedule: tasks run at their own period, one as often as
+// the ticker ticks at every tick; a removed task stops; the loop ends with
+// the last task and a new one starts with the next; close stops all.
+func TestRTCPTickerSchedule(t *testing.T) {
+	r := newRTCPTicker()
+	r.period = 10 * time.Millisecond
 	t.Cleanup(r.close)
-	var mu sync.Mutex
-	writes := map[uint32]int{}
-	watch := func(ssrc uint32) *mediaWatch {
-		w := newMediaWatch()
-		c := &streamCounters{ssrc: ssrc, clock: 90000}
-		c.sent(1, 100, w)
-		c.packets.Add(1)
-		w.local[ssrc] = c
-		r.add(w, interceptor.RTCPWriterFunc(func(p []rtcp.Packet, _ interceptor.Attributes) (int, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, x := range p {
-				if sr, ok := x.(*rtcp.SenderReport); ok {
-					writes[sr.SSRC]++
-				}
-			}
-			return len(p), nil
-		}))
-		return w
+	fast, slow := &countingTask{}, &countingTask{}
+	start := time.Now()
+	r.add(fast, r.period)
+	r.add(slow, 10*r.period)
+	r.add(slow, r.period) // a second add changes nothing
+	testkit.Until(t, 5*time.Second, "three runs of the slow task", func() bool { return slow.count() >= 3 })
+	elapsed := time.Since(start)
+	if n, most := slow.count(), int(elapsed/(10*r.period))+1; n > most {
+		t.Errorf("slow task ran %d times in %v, at most %d expected", n, elapsed, most)
 	}
-	count := func(ssrc uint32) int { mu.Lock(); defer mu.Unlock(); return writes[ssrc] }
-	a := watch(1)
-	testkit.Until(t, 5*time.Second, "three reports of the first watch", func() bool { return count(1) >= 3 })
-	b := watch(2)
-	r.remove(a)
-	stopped := count(1)
-	testkit.Until(t, 5*time.Second, "three reports of the second watch", func() bool { return count(2) >= 3 })
-	if got := count(1); got > stopped+1 { // one may have been under way
-		t.Errorf("removed watch reported %d more times", got-stopped)
+	// The fast task runs at (nearly) every tick: 30 ticks went by.
+	if n := fast.count(); n < 20 {
+		t.Errorf("fast task ran %d times while the slow one ran 3 (10 ticks each)", n)
 	}
-	r.remove(b)
+	r.remove(fast)
+	stopped := fast.count()
+	testkit.Until(t, 5*time.Second, "two more runs of the slow task", func() bool { return slow.count() >= 5 })
+	if got := fast.count(); got > stopped+1 { // one may have been under way
+		t.Errorf("removed task ran %d more times", got-stopped)
+	}
+	r.remove(slow)
 	r.mu.Lock()
 	running := r.cancel != nil
 	r.mu.Unlock()
 	if running {
-		t.Error("loop still running without watches")
+		t.Error("loop still running without tasks")
 	}
-	watch(3)
-	testkit.Until(t, 5*time.Second, "a report after a restart", func() bool { return count(3) >= 1 })
+	again := &countingTask{}
+	r.add(again, r.period)
+	testkit.Until(t, 5*time.Second, "a run after a restart", func() bool { return again.count() >= 1 })
+	r.close()
+	n := again.count()
+	r.add(&countingTask{}, r.period) // ignored after close
+	time.Sleep(5 * r.period)         // ticks that must not come
+	if again.count() != n {
+		t.Error("a task ran after close")
+	}
 }
 
 // reportRecorder is a client-side interceptor that keeps the sender and

@@ -56,8 +56,8 @@ func (s *packetSource) Read(b []byte, a interceptor.Attributes) (int, intercepto
 // writes goes to rtcpOut (nil: discarded).
 func buildChain(t testing.TB, headerCache bool, rtcpOut interceptor.RTCPWriter) (interceptor.Interceptor, *Engine) {
 	t.Helper()
-	e := &Engine{cfg: Config{}.withDefaults(), reports: newReporter()}
-	t.Cleanup(e.reports.close)
+	e := &Engine{cfg: Config{}.withDefaults(), rtcp: newRTCPTicker()}
+	t.Cleanup(e.rtcp.close)
 	ir, err := e.interceptors(headerCache)
 	if err != nil {
 		t.Fatal(err)

@@ -15,12 +15,16 @@ import (
 // sent (pion's and browsers' 100 ms).
 const twccInterval = 100 * time.Millisecond
 
-// twccFactory builds one twccFeedback per PeerConnection.
-type twccFactory struct{}
+// twccFactory builds one twccFeedback per PeerConnection; ticker sends
+// the feedback of all of them.
+type twccFactory struct{ ticker *rtcpTicker }
 
 // NewInterceptor implements interceptor.Factory.
-func (twccFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &twccFeedback{start: time.Now(), done: make(chan struct{})}, nil
+func (f twccFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	if f.ticker == nil {
+		return nil, errNoRTCPTicker
+	}
+	return &twccFeedback{start: time.Now(), ticker: f.ticker}, nil
 }
 
 // twccFeedback answers the transport-wide sequence numbers of received
@@ -30,54 +34,40 @@ func (twccFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 // It replaces pion's twcc.SenderInterceptor, which handed every received
 // packet over a channel to its reporting goroutine, waking it once per
 // packet. Here the reader records the arrival under a mutex held for a few
-// hundred instructions and the goroutine wakes once per interval.
+// hundred instructions, and the Engine's rtcpTicker sends the feedback of
+// every PeerConnection once per interval from one goroutine.
 type twccFeedback struct {
 	interceptor.NoOp
-	start time.Time
+	start  time.Time
+	ticker *rtcpTicker
 
-	mu  sync.Mutex
-	rec *twcc.Recorder // nil until the RTCP writer is bound
-
-	once sync.Once
-	done chan struct{}
-	wg   sync.WaitGroup
+	mu     sync.Mutex
+	rec    *twcc.Recorder         // nil until the RTCP writer is bound
+	out    interceptor.RTCPWriter // the writer below, set with rec
+	closed bool
 }
 
-// BindRTCPWriter starts the reporting loop (once per PeerConnection).
+// BindRTCPWriter starts the feedback (once per PeerConnection).
 func (t *twccFeedback) BindRTCPWriter(writer interceptor.RTCPWriter) interceptor.RTCPWriter {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.rec != nil {
+	if t.rec != nil || t.closed {
 		return writer
-	}
-	select {
-	case <-t.done:
-		return writer
-	default:
 	}
 	t.rec = twcc.NewRecorder(rand.Uint32()) //nolint:gosec // an SSRC, not a secret
-	t.wg.Add(1)
-	go t.loop(writer)
+	t.out = writer
+	t.ticker.add(t, twccInterval)
 	return writer
 }
 
-// loop sends the feedback gathered since the last tick.
-func (t *twccFeedback) loop(writer interceptor.RTCPWriter) {
-	defer t.wg.Done()
-	tick := time.NewTicker(twccInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-t.done:
-			return
-		case <-tick.C:
-		}
-		t.mu.Lock()
-		pkts := t.rec.BuildFeedbackPacket()
-		t.mu.Unlock()
-		if len(pkts) > 0 {
-			_, _ = writer.Write(pkts, nil) // a closing PeerConnection refuses
-		}
+// tick sends the feedback gathered since the last one.
+func (t *twccFeedback) tick(time.Time) {
+	t.mu.Lock()
+	pkts := t.rec.BuildFeedbackPacket()
+	out := t.out
+	t.mu.Unlock()
+	if len(pkts) > 0 {
+		_, _ = out.Write(pkts, nil) // a closing PeerConnection refuses
 	}
 }
 
@@ -183,14 +173,17 @@ func transportSeq(b []byte, id uint8) (ssrc uint32, seq uint16, ok bool) {
 	return binary.BigEndian.Uint32(b[8:12]), binary.BigEndian.Uint16(found), true
 }
 
-// Close stops the reporting loop.
+// Close stops the feedback.
 func (t *twccFeedback) Close() error {
-	t.once.Do(func() { close(t.done) })
-	t.wg.Wait()
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.ticker.remove(t)
 	return nil
 }
 
 var (
 	_ interceptor.Interceptor = (*twccFeedback)(nil)
+	_ rtcpTask                = (*twccFeedback)(nil)
 	_ interceptor.Factory     = twccFactory{}
 )

@@ -39,7 +39,7 @@ type streamCounters struct {
 	// watch's clock (low, 1/65536 s), for LSR and DLSR.
 	lastSR atomic.Uint64
 	// rrPrior is what the last receiver report covered (RFC 3550 A.3);
-	// guarded by mediaWatch.mu (the reporter builds reports under it).
+	// guarded by mediaWatch.mu (appendReports builds reports under it).
 	rrPrior struct {
 		ext  uint32
 		lost int32
@@ -146,13 +146,13 @@ type mediaWatch struct {
 	rembBitrate atomic.Uint64 // last REMB bitrate received (bps)
 	plisIn      atomic.Uint64 // PLI + FIR received from the remote peer
 
-	// RTCP reports (reports.go): the Engine's reporter writes them through
-	// rtcpOut, set once when pion binds the RTCP writer; rrSSRC is the
-	// sender SSRC of our receiver reports.
-	reporter *reporter
-	rtcpOut  interceptor.RTCPWriter
-	rrSSRC   uint32
-	start    time.Time // origin of clock
+	// RTCP reports (reports.go): the Engine's ticker has them written
+	// through rtcpOut, set once when pion binds the RTCP writer; rrSSRC is
+	// the sender SSRC of our receiver reports.
+	ticker  *rtcpTicker
+	rtcpOut interceptor.RTCPWriter
+	rrSSRC  uint32
+	start   time.Time // origin of clock
 
 	now func() time.Time // tests
 }
@@ -356,11 +356,12 @@ func ntpTime(t time.Time) uint64 {
 func ntpMiddle(t time.Time) uint32 { return uint32(ntpTime(t) >> 16) }
 
 // BindRTCPWriter counts the NACKs we send, per received stream, and
-// hands the writer below to the Engine's reporter, which sends this
-// PeerConnection's sender and receiver reports through it (reports.go).
+// starts this PeerConnection's sender and receiver reports (reports.go),
+// which the Engine's ticker writes through the writer below.
 func (w *mediaWatch) BindRTCPWriter(writer interceptor.RTCPWriter) interceptor.RTCPWriter {
-	if w.reporter != nil {
-		w.reporter.add(w, writer)
+	if w.ticker != nil {
+		w.rtcpOut = writer // before add: the ticker reads it after add
+		w.ticker.add(w, reportInterval)
 	}
 	return interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, a interceptor.Attributes) (int, error) {
 		for _, p := range pkts {
@@ -391,23 +392,23 @@ func (w *mediaWatch) snapshot(remote bool) map[uint32]*streamCounters {
 
 // Close stops this PeerConnection's reports.
 func (w *mediaWatch) Close() error {
-	if w.reporter != nil {
-		w.reporter.remove(w)
+	if w.ticker != nil {
+		w.ticker.remove(w)
 	}
 	return nil
 }
 
 // watchFactory builds one mediaWatch per PeerConnection; the watches
-// report through reporter when it is set.
+// send RTCP reports from ticker when it is set.
 type watchFactory struct {
-	onNew    func(*mediaWatch)
-	reporter *reporter
+	onNew  func(*mediaWatch)
+	ticker *rtcpTicker
 }
 
 // NewInterceptor implements interceptor.Factory.
 func (f *watchFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 	w := newMediaWatch()
-	w.reporter = f.reporter
+	w.ticker = f.ticker
 	if f.onNew != nil {
 		f.onNew(w)
 	}
@@ -416,5 +417,6 @@ func (f *watchFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 
 var (
 	_ interceptor.Interceptor = (*mediaWatch)(nil)
+	_ rtcpTask                = (*mediaWatch)(nil)
 	_ interceptor.Factory     = (*watchFactory)(nil)
 )
