@@ -85,7 +85,7 @@ func TestReceptionReport(t *testing.T) {
 				// The first sequence number plus the distance travelled (the
 				// streams are shorter than 2^16 packets), past 2^16 on a wrap.
 				ext := uint32(seqs[0]) + uint32(seqs[upto-1]-seqs[0])
-				expected := int64(uint16(seqs[upto-1]-seqs[0])) + 1
+				expected := int64(seqs[upto-1]-seqs[0]) + 1
 				lost := expected - int64(upto)
 				if rb.LastSequenceNumber != ext {
 					t.Errorf("extended highest sequence %d, want %d", rb.LastSequenceNumber, ext)
@@ -436,7 +436,7 @@ func TestRTCPReportsReachPeer(t *testing.T) {
 			}
 		}
 	}
-	wantLost := int(uint16(videoSeqs[len(videoSeqs)-1]-videoSeqs[0])) + 1 - len(videoSeqs)
+	wantLost := int(videoSeqs[len(videoSeqs)-1]-videoSeqs[0]) + 1 - len(videoSeqs)
 	wantExt := uint32(videoSeqs[len(videoSeqs)-1])
 	videoSSRC := uint32(vt.Sender().GetParameters().Encodings[0].SSRC)
 	audioSSRC := uint32(sender.GetParameters().Encodings[0].SSRC)
