@@ -218,6 +218,17 @@ func TestSenderReport(t *testing.T) {
 	if want := uint32(frames*perFrame*size + 200); sr.OctetCount != want {
 		t.Errorf("octets %d, want %d", sr.OctetCount, want)
 	}
+
+	// A new timeline far behind (the plugin switched sources) restarts
+	// the RTP clock.
+	now = reportAt
+	if _, err := wr.Write(&rtp.Header{Version: 2, SSRC: 10, Timestamp: ts - 10*rtpStepBack}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	sr = w.appendReports(nil, now.Add(time.Second))[0].(*rtcp.SenderReport) //nolint:forcetypeassert // one SR, as above
+	if want := ts - 10*rtpStepBack + 90000; absDiff(sr.RTPTime, want) > 2 {
+		t.Errorf("RTP time after a jump back %d, want %d", sr.RTPTime, want)
+	}
 }
 
 func absDiff(a, b uint32) uint32 {

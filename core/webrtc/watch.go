@@ -115,14 +115,21 @@ func (c *streamCounters) receive(seq uint16, ts uint32, at time.Time) {
 // negative with duplicates).
 func (c *streamCounters) lost() int64 { return int64(int32(uint32(c.progress.Load()))) }
 
+// rtpStepBack is how far back (in RTP clock units) a sent timestamp may
+// lie behind the newest one and still be taken for a retransmission of an
+// older frame: 2^22, 46 s at 90 kHz, far beyond any NACK history. A
+// timestamp further back is a new timeline (the plugin switched sources)
+// and restarts the sender report's clock.
+const rtpStepBack = 1 << 22
+
 // sent accounts one packet sent with the stream's own SSRC for the
 // sender report: its payload and, when its timestamp is newer than the
-// last one seen (a new frame; not a retransmission's older one), the
+// last one seen (a new frame, not a retransmission's older one), the
 // timestamp and the time it left at.
 func (c *streamCounters) sent(ts uint32, payload int, w *mediaWatch) {
 	c.payload.Add(uint64(payload)) //nolint:gosec // a length
 	last := c.lastTS.Load()
-	if last == 0 || int32(ts-uint32(last>>32)) > 0 {
+	if d := int32(ts - uint32(last>>32)); last == 0 || d > 0 || d < -rtpStepBack { //nolint:gosec // wraps on purpose
 		c.lastTS.Store(uint64(ts)<<32 | uint64(w.clock(w.now())))
 	}
 }
