@@ -15,18 +15,21 @@ import (
 	"github.com/argusrtc/argus/internal/testkit"
 )
 
-// Goroutines per connected PeerConnection, with media flowing.
+// Goroutines per connected PeerConnection receiving one stream, with
+// media flowing.
 //
 //   - goroutinesPerChain: started by Argus's code and the interceptors:
-//     Peer.run and pion's NACK generator loop. It was 5 with pion's report
-//     interceptors (a sender and a receiver loop) and a TWCC feedback loop
-//     per PeerConnection; the Engine's one rtcpTicker does their work now.
+//     Peer.run, the reader of the received stream's RTCP
+//     (receiverrtcp.go) and pion's NACK generator loop. It was 5 with
+//     pion's report interceptors (a sender and a receiver loop) and a TWCC
+//     feedback loop per PeerConnection, and no RTCP reader; the Engine's
+//     one rtcpTicker does their work now.
 //   - goroutinesPerPair: all of a Peer's and its pion client's (no
 //     interceptors) together, except pion ICE's one per local candidate,
-//     whose number depends on the host's interfaces: 29 before, 26 now.
+//     whose number depends on the host's interfaces: 29 before, 27 now.
 const (
-	goroutinesPerChain = 2
-	goroutinesPerPair  = 26
+	goroutinesPerChain = 3
+	goroutinesPerPair  = 27
 )
 
 // iceCandidateReader starts a goroutine per local ICE candidate.

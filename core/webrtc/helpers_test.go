@@ -291,9 +291,10 @@ func negotiateFromPeer(t *testing.T, peer *Peer, client *pion.PeerConnection) {
 
 // avCall is a connected Peer and pion client: the client sends Opus
 // (sendrecv) and VP8 (sendonly); the Peer sends Opus back on a track
-// attached with AttachTrack. Every RTCP reader on both sides is drained
-// (pion's interceptors see RTCP only when it is read) and the Peer drains
-// its remote tracks.
+// attached with AttachTrack. The client's RTCP readers are drained
+// (pion's interceptors see RTCP only when it is read; the Peer reads its
+// receivers' RTCP itself, receiverrtcp.go) and the Peer drains its remote
+// tracks.
 type avCall struct {
 	client         *pion.PeerConnection
 	cAudio, cVideo *pion.TrackLocalStaticRTP // the client's tracks
@@ -306,10 +307,7 @@ type avCall struct {
 // newAVCall connects peer (whose Observer is obs) to a client of api.
 func newAVCall(t *testing.T, peer *Peer, obs *observer, api *pion.API) *avCall {
 	t.Helper()
-	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, r *pion.RTPReceiver) {
-		drainRTCP(func() error { _, _, err := r.ReadRTCP(); return err })
-		drain(tr)
-	})
+	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) { drain(tr) })
 	c := &avCall{}
 	var err error
 	if c.client, err = api.NewPeerConnection(pion.Configuration{}); err != nil {

@@ -3,6 +3,7 @@ package webrtc
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -303,6 +304,7 @@ type reportRecorder struct {
 	blocks  []rtcp.ReceptionReport // received
 	sentNTP map[uint32]struct{}    // middle 32 bits of the SRs sent
 	rrFrom  map[uint32]struct{}    // sender SSRCs of the RRs received
+	rtts    []time.Duration        // from the blocks echoing our SRs, at arrival
 }
 
 func (x *reportRecorder) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
@@ -322,6 +324,11 @@ func (x *reportRecorder) BindRTCPReader(r interceptor.RTCPReader) interceptor.RT
 				case *rtcp.ReceiverReport:
 					x.blocks = append(x.blocks, p.Reports...)
 					x.rrFrom[p.SSRC] = struct{}{}
+					for _, b := range p.Reports {
+						if rtt, ok := reportRTT(b, time.Now()); ok {
+							x.rtts = append(x.rtts, rtt)
+						}
+					}
 				}
 			}
 			x.mu.Unlock()
@@ -354,7 +361,9 @@ func (f reportRecorderFactory) NewInterceptor(string) (interceptor.Interceptor, 
 // and receives audio from it. The client must receive our receiver
 // reports about its video (cumulative loss equal to the gaps, the
 // extended highest sequence number sent, LSR echoing one of its sender
-// reports) and our sender reports about the audio (the packets and
+// reports and a DLSR that gives it a loopback round-trip time, which
+// needs the Peer to read its receivers' RTCP as the SRs arrive) and our
+// sender reports about the audio (the packets and
 // octets sent, an RTP time that matches the media clock); and the media
 // report's RTT, which Argus computes from the client's receiver reports
 // about our sender reports, must be there.
@@ -365,7 +374,7 @@ func TestRTCPReportsReachPeer(t *testing.T) {
 	x := &reportRecorder{sentNTP: map[uint32]struct{}{}, rrFrom: map[uint32]struct{}{}}
 	api := clientAPIOf(t, testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true, Interceptors: true,
 		Extra: []interceptor.Factory{reportRecorderFactory{x}}})
-	call := newAVCall(t, peer, obs, api) // the Peer reads the client's SRs on its receivers
+	call := newAVCall(t, peer, obs, api)
 	cVideo, pAudio, vt, sender, audioT := call.cVideo, call.pAudio, call.video, call.sender, call.audio
 
 	// 3 s of media: audio every 20 ms from the Peer, video with seeded
@@ -430,7 +439,13 @@ func TestRTCPReportsReachPeer(t *testing.T) {
 	}
 	x.mu.Lock()
 	fromOne := len(x.rrFrom) == 1
+	rtts := append([]time.Duration(nil), x.rtts...)
 	x.mu.Unlock()
+	// Loopback: a few ms, whatever the load. An SR seen late (read after
+	// its arrival) gives a DLSR too short and an RTT up to a second long.
+	if len(rtts) < 2 || slices.Max(rtts) > 400*time.Millisecond {
+		t.Errorf("round-trip times the client computes from our receiver reports: %v, want two or more, all below 400 ms", rtts)
+	}
 	if !fromOne {
 		t.Error("receiver reports come from more than one SSRC")
 	}
