@@ -50,7 +50,8 @@ package webrtc
 // octets on the stream's own SSRC) and a receiver report whose blocks
 // cover every media stream received (RTX and FEC streams get none): loss
 // as fraction and cumulative count, extended highest sequence number,
-// jitter, and LSR/DLSR echoing the peer's last sender report seen by an
-// RTCP reader. They and the TWCC feedback (every 100 ms) are written by
-// one goroutine per Engine (rtcpticker.go), not by loops per
+// jitter, and LSR/DLSR echoing the peer's last sender report, which the
+// Peer's reader of each received stream's RTCP sees as it arrives
+// (receiverrtcp.go). The reports and the TWCC feedback (every 100 ms) are
+// written by one goroutine per Engine (rtcpticker.go), not by loops per
 // PeerConnection.

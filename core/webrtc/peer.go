@@ -188,7 +188,8 @@ func (p *Peer) tickPeriod() time.Duration {
 	return max(d, 50*time.Millisecond)
 }
 
-// run is the Peer's only goroutine: it serializes Observer calls, samples
+// run is the Peer's main goroutine (the others read its receivers' RTCP,
+// receiverrtcp.go, and end before it): it serializes Observer calls, samples
 // media counters and emits media reports; it exits after Hangup.
 func (p *Peer) run() {
 	ticker := time.NewTicker(p.tickPeriod())
