@@ -55,6 +55,10 @@ type VideoRoomData struct {
 	Moderation string  `json:"moderation,omitempty"`
 	AudioLevel *Real   `json:"audio-level-dBov-avg,omitempty"`
 	Changes    *int    `json:"changes,omitempty"`
+	// Dropped is, in Argus's own "fanout-dropped" event, the packets of
+	// one publisher stream (Mid) that the fan-out's full queues dropped
+	// since the last such event.
+	Dropped *uint64 `json:"dropped,omitempty"`
 	// Streams are a publisher's streams (joined, published, updated with
 	// an id) or a subscriber's subscription summary (subscribing, updated,
 	// switched), each as its JSON object. Nil leaves the key out.

@@ -42,3 +42,16 @@ package webrtc
 // packet rate (at most 1024 packets); resent as RTX when RTX was
 // negotiated, a packet at most once per 20 ms; older packets are not
 // resent. Audio without "nack" keeps no history.
+
+// RTCP sender and receiver reports (RFC 3550 6.4) come from the same
+// mediaWatch counters, not from pion's report interceptors: once per
+// second per PeerConnection, one compound packet with a sender report per
+// stream sent (NTP time, the RTP time of that instant, packets and payload
+// octets on the stream's own SSRC) and a receiver report whose blocks
+// cover every media stream received (RTX and FEC streams get none): loss
+// as fraction and cumulative count, extended highest sequence number,
+// jitter, and LSR/DLSR echoing the peer's last sender report, which the
+// Peer's reader of each received stream's RTCP sees as it arrives
+// (receiverrtcp.go). The reports and the TWCC feedback (every 100 ms) are
+// written by one goroutine per Engine (rtcpticker.go), not by loops per
+// PeerConnection.

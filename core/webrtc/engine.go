@@ -8,7 +8,6 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/interceptor/pkg/report"
 	pion "github.com/pion/webrtc/v4"
 )
 
@@ -18,6 +17,9 @@ import (
 type Engine struct {
 	cfg Config
 	api *pion.API
+	// rtcp runs every PeerConnection's periodic RTCP (sender and receiver
+	// reports, TWCC feedback) from one goroutine (rtcpticker.go).
+	rtcp *rtcpTicker
 
 	// newMu serializes NewPeer so that the per-PeerConnection interceptors
 	// built inside pion's NewPeerConnection land in pending unambiguously.
@@ -38,7 +40,7 @@ func NewEngine(cfg Config) (*Engine, error) { return newEngine(cfg, nil) }
 // ICE timeouts with it).
 func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	cfg = cfg.withDefaults()
-	e := &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg, rtcp: newRTCPTicker()}
 
 	me := &pion.MediaEngine{}
 	if err := registerCodecs(me); err != nil {
@@ -59,8 +61,13 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	return e, nil
 }
 
-// Close releases shared resources. Peers must be closed by their owners.
-func (e *Engine) Close() error { return nil }
+// Close releases shared resources: it stops the periodic RTCP (reports,
+// TWCC feedback) of the Peers still open. Peers must be closed by their
+// owners.
+func (e *Engine) Close() error {
+	e.rtcp.close()
+	return nil
+}
 
 // configuration is the standard part of the PeerConnection settings.
 func (e *Engine) configuration() pion.Configuration {
@@ -113,8 +120,10 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 
 // interceptors builds the registry: the header cache (innermost; the
 // benchmark compares the chain without it), our own mediaWatch (the media
-// reports' statistics and the RTCP feedback seen), NACK generator, NACK
-// responder, RTCP sender/receiver reports and TWCC feedback.
+// reports' statistics and the RTCP feedback seen, and from them the RTCP
+// sender and receiver reports), NACK responder, NACK generator and TWCC
+// feedback; the reports and the feedback are sent by the Engine's
+// rtcpTicker.
 func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	ir := &interceptor.Registry{}
 	if headerCache {
@@ -129,17 +138,9 @@ func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	// Our own responder: a send history bounded by time, not pion's fixed
 	// count of MTU-sized copies per stream (nackresponder.go).
 	resp := &nackResponderFactory{window: e.cfg.NACKWindow}
-	rr, err := report.NewReceiverInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	sr, err := report.NewSenderInterceptor()
-	if err != nil {
-		return nil, err
-	}
 	// Our own TWCC feedback: pion's woke its goroutine once per received
 	// packet (twcc.go).
-	tw := twccFactory{}
+	tw := twccFactory{ticker: e.rtcp}
 	// Order matters. The chain wraps writers in registration order, so the
 	// first interceptor is the innermost, nearest the network; an
 	// interceptor that generates RTCP (reports, NACKs, TWCC feedback) or
@@ -149,12 +150,14 @@ func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	// the read side it is the first to see each packet's parsed header.
 	// (pion's stats interceptor, which it replaces, cloned every packet's
 	// header and copied its whole state twice per packet under a lock.)
+	// Its counters also make the RTCP sender and receiver reports, which
+	// replace pion's report interceptors (two goroutines per
+	// PeerConnection and a lock per packet; reports.go); they are written
+	// below mediaWatch, like NACKs and TWCC feedback below their own.
 	// Called synchronously inside NewPeerConnection while newMu is held.
-	ir.Add(&watchFactory{onNew: func(w *mediaWatch) { e.pending.watch = w }})
+	ir.Add(&watchFactory{onNew: func(w *mediaWatch) { e.pending.watch = w }, ticker: e.rtcp})
 	ir.Add(resp)
 	ir.Add(gen)
-	ir.Add(rr)
-	ir.Add(sr)
 	ir.Add(tw)
 	return ir, nil
 }

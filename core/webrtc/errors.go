@@ -23,3 +23,7 @@ var ErrNoTrack = errors.New("nil transceiver or track")
 // ErrHasSender means AttachTrack's transceiver could not get the track:
 // it already sends one, or the PeerConnection would not attach it there.
 var ErrHasSender = errors.New("transceiver cannot take the track")
+
+// errNoRTCPTicker means a TWCC factory was built without the Engine's
+// rtcpTicker, which sends the feedback.
+var errNoRTCPTicker = errors.New("webrtc: TWCC feedback without an RTCP ticker")

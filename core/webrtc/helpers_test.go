@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
@@ -293,4 +294,77 @@ func negotiateFromPeer(t *testing.T, peer *Peer, client *pion.PeerConnection) {
 	if err := peer.SetRemoteDescription(ctxT(t), "answer", answer); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// avCall is a connected Peer and pion client: the client sends Opus
+// (sendrecv) and VP8 (sendonly); the Peer sends Opus back on a track
+// attached with AttachTrack. The client's RTCP readers are drained
+// (pion's interceptors see RTCP only when it is read; the Peer reads its
+// receivers' RTCP itself, receiverrtcp.go) and the Peer drains its remote
+// tracks.
+type avCall struct {
+	client         *pion.PeerConnection
+	cAudio, cVideo *pion.TrackLocalStaticRTP // the client's tracks
+	video          *pion.RTPTransceiver      // the client's video transceiver
+	audio          *pion.RTPTransceiver      // the Peer's audio transceiver
+	pAudio         *pion.TrackLocalStaticRTP // what the Peer sends
+	sender         *pion.RTPSender           // the Peer's audio sender
+}
+
+// newAVCall connects peer (whose Observer is obs) to a client of api.
+func newAVCall(t *testing.T, peer *Peer, obs *observer, api *pion.API) *avCall {
+	t.Helper()
+	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) { drain(tr) })
+	c := &avCall{}
+	var err error
+	if c.client, err = api.NewPeerConnection(pion.Configuration{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.client.Close() })
+	c.client.OnTrack(func(tr *pion.TrackRemote, r *pion.RTPReceiver) {
+		drainRTCP(func() error { _, _, err := r.ReadRTCP(); return err })
+		drain(tr)
+	})
+	opus := pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}
+	if c.cAudio, err = pion.NewTrackLocalStaticRTP(opus, "a", "c"); err != nil {
+		t.Fatal(err)
+	}
+	if c.cVideo, err = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "v", "c"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.client.AddTrack(c.cAudio); err != nil {
+		t.Fatal(err)
+	}
+	if c.video, err = c.client.AddTransceiverFromTrack(c.cVideo, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	drainRTCP(func() error { _, _, err := c.video.Sender().ReadRTCP(); return err })
+	_, offer := gatherLocal(t, c.client, pion.SDPTypeOffer)
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", offer); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range peer.PeerConnection().GetTransceivers() {
+		if tr.Kind() == pion.RTPCodecTypeAudio {
+			c.audio = tr
+		}
+	}
+	if c.audio == nil {
+		t.Fatal("no audio transceiver")
+	}
+	if c.pAudio, err = pion.NewTrackLocalStaticRTP(opus, "audio", "argus"); err != nil {
+		t.Fatal(err)
+	}
+	if c.sender, err = peer.AttachTrack(c.audio, c.pAudio); err != nil {
+		t.Fatal(err)
+	}
+	drainRTCP(func() error { _, _, err := c.sender.ReadRTCP(); return err })
+	answer, err := peer.CreateAnswer(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+	return c
 }

@@ -63,6 +63,11 @@ type Peer struct {
 
 	prev map[string]mediumSample // last media sample per mid; run loop only
 
+	// rtcpReaders are the received SSRCs whose RTCP a reader goroutine
+	// reads (receiverrtcp.go); run loop only. readers waits for them.
+	rtcpReaders map[uint32]bool
+	readers     sync.WaitGroup
+
 	iceFailedAt time.Time // when ICE failed after it was up; run loop only (consent.go)
 }
 
@@ -183,7 +188,8 @@ func (p *Peer) tickPeriod() time.Duration {
 	return max(d, 50*time.Millisecond)
 }
 
-// run is the Peer's only goroutine: it serializes Observer calls, samples
+// run is the Peer's main goroutine (the others read its receivers' RTCP,
+// receiverrtcp.go, and end before it): it serializes Observer calls, samples
 // media counters and emits media reports; it exits after Hangup.
 func (p *Peer) run() {
 	ticker := time.NewTicker(p.tickPeriod())
@@ -209,12 +215,14 @@ func (p *Peer) run() {
 			}
 		case <-p.watch.firstPacket:
 			p.checkMedia(media, time.Now())
+			p.readReceiverRTCP()
 		case now := <-ticker.C:
 			if reason, stop := p.iceGraceOver(now); stop {
 				p.fail(reason, lastSample)
 				return
 			}
 			p.checkMedia(media, now)
+			p.readReceiverRTCP() // streams whose first packet was not signalled on its own
 			if now.Sub(lastSample) >= samplePeriod-samplePeriod/20 {
 				p.sampleAndReport(now.Sub(lastSample), false)
 				lastSample = now
@@ -281,8 +289,10 @@ func (p *Peer) emitHangup(reason string) {
 	p.emitWebRTC(subPC, telemetry.PeerConnectionBody{Connection: "hangup", Reason: reason})
 }
 
-// finish runs once on the run loop after the PeerConnection closed.
+// finish runs once on the run loop after the PeerConnection closed (which
+// ends the receivers' RTCP readers).
 func (p *Peer) finish() {
+	p.readers.Wait()
 	p.observe(func() { p.obs.Hangup(p.reason) })
 	close(p.done)
 }

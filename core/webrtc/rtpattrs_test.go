@@ -56,7 +56,8 @@ func (s *packetSource) Read(b []byte, a interceptor.Attributes) (int, intercepto
 // writes goes to rtcpOut (nil: discarded).
 func buildChain(t testing.TB, headerCache bool, rtcpOut interceptor.RTCPWriter) (interceptor.Interceptor, *Engine) {
 	t.Helper()
-	e := &Engine{cfg: Config{}.withDefaults()}
+	e := &Engine{cfg: Config{}.withDefaults(), rtcp: newRTCPTicker()}
+	t.Cleanup(e.rtcp.close)
 	ir, err := e.interceptors(headerCache)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func buildChain(t testing.TB, headerCache bool, rtcpOut interceptor.RTCPWriter) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = chain.Close() })
-	// As pion does for each PeerConnection: the TWCC and report loops
+	// As pion does for each PeerConnection: the TWCC loop and the reports
 	// start with the RTCP writer.
 	if rtcpOut == nil {
 		rtcpOut = interceptor.RTCPWriterFunc(func(p []rtcp.Packet, _ interceptor.Attributes) (int, error) { return len(p), nil })
@@ -163,7 +164,7 @@ func TestHeaderCacheChain(t *testing.T) {
 	if got := c.packets.Load(); got != packets {
 		t.Fatalf("mediaWatch counted %d packets, want %d", got, packets)
 	}
-	if got, want := c.lost.Load(), int64(packets/skipEvery); got != want {
+	if got, want := c.lost(), int64(packets/skipEvery); got != want {
 		t.Fatalf("mediaWatch lost %d, want %d", got, want)
 	}
 }

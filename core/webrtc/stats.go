@@ -125,7 +125,7 @@ func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
 			}
 			s.PacketsIn += in.packets.Load()
 			s.BytesIn += in.bytes.Load()
-			s.Lost += in.lost.Load()
+			s.Lost += in.lost()
 			s.NACKsOut += in.nacks.Load()
 			s.JitterLocal = math.Max(s.JitterLocal, math.Float64frombits(in.jitter.Load())*1000)
 			if rtx := uint32(tr.RtxSSRC()); rtx != 0 {

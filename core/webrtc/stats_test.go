@@ -9,7 +9,6 @@ import (
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 
-	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
@@ -71,65 +70,8 @@ func TestMediaReportOutboundRTTAndNACKs(t *testing.T) {
 	rec := &recorder{}
 	obs := &observer{}
 	peer := newPeer(t, testEngine(t, rec), PeerParams{SessionID: 1, HandleID: 2, Observer: obs})
-	peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) { drain(tr) })
-
-	client, err := delayedRTCPClientAPI(t, rtcpDelay).NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Close() })
-	client.OnTrack(func(tr *pion.TrackRemote, r *pion.RTPReceiver) {
-		drainRTCP(func() error { _, _, err := r.ReadRTCP(); return err })
-		drain(tr)
-	})
-	opus := pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}
-	cAudio, err := pion.NewTrackLocalStaticRTP(opus, "a", "c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cVideo, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "v", "c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.AddTrack(cAudio); err != nil {
-		t.Fatal(err)
-	}
-	vt, err := client.AddTransceiverFromTrack(cVideo, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	drainRTCP(func() error { _, _, err := vt.Sender().ReadRTCP(); return err })
-
-	_, offer := gatherLocal(t, client, pion.SDPTypeOffer)
-	if err := peer.SetRemoteDescription(ctxT(t), "offer", offer); err != nil {
-		t.Fatal(err)
-	}
-	var audioT *pion.RTPTransceiver
-	for _, tr := range peer.PeerConnection().GetTransceivers() {
-		if tr.Kind() == pion.RTPCodecTypeAudio {
-			audioT = tr
-		}
-	}
-	if audioT == nil {
-		t.Fatal("no audio transceiver")
-	}
-	pAudio, err := pion.NewTrackLocalStaticRTP(opus, "audio", "argus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sender, err := peer.AttachTrack(audioT, pAudio)
-	if err != nil {
-		t.Fatal(err)
-	}
-	drainRTCP(func() error { _, _, err := sender.ReadRTCP(); return err })
-	answer, err := peer.CreateAnswer(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
-	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+	call := newAVCall(t, peer, obs, delayedRTCPClientAPI(t, rtcpDelay))
+	cVideo, pAudio, vt, audioT := call.cVideo, call.pAudio, call.video, call.audio
 
 	report := func(mid string, ok func(map[string]any) bool) bool {
 		return len(rec.find(telemetry.TypeMedia, telemetry.SubtypeMediaReport, func(b map[string]any) bool {

@@ -15,84 +15,72 @@ import (
 // sent (pion's and browsers' 100 ms).
 const twccInterval = 100 * time.Millisecond
 
-// twccFactory builds one twccFeedback per PeerConnection.
-type twccFactory struct{}
+// twccFactory builds one twccFeedback per PeerConnection; ticker sends
+// the feedback of all of them.
+type twccFactory struct{ ticker *rtcpTicker }
 
 // NewInterceptor implements interceptor.Factory.
-func (twccFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &twccFeedback{start: time.Now(), done: make(chan struct{})}, nil
+func (f twccFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	if f.ticker == nil {
+		return nil, errNoRTCPTicker
+	}
+	return &twccFeedback{start: time.Now(), ticker: f.ticker}, nil
 }
 
 // twccFeedback answers the transport-wide sequence numbers of received
 // RTP with RTCP transport-cc feedback (draft-holmer-rmcat-transport-wide-
 // cc-extensions-01), using pion's twcc.Recorder to build the reports.
-// Its loop runs only once a received stream negotiated the extension, so a
-// PeerConnection that receives no media (a VideoRoom subscriber) has no
-// goroutine waking ten times a second to find nothing to report.
+// It joins the Engine's rtcpTicker only once a received stream negotiated
+// the extension, so a PeerConnection that receives no media (a VideoRoom
+// subscriber) costs the ticker nothing ten times a second.
 //
 // It replaces pion's twcc.SenderInterceptor, which handed every received
 // packet over a channel to its reporting goroutine, waking it once per
 // packet. Here the reader records the arrival under a mutex held for a few
-// hundred instructions and the goroutine wakes once per interval.
+// hundred instructions, and the Engine's rtcpTicker sends the feedback of
+// every PeerConnection once per interval from one goroutine.
 type twccFeedback struct {
 	interceptor.NoOp
-	start time.Time
+	start  time.Time
+	ticker *rtcpTicker
 
 	mu     sync.Mutex
-	rec    *twcc.Recorder         // nil until the loop starts
-	writer interceptor.RTCPWriter // the RTCP writer, once bound
+	rec    *twcc.Recorder         // nil until the feedback starts
+	out    interceptor.RTCPWriter // the writer below, once bound
 	wanted bool                   // a received stream negotiated transport-cc
-
-	once sync.Once
-	done chan struct{}
-	wg   sync.WaitGroup
+	closed bool
 }
 
-// BindRTCPWriter keeps the writer for the reporting loop.
+// BindRTCPWriter keeps the writer for the feedback.
 func (t *twccFeedback) BindRTCPWriter(writer interceptor.RTCPWriter) interceptor.RTCPWriter {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.writer == nil {
-		t.writer = writer
+	if t.out == nil {
+		t.out = writer
 	}
 	t.startLocked()
 	return writer
 }
 
-// startLocked starts the reporting loop (once per PeerConnection) when
-// both the RTCP writer and a stream to report on are bound and the
-// interceptor is not closed. Callers hold mu.
+// startLocked starts the feedback (once per PeerConnection) when both the
+// RTCP writer and a stream to report on are bound and the interceptor is
+// not closed. Callers hold mu.
 func (t *twccFeedback) startLocked() {
-	if t.rec != nil || t.writer == nil || !t.wanted {
+	if t.rec != nil || t.out == nil || !t.wanted || t.closed {
 		return
-	}
-	select {
-	case <-t.done:
-		return
-	default:
 	}
 	t.rec = twcc.NewRecorder(rand.Uint32()) //nolint:gosec // an SSRC, not a secret
-	t.wg.Add(1)
-	go t.loop(t.writer)
+	t.ticker.add(t, twccInterval)
 }
 
-// loop sends the feedback gathered since the last tick.
-func (t *twccFeedback) loop(writer interceptor.RTCPWriter) {
-	defer t.wg.Done()
-	tick := time.NewTicker(twccInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-t.done:
-			return
-		case <-tick.C:
-		}
-		t.mu.Lock()
-		pkts := t.rec.BuildFeedbackPacket()
-		t.mu.Unlock()
-		if len(pkts) > 0 {
-			_, _ = writer.Write(pkts, nil) // a closing PeerConnection refuses
-		}
+// tick sends the feedback gathered since the last one.
+func (t *twccFeedback) tick(time.Time) {
+	t.mu.Lock()
+	pkts := t.rec.BuildFeedbackPacket()
+	out := t.out
+	t.mu.Unlock()
+	if len(pkts) > 0 {
+		_, _ = out.Write(pkts, nil) // a closing PeerConnection refuses
 	}
 }
 
@@ -202,17 +190,17 @@ func transportSeq(b []byte, id uint8) (ssrc uint32, seq uint16, ok bool) {
 	return binary.BigEndian.Uint32(b[8:12]), binary.BigEndian.Uint16(found), true
 }
 
-// Close stops the reporting loop. done is closed under mu, so no loop
-// starts after Close has begun waiting.
+// Close stops the feedback.
 func (t *twccFeedback) Close() error {
 	t.mu.Lock()
-	t.once.Do(func() { close(t.done) })
+	t.closed = true
 	t.mu.Unlock()
-	t.wg.Wait()
+	t.ticker.remove(t)
 	return nil
 }
 
 var (
 	_ interceptor.Interceptor = (*twccFeedback)(nil)
+	_ rtcpTask                = (*twccFeedback)(nil)
 	_ interceptor.Factory     = twccFactory{}
 )

@@ -2,8 +2,6 @@ package webrtc
 
 import (
 	"math/rand/v2"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -82,30 +80,16 @@ func TestTWCCFeedback(t *testing.T) {
 	}
 }
 
-// twccLoops counts the running TWCC reporting loops.
-func twccLoops() int {
-	buf := make([]byte, 1<<20)
-	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "(*twccFeedback).loop(")
+// scheduled counts the tasks on tk.
+func scheduled(tk *rtcpTicker) int {
+	tk.mu.Lock()
+	defer tk.mu.Unlock()
+	return len(tk.tasks)
 }
 
-// settledLoops is twccLoops once it stopped changing: a loop that has
-// returned can still show in a stack dump until its goroutine exits.
-func settledLoops() int {
-	n := twccLoops()
-	for range 50 {
-		time.Sleep(5 * time.Millisecond)
-		m := twccLoops()
-		if m == n {
-			return n
-		}
-		n = m
-	}
-	return n
-}
-
-// TestTWCCLoopWaitsForStream: the reporting loop runs only once the RTCP
-// writer and a received stream negotiating transport-cc are both bound,
-// in either order, and not after Close.
+// TestTWCCLoopWaitsForStream: the feedback joins the Engine's ticker only
+// once the RTCP writer and a received stream negotiating transport-cc are
+// both bound, in either order, and not after Close.
 func TestTWCCLoopWaitsForStream(t *testing.T) {
 	noExt := twccVideo
 	noExt.RTPHeaderExtensions = nil
@@ -126,8 +110,9 @@ func TestTWCCLoopWaitsForStream(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			before := settledLoops()
-			i, err := twccFactory{}.NewInterceptor("pc")
+			tk := newRTCPTicker()
+			t.Cleanup(tk.close)
+			i, err := twccFactory{ticker: tk}.NewInterceptor("pc")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,14 +129,14 @@ func TestTWCCLoopWaitsForStream(t *testing.T) {
 			if tc.streamFirst {
 				i.BindRTCPWriter(out)
 			}
-			if got := settledLoops() - before; got != tc.loops {
-				t.Fatalf("%d loops running, want %d", got, tc.loops)
+			if got := scheduled(tk); got != tc.loops {
+				t.Fatalf("%d feedback tasks on the ticker, want %d", got, tc.loops)
 			}
 			if err := i.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if got := settledLoops() - before; got != 0 {
-				t.Fatalf("%d loops running after Close", got)
+			if got := scheduled(tk); got != 0 {
+				t.Fatalf("%d feedback tasks on the ticker after Close", got)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package webrtc
 import (
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,9 +26,34 @@ type streamCounters struct {
 
 	// Received stream: loss and interarrival jitter (RFC 3550 6.4.1, A.3,
 	// A.8), kept by the reader in rx and published here.
-	rx     rxState
-	lost   atomic.Int64  // expected − received, cumulative
-	jitter atomic.Uint64 // math.Float64bits, seconds
+	rx rxState
+	// progress is the extended highest sequence number received (high 32
+	// bits) and the cumulative number lost, expected − received, as an
+	// int32 (low 32 bits): one store per packet, and the receiver report
+	// reads both from the same packet.
+	progress atomic.Uint64
+	base     atomic.Uint32 // 1<<16 | first sequence number; 0 until a packet arrived
+	jitter   atomic.Uint64 // math.Float64bits, seconds
+	// lastSR is the peer's last sender report about this stream: the
+	// middle 32 bits of its NTP time (high) and its arrival on the
+	// watch's clock (low, 1/65536 s), for LSR and DLSR.
+	lastSR atomic.Uint64
+	// rrPrior is what the last receiver report covered (RFC 3550 A.3);
+	// guarded by mediaWatch.mu (appendReports builds reports under it).
+	rrPrior struct {
+		ext  uint32
+		lost int32
+		set  bool
+	}
+
+	// Sent stream, for our sender reports: payload octets of the packets
+	// sent with the stream's own SSRC, the packets sent with another
+	// (RTX retransmissions, which packets counts too), and the newest RTP
+	// timestamp with its send time on the watch's clock (high and low 32
+	// bits; 1/65536 s).
+	payload atomic.Uint64
+	foreign atomic.Uint64
+	lastTS  atomic.Uint64
 
 	// Sent stream: from the peer's receiver reports.
 	remoteLost     atomic.Int64
@@ -56,7 +82,8 @@ func (c *streamCounters) receive(seq uint16, ts uint32, at time.Time) {
 	if !r.started {
 		r.started, r.base, r.max, r.t0 = true, seq, seq, at
 		r.lastTransit = -float64(ts)
-		c.lost.Store(0)
+		c.progress.Store(uint64(seq) << 32)
+		c.base.Store(1<<16 | uint32(seq))
 		return
 	}
 	if d := seq - r.max; d != 0 && d < 0x8000 { // ahead of the highest seen
@@ -79,7 +106,32 @@ func (c *streamCounters) receive(seq uint16, ts uint32, at time.Time) {
 		c.jitter.Store(math.Float64bits(r.jitter / float64(c.clock)))
 	}
 	expected := r.cycles + int64(r.max) - int64(r.base) + 1
-	c.lost.Store(expected - r.received)
+	lost := min(max(expected-r.received, math.MinInt32), math.MaxInt32)
+	ext := uint32(r.cycles) + uint32(r.max) //nolint:gosec // the extended sequence number wraps at 2^32
+	c.progress.Store(uint64(ext)<<32 | uint64(uint32(int32(lost))))
+}
+
+// lost is the cumulative number of packets lost (expected − received;
+// negative with duplicates).
+func (c *streamCounters) lost() int64 { return int64(int32(uint32(c.progress.Load()))) }
+
+// rtpStepBack is how far back (in RTP clock units) a sent timestamp may
+// lie behind the newest one and still be taken for a retransmission of an
+// older frame: 2^22, 46 s at 90 kHz, far beyond any NACK history. A
+// timestamp further back is a new timeline (the plugin switched sources)
+// and restarts the sender report's clock.
+const rtpStepBack = 1 << 22
+
+// sent accounts one packet sent with the stream's own SSRC for the
+// sender report: its payload and, when its timestamp is newer than the
+// last one seen (a new frame, not a retransmission's older one), the
+// timestamp and the time it left at.
+func (c *streamCounters) sent(ts uint32, payload int, w *mediaWatch) {
+	c.payload.Add(uint64(payload)) //nolint:gosec // a length
+	last := c.lastTS.Load()
+	if d := int32(ts - uint32(last>>32)); last == 0 || d > 0 || d < -rtpStepBack { //nolint:gosec // wraps on purpose
+		c.lastTS.Store(uint64(ts)<<32 | uint64(w.clock(w.now())))
+	}
 }
 
 // mediaWatch is a per-PeerConnection interceptor that keeps the statistics
@@ -101,16 +153,37 @@ type mediaWatch struct {
 	rembBitrate atomic.Uint64 // last REMB bitrate received (bps)
 	plisIn      atomic.Uint64 // PLI + FIR received from the remote peer
 
+	// RTCP reports (reports.go): the Engine's ticker has them written
+	// through rtcpOut, set once when pion binds the RTCP writer; rrSSRC is
+	// the sender SSRC of our receiver reports.
+	ticker  *rtcpTicker
+	rtcpOut interceptor.RTCPWriter
+	rrSSRC  uint32
+	start   time.Time // origin of clock
+
 	now func() time.Time // tests
 }
 
 func newMediaWatch() *mediaWatch {
-	return &mediaWatch{
+	w := &mediaWatch{
 		remote:      map[uint32]*streamCounters{},
 		local:       map[uint32]*streamCounters{},
 		firstPacket: make(chan struct{}, 1),
+		rrSSRC:      rand.Uint32(), //nolint:gosec // an SSRC, not a secret
 		now:         time.Now,
 	}
+	w.start = w.now()
+	return w
+}
+
+// clock is t on the watch's 32-bit clock, in 1/65536 s since the watch
+// began, wrapping every 18 hours: differences of two readings less than
+// that apart are exact modulo 2^32, which is all that the reports need
+// (the delay since the last sender report, the time since a frame left).
+func (w *mediaWatch) clock(t time.Time) uint32 {
+	d := t.Sub(w.start)
+	secs, frac := d/time.Second, d%time.Second
+	return uint32(int64(secs)<<16 + int64(frac)*65536/int64(time.Second)) //nolint:gosec // wraps on purpose
 }
 
 // BindRemoteStream counts incoming RTP of one SSRC and, for a media (not
@@ -184,6 +257,11 @@ func (w *mediaWatch) BindLocalStream(info *interceptor.StreamInfo, writer interc
 		if err == nil {
 			c.packets.Add(1)
 			c.bytes.Add(uint64(h.MarshalSize() + len(payload)))
+			if h.SSRC == c.ssrc {
+				c.sent(h.Timestamp, len(payload), w)
+			} else {
+				c.foreign.Add(1)
+			}
 		}
 		return n, err
 	})
@@ -221,6 +299,9 @@ func (w *mediaWatch) BindRTCPReader(reader interceptor.RTCPReader) interceptor.R
 			case *rtcp.ReceiverReport:
 				w.reports(p.Reports, now)
 			case *rtcp.SenderReport:
+				if c := w.stream(true, p.SSRC); c != nil {
+					c.lastSR.Store(uint64(uint32(p.NTPTime>>16))<<32 | uint64(w.clock(now)))
+				}
 				w.reports(p.Reports, now)
 			case *rtcp.TransportLayerNack:
 				if c := w.stream(false, p.MediaSSRC); c != nil {
@@ -270,16 +351,25 @@ func reportRTT(rb rtcp.ReceptionReport, now time.Time) (time.Duration, bool) {
 	return time.Duration(d) * time.Second / 65536, true
 }
 
-// ntpMiddle is the middle 32 bits of the NTP timestamp of t (16.16 s).
-func ntpMiddle(t time.Time) uint32 {
-	const ntpEpochOffset = 2208988800 // 1900 to 1970, seconds
-	secs := uint64(t.Unix()) + ntpEpochOffset
-	frac := uint64(t.Nanosecond()) << 32 / 1e9
-	return uint32((secs<<32 | frac) >> 16)
+// ntpTime is the 64-bit NTP timestamp of t (32.32 s since 1900).
+func ntpTime(t time.Time) uint64 {
+	const ntpEpochOffset = 2208988800          // 1900 to 1970, seconds
+	secs := uint64(t.Unix()) + ntpEpochOffset  //nolint:gosec // times after 1970
+	frac := uint64(t.Nanosecond()) << 32 / 1e9 //nolint:gosec // 0..1e9
+	return secs<<32 | frac
 }
 
-// BindRTCPWriter counts the NACKs we send, per received stream.
+// ntpMiddle is the middle 32 bits of the NTP timestamp of t (16.16 s).
+func ntpMiddle(t time.Time) uint32 { return uint32(ntpTime(t) >> 16) }
+
+// BindRTCPWriter counts the NACKs we send, per received stream, and
+// starts this PeerConnection's sender and receiver reports (reports.go),
+// which the Engine's ticker writes through the writer below.
 func (w *mediaWatch) BindRTCPWriter(writer interceptor.RTCPWriter) interceptor.RTCPWriter {
+	if w.ticker != nil {
+		w.rtcpOut = writer // before add: the ticker reads it after add
+		w.ticker.add(w, reportInterval)
+	}
 	return interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, a interceptor.Attributes) (int, error) {
 		for _, p := range pkts {
 			if nack, ok := p.(*rtcp.TransportLayerNack); ok {
@@ -307,12 +397,25 @@ func (w *mediaWatch) snapshot(remote bool) map[uint32]*streamCounters {
 	return out
 }
 
-// watchFactory builds one mediaWatch per PeerConnection.
-type watchFactory struct{ onNew func(*mediaWatch) }
+// Close stops this PeerConnection's reports.
+func (w *mediaWatch) Close() error {
+	if w.ticker != nil {
+		w.ticker.remove(w)
+	}
+	return nil
+}
+
+// watchFactory builds one mediaWatch per PeerConnection; the watches
+// send RTCP reports from ticker when it is set.
+type watchFactory struct {
+	onNew  func(*mediaWatch)
+	ticker *rtcpTicker
+}
 
 // NewInterceptor implements interceptor.Factory.
 func (f *watchFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 	w := newMediaWatch()
+	w.ticker = f.ticker
 	if f.onNew != nil {
 		f.onNew(w)
 	}
@@ -321,5 +424,6 @@ func (f *watchFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 
 var (
 	_ interceptor.Interceptor = (*mediaWatch)(nil)
+	_ rtcpTask                = (*mediaWatch)(nil)
 	_ interceptor.Factory     = (*watchFactory)(nil)
 )

@@ -47,7 +47,7 @@ func TestStreamCountersReceive(t *testing.T) {
 			for _, p := range tt.pkts {
 				c.receive(p.seq, p.ts, t0.Add(p.at))
 			}
-			if got := c.lost.Load(); got != tt.lost {
+			if got := c.lost(); got != tt.lost {
 				t.Errorf("lost %d, want %d", got, tt.lost)
 			}
 			j := math.Float64frombits(c.jitter.Load()) * 1000

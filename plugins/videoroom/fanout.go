@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 )
@@ -31,6 +32,10 @@ const (
 	// fanoutFree bounds the free list: enough for a stream that keeps up;
 	// the buffers of a backlog beyond it go back to the GC.
 	fanoutFree = 32
+	// fanoutDropReport is the shortest time between two reports of a
+	// stream's drops (the "fanout-dropped" event): a stream that keeps
+	// dropping is reported once per second, one that drops nothing never.
+	fanoutDropReport = time.Second
 )
 
 // fanPacket is one received packet shared read-only by the shards; the
@@ -55,6 +60,13 @@ type fanout struct {
 	drops  uint64            // packets lost at full shard queues, once per shard
 	procs  int               // GOMAXPROCS when the stream started
 	wg     sync.WaitGroup
+
+	// onDrops, if set, is told the drops since its last call, at most
+	// once per fanoutDropReport while drops happen and once at stop; the
+	// reader calls it, only on the drop path.
+	onDrops  func(n uint64)
+	reported uint64    // drops already passed to onDrops
+	lastDrop time.Time // when onDrops was last called
 }
 
 func newFanout(ps *pubStream) *fanout {
@@ -127,13 +139,29 @@ func (f *fanout) sharded(dests int) bool {
 // send queues p to every shard; a shard whose queue is full loses it.
 func (f *fanout) send(p *fanPacket) {
 	p.refs.Store(int32(len(f.queues)))
+	dropped := false
 	for _, q := range f.queues {
 		select {
 		case q <- p:
 		default:
 			f.drops++
+			dropped = true
 			f.release(p)
 		}
+	}
+	if dropped {
+		if now := time.Now(); now.Sub(f.lastDrop) >= fanoutDropReport {
+			f.lastDrop = now
+			f.reportDrops()
+		}
+	}
+}
+
+// reportDrops passes the drops not yet reported to onDrops.
+func (f *fanout) reportDrops() {
+	if n := f.drops - f.reported; n > 0 && f.onDrops != nil {
+		f.reported = f.drops
+		f.onDrops(n)
 	}
 }
 
@@ -174,4 +202,5 @@ func (f *fanout) stop() {
 		close(q)
 	}
 	f.wg.Wait()
+	f.reportDrops()
 }

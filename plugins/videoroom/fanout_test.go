@@ -112,12 +112,16 @@ func TestFanoutEveryDestinationInOrder(t *testing.T) {
 
 // TestFanoutFullQueueDropsAndCounts: a shard stuck in a write never
 // blocks the reader; what its full queue cannot take is dropped for its
-// destinations only and counted.
+// destinations only and counted, and reported to onDrops (the
+// "fanout-dropped" event): the first drop at once, the rest of the second
+// at stop, every drop once.
 func TestFanoutFullQueueDropsAndCounts(t *testing.T) {
 	ps := &pubStream{kind: "video"}
 	dests, _ := fanDests(ps, fanoutMin)
 	fo := newFanout(ps)
 	fo.procs = 2 // two shards whatever the machine
+	var reports []uint64
+	fo.onDrops = func(n uint64) { reports = append(reports, n) }
 	if !fo.sharded(fanoutMin) {
 		t.Fatal("not sharded")
 	}
@@ -140,8 +144,14 @@ func TestFanoutFullQueueDropsAndCounts(t *testing.T) {
 	if got, want := fo.drops, uint64(extra*shards); got != want {
 		t.Fatalf("drops = %d, want %d (%d per shard)", got, want, extra)
 	}
+	if len(reports) != 1 || reports[0] != uint64(shards) {
+		t.Fatalf("drop reports %v before stop, want [%d] (the first packet lost, once per shard)", reports, shards)
+	}
 	close(gate)
 	fo.stop()
+	if len(reports) != 2 || reports[1] != uint64((extra-1)*shards) {
+		t.Fatalf("drop reports %v after stop, want [%d %d]", reports, shards, (extra-1)*shards)
+	}
 	for k, w := range gated {
 		if len(w.seqs) != fanoutQueue+1 {
 			t.Fatalf("shard %d wrote %d packets, want %d", k, len(w.seqs), fanoutQueue+1)

@@ -15,6 +15,7 @@ import (
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // Media constants.
@@ -279,6 +280,16 @@ func (ps *pubStream) layerOf(rid string) int {
 	return l
 }
 
+// fanoutDropped is the event (Argus's own, Janus has no fan-out queues)
+// that reports n packets of layer dropped by full fan-out queues. It is
+// emitted while drops happen, at most once per second per stream.
+func (ps *pubStream) fanoutDropped(layer int, n uint64) telemetry.VideoRoomData {
+	ps.pub.s.log.Debug("videoroom: fan-out queues full", "mid", ps.mid, "layer", layer, "dropped", n)
+	d := ps.pub.event("fanout-dropped")
+	d.Mid, d.Dropped = ps.mid, &n
+	return d
+}
+
 // forward reads RTP and hands each packet to the attached subscriber
 // streams: inline for a few, through the shards of a fanout for many
 // (fanout.go). Nothing is allocated per packet once the buffers are
@@ -288,6 +299,7 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 	var vp8 vp8Parser
 	isVP8 := strings.EqualFold(ps.codec.MimeType, pion.MimeTypeVP8)
 	fo := newFanout(ps)
+	fo.onDrops = func(n uint64) { ps.pub.emitEvent(ps.fanoutDropped(layer, n)) }
 	defer func() {
 		fo.stop()
 		if n := fo.drops; n > 0 {

@@ -27,9 +27,14 @@ import (
 //     "packets-sent"/"bytes-sent" in the media reports (type 32, subtype
 //     3) of subscriber handles. Media reports are read on a timer by the
 //     WebRTC layer, so counting costs nothing per packet.
+//   - argus_videoroom_fanout_dropped_packets_total (counter): packets of
+//     publisher streams that full fan-out queues dropped for some
+//     subscribers (Argus's "fanout-dropped" events, sent at most once a
+//     second per stream while it drops; a host too slow for its rooms).
 type VideoRoomSink struct {
 	packets *prometheus.CounterVec
 	bytes   *prometheus.CounterVec
+	dropped prometheus.Counter
 
 	roomsDesc, pubsDesc, subsDesc *prometheus.Desc
 
@@ -48,8 +53,12 @@ func NewVideoRoomSink(reg prometheus.Registerer) (*VideoRoomSink, error) {
 		return nil, ErrNilRegisterer
 	}
 	s := &VideoRoomSink{
-		packets:     counterVec("argus_videoroom_forwarded_packets_total", "RTP packets sent to VideoRoom subscribers, by media.", "media"),
-		bytes:       counterVec("argus_videoroom_forwarded_bytes_total", "RTP bytes sent to VideoRoom subscribers, by media.", "media"),
+		packets: counterVec("argus_videoroom_forwarded_packets_total", "RTP packets sent to VideoRoom subscribers, by media.", "media"),
+		bytes:   counterVec("argus_videoroom_forwarded_bytes_total", "RTP bytes sent to VideoRoom subscribers, by media.", "media"),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "argus_videoroom_fanout_dropped_packets_total",
+			Help: "RTP packets of VideoRoom publishers dropped by full fan-out queues (once per shard of subscribers).",
+		}),
 		roomsDesc:   prometheus.NewDesc("argus_videoroom_rooms", "VideoRoom rooms known from events and not destroyed.", nil, nil),
 		pubsDesc:    prometheus.NewDesc("argus_videoroom_publishers", "VideoRoom publishers with their PeerConnection up.", nil, nil),
 		subsDesc:    prometheus.NewDesc("argus_videoroom_subscribers", "VideoRoom subscriber handles with a subscription.", nil, nil),
@@ -80,6 +89,7 @@ func (s *VideoRoomSink) Describe(ch chan<- *prometheus.Desc) {
 	ch <- s.subsDesc
 	s.packets.Describe(ch)
 	s.bytes.Describe(ch)
+	s.dropped.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -92,6 +102,7 @@ func (s *VideoRoomSink) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(s.subsDesc, prometheus.GaugeValue, float64(subs))
 	s.packets.Collect(ch)
 	s.bytes.Collect(ch)
+	s.dropped.Collect(ch)
 }
 
 // Export updates the state from a batch of events. It never fails.
@@ -142,6 +153,10 @@ func (s *VideoRoomSink) plugin(handle uint64, d telemetry.VideoRoomData) {
 		delete(s.publishers, [2]string{room, d.ID.Key()})
 	case "unsubscribed":
 		delete(s.subscribers, handle)
+	case "fanout-dropped":
+		if d.Dropped != nil {
+			s.dropped.Add(float64(*d.Dropped))
+		}
 	case "destroyed":
 		delete(s.rooms, room)
 		for k := range s.publishers {

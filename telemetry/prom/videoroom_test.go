@@ -45,17 +45,19 @@ func TestVideoRoomSink(t *testing.T) {
 			vrReport(3, "video", 150, 75000),
 			vrReport(4, "audio", 10, 800),
 			vrReport(1, "video", 1000, 1e6), // a publisher's report: not forwarded media
-		}, vrWant{rooms: 2, pubs: 2, subs: 2, audio: [2]int{10, 800}, video: [2]int{150, 75000}}},
+			vrEvent(1, map[string]any{"event": "fanout-dropped", "room": uint64(1234), "id": uint64(7), "mid": "1", "dropped": uint64(12)}),
+			vrEvent(1, map[string]any{"event": "fanout-dropped", "room": uint64(1234), "id": uint64(7), "mid": "1", "dropped": uint64(5)}),
+		}, vrWant{rooms: 2, pubs: 2, subs: 2, audio: [2]int{10, 800}, video: [2]int{150, 75000}, dropped: 17}},
 		{"unpublish, unsubscribe, new PeerConnection", []*telemetry.Event{
 			vrEvent(0, map[string]any{"event": "unpublished", "room": uint64(1234), "id": uint64(7)}),
 			vrEvent(3, map[string]any{"event": "unsubscribed", "room": uint64(1234), "feed": uint64(7), "mid": "1"}),
 			vrReport(4, "audio", 5, 400), // restarted counters count whole
-		}, vrWant{rooms: 2, pubs: 1, subs: 1, audio: [2]int{15, 1200}, video: [2]int{150, 75000}}},
+		}, vrWant{rooms: 2, pubs: 1, subs: 1, audio: [2]int{15, 1200}, video: [2]int{150, 75000}, dropped: 17}},
 		{"destroy", []*telemetry.Event{
 			vrEvent(9, map[string]any{"event": "destroyed", "room": uint64(1234)}),
 			{Type: telemetry.TypeHandle, HandleID: 4, Body: map[string]any{"name": "detached"}},
 			vrReport(4, "audio", 50, 4000), // forgotten handle
-		}, vrWant{rooms: 1, audio: [2]int{15, 1200}, video: [2]int{150, 75000}}},
+		}, vrWant{rooms: 1, audio: [2]int{15, 1200}, video: [2]int{150, 75000}, dropped: 17}},
 	}
 	for _, st := range steps {
 		if err := s.Export(context.Background(), st.events); err != nil {
@@ -81,10 +83,12 @@ func TestVideoRoomSink(t *testing.T) {
 }
 
 // vrWant is what the VideoRoom sink's metrics should read: the gauges,
-// and the packets and bytes forwarded of audio and of video (none of data).
+// the packets and bytes forwarded of audio and of video (none of data),
+// and the packets the fan-out dropped.
 type vrWant struct {
 	rooms, pubs, subs int
 	audio, video      [2]int
+	dropped           int
 }
 
 func (w vrWant) exposition() string {
@@ -98,7 +102,8 @@ argus_videoroom_forwarded_packets_total{media="video"} %d
 argus_videoroom_forwarded_bytes_total{media="data"} 0
 argus_videoroom_forwarded_bytes_total{media="audio"} %d
 argus_videoroom_forwarded_bytes_total{media="video"} %d
-`, w.rooms, w.pubs, w.subs, w.audio[0], w.video[0], w.audio[1], w.video[1])
+argus_videoroom_fanout_dropped_packets_total %d
+`, w.rooms, w.pubs, w.subs, w.audio[0], w.video[0], w.audio[1], w.video[1], w.dropped)
 }
 
 const vrHelp = `
@@ -112,6 +117,8 @@ const vrHelp = `
 # TYPE argus_videoroom_forwarded_packets_total counter
 # HELP argus_videoroom_forwarded_bytes_total RTP bytes sent to VideoRoom subscribers, by media.
 # TYPE argus_videoroom_forwarded_bytes_total counter
+# HELP argus_videoroom_fanout_dropped_packets_total RTP packets of VideoRoom publishers dropped by full fan-out queues (once per shard of subscribers).
+# TYPE argus_videoroom_fanout_dropped_packets_total counter
 `
 
 // gaugeOf is a collector exposing one gathered gauge.

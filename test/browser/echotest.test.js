@@ -32,7 +32,8 @@ describe('janus.js EchoTest against Argus', { timeout: 180000 }, () => {
         if (r.request().method() !== 'GET' || !r.url().startsWith(env.argus.httpURL + '/')) return;
         try { collect(await r.json()); } catch { /* aborted poll */ }
       });
-      const diag = async () => `\npage log: ${JSON.stringify(await page.evaluate(() => window.echoLog).catch(() => null))}` +
+      let lastRTCP = null;
+      const diag = async () => `\nlast RTCP stats: ${JSON.stringify(lastRTCP)}\npage log: ${JSON.stringify(await page.evaluate(() => window.echoLog).catch(() => null))}` +
         `\nreceived: ${JSON.stringify(received)}\npage errors: ${pageErrors.join('\n')}` +
         `\nargus output (tail):\n${env.argus.output().slice(-3000)}`;
 
@@ -57,6 +58,17 @@ describe('janus.js EchoTest against Argus', { timeout: 180000 }, () => {
           return s.audio > first.audio && s.video > first.video ? s : null;
         }, 20000);
         t.diagnostic(`inbound bytes: audio ${first.audio} -> ${grown.audio}, video ${first.video} -> ${grown.video}`);
+
+        // The server's RTCP reports reach the browser: sender reports about
+        // what it echoes (remote-outbound-rtp) and receiver reports about
+        // what the browser sends, with a round-trip time (remote-inbound-rtp).
+        const rtcp = await waitFor('RTCP reports in the browser\'s stats', async () => {
+          const s = await page.evaluate(() => window.echoRTCPStats());
+          lastRTCP = s;
+          const ok = (k) => s[k] && s[k].srPackets > 0 && s[k].rttMeasurements > 0;
+          return ok('audio') && ok('video') ? s : null;
+        }, 20000);
+        t.diagnostic(`browser stats from the server's reports: ${JSON.stringify(rtcp)}`);
 
         // Data channel text comes back with the EchoTest prefix.
         await waitFor('data channel open', async () => (await page.evaluate(() => window.echoLog))

@@ -20,7 +20,7 @@ type conn struct {
 	ws     *cws.Conn
 	info   core.TransportInfo
 	log    *slog.Logger
-	out    chan []byte
+	out    *writeQueue
 	done   <-chan struct{}
 	cancel context.CancelFunc
 	sem    chan struct{} // bounds concurrent "message" requests
@@ -48,14 +48,12 @@ func (c *conn) send(msg []byte) {
 		return
 	default:
 	}
-	select {
-	case c.out <- msg:
-	default:
+	if !c.out.push(msg) {
 		if c.t.cfg.Refusals != nil {
 			c.t.cfg.Refusals.Refused(LimitWriteQueue, 1)
 		}
 		c.log.Warn("websocket transport: closing connection", slog.Any("error", ErrQueueFull),
-			slog.Int("size", cap(c.out)))
+			slog.Int("size", c.out.limit))
 		c.cancel()
 	}
 }
@@ -63,18 +61,25 @@ func (c *conn) send(msg []byte) {
 // writeLoop drains the queue onto the socket until the connection ends.
 func (c *conn) writeLoop(ctx context.Context) {
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case msg := <-c.out:
-			wctx, cancel := context.WithTimeout(ctx, c.t.cfg.WriteTimeout)
-			err := c.ws.Write(wctx, cws.MessageText, msg)
-			cancel()
-			if err != nil {
-				c.log.Debug("websocket transport: write", slog.Any("error", err))
-				c.cancel()
+		msg, ok := c.out.pop()
+		if !ok {
+			select {
+			case <-ctx.Done():
 				return
+			case <-c.out.ready:
+				continue
 			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		wctx, cancel := context.WithTimeout(ctx, c.t.cfg.WriteTimeout)
+		err := c.ws.Write(wctx, cws.MessageText, msg)
+		cancel()
+		if err != nil {
+			c.log.Debug("websocket transport: write", slog.Any("error", err))
+			c.cancel()
+			return
 		}
 	}
 }

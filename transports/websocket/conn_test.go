@@ -12,7 +12,7 @@ func TestSendOverflowClosesConnection(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	drops := refusals.New(LimitWriteQueue)
-	c := &conn{t: &Transport{cfg: Config{Refusals: drops}}, out: make(chan []byte, 2), done: ctx.Done(), cancel: cancel, log: slog.New(slog.DiscardHandler)}
+	c := &conn{t: &Transport{cfg: Config{Refusals: drops}}, out: newWriteQueue(2), done: ctx.Done(), cancel: cancel, log: slog.New(slog.DiscardHandler)}
 	c.Push(1, []byte("a"))
 	c.Push(1, []byte("b"))
 	select {
@@ -27,8 +27,8 @@ func TestSendOverflowClosesConnection(t *testing.T) {
 		t.Fatal("overflow did not close the connection")
 	}
 	c.Push(1, []byte("d")) // after close: dropped, no block
-	if len(c.out) != 2 {
-		t.Fatalf("queue holds %d", len(c.out))
+	if n := c.out.len(); n != 2 {
+		t.Fatalf("queue holds %d", n)
 	}
 	if n := drops.Count(LimitWriteQueue); n != 1 {
 		t.Fatalf("overflows counted %d, want 1", n)

@@ -62,7 +62,7 @@ func (t *Transport) serve(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	c := &conn{
 		t: t, info: wire.Info(r, Package, t.cfg.Admin),
-		out: make(chan []byte, t.cfg.WriteQueue), done: ctx.Done(), cancel: cancel,
+		out: newWriteQueue(t.cfg.WriteQueue), done: ctx.Done(), cancel: cancel,
 		sem: make(chan struct{}, t.cfg.MaxInFlight),
 	}
 	c.log = t.cfg.Logger.With(slog.Uint64("conn_id", c.info.ConnID), slog.String("remote", r.RemoteAddr))

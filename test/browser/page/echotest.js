@@ -75,6 +75,31 @@ window.echoStats = async () => {
   return out;
 };
 
+// echoRTCPStats returns, per kind, what the browser learnt from the
+// server's RTCP reports: from its sender reports the remote-outbound-rtp
+// packetsSent, from its receiver reports the remote-inbound-rtp
+// packetsLost and round-trip time measurements (which need the report to
+// echo one of the browser's own sender reports, LSR/DLSR).
+window.echoRTCPStats = async () => {
+  const pc = echotest && echotest.webrtcStuff && echotest.webrtcStuff.pc;
+  const out = {};
+  if (!pc) return out;
+  const report = await pc.getStats();
+  report.forEach((s) => {
+    if (s.type !== 'remote-outbound-rtp' && s.type !== 'remote-inbound-rtp') return;
+    const k = out[s.kind] || (out[s.kind] = {});
+    if (s.type === 'remote-outbound-rtp') {
+      k.srPackets = s.packetsSent;
+      k.srReports = s.reportsSent;
+    } else {
+      k.rrLost = s.packetsLost;
+      k.rttMeasurements = s.roundTripTimeMeasurements;
+      k.rtt = s.roundTripTime;
+    }
+  });
+  return out;
+};
+
 // echoSendData sends text on the data channel.
 window.echoSendData = (text) => new Promise((resolve, reject) => {
   echotest.data({ text, success: resolve, error: (e) => reject(new Error('data: ' + e)) });
