@@ -1,0 +1,99 @@
+# losssplit.jq: where the packets the load tool missed were lost, from the
+# counters compare.sh sampled during a run (bench/counters.awk, one line
+# every ~0.5 s) and the load tool's result:
+#
+#   jq --slurpfile s RUN.samples.jsonl --argjson drain 1 -f bench/losssplit.jq RUN.load.json
+#
+# prints the result's "loss_split" object.
+#
+# The window: argus-load counts what the publisher sends over duration_s
+# after every subscriber is up, plus what arrives in the drain after it.
+# The end of sending shows in the counters: the server's sent datagrams
+# (ns_out) fall from their steady rate to RTCP only. The stop time is
+# interpolated inside the sampling interval where the rate fell (its
+# share of the steady rate), the window start is duration_s before it,
+# the end drain seconds after it, and every counter is interpolated
+# linearly at those times. Janus sending nothing falls back to what the
+# load tool sent into the namespace (root_tx_pkts).
+#
+# Argus's forwarded counter comes from media reports, one per
+# PeerConnection per second (-stats-period) and one at hangup, so it moves
+# in steps too coarse to cut a window from: it is compared with the
+# kernel's count of the server's datagrams over the whole run instead
+# (first sample, before any session, to the last, after the hangups),
+# which says whether the kernel count stands for what Argus sent (the
+# difference is RTCP and STUN).
+def lerp($t; $k):
+	($s | map(select(.[$k] != null))) as $xs |
+	if ($xs | length) == 0 then null
+	elif $t <= $xs[0].t then $xs[0][$k]
+	elif $t >= $xs[-1].t then $xs[-1][$k]
+	else
+		(first(range(1; $xs | length) | select($xs[.].t >= $t))) as $i |
+		$xs[$i - 1] as $a | $xs[$i] as $b |
+		$a[$k] + ($b[$k] - $a[$k]) * ($t - $a.t) / ($b.t - $a.t)
+	end;
+# last sample at or before $t (socket counters: sockets closed at teardown
+# take their counts with them, so never read past the window)
+def before($t; $k): ([$s[] | select(.t <= $t)] | last // $s[0]) | .[$k];
+def rates($k): [range(1; $s | length) as $i | {i: $i, r: (($s[$i][$k] - $s[$i - 1][$k]) / ($s[$i].t - $s[$i - 1].t))}];
+# stop($k): time the steady rate of counter $k ended, or null
+def stop($k):
+	rates($k) as $r | ($r | map(.r) | max // 0) as $max |
+	($r | map(select(.r >= 0.5 * $max)) | map(.r) | sort | .[length / 2 | floor] // 0) as $steady |
+	if $steady < 100 then null else
+		($r | map(select(.r >= 0.5 * $max)) | last | .i) as $h |
+		if $h + 1 >= ($s | length) then null else
+			($r[$h].r / $steady | if . > 1 then 1 else . end) as $frac |
+			$s[$h].t + $frac * ($s[$h + 1].t - $s[$h].t)
+		end
+	end;
+def d($k; $a; $b): if (lerp($a; $k) == null) then null else (lerp($b; $k) - lerp($a; $k) | round) end;
+def pct($x; $e): if $e > 0 and $x != null then (1000 * $x / $e | round) / 10 else null end;
+
+. as $load |
+if ($s | length) < 3 then {error: "fewer than 3 counter samples"} else
+(stop("ns_out") as $t | if $t then {t: $t, by: "server sent (ns_out)"} else
+	(stop("root_tx_pkts") as $t2 | if $t2 then {t: $t2, by: "load sent into the namespace (root_tx_pkts)"} else null end) end) as $stop |
+if $stop == null then {error: "no end of sending found in the counters"} else
+($stop.t - $load.duration_s) as $t0 | ($stop.t + $drain) as $t1 |
+($load.total.expected_packets) as $e | ($load.total.recv_packets) as $r | ($e - $r) as $lost |
+d("ns_out"; $t0; $t1) as $sent | d("ns_sndbuf"; $t0; $t1) as $snd |
+d("ns_tx_drop"; $t0; $t1) as $veth |
+(before($t1; "load_sock_drop") - lerp($t0; "load_sock_drop") | round) as $sock |
+(if ($s[0].fwd != null and $s[-1].fwd != null) then $s[-1].fwd - $s[0].fwd else null end) as $fwd |
+($e - $sent - $snd) as $unsent |
+($sent - $veth - $sock - $r) as $after |
+{
+	window: {start: $t0, stop: $stop.t, end: $t1, found_by: $stop.by,
+		samples_in_window: ([$s[] | select(.t >= $t0 and .t <= $t1)] | length),
+		starts_after_first_sample: ($t0 >= $s[0].t)},
+	expected: $e, received: $r, lost: $lost,
+	server_kernel_sent: $sent,
+	not_sent_by_server: $unsent,
+	run: {server_said_sent: $fwd, server_kernel_sent: ($s[-1].ns_out - $s[0].ns_out),
+		metrics_vs_kernel_pct: (if $fwd == null or $fwd == 0 then null else (1000 * ($s[-1].ns_out - $s[0].ns_out - $fwd) / $fwd | round) / 10 end)},
+	server_socket_send_drops: $snd,
+	server_socket_recv_drops: d("ns_rcvbuf"; $t0; $t1),
+	server_socket_drops_all: d("srv_sock_drop"; $t0; $t1),
+	veth_drops: $veth,
+	veth_drops_other_way: d("root_tx_drop"; $t0; $t1),
+	softnet_backlog_drops: d("softnet_drop"; $t0; $t1),
+	load_socket_drops: $sock,
+	load_sockets: before($t1; "load_socks"),
+	root_rcvbuf_errors: d("root_rcvbuf"; $t0; $t1),
+	root_delivered: d("root_in"; $t0; $t1),
+	after_load_socket: $after,
+	pct: {not_sent_by_server: pct($unsent; $e), server_kernel: pct($snd; $e), veth: pct($veth; $e),
+		load_socket: pct($sock; $e), after_load_socket: pct($after; $e), lost: pct($lost; $e)}
+} |
+.side = (
+	if .lost <= 0.001 * .expected then "none: nothing lost"
+	else
+		[{k: "server (never sent)", v: .not_sent_by_server}, {k: "server kernel (send buffer)", v: .server_socket_send_drops},
+		 {k: "veth backlog between the namespaces", v: .veth_drops},
+		 {k: "load tool (socket receive buffer full: read too late)", v: .load_socket_drops},
+		 {k: "load tool after the socket (or the wire)", v: .after_load_socket}]
+		| max_by(.v) | "\(.k): \(pct(.v; $e))% of expected"
+	end)
+end end
