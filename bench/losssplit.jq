@@ -7,14 +7,21 @@
 # prints the result's "loss_split" object.
 #
 # The window: argus-load counts what the publisher sends over duration_s
-# after every subscriber is up, plus what arrives in the drain after it.
-# The end of sending shows in the counters: the server's sent datagrams
-# (ns_out) fall from their steady rate to RTCP only. The stop time is
-# interpolated inside the sampling interval where the rate fell (its
-# share of the steady rate), the window start is duration_s before it,
-# the end drain seconds after it, and every counter is interpolated
-# linearly at those times. Janus sending nothing falls back to what the
-# load tool sent into the namespace (root_tx_pkts).
+# after every subscriber is up and what of it arrives until drain seconds
+# after sending stopped; then it tears down, closing its sockets. So the
+# window ends where the load tool's sockets start to close (load_socks
+# falls below its plateau), placed inside that sampling interval by the
+# rate at which they close in the next one. When the server keeps up, the
+# end of sending shows more sharply in the server's sent datagrams
+# (ns_out falling from its steady rate, interpolated by the share of the
+# steady rate in the interval where it fell): that time plus drain is used
+# when it falls inside the same sampling interval. A server that lags
+# keeps sending after the load tool stopped counting: those datagrams are
+# reported as sent_after_window (the server was late). The window starts
+# drain + duration_s before its end; counters are interpolated linearly
+# at both edges. edge_uncertainty is the server's send rate times the
+# sampling interval: how much the split can be off because of
+# where the edges fell (half a sampling interval at the send rate).
 #
 # Argus's forwarded counter comes from media reports, one per
 # PeerConnection per second (-stats-period) and one at hangup, so it moves
@@ -53,24 +60,46 @@ def pct($x; $e): if $e > 0 and $x != null then (1000 * $x / $e | round) / 10 els
 
 . as $load |
 if ($s | length) < 3 then {error: "fewer than 3 counter samples"} else
-(stop("ns_out") as $t | if $t then {t: $t, by: "server sent (ns_out)"} else
-	(stop("root_tx_pkts") as $t2 | if $t2 then {t: $t2, by: "load sent into the namespace (root_tx_pkts)"} else null end) end) as $stop |
-if $stop == null then {error: "no end of sending found in the counters"} else
-($stop.t - $load.duration_s) as $t0 | ($stop.t + $drain) as $t1 |
+($s | map(.load_socks) | max) as $max |
+# the plateau: the median count while most sockets were open (setup may
+# briefly hold a few more); the window ends after the last sample on it
+($s | map(.load_socks | select(. >= 0.5 * $max)) | sort | .[length / 2 | floor]) as $plateau |
+([range(0; $s | length) | select($s[.].load_socks >= $plateau - ([2, 0.02 * $plateau] | max))] | last + 1) as $j |
+if $j >= ($s | length) or $max == 0 then {error: "the load tool's sockets never closed in the samples"} else
+($s[$j - 1].t) as $ta | ($s[$j].t) as $tb |
+($plateau - $s[$j].load_socks) as $closed |
+(if $j + 1 < ($s | length) and $s[$j + 1].t - $tb < 1.5 then ($s[$j].load_socks - $s[$j + 1].load_socks) / ($s[$j + 1].t - $tb) else 0 end) as $rate |
+(if $rate > 0 and $closed / $rate < $tb - $ta then $tb - $closed / $rate else ($ta + $tb) / 2 end) as $tsock |
+(stop("ns_out") | if . then . + $drain else null end) as $trate |
+(if $trate != null and $trate > $ta and $trate <= $tb then {t: $trate, by: "end of the server's sending (ns_out) + drain"}
+	else {t: $tsock, by: "the load tool's sockets closing"} end) as $wend |
+($wend.t) as $t1 | ($t1 - $drain - $load.duration_s) as $t0 |
 ($load.total.expected_packets) as $e | ($load.total.recv_packets) as $r | ($e - $r) as $lost |
-d("ns_out"; $t0; $t1) as $sent | d("ns_sndbuf"; $t0; $t1) as $snd |
+# The server's lag: how long after the load tool stopped sending the
+# server's sending fell (0 when it kept up). Window packets are taken as
+# the server's datagrams over the window shifted by the lag; those sent
+# after the load tool stopped counting arrived too late.
+(stop("ns_out") as $ts | if $ts == null then 0 else ([0, $ts - ($t1 - $drain)] | max) end) as $lag |
+(lerp($t1 - $drain + $lag; "ns_out") - lerp($t0 + $lag; "ns_out") | round) as $sent |
+(if $lag > $drain then lerp($t1 - $drain + $lag; "ns_out") - lerp($t1; "ns_out") | round else 0 end) as $late |
+d("ns_sndbuf"; $t0; $t1) as $snd |
 d("ns_tx_drop"; $t0; $t1) as $veth |
 (before($t1; "load_sock_drop") - lerp($t0; "load_sock_drop") | round) as $sock |
 (if ($s[0].fwd != null and $s[-1].fwd != null) then $s[-1].fwd - $s[0].fwd else null end) as $fwd |
 ($e - $sent - $snd) as $unsent |
-($sent - $veth - $sock - $r) as $after |
+# half a sampling interval of the window's send rate: how far the split
+# can be off because of where the window's edges fell
+($sent / $load.duration_s * ($s[-2].t - $s[0].t) / ($s | length - 2) / 2 | round) as $edge |
+($sent - $late - $veth - $sock - $r) as $after |
 {
-	window: {start: $t0, stop: $stop.t, end: $t1, found_by: $stop.by,
+	window: {start: $t0, end: $t1, found_by: $wend.by, end_interval: [$ta, $tb], server_lag_s: $lag,
 		samples_in_window: ([$s[] | select(.t >= $t0 and .t <= $t1)] | length),
 		starts_after_first_sample: ($t0 >= $s[0].t)},
 	expected: $e, received: $r, lost: $lost,
 	server_kernel_sent: $sent,
 	not_sent_by_server: $unsent,
+	sent_too_late: $late,
+	edge_uncertainty: $edge,
 	run: {server_said_sent: $fwd, server_kernel_sent: ($s[-1].ns_out - $s[0].ns_out),
 		metrics_vs_kernel_pct: (if $fwd == null or $fwd == 0 then null else (1000 * ($s[-1].ns_out - $s[0].ns_out - $fwd) / $fwd | round) / 10 end)},
 	server_socket_send_drops: $snd,
@@ -85,12 +114,14 @@ d("ns_tx_drop"; $t0; $t1) as $veth |
 	root_delivered: d("root_in"; $t0; $t1),
 	after_load_socket: $after,
 	pct: {not_sent_by_server: pct($unsent; $e), server_kernel: pct($snd; $e), veth: pct($veth; $e),
-		load_socket: pct($sock; $e), after_load_socket: pct($after; $e), lost: pct($lost; $e)}
+		load_socket: pct($sock; $e), after_load_socket: pct($after; $e), lost: pct($lost; $e),
+		edge_uncertainty: pct($edge; $e), sent_too_late: pct($late; $e)}
 } |
 .side = (
 	if .lost <= 0.001 * .expected then "none: nothing lost"
 	else
 		[{k: "server (never sent)", v: .not_sent_by_server}, {k: "server kernel (send buffer)", v: .server_socket_send_drops},
+		 {k: "server (sent after the load tool stopped counting: lagged more than the drain)", v: .sent_too_late},
 		 {k: "veth backlog between the namespaces", v: .veth_drops},
 		 {k: "load tool (socket receive buffer full: read too late)", v: .load_socket_drops},
 		 {k: "load tool after the socket (or the wire)", v: .after_load_socket}]
