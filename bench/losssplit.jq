@@ -21,7 +21,8 @@
 # drain + duration_s before its end; counters are interpolated linearly
 # at both edges. edge_uncertainty is the server's send rate times the
 # sampling interval: how much the split can be off because of
-# where the edges fell (half a sampling interval at the send rate).
+# where the edges fell (half a sampling interval plus half the server's
+# lag, at the send rate).
 #
 # Argus's forwarded counter comes from media reports, one per
 # PeerConnection per second (-stats-period) and one at hangup, so it moves
@@ -80,7 +81,10 @@ if $j >= ($s | length) or $max == 0 then {error: "the load tool's sockets never 
 # the server's datagrams over the window shifted by the lag; those sent
 # after the load tool stopped counting arrived too late.
 (stop("ns_out") as $ts | if $ts == null then 0 else ([0, $ts - ($t1 - $drain)] | max) end) as $lag |
-(lerp($t1 - $drain + $lag; "ns_out") - lerp($t0 + $lag; "ns_out") | round) as $sent |
+# The lag at the window's start is not seen (a server falling behind
+# builds it up): half the end's lag is taken, and the other half widens
+# the edges' uncertainty.
+(lerp($t1 - $drain + $lag; "ns_out") - lerp($t0 + $lag / 2; "ns_out") | round) as $sent |
 (if $lag > $drain then lerp($t1 - $drain + $lag; "ns_out") - lerp($t1; "ns_out") | round else 0 end) as $late |
 d("ns_sndbuf"; $t0; $t1) as $snd |
 d("ns_tx_drop"; $t0; $t1) as $veth |
@@ -89,7 +93,7 @@ d("ns_tx_drop"; $t0; $t1) as $veth |
 ($e - $sent - $snd) as $unsent |
 # half a sampling interval of the window's send rate: how far the split
 # can be off because of where the window's edges fell
-($sent / $load.duration_s * ($s[-2].t - $s[0].t) / ($s | length - 2) / 2 | round) as $edge |
+($sent / $load.duration_s * (($s[-2].t - $s[0].t) / ($s | length - 2) / 2 + $lag / 2) | round) as $edge |
 ($sent - $late - $veth - $sock - $r) as $after |
 {
 	window: {start: $t0, end: $t1, found_by: $wend.by, end_interval: [$ta, $tb], server_lag_s: $lag,
@@ -119,6 +123,7 @@ d("ns_tx_drop"; $t0; $t1) as $veth |
 } |
 .side = (
 	if .lost <= 0.001 * .expected then "none: nothing lost"
+	elif .lost <= .edge_uncertainty then "not attributable: the loss is within the edges' uncertainty"
 	else
 		[{k: "server (never sent)", v: .not_sent_by_server}, {k: "server kernel (send buffer)", v: .server_socket_send_drops},
 		 {k: "server (sent after the load tool stopped counting: lagged more than the drain)", v: .sent_too_late},
