@@ -337,6 +337,8 @@ run_one() {
 	# on a busy host), in % of one core: shows which side saturated.
 	local st=() lt=() wt=() i=0 t sp=0 lpk=0 samples=$OUT/$tag.samples.jsonl split=0
 	[ "$SPLIT" = 1 ] && [ -n "$subs" ] && split=1
+	local log0=0 # Argus logs its fan-out queue drops when a stream ends
+	[ "$split" = 1 ] && [ -f "$OUT/$name.log" ] && log0=$(wc -l <"$OUT/$name.log")
 	[ "$split" = 1 ] && : >"$samples"
 	while kill -0 "$lp" 2>/dev/null; do
 		[ "$split" = 1 ] && counters "$name" "$pid" >>"$samples"
@@ -372,7 +374,9 @@ run_one() {
 		counters "$name" "$pid" >>"$samples"
 		jq --slurpfile s "$samples" --argjson drain "$(drain_s)" -f "$here/bench/losssplit.jq" "$OUT/$tag.load.json" >"$OUT/$tag.split.json" ||
 			echo '{"error": "losssplit.jq failed"}' >"$OUT/$tag.split.json"
-		jq --slurpfile split "$OUT/$tag.split.json" '. + {loss_split: $split[0]}' "$OUT/$tag.result.json" >"$OUT/$tag.result.json.tmp"
+		local fo=null
+		[[ $name == argus* ]] && [ -f "$OUT/$name.log" ] && fo=$(tail -n +$((log0 + 1)) "$OUT/$name.log" | awk '/fan-out queues full/ {for (i = 1; i <= NF; i++) if ($i ~ /^drops=/) {sub(/^drops=/, "", $i); s += $i}} END {print s + 0}')
+		jq --slurpfile split "$OUT/$tag.split.json" --argjson fo "${fo:-null}" '. + {loss_split: ($split[0] + {argus_fanout_queue_drops: $fo})}' "$OUT/$tag.result.json" >"$OUT/$tag.result.json.tmp"
 		mv "$OUT/$tag.result.json.tmp" "$OUT/$tag.result.json"
 		log "$tag: $(jq -r -f "$here/bench/splitline.jq" "$OUT/$tag.result.json")"
 	fi

@@ -8,6 +8,7 @@ else
 	"loss split: expected \($x.expected), received \($x.received), lost \($x.lost) (\($x.pct.lost | p))"
 	+ " = never sent by the server \($x.not_sent_by_server) (\($x.pct.not_sent_by_server | p))"
 	+ " (the server's own sockets dropped \($x.server_socket_recv_drops) incoming datagrams unread: each one of the publisher's is \($subs) never sent)"
+	+ (if $x.argus_fanout_queue_drops then " (Argus logged \($x.argus_fanout_queue_drops) packets dropped at full fan-out queues, each for one shard of subscribers)" else "" end)
 	+ " + server send-buffer drops \($x.server_socket_send_drops)"
 	+ " + sent too late (server \($x.window.server_lag_s * 10 | round / 10) s behind) \($x.sent_too_late) (\($x.pct.sent_too_late | p))"
 	+ " + veth drops \($x.veth_drops)"
