@@ -15,14 +15,17 @@
 # end of sending shows more sharply in the server's sent datagrams
 # (ns_out falling from its steady rate, interpolated by the share of the
 # steady rate in the interval where it fell): that time plus drain is used
-# when it falls inside the same sampling interval. A server that lags
-# keeps sending after the load tool stopped counting: those datagrams are
-# reported as sent_after_window (the server was late). The window starts
+# when it falls inside the same sampling interval. The window starts
 # drain + duration_s before its end; counters are interpolated linearly
-# at both edges. edge_uncertainty is the server's send rate times the
-# sampling interval: how much the split can be off because of
-# where the edges fell (half a sampling interval plus half the server's
-# lag, at the send rate).
+# at the edges.
+#
+# The server's lag (server_lag_s) is how long after the load tool stopped
+# sending the server's sending fell. The window's packets are taken as the
+# server's datagrams over the window shifted by that lag (at the start by
+# half of it: how the lag built up is not seen); those sent after the
+# load tool stopped counting are sent_too_late. edge_uncertainty (half a
+# sampling interval plus half the lag, at the send rate) is how far the
+# split can be off because of where the edges fell.
 #
 # Argus's forwarded counter comes from media reports, one per
 # PeerConnection per second (-stats-period) and one at hangup, so it moves
