@@ -30,6 +30,16 @@
 #              (taskset -c lists, e.g. SERVER_CPU=0 LOAD_CPU=1; default unpinned)
 #   ARGUS_BIN, LOAD_BIN  prebuilt binaries (default: go build from this tree)
 #   OUT        directory for raw JSON results and logs    (default: a temp dir, kept)
+#   SPLIT      1: in VideoRoom runs, say where the lost packets were lost
+#              (default 1; 0 also runs Argus with -metrics=false as before).
+#              Every ~0.5 s of a run, bench/counters.awk reads the UDP
+#              counters of both namespaces, the veth ends' drops, the
+#              per-socket drops of the load tool's sockets and (Argus)
+#              argus_videoroom_forwarded_packets_total from /metrics on
+#              127.0.0.1:9101 in the namespace; bench/losssplit.jq cuts the
+#              measurement window out of them. The result JSON gets
+#              "loss_split", a log line per run says which side lost the
+#              packets and a second table lists the splits.
 #   VALGRIND   1: count instructions instead of timing: each run gets a fresh
 #              server under valgrind --tool=cachegrind, stopped after the
 #              load, and its result JSON gets "instructions" (user-space
@@ -69,6 +79,9 @@ server_pin=() load_pin=()
 [ -n "${SERVER_CPU:-}" ] && server_pin=(taskset -c "$SERVER_CPU")
 [ -n "${LOAD_CPU:-}" ] && load_pin=(taskset -c "$LOAD_CPU")
 VALGRIND=${VALGRIND:-0}
+SPLIT=${SPLIT:-1}
+[ "$VALGRIND" = 1 ] && SPLIT=0 # the servers run ~50x slower: no steady rate to cut a window from
+ARGUS_METRICS=127.0.0.1:9101 # Argus's /metrics inside the namespace (SPLIT=1)
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/argusbench.XXXXXX)
@@ -214,8 +227,10 @@ start_janus() {
 	wait_port "$NS_IP" "$JANUS_PORT" janus
 }
 start_argus() {
+	local m=(-metrics=false)
+	[ "$SPLIT" = 1 ] && m=(-metrics=true -metrics-addr "$ARGUS_METRICS")
 	ip netns exec "$NS" "${vg_go[@]}" "${server_pin[@]}" "${vg[@]}" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_PORT" "${argus_flags[@]}" \
-		-metrics=false -history=false >>"$OUT/argus.log" 2>&1 &
+		"${m[@]}" -history=false >>"$OUT/argus.log" 2>&1 &
 	argus_pid=$!
 	pids+=("$argus_pid")
 	wait_port "$NS_IP" "$ARGUS_PORT" argus
@@ -271,6 +286,33 @@ cpu_ticks() { # utime+stime of a process (all threads)
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+# --- loss split (SPLIT=1) ---------------------------------------------------
+# The load tool's address as /proc/net/udp prints it (little-endian hex).
+load_ip_hex=$(echo "$ROOT_IP" | awk -F. '{printf "%02X%02X%02X%02X", $4, $3, $2, $1}')
+metrics_url() { case $1 in argus) echo "http://$ARGUS_METRICS/metrics" ;; argus-tel) echo "http://127.0.0.1:9100/metrics" ;; esac; }
+# counters name pid: append one line of counters (bench/counters.awk) to
+# stdout; Argus's forwarded packets come from its /metrics.
+counters() {
+	local fwd=null url
+	url=$(metrics_url "$1")
+	if [ -n "$url" ]; then
+		fwd=$(ip netns exec "$NS" curl -s -m 1 "$url" | awk '/^argus_videoroom_forwarded_packets_total/ {s += $2; n++} END {print n ? s : "null"}') || fwd=null
+	fi
+	awk -v t="${EPOCHREALTIME/./}" -v fwd="${fwd:-null}" -v nsdev="$VETH_NS" -v rootdev="$VETH_ROOT" -v loadip="$load_ip_hex" \
+		-f "$here/bench/counters.awk" "/proc/$2/net/snmp" /proc/net/snmp "/proc/$2/net/dev" /proc/net/dev \
+		/proc/net/softnet_stat /proc/net/udp "/proc/$2/net/udp" 2>/dev/null || true
+}
+# drain_s: argus-load's -drain (default 1 s) in seconds, from LOAD_ARGS.
+drain_s() {
+	local d
+	d=$(echo " $LOAD_ARGS" | sed -n 's/.* --\{0,1\}drain[= ]\([0-9.]*\(ms\|s\)\).*/\1/p')
+	case $d in
+	*ms) awk -v x="${d%ms}" 'BEGIN {print x / 1000}' ;;
+	*s) echo "${d%s}" ;;
+	*) echo 1 ;;
+	esac
+}
+
 # run_one server pid port sessions subscribers rep: runs the load, writes
 # $OUT/<name>.json with the load result plus server cpu_s and rss_max_kb.
 run_one() {
@@ -293,8 +335,13 @@ run_one() {
 	# Peak CPU of the server and of the load tool over any 4 sampling
 	# intervals (>= 2 s; divided by the wall time they really took, longer
 	# on a busy host), in % of one core: shows which side saturated.
-	local st=() lt=() wt=() i=0 t sp=0 lpk=0
+	local st=() lt=() wt=() i=0 t sp=0 lpk=0 samples=$OUT/$tag.samples.jsonl split=0
+	[ "$SPLIT" = 1 ] && [ -n "$subs" ] && split=1
+	local log0=0 # Argus logs its fan-out queue drops when a stream ends
+	[ "$split" = 1 ] && [ -f "$OUT/$name.log" ] && log0=$(wc -l <"$OUT/$name.log")
+	[ "$split" = 1 ] && : >"$samples"
 	while kill -0 "$lp" 2>/dev/null; do
+		[ "$split" = 1 ] && counters "$name" "$pid" >>"$samples"
 		rss=$(rss_kb "$pid")
 		[ "$rss" -gt "$rmax" ] && rmax=$rss
 		st[i]=$(cpu_ticks "$pid")
@@ -322,6 +369,17 @@ run_one() {
 		'. + {server: $server, cpu_s: $cpu, instructions: $instructions, rss_max_kb: $rss, loadavg_1m_before: $loadavg, loadavg_1m_after: $loadavg_after, server_cpu_peak_pct: $sp, load_cpu_peak_pct: $lpk, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
 	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, server_cpu_peak_pct, load_cpu_peak_pct, instructions, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
 	sleep 2 # let the server release the finished sessions
+	if [ "$split" = 1 ]; then
+		# after the sleep: Argus's last media reports (at hangup) are in
+		counters "$name" "$pid" >>"$samples"
+		jq --slurpfile s "$samples" --argjson drain "$(drain_s)" -f "$here/bench/losssplit.jq" "$OUT/$tag.load.json" >"$OUT/$tag.split.json" ||
+			echo '{"error": "losssplit.jq failed"}' >"$OUT/$tag.split.json"
+		local fo=null
+		[[ $name == argus* ]] && [ -f "$OUT/$name.log" ] && fo=$(tail -n +$((log0 + 1)) "$OUT/$name.log" | awk '/fan-out queues full/ {for (i = 1; i <= NF; i++) if ($i ~ /^drops=/) {sub(/^drops=/, "", $i); s += $i}} END {print s + 0}')
+		jq --slurpfile split "$OUT/$tag.split.json" --argjson fo "${fo:-null}" '. + {loss_split: ($split[0] + {argus_fanout_queue_drops: $fo})}' "$OUT/$tag.result.json" >"$OUT/$tag.result.json.tmp"
+		mv "$OUT/$tag.result.json.tmp" "$OUT/$tag.result.json"
+		log "$tag: $(jq -r -f "$here/bench/splitline.jq" "$OUT/$tag.result.json")"
+	fi
 }
 
 port_of() { case $1 in janus) echo "$JANUS_PORT" ;; argus) echo "$ARGUS_PORT" ;; argus-tel) echo "$ARGUS_TEL_PORT" ;; esac; }
@@ -350,4 +408,8 @@ done
 # Server CPU per session-second of media and per echoed packet
 # (a session is one Opus + one VP8 stream each way).
 jq -s -r -f "$here/bench/table.jq" "$OUT"/*.result.json | grep -v '^$' | tee "$OUT/table.md"
+if [ "$SPLIT" = 1 ] && [ -n "$SUBSCRIBERS" ]; then
+	echo
+	jq -s -r -f "$here/bench/splittable.jq" "$OUT"/*.result.json | tee "$OUT/split.md"
+fi
 log "raw results in $OUT"
