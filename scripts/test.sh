@@ -2,7 +2,7 @@
 # THE test command of Argus: installs what the tests need (once; rerunning
 # installs nothing new), then runs go vet, golangci-lint, the race-enabled Go
 # tests (unit + end-to-end, dashboards with promtool, prometheus and
-# docker-compose), every fuzz target for a short while, and the real-browser
+# docker-compose), every fuzz target for a short while, the check of bench/compare.sh's loss split, and the real-browser
 # janus.js tests (EchoTest, VideoRoom, their traces in Jaeger v2). Jaeger v2 is built once
 # from its Go module into a cache outside the repository (scripts/jaeger.sh).
 #
@@ -69,6 +69,8 @@ install_system_deps() {
 	# in a network namespace (ip from iproute2).
 	command -v janus >/dev/null || missing+=(janus)
 	command -v ip >/dev/null || missing+=(iproute2)
+	# bench/losssplit_test.sh checks bench/compare.sh's loss split with jq.
+	command -v jq >/dev/null || missing+=(jq)
 	if [ ${#missing[@]} -eq 0 ]; then
 		echo "chromium, prometheus, docker-compose, python3-aiortc and janus already installed"
 		return 0
@@ -240,6 +242,7 @@ main() {
 	step "go test -race ./..." go_test
 	step "go test -bench (every benchmark, ${BENCHTIME:-10x})" go_bench
 	step "fuzz every target for $FUZZTIME" go_fuzz
+	step "bench/compare.sh's loss split on made-up counters (bench/losssplit_test.sh)" bash bench/losssplit_test.sh
 	step "browser tests (janus.js and the demo pages in Chromium: EchoTest, VideoRoom; HTTP + WebSocket)" browser_test
 	step "Janode + werift (EchoTest, Admin API; WebSocket + Unix socket)" janode_test
 
