@@ -45,7 +45,49 @@ func idOf(t *testing.T, m map[string]any) uint64 {
 func TestServerRTPPortRange(t *testing.T) {
 	lo, hi := freePortRange(t, 20)
 	a := startTestServer(t, "-rtp-port-range", fmt.Sprintf("%d-%d", lo, hi))
+	cands := echoAnswerPorts(t, a)
+	t.Logf("range %d-%d, candidates %v", lo, hi, cands)
+	for c, port := range cands {
+		if port < lo || port > hi {
+			t.Errorf("candidate %q: port %d outside %d-%d", c, port, lo, hi)
+		}
+	}
+}
 
+// TestServerSharedICEPort: without -rtp-port-range every PeerConnection's
+// candidates carry the same port, -ice-udp-port when given.
+func TestServerSharedICEPort(t *testing.T) {
+	fixed, _ := freePortRange(t, 1)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want int // 0: any, the same for both PeerConnections
+	}{
+		{"ephemeral", nil, 0},
+		{"-ice-udp-port", []string{"-ice-udp-port", strconv.Itoa(fixed)}, fixed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := startTestServer(t, tc.args...)
+			first, second := echoAnswerPorts(t, a), echoAnswerPorts(t, a)
+			want := tc.want
+			for _, cands := range []map[string]int{first, second} {
+				for c, port := range cands {
+					if want == 0 {
+						want = port
+					}
+					if port != want {
+						t.Errorf("candidate %q: port %d, want %d for every PeerConnection", c, port, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// echoAnswerPorts opens an EchoTest PeerConnection on the server a and
+// returns the ports of the candidates in Argus's answer.
+func echoAnswerPorts(t *testing.T, a map[string]string) map[string]int {
+	t.Helper()
 	se := pion.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
@@ -103,12 +145,7 @@ func TestServerRTPPortRange(t *testing.T) {
 	if len(cands) == 0 {
 		t.Fatalf("answer has no candidates: %s", answer)
 	}
-	t.Logf("range %d-%d, candidates %v", lo, hi, cands)
-	for c, port := range cands {
-		if port < lo || port > hi {
-			t.Errorf("candidate %q: port %d outside %d-%d", c, port, lo, hi)
-		}
-	}
+	return cands
 }
 
 // candidatePorts extracts the ports of the a=candidate lines of an SDP

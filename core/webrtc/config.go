@@ -9,14 +9,20 @@ import (
 
 // Config configures the Engine (one pion API per gateway).
 type Config struct {
-	ServerName        string            // event emitter name
-	Emitter           telemetry.Emitter // jsep, webrtc and media events
-	Logger            *slog.Logger
-	NAT1To1IPs        []string // advertised host addresses (Janus nat_1_1_mapping)
-	STUNServers       []string // "stun:host:port"; none by default
-	IncludeLoopback   bool     // gather loopback candidates (tests, local use)
+	ServerName      string            // event emitter name
+	Emitter         telemetry.Emitter // jsep, webrtc and media events
+	Logger          *slog.Logger
+	NAT1To1IPs      []string // advertised host addresses (Janus nat_1_1_mapping)
+	STUNServers     []string // "stun:host:port"; none by default
+	IncludeLoopback bool     // gather loopback candidates (tests, local use)
+	// ICEPortMin and ICEPortMax (Janus rtp_port_range) give every
+	// PeerConnection its own socket on a port of the range. Without them
+	// all PeerConnections share one UDP port per local address, ICEUDPPort
+	// (0: an ephemeral port chosen at NewEngine), whose writes are batched
+	// (sharedudp.go).
 	ICEPortMin        uint16
 	ICEPortMax        uint16
+	ICEUDPPort        uint16
 	StatsPeriod       time.Duration // media report period; 0 disables reports
 	NoMediaTimer      time.Duration // "media receiving false" after this idle time
 	SlowlinkThreshold int           // lost packets per second for slowlink; 0 = off

@@ -18,6 +18,7 @@ import (
 type Engine struct {
 	cfg Config
 	api *pion.API
+	udp *sharedUDP // nil with an ICE port range: a socket per PeerConnection
 
 	// newMu serializes NewPeer so that the per-PeerConnection interceptors
 	// built inside pion's NewPeerConnection land in pending unambiguously.
@@ -52,6 +53,16 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: setting engine: %w", err)
 	}
+	if cfg.ICEPortMin == 0 && cfg.ICEPortMax == 0 {
+		if e.udp, err = openSharedUDP(cfg, cfg.ICEUDPPort); err != nil {
+			return nil, fmt.Errorf("webrtc: %w", err)
+		}
+		if e.udp != nil {
+			se.SetICEUDPMux(e.udp.mux)
+		} else {
+			cfg.Logger.Warn("no local address for the shared ICE UDP port: a socket per PeerConnection")
+		}
+	}
 	if tweak != nil {
 		tweak(&se)
 	}
@@ -59,8 +70,17 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	return e, nil
 }
 
-// Close releases shared resources. Peers must be closed by their owners.
-func (e *Engine) Close() error { return nil }
+// Close releases shared resources: the shared UDP sockets. Peers must be
+// closed by their owners, before.
+func (e *Engine) Close() error {
+	if e.udp == nil {
+		return nil
+	}
+	if err := e.udp.Close(); err != nil {
+		return fmt.Errorf("webrtc: close ICE UDP mux: %w", err)
+	}
+	return nil
+}
 
 // configuration is the standard part of the PeerConnection settings.
 func (e *Engine) configuration() pion.Configuration {

@@ -22,6 +22,7 @@ func TestICEFailedHangsUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = eng.Close() })
 	peer := newPeer(t, eng, PeerParams{Observer: obs})
 	client := newClient(t, pion.RTPCodecTypeAudio)
 	_, sdp := gatherLocal(t, client, pion.SDPTypeOffer)
@@ -57,6 +58,7 @@ func TestCombinedMediaReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = eng.Close() })
 	peer := newPeer(t, eng, PeerParams{SessionID: 5, HandleID: 6})
 	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio, pion.RTPCodecTypeVideo)); err != nil {
 		t.Fatal(err)

@@ -87,6 +87,7 @@ func offerWhileClosing(t *testing.T, handle uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = eng.Close() })
 	peer := newPeer(t, eng, PeerParams{SessionID: 7, HandleID: handle})
 	target.Store(peer)
 	if _, err := peer.PeerConnection().AddTransceiverFromKind(pion.RTPCodecTypeAudio,

@@ -22,6 +22,7 @@ func TestSlowLinkUplink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = eng.Close() })
 	peer := newPeer(t, eng, PeerParams{Observer: obs})
 	_, track := connect(t, peer)
 	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
