@@ -163,3 +163,13 @@ func (s *sharedUDP) close(muxes []ice.UDPMux) error {
 	}
 	return errors.Join(errs...)
 }
+
+// SharedUDP describes the Engine's shared ICE UDP port: the port and the
+// sockets' counters. ok is false when PeerConnections have their own
+// sockets (an ICE port range, or no local address at start).
+func (e *Engine) SharedUDP() (port int, st batchconn.Stats, ok bool) {
+	if e.udp == nil {
+		return 0, batchconn.Stats{}, false
+	}
+	return e.udp.Port(), e.udp.Stats(), true
+}
