@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/argusrtc/argus/core/webrtc/batchconn"
+	"github.com/argusrtc/argus/core/webrtc/sharedport"
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -18,7 +20,7 @@ import (
 type Engine struct {
 	cfg Config
 	api *pion.API
-	udp *sharedUDP // nil with an ICE port range: a socket per PeerConnection
+	udp *sharedport.Port // nil with an ICE port range: a socket per PeerConnection
 
 	// newMu serializes NewPeer so that the per-PeerConnection interceptors
 	// built inside pion's NewPeerConnection land in pending unambiguously.
@@ -54,11 +56,12 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		return nil, fmt.Errorf("webrtc: setting engine: %w", err)
 	}
 	if cfg.ICEPortMin == 0 && cfg.ICEPortMax == 0 {
-		if e.udp, err = openSharedUDP(cfg, cfg.ICEUDPPort); err != nil {
+		e.udp, err = sharedport.Open(sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback, Logger: pionLogs{log: cfg.Logger}})
+		if err != nil {
 			return nil, fmt.Errorf("webrtc: %w", err)
 		}
 		if e.udp != nil {
-			se.SetICEUDPMux(e.udp.mux)
+			se.SetICEUDPMux(e.udp.Mux())
 		} else {
 			cfg.Logger.Warn("no local address for the shared ICE UDP port: a socket per PeerConnection")
 		}
@@ -80,6 +83,16 @@ func (e *Engine) Close() error {
 		return fmt.Errorf("webrtc: close ICE UDP mux: %w", err)
 	}
 	return nil
+}
+
+// SharedUDP describes the Engine's shared ICE UDP port: the port and the
+// sockets' counters. ok is false when PeerConnections have their own
+// sockets (an ICE port range, or no local address at start).
+func (e *Engine) SharedUDP() (port int, st batchconn.Stats, ok bool) {
+	if e.udp == nil {
+		return 0, batchconn.Stats{}, false
+	}
+	return e.udp.Number(), e.udp.Stats(), true
 }
 
 // configuration is the standard part of the PeerConnection settings.

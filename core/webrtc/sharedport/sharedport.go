@@ -1,42 +1,70 @@
-package webrtc
+// Package sharedport opens one UDP port shared by many ICE agents: a
+// socket per local address, all on the same port, each a batchconn.Conn
+// (sendmmsg and recvmmsg batches across PeerConnections), under pion's ICE
+// UDP mux, which routes packets to agents by ICE ufrag and then by remote
+// address. The gateway's engine and the load tool both use it.
+package sharedport
 
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 
 	"github.com/argusrtc/argus/core/webrtc/batchconn"
 	"github.com/pion/ice/v4"
+	"github.com/pion/logging"
 )
+
+// Config says where to listen.
+type Config struct {
+	Port     uint16 // 0: an ephemeral port, reused for every address when free
+	Loopback bool   // listen on loopback addresses too
+	// Keep, if set, filters the local addresses.
+	Keep   func(netip.Addr) bool
+	Logger logging.LoggerFactory // pion's logs of the mux; nil: none
+}
 
 // socketBuffer is the kernel buffer asked for each shared socket, in each
 // direction: every PeerConnection's media goes through it (the kernel caps
 // it at net.core.rmem_max / wmem_max).
 const socketBuffer = 4 << 20
 
-// sharedUDP is the Engine's media port: one UDP socket per local address,
-// all on the same port, each wrapped in a batchconn.Conn so that packets to
-// many PeerConnections leave in one sendmmsg call, and pion's ICE UDP mux
-// over them, which routes packets to PeerConnections by ICE ufrag and then
-// by remote address. Sockets are bound to each address rather than to the
-// unspecified one so that replies leave from the address the client used.
-type sharedUDP struct {
+// Port is the shared port. Sockets are bound to each address rather than
+// to the unspecified one so that replies leave from the address the client
+// used.
+type Port struct {
 	conns []*batchconn.Conn
 	mux   *ice.MultiUDPMuxDefault
 }
 
-// openSharedUDP binds port (0: one ephemeral port, reused for every
-// address when free) on the local addresses pion would gather host
+// Open binds the port on the local addresses pion would gather host
 // candidates from, as they are at the call. With no such address it
-// returns nil: PeerConnections then gather as without the mux.
-func openSharedUDP(cfg Config, port uint16) (*sharedUDP, error) {
-	addrs, err := localAddrs(cfg.IncludeLoopback)
-	if err != nil || len(addrs) == 0 {
+// returns nil: agents then gather as without a mux.
+func Open(cfg Config) (*Port, error) {
+	addrs, err := localAddrs(cfg.Loopback)
+	if err != nil {
 		return nil, err
 	}
-	s := &sharedUDP{}
-	logs := pionLogs{log: cfg.Logger}
+	if cfg.Keep != nil {
+		kept := addrs[:0]
+		for _, a := range addrs {
+			if cfg.Keep(a) {
+				kept = append(kept, a)
+			}
+		}
+		addrs = kept
+	}
+	if len(addrs) == 0 {
+		return nil, nil //nolint:nilnil // no address: no port, and no error
+	}
+	logs := cfg.Logger
+	if logs == nil {
+		logs = discardLogs{}
+	}
+	port := cfg.Port
+	s := &Port{}
 	muxes := make([]ice.UDPMux, 0, len(addrs))
 	for _, a := range addrs {
 		udp, err := listenShared(a, port)
@@ -131,7 +159,7 @@ func usableHostAddr(ip netip.Addr, loopback bool) bool {
 }
 
 // Stats sums the sockets' counters.
-func (s *sharedUDP) Stats() batchconn.Stats {
+func (s *Port) Stats() batchconn.Stats {
 	var t batchconn.Stats
 	for _, c := range s.conns {
 		st := c.Stats()
@@ -145,15 +173,19 @@ func (s *sharedUDP) Stats() batchconn.Stats {
 	return t
 }
 
-// Port is the shared port (the first socket's).
-func (s *sharedUDP) Port() int {
+// Number is the port number (the first socket's).
+func (s *Port) Number() int {
 	return s.conns[0].LocalAddr().(*net.UDPAddr).Port
 }
 
-// Close closes the mux, which closes the sockets and stops their flushers.
-func (s *sharedUDP) Close() error { return s.close(nil) }
+// Mux is pion's ICE UDP mux over the sockets, for
+// SettingEngine.SetICEUDPMux.
+func (s *Port) Mux() ice.UDPMux { return s.mux }
 
-func (s *sharedUDP) close(muxes []ice.UDPMux) error {
+// Close closes the mux, which closes the sockets and stops their flushers.
+func (s *Port) Close() error { return s.close(nil) }
+
+func (s *Port) close(muxes []ice.UDPMux) error {
 	if s.mux != nil {
 		return s.mux.Close()
 	}
@@ -164,12 +196,10 @@ func (s *sharedUDP) close(muxes []ice.UDPMux) error {
 	return errors.Join(errs...)
 }
 
-// SharedUDP describes the Engine's shared ICE UDP port: the port and the
-// sockets' counters. ok is false when PeerConnections have their own
-// sockets (an ICE port range, or no local address at start).
-func (e *Engine) SharedUDP() (port int, st batchconn.Stats, ok bool) {
-	if e.udp == nil {
-		return 0, batchconn.Stats{}, false
-	}
-	return e.udp.Port(), e.udp.Stats(), true
+// discardLogs drops pion's logs.
+type discardLogs struct{}
+
+func (discardLogs) NewLogger(string) logging.LeveledLogger {
+	l := logging.NewDefaultLeveledLoggerForScope("", logging.LogLevelDisabled, io.Discard)
+	return l
 }
