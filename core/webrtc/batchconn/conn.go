@@ -74,8 +74,9 @@ type Conn struct {
 	head int
 	n    int
 
-	sendMu sync.Mutex // one sender at a time; guards out
+	sendMu sync.Mutex // one system call at a time; guards out and send
 	out    sendState
+	send   func(head, n int) (used int, busy bool) // out.send; tests stand in for a full socket
 
 	readMu sync.Mutex // guards in, next, count
 	in     recvState
@@ -115,6 +116,7 @@ func New(udp *net.UDPConn, o Options) (*Conn, error) {
 		c.v6 = true
 	}
 	c.out.init(c, o.Batch)
+	c.send = c.out.send
 	c.in.init(c, o.Batch)
 	go c.flusher()
 	return c, nil
@@ -149,11 +151,11 @@ func (c *Conn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
 		case c.kick <- struct{}{}:
 		default:
 		}
-	case n >= c.batch && c.sendMu.TryLock():
-		// A full batch: send it from this goroutine, without waiting
-		// for a busy socket (the flusher does that).
-		c.flush(false)
-		c.sendMu.Unlock()
+	case n >= c.batch:
+		// A full batch: send it from this goroutine. This waits at most
+		// for another sender's non-blocking system call, never for the
+		// socket (a full socket buffer leaves the packets to the flusher).
+		c.flush(c.batch)
 	}
 	return len(p), nil
 }
@@ -169,38 +171,48 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) (int, error) {
 
 var errNotUDP = errors.New("not a UDP address")
 
-// flush sends pending packets, a batch per system call, until the queue is
-// empty, or until the socket is busy when wait is false. The caller holds
-// sendMu.
-func (c *Conn) flush(wait bool) {
+// flush sends pending packets, a batch per system call, while there are
+// at least least of them. busy reports that the socket buffer was full.
+// sendMu is held for one system call at a time, so a writer that flushes
+// waits at most for one call of another sender.
+func (c *Conn) flush(least int) (busy bool) {
 	for {
+		c.sendMu.Lock()
 		c.mu.Lock()
 		head, n := c.head, min(c.n, c.batch)
 		c.mu.Unlock()
-		if n == 0 {
-			return
+		if n == 0 || n < least {
+			c.sendMu.Unlock()
+			return false
 		}
-		used, busy := c.out.send(head, n, wait)
+		used, busy := c.send(head, n)
 		if used > 0 {
 			c.mu.Lock()
 			c.head = (c.head + used) % len(c.ring)
 			c.n -= used
 			c.mu.Unlock()
 		}
+		c.sendMu.Unlock()
 		if busy {
-			// Let the flusher wait for the socket.
-			select {
+			select { // the flusher retries
 			case c.kick <- struct{}{}:
 			default:
 			}
-			return
+			return true
 		}
 	}
 }
 
+// busyRetry is how long the flusher waits before retrying a socket whose
+// buffer was full.
+const busyRetry = 200 * time.Microsecond
+
 // flusher sends what the writers left pending when they pause.
 func (c *Conn) flusher() {
 	defer close(c.exited)
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
 	for {
 		select {
 		case <-c.done:
@@ -211,9 +223,17 @@ func (c *Conn) flusher() {
 		// would run this one next): the packets they write join this
 		// batch instead of each waking the flusher for a call of its own.
 		runtime.Gosched()
-		c.sendMu.Lock()
-		c.flush(true)
-		c.sendMu.Unlock()
+		for c.flush(1) {
+			// The socket buffer is full: retry shortly rather than wait
+			// for the socket, which would hold its write lock against
+			// the writers.
+			retry.Reset(busyRetry)
+			select {
+			case <-c.done:
+				return
+			case <-retry.C:
+			}
+		}
 	}
 }
 
@@ -251,7 +271,7 @@ func (c *Conn) Close() error {
 	c.once.Do(func() {
 		c.closed.Store(true)
 		close(c.done)
-		err = c.udp.Close() // wakes a flusher waiting for the socket
+		err = c.udp.Close() // ends a blocked read
 		<-c.exited
 	})
 	return err
@@ -260,8 +280,8 @@ func (c *Conn) Close() error {
 // LocalAddr is the socket's address.
 func (c *Conn) LocalAddr() net.Addr { return c.udp.LocalAddr() }
 
-// SetDeadline sets the socket's read and write deadlines. Writes only wait
-// in the flusher, so a write deadline bounds the flusher's wait.
+// SetDeadline sets the socket's read and write deadlines. Writes never
+// wait for the socket, so only the read deadline matters.
 func (c *Conn) SetDeadline(t time.Time) error { return c.udp.SetDeadline(t) }
 
 // SetReadDeadline sets the socket's read deadline.

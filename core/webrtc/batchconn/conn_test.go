@@ -6,10 +6,13 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -85,30 +88,50 @@ func TestWriteKeepsOrderAcrossBatches(t *testing.T) {
 					t.Fatalf("packet %d carries %d; order lost: %v", i, seq, got)
 				}
 			}
-			st := c.Stats()
-			if st.Sent != uint64(tc.packets) || st.Dropped != 0 || st.SendErrors != 0 {
+			// The counters move just after the system call returns.
+			testkit.Until(t, 5*time.Second, "the counters", func() bool { return c.Stats().Sent == uint64(tc.packets) })
+			if st := c.Stats(); st.Dropped != 0 || st.SendErrors != 0 {
 				t.Fatalf("stats %+v, want %d sent and nothing lost", st, tc.packets)
 			}
 		})
 	}
 }
 
+// fullSocket makes c's sends find the socket buffer full (as sendmmsg
+// failing with EAGAIN) until the returned func is called.
+func fullSocket(c *Conn) (release func()) {
+	var free atomic.Bool
+	real := c.send
+	c.sendMu.Lock()
+	c.send = func(head, n int) (int, bool) {
+		if !free.Load() {
+			return 0, true
+		}
+		return real(head, n)
+	}
+	c.sendMu.Unlock()
+	return func() { free.Store(true) }
+}
+
 func TestFullBatchesShareASystemCall(t *testing.T) {
 	c := newConn(t, Options{Batch: 16, Queue: 64})
 	sink := listen(t)
 	_ = sink.SetReadBuffer(1 << 20)
-	// Hold the sender so that the queue fills as it would while the
-	// flusher waits for the CPU; then let go.
-	c.sendMu.Lock()
+	// The queue fills while the socket is full; then every call carries
+	// a whole batch.
+	release := fullSocket(c)
 	for i := range 48 {
 		if _, err := c.WriteTo([]byte{0, 0, 0, byte(i)}, sink.LocalAddr()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c.sendMu.Unlock()
-	c.kick <- struct{}{}
-	readSeqs(t, sink, 48)
-	if st := c.Stats(); st.Sent != 48 || st.SendCalls != 3 {
+	release()
+	got := readSeqs(t, sink, 48)
+	if got[0] != 0 || got[47] != 47 {
+		t.Fatalf("order lost: %v", got)
+	}
+	testkit.Until(t, 5*time.Second, "the counters", func() bool { return c.Stats().Sent == 48 })
+	if st := c.Stats(); st.SendCalls != 3 {
 		t.Fatalf("stats %+v, want 48 packets in 3 calls of 16", st)
 	}
 }
@@ -131,7 +154,7 @@ func TestIdleWriterIsFlushed(t *testing.T) {
 func TestFullQueueDropsAndCounts(t *testing.T) {
 	c := newConn(t, Options{Batch: 4, Queue: 16})
 	sink := listen(t)
-	c.sendMu.Lock() // the socket "cannot send"
+	release := fullSocket(c)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -142,13 +165,13 @@ func TestFullQueueDropsAndCounts(t *testing.T) {
 	select {
 	case <-done: // the writer never blocked
 	case <-time.After(5 * time.Second):
-		t.Fatal("a writer blocked on a full queue")
+		t.Fatal("a writer blocked on a full socket")
 	}
-	if st := c.Stats(); st.Dropped != 4 {
-		t.Fatalf("dropped %d, want 4 (20 written into a queue of 16)", st.Dropped)
+	if st := c.Stats(); st.Dropped != 4 || st.Sent != 0 {
+		t.Fatalf("stats %+v, want 4 dropped (20 written into a queue of 16), none sent", st)
 	}
-	c.sendMu.Unlock()
-	c.kick <- struct{}{}
+	// The socket drains: the flusher retries and sends what was queued.
+	release()
 	got := readSeqs(t, sink, 16)
 	if got[0] != 0 || got[15] != 15 {
 		t.Fatalf("sent %v, want the first 16 packets", got)
@@ -310,19 +333,13 @@ func BenchmarkWrite(b *testing.B) {
 	const burst = 64
 	dsts := make([]netip.AddrPort, burst)
 	for i := range dsts {
-		u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			b.Fatal(err)
-		}
+		u := listenB(b)
 		defer func() { _ = u.Close() }()
 		dsts[i] = addrOf(u)
 	}
 	pkt := make([]byte, 1100)
 	b.Run("sendto", func(b *testing.B) {
-		u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			b.Fatal(err)
-		}
+		u := listenB(b)
 		defer func() { _ = u.Close() }()
 		for b.Loop() {
 			for _, d := range dsts {

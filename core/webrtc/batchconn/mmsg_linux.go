@@ -9,18 +9,35 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sendState is the sender's sendmmsg(2) vector, built once and refilled
-// for every batch. Only the holder of Conn.sendMu uses it.
-type sendState struct {
-	c     *Conn
+// mmsgVec is a vector of message headers for sendmmsg(2) or recvmmsg(2),
+// each with one buffer and its own address, built once.
+type mmsgVec struct {
 	hdrs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6 // large enough for either family
+}
+
+func (v *mmsgVec) init(batch int) {
+	v.hdrs = make([]unix.Mmsghdr, batch)
+	v.iovs = make([]unix.Iovec, batch)
+	v.names = make([]unix.RawSockaddrInet6, batch)
+	for i := range v.hdrs {
+		h := &v.hdrs[i].Hdr
+		h.Iov = &v.iovs[i]
+		h.SetIovlen(1)
+		h.Name = (*byte)(unsafe.Pointer(&v.names[i]))
+	}
+}
+
+// sendState is the sender's sendmmsg(2) vector, refilled for every batch.
+// Only the holder of Conn.sendMu uses it.
+type sendState struct {
+	c *Conn
+	mmsgVec
 
 	// One system call's arguments and results, passed through fn so that
 	// RawConn.Write gets the same func value every time (no allocation).
 	n     int
-	wait  bool
 	res   int
 	errno unix.Errno
 	fn    func(fd uintptr) bool
@@ -28,22 +45,14 @@ type sendState struct {
 
 func (s *sendState) init(c *Conn, batch int) {
 	s.c = c
-	s.hdrs = make([]unix.Mmsghdr, batch)
-	s.iovs = make([]unix.Iovec, batch)
-	s.names = make([]unix.RawSockaddrInet6, batch)
-	for i := range s.hdrs {
-		h := &s.hdrs[i].Hdr
-		h.Iov = &s.iovs[i]
-		h.SetIovlen(1)
-		h.Name = (*byte)(unsafe.Pointer(&s.names[i]))
-	}
+	s.mmsgVec.init(batch)
 	s.fn = s.call
 }
 
-// send hands the n queued packets from ring index head to the kernel. used
-// is how many left the queue (sent, or refused and dropped); busy reports
-// that the socket buffer was full and wait was false.
-func (s *sendState) send(head, n int, wait bool) (used int, busy bool) {
+// send hands the n queued packets from ring index head to the kernel,
+// without waiting. used is how many left the queue (sent, or refused and
+// dropped); busy reports that the socket buffer was full.
+func (s *sendState) send(head, n int) (used int, busy bool) {
 	ring := s.c.ring
 	for i := range n {
 		j := head + i
@@ -59,9 +68,9 @@ func (s *sendState) send(head, n int, wait bool) (used int, busy bool) {
 		iov.SetLen(len(sl.buf))
 		s.hdrs[i].Hdr.Namelen = putSockaddr(&s.names[i], sl.addr, s.c.v6)
 	}
-	s.n, s.wait, s.res, s.errno = n, wait, 0, 0
+	s.n, s.res, s.errno = n, 0, 0
 	if err := s.c.raw.Write(s.fn); err != nil {
-		// Closed, or a write deadline passed: these packets are lost.
+		// Closed: these packets are lost.
 		s.c.sendErrors.Add(uint64(n))
 		return n, false
 	}
@@ -87,10 +96,8 @@ func (s *sendState) call(fd uintptr) bool {
 		switch {
 		case e == unix.EINTR:
 			continue
-		case e == unix.EAGAIN && s.wait:
-			return false // wait until the socket is writable
 		case e != 0:
-			s.errno = e
+			s.errno = e // EAGAIN included: never wait for the socket
 		default:
 			s.res = int(r)
 		}
@@ -101,11 +108,9 @@ func (s *sendState) call(fd uintptr) bool {
 // recvState is the reader's recvmmsg(2) vector and its packet buffers.
 // Only the holder of Conn.readMu uses it.
 type recvState struct {
-	c     *Conn
-	hdrs  []unix.Mmsghdr
-	iovs  []unix.Iovec
-	names []unix.RawSockaddrInet6
-	bufs  [][]byte
+	c *Conn
+	mmsgVec
+	bufs [][]byte
 
 	res   int
 	errno unix.Errno
@@ -114,19 +119,13 @@ type recvState struct {
 
 func (r *recvState) init(c *Conn, batch int) {
 	r.c = c
-	r.hdrs = make([]unix.Mmsghdr, batch)
-	r.iovs = make([]unix.Iovec, batch)
-	r.names = make([]unix.RawSockaddrInet6, batch)
+	r.mmsgVec.init(batch)
 	r.bufs = make([][]byte, batch)
 	backing := make([]byte, batch*readSize)
 	for i := range r.hdrs {
 		r.bufs[i] = backing[i*readSize : (i+1)*readSize : (i+1)*readSize]
 		r.iovs[i].Base = &r.bufs[i][0]
 		r.iovs[i].SetLen(readSize)
-		h := &r.hdrs[i].Hdr
-		h.Iov = &r.iovs[i]
-		h.SetIovlen(1)
-		h.Name = (*byte)(unsafe.Pointer(&r.names[i]))
 	}
 	r.fn = r.call
 }

@@ -9,7 +9,7 @@ type sendState struct{ c *Conn }
 
 func (s *sendState) init(c *Conn, _ int) { s.c = c }
 
-func (s *sendState) send(head, n int, _ bool) (used int, busy bool) {
+func (s *sendState) send(head, n int) (used int, busy bool) {
 	for i := range n {
 		sl := &s.c.ring[(head+i)%len(s.c.ring)]
 		if _, err := s.c.udp.WriteToUDPAddrPort(sl.buf, sl.addr); err != nil {
