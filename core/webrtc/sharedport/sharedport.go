@@ -151,10 +151,11 @@ func usableHostAddr(ip netip.Addr, loopback bool) bool {
 		return true
 	}
 	// IPv6: no link-local, site-local (fec0::/10, deprecated) or
-	// IPv4-compatible (::a.b.c.d, deprecated) addresses.
+	// IPv4-compatible (::a.b.c.d, deprecated) addresses; like pion, that
+	// last rule leaves out ::1 too.
 	b := ip.As16()
 	siteLocal := b[0] == 0xfe && b[1]&0xc0 == 0xc0
-	v4compat := [12]byte(b[:12]) == [12]byte{} && !ip.IsLoopback()
+	v4compat := [12]byte(b[:12]) == [12]byte{}
 	return !ip.IsLinkLocalUnicast() && !siteLocal && !v4compat
 }
 

@@ -20,7 +20,7 @@ func TestUsableHostAddr(t *testing.T) {
 		{"169.254.1.1", false, true},
 		{"127.0.0.1", false, false},
 		{"127.0.0.1", true, true},
-		{"::1", true, true},
+		{"::1", true, false}, // as pion: IPv4-compatible form
 		{"::1", false, false},
 		{"2001:db8::1", false, true},
 		{"fe80::1", true, false},
