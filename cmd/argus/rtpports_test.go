@@ -47,6 +47,9 @@ func TestServerRTPPortRange(t *testing.T) {
 	a := startTestServer(t, "-rtp-port-range", fmt.Sprintf("%d-%d", lo, hi))
 	cands := echoAnswerPorts(t, a)
 	t.Logf("range %d-%d, candidates %v", lo, hi, cands)
+	if _, body := get(t, a["admin"]+"/metrics"); strings.Contains(body, "argus_ice_udp_") {
+		t.Error("shared-port metrics on /metrics with -rtp-port-range")
+	}
 	for c, port := range cands {
 		if port < lo || port > hi {
 			t.Errorf("candidate %q: port %d outside %d-%d", c, port, lo, hi)
@@ -69,6 +72,9 @@ func TestServerSharedICEPort(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := startTestServer(t, tc.args...)
 			first, second := echoAnswerPorts(t, a), echoAnswerPorts(t, a)
+			if _, body := get(t, a["admin"]+"/metrics"); !strings.Contains(body, "argus_ice_udp_send_calls_total") {
+				t.Error("no shared-port metrics on /metrics")
+			}
 			want := tc.want
 			for _, cands := range []map[string]int{first, second} {
 				for c, port := range cands {

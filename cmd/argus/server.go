@@ -115,7 +115,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	if s.obs.registry != nil {
 		if err := errors.Join(s.obs.registry.Register(s.refusals), registerOTelStats(s.obs.registry, s.obs.bus),
 			s.obs.registry.Register(prom.NewTransportCollector(s.transportDropStats)),
-			registerRuntimeMetrics(s.obs.registry)); err != nil {
+			registerRuntimeMetrics(s.obs.registry), registerSharedUDPMetrics(s.obs.registry, s.engine)); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
