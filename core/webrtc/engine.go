@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/argusrtc/argus/core/webrtc/batchconn"
 	"github.com/argusrtc/argus/core/webrtc/sharedport"
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
@@ -56,7 +55,7 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		return nil, fmt.Errorf("webrtc: setting engine: %w", err)
 	}
 	if cfg.ICEPortMin == 0 && cfg.ICEPortMax == 0 {
-		e.udp, err = sharedport.Open(sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback, Logger: pionLogs{log: cfg.Logger}})
+		e.udp, err = sharedport.Open(sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback})
 		if err != nil {
 			return nil, fmt.Errorf("webrtc: %w", err)
 		}
@@ -88,9 +87,9 @@ func (e *Engine) Close() error {
 // SharedUDP describes the Engine's shared ICE UDP port: the port and the
 // sockets' counters. ok is false when PeerConnections have their own
 // sockets (an ICE port range, or no local address at start).
-func (e *Engine) SharedUDP() (port int, st batchconn.Stats, ok bool) {
+func (e *Engine) SharedUDP() (port int, st sharedport.Stats, ok bool) {
 	if e.udp == nil {
-		return 0, batchconn.Stats{}, false
+		return 0, sharedport.Stats{}, false
 	}
 	return e.udp.Number(), e.udp.Stats(), true
 }

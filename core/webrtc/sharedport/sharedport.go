@@ -1,20 +1,19 @@
 // Package sharedport opens one UDP port shared by many ICE agents: a
 // socket per local address, all on the same port, each a batchconn.Conn
-// (sendmmsg and recvmmsg batches across PeerConnections), under pion's ICE
-// UDP mux, which routes packets to agents by ICE ufrag and then by remote
-// address. The gateway's engine and the load tool both use it.
+// (sendmmsg and recvmmsg batches across PeerConnections) under a mux that
+// routes packets to agents by ICE ufrag and then by remote address, into a
+// bounded queue per agent (mux.go). pion's MultiUDPMuxDefault picks the
+// socket by local address.
 package sharedport
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 
 	"github.com/argusrtc/argus/core/webrtc/batchconn"
 	"github.com/pion/ice/v4"
-	"github.com/pion/logging"
 )
 
 // Config says where to listen.
@@ -22,8 +21,7 @@ type Config struct {
 	Port     uint16 // 0: an ephemeral port, reused for every address when free
 	Loopback bool   // listen on loopback addresses too
 	// Keep, if set, filters the local addresses.
-	Keep   func(netip.Addr) bool
-	Logger logging.LoggerFactory // pion's logs of the mux; nil: none
+	Keep func(netip.Addr) bool
 }
 
 // socketBuffer is the kernel buffer asked for each shared socket, in each
@@ -36,6 +34,7 @@ const socketBuffer = 4 << 20
 // used.
 type Port struct {
 	conns []*batchconn.Conn
+	muxes []*mux
 	mux   *ice.MultiUDPMuxDefault
 }
 
@@ -59,10 +58,6 @@ func Open(cfg Config) (*Port, error) {
 	if len(addrs) == 0 {
 		return nil, nil //nolint:nilnil // no address: no port, and no error
 	}
-	logs := cfg.Logger
-	if logs == nil {
-		logs = discardLogs{}
-	}
 	port := cfg.Port
 	s := &Port{}
 	muxes := make([]ice.UDPMux, 0, len(addrs))
@@ -84,7 +79,9 @@ func Open(cfg Config) (*Port, error) {
 			return nil, err
 		}
 		s.conns = append(s.conns, c)
-		muxes = append(muxes, ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: logs.NewLogger("ice-mux"), UDPConn: c}))
+		m := newMux(c)
+		s.muxes = append(s.muxes, m)
+		muxes = append(muxes, m)
 	}
 	s.mux = ice.NewMultiUDPMuxDefault(muxes...)
 	return s, nil
@@ -159,9 +156,16 @@ func usableHostAddr(ip netip.Addr, loopback bool) bool {
 	return !ip.IsLinkLocalUnicast() && !siteLocal && !v4compat
 }
 
-// Stats sums the sockets' counters.
-func (s *Port) Stats() batchconn.Stats {
-	var t batchconn.Stats
+// Stats are the port's counters: its sockets' and its muxes'.
+type Stats struct {
+	batchconn.Stats
+	Unrouted uint64 // packets received for no agent (dropped)
+	Overflow uint64 // packets dropped because an agent's queue was full
+}
+
+// Stats sums the counters of the sockets and muxes.
+func (s *Port) Stats() Stats {
+	var t Stats
 	for _, c := range s.conns {
 		st := c.Stats()
 		t.Sent += st.Sent
@@ -170,6 +174,10 @@ func (s *Port) Stats() batchconn.Stats {
 		t.SendErrors += st.SendErrors
 		t.Received += st.Received
 		t.ReceiveCall += st.ReceiveCall
+	}
+	for _, m := range s.muxes {
+		t.Unrouted += m.unrouted.Load()
+		t.Overflow += m.dropped.Load()
 	}
 	return t
 }
@@ -195,12 +203,4 @@ func (s *Port) close(muxes []ice.UDPMux) error {
 		errs = append(errs, m.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// discardLogs drops pion's logs.
-type discardLogs struct{}
-
-func (discardLogs) NewLogger(string) logging.LeveledLogger {
-	l := logging.NewDefaultLeveledLoggerForScope("", logging.LogLevelDisabled, io.Discard)
-	return l
 }

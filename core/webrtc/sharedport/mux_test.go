@@ -1,0 +1,209 @@
+package sharedport
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/core/webrtc/batchconn"
+	"github.com/argusrtc/argus/internal/testkit"
+)
+
+// stunRequest builds a STUN Binding request with a USERNAME attribute
+// (and a 2-byte attribute before it, to exercise the padding).
+func stunRequest(username string) []byte {
+	b := make([]byte, 20)
+	binary.BigEndian.PutUint16(b[0:2], 0x0001)
+	binary.BigEndian.PutUint32(b[4:8], stunCookie)
+	b = append(b, 0x80, 0x22, 0, 2, 'a', 'b', 0, 0) // SOFTWARE "ab", padded
+	b = binary.BigEndian.AppendUint16(b, stunUsername)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(username)))
+	b = append(b, username...)
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	binary.BigEndian.PutUint16(b[2:4], uint16(len(b)-20))
+	return b
+}
+
+func TestStunUfrag(t *testing.T) {
+	truncated := stunRequest("abcd:efgh")
+	truncated = truncated[:len(truncated)-4]
+	for _, tc := range []struct {
+		name  string
+		pkt   []byte
+		ufrag string
+		ok    bool
+	}{
+		{"binding request", stunRequest("local:remote"), "local", true},
+		{"username without colon", stunRequest("solo"), "solo", true},
+		{"empty ufrag", stunRequest(":remote"), "", false},
+		{"RTP", append([]byte{0x80, 96}, make([]byte, 30)...), "", false},
+		{"no cookie", append([]byte{0, 1, 0, 0, 1, 2, 3, 4}, make([]byte, 12)...), "", false},
+		{"attribute past the end", truncated, "", false},
+		{"short", []byte{0, 1}, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := stunUfrag(tc.pkt)
+			if got != tc.ufrag || ok != tc.ok {
+				t.Fatalf("stunUfrag = %q, %v; want %q, %v", got, ok, tc.ufrag, tc.ok)
+			}
+		})
+	}
+}
+
+// newTestMux is a mux on a loopback socket, closed with the test.
+func newTestMux(t *testing.T) *mux {
+	t.Helper()
+	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := batchconn.New(u, batchconn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMux(c)
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+func peerSocket(t *testing.T) *net.UDPConn {
+	t.Helper()
+	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = u.Close() })
+	return u
+}
+
+func getConn(t *testing.T, m *mux, ufrag string) *muxConn {
+	t.Helper()
+	pc, err := m.GetConn(ufrag, m.local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pc.(*muxConn)
+}
+
+func readOne(t *testing.T, c *muxConn) (string, netip.AddrPort) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 1500)
+	n, from, err := c.ReadFromAddrPort(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(buf[:n]), from
+}
+
+func addrOf(u *net.UDPConn) netip.AddrPort { return u.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+func TestMuxRoutesByUfragThenAddress(t *testing.T) {
+	m := newTestMux(t)
+	a, b := getConn(t, m, "ua"), getConn(t, m, "ub")
+	alice, bob, stranger := peerSocket(t), peerSocket(t), peerSocket(t)
+
+	// Alice's STUN request names ua: it and what follows from her
+	// address go to a.
+	req := stunRequest("ua:alice")
+	if _, err := alice.WriteTo(req, m.local); err != nil {
+		t.Fatal(err)
+	}
+	if got, from := readOne(t, a); got != string(req) || from != addrOf(alice) {
+		t.Fatalf("a read %q from %v", got, from)
+	}
+	if _, err := alice.WriteTo([]byte("media for a"), m.local); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := readOne(t, a); got != "media for a" {
+		t.Fatalf("a read %q", got)
+	}
+	// b writes to Bob first (its connectivity check): Bob's reply, with
+	// no USERNAME, goes to b.
+	if _, err := b.WriteTo([]byte("check"), bob.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	_ = bob.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 64)
+	if n, _, err := bob.ReadFrom(buf); err != nil || string(buf[:n]) != "check" {
+		t.Fatalf("bob read %q, %v", buf[:n], err)
+	}
+	if _, err := bob.WriteTo([]byte("reply for b"), m.local); err != nil {
+		t.Fatal(err)
+	}
+	if got, from := readOne(t, b); got != "reply for b" || from != addrOf(bob) {
+		t.Fatalf("b read %q from %v", got, from)
+	}
+	// A stranger's packet (no known address, no STUN) reaches nobody.
+	if _, err := stranger.WriteTo([]byte("who?"), m.local); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Until(t, 5*time.Second, "the stranger's packet counted", func() bool { return m.unrouted.Load() == 1 })
+	if a.n != 0 || b.n != 0 {
+		t.Fatalf("queued a %d, b %d after the stranger's packet", a.n, b.n)
+	}
+	// Closing a forgets its ufrag and addresses.
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	_, ufrag := m.byUfrag["ua"]
+	_, addr := m.byAddr[addrOf(alice)]
+	m.mu.Unlock()
+	if ufrag || addr {
+		t.Fatalf("after Close the mux still routes to a (ufrag %v, address %v)", ufrag, addr)
+	}
+	if _, _, err := a.ReadFromAddrPort(buf); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("read after Close: %v", err)
+	}
+}
+
+func TestMuxQueueIsBounded(t *testing.T) {
+	m := newTestMux(t)
+	c := getConn(t, m, "u")
+	from := netip.MustParseAddrPort("192.0.2.1:5000")
+	pkt := make([]byte, 4)
+	for i := range connQueue + 44 {
+		binary.BigEndian.PutUint32(pkt, uint32(i))
+		if ok := c.push(pkt, from); ok != (i < connQueue) {
+			t.Fatalf("push %d = %v with a queue of %d", i, ok, connQueue)
+		}
+	}
+	buf := make([]byte, 8)
+	for i := range connQueue {
+		n, _, err := c.ReadFromAddrPort(buf)
+		if err != nil || n != 4 || binary.BigEndian.Uint32(buf) != uint32(i) {
+			t.Fatalf("read %d: %v %v", i, buf[:n], err)
+		}
+	}
+}
+
+func TestMuxReadDeadlineAndClose(t *testing.T) {
+	m := newTestMux(t)
+	c := getConn(t, m, "u")
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if _, _, err := c.ReadFrom(make([]byte, 8)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.ReadFrom(make([]byte, 8))
+		done <- err
+	}()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("blocked read ended with %v, want net.ErrClosed", err)
+	}
+	if _, err := m.GetConn("v", m.local); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("GetConn after Close: %v", err)
+	}
+}
