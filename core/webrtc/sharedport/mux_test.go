@@ -16,9 +16,9 @@ import (
 // stunRequest builds a STUN Binding request with a USERNAME attribute
 // (and a 2-byte attribute before it, to exercise the padding).
 func stunRequest(username string) []byte {
-	b := make([]byte, 20)
-	binary.BigEndian.PutUint16(b[0:2], 0x0001)
-	binary.BigEndian.PutUint32(b[4:8], stunCookie)
+	b := []byte{0, 1, 0, 0} // Binding request, length set below
+	b = binary.BigEndian.AppendUint32(b, stunCookie)
+	b = append(b, "transaction!"...) // 12-byte transaction ID
 	b = append(b, 0x80, 0x22, 0, 2, 'a', 'b', 0, 0) // SOFTWARE "ab", padded
 	b = binary.BigEndian.AppendUint16(b, stunUsername)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(username)))
