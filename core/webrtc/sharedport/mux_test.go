@@ -207,3 +207,31 @@ func TestMuxReadDeadlineAndClose(t *testing.T) {
 		t.Fatalf("GetConn after Close: %v", err)
 	}
 }
+
+func TestMuxNoAllocationPerPacket(t *testing.T) {
+	m := newTestMux(t)
+	c := getConn(t, m, "u")
+	client := peerSocket(t)
+	// The client's address is learnt from c's first write.
+	if _, err := c.WriteToAddrPort([]byte("check"), addrOf(client)); err != nil {
+		t.Fatal(err)
+	}
+	pkt, buf := make([]byte, 1000), make([]byte, 1500)
+	roundTrip := func() {
+		if _, err := client.WriteToUDPAddrPort(pkt, m.local.AddrPort()); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.ReadFromAddrPort(buf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.WriteToAddrPort(pkt, addrOf(client)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 * connQueue { // every queue slot has its buffer
+		roundTrip()
+	}
+	if allocs := testing.AllocsPerRun(300, roundTrip); allocs != 0 {
+		t.Fatalf("%.1f allocations per packet received and sent through the mux, want 0", allocs)
+	}
+}
