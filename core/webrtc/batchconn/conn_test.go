@@ -18,15 +18,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // listen opens a loopback UDP socket closed with the test.
-func listen(t *testing.T) *net.UDPConn {
-	t.Helper()
-	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = u.Close() })
-	return u
-}
+func listen(t *testing.T) *net.UDPConn { return testkit.LoopbackUDP(t) }
 
 // newConn wraps a fresh loopback socket.
 func newConn(t *testing.T, o Options) *Conn {

@@ -15,6 +15,13 @@ type mmsgVec struct {
 	hdrs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6 // large enough for either family
+
+	// One system call's results, and the function that makes it, built
+	// once so that RawConn.Read/Write get the same func value every time
+	// (no allocation).
+	res   int
+	errno unix.Errno
+	fn    func(fd uintptr) bool
 }
 
 func (v *mmsgVec) init(batch int) {
@@ -34,13 +41,7 @@ func (v *mmsgVec) init(batch int) {
 type sendState struct {
 	c *Conn
 	mmsgVec
-
-	// One system call's arguments and results, passed through fn so that
-	// RawConn.Write gets the same func value every time (no allocation).
-	n     int
-	res   int
-	errno unix.Errno
-	fn    func(fd uintptr) bool
+	n int // packets in this call
 }
 
 func (s *sendState) init(c *Conn, batch int) {
@@ -111,10 +112,6 @@ type recvState struct {
 	c *Conn
 	mmsgVec
 	bufs [][]byte
-
-	res   int
-	errno unix.Errno
-	fn    func(fd uintptr) bool
 }
 
 func (r *recvState) init(c *Conn, batch int) {

@@ -18,7 +18,7 @@ import (
 func stunRequest(username string) []byte {
 	b := []byte{0, 1, 0, 0} // Binding request, length set below
 	b = binary.BigEndian.AppendUint32(b, stunCookie)
-	b = append(b, "transaction!"...) // 12-byte transaction ID
+	b = append(b, "transaction!"...)                // 12-byte transaction ID
 	b = append(b, 0x80, 0x22, 0, 2, 'a', 'b', 0, 0) // SOFTWARE "ab", padded
 	b = binary.BigEndian.AppendUint16(b, stunUsername)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(username)))
@@ -59,11 +59,7 @@ func TestStunUfrag(t *testing.T) {
 // newTestMux is a mux on a loopback socket, closed with the test.
 func newTestMux(t *testing.T) *mux {
 	t.Helper()
-	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := batchconn.New(u, batchconn.Options{})
+	c, err := batchconn.New(testkit.LoopbackUDP(t), batchconn.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,15 +68,7 @@ func newTestMux(t *testing.T) *mux {
 	return m
 }
 
-func peerSocket(t *testing.T) *net.UDPConn {
-	t.Helper()
-	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = u.Close() })
-	return u
-}
+func peerSocket(t *testing.T) *net.UDPConn { return testkit.LoopbackUDP(t) }
 
 func getConn(t *testing.T, m *mux, ufrag string) *muxConn {
 	t.Helper()
