@@ -57,32 +57,43 @@ func TestServerRTPPortRange(t *testing.T) {
 	}
 }
 
-// TestServerSharedICEPort: without -rtp-port-range every PeerConnection's
-// candidates carry the same port, -ice-udp-port when given.
-func TestServerSharedICEPort(t *testing.T) {
+// TestServerICEPorts: by default, as in Janus, every PeerConnection has
+// its own socket (two PeerConnections, two ports) and /metrics has no
+// argus_ice_udp_* counters; -ice-udp-port puts every candidate of every
+// PeerConnection on that one port and adds the counters.
+func TestServerICEPorts(t *testing.T) {
 	fixed, _ := freePortRange(t, 1)
 	for _, tc := range []struct {
 		name string
 		args []string
-		want int // 0: any, the same for both PeerConnections
+		want int // 0: a socket per PeerConnection
 	}{
-		{"ephemeral", nil, 0},
+		{"default", nil, 0},
 		{"-ice-udp-port", []string{"-ice-udp-port", strconv.Itoa(fixed)}, fixed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := startTestServer(t, tc.args...)
 			first, second := echoAnswerPorts(t, a), echoAnswerPorts(t, a)
-			if _, body := get(t, a["admin"]+"/metrics"); !strings.Contains(body, "argus_ice_udp_send_calls_total") {
-				t.Error("no shared-port metrics on /metrics")
+			_, body := get(t, a["admin"]+"/metrics")
+			if metrics := strings.Contains(body, "argus_ice_udp_send_calls_total"); metrics != (tc.want != 0) {
+				t.Errorf("argus_ice_udp_* on /metrics: %v, want %v", metrics, tc.want != 0)
 			}
-			want := tc.want
+			if tc.want == 0 {
+				seen := map[int]bool{}
+				for _, port := range first {
+					seen[port] = true
+				}
+				for c, port := range second {
+					if seen[port] {
+						t.Errorf("second PeerConnection's candidate %q on port %d of the first's %v", c, port, first)
+					}
+				}
+				return
+			}
 			for _, cands := range []map[string]int{first, second} {
 				for c, port := range cands {
-					if want == 0 {
-						want = port
-					}
-					if port != want {
-						t.Errorf("candidate %q: port %d, want %d for every PeerConnection", c, port, want)
+					if port != tc.want {
+						t.Errorf("candidate %q: port %d, want %d for every PeerConnection", c, port, tc.want)
 					}
 				}
 			}

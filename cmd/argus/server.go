@@ -140,6 +140,7 @@ func engineConfig(cfg config, emitter telemetry.Emitter, logger *slog.Logger) we
 		ICEPortMin:        cfg.RTPPortRange.Min,
 		ICEPortMax:        cfg.RTPPortRange.Max,
 		ICEUDPPort:        uint16(cfg.ICEUDPPort), //nolint:gosec // G115: validate keeps it within 0-65535
+		SharedUDP:         cfg.ICEUDPPort != 0,
 		StatsPeriod:       cfg.StatsPeriod,
 		NoMediaTimer:      cfg.NoMediaTimer,
 		SlowlinkThreshold: cfg.SlowlinkThreshold,

@@ -19,7 +19,7 @@ import (
 type Engine struct {
 	cfg Config
 	api *pion.API
-	udp *sharedport.Port // nil with an ICE port range: a socket per PeerConnection
+	udp *sharedport.Port // nil without Config.SharedUDP: a socket per PeerConnection
 
 	// newMu serializes NewPeer so that the per-PeerConnection interceptors
 	// built inside pion's NewPeerConnection land in pending unambiguously.
@@ -54,7 +54,13 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: setting engine: %w", err)
 	}
-	if cfg.ICEPortMin == 0 && cfg.ICEPortMax == 0 {
+	switch {
+	case cfg.SharedUDP && (cfg.ICEPortMin != 0 || cfg.ICEPortMax != 0):
+		return nil, fmt.Errorf("webrtc: %w: a shared UDP port and an ICE port range %d-%d", ErrPortConfig, cfg.ICEPortMin, cfg.ICEPortMax)
+	case !cfg.SharedUDP && cfg.ICEUDPPort != 0:
+		return nil, fmt.Errorf("webrtc: %w: ICEUDPPort %d without SharedUDP", ErrPortConfig, cfg.ICEUDPPort)
+	}
+	if cfg.SharedUDP {
 		e.udp, err = sharedport.Open(sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback})
 		if err != nil {
 			return nil, fmt.Errorf("webrtc: %w", err)
@@ -86,7 +92,7 @@ func (e *Engine) Close() error {
 
 // SharedUDP describes the Engine's shared ICE UDP port: the port and the
 // sockets' counters. ok is false when PeerConnections have their own
-// sockets (an ICE port range, or no local address at start).
+// sockets (no Config.SharedUDP, or no local address at start).
 func (e *Engine) SharedUDP() (port int, st sharedport.Stats, ok bool) {
 	if e.udp == nil {
 		return 0, sharedport.Stats{}, false

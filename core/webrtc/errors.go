@@ -23,3 +23,7 @@ var ErrNoTrack = errors.New("nil transceiver or track")
 // ErrHasSender means AttachTrack's transceiver could not get the track:
 // it already sends one, or the PeerConnection would not attach it there.
 var ErrHasSender = errors.New("transceiver cannot take the track")
+
+// ErrPortConfig means Config asks for a shared UDP port together with an
+// ICE port range, or gives ICEUDPPort without SharedUDP.
+var ErrPortConfig = errors.New("inconsistent ICE port settings")

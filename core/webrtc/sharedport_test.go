@@ -1,6 +1,7 @@
 package webrtc
 
 import (
+	"errors"
 	"maps"
 	"net"
 	"strconv"
@@ -18,7 +19,14 @@ import (
 // candidates and selected pair, and the selected-pair event.
 func TestSharedPortInInfoAndEvents(t *testing.T) {
 	rec := &recorder{}
-	eng := testEngine(t, rec)
+	eng, err := NewEngine(Config{
+		ServerName: "test", Emitter: rec, IncludeLoopback: true, SharedUDP: true,
+		StatsPeriod: 100 * time.Millisecond, NoMediaTimer: 300 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
 	port, _, ok := eng.SharedUDP()
 	if !ok {
 		t.Fatal("no shared port")
@@ -67,6 +75,8 @@ func TestSharedPortGathersAsPion(t *testing.T) {
 			cfg := Config{Emitter: telemetry.Discard, IncludeLoopback: true, NAT1To1IPs: nat}
 			if mode == "port range" {
 				cfg.ICEPortMin, cfg.ICEPortMax = 40000, 40999
+			} else {
+				cfg.SharedUDP = true
 			}
 			addrs[mode] = answerAddrs(t, cfg, mode, func(ip string) bool { return nat == nil || net.ParseIP(ip).To4() == nil || ip == public })
 		}
@@ -90,7 +100,7 @@ func answerAddrs(t *testing.T, cfg Config, mode string, ok func(ip string) bool)
 	}
 	t.Cleanup(func() { _ = eng.Close() })
 	port, _, shared := eng.SharedUDP()
-	if shared != (cfg.ICEPortMin == 0) {
+	if shared != cfg.SharedUDP {
 		t.Fatalf("%s: shared port %v", mode, shared)
 	}
 	peer := newPeer(t, eng, PeerParams{})
@@ -113,4 +123,73 @@ func answerAddrs(t *testing.T, cfg Config, mode string, ok func(ip string) bool)
 		}
 	}
 	return addrs
+}
+
+// TestEnginePortModes: by default every PeerConnection gathers its own
+// socket (two PeerConnections, two ports; no shared port); SharedUDP puts
+// both on one port; a shared port with a port range, or ICEUDPPort alone,
+// is refused.
+func TestEnginePortModes(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		shared  bool
+		wantErr error
+	}{
+		{name: "default", cfg: Config{}},
+		{name: "shared", cfg: Config{SharedUDP: true}, shared: true},
+		{name: "shared with a range", cfg: Config{SharedUDP: true, ICEPortMin: 40000, ICEPortMax: 40010}, wantErr: ErrPortConfig},
+		{name: "port without SharedUDP", cfg: Config{ICEUDPPort: 40000}, wantErr: ErrPortConfig},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.IncludeLoopback = true
+			eng, err := NewEngine(tc.cfg)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("NewEngine = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = eng.Close() })
+			if _, _, ok := eng.SharedUDP(); ok != tc.shared {
+				t.Fatalf("SharedUDP ok = %v, want %v", ok, tc.shared)
+			}
+			var ports [2]map[string]bool
+			for i := range ports {
+				ports[i] = answerPorts(t, eng)
+			}
+			for p := range ports[1] {
+				if ports[0][p] != tc.shared {
+					t.Errorf("second PeerConnection on port %s, first on %v: want shared %v", p, ports[0], tc.shared)
+				}
+			}
+		})
+	}
+}
+
+// answerPorts answers an audio offer on a new PeerConnection of eng and
+// returns the ports of its candidates.
+func answerPorts(t *testing.T, eng *Engine) map[string]bool {
+	t.Helper()
+	peer := newPeer(t, eng, PeerParams{})
+	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio)); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := peer.CreateAnswer(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string]bool{}
+	for _, line := range strings.Split(answer, "\n") {
+		if f := strings.Fields(line); len(f) >= 8 && strings.HasPrefix(f[0], "a=candidate:") {
+			ports[f[5]] = true
+		}
+	}
+	if len(ports) == 0 {
+		t.Fatalf("no candidates in %s", answer)
+	}
+	return ports
 }

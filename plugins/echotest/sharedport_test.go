@@ -20,14 +20,14 @@ import (
 // than packets (sendmmsg batches across PeerConnections).
 func TestEchoManyPeersShareOnePort(t *testing.T) {
 	const peers, payload = 12, 300
-	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: telemetry.Discard, IncludeLoopback: true})
+	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: telemetry.Discard, IncludeLoopback: true, SharedUDP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = eng.Close() })
 	port, _, ok := eng.SharedUDP()
 	if !ok {
-		t.Fatal("the engine has no shared UDP port without an ICE port range")
+		t.Fatal("the engine has no shared UDP port with SharedUDP")
 	}
 	p := New()
 	if err := p.Init(t.Context(), &coretest.Host{}, nil); err != nil {
