@@ -68,7 +68,9 @@ type Conn struct {
 
 	// mu guards the send ring: n packets from head. Slots outside
 	// [head, head+n) belong to the writers; the slots inside are read by
-	// the one sender holding sendMu, and head only moves once they are sent.
+	// the one sender holding sendMu, and head only moves once they are
+	// sent (back to 0 when the ring empties, so that slot buffers follow
+	// the deepest backlog rather than the ring's size).
 	mu   sync.Mutex
 	ring []slot
 	head int
@@ -140,7 +142,7 @@ func (c *Conn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
 		i -= len(c.ring)
 	}
 	s := &c.ring[i]
-	s.buf = append(s.buf[:0], p...) // grows once per slot, then reused
+	s.buf = append(s.buf[:0], p...) // the slot's buffer is reused
 	s.addr = addr
 	c.n++
 	n := c.n
@@ -190,6 +192,11 @@ func (c *Conn) flush(least int) (busy bool) {
 			c.mu.Lock()
 			c.head = (c.head + used) % len(c.ring)
 			c.n -= used
+			if c.n == 0 {
+				// Restart at slot 0: only as many slots as the deepest
+				// backlog get a buffer, not the whole ring.
+				c.head = 0
+			}
 			c.mu.Unlock()
 		}
 		c.sendMu.Unlock()

@@ -264,9 +264,8 @@ func TestNoAllocationPerPacket(t *testing.T) {
 	buf := make([]byte, 1500)
 	to := addrOf(peer)
 	_ = peer.SetReadDeadline(time.Now().Add(10 * time.Second))
-	// Each queue slot allocates its copy buffer on first use; go round the
-	// queue once so that every slot has one, as a running gateway has.
-	for range DefaultQueue {
+	// A queue slot allocates its copy buffer on first use.
+	for range 2 * DefaultBatch {
 		_, _ = c.WriteToAddrPort(pkt, to)
 		_, _, _ = peer.ReadFromAddrPort(buf)
 	}
@@ -373,4 +372,35 @@ func (c *Conn) queued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n
+}
+
+// heldBuffers counts the send ring's slots that hold a packet buffer.
+func (c *Conn) heldBuffers() (slots int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.ring {
+		if s.buf != nil {
+			slots++
+		}
+	}
+	return slots
+}
+
+// TestSendRingMemoryFollowsBacklog: packets written one at a time, each
+// sent before the next, leave one slot buffer in the ring, not one per
+// slot of the queue.
+func TestSendRingMemoryFollowsBacklog(t *testing.T) {
+	c := newConn(t, Options{})
+	peer := listen(t)
+	pkt := make([]byte, 1200)
+	for range 1000 {
+		if _, err := c.WriteToAddrPort(pkt, addrOf(peer)); err != nil {
+			t.Fatal(err)
+		}
+		readSeqs(t, peer, 1)
+		testkit.Until(t, 5*time.Second, "the send queue empty", func() bool { return c.queued() == 0 })
+	}
+	if slots := c.heldBuffers(); slots != 1 {
+		t.Fatalf("%d send slots hold a buffer after 1000 packets sent one at a time, want 1", slots)
+	}
 }

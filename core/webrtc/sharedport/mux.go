@@ -20,6 +20,13 @@ import (
 // each PeerConnection when it had its own socket.
 const connQueue = 256
 
+// minQueue is the queue's first size, and the size it returns to when it
+// empties after a deeper backlog: a frame's burst of packets fits without
+// growing. Memory thus follows the real backlog: a reader that keeps up
+// uses the first slots only (the queue restarts at slot 0 whenever it
+// empties), and the buffers of a deep backlog are released once it drains.
+const minQueue = 16
+
 // mux is an ice.UDPMux over one socket: it hands each received packet to
 // the agent whose ICE ufrag (from the USERNAME of a STUN request) or remote
 // address (learnt from that request or from the agent's own writes) it
@@ -69,7 +76,7 @@ func (m *mux) GetConn(ufrag string, addr net.Addr) (net.PacketConn, error) {
 	}
 	c := m.byUfrag[ufrag]
 	if c == nil || c.closed.Load() {
-		c = &muxConn{m: m, ufrag: ufrag, notify: make(chan struct{}, 1), done: make(chan struct{})}
+		c = &muxConn{m: m, ufrag: ufrag, q: make([]queued, minQueue), notify: make(chan struct{}, 1), done: make(chan struct{})}
 		m.byUfrag[ufrag] = c
 	}
 	c.refs++
@@ -226,8 +233,11 @@ type muxConn struct {
 	refs  int              // GetConn calls not yet closed; guarded by m.mu
 	addrs []netip.AddrPort // routed to this conn; guarded by m.mu
 
-	mu       sync.Mutex // guards the queue, lastDst and deadline
-	q        [connQueue]queued
+	mu sync.Mutex // guards the queue, lastDst and deadline
+	// q is a ring of n packets from head; len(q) is a power of two from
+	// minQueue to connQueue, doubled when full, back to minQueue when
+	// empty. A slot keeps its buffer for the next packet.
+	q        []queued
 	head, n  int
 	lastDst  netip.AddrPort
 	deadline time.Time
@@ -250,8 +260,11 @@ func (c *muxConn) push(pkt []byte, from netip.AddrPort) bool {
 		c.mu.Unlock()
 		return false
 	}
-	s := &c.q[(c.head+c.n)%connQueue]
-	s.buf = append(s.buf[:0], pkt...) // grows once per slot, then reused
+	if c.n == len(c.q) {
+		c.grow()
+	}
+	s := &c.q[(c.head+c.n)&(len(c.q)-1)]
+	s.buf = append(s.buf[:0], pkt...) // the slot's buffer is reused
 	s.from = from
 	c.n++
 	c.mu.Unlock()
@@ -262,6 +275,27 @@ func (c *muxConn) push(pkt []byte, from netip.AddrPort) bool {
 	return true
 }
 
+// grow doubles the full ring, its packets in order from slot 0. The
+// caller holds c.mu.
+func (c *muxConn) grow() {
+	q := make([]queued, 2*len(c.q))
+	k := copy(q, c.q[c.head:])
+	copy(q[k:], c.q[:c.head])
+	c.q, c.head = q, 0
+}
+
+// restart puts the empty queue back at slot 0, and back to minQueue slots
+// (with their buffers) after a deeper backlog, releasing the rest. The
+// caller holds c.mu.
+func (c *muxConn) restart() {
+	c.head = 0
+	if len(c.q) > minQueue {
+		q := make([]queued, minQueue)
+		copy(q, c.q)
+		c.q = q
+	}
+}
+
 // ReadFromAddrPort returns the next queued packet, waiting for one.
 func (c *muxConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 	for {
@@ -270,8 +304,11 @@ func (c *muxConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 			s := &c.q[c.head]
 			n := copy(b, s.buf)
 			from := s.from
-			c.head = (c.head + 1) % connQueue
+			c.head = (c.head + 1) & (len(c.q) - 1)
 			c.n--
+			if c.n == 0 {
+				c.restart()
+			}
 			c.mu.Unlock()
 			return n, from, nil
 		}

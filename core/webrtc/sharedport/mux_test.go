@@ -216,10 +216,86 @@ func TestMuxNoAllocationPerPacket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for range 2 * connQueue { // every queue slot has its buffer
+	for range 2 * minQueue { // the slots used have their buffers
 		roundTrip()
 	}
 	if allocs := testing.AllocsPerRun(300, roundTrip); allocs != 0 {
 		t.Fatalf("%.1f allocations per packet received and sent through the mux, want 0", allocs)
+	}
+}
+
+// heldBuffers counts c's queue slots that hold a packet buffer, and their
+// bytes.
+func heldBuffers(c *muxConn) (slots, bytes int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.q {
+		if s.buf != nil {
+			slots++
+			bytes += cap(s.buf)
+		}
+	}
+	return slots, bytes
+}
+
+// TestMuxQueueMemoryFollowsBacklog: a reader that keeps up leaves one slot
+// buffer however many packets pass; a 256-packet backlog holds 256
+// buffers while it lasts, and at most minQueue once it drains.
+func TestMuxQueueMemoryFollowsBacklog(t *testing.T) {
+	const size = 1200
+	m := newTestMux(t)
+	c := getConn(t, m, "u")
+	from := netip.MustParseAddrPort("192.0.2.1:5000")
+	pkt, buf := make([]byte, size), make([]byte, 1500)
+	read := func(i int) {
+		t.Helper()
+		n, _, err := c.ReadFromAddrPort(buf)
+		if err != nil || n != size || binary.BigEndian.Uint32(buf) != uint32(i) {
+			t.Fatalf("read %d: %d bytes, seq %d, %v", i, n, binary.BigEndian.Uint32(buf), err)
+		}
+	}
+	for i := range 1000 {
+		binary.BigEndian.PutUint32(pkt, uint32(i))
+		if !c.push(pkt, from) {
+			t.Fatalf("push %d refused", i)
+		}
+		read(i)
+	}
+	if slots, bytes := heldBuffers(c); slots != 1 || bytes > 2*size {
+		t.Fatalf("after 1000 packets one at a time: %d slot buffers, %d bytes; want 1", slots, bytes)
+	}
+	// A backlog: the reader falls behind by a packet every other packet,
+	// up to a queue of connQueue-1.
+	seq, next := 0, 0
+	for range 2 * (connQueue - 1) {
+		binary.BigEndian.PutUint32(pkt, uint32(seq))
+		if !c.push(pkt, from) {
+			t.Fatalf("push %d refused", seq)
+		}
+		seq++
+		if seq%2 == 0 {
+			read(next)
+			next++
+		}
+	}
+	if slots, bytes := heldBuffers(c); slots < connQueue/2 || bytes > connQueue*2*size {
+		t.Fatalf("backlog of %d: %d slot buffers, %d bytes", seq-next, slots, bytes)
+	}
+	for next < seq {
+		read(next)
+		next++
+	}
+	if slots, bytes := heldBuffers(c); slots > minQueue || bytes > minQueue*2*size || len(c.q) != minQueue {
+		t.Fatalf("backlog drained: %d slot buffers, %d bytes, %d slots; want at most %d", slots, bytes, len(c.q), minQueue)
+	}
+	// The queue still keeps order and its bound after shrinking.
+	for i := range connQueue + 1 {
+		binary.BigEndian.PutUint32(pkt, uint32(i))
+		if ok := c.push(pkt, from); ok != (i < connQueue) {
+			t.Fatalf("push %d = %v", i, ok)
+		}
+	}
+	for i := range connQueue {
+		read(i)
 	}
 }
