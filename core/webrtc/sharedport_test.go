@@ -103,6 +103,21 @@ func answerAddrs(t *testing.T, cfg Config, mode string, ok func(ip string) bool)
 	if shared != cfg.SharedUDP {
 		t.Fatalf("%s: shared port %v", mode, shared)
 	}
+	addrs := map[string]bool{}
+	for _, f := range answerCandidates(t, eng) {
+		addrs[f[4]] = true
+		if f[7] != "host" || !ok(f[4]) || (shared && f[5] != strconv.Itoa(port)) {
+			t.Errorf("%s: candidate %q unexpected (shared port %d)", mode, f, port)
+		}
+	}
+	return addrs
+}
+
+// answerCandidates answers an audio offer on a new PeerConnection of eng
+// and returns the fields of its a=candidate lines (address at 4, port at
+// 5, type at 7).
+func answerCandidates(t *testing.T, eng *Engine) [][]string {
+	t.Helper()
 	peer := newPeer(t, eng, PeerParams{})
 	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio)); err != nil {
 		t.Fatal(err)
@@ -111,18 +126,16 @@ func answerAddrs(t *testing.T, cfg Config, mode string, ok func(ip string) bool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addrs := map[string]bool{}
+	var cands [][]string
 	for _, line := range strings.Split(answer, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 8 || !strings.HasPrefix(f[0], "a=candidate:") {
-			continue
-		}
-		addrs[f[4]] = true
-		if f[7] != "host" || !ok(f[4]) || (shared && f[5] != strconv.Itoa(port)) {
-			t.Errorf("%s: candidate %q unexpected (shared port %d)", mode, line, port)
+		if f := strings.Fields(line); len(f) >= 8 && strings.HasPrefix(f[0], "a=candidate:") {
+			cands = append(cands, f)
 		}
 	}
-	return addrs
+	if len(cands) == 0 {
+		t.Fatalf("no candidates in %s", answer)
+	}
+	return cands
 }
 
 // TestEnginePortModes: by default every PeerConnection gathers its own
@@ -159,7 +172,10 @@ func TestEnginePortModes(t *testing.T) {
 			}
 			var ports [2]map[string]bool
 			for i := range ports {
-				ports[i] = answerPorts(t, eng)
+				ports[i] = map[string]bool{}
+				for _, f := range answerCandidates(t, eng) {
+					ports[i][f[5]] = true
+				}
 			}
 			for p := range ports[1] {
 				if ports[0][p] != tc.shared {
@@ -168,28 +184,4 @@ func TestEnginePortModes(t *testing.T) {
 			}
 		})
 	}
-}
-
-// answerPorts answers an audio offer on a new PeerConnection of eng and
-// returns the ports of its candidates.
-func answerPorts(t *testing.T, eng *Engine) map[string]bool {
-	t.Helper()
-	peer := newPeer(t, eng, PeerParams{})
-	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio)); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := peer.CreateAnswer(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ports := map[string]bool{}
-	for _, line := range strings.Split(answer, "\n") {
-		if f := strings.Fields(line); len(f) >= 8 && strings.HasPrefix(f[0], "a=candidate:") {
-			ports[f[5]] = true
-		}
-	}
-	if len(ports) == 0 {
-		t.Fatalf("no candidates in %s", answer)
-	}
-	return ports
 }
