@@ -26,6 +26,8 @@
 #              argus-tel: a second Argus with every telemetry sink on (HTTP
 #              events, HEP, OpenTelemetry, Prometheus scraped every 5 s,
 #              history, verdicts) into local receivers in the namespace
+#   ARGUS_ARGS extra Argus flags, space separated, for argus and argus-tel
+#              (e.g. ARGUS_ARGS="-ice-udp-port 20000": the shared ICE UDP port)
 #   SERVER_CPU, LOAD_CPU  pin the servers and the load tool to these CPUs
 #              (taskset -c lists, e.g. SERVER_CPU=0 LOAD_CPU=1; default unpinned)
 #   ARGUS_BIN, LOAD_BIN  prebuilt binaries (default: go build from this tree)
@@ -210,6 +212,8 @@ want() { [[ " $SERVERS " == *" $1 "* ]]; }
 # Every load client connects from the one root-namespace address: lift
 # Argus's per-address connection cap (256), which real clients spread.
 argus_flags=(-http "" -admin "" -admin-ws "" -loopback-candidates=false -log-level warn -max-conns-per-ip 0)
+read -r -a argus_extra <<<"${ARGUS_ARGS:-}"
+argus_flags+=("${argus_extra[@]}")
 wait_port() { # wait_port host port name
 	for _ in $(seq 1 $((VALGRIND == 1 ? 600 : 100))); do
 		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then

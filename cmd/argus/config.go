@@ -48,7 +48,8 @@ type config struct {
 	NAT1To1            []string
 	STUNServers        []string
 	LoopbackCandidates bool
-	RTPPortRange       portRange     // ICE UDP ports (Janus rtp_port_range); zero: ephemeral
+	RTPPortRange       portRange     // ICE UDP ports (Janus rtp_port_range), a socket per PeerConnection; zero: ephemeral
+	ICEUDPPort         int           // the one UDP port all PeerConnections share; 0: off (a socket per PeerConnection)
 	StatsPeriod        time.Duration // media report period; 0 disables reports
 	NoMediaTimer       time.Duration // Janus no_media_timer: "receiving false" after this idle time
 	SlowlinkThreshold  int           // Janus slowlink_threshold: lost packets per second; 0 disables
@@ -105,7 +106,8 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var((*listValue)(&c.NAT1To1), "nat-1-1", "comma-separated public `IPs` advertised instead of host candidates (Janus nat_1_1_mapping)")
 	fs.Var((*listValue)(&c.STUNServers), "stun", "comma-separated STUN `servers` (stun:host:port)")
 	fs.BoolVar(&c.LoopbackCandidates, "loopback-candidates", c.LoopbackCandidates, "gather 127.0.0.1 ICE candidates (local demos and tests; turn off in production)")
-	fs.Var(&c.RTPPortRange, "rtp-port-range", "UDP port `range` min-max of ICE candidates (Janus rtp_port_range, e.g. 20000-40000); empty: ephemeral ports")
+	fs.Var(&c.RTPPortRange, "rtp-port-range", "UDP port `range` min-max of ICE candidates (Janus rtp_port_range, e.g. 20000-40000), a socket per PeerConnection as in Janus; empty: ephemeral ports")
+	fs.IntVar(&c.ICEUDPPort, "ice-udp-port", c.ICEUDPPort, "Argus only (LiveKit's udp_port): one UDP `port` (1-65535) every PeerConnection shares on each local address, with batched sends, instead of a socket per PeerConnection; excludes -rtp-port-range; 0: off")
 	fs.DurationVar(&c.StatsPeriod, "stats-period", c.StatsPeriod, "media report period; 0 disables media reports")
 	fs.Var((*secondsValue)(&c.NoMediaTimer), "no-media-timer", "Janus no_media_timer: `seconds` (or a Go duration) without media before a \"receiving\": false event")
 	fs.IntVar(&c.SlowlinkThreshold, "slowlink-threshold", c.SlowlinkThreshold, "Janus slowlink_threshold: lost `packets` per second that raise a slowlink event; 0 disables")
@@ -185,6 +187,12 @@ func (c *config) validate() error {
 	}
 	if c.NoMediaTimer <= 0 {
 		return fmt.Errorf("%w: -no-media-timer %v must be positive", errBadMediaSetting, c.NoMediaTimer)
+	}
+	if c.ICEUDPPort < 0 || c.ICEUDPPort > 65535 {
+		return fmt.Errorf("%w: -ice-udp-port %d", errBadPortRange, c.ICEUDPPort)
+	}
+	if c.ICEUDPPort != 0 && (c.RTPPortRange.Min != 0 || c.RTPPortRange.Max != 0) {
+		return fmt.Errorf("%w: -ice-udp-port and -rtp-port-range exclude each other", errBadPortRange)
 	}
 	if c.SlowlinkThreshold < 0 {
 		return fmt.Errorf("%w: -slowlink-threshold %d must not be negative", errBadMediaSetting, c.SlowlinkThreshold)

@@ -45,7 +45,66 @@ func idOf(t *testing.T, m map[string]any) uint64 {
 func TestServerRTPPortRange(t *testing.T) {
 	lo, hi := freePortRange(t, 20)
 	a := startTestServer(t, "-rtp-port-range", fmt.Sprintf("%d-%d", lo, hi))
+	cands := echoAnswerPorts(t, a)
+	t.Logf("range %d-%d, candidates %v", lo, hi, cands)
+	if _, body := get(t, a["admin"]+"/metrics"); strings.Contains(body, "argus_ice_udp_") {
+		t.Error("shared-port metrics on /metrics with -rtp-port-range")
+	}
+	for c, port := range cands {
+		if port < lo || port > hi {
+			t.Errorf("candidate %q: port %d outside %d-%d", c, port, lo, hi)
+		}
+	}
+}
 
+// TestServerICEPorts: by default, as in Janus, every PeerConnection has
+// its own socket (two PeerConnections, two ports) and /metrics has no
+// argus_ice_udp_* counters; -ice-udp-port puts every candidate of every
+// PeerConnection on that one port and adds the counters.
+func TestServerICEPorts(t *testing.T) {
+	fixed, _ := freePortRange(t, 1)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want int // 0: a socket per PeerConnection
+	}{
+		{"default", nil, 0},
+		{"-ice-udp-port", []string{"-ice-udp-port", strconv.Itoa(fixed)}, fixed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := startTestServer(t, tc.args...)
+			first, second := echoAnswerPorts(t, a), echoAnswerPorts(t, a)
+			_, body := get(t, a["admin"]+"/metrics")
+			if metrics := strings.Contains(body, "argus_ice_udp_send_calls_total"); metrics != (tc.want != 0) {
+				t.Errorf("argus_ice_udp_* on /metrics: %v, want %v", metrics, tc.want != 0)
+			}
+			if tc.want == 0 {
+				seen := map[int]bool{}
+				for _, port := range first {
+					seen[port] = true
+				}
+				for c, port := range second {
+					if seen[port] {
+						t.Errorf("second PeerConnection's candidate %q on port %d of the first's %v", c, port, first)
+					}
+				}
+				return
+			}
+			for _, cands := range []map[string]int{first, second} {
+				for c, port := range cands {
+					if port != tc.want {
+						t.Errorf("candidate %q: port %d, want %d for every PeerConnection", c, port, tc.want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// echoAnswerPorts opens an EchoTest PeerConnection on the server a and
+// returns the ports of the candidates in Argus's answer.
+func echoAnswerPorts(t *testing.T, a map[string]string) map[string]int {
+	t.Helper()
 	se := pion.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
@@ -103,12 +162,7 @@ func TestServerRTPPortRange(t *testing.T) {
 	if len(cands) == 0 {
 		t.Fatalf("answer has no candidates: %s", answer)
 	}
-	t.Logf("range %d-%d, candidates %v", lo, hi, cands)
-	for c, port := range cands {
-		if port < lo || port > hi {
-			t.Errorf("candidate %q: port %d outside %d-%d", c, port, lo, hi)
-		}
-	}
+	return cands
 }
 
 // candidatePorts extracts the ports of the a=candidate lines of an SDP

@@ -115,7 +115,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	if s.obs.registry != nil {
 		if err := errors.Join(s.obs.registry.Register(s.refusals), registerOTelStats(s.obs.registry, s.obs.bus),
 			s.obs.registry.Register(prom.NewTransportCollector(s.transportDropStats)),
-			registerRuntimeMetrics(s.obs.registry)); err != nil {
+			registerRuntimeMetrics(s.obs.registry), registerSharedUDPMetrics(s.obs.registry, s.engine)); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
@@ -139,6 +139,8 @@ func engineConfig(cfg config, emitter telemetry.Emitter, logger *slog.Logger) we
 		IncludeLoopback:   cfg.LoopbackCandidates,
 		ICEPortMin:        cfg.RTPPortRange.Min,
 		ICEPortMax:        cfg.RTPPortRange.Max,
+		ICEUDPPort:        uint16(cfg.ICEUDPPort), //nolint:gosec // G115: validate keeps it within 0-65535
+		SharedUDP:         cfg.ICEUDPPort != 0,
 		StatsPeriod:       cfg.StatsPeriod,
 		NoMediaTimer:      cfg.NoMediaTimer,
 		SlowlinkThreshold: cfg.SlowlinkThreshold,

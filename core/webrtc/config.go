@@ -9,14 +9,24 @@ import (
 
 // Config configures the Engine (one pion API per gateway).
 type Config struct {
-	ServerName        string            // event emitter name
-	Emitter           telemetry.Emitter // jsep, webrtc and media events
-	Logger            *slog.Logger
-	NAT1To1IPs        []string // advertised host addresses (Janus nat_1_1_mapping)
-	STUNServers       []string // "stun:host:port"; none by default
-	IncludeLoopback   bool     // gather loopback candidates (tests, local use)
-	ICEPortMin        uint16
-	ICEPortMax        uint16
+	ServerName      string            // event emitter name
+	Emitter         telemetry.Emitter // jsep, webrtc and media events
+	Logger          *slog.Logger
+	NAT1To1IPs      []string // advertised host addresses (Janus nat_1_1_mapping)
+	STUNServers     []string // "stun:host:port"; none by default
+	IncludeLoopback bool     // gather loopback candidates (tests, local use)
+	// ICEPortMin and ICEPortMax (Janus rtp_port_range) limit the ports of
+	// the PeerConnections' sockets; zero: ephemeral ports. By default, as
+	// in Janus, every PeerConnection gathers its own socket.
+	ICEPortMin uint16
+	ICEPortMax uint16
+	// SharedUDP, an Argus extra (LiveKit's udp_port), puts every
+	// PeerConnection on one UDP socket per local address, all on port
+	// ICEUDPPort (0: an ephemeral port chosen at NewEngine), whose writes
+	// leave in sendmmsg batches (core/webrtc/sharedport). It excludes
+	// ICEPortMin and ICEPortMax.
+	SharedUDP         bool
+	ICEUDPPort        uint16
 	StatsPeriod       time.Duration // media report period; 0 disables reports
 	NoMediaTimer      time.Duration // "media receiving false" after this idle time
 	SlowlinkThreshold int           // lost packets per second for slowlink; 0 = off

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/argusrtc/argus/core/webrtc/sharedport"
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -20,6 +21,7 @@ type Engine struct {
 	// rtcp runs every PeerConnection's periodic RTCP (sender and receiver
 	// reports, TWCC feedback) from one goroutine (rtcpticker.go).
 	rtcp *rtcpTicker
+	udp  *sharedport.Port // nil without Config.SharedUDP: a socket per PeerConnection
 
 	// newMu serializes NewPeer so that the per-PeerConnection interceptors
 	// built inside pion's NewPeerConnection land in pending unambiguously.
@@ -54,6 +56,23 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: setting engine: %w", err)
 	}
+	switch {
+	case cfg.SharedUDP && (cfg.ICEPortMin != 0 || cfg.ICEPortMax != 0):
+		return nil, fmt.Errorf("webrtc: %w: a shared UDP port and an ICE port range %d-%d", ErrPortConfig, cfg.ICEPortMin, cfg.ICEPortMax)
+	case !cfg.SharedUDP && cfg.ICEUDPPort != 0:
+		return nil, fmt.Errorf("webrtc: %w: ICEUDPPort %d without SharedUDP", ErrPortConfig, cfg.ICEUDPPort)
+	}
+	if cfg.SharedUDP {
+		e.udp, err = sharedport.Open(sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback})
+		if err != nil {
+			return nil, fmt.Errorf("webrtc: %w", err)
+		}
+		if e.udp != nil {
+			se.SetICEUDPMux(e.udp.Mux())
+		} else {
+			cfg.Logger.Warn("no local address for the shared ICE UDP port: a socket per PeerConnection")
+		}
+	}
 	if tweak != nil {
 		tweak(&se)
 	}
@@ -62,11 +81,27 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 }
 
 // Close releases shared resources: it stops the periodic RTCP (reports,
-// TWCC feedback) of the Peers still open. Peers must be closed by their
-// owners.
+// TWCC feedback) of the Peers still open and closes the shared UDP
+// sockets. Peers must be closed by their owners, before.
 func (e *Engine) Close() error {
 	e.rtcp.close()
+	if e.udp == nil {
+		return nil
+	}
+	if err := e.udp.Close(); err != nil {
+		return fmt.Errorf("webrtc: close ICE UDP mux: %w", err)
+	}
 	return nil
+}
+
+// SharedUDP describes the Engine's shared ICE UDP port: the port and the
+// sockets' counters. ok is false when PeerConnections have their own
+// sockets (no Config.SharedUDP, or no local address at start).
+func (e *Engine) SharedUDP() (port int, st sharedport.Stats, ok bool) {
+	if e.udp == nil {
+		return 0, sharedport.Stats{}, false
+	}
+	return e.udp.Number(), e.udp.Stats(), true
 }
 
 // configuration is the standard part of the PeerConnection settings.

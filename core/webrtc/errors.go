@@ -27,3 +27,7 @@ var ErrHasSender = errors.New("transceiver cannot take the track")
 // errNoRTCPTicker means a TWCC factory was built without the Engine's
 // rtcpTicker, which sends the feedback.
 var errNoRTCPTicker = errors.New("webrtc: TWCC feedback without an RTCP ticker")
+
+// ErrPortConfig means Config asks for a shared UDP port together with an
+// ICE port range, or gives ICEUDPPort without SharedUDP.
+var ErrPortConfig = errors.New("inconsistent ICE port settings")

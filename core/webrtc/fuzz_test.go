@@ -19,6 +19,7 @@ func FuzzSetRemoteDescription(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Cleanup(func() { _ = eng.Close() })
 	f.Fuzz(func(t *testing.T, sdp string) {
 		p, err := eng.NewPeer(PeerParams{})
 		if err != nil {
@@ -44,6 +45,7 @@ func FuzzAddCandidate(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Cleanup(func() { _ = eng.Close() })
 	p, err := eng.NewPeer(PeerParams{})
 	if err != nil {
 		f.Fatal(err)

@@ -124,6 +124,7 @@ func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, u
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { _ = eng.Close() })
 	api, err := bareClientAPI()
 	if err != nil {
 		b.Fatal(err)

@@ -152,3 +152,15 @@ func ServerUp(t testing.TB, what, url string, timeout time.Duration, exited <-ch
 		}
 	}
 }
+
+// LoopbackUDP is a UDP socket on 127.0.0.1 (any port), closed when the
+// test ends.
+func LoopbackUDP(t testing.TB) *net.UDPConn {
+	t.Helper()
+	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = u.Close() })
+	return u
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/core/webrtc/sharedport"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// registerSharedUDPMetrics exports the counters of the engine's shared
+// ICE UDP port (none with -rtp-port-range): packets and system calls each
+// way, and packets dropped by the send queue or refused by the kernel.
+func registerSharedUDPMetrics(reg prometheus.Registerer, eng *webrtc.Engine) error {
+	if _, _, ok := eng.SharedUDP(); !ok {
+		return nil
+	}
+	stat := func(f func(sharedport.Stats) uint64) func() float64 {
+		return func() float64 {
+			_, st, _ := eng.SharedUDP()
+			return float64(f(st))
+		}
+	}
+	var errs []error
+	for _, c := range []struct {
+		name, help string
+		f          func(sharedport.Stats) uint64
+	}{
+		{"argus_ice_udp_sent_packets_total", "Packets sent on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.Sent }},
+		{"argus_ice_udp_send_calls_total", "sendmmsg system calls on the shared ICE UDP port (packets per call = sent / calls).", func(s sharedport.Stats) uint64 { return s.SendCalls }},
+		{"argus_ice_udp_send_dropped_packets_total", "Packets dropped on the shared ICE UDP port: send queue full.", func(s sharedport.Stats) uint64 { return s.Dropped }},
+		{"argus_ice_udp_send_errors_total", "Packets the kernel refused on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.SendErrors }},
+		{"argus_ice_udp_unrouted_packets_total", "Packets received on the shared ICE UDP port for no PeerConnection (dropped).", func(s sharedport.Stats) uint64 { return s.Unrouted }},
+		{"argus_ice_udp_receive_overflow_packets_total", "Packets dropped on the shared ICE UDP port because a PeerConnection's receive queue was full.", func(s sharedport.Stats) uint64 { return s.Overflow }},
+		{"argus_ice_udp_received_packets_total", "Packets received on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.Received }},
+		{"argus_ice_udp_receive_calls_total", "recvmmsg system calls on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.ReceiveCall }},
+	} {
+		if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help}, stat(c.f))); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,438 @@
+package sharedport
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/argusrtc/argus/core/webrtc/batchconn"
+	"github.com/pion/ice/v4"
+)
+
+// connQueue is how many received packets wait for one ICE agent's reader
+// before more are dropped: the bound a socket buffer of about 200 KB gave
+// each PeerConnection when it had its own socket.
+const connQueue = 256
+
+// minQueue is the queue's first size, and the size it returns to when it
+// empties after a deeper backlog: a frame's burst of packets fits without
+// growing. Memory thus follows the real backlog: a reader that keeps up
+// uses the first slots only (the queue restarts at slot 0 whenever it
+// empties), and the buffers of a deep backlog are released once it drains.
+const minQueue = 16
+
+// mux is an ice.UDPMux over one socket: it hands each received packet to
+// the agent whose ICE ufrag (from the USERNAME of a STUN request) or remote
+// address (learnt from that request or from the agent's own writes) it
+// belongs to. Each agent's packets wait in a bounded queue; when the agent
+// falls behind, packets are dropped and counted, as its own socket's buffer
+// would drop them. Packets nobody claims are dropped.
+type mux struct {
+	conn  *batchconn.Conn
+	local *net.UDPAddr
+
+	mu      sync.Mutex
+	byUfrag map[string]*muxConn
+	byAddr  map[netip.AddrPort]*muxConn
+	closed  bool
+
+	exited chan struct{}
+	// unrouted counts packets no agent claimed; dropped, packets an
+	// agent's full queue refused.
+	unrouted, dropped atomic.Uint64
+}
+
+var _ ice.UDPMux = (*mux)(nil)
+
+// newMux starts the read loop over conn; Close stops it.
+func newMux(conn *batchconn.Conn) *mux {
+	m := &mux{
+		conn:    conn,
+		local:   conn.LocalAddr().(*net.UDPAddr),
+		byUfrag: map[string]*muxConn{},
+		byAddr:  map[netip.AddrPort]*muxConn{},
+		exited:  make(chan struct{}),
+	}
+	go m.readLoop()
+	return m
+}
+
+// GetConn returns the agent's connection for ufrag on this socket,
+// creating it on first use; each call must be matched by a Close.
+func (m *mux) GetConn(ufrag string, addr net.Addr) (net.PacketConn, error) {
+	if ua, ok := addr.(*net.UDPAddr); !ok || ua.AddrPort() != m.local.AddrPort() {
+		return nil, fmt.Errorf("sharedport: %w: %v is not %v", errWrongAddress, addr, m.local)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, net.ErrClosed
+	}
+	c := m.byUfrag[ufrag]
+	if c == nil || c.closed.Load() {
+		c = &muxConn{m: m, ufrag: ufrag, q: make([]queued, minQueue), notify: make(chan struct{}, 1), done: make(chan struct{})}
+		m.byUfrag[ufrag] = c
+	}
+	c.refs++
+	return c, nil
+}
+
+var errWrongAddress = errors.New("address not served by this mux")
+
+// RemoveConnByUfrag closes the agent's connection (the agent is closing).
+func (m *mux) RemoveConnByUfrag(ufrag string) {
+	m.mu.Lock()
+	c := m.byUfrag[ufrag]
+	m.mu.Unlock()
+	if c != nil {
+		c.shut()
+	}
+}
+
+// GetListenAddresses is the socket's address.
+func (m *mux) GetListenAddresses() []net.Addr { return []net.Addr{m.local} }
+
+// Close closes every connection and the socket, and waits for the read
+// loop to end.
+func (m *mux) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	conns := make([]*muxConn, 0, len(m.byUfrag))
+	for _, c := range m.byUfrag {
+		conns = append(conns, c)
+	}
+	m.mu.Unlock()
+	for _, c := range conns {
+		c.shut()
+	}
+	err := m.conn.Close()
+	<-m.exited
+	return err
+}
+
+// readLoop routes received packets until the socket closes.
+func (m *mux) readLoop() {
+	defer close(m.exited)
+	buf := make([]byte, 1<<16)
+	for {
+		n, from, err := m.conn.ReadFromAddrPort(buf)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return // closed
+		}
+		pkt := buf[:n]
+		m.mu.Lock()
+		c := m.byAddr[from]
+		if c == nil {
+			if ufrag, ok := stunUfrag(pkt); ok {
+				if c = m.byUfrag[ufrag]; c != nil {
+					m.learnLocked(c, from)
+				}
+			}
+		}
+		m.mu.Unlock()
+		if c == nil {
+			m.unrouted.Add(1)
+			continue
+		}
+		if !c.push(pkt, from) {
+			m.dropped.Add(1)
+		}
+	}
+}
+
+// learnLocked routes packets from addr to c. The caller holds m.mu.
+func (m *mux) learnLocked(c *muxConn, addr netip.AddrPort) {
+	if c.closed.Load() {
+		return
+	}
+	if old := m.byAddr[addr]; old != nil && old != c {
+		old.forget(addr)
+	}
+	m.byAddr[addr] = c
+	c.addrs = append(c.addrs, addr)
+}
+
+// remove forgets c's ufrag and addresses.
+func (m *mux) remove(c *muxConn) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byUfrag[c.ufrag] == c {
+		delete(m.byUfrag, c.ufrag)
+	}
+	for _, a := range c.addrs {
+		if m.byAddr[a] == c {
+			delete(m.byAddr, a)
+		}
+	}
+	c.addrs = nil
+}
+
+// STUN (RFC 8489): a 20-byte header whose first two bits are 0 and whose
+// bytes 4-7 are the magic cookie, then type-length-value attributes padded
+// to 4 bytes. A Binding request's USERNAME is "receiver-ufrag:sender-ufrag".
+const (
+	stunHeader    = 20
+	stunCookie    = 0x2112A442
+	stunUsername  = 0x0006
+	stunAttrAlign = 4
+)
+
+// stunUfrag returns the local ufrag named by a STUN message's USERNAME.
+func stunUfrag(b []byte) (string, bool) {
+	if len(b) < stunHeader || b[0]&0xc0 != 0 || binary.BigEndian.Uint32(b[4:8]) != stunCookie {
+		return "", false
+	}
+	attrs := b[stunHeader:]
+	if l := int(binary.BigEndian.Uint16(b[2:4])); l <= len(attrs) {
+		attrs = attrs[:l]
+	}
+	for len(attrs) >= 4 {
+		typ, l := binary.BigEndian.Uint16(attrs[0:2]), int(binary.BigEndian.Uint16(attrs[2:4]))
+		if 4+l > len(attrs) {
+			return "", false
+		}
+		if typ == stunUsername {
+			v := attrs[4 : 4+l]
+			for i, ch := range v {
+				if ch == ':' {
+					v = v[:i]
+					break
+				}
+			}
+			return string(v), len(v) > 0
+		}
+		padded := (l + stunAttrAlign - 1) / stunAttrAlign * stunAttrAlign
+		if 4+padded > len(attrs) {
+			return "", false
+		}
+		attrs = attrs[4+padded:]
+	}
+	return "", false
+}
+
+// muxConn is one agent's view of the shared socket: reads come from its
+// bounded queue, writes go to the socket (and teach the mux that replies
+// from that address are the agent's).
+type muxConn struct {
+	m     *mux
+	ufrag string
+	refs  int              // GetConn calls not yet closed; guarded by m.mu
+	addrs []netip.AddrPort // routed to this conn; guarded by m.mu
+
+	mu sync.Mutex // guards the queue, lastDst and deadline
+	// q is a ring of n packets from head; len(q) is a power of two from
+	// minQueue to connQueue, doubled when full, back to minQueue when
+	// empty. A slot keeps its buffer for the next packet.
+	q        []queued
+	head, n  int
+	lastDst  netip.AddrPort
+	deadline time.Time
+
+	notify chan struct{} // 1-slot: a packet arrived
+	done   chan struct{}
+	closed atomic.Bool
+	once   sync.Once
+}
+
+type queued struct {
+	buf  []byte
+	from netip.AddrPort
+}
+
+// push queues a copy of pkt; false if the queue is full or c closed.
+func (c *muxConn) push(pkt []byte, from netip.AddrPort) bool {
+	c.mu.Lock()
+	if c.n == connQueue || c.closed.Load() {
+		c.mu.Unlock()
+		return false
+	}
+	if c.n == len(c.q) {
+		c.grow()
+	}
+	s := &c.q[(c.head+c.n)&(len(c.q)-1)]
+	s.buf = append(s.buf[:0], pkt...) // the slot's buffer is reused
+	s.from = from
+	c.n++
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// grow doubles the full ring, its packets in order from slot 0. The
+// caller holds c.mu.
+func (c *muxConn) grow() {
+	q := make([]queued, 2*len(c.q))
+	k := copy(q, c.q[c.head:])
+	copy(q[k:], c.q[:c.head])
+	c.q, c.head = q, 0
+}
+
+// restart puts the empty queue back at slot 0, and back to minQueue slots
+// (with their buffers) after a deeper backlog, releasing the rest. The
+// caller holds c.mu.
+func (c *muxConn) restart() {
+	c.head = 0
+	if len(c.q) > minQueue {
+		q := make([]queued, minQueue)
+		copy(q, c.q)
+		c.q = q
+	}
+}
+
+// ReadFromAddrPort returns the next queued packet, waiting for one.
+func (c *muxConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	for {
+		c.mu.Lock()
+		if c.n > 0 {
+			s := &c.q[c.head]
+			n := copy(b, s.buf)
+			from := s.from
+			c.head = (c.head + 1) & (len(c.q) - 1)
+			c.n--
+			if c.n == 0 {
+				c.restart()
+			}
+			c.mu.Unlock()
+			return n, from, nil
+		}
+		deadline := c.deadline
+		c.mu.Unlock()
+		if c.closed.Load() {
+			return 0, netip.AddrPort{}, net.ErrClosed
+		}
+		if err := c.wait(deadline); err != nil {
+			return 0, netip.AddrPort{}, err
+		}
+	}
+}
+
+// wait blocks until a packet may have arrived, c closes or deadline passes.
+func (c *muxConn) wait(deadline time.Time) error {
+	if deadline.IsZero() {
+		select {
+		case <-c.notify:
+		case <-c.done:
+		}
+		return nil
+	}
+	d := time.Until(deadline)
+	if d <= 0 {
+		return os.ErrDeadlineExceeded
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.notify:
+	case <-c.done:
+	case <-t.C:
+		return os.ErrDeadlineExceeded
+	}
+	return nil
+}
+
+// ReadFrom is ReadFromAddrPort returning a *net.UDPAddr.
+func (c *muxConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, from, err := c.ReadFromAddrPort(b)
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(from), nil
+}
+
+// WriteToAddrPort sends p to addr through the shared socket.
+func (c *muxConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
+	if c.closed.Load() {
+		return 0, net.ErrClosed
+	}
+	c.mu.Lock()
+	known := c.lastDst == addr
+	c.lastDst = addr
+	c.mu.Unlock()
+	if !known {
+		c.m.mu.Lock()
+		if c.m.byAddr[addr] != c {
+			c.m.learnLocked(c, addr)
+		}
+		c.m.mu.Unlock()
+	}
+	return c.m.conn.WriteToAddrPort(p, addr)
+}
+
+// WriteTo is WriteToAddrPort for a *net.UDPAddr.
+func (c *muxConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return 0, fmt.Errorf("sharedport: %w: %T", errWrongAddress, addr)
+	}
+	return c.WriteToAddrPort(p, ua.AddrPort())
+}
+
+// Close ends one GetConn; the last one closes the connection.
+func (c *muxConn) Close() error {
+	c.m.mu.Lock()
+	c.refs--
+	last := c.refs <= 0
+	c.m.mu.Unlock()
+	if last {
+		c.shut()
+	}
+	return nil
+}
+
+// shut closes the connection: reads end, the mux forgets it.
+func (c *muxConn) shut() {
+	c.once.Do(func() {
+		c.closed.Store(true)
+		close(c.done)
+		c.m.remove(c)
+	})
+}
+
+// forget stops routing addr to c (another agent claimed it). The caller
+// holds m.mu.
+func (c *muxConn) forget(addr netip.AddrPort) {
+	for i, a := range c.addrs {
+		if a == addr {
+			c.addrs = append(c.addrs[:i], c.addrs[i+1:]...)
+			return
+		}
+	}
+}
+
+// LocalAddr is the shared socket's address.
+func (c *muxConn) LocalAddr() net.Addr { return c.m.local }
+
+// SetDeadline sets the read deadline; writes never wait.
+func (c *muxConn) SetDeadline(t time.Time) error { return c.SetReadDeadline(t) }
+
+// SetReadDeadline bounds ReadFrom calls (including one waiting now).
+func (c *muxConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	select { // wake a waiting reader to look at the new deadline
+	case c.notify <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// SetWriteDeadline does nothing: writes are queued, never wait.
+func (c *muxConn) SetWriteDeadline(time.Time) error { return nil }

@@ -1,0 +1,301 @@
+package sharedport
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/core/webrtc/batchconn"
+	"github.com/argusrtc/argus/internal/testkit"
+)
+
+// stunRequest builds a STUN Binding request with a USERNAME attribute
+// (and a 2-byte attribute before it, to exercise the padding).
+func stunRequest(username string) []byte {
+	b := []byte{0, 1, 0, 0} // Binding request, length set below
+	b = binary.BigEndian.AppendUint32(b, stunCookie)
+	b = append(b, "transaction!"...)                // 12-byte transaction ID
+	b = append(b, 0x80, 0x22, 0, 2, 'a', 'b', 0, 0) // SOFTWARE "ab", padded
+	b = binary.BigEndian.AppendUint16(b, stunUsername)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(username)))
+	b = append(b, username...)
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	binary.BigEndian.PutUint16(b[2:4], uint16(len(b)-20))
+	return b
+}
+
+func TestStunUfrag(t *testing.T) {
+	truncated := stunRequest("abcd:efgh")
+	truncated = truncated[:len(truncated)-4]
+	for _, tc := range []struct {
+		name  string
+		pkt   []byte
+		ufrag string
+		ok    bool
+	}{
+		{"binding request", stunRequest("local:remote"), "local", true},
+		{"username without colon", stunRequest("solo"), "solo", true},
+		{"empty ufrag", stunRequest(":remote"), "", false},
+		{"RTP", append([]byte{0x80, 96}, make([]byte, 30)...), "", false},
+		{"no cookie", append([]byte{0, 1, 0, 0, 1, 2, 3, 4}, make([]byte, 12)...), "", false},
+		{"attribute past the end", truncated, "", false},
+		{"short", []byte{0, 1}, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := stunUfrag(tc.pkt)
+			if got != tc.ufrag || ok != tc.ok {
+				t.Fatalf("stunUfrag = %q, %v; want %q, %v", got, ok, tc.ufrag, tc.ok)
+			}
+		})
+	}
+}
+
+// newTestMux is a mux on a loopback socket, closed with the test.
+func newTestMux(t *testing.T) *mux {
+	t.Helper()
+	c, err := batchconn.New(testkit.LoopbackUDP(t), batchconn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMux(c)
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+func peerSocket(t *testing.T) *net.UDPConn { return testkit.LoopbackUDP(t) }
+
+func getConn(t *testing.T, m *mux, ufrag string) *muxConn {
+	t.Helper()
+	pc, err := m.GetConn(ufrag, m.local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pc.(*muxConn)
+}
+
+func readOne(t *testing.T, c *muxConn) (string, netip.AddrPort) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 1500)
+	n, from, err := c.ReadFromAddrPort(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(buf[:n]), from
+}
+
+func addrOf(u *net.UDPConn) netip.AddrPort { return u.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+func TestMuxRoutesByUfragThenAddress(t *testing.T) {
+	m := newTestMux(t)
+	a, b := getConn(t, m, "ua"), getConn(t, m, "ub")
+	alice, bob, stranger := peerSocket(t), peerSocket(t), peerSocket(t)
+
+	// Alice's STUN request names ua: it and what follows from her
+	// address go to a.
+	req := stunRequest("ua:alice")
+	if _, err := alice.WriteTo(req, m.local); err != nil {
+		t.Fatal(err)
+	}
+	if got, from := readOne(t, a); got != string(req) || from != addrOf(alice) {
+		t.Fatalf("a read %q from %v", got, from)
+	}
+	if _, err := alice.WriteTo([]byte("media for a"), m.local); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := readOne(t, a); got != "media for a" {
+		t.Fatalf("a read %q", got)
+	}
+	// b writes to Bob first (its connectivity check): Bob's reply, with
+	// no USERNAME, goes to b.
+	if _, err := b.WriteTo([]byte("check"), bob.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	_ = bob.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 64)
+	if n, _, err := bob.ReadFrom(buf); err != nil || string(buf[:n]) != "check" {
+		t.Fatalf("bob read %q, %v", buf[:n], err)
+	}
+	if _, err := bob.WriteTo([]byte("reply for b"), m.local); err != nil {
+		t.Fatal(err)
+	}
+	if got, from := readOne(t, b); got != "reply for b" || from != addrOf(bob) {
+		t.Fatalf("b read %q from %v", got, from)
+	}
+	// A stranger's packet (no known address, no STUN) reaches nobody.
+	if _, err := stranger.WriteTo([]byte("who?"), m.local); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Until(t, 5*time.Second, "the stranger's packet counted", func() bool { return m.unrouted.Load() == 1 })
+	if a.n != 0 || b.n != 0 {
+		t.Fatalf("queued a %d, b %d after the stranger's packet", a.n, b.n)
+	}
+	// Closing a forgets its ufrag and addresses.
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	_, ufrag := m.byUfrag["ua"]
+	_, addr := m.byAddr[addrOf(alice)]
+	m.mu.Unlock()
+	if ufrag || addr {
+		t.Fatalf("after Close the mux still routes to a (ufrag %v, address %v)", ufrag, addr)
+	}
+	if _, _, err := a.ReadFromAddrPort(buf); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("read after Close: %v", err)
+	}
+}
+
+func TestMuxQueueIsBounded(t *testing.T) {
+	m := newTestMux(t)
+	c := getConn(t, m, "u")
+	from := netip.MustParseAddrPort("192.0.2.1:5000")
+	pkt := make([]byte, 4)
+	for i := range connQueue + 44 {
+		binary.BigEndian.PutUint32(pkt, uint32(i))
+		if ok := c.push(pkt, from); ok != (i < connQueue) {
+			t.Fatalf("push %d = %v with a queue of %d", i, ok, connQueue)
+		}
+	}
+	buf := make([]byte, 8)
+	for i := range connQueue {
+		n, _, err := c.ReadFromAddrPort(buf)
+		if err != nil || n != 4 || binary.BigEndian.Uint32(buf) != uint32(i) {
+			t.Fatalf("read %d: %v %v", i, buf[:n], err)
+		}
+	}
+}
+
+func TestMuxReadDeadlineAndClose(t *testing.T) {
+	m := newTestMux(t)
+	c := getConn(t, m, "u")
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if _, _, err := c.ReadFrom(make([]byte, 8)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.ReadFrom(make([]byte, 8))
+		done <- err
+	}()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("blocked read ended with %v, want net.ErrClosed", err)
+	}
+	if _, err := m.GetConn("v", m.local); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("GetConn after Close: %v", err)
+	}
+}
+
+func TestMuxNoAllocationPerPacket(t *testing.T) {
+	m := newTestMux(t)
+	c := getConn(t, m, "u")
+	client := peerSocket(t)
+	// The client's address is learnt from c's first write.
+	if _, err := c.WriteToAddrPort([]byte("check"), addrOf(client)); err != nil {
+		t.Fatal(err)
+	}
+	pkt, buf := make([]byte, 1000), make([]byte, 1500)
+	roundTrip := func() {
+		if _, err := client.WriteToUDPAddrPort(pkt, m.local.AddrPort()); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.ReadFromAddrPort(buf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.WriteToAddrPort(pkt, addrOf(client)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 * minQueue { // the slots used have their buffers
+		roundTrip()
+	}
+	if allocs := testing.AllocsPerRun(300, roundTrip); allocs != 0 {
+		t.Fatalf("%.1f allocations per packet received and sent through the mux, want 0", allocs)
+	}
+}
+
+// heldBuffers counts c's queue slots that hold a packet buffer, and their
+// bytes.
+func heldBuffers(c *muxConn) (slots, bytes int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.q {
+		if s.buf != nil {
+			slots++
+			bytes += cap(s.buf)
+		}
+	}
+	return slots, bytes
+}
+
+// TestMuxQueueMemoryFollowsBacklog: a reader that keeps up leaves one slot
+// buffer however many packets pass; a 256-packet backlog holds 256
+// buffers while it lasts, and at most minQueue once it drains.
+func TestMuxQueueMemoryFollowsBacklog(t *testing.T) {
+	const size = 1200
+	m := newTestMux(t)
+	c := getConn(t, m, "u")
+	from := netip.MustParseAddrPort("192.0.2.1:5000")
+	pkt, buf := make([]byte, size), make([]byte, 1500)
+	read := func(i int) {
+		t.Helper()
+		n, _, err := c.ReadFromAddrPort(buf)
+		if err != nil || n != size || binary.BigEndian.Uint32(buf) != uint32(i) {
+			t.Fatalf("read %d: %d bytes, seq %d, %v", i, n, binary.BigEndian.Uint32(buf), err)
+		}
+	}
+	for i := range 1000 {
+		binary.BigEndian.PutUint32(pkt, uint32(i))
+		if !c.push(pkt, from) {
+			t.Fatalf("push %d refused", i)
+		}
+		read(i)
+	}
+	if slots, bytes := heldBuffers(c); slots != 1 || bytes > 2*size {
+		t.Fatalf("after 1000 packets one at a time: %d slot buffers, %d bytes; want 1", slots, bytes)
+	}
+	// A backlog: the reader falls behind by a packet every other packet,
+	// up to a queue of connQueue-1.
+	seq, next := 0, 0
+	for range 2 * (connQueue - 1) {
+		binary.BigEndian.PutUint32(pkt, uint32(seq))
+		if !c.push(pkt, from) {
+			t.Fatalf("push %d refused", seq)
+		}
+		seq++
+		if seq%2 == 0 {
+			read(next)
+			next++
+		}
+	}
+	if slots, bytes := heldBuffers(c); slots < connQueue/2 || bytes > connQueue*2*size {
+		t.Fatalf("backlog of %d: %d slot buffers, %d bytes", seq-next, slots, bytes)
+	}
+	for next < seq {
+		read(next)
+		next++
+	}
+	if slots, bytes := heldBuffers(c); slots > minQueue || bytes > minQueue*2*size || len(c.q) != minQueue {
+		t.Fatalf("backlog drained: %d slot buffers, %d bytes, %d slots; want at most %d", slots, bytes, len(c.q), minQueue)
+	}
+	// The queue still keeps order and its bound after shrinking.
+	for i := range connQueue + 1 {
+		binary.BigEndian.PutUint32(pkt, uint32(i))
+		if ok := c.push(pkt, from); ok != (i < connQueue) {
+			t.Fatalf("push %d = %v", i, ok)
+		}
+	}
+	for i := range connQueue {
+		read(i)
+	}
+}

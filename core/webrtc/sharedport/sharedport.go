@@ -1,0 +1,206 @@
+// Package sharedport opens one UDP port shared by many ICE agents: a
+// socket per local address, all on the same port, each a batchconn.Conn
+// (sendmmsg and recvmmsg batches across PeerConnections) under a mux that
+// routes packets to agents by ICE ufrag and then by remote address, into a
+// bounded queue per agent (mux.go). pion's MultiUDPMuxDefault picks the
+// socket by local address.
+package sharedport
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/argusrtc/argus/core/webrtc/batchconn"
+	"github.com/pion/ice/v4"
+)
+
+// Config says where to listen.
+type Config struct {
+	Port     uint16 // 0: an ephemeral port, reused for every address when free
+	Loopback bool   // listen on loopback addresses too
+	// Keep, if set, filters the local addresses.
+	Keep func(netip.Addr) bool
+}
+
+// socketBuffer is the kernel buffer asked for each shared socket, in each
+// direction: every PeerConnection's media goes through it (the kernel caps
+// it at net.core.rmem_max / wmem_max).
+const socketBuffer = 4 << 20
+
+// Port is the shared port. Sockets are bound to each address rather than
+// to the unspecified one so that replies leave from the address the client
+// used.
+type Port struct {
+	conns []*batchconn.Conn
+	muxes []*mux
+	mux   *ice.MultiUDPMuxDefault
+}
+
+// Open binds the port on the local addresses pion would gather host
+// candidates from, as they are at the call. With no such address it
+// returns nil: agents then gather as without a mux.
+func Open(cfg Config) (*Port, error) {
+	addrs, err := localAddrs(cfg.Loopback)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Keep != nil {
+		kept := addrs[:0]
+		for _, a := range addrs {
+			if cfg.Keep(a) {
+				kept = append(kept, a)
+			}
+		}
+		addrs = kept
+	}
+	if len(addrs) == 0 {
+		return nil, nil //nolint:nilnil // no address: no port, and no error
+	}
+	port := cfg.Port
+	s := &Port{}
+	muxes := make([]ice.UDPMux, 0, len(addrs))
+	for _, a := range addrs {
+		udp, err := listenShared(a, port)
+		if err != nil {
+			_ = s.close(muxes)
+			return nil, err
+		}
+		if port == 0 {
+			port = uint16(udp.LocalAddr().(*net.UDPAddr).Port)
+		}
+		_ = udp.SetReadBuffer(socketBuffer)
+		_ = udp.SetWriteBuffer(socketBuffer)
+		c, err := batchconn.New(udp, batchconn.Options{})
+		if err != nil {
+			_ = udp.Close()
+			_ = s.close(muxes)
+			return nil, err
+		}
+		s.conns = append(s.conns, c)
+		m := newMux(c)
+		s.muxes = append(s.muxes, m)
+		muxes = append(muxes, m)
+	}
+	s.mux = ice.NewMultiUDPMuxDefault(muxes...)
+	return s, nil
+}
+
+// listenShared binds addr:port; an ephemeral choice taken on another
+// address may be busy on this one, and then any port will do.
+func listenShared(addr netip.Addr, port uint16) (*net.UDPConn, error) {
+	network := "udp4"
+	if addr.Is6() {
+		network = "udp6"
+	}
+	udp, err := net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, port)))
+	if err != nil && port != 0 {
+		return nil, fmt.Errorf("ICE UDP port %d on %s: %w", port, addr, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ICE UDP socket on %s: %w", addr, err)
+	}
+	return udp, nil
+}
+
+// localAddrs lists the addresses of the interfaces that are up, as pion's
+// gatherer would: loopback only when asked, no IPv6 link-local (RFC 8445
+// 5.1.1.1 forbids them next to others) nor deprecated IPv6 forms.
+func localAddrs(loopback bool) ([]netip.Addr, error) {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return nil, fmt.Errorf("local interfaces: %w", err)
+	}
+	var out []netip.Addr
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || (ifc.Flags&net.FlagLoopback != 0 && !loopback) {
+			continue
+		}
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			pfx, ok := a.(*net.IPNet)
+			if !ok {
+				continue
+			}
+			ip, ok := netip.AddrFromSlice(pfx.IP)
+			if !ok {
+				continue
+			}
+			ip = ip.Unmap()
+			if usableHostAddr(ip, loopback) {
+				out = append(out, ip)
+			}
+		}
+	}
+	return out, nil
+}
+
+// usableHostAddr reports whether ip can carry a host candidate.
+func usableHostAddr(ip netip.Addr, loopback bool) bool {
+	switch {
+	case ip.IsLoopback() && !loopback, ip.IsUnspecified(), ip.IsMulticast():
+		return false
+	case ip.Is4():
+		return true
+	}
+	// IPv6: no link-local, site-local (fec0::/10, deprecated) or
+	// IPv4-compatible (::a.b.c.d, deprecated) addresses; like pion, that
+	// last rule leaves out ::1 too.
+	b := ip.As16()
+	siteLocal := b[0] == 0xfe && b[1]&0xc0 == 0xc0
+	v4compat := [12]byte(b[:12]) == [12]byte{}
+	return !ip.IsLinkLocalUnicast() && !siteLocal && !v4compat
+}
+
+// Stats are the port's counters: its sockets' and its muxes'.
+type Stats struct {
+	batchconn.Stats
+	Unrouted uint64 // packets received for no agent (dropped)
+	Overflow uint64 // packets dropped because an agent's queue was full
+}
+
+// Stats sums the counters of the sockets and muxes.
+func (s *Port) Stats() Stats {
+	var t Stats
+	for _, c := range s.conns {
+		st := c.Stats()
+		t.Sent += st.Sent
+		t.SendCalls += st.SendCalls
+		t.Dropped += st.Dropped
+		t.SendErrors += st.SendErrors
+		t.Received += st.Received
+		t.ReceiveCall += st.ReceiveCall
+	}
+	for _, m := range s.muxes {
+		t.Unrouted += m.unrouted.Load()
+		t.Overflow += m.dropped.Load()
+	}
+	return t
+}
+
+// Number is the port number (the first socket's).
+func (s *Port) Number() int {
+	return s.conns[0].LocalAddr().(*net.UDPAddr).Port
+}
+
+// Mux is pion's ICE UDP mux over the sockets, for
+// SettingEngine.SetICEUDPMux.
+func (s *Port) Mux() ice.UDPMux { return s.mux }
+
+// Close closes the mux, which closes the sockets and stops their flushers.
+func (s *Port) Close() error { return s.close(nil) }
+
+func (s *Port) close(muxes []ice.UDPMux) error {
+	if s.mux != nil {
+		return s.mux.Close()
+	}
+	var errs []error
+	for _, m := range muxes {
+		errs = append(errs, m.Close())
+	}
+	return errors.Join(errs...)
+}
