@@ -45,8 +45,8 @@ package webrtc
 
 // RTCP sender and receiver reports (RFC 3550 6.4) come from the same
 // mediaWatch counters, not from pion's report interceptors: once per
-// second per PeerConnection, one compound packet with a sender report per
-// stream sent (NTP time, the RTP time of that instant, packets and payload
+// second per PeerConnection, compound packets (split at 1200 bytes) with a
+// sender report per stream sent (NTP time, the RTP time of that instant, packets and payload
 // octets on the stream's own SSRC) and a receiver report whose blocks
 // cover every media stream received (RTX and FEC streams get none): loss
 // as fraction and cumulative count, extended highest sequence number,

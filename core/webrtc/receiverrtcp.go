@@ -5,10 +5,12 @@ import (
 )
 
 // Receiver RTCP. pion routes an incoming RTCP packet by the SSRCs it is
-// about: a peer's sender report about its own stream (a browser's SRs
-// carry no report blocks) goes to the RTPReceiver of that stream, and the
-// interceptors (mediaWatch) see it only when someone reads that receiver's
-// RTCP. Plugins read their senders' RTCP (feedback), not their
+// about: a peer's sender report about its own stream goes to the
+// RTPReceiver of that stream (and, when it carries report blocks about
+// our streams, as a browser that also receives sends them, to those
+// senders too: mediaWatch then sees it twice, which only repeats the same
+// stores), and the interceptors (mediaWatch) see it on a receiver only
+// when someone reads that receiver's RTCP. Plugins read their senders' RTCP (feedback), not their
 // receivers', so mediaWatch never saw the peer's SRs, our receiver reports
 // carried no LSR/DLSR, and the browser had no round-trip time for what it
 // sends (remote-inbound-rtp in chrome://webrtc-internals; Janus gives it

@@ -91,13 +91,16 @@ func (c *streamCounters) senderReport(ntp uint64, at uint32) *rtcp.SenderReport 
 	if last == 0 {
 		return nil
 	}
-	since := float64(at-uint32(last)) / 65536 // seconds, modulo the clock's wrap
+	// Seconds since the newest frame left, signed: a packet sent after at
+	// was read (by a writer racing the report) is a little in the future,
+	// not 18 hours in the past modulo the clock's wrap.
+	since := float64(int32(at-uint32(last))) / 65536 //nolint:gosec // modular difference read as signed
 	return &rtcp.SenderReport{
 		SSRC:        c.ssrc,
 		NTPTime:     ntp,
-		RTPTime:     uint32(last>>32) + uint32(since*float64(c.clock)),
-		PacketCount: uint32(c.packets.Load() - c.foreign.Load()), //nolint:gosec // the field wraps
-		OctetCount:  uint32(c.payload.Load()),                    //nolint:gosec // the field wraps
+		RTPTime:     uint32(last>>32) + uint32(int64(since*float64(c.clock))), //nolint:gosec // RTP time wraps; through int64 so a negative offset wraps too
+		PacketCount: uint32(c.packets.Load() - c.foreign.Load()),              //nolint:gosec // the field wraps
+		OctetCount:  uint32(c.payload.Load()),                                 //nolint:gosec // the field wraps
 	}
 }
 
@@ -133,7 +136,10 @@ func (c *streamCounters) receptionReport(at uint32) (rtcp.ReceptionReport, bool)
 	}
 	if sr := c.lastSR.Load(); sr != 0 {
 		rb.LastSenderReport = uint32(sr >> 32)
-		rb.Delay = at - uint32(sr)
+		// An SR that arrived after at was read: no delay yet, not 2^32-1.
+		if d := int32(at - uint32(sr)); d > 0 { //nolint:gosec // modular difference read as signed
+			rb.Delay = uint32(d)
+		}
 	}
 	return rb, true
 }

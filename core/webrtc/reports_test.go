@@ -469,3 +469,44 @@ func hasRTT(p *Peer, mid string) bool {
 	}
 	return false
 }
+
+// TestReportsRaceTheirMoment: a report is built at a moment while media
+// keeps flowing, so a packet sent or an SR received just after that moment
+// is slightly in the future. The SR's RTP time must then stay next to the
+// packet's (not run 2^32/65536 s of clock ahead), and the DLSR must be 0
+// (not 2^32-1).
+func TestReportsRaceTheirMoment(t *testing.T) {
+	t.Run("packet sent after the moment", func(t *testing.T) {
+		w := newMediaWatch()
+		now := w.start.Add(10 * time.Second)
+		w.now = func() time.Time { return now }
+		info := interceptor.StreamInfo{SSRC: 10, MimeType: "video/VP8", ClockRate: 90000}
+		wr := w.BindLocalStream(&info, interceptor.RTPWriterFunc(func(_ *rtp.Header, p []byte, _ interceptor.Attributes) (int, error) { return len(p), nil }))
+		moment := now
+		now = now.Add(2 * time.Millisecond)
+		_, _ = wr.Write(&rtp.Header{Version: 2, SSRC: 10, Timestamp: 900000}, make([]byte, 100), nil)
+		sr, ok := w.appendReports(nil, moment)[0].(*rtcp.SenderReport)
+		if !ok {
+			t.Fatal("no sender report first")
+		}
+		// 2 ms before the packet: 180 ticks of the 90 kHz clock.
+		if d := int32(sr.RTPTime - 900000); d < -200 || d > 0 { //nolint:gosec // signed distance
+			t.Errorf("SR RTP time %d, want 900000 less about 180", sr.RTPTime)
+		}
+	})
+	t.Run("SR received after the moment", func(t *testing.T) {
+		w := newMediaWatch()
+		c := &streamCounters{ssrc: 77, clock: 90000}
+		base := w.start.Add(10 * time.Second)
+		c.receive(100, 0, base)
+		moment := base.Add(time.Second)
+		c.lastSR.Store(uint64(0x12345678)<<32 | uint64(w.clock(moment.Add(time.Millisecond))))
+		rb, ok := c.receptionReport(w.clock(moment))
+		if !ok {
+			t.Fatal("no report block")
+		}
+		if rb.Delay != 0 || rb.LastSenderReport != 0x12345678 {
+			t.Errorf("LSR %#x DLSR %d, want 0x12345678 and 0", rb.LastSenderReport, rb.Delay)
+		}
+	})
+}

@@ -113,10 +113,12 @@ func (r *rtcpTicker) loop(ctx context.Context, prev <-chan struct{}, done chan<-
 			return
 		case <-t.C:
 		}
-		now := r.now()
-		due = r.due(due[:0], now)
+		due = r.due(due[:0], r.now())
 		for _, task := range due {
-			task.tick(now)
+			// Each task reads the clock itself: a report's NTP time and
+			// DLSR must be those of its own moment, not of the tick's
+			// start, which is one SRTCP write per earlier task ago.
+			task.tick(r.now())
 		}
 		clear(due) // no task kept alive until the next tick
 	}

@@ -62,8 +62,8 @@ type fanout struct {
 	wg     sync.WaitGroup
 
 	// onDrops, if set, is told the drops since its last call, at most
-	// once per fanoutDropReport while drops happen and once at stop; the
-	// reader calls it, only on the drop path.
+	// once per fanoutDropReport while drops wait to be told and once at
+	// stop; the reader calls it.
 	onDrops  func(n uint64)
 	reported uint64    // drops already passed to onDrops
 	lastDrop time.Time // when onDrops was last called
@@ -149,7 +149,10 @@ func (f *fanout) send(p *fanPacket) {
 			f.release(p)
 		}
 	}
-	if dropped {
+	// Drops not yet reported leave with the first packet at least a second
+	// after the last report, dropped or not, so the end of a burst is not
+	// held until the stream ends. Only while some wait is the clock read.
+	if dropped || f.drops != f.reported {
 		if now := time.Now(); now.Sub(f.lastDrop) >= fanoutDropReport {
 			f.lastDrop = now
 			f.reportDrops()

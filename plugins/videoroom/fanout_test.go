@@ -3,8 +3,11 @@ package videoroom
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // gateWriter blocks every write until gate is closed, telling entered
@@ -114,7 +117,7 @@ func TestFanoutEveryDestinationInOrder(t *testing.T) {
 // blocks the reader; what its full queue cannot take is dropped for its
 // destinations only and counted, and reported to onDrops (the
 // "fanout-dropped" event): the first drop at once, the rest of the second
-// at stop, every drop once.
+// with the first packet a second later, every drop once.
 func TestFanoutFullQueueDropsAndCounts(t *testing.T) {
 	ps := &pubStream{kind: "video"}
 	dests, _ := fanDests(ps, fanoutMin)
@@ -148,18 +151,35 @@ func TestFanoutFullQueueDropsAndCounts(t *testing.T) {
 		t.Fatalf("drop reports %v before stop, want [%d] (the first packet lost, once per shard)", reports, shards)
 	}
 	close(gate)
-	fo.stop()
+	testkit.Until(t, 10*time.Second, "shard queues drained", func() bool {
+		for _, q := range fo.queues {
+			if len(q) > 0 {
+				return false
+			}
+		}
+		return true
+	})
+	fo.lastDrop = fo.lastDrop.Add(-fanoutDropReport) // a second has passed
+	last := uint16(fanoutQueue + 2 + extra)
+	sendSeq(t, fo, ps, last) // dropped nowhere, it carries the waiting drops
 	if len(reports) != 2 || reports[1] != uint64((extra-1)*shards) {
-		t.Fatalf("drop reports %v after stop, want [%d %d]", reports, shards, (extra-1)*shards)
+		t.Fatalf("drop reports %v a second later, want [%d %d]", reports, shards, (extra-1)*shards)
+	}
+	fo.stop()
+	if len(reports) != 2 {
+		t.Fatalf("drop reports %v after stop, want no more", reports)
 	}
 	for k, w := range gated {
-		if len(w.seqs) != fanoutQueue+1 {
-			t.Fatalf("shard %d wrote %d packets, want %d", k, len(w.seqs), fanoutQueue+1)
+		if len(w.seqs) != fanoutQueue+2 {
+			t.Fatalf("shard %d wrote %d packets, want %d", k, len(w.seqs), fanoutQueue+2)
 		}
-		for j, s := range w.seqs {
+		for j, s := range w.seqs[:fanoutQueue+1] {
 			if s != uint16(j+1) {
 				t.Fatalf("shard %d: packet %d has seq %d, want %d", k, j, s, j+1)
 			}
+		}
+		if s := w.seqs[fanoutQueue+1]; s != last {
+			t.Fatalf("shard %d: last packet has seq %d, want %d", k, s, last)
 		}
 	}
 }
