@@ -2,8 +2,8 @@
 // fan-out path: one sendto per packet, as pion's ICE writes today, against
 // sendmmsg carrying many packets (to different destinations) per system
 // call, as a single-port socket with batched writes could. It is a
-// benchmark only (docs/BENCHMARKS.md, issue 11): nothing in Argus uses
-// batched sends yet.
+// benchmark only (docs/BENCHMARKS.md, issue 11); the opt-in shared ICE UDP
+// port (core/webrtc/batchconn, -ice-udp-port) is what sends in batches.
 package udpbatch
 
 import (
@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/ipv4"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 const (
@@ -48,20 +50,10 @@ func sink(b *testing.B) []netip.AddrPort {
 	return addrs
 }
 
-func sender(b *testing.B) *net.UDPConn {
-	b.Helper()
-	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
 // BenchmarkSendto: one system call per packet (ns/op is per packet).
 func BenchmarkSendto(b *testing.B) {
 	dst := sink(b)
-	c := sender(b)
+	c := testkit.LoopbackUDP(b)
 	pkt := make([]byte, payloadSize)
 	b.SetBytes(payloadSize)
 	b.ReportAllocs()
@@ -79,7 +71,7 @@ func BenchmarkSendmmsg(b *testing.B) {
 	for _, batch := range []int{8, 32, 64} {
 		b.Run(map[int]string{8: "batch8", 32: "batch32", 64: "batch64"}[batch], func(b *testing.B) {
 			dst := sink(b)
-			c := sender(b)
+			c := testkit.LoopbackUDP(b)
 			pc := ipv4.NewPacketConn(c)
 			msgs := make([]ipv4.Message, batch)
 			pkt := make([]byte, payloadSize)
