@@ -9,8 +9,9 @@ import (
 )
 
 // registerSharedUDPMetrics exports the counters of the engine's shared
-// ICE UDP port (none with -rtp-port-range): packets and system calls each
-// way, and packets dropped by the send queue or refused by the kernel.
+// ICE UDP port (only with -ice-udp-port): packets and system calls each
+// way, packets dropped by the send queue or refused by the kernel, and
+// failed reads.
 func registerSharedUDPMetrics(reg prometheus.Registerer, eng *webrtc.Engine) error {
 	if _, _, ok := eng.SharedUDP(); !ok {
 		return nil
@@ -27,11 +28,12 @@ func registerSharedUDPMetrics(reg prometheus.Registerer, eng *webrtc.Engine) err
 		f          func(sharedport.Stats) uint64
 	}{
 		{"argus_ice_udp_sent_packets_total", "Packets sent on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.Sent }},
-		{"argus_ice_udp_send_calls_total", "sendmmsg system calls on the shared ICE UDP port (packets per call = sent / calls).", func(s sharedport.Stats) uint64 { return s.SendCalls }},
+		{"argus_ice_udp_send_calls_total", "sendmmsg system calls on the shared ICE UDP port that sent packets (packets per call = sent / calls); calls that found the socket buffer full are not counted.", func(s sharedport.Stats) uint64 { return s.SendCalls }},
 		{"argus_ice_udp_send_dropped_packets_total", "Packets dropped on the shared ICE UDP port: send queue full.", func(s sharedport.Stats) uint64 { return s.Dropped }},
 		{"argus_ice_udp_send_errors_total", "Packets the kernel refused on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.SendErrors }},
 		{"argus_ice_udp_unrouted_packets_total", "Packets received on the shared ICE UDP port for no PeerConnection (dropped).", func(s sharedport.Stats) uint64 { return s.Unrouted }},
 		{"argus_ice_udp_receive_overflow_packets_total", "Packets dropped on the shared ICE UDP port because a PeerConnection's receive queue was full.", func(s sharedport.Stats) uint64 { return s.Overflow }},
+		{"argus_ice_udp_read_errors_total", "Failed reads of the shared ICE UDP port's sockets (the port reads on).", func(s sharedport.Stats) uint64 { return s.ReadErrors }},
 		{"argus_ice_udp_received_packets_total", "Packets received on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.Received }},
 		{"argus_ice_udp_receive_calls_total", "recvmmsg system calls on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.ReceiveCall }},
 	} {

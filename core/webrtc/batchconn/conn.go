@@ -124,12 +124,16 @@ func New(udp *net.UDPConn, o Options) (*Conn, error) {
 	return c, nil
 }
 
-// WriteToAddrPort queues a copy of p for addr and returns at once. It only
-// fails when the Conn is closed; a packet dropped because the queue is full
-// counts in Stats.Dropped and reports success, as UDP would.
+// WriteToAddrPort queues a copy of p for addr and returns at once. It
+// fails only when the Conn is closed or addr cannot be sent to from this
+// socket (invalid, or IPv6 on an IPv4 socket); a packet dropped because the
+// queue is full counts in Stats.Dropped and reports success, as UDP would.
 func (c *Conn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
 	if c.closed.Load() {
 		return 0, net.ErrClosed
+	}
+	if !addr.IsValid() || (!c.v6 && !addr.Addr().Unmap().Is4()) {
+		return 0, fmt.Errorf("batchconn: %w: %v", errBadAddress, addr)
 	}
 	c.mu.Lock()
 	if c.n == len(c.ring) {
@@ -171,10 +175,13 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	return c.WriteToAddrPort(p, ua.AddrPort())
 }
 
-var errNotUDP = errors.New("not a UDP address")
+var (
+	errNotUDP     = errors.New("not a UDP address")
+	errBadAddress = errors.New("no such destination for this socket")
+)
 
 // flush sends pending packets, a batch per system call, while there are
-// at least least of them. busy reports that the socket buffer was full.
+// at least least packets. busy reports that the socket buffer was full.
 // sendMu is held for one system call at a time, so a writer that flushes
 // waits at most for one call of another sender.
 func (c *Conn) flush(least int) (busy bool) {

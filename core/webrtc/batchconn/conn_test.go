@@ -404,3 +404,30 @@ func TestSendRingMemoryFollowsBacklog(t *testing.T) {
 		t.Fatalf("%d send slots hold a buffer after 1000 packets sent one at a time, want 1", slots)
 	}
 }
+
+// TestWriteRefusesWhatTheSocketCannotSend: an invalid destination, or an
+// IPv6 one on an IPv4 socket, is an error for the writer, never a panic in
+// the flusher that sends for everyone.
+func TestWriteRefusesWhatTheSocketCannotSend(t *testing.T) {
+	c, err := New(testkit.LoopbackUDP(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	for _, to := range []netip.AddrPort{{}, netip.MustParseAddrPort("[2001:db8::1]:5000")} {
+		if _, err := c.WriteToAddrPort([]byte("x"), to); !errors.Is(err, errBadAddress) {
+			t.Errorf("write to %v: %v, want errBadAddress", to, err)
+		}
+	}
+	// An IPv4-mapped destination is IPv4.
+	peer := testkit.LoopbackUDP(t)
+	mapped := netip.AddrPortFrom(netip.AddrFrom16(netip.MustParseAddr("127.0.0.1").As16()), uint16(peer.LocalAddr().(*net.UDPAddr).Port))
+	if _, err := c.WriteToAddrPort([]byte("mapped"), mapped); err != nil {
+		t.Fatal(err)
+	}
+	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 16)
+	if n, _, err := peer.ReadFrom(buf); err != nil || string(buf[:n]) != "mapped" {
+		t.Fatalf("read %q, %v", buf[:n], err)
+	}
+}

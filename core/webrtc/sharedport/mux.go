@@ -27,10 +27,25 @@ const connQueue = 256
 // empties), and the buffers of a deep backlog are released once it drains.
 const minQueue = 16
 
+// keptSlotBuffer is the largest slot buffer a queue keeps when it returns
+// to minQueue slots: an audio or video packet's, not an 8 KiB datagram's
+// that passed once.
+const keptSlotBuffer = 2048
+
+// maxAddrs bounds the remote addresses routed to one connection: those its
+// agent wrote to (connectivity checks to the remote candidates, replies
+// to checks that passed), the oldest forgotten first. A peer's candidates
+// are a handful; the bound holds however many candidates a client sends.
+const maxAddrs = 64
+
 // mux is an ice.UDPMux over one socket: it hands each received packet to
-// the agent whose ICE ufrag (from the USERNAME of a STUN request) or remote
-// address (learnt from that request or from the agent's own writes) it
-// belongs to. Each agent's packets wait in a bounded queue; when the agent
+// the agent whose remote address it comes from, or, for a STUN request
+// from an address no agent knows, to the agent its USERNAME names (the
+// ufrag). An address is learnt only from the agent's own writes: a STUN
+// request is not authenticated until the agent checked its
+// MESSAGE-INTEGRITY, and the agent writes only to candidates it was given
+// and to requests that passed, so a packet cannot claim an address for
+// an agent. Each agent's packets wait in a bounded queue; when the agent
 // falls behind, packets are dropped and counted, as its own socket's buffer
 // would drop them. Packets nobody claims are dropped.
 type mux struct {
@@ -43,9 +58,10 @@ type mux struct {
 	closed  bool
 
 	exited chan struct{}
-	// unrouted counts packets no agent claimed; dropped, packets an
-	// agent's full queue refused.
-	unrouted, dropped atomic.Uint64
+	// unrouted counts packets no agent claimed (or whose agent was
+	// closing); dropped, packets an agent's full queue refused;
+	// readErrors, failed reads of the socket other than its close.
+	unrouted, dropped, readErrors atomic.Uint64
 }
 
 var _ ice.UDPMux = (*mux)(nil)
@@ -127,20 +143,23 @@ func (m *mux) readLoop() {
 	for {
 		n, from, err := m.conn.ReadFromAddrPort(buf)
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return
 			}
-			return // closed
+			// Anything else (a deadline, an ICMP error reported on the
+			// socket) concerns one read, not the socket: count it and
+			// read on, after a pause so that a persistent error does
+			// not spin.
+			m.readErrors.Add(1)
+			time.Sleep(readErrorPause)
+			continue
 		}
 		pkt := buf[:n]
 		m.mu.Lock()
 		c := m.byAddr[from]
 		if c == nil {
 			if ufrag, ok := stunUfrag(pkt); ok {
-				if c = m.byUfrag[ufrag]; c != nil {
-					m.learnLocked(c, from)
-				}
+				c = m.byUfrag[ufrag] // routed, not learnt: see mux
 			}
 		}
 		m.mu.Unlock()
@@ -148,19 +167,33 @@ func (m *mux) readLoop() {
 			m.unrouted.Add(1)
 			continue
 		}
-		if !c.push(pkt, from) {
+		switch c.push(pkt, from) {
+		case pushFull:
 			m.dropped.Add(1)
+		case pushClosed:
+			m.unrouted.Add(1)
 		}
 	}
 }
 
-// learnLocked routes packets from addr to c. The caller holds m.mu.
+// readErrorPause is how long the read loop waits after a failed read.
+const readErrorPause = time.Millisecond
+
+// learnLocked routes packets from addr to c, forgetting c's oldest address
+// when it has maxAddrs. The caller holds m.mu.
 func (m *mux) learnLocked(c *muxConn, addr netip.AddrPort) {
 	if c.closed.Load() {
 		return
 	}
 	if old := m.byAddr[addr]; old != nil && old != c {
 		old.forget(addr)
+	}
+	if len(c.addrs) == maxAddrs {
+		oldest := c.addrs[0]
+		if m.byAddr[oldest] == c {
+			delete(m.byAddr, oldest)
+		}
+		c.forget(oldest)
 	}
 	m.byAddr[addr] = c
 	c.addrs = append(c.addrs, addr)
@@ -253,12 +286,25 @@ type queued struct {
 	from netip.AddrPort
 }
 
-// push queues a copy of pkt; false if the queue is full or c closed.
-func (c *muxConn) push(pkt []byte, from netip.AddrPort) bool {
+// pushResult is what became of a received packet handed to a connection.
+type pushResult int
+
+const (
+	pushQueued pushResult = iota
+	pushFull              // the queue is full: dropped
+	pushClosed            // the connection is closing: dropped
+)
+
+// push queues a copy of pkt.
+func (c *muxConn) push(pkt []byte, from netip.AddrPort) pushResult {
 	c.mu.Lock()
-	if c.n == connQueue || c.closed.Load() {
+	if c.closed.Load() {
 		c.mu.Unlock()
-		return false
+		return pushClosed
+	}
+	if c.n == connQueue {
+		c.mu.Unlock()
+		return pushFull
 	}
 	if c.n == len(c.q) {
 		c.grow()
@@ -272,7 +318,7 @@ func (c *muxConn) push(pkt []byte, from netip.AddrPort) bool {
 	case c.notify <- struct{}{}:
 	default:
 	}
-	return true
+	return pushQueued
 }
 
 // grow doubles the full ring, its packets in order from slot 0. The
@@ -285,15 +331,21 @@ func (c *muxConn) grow() {
 }
 
 // restart puts the empty queue back at slot 0, and back to minQueue slots
-// (with their buffers) after a deeper backlog, releasing the rest. The
-// caller holds c.mu.
+// after a deeper backlog, releasing the rest; of the slots kept, buffers
+// larger than keptSlotBuffer are released too. The caller holds c.mu.
 func (c *muxConn) restart() {
 	c.head = 0
-	if len(c.q) > minQueue {
-		q := make([]queued, minQueue)
-		copy(q, c.q)
-		c.q = q
+	if len(c.q) <= minQueue {
+		return
 	}
+	q := make([]queued, minQueue)
+	copy(q, c.q)
+	for i := range q {
+		if cap(q[i].buf) > keptSlotBuffer {
+			q[i].buf = nil
+		}
+	}
+	c.q = q
 }
 
 // ReadFromAddrPort returns the next queued packet, waiting for one.
@@ -356,11 +408,15 @@ func (c *muxConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	return n, net.UDPAddrFromAddrPort(from), nil
 }
 
-// WriteToAddrPort sends p to addr through the shared socket.
+// WriteToAddrPort sends p to addr through the shared socket, and routes
+// what comes back from addr to c.
 func (c *muxConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
 	if c.closed.Load() {
 		return 0, net.ErrClosed
 	}
+	// The form the socket reports sources in: an IPv4 address unmapped,
+	// no zone; otherwise a learnt address would never match a source.
+	addr = netip.AddrPortFrom(addr.Addr().Unmap().WithZone(""), addr.Port())
 	c.mu.Lock()
 	known := c.lastDst == addr
 	c.lastDst = addr
@@ -405,9 +461,14 @@ func (c *muxConn) shut() {
 	})
 }
 
-// forget stops routing addr to c (another agent claimed it). The caller
-// holds m.mu.
+// forget stops routing addr to c (another agent claimed it, or c has too
+// many); c's next write to addr learns it again. The caller holds m.mu.
 func (c *muxConn) forget(addr netip.AddrPort) {
+	c.mu.Lock()
+	if c.lastDst == addr {
+		c.lastDst = netip.AddrPort{}
+	}
+	c.mu.Unlock()
 	for i, a := range c.addrs {
 		if a == addr {
 			c.addrs = append(c.addrs[:i], c.addrs[i+1:]...)

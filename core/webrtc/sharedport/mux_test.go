@@ -97,14 +97,18 @@ func TestMuxRoutesByUfragThenAddress(t *testing.T) {
 	a, b := getConn(t, m, "ua"), getConn(t, m, "ub")
 	alice, bob, stranger := peerSocket(t), peerSocket(t), peerSocket(t)
 
-	// Alice's STUN request names ua: it and what follows from her
-	// address go to a.
+	// Alice's STUN request names ua: it goes to a. Once a answered her
+	// (as its agent does when the request passed its integrity check),
+	// what follows from her address goes to a too.
 	req := stunRequest("ua:alice")
 	if _, err := alice.WriteTo(req, m.local); err != nil {
 		t.Fatal(err)
 	}
 	if got, from := readOne(t, a); got != string(req) || from != addrOf(alice) {
 		t.Fatalf("a read %q from %v", got, from)
+	}
+	if _, err := a.WriteTo([]byte("response"), alice.LocalAddr()); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := alice.WriteTo([]byte("media for a"), m.local); err != nil {
 		t.Fatal(err)
@@ -159,8 +163,8 @@ func TestMuxQueueIsBounded(t *testing.T) {
 	pkt := make([]byte, 4)
 	for i := range connQueue + 44 {
 		binary.BigEndian.PutUint32(pkt, uint32(i))
-		if ok := c.push(pkt, from); ok != (i < connQueue) {
-			t.Fatalf("push %d = %v with a queue of %d", i, ok, connQueue)
+		if ok := c.push(pkt, from) == pushQueued; ok != (i < connQueue) {
+			t.Fatalf("push %d queued %v with a queue of %d", i, ok, connQueue)
 		}
 	}
 	buf := make([]byte, 8)
@@ -256,7 +260,7 @@ func TestMuxQueueMemoryFollowsBacklog(t *testing.T) {
 	}
 	for i := range 1000 {
 		binary.BigEndian.PutUint32(pkt, uint32(i))
-		if !c.push(pkt, from) {
+		if c.push(pkt, from) != pushQueued {
 			t.Fatalf("push %d refused", i)
 		}
 		read(i)
@@ -269,7 +273,7 @@ func TestMuxQueueMemoryFollowsBacklog(t *testing.T) {
 	seq, next := 0, 0
 	for range 2 * (connQueue - 1) {
 		binary.BigEndian.PutUint32(pkt, uint32(seq))
-		if !c.push(pkt, from) {
+		if c.push(pkt, from) != pushQueued {
 			t.Fatalf("push %d refused", seq)
 		}
 		seq++
@@ -291,11 +295,91 @@ func TestMuxQueueMemoryFollowsBacklog(t *testing.T) {
 	// The queue still keeps order and its bound after shrinking.
 	for i := range connQueue + 1 {
 		binary.BigEndian.PutUint32(pkt, uint32(i))
-		if ok := c.push(pkt, from); ok != (i < connQueue) {
-			t.Fatalf("push %d = %v", i, ok)
+		if ok := c.push(pkt, from) == pushQueued; ok != (i < connQueue) {
+			t.Fatalf("push %d queued %v", i, ok)
 		}
 	}
 	for i := range connQueue {
 		read(i)
+	}
+}
+
+// TestMuxLearnsOnlyFromWrites: STUN requests naming a ufrag reach its
+// connection from any address, but teach the mux no address (they are not
+// authenticated yet): 200 source ports leave no route behind, and media
+// from them reaches nobody.
+func TestMuxLearnsOnlyFromWrites(t *testing.T) {
+	m := newTestMux(t)
+	a := getConn(t, m, "ua")
+	req := stunRequest("ua:mallory")
+	const sources = 200
+	for range sources {
+		u := peerSocket(t)
+		if _, err := u.WriteTo(req, m.local); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := readOne(t, a); got != string(req) {
+			t.Fatalf("a read %q", got)
+		}
+		if _, err := u.WriteTo([]byte("media"), m.local); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testkit.Until(t, 5*time.Second, "the media counted unrouted", func() bool { return m.unrouted.Load() == sources })
+	m.mu.Lock()
+	routes, learnt := len(m.byAddr), len(a.addrs)
+	m.mu.Unlock()
+	if routes != 0 || learnt != 0 {
+		t.Fatalf("after %d STUN requests: %d routes, %d addresses learnt for a; want none", sources, routes, learnt)
+	}
+}
+
+// TestMuxAddressComesBack: when another connection writes to an address,
+// packets from it go there; when the first writes to it again, they come
+// back to the first (it must not keep believing the address is its own).
+func TestMuxAddressComesBack(t *testing.T) {
+	m := newTestMux(t)
+	a, b := getConn(t, m, "ua"), getConn(t, m, "ub")
+	x := peerSocket(t)
+	routeOf := func() *muxConn {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.byAddr[addrOf(x)]
+	}
+	for i, step := range []struct {
+		writer *muxConn
+		want   string
+	}{{a, "a"}, {b, "b"}, {a, "a"}, {a, "a"}, {b, "b"}} {
+		if _, err := step.writer.WriteToAddrPort([]byte("check"), addrOf(x)); err != nil {
+			t.Fatal(err)
+		}
+		got := map[*muxConn]string{a: "a", b: "b"}[routeOf()]
+		if got != step.want {
+			t.Fatalf("write %d by %s: %s's address routes to %q", i, step.want, "x", got)
+		}
+	}
+}
+
+// TestMuxAddressesBounded: a connection keeps at most maxAddrs routes, the
+// oldest going first, however many addresses its agent writes to.
+func TestMuxAddressesBounded(t *testing.T) {
+	m := newTestMux(t)
+	a := getConn(t, m, "ua")
+	const extra = 10
+	for i := range maxAddrs + extra {
+		to := netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), uint16(10000+i))
+		if _, err := a.WriteToAddrPort([]byte("check"), to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(a.addrs) != maxAddrs || len(m.byAddr) != maxAddrs {
+		t.Fatalf("%d addresses, %d routes; want %d", len(a.addrs), len(m.byAddr), maxAddrs)
+	}
+	oldest := netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), 10000)
+	newest := netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), uint16(10000+maxAddrs+extra-1))
+	if m.byAddr[oldest] != nil || m.byAddr[newest] != a {
+		t.Fatalf("oldest still routed %v, newest routed %v", m.byAddr[oldest] != nil, m.byAddr[newest] == a)
 	}
 }

@@ -58,7 +58,22 @@ func Open(cfg Config) (*Port, error) {
 	if len(addrs) == 0 {
 		return nil, nil //nolint:nilnil // no address: no port, and no error
 	}
-	port := cfg.Port
+	// An ephemeral port is the first address's choice, which another
+	// address may have taken already: then all start again with another.
+	for attempt := 1; ; attempt++ {
+		s, err := openOn(addrs, cfg.Port)
+		if err == nil || cfg.Port != 0 || attempt == ephemeralAttempts {
+			return s, err
+		}
+	}
+}
+
+// ephemeralAttempts is how many ephemeral ports Open tries.
+const ephemeralAttempts = 3
+
+// openOn binds port (0: the first address's ephemeral choice) on every
+// address in addrs.
+func openOn(addrs []netip.Addr, port uint16) (*Port, error) {
 	s := &Port{}
 	muxes := make([]ice.UDPMux, 0, len(addrs))
 	for _, a := range addrs {
@@ -87,8 +102,7 @@ func Open(cfg Config) (*Port, error) {
 	return s, nil
 }
 
-// listenShared binds addr:port; an ephemeral choice taken on another
-// address may be busy on this one, and then any port will do.
+// listenShared binds addr:port.
 func listenShared(addr netip.Addr, port uint16) (*net.UDPConn, error) {
 	network := "udp4"
 	if addr.Is6() {
@@ -159,8 +173,9 @@ func usableHostAddr(ip netip.Addr, loopback bool) bool {
 // Stats are the port's counters: its sockets' and its muxes'.
 type Stats struct {
 	batchconn.Stats
-	Unrouted uint64 // packets received for no agent (dropped)
-	Overflow uint64 // packets dropped because an agent's queue was full
+	Unrouted   uint64 // packets received for no agent, or a closing one (dropped)
+	Overflow   uint64 // packets dropped because an agent's queue was full
+	ReadErrors uint64 // failed socket reads, other than the socket's close
 }
 
 // Stats sums the counters of the sockets and muxes.
@@ -178,6 +193,7 @@ func (s *Port) Stats() Stats {
 	for _, m := range s.muxes {
 		t.Unrouted += m.unrouted.Load()
 		t.Overflow += m.dropped.Load()
+		t.ReadErrors += m.readErrors.Load()
 	}
 	return t
 }
