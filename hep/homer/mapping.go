@@ -91,13 +91,16 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	if err != nil {
 		return out, fmt.Errorf("homer: marshal body type %d: %w", e.Type, err)
 	}
+	// Event.MarshalJSON's output is already compact and escaped (it is
+	// json.Marshal's own), so calling it directly gives json.Marshal(e)'s
+	// bytes without json.Marshal re-validating and compacting them.
 	var payload []byte
 	if body != nil {
 		raw := *e
 		raw.Body = body
-		payload, err = json.Marshal(&raw)
+		payload, err = raw.MarshalJSON()
 	} else {
-		payload, err = json.Marshal(e)
+		payload, err = e.MarshalJSON()
 	}
 	if err != nil {
 		return out, fmt.Errorf("homer: marshal event type %d: %w", e.Type, err)
@@ -443,7 +446,7 @@ func (m *mapper) base(e *telemetry.Event, cid string, proto, ipProto uint8, src,
 // the room's Homer view shows each participant's QoS.
 func (m *mapper) media(e *telemetry.Event, hs *handleState, body []byte, cid string,
 	client, gateway netip.AddrPort, out []hep.Packet) ([]hep.Packet, error) {
-	reports, err := parseMediaReports(body)
+	reports, err := mediaReportsOf(e.Body, body)
 	if err != nil {
 		return out, fmt.Errorf("homer: media report of handle %d: %w", e.HandleID, err)
 	}

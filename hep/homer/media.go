@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // mediaReport is one medium of a type 32 subtype 3 body
@@ -44,6 +46,47 @@ func parseMediaReports(body []byte) ([]mediaReport, error) {
 		return nil, err
 	}
 	return []mediaReport{r}, nil
+}
+
+// mediaReportsOf returns the reports of a media report event: read from the
+// Go value when it is core's typed body (no JSON round trip), else parsed
+// from body, its JSON. Both give the same values: a uint64 or int64 printed
+// by encoding/json and parsed back as float64 rounds as the conversion does,
+// and a float64 is printed so that it parses back to itself.
+func mediaReportsOf(v any, body []byte) ([]mediaReport, error) {
+	switch b := v.(type) {
+	case telemetry.MediaReportBody:
+		return []mediaReport{reportFrom(&b)}, nil
+	case *telemetry.MediaReportBody:
+		if b != nil {
+			return []mediaReport{reportFrom(b)}, nil
+		}
+	case telemetry.MediaReports:
+		if b != nil {
+			rs := make([]mediaReport, len(b))
+			for i := range b {
+				rs[i] = reportFrom(&b[i])
+			}
+			return rs, nil
+		}
+	}
+	return parseMediaReports(body)
+}
+
+// reportFrom is the mediaReport of a typed report, field for field what
+// parsing its JSON gives.
+func reportFrom(b *telemetry.MediaReportBody) mediaReport {
+	r := mediaReport{
+		MID: b.Mid, MIndex: b.MIndex, Media: b.Media,
+		PacketsReceived: float64(b.PacketsReceived), PacketsSent: float64(b.PacketsSent),
+		BytesReceived: float64(b.BytesReceived), BytesSent: float64(b.BytesSent),
+	}
+	if s := b.RTPStats; s != nil {
+		r.Codec, r.Base, r.RTT = s.Codec, float64(s.Base), float64(s.RTT)
+		r.Lost, r.LostByRemote = float64(s.Lost), float64(s.LostByRemote)
+		r.JitterLocal, r.JitterRemote = s.JitterLocal, s.JitterRemote
+	}
+	return r
 }
 
 // ntpEpochOffset is the seconds from 1900-01-01 (NTP) to 1970-01-01 (Unix).

@@ -1,0 +1,100 @@
+package homer
+
+import (
+	"encoding/json"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/argusrtc/argus/hep"
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// TestMediaReportsOfTyped: reading core's typed media report bodies directly
+// gives exactly what parsing their JSON gives.
+func TestMediaReportsOfTyped(t *testing.T) {
+	audio := telemetry.MediaReportBody{Mid: "0", MIndex: 0, Media: "audio",
+		PacketsReceived: 48, PacketsSent: 50, BytesReceived: 7680, BytesSent: 8000,
+		RTPStats: &telemetry.RTPStats{Codec: "opus", Base: 48000, RTT: 40, Lost: 2, LostByRemote: -1,
+			JitterLocal: 12.345678901234567, JitterRemote: 0.1, InLinkQuality: 100, REMBBitrate: 300000}}
+	huge := telemetry.MediaReportBody{Mid: "1", MIndex: 1, Media: "video",
+		PacketsReceived: math.MaxUint64, PacketsSent: 1<<53 + 1, BytesReceived: 1<<63 + 12345, BytesSent: 3,
+		RTPStats: &telemetry.RTPStats{Base: 90000, RTT: math.MinInt64, Lost: math.MaxInt64, JitterLocal: 1e-300,
+			JitterRemote: 1.7976931348623157e308}}
+	data := telemetry.MediaReportBody{Mid: "2", MIndex: 2, Media: "data", PacketsReceived: 7}
+	for _, tc := range []struct {
+		name string
+		body any
+		n    int
+	}{
+		{"value", audio, 1},
+		{"pointer", &audio, 1},
+		{"rounding", huge, 1},
+		{"data channel", data, 1},
+		{"combined", telemetry.MediaReports{audio, huge, data}, 3},
+		{"untyped", map[string]any{"mid": "0", "media": "audio", "lost": 3}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, err := json.Marshal(tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := parseMediaReports(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := mediaReportsOf(tc.body, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tc.n || !reflect.DeepEqual(got, want) {
+				t.Fatalf("typed %+v\nparsed %+v", got, want)
+			}
+		})
+	}
+}
+
+// BenchmarkMapperScript maps echoTestScript (session, handle, WebRTC,
+// plugin and media report events, attach to detach) once per iteration:
+// the HEP sink's per-event work without the socket write.
+func BenchmarkMapperScript(b *testing.B) {
+	for _, typed := range []bool{false, true} {
+		name := "untyped"
+		events := echoTestScript(telemetry.Now())
+		if typed {
+			name = "typed-media"
+			for _, e := range events {
+				if e.Type == telemetry.TypeMedia && e.Subtype == telemetry.SubtypeMediaReport {
+					raw, err := json.Marshal(e.Body)
+					if err != nil {
+						b.Fatal(err)
+					}
+					e.Body = telemetry.DecodeBody(e.Type, e.Subtype, raw)
+					if _, ok := e.Body.(telemetry.MediaReportBody); !ok {
+						b.Fatalf("body %T", e.Body)
+					}
+				}
+			}
+		}
+		b.Run(name, func(b *testing.B) {
+			cfg := SinkConfig{URL: "udp://127.0.0.1:9060", NodeName: "node-a"}
+			if _, _, err := cfg.withDefaults(); err != nil {
+				b.Fatal(err)
+			}
+			m := newMapper(&cfg)
+			var out []hep.Packet
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, e := range events {
+					var err error
+					if out, err = m.packets(e, out[:0]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			if len(out) == 0 {
+				b.Fatal("no packets")
+			}
+		})
+	}
+}
