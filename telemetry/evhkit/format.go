@@ -43,11 +43,52 @@ func Marshal(v any, f Format) ([]byte, error) {
 // MarshalEvents renders a batch as Janus's event handlers send it: the
 // array of events when grouped, else the single event object (evs[0]), in
 // layout f.
+//
+// The bytes are json.Marshal's of evs (or evs[0]), built from each event's
+// MarshalJSON: that output is already json.Marshal's own (compact, HTML
+// escaped), so json.Marshal's second validating and compacting pass over it
+// is skipped.
 func MarshalEvents(evs []*telemetry.Event, grouped bool, f Format) ([]byte, error) {
-	if grouped {
-		return Marshal(evs, f)
+	if !grouped {
+		b, err := marshalEvent(evs[0])
+		if err != nil {
+			return nil, err
+		}
+		return Layout(b, f)
 	}
-	return Marshal(evs[0], f)
+	if evs == nil {
+		return Layout([]byte("null"), f)
+	}
+	parts := make([][]byte, len(evs))
+	n := 2 + len(evs)
+	for i, e := range evs {
+		var err error
+		if parts[i], err = marshalEvent(e); err != nil {
+			return nil, err
+		}
+		n += len(parts[i])
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, p := range parts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, p...)
+	}
+	return Layout(append(b, ']'), f)
+}
+
+// marshalEvent is json.Marshal(e).
+func marshalEvent(e *telemetry.Event) ([]byte, error) {
+	if e == nil {
+		return []byte("null"), nil
+	}
+	b, err := e.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("marshal: %w", err)
+	}
+	return b, nil
 }
 
 // Layout turns compact JSON into layout f.

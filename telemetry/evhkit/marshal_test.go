@@ -1,0 +1,79 @@
+package evhkit
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+func marshalTestEvents() []*telemetry.Event {
+	return []*telemetry.Event{
+		{Emitter: "argus-1", Type: telemetry.TypePlugin, Timestamp: 1700000000000001, SessionID: 1, HandleID: 2,
+			OpaqueID: "<o&p>", Body: telemetry.PluginBody{Plugin: "janus.plugin.echotest",
+				Data: map[string]any{"audio_active": true, "note": "a<b>&\u2028c", "bitrate": 0}}},
+		{Emitter: "argus-1", Type: telemetry.TypeMedia, Subtype: telemetry.SubtypeMediaReport, Timestamp: 2,
+			SessionID: 1, HandleID: 2, Body: telemetry.MediaReportBody{Mid: "0", Media: "audio", PacketsSent: 50,
+				RTPStats: &telemetry.RTPStats{Codec: "opus", Base: 48000, JitterLocal: 12.5}}},
+		{Emitter: "argus-1", Type: telemetry.TypeSession, Timestamp: 3, SessionID: 1,
+			Body: json.RawMessage(` { "name" : "created" } `)},
+		nil,
+	}
+}
+
+// TestMarshalEventsIsJSONMarshal: MarshalEvents gives json.Marshal's bytes
+// of the batch (grouped) or of its first event, in every layout.
+func TestMarshalEventsIsJSONMarshal(t *testing.T) {
+	evs := marshalTestEvents()
+	for _, tc := range []struct {
+		name    string
+		evs     []*telemetry.Event
+		grouped bool
+		v       any
+	}{
+		{"grouped", evs, true, evs},
+		{"grouped one", evs[:1], true, evs[:1]},
+		{"grouped empty", []*telemetry.Event{}, true, []*telemetry.Event{}},
+		{"grouped nil", nil, true, []*telemetry.Event(nil)},
+		{"single", evs, false, evs[0]},
+		{"single raw body", evs[2:], false, evs[2]},
+		{"single nil", evs[3:], false, evs[3]},
+	} {
+		for _, f := range []Format{Compact, Plain, Indented} {
+			t.Run(tc.name+"/"+string(f), func(t *testing.T) {
+				want, err := Marshal(tc.v, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := MarshalEvents(tc.evs, tc.grouped, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != string(want) {
+					t.Fatalf("got  %s\nwant %s", got, want)
+				}
+			})
+		}
+	}
+}
+
+// TestMarshalEventsError: an event whose body cannot be marshalled fails
+// the batch.
+func TestMarshalEventsError(t *testing.T) {
+	bad := &telemetry.Event{Type: telemetry.TypeCore, Body: map[string]any{"c": make(chan int)}}
+	if _, err := MarshalEvents([]*telemetry.Event{bad}, true, Compact); err == nil {
+		t.Fatal("no error for an unmarshallable body")
+	}
+}
+
+// BenchmarkMarshalEvents is the event handlers' per-batch encoding: a
+// grouped batch of 3 typical events, compact.
+func BenchmarkMarshalEvents(b *testing.B) {
+	evs := marshalTestEvents()[:3]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := MarshalEvents(evs, true, Compact); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
