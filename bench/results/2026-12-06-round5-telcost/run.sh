@@ -9,6 +9,6 @@ for i in $(seq 1 "${ROUNDS:-2}"); do
   for v in base new; do
     bin=${NEW_BIN:?}; [ $v = base ] && bin=${BASE_BIN:?}
     echo "$v-$i $(uptime)"
-    ARGUS_BIN=$bin OUT=bench/results/2026-12-06-round5-telcost/${TAG:-telab}-$v-$i flock /tmp/argus-bench.lock bench/compare.sh 2>&1 | grep -E 'compare.sh: argus' | sed "s/^/$v-$i /"
+    ARGUS_BIN=$bin OUT=bench/results/2026-12-06-round5-telcost/${TAG:-telab}-$v-$i bench/compare.sh 2>&1 | grep -E 'compare.sh: argus' | sed "s/^/$v-$i /"
   done
 done
