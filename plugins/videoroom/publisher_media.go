@@ -282,7 +282,8 @@ func (ps *pubStream) layerOf(rid string) int {
 
 // fanoutDropped is the event (Argus's own, Janus has no fan-out queues)
 // that reports n packets of layer dropped by full fan-out queues. It is
-// emitted while drops happen, at most once per second per stream.
+// emitted at most once per second per stream while drops wait to be
+// reported, and once when the stream ends (fanout.onDrops).
 func (ps *pubStream) fanoutDropped(layer int, n uint64) telemetry.VideoRoomData {
 	ps.pub.s.log.Debug("videoroom: fan-out queues full", "mid", ps.mid, "layer", layer, "dropped", n)
 	d := ps.pub.event("fanout-dropped")

@@ -324,14 +324,11 @@ func BenchmarkWrite(b *testing.B) {
 	const burst = 64
 	dsts := make([]netip.AddrPort, burst)
 	for i := range dsts {
-		u := listenB(b)
-		defer func() { _ = u.Close() }()
-		dsts[i] = addrOf(u)
+		dsts[i] = addrOf(testkit.LoopbackUDP(b))
 	}
 	pkt := make([]byte, 1100)
 	b.Run("sendto", func(b *testing.B) {
-		u := listenB(b)
-		defer func() { _ = u.Close() }()
+		u := testkit.LoopbackUDP(b)
 		for b.Loop() {
 			for _, d := range dsts {
 				_, _ = u.WriteToUDPAddrPort(pkt, d)
@@ -340,7 +337,7 @@ func BenchmarkWrite(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*burst), "ns/pkt")
 	})
 	b.Run("batched", func(b *testing.B) {
-		c, err := New(listenB(b), Options{})
+		c, err := New(testkit.LoopbackUDP(b), Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -358,14 +355,6 @@ func BenchmarkWrite(b *testing.B) {
 		b.ReportMetric(float64(st.Sent)/float64(max(st.SendCalls, 1)), "pkts/call")
 		b.ReportMetric(float64(st.Dropped), "dropped")
 	})
-}
-
-func listenB(b *testing.B) *net.UDPConn {
-	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return u
 }
 
 func (c *Conn) queued() int {
