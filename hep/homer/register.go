@@ -4,18 +4,17 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"strconv"
-	"time"
+	"strings"
 
 	"github.com/argusrtc/argus/telemetry"
 )
 
 // SinkName is the name this sink registers under in telemetry's registry.
 const SinkName = "hep"
-
-func init() { telemetry.RegisterSink(SinkName, FromSettings) }
 
 // FromSettings builds a sink from string settings (config file, ARGUS_*
 // environment, flags):
@@ -37,65 +36,71 @@ func init() { telemetry.RegisterSink(SinkName, FromSettings) }
 //	                 self-signed one); never for untrusted networks
 //	events, enabled  accepted and ignored (cmd/argus reads them)
 //
-// Unknown keys are errors.
+// Unknown keys and malformed values are errors wrapping ErrBadSetting.
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
-	cfg := SinkConfig{NodeName: sc.ServerName, Logger: sc.Logger}
-	var tlsCfg tls.Config
-	useTLS := false
-	for k, v := range sc.Settings {
-		var err error
-		switch k {
-		case "events", "enabled":
-		case "url":
-			cfg.URL = v
-		case "capture_id":
-			var n uint64
-			n, err = strconv.ParseUint(v, 10, 32)
-			cfg.CaptureID = uint32(n)
-		case "password":
-			cfg.Password = v
-		case "node_name":
-			cfg.NodeName = v
-		case "correlation":
-			cfg.Correlation = v
-		case "room_correlation":
-			var on bool
-			on, err = strconv.ParseBool(v)
-			cfg.DisableRoomCorrelation = !on
-		case "server_addr":
-			cfg.ServerAddr, err = netip.ParseAddrPort(v)
-		case "dial_timeout":
-			cfg.DialTimeout, err = ms(v)
-		case "write_timeout":
-			cfg.WriteTimeout, err = ms(v)
-		case "max_handles":
-			cfg.MaxHandles, err = strconv.Atoi(v)
-		case "tls_ca_file":
-			useTLS = true
-			tlsCfg.RootCAs, err = loadCAs(v)
-		case "tls_server_name":
-			useTLS = true
-			tlsCfg.ServerName = v
-		case "tls_skip_verify":
-			useTLS = true
-			tlsCfg.InsecureSkipVerify, err = strconv.ParseBool(v) //nolint:gosec // opt-in for self-signed heplify-server
-		default:
-			return nil, fmt.Errorf("%w: unknown key %q", ErrBadSetting, k)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s=%q: %w", ErrBadSetting, k, v, err)
-		}
-	}
-	if useTLS {
-		tlsCfg.MinVersion = tls.VersionTLS12
-		cfg.TLSConfig = &tlsCfg
+	cfg := defaultSinkConfig()
+	cfg.NodeName, cfg.Logger = sc.ServerName, sc.Logger
+	if err := options(&cfg).Read(sc.Settings); err != nil {
+		return nil, err
 	}
 	return NewSink(cfg)
 }
 
-func ms(v string) (time.Duration, error) {
-	n, err := strconv.Atoi(v)
-	return time.Duration(n) * time.Millisecond, err
+// defaultSinkConfig holds the defaults NewSink gives zero fields, so that
+// -help shows them.
+func defaultSinkConfig() SinkConfig {
+	return SinkConfig{CaptureID: DefaultCaptureID, Correlation: CorrelationSession,
+		DialTimeout: DefaultDialTimeout, WriteTimeout: DefaultWriteTimeout, MaxHandles: DefaultMaxHandles}
+}
+
+// options are the sink's settings, read into c. The numbers take what
+// they took before: any whole number of ms (NewSink turns one <= 0 into
+// the default), any max_handles, a capture_id that fits 32 bits.
+func options(c *SinkConfig) *telemetry.SinkOptions {
+	o := telemetry.NewSinkOptions(ErrBadSetting)
+	o.FlagSetting(urlKey, &c.URL)
+	o.Events(nil)
+	o.Func("capture_id", strconv.FormatUint(uint64(c.CaptureID), 10), "HEP capture agent id", func(v string) error {
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+		c.CaptureID = uint32(n)
+		return err
+	})
+	o.String("password", &c.Password, "HEP auth key")
+	o.String("node_name", &c.NodeName, "capture agent name (default: the server name)")
+	o.String("correlation", &c.Correlation, "session or opaque")
+	o.Func("room_correlation", strconv.FormatBool(!c.DisableRoomCorrelation), "also send room events under room-<id>",
+		func(v string) error {
+			on, err := telemetry.ParseBool(v)
+			c.DisableRoomCorrelation = !on
+			return err
+		})
+	o.Func("server_addr", "", "gateway ip:port used as dst (default: the listener that accepted each connection)",
+		func(v string) (err error) {
+			c.ServerAddr, err = netip.ParseAddrPort(v)
+			return err
+		})
+	o.Millis("dial_timeout", &c.DialTimeout, math.MinInt64, math.MaxInt64, "ms")
+	o.Millis("write_timeout", &c.WriteTimeout, math.MinInt64, math.MaxInt64, "ms")
+	o.Int("max_handles", &c.MaxHandles, math.MinInt, math.MaxInt, "bound of the per-handle state")
+	tlsConfig := func() *tls.Config {
+		if c.TLSConfig == nil {
+			c.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		return c.TLSConfig
+	}
+	o.Func("tls_ca_file", "", "PEM CAs for tls://", func(v string) (err error) {
+		tlsConfig().RootCAs, err = loadCAs(v)
+		return err
+	})
+	o.Func("tls_server_name", "", "name to verify instead of the URL host", func(v string) error {
+		tlsConfig().ServerName = v
+		return nil
+	})
+	o.Func("tls_skip_verify", "false", "accept any certificate", func(v string) (err error) {
+		tlsConfig().InsecureSkipVerify, err = telemetry.ParseBool(v) //nolint:gosec // opt-in for self-signed heplify-server
+		return err
+	})
+	return o
 }
 
 func loadCAs(path string) (*x509.CertPool, error) {

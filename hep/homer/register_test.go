@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
 
 func TestRegistered(t *testing.T) {
@@ -24,6 +25,11 @@ func TestRegistered(t *testing.T) {
 	}
 	if hs := s.(*Sink); hs.cfg.NodeName != "gw-1" {
 		t.Fatalf("node name %q, want the server name", hs.cfg.NodeName)
+	}
+	const keys = "events=all capture_id=2001 password= node_name= correlation=session room_correlation=true server_addr= " +
+		"dial_timeout=3000 write_timeout=2000 max_handles=65536 tls_ca_file= tls_server_name= tls_skip_verify=false"
+	if got := telemetrytest.OptionList(SinkName); got != keys {
+		t.Fatalf("documented options %q, want %q", got, keys)
 	}
 }
 
@@ -52,6 +58,16 @@ func TestFromSettings(t *testing.T) {
 		if _, err := FromSettings(telemetry.SinkConfig{Settings: bad}); !errors.Is(err, ErrBadSetting) {
 			t.Errorf("%v: err %v, want ErrBadSetting", bad, err)
 		}
+	}
+	// Janus's words for booleans are taken too, and strconv's single letters.
+	s, err = FromSettings(telemetry.SinkConfig{Settings: map[string]string{
+		"url": "udp://127.0.0.1:9060", "room_correlation": "off", "tls_skip_verify": "T",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.(*Sink).cfg; !c.DisableRoomCorrelation || c.TLSConfig == nil || !c.TLSConfig.InsecureSkipVerify {
+		t.Fatalf("config %+v", c)
 	}
 	if _, err := FromSettings(telemetry.SinkConfig{}); !errors.Is(err, ErrBadURL) {
 		t.Errorf("no url: %v", err)

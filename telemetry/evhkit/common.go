@@ -22,36 +22,22 @@ func DefaultCommon(def Format) Common {
 		Backoff: DefaultBackoff, MaxBackoff: DefaultMaxBackoff, DialTimeout: DefaultDialTimeout}
 }
 
-// Common reads the common settings into c; grouping only when canGroup.
-func (s *Settings) Common(c *Common, canGroup bool) {
-	if v, ok := s.get("events"); ok {
-		c.Events = telemetry.ParseMask(v)
-	}
+// common declares the common settings, read into c; grouping only when
+// canGroup.
+func (o *Options) common(c *Common, canGroup bool) {
+	o.Events(&c.Events)
 	if canGroup {
-		s.Bool("grouping", &c.Grouping)
+		o.Bool("grouping", &c.Grouping, "send arrays of up to 100 events")
 	}
-	if v, ok := s.get("json"); ok {
+	o.Func("json", string(c.Format), "indented, plain or compact", func(v string) error {
 		f, err := ParseFormat(v)
-		if err != nil {
-			s.fail("json", v, err)
-		}
 		c.Format = f
-	}
-	s.Millis("reconnect_backoff", &c.Backoff)
-	s.Millis("reconnect_max", &c.MaxBackoff)
-	s.Millis("connect_timeout", &c.DialTimeout)
+		return err
+	})
+	o.Millis("reconnect_backoff", &c.Backoff, time.Millisecond, maxMillis, "ms before the first reconnect, doubling")
+	o.Millis("reconnect_max", &c.MaxBackoff, time.Millisecond, maxMillis, "ms, the longest reconnect wait")
+	o.Millis("connect_timeout", &c.DialTimeout, time.Millisecond, maxMillis, "ms per connection attempt and per publish")
 }
 
-// commonOptions documents the common settings (NewOptions).
-func commonOptions(def Format, canGroup bool) []telemetry.SinkOption {
-	o := []telemetry.SinkOption{{Key: "events", Default: "all", Usage: "Janus event mask"}}
-	if canGroup {
-		o = append(o, telemetry.SinkOption{Key: "grouping", Default: "true", Usage: "send arrays of up to 100 events"})
-	}
-	return append(o,
-		telemetry.SinkOption{Key: "json", Default: string(def), Usage: "indented, plain or compact"},
-		telemetry.SinkOption{Key: "reconnect_backoff", Default: "500", Usage: "ms before the first reconnect, doubling"},
-		telemetry.SinkOption{Key: "reconnect_max", Default: "30000", Usage: "ms, the longest reconnect wait"},
-		telemetry.SinkOption{Key: "connect_timeout", Default: "5000", Usage: "ms per connection attempt and per publish"},
-	)
-}
+// maxMillis bounds the common ms settings (a day).
+const maxMillis = 24 * time.Hour

@@ -50,10 +50,10 @@ func TestSettings(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := evhkit.DefaultCommon(evhkit.Compact)
-			st := evhkit.NewSettings(tc.m)
-			st.Common(&c, true)
-			if err := st.Err(); (err == nil) != tc.ok {
-				t.Fatalf("Err() = %v", err)
+			var url string
+			err := evhkit.NewOptions("url", &url, &c, true).Read(tc.m)
+			if (err == nil) != tc.ok || err != nil && !errors.Is(err, evhkit.ErrBadSetting) {
+				t.Fatalf("Read = %v", err)
 			}
 			if tc.name == "all" && (c.Events != telemetry.Mask(telemetry.TypeSession) || c.Grouping || c.Format != evhkit.Plain ||
 				c.Backoff != 10*time.Millisecond || c.MaxBackoff != 20*time.Millisecond || c.DialTimeout != 30*time.Millisecond) {

@@ -1,72 +1,60 @@
 package evhkit
 
 import (
-	"strconv"
-
 	"github.com/argusrtc/argus/telemetry"
 )
 
-// Options declares a broker handler's -sink-opt keys once: each key with
-// its -help line (SinkSpec.Options) and the Config field its factory reads
-// it into (see Register). The defaults -help shows are the values the
-// fields hold when a key is declared; the keys are read, and listed, in
-// the order they are declared.
+// Options declares a broker handler's -sink-opt keys once
+// (telemetry.SinkOptions: each key with its -help line and the Config
+// field its factory reads it into; see Register), starting with the
+// broker URL and the settings every handler shares (Common).
 type Options struct {
+	*telemetry.SinkOptions
 	urlKey string
-	docs   []telemetry.SinkOption
-	reads  []func(*Settings)
 }
 
 // NewOptions starts the keys of a handler: urlKey, the broker URL, read
 // into *url (Register makes it the setting of the handler's flag, which
 // documents it), then the common settings read into c (grouping only when
-// canGroup), documented with c's format as the default.
+// canGroup), documented with c's values as the defaults. Errors wrap
+// ErrBadSetting.
 func NewOptions(urlKey string, url *string, c *Common, canGroup bool) *Options {
-	return &Options{
-		urlKey: urlKey,
-		docs:   commonOptions(c.Format, canGroup),
-		reads: []func(*Settings){
-			func(s *Settings) { s.String(urlKey, url) },
-			func(s *Settings) { s.Common(c, canGroup) },
-		},
-	}
+	o := &Options{SinkOptions: telemetry.NewSinkOptions(ErrBadSetting), urlKey: urlKey}
+	o.FlagSetting(urlKey, url)
+	o.common(c, canGroup)
+	return o
 }
 
-func (o *Options) add(key, def, usage string, read func(*Settings)) {
-	o.docs = append(o.docs, telemetry.SinkOption{Key: key, Default: def, Usage: usage})
-	o.reads = append(o.reads, read)
-}
-
-// String declares key, read into *dst.
-func (o *Options) String(key string, dst *string, usage string) {
-	o.add(key, *dst, usage, func(s *Settings) { s.String(key, dst) })
-}
-
-// Bool declares key, read into *dst (Settings.Bool).
-func (o *Options) Bool(key string, dst *bool, usage string) {
-	o.add(key, strconv.FormatBool(*dst), usage, func(s *Settings) { s.Bool(key, dst) })
-}
-
-// Int declares key, read into *dst; it must lie in [lo, hi].
-func (o *Options) Int(key string, dst *int, lo, hi int, usage string) {
-	o.add(key, strconv.Itoa(*dst), usage, func(s *Settings) { s.Int(key, dst, lo, hi) })
-}
-
-// Ignored declares a key that Janus's module takes and the handler accepts
-// without using it.
-func (o *Options) Ignored(key, usage string) {
-	o.add(key, "", usage, func(s *Settings) { s.get(key) })
-}
-
-// TLS declares the four TLS settings named by k, read into *dst (nil when
-// none of them is set; see Settings.TLS).
+// TLS declares the four TLS settings named by k, read into *dst: nil
+// unless one of them is set (a file or name not empty, or the verify
+// switch), so the URL scheme alone decides (amqps://, mqtts://, wss://,
+// tls://).
 func (o *Options) TLS(dst **TLS, k TLSKeys) {
-	o.docs = append(o.docs, k.Options()...)
-	o.reads = append(o.reads, func(s *Settings) { *dst = s.TLS(k) })
+	set := func() *TLS {
+		if *dst == nil {
+			*dst = &TLS{}
+		}
+		return *dst
+	}
+	file := func(key, usage string, field func(*TLS) *string) {
+		o.Func(key, "", usage, func(v string) error {
+			if v != "" {
+				*field(set()) = v
+			}
+			return nil
+		})
+	}
+	file(k.CA, k.CAUsage, func(t *TLS) *string { return &t.CAFile })
+	file(k.Cert, "PEM client certificate", func(t *TLS) *string { return &t.CertFile })
+	file(k.Key, "PEM client key", func(t *TLS) *string { return &t.KeyFile })
+	o.Func(k.Verify, "true", "verify the server certificate", func(v string) error {
+		verify, err := telemetry.ParseBool(v)
+		if err == nil {
+			set().SkipVerify = !verify
+		}
+		return err
+	})
 }
-
-// Docs returns the documented keys, for SinkSpec.Options.
-func (o *Options) Docs() []telemetry.SinkOption { return o.docs }
 
 // Register registers a broker handler's sink (telemetry.RegisterSinkSpec)
 // with spec, whose Options and Factory it fills and whose flag it makes a
@@ -92,14 +80,4 @@ func Register[C any, S telemetry.Sink](spec telemetry.SinkSpec, defaults func() 
 		return s, nil
 	}
 	telemetry.RegisterSinkSpec(spec)
-}
-
-// Read reads settings into the declared fields; it returns the first
-// malformed value, or an unknown key (Settings.Err).
-func (o *Options) Read(settings map[string]string) error {
-	s := NewSettings(settings)
-	for _, read := range o.reads {
-		read(s)
-	}
-	return s.Err()
 }

@@ -5,8 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
-
-	"github.com/argusrtc/argus/telemetry"
 )
 
 // TLS is the TLS part of a sink's settings. Unlike some of Janus's
@@ -52,32 +50,4 @@ type TLSKeys struct {
 // tls_verify_peer settings of mqttevh and wsevh (and natsevh).
 func ClientTLSKeys(caUsage string) TLSKeys {
 	return TLSKeys{CA: "tls_cacert", Cert: "tls_client_cert", Key: "tls_client_key", Verify: "tls_verify_peer", CAUsage: caUsage}
-}
-
-// Options documents the four settings (for -help and -sink-opt checks).
-func (k TLSKeys) Options() []telemetry.SinkOption {
-	return []telemetry.SinkOption{
-		{Key: k.CA, Usage: k.CAUsage},
-		{Key: k.Cert, Usage: "PEM client certificate"},
-		{Key: k.Key, Usage: "PEM client key"},
-		{Key: k.Verify, Default: "true", Usage: "verify the server certificate"},
-	}
-}
-
-// TLS reads the TLS settings under k; it returns nil when none of them is
-// set, so the URL scheme alone decides (amqps://, mqtts://, wss://,
-// tls://).
-func (s *Settings) TLS(k TLSKeys) *TLS {
-	t := TLS{}
-	verify := true
-	s.String(k.CA, &t.CAFile)
-	s.String(k.Cert, &t.CertFile)
-	s.String(k.Key, &t.KeyFile)
-	_, hasVerify := s.m[k.Verify]
-	s.Bool(k.Verify, &verify)
-	t.SkipVerify = !verify
-	if t == (TLS{SkipVerify: t.SkipVerify}) && !hasVerify {
-		return nil
-	}
-	return &t
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/history"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 )
 
 func TestQuery(t *testing.T) {
@@ -78,7 +79,13 @@ func TestFromSettings(t *testing.T) {
 	if n := len(s.Sessions()); n != 2 {
 		t.Fatalf("max_sessions not applied: %d", n)
 	}
-	for _, bad := range []map[string]string{{"bogus": "1"}, {"max_sessions": "x"}, {"max_sessions": "-1"}} {
+	const keys = "events=all max_sessions=1000 max_events_per_session=5000 max_global_events=5000 subscriber_buffer=256 " +
+		"jaeger_url= homer_url= homer_correlation=session source= source_stream=ARGUS_EVENTS source_deliver=all"
+	if got := telemetrytest.OptionList("history"); got != keys {
+		t.Fatalf("documented options %q, want %q", got, keys)
+	}
+	for _, bad := range []map[string]string{{"bogus": "1"}, {"max_sessions": "x"}, {"max_sessions": "-1"},
+		{"source": "nats://127.0.0.1:1", "source_deliver": "first"}} {
 		if _, err := telemetry.NewSink("history", telemetry.SinkConfig{Settings: bad}); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

@@ -1,9 +1,8 @@
 package history
 
 import (
-	"fmt"
+	"math"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -13,61 +12,82 @@ import (
 // SinkName is the name this sink registers under in telemetry's registry.
 const SinkName = "history"
 
-func init() { telemetry.RegisterSink(SinkName, FromSettings) }
-
 // FromSettings builds a store from settings max_sessions,
 // max_events_per_session, max_global_events and subscriber_buffer
-// (integers), jaeger_url, homer_url and homer_correlation (see Config);
-// "events" and "enabled" are read by cmd/argus and ignored. Trace ids are
-// those of the otel sink for sc.ServerName.
+// (integers >= 0, 0 the default), jaeger_url, homer_url and
+// homer_correlation (see Config), and source, source_stream and
+// source_deliver (source.go); "events" and "enabled" are read by
+// cmd/argus and ignored. Malformed values and unknown keys are errors
+// wrapping ErrUnknownSetting. Trace ids are those of the otel sink for
+// sc.ServerName.
 // It returns the *Store as a telemetry.Sink; cmd/argus type-asserts it to
 // mount Handler.
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
-	cfg := Config{Logger: sc.Logger, TraceID: otel.TraceIDFunc(sc.ServerName)}
-	for k, v := range sc.Settings {
-		var dst *int
-		switch k {
-		case "events", "enabled", sourceKey, sourceStreamKey, sourceDeliverKey: // source.go
-			continue
-		case "jaeger_url", "homer_url":
-			if !isWebURL(v) {
-				return nil, fmt.Errorf("%s=%q: want an http or https URL: %w", k, v, ErrUnknownSetting)
-			}
-			if k == "jaeger_url" {
-				cfg.JaegerURL = strings.TrimSuffix(v, "/")
-			} else {
-				cfg.HomerURL = v
-			}
-			continue
-		case "homer_correlation":
-			if v != CorrelationSession && v != CorrelationOpaque {
-				return nil, fmt.Errorf("%s=%q: %w", k, v, ErrUnknownSetting)
-			}
-			cfg.HomerCorrelation = v
-			continue
-		case "max_sessions":
-			dst = &cfg.MaxSessions
-		case "max_events_per_session":
-			dst = &cfg.MaxEventsPerSession
-		case "max_global_events":
-			dst = &cfg.MaxGlobalEvents
-		case "subscriber_buffer":
-			dst = &cfg.SubscriberBuffer
-		default:
-			return nil, fmt.Errorf("%q: %w", k, ErrUnknownSetting)
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("%s=%q: %w", k, v, ErrUnknownSetting)
-		}
-		*dst = n
+	s := defaultSettings()
+	s.store.Logger, s.store.TraceID = sc.Logger, otel.TraceIDFunc(sc.ServerName)
+	if err := options(&s).Read(sc.Settings); err != nil {
+		return nil, err
 	}
-	return withSource(New(cfg), sc)
+	return withSource(New(s.store), s.source)
 }
 
-// isWebURL reports whether v is an absolute http or https URL: the
-// console puts it in links, where a javascript: URL would run.
-func isWebURL(v string) bool {
+// settings are what FromSettings reads: the store's Config and the stream
+// it may be fed from.
+type settings struct {
+	store  Config
+	source source
+}
+
+// defaultSettings holds the defaults New gives zero fields, so that -help
+// shows them.
+func defaultSettings() settings {
+	return settings{
+		store: Config{MaxSessions: DefaultMaxSessions, MaxEventsPerSession: DefaultMaxEventsPerSession,
+			MaxGlobalEvents: DefaultMaxGlobalEvents, SubscriberBuffer: DefaultSubscriberBuffer,
+			HomerCorrelation: CorrelationSession},
+		source: source{stream: defaultSourceStream, deliver: "all"},
+	}
+}
+
+// options are the store's settings, read into s.
+func options(s *settings) *telemetry.SinkOptions {
+	c := &s.store
+	o := telemetry.NewSinkOptions(ErrUnknownSetting)
+	o.Events(nil)
+	o.Int("max_sessions", &c.MaxSessions, 0, math.MaxInt, "sessions kept")
+	o.Int("max_events_per_session", &c.MaxEventsPerSession, 0, math.MaxInt, "last events kept per session")
+	o.Int("max_global_events", &c.MaxGlobalEvents, 0, math.MaxInt, "last session-less events kept")
+	o.Int("subscriber_buffer", &c.SubscriberBuffer, 0, math.MaxInt, "live-tail buffer per console client")
+	o.Func("jaeger_url", c.JaegerURL, "http(s) base URL of the Jaeger UI: the console links a session's trace id to <url>/trace/<id>",
+		func(v string) error {
+			c.JaegerURL = strings.TrimSuffix(v, "/")
+			return webURL(v)
+		})
+	o.Func("homer_url", c.HomerURL, "http(s) URL template of a Homer search, with {cid}, {from_ms} and {to_ms}: the console links a session's correlation id",
+		func(v string) error {
+			c.HomerURL = v
+			return webURL(v)
+		})
+	o.Func("homer_correlation", c.HomerCorrelation, "session or opaque, as hep.correlation: which id the console shows as the Homer correlation id",
+		func(v string) error {
+			if v != CorrelationSession && v != CorrelationOpaque {
+				return errWantCorrelation
+			}
+			c.HomerCorrelation = v
+			return nil
+		})
+	o.String(sourceKey, &s.source.url, "nats://host:4222: fill the store from a JetStream stream (every node's -event-nats) instead of the local bus")
+	o.String(sourceStreamKey, &s.source.stream, "the stream read with source")
+	o.String(sourceDeliverKey, &s.source.deliver, "all (replay the stream) or new")
+	return o
+}
+
+// webURL refuses v unless it is an absolute http or https URL: the console
+// puts it in links, where a javascript: URL would run.
+func webURL(v string) error {
 	u, err := url.Parse(v)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return nil
+	}
+	return errWantWebURL
 }

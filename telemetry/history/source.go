@@ -35,30 +35,34 @@ type sourcedStore struct {
 	done   chan struct{}
 }
 
-// withSource returns st, or st fed from the stream named by the settings.
-func withSource(st *Store, sc telemetry.SinkConfig) (telemetry.Sink, error) {
-	src := sc.Settings[sourceKey]
-	if src == "" {
+// source names the stream a store is fed from: the source* settings.
+type source struct {
+	url, stream, deliver string
+}
+
+// withSource returns st, or st fed from the stream src names.
+func withSource(st *Store, src source) (telemetry.Sink, error) {
+	if src.url == "" {
 		return st, nil
 	}
-	if u, err := url.Parse(src); err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%s=%q: want nats://host:port: %w", sourceKey, src, ErrUnknownSetting)
+	if u, err := url.Parse(src.url); err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%s=%q: want nats://host:port: %w", sourceKey, src.url, ErrUnknownSetting)
 	}
-	stream := defaultSourceStream
-	if v := sc.Settings[sourceStreamKey]; v != "" {
-		stream = v
+	stream := src.stream
+	if stream == "" {
+		stream = defaultSourceStream
 	}
 	deliver := jetstream.DeliverAllPolicy
-	switch sc.Settings[sourceDeliverKey] {
+	switch src.deliver {
 	case "", "all":
 	case "new":
 		deliver = jetstream.DeliverNewPolicy
 	default:
-		return nil, fmt.Errorf("%s=%q: want all or new: %w", sourceDeliverKey, sc.Settings[sourceDeliverKey], ErrUnknownSetting)
+		return nil, fmt.Errorf("%s=%q: want all or new: %w", sourceDeliverKey, src.deliver, ErrUnknownSetting)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &sourcedStore{Store: st, cancel: cancel, done: make(chan struct{})}
-	go s.consume(ctx, src, stream, deliver)
+	go s.consume(ctx, src.url, stream, deliver)
 	return s, nil
 }
 

@@ -1,9 +1,7 @@
 package httpevh
 
 import (
-	"fmt"
-	"strconv"
-	"time"
+	"math"
 
 	"github.com/argusrtc/argus/telemetry"
 )
@@ -11,55 +9,38 @@ import (
 // SinkName is the name this sink registers under in telemetry's registry.
 const SinkName = "http"
 
-func init() { telemetry.RegisterSink(SinkName, FromSettings) }
-
 // FromSettings builds a sink from Janus's sampleevh keys (janus-reference.md
 // 4.5): backend (required), grouping, json, compress, compression,
 // backend_user, backend_pwd, max_retransmissions, retransmissions_backoff
 // (ms), plus timeout (ms). "events" is accepted and becomes the sink's own
 // mask (cmd/argus also uses it as the bus mask); "enabled" is ignored.
-// Unknown keys are errors.
+// Unknown keys are errors (wrapping ErrBadConfig).
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
-	cfg := DefaultConfig(sc.Settings["backend"])
+	cfg := DefaultConfig("")
 	cfg.Logger = sc.Logger
-	for k, v := range sc.Settings {
-		var err error
-		switch k {
-		case "backend", "enabled":
-		case "events":
-			cfg.Events = telemetry.ParseMask(v)
-		case "grouping":
-			cfg.Grouping, err = strconv.ParseBool(v)
-		case "json":
-			cfg.Format = Format(v)
-		case "compress":
-			cfg.Compress, err = strconv.ParseBool(v)
-		case "compression":
-			cfg.CompressionLevel, err = strconv.Atoi(v)
-		case "backend_user":
-			cfg.User = v
-		case "backend_pwd":
-			cfg.Password = v
-		case "max_retransmissions":
-			cfg.MaxRetransmissions, err = strconv.Atoi(v)
-		case "retransmissions_backoff":
-			cfg.Backoff, err = msSetting(v)
-		case "timeout":
-			cfg.Timeout, err = msSetting(v)
-		default:
-			return nil, fmt.Errorf("unknown setting %q: %w", k, ErrBadConfig)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("setting %s=%q: %w: %w", k, v, ErrBadConfig, err)
-		}
+	if err := options(&cfg).Read(sc.Settings); err != nil {
+		return nil, err
 	}
 	return New(cfg)
 }
 
-func msSetting(v string) (time.Duration, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, fmt.Errorf("milliseconds: %w", err)
-	}
-	return time.Duration(n) * time.Millisecond, nil
+// options are the sink's settings, read into c. The two ms settings take
+// any whole number, as before: New turns one <= 0 into the default.
+func options(c *Config) *telemetry.SinkOptions {
+	o := telemetry.NewSinkOptions(ErrBadConfig)
+	o.FlagSetting(backendKey, &c.URL)
+	o.Events(&c.Events)
+	o.Bool("grouping", &c.Grouping, "POST arrays of up to 100 events")
+	o.Func("json", string(c.Format), "indented, plain or compact", func(v string) error {
+		c.Format = Format(v) // New validates it
+		return nil
+	})
+	o.Bool("compress", &c.Compress, "gzip the body")
+	o.Int("compression", &c.CompressionLevel, 0, 9, "gzip level 0-9")
+	o.String("backend_user", &c.User, "HTTP Basic user")
+	o.String("backend_pwd", &c.Password, "HTTP Basic password")
+	o.Int("max_retransmissions", &c.MaxRetransmissions, 0, math.MaxInt, "retries of a failed POST")
+	o.Millis("retransmissions_backoff", &c.Backoff, math.MinInt64, math.MaxInt64, "ms before the first retry, doubling")
+	o.Millis("timeout", &c.Timeout, math.MinInt64, math.MaxInt64, "ms per POST")
+	return o
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/httpevh"
+	"github.com/argusrtc/argus/telemetry/telemetrytest"
 	"go.uber.org/goleak"
 )
 
@@ -370,10 +371,17 @@ func TestFromSettings(t *testing.T) {
 		c.Timeout != 2*time.Second || c.Events != telemetry.ParseMask("sessions,media") {
 		t.Fatalf("config %+v", c)
 	}
+	const keys = "events=all grouping=true json=indented compress=false compression=6 backend_user= backend_pwd= " +
+		"max_retransmissions=5 retransmissions_backoff=100 timeout=10000"
+	if got := telemetrytest.OptionList("http"); got != keys {
+		t.Fatalf("documented options %q, want %q", got, keys)
+	}
 	for _, bad := range []map[string]string{
 		{"backend": "http://x", "bogus": "1"},
 		{"backend": "http://x", "grouping": "maybe"},
 		{"backend": "udp://x"},
+		{"backend": "http://x", "compression": "10"},
+		{"backend": "http://x", "max_retransmissions": "-1"},
 	} {
 		if _, err := telemetry.NewSink("http", telemetry.SinkConfig{Settings: bad}); err == nil {
 			t.Errorf("settings %v accepted", bad)

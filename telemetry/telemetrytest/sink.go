@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -142,3 +143,15 @@ var (
 	_ telemetry.Sink    = (*Sink)(nil)
 	_ telemetry.Emitter = (*Emitter)(nil)
 )
+
+// OptionList lists the -sink-opt keys the sink registered as name
+// documents, as "key=default" in order, space-separated (for a test that
+// pins them); "" when no sink is described under name.
+func OptionList(name string) string {
+	spec, _ := telemetry.SinkSpecOf(name)
+	keys := make([]string, 0, len(spec.Options))
+	for _, o := range spec.Options {
+		keys = append(keys, o.Key+"="+o.Default)
+	}
+	return strings.Join(keys, " ")
+}

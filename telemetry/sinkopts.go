@@ -1,0 +1,161 @@
+package telemetry
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SinkOptions declares a sink's -sink-opt keys once: each key with its
+// -help line (Docs, for SinkSpec.Options) and how Read parses it into the
+// sink's config. The default a key documents is the value its field holds
+// when the key is declared, so a sink declares its keys on its default
+// config for -help and on a fresh copy of it to read a sink's settings.
+// Keys are read, and listed, in the order they are declared.
+//
+// Every sink reads its settings the same way: a bool is true/yes/on/1/t or
+// false/no/off/0/f (any case, spaces around ignored: Janus's words and Go's
+// strconv.ParseBool), a number may have spaces around it, "enabled" is
+// always accepted (Janus's key; cmd/argus reads it), and a malformed value
+// or an unknown key is an error wrapping the sink's sentinel:
+// `key="value": <sentinel>: <why>` or `unknown setting "key": <sentinel>`.
+type SinkOptions struct {
+	bad  error
+	docs []SinkOption
+	keys []sinkKey
+}
+
+type sinkKey struct {
+	key   string
+	parse func(v string) error
+}
+
+// NewSinkOptions starts a sink's keys; bad is the sentinel its errors wrap
+// (e.g. the sink's ErrBadSetting).
+func NewSinkOptions(bad error) *SinkOptions {
+	return &SinkOptions{bad: bad}
+}
+
+// Func declares key, documented with def and usage: parse gets its value
+// when the setting is present, and its error is reported as the value's.
+func (o *SinkOptions) Func(key, def, usage string, parse func(v string) error) {
+	o.docs = append(o.docs, SinkOption{Key: key, Default: def, Usage: usage})
+	o.keys = append(o.keys, sinkKey{key: key, parse: parse})
+}
+
+// FlagSetting declares the key a FlagURL flag sets (SinkFlag.Setting, e.g.
+// "backend"), read into *dst; it is not listed: the flag documents it.
+func (o *SinkOptions) FlagSetting(key string, dst *string) {
+	o.keys = append(o.keys, sinkKey{key: key, parse: func(v string) error { *dst = v; return nil }})
+}
+
+// String declares key, read into *dst.
+func (o *SinkOptions) String(key string, dst *string, usage string) {
+	o.Func(key, *dst, usage, func(v string) error { *dst = v; return nil })
+}
+
+// Bool declares key, read into *dst (ParseBool).
+func (o *SinkOptions) Bool(key string, dst *bool, usage string) {
+	o.Func(key, strconv.FormatBool(*dst), usage, func(v string) error {
+		b, err := ParseBool(v)
+		if err == nil {
+			*dst = b
+		}
+		return err
+	})
+}
+
+// Int declares key, read into *dst; it must lie in [lo, hi].
+func (o *SinkOptions) Int(key string, dst *int, lo, hi int, usage string) {
+	o.Func(key, strconv.Itoa(*dst), usage, func(v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return err
+		}
+		if n < lo || n > hi {
+			return fmt.Errorf("not in %d-%d", lo, hi)
+		}
+		*dst = n
+		return nil
+	})
+}
+
+// Millis declares key, a whole number of milliseconds read into *dst; it
+// must lie in [lo, hi] (and fit a time.Duration). It is documented in ms.
+func (o *SinkOptions) Millis(key string, dst *time.Duration, lo, hi time.Duration, usage string) {
+	o.Func(key, strconv.FormatInt(dst.Milliseconds(), 10), usage, func(v string) error {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return err
+		}
+		if n < int64(lo/time.Millisecond) || n > int64(hi/time.Millisecond) {
+			return fmt.Errorf("not in %d-%d", lo.Milliseconds(), hi.Milliseconds())
+		}
+		*dst = time.Duration(n) * time.Millisecond
+		return nil
+	})
+}
+
+// Events declares "events", the sink's Janus event mask (default all):
+// cmd/argus reads it as the sink's bus mask; a sink that also filters
+// itself (or answers Admin tweaks) passes its field as dst, the others nil.
+func (o *SinkOptions) Events(dst *Mask) {
+	def := MaskAll
+	if dst != nil {
+		def = *dst
+	}
+	o.Func("events", def.String(), "Janus event mask", func(v string) error {
+		if dst != nil {
+			*dst = ParseMask(v)
+		}
+		return nil
+	})
+}
+
+// Ignored declares a key that Janus's module takes and the sink accepts
+// without using it.
+func (o *SinkOptions) Ignored(key, usage string) {
+	o.Func(key, "", usage, func(string) error { return nil })
+}
+
+// Docs returns the documented keys, for SinkSpec.Options.
+func (o *SinkOptions) Docs() []SinkOption { return slices.Clone(o.docs) }
+
+// Read parses settings into the declared fields, key by key in the order
+// they were declared; it returns the first malformed value, else the first
+// unknown key (by name).
+func (o *SinkOptions) Read(settings map[string]string) error {
+	known := map[string]bool{"enabled": true}
+	for _, k := range o.keys {
+		known[k.key] = true
+		v, ok := settings[k.key]
+		if !ok {
+			continue
+		}
+		if err := k.parse(v); err != nil {
+			return fmt.Errorf("%s=%q: %w: %w", k.key, v, o.bad, err)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		if !known[k] {
+			return fmt.Errorf("unknown setting %q: %w", k, o.bad)
+		}
+	}
+	return nil
+}
+
+// ParseBool reads a boolean setting: true, yes, on, 1 or t, and false, no,
+// off, 0 or f, in any case and with spaces around (Janus's words and what
+// strconv.ParseBool takes).
+func ParseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "yes", "on", "1", "t":
+		return true, nil
+	case "false", "no", "off", "0", "f":
+		return false, nil
+	}
+	return false, fmt.Errorf("want true or false: %w", strconv.ErrSyntax)
+}

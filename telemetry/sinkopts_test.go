@@ -1,0 +1,141 @@
+package telemetry_test
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/telemetry"
+)
+
+var errTestSetting = errors.New("test: bad setting")
+
+type optsConfig struct {
+	URL, Name string
+	On        bool
+	N         int
+	Wait      time.Duration
+	Events    telemetry.Mask
+	Custom    string
+}
+
+func declareOpts(c *optsConfig) *telemetry.SinkOptions {
+	o := telemetry.NewSinkOptions(errTestSetting)
+	o.FlagSetting("url", &c.URL)
+	o.Events(&c.Events)
+	o.String("name", &c.Name, "a name")
+	o.Bool("on", &c.On, "a switch")
+	o.Int("n", &c.N, 1, 9, "a number")
+	o.Millis("wait", &c.Wait, time.Millisecond, time.Minute, "ms")
+	o.Ignored("old", "accepted, ignored")
+	o.Func("custom", "c", "upper case", func(v string) error {
+		if strings.ToUpper(v) != v {
+			return errors.New("want upper case")
+		}
+		c.Custom = v
+		return nil
+	})
+	return o
+}
+
+// TestSinkOptionsDocs: the keys are documented in declaration order with
+// the fields' values at declaration; the flag's setting is not listed.
+func TestSinkOptionsDocs(t *testing.T) {
+	c := optsConfig{Name: "x", On: true, N: 3, Wait: 1500 * time.Millisecond, Events: telemetry.MaskAll}
+	var got []string
+	for _, d := range declareOpts(&c).Docs() {
+		got = append(got, d.Key+"="+d.Default)
+	}
+	want := "events=all name=x on=true n=3 wait=1500 old= custom=c"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("docs %v, want %s", got, want)
+	}
+	o := telemetry.NewSinkOptions(errTestSetting)
+	o.Events(nil)
+	if d := o.Docs(); len(d) != 1 || d[0] != (telemetry.SinkOption{Key: "events", Default: "all", Usage: "Janus event mask"}) {
+		t.Fatalf("Events(nil) docs %+v", d)
+	}
+	if err := o.Read(map[string]string{"events": "none"}); err != nil {
+		t.Fatalf("Events(nil) refuses events: %v", err)
+	}
+}
+
+func TestSinkOptionsRead(t *testing.T) {
+	tests := []struct {
+		name    string
+		m       map[string]string
+		want    optsConfig // compared when wantErr is ""
+		wantErr string     // the error's text
+	}{
+		{"empty", map[string]string{}, optsConfig{N: 3, Events: telemetry.MaskAll}, ""},
+		{"all", map[string]string{"url": "u", "events": "sessions", "name": "y", "on": " Yes ", "n": " 7",
+			"wait": "250", "old": "z", "custom": "UP", "enabled": "true"},
+			optsConfig{URL: "u", Events: telemetry.Mask(telemetry.TypeSession), Name: "y", On: true, N: 7,
+				Wait: 250 * time.Millisecond, Custom: "UP"}, ""},
+		{"bad bool", map[string]string{"on": "perhaps"}, optsConfig{},
+			`on="perhaps": test: bad setting: want true or false: invalid syntax`},
+		{"int above", map[string]string{"n": "10"}, optsConfig{}, `n="10": test: bad setting: not in 1-9`},
+		{"not int", map[string]string{"n": "x"}, optsConfig{},
+			`n="x": test: bad setting: strconv.Atoi: parsing "x": invalid syntax`},
+		{"ms below", map[string]string{"wait": "0"}, optsConfig{}, `wait="0": test: bad setting: not in 1-60000`},
+		{"custom", map[string]string{"custom": "low"}, optsConfig{}, `custom="low": test: bad setting: want upper case`},
+		{"unknown", map[string]string{"b": "1", "a": "1"}, optsConfig{}, `unknown setting "a": test: bad setting`},
+		{"bad before unknown", map[string]string{"a": "1", "n": "0"}, optsConfig{}, `n="0": test: bad setting: not in 1-9`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := optsConfig{N: 3, Events: telemetry.MaskAll}
+			err := declareOpts(&c).Read(tc.m)
+			if tc.wantErr != "" {
+				if !errors.Is(err, errTestSetting) || err.Error() != tc.wantErr {
+					t.Fatalf("Read = %v, want %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || c != tc.want {
+				t.Fatalf("Read = %v, %+v; want %+v", err, c, tc.want)
+			}
+		})
+	}
+}
+
+// TestSinkOptionsMillisRange: a wide range takes any whole number of ms
+// that fits a time.Duration and refuses one that would overflow it.
+func TestSinkOptionsMillisRange(t *testing.T) {
+	maxMs := strconv.FormatInt(math.MaxInt64/int64(time.Millisecond), 10)
+	for v, ok := range map[string]bool{"-5": true, "0": true, maxMs: true, maxMs + "0": false} {
+		var d time.Duration
+		o := telemetry.NewSinkOptions(errTestSetting)
+		o.Millis("t", &d, math.MinInt64, math.MaxInt64, "ms")
+		err := o.Read(map[string]string{"t": v})
+		if (err == nil) != ok {
+			t.Errorf("%s: %v", v, err)
+		}
+		if n, _ := strconv.ParseInt(v, 10, 64); ok && d != time.Duration(n)*time.Millisecond {
+			t.Errorf("%s: read %v", v, d)
+		}
+	}
+}
+
+// TestParseBool: Janus's words and everything strconv.ParseBool takes.
+func TestParseBool(t *testing.T) {
+	for _, v := range []string{"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"} {
+		want, _ := strconv.ParseBool(v)
+		if got, err := telemetry.ParseBool(v); err != nil || got != want {
+			t.Errorf("ParseBool(%q) = %v, %v; want %v as strconv", v, got, err, want)
+		}
+	}
+	for v, want := range map[string]bool{"yes": true, "on": true, " Yes ": true, "no": false, "OFF": false, " 0": false} {
+		if got, err := telemetry.ParseBool(v); err != nil || got != want {
+			t.Errorf("ParseBool(%q) = %v, %v; want %v", v, got, err, want)
+		}
+	}
+	for _, v := range []string{"", "perhaps", "2", "y"} {
+		if _, err := telemetry.ParseBool(v); !errors.Is(err, strconv.ErrSyntax) {
+			t.Errorf("ParseBool(%q) = %v, want ErrSyntax", v, err)
+		}
+	}
+}
