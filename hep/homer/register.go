@@ -16,27 +16,11 @@ import (
 // SinkName is the name this sink registers under in telemetry's registry.
 const SinkName = "hep"
 
-// FromSettings builds a sink from string settings (config file, ARGUS_*
-// environment, flags):
-//
-//	url              udp://host:9060 | tcp://host:9061 | tls://host:9061 (required)
-//	capture_id       HEP capture agent id (default 2001)
-//	password         HEP auth key, sent in clear; off when empty
-//	node_name        capture agent name (default: the server name)
-//	correlation      session (default) | opaque
-//	room_correlation true (default): also send room events under "room-<id>"
-//	server_addr      the gateway listener ip:port for dst (default: the
-//	                 listener that accepted each client's connection)
-//	dial_timeout     ms (default 3000)
-//	write_timeout    ms (default 2000)
-//	max_handles      bound of the per-handle state (default 65536)
-//	tls_ca_file      PEM file of CAs trusted for tls:// (default: system roots)
-//	tls_server_name  name to verify instead of the URL host
-//	tls_skip_verify  true to accept any certificate (heplify-server's
-//	                 self-signed one); never for untrusted networks
-//	events, enabled  accepted and ignored (cmd/argus reads them)
-//
-// Unknown keys and malformed values are errors wrapping ErrBadSetting.
+// FromSettings builds a sink from its string settings (config file,
+// ARGUS_* environment, flags): the keys declared in options, with
+// node_name defaulting to sc.ServerName ("events" and "enabled" are read
+// by cmd/argus). Unknown keys and malformed values are errors wrapping
+// ErrBadSetting.
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	cfg := defaultSinkConfig()
 	cfg.NodeName, cfg.Logger = sc.ServerName, sc.Logger

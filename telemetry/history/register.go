@@ -12,14 +12,10 @@ import (
 // SinkName is the name this sink registers under in telemetry's registry.
 const SinkName = "history"
 
-// FromSettings builds a store from settings max_sessions,
-// max_events_per_session, max_global_events and subscriber_buffer
-// (integers >= 0, 0 the default), jaeger_url, homer_url and
-// homer_correlation (see Config), and source, source_stream and
-// source_deliver (source.go); "events" and "enabled" are read by
-// cmd/argus and ignored. Malformed values and unknown keys are errors
-// wrapping ErrUnknownSetting. Trace ids are those of the otel sink for
-// sc.ServerName.
+// FromSettings builds a store from the settings declared in options (see
+// Config and source.go; "events" and "enabled" are read by cmd/argus).
+// Malformed values and unknown keys are errors wrapping ErrUnknownSetting.
+// Trace ids are those of the otel sink for sc.ServerName.
 // It returns the *Store as a telemetry.Sink; cmd/argus type-asserts it to
 // mount Handler.
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {

@@ -9,12 +9,10 @@ import (
 // SinkName is the name this sink registers under in telemetry's registry.
 const SinkName = "http"
 
-// FromSettings builds a sink from Janus's sampleevh keys (janus-reference.md
-// 4.5): backend (required), grouping, json, compress, compression,
-// backend_user, backend_pwd, max_retransmissions, retransmissions_backoff
-// (ms), plus timeout (ms). "events" is accepted and becomes the sink's own
-// mask (cmd/argus also uses it as the bus mask); "enabled" is ignored.
-// Unknown keys are errors (wrapping ErrBadConfig).
+// FromSettings builds a sink from Janus's sampleevh keys
+// (janus-reference.md 4.5) plus timeout, as declared in options. "events"
+// becomes the sink's own mask (cmd/argus also uses it as the bus mask);
+// "enabled" is ignored. Unknown keys are errors (wrapping ErrBadConfig).
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	cfg := DefaultConfig("")
 	cfg.Logger = sc.Logger
