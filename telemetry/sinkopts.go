@@ -83,6 +83,17 @@ func (o *SinkOptions) Int(key string, dst *int, lo, hi int, usage string) {
 	})
 }
 
+// Float declares key, read into *dst.
+func (o *SinkOptions) Float(key string, dst *float64, usage string) {
+	o.Func(key, strconv.FormatFloat(*dst, 'g', -1, 64), usage, func(v string) error {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err == nil {
+			*dst = f
+		}
+		return err
+	})
+}
+
 // Millis declares key, a whole number of milliseconds read into *dst; it
 // must lie in [lo, hi] (and fit a time.Duration). It is documented in ms.
 func (o *SinkOptions) Millis(key string, dst *time.Duration, lo, hi time.Duration, usage string) {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
+	"strings"
 
 	"github.com/argusrtc/argus/telemetry"
 )
@@ -13,19 +15,16 @@ import (
 // SinkName is the name this sink registers under in telemetry's registry.
 const SinkName = "verdict"
 
+// The flag, options, factory and queue of the sink, for cmd/argus and
+// -help; the options are documented with the default thresholds and limits.
 func init() {
+	docTh, docLim := DefaultThresholds(), DefaultLimits()
 	telemetry.RegisterSinkSpec(telemetry.SinkSpec{
 		Name:    SinkName,
 		Factory: FromSettings,
 		Flag: telemetry.SinkFlag{Name: "verdict", Kind: telemetry.FlagBool, On: true,
 			Usage: "judge every PeerConnection and session (ok, ice-failed, dtls-failed, no-media, dropped, one-way, poor-quality) and emit the verdict as an event (schema argus.verdict)"},
-		Options: []telemetry.SinkOption{
-			{Key: "events", Default: "all", Usage: "Janus event mask (it needs sessions, handles, jsep, webrtc and media)"},
-			{Key: "loss_pct", Default: "3", Usage: "poor-quality at this loss, percent, in either direction"},
-			{Key: "jitter_ms", Default: "30", Usage: "poor-quality at this mean jitter"},
-			{Key: "rtt_ms", Default: "300", Usage: "poor-quality at this median RTT"},
-			{Key: "max_sessions", Default: "10000", Usage: "sessions judged at once"},
-		},
+		Options: options(&docTh, &docLim).Docs(),
 		// Its verdicts of the sessions that end at shutdown still reach
 		// every other sink.
 		Queue: []telemetry.QueueOption{telemetry.WithDerivedEvents()},
@@ -55,31 +54,32 @@ func New(out telemetry.Emitter, emitter string, th Thresholds, lim Limits, log *
 	return &Sink{emitter: emitter, out: out, log: log, tracker: NewTracker(th, lim)}, nil
 }
 
-// FromSettings builds the sink from its settings: loss_pct, jitter_ms,
-// rtt_ms (the poor-quality thresholds) and max_sessions; "events" and
-// "enabled" are read by cmd/argus.
+// FromSettings builds the sink from the settings declared in options (the
+// poor-quality thresholds and max_sessions; "events" and "enabled" are
+// read by cmd/argus). Malformed values and unknown keys are errors
+// wrapping ErrUnknownSetting.
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	th, lim := DefaultThresholds(), DefaultLimits()
-	for k, v := range sc.Settings {
-		var err error
-		switch k {
-		case "events", "enabled":
-		case "loss_pct":
-			th.LossPct, err = strconv.ParseFloat(v, 64)
-		case "jitter_ms":
-			th.JitterMs, err = strconv.ParseFloat(v, 64)
-		case "rtt_ms":
-			th.RTTMs, err = strconv.ParseInt(v, 10, 64)
-		case "max_sessions":
-			lim.Sessions, err = strconv.Atoi(v)
-		default:
-			return nil, fmt.Errorf("%q: %w", k, ErrUnknownSetting)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s=%q: %w", k, v, ErrUnknownSetting)
-		}
+	if err := options(&th, &lim).Read(sc.Settings); err != nil {
+		return nil, err
 	}
 	return New(sc.Emitter, sc.ServerName, th, lim, sc.Logger)
+}
+
+// options are the sink's settings, read into th and lim; the numbers take
+// what they took before (any value).
+func options(th *Thresholds, lim *Limits) *telemetry.SinkOptions {
+	o := telemetry.NewSinkOptions(ErrUnknownSetting)
+	o.Func("events", "all", "Janus event mask (it needs sessions, handles, jsep, webrtc and media)",
+		func(string) error { return nil }) // cmd/argus reads it
+	o.Float("loss_pct", &th.LossPct, "poor-quality at this loss, percent, in either direction")
+	o.Float("jitter_ms", &th.JitterMs, "poor-quality at this mean jitter")
+	o.Func("rtt_ms", strconv.FormatInt(th.RTTMs, 10), "poor-quality at this median RTT", func(v string) (err error) {
+		th.RTTMs, err = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		return err
+	})
+	o.Int("max_sessions", &lim.Sessions, math.MinInt, math.MaxInt, "sessions judged at once")
+	return o
 }
 
 // Export feeds the batch to the tracker and emits the verdicts it completes.
