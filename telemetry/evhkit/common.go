@@ -34,10 +34,10 @@ func (o *Options) common(c *Common, canGroup bool) {
 		c.Format = f
 		return err
 	})
-	o.Millis("reconnect_backoff", &c.Backoff, time.Millisecond, maxMillis, "ms before the first reconnect, doubling")
-	o.Millis("reconnect_max", &c.MaxBackoff, time.Millisecond, maxMillis, "ms, the longest reconnect wait")
-	o.Millis("connect_timeout", &c.DialTimeout, time.Millisecond, maxMillis, "ms per connection attempt and per publish")
+	o.Millis("reconnect_backoff", &c.Backoff, time.Millisecond, maxWait, "ms before the first reconnect, doubling")
+	o.Millis("reconnect_max", &c.MaxBackoff, time.Millisecond, maxWait, "ms, the longest reconnect wait")
+	o.Millis("connect_timeout", &c.DialTimeout, time.Millisecond, maxWait, "ms per connection attempt and per publish")
 }
 
-// maxMillis bounds the common ms settings (a day).
-const maxMillis = 24 * time.Hour
+// maxWait bounds the common ms settings (a day).
+const maxWait = 24 * time.Hour
