@@ -1,6 +1,8 @@
 package evhkit
 
 import (
+	"context"
+	"log/slog"
 	"time"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -41,3 +43,20 @@ func (o *Options) common(c *Common, canGroup bool) {
 
 // maxWait bounds the common ms settings (a day).
 const maxWait = 24 * time.Hour
+
+// NewHandlerCore returns the Core of the broker handler named handler with
+// the common settings c: it keeps c.Events as its mask; a handler that
+// groups (canGroup) starts grouped as c.Grouping says, one that does not
+// is handed up to MaxGroup events per Publish call (each sent as its own
+// message, acknowledged once per call); it connects through dial,
+// reconnecting with c's backoff, and bounds each dial and publish by
+// c.DialTimeout.
+func NewHandlerCore[C Conn](handler string, c Common, canGroup bool, dial func(context.Context) (C, error),
+	publish Publish[C], log *slog.Logger,
+) *Core[C] {
+	return NewCore(CoreConfig[C]{
+		Handler: handler, Events: c.Events, Grouping: c.Grouping, CanGroup: canGroup, PerCall: !canGroup,
+		Conn:    NewReconnector(dial, c.Backoff, c.MaxBackoff, c.DialTimeout),
+		Publish: publish, PublishTimeout: c.DialTimeout, Logger: log,
+	})
+}

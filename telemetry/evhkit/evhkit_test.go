@@ -158,6 +158,46 @@ func TestCoreExport(t *testing.T) {
 	}
 }
 
+// TestHandlerCore: the common settings decide the mask and grouping; a
+// handler that groups sends arrays as Grouping says, one that does not is
+// handed the passing events in one call, each to send as its own message.
+func TestHandlerCore(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		canGroup     bool
+		grouping     bool
+		calls        int
+		grouped      bool
+		firstCallLen int
+	}{
+		{"groups", true, true, 1, true, 3},
+		{"grouping off", true, false, 3, false, 1},
+		{"per call", false, true, 1, false, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := evhkit.DefaultCommon(evhkit.Compact)
+			c.Events, c.Grouping = telemetry.Mask(telemetry.TypeSession), tc.grouping
+			var calls [][]*telemetry.Event
+			var grouped []bool
+			core := evhkit.NewHandlerCore("test.evh", c, tc.canGroup,
+				func(context.Context) (*fakeConn, error) { return &fakeConn{}, nil },
+				func(_ context.Context, _ *fakeConn, evs []*telemetry.Event, g bool) error {
+					calls, grouped = append(calls, evs), append(grouped, g)
+					return nil
+				}, nil)
+			batch := []*telemetry.Event{{Type: telemetry.TypeSession}, {Type: telemetry.TypeHandle},
+				{Type: telemetry.TypeSession}, {Type: telemetry.TypeSession}}
+			if err := core.Export(context.Background(), batch); err != nil {
+				t.Fatal(err)
+			}
+			if len(calls) != tc.calls || len(calls[0]) != tc.firstCallLen || grouped[0] != tc.grouped {
+				t.Fatalf("%d calls (first of %d, grouped %v), want %d (first of %d, grouped %v)",
+					len(calls), len(calls[0]), grouped[0], tc.calls, tc.firstCallLen, tc.grouped)
+			}
+		})
+	}
+}
+
 func TestQuery(t *testing.T) {
 	core := evhkit.NewCore(evhkit.CoreConfig[*fakeConn]{Handler: "h", Events: telemetry.MaskAll, CanGroup: false,
 		Conn: evhkit.NewReconnector(func(context.Context) (*fakeConn, error) { return &fakeConn{}, nil }, 0, 0, 0)})

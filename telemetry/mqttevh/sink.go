@@ -95,11 +95,7 @@ func New(cfg Config, sc telemetry.SinkConfig) (*Sink, error) {
 		cfg.ClientID = "argus-" + sc.ServerName + "-" + hex.EncodeToString(b[:])
 	}
 	s := &Sink{cfg: cfg}
-	s.Core = evhkit.NewCore(evhkit.CoreConfig[*conn]{
-		Handler: HandlerName, Events: cfg.Common.Events, PerCall: true,
-		Conn:    evhkit.NewReconnector(s.dial, cfg.Common.Backoff, cfg.Common.MaxBackoff, cfg.Common.DialTimeout),
-		Publish: s.publish, PublishTimeout: cfg.Common.DialTimeout, Logger: sc.Logger,
-	})
+	s.Core = evhkit.NewHandlerCore(HandlerName, cfg.Common, false, s.dial, s.publish, sc.Logger)
 	return s, nil
 }
 

@@ -91,11 +91,7 @@ func New(cfg Config, sc telemetry.SinkConfig) (*Sink, error) {
 	var nonce [6]byte
 	_, _ = rand.Read(nonce[:])
 	s := &Sink{cfg: cfg, instance: hex.EncodeToString(nonce[:]), seq: map[string]uint64{}}
-	s.Core = evhkit.NewCore(evhkit.CoreConfig[*conn]{
-		Handler: HandlerName, Events: cfg.Common.Events, PerCall: true,
-		Conn:    evhkit.NewReconnector(s.dial, cfg.Common.Backoff, cfg.Common.MaxBackoff, cfg.Common.DialTimeout),
-		Publish: s.publish, PublishTimeout: cfg.Common.DialTimeout, Logger: sc.Logger,
-	})
+	s.Core = evhkit.NewHandlerCore(HandlerName, cfg.Common, false, s.dial, s.publish, sc.Logger)
 	return s, nil
 }
 

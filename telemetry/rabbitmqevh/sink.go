@@ -74,11 +74,7 @@ func New(cfg Config, sc telemetry.SinkConfig) (*Sink, error) {
 		return nil, fmt.Errorf("exchange_type %q: %w", cfg.ExchangeType, evhkit.ErrBadSetting)
 	}
 	s := &Sink{cfg: cfg}
-	s.Core = evhkit.NewCore(evhkit.CoreConfig[*conn]{
-		Handler: HandlerName, Events: cfg.Common.Events, Grouping: cfg.Common.Grouping, CanGroup: true,
-		Conn:    evhkit.NewReconnector(s.dial, cfg.Common.Backoff, cfg.Common.MaxBackoff, cfg.Common.DialTimeout),
-		Publish: s.publish, PublishTimeout: cfg.Common.DialTimeout, Logger: sc.Logger,
-	})
+	s.Core = evhkit.NewHandlerCore(HandlerName, cfg.Common, true, s.dial, s.publish, sc.Logger)
 	return s, nil
 }
 
