@@ -3,8 +3,6 @@ package janusref
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"os"
 	"testing"
 	"time"
 
@@ -39,11 +37,7 @@ type argus struct {
 // drains after Argus stopped.
 func startArgus(t *testing.T) *argus {
 	t.Helper()
-	level := slog.LevelError
-	if v := os.Getenv("ARGUS_E2E_LOG"); v != "" {
-		_ = level.UnmarshalText([]byte(v))
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := argustest.LoggerFromEnv()
 	col := startCollector(t, "127.0.0.1:0")
 	sink, err := httpevh.FromSettings(telemetry.SinkConfig{Logger: logger, Settings: map[string]string{
 		"backend": col.url, "events": "all", "grouping": "true", "json": "compact",
