@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	nethttp "net/http"
 	"net/url"
 	"os"
@@ -55,7 +54,7 @@ scrape_configs:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freePort(t)
+	addr := testkit.DeadAddr(t, "tcp") // free a moment ago: Prometheus listens there
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &promServer{base: "http://" + addr, log: &bytes.Buffer{}}
 	cmd := exec.CommandContext(ctx, bin,
@@ -81,17 +80,6 @@ scrape_configs:
 	})
 	testkit.ServerUp(t, "prometheus", p.base+"/-/ready", 30*time.Second, exited, p.log.String)
 	return p
-}
-
-// freePort returns a 127.0.0.1 address that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // apiResponse is Prometheus's HTTP API envelope.

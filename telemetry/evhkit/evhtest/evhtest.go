@@ -7,12 +7,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os/exec"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -23,15 +25,11 @@ func Name(prefix string) string {
 	return prefix + "-" + strconv.FormatInt(time.Now().UnixNano()%1e12, 36) + "-" + strconv.FormatUint(unique.Add(1), 10)
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback TCP port that was free a moment ago
+// (testkit.DeadAddr's), for a broker the test starts there.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return int(netip.MustParseAddrPort(testkit.DeadAddr(t, "tcp")).Port())
 }
 
 // WaitPort waits until 127.0.0.1:port accepts connections, at most d.
