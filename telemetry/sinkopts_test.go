@@ -139,3 +139,46 @@ func TestParseBool(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSinkOptionsRead: any one setting is read or refused with the sink's
+// sentinel, never a panic; a refused value leaves its field as it was.
+func FuzzSinkOptionsRead(f *testing.F) {
+	for _, kv := range [][2]string{{"on", "yes"}, {"n", " 7"}, {"wait", "-1"}, {"events", "media,bogus"},
+		{"custom", "UP"}, {"url", ""}, {"x", "1"}, {"enabled", "no"}} {
+		f.Add(kv[0], kv[1])
+	}
+	f.Fuzz(func(t *testing.T, key, value string) {
+		start := optsConfig{Name: "x", N: 3, Wait: time.Second, Events: telemetry.MaskAll}
+		c := start
+		err := declareOpts(&c).Read(map[string]string{key: value})
+		if err != nil {
+			if !errors.Is(err, errTestSetting) {
+				t.Fatalf("Read(%q=%q) = %v, not wrapping the sentinel", key, value, err)
+			}
+			if c != start {
+				t.Fatalf("Read(%q=%q) failed but changed the config to %+v", key, value, c)
+			}
+			return
+		}
+		if c.N < 1 || c.N > 9 || c.Wait < time.Millisecond || c.Wait > time.Minute {
+			t.Fatalf("Read(%q=%q) accepted a value out of range: %+v", key, value, c)
+		}
+	})
+}
+
+// FuzzParseBool: every word strconv.ParseBool takes reads the same; the
+// rest is true, false or ErrSyntax.
+func FuzzParseBool(f *testing.F) {
+	for _, s := range []string{"true", "T", " yes ", "OFF", "0", "maybe", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := telemetry.ParseBool(s)
+		if want, serr := strconv.ParseBool(s); serr == nil && (err != nil || got != want) {
+			t.Fatalf("ParseBool(%q) = %v, %v; strconv says %v", s, got, err, want)
+		}
+		if err != nil && !errors.Is(err, strconv.ErrSyntax) {
+			t.Fatalf("ParseBool(%q) = %v, want ErrSyntax", s, err)
+		}
+	})
+}
