@@ -36,7 +36,7 @@ type echoMedia struct {
 	once sync.Once
 
 	mu     sync.Mutex
-	local  map[string]*pion.TrackLocalStaticRTP // by mid
+	local  map[string]*mediakit.SendTrack // by mid
 	kinds  map[string]string                    // by mid
 	remote map[string]uint32                    // by mid: the SSRC we echo
 	sims   map[string]*simulcast                // by mid: simulcast video m-lines
@@ -55,7 +55,7 @@ func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 func (s *session) newMedia(peer *webrtc.Peer) *echoMedia {
 	m := &echoMedia{
 		s: s, peer: peer, pc: peer.PeerConnection(), done: make(chan struct{}),
-		local: map[string]*pion.TrackLocalStaticRTP{}, kinds: map[string]string{},
+		local: map[string]*mediakit.SendTrack{}, kinds: map[string]string{},
 		remote: map[string]uint32{}, sims: map[string]*simulcast{},
 	}
 	m.pc.OnTrack(m.onTrack)
@@ -116,7 +116,7 @@ func (m *echoMedia) addEcho(t *pion.RTPTransceiver, pref string) error {
 		return err
 	}
 	kind := t.Kind().String()
-	track, err := pion.NewTrackLocalStaticRTP(codec.RTPCodecCapability, kind, "janus-echotest-"+t.Mid())
+	track, err := mediakit.NewSendTrack(codec.RTPCodecCapability, kind, "janus-echotest-"+t.Mid())
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func readRTP(remote *pion.TrackRemote, want func() bool, echo func(*rtp.Packet) 
 }
 
 // writeRTP writes pkt to local, false once the PeerConnection is closed.
-func writeRTP(local *pion.TrackLocalStaticRTP, pkt *rtp.Packet) bool {
+func writeRTP(local *mediakit.SendTrack, pkt *rtp.Packet) bool {
 	err := local.WriteRTP(pkt)
 	return err == nil || !errors.Is(err, pion.ErrConnectionClosed)
 }
@@ -221,7 +221,7 @@ func writeRTP(local *pion.TrackLocalStaticRTP, pkt *rtp.Packet) bool {
 // echoLayer reads one simulcast layer and echoes the packets the layer
 // selection lets through, rewritten; it pushes the "substream" and
 // "temporal" events when a requested layer is reached.
-func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *pion.TrackLocalStaticRTP, sim *simulcast, layer int) {
+func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *mediakit.SendTrack, sim *simulcast, layer int) {
 	codec := mediakit.CodecName(local.Codec().MimeType)
 	m.requestKeyframe(mid)
 	readRTP(remote, m.s.videoActive.Load, func(pkt *rtp.Packet) bool {

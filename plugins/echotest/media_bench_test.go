@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
 )
 
 // benchEchoPacket is a marshalled 1000-byte VP8 key frame start with a
@@ -51,10 +53,18 @@ func BenchmarkSimulcastAccept(b *testing.B) {
 	}
 }
 
-// BenchmarkEchoWriteRTP is the plain echo step with the packet parsed
-// into a reused rtp.Packet and handed over with WriteRTP.
+// BenchmarkEchoWriteRTP is the plain echo step as media.go does it: the
+// packet parsed into a reused rtp.Packet and written to the m-line's
+// mediakit.SendTrack, bound once as a PeerConnection's sender binds it
+// (the interceptors, SRTP and the socket come after).
 func BenchmarkEchoWriteRTP(b *testing.B) {
-	track := coretest.VP8Track(b)
+	track, err := mediakit.NewSendTrack(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := track.Bind(&coretest.Binding{Name: "a", Source: 1, Discard: true}); err != nil {
+		b.Fatal(err)
+	}
 	raw := benchEchoPacket(b)
 	var pkt rtp.Packet
 	b.ReportAllocs()
@@ -63,8 +73,8 @@ func BenchmarkEchoWriteRTP(b *testing.B) {
 		if err := pkt.Unmarshal(raw); err != nil {
 			b.Fatal(err)
 		}
-		if err := track.WriteRTP(&pkt); err != nil {
-			b.Fatal(err)
+		if !writeRTP(track, &pkt) {
+			b.Fatal("write failed")
 		}
 	}
 }

@@ -20,8 +20,8 @@ const (
 	videoTSStep = 3000
 )
 
-// rtpWriter is where a subscriber stream writes: a sendTrack, which sets
-// the sender's SSRC and payload type for the write.
+// rtpWriter is where a subscriber stream writes: a mediakit.SendTrack,
+// which sets the sender's SSRC and payload type for the write.
 type rtpWriter interface {
 	WriteRTP(p *rtp.Packet) error
 }

@@ -8,6 +8,7 @@ import (
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
 )
 
 // benchVP8Packet is a marshalled 1000-byte VP8 packet with a payload
@@ -22,7 +23,7 @@ func benchVP8Packet(b *testing.B) []byte { return coretest.VP8Packet(b, 0x90, 0x
 // the plugin's own cost; "track" writers are unbound pion
 // TrackLocalStaticRTPs, adding pion's per-write work before the network;
 // "sendtrack" writers are subscriber tracks as the plugin makes them
-// (sendTrack), bound to a write stream that does nothing.
+// (mediakit.SendTrack), bound to a write stream that does nothing.
 func BenchmarkForward(b *testing.B) {
 	for _, writer := range []string{"nop", "track", "sendtrack"} {
 		for _, subs := range []int{1, 50} {
@@ -36,11 +37,11 @@ func BenchmarkForward(b *testing.B) {
 					case "track":
 						d.track = coretest.VP8Track(b)
 					case "sendtrack":
-						tr, err := newSendTrack(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
+						tr, err := mediakit.NewSendTrack(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
 						if err != nil {
 							b.Fatal(err)
 						}
-						if _, err := tr.Bind(&nopLocalWriter{fakeBinding{id: "a", ssrc: 1}}); err != nil {
+						if _, err := tr.Bind(&coretest.Binding{Name: "a", Source: 1, Discard: true}); err != nil {
 							b.Fatal(err)
 						}
 						d.track = tr

@@ -162,7 +162,7 @@ func (sub *subscriber) add(refs []feedRef) error {
 			}
 			continue
 		}
-		track, err := newSendTrack(ps.codec.RTPCodecCapability, ps.kind, fmt.Sprintf("argus-%d", ref.pub.id))
+		track, err := mediakit.NewSendTrack(ps.codec.RTPCodecCapability, ps.kind, fmt.Sprintf("argus-%d", ref.pub.id))
 		if err != nil {
 			return err
 		}

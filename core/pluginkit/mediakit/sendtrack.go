@@ -1,4 +1,4 @@
-package videoroom
+package mediakit
 
 import (
 	"sync"
@@ -8,19 +8,19 @@ import (
 	pion "github.com/pion/webrtc/v4"
 )
 
-// sendTrack is a subscriber stream's local track. Negotiation is pion's
-// TrackLocalStaticRTP (its Bind picks the negotiated codec and payload
-// type); the per-packet write skips it when the track has exactly one
-// binding, which is always the case here (one track per subscriber
-// m-line, one sender each).
+// SendTrack is a plugin's outgoing track (an EchoTest m-line's echo, a
+// VideoRoom subscriber stream). Negotiation is pion's TrackLocalStaticRTP
+// (its Bind picks the negotiated codec and payload type); the per-packet
+// write skips it when the track has exactly one binding, which is the case
+// for a track added to one PeerConnection's sender.
 //
 // pion's WriteRTP copies the whole rtp.Packet into a pooled one, takes a
 // read lock and collects the errors of every binding into a slice, once
-// per packet and subscriber: about 400 of the ~9 000 user-space
-// instructions a forwarded packet costs (docs/BENCHMARKS.md, Round 4).
+// per packet and track: about 400 of the ~9 000 user-space instructions
+// a forwarded packet costs (docs/BENCHMARKS.md, Round 4).
 // Here a write is one atomic load, the SSRC and payload type set in the
 // caller's packet and restored after, and the binding's write.
-type sendTrack struct {
+type SendTrack struct {
 	*pion.TrackLocalStaticRTP
 
 	mu    sync.Mutex
@@ -30,7 +30,7 @@ type sendTrack struct {
 	one atomic.Pointer[trackOut]
 }
 
-// trackOut is one binding of a sendTrack: where its packets go and the
+// trackOut is one binding of a SendTrack: where its packets go and the
 // SSRC and payload type they carry there.
 type trackOut struct {
 	id   string
@@ -39,17 +39,18 @@ type trackOut struct {
 	w    pion.TrackLocalWriter
 }
 
-func newSendTrack(c pion.RTPCodecCapability, id, streamID string) (*sendTrack, error) {
+// NewSendTrack is pion.NewTrackLocalStaticRTP with the direct write.
+func NewSendTrack(c pion.RTPCodecCapability, id, streamID string) (*SendTrack, error) {
 	tr, err := pion.NewTrackLocalStaticRTP(c, id, streamID)
 	if err != nil {
 		return nil, err
 	}
-	return &sendTrack{TrackLocalStaticRTP: tr}, nil
+	return &SendTrack{TrackLocalStaticRTP: tr}, nil
 }
 
 // Bind implements pion.TrackLocal: pion's track chooses the codec, and
 // the binding is remembered for WriteRTP.
-func (t *sendTrack) Bind(ctx pion.TrackLocalContext) (pion.RTPCodecParameters, error) {
+func (t *SendTrack) Bind(ctx pion.TrackLocalContext) (pion.RTPCodecParameters, error) {
 	c, err := t.TrackLocalStaticRTP.Bind(ctx)
 	if err != nil {
 		return c, err
@@ -62,7 +63,7 @@ func (t *sendTrack) Bind(ctx pion.TrackLocalContext) (pion.RTPCodecParameters, e
 }
 
 // Unbind implements pion.TrackLocal.
-func (t *sendTrack) Unbind(ctx pion.TrackLocalContext) error {
+func (t *SendTrack) Unbind(ctx pion.TrackLocalContext) error {
 	t.mu.Lock()
 	for i, b := range t.binds {
 		if b.id == ctx.ID() {
@@ -76,7 +77,7 @@ func (t *sendTrack) Unbind(ctx pion.TrackLocalContext) error {
 }
 
 // publish sets one from binds; callers hold mu.
-func (t *sendTrack) publish() {
+func (t *SendTrack) publish() {
 	if len(t.binds) == 1 {
 		t.one.Store(t.binds[0])
 	} else {
@@ -86,9 +87,9 @@ func (t *sendTrack) publish() {
 
 // WriteRTP writes p to the track's binding. p's SSRC and payload type
 // are the binding's during the call and restored after, so p must not be
-// read by another goroutine meanwhile (the forwarding goroutine's own
-// packet, as for subStream.write).
-func (t *sendTrack) WriteRTP(p *rtp.Packet) error {
+// read by another goroutine meanwhile (the reading or forwarding
+// goroutine's own packet).
+func (t *SendTrack) WriteRTP(p *rtp.Packet) error {
 	o := t.one.Load()
 	if o == nil {
 		return t.TrackLocalStaticRTP.WriteRTP(p)
