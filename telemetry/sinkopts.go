@@ -1,8 +1,10 @@
 package telemetry
 
 import (
+	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +16,13 @@ import (
 // sink's config. The default a key documents is the value its field holds
 // when the key is declared, so a sink declares its keys on its default
 // config for -help and on a fresh copy of it to read a sink's settings.
-// Keys are read, and listed, in the order they are declared.
+// Keys are read, and listed, in the order they are declared; a key
+// declared twice is a programming error and panics (sinks declare their
+// keys at registration, in init).
+//
+// Read may leave a field written before it returns an error (a parser
+// that stores part of a value): a sink discards its config when Read
+// fails.
 //
 // Every sink reads its settings the same way: a bool is true/yes/on/1/t or
 // false/no/off/0/f (any case, spaces around ignored: Janus's words and Go's
@@ -43,13 +51,23 @@ func NewSinkOptions(bad error) *SinkOptions {
 // when the setting is present, and its error is reported as the value's.
 func (o *SinkOptions) Func(key, def, usage string, parse func(v string) error) {
 	o.docs = append(o.docs, SinkOption{Key: key, Default: def, Usage: usage})
+	o.add(key, parse)
+}
+
+// add appends key's parser; a key declared twice panics.
+func (o *SinkOptions) add(key string, parse func(v string) error) {
+	for _, k := range o.keys {
+		if k.key == key {
+			panic("telemetry: sink option " + strconv.Quote(key) + " declared twice")
+		}
+	}
 	o.keys = append(o.keys, sinkKey{key: key, parse: parse})
 }
 
 // FlagSetting declares the key a FlagURL flag sets (SinkFlag.Setting, e.g.
 // "backend"), read into *dst; it is not listed: the flag documents it.
 func (o *SinkOptions) FlagSetting(key string, dst *string) {
-	o.keys = append(o.keys, sinkKey{key: key, parse: func(v string) error { *dst = v; return nil }})
+	o.add(key, func(v string) error { *dst = v; return nil })
 }
 
 // String declares key, read into *dst.
@@ -76,7 +94,7 @@ func (o *SinkOptions) Int(key string, dst *int, lo, hi int, usage string) {
 			return err
 		}
 		if n < lo || n > hi {
-			return fmt.Errorf("not in %d-%d", lo, hi)
+			return outOfRange(int64(lo), int64(hi), math.MinInt, math.MaxInt)
 		}
 		*dst = n
 		return nil
@@ -102,12 +120,26 @@ func (o *SinkOptions) Millis(key string, dst *time.Duration, lo, hi time.Duratio
 		if err != nil {
 			return err
 		}
-		if n < int64(lo/time.Millisecond) || n > int64(hi/time.Millisecond) {
-			return fmt.Errorf("not in %d-%d", lo.Milliseconds(), hi.Milliseconds())
+		if n < lo.Milliseconds() || n > hi.Milliseconds() {
+			return outOfRange(lo.Milliseconds(), hi.Milliseconds(), math.MinInt64/int64(time.Millisecond), math.MaxInt64/int64(time.Millisecond))
 		}
 		*dst = time.Duration(n) * time.Millisecond
 		return nil
 	})
+}
+
+// outOfRange says which bounds a number missed, naming only the bounds
+// that are not the type's own limits (min, max).
+func outOfRange(lo, hi, minimum, maximum int64) error {
+	switch {
+	case lo == minimum && hi == maximum:
+		return errors.New("out of range")
+	case hi == maximum:
+		return fmt.Errorf("want >= %d", lo)
+	case lo == minimum:
+		return fmt.Errorf("want <= %d", hi)
+	}
+	return fmt.Errorf("not in %d-%d", lo, hi)
 }
 
 // Events declares "events", the sink's Janus event mask (default all):

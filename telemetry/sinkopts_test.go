@@ -120,6 +120,53 @@ func TestSinkOptionsMillisRange(t *testing.T) {
 	}
 }
 
+// TestSinkOptionsRangeText: a refused number names only the bounds that
+// are not its type's own limits.
+func TestSinkOptionsRangeText(t *testing.T) {
+	maxMs := strconv.FormatInt(math.MaxInt64/int64(time.Millisecond), 10)
+	for _, tc := range []struct {
+		name    string
+		declare func(o *telemetry.SinkOptions)
+		value   string
+		want    string
+	}{
+		{"int, both bounds", func(o *telemetry.SinkOptions) { o.Int("k", new(int), 0, 9, "") }, "10", "not in 0-9"},
+		{"int, lower bound", func(o *telemetry.SinkOptions) { o.Int("k", new(int), 0, math.MaxInt, "") }, "-1", "want >= 0"},
+		{"int, upper bound", func(o *telemetry.SinkOptions) { o.Int("k", new(int), math.MinInt, 5, "") }, "6", "want <= 5"},
+		{"ms, both bounds", func(o *telemetry.SinkOptions) { o.Millis("k", new(time.Duration), time.Millisecond, time.Second, "") }, "0", "not in 1-1000"},
+		{"ms, unbounded", func(o *telemetry.SinkOptions) { o.Millis("k", new(time.Duration), math.MinInt64, math.MaxInt64, "") }, maxMs + "0", "out of range"},
+	} {
+		o := telemetry.NewSinkOptions(errTestSetting)
+		tc.declare(o)
+		err := o.Read(map[string]string{"k": tc.value})
+		want := `k="` + tc.value + `": test: bad setting: ` + tc.want
+		if err == nil || err.Error() != want || !errors.Is(err, errTestSetting) {
+			t.Errorf("%s: %v, want %s", tc.name, err, want)
+		}
+	}
+}
+
+// TestSinkOptionsTwice: a key declared twice panics at declaration, by
+// any of the declaring methods.
+func TestSinkOptionsTwice(t *testing.T) {
+	for name, again := range map[string]func(o *telemetry.SinkOptions){
+		"String":      func(o *telemetry.SinkOptions) { o.String("url", new(string), "") },
+		"FlagSetting": func(o *telemetry.SinkOptions) { o.FlagSetting("url", new(string)) },
+		"Events":      func(o *telemetry.SinkOptions) { o.Events(nil); o.Events(nil) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic for a key declared twice", name)
+				}
+			}()
+			o := telemetry.NewSinkOptions(errTestSetting)
+			o.FlagSetting("url", new(string))
+			again(o)
+		}()
+	}
+}
+
 // TestParseBool: Janus's words and everything strconv.ParseBool takes.
 func TestParseBool(t *testing.T) {
 	for _, v := range []string{"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"} {
