@@ -101,14 +101,18 @@ func (o *SinkOptions) Int(key string, dst *int, lo, hi int, usage string) {
 	})
 }
 
-// Float declares key, read into *dst.
-func (o *SinkOptions) Float(key string, dst *float64, usage string) {
+// Float declares key, read into *dst: a finite number, at least lo.
+func (o *SinkOptions) Float(key string, dst *float64, lo float64, usage string) {
 	o.Func(key, strconv.FormatFloat(*dst, 'g', -1, 64), usage, func(v string) error {
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err == nil {
-			*dst = f
+		switch {
+		case err != nil:
+			return err
+		case math.IsNaN(f) || math.IsInf(f, 0) || f < lo:
+			return fmt.Errorf("want a number >= %g", lo)
 		}
-		return err
+		*dst = f
+		return nil
 	})
 }
 

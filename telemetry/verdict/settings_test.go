@@ -25,6 +25,12 @@ func TestFromSettings(t *testing.T) {
 			Thresholds{LossPct: 1.5, JitterMs: 20, RTTMs: 150}, 7, false},
 		{"bad float", map[string]string{"loss_pct": "x"}, Thresholds{}, 0, true},
 		{"bad int", map[string]string{"rtt_ms": "1.5"}, Thresholds{}, 0, true},
+		{"negative loss", map[string]string{"loss_pct": "-1"}, Thresholds{}, 0, true},
+		{"NaN jitter", map[string]string{"jitter_ms": "NaN"}, Thresholds{}, 0, true},
+		{"infinite loss", map[string]string{"loss_pct": "+Inf"}, Thresholds{}, 0, true},
+		{"negative rtt", map[string]string{"rtt_ms": "-5"}, Thresholds{}, 0, true},
+		{"no sessions", map[string]string{"max_sessions": "0"}, Thresholds{}, 0, true},
+		{"zero thresholds", map[string]string{"loss_pct": "0", "jitter_ms": "0", "rtt_ms": "0", "max_sessions": "1"}, Thresholds{}, 1, false},
 		{"unknown", map[string]string{"loss": "1"}, Thresholds{}, 0, true},
 	}
 	for _, tc := range tests {

@@ -3,6 +3,7 @@ package verdict
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -66,19 +67,27 @@ func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	return New(sc.Emitter, sc.ServerName, th, lim, sc.Logger)
 }
 
-// options are the sink's settings, read into th and lim; the numbers take
-// what they took before (any value).
+// options are the sink's settings, read into th and lim. The thresholds
+// are finite and >= 0 and max_sessions >= 1: a negative loss would judge
+// every session poor, NaN none, and max_sessions <= 0 would judge nothing.
 func options(th *Thresholds, lim *Limits) *telemetry.SinkOptions {
 	o := telemetry.NewSinkOptions(ErrUnknownSetting)
 	o.Func("events", "all", "Janus event mask (it needs sessions, handles, jsep, webrtc and media)",
 		func(string) error { return nil }) // cmd/argus reads it
-	o.Float("loss_pct", &th.LossPct, "poor-quality at this loss, percent, in either direction")
-	o.Float("jitter_ms", &th.JitterMs, "poor-quality at this mean jitter")
-	o.Func("rtt_ms", strconv.FormatInt(th.RTTMs, 10), "poor-quality at this median RTT", func(v string) (err error) {
-		th.RTTMs, err = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		return err
+	o.Float("loss_pct", &th.LossPct, 0, "poor-quality at this loss, percent, in either direction")
+	o.Float("jitter_ms", &th.JitterMs, 0, "poor-quality at this mean jitter")
+	o.Func("rtt_ms", strconv.FormatInt(th.RTTMs, 10), "poor-quality at this median RTT", func(v string) error {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		switch {
+		case err != nil:
+			return err
+		case n < 0:
+			return errors.New("want >= 0")
+		}
+		th.RTTMs = n
+		return nil
 	})
-	o.Int("max_sessions", &lim.Sessions, math.MinInt, math.MaxInt, "sessions judged at once")
+	o.Int("max_sessions", &lim.Sessions, 1, math.MaxInt, "sessions judged at once")
 	return o
 }
 
