@@ -2,6 +2,8 @@ package homer
 
 import (
 	"encoding/json"
+	"fmt"
+	"hash/fnv"
 	"math"
 	"reflect"
 	"testing"
@@ -96,5 +98,31 @@ func BenchmarkMapperScript(b *testing.B) {
 				b.Fatal("no packets")
 			}
 		})
+	}
+}
+
+// TestSSRCOfIsFNV: ssrcOf is FNV-1a of "<L|R> <handle> <mindex> <media>",
+// as hash/fnv computes it (the SSRCs Homer already stored stay the same).
+func TestSSRCOfIsFNV(t *testing.T) {
+	for _, tc := range []struct {
+		uplink bool
+		handle uint64
+		mindex int
+		media  string
+	}{
+		{false, 0, 0, ""},
+		{true, 1, 0, "audio"},
+		{false, 8745512329, 1, "video"},
+		{true, math.MaxUint64, 17, "video-simulcast-2"},
+	} {
+		side := "L"
+		if tc.uplink {
+			side = "R"
+		}
+		h := fnv.New32a()
+		_, _ = fmt.Fprintf(h, "%s %d %d %s", side, tc.handle, tc.mindex, tc.media)
+		if got, want := ssrcOf(tc.uplink, tc.handle, &mediaReport{MIndex: tc.mindex, Media: tc.media}), h.Sum32(); got != want {
+			t.Errorf("%+v: ssrc %d, want %d", tc, got, want)
+		}
 	}
 }
