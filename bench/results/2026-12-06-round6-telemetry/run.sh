@@ -21,7 +21,7 @@ vg)
 	SERVER=argus-tel bench/cgslope.sh $R/vg-$TAG-10s $R/vg-$TAG-40s 40
 	;;
 ab)
-	DURATION=15s RAMP=5s SERVER_CPU=0 LOAD_CPU=1 SESSIONS=40 SERVERS="argus argus-tel" REPEAT=8 WARMUP=1 SPLIT=0 SYSCALLS=1 \
+	DURATION=15s RAMP=5s SERVER_CPU=0 LOAD_CPU=1 SESSIONS=40 SERVERS="argus argus-tel" REPEAT=${REPEAT:-8} WARMUP=1 SPLIT=0 SYSCALLS=1 \
 		OUT=$R/ab-$TAG bench/compare.sh
 	jq -n -r -f bench/telab.jq $R/ab-$TAG/*.result.json
 	;;
