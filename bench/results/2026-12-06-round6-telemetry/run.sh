@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Round 6 telemetry cost, as run (from the repository root, as root, under
 # the shared bench flock; ARGUS_BIN = the build measured, LOAD_BIN =
-# argus-load of the same tree; TAG = base or new2):
+# argus-load of the same tree; TAG = base, base2 (REPEAT=6), new2, new3 (REPEAT=6) for ab; base, new1, new2, new2b for vg):
 #
 # 1. instructions (valgrind), EchoTest 4, argus and argus-tel, 10 s and 40 s:
 #      bench/results/2026-12-06-round6-telemetry/run.sh vg
