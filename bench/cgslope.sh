@@ -5,7 +5,8 @@
 #   bench/cgslope.sh OUT-10s OUT-40s [N]
 #
 # OUT-* are two compare.sh OUT directories of the same load with
-# SERVERS=argus (or "janus argus"); the slope of each function is
+# SERVERS=argus (or "janus argus"; SERVER=argus-tel picks the Argus with
+# every telemetry sink on, from SERVERS="argus argus-tel"); the slope of each function is
 # (count_long - count_short) / (packets_long - packets_short). Prints the
 # per-packet total of each group and, with N, the N heaviest functions.
 #
@@ -18,19 +19,22 @@
 # real change from scheduler noise.
 set -euo pipefail
 short=$1 long=$2 top=${3:-0}
+server=${SERVER:-argus}
+port=8189 # compare.sh's Argus WebSocket port; argus-tel listens on 8190
+[ "$server" = argus-tel ] && port=8190
 
 argus_cg() { # the cachegrind file of the Argus process in an OUT dir
 	local f
 	for f in "$1"/cachegrind.*; do
-		if grep -q '^cmd: .*argus' "$f" && ! grep -q '^cmd: janus' "$f"; then
+		if grep -q "^cmd: .*argus.* -ws [^ ]*:$port " "$f"; then
 			echo "$f"
 			return
 		fi
 	done
-	echo "cgslope.sh: no Argus cachegrind file in $1" >&2
+	echo "cgslope.sh: no $server cachegrind file in $1" >&2
 	exit 1
 }
-packets() { jq -s '[.[] | select(.server == "argus") | .total.recv_packets] | add' "$1"/*.result.json; }
+packets() { jq -s --arg s "$server" '[.[] | select(.server == $s) | .total.recv_packets] | add' "$1"/*.result.json; }
 sums() { awk '/^fn=/ { fn = substr($0, 4); next } /^[0-9]/ { s[fn] += $2 } END { for (f in s) print f "\t" s[f] }' "$1" | sort; }
 
 pa=$(packets "$short")

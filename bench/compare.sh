@@ -51,7 +51,14 @@
 #              count does not depend on how loaded the host is; kernel time
 #              (sendto/recvfrom) is not in it. Valgrind runs a server ~50x
 #              slower on one thread at a time: keep the load small (e.g.
-#              LOAD_ARGS="-audio-pps 10 -video-pps 30"). janus and argus only.
+#              LOAD_ARGS="-audio-pps 10 -video-pps 30"). argus-tel too: its
+#              receivers run for the whole script, the server is fresh per run.
+#   SYSCALLS   1: count the server's system calls during each run (perf stat
+#              on the syscall tracepoints, attached to the server's pid from
+#              the load's start to its end): the result JSON gets "syscalls"
+#              ({"total": N, "sendto": N, ...}). The kernel side that VALGRIND
+#              does not see; bench/telab.jq compares telemetry on and off.
+#              Under VALGRIND the counts are valgrind's own (more).
 #
 # Network: a veth pair between the root namespace (10.77.0.1/30) and the
 # namespace argusbench (10.77.0.2/30). Janus gathers no loopback candidates,
@@ -81,6 +88,7 @@ server_pin=() load_pin=()
 [ -n "${SERVER_CPU:-}" ] && server_pin=(taskset -c "$SERVER_CPU")
 [ -n "${LOAD_CPU:-}" ] && load_pin=(taskset -c "$LOAD_CPU")
 VALGRIND=${VALGRIND:-0}
+SYSCALLS=${SYSCALLS:-0}
 SPLIT=${SPLIT:-1}
 [ "$VALGRIND" = 1 ] && SPLIT=0 # the servers run ~50x slower: no steady rate to cut a window from
 ARGUS_METRICS=127.0.0.1:9101 # Argus's /metrics inside the namespace (SPLIT=1)
@@ -98,14 +106,23 @@ if [ "$VALGRIND" = 1 ]; then
 	vg_go=(env GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off)
 	WARMUP=0 # every run starts a fresh server
 fi
+# perf stat events for SYSCALLS=1: every system call, then the ones a
+# server's packets and telemetry exports make, and its waits.
+sc_events=raw_syscalls:sys_enter
+for c in sendto sendmsg sendmmsg write writev recvfrom recvmsg recvmmsg read futex epoll_pwait nanosleep; do
+	sc_events+=,syscalls:sys_enter_$c
+done
+if [ "$SYSCALLS" = 1 ]; then
+	command -v perf >/dev/null || { echo "compare.sh: SYSCALLS=1 needs perf" >&2; exit 1; }
+fi
 
-pids=()
+pids=() sink_pids=()
 janus_pid= argus_pid= argus_tel_pid=
 cleanup() {
 	local i
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do # servers stop before the sinks they export to
-		kill "${pids[i]}" 2>/dev/null || true
-		wait "${pids[i]}" 2>/dev/null || true
+	for i in "${pids[@]}" "${sink_pids[@]}"; do # servers stop before the sinks they export to
+		kill "$i" 2>/dev/null || true
+		wait "$i" 2>/dev/null || true
 	done
 	ip link del "$VETH_ROOT" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
@@ -249,9 +266,22 @@ if [ "$VALGRIND" != 1 ]; then
 	want janus && start_janus
 	want argus && start_argus
 fi
+# start_argus_tel: Argus with every telemetry sink on, exporting to the
+# receivers below.
+start_argus_tel() {
+	ip netns exec "$NS" "${vg_go[@]}" env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+		"${server_pin[@]}" "${vg[@]}" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_TEL_PORT" "${argus_flags[@]}" \
+		-metrics=true -metrics-addr 127.0.0.1:9100 -history=true -verdict -otel \
+		-event-http http://127.0.0.1:4318/events -hep udp://127.0.0.1:9060 >>"$OUT/argus-tel.log" 2>&1 &
+	argus_tel_pid=$!
+	pids+=("$argus_tel_pid")
+	wait_port "$NS_IP" "$ARGUS_TEL_PORT" argus-tel
+}
 if want argus-tel; then
-	# Receivers inside the namespace: one HTTP server takes the event
-	# POSTs and the OTLP/HTTP trace exports, one UDP socket the HEP packets.
+	# Receivers inside the namespace, for the whole script (under VALGRIND
+	# the server restarts per run): one HTTP server takes the event POSTs
+	# and the OTLP/HTTP trace exports, one UDP socket the HEP packets, and
+	# /metrics is scraped every 5 s.
 	cat >"$work/sink.py" <<'PY'
 import http.server, socket, sys, threading
 class H(http.server.BaseHTTPRequestHandler):
@@ -266,22 +296,16 @@ threading.Thread(target=hep, daemon=True).start()
 http.server.ThreadingHTTPServer(("127.0.0.1", 4318), H).serve_forever()
 PY
 	ip netns exec "$NS" python3 "$work/sink.py" >"$OUT/sink.log" 2>&1 &
-	pids+=($!)
+	sink_pids=($!)
 	for _ in $(seq 1 100); do # the sinks must listen before Argus exports
 		ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/4318' 2>/dev/null && break
 		sleep 0.1
 	done
-	ip netns exec "$NS" env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
-		"${server_pin[@]}" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_TEL_PORT" "${argus_flags[@]}" \
-		-metrics=true -metrics-addr 127.0.0.1:9100 -history=true -verdict -otel \
-		-event-http http://127.0.0.1:4318/events -hep udp://127.0.0.1:9060 >"$OUT/argus-tel.log" 2>&1 &
-	argus_tel_pid=$!
-	pids+=("$argus_tel_pid")
-	ip netns exec "$NS" bash -c 'while sleep 5; do curl -s -o /dev/null http://127.0.0.1:9100/metrics; done' &
-	pids+=($!)
+	ip netns exec "$NS" bash -c 'while sleep 5; do curl -s -o /dev/null -m 4 http://127.0.0.1:9100/metrics; done' &
+	sink_pids+=($!)
+	[ "$VALGRIND" != 1 ] && start_argus_tel
 fi
 
-want argus-tel && wait_port "$NS_IP" "$ARGUS_TEL_PORT" argus-tel
 
 # --- measurement helpers --------------------------------------------------
 ticks=$(getconf CLK_TCK)
@@ -327,10 +351,16 @@ run_one() {
 		vr=(-mode videoroom -subscribers "$subs")
 	fi
 	if [ "$VALGRIND" = 1 ]; then
-		"start_$name"
+		"start_${name//-/_}"
 		pid=$(pid_of "$name")
 	fi
 	loadavg=$(cut -d' ' -f1 /proc/loadavg)
+	local perf_pid=
+	if [ "$SYSCALLS" = 1 ]; then
+		perf stat -x, -e "$sc_events" -p "$pid" -o "$OUT/$tag.syscalls.csv" 2>/dev/null &
+		perf_pid=$!
+		sleep 0.2 # attached before the load starts
+	fi
 	c0=$(cpu_ticks "$pid")
 	# shellcheck disable=SC2086
 	"${load_pin[@]}" "$LOAD_BIN" -url "ws://$NS_IP:$port/" -sessions "$n" -duration "$DURATION" -ramp "$RAMP" \
@@ -362,16 +392,24 @@ run_one() {
 	done
 	wait "$lp" || log "$tag: argus-load exited $? (see $OUT/$tag.load.log)"
 	c1=$(cpu_ticks "$pid")
+	local sc=null
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null || true
+		wait "$perf_pid" 2>/dev/null || true
+		# "count,,raw_syscalls:sys_enter,..." -> {"total": count, "sendto": count, ...}
+		sc=$(awk -F, '$3 ~ /sys_enter/ {n = $3; sub(/^raw_syscalls:sys_enter$/, "total", n); sub(/^syscalls:sys_enter_/, "", n)
+			printf "%s\"%s\": %s", (k++ ? ", " : "{"), n, ($1 ~ /^[0-9]+$/ ? $1 : "null")} END {print k ? "}" : "null"}' "$OUT/$tag.syscalls.csv")
+	fi
 	local ir=0
 	if [ "$VALGRIND" = 1 ]; then
 		stop_server "$pid"
 		ir=$(awk '/^summary:/ {print $2}' "$OUT/cachegrind.$pid")
 	fi
-	jq --arg server "$name" --argjson instructions "${ir:-0}" --argjson cpu "$(echo "$c0 $c1 $ticks" | awk '{printf "%.3f", ($2-$1)/$3}')" \
+	jq --arg server "$name" --argjson instructions "${ir:-0}" --argjson syscalls "$sc" --argjson cpu "$(echo "$c0 $c1 $ticks" | awk '{printf "%.3f", ($2-$1)/$3}')" \
 		--argjson rss "$rmax" \
 		--argjson loadavg "$loadavg" --argjson sp "$sp" --argjson lpk "$lpk" --argjson loadavg_after "$(cut -d' ' -f1 /proc/loadavg)" \
-		'. + {server: $server, cpu_s: $cpu, instructions: $instructions, rss_max_kb: $rss, loadavg_1m_before: $loadavg, loadavg_1m_after: $loadavg_after, server_cpu_peak_pct: $sp, load_cpu_peak_pct: $lpk, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
-	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, server_cpu_peak_pct, load_cpu_peak_pct, instructions, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
+		'. + {server: $server, cpu_s: $cpu, instructions: $instructions, syscalls: $syscalls, rss_max_kb: $rss, loadavg_1m_before: $loadavg, loadavg_1m_after: $loadavg_after, server_cpu_peak_pct: $sp, load_cpu_peak_pct: $lpk, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
+	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, server_cpu_peak_pct, load_cpu_peak_pct, instructions, syscalls: .syscalls.total, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
 	sleep 2 # let the server release the finished sessions
 	if [ "$split" = 1 ]; then
 		# after the sleep: Argus's last media reports (at hangup) are in

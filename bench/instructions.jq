@@ -8,7 +8,8 @@
 # (timers that tick per second, such as RTCP reports and media
 # statistics, included). "packets" is what the load tool received: echoed
 # packets for EchoTest, packets delivered to subscribers in the measurement
-# window for VideoRoom.
+# window for VideoRoom. With argus-tel among the servers, a second table:
+# every telemetry sink on against off, per packet and per run (fixed).
 
 def subs: (.subscribers // .subscribers_per_publisher // 0);
 def r(a; b): if (a == null or b == null or b == 0) then "n/a" else ((a / b * 100 | round) / 100 | tostring) end;
@@ -16,12 +17,26 @@ def slope(rs): (rs | sort_by(.duration_s)) as $s | ($s[0]) as $a | ($s[-1]) as $
 	if ($s | length) < 2 or $b.total.recv_packets == $a.total.recv_packets then null
 	else ($b.instructions - $a.instructions) / ($b.total.recv_packets - $a.total.recv_packets) end;
 def loss(rs): rs | map(.total.loss_pct) | max;
+# fixed(rs): what a run pays whatever its length (process start, session
+# setup and teardown): the shortest run's count less its packets' share.
+def fixed(rs): slope(rs) as $k | (rs | sort_by(.duration_s) | .[0]) as $a |
+	if $k == null then null else $a.instructions - $k * $a.total.recv_packets end;
+def n(x): x // "n/a" | if type == "number" then round else . end;
 group_by([.sessions, subs]) | map(
 	(if (.[0] | subs) > 0 then "VideoRoom \(.[0].sessions) → \(.[0] | subs)" else "EchoTest \(.[0].sessions)" end) as $load |
-	(map(select(.server == "janus"))) as $j | (map(select(.server == "argus"))) as $a |
-	{load: $load, j: slope($j), a: slope($a), jl: loss($j), al: loss($a),
-	 jp: ($j | map(.total.recv_packets) | join(" / ")), ap: ($a | map(.total.recv_packets) | join(" / "))}
+	(map(select(.server == "janus"))) as $j | (map(select(.server == "argus"))) as $a | (map(select(.server == "argus-tel"))) as $t |
+	{load: $load, j: slope($j), a: slope($a), t: slope($t), jl: loss($j), al: loss($a), tl: loss($t),
+	 fa: fixed($a), ft: fixed($t), sessions: .[0].sessions,
+	 jp: ($j | map(.total.recv_packets) | join(" / ")), ap: ($a | map(.total.recv_packets) | join(" / ")),
+	 tp: ($t | map(.total.recv_packets) | join(" / "))}
 ) |
 ("| load | Janus instructions/pkt | Argus instructions/pkt | **Argus/Janus** | packets Janus (runs) | packets Argus (runs) | max loss % Janus / Argus |",
  "|---|---|---|---|---|---|---|",
- (.[] | "| \(.load) | \(.j // "n/a" | if type == "number" then round else . end) | \(.a // "n/a" | if type == "number" then round else . end) | **\(r(.a; .j))** | \(.jp) | \(.ap) | \(.jl) / \(.al) |"))
+ (.[] | select(.j != null or .a != null) | "| \(.load) | \(n(.j)) | \(n(.a)) | **\(r(.a; .j))** | \(.jp) | \(.ap) | \(.jl) / \(.al) |")),
+# SERVERS with argus-tel: every telemetry sink on against off.
+(if any(.[]; .t != null) then
+ "",
+ "| load | Argus instructions/pkt off | on (all telemetry) | **on/off** | fixed per run off → on (per session) | packets off / on (runs) | max loss % off / on |",
+ "|---|---|---|---|---|---|---|",
+ (.[] | select(.t != null) | "| \(.load) | \(n(.a)) | \(n(.t)) | **\(r(.t; .a))** | \(n(.fa)) → \(n(.ft)) (\(if .fa and .ft then n((.ft - .fa) / .sessions) else "n/a" end) more) | \(.ap) / \(.tp) | \(.al) / \(.tl) |")
+ else empty end)

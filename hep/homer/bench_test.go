@@ -2,6 +2,7 @@ package homer
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"testing"
 	"time"
@@ -56,12 +57,22 @@ func drainTCP(b *testing.B) string {
 // BenchmarkSinkExport measures events and HEP packets per second through
 // the sink (mapping, JSON, encoding and the socket write) for a batch of 100
 // typical events (a plugin event, ~200 bytes of JSON) and for media reports
-// (1 event → 3 packets).
+// (1 event → 3 packets; typed-media: core's typed body, as Argus emits
+// them).
 func BenchmarkSinkExport(b *testing.B) {
 	plugin := &telemetry.Event{Emitter: "argus-1", Type: telemetry.TypePlugin, Timestamp: telemetry.Now(),
 		SessionID: testSession, HandleID: testHandle, OpaqueID: testOpaque,
 		Body: telemetry.PluginBody{Plugin: "janus.plugin.echotest", Data: map[string]any{"audio_active": true, "video_active": true, "bitrate": 0}}}
 	media := echoTestScript(telemetry.Now())[9]
+	raw, err := json.Marshal(media.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	typed := *media // core's typed body, as Argus emits it
+	typed.Body = telemetry.DecodeBody(typed.Type, typed.Subtype, raw)
+	if _, ok := typed.Body.(telemetry.MediaReportBody); !ok {
+		b.Fatalf("body %T", typed.Body)
+	}
 	for _, bc := range []struct {
 		name  string
 		url   func(*testing.B) string
@@ -70,6 +81,8 @@ func BenchmarkSinkExport(b *testing.B) {
 		{"udp/log", func(b *testing.B) string { return "udp://" + drainUDP(b) }, plugin},
 		{"tcp/log", func(b *testing.B) string { return "tcp://" + drainTCP(b) }, plugin},
 		{"udp/media", func(b *testing.B) string { return "udp://" + drainUDP(b) }, media},
+		{"udp/typed-media", func(b *testing.B) string { return "udp://" + drainUDP(b) }, &typed},
+		{"tcp/typed-media", func(b *testing.B) string { return "tcp://" + drainTCP(b) }, &typed},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := newTestSink(b, bc.url(b), nil)

@@ -24,7 +24,8 @@ const (
 	DefaultNodeName = "argus"
 	// DefaultDialTimeout bounds one TCP/TLS connect attempt.
 	DefaultDialTimeout = 3 * time.Second
-	// DefaultWriteTimeout bounds one write when ctx has no earlier deadline.
+	// DefaultWriteTimeout bounds one TCP/TLS write when ctx has no earlier
+	// deadline (UDP writes never wait).
 	DefaultWriteTimeout = 2 * time.Second
 	// DefaultMinBackoff is the first wait after a failed TCP/TLS connect.
 	DefaultMinBackoff = 100 * time.Millisecond

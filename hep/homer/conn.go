@@ -12,6 +12,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -21,10 +22,12 @@ var errBackoff = errors.New("homer: reconnect backoff")
 // link is one connection; dead is set by its reader when the peer closes.
 type link struct {
 	net.Conn
-	dead atomic.Bool
+	raw   syscall.RawConn // UDP: for sendmmsg
+	local netip.AddrPort  // the local end, read once
+	dead  atomic.Bool
 }
 
-// writer sends encoded HEP packets over UDP, TCP or TLS. For TCP and TLS it
+// writer sends batches of encoded HEP packets over UDP, TCP or TLS. For TCP and TLS it
 // reconnects with a doubling backoff (MinBackoff..MaxBackoff); while a
 // reconnect is not due, writes fail fast so Export never waits for it. It is
 // used by one goroutine at a time (the sink's mutex).
@@ -38,6 +41,7 @@ type writer struct {
 	nextDial time.Time
 	backoff  time.Duration
 	readers  sync.WaitGroup
+	dgrams   datagramSender // UDP batches
 }
 
 func newWriter(network, addr string, cfg *SinkConfig, st *counters) *writer {
@@ -45,19 +49,94 @@ func newWriter(network, addr string, cfg *SinkConfig, st *counters) *writer {
 		log: cfg.Logger.With("sink", "hep", "url", cfg.URL)}
 }
 
-// write sends one packet within ctx. A stream write that fails is retried
-// once on a fresh connection when ctx allows.
-func (w *writer) write(ctx context.Context, pkt []byte) error {
-	err := w.writeOnce(ctx, pkt)
-	if err == nil || w.network == "udp" || errors.Is(err, errBackoff) || ctx.Err() != nil {
-		return err
+// writeBatch writes the packets of b within ctx, counting each one as
+// written (Packets, Bytes) or dropped, and returns how many were dropped and
+// the last error.
+func (w *writer) writeBatch(ctx context.Context, b *outBatch) (int, error) {
+	if w.network == "udp" {
+		return w.writeDatagrams(ctx, b)
 	}
-	return w.writeOnce(ctx, pkt)
+	return w.writeStream(ctx, b)
 }
 
-func (w *writer) writeOnce(ctx context.Context, pkt []byte) error {
+// written counts packets [from, to) of b as written.
+func (w *writer) written(b *outBatch, from, to int) {
+	if to > from {
+		w.stats.packets.Add(uint64(to - from))
+		w.stats.bytes.Add(uint64(b.ends[to-1] - b.start(from)))
+	}
+}
+
+// writeDatagrams sends b over UDP, one datagram per packet, in sendmmsg(2)
+// calls that never wait: when the socket buffer is full the rest of the
+// batch is dropped (Homer's HEP over UDP is lossy anyway, and Export must
+// not stall the sink's queue behind a slow receiver). A packet the kernel
+// refuses (e.g. the receiver's port unreachable) is dropped, the rest sent.
+func (w *writer) writeDatagrams(ctx context.Context, b *outBatch) (int, error) {
+	var lastErr error
+	dropped := 0
+	for i := 0; i < b.len(); {
+		if err := w.ensure(ctx); err != nil {
+			w.stats.dropped.Add(uint64(b.len() - i))
+			return dropped + b.len() - i, err
+		}
+		n, stop, err := w.dgrams.send(w.l, b, i)
+		if n > 0 {
+			w.stats.writes.Add(1)
+			w.written(b, i, i+n)
+			i += n
+			continue
+		}
+		w.stats.writeErrors.Add(1)
+		lastErr = fmt.Errorf("homer: write: %w", err)
+		k := 1
+		if stop {
+			k = b.len() - i
+		}
+		w.stats.dropped.Add(uint64(k))
+		dropped += k
+		i += k
+	}
+	return dropped, lastErr
+}
+
+// writeStream writes b over TCP or TLS in one write. When that fails, the
+// packets not completely written are written once more on a fresh
+// connection if ctx allows; what still fails is dropped.
+func (w *writer) writeStream(ctx context.Context, b *outBatch) (int, error) {
+	from := 0 // the first packet not written yet
+	var err error
+	for attempt := 0; attempt < 2 && from < b.len(); attempt++ {
+		if attempt > 0 && (errors.Is(err, errBackoff) || ctx.Err() != nil) {
+			break
+		}
+		var n int
+		off := b.start(from)
+		n, err = w.writeOnce(ctx, b.buf[off:])
+		if n > 0 {
+			w.stats.writes.Add(1)
+		}
+		done := from
+		for done < b.len() && b.ends[done] <= off+n {
+			done++
+		}
+		w.written(b, from, done)
+		from = done
+	}
+	if k := b.len() - from; k > 0 {
+		w.stats.dropped.Add(uint64(k))
+		return k, err
+	}
+	return 0, nil
+}
+
+// writeOnce writes p on the current connection (connecting first when
+// needed) within ctx and WriteTimeout, and returns how many bytes were
+// written. A failed write closes the connection: a partial write corrupts
+// the stream's framing.
+func (w *writer) writeOnce(ctx context.Context, p []byte) (int, error) {
 	if err := w.ensure(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	deadline := time.Now().Add(w.cfg.WriteTimeout)
 	ctxDeadline := false // the deadline is ctx's, not WriteTimeout's
@@ -67,26 +146,23 @@ func (w *writer) writeOnce(ctx context.Context, pkt []byte) error {
 	l := w.l
 	if err := l.SetWriteDeadline(deadline); err != nil {
 		w.close()
-		return fmt.Errorf("homer: set deadline: %w", err)
+		return 0, fmt.Errorf("homer: set deadline: %w", err)
 	}
 	// Cancelling ctx interrupts a blocked write at once.
 	stop := context.AfterFunc(ctx, func() { _ = l.SetWriteDeadline(time.Unix(1, 0)) })
-	_, err := l.Write(pkt)
+	n, err := l.Write(p)
 	stop()
 	if err != nil {
 		w.stats.writeErrors.Add(1)
 		if errors.Is(err, os.ErrDeadlineExceeded) && !ctxDeadline && ctx.Err() == nil {
 			w.stats.writeTimeouts.Add(1)
 		}
-		if w.network != "udp" {
-			w.stats.lost.Add(1)
-			// A partial write corrupts the stream framing: start over.
-			w.log.Warn("HEP write failed, reconnecting", "err", err)
-			w.close()
-		}
-		return fmt.Errorf("homer: write: %w", err)
+		w.stats.lost.Add(1)
+		w.log.Warn("HEP write failed, reconnecting", "err", err)
+		w.close()
+		return n, fmt.Errorf("homer: write: %w", err)
 	}
-	return nil
+	return n, nil
 }
 
 // ensure replaces a connection the peer closed and connects when there is
@@ -109,7 +185,12 @@ func (w *writer) localAddr() netip.AddrPort {
 	if w.l == nil {
 		return netip.AddrPort{}
 	}
-	a, err := netip.ParseAddrPort(w.l.LocalAddr().String())
+	return w.l.local
+}
+
+// localOf is c's local address, or the zero value.
+func localOf(c net.Conn) netip.AddrPort {
+	a, err := netip.ParseAddrPort(c.LocalAddr().String())
 	if err != nil {
 		return netip.AddrPort{}
 	}
@@ -147,7 +228,14 @@ func (w *writer) dial(ctx context.Context) error {
 	}
 	w.backoff, w.nextDial = 0, time.Time{}
 	w.stats.connects.Add(1)
-	w.l = &link{Conn: c}
+	w.l = &link{Conn: c, local: localOf(c)}
+	if sc, ok := c.(syscall.Conn); ok && w.network == "udp" {
+		if w.l.raw, err = sc.SyscallConn(); err != nil {
+			_ = c.Close()
+			w.l = nil
+			return fmt.Errorf("homer: connect %s: %w", w.addr, err)
+		}
+	}
 	if w.network != "udp" {
 		// heplify-server never writes back: a read returning means the
 		// peer closed (or reset) the connection.

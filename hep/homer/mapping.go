@@ -71,6 +71,32 @@ type stateBody struct {
 	} `json:"data"` // type 128 and 64
 }
 
+// nullEvent ends Event.MarshalJSON's output for a nil body: "event" is the
+// wire form's last key.
+var nullEvent = []byte(`null}`) //nolint:gochecknoglobals // a constant
+
+// withBody is json.Marshal(e) for e's body already marshalled as body
+// (json.Marshal(e.Body)): the header marshalled without the body, its
+// closing null replaced by body. Embedding body as a json.RawMessage gives
+// the same bytes but re-validates and compacts them (json.Marshal's
+// output is already compact and escaped).
+func withBody(e *telemetry.Event, body []byte) ([]byte, error) {
+	h := *e
+	h.Body = nil
+	head, err := h.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasSuffix(head, nullEvent) { // not the wire form known here
+		h.Body = json.RawMessage(body)
+		return h.MarshalJSON()
+	}
+	out := make([]byte, 0, len(head)-len(nullEvent)+len(body)+1)
+	out = append(out, head[:len(head)-len(nullEvent)]...)
+	out = append(out, body...)
+	return append(out, '}'), nil
+}
+
 // packets appends the HEP packets for e to out: one type 100 and, for a media
 // report, one type 5 and one type 34 per medium.
 func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, error) {
@@ -96,9 +122,7 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 	// bytes without json.Marshal re-validating and compacting them.
 	var payload []byte
 	if body != nil {
-		raw := *e
-		raw.Body = body
-		payload, err = raw.MarshalJSON()
+		payload, err = withBody(e, body)
 	} else {
 		payload, err = e.MarshalJSON()
 	}

@@ -3,7 +3,6 @@ package homer
 import (
 	"bytes"
 	"encoding/json"
-	"hash/fnv"
 	"math"
 	"strconv"
 	"strings"
@@ -193,8 +192,9 @@ type direction struct {
 // second), so zeros then are the client's own clean view, not a missing
 // one (a perfect loopback link reads 0 jitter and an RTT under 1 ms).
 // mediaQoS remembers it per stream.
-func directions(r *mediaReport) []direction {
-	var out []direction
+//
+// The directions are appended to out (mediaQoS passes an array on its stack).
+func directions(out []direction, r *mediaReport) []direction {
 	if recv, lost := math.Max(r.PacketsReceived, 0), math.Max(r.Lost, 0); recv+lost > 0 {
 		octets := math.Max(r.BytesReceived, 0)
 		if recv > 0 {
@@ -219,7 +219,8 @@ func directions(r *mediaReport) []direction {
 // perfect stream (in homer-ui's type 5 MOS and as MOS 4.4 in type 34).
 // prev holds the previous
 // report's counters of each direction (zero on the first), ts is the event
-// time in µs; next returns the counters to keep. Derivations:
+// time in µs; next returns the counters to keep (in prev's map when there
+// is one). Derivations:
 //   - ssrc / source_ssrc: media reports carry no SSRC, so both are synthetic,
 //     stable per (handle, mindex, media, direction): FNV-1a;
 //   - sender_information.packets / .octets: what the sender sent (uplink:
@@ -246,13 +247,15 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 			base = 90000
 		}
 	}
-	next = make(map[bool]streamCounters, 2)
-	for _, d := range directions(r) {
+	var buf [2]direction
+	dirs := directions(buf[:0], r)
+	var keep [2]streamCounters // what next gets per direction, written at the end
+	for i, d := range dirs {
 		p := prev[d.uplink]
 		if !d.reported && !p.reported && p.sent == 0 {
 			// The first report of a downlink that shows no receiver report
 			// yet: keep its counts for the next interval, send no row.
-			next[d.uplink] = streamCounters{timestamp: ts, lost: d.lost, sent: d.sent}
+			keep[i] = streamCounters{timestamp: ts, lost: d.lost, sent: d.sent}
 			continue
 		}
 		dLost, dSent := d.lost-p.lost, d.sent-p.sent
@@ -270,7 +273,7 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 		if p.timestamp > 0 && dSent > 0 && ts > p.timestamp {
 			delta = float64(ts-p.timestamp) / 1000 / dSent
 		}
-		next[d.uplink] = streamCounters{timestamp: ts, lost: d.lost, sent: d.sent, reported: true}
+		keep[i] = streamCounters{timestamp: ts, lost: d.lost, sent: d.sent, reported: true}
 		ssrc := ssrcOf(d.uplink, handle, r)
 		rep := rtcpReport{
 			SourceSSRC:   ssrc,
@@ -313,6 +316,16 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 		}
 		rows = append(rows, row)
 	}
+	// prev's map is reused for next (one map per stream, not one per
+	// report): it is changed only now, when nothing can fail any more.
+	next = prev
+	if next == nil {
+		next = make(map[bool]streamCounters, 2)
+	}
+	clear(next)
+	for i, d := range dirs {
+		next[d.uplink] = keep[i]
+	}
 	return rows, next, nil
 }
 
@@ -329,9 +342,11 @@ const minLossSample = 50
 func isVideo(media string) bool { return strings.HasPrefix(media, "video") }
 
 // ssrcOf derives a stable synthetic SSRC for one direction of a stream.
+// It is FNV-1a (32 bits) of "<L|R> <handle> <mindex> <media>", computed
+// without hash/fnv's allocated hasher.
 func ssrcOf(uplink bool, handle uint64, r *mediaReport) uint32 {
-	h := fnv.New32a()
-	b := make([]byte, 0, 48)
+	var a [48]byte
+	b := a[:0]
 	side := byte('L') // the gateway sends
 	if uplink {
 		side = 'R' // the client sends
@@ -341,7 +356,20 @@ func ssrcOf(uplink bool, handle uint64, r *mediaReport) uint32 {
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(r.MIndex), 10)
 	b = append(b, ' ')
-	b = append(b, r.Media...)
-	_, _ = h.Write(b)
-	return h.Sum32()
+	h := fnv1a32(fnvOffset32, b)
+	return fnv1a32(h, r.Media)
+}
+
+// FNV-1a, 32 bits (hash/fnv's New32a).
+const (
+	fnvOffset32 uint32 = 2166136261
+	fnvPrime32  uint32 = 16777619
+)
+
+func fnv1a32[T []byte | string](h uint32, b T) uint32 {
+	for i := 0; i < len(b); i++ {
+		h ^= uint32(b[i])
+		h *= fnvPrime32
+	}
+	return h
 }

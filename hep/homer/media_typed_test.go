@@ -2,6 +2,8 @@ package homer
 
 import (
 	"encoding/json"
+	"fmt"
+	"hash/fnv"
 	"math"
 	"reflect"
 	"testing"
@@ -94,6 +96,62 @@ func BenchmarkMapperScript(b *testing.B) {
 			}
 			if len(out) == 0 {
 				b.Fatal("no packets")
+			}
+		})
+	}
+}
+
+// TestSSRCOfIsFNV: ssrcOf is FNV-1a of "<L|R> <handle> <mindex> <media>",
+// as hash/fnv computes it (the SSRCs Homer already stored stay the same).
+func TestSSRCOfIsFNV(t *testing.T) {
+	for _, tc := range []struct {
+		uplink bool
+		handle uint64
+		mindex int
+		media  string
+	}{
+		{false, 0, 0, ""},
+		{true, 1, 0, "audio"},
+		{false, 8745512329, 1, "video"},
+		{true, math.MaxUint64, 17, "video-simulcast-2"},
+	} {
+		side := "L"
+		if tc.uplink {
+			side = "R"
+		}
+		h := fnv.New32a()
+		_, _ = fmt.Fprintf(h, "%s %d %d %s", side, tc.handle, tc.mindex, tc.media)
+		if got, want := ssrcOf(tc.uplink, tc.handle, &mediaReport{MIndex: tc.mindex, Media: tc.media}), h.Sum32(); got != want {
+			t.Errorf("%+v: ssrc %d, want %d", tc, got, want)
+		}
+	}
+}
+
+// TestWithBodyIsJSONMarshal: the type 100 payload built from a marshalled
+// body is json.Marshal(e), byte for byte.
+func TestWithBodyIsJSONMarshal(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		e    telemetry.Event
+	}{
+		{"nil body", telemetry.Event{Emitter: "a", Type: telemetry.TypeCore}},
+		{"html and unicode", telemetry.Event{Emitter: "<a&b>", Type: telemetry.TypeSession, SessionID: 1, OpaqueID: "é\u2028",
+			Body: map[string]any{"name": "<created>", "x": []any{1.5, "&", nil, map[string]any{}}}}},
+		{"typed media", telemetry.Event{Emitter: "a", Type: telemetry.TypeMedia, Subtype: telemetry.SubtypeMediaReport,
+			Timestamp: 1, SessionID: 2, HandleID: 3, Body: telemetry.MediaReportBody{Mid: "0", Media: "audio", PacketsSent: 7}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := json.Marshal(&tc.e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := json.Marshal(tc.e.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := withBody(&tc.e, body)
+			if err != nil || string(got) != string(want) {
+				t.Fatalf("withBody = %s, %v\nwant %s", got, err, want)
 			}
 		})
 	}

@@ -19,6 +19,8 @@ var metrics = func() []sinkMetric { //nolint:gochecknoglobals // a constant tabl
 		c("argus_hep_packets_written_total", "HEP packets written to the socket (TCP/TLS: accepted by the kernel, not confirmed stored).",
 			func(s Stats) uint64 { return s.Packets }),
 		c("argus_hep_bytes_written_total", "Bytes of the HEP packets written.", func(s Stats) uint64 { return s.Bytes }),
+		c("argus_hep_writes_total", "System calls that wrote HEP packets (UDP: sendmmsg of up to 64 datagrams; TCP/TLS: one write per batch).",
+			func(s Stats) uint64 { return s.Writes }),
 		c("argus_hep_packets_dropped_total", "HEP packets not written: connect or write failure, reconnect backoff, deadline.",
 			func(s Stats) uint64 { return s.Dropped }),
 		c("argus_hep_write_errors_total", "Failed HEP writes, timeouts included.", func(s Stats) uint64 { return s.WriteErrors }),

@@ -21,7 +21,7 @@ type Sink struct {
 	closed atomic.Bool
 
 	pkts []hep.Packet // reused per event
-	buf  []byte       // reused encode buffer
+	out  outBatch     // encoded packets not yet written
 }
 
 // NewSink validates cfg, applies defaults and returns a sink. It does not
@@ -32,7 +32,7 @@ func NewSink(cfg SinkConfig) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{cfg: cfg, buf: make([]byte, 0, 4096)}
+	s := &Sink{cfg: cfg, out: outBatch{buf: make([]byte, 0, 16<<10), ends: make([]int, 0, maxBatchPackets)}}
 	s.w = newWriter(network, addr, &s.cfg, &s.stats)
 	s.m = newMapper(&s.cfg)
 	return s, nil
@@ -74,11 +74,23 @@ func (s *Sink) Export(ctx context.Context, batch []*telemetry.Event) error {
 			s.cfg.Logger.Warn("HEP mapping failed", "session_id", e.SessionID, "handle_id", e.HandleID, "err", err)
 		}
 		for i := range s.pkts {
-			if err := s.send(ctx, &s.pkts[i]); err != nil {
+			if s.out.full() {
+				if n, err := s.flush(ctx); n > 0 {
+					dropped += n
+					lastErr = err
+				}
+			}
+			if err := s.out.add(&s.pkts[i]); err != nil {
+				s.stats.encodeErrors.Add(1)
+				s.stats.dropped.Add(1)
 				dropped++
 				lastErr = err
 			}
 		}
+	}
+	if n, err := s.flush(ctx); n > 0 {
+		dropped += n
+		lastErr = err
 	}
 	s.stats.truncated.Store(s.m.truncated)
 	s.stats.handles.Store(uint64(s.m.handles.Len()))
@@ -88,30 +100,23 @@ func (s *Sink) Export(ctx context.Context, batch []*telemetry.Event) error {
 	return nil
 }
 
-// send encodes and writes one packet, counting the outcome.
-func (s *Sink) send(ctx context.Context, p *hep.Packet) error {
+// flush writes the batched packets within ctx and empties the batch. It
+// returns how many were dropped and why.
+func (s *Sink) flush(ctx context.Context) (int, error) {
+	if s.out.len() == 0 {
+		return 0, nil
+	}
+	defer s.out.reset()
 	if err := ctx.Err(); err != nil {
-		s.stats.dropped.Add(1)
-		return err
+		n := s.out.len()
+		s.stats.dropped.Add(uint64(n))
+		return n, err
 	}
-	b, err := hep.AppendPacket(s.buf[:0], p)
-	if err != nil {
-		s.stats.encodeErrors.Add(1)
-		s.stats.dropped.Add(1)
-		return err
-	}
-	s.buf = b
-	if err := s.w.write(ctx, b); err != nil {
-		s.stats.dropped.Add(1)
-		return err
-	}
-	s.stats.packets.Add(1)
-	s.stats.bytes.Add(uint64(len(b)))
-	return nil
+	return s.w.writeBatch(ctx, &s.out)
 }
 
 // Shutdown closes the connection. The sink holds no queue (Export writes
-// synchronously), so there is nothing to flush; it waits for a running
+// its batch before it returns), so there is nothing to flush; it waits for a running
 // Export within ctx. Later calls are no-ops.
 func (s *Sink) Shutdown(ctx context.Context) error {
 	if s.closed.Swap(true) {

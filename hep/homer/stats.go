@@ -9,9 +9,13 @@ import "sync/atomic"
 // error reaching Argus; ConnectionsLost counts those events, and
 // heplify-server's heplify_packets_total is the count actually received.
 type Stats struct {
-	Events       uint64 // events given to Export
-	Packets      uint64 // HEP packets written to the socket without error
-	Bytes        uint64 // bytes of the packets written
+	Events  uint64 // events given to Export
+	Packets uint64 // HEP packets written to the socket without error
+	Bytes   uint64 // bytes of the packets written
+	// Writes are the system calls that wrote packets: a sendmmsg(2) of up
+	// to 64 datagrams over UDP, a write of a batch over TCP/TLS. Packets /
+	// Writes is the packets per call.
+	Writes       uint64
 	Dropped      uint64 // packets not written: connect or write failure, backoff, ctx done, shut down
 	Truncated    uint64 // type 100 payloads shrunk to fit 65507 bytes
 	EncodeErrors uint64 // events that could not be marshalled or encoded (not sent)
@@ -31,14 +35,14 @@ type Stats struct {
 }
 
 type counters struct {
-	events, packets, bytes, dropped, truncated, encodeErrors atomic.Uint64
-	writeErrors, writeTimeouts, dialErrors, connects, lost   atomic.Uint64
-	handles                                                  atomic.Uint64
+	events, packets, bytes, writes, dropped, truncated, encodeErrors atomic.Uint64
+	writeErrors, writeTimeouts, dialErrors, connects, lost           atomic.Uint64
+	handles                                                          atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
 	st := Stats{
-		Events: c.events.Load(), Packets: c.packets.Load(), Bytes: c.bytes.Load(),
+		Events: c.events.Load(), Packets: c.packets.Load(), Bytes: c.bytes.Load(), Writes: c.writes.Load(),
 		Dropped: c.dropped.Load(), Truncated: c.truncated.Load(), EncodeErrors: c.encodeErrors.Load(),
 		WriteErrors: c.writeErrors.Load(), WriteTimeouts: c.writeTimeouts.Load(), DialErrors: c.dialErrors.Load(),
 		Connects: c.connects.Load(), ConnectionsLost: c.lost.Load(), Handles: c.handles.Load(),

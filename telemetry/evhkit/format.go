@@ -1,7 +1,6 @@
 package evhkit
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -91,19 +90,86 @@ func marshalEvent(e *telemetry.Event) ([]byte, error) {
 	return b, nil
 }
 
-// Layout turns compact JSON into layout f.
+// Layout turns compact JSON (json.Marshal's output: valid, no white
+// space outside strings) into layout f. It does not validate: Indented is
+// json.Indent's bytes for such input, in one pass without json.Indent's
+// scanner (the HTTP event handler's default layout, Janus's, indents every
+// POST).
 func Layout(compact []byte, f Format) ([]byte, error) {
 	switch f {
 	case Indented:
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, compact, "", "   "); err != nil {
-			return nil, fmt.Errorf("indent: %w", err)
-		}
-		return buf.Bytes(), nil
+		return indent(compact), nil
 	case Plain:
 		return plain(compact), nil
 	}
 	return compact, nil
+}
+
+// indentUnit is Janus's JSON_INDENT(3).
+const indentUnit = "   "
+
+// indent is json.Indent(compact, "", indentUnit): a line break and the
+// depth's indentation after '{', '[' and ',' and before the closing
+// bracket, except that an empty object or array stays "{}" or "[]"; ": "
+// after a key. Strings are copied as they are.
+func indent(compact []byte) []byte {
+	out := make([]byte, 0, 2*len(compact))
+	depth := 0
+	open := false // the previous byte opened an object or array
+	inString, escaped := false, false
+	for _, c := range compact {
+		if inString {
+			out = append(out, c)
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		if open {
+			open = false
+			if c == '}' || c == ']' { // empty: json.Indent keeps it on one line
+				depth--
+				out = append(out, c)
+				continue
+			}
+			out = newline(out, depth)
+		}
+		switch c {
+		case '"':
+			inString = true
+			out = append(out, c)
+		case '{', '[':
+			depth++
+			open = true
+			out = append(out, c)
+		case '}', ']':
+			depth--
+			out = newline(out, depth)
+			out = append(out, c)
+		case ',':
+			out = append(out, c)
+			out = newline(out, depth)
+		case ':':
+			out = append(out, c, ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// newline appends a line break and depth indentation units.
+func newline(out []byte, depth int) []byte {
+	out = append(out, '\n')
+	for range depth {
+		out = append(out, indentUnit...)
+	}
+	return out
 }
 
 // plain puts a space after every ':' and ',' outside strings.

@@ -67,13 +67,18 @@ func TestMarshalEventsError(t *testing.T) {
 }
 
 // BenchmarkMarshalEvents is the event handlers' per-batch encoding: a
-// grouped batch of 3 typical events, compact.
+// grouped batch of 3 typical events, compact and indented (the HTTP event
+// handler's default, Janus's).
 func BenchmarkMarshalEvents(b *testing.B) {
 	evs := marshalTestEvents()[:3]
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := MarshalEvents(evs, true, Compact); err != nil {
-			b.Fatal(err)
-		}
+	for _, f := range []Format{Compact, Indented} {
+		b.Run(string(f), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := MarshalEvents(evs, true, f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
