@@ -59,7 +59,7 @@ func BenchmarkForward(b *testing.B) {
 					}
 					ti := vp8.parse(pkt.Payload)
 					for _, d := range *ps.dests.Load() {
-						d.write(ps, 0, ti, &pkt)
+						d.write(ps, 0, ti, &pkt, sentRef{})
 					}
 				}
 			})

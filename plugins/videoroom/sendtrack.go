@@ -3,6 +3,7 @@ package videoroom
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
@@ -28,6 +29,9 @@ type sendTrack struct {
 	// one is binds[0] while len(binds) == 1, else nil: WriteRTP then
 	// falls back to pion's (no binding yet, or more than one).
 	one atomic.Pointer[trackOut]
+	// from is the subscriber stream writing to the track, whose log
+	// answers NACKs (SentPacket); nil until set.
+	from atomic.Pointer[subStream]
 }
 
 // trackOut is one binding of a sendTrack: where its packets go and the
@@ -101,4 +105,14 @@ func (t *sendTrack) WriteRTP(p *rtp.Packet) error {
 	_, err := o.w.WriteRTP(&p.Header, p.Payload)
 	p.SSRC, p.PayloadType, p.Header.PaddingSize = ssrc, pt, pad
 	return err
+}
+
+// SentPacket implements webrtc.SentHistory: the packet the track's
+// binding was sent as seq, rebuilt from the publisher's history.
+func (t *sendTrack) SentPacket(seq uint16, pkt *rtp.Packet) (time.Duration, bool) {
+	o, d := t.one.Load(), t.from.Load()
+	if o == nil || d == nil {
+		return 0, false
+	}
+	return d.sentPacket(seq, o.ssrc, o.pt, pkt)
 }
