@@ -79,6 +79,12 @@ type SentHistory interface {
 	// without RTP padding, in memory that pkt alone holds, and returns how
 	// long ago it was sent. ok is false when the track no longer has it.
 	SentPacket(seq uint16, pkt *rtp.Packet) (age time.Duration, ok bool)
+	// NACKWindow tells the track how old a packet the responder may ask
+	// for: the configured window when the stream is bound, then twice the
+	// RTT (within the configured minimum and MaxNACKWindow) whenever it
+	// changes. A packet older than that is never asked for, so the track
+	// need not keep it.
+	NACKWindow(window time.Duration)
 }
 
 // UseSentHistory makes the NACK responder answer the NACKs of sender's
@@ -153,6 +159,7 @@ func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer int
 	n.mu.Unlock()
 	if h.own != nil {
 		h.resent = new([ownResendMarks]resendMark)
+		h.own.NACKWindow(h.window)
 		return writer // the track keeps the packets: nothing to copy
 	}
 	return interceptor.RTPWriterFunc(func(hdr *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
@@ -233,8 +240,12 @@ func (n *nackResponder) followRTT(reports []rtcp.ReceptionReport) {
 		n.mu.Unlock()
 		if h != nil {
 			h.mu.Lock()
+			changed := h.window != window
 			h.window = window
 			h.mu.Unlock()
+			if changed && h.own != nil {
+				h.own.NACKWindow(window)
+			}
 		}
 	}
 }

@@ -409,9 +409,10 @@ func TestNACKWindowFollowsRTT(t *testing.T) {
 // number, with the age each reports.
 type mapHistory struct {
 	mu   sync.Mutex
-	pkts map[uint16]rtp.Packet
-	age  time.Duration
-	asks int
+	pkts   map[uint16]rtp.Packet
+	age    time.Duration
+	asks   int
+	window time.Duration // last NACKWindow
 }
 
 func (m *mapHistory) SentPacket(seq uint16, pkt *rtp.Packet) (time.Duration, bool) {
@@ -424,6 +425,12 @@ func (m *mapHistory) SentPacket(seq uint16, pkt *rtp.Packet) (time.Duration, boo
 	}
 	*pkt = *p.Clone()
 	return m.age, true
+}
+
+func (m *mapHistory) NACKWindow(w time.Duration) {
+	m.mu.Lock()
+	m.window = w
+	m.mu.Unlock()
 }
 
 // TestNACKResponderOwnHistory: a stream whose track keeps its own history
@@ -467,6 +474,9 @@ func TestNACKResponderOwnHistory(t *testing.T) {
 				if _, err := w.Write(&rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, SSRC: tt.info.SSRC}, payload, nil); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if own.window != 200*time.Millisecond {
+				t.Fatalf("track told a window of %v, want the configured 200ms", own.window)
 			}
 			if h := resp.streams[tt.info.SSRC]; h.n != 0 || len(h.slots) != 0 {
 				t.Fatalf("the responder copied %d packets of a stream with its own history", h.n)

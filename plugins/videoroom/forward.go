@@ -43,6 +43,10 @@ type subStream struct {
 	send     atomic.Bool               // "send" of configure
 	target   atomic.Int32              // simulcast substream wanted (0-2)
 	temporal atomic.Int32              // VP8 temporal layer wanted (0-2)
+	// nackWindow is how old a packet the subscriber's NACK responder may
+	// ask for (ns; 0: it asks for none), which the publisher's history
+	// keeps (history.go).
+	nackWindow atomic.Int64
 
 	// Guarded by subscriber.mu.
 	mid                  string

@@ -21,11 +21,11 @@ import (
 // (sentLog, 8 bytes per packet), and a NACK is answered by rewriting the
 // publisher's packet as the forward path did (sendTrack.SentPacket).
 const (
-	// pubHistoryWindow is how long a publisher stream keeps its packets:
-	// the longest window a subscriber's responder uses (twice its RTT,
-	// at most webrtc.MaxNACKWindow). The responder applies each
-	// subscriber's own window.
-	pubHistoryWindow = webrtc.MaxNACKWindow
+	// pubWindowEvery is how often a publisher stream's history takes the
+	// longest window its subscribers' NACK responders use (the configured
+	// minimum, or twice the RTT, at most webrtc.MaxNACKWindow) as its
+	// own; each responder still applies its subscriber's window.
+	pubWindowEvery = time.Second
 	// pubHistoryMax bounds the packets kept per publisher stream layer
 	// (a burst), as the responder's own history does.
 	pubHistoryMax = 1024
@@ -48,10 +48,12 @@ const (
 // pubHistoryMax and shrinks when the rate falls, as core/webrtc's send
 // history does.
 type pubHistory struct {
-	window time.Duration
-	now    func() time.Duration // monotonic clock
+	now func() time.Duration // monotonic clock
 
 	mu          sync.Mutex
+	window      time.Duration // packets older are evicted
+	windowAt    time.Duration // when window was last taken from the subscribers
+	windowSet   bool
 	slots       []pubSlot
 	first, next uint64
 	free        [][]byte // evicted packets' buffers, for add to reuse
@@ -67,7 +69,19 @@ type pubSlot struct {
 
 func newPubHistory() *pubHistory {
 	start := time.Now()
-	return &pubHistory{window: pubHistoryWindow, now: func() time.Duration { return time.Since(start) }}
+	return &pubHistory{now: func() time.Duration { return time.Since(start) }}
+}
+
+// longestWindow is the longest NACK window of dests, at least
+// webrtc.DefaultNACKWindow (a subscriber whose responder is not bound yet
+// tells none; the history follows it only every pubWindowEvery) and at
+// most webrtc.MaxNACKWindow.
+func longestWindow(dests []*subStream) time.Duration {
+	w := int64(webrtc.DefaultNACKWindow)
+	for _, d := range dests {
+		w = max(w, d.nackWindow.Load())
+	}
+	return min(time.Duration(w), webrtc.MaxNACKWindow)
 }
 
 // wantsHistory reports whether a publisher codec negotiated generic NACK,
@@ -81,12 +95,17 @@ func wantsHistory(c pion.RTPCodecParameters) bool {
 	return false
 }
 
-// add stores a copy of one received packet and returns its index. Only
-// the stream's forwarding goroutine adds.
-func (h *pubHistory) add(raw []byte) uint64 {
+// add stores a copy of one received packet and returns its index; dests
+// are the stream's subscribers, whose longest NACK window the history
+// keeps (taken again every pubWindowEvery). Only the stream's forwarding
+// goroutine adds.
+func (h *pubHistory) add(raw []byte, dests []*subStream) uint64 {
 	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if !h.windowSet || now-h.windowAt >= pubWindowEvery {
+		h.window, h.windowAt, h.windowSet = longestWindow(dests), now, true
+	}
 	h.evict(now)
 	if h.next-h.first == uint64(len(h.slots)) {
 		if len(h.slots) < pubHistoryMax {

@@ -2,6 +2,8 @@ package videoroom
 
 import (
 	"context"
+	"runtime"
+	"strconv"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +20,13 @@ import (
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
 )
+
+// windowDests is a subscriber list whose longest NACK window is w.
+func windowDests(w time.Duration) []*subStream {
+	d := &subStream{}
+	d.nackWindow.Store(int64(w))
+	return []*subStream{d}
+}
 
 // fakeClockHist returns a history whose clock the test sets.
 func fakeClockHist() (*pubHistory, *time.Duration) {
@@ -54,20 +63,26 @@ func pubPacketTagged(t testing.TB, seq uint16, ts uint32, pad, tag byte) []byte 
 func TestPubHistory(t *testing.T) {
 	tests := []struct {
 		name     string
+		window   time.Duration // the subscribers' longest
 		packets  int
 		step     time.Duration
 		wantHeld int
 	}{
-		{"within the window", 100, time.Millisecond, 100},
-		{"older than the window evicted", 300, 10 * time.Millisecond, int(pubHistoryWindow/(10*time.Millisecond)) + 1},
-		{"burst capped", 3000, 0, pubHistoryMax},
+		{"within the window", time.Second, 100, time.Millisecond, 100},
+		{"older than the window evicted", time.Second, 300, 10 * time.Millisecond, 101},
+		{"the subscribers' window", 200 * time.Millisecond, 300, 10 * time.Millisecond, 21},
+		{"at most the longest NACK window", 5 * time.Second, 300, 10 * time.Millisecond, 101},
+		{"no subscriber told its window yet", 0, 300, 10 * time.Millisecond, 21},
+		{"at least the default window", 50 * time.Millisecond, 300, 10 * time.Millisecond, 21},
+		{"burst capped", time.Second, 3000, 0, pubHistoryMax},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, now := fakeClockHist()
+			dests := windowDests(tt.window)
 			var idx []uint64
 			for i := range tt.packets {
-				idx = append(idx, h.add(pubPacket(t, uint16(i), 0, 0)))
+				idx = append(idx, h.add(pubPacket(t, uint16(i), 0, 0), dests))
 				*now += tt.step
 			}
 			*now -= tt.step
@@ -99,13 +114,13 @@ func TestPubHistory(t *testing.T) {
 func TestPubHistoryShrinks(t *testing.T) {
 	h, now := fakeClockHist()
 	for i := range 800 {
-		h.add(pubPacket(t, uint16(i), 0, 0))
+		h.add(pubPacket(t, uint16(i), 0, 0), windowDests(time.Second))
 		*now += time.Millisecond
 	}
 	big := len(h.slots)
 	var last uint64
 	for i := range 100 {
-		last = h.add(pubPacket(t, uint16(1000+i), 0, 0))
+		last = h.add(pubPacket(t, uint16(1000+i), 0, 0), windowDests(time.Second))
 		*now += 100 * time.Millisecond
 	}
 	if len(h.slots) >= big || len(h.slots) > 32 {
@@ -142,7 +157,7 @@ func TestSentLogMapsSwitches(t *testing.T) {
 		if tid >= 0 {
 			ti = temporalInfo{tid: tid, start: true}
 		}
-		d.write(ps, layer, ti, &pkt, sentRef{h: h, idx: h.add(raw)})
+		d.write(ps, layer, ti, &pkt, sentRef{h: h, idx: h.add(raw, windowDests(time.Second))})
 	}
 	for i := range 10 {
 		write(a, 0, ha0, 100+uint16(i), 3000*uint32(i), int8(i%2)) // layer 0, temporal 1 dropped
@@ -205,7 +220,7 @@ func TestSentLogForgetsOldSegments(t *testing.T) {
 	hs := make([]*pubHistory, sentSegs+1)
 	for i := range hs {
 		hs[i], _ = fakeClockHist()
-		l.record(uint16(i), sentRef{h: hs[i], idx: hs[i].add(pubPacket(t, uint16(i), 0, 0))}, 0)
+		l.record(uint16(i), sentRef{h: hs[i], idx: hs[i].add(pubPacket(t, uint16(i), 0, 0), nil)}, 0)
 	}
 	if _, _, ok := l.lookup(0); ok {
 		t.Fatal("seq 0, sentSegs+1 segments ago, still found")
@@ -362,7 +377,7 @@ func TestNACKAnsweredFromPublisherHistory(t *testing.T) {
 		if err := pkt.Unmarshal(raw); err != nil {
 			t.Fatal(err)
 		}
-		d.write(ps, layer, noTemporal, &pkt, sentRef{h: h, idx: h.add(raw)})
+		d.write(ps, layer, noTemporal, &pkt, sentRef{h: h, idx: h.add(raw, []*subStream{d})})
 	}
 	// Layer 0 until the client has 20 packets (writes before DTLS is up
 	// are lost), then layer 1 for 20 more.
@@ -452,4 +467,62 @@ func (r *received) copiesAll() []rtp.Packet {
 	}
 	slices.SortFunc(out, func(a, b rtp.Packet) int { return int(int16(a.SequenceNumber - b.SequenceNumber)) })
 	return out
+}
+
+// BenchmarkSharedHistoryMemory reports the heap the NACK history costs
+// per subscriber stream when one publisher video stream (300 packets/s of
+// 1000 bytes, the argus-load default) is forwarded to subs subscribers for
+// 4 s of a fake clock: the publisher's one history plus each subscriber's
+// sent log. core/webrtc's BenchmarkNACKHistoryMemory gives what the
+// responder's own copy cost per stream for the same stream, which a
+// subscriber with a SentHistory no longer pays.
+func BenchmarkSharedHistoryMemory(b *testing.B) {
+	const pps, seconds = 300, 4
+	for _, subs := range []int{1, 300} {
+		b.Run("subs="+strconv.Itoa(subs), func(b *testing.B) {
+			raw := make([]byte, 1012)
+			copy(raw, pubPacket(b, 0, 0, 0))
+			var perSub float64
+			for b.Loop() {
+				b.StopTimer()
+				base := heapInUse()
+				b.StartTimer()
+				ps := &pubStream{kind: "video"}
+				h, now := fakeClockHist()
+				dests := make([]*subStream, subs)
+				for i := range dests {
+					d, _ := newTestDest("video", ps)
+					d.track = nopWriter{}
+					d.nackWindow.Store(int64(webrtc.DefaultNACKWindow))
+					dests[i] = d
+				}
+				var pkt rtp.Packet
+				for n := range pps * seconds {
+					raw[2], raw[3] = byte(n>>8), byte(n)
+					if err := pkt.Unmarshal(raw); err != nil {
+						b.Fatal(err)
+					}
+					ref := sentRef{h: h, idx: h.add(raw, dests)}
+					for _, d := range dests {
+						d.write(ps, 0, noTemporal, &pkt, ref)
+					}
+					*now += time.Second / pps
+				}
+				b.StopTimer()
+				perSub = float64(heapInUse()-base) / float64(subs)
+				runtime.KeepAlive(dests)
+				b.StartTimer()
+			}
+			b.ReportMetric(perSub/1024, "heap-KiB/subscriber")
+		})
+	}
+}
+
+// heapInUse is the live heap after a full collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
 }

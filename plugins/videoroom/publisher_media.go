@@ -338,7 +338,7 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 		}
 		var sent sentRef
 		if fo.hist != nil && len(*dests) > 0 {
-			sent = sentRef{h: fo.hist, idx: fo.hist.add(fp.buf[:n])}
+			sent = sentRef{h: fo.hist, idx: fo.hist.add(fp.buf[:n], *dests)}
 		}
 		if !fo.sharded(len(*dests)) {
 			for _, d := range *dests {

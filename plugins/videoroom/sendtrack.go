@@ -116,3 +116,11 @@ func (t *sendTrack) SentPacket(seq uint16, pkt *rtp.Packet) (time.Duration, bool
 	}
 	return d.sentPacket(seq, o.ssrc, o.pt, pkt)
 }
+
+// NACKWindow implements webrtc.SentHistory: the subscriber stream's
+// window, which its publisher's history follows.
+func (t *sendTrack) NACKWindow(w time.Duration) {
+	if d := t.from.Load(); d != nil {
+		d.nackWindow.Store(int64(w))
+	}
+}
