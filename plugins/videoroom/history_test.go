@@ -3,8 +3,8 @@ package videoroom
 import (
 	"context"
 	"runtime"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
