@@ -478,7 +478,7 @@ func (r *received) copiesAll() []rtp.Packet {
 // subscriber with a SentHistory no longer pays.
 func BenchmarkSharedHistoryMemory(b *testing.B) {
 	const pps, seconds = 300, 4
-	for _, subs := range []int{1, 300} {
+	for _, subs := range []int{1, 10, 300} {
 		b.Run("subs="+strconv.Itoa(subs), func(b *testing.B) {
 			raw := make([]byte, 1012)
 			copy(raw, pubPacket(b, 0, 0, 0))
