@@ -408,17 +408,15 @@ func TestNACKWindowFollowsRTT(t *testing.T) {
 // mapHistory is a SentHistory kept by the test: packets by sequence
 // number, with the age each reports.
 type mapHistory struct {
-	mu   sync.Mutex
+	mu     sync.Mutex
 	pkts   map[uint16]rtp.Packet
 	age    time.Duration
-	asks   int
 	window time.Duration // last NACKWindow
 }
 
 func (m *mapHistory) SentPacket(seq uint16, pkt *rtp.Packet) (time.Duration, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.asks++
 	p, ok := m.pkts[seq]
 	if !ok {
 		return 0, false
