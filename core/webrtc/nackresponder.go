@@ -118,15 +118,22 @@ type nackResponder struct {
 	mu      sync.Mutex
 	streams map[uint32]*sendHistory
 	// own holds the tracks that keep their own history, by SSRC
-	// (UseSentHistory); at most one per sender encoding of the
-	// PeerConnection, dropped when the stream is unbound.
+	// (UseSentHistory); one per sender encoding of the PeerConnection,
+	// dropped when the stream is unbound, at most nackMaxOwn.
 	own map[uint32]SentHistory
 }
+
+// nackMaxOwn bounds the tracks with their own history one PeerConnection
+// remembers (a sender removed before it was ever bound leaves its entry
+// until Close); beyond it a stream keeps the responder's own copy.
+const nackMaxOwn = 1024
 
 // useOwn records that the stream sent with ssrc answers from h.
 func (n *nackResponder) useOwn(ssrc uint32, h SentHistory) {
 	n.mu.Lock()
-	n.own[ssrc] = h
+	if _, ok := n.own[ssrc]; ok || len(n.own) < nackMaxOwn {
+		n.own[ssrc] = h
+	}
 	n.mu.Unlock()
 }
 

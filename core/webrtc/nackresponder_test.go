@@ -511,3 +511,24 @@ func TestNACKResponderOwnHistory(t *testing.T) {
 		})
 	}
 }
+
+// TestNACKResponderOwnBounded: past nackMaxOwn registrations a stream
+// keeps the responder's own copy (and is still answered).
+func TestNACKResponderOwnBounded(t *testing.T) {
+	r := newResponderRig(t, nackVideo, time.Second)
+	for i := range nackMaxOwn {
+		r.resp.useOwn(uint32(5000+i), &mapHistory{})
+	}
+	r.resp.useOwn(nackVideo.SSRC, &mapHistory{})
+	if len(r.resp.own) != nackMaxOwn {
+		t.Fatalf("%d tracks remembered, want %d", len(r.resp.own), nackMaxOwn)
+	}
+	info := nackVideo
+	w := r.resp.BindLocalStream(&info, r.net)
+	r.send = w
+	seq := r.sendOne(50)
+	r.nack(seq)
+	if got := r.net.count(); got != 2 {
+		t.Fatalf("%d writes, want the packet and its resend from the responder's copy", got)
+	}
+}
