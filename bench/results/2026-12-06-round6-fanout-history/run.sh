@@ -5,7 +5,8 @@
 # aec0439) and the shared-history build (NEW_BIN) interleaved, rounds FIRST
 # to LAST (default 1 to 1); the loss split (SPLIT=1) is on. LOADS picks the
 # blocks ("300 500" by default). As run: FIRST=1 LAST=2 LOADS=300, then
-# FIRST=1 LAST=1 LOADS="500" and FIRST=3 LAST=3 LOADS=300. VARIANTS picks
+# FIRST=1 LAST=1 LOADS="500" and FIRST=3 LAST=3 LOADS=300, FIRST=2 LAST=2
+# LOADS=500 VARIANTS="new port base", FIRST=4 LAST=4 LOADS=300. VARIANTS picks
 # the builds ("base new"); "port" is the new build with the shared ICE UDP
 # port and its batched sends (ARGUS_ARGS="-ice-udp-port 20000"), run as
 # FIRST=1 LAST=1 VARIANTS=port.
