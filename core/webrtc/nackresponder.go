@@ -9,6 +9,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
 )
 
 // NACK send history defaults. Like Janus (min_nack_queue, 200 ms by
@@ -39,6 +40,9 @@ const (
 type nackResponderFactory struct {
 	window time.Duration
 	now    func() time.Time // tests
+	// onNew, if set, is given each responder as it is built (the Engine
+	// hands it to the Peer being created, for UseSentHistory).
+	onNew func(*nackResponder)
 }
 
 // NewInterceptor implements interceptor.Factory.
@@ -47,7 +51,7 @@ func (f *nackResponderFactory) NewInterceptor(string) (interceptor.Interceptor, 
 	if window <= 0 {
 		window = DefaultNACKWindow
 	}
-	n := &nackResponder{window: window, now: f.now, streams: map[uint32]*sendHistory{}}
+	n := &nackResponder{window: window, now: f.now, streams: map[uint32]*sendHistory{}, own: map[uint32]SentHistory{}}
 	if n.now == nil {
 		// time.Since reads only the monotonic clock; time.Now reads the
 		// wall clock too, once per sent packet here.
@@ -58,7 +62,46 @@ func (f *nackResponderFactory) NewInterceptor(string) (interceptor.Interceptor, 
 		start := n.now()
 		n.elapsed = func() time.Duration { return n.now().Sub(start) }
 	}
+	if f.onNew != nil {
+		f.onNew(n)
+	}
 	return n, nil
+}
+
+// SentHistory is implemented by a local track that keeps what it sent
+// itself, so the NACK responder answers the stream's NACKs from it instead
+// of copying every packet written. A VideoRoom subscriber's track is one:
+// all its packets are its publisher's, kept once per publisher stream
+// however many subscribers it has, and rewritten on demand.
+type SentHistory interface {
+	// SentPacket fills pkt with the packet the track sent with sequence
+	// number seq, header and payload exactly as written to the stream but
+	// without RTP padding, in memory that pkt alone holds, and returns how
+	// long ago it was sent. ok is false when the track no longer has it.
+	SentPacket(seq uint16, pkt *rtp.Packet) (age time.Duration, ok bool)
+	// NACKWindow tells the track how old a packet the responder may ask
+	// for: the configured window when the stream is bound, then twice the
+	// RTT (within the configured minimum and MaxNACKWindow) whenever it
+	// changes. A packet older than that is never asked for, so the track
+	// need not keep it.
+	NACKWindow(window time.Duration)
+}
+
+// UseSentHistory makes the NACK responder answer the NACKs of sender's
+// streams from h, which keeps the sent packets itself: nothing is copied
+// per packet for them. Call it before the sender is negotiated (right
+// after adding its track); it changes nothing for a stream that is
+// already sending. A stream that did not negotiate NACK gets no answers,
+// as any other. The window (twice the RTT, within the configured minimum
+// and MaxNACKWindow), the resend gap and RTX apply as to the responder's
+// own history.
+func (p *Peer) UseSentHistory(sender *pion.RTPSender, h SentHistory) {
+	if p.nack == nil || sender == nil || h == nil {
+		return
+	}
+	for _, e := range sender.GetParameters().Encodings {
+		p.nack.useOwn(uint32(e.SSRC), h)
+	}
 }
 
 // nackResponder answers RTCP generic NACKs by resending packets from the
@@ -74,6 +117,24 @@ type nackResponder struct {
 
 	mu      sync.Mutex
 	streams map[uint32]*sendHistory
+	// own holds the tracks that keep their own history, by SSRC
+	// (UseSentHistory); one per sender encoding of the PeerConnection,
+	// dropped when the stream is unbound, at most nackMaxOwn.
+	own map[uint32]SentHistory
+}
+
+// nackMaxOwn bounds the tracks with their own history one PeerConnection
+// remembers (a sender removed before it was ever bound leaves its entry
+// until Close); beyond it a stream keeps the responder's own copy.
+const nackMaxOwn = 1024
+
+// useOwn records that the stream sent with ssrc answers from h.
+func (n *nackResponder) useOwn(ssrc uint32, h SentHistory) {
+	n.mu.Lock()
+	if _, ok := n.own[ssrc]; ok || len(n.own) < nackMaxOwn {
+		n.own[ssrc] = h
+	}
+	n.mu.Unlock()
 }
 
 // streamNegotiatedNACK reports whether a stream negotiated generic NACK.
@@ -100,8 +161,14 @@ func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer int
 		rtxSeq:  uint16(rand.Uint32()), //nolint:gosec // RTP sequence start, not a secret
 	}
 	n.mu.Lock()
+	h.own = n.own[info.SSRC]
 	n.streams[info.SSRC] = h
 	n.mu.Unlock()
+	if h.own != nil {
+		h.resent = new([ownResendMarks]resendMark)
+		h.own.NACKWindow(h.window)
+		return writer // the track keeps the packets: nothing to copy
+	}
 	return interceptor.RTPWriterFunc(func(hdr *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		if hdr.SSRC == info.SSRC {
 			if hdr.Padding {
@@ -119,6 +186,7 @@ func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer int
 func (n *nackResponder) UnbindLocalStream(info *interceptor.StreamInfo) {
 	n.mu.Lock()
 	delete(n.streams, info.SSRC)
+	delete(n.own, info.SSRC)
 	n.mu.Unlock()
 }
 
@@ -126,6 +194,7 @@ func (n *nackResponder) UnbindLocalStream(info *interceptor.StreamInfo) {
 func (n *nackResponder) Close() error {
 	n.mu.Lock()
 	n.streams = map[uint32]*sendHistory{}
+	n.own = map[uint32]SentHistory{}
 	n.mu.Unlock()
 	return nil
 }
@@ -178,8 +247,12 @@ func (n *nackResponder) followRTT(reports []rtcp.ReceptionReport) {
 		n.mu.Unlock()
 		if h != nil {
 			h.mu.Lock()
+			changed := h.window != window
 			h.window = window
 			h.mu.Unlock()
+			if changed && h.own != nil {
+				h.own.NACKWindow(window)
+			}
 		}
 	}
 }
@@ -189,6 +262,7 @@ func (n *nackResponder) answer(nack *rtcp.TransportLayerNack) {
 	n.mu.Lock()
 	h := n.streams[nack.MediaSSRC]
 	n.mu.Unlock()
+
 	if h == nil {
 		return
 	}
@@ -217,6 +291,11 @@ type sendHistory struct {
 	writer  interceptor.RTPWriter
 	rtxSSRC uint32
 	rtxPT   uint8
+
+	// own, if set, keeps the stream's packets (SentHistory): slots stay
+	// empty, and resent remembers what was resent when.
+	own    SentHistory
+	resent *[ownResendMarks]resendMark
 
 	mu    sync.Mutex
 	slots []histSlot // ring; oldest at head
@@ -396,6 +475,10 @@ func (h *sendHistory) find(seq uint16) *histSlot {
 // resend writes one stored packet again, as RTX when negotiated. A packet
 // resent less than nackResendGap ago is skipped.
 func (h *sendHistory) resend(now time.Duration, seq uint16) {
+	if h.own != nil {
+		h.resendOwn(now, seq)
+		return
+	}
 	h.mu.Lock()
 	s := h.find(seq)
 	if s == nil || now-s.at > h.window || (s.lastResend != 0 && now-s.lastResend < nackResendGap) {
@@ -416,6 +499,41 @@ func (h *sendHistory) resend(now time.Duration, seq uint16) {
 	if err != nil {
 		return
 	}
+	_, _ = h.writer.Write(&pkt.Header, pkt.Payload, interceptor.Attributes{})
+}
+
+// ownResendMarks is how many recent retransmissions of a stream with its
+// own history are remembered for nackResendGap, by sequence number modulo
+// this (a power of two): a NACK names at most a few hundred numbers, and
+// one mark forgotten early only allows one extra resend.
+const ownResendMarks = 256
+
+// resendMark is when seq was last resent (0: never).
+type resendMark struct {
+	seq uint16
+	at  time.Duration
+}
+
+// resendOwn is resend for a stream whose track keeps its history: the
+// packet comes from the track, the window, the resend gap and RTX are
+// the responder's.
+func (h *sendHistory) resendOwn(now time.Duration, seq uint16) {
+	var pkt rtp.Packet
+	age, ok := h.own.SentPacket(seq, &pkt)
+	if !ok {
+		return
+	}
+	h.mu.Lock()
+	m := &h.resent[seq&(ownResendMarks-1)]
+	if age > h.window || (m.at != 0 && m.seq == seq && now-m.at < nackResendGap) {
+		h.mu.Unlock()
+		return
+	}
+	m.seq, m.at = seq, max(now, 1)
+	if h.rtxSSRC != 0 && h.rtxPT != 0 {
+		h.toRTX(&pkt)
+	}
+	h.mu.Unlock()
 	_, _ = h.writer.Write(&pkt.Header, pkt.Payload, interceptor.Attributes{})
 }
 

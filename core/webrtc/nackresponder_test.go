@@ -404,3 +404,131 @@ func TestNACKWindowFollowsRTT(t *testing.T) {
 		})
 	}
 }
+
+// mapHistory is a SentHistory kept by the test: packets by sequence
+// number, with the age each reports.
+type mapHistory struct {
+	mu     sync.Mutex
+	pkts   map[uint16]rtp.Packet
+	age    time.Duration
+	window time.Duration // last NACKWindow
+}
+
+func (m *mapHistory) SentPacket(seq uint16, pkt *rtp.Packet) (time.Duration, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.pkts[seq]
+	if !ok {
+		return 0, false
+	}
+	*pkt = *p.Clone()
+	return m.age, true
+}
+
+func (m *mapHistory) NACKWindow(w time.Duration) {
+	m.mu.Lock()
+	m.window = w
+	m.mu.Unlock()
+}
+
+// TestNACKResponderOwnHistory: a stream whose track keeps its own history
+// (UseSentHistory before the stream is bound) has nothing copied, and its
+// NACKs are answered from the track, with the responder's window, resend
+// gap and RTX.
+func TestNACKResponderOwnHistory(t *testing.T) {
+	rtxVideo := nackVideo
+	rtxVideo.SSRCRetransmission, rtxVideo.PayloadTypeRetransmission = 2222, 97
+	stored := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 7, Timestamp: 21000, SSRC: 1111, Marker: true, CSRC: []uint32{5}}, Payload: []byte{1, 2, 3, 4}}
+	tests := []struct {
+		name  string
+		info  interceptor.StreamInfo
+		age   time.Duration
+		nacks [][]uint16
+		gap   time.Duration // clock step between NACKs
+		want  int           // packets resent
+		rtx   bool
+	}{
+		{"answered", nackVideo, 0, [][]uint16{{7}}, 0, 1, false},
+		{"answered as RTX", rtxVideo, 0, [][]uint16{{7}}, 0, 1, true},
+		{"unknown sequence number", nackVideo, 0, [][]uint16{{8, 9}}, 0, 0, false},
+		{"older than the window", nackVideo, 300 * time.Millisecond, [][]uint16{{7}}, 0, 0, false},
+		{"repeated within the gap", nackVideo, 0, [][]uint16{{7}, {7}}, 5 * time.Millisecond, 1, false},
+		{"repeated after the gap", nackVideo, 0, [][]uint16{{7}, {7}}, nackResendGap + time.Millisecond, 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{t: time.Unix(1000, 0)}
+			i, err := (&nackResponderFactory{window: 200 * time.Millisecond, now: clock.now}).NewInterceptor("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := i.(*nackResponder)
+			own := &mapHistory{pkts: map[uint16]rtp.Packet{7: stored}, age: tt.age}
+			resp.useOwn(tt.info.SSRC, own)
+			net := &capture{}
+			w := resp.BindLocalStream(&tt.info, net)
+			payload := bytes.Repeat([]byte{9}, 1000)
+			for seq := range uint16(20) {
+				if _, err := w.Write(&rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, SSRC: tt.info.SSRC}, payload, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if own.window != 200*time.Millisecond {
+				t.Fatalf("track told a window of %v, want the configured 200ms", own.window)
+			}
+			if h := resp.streams[tt.info.SSRC]; h.n != 0 || len(h.slots) != 0 {
+				t.Fatalf("the responder copied %d packets of a stream with its own history", h.n)
+			}
+			rig := &responderRig{t: t, resp: resp, ssrc: tt.info.SSRC}
+			for k, seqs := range tt.nacks {
+				if k > 0 {
+					clock.add(tt.gap)
+				}
+				rig.nack(seqs...)
+			}
+			resent := net.pkts[20:]
+			if len(resent) != tt.want {
+				t.Fatalf("%d packets resent, want %d", len(resent), tt.want)
+			}
+			for _, p := range resent {
+				want := stored.Clone()
+				if tt.rtx {
+					if p.SSRC != 2222 || p.PayloadType != 97 || binary.BigEndian.Uint16(p.Payload) != 7 {
+						t.Fatalf("RTX packet %+v", p.Header)
+					}
+					p.Payload = p.Payload[2:]
+					p.SSRC, p.PayloadType, p.SequenceNumber = want.SSRC, want.PayloadType, want.SequenceNumber
+				}
+				if p.Timestamp != want.Timestamp || p.Marker != want.Marker || p.SequenceNumber != 7 || p.SSRC != want.SSRC ||
+					len(p.CSRC) != 1 || p.CSRC[0] != 5 || !bytes.Equal(p.Payload, want.Payload) {
+					t.Fatalf("resent %+v %x, want %+v %x", p.Header, p.Payload, want.Header, want.Payload)
+				}
+			}
+			resp.UnbindLocalStream(&tt.info)
+			if len(resp.own) != 0 {
+				t.Fatal("own history kept after unbind")
+			}
+		})
+	}
+}
+
+// TestNACKResponderOwnBounded: past nackMaxOwn registrations a stream
+// keeps the responder's own copy (and is still answered).
+func TestNACKResponderOwnBounded(t *testing.T) {
+	r := newResponderRig(t, nackVideo, time.Second)
+	for i := range nackMaxOwn {
+		r.resp.useOwn(uint32(5000+i), &mapHistory{})
+	}
+	r.resp.useOwn(nackVideo.SSRC, &mapHistory{})
+	if len(r.resp.own) != nackMaxOwn {
+		t.Fatalf("%d tracks remembered, want %d", len(r.resp.own), nackMaxOwn)
+	}
+	info := nackVideo
+	w := r.resp.BindLocalStream(&info, r.net)
+	r.send = w
+	seq := r.sendOne(50)
+	r.nack(seq)
+	if got := r.net.count(); got != 2 {
+		t.Fatalf("%d writes, want the packet and its resend from the responder's copy", got)
+	}
+}

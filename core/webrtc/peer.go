@@ -32,6 +32,7 @@ type Peer struct {
 	obs    Observer
 	log    *slog.Logger
 	watch  *mediaWatch
+	nack   *nackResponder // nil when the Engine's chain has none (UseSentHistory)
 
 	sdpMu sync.Mutex // serializes offer/answer operations
 
@@ -100,7 +101,7 @@ func (e *Engine) NewPeer(p PeerParams) (*Peer, error) {
 		obs = nopObserver{}
 	}
 	peer := &Peer{
-		pc: pc, api: e.api, cfg: e.cfg, params: p, obs: obs, log: log, watch: ic.watch,
+		pc: pc, api: e.api, cfg: e.cfg, params: p, obs: obs, log: log, watch: ic.watch, nack: ic.nack,
 		poke:    make(chan struct{}, 1),
 		closing: make(chan struct{}), sampled: make(chan struct{}),
 		pcClosed: make(chan struct{}), done: make(chan struct{}),

@@ -37,9 +37,9 @@ type echoMedia struct {
 
 	mu     sync.Mutex
 	local  map[string]*mediakit.SendTrack // by mid
-	kinds  map[string]string                    // by mid
-	remote map[string]uint32                    // by mid: the SSRC we echo
-	sims   map[string]*simulcast                // by mid: simulcast video m-lines
+	kinds  map[string]string              // by mid
+	remote map[string]uint32              // by mid: the SSRC we echo
+	sims   map[string]*simulcast          // by mid: simulcast video m-lines
 }
 
 // mediaFor returns the echo state of peer, creating it (and its handlers

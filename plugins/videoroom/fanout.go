@@ -46,6 +46,7 @@ type fanPacket struct {
 	layer int
 	ti    temporalInfo
 	dests *[]*subStream // the destinations when it was read
+	sent  sentRef       // where the publisher's history keeps it
 	refs  atomic.Int32
 }
 
@@ -54,6 +55,7 @@ type fanPacket struct {
 // reader ends.
 type fanout struct {
 	ps     *pubStream
+	hist   *pubHistory       // the stream layer's NACK history, nil without NACK
 	queues []chan *fanPacket // nil until the stream needs shards
 	free   chan *fanPacket   // bounded free list; beyond it, the GC
 	spare  *fanPacket        // the reader's last buffer no shard saw (reader only)
@@ -93,13 +95,13 @@ func (f *fanout) get() *fanPacket {
 // keep gives the reader back a buffer that no shard saw (a packet skipped
 // or forwarded inline); only the reader calls it.
 func (f *fanout) keep(p *fanPacket) {
-	p.dests = nil
+	p.dests, p.sent = nil, sentRef{}
 	f.spare = p
 }
 
 // put gives a buffer back to the free list (or to the GC when it is full).
 func (f *fanout) put(p *fanPacket) {
-	p.dests = nil
+	p.dests, p.sent = nil, sentRef{}
 	select {
 	case f.free <- p:
 	default:
@@ -192,7 +194,7 @@ func (f *fanout) shard(k, n uint32, q chan *fanPacket) {
 		}
 		if pkt.Unmarshal(p.buf[:p.n]) == nil {
 			for _, d := range mine {
-				d.write(f.ps, p.layer, p.ti, &pkt)
+				d.write(f.ps, p.layer, p.ti, &pkt, p.sent)
 			}
 		}
 		f.release(p)

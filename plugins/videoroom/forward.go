@@ -43,6 +43,10 @@ type subStream struct {
 	send     atomic.Bool               // "send" of configure
 	target   atomic.Int32              // simulcast substream wanted (0-2)
 	temporal atomic.Int32              // VP8 temporal layer wanted (0-2)
+	// nackWindow is how old a packet the subscriber's NACK responder may
+	// ask for (ns; 0: it asks for none), which the publisher's history
+	// keeps (history.go).
+	nackWindow atomic.Int64
 
 	// Guarded by subscriber.mu.
 	mid                  string
@@ -62,14 +66,16 @@ type subStream struct {
 	lastTS    uint32
 	tCur      int8 // temporal layer forwarded, once tKnown
 	tKnown    bool
+	log       *sentLog // what was sent, for NACKs (history.go); nil until a kept packet is sent
 }
 
 // write forwards one packet of layer from ps if ps is this stream's
 // source and its temporal layer ti is wanted, rewriting sequence number
 // and timestamp; the lock only covers the arithmetic, never the write.
 // pkt must be owned by the caller's goroutine (pubStream.forward's reused
-// packet).
-func (d *subStream) write(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Packet) {
+// packet); sent names it in the publisher's history (history.go), so a
+// NACK for it is answered from there.
+func (d *subStream) write(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Packet, sent sentRef) {
 	if d.src.Load() != ps || !d.send.Load() || d.sub.paused.Load() {
 		return
 	}
@@ -101,6 +107,12 @@ func (d *subStream) write(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Pa
 	ts := pkt.Timestamp + d.tsOff
 	if int16(seq-d.lastSeq) > 0 {
 		d.lastSeq, d.lastTS = seq, ts
+	}
+	if d.log != nil || sent.h != nil {
+		if d.log == nil {
+			d.log = new(sentLog)
+		}
+		d.log.record(seq, sent, d.tsOff)
 	}
 	d.rw.Unlock()
 	if reached >= 0 {

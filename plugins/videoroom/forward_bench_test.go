@@ -23,9 +23,11 @@ func benchVP8Packet(b *testing.B) []byte { return coretest.VP8Packet(b, 0x90, 0x
 // the plugin's own cost; "track" writers are unbound pion
 // TrackLocalStaticRTPs, adding pion's per-write work before the network;
 // "sendtrack" writers are subscriber tracks as the plugin makes them
-// (mediakit.SendTrack), bound to a write stream that does nothing.
+// (mediakit.SendTrack), bound to a write stream that does nothing;
+// "history" is "sendtrack" with the packet kept in the publisher's NACK
+// history and recorded in each subscriber's sent log (history.go).
 func BenchmarkForward(b *testing.B) {
-	for _, writer := range []string{"nop", "track", "sendtrack"} {
+	for _, writer := range []string{"nop", "track", "sendtrack", "history"} {
 		for _, subs := range []int{1, 50} {
 			b.Run(writer+"/subs="+strconv.Itoa(subs), func(b *testing.B) {
 				ps := &pubStream{kind: "video"}
@@ -36,7 +38,7 @@ func BenchmarkForward(b *testing.B) {
 					switch writer {
 					case "track":
 						d.track = coretest.VP8Track(b)
-					case "sendtrack":
+					case "sendtrack", "history":
 						tr, err := mediakit.NewSendTrack(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "bench")
 						if err != nil {
 							b.Fatal(err)
@@ -52,6 +54,10 @@ func BenchmarkForward(b *testing.B) {
 				raw := benchVP8Packet(b)
 				var pkt rtp.Packet
 				var vp8 vp8Parser
+				var hist *pubHistory
+				if writer == "history" {
+					hist = newPubHistory()
+				}
 				b.ReportAllocs()
 				b.SetBytes(int64(len(raw)))
 				for b.Loop() {
@@ -59,8 +65,12 @@ func BenchmarkForward(b *testing.B) {
 						b.Fatal(err)
 					}
 					ti := vp8.parse(pkt.Payload)
+					var ref sentRef
+					if hist != nil {
+						ref = sentRef{h: hist, idx: hist.add(raw, *ps.dests.Load())}
+					}
 					for _, d := range *ps.dests.Load() {
-						d.write(ps, 0, ti, &pkt)
+						d.write(ps, 0, ti, &pkt, ref)
 					}
 				}
 			})

@@ -43,12 +43,12 @@ func TestSwitchRewritesSequenceAndTimestamp(t *testing.T) {
 	a, b := &pubStream{kind: "video"}, &pubStream{kind: "video"}
 	d, w := newTestDest("video", a)
 	for i := range 3 {
-		d.write(a, 0, noTemporal, videoPacket(100+uint16(i), 1000+3000*uint32(i)))
+		d.write(a, 0, noTemporal, videoPacket(100+uint16(i), 1000+3000*uint32(i)), sentRef{})
 	}
 	d.src.Store(b)
-	d.write(a, 0, noTemporal, videoPacket(103, 10000)) // old source: dropped
+	d.write(a, 0, noTemporal, videoPacket(103, 10000), sentRef{}) // old source: dropped
 	for i := range 3 {
-		d.write(b, 0, noTemporal, videoPacket(65534+uint16(i), 50+3000*uint32(i))) // wraps around
+		d.write(b, 0, noTemporal, videoPacket(65534+uint16(i), 50+3000*uint32(i)), sentRef{}) // wraps around
 	}
 	wantSeq := []uint16{100, 101, 102, 103, 104, 105}
 	wantTS := []uint32{1000, 4000, 7000, 10000, 13000, 16000}
@@ -77,7 +77,7 @@ func TestWriteGates(t *testing.T) {
 	for _, tc := range tests {
 		d, w := newTestDest("audio", a)
 		tc.setup(d)
-		d.write(a, 0, noTemporal, videoPacket(1, 1))
+		d.write(a, 0, noTemporal, videoPacket(1, 1), sentRef{})
 		if len(w.seqs) != tc.want {
 			t.Errorf("%s: wrote %d, want %d", tc.name, len(w.seqs), tc.want)
 		}
@@ -94,11 +94,11 @@ func TestSimulcastLayerSelection(t *testing.T) {
 	}
 	ps.top.Store(1)
 	d, w := newTestDest("video", ps)
-	d.write(ps, 0, noTemporal, videoPacket(10, 100)) // target 2, top 1: layer 1 only
-	d.write(ps, 1, noTemporal, videoPacket(500, 9000))
+	d.write(ps, 0, noTemporal, videoPacket(10, 100), sentRef{}) // target 2, top 1: layer 1 only
+	d.write(ps, 1, noTemporal, videoPacket(500, 9000), sentRef{})
 	d.target.Store(0)
-	d.write(ps, 1, noTemporal, videoPacket(501, 12000))
-	d.write(ps, 0, noTemporal, videoPacket(11, 3100))
+	d.write(ps, 1, noTemporal, videoPacket(501, 12000), sentRef{})
+	d.write(ps, 0, noTemporal, videoPacket(11, 3100), sentRef{})
 	if len(w.seqs) != 2 || w.seqs[0] != 500 || w.seqs[1] != 501 {
 		t.Fatalf("seqs = %v, want [500 501]", w.seqs)
 	}
@@ -118,7 +118,7 @@ func TestWriteAllocations(t *testing.T) {
 	p := videoPacket(1, 1)
 	if n := testing.AllocsPerRun(1000, func() {
 		p.SequenceNumber++
-		d.write(a, 0, noTemporal, p)
+		d.write(a, 0, noTemporal, p, sentRef{})
 	}); n != 0 {
 		t.Errorf("%v allocations per packet", n)
 	}

@@ -300,9 +300,15 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 	var vp8 vp8Parser
 	isVP8 := strings.EqualFold(ps.codec.MimeType, pion.MimeTypeVP8)
 	fo := newFanout(ps)
+	if wantsHistory(ps.codec) {
+		fo.hist = newPubHistory()
+	}
 	fo.onDrops = func(n uint64) { ps.pub.emitEvent(ps.fanoutDropped(layer, n)) }
 	defer func() {
 		fo.stop()
+		if fo.hist != nil {
+			fo.hist.close()
+		}
 		if n := fo.drops; n > 0 {
 			ps.pub.s.log.Warn("videoroom: fan-out queues full, packets dropped", "mid", ps.mid, "layer", layer, "drops", n)
 		}
@@ -330,14 +336,18 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 		if isVP8 {
 			ti = vp8.parse(pkt.Payload)
 		}
+		var sent sentRef
+		if fo.hist != nil && len(*dests) > 0 {
+			sent = sentRef{h: fo.hist, idx: fo.hist.add(fp.buf[:n], *dests)}
+		}
 		if !fo.sharded(len(*dests)) {
 			for _, d := range *dests {
-				d.write(ps, layer, ti, &pkt)
+				d.write(ps, layer, ti, &pkt, sent)
 			}
 			fo.keep(fp)
 			continue
 		}
-		fp.n, fp.layer, fp.ti, fp.dests = n, layer, ti, dests
+		fp.n, fp.layer, fp.ti, fp.dests, fp.sent = n, layer, ti, dests, sent
 		fo.send(fp)
 	}
 }

@@ -173,6 +173,10 @@ func (sub *subscriber) add(refs []feedRef) error {
 		// Offer exactly the publisher's codec (and its RTX).
 		_ = t.SetCodecPreferences(mediakit.WithRTX(codecsOf(pc, t), ps.codec))
 		d := &subStream{sub: sub, kind: ps.kind, codec: ps.codec, track: track, transceiver: t, sender: t.Sender(), shard: sub.room.shardSeq.Add(1)}
+		// NACKs are answered from the publisher's history (history.go),
+		// not from a copy of every packet sent to this subscriber.
+		track.SetHistory(d)
+		peer.UseSentHistory(t.Sender(), track)
 		d.send.Store(true)
 		d.target.Store(int32(ref.substream))
 		d.temporal.Store(int32(ref.temporal))

@@ -33,7 +33,7 @@ func feedVP8(d *subStream, ps *pubStream, seq uint16, frames, first int) uint16 
 	for f := first; f < first+frames; f++ {
 		for k := range 2 {
 			p := vp8Packet(seq, uint32(f)*3000, l1t3(f), k == 0)
-			d.write(ps, 0, vp8.parse(p.Payload), p)
+			d.write(ps, 0, vp8.parse(p.Payload), p, sentRef{})
 			seq++
 		}
 	}
@@ -87,10 +87,10 @@ func TestTemporalTargetChange(t *testing.T) {
 	// Raised after the first packet of frame 4 (TID 0): frame 5 (TID 2)
 	// is the first of a higher layer, and whole.
 	p := vp8Packet(seq, 4*3000, l1t3(4), true)
-	d.write(ps, 0, vp8.parse(p.Payload), p)
+	d.write(ps, 0, vp8.parse(p.Payload), p, sentRef{})
 	d.temporal.Store(2)
 	p = vp8Packet(seq+1, 4*3000, l1t3(4), false)
-	d.write(ps, 0, vp8.parse(p.Payload), p)
+	d.write(ps, 0, vp8.parse(p.Payload), p, sentRef{})
 	feedVP8(d, ps, seq+2, 2, 5) // frames 5 (TID 2) and 6 (TID 1)
 	if want := []uint32{0, 0, 12000, 12000, 15000, 15000, 18000, 18000}; !slices.Equal(w.tss, want) {
 		t.Fatalf("timestamps %v, want %v", w.tss, want)
@@ -103,10 +103,10 @@ func TestTemporalTargetChange(t *testing.T) {
 	// Lowered in the middle of frame 7 (TID 2): that frame is finished,
 	// frames 9-11 (TID 2, 1, 2) are dropped, frames 8 and 12 (TID 0) sent.
 	p = vp8Packet(seq+6, 7*3000, l1t3(7), true)
-	d.write(ps, 0, vp8.parse(p.Payload), p)
+	d.write(ps, 0, vp8.parse(p.Payload), p, sentRef{})
 	d.temporal.Store(0)
 	p = vp8Packet(seq+7, 7*3000, l1t3(7), false)
-	d.write(ps, 0, vp8.parse(p.Payload), p)
+	d.write(ps, 0, vp8.parse(p.Payload), p, sentRef{})
 	feedVP8(d, ps, seq+8, 5, 8)
 	if want := []uint32{21000, 21000, 24000, 24000, 36000, 36000}; !slices.Equal(w.tss[8:], want) {
 		t.Fatalf("timestamps after lowering %v, want %v", w.tss[8:], want)
@@ -127,7 +127,7 @@ func TestTemporalWithoutDescriptor(t *testing.T) {
 	var vp8 vp8Parser
 	plain := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 1}, Payload: []byte{0x10, 0x9d}}
 	for _, p := range []*rtp.Packet{plain, videoPacket(2, 3000)} {
-		d.write(ps, 0, vp8.parse(p.Payload), p)
+		d.write(ps, 0, vp8.parse(p.Payload), p, sentRef{})
 	}
 	if len(w.seqs) != 2 {
 		t.Fatalf("forwarded %d packets, want 2", len(w.seqs))
@@ -149,7 +149,7 @@ func TestTemporalAllocations(t *testing.T) {
 		i++
 		p.SequenceNumber++
 		p.Payload[4] = l1t3(i) << 6
-		d.write(a, 0, vp8.parse(p.Payload), p)
+		d.write(a, 0, vp8.parse(p.Payload), p, sentRef{})
 	}); n != 0 {
 		t.Errorf("%v allocations per packet", n)
 	}

@@ -3,6 +3,7 @@ package mediakit
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
@@ -28,7 +29,26 @@ type SendTrack struct {
 	// one is binds[0] while len(binds) == 1, else nil: WriteRTP then
 	// falls back to pion's (no binding yet, or more than one).
 	one atomic.Pointer[trackOut]
+	// history is what answers the NACKs of the track's binding
+	// (SentPacket), set by SetHistory; nil until then.
+	history atomic.Pointer[historyRef]
 }
+
+// History rebuilds packets a SendTrack sent, for a plugin that keeps one
+// history for many tracks (VideoRoom: one per publisher stream, whatever
+// its subscriber count) instead of a copy per track.
+type History interface {
+	// SentPacket fills pkt with the packet sent as seq, with the
+	// binding's ssrc and payload type, and says how long ago it was
+	// sent; ok is false when it is no longer kept.
+	SentPacket(seq uint16, ssrc uint32, pt uint8, pkt *rtp.Packet) (age time.Duration, ok bool)
+	// NACKWindow is webrtc.SentHistory's: how old a packet the NACK
+	// responder may ask for.
+	NACKWindow(window time.Duration)
+}
+
+// historyRef holds a History for an atomic pointer.
+type historyRef struct{ h History }
 
 // trackOut is one binding of a SendTrack: where its packets go and the
 // SSRC and payload type they carry there.
@@ -102,4 +122,25 @@ func (t *SendTrack) WriteRTP(p *rtp.Packet) error {
 	_, err := o.w.WriteRTP(&p.Header, p.Payload)
 	p.SSRC, p.PayloadType, p.Header.PaddingSize = ssrc, pt, pad
 	return err
+}
+
+// SetHistory makes h answer for what the track sent; pass the track to
+// webrtc.Peer.UseSentHistory so that its NACKs are asked of h.
+func (t *SendTrack) SetHistory(h History) { t.history.Store(&historyRef{h}) }
+
+// SentPacket implements webrtc.SentHistory: the packet the track's
+// binding was sent as seq, rebuilt by its History.
+func (t *SendTrack) SentPacket(seq uint16, pkt *rtp.Packet) (time.Duration, bool) {
+	o, r := t.one.Load(), t.history.Load()
+	if o == nil || r == nil {
+		return 0, false
+	}
+	return r.h.SentPacket(seq, o.ssrc, o.pt, pkt)
+}
+
+// NACKWindow implements webrtc.SentHistory.
+func (t *SendTrack) NACKWindow(w time.Duration) {
+	if r := t.history.Load(); r != nil {
+		r.h.NACKWindow(w)
+	}
 }

@@ -2,6 +2,7 @@ package mediakit_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
@@ -128,5 +129,52 @@ func BenchmarkTrackWrite(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// fakeHistory is a mediakit.History that records what it is asked.
+type fakeHistory struct {
+	seq    uint16
+	ssrc   uint32
+	pt     uint8
+	window time.Duration
+}
+
+func (h *fakeHistory) SentPacket(seq uint16, ssrc uint32, pt uint8, pkt *rtp.Packet) (time.Duration, bool) {
+	h.seq, h.ssrc, h.pt = seq, ssrc, pt
+	pkt.SequenceNumber, pkt.SSRC, pkt.PayloadType = seq, ssrc, pt
+	return 5 * time.Millisecond, true
+}
+
+func (h *fakeHistory) NACKWindow(w time.Duration) { h.window = w }
+
+// TestSendTrackHistory: the track asks its History for what it sent with
+// the binding's SSRC and payload type, and passes the NACK window on;
+// without a History, or without exactly one binding, nothing is answered.
+func TestSendTrackHistory(t *testing.T) {
+	tr, err := mediakit.NewSendTrack(pion.RTPCodecCapability{MimeType: pion.MimeTypeH264, ClockRate: 90000}, "video", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkt rtp.Packet
+	tr.NACKWindow(time.Second) // no History: ignored
+	if _, ok := tr.SentPacket(1, &pkt); ok {
+		t.Fatal("answered without a History")
+	}
+	h := &fakeHistory{}
+	tr.SetHistory(h)
+	if _, ok := tr.SentPacket(1, &pkt); ok {
+		t.Fatal("answered without a binding")
+	}
+	if _, err := tr.Bind(&coretest.Binding{Name: "a", Source: 77}); err != nil {
+		t.Fatal(err)
+	}
+	age, ok := tr.SentPacket(9, &pkt)
+	if !ok || age != 5*time.Millisecond || h.seq != 9 || h.ssrc != 77 || h.pt != 102 || pkt.SSRC != 77 {
+		t.Fatalf("SentPacket: %v %v, history asked %+v, packet %+v", age, ok, h, pkt.Header)
+	}
+	tr.NACKWindow(400 * time.Millisecond)
+	if h.window != 400*time.Millisecond {
+		t.Fatalf("window %v", h.window)
 	}
 }
