@@ -36,8 +36,9 @@ const (
 // packetio.Buffer is one ring that doubles while packets wait and keeps
 // its size for the PeerConnection's life: every scheduling gap, key frame
 // or GC pause that once held up a reader leaves its largest backlog
-// allocated, 40 KiB per video SSRC on average at EchoTest 40 (a third of
-// the live heap's queues; docs/BENCHMARKS.md, Round 6 — memory). Here a
+// allocated: 3.2 MB at EchoTest 40, 40 KiB per received stream, of the
+// 7.5 MB that waited in pion's and Argus's queues at the RSS peak
+// (docs/BENCHMARKS.md, Round 6 — memory). Here a
 // queued packet sits in a buffer taken from pools the Engine's queues
 // share and given back when the packet is read, so the queues together
 // hold what is waiting across all of them at the moment (a burst of one
