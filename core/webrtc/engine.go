@@ -133,8 +133,9 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	// as peer-reflexive candidates), and Argus's server info already says
 	// "mdns-enabled": false; .local candidates are ignored.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	// Receive queues with limits sized to media (queues.go).
-	se.BufferFactory = newReceiveQueue
+	// Receive queues with limits sized to media, their packet buffers
+	// shared by the Engine's PeerConnections (queues.go).
+	se.BufferFactory = newPacketPools().newQueue
 	// UDP only, as Janus without ICE-TCP.
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4, pion.NetworkTypeUDP6})
 	if cfg.IncludeLoopback {

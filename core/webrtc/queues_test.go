@@ -26,7 +26,7 @@ func TestReceiveQueueLimits(t *testing.T) {
 		kind  packetio.BufferPacketType
 		limit int
 	}{{packetio.RTPBufferPacket, rtpQueueBytes}, {packetio.RTCPBufferPacket, rtcpQueueBytes}} {
-		q := newReceiveQueue(tc.kind, 1)
+		q := newPacketPools().newQueue(tc.kind, 1)
 		aq, ok := q.(interface {
 			WriteWithAttributes([]byte, packetio.Attributes) (int, error)
 			ReadWithAttributes([]byte, packetio.Attributes) (int, packetio.Attributes, error)
@@ -85,6 +85,9 @@ func TestReceiveQueueLimits(t *testing.T) {
 //   - stalled-heap-KiB/pc: after 1 400 more packets (1.4 MB, what a starved
 //     reader misses in 4.7 s of the load tool's video) sent while the Peer's
 //     track reader is blocked, as on an overloaded core;
+//   - drained-heap-KiB/pc: once the reader is let go and has read what
+//     waited (pion's queues keep the size the stall grew them to; Argus's
+//     give their packet buffers back);
 //   - goroutines/pc: goroutines per Peer and client.
 //
 // Heap is measured after full collections, so it does not depend on the
@@ -98,25 +101,31 @@ func BenchmarkPeerConnectionMemory(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
 		factory func(packetio.BufferPacketType, uint32) io.ReadWriteCloser
-	}{{"queues=argus", newReceiveQueue}, {"queues=pion", nil}} {
+	}{{"queues=argus", newPacketPools().newQueue}, {"queues=pion", nil}} {
 		b.Run(tc.name, func(b *testing.B) {
-			var flowing, stalled, goroutines float64
+			var flowing, stalled, drained, goroutines float64
 			for range b.N {
-				f, s, g := peerMemory(b, pcs, tc.factory)
-				flowing += f
-				stalled += s
-				goroutines += g
+				m := peerMemory(b, pcs, tc.factory)
+				flowing += m.flowing
+				stalled += m.stalled
+				drained += m.drained
+				goroutines += m.goroutines
 			}
 			n := float64(b.N)
 			b.ReportMetric(flowing/n, "heap-KiB/pc")
 			b.ReportMetric(stalled/n, "stalled-heap-KiB/pc")
+			b.ReportMetric(drained/n, "drained-heap-KiB/pc")
 			b.ReportMetric(goroutines/n, "goroutines/pc")
 		})
 	}
 }
 
+// pcMemory is one scenario's result, in KiB per Peer and client, and
+// goroutines per Peer and client.
+type pcMemory struct{ flowing, stalled, drained, goroutines float64 }
+
 // peerMemory runs one scenario of BenchmarkPeerConnectionMemory.
-func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, uint32) io.ReadWriteCloser) (flowing, stalled, goroutines float64) {
+func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, uint32) io.ReadWriteCloser) pcMemory {
 	b.Helper()
 	eng, err := newEngine(Config{ServerName: "bench", IncludeLoopback: true}, func(se *pion.SettingEngine) {
 		se.BufferFactory = factory
@@ -208,15 +217,18 @@ func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, u
 	}
 	send(300)
 	waitQuiet(&read)
-	flowing = float64(heapInUse()-h0) / 1024 / float64(pcs)
-	goroutines = float64(runtime.NumGoroutine()-g0) / float64(pcs)
+	var m pcMemory
+	m.flowing = float64(heapInUse()-h0) / 1024 / float64(pcs)
+	m.goroutines = float64(runtime.NumGoroutine()-g0) / float64(pcs)
 
 	gate.Lock()
 	send(1400)
 	time.Sleep(200 * time.Millisecond) // in flight through ICE, mux and SRTP
-	stalled = float64(heapInUse()-h0) / 1024 / float64(pcs)
+	m.stalled = float64(heapInUse()-h0) / 1024 / float64(pcs)
 	gate.Unlock()
-	return flowing, stalled, goroutines
+	waitQuiet(&read)
+	m.drained = float64(heapInUse()-h0) / 1024 / float64(pcs)
+	return m
 }
 
 // waitQuiet waits until n stops changing for 100 ms (at most 5 s).
