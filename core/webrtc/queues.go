@@ -26,7 +26,12 @@ import (
 //   - rtcpQueueBytes: 32 KiB, a few hundred receiver reports, NACKs and TWCC
 //     feedback packets; the RTCP reader (FeedbackReader) drains it at once.
 //
-// The limits count payload bytes, as packetio.Buffer's do.
+// The limits count the memory a queued packet holds: its pooled buffer
+// and its slot (packetCost), so that no stream of packets, however small,
+// makes a queue hold more than its limit. packetio.Buffer counts payload
+// plus 2 bytes a packet, so at video sizes (a 1 200-byte packet takes a
+// 1 280-byte buffer) a queue holds about a tenth fewer packets than
+// pion's did at the same limit.
 const (
 	rtpQueueBytes  = 256 * 1024
 	rtcpQueueBytes = 32 * 1024
@@ -47,9 +52,9 @@ const (
 // Put in place of the ring's bookkeeping: still one copy in and one out,
 // one lock, no allocation once the pools are warm.
 // packetSizes are the pooled buffer sizes: a packet takes the smallest
-// that holds it, so at most a fifth of a buffer is unused (RTCP and audio
-// in the first, video in the last three); a larger packet gets a buffer
-// of its own.
+// that holds it (RTCP and audio in the first, video in the last three);
+// a larger packet gets a buffer of its own. What a buffer leaves unused
+// counts against the queue's limit (packetCost).
 var packetSizes = [...]int{256, 512, 1024, 1280, 1500} //nolint:gochecknoglobals // a constant table
 
 const (
@@ -59,7 +64,13 @@ const (
 	// without reallocating.
 	firstSlots = 16
 	keptSlots  = 64
+	// slotBytes is what a queued packet costs besides its buffer: its
+	// slot in the ring.
+	slotBytes = 40
 )
+
+// packetCost is what a queued packet in buf counts against the limit.
+func packetCost(buf *[]byte) int { return cap(*buf) + slotBytes }
 
 // packetPools are the packet buffers the Engine's receive queues share,
 // one pool per size of packetSizes.
@@ -109,6 +120,7 @@ func (p *packetPools) newQueue(kind packetio.BufferPacketType, _ uint32) io.Read
 		pools:    p,
 		limit:    limit,
 		notify:   make(chan struct{}, 1),
+		done:     make(chan struct{}),
 		deadline: deadline.New(),
 	}
 }
@@ -133,13 +145,14 @@ type receiveQueue struct {
 	pools    *packetPools
 	limit    int
 	notify   chan struct{} // one token: the reader may find a packet
+	done     chan struct{} // closed by Close: every waiting reader wakes
 	deadline *deadline.Deadline
 
 	mu     sync.Mutex
 	ring   []queuedPacket // nil until the first write
 	head   int            // next slot to read
 	count  int            // packets queued
-	size   int            // payload bytes queued
+	size   int            // packetCost of the packets queued
 	closed bool
 }
 
@@ -174,13 +187,14 @@ func (q *receiveQueue) WriteWithAttributes(p []byte, attrs packetio.Attributes) 
 	if q.closed {
 		return 0, io.ErrClosedPipe
 	}
-	if q.size+len(p) > q.limit {
+	buf := q.pools.get(len(p))
+	if q.size+packetCost(buf) > q.limit {
+		q.pools.put(buf)
 		return 0, packetio.ErrFull
 	}
 	if q.count == len(q.ring) {
 		q.grow()
 	}
-	buf := q.pools.get(len(p))
 	n := copy(*buf, p)
 	i := q.head + q.count
 	if i >= len(q.ring) {
@@ -190,7 +204,7 @@ func (q *receiveQueue) WriteWithAttributes(p []byte, attrs packetio.Attributes) 
 	s.buf, s.n = buf, n
 	s.attrs = append(s.attrs[:0], attrs...)
 	q.count++
-	q.size += n
+	q.size += packetCost(buf)
 	select {
 	case q.notify <- struct{}{}:
 	default:
@@ -210,6 +224,7 @@ func (q *receiveQueue) grow() {
 // ReadWithAttributes reads one packet into p and its attributes into
 // attrs (replacing what attrs held).
 func (q *receiveQueue) ReadWithAttributes(p []byte, attrs packetio.Attributes) (int, packetio.Attributes, error) {
+	clear(attrs)
 	select {
 	case <-q.deadline.Done():
 		return 0, nil, timeoutError{}
@@ -231,6 +246,7 @@ func (q *receiveQueue) ReadWithAttributes(p []byte, attrs packetio.Attributes) (
 		case <-q.deadline.Done():
 			return 0, nil, timeoutError{}
 		case <-q.notify:
+		case <-q.done:
 		}
 	}
 }
@@ -240,7 +256,7 @@ func (q *receiveQueue) pop(p []byte, attrs packetio.Attributes) (int, packetio.A
 	s := &q.ring[q.head]
 	n := copy(p, (*s.buf)[:s.n])
 	short := n < s.n
-	q.size -= s.n
+	q.size -= packetCost(s.buf)
 	q.pools.put(s.buf)
 	s.buf = nil
 	attrs = append(attrs[:0], s.attrs...)
@@ -268,17 +284,14 @@ func (q *receiveQueue) pop(p []byte, attrs packetio.Attributes) (int, packetio.A
 	return n, attrs, nil
 }
 
-// Close stops writes and wakes a waiting reader; queued packets stay
+// Close stops writes and wakes every waiting reader; queued packets stay
 // readable.
 func (q *receiveQueue) Close() error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if !q.closed {
 		q.closed = true
-		select {
-		case q.notify <- struct{}{}:
-		default:
-		}
+		close(q.done)
 	}
 	return nil
 }

@@ -26,7 +26,8 @@ func TestReceiveQueueLimits(t *testing.T) {
 		kind  packetio.BufferPacketType
 		limit int
 	}{{packetio.RTPBufferPacket, rtpQueueBytes}, {packetio.RTCPBufferPacket, rtcpQueueBytes}} {
-		q := newPacketPools().newQueue(tc.kind, 1)
+		pools := newPacketPools()
+		q := pools.newQueue(tc.kind, 1)
 		aq, ok := q.(interface {
 			WriteWithAttributes([]byte, packetio.Attributes) (int, error)
 			ReadWithAttributes([]byte, packetio.Attributes) (int, packetio.Attributes, error)
@@ -42,24 +43,37 @@ func TestReceiveQueueLimits(t *testing.T) {
 		if err != nil || n != 3 || attrs.Get("k") != 7 {
 			t.Fatalf("read = %d %v %v, want 3 bytes with attribute k=7", n, attrs, err)
 		}
+		// The limit bounds the memory queued packets hold (buffer and
+		// slot), for large packets and small ones alike.
+		for _, size := range []int{12, 1000} {
+			pkt := make([]byte, size)
+			cost := packetCost(pools.get(size))
+			packets := 0
+			for {
+				_, err := q.Write(pkt)
+				if errors.Is(err, packetio.ErrFull) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				packets++
+				if packets*cost > 2*tc.limit {
+					t.Fatalf("kind %d, %d-byte packets: %d queued, limit %d not enforced", tc.kind, size, packets, tc.limit)
+				}
+			}
+			if held := packets * cost; held > tc.limit || held <= tc.limit-cost {
+				t.Errorf("kind %d, %d-byte packets: %d queued holding %d bytes before full, want just under %d", tc.kind, size, packets, held, tc.limit)
+			}
+			if size == 12 { // drained; the reads below want a full queue of 1000-byte packets
+				for range packets {
+					if _, err := q.Read(buf); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
 		pkt := make([]byte, 1000)
-		queued := 0
-		for {
-			_, err := q.Write(pkt)
-			if errors.Is(err, packetio.ErrFull) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			queued += len(pkt)
-			if queued > 2*tc.limit {
-				t.Fatalf("kind %d: %d bytes queued, limit %d not enforced", tc.kind, queued, tc.limit)
-			}
-		}
-		if queued < tc.limit-2*len(pkt) || queued > tc.limit {
-			t.Errorf("kind %d: %d bytes queued before full, want about %d", tc.kind, queued, tc.limit)
-		}
 		if n, err := q.Read(buf); err != nil || n != len(pkt) {
 			t.Errorf("read after full = %d, %v", n, err)
 		}
@@ -283,4 +297,30 @@ func bareClientAPI() (*pion.API, error) {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetIncludeLoopbackCandidate(true)
 	return pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se), pion.WithInterceptorRegistry(&interceptor.Registry{})), nil
+}
+
+// TestReceiveQueueCloseWakesAll: Close wakes every reader waiting on an
+// empty queue (with no deadline), each with io.EOF.
+func TestReceiveQueueCloseWakesAll(t *testing.T) {
+	q := newPacketPools().newQueue(packetio.RTPBufferPacket, 1)
+	const readers = 3
+	errs := make(chan error, readers)
+	for range readers {
+		go func() {
+			_, err := q.Read(make([]byte, 1500))
+			errs <- err
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // let them wait; a late one still reads EOF
+	_ = q.Close()
+	for range readers {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, io.EOF) {
+				t.Fatalf("read after close: %v, want EOF", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a waiting reader was not woken by Close")
+		}
+	}
 }
