@@ -152,9 +152,10 @@ func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer int
 	if !streamNegotiatedNACK(info) {
 		return writer
 	}
+	window := n.window
 	h := &sendHistory{
 		ssrc:    info.SSRC,
-		window:  n.window,
+		window:  window,
 		writer:  writer,
 		rtxSSRC: info.SSRCRetransmission,
 		rtxPT:   info.PayloadTypeRetransmission,
@@ -166,7 +167,7 @@ func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer int
 	n.mu.Unlock()
 	if h.own != nil {
 		h.resent = new([ownResendMarks]resendMark)
-		h.own.NACKWindow(h.window)
+		h.own.NACKWindow(window) // h.window is followRTT's once h is in streams
 		return writer // the track keeps the packets: nothing to copy
 	}
 	return interceptor.RTPWriterFunc(func(hdr *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {

@@ -193,8 +193,9 @@ func (f *fanout) shard(k, n uint32, q chan *fanPacket) {
 			}
 		}
 		if pkt.Unmarshal(p.buf[:p.n]) == nil {
+			sent := p.sent.sending()
 			for _, d := range mine {
-				d.write(f.ps, p.layer, p.ti, &pkt, p.sent)
+				d.write(f.ps, p.layer, p.ti, &pkt, sent)
 			}
 		}
 		f.release(p)

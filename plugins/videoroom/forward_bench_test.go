@@ -67,7 +67,7 @@ func BenchmarkForward(b *testing.B) {
 					ti := vp8.parse(pkt.Payload)
 					var ref sentRef
 					if hist != nil {
-						ref = sentRef{h: hist, idx: hist.add(raw, *ps.dests.Load())}
+						ref = hist.add(raw, *ps.dests.Load())
 					}
 					for _, d := range *ps.dests.Load() {
 						d.write(ps, 0, ti, &pkt, ref)

@@ -72,7 +72,7 @@ func FuzzSentPacket(f *testing.F) {
 				d.src.Store(other)
 				ps = other
 			}
-			d.write(ps, 0, noTemporal, &pkt, sentRef{h: h, idx: h.add(raw, dests)})
+			d.write(ps, 0, noTemporal, &pkt, h.add(raw, dests))
 		}
 		last := map[uint16]rtp.Packet{} // a number sent twice answers with the later packet
 		slot := map[uint16]uint16{}     // the log keeps the latest number per slot

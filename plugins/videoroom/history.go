@@ -18,7 +18,7 @@ import (
 // forwarding path). Instead each publisher stream layer keeps the packets
 // it received once (pubHistory), each subscriber stream remembers only
 // which publisher packet it sent under which of its own sequence numbers
-// (sentLog, 8 bytes per packet), and a NACK is answered by rewriting the
+// (sentLog, 12 bytes per packet), and a NACK is answered by rewriting the
 // publisher's packet as the forward path did (sendTrack.SentPacket).
 const (
 	// pubWindowEvery is how often a publisher stream's history takes the
@@ -31,6 +31,11 @@ const (
 	pubHistoryMax = 1024
 	// pubHistoryMin is the smallest ring (a power of two).
 	pubHistoryMin = 16
+	// pubLagMargin is how much longer than the window a publisher's
+	// history keeps a packet: a fan-out shard may send it that much
+	// later (its queue, fanoutQueue packets), and a subscriber's NACK
+	// window counts from when the packet was sent to it.
+	pubLagMargin = 500 * time.Millisecond
 	// sentLogSize is the number of sequence numbers a subscriber stream
 	// remembers (a power of two, at least pubHistoryMax).
 	sentLogSize = 1024
@@ -95,11 +100,11 @@ func wantsHistory(c pion.RTPCodecParameters) bool {
 	return false
 }
 
-// add stores a copy of one received packet and returns its index; dests
+// add stores a copy of one received packet and returns where it is; dests
 // are the stream's subscribers, whose longest NACK window the history
 // keeps (taken again every pubWindowEvery). Only the stream's forwarding
 // goroutine adds.
-func (h *pubHistory) add(raw []byte, dests []*subStream) uint64 {
+func (h *pubHistory) add(raw []byte, dests []*subStream) sentRef {
 	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -124,15 +129,16 @@ func (h *pubHistory) add(raw []byte, dests []*subStream) uint64 {
 	s.at = now
 	idx := h.next
 	h.next++
-	return idx
+	return sentRef{h: h, idx: idx, at: now}
 }
 
-// evict drops packets older than the window, and halves a ring that has
+// evict drops packets older than the window (and pubLagMargin), and
+// halves a ring that has
 // been under a quarter full for a whole window (the rate fell; a pause
 // alone does not shrink it).
 func (h *pubHistory) evict(now time.Duration) {
 	mask := uint64(len(h.slots) - 1)
-	for h.first < h.next && now-h.slots[h.first&mask].at > h.window {
+	for h.first < h.next && now-h.slots[h.first&mask].at > h.window+pubLagMargin {
 		s := &h.slots[h.first&mask]
 		h.free = append(h.free, s.buf[:0])
 		s.buf = nil
@@ -196,18 +202,33 @@ func (h *pubHistory) held() int {
 }
 
 // sentRef names the publisher packet being forwarded: its history and
-// index there (h nil: not kept).
+// index there (h nil: not kept), when the history took it (at, on the
+// history's clock) and, once a fan-out shard sends it, how long after
+// that (lag).
 type sentRef struct {
 	h   *pubHistory
 	idx uint64
+	at  time.Duration
+	lag time.Duration
+}
+
+// sending returns r with its lag set to now: a fan-out shard calls it
+// once per packet, before writing it to its destinations.
+func (r sentRef) sending() sentRef {
+	if r.h != nil {
+		r.lag = max(0, r.h.now()-r.at)
+	}
+	return r
 }
 
 // sentEntry maps one of the subscriber's sequence numbers to the
-// publisher packet sent under it (seg 0: unused).
+// publisher packet sent under it (seg 0: unused) and how many ms after
+// the history took it the packet was sent (a fan-out shard's lag).
 type sentEntry struct {
-	seq uint16
-	seg uint16
-	idx uint32
+	seq   uint16
+	seg   uint16
+	idx   uint32
+	lagMs uint16
 }
 
 // sentSeg is one rewriting: the history the packets came from (source
@@ -241,21 +262,21 @@ func (l *sentLog) record(seq uint16, ref sentRef, tsOff uint32) {
 		}
 		l.segs[l.cur&(sentSegs-1)] = sentSeg{h: ref.h, tsOff: tsOff, n: l.cur}
 	}
-	*e = sentEntry{seq: seq, seg: l.cur, idx: uint32(ref.idx)}
+	*e = sentEntry{seq: seq, seg: l.cur, idx: uint32(ref.idx), lagMs: uint16(min(ref.lag/time.Millisecond, 0xffff))}
 }
 
 // lookup returns where the packet sent as seq came from. Called under
 // subStream.rw.
-func (l *sentLog) lookup(seq uint16) (sentSeg, uint32, bool) {
+func (l *sentLog) lookup(seq uint16) (sentSeg, sentEntry, bool) {
 	e := l.e[seq&(sentLogSize-1)]
 	if e.seg == 0 || e.seq != seq {
-		return sentSeg{}, 0, false
+		return sentSeg{}, sentEntry{}, false
 	}
 	s := l.segs[e.seg&(sentSegs-1)]
 	if s.n != e.seg || s.h == nil {
-		return sentSeg{}, 0, false
+		return sentSeg{}, sentEntry{}, false
 	}
-	return s, e.idx, true
+	return s, e, true
 }
 
 // SentPacket implements mediakit.History: it rebuilds the packet d sent
@@ -268,15 +289,18 @@ func (d *subStream) SentPacket(seq uint16, ssrc uint32, pt uint8, pkt *rtp.Packe
 		d.rw.Unlock()
 		return 0, false
 	}
-	seg, idx, ok := d.log.lookup(seq)
+	seg, e, ok := d.log.lookup(seq)
 	d.rw.Unlock()
 	if !ok {
 		return 0, false
 	}
-	raw, age, ok := seg.h.appendPacket(nil, idx)
+	raw, age, ok := seg.h.appendPacket(nil, e.idx)
 	if !ok || pkt.Unmarshal(raw) != nil {
 		return 0, false
 	}
+	// The age the responder compares with the window is the time since
+	// the packet was sent to this subscriber.
+	age = max(0, age-time.Duration(e.lagMs)*time.Millisecond)
 	pkt.SequenceNumber = seq
 	pkt.Timestamp += seg.tsOff
 	pkt.SSRC, pkt.PayloadType = ssrc, pt

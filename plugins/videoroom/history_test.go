@@ -66,14 +66,14 @@ func TestPubHistory(t *testing.T) {
 		window   time.Duration // the subscribers' longest
 		packets  int
 		step     time.Duration
-		wantHeld int
+		wantHeld int // packets of the last window + pubLagMargin (500 ms: 50 at 10 ms)
 	}{
 		{"within the window", time.Second, 100, time.Millisecond, 100},
-		{"older than the window evicted", time.Second, 300, 10 * time.Millisecond, 101},
-		{"the subscribers' window", 200 * time.Millisecond, 300, 10 * time.Millisecond, 21},
-		{"at most the longest NACK window", 5 * time.Second, 300, 10 * time.Millisecond, 101},
-		{"no subscriber told its window yet", 0, 300, 10 * time.Millisecond, 21},
-		{"at least the default window", 50 * time.Millisecond, 300, 10 * time.Millisecond, 21},
+		{"older than the window evicted", time.Second, 300, 10 * time.Millisecond, 151},
+		{"the subscribers' window", 200 * time.Millisecond, 300, 10 * time.Millisecond, 71},
+		{"at most the longest NACK window", 5 * time.Second, 300, 10 * time.Millisecond, 151},
+		{"no subscriber told its window yet", 0, 300, 10 * time.Millisecond, 71},
+		{"at least the default window", 50 * time.Millisecond, 300, 10 * time.Millisecond, 71},
 		{"burst capped", time.Second, 3000, 0, pubHistoryMax},
 	}
 	for _, tt := range tests {
@@ -82,7 +82,7 @@ func TestPubHistory(t *testing.T) {
 			dests := windowDests(tt.window)
 			var idx []uint64
 			for i := range tt.packets {
-				idx = append(idx, h.add(pubPacket(t, uint16(i), 0, 0), dests))
+				idx = append(idx, h.add(pubPacket(t, uint16(i), 0, 0), dests).idx)
 				*now += tt.step
 			}
 			*now -= tt.step
@@ -120,7 +120,7 @@ func TestPubHistoryShrinks(t *testing.T) {
 	big := len(h.slots)
 	var last uint64
 	for i := range 100 {
-		last = h.add(pubPacket(t, uint16(1000+i), 0, 0), windowDests(time.Second))
+		last = h.add(pubPacket(t, uint16(1000+i), 0, 0), windowDests(time.Second)).idx
 		*now += 100 * time.Millisecond
 	}
 	if len(h.slots) >= big || len(h.slots) > 32 {
@@ -157,7 +157,7 @@ func TestSentLogMapsSwitches(t *testing.T) {
 		if tid >= 0 {
 			ti = temporalInfo{tid: tid, start: true}
 		}
-		d.write(ps, layer, ti, &pkt, sentRef{h: h, idx: h.add(raw, windowDests(time.Second))})
+		d.write(ps, layer, ti, &pkt, h.add(raw, windowDests(time.Second)))
 	}
 	for i := range 10 {
 		write(a, 0, ha0, 100+uint16(i), 3000*uint32(i), int8(i%2)) // layer 0, temporal 1 dropped
@@ -191,6 +191,34 @@ func TestSentLogMapsSwitches(t *testing.T) {
 	}
 }
 
+// TestSentAgeFromSend: the age a NACK is judged by counts from when the
+// packet was sent to the subscriber, not from when the publisher's
+// history took it: a fan-out shard that sends it late (its queue) does
+// not make it too old to repair, and the history keeps it that long.
+func TestSentAgeFromSend(t *testing.T) {
+	a := &pubStream{kind: "video"}
+	h, now := fakeClockHist()
+	d, _ := newTestDest("video", a)
+	w := &packetWriter{}
+	d.track = w
+	raw := pubPacket(t, 100, 3000, 0)
+	var pkt rtp.Packet
+	if err := pkt.Unmarshal(raw); err != nil {
+		t.Fatal(err)
+	}
+	ref := h.add(raw, windowDests(200*time.Millisecond))
+	*now += 300 * time.Millisecond // waited in a shard's queue
+	d.write(a, 0, noTemporal, &pkt, ref.sending())
+	*now += 50 * time.Millisecond // then the NACK came
+	if len(w.pkts) != 1 {
+		t.Fatalf("forwarded %d packets, want 1", len(w.pkts))
+	}
+	age, ok := d.SentPacket(w.pkts[0].SequenceNumber, 1, 96, &rtp.Packet{})
+	if !ok || age != 50*time.Millisecond {
+		t.Fatalf("age %v (found %v), want 50ms since it was sent", age, ok)
+	}
+}
+
 // packetWriter keeps a copy of every packet written.
 type packetWriter struct{ pkts []rtp.Packet }
 
@@ -220,7 +248,7 @@ func TestSentLogForgetsOldSegments(t *testing.T) {
 	hs := make([]*pubHistory, sentSegs+1)
 	for i := range hs {
 		hs[i], _ = fakeClockHist()
-		l.record(uint16(i), sentRef{h: hs[i], idx: hs[i].add(pubPacket(t, uint16(i), 0, 0), nil)}, 0)
+		l.record(uint16(i), hs[i].add(pubPacket(t, uint16(i), 0, 0), nil), 0)
 	}
 	if _, _, ok := l.lookup(0); ok {
 		t.Fatal("seq 0, sentSegs+1 segments ago, still found")
@@ -377,7 +405,7 @@ func TestNACKAnsweredFromPublisherHistory(t *testing.T) {
 		if err := pkt.Unmarshal(raw); err != nil {
 			t.Fatal(err)
 		}
-		d.write(ps, layer, noTemporal, &pkt, sentRef{h: h, idx: h.add(raw, []*subStream{d})})
+		d.write(ps, layer, noTemporal, &pkt, h.add(raw, []*subStream{d}))
 	}
 	// Layer 0 until the client has 20 packets (writes before DTLS is up
 	// are lost), then layer 1 for 20 more.
@@ -502,7 +530,7 @@ func BenchmarkSharedHistoryMemory(b *testing.B) {
 					if err := pkt.Unmarshal(raw); err != nil {
 						b.Fatal(err)
 					}
-					ref := sentRef{h: h, idx: h.add(raw, dests)}
+					ref := h.add(raw, dests)
 					for _, d := range dests {
 						d.write(ps, 0, noTemporal, &pkt, ref)
 					}

@@ -300,6 +300,7 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 	var vp8 vp8Parser
 	isVP8 := strings.EqualFold(ps.codec.MimeType, pion.MimeTypeVP8)
 	fo := newFanout(ps)
+	histIdle := false // fo.hist was emptied since the last subscriber left
 	if wantsHistory(ps.codec) {
 		fo.hist = newPubHistory()
 	}
@@ -325,6 +326,10 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 			continue
 		}
 		dests := ps.dests.Load()
+		if len(*dests) == 0 && fo.hist != nil && !histIdle {
+			fo.hist.close() // nobody can NACK what it keeps
+			histIdle = true
+		}
 		if len(*dests) == 0 && ps.levelExt == 0 || pkt.Unmarshal(fp.buf[:n]) != nil {
 			fo.keep(fp)
 			continue
@@ -338,7 +343,7 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 		}
 		var sent sentRef
 		if fo.hist != nil && len(*dests) > 0 {
-			sent = sentRef{h: fo.hist, idx: fo.hist.add(fp.buf[:n], *dests)}
+			sent, histIdle = fo.hist.add(fp.buf[:n], *dests), false
 		}
 		if !fo.sharded(len(*dests)) {
 			for _, d := range *dests {
