@@ -167,8 +167,9 @@ func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer int
 	n.mu.Unlock()
 	if h.own != nil {
 		h.resent = new([ownResendMarks]resendMark)
-		h.own.NACKWindow(window) // h.window is followRTT's once h is in streams
-		return writer            // the track keeps the packets: nothing to copy
+		// h.window is followRTT's (under h.mu) once h is in streams.
+		h.own.NACKWindow(window)
+		return writer // the track keeps the packets: nothing to copy
 	}
 	return interceptor.RTPWriterFunc(func(hdr *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		if hdr.SSRC == info.SSRC {
