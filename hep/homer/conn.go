@@ -59,6 +59,13 @@ func (w *writer) writeBatch(ctx context.Context, b *outBatch) (int, error) {
 	return w.writeStream(ctx, b)
 }
 
+const (
+	// udpSendBuffer is the UDP socket's send buffer asked for.
+	udpSendBuffer = 1 << 20
+	// streamChunk is the part of a TCP/TLS batch each WriteTimeout covers.
+	streamChunk = 64 << 10
+)
+
 // written counts packets [from, to) of b as written.
 func (w *writer) written(b *outBatch, from, to int) {
 	if to > from {
@@ -138,7 +145,10 @@ func (w *writer) writeOnce(ctx context.Context, p []byte) (int, error) {
 	if err := w.ensure(ctx); err != nil {
 		return 0, err
 	}
-	deadline := time.Now().Add(w.cfg.WriteTimeout)
+	// WriteTimeout bounds each 64 KiB of the batch (it bounded each
+	// packet when packets were written one by one), so a slow link drains
+	// a large batch; ctx's deadline still bounds the whole.
+	deadline := time.Now().Add(w.cfg.WriteTimeout * time.Duration(1+len(p)/streamChunk))
 	ctxDeadline := false // the deadline is ctx's, not WriteTimeout's
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline, ctxDeadline = d, true
@@ -229,6 +239,13 @@ func (w *writer) dial(ctx context.Context) error {
 	w.backoff, w.nextDial = 0, time.Time{}
 	w.stats.connects.Add(1)
 	w.l = &link{Conn: c, local: localOf(c)}
+	if uc, ok := c.(*net.UDPConn); ok {
+		// A batch goes to the kernel at once and is never waited for: room
+		// for a few batches (the kernel caps it at wmem_max), so that a
+		// healthy link whose card drains slower than sendmmsg fills does
+		// not drop the tail of a batch.
+		_ = uc.SetWriteBuffer(udpSendBuffer)
+	}
 	if sc, ok := c.(syscall.Conn); ok && w.network == "udp" {
 		if w.l.raw, err = sc.SyscallConn(); err != nil {
 			_ = c.Close()
