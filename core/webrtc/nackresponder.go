@@ -10,6 +10,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/internal/shrink"
 )
 
 // NACK send history defaults. Like Janus (min_nack_queue, 200 ms by
@@ -305,12 +307,9 @@ type sendHistory struct {
 	n     int
 	// free holds evicted packets' buffers for add to reuse, so the
 	// buffers held follow the packets in the window, not the ring size.
-	free [][]byte
-	// low: the ring has been less than a quarter full since lowSince
-	// (evict shrinks it after a window of that).
-	low      bool
-	lowSince time.Duration
-	rtxSeq   uint16
+	free   [][]byte
+	shrink shrink.Gate // when evict halves the ring
+	rtxSeq uint16
 }
 
 // add stores a copy of one sent packet, evicting packets older than the
@@ -405,21 +404,8 @@ func (h *sendHistory) evict(now time.Duration) {
 		h.head = h.wrap(h.head + 1)
 		h.n--
 	}
-	// Halve only after a whole window below a quarter full, so that the
-	// ring follows a sustained fall of the rate, not a pause: a stalled
-	// sender's next add finds the window empty, and shrinking then would
-	// drop the buffers the burst that follows needs again.
-	if len(h.slots) <= nackMinSlots || h.n >= len(h.slots)/4 {
-		h.low = false
-		return
-	}
-	if !h.low {
-		h.low, h.lowSince = true, now
-		return
-	}
-	if now-h.lowSince >= h.window {
+	if h.shrink.Halve(h.n, len(h.slots), nackMinSlots, now, h.window) {
 		h.resize(len(h.slots) / 2)
-		h.lowSince = now
 	}
 }
 

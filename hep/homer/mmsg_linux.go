@@ -2,9 +2,10 @@ package homer
 
 import (
 	"errors"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/argusrtc/argus/internal/mmsg"
 )
 
 // datagramSender sends a batch's packets on a connected UDP socket with
@@ -57,19 +58,6 @@ func (s *datagramSender) send(l *link, b *outBatch, from int) (n int, stop bool,
 }
 
 func (s *datagramSender) call(fd uintptr) bool {
-	for {
-		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(s.n),
-			unix.MSG_DONTWAIT, 0, 0)
-		switch {
-		case e == unix.EINTR:
-			continue
-		case e != 0:
-			s.errno = e // EAGAIN included: never wait for the socket
-		case r == 0:
-			s.errno = unix.EAGAIN
-		default:
-			s.res = int(r)
-		}
-		return true
-	}
+	s.res, s.errno = mmsg.Send(fd, s.hdrs[:s.n]) // EAGAIN included: never wait for the socket
+	return true
 }

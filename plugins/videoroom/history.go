@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/shrink"
 
 	"github.com/pion/rtp"
 	pion "github.com/pion/webrtc/v4"
@@ -61,9 +62,8 @@ type pubHistory struct {
 	windowSet   bool
 	slots       []pubSlot
 	first, next uint64
-	free        [][]byte // evicted packets' buffers, for add to reuse
-	low         bool     // under a quarter full since lowSince
-	lowSince    time.Duration
+	free        [][]byte    // evicted packets' buffers, for add to reuse
+	shrink      shrink.Gate // when evict halves the ring
 }
 
 // pubSlot is one received packet, as read (header extensions, padding).
@@ -144,18 +144,8 @@ func (h *pubHistory) evict(now time.Duration) {
 		s.buf = nil
 		h.first++
 	}
-	n := int(h.next - h.first)
-	if len(h.slots) <= pubHistoryMin || n >= len(h.slots)/4 {
-		h.low = false
-		return
-	}
-	if !h.low {
-		h.low, h.lowSince = true, now
-		return
-	}
-	if now-h.lowSince >= h.window {
+	if h.shrink.Halve(int(h.next-h.first), len(h.slots), pubHistoryMin, now, h.window) {
 		h.resize(len(h.slots) / 2)
-		h.lowSince = now
 	}
 }
 

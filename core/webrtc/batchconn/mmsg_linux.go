@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/argusrtc/argus/internal/mmsg"
 )
 
 // mmsgVec is a vector of message headers for sendmmsg(2) or recvmmsg(2),
@@ -91,19 +93,8 @@ func (s *sendState) send(head, n int) (used int, busy bool) {
 }
 
 func (s *sendState) call(fd uintptr) bool {
-	for {
-		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(s.n),
-			unix.MSG_DONTWAIT, 0, 0)
-		switch {
-		case e == unix.EINTR:
-			continue
-		case e != 0:
-			s.errno = e // EAGAIN included: never wait for the socket
-		default:
-			s.res = int(r)
-		}
-		return true
-	}
+	s.res, s.errno = mmsg.Send(fd, s.hdrs[:s.n]) // EAGAIN included: never wait for the socket
+	return true
 }
 
 // recvState is the reader's recvmmsg(2) vector and its packet buffers.
