@@ -8,16 +8,10 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/rtp"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
-// heapInUse is the live heap after a full collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse
-}
 
 // BenchmarkNACKHistoryMemory reports the heap held per outgoing video
 // stream by the NACK send history after 2 s of a 300 packets/s, 1000-byte
@@ -48,7 +42,7 @@ func BenchmarkNACKHistoryMemory(b *testing.B) {
 			var perStream float64
 			for b.Loop() {
 				b.StopTimer()
-				base := heapInUse()
+				base := testkit.HeapInUse()
 				b.StartTimer()
 				clock := &fakeClock{t: time.Unix(1000, 0)}
 				i, err := impl.new(clock)
@@ -72,7 +66,7 @@ func BenchmarkNACKHistoryMemory(b *testing.B) {
 					clock.add(time.Second / pps)
 				}
 				b.StopTimer()
-				perStream = float64(heapInUse()-base) / streams
+				perStream = float64(testkit.HeapInUse()-base) / streams
 				runtime.KeepAlive(i)
 				_ = i.Close()
 				b.StartTimer()

@@ -16,6 +16,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/transport/v5/packetio"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // TestReceiveQueueLimits checks the factory's queues: packets pass through
@@ -156,7 +158,7 @@ func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, u
 	defer cancel()
 
 	g0 := runtime.NumGoroutine()
-	h0 := heapInUse()
+	h0 := testkit.HeapInUse()
 	var gate sync.RWMutex // write-locked: every Peer's reader stalls after its next packet
 	var read atomic.Int64
 	type pair struct {
@@ -232,16 +234,16 @@ func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, u
 	send(300)
 	waitQuiet(&read)
 	var m pcMemory
-	m.flowing = float64(heapInUse()-h0) / 1024 / float64(pcs)
+	m.flowing = float64(testkit.HeapInUse()-h0) / 1024 / float64(pcs)
 	m.goroutines = float64(runtime.NumGoroutine()-g0) / float64(pcs)
 
 	gate.Lock()
 	send(1400)
 	time.Sleep(200 * time.Millisecond) // in flight through ICE, mux and SRTP
-	m.stalled = float64(heapInUse()-h0) / 1024 / float64(pcs)
+	m.stalled = float64(testkit.HeapInUse()-h0) / 1024 / float64(pcs)
 	gate.Unlock()
 	waitQuiet(&read)
-	m.drained = float64(heapInUse()-h0) / 1024 / float64(pcs)
+	m.drained = float64(testkit.HeapInUse()-h0) / 1024 / float64(pcs)
 	return m
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/argusrtc/argus/core/pluginkit/mediakit"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
 
@@ -513,7 +514,7 @@ func BenchmarkSharedHistoryMemory(b *testing.B) {
 			var perSub float64
 			for b.Loop() {
 				b.StopTimer()
-				base := heapInUse()
+				base := testkit.HeapInUse()
 				b.StartTimer()
 				ps := &pubStream{kind: "video"}
 				h, now := fakeClockHist()
@@ -537,7 +538,7 @@ func BenchmarkSharedHistoryMemory(b *testing.B) {
 					*now += time.Second / pps
 				}
 				b.StopTimer()
-				perSub = float64(heapInUse()-base) / float64(subs)
+				perSub = float64(testkit.HeapInUse()-base) / float64(subs)
 				runtime.KeepAlive(dests)
 				b.StartTimer()
 			}
@@ -546,11 +547,3 @@ func BenchmarkSharedHistoryMemory(b *testing.B) {
 	}
 }
 
-// heapInUse is the live heap after a full collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse
-}
