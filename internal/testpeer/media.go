@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
@@ -370,9 +371,16 @@ func (p *Peer) onTrack(remote *pion.TrackRemote, recv *pion.RTPReceiver) {
 	tr.SSRC.Store(uint32(remote.SSRC()))
 	cnt := &p.recv[kindIdx(remote.Kind().String())]
 	p.spawn(func() { p.readRTP(remote, tr, cnt) })
+	// A simulcast layer's RTCP is read by its RID: ReadRTCP reads the
+	// receiver's first track, which may be a layer whose stream pion has
+	// not set up yet (a nil reader there: a panic in pion v4.2.26).
+	readRTCP := recv.ReadRTCP
+	if rid := remote.RID(); rid != "" {
+		readRTCP = func() ([]rtcp.Packet, interceptor.Attributes, error) { return recv.ReadSimulcastRTCP(rid) }
+	}
 	p.spawn(func() {
 		for {
-			if _, _, err := recv.ReadRTCP(); err != nil {
+			if _, _, err := readRTCP(); err != nil {
 				return
 			}
 		}
