@@ -307,7 +307,7 @@ type sendHistory struct {
 	n     int
 	// free holds evicted packets' buffers for add to reuse, so the
 	// buffers held follow the packets in the window, not the ring size.
-	free   [][]byte
+	free   shrink.Spares
 	shrink shrink.Gate // when evict halves the ring
 	rtxSeq uint16
 }
@@ -328,10 +328,8 @@ func (h *sendHistory) add(now time.Duration, hdr *rtp.Header, payload []byte) {
 		}
 	}
 	s := &h.slots[h.wrap(h.head+h.n)]
-	if s.buf == nil && len(h.free) > 0 {
-		s.buf = h.free[len(h.free)-1]
-		h.free[len(h.free)-1] = nil
-		h.free = h.free[:len(h.free)-1]
+	if s.buf == nil {
+		s.buf = h.free.Take()
 	}
 	plain := !hdr.Padding && !hdr.Extension && len(hdr.CSRC) == 0
 	hn := rtpFixedHeader
@@ -399,7 +397,7 @@ func withoutPadding(hdr *rtp.Header, payload []byte) (rtp.Header, []byte) {
 func (h *sendHistory) evict(now time.Duration) {
 	for h.n > 0 && now-h.slots[h.head].at > h.window {
 		s := &h.slots[h.head]
-		h.free = append(h.free, s.buf[:0])
+		h.free.Give(s.buf)
 		s.buf = nil
 		h.head = h.wrap(h.head + 1)
 		h.n--
@@ -417,10 +415,7 @@ func (h *sendHistory) resize(size int) {
 		next[i] = h.slots[(h.head+i)%len(h.slots)]
 	}
 	h.slots, h.head = next, 0
-	if keep := size - h.n; len(h.free) > keep {
-		clear(h.free[keep:])
-		h.free = h.free[:keep]
-	}
+	h.free.Trim(size - h.n)
 }
 
 // find returns the slot holding seq, or nil. Sequence numbers are normally

@@ -41,7 +41,7 @@ func FuzzNACKHistory(f *testing.F) {
 				r.clock.add(nackResendGap)
 			}
 			h.mu.Lock()
-			n, slots, spare := h.n, len(h.slots), len(h.free)
+			n, slots, spare := h.n, len(h.slots), h.free.Len()
 			h.mu.Unlock()
 			if n > slots || slots > nackMaxPackets || spare > slots {
 				t.Fatalf("ring: %d packets, %d slots, %d spare buffers", n, slots, spare)

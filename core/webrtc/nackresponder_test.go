@@ -230,7 +230,7 @@ func TestNACKHistoryBounded(t *testing.T) {
 		t.Fatalf("ring of %d slots at 10 packets/s, want it shrunk", n)
 	}
 	h.mu.Lock()
-	spare, ring := len(h.free), len(h.slots)
+	spare, ring := h.free.Len(), len(h.slots)
 	h.mu.Unlock()
 	if spare > ring {
 		t.Fatalf("%d spare buffers kept for a ring of %d", spare, ring)

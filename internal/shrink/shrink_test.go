@@ -34,3 +34,33 @@ func TestGate(t *testing.T) {
 		})
 	}
 }
+
+// TestSpares: buffers given come back empty with their storage, last
+// given first; Trim keeps the first ones, Reset drops all.
+func TestSpares(t *testing.T) {
+	var s Spares
+	if b := s.Take(); b != nil || s.Len() != 0 {
+		t.Fatalf("empty: %v, %d", b, s.Len())
+	}
+	a, b, c := make([]byte, 3, 10), make([]byte, 5, 20), make([]byte, 1, 30)
+	s.Give(a)
+	s.Give(b)
+	s.Give(c)
+	if got := s.Take(); len(got) != 0 || cap(got) != 30 {
+		t.Fatalf("take: len %d cap %d, want the last given, emptied", len(got), cap(got))
+	}
+	s.Give(c)
+	s.Trim(1)
+	if s.Len() != 1 {
+		t.Fatalf("trimmed to %d, want 1", s.Len())
+	}
+	if got := s.Take(); cap(got) != 10 {
+		t.Fatalf("after trim: cap %d, want the first given", cap(got))
+	}
+	s.Give(a)
+	s.Trim(5) // fewer than keep: unchanged
+	s.Reset()
+	if s.Len() != 0 || s.Take() != nil {
+		t.Fatal("reset left spares")
+	}
+}

@@ -62,8 +62,8 @@ type pubHistory struct {
 	windowSet   bool
 	slots       []pubSlot
 	first, next uint64
-	free        [][]byte    // evicted packets' buffers, for add to reuse
-	shrink      shrink.Gate // when evict halves the ring
+	free        shrink.Spares // evicted packets' buffers, for add to reuse
+	shrink      shrink.Gate   // when evict halves the ring
 }
 
 // pubSlot is one received packet, as read (header extensions, padding).
@@ -120,10 +120,8 @@ func (h *pubHistory) add(raw []byte, dests []*subStream) sentRef {
 		}
 	}
 	s := &h.slots[h.next&uint64(len(h.slots)-1)]
-	if s.buf == nil && len(h.free) > 0 {
-		s.buf = h.free[len(h.free)-1]
-		h.free[len(h.free)-1] = nil
-		h.free = h.free[:len(h.free)-1]
+	if s.buf == nil {
+		s.buf = h.free.Take()
 	}
 	s.buf = append(s.buf[:0], raw...)
 	s.at = now
@@ -140,7 +138,7 @@ func (h *pubHistory) evict(now time.Duration) {
 	mask := uint64(len(h.slots) - 1)
 	for h.first < h.next && now-h.slots[h.first&mask].at > h.window+pubLagMargin {
 		s := &h.slots[h.first&mask]
-		h.free = append(h.free, s.buf[:0])
+		h.free.Give(s.buf)
 		s.buf = nil
 		h.first++
 	}
@@ -157,10 +155,7 @@ func (h *pubHistory) resize(size int) {
 		next[i&uint64(size-1)] = h.slots[i&uint64(len(h.slots)-1)]
 	}
 	h.slots = next
-	if keep := size - int(h.next-h.first); len(h.free) > keep {
-		clear(h.free[keep:])
-		h.free = h.free[:keep]
-	}
+	h.free.Trim(size - int(h.next-h.first))
 }
 
 // appendPacket appends the packet with index idx (its low 32 bits) to
@@ -180,7 +175,8 @@ func (h *pubHistory) appendPacket(dst []byte, idx uint32) (pkt []byte, age time.
 // close drops every packet (the publisher stream ended).
 func (h *pubHistory) close() {
 	h.mu.Lock()
-	h.slots, h.free, h.first = nil, nil, h.next
+	h.slots, h.first = nil, h.next
+	h.free.Reset()
 	h.mu.Unlock()
 }
 
