@@ -194,6 +194,24 @@ func (o *SinkOptions) Read(settings map[string]string) error {
 	return nil
 }
 
+// BuildSink is the factory of a sink whose keys options declares: it reads
+// settings into cfg (the sink's defaults, plus what the factory fills in
+// from its SinkConfig) through options and builds the sink from the
+// result. A malformed setting or a failed build returns a nil Sink, never
+// a typed nil, with the error.
+func BuildSink[C any, S Sink](cfg C, settings map[string]string, options func(*C) *SinkOptions,
+	build func(C) (S, error),
+) (Sink, error) {
+	if err := options(&cfg).Read(settings); err != nil {
+		return nil, err
+	}
+	s, err := build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // ParseBool reads a boolean setting: true, yes, on, 1 or t, and false, no,
 // off, 0 or f, in any case and with spaces around (Janus's words and what
 // strconv.ParseBool takes).

@@ -24,10 +24,7 @@ const SinkName = "hep"
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	cfg := defaultSinkConfig()
 	cfg.NodeName, cfg.Logger = sc.ServerName, sc.Logger
-	if err := options(&cfg).Read(sc.Settings); err != nil {
-		return nil, err
-	}
-	return NewSink(cfg)
+	return telemetry.BuildSink(cfg, sc.Settings, options, NewSink)
 }
 
 // defaultSinkConfig holds the defaults NewSink gives zero fields, so that

@@ -68,16 +68,9 @@ func Register[C any, S telemetry.Sink](spec telemetry.SinkSpec, defaults func() 
 	o := options(&doc)
 	spec.Options = o.Docs()
 	spec.Flag.Kind, spec.Flag.Setting = telemetry.FlagURL, o.urlKey
+	keys := func(c *C) *telemetry.SinkOptions { return options(c).SinkOptions }
 	spec.Factory = func(sc telemetry.SinkConfig) (telemetry.Sink, error) {
-		cfg := defaults()
-		if err := options(&cfg).Read(sc.Settings); err != nil {
-			return nil, err
-		}
-		s, err := build(cfg, sc)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
+		return telemetry.BuildSink(defaults(), sc.Settings, keys, func(c C) (S, error) { return build(c, sc) })
 	}
 	telemetry.RegisterSinkSpec(spec)
 }

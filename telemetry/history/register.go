@@ -21,10 +21,9 @@ const SinkName = "history"
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	s := defaultSettings()
 	s.store.Logger, s.store.TraceID = sc.Logger, otel.TraceIDFunc(sc.ServerName)
-	if err := options(&s).Read(sc.Settings); err != nil {
-		return nil, err
-	}
-	return withSource(New(s.store), s.source)
+	return telemetry.BuildSink(s, sc.Settings, options, func(s settings) (telemetry.Sink, error) {
+		return withSource(New(s.store), s.source)
+	})
 }
 
 // settings are what FromSettings reads: the store's Config and the stream

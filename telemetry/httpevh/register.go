@@ -16,10 +16,7 @@ const SinkName = "http"
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
 	cfg := DefaultConfig("")
 	cfg.Logger = sc.Logger
-	if err := options(&cfg).Read(sc.Settings); err != nil {
-		return nil, err
-	}
-	return New(cfg)
+	return telemetry.BuildSink(cfg, sc.Settings, options, New)
 }
 
 // options are the sink's settings, read into c. The two ms settings take
