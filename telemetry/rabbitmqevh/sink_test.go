@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
-
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
@@ -22,26 +19,6 @@ func newSink(t *testing.T, settings map[string]string) *rabbitmqevh.Sink {
 	return evhtest.NewSink[*rabbitmqevh.Sink](t, rabbitmqevh.SinkName, settings)
 }
 
-// receive reads n messages from queue within 20 s.
-func receive(t *testing.T, ch *amqp.Channel, queue string, n int) []amqp.Delivery {
-	t.Helper()
-	deliveries, err := ch.Consume(queue, "", true, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []amqp.Delivery
-	timeout := time.After(20 * time.Second)
-	for len(out) < n {
-		select {
-		case d := <-deliveries:
-			out = append(out, d)
-		case <-timeout:
-			t.Fatalf("got %d of %d messages", len(out), n)
-		}
-	}
-	return out
-}
-
 // TestDefaultExchangeQueue: Janus's defaults (default exchange, a queue
 // named route_key declared by the handler, grouping, indented JSON).
 func TestDefaultExchangeQueue(t *testing.T) {
@@ -53,13 +30,13 @@ func TestDefaultExchangeQueue(t *testing.T) {
 	if err := s.Export(context.Background(), evs); err != nil {
 		t.Fatal(err)
 	}
-	d := receive(t, ch, queue, 1)[0]
-	if d.ContentType != "application/json" || !strings.Contains(string(d.Body), "\n   {\n      \"emitter\": \"node-a\"") {
-		t.Fatalf("content type %q, body not Janus's indented array:\n%s", d.ContentType, d.Body)
+	d := evhtest.AMQPConsume(t, ch, queue).Wait(t, 1)[0]
+	if d.Header != "application/json" || !strings.Contains(string(d.Data), "\n   {\n      \"emitter\": \"node-a\"") {
+		t.Fatalf("content type %q, body not Janus's indented array:\n%s", d.Header, d.Data)
 	}
 	var got []telemetry.Event
-	if err := json.Unmarshal(d.Body, &got); err != nil || len(got) != len(evs) {
-		t.Fatalf("body %s: %v", d.Body, err)
+	if err := json.Unmarshal(d.Data, &got); err != nil || len(got) != len(evs) {
+		t.Fatalf("body %s: %v", d.Data, err)
 	}
 	for i := range got {
 		if got[i].Type != evs[i].Type || got[i].SessionID != evs[i].SessionID || got[i].Emitter != "node-a" {
@@ -90,10 +67,10 @@ func TestExchangeUngroupedCompact(t *testing.T) {
 	if err := s.Export(context.Background(), evs); err != nil {
 		t.Fatal(err)
 	}
-	for i, d := range receive(t, ch, q.Name, 3) {
+	for i, d := range evhtest.AMQPConsume(t, ch, q.Name).Wait(t, 3) {
 		want, _ := json.Marshal(evs[i])
-		if string(d.Body) != string(want) || d.RoutingKey != "ev" {
-			t.Errorf("message %d: key %q body %s, want %s", i, d.RoutingKey, d.Body, want)
+		if string(d.Data) != string(want) || d.Topic != "ev" {
+			t.Errorf("message %d: key %q body %s, want %s", i, d.Topic, d.Data, want)
 		}
 	}
 }
@@ -112,10 +89,10 @@ func TestBrokerDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	evhtest.Outage(t, s, p.Stop, p.Restart, evhtest.Events("after", 1))
-	got := receive(t, ch, queue, 2)
+	got := evhtest.AMQPConsume(t, ch, queue).Wait(t, 2)
 	var first, second telemetry.Event
-	_ = json.Unmarshal(got[0].Body, &first)
-	_ = json.Unmarshal(got[1].Body, &second)
+	_ = json.Unmarshal(got[0].Data, &first)
+	_ = json.Unmarshal(got[1].Data, &second)
 	if first.Emitter != "before" || second.Emitter != "after" {
 		t.Fatalf("got %q then %q", first.Emitter, second.Emitter)
 	}
@@ -172,10 +149,10 @@ func TestAMQPS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, d := range receive(t, ch, queue, 2) {
+			for i, d := range evhtest.AMQPConsume(t, ch, queue).Wait(t, 2) {
 				var got telemetry.Event
-				if err := json.Unmarshal(d.Body, &got); err != nil || got.Emitter != "node-tls" || got.Type != evs[i].Type {
-					t.Errorf("message %d: %s (%v)", i, d.Body, err)
+				if err := json.Unmarshal(d.Data, &got); err != nil || got.Emitter != "node-tls" || got.Type != evs[i].Type {
+					t.Errorf("message %d: %s (%v)", i, d.Data, err)
 				}
 			}
 		})

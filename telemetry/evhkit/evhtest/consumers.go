@@ -71,6 +71,13 @@ func AMQPQueue(t testing.TB, addr, queue string) *Collector {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
+	return AMQPConsume(t, ch, queue)
+}
+
+// AMQPConsume collects what queue, which must exist, delivers on ch: each
+// message with its routing key and content type.
+func AMQPConsume(t testing.TB, ch *amqp.Channel, queue string) *Collector {
+	t.Helper()
 	ds, err := ch.Consume(queue, "", true, false, false, false, nil)
 	if err != nil {
 		t.Fatal(err)
