@@ -49,11 +49,7 @@ func TestConsentLostICEFailed(t *testing.T) {
 					se.SetICETimeouts(500*time.Millisecond, time.Second, 100*time.Millisecond)
 				})
 			obs := &failObserver{}
-			peer, err := eng.NewPeer(PeerParams{Observer: obs})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { peer.Close("test over") })
+			peer := newPeer(t, eng, PeerParams{Observer: obs})
 			client, _ := connect(t, peer)
 			testkit.Until(t, 20*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
 

@@ -20,12 +20,7 @@ import (
 func TestPeerLoopback(t *testing.T) {
 	rec := &recorder{}
 	obs := &observer{}
-	eng := testEngine(t, rec)
-	peer, err := eng.NewPeer(PeerParams{SessionID: 11, HandleID: 22, OpaqueID: "op", Observer: obs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer peer.Close("test end")
+	peer := newPeer(t, testEngine(t, rec), PeerParams{SessionID: 11, HandleID: 22, OpaqueID: "op", Observer: obs})
 
 	// Server side: echo audio back on a local track.
 	spc := peer.PeerConnection()

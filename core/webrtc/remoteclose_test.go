@@ -17,10 +17,7 @@ func TestRemoteCloseWithDataChannel(t *testing.T) {
 	for i := range 3 {
 		rec := &recorder{}
 		obs := &observer{}
-		peer, err := testEngine(t, rec).NewPeer(PeerParams{SessionID: 9, HandleID: uint64(i + 1), Observer: obs})
-		if err != nil {
-			t.Fatal(err)
-		}
+		peer := newPeer(t, testEngine(t, rec), PeerParams{SessionID: 9, HandleID: uint64(i + 1), Observer: obs})
 		peer.PeerConnection().OnDataChannel(func(dc *pion.DataChannel) {
 			dc.OnMessage(func(m pion.DataChannelMessage) { _ = dc.Send(m.Data) })
 		})
