@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/rtp"
-	pion "github.com/pion/webrtc/v4"
-
 	"github.com/argusrtc/argus/internal/testkit"
 )
 
@@ -52,39 +49,12 @@ func TestGoroutinesPerPeer(t *testing.T) {
 	defer cancel()
 	g0 := runtime.NumGoroutine()
 	var read atomic.Int64
-	tracks := make([]*pion.TrackLocalStaticRTP, pairs)
-	for i := range pairs {
-		peer := newPeer(t, eng, PeerParams{SessionID: uint64(i + 1), HandleID: 1})
-		peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
-			buf := make([]byte, 1500)
-			for {
-				if _, _, err := tr.Read(buf); err != nil {
-					return
-				}
-				read.Add(1)
-			}
-		})
-		client, err := api.NewPeerConnection(pion.Configuration{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = client.Close() })
-		if tracks[i], err = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "v", "s"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := client.AddTrack(tracks[i]); err != nil {
-			t.Fatal(err)
-		}
-		if err := benchNegotiate(ctx, peer, client); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var seq uint16
+	vps := newVideoPairs(ctx, t, eng, api, pairs, func() { read.Add(1) })
+	t.Cleanup(func() { closeVideoPairs(vps) })
 	send := func() {
-		seq++
-		for _, tr := range tracks {
-			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: uint32(seq) * 3000, SSRC: 1}, Payload: make([]byte, 500)}
-			if err := tr.WriteRTP(pkt); err != nil {
+		payload := make([]byte, 500)
+		for _, p := range vps {
+			if err := p.send(payload, 3000); err != nil {
 				t.Fatal(err)
 			}
 		}

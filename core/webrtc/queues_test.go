@@ -161,58 +161,19 @@ func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, u
 	h0 := testkit.HeapInUse()
 	var gate sync.RWMutex // write-locked: every Peer's reader stalls after its next packet
 	var read atomic.Int64
-	type pair struct {
-		peer   *Peer
-		client *pion.PeerConnection
-		track  *pion.TrackLocalStaticRTP
-		seq    uint16
-	}
-	pairs := make([]*pair, pcs)
-	for i := range pairs {
-		p := &pair{}
-		pairs[i] = p
-		if p.peer, err = eng.NewPeer(PeerParams{SessionID: uint64(i + 1), HandleID: 1}); err != nil {
-			b.Fatal(err)
-		}
-		p.peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
-			buf := make([]byte, 1500)
-			for {
-				if _, _, err := tr.Read(buf); err != nil {
-					return
-				}
-				read.Add(1)
-				gate.RLock()   // waits here while the gate is locked
-				gate.RUnlock() //nolint:staticcheck // SA2001: an empty section is the wait
-			}
-		})
-		if p.client, err = api.NewPeerConnection(pion.Configuration{}); err != nil {
-			b.Fatal(err)
-		}
-		if p.track, err = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "v", "s"); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := p.client.AddTrack(p.track); err != nil {
-			b.Fatal(err)
-		}
-		if err := benchNegotiate(ctx, p.peer, p.client); err != nil {
-			b.Fatal(err)
-		}
-	}
-	defer func() {
-		for _, p := range pairs {
-			_ = p.client.Close()
-			p.peer.Close("bench end")
-		}
-	}()
+	pairs := newVideoPairs(ctx, b, eng, api, pcs, func() {
+		read.Add(1)
+		gate.RLock()   // waits here while the gate is locked
+		gate.RUnlock() //nolint:staticcheck // SA2001: an empty section is the wait
+	})
+	defer closeVideoPairs(pairs)
 	send := func(n int) {
 		var wg sync.WaitGroup
 		for _, p := range pairs {
 			wg.Go(func() {
 				payload := make([]byte, 1000)
 				for j := range n {
-					p.seq++
-					pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: p.seq, Timestamp: uint32(p.seq) * 300, SSRC: 1}, Payload: payload}
-					if err := p.track.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+					if err := p.send(payload, 300); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 						b.Error(err)
 						return
 					}
@@ -245,6 +206,81 @@ func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, u
 	waitQuiet(&read)
 	m.drained = float64(testkit.HeapInUse()-h0) / 1024 / float64(pcs)
 	return m
+}
+
+// videoPair is a Peer and a bare client (bareClientAPI) that sends it one
+// VP8 track.
+type videoPair struct {
+	peer   *Peer
+	client *pion.PeerConnection
+	track  *pion.TrackLocalStaticRTP
+	seq    uint16
+}
+
+// newVideoPairs connects n videoPairs on eng (sessions 1 to n, handle 1)
+// within ctx; each Peer reads every packet of its track and calls onPacket
+// after each read. The caller closes them (closeVideoPairs); on a failure
+// the pairs made so far are closed.
+func newVideoPairs(ctx context.Context, tb testing.TB, eng *Engine, api *pion.API, n int, onPacket func()) []*videoPair {
+	tb.Helper()
+	pairs := make([]*videoPair, 0, n)
+	done := false
+	defer func() {
+		if !done {
+			closeVideoPairs(pairs)
+		}
+	}()
+	for i := range n {
+		peer, err := eng.NewPeer(PeerParams{SessionID: uint64(i + 1), HandleID: 1})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		p := &videoPair{peer: peer}
+		pairs = append(pairs, p)
+		peer.PeerConnection().OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
+			buf := make([]byte, 1500)
+			for {
+				if _, _, err := tr.Read(buf); err != nil {
+					return
+				}
+				onPacket()
+			}
+		})
+		if p.client, err = api.NewPeerConnection(pion.Configuration{}); err != nil {
+			tb.Fatal(err)
+		}
+		if p.track, err = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "v", "s"); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := p.client.AddTrack(p.track); err != nil {
+			tb.Fatal(err)
+		}
+		if err := benchNegotiate(ctx, p.peer, p.client); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	done = true
+	return pairs
+}
+
+// send writes the pair's next VP8 packet, step after the last one's
+// timestamp.
+func (p *videoPair) send(payload []byte, step uint32) error {
+	p.seq++
+	return p.track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: p.seq,
+		Timestamp: uint32(p.seq) * step, SSRC: 1}, Payload: payload})
+}
+
+// closeVideoPairs closes the clients, then the Peers, and waits until
+// every Peer is done.
+func closeVideoPairs(pairs []*videoPair) {
+	for _, p := range pairs {
+		if p.client != nil {
+			_ = p.client.Close()
+		}
+		p.peer.Close("test end")
+		<-p.peer.Done()
+	}
 }
 
 // waitQuiet waits until n stops changing for 100 ms (at most 5 s).
