@@ -41,10 +41,7 @@ const iceCandidateReader = "github.com/pion/ice/v4.(*candidateBase).start"
 func TestGoroutinesPerPeer(t *testing.T) {
 	const pairs = 4
 	eng := testEngine(t, nil)
-	api, err := bareClientAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := bareClientAPI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	g0 := runtime.NumGoroutine()

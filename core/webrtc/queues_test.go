@@ -150,10 +150,7 @@ func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, u
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = eng.Close() })
-	api, err := bareClientAPI()
-	if err != nil {
-		b.Fatal(err)
-	}
+	api := bareClientAPI(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -324,17 +321,19 @@ func benchNegotiate(ctx context.Context, peer *Peer, client *pion.PeerConnection
 // bareClientAPI is a pion client with no interceptors at all, so that the
 // heap measured is mostly the Peer's: pion.NewAPI without a registry adds
 // pion's default interceptors, whose NACK responder keeps 1024 copies of
-// every sent video stream, so an empty registry is passed.
-func bareClientAPI() (*pion.API, error) {
+// every sent video stream, so an empty registry is passed. It fails tb
+// when pion refuses its default codecs.
+func bareClientAPI(tb testing.TB) *pion.API {
+	tb.Helper()
 	me := &pion.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
-		return nil, fmt.Errorf("codecs: %w", err)
+		tb.Fatalf("codecs: %v", err)
 	}
 	se := pion.SettingEngine{}
 	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetIncludeLoopbackCandidate(true)
-	return pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se), pion.WithInterceptorRegistry(&interceptor.Registry{})), nil
+	return pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se), pion.WithInterceptorRegistry(&interceptor.Registry{}))
 }
 
 // TestReceiveQueueCloseWakesAll: Close wakes every reader waiting on an
