@@ -1,7 +1,6 @@
 package webrtc
 
 import (
-	"context"
 	"fmt"
 	"runtime"
 	"strings"
@@ -42,11 +41,9 @@ func TestGoroutinesPerPeer(t *testing.T) {
 	const pairs = 4
 	eng := testEngine(t, nil)
 	api := bareClientAPI(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	g0 := runtime.NumGoroutine()
 	var read atomic.Int64
-	vps := newVideoPairs(ctx, t, eng, api, pairs, func() { read.Add(1) })
+	vps := newVideoPairs(t, eng, api, pairs, func() { read.Add(1) })
 	t.Cleanup(func() { closeVideoPairs(vps) })
 	send := func() {
 		payload := make([]byte, 500)

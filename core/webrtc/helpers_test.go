@@ -134,7 +134,7 @@ func sendRTP(t *testing.T, tr *pion.TrackLocalStaticRTP, pt uint8, seq *uint16, 
 }
 
 // ctxT is a bounded context for one test step.
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -235,7 +235,7 @@ func addOpusTrack(t *testing.T, client *pion.PeerConnection) *pion.TrackLocalSta
 // answer, set it as its local description and gather its candidates. It
 // returns the SDP as created, without candidates, and as gathered, with
 // them.
-func gatherLocal(t *testing.T, client *pion.PeerConnection, typ pion.SDPType) (created, gathered string) {
+func gatherLocal(t testing.TB, client *pion.PeerConnection, typ pion.SDPType) (created, gathered string) {
 	t.Helper()
 	var desc pion.SessionDescription
 	var err error
@@ -257,7 +257,7 @@ func gatherLocal(t *testing.T, client *pion.PeerConnection, typ pion.SDPType) (c
 
 // negotiate has the client offer (candidates in the SDP) and applies the
 // Peer's answer.
-func negotiate(t *testing.T, peer *Peer, client *pion.PeerConnection) {
+func negotiate(t testing.TB, peer *Peer, client *pion.PeerConnection) {
 	t.Helper()
 	_, offer := gatherLocal(t, client, pion.SDPTypeOffer)
 	answerOffer(t, peer, client, offer)
@@ -265,7 +265,7 @@ func negotiate(t *testing.T, peer *Peer, client *pion.PeerConnection) {
 
 // answerOffer applies the client's offer to the Peer and the Peer's answer
 // to the client.
-func answerOffer(t *testing.T, peer *Peer, client *pion.PeerConnection, offer string) {
+func answerOffer(t testing.TB, peer *Peer, client *pion.PeerConnection, offer string) {
 	t.Helper()
 	if err := peer.SetRemoteDescription(ctxT(t), "offer", offer); err != nil {
 		t.Fatal(err)

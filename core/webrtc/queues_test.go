@@ -3,7 +3,6 @@ package webrtc
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -158,7 +157,7 @@ func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, u
 	h0 := testkit.HeapInUse()
 	var gate sync.RWMutex // write-locked: every Peer's reader stalls after its next packet
 	var read atomic.Int64
-	pairs := newVideoPairs(ctx, b, eng, api, pcs, func() {
+	pairs := newVideoPairs(b, eng, api, pcs, func() {
 		read.Add(1)
 		gate.RLock()   // waits here while the gate is locked
 		gate.RUnlock() //nolint:staticcheck // SA2001: an empty section is the wait
@@ -214,11 +213,11 @@ type videoPair struct {
 	seq    uint16
 }
 
-// newVideoPairs connects n videoPairs on eng (sessions 1 to n, handle 1)
-// within ctx; each Peer reads every packet of its track and calls onPacket
+// newVideoPairs connects n videoPairs on eng (sessions 1 to n, handle 1);
+// each Peer reads every packet of its track and calls onPacket
 // after each read. The caller closes them (closeVideoPairs); on a failure
 // the pairs made so far are closed.
-func newVideoPairs(ctx context.Context, tb testing.TB, eng *Engine, api *pion.API, n int, onPacket func()) []*videoPair {
+func newVideoPairs(tb testing.TB, eng *Engine, api *pion.API, n int, onPacket func()) []*videoPair {
 	tb.Helper()
 	pairs := make([]*videoPair, 0, n)
 	done := false
@@ -252,9 +251,7 @@ func newVideoPairs(ctx context.Context, tb testing.TB, eng *Engine, api *pion.AP
 		if _, err := p.client.AddTrack(p.track); err != nil {
 			tb.Fatal(err)
 		}
-		if err := benchNegotiate(ctx, p.peer, p.client); err != nil {
-			tb.Fatal(err)
-		}
+		negotiate(tb, p.peer, p.client)
 	}
 	done = true
 	return pairs
@@ -291,31 +288,6 @@ func waitQuiet(n *atomic.Int64) {
 			last = cur
 		}
 	}
-}
-
-// benchNegotiate has the client offer (candidates in the SDP) and applies
-// the Peer's answer.
-func benchNegotiate(ctx context.Context, peer *Peer, client *pion.PeerConnection) error {
-	offer, err := client.CreateOffer(nil)
-	if err != nil {
-		return fmt.Errorf("offer: %w", err)
-	}
-	gathered := pion.GatheringCompletePromise(client)
-	if err := client.SetLocalDescription(offer); err != nil {
-		return fmt.Errorf("set local: %w", err)
-	}
-	<-gathered
-	if err := peer.SetRemoteDescription(ctx, "offer", client.LocalDescription().SDP); err != nil {
-		return fmt.Errorf("set remote offer: %w", err)
-	}
-	answer, err := peer.CreateAnswer(ctx)
-	if err != nil {
-		return fmt.Errorf("answer: %w", err)
-	}
-	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
-		return fmt.Errorf("set remote answer: %w", err)
-	}
-	return nil
 }
 
 // bareClientAPI is a pion client with no interceptors at all, so that the
