@@ -44,7 +44,7 @@ func TestGoroutinesPerPeer(t *testing.T) {
 	g0 := runtime.NumGoroutine()
 	var read atomic.Int64
 	vps := newVideoPairs(t, eng, api, pairs, func() { read.Add(1) })
-	t.Cleanup(func() { closeVideoPairs(vps) })
+	t.Cleanup(func() { closeVideoPairs(t, vps) })
 	send := func() {
 		payload := make([]byte, 500)
 		for _, p := range vps {

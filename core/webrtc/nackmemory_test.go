@@ -12,7 +12,6 @@ import (
 	"github.com/argusrtc/argus/internal/testkit"
 )
 
-
 // BenchmarkNACKHistoryMemory reports the heap held per outgoing video
 // stream by the NACK send history after 2 s of a 300 packets/s, 1000-byte
 // stream (the argus-load default, about 2.4 Mbit/s): Argus's time-bounded

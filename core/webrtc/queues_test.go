@@ -162,7 +162,7 @@ func peerMemory(b *testing.B, pcs int, factory func(packetio.BufferPacketType, u
 		gate.RLock()   // waits here while the gate is locked
 		gate.RUnlock() //nolint:staticcheck // SA2001: an empty section is the wait
 	})
-	defer closeVideoPairs(pairs)
+	defer closeVideoPairs(b, pairs)
 	send := func(n int) {
 		var wg sync.WaitGroup
 		for _, p := range pairs {
@@ -223,7 +223,7 @@ func newVideoPairs(tb testing.TB, eng *Engine, api *pion.API, n int, onPacket fu
 	done := false
 	defer func() {
 		if !done {
-			closeVideoPairs(pairs)
+			closeVideoPairs(tb, pairs)
 		}
 	}()
 	for i := range n {
@@ -266,14 +266,19 @@ func (p *videoPair) send(payload []byte, step uint32) error {
 }
 
 // closeVideoPairs closes the clients, then the Peers, and waits until
-// every Peer is done.
-func closeVideoPairs(pairs []*videoPair) {
+// every Peer is done (at most 10 s each: a Peer that never ends fails tb).
+func closeVideoPairs(tb testing.TB, pairs []*videoPair) {
+	tb.Helper()
 	for _, p := range pairs {
 		if p.client != nil {
 			_ = p.client.Close()
 		}
 		p.peer.Close("test end")
-		<-p.peer.Done()
+		select {
+		case <-p.peer.Done():
+		case <-time.After(10 * time.Second):
+			tb.Errorf("peer not done 10 s after Close")
+		}
 	}
 }
 

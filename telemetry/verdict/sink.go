@@ -60,11 +60,16 @@ func New(out telemetry.Emitter, emitter string, th Thresholds, lim Limits, log *
 // read by cmd/argus). Malformed values and unknown keys are errors
 // wrapping ErrUnknownSetting.
 func FromSettings(sc telemetry.SinkConfig) (telemetry.Sink, error) {
-	th, lim := DefaultThresholds(), DefaultLimits()
-	if err := options(&th, &lim).Read(sc.Settings); err != nil {
-		return nil, err
-	}
-	return New(sc.Emitter, sc.ServerName, th, lim, sc.Logger)
+	cfg := settings{th: DefaultThresholds(), lim: DefaultLimits()}
+	return telemetry.BuildSink(cfg, sc.Settings,
+		func(c *settings) *telemetry.SinkOptions { return options(&c.th, &c.lim) },
+		func(c settings) (*Sink, error) { return New(sc.Emitter, sc.ServerName, c.th, c.lim, sc.Logger) })
+}
+
+// settings is what the sink's options are read into.
+type settings struct {
+	th  Thresholds
+	lim Limits
 }
 
 // options are the sink's settings, read into th and lim. The thresholds

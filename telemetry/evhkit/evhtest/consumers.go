@@ -75,7 +75,8 @@ func AMQPQueue(t testing.TB, addr, queue string) *Collector {
 }
 
 // AMQPConsume collects what queue, which must exist, delivers on ch: each
-// message with its routing key and content type.
+// message with its routing key and content type. Its goroutine ends when
+// ch's connection closes (AMQPChannel closes it at cleanup).
 func AMQPConsume(t testing.TB, ch *amqp.Channel, queue string) *Collector {
 	t.Helper()
 	ds, err := ch.Consume(queue, "", true, false, false, false, nil)
