@@ -39,7 +39,9 @@ func NewBus(opts ...BusOption) *Bus {
 	return b
 }
 
-// Emit queues e for every sink whose mask has e.Type. It never blocks: a
+// Emit queues e for every sink whose mask has e.Type. When one or more of
+// them is a JSONSink, it attaches e's shared JSON encoding (Event.JSON),
+// the one allocation Emit makes. It never blocks: a
 // sink whose queue is full drops e and counts the drop. e must not be
 // modified afterwards. An Emit racing Shutdown either queues e before the
 // sink drains or counts it as dropped, and so does every Emit after
@@ -50,7 +52,18 @@ func (b *Bus) Emit(e *Event) {
 	}
 	b.inflight.Add(1)
 	closed := b.shutdown.Load()
-	for _, r := range *b.runners.Load() {
+	rs := *b.runners.Load()
+	if !closed {
+		// Before any sink sees e: a sink may copy *e, which must not race
+		// with this write.
+		for _, r := range rs {
+			if r.json && r.mask.Load()&uint32(e.Type) != 0 {
+				e.shareJSON()
+				break
+			}
+		}
+	}
+	for _, r := range rs {
 		if r.mask.Load()&uint32(e.Type) == 0 {
 			continue
 		}
@@ -81,6 +94,9 @@ func (b *Bus) Attach(name string, s Sink, m Mask, opts ...QueueOption) error {
 		}
 	}
 	r := newRunner(name, s, m, newQueueConfig(opts), b.cfg.logger, b.cfg.observer)
+	if js, ok := s.(JSONSink); ok {
+		r.json = js.SharesJSON()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go r.run(ctx)
@@ -100,6 +116,18 @@ func (b *Bus) Sink(name string) (Sink, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Wants reports whether some sink's mask takes events of type t, so that
+// an emitter can skip building an event nobody takes (a media report's
+// body). It is a hint: a mask may change right after.
+func (b *Bus) Wants(t Type) bool {
+	for _, r := range *b.runners.Load() {
+		if r.mask.Load()&uint32(t) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // SetMask changes the mask of the sink attached under name, e.g. on an
@@ -137,8 +165,10 @@ func (b *Bus) ForceFlush(ctx context.Context) error {
 	waits := make([]chan error, 0, len(rs))
 	for _, r := range rs {
 		ch := make(chan error, 1)
+		r.wake() // a full queue makes room
 		select {
 		case r.queue <- item{flush: ch}:
+			r.wake()
 			waits = append(waits, ch)
 		case <-r.done:
 			return ErrShutdown

@@ -7,6 +7,7 @@ package telemetry
 
 import (
 	"encoding/json"
+	"sync"
 	"time"
 )
 
@@ -63,6 +64,21 @@ type Event struct {
 	HandleID  uint64
 	OpaqueID  string
 	Body      any
+
+	// wire is the event's JSON, encoded once for every sink that exports
+	// it (JSON). Bus.Emit sets it, before the event reaches any sink, when
+	// a JSONSink takes the event; nothing changes it afterwards, so copying
+	// an Event by value stays race-free. A copy shares the pointer but not
+	// the encoding: wire.owner is the Event it was made for.
+	wire *wireCache
+}
+
+// wireCache holds one Event's lazily encoded JSON.
+type wireCache struct {
+	owner *Event
+	once  sync.Once
+	b     []byte
+	err   error
 }
 
 // Now returns the current wall clock in µs since the epoch, the unit of
@@ -88,6 +104,27 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 		Emitter: e.Emitter, Type: e.Type, Subtype: e.Subtype, Timestamp: e.Timestamp,
 		SessionID: e.SessionID, HandleID: e.HandleID, OpaqueID: e.OpaqueID, Event: e.Body,
 	})
+}
+
+// JSON returns the event's Janus JSON, byte for byte MarshalJSON's (and
+// json.Marshal's). An event that a JSONSink takes on a Bus is encoded once,
+// by the first sink that asks, and every sink gets the same slice: the
+// caller must not modify it. Elsewhere (an event not emitted on a Bus, or a
+// copy of one) it is MarshalJSON.
+func (e *Event) JSON() ([]byte, error) {
+	if w := e.wire; w != nil && w.owner == e {
+		w.once.Do(func() { w.b, w.err = e.MarshalJSON() })
+		return w.b, w.err
+	}
+	return e.MarshalJSON()
+}
+
+// shareJSON makes JSON encode e once for all its callers; Bus.Emit calls
+// it before e reaches any sink.
+func (e *Event) shareJSON() {
+	if e.wire == nil || e.wire.owner != e {
+		e.wire = &wireCache{owner: e}
+	}
 }
 
 // wireHeader is header with the body left raw for DecodeBody.

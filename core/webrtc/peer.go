@@ -62,7 +62,8 @@ type Peer struct {
 	jsepMu sync.Mutex
 	hungUp bool // guarded by jsepMu
 
-	prev map[string]mediumSample // last media sample per mid; run loop only
+	prev    map[string]mediumSample // last media sample per mid; run loop only
+	samples []mediumSample          // the last sample's buffer, reused; run loop only
 
 	// rtcpReaders are the received SSRCs whose RTCP a reader goroutine
 	// reads (receiverrtcp.go); run loop only. readers waits for them.

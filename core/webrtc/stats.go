@@ -70,12 +70,12 @@ func mediaLinkQuality(lq int, jitterMs float64, rttMs int64) int {
 
 // sample reads every m-line's counters. prev holds the last sample per mid
 // (owned by the run loop) for the per-period deltas.
-func (p *Peer) sample(period time.Duration, prev map[string]mediumSample) []mediumSample {
+// out is appended to (the run loop passes its buffer of the last sample).
+func (p *Peer) sample(period time.Duration, prev map[string]mediumSample, out []mediumSample) []mediumSample {
 	p.mu.Lock()
 	layout := p.state.layout
 	p.mu.Unlock()
 	now := time.Now()
-	var out []mediumSample
 	for _, t := range p.pc.GetTransceivers() {
 		mid := t.Mid()
 		if mid == "" {
@@ -229,7 +229,11 @@ func (p *Peer) sampleAndReport(period time.Duration, final bool) {
 	if period <= 0 {
 		period = time.Second
 	}
-	samples := p.sample(period, p.prev)
+	samples := p.sample(period, p.prev, p.samples[:0])
+	p.samples = samples
+	// next is published to Info, which reads it after p.mu is released, so
+	// it is a new map each period (one per PeerConnection and second), not
+	// p.prev reused.
 	next := make(map[string]mediumSample, len(samples))
 	for _, s := range samples {
 		if !final {
@@ -241,7 +245,7 @@ func (p *Peer) sampleAndReport(period time.Duration, final bool) {
 	p.mu.Lock()
 	p.state.lastSample = next
 	p.mu.Unlock()
-	if p.cfg.StatsPeriod <= 0 || len(samples) == 0 {
+	if p.cfg.StatsPeriod <= 0 || len(samples) == 0 || !wants(p.cfg.Emitter, telemetry.TypeMedia) {
 		return
 	}
 	if p.cfg.CombineMediaStats {
@@ -255,6 +259,20 @@ func (p *Peer) sampleAndReport(period time.Duration, final bool) {
 	for _, s := range samples {
 		p.emit(telemetry.TypeMedia, telemetry.SubtypeMediaReport, s.reportBody())
 	}
+}
+
+// wanter is the part of telemetry.Bus that tells whether some sink takes a
+// type of event.
+type wanter interface {
+	Wants(t telemetry.Type) bool
+}
+
+// wants reports whether em takes events of type t: false only when it says
+// so (a Bus whose sinks' masks leave t out), so that media report bodies
+// are not built for nobody.
+func wants(em telemetry.Emitter, t telemetry.Type) bool {
+	w, ok := em.(wanter)
+	return !ok || w.Wants(t)
 }
 
 // checkSlowLink emits slow-link events when the losses of the period,

@@ -71,63 +71,44 @@ type stateBody struct {
 	} `json:"data"` // type 128 and 64
 }
 
-// nullEvent ends Event.MarshalJSON's output for a nil body: "event" is the
-// wire form's last key.
-var nullEvent = []byte(`null}`) //nolint:gochecknoglobals // a constant
+// eventKey introduces the body in Event.MarshalJSON's output, the wire
+// form's last key. Its first occurrence is the header's: inside a JSON
+// string a quote is always escaped, so `,"event":` cannot appear in the
+// emitter or opaque id.
+var eventKey = []byte(`,"event":`) //nolint:gochecknoglobals // a constant
 
-// withBody is json.Marshal(e) for e's body already marshalled as body
-// (json.Marshal(e.Body)): the header marshalled without the body, its
-// closing null replaced by body. Embedding body as a json.RawMessage gives
-// the same bytes but re-validates and compacts them (json.Marshal's
-// output is already compact and escaped).
-func withBody(e *telemetry.Event, body []byte) ([]byte, error) {
-	h := *e
-	h.Body = nil
-	head, err := h.MarshalJSON()
-	if err != nil {
-		return nil, err
+// bodyOf returns the body within payload, e's JSON (Event.JSON): byte for
+// byte json.Marshal(e.Body), without marshalling it again.
+func bodyOf(e *telemetry.Event, payload []byte) ([]byte, error) {
+	if i := bytes.Index(payload, eventKey); i >= 0 && payload[len(payload)-1] == '}' {
+		return payload[i+len(eventKey) : len(payload)-1 : len(payload)-1], nil
 	}
-	if !bytes.HasSuffix(head, nullEvent) { // not the wire form known here
-		h.Body = json.RawMessage(body)
-		return h.MarshalJSON()
-	}
-	out := make([]byte, 0, len(head)-len(nullEvent)+len(body)+1)
-	out = append(out, head[:len(head)-len(nullEvent)]...)
-	out = append(out, body...)
-	return append(out, '}'), nil
+	return json.Marshal(e.Body) // not the wire form known here
 }
 
 // packets appends the HEP packets for e to out: one type 100 and, for a media
 // report, one type 5 and one type 34 per medium.
 func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, error) {
-	// Bodies the mapping reads are marshalled once and embedded raw: the
-	// result is byte for byte json.Marshal(e).
-	var body json.RawMessage
+	// The payload is the event's JSON, shared with the other JSON sinks
+	// (Event.JSON: encoded once per event); the body the mapping reads is
+	// the part of it after "event".
+	payload, err := e.JSON()
+	if err != nil {
+		return out, fmt.Errorf("homer: marshal event type %d: %w", e.Type, err)
+	}
+	var body []byte
 	var sb stateBody
-	var err error
 	switch e.Type {
 	case telemetry.TypeSession, telemetry.TypeHandle, telemetry.TypeTransport,
 		telemetry.TypeWebRTC, telemetry.TypeMedia:
-		body, err = json.Marshal(e.Body)
+		body, err = bodyOf(e, payload)
 	case telemetry.TypePlugin:
 		if !m.cfg.DisableRoomCorrelation {
-			body, err = json.Marshal(e.Body)
+			body, err = bodyOf(e, payload)
 		}
 	}
 	if err != nil {
 		return out, fmt.Errorf("homer: marshal body type %d: %w", e.Type, err)
-	}
-	// Event.MarshalJSON's output is already compact and escaped (it is
-	// json.Marshal's own), so calling it directly gives json.Marshal(e)'s
-	// bytes without json.Marshal re-validating and compacting them.
-	var payload []byte
-	if body != nil {
-		payload, err = withBody(e, body)
-	} else {
-		payload, err = e.MarshalJSON()
-	}
-	if err != nil {
-		return out, fmt.Errorf("homer: marshal event type %d: %w", e.Type, err)
 	}
 	if len(body) > 0 {
 		learnable := e.Type != telemetry.TypeWebRTC && e.Type != telemetry.TypeMedia &&

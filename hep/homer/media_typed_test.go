@@ -127,9 +127,9 @@ func TestSSRCOfIsFNV(t *testing.T) {
 	}
 }
 
-// TestWithBodyIsJSONMarshal: the type 100 payload built from a marshalled
-// body is json.Marshal(e), byte for byte.
-func TestWithBodyIsJSONMarshal(t *testing.T) {
+// TestBodyOfIsJSONMarshal: the body cut out of an event's JSON is
+// json.Marshal(e.Body), byte for byte, whatever the header's strings hold.
+func TestBodyOfIsJSONMarshal(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		e    telemetry.Event
@@ -137,21 +137,23 @@ func TestWithBodyIsJSONMarshal(t *testing.T) {
 		{"nil body", telemetry.Event{Emitter: "a", Type: telemetry.TypeCore}},
 		{"html and unicode", telemetry.Event{Emitter: "<a&b>", Type: telemetry.TypeSession, SessionID: 1, OpaqueID: "é\u2028",
 			Body: map[string]any{"name": "<created>", "x": []any{1.5, "&", nil, map[string]any{}}}}},
+		{"event key in the header's strings", telemetry.Event{Emitter: `x,"event":`, Type: telemetry.TypeHandle, OpaqueID: `,"event":{}}`,
+			Body: map[string]any{"event": `,"event":1`}}},
 		{"typed media", telemetry.Event{Emitter: "a", Type: telemetry.TypeMedia, Subtype: telemetry.SubtypeMediaReport,
 			Timestamp: 1, SessionID: 2, HandleID: 3, Body: telemetry.MediaReportBody{Mid: "0", Media: "audio", PacketsSent: 7}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			want, err := json.Marshal(&tc.e)
+			payload, err := json.Marshal(&tc.e)
 			if err != nil {
 				t.Fatal(err)
 			}
-			body, err := json.Marshal(tc.e.Body)
+			want, err := json.Marshal(tc.e.Body)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := withBody(&tc.e, body)
+			got, err := bodyOf(&tc.e, payload)
 			if err != nil || string(got) != string(want) {
-				t.Fatalf("withBody = %s, %v\nwant %s", got, err, want)
+				t.Fatalf("bodyOf = %s, %v\nwant %s", got, err, want)
 			}
 		})
 	}

@@ -115,6 +115,11 @@ func (s *Sink) flush(ctx context.Context) (int, error) {
 	return s.w.writeBatch(ctx, &s.out)
 }
 
+// SharesJSON tells the bus that every event this sink takes is exported
+// as its JSON (telemetry.JSONSink), so the bus has it encoded once for all
+// such sinks.
+func (s *Sink) SharesJSON() bool { return true }
+
 // Shutdown closes the connection. The sink holds no queue (Export writes
 // its batch before it returns), so there is nothing to flush; it waits for a running
 // Export within ctx. Later calls are no-ops.

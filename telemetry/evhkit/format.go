@@ -1,6 +1,7 @@
 package evhkit
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -78,12 +79,13 @@ func MarshalEvents(evs []*telemetry.Event, grouped bool, f Format) ([]byte, erro
 	return Layout(append(b, ']'), f)
 }
 
-// marshalEvent is json.Marshal(e).
+// marshalEvent is json.Marshal(e): e's JSON, shared with the other JSON
+// sinks (Event.JSON), so the caller must not modify it.
 func marshalEvent(e *telemetry.Event) ([]byte, error) {
 	if e == nil {
 		return []byte("null"), nil
 	}
-	b, err := e.MarshalJSON()
+	b, err := e.JSON()
 	if err != nil {
 		return nil, fmt.Errorf("marshal: %w", err)
 	}
@@ -116,20 +118,8 @@ func indent(compact []byte) []byte {
 	out := make([]byte, 0, 2*len(compact))
 	depth := 0
 	open := false // the previous byte opened an object or array
-	inString, escaped := false, false
-	for _, c := range compact {
-		if inString {
-			out = append(out, c)
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
+	for i := 0; i < len(compact); i++ {
+		c := compact[i]
 		if open {
 			open = false
 			if c == '}' || c == ']' { // empty: json.Indent keeps it on one line
@@ -140,9 +130,10 @@ func indent(compact []byte) []byte {
 			out = newline(out, depth)
 		}
 		switch c {
-		case '"':
-			inString = true
-			out = append(out, c)
+		case '"': // the whole string at once
+			end := stringEnd(compact, i)
+			out = append(out, compact[i:end]...)
+			i = end - 1
 		case '{', '[':
 			depth++
 			open = true
@@ -161,6 +152,28 @@ func indent(compact []byte) []byte {
 		}
 	}
 	return out
+}
+
+// stringEnd returns the index just past the string that starts with the
+// quote at b[start]: after the first quote not escaped by an odd number of
+// backslashes, or len(b) for a string not closed.
+func stringEnd(b []byte, start int) int {
+	for j := start + 1; j < len(b); {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			break
+		}
+		j += k
+		n := 0
+		for p := j - 1; p > start && b[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j + 1
+		}
+		j++
+	}
+	return len(b)
 }
 
 // newline appends a line break and depth indentation units.

@@ -157,6 +157,11 @@ func (s *Sink) post(ctx context.Context, cfg *Config, body []byte) error {
 	return nil
 }
 
+// SharesJSON tells the bus that every event this sink takes is exported
+// as its JSON (telemetry.JSONSink), so the bus has it encoded once for all
+// such sinks.
+func (s *Sink) SharesJSON() bool { return true }
+
 // Shutdown stops the sink; later Exports are ignored. The bus drains its
 // queue into Export before calling Shutdown, so nothing is held here.
 func (s *Sink) Shutdown(context.Context) error {

@@ -141,6 +141,11 @@ func (s *Sink) open(u string, acfg amqp.Config) (*conn, error) {
 	return &conn{c: c, ch: ch}, nil
 }
 
+// SharesJSON tells the bus that every event this sink takes is exported
+// as its JSON (telemetry.JSONSink), so the bus has it encoded once for all
+// such sinks.
+func (s *Sink) SharesJSON() bool { return true }
+
 // publish sends one message and waits for the broker's confirm.
 func (s *Sink) publish(ctx context.Context, c *conn, evs []*telemetry.Event, grouped bool) error {
 	body, err := evhkit.MarshalEvents(evs, grouped, s.cfg.Common.Format)

@@ -94,6 +94,11 @@ func (s *Sink) dial(ctx context.Context) (*conn, error) {
 	return &conn{c: c, cancel: cancel, gone: c.CloseRead(rctx)}, nil
 }
 
+// SharesJSON tells the bus that every event this sink takes is exported
+// as its JSON (telemetry.JSONSink), so the bus has it encoded once for all
+// such sinks.
+func (s *Sink) SharesJSON() bool { return true }
+
 // publish sends one text message.
 func (s *Sink) publish(ctx context.Context, c *conn, evs []*telemetry.Event, grouped bool) error {
 	body, err := evhkit.MarshalEvents(evs, grouped, s.cfg.Common.Format)
