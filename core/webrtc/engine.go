@@ -136,8 +136,12 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	// Receive queues with limits sized to media, their packet buffers
 	// shared by the Engine's PeerConnections (queues.go).
 	se.BufferFactory = newPacketPools().newQueue
-	// UDP only, as Janus without ICE-TCP.
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4, pion.NetworkTypeUDP6})
+	// UDP only, as Janus without ICE-TCP; IPv6 only when asked, as Janus.
+	nets := []pion.NetworkType{pion.NetworkTypeUDP4}
+	if cfg.IPv6 {
+		nets = append(nets, pion.NetworkTypeUDP6)
+	}
+	se.SetNetworkTypes(nets)
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
 	}
