@@ -2,6 +2,7 @@ package webrtc
 
 import (
 	"fmt"
+	"net/netip"
 	"sync"
 
 	"github.com/argusrtc/argus/core/webrtc/sharedport"
@@ -64,7 +65,12 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		return nil, fmt.Errorf("webrtc: %w: ICEUDPPort %d without SharedUDP", ErrPortConfig, cfg.ICEUDPPort)
 	}
 	if cfg.SharedUDP {
-		e.udp, err = sharedport.Open(sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback})
+		sc := sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback}
+		if !cfg.IPv6 {
+			// pion gathers a UDP mux's addresses whatever the network types.
+			sc.Keep = netip.Addr.Is4
+		}
+		e.udp, err = sharedport.Open(sc)
 		if err != nil {
 			return nil, fmt.Errorf("webrtc: %w", err)
 		}
