@@ -103,6 +103,9 @@ type Config struct {
 	// HangupOnFailed is reported as info "hangup-on-failed" (Janus 1.2);
 	// the WebRTC engine applies it (webrtc.Config.HangupOnFailed).
 	HangupOnFailed bool
+	// IPv6 is reported as info "ipv6"; the WebRTC engine applies it
+	// (webrtc.Config.IPv6).
+	IPv6 bool
 	// LocalIP and PublicIPs are reported in server_info.
 	LocalIP   string
 	PublicIPs []string

@@ -75,7 +75,7 @@ func (g *Gateway) serverInfo(tr *string) obj {
 	if len(g.cfg.PublicIPs) > 1 {
 		o = o.set("public-ips", g.cfg.PublicIPs)
 	}
-	o = o.set("ipv6", false).
+	o = o.set("ipv6", g.cfg.IPv6).
 		set("ice-lite", false).
 		set("ice-tcp", false).
 		set("ice-nomination", "regular"). // pion nominates a pair once its check succeeded

@@ -48,6 +48,7 @@ type config struct {
 	NAT1To1            []string
 	STUNServers        []string
 	LoopbackCandidates bool
+	IPv6               bool          // Janus ipv6: gather IPv6 candidates too
 	RTPPortRange       portRange     // ICE UDP ports (Janus rtp_port_range), a socket per PeerConnection; zero: ephemeral
 	ICEUDPPort         int           // the one UDP port all PeerConnections share; 0: off (a socket per PeerConnection)
 	StatsPeriod        time.Duration // media report period; 0 disables reports
@@ -106,6 +107,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var((*listValue)(&c.NAT1To1), "nat-1-1", "comma-separated public `IPs` advertised instead of host candidates (Janus nat_1_1_mapping)")
 	fs.Var((*listValue)(&c.STUNServers), "stun", "comma-separated STUN `servers` (stun:host:port)")
 	fs.BoolVar(&c.LoopbackCandidates, "loopback-candidates", c.LoopbackCandidates, "gather 127.0.0.1 ICE candidates (local demos and tests; turn off in production)")
+	fs.BoolVar(&c.IPv6, "ipv6", c.IPv6, "Janus ipv6: gather IPv6 ICE candidates too (off: IPv4 only, as Janus's default)")
 	fs.Var(&c.RTPPortRange, "rtp-port-range", "UDP port `range` min-max of ICE candidates (Janus rtp_port_range, e.g. 20000-40000), a socket per PeerConnection as in Janus; empty: ephemeral ports")
 	fs.IntVar(&c.ICEUDPPort, "ice-udp-port", c.ICEUDPPort, "Argus only (LiveKit's udp_port): one UDP `port` (1-65535) every PeerConnection shares on each local address, with batched sends, instead of a socket per PeerConnection; excludes -rtp-port-range; 0: off")
 	fs.DurationVar(&c.StatsPeriod, "stats-period", c.StatsPeriod, "media report period; 0 disables media reports")

@@ -36,7 +36,7 @@ func TestParseConfigPrecedence(t *testing.T) {
 				if c.HTTPAddr != ":8088" || c.WSAddr != ":8188" || c.AdminAddr != "127.0.0.1:7088" ||
 					c.AdminWSAddr != "127.0.0.1:7188" || c.AdminSecret != "janusoverlord" ||
 					c.SessionTimeout != 60*time.Second || !c.LoopbackCandidates || c.StatsPeriod != time.Second ||
-					c.RTPPortRange != (portRange{}) || c.NoMediaTimer != time.Second || c.SlowlinkThreshold != 0 {
+					c.RTPPortRange != (portRange{}) || c.NoMediaTimer != time.Second || c.SlowlinkThreshold != 0 || c.IPv6 {
 					t.Fatalf("unexpected defaults %+v", c)
 				}
 			},
@@ -48,13 +48,15 @@ func TestParseConfigPrecedence(t *testing.T) {
 				"ARGUS_SESSION_TIMEOUT": "5", "ARGUS_LOG_LEVEL": "debug", "ARGUS_NAT_1_1": "1.2.3.4, 5.6.7.8",
 				"ARGUS_LOOPBACK_CANDIDATES": "false", "ARGUS_STATS_PERIOD": "250ms", "ARGUS_SERVER_NAME": "edge-1",
 				"ARGUS_RTP_PORT_RANGE": "20000-20100", "ARGUS_NO_MEDIA_TIMER": "3", "ARGUS_SLOWLINK_THRESHOLD": "4",
+				"ARGUS_IPV6": "true",
 			},
 			check: func(t *testing.T, c config) {
 				if c.HTTPAddr != "127.0.0.1:9000" || c.APISecret != "s3cr3t" || !c.TokenAuth ||
 					c.SessionTimeout != 5*time.Second || c.LogLevel != slog.LevelDebug ||
 					!reflect.DeepEqual(c.NAT1To1, []string{"1.2.3.4", "5.6.7.8"}) || c.LoopbackCandidates ||
 					c.StatsPeriod != 250*time.Millisecond || c.ServerName != "edge-1" ||
-					c.RTPPortRange != (portRange{Min: 20000, Max: 20100}) || c.NoMediaTimer != 3*time.Second || c.SlowlinkThreshold != 4 {
+					c.RTPPortRange != (portRange{Min: 20000, Max: 20100}) || c.NoMediaTimer != 3*time.Second || c.SlowlinkThreshold != 4 ||
+					!c.IPv6 {
 					t.Fatalf("env not applied: %+v", c)
 				}
 			},
@@ -318,17 +320,17 @@ func TestPortRangeSet(t *testing.T) {
 // TestEngineConfig checks that the media flags reach the WebRTC engine.
 func TestEngineConfig(t *testing.T) {
 	c, err := parseConfig([]string{"-rtp-port-range", "20000-20100", "-no-media-timer", "5", "-slowlink-threshold", "8",
-		"-stats-period", "2s", "-nat-1-1", "192.0.2.7", "-loopback-candidates=false", "-server-name", "edge"}, envMap(nil), io.Discard)
+		"-stats-period", "2s", "-nat-1-1", "192.0.2.7", "-loopback-candidates=false", "-server-name", "edge", "-ipv6"}, envMap(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := engineConfig(c, nil, slog.New(slog.DiscardHandler))
 	if got.ICEPortMin != 20000 || got.ICEPortMax != 20100 || got.NoMediaTimer != 5*time.Second || got.SlowlinkThreshold != 8 ||
 		got.StatsPeriod != 2*time.Second || !reflect.DeepEqual(got.NAT1To1IPs, []string{"192.0.2.7"}) || got.IncludeLoopback ||
-		got.ServerName != "edge" {
+		got.ServerName != "edge" || !got.IPv6 {
 		t.Fatalf("engineConfig = %+v", got)
 	}
-	if d := engineConfig(defaultConfig(), nil, slog.New(slog.DiscardHandler)); d.ICEPortMin != 0 || d.ICEPortMax != 0 || d.NoMediaTimer != time.Second || d.SlowlinkThreshold != 0 {
+	if d := engineConfig(defaultConfig(), nil, slog.New(slog.DiscardHandler)); d.ICEPortMin != 0 || d.ICEPortMax != 0 || d.NoMediaTimer != time.Second || d.SlowlinkThreshold != 0 || d.IPv6 {
 		t.Fatalf("defaults: engineConfig = %+v", d)
 	}
 }

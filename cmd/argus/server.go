@@ -94,6 +94,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	gcfg.NoMediaTimer = cfg.NoMediaTimer
 	gcfg.SlowlinkThreshold = cfg.SlowlinkThreshold
 	gcfg.HangupOnFailed = cfg.HangupOnFailed
+	gcfg.IPv6 = cfg.IPv6
 	traceID := otel.TraceIDFunc(cfg.ServerName) // the ids the otel sink gives session traces
 	gcfg.TraceID = func(id core.SessionID) string { return traceID(uint64(id)) }
 	gcfg.PublicIPs = cfg.NAT1To1
@@ -137,6 +138,7 @@ func engineConfig(cfg config, emitter telemetry.Emitter, logger *slog.Logger) we
 		NAT1To1IPs:        cfg.NAT1To1,
 		STUNServers:       cfg.STUNServers,
 		IncludeLoopback:   cfg.LoopbackCandidates,
+		IPv6:              cfg.IPv6,
 		ICEPortMin:        cfg.RTPPortRange.Min,
 		ICEPortMax:        cfg.RTPPortRange.Max,
 		ICEUDPPort:        uint16(cfg.ICEUDPPort), //nolint:gosec // G115: validate keeps it within 0-65535

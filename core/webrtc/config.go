@@ -15,6 +15,11 @@ type Config struct {
 	NAT1To1IPs      []string // advertised host addresses (Janus nat_1_1_mapping)
 	STUNServers     []string // "stun:host:port"; none by default
 	IncludeLoopback bool     // gather loopback candidates (tests, local use)
+	// IPv6 gathers IPv6 host candidates too (Janus's ipv6, off by default
+	// as in Janus). Off, a PeerConnection has one host socket per IPv4
+	// address only: each IPv6 one cost a socket, a read goroutine and its
+	// 8 KiB buffer in pion's ICE agent, and more candidate pairs to check.
+	IPv6 bool
 	// ICEPortMin and ICEPortMax (Janus rtp_port_range) limit the ports of
 	// the PeerConnections' sockets; zero: ephemeral ports. By default, as
 	// in Janus, every PeerConnection gathers its own socket.

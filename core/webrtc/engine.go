@@ -2,6 +2,7 @@ package webrtc
 
 import (
 	"fmt"
+	"net/netip"
 	"sync"
 
 	"github.com/argusrtc/argus/core/webrtc/sharedport"
@@ -64,7 +65,12 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		return nil, fmt.Errorf("webrtc: %w: ICEUDPPort %d without SharedUDP", ErrPortConfig, cfg.ICEUDPPort)
 	}
 	if cfg.SharedUDP {
-		e.udp, err = sharedport.Open(sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback})
+		sc := sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback}
+		if !cfg.IPv6 {
+			// pion gathers a UDP mux's addresses whatever the network types.
+			sc.Keep = netip.Addr.Is4
+		}
+		e.udp, err = sharedport.Open(sc)
 		if err != nil {
 			return nil, fmt.Errorf("webrtc: %w", err)
 		}
@@ -136,8 +142,12 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	// Receive queues with limits sized to media, their packet buffers
 	// shared by the Engine's PeerConnections (queues.go).
 	se.BufferFactory = newPacketPools().newQueue
-	// UDP only, as Janus without ICE-TCP.
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4, pion.NetworkTypeUDP6})
+	// UDP only, as Janus without ICE-TCP; IPv6 only when asked, as Janus.
+	nets := []pion.NetworkType{pion.NetworkTypeUDP4}
+	if cfg.IPv6 {
+		nets = append(nets, pion.NetworkTypeUDP6)
+	}
+	se.SetNetworkTypes(nets)
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
 	}

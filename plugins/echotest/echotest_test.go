@@ -262,11 +262,20 @@ func TestEchoLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "forwarded PLI", func() bool { return plis.Load() > p1 })
-	// bitrate caps the client through REMB.
+	// bitrate caps the client through REMB, sent at once and then again
+	// every second by a loop that runs only from the first cap on.
+	// (The only Session.Every of an EchoTest session; named as inlined or not.)
+	const rembLoop = "(*Session).Every"
+	if n := len(coretest.GoroutinesIn(rembLoop)); n != 0 {
+		t.Errorf("%d REMB loops before any bitrate cap, want 0", n)
+	}
 	if p := send(t, h, s, "t5", `{"bitrate":256000}`, nil); p.Data["result"] != "ok" {
 		t.Fatalf("push = %+v", p)
 	}
 	waitFor(t, "REMB 256000", func() bool { return client.RTCP.REMB.Load() == 256000 })
+	waitFor(t, "a REMB loop", func() bool { return len(coretest.GoroutinesIn(rembLoop)) == 1 })
+	client.RTCP.REMB.Store(0)
+	waitFor(t, "REMB 256000 re-sent", func() bool { return client.RTCP.REMB.Load() == 256000 })
 
 	// Hangup: the plugin says "done".
 	h.ClosePeer()

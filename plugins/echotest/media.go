@@ -34,6 +34,7 @@ type echoMedia struct {
 	pc   *pion.PeerConnection
 	done chan struct{}
 	once sync.Once
+	remb sync.Once // startREMB
 
 	mu     sync.Mutex
 	local  map[string]*mediakit.SendTrack // by mid
@@ -42,8 +43,8 @@ type echoMedia struct {
 	sims   map[string]*simulcast          // by mid: simulcast video m-lines
 }
 
-// mediaFor returns the echo state of peer, creating it (and its handlers
-// and REMB goroutine) the first time this PeerConnection is seen.
+// mediaFor returns the echo state of peer, creating it (and its handlers)
+// the first time this PeerConnection is seen.
 func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -51,7 +52,8 @@ func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 	return s.media
 }
 
-// newMedia builds the echo state of peer with its handlers and REMB loop.
+// newMedia builds the echo state of peer with its handlers, and its REMB
+// loop when a bitrate cap is already set.
 func (s *session) newMedia(peer *webrtc.Peer) *echoMedia {
 	m := &echoMedia{
 		s: s, peer: peer, pc: peer.PeerConnection(), done: make(chan struct{}),
@@ -60,16 +62,28 @@ func (s *session) newMedia(peer *webrtc.Peer) *echoMedia {
 	}
 	m.pc.OnTrack(m.onTrack)
 	m.pc.OnDataChannel(onDataChannel)
-	// While a cap is set, re-send it; the loop ends with the media.
-	s.ks.Every(rembPeriod, m.done, peer.Done(), func(time.Time) {
-		if s.bitrate.Load() > 0 {
-			m.sendREMB()
-		}
-	})
+	if s.bitrate.Load() > 0 {
+		m.startREMB()
+	}
 	return m
 }
 
-// Stop ends the REMB goroutine; pion ends the readers when the PC closes.
+// startREMB starts, once, the loop that re-sends the bitrate cap while
+// one is set; it ends with the media. It starts with the first cap, not
+// with the media: most sessions never set one, and an idle goroutine per
+// session costs its stack.
+func (m *echoMedia) startREMB() {
+	m.remb.Do(func() {
+		m.s.ks.Every(rembPeriod, m.done, m.peer.Done(), func(time.Time) {
+			if m.s.bitrate.Load() > 0 {
+				m.sendREMB()
+			}
+		})
+	})
+}
+
+// Stop ends the REMB goroutine, if any; pion ends the readers when the PC
+// closes.
 func (m *echoMedia) Stop() { m.once.Do(func() { close(m.done) }) }
 
 // PeerOf is the PeerConnection the state belongs to (mediakit.Media).

@@ -110,6 +110,9 @@ func (s *session) apply(r *request) {
 		s.bitrate.Store(*r.Bitrate)
 		if m := s.currentMedia(); m != nil {
 			m.sendREMB()
+			if *r.Bitrate > 0 {
+				m.startREMB()
+			}
 		}
 	}
 	s.mu.Lock()
