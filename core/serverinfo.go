@@ -75,8 +75,13 @@ func (g *Gateway) serverInfo(tr *string) obj {
 	if len(g.cfg.PublicIPs) > 1 {
 		o = o.set("public-ips", g.cfg.PublicIPs)
 	}
-	o = o.set("ipv6", g.cfg.IPv6).
-		set("ice-lite", false).
+	o = o.set("ipv6", g.cfg.IPv6)
+	if g.cfg.IPv6 {
+		// Janus says whether it gathers link-local IPv6 addresses; pion
+		// does not.
+		o = o.set("ipv6-link-local", false)
+	}
+	o = o.set("ice-lite", false).
 		set("ice-tcp", false).
 		set("ice-nomination", "regular"). // pion nominates a pair once its check succeeded
 		set("ice-keepalive-conncheck", true).

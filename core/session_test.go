@@ -288,3 +288,17 @@ func TestShutdownEvents(t *testing.T) {
 		t.Fatalf("create after shutdown: %v", m)
 	}
 }
+
+// TestInfoIPv6: server_info says "ipv6" as configured and, with IPv6 on,
+// "ipv6-link-local" false (as Janus does when ipv6 is on; pion gathers no
+// link-local addresses).
+func TestInfoIPv6(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		e := newEnv(t, func(c *core.Config) { c.IPv6 = on })
+		m := e.req(e.c, core.PathIDs{}, `{"janus":"info","transaction":"i"}`)
+		ll, has := m["ipv6-link-local"]
+		if m["ipv6"] != on || has != on || (on && ll != false) {
+			t.Errorf("ipv6 %v: ipv6 %v, ipv6-link-local %v (present %v)", on, m["ipv6"], ll, has)
+		}
+	}
+}

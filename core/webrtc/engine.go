@@ -2,6 +2,7 @@ package webrtc
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"sync"
 
@@ -64,6 +65,11 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	case !cfg.SharedUDP && cfg.ICEUDPPort != 0:
 		return nil, fmt.Errorf("webrtc: %w: ICEUDPPort %d without SharedUDP", ErrPortConfig, cfg.ICEUDPPort)
 	}
+	if !cfg.IPv6 {
+		if addrs, err := net.InterfaceAddrs(); err == nil {
+			warnIPv6Only(cfg.Logger, addrs)
+		}
+	}
 	if cfg.SharedUDP {
 		sc := sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback}
 		if !cfg.IPv6 {
@@ -77,7 +83,7 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		if e.udp != nil {
 			se.SetICEUDPMux(e.udp.Mux())
 		} else {
-			cfg.Logger.Warn("no local address for the shared ICE UDP port: a socket per PeerConnection")
+			cfg.Logger.Warn("no local address for the shared ICE UDP port (IPv4 only unless IPv6 is on): a socket per PeerConnection")
 		}
 	}
 	if tweak != nil {

@@ -1,8 +1,12 @@
 package webrtc
 
 import (
+	"bytes"
+	"log/slog"
 	"maps"
+	"net"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -11,8 +15,10 @@ import (
 // TestIPv6Candidates: without Config.IPv6 (Janus's ipv6, off by default)
 // an answer advertises IPv4 candidates only, with a socket per
 // PeerConnection and with the shared port; with it, both modes advertise
-// the same addresses.
+// the same addresses, an IPv6 one among them where the host has a global
+// or unique-local IPv6 address.
 func TestIPv6Candidates(t *testing.T) {
+	hostV6 := hostHasIPv6(t)
 	for _, ipv6 := range []bool{false, true} {
 		addrs := map[string]map[string]bool{}
 		for _, mode := range []string{"shared port", "port range"} {
@@ -30,8 +36,65 @@ func TestIPv6Candidates(t *testing.T) {
 				t.Errorf("ipv6 %v, %s: no candidate", ipv6, mode)
 			}
 		}
+		if ipv6 && hostV6 && !hasIPv6(addrs["port range"]) {
+			t.Errorf("ipv6 on, host has IPv6: no IPv6 candidate in %v", addrs["port range"])
+		}
 		if !maps.Equal(addrs["shared port"], addrs["port range"]) {
 			t.Errorf("ipv6 %v: candidate addresses: shared port %v, port range %v", ipv6, addrs["shared port"], addrs["port range"])
+		}
+	}
+}
+
+// hostHasIPv6 reports whether an interface that is up has a global or
+// unique-local IPv6 address (the ones pion gathers).
+func hostHasIPv6(t *testing.T) bool {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() == nil && n.IP.IsGlobalUnicast() {
+			return true
+		}
+	}
+	return false
+}
+
+func hasIPv6(addrs map[string]bool) bool {
+	for ip := range addrs {
+		if a, err := netip.ParseAddr(ip); err == nil && a.Is6() && !a.Is4In6() {
+			return true
+		}
+	}
+	return false
+}
+
+// TestWarnIPv6Only: the start warning is logged exactly for a host whose
+// only non-loopback addresses are IPv6.
+func TestWarnIPv6Only(t *testing.T) {
+	cidr := func(s string) net.Addr {
+		ip, n, err := net.ParseCIDR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.IP = ip
+		return n
+	}
+	for _, tc := range []struct {
+		name  string
+		addrs []net.Addr
+		warn  bool
+	}{
+		{"IPv6 only", []net.Addr{cidr("127.0.0.1/8"), cidr("::1/128"), cidr("fd01::5/64"), cidr("fe80::1/64")}, true},
+		{"IPv4 and IPv6", []net.Addr{cidr("127.0.0.1/8"), cidr("10.0.0.2/24"), cidr("fd01::5/64")}, false},
+		{"IPv4 only", []net.Addr{cidr("10.0.0.2/24")}, false},
+		{"loopback and link-local only", []net.Addr{cidr("127.0.0.1/8"), cidr("fe80::1/64")}, false},
+	} {
+		var buf bytes.Buffer
+		warnIPv6Only(slog.New(slog.NewTextHandler(&buf, nil)), tc.addrs)
+		if got := strings.Contains(buf.String(), "-ipv6"); got != tc.warn {
+			t.Errorf("%s: warned %v, want %v (%q)", tc.name, got, tc.warn, buf.String())
 		}
 	}
 }

@@ -1,0 +1,27 @@
+package webrtc
+
+import (
+	"log/slog"
+	"net"
+)
+
+// warnIPv6Only logs once, at start, what a host with IPv6 addresses but no
+// IPv4 address other than loopback gets without Config.IPv6: candidates
+// on loopback at most, so no remote client connects.
+func warnIPv6Only(log *slog.Logger, addrs []net.Addr) {
+	var v4, v6 bool
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || !n.IP.IsGlobalUnicast() {
+			continue
+		}
+		if n.IP.To4() != nil {
+			v4 = true
+		} else {
+			v6 = true
+		}
+	}
+	if v6 && !v4 {
+		log.Warn("no IPv4 address but loopback, and IPv6 candidates are off: remote clients cannot connect; enable IPv6 (-ipv6)")
+	}
+}
