@@ -165,10 +165,8 @@ func (b *Bus) ForceFlush(ctx context.Context) error {
 	waits := make([]chan error, 0, len(rs))
 	for _, r := range rs {
 		ch := make(chan error, 1)
-		r.wake() // a full queue makes room
 		select {
 		case r.queue <- item{flush: ch}:
-			r.wake()
 			waits = append(waits, ch)
 		case <-r.done:
 			return ErrShutdown

@@ -22,15 +22,14 @@ type runner struct {
 	name   string
 	sink   Sink
 	mask   atomic.Uint32 // a Mask; SetMask changes it
+	json   bool          // the sink is a JSONSink sharing events' JSON
 	cfg    queueConfig
 	queue  chan item
-	kick   chan struct{} // a full batch (or a flush marker) waits in queue
 	stop   chan struct{} // closed by Shutdown: drain and return
 	done   chan struct{} // closed when run returns
 	cancel context.CancelFunc
 	log    *slog.Logger
 	obs    Observer
-	json   bool // the sink is a JSONSink sharing events' JSON
 
 	exported     atomic.Uint64
 	dropped      atomic.Uint64
@@ -48,7 +47,6 @@ func newRunner(name string, s Sink, m Mask, cfg queueConfig, log *slog.Logger, o
 		sink:  s,
 		cfg:   cfg,
 		queue: make(chan item, cfg.size),
-		kick:  make(chan struct{}, 1),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 		log:   log.With("sink", name),
@@ -58,61 +56,22 @@ func newRunner(name string, s Sink, m Mask, cfg queueConfig, log *slog.Logger, o
 	return r
 }
 
-// enqueue never blocks: a full queue drops the event and counts it. The
-// sink's goroutine is woken only when a batch is complete: the others
-// leave on its timer, so an event costs a channel send, not a goroutine
-// switch per sink.
+// enqueue never blocks: a full queue drops the event and counts it.
 func (r *runner) enqueue(e *Event) {
 	select {
 	case r.queue <- item{ev: e}:
-		if len(r.queue) >= r.cfg.batchSize {
-			r.wake()
-		}
 	default:
 		r.dropped.Add(1)
-		r.wake()
-	}
-}
-
-// wake makes run take what is queued now.
-func (r *runner) wake() {
-	select {
-	case r.kick <- struct{}{}:
-	default:
 	}
 }
 
 // run is the sink's goroutine. ctx is cancelled when Shutdown's deadline
-// passes, which aborts a stuck Export. Events wait in the queue until a
-// batch is complete (enqueue wakes it) or the batch timer fires, so none
-// waits longer than the batch timeout, as when each was moved into the
-// batch on arrival.
+// passes, which aborts a stuck Export.
 func (r *runner) run(ctx context.Context) {
 	defer close(r.done)
 	batch := make([]*Event, 0, r.cfg.batchSize)
 	timer := time.NewTimer(r.cfg.batchTimeout)
 	defer timer.Stop()
-	for {
-		select {
-		case <-r.kick:
-			batch = r.take(ctx, batch)
-		case <-timer.C:
-			batch = r.take(ctx, batch)
-			batch, _ = r.export(ctx, batch)
-			r.logDrops(false)
-			timer.Reset(r.cfg.batchTimeout)
-		case <-r.stop:
-			r.drain(ctx, batch)
-			r.logDrops(true)
-			return
-		}
-	}
-}
-
-// take moves what is queued into batch, exporting every complete batch
-// and, at a ForceFlush marker, everything before it; it returns the
-// partial batch left.
-func (r *runner) take(ctx context.Context, batch []*Event) []*Event {
 	for {
 		select {
 		case it := <-r.queue:
@@ -128,9 +87,16 @@ func (r *runner) take(ctx context.Context, batch []*Event) []*Event {
 			batch = append(batch, it.ev)
 			if len(batch) >= r.cfg.batchSize {
 				batch, _ = r.export(ctx, batch)
+				timer.Reset(r.cfg.batchTimeout)
 			}
-		default:
-			return batch
+		case <-timer.C:
+			batch, _ = r.export(ctx, batch)
+			r.logDrops(false)
+			timer.Reset(r.cfg.batchTimeout)
+		case <-r.stop:
+			r.drain(ctx, batch)
+			r.logDrops(true)
+			return
 		}
 	}
 }

@@ -126,7 +126,7 @@ func (s *Store) serveTail(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeEvent(w http.ResponseWriter, e *telemetry.Event) error {
-	b, err := json.Marshal(e)
+	b, err := e.JSON() // the encoding a JSON sink made of it, if one did
 	if err != nil {
 		return nil //nolint:nilerr // skip an event whose body cannot be encoded
 	}
