@@ -210,7 +210,7 @@ func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	// Called synchronously inside NewPeerConnection while newMu is held.
 	ir.Add(&watchFactory{onNew: func(w *mediaWatch) { e.pending.watch = w }, ticker: e.rtcp})
 	ir.Add(resp)
-	ir.Add(gen)
+	ir.Add(lazyWriterFactory{inner: gen, needs: streamNegotiatedNACK}) // no ticker without a stream to NACK (nackgen.go)
 	ir.Add(tw)
 	return ir, nil
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 
 	"github.com/argusrtc/argus/internal/testpeer/slownet"
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	pion "github.com/pion/webrtc/v4"
 )
@@ -58,6 +59,11 @@ type Config struct {
 	Network *net.IPNet
 	// AnyAddress keeps loopback candidates but filters no address.
 	AnyAddress bool
+	// UDPMux, if set, carries ICE for this Peer (e.g. one socket shared
+	// by every Peer of a load run) instead of a socket of its own; its
+	// listen addresses are the host candidates, so Network and AnyAddress
+	// do not filter them: the mux's owner chooses them.
+	UDPMux ice.UDPMux
 	// SlowLink, if set, slows the client's UDP sockets in both directions
 	// (each way the same delay, jitter, rate and queue): a slow link in
 	// process, where the kernel has no netem. Peer.Link counts its packets.

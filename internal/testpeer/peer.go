@@ -188,6 +188,9 @@ func newAPI(cfg Config, link *slownet.Net) (*pion.API, error) {
 	if link != nil {
 		se.SetNet(link)
 	}
+	if cfg.UDPMux != nil {
+		se.SetICEUDPMux(cfg.UDPMux)
+	}
 	opts = append(opts, pion.WithMediaEngine(me), pion.WithSettingEngine(se))
 	return pion.NewAPI(opts...), nil
 }

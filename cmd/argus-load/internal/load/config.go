@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"time"
+
+	"github.com/pion/ice/v4"
 )
 
 // Modes of a load run.
@@ -34,6 +36,19 @@ type Config struct {
 	// that network (e.g. a benchmark's veth /30).
 	ICELoopback bool
 	ICENet      *net.IPNet
+	// SharedPort gives every client of the run one UDP socket per local
+	// address (core/webrtc/sharedport: recvmmsg batches, routed to each
+	// PeerConnection's ICE agent by ufrag and remote address) instead of a
+	// socket per PeerConnection: at 1 -> 500 the clients' receive system
+	// calls and wake-ups cost the host's CPU that the server shares. What
+	// is negotiated (SDP, ICE, DTLS-SRTP) and what is counted are the same.
+	// Not against a server that serves every PeerConnection on one port
+	// too (Argus -ice-udp-port): all PeerConnections then share one 5-tuple,
+	// which neither side's mux can route by.
+	SharedPort bool
+
+	// udpMux is the shared port's ICE mux while Run runs (SharedPort).
+	udpMux ice.UDPMux
 
 	AudioPPS, AudioSize int // Opus: packets per second, payload bytes
 	VideoPPS, VideoSize int // VP8: packets per second, payload bytes

@@ -12,6 +12,8 @@ func peerConfig(cfg *Config, send bool) testpeer.Config {
 		Interceptors: cfg.Interceptors,
 	}
 	switch {
+	case cfg.udpMux != nil:
+		pc.UDPMux = cfg.udpMux // its addresses are the ones below (sharedPort)
 	case cfg.ICELoopback:
 	case cfg.ICENet != nil:
 		pc.Network = cfg.ICENet

@@ -78,6 +78,8 @@ type Result struct {
 	Setup           Latency  `json:"setup"`
 	SubscriberSetup *Latency `json:"subscriber_setup,omitempty"`
 	WallSeconds     float64  `json:"wall_s"`
+	// SharedPort is the clients' shared UDP port (-shared-port), if any.
+	SharedPort *PortStats `json:"shared_port,omitempty"`
 }
 
 // summarize folds per-unit results into a Result.

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/argusrtc/argus/core/webrtc/sharedport"
 )
 
 // Run starts cfg.Sessions EchoTest sessions (or VideoRoom publishers with
@@ -20,6 +22,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	var port *sharedport.Port
+	if cfg.SharedPort {
+		var err error
+		if port, err = openSharedPort(&cfg); err != nil {
+			return Result{}, err
+		}
+		if port != nil {
+			cfg.udpMux = port.Mux()
+			defer func() { _ = port.Close() }()
+		}
 	}
 	unit := runEchoTest
 	if cfg.Mode == ModeVideoRoom {
@@ -48,5 +61,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 		}()
 	}
 	wg.Wait()
-	return summarize(&cfg, results, time.Since(start)), nil
+	r := summarize(&cfg, results, time.Since(start))
+	if port != nil {
+		r.SharedPort = portStats(port.Stats())
+	}
+	return r, nil
 }

@@ -148,7 +148,8 @@ func TestRunVideoRoom(t *testing.T) {
 	for _, tc := range []struct {
 		name, url string
 		subs      int
-	}{{"ws", wsURL, 3}, {"http", httpURL, 3}, {"ws sharded", wsURL, 20}} {
+		shared    bool
+	}{{"ws", wsURL, 3, false}, {"http", httpURL, 3, false}, {"ws sharded", wsURL, 20, false}, {"ws shared port", wsURL, 3, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.subs >= 16 && runtime.GOMAXPROCS(0) < 2 {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
@@ -156,6 +157,7 @@ func TestRunVideoRoom(t *testing.T) {
 			cfg := testConfig(tc.url, 1, 2*time.Second)
 			cfg.Mode = ModeVideoRoom
 			cfg.Subscribers = tc.subs
+			cfg.SharedPort = tc.shared
 			if tc.subs > 3 { // a lighter feed: 20 subscribers under -race
 				cfg.AudioPPS, cfg.VideoPPS, cfg.VideoFPS = 25, 60, 10
 			}
@@ -180,6 +182,7 @@ func TestRunVideoRoom(t *testing.T) {
 			if res.SubscriberSetup == nil || res.SubscriberSetup.P50 <= 0 || res.Setup.P50 <= 0 {
 				t.Errorf("setup %+v, subscriber setup %+v", res.Setup, res.SubscriberSetup)
 			}
+			checkSharedPort(t, tc.shared, &res)
 		})
 	}
 }
@@ -194,4 +197,28 @@ func testConfig(url string, n int, d time.Duration) Config {
 	cfg.Ramp, cfg.Drain = 300*time.Millisecond, 500*time.Millisecond
 	cfg.ICELoopback = true
 	return cfg
+}
+
+// checkSharedPort checks the shared port's counters against what the
+// clients counted: every RTP packet a subscriber counted came through the
+// port (which also carried STUN, DTLS and RTCP), and without -shared-port
+// there are no such counters.
+func checkSharedPort(t *testing.T, shared bool, res *Result) {
+	t.Helper()
+	p := res.SharedPort
+	if !shared {
+		if p != nil {
+			t.Errorf("shared port counters %+v without a shared port", *p)
+		}
+		return
+	}
+	if p == nil {
+		t.Fatal("no shared port counters")
+	}
+	if got := int64(p.Received); got < res.Total.RecvPackets || p.ReceiveCalls == 0 || p.ReceiveCalls > p.Received {
+		t.Errorf("port received %d packets in %d calls; clients counted %d RTP packets", p.Received, p.ReceiveCalls, res.Total.RecvPackets)
+	}
+	if int64(p.Sent) < res.Total.SentPackets {
+		t.Errorf("port sent %d packets; the publisher sent %d RTP packets", p.Sent, res.Total.SentPackets)
+	}
 }
