@@ -40,6 +40,7 @@ func TestLazyWriterBindsOnlyForAStreamThatNeedsIt(t *testing.T) {
 		{"stream without nack", true, [][]interceptor.RTCPFeedback{pliOnly}, 0},
 		{"nack stream", true, [][]interceptor.RTCPFeedback{nackFB}, 1},
 		{"two nack streams", true, [][]interceptor.RTCPFeedback{nackFB, pliOnly, nackFB}, 1},
+		{"nack stream after one without", true, [][]interceptor.RTCPFeedback{pliOnly, nackFB}, 1},
 		{"stream before the writer", false, [][]interceptor.RTCPFeedback{nackFB}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,7 +29,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 		if port, err = openSharedPort(&cfg); err != nil {
 			return Result{}, err
 		}
-		if port != nil {
+		if port == nil {
+			log.Warn("-shared-port: no address qualifies; a socket per PeerConnection")
+		} else {
 			cfg.udpMux = port.Mux()
 			defer func() { _ = port.Close() }()
 		}
@@ -64,6 +66,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) (Result, error) {
 	r := summarize(&cfg, results, time.Since(start))
 	if port != nil {
 		r.SharedPort = portStats(port.Stats())
+		if n := r.SharedPort.SendDropped; n > 0 {
+			log.Warn("-shared-port dropped packets the clients sent: the loss is not the server's alone", "send_dropped", n)
+		}
 	}
 	return r, nil
 }

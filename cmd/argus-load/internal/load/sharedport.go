@@ -29,9 +29,15 @@ func openSharedPort(cfg *Config) (*sharedport.Port, error) {
 	return p, nil
 }
 
-// PortStats are the shared port's counters over the run. A packet the
-// port dropped (Overflow: a client's queue was full; Unrouted: for no
-// client) never reached a client and counts as lost there.
+// PortStats are the shared port's counters over the whole run, every
+// packet kind (STUN, DTLS, RTCP, RTP; setup and teardown included), so
+// they bound but do not equal the RTP loss of the measurement window. A
+// received packet the port dropped (Overflow: a client's queue was full;
+// Unrouted: for no client) never reached a client and counts as lost
+// there. A packet a client sent that the port dropped (SendDropped: its
+// send queue was full, or the write failed) still counts as sent, so
+// its loss is charged to the server: a run's loss is the server's only
+// when SendDropped is 0 (the load tool warns otherwise).
 type PortStats struct {
 	Received     uint64 `json:"received_packets"`
 	ReceiveCalls uint64 `json:"receive_calls"`
@@ -40,11 +46,13 @@ type PortStats struct {
 	SendDropped  uint64 `json:"send_dropped"`
 	Overflow     uint64 `json:"overflow_dropped"`
 	Unrouted     uint64 `json:"unrouted"`
+	ReadErrors   uint64 `json:"read_errors"`
 }
 
 func portStats(s sharedport.Stats) *PortStats {
 	return &PortStats{
 		Received: s.Received, ReceiveCalls: s.ReceiveCall, Sent: s.Sent, SendCalls: s.SendCalls,
 		SendDropped: s.Dropped + s.SendErrors, Overflow: s.Overflow, Unrouted: s.Unrouted,
+		ReadErrors: s.ReadErrors,
 	}
 }
