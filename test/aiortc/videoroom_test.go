@@ -131,7 +131,7 @@ func videoRoomInNamespace(t *testing.T, bin string) {
 	// SIGINT: the example stops its recorder, destroys its session and
 	// closes its PeerConnections.
 	for _, e := range []*exampleProc{sub, pub} {
-		e.interrupt(t)
+		e.interrupt(t, argus)
 	}
 	admin.waitFor(ctx, t, "both examples destroyed their sessions", argus, nil, func(hs []handleStats) bool {
 		return hs != nil && len(hs) == 0
@@ -167,7 +167,9 @@ func startExample(t *testing.T, dir, name, janusURL string, args ...string) *exa
 		t.Fatal(err)
 	}
 	defer out.Close() // the child has its own copy
-	e.cmd = exec.Command(python, append([]string{example}, append(args, janusURL)...)...)
+	// faulthandler: SIGABRT makes Python print every thread's stack, what
+	// interrupt asks for when the example does not end.
+	e.cmd = exec.Command(python, append([]string{"-X", "faulthandler", example}, append(args, janusURL)...)...)
 	e.cmd.Dir = dir
 	e.cmd.Stdout, e.cmd.Stderr = out, out
 	if err := e.cmd.Start(); err != nil {
@@ -184,15 +186,27 @@ func startExample(t *testing.T, dir, name, janusURL string, args ...string) *exa
 	return e
 }
 
-// interrupt sends SIGINT (the example's way out) and waits 30 s at most.
-func (e *exampleProc) interrupt(t *testing.T) {
+// interrupt sends SIGINT (the example's way out) and waits 90 s at most;
+// an example still running then is made to print its Python stacks
+// (SIGABRT), shown with the end of Argus's log.
+func (e *exampleProc) interrupt(t *testing.T, argus *argustest.Process) {
 	t.Helper()
 	_ = e.cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-e.done:
+		return
 	case <-time.After(90 * time.Second):
-		t.Errorf("%s example still running 90 s after SIGINT:\n%s", e.name, e.output())
 	}
+	_ = e.cmd.Process.Signal(syscall.SIGABRT)
+	select {
+	case <-e.done:
+	case <-time.After(5 * time.Second):
+	}
+	log := argus.Log()
+	if len(log) > 8<<10 {
+		log = log[len(log)-8<<10:]
+	}
+	t.Errorf("%s example still running 90 s after SIGINT:\n%s\n--- Argus log (end):\n%s", e.name, e.output(), log)
 }
 
 // output is what the example printed (its first MB).
