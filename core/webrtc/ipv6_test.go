@@ -20,18 +20,12 @@ import (
 func TestIPv6Candidates(t *testing.T) {
 	hostV6 := hostHasIPv6(t)
 	for _, ipv6 := range []bool{false, true} {
-		addrs := map[string]map[string]bool{}
-		for _, mode := range []string{"shared port", "port range"} {
-			cfg := Config{Emitter: telemetry.Discard, IncludeLoopback: true, IPv6: ipv6}
-			if mode == "port range" {
-				cfg.ICEPortMin, cfg.ICEPortMax = 40000, 40999
-			} else {
-				cfg.SharedUDP = true
-			}
-			addrs[mode] = answerAddrs(t, cfg, mode, func(ip string) bool {
+		addrs := answerAddrsBothModes(t, Config{Emitter: telemetry.Discard, IncludeLoopback: true, IPv6: ipv6},
+			func(ip string) bool {
 				a, err := netip.ParseAddr(ip)
 				return err == nil && (ipv6 || a.Is4())
 			})
+		for mode := range addrs {
 			if len(addrs[mode]) == 0 {
 				t.Errorf("ipv6 %v, %s: no candidate", ipv6, mode)
 			}

@@ -70,22 +70,27 @@ func TestSharedPortInInfoAndEvents(t *testing.T) {
 func TestSharedPortGathersAsPion(t *testing.T) {
 	const public = "192.0.2.7"
 	for _, nat := range [][]string{nil, {public}} {
-		addrs := map[string]map[string]bool{}
-		for _, mode := range []string{"shared port", "port range"} {
-			cfg := Config{Emitter: telemetry.Discard, IncludeLoopback: true, NAT1To1IPs: nat}
-			if mode == "port range" {
-				cfg.ICEPortMin, cfg.ICEPortMax = 40000, 40999
-			} else {
-				cfg.SharedUDP = true
-			}
-			addrs[mode] = answerAddrs(t, cfg, mode, func(ip string) bool { return nat == nil || net.ParseIP(ip).To4() == nil || ip == public })
-		}
+		addrs := answerAddrsBothModes(t, Config{Emitter: telemetry.Discard, IncludeLoopback: true, NAT1To1IPs: nat},
+			func(ip string) bool { return nat == nil || net.ParseIP(ip).To4() == nil || ip == public })
 		if !maps.Equal(addrs["shared port"], addrs["port range"]) {
 			t.Errorf("nat %v: candidate addresses: shared port %v, port range %v", nat, addrs["shared port"], addrs["port range"])
 		}
 		if nat != nil && !addrs["shared port"][public] {
 			t.Errorf("no candidate with %s: %v", public, addrs["shared port"])
 		}
+	}
+}
+
+// answerAddrsBothModes is answerAddrs on an engine of cfg with the shared
+// port and on one with a socket per PeerConnection (a port range), by mode.
+func answerAddrsBothModes(t *testing.T, cfg Config, ok func(ip string) bool) map[string]map[string]bool {
+	t.Helper()
+	shared, perPC := cfg, cfg
+	shared.SharedUDP = true
+	perPC.ICEPortMin, perPC.ICEPortMax = 40000, 40999
+	return map[string]map[string]bool{
+		"shared port": answerAddrs(t, shared, "shared port", ok),
+		"port range":  answerAddrs(t, perPC, "port range", ok),
 	}
 }
 
