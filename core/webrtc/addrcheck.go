@@ -9,7 +9,15 @@ import (
 // IPv4 address other than loopback gets without Config.IPv6: candidates
 // on loopback at most, so no remote client connects.
 func warnIPv6Only(log *slog.Logger, addrs []net.Addr) {
-	var v4, v6 bool
+	if v4, v6 := unicastFamilies(addrs); v6 && !v4 {
+		log.Warn("no IPv4 address but loopback, and IPv6 candidates are off: remote clients cannot connect; enable IPv6 (-ipv6)")
+	}
+}
+
+// unicastFamilies reports whether addrs hold an IPv4 and an IPv6 address
+// that a host candidate can use: global unicast (private and unique-local
+// ranges included), not loopback or link-local.
+func unicastFamilies(addrs []net.Addr) (v4, v6 bool) {
 	for _, a := range addrs {
 		n, ok := a.(*net.IPNet)
 		if !ok || !n.IP.IsGlobalUnicast() {
@@ -21,7 +29,5 @@ func warnIPv6Only(log *slog.Logger, addrs []net.Addr) {
 			v6 = true
 		}
 	}
-	if v6 && !v4 {
-		log.Warn("no IPv4 address but loopback, and IPv6 candidates are off: remote clients cannot connect; enable IPv6 (-ipv6)")
-	}
+	return v4, v6
 }

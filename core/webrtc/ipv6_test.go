@@ -39,7 +39,7 @@ func TestIPv6Candidates(t *testing.T) {
 	}
 }
 
-// hostHasIPv6 reports whether an interface that is up has a global or
+// hostHasIPv6 reports whether the host has a global or
 // unique-local IPv6 address (the ones pion gathers).
 func hostHasIPv6(t *testing.T) bool {
 	t.Helper()
@@ -47,12 +47,8 @@ func hostHasIPv6(t *testing.T) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.To4() == nil && n.IP.IsGlobalUnicast() {
-			return true
-		}
-	}
-	return false
+	_, v6 := unicastFamilies(addrs)
+	return v6
 }
 
 func hasIPv6(addrs map[string]bool) bool {

@@ -381,12 +381,11 @@ func TestNACKAnsweredFromPublisherHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gathered := pion.GatheringCompletePromise(client)
-	if err := client.SetLocalDescription(answer); err != nil {
+	sdp, err := testpeer.Gathered(ctx, client, answer)
+	if err != nil {
 		t.Fatal(err)
 	}
-	<-gathered
-	if err := peer.SetRemoteDescription(ctx, "answer", client.LocalDescription().SDP); err != nil {
+	if err := peer.SetRemoteDescription(ctx, "answer", sdp); err != nil {
 		t.Fatal(err)
 	}
 
@@ -546,4 +545,3 @@ func BenchmarkSharedHistoryMemory(b *testing.B) {
 		})
 	}
 }
-
