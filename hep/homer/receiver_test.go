@@ -26,6 +26,13 @@ func newUDPReceiver(t testing.TB) *receiver {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A batch test sends up to three sendmmsg vectors back to back; on a
+	// loaded machine the reader may not run before they are all queued,
+	// and the default receive buffer (208 KiB, about 180 small datagrams
+	// on loopback) would drop the tail. The kernel caps this at rmem_max.
+	if err := pc.(*net.UDPConn).SetReadBuffer(4 << 20); err != nil {
+		t.Fatal(err)
+	}
 	r := &receiver{t: t, addr: pc.LocalAddr().String(), pkts: make(chan *hep.Packet, 10000), errs: make(chan error, 100)}
 	heptest.ServeUDP(t, pc, r.deliver)
 	r.closeFn = func() { _ = pc.Close() }

@@ -279,6 +279,9 @@ func (s *echoSession) describe() string {
 		fmt.Fprintf(&b, ", echoed audio %d pkts/%d B, video %d pkts/%d B",
 			s.peer.recv["audio"].packets.Load(), s.peer.recv["audio"].bytes.Load(),
 			s.peer.recv["video"].packets.Load(), s.peer.recv["video"].bytes.Load())
+		fmt.Fprintf(&b, "; sent audio %d, video %d pkts; client pc %s, ice %s",
+			s.peer.Sent("audio").Packets.Load(), s.peer.Sent("video").Packets.Load(),
+			s.peer.pc.ConnectionState(), s.peer.pc.ICEConnectionState())
 	}
 	return b.String()
 }

@@ -121,6 +121,25 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	testkit.Until(t, 20*time.Second, what, cond)
 }
 
+// handleInfo is the Admin API's handle_info of a handle without its SDPs,
+// as JSON cut to 4 000 bytes, for a failure message.
+func (e *extServer) handleInfo(sid, hid uint64) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := adminCall(ctx, e.gateway, msg{"janus": "handle_info", "session_id": sid, "handle_id": hid, "admin_secret": adminSecret})
+	if err != nil {
+		return "handle_info: " + err.Error()
+	}
+	if info, ok := res["info"].(map[string]any); ok {
+		delete(info, "sdps")
+	}
+	s := jsonString(res)
+	if len(s) > 4000 {
+		s = s[:4000] + "..."
+	}
+	return s
+}
+
 // dialExt connects a Janus (admin=false) or Admin API client over tr.
 func (e *extServer) dialExt(t *testing.T, tr string, admin bool) *msgClient {
 	t.Helper()
@@ -171,7 +190,7 @@ func TestExtTransportsEchoTest(t *testing.T) {
 			defer cancel()
 			s := connectedEcho(ctx, t, c)
 			if err := s.peer.waitReceived(ctx, 50); err != nil {
-				t.Fatalf("%v (%s)", err, s.describe())
+				t.Fatalf("%v (%s)\nserver side: %s", err, s.describe(), e.handleInfo(s.sid, s.hid))
 			}
 			if err := s.dataEcho(ctx, "hello Argus over "+tr); err != nil {
 				t.Fatal(err)

@@ -137,9 +137,14 @@ func (adminClient) SessionOver(core.SessionID, bool, bool) {}
 
 // admin sends one Admin API request straight to the gateway.
 func (s *vrServer) admin(ctx context.Context, req msg) (msg, error) {
+	return adminCall(ctx, s.gateway, req)
+}
+
+// adminCall sends one Admin API request straight to gw.
+func adminCall(ctx context.Context, gw *core.Gateway, req msg) (msg, error) {
 	raw, err := janusclient.EncodeRequest(req, 0, 0)
 	if err != nil {
 		return nil, err
 	}
-	return decode(s.gateway.HandleAdmin(ctx, adminClient{}, raw, core.PathIDs{}))
+	return decode(gw.HandleAdmin(ctx, adminClient{}, raw, core.PathIDs{}))
 }
