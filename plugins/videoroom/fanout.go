@@ -54,8 +54,10 @@ type fanPacket struct {
 // pubStream.forward: started lazily, stopped (and waited for) when the
 // reader ends.
 type fanout struct {
-	ps     *pubStream
-	hist   *pubHistory       // the stream layer's NACK history, nil without NACK
+	ps *pubStream
+	// hist is the stream layer's NACK history, nil while neither the
+	// publisher nor a subscriber stream negotiated NACK (historyFor).
+	hist   *pubHistory
 	queues []chan *fanPacket // nil until the stream needs shards
 	free   chan *fanPacket   // bounded free list; beyond it, the GC
 	spare  *fanPacket        // the reader's last buffer no shard saw (reader only)

@@ -89,8 +89,26 @@ func longestWindow(dests []*subStream) time.Duration {
 	return min(time.Duration(w), webrtc.MaxNACKWindow)
 }
 
-// wantsHistory reports whether a publisher codec negotiated generic NACK,
-// so its subscribers may ask for retransmissions.
+// historyFor returns a new history when the stream of codec, or one of
+// dests, negotiated NACK, else nil. A subscriber stream keeps the codec
+// it negotiated with its first publisher: switched to a publisher that
+// did not negotiate NACK, it may still ask for retransmissions, which
+// Janus answers from the subscriber's own buffer and Argus from this
+// history.
+func historyFor(codec pion.RTPCodecParameters, dests []*subStream) *pubHistory {
+	if wantsHistory(codec) {
+		return newPubHistory()
+	}
+	for _, d := range dests {
+		if wantsHistory(d.codec) {
+			return newPubHistory()
+		}
+	}
+	return nil
+}
+
+// wantsHistory reports whether a codec negotiated generic NACK: a
+// subscriber stream of it may ask for retransmissions.
 func wantsHistory(c pion.RTPCodecParameters) bool {
 	for _, fb := range c.RTCPFeedback {
 		if fb.Type == "nack" && fb.Parameter == "" {

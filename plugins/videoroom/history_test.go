@@ -110,6 +110,38 @@ func TestPubHistory(t *testing.T) {
 	}
 }
 
+// TestHistoryFor: a publisher stream keeps a NACK history when it or one
+// of its subscriber streams negotiated NACK: a subscriber switched from a
+// publisher with NACK to one without still has its NACKs answered, and a
+// stream nobody can NACK keeps nothing.
+func TestHistoryFor(t *testing.T) {
+	nack := pion.RTPCodecParameters{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8,
+		RTCPFeedback: []pion.RTCPFeedback{{Type: "goog-remb"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}}}
+	pliOnly := pion.RTPCodecParameters{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8,
+		RTCPFeedback: []pion.RTCPFeedback{{Type: "nack", Parameter: "pli"}}}}
+	bare := pion.RTPCodecParameters{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8}}
+	sub := func(c pion.RTPCodecParameters) *subStream { return &subStream{codec: c} }
+	for _, tc := range []struct {
+		name  string
+		pub   pion.RTPCodecParameters
+		dests []*subStream
+		want  bool
+	}{
+		{"publisher with NACK, no subscriber", nack, nil, true},
+		{"publisher with NACK, subscriber without", nack, []*subStream{sub(bare)}, true},
+		{"publisher without, no subscriber", bare, nil, false},
+		{"publisher without, subscribers without", bare, []*subStream{sub(bare), sub(pliOnly)}, false},
+		{"publisher without, a subscriber switched from one with NACK", bare, []*subStream{sub(bare), sub(nack)}, true},
+		{"publisher with PLI only, subscriber with NACK", pliOnly, []*subStream{sub(nack)}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := historyFor(tc.pub, tc.dests) != nil; got != tc.want {
+				t.Fatalf("history kept %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestPubHistoryShrinks: a rate that falls shrinks the ring after a
 // window, and the packets still kept are found.
 func TestPubHistoryShrinks(t *testing.T) {

@@ -300,10 +300,8 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 	var vp8 vp8Parser
 	isVP8 := strings.EqualFold(ps.codec.MimeType, pion.MimeTypeVP8)
 	fo := newFanout(ps)
-	histIdle := false // fo.hist was emptied since the last subscriber left
-	if wantsHistory(ps.codec) {
-		fo.hist = newPubHistory()
-	}
+	histIdle := false         // fo.hist was emptied since the last subscriber left
+	var checked *[]*subStream // the dests last asked whether they need fo.hist
 	fo.onDrops = func(n uint64) { ps.pub.emitEvent(ps.fanoutDropped(layer, n)) }
 	defer func() {
 		fo.stop()
@@ -326,6 +324,10 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 			continue
 		}
 		dests := ps.dests.Load()
+		if fo.hist == nil && dests != checked {
+			checked = dests
+			fo.hist = historyFor(ps.codec, *dests)
+		}
 		if len(*dests) == 0 && fo.hist != nil && !histIdle {
 			fo.hist.close() // nobody can NACK what it keeps
 			histIdle = true

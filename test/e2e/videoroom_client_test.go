@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 
 	pion "github.com/pion/webrtc/v4"
@@ -48,8 +49,13 @@ type vrPublisherPeer struct {
 	remb         *atomic.Uint64 // last REMB bitrate
 }
 
-func newVRPublisherPeer(name string, marker byte) (*vrPublisherPeer, error) {
+// newVRPublisherPeer builds a publisher client; without nack its VP8
+// offers PLI, FIR and REMB but no generic NACK.
+func newVRPublisherPeer(name string, marker byte, nack bool) (*vrPublisherPeer, error) {
 	cfg := vrPeerConfig()
+	if !nack {
+		cfg.Feedback = slices.DeleteFunc(cfg.Feedback, func(fb pion.RTCPFeedback) bool { return fb.Type == "nack" && fb.Parameter == "" })
+	}
 	cfg.Audio, cfg.Video, cfg.DataChannel, cfg.StreamID = true, true, true, "pub"
 	p, err := testpeer.New(cfg)
 	if err != nil {

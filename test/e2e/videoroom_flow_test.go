@@ -23,6 +23,7 @@ type vrUser struct {
 	feed      uint64
 	privateID uint64
 	pub       *vrPublisherPeer
+	noNACK    bool // publish VP8 without generic NACK
 	closeOnce sync.Once
 	pubMids   map[string]string // kind → publisher-side mid, from "configured"
 	subs      []*vrSub
@@ -165,7 +166,7 @@ func (u *vrUser) publishWith(ctx context.Context, how string) (map[string]any, e
 		u.feed, u.privateID = u64(joined["id"]), u64(joined["private_id"])
 	}
 	var err error
-	if u.pub, err = newVRPublisherPeer(u.name, u.marker); err != nil {
+	if u.pub, err = newVRPublisherPeer(u.name, u.marker, !u.noNACK); err != nil {
 		return nil, err
 	}
 	sdp, err := u.pub.Offer(ctx, true)
