@@ -17,9 +17,10 @@ import (
 // rawServer is an HTTP/1.1 backend that answers every request with 200 and
 // an empty body, reading requests with one buffer per connection: it
 // allocates next to nothing per request, so a benchmark's B/op and
-// allocs/op are the client's. It returns the URL and the byte count of the
-// request bodies it read.
-func rawServer(b *testing.B) (string, func() int64) {
+// allocs/op are the client's. With closing it closes the connection after
+// each answer, as an HTTP/1.0 backend does (bench/compare.sh's receiver).
+// It returns the URL and the byte count of the request bodies it read.
+func rawServer(b *testing.B, closing bool) (string, func() int64) {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,10 +32,26 @@ func rawServer(b *testing.B) (string, func() int64) {
 		body  int64
 		wg    sync.WaitGroup
 	)
+	readers := make(chan *bufio.Reader, 4) // reused from connection to connection
 	serve := func(c net.Conn) {
 		defer wg.Done()
-		br := bufio.NewReaderSize(c, 64<<10)
+		var br *bufio.Reader
+		select {
+		case br = <-readers:
+			br.Reset(c)
+		default:
+			br = bufio.NewReaderSize(c, 64<<10)
+		}
+		defer func() {
+			select {
+			case readers <- br:
+			default:
+			}
+		}()
 		resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+		if closing {
+			resp = []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+		}
 		for {
 			n := int64(0)
 			for {
@@ -55,7 +72,8 @@ func rawServer(b *testing.B) (string, func() int64) {
 			mu.Lock()
 			body += n
 			mu.Unlock()
-			if _, err := c.Write(resp); err != nil {
+			if _, err := c.Write(resp); err != nil || closing {
+				_ = c.Close()
 				return
 			}
 		}
@@ -151,14 +169,24 @@ func busMediaReports(b *testing.B, n int) []*telemetry.Event {
 
 // BenchmarkPost is one grouped POST of 100 media reports (a second of
 // EchoTest 50) to a local backend, in Janus 1.1.2's default indented
-// layout and compact: encoding, the request and net/http's transport.
+// layout and compact: encoding, the request and net/http's transport;
+// indented-close to a backend that closes the connection after each
+// answer (a new connection per POST).
 func BenchmarkPost(b *testing.B) {
 	evs := busMediaReports(b, httpevh.MaxGroup)
-	for _, f := range []httpevh.Format{httpevh.FormatIndented, httpevh.FormatCompact} {
-		b.Run(string(f), func(b *testing.B) {
-			url, read := rawServer(b)
+	for _, bc := range []struct {
+		name    string
+		f       httpevh.Format
+		closing bool
+	}{
+		{"indented", httpevh.FormatIndented, false},
+		{"compact", httpevh.FormatCompact, false},
+		{"indented-close", httpevh.FormatIndented, true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			url, read := rawServer(b, bc.closing)
 			cfg := httpevh.DefaultConfig(url)
-			cfg.Format = f
+			cfg.Format = bc.f
 			s, err := httpevh.New(cfg)
 			if err != nil {
 				b.Fatal(err)

@@ -89,27 +89,29 @@ func drain(r io.Reader, buf []byte) {
 	}
 }
 
-// takeBody returns the spare body buffer, or a new one with room for the
-// last POST's body.
+// takeBody returns the spare body buffer when net/http is done with it,
+// else a new one with room for the last POST's body. A spare that is still
+// open is dropped for the garbage collector.
 func (s *Sink) takeBody() *postBody {
-	if p := s.spare.Swap(nil); p != nil {
+	if p := s.spare.Swap(nil); p != nil && p.done() {
+		p.b = p.b[:0]
 		return p
 	}
 	n := int(s.lastLen.Load())
 	return &postBody{b: make([]byte, 0, n+n/4)}
 }
 
-// putBody keeps p for the next POST when net/http is done with it and it
-// is not much larger than this POST's body (one large POST does not pin
-// its buffer).
+// putBody keeps p as the spare for the next POST unless it is much larger
+// than this POST's body (one large POST does not pin its buffer). net/http
+// may still hold a reader of it (a response can come before the transport
+// closed the request body): takeBody checks.
 func (s *Sink) putBody(p *postBody) {
 	if len(p.b) > 0 {
 		s.lastLen.Store(int64(len(p.b)))
 	}
-	if !p.done() || cap(p.b) > max(4*len(p.b), minKeep) {
+	if cap(p.b) > max(4*len(p.b), minKeep) {
 		return
 	}
-	p.b = p.b[:0]
 	s.spare.Store(p)
 }
 
@@ -117,24 +119,47 @@ func (s *Sink) putBody(p *postBody) {
 // size.
 const minKeep = 64 << 10
 
-// copyConn is a client connection with its own buffer for net/http's
-// copies of a request body into it. A body larger than the transport's
-// write buffer goes out through the connection's io.ReaderFrom; a
-// *net.TCPConn copies a body that is not a file or a socket through a
-// new 32 KiB buffer each time. Writes to a connection are serialized by
-// the transport (one writer goroutine per connection), so one buffer per
-// connection serves them all.
-type copyConn struct {
-	net.Conn
-	buf []byte
+// copyBufSize is the buffer size of net/http's and io.Copy's copies.
+const copyBufSize = 32 << 10
+
+// copyBufs are a sink's buffers for copying request bodies into its
+// connections (copyConn): at most cap of them kept, more made when POSTs
+// run at once.
+type copyBufs chan *[copyBufSize]byte
+
+func (c copyBufs) get() *[copyBufSize]byte {
+	select {
+	case b := <-c:
+		return b
+	default:
+		return new([copyBufSize]byte)
+	}
 }
 
-// ReadFrom implements io.ReaderFrom with the connection's buffer.
-func (c *copyConn) ReadFrom(r io.Reader) (int64, error) {
-	if c.buf == nil {
-		c.buf = make([]byte, 32<<10)
+func (c copyBufs) put(b *[copyBufSize]byte) {
+	select {
+	case c <- b:
+	default:
 	}
-	return io.CopyBuffer(writerOnly{c.Conn}, r, c.buf)
+}
+
+// copyConn is a client connection that copies request bodies into itself
+// through its sink's buffers. A body larger than the transport's write
+// buffer goes out through the connection's io.ReaderFrom, and a
+// *net.TCPConn copies a body that is not a file or a socket through a new
+// 32 KiB buffer each time; the buffers are the sink's, not the
+// connection's, because a backend that closes the connection after each
+// POST (HTTP/1.0) means a new connection per POST.
+type copyConn struct {
+	net.Conn
+	bufs copyBufs
+}
+
+// ReadFrom implements io.ReaderFrom with one of the sink's buffers.
+func (c *copyConn) ReadFrom(r io.Reader) (int64, error) {
+	b := c.bufs.get()
+	defer c.bufs.put(b)
+	return io.CopyBuffer(writerOnly{c.Conn}, r, b[:])
 }
 
 // writerOnly hides a writer's io.ReaderFrom, so that io.CopyBuffer uses
@@ -142,9 +167,9 @@ func (c *copyConn) ReadFrom(r io.Reader) (int64, error) {
 type writerOnly struct{ io.Writer }
 
 // newTransport is a clone of http.DefaultTransport whose connections are
-// copyConns, or http.DefaultTransport itself when it is not an
+// copyConns with bufs, or http.DefaultTransport itself when it is not an
 // *http.Transport.
-func newTransport() http.RoundTripper {
+func newTransport(bufs copyBufs) http.RoundTripper {
 	tr, ok := http.DefaultTransport.(*http.Transport)
 	if !ok {
 		return http.DefaultTransport
@@ -159,7 +184,7 @@ func newTransport() http.RoundTripper {
 		if err != nil {
 			return nil, err
 		}
-		return &copyConn{Conn: c}, nil
+		return &copyConn{Conn: c, bufs: bufs}, nil
 	}
 	return tr
 }

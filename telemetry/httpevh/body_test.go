@@ -33,7 +33,7 @@ func testEvents(n int, name string) []*telemetry.Event {
 
 // TestBodyNotReusedWhileOpen: a POST body that the transport still holds
 // open is not overwritten by the next POST; once closed, its buffer is
-// kept for the next POST, which then sends its own bytes.
+// reused by the next POST, which then sends its own bytes.
 func TestBodyNotReusedWhileOpen(t *testing.T) {
 	s, err := New(DefaultConfig("http://127.0.0.1:1/events"))
 	if err != nil {
@@ -46,11 +46,15 @@ func TestBodyNotReusedWhileOpen(t *testing.T) {
 	if err := s.Export(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	if s.spare.Load() != nil {
-		t.Fatal("a buffer still open in the transport was kept for reuse")
+	p1 := s.spare.Load()
+	if p1 == nil || p1.done() {
+		t.Fatal("the first body is not the spare, held open by the transport")
 	}
 	if err := s.Export(ctx, second); err != nil {
 		t.Fatal(err)
+	}
+	if s.spare.Load() == p1 {
+		t.Fatal("the second POST reused the first body's buffer, still open in the transport")
 	}
 	want1, err := evhkit.MarshalEvents(first, true, evhkit.Indented)
 	if err != nil {
@@ -83,20 +87,24 @@ func TestBodyNotReusedWhileOpen(t *testing.T) {
 		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Body: io.NopCloser(&echo{b: b}), Request: req}, nil
 	})
 	third := testEvents(2, "timeout")
+	prev := s.spare.Load()
 	for range 2 {
 		if err := s.Export(ctx, third); err != nil {
 			t.Fatal(err)
 		}
 		p := s.spare.Load()
-		if p == nil {
-			t.Fatal("a closed body's buffer was not kept")
+		if p != prev {
+			t.Fatal("a closed body's buffer was not reused")
 		}
 		want3, err := evhkit.MarshalEvents(third, true, evhkit.Indented)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := string(p.b[:len(want3)]); got != string(want3) {
+		if got := string(p.b); got != string(want3) {
 			t.Fatalf("kept buffer holds\n%s\nwant the last body\n%s", got, want3)
+		}
+		if got := string(late.bodies[len(late.bodies)-1].(*bodyReader).p.b); got != string(want3) {
+			t.Fatalf("sent\n%s\nwant\n%s", got, want3)
 		}
 	}
 }
@@ -125,8 +133,9 @@ func TestBodyGetBody(t *testing.T) {
 	if err := s.Export(context.Background(), evs); err != nil {
 		t.Fatal(err)
 	}
-	if s.spare.Load() != nil {
-		t.Fatal("kept a buffer that a GetBody reader still reads")
+	p := s.spare.Load()
+	if p == nil || p.done() {
+		t.Fatal("the buffer that a GetBody reader still reads counts as done")
 	}
 	got, err := io.ReadAll(again)
 	if err != nil {
@@ -141,6 +150,9 @@ func TestBodyGetBody(t *testing.T) {
 	}
 	if err := again.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if !p.done() {
+		t.Fatal("every reader closed, yet the buffer is not done")
 	}
 }
 

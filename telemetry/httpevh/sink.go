@@ -46,7 +46,7 @@ func New(cfg Config) (*Sink, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Sink{client: &http.Client{Transport: newTransport()}}
+	s := &Sink{client: &http.Client{Transport: newTransport(make(copyBufs, 1))}}
 	s.cfg.Store(&cfg)
 	return s, nil
 }
