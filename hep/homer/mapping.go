@@ -47,6 +47,8 @@ type mapper struct {
 	reuseQoS bool
 	qos      []byte
 	qosRows  []qosRow
+	// sb is the state body of the event being mapped (packets).
+	sb stateBody
 }
 
 func newMapper(cfg *SinkConfig) *mapper {
@@ -109,7 +111,8 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 		return out, fmt.Errorf("homer: marshal event type %d: %w", e.Type, err)
 	}
 	var body []byte
-	var sb stateBody
+	sb := &m.sb // not on the heap per event (json.Unmarshal takes it)
+	*sb = stateBody{}
 	switch e.Type {
 	case telemetry.TypeSession, telemetry.TypeHandle, telemetry.TypeTransport,
 		telemetry.TypeWebRTC, telemetry.TypeMedia:
@@ -126,22 +129,22 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 		learnable := e.Type != telemetry.TypeWebRTC && e.Type != telemetry.TypeMedia &&
 			(e.Type != telemetry.TypePlugin || bytes.Contains(body, []byte(`"room"`)))
 		if learnable {
-			if json.Unmarshal(body, &sb) != nil {
-				sb = stateBody{} // a body of another shape teaches nothing
+			if json.Unmarshal(body, sb) != nil {
+				*sb = stateBody{} // a body of another shape teaches nothing
 			}
 		}
 	}
-	m.learn(e, &sb)
+	m.learn(e, sb)
 	hs := m.track(e, body)
 	cid := m.correlation(e, hs)
-	client, server := m.addresses(e, hs, &sb)
+	client, server := m.addresses(e, hs, sb)
 	first := len(out)
 
 	p := m.base(e, cid, hep.ProtoLog, hep.ProtocolTCP, client, server)
 	p.Payload = m.fit(e, &p, payload)
 	out = append(out, p)
 
-	if room := m.room(e, hs, &sb); room != "" {
+	if room := m.room(e, hs, sb); room != "" {
 		rp := p // same packet, the room's correlation id
 		rp.CorrelationID = room
 		out = append(out, rp)
@@ -150,7 +153,7 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 		out, err = m.media(e, hs, body, cid, client, server, out)
 	}
 	m.stampAll(out[first:])
-	m.forget(e, &sb)
+	m.forget(e, sb)
 	return out, err
 }
 
