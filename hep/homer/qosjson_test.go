@@ -92,7 +92,7 @@ func TestQoSJSONIsJSONMarshal(t *testing.T) {
 // (or its error).
 func FuzzQoSJSON(f *testing.F) {
 	f.Add(uint32(1), int32(-2), uint64(3), 0.5, 1e-7, 1e21, "cid", "audio", true)
-	f.Add(uint32(math.MaxUint32), int32(math.MinInt32), uint64(math.MaxUint64), math.Inf(1), math.NaN(), -0.0, "<a\"\\>", "\xffé", false)
+	f.Add(uint32(math.MaxUint32), int32(math.MinInt32), uint64(math.MaxUint64), math.Inf(1), math.NaN(), math.Copysign(0, -1), "<a\"\\>", "\xffé", false)
 	f.Fuzz(func(t *testing.T, u32 uint32, i32 int32, u64 uint64, f1, f2, f3 float64, s1, s2 string, mos bool) {
 		r, a := qosValues(u32, i32, u64, f1, f2, f3, s1, s2, mos)
 		checkQoSJSON(t, r, a)
