@@ -171,18 +171,22 @@ func busMediaReports(b *testing.B, n int) []*telemetry.Event {
 // EchoTest 50) to a local backend, in Janus 1.1.2's default indented
 // layout and compact: encoding, the request and net/http's transport;
 // indented-close to a backend that closes the connection after each
-// answer (a new connection per POST).
+// answer (a new connection per POST); indented-100+30 is a batch of 130
+// events, two POSTs (a full group and the rest) per op.
 func BenchmarkPost(b *testing.B) {
-	evs := busMediaReports(b, httpevh.MaxGroup)
+	all := busMediaReports(b, httpevh.MaxGroup+30)
 	for _, bc := range []struct {
 		name    string
 		f       httpevh.Format
 		closing bool
+		n       int
 	}{
-		{"indented", httpevh.FormatIndented, false},
-		{"compact", httpevh.FormatCompact, false},
-		{"indented-close", httpevh.FormatIndented, true},
+		{"indented", httpevh.FormatIndented, false, httpevh.MaxGroup},
+		{"compact", httpevh.FormatCompact, false, httpevh.MaxGroup},
+		{"indented-close", httpevh.FormatIndented, true, httpevh.MaxGroup},
+		{"indented-100+30", httpevh.FormatIndented, false, httpevh.MaxGroup + 30},
 	} {
+		evs := all[:bc.n]
 		b.Run(bc.name, func(b *testing.B) {
 			url, read := rawServer(b, bc.closing)
 			cfg := httpevh.DefaultConfig(url)

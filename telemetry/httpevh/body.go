@@ -90,33 +90,38 @@ func drain(r io.Reader, buf []byte) {
 }
 
 // takeBody returns the spare body buffer when net/http is done with it,
-// else a new one with room for the last POST's body. A spare that is still
-// open is dropped for the garbage collector.
+// else a new one with room for the recent POST bodies. A spare that is
+// still open is dropped for the garbage collector.
 func (s *Sink) takeBody() *postBody {
 	if p := s.spare.Swap(nil); p != nil && p.done() {
 		p.b = p.b[:0]
 		return p
 	}
-	n := int(s.lastLen.Load())
-	return &postBody{b: make([]byte, 0, n+n/4)}
+	n := int(s.bodyHW.Load())
+	return &postBody{b: make([]byte, 0, n+n/8)}
 }
 
 // putBody keeps p as the spare for the next POST unless it is much larger
-// than this POST's body (one large POST does not pin its buffer). net/http
-// may still hold a reader of it (a response can come before the transport
-// closed the request body): takeBody checks.
+// than the recent bodies. net/http may still hold a reader of it (a
+// response can come before the transport closed the request body):
+// takeBody checks.
+//
+// Recent is a high-water mark of the body sizes that decays by 1/16 per
+// POST: an Export's POSTs alternate full groups and a shorter rest, which
+// must not shrink the buffer each time, while one exceptional POST
+// releases its buffer some tens of POSTs later.
 func (s *Sink) putBody(p *postBody) {
-	if len(p.b) > 0 {
-		s.lastLen.Store(int64(len(p.b)))
-	}
-	if cap(p.b) > max(4*len(p.b), minKeep) {
+	hw := s.bodyHW.Load()
+	hw = max(int64(len(p.b)), hw-hw/16)
+	s.bodyHW.Store(hw)
+	if int64(cap(p.b)) > max(2*hw, minKeep) {
 		return
 	}
 	s.spare.Store(p)
 }
 
-// minKeep is the capacity of a body buffer kept whatever the last body's
-// size.
+// minKeep is the capacity of a body buffer kept whatever the recent body
+// sizes.
 const minKeep = 64 << 10
 
 // copyBufSize is the buffer size of net/http's and io.Copy's copies.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -232,5 +233,78 @@ func TestPostBodyIsMarshalEvents(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// readAll is a transport that reads and closes every body, then answers 200.
+func readAll(sent *[]string) roundTripFunc {
+	return func(req *http.Request) (*http.Response, error) {
+		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		*sent = append(*sent, string(b))
+		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Body: http.NoBody, Request: req}, nil
+	}
+}
+
+// TestBodyBufferKeptAcrossGroupSizes: batches of a full group and a short
+// rest (POSTs of 100, then 10 events) keep reusing one buffer; after one
+// exceptionally large POST, small POSTs let its buffer go.
+func TestBodyBufferKeptAcrossGroupSizes(t *testing.T) {
+	s, err := New(DefaultConfig("http://127.0.0.1:1/events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	s.client.Transport = readAll(&sent)
+	ctx := context.Background()
+	evs := testEvents(MaxGroup+10, strings.Repeat("c", 2000)) // POSTs of ~200 and ~20 KB
+	if err := s.Export(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	p := s.spare.Load()
+	if p == nil {
+		t.Fatal("no body buffer kept after a batch")
+	}
+	for i := range 5 {
+		if err := s.Export(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+		if s.spare.Load() != p {
+			t.Fatalf("batch %d: a new body buffer", i+2)
+		}
+	}
+	for i, c := range [][]*telemetry.Event{evs[:MaxGroup], evs[MaxGroup:]} {
+		want, err := evhkit.MarshalEvents(c, true, evhkit.Indented)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sent[len(sent)-2+i]; got != string(want) {
+			t.Fatalf("POST %d of the last batch:\n%.200s\nwant\n%.200s", i, got, want)
+		}
+	}
+
+	big := make([]*telemetry.Event, MaxGroup)
+	for i := range big {
+		big[i] = &telemetry.Event{Emitter: "argus-1", Type: telemetry.TypeSession, Timestamp: 1,
+			Body: map[string]any{"name": strings.Repeat("x", 10_000)}}
+	}
+	if err := s.Export(ctx, big); err != nil {
+		t.Fatal(err)
+	}
+	large := cap(s.spare.Load().b)
+	if large < MaxGroup*10_000 {
+		t.Fatalf("buffer of %d bytes after a POST of a megabyte", large)
+	}
+	small := evs[:1]
+	for range 100 {
+		if err := s.Export(ctx, small); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := cap(s.spare.Load().b); c > large/4 {
+		t.Fatalf("after 100 small POSTs the buffer still has %d bytes (the large POST's %d)", c, large)
 	}
 }

@@ -28,7 +28,7 @@ type Sink struct {
 	client   *http.Client
 	shutdown atomic.Bool
 	spare    atomic.Pointer[postBody] // a body buffer for the next POST (takeBody)
-	lastLen  atomic.Int64             // the last POST body's length
+	bodyHW   atomic.Int64             // recent POST bodies' high-water mark (putBody)
 
 	posted, failed, retries, dropped atomic.Uint64
 }
