@@ -39,6 +39,16 @@ type mapper struct {
 	stamps *boundedmap.Map[string, int64]
 	// truncated counts payloads shrunk to fit MaxPacketLen.
 	truncated uint64
+	// reuseQoS: the caller is done with the packets of one packets call
+	// before the next (the Sink encodes them at once), so the QoS payloads
+	// of media reports are appended into qos, reused from event to event,
+	// with their rows in qosRows. Without it every media report event gets
+	// a buffer of its own.
+	reuseQoS bool
+	qos      []byte
+	qosRows  []qosRow
+	// sb is the state body of the event being mapped (packets).
+	sb stateBody
 }
 
 func newMapper(cfg *SinkConfig) *mapper {
@@ -49,6 +59,10 @@ func newMapper(cfg *SinkConfig) *mapper {
 		endedSessions: boundedmap.New[uint64, endpoints](min(cfg.MaxHandles, maxEnded), nil),
 		stamps:        boundedmap.New[string, int64](cfg.MaxHandles, nil)}
 }
+
+// qosBytesPerReport is room for the QoS payloads of one medium's report:
+// two directions of a type 5 and a type 34 payload of about 300 bytes each.
+const qosBytesPerReport = 1280
 
 // maxEnded bounds the ended handles and sessions kept for late events: a
 // verdict follows its end by a few seconds at most, so the last thousands
@@ -97,7 +111,8 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 		return out, fmt.Errorf("homer: marshal event type %d: %w", e.Type, err)
 	}
 	var body []byte
-	var sb stateBody
+	sb := &m.sb // not on the heap per event (json.Unmarshal takes it)
+	*sb = stateBody{}
 	switch e.Type {
 	case telemetry.TypeSession, telemetry.TypeHandle, telemetry.TypeTransport,
 		telemetry.TypeWebRTC, telemetry.TypeMedia:
@@ -114,22 +129,22 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 		learnable := e.Type != telemetry.TypeWebRTC && e.Type != telemetry.TypeMedia &&
 			(e.Type != telemetry.TypePlugin || bytes.Contains(body, []byte(`"room"`)))
 		if learnable {
-			if json.Unmarshal(body, &sb) != nil {
-				sb = stateBody{} // a body of another shape teaches nothing
+			if json.Unmarshal(body, sb) != nil {
+				*sb = stateBody{} // a body of another shape teaches nothing
 			}
 		}
 	}
-	m.learn(e, &sb)
+	m.learn(e, sb)
 	hs := m.track(e, body)
 	cid := m.correlation(e, hs)
-	client, server := m.addresses(e, hs, &sb)
+	client, server := m.addresses(e, hs, sb)
 	first := len(out)
 
 	p := m.base(e, cid, hep.ProtoLog, hep.ProtocolTCP, client, server)
 	p.Payload = m.fit(e, &p, payload)
 	out = append(out, p)
 
-	if room := m.room(e, hs, &sb); room != "" {
+	if room := m.room(e, hs, sb); room != "" {
 		rp := p // same packet, the room's correlation id
 		rp.CorrelationID = room
 		out = append(out, rp)
@@ -138,7 +153,7 @@ func (m *mapper) packets(e *telemetry.Event, out []hep.Packet) ([]hep.Packet, er
 		out, err = m.media(e, hs, body, cid, client, server, out)
 	}
 	m.stampAll(out[first:])
-	m.forget(e, &sb)
+	m.forget(e, sb)
 	return out, err
 }
 
@@ -469,13 +484,22 @@ func (m *mapper) media(e *telemetry.Event, hs *handleState, body []byte, cid str
 	if !m.cfg.DisableRoomCorrelation {
 		room = hs.room
 	}
+	var buf []byte
+	var rows []qosRow
+	if !m.reuseQoS {
+		buf = make([]byte, 0, qosBytesPerReport*len(reports))
+	} else {
+		buf, rows = m.qos[:0], m.qosRows[:0]
+		defer func() { m.qos, m.qosRows = buf, rows }()
+	}
 	for i := range reports {
 		r := &reports[i]
 		if r.Media == "data" {
 			continue // data channels have no RTP statistics
 		}
 		key := streamKey{mindex: r.MIndex, media: r.Media}
-		rows, next, err := mediaQoS(r, hs.streams[key], ts, e.HandleID, hs.session, cid)
+		var next map[bool]streamCounters
+		buf, rows, next, err = appendMediaQoS(buf, rows[:0], r, hs.streams[key], ts, e.HandleID, hs.session, cid)
 		if err != nil {
 			return out, fmt.Errorf("homer: media report of handle %d: %w", e.HandleID, err)
 		}

@@ -240,6 +240,17 @@ func directions(out []direction, r *mediaReport) []direction {
 //     fraction, the jitter and the RTT.
 func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, session uint64, cid string) (
 	rows []qosRow, next map[bool]streamCounters, err error) {
+	if _, rows, next, err = appendMediaQoS(nil, nil, r, prev, ts, handle, session, cid); err != nil {
+		return nil, nil, err
+	}
+	return rows, next, nil
+}
+
+// appendMediaQoS is mediaQoS with the payloads appended to buf and the
+// rows to rows: each row's payloads are slices of buf (capped at their
+// length, so that later appends never write into them).
+func appendMediaQoS(buf []byte, rows []qosRow, r *mediaReport, prev map[bool]streamCounters, ts int64,
+	handle, session uint64, cid string) (_ []byte, _ []qosRow, next map[bool]streamCounters, err error) {
 	base := r.Base
 	if base <= 0 {
 		base = 48000
@@ -247,8 +258,8 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 			base = 90000
 		}
 	}
-	var buf [2]direction
-	dirs := directions(buf[:0], r)
+	var dirBuf [2]direction
+	dirs := directions(dirBuf[:0], r)
 	var keep [2]streamCounters // what next gets per direction, written at the end
 	for i, d := range dirs {
 		p := prev[d.uplink]
@@ -284,6 +295,7 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 			DLSR:         uint32(clamp(math.Round(d.rttMs), 0, math.MaxUint32)),
 		}
 		sec, usec := ts/1_000_000, ts%1_000_000
+		blocks := [1]rtcpReport{rep}
 		rtcp := rtcpJSON{
 			SenderInformation: senderInfo{
 				NTPTimestampSec:  uint32(sec + ntpEpochOffset),
@@ -292,7 +304,7 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 				Packets:          uint32(clamp(d.sent, 0, math.MaxUint32)),
 				Octets:           uint32(clamp(d.octets, 0, math.MaxUint32)),
 			},
-			SSRC: ssrc, Type: 200, ReportCount: 1, ReportBlocks: []rtcpReport{rep}, SDESSSRC: ssrc,
+			SSRC: ssrc, Type: 200, ReportCount: 1, ReportBlocks: blocks[:], SDESSSRC: ssrc,
 		}
 		agent := rtpAgentJSON{
 			CorrelationID: cid, Jitter: d.jitterMs, PacketLoss: int64(d.lost),
@@ -308,12 +320,14 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 			agent.RFactor, agent.MOS = &rf, &mos
 		}
 		row := qosRow{uplink: d.uplink}
-		if row.rtcp, err = json.Marshal(rtcp); err != nil {
-			return nil, nil, err
+		start := len(buf)
+		buf = appendRTCP(buf, &rtcp)
+		row.rtcp = buf[start:len(buf):len(buf)]
+		start = len(buf)
+		if buf, err = appendRTPAgent(buf, &agent); err != nil {
+			return buf[:start], rows, nil, err
 		}
-		if row.rtpAgent, err = json.Marshal(agent); err != nil {
-			return nil, nil, err
-		}
+		row.rtpAgent = buf[start:len(buf):len(buf)]
 		rows = append(rows, row)
 	}
 	// prev's map is reused for next (one map per stream, not one per
@@ -326,7 +340,7 @@ func mediaQoS(r *mediaReport, prev map[bool]streamCounters, ts int64, handle, se
 	for i, d := range dirs {
 		next[d.uplink] = keep[i]
 	}
-	return rows, next, nil
+	return buf, rows, next, nil
 }
 
 // minLossSample is the fewest packets sent in an interval (one second of

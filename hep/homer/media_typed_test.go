@@ -78,26 +78,39 @@ func BenchmarkMapperScript(b *testing.B) {
 				}
 			}
 		}
-		b.Run(name, func(b *testing.B) {
-			cfg := SinkConfig{URL: "udp://127.0.0.1:9060", NodeName: "node-a"}
-			if _, _, err := cfg.withDefaults(); err != nil {
+		for _, reuse := range []bool{false, true} {
+			if reuse {
+				if !typed {
+					continue
+				}
+				name += "-reuse"
+			}
+			b.Run(name, func(b *testing.B) { benchmarkMapper(b, events, reuse) })
+		}
+	}
+}
+
+// benchmarkMapper maps events once per iteration; reuse: the QoS buffer
+// is reused from event to event, as the Sink does.
+func benchmarkMapper(b *testing.B, events []*telemetry.Event, reuse bool) {
+	cfg := SinkConfig{URL: "udp://127.0.0.1:9060", NodeName: "node-a"}
+	if _, _, err := cfg.withDefaults(); err != nil {
+		b.Fatal(err)
+	}
+	m := newMapper(&cfg)
+	m.reuseQoS = reuse
+	var out []hep.Packet
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, e := range events {
+			var err error
+			if out, err = m.packets(e, out[:0]); err != nil {
 				b.Fatal(err)
 			}
-			m := newMapper(&cfg)
-			var out []hep.Packet
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, e := range events {
-					var err error
-					if out, err = m.packets(e, out[:0]); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-			if len(out) == 0 {
-				b.Fatal("no packets")
-			}
-		})
+		}
+	}
+	if len(out) == 0 {
+		b.Fatal("no packets")
 	}
 }
 

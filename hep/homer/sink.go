@@ -35,6 +35,7 @@ func NewSink(cfg SinkConfig) (*Sink, error) {
 	s := &Sink{cfg: cfg, out: outBatch{buf: make([]byte, 0, 16<<10), ends: make([]int, 0, maxBatchPackets)}}
 	s.w = newWriter(network, addr, &s.cfg, &s.stats)
 	s.m = newMapper(&s.cfg)
+	s.m.reuseQoS = true // Export encodes each event's packets before mapping the next
 	return s, nil
 }
 

@@ -47,7 +47,8 @@ func Marshal(v any, f Format) ([]byte, error) {
 // The bytes are json.Marshal's of evs (or evs[0]), built from each event's
 // MarshalJSON: that output is already json.Marshal's own (compact, HTML
 // escaped), so json.Marshal's second validating and compacting pass over it
-// is skipped.
+// is skipped. A single event in the compact layout is the event's shared
+// JSON itself (Event.JSON): the caller must not modify it.
 func MarshalEvents(evs []*telemetry.Event, grouped bool, f Format) ([]byte, error) {
 	if !grouped {
 		b, err := marshalEvent(evs[0])
@@ -68,15 +69,54 @@ func MarshalEvents(evs []*telemetry.Event, grouped bool, f Format) ([]byte, erro
 		}
 		n += len(parts[i])
 	}
-	b := make([]byte, 0, n)
-	b = append(b, '[')
+	l := layout{f: f}
+	b := l.open(make([]byte, 0, sizeHint(n, f)))
 	for i, p := range parts {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, p...)
+		b = l.item(b, i, p)
 	}
-	return Layout(append(b, ']'), f)
+	return l.close(b), nil
+}
+
+// AppendEvents appends MarshalEvents(evs, grouped, f)'s bytes to dst and
+// returns the extended slice. It lays the events' JSON out straight into
+// dst, without the compact array between, so a caller that reuses dst
+// (the HTTP event handler's POST body) allocates nothing once dst is large
+// enough.
+func AppendEvents(dst []byte, evs []*telemetry.Event, grouped bool, f Format) ([]byte, error) {
+	l := layout{f: f}
+	if !grouped || evs == nil {
+		var b []byte
+		if !grouped {
+			var err error
+			if b, err = marshalEvent(evs[0]); err != nil {
+				return dst, err
+			}
+		} else {
+			b = []byte("null")
+		}
+		return l.append(dst, b), nil
+	}
+	dst = l.open(dst)
+	for i, e := range evs {
+		b, err := marshalEvent(e)
+		if err != nil {
+			return dst, err
+		}
+		dst = l.item(dst, i, b)
+	}
+	return l.close(dst), nil
+}
+
+// sizeHint is the capacity to lay out n bytes of compact JSON in f: twice
+// n for the indented layout (as before), an eighth more for the plain one.
+func sizeHint(n int, f Format) int {
+	switch f {
+	case Indented:
+		return 2 * n
+	case Plain:
+		return n + n/8
+	}
+	return n
 }
 
 // marshalEvent is json.Marshal(e): e's JSON, shared with the other JSON
@@ -107,6 +147,40 @@ func Layout(compact []byte, f Format) ([]byte, error) {
 	return compact, nil
 }
 
+// layout lays compact JSON out in format f piece by piece: appending the
+// pieces of a document one after the other gives the bytes Layout gives
+// for the whole document, as long as no piece ends inside a string (the
+// pieces here are whole values and the array's brackets and commas).
+type layout struct {
+	f  Format
+	in indenter
+	pl plainer
+}
+
+// append appends compact, laid out, to out.
+func (l *layout) append(out, compact []byte) []byte {
+	switch l.f {
+	case Indented:
+		return l.in.append(out, compact)
+	case Plain:
+		return l.pl.append(out, compact)
+	}
+	return append(out, compact...)
+}
+
+// open, item and close lay out a JSON array of items: '[', item i preceded
+// by ',' unless it is the first, ']'.
+func (l *layout) open(out []byte) []byte { return l.append(out, []byte{'['}) }
+
+func (l *layout) item(out []byte, i int, compact []byte) []byte {
+	if i > 0 {
+		out = l.append(out, []byte{','})
+	}
+	return l.append(out, compact)
+}
+
+func (l *layout) close(out []byte) []byte { return l.append(out, []byte{']'}) }
+
 // indentUnit is Janus's JSON_INDENT(3).
 const indentUnit = "   "
 
@@ -115,9 +189,19 @@ const indentUnit = "   "
 // bracket, except that an empty object or array stays "{}" or "[]"; ": "
 // after a key. Strings are copied as they are.
 func indent(compact []byte) []byte {
-	out := make([]byte, 0, 2*len(compact))
-	depth := 0
-	open := false // the previous byte opened an object or array
+	var in indenter
+	return in.append(make([]byte, 0, 2*len(compact)), compact)
+}
+
+// indenter is indent's state between pieces of one document.
+type indenter struct {
+	depth int
+	open  bool // the previous byte opened an object or array
+}
+
+// append appends compact, indented, to out.
+func (in *indenter) append(out, compact []byte) []byte {
+	depth, open := in.depth, in.open
 	for i := 0; i < len(compact); i++ {
 		c := compact[i]
 		if open {
@@ -151,6 +235,7 @@ func indent(compact []byte) []byte {
 			out = append(out, c)
 		}
 	}
+	in.depth, in.open = depth, open
 	return out
 }
 
@@ -187,8 +272,18 @@ func newline(out []byte, depth int) []byte {
 
 // plain puts a space after every ':' and ',' outside strings.
 func plain(compact []byte) []byte {
-	out := make([]byte, 0, len(compact)+len(compact)/8)
-	inString, escaped := false, false
+	var pl plainer
+	return pl.append(make([]byte, 0, len(compact)+len(compact)/8), compact)
+}
+
+// plainer is plain's state between pieces of one document.
+type plainer struct {
+	inString, escaped bool
+}
+
+// append appends compact, with plain's spaces, to out.
+func (pl *plainer) append(out, compact []byte) []byte {
+	inString, escaped := pl.inString, pl.escaped
 	for _, c := range compact {
 		out = append(out, c)
 		switch {
@@ -202,5 +297,6 @@ func plain(compact []byte) []byte {
 			out = append(out, ' ')
 		}
 	}
+	pl.inString, pl.escaped = inString, escaped
 	return out
 }

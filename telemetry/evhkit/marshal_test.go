@@ -1,6 +1,7 @@
 package evhkit
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -55,6 +56,82 @@ func TestMarshalEventsIsJSONMarshal(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestAppendEventsIsMarshalEvents: AppendEvents appends MarshalEvents'
+// bytes after what dst holds, in every layout, and reusing dst gives the
+// same bytes again.
+func TestAppendEventsIsMarshalEvents(t *testing.T) {
+	evs := marshalTestEvents()
+	for _, tc := range []struct {
+		name    string
+		evs     []*telemetry.Event
+		grouped bool
+	}{
+		{"grouped", evs, true},
+		{"grouped one", evs[:1], true},
+		{"grouped empty", []*telemetry.Event{}, true},
+		{"grouped nil", nil, true},
+		{"single", evs, false},
+		{"single raw body", evs[2:], false},
+		{"single nil", evs[3:], false},
+	} {
+		for _, f := range []Format{Compact, Plain, Indented} {
+			t.Run(tc.name+"/"+string(f), func(t *testing.T) {
+				want, err := MarshalEvents(tc.evs, tc.grouped, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := AppendEvents([]byte("prefix"), tc.evs, tc.grouped, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != "prefix"+string(want) {
+					t.Fatalf("got  %s\nwant prefix%s", got, want)
+				}
+				again, err := AppendEvents(got[:0], tc.evs, tc.grouped, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(again) != string(want) {
+					t.Fatalf("reused: got  %s\nwant %s", again, want)
+				}
+			})
+		}
+	}
+	bad := &telemetry.Event{Type: telemetry.TypeCore, Body: map[string]any{"c": make(chan int)}}
+	if _, err := AppendEvents(nil, []*telemetry.Event{evs[0], bad}, true, Indented); err == nil {
+		t.Fatal("no error for an unmarshallable body")
+	}
+}
+
+// FuzzLayoutPieces: laying out an array of two compact JSON values piece
+// by piece (AppendEvents' way) gives Layout's bytes for the whole array,
+// in every layout.
+func FuzzLayoutPieces(f *testing.F) {
+	for _, in := range indentCases {
+		f.Add([]byte(in), []byte(`{"a":"\\\"[,:"}`))
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		for _, v := range [][]byte{a, b} {
+			var compact bytes.Buffer
+			if json.Compact(&compact, v) != nil || !bytes.Equal(compact.Bytes(), v) {
+				return // not compact JSON: an event's JSON always is
+			}
+		}
+		whole := append(append(append(append([]byte("["), a...), ','), b...), ']')
+		for _, format := range []Format{Compact, Plain, Indented} {
+			want, err := Layout(whole, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := layout{f: format}
+			got := l.close(l.item(l.item(l.open(nil), 0, a), 1, b))
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s: pieces give\n%s\nwant\n%s", format, got, want)
+			}
+		}
+	})
 }
 
 // TestMarshalEventsError: an event whose body cannot be marshalled fails

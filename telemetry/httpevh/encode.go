@@ -9,18 +9,22 @@ import (
 	"github.com/argusrtc/argus/telemetry/evhkit"
 )
 
-// encode renders events as one POST body: an array when grouped, else the
-// single event object, in the configured format, gzipped if asked.
-func encode(evs []*telemetry.Event, grouped bool, c *Config) ([]byte, error) {
+// encode appends to dst events as one POST body: an array when grouped,
+// else the single event object, in the configured format, gzipped if asked.
+func encode(dst []byte, evs []*telemetry.Event, grouped bool, c *Config) ([]byte, error) {
+	if !c.Compress {
+		b, err := evhkit.AppendEvents(dst, evs, grouped, evhkit.Format(c.Format))
+		if err != nil {
+			return nil, fmt.Errorf("events: %w", err)
+		}
+		return b, nil
+	}
 	b, err := evhkit.MarshalEvents(evs, grouped, evhkit.Format(c.Format))
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
-	if !c.Compress {
-		return b, nil
-	}
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, c.CompressionLevel)
+	buf := bytes.NewBuffer(dst)
+	zw, err := gzip.NewWriterLevel(buf, c.CompressionLevel)
 	if err != nil {
 		return nil, fmt.Errorf("gzip: %w", err)
 	}

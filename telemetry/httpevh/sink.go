@@ -6,7 +6,6 @@
 package httpevh
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +27,8 @@ type Sink struct {
 	tweakMu  sync.Mutex             // serializes Query's read-modify-write
 	client   *http.Client
 	shutdown atomic.Bool
+	spare    atomic.Pointer[postBody] // a body buffer for the next POST (takeBody)
+	bodyHW   atomic.Int64             // recent POST bodies' high-water mark (putBody)
 
 	posted, failed, retries, dropped atomic.Uint64
 }
@@ -45,12 +46,7 @@ func New(cfg Config) (*Sink, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	tr, _ := http.DefaultTransport.(*http.Transport)
-	rt := http.DefaultTransport
-	if tr != nil {
-		rt = tr.Clone()
-	}
-	s := &Sink{client: &http.Client{Transport: rt}}
+	s := &Sink{client: &http.Client{Transport: newTransport(make(copyBufs, 1))}}
 	s.cfg.Store(&cfg)
 	return s, nil
 }
@@ -73,12 +69,7 @@ func (s *Sink) Export(ctx context.Context, batch []*telemetry.Event) error {
 		return nil
 	}
 	cfg := s.cfg.Load()
-	evs := make([]*telemetry.Event, 0, len(batch))
-	for _, e := range batch {
-		if cfg.Events.Has(e.Type) {
-			evs = append(evs, e)
-		}
-	}
+	evs := masked(batch, cfg.Events)
 	group := 1
 	if cfg.Grouping {
 		group = MaxGroup
@@ -102,12 +93,35 @@ func (s *Sink) Export(ctx context.Context, batch []*telemetry.Event) error {
 	return errors.Join(errs...)
 }
 
+// masked returns the events of batch that m has, in order: batch itself
+// (read, never written) when it has them all, the usual case since the bus
+// filters by a mask at least as wide, else a new slice.
+func masked(batch []*telemetry.Event, m telemetry.Mask) []*telemetry.Event {
+	for i, e := range batch {
+		if m.Has(e.Type) {
+			continue
+		}
+		evs := make([]*telemetry.Event, i, len(batch))
+		copy(evs, batch[:i])
+		for _, e := range batch[i+1:] {
+			if m.Has(e.Type) {
+				evs = append(evs, e)
+			}
+		}
+		return evs
+	}
+	return batch
+}
+
 // send encodes one POST and delivers it with retries.
 func (s *Sink) send(ctx context.Context, cfg *Config, chunk []*telemetry.Event) error {
-	body, err := encode(chunk, cfg.Grouping, cfg)
+	body := s.takeBody()
+	defer s.putBody(body)
+	b, err := encode(body.b[:0], chunk, cfg.Grouping, cfg)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDropped, err)
 	}
+	body.b = b
 	backoff := cfg.Backoff
 	for attempt := 0; ; attempt++ {
 		err = s.post(ctx, cfg, body)
@@ -131,13 +145,17 @@ func (s *Sink) send(ctx context.Context, cfg *Config, chunk []*telemetry.Event) 
 }
 
 // post makes one POST within cfg.Timeout; any non-2xx status is an error.
-func (s *Sink) post(ctx context.Context, cfg *Config, body []byte) error {
+func (s *Sink) post(ctx context.Context, cfg *Config, body *postBody) error {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, nil)
 	if err != nil {
 		return fmt.Errorf("request: %w", err)
 	}
+	// What NewRequest sets for a *bytes.Reader body, with readers that
+	// tell when net/http is done with the buffer (postBody).
+	req.Body, req.ContentLength = body.reader(), int64(len(body.b))
+	req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil }
 	req.Header.Set("Content-Type", "application/json")
 	if cfg.Compress {
 		req.Header.Set("Content-Encoding", "gzip")
@@ -149,7 +167,7 @@ func (s *Sink) post(ctx context.Context, cfg *Config, body []byte) error {
 	if err != nil {
 		return fmt.Errorf("post: %w", err)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	drain(resp.Body, body.discard[:])
 	_ = resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("%w: %s", ErrStatus, resp.Status)

@@ -106,18 +106,18 @@ func (s *Sink) gauges(o *telemetry.MediaReportBody, kind string, trace *exemplar
 		return
 	}
 	if q.JitterLocal >= 0 {
-		s.observe(s.m.jitter.WithLabelValues(kind, "in"), q.JitterLocal/1000, trace)
+		s.observe(s.m.jitter.WithLabelValues(kind, "in"), jitterBuckets, q.JitterLocal/1000, trace)
 	}
 	if q.JitterRemote >= 0 {
-		s.observe(s.m.jitter.WithLabelValues(kind, "out"), q.JitterRemote/1000, trace)
+		s.observe(s.m.jitter.WithLabelValues(kind, "out"), jitterBuckets, q.JitterRemote/1000, trace)
 	}
 	if q.RTT > 0 {
-		s.observe(s.m.rtt.WithLabelValues(kind), float64(q.RTT)/1000, trace)
+		s.observe(s.m.rtt.WithLabelValues(kind), rttBuckets, float64(q.RTT)/1000, trace)
 	}
 	if q.InLinkQuality >= 0 {
-		s.observe(s.m.quality.WithLabelValues(kind, "in"), float64(q.InLinkQuality), trace)
+		s.observe(s.m.quality.WithLabelValues(kind, "in"), qualityBuckets, float64(q.InLinkQuality), trace)
 	}
 	if q.OutLinkQuality >= 0 {
-		s.observe(s.m.quality.WithLabelValues(kind, "out"), float64(q.OutLinkQuality), trace)
+		s.observe(s.m.quality.WithLabelValues(kind, "out"), qualityBuckets, float64(q.OutLinkQuality), trace)
 	}
 }

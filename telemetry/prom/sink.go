@@ -30,6 +30,9 @@ type Sink struct {
 	mu     telemetry.Serial
 	funnel *boundedmap.Map[uint64, funnelState]                   // handle → pending ICE/DTLS starts
 	media  *boundedmap.Map[uint64, map[streamKey]*streamCounters] // handle → last report counters
+	// exemplarAt is when each histogram series' buckets last got an
+	// exemplar (observe).
+	exemplarAt map[prometheus.Observer]bucketTimes
 }
 
 // New creates the sink and registers its metrics on reg.
@@ -43,6 +46,8 @@ func New(reg prometheus.Registerer, opts ...Option) (*Sink, error) {
 		cfg:    cfg,
 		funnel: boundedmap.New[uint64, funnelState](cfg.maxTracked, nil),
 		media:  boundedmap.New[uint64, map[streamKey]*streamCounters](cfg.maxTracked, nil),
+
+		exemplarAt: make(map[prometheus.Observer]bucketTimes),
 	}
 	s.m.zero(cfg.plugins)
 	if err := reg.Register(s); err != nil {
@@ -90,7 +95,7 @@ func (s *Sink) tracked() (funnel, media int) {
 
 func (s *Sink) event(e *telemetry.Event) {
 	s.m.events.WithLabelValues(typeName(e.Type)).Inc()
-	trace := &exemplar{fn: s.cfg.traceID, session: e.SessionID}
+	trace := &exemplar{fn: s.cfg.traceID, session: e.SessionID, at: eventTime(e)}
 	switch b := e.Typed().(type) {
 	case telemetry.SessionBody:
 		s.session(b)
