@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -32,6 +35,9 @@ func testEvents(n int, name string) []*telemetry.Event {
 	return evs
 }
 
+// long is name padded past smallBody.
+func long(name string) string { return name + strings.Repeat(".", smallBody) }
+
 // TestBodyNotReusedWhileOpen: a POST body that the transport still holds
 // open is not overwritten by the next POST; once closed, its buffer is
 // reused by the next POST, which then sends its own bytes.
@@ -43,7 +49,9 @@ func TestBodyNotReusedWhileOpen(t *testing.T) {
 	late := &lateTransport{}
 	s.client.Transport = late
 	ctx := context.Background()
-	first, second := testEvents(30, "created"), testEvents(3, "destroyed")
+	// Every event alone is over smallBody: the bodies go through
+	// postBody's readers, not a copy.
+	first, second := testEvents(30, long("created")), testEvents(3, long("destroyed"))
 	if err := s.Export(ctx, first); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +95,7 @@ func TestBodyNotReusedWhileOpen(t *testing.T) {
 		}
 		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Body: io.NopCloser(&echo{b: b}), Request: req}, nil
 	})
-	third := testEvents(2, "timeout")
+	third := testEvents(2, long("timeout"))
 	prev := s.spare.Load()
 	for range 2 {
 		if err := s.Export(ctx, third); err != nil {
@@ -130,7 +138,7 @@ func TestBodyGetBody(t *testing.T) {
 		}
 		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Body: http.NoBody, Request: req}, nil
 	})
-	evs := testEvents(5, "created")
+	evs := testEvents(5, long("created"))
 	if err := s.Export(context.Background(), evs); err != nil {
 		t.Fatal(err)
 	}
@@ -306,5 +314,89 @@ func TestBodyBufferKeptAcrossGroupSizes(t *testing.T) {
 	}
 	if c := cap(s.spare.Load().b); c > large/4 {
 		t.Fatalf("after 100 small POSTs the buffer still has %d bytes (the large POST's %d)", c, large)
+	}
+}
+
+// writeCounter counts a connection's writes.
+type writeCounter struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (w *writeCounter) Write(b []byte) (int, error) {
+	w.writes.Add(1)
+	return w.Conn.Write(b)
+}
+
+// TestSmallBodyOneWrite: a POST whose body is at most smallBody leaves in
+// one write with its headers (net/http flushes the headers alone before a
+// body it does not know to be in memory), a larger one in more; every
+// body arrives as laid out.
+func TestSmallBodyOneWrite(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	s, err := New(DefaultConfig(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, ok := s.client.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("transport %T", s.client.Transport)
+	}
+	var writes atomic.Int64
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &writeCounter{Conn: c, writes: &writes}, nil
+	}
+	for _, tc := range []struct {
+		name      string
+		evs       []*telemetry.Event
+		oneWrite  bool
+		postCount int
+	}{
+		{"small", testEvents(2, "created"), true, 20},
+		{"large", testEvents(2, long("created")), false, 5},
+	} {
+		want, err := evhkit.MarshalEvents(tc.evs, true, evhkit.Indented)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if small := len(want) <= smallBody; small != tc.oneWrite {
+			t.Fatalf("%s: body of %d bytes", tc.name, len(want))
+		}
+		writes.Store(0)
+		mu.Lock()
+		got = got[:0]
+		mu.Unlock()
+		for range tc.postCount {
+			if err := s.Export(context.Background(), tc.evs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n := writes.Load()
+		if tc.oneWrite && n != int64(tc.postCount) || !tc.oneWrite && n < 2*int64(tc.postCount) {
+			t.Errorf("%s: %d writes for %d POSTs", tc.name, n, tc.postCount)
+		}
+		mu.Lock()
+		for i, b := range got {
+			if b != string(want) {
+				t.Fatalf("%s: POST %d body\n%.300s\nwant\n%.300s", tc.name, i, b, want)
+			}
+		}
+		if len(got) != tc.postCount {
+			t.Fatalf("%s: %d POSTs arrived, want %d", tc.name, len(got), tc.postCount)
+		}
+		mu.Unlock()
 	}
 }

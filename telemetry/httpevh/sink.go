@@ -6,6 +6,7 @@
 package httpevh
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -148,14 +149,10 @@ func (s *Sink) send(ctx context.Context, cfg *Config, chunk []*telemetry.Event) 
 func (s *Sink) post(ctx context.Context, cfg *Config, body *postBody) error {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, nil)
+	req, err := newRequest(ctx, cfg.URL, body)
 	if err != nil {
 		return fmt.Errorf("request: %w", err)
 	}
-	// What NewRequest sets for a *bytes.Reader body, with readers that
-	// tell when net/http is done with the buffer (postBody).
-	req.Body, req.ContentLength = body.reader(), int64(len(body.b))
-	req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil }
 	req.Header.Set("Content-Type", "application/json")
 	if cfg.Compress {
 		req.Header.Set("Content-Encoding", "gzip")
@@ -173,6 +170,30 @@ func (s *Sink) post(ctx context.Context, cfg *Config, body *postBody) error {
 		return fmt.Errorf("%w: %s", ErrStatus, resp.Status)
 	}
 	return nil
+}
+
+// smallBody is the largest POST body sent from a copy in a
+// *bytes.Reader: net/http writes such a body with the headers, in one
+// write when both fit its 4 KiB write buffer, while it flushes the
+// headers alone before a body of any other type (a postBody's reader).
+// One more system call and TCP segment per POST would cost more than
+// copying a small body.
+const smallBody = 4 << 10
+
+// newRequest makes the POST of body to url: a small body from a copy; a
+// larger one from readers that tell when net/http is done with the
+// buffer (postBody), with what NewRequest sets for a *bytes.Reader.
+func newRequest(ctx context.Context, url string, body *postBody) (*http.Request, error) {
+	if len(body.b) <= smallBody {
+		return http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(bytes.Clone(body.b)))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Body, req.ContentLength = body.reader(), int64(len(body.b))
+	req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil }
+	return req, nil
 }
 
 // SharesJSON tells the bus that every event this sink takes is exported

@@ -32,7 +32,7 @@ func (x *exemplar) get() prometheus.Labels {
 }
 
 // exemplarInterval is the least time between two exemplars of one bucket
-// of one histogram series. A classic histogram keeps the last exemplar of
+// of one series of a media report histogram (jitter, RTT, quality). A classic histogram keeps the last exemplar of
 // each bucket and a scrape (every 5 to 60 s) shows only that one, while
 // every exemplar costs client_golang half a dozen allocations: with media
 // reports every second per stream, nearly all of them were overwritten
@@ -83,6 +83,20 @@ func (s *Sink) observe(o prometheus.Observer, buckets []float64, v float64, x *e
 	if i >= 0 {
 		times[i] = x.at
 	}
+}
+
+// observeTraced records v into o with a trace_id exemplar whenever one is
+// known: for the setup histograms (ICE, DTLS), observed once per handle,
+// where each observation is another session worth finding from its bucket
+// and costs nothing per packet.
+func observeTraced(o prometheus.Observer, v float64, x *exemplar) {
+	if eo, ok := o.(prometheus.ExemplarObserver); ok {
+		if l := x.get(); l != nil {
+			eo.ObserveWithExemplar(v, l)
+			return
+		}
+	}
+	o.Observe(v)
 }
 
 // eventTime is e's timestamp (µs), or now for an event without one.

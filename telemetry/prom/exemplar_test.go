@@ -13,22 +13,33 @@ import (
 // audio in.
 func jitterExemplars(t *testing.T, reg *prometheus.Registry) (map[float64][2]any, uint64) {
 	t.Helper()
+	return histogramExemplars(t, reg, "argus_media_jitter_seconds", map[string]string{"media": "audio", "direction": "in"})
+}
+
+// histogramExemplars returns the trace id and value of each bucket's
+// exemplar (by upper bound) and the sample count of the series of the
+// histogram name whose labels include match.
+func histogramExemplars(t *testing.T, reg *prometheus.Registry, name string, match map[string]string) (map[float64][2]any, uint64) {
+	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[float64][2]any{}
 	for _, mf := range mfs {
-		if mf.GetName() != "argus_media_jitter_seconds" {
+		if mf.GetName() != name {
 			continue
 		}
+	series:
 		for _, m := range mf.GetMetric() {
 			labels := map[string]string{}
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
 			}
-			if labels["media"] != "audio" || labels["direction"] != "in" {
-				continue
+			for k, v := range match {
+				if labels[k] != v {
+					continue series
+				}
 			}
 			for _, b := range m.GetHistogram().GetBucket() {
 				if x := b.GetExemplar(); x != nil {
@@ -44,8 +55,46 @@ func jitterExemplars(t *testing.T, reg *prometheus.Registry) (map[float64][2]any
 			return got, m.GetHistogram().GetSampleCount()
 		}
 	}
-	t.Fatal("no argus_media_jitter_seconds{media=audio,direction=in}")
+	t.Fatalf("no %s%v", name, match)
 	return nil, 0
+}
+
+// TestExemplarEverySetup: the ICE and DTLS setup histograms, observed
+// once per handle, carry the exemplar of every observation: two
+// sessions' setups in one bucket two seconds apart leave the second's
+// trace id, where the media report histograms would keep the first's
+// for 10 s.
+func TestExemplarEverySetup(t *testing.T) {
+	reg, s := newTestSink(t, WithTraceID(traceIDOf))
+	for i, sid := range []uint64{1, 2} {
+		at := int64(i) * 2000
+		var evs []*telemetry.Event
+		for _, st := range []struct {
+			sub   int
+			atMS  int64
+			state obj
+		}{
+			{telemetry.SubtypeWebRTCICE, at, obj{"ice": "gathering"}},
+			{telemetry.SubtypeWebRTCICE, at + 40, obj{"ice": "connected"}},
+			{telemetry.SubtypeWebRTCDTLS, at + 40, obj{"dtls": "trying"}},
+			{telemetry.SubtypeWebRTCDTLS, at + 48, obj{"dtls": "connected"}},
+		} {
+			e := ev(telemetry.TypeWebRTC, st.sub, st.atMS, st.state)
+			e.SessionID, e.HandleID = sid, 100+sid
+			evs = append(evs, e)
+		}
+		export(t, s, evs)
+		for _, h := range []struct {
+			name string
+			le   float64
+			v    float64
+		}{{"argus_ice_connect_seconds", 0.05, 0.04}, {"argus_dtls_handshake_seconds", 0.01, 0.008}} {
+			got, count := histogramExemplars(t, reg, h.name, nil)
+			if want := ([2]any{traceIDOf(sid), h.v}); count != uint64(i+1) || len(got) != 1 || got[h.le] != want {
+				t.Fatalf("session %d: %s exemplars %v after %d observations, want %v in le=%v", sid, h.name, got, count, want, h.le)
+			}
+		}
+	}
 }
 
 // TestExemplarOncePerBucketAndInterval: a bucket of a histogram series gets

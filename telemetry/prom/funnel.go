@@ -21,7 +21,7 @@ func (s *Sink) ice(e *telemetry.Event, state string, trace *exemplar) {
 		}
 	case "connected", "ready":
 		if f.iceStart != 0 {
-			s.observe(s.m.iceConnect, iceBuckets, seconds(e.Timestamp-f.iceStart), trace)
+			observeTraced(s.m.iceConnect, seconds(e.Timestamp-f.iceStart), trace)
 			f.iceStart = 0
 			s.setFunnel(e.HandleID, f)
 		}
@@ -45,7 +45,7 @@ func (s *Sink) dtls(e *telemetry.Event, state string, trace *exemplar) {
 		}
 	case "connected":
 		if f.dtlsStart != 0 {
-			s.observe(s.m.dtlsHS, dtlsBuckets, seconds(e.Timestamp-f.dtlsStart), trace)
+			observeTraced(s.m.dtlsHS, seconds(e.Timestamp-f.dtlsStart), trace)
 			f.dtlsStart = 0
 			s.setFunnel(e.HandleID, f)
 		}
