@@ -3,12 +3,12 @@ package homer
 import (
 	"crypto/tls"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/hep"
 	"github.com/argusrtc/argus/hep/heptest"
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // receiver collects decoded HEP packets like heplify-server would.
@@ -64,38 +64,11 @@ func newStreamReceiver(t testing.TB, addr string, cfg *tls.Config) *receiver {
 		ln = tls.NewListener(ln, cfg)
 	}
 	r := &receiver{t: t, addr: ln.Addr().String(), pkts: make(chan *hep.Packet, 10000), errs: make(chan error, 100)}
-	var mu sync.Mutex
-	var conns []net.Conn
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := heptest.ReadStream(c, r.deliver); err != nil {
-					r.errs <- err
-				}
-			}()
+	r.closeFn = testkit.ServeConns(ln, func(c net.Conn) {
+		if err := heptest.ReadStream(c, r.deliver); err != nil {
+			r.errs <- err
 		}
-	}()
-	r.closeFn = func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	}
+	})
 	t.Cleanup(r.close)
 	return r
 }

@@ -1,7 +1,8 @@
 // Package testkit holds the small helpers tests across Argus share:
 // waiting for a condition, a value or a started server with a deadline,
-// short temporary directories for socket files, a whole HTTP exchange, and
-// loopback ports nothing listens on.
+// short temporary directories for socket files, a whole HTTP exchange,
+// loopback ports nothing listens on, and an accept loop whose connections
+// end with the test.
 package testkit
 
 import (
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -174,4 +176,42 @@ func HeapInUse() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapInuse
+}
+
+// ServeConns accepts connections on ln until it is closed and runs serve
+// on each in its own goroutine. stop closes ln and every connection
+// accepted, then waits for the serve calls to return.
+func ServeConns(ln net.Listener, serve func(net.Conn)) (stop func()) {
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		wg    sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				serve(c)
+			}()
+		}
+	}()
+	return func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/httpevh"
 )
@@ -18,7 +19,8 @@ import (
 // an empty body, reading requests with one buffer per connection: it
 // allocates next to nothing per request, so a benchmark's B/op and
 // allocs/op are the client's. With closing it closes the connection after
-// each answer, as an HTTP/1.0 backend does (bench/compare.sh's receiver).
+// each answer, as an HTTP/1.0 backend does (bench/compare.sh's receiver until
+// it kept connections open).
 // It returns the URL and the byte count of the request bodies it read.
 func rawServer(b *testing.B, closing bool) (string, func() int64) {
 	b.Helper()
@@ -27,14 +29,11 @@ func rawServer(b *testing.B, closing bool) (string, func() int64) {
 		b.Fatal(err)
 	}
 	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		body  int64
-		wg    sync.WaitGroup
+		mu   sync.Mutex
+		body int64
 	)
 	readers := make(chan *bufio.Reader, 4) // reused from connection to connection
 	serve := func(c net.Conn) {
-		defer wg.Done()
 		var br *bufio.Reader
 		select {
 		case br = <-readers:
@@ -78,30 +77,7 @@ func rawServer(b *testing.B, closing bool) (string, func() int64) {
 			}
 		}
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go serve(c)
-		}
-	}()
-	b.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
+	b.Cleanup(testkit.ServeConns(ln, serve))
 	return "http://" + ln.Addr().String() + "/events", func() int64 {
 		mu.Lock()
 		defer mu.Unlock()

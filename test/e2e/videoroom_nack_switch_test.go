@@ -34,13 +34,7 @@ func TestVideoRoomNACKAfterSwitch(t *testing.T) {
 	}
 	s.feeds[mid] = dave.feed
 	tr := s.peer.track(mid)
-	for tr.lastMarker.Load() != int32(dave.marker) {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("m-line %s still receives marker %d after the switch", mid, tr.lastMarker.Load())
-		case <-waitTick():
-		}
-	}
+	waitMarker(ctx, t, tr, mid, dave.marker)
 	// vrTestNACK asks for the fifth packet before the last: let it be
 	// one of dave's.
 	_, first := tr.seen(0)

@@ -69,22 +69,12 @@ func TestVideoRoomSimulcast(t *testing.T) {
 	viewer, s := newVRViewer(ctx, t, srv, "viewer", 1, pubUser.feed)
 	mid := s.midOf(pubUser.feed, "video")
 	tr := s.peer.track(mid)
-	waitMarker := func(want byte) {
-		t.Helper()
-		for tr.lastMarker.Load() != int32(want) {
-			select {
-			case <-ctx.Done():
-				t.Fatalf("m-line %s: marker %d, want %d", mid, tr.lastMarker.Load(), want)
-			case <-waitTick():
-			}
-		}
-	}
-	waitMarker(simulcastMarkers["h"])
+	waitMarker(ctx, t, tr, mid, simulcastMarkers["h"])
 	ev, err = viewer.async(ctx, s.hid, msg{"request": "configure", "streams": []any{map[string]any{"mid": mid, "substream": 0}}}, nil)
 	if err != nil || pluginData(ev)["configured"] != "ok" {
 		t.Fatalf("configure: %v %s", err, jsonString(ev))
 	}
-	waitMarker(simulcastMarkers["l"])
+	waitMarker(ctx, t, tr, mid, simulcastMarkers["l"])
 	// Only the selected layer flows: a run of packets all from "l".
 	base := tr.packets.Load()
 	for tr.packets.Load() < base+25 {

@@ -28,13 +28,7 @@ func vrTestSwitch(t *testing.T, ctx context.Context, alice, bob, carol *vrUser) 
 	if d["switched"] != "ok" || u64(d["changes"]) != 1 || ev["jsep"] != nil {
 		t.Fatalf("switch answer: %s", jsonString(ev))
 	}
-	for tr.lastMarker.Load() != int32(carol.marker) {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("m-line %s still receives marker %d after switch", mid, tr.lastMarker.Load())
-		case <-waitTick():
-		}
-	}
+	waitMarker(ctx, t, tr, mid, carol.marker)
 	_, after := tr.seen(0)
 	if gap := after - before; gap > 500 {
 		t.Errorf("sequence numbers jumped by %d across the switch", gap)
@@ -45,10 +39,17 @@ func vrTestSwitch(t *testing.T, ctx context.Context, alice, bob, carol *vrUser) 
 		t.Fatal(err)
 	}
 	s.feeds[mid] = bob.feed
-	for tr.lastMarker.Load() != int32(bob.marker) {
+	waitMarker(ctx, t, tr, mid, bob.marker)
+}
+
+// waitMarker waits until m-line mid's last packet carries the publisher
+// marker want.
+func waitMarker(ctx context.Context, t *testing.T, tr *vrTrack, mid string, want byte) {
+	t.Helper()
+	for tr.lastMarker.Load() != int32(want) {
 		select {
 		case <-ctx.Done():
-			t.Fatal("switch back did not happen")
+			t.Fatalf("m-line %s: marker %d, want %d", mid, tr.lastMarker.Load(), want)
 		case <-waitTick():
 		}
 	}
