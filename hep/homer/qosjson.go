@@ -16,22 +16,14 @@ import (
 // mediaQoS builds it.
 func appendRTCP(b []byte, r *rtcpJSON) []byte {
 	si := &r.SenderInformation
-	b = append(b, `{"sender_information":{"ntp_timestamp_sec":`...)
-	b = strconv.AppendUint(b, uint64(si.NTPTimestampSec), 10)
-	b = append(b, `,"ntp_timestamp_usec":`...)
-	b = strconv.AppendUint(b, uint64(si.NTPTimestampUsec), 10)
-	b = append(b, `,"rtp_timestamp":`...)
-	b = strconv.AppendUint(b, uint64(si.RTPTimestamp), 10)
-	b = append(b, `,"packets":`...)
-	b = strconv.AppendUint(b, uint64(si.Packets), 10)
-	b = append(b, `,"octets":`...)
-	b = strconv.AppendUint(b, uint64(si.Octets), 10)
-	b = append(b, `},"ssrc":`...)
-	b = strconv.AppendUint(b, uint64(r.SSRC), 10)
-	b = append(b, `,"type":`...)
-	b = strconv.AppendInt(b, int64(r.Type), 10)
-	b = append(b, `,"report_count":`...)
-	b = strconv.AppendInt(b, int64(r.ReportCount), 10)
+	b = appendUint(b, `{"sender_information":{"ntp_timestamp_sec":`, uint64(si.NTPTimestampSec))
+	b = appendUint(b, `,"ntp_timestamp_usec":`, uint64(si.NTPTimestampUsec))
+	b = appendUint(b, `,"rtp_timestamp":`, uint64(si.RTPTimestamp))
+	b = appendUint(b, `,"packets":`, uint64(si.Packets))
+	b = appendUint(b, `,"octets":`, uint64(si.Octets))
+	b = appendUint(b, `},"ssrc":`, uint64(r.SSRC))
+	b = appendInt(b, `,"type":`, int64(r.Type))
+	b = appendInt(b, `,"report_count":`, int64(r.ReportCount))
 	b = append(b, `,"report_blocks":`...)
 	if r.ReportBlocks == nil {
 		b = append(b, "null"...)
@@ -45,26 +37,18 @@ func appendRTCP(b []byte, r *rtcpJSON) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = append(b, `,"sdes_ssrc":`...)
-	b = strconv.AppendUint(b, uint64(r.SDESSSRC), 10)
+	b = appendUint(b, `,"sdes_ssrc":`, uint64(r.SDESSSRC))
 	return append(b, '}')
 }
 
 func appendReportBlock(b []byte, rb *rtcpReport) []byte {
-	b = append(b, `{"source_ssrc":`...)
-	b = strconv.AppendUint(b, uint64(rb.SourceSSRC), 10)
-	b = append(b, `,"fraction_lost":`...)
-	b = strconv.AppendUint(b, uint64(rb.FractionLost), 10)
-	b = append(b, `,"packets_lost":`...)
-	b = strconv.AppendInt(b, int64(rb.PacketsLost), 10)
-	b = append(b, `,"highest_seq_no":`...)
-	b = strconv.AppendUint(b, uint64(rb.HighestSeqNo), 10)
-	b = append(b, `,"ia_jitter":`...)
-	b = strconv.AppendUint(b, uint64(rb.IAJitter), 10)
-	b = append(b, `,"lsr":`...)
-	b = strconv.AppendUint(b, uint64(rb.LSR), 10)
-	b = append(b, `,"dlsr":`...)
-	b = strconv.AppendUint(b, uint64(rb.DLSR), 10)
+	b = appendUint(b, `{"source_ssrc":`, uint64(rb.SourceSSRC))
+	b = appendUint(b, `,"fraction_lost":`, uint64(rb.FractionLost))
+	b = appendInt(b, `,"packets_lost":`, int64(rb.PacketsLost))
+	b = appendUint(b, `,"highest_seq_no":`, uint64(rb.HighestSeqNo))
+	b = appendUint(b, `,"ia_jitter":`, uint64(rb.IAJitter))
+	b = appendUint(b, `,"lsr":`, uint64(rb.LSR))
+	b = appendUint(b, `,"dlsr":`, uint64(rb.DLSR))
 	return append(b, '}')
 }
 
@@ -90,16 +74,13 @@ func appendRTPAgent(b []byte, a *rtpAgentJSON) ([]byte, error) {
 	if b, err = appendFloat(b, a.Jitter); err != nil {
 		return b, err
 	}
-	b = append(b, `,"PACKET_LOSS":`...)
-	b = strconv.AppendInt(b, a.PacketLoss, 10)
+	b = appendInt(b, `,"PACKET_LOSS":`, a.PacketLoss)
 	b = append(b, `,"DELTA":`...)
 	if b, err = appendFloat(b, a.Delta); err != nil {
 		return b, err
 	}
-	b = append(b, `,"TOTAL_PK":`...)
-	b = strconv.AppendUint(b, a.TotalPK, 10)
-	b = append(b, `,"EXPECTED_PK":`...)
-	b = strconv.AppendUint(b, a.ExpectedPK, 10)
+	b = appendUint(b, `,"TOTAL_PK":`, a.TotalPK)
+	b = appendUint(b, `,"EXPECTED_PK":`, a.ExpectedPK)
 	b = append(b, `,"RTT":`...)
 	if b, err = appendFloat(b, a.RTT); err != nil {
 		return b, err
@@ -115,12 +96,20 @@ func appendRTPAgent(b []byte, a *rtpAgentJSON) ([]byte, error) {
 		b = appendString(b, a.Codec)
 	}
 	if a.SessionID != 0 {
-		b = append(b, `,"SESSION_ID":`...)
-		b = strconv.AppendUint(b, a.SessionID, 10)
+		b = appendUint(b, `,"SESSION_ID":`, a.SessionID)
 	}
-	b = append(b, `,"HANDLE_ID":`...)
-	b = strconv.AppendUint(b, a.HandleID, 10)
+	b = appendUint(b, `,"HANDLE_ID":`, a.HandleID)
 	return append(b, '}'), nil
+}
+
+// appendUint appends key, then v.
+func appendUint(b []byte, key string, v uint64) []byte {
+	return strconv.AppendUint(append(b, key...), v, 10)
+}
+
+// appendInt appends key, then v.
+func appendInt(b []byte, key string, v int64) []byte {
+	return strconv.AppendInt(append(b, key...), v, 10)
 }
 
 // appendFloat appends f as encoding/json writes a float64: like %g, but

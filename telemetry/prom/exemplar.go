@@ -32,9 +32,9 @@ func (x *exemplar) get() prometheus.Labels {
 }
 
 // exemplarInterval is the least time between two exemplars of one bucket
-// of one series of a media report histogram (jitter, RTT, quality). A classic histogram keeps the last exemplar of
-// each bucket and a scrape (every 5 to 60 s) shows only that one, while
-// every exemplar costs client_golang half a dozen allocations: with media
+// of one series of a media report histogram (jitter, RTT, quality). A
+// classic histogram keeps the last exemplar of each bucket and a scrape
+// (every 5 to 60 s) shows only that one, while every exemplar costs client_golang half a dozen allocations: with media
 // reports every second per stream, nearly all of them were overwritten
 // unseen. An observation within the interval is counted without one; an
 // exemplar that is made is what it was before (value, time, trace id).
@@ -54,8 +54,7 @@ type bucketTimes []int64
 // none in the last exemplarInterval (by the event's time). Called with the
 // sink's lock held.
 func (s *Sink) observe(o prometheus.Observer, buckets []float64, v float64, x *exemplar) {
-	eo, ok := o.(prometheus.ExemplarObserver)
-	if !ok || x == nil || x.fn == nil || x.session == 0 {
+	if _, ok := o.(prometheus.ExemplarObserver); !ok || x == nil || x.fn == nil || x.session == 0 {
 		o.Observe(v)
 		return
 	}
@@ -74,15 +73,10 @@ func (s *Sink) observe(o prometheus.Observer, buckets []float64, v float64, x *e
 			return
 		}
 	}
-	l := x.get()
-	if l == nil {
-		o.Observe(v)
-		return
+	if i >= 0 && x.get() != nil {
+		times[i] = x.at // the interval starts with an exemplar made
 	}
-	eo.ObserveWithExemplar(v, l)
-	if i >= 0 {
-		times[i] = x.at
-	}
+	observeTraced(o, v, x)
 }
 
 // observeTraced records v into o with a trace_id exemplar whenever one is
