@@ -1,28 +1,20 @@
 package core_test
 
 import (
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
-	"github.com/argusrtc/argus/telemetry"
 )
 
 // TestICEFailedEvent: a connected client stops answering ICE consent
 // checks; its Janus API client gets Janus 1.2's "ice-failed" {session_id,
 // sender}, then (hangup_on_failed) "hangup" with reason "ICE failed".
 func TestICEFailedEvent(t *testing.T) {
-	eng, err := webrtc.NewEngine(webrtc.Config{
-		ServerName: "test", Emitter: telemetry.Discard, IncludeLoopback: true,
-		Logger: slog.New(slog.DiscardHandler), HangupOnFailed: true,
-		ICEDisconnectedTimeout: 500 * time.Millisecond, ICEFailedTimeout: time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
+	eng := coretest.Engine(t, webrtc.Config{ServerName: "test", HangupOnFailed: true,
+		ICEDisconnectedTimeout: 500 * time.Millisecond, ICEFailedTimeout: time.Second})
 	e := newEnv(t, func(c *core.Config) { c.Engine = eng; c.HangupOnFailed = true })
 	if v := e.req(e.c, core.PathIDs{}, `{"janus":"info","transaction":"i"}`)["hangup-on-failed"]; v != true {
 		t.Fatalf("info hangup-on-failed = %v", v)

@@ -3,7 +3,6 @@ package core_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -14,19 +13,11 @@ import (
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/testpeer"
-	"github.com/argusrtc/argus/telemetry"
 )
 
 func engineEnv(t *testing.T) *env {
 	t.Helper()
-	eng, err := webrtc.NewEngine(webrtc.Config{
-		ServerName: "test", Emitter: telemetry.Discard, IncludeLoopback: true,
-		Logger: slog.New(slog.DiscardHandler), NoMediaTimer: 300 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
+	eng := coretest.Engine(t, webrtc.Config{ServerName: "test", NoMediaTimer: 300 * time.Millisecond})
 	return newEnv(t, func(c *core.Config) { c.Engine = eng })
 }
 

@@ -48,6 +48,8 @@ type config struct {
 	NAT1To1            []string
 	STUNServers        []string
 	LoopbackCandidates bool
+	ICEEnforceList     []string      // Janus ice_enforce_list: the only interfaces or addresses ICE gathers on
+	ICEIgnoreList      []string      // Janus ice_ignore_list: interfaces or addresses ICE leaves out
 	IPv6               bool          // Janus ipv6: gather IPv6 candidates too
 	RTPPortRange       portRange     // ICE UDP ports (Janus rtp_port_range), a socket per PeerConnection; zero: ephemeral
 	ICEUDPPort         int           // the one UDP port all PeerConnections share; 0: off (a socket per PeerConnection)
@@ -79,6 +81,7 @@ func defaultConfig() config {
 		ServerName:         "Argus",
 		SessionTimeout:     60 * time.Second,
 		LoopbackCandidates: true,
+		ICEIgnoreList:      []string{"vmnet"}, // Janus's default: VMware's interfaces
 		StatsPeriod:        time.Second,
 		NoMediaTimer:       time.Second,
 		LogLevel:           slog.LevelInfo,
@@ -107,6 +110,8 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var((*listValue)(&c.NAT1To1), "nat-1-1", "comma-separated public `IPs` advertised instead of host candidates (Janus nat_1_1_mapping)")
 	fs.Var((*listValue)(&c.STUNServers), "stun", "comma-separated STUN `servers` (stun:host:port)")
 	fs.BoolVar(&c.LoopbackCandidates, "loopback-candidates", c.LoopbackCandidates, "gather 127.0.0.1 ICE candidates (local demos and tests; turn off in production)")
+	fs.Var((*listValue)(&c.ICEEnforceList), "ice-enforce-list", "Janus ice_enforce_list: the only interfaces or `addresses` ICE gathers candidates on, comma-separated prefixes (eth0, eth, 192.168.); empty: all")
+	fs.Var((*listValue)(&c.ICEIgnoreList), "ice-ignore-list", "Janus ice_ignore_list: interfaces or `addresses` ICE leaves out, comma-separated prefixes; not used with -ice-enforce-list")
 	fs.BoolVar(&c.IPv6, "ipv6", c.IPv6, "Janus ipv6: gather IPv6 ICE candidates too (off: IPv4 only, as Janus's default)")
 	fs.Var(&c.RTPPortRange, "rtp-port-range", "UDP port `range` min-max of ICE candidates (Janus rtp_port_range, e.g. 20000-40000), a socket per PeerConnection as in Janus; empty: ephemeral ports")
 	fs.IntVar(&c.ICEUDPPort, "ice-udp-port", c.ICEUDPPort, "Argus only (LiveKit's udp_port): one UDP `port` (1-65535) every PeerConnection shares on each local address, with batched sends, instead of a socket per PeerConnection; excludes -rtp-port-range; 0: off")

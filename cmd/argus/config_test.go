@@ -320,17 +320,19 @@ func TestPortRangeSet(t *testing.T) {
 // TestEngineConfig checks that the media flags reach the WebRTC engine.
 func TestEngineConfig(t *testing.T) {
 	c, err := parseConfig([]string{"-rtp-port-range", "20000-20100", "-no-media-timer", "5", "-slowlink-threshold", "8",
-		"-stats-period", "2s", "-nat-1-1", "192.0.2.7", "-loopback-candidates=false", "-server-name", "edge", "-ipv6"}, envMap(nil), io.Discard)
+		"-stats-period", "2s", "-nat-1-1", "192.0.2.7", "-loopback-candidates=false", "-server-name", "edge", "-ipv6",
+		"-ice-enforce-list", "eth0, 192.168.", "-ice-ignore-list", ""}, envMap(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := engineConfig(c, nil, slog.New(slog.DiscardHandler))
 	if got.ICEPortMin != 20000 || got.ICEPortMax != 20100 || got.NoMediaTimer != 5*time.Second || got.SlowlinkThreshold != 8 ||
 		got.StatsPeriod != 2*time.Second || !reflect.DeepEqual(got.NAT1To1IPs, []string{"192.0.2.7"}) || got.IncludeLoopback ||
-		got.ServerName != "edge" || !got.IPv6 {
+		got.ServerName != "edge" || !got.IPv6 || !reflect.DeepEqual(got.ICEEnforceList, []string{"eth0", "192.168."}) || got.ICEIgnoreList != nil {
 		t.Fatalf("engineConfig = %+v", got)
 	}
-	if d := engineConfig(defaultConfig(), nil, slog.New(slog.DiscardHandler)); d.ICEPortMin != 0 || d.ICEPortMax != 0 || d.NoMediaTimer != time.Second || d.SlowlinkThreshold != 0 || d.IPv6 {
+	if d := engineConfig(defaultConfig(), nil, slog.New(slog.DiscardHandler)); d.ICEPortMin != 0 || d.ICEPortMax != 0 || d.NoMediaTimer != time.Second || d.SlowlinkThreshold != 0 || d.IPv6 ||
+		d.ICEEnforceList != nil || !reflect.DeepEqual(d.ICEIgnoreList, []string{"vmnet"}) {
 		t.Fatalf("defaults: engineConfig = %+v", d)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/argusrtc/argus/internal/janusclient"
 	"github.com/argusrtc/argus/internal/janusclient/argustest"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
 	"github.com/argusrtc/argus/telemetry/history"
@@ -35,6 +36,7 @@ func TestFleetViewBinaries(t *testing.T) {
 	prefix := "argustest." + evhtest.Name("fleet")
 	nodeArgs := func(name string) []string {
 		return []string{"-server-name", name, "-http", "127.0.0.1:0", "-ws", "", "-admin", "127.0.0.1:0", "-admin-ws", "",
+			"-ice-enforce-list", strings.Join(testkit.LoopbackICE(), ","),
 			"-history=false", "-event-nats", fleetNATS, "-sink-opt", "nats.stream=" + stream, "-sink-opt", "nats.subject_prefix=" + prefix}
 	}
 	janusAPI := []string{"http janus api"}

@@ -138,6 +138,8 @@ func engineConfig(cfg config, emitter telemetry.Emitter, logger *slog.Logger) we
 		NAT1To1IPs:        cfg.NAT1To1,
 		STUNServers:       cfg.STUNServers,
 		IncludeLoopback:   cfg.LoopbackCandidates,
+		ICEEnforceList:    cfg.ICEEnforceList,
+		ICEIgnoreList:     cfg.ICEIgnoreList,
 		IPv6:              cfg.IPv6,
 		ICEPortMin:        cfg.RTPPortRange.Min,
 		ICEPortMax:        cfg.RTPPortRange.Max,

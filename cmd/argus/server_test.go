@@ -12,13 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry/prom"
 )
 
 // startTestServer runs the whole composition on 127.0.0.1 ephemeral ports.
 func startTestServer(t *testing.T, extra ...string) map[string]string {
 	t.Helper()
-	args := append([]string{"-http", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-ws", "127.0.0.1:0"}, extra...)
+	args := append([]string{"-http", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-ws", "127.0.0.1:0",
+		"-ice-enforce-list", strings.Join(testkit.LoopbackICE(), ",")}, extra...)
 	cfg, err := parseConfig(args, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)

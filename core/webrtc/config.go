@@ -15,6 +15,13 @@ type Config struct {
 	NAT1To1IPs      []string // advertised host addresses (Janus nat_1_1_mapping)
 	STUNServers     []string // "stun:host:port"; none by default
 	IncludeLoopback bool     // gather loopback candidates (tests, local use)
+	// ICEEnforceList and ICEIgnoreList are Janus's ice_enforce_list and
+	// ice_ignore_list: the interfaces (by name prefix) or addresses (by
+	// prefix of their text) ICE gathers on, or leaves out; the ignore list
+	// is not used with an enforce list (icefilter.go). Empty: every
+	// interface. Loopback addresses need IncludeLoopback as well.
+	ICEEnforceList []string
+	ICEIgnoreList  []string
 	// IPv6 gathers IPv6 host candidates too (Janus's ipv6, off by default
 	// as in Janus). Off, a PeerConnection has one host socket per IPv4
 	// address only: each IPv6 one cost a socket, a read goroutine and its

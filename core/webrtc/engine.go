@@ -71,11 +71,11 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		}
 	}
 	if cfg.SharedUDP {
-		sc := sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback}
-		if !cfg.IPv6 {
-			// pion gathers a UDP mux's addresses whatever the network types.
-			sc.Keep = netip.Addr.Is4
-		}
+		// pion gathers a UDP mux's addresses whatever the network types
+		// and filters.
+		filter := newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList)
+		sc := sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback,
+			Keep: func(iface string, a netip.Addr) bool { return (cfg.IPv6 || a.Is4()) && filter.keep(iface, a) }}
 		e.udp, err = sharedport.Open(sc)
 		if err != nil {
 			return nil, fmt.Errorf("webrtc: %w", err)
@@ -83,7 +83,7 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		if e.udp != nil {
 			se.SetICEUDPMux(e.udp.Mux())
 		} else {
-			cfg.Logger.Warn("no local address for the shared ICE UDP port (IPv4 only unless IPv6 is on): a socket per PeerConnection")
+			cfg.Logger.Warn("no local address for the shared ICE UDP port (IPv4 only unless IPv6 is on; after the ICE enforce and ignore lists): a socket per PeerConnection")
 		}
 	}
 	if tweak != nil {
@@ -157,6 +157,7 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
 	}
+	newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList).apply(&se)
 	if len(cfg.NAT1To1IPs) > 0 {
 		se.SetNAT1To1IPs(append([]string(nil), cfg.NAT1To1IPs...), pion.ICECandidateTypeHost) //nolint:staticcheck // SA1019: kept until the move to ICEAddressRewriteRules is tested against Janus's nat_1_1_mapping
 	}

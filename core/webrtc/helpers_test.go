@@ -84,9 +84,13 @@ func testEngine(t *testing.T, rec telemetry.Emitter) *Engine {
 }
 
 // engineOf is an Engine of cfg, its pion SettingEngine changed by tweak
-// (when not nil), closed when the test ends.
+// (when not nil), closed when the test ends. With IncludeLoopback and no
+// enforce list it gathers on 127.0.0.1 only (testkit.LoopbackICE).
 func engineOf(t *testing.T, cfg Config, tweak func(*pion.SettingEngine)) *Engine {
 	t.Helper()
+	if cfg.IncludeLoopback && cfg.ICEEnforceList == nil {
+		cfg.ICEEnforceList = testkit.LoopbackICE()
+	}
 	e, err := newEngine(cfg, tweak)
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 func TestSharedPortInInfoAndEvents(t *testing.T) {
 	rec := &recorder{}
 	eng, err := NewEngine(Config{
-		ServerName: "test", Emitter: rec, IncludeLoopback: true, SharedUDP: true,
+		ServerName: "test", Emitter: rec, IncludeLoopback: true, SharedUDP: true, ICEEnforceList: testkit.LoopbackICE(),
 		StatsPeriod: 100 * time.Millisecond, NoMediaTimer: 300 * time.Millisecond,
 	})
 	if err != nil {

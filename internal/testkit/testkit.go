@@ -1,8 +1,8 @@
 // Package testkit holds the small helpers tests across Argus share:
 // waiting for a condition, a value or a started server with a deadline,
 // short temporary directories for socket files, a whole HTTP exchange,
-// loopback ports nothing listens on, and an accept loop whose connections
-// end with the test.
+// loopback ports nothing listens on, an accept loop whose connections
+// end with the test, and the ICE enforce list of test gateways.
 package testkit
 
 import (
@@ -215,3 +215,10 @@ func ServeConns(ln net.Listener, serve func(net.Conn)) (stop func()) {
 		wg.Wait()
 	}
 }
+
+// LoopbackICE is the ICE enforce list (webrtc.Config.ICEEnforceList) of
+// the gateways tests run: their PeerConnections gather on 127.0.0.1 only,
+// as the tests' clients do. Else a pair could form on an address that
+// another test adds and then removes (test/janusref's veth pair, while
+// packages run in parallel), and the media on it would stop when it goes.
+func LoopbackICE() []string { return []string{"127.0.0.1"} }

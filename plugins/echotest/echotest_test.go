@@ -66,10 +66,7 @@ func setup(t *testing.T) (*coretest.Handle, *coretest.Host, core.PluginSession) 
 func setupReports(t *testing.T) (*coretest.Handle, *coretest.Host, core.PluginSession, *mediaReports) {
 	t.Helper()
 	reports := &mediaReports{}
-	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: reports, IncludeLoopback: true, StatsPeriod: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := coretest.Engine(t, webrtc.Config{Emitter: reports, StatsPeriod: 100 * time.Millisecond})
 	host := &coretest.Host{}
 	p := New()
 	if err := p.Init(t.Context(), host, nil); err != nil {

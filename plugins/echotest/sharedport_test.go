@@ -11,7 +11,6 @@ import (
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/testpeer"
-	"github.com/argusrtc/argus/telemetry"
 )
 
 // TestEchoManyPeersShareOnePort: EchoTest sessions of many pion clients
@@ -20,11 +19,7 @@ import (
 // than packets (sendmmsg batches across PeerConnections).
 func TestEchoManyPeersShareOnePort(t *testing.T) {
 	const peers, payload = 12, 300
-	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: telemetry.Discard, IncludeLoopback: true, SharedUDP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
+	eng := coretest.Engine(t, webrtc.Config{SharedUDP: true})
 	port, _, ok := eng.SharedUDP()
 	if !ok {
 		t.Fatal("the engine has no shared UDP port with SharedUDP")

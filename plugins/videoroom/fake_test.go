@@ -8,7 +8,6 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
-	"github.com/argusrtc/argus/telemetry"
 )
 
 // findEvents returns the recorded events whose "event" (or "videoroom") is name.
@@ -42,10 +41,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg string) *fixture {
 	t.Helper()
-	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: telemetry.Discard, IncludeLoopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := coretest.Engine(t, webrtc.Config{})
 	f := &fixture{t: t, p: New(), host: &coretest.Host{}, eng: eng, next: 10}
 	var raw json.RawMessage
 	if cfg != "" {

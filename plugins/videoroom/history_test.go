@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/pluginkit/mediakit"
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/internal/testpeer"
-	"github.com/argusrtc/argus/telemetry"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -336,11 +336,7 @@ func (r *received) copies(seq uint16) []rtp.Packet {
 func TestNACKAnsweredFromPublisherHistory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	eng, err := webrtc.NewEngine(webrtc.Config{Emitter: telemetry.Discard, IncludeLoopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = eng.Close() }()
+	eng := coretest.Engine(t, webrtc.Config{})
 	peer, err := eng.NewPeer(webrtc.PeerParams{})
 	if err != nil {
 		t.Fatal(err)

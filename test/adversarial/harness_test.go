@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // bin is the argus binary TestMain builds.
@@ -63,6 +65,7 @@ func start(t *testing.T, nofile int, extra ...string) *server {
 		fmt.Sprintf("--nofile=%d:%d", nofile, nofile), "--", bin,
 		"-http", "127.0.0.1:0", "-ws", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-ws", "127.0.0.1:0",
 		"-admin-secret", adminSecret, "-history=false", "-stats-period", "0",
+		"-ice-enforce-list", strings.Join(testkit.LoopbackICE(), ","),
 	}
 	cmd := exec.Command("prlimit", append(args, extra...)...)
 	stderr, err := cmd.StderrPipe()

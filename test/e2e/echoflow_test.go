@@ -282,6 +282,9 @@ func (s *echoSession) describe() string {
 		fmt.Fprintf(&b, "; sent audio %d, video %d pkts; client pc %s, ice %s",
 			s.peer.Sent("audio").Packets.Load(), s.peer.Sent("video").Packets.Load(),
 			s.peer.pc.ConnectionState(), s.peer.pc.ICEConnectionState())
+		if c, g, err := selectedPair(s); err == nil {
+			fmt.Fprintf(&b, ", pair %s -> %s", c, g)
+		}
 	}
 	return b.String()
 }

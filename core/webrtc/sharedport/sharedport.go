@@ -20,8 +20,9 @@ import (
 type Config struct {
 	Port     uint16 // 0: an ephemeral port, reused for every address when free
 	Loopback bool   // listen on loopback addresses too
-	// Keep, if set, filters the local addresses.
-	Keep func(netip.Addr) bool
+	// Keep, if set, filters the local addresses, each with the name of its
+	// interface.
+	Keep func(iface string, addr netip.Addr) bool
 }
 
 // socketBuffer is the kernel buffer asked for each shared socket, in each
@@ -42,18 +43,9 @@ type Port struct {
 // candidates from, as they are at the call. With no such address it
 // returns nil: agents then gather as without a mux.
 func Open(cfg Config) (*Port, error) {
-	addrs, err := localAddrs(cfg.Loopback)
+	addrs, err := localAddrs(cfg.Loopback, cfg.Keep)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Keep != nil {
-		kept := addrs[:0]
-		for _, a := range addrs {
-			if cfg.Keep(a) {
-				kept = append(kept, a)
-			}
-		}
-		addrs = kept
 	}
 	if len(addrs) == 0 {
 		return nil, nil //nolint:nilnil // no address: no port, and no error
@@ -120,8 +112,9 @@ func listenShared(addr netip.Addr, port uint16) (*net.UDPConn, error) {
 
 // localAddrs lists the addresses of the interfaces that are up, as pion's
 // gatherer would: loopback only when asked, no IPv6 link-local (RFC 8445
-// 5.1.1.1 forbids them next to others) nor deprecated IPv6 forms.
-func localAddrs(loopback bool) ([]netip.Addr, error) {
+// 5.1.1.1 forbids them next to others) nor deprecated IPv6 forms; and of
+// those only the ones keep (if not nil) accepts.
+func localAddrs(loopback bool, keep func(string, netip.Addr) bool) ([]netip.Addr, error) {
 	ifaces, err := net.Interfaces()
 	if err != nil {
 		return nil, fmt.Errorf("local interfaces: %w", err)
@@ -145,7 +138,7 @@ func localAddrs(loopback bool) ([]netip.Addr, error) {
 				continue
 			}
 			ip = ip.Unmap()
-			if usableHostAddr(ip, loopback) {
+			if usableHostAddr(ip, loopback) && (keep == nil || keep(ifc.Name, ip)) {
 				out = append(out, ip)
 			}
 		}

@@ -47,7 +47,7 @@ func TestOpenLoopbackOnOnePort(t *testing.T) {
 		port uint16
 	}{{"ephemeral", 0}, {"fixed", fixed}} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := Open(Config{Port: tc.port, Loopback: true, Keep: func(a netip.Addr) bool { return a.IsLoopback() }})
+			p, err := Open(Config{Port: tc.port, Loopback: true, Keep: func(_ string, a netip.Addr) bool { return a.IsLoopback() }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +78,7 @@ func TestOpenLoopbackOnOnePort(t *testing.T) {
 }
 
 func TestOpenNoAddress(t *testing.T) {
-	p, err := Open(Config{Keep: func(netip.Addr) bool { return false }})
+	p, err := Open(Config{Keep: func(string, netip.Addr) bool { return false }})
 	if p != nil || err != nil {
 		t.Fatalf("Open with no address = %v, %v; want nil, nil", p, err)
 	}

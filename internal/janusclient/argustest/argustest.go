@@ -18,6 +18,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
@@ -73,7 +74,7 @@ func StartWith(t testing.TB, o Options) *Argus {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	engine, err := webrtc.NewEngine(webrtc.Config{ServerName: o.Name, Logger: logger, IncludeLoopback: true,
-		StatsPeriod: o.StatsPeriod, Emitter: o.Emitter})
+		ICEEnforceList: testkit.LoopbackICE(), StatsPeriod: o.StatsPeriod, Emitter: o.Emitter})
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)
 	}

@@ -12,15 +12,15 @@ import (
 // addresses of ICENet, or every IPv4 address (the clients gather IPv4
 // only). It returns nil, nil when no address qualifies.
 func openSharedPort(cfg *Config) (*sharedport.Port, error) {
-	keep := func(a netip.Addr) bool { return a.Is4() }
+	keep := func(_ string, a netip.Addr) bool { return a.Is4() }
 	loopback := true
 	switch {
 	case cfg.ICELoopback:
-		keep = func(a netip.Addr) bool { return a.Is4() && a.IsLoopback() }
+		keep = func(_ string, a netip.Addr) bool { return a.Is4() && a.IsLoopback() }
 	case cfg.ICENet != nil:
 		n := cfg.ICENet
 		loopback = n.IP.IsLoopback()
-		keep = func(a netip.Addr) bool { return a.Is4() && n.Contains(a.AsSlice()) }
+		keep = func(_ string, a netip.Addr) bool { return a.Is4() && n.Contains(a.AsSlice()) }
 	}
 	p, err := sharedport.Open(sharedport.Config{Loopback: loopback, Keep: keep})
 	if err != nil {

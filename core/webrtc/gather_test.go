@@ -88,3 +88,45 @@ func TestWarnIPv6Only(t *testing.T) {
 		}
 	}
 }
+
+// TestICEAddressLists: an answer advertises the addresses the enforce and
+// ignore lists let through, by interface name or by address, with a
+// socket per PeerConnection and with the shared port alike.
+func TestICEAddressLists(t *testing.T) {
+	loName := loopbackInterface(t)
+	isLoopback := func(ip string) bool { return strings.HasPrefix(ip, "127.") }
+	for _, tc := range []struct {
+		name            string
+		enforce, ignore []string
+		ok              func(ip string) bool
+	}{
+		{name: "enforce an address", enforce: []string{"127.0.0.1"}, ok: func(ip string) bool { return ip == "127.0.0.1" }},
+		{name: "enforce an interface", enforce: []string{loName}, ok: isLoopback},
+		{name: "ignore an address prefix", ignore: []string{"127."}, ok: func(ip string) bool { return !isLoopback(ip) }},
+		{name: "ignore an interface", ignore: []string{loName}, ok: func(ip string) bool { return !isLoopback(ip) }},
+		{name: "enforce wins", enforce: []string{"127.0.0.1"}, ignore: []string{"127."}, ok: func(ip string) bool { return ip == "127.0.0.1" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addrs := answerAddrsBothModes(t, Config{Emitter: telemetry.Discard, IncludeLoopback: true, ICEEnforceList: tc.enforce, ICEIgnoreList: tc.ignore}, tc.ok)
+			if !maps.Equal(addrs["shared port"], addrs["port range"]) {
+				t.Errorf("candidate addresses: shared port %v, port range %v", addrs["shared port"], addrs["port range"])
+			}
+		})
+	}
+}
+
+// loopbackInterface names the host's loopback interface.
+func loopbackInterface(t *testing.T) string {
+	t.Helper()
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagLoopback != 0 && ifc.Flags&net.FlagUp != 0 {
+			return ifc.Name
+		}
+	}
+	t.Fatal("no loopback interface")
+	return ""
+}

@@ -1,0 +1,102 @@
+package webrtc
+
+import (
+	"net"
+	"net/netip"
+	"strings"
+
+	pion "github.com/pion/webrtc/v4"
+)
+
+// addrFilter chooses the local addresses ICE gathers host candidates on:
+// Janus's ice_enforce_list and ice_ignore_list. An entry matches an
+// interface whose name starts with it ("eth" matches eth0 and eth1) and
+// an address whose text starts with it ("192.168.", "10.0.0.1"). With an
+// enforce list, only the addresses of a matching interface and the
+// matching addresses are used; without one, the addresses of a matching
+// interface and the matching addresses of the ignore list are left out.
+// As in Janus, the ignore list is not used with an enforce list.
+type addrFilter struct {
+	enforce, ignore []string
+}
+
+// newAddrFilter trims the entries and drops the empty ones.
+func newAddrFilter(enforce, ignore []string) addrFilter {
+	return addrFilter{enforce: cleanList(enforce), ignore: cleanList(ignore)}
+}
+
+func cleanList(list []string) []string {
+	var out []string
+	for _, e := range list {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// matchesAny reports whether s starts with an entry of list.
+func matchesAny(list []string, s string) bool {
+	for _, e := range list {
+		if strings.HasPrefix(s, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// keep reports whether ICE may gather on addr, an address of the
+// interface named iface.
+func (f addrFilter) keep(iface string, addr netip.Addr) bool {
+	if len(f.enforce) > 0 {
+		return matchesAny(f.enforce, iface) || matchesAny(f.enforce, addr.String())
+	}
+	return !matchesAny(f.ignore, iface) && !matchesAny(f.ignore, addr.String())
+}
+
+// apply sets pion's gathering filters. pion asks about an interface by
+// name, then about each of its addresses without the name; both answers
+// must be yes. That is the ignore list as it is; an enforce list keeps an
+// address for its interface's name, so its address filter looks the
+// interface up (only on engines with an enforce list).
+func (f addrFilter) apply(se *pion.SettingEngine) {
+	switch {
+	case len(f.enforce) > 0:
+		se.SetIPFilter(func(ip net.IP) bool {
+			a, ok := netip.AddrFromSlice(ip)
+			if !ok {
+				return false
+			}
+			a = a.Unmap()
+			return matchesAny(f.enforce, a.String()) || matchesAny(f.enforce, interfaceOf(a))
+		})
+	case len(f.ignore) > 0:
+		se.SetInterfaceFilter(func(name string) bool { return !matchesAny(f.ignore, name) })
+		se.SetIPFilter(func(ip net.IP) bool {
+			a, ok := netip.AddrFromSlice(ip)
+			return ok && !matchesAny(f.ignore, a.Unmap().String())
+		})
+	}
+}
+
+// interfaceOf names the interface that has addr; "" when none has it.
+func interfaceOf(addr netip.Addr) string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return ""
+	}
+	for _, ifc := range ifaces {
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if pfx, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(pfx.IP); ok && ip.Unmap() == addr {
+					return ifc.Name
+				}
+			}
+		}
+	}
+	return ""
+}

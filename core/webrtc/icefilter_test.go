@@ -1,0 +1,39 @@
+package webrtc
+
+import (
+	"net/netip"
+	"testing"
+)
+
+// TestAddrFilterKeep: entries of Janus's enforce and ignore lists match
+// interface names and addresses by prefix; the ignore list is not used
+// with an enforce list.
+func TestAddrFilterKeep(t *testing.T) {
+	lan, lo := netip.MustParseAddr("192.168.1.10"), netip.MustParseAddr("127.0.0.1")
+	for _, tc := range []struct {
+		name            string
+		enforce, ignore []string
+		iface           string
+		addr            netip.Addr
+		want            bool
+	}{
+		{name: "no lists", iface: "eth0", addr: lan, want: true},
+		{name: "enforced interface", enforce: []string{"eth0"}, iface: "eth0", addr: lan, want: true},
+		{name: "enforced interface prefix", enforce: []string{"eth"}, iface: "eth1", addr: lan, want: true},
+		{name: "other interface not enforced", enforce: []string{"eth0"}, iface: "wlan0", addr: lan, want: false},
+		{name: "enforced address prefix", enforce: []string{"wlan0", "192.168."}, iface: "eth0", addr: lan, want: true},
+		{name: "enforced address", enforce: []string{"127.0.0.1"}, iface: "lo", addr: lo, want: true},
+		{name: "other address not enforced", enforce: []string{"127.0.0.1"}, iface: "eth0", addr: lan, want: false},
+		{name: "ignored interface prefix", ignore: []string{"vmnet"}, iface: "vmnet8", addr: lan, want: false},
+		{name: "ignored address", ignore: []string{"vmnet", "192.168.1.10"}, iface: "eth0", addr: lan, want: false},
+		{name: "not ignored", ignore: []string{"vmnet", "10."}, iface: "eth0", addr: lan, want: true},
+		{name: "ignore list unused with an enforce list", enforce: []string{"eth0"}, ignore: []string{"eth0"}, iface: "eth0", addr: lan, want: true},
+		{name: "blank entries dropped", enforce: []string{" ", ""}, ignore: []string{" eth0 "}, iface: "eth0", addr: lan, want: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := newAddrFilter(tc.enforce, tc.ignore).keep(tc.iface, tc.addr); got != tc.want {
+				t.Errorf("keep(%s, %s) = %v, want %v", tc.iface, tc.addr, got, tc.want)
+			}
+		})
+	}
+}
