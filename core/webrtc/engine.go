@@ -70,10 +70,11 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 			warnIPv6Only(cfg.Logger, addrs)
 		}
 	}
+	filter := newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList)
+	filter.warnNoneKept(cfg.Logger, localAddrs(), cfg.IncludeLoopback, cfg.IPv6)
 	if cfg.SharedUDP {
 		// pion gathers a UDP mux's addresses whatever the network types
 		// and filters.
-		filter := newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList)
 		sc := sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback,
 			Keep: func(iface string, a netip.Addr) bool { return (cfg.IPv6 || a.Is4()) && filter.keep(iface, a) }}
 		e.udp, err = sharedport.Open(sc)

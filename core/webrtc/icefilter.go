@@ -1,6 +1,7 @@
 package webrtc
 
 import (
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -81,22 +82,66 @@ func (f addrFilter) apply(se *pion.SettingEngine) {
 
 // interfaceOf names the interface that has addr; "" when none has it.
 func interfaceOf(addr netip.Addr) string {
+	for _, a := range localAddrs() {
+		if a.addr == addr {
+			return a.iface
+		}
+	}
+	return ""
+}
+
+// localAddr is an address of a local interface.
+type localAddr struct {
+	iface string
+	addr  netip.Addr
+}
+
+// localAddrs lists the addresses of the interfaces that are up.
+func localAddrs() []localAddr {
 	ifaces, err := net.Interfaces()
 	if err != nil {
-		return ""
+		return nil
 	}
+	var out []localAddr
 	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 {
+			continue
+		}
 		addrs, err := ifc.Addrs()
 		if err != nil {
 			continue
 		}
 		for _, a := range addrs {
 			if pfx, ok := a.(*net.IPNet); ok {
-				if ip, ok := netip.AddrFromSlice(pfx.IP); ok && ip.Unmap() == addr {
-					return ifc.Name
+				if ip, ok := netip.AddrFromSlice(pfx.IP); ok {
+					out = append(out, localAddr{iface: ifc.Name, addr: ip.Unmap()})
 				}
 			}
 		}
 	}
-	return ""
+	return out
+}
+
+// warnNoneKept warns when the lists leave ICE none of the addresses it
+// could gather on (loopback ones only with loopback, IPv6 ones only with
+// ipv6, no link-local): every PeerConnection would have no host
+// candidate, as with a mistyped interface name in the enforce list.
+func (f addrFilter) warnNoneKept(log *slog.Logger, addrs []localAddr, loopback, ipv6 bool) {
+	if len(f.enforce) == 0 && len(f.ignore) == 0 {
+		return
+	}
+	usable := 0
+	for _, a := range addrs {
+		if (a.addr.IsLoopback() && !loopback) || (a.addr.Is6() && !ipv6) || a.addr.IsLinkLocalUnicast() {
+			continue
+		}
+		if f.keep(a.iface, a.addr) {
+			return
+		}
+		usable++
+	}
+	if usable > 0 {
+		log.Warn("the ICE enforce and ignore lists leave no local address: PeerConnections get no host candidate",
+			"ice_enforce_list", f.enforce, "ice_ignore_list", f.ignore)
+	}
 }

@@ -1,7 +1,10 @@
 package webrtc
 
 import (
+	"bytes"
+	"log/slog"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -33,6 +36,38 @@ func TestAddrFilterKeep(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := newAddrFilter(tc.enforce, tc.ignore).keep(tc.iface, tc.addr); got != tc.want {
 				t.Errorf("keep(%s, %s) = %v, want %v", tc.iface, tc.addr, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestWarnNoneKept: a warning when the lists leave none of the addresses
+// ICE could use (a mistyped interface name), none otherwise.
+func TestWarnNoneKept(t *testing.T) {
+	addrs := []localAddr{
+		{iface: "lo", addr: netip.MustParseAddr("127.0.0.1")},
+		{iface: "eth0", addr: netip.MustParseAddr("192.0.2.2")},
+		{iface: "eth0", addr: netip.MustParseAddr("fe80::1")},
+	}
+	for _, tc := range []struct {
+		name            string
+		enforce, ignore []string
+		loopback        bool
+		warn            bool
+	}{
+		{name: "no lists", warn: false},
+		{name: "enforced interface exists", enforce: []string{"eth0"}, warn: false},
+		{name: "mistyped interface", enforce: []string{"eht0"}, warn: true},
+		{name: "loopback enforced without loopback candidates", enforce: []string{"127.0.0.1"}, warn: true},
+		{name: "loopback enforced with loopback candidates", enforce: []string{"127.0.0.1"}, loopback: true, warn: false},
+		{name: "everything ignored", ignore: []string{"eth", "lo"}, loopback: true, warn: true},
+		{name: "link-local only", enforce: []string{"fe80::"}, warn: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			newAddrFilter(tc.enforce, tc.ignore).warnNoneKept(slog.New(slog.NewTextHandler(&buf, nil)), addrs, tc.loopback, false)
+			if got := strings.Contains(buf.String(), "leave no local address"); got != tc.warn {
+				t.Errorf("warned %v, want %v: %q", got, tc.warn, buf.String())
 			}
 		})
 	}
