@@ -71,14 +71,28 @@ func (p *echoPeer) stopSending() { p.StopSending() }
 // waitConnected waits for the PeerConnection to reach "connected".
 func (p *echoPeer) waitConnected(ctx context.Context) error { return p.WaitConnected(ctx) }
 
+// stallAfter is how long waitReceived waits without a new packet before
+// it gives up: media flows at 50 packets a second per kind, so that long
+// without one is a broken path, and failing then rather than at the
+// deadline (when the session may have timed out meanwhile) lets the
+// caller show the server's state at the stall.
+const stallAfter = 15 * time.Second
+
 // waitReceived waits until at least n packets of each kind came back.
 func (p *echoPeer) waitReceived(ctx context.Context, n int64) error {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	var seen int64
+	progress := time.Now()
 	for {
 		a, v := p.recv["audio"].packets.Load(), p.recv["video"].packets.Load()
 		if a >= n && v >= n {
 			return nil
+		}
+		if a+v > seen {
+			seen, progress = a+v, time.Now()
+		} else if time.Since(progress) > stallAfter {
+			return fmt.Errorf("echoed packets audio=%d video=%d, want >= %d each: none for %v", a, v, n, stallAfter)
 		}
 		select {
 		case <-ctx.Done():
