@@ -106,7 +106,13 @@ type Config struct {
 	// IPv6 is reported as info "ipv6"; the WebRTC engine applies it
 	// (webrtc.Config.IPv6).
 	IPv6 bool
-	// LocalIP and PublicIPs are reported in server_info.
+	// ICELite is reported as info "ice-lite" (Janus ice_lite); the WebRTC
+	// engine applies it (webrtc.Config.ICELite).
+	ICELite bool
+	// LocalIP and PublicIPs are reported in server_info: PublicIPs are
+	// nat_1_1_mapping's public addresses (webrtc.PublicIPs), the first as
+	// "public-ip", all as "public-ips" when there are several, as Janus
+	// does; Janus's keep_private_host changes neither.
 	LocalIP   string
 	PublicIPs []string
 

@@ -81,7 +81,7 @@ func (g *Gateway) serverInfo(tr *string) obj {
 		// does not.
 		o = o.set("ipv6-link-local", false)
 	}
-	o = o.set("ice-lite", false).
+	o = o.set("ice-lite", g.cfg.ICELite).
 		set("ice-tcp", false).
 		set("ice-nomination", "regular"). // pion nominates a pair once its check succeeded
 		set("ice-keepalive-conncheck", true).

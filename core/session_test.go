@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -286,6 +287,41 @@ func TestShutdownEvents(t *testing.T) {
 	m := e.req(e.c, core.PathIDs{}, `{"janus":"create","transaction":"c"}`)
 	if code, reason := errOf(t, m); code != 472 || !strings.HasPrefix(reason, "Currently not accepting") {
 		t.Fatalf("create after shutdown: %v", m)
+	}
+}
+
+// TestInfoNATAndICELite: server_info reports nat_1_1_mapping's public
+// addresses as Janus 1.1.2 does ("public-ip" the first, "public-ips" only
+// when there are several; nothing about keep_private_host) and "ice-lite"
+// as configured.
+func TestInfoNATAndICELite(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		public    []string
+		lite      bool
+		wantIP    any // nil: absent
+		wantIPs   []any
+		wantIPsOK bool
+	}{
+		{name: "no mapping"},
+		{name: "one address, lite", public: []string{"192.0.2.7"}, lite: true, wantIP: "192.0.2.7"},
+		{name: "two addresses", public: []string{"192.0.2.7", "198.51.100.9"}, wantIP: "192.0.2.7",
+			wantIPs: []any{"192.0.2.7", "198.51.100.9"}, wantIPsOK: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *core.Config) { c.PublicIPs, c.ICELite = tc.public, tc.lite })
+			m := e.req(e.c, core.PathIDs{}, `{"janus":"info","transaction":"i"}`)
+			if ip := m["public-ip"]; ip != tc.wantIP {
+				t.Errorf("public-ip %v, want %v", ip, tc.wantIP)
+			}
+			ips, ok := m["public-ips"].([]any)
+			if ok != tc.wantIPsOK || !reflect.DeepEqual(ips, tc.wantIPs) {
+				t.Errorf("public-ips %v (present %v), want %v", m["public-ips"], ok, tc.wantIPs)
+			}
+			if m["ice-lite"] != tc.lite {
+				t.Errorf("ice-lite %v, want %v", m["ice-lite"], tc.lite)
+			}
+		})
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/argusrtc/argus/core/webrtc"
 )
 
 // defaultAdminSecret is the admin_secret of Janus's sample janus.jcfg
@@ -45,7 +47,9 @@ type config struct {
 	SessionTimeout time.Duration
 	ReclaimTimeout time.Duration
 
-	NAT1To1            []string
+	NAT1To1            []string // Janus nat_1_1_mapping: public IPs advertised as host candidates
+	KeepPrivateHost    bool     // Janus keep_private_host: with NAT1To1, the private host candidates stay
+	ICELite            bool     // Janus ice_lite: ICE-lite agents (host candidates, no checks of their own)
 	STUNServers        []string
 	LoopbackCandidates bool
 	ICEEnforceList     []string      // Janus ice_enforce_list: the only interfaces or addresses ICE gathers on
@@ -107,7 +111,9 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.ServerName, "server-name", c.ServerName, "server name in info responses and events")
 	fs.Var((*secondsValue)(&c.SessionTimeout), "session-timeout", "Janus session_timeout (seconds, or a Go duration); 0 disables")
 	fs.Var((*secondsValue)(&c.ReclaimTimeout), "reclaim-timeout", "Janus reclaim_session_timeout (seconds, or a Go duration)")
-	fs.Var((*listValue)(&c.NAT1To1), "nat-1-1", "comma-separated public `IPs` advertised instead of host candidates (Janus nat_1_1_mapping)")
+	fs.Var((*listValue)(&c.NAT1To1), "nat-1-1", "Janus nat_1_1_mapping: comma-separated public `IPs` advertised as host candidates in place of the local addresses; public/local pins one to a local address")
+	fs.BoolVar(&c.KeepPrivateHost, "keep-private-host", c.KeepPrivateHost, "Janus keep_private_host: with -nat-1-1, advertise the private host candidates too, the public ones added")
+	fs.BoolVar(&c.ICELite, "ice-lite", c.ICELite, "Janus ice_lite: PeerConnections are ICE-lite agents (host candidates only, a=ice-lite, the client's checks keep consent); excludes -stun")
 	fs.Var((*listValue)(&c.STUNServers), "stun", "comma-separated STUN `servers` (stun:host:port)")
 	fs.BoolVar(&c.LoopbackCandidates, "loopback-candidates", c.LoopbackCandidates, "gather 127.0.0.1 ICE candidates (local demos and tests; turn off in production)")
 	fs.Var((*listValue)(&c.ICEEnforceList), "ice-enforce-list", "Janus ice_enforce_list: the only interfaces or `addresses` ICE gathers candidates on, comma-separated prefixes (eth0, eth, 192.168.); empty: all")
@@ -200,6 +206,12 @@ func (c *config) validate() error {
 	}
 	if c.ICEUDPPort != 0 && (c.RTPPortRange.Min != 0 || c.RTPPortRange.Max != 0) {
 		return fmt.Errorf("%w: -ice-udp-port and -rtp-port-range exclude each other", errBadPortRange)
+	}
+	if err := webrtc.ValidateNAT1To1(c.NAT1To1); err != nil {
+		return fmt.Errorf("-nat-1-1: %w", err)
+	}
+	if c.ICELite && len(c.STUNServers) > 0 {
+		return fmt.Errorf("-ice-lite and -stun exclude each other: %w", webrtc.ErrICELiteConfig)
 	}
 	if c.SlowlinkThreshold < 0 {
 		return fmt.Errorf("%w: -slowlink-threshold %d must not be negative", errBadMediaSetting, c.SlowlinkThreshold)

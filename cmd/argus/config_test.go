@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/core/webrtc"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -172,6 +173,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "negative no-media timer", args: []string{"-no-media-timer", "-2s"}, wantErr: errBadMediaSetting},
 		{name: "negative slowlink threshold", args: []string{"-slowlink-threshold", "-1"}, wantErr: errBadMediaSetting},
 		{name: "non-numeric slowlink threshold", args: []string{"-slowlink-threshold", "many"}},
+		{name: "nat-1-1 not an address", args: []string{"-nat-1-1", "public.example"}, wantErr: webrtc.ErrNATConfig},
+		{name: "nat-1-1 bad local part in env", env: map[string]string{"ARGUS_NAT_1_1": "192.0.2.7/eth0"}, wantErr: webrtc.ErrNATConfig},
+		{name: "ice-lite with stun", args: []string{"-ice-lite", "-stun", "stun:192.0.2.1:3478"}, wantErr: webrtc.ErrICELiteConfig},
+		{name: "ice-lite in env with stun", env: map[string]string{"ARGUS_ICE_LITE": "true", "ARGUS_STUN": "stun:192.0.2.1:3478"}, wantErr: webrtc.ErrICELiteConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,18 +326,26 @@ func TestPortRangeSet(t *testing.T) {
 func TestEngineConfig(t *testing.T) {
 	c, err := parseConfig([]string{"-rtp-port-range", "20000-20100", "-no-media-timer", "5", "-slowlink-threshold", "8",
 		"-stats-period", "2s", "-nat-1-1", "192.0.2.7", "-loopback-candidates=false", "-server-name", "edge", "-ipv6",
-		"-ice-enforce-list", "eth0, 192.168.", "-ice-ignore-list", ""}, envMap(nil), io.Discard)
+		"-ice-enforce-list", "eth0, 192.168.", "-ice-ignore-list", "", "-keep-private-host", "-ice-lite"}, envMap(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := engineConfig(c, nil, slog.New(slog.DiscardHandler))
 	if got.ICEPortMin != 20000 || got.ICEPortMax != 20100 || got.NoMediaTimer != 5*time.Second || got.SlowlinkThreshold != 8 ||
 		got.StatsPeriod != 2*time.Second || !reflect.DeepEqual(got.NAT1To1IPs, []string{"192.0.2.7"}) || got.IncludeLoopback ||
-		got.ServerName != "edge" || !got.IPv6 || !reflect.DeepEqual(got.ICEEnforceList, []string{"eth0", "192.168."}) || got.ICEIgnoreList != nil {
+		got.ServerName != "edge" || !got.IPv6 || !reflect.DeepEqual(got.ICEEnforceList, []string{"eth0", "192.168."}) || got.ICEIgnoreList != nil ||
+		!got.KeepPrivateHost || !got.ICELite {
 		t.Fatalf("engineConfig = %+v", got)
 	}
 	if d := engineConfig(defaultConfig(), nil, slog.New(slog.DiscardHandler)); d.ICEPortMin != 0 || d.ICEPortMax != 0 || d.NoMediaTimer != time.Second || d.SlowlinkThreshold != 0 || d.IPv6 ||
-		d.ICEEnforceList != nil || !reflect.DeepEqual(d.ICEIgnoreList, []string{"vmnet"}) {
+		d.ICEEnforceList != nil || !reflect.DeepEqual(d.ICEIgnoreList, []string{"vmnet"}) || d.KeepPrivateHost || d.ICELite {
 		t.Fatalf("defaults: engineConfig = %+v", d)
+	}
+	env, err := parseConfig(nil, envMap(map[string]string{"ARGUS_KEEP_PRIVATE_HOST": "true", "ARGUS_ICE_LITE": "true"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := engineConfig(env, nil, slog.New(slog.DiscardHandler)); !e.KeepPrivateHost || !e.ICELite {
+		t.Fatalf("from the environment: engineConfig = %+v", e)
 	}
 }

@@ -97,7 +97,8 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	gcfg.IPv6 = cfg.IPv6
 	traceID := otel.TraceIDFunc(cfg.ServerName) // the ids the otel sink gives session traces
 	gcfg.TraceID = func(id core.SessionID) string { return traceID(uint64(id)) }
-	gcfg.PublicIPs = cfg.NAT1To1
+	gcfg.ICELite = cfg.ICELite
+	gcfg.PublicIPs = webrtc.PublicIPs(cfg.NAT1To1)
 	gcfg.Engine = s.engine
 	gcfg.Emitter = s.obs.bus
 	gcfg.EventHandlers = s.obs.handlers
@@ -136,6 +137,8 @@ func engineConfig(cfg config, emitter telemetry.Emitter, logger *slog.Logger) we
 		Emitter:           emitter,
 		Logger:            logger.With("component", "webrtc"),
 		NAT1To1IPs:        cfg.NAT1To1,
+		KeepPrivateHost:   cfg.KeepPrivateHost,
+		ICELite:           cfg.ICELite,
 		STUNServers:       cfg.STUNServers,
 		IncludeLoopback:   cfg.LoopbackCandidates,
 		ICEEnforceList:    cfg.ICEEnforceList,

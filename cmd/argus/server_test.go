@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,23 @@ func TestServerRoutes(t *testing.T) {
 	res := post(t, a["admin"]+"/admin", `{"janus":"query_eventhandler","transaction":"x","admin_secret":"janusoverlord","handler":"argus.eventhandler.history","request":{"request":"sessions"}}`)
 	if res["janus"] != "success" {
 		t.Errorf("query_eventhandler history: %v", res)
+	}
+}
+
+// TestServerInfoNAT: -nat-1-1, -keep-private-host and -ice-lite reach
+// server info as Janus reports nat_1_1_mapping and ice_lite: "public-ip"
+// (the public part of a public/local entry) and "public-ips" with two,
+// "ice-lite" true; keep_private_host shows nowhere, as in Janus.
+func TestServerInfoNAT(t *testing.T) {
+	a := startTestServer(t, "-nat-1-1", "192.0.2.7/127.0.0.1,198.51.100.9", "-keep-private-host", "-ice-lite")
+	info := post(t, a["http"]+"/janus", `{"janus":"info","transaction":"x"}`)
+	if info["public-ip"] != "192.0.2.7" || !reflect.DeepEqual(info["public-ips"], []any{"192.0.2.7", "198.51.100.9"}) || info["ice-lite"] != true {
+		t.Errorf("info public-ip %v, public-ips %v, ice-lite %v", info["public-ip"], info["public-ips"], info["ice-lite"])
+	}
+	for k := range info {
+		if strings.Contains(k, "private") {
+			t.Errorf("info has %q", k)
+		}
 	}
 }
 

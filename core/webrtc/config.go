@@ -9,10 +9,22 @@ import (
 
 // Config configures the Engine (one pion API per gateway).
 type Config struct {
-	ServerName      string            // event emitter name
-	Emitter         telemetry.Emitter // jsep, webrtc and media events
-	Logger          *slog.Logger
-	NAT1To1IPs      []string // advertised host addresses (Janus nat_1_1_mapping)
+	ServerName string            // event emitter name
+	Emitter    telemetry.Emitter // jsep, webrtc and media events
+	Logger     *slog.Logger
+	// NAT1To1IPs is Janus's nat_1_1_mapping: public addresses advertised
+	// as host candidates in place of the local ones ("192.0.2.7", or
+	// "192.0.2.7/10.0.0.5" for one local address; natmap.go).
+	NAT1To1IPs []string
+	// KeepPrivateHost is Janus's keep_private_host: with NAT1To1IPs, the
+	// local host candidates stay and the public ones are added.
+	KeepPrivateHost bool
+	// ICELite is Janus's ice_lite: the PeerConnections are ICE-lite agents
+	// (RFC 8445 2.5). They advertise host candidates only, with a=ice-lite
+	// in the SDP, send no connectivity checks of their own (the client's
+	// checks select the pair and keep consent) and are always the
+	// controlled side. It excludes STUNServers (ErrICELiteConfig).
+	ICELite         bool
 	STUNServers     []string // "stun:host:port"; none by default
 	IncludeLoopback bool     // gather loopback candidates (tests, local use)
 	// ICEEnforceList and ICEIgnoreList are Janus's ice_enforce_list and

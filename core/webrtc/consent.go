@@ -18,6 +18,15 @@ const ICEFailedGrace = 5 * time.Second
 // up (consent freshness lost: the client stopped answering checks), the
 // Observer hears ICEFailed once; then the Peer hangs up at once with
 // HangupOnFailed, else after ICEFailedGrace (iceGraceOver).
+//
+// An ICE-lite Peer (Config.ICELite) sends no checks of its own: pion's
+// lite agent times the selected pair out on what it last received from
+// the client (its consent checks, media, RTCP), so a client that goes
+// silent fails ICE and reaches iceFailure as with a full agent, later:
+// pion's lite default is 10 s to disconnected instead of 5 s, so failed
+// comes after 35 s of silence instead of 30 s (TestConsentLostICEFailed
+// has a lite case). Janus 1.1.2, lite or full, kept such a handle "ready"
+// for over a minute, with no ice-failed or hangup.
 func (p *Peer) iceFailure(now time.Time) (string, bool) {
 	p.mu.Lock()
 	wasUp := p.state.webrtcUp

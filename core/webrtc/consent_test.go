@@ -1,6 +1,7 @@
 package webrtc
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,13 +39,23 @@ func (o *failObserver) Hangup(reason string) {
 // TestConsentLostICEFailed: a connected client stops answering ICE checks
 // (its ICE transport stopped abruptly, no DTLS close): the Peer reports
 // ICEFailed once, then hangs up with "ICE failed", at once with
-// HangupOnFailed and not before ICEFailedGrace without it.
+// HangupOnFailed and not before ICEFailedGrace without it. An ICE-lite
+// Peer sends no checks: the client's checks and media are its consent,
+// and their silence fails ICE the same way (pion's lite agent times out
+// the selected pair on what it last received from the client).
 func TestConsentLostICEFailed(t *testing.T) {
-	for _, hangupOnFailed := range []bool{true, false} {
-		name := map[bool]string{true: "hangup_on_failed", false: "grace"}[hangupOnFailed]
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		hangupOnFailed, lite bool
+	}{
+		{name: "hangup_on_failed", hangupOnFailed: true},
+		{name: "grace"},
+		{name: "lite hangup_on_failed", hangupOnFailed: true, lite: true},
+	} {
+		hangupOnFailed := tc.hangupOnFailed
+		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
-			eng := engineOf(t, Config{ServerName: "test", Emitter: rec, IncludeLoopback: true, HangupOnFailed: hangupOnFailed},
+			eng := engineOf(t, Config{ServerName: "test", Emitter: rec, IncludeLoopback: true, HangupOnFailed: hangupOnFailed, ICELite: tc.lite},
 				func(se *pion.SettingEngine) {
 					se.SetICETimeouts(500*time.Millisecond, time.Second, 100*time.Millisecond)
 				})
@@ -52,6 +63,11 @@ func TestConsentLostICEFailed(t *testing.T) {
 			peer := newPeer(t, eng, PeerParams{Observer: obs})
 			client, _ := connect(t, peer)
 			testkit.Until(t, 20*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+			info := peer.Info()
+			local, _ := info["sdps"].(map[string]any)["local"].(string)
+			if info["ice-mode"] != map[bool]string{true: "lite", false: "full"}[tc.lite] || strings.Contains(local, "a=ice-lite") != tc.lite {
+				t.Fatalf("ice-mode %v, answer:\n%s", info["ice-mode"], local)
+			}
 
 			if err := client.SCTP().Transport().ICETransport().Stop(); err != nil {
 				t.Fatal(err)

@@ -64,6 +64,8 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		return nil, fmt.Errorf("webrtc: %w: a shared UDP port and an ICE port range %d-%d", ErrPortConfig, cfg.ICEPortMin, cfg.ICEPortMax)
 	case !cfg.SharedUDP && cfg.ICEUDPPort != 0:
 		return nil, fmt.Errorf("webrtc: %w: ICEUDPPort %d without SharedUDP", ErrPortConfig, cfg.ICEUDPPort)
+	case cfg.ICELite && len(cfg.STUNServers) > 0:
+		return nil, fmt.Errorf("webrtc: %w: %v", ErrICELiteConfig, cfg.STUNServers)
 	}
 	if !cfg.IPv6 {
 		if addrs, err := net.InterfaceAddrs(); err == nil {
@@ -159,8 +161,15 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 		se.SetIncludeLoopbackCandidate(true)
 	}
 	newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList).apply(&se)
-	if len(cfg.NAT1To1IPs) > 0 {
-		se.SetNAT1To1IPs(append([]string(nil), cfg.NAT1To1IPs...), pion.ICECandidateTypeHost) //nolint:staticcheck // SA1019: kept until the move to ICEAddressRewriteRules is tested against Janus's nat_1_1_mapping
+	rules, err := natRules(cfg.NAT1To1IPs, cfg.KeepPrivateHost)
+	if err != nil {
+		return se, err
+	}
+	if err := se.SetICEAddressRewriteRules(rules...); err != nil {
+		return se, fmt.Errorf("nat_1_1_mapping: %w", err)
+	}
+	if cfg.ICELite {
+		se.SetLite(true)
 	}
 	if cfg.ICEDisconnectedTimeout > 0 || cfg.ICEFailedTimeout > 0 {
 		setICETimeouts(&se, cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout)

@@ -31,3 +31,12 @@ var errNoRTCPTicker = errors.New("webrtc: TWCC feedback without an RTCP ticker")
 // ErrPortConfig means Config asks for a shared UDP port together with an
 // ICE port range, or gives ICEUDPPort without SharedUDP.
 var ErrPortConfig = errors.New("inconsistent ICE port settings")
+
+// ErrNATConfig means a nat_1_1_mapping entry (Config.NAT1To1IPs) is not an
+// IP address, nor "public/local" with two.
+var ErrNATConfig = errors.New("invalid nat_1_1_mapping")
+
+// ErrICELiteConfig means Config asks for ICE-lite with STUN servers: a
+// lite agent gathers host candidates only (RFC 8445 2.5), and pion refuses
+// every PeerConnection of such a setting.
+var ErrICELiteConfig = errors.New("ICE-lite cannot use STUN servers")

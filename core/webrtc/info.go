@@ -48,13 +48,22 @@ func (p *Peer) Info() map[string]any {
 	info := map[string]any{
 		"flags":    flags,
 		"sdps":     sdps,
-		"ice-mode": "full",
+		"ice-mode": iceMode(p.cfg.ICELite),
 		"webrtc":   p.webrtcInfo(st),
 	}
 	if !closed {
 		info["ice-role"] = strings.ToLower(p.pc.SCTP().Transport().ICETransport().Role().String())
 	}
 	return info
+}
+
+// iceMode is handle_info's "ice-mode", as Janus's: "lite" for an
+// ICE-lite agent, else "full".
+func iceMode(lite bool) string {
+	if lite {
+		return "lite"
+	}
+	return "full"
 }
 
 // webrtcInfo builds the "webrtc" object: ice, dtls and media by mid.
