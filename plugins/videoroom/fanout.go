@@ -2,11 +2,13 @@ package videoroom
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
 )
 
 // Fan-out sharding. A publisher stream with many subscribers hands each
@@ -48,6 +50,48 @@ type fanPacket struct {
 	dests *[]*subStream // the destinations when it was read
 	sent  sentRef       // where the publisher's history keeps it
 	refs  atomic.Int32
+	// lost is, per shard, the packets its full queue lost just before
+	// this one; the reader sets a shard's entry before queueing, the
+	// shard clears it when it takes the packet.
+	lost [fanoutMaxShards]lostRun
+}
+
+// lostRun is the packets a shard's full queue lost in a row, as indexes
+// [from, to) in the publisher's history h (h nil: none). The history
+// takes packets in the order they are queued, so every packet kept in
+// that span is one the shard lost: one it took in between would have
+// carried the run before it.
+//
+// Why a shard replays what it lost. A lost packet's subscribers would
+// see a gap in their sequence numbers and NACK it, and the sent log has
+// no entry for a number never written. Deriving the missing publisher
+// packet from a neighbour's entry at NACK time would have to redo the
+// rewriting: a temporal-layer drop between the neighbour and the gap
+// moves the offset, and a lost packet of a dropped layer should take no
+// number at all. Instead the shard puts each lost packet, from the
+// history, through its subscribers' own rewriting (subStream.rewrite,
+// everything write does but the write) before the next packet it
+// takes: in order, with the state the packet would have met, so a lost
+// packet gets exactly the number, timestamp and segment it would have
+// had (or none, when the temporal layer or a switch drops it), and
+// SentPacket answers its NACK as for a packet sent. This costs only on
+// a loss; a lost packet already out of the history is skipped, and its
+// NACK stays unanswered as before.
+type lostRun struct {
+	h        *pubHistory
+	from, to uint64
+}
+
+// add appends the packet ref names to the run (nothing when it is not
+// kept).
+func (r *lostRun) add(ref sentRef) {
+	if ref.h == nil {
+		return
+	}
+	if r.h != ref.h {
+		*r = lostRun{h: ref.h, from: ref.idx}
+	}
+	r.to = ref.idx + 1
 }
 
 // fanout is the writer side of one forwarding goroutine. It is owned by
@@ -63,7 +107,11 @@ type fanout struct {
 	spare  *fanPacket        // the reader's last buffer no shard saw (reader only)
 	drops  uint64            // packets lost at full shard queues, once per shard
 	procs  int               // GOMAXPROCS when the stream started
+	vp8    bool              // the stream is VP8: packets carry temporal layers
 	wg     sync.WaitGroup
+	// pend is, per shard, the run its queue lost since it last took a
+	// packet (reader only); it leaves with the next packet it takes.
+	pend [fanoutMaxShards]lostRun
 
 	// onDrops, if set, is told the drops since its last call, at most
 	// once per fanoutDropReport while drops wait to be told and once at
@@ -74,7 +122,8 @@ type fanout struct {
 }
 
 func newFanout(ps *pubStream) *fanout {
-	return &fanout{ps: ps, free: make(chan *fanPacket, fanoutFree), procs: runtime.GOMAXPROCS(0)}
+	return &fanout{ps: ps, free: make(chan *fanPacket, fanoutFree), procs: runtime.GOMAXPROCS(0),
+		vp8: strings.EqualFold(ps.codec.MimeType, pion.MimeTypeVP8)}
 }
 
 // get returns a packet buffer for the reader: its spare one, else one
@@ -120,8 +169,7 @@ func (f *fanout) release(p *fanPacket) {
 // sharded reports whether packets go through shards, starting them the
 // first time the stream has fanoutMin destinations. With one processor
 // it never shards: a writer goroutine on the reader's only core adds no
-// throughput, and a packet lost at ingress is repaired by a NACK to the
-// publisher, which a packet lost in a full shard queue is not.
+// throughput.
 func (f *fanout) sharded(dests int) bool {
 	if f.queues != nil {
 		return true
@@ -135,19 +183,28 @@ func (f *fanout) sharded(dests int) bool {
 		q := make(chan *fanPacket, fanoutQueue)
 		f.queues[k] = q
 		f.wg.Add(1)
-		go f.shard(uint32(k), uint32(n), q)
+		go f.shard(newShardWriter(f, uint32(k), uint32(n)), q)
 	}
 	return true
 }
 
-// send queues p to every shard; a shard whose queue is full loses it.
+// send queues p to every shard; a shard whose queue is full loses it,
+// and gets it with the next packet it takes, to replay (lostRun).
 func (f *fanout) send(p *fanPacket) {
 	p.refs.Store(int32(len(f.queues)))
 	dropped := false
-	for _, q := range f.queues {
+	for k, q := range f.queues {
+		run := f.pend[k].h != nil
+		if run {
+			p.lost[k], f.pend[k] = f.pend[k], lostRun{}
+		}
 		select {
 		case q <- p:
 		default:
+			if run {
+				f.pend[k], p.lost[k] = p.lost[k], lostRun{}
+			}
+			f.pend[k].add(p.sent)
 			f.drops++
 			dropped = true
 			f.release(p)
@@ -175,32 +232,82 @@ func (f *fanout) reportDrops() {
 // shard writes the packets of its queue to the destinations whose shard
 // key falls on it; each destination always lands on the same shard, so
 // its packets stay in order.
-// It keeps its own part of the destination list, picked again only when
-// the list changes (copy on write: a new slice), so a packet costs no
-// pass over the other shards' destinations and no division per
-// destination.
-func (f *fanout) shard(k, n uint32, q chan *fanPacket) {
+func (f *fanout) shard(s *shardWriter, q chan *fanPacket) {
 	defer f.wg.Done()
-	var pkt rtp.Packet
-	var from *[]*subStream // the list mine was picked from
-	var mine []*subStream
 	for p := range q {
-		if p.dests != from {
-			clear(mine)
-			from, mine = p.dests, mine[:0]
-			for _, d := range *p.dests {
-				if d.shard%n == k {
-					mine = append(mine, d)
-				}
-			}
-		}
-		if pkt.Unmarshal(p.buf[:p.n]) == nil {
-			sent := p.sent.sending()
-			for _, d := range mine {
-				d.write(f.ps, p.layer, p.ti, &pkt, sent)
-			}
-		}
+		s.take(p)
 		f.release(p)
+	}
+}
+
+// shardWriter is one shard's state, owned by its goroutine. It keeps its
+// own part of the destination list, picked again only when the list
+// changes (copy on write: a new slice), so a packet costs no pass over
+// the other shards' destinations and no division per destination.
+type shardWriter struct {
+	f    *fanout
+	k, n uint32
+	pkt  rtp.Packet
+	from *[]*subStream // the list mine was picked from
+	mine []*subStream
+	buf  []byte    // a lost packet read back from the history
+	vp8  vp8Parser // a lost packet's temporal layer
+}
+
+func newShardWriter(f *fanout, k, n uint32) *shardWriter {
+	return &shardWriter{f: f, k: k, n: n}
+}
+
+// take writes p to the shard's destinations, after replaying what the
+// shard's queue lost just before it.
+func (s *shardWriter) take(p *fanPacket) {
+	if p.dests != s.from {
+		clear(s.mine)
+		s.from, s.mine = p.dests, s.mine[:0]
+		for _, d := range *p.dests {
+			if d.shard%s.n == s.k {
+				s.mine = append(s.mine, d)
+			}
+		}
+	}
+	if r := p.lost[s.k]; r.h != nil {
+		p.lost[s.k] = lostRun{}
+		s.replay(r, p.layer)
+	}
+	if s.pkt.Unmarshal(p.buf[:p.n]) == nil {
+		sent := p.sent.sending()
+		for _, d := range s.mine {
+			d.write(s.f.ps, p.layer, p.ti, &s.pkt, sent)
+		}
+	}
+}
+
+// replay puts the packets of r, which the shard's queue lost, through
+// its destinations' rewriting without writing them (lostRun says why):
+// the destinations of the packet that carries r, as a queued packet is
+// written to those of its turn; those no longer in the history are
+// skipped.
+func (s *shardWriter) replay(r lostRun, layer int) {
+	if r.to-r.from > pubHistoryMax {
+		r.from = r.to - pubHistoryMax // the older ones are out of it
+	}
+	if s.buf == nil {
+		s.buf = make([]byte, 0, maxRTPPacket)
+	}
+	for idx := r.from; idx < r.to; idx++ {
+		raw, ref, ok := r.h.lost(s.buf[:0], idx)
+		s.buf = raw[:0]
+		if !ok || s.pkt.Unmarshal(raw) != nil {
+			continue
+		}
+		ti := noTemporal
+		if s.f.vp8 {
+			ti = s.vp8.parse(s.pkt.Payload)
+		}
+		ref = ref.sending()
+		for _, d := range s.mine {
+			d.rewrite(s.f.ps, layer, ti, &s.pkt, ref)
+		}
 	}
 }
 

@@ -219,3 +219,86 @@ func TestFanoutFollowsDestinationChanges(t *testing.T) {
 		t.Fatalf("attached destination got %v, want 11..20", aw.seqs)
 	}
 }
+
+// TestFanoutLostPacketsRecorded: packets a full shard queue lost are
+// written to none of the shard's destinations, but each destination's
+// NACK for them is answered from the publisher's history, with the
+// numbers they would have had; the other destinations are unaffected.
+func TestFanoutLostPacketsRecorded(t *testing.T) {
+	ps := &pubStream{kind: "video"}
+	dests, ws := fanDests(ps, fanoutMin)
+	fo := newFanout(ps)
+	fo.procs = 2 // two shards whatever the machine
+	if !fo.sharded(fanoutMin) {
+		t.Fatal("not sharded")
+	}
+	h, _ := fakeClockHist()
+	raws := map[uint16][]byte{}
+	send := func(seq uint16) {
+		raw := pubPacket(t, seq, 3000*uint32(seq), 0)
+		raws[seq] = raw
+		fp := fo.get()
+		fp.n = copy(fp.buf[:], raw)
+		fp.layer, fp.ti, fp.dests = 0, noTemporal, ps.dests.Load()
+		fp.sent = h.add(raw, *fp.dests)
+		fo.send(fp)
+	}
+	shards := len(fo.queues)
+	entered := make(chan struct{}, shards)
+	gate := make(chan struct{})
+	for k := range shards { // the first destination of each shard blocks
+		dests[k].track = &gateWriter{entered: entered, gate: gate}
+	}
+	send(1)
+	for range shards {
+		<-entered // every shard holds packet 1, its queue is empty
+	}
+	for seq := uint16(2); seq <= fanoutQueue+1; seq++ {
+		send(seq)
+	}
+	lost := []uint16{fanoutQueue + 2, fanoutQueue + 3, fanoutQueue + 4}
+	for _, seq := range lost {
+		send(seq)
+	}
+	if got, want := fo.drops, uint64(len(lost)*shards); got != want {
+		t.Fatalf("drops = %d, want %d", got, want)
+	}
+	close(gate)
+	testkit.Until(t, 10*time.Second, "shard queues drained", func() bool {
+		for _, q := range fo.queues {
+			if len(q) > 0 {
+				return false
+			}
+		}
+		return true
+	})
+	last := lost[len(lost)-1] + 1
+	send(last) // carries what each shard lost
+	fo.stop()
+	for i, d := range dests {
+		var seqs []uint16
+		if i < shards {
+			seqs = d.track.(*gateWriter).seqs
+		} else {
+			seqs = ws[i].seqs
+		}
+		if len(seqs) != fanoutQueue+2 || seqs[len(seqs)-1] != last {
+			t.Fatalf("destination %d wrote %d packets ending with %d, want %d ending with %d", i, len(seqs), seqs[len(seqs)-1], fanoutQueue+2, last)
+		}
+		for _, seq := range lost {
+			var got rtp.Packet
+			if _, ok := d.SentPacket(seq, 1234, 100, &got); !ok {
+				t.Fatalf("destination %d: lost seq %d not answered", i, seq)
+			}
+			var want rtp.Packet
+			if err := want.Unmarshal(raws[seq]); err != nil {
+				t.Fatal(err)
+			}
+			want.SSRC, want.PayloadType = 1234, 100
+			want.Extension, want.Extensions, want.ExtensionProfile = false, nil, 0
+			if !equalPackets(t, &got, &want) {
+				t.Fatalf("destination %d: seq %d answered %+v, want %+v", i, seq, got.Header, want.Header)
+			}
+		}
+	}
+}

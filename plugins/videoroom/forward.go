@@ -76,6 +76,21 @@ type subStream struct {
 // packet); sent names it in the publisher's history (history.go), so a
 // NACK for it is answered from there.
 func (d *subStream) write(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Packet, sent sentRef) {
+	d.deliver(ps, layer, ti, pkt, sent, true)
+}
+
+// rewrite is write without the write: it decides whether pkt goes to the
+// subscriber, moves the rewriting state past it and records it in the
+// sent log. A fan-out shard calls it for a packet its full queue lost
+// (fanout.go), so the subscriber's NACK for it is answered exactly as if
+// it had been sent.
+func (d *subStream) rewrite(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Packet, sent sentRef) {
+	d.deliver(ps, layer, ti, pkt, sent, false)
+}
+
+// deliver is write, and rewrite when send is false; both are inlined
+// into one call of it, as write was one call.
+func (d *subStream) deliver(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Packet, sent sentRef, send bool) {
 	if d.src.Load() != ps || !d.send.Load() || d.sub.paused.Load() {
 		return
 	}
@@ -117,6 +132,9 @@ func (d *subStream) write(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Pa
 	d.rw.Unlock()
 	if reached >= 0 {
 		d.notifyTemporal(reached)
+	}
+	if !send {
+		return
 	}
 	// pkt belongs to the calling forwarding goroutine: rewrite in place
 	// (the track sets SSRC and payload type the same way) and restore, so

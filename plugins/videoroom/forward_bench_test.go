@@ -134,3 +134,45 @@ func BenchmarkFanoutReader(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkShardTake is a fan-out shard's work per packet for 50
+// subscriber streams with the NACK history ("nop" writers): "lost=0"
+// writes the packet; "lost=1" first replays one packet its queue lost
+// (read back from the history, parsed, put through each subscriber's
+// rewriting and sent log: what a loss costs, fanout.go).
+func BenchmarkShardTake(b *testing.B) {
+	for _, lost := range []int{0, 1} {
+		b.Run("lost="+strconv.Itoa(lost), func(b *testing.B) {
+			ps := &pubStream{kind: "video", codec: pion.RTPCodecParameters{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8}}}
+			dests := make([]*subStream, 50)
+			for i := range dests {
+				d, _ := newTestDest("video", ps)
+				d.track = nopWriter{}
+				dests[i] = d
+			}
+			ps.dests.Store(&dests)
+			s := newShardWriter(newFanout(ps), 0, 1)
+			hist := newPubHistory()
+			raw := benchVP8Packet(b)
+			var pkt rtp.Packet
+			var vp8 vp8Parser
+			fp := &fanPacket{dests: ps.dests.Load()}
+			b.ReportAllocs()
+			for b.Loop() {
+				var run lostRun
+				for range lost {
+					if err := coretest.NextPacket(raw, &pkt); err != nil {
+						b.Fatal(err)
+					}
+					run.add(hist.add(raw, dests))
+				}
+				if err := coretest.NextPacket(raw, &pkt); err != nil {
+					b.Fatal(err)
+				}
+				fp.n = copy(fp.buf[:], raw)
+				fp.ti, fp.sent, fp.lost[0] = vp8.parse(pkt.Payload), hist.add(raw, dests), run
+				s.take(fp)
+			}
+		})
+	}
+}

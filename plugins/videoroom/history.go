@@ -190,6 +190,19 @@ func (h *pubHistory) appendPacket(dst []byte, idx uint32) (pkt []byte, age time.
 	return append(dst, s.buf...), now - s.at, true
 }
 
+// lost appends the packet with index idx to dst and returns it with the
+// sentRef that names it (when it was taken), for a fan-out shard that
+// lost it in its full queue; ok is false once it left the history.
+func (h *pubHistory) lost(dst []byte, idx uint64) (pkt []byte, ref sentRef, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if idx < h.first || idx >= h.next {
+		return dst, sentRef{}, false
+	}
+	s := &h.slots[idx&uint64(len(h.slots)-1)]
+	return append(dst, s.buf...), sentRef{h: h, idx: idx, at: s.at}, true
+}
+
 // close drops every packet (the publisher stream ended).
 func (h *pubHistory) close() {
 	h.mu.Lock()

@@ -336,86 +336,12 @@ func (r *received) copies(seq uint16) []rtp.Packet {
 func TestNACKAnsweredFromPublisherHistory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	eng := coretest.Engine(t, webrtc.Config{})
-	peer, err := eng.NewPeer(webrtc.PeerParams{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { peer.Close("test"); <-peer.Done() }()
-	pc := peer.PeerConnection()
-
-	track, err := mediakit.NewSendTrack(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "argus-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := pc.AddTransceiverFromTrack(track, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var codec pion.RTPCodecParameters
-	for _, c := range codecsOf(pc, tr) {
-		if strings.EqualFold(c.MimeType, pion.MimeTypeVP8) {
-			codec = c
-			break
-		}
-	}
-	if !wantsHistory(codec) {
-		t.Fatalf("engine VP8 %+v has no NACK", codec)
-	}
-	if err := tr.SetCodecPreferences(mediakit.WithRTX(codecsOf(pc, tr), codec)); err != nil {
-		t.Fatal(err)
-	}
-	ps := &pubStream{kind: "video", codec: codec}
+	rig := newNACKRig(ctx, t)
+	d, rec, client, asked := rig.d, rig.rec, rig.client, rig.asked
+	ps := &pubStream{kind: "video", codec: rig.codec}
 	ps.simulcast.Store(true)
 	ps.top.Store(1)
-	d := &subStream{sub: &subscriber{}, kind: "video", codec: codec, track: track, transceiver: tr, sender: tr.Sender()}
-	d.send.Store(true)
-	d.temporal.Store(topLayer)
 	d.src.Store(ps)
-	track.SetHistory(d)
-	asked := &countingHistory{SentHistory: track}
-	peer.UseSentHistory(tr.Sender(), asked)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Add(1)
-	go func() { // the responder answers NACKs as the sender's RTCP is read
-		defer wg.Done()
-		for {
-			if _, _, err := tr.Sender().ReadRTCP(); err != nil {
-				return
-			}
-		}
-	}()
-
-	api, err := testpeer.NewAPI(testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := api.NewPeerConnection(pion.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Close() }()
-	rec := &received{pkts: map[uint16][]rtp.Packet{}, got: make(chan struct{}, 1)}
-	client.OnTrack(func(remote *pion.TrackRemote, _ *pion.RTPReceiver) { rec.read(remote) })
-	offer, err := peer.CreateOffer(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := client.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdp, err := testpeer.Gathered(ctx, client, answer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := peer.SetRemoteDescription(ctx, "answer", sdp); err != nil {
-		t.Fatal(err)
-	}
 
 	// The publisher's two layers, each with its history; the clock stands
 	// still, so every packet is within the window.
@@ -496,6 +422,100 @@ func TestNACKAnsweredFromPublisherHistory(t *testing.T) {
 	if n := asked.found.Load(); n < int64(len(nack)) {
 		t.Fatalf("the track's history answered %d of %d NACKed packets", n, len(nack))
 	}
+}
+
+// nackRig is a subscriber stream d whose track is sent by a real Peer
+// (SRTP, core/webrtc's NACK responder asking d's SentPacket, RTX as
+// negotiated) to a pion client, which records what it receives (rec)
+// and sends its NACKs by hand. d has no source yet.
+type nackRig struct {
+	d      *subStream
+	codec  pion.RTPCodecParameters // the engine's VP8, with NACK
+	rec    *received
+	client *pion.PeerConnection
+	asked  *countingHistory // what d's history answered
+}
+
+// newNACKRig connects a nackRig; it is closed with the test.
+func newNACKRig(ctx context.Context, t *testing.T) *nackRig {
+	t.Helper()
+	eng := coretest.Engine(t, webrtc.Config{})
+	peer, err := eng.NewPeer(webrtc.PeerParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { peer.Close("test"); <-peer.Done() })
+	pc := peer.PeerConnection()
+
+	track, err := mediakit.NewSendTrack(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: 90000}, "video", "argus-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := pc.AddTransceiverFromTrack(track, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codec pion.RTPCodecParameters
+	for _, c := range codecsOf(pc, tr) {
+		if strings.EqualFold(c.MimeType, pion.MimeTypeVP8) {
+			codec = c
+			break
+		}
+	}
+	if !wantsHistory(codec) {
+		t.Fatalf("engine VP8 %+v has no NACK", codec)
+	}
+	if err := tr.SetCodecPreferences(mediakit.WithRTX(codecsOf(pc, tr), codec)); err != nil {
+		t.Fatal(err)
+	}
+	d := &subStream{sub: &subscriber{}, kind: "video", codec: codec, track: track, transceiver: tr, sender: tr.Sender()}
+	d.send.Store(true)
+	d.temporal.Store(topLayer)
+	track.SetHistory(d)
+	asked := &countingHistory{SentHistory: track}
+	peer.UseSentHistory(tr.Sender(), asked)
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	wg.Add(1)
+	go func() { // the responder answers NACKs as the sender's RTCP is read
+		defer wg.Done()
+		for {
+			if _, _, err := tr.Sender().ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
+
+	api, err := testpeer.NewAPI(testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := api.NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	rec := &received{pkts: map[uint16][]rtp.Packet{}, got: make(chan struct{}, 1)}
+	client.OnTrack(func(remote *pion.TrackRemote, _ *pion.RTPReceiver) { rec.read(remote) })
+	offer, err := peer.CreateOffer(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := client.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdp, err := testpeer.Gathered(ctx, client, answer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.SetRemoteDescription(ctx, "answer", sdp); err != nil {
+		t.Fatal(err)
+	}
+	return &nackRig{d: d, codec: codec, rec: rec, client: client, asked: asked}
 }
 
 // countingHistory counts the packets a SentHistory found.

@@ -298,7 +298,6 @@ func (ps *pubStream) fanoutDropped(layer int, n uint64) telemetry.VideoRoomData 
 func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 	var pkt rtp.Packet
 	var vp8 vp8Parser
-	isVP8 := strings.EqualFold(ps.codec.MimeType, pion.MimeTypeVP8)
 	fo := newFanout(ps)
 	histIdle := false         // fo.hist was emptied since the last subscriber left
 	var checked *[]*subStream // the dests last asked whether they need fo.hist
@@ -340,7 +339,7 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 			ps.noteLevel(&pkt)
 		}
 		ti := noTemporal
-		if isVP8 {
+		if fo.vp8 {
 			ti = vp8.parse(pkt.Payload)
 		}
 		var sent sentRef
