@@ -211,7 +211,7 @@ func (c *config) validate() error {
 		return fmt.Errorf("-nat-1-1: %w", err)
 	}
 	if c.ICELite && len(c.STUNServers) > 0 {
-		return fmt.Errorf("-ice-lite and -stun exclude each other: %w", webrtc.ErrICELiteConfig)
+		return fmt.Errorf("%w: -ice-lite with -stun", webrtc.ErrICELiteConfig)
 	}
 	if c.SlowlinkThreshold < 0 {
 		return fmt.Errorf("%w: -slowlink-threshold %d must not be negative", errBadMediaSetting, c.SlowlinkThreshold)

@@ -61,7 +61,8 @@ type Config struct {
 	HangupOnFailed bool
 	// ICEDisconnectedTimeout and ICEFailedTimeout are pion's ICE timers:
 	// silence from the client before ICE is "disconnected", then before it
-	// is "failed" (consent lost). Zero keeps pion's 5 s and 25 s.
+	// is "failed" (consent lost). Zero keeps pion's 5 s (10 s for an
+	// ICE-lite agent) and 25 s.
 	ICEDisconnectedTimeout time.Duration
 	ICEFailedTimeout       time.Duration
 	// NACKWindow is the least time sent packets are kept to answer NACKs

@@ -54,17 +54,24 @@ func (p *Peer) iceGraceOver(now time.Time) (string, bool) {
 	return "ICE failed", true
 }
 
-// pion's ICE timer defaults, kept for the timer not configured.
+// pion's ICE timer defaults, kept for the timer not configured; an
+// ICE-lite agent waits longer before "disconnected".
 const (
-	pionDisconnectedTimeout = 5 * time.Second
-	pionFailedTimeout       = 25 * time.Second
-	pionKeepaliveInterval   = 2 * time.Second
+	pionDisconnectedTimeout     = 5 * time.Second
+	pionLiteDisconnectedTimeout = 10 * time.Second
+	pionFailedTimeout           = 25 * time.Second
+	pionKeepaliveInterval       = 2 * time.Second
 )
 
-// setICETimeouts sets pion's ICE timers; zero keeps pion's default. The
-// keepalive (consent check) interval stays under the disconnected timeout.
-func setICETimeouts(se *pion.SettingEngine, disconnected, failed time.Duration) {
-	if disconnected <= 0 {
+// setICETimeouts sets pion's ICE timers; zero keeps pion's default (for
+// a lite agent when lite). The keepalive (consent check) interval stays
+// under the disconnected timeout.
+func setICETimeouts(se *pion.SettingEngine, disconnected, failed time.Duration, lite bool) {
+	switch {
+	case disconnected > 0:
+	case lite:
+		disconnected = pionLiteDisconnectedTimeout
+	default:
 		disconnected = pionDisconnectedTimeout
 	}
 	if failed <= 0 {

@@ -74,6 +74,7 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	}
 	filter := newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList)
 	filter.warnNoneKept(cfg.Logger, localAddrs(), cfg.IncludeLoopback, cfg.IPv6)
+	warnNATFamily(cfg.Logger, cfg.NAT1To1IPs, cfg.IPv6)
 	if cfg.SharedUDP {
 		// pion gathers a UDP mux's addresses whatever the network types
 		// and filters.
@@ -172,7 +173,7 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 		se.SetLite(true)
 	}
 	if cfg.ICEDisconnectedTimeout > 0 || cfg.ICEFailedTimeout > 0 {
-		setICETimeouts(&se, cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout)
+		setICETimeouts(&se, cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, cfg.ICELite)
 	}
 	if cfg.ICEPortMin != 0 || cfg.ICEPortMax != 0 {
 		if err := se.SetEphemeralUDPPortRange(cfg.ICEPortMin, cfg.ICEPortMax); err != nil {

@@ -97,8 +97,61 @@ func TestICELiteEcho(t *testing.T) {
 	}
 }
 
-// checkICELiteAnswer checks an answer's a=ice-lite (session level, once)
-// and, for a lite agent, that its candidates are host candidates.
+// TestICELiteOffer: an ICE-lite Peer that offers (a VideoRoom
+// subscriber's way round) puts a=ice-lite in its offer, stays the
+// controlled side although it offered, and its media reaches the client,
+// whose own checks select the pair.
+func TestICELiteOffer(t *testing.T) {
+	obs := &observer{}
+	eng := engineOf(t, Config{ServerName: "test", Emitter: telemetry.Discard, IncludeLoopback: true, ICELite: true}, nil)
+	peer := newPeer(t, eng, PeerParams{Observer: obs})
+	track, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "a", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := peer.PeerConnection().AddTrack(track); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := peer.CreateOffer(ctxT(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkICELiteAnswer(t, offer, true)
+	client := newClient(t)
+	var got atomic.Int64
+	client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			got.Add(1)
+		}
+	})
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
+		t.Fatal(err)
+	}
+	_, answer := gatherLocal(t, client, pion.SDPTypeAnswer)
+	if err := peer.SetRemoteDescription(ctxT(t), "answer", answer); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+	var seq uint16
+	deadline := time.Now().Add(10 * time.Second)
+	for got.Load() < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the client got %d packets", got.Load())
+		}
+		sendRTP(t, track, 111, &seq, 5)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if role := peer.Info()["ice-role"]; role != "controlled" {
+		t.Errorf("ice-role = %v, want controlled", role)
+	}
+}
+
+// checkICELiteAnswer checks an answer's (or offer's) a=ice-lite (session
+// level, once) and, for a lite agent, that its candidates are host
+// candidates.
 func checkICELiteAnswer(t *testing.T, answer string, lite bool) {
 	t.Helper()
 	session, _, _ := strings.Cut(answer, "\nm=")

@@ -1,7 +1,9 @@
 package webrtc
 
 import (
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"strings"
 
@@ -12,8 +14,10 @@ import (
 // keep_private_host (Config.KeepPrivateHost) into pion address rewrite
 // rules. An entry is a public address ("192.0.2.7"), advertised for every
 // local address of its family, or "public/local" ("192.0.2.7/10.0.0.5"),
-// advertised for that local address only (pion's form, kept from the
-// legacy SetNAT1To1IPs).
+// advertised for that local address only. (The form is pion's; its legacy
+// SetNAT1To1IPs, used before, also advertised a pinned public address for
+// every other local address of its family, which made the pin pointless:
+// here the other addresses stay as they are.)
 //
 // What Janus 1.1.2 advertises, checked against Debian's janus with the
 // EchoTest: with nat_1_1_mapping, one host candidate per public address in
@@ -72,15 +76,47 @@ func parseNATEntry(entry string) (public, local netip.Addr, err error) {
 		return public, local, nil
 	}
 	pub, loc, pinned := strings.Cut(entry, "/")
-	if public, err = netip.ParseAddr(strings.TrimSpace(pub)); err != nil {
+	if public, err = parseNATAddr(pub); err != nil {
 		return public, local, fmt.Errorf("%w: %q: %w", ErrNATConfig, entry, err)
 	}
 	if pinned {
-		if local, err = netip.ParseAddr(strings.TrimSpace(loc)); err != nil {
+		if local, err = parseNATAddr(loc); err != nil {
 			return public, local, fmt.Errorf("%w: %q: %w", ErrNATConfig, entry, err)
 		}
 	}
-	return public.Unmap(), local.Unmap(), nil
+	return public, local, nil
+}
+
+// errNATAddr: an address no candidate can carry, or one pion's parser
+// refuses (an IPv6 zone), which would fail every answer later.
+var errNATAddr = errors.New("not a unicast address without a zone")
+
+// parseNATAddr parses one address of an entry.
+func parseNATAddr(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil {
+		return a, err
+	}
+	if a.Zone() != "" || a.IsUnspecified() || a.IsMulticast() {
+		return a, errNATAddr
+	}
+	return a.Unmap(), nil
+}
+
+// warnNATFamily warns when no public address of nat matches a family ICE
+// gathers (IPv4; IPv6 too with ipv6): then none is advertised, while info
+// reports "public-ip".
+func warnNATFamily(log *slog.Logger, nat []string, ipv6 bool) {
+	if len(nat) == 0 {
+		return
+	}
+	for _, entry := range nat {
+		if public, _, err := parseNATEntry(entry); err == nil && public.IsValid() && (public.Is4() || ipv6) {
+			return
+		}
+	}
+	log.Warn("nat_1_1_mapping has only IPv6 addresses and IPv6 candidates are off (-ipv6): no public address is advertised",
+		"nat_1_1_mapping", nat)
 }
 
 // ValidateNAT1To1 checks nat_1_1_mapping entries as NewEngine does.

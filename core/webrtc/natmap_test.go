@@ -79,9 +79,12 @@ func TestNATKeepPrivateHostSharedPort(t *testing.T) {
 }
 
 // TestNATConfigErrors: an entry that is not an address, or "public/local"
-// with a bad local part, is refused by NewEngine.
+// with a bad local part, is refused by NewEngine; so are addresses no
+// candidate can carry and IPv6 zones (pion's parser refuses those later,
+// failing every answer).
 func TestNATConfigErrors(t *testing.T) {
-	for _, nat := range [][]string{{"public.example"}, {"192.0.2.7/eth0"}, {"192.0.2.7", "300.1.1.1"}} {
+	for _, nat := range [][]string{{"public.example"}, {"192.0.2.7/eth0"}, {"192.0.2.7", "300.1.1.1"},
+		{"fe80::1%eth0"}, {"192.0.2.7/fe80::1%eth0"}, {"0.0.0.0"}, {"::"}, {"224.0.0.1"}} {
 		_, err := NewEngine(Config{NAT1To1IPs: nat})
 		if !errors.Is(err, ErrNATConfig) {
 			t.Errorf("NewEngine(nat %v) = %v, want %v", nat, err, ErrNATConfig)
@@ -111,6 +114,13 @@ func TestNATKeepPrivateHostConnects(t *testing.T) {
 			addOpusTrack(t, client)
 			negotiate(t, peer, client)
 			testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
+			// The pair the client uses is the private host candidate Argus
+			// advertised, not one the client learnt from Argus's checks
+			// (peer-reflexive), which a full agent would find without it.
+			pair, err := client.GetSenders()[0].Transport().ICETransport().GetSelectedCandidatePair()
+			if err != nil || pair == nil || pair.Remote.Address != "127.0.0.1" || pair.Remote.Typ != pion.ICECandidateTypeHost {
+				t.Errorf("client's selected pair %v (%v), want the remote host candidate 127.0.0.1", pair, err)
+			}
 		})
 	}
 }
