@@ -99,6 +99,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	gcfg.TraceID = func(id core.SessionID) string { return traceID(uint64(id)) }
 	gcfg.ICELite = cfg.ICELite
 	gcfg.PublicIPs = webrtc.PublicIPs(cfg.NAT1To1)
+	gcfg.LocalIP = s.engine.LocalIP() // "" keeps core's 0.0.0.0
 	gcfg.Engine = s.engine
 	gcfg.Emitter = s.obs.bus
 	gcfg.EventHandlers = s.obs.handlers

@@ -158,6 +158,11 @@ func TestServerInfoNAT(t *testing.T) {
 	if info["public-ip"] != "192.0.2.7" || !reflect.DeepEqual(info["public-ips"], []any{"192.0.2.7", "198.51.100.9"}) || info["ice-lite"] != true {
 		t.Errorf("info public-ip %v, public-ips %v, ice-lite %v", info["public-ip"], info["public-ips"], info["ice-lite"])
 	}
+	// The test servers gather on 127.0.0.1 only (startTestServer):
+	// local-ip is the address ICE uses, as Janus's.
+	if info["local-ip"] != "127.0.0.1" {
+		t.Errorf("info local-ip %v, want 127.0.0.1", info["local-ip"])
+	}
 	for k := range info {
 		if strings.Contains(k, "private") {
 			t.Errorf("info has %q", k)

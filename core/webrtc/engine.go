@@ -24,6 +24,9 @@ type Engine struct {
 	// reports, TWCC feedback) from one goroutine (rtcpticker.go).
 	rtcp *rtcpTicker
 	udp  *sharedport.Port // nil without Config.SharedUDP: a socket per PeerConnection
+	// localIP is the address server info reports as "local-ip"
+	// (LocalIP), found at NewEngine.
+	localIP string
 
 	// newMu serializes NewPeer so that the per-PeerConnection interceptors
 	// built inside pion's NewPeerConnection land in pending unambiguously.
@@ -73,7 +76,9 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		}
 	}
 	filter := newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList)
-	filter.warnNoneKept(cfg.Logger, localAddrs(), cfg.IncludeLoopback, cfg.IPv6)
+	local := localAddrs()
+	filter.warnNoneKept(cfg.Logger, local, cfg.IncludeLoopback, cfg.IPv6)
+	e.localIP = filter.localIP(local, defaultRouteAddr(), cfg.IncludeLoopback, cfg.IPv6)
 	warnNATFamily(cfg.Logger, cfg.NAT1To1IPs, cfg.IPv6)
 	if cfg.SharedUDP {
 		// pion gathers a UDP mux's addresses whatever the network types
@@ -110,6 +115,12 @@ func (e *Engine) Close() error {
 	}
 	return nil
 }
+
+// LocalIP is the gateway's own address as Janus's server info reports it
+// ("local-ip"): of the addresses ICE gathers on, the one the default
+// route leaves from, else the first that is not loopback, else loopback;
+// "" when ICE gathers on none. Found at NewEngine.
+func (e *Engine) LocalIP() string { return e.localIP }
 
 // SharedUDP describes the Engine's shared ICE UDP port: the port and the
 // sockets' counters. ok is false when PeerConnections have their own

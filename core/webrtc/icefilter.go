@@ -130,18 +130,65 @@ func (f addrFilter) warnNoneKept(log *slog.Logger, addrs []localAddr, loopback, 
 	if len(f.enforce) == 0 && len(f.ignore) == 0 {
 		return
 	}
-	usable := 0
+	n := 0
 	for _, a := range addrs {
-		if (a.addr.IsLoopback() && !loopback) || (a.addr.Is6() && !ipv6) || a.addr.IsLinkLocalUnicast() {
+		if !usable(a.addr, loopback, ipv6) {
 			continue
 		}
 		if f.keep(a.iface, a.addr) {
 			return
 		}
-		usable++
+		n++
 	}
-	if usable > 0 {
+	if n > 0 {
 		log.Warn("the ICE enforce and ignore lists leave no local address: PeerConnections get no host candidate",
 			"ice_enforce_list", f.enforce, "ice_ignore_list", f.ignore)
 	}
+}
+
+// usable reports whether ICE could gather on a: loopback addresses only
+// with loopback, IPv6 ones only with ipv6, never link-local ones.
+func usable(a netip.Addr, loopback, ipv6 bool) bool {
+	return (loopback || !a.IsLoopback()) && (ipv6 || !a.Is6()) && !a.IsLinkLocalUnicast()
+}
+
+// localIP picks the address server info reports as "local-ip" among
+// those ICE gathers on: route (the default route's source address, when
+// valid), else the first that is not loopback, else the first; "" when
+// there is none.
+func (f addrFilter) localIP(addrs []localAddr, route netip.Addr, loopback, ipv6 bool) string {
+	first, firstOut := "", ""
+	for _, a := range addrs {
+		if !usable(a.addr, loopback, ipv6) || !f.keep(a.iface, a.addr) {
+			continue
+		}
+		if a.addr == route {
+			return a.addr.String()
+		}
+		if first == "" {
+			first = a.addr.String()
+		}
+		if firstOut == "" && !a.addr.IsLoopback() {
+			firstOut = a.addr.String()
+		}
+	}
+	if firstOut != "" {
+		return firstOut
+	}
+	return first
+}
+
+// defaultRouteAddr is the source address of the default IPv4 route: a UDP
+// socket connected to a documentation address (no packet is sent) takes
+// it. Zero when there is no route.
+func defaultRouteAddr() netip.Addr {
+	c, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(netip.MustParseAddrPort("192.0.2.1:9")))
+	if err != nil {
+		return netip.Addr{}
+	}
+	defer c.Close()
+	if ua, ok := c.LocalAddr().(*net.UDPAddr); ok {
+		return ua.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
 }

@@ -72,3 +72,37 @@ func TestWarnNoneKept(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalIP: server info's local-ip is, of the addresses ICE gathers
+// on, the default route's source, else the first not loopback, else
+// loopback.
+func TestLocalIP(t *testing.T) {
+	addrs := []localAddr{
+		{iface: "lo", addr: netip.MustParseAddr("127.0.0.1")},
+		{iface: "eth0", addr: netip.MustParseAddr("192.0.2.2")},
+		{iface: "eth1", addr: netip.MustParseAddr("198.51.100.4")},
+		{iface: "eth1", addr: netip.MustParseAddr("2001:db8::4")},
+	}
+	route := netip.MustParseAddr("198.51.100.4")
+	for _, tc := range []struct {
+		name            string
+		enforce, ignore []string
+		route           netip.Addr
+		loopback, ipv6  bool
+		want            string
+	}{
+		{name: "default route", route: route, loopback: true, want: "198.51.100.4"},
+		{name: "no route: first not loopback", loopback: true, want: "192.0.2.2"},
+		{name: "route's address ignored", ignore: []string{"eth1"}, route: route, want: "192.0.2.2"},
+		{name: "loopback only", enforce: []string{"127.0.0.1"}, route: route, loopback: true, want: "127.0.0.1"},
+		{name: "loopback without loopback candidates", enforce: []string{"127.0.0.1"}, route: route, want: ""},
+		{name: "IPv6 only with ipv6", enforce: []string{"2001:db8::"}, ipv6: true, want: "2001:db8::4"},
+		{name: "IPv6 off", enforce: []string{"2001:db8::"}, want: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := newAddrFilter(tc.enforce, tc.ignore).localIP(addrs, tc.route, tc.loopback, tc.ipv6); got != tc.want {
+				t.Errorf("localIP = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
