@@ -51,8 +51,9 @@ type fanPacket struct {
 	sent  sentRef       // where the publisher's history keeps it
 	refs  atomic.Int32
 	// lost is, per shard, the packets its full queue lost just before
-	// this one; the reader sets a shard's entry before queueing, the
-	// shard clears it when it takes the packet.
+	// this one; the reader sets a shard's entry before queueing and takes
+	// it back when that shard's queue is full too, the shard clears it
+	// when it takes the packet.
 	lost [fanoutMaxShards]lostRun
 }
 
@@ -71,25 +72,28 @@ type fanPacket struct {
 // number at all. Instead the shard puts each lost packet, from the
 // history, through its subscribers' own rewriting (subStream.rewrite,
 // everything write does but the write) before the next packet it
-// takes: in order, with the state the packet would have met, so a lost
-// packet gets exactly the number, timestamp and segment it would have
-// had (or none, when the temporal layer or a switch drops it), and
-// SentPacket answers its NACK as for a packet sent. This costs only on
+// takes: in order, as if it had waited in the queue (the subscribers'
+// state as the shard finds it then, the destinations that were there
+// when the run began and still are), so a lost packet gets the number,
+// timestamp and segment it would have had had it been queued (or none,
+// when the temporal layer or a switch drops it), and SentPacket answers
+// its NACK as for a packet sent. This costs only on
 // a loss; a lost packet already out of the history is skipped, and its
 // NACK stays unanswered as before.
 type lostRun struct {
 	h        *pubHistory
 	from, to uint64
+	dests    *[]*subStream // the destinations when the run's first packet was lost
 }
 
-// add appends the packet ref names to the run (nothing when it is not
-// kept).
-func (r *lostRun) add(ref sentRef) {
+// add appends the packet ref names, lost for the destinations dests, to
+// the run (nothing when it is not kept).
+func (r *lostRun) add(ref sentRef, dests *[]*subStream) {
 	if ref.h == nil {
 		return
 	}
 	if r.h != ref.h {
-		*r = lostRun{h: ref.h, from: ref.idx}
+		*r = lostRun{h: ref.h, from: ref.idx, dests: dests}
 	}
 	r.to = ref.idx + 1
 }
@@ -204,7 +208,7 @@ func (f *fanout) send(p *fanPacket) {
 			if run {
 				f.pend[k], p.lost[k] = p.lost[k], lostRun{}
 			}
-			f.pend[k].add(p.sent)
+			f.pend[k].add(p.sent, p.dests)
 			f.drops++
 			dropped = true
 			f.release(p)
@@ -284,10 +288,15 @@ func (s *shardWriter) take(p *fanPacket) {
 
 // replay puts the packets of r, which the shard's queue lost, through
 // its destinations' rewriting without writing them (lostRun says why):
-// the destinations of the packet that carries r, as a queued packet is
-// written to those of its turn; those no longer in the history are
-// skipped.
+// the destinations of the packet that carries r that were already
+// destinations when the run began (one that came meanwhile, e.g. by a
+// switch, starts with the carrier, as a packet queued then would have
+// found it missing); those no longer in the history are skipped.
 func (s *shardWriter) replay(r lostRun, layer int) {
+	dests := s.mine
+	if r.dests != nil && r.dests != s.from {
+		dests = s.stayed(r.dests)
+	}
 	if r.to-r.from > pubHistoryMax {
 		r.from = r.to - pubHistoryMax // the older ones are out of it
 	}
@@ -305,10 +314,26 @@ func (s *shardWriter) replay(r lostRun, layer int) {
 			ti = s.vp8.parse(s.pkt.Payload)
 		}
 		ref = ref.sending()
-		for _, d := range s.mine {
+		for _, d := range dests {
 			d.rewrite(s.f.ps, layer, ti, &s.pkt, ref)
 		}
 	}
+}
+
+// stayed is the shard's destinations that are also in before (a list of
+// an earlier packet): only where the list changed during a lost run.
+func (s *shardWriter) stayed(before *[]*subStream) []*subStream {
+	was := make(map[*subStream]bool, len(*before))
+	for _, d := range *before {
+		was[d] = true
+	}
+	var out []*subStream
+	for _, d := range s.mine {
+		if was[d] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // stop ends the shards after they drained their queues.

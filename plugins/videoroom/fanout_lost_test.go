@@ -101,10 +101,14 @@ type lossCase struct {
 	name        string
 	streams     []lossStream // nil: one, source 0 layer 0
 	lowTemporal bool         // the subscriber wants temporal layer 0 only
-	tsBase      uint32
-	steps       []lossStep
-	answered    []uint16 // publisher packets lost by the shard whose NACK is answered, in order
-	unanswered  []uint16 // those whose NACK is not (out of the history)
+	// attach: a stream's destinations are the subscriber only while it
+	// is the subscriber's source (a switch detaches it from one and
+	// attaches it to the other, new lists); else always.
+	attach     bool
+	tsBase     uint32
+	steps      []lossStep
+	answered   []uint16 // publisher packets lost by the shard whose NACK is answered, in order
+	unanswered []uint16 // those whose NACK is not (out of the history)
 }
 
 // TestLostPacketsAnswered: a subscriber stream whose fan-out shard lost
@@ -158,6 +162,13 @@ func TestLostPacketsAnswered(t *testing.T) {
 		{name: "subscriber wrap-around", streams: two, steps: steps(
 			pks(0, 65530, 65533), one(switchTo(1)), pks(1, 200, 200), one(lostPk(1, 201), lostPk(1, 202)), pks(1, 203, 205)),
 			answered: []uint16{201, 202}},
+		{name: "switched in during the loss", streams: two, attach: true, steps: steps(
+			interleave(pks(0, 100, 103), pks(1, 5000, 5003)),
+			one(lostPk(1, 5004), lostPk(1, 5005), switchTo(1)),
+			interleave(pks(1, 5006, 5008), pks(0, 104, 106))),
+			// Queued, they would have gone to the destinations of their
+			// turn, without the subscriber: it starts with 5006.
+			answered: nil},
 		{name: "out of the history when replayed", steps: steps(pks(0, 100, 103), one(lostPk(0, 104), wait(2*time.Second)), pks(0, 105, 107)),
 			unanswered: []uint16{104}},
 		{name: "out of the history when NACKed", steps: steps(pks(0, 100, 103), one(lostPk(0, 104), pk(0, 105), wait(2*time.Second)), pks(0, 106, 107)),
@@ -172,9 +183,16 @@ type lossState struct {
 	lossStream
 	h       *pubHistory
 	sw      *shardWriter
-	dests   []*subStream
-	run     lostRun  // lost since the shard last took a packet
-	pending [][]byte // the same, for the reference
+	dests   *[]*subStream // replaced, never changed (copy on write)
+	run     lostRun       // lost since the shard last took a packet
+	pending []lostRaw     // the same, for the reference
+}
+
+// lostRaw is a lost packet and whether the subscriber was among its
+// destinations.
+type lostRaw struct {
+	raw  []byte
+	dest bool
 }
 
 func runLossCase(t *testing.T, tc lossCase) {
@@ -204,7 +222,11 @@ func runLossCase(t *testing.T, tc lossCase) {
 	for i, s := range tc.streams {
 		h := newPubHistory()
 		h.now = func() time.Duration { return now }
-		st := &lossState{lossStream: s, h: h, dests: []*subStream{lost}}
+		dests := []*subStream{lost}
+		if tc.attach && i != 0 {
+			dests = nil
+		}
+		st := &lossState{lossStream: s, h: h, dests: &dests}
 		st.sw = newShardWriter(newFanout(srcs[s.src]), 0, 1)
 		states[i] = st
 	}
@@ -226,26 +248,39 @@ func runLossCase(t *testing.T, tc lossCase) {
 				d.src.Store(srcs[to.src])
 				d.target.Store(int32(to.layer))
 			}
+			if tc.attach {
+				for i, st := range states {
+					dests := []*subStream{}
+					if i == step.to {
+						dests = append(dests, lost)
+					}
+					st.dests = &dests
+				}
+			}
 		default:
 			st := states[step.stream]
 			raw := lossPacket(t, step, tc.tsBase+3000*uint32(step.seq))
 			sent := st.h.add(raw, windowDests(time.Second))
+			dest := slices.Contains(*st.dests, lost)
 			if step.drop {
-				st.run.add(sent)
-				st.pending = append(st.pending, raw)
+				st.run.add(sent, st.dests)
+				st.pending = append(st.pending, lostRaw{raw: raw, dest: dest})
 				continue
 			}
 			// The reference is the same shard without the loss: it
-			// handles the lost packets when the shard takes this one.
-			for _, r := range append(st.pending, raw) {
-				refWrite(st, r)
+			// handles the lost packets when the shard takes this one, for
+			// the destinations of their own turn.
+			for _, r := range append(st.pending, lostRaw{raw: raw, dest: dest}) {
+				if r.dest {
+					refWrite(st, r.raw)
+				}
 			}
 			st.pending = nil
 			var pkt rtp.Packet
 			if err := pkt.Unmarshal(raw); err != nil {
 				t.Fatal(err)
 			}
-			fp := &fanPacket{layer: st.layer, ti: parser.parse(pkt.Payload), dests: &st.dests, sent: sent}
+			fp := &fanPacket{layer: st.layer, ti: parser.parse(pkt.Payload), dests: st.dests, sent: sent}
 			fp.n = copy(fp.buf[:], raw)
 			fp.lost[0], st.run = st.run, lostRun{}
 			st.sw.take(fp)

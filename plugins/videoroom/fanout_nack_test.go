@@ -8,6 +8,8 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+
+	"github.com/argusrtc/argus/internal/testkit"
 )
 
 // holdWriter blocks a write while held, telling entered when it starts
@@ -134,9 +136,15 @@ func TestNACKAnsweredForShardLoss(t *testing.T) {
 		}
 		nack = append(nack, s+off)
 	}
+	found := rig.asked.found.Load()
 	if err := rig.client.WriteRTCP([]rtcp.Packet{&rtcp.TransportLayerNack{SenderSSRC: 1, MediaSSRC: last.SSRC, Nacks: rtcp.NackPairsFromSequenceNumbers(nack)}}); err != nil {
 		t.Fatal(err)
 	}
+	// The responder answers before more media goes: a starved responder
+	// must not let the lost packets age out of the history meanwhile.
+	testkit.Until(t, 10*time.Second, "the NACKed packets found in the history", func() bool {
+		return rig.asked.found.Load()-found >= int64(len(nack))
+	})
 	for i, s := range nack {
 		// pion's remote track returns a repaired packet on its next read
 		// of the media stream, so media keeps flowing meanwhile, paced:

@@ -82,8 +82,8 @@ func (d *subStream) write(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Pa
 // rewrite is write without the write: it decides whether pkt goes to the
 // subscriber, moves the rewriting state past it and records it in the
 // sent log. A fan-out shard calls it for a packet its full queue lost
-// (fanout.go), so the subscriber's NACK for it is answered exactly as if
-// it had been sent.
+// (fanout.go), so the subscriber's NACK for it is answered with the
+// packet it would have got had it waited in the queue.
 func (d *subStream) rewrite(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.Packet, sent sentRef) {
 	d.deliver(ps, layer, ti, pkt, sent, false)
 }

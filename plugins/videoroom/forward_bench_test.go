@@ -164,7 +164,7 @@ func BenchmarkShardTake(b *testing.B) {
 					if err := coretest.NextPacket(raw, &pkt); err != nil {
 						b.Fatal(err)
 					}
-					run.add(hist.add(raw, dests))
+					run.add(hist.add(raw, dests), fp.dests)
 				}
 				if err := coretest.NextPacket(raw, &pkt); err != nil {
 					b.Fatal(err)
