@@ -3,6 +3,7 @@ package webrtc
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,6 +135,35 @@ func sendRTP(t *testing.T, tr *pion.TrackLocalStaticRTP, pt uint8, seq *uint16, 
 		if err := tr.WriteRTP(pkt); err != nil {
 			t.Fatalf("write rtp: %v", err)
 		}
+	}
+}
+
+// countRTP counts the RTP packets pc receives on its remote tracks.
+func countRTP(pc *pion.PeerConnection) *atomic.Int64 {
+	var n atomic.Int64
+	pc.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			n.Add(1)
+		}
+	})
+	return &n
+}
+
+// sendUntil writes Opus RTP on tr, 5 packets every 20 ms, until got
+// (what the other side received) reaches n; it fails the test after 10 s.
+func sendUntil(t *testing.T, tr *pion.TrackLocalStaticRTP, got *atomic.Int64, n int64) {
+	t.Helper()
+	var seq uint16
+	deadline := time.Now().Add(10 * time.Second)
+	for got.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d packets came through, want %d", got.Load(), n)
+		}
+		sendRTP(t, tr, 111, &seq, 5)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

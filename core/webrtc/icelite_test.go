@@ -3,7 +3,6 @@ package webrtc
 import (
 	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,15 +48,7 @@ func TestICELiteEcho(t *testing.T) {
 			})
 			client := newClient(t)
 			ctrack := addOpusTrack(t, client)
-			var echoed atomic.Int64
-			client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
-				for {
-					if _, _, err := tr.ReadRTP(); err != nil {
-						return
-					}
-					echoed.Add(1)
-				}
-			})
+			echoed := countRTP(client)
 			_, offer := gatherLocal(t, client, pion.SDPTypeOffer)
 			if err := peer.SetRemoteDescription(ctxT(t), "offer", offer); err != nil {
 				t.Fatal(err)
@@ -74,15 +65,7 @@ func TestICELiteEcho(t *testing.T) {
 				t.Fatal(err)
 			}
 			testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
-			var seq uint16
-			deadline := time.Now().Add(10 * time.Second)
-			for echoed.Load() < 20 {
-				if time.Now().After(deadline) {
-					t.Fatalf("echoed %d packets", echoed.Load())
-				}
-				sendRTP(t, ctrack, 111, &seq, 5)
-				time.Sleep(20 * time.Millisecond)
-			}
+			sendUntil(t, ctrack, echoed, 20)
 			info := peer.Info()
 			if want := map[bool]string{true: "lite", false: "full"}[tc.lite]; info["ice-mode"] != want {
 				t.Errorf("ice-mode = %v, want %s", info["ice-mode"], want)
@@ -118,15 +101,7 @@ func TestICELiteOffer(t *testing.T) {
 	}
 	checkICELiteAnswer(t, offer, true)
 	client := newClient(t)
-	var got atomic.Int64
-	client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-			got.Add(1)
-		}
-	})
+	got := countRTP(client)
 	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
 		t.Fatal(err)
 	}
@@ -135,15 +110,7 @@ func TestICELiteOffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
-	var seq uint16
-	deadline := time.Now().Add(10 * time.Second)
-	for got.Load() < 20 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the client got %d packets", got.Load())
-		}
-		sendRTP(t, track, 111, &seq, 5)
-		time.Sleep(20 * time.Millisecond)
-	}
+	sendUntil(t, track, got, 20)
 	if role := peer.Info()["ice-role"]; role != "controlled" {
 		t.Errorf("ice-role = %v, want controlled", role)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,15 +43,7 @@ func TestPeerLoopback(t *testing.T) {
 	// Client: a browser's, which offers transport-cc (checked below).
 	client := newClientOf(t, browserAPI(t))
 	ctrack := addOpusTrack(t, client)
-	var echoed atomic.Int64
-	client.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-			echoed.Add(1)
-		}
-	})
+	echoed := countRTP(client)
 	var cands []pion.ICECandidateInit
 	var cmu sync.Mutex
 	client.OnICECandidate(func(c *pion.ICECandidate) {
@@ -98,15 +89,7 @@ func TestPeerLoopback(t *testing.T) {
 	}
 
 	testkit.Until(t, 10*time.Second, "webrtcup", func() bool { up, _, _ := obs.snapshot(); return up == 1 })
-	var seq uint16
-	deadline := time.Now().Add(10 * time.Second)
-	for echoed.Load() < 20 {
-		if time.Now().After(deadline) {
-			t.Fatalf("echoed %d packets", echoed.Load())
-		}
-		sendRTP(t, ctrack, 111, &seq, 5)
-		time.Sleep(20 * time.Millisecond)
-	}
+	sendUntil(t, ctrack, echoed, 20)
 	mid := spc.GetTransceivers()[0].Mid()
 	testkit.Until(t, 5*time.Second, "media receiving true", func() bool { return obs.has(mid + "/audio/true") })
 	testkit.Until(t, 5*time.Second, "media report with traffic", func() bool {

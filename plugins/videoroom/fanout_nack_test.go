@@ -67,11 +67,7 @@ func TestNACKAnsweredForShardLoss(t *testing.T) {
 		seq++
 		raw := pubPacketTagged(t, seq, 90*uint32(seq), byte(seq%3), 0)
 		raws[seq] = raw
-		fp := fo.get()
-		fp.n = copy(fp.buf[:], raw)
-		fp.layer, fp.ti, fp.dests = 0, noTemporal, ps.dests.Load()
-		fp.sent = h.add(raw, *fp.dests)
-		fo.send(fp)
+		sendKept(fo, ps, h, raw)
 	}
 	pubSeq := func(p *rtp.Packet) uint16 { return uint16(p.Payload[2])<<8 | uint16(p.Payload[3]) }
 	// flow sends until the client has a packet of publisher sequence

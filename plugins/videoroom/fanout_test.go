@@ -56,6 +56,29 @@ func sendSeq(t *testing.T, fo *fanout, ps *pubStream, seq uint16) {
 	fo.send(fp)
 }
 
+// sendKept queues the packet raw to fo's shards as the reader does, kept
+// in the publisher history h.
+func sendKept(fo *fanout, ps *pubStream, h *pubHistory, raw []byte) {
+	fp := fo.get()
+	fp.n = copy(fp.buf[:], raw)
+	fp.layer, fp.ti, fp.dests = 0, noTemporal, ps.dests.Load()
+	fp.sent = h.add(raw, *fp.dests)
+	fo.send(fp)
+}
+
+// waitDrained waits until every shard queue of fo is empty.
+func waitDrained(t *testing.T, fo *fanout) {
+	t.Helper()
+	testkit.Until(t, 10*time.Second, "shard queues drained", func() bool {
+		for _, q := range fo.queues {
+			if len(q) > 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 func TestFanoutInlineBelowThreshold(t *testing.T) {
 	fo := newFanout(&pubStream{kind: "video"})
 	fo.procs = 2 // two shards whatever the machine
@@ -151,14 +174,7 @@ func TestFanoutFullQueueDropsAndCounts(t *testing.T) {
 		t.Fatalf("drop reports %v before stop, want [%d] (the first packet lost, once per shard)", reports, shards)
 	}
 	close(gate)
-	testkit.Until(t, 10*time.Second, "shard queues drained", func() bool {
-		for _, q := range fo.queues {
-			if len(q) > 0 {
-				return false
-			}
-		}
-		return true
-	})
+	waitDrained(t, fo)
 	fo.lastDrop = fo.lastDrop.Add(-fanoutDropReport) // a second has passed
 	last := uint16(fanoutQueue + 2 + extra)
 	sendSeq(t, fo, ps, last) // dropped nowhere, it carries the waiting drops
@@ -237,11 +253,7 @@ func TestFanoutLostPacketsRecorded(t *testing.T) {
 	send := func(seq uint16) {
 		raw := pubPacket(t, seq, 3000*uint32(seq), 0)
 		raws[seq] = raw
-		fp := fo.get()
-		fp.n = copy(fp.buf[:], raw)
-		fp.layer, fp.ti, fp.dests = 0, noTemporal, ps.dests.Load()
-		fp.sent = h.add(raw, *fp.dests)
-		fo.send(fp)
+		sendKept(fo, ps, h, raw)
 	}
 	shards := len(fo.queues)
 	entered := make(chan struct{}, shards)
@@ -264,14 +276,7 @@ func TestFanoutLostPacketsRecorded(t *testing.T) {
 		t.Fatalf("drops = %d, want %d", got, want)
 	}
 	close(gate)
-	testkit.Until(t, 10*time.Second, "shard queues drained", func() bool {
-		for _, q := range fo.queues {
-			if len(q) > 0 {
-				return false
-			}
-		}
-		return true
-	})
+	waitDrained(t, fo)
 	last := lost[len(lost)-1] + 1
 	send(last) // carries what each shard lost
 	fo.stop()
