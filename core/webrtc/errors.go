@@ -32,8 +32,8 @@ var errNoRTCPTicker = errors.New("webrtc: TWCC feedback without an RTCP ticker")
 // ICE port range, or gives ICEUDPPort without SharedUDP.
 var ErrPortConfig = errors.New("inconsistent ICE port settings")
 
-// ErrNATConfig means a nat_1_1_mapping entry (Config.NAT1To1IPs) is not an
-// IP address, nor "public/local" with two.
+// ErrNATConfig means a nat_1_1_mapping entry (Config.NAT1To1IPs) is not a
+// unicast IP address without a zone, nor "public/local" with two.
 var ErrNATConfig = errors.New("invalid nat_1_1_mapping")
 
 // ErrICELiteConfig means Config asks for ICE-lite with STUN servers: a
