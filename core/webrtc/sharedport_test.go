@@ -2,15 +2,10 @@ package webrtc
 
 import (
 	"errors"
-	"maps"
-	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/telemetry"
@@ -63,96 +58,6 @@ func TestSharedPortInInfoAndEvents(t *testing.T) {
 	if len(pairs) != 2 {
 		t.Errorf("%d selected-pair events with the local side on port %d, want 2", len(pairs), port)
 	}
-}
-
-// TestSharedPortGathersAsPion: the shared port's answer advertises the
-// same addresses as a socket per PeerConnection, with and without
-// nat_1_1_mapping (then the public IPv4 address instead of every local
-// IPv4 one), all on the shared port.
-func TestSharedPortGathersAsPion(t *testing.T) {
-	const public = "192.0.2.7"
-	for _, nat := range [][]string{nil, {public}} {
-		addrs := answerAddrsBothModes(t, Config{Emitter: telemetry.Discard, IncludeLoopback: true, NAT1To1IPs: nat},
-			func(ip string) bool { return nat == nil || net.ParseIP(ip).To4() == nil || ip == public })
-		if !maps.Equal(addrs["shared port"], addrs["port range"]) {
-			t.Errorf("nat %v: candidate addresses: shared port %v, port range %v", nat, addrs["shared port"], addrs["port range"])
-		}
-		if nat != nil && !addrs["shared port"][public] {
-			t.Errorf("no candidate with %s: %v", public, addrs["shared port"])
-		}
-	}
-}
-
-// answerAddrsBothModes is answerAddrs on an engine of cfg with the shared
-// port and on one with a socket per PeerConnection (a port range), by mode.
-// The engines gather at different times: when the host's addresses
-// changed meanwhile (test/janusref adds and deletes a veth pair while
-// other packages run), it gathers both again, at most three times.
-func answerAddrsBothModes(t *testing.T, cfg Config, ok func(ip string) bool) map[string]map[string]bool {
-	t.Helper()
-	shared, perPC := cfg, cfg
-	shared.SharedUDP = true
-	perPC.ICEPortMin, perPC.ICEPortMax = 40000, 40999
-	for attempt := 1; ; attempt++ {
-		before := localAddrs()
-		addrs := map[string]map[string]bool{
-			"shared port": answerAddrs(t, shared, "shared port", ok),
-			"port range":  answerAddrs(t, perPC, "port range", ok),
-		}
-		if slices.Equal(before, localAddrs()) || attempt == 3 {
-			return addrs
-		}
-		t.Logf("the host's addresses changed while gathering: again")
-	}
-}
-
-// answerAddrs answers an audio offer on an engine of cfg and returns the
-// addresses of its candidates, checking each is a host candidate accepted
-// by ok and, with a shared port, on that port.
-func answerAddrs(t *testing.T, cfg Config, mode string, ok func(ip string) bool) map[string]bool {
-	t.Helper()
-	eng, err := NewEngine(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	port, _, shared := eng.SharedUDP()
-	if shared != cfg.SharedUDP {
-		t.Fatalf("%s: shared port %v", mode, shared)
-	}
-	addrs := map[string]bool{}
-	for _, f := range answerCandidates(t, eng) {
-		addrs[f[4]] = true
-		if f[7] != "host" || !ok(f[4]) || (shared && f[5] != strconv.Itoa(port)) {
-			t.Errorf("%s: candidate %q unexpected (shared port %d)", mode, f, port)
-		}
-	}
-	return addrs
-}
-
-// answerCandidates answers an audio offer on a new PeerConnection of eng
-// and returns the fields of its a=candidate lines (address at 4, port at
-// 5, type at 7).
-func answerCandidates(t *testing.T, eng *Engine) [][]string {
-	t.Helper()
-	peer := newPeer(t, eng, PeerParams{})
-	if err := peer.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio)); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := peer.CreateAnswer(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cands [][]string
-	for _, line := range strings.Split(answer, "\n") {
-		if f := strings.Fields(line); len(f) >= 8 && strings.HasPrefix(f[0], "a=candidate:") {
-			cands = append(cands, f)
-		}
-	}
-	if len(cands) == 0 {
-		t.Fatalf("no candidates in %s", answer)
-	}
-	return cands
 }
 
 // TestEnginePortModes: by default every PeerConnection gathers its own
