@@ -58,7 +58,8 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: interceptors: %w", err)
 	}
-	se, err := settingEngine(cfg)
+	filter := newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList)
+	se, err := settingEngine(cfg, filter)
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: setting engine: %w", err)
 	}
@@ -75,7 +76,6 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 			warnIPv6Only(cfg.Logger, addrs)
 		}
 	}
-	filter := newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList)
 	local := localAddrs()
 	filter.warnNoneKept(cfg.Logger, local, cfg.IncludeLoopback, cfg.IPv6)
 	e.localIP = filter.localIP(local, defaultRouteAddr(), cfg.IncludeLoopback, cfg.IPv6)
@@ -144,8 +144,9 @@ func (e *Engine) configuration() pion.Configuration {
 	return c
 }
 
-// settingEngine maps Config onto pion's SettingEngine.
-func settingEngine(cfg Config) (pion.SettingEngine, error) {
+// settingEngine maps Config onto pion's SettingEngine; filter is the
+// Config's ICE enforce and ignore lists.
+func settingEngine(cfg Config, filter addrFilter) (pion.SettingEngine, error) {
 	se := pion.SettingEngine{LoggerFactory: pionLogs{log: cfg.Logger}}
 	// AEAD-AES-GCM first, the 128-bit key before the 256-bit one: where
 	// Argus is the DTLS server its order decides, and AES-128-GCM costs
@@ -172,7 +173,7 @@ func settingEngine(cfg Config) (pion.SettingEngine, error) {
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
 	}
-	newAddrFilter(cfg.ICEEnforceList, cfg.ICEIgnoreList).apply(&se)
+	filter.apply(&se)
 	rules, err := natRules(cfg.NAT1To1IPs, cfg.KeepPrivateHost)
 	if err != nil {
 		return se, err
