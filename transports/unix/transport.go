@@ -211,7 +211,9 @@ func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 // client to the reaper (Close cannot run on the client's own writer).
 func (t *Transport) unpeer(name string, c *msgclient.Client) {
 	t.mu.Lock()
-	live := t.peers[name] == c
+	// Once the transport closes, the peer stays in the map for Close to
+	// end: the reaper may have drained gone and returned already.
+	live := t.peers[name] == c && t.ctx.Err() == nil
 	if live {
 		delete(t.peers, name)
 	}
