@@ -211,16 +211,13 @@ func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 // client to the reaper (Close cannot run on the client's own writer).
 func (t *Transport) unpeer(name string, c *msgclient.Client) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	// Once the transport closes, the peer stays in the map for Close to
-	// end: the reaper may have drained gone and returned already.
-	live := t.peers[name] == c && t.ctx.Err() == nil
-	if live {
-		delete(t.peers, name)
-	}
-	t.mu.Unlock()
-	if !live {
+	// end: the reaper drains gone under mu once, then returns.
+	if t.peers[name] != c || t.ctx.Err() != nil {
 		return
 	}
+	delete(t.peers, name)
 	select {
 	case t.gone <- c:
 	default: // cannot happen: at most MaxConns peers exist; Close ends the rest
@@ -235,14 +232,19 @@ func (t *Transport) reap() {
 		case c := <-t.gone:
 			c.Close()
 		case <-t.ctx.Done():
-			for {
-				select {
-				case c := <-t.gone:
-					c.Close()
-				default:
-					return
-				}
+			// Under mu, so that no unpeer queues a client after this drain
+			// (it leaves the client to Close once ctx is done); closed
+			// outside it, since a closing client's writer may unpeer.
+			t.mu.Lock()
+			var left []*msgclient.Client
+			for len(t.gone) > 0 {
+				left = append(left, <-t.gone)
 			}
+			t.mu.Unlock()
+			for _, c := range left {
+				c.Close()
+			}
+			return
 		}
 	}
 }
