@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -16,7 +17,6 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/internal/msgclient"
-	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
 // ErrNotSocket is returned when Path exists and is not a socket: the
@@ -28,13 +28,12 @@ type Transport struct {
 	cfg    Config
 	ctx    context.Context //nolint:containedctx // the transport's lifetime, cancelled by Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the accept/read loop and every connection
+	wg     sync.WaitGroup // the SOCK_DGRAM read loop and reaper
 
-	ln *net.UnixListener // SOCK_SEQPACKET
-	pc *net.UnixConn     // SOCK_DGRAM
+	srv *msgclient.Server // SOCK_SEQPACKET
+	pc  *net.UnixConn     // SOCK_DGRAM
 
 	mu    sync.Mutex
-	conns map[*net.UnixConn]struct{}
 	peers map[string]*msgclient.Client // SOCK_DGRAM clients by peer path
 	gone  chan *msgclient.Client       // departed SOCK_DGRAM peers, for reap
 
@@ -50,40 +49,48 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	if err := removeStale(cfg.Path); err != nil {
 		return nil, err
 	}
-	t := &Transport{cfg: cfg, conns: map[*net.UnixConn]struct{}{}, peers: map[string]*msgclient.Client{}}
+	t := &Transport{cfg: cfg, peers: map[string]*msgclient.Client{}}
 	t.ctx, t.cancel = context.WithCancel(ctx)
-	if cfg.Type == Dgram {
-		t.pc, err = net.ListenUnixgram("unixgram", &net.UnixAddr{Name: cfg.Path, Net: "unixgram"})
-	} else {
-		t.ln, err = net.ListenUnix("unixpacket", &net.UnixAddr{Name: cfg.Path, Net: "unixpacket"})
+	if cfg.Type == SeqPacket {
+		ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: cfg.Path, Net: "unixpacket"})
+		if err != nil {
+			t.cancel()
+			return nil, fmt.Errorf("unix transport: %w", err)
+		}
+		t.srv = msgclient.Serve(t.ctx, ln, msgclient.ServeConfig{
+			Client: t.clientConfig(), Path: cfg.Path, MaxConns: cfg.MaxConns, WriteTimeout: cfg.WriteTimeout,
+			NewReader: t.packets,
+		})
+		return t, nil
 	}
+	t.pc, err = net.ListenUnixgram("unixgram", &net.UnixAddr{Name: cfg.Path, Net: "unixgram"})
 	if err != nil {
 		t.cancel()
 		return nil, fmt.Errorf("unix transport: %w", err)
 	}
-	if t.pc != nil {
-		t.gone = make(chan *msgclient.Client, cfg.MaxConns)
-		t.wg.Go(t.readDgrams)
-		t.wg.Go(t.reap)
-	} else {
-		t.wg.Go(t.acceptLoop)
-	}
-	// Unblock the blocking accept/read once the transport ends.
+	t.gone = make(chan *msgclient.Client, cfg.MaxConns)
+	t.wg.Go(t.readDgrams)
+	t.wg.Go(t.reap)
+	// Unblock the blocking read once the transport ends.
 	t.wg.Go(func() {
 		<-t.ctx.Done()
-		if t.ln != nil {
-			_ = t.ln.Close()
-		}
-		if t.pc != nil {
-			_ = t.pc.Close()
-		}
-		t.mu.Lock()
-		for c := range t.conns {
-			_ = c.Close()
-		}
-		t.mu.Unlock()
+		_ = t.pc.Close()
 	})
 	return t, nil
+}
+
+// packets frames a SOCK_SEQPACKET connection: one request per packet,
+// read into a buffer one byte over MaxMessage so that a larger packet is
+// seen as such (and answered 454 by the client).
+func (t *Transport) packets(conn net.Conn) func() ([]byte, error) {
+	buf := make([]byte, t.cfg.MaxMessage+1)
+	return func() ([]byte, error) {
+		n, err := conn.Read(buf)
+		if err == nil && n == 0 { // the peer shut down
+			err = io.EOF
+		}
+		return buf[:n], err
+	}
 }
 
 // Dropped counts the outgoing messages the transport dropped since it
@@ -98,13 +105,16 @@ func (t *Transport) Addr() string { return t.cfg.Path }
 // socket file and waits for the transport's goroutines. Idempotent.
 func (t *Transport) Close() {
 	t.cancel()
+	if t.srv != nil {
+		t.srv.Close()
+	}
 	t.wg.Wait()
 	t.mu.Lock()
 	peers := t.peers
 	t.peers = map[string]*msgclient.Client{}
 	t.mu.Unlock()
 	for _, c := range peers {
-		t.closeClient(c)
+		c.Close()
 	}
 	_ = os.Remove(t.cfg.Path)
 }
@@ -127,87 +137,24 @@ func removeStale(path string) error {
 	return nil
 }
 
-func (t *Transport) info() core.TransportInfo {
-	return core.TransportInfo{Package: Package, ConnID: core.RandomID(), RemoteIP: t.cfg.Path,
+// clientConfig is the msgclient.Config of every client of the socket.
+func (t *Transport) clientConfig() msgclient.Config {
+	return msgclient.Config{
+		Gateway: t.cfg.Gateway, Admin: t.cfg.Admin, Info: core.TransportInfo{Package: Package},
+		Logger: t.cfg.Logger, Queue: t.cfg.Queue, MaxInFlight: t.cfg.MaxInFlight, MaxMessage: t.cfg.MaxMessage,
+		Drops: &t.dropped, Emitter: t.cfg.Emitter, ServerName: t.cfg.ServerName,
+	}
+}
+
+// newPeer starts the client of a SOCK_DGRAM peer and emits "connected".
+func (t *Transport) newPeer(send func(context.Context, msgclient.Out) error) *msgclient.Client {
+	cc := t.clientConfig()
+	cc.Info = core.TransportInfo{Package: Package, ConnID: core.RandomID(), RemoteIP: t.cfg.Path,
 		LocalIP: t.cfg.Path, Admin: t.cfg.Admin}
-}
-
-func (t *Transport) newClient(info core.TransportInfo, send func(context.Context, msgclient.Out) error, onFull func()) *msgclient.Client {
-	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, info,
-		telemetry.TransportData{Event: "connected", AdminAPI: telemetry.Ptr(t.cfg.Admin), Path: t.cfg.Path})
-	return msgclient.New(t.ctx, msgclient.Config{
-		Gateway: t.cfg.Gateway, Admin: t.cfg.Admin, Info: info,
-		Logger: t.cfg.Logger.With(slog.Uint64("conn_id", info.ConnID)),
-		Queue:  t.cfg.Queue, MaxInFlight: t.cfg.MaxInFlight, Send: send, OnFull: onFull,
-		Drops: &t.dropped,
-	})
-}
-
-func (t *Transport) closeClient(c *msgclient.Client) {
-	c.Close()
-	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.Info(), telemetry.TransportData{Event: "disconnected"})
-}
-
-// acceptLoop accepts SOCK_SEQPACKET connections until the listener closes.
-func (t *Transport) acceptLoop() {
-	for {
-		uc, err := t.ln.AcceptUnix()
-		if err != nil {
-			if t.ctx.Err() == nil {
-				t.cfg.Logger.Warn("unix transport: accept", slog.Any("error", err))
-			}
-			return
-		}
-		if !t.track(uc) {
-			_ = uc.Close()
-			continue
-		}
-		t.wg.Go(func() { t.serveConn(uc) })
-	}
-}
-
-// track registers a connection; false when closing or at MaxConns.
-func (t *Transport) track(uc *net.UnixConn) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.ctx.Err() != nil || len(t.conns) >= t.cfg.MaxConns {
-		t.cfg.Logger.Warn("unix transport: connection refused", slog.Int("max_conns", t.cfg.MaxConns))
-		return false
-	}
-	t.conns[uc] = struct{}{}
-	return true
-}
-
-// serveConn reads one request per packet until the peer closes.
-func (t *Transport) serveConn(uc *net.UnixConn) {
-	defer func() {
-		t.mu.Lock()
-		delete(t.conns, uc)
-		t.mu.Unlock()
-	}()
-	send := func(_ context.Context, o msgclient.Out) error {
-		_ = uc.SetWriteDeadline(time.Now().Add(t.cfg.WriteTimeout))
-		_, err := uc.Write(o.Msg)
-		if err != nil {
-			_ = uc.Close()
-		}
-		return err
-	}
-	c := t.newClient(t.info(), send, func() { _ = uc.Close() })
-	buf := make([]byte, t.cfg.MaxMessage+1)
-	for {
-		n, err := uc.Read(buf)
-		if err != nil || n == 0 { // n == 0: the peer shut down
-			break
-		}
-		if n > t.cfg.MaxMessage {
-			_, _ = uc.Write(wire.ErrorJSON(wire.CodeInvalidJSON, "Request payload too large"))
-			continue
-		}
-		c.Handle(clone(buf[:n]), "")
-	}
-	_ = uc.Close()
-	t.closeClient(c)
+	cc.Logger = cc.Logger.With(slog.Uint64("conn_id", cc.Info.ConnID))
+	cc.Send = send
+	cc.Connected = telemetry.TransportData{AdminAPI: telemetry.Ptr(t.cfg.Admin), Path: t.cfg.Path}
+	return msgclient.New(t.ctx, cc)
 }
 
 // readDgrams reads one request per datagram; each bound sender path is a
@@ -230,11 +177,7 @@ func (t *Transport) readDgrams() {
 		if c == nil {
 			continue
 		}
-		if n > t.cfg.MaxMessage {
-			_, _ = t.pc.WriteToUnix(wire.ErrorJSON(wire.CodeInvalidJSON, "Request payload too large"), from)
-			continue
-		}
-		c.Handle(clone(buf[:n]), "")
+		c.Handle(clone(buf[:n]), "") // larger than MaxMessage: the client answers 454
 	}
 }
 
@@ -259,7 +202,7 @@ func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 		}
 		return err
 	}
-	c = t.newClient(t.info(), send, nil)
+	c = t.newPeer(send)
 	t.peers[from.Name] = c
 	return c
 }
@@ -268,14 +211,13 @@ func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 // client to the reaper (Close cannot run on the client's own writer).
 func (t *Transport) unpeer(name string, c *msgclient.Client) {
 	t.mu.Lock()
-	live := t.peers[name] == c
-	if live {
-		delete(t.peers, name)
-	}
-	t.mu.Unlock()
-	if !live {
+	defer t.mu.Unlock()
+	// Once the transport closes, the peer stays in the map for Close to
+	// end: the reaper drains gone under mu once, then returns.
+	if t.peers[name] != c || t.ctx.Err() != nil {
 		return
 	}
+	delete(t.peers, name)
 	select {
 	case t.gone <- c:
 	default: // cannot happen: at most MaxConns peers exist; Close ends the rest
@@ -288,16 +230,21 @@ func (t *Transport) reap() {
 	for {
 		select {
 		case c := <-t.gone:
-			t.closeClient(c)
+			c.Close()
 		case <-t.ctx.Done():
-			for {
-				select {
-				case c := <-t.gone:
-					t.closeClient(c)
-				default:
-					return
-				}
+			// Under mu, so that no unpeer queues a client after this drain
+			// (it leaves the client to Close once ctx is done); closed
+			// outside it, since a closing client's writer may unpeer.
+			t.mu.Lock()
+			var left []*msgclient.Client
+			for len(t.gone) > 0 {
+				left = append(left, <-t.gone)
 			}
+			t.mu.Unlock()
+			for _, c := range left {
+				c.Close()
+			}
+			return
 		}
 	}
 }

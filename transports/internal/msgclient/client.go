@@ -1,7 +1,10 @@
 // Package msgclient is the core.Client of the message-oriented transports
 // (Unix sockets, RabbitMQ, MQTT): each inbound message is one Janus or
 // Admin API request; responses and asynchronous events leave through one
-// bounded queue drained by a writer goroutine the Client owns.
+// bounded queue drained by a writer goroutine the Client owns. Serve runs
+// a Client per connection of a stream listener (Unix SOCK_SEQPACKET, or
+// TCP with a framing of its own), so such a transport writes only how it
+// reads a request and writes a message.
 package msgclient
 
 import (
@@ -12,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -50,6 +54,14 @@ type Config struct {
 	// Drops, if set, counts every drop too: the total of a transport whose
 	// clients come and go (the Unix socket's connections).
 	Drops *atomic.Uint64
+
+	// Emitter, when set, gets the client's type 128 events as a
+	// connection's (janus-reference.md 4.4): Connected, its Event set to
+	// "connected", from New, and "disconnected" once Close has told the
+	// core. Brokers, whose clients are not connections, leave it nil.
+	Emitter    telemetry.Emitter
+	ServerName string // the events' emitter
+	Connected  telemetry.TransportData
 }
 
 // Client is a transport "connection" as the core sees it.
@@ -75,6 +87,11 @@ func New(ctx context.Context, cfg Config) *Client {
 	}
 	c := &Client{cfg: cfg, out: make(chan Out, cfg.Queue), sem: make(chan struct{}, cfg.MaxInFlight)}
 	c.ctx, c.cancel = context.WithCancel(ctx)
+	if cfg.Emitter != nil {
+		data := cfg.Connected
+		data.Event = "connected"
+		wire.EmitTransport(cfg.Emitter, cfg.ServerName, cfg.Info, data)
+	}
 	c.writer.Go(c.writeLoop)
 	return c
 }
@@ -146,14 +163,15 @@ func (c *Client) call(raw []byte) []byte {
 }
 
 // Close stops the client: waits for requests in flight, stops the writer
-// (messages still queued are dropped) and tells the core the connection
-// is gone. It is idempotent.
+// (messages still queued are dropped), tells the core the connection is
+// gone and emits "disconnected" (Config.Emitter). It is idempotent.
 func (c *Client) Close() {
 	c.once.Do(func() {
 		c.cancel()
 		c.reqs.Wait()
 		c.writer.Wait()
 		c.cfg.Gateway.TransportGone(c)
+		wire.EmitTransport(c.cfg.Emitter, c.cfg.ServerName, c.cfg.Info, telemetry.TransportData{Event: "disconnected"})
 	})
 }
 
