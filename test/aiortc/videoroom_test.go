@@ -1,7 +1,9 @@
 // Package aiortc runs a third-party Janus client against the argus binary:
 // the VideoRoom example that Debian's python3-aiortc ships
 // (/usr/share/doc/python3-aiortc/examples/janus/janus.py), run as shipped,
-// over the Janus HTTP API.
+// over the Janus HTTP API. testdata/run_example.py starts it so that
+// SIGINT interrupts its event loop between callbacks rather than inside
+// one of aiortc's tasks (see there).
 //
 // aiortc gathers ICE candidates on every interface address except
 // 127.0.0.1, so the test runs in a network namespace of its own (unshare
@@ -30,6 +32,8 @@ import (
 const (
 	example = "/usr/share/doc/python3-aiortc/examples/janus/janus.py"
 	python  = "/usr/bin/python3" // Debian's interpreter, which sees the python3-* packages
+	// launcher runs the example with SIGINT handled by its event loop.
+	launcher = "testdata/run_example.py"
 	// binEnv carries the argus binary into the test re-run in the namespace.
 	binEnv      = "ARGUS_AIORTC_BIN"
 	adminSecret = "aiortc-admin-secret"
@@ -169,7 +173,11 @@ func startExample(t *testing.T, dir, name, janusURL string, args ...string) *exa
 	defer out.Close() // the child has its own copy
 	// faulthandler: SIGABRT makes Python print every thread's stack, what
 	// interrupt asks for when the example does not end.
-	e.cmd = exec.Command(python, append([]string{"-X", "faulthandler", example}, append(args, janusURL)...)...)
+	run, err := filepath.Abs(launcher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cmd = exec.Command(python, append([]string{"-X", "faulthandler", run, example}, append(args, janusURL)...)...)
 	e.cmd.Dir = dir
 	e.cmd.Stdout, e.cmd.Stderr = out, out
 	if err := e.cmd.Start(); err != nil {
@@ -186,7 +194,8 @@ func startExample(t *testing.T, dir, name, janusURL string, args ...string) *exa
 	return e
 }
 
-// interrupt sends SIGINT (the example's way out) and waits 90 s at most;
+// interrupt sends SIGINT (the example's way out: its event loop raises
+// KeyboardInterrupt, see launcher) and waits 90 s at most;
 // an example still running then is made to print its Python stacks
 // (SIGABRT), shown with the end of Argus's log.
 func (e *exampleProc) interrupt(t *testing.T, argus *argustest.Process) {
