@@ -265,8 +265,12 @@ func TestRTCPTickerSchedule(t *testing.T) {
 	if n, most := slow.count(), int(elapsed/(10*r.period))+1; n > most {
 		t.Errorf("slow task ran %d times in %v, at most %d expected", n, elapsed, most)
 	}
-	// The fast task runs at (nearly) every tick: 30 ticks went by.
-	if n := fast.count(); n < 20 {
+	// The fast task runs at every tick: about 30 went by while the slow
+	// one ran 3 times, fewer when the host starves the loop (a
+	// time.Ticker drops the ticks its reader misses: 15 were seen with a
+	// load average of 8 on two cores). Far more than the slow task's 3
+	// says it is not on the slow task's schedule.
+	if n := fast.count(); n < 10 {
 		t.Errorf("fast task ran %d times while the slow one ran 3 (10 ticks each)", n)
 	}
 	r.remove(fast)
