@@ -56,30 +56,39 @@ func waitMarker(ctx context.Context, t *testing.T, tr *vrTrack, mid string, want
 }
 
 // vrTestNACK: a NACK from carol for a packet of bob's video gets that
-// packet retransmitted (pion's responder, per subscriber).
+// packet retransmitted (core/webrtc's responder, from the publisher's
+// history, per subscriber). The history keeps packets for a time (200 ms,
+// or twice the RTT), and a NACK is one UDP packet: one that arrives late
+// on a starved host is rightly not answered, so a NACK for a packet just
+// seen goes out every 300 ms until one is answered, at most 20 times.
 func vrTestNACK(t *testing.T, ctx context.Context, carol, bob *vrUser) {
 	s := carol.subs[0]
 	mid := s.midOf(bob.feed, "video")
 	tr := s.peer.track(mid)
-	_, last := tr.seen(0)
-	want := last - 5
-	if n, _ := tr.seen(want); n != 1 {
-		t.Fatalf("packet %d seen %d times before the NACK", want, n)
-	}
-	nack := &rtcp.TransportLayerNack{SenderSSRC: 1, MediaSSRC: tr.ssrc.Load(), Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{want})}
-	if err := s.peer.pc.WriteRTCP([]rtcp.Packet{nack}); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if n, _ := tr.seen(want); n >= 2 {
-			return
+	var asked []uint16
+	for range 20 {
+		_, last := tr.seen(0)
+		want := last - 5
+		if n, _ := tr.seen(want); n != 1 {
+			t.Fatalf("packet %d seen %d times before the NACK", want, n)
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("packet %d not retransmitted after NACK", want)
-		case <-waitTick():
+		asked = append(asked, want)
+		nack := &rtcp.TransportLayerNack{SenderSSRC: 1, MediaSSRC: tr.ssrc.Load(), Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{want})}
+		if err := s.peer.pc.WriteRTCP([]rtcp.Packet{nack}); err != nil {
+			t.Fatal(err)
+		}
+		for range 15 { // 300 ms
+			if n, _ := tr.seen(want); n >= 2 {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("packets %v not retransmitted after NACKs", asked)
+			case <-waitTick():
+			}
 		}
 	}
+	t.Fatalf("none of packets %v retransmitted after NACKs", asked)
 }
 
 // vrTestPLI: a PLI from carol about alice's video reaches alice's
