@@ -50,14 +50,15 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		return nil, err
 	}
 	t := &Transport{cfg: cfg, peers: map[string]*msgclient.Client{}}
-	t.ctx, t.cancel = context.WithCancel(ctx)
+	tctx, cancel := context.WithCancel(ctx)
+	t.ctx, t.cancel = tctx, cancel
 	if cfg.Type == SeqPacket {
 		ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: cfg.Path, Net: "unixpacket"})
 		if err != nil {
 			t.cancel()
 			return nil, fmt.Errorf("unix transport: %w", err)
 		}
-		t.srv = msgclient.Serve(t.ctx, ln, msgclient.ServeConfig{
+		t.srv = msgclient.Serve(tctx, ln, msgclient.ServeConfig{
 			Client: t.clientConfig(), Path: cfg.Path, MaxConns: cfg.MaxConns, WriteTimeout: cfg.WriteTimeout,
 			NewReader: t.packets,
 		})
