@@ -319,7 +319,7 @@ func (e *env) checkGone(cs ...*client) {
 func TestTransportEvents(t *testing.T) {
 	for _, typ := range []string{SeqPacket, Dgram} {
 		for _, admin := range []bool{false, true} {
-			for _, end := range []string{"Close"} {
+			for _, end := range []string{"Close", "ctx"} {
 				t.Run(fmt.Sprintf("%s/admin=%v/%s", typ, admin, end), func(t *testing.T) {
 					e := start(t, Config{Type: typ, Admin: admin}, false)
 					a, b := e.join("a"), e.join("b")
@@ -475,4 +475,24 @@ func TestDatagramPeerGoneWhileClosing(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestDatagramDeparturesWhileReaperBusy: peers that go away while the
+// reaper is still closing an earlier one are each ended once it is done,
+// however many left meanwhile (MaxConns 1: one peer at a time, each
+// departure frees the slot for the next).
+func TestDatagramDeparturesWhileReaperBusy(t *testing.T) {
+	e := start(t, Config{Type: Dgram, MaxConns: 1}, true)
+	x := e.join("x")
+	x.leave()
+	e.hold.waitEntered(t, x)
+	y := e.join("y")
+	y.leave()
+	z := e.join("z")
+	z.leave()
+	e.hold.free()
+	e.waitDisconnected(z)
+	e.tr.Close()
+	e.checkEvents(x, y, z)
+	e.checkGone(x, y, z)
 }
