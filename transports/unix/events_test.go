@@ -478,21 +478,44 @@ func TestDatagramPeerGoneWhileClosing(t *testing.T) {
 }
 
 // TestDatagramDeparturesWhileReaperBusy: peers that go away while the
-// reaper is still closing an earlier one are each ended once it is done,
-// however many left meanwhile (MaxConns 1: one peer at a time, each
-// departure frees the slot for the next).
+// reaper is still closing an earlier one are each ended once it is done;
+// one waiting for the reaper still counts against MaxConns (1 here), so a
+// new peer is refused until the reaper took it, and what waits stays
+// within MaxConns however fast peers come and go.
 func TestDatagramDeparturesWhileReaperBusy(t *testing.T) {
 	e := start(t, Config{Type: Dgram, MaxConns: 1}, true)
 	x := e.join("x")
 	x.leave()
-	e.hold.waitEntered(t, x)
+	e.hold.waitEntered(t, x) // the reaper is closing x, and stays there
 	y := e.join("y")
-	y.leave()
-	z := e.join("z")
-	z.leave()
+	y.leave() // y waits for the reaper
+	e.refused("z")
 	e.hold.free()
+	e.waitDisconnected(y)
+	z := e.join("z2")
+	z.leave()
 	e.waitDisconnected(z)
 	e.tr.Close()
 	e.checkEvents(x, y, z)
 	e.checkGone(x, y, z)
+}
+
+// refused sends a create from a new datagram peer and expects no answer:
+// the transport refused the peer (MaxConns). The wait is the read
+// deadline of a refused peer, not a measure of anything.
+func (e *env) refused(name string) {
+	e.t.Helper()
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(e.dir, name), Net: "unixgram"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(); _ = os.Remove(filepath.Join(e.dir, name)) }()
+	if _, err := conn.WriteToUnix([]byte(`{"janus":"create","transaction":"`+name+`"}`), &net.UnixAddr{Name: e.path, Net: "unixgram"}); err != nil {
+		e.t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	buf := make([]byte, 4096)
+	if n, err := conn.Read(buf); err == nil {
+		e.t.Fatalf("%s: answered %q past MaxConns", name, buf[:n])
+	}
 }

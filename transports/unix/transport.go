@@ -191,7 +191,9 @@ func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 	if t.ctx.Err() != nil {
 		return nil
 	}
-	if len(t.peers) >= t.cfg.MaxConns {
+	// A departed peer counts until the reaper takes it: it still has its
+	// client and writer, and it bounds gone by MaxConns.
+	if len(t.peers)+len(t.gone) >= t.cfg.MaxConns {
 		t.cfg.Logger.Warn("unix transport: datagram peer refused", slog.Int("max_conns", t.cfg.MaxConns))
 		return nil
 	}
@@ -211,9 +213,9 @@ func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 }
 
 // unpeer forgets a datagram peer whose socket went away and hands its
-// client to the reaper (Close cannot run on the client's own writer). The
-// queue has no bound of its own: each departure frees a MaxConns slot, so
-// while the reaper is busy closing one client, any number may leave.
+// client to the reaper (Close cannot run on the client's own writer).
+// gone needs no bound of its own: a queued peer still counts against
+// MaxConns (peer), so peers and gone together stay within it.
 func (t *Transport) unpeer(name string, c *msgclient.Client) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
