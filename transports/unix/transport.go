@@ -33,9 +33,12 @@ type Transport struct {
 	srv *msgclient.Server // SOCK_SEQPACKET
 	pc  *net.UnixConn     // SOCK_DGRAM
 
+	// mu guards peers and gone. Once ctx is done, under mu, no peer is
+	// added to either: the reaper's last round ends them all.
 	mu    sync.Mutex
 	peers map[string]*msgclient.Client // SOCK_DGRAM clients by peer path
-	gone  chan *msgclient.Client       // departed SOCK_DGRAM peers, for reap
+	gone  []*msgclient.Client          // departed SOCK_DGRAM peers, for reap
+	wake  chan struct{}                // gone has a client (buffered 1)
 
 	dropped atomic.Uint64 // messages every client dropped (Dropped)
 }
@@ -50,14 +53,15 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		return nil, err
 	}
 	t := &Transport{cfg: cfg, peers: map[string]*msgclient.Client{}}
-	t.ctx, t.cancel = context.WithCancel(ctx)
+	tctx, cancel := context.WithCancel(ctx)
+	t.ctx, t.cancel = tctx, cancel
 	if cfg.Type == SeqPacket {
 		ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: cfg.Path, Net: "unixpacket"})
 		if err != nil {
 			t.cancel()
 			return nil, fmt.Errorf("unix transport: %w", err)
 		}
-		t.srv = msgclient.Serve(t.ctx, ln, msgclient.ServeConfig{
+		t.srv = msgclient.Serve(tctx, ln, msgclient.ServeConfig{
 			Client: t.clientConfig(), Path: cfg.Path, MaxConns: cfg.MaxConns, WriteTimeout: cfg.WriteTimeout,
 			NewReader: t.packets,
 		})
@@ -68,7 +72,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		t.cancel()
 		return nil, fmt.Errorf("unix transport: %w", err)
 	}
-	t.gone = make(chan *msgclient.Client, cfg.MaxConns)
+	t.wake = make(chan struct{}, 1)
 	t.wg.Go(t.readDgrams)
 	t.wg.Go(t.reap)
 	// Unblock the blocking read once the transport ends.
@@ -102,20 +106,15 @@ func (t *Transport) Dropped() uint64 { return t.dropped.Load() }
 func (t *Transport) Addr() string { return t.cfg.Path }
 
 // Close ends every connection (TransportGone for each), removes the
-// socket file and waits for the transport's goroutines. Idempotent.
+// socket file and waits for the transport's goroutines. Idempotent. The
+// end of the ctx Start got ends the connections too; Close then only
+// removes the file.
 func (t *Transport) Close() {
 	t.cancel()
 	if t.srv != nil {
 		t.srv.Close()
 	}
-	t.wg.Wait()
-	t.mu.Lock()
-	peers := t.peers
-	t.peers = map[string]*msgclient.Client{}
-	t.mu.Unlock()
-	for _, c := range peers {
-		c.Close()
-	}
+	t.wg.Wait() // the reaper ended every datagram peer
 	_ = os.Remove(t.cfg.Path)
 }
 
@@ -181,14 +180,20 @@ func (t *Transport) readDgrams() {
 	}
 }
 
-// peer returns the client of a datagram sender, creating it (nil at MaxConns).
+// peer returns the client of a datagram sender, creating it (nil at
+// MaxConns or once the transport ends).
 func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if c, ok := t.peers[from.Name]; ok {
 		return c
 	}
-	if len(t.peers) >= t.cfg.MaxConns {
+	if t.ctx.Err() != nil {
+		return nil
+	}
+	// A departed peer counts until the reaper takes it: it still has its
+	// client and writer, and it bounds gone by MaxConns.
+	if len(t.peers)+len(t.gone) >= t.cfg.MaxConns {
 		t.cfg.Logger.Warn("unix transport: datagram peer refused", slog.Int("max_conns", t.cfg.MaxConns))
 		return nil
 	}
@@ -209,41 +214,50 @@ func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 
 // unpeer forgets a datagram peer whose socket went away and hands its
 // client to the reaper (Close cannot run on the client's own writer).
+// gone needs no bound of its own: a queued peer still counts against
+// MaxConns (peer), so peers and gone together stay within it.
 func (t *Transport) unpeer(name string, c *msgclient.Client) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	// Once the transport closes, the peer stays in the map for Close to
-	// end: the reaper drains gone under mu once, then returns.
+	// Once the transport ends, the peer stays in the map, which the
+	// reaper's last round takes.
 	if t.peers[name] != c || t.ctx.Err() != nil {
 		return
 	}
 	delete(t.peers, name)
+	t.gone = append(t.gone, c)
 	select {
-	case t.gone <- c:
-	default: // cannot happen: at most MaxConns peers exist; Close ends the rest
+	case t.wake <- struct{}{}:
+	default: // a wake-up is pending
 	}
 }
 
 // reap closes the clients of departed datagram peers (TransportGone, the
-// "disconnected" event) until the transport ends, then those still queued.
+// "disconnected" event) until the transport ends, then those still queued
+// and every peer left.
 func (t *Transport) reap() {
 	for {
 		select {
-		case c := <-t.gone:
-			c.Close()
+		case <-t.wake:
 		case <-t.ctx.Done():
-			// Under mu, so that no unpeer queues a client after this drain
-			// (it leaves the client to Close once ctx is done); closed
-			// outside it, since a closing client's writer may unpeer.
-			t.mu.Lock()
-			var left []*msgclient.Client
-			for len(t.gone) > 0 {
-				left = append(left, <-t.gone)
+		}
+		// Under mu: once ctx is done, neither peer nor unpeer adds a client
+		// after this round, so it is the last. The clients close outside
+		// mu, since a closing client's writer may unpeer.
+		t.mu.Lock()
+		left, last := t.gone, t.ctx.Err() != nil
+		t.gone = nil
+		if last {
+			for _, c := range t.peers {
+				left = append(left, c)
 			}
-			t.mu.Unlock()
-			for _, c := range left {
-				c.Close()
-			}
+			clear(t.peers)
+		}
+		t.mu.Unlock()
+		for _, c := range left {
+			c.Close()
+		}
+		if last {
 			return
 		}
 	}
