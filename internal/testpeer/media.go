@@ -72,7 +72,7 @@ var (
 
 // Start runs Send in a goroutine owned by the Peer until StopSending or Close.
 func (p *Peer) Start(m Media) {
-	p.spawn(func() { p.Send(p.sendCtx, m) })
+	p.spawnSender(func() { p.Send(p.sendCtx, m) })
 }
 
 // Send writes generated RTP until ctx (or the Peer's send loop) ends:

@@ -78,6 +78,7 @@ type Peer struct {
 	sendCtx  context.Context //nolint:containedctx // the send loop's lifetime, owned by this Peer
 	stopSend context.CancelFunc
 	wg       sync.WaitGroup
+	sending  sync.WaitGroup // the send loops (spawnSender); StopSending waits for them
 }
 
 // kind indexes.
@@ -304,19 +305,29 @@ func (p *Peer) addTrack(tr *pion.TrackLocalStaticRTP, idx int) (*pion.RTPSender,
 }
 
 // spawn runs f in a goroutine that Close waits for, unless Close has
-// started: pion may deliver a track while the PeerConnection closes, and a
-// reader started then would outlive Close.
-func (p *Peer) spawn(f func()) {
+// started (false): pion may deliver a track while the PeerConnection
+// closes, and a reader started then would outlive Close.
+func (p *Peer) spawn(f func()) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closing {
-		return
+		return false
 	}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		f()
 	}()
+	return true
+}
+
+// spawnSender is spawn for a send loop of sendCtx: StopSending waits for
+// it, so that the Sent counters are final when it returns.
+func (p *Peer) spawnSender(f func()) {
+	p.sending.Add(1)
+	if !p.spawn(func() { defer p.sending.Done(); f() }) {
+		p.sending.Done()
+	}
 }
 
 // Candidates yields the local ICE candidates as gathered; nil marks the
@@ -426,8 +437,13 @@ func WaitConnected(ctx context.Context, pc *pion.PeerConnection) error {
 	}
 }
 
-// StopSending ends the send loop started by Start.
-func (p *Peer) StopSending() { p.stopSend() }
+// StopSending ends the send loops started by Start (and StartSimulcast)
+// and waits for them: a packet in flight is counted in Sent, or was not
+// sent, once it returns.
+func (p *Peer) StopSending() {
+	p.stopSend()
+	p.sending.Wait()
+}
 
 // Close stops sending, closes the PeerConnection and waits for every
 // goroutine of the Peer.

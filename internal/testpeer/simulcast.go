@@ -141,7 +141,7 @@ func (s *Simulcast) Start(m SimulcastMedia) error {
 	if mid == "" || midID == 0 || ridID == 0 {
 		return fmt.Errorf("%w (mid %q, extension ids %d and %d)", ErrNoExtension, mid, midID, ridID)
 	}
-	s.p.spawn(func() { s.send(m, mid, midID, ridID) })
+	s.p.spawnSender(func() { s.send(m, mid, midID, ridID) })
 	return nil
 }
 
