@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
 )
 
@@ -70,6 +72,11 @@ type config struct {
 	Sinks    map[string]string
 	SinkOpts []string // "sink.key=value" settings of the sinks above
 
+	// PluginConfig are the -plugin-config entries, "package=file";
+	// pluginCfg their files, read by validate (pluginconfig.go).
+	PluginConfig []string
+	pluginCfg    map[string]json.RawMessage
+
 	transports []transportSetup // self-registered transports and their flags (transports.go)
 	Limits     limits           // hardening flags (limits.go, docs/SECURITY.md)
 }
@@ -128,6 +135,7 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var((*levelValue)(&c.LogLevel), "log-level", "log `level`: debug, info, warn or error")
 	addSinkFlags(fs, c)
 	c.Limits.register(fs)
+	fs.Var(&appendValue{list: &c.PluginConfig}, "plugin-config", "a plugin's configuration, `package=file`: the JSON section of e.g. janus.plugin.videoroom (rooms, admin_key, limits; see the plugin's README), as Janus's janus.plugin.<name>.jcfg; repeatable (env: separated by ;)")
 	fs.Var(&appendValue{list: &c.SinkOpts}, "sink-opt", "a sink `setting` sink.key=value, e.g. hep.capture_id=2001 or http.events=sessions,handles; repeatable (env: separated by ;)")
 	c.transports = bindTransportFlags(fs)
 	return fs
@@ -171,7 +179,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	return c, c.validate()
+	err := c.validate() // before c is returned: validate reads the plugin configurations into it
+	return c, err
 }
 
 // validate refuses configurations that would be unsafe or cannot work.
@@ -194,6 +203,10 @@ func (c *config) validate() error {
 		if _, _, err := net.SplitHostPort(a.addr); err != nil {
 			return fmt.Errorf("-%s %q: %w", a.flag, a.addr, err)
 		}
+	}
+	var err error
+	if c.pluginCfg, err = pluginConfigs(c.PluginConfig, core.RegisteredPlugins()); err != nil {
+		return err
 	}
 	if c.SessionTimeout < 0 || c.ReclaimTimeout < 0 || c.StatsPeriod < 0 {
 		return errors.New("timeouts and periods must not be negative")

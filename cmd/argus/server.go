@@ -108,6 +108,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	gcfg.Transports = transportDescs(cfg)
 	gcfg.Limits = cfg.Limits.coreLimits()
 	gcfg.Refusals = s.refusals
+	gcfg.PluginConfigs = cfg.pluginCfg
 	s.gateway, err = core.New(ctx, gcfg)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
