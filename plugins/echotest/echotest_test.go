@@ -157,6 +157,49 @@ func TestRequestErrors(t *testing.T) {
 	}
 }
 
+// hangupOnPush hangs the session up inside Push, as a client that hangs
+// up the moment it reads the answer can, before the plugin's next line.
+type hangupOnPush struct {
+	*coretest.Handle
+	s core.PluginSession
+}
+
+func (h *hangupOnPush) Push(tx string, data any, jsep *core.JSEP) error {
+	err := h.Handle.Push(tx, data, jsep)
+	h.s.Hangup()
+	return err
+}
+
+// TestEventAfterQuickHangup: the plugin event of a request carries the
+// state the request set, even when a hangup (which restores the
+// defaults) comes between the answer and the event.
+func TestEventAfterQuickHangup(t *testing.T) {
+	eng := coretest.Engine(t, webrtc.Config{})
+	host := &coretest.Host{}
+	p := New()
+	if err := p.Init(t.Context(), host, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := &hangupOnPush{Handle: coretest.NewHandle(2, "echotest-test", eng)}
+	s, err := p.NewSession(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = s
+	h.Attach(s)
+	t.Cleanup(func() {
+		s.Destroy()
+		_ = p.Destroy(context.Background())
+		_ = eng.Close()
+	})
+	send(t, h.Handle, s, "tx", `{"video":false,"bitrate":256000}`, nil)
+	waitFor(t, "plugin event", func() bool { return host.Count() == 1 })
+	ev, _ := host.Events()[0].Raw.(telemetry.EchoTestData)
+	if want := (telemetry.EchoTestData{AudioActive: true, VideoActive: false, Bitrate: 256000}); ev != want {
+		t.Errorf("event = %+v, want %+v", ev, want)
+	}
+}
+
 func TestAdminMessageEcho(t *testing.T) {
 	p := New()
 	got := p.HandleAdminMessage(context.Background(), json.RawMessage(`{"request":"anything","x":1}`))

@@ -88,8 +88,11 @@ func (s *session) Process(ctx context.Context, m core.Message) {
 		}
 		jsep = &core.JSEP{Type: "answer", SDP: sdp}
 	}
+	// The event describes the state this request left: taken before the
+	// push, after which the client may hang up and reset it.
+	ev := s.eventData()
 	s.ks.Push(m.Transaction, map[string]any{"echotest": "event", "result": "ok"}, jsep)
-	s.p.Emit(s.h, s.eventData())
+	s.p.Emit(s.h, ev)
 }
 
 // apply updates the session from a validated request.
