@@ -11,9 +11,14 @@ import (
 // a transport that declares none exports nothing until it counts; an
 // unregistered package's counter is nil and counts nothing.
 func TestRefusals(t *testing.T) {
-	// The registry is global; use names no transport registers.
-	Register(Registration{Package: "test.refusals.socket", Refuses: []string{ReasonLimit, ReasonClosing}})
-	Register(Registration{Package: "test.refusals.broker"})
+	// The registry is global; use names no transport registers, once per
+	// process (-count).
+	for _, r := range []Registration{{Package: "test.refusals.socket", Refuses: []string{ReasonLimit, ReasonClosing}},
+		{Package: "test.refusals.broker"}} {
+		if _, ok := Lookup(r.Package); !ok {
+			Register(r)
+		}
+	}
 	r := NewRefusals()
 	sock, brk := r.For("test.refusals.socket"), r.For("test.refusals.broker")
 	if got := sock.Counts(); !maps.Equal(got, map[string]uint64{ReasonLimit: 0, ReasonClosing: 0}) {
