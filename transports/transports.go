@@ -40,6 +40,9 @@ type Deps struct {
 	Emitter    telemetry.Emitter // type 128 events; nil = none
 	ServerName string            // the events' emitter
 	Logger     *slog.Logger
+	// Refusals counts the connections the transport refuses, by reason
+	// (argus_transport_connections_refused_total); nil counts nothing.
+	Refusals *RefusalCounter
 }
 
 // Running is a started transport.
@@ -68,6 +71,10 @@ type Registration struct {
 	// (HTTP and WebSocket, which share listeners with the demo pages,
 	// /metrics and the console).
 	Flags func(fs *flag.FlagSet) Setup
+	// Refuses lists the reasons (Reason*) for which the transport may
+	// refuse a connection: each is exported at 0 from start-up. Empty for
+	// a transport that has no connections to refuse (the brokers').
+	Refuses []string
 }
 
 //nolint:gochecknoglobals // the transport registry, written in init

@@ -39,6 +39,9 @@ type server struct {
 	adminWS *websocket.Transport
 	running []transports.Running // self-registered transports (transports.go)
 	drops   transportDrops       // their drop counts, for /metrics
+	// connRefusals counts every transport's refused connections
+	// (argus_transport_connections_refused_total).
+	connRefusals *transports.Refusals
 
 	// adminMux is the Admin listener's mux: /admin, and the hook where
 	// telemetry sinks mount their endpoints (newTelemetry: /metrics and the
@@ -64,7 +67,8 @@ type listener struct {
 // newServer builds every component and binds every listener; nothing is
 // served until serve. On error, whatever was built is released.
 func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog.LevelVar) (_ *server, err error) {
-	s := &server{logger: logger, adminMux: nethttp.NewServeMux(), limits: cfg.Limits, refusals: newRefusals()}
+	s := &server{logger: logger, adminMux: nethttp.NewServeMux(), limits: cfg.Limits, refusals: newRefusals(),
+		connRefusals: transports.NewRefusals()}
 	s.public = connlimit.NewLimiter(cfg.Limits.MaxConns, cfg.Limits.MaxConnsPerIP, s.refusals)
 	s.admin = connlimit.NewLimiter(cfg.Limits.AdminMaxConns, 0, s.refusals)
 	defer func() {
@@ -176,31 +180,31 @@ func (s *server) buildListeners(cfg config) error {
 		mux.Handle(http.DefaultBasePath, s.httpT.JanusHandler())
 		mux.Handle(http.DefaultBasePath+"/", s.httpT.JanusHandler())
 		mux.Handle("/", web.Handler())
-		if err := s.listen("http", cfg.HTTPAddr, mux, s.public); err != nil {
+		if err := s.listen("http", cfg.HTTPAddr, mux, s.public, http.Package); err != nil {
 			return err
 		}
 	}
 	if cfg.AdminAddr != "" {
 		s.adminMux.Handle(http.DefaultAdminBasePath, s.httpT.AdminHandler())
 		s.adminMux.Handle(http.DefaultAdminBasePath+"/", s.httpT.AdminHandler())
-		if err := s.listen("admin", cfg.AdminAddr, cfg.Limits.metricsGuard(s.adminMux, false), s.admin); err != nil {
+		if err := s.listen("admin", cfg.AdminAddr, cfg.Limits.metricsGuard(s.adminMux, false), s.admin, http.Package); err != nil {
 			return err
 		}
 	}
 	if cfg.Limits.MetricsAddr != "" {
-		if err := s.listen("metrics-addr", cfg.Limits.MetricsAddr, cfg.Limits.metricsGuard(s.adminMux, true), s.admin); err != nil {
+		if err := s.listen("metrics-addr", cfg.Limits.MetricsAddr, cfg.Limits.metricsGuard(s.adminMux, true), s.admin, ""); err != nil {
 			return err
 		}
 	}
 	if cfg.WSAddr != "" {
 		s.wsT = websocket.New(s.wsConfig(cfg, false))
-		if err := s.listen("ws", cfg.WSAddr, s.wsT.Handler(), s.public); err != nil {
+		if err := s.listen("ws", cfg.WSAddr, s.wsT.Handler(), s.public, websocket.Package); err != nil {
 			return err
 		}
 	}
 	if cfg.AdminWSAddr != "" {
 		s.adminWS = websocket.New(s.wsConfig(cfg, true))
-		if err := s.listen("admin-ws", cfg.AdminWSAddr, s.adminWS.Handler(), s.admin); err != nil {
+		if err := s.listen("admin-ws", cfg.AdminWSAddr, s.adminWS.Handler(), s.admin, websocket.Package); err != nil {
 			return err
 		}
 	}
@@ -218,6 +222,7 @@ func (s *server) wsConfig(cfg config, admin bool) websocket.Config {
 		Admin:      admin,
 
 		Refusals:     s.refusals,
+		ConnRefusals: s.connRefusals.For(websocket.Package),
 		PingInterval: cfg.Limits.WSPingInterval,
 		IdleTimeout:  cfg.Limits.WSIdleTimeout,
 	}
@@ -229,15 +234,17 @@ func (s *server) wsConfig(cfg config, admin bool) websocket.Config {
 }
 
 // listen binds addr now, so a busy port fails startup with a clear error;
-// its connections count against budget and get the HTTP deadlines.
-func (s *server) listen(name, addr string, h nethttp.Handler, budget *connlimit.Limiter) error {
+// its connections count against budget and get the HTTP deadlines. The
+// connections budget refuses count under transport pkg too ("": none, the
+// -metrics-addr listener).
+func (s *server) listen(name, addr string, h nethttp.Handler, budget *connlimit.Limiter, pkg string) error {
 	ln, err := net.Listen("tcp", addr) //nolint:noctx // binding is immediate; the listener lives until shutdown
 	if err != nil {
 		return fmt.Errorf("-%s: %w", name, err)
 	}
 	s.listeners = append(s.listeners, &listener{
 		name: name,
-		ln:   budget.Listen(ln),
+		ln:   budget.Listen(ln, listenerRefusals{s.connRefusals.For(pkg)}),
 		srv:  s.limits.httpServer(h),
 	})
 	return nil

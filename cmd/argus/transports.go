@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/connlimit"
 	"github.com/argusrtc/argus/telemetry/prom"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/http"
@@ -40,7 +41,7 @@ func (s *server) startTransports(ctx context.Context, cfg config) error {
 		}
 		r, err := t.setup.Start(ctx, transports.Deps{
 			Gateway: s.gateway, Emitter: s.obs.bus, ServerName: cfg.ServerName,
-			Logger: s.logger,
+			Logger: s.logger, Refusals: s.connRefusals.For(t.reg.Package),
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.reg.Package, err)
@@ -107,14 +108,17 @@ func (d *transportDrops) add(pkg string, r transports.Running) {
 }
 
 // transportDropStats lists every transport, so each series exists at 0
-// from start-up: HTTP (long-poll queue overflows) and WebSocket (write
-// queue overflows) from their limit counters, which
+// from start-up. Drops: HTTP (long-poll queue overflows) and WebSocket
+// (write queue overflows) from their limit counters, which
 // argus_limit_refused_total also exports, the self-registered ones from
-// their own counts once started.
+// their own counts once started. Refused connections: every declared
+// reason of every transport, from connRefusals.
 func (s *server) transportDropStats() []prom.TransportStat {
 	out := []prom.TransportStat{
-		{Transport: http.Package, Dropped: s.refusals.Count(http.LimitLongPollQueue)},
-		{Transport: websocket.Package, Dropped: s.refusals.Count(websocket.LimitWriteQueue)},
+		{Transport: http.Package, Dropped: s.refusals.Count(http.LimitLongPollQueue),
+			Refused: s.connRefusals.For(http.Package).Counts()},
+		{Transport: websocket.Package, Dropped: s.refusals.Count(websocket.LimitWriteQueue),
+			Refused: s.connRefusals.For(websocket.Package).Counts()},
 	}
 	s.drops.mu.Lock()
 	defer s.drops.mu.Unlock()
@@ -122,11 +126,26 @@ func (s *server) transportDropStats() []prom.TransportStat {
 		if r.Package == http.Package || r.Package == websocket.Package {
 			continue
 		}
-		st := prom.TransportStat{Transport: r.Package}
+		st := prom.TransportStat{Transport: r.Package, Refused: s.connRefusals.For(r.Package).Counts()}
 		if dc := s.drops.started[r.Package]; dc != nil {
 			st.Dropped = dc.Dropped()
 		}
 		out = append(out, st)
 	}
 	return out
+}
+
+// listenerRefusals counts the connections a listener's connlimit budget
+// refused under the transport it fronts: the total cap as
+// transports.ReasonLimit, the per-address cap as ReasonLimitPerIP.
+type listenerRefusals struct{ c *transports.RefusalCounter }
+
+func (l listenerRefusals) Refused(limit string, n int) {
+	reason := transports.ReasonLimit
+	if limit == connlimit.LimitPerIP {
+		reason = transports.ReasonLimitPerIP
+	}
+	for range n {
+		l.c.Refused(reason)
+	}
 }

@@ -74,16 +74,21 @@ func (l *Limiter) release(ip netip.Addr) {
 }
 
 // Listen wraps ln so that every connection it accepts takes a slot of l
-// until it is closed.
-func (l *Limiter) Listen(ln net.Listener) net.Listener { return &listener{Listener: ln, l: l} }
+// until it is closed. A connection ln refuses is counted by the Limiter's
+// Counter and by also (the listener's own, e.g. its transport's), if set.
+func (l *Limiter) Listen(ln net.Listener, also Counter) net.Listener {
+	return &listener{Listener: ln, l: l, also: also}
+}
 
 type listener struct {
 	net.Listener
-	l *Limiter
+	l    *Limiter
+	also Counter
 }
 
 // Accept returns the next connection within the caps; connections over a
-// cap are closed and counted here.
+// cap are counted, then closed (so a client that sees the close finds the
+// refusal counted), here.
 func (ln *listener) Accept() (net.Conn, error) {
 	for {
 		c, err := ln.Listener.Accept()
@@ -92,10 +97,13 @@ func (ln *listener) Accept() (net.Conn, error) {
 		}
 		ip := remoteIP(c)
 		if limit, ok := ln.l.acquire(ip); !ok {
-			_ = c.Close()
 			if ln.l.count != nil {
 				ln.l.count.Refused(limit, 1)
 			}
+			if ln.also != nil {
+				ln.also.Refused(limit, 1)
+			}
+			_ = c.Close()
 			continue
 		}
 		return &conn{Conn: c, l: ln.l, ip: ip}, nil

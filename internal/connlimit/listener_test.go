@@ -53,7 +53,8 @@ func TestLimiterCaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := l.Listen(inner)
+	own := refusals.New(LimitPerIP, LimitTotal) // the listener's own, as its transport's
+	ln := l.Listen(inner, own)
 	serve(t, ln)
 	addr := inner.Addr().String()
 
@@ -68,8 +69,10 @@ func TestLimiterCaps(t *testing.T) {
 	if !okb || okc {
 		t.Fatalf("other IPs served %v %v, want true false", okb, okc)
 	}
-	if n, m, o := cnt.Count(LimitPerIP), cnt.Count(LimitTotal), cnt.Count(refusals.Other); n != 1 || m != 1 || o != 0 {
-		t.Fatalf("counted %d per IP, %d total, %d other; want 1, 1, 0", n, m, o)
+	for name, c := range map[string]*refusals.Counters{"limiter": cnt, "listener": own} {
+		if n, m, o := c.Count(LimitPerIP), c.Count(LimitTotal), c.Count(refusals.Other); n != 1 || m != 1 || o != 0 {
+			t.Fatalf("%s counted %d per IP, %d total, %d other; want 1, 1, 0", name, n, m, o)
+		}
 	}
 	// Closing frees the slots.
 	for _, c := range []net.Conn{a1, a2, a3, b1, c1} {

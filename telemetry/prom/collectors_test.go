@@ -115,13 +115,18 @@ func TestExportObserver(t *testing.T) {
 	}
 }
 
-// TestTransportCollector: one series per transport, read at each scrape;
-// a transport listed twice is exported once (a duplicate would fail the
-// scrape).
+// TestTransportCollector: one dropped series per transport and one
+// refused series per transport and reason, read at each scrape; a
+// transport listed twice is exported once (a duplicate would fail the
+// scrape); a transport without reasons has no refused series.
 func TestTransportCollector(t *testing.T) {
 	var n uint64
 	c := NewTransportCollector(func() []TransportStat {
-		return []TransportStat{{"janus.transport.http", 0}, {"janus.transport.rabbitmq", n}, {"janus.transport.rabbitmq", 99}}
+		return []TransportStat{
+			{Transport: "janus.transport.http", Refused: map[string]uint64{"limit_per_ip": n, "limit": 0}},
+			{Transport: "janus.transport.rabbitmq", Dropped: n},
+			{Transport: "janus.transport.rabbitmq", Dropped: 99, Refused: map[string]uint64{"limit": 99}},
+		}
 	})
 	for _, v := range []uint64{0, 3} {
 		n = v
@@ -129,10 +134,19 @@ func TestTransportCollector(t *testing.T) {
 # HELP argus_transport_dropped_total Outgoing Janus API messages (replies, events) a transport dropped: full queue, client gone, broker unreachable.
 # TYPE argus_transport_dropped_total counter
 argus_transport_dropped_total{transport="janus.transport.http"} 0
-argus_transport_dropped_total{transport="janus.transport.rabbitmq"} %d
+argus_transport_dropped_total{transport="janus.transport.rabbitmq"} %[1]d
+# HELP argus_transport_connections_refused_total Connections a transport refused, by reason: a connection cap, shutdown, a bad WebSocket handshake or message.
+# TYPE argus_transport_connections_refused_total counter
+argus_transport_connections_refused_total{reason="limit",transport="janus.transport.http"} 0
+argus_transport_connections_refused_total{reason="limit_per_ip",transport="janus.transport.http"} %[1]d
 `, v)
 		if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
 			t.Error(err)
 		}
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
 	}
 }

@@ -45,6 +45,9 @@ type Config struct {
 	Emitter    telemetry.Emitter
 	ServerName string
 	Logger     *slog.Logger
+	// Refusals counts refused connections and datagram peers
+	// (transports.Deps.Refusals); nil counts nothing.
+	Refusals *transports.RefusalCounter
 
 	Path  string // socket path to bind; an existing socket there is replaced
 	Type  string // SeqPacket (default) or Dgram

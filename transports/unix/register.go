@@ -12,7 +12,8 @@ func init() {
 		Package: Package,
 		Info: transports.Module("JSON over Unix Sockets transport",
 			"The Janus API and Admin API over Unix sockets (SOCK_SEQPACKET or SOCK_DGRAM)."),
-		Flags: flags,
+		Flags:   flags,
+		Refuses: []string{transports.ReasonLimit, transports.ReasonClosing, transports.ReasonUnbound},
 	})
 }
 
@@ -61,8 +62,8 @@ func (s *setup) Start(ctx context.Context, d transports.Deps) (transports.Runnin
 		}
 		t, err := Start(ctx, Config{
 			Gateway: d.Gateway, Emitter: d.Emitter, ServerName: d.ServerName,
-			Logger: d.Logger.With("transport", Package, "admin", p.admin),
-			Path:   p.path, Type: p.typ, Admin: p.admin,
+			Logger:   d.Logger.With("transport", Package, "admin", p.admin),
+			Refusals: d.Refusals, Path: p.path, Type: p.typ, Admin: p.admin,
 		})
 		if err != nil {
 			r.Close()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/msgclient"
 )
 
@@ -63,7 +64,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		}
 		t.srv = msgclient.Serve(tctx, ln, msgclient.ServeConfig{
 			Client: t.clientConfig(), Path: cfg.Path, MaxConns: cfg.MaxConns, WriteTimeout: cfg.WriteTimeout,
-			NewReader: t.packets,
+			Refusals: cfg.Refusals, NewReader: t.packets,
 		})
 		return t, nil
 	}
@@ -169,6 +170,7 @@ func (t *Transport) readDgrams() {
 			return
 		}
 		if from == nil || from.Name == "" {
+			t.cfg.Refusals.Refused(transports.ReasonUnbound)
 			t.cfg.Logger.Debug("unix transport: datagram from an unbound socket ignored")
 			continue
 		}
@@ -181,7 +183,8 @@ func (t *Transport) readDgrams() {
 }
 
 // peer returns the client of a datagram sender, creating it (nil at
-// MaxConns or once the transport ends).
+// MaxConns or once the transport ends, each datagram of a refused peer
+// counted in Refusals).
 func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -189,11 +192,13 @@ func (t *Transport) peer(from *net.UnixAddr) *msgclient.Client {
 		return c
 	}
 	if t.ctx.Err() != nil {
+		t.cfg.Refusals.Refused(transports.ReasonClosing)
 		return nil
 	}
 	// A departed peer counts until the reaper takes it: it still has its
 	// client and writer, and it bounds gone by MaxConns.
 	if len(t.peers)+len(t.gone) >= t.cfg.MaxConns {
+		t.cfg.Refusals.Refused(transports.ReasonLimit)
 		t.cfg.Logger.Warn("unix transport: datagram peer refused", slog.Int("max_conns", t.cfg.MaxConns))
 		return nil
 	}

@@ -70,6 +70,9 @@ type Config struct {
 	AdminAllowOrigin string
 	// Refusals, if set, counts connections closed for a full write queue.
 	Refusals DropCounter
+	// ConnRefusals counts refused handshakes and connections closed for
+	// an oversized message (transports.Deps.Refusals); nil counts nothing.
+	ConnRefusals *transports.RefusalCounter
 
 	MaxMessage   int64         // 1 MiB
 	WriteQueue   int           // 1024

@@ -2,6 +2,7 @@ package websocket
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	cws "github.com/coder/websocket"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
@@ -91,6 +93,9 @@ func (c *conn) readLoop(ctx context.Context) {
 	for {
 		_, data, err := c.read(ctx)
 		if err != nil {
+			if errors.Is(err, cws.ErrMessageTooBig) { // closed with 1009: counted, as nothing else tells
+				c.t.cfg.ConnRefusals.Refused(transports.ReasonTooLarge)
+			}
 			c.log.Debug("websocket transport: read", slog.Any("error", err))
 			return
 		}

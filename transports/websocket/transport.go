@@ -11,6 +11,7 @@ import (
 	cws "github.com/coder/websocket"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
@@ -49,12 +50,15 @@ func (t *Transport) Close() {
 
 // serve performs the handshake and runs the connection until it ends.
 func (t *Transport) serve(w http.ResponseWriter, r *http.Request) {
+	refused := t.cfg.ConnRefusals
 	if !wire.OriginAllowed(r, t.cfg.AllowOrigin, t.cfg.EnforceCORS) || (t.cfg.Admin && !wire.AdminOriginAllowed(r, t.cfg.AdminAllowOrigin)) {
+		refused.Refused(transports.ReasonOrigin)
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}
 	proto := t.cfg.protocol()
 	if offered := offeredProtocols(r); len(offered) > 0 && !slices.Contains(offered, proto) {
+		refused.Refused(transports.ReasonSubprotocol)
 		http.Error(w, "unsupported WebSocket subprotocol, use "+proto, http.StatusBadRequest)
 		return
 	}
@@ -67,12 +71,14 @@ func (t *Transport) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	c.log = t.cfg.Logger.With(slog.Uint64("conn_id", c.info.ConnID), slog.String("remote", r.RemoteAddr))
 	if !t.register(c) {
+		refused.Refused(transports.ReasonClosing)
 		http.Error(w, ErrClosed.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	defer t.unregister(c)
 	ws, err := cws.Accept(w, r, &cws.AcceptOptions{Subprotocols: []string{proto}, InsecureSkipVerify: true})
 	if err != nil {
+		refused.Refused(transports.ReasonHandshake)
 		c.log.Debug("websocket transport: handshake", slog.Any("error", err))
 		return
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
 
@@ -31,6 +32,10 @@ type ServeConfig struct {
 
 	MaxConns     int           // connections at once; one more is closed at accept; DefaultMaxConns
 	WriteTimeout time.Duration // bounds one Write; DefaultWriteTimeout
+	// Refusals counts the connections closed at accept: over MaxConns
+	// (transports.ReasonLimit) or while closing (ReasonClosing). Nil
+	// counts nothing.
+	Refusals *transports.RefusalCounter
 
 	// NewReader returns the framing of one connection: each call of the
 	// function it returns reads the next request (a slice Serve copies
@@ -117,14 +122,18 @@ func (s *Server) acceptLoop() {
 	}
 }
 
-// track registers a connection; false when closing or at MaxConns.
+// track registers a connection; false when closing or at MaxConns, the
+// refusal counted before the caller closes conn (so a peer that sees the
+// close finds it counted).
 func (s *Server) track(conn net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ctx.Err() != nil {
+		s.cfg.Refusals.Refused(transports.ReasonClosing)
 		return false
 	}
 	if len(s.conns) >= s.cfg.MaxConns {
+		s.cfg.Refusals.Refused(transports.ReasonLimit)
 		s.cfg.Client.Logger.Warn("transport: connection refused", slog.Int("max_conns", s.cfg.MaxConns))
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +12,19 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
+	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/fakegw"
+	"github.com/argusrtc/argus/transports/internal/refusaltest"
 )
+
+// linesPackage is the test transport's name, registered so that its
+// refusals are exported as a real transport's.
+const linesPackage = "janus.transport.lines"
+
+func init() {
+	transports.Register(transports.Registration{Package: linesPackage,
+		Refuses: []string{transports.ReasonLimit, transports.ReasonClosing}})
+}
 
 // lines is a newline-delimited framing, the example of ServeConfig.
 func lines(conn net.Conn) func() ([]byte, error) {
@@ -69,14 +81,19 @@ func (c *lineConn) ask(req string) map[string]any {
 
 func startLines(t *testing.T, gw *fakegw.Gateway, em telemetry.Emitter, maxConns int) *Server {
 	t.Helper()
+	return startLinesCounted(t, gw, em, maxConns, nil)
+}
+
+func startLinesCounted(t *testing.T, gw *fakegw.Gateway, em telemetry.Emitter, maxConns int, refused *transports.RefusalCounter) *Server {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := Serve(t.Context(), ln, ServeConfig{
-		Client: Config{Gateway: gw, Info: core.TransportInfo{Package: "janus.transport.lines"},
+		Client: Config{Gateway: gw, Info: core.TransportInfo{Package: linesPackage},
 			MaxMessage: 64, Emitter: em, ServerName: "srv"},
-		MaxConns: maxConns, NewReader: lines, Write: writeLine,
+		MaxConns: maxConns, NewReader: lines, Write: writeLine, Refusals: refused,
 	})
 	t.Cleanup(s.Close)
 	return s
@@ -112,7 +129,7 @@ func TestServeFramesRequestsAndEmitsConnectionEvents(t *testing.T) {
 	}
 	info := calls[0].Info
 	local := c.LocalAddr().(*net.TCPAddr)
-	if info.Package != "janus.transport.lines" || info.ConnID == 0 || info.RemoteIP != "127.0.0.1" || info.RemotePort != local.Port {
+	if info.Package != linesPackage || info.ConnID == 0 || info.RemoteIP != "127.0.0.1" || info.RemotePort != local.Port {
 		t.Fatalf("info %+v, client at %v", info, local)
 	}
 	connected := transportEvents(em)["connected"]
@@ -158,6 +175,40 @@ func TestServeBoundsConnectionsAndCloseEndsThem(t *testing.T) {
 		t.Fatal("Close returned before TransportGone")
 	}
 	s.Close() // idempotent
+}
+
+// TestServeCountsRefusedConnections: with MaxConns 2, two connections
+// are served and the next three are closed at accept, each counted under
+// reason "limit" (read from a Prometheus registry, as /metrics shows it);
+// the served ones still work.
+func TestServeCountsRefusedConnections(t *testing.T) {
+	const maxConns, over = 2, 3
+	m := refusaltest.New(t)
+	s := startLinesCounted(t, fakegw.New(), nil, maxConns, m.Refusals.For(linesPackage))
+	m.Want(t, linesPackage, transports.ReasonLimit, 0)
+	m.Want(t, linesPackage, transports.ReasonClosing, 0)
+	var served []*lineConn
+	for i := range maxConns {
+		c := dialLines(t, s.Addr())
+		if r := c.ask(`{"janus":"ping","transaction":"p` + strconv.Itoa(i) + `"}`); r["janus"] != "pong" {
+			t.Fatalf("connection %d: %v", i, r)
+		}
+		served = append(served, c)
+	}
+	for i := range over {
+		// Counted before the close the client sees.
+		c := dialLines(t, s.Addr())
+		if n, err := c.Read(make([]byte, 16)); err == nil && n > 0 {
+			t.Fatalf("connection %d over MaxConns served", maxConns+i)
+		}
+	}
+	m.Want(t, linesPackage, transports.ReasonLimit, over)
+	m.Want(t, linesPackage, transports.ReasonClosing, 0)
+	for i, c := range served {
+		if r := c.ask(`{"janus":"ping","transaction":"q"}`); r["janus"] != "pong" {
+			t.Fatalf("served connection %d after the refusals: %v", i, r)
+		}
+	}
 }
 
 func TestServePathIsTheAddress(t *testing.T) {
