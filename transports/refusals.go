@@ -86,7 +86,9 @@ func (c *RefusalCounter) Refused(reason string) {
 	if !ok {
 		v = c.by[ReasonOther]
 	}
-	v.Add(1)
+	if v != nil { // nil in a zero RefusalCounter, which counts nothing
+		v.Add(1)
+	}
 }
 
 // Count returns the connections refused for reason so far.

@@ -88,7 +88,7 @@ func TestTransportRefusalMetrics(t *testing.T) {
 	// datagram is read by the transport in its own time.
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		body = metrics(t, addrs)
-		if v, _ := metricValue(body, refusedSeries("janus.transport.pfunix", "unbound")); v != "0" || time.Now().After(deadline) {
+		if v, ok := metricValue(body, refusedSeries("janus.transport.pfunix", "unbound")); (ok && v != "0") || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -141,8 +141,11 @@ func (s *server) transportDropStats() []prom.TransportStat {
 type listenerRefusals struct{ c *transports.RefusalCounter }
 
 func (l listenerRefusals) Refused(limit string, n int) {
-	reason := transports.ReasonLimit
-	if limit == connlimit.LimitPerIP {
+	reason := limit // a cap added later counts as transports.ReasonOther
+	switch limit {
+	case connlimit.LimitTotal:
+		reason = transports.ReasonLimit
+	case connlimit.LimitPerIP:
 		reason = transports.ReasonLimitPerIP
 	}
 	for range n {
