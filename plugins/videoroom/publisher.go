@@ -34,7 +34,7 @@ func joinPublisher(ctx context.Context, s *session, r *room, configure bool, req
 	if e := checkCredential(req, "pin", o.Pin); e != nil {
 		return nil, nil, e
 	}
-	if o.Allowed != nil {
+	if o.CheckAllowed {
 		token, _, _ := req.str("token", false)
 		if !o.Allowed[token] {
 			return nil, nil, newErr(errUnauthorized, "Unauthorized (not in the allowed list)")
