@@ -207,7 +207,7 @@ func (p *Plugin) reqDestroy(s *session, r *room, req params) map[string]any {
 	}
 	p.log.Info("videoroom: room destroyed", "room", r.id)
 	p.emit(handleOf(s), roomEvent("destroyed", r.id))
-	return map[string]any{"videoroom": "destroyed", "room": r.id}
+	return map[string]any{"videoroom": "destroyed", "room": r.id, "permanent": false}
 }
 
 func (p *Plugin) reqExists(_ *session, req params) map[string]any {

@@ -180,6 +180,8 @@ func (r *room) summary() map[string]any {
 		"audiolevel_ext": true, "audiolevel_event": o.AudioLevelEvent, "videoorient_ext": false,
 		"audio_active_packets": o.AudioActivePackets, "audio_level_average": o.AudioLevelAverage,
 		"playoutdelay_ext": false, "transport_wide_cc_ext": true,
+		// Opus offered with in-band FEC (core/webrtc codecs); no E2EE.
+		"opus_fec": true, "require_e2ee": false,
 	}
 }
 
