@@ -16,15 +16,7 @@ func (c *client) Info() core.TransportInfo { return c.info }
 // Push queues msg for session s's long polls; it never blocks.
 func (c *client) Push(s core.SessionID, msg []byte) { c.qs.push(s, msg) }
 
-// SessionOver deletes session s's queue, unless the session was claimed:
-// a claim over HTTP comes from another request's client, and every
-// client's long polls share the queue, so it stays with what it holds (as
-// in Janus 1.1.2). A claim by another transport leaves the queue to the
-// idle sweep.
-func (c *client) SessionOver(s core.SessionID, _, claimed bool) {
-	if !claimed {
-		c.qs.end(s)
-	}
-}
+// SessionOver deletes session s's queue.
+func (c *client) SessionOver(s core.SessionID, _, _ bool) { c.qs.end(s) }
 
 var _ core.Client = (*client)(nil)

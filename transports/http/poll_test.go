@@ -26,31 +26,6 @@ func TestLongPollEventQueuedBeforePoll(t *testing.T) {
 	}
 }
 
-// TestLongPollAfterClaim: a claim over HTTP comes from another request,
-// so the core tells the old request's client the session was claimed;
-// every HTTP client long-polls the same queue, so the queue and what it
-// holds stay, as in Janus 1.1.2 (a claim over HTTP changes nothing for
-// the long poll).
-func TestLongPollAfterClaim(t *testing.T) {
-	e := newEnv(t, nil)
-	s := e.create(t)
-	if !e.gw.Push(s, `{"janus":"event","n":1}`) {
-		t.Fatal("no session")
-	}
-	r := e.do(t, "POST", fmt.Sprintf("/janus/%d", s), `{"janus":"claim","transaction":"c"}`, nil)
-	if m := decode(t, r.body); m["janus"] != "success" {
-		t.Fatalf("claim: %s", r.body)
-	}
-	if !e.gw.Push(s, `{"janus":"event","n":2}`) {
-		t.Fatal("no session after claim")
-	}
-	r = e.do(t, "GET", fmt.Sprintf("/janus/%d?maxev=5", s), "", nil)
-	var got []map[string]any
-	if err := json.Unmarshal([]byte(r.body), &got); err != nil || len(got) != 2 || got[0]["n"] != 1.0 || got[1]["n"] != 2.0 {
-		t.Fatalf("poll after claim: %d %s", r.status, r.body)
-	}
-}
-
 func TestLongPollMaxev(t *testing.T) {
 	tests := []struct {
 		name   string

@@ -51,9 +51,8 @@ type request struct {
 	HandleID    core.HandleID  `json:"handle_id"`
 }
 
-// HandleJanus answers create, info, ping, destroy, claim, message (ack),
-// keepalive, and echoes the effective session/handle ids in "success"
-// otherwise.
+// HandleJanus answers create, info, ping, destroy, message (ack), keepalive,
+// and echoes the effective session/handle ids in "success" otherwise.
 func (g *Gateway) HandleJanus(ctx context.Context, c core.Client, raw []byte, p core.PathIDs) []byte {
 	return g.handle(ctx, false, c, raw, p)
 }
@@ -101,23 +100,6 @@ func (g *Gateway) handle(ctx context.Context, admin bool, c core.Client, raw []b
 			return []byte(`{"janus":"error","error":{"code":458,"reason":"No such session"}}`)
 		}
 		src.SessionOver(req.SessionID, false, false)
-		out["janus"] = "success"
-		out["session_id"] = req.SessionID
-	case "claim":
-		// As the core does: the session's source becomes c, and the old
-		// source learns the session was claimed.
-		g.mu.Lock()
-		old, ok := g.sessions[req.SessionID]
-		if ok {
-			g.sessions[req.SessionID] = c
-		}
-		g.mu.Unlock()
-		if !ok {
-			return []byte(`{"janus":"error","error":{"code":458,"reason":"No such session"}}`)
-		}
-		if old != c {
-			old.SessionOver(req.SessionID, false, true)
-		}
 		out["janus"] = "success"
 		out["session_id"] = req.SessionID
 	case "message":
