@@ -62,6 +62,9 @@ func answerSteps() []step {
 		step{name: "core trickle completed", sess: "A", handle: "echo", req: m{"janus": "trickle", "candidate": m{"completed": true}}},
 		step{name: "core trickle without candidate", sess: "A", handle: "echo", req: m{"janus": "trickle"}},
 		step{name: "core trickle both", sess: "A", handle: "echo", req: m{"janus": "trickle", "candidate": m{"completed": true}, "candidates": []any{}}},
+		step{name: "core trickle candidates", sess: "A", handle: "echo", req: m{"janus": "trickle", "candidates": []any{m{"candidate": "candidate:1 1 udp 2130706431 10.0.0.1 5000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}, m{"completed": true}}}},
+		step{name: "core trickle candidates not array", sess: "A", handle: "echo", req: m{"janus": "trickle", "candidates": "x"}},
+		step{name: "core ping with session", sess: "A", req: m{"janus": "ping"}},
 		step{name: "core hangup without pc", sess: "A", handle: "echo", req: m{"janus": "hangup"}},
 		step{name: "core hangup without handle", sess: "A", req: m{"janus": "hangup"}},
 		step{name: "core attach with handle", sess: "A", handle: "echo", req: m{"janus": "attach", "plugin": "janus.plugin.echotest"}},
@@ -163,7 +166,10 @@ func answerSteps() []step {
 		vr("videoroom stop_rtp_forward", "C", "pub", m{"request": "stop_rtp_forward", "room": 1234, "secret": "adminpwd", "publisher_id": "$pubfeed", "stream_id": 1}),
 		step{name: "videoroom create D", req: m{"janus": "create"}, save: "D"},
 		step{name: "videoroom attach guest", sess: "D", req: m{"janus": "attach", "plugin": "janus.plugin.videoroom"}, save: "guest"},
+		step{name: "videoroom attach guest2", sess: "D", req: m{"janus": "attach", "plugin": "janus.plugin.videoroom"}, save: "guest2"},
 		step{name: "videoroom join guest", sess: "D", handle: "guest", req: m{"janus": "message", "body": m{"request": "join", "room": 1234, "ptype": "publisher", "display": "guest"}}, feed: "guestfeed"},
+		vr("videoroom join id taken", "D", "guest2", m{"request": "join", "room": 1234, "ptype": "publisher", "id": "$pubfeed"}),
+		vr("videoroom join display not string", "D", "guest2", m{"request": "join", "room": 1234, "ptype": "publisher", "display": 5}),
 		vr("videoroom kick without secret", "C", "pub", m{"request": "kick", "room": 1234, "id": "$guestfeed"}),
 		vr("videoroom kick unknown id", "C", "pub", m{"request": "kick", "room": 1234, "secret": "adminpwd", "id": 777}),
 		vr("videoroom kick", "C", "pub", m{"request": "kick", "room": 1234, "secret": "adminpwd", "id": "$guestfeed"}),
@@ -171,6 +177,8 @@ func answerSteps() []step {
 		vr("videoroom join after kick", "D", "guest", m{"request": "join", "room": 1234, "ptype": "publisher"}),
 		step{name: "videoroom create E", req: m{"janus": "create"}, save: "E"},
 		step{name: "videoroom attach sub", sess: "E", req: m{"janus": "attach", "plugin": "janus.plugin.videoroom"}, save: "sub"},
+		vr("videoroom subscriber start before join", "E", "sub", m{"request": "start"}),
+		vr("videoroom subscriber pause before join", "E", "sub", m{"request": "pause"}),
 		vr("videoroom subscribe missing feed", "E", "sub", m{"request": "join", "room": 1234, "ptype": "subscriber", "streams": []any{m{"feed": 777}}}),
 		vr("videoroom subscribe unpublished feed", "E", "sub", m{"request": "join", "room": 1234, "ptype": "subscriber", "streams": []any{m{"feed": "$pubfeed"}}}),
 		vr("videoroom subscribe without streams", "E", "sub", m{"request": "join", "room": 1234, "ptype": "subscriber"}),
@@ -188,6 +196,12 @@ func answerSteps() []step {
 		step{name: "admin wrong secret", admin: true, req: m{"janus": "list_sessions", "admin_secret": "nope"}},
 		step{name: "admin no secret", admin: true, req: m{"janus": "list_sessions"}},
 		adm("admin list_sessions", m{"janus": "list_sessions"}),
+		adm("admin get_status", m{"janus": "get_status"}),
+		adm("admin add_token", m{"janus": "add_token", "token": "t1"}),
+		adm("admin list_tokens", m{"janus": "list_tokens"}),
+		adm("admin set_session_timeout", m{"janus": "set_session_timeout", "timeout": 60}),
+		adm("admin set_session_timeout negative", m{"janus": "set_session_timeout", "timeout": -1}),
+		adm("admin message_plugin without request", m{"janus": "message_plugin", "plugin": "janus.plugin.videoroom"}),
 		adm("admin unknown request", m{"janus": "frobnicate"}),
 		adm("admin set_log_level", m{"janus": "set_log_level", "level": 4}),
 		adm("admin set_log_level out of range", m{"janus": "set_log_level", "level": 9}),
@@ -208,7 +222,13 @@ func answerSteps() []step {
 	hi.sess, hi.handle = "A", "echo"
 	sessVerb := adm("admin unknown session request", m{"janus": "frobnicate"})
 	sessVerb.sess = "A"
-	add(ls, lsBad, hiBad, hi, sessVerb,
+	hang := adm("admin hangup_webrtc", m{"janus": "hangup_webrtc"})
+	hang.sess, hang.handle = "A", "echo"
+	detBad := adm("admin detach_handle bad handle", m{"janus": "detach_handle"})
+	detBad.sess, detBad.handle = "A", "nosuchhandle"
+	destBad := adm("admin destroy_session bad session", m{"janus": "destroy_session"})
+	destBad.sess = "nosuch"
+	add(ls, lsBad, hiBad, hi, sessVerb, hang, detBad, destBad,
 		step{name: "core destroy A", sess: "A", req: m{"janus": "destroy"}},
 		step{name: "core destroy C", sess: "C", req: m{"janus": "destroy"}},
 		step{name: "core destroy D", sess: "D", req: m{"janus": "destroy"}},
@@ -251,6 +271,11 @@ var answerAllowlist = map[string]string{
 	// none, Argus Go's one-line page. Clients read the status.
 	`core poll unknown session: body: "" only in Janus`:                   "404 body text",
 	`core poll unknown session: body: "404 page not found" only in Argus`: "404 body text",
+
+	// A trickle whose "candidates" is no array, on a handle without a
+	// PeerConnection: Janus 1.1.2 queues it unchecked and acks; Argus
+	// refuses it at once with 467 (the reference's code for it).
+	"core trickle candidates not array: *": "stricter check of a malformed trickle",
 
 	// An unparsable SDP answer without an offer: Janus parses first (465,
 	// its parser's text), Argus checks the offer first (469). A parsable
