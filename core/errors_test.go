@@ -125,6 +125,20 @@ func TestJanusErrors(t *testing.T) {
 	}
 }
 
+// TestCreateConflictNamesSession: a create with an id in use is a 468
+// error carrying that id as session_id, as Janus 1.1.2 answers.
+func TestCreateConflictNamesSession(t *testing.T) {
+	e := newEnv(t, nil)
+	m := e.req(e.c, core.PathIDs{}, `{"janus":"create","transaction":"c","id":4444}`)
+	if num(t, m["data"].(map[string]any)["id"]) != 4444 {
+		t.Fatalf("create with id: %v", m)
+	}
+	m = e.req(e.c, core.PathIDs{}, `{"janus":"create","transaction":"d","id":4444}`)
+	if code, _ := errOf(t, m); code != 468 || m["transaction"] != "d" || m["session_id"] == nil || num(t, m["session_id"]) != 4444 {
+		t.Errorf("create with an id in use: %v", m)
+	}
+}
+
 func decodeOrFail(t *testing.T, b []byte) map[string]any {
 	t.Helper()
 	m := decode(b)

@@ -201,6 +201,10 @@ func (g *Gateway) apiCreate(r *janusReq) []byte {
 	}
 	id, _, _ := r.f.integer("id", false, true)
 	s, e := g.createSession(r.c, SessionID(uint64(id)))
+	if e != nil && e.Code == CodeSessionConflict {
+		// Janus 1.1.2 names the session in use (test/janusref).
+		return errorReply(uint64(id), r.tr, e)
+	}
 	if e != nil {
 		return r.fail(e)
 	}

@@ -56,6 +56,7 @@ func parseRoomOptions(p params, o *roomOptions) *vrError {
 		return err
 	}
 	if ok {
+		o.CheckAllowed = true
 		o.Allowed = map[string]bool{}
 		for _, t := range allowed {
 			o.Allowed[t] = true

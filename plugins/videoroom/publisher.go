@@ -34,7 +34,7 @@ func joinPublisher(ctx context.Context, s *session, r *room, configure bool, req
 	if e := checkCredential(req, "pin", o.Pin); e != nil {
 		return nil, nil, e
 	}
-	if o.Allowed != nil {
+	if o.CheckAllowed {
 		token, _, _ := req.str("token", false)
 		if !o.Allowed[token] {
 			return nil, nil, newErr(errUnauthorized, "Unauthorized (not in the allowed list)")
@@ -120,20 +120,22 @@ func (p *publisher) handle(ctx context.Context, name string, req params, jsep *c
 	p.mu.Lock()
 	left := p.left
 	p.mu.Unlock()
-	if left && name != "leave" {
+	// A participant that left (or was kicked) has no room: a new join
+	// needs a new handle, anything else finds no room (Janus 1.1.2, seen
+	// by test/janusref).
+	if left && (name == "join" || name == "joinandconfigure") {
 		return nil, nil, newErr(errAlreadyJoined, "Not in a room (create a new handle)")
+	}
+	if left {
+		return nil, nil, newErr(errNoSuchRoom, "No such room")
 	}
 	switch name {
 	case "join", "joinandconfigure":
 		return nil, nil, newErr(errAlreadyJoined, "Already in as a publisher on this handle")
 	case "configure", "publish":
-		if name == "publish" {
-			if p.isPublishing() && jsep != nil {
-				return nil, nil, newErr(errAlreadyPublished, "Can't publish, already published")
-			}
-			if jsep == nil {
-				return nil, nil, missing("jsep")
-			}
+		// A publish without an offer is a configure, as in Janus 1.1.2.
+		if name == "publish" && p.isPublishing() && jsep != nil {
+			return nil, nil, newErr(errAlreadyPublished, "Can't publish, already published")
 		}
 		return p.configure(ctx, req, jsep, false)
 	case "unpublish":
@@ -279,7 +281,7 @@ func (p *publisher) roomGone(note map[string]any) {
 func (p *publisher) moderate(mid string, mute bool) *vrError {
 	ps := p.streamByMid(mid)
 	if ps == nil {
-		return newErr(errNoSuchFeed, "No such mid '%s' in publisher %d", mid, p.id)
+		return newErr(errNoSuchFeed, "No such stream %s", mid) // Janus 1.1.2's text
 	}
 	ps.muted.Store(mute)
 	if !mute && ps.kind == "video" {

@@ -116,7 +116,10 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	if vc != "" {
 		data["video_codec"] = vc
 	}
-	data["streams"] = p.streamObjects(false)
+	// Janus 1.1.2 leaves "streams" out while there is none.
+	if streams := p.streamObjects(false); len(streams) > 0 {
+		data["streams"] = streams
+	}
 	return data, answer, nil
 }
 

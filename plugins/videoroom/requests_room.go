@@ -167,11 +167,11 @@ func (p *Plugin) reqEdit(s *session, r *room, req params) map[string]any {
 	}
 	lim := p.limits()
 	_, e := r.updateOptions(func(o *roomOptions) *vrError {
-		allowed := o.Allowed // edit never changes the ACL
+		allowed, check := o.Allowed, o.CheckAllowed // edit never changes the ACL
 		if e := parseRoomOptions(np, o); e != nil {
 			return e
 		}
-		o.Allowed = allowed
+		o.Allowed, o.CheckAllowed = allowed, check
 		return lim.checkRoomOptions(o)
 	})
 	if e != nil {
@@ -207,7 +207,7 @@ func (p *Plugin) reqDestroy(s *session, r *room, req params) map[string]any {
 	}
 	p.log.Info("videoroom: room destroyed", "room", r.id)
 	p.emit(handleOf(s), roomEvent("destroyed", r.id))
-	return map[string]any{"videoroom": "destroyed", "room": r.id}
+	return map[string]any{"videoroom": "destroyed", "room": r.id, "permanent": false}
 }
 
 func (p *Plugin) reqExists(_ *session, req params) map[string]any {
@@ -278,22 +278,18 @@ func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 func (p *Plugin) reqAllowed(_ *session, r *room, req params) map[string]any {
 	f := req.fields()
 	action := f.str("action", true)
-	tokens, ok := read(f, params.strings, "allowed", false)
+	// Janus 1.1.2 takes add and remove without a list (a no-op).
+	tokens, _ := read(f, params.strings, "allowed", false)
 	if f.err != nil {
 		return f.err.data()
-	}
-	if (action == "add" || action == "remove") && !ok {
-		return missing("allowed").data()
 	}
 	lim := p.limits()
 	o, e := r.updateOptions(func(o *roomOptions) *vrError {
 		switch action {
 		case "enable":
-			if o.Allowed == nil {
-				o.Allowed = map[string]bool{}
-			}
+			o.CheckAllowed = true
 		case "disable":
-			o.Allowed = nil
+			o.CheckAllowed = false
 		case "add":
 			if o.Allowed == nil {
 				o.Allowed = map[string]bool{}
@@ -313,9 +309,10 @@ func (p *Plugin) reqAllowed(_ *session, r *room, req params) map[string]any {
 	if e != nil {
 		return e.data()
 	}
-	enabled := o.Allowed != nil
+	// The list is in every answer but disable's, whether the check is on
+	// or off (Janus 1.1.2, seen by test/janusref).
 	out := map[string]any{"videoroom": "success", "room": r.id}
-	if enabled {
+	if action != "disable" {
 		out["allowed"] = o.allowedList()
 	}
 	return out

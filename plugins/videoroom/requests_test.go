@@ -61,7 +61,7 @@ func TestSyncRequests(t *testing.T) {
 		{"listforwarders", `{"request":"listforwarders","room":99,"secret":"s"}`, map[string]any{"videoroom": "forwarders", "room": 99, "publishers": []any{}}},
 		{"rtp_forward", `{"request":"rtp_forward","room":99,"secret":"s","publisher_id":1,"host":"127.0.0.1"}`, map[string]any{"error_code": 423, "error": "Request 'rtp_forward' is not supported yet in Argus"}},
 		{"destroy wrong secret", `{"request":"destroy","room":99,"secret":"x"}`, map[string]any{"error_code": 433}},
-		{"destroy", `{"request":"destroy","room":99,"secret":"s"}`, map[string]any{"videoroom": "destroyed", "room": 99}},
+		{"destroy", `{"request":"destroy","room":99,"secret":"s"}`, map[string]any{"videoroom": "destroyed", "room": 99, "permanent": false}},
 		{"destroy again", `{"request":"destroy","room":99,"secret":"s"}`, map[string]any{"error_code": 426}},
 	}
 	for _, tc := range tests {
@@ -100,7 +100,8 @@ func TestListHidesPrivateRooms(t *testing.T) {
 		t.Errorf("admin list = %v", got)
 	}
 	entry := f.sync(s, `{"request":"list"}`)["list"].([]any)[0].(map[string]any)
-	if !match(entry, map[string]any{"description": "Demo Room", "pin_required": true, "max_publishers": 2, "audiocodec": "opus", "videocodec": "vp8", "num_participants": 0}) {
+	if !match(entry, map[string]any{"description": "Demo Room", "pin_required": true, "max_publishers": 2, "audiocodec": "opus", "videocodec": "vp8", "num_participants": 0,
+		"opus_fec": true, "require_e2ee": false}) {
 		t.Errorf("list entry = %v", entry)
 	}
 }
@@ -144,6 +145,7 @@ func TestAsyncErrors(t *testing.T) {
 		{"configure first", `{"request":"configure"}`, 424, "Invalid request on unconfigured participant"},
 		{"no ptype", `{"request":"join","room":1234}`, 429, "Missing mandatory element (ptype)"},
 		{"bad ptype", `{"request":"join","room":1234,"ptype":"x"}`, 430, "Invalid element (ptype)"},
+		{"0.x ptype listener", `{"request":"join","room":1234,"ptype":"listener","feed":77}`, 430, "Invalid element (ptype)"},
 		{"no room", `{"request":"join","room":5,"ptype":"publisher"}`, 426, "No such room (5)"},
 		{"no pin", `{"request":"join","room":1234,"ptype":"publisher"}`, 429, "Missing mandatory element (pin)"},
 		{"wrong pin", `{"request":"join","room":1234,"ptype":"publisher","pin":"2"}`, 433, "Unauthorized (wrong pin)"},
@@ -174,7 +176,6 @@ func TestAsyncErrors(t *testing.T) {
 	}{
 		{h, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111"}`, 425},
 		{h, `{"request":"unpublish"}`, 435},
-		{h, `{"request":"publish"}`, 429},
 		{h, `{"request":"configure","bitrate":"x"}`, 430},
 		{h2, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, 436},
 		{h2, `{"request":"join","room":1234,"ptype":"subscriber","pin":"1111","feed":5}`, 428}, // joined but not publishing
@@ -186,6 +187,14 @@ func TestAsyncErrors(t *testing.T) {
 		if p := f.async(tc.h, s, tc.body, nil); p.Data["error_code"] != tc.code {
 			t.Errorf("%s: push = %v", tc.body, p.Data)
 		}
+	}
+	// A publish without an offer is a configure; no "streams" while
+	// there is none (Janus 1.1.2).
+	if p := f.async(h, s, `{"request":"publish"}`, nil); !match(p.Data, map[string]any{"videoroom": "event", "room": 1234, "configured": "ok"}) || p.Data["streams"] != nil {
+		t.Errorf("publish without jsep: %v", p.Data)
+	}
+	if got := f.sync(s2, `{"request":"moderate","room":1234,"secret":"adminpwd","id":5,"mid":"0","mute":true}`); !match(got, map[string]any{"error_code": 428, "error": "No such stream 0"}) {
+		t.Errorf("moderate unknown mid: %v", got)
 	}
 	// Participants, configure display, kick.
 	got := f.sync(s2, `{"request":"listparticipants","room":1234}`)
@@ -210,8 +219,20 @@ func TestAsyncErrors(t *testing.T) {
 	if evs := findEvents(f.host, "kicked"); len(evs) != 1 || evs[0].Handle != h.ID() || evs[0].Data["id"] != float64(5) {
 		t.Errorf("kicked events = %+v", evs)
 	}
-	if p := f.async(h, s, `{"request":"configure"}`, nil); p.Data["error_code"] != float64(425) {
-		t.Errorf("configure after kick: %v", p.Data)
+	// A kicked participant has no room: join needs a new handle, the
+	// rest finds no room (Janus 1.1.2).
+	for _, tc := range []struct {
+		body string
+		want map[string]any
+	}{
+		{`{"request":"configure"}`, map[string]any{"error_code": 426, "error": "No such room"}},
+		{`{"request":"leave"}`, map[string]any{"error_code": 426, "error": "No such room"}},
+		{`{"request":"unpublish"}`, map[string]any{"error_code": 426, "error": "No such room"}},
+		{`{"request":"join","room":1234,"ptype":"publisher","pin":"1111"}`, map[string]any{"error_code": 425, "error": "Not in a room (create a new handle)"}},
+	} {
+		if p := f.async(h, s, tc.body, nil); !match(p.Data, tc.want) {
+			t.Errorf("%s after kick: %v", tc.body, p.Data)
+		}
 	}
 	if q := s2.(interface{ Query() any }).Query().(map[string]any); q["type"] != "none" {
 		t.Errorf("unjoined query = %v", q)

@@ -40,7 +40,11 @@ type roomOptions struct {
 	AudioActivePackets uint64
 	AudioLevelAverage  uint64
 	Permanent          bool
-	// Allowed is the token ACL; nil means the check is off.
+	// CheckAllowed turns the token ACL on: a room created with an
+	// allowed list, or after allowed "enable" (until "disable").
+	CheckAllowed bool
+	// Allowed is the token list, kept (and edited by allowed add and
+	// remove) whether the check is on or off, as in Janus.
 	Allowed map[string]bool
 }
 
@@ -176,12 +180,15 @@ func (r *room) summary() map[string]any {
 		"audiolevel_ext": true, "audiolevel_event": o.AudioLevelEvent, "videoorient_ext": false,
 		"audio_active_packets": o.AudioActivePackets, "audio_level_average": o.AudioLevelAverage,
 		"playoutdelay_ext": false, "transport_wide_cc_ext": true,
+		// Opus offered with in-band FEC (core/webrtc codecs); no E2EE.
+		"opus_fec": true, "require_e2ee": false,
 	}
 }
 
-// allowedList is the ACL of o as a sorted list.
+// allowedList is the ACL of o as a sorted list, empty (not nil, so JSON
+// [] as Janus answers) when it has no token.
 func (o *roomOptions) allowedList() []string {
-	return slices.Sorted(maps.Keys(o.Allowed))
+	return append([]string{}, slices.Sorted(maps.Keys(o.Allowed))...)
 }
 
 func joinCodecs(c []string) string {

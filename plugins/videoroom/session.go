@@ -127,7 +127,7 @@ func (s *session) join(ctx context.Context, name string, req params, jsep *core.
 	switch ptype {
 	case "publisher":
 		return joinPublisher(ctx, s, r, name == "joinandconfigure", req, jsep)
-	case "subscriber", "listener":
+	case "subscriber": // not 0.x's "listener": Janus 1.1.2 refuses it too
 		return joinSubscriber(ctx, s, r, req)
 	default:
 		return nil, nil, newErr(errInvalidElement, "Invalid element (ptype)")

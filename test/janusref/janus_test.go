@@ -318,6 +318,7 @@ func startJanus(t *testing.T) *janus {
 	// ip netns exec execs janus itself: the process is Janus.
 	cmd := exec.Command("ip", "netns", "exec", ns.name, bin, "-C", filepath.Join(dir, "janus.jcfg"), "-F", dir, "-o")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Dir = dir // whatever Janus writes to its working folder (recordings) goes with the test
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
 		t.Fatalf("start janus: %v", err)

@@ -71,6 +71,35 @@ type shape struct {
 	kinds   map[string]map[string]bool
 	values  map[string]map[string]bool
 	present map[string]int // in how many events each path occurs
+	// value gives the value compared at a path (false: only its JSON
+	// kind is compared); nil means valuePaths, as JSON.
+	value func(path string, v any) (string, bool)
+}
+
+// newShape returns an empty shape whose values are taken by value.
+func newShape(value func(path string, v any) (string, bool)) *shape {
+	return &shape{kinds: map[string]map[string]bool{}, values: map[string]map[string]bool{}, present: map[string]int{}, value: value}
+}
+
+// add walks one body (an event or an answer) into s.
+func (s *shape) add(body map[string]any) {
+	s.count++
+	seen := map[string]bool{}
+	for key, v := range body {
+		s.walk(key, v, seen)
+	}
+	for p := range seen {
+		s.present[p]++
+	}
+}
+
+// eventValue is the value of an event field at one of valuePaths.
+func eventValue(path string, v any) (string, bool) {
+	if !valuePaths[path] {
+		return "", false
+	}
+	b, err := json.Marshal(v)
+	return string(b), err == nil
 }
 
 // shapes groups evs by kind.
@@ -80,17 +109,10 @@ func shapes(evs []event) map[string]*shape {
 		k := kindOf(e)
 		s := out[k]
 		if s == nil {
-			s = &shape{kinds: map[string]map[string]bool{}, values: map[string]map[string]bool{}, present: map[string]int{}}
+			s = newShape(eventValue)
 			out[k] = s
 		}
-		s.count++
-		seen := map[string]bool{}
-		for key, v := range e {
-			s.walk(key, v, seen)
-		}
-		for p := range seen {
-			s.present[p]++
-		}
+		s.add(e)
 	}
 	return out
 }
@@ -104,10 +126,8 @@ func (s *shape) walk(path string, v any, seen map[string]bool) {
 		m[path][k] = true
 	}
 	add(s.kinds, jsonKind(v))
-	if valuePaths[path] {
-		if b, err := json.Marshal(v); err == nil {
-			add(s.values, string(b))
-		}
+	if val, ok := s.value(path, v); ok {
+		add(s.values, val)
 	}
 	switch x := v.(type) {
 	case map[string]any:

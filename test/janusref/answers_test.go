@@ -1,0 +1,344 @@
+package janusref
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/internal/janusclient"
+)
+
+// step is one request of the answers script. Requests go over HTTP to
+// the Janus API (or, with admin, the Admin API) at the path of the named
+// session and handle; a request that a plugin accepts with an "ack" is
+// followed by its event, compared as "<name> event".
+type step struct {
+	name   string
+	admin  bool
+	sess   string         // a session named by an earlier save, "nosuch", or "" (none)
+	handle string         // a handle, likewise
+	req    map[string]any // the request; "transaction" is added unless it has "-transaction"
+	raw    string         // sent as is instead of req
+	method string         // HTTP method: POST unless set (GET, PUT: no body)
+	path   string         // a path under the API's base instead of the ids'.
+	save   string         // names the answer's data.id (create, attach)
+	feed   string         // names the answer's plugindata.data.id (join)
+	shape  bool           // compare JSON kinds only, no values (server_info)
+}
+
+// Ids no server hands out: 53-bit ids are random, so these are free.
+const (
+	noSuchSession = 4242424242
+	noSuchHandle  = 4343434343
+)
+
+// answer is one server's answer to a step: the message (or, when the body
+// is no JSON object, its text as "body"), with the HTTP status as
+// "http_status"; or a transport failure.
+type answer struct {
+	msg janusclient.Msg
+	err string
+}
+
+// answerRun runs the script against one server over plain HTTP, long
+// polling each session it creates for asynchronous answers.
+type answerRun struct {
+	tg    *target
+	hc    *http.Client
+	poll  *janusclient.HTTP
+	in    *janusclient.Inbox
+	ids   map[string]uint64 // saved name → id
+	names map[string]string // id (decimal) → "<name>"
+	tx    int
+}
+
+func newAnswerRun(tg *target) *answerRun {
+	r := &answerRun{tg: tg, hc: &http.Client{Transport: &http.Transport{}},
+		poll: janusclient.NewHTTP(tg.url, janusclient.Options{}),
+		ids:  map[string]uint64{}, names: map[string]string{}}
+	r.in = janusclient.NewInbox(r.poll)
+	r.name("nosuch", noSuchSession)
+	r.name("nosuchhandle", noSuchHandle)
+	return r
+}
+
+func (r *answerRun) close() {
+	r.in.Close()
+	r.poll.Close()
+	r.hc.CloseIdleConnections()
+}
+
+func (r *answerRun) name(n string, id uint64) {
+	r.ids[n] = id
+	r.names[strconv.FormatUint(id, 10)] = "<" + n + ">"
+}
+
+// url is the step's endpoint.
+func (r *answerRun) url(s step) string {
+	u := r.tg.url
+	if s.admin {
+		u = r.tg.admin
+	}
+	if s.path != "" {
+		return u + s.path
+	}
+	if s.sess != "" {
+		u += "/" + strconv.FormatUint(r.ids[s.sess], 10)
+	}
+	if s.handle != "" {
+		u += "/" + strconv.FormatUint(r.ids[s.handle], 10)
+	}
+	return u
+}
+
+// subst replaces "$name" strings in v with the saved ids.
+func (r *answerRun) subst(v any) any {
+	switch x := v.(type) {
+	case string:
+		if n, ok := strings.CutPrefix(x, "$"); ok {
+			return r.ids[n]
+		}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, c := range x {
+			out[k] = r.subst(c)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, c := range x {
+			out[i] = r.subst(c)
+		}
+		return out
+	}
+	return v
+}
+
+// do sends one request and decodes the answer.
+func (r *answerRun) do(ctx context.Context, method, url string, body []byte) answer {
+	var rd io.Reader
+	if method == http.MethodPost {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return answer{err: err.Error()}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := r.hc.Do(req)
+	if err != nil {
+		return answer{err: err.Error()}
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return answer{err: err.Error()}
+	}
+	m, err := janusclient.Decode(raw)
+	if err != nil || len(m) == 0 {
+		// Not a Janus message (a 404 on a poll): status and text.
+		m = janusclient.Msg{"body": strings.TrimSpace(string(raw))}
+	}
+	m["http_status"] = json.Number(strconv.Itoa(res.StatusCode))
+	return answer{msg: m}
+}
+
+// run sends every step and returns the answers by step name (and "<name>
+// event" for asynchronous plugin answers).
+func (r *answerRun) run(ctx context.Context, steps []step) (map[string]answer, error) {
+	out := map[string]answer{}
+	for _, s := range steps {
+		var body []byte
+		tx := ""
+		switch {
+		case s.raw != "":
+			body = []byte(s.raw)
+		case s.req == nil:
+		default:
+			req, _ := r.subst(s.req).(map[string]any)
+			if _, no := req["-transaction"]; no {
+				delete(req, "-transaction")
+			} else {
+				r.tx++
+				tx = fmt.Sprintf("ans%d", r.tx)
+				req["transaction"] = tx
+			}
+			var err error
+			if body, err = json.Marshal(req); err != nil {
+				return nil, fmt.Errorf("%s: %w", s.name, err)
+			}
+		}
+		method := s.method
+		if method == "" {
+			method = http.MethodPost
+		}
+		a := r.do(ctx, method, r.url(s), body)
+		out[s.name] = a
+		if a.msg == nil {
+			continue
+		}
+		if s.save != "" && a.msg.Kind() == "success" {
+			id := a.msg.Uint("data", "id")
+			r.name(s.save, id)
+			if s.req["janus"] == "create" {
+				r.poll.Watch(id)
+			}
+		}
+		plugin := a.msg
+		if a.msg.Kind() == "ack" && s.req["janus"] == "message" {
+			hid := r.ids[s.handle]
+			ev, err := r.in.Wait(ctx, s.name+" event", func(m janusclient.Msg) bool {
+				return janusclient.From(hid, "event")(m) && m["transaction"] == tx
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", r.tg.name, s.name, err)
+			}
+			out[s.name+" event"] = answer{msg: ev}
+			plugin = ev
+		}
+		if s.feed != "" {
+			if id := plugin.Uint("plugindata", "data", "id"); id != 0 {
+				r.name(s.feed, id)
+			}
+		}
+	}
+	return out, nil
+}
+
+// randomKeys name fields holding random ids or clock readings: their
+// values are compared only when they are ids the script named (sessions,
+// handles, feeds).
+var randomKeys = map[string]bool{
+	"session_id": true, "sender": true, "id": true, "private_id": true, "handle_id": true,
+	"publisher_id": true, "feed_id": true, "sessions[]": true, "handles[]": true,
+	"created": true, "current_time": true, "session_last_activity": true,
+}
+
+// valueOf is the compared value of an answer field: ids replaced by the
+// name the script gave them (or left out when unnamed), SDPs left out,
+// names substituted into strings.
+func (r *answerRun) valueOf(path string, v any) (string, bool) {
+	last := path[strings.LastIndex(path, ".")+1:]
+	switch x := v.(type) {
+	case map[string]any, []any:
+		return "", false
+	case json.Number:
+		if n, ok := r.names[x.String()]; ok {
+			return n, true
+		}
+		if randomKeys[last] {
+			return "", false
+		}
+	case string:
+		if last == "sdp" {
+			return "", false
+		}
+		for id, n := range r.names {
+			x = strings.ReplaceAll(x, id, n)
+		}
+		v = x
+	}
+	b, err := json.Marshal(v)
+	return string(b), err == nil
+}
+
+// compareAnswers lists the differences between Janus's and Argus's
+// answers, step by step, in compare's format with the step's name as the
+// kind.
+func compareAnswers(steps []step, jr, ar *answerRun, ja, aa map[string]answer) []string {
+	shapeOnly := map[string]bool{}
+	var names []string
+	for _, s := range steps {
+		shapeOnly[s.name], shapeOnly[s.name+" event"] = s.shape, s.shape
+	}
+	for n := range ja {
+		names = append(names, n)
+	}
+	for n := range aa {
+		if _, ok := ja[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var diffs []string
+	for _, n := range names {
+		j, jok := ja[n]
+		a, aok := aa[n]
+		switch {
+		case !aok:
+			diffs = append(diffs, n+": only in Janus")
+			continue
+		case !jok:
+			diffs = append(diffs, n+": only in Argus")
+			continue
+		case j.err != "" || a.err != "":
+			if (j.err == "") != (a.err == "") {
+				diffs = append(diffs, fmt.Sprintf("%s: Janus %q, Argus %q", n, j.err, a.err))
+			}
+			continue
+		}
+		jv, av := jr.valueOf, ar.valueOf
+		if shapeOnly[n] {
+			jv = func(string, any) (string, bool) { return "", false }
+			av = jv
+		}
+		js, as := newShape(jv), newShape(av)
+		js.add(j.msg)
+		as.add(a.msg)
+		diffs = append(diffs, compareShape(n, js, as)...)
+	}
+	sort.Strings(diffs)
+	return diffs
+}
+
+// TestJanusReferenceAnswers sends the same requests to real Janus and to
+// Argus and compares every answer: kind, HTTP status, error code and
+// text, the plugin's data (keys, JSON kinds, values) and jsep presence.
+func TestJanusReferenceAnswers(t *testing.T) {
+	j := startJanus(t)
+	a := startArgus(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	steps := answerSteps()
+	var runs []*answerRun
+	var got []map[string]answer
+	for _, tg := range []*target{{name: "janus", url: j.url, admin: j.admin}, {name: "argus", url: a.url, admin: a.admin}} {
+		r := newAnswerRun(tg)
+		defer r.close()
+		out, err := r.run(ctx, steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, got = append(runs, r), append(got, out)
+	}
+	for _, s := range steps {
+		if got[0][s.name].msg == nil {
+			t.Errorf("Janus gave no answer to %s: %s", s.name, got[0][s.name].err)
+		}
+	}
+	diffs := compareAnswers(steps, runs[0], runs[1], got[0], got[1])
+	rest, stale := unexplained(diffs, answerAllowlist)
+	for _, d := range rest {
+		t.Errorf("answer differs from Janus 1.1.2: %s", d)
+	}
+	for _, s := range stale {
+		t.Errorf("allowlist entry not seen: %s", s)
+	}
+	if testing.Verbose() || t.Failed() {
+		for _, s := range steps {
+			for _, n := range []string{s.name, s.name + " event"} {
+				if ja, ok := got[0][n]; ok {
+					t.Logf("%s\n  janus: %s%s\n  argus: %s%s", n, ja.msg, ja.err, got[1][n].msg, got[1][n].err)
+				}
+			}
+		}
+	}
+}
