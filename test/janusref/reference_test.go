@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,6 +108,7 @@ func TestJanusReference(t *testing.T) {
 	for _, d := range rest {
 		t.Errorf("difference from Janus 1.1.2: %s", d)
 	}
+	logKinds(t, rest, jevs, aevs)
 	for _, s := range stale {
 		t.Logf("allowlist entry not seen in this run: %s", s)
 	}
@@ -116,6 +118,35 @@ func TestJanusReference(t *testing.T) {
 	}
 	sort.Strings(kinds)
 	t.Logf("compared %d Janus and %d Argus events; Janus's kinds: %v", len(jevs), len(aevs), kinds)
+}
+
+// logKinds logs, for diagnosis, the events of each kind that a difference
+// names (a kind ends at the first ": "), at most a few per server.
+func logKinds(t *testing.T, diffs []string, jevs, aevs []event) {
+	t.Helper()
+	const most = 4
+	seen := map[string]bool{}
+	for _, d := range diffs {
+		k, _, ok := strings.Cut(d, ": ")
+		if !ok || seen[k] {
+			continue
+		}
+		seen[k] = true
+		for _, side := range []struct {
+			name string
+			evs  []event
+		}{{"Janus", jevs}, {"Argus", aevs}} {
+			n := 0
+			for _, e := range side.evs {
+				if kindOf(e) != k || n == most {
+					continue
+				}
+				n++
+				b, _ := json.Marshal(e)
+				t.Logf("%s %q event: %.600s", side.name, k, b)
+			}
+		}
+	}
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
