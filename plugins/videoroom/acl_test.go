@@ -39,6 +39,8 @@ func TestAllowedACL(t *testing.T) {
 		{"disable", ``, nil, "joined", "joined"},
 		{"add", ``, []any{"tok", "x"}, "joined", "joined"},
 		{"enable", ``, []any{"tok", "x"}, 433, "joined"},
+		// An empty token in the list does not let a join without one in.
+		{"add", `[""]`, []any{"", "tok", "x"}, 433, "joined"},
 	}
 	for i, st := range steps {
 		body := fmt.Sprintf(`{"request":"allowed","room":7,"secret":"s","action":%q`, st.action)

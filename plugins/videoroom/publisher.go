@@ -35,8 +35,8 @@ func joinPublisher(ctx context.Context, s *session, r *room, configure bool, req
 		return nil, nil, e
 	}
 	if o.CheckAllowed {
-		token, _, _ := req.str("token", false)
-		if !o.Allowed[token] {
+		token, ok, _ := req.str("token", false)
+		if !ok || !o.Allowed[token] { // no token is refused, even with "" allowed
 			return nil, nil, newErr(errUnauthorized, "Unauthorized (not in the allowed list)")
 		}
 	}
@@ -133,8 +133,9 @@ func (p *publisher) handle(ctx context.Context, name string, req params, jsep *c
 	case "join", "joinandconfigure":
 		return nil, nil, newErr(errAlreadyJoined, "Already in as a publisher on this handle")
 	case "configure", "publish":
-		// A publish without an offer is a configure, as in Janus 1.1.2.
-		if name == "publish" && p.isPublishing() && jsep != nil {
+		// A publish without an offer is a configure, as in Janus 1.1.2,
+		// until the PeerConnection is up; then any publish is refused.
+		if name == "publish" && ((jsep != nil && p.isPublishing()) || p.isPublished()) {
 			return nil, nil, newErr(errAlreadyPublished, "Can't publish, already published")
 		}
 		return p.configure(ctx, req, jsep, false)

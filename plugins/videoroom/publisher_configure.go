@@ -109,6 +109,10 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 		p.announceUpdate()
 	}
 	data := map[string]any{"videoroom": "event", "room": p.room.id, "configured": "ok"}
+	if jsep == nil {
+		// Janus 1.1.2 describes the media only in the answer to an offer.
+		return data, answer, nil
+	}
 	ac, vc := p.codecs()
 	if ac != "" {
 		data["audio_codec"] = ac
@@ -116,7 +120,6 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	if vc != "" {
 		data["video_codec"] = vc
 	}
-	// Janus 1.1.2 leaves "streams" out while there is none.
 	if streams := p.streamObjects(false); len(streams) > 0 {
 		data["streams"] = streams
 	}

@@ -193,6 +193,22 @@ func TestAsyncErrors(t *testing.T) {
 	if p := f.async(h, s, `{"request":"publish"}`, nil); !match(p.Data, map[string]any{"videoroom": "event", "room": 1234, "configured": "ok"}) || p.Data["streams"] != nil {
 		t.Errorf("publish without jsep: %v", p.Data)
 	}
+	// Once the PeerConnection is up, any publish is refused (Janus 1.1.2),
+	// and a configure without an offer does not describe the media.
+	pub := s.(*session).pub
+	pub.mu.Lock()
+	pub.published = true
+	pub.streams = []*pubStream{{pub: pub, mid: "0", kind: "audio", codecName: "opus"}}
+	pub.mu.Unlock()
+	if p := f.async(h, s, `{"request":"publish"}`, nil); !match(p.Data, map[string]any{"error_code": 434, "error": "Can't publish, already published"}) {
+		t.Errorf("publish without jsep when published: %v", p.Data)
+	}
+	if p := f.async(h, s, `{"request":"configure","bitrate":64000}`, nil); p.Data["configured"] != "ok" || p.Data["streams"] != nil || p.Data["audio_codec"] != nil || p.Data["video_codec"] != nil {
+		t.Errorf("configure without jsep: %v", p.Data)
+	}
+	pub.mu.Lock()
+	pub.published, pub.streams = false, nil
+	pub.mu.Unlock()
 	if got := f.sync(s2, `{"request":"moderate","room":1234,"secret":"adminpwd","id":5,"mid":"0","mute":true}`); !match(got, map[string]any{"error_code": 428, "error": "No such stream 0"}) {
 		t.Errorf("moderate unknown mid: %v", got)
 	}

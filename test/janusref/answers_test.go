@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,6 +76,9 @@ func (r *answerRun) close() {
 	r.poll.Close()
 	r.hc.CloseIdleConnections()
 }
+
+// number is a run of digits in a text: where an id may stand.
+var number = regexp.MustCompile(`[0-9]+`)
 
 func (r *answerRun) name(n string, id uint64) {
 	r.ids[n] = id
@@ -241,10 +245,14 @@ func (r *answerRun) valueOf(path string, v any) (string, bool) {
 		if last == "sdp" {
 			return "", false
 		}
-		for id, n := range r.names {
-			x = strings.ReplaceAll(x, id, n)
-		}
-		v = x
+		// Whole numbers only: a short id (4444) must not replace part of
+		// a longer one.
+		v = number.ReplaceAllStringFunc(x, func(d string) string {
+			if n, ok := r.names[d]; ok {
+				return n
+			}
+			return d
+		})
 	}
 	b, err := json.Marshal(v)
 	return string(b), err == nil
