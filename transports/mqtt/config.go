@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -52,6 +53,7 @@ type Config struct {
 	Janus        Topics
 	Admin        Topics
 	AdminEnabled bool
+	JSON         evhkit.Format // layout of what is published ("json"); indented, as Janus
 
 	Queue          int // outgoing queue per API (msgclient default)
 	PublishTimeout time.Duration
@@ -65,6 +67,7 @@ func ParseURL(raw string) (Config, error) {
 		Admin:        Topics{Subscribe: DefaultAdminSubscribeTopic, SubscribeQoS: DefaultQoS, Publish: DefaultAdminPublishTopic, PublishQoS: DefaultQoS},
 		CleanSession: true,
 		KeepAlive:    DefaultKeepAlive,
+		JSON:         evhkit.Indented,
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -115,6 +118,11 @@ func ParseURL(raw string) (Config, error) {
 			if *p, err = strconv.ParseBool(q.Get(k)); err != nil {
 				return cfg, fmt.Errorf("%w: %s: %w", ErrBadOption, k, err)
 			}
+		}
+	}
+	if q.Has("json") {
+		if cfg.JSON, err = evhkit.ParseFormat(q.Get("json")); err != nil {
+			return cfg, fmt.Errorf("%w: %w", ErrBadOption, err)
 		}
 	}
 	if q.Has("keep_alive_interval") {

@@ -46,7 +46,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	t.ctx, t.cancel = tctx, cancel
 	host, port := wire.SplitAddr(u.Host)
 	t.Clients = broker.New(tctx, broker.Config{
-		Package: Package, Deps: cfg.Deps, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled,
+		Package: Package, Deps: cfg.Deps, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled, Layout: cfg.JSON,
 		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
 			if admin {
 				return t.publish(ctx, cfg.Admin, o)

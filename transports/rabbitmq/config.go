@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -46,6 +47,7 @@ type Config struct {
 	Janus        API
 	Admin        API
 	AdminEnabled bool
+	JSON         evhkit.Format // layout of what is published ("json"); indented, as Janus
 
 	Exchange             string // "" = the default exchange
 	ExchangeType         string // when Exchange is set; fanout
@@ -68,6 +70,7 @@ func ParseURL(raw string) (Config, error) {
 		Admin:                API{ToJanus: DefaultToJanusAdmin, FromJanus: DefaultFromJanusAdmin},
 		ExchangeType:         DefaultExchangeType,
 		DeclareOutgoingQueue: true,
+		JSON:                 evhkit.Indented,
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -105,6 +108,12 @@ func ParseURL(raw string) (Config, error) {
 			*p = b
 			q.Del(k)
 		}
+	}
+	if q.Has("json") {
+		if cfg.JSON, err = evhkit.ParseFormat(q.Get("json")); err != nil {
+			return cfg, fmt.Errorf("%w: %w", ErrBadOption, err)
+		}
+		q.Del("json")
 	}
 	if cfg.TLS, err = parseTLS(u, q); err != nil {
 		return cfg, err
