@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -113,7 +114,7 @@ func janusBrokerConfig(lib string, n brokerNames, wsBackend string) map[string]s
 	transports_folder = "%[1]s/transports"
 	events_folder = "%[1]s/events"
 	loggers_folder = "%[1]s/loggers"
-	debug_level = 5
+	debug_level = 4
 	server_name = "janusref"
 	session_timeout = 60
 	admin_secret = "%[2]s"
@@ -212,8 +213,9 @@ admin: {
 
 // startJanusBrokers starts Janus (host namespace: no media) with
 // janusBrokerConfig; it is stopped (SIGINT, then SIGKILL) when the test
-// ends. Readiness is the caller's: each transport is waited for.
-func startJanusBrokers(t *testing.T, n brokerNames, wsBackend string) {
+// ends or stop is called. Readiness is the caller's: each transport is
+// waited for.
+func startJanusBrokers(t *testing.T, n brokerNames, wsBackend string) (stop func()) {
 	t.Helper()
 	bin := requireTool(t, "janus")
 	lib := janusLibDir(t)
@@ -238,21 +240,26 @@ func startJanusBrokers(t *testing.T, n brokerNames, wsBackend string) {
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		defer logFile.Close()
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("janus log (tail):\n%s", tail(string(b), 6000))
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			defer logFile.Close()
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
 			}
-		}
-	})
+			if t.Failed() {
+				if b, err := os.ReadFile(logPath); err == nil {
+					t.Logf("janus log (tail):\n%s", tail(string(b), 6000))
+				}
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // startArgusBrokers runs an in-process Argus named as Janus is, with the
