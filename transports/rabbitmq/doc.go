@@ -12,10 +12,13 @@
 // options are Janus's configuration keys: to_janus, from_janus,
 // janus_exchange, janus_exchange_type, queue_name, declare_outgoing_queue,
 // queue_durable, queue_autodelete, queue_exclusive, admin_enabled,
-// to_janus_admin, from_janus_admin, queue_name_admin. Other query
-// parameters go to the AMQP client (heartbeat, connection_timeout).
+// to_janus_admin, from_janus_admin, queue_name_admin, json (the layout of
+// what is published: indented, Janus's default, plain or compact). Other
+// query parameters go to the AMQP client (heartbeat, connection_timeout).
 //
-// Transport events (type 128): {"event":"connected","admin_api":B,
-// "broker":"host:port"} when the broker connection is up and
+// Transport events (type 128), once per broker connection as Janus's:
+// {"event":"connected","broker":"host:port"} when it is up and
 // {"event":"disconnected","broker":"host:port"} when it is lost.
+//
+// Compared with Janus 1.1.2's janus.transport.rabbitmq by test/janusref.
 package rabbitmq
