@@ -76,6 +76,14 @@ func tryBrokerRun(ctx context.Context, t *testing.T, server string) (*brokerRun,
 	wsURL, wsCol := evhtest.WSBackend(t, wsevh.DefaultSubprotocol)
 	b.wsEvents = wsCol
 
+	// The transport's exchange exists before the server (declared as the
+	// server declares it), so the client's queues see every answer.
+	if err := ch.ExchangeDeclare(n.exchange(), "topic", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	rj := newAMQPWire(t, conn, n.exchange(), n.toJanus(), n.fromJanus(), n.ownQueue(), n.prefix)
+	ra := newAMQPWire(t, conn, n.exchange(), n.toAdmin(), n.fromAdmin(), n.ownAdminQueue(), n.prefix)
+
 	mc := mqttClient(t, n.of("client"))
 	mj := newMQTTWire(ctx, t, mc, n.toJanus(), n.fromJanus(), n.prefix)
 	ma := newMQTTWire(ctx, t, mc, n.toAdmin(), n.fromAdmin(), n.prefix)
@@ -87,8 +95,11 @@ func tryBrokerRun(ctx context.Context, t *testing.T, server string) (*brokerRun,
 		startArgusBrokers(t, n, wsURL)
 	}
 
-	rj := newAMQPWire(ctx, t, conn, n.toJanus(), n.fromJanus(), n.prefix)
-	ra := newAMQPWire(ctx, t, conn, n.toAdmin(), n.fromAdmin(), n.prefix)
+	for _, q := range [][2]string{{n.toJanus(), n.fromJanus()}, {n.toAdmin(), n.fromAdmin()}} {
+		if err := waitServerQueues(ctx, conn, q[0], q[1]); err != nil {
+			t.Fatalf("%s rabbitmq: %v", server, err)
+		}
+	}
 	for _, w := range []struct {
 		w     wire
 		admin bool
@@ -108,6 +119,7 @@ func tryBrokerRun(ctx context.Context, t *testing.T, server string) (*brokerRun,
 	ua := newUnixWire(ctx, t, n.adminSock(), adminSockType)
 	b.ends = []endpoint{{"rabbitmq", rj, ra}, {"mqtt", mj, ma}, {"unix", uj, ua}}
 	b.queues = queueFlags(t, conn, n)
+	b.amqp = conn
 	return b, stop
 }
 
@@ -139,17 +151,19 @@ func queueFlags(t *testing.T, conn *amqp.Connection, n brokerNames) map[string]s
 	return out
 }
 
-// cleanBrokers deletes, when the test ends, the queues of n and the
-// retained messages on n's event topics.
+// cleanBrokers deletes, when the test ends, the queues and exchange of n
+// and the retained messages on n's event topics.
 func cleanBrokers(t *testing.T, n brokerNames) {
 	t.Helper()
 	t.Cleanup(func() {
 		conn, err := amqpDial()
 		if err == nil {
 			if ch, err := conn.Channel(); err == nil {
-				for _, q := range []string{n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin(), n.routeKey()} {
+				for _, q := range []string{n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin(), n.routeKey(),
+					n.ownQueue(), n.ownAdminQueue()} {
 					_, _ = ch.QueueDelete(q, false, false, false)
 				}
+				_ = ch.ExchangeDelete(n.exchange(), false, false)
 			}
 			_ = conn.Close()
 		}

@@ -73,6 +73,9 @@ func (n brokerNames) fromJanus() string     { return n.of("from-janus") }
 func (n brokerNames) toAdmin() string       { return n.of("to-janus-admin") }
 func (n brokerNames) fromAdmin() string     { return n.of("from-janus-admin") }
 func (n brokerNames) routeKey() string      { return n.of("janus-events") }
+func (n brokerNames) exchange() string      { return n.of("janus-exchange") }
+func (n brokerNames) ownQueue() string      { return n.of("client") }
+func (n brokerNames) ownAdminQueue() string { return n.of("client-admin") }
 func (n brokerNames) eventTopic() string    { return "/" + n.of("janus") + "/events" }
 func (n brokerNames) sock() string          { return filepath.Join(n.dir, "api.sock") }
 func (n brokerNames) adminSock() string     { return filepath.Join(n.dir, "admin.sock") }
@@ -88,8 +91,9 @@ const (
 
 // janusBrokerConfig is Janus's configuration for the broker test: the
 // EchoTest and VideoRoom plugins (the test binary registers both in
-// Argus); the RabbitMQ, MQTT and Unix-socket transports (Janus
-// and Admin API) with the sample configs' settings and n's names; the
+// Argus); the RabbitMQ (a topic exchange of its own), MQTT and Unix-socket
+// transports (Janus and Admin API) with the sample configs' settings and
+// n's names; the
 // rabbitmqevh, mqttevh (addevent) and wsevh handlers with every event.
 // Layouts ("json") are left at Janus's defaults.
 func janusBrokerConfig(lib string, n brokerNames, wsBackend string) map[string]string {
@@ -145,6 +149,8 @@ events: {
 	port = %s
 	username = "guest"
 	password = "guest"
+	janus_exchange = "%s"
+	janus_exchange_type = "topic"
 	to_janus = "%s"
 	from_janus = "%s"
 }
@@ -153,7 +159,7 @@ admin: {
 	to_janus_admin = "%s"
 	from_janus_admin = "%s"
 }
-`, amqpHost, amqpPort, n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()),
+`, amqpHost, amqpPort, n.exchange(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()),
 		"janus.transport.mqtt.jcfg": fmt.Sprintf(`general: {
 	enabled = true
 	url = "tcp://%s"
@@ -304,8 +310,8 @@ func startArgusBrokers(t *testing.T, n brokerNames, wsBackend string) {
 	})
 	deps := transports.Deps{Gateway: a.Gateway, Emitter: bus, ServerName: "janusref", Logger: logger}
 	ctx := context.Background()
-	rcfg, err := rabbitmq.ParseURL(fmt.Sprintf("amqp://guest:guest@%s/?to_janus=%s&from_janus=%s&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s",
-		amqpAddr, n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()))
+	rcfg, err := rabbitmq.ParseURL(fmt.Sprintf("amqp://guest:guest@%s/?janus_exchange=%s&janus_exchange_type=topic&to_janus=%s&from_janus=%s&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s",
+		amqpAddr, n.exchange(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+
 	"github.com/argusrtc/argus/internal/janusclient"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
 )
@@ -64,6 +66,25 @@ type brokerRun struct {
 	mqttEvents *inbox
 	wsEvents   *evhtest.Collector
 	queues     map[string]string // queueFlags
+	amqp       *amqp.Connection
+}
+
+// heldMessages tells, per outgoing queue the RabbitMQ transport declared,
+// whether messages pile up in it: with an exchange, Janus declares it
+// but does not bind it, so nothing reaches it.
+func (b *brokerRun) heldMessages() map[string]string {
+	out := map[string]string{}
+	for _, q := range []string{b.names.fromJanus(), b.names.fromAdmin()} {
+		state := "empty"
+		switch n := queueLength(b.amqp, q); {
+		case n < 0:
+			state = "missing"
+		case n > 0:
+			state = "holds messages"
+		}
+		out[strings.ReplaceAll(q, b.names.prefix, "<names>")] = state
+	}
+	return out
 }
 
 // runWire runs steps over w, waiting for each answer (and for a plugin's
@@ -260,6 +281,12 @@ func TestJanusReferenceBrokers(t *testing.T) {
 		}
 	}
 	diffs = append(diffs, compareHandlerEvents(runs[0], runs[1])...)
+	jh, ah := runs[0].heldMessages(), runs[1].heldMessages()
+	for q, j := range jh {
+		if a := ah[q]; a != j {
+			diffs = append(diffs, fmt.Sprintf("queue %s: Janus %s, Argus %s", q, j, a))
+		}
+	}
 	for q, jf := range runs[0].queues {
 		if af := runs[1].queues[q]; af != jf {
 			diffs = append(diffs, fmt.Sprintf("queue %s: Janus %s, Argus %s", q, jf, af))

@@ -102,8 +102,9 @@ func layoutOf(b []byte) string {
 }
 
 // amqpWire is an API over RabbitMQ: requests go to the default exchange
-// with routing key to (the server's queue), answers are consumed from the
-// queue from, which the server declares.
+// with routing key to (the server's queue); answers, which the server
+// publishes to its exchange, are consumed from a queue of the client's,
+// bound to that exchange with the server's from_janus routing key.
 type amqpWire struct {
 	ch     *amqp.Channel
 	to     string
@@ -158,22 +159,46 @@ func waitQueue(ctx context.Context, conn *amqp.Connection, queue string, consume
 	}
 }
 
-// newAMQPWire waits for the server's queues to and from, then consumes from.
-func newAMQPWire(ctx context.Context, t *testing.T, conn *amqp.Connection, to, from, prefix string) *amqpWire {
+// newAMQPWire declares the client's queue own, binds it to exchange with
+// routing key from, and consumes it; requests go to the queue to.
+func newAMQPWire(t *testing.T, conn *amqp.Connection, exchange, to, from, own, prefix string) *amqpWire {
 	t.Helper()
-	if err := waitQueue(ctx, conn, to, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := waitQueue(ctx, conn, from, false); err != nil {
-		t.Fatal(err)
-	}
 	ch, err := conn.Channel()
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := ch.QueueDeclare(own, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(own, from, exchange, false, nil); err != nil {
+		t.Fatal(err)
+	}
 	w := &amqpWire{ch: ch, to: to, in: newInbox(), server: prefix}
-	w.consume(t, from)
+	w.consume(t, own)
 	return w
+}
+
+// waitServerQueues waits until the server consumes its queue to and has
+// declared its queue from.
+func waitServerQueues(ctx context.Context, conn *amqp.Connection, to, from string) error {
+	if err := waitQueue(ctx, conn, to, true); err != nil {
+		return err
+	}
+	return waitQueue(ctx, conn, from, false)
+}
+
+// queueLength is the number of messages in queue (-1: no such queue).
+func queueLength(conn *amqp.Connection, queue string) int {
+	ch, err := conn.Channel()
+	if err != nil {
+		return -1
+	}
+	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+	if err != nil {
+		return -1
+	}
+	_ = ch.Close()
+	return q.Messages
 }
 
 // consume collects what queue delivers, with the message's routing and
@@ -195,7 +220,7 @@ func (w *amqpWire) consume(t *testing.T, queue string) {
 // properties only, names with the server's prefix replaced.
 func amqpMeta(d amqp.Delivery, prefix string) map[string]any {
 	m := map[string]any{
-		"exchange":      d.Exchange,
+		"exchange":      strings.ReplaceAll(d.Exchange, prefix, "<names>"),
 		"routing_key":   strings.ReplaceAll(d.RoutingKey, prefix, "<names>"),
 		"delivery_mode": json.Number(fmt.Sprint(d.DeliveryMode)),
 		"layout":        layoutOf(d.Body),

@@ -185,14 +185,12 @@ func (t *Transport) consume(ch *amqp.Channel, api API) (<-chan amqp.Delivery, er
 			return nil, fmt.Errorf("bind %s: %w", in, err)
 		}
 	}
+	// The outgoing queue is declared, never bound: with an exchange, the
+	// client binds a queue of its own (Janus 1.1.2 does the same, see
+	// test/janusref; a bound queue nobody reads would fill up).
 	if t.cfg.DeclareOutgoingQueue {
 		if _, err := ch.QueueDeclare(api.FromJanus, t.cfg.QueueDurable, t.cfg.QueueAutoDelete, false, false, nil); err != nil {
 			return nil, fmt.Errorf("queue %s: %w", api.FromJanus, err)
-		}
-		if t.cfg.Exchange != "" {
-			if err := ch.QueueBind(api.FromJanus, api.FromJanus, t.cfg.Exchange, false, nil); err != nil {
-				return nil, fmt.Errorf("bind %s: %w", api.FromJanus, err)
-			}
 		}
 	}
 	// Manual acks with a prefetch window bound what the broker pushes
