@@ -59,14 +59,13 @@ func tryBrokerRun(ctx context.Context, t *testing.T, server string) (*brokerRun,
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The handlers publish to the default exchange with routing key
-	// route_key: the queue exists before they do, so nothing is lost.
-	if _, err := ch.QueueDeclare(n.routeKey(), false, false, false, false, nil); err != nil {
+	// The handler publishes to its exchange with routing key route_key;
+	// the exchange (declared as the server declares it) and the client's
+	// queue bound to it exist before the server, so nothing is lost.
+	if err := ch.ExchangeDeclare(n.evExchange(), "topic", false, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	ew := &amqpWire{ch: ch, in: newInbox(), server: n.prefix}
-	ew.consume(t, n.routeKey())
-	b.amqpEvents = ew.in
+	b.amqpEvents = newAMQPWire(t, conn, n.evExchange(), "", n.routeKey(), n.ownEvQueue(), n.prefix).in
 
 	b.mqttEvents = newInbox()
 	evc := mqttClient(t, n.of("evsub"))
@@ -160,10 +159,12 @@ func cleanBrokers(t *testing.T, n brokerNames) {
 		if err == nil {
 			if ch, err := conn.Channel(); err == nil {
 				for _, q := range []string{n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin(), n.routeKey(),
-					n.ownQueue(), n.ownAdminQueue()} {
+					n.ownQueue(), n.ownAdminQueue(), n.ownEvQueue()} {
 					_, _ = ch.QueueDelete(q, false, false, false)
 				}
-				_ = ch.ExchangeDelete(n.exchange(), false, false)
+				for _, x := range []string{n.exchange(), n.evExchange()} {
+					_ = ch.ExchangeDelete(x, false, false)
+				}
 			}
 			_ = conn.Close()
 		}

@@ -74,6 +74,8 @@ func (n brokerNames) toAdmin() string       { return n.of("to-janus-admin") }
 func (n brokerNames) fromAdmin() string     { return n.of("from-janus-admin") }
 func (n brokerNames) routeKey() string      { return n.of("janus-events") }
 func (n brokerNames) exchange() string      { return n.of("janus-exchange") }
+func (n brokerNames) evExchange() string    { return n.of("janus-events-exchange") }
+func (n brokerNames) ownEvQueue() string    { return n.of("client-events") }
 func (n brokerNames) ownQueue() string      { return n.of("client") }
 func (n brokerNames) ownAdminQueue() string { return n.of("client-admin") }
 func (n brokerNames) eventTopic() string    { return "/" + n.of("janus") + "/events" }
@@ -94,7 +96,8 @@ const (
 // Argus); the RabbitMQ (a topic exchange of its own), MQTT and Unix-socket
 // transports (Janus and Admin API) with the sample configs' settings and
 // n's names; the
-// rabbitmqevh, mqttevh (addevent) and wsevh handlers with every event.
+// rabbitmqevh (a topic exchange of its own), mqttevh (addevent) and
+// wsevh handlers with every event.
 // Layouts ("json") are left at Janus's defaults.
 func janusBrokerConfig(lib string, n brokerNames, wsBackend string) map[string]string {
 	keep := func(all []string, keep ...string) string {
@@ -195,9 +198,11 @@ admin: {
 	port = %s
 	username = "guest"
 	password = "guest"
+	exchange = "%s"
+	exchange_type = "topic"
 	route_key = "%s"
 }
-`, amqpHost, amqpPort, n.routeKey()),
+`, amqpHost, amqpPort, n.evExchange(), n.routeKey()),
 		"janus.eventhandler.mqttevh.jcfg": fmt.Sprintf(`general: {
 	enabled = true
 	events = "all"
@@ -276,7 +281,8 @@ func startArgusBrokers(t *testing.T, n brokerNames, wsBackend string) {
 	logger := argustest.LoggerFromEnv()
 	bus := telemetry.NewBus()
 	sinks := map[string]map[string]string{
-		"rabbitmq": {"url": "amqp://guest:guest@" + amqpAddr + "/", "events": "all", "grouping": "true", "route_key": n.routeKey()},
+		"rabbitmq": {"url": "amqp://guest:guest@" + amqpAddr + "/", "events": "all", "grouping": "true", "route_key": n.routeKey(),
+			"exchange": n.evExchange(), "exchange_type": "topic"},
 		"mqtt":     {"url": "tcp://" + mqttAddr, "events": "all", "client_id": n.eventClientID(), "topic": n.eventTopic(), "addevent": "true"},
 		"ws":       {"backend": wsBackend, "events": "all", "grouping": "true"},
 	}

@@ -69,12 +69,12 @@ type brokerRun struct {
 	amqp       *amqp.Connection
 }
 
-// heldMessages tells, per outgoing queue the RabbitMQ transport declared,
-// whether messages pile up in it: with an exchange, Janus declares it
-// but does not bind it, so nothing reaches it.
+// heldMessages tells, per outgoing queue the RabbitMQ transport and
+// handler declared, whether messages pile up in it: with an exchange,
+// Janus declares it but does not bind it, so nothing reaches it.
 func (b *brokerRun) heldMessages() map[string]string {
 	out := map[string]string{}
-	for _, q := range []string{b.names.fromJanus(), b.names.fromAdmin()} {
+	for _, q := range []string{b.names.fromJanus(), b.names.fromAdmin(), b.names.routeKey()} {
 		state := "empty"
 		switch n := queueLength(b.amqp, q); {
 		case n < 0:
