@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports/internal/broker/brokertest"
 )
 
@@ -16,8 +17,10 @@ func TestParseURL(t *testing.T) {
 		{In: "amqp://guest:guest@127.0.0.1:5672/", Check: func(c Config) bool {
 			return c.Janus.ToJanus == "to-janus" && c.Janus.FromJanus == "from-janus" && !c.AdminEnabled &&
 				c.Admin.ToJanus == "to-janus-admin" && c.DeclareOutgoingQueue && c.Exchange == "" &&
-				c.URL == "amqp://guest:guest@127.0.0.1:5672/"
+				c.URL == "amqp://guest:guest@127.0.0.1:5672/" && c.JSON == evhkit.Indented // Janus's default json
 		}},
+		{In: "amqp://h/?json=plain&heartbeat=5", Check: func(c Config) bool { return c.JSON == evhkit.Plain && c.URL == "amqp://h/?heartbeat=5" }},
+		{In: "amqp://h/?json=pretty", WantErr: true},
 		{In: "amqp://h/vh?to_janus=a&from_janus=b&admin_enabled=true&to_janus_admin=c&from_janus_admin=d&heartbeat=5", Check: func(c Config) bool {
 			return c.Janus == API{ToJanus: "a", FromJanus: "b"} && c.AdminEnabled && c.Admin.ToJanus == "c" &&
 				c.Admin.FromJanus == "d" && c.URL == "amqp://h/vh?heartbeat=5"
