@@ -283,8 +283,8 @@ func startArgusBrokers(t *testing.T, n brokerNames, wsBackend string) {
 	sinks := map[string]map[string]string{
 		"rabbitmq": {"url": "amqp://guest:guest@" + amqpAddr + "/", "events": "all", "grouping": "true", "route_key": n.routeKey(),
 			"exchange": n.evExchange(), "exchange_type": "topic"},
-		"mqtt":     {"url": "tcp://" + mqttAddr, "events": "all", "client_id": n.eventClientID(), "topic": n.eventTopic(), "addevent": "true"},
-		"ws":       {"backend": wsBackend, "events": "all", "grouping": "true"},
+		"mqtt": {"url": "tcp://" + mqttAddr, "events": "all", "client_id": n.eventClientID(), "topic": n.eventTopic(), "addevent": "true"},
+		"ws":   {"backend": wsBackend, "events": "all", "grouping": "true"},
 	}
 	// server_info lists the handlers and transports, as cmd/argus has it.
 	handlers := map[string]core.EventHandler{}
