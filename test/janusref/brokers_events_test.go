@@ -83,6 +83,9 @@ func tryBrokerRun(ctx context.Context, t *testing.T, server string) (*brokerRun,
 	rj := newAMQPWire(t, conn, n.exchange(), n.toJanus(), n.fromJanus(), n.ownQueue(), n.prefix)
 	ra := newAMQPWire(t, conn, n.exchange(), n.toAdmin(), n.fromAdmin(), n.ownAdminQueue(), n.prefix)
 
+	b.mqttStatus = newInbox()
+	mqttSubscribe(ctx, t, evc, n.statusTopic(), n.prefix, b.mqttStatus)
+
 	mc := mqttClient(t, n.of("client"))
 	mj := newMQTTWire(ctx, t, mc, n.toJanus(), n.fromJanus(), n.prefix)
 	ma := newMQTTWire(ctx, t, mc, n.toAdmin(), n.fromAdmin(), n.prefix)
@@ -171,7 +174,7 @@ func cleanBrokers(t *testing.T, n brokerNames) {
 		c := mqttc.NewClient(mqttc.NewClientOptions().AddBroker("tcp://" + mqttAddr).SetClientID(n.of("clean")).SetAutoReconnect(false))
 		if tok := c.Connect(); tok.WaitTimeout(5*time.Second) && tok.Error() == nil {
 			// An empty retained message clears the topic's retained one.
-			for _, topic := range []string{n.eventTopic(), n.eventTopic() + "/status", n.fromJanus(), n.fromAdmin()} {
+			for _, topic := range []string{n.eventTopic(), n.eventTopic() + "/status", n.fromJanus(), n.fromAdmin(), n.statusTopic()} {
 				c.Publish(topic, 1, true, []byte{}).WaitTimeout(5 * time.Second)
 			}
 			c.Disconnect(100)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,14 +69,22 @@ func newBrokerNames(t *testing.T, server string) brokerNames {
 func (n brokerNames) of(what string) string { return n.prefix + "-" + what }
 
 // The names each server uses.
-func (n brokerNames) toJanus() string       { return n.of("to-janus") }
-func (n brokerNames) fromJanus() string     { return n.of("from-janus") }
-func (n brokerNames) toAdmin() string       { return n.of("to-janus-admin") }
-func (n brokerNames) fromAdmin() string     { return n.of("from-janus-admin") }
-func (n brokerNames) routeKey() string      { return n.of("janus-events") }
-func (n brokerNames) exchange() string      { return n.of("janus-exchange") }
-func (n brokerNames) evExchange() string    { return n.of("janus-events-exchange") }
-func (n brokerNames) ownEvQueue() string    { return n.of("client-events") }
+func (n brokerNames) toJanus() string     { return n.of("to-janus") }
+func (n brokerNames) fromJanus() string   { return n.of("from-janus") }
+func (n brokerNames) toAdmin() string     { return n.of("to-janus-admin") }
+func (n brokerNames) fromAdmin() string   { return n.of("from-janus-admin") }
+func (n brokerNames) routeKey() string    { return n.of("janus-events") }
+func (n brokerNames) exchange() string    { return n.of("janus-exchange") }
+func (n brokerNames) evExchange() string  { return n.of("janus-events-exchange") }
+func (n brokerNames) ownEvQueue() string  { return n.of("client-events") }
+func (n brokerNames) statusTopic() string { return n.of("status") }
+
+// The MQTT transport's status messages of both servers.
+const (
+	statusOnline  = `{"online": true}`
+	statusOffline = `{"online": false}`
+)
+
 func (n brokerNames) ownQueue() string      { return n.of("client") }
 func (n brokerNames) ownAdminQueue() string { return n.of("client-admin") }
 func (n brokerNames) eventTopic() string    { return "/" + n.of("janus") + "/events" }
@@ -93,7 +102,8 @@ const (
 
 // janusBrokerConfig is Janus's configuration for the broker test: the
 // EchoTest and VideoRoom plugins (the test binary registers both in
-// Argus); the RabbitMQ (a topic exchange of its own), MQTT and Unix-socket
+// Argus); the RabbitMQ (a topic exchange of its own), MQTT (with status
+// messages) and Unix-socket
 // transports (Janus and Admin API) with the sample configs' settings and
 // n's names; the
 // rabbitmqevh (a topic exchange of its own), mqttevh (addevent) and
@@ -176,9 +186,12 @@ admin: {
 	publish_topic = "%s"
 }
 status: {
-	enabled = false
+	enabled = true
+	topic = "%s"
+	connect_message = %q
+	disconnect_message = %q
 }
-`, mqttAddr, n.mqttClientID(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()),
+`, mqttAddr, n.mqttClientID(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin(), n.statusTopic(), statusOnline, statusOffline),
 		"janus.transport.pfunix.jcfg": fmt.Sprintf(`general: {
 	enabled = true
 	path = "%s"
@@ -326,8 +339,10 @@ func startArgusBrokers(t *testing.T, n brokerNames, wsBackend string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mcfg, err := mqtt.ParseURL(fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s&publish_topic=%s&admin_enabled=true&admin_subscribe_topic=%s&admin_publish_topic=%s",
-		mqttAddr, n.mqttClientID(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()))
+	mcfg, err := mqtt.ParseURL(fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s&publish_topic=%s&admin_enabled=true&admin_subscribe_topic=%s&admin_publish_topic=%s"+
+		"&status_enabled=true&status_topic=%s&status_connect_message=%s&status_disconnect_message=%s",
+		mqttAddr, n.mqttClientID(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin(),
+		n.statusTopic(), url.QueryEscape(statusOnline), url.QueryEscape(statusOffline)))
 	if err != nil {
 		t.Fatal(err)
 	}

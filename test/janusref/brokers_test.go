@@ -67,6 +67,17 @@ type brokerRun struct {
 	wsEvents   *evhtest.Collector
 	queues     map[string]string // queueFlags
 	amqp       *amqp.Connection
+	mqttStatus *inbox // the MQTT transport's status topic
+}
+
+// connectStatus waits for the MQTT transport's connect status message and
+// describes it as wireItems does.
+func (b *brokerRun) connectStatus(ctx context.Context) (string, error) {
+	m, err := b.mqttStatus.take(ctx, "the MQTT transport's connect status", func(wireMsg) bool { return true })
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", b.server, err)
+	}
+	return wireItems([]wireMsg{m})[0], nil
 }
 
 // heldMessages tells, per outgoing queue the RabbitMQ transport and
@@ -281,6 +292,20 @@ func TestJanusReferenceBrokers(t *testing.T) {
 		}
 	}
 	diffs = append(diffs, compareHandlerEvents(runs[0], runs[1])...)
+	var status [2]string
+	for i, b := range runs {
+		s, err := b.connectStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status[i] = s
+	}
+	if testing.Verbose() {
+		t.Logf("mqtt status: Janus %s, Argus %s", status[0], status[1])
+	}
+	if status[0] != status[1] {
+		diffs = append(diffs, fmt.Sprintf("mqtt status: Janus %s, Argus %s", status[0], status[1]))
+	}
 	jh, ah := runs[0].heldMessages(), runs[1].heldMessages()
 	for q, j := range jh {
 		if a := ah[q]; a != j {

@@ -13,7 +13,9 @@
 // keep_alive_interval, cleansession, admin_enabled,
 // admin_subscribe_topic, admin_publish_topic (admin QoS as above), json
 // (the layout of what is published: indented, Janus's default, plain or
-// compact).
+// compact), and Janus's "status" section as status_enabled, status_topic,
+// status_qos, status_retain, status_connect_message and
+// status_disconnect_message (also the will).
 //
 // Transport events (type 128), once per broker connection as Janus's:
 // {"event":"connected","broker":"host:port"} when it is up and
