@@ -126,9 +126,9 @@ func tryBrokerRun(ctx context.Context, t *testing.T, server string) (*brokerRun,
 }
 
 // queueFlags tells, per queue the RabbitMQ transport declared, whether a
-// client declaring it as Janus's sample configuration does (not durable,
-// not auto-delete, not exclusive) finds it so: "as declared" or the
-// broker's refusal.
+// client declaring it plain (not durable, not auto-delete, not exclusive)
+// finds it so: "as declared" or the broker's refusal (the Janus API's
+// incoming queue is durable: queue_durable).
 func queueFlags(t *testing.T, conn *amqp.Connection, n brokerNames) map[string]string {
 	t.Helper()
 	out := map[string]string{}

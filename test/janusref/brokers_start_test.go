@@ -102,7 +102,8 @@ const (
 
 // janusBrokerConfig is Janus's configuration for the broker test: the
 // EchoTest and VideoRoom plugins (the test binary registers both in
-// Argus); the RabbitMQ (a topic exchange of its own), MQTT (with status
+// Argus); the RabbitMQ (a topic exchange of its own, a durable Janus API
+// queue), MQTT (with status
 // messages) and Unix-socket
 // transports (Janus and Admin API) with the sample configs' settings and
 // n's names; the
@@ -164,6 +165,7 @@ events: {
 	password = "guest"
 	janus_exchange = "%s"
 	janus_exchange_type = "topic"
+	queue_durable = true
 	to_janus = "%s"
 	from_janus = "%s"
 }
@@ -329,7 +331,7 @@ func startArgusBrokers(t *testing.T, n brokerNames, wsBackend string) {
 	})
 	deps := transports.Deps{Gateway: a.Gateway, Emitter: bus, ServerName: "janusref", Logger: logger}
 	ctx := context.Background()
-	rcfg, err := rabbitmq.ParseURL(fmt.Sprintf("amqp://guest:guest@%s/?janus_exchange=%s&janus_exchange_type=topic&to_janus=%s&from_janus=%s&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s",
+	rcfg, err := rabbitmq.ParseURL(fmt.Sprintf("amqp://guest:guest@%s/?janus_exchange=%s&janus_exchange_type=topic&queue_durable=true&to_janus=%s&from_janus=%s&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s",
 		amqpAddr, n.exchange(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()))
 	if err != nil {
 		t.Fatal(err)

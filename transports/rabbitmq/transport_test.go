@@ -73,3 +73,43 @@ func TestExchangeLeavesOutgoingQueueUnbound(t *testing.T) {
 		t.Fatalf("queue %s: %d messages (%v), want it declared and empty", from, q.Messages, err)
 	}
 }
+
+// TestQueueFlagsPerAPI: queue_durable (and the other queue_* keys) apply
+// to the Janus API's incoming queue, queue_durable_admin to the Admin
+// API's, and the outgoing queues are declared plain, as Janus 1.1.2
+// declares them (test/janusref). A declare with other flags than the
+// queue's is refused by the broker (406), which is what is checked.
+func TestQueueFlagsPerAPI(t *testing.T) {
+	name := evhtest.Name("argus-test-rmqq")
+	to, from, toAdmin, fromAdmin := name+"-to", name+"-from", name+"-to-admin", name+"-from-admin"
+	cleanup := evhtest.AMQPChannel(t, brokerAddr)
+	t.Cleanup(func() {
+		for _, q := range []string{to, from, toAdmin, fromAdmin} {
+			_, _ = cleanup.QueueDelete(q, false, false, false)
+		}
+	})
+	cfg, err := ParseURL(fmt.Sprintf("amqp://guest:guest@%s/?to_janus=%s&from_janus=%s&queue_durable=true"+
+		"&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s", brokerAddr, to, from, toAdmin, fromAdmin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Gateway = fakegw.New()
+	tr, err := Start(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for !tr.Connected() {
+		if time.Now().After(deadline) {
+			t.Fatal("not connected")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for q, durable := range map[string]bool{to: true, from: false, toAdmin: false, fromAdmin: false} {
+		ch := evhtest.AMQPChannel(t, brokerAddr) // a refused declare closes the channel
+		if _, err := ch.QueueDeclare(q, durable, false, false, false, nil); err != nil {
+			t.Errorf("queue %s is not declared durable=%v: %v", q, durable, err)
+		}
+	}
+}
