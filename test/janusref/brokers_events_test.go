@@ -120,19 +120,18 @@ func tryBrokerRun(ctx context.Context, t *testing.T, server string) (*brokerRun,
 	uj := newUnixWire(ctx, t, n.sock(), apiSockType)
 	ua := newUnixWire(ctx, t, n.adminSock(), adminSockType)
 	b.ends = []endpoint{{"rabbitmq", rj, ra}, {"mqtt", mj, ma}, {"unix", uj, ua}}
-	b.queues = queueFlags(t, conn, n)
 	b.amqp = conn
 	return b, stop
 }
 
-// queueFlags tells, per queue the RabbitMQ transport declared, whether a
+// queueFlags tells, per queue the RabbitMQ transport and handler declared, whether a
 // client declaring it plain (not durable, not auto-delete, not exclusive)
 // finds it so: "as declared" or the broker's refusal (the Janus API's
 // incoming queue is durable: queue_durable).
 func queueFlags(t *testing.T, conn *amqp.Connection, n brokerNames) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, q := range []string{n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()} {
+	for _, q := range []string{n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin(), n.routeKey()} {
 		ch, err := conn.Channel()
 		if err != nil {
 			t.Fatal(err)

@@ -290,6 +290,9 @@ func TestJanusReferenceBrokers(t *testing.T) {
 		if err := b.waitEvents(ctx); err != nil {
 			t.Fatal(err)
 		}
+		// After the events: every queue is declared by now (Argus's
+		// handler connects at its first export).
+		b.queues = queueFlags(t, b.amqp, b.names)
 	}
 	diffs = append(diffs, compareHandlerEvents(runs[0], runs[1])...)
 	var status [2]string
