@@ -60,6 +60,7 @@ type TransportData struct {
 	Port     int    `json:"port,omitempty"`
 	Path     string `json:"path,omitempty"`   // Unix socket
 	Broker   string `json:"broker,omitempty"` // broker host:port
+	Type     string `json:"type,omitempty"`   // Unix socket type, SOCK_DGRAM only (as Janus)
 }
 
 // CoreStatusBody is a type 256 subtype 1 event: "started" with the

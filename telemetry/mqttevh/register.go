@@ -18,7 +18,7 @@ func init() {
 func defaultConfig() Config {
 	return Config{KeepAlive: DefaultKeepAlive, Topic: DefaultTopic, QoS: DefaultQoS,
 		ConnectStatus: DefaultConnectStatus, DisconnectStatus: DefaultDisconnectStatus,
-		Common: evhkit.DefaultCommon(evhkit.Compact)}
+		Common: evhkit.DefaultCommon(evhkit.Indented)}
 }
 
 // options are Janus mqttevh's settings, read into c.

@@ -24,7 +24,8 @@ func newSink(t *testing.T, settings map[string]string) *mqttevh.Sink {
 }
 
 // TestEventsPerTypeTopic: status message first, then one message per event
-// on <topic>/<label>, each with "eventtype" appended.
+// on <topic>/<label>, each with "eventtype" appended, indented as Janus
+// 1.1.2's mqttevh sends by default (test/janusref).
 func TestEventsPerTypeTopic(t *testing.T) {
 	topic := "argustest/" + evhtest.Name("evh")
 	sub := evhtest.MQTTSub(t, "tcp://127.0.0.1:1883", topic+"/#")
@@ -50,8 +51,8 @@ func TestEventsPerTypeTopic(t *testing.T) {
 		if ev["eventtype"] != names[i] || ev["session_id"] != float64(e.SessionID) || ev["emitter"] != "node-a" {
 			t.Errorf("event %d = %s", i, m.Data)
 		}
-		want, _ := mqttevh.Encode(e, "compact")
-		if string(m.Data) != string(want) {
+		want, _ := mqttevh.Encode(e, "indented")
+		if string(m.Data) != string(want) || !strings.HasPrefix(string(m.Data), "{\n   \"emitter\": \"node-a\",\n") {
 			t.Errorf("event %d payload %s, want %s", i, m.Data, want)
 		}
 	}

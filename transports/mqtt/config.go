@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -26,6 +27,7 @@ const (
 	DefaultKeepAlive           = 20 * time.Second
 	DefaultPublishTimeout      = 5 * time.Second
 	DefaultMaxBackoff          = 10 * time.Second
+	DefaultStatusTopic         = "status"
 )
 
 // ErrBadOption reports an invalid option in the -mqtt URL.
@@ -37,6 +39,19 @@ type Topics struct {
 	SubscribeQoS byte
 	Publish      string
 	PublishQoS   byte
+}
+
+// Status is Janus's "status" section: messages published on Topic when
+// the transport connects (Connect) and when it disconnects or, as the
+// broker's will, loses the connection (Disconnect); an empty message is
+// not sent.
+type Status struct {
+	Enabled    bool
+	Topic      string
+	QoS        byte
+	Retain     bool
+	Connect    string
+	Disconnect string
 }
 
 // Config configures a Transport.
@@ -52,6 +67,8 @@ type Config struct {
 	Janus        Topics
 	Admin        Topics
 	AdminEnabled bool
+	JSON         evhkit.Format // layout of what is published ("json"); indented, as Janus
+	Status       Status        // status_* options
 
 	Queue          int // outgoing queue per API (msgclient default)
 	PublishTimeout time.Duration
@@ -65,6 +82,8 @@ func ParseURL(raw string) (Config, error) {
 		Admin:        Topics{Subscribe: DefaultAdminSubscribeTopic, SubscribeQoS: DefaultQoS, Publish: DefaultAdminPublishTopic, PublishQoS: DefaultQoS},
 		CleanSession: true,
 		KeepAlive:    DefaultKeepAlive,
+		JSON:         evhkit.Indented,
+		Status:       Status{Topic: DefaultStatusTopic, QoS: DefaultQoS},
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -87,6 +106,7 @@ func ParseURL(raw string) (Config, error) {
 	strs := map[string]*string{
 		"client_id": &cfg.ClientID, "subscribe_topic": &cfg.Janus.Subscribe, "publish_topic": &cfg.Janus.Publish,
 		"admin_subscribe_topic": &cfg.Admin.Subscribe, "admin_publish_topic": &cfg.Admin.Publish,
+		"status_topic": &cfg.Status.Topic,
 	}
 	for k, p := range strs {
 		if q.Has(k) {
@@ -98,6 +118,7 @@ func ParseURL(raw string) (Config, error) {
 	qos := map[string][]*byte{
 		"subscribe_qos": {&cfg.Janus.SubscribeQoS, &cfg.Admin.SubscribeQoS},
 		"publish_qos":   {&cfg.Janus.PublishQoS, &cfg.Admin.PublishQoS},
+		"status_qos":    {&cfg.Status.QoS},
 	}
 	for k, ps := range qos {
 		if q.Has(k) {
@@ -110,11 +131,19 @@ func ParseURL(raw string) (Config, error) {
 			}
 		}
 	}
-	for k, p := range map[string]*bool{"admin_enabled": &cfg.AdminEnabled, "cleansession": &cfg.CleanSession} {
+	// Messages may be empty (not sent), so they are read apart.
+	cfg.Status.Connect, cfg.Status.Disconnect = q.Get("status_connect_message"), q.Get("status_disconnect_message")
+	for k, p := range map[string]*bool{"admin_enabled": &cfg.AdminEnabled, "cleansession": &cfg.CleanSession,
+		"status_enabled": &cfg.Status.Enabled, "status_retain": &cfg.Status.Retain} {
 		if q.Has(k) {
 			if *p, err = strconv.ParseBool(q.Get(k)); err != nil {
 				return cfg, fmt.Errorf("%w: %s: %w", ErrBadOption, k, err)
 			}
+		}
+	}
+	if q.Has("json") {
+		if cfg.JSON, err = evhkit.ParseFormat(q.Get("json")); err != nil {
+			return cfg, fmt.Errorf("%w: %w", ErrBadOption, err)
 		}
 	}
 	if q.Has("keep_alive_interval") {

@@ -11,9 +11,15 @@
 // and ws:// also work), where the options are Janus's configuration keys:
 // client_id, subscribe_topic, subscribe_qos, publish_topic, publish_qos,
 // keep_alive_interval, cleansession, admin_enabled,
-// admin_subscribe_topic, admin_publish_topic (admin QoS as above).
+// admin_subscribe_topic, admin_publish_topic (admin QoS as above), json
+// (the layout of what is published: indented, Janus's default, plain or
+// compact), and Janus's "status" section as status_enabled, status_topic,
+// status_qos, status_retain, status_connect_message and
+// status_disconnect_message (also the will).
 //
-// Transport events (type 128): {"event":"connected","admin_api":B,
-// "broker":"host:port"} when the broker connection is up and
+// Transport events (type 128), once per broker connection as Janus's:
+// {"event":"connected","broker":"host:port"} when it is up and
 // {"event":"disconnected",...} when it is lost.
+//
+// Compared with Janus 1.1.2's janus.transport.mqtt by test/janusref.
 package mqtt

@@ -46,7 +46,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	t.ctx, t.cancel = tctx, cancel
 	host, port := wire.SplitAddr(u.Host)
 	t.Clients = broker.New(tctx, broker.Config{
-		Package: Package, Deps: cfg.Deps, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled,
+		Package: Package, Deps: cfg.Deps, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled, Layout: cfg.JSON,
 		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
 			if admin {
 				return t.publish(ctx, cfg.Admin, o)
@@ -67,6 +67,9 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 			t.cfg.Logger.Warn("mqtt transport: broker connection lost, reconnecting", slog.Any("error", err))
 			t.Down()
 		})
+	if st := cfg.Status; st.Enabled && st.Disconnect != "" {
+		opts.SetWill(st.Topic, st.Disconnect, st.QoS, st.Retain)
+	}
 	t.client = paho.NewClient(opts)
 	t.client.Connect() // with ConnectRetry it retries in the background
 	return t, nil
@@ -84,6 +87,18 @@ func (t *Transport) onConnect(c paho.Client) {
 		return
 	}
 	t.Up()
+	if st := t.cfg.Status; st.Enabled && st.Connect != "" {
+		t.status(c, st.Connect)
+	}
+}
+
+// status publishes a status message and waits for it (PublishTimeout).
+func (t *Transport) status(c paho.Client, msg string) {
+	st := t.cfg.Status
+	tok := c.Publish(st.Topic, st.QoS, st.Retain, msg)
+	if !tok.WaitTimeout(t.cfg.PublishTimeout) || tok.Error() != nil {
+		t.cfg.Logger.Warn("mqtt transport: status message not published", slog.String("topic", st.Topic), slog.Any("error", tok.Error()))
+	}
 }
 
 func (t *Transport) onMessage(_ paho.Client, m paho.Message) {
@@ -100,6 +115,10 @@ func (t *Transport) onMessage(_ paho.Client, m paho.Message) {
 func (t *Transport) Close() {
 	t.cancel()
 	t.Clients.Close()
+	// A clean disconnect drops the will: the message is sent as Janus does.
+	if st := t.cfg.Status; st.Enabled && st.Disconnect != "" && t.client.IsConnectionOpen() {
+		t.status(t.client, st.Disconnect)
+	}
 	t.client.Disconnect(disconnectQuiesce)
 }
 

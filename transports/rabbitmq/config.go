@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -31,10 +32,18 @@ const (
 var ErrBadOption = errors.New("rabbitmq transport: invalid option")
 
 // API is the configuration of one API (Janus or Admin) over the broker.
+// As in Janus, each API has its own queue settings (the Admin API's keys
+// end in _admin), and they apply to the incoming queue only: the outgoing
+// queue is declared not durable, not auto-delete, not exclusive.
 type API struct {
 	ToJanus   string // queue consumed (or routing key bound to QueueName)
 	FromJanus string // routing key of what is published (and queue declared)
 	QueueName string // when set: the incoming queue, bound to Exchange with ToJanus
+
+	DeclareOutgoingQueue bool // declare a queue named FromJanus (not bound)
+	QueueDurable         bool
+	QueueAutoDelete      bool
+	QueueExclusive       bool
 }
 
 // Config configures a Transport.
@@ -46,13 +55,10 @@ type Config struct {
 	Janus        API
 	Admin        API
 	AdminEnabled bool
+	JSON         evhkit.Format // layout of what is published ("json"); indented, as Janus
 
-	Exchange             string // "" = the default exchange
-	ExchangeType         string // when Exchange is set; fanout
-	DeclareOutgoingQueue bool
-	QueueDurable         bool
-	QueueAutoDelete      bool
-	QueueExclusive       bool
+	Exchange     string // "" = the default exchange
+	ExchangeType string // when Exchange is set; fanout
 
 	Queue          int // outgoing queue per API (msgclient default)
 	PublishTimeout time.Duration
@@ -64,10 +70,10 @@ type Config struct {
 // are removed from the query, the rest stays in cfg.URL.
 func ParseURL(raw string) (Config, error) {
 	cfg := Config{
-		Janus:                API{ToJanus: DefaultToJanus, FromJanus: DefaultFromJanus},
-		Admin:                API{ToJanus: DefaultToJanusAdmin, FromJanus: DefaultFromJanusAdmin},
-		ExchangeType:         DefaultExchangeType,
-		DeclareOutgoingQueue: true,
+		Janus:        API{ToJanus: DefaultToJanus, FromJanus: DefaultFromJanus, DeclareOutgoingQueue: true},
+		Admin:        API{ToJanus: DefaultToJanusAdmin, FromJanus: DefaultFromJanusAdmin, DeclareOutgoingQueue: true},
+		ExchangeType: DefaultExchangeType,
+		JSON:         evhkit.Indented,
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -84,9 +90,11 @@ func ParseURL(raw string) (Config, error) {
 		"janus_exchange":   &cfg.Exchange, "janus_exchange_type": &cfg.ExchangeType,
 	}
 	bools := map[string]*bool{
-		"admin_enabled": &cfg.AdminEnabled, "declare_outgoing_queue": &cfg.DeclareOutgoingQueue,
-		"queue_durable": &cfg.QueueDurable, "queue_autodelete": &cfg.QueueAutoDelete,
-		"queue_exclusive": &cfg.QueueExclusive,
+		"admin_enabled":          &cfg.AdminEnabled,
+		"declare_outgoing_queue": &cfg.Janus.DeclareOutgoingQueue, "declare_outgoing_queue_admin": &cfg.Admin.DeclareOutgoingQueue,
+		"queue_durable": &cfg.Janus.QueueDurable, "queue_durable_admin": &cfg.Admin.QueueDurable,
+		"queue_autodelete": &cfg.Janus.QueueAutoDelete, "queue_autodelete_admin": &cfg.Admin.QueueAutoDelete,
+		"queue_exclusive": &cfg.Janus.QueueExclusive, "queue_exclusive_admin": &cfg.Admin.QueueExclusive,
 	}
 	for k, p := range strs {
 		if q.Has(k) {
@@ -105,6 +113,12 @@ func ParseURL(raw string) (Config, error) {
 			*p = b
 			q.Del(k)
 		}
+	}
+	if q.Has("json") {
+		if cfg.JSON, err = evhkit.ParseFormat(q.Get("json")); err != nil {
+			return cfg, fmt.Errorf("%w: %w", ErrBadOption, err)
+		}
+		q.Del("json")
 	}
 	if cfg.TLS, err = parseTLS(u, q); err != nil {
 		return cfg, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports/internal/broker/brokertest"
 )
 
@@ -15,15 +16,24 @@ func TestParseURL(t *testing.T) {
 	brokertest.CheckParse(t, ParseURL, ErrBadOption, []brokertest.ParseCase[Config]{
 		{In: "amqp://guest:guest@127.0.0.1:5672/", Check: func(c Config) bool {
 			return c.Janus.ToJanus == "to-janus" && c.Janus.FromJanus == "from-janus" && !c.AdminEnabled &&
-				c.Admin.ToJanus == "to-janus-admin" && c.DeclareOutgoingQueue && c.Exchange == "" &&
-				c.URL == "amqp://guest:guest@127.0.0.1:5672/"
+				c.Admin.ToJanus == "to-janus-admin" && c.Janus.DeclareOutgoingQueue && c.Admin.DeclareOutgoingQueue && c.Exchange == "" &&
+				c.URL == "amqp://guest:guest@127.0.0.1:5672/" && c.JSON == evhkit.Indented // Janus's default json
 		}},
+		{In: "amqp://h/?json=plain&heartbeat=5", Check: func(c Config) bool { return c.JSON == evhkit.Plain && c.URL == "amqp://h/?heartbeat=5" }},
+		{In: "amqp://h/?json=pretty", WantErr: true},
 		{In: "amqp://h/vh?to_janus=a&from_janus=b&admin_enabled=true&to_janus_admin=c&from_janus_admin=d&heartbeat=5", Check: func(c Config) bool {
-			return c.Janus == API{ToJanus: "a", FromJanus: "b"} && c.AdminEnabled && c.Admin.ToJanus == "c" &&
+			return c.Janus == API{ToJanus: "a", FromJanus: "b", DeclareOutgoingQueue: true} && c.AdminEnabled && c.Admin.ToJanus == "c" &&
 				c.Admin.FromJanus == "d" && c.URL == "amqp://h/vh?heartbeat=5"
 		}},
 		{In: "amqps://h/?janus_exchange=x&janus_exchange_type=topic&queue_name=q&queue_durable=1&declare_outgoing_queue=false", Check: func(c Config) bool {
-			return c.Exchange == "x" && c.ExchangeType == "topic" && c.Janus.QueueName == "q" && c.QueueDurable && !c.DeclareOutgoingQueue
+			return c.Exchange == "x" && c.ExchangeType == "topic" && c.Janus.QueueName == "q" && c.Janus.QueueDurable &&
+				!c.Janus.DeclareOutgoingQueue && !c.Admin.QueueDurable && c.Admin.DeclareOutgoingQueue
+		}},
+		// The Admin API's queues have keys of their own, as in Janus.
+		{In: "amqp://h/?queue_durable_admin=true&queue_autodelete_admin=1&queue_exclusive_admin=true&declare_outgoing_queue_admin=false&queue_name_admin=qa", Check: func(c Config) bool {
+			return c.Admin == API{ToJanus: "to-janus-admin", FromJanus: "from-janus-admin", QueueName: "qa",
+				QueueDurable: true, QueueAutoDelete: true, QueueExclusive: true} &&
+				c.Janus == API{ToJanus: "to-janus", FromJanus: "from-janus", DeclareOutgoingQueue: true} && c.URL == "amqp://h/"
 		}},
 		{In: "amqps://h/?ssl_cacert=/ca.pem&ssl_cert=/c.pem&ssl_key=/k.pem&ssl_verify_hostname=false&heartbeat=5", Check: func(c Config) bool {
 			return c.TLS != nil && c.TLS.CAFile == "/ca.pem" && c.TLS.CertFile == "/c.pem" && c.TLS.KeyFile == "/k.pem" &&

@@ -11,11 +11,16 @@
 // Flag: -rabbitmq amqp://user:pass@host:port/vhost?options, where the
 // options are Janus's configuration keys: to_janus, from_janus,
 // janus_exchange, janus_exchange_type, queue_name, declare_outgoing_queue,
-// queue_durable, queue_autodelete, queue_exclusive, admin_enabled,
-// to_janus_admin, from_janus_admin, queue_name_admin. Other query
-// parameters go to the AMQP client (heartbeat, connection_timeout).
+// queue_durable, queue_autodelete, queue_exclusive (the incoming queue's),
+// admin_enabled, to_janus_admin, from_janus_admin, queue_name_admin,
+// declare_outgoing_queue_admin, queue_durable_admin,
+// queue_autodelete_admin, queue_exclusive_admin, json (the layout of
+// what is published: indented, Janus's default, plain or compact). Other
+// query parameters go to the AMQP client (heartbeat, connection_timeout).
 //
-// Transport events (type 128): {"event":"connected","admin_api":B,
-// "broker":"host:port"} when the broker connection is up and
+// Transport events (type 128), once per broker connection as Janus's:
+// {"event":"connected","broker":"host:port"} when it is up and
 // {"event":"disconnected","broker":"host:port"} when it is lost.
+//
+// Compared with Janus 1.1.2's janus.transport.rabbitmq by test/janusref.
 package rabbitmq

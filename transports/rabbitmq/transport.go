@@ -67,7 +67,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		}
 	}
 	t.Clients = broker.New(tctx, broker.Config{
-		Package: Package, Deps: cfg.Deps, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled,
+		Package: Package, Deps: cfg.Deps, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled, Layout: cfg.JSON,
 		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
 			if admin {
 				return t.publish(ctx, cfg.Admin.FromJanus, o)
@@ -177,7 +177,7 @@ func (t *Transport) consume(ch *amqp.Channel, api API) (<-chan amqp.Delivery, er
 	if api.QueueName != "" {
 		in = api.QueueName
 	}
-	if _, err := ch.QueueDeclare(in, t.cfg.QueueDurable, t.cfg.QueueAutoDelete, t.cfg.QueueExclusive, false, nil); err != nil {
+	if _, err := ch.QueueDeclare(in, api.QueueDurable, api.QueueAutoDelete, api.QueueExclusive, false, nil); err != nil {
 		return nil, fmt.Errorf("queue %s: %w", in, err)
 	}
 	if api.QueueName != "" && t.cfg.Exchange != "" {
@@ -185,14 +185,13 @@ func (t *Transport) consume(ch *amqp.Channel, api API) (<-chan amqp.Delivery, er
 			return nil, fmt.Errorf("bind %s: %w", in, err)
 		}
 	}
-	if t.cfg.DeclareOutgoingQueue {
-		if _, err := ch.QueueDeclare(api.FromJanus, t.cfg.QueueDurable, t.cfg.QueueAutoDelete, false, false, nil); err != nil {
+	// The outgoing queue is declared plain (not durable, not auto-delete,
+	// not exclusive) and never bound: with an exchange, the client binds a
+	// queue of its own (Janus 1.1.2 does the same, see test/janusref; a
+	// bound queue nobody reads would fill up).
+	if api.DeclareOutgoingQueue {
+		if _, err := ch.QueueDeclare(api.FromJanus, false, false, false, false, nil); err != nil {
 			return nil, fmt.Errorf("queue %s: %w", api.FromJanus, err)
-		}
-		if t.cfg.Exchange != "" {
-			if err := ch.QueueBind(api.FromJanus, api.FromJanus, t.cfg.Exchange, false, nil); err != nil {
-				return nil, fmt.Errorf("bind %s: %w", api.FromJanus, err)
-			}
 		}
 	}
 	// Manual acks with a prefetch window bound what the broker pushes
@@ -200,7 +199,7 @@ func (t *Transport) consume(ch *amqp.Channel, api API) (<-chan amqp.Delivery, er
 	if err := ch.Qos(prefetch, 0, false); err != nil {
 		return nil, fmt.Errorf("qos: %w", err)
 	}
-	d, err := ch.Consume(in, "", false, t.cfg.QueueExclusive, false, false, nil)
+	d, err := ch.Consume(in, "", false, api.QueueExclusive, false, false, nil)
 	if err != nil {
 		return nil, fmt.Errorf("consume %s: %w", in, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -52,6 +53,9 @@ type Config struct {
 	Path  string // socket path to bind; an existing socket there is replaced
 	Type  string // SeqPacket (default) or Dgram
 	Admin bool   // serve the Admin API
+	// JSON is the layout of what is sent (Janus's "json"); "" is
+	// indented, Janus's default.
+	JSON evhkit.Format
 
 	MaxMessage   int
 	MaxConns     int
@@ -72,6 +76,14 @@ func (c Config) withDefaults() (Config, error) {
 	default:
 		return c, fmt.Errorf("%w: %q", ErrBadType, c.Type)
 	}
+	if c.JSON == "" {
+		c.JSON = evhkit.Indented
+	}
+	f, err := evhkit.ParseFormat(string(c.JSON))
+	if err != nil {
+		return c, fmt.Errorf("unix transport: %w", err)
+	}
+	c.JSON = f
 	wire.OrDefault(&c.MaxMessage, DefaultMaxMessage)
 	wire.OrDefault(&c.MaxConns, DefaultMaxConns)
 	wire.OrDefault(&c.WriteTimeout, DefaultWriteTimeout)

@@ -271,6 +271,9 @@ func (e *env) checkEvents(cs ...*client) {
 		{Event: "connected", AdminAPI: telemetry.Ptr(e.admin), Path: e.path},
 		{Event: "disconnected"},
 	}
+	if e.tr.cfg.Type == Dgram {
+		want[0].Type = Dgram // as Janus 1.1.2 (test/janusref)
+	}
 	for _, c := range cs {
 		id := strconv.FormatUint(c.connID, 10)
 		if got := byID[id]; !reflect.DeepEqual(got, want) {
@@ -338,8 +341,14 @@ func TestTransportEvents(t *testing.T) {
 					}
 					js, err := evs[0].MarshalJSON()
 					path, _ := json.Marshal(e.path)
-					want := fmt.Sprintf(`"event":{"transport":"janus.transport.pfunix","id":"%d","data":{"event":"connected","admin_api":%v,"path":%s}}`,
-						a.connID, admin, path)
+					// As Janus 1.1.2 (test/janusref): a datagram peer's
+					// event also names the socket type.
+					extra := ""
+					if typ == Dgram {
+						extra = `,"type":"SOCK_DGRAM"`
+					}
+					want := fmt.Sprintf(`"event":{"transport":"janus.transport.pfunix","id":"%d","data":{"event":"connected","admin_api":%v,"path":%s%s}}`,
+						a.connID, admin, path, extra)
 					if err != nil || !strings.Contains(string(js), want) || !strings.Contains(string(js), `"emitter":"`+serverName+`"`) {
 						t.Fatalf("connected JSON %s (%v), want %s", js, err, want)
 					}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports"
 )
 
@@ -20,6 +21,7 @@ func init() {
 // setup is the parsed -unix* flags.
 type setup struct {
 	path, adminPath, typ, adminTyp string
+	json                           string
 }
 
 func flags(fs *flag.FlagSet) transports.Setup {
@@ -28,6 +30,8 @@ func flags(fs *flag.FlagSet) transports.Setup {
 	fs.StringVar(&s.adminPath, "admin-unix", "", "Admin API over a Unix socket at `path`; empty disables")
 	fs.StringVar(&s.typ, "unix-type", SeqPacket, "socket `type` of -unix: SOCK_SEQPACKET or SOCK_DGRAM")
 	fs.StringVar(&s.adminTyp, "admin-unix-type", SeqPacket, "socket `type` of -admin-unix: SOCK_SEQPACKET or SOCK_DGRAM")
+	fs.StringVar(&s.json, "unix-json", string(evhkit.Indented),
+		"JSON `layout` of what -unix and -admin-unix send: indented (Janus's default), plain or compact")
 	return s
 }
 
@@ -63,7 +67,7 @@ func (s *setup) Start(ctx context.Context, d transports.Deps) (transports.Runnin
 		t, err := Start(ctx, Config{
 			Gateway: d.Gateway, Emitter: d.Emitter, ServerName: d.ServerName,
 			Logger:   d.Logger.With("transport", Package, "admin", p.admin),
-			Refusals: d.Refusals, Path: p.path, Type: p.typ, Admin: p.admin,
+			Refusals: d.Refusals, Path: p.path, Type: p.typ, Admin: p.admin, JSON: evhkit.Format(s.json),
 		})
 		if err != nil {
 			r.Close()

@@ -141,7 +141,7 @@ func removeStale(path string) error {
 func (t *Transport) clientConfig() msgclient.Config {
 	return msgclient.Config{
 		Gateway: t.cfg.Gateway, Admin: t.cfg.Admin, Info: core.TransportInfo{Package: Package},
-		Logger: t.cfg.Logger, Queue: t.cfg.Queue, MaxInFlight: t.cfg.MaxInFlight, MaxMessage: t.cfg.MaxMessage,
+		Logger: t.cfg.Logger, Queue: t.cfg.Queue, Layout: t.cfg.JSON, MaxInFlight: t.cfg.MaxInFlight, MaxMessage: t.cfg.MaxMessage,
 		Drops: &t.dropped, Emitter: t.cfg.Emitter, ServerName: t.cfg.ServerName,
 	}
 }
@@ -153,7 +153,8 @@ func (t *Transport) newPeer(send func(context.Context, msgclient.Out) error) *ms
 		LocalIP: t.cfg.Path, Admin: t.cfg.Admin}
 	cc.Logger = cc.Logger.With(slog.Uint64("conn_id", cc.Info.ConnID))
 	cc.Send = send
-	cc.Connected = telemetry.TransportData{AdminAPI: telemetry.Ptr(t.cfg.Admin), Path: t.cfg.Path}
+	// Janus 1.1.2 names the socket type in a datagram peer's event only.
+	cc.Connected = telemetry.TransportData{AdminAPI: telemetry.Ptr(t.cfg.Admin), Path: t.cfg.Path, Type: Dgram}
 	return msgclient.New(t.ctx, cc)
 }
 

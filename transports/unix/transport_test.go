@@ -1,6 +1,8 @@
 package unix
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/internal/testkit"
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports/internal/fakegw"
 )
 
@@ -63,14 +66,54 @@ func dial(t *testing.T, path string) *net.UnixConn {
 	return c
 }
 
+// read reads one message, compacted (the transport indents by default).
 func read(t *testing.T, c *net.UnixConn) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Compact(&out, readRaw(t, c)); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+func readRaw(t *testing.T, c *net.UnixConn) []byte {
 	t.Helper()
 	buf := make([]byte, 1<<16)
 	n, err := c.Read(buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(buf[:n])
+	return buf[:n]
+}
+
+// TestLayout: what the socket sends is indented as Janus 1.1.2's pfunix
+// sends it by default (3 spaces; test/janusref), or as "json" says.
+func TestLayout(t *testing.T) {
+	for _, tc := range []struct {
+		json evhkit.Format
+		want string
+	}{
+		{"", "{\n   \"janus\": \"error\",\n   \"error\": {\n      \"code\": 454,\n      \"reason\": \"Request payload too large\"\n   }\n}"},
+		{evhkit.Compact, `{"janus":"error","error":{"code":454,"reason":"Request payload too large"}}`},
+	} {
+		path := filepath.Join(testkit.ShortTempDir(t, "argus-unix"), "s")
+		tr, err := Start(t.Context(), Config{Gateway: fakegw.New(), Path: path, MaxMessage: 8, JSON: tc.json})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := dial(t, path)
+		if _, err := c.Write([]byte(`{"janus":"info","transaction":"x"}`)); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(readRaw(t, c)); got != tc.want {
+			t.Errorf("json %q: got\n%s\nwant\n%s", tc.json, got, tc.want)
+		}
+		_ = c.Close()
+		tr.Close()
+	}
+	if _, err := Start(t.Context(), Config{Gateway: fakegw.New(), Path: "x", JSON: "pretty"}); err == nil {
+		t.Error(`json "pretty" accepted`)
+	}
 }
 
 func TestOversizedPacketAndConnectionBound(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/msgclient"
 	"github.com/argusrtc/argus/transports/internal/wire"
@@ -27,8 +28,9 @@ type Config struct {
 	Package string
 	Host    string // the broker, for TransportInfo and events
 	Port    int
-	Queue   int  // outgoing queue per client (msgclient default)
-	Admin   bool // also serve the Admin API
+	Queue   int           // outgoing queue per client (msgclient default)
+	Admin   bool          // also serve the Admin API
+	Layout  evhkit.Format // JSON layout of what is published (Janus's "json")
 	// Send publishes one message of the Janus (admin false) or Admin API.
 	Send func(ctx context.Context, admin bool, o msgclient.Out) error
 }
@@ -49,7 +51,7 @@ func New(ctx context.Context, cfg Config) *Clients {
 	mk := func(admin bool) *msgclient.Client {
 		info := core.TransportInfo{Package: cfg.Package, ConnID: core.RandomID(), RemoteIP: cfg.Host, RemotePort: cfg.Port, Admin: admin}
 		return msgclient.New(ctx, msgclient.Config{
-			Gateway: cfg.Gateway, Admin: admin, Info: info, Queue: cfg.Queue,
+			Gateway: cfg.Gateway, Admin: admin, Info: info, Queue: cfg.Queue, Layout: cfg.Layout,
 			Logger: cfg.Logger.With(slog.Bool("admin", admin)),
 			Send:   func(ctx context.Context, o msgclient.Out) error { return cfg.Send(ctx, admin, o) },
 		})
@@ -61,7 +63,9 @@ func New(ctx context.Context, cfg Config) *Clients {
 	return c
 }
 
-// Up records a (re)connection and emits "connected".
+// Up records a (re)connection and emits "connected": once per broker
+// connection, as Janus 1.1.2 does (test/janusref), with the Janus API
+// client's id and, an Argus extension, the broker's address.
 func (c *Clients) Up() {
 	c.connects.Add(1)
 	c.connected.Store(true)
@@ -99,12 +103,7 @@ func (c *Clients) Close() {
 
 func (c *Clients) emit(event string) {
 	addr := net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.Port))
-	for _, cl := range []*msgclient.Client{c.Janus, c.Admin} {
-		if cl != nil {
-			wire.EmitTransport(c.cfg.Emitter, c.cfg.ServerName, cl.Info(),
-				telemetry.TransportData{Event: event, AdminAPI: telemetry.Ptr(cl.Info().Admin), Broker: addr})
-		}
-	}
+	wire.EmitTransport(c.cfg.Emitter, c.cfg.ServerName, c.Janus.Info(), telemetry.TransportData{Event: event, Broker: addr})
 }
 
 // Register registers a broker transport configured by one URL flag: parse

@@ -8,6 +8,7 @@
 package msgclient
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -44,6 +46,11 @@ type Config struct {
 	Queue       int // outgoing queue bound; DefaultQueue
 	MaxInFlight int // concurrent "message" requests; DefaultMaxInFlight
 	MaxMessage  int // larger requests get 454 "Request payload too large"; DefaultMaxMessage
+
+	// Layout is the JSON layout of what is sent, Janus's "json" setting of
+	// these transports (indented by default in Janus); "" or Compact sends
+	// the core's compact JSON as is.
+	Layout evhkit.Format
 
 	// Send writes one message; it must honour ctx. An error drops the
 	// message (counted in Dropped).
@@ -131,7 +138,7 @@ func (c *Client) Handle(raw []byte, reply string) {
 		c.enqueue(Out{Msg: wire.ErrorJSON(wire.CodeInvalidJSON, "Request payload too large"), Reply: reply})
 		return
 	}
-	if bad := wire.CheckRequest(raw); bad != nil {
+	if bad := c.invalid(raw); bad != nil {
 		c.enqueue(Out{Msg: bad, Reply: reply})
 		return
 	}
@@ -153,6 +160,23 @@ func (c *Client) Handle(raw []byte, reply string) {
 		}()
 		c.enqueue(Out{Msg: c.call(raw), Reply: reply})
 	}()
+}
+
+// invalid returns the answer to a request that is empty or not JSON, or
+// nil. Janus's message transports hand a request they cannot parse to the
+// core, which answers a Janus API request 454 "Invalid Janus API request
+// - <parser error>" and an Admin API request, having found no
+// transaction in it, 456 "Missing mandatory element (transaction)"
+// (observed with Janus 1.1.2, test/janusref).
+func (c *Client) invalid(raw []byte) []byte {
+	bad := wire.CheckRequest(raw)
+	if bad == nil || len(bytes.TrimSpace(raw)) == 0 {
+		return bad
+	}
+	if c.cfg.Admin {
+		return wire.ErrorJSON(core.CodeMissingMandatory, "Missing mandatory element (transaction)")
+	}
+	return wire.ErrorJSON(wire.CodeInvalidJSON, "Invalid Janus API request - "+wire.JSONErrorReason(raw))
 }
 
 func (c *Client) call(raw []byte) []byte {
@@ -197,6 +221,11 @@ func (c *Client) writeLoop() {
 		case <-c.ctx.Done():
 			return
 		case o := <-c.out:
+			if c.cfg.Layout != "" && c.cfg.Layout != evhkit.Compact {
+				if b, err := evhkit.Layout(o.Msg, c.cfg.Layout); err == nil {
+					o.Msg = b
+				}
+			}
 			if err := c.cfg.Send(c.ctx, o); err != nil {
 				c.drop()
 				c.cfg.Logger.Debug("transport: send", slog.Any("error", err))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/transports/internal/fakegw"
 )
 
@@ -140,4 +141,52 @@ func TestMessagesRunConcurrentlyWithinBound(t *testing.T) {
 	release()
 	<-done
 	s.wait(t, 3)
+}
+
+// TestInvalidJSONAsJanus: a request that is not JSON is answered as Janus
+// 1.1.2's message transports answer it (test/janusref): 454 "Invalid
+// Janus API request - ..." on the Janus API, 456 "Missing mandatory
+// element (transaction)" on the Admin API (the core finds no
+// transaction); an empty one 454 "Request payload missing" on both.
+func TestInvalidJSONAsJanus(t *testing.T) {
+	for _, tc := range []struct {
+		admin      bool
+		body, want string
+	}{
+		{false, `{"janus":`, `{"janus":"error","error":{"code":454,"reason":"Invalid Janus API request - JSON error: on line 1: unexpected end of JSON input"}}`},
+		{true, `{"janus":`, `{"janus":"error","error":{"code":456,"reason":"Missing mandatory element (transaction)"}}`},
+		{true, " ", `{"janus":"error","error":{"code":454,"reason":"Request payload missing"}}`},
+	} {
+		s := &sink{}
+		c := New(t.Context(), Config{Gateway: fakegw.New(), Admin: tc.admin, Send: s.send})
+		c.Handle([]byte(tc.body), "r")
+		if got := string(s.wait(t, 1)[0].Msg); got != tc.want {
+			t.Errorf("admin %v, %q: got %s, want %s", tc.admin, tc.body, got, tc.want)
+		}
+		c.Close()
+	}
+}
+
+// TestLayout: messages leave in the configured layout, Janus's "json"
+// setting (its default, indented, is 3 spaces); compact or unset sends
+// the core's JSON unchanged.
+func TestLayout(t *testing.T) {
+	const in = `{"janus":"event","session_id":1,"plugindata":{"data":{"a":[1,2]}}}`
+	for _, tc := range []struct {
+		layout evhkit.Format
+		want   string
+	}{
+		{"", in},
+		{evhkit.Compact, in},
+		{evhkit.Plain, `{"janus": "event", "session_id": 1, "plugindata": {"data": {"a": [1, 2]}}}`},
+		{evhkit.Indented, "{\n   \"janus\": \"event\",\n   \"session_id\": 1,\n   \"plugindata\": {\n      \"data\": {\n         \"a\": [\n            1,\n            2\n         ]\n      }\n   }\n}"},
+	} {
+		s := &sink{}
+		c := New(t.Context(), Config{Gateway: fakegw.New(), Layout: tc.layout, Send: s.send})
+		c.Push(1, []byte(in))
+		if got := string(s.wait(t, 1)[0].Msg); got != tc.want {
+			t.Errorf("layout %q: got\n%s\nwant\n%s", tc.layout, got, tc.want)
+		}
+		c.Close()
+	}
 }
