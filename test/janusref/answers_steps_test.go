@@ -294,6 +294,6 @@ var answerAllowlist = map[string]string{
 
 	// Argus's VideoRoom has no video-orientation or playout-delay room
 	// option (Janus: on by default) and says so in its room list.
-	"videoroom list: plugindata.data.list[].playoutdelay_ext: *": "room option not implemented",
-	"videoroom list: plugindata.data.list[].videoorient_ext: *":  "room option not implemented",
+	"videoroom list: plugindata.data.list[room=1234].playoutdelay_ext: *": "room option not implemented",
+	"videoroom list: plugindata.data.list[room=1234].videoorient_ext: *":  "room option not implemented",
 }

@@ -258,6 +258,51 @@ func (r *answerRun) valueOf(path string, v any) (string, bool) {
 	return string(b), err == nil
 }
 
+// unorderedArrays are the answer arrays whose order Janus 1.1.2 does not
+// define (it lists them from hash tables), by their last path component,
+// with the field that names an element ("" for an array of ids: the
+// element's own value). Their elements compare by that key; every other
+// array's by index.
+var unorderedArrays = map[string]string{
+	"list":         "room",  // VideoRoom rooms
+	"participants": "id",    // VideoRoom participants
+	"publishers":   "id",    // VideoRoom publishers
+	"sessions":     "",      // Admin list_sessions
+	"handles":      "",      // Admin list_handles
+	"tokens":       "token", // Admin list_tokens
+	"allowed":      "",      // VideoRoom access list
+}
+
+// elems names the elements of the array at path: by the key of
+// unorderedArrays (ids by the name the script gave them, a repeated key
+// with "#2", "#3"...), or by index.
+func (r *answerRun) elems(path string, arr []any) []string {
+	key, keyed := unorderedArrays[path[strings.LastIndex(path, ".")+1:]]
+	out := make([]string, len(arr))
+	seen := map[string]int{}
+	for i, e := range arr {
+		if !keyed {
+			out[i] = strconv.Itoa(i)
+			continue
+		}
+		v := e
+		if key != "" {
+			obj, _ := e.(map[string]any)
+			v = obj[key]
+		}
+		name, ok := r.valueOf(key, v)
+		if !ok {
+			name = "?" // an unnamed id: only how many there are compares
+		}
+		name = key + "=" + name
+		if seen[name]++; seen[name] > 1 {
+			name += "#" + strconv.Itoa(seen[name])
+		}
+		out[i] = name
+	}
+	return out
+}
+
 // compareAnswers lists the differences between Janus's and Argus's
 // answers, step by step, in compare's format with the step's name as the
 // kind.
@@ -299,6 +344,7 @@ func compareAnswers(steps []step, jr, ar *answerRun, ja, aa map[string]answer) [
 			av = jv
 		}
 		js, as := newShape(jv), newShape(av)
+		js.elems, as.elems = jr.elems, ar.elems
 		js.add(j.msg)
 		as.add(a.msg)
 		diffs = append(diffs, compareShape(n, js, as)...)
