@@ -12,9 +12,9 @@ type sdpLayout struct {
 	mids    []string          // in m-line order
 	kinds   map[string]string // mid → "audio", "video" or "data"
 	mindex  map[string]int
-	rtx     bool   // RFC 4588 RTX negotiated
-	ufrag   string // remote ICE ufrag (ICE restart detection)
-	fingerp string // remote DTLS fingerprint "<hash> <value>"
+	rtx     bool                 // RFC 4588 RTX negotiated
+	ufrag   string               // remote ICE ufrag (ICE restart detection)
+	fingerp string               // remote DTLS fingerprint "<hash> <value>"
 	msids   map[string][2]string // mid → a=msid stream and track ids
 }
 

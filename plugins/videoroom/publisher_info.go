@@ -80,16 +80,24 @@ func (p *publisher) codecs() (audio, video string) {
 	return audio, video
 }
 
-// streamObjects describes the published streams (6.4 "streams"); with
-// talking, audio streams with audio levels carry their "talking" verdict
-// (Janus 1.1.2's "joined" publisher list, listparticipants, handle_info;
-// not its configured answer, "publishers" notification or events).
-func (p *publisher) streamObjects(talking bool) []any {
+// streamShape selects what a publisher stream object carries, as in Janus
+// 1.1.2: "fec" in answers and lists, "talking" only in listings (the
+// "joined" answer's publisher list, handle_info), neither in events.
+type streamShape int
+
+const (
+	shapeAnswer  streamShape = iota // configured answer, "publishers" notification: fec
+	shapeListing                    // joined list, handle_info: fec and talking
+	shapeEvent                      // event handlers' published/updated: neither
+)
+
+// streamObjects describes the published streams (6.4 "streams") in shape.
+func (p *publisher) streamObjects(shape streamShape) []any {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]any, 0, len(p.streams))
 	for _, ps := range p.streams {
-		out = append(out, ps.object(talking))
+		out = append(out, ps.object(shape))
 	}
 	return out
 }
@@ -120,7 +128,11 @@ func (p *publisher) publisherObject(talking bool) (map[string]any, bool) {
 	if !up {
 		return nil, false
 	}
-	obj := map[string]any{"id": p.id, "streams": p.streamObjects(talking)}
+	shape := shapeAnswer
+	if talking {
+		shape = shapeListing
+	}
+	obj := map[string]any{"id": p.id, "streams": p.streamObjects(shape)}
 	if display != "" {
 		obj["display"] = display
 	}
@@ -137,10 +149,10 @@ func (p *publisher) publisherObject(talking bool) (map[string]any, bool) {
 	return obj, true
 }
 
-// object is one stream of a publisher, with "talking" when talking is
-// set and the stream's audio levels are read; an Opus stream with in-band
-// FEC negotiated says "fec" (as Janus 1.1.2 does).
-func (ps *pubStream) object(talking bool) map[string]any {
+// object is one stream of a publisher in shape; an Opus stream offered
+// with in-band FEC says "fec", an audio stream whose levels are read
+// "talking" (where the shape has them).
+func (ps *pubStream) object(shape streamShape) map[string]any {
 	o := map[string]any{"type": ps.kind, "mindex": ps.mindex, "mid": ps.mid}
 	if ps.disabled {
 		o["disabled"] = true
@@ -151,7 +163,7 @@ func (ps *pubStream) object(talking bool) map[string]any {
 	if ps.codecName != "" {
 		o["codec"] = ps.codecName
 	}
-	if ps.fec {
+	if ps.fec && shape != shapeEvent {
 		o["fec"] = true
 	}
 	if ps.kind == "video" && ps.muted.Load() {
@@ -160,7 +172,7 @@ func (ps *pubStream) object(talking bool) map[string]any {
 	if ps.simulcast.Load() {
 		o["simulcast"] = true
 	}
-	if talking && ps.kind == "audio" && ps.levelExt != 0 && ps.level.on {
+	if shape == shapeListing && ps.kind == "audio" && ps.levelExt != 0 && ps.level.on {
 		o["talking"] = ps.talking.Load()
 	}
 	return o
@@ -194,7 +206,7 @@ func (p *publisher) query() map[string]any {
 	}
 	streams := make([]any, 0, len(p.streams))
 	for _, ps := range p.streams {
-		o := ps.object(true)
+		o := ps.object(shapeListing)
 		o["subscribers"] = ps.subscriberCount()
 		streams = append(streams, o)
 	}
@@ -233,6 +245,6 @@ func (p *publisher) event(name string) telemetry.VideoRoomData {
 // streamsEvent is event with the publisher's streams.
 func (p *publisher) streamsEvent(name string) telemetry.VideoRoomData {
 	ev := p.event(name)
-	ev.Streams = eventStreams(p.streamObjects(false))
+	ev.Streams = eventStreams(p.streamObjects(shapeEvent))
 	return ev
 }

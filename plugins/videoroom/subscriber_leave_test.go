@@ -167,7 +167,7 @@ func TestSubscriberUpdateBeforeStart(t *testing.T) {
 // joined answer's publisher list, on the publisher and its audio stream;
 // listparticipants) and where not (the configured answer, the
 // "publishers" notification), and "fec" on an Opus stream offered with
-// useinbandfec=1.
+// useinbandfec=1 (not in the event handlers' "published").
 func TestPublisherTalkingAndFEC(t *testing.T) {
 	f := newFixture(t, `{"rooms":[{"room":7,"audiolevel_event":true}]}`)
 	other, otherS := f.handle()
@@ -180,8 +180,16 @@ func TestPublisherTalkingAndFEC(t *testing.T) {
 	}
 	note := other.Expect(t, "publishers", func(p coretest.Push) bool { return p.Data["publishers"] != nil })
 	pub := note.Data["publishers"].([]any)[0].(map[string]any)
-	if pub["talking"] != nil || pub["streams"].([]any)[0].(map[string]any)["talking"] != nil {
-		t.Errorf("publishers notification = %v, want no talking", pub)
+	if st := pub["streams"].([]any)[0].(map[string]any); pub["talking"] != nil || st["talking"] != nil || st["fec"] != true {
+		t.Errorf("publishers notification = %v, want fec and no talking", pub)
+	}
+	// The event handlers' "published" event carries neither.
+	evs := findEvents(f.host, "published")
+	if len(evs) != 1 {
+		t.Fatalf("published events: %+v", evs)
+	}
+	if st := evs[0].Data["streams"].([]any)[0].(map[string]any); st["fec"] != nil || st["talking"] != nil {
+		t.Errorf("published event stream = %v, want no fec or talking", st)
 	}
 	h, s := f.handle()
 	joined := f.async(h, s, `{"request":"join","room":7,"ptype":"publisher","display":"late"}`, nil)

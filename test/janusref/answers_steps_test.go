@@ -296,4 +296,26 @@ var answerAllowlist = map[string]string{
 	// option (Janus: on by default) and says so in its room list.
 	"videoroom list: plugindata.data.list[room=1234].playoutdelay_ext: *": "room option not implemented",
 	"videoroom list: plugindata.data.list[room=1234].videoorient_ext: *":  "room option not implemented",
+
+	// Admin handle_info of a live PeerConnection (answers_media_test.go).
+	// Janus 1.1.2 leaves its legacy has-audio/has-video flags false;
+	// Argus says whether the PeerConnection has the medium.
+	"media admin handle_info*: info.flags.has-audio: *": "Argus sets the flag from the SDP",
+	"media admin handle_info*: info.flags.has-video: *": "Argus sets the flag from the SDP",
+	// Janus's ICE "ready" reads -1 once up (its internal counter); Argus 1.
+	"media admin handle_info*: info.webrtc.ice.ready: *": "Janus 1.1.2 internal value, not copied",
+	// Janus's send queue and its NACK queue length: Argus has no send
+	// queue of its own (pion writes at once) and keeps NACK history per
+	// publisher stream in time (docs/DESIGN.md), nothing per-stream to show.
+	"media admin handle_info*: info.queued-packets: only in Janus":               "no send queue in Argus",
+	"media admin handle_info*: info.webrtc.media.*.nack-queue-ms: only in Janus": "no per-stream NACK queue in Argus",
+	// Janus counts DTLS records (handshake, SCTP) apart from SRTP; pion
+	// does not expose them.
+	"media admin handle_info*: info.webrtc.dtls.stats*: only in Janus": "DTLS record counters not available from pion",
+	// Where Argus is the DTLS server (it offered: a subscriber), its own
+	// profile order decides: AES-128-GCM first (core/webrtc engine.go).
+	"media admin handle_info subscriber: info.webrtc.dtls.srtp-profile: *": "Argus's SRTP profile order",
+	// Argus's subscriber offer also carries the simulcast, orientation,
+	// playout-delay and abs-send-time header extensions.
+	"media admin handle_info subscriber: info.webrtc.extensions.*: only in Argus": "more header extensions offered to subscribers",
 }

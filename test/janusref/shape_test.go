@@ -77,8 +77,8 @@ type shape struct {
 	value func(path string, v any) (string, bool)
 	// elems, when set, names the elements of the array at path (one name
 	// each: an index or a key) and records the array's length at
-	// "path[#]"; unset, every element walks under one "path[]" and only
-	// the set of their kinds and values is compared.
+	// "path[#]"; unset (or returning nil), every element walks under one
+	// "path[]" and only the set of their kinds and values is compared.
 	elems func(path string, arr []any) []string
 }
 
@@ -141,7 +141,11 @@ func (s *shape) walk(path string, v any, seen map[string]bool) {
 			s.walk(path+"."+k, c, seen)
 		}
 	case []any:
-		if s.elems == nil {
+		var names []string
+		if s.elems != nil {
+			names = s.elems(path, x)
+		}
+		if names == nil {
 			for _, c := range x {
 				s.walk(path+"[]", c, seen)
 			}
@@ -156,7 +160,7 @@ func (s *shape) walk(path string, v any, seen map[string]bool) {
 		}
 		s.kinds[n]["int"] = true
 		s.values[n][strconv.Itoa(len(x))] = true
-		for i, name := range s.elems(path, x) {
+		for i, name := range names {
 			s.walk(path+"["+name+"]", x[i], seen)
 		}
 	}
