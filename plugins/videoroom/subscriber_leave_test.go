@@ -211,3 +211,23 @@ func TestPublisherTalkingAndFEC(t *testing.T) {
 		}
 	}
 }
+
+// TestListAudioLevelThresholds: a room's "list" entry has
+// audio_active_packets and audio_level_average only with audiolevel_event,
+// as in Janus 1.1.2's list.
+func TestListAudioLevelThresholds(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7,"audiolevel_event":true,"audio_active_packets":50},{"room":8}]}`)
+	_, s := f.handle()
+	for _, x := range f.sync(s, `{"request":"list"}`)["list"].([]any) {
+		r := x.(map[string]any)
+		_, packets := r["audio_active_packets"]
+		_, average := r["audio_level_average"]
+		want := r["room"] == float64(7)
+		if packets != want || average != want {
+			t.Errorf("room %v: audio_active_packets %v, audio_level_average %v; want both %v", r["room"], packets, average, want)
+		}
+		if want && r["audio_active_packets"] != float64(50) {
+			t.Errorf("room 7 audio_active_packets = %v", r["audio_active_packets"])
+		}
+	}
+}

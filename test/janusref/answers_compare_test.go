@@ -53,6 +53,11 @@ func TestCompareAnswers(t *testing.T) {
 				`s: streams[1].type: "audio" only in Argus`, `s: streams[1].type: "video" only in Janus`}},
 		{"unordered by key", `{"participants":[{"id":21,"display":"a"},{"id":5,"display":"b"}]}`,
 			`{"participants":[{"id":6,"display":"b"},{"id":22,"display":"a"}]}`, nil},
+		{"live PeerConnection: random values by kind", `{"info":{"webrtc":{"ice":{"local-candidates":["1 1 udp 5 10.0.0.2 4000 typ host"],"selected-pair":"a"},"dtls":{"fingerprint":"AB","connected":5},"extensions":{"urn:x:mid":3}},"sdps":{"local":"v=0 a"}}}`,
+			`{"info":{"webrtc":{"ice":{"local-candidates":["2 1 udp 9 127.0.0.1 5000 typ host","x"],"selected-pair":"b"},"dtls":{"fingerprint":"CD","connected":9},"extensions":{"urn:x:mid":4}},"sdps":{"local":"v=0 b"}}}`, nil},
+		{"live PeerConnection: kinds still compared", `{"info":{"webrtc":{"ice":{"local-candidates":["c"]},"dtls":{"connected":5}}}}`,
+			`{"info":{"webrtc":{"ice":{"local-candidates":[1]},"dtls":{"connected":"5"}}}}`,
+			[]string{"s: info.webrtc.dtls.connected: Janus int, Argus string", "s: info.webrtc.ice.local-candidates[]: Janus string, Argus int"}},
 		{"unordered duplicate", `{"allowed":["t","t"]}`, `{"allowed":["t","u"]}`,
 			[]string{`s: allowed[="t"#2]: only in Janus`, `s: allowed[="u"]: only in Argus`}},
 	}

@@ -73,6 +73,9 @@ type answerRun struct {
 	// peers by step.peer, and the last offer the server sent each.
 	peers  map[string]*testpeer.Peer
 	offers map[string]string
+	// ws and adminWS, when set, carry the requests instead of HTTP
+	// (answers_ws_test.go).
+	ws, adminWS *wsClient
 }
 
 func newAnswerRun(tg *target) *answerRun {
@@ -91,8 +94,15 @@ func (r *answerRun) close() {
 		_ = p.Close()
 	}
 	r.in.Close()
-	r.poll.Close()
-	r.hc.CloseIdleConnections()
+	if r.poll != nil {
+		r.poll.Close()
+		r.hc.CloseIdleConnections()
+	}
+	for _, c := range []*wsClient{r.ws, r.adminWS} {
+		if c != nil {
+			c.Close()
+		}
+	}
 }
 
 // number is a run of digits in a text: where an id may stand.
@@ -185,13 +195,14 @@ func (r *answerRun) run(ctx context.Context, steps []step) (map[string]answer, e
 			continue
 		}
 		var body []byte
+		var req map[string]any
 		tx := ""
 		switch {
 		case s.raw != "":
 			body = []byte(s.raw)
 		case s.req == nil:
 		default:
-			req, _ := r.subst(s.req).(map[string]any)
+			req, _ = r.subst(s.req).(map[string]any)
 			if err := r.addJSEP(ctx, s, req); err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", r.tg.name, s.name, err)
 			}
@@ -211,7 +222,12 @@ func (r *answerRun) run(ctx context.Context, steps []step) (map[string]answer, e
 		if method == "" {
 			method = http.MethodPost
 		}
-		a := r.do(ctx, method, r.url(s), body)
+		var a answer
+		if r.ws != nil {
+			a = r.sendWS(ctx, s, body, req)
+		} else {
+			a = r.do(ctx, method, r.url(s), body)
+		}
 		out[s.name] = a
 		if a.msg == nil {
 			continue
@@ -219,7 +235,7 @@ func (r *answerRun) run(ctx context.Context, steps []step) (map[string]answer, e
 		if s.save != "" && a.msg.Kind() == "success" {
 			id := a.msg.Uint("data", "id")
 			r.name(s.save, id)
-			if s.req["janus"] == "create" {
+			if s.req["janus"] == "create" && r.poll != nil {
 				r.poll.Watch(id)
 			}
 		}
@@ -233,6 +249,9 @@ func (r *answerRun) run(ctx context.Context, steps []step) (map[string]answer, e
 				return nil, fmt.Errorf("%s: %s: %w", r.tg.name, s.name, err)
 			}
 			out[s.name+" event"] = answer{msg: ev}
+			if r.ws != nil {
+				out[s.name+" order"] = r.wsOrder(tx)
+			}
 			plugin = ev
 		}
 		if s.feed != "" {
@@ -474,45 +493,81 @@ func compareAnswers(steps []step, jr, ar *answerRun, ja, aa map[string]answer) [
 // TestJanusReferenceAnswers sends the same requests to real Janus and to
 // Argus and compares every answer: kind, HTTP status, error code and
 // text, the plugin's data (keys, JSON kinds, values) and jsep presence.
+// The script runs over HTTP, then again over WebSocket (on the same two
+// servers), where the order of an ack and its event on the socket is
+// compared too.
 func TestJanusReferenceAnswers(t *testing.T) {
 	j := startJanus(t)
 	a := startArgus(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	steps := append(answerSteps(), mediaSteps()...)
-	var runs []*answerRun
-	var got []map[string]answer
-	for _, tg := range []*target{
+	targets := []*target{
 		{name: "janus", url: j.url, admin: j.admin, peerNet: j.peerNet, events: j.events},
 		{name: "argus", url: a.url, admin: a.admin, events: a.events},
-	} {
-		r := newAnswerRun(tg)
-		defer r.close()
-		out, err := r.run(ctx, steps)
-		if err != nil {
-			t.Fatal(err)
+	}
+	steps := append(answerSteps(), mediaSteps()...)
+	stale := map[string]int{} // allowlist entries by how many runs did not use them
+	for _, tr := range []string{"http", "websocket"} {
+		script := steps
+		if tr == "websocket" {
+			script = wsSteps(steps)
 		}
-		runs, got = append(runs, r), append(got, out)
-	}
-	for _, s := range steps {
-		if got[0][s.name].msg == nil && s.action == nil {
-			t.Errorf("Janus gave no answer to %s: %s", s.name, got[0][s.name].err)
-		}
-	}
-	diffs := compareAnswers(steps, runs[0], runs[1], got[0], got[1])
-	rest, stale := unexplained(diffs, answerAllowlist)
-	for _, d := range rest {
-		t.Errorf("answer differs from Janus 1.1.2: %s", d)
-	}
-	for _, s := range stale {
-		t.Errorf("allowlist entry not seen: %s", s)
-	}
-	if testing.Verbose() || t.Failed() {
-		for _, s := range steps {
-			for _, n := range []string{s.name, s.name + " event"} {
-				if ja, ok := got[0][n]; ok {
-					t.Logf("%s\n  janus: %s%s\n  argus: %s%s", n, ja.msg, ja.err, got[1][n].msg, got[1][n].err)
+		var runs []*answerRun
+		var got []map[string]answer
+		for i, tg := range targets {
+			var r *answerRun
+			if tr == "http" {
+				r = newAnswerRun(tg)
+			} else {
+				api, admin, err := janusWS(j.url)
+				if i == 1 {
+					api, admin = a.ws, a.adminWS
 				}
+				if err == nil {
+					r, err = newWSAnswerRun(ctx, tg, api, admin)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer r.close()
+			out, err := r.run(ctx, script)
+			if err != nil {
+				t.Fatalf("%s: %v", tr, err)
+			}
+			runs, got = append(runs, r), append(got, out)
+		}
+		for _, s := range script {
+			if got[0][s.name].msg == nil && s.action == nil {
+				t.Errorf("%s: Janus gave no answer to %s: %s", tr, s.name, got[0][s.name].err)
+			}
+		}
+		rest, unused := unexplained(compareAnswers(script, runs[0], runs[1], got[0], got[1]), answerAllowlist)
+		rest, _ = unexplained(rest, answerTimingAllowlist)
+		for _, d := range rest {
+			t.Errorf("%s: answer differs from Janus 1.1.2: %s", tr, d)
+		}
+		for _, a := range unused {
+			stale[a]++
+		}
+		if testing.Verbose() || t.Failed() {
+			logAnswers(t, tr, script, got)
+		}
+	}
+	for a, n := range stale {
+		if n == 2 {
+			t.Errorf("allowlist entry not seen over HTTP or WebSocket: %s", a)
+		}
+	}
+}
+
+// logAnswers logs both servers' answers to each step of a run.
+func logAnswers(t *testing.T, tr string, steps []step, got []map[string]answer) {
+	t.Helper()
+	for _, s := range steps {
+		for _, n := range []string{s.name, s.name + " event", s.name + " order"} {
+			if ja, ok := got[0][n]; ok {
+				t.Logf("%s: %s\n  janus: %s%s\n  argus: %s%s", tr, n, ja.msg, ja.err, got[1][n].msg, got[1][n].err)
 			}
 		}
 	}
