@@ -55,6 +55,7 @@ func (g *Gateway) handleInfo(h *handle, pluginOnly bool) obj {
 	var info map[string]any
 	if ps != nil {
 		info = ps.peer.Info()
+		g.monoDates(info)
 	}
 	if f, ok := info["flags"].(map[string]any); ok {
 		o = o.set("flags", orderFlags(f))
@@ -87,6 +88,19 @@ func (g *Gateway) handleInfo(h *handle, pluginOnly bool) obj {
 		o = o.set(k, info[k])
 	}
 	return o
+}
+
+// monoDates replaces the time.Time values of a Peer's info (its dates,
+// at any depth) by the Admin API's monotonic µs, as Janus renders them.
+func (g *Gateway) monoDates(m map[string]any) {
+	for k, v := range m {
+		switch x := v.(type) {
+		case time.Time:
+			m[k] = g.monoMicros(x)
+		case map[string]any:
+			g.monoDates(x)
+		}
+	}
 }
 
 // orderFlags renders the Peer's flags in Janus's order, unknown ones last.

@@ -14,8 +14,12 @@ import (
 // state, emit events (non-blocking) and poke the run loop.
 func (p *Peer) bindCallbacks() {
 	p.pc.OnICEGatheringStateChange(func(s pion.ICEGatheringState) {
-		if s == pion.ICEGatheringStateGathering {
+		switch s {
+		case pion.ICEGatheringStateGathering:
 			p.iceGathering()
+		case pion.ICEGatheringStateComplete:
+			p.stamps.mark(stampGathered)
+		default:
 		}
 	})
 	p.pc.OnICECandidate(func(c *pion.ICECandidate) {
@@ -68,8 +72,10 @@ func (p *Peer) bindCallbacks() {
 			// pion starts DTLS only once ICE is up, but reports the two on
 			// different goroutines; Janus's order is ICE up, then DTLS.
 			p.iceUp()
+			p.stamps.mark(stampHandshake)
 			name = "trying"
 		case pion.DTLSTransportStateConnected:
+			p.stamps.mark(stampDTLSConnected)
 			name = "connected"
 		case pion.DTLSTransportStateFailed:
 			name = "failed"

@@ -1,13 +1,19 @@
 package webrtc
 
 import (
+	"math"
 	"strconv"
 	"strings"
+
+	pion "github.com/pion/webrtc/v4"
 )
 
 // Info returns the PeerConnection part of Admin handle_info.info
 // (janus-reference.md 3.4): the keys "flags", "sdps", "ice-mode", "ice-role"
-// and "webrtc" (with current media stats); the core merges them in.
+// and "webrtc" (with current media stats); the core merges them in. The
+// dates ("agent-created", "agent-started", webrtc.ice "gathered" and
+// "connected", webrtc.dtls "handshake-started" and "connected") are
+// time.Time values, which the core renders on its monotonic clock.
 func (p *Peer) Info() map[string]any {
 	p.mu.Lock()
 	st := p.state
@@ -39,6 +45,9 @@ func (p *Peer) Info() map[string]any {
 		"e2ee":             false,
 	}
 	sdps := map[string]any{}
+	if prof := sdpProfile(st.remoteSDP); prof != "" {
+		sdps["profile"] = prof
+	}
 	if st.localSDP != "" {
 		sdps["local"] = st.localSDP
 	}
@@ -51,10 +60,27 @@ func (p *Peer) Info() map[string]any {
 		"ice-mode": iceMode(p.cfg.ICELite),
 		"webrtc":   p.webrtcInfo(st),
 	}
+	p.stamps.put(info, "agent-created", stampAgentCreated)
+	p.stamps.put(info, "agent-started", stampAgentStarted)
 	if !closed {
 		info["ice-role"] = strings.ToLower(p.pc.SCTP().Transport().ICETransport().Role().String())
 	}
 	return info
+}
+
+// sdpProfile is the RTP profile of an SDP's first audio or video m-line
+// ("UDP/TLS/RTP/SAVPF"), handle_info's sdps.profile; "" without one.
+func sdpProfile(raw string) string {
+	d, err := parseSDP(raw)
+	if err != nil {
+		return ""
+	}
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Media == "audio" || m.MediaName.Media == "video" {
+			return strings.Join(m.MediaName.Protos, "/")
+		}
+	}
+	return ""
 }
 
 // iceMode is handle_info's "ice-mode", as Janus's: "lite" for an
@@ -76,19 +102,27 @@ func (p *Peer) webrtcInfo(st peerState) map[string]any {
 	if st.selectedPair != "" {
 		ice["selected-pair"] = st.selectedPair
 	}
+	p.stamps.put(ice, "gathered", stampGathered)
+	p.stamps.put(ice, "connected", stampICEConnected)
 	dtls := map[string]any{
-		"dtls-role":       dtlsRole(st.localSDP),
-		"dtls-state":      st.dtlsState,
-		"retransmissions": 0,
-		"valid":           st.dtlsState == "connected",
-		"ready":           st.dtlsState == "connected",
-		"srtp-profile":    "none",
+		"dtls-role":        dtlsRole(st.localSDP, st.remoteSDP),
+		"dtls-state":       st.dtlsState,
+		"retransmissions":  0,
+		"valid":            st.dtlsState == "connected",
+		"ready":            st.dtlsState == "connected",
+		"srtp-profile":     "none",
+		"sctp-association": p.pc.SCTP().State() == pion.SCTPTransportStateConnected,
 	}
 	if st.dtlsState == "connected" {
-		dtls["srtp-profile"] = "SRTP_AES128_CM_SHA1_80"
+		if prof := p.srtpProfile(); prof != "" {
+			dtls["srtp-profile"] = prof
+		}
 	}
+	p.stamps.put(dtls, "handshake-started", stampHandshake)
+	p.stamps.put(dtls, "connected", stampDTLSConnected)
 	if params, err := p.pc.SCTP().Transport().GetLocalParameters(); err == nil && len(params.Fingerprints) > 0 {
-		dtls["fingerprint"] = params.Fingerprints[0].Value
+		// Upper-case hex, as in the SDP's a=fingerprint (and Janus's).
+		dtls["fingerprint"] = strings.ToUpper(params.Fingerprints[0].Value)
 	}
 	if f := strings.Fields(st.layout.fingerp); len(f) == 2 {
 		dtls["remote-fingerprint-hash"] = f[0]
@@ -101,6 +135,11 @@ func (p *Peer) webrtcInfo(st peerState) map[string]any {
 	for _, mid := range st.layout.mids {
 		if _, ok := media[mid]; !ok {
 			media[mid] = map[string]any{"type": st.layout.kinds[mid], "mindex": st.layout.mindex[mid], "mid": mid}
+		}
+		if ids, ok := st.layout.msids[mid]; ok {
+			if m, ok := media[mid].(map[string]any); ok {
+				m["msid"] = map[string]any{"remote-stream": ids[0], "remote-track": ids[1]}
+			}
 		}
 	}
 	ext := extensions(st.localSDP)
@@ -160,25 +199,56 @@ func (s mediumSample) infoObject() map[string]any {
 		m["ssrc"] = ssrc
 		m["rtcp"] = map[string]any{"main": map[string]any{
 			"base": s.Base, "rtt": s.RTTms, "lost": s.Lost, "lost-by-remote": s.LostByRemote,
-			"jitter-local": s.JitterLocal, "jitter-remote": s.JitterRemote,
+			"jitter-local": int64(math.Round(s.JitterLocal)), "jitter-remote": int64(math.Round(s.JitterRemote)),
 			"in-link-quality": s.InLQ, "in-media-link-quality": s.InMLQ,
 			"out-link-quality": s.OutLQ, "out-media-link-quality": s.OutMLQ,
 		}}
-		in["bytes_lastsec"], in["nacks"], in["retransmissions"] = s.BytesInSec, s.NACKsIn, s.RetransIn
-		out["bytes_lastsec"], out["nacks"] = s.BytesOutSec, s.NACKsOut
+		in["bytes_lastsec"], out["bytes_lastsec"], out["nacks"] = s.BytesInSec, s.BytesOutSec, s.NACKsOut
+		if s.Media == "video" { // Janus 1.1.2 counts NACKs it sends only where it sends them
+			in["nacks"], in["retransmissions"] = s.NACKsIn, s.RetransIn
+		}
 	}
 	m["stats"] = map[string]any{"in": in, "out": out}
 	return m
 }
 
-// dtlsRole reads a=setup from the local SDP.
-func dtlsRole(local string) string {
-	for _, line := range strings.Split(local, "\n") {
+// dtlsRole is handle_info's "dtls-role": the local SDP's a=setup, or,
+// when that offered "actpass", the role the remote answer left to us
+// (its "active" makes us "passive" and the other way round).
+func dtlsRole(local, remote string) string {
+	role := setupOf(local)
+	if role != "actpass" {
+		return role
+	}
+	switch setupOf(remote) {
+	case "active":
+		return "passive"
+	case "passive":
+		return "active"
+	default:
+		return role
+	}
+}
+
+// setupOf reads a=setup from an SDP ("actpass" when absent).
+func setupOf(raw string) string {
+	for _, line := range strings.Split(raw, "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=setup:"); ok {
 			return v
 		}
 	}
 	return "actpass"
+}
+
+// srtpProfile is the negotiated SRTP protection profile in Janus's
+// (OpenSSL's) names, from the transport statistics; "" before DTLS is up.
+func (p *Peer) srtpProfile() string {
+	for _, v := range p.pc.GetStats() {
+		if ts, ok := v.(pion.TransportStats); ok && ts.SRTPCipher != "" {
+			return strings.Replace(ts.SRTPCipher, "_CM_HMAC_SHA1_", "_CM_SHA1_", 1)
+		}
+	}
+	return ""
 }
 
 func boolInt(b bool) int {

@@ -28,6 +28,7 @@ func (p *Peer) iceGathering() {
 }
 
 func (p *Peer) gatheringLocked() {
+	p.stamps.mark(stampAgentStarted)
 	if !p.milestones.gathering {
 		p.milestones.gathering = true
 		p.emitICEState("gathering")
@@ -59,6 +60,7 @@ func (p *Peer) iceUp() {
 		return
 	}
 	p.milestones.up = true
+	p.stamps.mark(stampICEConnected)
 	p.emitICEState("connected")
 	p.emitICEState("ready")
 	if err == nil {

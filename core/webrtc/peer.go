@@ -45,6 +45,7 @@ type Peer struct {
 	dtlsFailed atomic.Bool
 	dtlsAlert  atomic.Bool // the client closed DTLS (close_notify)
 	milestones milestones  // orders the ICE events (milestones.go)
+	stamps     stamps      // when ICE and DTLS reached their steps (Info)
 	poke       chan struct{}
 
 	closeOnce sync.Once
@@ -109,6 +110,7 @@ func (e *Engine) NewPeer(p PeerParams) (*Peer, error) {
 	}
 	peer.state.iceState = "disconnected"
 	peer.state.dtlsState = "created"
+	peer.stamps.mark(stampAgentCreated) // the ICE agent comes with the PeerConnection
 	peer.bindCallbacks()
 	go peer.run()
 	return peer, nil

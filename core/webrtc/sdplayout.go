@@ -12,14 +12,15 @@ type sdpLayout struct {
 	mids    []string          // in m-line order
 	kinds   map[string]string // mid → "audio", "video" or "data"
 	mindex  map[string]int
-	rtx     bool   // RFC 4588 RTX negotiated
-	ufrag   string // remote ICE ufrag (ICE restart detection)
-	fingerp string // remote DTLS fingerprint "<hash> <value>"
+	rtx     bool                 // RFC 4588 RTX negotiated
+	ufrag   string               // remote ICE ufrag (ICE restart detection)
+	fingerp string               // remote DTLS fingerprint "<hash> <value>"
+	msids   map[string][2]string // mid → a=msid stream and track ids
 }
 
 // parseLayout extracts the layout of a parsed SDP.
 func parseLayout(d *sdp.SessionDescription) sdpLayout {
-	l := sdpLayout{kinds: map[string]string{}, mindex: map[string]int{}}
+	l := sdpLayout{kinds: map[string]string{}, mindex: map[string]int{}, msids: map[string][2]string{}}
 	if v, ok := d.Attribute("ice-ufrag"); ok {
 		l.ufrag = v
 	}
@@ -43,6 +44,11 @@ func parseLayout(d *sdp.SessionDescription) sdpLayout {
 		}
 		if v, ok := m.Attribute("fingerprint"); ok && l.fingerp == "" {
 			l.fingerp = v
+		}
+		if v, ok := m.Attribute("msid"); ok {
+			if f := strings.Fields(v); len(f) == 2 {
+				l.msids[mid] = [2]string{f[0], f[1]}
+			}
 		}
 		for _, a := range m.Attributes {
 			if a.Key == "rtpmap" && strings.Contains(strings.ToLower(a.Value), "rtx/") {

@@ -52,6 +52,8 @@ type subStream struct {
 	mid                  string
 	mindex               int
 	removed              bool
+	offered              bool // an offer carried this m-line
+	ready                bool // the client answered an offer with this m-line ("ready")
 	feedID               uint64
 	feedMid, feedDisplay string
 
@@ -188,7 +190,7 @@ func (d *subStream) summary() map[string]any {
 	src := d.src.Load()
 	o := map[string]any{
 		"type": d.kind, "active": !d.removed && src != nil, "mindex": d.mindex, "mid": d.mid,
-		"ready": d.sub.answered, "send": d.send.Load(),
+		"ready": d.ready, "send": d.send.Load(),
 	}
 	if !d.removed && d.feedID != 0 {
 		o["feed_id"] = d.feedID

@@ -80,7 +80,7 @@ func joinPublisher(ctx context.Context, s *session, r *room, configure bool, req
 	publishers := make([]any, 0, len(others))
 	var attendees []any
 	for _, x := range others {
-		if obj, ok := x.publisherObject(); ok {
+		if obj, ok := x.publisherObject(true); ok {
 			publishers = append(publishers, obj)
 		} else if o.NotifyJoining {
 			attendees = append(attendees, x.attendee())
@@ -171,7 +171,7 @@ func (p *publisher) setupMedia() {
 	}
 	p.published = true
 	p.mu.Unlock()
-	obj, _ := p.publisherObject()
+	obj, _ := p.publisherObject(false)
 	note := map[string]any{"videoroom": "event", "room": p.room.id, "publishers": []any{obj}}
 	for _, x := range p.room.others(p) {
 		x.s.push("", note, nil)
@@ -182,7 +182,7 @@ func (p *publisher) setupMedia() {
 // announceUpdate tells the room a published PeerConnection was
 // renegotiated: its new streams ("publishers") and an "updated" event.
 func (p *publisher) announceUpdate() {
-	obj, ok := p.publisherObject()
+	obj, ok := p.publisherObject(false)
 	if !ok {
 		return
 	}

@@ -120,7 +120,7 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	if vc != "" {
 		data["video_codec"] = vc
 	}
-	if streams := p.streamObjects(false); len(streams) > 0 {
+	if streams := p.streamObjects(shapeAnswer); len(streams) > 0 {
 		data["streams"] = streams
 	}
 	return data, answer, nil

@@ -2,6 +2,11 @@ package videoroom
 
 import (
 	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pion/sdp/v3"
+	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/telemetry"
 )
@@ -75,21 +80,47 @@ func (p *publisher) codecs() (audio, video string) {
 	return audio, video
 }
 
-// streamObjects describes the published streams (6.4 "streams"); forEvent
-// selects the event-handler shape (no "talking").
-func (p *publisher) streamObjects(forEvent bool) []any {
+// streamShape selects what a publisher stream object carries, as in Janus
+// 1.1.2: "fec" in answers and lists, "talking" only in listings (the
+// "joined" answer's publisher list, handle_info), neither in events.
+type streamShape int
+
+const (
+	shapeAnswer  streamShape = iota // configured answer, "publishers" notification: fec
+	shapeListing                    // joined list, handle_info: fec and talking
+	shapeEvent                      // event handlers' published/updated: neither
+)
+
+// streamObjects describes the published streams (6.4 "streams") in shape.
+func (p *publisher) streamObjects(shape streamShape) []any {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]any, 0, len(p.streams))
 	for _, ps := range p.streams {
-		out = append(out, ps.object(forEvent))
+		out = append(out, ps.object(shape))
 	}
 	return out
 }
 
+// talkingState is the publisher's "talking" (any audio stream talking)
+// and whether it has one: an audio stream whose audio levels are read.
+func (p *publisher) talkingState() (talking, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ps := range p.streams {
+		if ps.kind == "audio" && !ps.disabled && ps.levelExt != 0 && ps.level.on {
+			ok = true
+			talking = talking || ps.talking.Load()
+		}
+	}
+	return talking, ok
+}
+
 // publisherObject is the entry of "publishers" lists; ok is false when
-// the participant is not publishing.
-func (p *publisher) publisherObject() (map[string]any, bool) {
+// the participant is not publishing. With talking (the "joined" answer's
+// list), it and its audio streams carry "talking" as in Janus 1.1.2;
+// the "publishers" notification carries none.
+func (p *publisher) publisherObject(talking bool) (map[string]any, bool) {
 	p.mu.Lock()
 	up := p.published
 	display := p.display
@@ -97,7 +128,11 @@ func (p *publisher) publisherObject() (map[string]any, bool) {
 	if !up {
 		return nil, false
 	}
-	obj := map[string]any{"id": p.id, "streams": p.streamObjects(false)}
+	shape := shapeAnswer
+	if talking {
+		shape = shapeListing
+	}
+	obj := map[string]any{"id": p.id, "streams": p.streamObjects(shape)}
 	if display != "" {
 		obj["display"] = display
 	}
@@ -108,12 +143,16 @@ func (p *publisher) publisherObject() (map[string]any, bool) {
 	if vc != "" {
 		obj["video_codec"] = vc
 	}
+	if t, ok := p.talkingState(); talking && ok {
+		obj["talking"] = t
+	}
 	return obj, true
 }
 
-// object is one stream of a publisher; forEvent leaves out "talking",
-// which Janus 1.1.2's published and updated events do not carry.
-func (ps *pubStream) object(forEvent bool) map[string]any {
+// object is one stream of a publisher in shape; an Opus stream offered
+// with in-band FEC says "fec", an audio stream whose levels are read
+// "talking" (where the shape has them).
+func (ps *pubStream) object(shape streamShape) map[string]any {
 	o := map[string]any{"type": ps.kind, "mindex": ps.mindex, "mid": ps.mid}
 	if ps.disabled {
 		o["disabled"] = true
@@ -124,16 +163,38 @@ func (ps *pubStream) object(forEvent bool) map[string]any {
 	if ps.codecName != "" {
 		o["codec"] = ps.codecName
 	}
+	if ps.fec && shape != shapeEvent {
+		o["fec"] = true
+	}
 	if ps.kind == "video" && ps.muted.Load() {
 		o["moderated"] = true
 	}
 	if ps.simulcast.Load() {
 		o["simulcast"] = true
 	}
-	if !forEvent && ps.kind == "audio" && ps.levelExt != 0 && ps.level.on {
+	if shape == shapeListing && ps.kind == "audio" && ps.levelExt != 0 && ps.level.on {
 		o["talking"] = ps.talking.Load()
 	}
 	return o
+}
+
+// offersFEC reports whether media description md's fmtp for payload
+// type pt sets useinbandfec=1 (Opus in-band FEC, RFC 7587 section 6.1).
+func offersFEC(md *sdp.MediaDescription, pt pion.PayloadType) bool {
+	prefix := strconv.Itoa(int(pt)) + " "
+	for _, a := range md.Attributes {
+		params, ok := strings.CutPrefix(a.Value, prefix)
+		if a.Key != "fmtp" || !ok {
+			continue
+		}
+		for _, kv := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			if strings.EqualFold(k, "useinbandfec") && v == "1" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // query is handle_info.plugin_specific of a publisher.
@@ -145,7 +206,7 @@ func (p *publisher) query() map[string]any {
 	}
 	streams := make([]any, 0, len(p.streams))
 	for _, ps := range p.streams {
-		o := ps.object(false)
+		o := ps.object(shapeListing)
 		o["subscribers"] = ps.subscriberCount()
 		streams = append(streams, o)
 	}
@@ -184,6 +245,6 @@ func (p *publisher) event(name string) telemetry.VideoRoomData {
 // streamsEvent is event with the publisher's streams.
 func (p *publisher) streamsEvent(name string) telemetry.VideoRoomData {
 	ev := p.event(name)
-	ev.Streams = eventStreams(p.streamObjects(true))
+	ev.Streams = eventStreams(p.streamObjects(shapeEvent))
 	return ev
 }

@@ -55,6 +55,7 @@ type pubStream struct {
 	description string
 	disabled    bool
 	levelExt    uint8 // audio level header extension id, 0 if not negotiated
+	fec         bool  // the offer enables Opus in-band FEC (useinbandfec=1): "fec"
 
 	level audioLevel // touched only by the forwarding goroutine
 
@@ -166,6 +167,7 @@ func (m *pubMedia) prepare(descs []params) error {
 			}
 			next.codec = codec
 			next.codecName = mediakit.CodecName(codec.MimeType)
+			next.fec = next.codecName == "opus" && offersFEC(md, codec.PayloadType)
 			if kind == "audio" && o.AudioLevelEvent {
 				for _, x := range t.Receiver().GetParameters().HeaderExtensions {
 					if x.URI == sdp.AudioLevelURI {

@@ -269,6 +269,9 @@ func (p *Plugin) reqListParticipants(_ *session, req params) map[string]any {
 		if d := x.displayName(); d != "" {
 			entry["display"] = d
 		}
+		if t, ok := x.talkingState(); ok {
+			entry["talking"] = t
+		}
 		list = append(list, entry)
 	}
 	answer["participants"] = list

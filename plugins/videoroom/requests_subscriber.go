@@ -14,9 +14,9 @@ func (sub *subscriber) handle(ctx context.Context, name string, req params, jsep
 		return nil, nil, newErr(errInvalidSDPType, "Only publishers send offers")
 	}
 	sub.mu.Lock()
-	left := sub.left
+	gone := sub.left
 	sub.mu.Unlock()
-	if left && name != "leave" {
+	if gone && name != "leave" {
 		return nil, nil, newErr(errAlreadyJoined, "Not in a room (create a new handle)")
 	}
 	r := sub.room.id
@@ -35,7 +35,11 @@ func (sub *subscriber) handle(ctx context.Context, name string, req params, jsep
 	case "switch":
 		return sub.switchFeeds(req)
 	case "leave":
-		sub.leave()
+		// As in Janus 1.1.2, a subscriber's leave ends its PeerConnection
+		// and every stream of its subscription, but the handle stays a
+		// subscriber of the room: later requests work on an empty
+		// subscription (a join is "Already in as a subscriber").
+		sub.hangup()
 		sub.s.h.ClosePeer()
 		return map[string]any{"videoroom": "event", "room": r, "left": "ok"}, nil, nil
 	default:
@@ -52,6 +56,9 @@ func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]a
 	if jsep != nil {
 		sub.answered = true
 		pending = sub.pendingOffer
+		for _, d := range sub.streams {
+			d.ready = d.ready || d.offered
+		}
 	}
 	sub.mu.Unlock()
 	data := map[string]any{"videoroom": "event", "room": sub.room.id, "started": "ok"}
@@ -197,6 +204,18 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 	}
 	if !changed {
 		return map[string]any{"videoroom": "updated", "room": sub.room.id}, nil, nil
+	}
+	sub.mu.Lock()
+	unanswered := !sub.answered
+	if unanswered {
+		sub.pendingOffer = true
+	}
+	sub.mu.Unlock()
+	if unanswered {
+		// The last offer is unanswered (or none is up, after a leave): as
+		// in Janus 1.1.2 the new one waits for the answer ("start"), and
+		// the update is acknowledged as "updating".
+		return map[string]any{"videoroom": "updating", "room": sub.room.id}, nil, nil
 	}
 	offer, err := sub.offer(ctx)
 	if err != nil {

@@ -171,18 +171,21 @@ func (r *room) summary() map[string]any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	o := r.opts
-	return map[string]any{
+	out := map[string]any{
 		"room": r.id, "description": o.Description, "pin_required": o.Pin != "", "is_private": o.IsPrivate,
 		"max_publishers": o.Publishers, "bitrate": o.Bitrate, "fir_freq": o.FirFreq,
 		"require_pvtid": o.RequirePvtID, "dummy_publisher": false, "notify_joining": o.NotifyJoining,
 		"audiocodec": joinCodecs(o.AudioCodecs), "videocodec": joinCodecs(o.VideoCodecs),
 		"record": false, "lock_record": false, "num_participants": len(r.participants),
 		"audiolevel_ext": true, "audiolevel_event": o.AudioLevelEvent, "videoorient_ext": false,
-		"audio_active_packets": o.AudioActivePackets, "audio_level_average": o.AudioLevelAverage,
 		"playoutdelay_ext": false, "transport_wide_cc_ext": true,
 		// Opus offered with in-band FEC (core/webrtc codecs); no E2EE.
 		"opus_fec": true, "require_e2ee": false,
 	}
+	if o.AudioLevelEvent { // the thresholds only where they are used, as Janus 1.1.2 lists them
+		out["audio_active_packets"], out["audio_level_average"] = o.AudioActivePackets, o.AudioLevelAverage
+	}
+	return out
 }
 
 // allowedList is the ACL of o as a sorted list, empty (not nil, so JSON

@@ -206,13 +206,6 @@ func (s *session) Query() any {
 	return s.ks.State(q)
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 var (
 	_ core.PluginSession  = (*session)(nil)
 	_ core.SessionQuerier = (*session)(nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -31,7 +32,7 @@ type subscriber struct {
 	dc           *pion.DataChannel // created with the first data subscription
 	answered     bool              // the last offer was answered
 	pendingOffer bool              // an offer is owed once the current one is answered
-	left         bool
+	left         bool              // the room is gone or the handle detached: no more requests
 }
 
 // feedRef is one requested subscription: a publisher and its stream.
@@ -81,6 +82,7 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 		return nil, nil, newErr(errInvalidSDP, "Can't offer an SDP with no stream")
 	}
 	sub := &subscriber{s: s, room: r, privateID: uint32(pid), autoupdate: !req.has("autoupdate") || auto}
+	sub.paused.Store(true) // until "start", as in Janus 1.1.2 (handle_info "paused")
 	r.mu.Lock()
 	if r.destroyed {
 		r.mu.Unlock()
@@ -184,6 +186,7 @@ func (sub *subscriber) add(refs []feedRef) error {
 		d.src.Store(ps)
 		sub.mu.Lock()
 		d.mindex = len(sub.streams)
+		d.mid = strconv.Itoa(d.mindex) // until the offer names it (Janus 1.1.2 names it at once)
 		sub.streams = append(sub.streams, d)
 		sub.mu.Unlock()
 		ps.attach(d)
@@ -238,6 +241,7 @@ func (sub *subscriber) offerWith(ctx context.Context, restart bool) (*core.JSEP,
 		} else {
 			d.mid = dataMid
 		}
+		d.offered = true
 	}
 	sub.mu.Unlock()
 	return &core.JSEP{Type: "offer", SDP: sdp}, nil
@@ -420,7 +424,7 @@ func (sub *subscriber) query() map[string]any {
 	defer sub.mu.Unlock()
 	return map[string]any{
 		"type": "subscriber", "room": sub.room.id, "private_id": sub.privateID,
-		"answered": boolInt(sub.answered), "pending_offer": boolInt(sub.pendingOffer),
-		"pending_restart": 0, "paused": boolInt(sub.paused.Load()), "streams": streams,
+		"answered": sub.answered, "pending_offer": sub.pendingOffer,
+		"pending_restart": false, "paused": sub.paused.Load(), "streams": streams,
 	}
 }

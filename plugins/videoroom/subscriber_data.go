@@ -2,6 +2,7 @@ package videoroom
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
@@ -34,6 +35,7 @@ func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
 	d.src.Store(ref.ps)
 	sub.mu.Lock()
 	d.mindex = len(sub.streams)
+	d.mid = strconv.Itoa(d.mindex) // until the offer names it
 	sub.streams = append(sub.streams, d)
 	sub.mu.Unlock()
 	ref.ps.attach(d)

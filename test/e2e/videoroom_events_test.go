@@ -33,7 +33,7 @@ func vrTestQuery(t *testing.T, ctx context.Context, srv *vrServer, alice *vrUser
 		}
 	}
 	sub := info(alice.subs[0].hid)
-	if sub["type"] != "subscriber" || u64(sub["answered"]) != 1 || u64(sub["private_id"]) != alice.privateID {
+	if sub["type"] != "subscriber" || sub["answered"] != true || u64(sub["private_id"]) != alice.privateID { // a boolean, as in Janus 1.1.2
 		t.Errorf("subscriber plugin_specific: %s", jsonString(sub))
 	}
 	active := 0

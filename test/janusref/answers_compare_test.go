@@ -44,6 +44,22 @@ func TestCompareAnswers(t *testing.T) {
 			[]string{"s: error.code: 458 only in Janus", "s: error.code: 459 only in Argus"}},
 		{"kind", `{"janus":"ack"}`, `{"janus":"success"}`, []string{`s: janus: "ack" only in Janus`, `s: janus: "success" only in Argus`}},
 		{"json kind", `{"janus":"success","data":{"n":1}}`, `{"janus":"success","data":{"n":"1"}}`, []string{"s: data.n: Janus int, Argus string"}},
+		{"array length", `{"a":[1,1]}`, `{"a":[1]}`, []string{"s: a[#]: 1 only in Argus", "s: a[#]: 2 only in Janus", "s: a[1]: only in Janus"}},
+		{"array order", `{"a":["x","y"]}`, `{"a":["y","x"]}`,
+			[]string{`s: a[0]: "x" only in Janus`, `s: a[0]: "y" only in Argus`, `s: a[1]: "x" only in Argus`, `s: a[1]: "y" only in Janus`}},
+		{"values of one element", `{"streams":[{"mid":"0","type":"audio"},{"mid":"1","type":"video"}]}`,
+			`{"streams":[{"mid":"0","type":"video"},{"mid":"1","type":"audio"}]}`,
+			[]string{`s: streams[0].type: "audio" only in Janus`, `s: streams[0].type: "video" only in Argus`,
+				`s: streams[1].type: "audio" only in Argus`, `s: streams[1].type: "video" only in Janus`}},
+		{"unordered by key", `{"participants":[{"id":21,"display":"a"},{"id":5,"display":"b"}]}`,
+			`{"participants":[{"id":6,"display":"b"},{"id":22,"display":"a"}]}`, nil},
+		{"live PeerConnection: random values by kind", `{"info":{"webrtc":{"ice":{"local-candidates":["1 1 udp 5 10.0.0.2 4000 typ host"],"selected-pair":"a"},"dtls":{"fingerprint":"AB","connected":5},"extensions":{"urn:x:mid":3}},"sdps":{"local":"v=0 a"}}}`,
+			`{"info":{"webrtc":{"ice":{"local-candidates":["2 1 udp 9 127.0.0.1 5000 typ host","x"],"selected-pair":"b"},"dtls":{"fingerprint":"CD","connected":9},"extensions":{"urn:x:mid":4}},"sdps":{"local":"v=0 b"}}}`, nil},
+		{"live PeerConnection: kinds still compared", `{"info":{"webrtc":{"ice":{"local-candidates":["c"]},"dtls":{"connected":5}}}}`,
+			`{"info":{"webrtc":{"ice":{"local-candidates":[1]},"dtls":{"connected":"5"}}}}`,
+			[]string{"s: info.webrtc.dtls.connected: Janus int, Argus string", "s: info.webrtc.ice.local-candidates[]: Janus string, Argus int"}},
+		{"unordered duplicate", `{"allowed":["t","t"]}`, `{"allowed":["t","u"]}`,
+			[]string{`s: allowed[="t"#2]: only in Janus`, `s: allowed[="u"]: only in Argus`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

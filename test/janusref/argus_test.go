@@ -13,6 +13,7 @@ import (
 	"github.com/argusrtc/argus/telemetry/httpevh"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/http"
+	"github.com/argusrtc/argus/transports/websocket"
 
 	_ "github.com/argusrtc/argus/plugins/echotest"  // registers janus.plugin.echotest
 	_ "github.com/argusrtc/argus/plugins/videoroom" // registers janus.plugin.videoroom
@@ -26,15 +27,16 @@ const roomConfig = `{"rooms":[{"room":1234,"description":"Demo Room","secret":"a
 // argus is an in-process Argus whose HTTP event handler (Janus's sampleevh
 // settings: grouping, every event) posts to a collector.
 type argus struct {
-	url, admin string
-	events     *collector
+	url, admin  string
+	ws, adminWS string // the WebSocket transport's
+	events      *collector
 }
 
 // startArgus runs argustest's Argus (real engine, loopback candidates)
 // named as Janus is, with media stats every second like Janus's
 // stats_period = 1, the VideoRoom room of Janus's config, and server_info
-// listing the HTTP transport and event handler as cmd/argus does. The bus
-// drains after Argus stopped.
+// listing the HTTP and WebSocket transports and the event handler as
+// cmd/argus does. The bus drains after Argus stopped.
 func startArgus(t *testing.T) *argus {
 	t.Helper()
 	logger := argustest.LoggerFromEnv()
@@ -52,8 +54,10 @@ func startArgus(t *testing.T) *argus {
 	// Runs after argustest's cleanup stopped Argus.
 	testkit.ShutdownAtEnd(t, "bus shutdown", 10*time.Second, bus.Shutdown)
 	var desc []core.TransportDesc
-	if r, ok := transports.Lookup(http.Package); ok {
-		desc = []core.TransportDesc{r.Desc()}
+	for _, pkg := range []string{http.Package, websocket.Package} { // as Janus's, which runs both
+		if r, ok := transports.Lookup(pkg); ok {
+			desc = append(desc, r.Desc())
+		}
 	}
 	spec, _ := telemetry.SinkSpecOf(httpevh.SinkName)
 	handlers := map[string]core.EventHandler{spec.Handler.Package: describedHandler{info: spec.Handler, sink: sink.(*httpevh.Sink)}}
@@ -69,7 +73,7 @@ func startArgus(t *testing.T) *argus {
 			c.EventHandlers = handlers
 		},
 	})
-	return &argus{url: a.HTTP, admin: a.AdminHTTP, events: col}
+	return &argus{url: a.HTTP, admin: a.AdminHTTP, ws: a.WS, adminWS: a.AdminWS, events: col}
 }
 
 // describedHandler is the sink as server_info's "events" lists it.

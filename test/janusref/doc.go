@@ -15,9 +15,12 @@
 // and a subscriber's asynchronous ones, the Admin API) and compares each
 // answer: HTTP status, "janus" kind, error code and text, the plugin's
 // data (keys, JSON kinds and values, ids replaced by the names the script
-// gave them), jsep presence, and the event of each "ack". Requests follow
-// one another, each waiting for its answer (and event), so nothing depends
-// on timing.
+// gave them; arrays element by element and by length), jsep presence,
+// and the event of each "ack". Part of the script drives media with pion
+// test peers (answers_media_test.go: offers, subscriptions, handle_info
+// of live PeerConnections). The script runs over HTTP, then over
+// WebSocket (answers_ws_test.go). Requests follow one another, each
+// waiting for its answer (and event), so nothing depends on timing.
 //
 // Each test has an allowlist of intended differences, one reason each;
 // every other difference fails the test. Janus runs in a network

@@ -245,7 +245,7 @@ events: {
 	combine_media_stats = false
 	disable = "%[6]s"
 }
-`, "%CONFIGS%", lib, nsIf, others("plugins", "echotest", "videoroom"), others("transports", "http"), others("events", "sampleevh"), adminSecret),
+`, "%CONFIGS%", lib, nsIf, others("plugins", "echotest", "videoroom"), others("transports", "http", "websockets"), others("events", "sampleevh"), adminSecret),
 		"janus.transport.http.jcfg": fmt.Sprintf(`general: {
 	json = "compact"
 	base_path = "/janus"
@@ -268,7 +268,8 @@ admin: {
 	backend = "%s"
 }
 `, backend),
-		"janus.plugin.echotest.jcfg": "general: {\n}\n",
+		"janus.transport.websockets.jcfg": janusWebSocketsConfig(),
+		"janus.plugin.echotest.jcfg":      "general: {\n}\n",
 		"janus.plugin.videoroom.jcfg": `general: {
 }
 room-1234: {

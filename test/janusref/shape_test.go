@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -74,6 +75,11 @@ type shape struct {
 	// value gives the value compared at a path (false: only its JSON
 	// kind is compared); nil means valuePaths, as JSON.
 	value func(path string, v any) (string, bool)
+	// elems, when set, names the elements of the array at path (one name
+	// each: an index or a key) and records the array's length at
+	// "path[#]"; unset (or returning nil), every element walks under one
+	// "path[]" and only the set of their kinds and values is compared.
+	elems func(path string, arr []any) []string
 }
 
 // newShape returns an empty shape whose values are taken by value.
@@ -135,8 +141,27 @@ func (s *shape) walk(path string, v any, seen map[string]bool) {
 			s.walk(path+"."+k, c, seen)
 		}
 	case []any:
-		for _, c := range x {
-			s.walk(path+"[]", c, seen)
+		var names []string
+		if s.elems != nil {
+			names = s.elems(path, x)
+		}
+		if names == nil {
+			for _, c := range x {
+				s.walk(path+"[]", c, seen)
+			}
+			return
+		}
+		n := path + "[#]"
+		seen[n] = true
+		for _, m := range []map[string]map[string]bool{s.kinds, s.values} {
+			if m[n] == nil {
+				m[n] = map[string]bool{}
+			}
+		}
+		s.kinds[n]["int"] = true
+		s.values[n][strconv.Itoa(len(x))] = true
+		for i, name := range names {
+			s.walk(path+"["+name+"]", x[i], seen)
 		}
 	}
 }

@@ -1,0 +1,41 @@
+package webrtc
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// stamp names one step of a PeerConnection that Admin handle_info dates
+// (janus-reference.md 3.4): the ICE agent created and started, gathering
+// done, ICE connected, the DTLS handshake started and done.
+type stamp int
+
+const (
+	stampAgentCreated stamp = iota
+	stampAgentStarted
+	stampGathered
+	stampICEConnected
+	stampHandshake
+	stampDTLSConnected
+	numStamps
+)
+
+// stamps holds when each step first happened (Unix ns, 0: not yet). The
+// pion callbacks that set them run on pion's goroutines: atomics only.
+type stamps struct{ at [numStamps]atomic.Int64 }
+
+// mark dates step st now, unless it happened before.
+func (s *stamps) mark(st stamp) { s.at[st].CompareAndSwap(0, time.Now().UnixNano()) }
+
+// get returns when st happened; ok is false if it did not yet.
+func (s *stamps) get(st stamp) (time.Time, bool) {
+	n := s.at[st].Load()
+	return time.Unix(0, n), n != 0
+}
+
+// put sets key in m to when st happened, if it did.
+func (s *stamps) put(m map[string]any, key string, st stamp) {
+	if t, ok := s.get(st); ok {
+		m[key] = t
+	}
+}

@@ -1,0 +1,233 @@
+package videoroom
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/internal/testpeer"
+)
+
+// publishOffer joins room 7 as display on a new handle and publishes
+// audio (with audio levels) and video from a client peer offering Opus
+// with in-band FEC; with connect, the client applies the answer and the
+// call waits until the PeerConnection is up (the publisher is listed).
+func (f *fixture) publishOffer(display string, connect bool) (*coretest.Handle, core.PluginSession, coretest.Push, uint64) {
+	f.t.Helper()
+	h, s := f.handle()
+	joined := f.async(h, s, `{"request":"join","room":7,"ptype":"publisher","display":"`+display+`"}`, nil)
+	feed := uint64(joined.Data["id"].(float64))
+	p, err := testpeer.New(testpeer.Config{Audio: true, Video: true, AudioLevel: true, AnyAddress: true})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { _ = p.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	offer, err := p.Offer(ctx, true)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	peer, err := h.Peer() // the core applies an offer before the plugin sees it
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := peer.SetRemoteDescription(ctx, "offer", offer); err != nil {
+		f.t.Fatal(err)
+	}
+	configured := f.async(h, s, `{"request":"publish"}`, &core.JSEP{Type: "offer", SDP: offer})
+	if configured.JSEP == nil {
+		f.t.Fatalf("publish: no answer: %v", configured.Data)
+	}
+	if connect {
+		if err := p.SetAnswer(configured.JSEP.SDP); err != nil {
+			f.t.Fatal(err)
+		}
+		if err := p.WaitConnected(ctx); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	return h, s, configured, feed
+}
+
+// query is a session's handle_info plugin_specific, as a client reads it.
+func query(t *testing.T, s core.PluginSession) map[string]any {
+	t.Helper()
+	q, ok := s.(interface{ Query() any })
+	if !ok {
+		t.Fatal("session has no Query")
+	}
+	return roundTrip(q.Query())
+}
+
+// TestSubscriberAfterLeave: as in Janus 1.1.2 (test/janusref), a
+// subscriber's leave ends its PeerConnection and streams but keeps the
+// handle a subscriber of the room: later requests work on the empty
+// subscription (not 425 "Not in a room"), and an update while no offer
+// is answered is postponed ("updating").
+func TestSubscriberAfterLeave(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7,"audiolevel_event":true}]}`)
+	_, _, _, feed := f.publishOffer("pub", false)
+	h, s := f.handle()
+	join := `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":` + formatID(feed) + `}]}`
+	attached := f.async(h, s, join, nil)
+	if attached.Data["videoroom"] != "attached" || attached.JSEP == nil {
+		t.Fatalf("join = %v", attached.Data)
+	}
+	// Paused until start; no stream is ready before an answer.
+	q := query(t, s)
+	if !match(q, map[string]any{"paused": true, "answered": false, "pending_offer": false, "pending_restart": false}) {
+		t.Errorf("handle_info before start = %v", q)
+	}
+	for _, st := range attached.Data["streams"].([]any) {
+		if st.(map[string]any)["ready"] != false {
+			t.Errorf("attached stream = %v, want ready false", st)
+		}
+	}
+	if p := f.async(h, s, `{"request":"start"}`, &core.JSEP{Type: "answer", SDP: "v=0"}); p.Data["started"] != "ok" {
+		t.Fatalf("start = %v", p.Data)
+	}
+	q = query(t, s)
+	if !match(q, map[string]any{"paused": false, "answered": true}) || len(q["streams"].([]any)) != 2 {
+		t.Errorf("handle_info after start = %v", q)
+	}
+	for _, st := range q["streams"].([]any) {
+		if st.(map[string]any)["ready"] != true {
+			t.Errorf("started stream = %v, want ready true", st)
+		}
+	}
+	peer, err := h.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := f.async(h, s, `{"request":"leave"}`, nil); !match(p.Data, map[string]any{"videoroom": "event", "room": 7, "left": "ok"}) {
+		t.Fatalf("leave = %v", p.Data)
+	}
+	// The leave closes the PeerConnection; its hangup reaches the plugin
+	// before the next requests (as a client waits for "hangup").
+	select {
+	case <-peer.Done():
+	case <-time.After(coretest.ExpectTimeout):
+		t.Fatal("the leave did not close the PeerConnection")
+	}
+	tests := []struct {
+		body string
+		want map[string]any
+	}{
+		{`{"request":"configure","streams":[{"mid":"0","send":true}]}`, map[string]any{"error_code": 428, "error": "No such mid '0' in subscription"}},
+		{`{"request":"start"}`, map[string]any{"videoroom": "event", "room": 7, "started": "ok"}},
+		{`{"request":"pause"}`, map[string]any{"videoroom": "event", "room": 7, "paused": "ok"}},
+		{join, map[string]any{"error_code": 425, "error": "Already in as a subscriber on this handle"}},
+		{`{"request":"update","subscribe":[{"feed":` + formatID(feed) + `}]}`, map[string]any{"videoroom": "updating", "room": 7}},
+	}
+	for _, tc := range tests {
+		if p := f.async(h, s, tc.body, nil); !match(p.Data, tc.want) || p.JSEP != nil {
+			t.Errorf("%s after leave = %v (jsep %v), want %v", tc.body, p.Data, p.JSEP != nil, tc.want)
+		}
+	}
+	// The update added the streams, named at once, unoffered.
+	q = query(t, s)
+	want := []any{
+		map[string]any{"mid": "0", "mindex": 0, "ready": false, "type": "audio"},
+		map[string]any{"mid": "1", "mindex": 1, "ready": false, "type": "video"},
+	}
+	got, _ := q["streams"].([]any)
+	if !match(q, map[string]any{"pending_offer": true, "answered": false}) || len(got) != len(want) {
+		t.Fatalf("handle_info after update = %v", q)
+	}
+	for i := range want {
+		if !match(got[i].(map[string]any), want[i].(map[string]any)) {
+			t.Errorf("stream %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+	if p := f.async(h, s, `{"request":"leave"}`, nil); !match(p.Data, map[string]any{"videoroom": "event", "room": 7, "left": "ok"}) {
+		t.Errorf("second leave = %v", p.Data)
+	}
+}
+
+// TestSubscriberUpdateBeforeStart: an update while the join's offer is
+// unanswered is "updating" (Janus 1.1.2), the offer owed.
+func TestSubscriberUpdateBeforeStart(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7}]}`)
+	_, _, _, feed := f.publishOffer("pub", false)
+	h, s := f.handle()
+	f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":`+formatID(feed)+`,"mid":"0"}]}`, nil)
+	p := f.async(h, s, `{"request":"update","subscribe":[{"feed":`+formatID(feed)+`,"mid":"1"}]}`, nil)
+	if !match(p.Data, map[string]any{"videoroom": "updating", "room": 7}) || p.JSEP != nil || p.Data["streams"] != nil {
+		t.Errorf("update = %v", p.Data)
+	}
+	if q := query(t, s); !match(q, map[string]any{"pending_offer": true}) {
+		t.Errorf("handle_info = %v", q)
+	}
+}
+
+// TestPublisherTalkingAndFEC: where Janus 1.1.2 says "talking" (the
+// joined answer's publisher list, on the publisher and its audio stream;
+// listparticipants) and where not (the configured answer, the
+// "publishers" notification), and "fec" on an Opus stream offered with
+// useinbandfec=1 (not in the event handlers' "published").
+func TestPublisherTalkingAndFEC(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7,"audiolevel_event":true}]}`)
+	other, otherS := f.handle()
+	f.async(other, otherS, `{"request":"join","room":7,"ptype":"publisher","display":"other"}`, nil)
+	_, _, configured, feed := f.publishOffer("pub", true)
+	audio := map[string]any{"type": "audio", "mid": "0", "mindex": 0, "codec": "opus", "fec": true}
+	streams, _ := configured.Data["streams"].([]any)
+	if len(streams) != 2 || !match(streams[0].(map[string]any), audio) || streams[0].(map[string]any)["talking"] != nil {
+		t.Errorf("configured streams = %v, want audio %v without talking", streams, audio)
+	}
+	note := other.Expect(t, "publishers", func(p coretest.Push) bool { return p.Data["publishers"] != nil })
+	pub := note.Data["publishers"].([]any)[0].(map[string]any)
+	if st := pub["streams"].([]any)[0].(map[string]any); pub["talking"] != nil || st["talking"] != nil || st["fec"] != true {
+		t.Errorf("publishers notification = %v, want fec and no talking", pub)
+	}
+	// The event handlers' "published" event carries neither.
+	evs := findEvents(f.host, "published")
+	if len(evs) != 1 {
+		t.Fatalf("published events: %+v", evs)
+	}
+	if st := evs[0].Data["streams"].([]any)[0].(map[string]any); st["fec"] != nil || st["talking"] != nil {
+		t.Errorf("published event stream = %v, want no fec or talking", st)
+	}
+	h, s := f.handle()
+	joined := f.async(h, s, `{"request":"join","room":7,"ptype":"publisher","display":"late"}`, nil)
+	list, _ := joined.Data["publishers"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("joined publishers = %v", joined.Data["publishers"])
+	}
+	entry := list[0].(map[string]any)
+	first := entry["streams"].([]any)[0].(map[string]any)
+	if entry["talking"] != false || first["talking"] != false || first["fec"] != true {
+		t.Errorf("joined publisher entry = %v, want talking false on it and its audio stream, fec", entry)
+	}
+	parts := f.sync(s, `{"request":"listparticipants","room":7}`)["participants"].([]any)
+	for _, x := range parts {
+		e := x.(map[string]any)
+		_, has := e["talking"]
+		if want := uint64(e["id"].(float64)) == feed; has != want {
+			t.Errorf("participant %v: talking present %v, want %v (only a publisher with audio levels)", e, has, want)
+		}
+	}
+}
+
+// TestListAudioLevelThresholds: a room's "list" entry has
+// audio_active_packets and audio_level_average only with audiolevel_event,
+// as in Janus 1.1.2's list.
+func TestListAudioLevelThresholds(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7,"audiolevel_event":true,"audio_active_packets":50},{"room":8}]}`)
+	_, s := f.handle()
+	for _, x := range f.sync(s, `{"request":"list"}`)["list"].([]any) {
+		r := x.(map[string]any)
+		_, packets := r["audio_active_packets"]
+		_, average := r["audio_level_average"]
+		want := r["room"] == float64(7)
+		if packets != want || average != want {
+			t.Errorf("room %v: audio_active_packets %v, audio_level_average %v; want both %v", r["room"], packets, average, want)
+		}
+		if want && r["audio_active_packets"] != float64(50) {
+			t.Errorf("room 7 audio_active_packets = %v", r["audio_active_packets"])
+		}
+	}
+}
