@@ -70,6 +70,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	}
 	t.Clients = broker.New(tctx, broker.Config{
 		Package: Package, Deps: cfg.Deps, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled, Layout: cfg.JSON,
+		ConnectedOnce: true, // Janus emits "connected" once, at setup, and nothing on a loss
 		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
 			if admin {
 				return t.publish(ctx, cfg.Admin.FromJanus, o)
