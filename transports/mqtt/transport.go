@@ -120,7 +120,12 @@ func (t *Transport) status(c paho.Client, msg string) {
 	}
 }
 
+// onMessage hands a request to its API's client. An empty message is
+// ignored, unanswered, as Janus 1.1.2's MQTT transport ignores one.
 func (t *Transport) onMessage(_ paho.Client, m paho.Message) {
+	if len(m.Payload()) == 0 {
+		return
+	}
 	payload := append([]byte(nil), m.Payload()...)
 	switch {
 	case m.Topic() == t.cfg.Janus.Subscribe:

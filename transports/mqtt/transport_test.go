@@ -3,6 +3,7 @@ package mqtt
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -164,5 +165,56 @@ func TestCloseDuringConnect(t *testing.T) {
 	case m := <-msgs:
 		t.Errorf("status message after the disconnect message: %+v", m)
 	default:
+	}
+}
+
+// TestEmptyMessageIgnored: an empty message on a request topic gets no
+// answer, on either API, as Janus 1.1.2's MQTT transport ignores one
+// (observed: no answer, the transport goes on serving); the next request
+// is answered.
+func TestEmptyMessageIgnored(t *testing.T) {
+	name := evhtest.Name("argus-test-empty")
+	answers := make(chan string, 8)
+	sub := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + brokerAddr).SetClientID(name + "-client"))
+	if tok := sub.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("client: %v", tok.Error())
+	}
+	defer sub.Disconnect(100)
+	if tok := sub.SubscribeMultiple(map[string]byte{name + "-from": 1, name + "-from-admin": 1}, func(_ paho.Client, m paho.Message) {
+		answers <- m.Topic() + " " + string(m.Payload())
+	}); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+	cfg, err := ParseURL(fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s-to&publish_topic=%s-from&admin_enabled=true"+
+		"&admin_subscribe_topic=%s-to-admin&admin_publish_topic=%s-from-admin&json=compact", brokerAddr, name+"-tr", name, name, name, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Gateway = fakegw.New()
+	tr, err := Start(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	waitConnected(t, tr)
+	for _, api := range []string{"", "-admin"} {
+		for _, body := range []string{"", `{"janus":"ping","transaction":"p"}`} {
+			if tok := sub.Publish(name+"-to"+api, 1, false, body); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+				t.Fatalf("publish: %v", tok.Error())
+			}
+		}
+		select {
+		case a := <-answers:
+			if !strings.HasPrefix(a, name+"-from"+api+" ") || !strings.Contains(a, `"pong"`) {
+				t.Errorf("first answer %s, want the ping's on %s-from%s", a, name, api)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("no answer")
+		}
+	}
+	select {
+	case a := <-answers:
+		t.Errorf("unexpected answer %s", a)
+	case <-time.After(300 * time.Millisecond):
 	}
 }
