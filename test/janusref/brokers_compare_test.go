@@ -1,9 +1,14 @@
 package janusref
 
 import (
+	"context"
+	"maps"
 	"slices"
 	"sort"
 	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // TestBrokerComparisons proves the broker test's own comparisons on
@@ -48,5 +53,78 @@ func TestBrokerComparisons(t *testing.T) {
 	}
 	if d := compareCounts("x", janus, janus); d != nil {
 		t.Errorf("same lists differ: %q", d)
+	}
+}
+
+// TestBrokerComparisonsQueues proves the broker test's queue checks on
+// queues made by hand on the test's RabbitMQ: a queue the server did not
+// declare reads "missing" in both, whichever runs first (the flag check
+// never creates it), one declared durable is refused a plain declare, and
+// one holding a message says so.
+func TestBrokerComparisonsQueues(t *testing.T) {
+	n := newBrokerNames(t, "check")
+	cleanBrokers(t, n)
+	conn := amqpConn(t)
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(n.toJanus(), true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(n.fromJanus(), false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.PublishWithContext(context.Background(), "", n.fromJanus(), false, false, amqp.Publishing{Body: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	flags := queueFlags(t, conn, n)
+	wantFlags := map[string]string{"<names>-to-janus": "refused 406", "<names>-from-janus": "as declared",
+		"<names>-to-janus-admin": "missing", "<names>-from-janus-admin": "missing", "<names>-janus-events": "missing"}
+	if !maps.Equal(flags, wantFlags) {
+		t.Errorf("queueFlags = %v, want %v", flags, wantFlags)
+	}
+	b := &brokerRun{names: n, amqp: conn}
+	deadline := time.Now().Add(10 * time.Second) // the broker counts the published message soon after
+	for queueLength(conn, n.fromJanus()) < 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	held := b.heldMessages()
+	wantHeld := map[string]string{"<names>-from-janus": "holds messages", "<names>-from-janus-admin": "missing",
+		"<names>-janus-events": "missing"}
+	if !maps.Equal(held, wantHeld) {
+		t.Errorf("heldMessages = %v, want %v", held, wantHeld)
+	}
+}
+
+// TestBrokerComparisonsRetries: only Janus is started again when its
+// Unix sockets are gone after start-up (its pfunix start-up race, up to
+// three starts); Argus missing them fails at the first start.
+func TestBrokerComparisonsRetries(t *testing.T) {
+	run := &brokerRun{}
+	for _, tc := range []struct {
+		server    string
+		fails     int // starts that lose the sockets before one keeps them
+		wantTries int
+		wantErr   bool
+	}{
+		{"janus", 0, 1, false},
+		{"janus", 2, 3, false},
+		{"janus", 3, 3, true},
+		{"argus", 0, 1, false},
+		{"argus", 1, 1, true},
+	} {
+		tries, stops := 0, 0
+		got, err := startRetrying(tc.server, func(string, ...any) {}, func() (*brokerRun, func()) {
+			tries++
+			if tries <= tc.fails {
+				return nil, func() { stops++ }
+			}
+			return run, nil
+		})
+		if tries != tc.wantTries || (err != nil) != tc.wantErr || (err == nil && got != run) || stops != min(tries, tc.fails) {
+			t.Errorf("%s losing the sockets %d times: %d starts, %d stops, err %v; want %d starts, error %v",
+				tc.server, tc.fails, tries, stops, err, tc.wantTries, tc.wantErr)
+		}
 	}
 }

@@ -43,15 +43,16 @@ type Topics struct {
 
 // Status is Janus's "status" section: messages published on Topic when
 // the transport connects (Connect) and when it disconnects or, as the
-// broker's will, loses the connection (Disconnect); an empty message is
-// not sent.
+// broker's will, loses the connection (Disconnect). As in Janus, a
+// message that is not set (nil) is not sent, and one set empty is sent
+// empty (with Retain, an empty message clears the topic's retained one).
 type Status struct {
 	Enabled    bool
 	Topic      string
 	QoS        byte
 	Retain     bool
-	Connect    string
-	Disconnect string
+	Connect    *string
+	Disconnect *string
 }
 
 // Config configures a Transport.
@@ -73,6 +74,8 @@ type Config struct {
 	Queue          int // outgoing queue per API (msgclient default)
 	PublishTimeout time.Duration
 	MaxBackoff     time.Duration
+
+	subscribed func() // test hook: onConnect calls it once the topics are subscribed
 }
 
 // ParseURL turns a -mqtt URL into a Config.
@@ -131,8 +134,13 @@ func ParseURL(raw string) (Config, error) {
 			}
 		}
 	}
-	// Messages may be empty (not sent), so they are read apart.
-	cfg.Status.Connect, cfg.Status.Disconnect = q.Get("status_connect_message"), q.Get("status_disconnect_message")
+	// Messages may be empty (then sent empty), so they are read apart.
+	for k, p := range map[string]**string{"status_connect_message": &cfg.Status.Connect, "status_disconnect_message": &cfg.Status.Disconnect} {
+		if q.Has(k) {
+			m := q.Get(k)
+			*p = &m
+		}
+	}
 	for k, p := range map[string]*bool{"admin_enabled": &cfg.AdminEnabled, "cleansession": &cfg.CleanSession,
 		"status_enabled": &cfg.Status.Enabled, "status_retain": &cfg.Status.Retain} {
 		if q.Has(k) {

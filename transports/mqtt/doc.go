@@ -15,11 +15,14 @@
 // (the layout of what is published: indented, Janus's default, plain or
 // compact), and Janus's "status" section as status_enabled, status_topic,
 // status_qos, status_retain, status_connect_message and
-// status_disconnect_message (also the will).
+// status_disconnect_message (also the will); as in Janus, a message set
+// empty is published empty, one not set is not published.
 //
-// Transport events (type 128), once per broker connection as Janus's:
-// {"event":"connected","broker":"host:port"} when it is up and
-// {"event":"disconnected",...} when it is lost.
+// Transport events (type 128), as Janus 1.1.2's:
+// {"event":"connected","broker":"host:port"} at every connection (once
+// the topics are subscribed) and {"event":"reconnecting",...} when one is
+// lost. Not emitted: Janus's "failed" (with the code of a failed
+// connection attempt) and its MQTT 5 "disconnected"; "broker" is Argus's.
 //
 // Compared with Janus 1.1.2's janus.transport.mqtt by test/janusref.
 package mqtt

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -31,6 +32,14 @@ type Transport struct {
 	client paho.Client
 
 	*broker.Clients // Janus and Admin API clients, connection state
+
+	// statusMu orders the status messages: onConnect publishes the
+	// connect message under it unless closed, and Close sets closed
+	// under it before the disconnect message, so a connection that
+	// completes while the transport closes never publishes "online"
+	// after the disconnect message (a retained one would stay).
+	statusMu sync.Mutex
+	closed   bool
 }
 
 // Start starts the transport; paho connects in the background and keeps
@@ -47,6 +56,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	host, port := wire.SplitAddr(u.Host)
 	t.Clients = broker.New(tctx, broker.Config{
 		Package: Package, Deps: cfg.Deps, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled, Layout: cfg.JSON,
+		LostEvent: "reconnecting", // as Janus, which emits "connected" at every connection
 		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
 			if admin {
 				return t.publish(ctx, cfg.Admin, o)
@@ -67,8 +77,8 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 			t.cfg.Logger.Warn("mqtt transport: broker connection lost, reconnecting", slog.Any("error", err))
 			t.Down()
 		})
-	if st := cfg.Status; st.Enabled && st.Disconnect != "" {
-		opts.SetWill(st.Topic, st.Disconnect, st.QoS, st.Retain)
+	if st := cfg.Status; st.Enabled && st.Disconnect != nil {
+		opts.SetWill(st.Topic, *st.Disconnect, st.QoS, st.Retain)
 	}
 	t.client = paho.NewClient(opts)
 	t.client.Connect() // with ConnectRetry it retries in the background
@@ -76,6 +86,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 }
 
 // onConnect (re)subscribes the request topics after every connection.
+// paho runs it on a goroutine of its own, so Close may run meanwhile.
 func (t *Transport) onConnect(c paho.Client) {
 	subs := map[string]byte{t.cfg.Janus.Subscribe: t.cfg.Janus.SubscribeQoS}
 	if t.Admin != nil {
@@ -86,9 +97,17 @@ func (t *Transport) onConnect(c paho.Client) {
 		t.cfg.Logger.Warn("mqtt transport: subscribe failed", slog.Any("error", tok.Error()))
 		return
 	}
+	if t.cfg.subscribed != nil {
+		t.cfg.subscribed()
+	}
+	t.statusMu.Lock()
+	defer t.statusMu.Unlock()
+	if t.closed || t.ctx.Err() != nil {
+		return
+	}
 	t.Up()
-	if st := t.cfg.Status; st.Enabled && st.Connect != "" {
-		t.status(c, st.Connect)
+	if st := t.cfg.Status; st.Enabled && st.Connect != nil {
+		t.status(c, *st.Connect)
 	}
 }
 
@@ -101,7 +120,12 @@ func (t *Transport) status(c paho.Client, msg string) {
 	}
 }
 
+// onMessage hands a request to its API's client. An empty message is
+// ignored, unanswered, as Janus 1.1.2's MQTT transport ignores one.
 func (t *Transport) onMessage(_ paho.Client, m paho.Message) {
+	if len(m.Payload()) == 0 {
+		return
+	}
 	payload := append([]byte(nil), m.Payload()...)
 	switch {
 	case m.Topic() == t.cfg.Janus.Subscribe:
@@ -113,11 +137,14 @@ func (t *Transport) onMessage(_ paho.Client, m paho.Message) {
 
 // Close disconnects, ends the clients (TransportGone for each) and waits.
 func (t *Transport) Close() {
+	t.statusMu.Lock()
+	t.closed = true
+	t.statusMu.Unlock()
 	t.cancel()
 	t.Clients.Close()
 	// A clean disconnect drops the will: the message is sent as Janus does.
-	if st := t.cfg.Status; st.Enabled && st.Disconnect != "" && t.client.IsConnectionOpen() {
-		t.status(t.client, st.Disconnect)
+	if st := t.cfg.Status; st.Enabled && st.Disconnect != nil && t.client.IsConnectionOpen() {
+		t.status(t.client, *st.Disconnect)
 	}
 	t.client.Disconnect(disconnectQuiesce)
 }

@@ -46,6 +46,14 @@ type API struct {
 	QueueExclusive       bool
 }
 
+// incoming is the queue the API's requests are consumed from.
+func (a API) incoming() string {
+	if a.QueueName != "" {
+		return a.QueueName
+	}
+	return a.ToJanus
+}
+
 // Config configures a Transport.
 type Config struct {
 	transports.Deps // gateway, emitter, server name, logger

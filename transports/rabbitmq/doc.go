@@ -18,9 +18,10 @@
 // what is published: indented, Janus's default, plain or compact). Other
 // query parameters go to the AMQP client (heartbeat, connection_timeout).
 //
-// Transport events (type 128), once per broker connection as Janus's:
-// {"event":"connected","broker":"host:port"} when it is up and
-// {"event":"disconnected","broker":"host:port"} when it is lost.
+// Transport events (type 128), as Janus 1.1.2's: one
+// {"event":"connected","broker":"host:port"} at the first connection and
+// nothing else (Janus emits it once, at setup: not on a reconnection, and
+// no event when the connection is lost); "broker" is Argus's.
 //
 // Compared with Janus 1.1.2's janus.transport.rabbitmq by test/janusref.
 package rabbitmq

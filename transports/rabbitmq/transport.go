@@ -41,6 +41,8 @@ type Transport struct {
 
 	mu sync.Mutex
 	ch *amqp.Channel // nil while disconnected
+
+	warned sync.Map // queue name → true: its fallback was logged
 }
 
 // Start starts the transport; it connects in the background and keeps
@@ -68,6 +70,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	}
 	t.Clients = broker.New(tctx, broker.Config{
 		Package: Package, Deps: cfg.Deps, Host: host, Port: port, Queue: cfg.Queue, Admin: cfg.AdminEnabled, Layout: cfg.JSON,
+		ConnectedOnce: true, // Janus emits "connected" once, at setup, and nothing on a loss
 		Send: func(ctx context.Context, admin bool, o msgclient.Out) error {
 			if admin {
 				return t.publish(ctx, cfg.Admin.FromJanus, o)
@@ -123,14 +126,9 @@ func (t *Transport) serve() (up bool, err error) {
 		return false, fmt.Errorf("dial: %w", err)
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
+	ch, err := t.declare(conn)
 	if err != nil {
-		return false, fmt.Errorf("channel: %w", err)
-	}
-	if t.cfg.Exchange != "" {
-		if err := ch.ExchangeDeclare(t.cfg.Exchange, t.cfg.ExchangeType, false, false, false, false, nil); err != nil {
-			return false, fmt.Errorf("exchange %s: %w", t.cfg.Exchange, err)
-		}
+		return false, err
 	}
 	janusIn, err := t.consume(ch, t.cfg.Janus)
 	if err != nil {
@@ -171,27 +169,58 @@ func (t *Transport) serve() (up bool, err error) {
 	}
 }
 
-// consume declares an API's queues and starts consuming its requests.
-func (t *Transport) consume(ch *amqp.Channel, api API) (<-chan amqp.Delivery, error) {
-	in := api.ToJanus
-	if api.QueueName != "" {
-		in = api.QueueName
+// declare declares the exchange and both APIs' queues and returns the
+// channel to consume and publish on. A refused declare closes its
+// channel, so a queue that falls back to a passive declare (see queue)
+// goes on with a fresh one.
+func (t *Transport) declare(conn *amqp.Connection) (*amqp.Channel, error) {
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, fmt.Errorf("channel: %w", err)
 	}
-	if _, err := ch.QueueDeclare(in, api.QueueDurable, api.QueueAutoDelete, api.QueueExclusive, false, nil); err != nil {
-		return nil, fmt.Errorf("queue %s: %w", in, err)
-	}
-	if api.QueueName != "" && t.cfg.Exchange != "" {
-		if err := ch.QueueBind(in, api.ToJanus, t.cfg.Exchange, false, nil); err != nil {
-			return nil, fmt.Errorf("bind %s: %w", in, err)
+	if t.cfg.Exchange != "" {
+		if err := ch.ExchangeDeclare(t.cfg.Exchange, t.cfg.ExchangeType, false, false, false, false, nil); err != nil {
+			return nil, fmt.Errorf("exchange %s: %w", t.cfg.Exchange, err)
 		}
 	}
-	// The outgoing queue is declared plain (not durable, not auto-delete,
-	// not exclusive) and never bound: with an exchange, the client binds a
-	// queue of its own (Janus 1.1.2 does the same, see test/janusref; a
-	// bound queue nobody reads would fill up).
-	if api.DeclareOutgoingQueue {
-		if _, err := ch.QueueDeclare(api.FromJanus, false, false, false, false, nil); err != nil {
-			return nil, fmt.Errorf("queue %s: %w", api.FromJanus, err)
+	type keyed struct {
+		api    API
+		suffix string // of the API's setting keys
+	}
+	apis := []keyed{{t.cfg.Janus, ""}}
+	if t.Admin != nil {
+		apis = append(apis, keyed{t.cfg.Admin, "_admin"})
+	}
+	for _, a := range apis {
+		api := a.api
+		in := api.incoming()
+		// The Janus API's incoming queue is declared as configured; the
+		// Admin API's may have been declared by an older Argus with the
+		// Janus API's queue_* keys, so it falls back to what exists.
+		fallback := ""
+		if a.suffix != "" {
+			fallback = "queue_durable" + a.suffix + ", queue_autodelete" + a.suffix
+		}
+		if ch, err = t.queue(conn, ch, in, api.QueueDurable, api.QueueAutoDelete, api.QueueExclusive, fallback); err != nil {
+			return nil, err
+		}
+		// Janus binds queue_name only to a topic or direct exchange: a
+		// fanout exchange would bring every answer (routing key from_janus)
+		// back into the request queue, answered again without end.
+		if api.QueueName != "" && t.cfg.Exchange != "" && bindsRoutingKey(t.cfg.ExchangeType) {
+			if err := ch.QueueBind(in, api.ToJanus, t.cfg.Exchange, false, nil); err != nil {
+				return nil, fmt.Errorf("bind %s: %w", in, err)
+			}
+		}
+		// The outgoing queue is declared plain (not durable, not
+		// auto-delete, not exclusive) and never bound: with an exchange,
+		// the client binds a queue of its own (Janus 1.1.2 does the same,
+		// see test/janusref; a bound queue nobody reads would fill up).
+		// One declared durable by an older Argus is used as it is.
+		if api.DeclareOutgoingQueue {
+			if ch, err = t.queue(conn, ch, api.FromJanus, false, false, false, "declare_outgoing_queue"+a.suffix); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// Manual acks with a prefetch window bound what the broker pushes
@@ -199,6 +228,47 @@ func (t *Transport) consume(ch *amqp.Channel, api API) (<-chan amqp.Delivery, er
 	if err := ch.Qos(prefetch, 0, false); err != nil {
 		return nil, fmt.Errorf("qos: %w", err)
 	}
+	return ch, nil
+}
+
+// bindsRoutingKey reports whether Janus binds queue_name to an exchange
+// of type typ with routing key to_janus: topic and direct only.
+func bindsRoutingKey(typ string) bool { return typ == "topic" || typ == "direct" }
+
+// queue declares queue name with the given flags on ch. When the broker
+// refuses it because the queue exists with other flags (406
+// PRECONDITION_FAILED) and setting is not empty, the existing queue is
+// used as it is: a passive declare on a fresh channel (the refusal closed
+// ch), and one warning per queue naming setting. queue returns the channel
+// to go on with.
+func (t *Transport) queue(conn *amqp.Connection, ch *amqp.Channel, name string, durable, autoDelete, exclusive bool, setting string) (*amqp.Channel, error) {
+	_, err := ch.QueueDeclare(name, durable, autoDelete, exclusive, false, nil)
+	if err == nil {
+		return ch, nil
+	}
+	var ae *amqp.Error
+	if setting == "" || !errors.As(err, &ae) || ae.Code != amqp.PreconditionFailed {
+		return nil, fmt.Errorf("queue %s: %w", name, err)
+	}
+	fresh, cerr := conn.Channel()
+	if cerr != nil {
+		return nil, fmt.Errorf("queue %s: %w (then channel: %w)", name, err, cerr)
+	}
+	if _, perr := fresh.QueueDeclarePassive(name, durable, autoDelete, exclusive, false, nil); perr != nil {
+		return nil, fmt.Errorf("queue %s: %w (then passive declare: %w)", name, err, perr)
+	}
+	if _, warned := t.warned.LoadOrStore(name, true); !warned {
+		t.cfg.Logger.Warn("rabbitmq transport: queue exists with other flags, used as it is",
+			slog.String("queue", name), slog.String("setting", setting), slog.String("broker", t.broker),
+			slog.String("refusal", ae.Reason),
+			slog.String("hint", "declared by an older Argus or another client; delete the queue to have it declared as configured"))
+	}
+	return fresh, nil
+}
+
+// consume starts consuming an API's requests.
+func (t *Transport) consume(ch *amqp.Channel, api API) (<-chan amqp.Delivery, error) {
+	in := api.incoming()
 	d, err := ch.Consume(in, "", false, api.QueueExclusive, false, false, nil)
 	if err != nil {
 		return nil, fmt.Errorf("consume %s: %w", in, err)

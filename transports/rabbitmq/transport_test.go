@@ -3,7 +3,9 @@ package rabbitmq
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,5 +113,151 @@ func TestQueueFlagsPerAPI(t *testing.T) {
 		if _, err := ch.QueueDeclare(q, durable, false, false, false, nil); err != nil {
 			t.Errorf("queue %s is not declared durable=%v: %v", q, durable, err)
 		}
+	}
+}
+
+// startConnected starts the transport of url and waits until it consumes.
+func startConnected(t *testing.T, url string, logger *slog.Logger) *Transport {
+	t.Helper()
+	cfg, err := ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Gateway = fakegw.New()
+	if logger != nil {
+		cfg.Logger = logger
+	}
+	tr, err := Start(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	deadline := time.Now().Add(20 * time.Second)
+	for !tr.Connected() {
+		if time.Now().After(deadline) {
+			t.Fatal("not connected")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return tr
+}
+
+// warnings records the warnings logged, one line each.
+type warnings struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (w *warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (w *warnings) Handle(_ context.Context, r slog.Record) error {
+	line := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		line += " " + a.String()
+		return true
+	})
+	w.mu.Lock()
+	w.lines = append(w.lines, line)
+	w.mu.Unlock()
+	return nil
+}
+func (w *warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w *warnings) WithGroup(string) slog.Handler      { return w }
+
+func (w *warnings) all() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.lines...)
+}
+
+// TestUpgradeKeepsExistingQueues: an older Argus declared the outgoing
+// queues and the Admin API's incoming queue with queue_durable (shared by
+// both APIs then); this version declares them plain, which the broker
+// refuses (406). The transport uses them as they are and serves, with
+// one warning per queue naming the setting, instead of retrying the
+// connection for ever.
+func TestUpgradeKeepsExistingQueues(t *testing.T) {
+	name := evhtest.Name("argus-test-rmqu")
+	to, from, toAdmin, fromAdmin := name+"-to", name+"-from", name+"-to-admin", name+"-from-admin"
+	ch := evhtest.AMQPChannel(t, brokerAddr)
+	t.Cleanup(func() {
+		for _, q := range []string{to, from, toAdmin, fromAdmin} {
+			_, _ = ch.QueueDelete(q, false, false, false)
+		}
+	})
+	for _, q := range []string{to, from, toAdmin, fromAdmin} { // as the older Argus left them
+		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := &warnings{}
+	startConnected(t, fmt.Sprintf("amqp://guest:guest@%s/?to_janus=%s&from_janus=%s&queue_durable=true"+
+		"&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s", brokerAddr, to, from, toAdmin, fromAdmin), slog.New(w))
+	for api, q := range map[string]string{to: from, toAdmin: fromAdmin} {
+		err := ch.PublishWithContext(context.Background(), "", api, false, false, amqp.Publishing{
+			ContentType: "application/json", CorrelationId: "c1", Body: []byte(`{"janus":"ping","transaction":"t1"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := evhtest.AMQPConsume(t, ch, q).Wait(t, 1)[0]
+		if !strings.Contains(string(m.Data), `"transaction": "t1"`) {
+			t.Errorf("answer on %s:\n%s", q, m.Data)
+		}
+	}
+	lines := w.all()
+	want := map[string]string{from: "setting=declare_outgoing_queue", fromAdmin: "setting=declare_outgoing_queue_admin",
+		toAdmin: "setting=queue_durable_admin, queue_autodelete_admin"}
+	if len(lines) != len(want) {
+		t.Errorf("%d warnings, want %d:\n%s", len(lines), len(want), strings.Join(lines, "\n"))
+	}
+	for q, setting := range want {
+		n := 0
+		for _, l := range lines {
+			if strings.Contains(l, "queue="+q+" ") && strings.Contains(l, setting) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("queue %s: %d warnings naming %s, want 1:\n%s", q, n, setting, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// TestFanoutLeavesQueueNameUnbound: with a fanout exchange, queue_name is
+// not bound to it, as Janus 1.1.2 binds it only to a topic or direct
+// exchange: bound, every answer would come back into the request queue
+// and be answered again, without end. One ping gets exactly one answer.
+func TestFanoutLeavesQueueNameUnbound(t *testing.T) {
+	name := evhtest.Name("argus-test-rmqf")
+	exchange, to, in, from, own := name+"-x", name+"-to", name+"-in", name+"-from", name+"-client"
+	ch := evhtest.AMQPChannel(t, brokerAddr)
+	t.Cleanup(func() {
+		for _, q := range []string{in, from, own} {
+			_, _ = ch.QueueDelete(q, false, false, false)
+		}
+		_ = ch.ExchangeDelete(exchange, false, false)
+	})
+	if err := ch.ExchangeDeclare(exchange, "fanout", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(own, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(own, "", exchange, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := evhtest.AMQPConsume(t, ch, own)
+	startConnected(t, fmt.Sprintf("amqp://guest:guest@%s/?janus_exchange=%s&to_janus=%s&queue_name=%s&from_janus=%s",
+		brokerAddr, exchange, to, in, from), nil)
+	err := ch.PublishWithContext(context.Background(), "", in, false, false, amqp.Publishing{
+		ContentType: "application/json", CorrelationId: "c1", Body: []byte(`{"janus":"ping","transaction":"t1"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := got.Wait(t, 1)[0]; !strings.Contains(string(m.Data), `"janus": "pong"`) {
+		t.Fatalf("answer:\n%s", m.Data)
+	}
+	time.Sleep(2 * time.Second) // an answer fed back would be answered within milliseconds
+	if all := got.All(); len(all) != 1 {
+		t.Fatalf("%d messages for one ping, want 1; the second:\n%s", len(all), all[1].Data)
 	}
 }

@@ -31,6 +31,13 @@ type Config struct {
 	Queue   int           // outgoing queue per client (msgclient default)
 	Admin   bool          // also serve the Admin API
 	Layout  evhkit.Format // JSON layout of what is published (Janus's "json")
+	// The type 128 events of the broker connection, as the Janus
+	// transport emits them: "connected" at every connection (MQTT) or at
+	// the first only (ConnectedOnce: RabbitMQ, whose Janus transport
+	// emits it once at setup), and LostEvent when a connection is lost
+	// ("" none: RabbitMQ; MQTT "reconnecting").
+	ConnectedOnce bool
+	LostEvent     string
 	// Send publishes one message of the Janus (admin false) or Admin API.
 	Send func(ctx context.Context, admin bool, o msgclient.Out) error
 }
@@ -63,19 +70,24 @@ func New(ctx context.Context, cfg Config) *Clients {
 	return c
 }
 
-// Up records a (re)connection and emits "connected": once per broker
-// connection, as Janus 1.1.2 does (test/janusref), with the Janus API
-// client's id and, an Argus extension, the broker's address.
+// Up records a (re)connection and emits "connected" (Config.ConnectedOnce:
+// at the first connection only), one event for both APIs, as Janus 1.1.2
+// does (test/janusref), with the Janus API client's id and, an Argus
+// extension, the broker's address.
 func (c *Clients) Up() {
-	c.connects.Add(1)
+	n := c.connects.Add(1)
 	c.connected.Store(true)
-	c.emit("connected")
+	if n == 1 || !c.cfg.ConnectedOnce {
+		c.emit("connected")
+	}
 }
 
-// Down records a lost connection and emits "disconnected".
+// Down records a lost connection and emits Config.LostEvent, if any.
 func (c *Clients) Down() {
 	c.connected.Store(false)
-	c.emit("disconnected")
+	if c.cfg.LostEvent != "" {
+		c.emit(c.cfg.LostEvent)
+	}
 }
 
 // Connected reports whether the transport is consuming from the broker.

@@ -8,7 +8,6 @@
 package msgclient
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -163,15 +162,17 @@ func (c *Client) Handle(raw []byte, reply string) {
 }
 
 // invalid returns the answer to a request that is empty or not JSON, or
-// nil. Janus's message transports hand a request they cannot parse to the
-// core, which answers a Janus API request 454 "Invalid Janus API request
-// - <parser error>" and an Admin API request, having found no
-// transaction in it, 456 "Missing mandatory element (transaction)"
-// (observed with Janus 1.1.2, test/janusref).
+// nil. Janus's message transports hand a request they cannot parse, an
+// empty one included, to the core, which answers a Janus API request 454
+// "Invalid Janus API request - <parser error>" and an Admin API request,
+// having found no transaction in it, 456 "Missing mandatory element
+// (transaction)" (observed with Janus 1.1.2, test/janusref; an empty
+// message on RabbitMQ and on a SOCK_DGRAM socket too, whereas Janus's MQTT
+// transport ignores one, see transports/mqtt, and an empty SOCK_SEQPACKET
+// record reads as the peer's close).
 func (c *Client) invalid(raw []byte) []byte {
-	bad := wire.CheckRequest(raw)
-	if bad == nil || len(bytes.TrimSpace(raw)) == 0 {
-		return bad
+	if wire.CheckRequest(raw) == nil {
+		return nil
 	}
 	if c.cfg.Admin {
 		return wire.ErrorJSON(core.CodeMissingMandatory, "Missing mandatory element (transaction)")
