@@ -3,9 +3,10 @@ package main
 import (
 	"errors"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/core/webrtc/sharedport"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // registerSharedUDPMetrics exports the counters of the engine's shared

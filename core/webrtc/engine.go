@@ -6,12 +6,13 @@ import (
 	"net/netip"
 	"sync"
 
-	"github.com/argusrtc/argus/core/webrtc/sharedport"
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core/webrtc/sharedport"
 )
 
 // Engine builds Peers sharing one pion API: one MediaEngine, one

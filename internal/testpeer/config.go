@@ -3,10 +3,11 @@ package testpeer
 import (
 	"net"
 
-	"github.com/argusrtc/argus/internal/testpeer/slownet"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/internal/testpeer/slownet"
 )
 
 // Codecs picks the codec set of the MediaEngine.

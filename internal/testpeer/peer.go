@@ -9,13 +9,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/argusrtc/argus/internal/testpeer/slownet"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/transport/v5/stdnet"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/internal/testpeer/slownet"
 )
 
 // transportCCURI is the transport-wide congestion control header extension.

@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/argusrtc/argus/internal/testpeer/slownet"
 	"github.com/pion/rtcp"
 	"go.uber.org/goleak"
+
+	"github.com/argusrtc/argus/internal/testpeer/slownet"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/telemetry/httpevh"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/argusrtc/argus/telemetry"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // echoPrefix is what the EchoTest puts before echoed data channel text

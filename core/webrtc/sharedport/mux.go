@@ -11,8 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/argusrtc/argus/core/webrtc/batchconn"
 	"github.com/pion/ice/v4"
+
+	"github.com/argusrtc/argus/core/webrtc/batchconn"
 )
 
 // connQueue is how many received packets wait for one ICE agent's reader

@@ -12,8 +12,9 @@ import (
 	"net"
 	"net/netip"
 
-	"github.com/argusrtc/argus/core/webrtc/batchconn"
 	"github.com/pion/ice/v4"
+
+	"github.com/argusrtc/argus/core/webrtc/batchconn"
 )
 
 // Config says where to listen.
