@@ -17,6 +17,10 @@ type audioLevel struct {
 	activePackets, avg uint64
 	packets, sum       uint64
 	talking            bool
+	// announced is closed when the last change's announcement is done;
+	// the next one waits for it, so that the room hears the changes in
+	// the order they happened.
+	announced chan struct{}
 }
 
 // noteLevel reads a packet's audio level and, every audio_active_packets
@@ -44,7 +48,22 @@ func (ps *pubStream) noteLevel(pkt *rtp.Packet) {
 	}
 	l.talking = talking
 	ps.talking.Store(talking)
-	ps.pub.s.ks.Go(func(context.Context) { ps.pub.announceTalking(ps, talking, avg) })
+	// Announced off the packet path, in order: each announcement runs in
+	// its own goroutine and waits for the one before it (a talking and
+	// its stopped-talking could otherwise reach the room swapped, leaving
+	// everyone with the wrong state).
+	prev, done := l.announced, make(chan struct{})
+	l.announced = done
+	started := ps.pub.s.ks.Go(func(context.Context) {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		ps.pub.announceTalking(ps, talking, avg)
+	})
+	if !started { // the session is being destroyed: nothing more is announced
+		close(done)
+	}
 }
 
 // announceTalking tells every participant and emits the event.

@@ -168,26 +168,28 @@ func (p *publisher) setupMedia() {
 	}
 	p.published = true
 	p.mu.Unlock()
-	obj, _ := p.publisherObject()
-	note := map[string]any{"videoroom": "event", "room": p.room.id, "publishers": []any{obj}}
-	for _, x := range p.room.others(p) {
-		x.s.push("", note, nil)
-	}
-	p.emitEvent(p.streamsEvent("published"))
+	p.announce("published")
 }
 
 // announceUpdate tells the room a published PeerConnection was
 // renegotiated: its new streams ("publishers") and an "updated" event.
-func (p *publisher) announceUpdate() {
+func (p *publisher) announceUpdate() { p.announce("updated") }
+
+// announce tells the room the publisher's streams ("publishers") and
+// emits event what ("published", "updated") with them. The event comes
+// first: once told, another participant may act on the publisher (kick
+// it, which clears its streams), and the event must still carry the
+// streams it announces and precede what follows.
+func (p *publisher) announce(what string) {
 	obj, ok := p.publisherObject()
 	if !ok {
 		return
 	}
+	p.emitEvent(p.streamsEvent(what))
 	note := map[string]any{"videoroom": "event", "room": p.room.id, "publishers": []any{obj}}
 	for _, x := range p.room.others(p) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(p.streamsEvent("updated"))
 }
 
 // unpublish stops publishing: subscribers lose the feed, the room is told.
@@ -258,20 +260,26 @@ func (p *publisher) leave(reason string) {
 	p.s.log.Info("videoroom: publisher left", "room", r.id, "id", p.id, "reason", reason)
 }
 
-// kick tells the participant, closes its PeerConnection and removes it.
+// kick removes the participant, tells it and closes its PeerConnection.
+// It leaves as "kicked" before it is told: a client that detaches the
+// moment it reads the notice would otherwise leave first, and the room
+// would hear "leaving" instead of "kicked".
 func (p *publisher) kick() {
-	p.s.push("", map[string]any{"videoroom": "event", "room": p.room.id, "leaving": "ok", "reason": "kicked"}, nil)
 	p.leave("kicked")
+	p.s.push("", map[string]any{"videoroom": "event", "room": p.room.id, "leaving": "ok", "reason": "kicked"}, nil)
 	p.s.h.ClosePeer()
 }
 
-// roomGone: the room was destroyed.
+// roomGone: the room was destroyed. The participant is out and
+// unpublished before it is told: a client that detaches the moment it
+// reads "destroyed" would otherwise leave first ("leaving" instead of
+// "unpublished").
 func (p *publisher) roomGone(note map[string]any) {
-	p.s.push("", note, nil)
 	p.mu.Lock()
 	p.left = true
 	p.mu.Unlock()
 	p.unpublish(false)
+	p.s.push("", note, nil)
 	p.s.h.ClosePeer()
 }
 

@@ -1,0 +1,212 @@
+package videoroom
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/internal/testkit"
+)
+
+// actOnPush runs act inside Push when a push matches, as a client that
+// acts the moment it reads that push can, before the plugin's next line.
+type actOnPush struct {
+	*coretest.Handle
+	match func(data map[string]any) bool
+	act   func()
+}
+
+func (h *actOnPush) Push(tx string, data any, jsep *core.JSEP) error {
+	err := h.Handle.Push(tx, data, jsep)
+	if m, _ := coretest.ClientJSON(data); h.match(m) {
+		h.act()
+	}
+	return err
+}
+
+// hookedHandle attaches a new session on an actOnPush handle; the test
+// sets match and act.
+func (f *fixture) hookedHandle() (*actOnPush, core.PluginSession) {
+	f.t.Helper()
+	f.next++
+	h := &actOnPush{Handle: coretest.NewHandle(f.next, "videoroom-test", f.eng), match: func(map[string]any) bool { return false }}
+	s, err := f.p.NewSession(h)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	h.Attach(s)
+	f.t.Cleanup(func() {
+		h.ClosePeer()
+		s.Destroy()
+	})
+	return h, s
+}
+
+// TestKickedClientDetachingAtOnce: a kicked participant whose client
+// detaches on reading the kick notice is still announced to the room as
+// kicked (the notification and the event), not as leaving.
+func TestKickedClientDetachingAtOnce(t *testing.T) {
+	f := newFixture(t, testConfig)
+	kh, ks := f.hookedHandle()
+	kh.match = func(d map[string]any) bool { return d["reason"] == "kicked" }
+	kh.act = ks.Destroy // what the core does at detach
+	oh, osess := f.handle()
+	f.async(kh.Handle, ks, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
+	f.async(oh, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
+	if got := f.sync(osess, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`); got["videoroom"] != "success" {
+		t.Fatalf("kick = %v", got)
+	}
+	note := oh.Expect(t, "the room's notice", func(p coretest.Push) bool { return p.Data["kicked"] != nil || p.Data["leaving"] != nil })
+	if !match(note.Data, map[string]any{"videoroom": "event", "room": 1234, "kicked": 5}) {
+		t.Errorf("the room heard %v, want kicked 5", note.Data)
+	}
+	if evs := findEvents(f.host, "kicked"); len(evs) != 1 || evs[0].Handle != kh.ID() {
+		t.Errorf("kicked events = %+v", evs)
+	}
+	if evs := findEvents(f.host, "leaving"); len(evs) != 0 {
+		t.Errorf("leaving events = %+v, want none", evs)
+	}
+}
+
+// holdTalking holds a "talking" push, before it is recorded, until a
+// "stopped-talking" push comes or a while passed, as a slow transport or
+// scheduler can.
+type holdTalking struct {
+	*coretest.Handle
+	stopped chan struct{}
+	once    sync.Once
+}
+
+func (h *holdTalking) Push(tx string, data any, jsep *core.JSEP) error {
+	m, _ := coretest.ClientJSON(data)
+	switch m["videoroom"] {
+	case "talking":
+		select {
+		case <-h.stopped:
+		case <-time.After(300 * time.Millisecond): // long enough for a racing push to come
+		}
+	case "stopped-talking":
+		h.once.Do(func() { close(h.stopped) })
+	}
+	return h.Handle.Push(tx, data, jsep)
+}
+
+// TestTalkingAnnouncedInOrder: a publisher that starts and stops
+// talking within two level periods is announced talking, then stopped
+// talking, even when the first announcement is slow.
+func TestTalkingAnnouncedInOrder(t *testing.T) {
+	f := newFixture(t, testConfig)
+	f.next++
+	lh := &holdTalking{Handle: coretest.NewHandle(f.next, "videoroom-test", f.eng), stopped: make(chan struct{})}
+	ls, err := f.p.NewSession(lh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lh.Attach(ls)
+	t.Cleanup(ls.Destroy)
+	th, ts := f.handle()
+	f.async(lh.Handle, ls, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":1}`, nil)
+	f.async(th, ts, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":2}`, nil)
+	pub := ts.(*session).pub
+	ps := &pubStream{pub: pub, mid: "0", kind: "audio", levelExt: 1,
+		level: audioLevel{on: true, activePackets: 1, avg: defaultAudioLevelAverage}}
+	for _, level := range []byte{10, 100} { // loud (talking), then quiet
+		pkt := &rtp.Packet{Header: rtp.Header{Version: 2}}
+		if err := pkt.SetExtension(1, []byte{level}); err != nil {
+			t.Fatal(err)
+		}
+		ps.noteLevel(pkt)
+	}
+	var got []any
+	for range 2 {
+		p := lh.Expect(t, "a talking notice", func(p coretest.Push) bool {
+			return p.Data["videoroom"] == "talking" || p.Data["videoroom"] == "stopped-talking"
+		})
+		got = append(got, p.Data["videoroom"])
+	}
+	if want := []any{"talking", "stopped-talking"}; !slices.Equal(got, want) {
+		t.Errorf("the room heard %v, want %v", got, want)
+	}
+	testkit.Until(t, coretest.ExpectTimeout, "both events", func() bool {
+		return len(findEvents(f.host, "talking"))+len(findEvents(f.host, "stopped-talking")) == 2
+	})
+	var evs []any
+	for _, e := range f.host.Events() {
+		if v := e.Data["videoroom"]; v == "talking" || v == "stopped-talking" {
+			evs = append(evs, v)
+		}
+	}
+	if want := []any{"talking", "stopped-talking"}; !slices.Equal(evs, want) {
+		t.Errorf("events %v, want %v", evs, want)
+	}
+}
+
+// TestDestroyedRoomClientDetachingAtOnce: a publisher whose client
+// detaches on reading the room's "destroyed" is reported unpublished, as
+// when it stays, not as leaving.
+func TestDestroyedRoomClientDetachingAtOnce(t *testing.T) {
+	f := newFixture(t, testConfig)
+	ph, ps := f.hookedHandle()
+	ph.match = func(d map[string]any) bool { return d["videoroom"] == "destroyed" }
+	ph.act = ps.Destroy // what the core does at detach
+	_, admin := f.handle()
+	f.async(ph.Handle, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
+	pub := ps.(*session).pub
+	pub.mu.Lock()
+	pub.publishing = true // an answered offer, without the media the test does not need
+	pub.mu.Unlock()
+	if got := f.sync(admin, `{"request":"destroy","room":1234,"secret":"adminpwd"}`); got["videoroom"] != "destroyed" {
+		t.Fatalf("destroy = %v", got)
+	}
+	ph.Expect(t, "destroyed", func(p coretest.Push) bool { return p.Data["videoroom"] == "destroyed" })
+	if evs := findEvents(f.host, "unpublished"); len(evs) != 1 || evs[0].Handle != ph.ID() {
+		t.Errorf("unpublished events = %+v", evs)
+	}
+	if evs := findEvents(f.host, "leaving"); len(evs) != 0 {
+		t.Errorf("leaving events = %+v, want none", evs)
+	}
+}
+
+// TestPublishedThenKickedAtOnce: a participant that kicks a publisher
+// the moment it is told of its streams cannot empty the streams of the
+// publisher's "published" event, nor come before it.
+func TestPublishedThenKickedAtOnce(t *testing.T) {
+	f := newFixture(t, testConfig)
+	ph, ps := f.handle()
+	oh, osess := f.hookedHandle()
+	oh.match = func(d map[string]any) bool {
+		return d["publishers"] != nil && d["error_code"] == nil && d["videoroom"] == "event"
+	}
+	oh.act = func() { f.sync(osess, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`) }
+	f.async(ph, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
+	f.async(oh.Handle, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
+	pub := ps.(*session).pub
+	pub.mu.Lock()
+	pub.publishing = true // an answered offer and its stream, without the media the test does not need
+	audio := &pubStream{pub: pub, mid: "0", kind: "audio", codecName: "opus"}
+	audio.dests.Store(&[]*subStream{})
+	pub.streams = []*pubStream{audio}
+	pub.mu.Unlock()
+	pub.setupMedia()
+	oh.Expect(t, "kicked", func(p coretest.Push) bool { return p.Data["kicked"] != nil })
+	var order []string
+	for _, e := range f.host.Events() {
+		switch e.Data["event"] {
+		case "published":
+			order = append(order, "published")
+			if streams, _ := e.Data["streams"].([]any); len(streams) != 1 {
+				t.Errorf("published event streams = %v, want the audio stream", e.Data["streams"])
+			}
+		case "kicked":
+			order = append(order, "kicked")
+		}
+	}
+	if want := []string{"published", "kicked"}; !slices.Equal(order, want) {
+		t.Errorf("events %v, want %v", order, want)
+	}
+}
