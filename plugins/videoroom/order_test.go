@@ -210,3 +210,26 @@ func TestPublishedThenKickedAtOnce(t *testing.T) {
 		t.Errorf("events %v, want %v", order, want)
 	}
 }
+
+// TestConfiguredThenKickedAtOnce: a participant that kicks a publisher
+// the moment it hears of its new display name comes after the
+// publisher's "configured" event.
+func TestConfiguredThenKickedAtOnce(t *testing.T) {
+	f := newFixture(t, testConfig)
+	ph, ps := f.handle()
+	oh, osess := f.hookedHandle()
+	oh.match = func(d map[string]any) bool { return d["display"] == "renamed" }
+	oh.act = func() { f.sync(osess, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`) }
+	f.async(ph, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
+	f.async(oh.Handle, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
+	f.async(ph, ps, `{"request":"configure","display":"renamed"}`, nil)
+	var order []string
+	for _, e := range f.host.Events() {
+		if name, _ := e.Data["event"].(string); name == "configured" || name == "kicked" {
+			order = append(order, name)
+		}
+	}
+	if want := []string{"configured", "kicked"}; !slices.Equal(order, want) {
+		t.Errorf("events %v, want %v", order, want)
+	}
+}
