@@ -233,3 +233,52 @@ func TestConfiguredThenKickedAtOnce(t *testing.T) {
 		t.Errorf("events %v, want %v", order, want)
 	}
 }
+
+// TestUnpublishedOrModeratedThenKickedAtOnce: a participant that kicks a
+// publisher the moment it hears it unpublished, or that one of its
+// streams was moderated, comes after that event.
+func TestUnpublishedOrModeratedThenKickedAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name, event string
+		notice      func(map[string]any) bool
+		do          func(f *fixture, pub *publisher, admin core.PluginSession)
+	}{
+		{"unpublish", "unpublished", func(d map[string]any) bool { return d["unpublished"] != nil },
+			func(_ *fixture, pub *publisher, _ core.PluginSession) { pub.unpublish(false) }},
+		{"moderate", "moderated", func(d map[string]any) bool { return d["moderation"] != nil },
+			func(f *fixture, _ *publisher, admin core.PluginSession) {
+				f.sync(admin, `{"request":"moderate","room":1234,"secret":"adminpwd","id":5,"mid":"0","mute":true}`)
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, testConfig)
+			ph, ps := f.handle()
+			oh, osess := f.hookedHandle()
+			oh.match = tc.notice
+			oh.act = func() { f.sync(osess, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`) }
+			f.async(ph, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
+			f.async(oh.Handle, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
+			pub := ps.(*session).pub
+			audio := &pubStream{pub: pub, mid: "0", kind: "audio", codecName: "opus"}
+			audio.dests.Store(&[]*subStream{})
+			pub.mu.Lock()
+			pub.publishing, pub.published = true, true // up, without the media the test does not need
+			pub.streams = []*pubStream{audio}
+			pub.mu.Unlock()
+			tc.do(f, pub, osess)
+			var order []string
+			for _, e := range f.host.Events() {
+				name, _ := e.Data["event"].(string)
+				if name == "" {
+					name, _ = e.Data["videoroom"].(string)
+				}
+				if name == tc.event || name == "kicked" {
+					order = append(order, name)
+				}
+			}
+			if want := []string{tc.event, "kicked"}; !slices.Equal(order, want) {
+				t.Errorf("events %v, want %v", order, want)
+			}
+		})
+	}
+}

@@ -221,14 +221,14 @@ func (p *publisher) unpublish(leaving bool) {
 	for sub := range subs {
 		sub.feedGone(p)
 	}
+	if !leaving { // before the room is told, which may act on it at once
+		p.emitEvent(p.event("unpublished"))
+	}
 	if wasUp {
 		note := map[string]any{"videoroom": "event", "room": p.room.id, "unpublished": p.id}
 		for _, x := range p.room.others(p) {
 			x.s.push("", note, nil)
 		}
-	}
-	if !leaving {
-		p.emitEvent(p.event("unpublished"))
 	}
 }
 
@@ -299,11 +299,12 @@ func (p *publisher) moderate(mid string, mute bool) *vrError {
 	if mute {
 		state = "muted"
 	}
+	// The event before the room is told, which may act on it at once.
+	p.emitEvent(telemetry.VideoRoomData{VideoRoom: "moderated", Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
+		Mid: mid, Moderation: state})
 	note := map[string]any{"videoroom": "event", "room": p.room.id, "id": p.id, "mid": mid, "moderation": state}
 	for _, x := range p.room.others(nil) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(telemetry.VideoRoomData{VideoRoom: "moderated", Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
-		Mid: mid, Moderation: state})
 	return nil
 }
