@@ -75,12 +75,13 @@ func (p *publisher) announceTalking(ps *pubStream, talking bool, avg float64) {
 	p.mu.Lock()
 	mindex := ps.mindex
 	p.mu.Unlock()
+	// The event before the room is told, which may act on it at once.
+	p.emitEvent(telemetry.VideoRoomData{VideoRoom: what, Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
+		MIndex: telemetry.Ptr(mindex), Mid: ps.mid, AudioLevel: telemetry.Ptr(dBov(avg))})
 	note := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": dBov(avg)}
 	for _, x := range p.room.others(nil) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(telemetry.VideoRoomData{VideoRoom: what, Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
-		MIndex: telemetry.Ptr(mindex), Mid: ps.mid, AudioLevel: telemetry.Ptr(dBov(avg))})
 }
 
 // dBov is an average audio level as Janus 1.1.2 reports it in

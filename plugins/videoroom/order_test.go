@@ -234,10 +234,10 @@ func TestConfiguredThenKickedAtOnce(t *testing.T) {
 	}
 }
 
-// TestUnpublishedOrModeratedThenKickedAtOnce: a participant that kicks a
-// publisher the moment it hears it unpublished, or that one of its
-// streams was moderated, comes after that event.
-func TestUnpublishedOrModeratedThenKickedAtOnce(t *testing.T) {
+// TestEventBeforeTheRoomKicks: a participant that kicks a
+// publisher the moment it hears it unpublished, that one of its streams
+// was moderated or that it talks, comes after that event.
+func TestEventBeforeTheRoomKicks(t *testing.T) {
 	for _, tc := range []struct {
 		name, event string
 		notice      func(map[string]any) bool
@@ -248,6 +248,15 @@ func TestUnpublishedOrModeratedThenKickedAtOnce(t *testing.T) {
 		{"moderate", "moderated", func(d map[string]any) bool { return d["moderation"] != nil },
 			func(f *fixture, _ *publisher, admin core.PluginSession) {
 				f.sync(admin, `{"request":"moderate","room":1234,"secret":"adminpwd","id":5,"mid":"0","mute":true}`)
+			}},
+		{"talking", "talking", func(d map[string]any) bool { return d["videoroom"] == "talking" },
+			func(f *fixture, pub *publisher, _ core.PluginSession) {
+				ps := &pubStream{pub: pub, mid: "0", kind: "audio", levelExt: 1,
+					level: audioLevel{on: true, activePackets: 1, avg: defaultAudioLevelAverage}}
+				pkt := &rtp.Packet{Header: rtp.Header{Version: 2}}
+				_ = pkt.SetExtension(1, []byte{10}) // loud
+				ps.noteLevel(pkt)
+				testkit.Until(f.t, coretest.ExpectTimeout, "the kick", func() bool { return len(findEvents(f.host, "kicked")) == 1 })
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
