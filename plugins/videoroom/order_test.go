@@ -291,3 +291,26 @@ func TestEventBeforeTheRoomKicks(t *testing.T) {
 		})
 	}
 }
+
+// TestLeavingBeforeTheRoomIsDestroyed: a participant that destroys the
+// room the moment it hears another one left comes after that one's
+// "leaving" event.
+func TestLeavingBeforeTheRoomIsDestroyed(t *testing.T) {
+	f := newFixture(t, testConfig)
+	ph, ps := f.handle()
+	oh, osess := f.hookedHandle()
+	oh.match = func(d map[string]any) bool { return d["leaving"] == float64(5) }
+	oh.act = func() { f.sync(osess, `{"request":"destroy","room":1234,"secret":"adminpwd"}`) }
+	f.async(ph, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
+	f.async(oh.Handle, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
+	f.async(ph, ps, `{"request":"leave"}`, nil)
+	var order []string
+	for _, e := range f.host.Events() {
+		if name, _ := e.Data["event"].(string); name == "leaving" || name == "destroyed" {
+			order = append(order, name)
+		}
+	}
+	if want := []string{"leaving", "destroyed"}; !slices.Equal(order, want) {
+		t.Errorf("events %v, want %v", order, want)
+	}
+}

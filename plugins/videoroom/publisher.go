@@ -252,11 +252,12 @@ func (p *publisher) leave(reason string) {
 	if reason == "kicked" {
 		what = "kicked"
 	}
+	// The event before the room is told, which may act on it at once.
+	p.emitEvent(telemetry.VideoRoomData{Event: what, Room: telemetry.NumberID(r.id), ID: telemetry.NumberID(p.id)})
 	note := map[string]any{"videoroom": "event", "room": r.id, what: p.id}
 	for _, x := range r.others(p) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(telemetry.VideoRoomData{Event: what, Room: telemetry.NumberID(r.id), ID: telemetry.NumberID(p.id)})
 	p.s.log.Info("videoroom: publisher left", "room", r.id, "id", p.id, "reason", reason)
 }
 
