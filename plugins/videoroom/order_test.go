@@ -314,3 +314,27 @@ func TestLeavingBeforeTheRoomIsDestroyed(t *testing.T) {
 		t.Errorf("events %v, want %v", order, want)
 	}
 }
+
+// TestDestroyedBeforeQuickRecreate: a participant that creates the room
+// again the moment it reads "destroyed" comes after the room's
+// "destroyed" event.
+func TestDestroyedBeforeQuickRecreate(t *testing.T) {
+	f := newFixture(t, testConfig)
+	ph, ps := f.hookedHandle()
+	_, admin := f.handle()
+	ph.match = func(d map[string]any) bool { return d["videoroom"] == "destroyed" }
+	ph.act = func() { f.sync(ps, `{"request":"create","room":1234,"admin_key":"ak"}`) }
+	f.async(ph.Handle, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
+	if got := f.sync(admin, `{"request":"destroy","room":1234,"secret":"adminpwd"}`); got["videoroom"] != "destroyed" {
+		t.Fatalf("destroy = %v", got)
+	}
+	var order []string
+	for _, e := range f.host.Events() {
+		if name, _ := e.Data["event"].(string); name == "destroyed" || name == "created" {
+			order = append(order, name)
+		}
+	}
+	if want := []string{"destroyed", "created"}; !slices.Equal(order, want) {
+		t.Errorf("events %v, want %v", order, want)
+	}
+}

@@ -271,17 +271,15 @@ func (p *publisher) kick() {
 	p.s.h.ClosePeer()
 }
 
-// roomGone: the room was destroyed. The participant is out and
-// unpublished before it is told: a client that detaches the moment it
-// reads "destroyed" would otherwise leave first ("leaving" instead of
-// "unpublished").
-func (p *publisher) roomGone(note map[string]any) {
+// roomGone: the room was destroyed; the participant is out and
+// unpublished. Its client is told afterwards (reqDestroy): one that
+// detached the moment it read "destroyed" would otherwise leave first
+// ("leaving" instead of "unpublished").
+func (p *publisher) roomGone() {
 	p.mu.Lock()
 	p.left = true
 	p.mu.Unlock()
 	p.unpublish(false)
-	p.s.push("", note, nil)
-	p.s.h.ClosePeer()
 }
 
 // moderate mutes or unmutes one of the publisher's streams.
