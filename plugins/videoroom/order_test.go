@@ -3,6 +3,7 @@ package videoroom
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -336,5 +337,53 @@ func TestDestroyedBeforeQuickRecreate(t *testing.T) {
 	}
 	if want := []string{"destroyed", "created"}; !slices.Equal(order, want) {
 		t.Errorf("events %v, want %v", order, want)
+	}
+}
+
+// holdFirstTemporal holds the first temporal notice, before it is
+// recorded, until a second one comes or a while passed, as a slow
+// transport or scheduler can.
+type holdFirstTemporal struct {
+	*coretest.Handle
+	second chan struct{}
+	n      atomic.Int32
+}
+
+func (h *holdFirstTemporal) Push(tx string, data any, jsep *core.JSEP) error {
+	m, _ := coretest.ClientJSON(data)
+	if _, ok := m["temporal"]; ok {
+		if h.n.Add(1) == 1 {
+			select {
+			case <-h.second:
+			case <-time.After(300 * time.Millisecond): // long enough for a racing push to come
+			}
+		} else {
+			close(h.second)
+		}
+	}
+	return h.Handle.Push(tx, data, jsep)
+}
+
+// TestTemporalNoticesInOrder: a subscriber whose temporal layer goes
+// from 2 to 0 hears 2, then 0, even when the first notice is slow.
+func TestTemporalNoticesInOrder(t *testing.T) {
+	h := &holdFirstTemporal{Handle: coretest.NewHandle(3, "", nil), second: make(chan struct{})}
+	s := newSession(New(), h)
+	t.Cleanup(s.Destroy)
+	sub := &subscriber{s: s, room: &room{id: 7}}
+	ps := &pubStream{kind: "video"}
+	d, _ := newTestDest("video", ps)
+	d.sub, d.mid = sub, "v1"
+	sub.streams = []*subStream{d}
+	seq := feedVP8(d, ps, 1, 1, 0) // layer 2 reached
+	d.temporal.Store(0)
+	feedVP8(d, ps, seq, 4, 1) // layer 0 reached at frame 4
+	var got []any
+	for range 2 {
+		p := h.Expect(t, "a temporal notice", func(p coretest.Push) bool { return p.Data["temporal"] != nil })
+		got = append(got, p.Data["temporal"])
+	}
+	if want := []any{float64(2), float64(0)}; !slices.Equal(got, want) {
+		t.Errorf("temporal notices %v, want %v", got, want)
 	}
 }
