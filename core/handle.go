@@ -225,11 +225,14 @@ func (h *handle) detach(notify bool) {
 		h.plugSess().Hangup()
 	}
 	h.plugSess().Destroy()
+	// The event before the push, as in Janus: a client that destroys its
+	// session the moment it reads "detached" must not have the session's
+	// "destroyed" event come before its handle's "detached".
+	h.log.Info("handle detached")
+	h.g.emitHandle(h, "detached")
 	if notify {
 		h.sess.push(mustJSON(h.base("detached", "")))
 	}
-	h.log.Info("handle detached")
-	h.g.emitHandle(h, "detached")
 }
 
 // peerDoneWait bounds how long detach waits for a closing Peer's last

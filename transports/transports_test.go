@@ -7,7 +7,14 @@ import (
 )
 
 func TestRegistry(t *testing.T) {
-	// The registry is global; use names no transport registers.
+	// The registry is global; use names no transport registers, and
+	// leave it as it was (go test -count=N runs this again).
+	t.Cleanup(func() {
+		regMu.Lock()
+		delete(regs, "test.transport.a")
+		delete(regs, "test.transport.b")
+		regMu.Unlock()
+	})
 	Register(Registration{Package: "test.transport.b", Info: Module("B", "b")})
 	Register(Registration{Package: "test.transport.a", Info: Module("A", "a")})
 	var got []string

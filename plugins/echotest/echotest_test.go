@@ -200,6 +200,65 @@ func TestEventAfterQuickHangup(t *testing.T) {
 	}
 }
 
+// requestOnDone sends a request from inside Push when the push is the
+// hangup's "result":"done", and waits for its answer, as a client that
+// renegotiates the moment it reads "done" can, before the plugin's next
+// line.
+type requestOnDone struct {
+	*coretest.Handle
+	t    *testing.T
+	s    core.PluginSession
+	body string
+}
+
+func (h *requestOnDone) Push(tx string, data any, jsep *core.JSEP) error {
+	err := h.Handle.Push(tx, data, jsep)
+	if m, _ := data.(map[string]any); m["result"] == "done" {
+		res := h.s.HandleMessage(context.Background(), core.Message{Transaction: "after-done", Body: json.RawMessage(h.body)})
+		if !res.Ack {
+			h.t.Errorf("request after done: %+v", res)
+			return err
+		}
+		if _, werr := h.NextPush("after-done", coretest.ExpectTimeout); werr != nil {
+			h.t.Errorf("answer to the request after done: %v", werr)
+		}
+	}
+	return err
+}
+
+// TestSettingsAfterQuickRequest: a request the client sends on reading
+// the hangup's "done" keeps its settings; the hangup's reset to the
+// defaults comes before "done", not after it.
+func TestSettingsAfterQuickRequest(t *testing.T) {
+	eng := coretest.Engine(t, webrtc.Config{})
+	host := &coretest.Host{}
+	p := New()
+	if err := p.Init(t.Context(), host, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := &requestOnDone{Handle: coretest.NewHandle(2, "echotest-test", eng), t: t, body: `{"video":false,"bitrate":256000}`}
+	s, err := p.NewSession(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = s
+	h.Attach(s)
+	t.Cleanup(func() {
+		s.Destroy()
+		_ = p.Destroy(context.Background())
+		_ = eng.Close()
+	})
+	send(t, h.Handle, s, "tx", `{"audio":false,"bitrate":128000}`, nil)
+	s.Hangup()
+	q, _ := s.(core.SessionQuerier).Query().(map[string]any)
+	want := map[string]any{"audio_active": true, "video_active": false, "bitrate": uint64(256000)}
+	for k, v := range want {
+		if q[k] != v {
+			t.Errorf("%s = %v after the request that followed done, want %v", k, q[k], v)
+		}
+	}
+}
+
 func TestAdminMessageEcho(t *testing.T) {
 	p := New()
 	got := p.HandleAdminMessage(context.Background(), json.RawMessage(`{"request":"anything","x":1}`))

@@ -195,15 +195,18 @@ func (s *session) SetupMedia() {
 	s.keyframe()
 }
 
-// Hangup stops echoing, tells the client ("result":"done") and resets the
-// media settings for the next PeerConnection. It never blocks.
+// Hangup stops echoing, resets the media settings for the next
+// PeerConnection and tells the client ("result":"done"). It never blocks.
 func (s *session) Hangup() {
 	if s.ks.Destroyed() || !s.ks.BeginHangup() {
 		return
 	}
 	s.dropMedia()
-	s.ks.Push("", map[string]any{"echotest": "event", "result": "done"}, nil)
+	// Reset before telling the client: a client that sends its next
+	// request (a new offer with a bitrate) the moment it reads "done"
+	// would otherwise have its settings overwritten by this reset.
 	s.resetMedia()
+	s.ks.Push("", map[string]any{"echotest": "event", "result": "done"}, nil)
 	s.ks.EndHangup()
 }
 

@@ -17,6 +17,10 @@ type audioLevel struct {
 	activePackets, avg uint64
 	packets, sum       uint64
 	talking            bool
+	// announced is closed when the last change's announcement is done;
+	// the next one waits for it, so that the room hears the changes in
+	// the order they happened.
+	announced chan struct{}
 }
 
 // noteLevel reads a packet's audio level and, every audio_active_packets
@@ -44,7 +48,22 @@ func (ps *pubStream) noteLevel(pkt *rtp.Packet) {
 	}
 	l.talking = talking
 	ps.talking.Store(talking)
-	ps.pub.s.ks.Go(func(context.Context) { ps.pub.announceTalking(ps, talking, avg) })
+	// Announced off the packet path, in order: each announcement runs in
+	// its own goroutine and waits for the one before it (a talking and
+	// its stopped-talking could otherwise reach the room swapped, leaving
+	// everyone with the wrong state).
+	prev, done := l.announced, make(chan struct{})
+	l.announced = done
+	started := ps.pub.s.ks.Go(func(context.Context) {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		ps.pub.announceTalking(ps, talking, avg)
+	})
+	if !started { // the session is being destroyed: nothing more is announced
+		close(done)
+	}
 }
 
 // announceTalking tells every participant and emits the event.
@@ -56,12 +75,13 @@ func (p *publisher) announceTalking(ps *pubStream, talking bool, avg float64) {
 	p.mu.Lock()
 	mindex := ps.mindex
 	p.mu.Unlock()
+	// The event before the room is told, which may act on it at once.
+	p.emitEvent(telemetry.VideoRoomData{VideoRoom: what, Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
+		MIndex: telemetry.Ptr(mindex), Mid: ps.mid, AudioLevel: telemetry.Ptr(dBov(avg))})
 	note := map[string]any{"videoroom": what, "room": p.room.id, "id": p.id, "mindex": mindex, "mid": ps.mid, "audio-level-dBov-avg": dBov(avg)}
 	for _, x := range p.room.others(nil) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(telemetry.VideoRoomData{VideoRoom: what, Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
-		MIndex: telemetry.Ptr(mindex), Mid: ps.mid, AudioLevel: telemetry.Ptr(dBov(avg))})
 }
 
 // dBov is an average audio level as Janus 1.1.2 reports it in

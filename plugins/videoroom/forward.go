@@ -68,7 +68,8 @@ type subStream struct {
 	lastTS    uint32
 	tCur      int8 // temporal layer forwarded, once tKnown
 	tKnown    bool
-	log       *sentLog // what was sent, for NACKs (history.go); nil until a kept packet is sent
+	tNoticed  chan struct{} // closed when the last temporal notice was pushed (temporal.go)
+	log       *sentLog      // what was sent, for NACKs (history.go); nil until a kept packet is sent
 }
 
 // write forwards one packet of layer from ps if ps is this stream's
@@ -101,10 +102,14 @@ func (d *subStream) deliver(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.
 	}
 	d.rw.Lock()
 	pass, reached := d.temporalPass(ps, layer, ti, pkt.SequenceNumber)
+	var prev, done chan struct{}
+	if reached >= 0 {
+		prev, done = d.temporalTurn()
+	}
 	if !pass {
 		d.rw.Unlock()
 		if reached >= 0 {
-			d.notifyTemporal(reached)
+			d.notifyTemporal(reached, prev, done)
 		}
 		return
 	}
@@ -133,7 +138,7 @@ func (d *subStream) deliver(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.
 	}
 	d.rw.Unlock()
 	if reached >= 0 {
-		d.notifyTemporal(reached)
+		d.notifyTemporal(reached, prev, done)
 	}
 	if !send {
 		return

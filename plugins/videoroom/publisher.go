@@ -171,26 +171,28 @@ func (p *publisher) setupMedia() {
 	}
 	p.published = true
 	p.mu.Unlock()
-	obj, _ := p.publisherObject(false)
-	note := map[string]any{"videoroom": "event", "room": p.room.id, "publishers": []any{obj}}
-	for _, x := range p.room.others(p) {
-		x.s.push("", note, nil)
-	}
-	p.emitEvent(p.streamsEvent("published"))
+	p.announce("published")
 }
 
 // announceUpdate tells the room a published PeerConnection was
 // renegotiated: its new streams ("publishers") and an "updated" event.
-func (p *publisher) announceUpdate() {
+func (p *publisher) announceUpdate() { p.announce("updated") }
+
+// announce tells the room the publisher's streams ("publishers") and
+// emits event what ("published", "updated") with them. The event comes
+// first: once told, another participant may act on the publisher (kick
+// it, which clears its streams), and the event must still carry the
+// streams it announces and precede what follows.
+func (p *publisher) announce(what string) {
 	obj, ok := p.publisherObject(false)
 	if !ok {
 		return
 	}
+	p.emitEvent(p.streamsEvent(what))
 	note := map[string]any{"videoroom": "event", "room": p.room.id, "publishers": []any{obj}}
 	for _, x := range p.room.others(p) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(p.streamsEvent("updated"))
 }
 
 // unpublish stops publishing: subscribers lose the feed, the room is told.
@@ -222,14 +224,14 @@ func (p *publisher) unpublish(leaving bool) {
 	for sub := range subs {
 		sub.feedGone(p)
 	}
+	if !leaving { // before the room is told, which may act on it at once
+		p.emitEvent(p.event("unpublished"))
+	}
 	if wasUp {
 		note := map[string]any{"videoroom": "event", "room": p.room.id, "unpublished": p.id}
 		for _, x := range p.room.others(p) {
 			x.s.push("", note, nil)
 		}
-	}
-	if !leaving {
-		p.emitEvent(p.event("unpublished"))
 	}
 }
 
@@ -253,29 +255,34 @@ func (p *publisher) leave(reason string) {
 	if reason == "kicked" {
 		what = "kicked"
 	}
+	// The event before the room is told, which may act on it at once.
+	p.emitEvent(telemetry.VideoRoomData{Event: what, Room: telemetry.NumberID(r.id), ID: telemetry.NumberID(p.id)})
 	note := map[string]any{"videoroom": "event", "room": r.id, what: p.id}
 	for _, x := range r.others(p) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(telemetry.VideoRoomData{Event: what, Room: telemetry.NumberID(r.id), ID: telemetry.NumberID(p.id)})
 	p.s.log.Info("videoroom: publisher left", "room", r.id, "id", p.id, "reason", reason)
 }
 
-// kick tells the participant, closes its PeerConnection and removes it.
+// kick removes the participant, tells it and closes its PeerConnection.
+// It leaves as "kicked" before it is told: a client that detaches the
+// moment it reads the notice would otherwise leave first, and the room
+// would hear "leaving" instead of "kicked".
 func (p *publisher) kick() {
-	p.s.push("", map[string]any{"videoroom": "event", "room": p.room.id, "leaving": "ok", "reason": "kicked"}, nil)
 	p.leave("kicked")
+	p.s.push("", map[string]any{"videoroom": "event", "room": p.room.id, "leaving": "ok", "reason": "kicked"}, nil)
 	p.s.h.ClosePeer()
 }
 
-// roomGone: the room was destroyed.
-func (p *publisher) roomGone(note map[string]any) {
-	p.s.push("", note, nil)
+// roomGone: the room was destroyed; the participant is out and
+// unpublished. Its client is told afterwards (reqDestroy): one that
+// detached the moment it read "destroyed" would otherwise leave first
+// ("leaving" instead of "unpublished").
+func (p *publisher) roomGone() {
 	p.mu.Lock()
 	p.left = true
 	p.mu.Unlock()
 	p.unpublish(false)
-	p.s.h.ClosePeer()
 }
 
 // moderate mutes or unmutes one of the publisher's streams.
@@ -294,11 +301,12 @@ func (p *publisher) moderate(mid string, mute bool) *vrError {
 	if mute {
 		state = "muted"
 	}
+	// The event before the room is told, which may act on it at once.
+	p.emitEvent(telemetry.VideoRoomData{VideoRoom: "moderated", Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
+		Mid: mid, Moderation: state})
 	note := map[string]any{"videoroom": "event", "room": p.room.id, "id": p.id, "mid": mid, "moderation": state}
 	for _, x := range p.room.others(nil) {
 		x.s.push("", note, nil)
 	}
-	p.emitEvent(telemetry.VideoRoomData{VideoRoom: "moderated", Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
-		Mid: mid, Moderation: state})
 	return nil
 }

@@ -90,21 +90,23 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 			media.keyframe(ps, true)
 		}
 	}
-	if changed && !joining {
-		note := map[string]any{"videoroom": "event", "id": p.id, "display": display}
-		for _, x := range p.room.others(p) {
-			x.s.push("", note, nil)
-		}
-	}
 	if hasBitrate && media != nil {
 		media.sendCap()
 	}
 	if br == 0 {
 		br = p.room.options().Bitrate // Janus starts a publisher at the room's bitrate
 	}
+	// The event before the room hears of the new display name: another
+	// participant may act on that notice (kick this one) at once.
 	ev := p.event("configured")
 	ev.Bitrate = telemetry.Ptr(br)
 	p.emitEvent(ev)
+	if changed && !joining {
+		note := map[string]any{"videoroom": "event", "id": p.id, "display": display}
+		for _, x := range p.room.others(p) {
+			x.s.push("", note, nil)
+		}
+	}
 	if renegotiated {
 		p.announceUpdate()
 	}

@@ -198,15 +198,26 @@ func (p *Plugin) reqDestroy(s *session, r *room, req params) map[string]any {
 	r.participants = map[uint64]*publisher{}
 	r.subscribers = map[*subscriber]struct{}{}
 	r.mu.Unlock()
-	note := map[string]any{"videoroom": "destroyed", "room": r.id}
+	// Everyone is out and the events are emitted before anyone is told:
+	// a participant may act at once on "destroyed" (detach, or create a
+	// room with the same id, whose "created" must follow "destroyed").
 	for _, x := range pubs {
-		x.roomGone(note)
+		x.roomGone()
 	}
 	for _, x := range subs {
-		x.roomGone(note)
+		x.leave()
 	}
 	p.log.Info("videoroom: room destroyed", "room", r.id)
 	p.emit(handleOf(s), roomEvent("destroyed", r.id))
+	note := map[string]any{"videoroom": "destroyed", "room": r.id}
+	for _, x := range pubs {
+		x.s.push("", note, nil)
+		x.s.h.ClosePeer()
+	}
+	for _, x := range subs {
+		x.s.push("", note, nil)
+		x.s.h.ClosePeer()
+	}
 	return map[string]any{"videoroom": "destroyed", "room": r.id, "permanent": false}
 }
 

@@ -410,13 +410,6 @@ func (sub *subscriber) leave() {
 	r.mu.Unlock()
 }
 
-// roomGone: the room was destroyed.
-func (sub *subscriber) roomGone(note map[string]any) {
-	sub.s.push("", note, nil)
-	sub.leave()
-	sub.s.h.ClosePeer()
-}
-
 // query is handle_info.plugin_specific of a subscriber.
 func (sub *subscriber) query() map[string]any {
 	streams := sub.summaries()

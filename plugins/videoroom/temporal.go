@@ -62,19 +62,39 @@ func (d *subStream) temporalPass(ps *pubStream, layer int, ti temporalInfo, seq 
 	return false, reached
 }
 
+// temporalTurn takes the next place in the order of d's temporal notices,
+// under d.rw, where the layers are reached: the notice waits for prev
+// and closes done once pushed.
+func (d *subStream) temporalTurn() (prev, done chan struct{}) {
+	prev, done = d.tNoticed, make(chan struct{})
+	d.tNoticed = done
+	return prev, done
+}
+
 // notifyTemporal tells the subscriber that temporal layer n is now being
-// forwarded on d (janus-reference.md 6.5). It runs off the media path.
-func (d *subStream) notifyTemporal(n int) {
+// forwarded on d (janus-reference.md 6.5). It runs off the media path, in
+// a goroutine of its own that waits for the notice before it (prev), so
+// that the subscriber hears the layers in the order they were reached (a
+// 2 pushed after a later 0 would leave it with the wrong layer).
+func (d *subStream) notifyTemporal(n int, prev, done chan struct{}) {
 	sub := d.sub
 	if sub.s == nil || sub.room == nil {
+		close(done)
 		return
 	}
-	sub.s.ks.Go(func(context.Context) {
+	started := sub.s.ks.Go(func(context.Context) {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
 		sub.mu.Lock()
 		mid := d.mid
 		sub.mu.Unlock()
 		sub.s.push("", map[string]any{"videoroom": "event", "room": sub.room.id, "mid": mid, "temporal": n}, nil)
 	})
+	if !started { // the session is being destroyed: nothing more is pushed
+		close(done)
+	}
 }
 
 // layer reads an optional layer target (0-2) of a subscription stream
