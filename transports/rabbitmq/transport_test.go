@@ -54,14 +54,7 @@ func TestExchangeLeavesOutgoingQueueUnbound(t *testing.T) {
 // declares them (test/janusref). A declare with other flags than the
 // queue's is refused by the broker (406), which is what is checked.
 func TestQueueFlagsPerAPI(t *testing.T) {
-	name := evhtest.Name("argus-test-rmqq")
-	to, from, toAdmin, fromAdmin := name+"-to", name+"-from", name+"-to-admin", name+"-from-admin"
-	cleanup := evhtest.AMQPChannel(t, brokerAddr)
-	t.Cleanup(func() {
-		for _, q := range []string{to, from, toAdmin, fromAdmin} {
-			_, _ = cleanup.QueueDelete(q, false, false, false)
-		}
-	})
+	to, from, toAdmin, fromAdmin := apiQueues(t, evhtest.AMQPChannel(t, brokerAddr), "argus-test-rmqq")
 	startConnected(t, fmt.Sprintf("amqp://guest:guest@%s/?to_janus=%s&from_janus=%s&queue_durable=true"+
 		"&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s", brokerAddr, to, from, toAdmin, fromAdmin), nil)
 	for q, durable := range map[string]bool{to: true, from: false, toAdmin: false, fromAdmin: false} {
@@ -83,6 +76,21 @@ func startConnected(t *testing.T, url string, logger *slog.Logger) *Transport {
 	}, Start)
 	brokertest.WaitConnected(t, tr)
 	return tr
+}
+
+// apiQueues names the four queues of both APIs (to and from Janus, the
+// Janus API's and the Admin API's) after a unique name with prefix; ch
+// deletes them when the test ends.
+func apiQueues(t *testing.T, ch *amqp.Channel, prefix string) (to, from, toAdmin, fromAdmin string) {
+	t.Helper()
+	name := evhtest.Name(prefix)
+	to, from, toAdmin, fromAdmin = name+"-to", name+"-from", name+"-to-admin", name+"-from-admin"
+	t.Cleanup(func() {
+		for _, q := range []string{to, from, toAdmin, fromAdmin} {
+			_, _ = ch.QueueDelete(q, false, false, false)
+		}
+	})
+	return to, from, toAdmin, fromAdmin
 }
 
 // clientQueue declares an exchange of kind and a client's own queue bound
@@ -146,14 +154,8 @@ func (w *warnings) all() []string {
 // one warning per queue naming the setting, instead of retrying the
 // connection for ever.
 func TestUpgradeKeepsExistingQueues(t *testing.T) {
-	name := evhtest.Name("argus-test-rmqu")
-	to, from, toAdmin, fromAdmin := name+"-to", name+"-from", name+"-to-admin", name+"-from-admin"
 	ch := evhtest.AMQPChannel(t, brokerAddr)
-	t.Cleanup(func() {
-		for _, q := range []string{to, from, toAdmin, fromAdmin} {
-			_, _ = ch.QueueDelete(q, false, false, false)
-		}
-	})
+	to, from, toAdmin, fromAdmin := apiQueues(t, ch, "argus-test-rmqu")
 	for _, q := range []string{to, from, toAdmin, fromAdmin} { // as the older Argus left them
 		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
 			t.Fatal(err)
