@@ -330,6 +330,27 @@ func negotiateFromPeer(t *testing.T, peer *Peer, client *pion.PeerConnection) {
 	}
 }
 
+// dataCall is a new Peer and pion client negotiated with a data channel
+// only; offers ("argus" or "client") is the side that adds the channel
+// and offers, so the Peer is the DTLS server when Argus offers.
+func dataCall(t *testing.T, offers string) (*Peer, *pion.PeerConnection) {
+	t.Helper()
+	peer := newPeer(t, testEngine(t, &recorder{}), PeerParams{SessionID: 1, HandleID: 2, Observer: &observer{}})
+	client := newClient(t)
+	if offers == "client" {
+		if _, err := client.CreateDataChannel("d", nil); err != nil {
+			t.Fatal(err)
+		}
+		negotiate(t, peer, client)
+		return peer, client
+	}
+	if _, err := peer.PeerConnection().CreateDataChannel("d", nil); err != nil {
+		t.Fatal(err)
+	}
+	negotiateFromPeer(t, peer, client)
+	return peer, client
+}
+
 // avCall is a connected Peer and pion client: the client sends Opus
 // (sendrecv) and VP8 (sendonly); the Peer sends Opus back on a track
 // attached with AttachTrack. The client's RTCP readers are drained

@@ -26,19 +26,7 @@ func TestInfoDTLSAndDates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.offers+" offers", func(t *testing.T) {
-			peer := newPeer(t, testEngine(t, &recorder{}), PeerParams{SessionID: 1, HandleID: 2, Observer: &observer{}})
-			client := newClient(t)
-			if tt.offers == "client" {
-				if _, err := client.CreateDataChannel("d", nil); err != nil {
-					t.Fatal(err)
-				}
-				negotiate(t, peer, client)
-			} else {
-				if _, err := peer.PeerConnection().CreateDataChannel("d", nil); err != nil {
-					t.Fatal(err)
-				}
-				negotiateFromPeer(t, peer, client)
-			}
+			peer, _ := dataCall(t, tt.offers)
 			dtls := func() map[string]any { return peer.Info()["webrtc"].(map[string]any)["dtls"].(map[string]any) }
 			testkit.Until(t, 10*time.Second, "DTLS and SCTP up", func() bool {
 				d := dtls()

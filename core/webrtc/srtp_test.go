@@ -36,20 +36,7 @@ func TestSRTPProfile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			obs := &observer{}
-			peer := newPeer(t, testEngine(t, &recorder{}), PeerParams{SessionID: 1, HandleID: 2, Observer: obs})
-			client := newClient(t)
-			if tt.offers == "client" {
-				if _, err := client.CreateDataChannel("d", nil); err != nil {
-					t.Fatal(err)
-				}
-				negotiate(t, peer, client)
-			} else {
-				if _, err := peer.PeerConnection().CreateDataChannel("d", nil); err != nil {
-					t.Fatal(err)
-				}
-				negotiateFromPeer(t, peer, client)
-			}
+			_, client := dataCall(t, tt.offers)
 			testkit.Until(t, 10*time.Second, "SRTP keys", func() bool { return srtpCipher(client) != "" })
 			if got := srtpCipher(client); got != tt.want {
 				t.Fatalf("SRTP profile %q, want %q", got, tt.want)

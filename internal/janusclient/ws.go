@@ -38,6 +38,23 @@ func IsReply(kind string) bool {
 // server agreed to it.
 func DialWS(ctx context.Context, url string, o Options) (*WS, error) {
 	o = o.withDefaults()
+	conn, err := DialWSConn(ctx, url, o)
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	c := &WS{conn: conn, ev: newEvents(o), ctx: rctx, cancel: cancel,
+		done: make(chan struct{}), pending: map[string]chan Msg{}}
+	go c.read()
+	return c, nil
+}
+
+// DialWSConn opens a WebSocket to url with o.Protocol (default
+// janus-protocol), checks the server agreed to it and bounds one received
+// message to o.MaxMessage. DialWS builds its client on it; a test client
+// that reads the socket its own way starts from it and ReadWS.
+func DialWSConn(ctx context.Context, url string, o Options) (*websocket.Conn, error) {
+	o = o.withDefaults()
 	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{o.Protocol}})
 	if err != nil {
 		return nil, fmt.Errorf("websocket dial %s: %w", url, err)
@@ -47,18 +64,16 @@ func DialWS(ctx context.Context, url string, o Options) (*WS, error) {
 		return nil, fmt.Errorf("%w: subprotocol %q, want %s", ErrReply, conn.Subprotocol(), o.Protocol)
 	}
 	conn.SetReadLimit(o.MaxMessage)
-	rctx, cancel := context.WithCancel(context.Background())
-	c := &WS{conn: conn, ev: newEvents(o), ctx: rctx, cancel: cancel,
-		done: make(chan struct{}), pending: map[string]chan Msg{}}
-	go c.read()
-	return c, nil
+	return conn, nil
 }
 
-func (c *WS) read() {
-	defer close(c.done)
-	defer c.fail()
+// ReadWS reads conn until a read fails (ctx ended, the connection closed)
+// or each returns false, and hands each the JSON messages of every
+// WebSocket message in arrival order, numbers as json.Number; what does
+// not decode ends that WebSocket message.
+func ReadWS(ctx context.Context, conn *websocket.Conn, each func(Msg) bool) {
 	for {
-		_, data, err := c.conn.Read(c.ctx)
+		_, data, err := conn.Read(ctx)
 		if err != nil {
 			return
 		}
@@ -69,11 +84,28 @@ func (c *WS) read() {
 			if err := d.Decode(&m); err != nil {
 				break
 			}
-			if !c.deliver(m) && !c.ev.push(c.ctx, m) {
+			if !each(m) {
 				return
 			}
 		}
 	}
+}
+
+// TransactionOf is the transaction of a raw request; tagged is false when
+// it has no string one.
+func TransactionOf(raw []byte) (tx string, tagged bool) {
+	var probe struct {
+		Transaction any `json:"transaction"`
+	}
+	_ = json.Unmarshal(raw, &probe)
+	tx, tagged = probe.Transaction.(string)
+	return tx, tagged
+}
+
+func (c *WS) read() {
+	defer close(c.done)
+	defer c.fail()
+	ReadWS(c.ctx, c.conn, func(m Msg) bool { return c.deliver(m) || c.ev.push(c.ctx, m) })
 }
 
 // deliver hands a direct reply to its waiter; false means it is an event.
@@ -116,11 +148,7 @@ func (c *WS) fail() {
 // raw request without one, the next reply nobody waits for).
 func (c *WS) Do(ctx context.Context, _, _ uint64, raw []byte) (Msg, error) {
 	ch := make(chan Msg, 1)
-	var probe struct {
-		Transaction any `json:"transaction"`
-	}
-	_ = json.Unmarshal(raw, &probe)
-	tx, tagged := probe.Transaction.(string)
+	tx, tagged := TransactionOf(raw)
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()

@@ -86,12 +86,9 @@ func mediaSteps() []step {
 		offer(pm("media echotest offer", "M", "mecho", "echop", m{"audio": true, "video": true})),
 		connected("mecho", "echop", true, 25),
 		reported("mecho"),
+		admOn("media admin handle_info", "M", "mecho", m{"janus": "handle_info"}),
+		admOn("media admin list_handles", "M", "", m{"janus": "list_handles"}),
 	)
-	hi := adm("media admin handle_info", m{"janus": "handle_info"})
-	hi.sess, hi.handle = "M", "mecho"
-	ls := adm("media admin list_handles", m{"janus": "list_handles"})
-	ls.sess = "M"
-	add(hi, ls)
 
 	// VideoRoom: publishers mpub and mpub2 on session M.
 	add(
@@ -119,23 +116,13 @@ func mediaSteps() []step {
 		answer(pm("media start", "N", "msub", "subp", m{"request": "start"})),
 		connected("msub", "subp", false, 25),
 		reported("msub"),
-	)
-	hi2 := adm("media admin handle_info subscriber", m{"janus": "handle_info"})
-	hi2.sess, hi2.handle = "N", "msub"
-	ls2 := adm("media admin list_handles subscriber", m{"janus": "list_handles"})
-	ls2.sess = "N"
-	add(
 		step{name: "media attach sub2", sess: "N", req: m{"janus": "attach", "plugin": "janus.plugin.videoroom", "opaque_id": "answers-media-sub2"}, save: "msub2"},
 		vr("media subscribe sub2", "N", "msub2", m{"request": "join", "room": 1234, "ptype": "subscriber", "streams": []any{m{"feed": "$mpubfeed", "mid": "0"}}}),
 		vr("media update before start", "N", "msub2", m{"request": "update", "subscribe": []any{m{"feed": "$mpubfeed", "mid": "1"}}}),
 		vr("media configure before start", "N", "msub2", m{"request": "configure", "streams": []any{m{"mid": "0", "send": false}}}),
-	)
-	hi4 := adm("media admin handle_info before start", m{"janus": "handle_info", "plugin_only": true})
-	hi4.sess, hi4.handle = "N", "msub2"
-	add(hi4)
-	hi3 := adm("media admin handle_info after leave", m{"janus": "handle_info", "plugin_only": true})
-	hi3.sess, hi3.handle = "N", "msub"
-	add(hi2, ls2,
+		admOn("media admin handle_info before start", "N", "msub2", m{"janus": "handle_info", "plugin_only": true}),
+		admOn("media admin handle_info subscriber", "N", "msub", m{"janus": "handle_info"}),
+		admOn("media admin list_handles subscriber", "N", "", m{"janus": "list_handles"}),
 		pm("media subscriber configure", "N", "msub", "subp", m{"request": "configure", "streams": []any{m{"mid": "1", "send": false}}}),
 		pm("media subscriber configure back", "N", "msub", "subp", m{"request": "configure", "streams": []any{m{"mid": "1", "send": true}}}),
 		pm("media pause", "N", "msub", "subp", m{"request": "pause"}),
@@ -152,7 +139,7 @@ func mediaSteps() []step {
 		pm("media subscriber start after leave", "N", "msub", "subp", m{"request": "start"}),
 		pm("media subscriber pause after leave", "N", "msub", "subp", m{"request": "pause"}),
 		pm("media subscriber update after leave", "N", "msub", "subp", m{"request": "update", "subscribe": []any{m{"feed": "$mpubfeed"}}}),
-		hi3,
+		admOn("media admin handle_info after leave", "N", "msub", m{"janus": "handle_info", "plugin_only": true}),
 		pm("media subscriber leave after leave", "N", "msub", "subp", m{"request": "leave"}),
 		pm("media subscriber join after leave", "N", "msub", "", m{"request": "join", "room": 1234, "ptype": "subscriber", "streams": []any{m{"feed": "$mpubfeed"}}}),
 	)

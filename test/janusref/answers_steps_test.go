@@ -17,6 +17,13 @@ func adm(name string, req m) step {
 	return step{name: name, admin: true, req: req}
 }
 
+// admOn is adm on session s and, unless h is "", its handle h.
+func admOn(name, s, h string, req m) step {
+	st := adm(name, req)
+	st.sess, st.handle = s, h
+	return st
+}
+
 // answerSteps is the script: the Janus API core, the EchoTest, the
 // VideoRoom and the Admin API, errors and successes. Sessions: A (the
 // main one), B (detach and destroy twice), C to F (VideoRoom members).
@@ -212,23 +219,15 @@ func answerSteps() []step {
 		adm("admin message_plugin unknown", m{"janus": "message_plugin", "plugin": "janus.plugin.nope", "request": m{}}),
 		adm("admin message_plugin exists", m{"janus": "message_plugin", "plugin": "janus.plugin.videoroom", "request": m{"request": "exists", "room": 1234}}),
 	)
-	ls := adm("admin list_handles", m{"janus": "list_handles"})
-	ls.sess = "A"
-	lsBad := adm("admin list_handles bad session", m{"janus": "list_handles"})
-	lsBad.sess = "nosuch"
-	hiBad := adm("admin handle_info bad handle", m{"janus": "handle_info"})
-	hiBad.sess, hiBad.handle = "A", "nosuchhandle"
-	hi := adm("admin handle_info", m{"janus": "handle_info", "plugin_only": true})
-	hi.sess, hi.handle = "A", "echo"
-	sessVerb := adm("admin unknown session request", m{"janus": "frobnicate"})
-	sessVerb.sess = "A"
-	hang := adm("admin hangup_webrtc", m{"janus": "hangup_webrtc"})
-	hang.sess, hang.handle = "A", "echo"
-	detBad := adm("admin detach_handle bad handle", m{"janus": "detach_handle"})
-	detBad.sess, detBad.handle = "A", "nosuchhandle"
-	destBad := adm("admin destroy_session bad session", m{"janus": "destroy_session"})
-	destBad.sess = "nosuch"
-	add(ls, lsBad, hiBad, hi, sessVerb, hang, detBad, destBad,
+	add(
+		admOn("admin list_handles", "A", "", m{"janus": "list_handles"}),
+		admOn("admin list_handles bad session", "nosuch", "", m{"janus": "list_handles"}),
+		admOn("admin handle_info bad handle", "A", "nosuchhandle", m{"janus": "handle_info"}),
+		admOn("admin handle_info", "A", "echo", m{"janus": "handle_info", "plugin_only": true}),
+		admOn("admin unknown session request", "A", "", m{"janus": "frobnicate"}),
+		admOn("admin hangup_webrtc", "A", "echo", m{"janus": "hangup_webrtc"}),
+		admOn("admin detach_handle bad handle", "A", "nosuchhandle", m{"janus": "detach_handle"}),
+		admOn("admin destroy_session bad session", "nosuch", "", m{"janus": "destroy_session"}),
 		step{name: "core destroy A", sess: "A", req: m{"janus": "destroy"}},
 		step{name: "core destroy C", sess: "C", req: m{"janus": "destroy"}},
 		step{name: "core destroy D", sess: "D", req: m{"janus": "destroy"}},

@@ -1,7 +1,6 @@
 package janusref
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -79,15 +78,10 @@ type wsClient struct {
 var _ janusclient.Client = (*wsClient)(nil)
 
 func dialWS(ctx context.Context, u, protocol string) (*wsClient, error) {
-	conn, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: []string{protocol}})
+	conn, err := janusclient.DialWSConn(ctx, u, janusclient.Options{Protocol: protocol})
 	if err != nil {
-		return nil, fmt.Errorf("websocket dial %s: %w", u, err)
+		return nil, err
 	}
-	if conn.Subprotocol() != protocol {
-		_ = conn.CloseNow()
-		return nil, fmt.Errorf("websocket %s: subprotocol %q, want %s", u, conn.Subprotocol(), protocol)
-	}
-	conn.SetReadLimit(4 << 20)
 	rctx, cancel := context.WithCancel(context.Background())
 	c := &wsClient{conn: conn, ctx: rctx, cancel: cancel, done: make(chan struct{}),
 		ev: make(chan janusclient.Msg, 1024), changed: make(chan struct{})}
@@ -104,35 +98,24 @@ func (c *wsClient) read() {
 		c.changed = make(chan struct{})
 		c.mu.Unlock()
 	}()
-	for {
-		_, data, err := c.conn.Read(c.ctx)
-		if err != nil {
-			return
+	janusclient.ReadWS(c.ctx, c.conn, func(m janusclient.Msg) bool {
+		c.mu.Lock()
+		if len(c.msgs) < maxWSMessages {
+			c.msgs = append(c.msgs, m)
 		}
-		d := json.NewDecoder(bytes.NewReader(data))
-		d.UseNumber()
-		for {
-			var m janusclient.Msg
-			if d.Decode(&m) != nil {
-				break
-			}
-			c.mu.Lock()
-			if len(c.msgs) < maxWSMessages {
-				c.msgs = append(c.msgs, m)
-			}
-			close(c.changed)
-			c.changed = make(chan struct{})
-			c.mu.Unlock()
-			if janusclient.IsReply(m.Kind()) {
-				continue
-			}
-			select {
-			case c.ev <- m:
-			case <-c.ctx.Done():
-				return
-			}
+		close(c.changed)
+		c.changed = make(chan struct{})
+		c.mu.Unlock()
+		if janusclient.IsReply(m.Kind()) {
+			return true
 		}
-	}
+		select {
+		case c.ev <- m:
+			return true
+		case <-c.ctx.Done():
+			return false
+		}
+	})
 }
 
 // wait returns the index of the first message from index from on that
@@ -169,11 +152,7 @@ func (c *wsClient) mark() int {
 
 // Do writes raw and returns its reply (see wsClient).
 func (c *wsClient) Do(ctx context.Context, _, _ uint64, raw []byte) (janusclient.Msg, error) {
-	var probe struct {
-		Transaction any `json:"transaction"`
-	}
-	_ = json.Unmarshal(raw, &probe)
-	tx, tagged := probe.Transaction.(string)
+	tx, tagged := janusclient.TransactionOf(raw)
 	from := c.mark()
 	if err := c.conn.Write(ctx, websocket.MessageText, raw); err != nil {
 		return nil, fmt.Errorf("websocket write: %w", err)

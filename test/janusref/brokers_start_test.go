@@ -3,15 +3,12 @@ package janusref
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -111,50 +108,10 @@ const (
 // wsevh handlers with every event.
 // Layouts ("json") are left at Janus's defaults.
 func janusBrokerConfig(lib string, n brokerNames, wsBackend string) map[string]string {
-	keep := func(all []string, keep ...string) string {
-		var off []string
-		for _, m := range all {
-			if !strings.Contains(" "+strings.Join(keep, " ")+" ", " "+m+" ") {
-				off = append(off, "libjanus_"+m+".so")
-			}
-		}
-		return strings.Join(off, ",")
-	}
-	plugins := keep([]string{"audiobridge", "duktape", "lua", "nosip", "recordplay", "sip", "streaming", "textroom",
-		"videocall", "voicemail", "echotest", "videoroom"}, "echotest", "videoroom")
-	trans := keep([]string{"http", "websockets", "mqtt", "nanomsg", "pfunix", "rabbitmq"}, "mqtt", "pfunix", "rabbitmq")
-	evh := keep([]string{"sampleevh", "gelfevh", "mqttevh", "nanomsgevh", "rabbitmqevh", "wsevh"}, "mqttevh", "rabbitmqevh", "wsevh")
 	amqpHost, amqpPort, _ := net.SplitHostPort(amqpAddr)
 	return map[string]string{
-		"janus.jcfg": fmt.Sprintf(`general: {
-	configs_folder = "%%CONFIGS%%"
-	plugins_folder = "%[1]s/plugins"
-	transports_folder = "%[1]s/transports"
-	events_folder = "%[1]s/events"
-	loggers_folder = "%[1]s/loggers"
-	debug_level = 4
-	server_name = "janusref"
-	session_timeout = 60
-	admin_secret = "%[2]s"
-}
-media: {
-}
-nat: {
-}
-plugins: {
-	disable = "%[3]s"
-}
-transports: {
-	disable = "%[4]s"
-}
-loggers: {
-	disable = "libjanus_jsonlog.so"
-}
-events: {
-	broadcast = true
-	disable = "%[5]s"
-}
-`, lib, adminSecret, plugins, trans, evh),
+		"janus.jcfg": janusMainConfig(lib, []string{"echotest", "videoroom"}, []string{"mqtt", "pfunix", "rabbitmq"},
+			[]string{"mqttevh", "rabbitmqevh", "wsevh"}, "", ""),
 		"janus.plugin.echotest.jcfg":  "general: {\n}\n",
 		"janus.plugin.videoroom.jcfg": "general: {\n}\n",
 		"janus.transport.rabbitmq.jcfg": fmt.Sprintf(`general: {
@@ -244,48 +201,7 @@ admin: {
 func startJanusBrokers(t *testing.T, n brokerNames, wsBackend string) (stop func()) {
 	t.Helper()
 	bin := requireTool(t, "janus")
-	lib := janusLibDir(t)
-	dir := t.TempDir()
-	for name, text := range janusBrokerConfig(lib, n, wsBackend) {
-		text = strings.ReplaceAll(text, "%CONFIGS%", dir)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	logPath := filepath.Join(dir, "janus.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-C", filepath.Join(dir, "janus.jcfg"), "-F", dir, "-o")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		t.Fatalf("start janus: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			defer logFile.Close()
-			_ = cmd.Process.Signal(syscall.SIGINT)
-			select {
-			case <-exited:
-			case <-time.After(10 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-			if t.Failed() {
-				if b, err := os.ReadFile(logPath); err == nil {
-					t.Logf("janus log (tail):\n%s", tail(string(b), 6000))
-				}
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
+	return runJanus(t, janusBrokerConfig(janusLibDir(t), n, wsBackend), bin).stop
 }
 
 // startArgusBrokers runs an in-process Argus named as Janus is, with the
@@ -314,11 +230,29 @@ func startArgusBrokers(t *testing.T, n brokerNames, wsBackend string) {
 		spec, _ := telemetry.SinkSpecOf(name)
 		handlers[spec.Handler.Package] = queryHandler{info: spec.Handler, q: s.(core.EventHandler)}
 	}
+	// The transports, bound to their flags as cmd/argus binds them.
+	fs := flag.NewFlagSet("janusref", flag.ContinueOnError)
 	var descs []core.TransportDesc
+	var setups []transports.Setup
 	for _, pkg := range []string{rabbitmq.Package, mqtt.Package, unix.Package} {
-		if r, ok := transports.Lookup(pkg); ok {
-			descs = append(descs, r.Desc())
+		r, ok := transports.Lookup(pkg)
+		if !ok {
+			t.Fatalf("transport %s is not registered", pkg)
 		}
+		descs = append(descs, r.Desc())
+		setups = append(setups, r.Flags(fs))
+	}
+	err := fs.Parse([]string{
+		"-rabbitmq", fmt.Sprintf("amqp://guest:guest@%s/?janus_exchange=%s&janus_exchange_type=topic&queue_durable=true&to_janus=%s&from_janus=%s&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s",
+			amqpAddr, n.exchange(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()),
+		"-mqtt", fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s&publish_topic=%s&admin_enabled=true&admin_subscribe_topic=%s&admin_publish_topic=%s"+
+			"&status_enabled=true&status_topic=%s&status_connect_message=%s&status_disconnect_message=%s",
+			mqttAddr, n.mqttClientID(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin(),
+			n.statusTopic(), url.QueryEscape(statusOnline), url.QueryEscape(statusOffline)),
+		"-unix", n.sock(), "-unix-type", apiSockType, "-admin-unix", n.adminSock(), "-admin-unix-type", adminSockType,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	testkit.ShutdownAtEnd(t, "bus shutdown", 10*time.Second, bus.Shutdown)
 	a := argustest.StartWith(t, argustest.Options{
@@ -330,50 +264,21 @@ func startArgusBrokers(t *testing.T, n brokerNames, wsBackend string) {
 		},
 	})
 	deps := transports.Deps{Gateway: a.Gateway, Emitter: bus, ServerName: "janusref", Logger: logger}
-	ctx := context.Background()
-	rcfg, err := rabbitmq.ParseURL(fmt.Sprintf("amqp://guest:guest@%s/?janus_exchange=%s&janus_exchange_type=topic&queue_durable=true&to_janus=%s&from_janus=%s&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s",
-		amqpAddr, n.exchange(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcfg.Deps = deps
-	rt, err := rabbitmq.Start(ctx, rcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mcfg, err := mqtt.ParseURL(fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s&publish_topic=%s&admin_enabled=true&admin_subscribe_topic=%s&admin_publish_topic=%s"+
-		"&status_enabled=true&status_topic=%s&status_connect_message=%s&status_disconnect_message=%s",
-		mqttAddr, n.mqttClientID(), n.toJanus(), n.fromJanus(), n.toAdmin(), n.fromAdmin(),
-		n.statusTopic(), url.QueryEscape(statusOnline), url.QueryEscape(statusOffline)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mcfg.Deps = deps
-	mt, err := mqtt.Start(ctx, mcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var socks []*unix.Transport
-	for _, s := range []struct {
-		path, typ string
-		admin     bool
-	}{{n.sock(), apiSockType, false}, {n.adminSock(), adminSockType, true}} {
-		ut, err := unix.Start(ctx, unix.Config{Gateway: a.Gateway, Emitter: bus, ServerName: "janusref", Logger: logger,
-			Path: s.path, Type: s.typ, Admin: s.admin})
-		if err != nil {
-			t.Fatal(err)
-		}
-		socks = append(socks, ut)
-	}
+	var running []transports.Running
 	// Registered after argustest's cleanup, so it runs before it: the
-	// transports close before the gateway.
+	// transports close before the gateway, newest first.
 	t.Cleanup(func() {
-		for _, u := range socks {
-			u.Close()
+		for i := len(running) - 1; i >= 0; i-- {
+			running[i].Close()
 		}
-		mt.Close()
-		rt.Close()
 	})
+	for i, setup := range setups {
+		r, err := setup.Start(context.Background(), deps)
+		if err != nil {
+			t.Fatalf("%s: %v", descs[i].Package, err)
+		}
+		running = append(running, r)
+	}
 }
 
 // queryHandler is a sink as server_info's "events" lists it.

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -189,47 +191,46 @@ func janusLibDir(t *testing.T) string {
 	return ""
 }
 
-// janusConfig is the generated configuration folder, one file per module,
-// with the keys of Janus's sample configs: only the HTTP transport, the
-// EchoTest and VideoRoom plugins and the sample event handler load; media
-// stats every second, one event per medium (Argus's defaults too); ICE
-// only on the namespace's interface.
-func janusConfig(lib, nsIf, backend string) map[string]string {
-	others := func(kind string, keep ...string) string {
-		all := map[string][]string{
-			"plugins":    {"audiobridge", "duktape", "lua", "nosip", "recordplay", "sip", "streaming", "textroom", "videocall", "voicemail", "echotest", "videoroom"},
-			"transports": {"http", "websockets", "mqtt", "nanomsg", "pfunix", "rabbitmq"},
-			"events":     {"sampleevh", "gelfevh", "mqttevh", "nanomsgevh", "rabbitmqevh", "wsevh"},
-		}[kind]
+// janusModules are the modules of the Debian janus package, by janus.jcfg
+// section.
+func janusModules(section string) []string {
+	return map[string][]string{
+		"plugins":    {"audiobridge", "duktape", "lua", "nosip", "recordplay", "sip", "streaming", "textroom", "videocall", "voicemail", "echotest", "videoroom"},
+		"transports": {"http", "websockets", "mqtt", "nanomsg", "pfunix", "rabbitmq"},
+		"events":     {"sampleevh", "gelfevh", "mqttevh", "nanomsgevh", "rabbitmqevh", "wsevh"},
+	}[section]
+}
+
+// janusMainConfig is janus.jcfg: the module folders under lib, the
+// configuration folder %CONFIGS%, the test's admin secret, and of the
+// package's plugins, transports and event handlers only those named
+// loaded. nat and events are lines added to those sections (each
+// tab-indented and ending in a newline).
+func janusMainConfig(lib string, plugins, transports, handlers []string, nat, events string) string {
+	disable := func(section string, keep []string) string {
 		var off []string
-	next:
-		for _, m := range all {
-			for _, k := range keep {
-				if m == k {
-					continue next
-				}
+		for _, m := range janusModules(section) {
+			if !slices.Contains(keep, m) {
+				off = append(off, "libjanus_"+m+".so")
 			}
-			off = append(off, "libjanus_"+m+".so")
 		}
 		return strings.Join(off, ",")
 	}
-	return map[string]string{
-		"janus.jcfg": fmt.Sprintf(`general: {
-	configs_folder = "%[1]s"
-	plugins_folder = "%[2]s/plugins"
-	transports_folder = "%[2]s/transports"
-	events_folder = "%[2]s/events"
-	loggers_folder = "%[2]s/loggers"
+	return fmt.Sprintf(`general: {
+	configs_folder = "%%CONFIGS%%"
+	plugins_folder = "%[1]s/plugins"
+	transports_folder = "%[1]s/transports"
+	events_folder = "%[1]s/events"
+	loggers_folder = "%[1]s/loggers"
 	debug_level = 4
 	server_name = "janusref"
 	session_timeout = 60
-	admin_secret = "%[7]s"
+	admin_secret = "%[2]s"
 }
 media: {
 }
 nat: {
-	ice_enforce_list = "%[3]s"
-}
+%[3]s}
 plugins: {
 	disable = "%[4]s"
 }
@@ -241,11 +242,20 @@ loggers: {
 }
 events: {
 	broadcast = true
-	stats_period = 1
-	combine_media_stats = false
-	disable = "%[6]s"
+%[6]s	disable = "%[7]s"
 }
-`, "%CONFIGS%", lib, nsIf, others("plugins", "echotest", "videoroom"), others("transports", "http", "websockets"), others("events", "sampleevh"), adminSecret),
+`, lib, adminSecret, nat, disable("plugins", plugins), disable("transports", transports), events, disable("events", handlers))
+}
+
+// janusConfig is the generated configuration folder, one file per module,
+// with the keys of Janus's sample configs: only the HTTP transport, the
+// EchoTest and VideoRoom plugins and the sample event handler load; media
+// stats every second, one event per medium (Argus's defaults too); ICE
+// only on the namespace's interface.
+func janusConfig(lib, nsIf, backend string) map[string]string {
+	return map[string]string{
+		"janus.jcfg": janusMainConfig(lib, []string{"echotest", "videoroom"}, []string{"http", "websockets"}, []string{"sampleevh"},
+			fmt.Sprintf("\tice_enforce_list = %q\n", nsIf), "\tstats_period = 1\n\tcombine_media_stats = false\n"),
 		"janus.transport.http.jcfg": fmt.Sprintf(`general: {
 	json = "compact"
 	base_path = "/janus"
@@ -304,55 +314,78 @@ func startJanus(t *testing.T) *janus {
 	ns := newNetns(t)
 	lib := janusLibDir(t)
 	col := startCollector(t, net.JoinHostPort(ns.host.String(), "0"))
-	dir := t.TempDir()
-	for name, text := range janusConfig(lib, ns.nsIf, col.url) {
-		text = strings.ReplaceAll(text, "%CONFIGS%", dir)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	logPath := filepath.Join(dir, "janus.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// ip netns exec execs janus itself: the process is Janus.
-	cmd := exec.Command("ip", "netns", "exec", ns.name, bin, "-C", filepath.Join(dir, "janus.jcfg"), "-F", dir, "-o")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Dir = dir // whatever Janus writes to its working folder (recordings) goes with the test
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		t.Fatalf("start janus: %v", err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		defer logFile.Close()
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("janus log (tail):\n%s", tail(string(b), 4000))
-			}
-		}
-	})
+	p := runJanus(t, janusConfig(lib, ns.nsIf, col.url), "ip", "netns", "exec", ns.name, bin)
 	j := &janus{
 		url:     fmt.Sprintf("http://%s/janus", net.JoinHostPort(ns.ns.String(), fmt.Sprint(janusPort))),
 		admin:   fmt.Sprintf("http://%s/admin", net.JoinHostPort(ns.ns.String(), fmt.Sprint(janusAdminPort))),
 		peerNet: ns.network,
 		events:  col,
 	}
-	testkit.ServerUp(t, "janus", j.url+"/info", 20*time.Second, exited, func() string {
-		b, _ := os.ReadFile(logPath)
-		return fmt.Sprintf("wait: %v\n%s", waitErr, tail(string(b), 4000))
+	testkit.ServerUp(t, "janus", j.url+"/info", 20*time.Second, p.exited, func() string {
+		b, _ := os.ReadFile(p.logPath)
+		return fmt.Sprintf("wait: %v\n%s", p.waitErr, tail(string(b), 4000))
 	})
 	return j
+}
+
+// janusProc is a Janus process started by runJanus.
+type janusProc struct {
+	exited  chan struct{} // closed when the process has exited
+	waitErr error         // its exit status, set before exited is closed
+	logPath string        // its standard output and error
+	stop    func()        // SIGINT, then SIGKILL after 10 s; once
+}
+
+// runJanus writes configs (file name to text, %CONFIGS% replaced by the
+// folder) to a new folder and runs command (Janus's path, or a command
+// that execs it) with Janus's options for that folder, which is also its
+// working folder: whatever Janus writes there (recordings) goes with the
+// test. It is stopped when the test ends or stop is called; the tail of
+// its log is logged if the test failed.
+func runJanus(t *testing.T, configs map[string]string, command ...string) *janusProc {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range configs {
+		text = strings.ReplaceAll(text, "%CONFIGS%", dir)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &janusProc{exited: make(chan struct{}), logPath: filepath.Join(dir, "janus.log")}
+	logFile, err := os.Create(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append(slices.Clone(command[1:]), "-C", filepath.Join(dir, "janus.jcfg"), "-F", dir, "-o")
+	cmd := exec.Command(command[0], args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		_ = logFile.Close()
+		t.Fatalf("start janus: %v", err)
+	}
+	go func() { p.waitErr = cmd.Wait(); close(p.exited) }()
+	var once sync.Once
+	p.stop = func() {
+		once.Do(func() {
+			defer logFile.Close()
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			select {
+			case <-p.exited:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				<-p.exited
+			}
+			if t.Failed() {
+				if b, err := os.ReadFile(p.logPath); err == nil {
+					t.Logf("janus log (tail):\n%s", tail(string(b), 6000))
+				}
+			}
+		})
+	}
+	t.Cleanup(p.stop)
+	return p
 }
 
 func tail(s string, n int) string {

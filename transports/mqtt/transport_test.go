@@ -12,7 +12,8 @@ import (
 
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
 	"github.com/argusrtc/argus/telemetry/telemetrytest"
-	"github.com/argusrtc/argus/transports/internal/fakegw"
+	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/broker/brokertest"
 )
 
 // brokerAddr is the Mosquitto of the test environment.
@@ -41,15 +42,12 @@ func statusSub(t *testing.T, topic string) <-chan statusMsg {
 	return msgs
 }
 
-func waitConnected(t *testing.T, tr *Transport) {
+// start starts the transport of url against the test broker, configure
+// (nil: nothing) setting what else the test needs; it is closed when the
+// test ends.
+func start(t *testing.T, url string, configure func(*Config)) *Transport {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !tr.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("not connected")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return brokertest.Start(t, url, ParseURL, func(c *Config) *transports.Deps { return &c.Deps }, configure, Start)
 }
 
 // TestStatusMessages: with status_enabled, the connect message is
@@ -75,17 +73,9 @@ func TestStatusMessages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			topic := evhtest.Name("argus-test-status")
 			msgs := statusSub(t, topic)
-			cfg, err := ParseURL(fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s&status_enabled=%v&status_topic=%s&status_qos=1%s",
-				brokerAddr, evhtest.Name("argus-test-tr"), topic+"-to", tc.enabled, topic, tc.messages))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.Gateway = fakegw.New()
-			tr, err := Start(t.Context(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			waitConnected(t, tr)
+			tr := start(t, fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s&status_enabled=%v&status_topic=%s&status_qos=1%s",
+				brokerAddr, evhtest.Name("argus-test-tr"), topic+"-to", tc.enabled, topic, tc.messages), nil)
+			brokertest.WaitConnected(t, tr)
 			expect := func(when string, want []statusMsg) {
 				t.Helper()
 				for _, w := range want {
@@ -121,23 +111,18 @@ func TestStatusMessages(t *testing.T) {
 func TestCloseDuringConnect(t *testing.T) {
 	topic := evhtest.Name("argus-test-status")
 	msgs := statusSub(t, topic)
-	cfg, err := ParseURL(fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s&status_enabled=true&status_topic=%s&status_qos=1"+
-		"&status_connect_message=online&status_disconnect_message=offline", brokerAddr, evhtest.Name("argus-test-tr"), topic+"-to", topic))
-	if err != nil {
-		t.Fatal(err)
-	}
 	em := telemetrytest.NewEmitter()
-	cfg.Gateway, cfg.Emitter = fakegw.New(), em
 	reached, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	cfg.subscribed = func() {
-		once.Do(func() { close(reached) })
-		<-release
-	}
-	tr, err := Start(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := start(t, fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s&status_enabled=true&status_topic=%s&status_qos=1"+
+		"&status_connect_message=online&status_disconnect_message=offline", brokerAddr, evhtest.Name("argus-test-tr"), topic+"-to", topic),
+		func(c *Config) {
+			c.Emitter = em
+			c.subscribed = func() {
+				once.Do(func() { close(reached) })
+				<-release
+			}
+		})
 	select {
 	case <-reached:
 	case <-time.After(20 * time.Second):
@@ -185,18 +170,9 @@ func TestEmptyMessageIgnored(t *testing.T) {
 	}); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscribe: %v", tok.Error())
 	}
-	cfg, err := ParseURL(fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s-to&publish_topic=%s-from&admin_enabled=true"+
-		"&admin_subscribe_topic=%s-to-admin&admin_publish_topic=%s-from-admin&json=compact", brokerAddr, name+"-tr", name, name, name, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Gateway = fakegw.New()
-	tr, err := Start(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	waitConnected(t, tr)
+	tr := start(t, fmt.Sprintf("mqtt://%s?client_id=%s&subscribe_topic=%s-to&publish_topic=%s-from&admin_enabled=true"+
+		"&admin_subscribe_topic=%s-to-admin&admin_publish_topic=%s-from-admin&json=compact", brokerAddr, name+"-tr", name, name, name, name), nil)
+	brokertest.WaitConnected(t, tr)
 	for _, api := range []string{"", "-admin"} {
 		for _, body := range []string{"", `{"janus":"ping","transaction":"p"}`} {
 			if tok := sub.Publish(name+"-to"+api, 1, false, body); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {

@@ -12,7 +12,8 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
-	"github.com/argusrtc/argus/transports/internal/fakegw"
+	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/broker/brokertest"
 )
 
 // brokerAddr is the RabbitMQ of the test environment (guest/guest).
@@ -33,39 +34,10 @@ func TestExchangeLeavesOutgoingQueueUnbound(t *testing.T) {
 		}
 		_ = ch.ExchangeDelete(exchange, false, false)
 	})
-	if err := ch.ExchangeDeclare(exchange, "topic", false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(own, false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(own, from, exchange, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	got := evhtest.AMQPConsume(t, ch, own)
-	cfg, err := ParseURL(fmt.Sprintf("amqp://guest:guest@%s/?janus_exchange=%s&janus_exchange_type=topic&to_janus=%s&from_janus=%s",
-		brokerAddr, exchange, to, from))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Gateway = fakegw.New()
-	tr, err := Start(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	deadline := time.Now().Add(20 * time.Second)
-	for !tr.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("not connected")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	err = ch.PublishWithContext(context.Background(), "", to, false, false, amqp.Publishing{
-		ContentType: "application/json", CorrelationId: "c1", Body: []byte(`{"janus":"ping","transaction":"t1"}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := clientQueue(t, ch, exchange, "topic", own, from)
+	startConnected(t, fmt.Sprintf("amqp://guest:guest@%s/?janus_exchange=%s&janus_exchange_type=topic&to_janus=%s&from_janus=%s",
+		brokerAddr, exchange, to, from), nil)
+	ping(t, ch, to)
 	m := got.Wait(t, 1)[0]
 	if m.Topic != from || !strings.HasPrefix(string(m.Data), "{\n   \"janus\": ") {
 		t.Fatalf("answer with routing key %q:\n%s", m.Topic, m.Data)
@@ -82,32 +54,9 @@ func TestExchangeLeavesOutgoingQueueUnbound(t *testing.T) {
 // declares them (test/janusref). A declare with other flags than the
 // queue's is refused by the broker (406), which is what is checked.
 func TestQueueFlagsPerAPI(t *testing.T) {
-	name := evhtest.Name("argus-test-rmqq")
-	to, from, toAdmin, fromAdmin := name+"-to", name+"-from", name+"-to-admin", name+"-from-admin"
-	cleanup := evhtest.AMQPChannel(t, brokerAddr)
-	t.Cleanup(func() {
-		for _, q := range []string{to, from, toAdmin, fromAdmin} {
-			_, _ = cleanup.QueueDelete(q, false, false, false)
-		}
-	})
-	cfg, err := ParseURL(fmt.Sprintf("amqp://guest:guest@%s/?to_janus=%s&from_janus=%s&queue_durable=true"+
-		"&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s", brokerAddr, to, from, toAdmin, fromAdmin))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Gateway = fakegw.New()
-	tr, err := Start(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	deadline := time.Now().Add(20 * time.Second)
-	for !tr.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("not connected")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	to, from, toAdmin, fromAdmin := apiQueues(t, evhtest.AMQPChannel(t, brokerAddr), "argus-test-rmqq")
+	startConnected(t, fmt.Sprintf("amqp://guest:guest@%s/?to_janus=%s&from_janus=%s&queue_durable=true"+
+		"&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s", brokerAddr, to, from, toAdmin, fromAdmin), nil)
 	for q, durable := range map[string]bool{to: true, from: false, toAdmin: false, fromAdmin: false} {
 		ch := evhtest.AMQPChannel(t, brokerAddr) // a refused declare closes the channel
 		if _, err := ch.QueueDeclare(q, durable, false, false, false, nil); err != nil {
@@ -116,30 +65,59 @@ func TestQueueFlagsPerAPI(t *testing.T) {
 	}
 }
 
-// startConnected starts the transport of url and waits until it consumes.
+// startConnected starts the transport of url (logging to logger, unless
+// nil) and waits until it consumes; it is closed when the test ends.
 func startConnected(t *testing.T, url string, logger *slog.Logger) *Transport {
 	t.Helper()
-	cfg, err := ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Gateway = fakegw.New()
-	if logger != nil {
-		cfg.Logger = logger
-	}
-	tr, err := Start(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tr.Close)
-	deadline := time.Now().Add(20 * time.Second)
-	for !tr.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("not connected")
+	tr := brokertest.Start(t, url, ParseURL, func(c *Config) *transports.Deps { return &c.Deps }, func(c *Config) {
+		if logger != nil {
+			c.Logger = logger
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	}, Start)
+	brokertest.WaitConnected(t, tr)
 	return tr
+}
+
+// apiQueues names the four queues of both APIs (to and from Janus, the
+// Janus API's and the Admin API's) after a unique name with prefix; ch
+// deletes them when the test ends.
+func apiQueues(t *testing.T, ch *amqp.Channel, prefix string) (to, from, toAdmin, fromAdmin string) {
+	t.Helper()
+	name := evhtest.Name(prefix)
+	to, from, toAdmin, fromAdmin = name+"-to", name+"-from", name+"-to-admin", name+"-from-admin"
+	t.Cleanup(func() {
+		for _, q := range []string{to, from, toAdmin, fromAdmin} {
+			_, _ = ch.QueueDelete(q, false, false, false)
+		}
+	})
+	return to, from, toAdmin, fromAdmin
+}
+
+// clientQueue declares an exchange of kind and a client's own queue bound
+// to it with key, and returns what arrives on that queue.
+func clientQueue(t *testing.T, ch *amqp.Channel, exchange, kind, own, key string) *evhtest.Collector {
+	t.Helper()
+	if err := ch.ExchangeDeclare(exchange, kind, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(own, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(own, key, exchange, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	return evhtest.AMQPConsume(t, ch, own)
+}
+
+// ping publishes a Janus API ping (transaction t1, correlation id c1) to
+// queue.
+func ping(t *testing.T, ch *amqp.Channel, queue string) {
+	t.Helper()
+	err := ch.PublishWithContext(context.Background(), "", queue, false, false, amqp.Publishing{
+		ContentType: "application/json", CorrelationId: "c1", Body: []byte(`{"janus":"ping","transaction":"t1"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // warnings records the warnings logged, one line each.
@@ -176,14 +154,8 @@ func (w *warnings) all() []string {
 // one warning per queue naming the setting, instead of retrying the
 // connection for ever.
 func TestUpgradeKeepsExistingQueues(t *testing.T) {
-	name := evhtest.Name("argus-test-rmqu")
-	to, from, toAdmin, fromAdmin := name+"-to", name+"-from", name+"-to-admin", name+"-from-admin"
 	ch := evhtest.AMQPChannel(t, brokerAddr)
-	t.Cleanup(func() {
-		for _, q := range []string{to, from, toAdmin, fromAdmin} {
-			_, _ = ch.QueueDelete(q, false, false, false)
-		}
-	})
+	to, from, toAdmin, fromAdmin := apiQueues(t, ch, "argus-test-rmqu")
 	for _, q := range []string{to, from, toAdmin, fromAdmin} { // as the older Argus left them
 		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
 			t.Fatal(err)
@@ -193,11 +165,7 @@ func TestUpgradeKeepsExistingQueues(t *testing.T) {
 	startConnected(t, fmt.Sprintf("amqp://guest:guest@%s/?to_janus=%s&from_janus=%s&queue_durable=true"+
 		"&admin_enabled=true&to_janus_admin=%s&from_janus_admin=%s", brokerAddr, to, from, toAdmin, fromAdmin), slog.New(w))
 	for api, q := range map[string]string{to: from, toAdmin: fromAdmin} {
-		err := ch.PublishWithContext(context.Background(), "", api, false, false, amqp.Publishing{
-			ContentType: "application/json", CorrelationId: "c1", Body: []byte(`{"janus":"ping","transaction":"t1"}`)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ping(t, ch, api)
 		m := evhtest.AMQPConsume(t, ch, q).Wait(t, 1)[0]
 		if !strings.Contains(string(m.Data), `"transaction": "t1"`) {
 			t.Errorf("answer on %s:\n%s", q, m.Data)
@@ -236,23 +204,10 @@ func TestFanoutLeavesQueueNameUnbound(t *testing.T) {
 		}
 		_ = ch.ExchangeDelete(exchange, false, false)
 	})
-	if err := ch.ExchangeDeclare(exchange, "fanout", false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(own, false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(own, "", exchange, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	got := evhtest.AMQPConsume(t, ch, own)
+	got := clientQueue(t, ch, exchange, "fanout", own, "")
 	startConnected(t, fmt.Sprintf("amqp://guest:guest@%s/?janus_exchange=%s&to_janus=%s&queue_name=%s&from_janus=%s",
 		brokerAddr, exchange, to, in, from), nil)
-	err := ch.PublishWithContext(context.Background(), "", in, false, false, amqp.Publishing{
-		ContentType: "application/json", CorrelationId: "c1", Body: []byte(`{"janus":"ping","transaction":"t1"}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ping(t, ch, in)
 	if m := got.Wait(t, 1)[0]; !strings.Contains(string(m.Data), `"janus": "pong"`) {
 		t.Fatalf("answer:\n%s", m.Data)
 	}

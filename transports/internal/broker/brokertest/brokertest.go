@@ -1,10 +1,17 @@
 // Package brokertest holds what the broker transports' tests share: the
-// table test and the fuzz test of a transport's URL parser.
+// table test and the fuzz test of a transport's URL parser, and starting a
+// transport against the test environment's broker.
 package brokertest
 
 import (
+	"context"
 	"errors"
 	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/internal/testkit"
+	"github.com/argusrtc/argus/transports"
+	"github.com/argusrtc/argus/transports/internal/fakegw"
 )
 
 // ParseCase is one URL given to a parser: either it parses and check holds
@@ -44,4 +51,43 @@ func FuzzParse[C any](f *testing.F, parse func(string) (C, error), valid func(c 
 			t.Fatalf("%q parsed to %+v", s, c)
 		}
 	})
+}
+
+// Transport is a started broker transport as its tests see it.
+type Transport interface {
+	// Connected reports whether it consumes from the broker.
+	Connected() bool
+	Close()
+}
+
+// Start starts a broker transport for a test from the three functions its
+// package gives broker.Register: parse reads url, the Deps that deps
+// points to get a fake gateway, configure (nil: nothing) sets what else
+// the test needs, and start starts it. The transport is closed when the
+// test ends (Close may be called before).
+func Start[C any, T Transport](t *testing.T, url string, parse func(string) (C, error),
+	deps func(*C) *transports.Deps, configure func(*C), start func(context.Context, C) (T, error),
+) T {
+	t.Helper()
+	cfg, err := parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps(&cfg).Gateway = fakegw.New()
+	if configure != nil {
+		configure(&cfg)
+	}
+	tr, err := start(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	return tr
+}
+
+// WaitConnected fails the test unless tr consumes from the broker within
+// 20 s.
+func WaitConnected(t *testing.T, tr Transport) {
+	t.Helper()
+	testkit.Until(t, 20*time.Second, "the transport to connect", tr.Connected)
 }
