@@ -157,6 +157,38 @@ func TestRequestErrors(t *testing.T) {
 	}
 }
 
+// hooked is a coretest handle a test wraps to act inside Push.
+type hooked interface {
+	core.Handle
+	Attach(s core.PluginSession)
+}
+
+// setupHooked is setup for a handle that acts inside Push: wrap turns the
+// engine's coretest handle into it, bind hands it the session before
+// any message.
+func setupHooked(t *testing.T, wrap func(*coretest.Handle) hooked, bind func(core.PluginSession)) (*coretest.Host, core.PluginSession) {
+	t.Helper()
+	eng := coretest.Engine(t, webrtc.Config{})
+	host := &coretest.Host{}
+	p := New()
+	if err := p.Init(t.Context(), host, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := wrap(coretest.NewHandle(2, "echotest-test", eng))
+	s, err := p.NewSession(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bind(s)
+	h.Attach(s)
+	t.Cleanup(func() {
+		s.Destroy()
+		_ = p.Destroy(context.Background())
+		_ = eng.Close()
+	})
+	return host, s
+}
+
 // hangupOnPush hangs the session up inside Push, as a client that hangs
 // up the moment it reads the answer can, before the plugin's next line.
 type hangupOnPush struct {
@@ -174,24 +206,8 @@ func (h *hangupOnPush) Push(tx string, data any, jsep *core.JSEP) error {
 // state the request set, even when a hangup (which restores the
 // defaults) comes between the answer and the event.
 func TestEventAfterQuickHangup(t *testing.T) {
-	eng := coretest.Engine(t, webrtc.Config{})
-	host := &coretest.Host{}
-	p := New()
-	if err := p.Init(t.Context(), host, nil); err != nil {
-		t.Fatal(err)
-	}
-	h := &hangupOnPush{Handle: coretest.NewHandle(2, "echotest-test", eng)}
-	s, err := p.NewSession(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.s = s
-	h.Attach(s)
-	t.Cleanup(func() {
-		s.Destroy()
-		_ = p.Destroy(context.Background())
-		_ = eng.Close()
-	})
+	h := &hangupOnPush{}
+	host, s := setupHooked(t, func(c *coretest.Handle) hooked { h.Handle = c; return h }, func(s core.PluginSession) { h.s = s })
 	send(t, h.Handle, s, "tx", `{"video":false,"bitrate":256000}`, nil)
 	waitFor(t, "plugin event", func() bool { return host.Count() == 1 })
 	ev, _ := host.Events()[0].Raw.(telemetry.EchoTestData)
@@ -230,24 +246,8 @@ func (h *requestOnDone) Push(tx string, data any, jsep *core.JSEP) error {
 // the hangup's "done" keeps its settings; the hangup's reset to the
 // defaults comes before "done", not after it.
 func TestSettingsAfterQuickRequest(t *testing.T) {
-	eng := coretest.Engine(t, webrtc.Config{})
-	host := &coretest.Host{}
-	p := New()
-	if err := p.Init(t.Context(), host, nil); err != nil {
-		t.Fatal(err)
-	}
-	h := &requestOnDone{Handle: coretest.NewHandle(2, "echotest-test", eng), t: t, body: `{"video":false,"bitrate":256000}`}
-	s, err := p.NewSession(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.s = s
-	h.Attach(s)
-	t.Cleanup(func() {
-		s.Destroy()
-		_ = p.Destroy(context.Background())
-		_ = eng.Close()
-	})
+	h := &requestOnDone{t: t, body: `{"video":false,"bitrate":256000}`}
+	_, s := setupHooked(t, func(c *coretest.Handle) hooked { h.Handle = c; return h }, func(s core.PluginSession) { h.s = s })
 	send(t, h.Handle, s, "tx", `{"audio":false,"bitrate":128000}`, nil)
 	s.Hangup()
 	q, _ := s.(core.SessionQuerier).Query().(map[string]any)

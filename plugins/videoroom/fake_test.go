@@ -60,8 +60,26 @@ func newFixture(t *testing.T, cfg string) *fixture {
 // handle attaches a new fake handle.
 func (f *fixture) handle() (*coretest.Handle, core.PluginSession) {
 	f.t.Helper()
+	h := f.newHandle()
+	return h, f.attach(h)
+}
+
+// newHandle is the next fake handle, not attached yet.
+func (f *fixture) newHandle() *coretest.Handle {
 	f.next++
-	h := coretest.NewHandle(f.next, "videoroom-test", f.eng)
+	return coretest.NewHandle(f.next, "videoroom-test", f.eng)
+}
+
+// fakeHandle is a coretest handle, or one a test wraps around it.
+type fakeHandle interface {
+	core.Handle
+	Attach(s core.PluginSession)
+	ClosePeer()
+}
+
+// attach starts a plugin session on h, ended with the test.
+func (f *fixture) attach(h fakeHandle) core.PluginSession {
+	f.t.Helper()
 	s, err := f.p.NewSession(h)
 	if err != nil {
 		f.t.Fatal(err)
@@ -71,7 +89,7 @@ func (f *fixture) handle() (*coretest.Handle, core.PluginSession) {
 		h.ClosePeer()
 		s.Destroy()
 	})
-	return h, s
+	return s
 }
 
 // sync sends a synchronous request and returns its data.

@@ -34,18 +34,8 @@ func (h *actOnPush) Push(tx string, data any, jsep *core.JSEP) error {
 // sets match and act.
 func (f *fixture) hookedHandle() (*actOnPush, core.PluginSession) {
 	f.t.Helper()
-	f.next++
-	h := &actOnPush{Handle: coretest.NewHandle(f.next, "videoroom-test", f.eng), match: func(map[string]any) bool { return false }}
-	s, err := f.p.NewSession(h)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	h.Attach(s)
-	f.t.Cleanup(func() {
-		h.ClosePeer()
-		s.Destroy()
-	})
-	return h, s
+	h := &actOnPush{Handle: f.newHandle(), match: func(map[string]any) bool { return false }}
+	return h, f.attach(h)
 }
 
 // TestKickedClientDetachingAtOnce: a kicked participant whose client
