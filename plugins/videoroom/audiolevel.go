@@ -73,8 +73,11 @@ func (p *publisher) announceTalking(ps *pubStream, talking bool, avg float64) {
 		what = "talking"
 	}
 	p.mu.Lock()
-	mindex := ps.mindex
+	mindex, left := ps.mindex, p.left
 	p.mu.Unlock()
+	if left { // queued before a leave or kick, which the room already heard
+		return
+	}
 	// The event before the room is told, which may act on it at once.
 	p.emitEvent(telemetry.VideoRoomData{VideoRoom: what, Room: telemetry.NumberID(p.room.id), ID: telemetry.NumberID(p.id),
 		MIndex: telemetry.Ptr(mindex), Mid: ps.mid, AudioLevel: telemetry.Ptr(dBov(avg))})

@@ -3,7 +3,6 @@ package videoroom
 import (
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,8 +64,9 @@ func TestKickedClientDetachingAtOnce(t *testing.T) {
 }
 
 // holdTalking holds a "talking" push, before it is recorded, until a
-// "stopped-talking" push comes or a while passed, as a slow transport or
-// scheduler can.
+// "stopped-talking" push has been recorded or a while passed, as a slow
+// transport or scheduler can: out-of-order code then records them
+// swapped every time.
 type holdTalking struct {
 	*coretest.Handle
 	stopped chan struct{}
@@ -82,7 +82,9 @@ func (h *holdTalking) Push(tx string, data any, jsep *core.JSEP) error {
 		case <-time.After(300 * time.Millisecond): // long enough for a racing push to come
 		}
 	case "stopped-talking":
+		err := h.Handle.Push(tx, data, jsep)
 		h.once.Do(func() { close(h.stopped) })
+		return err
 	}
 	return h.Handle.Push(tx, data, jsep)
 }
@@ -330,26 +332,28 @@ func TestDestroyedBeforeQuickRecreate(t *testing.T) {
 	}
 }
 
-// holdFirstTemporal holds the first temporal notice, before it is
-// recorded, until a second one comes or a while passed, as a slow
-// transport or scheduler can.
+// holdFirstTemporal holds the layer 2 notice, before it is recorded,
+// until the layer 0 notice has been recorded or a while passed, as a
+// slow transport or scheduler can: out-of-order code then records them
+// swapped every time.
 type holdFirstTemporal struct {
 	*coretest.Handle
 	second chan struct{}
-	n      atomic.Int32
+	once   sync.Once
 }
 
 func (h *holdFirstTemporal) Push(tx string, data any, jsep *core.JSEP) error {
 	m, _ := coretest.ClientJSON(data)
-	if _, ok := m["temporal"]; ok {
-		if h.n.Add(1) == 1 {
-			select {
-			case <-h.second:
-			case <-time.After(300 * time.Millisecond): // long enough for a racing push to come
-			}
-		} else {
-			close(h.second)
+	switch m["temporal"] {
+	case float64(2):
+		select {
+		case <-h.second:
+		case <-time.After(300 * time.Millisecond): // long enough for a racing push to come
 		}
+	case float64(0):
+		err := h.Handle.Push(tx, data, jsep)
+		h.once.Do(func() { close(h.second) })
+		return err
 	}
 	return h.Handle.Push(tx, data, jsep)
 }
