@@ -239,7 +239,9 @@ func (sub *subscriber) offerWith(ctx context.Context, restart bool) (*core.JSEP,
 	if err != nil {
 		return nil, err
 	}
-	dataMid := applicationMid(sdp)
+	// The offer names the mids and orders the m-lines (pion puts the
+	// application one last, whenever the data was subscribed).
+	mids, dataMid := mlines(sdp)
 	sub.mu.Lock()
 	sub.answered, sub.pendingOffer = false, false
 	for _, d := range sub.streams {
@@ -247,6 +249,9 @@ func (sub *subscriber) offerWith(ctx context.Context, restart bool) (*core.JSEP,
 			d.mid = d.transceiver.Mid()
 		} else {
 			d.mid = dataMid
+		}
+		if i := slices.Index(mids, d.mid); i >= 0 {
+			d.mindex = i
 		}
 		d.offered = true
 	}

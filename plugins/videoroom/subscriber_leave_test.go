@@ -2,6 +2,7 @@ package videoroom
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -23,10 +24,16 @@ func (f *fixture) publishOffer(display string, connect bool) (*coretest.Handle, 
 // publishPeer is publishOffer that returns the client peer too.
 func (f *fixture) publishPeer(display string, connect bool) (*coretest.Handle, core.PluginSession, coretest.Push, uint64, *testpeer.Peer) {
 	f.t.Helper()
+	return f.publishWith(display, connect, testpeer.Config{Audio: true, Video: true, AudioLevel: true, AnyAddress: true})
+}
+
+// publishWith is publishPeer with the client peer made from cfg.
+func (f *fixture) publishWith(display string, connect bool, cfg testpeer.Config) (*coretest.Handle, core.PluginSession, coretest.Push, uint64, *testpeer.Peer) {
+	f.t.Helper()
 	h, s := f.handle()
 	joined := f.async(h, s, `{"request":"join","room":7,"ptype":"publisher","display":"`+display+`"}`, nil)
 	feed := uint64(joined.Data["id"].(float64))
-	p, err := testpeer.New(testpeer.Config{Audio: true, Video: true, AudioLevel: true, AnyAddress: true})
+	p, err := testpeer.New(cfg)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -373,5 +380,39 @@ func TestSubscriberStartRequestsKeyframe(t *testing.T) {
 	f.async(h, s, `{"request":"start"}`, nil)
 	if !waitPLIs(n+1, pliGap/2) {
 		t.Errorf("no PLI after start (%d before), %v after the previous request", n, time.Since(before))
+	}
+}
+
+// TestSubscriberMindexFromOffer: a stream's mindex is its m-line's place
+// in the offer, also when the data was subscribed before a medium (the
+// application m-line comes last in the offer).
+func TestSubscriberMindexFromOffer(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7}]}`)
+	_, _, configured, feed, _ := f.publishWith("pub", false, testpeer.Config{Audio: true, Video: true, DataChannel: true, AnyAddress: true})
+	dataMid := ""
+	for _, x := range configured.Data["streams"].([]any) {
+		if st := x.(map[string]any); st["type"] == "data" {
+			dataMid, _ = st["mid"].(string)
+		}
+	}
+	if dataMid == "" {
+		t.Fatalf("published streams = %v, no data", configured.Data["streams"])
+	}
+	h, s := f.handle()
+	attached := f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":`+formatID(feed)+`,"mid":"`+dataMid+`"},{"feed":`+formatID(feed)+`,"mid":"0"}]}`, nil)
+	if attached.JSEP == nil {
+		t.Fatalf("join = %v, no offer", attached.Data)
+	}
+	mids, _ := mlines(attached.JSEP.SDP)
+	streams, _ := attached.Data["streams"].([]any)
+	if len(streams) != 2 || len(mids) != 2 {
+		t.Fatalf("attached streams %v, offer m-lines %v", streams, mids)
+	}
+	for _, x := range streams {
+		st := x.(map[string]any)
+		mid, _ := st["mid"].(string)
+		if want := slices.Index(mids, mid); st["mindex"] != float64(want) {
+			t.Errorf("stream %v: mindex %v, want %d (offer m-lines %v)", st["type"], st["mindex"], want, mids)
+		}
 	}
 }
