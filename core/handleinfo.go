@@ -28,7 +28,7 @@ func (g *Gateway) handleInfo(h *handle, pluginOnly bool) obj {
 
 	o := obj{}.
 		set("session_id", uint64(s.id)).
-		set("session_last_activity", g.monoMicros(time.Unix(0, s.lastActivity.Load()))).
+		set("session_last_activity", g.monoMicros(s.lastActive())).
 		set("session_timeout", seconds(s.effectiveTimeout()))
 	if src != nil {
 		o = o.set("session_transport", src.Info().Package)

@@ -22,7 +22,10 @@ type session struct {
 	log     *slog.Logger
 	created time.Time
 
-	lastActivity atomic.Int64 // UnixNano of the last request
+	// lastActivity is when the last request came, as nanoseconds since
+	// g.epoch on the monotonic clock (a wall-clock step moves neither the
+	// timeouts nor handle_info's session_last_activity).
+	lastActivity atomic.Int64
 
 	mu        sync.Mutex
 	source    Client
@@ -32,7 +35,12 @@ type session struct {
 	destroyed bool
 }
 
-func (s *session) touch() { s.lastActivity.Store(time.Now().UnixNano()) }
+func (s *session) touch() { s.lastActivity.Store(int64(time.Since(s.g.epoch))) }
+
+// lastActive is when the last request came, with a monotonic reading.
+func (s *session) lastActive() time.Time {
+	return s.g.epoch.Add(time.Duration(s.lastActivity.Load()))
+}
 
 // handleList snapshots the session's handles.
 func (s *session) handleList() []*handle { return lockedValues(&s.mu, s.handles) }
@@ -153,7 +161,7 @@ func (g *Gateway) destroySession(s *session, why endReason) {
 // checkTimeouts is the session watchdog (janus-reference.md 1.8).
 func (g *Gateway) checkTimeouts(now time.Time) {
 	for _, s := range g.sessionList() {
-		idle := now.Sub(time.Unix(0, s.lastActivity.Load()))
+		idle := now.Sub(s.lastActive())
 		s.mu.Lock()
 		gone := s.gone
 		s.mu.Unlock()

@@ -42,9 +42,11 @@ type Handle struct {
 
 	dropped atomic.Int64
 
-	mu   sync.Mutex
-	peer *webrtc.Peer
-	sess core.PluginSession
+	mu     sync.Mutex
+	peer   *webrtc.Peer
+	obs    *Observer // peer's
+	sess   core.PluginSession
+	closed bool // ClosePeer was called on peer
 }
 
 // NewHandle returns a handle of session 1 with the given id and opaque_id;
@@ -141,20 +143,48 @@ func (h *Handle) ExpectTx(t testing.TB, tx string) Push {
 	return p
 }
 
-// Peer returns the handle's PeerConnection, creating it if needed.
+// cleaningWait is how long Peer waits for a closing PeerConnection's
+// Hangup, as the core does.
+const cleaningWait = 3 * time.Second
+
+// Peer returns the handle's PeerConnection, creating it if needed. As the
+// core's, it waits (up to 3 s, then core.ErrStillCleaning) while the
+// previous one is closing, until its Hangup reached the plugin session.
 func (h *Handle) Peer() (*webrtc.Peer, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.eng == nil {
 		return nil, ErrNoEngine
 	}
-	if h.peer == nil {
-		p, err := h.eng.NewPeer(webrtc.PeerParams{SessionID: uint64(h.sid), HandleID: uint64(h.id), Observer: &Observer{h: h}})
-		if err != nil {
-			return nil, err
+	if h.peer != nil {
+		p, o := h.peer, h.obs
+		select {
+		case <-p.Done():
+		default:
+			if !h.closed {
+				return p, nil
+			}
 		}
-		h.peer = p
+		h.mu.Unlock()
+		t := time.NewTimer(cleaningWait)
+		select {
+		case <-o.hungUp:
+			t.Stop()
+		case <-t.C:
+			h.mu.Lock()
+			return nil, core.ErrStillCleaning
+		}
+		h.mu.Lock()
+		if h.peer != nil { // another caller made one meanwhile
+			return h.peer, nil
+		}
 	}
+	o := &Observer{h: h, hungUp: make(chan struct{})}
+	p, err := h.eng.NewPeer(webrtc.PeerParams{SessionID: uint64(h.sid), HandleID: uint64(h.id), Observer: o})
+	if err != nil {
+		return nil, err
+	}
+	h.peer, h.obs, h.closed = p, o, false
 	return h.peer, nil
 }
 
@@ -162,6 +192,9 @@ func (h *Handle) Peer() (*webrtc.Peer, error) {
 func (h *Handle) ClosePeer() {
 	h.mu.Lock()
 	p := h.peer
+	if p != nil {
+		h.closed = true
+	}
 	h.mu.Unlock()
 	if p != nil {
 		p.Close("Close PC")
@@ -176,7 +209,11 @@ func (h *Handle) session() core.PluginSession {
 
 // Observer is the webrtc.Observer of a Handle's Peer: like the core, it
 // calls SetupMedia on webrtcup and, after forgetting the Peer, Hangup.
-type Observer struct{ h *Handle }
+type Observer struct {
+	h      *Handle
+	hungUp chan struct{} // closed once the session's Hangup returned
+	once   sync.Once
+}
 
 // WebRTCUp calls the attached session's SetupMedia.
 func (o *Observer) WebRTCUp() {
@@ -194,9 +231,12 @@ func (o *Observer) SlowLink(string, string, bool, int) {}
 // Hangup forgets the Peer and calls the attached session's Hangup.
 func (o *Observer) Hangup(string) {
 	o.h.mu.Lock()
-	o.h.peer = nil
+	if o.h.obs == o {
+		o.h.peer, o.h.obs = nil, nil
+	}
 	s := o.h.sess
 	o.h.mu.Unlock()
+	defer o.once.Do(func() { close(o.hungUp) })
 	if s != nil {
 		s.Hangup()
 	}

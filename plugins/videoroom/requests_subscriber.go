@@ -5,6 +5,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/telemetry"
 )
 
@@ -47,8 +48,10 @@ func (sub *subscriber) handle(ctx context.Context, name string, req params, jsep
 	}
 }
 
-// start records the answer (already applied by the core) and resumes;
-// a postponed offer follows as an unsolicited "updated".
+// start records the answer (already applied by the core) and resumes.
+// A postponed offer follows the "started" reply as an unsolicited
+// "updated" with the offer, as Janus 1.1.2 sends it (Janode's start()
+// resolves on the event with its transaction and expects "started").
 func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]any, *core.JSEP, *vrError) {
 	sub.paused.Store(false)
 	sub.mu.Lock()
@@ -63,7 +66,6 @@ func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]a
 	sub.mu.Unlock()
 	data := map[string]any{"videoroom": "event", "room": sub.room.id, "started": "ok"}
 	if pending {
-		sub.s.push("", data, nil)
 		sub.negMu.Lock()
 		offer, err := sub.offer(ctx)
 		sub.negMu.Unlock()
@@ -71,16 +73,13 @@ func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]a
 			return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
 		}
 		streams := sub.summaries()
-		sub.s.p.emit(sub.s.h, sub.updatedEvent(streams))
-		return map[string]any{"videoroom": "updated", "room": sub.room.id, "streams": streams}, offer, nil
-	}
-	for _, d := range sub.liveStreams() {
-		if src := d.src.Load(); src != nil && src.kind == "video" {
-			if m := src.pub.currentMedia(); m != nil {
-				m.keyframe(src, false)
-			}
+		sub.followUp = func() {
+			sub.s.push("", map[string]any{"videoroom": "updated", "room": sub.room.id, "streams": streams}, offer)
+			sub.s.p.emit(sub.s.h, sub.updatedEvent(streams))
 		}
+		return data, nil, nil
 	}
+	sub.requestKeyframes()
 	return data, nil, nil
 }
 
@@ -176,6 +175,14 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 	if e != nil {
 		return nil, nil, e
 	}
+	var peer *webrtc.Peer
+	if len(refs) > 0 {
+		// Before negMu: see add.
+		var err error
+		if peer, err = sub.s.h.Peer(); err != nil {
+			return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+		}
+	}
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
 	changed := false
@@ -197,7 +204,7 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 		}
 	}
 	if len(refs) > 0 {
-		if err := sub.add(refs); err != nil {
+		if err := sub.add(peer, refs); err != nil {
 			return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
 		}
 		changed = true

@@ -112,6 +112,11 @@ func (s *session) Process(ctx context.Context, m core.Message) {
 	if data != nil {
 		s.push(m.Transaction, data, jsep)
 	}
+	if sub != nil && sub.followUp != nil {
+		f := sub.followUp
+		sub.followUp = nil
+		f()
+	}
 }
 
 // join makes this handle a publisher or a subscriber.

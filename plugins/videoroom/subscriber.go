@@ -33,6 +33,10 @@ type subscriber struct {
 	answered     bool              // the last offer was answered
 	pendingOffer bool              // an offer is owed once the current one is answered
 	left         bool              // the room is gone or the handle detached: no more requests
+
+	// followUp is pushed after the reply to the request being processed
+	// (start's postponed offer); only the session's worker touches it.
+	followUp func()
 }
 
 // feedRef is one requested subscription: a publisher and its stream.
@@ -94,9 +98,13 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 	s.role, s.sub = roleSubscriber, sub
 	s.mu.Unlock()
 
+	peer, err := s.h.Peer()
+	if err != nil {
+		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+	}
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
-	if err := sub.add(refs); err != nil {
+	if err := sub.add(peer, refs); err != nil {
 		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
 	}
 	offer, err := sub.offer(ctx)
@@ -146,12 +154,11 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 	return refs, nil
 }
 
-// add creates one sending m-line per requested stream; callers hold negMu.
-func (sub *subscriber) add(refs []feedRef) error {
-	peer, err := sub.s.h.Peer()
-	if err != nil {
-		return err
-	}
+// add creates one sending m-line per requested stream on peer; callers
+// hold negMu. They get peer (h.Peer) before they take negMu: Peer waits
+// for the Hangup of a PeerConnection still closing (after a leave), and
+// that Hangup takes negMu.
+func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 	pc := peer.PeerConnection()
 	sub.mu.Lock()
 	sub.peer = peer
@@ -232,7 +239,9 @@ func (sub *subscriber) offerWith(ctx context.Context, restart bool) (*core.JSEP,
 	if err != nil {
 		return nil, err
 	}
-	dataMid := applicationMid(sdp)
+	// The offer names the mids and orders the m-lines (pion puts the
+	// application one last, whenever the data was subscribed).
+	mids, dataMid := mlines(sdp)
 	sub.mu.Lock()
 	sub.answered, sub.pendingOffer = false, false
 	for _, d := range sub.streams {
@@ -240,6 +249,9 @@ func (sub *subscriber) offerWith(ctx context.Context, restart bool) (*core.JSEP,
 			d.mid = d.transceiver.Mid()
 		} else {
 			d.mid = dataMid
+		}
+		if i := slices.Index(mids, d.mid); i >= 0 {
+			d.mindex = i
 		}
 		d.offered = true
 	}
@@ -295,10 +307,17 @@ func (sub *subscriber) remove(d *subStream) {
 // setupMedia: the subscriber's PeerConnection is up.
 func (sub *subscriber) setupMedia() {
 	sub.s.p.emit(sub.s.h, roomEvent("subscribed", sub.room.id))
+	sub.requestKeyframes()
+}
+
+// requestKeyframes asks the publishers of the subscription's video for a
+// keyframe at once, past the PLI throttle (pliGap): at start and when the
+// PeerConnection is up the picture must not wait for the browser's PLI.
+func (sub *subscriber) requestKeyframes() {
 	for _, d := range sub.liveStreams() {
 		if src := d.src.Load(); src != nil && src.kind == "video" {
 			if m := src.pub.currentMedia(); m != nil {
-				m.keyframe(src, false)
+				m.keyframe(src, true)
 			}
 		}
 	}
@@ -384,6 +403,7 @@ func (sub *subscriber) hangup() {
 	sub.peer = nil
 	sub.answered, sub.pendingOffer = false, false
 	sub.mu.Unlock()
+	sub.paused.Store(true) // until the next "start", as Janus 1.1.2
 	for _, d := range streams {
 		if ps := d.src.Swap(nil); ps != nil {
 			ps.detach(d)

@@ -60,17 +60,19 @@ func (d *subStream) relayData(ps *pubStream, msg pion.DataChannelMessage) {
 	_ = dc.Send(msg.Data)
 }
 
-// applicationMid is the mid of the application m-line of an SDP, or "".
-func applicationMid(raw string) string {
+// mlines lists the mids of an SDP's m-lines in order, and the mid of its
+// application m-line ("" without one).
+func mlines(raw string) (mids []string, dataMid string) {
 	d := &sdp.SessionDescription{}
 	if d.UnmarshalString(raw) != nil {
-		return ""
+		return nil, ""
 	}
 	for _, m := range d.MediaDescriptions {
-		if m.MediaName.Media == "application" {
-			mid, _ := m.Attribute("mid")
-			return mid
+		mid, _ := m.Attribute("mid")
+		mids = append(mids, mid)
+		if m.MediaName.Media == "application" && dataMid == "" {
+			dataMid = mid
 		}
 	}
-	return ""
+	return mids, dataMid
 }

@@ -2,6 +2,7 @@ package videoroom
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,10 +17,23 @@ import (
 // call waits until the PeerConnection is up (the publisher is listed).
 func (f *fixture) publishOffer(display string, connect bool) (*coretest.Handle, core.PluginSession, coretest.Push, uint64) {
 	f.t.Helper()
+	h, s, configured, feed, _ := f.publishPeer(display, connect)
+	return h, s, configured, feed
+}
+
+// publishPeer is publishOffer that returns the client peer too.
+func (f *fixture) publishPeer(display string, connect bool) (*coretest.Handle, core.PluginSession, coretest.Push, uint64, *testpeer.Peer) {
+	f.t.Helper()
+	return f.publishWith(display, connect, testpeer.Config{Audio: true, Video: true, AudioLevel: true, AnyAddress: true})
+}
+
+// publishWith is publishPeer with the client peer made from cfg.
+func (f *fixture) publishWith(display string, connect bool, cfg testpeer.Config) (*coretest.Handle, core.PluginSession, coretest.Push, uint64, *testpeer.Peer) {
+	f.t.Helper()
 	h, s := f.handle()
 	joined := f.async(h, s, `{"request":"join","room":7,"ptype":"publisher","display":"`+display+`"}`, nil)
 	feed := uint64(joined.Data["id"].(float64))
-	p, err := testpeer.New(testpeer.Config{Audio: true, Video: true, AudioLevel: true, AnyAddress: true})
+	p, err := testpeer.New(cfg)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -49,7 +63,7 @@ func (f *fixture) publishOffer(display string, connect bool) (*coretest.Handle, 
 			f.t.Fatal(err)
 		}
 	}
-	return h, s, configured, feed
+	return h, s, configured, feed, p
 }
 
 // query is a session's handle_info plugin_specific, as a client reads it.
@@ -111,6 +125,10 @@ func TestSubscriberAfterLeave(t *testing.T) {
 	case <-peer.Done():
 	case <-time.After(coretest.ExpectTimeout):
 		t.Fatal("the leave did not close the PeerConnection")
+	}
+	// Paused again until the next start, as Janus 1.1.2 after a hangup.
+	if q := query(t, s); q["paused"] != true {
+		t.Errorf("handle_info after leave = %v, want paused", q)
 	}
 	tests := []struct {
 		body string
@@ -228,6 +246,173 @@ func TestListAudioLevelThresholds(t *testing.T) {
 		}
 		if want && r["audio_active_packets"] != float64(50) {
 			t.Errorf("room 7 audio_active_packets = %v", r["audio_active_packets"])
+		}
+	}
+}
+
+// TestSubscriberLeaveThenUpdateAtOnce: an update sent right after a leave,
+// without waiting for the "hangup", is "updating" every time (Janus
+// 1.1.2): it neither stalls on the closing PeerConnection (3 s, then
+// "still cleaning") nor loses its streams to that PeerConnection's late
+// hangup.
+func TestSubscriberLeaveThenUpdateAtOnce(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7}]}`)
+	_, _, _, feed := f.publishOffer("pub", false)
+	h, s := f.handle()
+	f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":`+formatID(feed)+`}]}`, nil)
+	update := `{"request":"update","subscribe":[{"feed":` + formatID(feed) + `}]}`
+	for i := range 4 {
+		if p := f.async(h, s, `{"request":"leave"}`, nil); p.Data["left"] != "ok" {
+			t.Fatalf("round %d: leave = %v", i, p.Data)
+		}
+		start := time.Now()
+		p := f.async(h, s, update, nil)
+		if took := time.Since(start); !match(p.Data, map[string]any{"videoroom": "updating", "room": 7}) || took > 2*time.Second {
+			t.Fatalf("round %d: update right after leave = %v after %v, want updating at once", i, p.Data, took)
+		}
+		q := query(t, s)
+		if streams, _ := q["streams"].([]any); len(streams) != 2 || q["pending_offer"] != true {
+			t.Fatalf("round %d: handle_info after the update = %v, want its 2 streams, offer pending", i, q)
+		}
+	}
+	// The last PeerConnection is the handle's live one, with the streams.
+	peer, err := h.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(peer.PeerConnection().GetTransceivers()); n != 2 {
+		t.Errorf("the live PeerConnection has %d transceivers, want 2", n)
+	}
+}
+
+// TestSubscriberStartWithPostponedOffer: an update before start is owed
+// as an offer; start is answered "started" on its transaction and the
+// offer follows as an unsolicited "updated", as Janus 1.1.2 (Janode's
+// start() expects "started").
+func TestSubscriberStartWithPostponedOffer(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7}]}`)
+	_, _, _, feed := f.publishOffer("pub", false)
+	h, s := f.handle()
+	attached := f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":`+formatID(feed)+`,"mid":"0"}]}`, nil)
+	if attached.JSEP == nil {
+		t.Fatalf("join = %v, no offer", attached.Data)
+	}
+	if p := f.async(h, s, `{"request":"update","subscribe":[{"feed":`+formatID(feed)+`,"mid":"1"}]}`, nil); p.Data["videoroom"] != "updating" {
+		t.Fatalf("update = %v", p.Data)
+	}
+	client, err := testpeer.New(testpeer.Config{AnyAddress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	answer, err := client.Answer(ctx, attached.JSEP.SDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := h.Peer() // the core applies the answer before the plugin sees it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.SetRemoteDescription(ctx, "answer", answer); err != nil {
+		t.Fatal(err)
+	}
+	started := f.async(h, s, `{"request":"start"}`, &core.JSEP{Type: "answer", SDP: answer})
+	if !match(started.Data, map[string]any{"videoroom": "event", "room": 7, "started": "ok"}) || started.JSEP != nil {
+		t.Fatalf("start = %v (jsep %v), want started without jsep", started.Data, started.JSEP != nil)
+	}
+	updated := h.Expect(t, "updated", func(p coretest.Push) bool { return p.Data["videoroom"] == "updated" })
+	if updated.Transaction != "" || updated.JSEP == nil || updated.JSEP.Type != "offer" {
+		t.Fatalf("updated = %+v, want unsolicited with an offer", updated)
+	}
+	if streams, _ := updated.Data["streams"].([]any); len(streams) != 2 {
+		t.Errorf("updated streams = %v, want 2", updated.Data["streams"])
+	}
+	if _, err := client.Answer(ctx, updated.JSEP.SDP); err != nil {
+		t.Errorf("the postponed offer is not usable: %v", err)
+	}
+}
+
+// TestSubscriberStartRequestsKeyframe: start asks the publisher for a
+// keyframe even right after another request (past the PLI throttle), so
+// the first picture does not wait for the browser's PLI.
+func TestSubscriberStartRequestsKeyframe(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7}]}`)
+	_, ps, _, feed, pubPeer := f.publishPeer("pub", true)
+	pubPeer.Start(testpeer.Browser20ms())
+	pub := ps.(*session).pub
+	var video *pubStream
+	deadline := time.Now().Add(coretest.ExpectTimeout)
+	for video == nil || video.ssrcs[0].Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the publisher's video never arrived")
+		}
+		time.Sleep(10 * time.Millisecond)
+		for _, st := range pub.activeStreams() {
+			if st.kind == "video" {
+				video = st
+			}
+		}
+	}
+	h, s := f.handle()
+	f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":`+formatID(feed)+`}]}`, nil)
+	waitPLIs := func(n int64, within time.Duration) bool {
+		end := time.Now().Add(within)
+		for pubPeer.RTCP.PLIs.Load() < n {
+			if time.Now().After(end) {
+				return false
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return true
+	}
+	// A keyframe request just now (and the join's, if any, arrived): start
+	// comes well within pliGap of it.
+	n0 := pubPeer.RTCP.PLIs.Load()
+	pub.currentMedia().keyframe(video, true)
+	before := time.Now()
+	if !waitPLIs(n0+1, coretest.ExpectTimeout) {
+		t.Fatal("no PLI reached the publisher")
+	}
+	time.Sleep(50 * time.Millisecond)
+	n := pubPeer.RTCP.PLIs.Load()
+	f.async(h, s, `{"request":"start"}`, nil)
+	if !waitPLIs(n+1, pliGap/2) {
+		t.Errorf("no PLI after start (%d before), %v after the previous request", n, time.Since(before))
+	}
+}
+
+// TestSubscriberMindexFromOffer: a stream's mindex is its m-line's place
+// in the offer, also when the data was subscribed before a medium (the
+// application m-line comes last in the offer).
+func TestSubscriberMindexFromOffer(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7}]}`)
+	_, _, configured, feed, _ := f.publishWith("pub", false, testpeer.Config{Audio: true, Video: true, DataChannel: true, AnyAddress: true})
+	dataMid := ""
+	for _, x := range configured.Data["streams"].([]any) {
+		if st := x.(map[string]any); st["type"] == "data" {
+			dataMid, _ = st["mid"].(string)
+		}
+	}
+	if dataMid == "" {
+		t.Fatalf("published streams = %v, no data", configured.Data["streams"])
+	}
+	h, s := f.handle()
+	attached := f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":`+formatID(feed)+`,"mid":"`+dataMid+`"},{"feed":`+formatID(feed)+`,"mid":"0"}]}`, nil)
+	if attached.JSEP == nil {
+		t.Fatalf("join = %v, no offer", attached.Data)
+	}
+	mids, _ := mlines(attached.JSEP.SDP)
+	streams, _ := attached.Data["streams"].([]any)
+	if len(streams) != 2 || len(mids) != 2 {
+		t.Fatalf("attached streams %v, offer m-lines %v", streams, mids)
+	}
+	for _, x := range streams {
+		st := x.(map[string]any)
+		mid, _ := st["mid"].(string)
+		if want := slices.Index(mids, mid); st["mindex"] != float64(want) {
+			t.Errorf("stream %v: mindex %v, want %d (offer m-lines %v)", st["type"], st["mindex"], want, mids)
 		}
 	}
 }
