@@ -25,6 +25,11 @@ const (
 	// pliGap is the minimum time between two keyframe requests relayed
 	// from subscribers to one publisher stream.
 	pliGap = time.Second
+	// startPLIGap is the minimum time between two keyframe requests for
+	// subscribers that start: a new viewer's request is not held back by
+	// pliGap, but a room whose subscribers start together (hundreds, at
+	// a webinar's start) asks the publisher for at most one per gap.
+	startPLIGap = 200 * time.Millisecond
 	// rembGap is the minimum time between two REMBs relayed to a publisher.
 	rembGap = 200 * time.Millisecond
 	// capPeriod is how often the bitrate cap is re-sent when no subscriber
@@ -363,6 +368,16 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 // keyframe sends a PLI for ps (every video stream when nil); unless
 // force, at most one per pliGap per stream.
 func (m *pubMedia) keyframe(ps *pubStream, force bool) {
+	gap := pliGap
+	if force {
+		gap = 0
+	}
+	m.keyframeWithin(ps, gap)
+}
+
+// keyframeWithin sends a PLI for ps (every video stream when nil), at
+// most one per gap per stream.
+func (m *pubMedia) keyframeWithin(ps *pubStream, gap time.Duration) {
 	var streams []*pubStream
 	if ps != nil {
 		streams = []*pubStream{ps}
@@ -376,10 +391,10 @@ func (m *pubMedia) keyframe(ps *pubStream, force bool) {
 			continue
 		}
 		last := s.lastPLI.Load()
-		if !force && now-last < int64(pliGap) {
+		if gap > 0 && now-last < int64(gap) {
 			continue
 		}
-		if !s.lastPLI.CompareAndSwap(last, now) && !force {
+		if !s.lastPLI.CompareAndSwap(last, now) && gap > 0 {
 			continue
 		}
 		for i := range s.ssrcs {

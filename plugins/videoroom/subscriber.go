@@ -311,13 +311,15 @@ func (sub *subscriber) setupMedia() {
 }
 
 // requestKeyframes asks the publishers of the subscription's video for a
-// keyframe at once, past the PLI throttle (pliGap): at start and when the
-// PeerConnection is up the picture must not wait for the browser's PLI.
+// keyframe, throttled by startPLIGap rather than pliGap: at start and when
+// the PeerConnection is up the picture must not wait for the browser's
+// PLI, and many subscribers starting together must not flood the
+// publisher.
 func (sub *subscriber) requestKeyframes() {
 	for _, d := range sub.liveStreams() {
 		if src := d.src.Load(); src != nil && src.kind == "video" {
 			if m := src.pub.currentMedia(); m != nil {
-				m.keyframe(src, true)
+				m.keyframeWithin(src, startPLIGap)
 			}
 		}
 	}

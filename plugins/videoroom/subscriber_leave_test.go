@@ -335,8 +335,9 @@ func TestSubscriberStartWithPostponedOffer(t *testing.T) {
 }
 
 // TestSubscriberStartRequestsKeyframe: start asks the publisher for a
-// keyframe even right after another request (past the PLI throttle), so
-// the first picture does not wait for the browser's PLI.
+// keyframe even within pliGap of another request, so the first picture
+// does not wait for the browser's PLI; many such requests at once reach
+// the publisher as one (startPLIGap).
 func TestSubscriberStartRequestsKeyframe(t *testing.T) {
 	f := newFixture(t, `{"rooms":[{"room":7}]}`)
 	_, ps, _, feed, pubPeer := f.publishPeer("pub", true)
@@ -375,11 +376,24 @@ func TestSubscriberStartRequestsKeyframe(t *testing.T) {
 	if !waitPLIs(n0+1, coretest.ExpectTimeout) {
 		t.Fatal("no PLI reached the publisher")
 	}
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(startPLIGap + 50*time.Millisecond)
 	n := pubPeer.RTCP.PLIs.Load()
 	f.async(h, s, `{"request":"start"}`, nil)
 	if !waitPLIs(n+1, pliGap/2) {
 		t.Errorf("no PLI after start (%d before), %v after the previous request", n, time.Since(before))
+	}
+	// A room's subscribers starting together: one request per startPLIGap.
+	time.Sleep(startPLIGap + 50*time.Millisecond)
+	n = pubPeer.RTCP.PLIs.Load()
+	for range 50 {
+		pub.currentMedia().keyframeWithin(video, startPLIGap)
+	}
+	if !waitPLIs(n+1, coretest.ExpectTimeout) {
+		t.Fatal("no PLI for 50 starting subscribers")
+	}
+	time.Sleep(startPLIGap)
+	if got := pubPeer.RTCP.PLIs.Load() - n; got > 2 { // 2: a stall of the loop past the gap
+		t.Errorf("50 starting subscribers sent %d PLIs, want 1", got)
 	}
 }
 
