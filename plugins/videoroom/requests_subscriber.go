@@ -72,8 +72,14 @@ func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]a
 		if err != nil {
 			return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
 		}
+		if offer == nil { // an autoupdate sent its own offer in between
+			return data, nil, nil
+		}
 		streams := sub.summaries()
 		sub.followUp = func() {
+			if sub.s.ks.Destroyed() {
+				return
+			}
 			sub.s.push("", map[string]any{"videoroom": "updated", "room": sub.room.id, "streams": streams}, offer)
 			sub.s.p.emit(sub.s.h, sub.updatedEvent(streams))
 		}
