@@ -45,8 +45,8 @@ func (p *Peer) Info() map[string]any {
 		"e2ee":             false,
 	}
 	sdps := map[string]any{}
-	if prof := sdpProfile(st.remoteSDP); prof != "" {
-		sdps["profile"] = prof
+	if st.layout.profile != "" {
+		sdps["profile"] = st.layout.profile
 	}
 	if st.localSDP != "" {
 		sdps["local"] = st.localSDP
@@ -66,21 +66,6 @@ func (p *Peer) Info() map[string]any {
 		info["ice-role"] = strings.ToLower(p.pc.SCTP().Transport().ICETransport().Role().String())
 	}
 	return info
-}
-
-// sdpProfile is the RTP profile of an SDP's first audio or video m-line
-// ("UDP/TLS/RTP/SAVPF"), handle_info's sdps.profile; "" without one.
-func sdpProfile(raw string) string {
-	d, err := parseSDP(raw)
-	if err != nil {
-		return ""
-	}
-	for _, m := range d.MediaDescriptions {
-		if m.MediaName.Media == "audio" || m.MediaName.Media == "video" {
-			return strings.Join(m.MediaName.Protos, "/")
-		}
-	}
-	return ""
 }
 
 // iceMode is handle_info's "ice-mode", as Janus's: "lite" for an

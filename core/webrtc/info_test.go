@@ -91,10 +91,10 @@ func TestInfoMediaShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := sdpProfile(raw); p != "UDP/TLS/RTP/SAVPF" {
-		t.Errorf("sdpProfile = %q", p)
-	}
 	l := parseLayout(d)
+	if l.profile != "UDP/TLS/RTP/SAVPF" {
+		t.Errorf("layout profile = %q", l.profile)
+	}
 	if got := l.msids["0"]; got != [2]string{"stream0", "track0"} {
 		t.Errorf("msid of mid 0 = %v", got)
 	}

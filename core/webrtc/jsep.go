@@ -137,7 +137,7 @@ func (p *Peer) CreateOffer(ctx context.Context, iceRestart bool) (string, error)
 		if p.state.layout.mids == nil {
 			if parsed, perr := parseSDP(out); perr == nil {
 				l := parseLayout(parsed)
-				l.ufrag, l.fingerp = "", ""
+				l.ufrag, l.fingerp, l.profile = "", "", "" // the remote's, once it answers
 				p.state.layout = l
 			}
 		}

@@ -16,6 +16,7 @@ type sdpLayout struct {
 	ufrag   string               // remote ICE ufrag (ICE restart detection)
 	fingerp string               // remote DTLS fingerprint "<hash> <value>"
 	msids   map[string][2]string // mid → a=msid stream and track ids
+	profile string               // RTP profile of the first audio or video m-line ("UDP/TLS/RTP/SAVPF")
 }
 
 // parseLayout extracts the layout of a parsed SDP.
@@ -35,6 +36,9 @@ func parseLayout(d *sdp.SessionDescription) sdpLayout {
 		kind := m.MediaName.Media
 		if kind == "application" {
 			kind = "data"
+		}
+		if l.profile == "" && (kind == "audio" || kind == "video") {
+			l.profile = strings.Join(m.MediaName.Protos, "/")
 		}
 		l.mids = append(l.mids, mid)
 		l.kinds[mid] = kind

@@ -20,17 +20,29 @@ const (
 	numStamps
 )
 
-// stamps holds when each step first happened (Unix ns, 0: not yet). The
-// pion callbacks that set them run on pion's goroutines: atomics only.
-type stamps struct{ at [numStamps]atomic.Int64 }
+// stamps holds when each step first happened (nil: not yet), with the
+// clock's monotonic reading, so that the core's rendering of the dates
+// (µs since its start) does not move when the wall clock steps. The pion
+// callbacks that set them run on pion's goroutines: atomics only.
+type stamps struct {
+	at [numStamps]atomic.Pointer[time.Time]
+}
 
 // mark dates step st now, unless it happened before.
-func (s *stamps) mark(st stamp) { s.at[st].CompareAndSwap(0, time.Now().UnixNano()) }
+func (s *stamps) mark(st stamp) {
+	if s.at[st].Load() != nil {
+		return
+	}
+	now := time.Now()
+	s.at[st].CompareAndSwap(nil, &now)
+}
 
 // get returns when st happened; ok is false if it did not yet.
 func (s *stamps) get(st stamp) (time.Time, bool) {
-	n := s.at[st].Load()
-	return time.Unix(0, n), n != 0
+	if t := s.at[st].Load(); t != nil {
+		return *t, true
+	}
+	return time.Time{}, false
 }
 
 // put sets key in m to when st happened, if it did.
