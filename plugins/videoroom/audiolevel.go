@@ -1,8 +1,6 @@
 package videoroom
 
 import (
-	"context"
-
 	"github.com/pion/rtp"
 
 	"github.com/argusrtc/argus/telemetry"
@@ -48,22 +46,12 @@ func (ps *pubStream) noteLevel(pkt *rtp.Packet) {
 	}
 	l.talking = talking
 	ps.talking.Store(talking)
-	// Announced off the packet path, in order: each announcement runs in
-	// its own goroutine and waits for the one before it (a talking and
-	// its stopped-talking could otherwise reach the room swapped, leaving
-	// everyone with the wrong state).
+	// Announced off the packet path, in order: a talking and its
+	// stopped-talking could otherwise reach the room swapped, leaving
+	// everyone with the wrong state.
 	prev, done := l.announced, make(chan struct{})
 	l.announced = done
-	started := ps.pub.s.ks.Go(func(context.Context) {
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
-		ps.pub.announceTalking(ps, talking, avg)
-	})
-	if !started { // the session is being destroyed: nothing more is announced
-		close(done)
-	}
+	ps.pub.s.goAfter(prev, done, func() { ps.pub.announceTalking(ps, talking, avg) })
 }
 
 // announceTalking tells every participant and emits the event.

@@ -108,7 +108,7 @@ func (p *publisher) talkingState() (talking, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, ps := range p.streams {
-		if ps.kind == "audio" && !ps.disabled && ps.levelExt != 0 && ps.level.on {
+		if !ps.disabled && ps.levelsRead() {
 			ok = true
 			talking = talking || ps.talking.Load()
 		}
@@ -172,10 +172,16 @@ func (ps *pubStream) object(shape streamShape) map[string]any {
 	if ps.simulcast.Load() {
 		o["simulcast"] = true
 	}
-	if shape == shapeListing && ps.kind == "audio" && ps.levelExt != 0 && ps.level.on {
+	if shape == shapeListing && ps.levelsRead() {
 		o["talking"] = ps.talking.Load()
 	}
 	return o
+}
+
+// levelsRead reports whether ps is an audio stream whose audio levels are
+// read (the extension negotiated, audiolevel_event on): it has "talking".
+func (ps *pubStream) levelsRead() bool {
+	return ps.kind == "audio" && ps.levelExt != 0 && ps.level.on
 }
 
 // offersFEC reports whether media description md's fmtp for payload

@@ -142,6 +142,24 @@ func (s *session) join(ctx context.Context, name string, req params, jsep *core.
 // push sends an event to the client.
 func (s *session) push(tx string, data map[string]any, jsep *core.JSEP) { s.ks.Push(tx, data, jsep) }
 
+// goAfter runs f in a goroutine of the session once the notice before it
+// (prev, nil for none) is done, and closes done when f returned, or at
+// once when the session is being destroyed and f does not run: a chain of
+// notices taken in order on the media path (talking, temporal layers)
+// reaches the client in that order without blocking the media path.
+func (s *session) goAfter(prev, done chan struct{}, f func()) {
+	started := s.ks.Go(func(context.Context) {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		f()
+	})
+	if !started {
+		close(done)
+	}
+}
+
 func (s *session) pushError(tx string, e *vrError) { s.push(tx, e.data(), nil) }
 
 // SetupMedia is called at webrtcup.

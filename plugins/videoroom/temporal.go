@@ -1,8 +1,6 @@
 package videoroom
 
 import (
-	"context"
-
 	"github.com/pion/rtp/codecs"
 )
 
@@ -82,19 +80,12 @@ func (d *subStream) notifyTemporal(n int, prev, done chan struct{}) {
 		close(done)
 		return
 	}
-	started := sub.s.ks.Go(func(context.Context) {
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
+	sub.s.goAfter(prev, done, func() {
 		sub.mu.Lock()
 		mid := d.mid
 		sub.mu.Unlock()
 		sub.s.push("", map[string]any{"videoroom": "event", "room": sub.room.id, "mid": mid, "temporal": n}, nil)
 	})
-	if !started { // the session is being destroyed: nothing more is pushed
-		close(done)
-	}
 }
 
 // layer reads an optional layer target (0-2) of a subscription stream
