@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,12 +54,7 @@ func (c *transportCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		seen[st.Transport] = true
 		ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(st.Dropped), st.Transport)
-		reasons := make([]string, 0, len(st.Refused))
-		for r := range st.Refused {
-			reasons = append(reasons, r)
-		}
-		slices.Sort(reasons)
-		for _, r := range reasons {
+		for _, r := range slices.Sorted(maps.Keys(st.Refused)) {
 			ch <- prometheus.MustNewConstMetric(c.refused, prometheus.CounterValue, float64(st.Refused[r]), st.Transport, r)
 		}
 	}
