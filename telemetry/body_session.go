@@ -51,8 +51,9 @@ type TransportBody struct {
 }
 
 // TransportData is the data of a transport event: "request" (HTTP),
-// "connected" or "disconnected" (WebSocket, Unix socket, brokers). Each
-// transport fills the keys Janus's module of that kind sends.
+// "connected" or "disconnected" (WebSocket, Unix socket), "connected" and,
+// on MQTT, "reconnecting" (brokers, as Janus 1.1.2's). Each transport
+// fills the keys Janus's module of that kind sends.
 type TransportData struct {
 	Event    string `json:"event"`
 	AdminAPI *bool  `json:"admin_api,omitempty"`
