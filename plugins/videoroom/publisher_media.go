@@ -1,6 +1,7 @@
 package videoroom
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,13 +24,9 @@ const (
 	// maxRTPPacket is the read buffer; MTU-sized packets fit.
 	maxRTPPacket = 1500
 	// pliGap is the minimum time between two keyframe requests relayed
-	// from subscribers to one publisher stream.
+	// from subscribers to one publisher stream; a request within it is
+	// held back and sent when it ends (Janus's rule).
 	pliGap = time.Second
-	// startPLIGap is the minimum time between two keyframe requests for
-	// subscribers that start: a new viewer's request is not held back by
-	// pliGap, but a room whose subscribers start together (hundreds, at
-	// a webinar's start) asks the publisher for at most one per gap.
-	startPLIGap = 200 * time.Millisecond
 	// rembGap is the minimum time between two REMBs relayed to a publisher.
 	rembGap = 200 * time.Millisecond
 	// capPeriod is how often the bitrate cap is re-sent when no subscriber
@@ -71,6 +68,7 @@ type pubStream struct {
 	ssrcs     [3]atomic.Uint32 // per simulcast layer (0 without simulcast)
 	top       atomic.Int32     // highest layer seen
 	lastPLI   atomic.Int64     // unix ns
+	heldPLI   atomic.Int64     // unix ns a held-back request is due (0: none)
 
 	ridMu sync.Mutex
 	rids  map[string]int
@@ -365,19 +363,15 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 	}
 }
 
-// keyframe sends a PLI for ps (every video stream when nil); unless
-// force, at most one per pliGap per stream.
+// keyframe sends a PLI for ps (every video stream when nil): at once when
+// force, else at most one per pliGap per stream. A request that comes
+// within the gap is not dropped: one PLI goes out when the gap ends and
+// serves every request held back meanwhile (Janus's need_pli). A
+// subscriber that starts, or whose PLI comes, just after another's still
+// gets its keyframe within the gap, and a room whose subscribers start
+// together (hundreds, at a webinar's start) asks its publisher for one
+// keyframe per gap.
 func (m *pubMedia) keyframe(ps *pubStream, force bool) {
-	gap := pliGap
-	if force {
-		gap = 0
-	}
-	m.keyframeWithin(ps, gap)
-}
-
-// keyframeWithin sends a PLI for ps (every video stream when nil), at
-// most one per gap per stream.
-func (m *pubMedia) keyframeWithin(ps *pubStream, gap time.Duration) {
 	var streams []*pubStream
 	if ps != nil {
 		streams = []*pubStream{ps}
@@ -391,12 +385,14 @@ func (m *pubMedia) keyframeWithin(ps *pubStream, gap time.Duration) {
 			continue
 		}
 		last := s.lastPLI.Load()
-		if gap > 0 && now-last < int64(gap) {
+		if !force && now-last < int64(pliGap) {
+			m.holdKeyframe(s, last+int64(pliGap))
 			continue
 		}
-		if !s.lastPLI.CompareAndSwap(last, now) && gap > 0 {
-			continue
+		if !s.lastPLI.CompareAndSwap(last, now) && !force {
+			continue // a concurrent request sent it
 		}
+		s.heldPLI.Store(0) // this PLI serves the requests held back
 		for i := range s.ssrcs {
 			if ssrc := s.ssrcs[i].Load(); ssrc != 0 {
 				pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: ssrc})
@@ -405,6 +401,36 @@ func (m *pubMedia) keyframeWithin(ps *pubStream, gap time.Duration) {
 	}
 	if len(pkts) > 0 {
 		_ = m.pc.WriteRTCP(pkts)
+	}
+}
+
+// holdKeyframe makes sure a PLI for s goes out when the gap after the last
+// one ends (at, unix ns): the first request held starts one
+// goroutine of the session's group that waits for it; later ones join it.
+// A PLI sent meanwhile (a forced one) serves them and the waiter sends
+// nothing.
+func (m *pubMedia) holdKeyframe(s *pubStream, at int64) {
+	if !s.heldPLI.CompareAndSwap(0, at) {
+		return // one is held already: it serves this request
+	}
+	started := m.p.s.ks.Go(func(ctx context.Context) {
+		t := time.NewTimer(time.Duration(at - time.Now().UnixNano()))
+		defer t.Stop()
+		due := false
+		select {
+		case <-t.C:
+			due = true
+		case <-ctx.Done():
+		case <-m.done:
+		case <-m.peer.Done():
+		}
+		// Cleared either way, so that the stream can hold a request again.
+		if s.heldPLI.CompareAndSwap(at, 0) && due {
+			m.keyframe(s, true)
+		}
+	})
+	if !started {
+		s.heldPLI.CompareAndSwap(at, 0)
 	}
 }
 

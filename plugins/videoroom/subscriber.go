@@ -311,15 +311,14 @@ func (sub *subscriber) setupMedia() {
 }
 
 // requestKeyframes asks the publishers of the subscription's video for a
-// keyframe, throttled by startPLIGap rather than pliGap: at start and when
-// the PeerConnection is up the picture must not wait for the browser's
-// PLI, and many subscribers starting together must not flood the
-// publisher.
+// keyframe at start and when the PeerConnection is up, so that the picture
+// does not wait for the browser's PLI: at once, or at the end of the
+// stream's pliGap when another request came just before.
 func (sub *subscriber) requestKeyframes() {
 	for _, d := range sub.liveStreams() {
 		if src := d.src.Load(); src != nil && src.kind == "video" {
 			if m := src.pub.currentMedia(); m != nil {
-				m.keyframeWithin(src, startPLIGap)
+				m.keyframe(src, false)
 			}
 		}
 	}
