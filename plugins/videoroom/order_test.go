@@ -1,6 +1,7 @@
 package videoroom
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -37,18 +38,94 @@ func (f *fixture) hookedHandle() (*actOnPush, core.PluginSession) {
 	return h, f.attach(h)
 }
 
+// detachingHandle attaches a new session on a hooked handle whose client
+// detaches the moment it reads a push that matches.
+func (f *fixture) detachingHandle(match func(map[string]any) bool) (*actOnPush, core.PluginSession) {
+	f.t.Helper()
+	h, s := f.hookedHandle()
+	h.match = match
+	h.act = s.Destroy // what the core does at detach
+	return h, s
+}
+
+// watched is publisher 5 in room 1234 and publisher 6, the watcher, on
+// a hooked handle.
+type watched struct {
+	h  *coretest.Handle
+	s  core.PluginSession
+	wh *actOnPush
+	ws core.PluginSession
+}
+
+// watchedPublisher joins publisher 5 on a plain handle, then publisher
+// 6 on a hooked one that sends request the moment it reads a push that
+// matches.
+func (f *fixture) watchedPublisher(match func(map[string]any) bool, request string) watched {
+	f.t.Helper()
+	w := watched{}
+	w.h, w.s = f.handle()
+	w.wh, w.ws = f.hookedHandle()
+	w.wh.match = match
+	w.wh.act = func() { f.sync(w.ws, request) }
+	f.joinPublisher(w.h, w.s, 5)
+	f.joinPublisher(w.wh.Handle, w.ws, 6)
+	return w
+}
+
+// joinPublisher joins room 1234 as publisher id.
+func (f *fixture) joinPublisher(h *coretest.Handle, s core.PluginSession, id int) {
+	f.t.Helper()
+	f.async(h, s, fmt.Sprintf(`{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":%d}`, id), nil)
+}
+
+const kickPublisher5 = `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`
+
+// eventName, videoroomName and eventOrVideoroomName name a plugin
+// event by its "event" field, its "videoroom" field, or the first of
+// the two that it has.
+func eventName(d map[string]any) string {
+	name, _ := d["event"].(string)
+	return name
+}
+
+func videoroomName(d map[string]any) string {
+	name, _ := d["videoroom"].(string)
+	return name
+}
+
+func eventOrVideoroomName(d map[string]any) string {
+	if name := eventName(d); name != "" {
+		return name
+	}
+	return videoroomName(d)
+}
+
+// checkEventOrder checks that the host recorded the plugin events
+// named (by nameOf) in want in that order, and no other events with
+// those names.
+func checkEventOrder(t *testing.T, h *coretest.Host, nameOf func(map[string]any) string, want ...string) {
+	t.Helper()
+	var order []string
+	for _, e := range h.Events() {
+		if name := nameOf(e.Data); slices.Contains(want, name) {
+			order = append(order, name)
+		}
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("events %v, want %v", order, want)
+	}
+}
+
 // TestKickedClientDetachingAtOnce: a kicked participant whose client
 // detaches on reading the kick notice is still announced to the room as
 // kicked (the notification and the event), not as leaving.
 func TestKickedClientDetachingAtOnce(t *testing.T) {
 	f := newFixture(t, testConfig)
-	kh, ks := f.hookedHandle()
-	kh.match = func(d map[string]any) bool { return d["reason"] == "kicked" }
-	kh.act = ks.Destroy // what the core does at detach
+	kh, ks := f.detachingHandle(func(d map[string]any) bool { return d["reason"] == "kicked" })
 	oh, osess := f.handle()
-	f.async(kh.Handle, ks, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
-	f.async(oh, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
-	if got := f.sync(osess, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`); got["videoroom"] != "success" {
+	f.joinPublisher(kh.Handle, ks, 5)
+	f.joinPublisher(oh, osess, 6)
+	if got := f.sync(osess, kickPublisher5); got["videoroom"] != "success" {
 		t.Fatalf("kick = %v", got)
 	}
 	note := oh.Expect(t, "the room's notice", func(p coretest.Push) bool { return p.Data["kicked"] != nil || p.Data["leaving"] != nil })
@@ -63,27 +140,33 @@ func TestKickedClientDetachingAtOnce(t *testing.T) {
 	}
 }
 
-// holdTalking holds a "talking" push, before it is recorded, until a
-// "stopped-talking" push has been recorded or a while passed, as a slow
-// transport or scheduler can: out-of-order code then records them
-// swapped every time.
-type holdTalking struct {
+// holdFirst holds a push whose field key is first, before it is
+// recorded, until a push whose key is second has been recorded or a
+// while passed, as a slow transport or scheduler can: out-of-order code
+// then records them swapped every time.
+type holdFirst struct {
 	*coretest.Handle
-	stopped chan struct{}
-	once    sync.Once
+	key           string
+	first, second any
+	released      chan struct{}
+	once          sync.Once
 }
 
-func (h *holdTalking) Push(tx string, data any, jsep *core.JSEP) error {
+func newHoldFirst(h *coretest.Handle, key string, first, second any) *holdFirst {
+	return &holdFirst{Handle: h, key: key, first: first, second: second, released: make(chan struct{})}
+}
+
+func (h *holdFirst) Push(tx string, data any, jsep *core.JSEP) error {
 	m, _ := coretest.ClientJSON(data)
-	switch m["videoroom"] {
-	case "talking":
+	switch m[h.key] {
+	case h.first:
 		select {
-		case <-h.stopped:
+		case <-h.released:
 		case <-time.After(300 * time.Millisecond): // long enough for a racing push to come
 		}
-	case "stopped-talking":
+	case h.second:
 		err := h.Handle.Push(tx, data, jsep)
-		h.once.Do(func() { close(h.stopped) })
+		h.once.Do(func() { close(h.released) })
 		return err
 	}
 	return h.Handle.Push(tx, data, jsep)
@@ -95,7 +178,7 @@ func (h *holdTalking) Push(tx string, data any, jsep *core.JSEP) error {
 func TestTalkingAnnouncedInOrder(t *testing.T) {
 	f := newFixture(t, testConfig)
 	f.next++
-	lh := &holdTalking{Handle: coretest.NewHandle(f.next, "videoroom-test", f.eng), stopped: make(chan struct{})}
+	lh := newHoldFirst(coretest.NewHandle(f.next, "videoroom-test", f.eng), "videoroom", "talking", "stopped-talking")
 	ls, err := f.p.NewSession(lh)
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +186,8 @@ func TestTalkingAnnouncedInOrder(t *testing.T) {
 	lh.Attach(ls)
 	t.Cleanup(ls.Destroy)
 	th, ts := f.handle()
-	f.async(lh.Handle, ls, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":1}`, nil)
-	f.async(th, ts, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":2}`, nil)
+	f.joinPublisher(lh.Handle, ls, 1)
+	f.joinPublisher(th, ts, 2)
 	pub := ts.(*session).pub
 	ps := &pubStream{pub: pub, mid: "0", kind: "audio", levelExt: 1,
 		level: audioLevel{on: true, activePackets: 1, avg: defaultAudioLevelAverage}}
@@ -128,15 +211,7 @@ func TestTalkingAnnouncedInOrder(t *testing.T) {
 	testkit.Until(t, coretest.ExpectTimeout, "both events", func() bool {
 		return len(findEvents(f.host, "talking"))+len(findEvents(f.host, "stopped-talking")) == 2
 	})
-	var evs []any
-	for _, e := range f.host.Events() {
-		if v := e.Data["videoroom"]; v == "talking" || v == "stopped-talking" {
-			evs = append(evs, v)
-		}
-	}
-	if want := []any{"talking", "stopped-talking"}; !slices.Equal(evs, want) {
-		t.Errorf("events %v, want %v", evs, want)
-	}
+	checkEventOrder(t, f.host, videoroomName, "talking", "stopped-talking")
 }
 
 // TestDestroyedRoomClientDetachingAtOnce: a publisher whose client
@@ -144,11 +219,9 @@ func TestTalkingAnnouncedInOrder(t *testing.T) {
 // when it stays, not as leaving.
 func TestDestroyedRoomClientDetachingAtOnce(t *testing.T) {
 	f := newFixture(t, testConfig)
-	ph, ps := f.hookedHandle()
-	ph.match = func(d map[string]any) bool { return d["videoroom"] == "destroyed" }
-	ph.act = ps.Destroy // what the core does at detach
+	ph, ps := f.detachingHandle(func(d map[string]any) bool { return d["videoroom"] == "destroyed" })
 	_, admin := f.handle()
-	f.async(ph.Handle, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
+	f.joinPublisher(ph.Handle, ps, 5)
 	pub := ps.(*session).pub
 	pub.mu.Lock()
 	pub.publishing = true // an answered offer, without the media the test does not need
@@ -170,15 +243,10 @@ func TestDestroyedRoomClientDetachingAtOnce(t *testing.T) {
 // publisher's "published" event, nor come before it.
 func TestPublishedThenKickedAtOnce(t *testing.T) {
 	f := newFixture(t, testConfig)
-	ph, ps := f.handle()
-	oh, osess := f.hookedHandle()
-	oh.match = func(d map[string]any) bool {
+	w := f.watchedPublisher(func(d map[string]any) bool {
 		return d["publishers"] != nil && d["error_code"] == nil && d["videoroom"] == "event"
-	}
-	oh.act = func() { f.sync(osess, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`) }
-	f.async(ph, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
-	f.async(oh.Handle, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
-	pub := ps.(*session).pub
+	}, kickPublisher5)
+	pub := w.s.(*session).pub
 	pub.mu.Lock()
 	pub.publishing = true // an answered offer and its stream, without the media the test does not need
 	audio := &pubStream{pub: pub, mid: "0", kind: "audio", codecName: "opus"}
@@ -186,22 +254,13 @@ func TestPublishedThenKickedAtOnce(t *testing.T) {
 	pub.streams = []*pubStream{audio}
 	pub.mu.Unlock()
 	pub.setupMedia()
-	oh.Expect(t, "kicked", func(p coretest.Push) bool { return p.Data["kicked"] != nil })
-	var order []string
+	w.wh.Expect(t, "kicked", func(p coretest.Push) bool { return p.Data["kicked"] != nil })
 	for _, e := range f.host.Events() {
-		switch e.Data["event"] {
-		case "published":
-			order = append(order, "published")
-			if streams, _ := e.Data["streams"].([]any); len(streams) != 1 {
-				t.Errorf("published event streams = %v, want the audio stream", e.Data["streams"])
-			}
-		case "kicked":
-			order = append(order, "kicked")
+		if streams, _ := e.Data["streams"].([]any); e.Data["event"] == "published" && len(streams) != 1 {
+			t.Errorf("published event streams = %v, want the audio stream", e.Data["streams"])
 		}
 	}
-	if want := []string{"published", "kicked"}; !slices.Equal(order, want) {
-		t.Errorf("events %v, want %v", order, want)
-	}
+	checkEventOrder(t, f.host, eventName, "published", "kicked")
 }
 
 // TestConfiguredThenKickedAtOnce: a participant that kicks a publisher
@@ -209,22 +268,9 @@ func TestPublishedThenKickedAtOnce(t *testing.T) {
 // publisher's "configured" event.
 func TestConfiguredThenKickedAtOnce(t *testing.T) {
 	f := newFixture(t, testConfig)
-	ph, ps := f.handle()
-	oh, osess := f.hookedHandle()
-	oh.match = func(d map[string]any) bool { return d["display"] == "renamed" }
-	oh.act = func() { f.sync(osess, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`) }
-	f.async(ph, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
-	f.async(oh.Handle, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
-	f.async(ph, ps, `{"request":"configure","display":"renamed"}`, nil)
-	var order []string
-	for _, e := range f.host.Events() {
-		if name, _ := e.Data["event"].(string); name == "configured" || name == "kicked" {
-			order = append(order, name)
-		}
-	}
-	if want := []string{"configured", "kicked"}; !slices.Equal(order, want) {
-		t.Errorf("events %v, want %v", order, want)
-	}
+	w := f.watchedPublisher(func(d map[string]any) bool { return d["display"] == "renamed" }, kickPublisher5)
+	f.async(w.h, w.s, `{"request":"configure","display":"renamed"}`, nil)
+	checkEventOrder(t, f.host, eventName, "configured", "kicked")
 }
 
 // TestEventBeforeTheRoomKicks: a participant that kicks a
@@ -254,33 +300,16 @@ func TestEventBeforeTheRoomKicks(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, testConfig)
-			ph, ps := f.handle()
-			oh, osess := f.hookedHandle()
-			oh.match = tc.notice
-			oh.act = func() { f.sync(osess, `{"request":"kick","room":1234,"secret":"adminpwd","id":5}`) }
-			f.async(ph, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
-			f.async(oh.Handle, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
-			pub := ps.(*session).pub
+			w := f.watchedPublisher(tc.notice, kickPublisher5)
+			pub := w.s.(*session).pub
 			audio := &pubStream{pub: pub, mid: "0", kind: "audio", codecName: "opus"}
 			audio.dests.Store(&[]*subStream{})
 			pub.mu.Lock()
 			pub.publishing, pub.published = true, true // up, without the media the test does not need
 			pub.streams = []*pubStream{audio}
 			pub.mu.Unlock()
-			tc.do(f, pub, osess)
-			var order []string
-			for _, e := range f.host.Events() {
-				name, _ := e.Data["event"].(string)
-				if name == "" {
-					name, _ = e.Data["videoroom"].(string)
-				}
-				if name == tc.event || name == "kicked" {
-					order = append(order, name)
-				}
-			}
-			if want := []string{tc.event, "kicked"}; !slices.Equal(order, want) {
-				t.Errorf("events %v, want %v", order, want)
-			}
+			tc.do(f, pub, w.ws)
+			checkEventOrder(t, f.host, eventOrVideoroomName, tc.event, "kicked")
 		})
 	}
 }
@@ -290,22 +319,10 @@ func TestEventBeforeTheRoomKicks(t *testing.T) {
 // "leaving" event.
 func TestLeavingBeforeTheRoomIsDestroyed(t *testing.T) {
 	f := newFixture(t, testConfig)
-	ph, ps := f.handle()
-	oh, osess := f.hookedHandle()
-	oh.match = func(d map[string]any) bool { return d["leaving"] == float64(5) }
-	oh.act = func() { f.sync(osess, `{"request":"destroy","room":1234,"secret":"adminpwd"}`) }
-	f.async(ph, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
-	f.async(oh.Handle, osess, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":6}`, nil)
-	f.async(ph, ps, `{"request":"leave"}`, nil)
-	var order []string
-	for _, e := range f.host.Events() {
-		if name, _ := e.Data["event"].(string); name == "leaving" || name == "destroyed" {
-			order = append(order, name)
-		}
-	}
-	if want := []string{"leaving", "destroyed"}; !slices.Equal(order, want) {
-		t.Errorf("events %v, want %v", order, want)
-	}
+	w := f.watchedPublisher(func(d map[string]any) bool { return d["leaving"] == float64(5) },
+		`{"request":"destroy","room":1234,"secret":"adminpwd"}`)
+	f.async(w.h, w.s, `{"request":"leave"}`, nil)
+	checkEventOrder(t, f.host, eventName, "leaving", "destroyed")
 }
 
 // TestDestroyedBeforeQuickRecreate: a participant that creates the room
@@ -317,58 +334,18 @@ func TestDestroyedBeforeQuickRecreate(t *testing.T) {
 	_, admin := f.handle()
 	ph.match = func(d map[string]any) bool { return d["videoroom"] == "destroyed" }
 	ph.act = func() { f.sync(ps, `{"request":"create","room":1234,"admin_key":"ak"}`) }
-	f.async(ph.Handle, ps, `{"request":"join","room":1234,"ptype":"publisher","pin":"1111","id":5}`, nil)
+	f.joinPublisher(ph.Handle, ps, 5)
 	if got := f.sync(admin, `{"request":"destroy","room":1234,"secret":"adminpwd"}`); got["videoroom"] != "destroyed" {
 		t.Fatalf("destroy = %v", got)
 	}
-	var order []string
-	for _, e := range f.host.Events() {
-		if name, _ := e.Data["event"].(string); name == "destroyed" || name == "created" {
-			order = append(order, name)
-		}
-	}
-	if want := []string{"destroyed", "created"}; !slices.Equal(order, want) {
-		t.Errorf("events %v, want %v", order, want)
-	}
-}
-
-// holdFirstTemporal holds the layer 2 notice, before it is recorded,
-// until the layer 0 notice has been recorded or a while passed, as a
-// slow transport or scheduler can: out-of-order code then records them
-// swapped every time.
-type holdFirstTemporal struct {
-	*coretest.Handle
-	second chan struct{}
-	once   sync.Once
-}
-
-func (h *holdFirstTemporal) Push(tx string, data any, jsep *core.JSEP) error {
-	m, _ := coretest.ClientJSON(data)
-	switch m["temporal"] {
-	case float64(2):
-		select {
-		case <-h.second:
-		case <-time.After(300 * time.Millisecond): // long enough for a racing push to come
-		}
-	case float64(0):
-		err := h.Handle.Push(tx, data, jsep)
-		h.once.Do(func() { close(h.second) })
-		return err
-	}
-	return h.Handle.Push(tx, data, jsep)
+	checkEventOrder(t, f.host, eventName, "destroyed", "created")
 }
 
 // TestTemporalNoticesInOrder: a subscriber whose temporal layer goes
 // from 2 to 0 hears 2, then 0, even when the first notice is slow.
 func TestTemporalNoticesInOrder(t *testing.T) {
-	h := &holdFirstTemporal{Handle: coretest.NewHandle(3, "", nil), second: make(chan struct{})}
-	s := newSession(New(), h)
-	t.Cleanup(s.Destroy)
-	sub := &subscriber{s: s, room: &room{id: 7}}
-	ps := &pubStream{kind: "video"}
-	d, _ := newTestDest("video", ps)
-	d.sub, d.mid = sub, "v1"
-	sub.streams = []*subStream{d}
+	h := newHoldFirst(coretest.NewHandle(3, "", nil), "temporal", float64(2), float64(0)) // layer 2's notice held until layer 0's
+	_, d, _, ps := pushSubscriberOn(t, h)
 	seq := feedVP8(d, ps, 1, 1, 0) // layer 2 reached
 	d.temporal.Store(0)
 	feedVP8(d, ps, seq, 4, 1) // layer 0 reached at frame 4

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 )
 
@@ -160,6 +161,13 @@ func TestTemporalAllocations(t *testing.T) {
 func newPushSubscriber(t *testing.T) (*coretest.Handle, *subscriber, *subStream, *recordWriter, *pubStream) {
 	t.Helper()
 	h := coretest.NewHandle(3, "", nil)
+	sub, d, w, ps := pushSubscriberOn(t, h)
+	return h, sub, d, w, ps
+}
+
+// pushSubscriberOn is newPushSubscriber on a handle of the caller's.
+func pushSubscriberOn(t *testing.T, h core.Handle) (*subscriber, *subStream, *recordWriter, *pubStream) {
+	t.Helper()
 	s := newSession(New(), h)
 	t.Cleanup(s.Destroy)
 	sub := &subscriber{s: s, room: &room{id: 7}}
@@ -167,7 +175,7 @@ func newPushSubscriber(t *testing.T) (*coretest.Handle, *subscriber, *subStream,
 	d, w := newTestDest("video", ps)
 	d.sub, d.mid = sub, "v1"
 	sub.streams = []*subStream{d}
-	return h, sub, d, w, ps
+	return sub, d, w, ps
 }
 
 // TestConfigureTemporal: configure with "temporal" sets the target; once
