@@ -12,14 +12,12 @@ const urlKey = "url"
 // The flag, options, factory and module of the sink, for cmd/argus and
 // -help; the options are documented with defaultSinkConfig's values.
 func init() {
-	doc := defaultSinkConfig()
 	telemetry.RegisterSinkSpec(telemetry.SinkSpec{
 		Name:    SinkName,
 		Factory: FromSettings,
 		Flag: telemetry.SinkFlag{Name: "hep", Kind: telemetry.FlagURL, Setting: urlKey,
 			Usage: "send events to Homer as HEP v3 (`URL` udp://host:9060, tcp://host:9061 or tls://host:9061)"},
-		Options: options(&doc).Docs(),
-		Handler: telemetry.HandlerInfo{Package: HandlerPackage, Name: "Argus HEP event handler",
-			Author: "Argus", Description: "Sends events to Homer as HEP v3.", VersionString: "0.0.1", Version: 1},
+		Options: telemetry.OptionDocs(defaultSinkConfig(), options),
+		Handler: telemetry.ArgusHandler(HandlerPackage, "Argus HEP event handler", "Sends events to Homer as HEP v3."),
 	})
 }

@@ -22,16 +22,21 @@ func marshalTestEvents() []*telemetry.Event {
 	}
 }
 
-// TestMarshalEventsIsJSONMarshal: MarshalEvents gives json.Marshal's bytes
-// of the batch (grouped) or of its first event, in every layout.
-func TestMarshalEventsIsJSONMarshal(t *testing.T) {
+// marshalCase is a batch of marshalTestEvents, whether it is sent grouped,
+// and the value whose json.Marshal bytes it is sent as.
+type marshalCase struct {
+	name    string
+	evs     []*telemetry.Event
+	grouped bool
+	v       any
+}
+
+// eachMarshalCase runs test as a subtest for every batch, grouped and
+// single, in every layout.
+func eachMarshalCase(t *testing.T, test func(t *testing.T, tc marshalCase, f Format)) {
+	t.Helper()
 	evs := marshalTestEvents()
-	for _, tc := range []struct {
-		name    string
-		evs     []*telemetry.Event
-		grouped bool
-		v       any
-	}{
+	for _, tc := range []marshalCase{
 		{"grouped", evs, true, evs},
 		{"grouped one", evs[:1], true, evs[:1]},
 		{"grouped empty", []*telemetry.Event{}, true, []*telemetry.Event{}},
@@ -41,64 +46,54 @@ func TestMarshalEventsIsJSONMarshal(t *testing.T) {
 		{"single nil", evs[3:], false, evs[3]},
 	} {
 		for _, f := range []Format{Compact, Plain, Indented} {
-			t.Run(tc.name+"/"+string(f), func(t *testing.T) {
-				want, err := Marshal(tc.v, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := MarshalEvents(tc.evs, tc.grouped, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(got) != string(want) {
-					t.Fatalf("got  %s\nwant %s", got, want)
-				}
-			})
+			t.Run(tc.name+"/"+string(f), func(t *testing.T) { test(t, tc, f) })
 		}
 	}
+}
+
+// TestMarshalEventsIsJSONMarshal: MarshalEvents gives json.Marshal's bytes
+// of the batch (grouped) or of its first event, in every layout.
+func TestMarshalEventsIsJSONMarshal(t *testing.T) {
+	eachMarshalCase(t, func(t *testing.T, tc marshalCase, f Format) {
+		want, err := Marshal(tc.v, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := MarshalEvents(tc.evs, tc.grouped, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("got  %s\nwant %s", got, want)
+		}
+	})
 }
 
 // TestAppendEventsIsMarshalEvents: AppendEvents appends MarshalEvents'
 // bytes after what dst holds, in every layout, and reusing dst gives the
 // same bytes again.
 func TestAppendEventsIsMarshalEvents(t *testing.T) {
-	evs := marshalTestEvents()
-	for _, tc := range []struct {
-		name    string
-		evs     []*telemetry.Event
-		grouped bool
-	}{
-		{"grouped", evs, true},
-		{"grouped one", evs[:1], true},
-		{"grouped empty", []*telemetry.Event{}, true},
-		{"grouped nil", nil, true},
-		{"single", evs, false},
-		{"single raw body", evs[2:], false},
-		{"single nil", evs[3:], false},
-	} {
-		for _, f := range []Format{Compact, Plain, Indented} {
-			t.Run(tc.name+"/"+string(f), func(t *testing.T) {
-				want, err := MarshalEvents(tc.evs, tc.grouped, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := AppendEvents([]byte("prefix"), tc.evs, tc.grouped, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(got) != "prefix"+string(want) {
-					t.Fatalf("got  %s\nwant prefix%s", got, want)
-				}
-				again, err := AppendEvents(got[:0], tc.evs, tc.grouped, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(again) != string(want) {
-					t.Fatalf("reused: got  %s\nwant %s", again, want)
-				}
-			})
+	eachMarshalCase(t, func(t *testing.T, tc marshalCase, f Format) {
+		want, err := MarshalEvents(tc.evs, tc.grouped, f)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		got, err := AppendEvents([]byte("prefix"), tc.evs, tc.grouped, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != "prefix"+string(want) {
+			t.Fatalf("got  %s\nwant prefix%s", got, want)
+		}
+		again, err := AppendEvents(got[:0], tc.evs, tc.grouped, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(again) != string(want) {
+			t.Fatalf("reused: got  %s\nwant %s", again, want)
+		}
+	})
+	evs := marshalTestEvents()
 	bad := &telemetry.Event{Type: telemetry.TypeCore, Body: map[string]any{"c": make(chan int)}}
 	if _, err := AppendEvents(nil, []*telemetry.Event{evs[0], bad}, true, Indented); err == nil {
 		t.Fatal("no error for an unmarshallable body")

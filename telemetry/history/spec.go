@@ -15,16 +15,14 @@ const batchTimeout = 100 * time.Millisecond
 // console and its API are the Admin listener's UI of this store:
 // cmd/argus mounts them behind the admin guard (console.go).
 func init() {
-	doc := defaultSettings()
 	telemetry.RegisterSinkSpec(telemetry.SinkSpec{
 		Name:    SinkName,
 		Factory: FromSettings,
 		Flag: telemetry.SinkFlag{Name: "history", Kind: telemetry.FlagBool, On: true,
 			Usage: "keep recent sessions' events in memory; console at /console/ on the Admin listener"},
-		Options: options(&doc).Docs(),
-		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "Argus history event handler",
-			Author: "Argus", Description: "Keeps recent sessions' events for the console and query_eventhandler.",
-			VersionString: "0.0.1", Version: 1},
+		Options: telemetry.OptionDocs(defaultSettings(), options),
+		Handler: telemetry.ArgusHandler(HandlerName, "Argus history event handler",
+			"Keeps recent sessions' events for the console and query_eventhandler."),
 		Queue: []telemetry.QueueOption{telemetry.WithBatchTimeout(batchTimeout)},
 	})
 }

@@ -8,15 +8,13 @@ const backendKey = "backend"
 // The flag, options, factory and Janus module of the sink, for cmd/argus
 // and -help; the options are documented with DefaultConfig's values.
 func init() {
-	doc := DefaultConfig("")
 	telemetry.RegisterSinkSpec(telemetry.SinkSpec{
 		Name:    SinkName,
 		Factory: FromSettings,
 		Flag: telemetry.SinkFlag{Name: "event-http", Kind: telemetry.FlagURL, Setting: backendKey,
 			Usage: "POST events to this `URL` in Janus's sample event handler format"},
-		Options: options(&doc).Docs(),
-		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS SampleEventHandler plugin",
-			Author: "Argus", Description: "Janus sample event handler: POSTs events to an HTTP backend.",
-			VersionString: "0.0.1", Version: 1},
+		Options: telemetry.OptionDocs(DefaultConfig(""), options),
+		Handler: telemetry.ArgusHandler(HandlerName, "JANUS SampleEventHandler plugin",
+			"Janus sample event handler: POSTs events to an HTTP backend."),
 	})
 }

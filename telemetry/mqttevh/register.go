@@ -6,12 +6,11 @@ import (
 )
 
 func init() {
-	evhkit.Register(telemetry.SinkSpec{
-		Name: SinkName,
+	h := telemetry.ArgusHandler(HandlerName, "JANUS MQTTEventHandler plugin", "An MQTT event handler plugin for Janus.")
+	h.VersionString = "0.1.0" // Janus's mqttevh's
+	evhkit.Register(telemetry.SinkSpec{Name: SinkName, Handler: h,
 		Flag: telemetry.SinkFlag{Name: "event-mqtt",
 			Usage: "publish events to an MQTT broker as Janus's mqttevh (`URL` mqtt://host:1883, mqtts://host:8883)"},
-		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS MQTTEventHandler plugin",
-			Author: "Argus", Description: "An MQTT event handler plugin for Janus.", VersionString: "0.1.0", Version: 1},
 	}, defaultConfig, options, New)
 }
 

@@ -31,9 +31,7 @@ func TestEventsPerTypeTopic(t *testing.T) {
 	sub := evhtest.MQTTSub(t, "tcp://127.0.0.1:1883", topic+"/#")
 	s := newSink(t, map[string]string{"url": sharedURL, "topic": topic, "addevent": "true"})
 	evs := evhtest.Events("node-a", 5)
-	if err := s.Export(context.Background(), evs); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evs)
 	got := sub.Wait(t, 1+len(evs))
 	if got[0].Topic != topic+"/status" || string(got[0].Data) != mqttevh.DefaultConnectStatus {
 		t.Fatalf("first message %q %s, want the connect status", got[0].Topic, got[0].Data)
@@ -66,9 +64,7 @@ func TestBrokerDown(t *testing.T) {
 	url := "mqtt://127.0.0.1:" + strconv.Itoa(port)
 	s := newSink(t, map[string]string{"url": url, "topic": "ev", "qos": "1",
 		"reconnect_backoff": "100", "reconnect_max": "300", "connect_timeout": "2000"})
-	if err := s.Export(context.Background(), evhtest.Events("before", 1)); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evhtest.Events("before", 1))
 	var sub *evhtest.Collector
 	evhtest.Outage(t, s, srv.Stop, func() {
 		srv.Restart()
@@ -90,9 +86,7 @@ func TestWillOnLostConnection(t *testing.T) {
 	p := evhtest.NewProxy(t, "127.0.0.1:1883")
 	s := newSink(t, map[string]string{"url": "mqtt://" + p.Addr(), "topic": topic, "will_enabled": "true",
 		"keep_alive_interval": "1"})
-	if err := s.Export(context.Background(), evhtest.Events("n", 1)); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evhtest.Events("n", 1))
 	sub.Wait(t, 1)
 	p.Stop() // the broker sees the connection drop without DISCONNECT
 	got := sub.Wait(t, 2)
@@ -129,9 +123,7 @@ func TestTLSBroker(t *testing.T) {
 		t.Fatalf("an unknown CA: %v, want a certificate error", err)
 	}
 	trusted := newSink(t, map[string]string{"url": url, "topic": "ev", "tls_cacert": cert.CertFile})
-	if err := trusted.Export(context.Background(), evhtest.Events("n", 3)); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, trusted, evhtest.Events("n", 3))
 	if st := trusted.Stats(); st.Published != 1 || st.Dropped != 0 || st.Connects != 1 {
 		t.Fatalf("stats %+v", st)
 	}

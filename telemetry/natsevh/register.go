@@ -10,9 +10,8 @@ func init() {
 		Name: SinkName,
 		Flag: telemetry.SinkFlag{Name: "event-nats",
 			Usage: "publish events into a NATS JetStream stream (`URL` nats://host:4222, tls://host:4222)"},
-		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "Argus NATS JetStream event handler",
-			Author: "Argus", Description: "Publishes events into a NATS JetStream stream, per emitter and type, with sequence numbers.",
-			VersionString: "0.0.1", Version: 1},
+		Handler: telemetry.ArgusHandler(HandlerName, "Argus NATS JetStream event handler",
+			"Publishes events into a NATS JetStream stream, per emitter and type, with sequence numbers."),
 	}, defaultConfig, options, New)
 }
 

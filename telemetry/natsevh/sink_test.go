@@ -3,15 +3,12 @@ package natsevh_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/argusrtc/argus/telemetry"
-	"github.com/argusrtc/argus/telemetry/evhkit"
 	"github.com/argusrtc/argus/telemetry/evhkit/evhtest"
 	"github.com/argusrtc/argus/telemetry/natsevh"
 )
@@ -51,9 +48,7 @@ func TestPublishesJanusEventsWithSequence(t *testing.T) {
 	s := newSink(t, map[string]string{"url": sharedURL, "stream": stream, "subject_prefix": prefix})
 
 	evs := evhtest.Events("node a", 7)
-	if err := s.Export(context.Background(), evs); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evs)
 	got := consume(t, sharedURL, stream, len(evs))
 	for i, r := range got {
 		e := evs[i]
@@ -82,16 +77,12 @@ func TestMaskAndTweak(t *testing.T) {
 	stream := evhtest.Name("ARGUSTEST")
 	prefix := "argustest." + evhtest.Name("p")
 	s := newSink(t, map[string]string{"url": sharedURL, "stream": stream, "subject_prefix": prefix, "events": "sessions"})
-	if err := s.Export(context.Background(), evhtest.Events("n", 5)); err != nil { // one session event
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evhtest.Events("n", 5)) // one session event
 	res := s.Query(context.Background(), json.RawMessage(`{"request":"tweak","events":"handles"}`))
 	if b, _ := json.Marshal(res); string(b) != `{"result":200}` {
 		t.Fatalf("tweak: %s", b)
 	}
-	if err := s.Export(context.Background(), evhtest.Events("n", 5)); err != nil { // one handle event
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evhtest.Events("n", 5)) // one handle event
 	got := consume(t, sharedURL, stream, 2)
 	if got[0].event["type"] != float64(telemetry.TypeSession) || got[1].event["type"] != float64(telemetry.TypeHandle) {
 		t.Fatalf("got types %v, %v", got[0].event["type"], got[1].event["type"])
@@ -104,7 +95,8 @@ func TestMaskAndTweak(t *testing.T) {
 
 // TestBrokerDownDropsAndReconnects runs a private nats-server, kills it,
 // checks that exports fail fast and count their drops, restarts it and
-// checks that publishing resumes with a visible gap in seq.
+// checks that publishing resumes (evhtest.Outage) with a visible gap in
+// seq: the events of one emitter before, during and after the outage.
 func TestBrokerDownDropsAndReconnects(t *testing.T) {
 	port := evhtest.FreePort(t)
 	dir := t.TempDir()
@@ -112,50 +104,14 @@ func TestBrokerDownDropsAndReconnects(t *testing.T) {
 	url := "nats://127.0.0.1:" + strconv.Itoa(port)
 	s := newSink(t, map[string]string{"url": url, "stream": "EV", "subject_prefix": "ev",
 		"reconnect_backoff": "100", "reconnect_max": "200", "connect_timeout": "1000"})
-	ctx := context.Background()
-	if err := s.Export(ctx, evhtest.Events("n", 2)); err != nil {
-		t.Fatal(err)
-	}
-	srv.Stop()
-	start := time.Now()
-	var failed int
-	for i := 0; i < 100 && (i < 5 || s.Stats().ConnectionFailures == 0); i++ {
-		if err := s.Export(ctx, evhtest.Events("n", 3)); err != nil {
-			failed++
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if failed == 0 || time.Since(start) > 30*time.Second {
-		t.Fatalf("exports with the broker down: %d failed in %v", failed, time.Since(start))
-	}
-	st := s.Stats()
-	if st.Dropped == 0 || st.ConnectionFailures == 0 {
-		t.Fatalf("drops not counted: %+v", st)
-	}
-	srv.Restart()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := s.Export(ctx, evhtest.Events("n", 1))
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, evhkit.ErrBackoff) && time.Now().After(deadline) {
-			t.Fatalf("no reconnect: %v", err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no reconnect within 20 s")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	evhtest.Export(t, s, evhtest.Events(evhtest.OutageEmitter, 2))
+	evhtest.Outage(t, s, srv.Stop, srv.Restart, evhtest.Events(evhtest.OutageEmitter, 1))
 	got := consume(t, url, "EV", 3)
 	if got[0].event["seq"] != float64(1) || got[1].event["seq"] != float64(2) {
 		t.Fatalf("first seqs %v %v", got[0].event["seq"], got[1].event["seq"])
 	}
 	if last := got[2].event["seq"].(float64); last <= 3 {
 		t.Fatalf("seq after the outage %v: the gap of dropped events is not visible", last)
-	}
-	if s.Stats().Connects < 2 {
-		t.Fatalf("stats %+v", s.Stats())
 	}
 }
 
@@ -184,9 +140,7 @@ func TestTLSServer(t *testing.T) {
 		t.Fatalf("an unknown CA: %v, want a certificate error", err)
 	}
 	trusted := newSink(t, map[string]string{"url": url, "stream": "EV", "subject_prefix": "ev", "tls_cacert": cert.CertFile})
-	if err := trusted.Export(context.Background(), evhtest.Events("n", 3)); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, trusted, evhtest.Events("n", 3))
 	if st := trusted.Stats(); st.Dropped != 0 || st.Connects != 1 {
 		t.Fatalf("stats %+v", st)
 	}

@@ -18,9 +18,8 @@ func init() {
 		Name: SinkName,
 		Flag: telemetry.SinkFlag{Name: "event-rabbitmq",
 			Usage: "publish events to RabbitMQ as Janus's rabbitmqevh (`URL` amqp://user:pass@host:5672/vhost, amqps://...)"},
-		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS RabbitMQEventHandler plugin",
-			Author: "Argus", Description: "This is a trivial RabbitMQ event handler plugin for Janus.",
-			VersionString: "0.0.1", Version: 1},
+		Handler: telemetry.ArgusHandler(HandlerName, "JANUS RabbitMQEventHandler plugin",
+			"This is a trivial RabbitMQ event handler plugin for Janus."),
 	}, defaultConfig, options, New)
 }
 

@@ -27,9 +27,7 @@ func TestDefaultExchangeQueue(t *testing.T) {
 	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
 	s := newSink(t, map[string]string{"url": "amqp://guest:guest@" + brokerAddr + "/", "route_key": queue})
 	evs := evhtest.Events("node-a", 5)
-	if err := s.Export(context.Background(), evs); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evs)
 	d := evhtest.AMQPConsume(t, ch, queue).Wait(t, 1)[0]
 	if d.Header != "application/json" || !strings.Contains(string(d.Data), "\n   {\n      \"emitter\": \"node-a\"") {
 		t.Fatalf("content type %q, body not Janus's indented array:\n%s", d.Header, d.Data)
@@ -64,9 +62,7 @@ func TestExchangeUngroupedCompact(t *testing.T) {
 	s := newSink(t, map[string]string{"url": "amqp://" + brokerAddr, "username": "guest", "password": "guest",
 		"exchange": exchange, "route_key": "ev", "declare_outgoing_queue": "false", "grouping": "false", "json": "compact"})
 	evs := evhtest.Events("node-a", 3)
-	if err := s.Export(context.Background(), evs); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evs)
 	for i, d := range evhtest.AMQPConsume(t, ch, q.Name).Wait(t, 3) {
 		want, _ := json.Marshal(evs[i])
 		if string(d.Data) != string(want) || d.Topic != "ev" {
@@ -85,9 +81,7 @@ func TestBrokerDown(t *testing.T) {
 	p := evhtest.NewProxy(t, brokerAddr)
 	s := newSink(t, map[string]string{"url": "amqp://guest:guest@" + p.Addr() + "/", "route_key": queue,
 		"reconnect_backoff": "100", "reconnect_max": "300", "connect_timeout": "2000", "grouping": "false"})
-	if err := s.Export(context.Background(), evhtest.Events("before", 1)); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evhtest.Events("before", 1))
 	evhtest.Outage(t, s, p.Stop, p.Restart, evhtest.Events("after", 1))
 	got := evhtest.AMQPConsume(t, ch, queue).Wait(t, 2)
 	var first, second telemetry.Event

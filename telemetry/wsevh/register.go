@@ -15,9 +15,8 @@ func init() {
 		Name: SinkName,
 		Flag: telemetry.SinkFlag{Name: "event-ws",
 			Usage: "send events to a WebSocket server as Janus's wsevh (`URL` ws://host/path, wss://...)"},
-		Handler: telemetry.HandlerInfo{Package: HandlerName, Name: "JANUS WebSocketsEventHandler plugin",
-			Author: "Argus", Description: "This is a trivial WebSockets event handler plugin for Janus.",
-			VersionString: "0.0.1", Version: 1},
+		Handler: telemetry.ArgusHandler(HandlerName, "JANUS WebSocketsEventHandler plugin",
+			"This is a trivial WebSockets event handler plugin for Janus."),
 	}, defaultConfig, options, New)
 }
 

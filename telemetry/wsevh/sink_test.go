@@ -22,9 +22,7 @@ func TestGroupedIndentedFrames(t *testing.T) {
 	url, frames := evhtest.WSBackend(t, wsevh.DefaultSubprotocol)
 	s := newSink(t, map[string]string{"backend": url + "/events"})
 	evs := evhtest.Events("node-a", 4)
-	if err := s.Export(context.Background(), evs); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evs)
 	f := frames.Wait(t, 1)[0]
 	if f.Topic != wsevh.DefaultSubprotocol || f.Header != websocket.MessageText.String() {
 		t.Fatalf("subprotocol %q type %v", f.Topic, f.Header)
@@ -43,9 +41,7 @@ func TestUngroupedAndTweak(t *testing.T) {
 	s := newSink(t, map[string]string{"backend": url, "grouping": "false",
 		"json": "compact", "events": "sessions,handles"})
 	evs := evhtest.Events("node-a", 5) // a session and a handle event pass
-	if err := s.Export(context.Background(), evs); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evs)
 	for i, f := range frames.Wait(t, 2) {
 		if want, _ := json.Marshal(evs[i]); string(f.Data) != string(want) {
 			t.Fatalf("frame %d %s, want %s", i, f.Data, want)
@@ -55,9 +51,7 @@ func TestUngroupedAndTweak(t *testing.T) {
 	if b, _ := json.Marshal(res); string(b) != `{"result":200}` {
 		t.Fatalf("tweak: %s", b)
 	}
-	if err := s.Export(context.Background(), evs); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evs)
 	var got []telemetry.Event
 	if err := json.Unmarshal(frames.Wait(t, 3)[2].Data, &got); err != nil || len(got) != 1 || got[0].Type != telemetry.TypeMedia {
 		t.Fatalf("after tweak: %v %+v", err, got)
@@ -69,9 +63,7 @@ func TestServerDown(t *testing.T) {
 	p := evhtest.NewProxy(t, strings.TrimPrefix(url, "ws://"))
 	s := newSink(t, map[string]string{"backend": "ws://" + p.Addr(), "grouping": "false",
 		"reconnect_backoff": "100", "reconnect_max": "300", "connect_timeout": "2000"})
-	if err := s.Export(context.Background(), evhtest.Events("before", 1)); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, s, evhtest.Events("before", 1))
 	frames.Wait(t, 1)
 	evhtest.Outage(t, s, p.Stop, p.Restart, evhtest.Events("after", 1))
 	var ev telemetry.Event
@@ -104,9 +96,7 @@ func TestTLSBackend(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 	trusted := newSink(t, map[string]string{"backend": wss, "json": "compact", "tls_cacert": ca})
-	if err := trusted.Export(context.Background(), evhtest.Events("n", 2)); err != nil {
-		t.Fatal(err)
-	}
+	evhtest.Export(t, trusted, evhtest.Events("n", 2))
 	var got []telemetry.Event
 	if f := frames.Wait(t, 1)[0]; json.Unmarshal(f.Data, &got) != nil || len(got) != 2 {
 		t.Fatalf("frame %s", f.Data)

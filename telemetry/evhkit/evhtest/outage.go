@@ -15,11 +15,15 @@ type StatsSink interface {
 	Stats() evhkit.Stats
 }
 
-// Outage takes the broker away with stop, checks that exports fail within
-// bounded time with their events counted as dropped and the failed
-// connection attempts counted, brings it back with restart and waits (at
-// most 30 s) until an export of after succeeds again. Configure the sink
-// with a short reconnect_backoff/reconnect_max.
+// OutageEmitter is the emitter of the events Outage exports while the
+// broker is away.
+const OutageEmitter = "down"
+
+// Outage takes the broker away with stop, checks that exports (of events
+// of OutageEmitter) fail within bounded time with their events counted as
+// dropped and the failed connection attempts counted, brings it back with
+// restart and waits (at most 30 s) until an export of after succeeds
+// again. Configure the sink with a short reconnect_backoff/reconnect_max.
 func Outage(t *testing.T, s StatsSink, stop, restart func(), after []*telemetry.Event) {
 	t.Helper()
 	ctx := context.Background()
@@ -28,7 +32,7 @@ func Outage(t *testing.T, s StatsSink, stop, restart func(), after []*telemetry.
 	start := time.Now()
 	failed := 0
 	for i := 0; i < 200 && (i < 5 || s.Stats().ConnectionFailures == before.ConnectionFailures); i++ {
-		if err := s.Export(ctx, Events("down", 3)); err != nil {
+		if err := s.Export(ctx, Events(OutageEmitter, 3)); err != nil {
 			failed++
 		}
 		time.Sleep(50 * time.Millisecond)

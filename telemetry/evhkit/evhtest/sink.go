@@ -30,3 +30,11 @@ func RefusesSettings(t testing.TB, name string, settings ...map[string]string) {
 		}
 	}
 }
+
+// Export exports events to s and fails the test on an error.
+func Export(t testing.TB, s telemetry.Sink, events []*telemetry.Event) {
+	t.Helper()
+	if err := s.Export(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+}
