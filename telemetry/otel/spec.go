@@ -13,8 +13,7 @@ func init() {
 		Name: SinkName,
 		Flag: telemetry.SinkFlag{Name: "otel", Kind: telemetry.FlagBool,
 			Usage: "export traces with OpenTelemetry (configured by the OTEL_EXPORTER_OTLP_* variables)"},
-		Handler: telemetry.HandlerInfo{Package: HandlerPackage, Name: "Argus OpenTelemetry event handler",
-			Author: "Argus", Description: "Exports sessions, handles and PeerConnections as OpenTelemetry traces.",
-			VersionString: "0.0.1", Version: 1},
+		Handler: telemetry.ArgusHandler(HandlerPackage, "Argus OpenTelemetry event handler",
+			"Exports sessions, handles and PeerConnections as OpenTelemetry traces."),
 	})
 }
