@@ -32,6 +32,7 @@ type handle struct {
 	gen      uint64
 	pending  []pendingTrickle
 	detached bool
+	gone     chan struct{} // closed by detach when it sets detached
 }
 
 // peerState is the handle's current PeerConnection.
@@ -127,8 +128,15 @@ func (h *handle) Peer() (*webrtc.Peer, error) {
 // ClosePeer hangs the PeerConnection up with reason "Close PC".
 func (h *handle) ClosePeer() { h.hangup("Close PC") }
 
+// cleaningWait bounds how long ensurePeer waits for a closing
+// PeerConnection's Hangup before it answers ErrStillCleaning (Janus 471);
+// 3 s, as Janus waits before "Still cleaning a previous session".
+const cleaningWait = 3 * time.Second
+
 // ensurePeer returns the live PeerConnection or creates one (waiting up to
-// 3 s for a previous one to finish closing, as Janus does).
+// cleaningWait for a previous one to finish closing, as Janus does). A
+// detach ends the wait with ErrHandleGone: the closing PeerConnection is
+// then no longer the live one, so its Hangup would never end it.
 func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 	h.peerMu.Lock()
 	defer h.peerMu.Unlock()
@@ -150,10 +158,12 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 				return ps, nil
 			}
 		}
-		t := time.NewTimer(3 * time.Second)
+		t := time.NewTimer(cleaningWait)
 		defer t.Stop()
 		select {
 		case <-ps.hungUp:
+		case <-h.gone:
+			return nil, ErrHandleGone
 		case <-t.C:
 			return nil, ErrStillCleaning
 		case <-ctx.Done():
@@ -215,6 +225,7 @@ func (h *handle) detach(notify bool) {
 		return
 	}
 	h.detached = true
+	close(h.gone)
 	ps := h.pc
 	h.pc = nil
 	h.pending = nil
