@@ -33,6 +33,7 @@ type handle struct {
 	pending  []pendingTrickle
 	detached bool
 	gone     chan struct{} // closed by detach when it sets detached
+	hanging  *webrtc.Peer  // off h.pc, its Hangup under way (see detach)
 }
 
 // peerState is the handle's current PeerConnection.
@@ -226,14 +227,19 @@ func (h *handle) detach(notify bool) {
 	}
 	h.detached = true
 	close(h.gone)
-	ps := h.pc
+	ps, hanging := h.pc, h.hanging
 	h.pc = nil
 	h.pending = nil
 	h.mu.Unlock()
-	if ps != nil {
+	switch {
+	case ps != nil:
 		ps.peer.Close("Detach")
 		awaitPeer(ps.peer)
 		h.plugSess().Hangup()
+	case hanging != nil:
+		// Its Hangup took it off the handle and is still telling the
+		// plugin and the client: that comes before Destroy and "detached".
+		awaitPeer(hanging)
 	}
 	h.plugSess().Destroy()
 	// The event before the push, as in Janus: a client that destroys its
@@ -254,7 +260,7 @@ const peerDoneWait = 3 * time.Second
 // so that a handle's events keep Janus's teardown order: "hangup", the final
 // media reports, then "detached" (and the session's "destroyed" after all
 // its handles). A Close that was already under way (hangup request, ICE
-// failure) is waited for too.
+// failure) is waited for too, and so is a Hangup under way.
 func awaitPeer(peer *webrtc.Peer) {
 	t := time.NewTimer(peerDoneWait)
 	defer t.Stop()
@@ -312,6 +318,7 @@ func (o *peerObserver) Hangup(reason string) {
 	live := !h.detached && ps != nil && ps.gen == o.gen
 	if live {
 		h.pc = nil
+		h.hanging = ps.peer
 	}
 	h.mu.Unlock()
 	if !live {
@@ -321,6 +328,11 @@ func (o *peerObserver) Hangup(reason string) {
 	h.log.Info("PeerConnection hung up", "reason", reason)
 	h.plugSess().Hangup()
 	h.sess.push(mustJSON(h.base("hangup", "").set("reason", reason)))
+	h.mu.Lock()
+	if h.hanging == ps.peer {
+		h.hanging = nil
+	}
+	h.mu.Unlock()
 }
 
 var (
