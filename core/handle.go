@@ -32,6 +32,8 @@ type handle struct {
 	gen      uint64
 	pending  []pendingTrickle
 	detached bool
+	gone     chan struct{} // closed by detach when it sets detached
+	hanging  *webrtc.Peer  // off h.pc, its Hangup under way (see detach)
 }
 
 // peerState is the handle's current PeerConnection.
@@ -127,8 +129,15 @@ func (h *handle) Peer() (*webrtc.Peer, error) {
 // ClosePeer hangs the PeerConnection up with reason "Close PC".
 func (h *handle) ClosePeer() { h.hangup("Close PC") }
 
+// cleaningWait bounds how long ensurePeer waits for a closing
+// PeerConnection's Hangup before it answers ErrStillCleaning (Janus 471);
+// 3 s, as Janus waits before "Still cleaning a previous session".
+const cleaningWait = 3 * time.Second
+
 // ensurePeer returns the live PeerConnection or creates one (waiting up to
-// 3 s for a previous one to finish closing, as Janus does).
+// cleaningWait for a previous one to finish closing, as Janus does). A
+// detach ends the wait with ErrHandleGone: the closing PeerConnection is
+// then no longer the live one, so its Hangup would never end it.
 func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 	h.peerMu.Lock()
 	defer h.peerMu.Unlock()
@@ -150,10 +159,12 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 				return ps, nil
 			}
 		}
-		t := time.NewTimer(3 * time.Second)
+		t := time.NewTimer(cleaningWait)
 		defer t.Stop()
 		select {
 		case <-ps.hungUp:
+		case <-h.gone:
+			return nil, ErrHandleGone
 		case <-t.C:
 			return nil, ErrStillCleaning
 		case <-ctx.Done():
@@ -215,14 +226,20 @@ func (h *handle) detach(notify bool) {
 		return
 	}
 	h.detached = true
-	ps := h.pc
+	close(h.gone)
+	ps, hanging := h.pc, h.hanging
 	h.pc = nil
 	h.pending = nil
 	h.mu.Unlock()
-	if ps != nil {
+	switch {
+	case ps != nil:
 		ps.peer.Close("Detach")
 		awaitPeer(ps.peer)
 		h.plugSess().Hangup()
+	case hanging != nil:
+		// Its Hangup took it off the handle and is still telling the
+		// plugin and the client: that comes before Destroy and "detached".
+		awaitPeer(hanging)
 	}
 	h.plugSess().Destroy()
 	// The event before the push, as in Janus: a client that destroys its
@@ -243,7 +260,7 @@ const peerDoneWait = 3 * time.Second
 // so that a handle's events keep Janus's teardown order: "hangup", the final
 // media reports, then "detached" (and the session's "destroyed" after all
 // its handles). A Close that was already under way (hangup request, ICE
-// failure) is waited for too.
+// failure) is waited for too, and so is a Hangup under way.
 func awaitPeer(peer *webrtc.Peer) {
 	t := time.NewTimer(peerDoneWait)
 	defer t.Stop()
@@ -301,6 +318,7 @@ func (o *peerObserver) Hangup(reason string) {
 	live := !h.detached && ps != nil && ps.gen == o.gen
 	if live {
 		h.pc = nil
+		h.hanging = ps.peer
 	}
 	h.mu.Unlock()
 	if !live {
@@ -310,6 +328,11 @@ func (o *peerObserver) Hangup(reason string) {
 	h.log.Info("PeerConnection hung up", "reason", reason)
 	h.plugSess().Hangup()
 	h.sess.push(mustJSON(h.base("hangup", "").set("reason", reason)))
+	h.mu.Lock()
+	if h.hanging == ps.peer {
+		h.hanging = nil
+	}
+	h.mu.Unlock()
 }
 
 var (

@@ -249,7 +249,8 @@ func (g *Gateway) apiAttach(r *janusReq) []byte {
 
 // newHandle creates, registers and announces a handle.
 func (g *Gateway) newHandle(s *session, p Plugin, pkg, opaque, token string) (*handle, *APIError) {
-	h := &handle{sess: s, g: g, pkg: pkg, plugin: p, opaque: opaque, token: token, created: time.Now()}
+	h := &handle{sess: s, g: g, pkg: pkg, plugin: p, opaque: opaque, token: token, created: time.Now(),
+		gone: make(chan struct{})}
 	s.mu.Lock()
 	if s.destroyed {
 		s.mu.Unlock()

@@ -1,0 +1,23 @@
+package core
+
+// MarkPeerClosing marks the PeerConnection of handle hid (of session sid)
+// as closing without closing it: the state between the start of a hangup
+// (ClosePeer, a hangup request) and its Peer's Hangup, held open for as
+// long as the test needs. It reports whether the handle had one.
+func MarkPeerClosing(g *Gateway, sid SessionID, hid HandleID) bool {
+	s := g.session(sid)
+	if s == nil {
+		return false
+	}
+	h := s.handle(hid)
+	if h == nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.pc == nil {
+		return false
+	}
+	h.pc.closing = true
+	return true
+}

@@ -1,0 +1,183 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/core/webrtc"
+)
+
+// TestDetachEndsPeerWait: a plugin's Peer() that waits for the handle's
+// closing PeerConnection to hang up returns ErrHandleGone as soon as the
+// handle is detached, not ErrStillCleaning after the 3 s wait (a detached
+// PeerConnection's Hangup is no longer the live one's, so the wait had
+// nothing left to end it).
+func TestDetachEndsPeerWait(t *testing.T) {
+	e := engineEnv(t)
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	hd := e.a.Sessions()[0].Handle()
+	if _, err := hd.Peer(); err != nil {
+		t.Fatalf("first Peer: %v", err)
+	}
+	if !core.MarkPeerClosing(e.g, core.SessionID(s), core.HandleID(h)) {
+		t.Fatal("the handle has no PeerConnection")
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := hd.Peer()
+		done <- err
+	}()
+	waitParked(t, "core.(*handle).ensurePeer", nil)
+	if m := e.req(e.c, core.PathIDs{}, `{"janus":"detach","transaction":"d","session_id":%d,"handle_id":%d}`, s, h); m["janus"] != "success" {
+		t.Fatalf("detach: %v", m)
+	}
+	detached := time.Now()
+	select {
+	case err := <-done:
+		if !errors.Is(err, core.ErrHandleGone) {
+			t.Fatalf("Peer after detach = %v (%v after it), want ErrHandleGone", err, time.Since(detached))
+		}
+	case <-time.After(wait):
+		t.Fatal("Peer still waiting after detach")
+	}
+}
+
+// gatedPlugin is a fake plugin whose sessions' Hangup waits until the
+// test releases it, and which records a Destroy that overlaps a Hangup.
+type gatedPlugin struct {
+	*coretest.Plugin
+	sessions chan *gatedSession
+}
+
+func (p *gatedPlugin) NewSession(h core.Handle) (core.PluginSession, error) {
+	ps, err := p.Plugin.NewSession(h)
+	if err != nil {
+		return nil, err
+	}
+	s := &gatedSession{PluginSession: ps, entered: make(chan struct{}), release: make(chan struct{})}
+	p.sessions <- s
+	return s, nil
+}
+
+type gatedSession struct {
+	core.PluginSession
+	entered chan struct{} // closed when Hangup starts
+	release chan struct{} // closed by the test to let Hangup end
+
+	once     sync.Once
+	mu       sync.Mutex
+	hanging  bool
+	overlaps int // Destroy calls while a Hangup ran
+}
+
+func (s *gatedSession) Hangup() {
+	s.mu.Lock()
+	s.hanging = true
+	s.mu.Unlock()
+	s.once.Do(func() { close(s.entered) })
+	<-s.release
+	s.PluginSession.Hangup()
+	s.mu.Lock()
+	s.hanging = false
+	s.mu.Unlock()
+}
+
+func (s *gatedSession) Destroy() {
+	s.mu.Lock()
+	if s.hanging {
+		s.overlaps++
+	}
+	s.mu.Unlock()
+	s.PluginSession.Destroy()
+}
+
+// TestDetachAwaitsHangupUnderWay: a detach that comes while the
+// PeerConnection's Hangup is under way (it already left the handle) waits
+// for it, as it waits for a PeerConnection it closes itself: the plugin's
+// Destroy does not overlap its Hangup, and the client reads "hangup"
+// before "detached".
+func TestDetachAwaitsHangupUnderWay(t *testing.T) {
+	const pkg = "janus.plugin.gated"
+	gp := &gatedPlugin{Plugin: coretest.NewPlugin(pkg), sessions: make(chan *gatedSession, 1)}
+	eng := coretest.Engine(t, webrtc.Config{ServerName: "test"})
+	e := newEnv(t, func(c *core.Config) {
+		c.Engine = eng
+		c.PluginInstances = append(c.PluginInstances, gp)
+	})
+	s := e.create(e.c)
+	h := e.attach(s, pkg)
+	gs := <-gp.sessions
+	hd := gp.Sessions()[0].Handle()
+	if _, err := hd.Peer(); err != nil {
+		t.Fatalf("Peer: %v", err)
+	}
+	hd.ClosePeer()
+	select {
+	case <-gs.entered:
+	case <-time.After(wait):
+		t.Fatal("no plugin Hangup after ClosePeer")
+	}
+	detached := make(chan []byte, 1)
+	go func() {
+		detached <- e.g.HandleJanus(context.Background(), e.c,
+			fmt.Appendf(nil, `{"janus":"detach","transaction":"d","session_id":%d,"handle_id":%d}`, s, h), core.PathIDs{})
+	}()
+	// Either the detach waits for the Hangup, or it ended without it.
+	waitParked(t, "core.awaitPeer", func() bool { return len(detached) > 0 })
+	close(gs.release)
+	select {
+	case out := <-detached:
+		if m := decode(out); m["janus"] != "success" {
+			t.Fatalf("detach: %s", out)
+		}
+	case <-time.After(wait):
+		t.Fatal("detach did not return")
+	}
+	gs.mu.Lock()
+	overlaps := gs.overlaps
+	gs.mu.Unlock()
+	if overlaps != 0 {
+		t.Error("the plugin session was destroyed while its Hangup ran")
+	}
+	var order []string
+	for _, p := range e.c.Messages() {
+		if k, _ := p.JSON["janus"].(string); k == "hangup" || k == "detached" {
+			order = append(order, k)
+		}
+	}
+	if fmt.Sprint(order) != "[hangup detached]" {
+		t.Errorf("pushes %v, want [hangup detached]", order)
+	}
+}
+
+// waitParked waits until a goroutine is blocked in a select inside fn (a
+// function name as runtime.Stack prints it), or until done (if not nil)
+// reports true.
+func waitParked(t *testing.T, fn string, done func() bool) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(wait); ; {
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			if strings.Contains(g, " [select") && strings.Contains(g, fn+"(") {
+				return
+			}
+		}
+		if done != nil && done() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no goroutine waiting in %s", fn)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
