@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/pluginkit"
@@ -34,6 +35,7 @@ func init() {
 type Plugin struct {
 	*pluginkit.Kit              // Info, host, sessions and their lifetimes, Destroy
 	log            *slog.Logger // set by Init, read-only afterwards
+	epoch          time.Time    // origin of mono, the throttles' clock
 
 	mu    sync.Mutex
 	cfg   Config
@@ -46,8 +48,14 @@ func New() *Plugin {
 		Package: Package, Name: "JANUS VideoRoom plugin", Author: "Argus", Version: Version, VersionString: VersionString,
 		Description: "This is a plugin implementing a videoconferencing SFU (Selective Forwarding Unit) for Janus, that is an audio/video router.",
 	})
-	return &Plugin{Kit: kit, log: slog.New(slog.DiscardHandler), rooms: map[uint64]*room{}}
+	return &Plugin{Kit: kit, log: slog.New(slog.DiscardHandler), epoch: time.Now(), rooms: map[uint64]*room{}}
 }
+
+// mono is the time since the plugin was made, on the monotonic clock: the
+// keyframe and REMB throttles keep their stamps in it, so that a step of
+// the wall clock neither holds requests back nor lets them through. It is
+// never 0, which the stamps use for "never".
+func (p *Plugin) mono() int64 { return int64(time.Since(p.epoch)) + 1 }
 
 // Init reads the configuration (see Config) and creates its permanent rooms.
 func (p *Plugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) error {

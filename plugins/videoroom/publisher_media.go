@@ -25,7 +25,7 @@ const (
 	maxRTPPacket = 1500
 	// pliGap is the minimum time between two keyframe requests relayed
 	// from subscribers to one publisher stream; a request within it is
-	// held back and sent when it ends (Janus's rule).
+	// held back and sent when it ends.
 	pliGap = time.Second
 	// rembGap is the minimum time between two REMBs relayed to a publisher.
 	rembGap = 200 * time.Millisecond
@@ -42,7 +42,7 @@ type pubMedia struct {
 	done chan struct{}
 	once sync.Once
 
-	lastREMB atomic.Int64  // unix ns of the last relayed subscriber REMB
+	lastREMB atomic.Int64  // Plugin.mono of the last relayed subscriber REMB (0: none)
 	minREMB  atomic.Uint64 // lowest subscriber estimate since then (0: none)
 }
 
@@ -67,8 +67,8 @@ type pubStream struct {
 	talking   atomic.Bool      // last audio level verdict
 	ssrcs     [3]atomic.Uint32 // per simulcast layer (0 without simulcast)
 	top       atomic.Int32     // highest layer seen
-	lastPLI   atomic.Int64     // unix ns
-	heldPLI   atomic.Int64     // unix ns a held-back request is due (0: none)
+	lastPLI   atomic.Int64     // Plugin.mono of the last PLI (0: none)
+	heldPLI   atomic.Int64     // Plugin.mono a held-back request is due (0: none)
 
 	ridMu sync.Mutex
 	rids  map[string]int
@@ -366,7 +366,9 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 // keyframe sends a PLI for ps (every video stream when nil): at once when
 // force, else at most one per pliGap per stream. A request that comes
 // within the gap is not dropped: one PLI goes out when the gap ends and
-// serves every request held back meanwhile (Janus's need_pli). A
+// serves every request held back meanwhile (the rule of Janus's need_pli,
+// which Janus applies to remote publishers; it relays a local publisher's
+// requests unthrottled, Argus bounds them all). A
 // subscriber that starts, or whose PLI comes, just after another's still
 // gets its keyframe within the gap, and a room whose subscribers start
 // together (hundreds, at a webinar's start) asks its publisher for one
@@ -378,14 +380,14 @@ func (m *pubMedia) keyframe(ps *pubStream, force bool) {
 	} else {
 		streams = m.p.activeStreams()
 	}
-	now := time.Now().UnixNano()
+	now := m.p.s.p.mono()
 	var pkts []rtcp.Packet
 	for _, s := range streams {
 		if s.kind != "video" {
 			continue
 		}
 		last := s.lastPLI.Load()
-		if !force && now-last < int64(pliGap) {
+		if !force && last != 0 && now-last < int64(pliGap) {
 			m.holdKeyframe(s, last+int64(pliGap))
 			continue
 		}
@@ -405,7 +407,7 @@ func (m *pubMedia) keyframe(ps *pubStream, force bool) {
 }
 
 // holdKeyframe makes sure a PLI for s goes out when the gap after the last
-// one ends (at, unix ns): the first request held starts one
+// one ends (at, on Plugin.mono): the first request held starts one
 // goroutine of the session's group that waits for it; later ones join it.
 // A PLI sent meanwhile (a forced one) serves them and the waiter sends
 // nothing.
@@ -414,7 +416,7 @@ func (m *pubMedia) holdKeyframe(s *pubStream, at int64) {
 		return // one is held already: it serves this request
 	}
 	started := m.p.s.ks.Go(func(ctx context.Context) {
-		t := time.NewTimer(time.Duration(at - time.Now().UnixNano()))
+		t := time.NewTimer(time.Duration(at - m.p.s.p.mono()))
 		defer t.Stop()
 		due := false
 		select {
@@ -425,8 +427,10 @@ func (m *pubMedia) holdKeyframe(s *pubStream, at int64) {
 		case <-m.peer.Done():
 		}
 		// Cleared either way, so that the stream can hold a request again.
+		// Not forced: a PLI that went out since (a forced one, or a request
+		// that found the gap over first) holds this one again.
 		if s.heldPLI.CompareAndSwap(at, 0) && due {
-			m.keyframe(s, true)
+			m.keyframe(s, false)
 		}
 	})
 	if !started {
@@ -456,9 +460,9 @@ func (m *pubMedia) relayREMB(bps uint64) {
 			break
 		}
 	}
-	now := time.Now().UnixNano()
+	now := m.p.s.p.mono()
 	last := m.lastREMB.Load()
-	if now-last < int64(rembGap) || !m.lastREMB.CompareAndSwap(last, now) {
+	if last != 0 && now-last < int64(rembGap) || !m.lastREMB.CompareAndSwap(last, now) {
 		return
 	}
 	bps = m.minREMB.Swap(0)
@@ -497,7 +501,7 @@ func (m *pubMedia) sendREMB(bps uint64) {
 // a keyframe every fir_freq seconds (Janus's fir_freq); it runs every
 // capPeriod while the media lives. lastFIR is the tick goroutine's own.
 func (m *pubMedia) tick(now time.Time, lastFIR *time.Time) {
-	if now.UnixNano()-m.lastREMB.Load() > int64(2*capPeriod) {
+	if last := m.lastREMB.Load(); last == 0 || m.p.s.p.mono()-last > int64(2*capPeriod) {
 		m.sendCap()
 	}
 	if f := m.p.room.options().FirFreq; f > 0 && now.Sub(*lastFIR) >= time.Duration(f)*time.Second {
