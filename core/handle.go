@@ -32,8 +32,8 @@ type handle struct {
 	gen      uint64
 	pending  []pendingTrickle
 	detached bool
-	gone     chan struct{} // closed by detach when it sets detached
-	hanging  *webrtc.Peer  // off h.pc, its Hangup under way (see detach)
+	gone     chan struct{} // closed by markDetached
+	hanging  *peerState    // off h.pc, its Hangup under way (see ensurePeer, detach)
 }
 
 // peerState is the handle's current PeerConnection.
@@ -134,10 +134,13 @@ func (h *handle) ClosePeer() { h.hangup("Close PC") }
 // 3 s, as Janus waits before "Still cleaning a previous session".
 const cleaningWait = 3 * time.Second
 
-// ensurePeer returns the live PeerConnection or creates one (waiting up to
-// cleaningWait for a previous one to finish closing, as Janus does). A
-// detach ends the wait with ErrHandleGone: the closing PeerConnection is
-// then no longer the live one, so its Hangup would never end it.
+// ensurePeer returns the live PeerConnection or creates one, waiting up to
+// cleaningWait for a previous one to finish closing, as Janus does: one
+// being closed, or one whose Hangup is still telling the plugin and the
+// client (a new PeerConnection then would have the plugin hear of it
+// before the old one's hangup). A detach ends the wait with ErrHandleGone:
+// the closing PeerConnection is then no longer the live one, so its
+// Hangup would never end it.
 func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 	h.peerMu.Lock()
 	defer h.peerMu.Unlock()
@@ -146,7 +149,7 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 		h.mu.Unlock()
 		return nil, ErrHandleGone
 	}
-	ps := h.pc
+	ps, wait := h.pc, h.hanging
 	h.mu.Unlock()
 	if ps != nil {
 		select {
@@ -159,10 +162,13 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 				return ps, nil
 			}
 		}
+		wait = ps
+	}
+	if wait != nil {
 		t := time.NewTimer(cleaningWait)
 		defer t.Stop()
 		select {
-		case <-ps.hungUp:
+		case <-wait.hungUp:
 		case <-h.gone:
 			return nil, ErrHandleGone
 		case <-t.C:
@@ -221,25 +227,23 @@ func (h *handle) hangup(reason string) {
 // the handle event; notify pushes "detached" to the client.
 func (h *handle) detach(notify bool) {
 	h.mu.Lock()
-	if h.detached {
+	if !h.markDetached() {
 		h.mu.Unlock()
 		return
 	}
-	h.detached = true
-	close(h.gone)
 	ps, hanging := h.pc, h.hanging
 	h.pc = nil
 	h.pending = nil
 	h.mu.Unlock()
-	switch {
-	case ps != nil:
+	if hanging != nil {
+		// Its Hangup took it off the handle and is still telling the
+		// plugin and the client: that comes before Destroy and "detached".
+		awaitPeer(hanging.peer)
+	}
+	if ps != nil {
 		ps.peer.Close("Detach")
 		awaitPeer(ps.peer)
 		h.plugSess().Hangup()
-	case hanging != nil:
-		// Its Hangup took it off the handle and is still telling the
-		// plugin and the client: that comes before Destroy and "detached".
-		awaitPeer(hanging)
 	}
 	h.plugSess().Destroy()
 	// The event before the push, as in Janus: a client that destroys its
@@ -250,6 +254,17 @@ func (h *handle) detach(notify bool) {
 	if notify {
 		h.sess.push(mustJSON(h.base("detached", "")))
 	}
+}
+
+// markDetached marks the handle detached and ends the waits on it (h.mu
+// held); false if it already was.
+func (h *handle) markDetached() bool {
+	if h.detached {
+		return false
+	}
+	h.detached = true
+	close(h.gone)
+	return true
 }
 
 // peerDoneWait bounds how long detach waits for a closing Peer's last
@@ -318,7 +333,7 @@ func (o *peerObserver) Hangup(reason string) {
 	live := !h.detached && ps != nil && ps.gen == o.gen
 	if live {
 		h.pc = nil
-		h.hanging = ps.peer
+		h.hanging = ps
 	}
 	h.mu.Unlock()
 	if !live {
@@ -329,7 +344,7 @@ func (o *peerObserver) Hangup(reason string) {
 	h.plugSess().Hangup()
 	h.sess.push(mustJSON(h.base("hangup", "").set("reason", reason)))
 	h.mu.Lock()
-	if h.hanging == ps.peer {
+	if h.hanging == ps {
 		h.hanging = nil
 	}
 	h.mu.Unlock()

@@ -74,6 +74,7 @@ type gatedSession struct {
 	release chan struct{} // closed by the test to let Hangup end
 
 	once     sync.Once
+	openOnce sync.Once
 	mu       sync.Mutex
 	hanging  bool
 	overlaps int // Destroy calls while a Hangup ran
@@ -91,6 +92,9 @@ func (s *gatedSession) Hangup() {
 	s.mu.Unlock()
 }
 
+// open lets Hangup end (now and from now on).
+func (s *gatedSession) open() { s.openOnce.Do(func() { close(s.release) }) }
+
 func (s *gatedSession) Destroy() {
 	s.mu.Lock()
 	if s.hanging {
@@ -106,17 +110,7 @@ func (s *gatedSession) Destroy() {
 // Destroy does not overlap its Hangup, and the client reads "hangup"
 // before "detached".
 func TestDetachAwaitsHangupUnderWay(t *testing.T) {
-	const pkg = "janus.plugin.gated"
-	gp := &gatedPlugin{Plugin: coretest.NewPlugin(pkg), sessions: make(chan *gatedSession, 1)}
-	eng := coretest.Engine(t, webrtc.Config{ServerName: "test"})
-	e := newEnv(t, func(c *core.Config) {
-		c.Engine = eng
-		c.PluginInstances = append(c.PluginInstances, gp)
-	})
-	s := e.create(e.c)
-	h := e.attach(s, pkg)
-	gs := <-gp.sessions
-	hd := gp.Sessions()[0].Handle()
+	e, gs, hd, s, h := gatedHandle(t)
 	if _, err := hd.Peer(); err != nil {
 		t.Fatalf("Peer: %v", err)
 	}
@@ -133,7 +127,7 @@ func TestDetachAwaitsHangupUnderWay(t *testing.T) {
 	}()
 	// Either the detach waits for the Hangup, or it ended without it.
 	waitParked(t, "core.awaitPeer", func() bool { return len(detached) > 0 })
-	close(gs.release)
+	gs.open()
 	select {
 	case out := <-detached:
 		if m := decode(out); m["janus"] != "success" {
@@ -157,6 +151,97 @@ func TestDetachAwaitsHangupUnderWay(t *testing.T) {
 	if fmt.Sprint(order) != "[hangup detached]" {
 		t.Errorf("pushes %v, want [hangup detached]", order)
 	}
+}
+
+// TestPeerWaitsForHangupUnderWay: a plugin's Peer() that comes while the
+// previous PeerConnection's Hangup is still telling the plugin (it left
+// the handle already) waits for that Hangup before it makes a new one, as
+// for a PeerConnection being closed: the plugin never holds a new
+// PeerConnection before it heard the old one hang up.
+func TestPeerWaitsForHangupUnderWay(t *testing.T) {
+	_, gs, hd, _, _ := gatedHandle(t)
+	old, err := hd.Peer()
+	if err != nil {
+		t.Fatalf("Peer: %v", err)
+	}
+	hd.ClosePeer()
+	select {
+	case <-gs.entered:
+	case <-time.After(wait):
+		t.Fatal("no plugin Hangup after ClosePeer")
+	}
+	got := make(chan *webrtc.Peer, 1)
+	go func() {
+		p, err := hd.Peer()
+		if err != nil {
+			t.Errorf("Peer after the Hangup: %v", err)
+		}
+		got <- p
+	}()
+	// Either Peer waits for the Hangup, or it returned without it.
+	waitParked(t, "core.(*handle).ensurePeer", func() bool { return len(got) > 0 })
+	if len(got) > 0 {
+		t.Fatal("Peer made a new PeerConnection while the old one's Hangup ran")
+	}
+	gs.open()
+	select {
+	case p := <-got:
+		if p == nil || p == old {
+			t.Fatalf("Peer after the Hangup = %p, old %p: want a new one", p, old)
+		}
+	case <-time.After(wait):
+		t.Fatal("Peer still waiting after the Hangup ended")
+	}
+}
+
+// TestOfferDuringDetach: an offer that waits for the handle's closing
+// PeerConnection when the handle is detached is answered as Janus answers
+// it (setting up ICE on a destroyed handle fails: 490 "Error setting ICE
+// locally"), at once.
+func TestOfferDuringDetach(t *testing.T) {
+	e := engineEnv(t)
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	hd := e.a.Sessions()[0].Handle()
+	if _, err := hd.Peer(); err != nil {
+		t.Fatalf("first Peer: %v", err)
+	}
+	if !core.MarkPeerClosing(e.g, core.SessionID(s), core.HandleID(h)) {
+		t.Fatal("the handle has no PeerConnection")
+	}
+	_, offer := clientOffer(t)
+	answer := make(chan map[string]any, 1)
+	go func() { answer <- e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o1", "answer", "offer", offer)) }()
+	waitParked(t, "core.(*handle).ensurePeer", func() bool { return len(answer) > 0 })
+	if m := e.req(e.c, core.PathIDs{}, `{"janus":"detach","transaction":"d","session_id":%d,"handle_id":%d}`, s, h); m["janus"] != "success" {
+		t.Fatalf("detach: %v", m)
+	}
+	select {
+	case m := <-answer:
+		e, _ := m["error"].(map[string]any)
+		if m["janus"] != "error" || num(t, e["code"]) != 490 || e["reason"] != "Error setting ICE locally" {
+			t.Fatalf("offer during detach = %v, want error 490 Error setting ICE locally", m)
+		}
+	case <-time.After(wait):
+		t.Fatal("the offer is still waiting after the detach")
+	}
+}
+
+// gatedHandle attaches a handle to a gatedPlugin on a real engine.
+func gatedHandle(t *testing.T) (e *env, gs *gatedSession, hd core.Handle, s, h uint64) {
+	t.Helper()
+	const pkg = "janus.plugin.gated"
+	gp := &gatedPlugin{Plugin: coretest.NewPlugin(pkg), sessions: make(chan *gatedSession, 1)}
+	eng := coretest.Engine(t, webrtc.Config{ServerName: "test"})
+	e = newEnv(t, func(c *core.Config) {
+		c.Engine = eng
+		c.PluginInstances = append(c.PluginInstances, gp)
+	})
+	s = e.create(e.c)
+	h = e.attach(s, pkg)
+	gs = <-gp.sessions
+	t.Cleanup(gs.open) // a failed test must not leave a Hangup waiting
+	return e, gs, gp.Sessions()[0].Handle(), s, h
 }
 
 // waitParked waits until a goroutine is blocked in a select inside fn (a

@@ -277,7 +277,7 @@ func (g *Gateway) newHandle(s *session, p Plugin, pkg, opaque, token string) (*h
 		delete(s.handles, h.id)
 		s.mu.Unlock()
 		h.mu.Lock()
-		h.detached = true
+		h.markDetached()
 		h.mu.Unlock()
 		text := "plugin returned no session"
 		if err != nil {

@@ -94,9 +94,9 @@ func (g *Gateway) applyJSEP(ctx context.Context, h *handle, j *JSEP) *APIError {
 	} else {
 		var err error
 		if ps, err = h.ensurePeer(ctx); err != nil {
+			// A handle detached meanwhile gets the default, as in Janus
+			// (setting up ICE on a destroyed handle fails: 490).
 			switch {
-			case errors.Is(err, ErrHandleGone):
-				return apiErr(CodeWebRTCState, "Invalid PeerConnection")
 			case errors.Is(err, ErrStillCleaning):
 				return apiErr(CodeWebRTCState, "Still cleaning a previous session")
 			default:
