@@ -41,13 +41,24 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg string) *fixture {
 	t.Helper()
+	return newFixtureOn(t, cfg, nil)
+}
+
+// newFixtureOn is newFixture whose plugin sees host instead of the
+// recording host; host records through f.host. Nil means f.host.
+func newFixtureOn(t *testing.T, cfg string, host func(rec *coretest.Host) core.Host) *fixture {
+	t.Helper()
 	eng := coretest.Engine(t, webrtc.Config{})
 	f := &fixture{t: t, p: New(), host: &coretest.Host{}, eng: eng, next: 10}
 	var raw json.RawMessage
 	if cfg != "" {
 		raw = json.RawMessage(cfg)
 	}
-	if err := f.p.Init(t.Context(), f.host, raw); err != nil {
+	var h core.Host = f.host
+	if host != nil {
+		h = host(f.host)
+	}
+	if err := f.p.Init(t.Context(), h, raw); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

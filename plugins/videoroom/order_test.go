@@ -14,8 +14,30 @@ import (
 	"github.com/argusrtc/argus/internal/testkit"
 )
 
-// actOnPush runs act inside Push when a push matches, as a client that
-// acts the moment it reads that push can, before the plugin's next line.
+// actGrace bounds how long a hook waits for what it set off. A request
+// that starts the moment the plugin does something finishes before the
+// plugin's next line, unless it waits for a lock the plugin holds: then
+// the plugin goes on after actGrace and the request ends once the lock
+// is free, as a request on a transport's goroutine would.
+const actGrace = 300 * time.Millisecond
+
+// actAtOnce runs act on a goroutine of its own, as a client's request
+// runs, and returns when act returned or actGrace passed.
+func actAtOnce(act func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		act()
+	}()
+	select {
+	case <-done:
+	case <-time.After(actGrace):
+	}
+}
+
+// actOnPush sets act off at once (actAtOnce) when a push matches: a
+// client that acts the moment it reads that push, before the plugin's
+// next line unless the act waits for a lock the plugin holds.
 type actOnPush struct {
 	*coretest.Handle
 	match func(data map[string]any) bool
@@ -25,7 +47,7 @@ type actOnPush struct {
 func (h *actOnPush) Push(tx string, data any, jsep *core.JSEP) error {
 	err := h.Handle.Push(tx, data, jsep)
 	if m, _ := coretest.ClientJSON(data); h.match(m) {
-		h.act()
+		actAtOnce(h.act)
 	}
 	return err
 }

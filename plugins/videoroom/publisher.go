@@ -18,6 +18,13 @@ type publisher struct {
 	id        uint64
 	privateID uint32
 
+	// announceMu makes each change of the room's view of the media one
+	// step: the published flag, the event and the notices to the other
+	// participants (setupMedia, announceUpdate, unpublish). The room and
+	// the event handlers hear "published" then "unpublished", or neither.
+	// It is taken before mu. The pushes made under it never call back into
+	// the plugin: the core queues them for the transport.
+	announceMu sync.Mutex
 	mu         sync.Mutex
 	display    string
 	bitrate    uint64
@@ -164,6 +171,8 @@ func (p *publisher) mediaFor(peer *webrtc.Peer) *pubMedia {
 
 // setupMedia: the PeerConnection is up, tell the room.
 func (p *publisher) setupMedia() {
+	p.announceMu.Lock()
+	defer p.announceMu.Unlock()
 	p.mu.Lock()
 	if !p.publishing || p.published || p.left {
 		p.mu.Unlock()
@@ -176,13 +185,17 @@ func (p *publisher) setupMedia() {
 
 // announceUpdate tells the room a published PeerConnection was
 // renegotiated: its new streams ("publishers") and an "updated" event.
-func (p *publisher) announceUpdate() { p.announce("updated") }
+func (p *publisher) announceUpdate() {
+	p.announceMu.Lock()
+	defer p.announceMu.Unlock()
+	p.announce("updated")
+}
 
 // announce tells the room the publisher's streams ("publishers") and
-// emits event what ("published", "updated") with them. The event comes
-// first: once told, another participant may act on the publisher (kick
-// it, which clears its streams), and the event must still carry the
-// streams it announces and precede what follows.
+// emits event what ("published", "updated") with them; the caller holds
+// announceMu, so an unpublish (a kick, a leave) comes before or after
+// all of it. The event comes first, as everywhere: it precedes what a
+// participant does on reading the notice.
 func (p *publisher) announce(what string) {
 	obj, ok := p.publisherObject(false)
 	if !ok {
@@ -200,8 +213,13 @@ func (p *publisher) announce(what string) {
 // both, and no "unpublished" event is emitted (Janus 1.1.2 emits one of
 // the two).
 func (p *publisher) unpublish(leaving bool) {
+	if !p.isPublishing() {
+		return // nothing to tell, and no need to wait for an announcement
+	}
+	p.announceMu.Lock()
+	defer p.announceMu.Unlock()
 	p.mu.Lock()
-	if !p.publishing {
+	if !p.publishing { // another unpublish came first
 		p.mu.Unlock()
 		return
 	}
