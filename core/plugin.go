@@ -77,6 +77,10 @@ type Handle interface {
 	Push(transaction string, data any, jsep *JSEP) error
 	// Peer returns the handle's PeerConnection, creating it if needed
 	// (a plugin that offers, like a VideoRoom subscriber, calls this first).
+	// While the previous one is closing, or its Hangup is still running,
+	// it waits for that Hangup, up to 3 s (then ErrStillCleaning): a
+	// plugin must not call it from its Hangup, nor while holding a lock
+	// that its Hangup takes.
 	Peer() (*webrtc.Peer, error)
 	// ClosePeer hangs the PeerConnection up with reason "Close PC".
 	ClosePeer()

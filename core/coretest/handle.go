@@ -47,6 +47,9 @@ type Handle struct {
 	obs    *Observer // peer's
 	sess   core.PluginSession
 	closed bool // ClosePeer was called on peer
+	// hanging is the Observer of a Peer that was forgotten and whose
+	// session Hangup is still running.
+	hanging *Observer
 }
 
 // NewHandle returns a handle of session 1 with the given id and opaque_id;
@@ -149,13 +152,15 @@ const cleaningWait = 3 * time.Second
 
 // Peer returns the handle's PeerConnection, creating it if needed. As the
 // core's, it waits (up to 3 s, then core.ErrStillCleaning) while the
-// previous one is closing, until its Hangup reached the plugin session.
+// previous one is closing or its session Hangup is still running, until
+// that Hangup returned.
 func (h *Handle) Peer() (*webrtc.Peer, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.eng == nil {
 		return nil, ErrNoEngine
 	}
+	wait := h.hanging
 	if h.peer != nil {
 		p, o := h.peer, h.obs
 		select {
@@ -165,10 +170,13 @@ func (h *Handle) Peer() (*webrtc.Peer, error) {
 				return p, nil
 			}
 		}
+		wait = o
+	}
+	if wait != nil {
 		h.mu.Unlock()
 		t := time.NewTimer(cleaningWait)
 		select {
-		case <-o.hungUp:
+		case <-wait.hungUp:
 			t.Stop()
 		case <-t.C:
 			h.mu.Lock()
@@ -228,15 +236,23 @@ func (o *Observer) Media(string, string, bool) {}
 // SlowLink does nothing.
 func (o *Observer) SlowLink(string, string, bool, int) {}
 
-// Hangup forgets the Peer and calls the attached session's Hangup.
+// Hangup forgets the Peer and calls the attached session's Hangup; Peer
+// waits for it to return before it makes a new one, as the core's does.
 func (o *Observer) Hangup(string) {
 	o.h.mu.Lock()
 	if o.h.obs == o {
-		o.h.peer, o.h.obs = nil, nil
+		o.h.peer, o.h.obs, o.h.hanging = nil, nil, o
 	}
 	s := o.h.sess
 	o.h.mu.Unlock()
-	defer o.once.Do(func() { close(o.hungUp) })
+	defer func() {
+		o.h.mu.Lock()
+		if o.h.hanging == o {
+			o.h.hanging = nil
+		}
+		o.h.mu.Unlock()
+		o.once.Do(func() { close(o.hungUp) })
+	}()
 	if s != nil {
 		s.Hangup()
 	}

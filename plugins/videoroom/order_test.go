@@ -22,17 +22,19 @@ import (
 const actGrace = 300 * time.Millisecond
 
 // actAtOnce runs act on a goroutine of its own, as a client's request
-// runs, and returns when act returned or actGrace passed.
-func actAtOnce(act func()) {
-	done := make(chan struct{})
+// runs, and returns when act returned or actGrace passed; done is closed
+// when act returned (a test waits for it before it checks the outcome).
+func actAtOnce(act func()) (done <-chan struct{}) {
+	c := make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(c)
 		act()
 	}()
 	select {
-	case <-done:
+	case <-c:
 	case <-time.After(actGrace):
 	}
+	return c
 }
 
 // actOnPush sets act off at once (actAtOnce) when a push matches: a
@@ -42,14 +44,36 @@ type actOnPush struct {
 	*coretest.Handle
 	match func(data map[string]any) bool
 	act   func()
+
+	mu   sync.Mutex
+	acts []<-chan struct{} // what actAtOnce set off
 }
 
 func (h *actOnPush) Push(tx string, data any, jsep *core.JSEP) error {
 	err := h.Handle.Push(tx, data, jsep)
 	if m, _ := coretest.ClientJSON(data); h.match(m) {
-		actAtOnce(h.act)
+		done := actAtOnce(h.act)
+		h.mu.Lock()
+		h.acts = append(h.acts, done)
+		h.mu.Unlock()
 	}
 	return err
+}
+
+// settle waits until every act set off so far has returned, so that the
+// test checks the outcome of the interleaving it forced, not a part of it.
+func (h *actOnPush) settle(t *testing.T) {
+	t.Helper()
+	h.mu.Lock()
+	acts := slices.Clone(h.acts)
+	h.mu.Unlock()
+	for _, done := range acts {
+		select {
+		case <-done:
+		case <-time.After(coretest.ExpectTimeout):
+			t.Fatal("a hooked client's act did not return")
+		}
+	}
 }
 
 // hookedHandle attaches a new session on an actOnPush handle; the test
@@ -154,6 +178,7 @@ func TestKickedClientDetachingAtOnce(t *testing.T) {
 	if !match(note.Data, map[string]any{"videoroom": "event", "room": 1234, "kicked": 5}) {
 		t.Errorf("the room heard %v, want kicked 5", note.Data)
 	}
+	kh.settle(t)
 	if evs := findEvents(f.host, "kicked"); len(evs) != 1 || evs[0].Handle != kh.ID() {
 		t.Errorf("kicked events = %+v", evs)
 	}
@@ -252,6 +277,7 @@ func TestDestroyedRoomClientDetachingAtOnce(t *testing.T) {
 		t.Fatalf("destroy = %v", got)
 	}
 	ph.Expect(t, "destroyed", func(p coretest.Push) bool { return p.Data["videoroom"] == "destroyed" })
+	ph.settle(t)
 	if evs := findEvents(f.host, "unpublished"); len(evs) != 1 || evs[0].Handle != ph.ID() {
 		t.Errorf("unpublished events = %+v", evs)
 	}
@@ -282,6 +308,7 @@ func TestPublishedThenKickedAtOnce(t *testing.T) {
 			t.Errorf("published event streams = %v, want the audio stream", e.Data["streams"])
 		}
 	}
+	w.wh.settle(t)
 	checkEventOrder(t, f.host, eventName, "published", "kicked")
 }
 
@@ -292,6 +319,7 @@ func TestConfiguredThenKickedAtOnce(t *testing.T) {
 	f := newFixture(t, testConfig)
 	w := f.watchedPublisher(func(d map[string]any) bool { return d["display"] == "renamed" }, kickPublisher5)
 	f.async(w.h, w.s, `{"request":"configure","display":"renamed"}`, nil)
+	w.wh.settle(t)
 	checkEventOrder(t, f.host, eventName, "configured", "kicked")
 }
 
@@ -331,6 +359,7 @@ func TestEventBeforeTheRoomKicks(t *testing.T) {
 			pub.streams = []*pubStream{audio}
 			pub.mu.Unlock()
 			tc.do(f, pub, w.ws)
+			w.wh.settle(t)
 			checkEventOrder(t, f.host, eventOrVideoroomName, tc.event, "kicked")
 		})
 	}
@@ -344,6 +373,7 @@ func TestLeavingBeforeTheRoomIsDestroyed(t *testing.T) {
 	w := f.watchedPublisher(func(d map[string]any) bool { return d["leaving"] == float64(5) },
 		`{"request":"destroy","room":1234,"secret":"adminpwd"}`)
 	f.async(w.h, w.s, `{"request":"leave"}`, nil)
+	w.wh.settle(t)
 	checkEventOrder(t, f.host, eventName, "leaving", "destroyed")
 }
 
@@ -360,6 +390,7 @@ func TestDestroyedBeforeQuickRecreate(t *testing.T) {
 	if got := f.sync(admin, `{"request":"destroy","room":1234,"secret":"adminpwd"}`); got["videoroom"] != "destroyed" {
 		t.Fatalf("destroy = %v", got)
 	}
+	ph.settle(t)
 	checkEventOrder(t, f.host, eventName, "destroyed", "created")
 }
 

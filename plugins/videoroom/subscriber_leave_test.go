@@ -283,6 +283,11 @@ func TestSubscriberLeaveThenUpdateAtOnce(t *testing.T) {
 	if n := len(peer.PeerConnection().GetTransceivers()); n != 2 {
 		t.Errorf("the live PeerConnection has %d transceivers, want 2", n)
 	}
+	// Every earlier PeerConnection's Hangup has run by now (Peer waits for
+	// one under way): none of them took the streams.
+	if q := query(t, s); len(q["streams"].([]any)) != 2 {
+		t.Errorf("handle_info after the last hangups = %v, want its 2 streams", q)
+	}
 }
 
 // TestSubscriberStartWithPostponedOffer: an update before start is owed
