@@ -2,6 +2,7 @@ package videoroom
 
 import (
 	"context"
+	"slices"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/pluginkit/mediakit"
@@ -191,7 +192,8 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 	}
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
-	changed := false
+	gone := map[*subStream]bool{}
+	var dropped []*subStream // in the order found, as they are removed
 	for _, o := range drop {
 		f := o.fields()
 		feed, mid, subMid := f.uint("feed", false), f.str("mid", false), f.str("sub_mid", false)
@@ -203,12 +205,23 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 			sub.mu.Lock()
 			match := (!hasFeed || d.feedID == feed) && (!hasMid || d.feedMid == mid) && (!hasSubMid || d.mid == subMid)
 			sub.mu.Unlock()
-			if match && (hasFeed || hasSubMid) {
-				sub.remove(d)
-				changed = true
+			if match && (hasFeed || hasSubMid) && !gone[d] {
+				gone[d] = true
+				dropped = append(dropped, d)
 			}
 		}
 	}
+	// Checked before anything changes: a refused request loses nothing.
+	sub.mu.Lock()
+	held := slices.Clone(sub.streams)
+	sub.mu.Unlock()
+	if refs, e = sub.admit(refs, held, gone); e != nil {
+		return nil, nil, e
+	}
+	for _, d := range dropped {
+		sub.remove(d)
+	}
+	changed := len(dropped) > 0
 	if len(refs) > 0 {
 		if err := sub.add(peer, refs); err != nil {
 			return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
