@@ -1,9 +1,13 @@
 package videoroom
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
@@ -127,5 +131,82 @@ func TestSubscriberStreamBounds(t *testing.T) {
 	}
 	if n := counts.count(LimitSubscriberStreams); n != 8 {
 		t.Errorf("counted = %d, want 8", n)
+	}
+}
+
+// TestDataRelayBounded: a subscriber whose peer stops reading its data
+// channel (a zero SCTP window) does not make Argus queue every message a
+// publisher sends (audit finding 2): beyond maxDataBuffered bytes waiting
+// for it, messages are dropped and counted as datachannel_buffer.
+func TestDataRelayBounded(t *testing.T) {
+	f, counts := newCountingFixture(t, `{"rooms":[{"room":7}]}`)
+	_, _, configured, feed, pubPeer := f.publishWith("pub", true, testpeer.Config{DataChannel: true, AnyAddress: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	select {
+	case <-pubPeer.DataOpen():
+	case <-ctx.Done():
+		t.Fatal("the publisher's data channel never opened")
+	}
+	h, s := f.handle()
+	attached := f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":`+formatID(feed)+`,"mid":"`+midsByType(t, configured)["data"]+`"}]}`, nil)
+	if attached.JSEP == nil {
+		t.Fatalf("join = %v, no offer", attached.Data)
+	}
+	client, err := testpeer.New(testpeer.Config{AnyAddress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) }) // before the close above
+	client.PC.OnDataChannel(func(dc *pion.DataChannel) {
+		dc.OnMessage(func(pion.DataChannelMessage) { <-block }) // the peer stops reading
+	})
+	answer, err := client.Answer(ctx, attached.JSEP.SDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := h.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.SetRemoteDescription(ctx, "answer", answer); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.async(h, s, `{"request":"start"}`, &core.JSEP{Type: "answer", SDP: answer}); p.Data["started"] != "ok" {
+		t.Fatalf("start = %v", p.Data)
+	}
+	sub := s.(*session).sub
+	for {
+		sub.mu.Lock()
+		dc := sub.dc
+		sub.mu.Unlock()
+		if dc != nil && dc.ReadyState() == pion.DataChannelStateOpen {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the subscriber's data channel never opened")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	const size = 16 << 10
+	msg := make([]byte, size)
+	for i := 0; i < 6<<20/size && counts.count(LimitDataChannelBuffer) == 0; i++ {
+		for pubPeer.DC.BufferedAmount() > 256<<10 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		if err := pubPeer.DC.Send(msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for counts.count(LimitDataChannelBuffer) == 0 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if counts.count(LimitDataChannelBuffer) == 0 {
+		t.Fatal("no message dropped for a subscriber that stopped reading")
+	}
+	if n := sub.dc.BufferedAmount(); n > maxDataBuffered+size {
+		t.Errorf("the subscriber's data channel buffers %d bytes, want at most %d", n, maxDataBuffered+size)
 	}
 }
