@@ -131,6 +131,7 @@ func (sub *subscriber) configure(ctx context.Context, req params) (map[string]an
 		}
 		changes = append(changes, c)
 	}
+	var keyframes []*pubStream
 	for _, c := range changes {
 		if c.send != nil {
 			c.d.send.Store(*c.send)
@@ -142,11 +143,10 @@ func (sub *subscriber) configure(ctx context.Context, req params) (map[string]an
 			c.d.temporal.Store(int32(*c.temporal))
 		}
 		if src := c.d.src.Load(); src != nil && src.kind == "video" && (c.substream != nil || (c.send != nil && *c.send)) {
-			if m := src.pub.currentMedia(); m != nil {
-				m.keyframe(src, true)
-			}
+			keyframes = append(keyframes, src)
 		}
 	}
+	forceKeyframes(sub.s.p, keyframes) // once per stream, however often a mid is named
 	data := map[string]any{"videoroom": "event", "room": sub.room.id, "configured": "ok"}
 	if !restart {
 		return data, nil, nil
@@ -293,6 +293,7 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 		plan = append(plan, sw{d, pub, ps})
 	}
 	changes := 0
+	var keyframes []*pubStream
 	for _, c := range plan {
 		if c.d.src.Load() == c.ps {
 			continue
@@ -305,12 +306,11 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 		c.d.feedID, c.d.feedMid, c.d.feedDisplay = c.pub.id, c.ps.mid, c.pub.displayName()
 		sub.mu.Unlock()
 		if c.ps.kind == "video" {
-			if m := c.pub.currentMedia(); m != nil {
-				m.keyframe(c.ps, true)
-			}
+			keyframes = append(keyframes, c.ps)
 		}
 		changes++
 	}
+	forceKeyframes(sub.s.p, keyframes)
 	sub.s.p.emit(sub.s.h, telemetry.VideoRoomData{Event: "switched", Room: telemetry.NumberID(sub.room.id),
 		Changes: telemetry.Ptr(changes), Streams: eventStreams(sub.summaries())})
 	return map[string]any{"videoroom": "event", "switched": "ok", "room": sub.room.id, "changes": changes, "streams": sub.summaries()}, nil, nil

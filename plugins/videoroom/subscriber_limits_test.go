@@ -210,3 +210,105 @@ func TestDataRelayBounded(t *testing.T) {
 		t.Errorf("the subscriber's data channel buffers %d bytes, want at most %d", n, maxDataBuffered+size)
 	}
 }
+
+// waitVideo waits until the publisher's video stream has its SSRC (a PLI
+// can name it) and returns the stream.
+func waitVideo(t *testing.T, pub *publisher) *pubStream {
+	t.Helper()
+	deadline := time.Now().Add(coretest.ExpectTimeout)
+	for {
+		for _, st := range pub.activeStreams() {
+			if st.kind == "video" && st.ssrcs[0].Load() != 0 {
+				return st
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the publisher's video never arrived")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitPLIs waits until the publisher peer got more than n PLIs.
+func waitPLIs(t *testing.T, pubPeer *testpeer.Peer, n int64, within time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(within); pubPeer.RTCP.PLIs.Load() <= n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no PLI within %v (%d so far)", within, n)
+		}
+	}
+}
+
+// TestForcedKeyframesBounded: requests that force a keyframe (configure
+// send/substream, switch, the publisher's keyframe) ask once per stream
+// however often they name it, and at most once per forcedPLIGap per
+// stream: audit finding 3 measured 465 PLIs in under a second from 5
+// configures naming a video mid 200 times. The requests still get their
+// keyframe, held at most forcedPLIGap (the 1 s pliGap of unforced
+// requests is TestSubscriberStartRequestsKeyframe's).
+func TestForcedKeyframesBounded(t *testing.T) {
+	f, counts := newCountingFixture(t, `{"rooms":[{"room":7}]}`)
+	pubH, pubS, _, feed, pubPeer := f.publishPeer("pub", true)
+	pubPeer.Start(testpeer.Browser20ms())
+	pub := pubS.(*session).pub
+	video := waitVideo(t, pub)
+	h, s := f.handle()
+	attached := f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":`+formatID(feed)+`,"mid":"`+video.mid+`"}]}`, nil)
+	if attached.JSEP == nil {
+		t.Fatalf("join = %v, no offer", attached.Data)
+	}
+	subMid, _ := attached.Data["streams"].([]any)[0].(map[string]any)["mid"].(string)
+	time.Sleep(forcedPLIGap + 50*time.Millisecond)
+
+	n := pubPeer.RTCP.PLIs.Load()
+	begin := time.Now()
+	entry := `{"mid":"` + subMid + `","send":true,"substream":0},`
+	for i := range 30 { // 5 naming it 200 times, then 25 naming it once
+		repeats := 199
+		if i >= 5 {
+			repeats = 0
+		}
+		body := `{"request":"configure","streams":[` + strings.Repeat(entry, repeats) + strings.TrimSuffix(entry, ",") + `]}`
+		if got := f.async(h, s, body, nil); got.Data["configured"] != "ok" {
+			t.Fatalf("configure = %v", got.Data)
+		}
+	}
+	waitPLIs(t, pubPeer, n, coretest.ExpectTimeout)
+	time.Sleep(time.Second - time.Since(begin))
+	// At most one at once and one per forcedPLIGap after: 6 in a second
+	// (a starved host may let the window stretch; the old code sent 1,025).
+	if got := pubPeer.RTCP.PLIs.Load() - n; got > int64(time.Since(begin)/forcedPLIGap)+1 {
+		t.Errorf("30 configures naming the video 1,025 times: %d PLIs in %v", got, time.Since(begin))
+	}
+	if c := counts.count(LimitForcedKeyframes); c < 5*199 {
+		t.Errorf("forced_keyframes counted %d, want at least %d", c, 5*199)
+	}
+
+	// The publisher's own requests still get a keyframe, once per stream.
+	time.Sleep(forcedPLIGap)
+	for _, body := range []string{
+		`{"request":"configure","keyframe":true}`,
+		`{"request":"configure","streams":[{"mid":"` + video.mid + `","keyframe":true},{"mid":"` + video.mid + `","keyframe":true}]}`,
+	} {
+		n, c := pubPeer.RTCP.PLIs.Load(), counts.count(LimitForcedKeyframes)
+		if got := f.async(pubH, pubS, body, nil); got.Data["configured"] != "ok" {
+			t.Fatalf("%s = %v", body, got.Data)
+		}
+		waitPLIs(t, pubPeer, n, forcedPLIGap+coretest.ExpectTimeout)
+		if c2 := counts.count(LimitForcedKeyframes); strings.Contains(body, "streams") && c2 == c {
+			t.Errorf("%s: the repeated mid was not counted", body)
+		}
+	}
+}
+
+// TestFirFreq: fir_freq still asks the publisher for a keyframe every
+// fir_freq seconds, with no subscriber asking.
+func TestFirFreq(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7,"fir_freq":1}]}`)
+	_, pubS, _, _, pubPeer := f.publishPeer("pub", true)
+	pubPeer.Start(testpeer.Browser20ms())
+	waitVideo(t, pubS.(*session).pub)
+	n := pubPeer.RTCP.PLIs.Load()
+	waitPLIs(t, pubPeer, n, 2*time.Second+coretest.ExpectTimeout)
+	waitPLIs(t, pubPeer, n+1, 2*time.Second+coretest.ExpectTimeout)
+}
