@@ -59,17 +59,21 @@ const (
 
 // withDefaults fills the zero fields.
 func (l Limits) withDefaults() Limits {
-	set := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{
+		{&l.MaxRooms, DefaultMaxRooms},
+		{&l.MaxDescriptionLength, DefaultMaxDescriptionLength},
+		{&l.MaxMetadataLength, DefaultMaxMetadataLength},
+		{&l.MaxAllowedTokens, DefaultMaxAllowedTokens},
+		{&l.ListLimit, DefaultListLimit},
+		{&l.MaxSubscriberStreams, DefaultMaxSubscriberStreams},
+	} {
+		if *f.v <= 0 {
+			*f.v = f.def
 		}
 	}
-	set(&l.MaxRooms, DefaultMaxRooms)
-	set(&l.MaxDescriptionLength, DefaultMaxDescriptionLength)
-	set(&l.MaxMetadataLength, DefaultMaxMetadataLength)
-	set(&l.MaxAllowedTokens, DefaultMaxAllowedTokens)
-	set(&l.ListLimit, DefaultListLimit)
-	set(&l.MaxSubscriberStreams, DefaultMaxSubscriberStreams)
 	return l
 }
 

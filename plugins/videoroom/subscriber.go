@@ -168,7 +168,8 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 // repeats cannot multiply m-lines, copies and keyframe requests. The
 // streams beyond max are refused with 430: every m-line counts, an
 // inactive one too (it stays in the offer until the PeerConnection ends),
-// and every data subscription. Callers hold negMu; a refusal is counted.
+// and every data subscription. Callers hold negMu (or have the only
+// reference to sub, at join); refusals and ignored repeats are counted.
 func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*subStream]bool) ([]feedRef, *vrError) {
 	p := sub.s.p
 	limit := p.limits().MaxSubscriberStreams
@@ -199,11 +200,11 @@ func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*su
 		have[ref.ps] = true
 		out = append(out, ref)
 	}
-	p.refused(LimitSubscriberStreams, ignored)
 	if n+len(out) > limit {
 		p.refused(LimitSubscriberStreams, 1)
 		return nil, newErr(errInvalidElement, "Invalid element (too many streams in the subscription: %d, limit %d)", n+len(out), limit)
 	}
+	p.refused(LimitSubscriberStreams, ignored)
 	return out, nil
 }
 

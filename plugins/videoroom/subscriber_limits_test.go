@@ -3,7 +3,6 @@ package videoroom
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,35 +10,26 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/internal/refusals"
 	"github.com/argusrtc/argus/internal/testpeer"
 )
 
-// countingHost is the recording host that also counts refusals, as the
-// core's host does (core.RefusalCounter).
+// countingHost is the recording host that also counts refusals, with the
+// counters the gateway's host feeds (core.RefusalCounter).
 type countingHost struct {
 	*coretest.Host
-	mu sync.Mutex
-	by map[string]int
+	*refusals.Counters
 }
 
-func (h *countingHost) Refused(limit string, n int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.by[limit] += n
-}
-
-func (h *countingHost) count(limit string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.by[limit]
-}
+// count is the refusals of limit so far.
+func (h *countingHost) count(limit string) int { return int(h.Counters.Count(limit)) }
 
 // newCountingFixture is newFixture whose host counts refusals.
 func newCountingFixture(t *testing.T, cfg string) (*fixture, *countingHost) {
 	t.Helper()
 	var ch *countingHost
 	f := newFixtureOn(t, cfg, func(rec *coretest.Host) core.Host {
-		ch = &countingHost{Host: rec, by: map[string]int{}}
+		ch = &countingHost{Host: rec, Counters: refusals.New(LimitSubscriberStreams, LimitDataChannelBuffer, LimitForcedKeyframes)}
 		return ch
 	})
 	return f, ch
