@@ -1,5 +1,7 @@
 package videoroom
 
+import "github.com/argusrtc/argus/core"
+
 // Limits bound what clients can make the plugin store or answer (issue 10:
 // no client can exhaust memory). They are an Argus extension, set in the
 // plugin config's "limits" object; a zero or missing field takes its
@@ -20,6 +22,10 @@ type Limits struct {
 	// ListLimit caps the entries of one list or listparticipants answer;
 	// the optional "offset" and "limit" keys page through longer lists.
 	ListLimit int `json:"list_limit,omitempty"`
+	// MaxSubscriberStreams bounds the streams of one subscription: its
+	// m-lines (removed ones too: they stay in the SDP, inactive, until the
+	// PeerConnection ends) and its data subscriptions (430 beyond it).
+	MaxSubscriberStreams int `json:"max_subscriber_streams,omitempty"`
 }
 
 // Limit defaults: generous for any real room, small enough that a client
@@ -30,20 +36,44 @@ const (
 	DefaultMaxMetadataLength    = 1024
 	DefaultMaxAllowedTokens     = 64
 	DefaultListLimit            = 500
+	// DefaultMaxSubscriberStreams is the core's m-line bound on a client
+	// SDP: a longer offer would draw an answer the core refuses.
+	DefaultMaxSubscriberStreams = core.DefaultMaxMLines
+)
+
+// Names of the plugin's limits, as the host's refusal counter receives
+// them (argus_limit_refused_total{limit="..."}).
+const (
+	// LimitSubscriberStreams counts the subscription requests refused for
+	// MaxSubscriberStreams or a stream subscribed twice, and the duplicate
+	// data subscriptions ignored.
+	LimitSubscriberStreams = "subscriber_streams"
+	// LimitDataChannelBuffer counts the data channel messages not relayed
+	// to a subscriber whose channel already buffers maxDataBuffered bytes.
+	LimitDataChannelBuffer = "datachannel_buffer"
+	// LimitForcedKeyframes counts the forced keyframe requests merged into
+	// another PLI: a stream repeated in one request, or a request within
+	// forcedPLIGap of the stream's last PLI (held, then sent once).
+	LimitForcedKeyframes = "forced_keyframes"
 )
 
 // withDefaults fills the zero fields.
 func (l Limits) withDefaults() Limits {
-	set := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{
+		{&l.MaxRooms, DefaultMaxRooms},
+		{&l.MaxDescriptionLength, DefaultMaxDescriptionLength},
+		{&l.MaxMetadataLength, DefaultMaxMetadataLength},
+		{&l.MaxAllowedTokens, DefaultMaxAllowedTokens},
+		{&l.ListLimit, DefaultListLimit},
+		{&l.MaxSubscriberStreams, DefaultMaxSubscriberStreams},
+	} {
+		if *f.v <= 0 {
+			*f.v = f.def
 		}
 	}
-	set(&l.MaxRooms, DefaultMaxRooms)
-	set(&l.MaxDescriptionLength, DefaultMaxDescriptionLength)
-	set(&l.MaxMetadataLength, DefaultMaxMetadataLength)
-	set(&l.MaxAllowedTokens, DefaultMaxAllowedTokens)
-	set(&l.ListLimit, DefaultListLimit)
 	return l
 }
 
@@ -60,6 +90,14 @@ func (c Config) limits() Limits {
 		return Limits{}.withDefaults()
 	}
 	return c.Limits.withDefaults()
+}
+
+// refused counts n refusals of limit, when the host counts them (a core
+// Host that is also a core.RefusalCounter).
+func (p *Plugin) refused(limit string, n int) {
+	if p.counter != nil && n > 0 {
+		p.counter.Refused(limit, n)
+	}
 }
 
 // tooLong is the 430 for a string over its limit.

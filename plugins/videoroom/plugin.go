@@ -36,6 +36,9 @@ type Plugin struct {
 	*pluginkit.Kit              // Info, host, sessions and their lifetimes, Destroy
 	log            *slog.Logger // set by Init, read-only afterwards
 	epoch          time.Time    // origin of mono, the throttles' clock
+	// counter counts what the plugin's limits refuse or drop: the host,
+	// if it counts (core.RefusalCounter); nil otherwise. Set by Init.
+	counter core.RefusalCounter
 
 	mu    sync.Mutex
 	cfg   Config
@@ -65,6 +68,9 @@ func (p *Plugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) err
 	}
 	p.Kit.Init(ctx, h)
 	p.log = p.Logger()
+	if rc, ok := h.(core.RefusalCounter); ok {
+		p.counter = rc
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cfg = c

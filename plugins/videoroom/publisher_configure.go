@@ -72,9 +72,7 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 	br := p.bitrate
 	media := p.media
 	p.mu.Unlock()
-	if kf, _, _ := req.boolean("keyframe", false); kf && media != nil {
-		media.keyframe(nil, true)
-	}
+	var keyframes []*pubStream
 	for _, x := range sends {
 		ps := p.streamByMid(x.mid)
 		if ps == nil {
@@ -82,13 +80,20 @@ func (p *publisher) configure(ctx context.Context, req params, jsep *core.JSEP, 
 		}
 		if x.send != nil {
 			was := !ps.off.Swap(!*x.send)
-			if *x.send && !was && media != nil {
-				media.keyframe(ps, true)
+			if *x.send && !was {
+				keyframes = append(keyframes, ps)
 			}
 		}
-		if x.keyframe && media != nil {
-			media.keyframe(ps, true)
+		if x.keyframe {
+			keyframes = append(keyframes, ps)
 		}
+	}
+	// One request per stream, however often the request names its mid; a
+	// "keyframe": true asks for every stream at once.
+	if all, _, _ := req.boolean("keyframe", false); all && media != nil {
+		media.keyframe(nil, true)
+	} else if media != nil {
+		forceKeyframes(p.s.p, keyframes)
 	}
 	if hasBitrate && media != nil {
 		media.sendCap()

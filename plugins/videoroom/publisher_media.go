@@ -27,6 +27,13 @@ const (
 	// from subscribers to one publisher stream; a request within it is
 	// held back and sent when it ends.
 	pliGap = time.Second
+	// forcedPLIGap is the minimum time between a stream's last PLI and a
+	// forced one (a subscriber's switch, substream or send change, an
+	// unmute, the publisher's own keyframe request, fir_freq): one within
+	// it is held back and sent when it ends, like a request within pliGap.
+	// It bounds a client repeating such requests at 5 PLIs a second per
+	// stream; a layer or feed switch still gets its keyframe within 200 ms.
+	forcedPLIGap = 200 * time.Millisecond
 	// rembGap is the minimum time between two REMBs relayed to a publisher.
 	rembGap = 200 * time.Millisecond
 	// capPeriod is how often the bitrate cap is re-sent when no subscriber
@@ -69,6 +76,7 @@ type pubStream struct {
 	top       atomic.Int32     // highest layer seen
 	lastPLI   atomic.Int64     // Plugin.mono of the last PLI (0: none)
 	heldPLI   atomic.Int64     // Plugin.mono a held-back request is due (0: none)
+	heldForce atomic.Int64     // the same for a held-back forced request
 
 	ridMu sync.Mutex
 	rids  map[string]int
@@ -363,16 +371,17 @@ func (ps *pubStream) forward(remote *pion.TrackRemote, layer int) {
 	}
 }
 
-// keyframe sends a PLI for ps (every video stream when nil): at once when
-// force, else at most one per pliGap per stream. A request that comes
-// within the gap is not dropped: one PLI goes out when the gap ends and
-// serves every request held back meanwhile (the rule of Janus's need_pli,
-// which Janus applies to remote publishers; it relays a local publisher's
-// requests unthrottled, Argus bounds them all). A
+// keyframe sends a PLI for ps (every video stream when nil): at most one
+// per pliGap per stream, or per forcedPLIGap when force. A request that
+// comes within its gap is not dropped: one PLI goes out when the gap ends
+// and serves every request held back meanwhile (the rule of Janus's
+// need_pli, which Janus applies to remote publishers; it relays a local
+// publisher's requests unthrottled, Argus bounds them all). A
 // subscriber that starts, or whose PLI comes, just after another's still
 // gets its keyframe within the gap, and a room whose subscribers start
 // together (hundreds, at a webinar's start) asks its publisher for one
-// keyframe per gap.
+// keyframe per gap. A forced request waits at most forcedPLIGap, and a
+// forced PLI serves the requests held for pliGap too.
 func (m *pubMedia) keyframe(ps *pubStream, force bool) {
 	var streams []*pubStream
 	if ps != nil {
@@ -386,15 +395,23 @@ func (m *pubMedia) keyframe(ps *pubStream, force bool) {
 		if s.kind != "video" {
 			continue
 		}
+		gap, held := int64(pliGap), &s.heldPLI
+		if force {
+			gap, held = int64(forcedPLIGap), &s.heldForce
+		}
 		last := s.lastPLI.Load()
-		if !force && last != 0 && now-last < int64(pliGap) {
-			m.holdKeyframe(s, last+int64(pliGap))
+		if last != 0 && now-last < gap {
+			if !m.holdKeyframe(s, held, last+gap, force) && force {
+				m.p.s.p.refused(LimitForcedKeyframes, 1) // served by the one held
+			}
 			continue
 		}
-		if !s.lastPLI.CompareAndSwap(last, now) && !force {
+		if !s.lastPLI.CompareAndSwap(last, now) {
 			continue // a concurrent request sent it
 		}
-		s.heldPLI.Store(0) // this PLI serves the requests held back
+		// This PLI serves the requests held back.
+		s.heldPLI.Store(0)
+		s.heldForce.Store(0)
 		for i := range s.ssrcs {
 			if ssrc := s.ssrcs[i].Load(); ssrc != 0 {
 				pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: ssrc})
@@ -406,14 +423,32 @@ func (m *pubMedia) keyframe(ps *pubStream, force bool) {
 	}
 }
 
+// forceKeyframes is keyframe(ps, true) once for each stream of streams:
+// a request naming a stream more than once asks once (the repeats are
+// counted).
+func forceKeyframes(p *Plugin, streams []*pubStream) {
+	asked := make(map[*pubStream]bool, len(streams))
+	for _, ps := range streams {
+		if asked[ps] {
+			p.refused(LimitForcedKeyframes, 1)
+			continue
+		}
+		asked[ps] = true
+		if m := ps.pub.currentMedia(); m != nil {
+			m.keyframe(ps, true)
+		}
+	}
+}
+
 // holdKeyframe makes sure a PLI for s goes out when the gap after the last
-// one ends (at, on Plugin.mono): the first request held starts one
-// goroutine of the session's group that waits for it; later ones join it.
-// A PLI sent meanwhile (a forced one) serves them and the waiter sends
-// nothing.
-func (m *pubMedia) holdKeyframe(s *pubStream, at int64) {
-	if !s.heldPLI.CompareAndSwap(0, at) {
-		return // one is held already: it serves this request
+// one ends (at, on Plugin.mono): the first request held in slot (heldPLI,
+// or heldForce for forced ones) starts one goroutine of the session's
+// group that waits for it and reports true; later ones join it. A PLI
+// sent meanwhile (a forced one, or one whose gap ended) serves them and
+// the waiter sends nothing.
+func (m *pubMedia) holdKeyframe(s *pubStream, slot *atomic.Int64, at int64, force bool) bool {
+	if !slot.CompareAndSwap(0, at) {
+		return false // one is held already: it serves this request
 	}
 	started := m.p.s.ks.Go(func(ctx context.Context) {
 		t := time.NewTimer(time.Duration(at - m.p.s.p.mono()))
@@ -427,15 +462,15 @@ func (m *pubMedia) holdKeyframe(s *pubStream, at int64) {
 		case <-m.peer.Done():
 		}
 		// Cleared either way, so that the stream can hold a request again.
-		// Not forced: a PLI that went out since (a forced one, or a request
-		// that found the gap over first) holds this one again.
-		if s.heldPLI.CompareAndSwap(at, 0) && due {
-			m.keyframe(s, false)
+		// A PLI that went out since cleared it: it served this request.
+		if slot.CompareAndSwap(at, 0) && due {
+			m.keyframe(s, force)
 		}
 	})
 	if !started {
-		s.heldPLI.CompareAndSwap(at, 0)
+		slot.CompareAndSwap(at, 0)
 	}
+	return started
 }
 
 // bitrateCap is the lowest non-zero of the room and publisher bitrates.

@@ -2,6 +2,7 @@ package videoroom
 
 import (
 	"context"
+	"slices"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/pluginkit/mediakit"
@@ -130,6 +131,7 @@ func (sub *subscriber) configure(ctx context.Context, req params) (map[string]an
 		}
 		changes = append(changes, c)
 	}
+	var keyframes []*pubStream
 	for _, c := range changes {
 		if c.send != nil {
 			c.d.send.Store(*c.send)
@@ -141,11 +143,10 @@ func (sub *subscriber) configure(ctx context.Context, req params) (map[string]an
 			c.d.temporal.Store(int32(*c.temporal))
 		}
 		if src := c.d.src.Load(); src != nil && src.kind == "video" && (c.substream != nil || (c.send != nil && *c.send)) {
-			if m := src.pub.currentMedia(); m != nil {
-				m.keyframe(src, true)
-			}
+			keyframes = append(keyframes, src)
 		}
 	}
+	forceKeyframes(sub.s.p, keyframes) // once per stream, however often a mid is named
 	data := map[string]any{"videoroom": "event", "room": sub.room.id, "configured": "ok"}
 	if !restart {
 		return data, nil, nil
@@ -191,7 +192,8 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 	}
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
-	changed := false
+	gone := map[*subStream]bool{}
+	var dropped []*subStream // in the order found, as they are removed
 	for _, o := range drop {
 		f := o.fields()
 		feed, mid, subMid := f.uint("feed", false), f.str("mid", false), f.str("sub_mid", false)
@@ -203,12 +205,23 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 			sub.mu.Lock()
 			match := (!hasFeed || d.feedID == feed) && (!hasMid || d.feedMid == mid) && (!hasSubMid || d.mid == subMid)
 			sub.mu.Unlock()
-			if match && (hasFeed || hasSubMid) {
-				sub.remove(d)
-				changed = true
+			if match && (hasFeed || hasSubMid) && !gone[d] {
+				gone[d] = true
+				dropped = append(dropped, d)
 			}
 		}
 	}
+	// Checked before anything changes: a refused request loses nothing.
+	sub.mu.Lock()
+	held := slices.Clone(sub.streams)
+	sub.mu.Unlock()
+	if refs, e = sub.admit(refs, held, gone); e != nil {
+		return nil, nil, e
+	}
+	for _, d := range dropped {
+		sub.remove(d)
+	}
+	changed := len(dropped) > 0
 	if len(refs) > 0 {
 		if err := sub.add(peer, refs); err != nil {
 			return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
@@ -280,6 +293,7 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 		plan = append(plan, sw{d, pub, ps})
 	}
 	changes := 0
+	var keyframes []*pubStream
 	for _, c := range plan {
 		if c.d.src.Load() == c.ps {
 			continue
@@ -292,12 +306,11 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 		c.d.feedID, c.d.feedMid, c.d.feedDisplay = c.pub.id, c.ps.mid, c.pub.displayName()
 		sub.mu.Unlock()
 		if c.ps.kind == "video" {
-			if m := c.pub.currentMedia(); m != nil {
-				m.keyframe(c.ps, true)
-			}
+			keyframes = append(keyframes, c.ps)
 		}
 		changes++
 	}
+	forceKeyframes(sub.s.p, keyframes)
 	sub.s.p.emit(sub.s.h, telemetry.VideoRoomData{Event: "switched", Room: telemetry.NumberID(sub.room.id),
 		Changes: telemetry.Ptr(changes), Streams: eventStreams(sub.summaries())})
 	return map[string]any{"videoroom": "event", "switched": "ok", "room": sub.room.id, "changes": changes, "streams": sub.summaries()}, nil, nil

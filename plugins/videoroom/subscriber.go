@@ -86,6 +86,10 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 		return nil, nil, newErr(errInvalidSDP, "Can't offer an SDP with no stream")
 	}
 	sub := &subscriber{s: s, room: r, privateID: uint32(pid), autoupdate: !req.has("autoupdate") || auto}
+	refs, e := sub.admit(refs, nil, nil)
+	if e != nil {
+		return nil, nil, e
+	}
 	sub.paused.Store(true) // until "start", as in Janus 1.1.2 (handle_info "paused")
 	r.mu.Lock()
 	if r.destroyed {
@@ -152,6 +156,56 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 		}
 	}
 	return refs, nil
+}
+
+// admit applies the subscription's bounds to refs, the streams a request
+// adds to held (the subscription's streams; dropping, those the same
+// request removes). A stream subscribed twice (in refs, or in refs and
+// held) is refused with 430, except a data stream: as in Janus 1.1.2, a
+// publisher's data already relayed to the subscriber is not added again,
+// and admit leaves it out. Janus adds an audio or video m-line for each
+// time a stream is named; Argus refuses the request instead, so that
+// repeats cannot multiply m-lines, copies and keyframe requests. The
+// streams beyond max are refused with 430: every m-line counts, an
+// inactive one too (it stays in the offer until the PeerConnection ends),
+// and every data subscription. Callers hold negMu (or have the only
+// reference to sub, at join); refusals and ignored repeats are counted.
+func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*subStream]bool) ([]feedRef, *vrError) {
+	p := sub.s.p
+	limit := p.limits().MaxSubscriberStreams
+	n := 0
+	have := map[*pubStream]bool{}
+	sub.mu.Lock()
+	for _, d := range held {
+		live := !d.removed && !dropping[d]
+		if d.kind != "data" || live {
+			n++
+		}
+		if ps := d.src.Load(); ps != nil && live {
+			have[ps] = true
+		}
+	}
+	sub.mu.Unlock()
+	out := make([]feedRef, 0, len(refs))
+	ignored := 0
+	for _, ref := range refs {
+		if have[ref.ps] {
+			if ref.ps.kind == "data" {
+				ignored++
+				continue
+			}
+			p.refused(LimitSubscriberStreams, 1)
+			return nil, newErr(errInvalidElement, "Invalid element (mid '%s' of feed %d subscribed twice)", ref.ps.mid, ref.pub.id)
+		}
+		have[ref.ps] = true
+		out = append(out, ref)
+	}
+	if n+len(out) > limit {
+		p.refused(LimitSubscriberStreams, 1)
+		return nil, newErr(errInvalidElement, "Invalid element (too many streams in the subscription: %d, limit %d)", n+len(out), limit)
+	}
+	p.refused(LimitSubscriberStreams, ignored)
+	return out, nil
 }
 
 // add creates one sending m-line per requested stream on peer; callers

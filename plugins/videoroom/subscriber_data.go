@@ -12,6 +12,14 @@ import (
 // the one janus.js uses.
 const dataLabel = "JanusDataChannel"
 
+// maxDataBuffered bounds the bytes a subscriber's data channel may have
+// waiting to be sent: beyond it, publishers' messages are not relayed to
+// that subscriber (dropped and counted). The SCTP send queue has no bound
+// of its own, and a peer that stops reading (a zero receive window) would
+// make it grow with every message; a subscriber that reads keeps its
+// queue far below this (janus.js sends messages of a few KB).
+const maxDataBuffered = 1 << 20
+
 // addData subscribes to a publisher's data: the subscriber's one data
 // channel (created with its first data subscription, so the next offer
 // has an application m-line) carries every subscribed publisher's
@@ -43,6 +51,9 @@ func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
 }
 
 // relayData sends one publisher data channel message to the subscriber.
+// It runs in the publisher's SCTP receive callback, once per subscriber:
+// it never waits for the subscriber (pion queues the send), and it drops
+// the message when the subscriber's queue holds maxDataBuffered bytes.
 func (d *subStream) relayData(ps *pubStream, msg pion.DataChannelMessage) {
 	if d.src.Load() != ps || !d.send.Load() || d.sub.paused.Load() {
 		return
@@ -51,6 +62,10 @@ func (d *subStream) relayData(ps *pubStream, msg pion.DataChannelMessage) {
 	dc := d.sub.dc
 	d.sub.mu.Unlock()
 	if dc == nil || dc.ReadyState() != pion.DataChannelStateOpen {
+		return
+	}
+	if dc.BufferedAmount() > maxDataBuffered {
+		d.sub.s.p.refused(LimitDataChannelBuffer, 1)
 		return
 	}
 	if msg.IsString {
