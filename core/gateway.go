@@ -226,4 +226,8 @@ func (p *pluginHost) EmitEvent(h Handle, data any) {
 // Logger returns the plugin's logger (attribute plugin).
 func (p *pluginHost) Logger() *slog.Logger { return p.log }
 
+// Refused counts a plugin's refusals (argus_limit_refused_total{limit})
+// with the core's own.
+func (p *pluginHost) Refused(limit string, n int) { p.g.refused(limit, n) }
+
 var _ Host = (*pluginHost)(nil)
