@@ -102,13 +102,17 @@ func (s *Store) add(e *telemetry.Event) {
 		sess.elem = s.live.PushBack(sess)
 		s.evict()
 	}
-	sess.add(e, &f)
+	newHandle := e.HandleID != 0 && s.handles[e.HandleID] != sid
+	if newHandle {
+		if old := sess.mapHandle(e.HandleID); old != 0 && s.handles[old] == sid {
+			delete(s.handles, old)
+		}
+		s.handles[e.HandleID] = sid
+	}
+	sess.add(e, &f, newHandle)
 	if f.Transport != nil && f.Name == "created" && sess.sum.Address == "" {
 		sess.sum.Transport = f.Transport.Transport
 		sess.sum.Address = s.addrs.lookup(f.Transport.Transport, f.Transport.ID)
-	}
-	if e.HandleID != 0 {
-		s.handles[e.HandleID] = sid
 	}
 	if feed != "" && e.SessionID != 0 {
 		if _, known := s.feeds[feed]; !known {
@@ -142,7 +146,7 @@ func (s *Store) evict() {
 		}
 		sess, _ := l.Remove(front).(*session)
 		delete(s.sessions, sess.sum.SessionID)
-		for _, h := range sess.sum.Handles {
+		for _, h := range sess.mapped {
 			if s.handles[h] == sess.sum.SessionID {
 				delete(s.handles, h)
 			}

@@ -2,6 +2,7 @@ package history_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -281,5 +282,38 @@ func TestVideoRoomEventsWithoutHandleFollowTheirParticipant(t *testing.T) {
 	}
 	if sum, _ := s.Session(30); len(sum.Plugins) != 1 || sum.Plugins[0] != "janus.plugin.videoroom" {
 		t.Fatalf("plugins %v", sum.Plugins)
+	}
+}
+
+// TestSummaryListsBounded: a session that attaches many handles, each with
+// its own opaque_id, lists the first 64 of each and counts the rest; only
+// its last 256 handles file session-less events under it.
+func TestSummaryListsBounded(t *testing.T) {
+	s := history.New(history.Config{})
+	export(t, s, mk(telemetry.TypeSession, 10, 0, "", map[string]any{"name": "created"}))
+	const handles = 300
+	for h := uint64(1); h <= handles; h++ {
+		op := fmt.Sprintf("op-%d", h)
+		export(t, s,
+			mk(telemetry.TypeHandle, 10, h, op, attachedBody{"attached", "janus.plugin.echotest", op}),
+			mk(telemetry.TypeHandle, 10, h, op, attachedBody{"detached", "janus.plugin.echotest", op}))
+	}
+	sum, _ := s.Session(10)
+	if len(sum.Handles) != 64 || sum.Handles[63] != 64 || sum.HandlesDropped != handles-64 {
+		t.Fatalf("handles: %d listed (last %v), %d dropped", len(sum.Handles), sum.Handles[len(sum.Handles)-1], sum.HandlesDropped)
+	}
+	if len(sum.OpaqueIDs) != 64 || sum.OpaqueIDsDropped != handles-64 {
+		t.Fatalf("opaque ids: %d listed, %d dropped", len(sum.OpaqueIDs), sum.OpaqueIDsDropped)
+	}
+	// Session-less events: the first handle's no longer file here, the
+	// last one's do.
+	export(t, s,
+		mk(telemetry.TypeWebRTC, 0, 1, "op-1", map[string]any{"ice": "connected"}),
+		mk(telemetry.TypeWebRTC, 0, handles, "", map[string]any{"ice": "connected"}))
+	if g := s.Global(); len(g) != 1 || g[0].HandleID != 1 {
+		t.Fatalf("global ring: %v", g)
+	}
+	if sum, _ = s.Session(10); sum.Events != 1+2*handles+1 {
+		t.Fatalf("session events %d, want %d", sum.Events, 1+2*handles+1)
 	}
 }
