@@ -25,6 +25,10 @@ type SessionSummary struct {
 	OpaqueIDsDropped int `json:"opaque_ids_dropped,omitempty"`
 	Events           int `json:"events"` // events seen, including any no longer kept
 	Kept             int `json:"kept"`   // events kept (the last MaxEventsPerSession)
+	// KeptBytes estimates the kept events' size (their JSON); Trimmed
+	// counts the events dropped to keep it within MaxBytesPerSession.
+	KeptBytes int `json:"kept_bytes"`
+	Trimmed   int `json:"trimmed,omitempty"`
 
 	// Derived from the events (derive.go).
 	State     string   `json:"state"`             // end reason, else connected, hangup or live
@@ -59,7 +63,7 @@ type session struct {
 
 // add files e; newHandle is set when e is the first event of its handle
 // in this session (as far as the last maxMappedHandles tell).
-func (s *session) add(e *telemetry.Event, f *bodyFields, newHandle bool) {
+func (s *session) add(e *telemetry.Event, f *bodyFields, newHandle bool, size int) {
 	if s.sum.Events == 0 {
 		s.sum.First = e.Timestamp
 	}
@@ -68,7 +72,7 @@ func (s *session) add(e *telemetry.Event, f *bodyFields, newHandle bool) {
 	}
 	s.sum.Events++
 	s.sum.Last = max(s.sum.Last, e.Timestamp)
-	s.events.push(e)
+	s.events.push(e, size)
 	if e.HandleID != 0 && !slices.Contains(s.sum.Handles, e.HandleID) {
 		if len(s.sum.Handles) < maxSummaryIDs {
 			s.sum.Handles = append(s.sum.Handles, e.HandleID)
@@ -111,7 +115,7 @@ func (s *session) summary() SessionSummary {
 	sum.OpaqueIDs = append([]string{}, sum.OpaqueIDs...)
 	sum.Rooms = append([]string{}, sum.Rooms...)
 	sum.Findings = append([]string(nil), sum.Findings...)
-	sum.Kept = s.events.n
+	sum.Kept, sum.KeptBytes, sum.Trimmed = s.events.n, s.events.bytes, s.events.trimmed
 	sum.State = s.state()
 	return sum
 }

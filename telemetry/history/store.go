@@ -54,28 +54,32 @@ func New(cfg Config) *Store {
 		feeds:    map[string]uint64{},
 		live:     list.New(),
 		ended:    list.New(),
-		global:   newRing(cfg.MaxGlobalEvents),
+		global:   newRing(cfg.MaxGlobalEvents, 0),
 		subs:     map[*subscriber]struct{}{},
 	}
 }
 
 // Export files the batch into timelines and feeds live-tail subscribers.
 func (s *Store) Export(_ context.Context, batch []*telemetry.Event) error {
+	sizes := make([]int, len(batch)) // outside the lock: a JSEP event is encoded
+	for i, e := range batch {
+		sizes[i] = eventBytes(e)
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return nil
 	}
-	for _, e := range batch {
-		s.add(e)
+	for i, e := range batch {
+		s.add(e, sizes[i])
 	}
 	s.mu.Unlock()
 	s.publish(batch)
 	return nil
 }
 
-// add files one event; s.mu is held.
-func (s *Store) add(e *telemetry.Event) {
+// add files one event of size bytes (eventBytes); s.mu is held.
+func (s *Store) add(e *telemetry.Event, size int) {
 	sid := e.SessionID
 	if sid == 0 && e.HandleID != 0 {
 		sid = s.handles[e.HandleID]
@@ -92,12 +96,12 @@ func (s *Store) add(e *telemetry.Event) {
 		sid = s.feeds[feed]
 	}
 	if sid == 0 {
-		s.global.push(e)
+		s.global.push(e, size)
 		return
 	}
 	sess, ok := s.sessions[sid]
 	if !ok {
-		sess = &session{sum: SessionSummary{SessionID: sid}, events: newRing(s.cfg.MaxEventsPerSession)}
+		sess = &session{sum: SessionSummary{SessionID: sid}, events: newRing(s.cfg.MaxEventsPerSession, s.cfg.MaxBytesPerSession)}
 		s.sessions[sid] = sess
 		sess.elem = s.live.PushBack(sess)
 		s.evict()
@@ -109,7 +113,7 @@ func (s *Store) add(e *telemetry.Event) {
 		}
 		s.handles[e.HandleID] = sid
 	}
-	sess.add(e, &f, newHandle)
+	sess.add(e, &f, newHandle, size)
 	if f.Transport != nil && f.Name == "created" && sess.sum.Address == "" {
 		sess.sum.Transport = f.Transport.Transport
 		sess.sum.Address = s.addrs.lookup(f.Transport.Transport, f.Transport.ID)

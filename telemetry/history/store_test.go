@@ -3,6 +3,7 @@ package history_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -315,5 +316,43 @@ func TestSummaryListsBounded(t *testing.T) {
 	}
 	if sum, _ = s.Session(10); sum.Events != 1+2*handles+1 {
 		t.Fatalf("session events %d, want %d", sum.Events, 1+2*handles+1)
+	}
+}
+
+// TestSessionBytesBounded: a session's events are kept within
+// MaxBytesPerSession (by their JSON), the oldest dropped first and
+// counted, the newest always kept; the count bound still holds.
+func TestSessionBytesBounded(t *testing.T) {
+	s := history.New(history.Config{MaxBytesPerSession: 128 << 10, MaxEventsPerSession: 100})
+	sdp := strings.Repeat("a=x ", 5<<10) // 20 KiB of JSON
+	jsep := func(i int) *telemetry.Event {
+		return mk(telemetry.TypeJSEP, 10, 1, "", telemetry.JSEPBody{Owner: "remote", JSEP: telemetry.JSEP{Type: "offer", SDP: fmt.Sprint(i) + sdp}})
+	}
+	for i := range 10 {
+		export(t, s, jsep(i))
+	}
+	sum, _ := s.Session(10)
+	if sum.Events != 10 || sum.Kept != 6 || sum.Trimmed != 4 || sum.KeptBytes > 128<<10 || sum.KeptBytes < 120<<10 {
+		t.Fatalf("after 10 offers of 20 KiB: events %d, kept %d (%d bytes), trimmed %d", sum.Events, sum.Kept, sum.KeptBytes, sum.Trimmed)
+	}
+	tl := s.Timeline(10)
+	if len(tl) != 6 || !strings.HasPrefix(tl[0].Body.(telemetry.JSEPBody).JSEP.SDP, "4a=") {
+		t.Fatalf("timeline kept %d events, the first %.5q", len(tl), tl[0].Body.(telemetry.JSEPBody).JSEP.SDP)
+	}
+	// Small events refill the ring up to its count bound.
+	for range 200 {
+		export(t, s, mk(telemetry.TypeMedia, 10, 1, "", nil))
+	}
+	sum, _ = s.Session(10)
+	if sum.Kept != 100 || sum.KeptBytes > 128<<10 {
+		t.Fatalf("after 200 media events: kept %d (%d bytes), trimmed %d", sum.Kept, sum.KeptBytes, sum.Trimmed)
+	}
+	if tl = s.Timeline(10); len(tl) != 100 || tl[0].Type != telemetry.TypeMedia || tl[99].Type != telemetry.TypeMedia {
+		t.Fatalf("timeline after media: %d events", len(tl))
+	}
+	// One event over the budget is kept, alone.
+	export(t, s, mk(telemetry.TypeJSEP, 10, 1, "", telemetry.JSEPBody{Owner: "local", JSEP: telemetry.JSEP{Type: "answer", SDP: strings.Repeat(sdp, 7)}}))
+	if tl = s.Timeline(10); len(tl) != 1 || tl[0].Type != telemetry.TypeJSEP {
+		t.Fatalf("timeline after a large answer: %d events", len(tl))
 	}
 }
