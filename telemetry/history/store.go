@@ -61,9 +61,17 @@ func New(cfg Config) *Store {
 
 // Export files the batch into timelines and feeds live-tail subscribers.
 func (s *Store) Export(_ context.Context, batch []*telemetry.Event) error {
-	sizes := make([]int, len(batch)) // outside the lock: a JSEP event is encoded
+	// Sizes of the events that are encoded for it (a JSEP event's takes a
+	// while), outside the lock; a batch of media reports, the bulk, needs
+	// none.
+	var sizes []int
 	for i, e := range batch {
-		sizes[i] = eventBytes(e)
+		if e.Type != telemetry.TypeMedia {
+			if sizes == nil {
+				sizes = make([]int, len(batch))
+			}
+			sizes[i] = eventBytes(e)
+		}
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -71,7 +79,14 @@ func (s *Store) Export(_ context.Context, batch []*telemetry.Event) error {
 		return nil
 	}
 	for i, e := range batch {
-		s.add(e, sizes[i])
+		size := 0
+		if sizes != nil {
+			size = sizes[i]
+		}
+		if size == 0 {
+			size = eventBytes(e) // a media event: not encoded
+		}
+		s.add(e, size)
 	}
 	s.mu.Unlock()
 	s.publish(batch)
