@@ -176,3 +176,27 @@ func TestStaleTricklesDropped(t *testing.T) {
 		t.Fatalf("counted %v", cnt.n)
 	}
 }
+
+// TestOpaqueIDBounded: an attach whose opaque_id is longer than
+// MaxOpaqueIDSize is refused with a 467 and counted; no handle is made.
+func TestOpaqueIDBounded(t *testing.T) {
+	e, cnt := limitedEnv(t)
+	s := e.create(e.c)
+	long := strings.Repeat("x", core.MaxOpaqueIDSize+1)
+	m := e.req(e.c, core.PathIDs{}, `{"janus":"attach","transaction":"a","session_id":%d,"plugin":%q,"opaque_id":%q}`, s, pluginA, long)
+	if code, reason := errOf(t, m); code != 467 || !strings.Contains(reason, "opaque_id") || !strings.Contains(reason, "256") {
+		t.Fatalf("attach with a long opaque_id: %v", m)
+	}
+	if got := cnt.get(core.LimitOpaqueID); got != 1 {
+		t.Fatalf("refusals counted %d, want 1", got)
+	}
+	atMost := strings.Repeat("y", core.MaxOpaqueIDSize)
+	m = e.req(e.c, core.PathIDs{}, `{"janus":"attach","transaction":"a","session_id":%d,"plugin":%q,"opaque_id":%q}`, s, pluginA, atMost)
+	if m["janus"] != "success" {
+		t.Fatalf("attach with a %d-byte opaque_id: %v", core.MaxOpaqueIDSize, m)
+	}
+	info := e.admin(`{"janus":"list_handles","transaction":"l","admin_secret":"","session_id":%d}`, s)
+	if hs, _ := info["handles"].([]any); len(hs) != 1 {
+		t.Fatalf("handles after the refused attach: %v", info)
+	}
+}

@@ -144,6 +144,7 @@ func (l *limits) coreLimits() core.Limits {
 func newRefusals() *refusals.Counters {
 	return refusals.New(
 		core.LimitSessions, core.LimitHandles, core.LimitTrickles, core.LimitStaleICE, core.LimitSDPSize, core.LimitMLines, core.LimitUTF8,
+		core.LimitOpaqueID,
 		http.LimitLongPollQueue, websocket.LimitWriteQueue, connlimit.LimitTotal, connlimit.LimitPerIP,
 		videoroom.LimitSubscriberStreams, videoroom.LimitDataChannelBuffer, videoroom.LimitForcedKeyframes,
 	)

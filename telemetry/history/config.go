@@ -10,8 +10,12 @@ import (
 const (
 	DefaultMaxSessions         = 1000
 	DefaultMaxEventsPerSession = 5000
-	DefaultMaxGlobalEvents     = 5000
-	DefaultSubscriberBuffer    = 256
+	// DefaultMaxBytesPerSession bounds a session's events by size too:
+	// JSEP events carry whole SDPs (up to 512 KiB each), so 5000 events
+	// could be GBs; a real session's timeline is well under 8 MiB.
+	DefaultMaxBytesPerSession = 8 << 20
+	DefaultMaxGlobalEvents    = 5000
+	DefaultSubscriberBuffer   = 256
 )
 
 // Config bounds the store. Zero fields take the defaults.
@@ -22,6 +26,10 @@ type Config struct {
 	MaxSessions int
 	// MaxEventsPerSession keeps the last N events of each session.
 	MaxEventsPerSession int
+	// MaxBytesPerSession keeps at most this many bytes of each session's
+	// events (their JSON, estimated), dropping the oldest; the newest
+	// event is always kept.
+	MaxBytesPerSession int
 	// MaxGlobalEvents keeps the last N events with no session (core,
 	// transport, external, session-less plugin events).
 	MaxGlobalEvents int
@@ -53,6 +61,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxEventsPerSession <= 0 {
 		c.MaxEventsPerSession = DefaultMaxEventsPerSession
+	}
+	if c.MaxBytesPerSession <= 0 {
+		c.MaxBytesPerSession = DefaultMaxBytesPerSession
 	}
 	if c.MaxGlobalEvents <= 0 {
 		c.MaxGlobalEvents = DefaultMaxGlobalEvents

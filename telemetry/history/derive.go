@@ -19,6 +19,11 @@ const (
 	maxStreamBytes  = 1024 // a larger stream object is dropped
 	maxDisplayLen   = 256  // runes of a display name kept
 	maxAddresses    = 4096 // transport connections whose address is remembered
+	maxSummaryIDs   = 64   // handles and opaque ids listed in a summary
+	// maxMappedHandles are the handles per session whose session-less
+	// events are filed under it (the last seen; the core's default bound
+	// of handles at once in a session).
+	maxMappedHandles = 256
 )
 
 // Session states besides the end reasons.

@@ -18,8 +18,17 @@ type SessionSummary struct {
 	Handles   []uint64 `json:"handles"`
 	Plugins   []string `json:"plugins"`
 	OpaqueIDs []string `json:"opaque_ids"`
-	Events    int      `json:"events"` // events seen, including any no longer kept
-	Kept      int      `json:"kept"`   // events kept (the last MaxEventsPerSession)
+	// Handles and OpaqueIDs keep the first maxSummaryIDs; the drops count
+	// the handles seen past that (a handle whose opaque_id was not listed,
+	// for OpaqueIDsDropped).
+	HandlesDropped   int `json:"handles_dropped,omitempty"`
+	OpaqueIDsDropped int `json:"opaque_ids_dropped,omitempty"`
+	Events           int `json:"events"` // events seen, including any no longer kept
+	Kept             int `json:"kept"`   // events kept (the last MaxEventsPerSession)
+	// KeptBytes estimates the kept events' size (their JSON); Trimmed
+	// counts the events dropped to keep it within MaxBytesPerSession.
+	KeptBytes int `json:"kept_bytes"`
+	Trimmed   int `json:"trimmed,omitempty"`
 
 	// Derived from the events (derive.go).
 	State     string   `json:"state"`             // end reason, else connected, hangup or live
@@ -40,15 +49,21 @@ type SessionSummary struct {
 type session struct {
 	sum    SessionSummary
 	events ring
-	elem   *list.Element   // in Store.live or Store.ended
-	feeds  []string        // feed keys (see feedKey) that point at this session
+	elem   *list.Element // in Store.live or Store.ended
+	feeds  []string      // feed keys (see feedKey) that point at this session
+	// mapped are the handles whose session-less events are filed here,
+	// the last maxMappedHandles seen (Store.handles points them here).
+	mapped []uint64
+	next   int             // oldest entry of mapped once full
 	pcs    map[uint64]bool // handle → PeerConnection up, bounded by maxParticipants
 	parts  []Participant   // room participants, bounded by maxParticipants
 	// sessionVerdict is set once the session's own verdict arrived.
 	sessionVerdict bool
 }
 
-func (s *session) add(e *telemetry.Event, f *bodyFields) {
+// add files e; newHandle is set when e is the first event of its handle
+// in this session (as far as the last maxMappedHandles tell).
+func (s *session) add(e *telemetry.Event, f *bodyFields, newHandle bool, size int) {
 	if s.sum.Events == 0 {
 		s.sum.First = e.Timestamp
 	}
@@ -57,17 +72,39 @@ func (s *session) add(e *telemetry.Event, f *bodyFields) {
 	}
 	s.sum.Events++
 	s.sum.Last = max(s.sum.Last, e.Timestamp)
-	s.events.push(e)
+	s.events.push(e, size)
 	if e.HandleID != 0 && !slices.Contains(s.sum.Handles, e.HandleID) {
-		s.sum.Handles = append(s.sum.Handles, e.HandleID)
+		if len(s.sum.Handles) < maxSummaryIDs {
+			s.sum.Handles = append(s.sum.Handles, e.HandleID)
+		} else if newHandle {
+			s.sum.HandlesDropped++
+		}
 	}
 	if e.OpaqueID != "" && !slices.Contains(s.sum.OpaqueIDs, e.OpaqueID) {
-		s.sum.OpaqueIDs = append(s.sum.OpaqueIDs, e.OpaqueID)
+		if len(s.sum.OpaqueIDs) < maxSummaryIDs {
+			s.sum.OpaqueIDs = append(s.sum.OpaqueIDs, e.OpaqueID)
+		} else if newHandle {
+			s.sum.OpaqueIDsDropped++
+		}
 	}
 	if p := pluginOf(e, f); p != "" && !slices.Contains(s.sum.Plugins, p) {
 		s.sum.Plugins = append(s.sum.Plugins, p)
 	}
 	s.learn(e, f)
+}
+
+// mapHandle records that handle h's session-less events belong here and
+// returns the handle that no longer does (0 if none): the oldest, once
+// maxMappedHandles are mapped.
+func (s *session) mapHandle(h uint64) uint64 {
+	if len(s.mapped) < maxMappedHandles {
+		s.mapped = append(s.mapped, h)
+		return 0
+	}
+	old := s.mapped[s.next]
+	s.mapped[s.next] = h
+	s.next = (s.next + 1) % len(s.mapped)
+	return old
 }
 
 func (s *session) summary() SessionSummary {
@@ -78,7 +115,7 @@ func (s *session) summary() SessionSummary {
 	sum.OpaqueIDs = append([]string{}, sum.OpaqueIDs...)
 	sum.Rooms = append([]string{}, sum.Rooms...)
 	sum.Findings = append([]string(nil), sum.Findings...)
-	sum.Kept = s.events.n
+	sum.Kept, sum.KeptBytes, sum.Trimmed = s.events.n, s.events.bytes, s.events.trimmed
 	sum.State = s.state()
 	return sum
 }

@@ -54,28 +54,47 @@ func New(cfg Config) *Store {
 		feeds:    map[string]uint64{},
 		live:     list.New(),
 		ended:    list.New(),
-		global:   newRing(cfg.MaxGlobalEvents),
+		global:   newRing(cfg.MaxGlobalEvents, 0),
 		subs:     map[*subscriber]struct{}{},
 	}
 }
 
 // Export files the batch into timelines and feeds live-tail subscribers.
 func (s *Store) Export(_ context.Context, batch []*telemetry.Event) error {
+	// Sizes of the events that are encoded for it (a JSEP event's takes a
+	// while), outside the lock; a batch of media reports, the bulk, needs
+	// none.
+	var sizes []int
+	for i, e := range batch {
+		if e.Type != telemetry.TypeMedia {
+			if sizes == nil {
+				sizes = make([]int, len(batch))
+			}
+			sizes[i] = eventBytes(e)
+		}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return nil
 	}
-	for _, e := range batch {
-		s.add(e)
+	for i, e := range batch {
+		size := 0
+		if sizes != nil {
+			size = sizes[i]
+		}
+		if size == 0 {
+			size = eventBytes(e) // a media event: not encoded
+		}
+		s.add(e, size)
 	}
 	s.mu.Unlock()
 	s.publish(batch)
 	return nil
 }
 
-// add files one event; s.mu is held.
-func (s *Store) add(e *telemetry.Event) {
+// add files one event of size bytes (eventBytes); s.mu is held.
+func (s *Store) add(e *telemetry.Event, size int) {
 	sid := e.SessionID
 	if sid == 0 && e.HandleID != 0 {
 		sid = s.handles[e.HandleID]
@@ -92,23 +111,27 @@ func (s *Store) add(e *telemetry.Event) {
 		sid = s.feeds[feed]
 	}
 	if sid == 0 {
-		s.global.push(e)
+		s.global.push(e, size)
 		return
 	}
 	sess, ok := s.sessions[sid]
 	if !ok {
-		sess = &session{sum: SessionSummary{SessionID: sid}, events: newRing(s.cfg.MaxEventsPerSession)}
+		sess = &session{sum: SessionSummary{SessionID: sid}, events: newRing(s.cfg.MaxEventsPerSession, s.cfg.MaxBytesPerSession)}
 		s.sessions[sid] = sess
 		sess.elem = s.live.PushBack(sess)
 		s.evict()
 	}
-	sess.add(e, &f)
+	newHandle := e.HandleID != 0 && s.handles[e.HandleID] != sid
+	if newHandle {
+		if old := sess.mapHandle(e.HandleID); old != 0 && s.handles[old] == sid {
+			delete(s.handles, old)
+		}
+		s.handles[e.HandleID] = sid
+	}
+	sess.add(e, &f, newHandle, size)
 	if f.Transport != nil && f.Name == "created" && sess.sum.Address == "" {
 		sess.sum.Transport = f.Transport.Transport
 		sess.sum.Address = s.addrs.lookup(f.Transport.Transport, f.Transport.ID)
-	}
-	if e.HandleID != 0 {
-		s.handles[e.HandleID] = sid
 	}
 	if feed != "" && e.SessionID != 0 {
 		if _, known := s.feeds[feed]; !known {
@@ -142,7 +165,7 @@ func (s *Store) evict() {
 		}
 		sess, _ := l.Remove(front).(*session)
 		delete(s.sessions, sess.sum.SessionID)
-		for _, h := range sess.sum.Handles {
+		for _, h := range sess.mapped {
 			if s.handles[h] == sess.sum.SessionID {
 				delete(s.handles, h)
 			}

@@ -2,6 +2,8 @@ package history_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -281,5 +283,76 @@ func TestVideoRoomEventsWithoutHandleFollowTheirParticipant(t *testing.T) {
 	}
 	if sum, _ := s.Session(30); len(sum.Plugins) != 1 || sum.Plugins[0] != "janus.plugin.videoroom" {
 		t.Fatalf("plugins %v", sum.Plugins)
+	}
+}
+
+// TestSummaryListsBounded: a session that attaches many handles, each with
+// its own opaque_id, lists the first 64 of each and counts the rest; only
+// its last 256 handles file session-less events under it.
+func TestSummaryListsBounded(t *testing.T) {
+	s := history.New(history.Config{})
+	export(t, s, mk(telemetry.TypeSession, 10, 0, "", map[string]any{"name": "created"}))
+	const handles = 300
+	for h := uint64(1); h <= handles; h++ {
+		op := fmt.Sprintf("op-%d", h)
+		export(t, s,
+			mk(telemetry.TypeHandle, 10, h, op, attachedBody{"attached", "janus.plugin.echotest", op}),
+			mk(telemetry.TypeHandle, 10, h, op, attachedBody{"detached", "janus.plugin.echotest", op}))
+	}
+	sum, _ := s.Session(10)
+	if len(sum.Handles) != 64 || sum.Handles[63] != 64 || sum.HandlesDropped != handles-64 {
+		t.Fatalf("handles: %d listed (last %v), %d dropped", len(sum.Handles), sum.Handles[len(sum.Handles)-1], sum.HandlesDropped)
+	}
+	if len(sum.OpaqueIDs) != 64 || sum.OpaqueIDsDropped != handles-64 {
+		t.Fatalf("opaque ids: %d listed, %d dropped", len(sum.OpaqueIDs), sum.OpaqueIDsDropped)
+	}
+	// Session-less events: the first handle's no longer file here, the
+	// last one's do.
+	export(t, s,
+		mk(telemetry.TypeWebRTC, 0, 1, "op-1", map[string]any{"ice": "connected"}),
+		mk(telemetry.TypeWebRTC, 0, handles, "", map[string]any{"ice": "connected"}))
+	if g := s.Global(); len(g) != 1 || g[0].HandleID != 1 {
+		t.Fatalf("global ring: %v", g)
+	}
+	if sum, _ = s.Session(10); sum.Events != 1+2*handles+1 {
+		t.Fatalf("session events %d, want %d", sum.Events, 1+2*handles+1)
+	}
+}
+
+// TestSessionBytesBounded: a session's events are kept within
+// MaxBytesPerSession (by their JSON), the oldest dropped first and
+// counted, the newest always kept; the count bound still holds.
+func TestSessionBytesBounded(t *testing.T) {
+	s := history.New(history.Config{MaxBytesPerSession: 128 << 10, MaxEventsPerSession: 100})
+	sdp := strings.Repeat("a=x ", 5<<10) // 20 KiB of JSON
+	jsep := func(i int) *telemetry.Event {
+		return mk(telemetry.TypeJSEP, 10, 1, "", telemetry.JSEPBody{Owner: "remote", JSEP: telemetry.JSEP{Type: "offer", SDP: fmt.Sprint(i) + sdp}})
+	}
+	for i := range 10 {
+		export(t, s, jsep(i))
+	}
+	sum, _ := s.Session(10)
+	if sum.Events != 10 || sum.Kept != 6 || sum.Trimmed != 4 || sum.KeptBytes > 128<<10 || sum.KeptBytes < 120<<10 {
+		t.Fatalf("after 10 offers of 20 KiB: events %d, kept %d (%d bytes), trimmed %d", sum.Events, sum.Kept, sum.KeptBytes, sum.Trimmed)
+	}
+	tl := s.Timeline(10)
+	if len(tl) != 6 || !strings.HasPrefix(tl[0].Body.(telemetry.JSEPBody).JSEP.SDP, "4a=") {
+		t.Fatalf("timeline kept %d events, the first %.5q", len(tl), tl[0].Body.(telemetry.JSEPBody).JSEP.SDP)
+	}
+	// Small events refill the ring up to its count bound.
+	for range 200 {
+		export(t, s, mk(telemetry.TypeMedia, 10, 1, "", nil))
+	}
+	sum, _ = s.Session(10)
+	if sum.Kept != 100 || sum.KeptBytes > 128<<10 {
+		t.Fatalf("after 200 media events: kept %d (%d bytes), trimmed %d", sum.Kept, sum.KeptBytes, sum.Trimmed)
+	}
+	if tl = s.Timeline(10); len(tl) != 100 || tl[0].Type != telemetry.TypeMedia || tl[99].Type != telemetry.TypeMedia {
+		t.Fatalf("timeline after media: %d events", len(tl))
+	}
+	// One event over the budget is kept, alone.
+	export(t, s, mk(telemetry.TypeJSEP, 10, 1, "", telemetry.JSEPBody{Owner: "local", JSEP: telemetry.JSEP{Type: "answer", SDP: strings.Repeat(sdp, 7)}}))
+	if tl = s.Timeline(10); len(tl) != 1 || tl[0].Type != telemetry.TypeJSEP {
+		t.Fatalf("timeline after a large answer: %d events", len(tl))
 	}
 }

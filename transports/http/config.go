@@ -22,6 +22,10 @@ const (
 	// maxev=10, so 1024 messages is about a hundred polls of backlog, far
 	// more than a live client accumulates, while a dead one costs little.
 	DefaultQueueSize = 1024
+	// DefaultQueueBytes bounds the bytes of a session's event queue too:
+	// events carry whole SDPs (up to 512 KiB each), so 1024 of them could
+	// be half a GB; 8 MiB is still dozens of large offers.
+	DefaultQueueBytes = 8 << 20
 	// DefaultRequestTimeout bounds the core's work on one POST, as Janus
 	// waits at most 10 s for the core's reply (janus-reference.md 1.6).
 	DefaultRequestTimeout = 10 * time.Second
@@ -58,6 +62,7 @@ type Config struct {
 
 	LongPollTimeout time.Duration // 30 s
 	QueueSize       int           // per-session event queue, 1024
+	QueueBytes      int           // per-session event queue bytes, 8 MiB (the newest event is always kept)
 	MaxBody         int64         // request body limit, 1 MiB
 	RequestTimeout  time.Duration // context deadline of a POST's gateway call, 10 s
 
@@ -77,6 +82,7 @@ func (c Config) withDefaults() Config {
 	}
 	wire.OrDefault(&c.LongPollTimeout, DefaultLongPollTimeout)
 	wire.OrDefault(&c.QueueSize, DefaultQueueSize)
+	wire.OrDefault(&c.QueueBytes, DefaultQueueBytes)
 	wire.OrDefault(&c.RequestTimeout, DefaultRequestTimeout)
 	wire.OrDefault(&c.MaxBody, DefaultMaxBody)
 	return c

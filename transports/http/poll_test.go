@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	nethttp "net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,6 +263,59 @@ func TestQueueDropsOldest(t *testing.T) {
 	qs.end(core.SessionID(99)) // unknown: no-op
 	if qs.len() != 0 {
 		t.Fatal("queue not deleted")
+	}
+}
+
+// TestQueueBytesDropsOldest: a queue is bounded by bytes as well as by
+// count; past maxBytes the oldest messages go, counted as longpoll_queue
+// drops, and the newest is always kept.
+func TestQueueBytesDropsOldest(t *testing.T) {
+	qs := newQueues(100, time.Second, slog.New(slog.DiscardHandler))
+	qs.maxBytes = 10
+	drops := refusals.New(LimitLongPollQueue)
+	qs.dropped = drops
+	for _, m := range []string{"aaaa", "bbbb", "cc", "dddd"} { // 14 bytes: aaaa goes
+		qs.push(1, []byte(m))
+	}
+	msgs, _, _ := qs.get(1, true).pop(10)
+	if got, _ := json.Marshal(stringsOf(msgs)); string(got) != `["bbbb","cc","dddd"]` {
+		t.Fatalf("kept %s", got)
+	}
+	qs.push(1, []byte("0123456789abc")) // alone over the budget: kept
+	qs.push(1, []byte("xy"))            // pushes it out
+	msgs, _, _ = qs.get(1, true).pop(10)
+	if got, _ := json.Marshal(stringsOf(msgs)); string(got) != `["xy"]` {
+		t.Fatalf("kept %s", got)
+	}
+	if n := drops.Count(LimitLongPollQueue); n != 2 {
+		t.Fatalf("drops counted %d, want 2", n)
+	}
+	qs.push(1, []byte("0123456789")) // the popped bytes are no longer counted
+	if n := drops.Count(LimitLongPollQueue); n != 2 {
+		t.Fatalf("drops counted %d after the queue was emptied, want 2", n)
+	}
+}
+
+// TestLongPollQueueBytes: through the transport, a session whose client
+// does not poll keeps at most Config.QueueBytes of events, the newest.
+func TestLongPollQueueBytes(t *testing.T) {
+	drops := refusals.New(LimitLongPollQueue)
+	e := newEnv(t, func(c *Config) { c.QueueBytes = 80; c.Refusals = drops })
+	s := e.create(t)
+	big := strings.Repeat("x", 20)
+	for i := range 5 { // 5 × 36 bytes: room for two
+		e.gw.Push(s, fmt.Sprintf(`{"n":%d,"sdp":%q}`, i, big))
+	}
+	r := e.do(t, "GET", fmt.Sprintf("/janus/%d?maxev=10", s), "", nil)
+	want := fmt.Sprintf(`[{"n":3,"sdp":%q},{"n":4,"sdp":%q}]`, big, big)
+	if r.body != want {
+		t.Fatalf("poll got %s, want %s", r.body, want)
+	}
+	if n := drops.Count(LimitLongPollQueue); n != 3 {
+		t.Fatalf("drops counted %d, want 3", n)
+	}
+	if New(Config{}).cfg.QueueBytes != DefaultQueueBytes {
+		t.Fatal("QueueBytes has no default")
 	}
 }
 

@@ -10,11 +10,12 @@ import (
 
 // queue holds one session's undelivered asynchronous messages.
 type queue struct {
-	mu   sync.Mutex
-	msgs [][]byte
-	wake chan struct{} // closed (and replaced) on every push and when over
-	over bool
-	used time.Time // creation or last poll; guarded by queues.mu
+	mu    sync.Mutex
+	msgs  [][]byte
+	bytes int           // of msgs
+	wake  chan struct{} // closed (and replaced) on every push and when over
+	over  bool
+	used  time.Time // creation or last poll; guarded by queues.mu
 }
 
 // pop removes and returns up to n messages, and the channel that will be
@@ -27,6 +28,9 @@ func (q *queue) pop(n int) ([][]byte, <-chan struct{}, bool) {
 	}
 	out := q.msgs[:n:n]
 	q.msgs = q.msgs[n:]
+	for _, m := range out {
+		q.bytes -= len(m)
+	}
 	if len(q.msgs) == 0 {
 		q.msgs = nil
 	}
@@ -46,10 +50,11 @@ func (q *queue) signal() {
 // a live long-poll client polls at least every LongPollTimeout, so such a
 // queue belongs to a dead session or to a client that is not polling.
 type queues struct {
-	size int
-	idle time.Duration
-	log  *slog.Logger
-	now  func() time.Time
+	size     int
+	maxBytes int // of one queue; 0: count bound only
+	idle     time.Duration
+	log      *slog.Logger
+	now      func() time.Time
 	// dropped counts messages a full queue dropped (nil: not counted).
 	dropped DropCounter
 
@@ -107,23 +112,32 @@ func (qs *queues) sweepLocked(now time.Time) {
 	}
 }
 
-// push appends msg to session s's queue, dropping the oldest message when full.
+// push appends msg to session s's queue, dropping the oldest messages
+// while it holds more than size messages or maxBytes bytes (the newest
+// message is always kept).
 func (qs *queues) push(s core.SessionID, msg []byte) {
 	q := qs.get(s, false)
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.msgs) >= qs.size {
-		n := copy(q.msgs, q.msgs[1:])
+	q.msgs = append(q.msgs, msg)
+	q.bytes += len(msg)
+	drop := 0
+	for n := len(q.msgs); drop < n-1 && (n-drop > qs.size || (qs.maxBytes > 0 && q.bytes > qs.maxBytes)); drop++ {
+		q.bytes -= len(q.msgs[drop])
+	}
+	if drop > 0 {
+		n := copy(q.msgs, q.msgs[drop:])
+		clear(q.msgs[n:])
 		q.msgs = q.msgs[:n]
 		// Counted, not logged at warn: a client that stops polling would
 		// otherwise write a log line per event.
 		if qs.dropped != nil {
-			qs.dropped.Refused(LimitLongPollQueue, 1)
+			qs.dropped.Refused(LimitLongPollQueue, drop)
 		}
 		qs.log.Debug("http transport: session event queue full, dropping oldest",
-			slog.Uint64("session_id", uint64(s)), slog.Int("size", qs.size))
+			slog.Uint64("session_id", uint64(s)), slog.Int("dropped", drop),
+			slog.Int("size", qs.size), slog.Int("max_bytes", qs.maxBytes))
 	}
-	q.msgs = append(q.msgs, msg)
 	q.signal()
 }
 

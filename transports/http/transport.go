@@ -21,6 +21,7 @@ type Transport struct {
 func New(cfg Config) *Transport {
 	cfg = cfg.withDefaults()
 	qs := newQueues(cfg.QueueSize, cfg.LongPollTimeout, cfg.Logger)
+	qs.maxBytes = cfg.QueueBytes
 	qs.dropped = cfg.Refusals
 	return &Transport{cfg: cfg, qs: qs, done: make(chan struct{})}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/telemetry"
@@ -27,6 +28,11 @@ const (
 	DefaultMaxInFlight = 32
 	DefaultMaxMessage  = 1 << 20 // as the HTTP body and WebSocket message bounds
 )
+
+// fullLogEvery is the least time between two "outgoing queue full" log
+// lines of one client: a client that stops reading makes every message
+// a drop, and a line per drop would flood the log from the push path.
+const fullLogEvery = 5 * time.Second
 
 // Out is one outgoing message. Reply is the request's correlation id
 // (brokers) for a response, "" for an asynchronous event.
@@ -81,6 +87,12 @@ type Client struct {
 	writer  sync.WaitGroup
 	dropped atomic.Uint64
 	once    sync.Once
+
+	// The queue-full log line: drops since the last line, and when it was
+	// written (Unix ns; 0 before the first).
+	fullDrops atomic.Uint64
+	fullLog   atomic.Int64
+	now       func() time.Time
 }
 
 // New starts a Client whose writer runs until Close or ctx ends.
@@ -91,7 +103,7 @@ func New(ctx context.Context, cfg Config) *Client {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{cfg: cfg, out: make(chan Out, cfg.Queue), sem: make(chan struct{}, cfg.MaxInFlight)}
+	c := &Client{cfg: cfg, out: make(chan Out, cfg.Queue), sem: make(chan struct{}, cfg.MaxInFlight), now: time.Now}
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	if cfg.Emitter != nil {
 		data := cfg.Connected
@@ -209,11 +221,27 @@ func (c *Client) enqueue(o Out) {
 	case c.out <- o:
 	default:
 		c.drop()
-		c.cfg.Logger.Warn("transport: outgoing queue full, message dropped", slog.Int("size", cap(c.out)))
+		c.logFull()
 		if c.cfg.OnFull != nil {
 			c.cfg.OnFull()
 		}
 	}
+}
+
+// logFull counts a drop for a full queue and logs, at most once every
+// fullLogEvery, how many were dropped since the previous line.
+func (c *Client) logFull() {
+	c.fullDrops.Add(1)
+	now := c.now().UnixNano()
+	last := c.fullLog.Load()
+	if last != 0 && now-last < int64(fullLogEvery) {
+		return
+	}
+	if !c.fullLog.CompareAndSwap(last, now) {
+		return // another drop is writing the line
+	}
+	c.cfg.Logger.Warn("transport: outgoing queue full, messages dropped",
+		slog.Int("size", cap(c.out)), slog.Uint64("dropped", c.fullDrops.Swap(0)))
 }
 
 func (c *Client) writeLoop() {

@@ -3,6 +3,7 @@ package msgclient
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -192,4 +193,76 @@ func TestLayout(t *testing.T) {
 		}
 		c.Close()
 	}
+}
+
+// countingHandler counts the log records at Warn and records their
+// "dropped" attribute.
+type countingHandler struct {
+	mu      sync.Mutex
+	dropped []uint64
+}
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler            { return h }
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level < slog.LevelWarn {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var n uint64
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "dropped" {
+			n = a.Value.Uint64()
+		}
+		return true
+	})
+	h.dropped = append(h.dropped, n)
+	return nil
+}
+
+func (h *countingHandler) lines() []uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]uint64(nil), h.dropped...)
+}
+
+// TestQueueFullLogsAtMostEveryFewSeconds: a client that does not read makes
+// every push a drop; each is counted, but the log gets one line per
+// fullLogEvery with the number dropped since the previous line.
+func TestQueueFullLogsAtMostEveryFewSeconds(t *testing.T) {
+	s := &sink{block: make(chan struct{})}
+	h := &countingHandler{}
+	c := New(t.Context(), Config{Gateway: fakegw.New(), Queue: 1, Send: s.send, Logger: slog.New(h)})
+	defer c.Close()
+	var mu sync.Mutex
+	clock := time.Unix(1000, 0)
+	c.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+
+	for range 1000 {
+		c.Push(1, []byte(`{"janus":"event"}`))
+	}
+	first := c.Dropped()
+	if first < 998 {
+		t.Fatalf("dropped %d of 1000 with a queue of 1", first)
+	}
+	if got := h.lines(); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("log lines after %d drops: %v, want one line for the first drop", first, got)
+	}
+	advance(fullLogEvery - time.Millisecond)
+	for range 100 {
+		c.Push(1, []byte(`{"janus":"event"}`))
+	}
+	if got := h.lines(); len(got) != 1 {
+		t.Fatalf("log lines within %v: %v, want 1", fullLogEvery, got)
+	}
+	advance(time.Millisecond)
+	c.Push(1, []byte(`{"janus":"event"}`))
+	got := h.lines()
+	if len(got) != 2 || got[1] != c.Dropped()-1 {
+		t.Fatalf("log lines after %v: %v, want a second line counting %d drops", fullLogEvery, got, c.Dropped()-1)
+	}
+	close(s.block)
 }
