@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/connlimit"
 	"github.com/argusrtc/argus/internal/refusals"
 	"github.com/argusrtc/argus/transports/http"
@@ -144,6 +145,7 @@ func newRefusals() *refusals.Counters {
 	return refusals.New(
 		core.LimitSessions, core.LimitHandles, core.LimitTrickles, core.LimitStaleICE, core.LimitSDPSize, core.LimitMLines, core.LimitUTF8,
 		http.LimitLongPollQueue, websocket.LimitWriteQueue, connlimit.LimitTotal, connlimit.LimitPerIP,
+		webrtc.LimitNACKResends,
 	)
 }
 
