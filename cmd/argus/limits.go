@@ -145,7 +145,7 @@ func newRefusals() *refusals.Counters {
 	return refusals.New(
 		core.LimitSessions, core.LimitHandles, core.LimitTrickles, core.LimitStaleICE, core.LimitSDPSize, core.LimitMLines, core.LimitUTF8,
 		http.LimitLongPollQueue, websocket.LimitWriteQueue, connlimit.LimitTotal, connlimit.LimitPerIP,
-		core.LimitRemoteCandidates, webrtc.LimitNACKResends,
+		core.LimitRemoteCandidates, webrtc.LimitNACKResends, webrtc.LimitDataChannelBuffer,
 	)
 }
 
