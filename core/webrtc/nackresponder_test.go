@@ -10,6 +10,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+
+	"github.com/argusrtc/argus/internal/refusals"
 )
 
 // fakeClock is a settable clock for the responder.
@@ -533,23 +535,6 @@ func TestNACKResponderOwnBounded(t *testing.T) {
 	}
 }
 
-// refusalCount is a RefusalCounter for tests.
-type refusalCount struct {
-	mu sync.Mutex
-	by map[string]int
-}
-
-func (c *refusalCount) Refused(limit string, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.by == nil {
-		c.by = map[string]int{}
-	}
-	c.by[limit] += n
-}
-
-func (c *refusalCount) get(limit string) int { c.mu.Lock(); defer c.mu.Unlock(); return c.by[limit] }
-
 // TestNACKResponderBudget: NACKs repeated after every resend gap, naming
 // every packet of the window, get at most nackBudget resends more than
 // the stream sent, whether the responder or the track keeps the packets;
@@ -560,8 +545,8 @@ func TestNACKResponderBudget(t *testing.T) {
 	for _, own := range []bool{false, true} {
 		t.Run(map[bool]string{false: "responder's history", true: "track's history"}[own], func(t *testing.T) {
 			clock := &fakeClock{t: time.Unix(1000, 0)}
-			refusals := &refusalCount{}
-			i, err := (&nackResponderFactory{window: time.Second, now: clock.now, refusals: refusals}).NewInterceptor("")
+			counts := refusals.New(LimitNACKResends)
+			i, err := (&nackResponderFactory{window: time.Second, now: clock.now, refusals: counts}).NewInterceptor("")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -593,7 +578,7 @@ func TestNACKResponderBudget(t *testing.T) {
 			if got := r.net.count() - before; got != nackBudget {
 				t.Fatalf("%d resends for %d NACKs of %d packets, want the budget of %d", got, rounds, sent, nackBudget)
 			}
-			if got, want := refusals.get(LimitNACKResends), rounds*sent-nackBudget; got != want {
+			if got, want := int(counts.Count(LimitNACKResends)), rounds*sent-nackBudget; got != want {
 				t.Fatalf("%d resends counted as refused, want %d", got, want)
 			}
 			more := send(100)

@@ -16,6 +16,7 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/refusals"
 	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
@@ -420,30 +421,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	testkit.Until(t, 10*time.Second, what, cond)
 }
 
-// refusalCount is a webrtc.RefusalCounter for tests.
-type refusalCount struct {
-	mu sync.Mutex
-	by map[string]int
-}
-
-func (c *refusalCount) Refused(limit string, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.by == nil {
-		c.by = map[string]int{}
-	}
-	c.by[limit] += n
-}
-
-func (c *refusalCount) get(limit string) int { c.mu.Lock(); defer c.mu.Unlock(); return c.by[limit] }
-
 // TestDataEchoBounded replays audit finding 2 (EchoTest side) in small: a
 // client that stops reading its data channel while it keeps sending does
 // not make the echo queue without limit; echoes beyond
 // webrtc.MaxDataChannelBuffered are dropped and counted.
 func TestDataEchoBounded(t *testing.T) {
-	refusals := &refusalCount{}
-	h, _, s := setupEngine(t, webrtc.Config{Refusals: refusals})
+	counts := refusals.New(webrtc.LimitDataChannelBuffer)
+	h, _, s := setupEngine(t, webrtc.Config{Refusals: counts})
 	client, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, Audio: true, Video: true, DataChannel: true})
 	if err != nil {
 		t.Fatal(err)
@@ -473,6 +457,6 @@ func TestDataEchoBounded(t *testing.T) {
 		}
 	}
 	waitFor(t, "echoes dropped beyond the data channel buffer", func() bool {
-		return refusals.get(webrtc.LimitDataChannelBuffer) > 0
+		return counts.Count(webrtc.LimitDataChannelBuffer) > 0
 	})
 }
