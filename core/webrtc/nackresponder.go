@@ -197,7 +197,6 @@ func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer int
 	}
 	return interceptor.RTPWriterFunc(func(hdr *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		if hdr.SSRC == info.SSRC {
-			h.sent.Add(1)
 			if hdr.Padding {
 				stored, body := withoutPadding(hdr, payload)
 				h.add(n.elapsed(), &stored, body)
@@ -332,8 +331,9 @@ type sendHistory struct {
 	own    SentHistory
 	resent *[ownResendMarks]resendMark
 
-	// sent counts the packets written on the stream; each one earns a
-	// token of the retransmit budget (nackBudget) when a NACK comes.
+	// sent counts the packets written on a stream with its own history;
+	// each one earns a token of the retransmit budget (nackBudget) when a
+	// NACK comes. add earns the tokens of the others itself.
 	sent atomic.Uint64
 
 	mu    sync.Mutex
@@ -353,7 +353,8 @@ type sendHistory struct {
 
 // add stores a copy of one sent packet, evicting packets older than the
 // window and growing the ring up to nackMaxPackets when the window holds
-// more packets than it has slots.
+// more packets than it has slots. Each packet earns a resend of the
+// stream's budget.
 func (h *sendHistory) add(now time.Duration, hdr *rtp.Header, payload []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -388,6 +389,9 @@ func (h *sendHistory) add(now time.Duration, hdr *rtp.Header, payload []byte) {
 	copy(s.buf[hn:], payload)
 	s.at, s.lastResend, s.seq = now, 0, hdr.SequenceNumber
 	h.n++
+	if h.tokens < nackBudget {
+		h.tokens++ // the packet earns a resend (under h.mu: no atomic)
+	}
 }
 
 // putFixedHeader writes hdr, which has no CSRC, extension or padding, as
