@@ -27,6 +27,10 @@ const (
 	LimitSDPSize  = "sdp_size"
 	LimitMLines   = "sdp_mlines"
 	LimitUTF8     = "invalid_utf8"
+	// LimitRemoteCandidates counts trickled candidates dropped beyond
+	// webrtc.MaxRemoteCandidates per PeerConnection (answered "ack", as
+	// Janus answers a candidate it cannot add).
+	LimitRemoteCandidates = "remote_candidates"
 )
 
 // Limits bound what one client can make the core hold. Zero fields take the

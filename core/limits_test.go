@@ -1,12 +1,15 @@
 package core_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/core/webrtc"
 )
 
 // counter is a RefusalCounter that records counts by limit.
@@ -198,5 +201,43 @@ func TestOpaqueIDBounded(t *testing.T) {
 	info := e.admin(`{"janus":"list_handles","transaction":"l","admin_secret":"","session_id":%d}`, s)
 	if hs, _ := info["handles"].([]any); len(hs) != 1 {
 		t.Fatalf("handles after the refused attach: %v", info)
+	}
+}
+
+// TestRemoteCandidatesBounded replays audit finding 5 in small: trickles
+// to a handle whose PeerConnection exists are acknowledged, as Janus
+// acknowledges a candidate it cannot add, but the PeerConnection takes at
+// most webrtc.MaxRemoteCandidates (the offer's own count); the rest are
+// dropped and counted.
+func TestRemoteCandidatesBounded(t *testing.T) {
+	cnt := &counter{}
+	eng := coretest.Engine(t, webrtc.Config{ServerName: "test"})
+	e := newEnv(t, func(c *core.Config) { c.Engine = eng; c.Refusals = cnt })
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	_, offer := clientOffer(t)
+	if m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o1", "answer", "offer", offer)); m["janus"] != "ack" {
+		t.Fatalf("offer: %v", m)
+	}
+	if _, err := e.c.WaitFor(wait, func(p coretest.Pushed) bool { return p.JSON["transaction"] == "o1" && p.JSON["jsep"] != nil }); err != nil {
+		t.Fatal("no answer event")
+	}
+	const sent = webrtc.MaxRemoteCandidates + 50
+	cands := make([]string, sent)
+	for i := range cands {
+		cands[i] = fmt.Sprintf(`{"sdpMid":"0","candidate":"candidate:%d 1 udp 2130706431 127.0.0.1 %d typ host"}`, i, 10000+i)
+	}
+	m := e.req(e.c, core.PathIDs{}, `{"janus":"trickle","transaction":"t","session_id":%d,"handle_id":%d,"candidates":[%s]}`,
+		s, h, strings.Join(cands[:sent-1], ","))
+	if m["janus"] != "ack" {
+		t.Fatalf("trickle: %v", m)
+	}
+	m = e.req(e.c, core.PathIDs{}, `{"janus":"trickle","transaction":"t","session_id":%d,"handle_id":%d,"candidate":%s}`, s, h, cands[sent-1])
+	if m["janus"] != "ack" {
+		t.Fatalf("trickle beyond the limit: %v", m)
+	}
+	want := sent - (webrtc.MaxRemoteCandidates - strings.Count(offer, "a=candidate:"))
+	if got := cnt.get(core.LimitRemoteCandidates); got != want {
+		t.Fatalf("dropped candidates counted %d, want %d", got, want)
 	}
 }

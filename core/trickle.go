@@ -57,7 +57,10 @@ func (g *Gateway) apiTrickle(r *janusReq) []byte {
 }
 
 // addCandidate gives a candidate to the Peer; one refused because the Peer
-// is closing is queued for the next PeerConnection.
+// is closing is queued for the next PeerConnection. One the Peer cannot
+// take is dropped, as Janus drops a candidate it fails to add (the
+// trickle is still acknowledged); one beyond webrtc.MaxRemoteCandidates is
+// counted.
 func (h *handle) addCandidate(p *webrtc.Peer, raw any, c webrtc.Candidate) {
 	err := p.AddCandidate(c)
 	switch {
@@ -67,8 +70,17 @@ func (h *handle) addCandidate(p *webrtc.Peer, raw any, c webrtc.Candidate) {
 		h.queueTricklesLocked(time.Now(), raw)
 		h.mu.Unlock()
 	default:
-		h.log.Debug("remote candidate refused", "error", err)
+		h.candidateRefused(err)
 	}
+}
+
+// candidateRefused logs a candidate the Peer refused, counting one beyond
+// webrtc.MaxRemoteCandidates.
+func (h *handle) candidateRefused(err error) {
+	if errors.Is(err, webrtc.ErrTooManyCandidates) {
+		h.g.refused(LimitRemoteCandidates, 1)
+	}
+	h.log.Debug("remote candidate refused", "error", err)
 }
 
 // queueTricklesLocked queues candidates for the next PeerConnection within
@@ -107,7 +119,7 @@ func (h *handle) flushTrickles(p *webrtc.Peer, pending []pendingTrickle) {
 		}
 		if c, e := parseCandidate(q.cand); e == nil {
 			if err := p.AddCandidate(c); err != nil {
-				h.log.Debug("queued candidate refused", "error", err)
+				h.candidateRefused(err)
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/connlimit"
 	"github.com/argusrtc/argus/internal/refusals"
 	"github.com/argusrtc/argus/plugins/videoroom"
@@ -146,7 +147,8 @@ func newRefusals() *refusals.Counters {
 		core.LimitSessions, core.LimitHandles, core.LimitTrickles, core.LimitStaleICE, core.LimitSDPSize, core.LimitMLines, core.LimitUTF8,
 		core.LimitOpaqueID,
 		http.LimitLongPollQueue, websocket.LimitWriteQueue, connlimit.LimitTotal, connlimit.LimitPerIP,
-		videoroom.LimitSubscriberStreams, videoroom.LimitDataChannelBuffer, videoroom.LimitForcedKeyframes,
+		core.LimitRemoteCandidates, webrtc.LimitNACKResends, webrtc.LimitDataChannelBuffer,
+		videoroom.LimitSubscriberStreams, videoroom.LimitForcedKeyframes,
 	)
 }
 

@@ -83,7 +83,9 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errSinkConfig, err)
 	}
-	s.engine, err = webrtc.NewEngine(engineConfig(cfg, s.obs.bus, logger))
+	ecfg := engineConfig(cfg, s.obs.bus, logger)
+	ecfg.Refusals = s.refusals
+	s.engine, err = webrtc.NewEngine(ecfg)
 	if err != nil {
 		return nil, fmt.Errorf("webrtc engine: %w", err)
 	}

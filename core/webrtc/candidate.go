@@ -24,6 +24,16 @@ const maxCandidateLen = 1024
 // maxQueuedCandidates bounds the queue kept before a remote description.
 const maxQueuedCandidates = 256
 
+// MaxRemoteCandidates bounds the distinct remote candidates one
+// PeerConnection takes per ICE generation, trickled or in the remote SDP
+// (the same number as the queue before a remote description and the
+// core's early-trickle queue): every one costs pion's agent a goroutine
+// and a duplicate scan of the others, and pairs to check. A real client
+// has a few dozen. A candidate beyond it gives ErrTooManyCandidates; the
+// SDP's own are counted but never refused (the SDP size and m-line caps
+// bound them).
+const MaxRemoteCandidates = 256
+
 // parseCandidate validates a trickled candidate line and returns it
 // without the "a=" and "candidate:" prefixes.
 func parseCandidate(c Candidate) (string, error) {
@@ -58,6 +68,9 @@ func (p *Peer) AddCandidate(c Candidate) error {
 			return err
 		}
 		c.Candidate = line
+		if !p.admitRemote(line) {
+			return fmt.Errorf("%w: %w (limit %d)", ErrInvalidCandidate, ErrTooManyCandidates, MaxRemoteCandidates)
+		}
 		p.noteRemoteCandidate(line)
 	}
 	p.mu.Lock()
@@ -101,4 +114,38 @@ func (p *Peer) noteRemoteCandidate(line string) {
 	}
 	p.mu.Unlock()
 	p.emitWebRTC(subRemote, telemetry.RemoteCandidateBody{Candidate: line, Stream: iceStream()})
+}
+
+// admitRemote records a trickled candidate among the PeerConnection's
+// remote ones; false when it is a new one beyond MaxRemoteCandidates. A
+// candidate already known passes (pion ignores the duplicate).
+func (p *Peer) admitRemote(line string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.state.remoteSeen[line]; ok {
+		return true
+	}
+	if len(p.state.remoteSeen) >= MaxRemoteCandidates {
+		return false
+	}
+	if p.state.remoteSeen == nil {
+		p.state.remoteSeen = map[string]struct{}{}
+	}
+	p.state.remoteSeen[line] = struct{}{}
+	return true
+}
+
+// countSDPCandidatesLocked records a remote SDP's candidates among the remote
+// ones (up to MaxRemoteCandidates), after an ICE restart in place of the
+// previous generation's. p.mu is held.
+func (p *Peer) countSDPCandidatesLocked(lines []string, restart bool) {
+	if restart || p.state.remoteSeen == nil {
+		p.state.remoteSeen = make(map[string]struct{}, len(lines))
+	}
+	for _, line := range lines {
+		if len(p.state.remoteSeen) >= MaxRemoteCandidates {
+			return
+		}
+		p.state.remoteSeen[line] = struct{}{}
+	}
 }

@@ -70,6 +70,10 @@ type Config struct {
 	// stream keeps twice its measured round-trip time when that is longer,
 	// up to MaxNACKWindow (1 s).
 	NACKWindow time.Duration
+	// Refusals, if set, counts what the engine's bounds dropped: NACKed
+	// retransmissions beyond a stream's budget, data channel messages
+	// beyond a channel's buffer (limits.go).
+	Refusals RefusalCounter
 }
 
 // DefaultNoMediaTimer is Janus's no_media_timer default (1 s).

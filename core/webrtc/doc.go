@@ -41,7 +41,9 @@ package webrtc
 // reports when that is longer (up to 1 s, as Janus), each copy the packet's size, in a ring that follows the
 // packet rate (at most 1024 packets); resent as RTX when RTX was
 // negotiated, a packet at most once per 20 ms; older packets are not
-// resent. Audio without "nack" keeps no history. A track that keeps what
+// resent. A stream's resends are bounded by a budget (1024 at start, one
+// more per packet sent, at most 1024 held); the ones beyond are dropped
+// and counted (LimitNACKResends). Audio without "nack" keeps no history. A track that keeps what
 // it sent itself (SentHistory, registered with Peer.UseSentHistory: a
 // VideoRoom subscriber's, whose packets are its publisher's, kept once
 // per publisher stream) has nothing copied: the responder asks the track

@@ -215,7 +215,7 @@ func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 	}
 	// Our own responder: a send history bounded by time, not pion's fixed
 	// count of MTU-sized copies per stream (nackresponder.go).
-	resp := &nackResponderFactory{window: e.cfg.NACKWindow, onNew: func(n *nackResponder) { e.pending.nack = n }}
+	resp := &nackResponderFactory{window: e.cfg.NACKWindow, refusals: e.cfg.Refusals, onNew: func(n *nackResponder) { e.pending.nack = n }}
 	// Our own TWCC feedback: pion's woke its goroutine once per received
 	// packet (twcc.go).
 	tw := twccFactory{ticker: e.rtcp}

@@ -9,6 +9,9 @@ var (
 	ErrUnexpectedAnswer = errors.New("unexpected ANSWER (did we offer?)") // 469
 	ErrClosed           = errors.New("peer connection closed")            // 471
 	ErrInvalidCandidate = errors.New("invalid candidate")
+	// ErrTooManyCandidates means a trickled candidate was dropped: the
+	// PeerConnection already has MaxRemoteCandidates remote ones.
+	ErrTooManyCandidates = errors.New("too many remote candidates")
 	// ErrGatheringTimeout means ICE gathering did not complete before the
 	// caller's context ended; it wraps the context's error too.
 	ErrGatheringTimeout = errors.New("ICE gathering did not complete")

@@ -75,9 +75,11 @@ func (p *Peer) SetRemoteDescription(ctx context.Context, typ, raw string) error 
 	p.state.hasRemote = true
 	queued := p.state.queued
 	p.state.queued = nil
+	sdpCands := candidateLines(parsed)
+	p.countSDPCandidatesLocked(sdpCands, restart)
 	p.mu.Unlock()
 
-	for _, line := range candidateLines(parsed) {
+	for _, line := range sdpCands {
 		p.noteRemoteCandidate(line)
 	}
 	for _, c := range queued {

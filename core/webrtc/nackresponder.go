@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor"
@@ -30,6 +31,15 @@ const (
 	// one packet: a NACK repeated before the first repair could arrive is
 	// ignored.
 	nackResendGap = 20 * time.Millisecond
+	// nackBudget is a stream's retransmit budget: it starts with this
+	// many resends, earns one per packet the stream sends, and holds at
+	// most this many. Over any stretch of time a stream is resent at most
+	// nackBudget packets more than it sent: a client's NACKs cannot make
+	// Argus send more than about twice the stream's own rate, however
+	// often they name the packets of the window (a real client's NACKs
+	// ask for what it lost, a fraction of what was sent). A resend beyond
+	// the budget is dropped and counted (LimitNACKResends).
+	nackBudget = nackMaxPackets
 )
 
 // nackResponderFactory builds one nackResponder per PeerConnection.
@@ -45,6 +55,9 @@ type nackResponderFactory struct {
 	// onNew, if set, is given each responder as it is built (the Engine
 	// hands it to the Peer being created, for UseSentHistory).
 	onNew func(*nackResponder)
+	// refusals, if set, counts the resends dropped beyond a stream's
+	// budget (LimitNACKResends).
+	refusals RefusalCounter
 }
 
 // NewInterceptor implements interceptor.Factory.
@@ -53,7 +66,8 @@ func (f *nackResponderFactory) NewInterceptor(string) (interceptor.Interceptor, 
 	if window <= 0 {
 		window = DefaultNACKWindow
 	}
-	n := &nackResponder{window: window, now: f.now, streams: map[uint32]*sendHistory{}, own: map[uint32]SentHistory{}}
+	n := &nackResponder{window: window, now: f.now, refusals: f.refusals,
+		streams: map[uint32]*sendHistory{}, own: map[uint32]SentHistory{}}
 	if n.now == nil {
 		// time.Since reads only the monotonic clock; time.Now reads the
 		// wall clock too, once per sent packet here.
@@ -115,7 +129,8 @@ type nackResponder struct {
 	now    func() time.Time
 	// elapsed is the time since the responder started, as a compact
 	// clock for the send histories.
-	elapsed func() time.Duration
+	elapsed  func() time.Duration
+	refusals RefusalCounter // nil: not counted
 
 	mu      sync.Mutex
 	streams map[uint32]*sendHistory
@@ -162,16 +177,23 @@ func (n *nackResponder) BindLocalStream(info *interceptor.StreamInfo, writer int
 		rtxSSRC: info.SSRCRetransmission,
 		rtxPT:   info.PayloadTypeRetransmission,
 		rtxSeq:  uint16(rand.Uint32()), //nolint:gosec // RTP sequence start, not a secret
+		tokens:  nackBudget,
 	}
 	n.mu.Lock()
 	h.own = n.own[info.SSRC]
 	n.streams[info.SSRC] = h
 	n.mu.Unlock()
 	if h.own != nil {
-		h.resent = new([ownResendMarks]resendMark)
 		// h.window is followRTT's (under h.mu) once h is in streams.
 		h.own.NACKWindow(window)
-		return writer // the track keeps the packets: nothing to copy
+		// The track keeps the packets: nothing to copy, only the count
+		// of packets sent that earns the retransmit budget.
+		return interceptor.RTPWriterFunc(func(hdr *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+			if hdr.SSRC == info.SSRC {
+				h.sent.Add(1)
+			}
+			return writer.Write(hdr, payload, a)
+		})
 	}
 	return interceptor.RTPWriterFunc(func(hdr *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		if hdr.SSRC == info.SSRC {
@@ -261,7 +283,8 @@ func (n *nackResponder) followRTT(reports []rtcp.ReceptionReport) {
 	}
 }
 
-// answer resends what the history still holds of one NACK.
+// answer resends what the history still holds of one NACK, within the
+// stream's retransmit budget, and counts the resends it dropped.
 func (n *nackResponder) answer(nack *rtcp.TransportLayerNack) {
 	n.mu.Lock()
 	h := n.streams[nack.MediaSSRC]
@@ -271,11 +294,17 @@ func (n *nackResponder) answer(nack *rtcp.TransportLayerNack) {
 		return
 	}
 	now := n.elapsed()
+	refused := 0
 	for _, pair := range nack.Nacks {
 		pair.Range(func(seq uint16) bool {
-			h.resend(now, seq)
+			if h.resend(now, seq) {
+				refused++
+			}
 			return true
 		})
+	}
+	if refused > 0 && n.refusals != nil {
+		n.refusals.Refused(LimitNACKResends, refused)
 	}
 }
 
@@ -297,9 +326,15 @@ type sendHistory struct {
 	rtxPT   uint8
 
 	// own, if set, keeps the stream's packets (SentHistory): slots stay
-	// empty, and resent remembers what was resent when.
+	// empty, and resent remembers what was resent when (made at the
+	// stream's first NACK).
 	own    SentHistory
 	resent *[ownResendMarks]resendMark
+
+	// sent counts the packets written on a stream with its own history;
+	// each one earns a token of the retransmit budget (nackBudget) when a
+	// NACK comes. add earns the tokens of the others itself.
+	sent atomic.Uint64
 
 	mu    sync.Mutex
 	slots []histSlot // ring; oldest at head
@@ -310,11 +345,16 @@ type sendHistory struct {
 	free   shrink.Spares
 	shrink shrink.Gate // when evict halves the ring
 	rtxSeq uint16
+	// tokens is the retransmit budget left; credited is the value of
+	// sent already turned into tokens.
+	tokens   int
+	credited uint64
 }
 
 // add stores a copy of one sent packet, evicting packets older than the
 // window and growing the ring up to nackMaxPackets when the window holds
-// more packets than it has slots.
+// more packets than it has slots. Each packet earns a resend of the
+// stream's budget.
 func (h *sendHistory) add(now time.Duration, hdr *rtp.Header, payload []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -349,6 +389,9 @@ func (h *sendHistory) add(now time.Duration, hdr *rtp.Header, payload []byte) {
 	copy(s.buf[hn:], payload)
 	s.at, s.lastResend, s.seq = now, 0, hdr.SequenceNumber
 	h.n++
+	if h.tokens < nackBudget {
+		h.tokens++ // the packet earns a resend (under h.mu: no atomic)
+	}
 }
 
 // putFixedHeader writes hdr, which has no CSRC, extension or padding, as
@@ -455,18 +498,40 @@ func (h *sendHistory) find(seq uint16) *histSlot {
 	return nil
 }
 
+// spend takes one resend from the budget, first adding a token per
+// packet sent since the last call (up to nackBudget); false when none is
+// left. Called with h.mu held.
+func (h *sendHistory) spend() bool {
+	sent := h.sent.Load()
+	if earned := sent - h.credited; earned >= nackBudget {
+		h.tokens = nackBudget
+	} else {
+		h.tokens = min(nackBudget, h.tokens+int(earned))
+	}
+	h.credited = sent
+	if h.tokens == 0 {
+		return false
+	}
+	h.tokens--
+	return true
+}
+
 // resend writes one stored packet again, as RTX when negotiated. A packet
-// resent less than nackResendGap ago is skipped.
-func (h *sendHistory) resend(now time.Duration, seq uint16) {
+// resent less than nackResendGap ago is skipped; refused reports a resend
+// dropped for want of budget.
+func (h *sendHistory) resend(now time.Duration, seq uint16) (refused bool) {
 	if h.own != nil {
-		h.resendOwn(now, seq)
-		return
+		return h.resendOwn(now, seq)
 	}
 	h.mu.Lock()
 	s := h.find(seq)
 	if s == nil || now-s.at > h.window || (s.lastResend != 0 && now-s.lastResend < nackResendGap) {
 		h.mu.Unlock()
-		return
+		return false
+	}
+	if !h.spend() {
+		h.mu.Unlock()
+		return true
 	}
 	s.lastResend = max(now, 1)
 	var pkt rtp.Packet
@@ -480,16 +545,20 @@ func (h *sendHistory) resend(now time.Duration, seq uint16) {
 	}
 	h.mu.Unlock()
 	if err != nil {
-		return
+		return false
 	}
 	_, _ = h.writer.Write(&pkt.Header, pkt.Payload, interceptor.Attributes{})
+	return false
 }
 
 // ownResendMarks is how many recent retransmissions of a stream with its
 // own history are remembered for nackResendGap, by sequence number modulo
-// this (a power of two): a NACK names at most a few hundred numbers, and
-// one mark forgotten early only allows one extra resend.
-const ownResendMarks = 256
+// this (a power of two): as many as the responder's own history holds
+// (nackMaxPackets) and the VideoRoom's sent log remembers, so every packet
+// a track can still resend has a mark of its own. Two sequence numbers
+// of one mark both resent within the gap would need a window of more
+// packets than that: the second is dropped as beyond the budget.
+const ownResendMarks = nackMaxPackets
 
 // resendMark is when seq was last resent (0: never).
 type resendMark struct {
@@ -498,26 +567,55 @@ type resendMark struct {
 }
 
 // resendOwn is resend for a stream whose track keeps its history: the
-// packet comes from the track, the window, the resend gap and RTX are
-// the responder's.
-func (h *sendHistory) resendOwn(now time.Duration, seq uint16) {
+// packet comes from the track, the window, the resend gap, the budget
+// and RTX are the responder's.
+func (h *sendHistory) resendOwn(now time.Duration, seq uint16) (refused bool) {
+	h.mu.Lock()
+	if h.resent == nil {
+		h.resent = new([ownResendMarks]resendMark)
+	}
+	skip, refused := h.markBusy(now, seq)
+	h.mu.Unlock()
+	if skip {
+		return refused // no packet rebuilt for a repeated NACK
+	}
 	var pkt rtp.Packet
 	age, ok := h.own.SentPacket(seq, &pkt)
 	if !ok {
-		return
+		return false
 	}
 	h.mu.Lock()
-	m := &h.resent[seq&(ownResendMarks-1)]
-	if age > h.window || (m.at != 0 && m.seq == seq && now-m.at < nackResendGap) {
+	if age > h.window {
 		h.mu.Unlock()
-		return
+		return false
 	}
+	if skip, refused = h.markBusy(now, seq); skip {
+		h.mu.Unlock()
+		return refused
+	}
+	if !h.spend() {
+		h.mu.Unlock()
+		return true
+	}
+	m := &h.resent[seq&(ownResendMarks-1)]
 	m.seq, m.at = seq, max(now, 1)
 	if h.rtxSSRC != 0 && h.rtxPT != 0 {
 		h.toRTX(&pkt)
 	}
 	h.mu.Unlock()
 	_, _ = h.writer.Write(&pkt.Header, pkt.Payload, interceptor.Attributes{})
+	return false
+}
+
+// markBusy reports whether seq's mark forbids resending it now: seq was
+// resent less than nackResendGap ago (skip), or another sequence number
+// of the same mark was (skip and refused). Called with h.mu held.
+func (h *sendHistory) markBusy(now time.Duration, seq uint16) (skip, refused bool) {
+	m := &h.resent[seq&(ownResendMarks-1)]
+	if m.at == 0 || now-m.at >= nackResendGap {
+		return false, false
+	}
+	return true, m.seq != seq
 }
 
 // toRTX rewrites pkt as its RFC 4588 retransmission: RTX SSRC, payload

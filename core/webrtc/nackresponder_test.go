@@ -10,6 +10,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+
+	"github.com/argusrtc/argus/internal/refusals"
 )
 
 // fakeClock is a settable clock for the responder.
@@ -530,5 +532,93 @@ func TestNACKResponderOwnBounded(t *testing.T) {
 	r.nack(seq)
 	if got := r.net.count(); got != 2 {
 		t.Fatalf("%d writes, want the packet and its resend from the responder's copy", got)
+	}
+}
+
+// TestNACKResponderBudget: NACKs repeated after every resend gap, naming
+// every packet of the window, get at most nackBudget resends more than
+// the stream sent, whether the responder or the track keeps the packets;
+// the rest are dropped and counted. Packets sent afterwards earn resends
+// again.
+func TestNACKResponderBudget(t *testing.T) {
+	const sent, rounds = 512, 20
+	for _, own := range []bool{false, true} {
+		t.Run(map[bool]string{false: "responder's history", true: "track's history"}[own], func(t *testing.T) {
+			clock := &fakeClock{t: time.Unix(1000, 0)}
+			counts := refusals.New(LimitNACKResends)
+			i, err := (&nackResponderFactory{window: time.Second, now: clock.now, refusals: counts}).NewInterceptor("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := i.(*nackResponder)
+			hist := &mapHistory{pkts: map[uint16]rtp.Packet{}}
+			if own {
+				resp.useOwn(nackVideo.SSRC, hist)
+			}
+			info := nackVideo
+			r := &responderRig{t: t, clock: clock, resp: resp, net: &capture{}, ssrc: info.SSRC, seq: 65000}
+			r.send = resp.BindLocalStream(&info, r.net)
+			send := func(n int) []uint16 {
+				var seqs []uint16
+				for range n {
+					seq := r.seq
+					hist.mu.Lock()
+					hist.pkts[seq] = rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, SSRC: info.SSRC}, Payload: []byte{1}}
+					hist.mu.Unlock()
+					seqs = append(seqs, r.sendOne(10))
+				}
+				return seqs
+			}
+			seqs := send(sent)
+			before := r.net.count()
+			for range rounds {
+				clock.add(nackResendGap + time.Millisecond)
+				r.nack(seqs...)
+			}
+			if got := r.net.count() - before; got != nackBudget {
+				t.Fatalf("%d resends for %d NACKs of %d packets, want the budget of %d", got, rounds, sent, nackBudget)
+			}
+			if got, want := int(counts.Count(LimitNACKResends)), rounds*sent-nackBudget; got != want {
+				t.Fatalf("%d resends counted as refused, want %d", got, want)
+			}
+			more := send(100)
+			before = r.net.count()
+			clock.add(nackResendGap + time.Millisecond)
+			r.nack(append(seqs, more...)...)
+			if got := r.net.count() - before; got != 100 {
+				t.Fatalf("%d resends after 100 more packets were sent, want 100", got)
+			}
+		})
+	}
+}
+
+// TestNACKResponderOwnGapWholeWindow: a NACK naming more packets than
+// 256 (the old number of resend marks), repeated within the resend gap,
+// resends each packet once.
+func TestNACKResponderOwnGapWholeWindow(t *testing.T) {
+	const n = 512
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	i, err := (&nackResponderFactory{window: time.Second, now: clock.now}).NewInterceptor("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := i.(*nackResponder)
+	hist := &mapHistory{pkts: map[uint16]rtp.Packet{}}
+	seqs := make([]uint16, n)
+	for k := range seqs {
+		seqs[k] = uint16(k)
+		hist.pkts[uint16(k)] = rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: uint16(k), SSRC: nackVideo.SSRC}, Payload: []byte{1}}
+	}
+	resp.useOwn(nackVideo.SSRC, hist)
+	info := nackVideo
+	net := &capture{}
+	resp.BindLocalStream(&info, net)
+	r := &responderRig{t: t, clock: clock, resp: resp, ssrc: info.SSRC}
+	for range 10 {
+		clock.add(100 * time.Microsecond)
+		r.nack(seqs...)
+	}
+	if got := net.count(); got != n {
+		t.Fatalf("%d resends for 10 NACKs of %d packets within 1 ms, want %d", got, n, n)
 	}
 }

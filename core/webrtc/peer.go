@@ -85,6 +85,10 @@ type peerState struct {
 	iceState, dtlsState, selectedPair                string
 	localCands, remoteCands                          []string
 	lastSample                                       map[string]mediumSample
+	// remoteSeen holds the distinct remote candidates of the current ICE
+	// generation (trickled, queued or in a remote SDP), at most
+	// MaxRemoteCandidates; an ICE restart starts it again.
+	remoteSeen map[string]struct{}
 }
 
 // NewPeer creates the PeerConnection of a handle and starts its stats and

@@ -2,6 +2,7 @@ package webrtc
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -275,5 +276,62 @@ func TestLinkQuality(t *testing.T) {
 	}
 	if got := mediaLinkQuality(10, 1000, 5000); got != 0 {
 		t.Errorf("mediaLinkQuality floor = %d", got)
+	}
+}
+
+// TestRemoteCandidatesBounded: a PeerConnection takes at most
+// MaxRemoteCandidates distinct remote candidates, counting the early
+// trickled ones and those of the remote SDP; the next gives
+// ErrTooManyCandidates (an ErrInvalidCandidate), a known one still passes,
+// and an ICE restart starts the count again.
+func TestRemoteCandidatesBounded(t *testing.T) {
+	eng := testEngine(t, telemetry.Discard)
+	p := newPeer(t, eng, PeerParams{})
+	client := newClient(t, pion.RTPCodecTypeAudio)
+	_, offer := gatherLocal(t, client, pion.SDPTypeOffer)
+	// Candidates of the SDP, whatever the client gathered.
+	offer = strings.Replace(offer, "a=mid:0\r\n", "a=mid:0\r\n"+
+		"a=candidate:901 1 udp 2130706431 127.0.0.1 9001 typ host\r\n"+
+		"a=candidate:902 1 udp 2130706431 127.0.0.1 9002 typ host\r\n", 1)
+	inSDP := strings.Count(offer, "a=candidate:")
+	if inSDP < 2 {
+		t.Fatalf("the offer has %d candidates", inSDP)
+	}
+	mid := "0"
+	cand := func(i int) Candidate {
+		return Candidate{SDPMid: &mid, Candidate: fmt.Sprintf("candidate:%d 1 udp 2130706431 127.0.0.1 %d typ host", i, 10000+i)}
+	}
+	const early = 10
+	for i := range early {
+		if err := p.AddCandidate(cand(i)); err != nil {
+			t.Fatalf("early candidate %d: %v", i, err)
+		}
+	}
+	answerOffer(t, p, client, offer)
+	last := MaxRemoteCandidates - inSDP // cand(last) is the first beyond the limit
+	for i := early; i < last; i++ {
+		if err := p.AddCandidate(cand(i)); err != nil {
+			t.Fatalf("candidate %d of %d: %v", i+inSDP+1, MaxRemoteCandidates, err)
+		}
+	}
+	err := p.AddCandidate(cand(last))
+	if !errors.Is(err, ErrTooManyCandidates) || !errors.Is(err, ErrInvalidCandidate) {
+		t.Fatalf("candidate beyond the limit: %v", err)
+	}
+	if err := p.AddCandidate(cand(0)); err != nil {
+		t.Fatalf("a known candidate again: %v", err)
+	}
+	restart, err := client.CreateOffer(&pion.OfferOptions{ICERestart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetLocalDescription(restart); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetRemoteDescription(ctxT(t), "offer", restart.SDP); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AddCandidate(cand(last)); err != nil {
+		t.Fatalf("a candidate after an ICE restart: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package echotest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/refusals"
 	"github.com/argusrtc/argus/internal/testkit"
 	"github.com/argusrtc/argus/internal/testpeer"
 	"github.com/argusrtc/argus/telemetry"
@@ -66,7 +68,14 @@ func setup(t *testing.T) (*coretest.Handle, *coretest.Host, core.PluginSession) 
 func setupReports(t *testing.T) (*coretest.Handle, *coretest.Host, core.PluginSession, *mediaReports) {
 	t.Helper()
 	reports := &mediaReports{}
-	eng := coretest.Engine(t, webrtc.Config{Emitter: reports, StatsPeriod: 100 * time.Millisecond})
+	h, host, s := setupEngine(t, webrtc.Config{Emitter: reports, StatsPeriod: 100 * time.Millisecond})
+	return h, host, s, reports
+}
+
+// setupEngine is setup with an engine of cfg.
+func setupEngine(t *testing.T, cfg webrtc.Config) (*coretest.Handle, *coretest.Host, core.PluginSession) {
+	t.Helper()
+	eng := coretest.Engine(t, cfg)
 	host := &coretest.Host{}
 	p := New()
 	if err := p.Init(t.Context(), host, nil); err != nil {
@@ -84,7 +93,7 @@ func setupReports(t *testing.T) (*coretest.Handle, *coretest.Host, core.PluginSe
 		_ = p.Destroy(context.Background())
 		_ = eng.Close()
 	})
-	return h, host, s, reports
+	return h, host, s
 }
 
 // send hands a message to the session and returns the async push.
@@ -410,4 +419,44 @@ func nextReply(t *testing.T, ch <-chan pion.DataChannelMessage) pion.DataChannel
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	testkit.Until(t, 10*time.Second, what, cond)
+}
+
+// TestDataEchoBounded replays audit finding 2 (EchoTest side) in small: a
+// client that stops reading its data channel while it keeps sending does
+// not make the echo queue without limit; echoes beyond
+// webrtc.MaxDataChannelBuffered are dropped and counted.
+func TestDataEchoBounded(t *testing.T) {
+	counts := refusals.New(webrtc.LimitDataChannelBuffer)
+	h, _, s := setupEngine(t, webrtc.Config{Refusals: counts})
+	client, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, Audio: true, Video: true, DataChannel: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	stop := make(chan struct{})
+	defer close(stop) // before the client closes: its read loop is blocked here
+	client.DC.OnMessage(func(pion.DataChannelMessage) { <-stop })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, _ := sendOffer(ctx, t, h, s, client)
+	if err := client.SetAnswer(p.JSEP.SDP); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-client.DataOpen():
+	case <-time.After(10 * time.Second):
+		t.Fatal("data channel did not open")
+	}
+	// 4 MiB: more than the client's receive buffer (1 MiB) and the
+	// echo's limit together.
+	msg := bytes.Repeat([]byte{7}, 32<<10)
+	for range 128 {
+		if err := client.DC.Send(msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "echoes dropped beyond the data channel buffer", func() bool {
+		return counts.Count(webrtc.LimitDataChannelBuffer) > 0
+	})
 }

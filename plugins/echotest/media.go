@@ -61,7 +61,7 @@ func (s *session) newMedia(peer *webrtc.Peer) *echoMedia {
 		remote: map[string]uint32{}, sims: map[string]*simulcast{},
 	}
 	m.pc.OnTrack(m.onTrack)
-	m.pc.OnDataChannel(onDataChannel)
+	m.pc.OnDataChannel(m.onDataChannel)
 	if s.bitrate.Load() > 0 {
 		m.startREMB()
 	}
@@ -346,8 +346,14 @@ func (m *echoMedia) codecs() map[string]any {
 }
 
 // onDataChannel echoes every message: binary unchanged, text prefixed.
-func onDataChannel(dc *pion.DataChannel) {
+// An echo is dropped (and counted) while the channel already buffers more
+// than webrtc.MaxDataChannelBuffered: a client that does not read what is
+// echoed to it must not make Argus queue without limit.
+func (m *echoMedia) onDataChannel(dc *pion.DataChannel) {
 	dc.OnMessage(func(msg pion.DataChannelMessage) {
+		if m.peer.DataChannelFull(dc) {
+			return
+		}
 		if msg.IsString {
 			_ = dc.SendText(textPrefix + string(msg.Data))
 			return

@@ -1,6 +1,9 @@
 package videoroom
 
-import "github.com/argusrtc/argus/core"
+import (
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/webrtc"
+)
 
 // Limits bound what clients can make the plugin store or answer (issue 10:
 // no client can exhaust memory). They are an Argus extension, set in the
@@ -49,8 +52,9 @@ const (
 	// data subscriptions ignored.
 	LimitSubscriberStreams = "subscriber_streams"
 	// LimitDataChannelBuffer counts the data channel messages not relayed
-	// to a subscriber whose channel already buffers maxDataBuffered bytes.
-	LimitDataChannelBuffer = "datachannel_buffer"
+	// to a subscriber whose channel already buffers maxDataBuffered bytes
+	// (the label of core/webrtc's own data channel bound).
+	LimitDataChannelBuffer = webrtc.LimitDataChannelBuffer
 	// LimitForcedKeyframes counts the forced keyframe requests merged into
 	// another PLI: a stream repeated in one request, or a request within
 	// forcedPLIGap of the stream's last PLI (held, then sent once).

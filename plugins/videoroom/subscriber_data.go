@@ -6,6 +6,8 @@ import (
 
 	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core/webrtc"
 )
 
 // dataLabel is the label of the data channel Argus opens to subscribers,
@@ -18,7 +20,7 @@ const dataLabel = "JanusDataChannel"
 // of its own, and a peer that stops reading (a zero receive window) would
 // make it grow with every message; a subscriber that reads keeps its
 // queue far below this (janus.js sends messages of a few KB).
-const maxDataBuffered = 1 << 20
+const maxDataBuffered = webrtc.MaxDataChannelBuffered
 
 // addData subscribes to a publisher's data: the subscriber's one data
 // channel (created with its first data subscription, so the next offer
