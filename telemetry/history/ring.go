@@ -85,9 +85,18 @@ func eventBytes(e *telemetry.Event) int {
 			return n + mediaReportBytes
 		}
 	}
+	if b, ok := e.Body.(telemetry.JSEPBody); ok {
+		// Not encoded either: an SDP of hundreds of KB would take a while
+		// for one number. Its JSON is the SDP with CRLFs escaped (about
+		// an eighth more) and a few fixed keys.
+		return n + jsepOverhead + len(b.Owner) + len(b.JSEP.Type) + len(b.JSEP.SDP)*9/8
+	}
 	b, err := e.JSON()
 	if err != nil {
 		return n
 	}
 	return n + len(b)
 }
+
+// jsepOverhead is the JSON of a JSEP body beside its strings.
+const jsepOverhead = 64

@@ -234,7 +234,9 @@ func (c *Client) logFull() {
 	c.fullDrops.Add(1)
 	now := c.now().UnixNano()
 	last := c.fullLog.Load()
-	if last != 0 && now-last < int64(fullLogEvery) {
+	// A wall clock stepped back (now < last) counts as time gone by: the
+	// lines do not stop until it catches up.
+	if last != 0 && now >= last && now-last < int64(fullLogEvery) {
 		return
 	}
 	if !c.fullLog.CompareAndSwap(last, now) {
