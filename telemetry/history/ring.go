@@ -2,6 +2,7 @@ package history
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/argusrtc/argus/telemetry"
 )
@@ -87,9 +88,11 @@ func eventBytes(e *telemetry.Event) int {
 	}
 	if b, ok := e.Body.(telemetry.JSEPBody); ok {
 		// Not encoded either: an SDP of hundreds of KB would take a while
-		// for one number. Its JSON is the SDP with CRLFs escaped (about
-		// an eighth more) and a few fixed keys.
-		return n + jsepOverhead + len(b.Owner) + len(b.JSEP.Type) + len(b.JSEP.SDP)*9/8
+		// for one number. Its JSON is the SDP with each CR and LF escaped
+		// in two bytes, and a few fixed keys.
+		sdp := b.JSEP.SDP
+		return n + jsepOverhead + len(b.Owner) + len(b.JSEP.Type) + len(sdp) +
+			strings.Count(sdp, "\r") + strings.Count(sdp, "\n")
 	}
 	b, err := e.JSON()
 	if err != nil {
