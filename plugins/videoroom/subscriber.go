@@ -166,19 +166,24 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 // and admit leaves it out. Janus adds an audio or video m-line for each
 // time a stream is named; Argus refuses the request instead, so that
 // repeats cannot multiply m-lines, copies and keyframe requests. The
-// streams beyond max are refused with 430: every m-line counts, an
-// inactive one too (it stays in the offer until the PeerConnection ends),
-// and every data subscription. Callers hold negMu (or have the only
-// reference to sub, at join); refusals and ignored repeats are counted.
+// m-lines beyond max are refused with 430: every audio and video stream
+// has one, an inactive one too (it stays in the offer until the
+// PeerConnection ends), and every data subscription shares the one
+// application m-line (which stays once made). Callers hold negMu (or have
+// the only reference to sub, at join); refusals and ignored repeats are
+// counted.
 func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*subStream]bool) ([]feedRef, *vrError) {
 	p := sub.s.p
 	limit := p.limits().MaxSubscriberStreams
 	n := 0
 	have := map[*pubStream]bool{}
 	sub.mu.Lock()
+	dataLine := sub.dc != nil
 	for _, d := range held {
 		live := !d.removed && !dropping[d]
-		if d.kind != "data" || live {
+		if d.kind == "data" {
+			dataLine = true
+		} else {
 			n++
 		}
 		if ps := d.src.Load(); ps != nil && live {
@@ -199,10 +204,18 @@ func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*su
 		}
 		have[ref.ps] = true
 		out = append(out, ref)
+		if ref.ps.kind == "data" {
+			dataLine = true
+		} else {
+			n++
+		}
 	}
-	if n+len(out) > limit {
+	if dataLine {
+		n++
+	}
+	if n > limit {
 		p.refused(LimitSubscriberStreams, 1)
-		return nil, newErr(errInvalidElement, "Invalid element (too many streams in the subscription: %d, limit %d)", n+len(out), limit)
+		return nil, newErr(errInvalidElement, "Invalid element (too many streams in the subscription: %d, limit %d)", n, limit)
 	}
 	p.refused(LimitSubscriberStreams, ignored)
 	return out, nil

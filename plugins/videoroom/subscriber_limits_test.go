@@ -302,3 +302,29 @@ func TestFirFreq(t *testing.T) {
 	waitPLIs(t, pubPeer, n, 2*time.Second+coretest.ExpectTimeout)
 	waitPLIs(t, pubPeer, n+1, 2*time.Second+coretest.ExpectTimeout)
 }
+
+// TestSubscriberDataSharesOneMLine: every data subscription travels on the
+// one application m-line, so data streams from several publishers count
+// once against max_subscriber_streams, as the offer's m-lines do.
+func TestSubscriberDataSharesOneMLine(t *testing.T) {
+	f, _ := newCountingFixture(t, `{"rooms":[{"room":7}],"limits":{"max_subscriber_streams":3}}`)
+	cfg := testpeer.Config{Audio: true, Video: true, DataChannel: true, AnyAddress: true}
+	_, _, c1, feed1, _ := f.publishWith("pub1", false, cfg)
+	_, _, c2, feed2, _ := f.publishWith("pub2", false, cfg)
+	m1, m2 := midsByType(t, c1), midsByType(t, c2)
+	stream := func(feed uint64, mid string) string { return `{"feed":` + formatID(feed) + `,"mid":"` + mid + `"}` }
+	h, s := f.handle()
+	got := f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[`+
+		stream(feed1, m1["audio"])+","+stream(feed1, m1["video"])+","+stream(feed1, m1["data"])+","+stream(feed2, m2["data"])+`]}`, nil)
+	if got.JSEP == nil {
+		t.Fatalf("join with 2 media streams and 2 data streams (3 m-lines) = %v, want an offer", got.Data)
+	}
+	if n := strings.Count(got.JSEP.SDP, "\nm="); n != 3 {
+		t.Errorf("the offer has %d m-lines, want 3", n)
+	}
+	// A third medium is a fourth m-line: refused.
+	got = f.async(h, s, `{"request":"subscribe","streams":[`+stream(feed2, m2["audio"])+`]}`, nil)
+	if !match(got.Data, map[string]any{"error_code": 430}) {
+		t.Errorf("a fourth m-line = %v, want 430", got.Data)
+	}
+}
