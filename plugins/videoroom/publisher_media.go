@@ -263,7 +263,10 @@ func (m *pubMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver)
 		}
 	}
 	if ps.kind == "video" {
-		m.keyframe(ps, true)
+		// The new track's own first keyframe, at once: a simulcast
+		// publisher's layers arrive within milliseconds of each other,
+		// and none is a client's request to bound or count.
+		m.firstKeyframe(ps, uint32(remote.SSRC()))
 	}
 	ps.forward(remote, layer)
 }
@@ -421,6 +424,14 @@ func (m *pubMedia) keyframe(ps *pubStream, force bool) {
 	if len(pkts) > 0 {
 		_ = m.pc.WriteRTCP(pkts)
 	}
+}
+
+// firstKeyframe sends a PLI for a new track's ssrc of ps at once, past
+// the gaps; the requests held meanwhile still get theirs when their gap
+// ends.
+func (m *pubMedia) firstKeyframe(ps *pubStream, ssrc uint32) {
+	ps.lastPLI.Store(m.p.s.p.mono())
+	_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 }
 
 // forceKeyframes is keyframe(ps, true) once for each stream of streams:

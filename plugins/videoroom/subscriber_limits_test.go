@@ -328,3 +328,29 @@ func TestSubscriberDataSharesOneMLine(t *testing.T) {
 		t.Errorf("a fourth m-line = %v, want 430", got.Data)
 	}
 }
+
+// TestSubscriberDataAfterLeave: a subscriber that left and subscribes to
+// data again gets a data channel on its new PeerConnection (the old one's
+// channel closed with it and must not be taken for the new one's).
+func TestSubscriberDataAfterLeave(t *testing.T) {
+	f, _ := newCountingFixture(t, `{"rooms":[{"room":7}]}`)
+	_, _, configured, feed, _ := f.publishWith("pub", false, testpeer.Config{Audio: true, DataChannel: true, AnyAddress: true})
+	data := `{"feed":` + formatID(feed) + `,"mid":"` + midsByType(t, configured)["data"] + `"}`
+	h, s := f.handle()
+	got := f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[`+data+`]}`, nil)
+	if got.JSEP == nil || !strings.Contains(got.JSEP.SDP, "m=application") {
+		t.Fatalf("join = %v, want an offer with the data m-line", got.Data)
+	}
+	if p := f.async(h, s, `{"request":"leave"}`, nil); p.Data["left"] != "ok" {
+		t.Fatalf("leave = %v", p.Data)
+	}
+	f.async(h, s, `{"request":"subscribe","streams":[`+data+`]}`, nil)
+	// The new PeerConnection's data channel, not the closed one's.
+	sub := s.(*session).sub
+	sub.mu.Lock()
+	dc := sub.dc
+	sub.mu.Unlock()
+	if dc == nil || dc.ReadyState() == pion.DataChannelStateClosed {
+		t.Errorf("the subscription's data channel after the leave is the closed one, want the new PeerConnection's")
+	}
+}
