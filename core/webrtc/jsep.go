@@ -136,6 +136,9 @@ func (p *Peer) CreateOffer(ctx context.Context, iceRestart bool) (string, error)
 		p.mu.Lock()
 		p.state.gotOffer = true
 		p.state.iceRestart = iceRestart
+		if iceRestart {
+			p.state.remoteSeen = nil // a new generation: the answer's candidates start the count
+		}
 		if p.state.layout.mids == nil {
 			if parsed, perr := parseSDP(out); perr == nil {
 				l := parseLayout(parsed)

@@ -502,6 +502,16 @@ func (h *sendHistory) find(seq uint16) *histSlot {
 // packet sent since the last call (up to nackBudget); false when none is
 // left. Called with h.mu held.
 func (h *sendHistory) spend() bool {
+	if !h.canSpend() {
+		return false
+	}
+	h.tokens--
+	return true
+}
+
+// canSpend credits the packets sent since the last look and reports
+// whether a resend is within the budget (h.mu held), spending nothing.
+func (h *sendHistory) canSpend() bool {
 	sent := h.sent.Load()
 	if earned := sent - h.credited; earned >= nackBudget {
 		h.tokens = nackBudget
@@ -509,11 +519,7 @@ func (h *sendHistory) spend() bool {
 		h.tokens = min(nackBudget, h.tokens+int(earned))
 	}
 	h.credited = sent
-	if h.tokens == 0 {
-		return false
-	}
-	h.tokens--
-	return true
+	return h.tokens > 0
 }
 
 // resend writes one stored packet again, as RTX when negotiated. A packet
@@ -575,6 +581,9 @@ func (h *sendHistory) resendOwn(now time.Duration, seq uint16) (refused bool) {
 		h.resent = new([ownResendMarks]resendMark)
 	}
 	skip, refused := h.markBusy(now, seq)
+	if !skip && !h.canSpend() {
+		skip, refused = true, true // no packet rebuilt beyond the budget either
+	}
 	h.mu.Unlock()
 	if skip {
 		return refused // no packet rebuilt for a repeated NACK

@@ -414,11 +414,13 @@ type mapHistory struct {
 	pkts   map[uint16]rtp.Packet
 	age    time.Duration
 	window time.Duration // last NACKWindow
+	reads  int           // SentPacket calls (a packet rebuilt)
 }
 
 func (m *mapHistory) SentPacket(seq uint16, pkt *rtp.Packet) (time.Duration, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads++
 	p, ok := m.pkts[seq]
 	if !ok {
 		return 0, false
@@ -580,6 +582,19 @@ func TestNACKResponderBudget(t *testing.T) {
 			}
 			if got, want := int(counts.Count(LimitNACKResends)), rounds*sent-nackBudget; got != want {
 				t.Fatalf("%d resends counted as refused, want %d", got, want)
+			}
+			// The budget spent, a NACK of the window rebuilds no packet
+			// (the track's history copies it under its own lock).
+			hist.mu.Lock()
+			reads := hist.reads
+			hist.mu.Unlock()
+			clock.add(nackResendGap + time.Millisecond)
+			r.nack(seqs...)
+			hist.mu.Lock()
+			reads = hist.reads - reads
+			hist.mu.Unlock()
+			if reads != 0 {
+				t.Fatalf("a NACK beyond the budget read %d packets from the history, want none", reads)
 			}
 			more := send(100)
 			before = r.net.count()

@@ -334,4 +334,41 @@ func TestRemoteCandidatesBounded(t *testing.T) {
 	if err := p.AddCandidate(cand(last)); err != nil {
 		t.Fatalf("a candidate after an ICE restart: %v", err)
 	}
+	// Fill the new generation up, then an ICE restart that Argus offers
+	// (a VideoRoom subscriber's "restart"): the count starts again too.
+	answer, err := p.CreateAnswer(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	next := last + 1
+	for ; ; next++ {
+		if err := p.AddCandidate(cand(next)); errors.Is(err, ErrTooManyCandidates) {
+			break
+		} else if err != nil || next > last+2*MaxRemoteCandidates {
+			t.Fatalf("filling the restarted generation, candidate %d: %v", next, err)
+		}
+	}
+	offered, err := p.CreateOffer(ctxT(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offered}); err != nil {
+		t.Fatal(err)
+	}
+	clientAnswer, err := client.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetLocalDescription(clientAnswer); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetRemoteDescription(ctxT(t), "answer", clientAnswer.SDP); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AddCandidate(cand(next + 1)); err != nil {
+		t.Fatalf("a candidate after an ICE restart Argus offered: %v", err)
+	}
 }
