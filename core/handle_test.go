@@ -21,16 +21,7 @@ import (
 // PeerConnection's Hangup is no longer the live one's, so the wait had
 // nothing left to end it).
 func TestDetachEndsPeerWait(t *testing.T) {
-	e := engineEnv(t)
-	s := e.create(e.c)
-	h := e.attach(s, pluginA)
-	hd := e.a.Sessions()[0].Handle()
-	if _, err := hd.Peer(); err != nil {
-		t.Fatalf("first Peer: %v", err)
-	}
-	if !core.MarkPeerClosing(e.g, core.SessionID(s), core.HandleID(h)) {
-		t.Fatal("the handle has no PeerConnection")
-	}
+	e, s, h, hd := closingHandle(t)
 	done := make(chan error, 1)
 	go func() {
 		_, err := hd.Peer()
@@ -199,16 +190,7 @@ func TestPeerWaitsForHangupUnderWay(t *testing.T) {
 // it (setting up ICE on a destroyed handle fails: 490 "Error setting ICE
 // locally"), at once.
 func TestOfferDuringDetach(t *testing.T) {
-	e := engineEnv(t)
-	s := e.create(e.c)
-	h := e.attach(s, pluginA)
-	hd := e.a.Sessions()[0].Handle()
-	if _, err := hd.Peer(); err != nil {
-		t.Fatalf("first Peer: %v", err)
-	}
-	if !core.MarkPeerClosing(e.g, core.SessionID(s), core.HandleID(h)) {
-		t.Fatal("the handle has no PeerConnection")
-	}
+	e, s, h, _ := closingHandle(t)
 	_, offer := clientOffer(t)
 	answer := make(chan map[string]any, 1)
 	go func() { answer <- e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o1", "answer", "offer", offer)) }()
@@ -225,6 +207,23 @@ func TestOfferDuringDetach(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("the offer is still waiting after the detach")
 	}
+}
+
+// closingHandle attaches a handle with a PeerConnection marked closing
+// whose Hangup has not come (MarkPeerClosing).
+func closingHandle(t *testing.T) (e *env, s, h uint64, hd core.Handle) {
+	t.Helper()
+	e = engineEnv(t)
+	s = e.create(e.c)
+	h = e.attach(s, pluginA)
+	hd = e.a.Sessions()[0].Handle()
+	if _, err := hd.Peer(); err != nil {
+		t.Fatalf("first Peer: %v", err)
+	}
+	if !core.MarkPeerClosing(e.g, core.SessionID(s), core.HandleID(h)) {
+		t.Fatal("the handle has no PeerConnection")
+	}
+	return e, s, h, hd
 }
 
 // gatedHandle attaches a handle to a gatedPlugin on a real engine.

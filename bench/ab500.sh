@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# 1 -> 500 unpinned, base (badb091) and this session's build interleaved.
-# RUN is a folder holding the binaries argus (this session), argus-base
-# (badb091) and argus-load; results go to $RUN/ab500. As root, from the
-# repository root.
+# ab500.sh: VideoRoom 1 -> 500, nothing pinned, two builds of Argus
+# interleaved (base, new, base, new) with one load tool: a change's effect
+# at the fan-out load the host forwards least of. RUN is a folder holding
+# the binaries argus (the change), argus-base (what it is compared with)
+# and argus-load; results, logs and the load average at each run's start
+# go to $RUN/ab500. As root, from the repository root:
+#   RUN=DIR bench/ab500.sh
+# Runs M and N of docs/BENCHMARKS.md (their ab-500 folders).
 set -u
 run=${RUN:?RUN=folder with argus, argus-base and argus-load}
 mkdir -p "$run/ab500"
