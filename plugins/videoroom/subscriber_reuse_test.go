@@ -32,35 +32,11 @@ func TestSubscriberReusesMLines(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	client, err := testpeer.New(testpeer.Config{AnyAddress: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Close() })
 	h, s := f.handle()
+	client, answer := f.answering(ctx, h, s, testpeer.Config{AnyAddress: true})
 	peer, err := h.Peer()
 	if err != nil {
 		t.Fatal(err)
-	}
-	// answer has the client answer an offer (the core applies the answer
-	// before the plugin sees it) and starts; it returns the offer's mids.
-	answer := func(step string, got coretest.Push) []string {
-		t.Helper()
-		if got.JSEP == nil || got.JSEP.Type != "offer" {
-			t.Fatalf("%s = %v, want an offer", step, got.Data)
-		}
-		sdp, err := client.Answer(ctx, got.JSEP.SDP)
-		if err != nil {
-			t.Fatalf("%s: answer: %v", step, err)
-		}
-		if err := peer.SetRemoteDescription(ctx, "answer", sdp); err != nil {
-			t.Fatalf("%s: apply answer: %v", step, err)
-		}
-		if p := f.async(h, s, `{"request":"start"}`, &core.JSEP{Type: "answer", SDP: sdp}); p.Data["started"] != "ok" {
-			t.Fatalf("%s: start = %v", step, p.Data)
-		}
-		mids, _ := mlines(got.JSEP.SDP)
-		return mids
 	}
 	// received waits until the client gets the new senders' media on mids.
 	received := func(step string, mids []string) {
@@ -121,5 +97,95 @@ func TestSubscriberReusesMLines(t *testing.T) {
 	}
 	if n := len(peer.PeerConnection().GetTransceivers()); n != 2 {
 		t.Errorf("%d transceivers after 300 swaps, want 2", n)
+	}
+}
+
+// answering makes the client of subscriber handle h, and the function
+// that has it answer an offer (the core applies the answer before the
+// plugin sees it) and start, returning the offer's mids.
+func (f *fixture) answering(ctx context.Context, h *coretest.Handle, s core.PluginSession, cfg testpeer.Config) (*testpeer.Peer, func(string, coretest.Push) []string) {
+	t := f.t
+	t.Helper()
+	client, err := testpeer.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	return client, func(step string, got coretest.Push) []string {
+		t.Helper()
+		if got.JSEP == nil || got.JSEP.Type != "offer" {
+			t.Fatalf("%s = %v, want an offer", step, got.Data)
+		}
+		sdp, err := client.Answer(ctx, got.JSEP.SDP)
+		if err != nil {
+			t.Fatalf("%s: answer: %v", step, err)
+		}
+		peer, err := h.Peer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := peer.SetRemoteDescription(ctx, "answer", sdp); err != nil {
+			t.Fatalf("%s: apply answer: %v", step, err)
+		}
+		if p := f.async(h, s, `{"request":"start"}`, &core.JSEP{Type: "answer", SDP: sdp}); p.Data["started"] != "ok" {
+			t.Fatalf("%s: start = %v", step, p.Data)
+		}
+		mids, _ := mlines(got.JSEP.SDP)
+		return mids
+	}
+}
+
+// TestSubscriberReuseSameCodec: as in Janus 1.1.2, a free m-line is taken
+// over only by a stream of its codec; another codec gets a new m-line. An
+// m-line freed in the same update is not free yet (its removal is not
+// answered): the new stream gets a new m-line. (The join takes both
+// codecs: once negotiated, pion offers no other codec on the
+// PeerConnection.)
+func TestSubscriberReuseSameCodec(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7,"videocodec":"h264,vp8"}]}`)
+	var feeds []uint64
+	for _, c := range []struct {
+		codecs testpeer.Codecs
+		want   string
+	}{{testpeer.CodecsBrowser, "vp8"}, {testpeer.CodecsPion, "h264"}, {testpeer.CodecsPion, "h264"}} {
+		_, _, pub, feed, _ := f.publishWith(c.want, false, testpeer.Config{Codecs: c.codecs, Video: true, AnyAddress: true})
+		if st := pub.Data["streams"].([]any)[0].(map[string]any); st["codec"] != c.want {
+			t.Fatalf("published %v, want %s", st, c.want)
+		}
+		feeds = append(feeds, feed)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h, s := f.handle()
+	_, answer := f.answering(ctx, h, s, testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true})
+	stream := func(i int) string { return `[{"feed":` + formatID(feeds[i]) + `}]` }
+	vp8, h264, h264b := 0, 1, 2
+	steps := []struct {
+		name, body string
+		mids       int    // m-lines of the offer
+		mid        string // the new stream's mid ("": none added)
+	}{
+		{"join vp8 and h264", `{"request":"join","room":7,"ptype":"subscriber","streams":[{"feed":` + formatID(feeds[vp8]) + `},{"feed":` + formatID(feeds[h264]) + `}]}`, 2, "1"},
+		{"unsubscribe vp8", `{"request":"unsubscribe","streams":` + stream(vp8) + `}`, 2, ""},
+		{"h264: another codec", `{"request":"subscribe","streams":` + stream(h264b) + `}`, 3, "2"},
+		{"vp8 again: its m-line", `{"request":"subscribe","streams":` + stream(vp8) + `}`, 3, "0"},
+		{"swap in one update", `{"request":"update","unsubscribe":` + stream(vp8) + `,"subscribe":` + stream(vp8) + `}`, 4, "3"},
+	}
+	for _, st := range steps {
+		got := f.async(h, s, st.body, nil)
+		if mids := answer(st.name, got); len(mids) != st.mids {
+			t.Fatalf("%s: offer m-lines %v, want %d", st.name, mids, st.mids)
+		}
+		if st.mid == "" {
+			continue
+		}
+		found := false
+		for _, x := range got.Data["streams"].([]any) {
+			d := x.(map[string]any)
+			found = found || (d["mid"] == st.mid && d["active"] == true)
+		}
+		if !found {
+			t.Errorf("%s: streams %v, want an active one on mid %s", st.name, got.Data["streams"], st.mid)
+		}
 	}
 }
