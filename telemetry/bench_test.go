@@ -3,6 +3,7 @@ package telemetry_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,3 +96,16 @@ func (s *countSink) Export(_ context.Context, batch []*telemetry.Event) error {
 	return nil
 }
 func (*countSink) Shutdown(context.Context) error { return nil }
+
+// BenchmarkEmitJSEP is BenchmarkEmit with a 512 KiB SDP: its size for the
+// queues' byte budget must not encode it (0 allocations, as small events).
+func BenchmarkEmitJSEP(b *testing.B) {
+	bus := nopBus(b, 4)
+	e := &telemetry.Event{Emitter: "bench", Type: telemetry.TypeJSEP, Timestamp: telemetry.Now(), SessionID: 1, HandleID: 2,
+		Body: telemetry.JSEPBody{Owner: "remote", JSEP: telemetry.JSEP{Type: "offer", SDP: strings.Repeat("a=x\r\n", 512<<10/5)}}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		bus.Emit(e)
+	}
+}

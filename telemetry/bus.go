@@ -42,7 +42,8 @@ func NewBus(opts ...BusOption) *Bus {
 // Emit queues e for every sink whose mask has e.Type. When one or more of
 // them is a JSONSink, it attaches e's shared JSON encoding (Event.JSON),
 // the one allocation Emit makes. It never blocks: a
-// sink whose queue is full drops e and counts the drop. e must not be
+// sink whose queue is full, or over its byte budget (WithQueueBytes),
+// drops e and counts the drop. e must not be
 // modified afterwards. An Emit racing Shutdown either queues e before the
 // sink drains or counts it as dropped, and so does every Emit after
 // Shutdown: no event is lost uncounted.
@@ -53,7 +54,9 @@ func (b *Bus) Emit(e *Event) {
 	b.inflight.Add(1)
 	closed := b.shutdown.Load()
 	rs := *b.runners.Load()
+	var size int64
 	if !closed {
+		size = int64(e.queueBytes())
 		// Before any sink sees e: a sink may copy *e, which must not race
 		// with this write.
 		for _, r := range rs {
@@ -70,7 +73,7 @@ func (b *Bus) Emit(e *Event) {
 		if closed {
 			r.dropped.Add(1)
 		} else {
-			r.enqueue(e)
+			r.enqueue(e, size)
 		}
 	}
 	b.inflight.Add(-1)

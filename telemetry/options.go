@@ -11,6 +11,11 @@ const (
 	// two seconds of a busy gateway's events (hundreds of PeerConnections,
 	// one media report per second each) and about 16 KiB of pointers.
 	DefaultQueueSize = 2048
+	// DefaultQueueBytes bounds what a sink's queue holds by size too
+	// (estimated, see WithQueueBytes): JSEP events carry whole SDPs (up to
+	// 512 KiB each), so 2048 of them queued for a dead backend would be
+	// about 1 GB; a healthy queue holds well under 1 MiB.
+	DefaultQueueBytes = 64 << 20
 	// DefaultBatchSize is the most events handed to one Export call.
 	DefaultBatchSize = 512
 	// DefaultBatchTimeout bounds how long an event waits in a partial batch.
@@ -36,6 +41,7 @@ type busConfig struct {
 
 type queueConfig struct {
 	size          int
+	maxBytes      int64
 	batchSize     int
 	batchTimeout  time.Duration
 	exportTimeout time.Duration
@@ -66,6 +72,7 @@ func newBusConfig(opts []BusOption) busConfig {
 func newQueueConfig(opts []QueueOption) queueConfig {
 	c := queueConfig{
 		size:          DefaultQueueSize,
+		maxBytes:      DefaultQueueBytes,
 		batchSize:     DefaultBatchSize,
 		batchTimeout:  DefaultBatchTimeout,
 		exportTimeout: DefaultExportTimeout,
@@ -77,6 +84,9 @@ func newQueueConfig(opts []QueueOption) queueConfig {
 	}
 	if c.size <= 0 {
 		c.size = DefaultQueueSize
+	}
+	if c.maxBytes <= 0 {
+		c.maxBytes = DefaultQueueBytes
 	}
 	if c.batchSize <= 0 {
 		c.batchSize = DefaultBatchSize
@@ -109,6 +119,17 @@ func WithObserver(o Observer) BusOption {
 // queue is full, Emit drops the event for this sink and counts it.
 func WithQueueSize(n int) QueueOption {
 	return queueOptionFunc(func(c *queueConfig) { c.size = n })
+}
+
+// WithQueueBytes bounds the estimated size of the events in the queue
+// (default DefaultQueueBytes): an event that would take it past n is
+// dropped for this sink and counted, as on a full queue, unless the queue
+// is empty. The estimate encodes nothing: a JSEP event counts its SDP, raw
+// JSON bodies their length, every other event a fixed 512 bytes; events
+// estimated under 1 KiB are left to the count bound. A JSON encoding that
+// another sink already made of a queued event (Event.JSON) is not counted.
+func WithQueueBytes(n int) QueueOption {
+	return queueOptionFunc(func(c *queueConfig) { c.maxBytes = int64(n) })
 }
 
 // WithBatchSize sets the most events per Export (default DefaultBatchSize,

@@ -31,6 +31,7 @@ type runner struct {
 	log    *slog.Logger
 	obs    Observer
 
+	bytes        atomic.Int64 // queueBytes of the queued events
 	exported     atomic.Uint64
 	dropped      atomic.Uint64
 	failed       atomic.Uint64
@@ -56,12 +57,39 @@ func newRunner(name string, s Sink, m Mask, cfg queueConfig, log *slog.Logger, o
 	return r
 }
 
-// enqueue never blocks: a full queue drops the event and counts it.
-func (r *runner) enqueue(e *Event) {
+// enqueue never blocks: a full queue, or one whose events would take
+// more than the byte budget with e's size bytes, drops e and counts it.
+// An empty queue takes e whatever its size. An event under
+// minBudgetedBytes is left out of the budget (size 0), its count bounded
+// by the queue's: media reports, the bulk, cost what they did. The budget
+// is read before the send and raised after it, so that Emits racing on
+// one queue may each pass it, by one event each.
+func (r *runner) enqueue(e *Event, size int64) {
+	if size < minBudgetedBytes {
+		size = 0
+	} else if held := r.bytes.Load(); held > 0 && held+size > r.cfg.maxBytes {
+		r.dropped.Add(1)
+		return
+	}
 	select {
 	case r.queue <- item{ev: e}:
+		if size != 0 {
+			r.bytes.Add(size)
+		}
 	default:
 		r.dropped.Add(1)
+	}
+}
+
+// unbudget takes a dequeued item out of the byte budget: its event's
+// size again (an emitted event does not change), to keep the queue's
+// slots two pointers.
+func (r *runner) unbudget(it item) {
+	if it.ev == nil {
+		return
+	}
+	if size := int64(it.ev.queueBytes()); size >= minBudgetedBytes {
+		r.bytes.Add(-size)
 	}
 }
 
@@ -75,6 +103,7 @@ func (r *runner) run(ctx context.Context) {
 	for {
 		select {
 		case it := <-r.queue:
+			r.unbudget(it)
 			if it.flush != nil {
 				var err error
 				batch, err = r.export(ctx, batch)
@@ -107,6 +136,7 @@ func (r *runner) drain(ctx context.Context, batch []*Event) {
 	for {
 		select {
 		case it := <-r.queue:
+			r.unbudget(it)
 			if it.flush != nil {
 				it.flush <- ErrShutdown
 				continue
@@ -175,6 +205,7 @@ func (r *runner) stats() SinkStats {
 		Mask:               Mask(r.mask.Load()),
 		QueueLen:           len(r.queue),
 		QueueCap:           cap(r.queue),
+		QueueBytes:         max(0, r.bytes.Load()), // a dequeue may subtract before enqueue adds
 		Exported:           r.exported.Load(),
 		Dropped:            r.dropped.Load(),
 		Failed:             r.failed.Load(),

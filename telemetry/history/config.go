@@ -14,8 +14,11 @@ const (
 	// JSEP events carry whole SDPs (up to 512 KiB each), so 5000 events
 	// could be GBs; a real session's timeline is well under 8 MiB.
 	DefaultMaxBytesPerSession = 8 << 20
-	DefaultMaxGlobalEvents    = 5000
-	DefaultSubscriberBuffer   = 256
+	// DefaultMaxBytes bounds every session's events together: 1000
+	// sessions at their 8 MiB would be 8 GB.
+	DefaultMaxBytes         = 256 << 20
+	DefaultMaxGlobalEvents  = 5000
+	DefaultSubscriberBuffer = 256
 )
 
 // Config bounds the store. Zero fields take the defaults.
@@ -30,6 +33,10 @@ type Config struct {
 	// events (their JSON, estimated), dropping the oldest; the newest
 	// event is always kept.
 	MaxBytesPerSession int
+	// MaxBytes bounds the kept events of all sessions together (the sum
+	// of their estimated sizes); past it whole sessions are evicted in
+	// the MaxSessions order, never the one just filed to.
+	MaxBytes int
 	// MaxGlobalEvents keeps the last N events with no session (core,
 	// transport, external, session-less plugin events).
 	MaxGlobalEvents int
@@ -64,6 +71,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxBytesPerSession <= 0 {
 		c.MaxBytesPerSession = DefaultMaxBytesPerSession
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
 	}
 	if c.MaxGlobalEvents <= 0 {
 		c.MaxGlobalEvents = DefaultMaxGlobalEvents

@@ -79,7 +79,7 @@ func TestFromSettings(t *testing.T) {
 	if n := len(s.Sessions()); n != 2 {
 		t.Fatalf("max_sessions not applied: %d", n)
 	}
-	const keys = "events=all max_sessions=1000 max_events_per_session=5000 max_bytes_per_session=8388608 max_global_events=5000 subscriber_buffer=256 " +
+	const keys = "events=all max_sessions=1000 max_events_per_session=5000 max_bytes_per_session=8388608 max_bytes=268435456 max_global_events=5000 subscriber_buffer=256 " +
 		"jaeger_url= homer_url= homer_correlation=session source= source_stream=ARGUS_EVENTS source_deliver=all"
 	if got := telemetrytest.OptionList("history"); got != keys {
 		t.Fatalf("documented options %q, want %q", got, keys)

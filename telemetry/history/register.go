@@ -38,8 +38,8 @@ type settings struct {
 func defaultSettings() settings {
 	return settings{
 		store: Config{MaxSessions: DefaultMaxSessions, MaxEventsPerSession: DefaultMaxEventsPerSession,
-			MaxBytesPerSession: DefaultMaxBytesPerSession,
-			MaxGlobalEvents:    DefaultMaxGlobalEvents, SubscriberBuffer: DefaultSubscriberBuffer,
+			MaxBytesPerSession: DefaultMaxBytesPerSession, MaxBytes: DefaultMaxBytes,
+			MaxGlobalEvents: DefaultMaxGlobalEvents, SubscriberBuffer: DefaultSubscriberBuffer,
 			HomerCorrelation: CorrelationSession},
 		source: source{stream: defaultSourceStream, deliver: "all"},
 	}
@@ -53,6 +53,7 @@ func options(s *settings) *telemetry.SinkOptions {
 	o.Int("max_sessions", &c.MaxSessions, 0, math.MaxInt, "sessions kept")
 	o.Int("max_events_per_session", &c.MaxEventsPerSession, 0, math.MaxInt, "last events kept per session")
 	o.Int("max_bytes_per_session", &c.MaxBytesPerSession, 0, math.MaxInt, "bytes of events kept per session (their JSON, estimated), the oldest dropped first")
+	o.Int("max_bytes", &c.MaxBytes, 0, math.MaxInt, "bytes of events kept for all sessions together (estimated), the least recently active sessions evicted whole, ended ones first")
 	o.Int("max_global_events", &c.MaxGlobalEvents, 0, math.MaxInt, "last session-less events kept")
 	o.Int("subscriber_buffer", &c.SubscriberBuffer, 0, math.MaxInt, "live-tail buffer per console client")
 	o.Func("jaeger_url", c.JaegerURL, "http(s) base URL of the Jaeger UI: the console links a session's trace id to <url>/trace/<id>",

@@ -37,6 +37,7 @@ type Store struct {
 	ended    *list.List        // *session, least recently active first
 	global   ring
 	addrs    addressBook // transport connection → client address
+	bytes    int         // kept by every session's ring
 	evicted  uint64
 	closed   bool
 
@@ -128,7 +129,9 @@ func (s *Store) add(e *telemetry.Event, size int) {
 		}
 		s.handles[e.HandleID] = sid
 	}
+	before := sess.events.bytes
 	sess.add(e, &f, newHandle, size)
+	s.bytes += sess.events.bytes - before
 	if f.Transport != nil && f.Name == "created" && sess.sum.Address == "" {
 		sess.sum.Transport = f.Transport.Transport
 		sess.sum.Address = s.addrs.lookup(f.Transport.Transport, f.Transport.ID)
@@ -139,44 +142,73 @@ func (s *Store) add(e *telemetry.Event, size int) {
 		}
 		s.feeds[feed] = sid
 	}
-	if reason := endOf(e, &f); reason != "" && !sess.sum.Ended {
+	switch reason := endOf(e, &f); {
+	case reason != "" && !sess.sum.Ended:
 		sess.sum.Ended, sess.sum.EndReason = true, reason
 		s.live.Remove(sess.elem)
 		sess.elem = s.ended.PushBack(sess)
-		return
-	}
-	if sess.sum.Ended {
+	case sess.sum.Ended:
 		s.ended.MoveToBack(sess.elem)
-	} else {
+	default:
 		s.live.MoveToBack(sess.elem)
 	}
+	s.evictBytes(sess)
 }
 
 // evict drops sessions past MaxSessions, ended ones first; s.mu is held.
 func (s *Store) evict() {
 	for len(s.sessions) > s.cfg.MaxSessions {
-		l := s.ended
-		if l.Len() == 0 {
-			l = s.live
-		}
-		front := l.Front()
-		if front == nil {
+		if !s.evictOldest(nil) {
 			return
 		}
-		sess, _ := l.Remove(front).(*session)
-		delete(s.sessions, sess.sum.SessionID)
-		for _, h := range sess.mapped {
-			if s.handles[h] == sess.sum.SessionID {
-				delete(s.handles, h)
-			}
-		}
-		for _, f := range sess.feeds {
-			if s.feeds[f] == sess.sum.SessionID {
-				delete(s.feeds, f)
-			}
-		}
-		s.evicted++
 	}
+}
+
+// evictBytes drops sessions, in evict's order, until the kept events are
+// within MaxBytes or only keep, the session just filed to, is left; s.mu
+// is held.
+func (s *Store) evictBytes(keep *session) {
+	for s.bytes > s.cfg.MaxBytes {
+		if !s.evictOldest(keep) {
+			return
+		}
+	}
+}
+
+// evictOldest drops the least recently active ended session, else the
+// least recently active live one, other than keep, and reports whether
+// there was one; s.mu is held.
+func (s *Store) evictOldest(keep *session) bool {
+	var sess *session
+	for _, l := range []*list.List{s.ended, s.live} {
+		for el := l.Front(); el != nil && sess == nil; el = el.Next() {
+			if v, _ := el.Value.(*session); v != keep {
+				sess = v
+			}
+		}
+	}
+	if sess == nil {
+		return false
+	}
+	if sess.sum.Ended {
+		s.ended.Remove(sess.elem)
+	} else {
+		s.live.Remove(sess.elem)
+	}
+	delete(s.sessions, sess.sum.SessionID)
+	s.bytes -= sess.events.bytes
+	for _, h := range sess.mapped {
+		if s.handles[h] == sess.sum.SessionID {
+			delete(s.handles, h)
+		}
+	}
+	for _, f := range sess.feeds {
+		if s.feeds[f] == sess.sum.SessionID {
+			delete(s.feeds, f)
+		}
+	}
+	s.evicted++
+	return true
 }
 
 // Sessions returns every kept session, most recently active first.
@@ -225,7 +257,7 @@ func (s *Store) Global() []*telemetry.Event {
 	return s.global.slice()
 }
 
-// Evicted counts sessions evicted to stay within MaxSessions.
+// Evicted counts sessions evicted to stay within MaxSessions or MaxBytes.
 func (s *Store) Evicted() uint64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -356,3 +356,45 @@ func TestSessionBytesBounded(t *testing.T) {
 		t.Fatalf("timeline after a large answer: %d events", len(tl))
 	}
 }
+
+// TestStoreBytesBounded: all sessions' events together stay within
+// MaxBytes by evicting whole sessions, ended ones first, then the least
+// recently active live ones, counted; the session just filed to stays.
+func TestStoreBytesBounded(t *testing.T) {
+	s := history.New(history.Config{MaxBytes: 120 << 10, MaxBytesPerSession: 64 << 10})
+	sdp := strings.Repeat("a=x ", 5<<10) // 20 KiB of JSON
+	offer := func(sid uint64) *telemetry.Event {
+		return mk(telemetry.TypeJSEP, sid, sid*10, "", telemetry.JSEPBody{Owner: "remote", JSEP: telemetry.JSEP{Type: "offer", SDP: sdp}})
+	}
+	export(t, s, offer(1), offer(2), offer(3), offer(4))
+	// Session 2 ends; session 1 is then more recently active than 3 and 4.
+	export(t, s, mk(telemetry.TypeSession, 2, 0, "", map[string]any{"name": "destroyed"}), offer(1))
+	if got := s.Evicted(); got != 0 {
+		t.Fatalf("evicted %d sessions within the budget", got)
+	}
+	// 20 KiB more: the ended session 2 goes first.
+	export(t, s, offer(5))
+	if _, ok := s.Session(2); ok || s.Evicted() != 1 {
+		t.Fatalf("after going over: session 2 kept, %d evicted", s.Evicted())
+	}
+	// Then the least recently active live ones (3, then 4), not 1.
+	export(t, s, offer(5), offer(5))
+	for sid, want := range map[uint64]bool{1: true, 3: false, 4: false, 5: true} {
+		if _, ok := s.Session(sid); ok != want {
+			t.Fatalf("session %d kept %v, want %v (evicted %d)", sid, ok, want, s.Evicted())
+		}
+	}
+	total := 0
+	for _, sum := range s.Sessions() {
+		total += sum.KeptBytes
+	}
+	if total > 120<<10 || s.Evicted() != 3 {
+		t.Fatalf("kept %d bytes, evicted %d", total, s.Evicted())
+	}
+	// A session over the whole budget alone is kept, the others evicted.
+	big := mk(telemetry.TypeJSEP, 6, 60, "", telemetry.JSEPBody{Owner: "local", JSEP: telemetry.JSEP{Type: "answer", SDP: strings.Repeat(sdp, 6)}})
+	export(t, s, big)
+	if list := s.Sessions(); len(list) != 1 || list[0].SessionID != 6 {
+		t.Fatalf("sessions after one over the budget: %+v", list)
+	}
+}
