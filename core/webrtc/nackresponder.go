@@ -146,6 +146,21 @@ type nackResponder struct {
 const nackMaxOwn = 1024
 
 // useOwn records that the stream sent with ssrc answers from h.
+// ForgetSentHistory undoes UseSentHistory for sender, whose stream ends
+// (a subscriber's stream removed): a sender stopped before it ever sent
+// is never unbound, and its entry would stay until the PeerConnection
+// ends.
+func (p *Peer) ForgetSentHistory(sender *pion.RTPSender) {
+	if p.nack == nil || sender == nil {
+		return
+	}
+	p.nack.mu.Lock()
+	for _, e := range sender.GetParameters().Encodings {
+		delete(p.nack.own, uint32(e.SSRC))
+	}
+	p.nack.mu.Unlock()
+}
+
 func (n *nackResponder) useOwn(ssrc uint32, h SentHistory) {
 	n.mu.Lock()
 	if _, ok := n.own[ssrc]; ok || len(n.own) < nackMaxOwn {

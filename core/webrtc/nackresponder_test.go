@@ -10,8 +10,10 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/internal/refusals"
+	"github.com/argusrtc/argus/telemetry"
 )
 
 // fakeClock is a settable clock for the responder.
@@ -635,5 +637,34 @@ func TestNACKResponderOwnGapWholeWindow(t *testing.T) {
 	}
 	if got := net.count(); got != n {
 		t.Fatalf("%d resends for 10 NACKs of %d packets within 1 ms, want %d", got, n, n)
+	}
+}
+
+// TestForgetSentHistory: a sender's own history registration is dropped
+// by ForgetSentHistory, also for a sender that never sent (never bound,
+// so never unbound): a subscription swapping streams on one
+// PeerConnection does not fill the responder's bounded map.
+func TestForgetSentHistory(t *testing.T) {
+	p := newPeer(t, testEngine(t, telemetry.Discard), PeerParams{})
+	track, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8}, "v", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := p.PeerConnection().AddTrack(track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.UseSentHistory(sender, &mapHistory{pkts: map[uint16]rtp.Packet{}})
+	own := func() int {
+		p.nack.mu.Lock()
+		defer p.nack.mu.Unlock()
+		return len(p.nack.own)
+	}
+	if n := own(); n != 1 {
+		t.Fatalf("%d own histories after UseSentHistory, want 1", n)
+	}
+	p.ForgetSentHistory(sender)
+	if n := own(); n != 0 {
+		t.Fatalf("%d own histories after ForgetSentHistory, want 0", n)
 	}
 }

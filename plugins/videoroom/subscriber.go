@@ -31,6 +31,9 @@ type subscriber struct {
 	peer         *webrtc.Peer
 	dc           *pion.DataChannel // created with the first data subscription
 	answered     bool              // the last offer was answered
+	// inactive holds the mids the client's last answer (start) left
+	// inactive: with answered, which m-lines a new stream can take over.
+	inactive map[string]bool
 	pendingOffer bool              // an offer is owed once the current one is answered
 	left         bool              // the room is gone or the handle detached: no more requests
 
@@ -411,6 +414,7 @@ func (sub *subscriber) remove(d *subStream) {
 	sub.mu.Unlock()
 	if !already && peer != nil && d.sender != nil {
 		_ = peer.PeerConnection().RemoveTrack(d.sender)
+		peer.ForgetSentHistory(d.sender) // a sender that never sent is never unbound
 	}
 }
 

@@ -15,10 +15,20 @@ import (
 // offer from growing.
 // An m-line is free once its stream was removed and the client answered
 // an offer where it was inactive: until then pion still counts it as
-// sending and cannot give it a new track. Callers hold negMu.
+// sending and cannot give it a new track. What counts is the answer the
+// client's "start" carried, recorded after the core applied it (pion
+// publishes a remote description before it updates the transceivers, so
+// reading pion's could see an m-line free too early), and only while no
+// later offer is outstanding. Callers hold negMu; answered and inactive
+// change only on the session's worker, so admit and add see the same
+// slots.
 func (sub *subscriber) freeSlots() map[string][]*subStream {
 	sub.mu.Lock()
-	peer := sub.peer
+	inactive := sub.inactive
+	if sub.peer == nil || !sub.answered || len(inactive) == 0 {
+		sub.mu.Unlock()
+		return nil
+	}
 	var removed []*subStream
 	for _, d := range sub.streams {
 		if d.removed && d.transceiver != nil {
@@ -27,14 +37,6 @@ func (sub *subscriber) freeSlots() map[string][]*subStream {
 	}
 	slices.SortFunc(removed, func(a, b *subStream) int { return a.mindex - b.mindex })
 	sub.mu.Unlock()
-	if peer == nil || len(removed) == 0 {
-		return nil
-	}
-	answer := peer.PeerConnection().CurrentRemoteDescription()
-	if answer == nil {
-		return nil
-	}
-	inactive := inactiveMids(answer.SDP)
 	free := map[string][]*subStream{}
 	for _, d := range removed {
 		t := d.transceiver
