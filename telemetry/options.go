@@ -124,8 +124,9 @@ func WithQueueSize(n int) QueueOption {
 // WithQueueBytes bounds the estimated size of the events in the queue
 // (default DefaultQueueBytes): an event that would take it past n is
 // dropped for this sink and counted, as on a full queue, unless the queue
-// is empty. The estimate encodes nothing: a JSEP event counts its SDP, raw
-// JSON bodies their length, every other event a fixed 512 bytes; events
+// holds no event of 1 KiB or more. The estimate encodes nothing: a JSEP
+// event counts its SDP, raw JSON bodies their length, a combined media
+// report 256 bytes a stream, every other event a fixed 512 bytes; events
 // estimated under 1 KiB are left to the count bound. A JSON encoding that
 // another sink already made of a queued event (Event.JSON) is not counted.
 func WithQueueBytes(n int) QueueOption {

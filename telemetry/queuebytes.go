@@ -6,6 +6,10 @@ import "encoding/json"
 // strings and raw JSON: the Event, its queue slot and a small typed body.
 const queuedEventBytes = 512
 
+// mediaReportQueueBytes is one stream's report in a combined media
+// report (fixed fields and a few strings).
+const mediaReportQueueBytes = 256
+
 // minBudgetedBytes is the least estimate a queue's byte budget counts:
 // smaller events, all but a few kinds, are bounded by the queue's count
 // (2048 of them hold under 2 MiB) and skip the budget's atomic counter.
@@ -21,6 +25,8 @@ func (e *Event) queueBytes() int {
 	switch b := e.Body.(type) {
 	case JSEPBody:
 		n += b.queueBytes()
+	case MediaReports:
+		n += len(b) * mediaReportQueueBytes // one report per stream of the handle
 	case ExternalBody:
 		n += len(b.Schema) + len(b.Data)
 	case json.RawMessage:

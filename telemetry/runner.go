@@ -59,7 +59,8 @@ func newRunner(name string, s Sink, m Mask, cfg queueConfig, log *slog.Logger, o
 
 // enqueue never blocks: a full queue, or one whose events would take
 // more than the byte budget with e's size bytes, drops e and counts it.
-// An empty queue takes e whatever its size. An event under
+// A queue that holds no budgeted event takes e whatever its size (small
+// events may wait in it). An event under
 // minBudgetedBytes is left out of the budget (size 0), its count bounded
 // by the queue's: media reports, the bulk, cost what they did. The budget
 // is read before the send and raised after it, so that Emits racing on
