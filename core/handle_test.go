@@ -102,15 +102,7 @@ func (s *gatedSession) Destroy() {
 // before "detached".
 func TestDetachAwaitsHangupUnderWay(t *testing.T) {
 	e, gs, hd, s, h := gatedHandle(t)
-	if _, err := hd.Peer(); err != nil {
-		t.Fatalf("Peer: %v", err)
-	}
-	hd.ClosePeer()
-	select {
-	case <-gs.entered:
-	case <-time.After(wait):
-		t.Fatal("no plugin Hangup after ClosePeer")
-	}
+	hangingUp(t, gs, hd)
 	detached := make(chan []byte, 1)
 	go func() {
 		detached <- e.g.HandleJanus(context.Background(), e.c,
@@ -151,16 +143,7 @@ func TestDetachAwaitsHangupUnderWay(t *testing.T) {
 // PeerConnection before it heard the old one hang up.
 func TestPeerWaitsForHangupUnderWay(t *testing.T) {
 	_, gs, hd, _, _ := gatedHandle(t)
-	old, err := hd.Peer()
-	if err != nil {
-		t.Fatalf("Peer: %v", err)
-	}
-	hd.ClosePeer()
-	select {
-	case <-gs.entered:
-	case <-time.After(wait):
-		t.Fatal("no plugin Hangup after ClosePeer")
-	}
+	old := hangingUp(t, gs, hd)
 	got := make(chan *webrtc.Peer, 1)
 	go func() {
 		p, err := hd.Peer()
@@ -241,6 +224,23 @@ func gatedHandle(t *testing.T) (e *env, gs *gatedSession, hd core.Handle, s, h u
 	gs = <-gp.sessions
 	t.Cleanup(gs.open) // a failed test must not leave a Hangup waiting
 	return e, gs, gp.Sessions()[0].Handle(), s, h
+}
+
+// hangingUp gives hd a PeerConnection, closes it and returns it once the
+// gated plugin session's Hangup has started (and waits).
+func hangingUp(t *testing.T, gs *gatedSession, hd core.Handle) *webrtc.Peer {
+	t.Helper()
+	p, err := hd.Peer()
+	if err != nil {
+		t.Fatalf("Peer: %v", err)
+	}
+	hd.ClosePeer()
+	select {
+	case <-gs.entered:
+	case <-time.After(wait):
+		t.Fatal("no plugin Hangup after ClosePeer")
+	}
+	return p
 }
 
 // waitParked waits until a goroutine is blocked in a select inside fn (a
