@@ -10,6 +10,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/core/webrtc"
 )
 
 // actOnEmit is a host that, once it recorded an event that matches, sets
@@ -53,7 +54,7 @@ func TestAnnouncedBeforeUnpublished(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var hook *actOnEmit
-			f := newFixtureOn(t, testConfig, func(rec *coretest.Host) core.Host {
+			f := newFixtureOn(t, testConfig, webrtc.Config{}, func(rec *coretest.Host) core.Host {
 				hook = newActOnEmit(rec, func(d map[string]any) bool {
 					return d["event"] == tc.announced && d["id"] == float64(5)
 				})

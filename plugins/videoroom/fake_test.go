@@ -41,14 +41,14 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg string) *fixture {
 	t.Helper()
-	return newFixtureOn(t, cfg, nil)
+	return newFixtureOn(t, cfg, webrtc.Config{}, nil)
 }
 
 // newFixtureOn is newFixture whose plugin sees host instead of the
 // recording host; host records through f.host. Nil means f.host.
-func newFixtureOn(t *testing.T, cfg string, host func(rec *coretest.Host) core.Host) *fixture {
+func newFixtureOn(t *testing.T, cfg string, ecfg webrtc.Config, host func(rec *coretest.Host) core.Host) *fixture {
 	t.Helper()
-	eng := coretest.Engine(t, webrtc.Config{})
+	eng := coretest.Engine(t, ecfg)
 	f := &fixture{t: t, p: New(), host: &coretest.Host{}, eng: eng, next: 10}
 	var raw json.RawMessage
 	if cfg != "" {

@@ -1,9 +1,6 @@
 package videoroom
 
-import (
-	"github.com/argusrtc/argus/core"
-	"github.com/argusrtc/argus/core/webrtc"
-)
+import "github.com/argusrtc/argus/core"
 
 // Limits bound what clients can make the plugin store or answer (issue 10:
 // no client can exhaust memory). They are an Argus extension, set in the
@@ -51,10 +48,6 @@ const (
 	// MaxSubscriberStreams or a stream subscribed twice, and the duplicate
 	// data subscriptions ignored.
 	LimitSubscriberStreams = "subscriber_streams"
-	// LimitDataChannelBuffer counts the data channel messages not relayed
-	// to a subscriber whose channel already buffers maxDataBuffered bytes
-	// (the label of core/webrtc's own data channel bound).
-	LimitDataChannelBuffer = webrtc.LimitDataChannelBuffer
 	// LimitForcedKeyframes counts the forced keyframe requests merged into
 	// another PLI: a stream repeated in one request, or a request within
 	// forcedPLIGap of the stream's last PLI (held, then sent once).

@@ -6,21 +6,11 @@ import (
 
 	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
-
-	"github.com/argusrtc/argus/core/webrtc"
 )
 
 // dataLabel is the label of the data channel Argus opens to subscribers,
 // the one janus.js uses.
 const dataLabel = "JanusDataChannel"
-
-// maxDataBuffered bounds the bytes a subscriber's data channel may have
-// waiting to be sent: beyond it, publishers' messages are not relayed to
-// that subscriber (dropped and counted). The SCTP send queue has no bound
-// of its own, and a peer that stops reading (a zero receive window) would
-// make it grow with every message; a subscriber that reads keeps its
-// queue far below this (janus.js sends messages of a few KB).
-const maxDataBuffered = webrtc.MaxDataChannelBuffered
 
 // addData subscribes to a publisher's data: the subscriber's one data
 // channel (created with its first data subscription, so the next offer
@@ -55,19 +45,18 @@ func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
 // relayData sends one publisher data channel message to the subscriber.
 // It runs in the publisher's SCTP receive callback, once per subscriber:
 // it never waits for the subscriber (pion queues the send), and it drops
-// the message when the subscriber's queue holds maxDataBuffered bytes.
+// the message when the subscriber's channel already buffers
+// webrtc.MaxDataChannelBuffered bytes (the SCTP send queue has no bound of
+// its own: a peer that stops reading would make it grow with every
+// message), counted by the engine as EchoTest's echo is.
 func (d *subStream) relayData(ps *pubStream, msg pion.DataChannelMessage) {
 	if d.src.Load() != ps || !d.send.Load() || d.sub.paused.Load() {
 		return
 	}
 	d.sub.mu.Lock()
-	dc := d.sub.dc
+	dc, peer := d.sub.dc, d.sub.peer
 	d.sub.mu.Unlock()
-	if dc == nil || dc.ReadyState() != pion.DataChannelStateOpen {
-		return
-	}
-	if dc.BufferedAmount() > maxDataBuffered {
-		d.sub.s.p.refused(LimitDataChannelBuffer, 1)
+	if dc == nil || peer == nil || dc.ReadyState() != pion.DataChannelStateOpen || peer.DataChannelFull(dc) {
 		return
 	}
 	if msg.IsString {

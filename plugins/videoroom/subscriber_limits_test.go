@@ -10,6 +10,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/refusals"
 	"github.com/argusrtc/argus/internal/testpeer"
 )
@@ -24,12 +25,14 @@ type countingHost struct {
 // count is the refusals of limit so far.
 func (h *countingHost) count(limit string) int { return int(h.Counters.Count(limit)) }
 
-// newCountingFixture is newFixture whose host counts refusals.
+// newCountingFixture is newFixture whose host and WebRTC engine count
+// refusals, into the same counters (as cmd/argus wires them).
 func newCountingFixture(t *testing.T, cfg string) (*fixture, *countingHost) {
 	t.Helper()
+	counts := refusals.New(LimitSubscriberStreams, webrtc.LimitDataChannelBuffer, LimitForcedKeyframes)
 	var ch *countingHost
-	f := newFixtureOn(t, cfg, func(rec *coretest.Host) core.Host {
-		ch = &countingHost{Host: rec, Counters: refusals.New(LimitSubscriberStreams, LimitDataChannelBuffer, LimitForcedKeyframes)}
+	f := newFixtureOn(t, cfg, webrtc.Config{Refusals: counts}, func(rec *coretest.Host) core.Host {
+		ch = &countingHost{Host: rec, Counters: counts}
 		return ch
 	})
 	return f, ch
@@ -126,7 +129,7 @@ func TestSubscriberStreamBounds(t *testing.T) {
 
 // TestDataRelayBounded: a subscriber whose peer stops reading its data
 // channel (a zero SCTP window) does not make Argus queue every message a
-// publisher sends (audit finding 2): beyond maxDataBuffered bytes waiting
+// publisher sends (audit finding 2): beyond webrtc.MaxDataChannelBuffered bytes waiting
 // for it, messages are dropped and counted as datachannel_buffer.
 func TestDataRelayBounded(t *testing.T) {
 	f, counts := newCountingFixture(t, `{"rooms":[{"room":7}]}`)
@@ -182,7 +185,7 @@ func TestDataRelayBounded(t *testing.T) {
 	}
 	const size = 16 << 10
 	msg := make([]byte, size)
-	for i := 0; i < 6<<20/size && counts.count(LimitDataChannelBuffer) == 0; i++ {
+	for i := 0; i < 6<<20/size && counts.count(webrtc.LimitDataChannelBuffer) == 0; i++ {
 		for pubPeer.DC.BufferedAmount() > 256<<10 && ctx.Err() == nil {
 			time.Sleep(time.Millisecond)
 		}
@@ -190,14 +193,14 @@ func TestDataRelayBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for counts.count(LimitDataChannelBuffer) == 0 && ctx.Err() == nil {
+	for counts.count(webrtc.LimitDataChannelBuffer) == 0 && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if counts.count(LimitDataChannelBuffer) == 0 {
+	if counts.count(webrtc.LimitDataChannelBuffer) == 0 {
 		t.Fatal("no message dropped for a subscriber that stopped reading")
 	}
-	if n := sub.dc.BufferedAmount(); n > maxDataBuffered+size {
-		t.Errorf("the subscriber's data channel buffers %d bytes, want at most %d", n, maxDataBuffered+size)
+	if n := sub.dc.BufferedAmount(); n > webrtc.MaxDataChannelBuffered+size {
+		t.Errorf("the subscriber's data channel buffers %d bytes, want at most %d", n, webrtc.MaxDataChannelBuffered+size)
 	}
 }
 
