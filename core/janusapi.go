@@ -220,16 +220,6 @@ func transportName(c Client) string {
 	return c.Info().Package
 }
 
-// MaxOpaqueIDSize bounds an attach's opaque_id, which every log line,
-// event, HEP record and span of the handle repeats. Janus 1.1.2 has no
-// bound; janus.js builds ids of a few dozen bytes, so no real client comes
-// near this one.
-const MaxOpaqueIDSize = 256
-
-// LimitOpaqueID names the opaque_id bound for RefusalCounter (an attach
-// refused with 467).
-const LimitOpaqueID = "opaque_id_size"
-
 // apiAttach attaches a handle to a plugin (janus-reference.md 1.3 attach).
 func (g *Gateway) apiAttach(r *janusReq) []byte {
 	pkg, _, e := r.f.str("plugin", true)

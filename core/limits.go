@@ -17,6 +17,12 @@ const (
 	DefaultMaxMLines            = 128
 )
 
+// MaxOpaqueIDSize bounds an attach's opaque_id, which every log line,
+// event, HEP record and span of the handle repeats. Janus 1.1.2 has no
+// bound; janus.js builds ids of a few dozen bytes, so no real client comes
+// near this one.
+const MaxOpaqueIDSize = 256
+
 // Names of the limits, as RefusalCounter receives them and
 // argus_limit_refused_total labels them.
 const (
@@ -31,6 +37,9 @@ const (
 	// webrtc.MaxRemoteCandidates per PeerConnection (answered "ack", as
 	// Janus answers a candidate it cannot add).
 	LimitRemoteCandidates = "remote_candidates"
+	// LimitOpaqueID counts attaches refused (467) for an opaque_id longer
+	// than MaxOpaqueIDSize.
+	LimitOpaqueID = "opaque_id_size"
 )
 
 // Limits bound what one client can make the core hold. Zero fields take the
