@@ -62,9 +62,9 @@ func New(cfg Config) *Store {
 
 // Export files the batch into timelines and feeds live-tail subscribers.
 func (s *Store) Export(_ context.Context, batch []*telemetry.Event) error {
-	// Sizes of the events that are encoded for it (a JSEP event's takes a
-	// while), outside the lock; a batch of media reports, the bulk, needs
-	// none.
+	// Sizes of the events other than media reports, outside the lock:
+	// eventBytes JSON-encodes the ones it cannot estimate (neither media
+	// nor JSEP); a batch of media reports, the bulk, needs no slice.
 	var sizes []int
 	for i, e := range batch {
 		if e.Type != telemetry.TypeMedia {
