@@ -317,7 +317,13 @@ func answerOffer(t testing.TB, peer *Peer, client *pion.PeerConnection, offer st
 // (candidates in the SDP): the way round of VideoRoom subscribers.
 func negotiateFromPeer(t *testing.T, peer *Peer, client *pion.PeerConnection) {
 	t.Helper()
-	offer, err := peer.CreateOffer(ctxT(t), false)
+	offerFromPeer(t, peer, client, false)
+}
+
+// offerFromPeer is negotiateFromPeer, with an ICE restart if iceRestart.
+func offerFromPeer(t *testing.T, peer *Peer, client *pion.PeerConnection, iceRestart bool) {
+	t.Helper()
+	offer, err := peer.CreateOffer(ctxT(t), iceRestart)
 	if err != nil {
 		t.Fatal(err)
 	}

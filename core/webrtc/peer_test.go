@@ -328,21 +328,12 @@ func TestRemoteCandidatesBounded(t *testing.T) {
 	if err := client.SetLocalDescription(restart); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SetRemoteDescription(ctxT(t), "offer", restart.SDP); err != nil {
-		t.Fatal(err)
-	}
+	answerOffer(t, p, client, restart.SDP)
 	if err := p.AddCandidate(cand(last)); err != nil {
 		t.Fatalf("a candidate after an ICE restart: %v", err)
 	}
 	// Fill the new generation up, then an ICE restart that Argus offers
 	// (a VideoRoom subscriber's "restart"): the count starts again too.
-	answer, err := p.CreateAnswer(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
 	next := last + 1
 	for ; ; next++ {
 		if err := p.AddCandidate(cand(next)); errors.Is(err, ErrTooManyCandidates) {
@@ -351,23 +342,7 @@ func TestRemoteCandidatesBounded(t *testing.T) {
 			t.Fatalf("filling the restarted generation, candidate %d: %v", next, err)
 		}
 	}
-	offered, err := p.CreateOffer(ctxT(t), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offered}); err != nil {
-		t.Fatal(err)
-	}
-	clientAnswer, err := client.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.SetLocalDescription(clientAnswer); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.SetRemoteDescription(ctxT(t), "answer", clientAnswer.SDP); err != nil {
-		t.Fatal(err)
-	}
+	offerFromPeer(t, p, client, true)
 	if err := p.AddCandidate(cand(next + 1)); err != nil {
 		t.Fatalf("a candidate after an ICE restart Argus offered: %v", err)
 	}
