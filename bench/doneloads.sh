@@ -11,6 +11,7 @@
 # EchoTest blocks run with SPLIT=0: Argus with -metrics=false, so that
 # "all telemetry off" is off against argus-tel. VideoRoom blocks say where
 # lost packets were lost (SPLIT=1, Argus's /metrics read every 0.5 s).
+# budget.md: the CPU full delivery at 1 -> 500 takes (bench/budget.jq).
 set -euo pipefail
 out=${1:?usage: bench/doneloads.sh OUTDIR}
 mkdir -p "$out"
@@ -31,4 +32,13 @@ mark vr-500
 # 1 -> 500: nothing pinned (Argus may use both cores, the load tool shares them).
 SERVER_CPU='' LOAD_CPU='' OUT=$out/vr-500 SESSIONS=1 SUBSCRIBERS=500 SERVERS="janus argus" REPEAT=1 WARMUP=0 \
 	LOAD_ARGS="-setup-timeout 60s" bench/compare.sh
+mark vr-500-shared
+# The same with one shared UDP port (-ice-udp-port, opt-in): Argus only.
+SERVER_CPU='' LOAD_CPU='' OUT=$out/vr-500-shared SESSIONS=1 SUBSCRIBERS=500 SERVERS=argus REPEAT=1 WARMUP=0 \
+	ARGUS_ARGS="-ice-udp-port 20000" LOAD_ARGS="-setup-timeout 60s" bench/compare.sh
 mark end
+# What full delivery at 1 -> 500 needs of the host's cores, server and
+# load tool together, from the costs of the lossless VideoRoom runs.
+jq -s -r --argjson cores "$(nproc)" -f bench/budget.jq \
+	"$out"/vr-50/*.result.json "$out"/vr-100/*.result.json \
+	"$out"/vr-300/*.result.json "$out"/vr-500/*.result.json | tee "$out/budget.md"

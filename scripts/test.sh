@@ -2,9 +2,11 @@
 # THE test command of Argus: installs what the tests need (once; rerunning
 # installs nothing new), then runs go vet, golangci-lint, the race-enabled Go
 # tests (unit + end-to-end, dashboards with promtool, prometheus and
-# docker-compose), every fuzz target for a short while, the check of bench/compare.sh's loss split, and the real-browser
-# janus.js tests (EchoTest, VideoRoom, their traces in Jaeger v2). Jaeger v2 is built once
-# from its Go module into a cache outside the repository (scripts/jaeger.sh).
+# docker-compose), every fuzz target for a short while, the checks of
+# bench/compare.sh's loss split and of the fan-out CPU budget, and the
+# real-browser janus.js tests (EchoTest, VideoRoom, their traces in Jaeger v2).
+# Jaeger v2 is built once from its Go module into a cache outside the
+# repository (scripts/jaeger.sh).
 #
 #   bash scripts/test.sh
 #
@@ -69,7 +71,8 @@ install_system_deps() {
 	# in a network namespace (ip from iproute2).
 	command -v janus >/dev/null || missing+=(janus)
 	command -v ip >/dev/null || missing+=(iproute2)
-	# bench/losssplit_test.sh checks bench/compare.sh's loss split with jq.
+	# bench/losssplit_test.sh and bench/budget_test.sh check the
+	# benchmark's jq programs.
 	command -v jq >/dev/null || missing+=(jq)
 	if [ ${#missing[@]} -eq 0 ]; then
 		echo "chromium, prometheus, docker-compose, python3-aiortc and janus already installed"
@@ -243,6 +246,7 @@ main() {
 	step "go test -bench (every benchmark, ${BENCHTIME:-10x})" go_bench
 	step "fuzz every target for $FUZZTIME" go_fuzz
 	step "bench/compare.sh's loss split on made-up counters (bench/losssplit_test.sh)" bash bench/losssplit_test.sh
+	step "the fan-out CPU budget on made-up results (bench/budget_test.sh)" bash bench/budget_test.sh
 	step "browser tests (janus.js and the demo pages in Chromium: EchoTest, VideoRoom; HTTP + WebSocket)" browser_test
 	step "Janode + werift (EchoTest, Admin API; WebSocket + Unix socket)" janode_test
 
