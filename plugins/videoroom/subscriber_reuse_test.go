@@ -2,6 +2,7 @@ package videoroom
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -38,19 +39,9 @@ func TestSubscriberReusesMLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// received waits until the client gets the new senders' media on mids.
 	received := func(step string, mids []string) {
 		t.Helper()
-		for _, d := range s.(*session).sub.liveStreams() {
-			ssrc := uint32(d.sender.GetParameters().Encodings[0].SSRC)
-			tr := client.Track(d.transceiver.Mid())
-			for tr.SSRC.Load() != ssrc || tr.Packets.Load() == 0 {
-				if ctx.Err() != nil {
-					t.Fatalf("%s: no %s media with SSRC %d on m-line %s (m-lines %v; got SSRC %d)", step, d.kind, ssrc, d.transceiver.Mid(), mids, tr.SSRC.Load())
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-		}
+		receivedAll(ctx, t, s, client, step+fmt.Sprintf(" (m-lines %v)", mids))
 	}
 	feed := func(i int) string { return `{"feed":` + formatID(feeds[i%2]) + `}` }
 	mids := answer("join", f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":[`+feed(0)+`]}`, nil))
@@ -98,6 +89,65 @@ func TestSubscriberReusesMLines(t *testing.T) {
 	if n := len(peer.PeerConnection().GetTransceivers()); n != 2 {
 		t.Errorf("%d transceivers after 300 swaps, want 2", n)
 	}
+}
+
+// receivedAll waits until client gets the media of every live stream of
+// subscriber session s on its m-line, with its sender's SSRC.
+func receivedAll(ctx context.Context, t *testing.T, s core.PluginSession, client *testpeer.Peer, step string) {
+	t.Helper()
+	for _, d := range s.(*session).sub.liveStreams() {
+		ssrc := uint32(d.sender.GetParameters().Encodings[0].SSRC)
+		tr := client.Track(d.transceiver.Mid())
+		for tr.SSRC.Load() != ssrc || tr.Packets.Load() == 0 {
+			if ctx.Err() != nil {
+				t.Fatalf("%s: no %s media with SSRC %d on m-line %s (got SSRC %d)", step, d.kind, ssrc, d.transceiver.Mid(), tr.SSRC.Load())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// TestSubscriberReuseAfterIdleOffer: an m-line that stays inactive
+// through a later offer (another stream reused its neighbour first) is
+// reused all the same, and its client receives the new stream's media
+// there (test/e2e's update step: unsubscribe a publisher, subscribe its
+// video, then its audio). A pion client lost such an m-line's receiver
+// (internal/testpeer's keepReceivers).
+func TestSubscriberReuseAfterIdleOffer(t *testing.T) {
+	f := newFixture(t, `{"rooms":[{"room":7}]}`)
+	var feeds [2]uint64
+	pubMids := map[string]string{} // the second publisher's mid by kind
+	for i := range feeds {
+		_, _, pub, feed, pubPeer := f.publishPeer("pub", true)
+		pubPeer.Start(testpeer.Browser20ms())
+		feeds[i] = feed
+		for _, x := range pub.Data["streams"].([]any) {
+			st := x.(map[string]any)
+			pubMids[st["type"].(string)] = st["mid"].(string)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, s := f.handle()
+	client, answer := f.answering(ctx, h, s, testpeer.Config{AnyAddress: true})
+	both := `[{"feed":` + formatID(feeds[0]) + `},{"feed":` + formatID(feeds[1]) + `}]`
+	mids := answer("join", f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":`+both+`}`, nil))
+	if len(mids) != 4 {
+		t.Fatalf("join offer m-lines %v, want 4", mids)
+	}
+	if err := client.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	receivedAll(ctx, t, s, client, "join")
+	second := `{"feed":` + formatID(feeds[1])
+	answer("unsubscribe", f.async(h, s, `{"request":"unsubscribe","streams":[`+second+`}]}`, nil))
+	for _, kind := range []string{"video", "audio"} {
+		got := answer("subscribe "+kind, f.async(h, s, `{"request":"subscribe","streams":[`+second+`,"mid":"`+pubMids[kind]+`"}]}`, nil))
+		if len(got) != 4 {
+			t.Fatalf("subscribe %s: offer m-lines %v, want the 4 of the join", kind, got)
+		}
+	}
+	receivedAll(ctx, t, s, client, "after the swaps")
 }
 
 // answering makes the client of subscriber handle h, and the function
