@@ -31,11 +31,11 @@ type subscriber struct {
 	peer         *webrtc.Peer
 	dc           *pion.DataChannel // created with the first data subscription
 	answered     bool              // the last offer was answered
+	pendingOffer bool              // an offer is owed once the current one is answered
+	left         bool              // the room is gone or the handle detached: no more requests
 	// inactive holds the mids the client's last answer (start) left
 	// inactive: with answered, which m-lines a new stream can take over.
 	inactive map[string]bool
-	pendingOffer bool              // an offer is owed once the current one is answered
-	left         bool              // the room is gone or the handle detached: no more requests
 
 	// followUp is pushed after the reply to the request being processed
 	// (start's postponed offer); only the session's worker touches it.
@@ -172,10 +172,10 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 // m-lines beyond max are refused with 430: every audio and video stream
 // has one, and an inactive one stays in the offer until the
 // PeerConnection ends, but a new stream takes over a free one of its kind
-// and codec (freeSlots) rather than add its own; every data subscription shares the
-// one application m-line (which stays once made). Callers hold negMu (or
-// have the only reference to sub, at join); refusals and ignored repeats
-// are counted.
+// and codec (freeSlots) rather than add its own; every data subscription
+// shares the one application m-line (which stays once made). Callers hold
+// negMu (or have the only reference to sub, at join); refusals and
+// ignored repeats are counted.
 func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*subStream]bool) ([]feedRef, *vrError) {
 	p := sub.s.p
 	limit := p.limits().MaxSubscriberStreams
@@ -233,9 +233,10 @@ func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*su
 }
 
 // add gives each requested stream a sending m-line on peer: a free one of
-// its kind and codec (freeSlots), or a new one; callers hold negMu. They get peer (h.Peer) before they take negMu: Peer waits
-// for the Hangup of a PeerConnection still closing (after a leave), and
-// that Hangup takes negMu.
+// its kind and codec (freeSlots), or a new one; callers hold negMu. They
+// get peer (h.Peer) before they take negMu: Peer waits for the Hangup of a
+// PeerConnection still closing (after a leave), and that Hangup takes
+// negMu.
 func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 	pc := peer.PeerConnection()
 	sub.mu.Lock()
@@ -401,8 +402,7 @@ func (sub *subscriber) byMid(mid string) *subStream {
 
 // remove stops an m-line (it becomes inactive at the next offer, and free
 // for a new stream of its kind and codec once that offer is answered:
-// freeSlots);
-// callers hold negMu.
+// freeSlots); callers hold negMu.
 func (sub *subscriber) remove(d *subStream) {
 	if ps := d.src.Swap(nil); ps != nil {
 		ps.detach(d)
