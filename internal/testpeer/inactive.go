@@ -24,7 +24,9 @@ import (
 // recvonly in place of inactive changes nothing else for such a
 // transceiver: pion keeps its direction (inactive), takes no track from
 // the m-line (none is sent on it) and answers inactive, as it would have.
-// A rejected m-line (port 0) is left as it is.
+// It records the remote direction as recvonly, though: a track this
+// client added later could take the m-line (a receiving client adds
+// none). A rejected m-line (port 0) is left as it is.
 func (p *Peer) keepReceivers(offer string) string {
 	stopped := map[string]bool{}
 	for _, t := range p.PC.GetTransceivers() {
