@@ -517,7 +517,7 @@ func (sub *subscriber) hangup() {
 	sub.streams = nil
 	sub.peer = nil
 	sub.dc = nil // closed with its PeerConnection: the next one makes its own
-	sub.answered, sub.pendingOffer = false, false
+	sub.answered, sub.pendingOffer, sub.inactive = false, false, nil
 	sub.mu.Unlock()
 	sub.paused.Store(true) // until the next "start", as Janus 1.1.2
 	for _, d := range streams {

@@ -53,7 +53,9 @@ func (sub *subscriber) freeSlots() map[string][]*subStream {
 func slotKey(kind, codec string) string { return kind + "/" + codec }
 
 // inactiveMids returns the mids of an SDP's inactive audio and video
-// m-lines.
+// m-lines. A rejected m-line (port 0; Firefox also marks it inactive) is
+// left out: under JSEP its mid is dead, and a stream of the same codec
+// would be rejected again.
 func inactiveMids(raw string) map[string]bool {
 	d := &sdp.SessionDescription{}
 	if d.UnmarshalString(raw) != nil {
@@ -61,7 +63,7 @@ func inactiveMids(raw string) map[string]bool {
 	}
 	out := map[string]bool{}
 	for _, m := range d.MediaDescriptions {
-		if m.MediaName.Media == "application" {
+		if m.MediaName.Media == "application" || m.MediaName.Port.Value == 0 {
 			continue
 		}
 		mid, _ := m.Attribute("mid")
