@@ -367,16 +367,27 @@ func (p *Peer) Offer(ctx context.Context, gather bool) (string, error) {
 	return p.setLocal(ctx, o, gather)
 }
 
-// Answer applies the gateway's offer and returns a complete answer.
+// Answer applies the gateway's offer (SetOffer) and returns a complete
+// answer.
 func (p *Peer) Answer(ctx context.Context, offer string) (string, error) {
-	if err := p.PC.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
-		return "", fmt.Errorf("apply offer: %w", err)
+	if err := p.SetOffer(offer); err != nil {
+		return "", err
 	}
 	a, err := p.PC.CreateAnswer(nil)
 	if err != nil {
 		return "", fmt.Errorf("create answer: %w", err)
 	}
 	return p.setLocal(ctx, a, true)
+}
+
+// SetOffer applies the gateway's offer, so that an m-line the offer
+// leaves inactive can be received on again when a later offer reuses it,
+// as in a browser (keepReceivers).
+func (p *Peer) SetOffer(offer string) error {
+	if err := p.PC.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: p.keepReceivers(offer)}); err != nil {
+		return fmt.Errorf("apply offer: %w", err)
+	}
+	return nil
 }
 
 // SetAnswer applies the gateway's answer.

@@ -55,10 +55,15 @@ func (sub *subscriber) handle(ctx context.Context, name string, req params, jsep
 // resolves on the event with its transaction and expects "started").
 func (sub *subscriber) start(ctx context.Context, jsep *core.JSEP) (map[string]any, *core.JSEP, *vrError) {
 	sub.paused.Store(false)
+	var inactive map[string]bool
+	if jsep != nil {
+		inactive = inactiveMids(jsep.SDP)
+	}
 	sub.mu.Lock()
 	pending := false
 	if jsep != nil {
 		sub.answered = true
+		sub.inactive = inactive
 		pending = sub.pendingOffer
 		for _, d := range sub.streams {
 			d.ready = d.ready || d.offered

@@ -33,6 +33,9 @@ type subscriber struct {
 	answered     bool              // the last offer was answered
 	pendingOffer bool              // an offer is owed once the current one is answered
 	left         bool              // the room is gone or the handle detached: no more requests
+	// inactive holds the mids the client's last answer (start) left
+	// inactive: with answered, which m-lines a new stream can take over.
+	inactive map[string]bool
 
 	// followUp is pushed after the reply to the request being processed
 	// (start's postponed offer); only the session's worker touches it.
@@ -167,16 +170,21 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 // time a stream is named; Argus refuses the request instead, so that
 // repeats cannot multiply m-lines, copies and keyframe requests. The
 // m-lines beyond max are refused with 430: every audio and video stream
-// has one, an inactive one too (it stays in the offer until the
-// PeerConnection ends), and every data subscription shares the one
-// application m-line (which stays once made). Callers hold negMu (or have
-// the only reference to sub, at join); refusals and ignored repeats are
-// counted.
+// has one, and an inactive one stays in the offer until the
+// PeerConnection ends, but a new stream takes over a free one of its kind
+// and codec (freeSlots) rather than add its own; every data subscription
+// shares the one application m-line (which stays once made). Callers hold
+// negMu (or have the only reference to sub, at join); refusals and
+// ignored repeats are counted.
 func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*subStream]bool) ([]feedRef, *vrError) {
 	p := sub.s.p
 	limit := p.limits().MaxSubscriberStreams
 	n := 0
 	have := map[*pubStream]bool{}
+	free := map[string]int{} // m-lines a new stream can take over, by slotKey
+	for key, ds := range sub.freeSlots() {
+		free[key] = len(ds)
+	}
 	sub.mu.Lock()
 	dataLine := sub.dc != nil
 	for _, d := range held {
@@ -204,9 +212,12 @@ func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*su
 		}
 		have[ref.ps] = true
 		out = append(out, ref)
-		if ref.ps.kind == "data" {
+		switch {
+		case ref.ps.kind == "data":
 			dataLine = true
-		} else {
+		case free[slotKey(ref.ps.kind, ref.ps.codecName)] > 0:
+			free[slotKey(ref.ps.kind, ref.ps.codecName)]--
+		default:
 			n++
 		}
 	}
@@ -221,15 +232,17 @@ func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*su
 	return out, nil
 }
 
-// add creates one sending m-line per requested stream on peer; callers
-// hold negMu. They get peer (h.Peer) before they take negMu: Peer waits
-// for the Hangup of a PeerConnection still closing (after a leave), and
-// that Hangup takes negMu.
+// add gives each requested stream a sending m-line on peer: a free one of
+// its kind and codec (freeSlots), or a new one; callers hold negMu. They
+// get peer (h.Peer) before they take negMu: Peer waits for the Hangup of a
+// PeerConnection still closing (after a leave), and that Hangup takes
+// negMu.
 func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 	pc := peer.PeerConnection()
 	sub.mu.Lock()
 	sub.peer = peer
 	sub.mu.Unlock()
+	free := sub.freeSlots()
 	for _, ref := range refs {
 		ps := ref.ps
 		if ps.kind == "data" {
@@ -242,7 +255,11 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 		if err != nil {
 			return err
 		}
-		t, err := pc.AddTransceiverFromTrack(track, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly})
+		var slot *subStream
+		if key := slotKey(ps.kind, ps.codecName); len(free[key]) > 0 {
+			slot, free[key] = free[key][0], free[key][1:]
+		}
+		t, err := sub.sendOn(peer, slot, track)
 		if err != nil {
 			return err
 		}
@@ -259,9 +276,15 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 		d.feedID, d.feedMid, d.feedDisplay = ref.pub.id, ps.mid, ref.pub.displayName()
 		d.src.Store(ps)
 		sub.mu.Lock()
-		d.mindex = len(sub.streams)
-		d.mid = strconv.Itoa(d.mindex) // until the offer names it (Janus 1.1.2 names it at once)
-		sub.streams = append(sub.streams, d)
+		if i := slices.Index(sub.streams, slot); slot != nil && i >= 0 {
+			// The new stream takes the slot: same mindex and mid.
+			d.mindex, d.mid = slot.mindex, slot.mid
+			sub.streams[i] = d
+		} else {
+			d.mindex = len(sub.streams)
+			d.mid = strconv.Itoa(d.mindex) // until the offer names it (Janus 1.1.2 names it at once)
+			sub.streams = append(sub.streams, d)
+		}
 		sub.mu.Unlock()
 		ps.attach(d)
 		sub.s.ks.Go(func(context.Context) { d.readRTCP() }) // ends when the PC closes
@@ -272,6 +295,28 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 		}
 	}
 	return nil
+}
+
+// sendOn gives track a sending m-line: slot's (a free one, freeSlots),
+// or a new one when slot is nil.
+func (sub *subscriber) sendOn(peer *webrtc.Peer, slot *subStream, track pion.TrackLocal) (*pion.RTPTransceiver, error) {
+	if slot == nil {
+		t, err := peer.PeerConnection().AddTransceiverFromTrack(track, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			return nil, fmt.Errorf("new m-line: %w", err)
+		}
+		return t, nil
+	}
+	t := slot.transceiver
+	// Back to every codec of the kind, so that the caller picks the new
+	// stream's (the same codec, maybe other parameters) from the list.
+	_ = t.SetCodecPreferences(nil)
+	// AttachTrack sends on t again (inactive becomes sendonly), with a new
+	// sender and SSRC bound to the PeerConnection's interceptors.
+	if _, err := peer.AttachTrack(t, track); err != nil {
+		return nil, fmt.Errorf("reuse m-line %q: %w", t.Mid(), err)
+	}
+	return t, nil
 }
 
 // codecsOf lists the codecs the engine can send on t's kind.
@@ -355,8 +400,9 @@ func (sub *subscriber) byMid(mid string) *subStream {
 	return nil
 }
 
-// remove stops an m-line (it becomes inactive at the next offer); callers
-// hold negMu.
+// remove stops an m-line (it becomes inactive at the next offer, and free
+// for a new stream of its kind and codec once that offer is answered:
+// freeSlots); callers hold negMu.
 func (sub *subscriber) remove(d *subStream) {
 	if ps := d.src.Swap(nil); ps != nil {
 		ps.detach(d)
@@ -471,7 +517,7 @@ func (sub *subscriber) hangup() {
 	sub.streams = nil
 	sub.peer = nil
 	sub.dc = nil // closed with its PeerConnection: the next one makes its own
-	sub.answered, sub.pendingOffer = false, false
+	sub.answered, sub.pendingOffer, sub.inactive = false, false, nil
 	sub.mu.Unlock()
 	sub.paused.Store(true) // until the next "start", as Janus 1.1.2
 	for _, d := range streams {

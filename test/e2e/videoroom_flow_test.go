@@ -277,9 +277,10 @@ func (s *vrSub) noteStreams(d map[string]any) {
 	}
 }
 
-// answer applies Argus's offer and sends "start" with the answer.
+// answer applies Argus's offer (testpeer's SetOffer: a reused m-line
+// receives again, as in a browser) and sends "start" with the answer.
 func (s *vrSub) answer(ctx context.Context, u *vrUser, offer string) error {
-	if err := s.peer.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
+	if err := s.peer.SetOffer(offer); err != nil {
 		return err
 	}
 	a, err := s.peer.pc.CreateAnswer(nil)

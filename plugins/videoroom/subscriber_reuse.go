@@ -1,0 +1,75 @@
+package videoroom
+
+import (
+	"slices"
+
+	"github.com/pion/sdp/v3"
+
+	"github.com/argusrtc/argus/core/pluginkit/mediakit"
+)
+
+// freeSlots lists, by slotKey, the audio and video m-lines of the
+// subscription that a new stream can take over, lowest mindex first: as
+// in Janus 1.1.2, which reuses the first m-line left without a stream of
+// the same type and codec, a subscription that swaps streams keeps its
+// offer from growing.
+// An m-line is free once its stream was removed and the client answered
+// an offer where it was inactive: until then pion still counts it as
+// sending and cannot give it a new track. What counts is the answer the
+// client's "start" carried, recorded after the core applied it (pion
+// publishes a remote description before it updates the transceivers, so
+// reading pion's could see an m-line free too early), and only while no
+// later offer is outstanding. Callers hold negMu; answered and inactive
+// change only on the session's worker, so admit and add see the same
+// slots.
+func (sub *subscriber) freeSlots() map[string][]*subStream {
+	sub.mu.Lock()
+	inactive := sub.inactive
+	if sub.peer == nil || !sub.answered || len(inactive) == 0 {
+		sub.mu.Unlock()
+		return nil
+	}
+	var removed []*subStream
+	for _, d := range sub.streams {
+		if d.removed && d.transceiver != nil {
+			removed = append(removed, d)
+		}
+	}
+	slices.SortFunc(removed, func(a, b *subStream) int { return a.mindex - b.mindex })
+	sub.mu.Unlock()
+	free := map[string][]*subStream{}
+	for _, d := range removed {
+		t := d.transceiver
+		if t.Sender() == nil && inactive[t.Mid()] {
+			key := slotKey(d.kind, mediakit.CodecName(d.codec.MimeType))
+			free[key] = append(free[key], d)
+		}
+	}
+	return free
+}
+
+// slotKey is what a free m-line and a new stream must share: the kind and
+// the codec (its name, as a publisher stream's codecName).
+func slotKey(kind, codec string) string { return kind + "/" + codec }
+
+// inactiveMids returns the mids of an SDP's inactive audio and video
+// m-lines. A rejected m-line (port 0; Firefox also marks it inactive) is
+// left out: under JSEP its mid is dead, and a stream of the same codec
+// would be rejected again.
+func inactiveMids(raw string) map[string]bool {
+	d := &sdp.SessionDescription{}
+	if d.UnmarshalString(raw) != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Media == "application" || m.MediaName.Port.Value == 0 {
+			continue
+		}
+		mid, _ := m.Attribute("mid")
+		if _, inactive := m.Attribute("inactive"); inactive {
+			out[mid] = true
+		}
+	}
+	return out
+}
