@@ -230,4 +230,11 @@ func (p *pluginHost) Logger() *slog.Logger { return p.log }
 // with the core's own.
 func (p *pluginHost) Refused(limit string, n int) { p.g.refused(limit, n) }
 
-var _ Host = (*pluginHost)(nil)
+// Limits returns the core's limits, with their defaults (0: disabled).
+func (p *pluginHost) Limits() Limits { return p.g.cfg.Limits }
+
+var (
+	_ Host           = (*pluginHost)(nil)
+	_ LimitsHost     = (*pluginHost)(nil)
+	_ RefusalCounter = (*pluginHost)(nil)
+)

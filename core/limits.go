@@ -42,6 +42,17 @@ const (
 	LimitOpaqueID = "opaque_id_size"
 )
 
+// LimitNames returns the names of the core's own limits (the Limit*
+// constants above): the labels the core passes Config.Refusals. The
+// WebRTC engine's and the plugins' are apart (webrtc.Limit*,
+// PluginLimitNames).
+func LimitNames() []string {
+	return []string{
+		LimitSessions, LimitHandles, LimitTrickles, LimitStaleICE, LimitSDPSize, LimitMLines, LimitUTF8,
+		LimitRemoteCandidates, LimitOpaqueID,
+	}
+}
+
 // Limits bound what one client can make the core hold. Zero fields take the
 // defaults above; a negative field disables that limit.
 type Limits struct {

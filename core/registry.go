@@ -15,7 +15,9 @@ var pluginRegistry = struct { //nolint:gochecknoglobals // the plugin registry, 
 
 // RegisterPlugin registers a plugin constructor under its Janus package name
 // (e.g. "janus.plugin.echotest"). Call it from the plugin package's init;
-// an empty name, a nil constructor or a duplicate name panics.
+// an empty name, a nil constructor or a duplicate name panics. The
+// constructor must be cheap and have no side effects: PluginLimitNames
+// calls it too, and drops what it returns without Init or Destroy.
 func RegisterPlugin(pkg string, newFn func() Plugin) {
 	if pkg == "" || newFn == nil {
 		panic("core: RegisterPlugin with an empty name or nil constructor")
@@ -40,4 +42,21 @@ func registeredPlugin(pkg string) (func() Plugin, bool) {
 	defer pluginRegistry.RUnlock()
 	f, ok := pluginRegistry.m[pkg]
 	return f, ok
+}
+
+// PluginLimitNames returns the limit names the registered plugins declare
+// (LimitDeclarer), sorted, each once: with the core's own (LimitNames),
+// the labels a refusal counter shared with the plugins should export from
+// start-up. It builds one instance of each plugin to ask it, never
+// initialised.
+func PluginLimitNames() []string {
+	var names []string
+	for _, pkg := range RegisteredPlugins() {
+		newFn, _ := registeredPlugin(pkg)
+		if d, ok := newFn().(LimitDeclarer); ok {
+			names = append(names, d.LimitNames()...)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }

@@ -12,12 +12,82 @@ import (
 	"github.com/argusrtc/argus/core/coretest"
 )
 
-const registered = "janus.plugin.coretest.registered"
+const (
+	registered = "janus.plugin.coretest.registered"
+	declaring  = "janus.plugin.coretest.declaring"
+)
 
 var registeredInst = coretest.NewPlugin(registered)
 
 func init() {
 	core.RegisterPlugin(registered, func() core.Plugin { return registeredInst })
+	core.RegisterPlugin(declaring, func() core.Plugin { return newDeclaringPlugin(declaring) })
+}
+
+// declaringPlugin is a fake plugin that declares limit names (one twice)
+// and keeps the Host it was initialised with.
+type declaringPlugin struct {
+	*coretest.Plugin
+	host core.Host
+}
+
+func newDeclaringPlugin(pkg string) *declaringPlugin {
+	return &declaringPlugin{Plugin: coretest.NewPlugin(pkg)}
+}
+
+func (p *declaringPlugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) error {
+	p.host = h
+	return p.Plugin.Init(ctx, h, cfg)
+}
+
+func (*declaringPlugin) LimitNames() []string {
+	return []string{"declared_b", "declared_a", "declared_b"}
+}
+
+// TestPluginLimitNames: the names registered plugins declare are listed,
+// sorted, once each; plugins that declare none add nothing.
+func TestPluginLimitNames(t *testing.T) {
+	if got, want := core.PluginLimitNames(), []string{"declared_a", "declared_b"}; !slices.Equal(got, want) {
+		t.Errorf("PluginLimitNames = %v, want %v", got, want)
+	}
+	for _, n := range core.LimitNames() {
+		if n == "" || n == "declared_a" {
+			t.Errorf("core limit name %q", n)
+		}
+	}
+}
+
+// TestHostLimits: a plugin's Host tells it the core's limits, defaults
+// applied and a disabled limit as 0.
+func TestHostLimits(t *testing.T) {
+	tests := []struct {
+		name string
+		in   core.Limits
+		want int // Limits().MaxMLines as the plugin sees it
+	}{
+		{"default", core.Limits{}, core.DefaultMaxMLines},
+		{"raised", core.Limits{MaxMLines: 200}, 200},
+		{"disabled", core.Limits{MaxMLines: -1}, 0},
+	}
+	for _, tc := range tests {
+		p := newDeclaringPlugin("janus.plugin.coretest.limits")
+		g, err := core.New(context.Background(), core.Config{
+			Plugins: []string{}, PluginInstances: []core.Plugin{p}, Limits: tc.in, Logger: slog.New(slog.DiscardHandler),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lh, ok := p.host.(core.LimitsHost)
+		if !ok {
+			t.Fatalf("%s: the plugin's Host is no core.LimitsHost", tc.name)
+		}
+		if got := lh.Limits(); got.MaxMLines != tc.want || got.MaxSessions != core.DefaultMaxSessions {
+			t.Errorf("%s: Limits() = %+v, want MaxMLines %d and the default MaxSessions", tc.name, got, tc.want)
+		}
+		if err := g.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestRegistry(t *testing.T) {

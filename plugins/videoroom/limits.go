@@ -36,8 +36,10 @@ const (
 	DefaultMaxMetadataLength    = 1024
 	DefaultMaxAllowedTokens     = 64
 	DefaultListLimit            = 500
-	// DefaultMaxSubscriberStreams is the core's m-line bound on a client
-	// SDP: a longer offer would draw an answer the core refuses.
+	// DefaultMaxSubscriberStreams is the core's default m-line bound on
+	// a client SDP. The bound the core runs with replaces it when the
+	// host tells it (followMLines): a longer offer would draw an answer
+	// the core refuses.
 	DefaultMaxSubscriberStreams = core.DefaultMaxMLines
 )
 
@@ -53,6 +55,12 @@ const (
 	// forcedPLIGap of the stream's last PLI (held, then sent once).
 	LimitForcedKeyframes = "forced_keyframes"
 )
+
+// LimitNames declares the plugin's limits to the core
+// (core.LimitDeclarer), so that they are exported at 0 from start-up.
+func (p *Plugin) LimitNames() []string {
+	return []string{LimitSubscriberStreams, LimitForcedKeyframes}
+}
 
 // withDefaults fills the zero fields.
 func (l Limits) withDefaults() Limits {
@@ -72,6 +80,25 @@ func (l Limits) withDefaults() Limits {
 		}
 	}
 	return l
+}
+
+// followMLines makes mlines, the core's m-line bound on a client SDP (0:
+// none), the default of MaxSubscriberStreams: a subscription's offer has
+// an m-line per stream and the client's answer as many, so the core's
+// bound is where a subscription stops being usable, whatever it is set
+// to. A max_subscriber_streams in the config stays; with no core bound
+// the default stays DefaultMaxSubscriberStreams, as the plugin must bound
+// its own state.
+func (c *Config) followMLines(mlines int) {
+	if mlines <= 0 {
+		return
+	}
+	if c.Limits == nil {
+		c.Limits = &Limits{}
+	}
+	if c.Limits.MaxSubscriberStreams <= 0 {
+		c.Limits.MaxSubscriberStreams = mlines
+	}
 }
 
 // limits returns the plugin's limits.

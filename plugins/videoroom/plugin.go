@@ -71,6 +71,9 @@ func (p *Plugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) err
 	if rc, ok := h.(core.RefusalCounter); ok {
 		p.counter = rc
 	}
+	if lh, ok := h.(core.LimitsHost); ok {
+		c.followMLines(lh.Limits().MaxMLines)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cfg = c
@@ -162,4 +165,5 @@ func randomPrivateID() uint32 {
 var (
 	_ core.Plugin         = (*Plugin)(nil)
 	_ core.AdminMessenger = (*Plugin)(nil)
+	_ core.LimitDeclarer  = (*Plugin)(nil)
 )
