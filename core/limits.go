@@ -43,9 +43,10 @@ const (
 )
 
 // LimitNames returns the names of the core's own limits (the Limit*
-// constants above): the labels the core passes Config.Refusals. The
-// WebRTC engine's and the plugins' are apart (webrtc.Limit*,
-// PluginLimitNames).
+// constants above), the ones it counts itself. The core's
+// Config.Refusals gets the plugins' names too, as the core forwards what
+// its plugins count (PluginLimitNames); the WebRTC engine counts its own
+// (webrtc.Limit*) with the counter it is given.
 func LimitNames() []string {
 	return []string{
 		LimitSessions, LimitHandles, LimitTrickles, LimitStaleICE, LimitSDPSize, LimitMLines, LimitUTF8,

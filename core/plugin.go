@@ -56,34 +56,22 @@ type AdminMessenger interface {
 	HandleAdminMessage(ctx context.Context, request json.RawMessage) any
 }
 
-// LimitDeclarer is implemented by plugins that count refusals with their
-// Host's RefusalCounter: LimitNames lists every limit name the plugin
-// passes it, so that argus_limit_refused_total exports each at 0 from
-// start-up (PluginLimitNames collects them before any plugin is
-// initialised). A name the host was not told of is still counted, under a
-// catch-all label.
-type LimitDeclarer interface {
-	LimitNames() []string
-}
-
-// Host is what the core offers a plugin at Init. The gateway's Host is
-// also a RefusalCounter and a LimitsHost; a plugin checks for them with a
-// type assertion, as test hosts need not be either.
+// Host is what the core offers a plugin at Init. The gateway's Host also
+// is a RefusalCounter (the limit names a plugin passes it are declared at
+// registration, PluginLimits) and has a method
+//
+//	MaxSDPMLines() int
+//
+// the core's m-line bound on a client SDP, 0 when that bound is disabled.
+// Test hosts need not have either: a plugin finds them with a type
+// assertion (to core.RefusalCounter; to an interface of its own for
+// MaxSDPMLines).
 type Host interface {
 	// EmitEvent emits a type 64 (plugin) event. h may be nil for events
 	// that belong to no handle; otherwise the header carries the handle's
 	// session_id, handle_id and opaque_id.
 	EmitEvent(h Handle, data any)
 	Logger() *slog.Logger
-}
-
-// LimitsHost is implemented by a Host that tells its plugins the core's
-// Limits, so that a plugin can match its own bounds to them (a VideoRoom
-// subscription cannot usefully hold more streams than a client SDP may
-// have m-lines). The Limits have their defaults applied: a limit that is
-// disabled is 0.
-type LimitsHost interface {
-	Limits() Limits
 }
 
 // Handle is what a plugin session sees of its Janus handle.

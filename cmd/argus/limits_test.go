@@ -49,7 +49,7 @@ func TestMetricsOwnListenerWithAuth(t *testing.T) {
 }
 
 // TestPluginLimitsAtZero: the limits the registered plugins declare
-// (core.LimitDeclarer) are exported at 0 from start-up next to the core's,
+// (core.PluginLimits) are exported at 0 from start-up next to the core's,
 // and cmd/argus names no plugin's: only imports.go imports a plugin
 // package.
 func TestPluginLimitsAtZero(t *testing.T) {

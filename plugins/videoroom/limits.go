@@ -24,7 +24,8 @@ type Limits struct {
 	ListLimit int `json:"list_limit,omitempty"`
 	// MaxSubscriberStreams bounds the streams of one subscription: its
 	// m-lines (removed ones too: they stay in the SDP, inactive, until the
-	// PeerConnection ends) and its data subscriptions (430 beyond it).
+	// PeerConnection ends), its data subscriptions sharing one (430
+	// beyond it).
 	MaxSubscriberStreams int `json:"max_subscriber_streams,omitempty"`
 }
 
@@ -38,13 +39,15 @@ const (
 	DefaultListLimit            = 500
 	// DefaultMaxSubscriberStreams is the core's default m-line bound on
 	// a client SDP. The bound the core runs with replaces it when the
-	// host tells it (followMLines): a longer offer would draw an answer
-	// the core refuses.
+	// host tells it (mlinesHost, followMLines): a longer offer would draw
+	// an answer the core refuses.
 	DefaultMaxSubscriberStreams = core.DefaultMaxMLines
 )
 
 // Names of the plugin's limits, as the host's refusal counter receives
-// them (argus_limit_refused_total{limit="..."}).
+// them (argus_limit_refused_total{limit="..."}). The plugin declares them
+// when it registers (core.PluginLimits in plugin.go's init), so that they
+// are exported at 0 from start-up.
 const (
 	// LimitSubscriberStreams counts the subscription requests refused for
 	// MaxSubscriberStreams or a stream subscribed twice, and the duplicate
@@ -55,12 +58,6 @@ const (
 	// forcedPLIGap of the stream's last PLI (held, then sent once).
 	LimitForcedKeyframes = "forced_keyframes"
 )
-
-// LimitNames declares the plugin's limits to the core
-// (core.LimitDeclarer), so that they are exported at 0 from start-up.
-func (p *Plugin) LimitNames() []string {
-	return []string{LimitSubscriberStreams, LimitForcedKeyframes}
-}
 
 // withDefaults fills the zero fields.
 func (l Limits) withDefaults() Limits {
@@ -82,13 +79,19 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// followMLines makes mlines, the core's m-line bound on a client SDP (0:
-// none), the default of MaxSubscriberStreams: a subscription's offer has
-// an m-line per stream and the client's answer as many, so the core's
-// bound is where a subscription stops being usable, whatever it is set
-// to. A max_subscriber_streams in the config stays; with no core bound
-// the default stays DefaultMaxSubscriberStreams, as the plugin must bound
-// its own state.
+// mlinesHost is a Host that tells the core's m-line bound on a client
+// SDP, 0 or negative when it has none (the gateway's Host does).
+type mlinesHost interface {
+	MaxSDPMLines() int
+}
+
+// followMLines makes mlines, the core's m-line bound on a client SDP (0
+// or negative: none), the default of MaxSubscriberStreams: a
+// subscription's offer has an m-line per stream and the client's answer
+// as many, so the core's bound is where a subscription stops being
+// usable, whatever it is set to. A max_subscriber_streams in the config
+// stays; with no core bound the default stays
+// DefaultMaxSubscriberStreams, as the plugin must bound its own state.
 func (c *Config) followMLines(mlines int) {
 	if mlines <= 0 {
 		return

@@ -14,20 +14,20 @@ import (
 	"github.com/argusrtc/argus/internal/testpeer"
 )
 
-// limitsHost is the recording host that also tells the core's limits
-// (core.LimitsHost), as the gateway's host does.
-type limitsHost struct {
+// mlinesTestHost is the recording host that also tells the core's m-line
+// bound (mlinesHost), as the gateway's host does.
+type mlinesTestHost struct {
 	*coretest.Host
-	limits core.Limits
+	mlines int
 }
 
-func (h *limitsHost) Limits() core.Limits { return h.limits }
+func (h *mlinesTestHost) MaxSDPMLines() int { return h.mlines }
 
-// newLimitsFixture is a fixture whose host tells the core's limits.
-func newLimitsFixture(t *testing.T, cfg string, limits core.Limits) *fixture {
+// newMLinesFixture is a fixture whose host tells the core's m-line bound.
+func newMLinesFixture(t *testing.T, cfg string, mlines int) *fixture {
 	t.Helper()
 	return newFixtureOn(t, cfg, webrtc.Config{}, func(rec *coretest.Host) core.Host {
-		return &limitsHost{Host: rec, limits: limits}
+		return &mlinesTestHost{Host: rec, mlines: mlines}
 	})
 }
 
@@ -82,7 +82,7 @@ func (f *fixture) publishAudios(n int) (uint64, []string) {
 // were the limit whatever the core's bound), 250 refused with the 430 of
 // any subscription over its limit, naming the core's bound.
 func TestSubscriberStreamsFollowCoreMLines(t *testing.T) {
-	f := newLimitsFixture(t, `{"rooms":[{"room":7}]}`, core.Limits{MaxMLines: 200})
+	f := newMLinesFixture(t, `{"rooms":[{"room":7}]}`, 200)
 	feed, mids := f.publishAudios(250)
 	id := formatID(feed)
 
@@ -112,27 +112,29 @@ func TestSubscriberStreamsFollowCoreMLines(t *testing.T) {
 // (disabled, or a host that does not tell it) the default is the core's
 // default bound.
 func TestMaxSubscriberStreamsDefault(t *testing.T) {
+	const silent = -1000 // a host that does not tell its bound
 	tests := []struct {
 		name   string
 		cfg    string
-		mlines int // the host's MaxMLines; -1: a host that does not tell
+		mlines int // the host's MaxSDPMLines, or silent
 		want   int
 	}{
 		{"core raised", `{}`, 200, 200},
 		{"core lowered", `{}`, 50, 50},
 		{"core default", `{}`, core.DefaultMaxMLines, core.DefaultMaxMLines},
 		{"core disabled", `{}`, 0, DefaultMaxSubscriberStreams},
-		{"host does not tell", `{}`, -1, DefaultMaxSubscriberStreams},
+		{"core negative", `{}`, -1, DefaultMaxSubscriberStreams},
+		{"host does not tell", `{}`, silent, DefaultMaxSubscriberStreams},
 		{"configured above", `{"limits":{"max_subscriber_streams":300}}`, 200, 300},
 		{"configured below", `{"limits":{"max_subscriber_streams":10}}`, 200, 10},
 		{"other limits configured", `{"limits":{"max_rooms":5}}`, 200, 200},
 	}
 	for _, tc := range tests {
 		var f *fixture
-		if tc.mlines < 0 {
+		if tc.mlines == silent {
 			f = newFixture(t, tc.cfg)
 		} else {
-			f = newLimitsFixture(t, tc.cfg, core.Limits{MaxMLines: tc.mlines})
+			f = newMLinesFixture(t, tc.cfg, tc.mlines)
 		}
 		if got := f.p.limits(); got.MaxSubscriberStreams != tc.want {
 			t.Errorf("%s: max_subscriber_streams = %d, want %d", tc.name, got.MaxSubscriberStreams, tc.want)

@@ -28,7 +28,8 @@ const (
 )
 
 func init() {
-	core.RegisterPlugin(Package, func() core.Plugin { return New() })
+	core.RegisterPlugin(Package, func() core.Plugin { return New() },
+		core.PluginLimits(LimitSubscriberStreams, LimitForcedKeyframes))
 }
 
 // Plugin is the VideoRoom plugin: the rooms and a factory of per-handle sessions.
@@ -71,8 +72,8 @@ func (p *Plugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) err
 	if rc, ok := h.(core.RefusalCounter); ok {
 		p.counter = rc
 	}
-	if lh, ok := h.(core.LimitsHost); ok {
-		c.followMLines(lh.Limits().MaxMLines)
+	if mh, ok := h.(mlinesHost); ok {
+		c.followMLines(mh.MaxSDPMLines())
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -165,5 +166,4 @@ func randomPrivateID() uint32 {
 var (
 	_ core.Plugin         = (*Plugin)(nil)
 	_ core.AdminMessenger = (*Plugin)(nil)
-	_ core.LimitDeclarer  = (*Plugin)(nil)
 )
