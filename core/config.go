@@ -146,7 +146,8 @@ type Config struct {
 
 	// Limits bound what one client can make the core hold (limits.go).
 	Limits Limits
-	// Refusals, if set, counts what Limits refused or dropped.
+	// Refusals, if set, counts what Limits refused or dropped (LimitNames)
+	// and what the plugins count through their Host (PluginLimitNames).
 	Refusals RefusalCounter
 }
 

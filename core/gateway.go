@@ -230,4 +230,13 @@ func (p *pluginHost) Logger() *slog.Logger { return p.log }
 // with the core's own.
 func (p *pluginHost) Refused(limit string, n int) { p.g.refused(limit, n) }
 
-var _ Host = (*pluginHost)(nil)
+// MaxSDPMLines returns the core's m-line bound on a client SDP
+// (Limits.MaxMLines, -max-sdp-mlines), its default applied; 0 when the
+// bound is disabled.
+func (p *pluginHost) MaxSDPMLines() int { return p.g.cfg.Limits.MaxMLines }
+
+var (
+	_ Host                            = (*pluginHost)(nil)
+	_ RefusalCounter                  = (*pluginHost)(nil)
+	_ interface{ MaxSDPMLines() int } = (*pluginHost)(nil)
+)

@@ -42,6 +42,18 @@ const (
 	LimitOpaqueID = "opaque_id_size"
 )
 
+// LimitNames returns the names of the core's own limits (the Limit*
+// constants above), the ones it counts itself. The core's
+// Config.Refusals gets the plugins' names too, as the core forwards what
+// its plugins count (PluginLimitNames); the WebRTC engine counts its own
+// (webrtc.Limit*) with the counter it is given.
+func LimitNames() []string {
+	return []string{
+		LimitSessions, LimitHandles, LimitTrickles, LimitStaleICE, LimitSDPSize, LimitMLines, LimitUTF8,
+		LimitRemoteCandidates, LimitOpaqueID,
+	}
+}
+
 // Limits bound what one client can make the core hold. Zero fields take the
 // defaults above; a negative field disables that limit.
 type Limits struct {

@@ -56,7 +56,16 @@ type AdminMessenger interface {
 	HandleAdminMessage(ctx context.Context, request json.RawMessage) any
 }
 
-// Host is what the core offers a plugin at Init.
+// Host is what the core offers a plugin at Init. The gateway's Host also
+// is a RefusalCounter (the limit names a plugin passes it are declared at
+// registration, PluginLimits) and has a method
+//
+//	MaxSDPMLines() int
+//
+// the core's m-line bound on a client SDP, 0 when that bound is disabled.
+// Test hosts need not have either: a plugin finds them with a type
+// assertion (to core.RefusalCounter; to an interface of its own for
+// MaxSDPMLines).
 type Host interface {
 	// EmitEvent emits a type 64 (plugin) event. h may be nil for events
 	// that belong to no handle; otherwise the header carries the handle's

@@ -6,18 +6,109 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
 )
 
-const registered = "janus.plugin.coretest.registered"
+const (
+	registered = "janus.plugin.coretest.registered"
+	declaring  = "janus.plugin.coretest.declaring"
+	declaring2 = "janus.plugin.coretest.declaring2"
+)
 
-var registeredInst = coretest.NewPlugin(registered)
+var (
+	registeredInst = coretest.NewPlugin(registered)
+	declaringBuilt atomic.Int32 // instances of the declaring plugins built
+)
 
 func init() {
 	core.RegisterPlugin(registered, func() core.Plugin { return registeredInst })
+	newDeclaring := func(pkg string) func() core.Plugin {
+		return func() core.Plugin {
+			declaringBuilt.Add(1)
+			return coretest.NewPlugin(pkg)
+		}
+	}
+	core.RegisterPlugin(declaring, newDeclaring(declaring),
+		core.PluginLimits("declared_b", "declared_a"), core.PluginLimits("declared_b"))
+	core.RegisterPlugin(declaring2, newDeclaring(declaring2), core.PluginLimits("declared_c", "declared_a"))
+}
+
+// TestPluginLimitNames: the names registered plugins declare are listed,
+// sorted, once each, for the plugins asked for or all; plugins that
+// declare none add nothing, and no plugin is built to ask.
+func TestPluginLimitNames(t *testing.T) {
+	tests := []struct {
+		pkgs []string
+		want []string
+	}{
+		{nil, []string{"declared_a", "declared_b", "declared_c"}},
+		{[]string{declaring}, []string{"declared_a", "declared_b"}},
+		{[]string{declaring2, registered}, []string{"declared_a", "declared_c"}},
+		{[]string{registered, "janus.plugin.absent"}, nil},
+	}
+	for _, tc := range tests {
+		if got := core.PluginLimitNames(tc.pkgs...); !slices.Equal(got, tc.want) {
+			t.Errorf("PluginLimitNames(%v) = %v, want %v", tc.pkgs, got, tc.want)
+		}
+	}
+	if n := declaringBuilt.Load(); n != 0 {
+		t.Errorf("%d plugins built to list their limits", n)
+	}
+	for _, n := range core.LimitNames() {
+		if n == "" || strings.HasPrefix(n, "declared_") {
+			t.Errorf("core limit name %q", n)
+		}
+	}
+}
+
+// hostPlugin is a fake plugin that keeps the Host it was initialised with.
+type hostPlugin struct {
+	*coretest.Plugin
+	host core.Host
+}
+
+func (p *hostPlugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) error {
+	p.host = h
+	return p.Plugin.Init(ctx, h, cfg)
+}
+
+// TestHostMaxSDPMLines: a plugin's Host tells it the core's m-line bound,
+// default applied and a disabled bound as 0.
+func TestHostMaxSDPMLines(t *testing.T) {
+	tests := []struct {
+		name string
+		in   int // Limits.MaxMLines
+		want int
+	}{
+		{"default", 0, core.DefaultMaxMLines},
+		{"raised", 200, 200},
+		{"disabled", -1, 0},
+	}
+	for _, tc := range tests {
+		p := &hostPlugin{Plugin: coretest.NewPlugin("janus.plugin.coretest.host")}
+		g, err := core.New(context.Background(), core.Config{
+			Plugins: []string{}, PluginInstances: []core.Plugin{p}, Limits: core.Limits{MaxMLines: tc.in},
+			Logger: slog.New(slog.DiscardHandler),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mh, ok := p.host.(interface{ MaxSDPMLines() int })
+		if !ok {
+			t.Fatalf("%s: the plugin's Host has no MaxSDPMLines", tc.name)
+		}
+		if got := mh.MaxSDPMLines(); got != tc.want {
+			t.Errorf("%s: MaxSDPMLines() = %d, want %d", tc.name, got, tc.want)
+		}
+		if err := g.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestRegistry(t *testing.T) {

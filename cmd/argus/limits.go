@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	nethttp "net/http"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"github.com/argusrtc/argus/core/webrtc"
 	"github.com/argusrtc/argus/internal/connlimit"
 	"github.com/argusrtc/argus/internal/refusals"
-	"github.com/argusrtc/argus/plugins/videoroom"
 	"github.com/argusrtc/argus/transports/http"
 	"github.com/argusrtc/argus/transports/websocket"
 )
@@ -141,15 +141,19 @@ func (l *limits) coreLimits() core.Limits {
 	}
 }
 
-// newRefusals returns the counters of every limit, exported at 0 from start-up.
+// newRefusals returns the counters of every limit, exported at 0 from
+// start-up: the core's, the ones of what this program wires itself (the
+// WebRTC engine, the HTTP and WebSocket transports, the listeners'
+// connection budgets) and the ones every registered plugin declares.
 func newRefusals() *refusals.Counters {
-	return refusals.New(
-		core.LimitSessions, core.LimitHandles, core.LimitTrickles, core.LimitStaleICE, core.LimitSDPSize, core.LimitMLines, core.LimitUTF8,
-		core.LimitOpaqueID,
-		http.LimitLongPollQueue, websocket.LimitWriteQueue, connlimit.LimitTotal, connlimit.LimitPerIP,
-		core.LimitRemoteCandidates, webrtc.LimitNACKResends, webrtc.LimitDataChannelBuffer,
-		videoroom.LimitSubscriberStreams, videoroom.LimitForcedKeyframes,
-	)
+	return refusals.New(slices.Concat(
+		core.LimitNames(),
+		[]string{
+			webrtc.LimitNACKResends, webrtc.LimitDataChannelBuffer,
+			http.LimitLongPollQueue, websocket.LimitWriteQueue, connlimit.LimitTotal, connlimit.LimitPerIP,
+		},
+		core.PluginLimitNames(),
+	)...)
 }
 
 // httpServer returns an http.Server with the deadlines of l.

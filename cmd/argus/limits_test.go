@@ -1,12 +1,19 @@
 package main
 
 import (
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/plugins/videoroom"
 )
 
 // TestMetricsOwnListenerWithAuth: -metrics-addr moves /metrics off the
@@ -37,6 +44,49 @@ func TestMetricsOwnListenerWithAuth(t *testing.T) {
 		code, _, body := getWith(t, m+"/metrics", set)
 		if code != http.StatusOK || !strings.Contains(body, `argus_limit_refused_total{limit="pending_trickles"} 0`) {
 			t.Fatalf("authorized scrape: %d %.300s", code, body)
+		}
+	}
+}
+
+// TestPluginLimitsAtZero: the limits the registered plugins declare
+// (core.PluginLimits) are exported at 0 from start-up next to the core's,
+// and cmd/argus names no plugin's: only imports.go imports a plugin
+// package.
+func TestPluginLimitsAtZero(t *testing.T) {
+	declared := core.PluginLimitNames()
+	for _, l := range []string{videoroom.LimitSubscriberStreams, videoroom.LimitForcedKeyframes} {
+		if !slices.Contains(declared, l) {
+			t.Errorf("the registry's plugin limits %v lack the VideoRoom's %q", declared, l)
+		}
+	}
+	addrs := startTestServer(t)
+	code, body := get(t, addrs["admin"]+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, l := range slices.Concat(declared, core.LimitNames()) {
+		if line := `argus_limit_refused_total{limit="` + l + `"} 0`; !strings.Contains(body, line) {
+			t.Errorf("/metrics lacks %s", line)
+		}
+	}
+
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if name == "imports.go" || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			if strings.HasPrefix(strings.Trim(imp.Path.Value, `"`), "github.com/argusrtc/argus/plugins/") {
+				t.Errorf("%s imports %s: cmd/argus takes what it needs of a plugin from the core's registry", name, imp.Path.Value)
+			}
 		}
 	}
 }

@@ -24,7 +24,8 @@ type Limits struct {
 	ListLimit int `json:"list_limit,omitempty"`
 	// MaxSubscriberStreams bounds the streams of one subscription: its
 	// m-lines (removed ones too: they stay in the SDP, inactive, until the
-	// PeerConnection ends) and its data subscriptions (430 beyond it).
+	// PeerConnection ends), its data subscriptions sharing one (430
+	// beyond it).
 	MaxSubscriberStreams int `json:"max_subscriber_streams,omitempty"`
 }
 
@@ -36,13 +37,17 @@ const (
 	DefaultMaxMetadataLength    = 1024
 	DefaultMaxAllowedTokens     = 64
 	DefaultListLimit            = 500
-	// DefaultMaxSubscriberStreams is the core's m-line bound on a client
-	// SDP: a longer offer would draw an answer the core refuses.
+	// DefaultMaxSubscriberStreams is the core's default m-line bound on
+	// a client SDP. The bound the core runs with replaces it when the
+	// host tells it (mlinesHost, followMLines): a longer offer would draw
+	// an answer the core refuses.
 	DefaultMaxSubscriberStreams = core.DefaultMaxMLines
 )
 
 // Names of the plugin's limits, as the host's refusal counter receives
-// them (argus_limit_refused_total{limit="..."}).
+// them (argus_limit_refused_total{limit="..."}). The plugin declares them
+// when it registers (core.PluginLimits in plugin.go's init), so that they
+// are exported at 0 from start-up.
 const (
 	// LimitSubscriberStreams counts the subscription requests refused for
 	// MaxSubscriberStreams or a stream subscribed twice, and the duplicate
@@ -72,6 +77,31 @@ func (l Limits) withDefaults() Limits {
 		}
 	}
 	return l
+}
+
+// mlinesHost is a Host that tells the core's m-line bound on a client
+// SDP, 0 or negative when it has none (the gateway's Host does).
+type mlinesHost interface {
+	MaxSDPMLines() int
+}
+
+// followMLines makes mlines, the core's m-line bound on a client SDP (0
+// or negative: none), the default of MaxSubscriberStreams: a
+// subscription's offer has an m-line per stream and the client's answer
+// as many, so the core's bound is where a subscription stops being
+// usable, whatever it is set to. A max_subscriber_streams in the config
+// stays; with no core bound the default stays
+// DefaultMaxSubscriberStreams, as the plugin must bound its own state.
+func (c *Config) followMLines(mlines int) {
+	if mlines <= 0 {
+		return
+	}
+	if c.Limits == nil {
+		c.Limits = &Limits{}
+	}
+	if c.Limits.MaxSubscriberStreams <= 0 {
+		c.Limits.MaxSubscriberStreams = mlines
+	}
 }
 
 // limits returns the plugin's limits.

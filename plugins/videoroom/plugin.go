@@ -28,7 +28,8 @@ const (
 )
 
 func init() {
-	core.RegisterPlugin(Package, func() core.Plugin { return New() })
+	core.RegisterPlugin(Package, func() core.Plugin { return New() },
+		core.PluginLimits(LimitSubscriberStreams, LimitForcedKeyframes))
 }
 
 // Plugin is the VideoRoom plugin: the rooms and a factory of per-handle sessions.
@@ -70,6 +71,9 @@ func (p *Plugin) Init(ctx context.Context, h core.Host, cfg json.RawMessage) err
 	p.log = p.Logger()
 	if rc, ok := h.(core.RefusalCounter); ok {
 		p.counter = rc
+	}
+	if mh, ok := h.(mlinesHost); ok {
+		c.followMLines(mh.MaxSDPMLines())
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
