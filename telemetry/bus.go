@@ -229,7 +229,8 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 	}
 
 	// Sinks that derive events (WithDerivedEvents) drain first, while the
-	// bus still accepts what they emit from what they drain.
+	// bus still accepts what they emit from what they drain. What is
+	// emitted for them after their drain is counted as dropped (sweep).
 	var derived []*runner
 	for _, r := range *b.runners.Load() {
 		if r.cfg.derives {
@@ -257,6 +258,10 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 			go r.lateShutdown() //nolint:contextcheck // ctx has expired: the late Shutdown gets its own deadline
 			continue
 		}
+		// A deriving sink drained before the shutdown flag: what was
+		// emitted after its drain and before the flag sits in its queue,
+		// now for good (the Emits that saw the flag unset are over).
+		r.sweep()
 		if err := r.sink.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shutdown %q: %w", r.name, err))
 		}

@@ -161,6 +161,33 @@ func (r *runner) drain(ctx context.Context, batch []*Event) {
 	}
 }
 
+// sweep counts what is still queued as dropped, once run has returned:
+// the events an Emit queued after the drain's last look at the queue,
+// which no goroutine would ever take. A sink that derives events
+// (WithDerivedEvents) drains while the bus still accepts events, so an
+// Emit between its drain and the bus's shutdown flag queues for it. A
+// ForceFlush marker is answered ErrShutdown. The count is logged.
+func (r *runner) sweep() {
+	swept := false
+	for {
+		select {
+		case it := <-r.queue:
+			r.unbudget(it)
+			if it.flush != nil {
+				it.flush <- ErrShutdown
+				continue
+			}
+			r.dropped.Add(1)
+			swept = true
+		default:
+			if swept {
+				r.logDrops(true) // run, its owner, has returned
+			}
+			return
+		}
+	}
+}
+
 // export hands a non-empty batch to the sink and returns it emptied, with
 // its pointers cleared so exported events can be collected, and the
 // sink's error (already counted and logged).
@@ -220,6 +247,7 @@ func (r *runner) stats() SinkStats {
 // export timeout.
 func (r *runner) lateShutdown() {
 	<-r.done
+	r.sweep()
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.exportTimeout)
 	defer cancel()
 	if err := r.sink.Shutdown(ctx); err != nil {

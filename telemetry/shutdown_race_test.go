@@ -78,3 +78,65 @@ func TestBusShutdownWaitBounded(t *testing.T) {
 		t.Fatalf("Shutdown: %v", err)
 	}
 }
+
+// parkSink parks its first Export until release is closed, after closing
+// entered.
+type parkSink struct {
+	recSink
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (s *parkSink) Export(ctx context.Context, batch []*telemetry.Event) error {
+	s.once.Do(func() {
+		close(s.entered)
+		<-s.release
+	})
+	return s.recSink.Export(ctx, batch)
+}
+
+// TestBusEmitAfterDerivedDrainCounted parks Shutdown in the window between
+// a deriving sink's drain and the bus's shutdown flag (in the drain's last
+// Export, after its last look at the queue) and emits there: the event
+// reaches the other sink, and the deriving sink counts it as dropped
+// instead of leaving it in a queue nobody reads.
+func TestBusEmitAfterDerivedDrainCounted(t *testing.T) {
+	b := telemetry.NewBus()
+	d := &parkSink{entered: make(chan struct{}), release: make(chan struct{})}
+	other := &recSink{}
+	// A long batch timeout: the derived sink's first Export is its drain's.
+	if err := b.Attach("derive", d, telemetry.MaskAll, telemetry.WithDerivedEvents(), telemetry.WithBatchTimeout(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Attach("other", other, telemetry.MaskAll, telemetry.WithBatchTimeout(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	b.Emit(ev(telemetry.TypeSession, 1))
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done <- b.Shutdown(ctx)
+	}()
+	<-d.entered
+	b.Emit(ev(telemetry.TypeSession, 2)) // in the window
+	close(d.release)
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for _, st := range b.Stats() {
+		if got := st.Exported + st.Dropped + st.Failed; got != 2 {
+			t.Errorf("sink %s: exported %d + dropped %d + failed %d = %d, emitted 2",
+				st.Name, st.Exported, st.Dropped, st.Failed, got)
+		}
+		if st.QueueLen != 0 || st.QueueBytes != 0 {
+			t.Errorf("sink %s: %d events (%d bytes) left queued", st.Name, st.QueueLen, st.QueueBytes)
+		}
+	}
+	if n := len(other.snapshot()); n != 2 {
+		t.Errorf("other sink exported %d events, want 2", n)
+	}
+	if n := len(d.snapshot()); n != 1 {
+		t.Errorf("deriving sink exported %d events, want 1 (the one before Shutdown)", n)
+	}
+}
