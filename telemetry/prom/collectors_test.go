@@ -35,13 +35,13 @@ argus_sessions 3
 func TestBusCollector(t *testing.T) {
 	c := NewBusCollector(func() []SinkStat {
 		return []SinkStat{
-			{Name: "hep", QueueLength: 3, QueueCapacity: 1024, Exported: 100, Dropped: 2, ExportErrors: 1, Failed: 4},
+			{Name: "hep", QueueLength: 3, QueueCapacity: 1024, QueueBytes: 6000, Exported: 100, Dropped: 2, ExportErrors: 1, Failed: 4},
 			{Name: "prom", QueueCapacity: 512, Exported: 7},
 			{Name: "prom", QueueCapacity: 1}, // duplicates are skipped
 		}
 	})
 	want := `
-# HELP argus_events_dropped_total Events dropped because a sink's queue was full.
+# HELP argus_events_dropped_total Events dropped for a sink: its queue full or over its byte budget, or left at shutdown.
 # TYPE argus_events_dropped_total counter
 argus_events_dropped_total{sink="hep"} 2
 argus_events_dropped_total{sink="prom"} 0
@@ -57,6 +57,10 @@ argus_events_failed_total{sink="prom"} 0
 # TYPE argus_events_exported_total counter
 argus_events_exported_total{sink="hep"} 100
 argus_events_exported_total{sink="prom"} 7
+# HELP argus_events_queue_bytes Estimated bytes of the events waiting in a sink's queue, as its byte budget counts them.
+# TYPE argus_events_queue_bytes gauge
+argus_events_queue_bytes{sink="hep"} 6000
+argus_events_queue_bytes{sink="prom"} 0
 # HELP argus_events_queue_capacity Capacity of a sink's queue.
 # TYPE argus_events_queue_capacity gauge
 argus_events_queue_capacity{sink="hep"} 1024
@@ -90,9 +94,9 @@ func near(a, b float64) bool {
 }
 
 func TestFromBusStats(t *testing.T) {
-	got := FromBusStats([]telemetry.SinkStats{{Name: "otel", QueueLen: 1, QueueCap: 2, Exported: 3, Dropped: 4,
+	got := FromBusStats([]telemetry.SinkStats{{Name: "otel", QueueLen: 1, QueueCap: 2, QueueBytes: 7, Exported: 3, Dropped: 4,
 		Failed: 5, ExportErrors: 6}})
-	want := SinkStat{Name: "otel", QueueLength: 1, QueueCapacity: 2, Exported: 3, Dropped: 4, Failed: 5, ExportErrors: 6}
+	want := SinkStat{Name: "otel", QueueLength: 1, QueueCapacity: 2, QueueBytes: 7, Exported: 3, Dropped: 4, Failed: 5, ExportErrors: 6}
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("FromBusStats = %+v, want %+v", got, want)
 	}
