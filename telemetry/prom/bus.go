@@ -14,7 +14,7 @@ type SinkStat struct {
 	QueueCapacity int    // queue bound
 	QueueBytes    int64  // estimated bytes of the queued events (telemetry.WithQueueBytes)
 	Exported      uint64 // events handed to the sink, cumulative
-	Dropped       uint64 // events dropped on a full queue, cumulative
+	Dropped       uint64 // events dropped (full queue, byte budget, shutdown), cumulative
 	ExportErrors  uint64 // failed Export calls, cumulative
 	Failed        uint64 // events in batches whose Export failed, cumulative
 }
