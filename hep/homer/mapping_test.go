@@ -586,13 +586,13 @@ func TestTransportStateBounded(t *testing.T) {
 		events = append(events, tr("janus.transport.http", strconv.Itoa(1000+i), "request",
 			netip.AddrPortFrom(netip.MustParseAddr("198.51.100.20"), uint16(1024+i))))
 	}
-	http := events[len(events)-1].Body.(telemetry.TransportBody)
+	lastReq := events[len(events)-1].Body.(telemetry.TransportBody)
 	events = append(events,
 		created(11, "janus.transport.websockets", "1"),
 		created(12, "janus.transport.rabbitmq", "2"),
-		created(13, "janus.transport.http", http.ID))
+		created(13, "janus.transport.http", lastReq.ID))
 	out := mapAll(t, m, events)
-	for i, want := range []netip.AddrPort{ws, broker, http.Remote} {
+	for i, want := range []netip.AddrPort{ws, broker, lastReq.Remote} {
 		ps := out[len(out)-3+i]
 		if src := netip.AddrPortFrom(ps[0].SrcIP, ps[0].SrcPort); src != want {
 			t.Errorf("session %d: src %v, want %v", 11+i, src, want)
