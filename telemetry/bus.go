@@ -27,6 +27,10 @@ type Bus struct {
 	inflight atomic.Int64
 	once     sync.Once
 	err      error
+
+	// afterDerivedDrain, when set (by tests), runs in Shutdown between the
+	// deriving sinks' drain and the shutdown flag.
+	afterDerivedDrain func()
 }
 
 var _ Emitter = (*Bus)(nil)
@@ -238,6 +242,9 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 		}
 	}
 	drain(derived)
+	if b.afterDerivedDrain != nil {
+		b.afterDerivedDrain()
+	}
 
 	b.mu.Lock()
 	b.shutdown.Store(true)
