@@ -27,6 +27,10 @@ type Bus struct {
 	inflight atomic.Int64
 	once     sync.Once
 	err      error
+
+	// afterDerivedDrain, when set (by tests), runs in Shutdown between the
+	// deriving sinks' drain and the shutdown flag.
+	afterDerivedDrain func()
 }
 
 var _ Emitter = (*Bus)(nil)
@@ -229,7 +233,8 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 	}
 
 	// Sinks that derive events (WithDerivedEvents) drain first, while the
-	// bus still accepts what they emit from what they drain.
+	// bus still accepts what they emit from what they drain. What is
+	// emitted for them after their drain is counted as dropped (sweep).
 	var derived []*runner
 	for _, r := range *b.runners.Load() {
 		if r.cfg.derives {
@@ -237,6 +242,9 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 		}
 	}
 	drain(derived)
+	if b.afterDerivedDrain != nil {
+		b.afterDerivedDrain()
+	}
 
 	b.mu.Lock()
 	b.shutdown.Store(true)
@@ -257,6 +265,10 @@ func (b *Bus) doShutdown(ctx context.Context) error {
 			go r.lateShutdown() //nolint:contextcheck // ctx has expired: the late Shutdown gets its own deadline
 			continue
 		}
+		// A deriving sink drained before the shutdown flag: what was
+		// emitted after its drain and before the flag sits in its queue,
+		// now for good (the Emits that saw the flag unset are over).
+		r.sweep()
 		if err := r.sink.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shutdown %q: %w", r.name, err))
 		}

@@ -149,7 +149,9 @@ func WithBatchTimeout(d time.Duration) QueueOption {
 // WithDerivedEvents marks a sink that emits events derived from those it
 // exports back onto the bus (telemetry/verdict judges the sessions that end
 // and emits verdicts). Shutdown drains such sinks first, while the bus still
-// accepts what they emit, so the other sinks export it.
+// accepts what they emit, so the other sinks export it; a drain returns
+// once it finds the sink's queue empty after an export, so what the sink
+// derives for itself is exported too (up to drainRounds exports).
 func WithDerivedEvents() QueueOption {
 	return queueOptionFunc(func(c *queueConfig) { c.derives = true })
 }

@@ -131,10 +131,21 @@ func (r *runner) run(ctx context.Context) {
 	}
 }
 
+// drainRounds bounds how often the drain of a sink that derives events
+// (WithDerivedEvents) goes back to its queue after exporting what it found
+// there. Such a sink may emit into its own queue from that Export (the
+// verdict sink, mask "all", receives its verdicts): they are exported in
+// the next round. Two rounds suffice for the verdict sink, whose verdicts
+// derive none; the bound holds against a sink whose derived events derive
+// more, whose remaining events sweep counts as dropped.
+const drainRounds = 8
+
 // drain exports what is queued at shutdown, in batches, until the queue is
-// empty or ctx is done; what is left is counted as dropped.
+// empty or ctx is done; what is left is counted as dropped. For a sink that
+// derives events it returns only once it finds the queue empty after its
+// last export (at most drainRounds exports of a partial batch).
 func (r *runner) drain(ctx context.Context, batch []*Event) {
-	for {
+	for rounds := 0; ; {
 		select {
 		case it := <-r.queue:
 			r.unbudget(it)
@@ -155,7 +166,40 @@ func (r *runner) drain(ctx context.Context, batch []*Event) {
 				r.dropped.Add(uint64(len(batch)))
 				return
 			}
-			_, _ = r.export(ctx, batch)
+			if len(batch) == 0 {
+				return // the queue was empty after the last export
+			}
+			batch, _ = r.export(ctx, batch)
+			if rounds++; !r.cfg.derives || rounds == drainRounds {
+				return
+			}
+		}
+	}
+}
+
+// sweep counts what is still queued as dropped, once run has returned:
+// the events an Emit queued after the drain's last look at the queue,
+// which no goroutine would ever take. A sink that derives events
+// (WithDerivedEvents) drains while the bus still accepts events, so an
+// Emit from elsewhere between its drain and the bus's shutdown flag queues
+// for it (what it derives itself its drain exports, up to drainRounds). A
+// ForceFlush marker is answered ErrShutdown. The count is logged.
+func (r *runner) sweep() {
+	swept := false
+	for {
+		select {
+		case it := <-r.queue:
+			r.unbudget(it)
+			if it.flush != nil {
+				it.flush <- ErrShutdown
+				continue
+			}
+			r.dropped.Add(1)
+			swept = true
+		default:
+			if swept {
+				r.logDrops(true) // run, its owner, has returned
+			}
 			return
 		}
 	}
@@ -220,6 +264,7 @@ func (r *runner) stats() SinkStats {
 // export timeout.
 func (r *runner) lateShutdown() {
 	<-r.done
+	r.sweep()
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.exportTimeout)
 	defer cancel()
 	if err := r.sink.Shutdown(ctx); err != nil {

@@ -11,7 +11,7 @@ type SinkStats struct {
 	QueueCap           int
 	QueueBytes         int64  // the queued events' estimated size, bounded by WithQueueBytes
 	Exported           uint64 // events handed to Export that returned nil
-	Dropped            uint64 // events never handed to Export: full queue or byte budget, or shutdown past its deadline
+	Dropped            uint64 // events never handed to Export: full queue or byte budget, shutdown past its deadline, or emitted for a deriving sink after its drain
 	Failed             uint64 // events in batches whose Export returned an error
 	ExportErrors       uint64 // Export calls that returned an error
 	LastExportDuration time.Duration

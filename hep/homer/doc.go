@@ -41,7 +41,13 @@
 // room, the type 5 and 34 packets are also sent under "room-<id>". All
 // learned state lives in bounded maps (SinkConfig.MaxHandles) and is
 // dropped on "detached", "destroyed"/"timeout" and transport
-// "disconnected".
+// "disconnected" (WebSocket and Unix socket connections). A broker
+// transport (RabbitMQ, MQTT) emits no "disconnected" but is one client
+// with one id, kept. An HTTP request's id (its type 128 "request") is
+// never seen again but in the "created" of the session it creates, which
+// drops it; only the last min(MaxHandles, 4096) requests are kept, apart
+// from the connections (so up to that many entries more), so request
+// churn never evicts a live connection's address.
 //
 // Size: heplify-server reads at most 65507 bytes per packet. A larger type 100
 // payload is shrunk: a JSEP event's SDP is cut and ends with the marker

@@ -19,9 +19,17 @@ type mapper struct {
 	cfg     *SinkConfig
 	handles handleTable
 	// transports maps a transport connection id (type 128 "id") to the
-	// client address its events report; sessions maps a session to the
-	// client address of the transport that created it (type 1 "created").
+	// client address its events report, until its "disconnected"
+	// (WebSocket, Unix socket); a broker transport (RabbitMQ, MQTT) emits
+	// none, but it is one client with one id for the process's life.
+	// requests does the same for HTTP requests (type 128 "request"): each
+	// has an id of its own that no event ends, so only the last
+	// maxRequests are kept, each until the session it created names it
+	// (they would otherwise fill transports and evict the connections).
+	// sessions maps a session to the client address of the transport that
+	// created it (type 1 "created").
 	transports *boundedmap.Map[string, endpoints]
+	requests   *boundedmap.Map[string, endpoints]
 	sessions   *boundedmap.Map[uint64, endpoints]
 	// listener is the last gateway listener address a transport reported,
 	// the dst of rows that have no transport of their own.
@@ -54,6 +62,7 @@ type mapper struct {
 func newMapper(cfg *SinkConfig) *mapper {
 	return &mapper{cfg: cfg, handles: newHandleTable(cfg.MaxHandles),
 		transports:    boundedmap.New[string, endpoints](cfg.MaxHandles, nil),
+		requests:      boundedmap.New[string, endpoints](min(cfg.MaxHandles, maxRequests), nil),
 		sessions:      boundedmap.New[uint64, endpoints](cfg.MaxHandles, nil),
 		endedHandles:  boundedmap.New[uint64, *handleState](min(cfg.MaxHandles, maxEnded), nil),
 		endedSessions: boundedmap.New[uint64, endpoints](min(cfg.MaxHandles, maxEnded), nil),
@@ -68,6 +77,17 @@ const qosBytesPerReport = 1280
 // verdict follows its end by a few seconds at most, so the last thousands
 // of ends are plenty.
 const maxEnded = 4096
+
+// maxRequests bounds the HTTP requests whose addresses are kept: a
+// request's "request" event comes just before the events of its handling
+// (the "created" of the session it creates), with at most the events of
+// the requests handled meanwhile in between.
+const maxRequests = 4096
+
+// requestEvent is the type 128 event of an HTTP request
+// (janus-reference.md 1.6), the one transport event whose id is never
+// seen again in another transport event.
+const requestEvent = "request"
 
 // stateBody reads the fields of session, handle and transport bodies that
 // the address and correlation state needs (janus-reference.md 4.4, 1.6, 1.7).
@@ -244,7 +264,11 @@ func (m *mapper) learn(e *telemetry.Event, sb *stateBody) {
 	switch e.Type {
 	case telemetry.TypeTransport:
 		if ep, ok := m.transportEndpoints(e, sb); ok {
-			m.transports.Put(sb.ID, ep)
+			if sb.Data.Event == requestEvent {
+				m.requests.Put(sb.ID, ep)
+			} else {
+				m.transports.Put(sb.ID, ep)
+			}
 		}
 	case telemetry.TypeSession:
 		var tr struct {
@@ -253,6 +277,9 @@ func (m *mapper) learn(e *telemetry.Event, sb *stateBody) {
 		if sb.Name == "created" && e.SessionID != 0 && json.Unmarshal(sb.Transport, &tr) == nil {
 			if a, ok := m.transports.Get(tr.ID); ok {
 				m.sessions.Put(e.SessionID, a)
+			} else if a, ok := m.requests.Get(tr.ID); ok {
+				m.sessions.Put(e.SessionID, a)
+				m.requests.Delete(tr.ID) // a request creates one session at most
 			}
 		}
 	}
@@ -409,6 +436,9 @@ func (m *mapper) addresses(e *telemetry.Event, hs *handleState, sb *stateBody) (
 	}
 	if e.Type == telemetry.TypeTransport {
 		if ep, ok := m.transports.Get(sb.ID); ok {
+			return sameFamily(ep.client, ep.server)
+		}
+		if ep, ok := m.requests.Get(sb.ID); ok {
 			return sameFamily(ep.client, ep.server)
 		}
 	}

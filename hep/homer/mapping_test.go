@@ -556,3 +556,75 @@ func TestRoomCorrelation(t *testing.T) {
 		}
 	}
 }
+
+// TestTransportStateBounded: the transports keep the mapper's per-transport
+// state to their live connections. A WebSocket connection and a broker
+// transport (RabbitMQ: one "connected" for the process's life, never a
+// "disconnected") stay known while HTTP requests, each with an id of its
+// own and no event that ends it, come and go by the thousand: sessions
+// created over the connection and the broker still get their addresses.
+func TestTransportStateBounded(t *testing.T) {
+	gw := netip.MustParseAddrPort("192.0.2.1:8188")
+	m := newTestMapper(t, func(c *SinkConfig) { c.MaxHandles = 64 })
+	tr := func(pkg, id, event string, remote netip.AddrPort) *telemetry.Event {
+		return &telemetry.Event{Emitter: "e", Type: telemetry.TypeTransport, Timestamp: 1,
+			Body: telemetry.TransportBody{Transport: pkg, ID: id, Data: telemetry.TransportData{Event: event},
+				Remote: remote, Local: gw}}
+	}
+	created := func(sid uint64, pkg, id string) *telemetry.Event {
+		return &telemetry.Event{Emitter: "e", Type: telemetry.TypeSession, Timestamp: 2, SessionID: sid,
+			Body: telemetry.SessionBody{Name: "created", Transport: &telemetry.SessionTransport{Transport: pkg, ID: id}}}
+	}
+	ws := netip.MustParseAddrPort("203.0.113.5:50000")
+	broker := netip.MustParseAddrPort("198.51.100.7:5672")
+	events := []*telemetry.Event{
+		tr("janus.transport.websockets", "1", "connected", ws),
+		tr("janus.transport.rabbitmq", "2", "connected", broker),
+	}
+	const requests = 100 * 64
+	for i := range requests {
+		events = append(events, tr("janus.transport.http", strconv.Itoa(1000+i), "request",
+			netip.AddrPortFrom(netip.MustParseAddr("198.51.100.20"), uint16(1024+i))))
+	}
+	lastReq := events[len(events)-1].Body.(telemetry.TransportBody)
+	events = append(events,
+		created(11, "janus.transport.websockets", "1"),
+		created(12, "janus.transport.rabbitmq", "2"),
+		created(13, "janus.transport.http", lastReq.ID))
+	out := mapAll(t, m, events)
+	for i, want := range []netip.AddrPort{ws, broker, lastReq.Remote} {
+		ps := out[len(out)-3+i]
+		if src := netip.AddrPortFrom(ps[0].SrcIP, ps[0].SrcPort); src != want {
+			t.Errorf("session %d: src %v, want %v", 11+i, src, want)
+		}
+	}
+	if n := m.transports.Len(); n != 2 {
+		t.Errorf("%d transports known after %d HTTP requests, want the 2 connections", n, requests)
+	}
+}
+
+// TestRequestStateReleased: an HTTP request's addresses are kept until the
+// session it created names them, and only for the last requests.
+func TestRequestStateReleased(t *testing.T) {
+	m := newTestMapper(t, nil)
+	req := func(id string) *telemetry.Event {
+		return &telemetry.Event{Emitter: "e", Type: telemetry.TypeTransport, Timestamp: 1,
+			Body: telemetry.TransportBody{Transport: "janus.transport.http", ID: id, Data: telemetry.TransportData{Event: "request"},
+				Remote: netip.MustParseAddrPort("198.51.100.20:4000"), Local: netip.MustParseAddrPort("192.0.2.1:8088")}}
+	}
+	created := &telemetry.Event{Emitter: "e", Type: telemetry.TypeSession, Timestamp: 2, SessionID: 7,
+		Body: telemetry.SessionBody{Name: "created", Transport: &telemetry.SessionTransport{Transport: "janus.transport.http", ID: "1"}}}
+	mapAll(t, m, []*telemetry.Event{req("1"), created})
+	if m.requests.Len() != 0 || m.transports.Len() != 0 {
+		t.Fatalf("after the session's creation: %d requests, %d transports kept", m.requests.Len(), m.transports.Len())
+	}
+	if _, ok := m.sessions.Get(7); !ok {
+		t.Fatal("the session did not learn its request's addresses")
+	}
+	for i := range 3 * maxRequests {
+		mapAll(t, m, []*telemetry.Event{req(strconv.Itoa(i + 2))})
+	}
+	if n := m.requests.Len(); n != maxRequests {
+		t.Fatalf("%d requests kept, want the last %d", n, maxRequests)
+	}
+}

@@ -12,8 +12,9 @@ type SinkStat struct {
 	Name          string // sink name given to Bus.Attach
 	QueueLength   int    // events queued now
 	QueueCapacity int    // queue bound
+	QueueBytes    int64  // estimated bytes of the queued events (telemetry.WithQueueBytes)
 	Exported      uint64 // events handed to the sink, cumulative
-	Dropped       uint64 // events dropped on a full queue, cumulative
+	Dropped       uint64 // events dropped (full queue, byte budget, shutdown), cumulative
 	ExportErrors  uint64 // failed Export calls, cumulative
 	Failed        uint64 // events in batches whose Export failed, cumulative
 }
@@ -25,7 +26,7 @@ func FromBusStats(stats []telemetry.SinkStats) []SinkStat {
 	out := make([]SinkStat, len(stats))
 	for i, st := range stats {
 		out[i] = SinkStat{
-			Name: st.Name, QueueLength: st.QueueLen, QueueCapacity: st.QueueCap,
+			Name: st.Name, QueueLength: st.QueueLen, QueueCapacity: st.QueueCap, QueueBytes: st.QueueBytes,
 			Exported: st.Exported, Dropped: st.Dropped, ExportErrors: st.ExportErrors, Failed: st.Failed,
 		}
 	}
@@ -33,15 +34,16 @@ func FromBusStats(stats []telemetry.SinkStats) []SinkStat {
 }
 
 type busCollector struct {
-	fn                                               func() []SinkStat
-	length, capacity, exported, dropped, err, failed *prometheus.Desc
+	fn                                                      func() []SinkStat
+	length, capacity, bytes, exported, dropped, err, failed *prometheus.Desc
 }
 
 // NewBusCollector returns a scrape-time collector of the event pipeline:
 // argus_events_queue_length{sink}, argus_events_queue_capacity{sink},
-// argus_events_exported_total{sink}, argus_events_dropped_total{sink} and
-// argus_events_export_errors_total{sink} and argus_events_failed_total{sink},
-// read from fn at each scrape.
+// argus_events_queue_bytes{sink} (the estimate telemetry.WithQueueBytes
+// bounds), argus_events_exported_total{sink},
+// argus_events_dropped_total{sink}, argus_events_export_errors_total{sink}
+// and argus_events_failed_total{sink}, read from fn at each scrape.
 func NewBusCollector(fn func() []SinkStat) prometheus.Collector {
 	d := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, []string{"sink"}, nil)
@@ -50,15 +52,16 @@ func NewBusCollector(fn func() []SinkStat) prometheus.Collector {
 		fn:       fn,
 		length:   d("argus_events_queue_length", "Events waiting in a sink's queue."),
 		capacity: d("argus_events_queue_capacity", "Capacity of a sink's queue."),
+		bytes:    d("argus_events_queue_bytes", "Estimated bytes of the events waiting in a sink's queue, as its byte budget counts them."),
 		exported: d("argus_events_exported_total", "Events handed to a sink's Export."),
-		dropped:  d("argus_events_dropped_total", "Events dropped because a sink's queue was full."),
+		dropped:  d("argus_events_dropped_total", "Events dropped for a sink: its queue full or over its byte budget, or left at shutdown."),
 		err:      d("argus_events_export_errors_total", "Failed Export calls of a sink."),
 		failed:   d("argus_events_failed_total", "Events in batches whose Export failed."),
 	}
 }
 
 func (c *busCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.length, c.capacity, c.exported, c.dropped, c.err, c.failed} {
+	for _, d := range []*prometheus.Desc{c.length, c.capacity, c.bytes, c.exported, c.dropped, c.err, c.failed} {
 		ch <- d
 	}
 }
@@ -75,6 +78,7 @@ func (c *busCollector) Collect(ch chan<- prometheus.Metric) {
 		seen[st.Name] = true
 		ch <- prometheus.MustNewConstMetric(c.length, prometheus.GaugeValue, float64(st.QueueLength), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.capacity, prometheus.GaugeValue, float64(st.QueueCapacity), st.Name)
+		ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(st.QueueBytes), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.exported, prometheus.CounterValue, float64(st.Exported), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(st.Dropped), st.Name)
 		ch <- prometheus.MustNewConstMetric(c.err, prometheus.CounterValue, float64(st.ExportErrors), st.Name)

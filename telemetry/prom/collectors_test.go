@@ -1,9 +1,15 @@
 package prom
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,13 +41,13 @@ argus_sessions 3
 func TestBusCollector(t *testing.T) {
 	c := NewBusCollector(func() []SinkStat {
 		return []SinkStat{
-			{Name: "hep", QueueLength: 3, QueueCapacity: 1024, Exported: 100, Dropped: 2, ExportErrors: 1, Failed: 4},
+			{Name: "hep", QueueLength: 3, QueueCapacity: 1024, QueueBytes: 6000, Exported: 100, Dropped: 2, ExportErrors: 1, Failed: 4},
 			{Name: "prom", QueueCapacity: 512, Exported: 7},
 			{Name: "prom", QueueCapacity: 1}, // duplicates are skipped
 		}
 	})
 	want := `
-# HELP argus_events_dropped_total Events dropped because a sink's queue was full.
+# HELP argus_events_dropped_total Events dropped for a sink: its queue full or over its byte budget, or left at shutdown.
 # TYPE argus_events_dropped_total counter
 argus_events_dropped_total{sink="hep"} 2
 argus_events_dropped_total{sink="prom"} 0
@@ -57,6 +63,10 @@ argus_events_failed_total{sink="prom"} 0
 # TYPE argus_events_exported_total counter
 argus_events_exported_total{sink="hep"} 100
 argus_events_exported_total{sink="prom"} 7
+# HELP argus_events_queue_bytes Estimated bytes of the events waiting in a sink's queue, as its byte budget counts them.
+# TYPE argus_events_queue_bytes gauge
+argus_events_queue_bytes{sink="hep"} 6000
+argus_events_queue_bytes{sink="prom"} 0
 # HELP argus_events_queue_capacity Capacity of a sink's queue.
 # TYPE argus_events_queue_capacity gauge
 argus_events_queue_capacity{sink="hep"} 1024
@@ -90,9 +100,9 @@ func near(a, b float64) bool {
 }
 
 func TestFromBusStats(t *testing.T) {
-	got := FromBusStats([]telemetry.SinkStats{{Name: "otel", QueueLen: 1, QueueCap: 2, Exported: 3, Dropped: 4,
+	got := FromBusStats([]telemetry.SinkStats{{Name: "otel", QueueLen: 1, QueueCap: 2, QueueBytes: 7, Exported: 3, Dropped: 4,
 		Failed: 5, ExportErrors: 6}})
-	want := SinkStat{Name: "otel", QueueLength: 1, QueueCapacity: 2, Exported: 3, Dropped: 4, Failed: 5, ExportErrors: 6}
+	want := SinkStat{Name: "otel", QueueLength: 1, QueueCapacity: 2, QueueBytes: 7, Exported: 3, Dropped: 4, Failed: 5, ExportErrors: 6}
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("FromBusStats = %+v, want %+v", got, want)
 	}
@@ -148,5 +158,104 @@ argus_transport_connections_refused_total{reason="limit_per_ip",transport="janus
 	reg.MustRegister(c)
 	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
+	}
+}
+
+// parkSink parks its first Export until release is closed or its context
+// is done, after closing entered.
+type parkSink struct {
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (s *parkSink) Export(ctx context.Context, _ []*telemetry.Event) error {
+	var err error
+	s.once.Do(func() {
+		close(s.entered)
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	})
+	return err
+}
+
+func (*parkSink) Shutdown(context.Context) error { return nil }
+
+// scrapeLine returns the sample line of /metrics that starts with series
+// followed by a space, or "".
+func scrapeLine(t *testing.T, h http.Handler, series string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body, err := io.ReadAll(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if strings.HasPrefix(line, series+" ") {
+			return line
+		}
+	}
+	return ""
+}
+
+// TestQueueBytesScraped: the exporter, wired to a real bus as cmd/argus
+// wires it, serves argus_events_queue_bytes{sink}: the estimated bytes of
+// the events queued for a sink stuck in Export (a JSEP event counts its
+// SDP, its strings and a fixed 512 bytes), and 0 once the sink has caught
+// up.
+func TestQueueBytesScraped(t *testing.T) {
+	bus := telemetry.NewBus()
+	s, err := telemetry.NewSink(SinkName, telemetry.SinkConfig{ServerName: "test", BusStats: bus.Stats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := s.(*Exporter)
+	slow := &parkSink{entered: make(chan struct{}), release: make(chan struct{})}
+	if err := bus.Attach("slow", slow, telemetry.MaskAll, telemetry.WithBatchSize(1)); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := bus.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	}()
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(slow.release) }) }
+	defer release() // runs before the Shutdown above: a failure leaves no Export parked
+	const series = `argus_events_queue_bytes{sink="slow"}`
+	if got := scrapeLine(t, e, series); got != series+" 0" {
+		t.Fatalf("idle: %q", got)
+	}
+	bus.Emit(&telemetry.Event{Emitter: "test", Type: telemetry.TypeSession, Timestamp: 1, SessionID: 1})
+	select { // the sink is stuck in Export with that event
+	case <-slow.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sink's Export was not called")
+	}
+	sdp := strings.Repeat("a=x\r\n", 800)
+	const offers = 3
+	for i := range offers {
+		bus.Emit(&telemetry.Event{Emitter: "test", Type: telemetry.TypeJSEP, Timestamp: 1, SessionID: uint64(i + 2),
+			Body: telemetry.JSEPBody{Owner: "remote", JSEP: telemetry.JSEP{Type: "offer", SDP: sdp}}})
+	}
+	// 512 is telemetry's queuedEventBytes (unexported), the fixed part of
+	// every queued event's estimate.
+	each := 512 + len("test") + len("remote") + len("offer") + len(sdp)
+	if got, want := scrapeLine(t, e, series), series+" "+strconv.Itoa(offers*each); got != want {
+		t.Fatalf("%d offers queued: %q, want %q", offers, got, want)
+	}
+	release()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := bus.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := scrapeLine(t, e, series); got != series+" 0" {
+		t.Fatalf("drained: %q", got)
 	}
 }
