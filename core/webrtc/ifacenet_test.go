@@ -1,0 +1,86 @@
+package webrtc
+
+import (
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/pion/transport/v5"
+)
+
+// TestIfaceNetSharesAList: PeerConnections asking within maxAge share one
+// enumeration; an older list is enumerated again; a failed enumeration is
+// returned and not cached; lookups by name and index use the list.
+func TestIfaceNetSharesAList(t *testing.T) {
+	now := time.Unix(1000, 0)
+	var calls int
+	var fail bool
+	n := newIfaceNet(time.Second)
+	n.now = func() time.Time { return now }
+	n.list = func() ([]*transport.Interface, error) {
+		calls++
+		if fail {
+			return nil, errors.New("netlink")
+		}
+		return []*transport.Interface{transport.NewInterface(net.Interface{Index: calls, Name: "eth0"})}, nil
+	}
+	steps := []struct {
+		name    string
+		advance time.Duration
+		fail    bool
+		wantErr bool
+		calls   int
+	}{
+		{"first", 0, false, false, 1},
+		{"same instant", 0, false, false, 1},
+		{"just under a second later", 999 * time.Millisecond, false, false, 1},
+		{"a second after the list", time.Millisecond, false, false, 2},
+		{"stale, enumeration fails", 2 * time.Second, true, true, 3},
+		{"stale, fails again (not cached)", 0, true, true, 4},
+		{"stale, works", 0, false, false, 5},
+	}
+	for _, s := range steps {
+		now, fail = now.Add(s.advance), s.fail
+		ifaces, err := n.Interfaces()
+		if (err != nil) != s.wantErr {
+			t.Fatalf("%s: err %v, want error %v", s.name, err, s.wantErr)
+		}
+		if calls != s.calls {
+			t.Errorf("%s: %d enumerations, want %d", s.name, calls, s.calls)
+		}
+		if err == nil && (len(ifaces) != 1 || ifaces[0].Index != calls) {
+			t.Errorf("%s: list %v, want the latest enumeration's", s.name, ifaces)
+		}
+	}
+	if ifc, err := n.InterfaceByName("eth0"); err != nil || ifc.Index != 5 {
+		t.Errorf("InterfaceByName(eth0) = %v, %v", ifc, err)
+	}
+	if ifc, err := n.InterfaceByIndex(5); err != nil || ifc.Name != "eth0" {
+		t.Errorf("InterfaceByIndex(5) = %v, %v", ifc, err)
+	}
+	if _, err := n.InterfaceByName("wlan0"); !errors.Is(err, transport.ErrInterfaceNotFound) {
+		t.Errorf("InterfaceByName(wlan0): %v, want ErrInterfaceNotFound", err)
+	}
+	if calls != 5 {
+		t.Errorf("lookups enumerated again: %d enumerations", calls)
+	}
+}
+
+// TestIfaceNetHost: the real enumeration lists the loopback interface
+// with its address, as pion's own would.
+func TestIfaceNetHost(t *testing.T) {
+	ifaces, err := newIfaceNet(time.Second).Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagLoopback == 0 {
+			continue
+		}
+		if addrs, err := ifc.Addrs(); err == nil && len(addrs) > 0 {
+			return
+		}
+	}
+	t.Errorf("no loopback interface with an address in %d interfaces", len(ifaces))
+}
