@@ -179,8 +179,10 @@ func settingEngine(cfg Config, filter addrFilter) (pion.SettingEngine, error) {
 	se.BufferFactory = newPacketPools().newQueue
 	// One list of the host's interfaces for the PeerConnections set up
 	// within a second of each other, not a netlink dump per
-	// PeerConnection (ifacenet.go).
-	se.SetNet(newIfaceNet(ifaceMaxAge))
+	// PeerConnection (ifacenet.go); the enforce list's filter looks
+	// interfaces up in it too.
+	ifaces := newIfaceNet(ifaceMaxAge)
+	se.SetNet(ifaces)
 	// UDP only, as Janus without ICE-TCP; IPv6 only when asked, as Janus.
 	nets := []pion.NetworkType{pion.NetworkTypeUDP4}
 	if cfg.IPv6 {
@@ -190,7 +192,7 @@ func settingEngine(cfg Config, filter addrFilter) (pion.SettingEngine, error) {
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
 	}
-	filter.apply(&se)
+	filter.apply(&se, ifaces)
 	rules, err := natRules(cfg.NAT1To1IPs, cfg.KeepPrivateHost)
 	if err != nil {
 		return se, err

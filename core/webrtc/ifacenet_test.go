@@ -3,6 +3,7 @@ package webrtc
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -83,4 +84,24 @@ func TestIfaceNetHost(t *testing.T) {
 		}
 	}
 	t.Errorf("no loopback interface with an address in %d interfaces", len(ifaces))
+}
+
+// TestInterfaceOf: the enforce list's filter names an address's interface
+// from the shared list: only an interface that is up.
+func TestInterfaceOf(t *testing.T) {
+	up := transport.NewInterface(net.Interface{Index: 1, Name: "eth0", Flags: net.FlagUp})
+	up.AddAddress(&net.IPNet{IP: net.IPv4(10, 0, 0, 1), Mask: net.CIDRMask(24, 32)})
+	down := transport.NewInterface(net.Interface{Index: 2, Name: "eth1"})
+	down.AddAddress(&net.IPNet{IP: net.IPv4(10, 0, 1, 1), Mask: net.CIDRMask(24, 32)})
+	n := newIfaceNet(time.Second)
+	n.list = func() ([]*transport.Interface, error) { return []*transport.Interface{up, down}, nil }
+	for _, tc := range []struct{ addr, want string }{
+		{"10.0.0.1", "eth0"},
+		{"10.0.1.1", ""}, // its interface is down
+		{"10.0.2.1", ""},
+	} {
+		if got := interfaceOf(n, netip.MustParseAddr(tc.addr)); got != tc.want {
+			t.Errorf("interfaceOf(%s) = %q, want %q", tc.addr, got, tc.want)
+		}
+	}
 }
