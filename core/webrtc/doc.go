@@ -70,4 +70,5 @@ package webrtc
 // when older than a second, so an address change shows in PeerConnections
 // made from a second after it) instead of a netlink dump per
 // PeerConnection's ICE agent, which each agent also kept for its life
-// (about 10 KiB per PeerConnection on a host with a few interfaces).
+// (10–18 KiB per PeerConnection with the certificate, on a host with
+// two to five interfaces: docs/BENCHMARKS.md, Round 11).

@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -15,6 +16,11 @@ import (
 // certificate is replaced for new PeerConnections (pion's generated
 // certificates are valid for about a month).
 const certRenewBefore = 7 * 24 * time.Hour
+
+// certRetryEvery is how often a failed renewal is tried again while the
+// current certificate is still valid (not at every setup, under the
+// Engine-wide lock).
+const certRetryEvery = time.Minute
 
 // dtlsCert is the Engine's DTLS certificate, one for all its
 // PeerConnections as in Janus (one certificate per process). Without one
@@ -28,16 +34,18 @@ type dtlsCert struct {
 	renewBefore time.Duration
 	now         func() time.Time
 	generate    func() (pion.Certificate, error)
+	log         *slog.Logger // a failed renewal is warned of; nil: not logged
 
-	mu   sync.Mutex
-	cert pion.Certificate
-	ok   bool
+	mu       sync.Mutex
+	cert     pion.Certificate
+	ok       bool
+	failedAt time.Time // the last failed renewal, zero after a success
 }
 
 // newDTLSCert makes the first certificate, so that a gateway that cannot
 // make one fails at start.
-func newDTLSCert() (*dtlsCert, error) {
-	c := &dtlsCert{renewBefore: certRenewBefore, now: time.Now, generate: generateCertificate}
+func newDTLSCert(log *slog.Logger) (*dtlsCert, error) {
+	c := &dtlsCert{renewBefore: certRenewBefore, now: time.Now, generate: generateCertificate, log: log}
 	if _, err := c.get(); err != nil {
 		return nil, err
 	}
@@ -60,20 +68,30 @@ func generateCertificate() (pion.Certificate, error) {
 
 // get returns the certificate for a new PeerConnection, replacing it first
 // when it expires within renewBefore (if a new one cannot be made, the
-// current one serves until it expires).
+// current one serves until it expires, a warning is logged and the
+// renewal is tried again at most every certRetryEvery).
 func (c *dtlsCert) get() (pion.Certificate, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ok && c.cert.Expires().Sub(c.now()) > c.renewBefore {
+	now := c.now()
+	valid := c.ok && now.Before(c.cert.Expires())
+	if c.ok && c.cert.Expires().Sub(now) > c.renewBefore {
 		return c.cert, nil
+	}
+	if valid && !c.failedAt.IsZero() && now.Sub(c.failedAt) < certRetryEvery {
+		return c.cert, nil // renewal failed a moment ago: try again later
 	}
 	cert, err := c.generate()
 	if err != nil {
-		if c.ok && c.now().Before(c.cert.Expires()) {
-			return c.cert, nil // still valid: the next setup tries again
+		c.failedAt = now
+		if c.log != nil {
+			c.log.Warn("webrtc: cannot renew the DTLS certificate", "error", err, "expires", c.cert.Expires(), "valid", valid)
+		}
+		if valid {
+			return c.cert, nil // still valid: serves until it expires
 		}
 		return pion.Certificate{}, err
 	}
-	c.cert, c.ok = cert, true
+	c.cert, c.ok, c.failedAt = cert, true, time.Time{}
 	return cert, nil
 }

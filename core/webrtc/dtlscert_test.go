@@ -41,7 +41,8 @@ func TestEnginePeersShareCertificate(t *testing.T) {
 
 // TestDTLSCertRenewal: the certificate is kept while it has more than
 // renewBefore left, replaced after; a failed replacement keeps the old one
-// until it expires, then fails.
+// until it expires, then fails, and is tried again after a minute while
+// the old one is valid, at once when it is not.
 func TestDTLSCertRenewal(t *testing.T) {
 	now := time.Now()
 	var made int
@@ -74,8 +75,10 @@ func TestDTLSCertRenewal(t *testing.T) {
 		{"fresh", now.Add(time.Hour), false, true, false, 1},
 		{"8 days left", expires.Add(-8 * 24 * time.Hour), false, true, false, 1},
 		{"6 days left, cannot make one", expires.Add(-6 * 24 * time.Hour), true, true, false, 1},
-		{"expired, cannot make one", expires.Add(time.Minute), true, false, true, 1},
-		{"6 days left", expires.Add(-6 * 24 * time.Hour), false, false, false, 2},
+		{"30 s later, not tried again", expires.Add(-6*24*time.Hour + 30*time.Second), false, true, false, 1},
+		{"2 min later, made", expires.Add(-6*24*time.Hour + 2*time.Minute), false, false, false, 2},
+		{"expired, cannot make one", expires.Add(time.Hour), true, false, true, 2},
+		{"expired, tried again at once", expires.Add(time.Hour + time.Second), false, false, false, 3},
 	}
 	for _, s := range steps {
 		now, fail = s.at, s.fail

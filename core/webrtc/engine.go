@@ -53,7 +53,7 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	cfg = cfg.withDefaults()
 	e := &Engine{cfg: cfg, rtcp: newRTCPTicker()}
 	var err error
-	if e.cert, err = newDTLSCert(); err != nil {
+	if e.cert, err = newDTLSCert(cfg.Logger); err != nil {
 		return nil, fmt.Errorf("webrtc: %w", err)
 	}
 

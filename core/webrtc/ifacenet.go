@@ -19,9 +19,9 @@ const ifaceMaxAge = time.Second
 // the standard library's sockets and resolver (stdnet), with one list of
 // interfaces for all the Engine's PeerConnections. Without it pion builds
 // a stdnet.Net per PeerConnection, and with it a fresh list (a netlink
-// dump of the links and one of the addresses, and their parsing) for
-// every setup; now a burst of setups shares one list, enumerated again
-// when it is older than maxAge. A list is never changed once handed out
+// dump of the links, then one of the addresses per interface, and their
+// parsing) for every setup; now a burst of setups shares one list,
+// enumerated again when it is older than maxAge. A list is never changed once handed out
 // (a refresh replaces it), so ICE agents read theirs without a lock.
 type ifaceNet struct {
 	*stdnet.Net // sockets, dialing, resolving; its own interface list is unused
@@ -52,8 +52,11 @@ func hostInterfaces() ([]*transport.Interface, error) {
 }
 
 // Interfaces returns the shared list, enumerated again first when it is
-// older than maxAge. A failed enumeration is returned as pion's own would
-// be (the PeerConnection's gathering fails) and not cached.
+// older than maxAge. When that enumeration fails (e.g. no file descriptor
+// left for the netlink socket) the last list is returned and the next
+// call tries again: pion asks at every gathering, and an error there
+// would send an answer without host candidates. Only when no list was
+// ever made is the error returned (the PeerConnection's setup fails).
 func (n *ifaceNet) Interfaces() ([]*transport.Interface, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -63,6 +66,9 @@ func (n *ifaceNet) Interfaces() ([]*transport.Interface, error) {
 	}
 	ifaces, err := n.list()
 	if err != nil {
+		if n.ifaces != nil {
+			return n.ifaces, nil // the last list, until an enumeration succeeds
+		}
 		return nil, err
 	}
 	if ifaces == nil {

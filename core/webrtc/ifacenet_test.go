@@ -11,8 +11,9 @@ import (
 )
 
 // TestIfaceNetSharesAList: PeerConnections asking within maxAge share one
-// enumeration; an older list is enumerated again; a failed enumeration is
-// returned and not cached; lookups by name and index use the list.
+// enumeration; an older list is enumerated again; a failed enumeration
+// gives the last list (an error only when there is none) and is not
+// cached; lookups by name and index use the list.
 func TestIfaceNetSharesAList(t *testing.T) {
 	now := time.Unix(1000, 0)
 	var calls int
@@ -32,14 +33,16 @@ func TestIfaceNetSharesAList(t *testing.T) {
 		fail    bool
 		wantErr bool
 		calls   int
+		index   int // of the list returned: the enumeration that made it
 	}{
-		{"first", 0, false, false, 1},
-		{"same instant", 0, false, false, 1},
-		{"just under a second later", 999 * time.Millisecond, false, false, 1},
-		{"a second after the list", time.Millisecond, false, false, 2},
-		{"stale, enumeration fails", 2 * time.Second, true, true, 3},
-		{"stale, fails again (not cached)", 0, true, true, 4},
-		{"stale, works", 0, false, false, 5},
+		{"first, enumeration fails: no list to give", 0, true, true, 1, 0},
+		{"first", 0, false, false, 2, 2},
+		{"same instant", 0, false, false, 2, 2},
+		{"just under a second later", 999 * time.Millisecond, false, false, 2, 2},
+		{"a second after the list", time.Millisecond, false, false, 3, 3},
+		{"stale, enumeration fails: the last list", 2 * time.Second, true, false, 4, 3},
+		{"stale, fails again (not cached)", 0, true, false, 5, 3},
+		{"stale, works", 0, false, false, 6, 6},
 	}
 	for _, s := range steps {
 		now, fail = now.Add(s.advance), s.fail
@@ -50,20 +53,20 @@ func TestIfaceNetSharesAList(t *testing.T) {
 		if calls != s.calls {
 			t.Errorf("%s: %d enumerations, want %d", s.name, calls, s.calls)
 		}
-		if err == nil && (len(ifaces) != 1 || ifaces[0].Index != calls) {
-			t.Errorf("%s: list %v, want the latest enumeration's", s.name, ifaces)
+		if err == nil && (len(ifaces) != 1 || ifaces[0].Index != s.index) {
+			t.Errorf("%s: list %v, want enumeration %d's", s.name, ifaces, s.index)
 		}
 	}
-	if ifc, err := n.InterfaceByName("eth0"); err != nil || ifc.Index != 5 {
+	if ifc, err := n.InterfaceByName("eth0"); err != nil || ifc.Index != 6 {
 		t.Errorf("InterfaceByName(eth0) = %v, %v", ifc, err)
 	}
-	if ifc, err := n.InterfaceByIndex(5); err != nil || ifc.Name != "eth0" {
-		t.Errorf("InterfaceByIndex(5) = %v, %v", ifc, err)
+	if ifc, err := n.InterfaceByIndex(6); err != nil || ifc.Name != "eth0" {
+		t.Errorf("InterfaceByIndex(6) = %v, %v", ifc, err)
 	}
 	if _, err := n.InterfaceByName("wlan0"); !errors.Is(err, transport.ErrInterfaceNotFound) {
 		t.Errorf("InterfaceByName(wlan0): %v, want ErrInterfaceNotFound", err)
 	}
-	if calls != 5 {
+	if calls != 6 {
 		t.Errorf("lookups enumerated again: %d enumerations", calls)
 	}
 }

@@ -15,4 +15,4 @@ while read -r ts arm load rep la; do
   [ "$arm" = done ] && continue
   r="$d/$load-$arm-$rep"; row=$(tail -n 1 "$r/table.md" 2>/dev/null)
   echo "$row" | awk -F'|' -v k="$load $arm" '{print k, $7 + 0, $6 + 0}'
-done < "$d/load.txt" | sort | awk '{k = $1 " " $2; r[k] = r[k] " " $3; c[k] = c[k] " " $4} END {for (k in r) {n = split(r[k], a, " "); asort(a); m = split(c[k], b, " "); asort(b); printf "%-14s n=%d RSS median %.2f (%s ) µs median %.2f (%s )\n", k, n, a[int((n + 1) / 2)], r[k], b[int((m + 1) / 2)], c[k]}}' | sort
+done < "$d/load.txt" | sort | awk '{k = $1 " " $2; r[k] = r[k] " " $3; c[k] = c[k] " " $4} END {for (k in r) {n = split(r[k], a, " "); asort(a); m = split(c[k], b, " "); asort(b); printf "%-14s n=%d RSS median %.2f (%s ) µs median %.2f (%s )\n", k, n, (a[int((n + 1) / 2)] + a[int(n / 2) + 1]) / 2, r[k], (b[int((m + 1) / 2)] + b[int(m / 2) + 1]) / 2, c[k]}}' | sort
