@@ -61,3 +61,14 @@ package webrtc
 // (receiverrtcp.go). The reports and the TWCC feedback (every 100 ms) are
 // written by one goroutine per Engine (rtcpticker.go), not by loops per
 // PeerConnection.
+
+// What the Engine shares between its PeerConnections, beyond pion's API:
+// one DTLS certificate (dtlscert.go; a P-256 key, self-signed, as Janus
+// has one per process; replaced for new PeerConnections a week before it
+// expires) instead of a key generation and certificate per PeerConnection,
+// and one list of the host's interfaces (ifacenet.go; enumerated again
+// when older than a second, so an address change shows in PeerConnections
+// made from a second after it) instead of a netlink dump per
+// PeerConnection's ICE agent, which each agent also kept for its life
+// (10–18 KiB per PeerConnection with the certificate, on a host with
+// two to five interfaces: docs/BENCHMARKS.md, Round 11).

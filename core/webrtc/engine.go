@@ -28,6 +28,8 @@ type Engine struct {
 	// localIP is the address server info reports as "local-ip"
 	// (LocalIP), found at NewEngine.
 	localIP string
+	// cert is the DTLS certificate of every PeerConnection (dtlscert.go).
+	cert *dtlsCert
 
 	// newMu serializes NewPeer so that the per-PeerConnection interceptors
 	// built inside pion's NewPeerConnection land in pending unambiguously.
@@ -50,6 +52,10 @@ func NewEngine(cfg Config) (*Engine, error) { return newEngine(cfg, nil) }
 func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	cfg = cfg.withDefaults()
 	e := &Engine{cfg: cfg, rtcp: newRTCPTicker()}
+	var err error
+	if e.cert, err = newDTLSCert(cfg.Logger); err != nil {
+		return nil, fmt.Errorf("webrtc: %w", err)
+	}
 
 	me := &pion.MediaEngine{}
 	if err := registerCodecs(me); err != nil {
@@ -133,16 +139,22 @@ func (e *Engine) SharedUDP() (port int, st sharedport.Stats, ok bool) {
 	return e.udp.Number(), e.udp.Stats(), true
 }
 
-// configuration is the standard part of the PeerConnection settings.
-func (e *Engine) configuration() pion.Configuration {
+// configuration is the standard part of the PeerConnection settings,
+// with the Engine's DTLS certificate.
+func (e *Engine) configuration() (pion.Configuration, error) {
+	cert, err := e.cert.get()
+	if err != nil {
+		return pion.Configuration{}, fmt.Errorf("webrtc: %w", err)
+	}
 	c := pion.Configuration{
 		BundlePolicy:  pion.BundlePolicyMaxBundle,
 		RTCPMuxPolicy: pion.RTCPMuxPolicyRequire,
+		Certificates:  []pion.Certificate{cert},
 	}
 	if len(e.cfg.STUNServers) > 0 {
 		c.ICEServers = []pion.ICEServer{{URLs: append([]string(nil), e.cfg.STUNServers...)}}
 	}
-	return c
+	return c, nil
 }
 
 // settingEngine maps Config onto pion's SettingEngine; filter is the
@@ -165,6 +177,12 @@ func settingEngine(cfg Config, filter addrFilter) (pion.SettingEngine, error) {
 	// Receive queues with limits sized to media, their packet buffers
 	// shared by the Engine's PeerConnections (queues.go).
 	se.BufferFactory = newPacketPools().newQueue
+	// One list of the host's interfaces for the PeerConnections set up
+	// within a second of each other, not a netlink dump per
+	// PeerConnection (ifacenet.go); the enforce list's filter looks
+	// interfaces up in it too.
+	ifaces := newIfaceNet(ifaceMaxAge)
+	se.SetNet(ifaces)
 	// UDP only, as Janus without ICE-TCP; IPv6 only when asked, as Janus.
 	nets := []pion.NetworkType{pion.NetworkTypeUDP4}
 	if cfg.IPv6 {
@@ -174,7 +192,7 @@ func settingEngine(cfg Config, filter addrFilter) (pion.SettingEngine, error) {
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
 	}
-	filter.apply(&se)
+	filter.apply(&se, ifaces)
 	rules, err := natRules(cfg.NAT1To1IPs, cfg.KeepPrivateHost)
 	if err != nil {
 		return se, err
@@ -243,10 +261,14 @@ func (e *Engine) interceptors(headerCache bool) (*interceptor.Registry, error) {
 // newPeerConnection creates a pion PeerConnection and returns the
 // interceptor instances bound to it.
 func (e *Engine) newPeerConnection() (*pion.PeerConnection, pendingInterceptors, error) {
+	conf, err := e.configuration()
+	if err != nil {
+		return nil, pendingInterceptors{}, err
+	}
 	e.newMu.Lock()
 	defer e.newMu.Unlock()
 	e.pending = pendingInterceptors{}
-	pc, err := e.api.NewPeerConnection(e.configuration())
+	pc, err := e.api.NewPeerConnection(conf)
 	got := e.pending
 	e.pending = pendingInterceptors{}
 	if err != nil {

@@ -321,7 +321,7 @@ func negotiateFromPeer(t *testing.T, peer *Peer, client *pion.PeerConnection) {
 }
 
 // offerFromPeer is negotiateFromPeer, with an ICE restart if iceRestart.
-func offerFromPeer(t *testing.T, peer *Peer, client *pion.PeerConnection, iceRestart bool) {
+func offerFromPeer(t testing.TB, peer *Peer, client *pion.PeerConnection, iceRestart bool) {
 	t.Helper()
 	offer, err := peer.CreateOffer(ctxT(t), iceRestart)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/pion/transport/v5"
 	pion "github.com/pion/webrtc/v4"
 )
 
@@ -59,8 +60,9 @@ func (f addrFilter) keep(iface string, addr netip.Addr) bool {
 // name, then about each of its addresses without the name; both answers
 // must be yes. That is the ignore list as it is; an enforce list keeps an
 // address for its interface's name, so its address filter looks the
-// interface up (only on engines with an enforce list).
-func (f addrFilter) apply(se *pion.SettingEngine) {
+// interface up (only on engines with an enforce list) in ifaces, the
+// Engine's shared interface list.
+func (f addrFilter) apply(se *pion.SettingEngine, ifaces transport.Net) {
 	switch {
 	case len(f.enforce) > 0:
 		se.SetIPFilter(func(ip net.IP) bool {
@@ -69,7 +71,7 @@ func (f addrFilter) apply(se *pion.SettingEngine) {
 				return false
 			}
 			a = a.Unmap()
-			return matchesAny(f.enforce, a.String()) || matchesAny(f.enforce, interfaceOf(a))
+			return matchesAny(f.enforce, a.String()) || matchesAny(f.enforce, interfaceOf(ifaces, a))
 		})
 	case len(f.ignore) > 0:
 		se.SetInterfaceFilter(func(name string) bool { return !matchesAny(f.ignore, name) })
@@ -80,11 +82,27 @@ func (f addrFilter) apply(se *pion.SettingEngine) {
 	}
 }
 
-// interfaceOf names the interface that has addr; "" when none has it.
-func interfaceOf(addr netip.Addr) string {
-	for _, a := range localAddrs() {
-		if a.addr == addr {
-			return a.iface
+// interfaceOf names the interface of n that is up and has addr; "" when
+// none has it.
+func interfaceOf(n transport.Net, addr netip.Addr) string {
+	ifaces, err := n.Interfaces()
+	if err != nil {
+		return ""
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 {
+			continue
+		}
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if pfx, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(pfx.IP); ok && ip.Unmap() == addr {
+					return ifc.Name
+				}
+			}
 		}
 	}
 	return ""

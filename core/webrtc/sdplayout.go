@@ -19,39 +19,51 @@ type sdpLayout struct {
 	profile string               // RTP profile of the first audio or video m-line ("UDP/TLS/RTP/SAVPF")
 }
 
-// parseLayout extracts the layout of a parsed SDP.
+// parseLayout extracts the layout of a parsed SDP. The layout lives as
+// long as the Peer, so its strings are copies: a substring of the parsed
+// SDP would keep the whole SDP text, or pion's 4 KiB parsing buffer, alive
+// for each string kept.
 func parseLayout(d *sdp.SessionDescription) sdpLayout {
 	l := sdpLayout{kinds: map[string]string{}, mindex: map[string]int{}, msids: map[string][2]string{}}
 	if v, ok := d.Attribute("ice-ufrag"); ok {
-		l.ufrag = v
+		l.ufrag = strings.Clone(v)
 	}
 	if v, ok := d.Attribute("fingerprint"); ok {
-		l.fingerp = v
+		l.fingerp = strings.Clone(v)
 	}
 	for i, m := range d.MediaDescriptions {
 		mid, _ := m.Attribute("mid")
 		if mid == "" {
 			mid = strconv.Itoa(i)
+		} else {
+			mid = strings.Clone(mid)
 		}
 		kind := m.MediaName.Media
-		if kind == "application" {
+		switch kind { // the constants, not the SDP's bytes
+		case "application":
 			kind = "data"
+		case "audio":
+			kind = "audio"
+		case "video":
+			kind = "video"
+		default:
+			kind = strings.Clone(kind)
 		}
 		if l.profile == "" && (kind == "audio" || kind == "video") {
-			l.profile = strings.Join(m.MediaName.Protos, "/")
+			l.profile = strings.Clone(strings.Join(m.MediaName.Protos, "/"))
 		}
 		l.mids = append(l.mids, mid)
 		l.kinds[mid] = kind
 		l.mindex[mid] = i
 		if v, ok := m.Attribute("ice-ufrag"); ok && l.ufrag == "" {
-			l.ufrag = v
+			l.ufrag = strings.Clone(v)
 		}
 		if v, ok := m.Attribute("fingerprint"); ok && l.fingerp == "" {
-			l.fingerp = v
+			l.fingerp = strings.Clone(v)
 		}
 		if v, ok := m.Attribute("msid"); ok {
 			if f := strings.Fields(v); len(f) == 2 {
-				l.msids[mid] = [2]string{f[0], f[1]}
+				l.msids[mid] = [2]string{strings.Clone(f[0]), strings.Clone(f[1])}
 			}
 		}
 		for _, a := range m.Attributes {
@@ -74,13 +86,15 @@ func (l sdpLayout) has(kind string) bool {
 }
 
 // candidateLines returns the a=candidate values of an SDP, without the
-// "candidate:" prefix (they are reported as remote candidates).
+// "candidate:" prefix (they are reported as remote candidates). They are
+// copies: the Peer keeps them, and a substring would keep the parsed SDP's
+// buffer alive.
 func candidateLines(d *sdp.SessionDescription) []string {
 	var out []string
 	for _, m := range d.MediaDescriptions {
 		for _, a := range m.Attributes {
 			if a.Key == "candidate" {
-				out = append(out, a.Value)
+				out = append(out, strings.Clone(a.Value))
 			}
 		}
 	}
