@@ -1,0 +1,71 @@
+// Package pionfix holds what Argus and its pion test clients do to make
+// pion/webrtc (v4.2.26, v4.2.27) behave as browsers do where it does not.
+package pionfix
+
+import (
+	"github.com/pion/sdp/v3"
+	pion "github.com/pion/webrtc/v4"
+)
+
+// KeepReceivers returns the offer to hand to pion's SetRemoteDescription
+// on a PeerConnection with transceivers ts: offer itself, except that an
+// audio or video m-line it leaves inactive whose transceiver is inactive
+// already is written recvonly.
+//
+// Why: pion stops a transceiver, and with it its receiver, on every offer
+// that leaves its m-line inactive, where a browser only marks it inactive
+// (only a rejected m-line, port 0, stops a transceiver). After the first
+// such offer pion's answer swaps in a new receiver, because the stopped
+// one had a track; the second such offer stops that new receiver, which
+// has no track, so it is never swapped. When a later offer sends on the
+// m-line again (a client's track back after two renegotiations without
+// it; a VideoRoom subscription reusing the m-line of an unsubscribed
+// stream, as Janus does, keeping the mid), pion binds the new SSRC to the
+// stopped receiver: it reads EOF ("Could not determine PayloadType ...
+// EOF" in its log), fires no OnTrack, and the m-line gets no media.
+//
+// recvonly in place of inactive changes nothing else for such a
+// transceiver: pion keeps its direction (inactive), takes no track from
+// the m-line (none is sent on it) and answers inactive, as it would have;
+// pion's AddTrack does not reuse a stopped transceiver. What pion records
+// as the remote description says recvonly for that m-line, so a caller
+// that reports the remote directions reads them from the offer it was
+// given. A rejected m-line (port 0) is left as it is.
+func KeepReceivers(offer string, ts []*pion.RTPTransceiver) string {
+	stopped := map[string]bool{}
+	for _, t := range ts {
+		if t.Mid() != "" && t.Direction() == pion.RTPTransceiverDirectionInactive {
+			stopped[t.Mid()] = true
+		}
+	}
+	if len(stopped) == 0 {
+		return offer
+	}
+	d := &sdp.SessionDescription{}
+	if d.UnmarshalString(offer) != nil {
+		return offer // pion refuses it with its own error
+	}
+	changed := false
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Media != "audio" && m.MediaName.Media != "video" || m.MediaName.Port.Value == 0 {
+			continue
+		}
+		if mid, _ := m.Attribute("mid"); !stopped[mid] {
+			continue
+		}
+		for i := range m.Attributes {
+			if m.Attributes[i].Key == "inactive" {
+				m.Attributes[i] = sdp.NewPropertyAttribute("recvonly")
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return offer
+	}
+	out, err := d.Marshal()
+	if err != nil {
+		return offer
+	}
+	return string(out)
+}
