@@ -8,16 +8,21 @@ import (
 )
 
 // TestKeepReceivers: only an audio or video m-line that the offer leaves
-// inactive, that is not rejected, and whose transceiver is inactive
-// already becomes recvonly; any other offer comes back unchanged.
+// inactive, that is not rejected, and whose transceiver sends nothing
+// (inactive already, or receive-only) becomes recvonly; any other offer
+// comes back unchanged.
 func TestKeepReceivers(t *testing.T) {
 	pc, err := pion.NewPeerConnection(pion.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pc.Close()
-	for range 2 {
-		if _, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionRecvonly}); err != nil {
+	for _, d := range []pion.RTPTransceiverDirection{
+		pion.RTPTransceiverDirectionRecvonly, // mid 0, stopped below: inactive
+		pion.RTPTransceiverDirectionSendrecv, // mid 1: sends
+		pion.RTPTransceiverDirectionRecvonly, // mid 2: only receives
+	} {
+		if _, err := pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio, pion.RTPTransceiverInit{Direction: d}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -29,7 +34,7 @@ func TestKeepReceivers(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := pc.GetTransceivers()
-	if err := ts[0].Stop(); err != nil { // mid 0 inactive here, mid 1 not
+	if err := ts[0].Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if d := ts[0].Direction(); d != pion.RTPTransceiverDirectionInactive {
@@ -45,7 +50,8 @@ func TestKeepReceivers(t *testing.T) {
 		recvonly    bool
 	}{
 		{"inactive again", head + section("0", "9", "inactive"), true},
-		{"inactive, transceiver active", head + section("1", "9", "inactive"), false},
+		{"inactive, transceiver receives", head + section("2", "9", "inactive"), true},
+		{"inactive, transceiver sends", head + section("1", "9", "inactive"), false},
 		{"rejected", head + section("0", "0", "inactive"), false},
 		{"sending", head + section("0", "9", "sendonly"), false},
 		{"not SDP", "garbage", false},
