@@ -252,13 +252,20 @@ func connect(t *testing.T, peer *Peer) (*pion.PeerConnection, *pion.TrackLocalSt
 	return client, tr
 }
 
-// addOpusTrack adds an Opus track for the client to send.
-func addOpusTrack(t *testing.T, client *pion.PeerConnection) *pion.TrackLocalStaticRTP {
+// opusTrack is an Opus track for a client to send.
+func opusTrack(t *testing.T) *pion.TrackLocalStaticRTP {
 	t.Helper()
 	tr, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "c", "cs")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tr
+}
+
+// addOpusTrack adds an Opus track for the client to send.
+func addOpusTrack(t *testing.T, client *pion.PeerConnection) *pion.TrackLocalStaticRTP {
+	t.Helper()
+	tr := opusTrack(t)
 	if _, err := client.AddTrack(tr); err != nil {
 		t.Fatal(err)
 	}

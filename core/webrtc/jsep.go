@@ -6,6 +6,8 @@ import (
 
 	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/internal/pionfix"
 )
 
 // SetRemoteDescription applies the client's offer or answer, emits the
@@ -50,7 +52,13 @@ func (p *Peer) SetRemoteDescription(ctx context.Context, typ, raw string) error 
 	p.mu.Unlock()
 
 	p.emitJSEP("remote", typ, raw)
-	if err := p.pc.SetRemoteDescription(pion.SessionDescription{Type: t, SDP: raw}); err != nil {
+	applied := raw
+	if t == pion.SDPTypeOffer {
+		// An m-line left inactive again must not cost its receiver
+		// (RemoteDirections reads raw, not what pion was given).
+		applied = pionfix.KeepReceivers(raw, p.pc.GetTransceivers())
+	}
+	if err := p.pc.SetRemoteDescription(pion.SessionDescription{Type: t, SDP: applied}); err != nil {
 		p.mu.Lock()
 		p.state.processingOffer = false
 		p.mu.Unlock()

@@ -106,11 +106,13 @@ func (p *Peer) PeerBitrate() uint64 { return p.watch.rembBitrate.Load() }
 // as the remote peer wrote it.
 func (p *Peer) RemoteDirections() map[string]string {
 	out := map[string]string{}
-	rd := p.pc.RemoteDescription()
-	if rd == nil {
+	p.mu.Lock()
+	raw := p.state.remoteSDP
+	p.mu.Unlock()
+	if raw == "" {
 		return out
 	}
-	d, err := parseSDP(rd.SDP)
+	d, err := parseSDP(raw)
 	if err != nil {
 		return out
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/pion/transport/v5/stdnet"
 	pion "github.com/pion/webrtc/v4"
 
+	"github.com/argusrtc/argus/internal/pionfix"
 	"github.com/argusrtc/argus/internal/testpeer/slownet"
 )
 
@@ -382,9 +383,10 @@ func (p *Peer) Answer(ctx context.Context, offer string) (string, error) {
 
 // SetOffer applies the gateway's offer, so that an m-line the offer
 // leaves inactive can be received on again when a later offer reuses it,
-// as in a browser (keepReceivers).
+// as in a browser (pionfix.KeepReceivers).
 func (p *Peer) SetOffer(offer string) error {
-	if err := p.PC.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: p.keepReceivers(offer)}); err != nil {
+	offer = pionfix.KeepReceivers(offer, p.PC.GetTransceivers())
+	if err := p.PC.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
 		return fmt.Errorf("apply offer: %w", err)
 	}
 	return nil

@@ -112,7 +112,7 @@ func receivedAll(ctx context.Context, t *testing.T, s core.PluginSession, client
 // reused all the same, and its client receives the new stream's media
 // there (test/e2e's update step: unsubscribe a publisher, subscribe its
 // video, then its audio). A pion client lost such an m-line's receiver
-// (internal/testpeer's keepReceivers).
+// (internal/pionfix.KeepReceivers).
 func TestSubscriberReuseAfterIdleOffer(t *testing.T) {
 	f := newFixture(t, `{"rooms":[{"room":7}]}`)
 	var feeds [2]uint64

@@ -1,0 +1,77 @@
+// Package pionfix holds what Argus and its pion test clients do to make
+// pion/webrtc (v4.2.26, v4.2.27) behave as browsers do where it does not.
+package pionfix
+
+import (
+	"github.com/pion/sdp/v3"
+	pion "github.com/pion/webrtc/v4"
+)
+
+// KeepReceivers returns the offer to hand to pion's SetRemoteDescription
+// on a PeerConnection with transceivers ts: offer itself, except that an
+// audio or video m-line it leaves inactive whose transceiver here only
+// receives or is inactive already is written recvonly.
+//
+// Why: pion stops a transceiver, and with it its receiver, on every offer
+// that leaves its m-line inactive, where a browser only marks it inactive
+// (only a rejected m-line, port 0, stops a transceiver). pion's answer
+// swaps in a new receiver only for a stopped one that had a track, so a
+// receiver stopped before any track came (a second inactive offer after
+// a first; an inactive offer before the first packet of an m-line whose
+// SDP named no SSRC) stays stopped. When a later offer sends on the
+// m-line again (a client's track back after two renegotiations without
+// it; a VideoRoom subscription reusing the m-line of an unsubscribed
+// stream, as Janus does, keeping the mid), pion binds the new SSRC to the
+// stopped receiver: it reads EOF ("Could not determine PayloadType ...
+// EOF" in its log), fires no OnTrack, and the m-line gets no media.
+//
+// recvonly in place of inactive changes nothing else for such a
+// transceiver: with nothing to send here, pion answers inactive either
+// way and takes no track from the m-line (none is sent on it); a receiver
+// that had a track is still swapped for a new one. What pion records as
+// the remote direction says recvonly, though, so pion's AddTrack may then
+// reuse that transceiver to send (Argus attaches tracks to a transceiver
+// it names, webrtc.Peer.AttachTrack; a receiving client adds none), and
+// a caller that reports the remote directions reads them from the offer
+// it was given. A transceiver that sends is left alone (recvonly would
+// change what it answers): a sendrecv m-line that goes inactive before a
+// track came and comes back is still lost to pion. A rejected m-line
+// (port 0) is left as it is.
+func KeepReceivers(offer string, ts []*pion.RTPTransceiver) string {
+	idle := map[string]bool{} // mids of the transceivers that send nothing
+	for _, t := range ts {
+		if d := t.Direction(); t.Mid() != "" && (d == pion.RTPTransceiverDirectionInactive || d == pion.RTPTransceiverDirectionRecvonly) {
+			idle[t.Mid()] = true
+		}
+	}
+	if len(idle) == 0 {
+		return offer
+	}
+	d := &sdp.SessionDescription{}
+	if d.UnmarshalString(offer) != nil {
+		return offer // pion refuses it with its own error
+	}
+	changed := false
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Media != "audio" && m.MediaName.Media != "video" || m.MediaName.Port.Value == 0 {
+			continue
+		}
+		if mid, _ := m.Attribute("mid"); !idle[mid] {
+			continue
+		}
+		for i := range m.Attributes {
+			if m.Attributes[i].Key == "inactive" {
+				m.Attributes[i] = sdp.NewPropertyAttribute("recvonly")
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return offer
+	}
+	out, err := d.Marshal()
+	if err != nil {
+		return offer
+	}
+	return string(out)
+}
