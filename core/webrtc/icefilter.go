@@ -89,20 +89,9 @@ func interfaceOf(n transport.Net, addr netip.Addr) string {
 	if err != nil {
 		return ""
 	}
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 {
-			continue
-		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			if pfx, ok := a.(*net.IPNet); ok {
-				if ip, ok := netip.AddrFromSlice(pfx.IP); ok && ip.Unmap() == addr {
-					return ifc.Name
-				}
-			}
+	for _, la := range upAddrs(ifaces) {
+		if la.addr == addr {
+			return la.iface
 		}
 	}
 	return ""
@@ -114,12 +103,18 @@ type localAddr struct {
 	addr  netip.Addr
 }
 
-// localAddrs lists the addresses of the interfaces that are up.
+// localAddrs lists the addresses of the host's interfaces that are up.
 func localAddrs() []localAddr {
-	ifaces, err := net.Interfaces()
+	ifaces, err := hostInterfaces()
 	if err != nil {
 		return nil
 	}
+	return upAddrs(ifaces)
+}
+
+// upAddrs lists the addresses of the interfaces of ifaces that are up
+// (IPv4-mapped IPv6 addresses as IPv4).
+func upAddrs(ifaces []*transport.Interface) []localAddr {
 	var out []localAddr
 	for _, ifc := range ifaces {
 		if ifc.Flags&net.FlagUp == 0 {
