@@ -148,9 +148,7 @@ func (r *runner) drain(ctx context.Context, batch []*Event) {
 	for rounds := 0; ; {
 		select {
 		case it := <-r.queue:
-			r.unbudget(it)
-			if it.flush != nil {
-				it.flush <- ErrShutdown
+			if !r.takenAtShutdown(it) {
 				continue
 			}
 			if ctx.Err() != nil {
@@ -189,13 +187,10 @@ func (r *runner) sweep() {
 	for {
 		select {
 		case it := <-r.queue:
-			r.unbudget(it)
-			if it.flush != nil {
-				it.flush <- ErrShutdown
-				continue
+			if r.takenAtShutdown(it) {
+				r.dropped.Add(1)
+				swept = true
 			}
-			r.dropped.Add(1)
-			swept = true
 		default:
 			if swept {
 				r.logDrops(true) // run, its owner, has returned
@@ -203,6 +198,18 @@ func (r *runner) sweep() {
 			return
 		}
 	}
+}
+
+// takenAtShutdown releases a queue item taken once the bus is shutting
+// down: its bytes leave the budget, a ForceFlush marker is answered
+// ErrShutdown. It reports whether the item is an event.
+func (r *runner) takenAtShutdown(it item) bool {
+	r.unbudget(it)
+	if it.flush != nil {
+		it.flush <- ErrShutdown
+		return false
+	}
+	return true
 }
 
 // export hands a non-empty batch to the sink and returns it emptied, with
