@@ -1,10 +1,8 @@
 package videoroom
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	pion "github.com/pion/webrtc/v4"
 
@@ -36,9 +34,6 @@ func newMLinesFixture(t *testing.T, cfg string, mlines int) *fixture {
 // returns the feed and the streams' mids.
 func (f *fixture) publishAudios(n int) (uint64, []string) {
 	f.t.Helper()
-	h, s := f.handle()
-	joined := f.async(h, s, `{"request":"join","room":7,"ptype":"publisher","display":"many"}`, nil)
-	feed := uint64(joined.Data["id"].(float64))
 	p, err := testpeer.New(testpeer.Config{Audio: true, AnyAddress: true})
 	if err != nil {
 		f.t.Fatal(err)
@@ -50,22 +45,9 @@ func (f *fixture) publishAudios(n int) (uint64, []string) {
 			f.t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	offer, err := p.Offer(ctx, true)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	peer, err := h.Peer() // the core applies an offer before the plugin sees it
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := peer.SetRemoteDescription(ctx, "offer", offer); err != nil {
-		f.t.Fatal(err)
-	}
-	configured := f.async(h, s, `{"request":"publish"}`, &core.JSEP{Type: "offer", SDP: offer})
+	_, _, configured, feed := f.publishFrom("many", false, p)
 	streams, _ := configured.Data["streams"].([]any)
-	if configured.JSEP == nil || len(streams) != n {
+	if len(streams) != n {
 		f.t.Fatalf("publish of %d audio streams: %d streams in %v", n, len(streams), configured.Data)
 	}
 	mids := make([]string, 0, n)

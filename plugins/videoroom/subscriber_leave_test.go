@@ -30,15 +30,24 @@ func (f *fixture) publishPeer(display string, connect bool) (*coretest.Handle, c
 // publishWith is publishPeer with the client peer made from cfg.
 func (f *fixture) publishWith(display string, connect bool, cfg testpeer.Config) (*coretest.Handle, core.PluginSession, coretest.Push, uint64, *testpeer.Peer) {
 	f.t.Helper()
-	h, s := f.handle()
-	joined := f.async(h, s, `{"request":"join","room":7,"ptype":"publisher","display":"`+display+`"}`, nil)
-	feed := uint64(joined.Data["id"].(float64))
 	p, err := testpeer.New(cfg)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() { _ = p.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	h, s, configured, feed := f.publishFrom(display, connect, p)
+	return h, s, configured, feed, p
+}
+
+// publishFrom joins room 7 as display on a new handle and publishes what
+// the client peer p offers; with connect, p applies the answer and the
+// call waits until the PeerConnection is up.
+func (f *fixture) publishFrom(display string, connect bool, p *testpeer.Peer) (*coretest.Handle, core.PluginSession, coretest.Push, uint64) {
+	f.t.Helper()
+	h, s := f.handle()
+	joined := f.async(h, s, `{"request":"join","room":7,"ptype":"publisher","display":"`+display+`"}`, nil)
+	feed := uint64(joined.Data["id"].(float64))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	offer, err := p.Offer(ctx, true)
 	if err != nil {
@@ -63,7 +72,7 @@ func (f *fixture) publishWith(display string, connect bool, cfg testpeer.Config)
 			f.t.Fatal(err)
 		}
 	}
-	return h, s, configured, feed, p
+	return h, s, configured, feed
 }
 
 // query is a session's handle_info plugin_specific, as a client reads it.
