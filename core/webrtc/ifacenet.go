@@ -81,29 +81,26 @@ func (n *ifaceNet) Interfaces() ([]*transport.Interface, error) {
 // InterfaceByIndex returns the interface with that index from the shared
 // list.
 func (n *ifaceNet) InterfaceByIndex(index int) (*transport.Interface, error) {
-	ifaces, err := n.Interfaces()
-	if err != nil {
-		return nil, err
-	}
-	for _, ifc := range ifaces {
-		if ifc.Index == index {
-			return ifc, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: index=%d", transport.ErrInterfaceNotFound, index)
+	return n.find(func(ifc *transport.Interface) bool { return ifc.Index == index }, fmt.Sprintf("index=%d", index))
 }
 
 // InterfaceByName returns the interface with that name from the shared
 // list.
 func (n *ifaceNet) InterfaceByName(name string) (*transport.Interface, error) {
+	return n.find(func(ifc *transport.Interface) bool { return ifc.Name == name }, name)
+}
+
+// find returns the first interface of the shared list that match accepts;
+// what names it in the error when none does.
+func (n *ifaceNet) find(match func(*transport.Interface) bool, what string) (*transport.Interface, error) {
 	ifaces, err := n.Interfaces()
 	if err != nil {
 		return nil, err
 	}
 	for _, ifc := range ifaces {
-		if ifc.Name == name {
+		if match(ifc) {
 			return ifc, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %s", transport.ErrInterfaceNotFound, name)
+	return nil, fmt.Errorf("%w: %s", transport.ErrInterfaceNotFound, what)
 }
