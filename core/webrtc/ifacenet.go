@@ -21,8 +21,9 @@ const ifaceMaxAge = time.Second
 // a stdnet.Net per PeerConnection, and with it a fresh list (a netlink
 // dump of the links, then one of the addresses per interface, and their
 // parsing) for every setup; now a burst of setups shares one list,
-// enumerated again when it is older than maxAge. A list is never changed once handed out
-// (a refresh replaces it), so ICE agents read theirs without a lock.
+// enumerated again when it is older than maxAge. A list is never changed
+// once handed out (a refresh replaces it), so ICE agents read theirs
+// without a lock.
 type ifaceNet struct {
 	*stdnet.Net // sockets, dialing, resolving; its own interface list is unused
 
