@@ -89,6 +89,15 @@ const maxRequests = 4096
 // seen again in another transport event.
 const requestEvent = "request"
 
+// transportAddr returns the addresses learnt for a transport id: a
+// connection's, or an HTTP request's.
+func (m *mapper) transportAddr(id string) (endpoints, bool) {
+	if ep, ok := m.transports.Get(id); ok {
+		return ep, true
+	}
+	return m.requests.Get(id)
+}
+
 // stateBody reads the fields of session, handle and transport bodies that
 // the address and correlation state needs (janus-reference.md 4.4, 1.6, 1.7).
 type stateBody struct {
@@ -275,9 +284,7 @@ func (m *mapper) learn(e *telemetry.Event, sb *stateBody) {
 			ID string `json:"id"`
 		}
 		if sb.Name == "created" && e.SessionID != 0 && json.Unmarshal(sb.Transport, &tr) == nil {
-			if a, ok := m.transports.Get(tr.ID); ok {
-				m.sessions.Put(e.SessionID, a)
-			} else if a, ok := m.requests.Get(tr.ID); ok {
+			if a, ok := m.transportAddr(tr.ID); ok {
 				m.sessions.Put(e.SessionID, a)
 				m.requests.Delete(tr.ID) // a request creates one session at most
 			}
@@ -435,10 +442,7 @@ func (m *mapper) addresses(e *telemetry.Event, hs *handleState, sb *stateBody) (
 		}
 	}
 	if e.Type == telemetry.TypeTransport {
-		if ep, ok := m.transports.Get(sb.ID); ok {
-			return sameFamily(ep.client, ep.server)
-		}
-		if ep, ok := m.requests.Get(sb.ID); ok {
+		if ep, ok := m.transportAddr(sb.ID); ok {
 			return sameFamily(ep.client, ep.server)
 		}
 	}
