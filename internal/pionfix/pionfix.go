@@ -3,6 +3,8 @@
 package pionfix
 
 import (
+	"strings"
+
 	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
 )
@@ -44,8 +46,8 @@ func KeepReceivers(offer string, ts []*pion.RTPTransceiver) string {
 			idle[t.Mid()] = true
 		}
 	}
-	if len(idle) == 0 {
-		return offer
+	if len(idle) == 0 || !strings.Contains(offer, "a=inactive") {
+		return offer // nothing to keep: no parse of the offer
 	}
 	d := &sdp.SessionDescription{}
 	if d.UnmarshalString(offer) != nil {
