@@ -90,7 +90,9 @@ func (m *echoMedia) Stop() { m.once.Do(func() { close(m.done) }) }
 func (m *echoMedia) PeerOf() *webrtc.Peer { return m.peer }
 
 // answer prepares a local track per echoable m-line and answers the offer
-// that the core already applied to the Peer.
+// that the core already applied to the Peer. An m-line that was inactive
+// in an earlier offer lost its sender there (core/webrtc releases it), so
+// it gets a new track here when the client offers it sendrecv again.
 func (s *session) answer(ctx context.Context) (string, error) {
 	peer, err := s.h.Peer()
 	if err != nil {
