@@ -73,7 +73,8 @@ func TestKeepReceivers(t *testing.T) {
 }
 
 // TestReleaseSenders: the sender of a transceiver that sends is removed
-// when the offer leaves its m-line inactive (not rejected), leaving the
+// when the offer leaves its m-line inactive or sendonly (not rejected),
+// so that pion neither stops it nor answers sendrecv, leaving the
 // transceiver receive-only or inactive, as KeepReceivers needs it; any
 // other transceiver or m-line is left as it is.
 func TestReleaseSenders(t *testing.T) {
@@ -100,6 +101,10 @@ func TestReleaseSenders(t *testing.T) {
 		{"sendrecv, m-line rejected", sendrecv, section("0", "inactive"), false, sendrecv},
 		{"sendrecv, m-line sendrecv", sendrecv, section("9", "sendrecv"), false, sendrecv},
 		{"sendrecv, m-line recvonly", sendrecv, section("9", "recvonly"), false, sendrecv},
+		{"sendrecv, m-line sendonly", sendrecv, section("9", "sendonly"), true, recvonly},
+		{"sendonly, m-line sendonly", sendonly, section("9", "sendonly"), true, inactive},
+		{"sendrecv, m-line sendonly rejected", sendrecv, section("0", "sendonly"), false, sendrecv},
+		{"recvonly, m-line sendonly", recvonly, section("9", "sendonly"), false, recvonly},
 		{"recvonly, m-line inactive", recvonly, section("9", "inactive"), false, recvonly},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

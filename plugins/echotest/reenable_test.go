@@ -61,7 +61,7 @@ func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC bool) 
 	defer audio.stop()
 	audioIn, videoIn := client.Received("audio"), client.Received("video")
 
-	answer := renegotiate(ctx, t, h, s, client, "t1", false, noSSRC)
+	answer := renegotiate(ctx, t, h, s, client, "t1", "", noSSRC)
 	vmid := mlineMid(t, answer, "video")
 	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
 		t.Fatalf("first answer: video m-line %s is %s, want sendrecv", vmid, d)
@@ -76,7 +76,7 @@ func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC bool) 
 
 	for i := range idle {
 		tx := fmt.Sprintf("idle%d", i+1)
-		answer := renegotiate(ctx, t, h, s, client, tx, true, false)
+		answer := renegotiate(ctx, t, h, s, client, tx, "inactive", false)
 		if d := mlineDirection(t, answer, vmid); d != "inactive" {
 			t.Fatalf("%s: answer's video m-line is %s, want inactive", tx, d)
 		}
@@ -84,7 +84,7 @@ func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC bool) 
 		waitFor(t, tx+": 20 more echoed audio packets", func() bool { return audioIn.Packets.Load() >= a+20 })
 	}
 
-	answer = renegotiate(ctx, t, h, s, client, "back", false, false)
+	answer = renegotiate(ctx, t, h, s, client, "back", "", false)
 	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
 		t.Fatalf("video back: answer's m-line %s is %s, want sendrecv", vmid, d)
 	}
@@ -94,6 +94,79 @@ func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC bool) 
 	base := uint16(sent.Packets.Load() + sent.Errors.Load() + sent.Dropped.Load())
 	video = startMedia(ctx, client, testpeer.Media{VideoFPS: 100, VideoSize: payload, SeqBase: base})
 	defer video.stop()
+	pkts, bytes := videoIn.Packets.Load(), videoIn.Bytes.Load()
+	waitFor(t, "20 echoed video packets after the m-line came back", func() bool {
+		return videoIn.Packets.Load() >= pkts+20 && videoIn.Bytes.Load() >= bytes+20*payload
+	})
+}
+
+// TestNoEchoWhileSendonly: a client that offers its video m-line
+// sendonly (it keeps sending but will not receive) gets the m-line
+// answered recvonly and no echoed video on it while audio is still
+// echoed; once it offers the m-line sendrecv again, its video (which never
+// stopped) is echoed again. Also when the m-line was sendonly from the
+// first offer. Before, pion answered sendrecv (it does not lower a
+// transceiver's direction to what the offer allows) and the echo went on
+// to a client that said it would not receive; and a reader started while
+// the m-line had no echo track never echoed it.
+func TestNoEchoWhileSendonly(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		echoFirst bool // the first offer is sendrecv, and video is echoed
+	}{
+		{"sendrecv, sendonly, sendrecv", true},
+		{"sendonly first, then sendrecv", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testNoEchoWhileSendonly(t, tc.echoFirst) })
+	}
+}
+
+func testNoEchoWhileSendonly(t *testing.T, echoFirst bool) {
+	h, _, s := setupEngine(t, webrtc.Config{})
+	client, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, Audio: true, Video: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	const payload = 200
+	media := startMedia(ctx, client, testpeer.Media{AudioPPS: 100, AudioSize: payload, VideoFPS: 100, VideoSize: payload})
+	defer media.stop()
+	audioIn, videoIn := client.Received("audio"), client.Received("video")
+
+	if echoFirst {
+		answer := renegotiate(ctx, t, h, s, client, "t1", "", false)
+		if d := mlineDirection(t, answer, mlineMid(t, answer, "video")); d != "sendrecv" {
+			t.Fatalf("first answer: video m-line is %s, want sendrecv", d)
+		}
+		waitFor(t, "20 echoed video packets", func() bool { return videoIn.Packets.Load() >= 20 })
+	}
+
+	answer := renegotiate(ctx, t, h, s, client, "sendonly", "sendonly", false)
+	vmid := mlineMid(t, answer, "video")
+	if d := mlineDirection(t, answer, vmid); d != "recvonly" {
+		t.Fatalf("sendonly offer: answer's video m-line %s is %s, want recvonly", vmid, d)
+	}
+	waitFor(t, "20 echoed audio packets", func() bool { return audioIn.Packets.Load() >= 20 })
+	// Echoed packets sent before the answer took effect may still be on
+	// their way: count from a moment later.
+	time.Sleep(200 * time.Millisecond)
+	const window = 300 * time.Millisecond
+	a, v := audioIn.Packets.Load(), videoIn.Packets.Load()
+	time.Sleep(window)
+	if got := videoIn.Packets.Load() - v; got != 0 {
+		t.Errorf("%d echoed video packets in %v on the sendonly m-line, want 0", got, window)
+	}
+	if got := audioIn.Packets.Load() - a; got < 10 {
+		t.Errorf("%d echoed audio packets in %v, want the audio echo going on (100 packets/s sent)", got, window)
+	}
+
+	answer = renegotiate(ctx, t, h, s, client, "back", "", false)
+	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
+		t.Fatalf("video back: answer's m-line %s is %s, want sendrecv", vmid, d)
+	}
 	pkts, bytes := videoIn.Packets.Load(), videoIn.Bytes.Load()
 	waitFor(t, "20 echoed video packets after the m-line came back", func() bool {
 		return videoIn.Packets.Load() >= pkts+20 && videoIn.Bytes.Load() >= bytes+20*payload
@@ -124,21 +197,18 @@ func (s *sender) stop() {
 	s.wg.Wait()
 }
 
-// renegotiate sends the client's offer, its video m-line made inactive
-// (inactive) or naming no SSRC (unnamed), and applies the echo's answer,
-// which it returns. Like the core, it applies the offer to the handle's
-// peer before HandleMessage.
-func renegotiate(ctx context.Context, t *testing.T, h *coretest.Handle, s core.PluginSession, client *testpeer.Peer, tx string, inactive, unnamed bool) string {
+// renegotiate sends the client's offer, its video m-line given direction
+// dir (unless "") or naming no SSRC (unnamed), and applies the echo's
+// answer, which it returns. Like the core, it applies the offer to the
+// handle's peer before HandleMessage.
+func renegotiate(ctx context.Context, t *testing.T, h *coretest.Handle, s core.PluginSession, client *testpeer.Peer, tx, dir string, unnamed bool) string {
 	t.Helper()
 	offer, err := client.Offer(ctx, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	switch {
-	case inactive:
-		offer = rewriteVideo(t, offer, "inactive")
-	case unnamed:
-		offer = rewriteVideo(t, offer, "")
+	if dir != "" || unnamed {
+		offer = rewriteVideo(t, offer, dir)
 	}
 	peer, err := h.Peer()
 	if err != nil {
@@ -157,9 +227,10 @@ func renegotiate(ctx context.Context, t *testing.T, h *coretest.Handle, s core.P
 	return p.JSEP.SDP
 }
 
-// rewriteVideo drops the msid and SSRC lines of raw's video m-line and,
-// when dir is not "", sets its direction: with "inactive", as a browser
-// offers a transceiver set to "inactive".
+// rewriteVideo sets the direction of raw's video m-line when dir is not
+// "" and, unless dir is "sendonly", drops its msid and SSRC lines: as a
+// browser offers a transceiver set to "inactive" (or "sendonly": it still
+// sends, and names its track).
 func rewriteVideo(t *testing.T, raw, dir string) string {
 	t.Helper()
 	d := parse(t, raw)
@@ -172,7 +243,7 @@ func rewriteVideo(t *testing.T, raw, dir string) string {
 			switch {
 			case dir != "" && (a.Key == "sendrecv" || a.Key == "sendonly" || a.Key == "recvonly"):
 				attrs = append(attrs, sdp.NewPropertyAttribute(dir))
-			case a.Key == "msid" || strings.HasPrefix(a.Key, "ssrc"):
+			case dir != "sendonly" && (a.Key == "msid" || strings.HasPrefix(a.Key, "ssrc")):
 			default:
 				attrs = append(attrs, a)
 			}
