@@ -54,8 +54,18 @@ func (p *Peer) SetRemoteDescription(ctx context.Context, typ, raw string) error 
 	p.emitJSEP("remote", typ, raw)
 	applied := raw
 	if t == pion.SDPTypeOffer {
-		// An m-line left inactive again must not cost its receiver
-		// (RemoteDirections reads raw, not what pion was given).
+		// An m-line the offer leaves inactive must not cost its
+		// transceiver, and Argus must not send on one the client will
+		// not receive on (inactive, sendonly): its sender goes (a plugin
+		// attaches a new track when the m-line is back), its receiver
+		// stays (RemoteDirections reads raw, not what pion was given).
+		if p.pc.SignalingState() == pion.SignalingStateStable {
+			if mids, err := pionfix.ReleaseSenders(p.pc, parsed); err != nil {
+				p.log.Warn("webrtc: releasing the senders of m-lines the client does not receive on", "error", err)
+			} else if len(mids) > 0 {
+				p.log.Debug("webrtc: senders released, their m-lines inactive or sendonly", "mids", mids)
+			}
+		}
 		applied = pionfix.KeepReceivers(raw, p.pc.GetTransceivers())
 	}
 	if err := p.pc.SetRemoteDescription(pion.SessionDescription{Type: t, SDP: applied}); err != nil {

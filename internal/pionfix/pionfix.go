@@ -3,6 +3,8 @@
 package pionfix
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/pion/sdp/v3"
@@ -36,9 +38,9 @@ import (
 // it names, webrtc.Peer.AttachTrack; a receiving client adds none), and
 // a caller that reports the remote directions reads them from the offer
 // it was given. A transceiver that sends is left alone (recvonly would
-// change what it answers): a sendrecv m-line that goes inactive before a
-// track came and comes back is still lost to pion. A rejected m-line
-// (port 0) is left as it is.
+// change what it answers: pion would send to a peer that said inactive);
+// ReleaseSenders, called first, makes such a transceiver one that only
+// receives. A rejected m-line (port 0) is left as it is.
 func KeepReceivers(offer string, ts []*pion.RTPTransceiver) string {
 	idle := map[string]bool{} // mids of the transceivers that send nothing
 	for _, t := range ts {
@@ -76,4 +78,78 @@ func KeepReceivers(offer string, ts []*pion.RTPTransceiver) string {
 		return offer
 	}
 	return string(out)
+}
+
+// ReleaseSenders removes from pc, as pc.RemoveTrack does, the sender of
+// every transceiver that sends (sendrecv or sendonly) on an audio or
+// video m-line that offer, about to be applied to pc, leaves inactive or
+// sendonly (the peer will not receive there); it returns their mids.
+// Call it before KeepReceivers, and only when pc is stable, where a
+// peer's offer is due.
+//
+// Why, inactive: pion stops such a transceiver, sender and receiver, on
+// that offer (see KeepReceivers), where a browser only marks it inactive
+// and sends again when a later offer says sendrecv. The stopped sender
+// stays on the transceiver: pion then answers that later offer recvonly,
+// and the transceiver takes no new track (pion's AddTrack skips a
+// transceiver with a sender, and so does webrtc.Peer.AttachTrack): an
+// EchoTest m-line that a client re-enables is never echoed again.
+// Removed here, the sender is gone as pion would have stopped it, but the
+// transceiver is left receive-only (sendrecv) or inactive (sendonly):
+// KeepReceivers then hands the m-line to pion recvonly, pion keeps a
+// working receiver, answers inactive and sends nothing, and a plugin can
+// attach a new track when the m-line comes back.
+//
+// Why, sendonly: pion answers with the transceiver's own direction, not
+// lowered to what the offer allows, so a sendrecv transceiver answers a
+// sendonly m-line sendrecv and goes on sending to a peer that said it
+// will not receive. Without its sender the transceiver answers recvonly
+// (inactive if it only sent) and sends nothing; pion does not stop it
+// (its receiver goes on), so KeepReceivers has nothing to do there, and a
+// plugin attaches a new track when the m-line is offered sendrecv again.
+//
+// The senders go before pion has seen the offer: if pion then refuses it
+// (in v4.2.26 only a cryptex mismatch refuses an offer before changing
+// any state), they are gone all the same, and the next AttachTrack on
+// such a transceiver may fail with webrtc.ErrHasSender (pion's AddTrack
+// skips a transceiver whose last negotiated direction sends); the client
+// gets pion's error either way. A rejected m-line (port 0) is left to
+// pion.
+func ReleaseSenders(pc *pion.PeerConnection, offer *sdp.SessionDescription) ([]string, error) {
+	var sending map[string]*pion.RTPSender // by mid
+	for _, t := range pc.GetTransceivers() {
+		d := t.Direction()
+		if s := t.Sender(); s != nil && t.Mid() != "" && (d == pion.RTPTransceiverDirectionSendrecv || d == pion.RTPTransceiverDirectionSendonly) {
+			if sending == nil {
+				sending = map[string]*pion.RTPSender{}
+			}
+			sending[t.Mid()] = s
+		}
+	}
+	if len(sending) == 0 {
+		return nil, nil
+	}
+	var mids []string
+	var errs []error
+	for _, m := range offer.MediaDescriptions {
+		if m.MediaName.Media != "audio" && m.MediaName.Media != "video" || m.MediaName.Port.Value == 0 {
+			continue
+		}
+		_, inactive := m.Attribute("inactive")
+		_, sendonly := m.Attribute("sendonly")
+		if !inactive && !sendonly {
+			continue
+		}
+		mid, _ := m.Attribute("mid")
+		s := sending[mid]
+		if s == nil {
+			continue
+		}
+		if err := pc.RemoveTrack(s); err != nil {
+			errs = append(errs, fmt.Errorf("pionfix: release the sender of mid %q: %w", mid, err))
+			continue
+		}
+		mids = append(mids, mid)
+	}
+	return mids, errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
 )
 
@@ -66,6 +67,86 @@ func TestKeepReceivers(t *testing.T) {
 			}
 			if !strings.Contains(got, "a=recvonly") || strings.Contains(got, "a=inactive") {
 				t.Fatalf("inactive m-line not written recvonly:\n%s", got)
+			}
+		})
+	}
+}
+
+// TestReleaseSenders: the sender of a transceiver that sends is removed
+// when the offer leaves its m-line inactive or sendonly (not rejected),
+// so that pion neither stops it nor answers sendrecv, leaving the
+// transceiver receive-only or inactive, as KeepReceivers needs it; any
+// other transceiver or m-line is left as it is.
+func TestReleaseSenders(t *testing.T) {
+	head := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+	section := func(port, dir string) string {
+		return "m=audio " + port + " UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0" +
+			"\r\na=rtpmap:111 opus/48000/2\r\na=" + dir + "\r\n"
+	}
+	const (
+		sendrecv = pion.RTPTransceiverDirectionSendrecv
+		sendonly = pion.RTPTransceiverDirectionSendonly
+		recvonly = pion.RTPTransceiverDirectionRecvonly
+		inactive = pion.RTPTransceiverDirectionInactive
+	)
+	for _, tc := range []struct {
+		name     string
+		local    pion.RTPTransceiverDirection // the transceiver's, with a track unless recvonly
+		offer    string
+		released bool
+		after    pion.RTPTransceiverDirection
+	}{
+		{"sendrecv, m-line inactive", sendrecv, section("9", "inactive"), true, recvonly},
+		{"sendonly, m-line inactive", sendonly, section("9", "inactive"), true, inactive},
+		{"sendrecv, m-line rejected", sendrecv, section("0", "inactive"), false, sendrecv},
+		{"sendrecv, m-line sendrecv", sendrecv, section("9", "sendrecv"), false, sendrecv},
+		{"sendrecv, m-line recvonly", sendrecv, section("9", "recvonly"), false, sendrecv},
+		{"sendrecv, m-line sendonly", sendrecv, section("9", "sendonly"), true, recvonly},
+		{"sendonly, m-line sendonly", sendonly, section("9", "sendonly"), true, inactive},
+		{"sendrecv, m-line sendonly rejected", sendrecv, section("0", "sendonly"), false, sendrecv},
+		{"recvonly, m-line sendonly", recvonly, section("9", "sendonly"), false, recvonly},
+		{"recvonly, m-line inactive", recvonly, section("9", "inactive"), false, recvonly},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pc, err := pion.NewPeerConnection(pion.Configuration{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pc.Close()
+			var tr *pion.RTPTransceiver
+			if tc.local == recvonly {
+				tr, err = pc.AddTransceiverFromKind(pion.RTPCodecTypeAudio, pion.RTPTransceiverInit{Direction: recvonly})
+			} else {
+				var track *pion.TrackLocalStaticRTP
+				track, err = pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "a", "s")
+				if err != nil {
+					t.Fatal(err)
+				}
+				tr, err = pc.AddTransceiverFromTrack(track, pion.RTPTransceiverInit{Direction: tc.local})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.SetMid("0"); err != nil {
+				t.Fatal(err)
+			}
+			sender := tr.Sender()
+			offer := &sdp.SessionDescription{}
+			if err := offer.UnmarshalString(head + tc.offer); err != nil {
+				t.Fatal(err)
+			}
+			mids, err := ReleaseSenders(pc, offer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(mids) == 1 && mids[0] == "0"; got != tc.released {
+				t.Errorf("released mids %v, want released %v", mids, tc.released)
+			}
+			if tc.released != (tr.Sender() == nil && sender != nil) {
+				t.Errorf("sender %v before, %v after; want released %v", sender, tr.Sender(), tc.released)
+			}
+			if d := tr.Direction(); d != tc.after {
+				t.Errorf("direction after: %s, want %s", d, tc.after)
 			}
 		})
 	}

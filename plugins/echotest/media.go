@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/argusrtc/argus/core/pluginkit/mediakit"
@@ -37,10 +38,35 @@ type echoMedia struct {
 	remb sync.Once // startREMB
 
 	mu     sync.Mutex
-	local  map[string]*mediakit.SendTrack // by mid
-	kinds  map[string]string              // by mid
-	remote map[string]uint32              // by mid: the SSRC we echo
-	sims   map[string]*simulcast          // by mid: simulcast video m-lines
+	local  map[string]*echoTrack // by mid, kept once made
+	kinds  map[string]string     // by mid
+	remote map[string]uint32     // by mid: the SSRC we echo
+	sims   map[string]*simulcast // by mid: simulcast video m-lines
+}
+
+// echoTrack holds the local track an m-line is echoed on, nil while the
+// m-line is not echoed (not offered sendrecv, or its sender released by
+// the core when the client offered it inactive or sendonly). The readers
+// of the m-line's remote tracks load it for every packet: a client that
+// goes on sending while its m-line is sendonly keeps its remote track
+// (pion fires no new OnTrack), so the reader that ran all along must find
+// the track attached when the m-line is offered sendrecv again.
+type echoTrack struct {
+	atomic.Pointer[mediakit.SendTrack]
+	// codec is the name of the last track's codec, for Query (kept while
+	// the m-line is not echoed, as it was before the core released
+	// senders); guarded by echoMedia.mu.
+	codec string
+}
+
+// trackLocked is mid's echoTrack, made on first use; callers hold m.mu.
+func (m *echoMedia) trackLocked(mid string) *echoTrack {
+	tr := m.local[mid]
+	if tr == nil {
+		tr = &echoTrack{}
+		m.local[mid] = tr
+	}
+	return tr
 }
 
 // mediaFor returns the echo state of peer, creating it (and its handlers)
@@ -57,7 +83,7 @@ func (s *session) mediaFor(peer *webrtc.Peer) *echoMedia {
 func (s *session) newMedia(peer *webrtc.Peer) *echoMedia {
 	m := &echoMedia{
 		s: s, peer: peer, pc: peer.PeerConnection(), done: make(chan struct{}),
-		local: map[string]*mediakit.SendTrack{}, kinds: map[string]string{},
+		local: map[string]*echoTrack{}, kinds: map[string]string{},
 		remote: map[string]uint32{}, sims: map[string]*simulcast{},
 	}
 	m.pc.OnTrack(m.onTrack)
@@ -90,7 +116,10 @@ func (m *echoMedia) Stop() { m.once.Do(func() { close(m.done) }) }
 func (m *echoMedia) PeerOf() *webrtc.Peer { return m.peer }
 
 // answer prepares a local track per echoable m-line and answers the offer
-// that the core already applied to the Peer.
+// that the core already applied to the Peer. An m-line that was inactive
+// or sendonly in an earlier offer lost its sender there (core/webrtc
+// releases it), so it gets a new track here when the client offers it
+// sendrecv again.
 func (s *session) answer(ctx context.Context) (string, error) {
 	peer, err := s.h.Peer()
 	if err != nil {
@@ -106,7 +135,8 @@ func (s *session) answer(ctx context.Context) (string, error) {
 		if (kind != pion.RTPCodecTypeAudio && kind != pion.RTPCodecTypeVideo) || t.Sender() != nil {
 			continue
 		}
-		if dirs[t.Mid()] != "sendrecv" {
+		if d := dirs[t.Mid()]; d != "sendrecv" {
+			m.unecho(t.Mid(), d == "sendonly")
 			continue // nothing to echo back on this m-line
 		}
 		if err := m.addEcho(t, prefs[kind]); err != nil {
@@ -139,11 +169,40 @@ func (m *echoMedia) addEcho(t *pion.RTPTransceiver, pref string) error {
 		return err
 	}
 	m.mu.Lock()
-	m.local[t.Mid()] = track
+	tr := m.trackLocked(t.Mid())
+	tr.Store(track)
+	tr.codec = mediakit.CodecName(codec.MimeType)
 	m.kinds[t.Mid()] = kind
 	m.mu.Unlock()
-	m.s.ks.Go(func(context.Context) { m.readRTCP(t.Mid(), sender) }) // ends when the PC closes
+	m.s.ks.Go(func(context.Context) { m.readRTCP(t.Mid(), sender) }) // ends when the sender or the PC does
+	if t.Kind() == pion.RTPCodecTypeVideo {
+		// A reader that went on while the m-line was sendonly starts
+		// the new track with a key frame (no PLI before its first packet).
+		m.requestKeyframe(t.Mid())
+	}
 	return nil
+}
+
+// unecho forgets the echo track of mid, an m-line the client offered
+// without sendrecv and that has no sender (the core released it, or it
+// never had one): its readers echo nothing until addEcho attaches a new
+// track. When the client does not send there either (inactive, recvonly),
+// the m-line's simulcast layer state and echoed SSRC go too: pion stops
+// the receiver of an m-line whose tracks the offer no longer lists, which
+// ends its readers, and the first packets after the m-line is back start
+// afresh (new SSRCs, maybe another codec, for which the layer state is
+// made anew). While the client still sends (sendonly) they stay: the
+// readers that go on use them (layer selection; PLIs and REMB).
+func (m *echoMedia) unecho(mid string, sending bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if tr := m.local[mid]; tr != nil {
+		tr.Store(nil)
+	}
+	if !sending {
+		delete(m.sims, mid)
+		delete(m.remote, mid)
+	}
 }
 
 // pickCodec chooses the preferred codec by name ("vp9", "opus") or the
@@ -173,15 +232,17 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 	mid := mediakit.ReceiverMid(m.pc, receiver)
 	video := remote.Kind() == pion.RTPCodecTypeVideo
 	m.mu.Lock()
-	local := m.local[mid]
+	local := m.trackLocked(mid)
 	if _, ok := m.remote[mid]; !ok || remote.RID() == "" {
 		m.remote[mid] = uint32(remote.SSRC())
 	}
 	var sim *simulcast
-	if rid := remote.RID(); rid != "" && video && local != nil {
+	if rid := remote.RID(); rid != "" && video {
 		sim = m.sims[mid]
 		if sim == nil {
-			sim = newSimulcast(mediakit.CodecName(local.Codec().MimeType) == "vp8")
+			// The echo's codec is the one received (addEcho answers
+			// with that one only).
+			sim = newSimulcast(mediakit.CodecName(remote.Codec().MimeType) == "vp8")
 			m.sims[mid] = sim
 		}
 	}
@@ -200,8 +261,9 @@ func (m *echoMedia) onTrack(remote *pion.TrackRemote, receiver *pion.RTPReceiver
 		active = &m.s.videoActive
 		m.requestKeyframe(mid)
 	}
-	readRTP(remote, func() bool { return local != nil && active.Load() }, func(pkt *rtp.Packet) bool {
-		return writeRTP(local, pkt)
+	var out *mediakit.SendTrack // the echo track, loaded per packet
+	readRTP(remote, func() bool { out = local.Load(); return out != nil && active.Load() }, func(pkt *rtp.Packet) bool {
+		return writeRTP(out, pkt)
 	})
 }
 
@@ -235,20 +297,20 @@ func writeRTP(local *mediakit.SendTrack, pkt *rtp.Packet) bool {
 // echoLayer reads one simulcast layer and echoes the packets the layer
 // selection lets through, rewritten; it pushes the "substream" and
 // "temporal" events when a requested layer is reached.
-func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *mediakit.SendTrack, sim *simulcast, layer int) {
-	codec := mediakit.CodecName(local.Codec().MimeType)
+func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *echoTrack, sim *simulcast, layer int) {
 	m.requestKeyframe(mid)
-	readRTP(remote, m.s.videoActive.Load, func(pkt *rtp.Packet) bool {
+	var out *mediakit.SendTrack // the echo track, loaded per packet
+	readRTP(remote, func() bool { out = local.Load(); return out != nil && m.s.videoActive.Load() }, func(pkt *rtp.Packet) bool {
 		substream, temporal := m.s.layers()
 		v := sim.accept(layer, pkt, substream, temporal, time.Now())
 		if v.pli != 0 {
 			_ = m.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: v.pli}})
 		}
 		if v.substream >= 0 {
-			m.s.pushLayer(codec, "substream", v.substream)
+			m.s.pushLayer(mediakit.CodecName(out.Codec().MimeType), "substream", v.substream)
 		}
 		if v.temporalNow >= 0 {
-			m.s.pushLayer(codec, "temporal", v.temporalNow)
+			m.s.pushLayer(mediakit.CodecName(out.Codec().MimeType), "temporal", v.temporalNow)
 		}
 		if !v.forward {
 			return true
@@ -256,7 +318,7 @@ func (m *echoMedia) echoLayer(mid string, remote *pion.TrackRemote, local *media
 		// Header extensions stay, as on the plain echo: the ids are this
 		// PeerConnection's own (mid and rid let a client demux the echo).
 		pkt.SequenceNumber, pkt.Timestamp = v.seq, v.ts
-		return writeRTP(local, pkt)
+		return writeRTP(out, pkt)
 	})
 }
 
@@ -334,7 +396,10 @@ func (m *echoMedia) codecs() map[string]any {
 	defer m.mu.Unlock()
 	out := map[string]any{}
 	for mid, tr := range m.local {
-		name := mediakit.CodecName(tr.Codec().MimeType)
+		name := tr.codec
+		if name == "" {
+			continue // never echoed
+		}
 		switch m.kinds[mid] {
 		case "audio":
 			out["audio_codec"] = name

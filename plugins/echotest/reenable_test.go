@@ -1,0 +1,299 @@
+package echotest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/sdp/v3"
+
+	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/core/coretest"
+	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/testpeer"
+)
+
+// TestEchoAfterVideoReenabled: a client echoes audio and video, then
+// renegotiates with its video m-line inactive (as a browser whose video
+// transceiver is set to "inactive": it stops sending, its offer names no
+// SSRC there), once or several times, then sendrecv again and sends:
+// the echo answers the m-line inactive while it is, and echoes the video
+// again once it is back; audio echoes throughout. Also when the m-line
+// went inactive before its first packet, also when the first offer named
+// no SSRC there (the echo's receiver had no track yet). Before, pion
+// stopped the echo's sender (and receiver) on the inactive offer and
+// EchoTest kept that dead sender, so the m-line came back recvonly and
+// nothing was echoed on it.
+func TestEchoAfterVideoReenabled(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		sendFirst bool // video flows before the m-line goes inactive
+		idle      int  // inactive offers in a row
+		noSSRC    bool // the first offer names no video SSRC
+	}{
+		{"idle once", true, 1, false},
+		{"idle twice", true, 2, false},
+		{"idle before the first video packet", false, 1, false},
+		{"idle twice before the first video packet", false, 2, false},
+		{"idle before the first video packet, no SSRC named", false, 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testEchoAfterReenable(t, tc.sendFirst, tc.idle, tc.noSSRC)
+		})
+	}
+}
+
+func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC bool) {
+	h, _, s := setupEngine(t, webrtc.Config{})
+	client, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, Audio: true, Video: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	const payload = 200
+	audio := startMedia(ctx, client, testpeer.Media{AudioPPS: 100, AudioSize: payload})
+	defer audio.stop()
+	audioIn, videoIn := client.Received("audio"), client.Received("video")
+
+	answer := renegotiate(ctx, t, h, s, client, "t1", "", noSSRC)
+	vmid := mlineMid(t, answer, "video")
+	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
+		t.Fatalf("first answer: video m-line %s is %s, want sendrecv", vmid, d)
+	}
+	waitFor(t, "20 echoed audio packets", func() bool { return audioIn.Packets.Load() >= 20 })
+	var video *sender
+	if sendFirst {
+		video = startMedia(ctx, client, testpeer.Media{VideoFPS: 100, VideoSize: payload})
+		waitFor(t, "20 echoed video packets", func() bool { return videoIn.Packets.Load() >= 20 })
+		video.stop() // a browser stops sending on an inactive transceiver
+	}
+
+	for i := range idle {
+		tx := fmt.Sprintf("idle%d", i+1)
+		answer := renegotiate(ctx, t, h, s, client, tx, "inactive", false)
+		if d := mlineDirection(t, answer, vmid); d != "inactive" {
+			t.Fatalf("%s: answer's video m-line is %s, want inactive", tx, d)
+		}
+		a := audioIn.Packets.Load()
+		waitFor(t, tx+": 20 more echoed audio packets", func() bool { return audioIn.Packets.Load() >= a+20 })
+	}
+
+	answer = renegotiate(ctx, t, h, s, client, "back", "", false)
+	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
+		t.Fatalf("video back: answer's m-line %s is %s, want sendrecv", vmid, d)
+	}
+	// Sequence numbers go on from the last video sent: the same SSRC
+	// starting over would be dropped as replayed SRTP.
+	sent := client.Sent("video")
+	base := uint16(sent.Packets.Load() + sent.Errors.Load() + sent.Dropped.Load())
+	video = startMedia(ctx, client, testpeer.Media{VideoFPS: 100, VideoSize: payload, SeqBase: base})
+	defer video.stop()
+	pkts, bytes := videoIn.Packets.Load(), videoIn.Bytes.Load()
+	waitFor(t, "20 echoed video packets after the m-line came back", func() bool {
+		return videoIn.Packets.Load() >= pkts+20 && videoIn.Bytes.Load() >= bytes+20*payload
+	})
+}
+
+// TestNoEchoWhileSendonly: a client that offers its video m-line
+// sendonly (it keeps sending but will not receive) gets the m-line
+// answered recvonly and no echoed video on it while audio is still
+// echoed; once it offers the m-line sendrecv again, its video (which never
+// stopped) is echoed again. Also when the m-line was sendonly from the
+// first offer. Before, pion answered sendrecv (it does not lower a
+// transceiver's direction to what the offer allows) and the echo went on
+// to a client that said it would not receive; and a reader started while
+// the m-line had no echo track never echoed it.
+func TestNoEchoWhileSendonly(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		echoFirst bool // the first offer is sendrecv, and video is echoed
+	}{
+		{"sendrecv, sendonly, sendrecv", true},
+		{"sendonly first, then sendrecv", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testNoEchoWhileSendonly(t, tc.echoFirst) })
+	}
+}
+
+func testNoEchoWhileSendonly(t *testing.T, echoFirst bool) {
+	h, _, s := setupEngine(t, webrtc.Config{})
+	client, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, Audio: true, Video: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	const payload = 200
+	media := startMedia(ctx, client, testpeer.Media{AudioPPS: 100, AudioSize: payload, VideoFPS: 100, VideoSize: payload})
+	defer media.stop()
+	audioIn, videoIn := client.Received("audio"), client.Received("video")
+
+	if echoFirst {
+		answer := renegotiate(ctx, t, h, s, client, "t1", "", false)
+		if d := mlineDirection(t, answer, mlineMid(t, answer, "video")); d != "sendrecv" {
+			t.Fatalf("first answer: video m-line is %s, want sendrecv", d)
+		}
+		waitFor(t, "20 echoed video packets", func() bool { return videoIn.Packets.Load() >= 20 })
+	}
+
+	answer := renegotiate(ctx, t, h, s, client, "sendonly", "sendonly", false)
+	vmid := mlineMid(t, answer, "video")
+	if d := mlineDirection(t, answer, vmid); d != "recvonly" {
+		t.Fatalf("sendonly offer: answer's video m-line %s is %s, want recvonly", vmid, d)
+	}
+	waitFor(t, "20 echoed audio packets", func() bool { return audioIn.Packets.Load() >= 20 })
+	// Echoed packets sent before the answer took effect may still be on
+	// their way: count from a moment later.
+	time.Sleep(200 * time.Millisecond)
+	const window = 300 * time.Millisecond
+	a, v := audioIn.Packets.Load(), videoIn.Packets.Load()
+	time.Sleep(window)
+	if got := videoIn.Packets.Load() - v; got != 0 {
+		t.Errorf("%d echoed video packets in %v on the sendonly m-line, want 0", got, window)
+	}
+	if got := audioIn.Packets.Load() - a; got < 10 {
+		t.Errorf("%d echoed audio packets in %v, want the audio echo going on (100 packets/s sent)", got, window)
+	}
+
+	answer = renegotiate(ctx, t, h, s, client, "back", "", false)
+	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
+		t.Fatalf("video back: answer's m-line %s is %s, want sendrecv", vmid, d)
+	}
+	pkts, bytes := videoIn.Packets.Load(), videoIn.Bytes.Load()
+	waitFor(t, "20 echoed video packets after the m-line came back", func() bool {
+		return videoIn.Packets.Load() >= pkts+20 && videoIn.Bytes.Load() >= bytes+20*payload
+	})
+}
+
+// sender is a send loop of a testpeer client running on its own context.
+type sender struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// startMedia sends m from client until stop (or ctx's end).
+func startMedia(ctx context.Context, client *testpeer.Peer, m testpeer.Media) *sender {
+	ctx, cancel := context.WithCancel(ctx)
+	s := &sender{cancel: cancel}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		client.Send(ctx, m)
+	}()
+	return s
+}
+
+// stop ends the loop and waits for it: its Sent counts are final then.
+func (s *sender) stop() {
+	s.cancel()
+	s.wg.Wait()
+}
+
+// renegotiate sends the client's offer, its video m-line given direction
+// dir (unless "") or naming no SSRC (unnamed), and applies the echo's
+// answer, which it returns. Like the core, it applies the offer to the
+// handle's peer before HandleMessage.
+func renegotiate(ctx context.Context, t *testing.T, h *coretest.Handle, s core.PluginSession, client *testpeer.Peer, tx, dir string, unnamed bool) string {
+	t.Helper()
+	offer, err := client.Offer(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir != "" || unnamed {
+		offer = rewriteVideo(t, offer, dir)
+	}
+	peer, err := h.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.SetRemoteDescription(ctx, "offer", offer); err != nil {
+		t.Fatal(err)
+	}
+	p := send(t, h, s, tx, `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: offer})
+	if p.Data["result"] != "ok" || p.JSEP == nil || p.JSEP.Type != "answer" {
+		t.Fatalf("%s: push = %+v", tx, p)
+	}
+	if err := client.SetAnswer(p.JSEP.SDP); err != nil {
+		t.Fatal(err)
+	}
+	return p.JSEP.SDP
+}
+
+// rewriteVideo sets the direction of raw's video m-line when dir is not
+// "" and, unless dir is "sendonly", drops its msid and SSRC lines: as a
+// browser offers a transceiver set to "inactive" (or "sendonly": it still
+// sends, and names its track).
+func rewriteVideo(t *testing.T, raw, dir string) string {
+	t.Helper()
+	d := parse(t, raw)
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Media != "video" {
+			continue
+		}
+		var attrs []sdp.Attribute
+		for _, a := range m.Attributes {
+			switch {
+			case dir != "" && (a.Key == "sendrecv" || a.Key == "sendonly" || a.Key == "recvonly"):
+				attrs = append(attrs, sdp.NewPropertyAttribute(dir))
+			case dir != "sendonly" && (a.Key == "msid" || strings.HasPrefix(a.Key, "ssrc")):
+			default:
+				attrs = append(attrs, a)
+			}
+		}
+		m.Attributes = attrs
+	}
+	out, err := d.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// mlineMid is the mid of raw's first m-line of media.
+func mlineMid(t *testing.T, raw, media string) string {
+	t.Helper()
+	for _, m := range parse(t, raw).MediaDescriptions {
+		if m.MediaName.Media == media {
+			mid, _ := m.Attribute("mid")
+			return mid
+		}
+	}
+	t.Fatalf("no %s m-line in %s", media, raw)
+	return ""
+}
+
+// mlineDirection is the direction of raw's m-line mid.
+func mlineDirection(t *testing.T, raw, mid string) string {
+	t.Helper()
+	for _, m := range parse(t, raw).MediaDescriptions {
+		if got, _ := m.Attribute("mid"); got != mid {
+			continue
+		}
+		for _, a := range m.Attributes {
+			switch a.Key {
+			case "sendrecv", "sendonly", "recvonly", "inactive":
+				return a.Key
+			}
+		}
+		return "sendrecv"
+	}
+	t.Fatalf("no m-line %s in %s", mid, raw)
+	return ""
+}
+
+func parse(t *testing.T, raw string) *sdp.SessionDescription {
+	t.Helper()
+	d := &sdp.SessionDescription{}
+	if err := d.UnmarshalString(raw); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
