@@ -223,16 +223,28 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 	if refs, e = sub.admit(refs, held, gone); e != nil {
 		return nil, nil, e
 	}
+	// As in Janus 1.1.2, the unsubscriptions first: the new streams take
+	// over the m-lines just left (add), and only the senders of the others
+	// stop.
 	for _, d := range dropped {
-		sub.remove(d)
+		sub.unlink(d)
 	}
-	changed := len(dropped) > 0
+	var err error
 	if len(refs) > 0 {
-		if err := sub.add(peer, refs); err != nil {
-			return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
-		}
-		changed = true
+		err = sub.add(peer, refs, gone)
 	}
+	for _, d := range dropped {
+		sub.mu.Lock()
+		left := d.removed
+		sub.mu.Unlock()
+		if left {
+			sub.stopSending(d)
+		}
+	}
+	if err != nil {
+		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+	}
+	changed := len(dropped) > 0 || len(refs) > 0
 	if !changed {
 		return map[string]any{"videoroom": "updated", "room": sub.room.id}, nil, nil
 	}

@@ -111,7 +111,7 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 	}
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
-	if err := sub.add(peer, refs); err != nil {
+	if err := sub.add(peer, refs, nil); err != nil {
 		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
 	}
 	offer, err := sub.offer(ctx)
@@ -172,7 +172,8 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 // m-lines beyond max are refused with 430: every audio and video stream
 // has one, and an inactive one stays in the offer until the
 // PeerConnection ends, but a new stream takes over a free one of its kind
-// and codec (freeSlots) rather than add its own; every data subscription
+// and codec, or one the same update leaves (slots), rather than add its
+// own; every data subscription
 // shares the one application m-line (which stays once made). Callers hold
 // negMu (or have the only reference to sub, at join); refusals and
 // ignored repeats are counted.
@@ -182,7 +183,7 @@ func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*su
 	n := 0
 	have := map[*pubStream]bool{}
 	free := map[string]int{} // m-lines a new stream can take over, by slotKey
-	for key, ds := range sub.freeSlots() {
+	for key, ds := range sub.slots(dropping) {
 		free[key] = len(ds)
 	}
 	sub.mu.Lock()
@@ -233,16 +234,17 @@ func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*su
 }
 
 // add gives each requested stream a sending m-line on peer: a free one of
-// its kind and codec (freeSlots), or a new one; callers hold negMu. They
-// get peer (h.Peer) before they take negMu: Peer waits for the Hangup of a
-// PeerConnection still closing (after a leave), and that Hangup takes
-// negMu.
-func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
+// its kind and codec or one the same update leaves (dropping, already
+// unlinked), the lowest first (slots), or a new one; callers hold negMu.
+// They get peer (h.Peer) before they take negMu: Peer waits for the
+// Hangup of a PeerConnection still closing (after a leave), and that
+// Hangup takes negMu.
+func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subStream]bool) error {
 	pc := peer.PeerConnection()
 	sub.mu.Lock()
 	sub.peer = peer
 	sub.mu.Unlock()
-	free := sub.freeSlots()
+	free := sub.slots(dropping)
 	for _, ref := range refs {
 		ps := ref.ps
 		if ps.kind == "data" {
@@ -251,13 +253,17 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 			}
 			continue
 		}
-		track, err := mediakit.NewSendTrack(ps.codec.RTPCodecCapability, ps.kind, fmt.Sprintf("argus-%d", ref.pub.id))
-		if err != nil {
-			return err
-		}
 		var slot *subStream
 		if key := slotKey(ps.kind, ps.codecName); len(free[key]) > 0 {
 			slot, free[key] = free[key][0], free[key][1:]
+		}
+		if dropping[slot] {
+			sub.takeOver(slot, ref)
+			continue
+		}
+		track, err := mediakit.NewSendTrack(ps.codec.RTPCodecCapability, ps.kind, fmt.Sprintf("argus-%d", ref.pub.id))
+		if err != nil {
+			return err
 		}
 		t, err := sub.sendOn(peer, slot, track)
 		if err != nil {
@@ -295,6 +301,34 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 		}
 	}
 	return nil
+}
+
+// takeOver gives ref the stream d that the same update left (unlink),
+// with its m-line, sender, SSRC and track: as after a switch, the new
+// source's packets continue the m-line's sequence numbers and timestamps
+// (deliver), so the client's receiver goes on with no new track. Janus
+// 1.1.2 keeps an m-line's SSRC for the PeerConnection's life as well.
+// The m-line keeps the codec parameters it was negotiated with (a free
+// slot matches on the codec's name, as Janus and switch do). Callers hold
+// negMu.
+func (sub *subscriber) takeOver(d *subStream, ref feedRef) {
+	ps := ref.ps
+	d.send.Store(true)
+	d.target.Store(int32(ref.substream))
+	d.temporal.Store(int32(ref.temporal))
+	sub.mu.Lock()
+	// Ready again once the client answers an offer with the new stream,
+	// as a new one would be.
+	d.removed, d.offered, d.ready = false, false, false
+	d.feedID, d.feedMid, d.feedDisplay = ref.pub.id, ps.mid, ref.pub.displayName()
+	sub.mu.Unlock()
+	d.src.Store(ps)
+	ps.attach(d)
+	if ps.kind == "video" {
+		if m := ref.pub.currentMedia(); m != nil {
+			m.keyframe(ps, false)
+		}
+	}
 }
 
 // sendOn gives track a sending m-line: slot's (a free one, freeSlots),
@@ -404,15 +438,33 @@ func (sub *subscriber) byMid(mid string) *subStream {
 // for a new stream of its kind and codec once that offer is answered:
 // freeSlots); callers hold negMu.
 func (sub *subscriber) remove(d *subStream) {
+	if sub.unlink(d) {
+		sub.stopSending(d)
+	}
+}
+
+// unlink is remove that leaves the m-line sending: d gets no more packets
+// and counts as removed, but keeps its sender, so that a stream the same
+// update adds can take it over (takeOver); it reports whether d was live.
+// Callers hold negMu, and stop the senders of those not taken over.
+func (sub *subscriber) unlink(d *subStream) bool {
 	if ps := d.src.Swap(nil); ps != nil {
 		ps.detach(d)
 	}
 	sub.mu.Lock()
-	already := d.removed
+	defer sub.mu.Unlock()
+	live := !d.removed
 	d.removed = true
+	return live
+}
+
+// stopSending ends the sender of a removed stream (its m-line becomes
+// inactive at the next offer); callers hold negMu.
+func (sub *subscriber) stopSending(d *subStream) {
+	sub.mu.Lock()
 	peer := sub.peer
 	sub.mu.Unlock()
-	if !already && peer != nil && d.sender != nil {
+	if peer != nil && d.sender != nil {
 		_ = peer.PeerConnection().RemoveTrack(d.sender)
 		peer.ForgetSentHistory(d.sender) // a sender that never sent is never unbound
 	}
