@@ -214,16 +214,16 @@ func (m *pubMedia) prepare(descs []params) error {
 	for _, ps := range list {
 		kept[ps] = true
 	}
-	bySub := map[*subscriber]map[*subStream]bool{}
+	bySub := map[*subscriber]map[*subStream]*pubStream{}
 	for _, ps := range old {
 		if kept[ps] {
 			continue
 		}
 		for _, d := range ps.detachAll() {
 			if bySub[d.sub] == nil {
-				bySub[d.sub] = map[*subStream]bool{}
+				bySub[d.sub] = map[*subStream]*pubStream{}
 			}
-			bySub[d.sub][d] = true
+			bySub[d.sub][d] = ps
 		}
 	}
 	for sub, gone := range bySub {

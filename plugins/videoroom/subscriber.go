@@ -505,9 +505,19 @@ func (sub *subscriber) feedGone(pub *publisher) {
 }
 
 // streamsGone: publisher streams this subscriber receives went away in a
-// renegotiation.
-func (sub *subscriber) streamsGone(gone map[*subStream]bool) {
-	sub.s.ks.Go(func(ctx context.Context) { sub.autoUpdate(ctx, func(d *subStream) bool { return gone[d] }) })
+// renegotiation (gone: each subscription stream and the source it lost).
+func (sub *subscriber) streamsGone(gone map[*subStream]*pubStream) {
+	sub.s.ks.Go(func(ctx context.Context) { sub.autoUpdate(ctx, lostSource(gone)) })
+}
+
+// lostSource is streamsGone's test: a stream still on the source it lost.
+// One that a switch, or an update taking over its m-line (takeOver), gave
+// another source before autoUpdate ran keeps it.
+func lostSource(gone map[*subStream]*pubStream) func(d *subStream) bool {
+	return func(d *subStream) bool {
+		ps := gone[d]
+		return ps != nil && d.src.Load() == ps
+	}
 }
 
 // autoUpdate removes the streams matching gone (called under sub.mu) and,

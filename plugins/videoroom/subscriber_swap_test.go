@@ -96,3 +96,24 @@ func TestSubscriberSwapInOneUpdate(t *testing.T) {
 		t.Errorf("%d transceivers after the swap, want 2", n)
 	}
 }
+
+// TestLostSourceAfterTakeOver: a stream whose source went away in its
+// publisher's renegotiation is removed by the auto update that follows,
+// unless an update took its m-line over (or a switch moved it) to another
+// source in between: the new subscription stays.
+func TestLostSourceAfterTakeOver(t *testing.T) {
+	old, other := &pubStream{}, &pubStream{}
+	d := &subStream{}
+	d.src.Store(old)
+	gone := lostSource(map[*subStream]*pubStream{d: old})
+	if !gone(d) {
+		t.Error("a stream still on the source it lost is kept")
+	}
+	d.src.Store(other)
+	if gone(d) {
+		t.Error("a stream taken over by another source is removed")
+	}
+	if lostSource(map[*subStream]*pubStream{})(d) {
+		t.Error("a stream that lost nothing is removed")
+	}
+}
