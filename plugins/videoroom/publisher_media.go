@@ -161,10 +161,7 @@ func (m *pubMedia) prepare(descs []params) error {
 		default:
 			t := m.transceiver(mid)
 			dir := dirs[mid]
-			prefs := o.AudioCodecs
-			if kind == "video" {
-				prefs = o.VideoCodecs
-			}
+			prefs := o.codecs(kind)
 			codec, ok := pion.RTPCodecParameters{}, false
 			if t != nil && (dir == "sendonly" || dir == "sendrecv") {
 				codec, ok = pickCodec(t.Receiver().GetParameters().Codecs, prefs)

@@ -269,8 +269,8 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subS
 		if err != nil {
 			return err
 		}
-		// Offer exactly the publisher's codec (and its RTX).
-		_ = t.SetCodecPreferences(mediakit.WithRTX(codecsOf(pc, t), ps.codec))
+		// The publisher's codec (and its RTX) first; see offerCodecs.
+		_ = t.SetCodecPreferences(offerCodecs(codecsOf(pc, t), ps.codec, sub.room.options().codecs(ps.kind)))
 		d := &subStream{sub: sub, kind: ps.kind, codec: ps.codec, track: track, transceiver: t, sender: t.Sender(), shard: sub.room.shardSeq.Add(1)}
 		// NACKs are answered from the publisher's history (history.go),
 		// not from a copy of every packet sent to this subscriber.
