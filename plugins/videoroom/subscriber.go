@@ -173,10 +173,9 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 // has one, and an inactive one stays in the offer until the
 // PeerConnection ends, but a new stream takes over a free one of its kind
 // and codec, or one the same update leaves (slots), rather than add its
-// own; every data subscription
-// shares the one application m-line (which stays once made). Callers hold
-// negMu (or have the only reference to sub, at join); refusals and
-// ignored repeats are counted.
+// own; every data subscription shares the one application m-line (which
+// stays once made). Callers hold negMu (or have the only reference to
+// sub, at join); refusals and ignored repeats are counted.
 func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*subStream]bool) ([]feedRef, *vrError) {
 	p := sub.s.p
 	limit := p.limits().MaxSubscriberStreams

@@ -24,13 +24,13 @@ const dataLabel = "JanusDataChannel"
 func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
 	sub.mu.Lock()
 	dc := sub.dc
-	i := slices.IndexFunc(sub.streams, func(d *subStream) bool { return d.kind == "data" && d.removed })
+	var left *subStream
+	if i := slices.IndexFunc(sub.streams, func(d *subStream) bool { return d.kind == "data" && d.removed }); i >= 0 && dc != nil {
+		left = sub.streams[i]
+	}
 	sub.mu.Unlock()
-	if dc != nil && i >= 0 {
-		sub.mu.Lock()
-		d := sub.streams[i]
-		sub.mu.Unlock()
-		sub.takeOver(d, ref)
+	if left != nil {
+		sub.takeOver(left, ref)
 		return nil
 	}
 	if dc == nil {
