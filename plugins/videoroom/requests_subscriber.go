@@ -315,7 +315,7 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 		if c.d.src.Load() == c.ps {
 			continue
 		}
-		if old := c.d.src.Swap(c.ps); old != nil {
+		if old := c.d.setSource(c.ps); old != nil {
 			old.detach(c.d)
 		}
 		c.ps.attach(c.d)

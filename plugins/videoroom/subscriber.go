@@ -321,7 +321,7 @@ func (sub *subscriber) takeOver(d *subStream, ref feedRef) {
 	d.removed, d.offered, d.ready = false, false, false
 	d.feedID, d.feedMid, d.feedDisplay = ref.pub.id, ps.mid, ref.pub.displayName()
 	sub.mu.Unlock()
-	d.src.Store(ps)
+	d.setSource(ps)
 	ps.attach(d)
 	if ps.kind == "video" {
 		if m := ref.pub.currentMedia(); m != nil {
