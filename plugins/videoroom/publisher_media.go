@@ -211,21 +211,13 @@ func (m *pubMedia) prepare(descs []params) error {
 	for _, ps := range list {
 		kept[ps] = true
 	}
-	bySub := map[*subscriber]map[*subStream]*pubStream{}
+	var dropped []*pubStream
 	for _, ps := range old {
-		if kept[ps] {
-			continue
-		}
-		for _, d := range ps.detachAll() {
-			if bySub[d.sub] == nil {
-				bySub[d.sub] = map[*subStream]*pubStream{}
-			}
-			bySub[d.sub][d] = ps
+		if !kept[ps] {
+			dropped = append(dropped, ps)
 		}
 	}
-	for sub, gone := range bySub {
-		sub.streamsGone(gone)
-	}
+	dropSubscribers(dropped)
 	return nil
 }
 

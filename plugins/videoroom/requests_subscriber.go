@@ -311,6 +311,7 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 	}
 	changes := 0
 	var keyframes []*pubStream
+	lost := map[*subStream]*pubStream{} // attach
 	for _, c := range plan {
 		if c.d.src.Load() == c.ps {
 			continue
@@ -318,7 +319,7 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 		if old := c.d.setSource(c.ps); old != nil {
 			old.detach(c.d)
 		}
-		c.ps.attach(c.d)
+		sub.attach(c.d, c.ps, lost)
 		sub.mu.Lock()
 		c.d.feedID, c.d.feedMid, c.d.feedDisplay = c.pub.id, c.ps.mid, c.pub.displayName()
 		sub.mu.Unlock()
@@ -326,6 +327,9 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 			keyframes = append(keyframes, c.ps)
 		}
 		changes++
+	}
+	if len(lost) > 0 {
+		sub.streamsGone(lost)
 	}
 	forceKeyframes(sub.s.p, keyframes)
 	sub.s.p.emit(sub.s.h, telemetry.VideoRoomData{Event: "switched", Room: telemetry.NumberID(sub.room.id),

@@ -244,10 +244,16 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subS
 	sub.peer = peer
 	sub.mu.Unlock()
 	free := sub.slots(dropping)
+	lost := map[*subStream]*pubStream{} // attach
+	defer func() {
+		if len(lost) > 0 {
+			sub.streamsGone(lost)
+		}
+	}()
 	for _, ref := range refs {
 		ps := ref.ps
 		if ps.kind == "data" {
-			if err := sub.addData(pc, ref); err != nil {
+			if err := sub.addData(pc, ref, lost); err != nil {
 				return err
 			}
 			continue
@@ -257,7 +263,7 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subS
 			slot, free[key] = free[key][0], free[key][1:]
 		}
 		if dropping[slot] {
-			sub.takeOver(slot, ref)
+			sub.takeOver(slot, ref, lost)
 			continue
 		}
 		track, err := mediakit.NewSendTrack(ps.codec.RTPCodecCapability, ps.kind, fmt.Sprintf("argus-%d", ref.pub.id))
@@ -291,7 +297,7 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subS
 			sub.streams = append(sub.streams, d)
 		}
 		sub.mu.Unlock()
-		ps.attach(d)
+		sub.attach(d, ps, lost)
 		sub.s.ks.Go(func(context.Context) { d.readRTCP() }) // ends when the PC closes
 		if ps.kind == "video" {
 			if m := ref.pub.currentMedia(); m != nil {
@@ -310,7 +316,7 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subS
 // The m-line keeps the codec parameters it was negotiated with (a free
 // slot matches on the codec's name, as Janus and switch do). Callers hold
 // negMu.
-func (sub *subscriber) takeOver(d *subStream, ref feedRef) {
+func (sub *subscriber) takeOver(d *subStream, ref feedRef, lost map[*subStream]*pubStream) {
 	ps := ref.ps
 	d.send.Store(true)
 	d.target.Store(int32(ref.substream))
@@ -322,11 +328,27 @@ func (sub *subscriber) takeOver(d *subStream, ref feedRef) {
 	d.feedID, d.feedMid, d.feedDisplay = ref.pub.id, ps.mid, ref.pub.displayName()
 	sub.mu.Unlock()
 	d.setSource(ps)
-	ps.attach(d)
+	sub.attach(d, ps, lost)
 	if ps.kind == "video" {
 		if m := ref.pub.currentMedia(); m != nil {
 			m.keyframe(ps, false)
 		}
+	}
+}
+
+// attach makes d, whose source is now ps, one of ps's destinations. The
+// caller found ps before it took negMu (resolveFeeds, switch): if ps went
+// away in between (an unpublish, a renegotiation dropping it), its
+// dropSubscribers may have run before d was attached, and d would stay
+// active with no media. attach then adds d to lost, and the caller queues
+// the auto update that removes lost's streams (streamsGone), as
+// dropSubscribers would have (lostSource: unless d moves on first). ps
+// leaves pub.streams, under pub.mu, before dropSubscribers runs: if it is
+// still there, a later dropSubscribers finds d.
+func (sub *subscriber) attach(d *subStream, ps *pubStream, lost map[*subStream]*pubStream) {
+	ps.attach(d)
+	if !ps.pub.holds(ps) {
+		lost[d] = ps
 	}
 }
 
@@ -496,22 +518,17 @@ func (sub *subscriber) liveStreams() []*subStream {
 	return slices.DeleteFunc(slices.Clone(sub.streams), func(d *subStream) bool { return d.removed })
 }
 
-// feedGone: a publisher this subscriber receives stopped publishing.
-func (sub *subscriber) feedGone(pub *publisher) {
-	sub.s.ks.Go(func(ctx context.Context) {
-		sub.autoUpdate(ctx, func(d *subStream) bool { return d.feedID == pub.id })
-	})
-}
-
-// streamsGone: publisher streams this subscriber receives went away in a
-// renegotiation (gone: each subscription stream and the source it lost).
+// streamsGone: publisher streams this subscriber receives went away, in
+// an unpublish or a renegotiation (gone: each subscription stream and the
+// source it lost; dropSubscribers).
 func (sub *subscriber) streamsGone(gone map[*subStream]*pubStream) {
 	sub.s.ks.Go(func(ctx context.Context) { sub.autoUpdate(ctx, lostSource(gone)) })
 }
 
 // lostSource is streamsGone's test: a stream still on the source it lost.
 // One that a switch, or an update taking over its m-line (takeOver), gave
-// another source before autoUpdate ran keeps it.
+// another source before autoUpdate ran keeps it: maybe a stream of the
+// same publisher id, published again meanwhile.
 func lostSource(gone map[*subStream]*pubStream) func(d *subStream) bool {
 	return func(d *subStream) bool {
 		ps := gone[d]

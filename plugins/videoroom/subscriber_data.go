@@ -21,7 +21,7 @@ const dataLabel = "JanusDataChannel"
 // subscriptions that come and go do not grow the subscription's list
 // (Janus 1.1.2 reuses its data stream without a source alike). Callers
 // hold negMu.
-func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
+func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef, lost map[*subStream]*pubStream) error {
 	sub.mu.Lock()
 	dc := sub.dc
 	var left *subStream
@@ -30,7 +30,7 @@ func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
 	}
 	sub.mu.Unlock()
 	if left != nil {
-		sub.takeOver(left, ref)
+		sub.takeOver(left, ref, lost)
 		return nil
 	}
 	if dc == nil {
@@ -51,7 +51,7 @@ func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
 	d.mid = strconv.Itoa(d.mindex) // until the offer names it
 	sub.streams = append(sub.streams, d)
 	sub.mu.Unlock()
-	ref.ps.attach(d)
+	sub.attach(d, ref.ps, lost)
 	return nil
 }
 
