@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
+
 	"github.com/argusrtc/argus/internal/testpeer"
 )
 
@@ -17,7 +19,9 @@ import (
 // mids, the reply lists the new publisher on them, and the client
 // receives the new publisher's audio and video on those mids and its
 // data on the one data channel. The subscription keeps one entry per
-// m-line (the data one included) in handle_info.
+// m-line (the data one included) in handle_info. The swapped m-lines keep
+// their SSRC (no new remote track), and once the new publisher's first
+// packet arrived on one, none of the old publisher's follows.
 func TestSubscriberSwapInOneUpdate(t *testing.T) {
 	f := newFixture(t, `{"rooms":[{"room":7}]}`)
 	var feeds [2]uint64
@@ -31,7 +35,8 @@ func TestSubscriberSwapInOneUpdate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	h, s := f.handle()
-	client, answer := f.answering(ctx, h, s, testpeer.Config{AnyAddress: true})
+	rec := testpeer.NewRecorder(1 << 15) // about 2 minutes of both m-lines
+	client, answer := f.answering(ctx, h, s, testpeer.Config{AnyAddress: true, Extra: []interceptor.Factory{rec}})
 	feed := func(i int) string { return `[{"feed":` + formatID(feeds[i]) + `}]` }
 	mids := answer("join", f.async(h, s, `{"request":"join","room":7,"ptype":"subscriber","streams":`+feed(0)+`}`, nil))
 	if len(mids) != 3 {
@@ -69,6 +74,12 @@ func TestSubscriberSwapInOneUpdate(t *testing.T) {
 		}
 	}
 	from("join", 0)
+	ssrcs := map[string]uint32{} // by mid, of the join's audio and video
+	for _, x := range before {
+		if st := x.(map[string]any); st["type"] != "data" {
+			ssrcs[st["mid"].(string)] = client.Track(st["mid"].(string)).SSRC.Load()
+		}
+	}
 
 	swapped := f.async(h, s, `{"request":"update","unsubscribe":`+feed(0)+`,"subscribe":`+feed(1)+`}`, nil)
 	if got := answer("swap", swapped); !slices.Equal(got, mids) {
@@ -85,6 +96,47 @@ func TestSubscriberSwapInOneUpdate(t *testing.T) {
 		}
 	}
 	from("swap", 1)
+	for mid, ssrc := range ssrcs {
+		if got := client.Track(mid).SSRC.Load(); got != ssrc {
+			t.Errorf("mid %s: SSRC %d after the swap, want the join's %d (no new track)", mid, got, ssrc)
+		}
+	}
+	// On each m-line, after publisher 2's first packet: packets (the
+	// m-line's SSRC) of publisher 2 only.
+	const after = 40 // 0.8 s of 20 ms audio
+	since := func(got []testpeer.Received, ssrc uint32) (n int, stray *testpeer.Received) {
+		seen := false
+		for i, r := range got {
+			if r.SSRC != ssrc {
+				continue
+			}
+			seen = seen || r.Last == 2
+			switch {
+			case !seen:
+			case r.Last == 2:
+				n++
+			default:
+				return n, &got[i]
+			}
+		}
+		return n, nil
+	}
+	got, err := rec.Wait(ctx, func(got []testpeer.Received) bool {
+		for _, ssrc := range ssrcs {
+			if n, stray := since(got, ssrc); n < after && stray == nil {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("packets of publisher 2 after the swap: %v", err)
+	}
+	for mid, ssrc := range ssrcs {
+		if n, stray := since(got, ssrc); stray != nil {
+			t.Errorf("mid %s: a packet of tag %d (seq %d) after %d of publisher 2", mid, stray.Last, stray.Seq, n)
+		}
+	}
 	if after, _ := query(t, s)["streams"].([]any); len(after) != len(before) {
 		t.Errorf("handle_info streams after the swap %v, want %d", after, len(before))
 	}
