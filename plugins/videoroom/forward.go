@@ -101,6 +101,14 @@ func (d *subStream) deliver(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.
 		return
 	}
 	d.rw.Lock()
+	// Again under rw: a switch or takeover (setSource) may have come since,
+	// and the new source's first packets gone out; this one would land
+	// after them. Under rw, the source and the state it is rewritten with
+	// change together.
+	if d.src.Load() != ps {
+		d.rw.Unlock()
+		return
+	}
 	pass, reached := d.temporalPass(ps, layer, ti, pkt.SequenceNumber)
 	var prev, done chan struct{}
 	if reached >= 0 {
@@ -152,6 +160,18 @@ func (d *subStream) deliver(ps *pubStream, layer int, ti temporalInfo, pkt *rtp.
 	pkt.Extension, pkt.Extensions = false, pkt.Extensions[:0]
 	_ = d.track.WriteRTP(pkt)
 	pkt.SequenceNumber, pkt.Timestamp = origSeq, origTS
+}
+
+// setSource makes ps the stream's source and returns the one before. The
+// temporal layer forwarded is forgotten with it, under rw, so that the
+// new source starts at the target on its first packet with a layer, as a
+// new stream does (the old source's layer says nothing of the new one's
+// frames).
+func (d *subStream) setSource(ps *pubStream) *pubStream {
+	d.rw.Lock()
+	defer d.rw.Unlock()
+	d.tKnown = false
+	return d.src.Swap(ps)
 }
 
 // effectiveLayer is the simulcast layer forwarded: the target, or the

@@ -233,15 +233,10 @@ func (p *publisher) unpublish(leaving bool) {
 	if media != nil {
 		media.Stop()
 	}
-	subs := map[*subscriber]struct{}{}
-	for _, ps := range streams {
-		for _, d := range ps.detachAll() {
-			subs[d.sub] = struct{}{}
-		}
-	}
-	for sub := range subs {
-		sub.feedGone(p)
-	}
+	// Only the streams still on these sources go: the same id may publish
+	// again, and a subscriber move to its new streams, before the auto
+	// update runs.
+	dropSubscribers(streams)
 	if !leaving { // before the room is told, which may act on it at once
 		p.emitEvent(p.event("unpublished"))
 	}

@@ -58,6 +58,13 @@ func (p *publisher) streamByMid(mid string) *pubStream {
 	return nil
 }
 
+// holds reports whether ps is one of the streams the publisher publishes.
+func (p *publisher) holds(ps *pubStream) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.publishing && slices.Contains(p.streams, ps)
+}
+
 // activeStreams returns the streams that carry media or data.
 func (p *publisher) activeStreams() []*pubStream {
 	p.mu.Lock()

@@ -161,10 +161,7 @@ func (m *pubMedia) prepare(descs []params) error {
 		default:
 			t := m.transceiver(mid)
 			dir := dirs[mid]
-			prefs := o.AudioCodecs
-			if kind == "video" {
-				prefs = o.VideoCodecs
-			}
+			prefs := o.codecs(kind)
 			codec, ok := pion.RTPCodecParameters{}, false
 			if t != nil && (dir == "sendonly" || dir == "sendrecv") {
 				codec, ok = pickCodec(t.Receiver().GetParameters().Codecs, prefs)
@@ -214,21 +211,13 @@ func (m *pubMedia) prepare(descs []params) error {
 	for _, ps := range list {
 		kept[ps] = true
 	}
-	bySub := map[*subscriber]map[*subStream]bool{}
+	var dropped []*pubStream
 	for _, ps := range old {
-		if kept[ps] {
-			continue
-		}
-		for _, d := range ps.detachAll() {
-			if bySub[d.sub] == nil {
-				bySub[d.sub] = map[*subStream]bool{}
-			}
-			bySub[d.sub][d] = true
+		if !kept[ps] {
+			dropped = append(dropped, ps)
 		}
 	}
-	for sub, gone := range bySub {
-		sub.streamsGone(gone)
-	}
+	dropSubscribers(dropped)
 	return nil
 }
 

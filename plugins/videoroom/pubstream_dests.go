@@ -37,3 +37,23 @@ func (ps *pubStream) detachAll() []*subStream {
 
 // subscriberCount is the number of subscriber streams attached.
 func (ps *pubStream) subscriberCount() int { return len(*ps.dests.Load()) }
+
+// dropSubscribers detaches the subscriber streams of sources that went
+// away (unpublished, or dropped by a renegotiation) and queues each
+// subscriber's auto update with the source each of its streams lost
+// (streamsGone): a stream a switch or an update moved to another source
+// meanwhile stays.
+func dropSubscribers(gone []*pubStream) {
+	bySub := map[*subscriber]map[*subStream]*pubStream{}
+	for _, ps := range gone {
+		for _, d := range ps.detachAll() {
+			if bySub[d.sub] == nil {
+				bySub[d.sub] = map[*subStream]*pubStream{}
+			}
+			bySub[d.sub][d] = ps
+		}
+	}
+	for sub, lost := range bySub {
+		sub.streamsGone(lost)
+	}
+}

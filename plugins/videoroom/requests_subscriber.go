@@ -223,16 +223,28 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 	if refs, e = sub.admit(refs, held, gone); e != nil {
 		return nil, nil, e
 	}
+	// As in Janus 1.1.2, the unsubscriptions first: the new streams take
+	// over the m-lines just left (add), and only the senders of the others
+	// stop.
 	for _, d := range dropped {
-		sub.remove(d)
+		sub.unlink(d)
 	}
-	changed := len(dropped) > 0
+	var err error
 	if len(refs) > 0 {
-		if err := sub.add(peer, refs); err != nil {
-			return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
-		}
-		changed = true
+		err = sub.add(peer, refs, gone)
 	}
+	for _, d := range dropped {
+		sub.mu.Lock()
+		left := d.removed
+		sub.mu.Unlock()
+		if left {
+			sub.stopSending(d)
+		}
+	}
+	if err != nil {
+		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+	}
+	changed := len(dropped) > 0 || len(refs) > 0
 	if !changed {
 		return map[string]any{"videoroom": "updated", "room": sub.room.id}, nil, nil
 	}
@@ -299,14 +311,15 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 	}
 	changes := 0
 	var keyframes []*pubStream
+	lost := map[*subStream]*pubStream{} // attach
 	for _, c := range plan {
 		if c.d.src.Load() == c.ps {
 			continue
 		}
-		if old := c.d.src.Swap(c.ps); old != nil {
+		if old := c.d.setSource(c.ps); old != nil {
 			old.detach(c.d)
 		}
-		c.ps.attach(c.d)
+		sub.attach(c.d, c.ps, lost)
 		sub.mu.Lock()
 		c.d.feedID, c.d.feedMid, c.d.feedDisplay = c.pub.id, c.ps.mid, c.pub.displayName()
 		sub.mu.Unlock()
@@ -314,6 +327,9 @@ func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrE
 			keyframes = append(keyframes, c.ps)
 		}
 		changes++
+	}
+	if len(lost) > 0 {
+		sub.streamsGone(lost)
 	}
 	forceKeyframes(sub.s.p, keyframes)
 	sub.s.p.emit(sub.s.h, telemetry.VideoRoomData{Event: "switched", Room: telemetry.NumberID(sub.room.id),

@@ -188,6 +188,15 @@ func (r *room) summary() map[string]any {
 	return out
 }
 
+// codecs is the room's codec list of kind ("audio" or "video"), in its
+// order of preference.
+func (o *roomOptions) codecs(kind string) []string {
+	if kind == "video" {
+		return o.VideoCodecs
+	}
+	return o.AudioCodecs
+}
+
 // allowedList is the ACL of o as a sorted list, empty (not nil, so JSON
 // [] as Janus answers) when it has no token.
 func (o *roomOptions) allowedList() []string {

@@ -111,7 +111,7 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 	}
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
-	if err := sub.add(peer, refs); err != nil {
+	if err := sub.add(peer, refs, nil); err != nil {
 		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
 	}
 	offer, err := sub.offer(ctx)
@@ -172,17 +172,17 @@ func resolveFeeds(r *room, objs []params) ([]feedRef, *vrError) {
 // m-lines beyond max are refused with 430: every audio and video stream
 // has one, and an inactive one stays in the offer until the
 // PeerConnection ends, but a new stream takes over a free one of its kind
-// and codec (freeSlots) rather than add its own; every data subscription
-// shares the one application m-line (which stays once made). Callers hold
-// negMu (or have the only reference to sub, at join); refusals and
-// ignored repeats are counted.
+// and codec, or one the same update leaves (slots), rather than add its
+// own; every data subscription shares the one application m-line (which
+// stays once made). Callers hold negMu (or have the only reference to
+// sub, at join); refusals and ignored repeats are counted.
 func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*subStream]bool) ([]feedRef, *vrError) {
 	p := sub.s.p
 	limit := p.limits().MaxSubscriberStreams
 	n := 0
 	have := map[*pubStream]bool{}
 	free := map[string]int{} // m-lines a new stream can take over, by slotKey
-	for key, ds := range sub.freeSlots() {
+	for key, ds := range sub.slots(dropping) {
 		free[key] = len(ds)
 	}
 	sub.mu.Lock()
@@ -233,38 +233,49 @@ func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*su
 }
 
 // add gives each requested stream a sending m-line on peer: a free one of
-// its kind and codec (freeSlots), or a new one; callers hold negMu. They
-// get peer (h.Peer) before they take negMu: Peer waits for the Hangup of a
-// PeerConnection still closing (after a leave), and that Hangup takes
-// negMu.
-func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
+// its kind and codec or one the same update leaves (dropping, already
+// unlinked), the lowest first (slots), or a new one; callers hold negMu.
+// They get peer (h.Peer) before they take negMu: Peer waits for the
+// Hangup of a PeerConnection still closing (after a leave), and that
+// Hangup takes negMu.
+func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subStream]bool) error {
 	pc := peer.PeerConnection()
 	sub.mu.Lock()
 	sub.peer = peer
 	sub.mu.Unlock()
-	free := sub.freeSlots()
+	free := sub.slots(dropping)
+	lost := map[*subStream]*pubStream{} // attach
+	defer func() {
+		if len(lost) > 0 {
+			sub.streamsGone(lost)
+		}
+	}()
 	for _, ref := range refs {
 		ps := ref.ps
 		if ps.kind == "data" {
-			if err := sub.addData(pc, ref); err != nil {
+			if err := sub.addData(pc, ref, lost); err != nil {
 				return err
 			}
+			continue
+		}
+		var slot *subStream
+		if key := slotKey(ps.kind, ps.codecName); len(free[key]) > 0 {
+			slot, free[key] = free[key][0], free[key][1:]
+		}
+		if dropping[slot] {
+			sub.takeOver(slot, ref, lost)
 			continue
 		}
 		track, err := mediakit.NewSendTrack(ps.codec.RTPCodecCapability, ps.kind, fmt.Sprintf("argus-%d", ref.pub.id))
 		if err != nil {
 			return err
 		}
-		var slot *subStream
-		if key := slotKey(ps.kind, ps.codecName); len(free[key]) > 0 {
-			slot, free[key] = free[key][0], free[key][1:]
-		}
 		t, err := sub.sendOn(peer, slot, track)
 		if err != nil {
 			return err
 		}
-		// Offer exactly the publisher's codec (and its RTX).
-		_ = t.SetCodecPreferences(mediakit.WithRTX(codecsOf(pc, t), ps.codec))
+		// The publisher's codec (and its RTX) first; see offerCodecs.
+		_ = t.SetCodecPreferences(offerCodecs(codecsOf(pc, t), ps.codec, sub.room.options().codecs(ps.kind)))
 		d := &subStream{sub: sub, kind: ps.kind, codec: ps.codec, track: track, transceiver: t, sender: t.Sender(), shard: sub.room.shardSeq.Add(1)}
 		// NACKs are answered from the publisher's history (history.go),
 		// not from a copy of every packet sent to this subscriber.
@@ -286,7 +297,7 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 			sub.streams = append(sub.streams, d)
 		}
 		sub.mu.Unlock()
-		ps.attach(d)
+		sub.attach(d, ps, lost)
 		sub.s.ks.Go(func(context.Context) { d.readRTCP() }) // ends when the PC closes
 		if ps.kind == "video" {
 			if m := ref.pub.currentMedia(); m != nil {
@@ -295,6 +306,50 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef) error {
 		}
 	}
 	return nil
+}
+
+// takeOver gives ref the stream d that the same update left (unlink),
+// with its m-line, sender, SSRC and track: as after a switch, the new
+// source's packets continue the m-line's sequence numbers and timestamps
+// (deliver), so the client's receiver goes on with no new track. Janus
+// 1.1.2 keeps an m-line's SSRC for the PeerConnection's life as well.
+// The m-line keeps the codec parameters it was negotiated with (a free
+// slot matches on the codec's name, as Janus and switch do). Callers hold
+// negMu.
+func (sub *subscriber) takeOver(d *subStream, ref feedRef, lost map[*subStream]*pubStream) {
+	ps := ref.ps
+	d.send.Store(true)
+	d.target.Store(int32(ref.substream))
+	d.temporal.Store(int32(ref.temporal))
+	sub.mu.Lock()
+	// Ready again once the client answers an offer with the new stream,
+	// as a new one would be.
+	d.removed, d.offered, d.ready = false, false, false
+	d.feedID, d.feedMid, d.feedDisplay = ref.pub.id, ps.mid, ref.pub.displayName()
+	sub.mu.Unlock()
+	d.setSource(ps)
+	sub.attach(d, ps, lost)
+	if ps.kind == "video" {
+		if m := ref.pub.currentMedia(); m != nil {
+			m.keyframe(ps, false)
+		}
+	}
+}
+
+// attach makes d, whose source is now ps, one of ps's destinations. The
+// caller found ps before it took negMu (resolveFeeds, switch): if ps went
+// away in between (an unpublish, a renegotiation dropping it), its
+// dropSubscribers may have run before d was attached, and d would stay
+// active with no media. attach then adds d to lost, and the caller queues
+// the auto update that removes lost's streams (streamsGone), as
+// dropSubscribers would have (lostSource: unless d moves on first). ps
+// leaves pub.streams, under pub.mu, before dropSubscribers runs: if it is
+// still there, a later dropSubscribers finds d.
+func (sub *subscriber) attach(d *subStream, ps *pubStream, lost map[*subStream]*pubStream) {
+	ps.attach(d)
+	if !ps.pub.holds(ps) {
+		lost[d] = ps
+	}
 }
 
 // sendOn gives track a sending m-line: slot's (a free one, freeSlots),
@@ -404,15 +459,33 @@ func (sub *subscriber) byMid(mid string) *subStream {
 // for a new stream of its kind and codec once that offer is answered:
 // freeSlots); callers hold negMu.
 func (sub *subscriber) remove(d *subStream) {
+	if sub.unlink(d) {
+		sub.stopSending(d)
+	}
+}
+
+// unlink is remove that leaves the m-line sending: d gets no more packets
+// and counts as removed, but keeps its sender, so that a stream the same
+// update adds can take it over (takeOver); it reports whether d was live.
+// Callers hold negMu, and stop the senders of those not taken over.
+func (sub *subscriber) unlink(d *subStream) bool {
 	if ps := d.src.Swap(nil); ps != nil {
 		ps.detach(d)
 	}
 	sub.mu.Lock()
-	already := d.removed
+	defer sub.mu.Unlock()
+	live := !d.removed
 	d.removed = true
+	return live
+}
+
+// stopSending ends the sender of a removed stream (its m-line becomes
+// inactive at the next offer); callers hold negMu.
+func (sub *subscriber) stopSending(d *subStream) {
+	sub.mu.Lock()
 	peer := sub.peer
 	sub.mu.Unlock()
-	if !already && peer != nil && d.sender != nil {
+	if peer != nil && d.sender != nil {
 		_ = peer.PeerConnection().RemoveTrack(d.sender)
 		peer.ForgetSentHistory(d.sender) // a sender that never sent is never unbound
 	}
@@ -445,17 +518,22 @@ func (sub *subscriber) liveStreams() []*subStream {
 	return slices.DeleteFunc(slices.Clone(sub.streams), func(d *subStream) bool { return d.removed })
 }
 
-// feedGone: a publisher this subscriber receives stopped publishing.
-func (sub *subscriber) feedGone(pub *publisher) {
-	sub.s.ks.Go(func(ctx context.Context) {
-		sub.autoUpdate(ctx, func(d *subStream) bool { return d.feedID == pub.id })
-	})
+// streamsGone: publisher streams this subscriber receives went away, in
+// an unpublish or a renegotiation (gone: each subscription stream and the
+// source it lost; dropSubscribers).
+func (sub *subscriber) streamsGone(gone map[*subStream]*pubStream) {
+	sub.s.ks.Go(func(ctx context.Context) { sub.autoUpdate(ctx, lostSource(gone)) })
 }
 
-// streamsGone: publisher streams this subscriber receives went away in a
-// renegotiation.
-func (sub *subscriber) streamsGone(gone map[*subStream]bool) {
-	sub.s.ks.Go(func(ctx context.Context) { sub.autoUpdate(ctx, func(d *subStream) bool { return gone[d] }) })
+// lostSource is streamsGone's test: a stream still on the source it lost.
+// One that a switch, or an update taking over its m-line (takeOver), gave
+// another source before autoUpdate ran keeps it: maybe a stream of the
+// same publisher id, published again meanwhile.
+func lostSource(gone map[*subStream]*pubStream) func(d *subStream) bool {
+	return func(d *subStream) bool {
+		ps := gone[d]
+		return ps != nil && d.src.Load() == ps
+	}
 }
 
 // autoUpdate removes the streams matching gone (called under sub.mu) and,

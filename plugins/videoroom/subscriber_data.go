@@ -2,6 +2,7 @@ package videoroom
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/pion/sdp/v3"
@@ -15,11 +16,23 @@ const dataLabel = "JanusDataChannel"
 // addData subscribes to a publisher's data: the subscriber's one data
 // channel (created with its first data subscription, so the next offer
 // has an application m-line) carries every subscribed publisher's
-// messages. Callers hold negMu.
-func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
+// messages. A data stream left before (unsubscribed, or left by the same
+// update) is taken over rather than a new one listed, so that data
+// subscriptions that come and go do not grow the subscription's list
+// (Janus 1.1.2 reuses its data stream without a source alike). Callers
+// hold negMu.
+func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef, lost map[*subStream]*pubStream) error {
 	sub.mu.Lock()
 	dc := sub.dc
+	var left *subStream
+	if i := slices.IndexFunc(sub.streams, func(d *subStream) bool { return d.kind == "data" && d.removed }); i >= 0 && dc != nil {
+		left = sub.streams[i]
+	}
 	sub.mu.Unlock()
+	if left != nil {
+		sub.takeOver(left, ref, lost)
+		return nil
+	}
 	if dc == nil {
 		var err error
 		if dc, err = pc.CreateDataChannel(dataLabel, nil); err != nil {
@@ -38,7 +51,7 @@ func (sub *subscriber) addData(pc *pion.PeerConnection, ref feedRef) error {
 	d.mid = strconv.Itoa(d.mindex) // until the offer names it
 	sub.streams = append(sub.streams, d)
 	sub.mu.Unlock()
-	ref.ps.attach(d)
+	sub.attach(d, ref.ps, lost)
 	return nil
 }
 

@@ -48,6 +48,34 @@ func (sub *subscriber) freeSlots() map[string][]*subStream {
 	return free
 }
 
+// slots is freeSlots plus the audio and video streams an update leaves
+// (dropping), by slotKey, lowest mindex first: Janus 1.1.2 handles an
+// update's unsubscriptions before its subscriptions, and a new stream
+// takes over the first m-line without a stream of its kind and codec,
+// one just left included. A stream just left still has its sender (the
+// client has not answered its removal, so pion would not give the
+// m-line a new one): the new stream takes over the stream itself
+// (takeOver), as a switch does. Callers hold negMu.
+func (sub *subscriber) slots(dropping map[*subStream]bool) map[string][]*subStream {
+	free := sub.freeSlots()
+	if free == nil {
+		free = map[string][]*subStream{}
+	}
+	sub.mu.Lock()
+	for d := range dropping {
+		// Never in freeSlots: its sender is still there.
+		if d.kind != "data" && d.transceiver != nil {
+			key := slotKey(d.kind, mediakit.CodecName(d.codec.MimeType))
+			free[key] = append(free[key], d)
+		}
+	}
+	for _, ds := range free {
+		slices.SortFunc(ds, func(a, b *subStream) int { return a.mindex - b.mindex })
+	}
+	sub.mu.Unlock()
+	return free
+}
+
 // slotKey is what a free m-line and a new stream must share: the kind and
 // the codec (its name, as a publisher stream's codecName).
 func slotKey(kind, codec string) string { return kind + "/" + codec }

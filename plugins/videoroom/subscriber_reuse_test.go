@@ -187,17 +187,17 @@ func (f *fixture) answering(ctx context.Context, h *coretest.Handle, s core.Plug
 
 // TestSubscriberReuseSameCodec: as in Janus 1.1.2, a free m-line is taken
 // over only by a stream of its codec; another codec gets a new m-line. An
-// m-line freed in the same update is not free yet (its removal is not
-// answered): the new stream gets a new m-line. (The join takes both
-// codecs: once negotiated, pion offers no other codec on the
-// PeerConnection.)
+// m-line left in the same update counts too (Janus handles an update's
+// unsubscriptions first), before a later one of the same codec. (The
+// join takes both codecs: once negotiated, pion offers no other codec on
+// the PeerConnection.)
 func TestSubscriberReuseSameCodec(t *testing.T) {
-	f := newFixture(t, `{"rooms":[{"room":7,"videocodec":"h264,vp8"}]}`)
+	f := newFixture(t, `{"rooms":[{"room":7,"videocodec":"h264,vp8","publishers":4}]}`)
 	var feeds []uint64
 	for _, c := range []struct {
 		codecs testpeer.Codecs
 		want   string
-	}{{testpeer.CodecsBrowser, "vp8"}, {testpeer.CodecsPion, "h264"}, {testpeer.CodecsPion, "h264"}} {
+	}{{testpeer.CodecsBrowser, "vp8"}, {testpeer.CodecsPion, "h264"}, {testpeer.CodecsPion, "h264"}, {testpeer.CodecsBrowser, "vp8"}} {
 		_, _, pub, feed, _ := f.publishWith(c.want, false, testpeer.Config{Codecs: c.codecs, Video: true, AnyAddress: true})
 		if st := pub.Data["streams"].([]any)[0].(map[string]any); st["codec"] != c.want {
 			t.Fatalf("published %v, want %s", st, c.want)
@@ -209,7 +209,10 @@ func TestSubscriberReuseSameCodec(t *testing.T) {
 	h, s := f.handle()
 	_, answer := f.answering(ctx, h, s, testpeer.Config{Codecs: testpeer.CodecsPion, AnyAddress: true})
 	stream := func(i int) string { return `[{"feed":` + formatID(feeds[i]) + `}]` }
-	vp8, h264, h264b := 0, 1, 2
+	vp8, h264, h264b, vp8b := 0, 1, 2, 3
+	swap := func(out, in int) string {
+		return `{"request":"update","unsubscribe":` + stream(out) + `,"subscribe":` + stream(in) + `}`
+	}
 	steps := []struct {
 		name, body string
 		mids       int    // m-lines of the offer
@@ -219,7 +222,10 @@ func TestSubscriberReuseSameCodec(t *testing.T) {
 		{"unsubscribe vp8", `{"request":"unsubscribe","streams":` + stream(vp8) + `}`, 2, ""},
 		{"h264: another codec", `{"request":"subscribe","streams":` + stream(h264b) + `}`, 3, "2"},
 		{"vp8 again: its m-line", `{"request":"subscribe","streams":` + stream(vp8) + `}`, 3, "0"},
-		{"swap in one update", `{"request":"update","unsubscribe":` + stream(vp8) + `,"subscribe":` + stream(vp8) + `}`, 4, "3"},
+		{"swap in one update: the m-line left", swap(vp8, vp8), 3, "0"},
+		{"swap to another codec in one update", swap(h264b, vp8b), 4, "3"},
+		{"swap in one update: the free m-line before", swap(vp8b, h264b), 4, "2"},
+		{"swap in one update: the lowest of the m-line left and a free one", swap(vp8, vp8b), 4, "0"},
 	}
 	for _, st := range steps {
 		got := f.async(h, s, st.body, nil)

@@ -265,3 +265,30 @@ func TestSubscribeLayerParams(t *testing.T) {
 		}
 	}
 }
+
+// TestTemporalLayerAfterSourceChange: a switch or a takeover (setSource)
+// starts the new source at the temporal target on its first packet with
+// a layer, as a new stream: the layer the old source was on, still
+// waiting for a frame start to move to a new target, does not hold the
+// new source's packets back.
+func TestTemporalLayerAfterSourceChange(t *testing.T) {
+	a, b := &pubStream{kind: "video"}, &pubStream{kind: "video"}
+	d, w := newTestDest("video", a)
+	d.temporal.Store(0)
+	feedVP8(d, a, 100, 4, 0)
+	d.temporal.Store(2)
+	d.setSource(b)
+	var vp8 vp8Parser
+	p := vp8Packet(5000, 90000, 2, false) // layer 2, mid-frame
+	n := len(w.seqs)
+	d.write(b, 0, vp8.parse(p.Payload), p, sentRef{})
+	if len(w.seqs) != n+1 {
+		t.Fatalf("the new source's first packet (layer 2, target 2) was dropped")
+	}
+	d.rw.Lock()
+	cur, known := d.tCur, d.tKnown
+	d.rw.Unlock()
+	if !known || cur != 2 {
+		t.Errorf("temporal layer %d (known %v) after the new source's first packet, want 2", cur, known)
+	}
+}
