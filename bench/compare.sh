@@ -27,7 +27,8 @@
 #              events, HEP, OpenTelemetry, Prometheus scraped every 5 s,
 #              history, verdicts) into local receivers in the namespace
 #   ARGUS_ARGS extra Argus flags, space separated, for argus and argus-tel
-#              (e.g. ARGUS_ARGS="-ice-udp-port 20000": the shared ICE UDP port)
+#              (e.g. ARGUS_ARGS="-ice-udp-shared=false": a socket per
+#              PeerConnection, as Janus, instead of the shared ICE UDP port)
 #   SERVER_CPU, LOAD_CPU  pin the servers and the load tool to these CPUs
 #              (taskset -c lists, e.g. SERVER_CPU=0 LOAD_CPU=1; default unpinned)
 #   ARGUS_BIN, LOAD_BIN  prebuilt binaries (default: go build from this tree)

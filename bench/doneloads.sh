@@ -32,10 +32,11 @@ mark vr-500
 # 1 -> 500: nothing pinned (Argus may use both cores, the load tool shares them).
 SERVER_CPU='' LOAD_CPU='' OUT=$out/vr-500 SESSIONS=1 SUBSCRIBERS=500 SERVERS="janus argus" REPEAT=1 WARMUP=0 \
 	LOAD_ARGS="-setup-timeout 60s" bench/compare.sh
-mark vr-500-shared
-# The same with one shared UDP port (-ice-udp-port, opt-in): Argus only.
-SERVER_CPU='' LOAD_CPU='' OUT=$out/vr-500-shared SESSIONS=1 SUBSCRIBERS=500 SERVERS=argus REPEAT=1 WARMUP=0 \
-	ARGUS_ARGS="-ice-udp-port 20000" LOAD_ARGS="-setup-timeout 60s" bench/compare.sh
+mark vr-300-per-pc
+# 1 -> 300 on one core with Janus's socket per PeerConnection
+# (-ice-udp-shared=false) instead of Argus's default shared port: Argus only.
+OUT=$out/vr-300-per-pc SESSIONS=1 SUBSCRIBERS=300 SERVERS=argus REPEAT=1 WARMUP=0 \
+	ARGUS_ARGS="-ice-udp-shared=false" LOAD_ARGS="-setup-timeout 40s" bench/compare.sh
 mark end
 # What full delivery at 1 -> 500 needs of the host's cores, server and
 # load tool together, from the costs of the lossless VideoRoom runs.

@@ -40,9 +40,16 @@ func TestComposeConfigValid(t *testing.T) {
 			t.Errorf("normalised compose file lacks %q", want)
 		}
 	}
-	// The media port range (101 UDP ports) is published.
-	if n := len(regexp.MustCompile(`- protocol: udp\n\s+published: 20[01][0-9]{2}\n`).FindAllString(cfg, -1)); n != 101 {
-		t.Errorf("%d published UDP media ports in 20000-20100, want 101", n)
+	// The shared media port is set and published under the same number,
+	// and no other UDP port of Argus's.
+	if !regexp.MustCompile(`ARGUS_ICE_UDP_PORT: ['"]?20000['"]?\n`).MatchString(cfg) {
+		t.Error("normalised compose file lacks ARGUS_ICE_UDP_PORT: 20000")
+	}
+	if n := len(regexp.MustCompile(`- protocol: udp\n\s+published: ['"]?20000['"]?\n\s+target: 20000\n`).FindAllString(cfg, -1)); n != 1 {
+		t.Errorf("%d published UDP media ports 20000, want 1", n)
+	}
+	if n := len(regexp.MustCompile(`published: ['"]?20[01][0-9]{2}['"]?\n`).FindAllString(cfg, -1)); n != 1 {
+		t.Errorf("%d published ports in 20000-20199, want 1 (the shared media port)", n)
 	}
 	// Every bind-mounted file or directory exists in the repository.
 	root, err := filepath.Abs("..")

@@ -58,7 +58,8 @@ type config struct {
 	ICEIgnoreList      []string      // Janus ice_ignore_list: interfaces or addresses ICE leaves out
 	IPv6               bool          // Janus ipv6: gather IPv6 candidates too
 	RTPPortRange       portRange     // ICE UDP ports (Janus rtp_port_range), a socket per PeerConnection; zero: ephemeral
-	ICEUDPPort         int           // the one UDP port all PeerConnections share; 0: off (a socket per PeerConnection)
+	ICEUDPShared       bool          // one UDP socket per local address for every PeerConnection (the default); off, or with RTPPortRange: a socket per PeerConnection
+	ICEUDPPort         int           // the shared port's number; 0: an ephemeral port chosen at start
 	StatsPeriod        time.Duration // media report period; 0 disables reports
 	NoMediaTimer       time.Duration // Janus no_media_timer: "receiving false" after this idle time
 	SlowlinkThreshold  int           // Janus slowlink_threshold: lost packets per second; 0 disables
@@ -92,6 +93,7 @@ func defaultConfig() config {
 		ServerName:         "Argus",
 		SessionTimeout:     60 * time.Second,
 		LoopbackCandidates: true,
+		ICEUDPShared:       true,
 		ICEIgnoreList:      []string{"vmnet"}, // Janus's default: VMware's interfaces
 		StatsPeriod:        time.Second,
 		NoMediaTimer:       time.Second,
@@ -126,8 +128,9 @@ func (c *config) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var((*listValue)(&c.ICEEnforceList), "ice-enforce-list", "Janus ice_enforce_list: the only interfaces or `addresses` ICE gathers candidates on, comma-separated prefixes (eth0, eth, 192.168.); empty: all")
 	fs.Var((*listValue)(&c.ICEIgnoreList), "ice-ignore-list", "Janus ice_ignore_list: interfaces or `addresses` ICE leaves out, comma-separated prefixes; not used with -ice-enforce-list")
 	fs.BoolVar(&c.IPv6, "ipv6", c.IPv6, "Janus ipv6: gather IPv6 ICE candidates too (off: IPv4 only, as Janus's default)")
-	fs.Var(&c.RTPPortRange, "rtp-port-range", "UDP port `range` min-max of ICE candidates (Janus rtp_port_range, e.g. 20000-40000), a socket per PeerConnection as in Janus; empty: ephemeral ports")
-	fs.IntVar(&c.ICEUDPPort, "ice-udp-port", c.ICEUDPPort, "Argus only (LiveKit's udp_port): one UDP `port` (1-65535) every PeerConnection shares on each local address, with batched sends, instead of a socket per PeerConnection; excludes -rtp-port-range; 0: off")
+	fs.Var(&c.RTPPortRange, "rtp-port-range", "UDP port `range` min-max of ICE candidates (Janus rtp_port_range, e.g. 20000-40000): a socket per PeerConnection in that range, as in Janus, instead of the shared port; empty: the shared port (-ice-udp-shared)")
+	fs.BoolVar(&c.ICEUDPShared, "ice-udp-shared", c.ICEUDPShared, "every PeerConnection shares one UDP socket per local address (-ice-udp-port), with batched sends and reads; false: a socket per PeerConnection on an ephemeral port, as Janus (also with -rtp-port-range)")
+	fs.IntVar(&c.ICEUDPPort, "ice-udp-port", c.ICEUDPPort, "Argus only (LiveKit's udp_port): the shared ICE UDP `port` (1-65535) on every local address; 0: an ephemeral port chosen at start. Excludes -rtp-port-range and -ice-udp-shared=false")
 	fs.DurationVar(&c.StatsPeriod, "stats-period", c.StatsPeriod, "media report period; 0 disables media reports")
 	fs.Var((*secondsValue)(&c.NoMediaTimer), "no-media-timer", "Janus no_media_timer: `seconds` (or a Go duration) without media before a \"receiving\": false event")
 	fs.IntVar(&c.SlowlinkThreshold, "slowlink-threshold", c.SlowlinkThreshold, "Janus slowlink_threshold: lost `packets` per second that raise a slowlink event; 0 disables")
@@ -184,6 +187,14 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 }
 
 // validate refuses configurations that would be unsafe or cannot work.
+// sharedUDP tells whether every PeerConnection shares the ICE UDP port:
+// the default, unless -ice-udp-shared=false or -rtp-port-range (Janus's
+// rtp_port_range, a socket per PeerConnection in the range) asks for a
+// socket per PeerConnection.
+func (c *config) sharedUDP() bool {
+	return c.ICEUDPShared && c.RTPPortRange.Min == 0 && c.RTPPortRange.Max == 0
+}
+
 func (c *config) validate() error {
 	for _, a := range []struct{ flag, addr string }{{"admin", c.AdminAddr}, {"admin-ws", c.AdminWSAddr}} {
 		if a.addr == "" {
@@ -219,6 +230,9 @@ func (c *config) validate() error {
 	}
 	if c.ICEUDPPort != 0 && (c.RTPPortRange.Min != 0 || c.RTPPortRange.Max != 0) {
 		return fmt.Errorf("%w: -ice-udp-port and -rtp-port-range exclude each other", errBadPortRange)
+	}
+	if c.ICEUDPPort != 0 && !c.ICEUDPShared {
+		return fmt.Errorf("%w: -ice-udp-port with -ice-udp-shared=false", errBadPortRange)
 	}
 	if err := webrtc.ValidateNAT1To1(c.NAT1To1); err != nil {
 		return fmt.Errorf("-nat-1-1: %w", err)

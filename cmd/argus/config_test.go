@@ -169,6 +169,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "ice-udp-port out of range", args: []string{"-ice-udp-port", "65536"}, wantErr: errBadPortRange},
 		{name: "negative ice-udp-port", args: []string{"-ice-udp-port", "-1"}, wantErr: errBadPortRange},
 		{name: "ice-udp-port with rtp-port-range", args: []string{"-ice-udp-port", "20000", "-rtp-port-range", "30000-30100"}, wantErr: errBadPortRange},
+		{name: "ice-udp-port without the shared port", args: []string{"-ice-udp-port", "20000", "-ice-udp-shared=false"}, wantErr: errBadPortRange},
+		{name: "ice-udp-port in env without the shared port", env: map[string]string{"ARGUS_ICE_UDP_PORT": "20000", "ARGUS_ICE_UDP_SHARED": "false"}, wantErr: errBadPortRange},
 		{name: "zero no-media timer", args: []string{"-no-media-timer", "0"}, wantErr: errBadMediaSetting},
 		{name: "negative no-media timer", args: []string{"-no-media-timer", "-2s"}, wantErr: errBadMediaSetting},
 		{name: "negative slowlink threshold", args: []string{"-slowlink-threshold", "-1"}, wantErr: errBadMediaSetting},
@@ -334,12 +336,36 @@ func TestEngineConfig(t *testing.T) {
 	if got.ICEPortMin != 20000 || got.ICEPortMax != 20100 || got.NoMediaTimer != 5*time.Second || got.SlowlinkThreshold != 8 ||
 		got.StatsPeriod != 2*time.Second || !reflect.DeepEqual(got.NAT1To1IPs, []string{"192.0.2.7"}) || got.IncludeLoopback ||
 		got.ServerName != "edge" || !got.IPv6 || !reflect.DeepEqual(got.ICEEnforceList, []string{"eth0", "192.168."}) || got.ICEIgnoreList != nil ||
-		!got.KeepPrivateHost || !got.ICELite {
+		!got.KeepPrivateHost || !got.ICELite || got.SharedUDP {
 		t.Fatalf("engineConfig = %+v", got)
 	}
 	if d := engineConfig(defaultConfig(), nil, slog.New(slog.DiscardHandler)); d.ICEPortMin != 0 || d.ICEPortMax != 0 || d.NoMediaTimer != time.Second || d.SlowlinkThreshold != 0 || d.IPv6 ||
-		d.ICEEnforceList != nil || !reflect.DeepEqual(d.ICEIgnoreList, []string{"vmnet"}) || d.KeepPrivateHost || d.ICELite {
+		d.ICEEnforceList != nil || !reflect.DeepEqual(d.ICEIgnoreList, []string{"vmnet"}) || d.KeepPrivateHost || d.ICELite ||
+		!d.SharedUDP || d.ICEUDPPort != 0 {
 		t.Fatalf("defaults: engineConfig = %+v", d)
+	}
+	// Where the ICE UDP sockets come from: the shared port by default, a
+	// socket per PeerConnection when asked or with Janus's rtp_port_range.
+	for _, tc := range []struct {
+		args   []string
+		env    map[string]string
+		shared bool
+		port   uint16
+	}{
+		{args: nil, shared: true},
+		{args: []string{"-ice-udp-port", "20000"}, shared: true, port: 20000},
+		{args: []string{"-ice-udp-shared=false"}},
+		{env: map[string]string{"ARGUS_ICE_UDP_SHARED": "false"}},
+		{args: []string{"-rtp-port-range", "20000-20100"}},
+		{env: map[string]string{"ARGUS_RTP_PORT_RANGE": "20000-20100"}},
+	} {
+		c, err := parseConfig(tc.args, envMap(tc.env), io.Discard)
+		if err != nil {
+			t.Fatalf("%v %v: %v", tc.args, tc.env, err)
+		}
+		if e := engineConfig(c, nil, slog.New(slog.DiscardHandler)); e.SharedUDP != tc.shared || e.ICEUDPPort != tc.port {
+			t.Errorf("%v %v: SharedUDP %v, ICEUDPPort %d; want %v, %d", tc.args, tc.env, e.SharedUDP, e.ICEUDPPort, tc.shared, tc.port)
+		}
 	}
 	env, err := parseConfig(nil, envMap(map[string]string{"ARGUS_KEEP_PRIVATE_HOST": "true", "ARGUS_ICE_LITE": "true"}), io.Discard)
 	if err != nil {

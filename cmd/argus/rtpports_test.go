@@ -57,28 +57,31 @@ func TestServerRTPPortRange(t *testing.T) {
 	}
 }
 
-// TestServerICEPorts: by default, as in Janus, every PeerConnection has
-// its own socket (two PeerConnections, two ports) and /metrics has no
-// argus_ice_udp_* counters; -ice-udp-port puts every candidate of every
-// PeerConnection on that one port and adds the counters.
+// TestServerICEPorts: by default every PeerConnection's candidates are on
+// one shared port, ephemeral unless -ice-udp-port names it, and /metrics
+// has the argus_ice_udp_* counters; -ice-udp-shared=false gives every
+// PeerConnection its own socket (two PeerConnections, two ports), as in
+// Janus, and no such counters.
 func TestServerICEPorts(t *testing.T) {
 	fixed, _ := freePortRange(t, 1)
 	for _, tc := range []struct {
-		name string
-		args []string
-		want int // 0: a socket per PeerConnection
+		name   string
+		args   []string
+		shared bool
+		want   int // with shared: the port, 0 for any one port
 	}{
-		{"default", nil, 0},
-		{"-ice-udp-port", []string{"-ice-udp-port", strconv.Itoa(fixed)}, fixed},
+		{"default", nil, true, 0},
+		{"-ice-udp-port", []string{"-ice-udp-port", strconv.Itoa(fixed)}, true, fixed},
+		{"-ice-udp-shared=false", []string{"-ice-udp-shared=false"}, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := startTestServer(t, tc.args...)
 			first, second := echoAnswerPorts(t, a), echoAnswerPorts(t, a)
 			_, body := get(t, a["admin"]+"/metrics")
-			if metrics := strings.Contains(body, "argus_ice_udp_send_calls_total"); metrics != (tc.want != 0) {
-				t.Errorf("argus_ice_udp_* on /metrics: %v, want %v", metrics, tc.want != 0)
+			if metrics := strings.Contains(body, "argus_ice_udp_send_calls_total"); metrics != tc.shared {
+				t.Errorf("argus_ice_udp_* on /metrics: %v, want %v", metrics, tc.shared)
 			}
-			if tc.want == 0 {
+			if !tc.shared {
 				seen := map[int]bool{}
 				for _, port := range first {
 					seen[port] = true
@@ -90,10 +93,20 @@ func TestServerICEPorts(t *testing.T) {
 				}
 				return
 			}
+			want := tc.want
+			if want == 0 {
+				for _, port := range first {
+					want = port
+					break
+				}
+			}
+			if want == 0 {
+				t.Fatal("no candidate in the first answer")
+			}
 			for _, cands := range []map[string]int{first, second} {
 				for c, port := range cands {
-					if port != tc.want {
-						t.Errorf("candidate %q: port %d, want %d for every PeerConnection", c, port, tc.want)
+					if port != want {
+						t.Errorf("candidate %q: port %d, want %d for every PeerConnection", c, port, want)
 					}
 				}
 			}

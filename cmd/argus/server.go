@@ -89,6 +89,11 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 	if err != nil {
 		return nil, fmt.Errorf("webrtc engine: %w", err)
 	}
+	if port, _, ok := s.engine.SharedUDP(); ok {
+		logger.Info("ICE: every PeerConnection on one shared UDP port", "port", port)
+	} else {
+		logger.Info("ICE: a UDP socket per PeerConnection", "rtp_port_range", cfg.RTPPortRange.String())
+	}
 	gcfg := core.DefaultConfig()
 	gcfg.ServerName = cfg.ServerName
 	gcfg.APISecret = cfg.APISecret
@@ -155,7 +160,7 @@ func engineConfig(cfg config, emitter telemetry.Emitter, logger *slog.Logger) we
 		ICEPortMin:        cfg.RTPPortRange.Min,
 		ICEPortMax:        cfg.RTPPortRange.Max,
 		ICEUDPPort:        uint16(cfg.ICEUDPPort), //nolint:gosec // G115: validate keeps it within 0-65535
-		SharedUDP:         cfg.ICEUDPPort != 0,
+		SharedUDP:         cfg.sharedUDP(),
 		StatsPeriod:       cfg.StatsPeriod,
 		NoMediaTimer:      cfg.NoMediaTimer,
 		SlowlinkThreshold: cfg.SlowlinkThreshold,

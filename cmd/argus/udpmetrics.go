@@ -10,9 +10,10 @@ import (
 )
 
 // registerSharedUDPMetrics exports the counters of the engine's shared
-// ICE UDP port (only with -ice-udp-port): packets and system calls each
-// way, packets dropped by the send queue or refused by the kernel, and
-// failed reads.
+// ICE UDP port (the default; absent with a socket per PeerConnection):
+// packets and system calls each way, packets dropped by the send queue or
+// refused by the kernel, failed reads, and addresses that moved between
+// PeerConnections.
 func registerSharedUDPMetrics(reg prometheus.Registerer, eng *webrtc.Engine) error {
 	if _, _, ok := eng.SharedUDP(); !ok {
 		return nil
@@ -35,6 +36,7 @@ func registerSharedUDPMetrics(reg prometheus.Registerer, eng *webrtc.Engine) err
 		{"argus_ice_udp_unrouted_packets_total", "Packets received on the shared ICE UDP port for no PeerConnection (dropped).", func(s sharedport.Stats) uint64 { return s.Unrouted }},
 		{"argus_ice_udp_receive_overflow_packets_total", "Packets dropped on the shared ICE UDP port because a PeerConnection's receive queue was full.", func(s sharedport.Stats) uint64 { return s.Overflow }},
 		{"argus_ice_udp_read_errors_total", "Failed reads of the shared ICE UDP port's sockets (the port reads on).", func(s sharedport.Stats) uint64 { return s.ReadErrors }},
+		{"argus_ice_udp_address_moves_total", "Remote addresses on the shared ICE UDP port that passed from one open PeerConnection to another: a client running several PeerConnections from one UDP socket, which the shared port cannot tell apart (run such clients' servers with -ice-udp-shared=false).", func(s sharedport.Stats) uint64 { return s.Moved }},
 		{"argus_ice_udp_received_packets_total", "Packets received on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.Received }},
 		{"argus_ice_udp_receive_calls_total", "recvmmsg system calls on the shared ICE UDP port.", func(s sharedport.Stats) uint64 { return s.ReceiveCall }},
 	} {

@@ -61,8 +61,12 @@ type mux struct {
 	exited chan struct{}
 	// unrouted counts packets no agent claimed (or whose agent was
 	// closing); dropped, packets an agent's full queue refused;
-	// readErrors, failed reads of the socket other than its close.
-	unrouted, dropped, readErrors atomic.Uint64
+	// readErrors, failed reads of the socket other than its close;
+	// moved, addresses an agent learnt that another open agent had: a
+	// client that runs several PeerConnections from one UDP socket, which
+	// a shared port cannot tell apart (or a client's new PeerConnection on
+	// the port of one not yet closed).
+	unrouted, dropped, readErrors, moved atomic.Uint64
 }
 
 var _ ice.UDPMux = (*mux)(nil)
@@ -188,6 +192,7 @@ func (m *mux) learnLocked(c *muxConn, addr netip.AddrPort) {
 	}
 	if old := m.byAddr[addr]; old != nil && old != c {
 		old.forget(addr)
+		m.moved.Add(1)
 	}
 	if len(c.addrs) == maxAddrs {
 		oldest := c.addrs[0]

@@ -383,3 +383,45 @@ func TestMuxAddressesBounded(t *testing.T) {
 		t.Fatalf("oldest still routed %v, newest routed %v", m.byAddr[oldest] != nil, m.byAddr[newest] == a)
 	}
 }
+
+// TestMuxAddressMoves: a client that runs two PeerConnections from one
+// socket cannot be told apart; the second agent's write takes the address
+// over, and the move is counted so that an operator can see it. An agent
+// writing again to an address it already has moves nothing.
+func TestMuxAddressMoves(t *testing.T) {
+	m := newTestMux(t)
+	a, b := getConn(t, m, "a"), getConn(t, m, "b")
+	client := peerSocket(t)
+	write := func(c *muxConn) {
+		t.Helper()
+		if _, err := c.WriteToAddrPort([]byte("check"), addrOf(client)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(a)
+	write(a)
+	if n := m.moved.Load(); n != 0 {
+		t.Fatalf("after one agent's writes: %d moves, want 0", n)
+	}
+	write(b)
+	if n := m.moved.Load(); n != 1 {
+		t.Fatalf("after a second agent wrote to the same address: %d moves, want 1", n)
+	}
+	if _, err := client.WriteToUDPAddrPort([]byte("media"), m.local.AddrPort()); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 100)
+	if err := b.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.ReadFromAddrPort(buf); err != nil {
+		t.Fatalf("the address's packet did not reach the agent that took it over: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	write(a) // b is gone: the address is free, no move
+	if n := m.moved.Load(); n != 1 {
+		t.Fatalf("after the other agent closed: %d moves, want still 1", n)
+	}
+}

@@ -170,6 +170,7 @@ type Stats struct {
 	Unrouted   uint64 // packets received for no agent, or a closing one (dropped)
 	Overflow   uint64 // packets dropped because an agent's queue was full
 	ReadErrors uint64 // failed socket reads, other than the socket's close
+	Moved      uint64 // remote addresses that passed from one open PeerConnection to another
 }
 
 // Stats sums the counters of the sockets and muxes.
@@ -188,6 +189,7 @@ func (s *Port) Stats() Stats {
 		t.Unrouted += m.unrouted.Load()
 		t.Overflow += m.dropped.Load()
 		t.ReadErrors += m.readErrors.Load()
+		t.Moved += m.moved.Load()
 	}
 	return t
 }
