@@ -39,15 +39,26 @@ const keptSlotBuffer = 2048
 // are a handful; the bound holds however many candidates a client sends.
 const maxAddrs = 64
 
-// mux is an ice.UDPMux over one socket: it hands each received packet to
-// the agent whose remote address it comes from, or, for a STUN request
-// from an address no agent knows, to the agent its USERNAME names (the
-// ufrag). An address is learnt only from the agent's own writes: a STUN
-// request is not authenticated until the agent checked its
-// MESSAGE-INTEGRITY, and the agent writes only to candidates it was given
-// and to requests that passed, so a packet cannot claim an address for
-// an agent. Each agent's packets wait in a bounded queue; when the agent
-// falls behind, packets are dropped and counted, as its own socket's buffer
+// mux is an ice.UDPMux over one socket: it hands a STUN request to the
+// agent its USERNAME names (the ufrag), and every other packet to the
+// agent whose remote address it comes from. An address is learnt only from
+// the agent's own writes: a STUN request is not authenticated until the
+// agent checked its MESSAGE-INTEGRITY, and the agent writes only to
+// candidates it was given and to requests that passed, so a packet cannot
+// claim an address for an agent.
+//
+// An address whose agent answered a check from it (a Binding success
+// response, written only for a request whose integrity passed) is
+// confirmed: the client there holds that agent's credentials. Another
+// agent's checks and media to it do not take it over; only another
+// agent's answer to a check from it does. So a PeerConnection left open
+// by a client that went away cannot keep the traffic of the client's new
+// PeerConnection on the same address and port (its own checks go
+// unanswered and ICE consent ends it), and a client cannot pull another
+// client's traffic by naming that client's address in its candidates.
+//
+// Each agent's packets wait in a bounded queue; when the agent falls
+// behind, packets are dropped and counted, as its own socket's buffer
 // would drop them. Packets nobody claims are dropped.
 type mux struct {
 	conn  *batchconn.Conn
@@ -56,16 +67,19 @@ type mux struct {
 	mu      sync.Mutex
 	byUfrag map[string]*muxConn
 	byAddr  map[netip.AddrPort]*muxConn
-	closed  bool
+	// confirmed holds the addresses in byAddr whose agent answered a
+	// check from them (see mux); kept with byAddr, so bounded with it.
+	confirmed map[netip.AddrPort]bool
+	closed    bool
 
 	exited chan struct{}
 	// unrouted counts packets no agent claimed (or whose agent was
 	// closing); dropped, packets an agent's full queue refused;
 	// readErrors, failed reads of the socket other than its close;
-	// moved, addresses an agent learnt that another open agent had: a
-	// client that runs several PeerConnections from one UDP socket, which
-	// a shared port cannot tell apart (or a client's new PeerConnection on
-	// the port of one not yet closed).
+	// moved, addresses an agent took over from another open agent: once
+	// when a client's new PeerConnection is on the address of one not yet
+	// closed, steadily for a client that runs several PeerConnections
+	// from one UDP socket, which a shared port cannot tell apart.
 	unrouted, dropped, readErrors, moved atomic.Uint64
 }
 
@@ -74,11 +88,12 @@ var _ ice.UDPMux = (*mux)(nil)
 // newMux starts the read loop over conn; Close stops it.
 func newMux(conn *batchconn.Conn) *mux {
 	m := &mux{
-		conn:    conn,
-		local:   conn.LocalAddr().(*net.UDPAddr),
-		byUfrag: map[string]*muxConn{},
-		byAddr:  map[netip.AddrPort]*muxConn{},
-		exited:  make(chan struct{}),
+		conn:      conn,
+		local:     conn.LocalAddr().(*net.UDPAddr),
+		byUfrag:   map[string]*muxConn{},
+		byAddr:    map[netip.AddrPort]*muxConn{},
+		confirmed: map[netip.AddrPort]bool{},
+		exited:    make(chan struct{}),
 	}
 	go m.readLoop()
 	return m
@@ -161,11 +176,12 @@ func (m *mux) readLoop() {
 		}
 		pkt := buf[:n]
 		m.mu.Lock()
-		c := m.byAddr[from]
+		var c *muxConn
+		if ufrag, ok := stunUfrag(pkt); ok {
+			c = m.byUfrag[ufrag] // routed, not learnt: see mux
+		}
 		if c == nil {
-			if ufrag, ok := stunUfrag(pkt); ok {
-				c = m.byUfrag[ufrag] // routed, not learnt: see mux
-			}
+			c = m.byAddr[from]
 		}
 		m.mu.Unlock()
 		if c == nil {
@@ -184,12 +200,31 @@ func (m *mux) readLoop() {
 // readErrorPause is how long the read loop waits after a failed read.
 const readErrorPause = time.Millisecond
 
-// learnLocked routes packets from addr to c, forgetting c's oldest address
-// when it has maxAddrs. The caller holds m.mu.
-func (m *mux) learnLocked(c *muxConn, addr netip.AddrPort) {
+// claimLocked routes packets from addr to c after c wrote to it, answer
+// telling whether the write answered a check from addr; it reports
+// whether addr is c's now. An address another open agent confirmed stays
+// that agent's unless c answers a check from it (see mux). The caller
+// holds m.mu.
+func (m *mux) claimLocked(c *muxConn, addr netip.AddrPort, answer bool) bool {
 	if c.closed.Load() {
-		return
+		return false
 	}
+	if owner := m.byAddr[addr]; owner == c {
+		if answer {
+			m.confirmed[addr] = true
+		}
+		return true
+	} else if owner != nil && m.confirmed[addr] && !answer {
+		return false
+	}
+	m.learnLocked(c, addr, answer)
+	return true
+}
+
+// learnLocked routes packets from addr to c, taking it from another agent
+// and forgetting c's oldest address when it has maxAddrs. The caller holds
+// m.mu.
+func (m *mux) learnLocked(c *muxConn, addr netip.AddrPort, confirmed bool) {
 	if old := m.byAddr[addr]; old != nil && old != c {
 		old.forget(addr)
 		m.moved.Add(1)
@@ -198,10 +233,16 @@ func (m *mux) learnLocked(c *muxConn, addr netip.AddrPort) {
 		oldest := c.addrs[0]
 		if m.byAddr[oldest] == c {
 			delete(m.byAddr, oldest)
+			delete(m.confirmed, oldest)
 		}
 		c.forget(oldest)
 	}
 	m.byAddr[addr] = c
+	if confirmed {
+		m.confirmed[addr] = true
+	} else {
+		delete(m.confirmed, addr)
+	}
 	c.addrs = append(c.addrs, addr)
 }
 
@@ -215,6 +256,7 @@ func (m *mux) remove(c *muxConn) {
 	for _, a := range c.addrs {
 		if m.byAddr[a] == c {
 			delete(m.byAddr, a)
+			delete(m.confirmed, a)
 		}
 	}
 	c.addrs = nil
@@ -229,6 +271,16 @@ const (
 	stunUsername  = 0x0006
 	stunAttrAlign = 4
 )
+
+// stunBindingSuccess is the message type of a Binding success response.
+const stunBindingSuccess = 0x0101
+
+// isBindingSuccess tells whether b is a STUN Binding success response: an
+// agent's answer to a check whose integrity it verified.
+func isBindingSuccess(b []byte) bool {
+	return len(b) >= stunHeader && binary.BigEndian.Uint16(b[0:2]) == stunBindingSuccess &&
+		binary.BigEndian.Uint32(b[4:8]) == stunCookie
+}
 
 // stunUfrag returns the local ufrag named by a STUN message's USERNAME.
 func stunUfrag(b []byte) (string, bool) {
@@ -272,14 +324,18 @@ type muxConn struct {
 	refs  int              // GetConn calls not yet closed; guarded by m.mu
 	addrs []netip.AddrPort // routed to this conn; guarded by m.mu
 
-	mu sync.Mutex // guards the queue, lastDst and deadline
+	mu sync.Mutex // guards the queue, lastDst, lastConfirmed and deadline
 	// q is a ring of n packets from head; len(q) is a power of two from
 	// minQueue to connQueue, doubled when full, back to minQueue when
 	// empty. A slot keeps its buffer for the next packet.
-	q        []queued
-	head, n  int
-	lastDst  netip.AddrPort
-	deadline time.Time
+	q       []queued
+	head, n int
+	// lastDst is the last address written to while routed to this conn
+	// (zero when it is not), lastConfirmed whether this conn confirmed it:
+	// writes to it need not take m.mu again.
+	lastDst       netip.AddrPort
+	lastConfirmed bool
+	deadline      time.Time
 
 	notify chan struct{} // 1-slot: a packet arrived
 	done   chan struct{}
@@ -423,15 +479,20 @@ func (c *muxConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
 	// The form the socket reports sources in: an IPv4 address unmapped,
 	// no zone; otherwise a learnt address would never match a source.
 	addr = netip.AddrPortFrom(addr.Addr().Unmap().WithZone(""), addr.Port())
+	answer := isBindingSuccess(p)
 	c.mu.Lock()
-	known := c.lastDst == addr
-	c.lastDst = addr
+	known := c.lastDst == addr && (c.lastConfirmed || !answer)
 	c.mu.Unlock()
 	if !known {
 		c.m.mu.Lock()
-		if c.m.byAddr[addr] != c {
-			c.m.learnLocked(c, addr)
+		routed := c.m.claimLocked(c, addr, answer)
+		c.mu.Lock()
+		if routed {
+			c.lastDst, c.lastConfirmed = addr, c.m.confirmed[addr]
+		} else if c.lastDst == addr {
+			c.lastDst = netip.AddrPort{}
 		}
+		c.mu.Unlock()
 		c.m.mu.Unlock()
 	}
 	return c.m.conn.WriteToAddrPort(p, addr)
@@ -472,7 +533,7 @@ func (c *muxConn) shut() {
 func (c *muxConn) forget(addr netip.AddrPort) {
 	c.mu.Lock()
 	if c.lastDst == addr {
-		c.lastDst = netip.AddrPort{}
+		c.lastDst, c.lastConfirmed = netip.AddrPort{}, false
 	}
 	c.mu.Unlock()
 	for i, a := range c.addrs {

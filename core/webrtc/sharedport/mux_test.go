@@ -425,3 +425,74 @@ func TestMuxAddressMoves(t *testing.T) {
 		t.Fatalf("after the other agent closed: %d moves, want still 1", n)
 	}
 }
+
+// stunSuccess builds a STUN Binding success response (no attributes).
+func stunSuccess() []byte {
+	b := []byte{0x01, 0x01, 0, 0}
+	b = binary.BigEndian.AppendUint32(b, stunCookie)
+	return append(b, "transaction!"...)
+}
+
+// TestMuxConfirmedAddress: once an agent answered a check from an address
+// (a Binding success response), another agent's checks and media to that
+// address do not take it; only another agent's answer to a check from it
+// does. A STUN request goes to the agent its USERNAME names even from an
+// address another agent has.
+func TestMuxConfirmedAddress(t *testing.T) {
+	m := newTestMux(t)
+	a, b := getConn(t, m, "a"), getConn(t, m, "b")
+	client := peerSocket(t)
+	from := func(pkt []byte) {
+		t.Helper()
+		if _, err := client.WriteToUDPAddrPort(pkt, m.local.AddrPort()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(c *muxConn, pkt []byte) {
+		t.Helper()
+		if _, err := c.WriteToAddrPort(pkt, addrOf(client)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !isBindingSuccess(stunSuccess()) || isBindingSuccess(stunRequest("a:x")) || isBindingSuccess([]byte("media")) {
+		t.Fatal("isBindingSuccess does not tell a Binding success response")
+	}
+
+	write(a, stunSuccess()) // a answered the client's check: confirmed
+	write(b, []byte("check"))
+	write(b, []byte("media"))
+	from([]byte("media 1"))
+	if got, _ := readOne(t, a); got != "media 1" {
+		t.Fatalf("a read %q, want the client's media", got)
+	}
+	if n := m.moved.Load(); n != 0 {
+		t.Fatalf("%d moves after another agent's check and media to a confirmed address, want 0", n)
+	}
+
+	from(stunRequest("b:x")) // the client's check for b, from a's address
+	if got, _ := readOne(t, b); got != string(stunRequest("b:x")) {
+		t.Fatalf("b read %q, want the check that names it", got)
+	}
+	write(b, stunSuccess()) // b answers it: the address is b's now
+	from([]byte("media 2"))
+	if got, _ := readOne(t, b); got != "media 2" {
+		t.Fatalf("b read %q, want the client's media once it answered a check from there", got)
+	}
+	if n := m.moved.Load(); n != 1 {
+		t.Fatalf("%d moves, want 1", n)
+	}
+	write(a, []byte("media")) // a's media does not take it back
+	from([]byte("media 3"))
+	if got, _ := readOne(t, b); got != "media 3" {
+		t.Fatalf("b read %q, want media 3", got)
+	}
+	if len(m.confirmed) != 1 || len(m.byAddr) != 1 {
+		t.Fatalf("%d confirmed, %d routes; want 1 and 1", len(m.confirmed), len(m.byAddr))
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.confirmed) != 0 {
+		t.Fatalf("%d confirmed addresses after their agent closed, want 0", len(m.confirmed))
+	}
+}
