@@ -228,8 +228,13 @@ ip -n "$NS" link set lo up
 # --- servers --------------------------------------------------------------
 want() { [[ " $SERVERS " == *" $1 "* ]]; }
 # Every load client connects from the one root-namespace address: lift
-# Argus's per-address connection cap (256), which real clients spread.
+# Argus's per-address connection cap (256) and session cap (1024), which
+# real clients spread. A build older than the session cap (an A/B base
+# binary) does not know its flag.
 argus_flags=(-http "" -admin "" -admin-ws "" -loopback-candidates=false -log-level warn -max-conns-per-ip 0)
+if "$ARGUS_BIN" -help 2>&1 | grep -q -- -max-sessions-per-ip; then
+	argus_flags+=(-max-sessions-per-ip 0)
+fi
 read -r -a argus_extra <<<"${ARGUS_ARGS:-}"
 argus_flags+=("${argus_extra[@]}")
 wait_port() { # wait_port host port name

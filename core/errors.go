@@ -123,4 +123,7 @@ var (
 	// ErrStillCleaning is returned by Handle.Peer when the previous
 	// PeerConnection did not finish closing within 3 s (Janus 471).
 	ErrStillCleaning = errors.New("core: still cleaning a previous PeerConnection")
+	// ErrTooManyPeers is returned by Handle.Peer when Limits.MaxPeerConnections
+	// PeerConnections are live.
+	ErrTooManyPeers = errors.New("core: too many PeerConnections")
 )

@@ -1,5 +1,7 @@
 package core
 
+import "maps"
+
 // MarkPeerClosing marks the PeerConnection of handle hid (of session sid)
 // as closing without closing it: the state between the start of a hangup
 // (ClosePeer, a hangup request) and its Peer's Hangup, held open for as
@@ -20,4 +22,15 @@ func MarkPeerClosing(g *Gateway, sid SessionID, hid HandleID) bool {
 	}
 	h.pc.closing = true
 	return true
+}
+
+// LivePeers returns how many of the MaxPeerConnections slots are taken.
+func LivePeers(g *Gateway) int64 { return g.peers.Load() }
+
+// SessionsPerIP returns a copy of the live sessions counted per client
+// address.
+func SessionsPerIP(g *Gateway) map[string]int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return maps.Clone(g.perIP)
 }

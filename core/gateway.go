@@ -30,9 +30,12 @@ type Gateway struct {
 
 	mu        sync.Mutex
 	sessions  map[SessionID]*session
+	perIP     map[string]int                 // live sessions by client address (Limits.MaxSessionsPerIP)
 	tokens    map[string]map[string]struct{} // stored token -> allowed plugins
 	accepting bool
 	closed    bool
+
+	peers atomic.Int64 // live PeerConnections (Limits.MaxPeerConnections)
 
 	sessionTimeout atomic.Int64 // global, ns; 0 = never
 	signum         atomic.Int64
@@ -58,6 +61,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		epoch:     time.Now(),
 		plugins:   map[string]Plugin{},
 		sessions:  map[SessionID]*session{},
+		perIP:     map[string]int{},
 		tokens:    map[string]map[string]struct{}{},
 		accepting: true,
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/argusrtc/argus/core/webrtc"
@@ -180,6 +181,10 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 	if h.g.cfg.Engine == nil {
 		return nil, ErrNoEngine
 	}
+	if err := h.g.acquirePeer(); err != nil {
+		h.log.Debug("PeerConnection refused", "error", err) // counted; no log line per refusal
+		return nil, err
+	}
 	h.mu.Lock()
 	h.gen++
 	gen := h.gen
@@ -192,6 +197,7 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 		Logger:    h.log,
 	})
 	if err != nil {
+		h.g.releasePeer()
 		h.log.Warn("creating the PeerConnection failed", "error", err)
 		return nil, fmt.Errorf("core: creating the PeerConnection: %w", err)
 	}
@@ -287,8 +293,9 @@ func awaitPeer(peer *webrtc.Peer) {
 
 // peerObserver turns one Peer's state changes into Janus API events.
 type peerObserver struct {
-	h   *handle
-	gen uint64
+	h        *handle
+	gen      uint64
+	released atomic.Bool // the Peer's MaxPeerConnections slot was given back
 }
 
 // current reports whether the observed Peer is still the handle's live one.
@@ -328,6 +335,12 @@ func (o *peerObserver) SlowLink(mid, kind string, uplink bool, lost int) {
 // is detaching (Janus suppresses the "Detach" notification).
 func (o *peerObserver) Hangup(reason string) {
 	h := o.h
+	// Every Peer's run loop ends with this one call, once pion's
+	// PeerConnection is closed: its slot is free again, whatever the
+	// handle is doing.
+	if o.released.CompareAndSwap(false, true) {
+		h.g.releasePeer()
+	}
 	h.mu.Lock()
 	ps := h.pc
 	live := !h.detached && ps != nil && ps.gen == o.gen

@@ -2,6 +2,8 @@ package core
 
 import (
 	"bytes"
+	"fmt"
+	"net/netip"
 	"unicode/utf8"
 )
 
@@ -15,6 +17,15 @@ const (
 	DefaultMaxPendingTrickles   = 256 // as the WebRTC engine's own queue
 	DefaultMaxSDPSize           = 512 << 10
 	DefaultMaxMLines            = 128
+	// DefaultMaxSessionsPerIP lets one address hold 1/64 of the global
+	// session budget: twice what cmd/argus-load opens from one host, far
+	// above what one browser does (a session per tab).
+	DefaultMaxSessionsPerIP = 1024
+	// DefaultMaxPeerConnections bounds the memory PeerConnections hold:
+	// each takes about 0.5-0.8 MiB and 25 goroutines under load
+	// (docs/BENCHMARKS.md), so 4096 of them about 2-3 GiB, eight times the
+	// largest benchmarked load (fan-out 1 → 500).
+	DefaultMaxPeerConnections = 4096
 )
 
 // MaxOpaqueIDSize bounds an attach's opaque_id, which every log line,
@@ -40,6 +51,12 @@ const (
 	// LimitOpaqueID counts attaches refused (467) for an opaque_id longer
 	// than MaxOpaqueIDSize.
 	LimitOpaqueID = "opaque_id_size"
+	// LimitSessionsPerIP counts creates refused (472) because the client's
+	// address already holds Limits.MaxSessionsPerIP sessions.
+	LimitSessionsPerIP = "sessions_per_ip"
+	// LimitPeerConnections counts PeerConnections not created (an offer
+	// answered 490) because Limits.MaxPeerConnections are live.
+	LimitPeerConnections = "peerconnections"
 )
 
 // LimitNames returns the names of the core's own limits (the Limit*
@@ -50,7 +67,7 @@ const (
 func LimitNames() []string {
 	return []string{
 		LimitSessions, LimitHandles, LimitTrickles, LimitStaleICE, LimitSDPSize, LimitMLines, LimitUTF8,
-		LimitRemoteCandidates, LimitOpaqueID,
+		LimitRemoteCandidates, LimitOpaqueID, LimitSessionsPerIP, LimitPeerConnections,
 	}
 }
 
@@ -70,6 +87,16 @@ type Limits struct {
 	// m-lines (465).
 	MaxSDPSize int
 	MaxMLines  int
+	// MaxSessionsPerIP refuses a create (472) from a client address that
+	// already holds this many live sessions. Only transports that mark
+	// TransportInfo.PerIP (HTTP, WebSocket) are counted; a session counts
+	// under the address that created it until it ends, a claim moving it
+	// to another client included.
+	MaxSessionsPerIP int
+	// MaxPeerConnections refuses a new PeerConnection (Handle.Peer fails
+	// with ErrTooManyPeers, an offer is answered 490) beyond this many live
+	// ones, closing ones included until their Hangup ran.
+	MaxPeerConnections int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -86,6 +113,8 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxPendingTrickles, DefaultMaxPendingTrickles)
 	def(&l.MaxSDPSize, DefaultMaxSDPSize)
 	def(&l.MaxMLines, DefaultMaxMLines)
+	def(&l.MaxSessionsPerIP, DefaultMaxSessionsPerIP)
+	def(&l.MaxPeerConnections, DefaultMaxPeerConnections)
 	return l
 }
 
@@ -103,14 +132,66 @@ func (g *Gateway) refused(limit string, n int) {
 	}
 }
 
-// sessionLimitLocked refuses a new session beyond MaxSessions; g.mu is held.
-func (g *Gateway) sessionLimitLocked() *APIError {
+// sessionLimitLocked refuses a new session beyond MaxSessions, or beyond
+// MaxSessionsPerIP for address ip ("" when not counted); g.mu is held.
+func (g *Gateway) sessionLimitLocked(ip string) *APIError {
 	if limit := g.cfg.Limits.MaxSessions; limit > 0 && len(g.sessions) >= limit {
 		g.refused(LimitSessions, 1)
 		return apiErr(CodeNotAcceptingSessions, "Currently not accepting new sessions (limit %d)", limit)
 	}
+	if limit := g.cfg.Limits.MaxSessionsPerIP; ip != "" && g.perIP[ip] >= limit {
+		g.refused(LimitSessionsPerIP, 1)
+		return apiErr(CodeNotAcceptingSessions, "Currently not accepting new sessions (limit %d per client address)", limit)
+	}
 	return nil
 }
+
+// sessionIP is the key under which a create from c counts against
+// MaxSessionsPerIP: its address, unmapped as -max-conns-per-ip keys it,
+// or "" when the limit is off or c's transport has no client address.
+func (g *Gateway) sessionIP(c Client) string {
+	if g.cfg.Limits.MaxSessionsPerIP <= 0 || c == nil {
+		return ""
+	}
+	info := c.Info()
+	if !info.PerIP || info.RemoteIP == "" {
+		return ""
+	}
+	if a, err := netip.ParseAddr(info.RemoteIP); err == nil {
+		return a.Unmap().String()
+	}
+	return info.RemoteIP
+}
+
+// releaseIPLocked gives back a session's count of ip; g.mu is held. An
+// address with no session left leaves the map, so that it holds only the
+// addresses with live sessions.
+func (g *Gateway) releaseIPLocked(ip string) {
+	if ip == "" {
+		return
+	}
+	if n := g.perIP[ip] - 1; n > 0 {
+		g.perIP[ip] = n
+	} else {
+		delete(g.perIP, ip)
+	}
+}
+
+// acquirePeer takes one of the MaxPeerConnections slots, counting a
+// refusal when none is left; the Peer's Hangup (peerObserver) gives it
+// back.
+func (g *Gateway) acquirePeer() error {
+	limit := int64(g.cfg.Limits.MaxPeerConnections)
+	if n := g.peers.Add(1); limit > 0 && n > limit {
+		g.peers.Add(-1)
+		g.refused(LimitPeerConnections, 1)
+		return fmt.Errorf("%w (limit %d)", ErrTooManyPeers, limit)
+	}
+	return nil
+}
+
+// releasePeer gives back a slot acquirePeer took.
+func (g *Gateway) releasePeer() { g.peers.Add(-1) }
 
 // checkSDP applies MaxSDPSize and MaxMLines to a remote description,
 // counting a refusal.

@@ -99,6 +99,10 @@ func (g *Gateway) applyJSEP(ctx context.Context, h *handle, j *JSEP) *APIError {
 			switch {
 			case errors.Is(err, ErrStillCleaning):
 				return apiErr(CodeWebRTCState, "Still cleaning a previous session")
+			case errors.Is(err, ErrTooManyPeers):
+				// Janus's answer to a PeerConnection it cannot set up,
+				// with the reason the client needs.
+				return apiErr(CodeUnknown, "Error setting ICE locally: %s", strings.TrimPrefix(err.Error(), "core: "))
 			default:
 				return apiErr(CodeUnknown, "Error setting ICE locally")
 			}

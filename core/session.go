@@ -18,6 +18,7 @@ const (
 // session is one Janus session.
 type session struct {
 	id      SessionID
+	ip      string // the address counted against MaxSessionsPerIP, or ""
 	g       *Gateway
 	log     *slog.Logger
 	created time.Time
@@ -80,12 +81,13 @@ func (s *session) effectiveTimeout() time.Duration {
 
 // createSession registers a new session sourced on c; id 0 picks a random id.
 func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
+	ip := g.sessionIP(c)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed || !g.accepting {
 		return nil, apiErr(CodeNotAcceptingSessions, "")
 	}
-	if e := g.sessionLimitLocked(); e != nil {
+	if e := g.sessionLimitLocked(ip); e != nil {
 		return nil, e
 	}
 	if id == 0 {
@@ -100,6 +102,7 @@ func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
 	}
 	s := &session{
 		id:      id,
+		ip:      ip,
 		g:       g,
 		log:     g.sessionLogger(id),
 		created: time.Now(),
@@ -109,6 +112,9 @@ func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
 	}
 	s.touch()
 	g.sessions[id] = s
+	if ip != "" {
+		g.perIP[ip]++
+	}
 	return s, nil
 }
 
@@ -124,6 +130,7 @@ func (g *Gateway) destroySession(s *session, why endReason) {
 	g.mu.Lock()
 	if g.sessions[s.id] == s {
 		delete(g.sessions, s.id)
+		g.releaseIPLocked(s.ip)
 	}
 	g.mu.Unlock()
 
@@ -210,6 +217,9 @@ func (g *Gateway) TransportGone(c Client) {
 }
 
 // claim moves s to client c; the old source learns the session was claimed.
+// The session keeps counting under the address that created it (s.ip): a
+// claim neither frees that address's slot nor needs one of c's, so a
+// client that reconnects from another address never loses its session.
 func (s *session) claim(c Client) {
 	s.mu.Lock()
 	old, gone := s.source, s.gone

@@ -9,6 +9,11 @@ type TransportInfo struct {
 	LocalIP    string // the listener's address, for HEP dst
 	LocalPort  int
 	Admin      bool
+	// PerIP marks RemoteIP as the client's own address, so that
+	// Limits.MaxSessionsPerIP counts the sessions it creates. HTTP and
+	// WebSocket set it; broker transports (their RemoteIP is the broker's,
+	// shared by every client) and Unix sockets (a path) do not.
+	PerIP bool
 }
 
 // Client is a transport connection as the core sees it: where a session's

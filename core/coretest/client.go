@@ -48,6 +48,15 @@ func NewClient(pkg string, connID uint64) *Client {
 	}
 }
 
+// NewClientAt returns a Client of a transport that knows its client's
+// address (HTTP, WebSocket): RemoteIP ip, counted by
+// core.Limits.MaxSessionsPerIP (TransportInfo.PerIP).
+func NewClientAt(pkg string, connID uint64, ip string) *Client {
+	c := NewClient(pkg, connID)
+	c.info.RemoteIP, c.info.PerIP = ip, true
+	return c
+}
+
 // Info returns the transport info given to NewClient.
 func (c *Client) Info() core.TransportInfo { return c.info }
 

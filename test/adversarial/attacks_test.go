@@ -249,3 +249,42 @@ func TestHugeOffersAndBadInput(t *testing.T) {
 	}
 	s.responsive("after bad input")
 }
+
+// TestSessionFloodOneClient: one client over one kept-alive HTTP
+// connection creates sessions until refused. Before: nothing but the
+// global 65,536 held it, each session able to negotiate PeerConnections
+// (~0.5 MiB each). Now its address gets 472 past 1,024 live sessions,
+// counted, while another address still creates; a destroy frees a slot.
+func TestSessionFloodOneClient(t *testing.T) {
+	s := start(t, 1024)
+	const limit, over = 1024, 50
+	ids := make([]uint64, 0, limit)
+	for range limit {
+		ids = append(ids, s.create(""))
+	}
+	for range over {
+		m := s.post("http", "/janus", []byte(`{"janus":"create","transaction":"c"}`))
+		if code, reason := janusErr(m); code != 472 || !strings.Contains(reason, "per client address") {
+			t.Fatalf("create %d+: %v", limit+1, m)
+		}
+	}
+	if got := s.metric(`argus_limit_refused_total{limit="sessions_per_ip"}`); got != over {
+		t.Fatalf("refusals counted %v, want %d", got, over)
+	}
+	other := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 1, 1)}}).DialContext,
+	}}
+	res, err := other.Post(s.url("http", "/janus"), "application/json", strings.NewReader(`{"janus":"create","transaction":"o"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	err = json.NewDecoder(res.Body).Decode(&m)
+	_ = res.Body.Close()
+	if err != nil || m["janus"] != "success" {
+		t.Fatalf("create from another address: %v %v", m, err)
+	}
+	s.responsive("after the flood")
+	s.postf("http", fmt.Sprintf("/janus/%d", ids[0]), `{"janus":"destroy","transaction":"d"}`)
+	s.create("")
+}

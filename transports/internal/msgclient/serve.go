@@ -189,6 +189,7 @@ func (s *Server) info(conn net.Conn) core.TransportInfo {
 		return info
 	}
 	info.RemoteIP, info.RemotePort = wire.SplitAddr(conn.RemoteAddr().String())
+	info.PerIP = true // a TCP client's own address
 	info.LocalIP, info.LocalPort = wire.SplitAddr(conn.LocalAddr().String())
 	return info
 }

@@ -23,9 +23,10 @@ func SplitAddr(addr string) (string, int) {
 }
 
 // Info builds the core.TransportInfo of request r: a fresh random ConnID, the
-// peer's address and the listener's address (for HEP src/dst).
+// peer's address (the client's own, so the core bounds the sessions it
+// creates: PerIP) and the listener's address (for HEP src/dst).
 func Info(r *http.Request, pkg string, admin bool) core.TransportInfo {
-	info := core.TransportInfo{Package: pkg, ConnID: core.RandomID(), Admin: admin}
+	info := core.TransportInfo{Package: pkg, ConnID: core.RandomID(), Admin: admin, PerIP: true}
 	info.RemoteIP, info.RemotePort = SplitAddr(r.RemoteAddr)
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && la != nil {
 		info.LocalIP, info.LocalPort = SplitAddr(la.String())
