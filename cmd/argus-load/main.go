@@ -63,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.Drain, "drain", cfg.Drain, "wait after sending stops for in-flight echoes")
 	fs.DurationVar(&cfg.SetupTimeout, "setup-timeout", cfg.SetupTimeout, "bound on one session's setup")
 	fs.BoolVar(&cfg.ICELoopback, "ice-loopback", cfg.ICELoopback, "gather only loopback ICE candidates (server on 127.0.0.1)")
-	fs.BoolVar(&cfg.SharedPort, "shared-port", cfg.SharedPort, "all clients share one UDP socket per local address (batched reads); false: a socket per PeerConnection, as browsers have. Not against a server that also serves every PeerConnection on one port (Argus -ice-udp-port): the 5-tuple then no longer tells PeerConnections apart")
+	fs.BoolVar(&cfg.SharedPort, "shared-port", cfg.SharedPort, "all clients share one UDP socket per local address (batched reads); false: a socket per PeerConnection, as browsers have. Not against Argus's default shared port (one port for every PeerConnection: the 5-tuple then no longer tells PeerConnections apart): run Argus with -ice-udp-shared=false")
 	iceNet := fs.String("ice-net", "", "gather ICE candidates only on this `CIDR` (e.g. 10.77.0.0/30)")
 	fs.IntVar(&cfg.AudioPPS, "audio-pps", cfg.AudioPPS, "Opus packets per second per session (0: no audio)")
 	fs.IntVar(&cfg.AudioSize, "audio-size", cfg.AudioSize, "Opus payload bytes")

@@ -186,7 +186,6 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	return c, err
 }
 
-// validate refuses configurations that would be unsafe or cannot work.
 // sharedUDP tells whether every PeerConnection shares the ICE UDP port:
 // the default, unless -ice-udp-shared=false or -rtp-port-range (Janus's
 // rtp_port_range, a socket per PeerConnection in the range) asks for a
@@ -195,6 +194,7 @@ func (c *config) sharedUDP() bool {
 	return c.ICEUDPShared && c.RTPPortRange.Min == 0 && c.RTPPortRange.Max == 0
 }
 
+// validate refuses configurations that would be unsafe or cannot work.
 func (c *config) validate() error {
 	for _, a := range []struct{ flag, addr string }{{"admin", c.AdminAddr}, {"admin-ws", c.AdminWSAddr}} {
 		if a.addr == "" {

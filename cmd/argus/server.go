@@ -90,7 +90,7 @@ func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog
 		return nil, fmt.Errorf("webrtc engine: %w", err)
 	}
 	if port, _, ok := s.engine.SharedUDP(); ok {
-		logger.Info("ICE: every PeerConnection on one shared UDP port", "port", port)
+		logger.Info("ICE: every PeerConnection on one shared UDP port", "port", port, "addresses", s.engine.SharedUDPAddrs())
 	} else {
 		logger.Info("ICE: a UDP socket per PeerConnection", "rtp_port_range", cfg.RTPPortRange.String())
 	}

@@ -96,9 +96,15 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("webrtc: %w", err)
 		}
-		if e.udp != nil {
+		switch {
+		case e.udp != nil:
 			se.SetICEUDPMux(e.udp.Mux())
-		} else {
+			e.warnSharedUDP()
+		case cfg.ICEUDPPort != 0:
+			// A fixed port is what a firewall or a container publishes:
+			// ephemeral sockets per PeerConnection would not get through.
+			return nil, fmt.Errorf("webrtc: %w: port %d (IPv4 only unless IPv6 is on; after the ICE enforce and ignore lists)", ErrNoSharedAddress, cfg.ICEUDPPort)
+		default:
 			cfg.Logger.Warn("no local address for the shared ICE UDP port (IPv4 only unless IPv6 is on; after the ICE enforce and ignore lists): a socket per PeerConnection")
 		}
 	}
@@ -128,6 +134,44 @@ func (e *Engine) Close() error {
 // route leaves from, else the first that is not loopback, else loopback;
 // "" when ICE gathers on none. Found at NewEngine.
 func (e *Engine) LocalIP() string { return e.localIP }
+
+// warnSharedUDP logs, once at start, what makes the shared port weaker than
+// it looks: kernel buffers capped below what was asked (every
+// PeerConnection shares them, and what overflows them is dropped unseen),
+// and loopback addresses only (clients elsewhere cannot reach it, and the
+// addresses are not looked at again).
+func (e *Engine) warnSharedUDP() {
+	if b := e.udp.Buffers(); b.Short() {
+		e.cfg.Logger.Warn("shared ICE UDP port: the kernel capped the socket buffers; raise net.core.rmem_max and net.core.wmem_max (sysctl) to at least the wanted size",
+			"wanted_bytes", b.Wanted, "read_bytes", b.Read, "write_bytes", b.Write)
+	}
+	addrs := e.udp.Addrs()
+	for _, a := range addrs {
+		if !a.Addr().IsLoopback() {
+			return
+		}
+	}
+	e.cfg.Logger.Warn("shared ICE UDP port on loopback addresses only: clients off this host cannot reach it (the addresses are fixed at start: was the network up?)",
+		"addresses", addrs)
+}
+
+// SharedUDPAddrs are the local addresses of the shared ICE UDP port, fixed
+// at NewEngine; nil without one.
+func (e *Engine) SharedUDPAddrs() []netip.AddrPort {
+	if e.udp == nil {
+		return nil
+	}
+	return e.udp.Addrs()
+}
+
+// SharedUDPBuffers are the kernel buffers of the shared ICE UDP port's
+// sockets; ok is false without a shared port.
+func (e *Engine) SharedUDPBuffers() (b sharedport.Buffers, ok bool) {
+	if e.udp == nil {
+		return sharedport.Buffers{}, false
+	}
+	return e.udp.Buffers(), true
+}
 
 // SharedUDP describes the Engine's shared ICE UDP port: the port and the
 // sockets' counters. ok is false when PeerConnections have their own

@@ -35,6 +35,11 @@ var errNoRTCPTicker = errors.New("webrtc: TWCC feedback without an RTCP ticker")
 // ICE port range, or gives ICEUDPPort without SharedUDP.
 var ErrPortConfig = errors.New("inconsistent ICE port settings")
 
+// ErrNoSharedAddress means Config asks for a shared UDP port on a fixed
+// port (ICEUDPPort) but no local address could carry it at start: falling
+// back to a socket per PeerConnection would use ports nobody published.
+var ErrNoSharedAddress = errors.New("no local address for the fixed shared ICE UDP port")
+
 // ErrNATConfig means a nat_1_1_mapping entry (Config.NAT1To1IPs) is not a
 // unicast IP address without a zone, nor "public/local" with two.
 var ErrNATConfig = errors.New("invalid nat_1_1_mapping")

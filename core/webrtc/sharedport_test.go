@@ -1,7 +1,10 @@
 package webrtc
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,4 +109,83 @@ func TestEnginePortModes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSharedUDPStartChecks: with no local address at start, a fixed
+// ICEUDPPort is an error (a socket per PeerConnection would use ports
+// nobody published) while an ephemeral one falls back with a warning; a
+// port on loopback only is warned about, one reachable from elsewhere is
+// not; the bound addresses are reported.
+func TestSharedUDPStartChecks(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		enforce  []string
+		port     uint16
+		loopback bool
+		wantErr  error
+		shared   bool
+		warn     string // in the log; "" none of the two below
+	}{
+		{name: "fixed port, no address", enforce: []string{"203.0.113.77"}, port: freeUDPPort(t), wantErr: ErrNoSharedAddress},
+		{name: "ephemeral port, no address", enforce: []string{"203.0.113.77"}, warn: "no local address for the shared ICE UDP port"},
+		{name: "loopback only", enforce: testkit.LoopbackICE(), loopback: true, shared: true, warn: "on loopback addresses only"},
+		{name: "not loopback", enforce: []string{"192.0.2.2"}, shared: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !tc.loopback && tc.wantErr == nil && tc.shared && !hasLocalAddr(t, tc.enforce[0]) {
+				t.Skipf("no local address %s on this host", tc.enforce[0])
+			}
+			var buf bytes.Buffer
+			eng, err := NewEngine(Config{SharedUDP: true, ICEUDPPort: tc.port, IncludeLoopback: tc.loopback,
+				ICEEnforceList: tc.enforce, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("NewEngine = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = eng.Close() })
+			if _, _, ok := eng.SharedUDP(); ok != tc.shared {
+				t.Fatalf("SharedUDP ok = %v, want %v", ok, tc.shared)
+			}
+			if addrs := eng.SharedUDPAddrs(); (len(addrs) > 0) != tc.shared {
+				t.Errorf("SharedUDPAddrs = %v with shared %v", addrs, tc.shared)
+			}
+			log := buf.String()
+			for _, w := range []string{"no local address for the shared ICE UDP port", "on loopback addresses only"} {
+				if got := strings.Contains(log, w); got != (w == tc.warn) {
+					t.Errorf("warned %q: %v, want %v; log %q", w, got, w == tc.warn, log)
+				}
+			}
+		})
+	}
+}
+
+// freeUDPPort is a UDP port free on loopback a moment ago.
+func freeUDPPort(t *testing.T) uint16 {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return uint16(c.LocalAddr().(*net.UDPAddr).Port)
+}
+
+// hasLocalAddr reports whether an interface that is up holds ip.
+func hasLocalAddr(t *testing.T, ip string) bool {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.String() == ip {
+			return true
+		}
+	}
+	return false
 }

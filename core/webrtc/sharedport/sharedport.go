@@ -26,10 +26,12 @@ type Config struct {
 	Keep func(iface string, addr netip.Addr) bool
 }
 
-// socketBuffer is the kernel buffer asked for each shared socket, in each
-// direction: every PeerConnection's media goes through it (the kernel caps
-// it at net.core.rmem_max / wmem_max).
-const socketBuffer = 4 << 20
+// SocketBuffer is the kernel buffer asked for each shared socket, in each
+// direction: every PeerConnection's media goes through it, so a short
+// stall of the reader overflows a small one for everybody (the kernel
+// caps it at net.core.rmem_max / wmem_max, 212992 bytes on a stock
+// Linux, and drops what does not fit without a counter of ours).
+const SocketBuffer = 4 << 20
 
 // Port is the shared port. Sockets are bound to each address rather than
 // to the unspecified one so that replies leave from the address the client
@@ -38,6 +40,21 @@ type Port struct {
 	conns []*batchconn.Conn
 	muxes []*mux
 	mux   *ice.MultiUDPMuxDefault
+	bufs  Buffers
+}
+
+// Buffers are the kernel buffers of the port's sockets, as read back after
+// asking for SocketBuffer.
+type Buffers struct {
+	Wanted int // asked for, each way (SocketBuffer)
+	// Read and Write are the smallest achieved over the sockets, in bytes;
+	// 0 when the platform cannot tell.
+	Read, Write int
+}
+
+// Short reports whether the kernel gave less than Wanted either way.
+func (b Buffers) Short() bool {
+	return (b.Read > 0 && b.Read < b.Wanted) || (b.Write > 0 && b.Write < b.Wanted)
 }
 
 // Open binds the port on the local addresses pion would gather host
@@ -67,7 +84,7 @@ const ephemeralAttempts = 3
 // openOn binds port (0: the first address's ephemeral choice) on every
 // address in addrs.
 func openOn(addrs []netip.Addr, port uint16) (*Port, error) {
-	s := &Port{}
+	s := &Port{bufs: Buffers{Wanted: SocketBuffer}}
 	muxes := make([]ice.UDPMux, 0, len(addrs))
 	for _, a := range addrs {
 		udp, err := listenShared(a, port)
@@ -78,8 +95,12 @@ func openOn(addrs []netip.Addr, port uint16) (*Port, error) {
 		if port == 0 {
 			port = uint16(udp.LocalAddr().(*net.UDPAddr).Port)
 		}
-		_ = udp.SetReadBuffer(socketBuffer)
-		_ = udp.SetWriteBuffer(socketBuffer)
+		_ = udp.SetReadBuffer(SocketBuffer)
+		_ = udp.SetWriteBuffer(SocketBuffer)
+		if r, w, ok, err := socketBuffers(udp); err == nil && ok {
+			s.bufs.Read = smallest(s.bufs.Read, r)
+			s.bufs.Write = smallest(s.bufs.Write, w)
+		}
 		c, err := batchconn.New(udp, batchconn.Options{})
 		if err != nil {
 			_ = udp.Close()
@@ -93,6 +114,14 @@ func openOn(addrs []netip.Addr, port uint16) (*Port, error) {
 	}
 	s.mux = ice.NewMultiUDPMuxDefault(muxes...)
 	return s, nil
+}
+
+// smallest is the smaller of a and b, where a 0 a is not yet known.
+func smallest(a, b int) int {
+	if a == 0 {
+		return b
+	}
+	return min(a, b)
 }
 
 // listenShared binds addr:port.
@@ -198,6 +227,19 @@ func (s *Port) Stats() Stats {
 func (s *Port) Number() int {
 	return s.conns[0].LocalAddr().(*net.UDPAddr).Port
 }
+
+// Addrs are the local addresses the port is bound on, fixed at Open.
+func (s *Port) Addrs() []netip.AddrPort {
+	out := make([]netip.AddrPort, 0, len(s.conns))
+	for _, c := range s.conns {
+		ap := c.LocalAddr().(*net.UDPAddr).AddrPort()
+		out = append(out, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+	}
+	return out
+}
+
+// Buffers are the kernel buffers the sockets got (see SocketBuffer).
+func (s *Port) Buffers() Buffers { return s.bufs }
 
 // Mux is pion's ICE UDP mux over the sockets, for
 // SettingEngine.SetICEUDPMux.

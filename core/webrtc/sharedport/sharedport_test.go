@@ -83,3 +83,77 @@ func TestOpenNoAddress(t *testing.T) {
 		t.Fatalf("Open with no address = %v, %v; want nil, nil", p, err)
 	}
 }
+
+// TestSocketBuffersReadBack: socketBuffers reports what the kernel holds,
+// not what was asked: a size below any rmem_max reads back as set, and
+// Port.Buffers carries the sockets' sizes.
+func TestSocketBuffersReadBack(t *testing.T) {
+	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	const size = 64 << 10 // under every kernel's cap
+	if err := udp.SetReadBuffer(size); err != nil {
+		t.Fatal(err)
+	}
+	if err := udp.SetWriteBuffer(size + 4096); err != nil {
+		t.Fatal(err)
+	}
+	r, w, ok, err := socketBuffers(udp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Skip("this platform cannot read socket buffers back")
+	}
+	if r != size || w != size+4096 {
+		t.Errorf("socketBuffers = %d, %d; want %d, %d", r, w, size, size+4096)
+	}
+
+	p, err := Open(Config{Loopback: true, Keep: func(_ string, a netip.Addr) bool { return a.IsLoopback() }})
+	if err != nil || p == nil {
+		t.Fatalf("Open = %v, %v", p, err)
+	}
+	defer p.Close()
+	b := p.Buffers()
+	if b.Wanted != SocketBuffer || b.Read <= 0 || b.Write <= 0 || b.Read > SocketBuffer || b.Write > SocketBuffer {
+		t.Errorf("Buffers = %+v; want sizes in (0, %d]", b, SocketBuffer)
+	}
+	if b.Short() != (b.Read < SocketBuffer || b.Write < SocketBuffer) {
+		t.Errorf("Buffers %+v: Short = %v", b, b.Short())
+	}
+}
+
+func TestBuffersShort(t *testing.T) {
+	for _, tc := range []struct {
+		b    Buffers
+		want bool
+	}{
+		{Buffers{Wanted: 100, Read: 100, Write: 100}, false},
+		{Buffers{Wanted: 100, Read: 50, Write: 100}, true},
+		{Buffers{Wanted: 100, Read: 100, Write: 50}, true},
+		{Buffers{Wanted: 100}, false}, // unknown
+	} {
+		if got := tc.b.Short(); got != tc.want {
+			t.Errorf("%+v.Short() = %v, want %v", tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestAddrs(t *testing.T) {
+	p, err := Open(Config{Loopback: true, Keep: func(_ string, a netip.Addr) bool { return a.IsLoopback() }})
+	if err != nil || p == nil {
+		t.Fatalf("Open = %v, %v", p, err)
+	}
+	defer p.Close()
+	addrs := p.Addrs()
+	if len(addrs) == 0 {
+		t.Fatal("no address")
+	}
+	for _, a := range addrs {
+		if !a.Addr().IsLoopback() || !a.Addr().Is4() || int(a.Port()) != p.Number() {
+			t.Errorf("address %v; want IPv4 loopback on port %d", a, p.Number())
+		}
+	}
+}

@@ -42,9 +42,9 @@ type Config struct {
 	// socket per PeerConnection: at 1 -> 500 the clients' receive system
 	// calls and wake-ups cost the host's CPU that the server shares. What
 	// is negotiated (SDP, ICE, DTLS-SRTP) and what is counted are the same.
-	// Not against a server that serves every PeerConnection on one port
-	// too (Argus -ice-udp-port): all PeerConnections then share one 5-tuple,
-	// which neither side's mux can route by.
+	// Not against Argus's default shared port (one port for every
+	// PeerConnection): all PeerConnections then share one 5-tuple, which
+	// neither side's mux can route by; run Argus with -ice-udp-shared=false.
 	SharedPort bool
 
 	// udpMux is the shared port's ICE mux while Run runs (SharedPort).
