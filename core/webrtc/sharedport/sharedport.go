@@ -199,7 +199,7 @@ type Stats struct {
 	Unrouted   uint64 // packets received for no agent, or a closing one (dropped)
 	Overflow   uint64 // packets dropped because an agent's queue was full
 	ReadErrors uint64 // failed socket reads, other than the socket's close
-	Moved      uint64 // remote addresses that passed from one open PeerConnection to another
+	Moved      uint64 // remote addresses taken over from another open PeerConnection (a client restarted on one port, or several on one socket)
 }
 
 // Stats sums the counters of the sockets and muxes.
