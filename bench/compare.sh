@@ -228,13 +228,18 @@ ip -n "$NS" link set lo up
 # --- servers --------------------------------------------------------------
 want() { [[ " $SERVERS " == *" $1 "* ]]; }
 # Every load client connects from the one root-namespace address: lift
-# Argus's per-address connection cap (256) and session cap (1024), which
-# real clients spread. A build older than the session cap (an A/B base
-# binary) does not know its flag.
+# Argus's per-address connection cap (256), its session and PeerConnection
+# caps, which real clients spread. A build older than a cap (an A/B base
+# binary) does not know its flag. The help is read whole before it is
+# searched: a reader that stops early would kill Argus with SIGPIPE, and
+# under pipefail the test would fail at random.
 argus_flags=(-http "" -admin "" -admin-ws "" -loopback-candidates=false -log-level warn -max-conns-per-ip 0)
-if "$ARGUS_BIN" -help 2>&1 | grep -q -- -max-sessions-per-ip; then
-	argus_flags+=(-max-sessions-per-ip 0)
-fi
+argus_help=$("$ARGUS_BIN" -help 2>&1 || true)
+for cap in -max-sessions-per-ip -max-peerconnections -max-peerconnections-per-ip; do
+	if [[ $argus_help == *"$cap "* ]]; then
+		argus_flags+=("$cap" 0)
+	fi
+done
 read -r -a argus_extra <<<"${ARGUS_ARGS:-}"
 argus_flags+=("${argus_extra[@]}")
 wait_port() { # wait_port host port name
