@@ -81,19 +81,9 @@ func TestEnginePortModes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.IncludeLoopback = true
-			eng, err := NewEngine(tc.cfg)
-			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) {
-					t.Fatalf("NewEngine = %v, want %v", err, tc.wantErr)
-				}
+			eng := checkEngine(t, tc.cfg, tc.wantErr, tc.shared)
+			if eng == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = eng.Close() })
-			if _, _, ok := eng.SharedUDP(); ok != tc.shared {
-				t.Fatalf("SharedUDP ok = %v, want %v", ok, tc.shared)
 			}
 			var ports [2]map[string]bool
 			for i := range ports {
@@ -140,20 +130,10 @@ func TestSharedUDPStartChecks(t *testing.T) {
 				tc.enforce = []string{a}
 			}
 			var buf bytes.Buffer
-			eng, err := NewEngine(Config{SharedUDP: true, ICEUDPPort: tc.port, IncludeLoopback: tc.loopback,
-				ICEEnforceList: tc.enforce, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
-			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) {
-					t.Fatalf("NewEngine = %v, want %v", err, tc.wantErr)
-				}
+			eng := checkEngine(t, Config{SharedUDP: true, ICEUDPPort: tc.port, IncludeLoopback: tc.loopback,
+				ICEEnforceList: tc.enforce, Logger: slog.New(slog.NewTextHandler(&buf, nil))}, tc.wantErr, tc.shared)
+			if eng == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = eng.Close() })
-			if _, _, ok := eng.SharedUDP(); ok != tc.shared {
-				t.Fatalf("SharedUDP ok = %v, want %v", ok, tc.shared)
 			}
 			if addrs := eng.SharedUDPAddrs(); (len(addrs) > 0) != tc.shared {
 				t.Errorf("SharedUDPAddrs = %v with shared %v", addrs, tc.shared)
@@ -166,6 +146,28 @@ func TestSharedUDPStartChecks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkEngine makes an Engine of cfg, closed when the test ends, and checks
+// that NewEngine failed with wantErr (then it returns nil) or that the
+// Engine has a shared port exactly when shared.
+func checkEngine(t *testing.T, cfg Config, wantErr error, shared bool) *Engine {
+	t.Helper()
+	eng, err := NewEngine(cfg)
+	if wantErr != nil {
+		if !errors.Is(err, wantErr) {
+			t.Fatalf("NewEngine = %v, want %v", err, wantErr)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	if _, _, ok := eng.SharedUDP(); ok != shared {
+		t.Fatalf("SharedUDP ok = %v, want %v", ok, shared)
+	}
+	return eng
 }
 
 // freeUDPPort is a UDP port free on loopback a moment ago.

@@ -47,14 +47,7 @@ func TestEchoAfterVideoReenabled(t *testing.T) {
 }
 
 func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC bool) {
-	h, _, s := setupEngine(t, webrtc.Config{})
-	client, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, Audio: true, Video: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Close() }()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	h, s, client, ctx := reenableSetup(t)
 
 	const payload = 200
 	audio := startMedia(ctx, client, testpeer.Media{AudioPPS: 100, AudioSize: payload})
@@ -122,14 +115,7 @@ func TestNoEchoWhileSendonly(t *testing.T) {
 }
 
 func testNoEchoWhileSendonly(t *testing.T, echoFirst bool) {
-	h, _, s := setupEngine(t, webrtc.Config{})
-	client, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, Audio: true, Video: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = client.Close() }()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	h, s, client, ctx := reenableSetup(t)
 
 	const payload = 200
 	media := startMedia(ctx, client, testpeer.Media{AudioPPS: 100, AudioSize: payload, VideoFPS: 100, VideoSize: payload})
@@ -296,4 +282,20 @@ func parse(t *testing.T, raw string) *sdp.SessionDescription {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// reenableSetup is an EchoTest session on a real engine and a pion client
+// offering audio and video; the client is closed and the context (20 s)
+// ended when the test ends.
+func reenableSetup(t *testing.T) (*coretest.Handle, core.PluginSession, *testpeer.Peer, context.Context) {
+	t.Helper()
+	h, _, s := setupEngine(t, webrtc.Config{})
+	client, err := testpeer.New(testpeer.Config{Codecs: testpeer.CodecsPion, Audio: true, Video: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return h, s, client, ctx
 }
