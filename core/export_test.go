@@ -34,3 +34,11 @@ func SessionsPerIP(g *Gateway) map[string]int {
 	defer g.mu.Unlock()
 	return maps.Clone(g.perIP)
 }
+
+// PeersPerIP returns a copy of the live PeerConnections counted per client
+// address.
+func PeersPerIP(g *Gateway) map[string]int {
+	g.peerMu.Lock()
+	defer g.peerMu.Unlock()
+	return maps.Clone(g.peersPerIP)
+}
