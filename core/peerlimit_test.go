@@ -188,3 +188,62 @@ func TestPeerConnectionsPerIPBounded(t *testing.T) {
 		t.Fatalf("per-address refusals counted %d, want 2", got)
 	}
 }
+
+// TestPeerSlotsNeverOvershoot: an acquire refused by its address's cap
+// never holds a global slot, not even for a moment, and a release racing
+// an acquire at the limit cannot refuse it. With a global cap of 2 and 1
+// per address, address A holds its one slot while a second client of A
+// keeps trying (always refused); a client of B taking and giving back the
+// other slot meanwhile must never be refused.
+func TestPeerSlotsNeverOvershoot(t *testing.T) {
+	cnt := &counter{}
+	e := newEnv(t, func(c *core.Config) {
+		c.Limits.MaxPeerConnections = 2
+		c.Limits.MaxPeerConnectionsPerIP = 1
+		c.Refusals = cnt
+	})
+	g := e.g
+	if err := core.AcquirePeer(g, "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if core.AcquirePeer(g, "10.0.0.1") == nil {
+				t.Error("A's second PeerConnection was not refused")
+				core.ReleasePeer(g, "10.0.0.1")
+			}
+		}
+	}()
+	const rounds = 20000
+	refused := 0
+	for range rounds {
+		if core.AcquirePeer(g, "10.0.0.2") != nil {
+			refused++
+			continue
+		}
+		core.ReleasePeer(g, "10.0.0.2")
+	}
+	close(stop)
+	<-done
+	if refused > 0 {
+		t.Errorf("B refused %d times out of %d with a slot free", refused, rounds)
+	}
+	if got := cnt.get(core.LimitPeerConnections); got != 0 {
+		t.Errorf("the global limit refused %d times", got)
+	}
+	core.ReleasePeer(g, "10.0.0.1")
+	if n := core.LivePeers(g); n != 0 {
+		t.Errorf("%d slots left taken", n)
+	}
+	if m := core.PeersPerIP(g); len(m) != 0 {
+		t.Errorf("per-address counts left: %v", m)
+	}
+}
