@@ -45,7 +45,7 @@ profile() {
 		ARGUS_CPUPROFILE_FOR=${SECONDS_PER_LOAD}s \
 		"$OUT/argus" -ws "127.0.0.1:$PGO_PORT" -http "" -admin "" -admin-ws "" \
 		-loopback-candidates=true -metrics=false -history=false -log-level warn \
-		-max-conns-per-ip 0 -max-sessions-per-ip 0 >>"$OUT/argus-$name.log" 2>&1 &
+		-max-conns-per-ip 0 -max-sessions-per-ip 0 -max-peerconnections-per-ip 0 >>"$OUT/argus-$name.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 100); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$PGO_PORT") 2>/dev/null && break

@@ -34,3 +34,16 @@ func SessionsPerIP(g *Gateway) map[string]int {
 	defer g.mu.Unlock()
 	return maps.Clone(g.perIP)
 }
+
+// PeersPerIP returns a copy of the live PeerConnections counted per client
+// address.
+func PeersPerIP(g *Gateway) map[string]int {
+	g.peerMu.Lock()
+	defer g.peerMu.Unlock()
+	return maps.Clone(g.peersPerIP)
+}
+
+// AcquirePeer and ReleasePeer take and give back a PeerConnection's slots
+// as Handle.Peer and its Hangup do, for a session of client address ip.
+func AcquirePeer(g *Gateway, ip string) error { return g.acquirePeer(ip) }
+func ReleasePeer(g *Gateway, ip string)       { g.releasePeer(ip) }

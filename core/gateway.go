@@ -35,7 +35,9 @@ type Gateway struct {
 	accepting bool
 	closed    bool
 
-	peers atomic.Int64 // live PeerConnections (Limits.MaxPeerConnections)
+	peers      atomic.Int64   // live PeerConnections, closing ones included (Limits.MaxPeerConnections)
+	peerMu     sync.Mutex     // guards peersPerIP, see acquirePeer
+	peersPerIP map[string]int // live PeerConnections by client address (Limits.MaxPeerConnectionsPerIP)
 
 	sessionTimeout atomic.Int64 // global, ns; 0 = never
 	signum         atomic.Int64
@@ -56,14 +58,15 @@ type Counts struct {
 func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	cfg = cfg.withDefaults()
 	g := &Gateway{
-		cfg:       cfg,
-		log:       cfg.Logger,
-		epoch:     time.Now(),
-		plugins:   map[string]Plugin{},
-		sessions:  map[SessionID]*session{},
-		perIP:     map[string]int{},
-		tokens:    map[string]map[string]struct{}{},
-		accepting: true,
+		cfg:        cfg,
+		log:        cfg.Logger,
+		epoch:      time.Now(),
+		plugins:    map[string]Plugin{},
+		sessions:   map[SessionID]*session{},
+		perIP:      map[string]int{},
+		peersPerIP: map[string]int{},
+		tokens:     map[string]map[string]struct{}{},
+		accepting:  true,
 	}
 	g.sessionTimeout.Store(int64(cfg.SessionTimeout))
 	g.admin = newAdminSettings(cfg)
@@ -153,18 +156,17 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 }
 
 // Counts returns the number of sessions, handles and PeerConnections.
+// PeerConnections is what Limits.MaxPeerConnections counts: the live ones,
+// those still closing included until their Hangup ran (an operator seeing
+// 490 refusals sees the count at the limit).
 func (g *Gateway) Counts() Counts {
 	list := g.sessionList()
 	var c Counts
 	c.Sessions = len(list)
 	for _, s := range list {
-		for _, h := range s.handleList() {
-			c.Handles++
-			if h.hasPeer() {
-				c.PeerConnections++
-			}
-		}
+		c.Handles += len(s.handleList())
 	}
+	c.PeerConnections = int(g.peers.Load())
 	return c
 }
 

@@ -78,12 +78,6 @@ func (h *handle) isDetached() bool {
 	return h.detached
 }
 
-func (h *handle) hasPeer() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.pc != nil
-}
-
 // base starts an asynchronous message {janus, session_id, [transaction], sender, opaque_id?}.
 func (h *handle) base(kind, transaction string) obj {
 	o := obj{}.set("janus", kind).set("session_id", uint64(h.sess.id))
@@ -181,7 +175,7 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 	if h.g.cfg.Engine == nil {
 		return nil, ErrNoEngine
 	}
-	if err := h.g.acquirePeer(); err != nil {
+	if err := h.g.acquirePeer(h.sess.addr); err != nil {
 		h.log.Debug("PeerConnection refused", "error", err) // counted; no log line per refusal
 		return nil, err
 	}
@@ -197,7 +191,7 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 		Logger:    h.log,
 	})
 	if err != nil {
-		h.g.releasePeer()
+		h.g.releasePeer(h.sess.addr)
 		h.log.Warn("creating the PeerConnection failed", "error", err)
 		return nil, fmt.Errorf("core: creating the PeerConnection: %w", err)
 	}
@@ -295,7 +289,7 @@ func awaitPeer(peer *webrtc.Peer) {
 type peerObserver struct {
 	h        *handle
 	gen      uint64
-	released atomic.Bool // the Peer's MaxPeerConnections slot was given back
+	released atomic.Bool // the Peer's MaxPeerConnections(PerIP) slots were given back
 }
 
 // current reports whether the observed Peer is still the handle's live one.
@@ -339,7 +333,7 @@ func (o *peerObserver) Hangup(reason string) {
 	// PeerConnection is closed: its slot is free again, whatever the
 	// handle is doing.
 	if o.released.CompareAndSwap(false, true) {
-		h.g.releasePeer()
+		h.g.releasePeer(h.sess.addr)
 	}
 	h.mu.Lock()
 	ps := h.pc

@@ -26,6 +26,12 @@ const (
 	// (docs/BENCHMARKS.md), so 4096 of them about 2-3 GiB, eight times the
 	// largest benchmarked load (fan-out 1 → 500).
 	DefaultMaxPeerConnections = 4096
+	// DefaultMaxPeerConnectionsPerIP lets one address hold 1/16 of the
+	// PeerConnection budget, so that one client cannot take it all (16
+	// sessions of 256 handles would). A VideoRoom user has one publisher
+	// and a few subscriber PeerConnections, a page showing many rooms a
+	// few tens: far below.
+	DefaultMaxPeerConnectionsPerIP = 256
 )
 
 // MaxOpaqueIDSize bounds an attach's opaque_id, which every log line,
@@ -57,6 +63,10 @@ const (
 	// LimitPeerConnections counts PeerConnections not created (an offer
 	// answered 490) because Limits.MaxPeerConnections are live.
 	LimitPeerConnections = "peerconnections"
+	// LimitPeerConnectionsPerIP counts PeerConnections not created (an
+	// offer answered 490) because the session's client address already
+	// holds Limits.MaxPeerConnectionsPerIP live ones.
+	LimitPeerConnectionsPerIP = "peerconnections_per_ip"
 )
 
 // LimitNames returns the names of the core's own limits (the Limit*
@@ -68,6 +78,7 @@ func LimitNames() []string {
 	return []string{
 		LimitSessions, LimitHandles, LimitTrickles, LimitStaleICE, LimitSDPSize, LimitMLines, LimitUTF8,
 		LimitRemoteCandidates, LimitOpaqueID, LimitSessionsPerIP, LimitPeerConnections,
+		LimitPeerConnectionsPerIP,
 	}
 }
 
@@ -97,6 +108,12 @@ type Limits struct {
 	// with ErrTooManyPeers, an offer is answered 490) beyond this many live
 	// ones, closing ones included until their Hangup ran.
 	MaxPeerConnections int
+	// MaxPeerConnectionsPerIP refuses a new PeerConnection, as
+	// MaxPeerConnections does, beyond this many live ones under the
+	// client address of the handle's session (the one MaxSessionsPerIP
+	// counts it under; sessions of transports with no client address are
+	// not counted).
+	MaxPeerConnectionsPerIP int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -115,6 +132,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxMLines, DefaultMaxMLines)
 	def(&l.MaxSessionsPerIP, DefaultMaxSessionsPerIP)
 	def(&l.MaxPeerConnections, DefaultMaxPeerConnections)
+	def(&l.MaxPeerConnectionsPerIP, DefaultMaxPeerConnectionsPerIP)
 	return l
 }
 
@@ -147,10 +165,19 @@ func (g *Gateway) sessionLimitLocked(ip string) *APIError {
 }
 
 // sessionIP is the key under which a create from c counts against
-// MaxSessionsPerIP: its address, unmapped as -max-conns-per-ip keys it,
-// or "" when the limit is off or c's transport has no client address.
+// MaxSessionsPerIP: its client address, or "" when the limit is off.
 func (g *Gateway) sessionIP(c Client) string {
-	if g.cfg.Limits.MaxSessionsPerIP <= 0 || c == nil {
+	if g.cfg.Limits.MaxSessionsPerIP <= 0 {
+		return ""
+	}
+	return clientAddr(c)
+}
+
+// clientAddr is c's address as the per-address limits key it, unmapped as
+// -max-conns-per-ip keys it (an IPv6 client counts per /128), or "" when
+// c's transport has no client address of its own.
+func clientAddr(c Client) string {
+	if c == nil {
 		return ""
 	}
 	info := c.Info()
@@ -177,21 +204,64 @@ func (g *Gateway) releaseIPLocked(ip string) {
 	}
 }
 
-// acquirePeer takes one of the MaxPeerConnections slots, counting a
-// refusal when none is left; the Peer's Hangup (peerObserver) gives it
-// back.
-func (g *Gateway) acquirePeer() error {
-	limit := int64(g.cfg.Limits.MaxPeerConnections)
-	if n := g.peers.Add(1); limit > 0 && n > limit {
-		g.peers.Add(-1)
-		g.refused(LimitPeerConnections, 1)
-		return fmt.Errorf("%w (limit %d)", ErrTooManyPeers, limit)
+// acquirePeer takes one of the MaxPeerConnections slots and, for a
+// session with client address ip (not ""), one of that address's
+// MaxPeerConnectionsPerIP, counting a refusal when none is left; the
+// Peer's Hangup (peerObserver) gives them back with releasePeer(ip).
+//
+// A count is never raised past its limit, not even for a moment, so a
+// release racing an acquire at the limit cannot make it refuse: the
+// global count moves by compare-and-swap, the per-address ones under
+// g.peerMu, which also covers the global swap of a counted address so
+// that a refusal by the global limit leaves nothing to undo.
+func (g *Gateway) acquirePeer(ip string) error {
+	if g.cfg.Limits.MaxPeerConnectionsPerIP <= 0 || ip == "" {
+		return g.acquireGlobalPeer()
 	}
+	g.peerMu.Lock()
+	defer g.peerMu.Unlock()
+	if limit := g.cfg.Limits.MaxPeerConnectionsPerIP; g.peersPerIP[ip] >= limit {
+		g.refused(LimitPeerConnectionsPerIP, 1)
+		return fmt.Errorf("%w (limit %d per client address)", ErrTooManyPeers, limit)
+	}
+	if err := g.acquireGlobalPeer(); err != nil {
+		return err
+	}
+	g.peersPerIP[ip]++
 	return nil
 }
 
-// releasePeer gives back a slot acquirePeer took.
-func (g *Gateway) releasePeer() { g.peers.Add(-1) }
+// acquireGlobalPeer takes one of the MaxPeerConnections slots.
+func (g *Gateway) acquireGlobalPeer() error {
+	limit := int64(g.cfg.Limits.MaxPeerConnections)
+	for {
+		n := g.peers.Load()
+		if limit > 0 && n >= limit {
+			g.refused(LimitPeerConnections, 1)
+			return fmt.Errorf("%w (limit %d)", ErrTooManyPeers, limit)
+		}
+		if g.peers.CompareAndSwap(n, n+1) {
+			return nil
+		}
+	}
+}
+
+// releasePeer gives back what acquirePeer(ip) took. An address with no
+// PeerConnection left leaves the map.
+func (g *Gateway) releasePeer(ip string) {
+	if g.cfg.Limits.MaxPeerConnectionsPerIP <= 0 || ip == "" {
+		g.peers.Add(-1)
+		return
+	}
+	g.peerMu.Lock()
+	defer g.peerMu.Unlock()
+	if n := g.peersPerIP[ip] - 1; n > 0 {
+		g.peersPerIP[ip] = n
+	} else {
+		delete(g.peersPerIP, ip)
+	}
+	g.peers.Add(-1)
+}
 
 // checkSDP applies MaxSDPSize and MaxMLines to a remote description,
 // counting a refusal.

@@ -89,7 +89,8 @@ type Handle interface {
 	// While the previous one is closing, or its Hangup is still running,
 	// it waits for that Hangup, up to 3 s (then ErrStillCleaning): a
 	// plugin must not call it from its Hangup, nor while holding a lock
-	// that its Hangup takes. Beyond Limits.MaxPeerConnections live ones it
+	// that its Hangup takes. Beyond Limits.MaxPeerConnections live ones, or
+	// Limits.MaxPeerConnectionsPerIP under the session's client address, it
 	// fails with ErrTooManyPeers.
 	Peer() (*webrtc.Peer, error)
 	// ClosePeer hangs the PeerConnection up with reason "Close PC".

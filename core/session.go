@@ -19,6 +19,7 @@ const (
 type session struct {
 	id      SessionID
 	ip      string // the address counted against MaxSessionsPerIP, or ""
+	addr    string // the client address its PeerConnections count under (MaxPeerConnectionsPerIP), or ""
 	g       *Gateway
 	log     *slog.Logger
 	created time.Time
@@ -103,6 +104,7 @@ func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
 	s := &session{
 		id:      id,
 		ip:      ip,
+		addr:    clientAddr(c),
 		g:       g,
 		log:     g.sessionLogger(id),
 		created: time.Now(),

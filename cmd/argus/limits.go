@@ -30,6 +30,7 @@ type limits struct {
 	MaxSDPMLines         int
 	MaxSessionsPerIP     int // 0 or -1 disables
 	MaxPeerConnections   int // 0 or -1 disables
+	MaxPeerConnsPerIP    int // 0 or -1 disables
 
 	MaxConns      int // public listeners (http, ws) together
 	MaxConnsPerIP int // public listeners, per client address
@@ -67,6 +68,7 @@ func defaultLimits() limits {
 		MaxSDPMLines:         core.DefaultMaxMLines,
 		MaxSessionsPerIP:     core.DefaultMaxSessionsPerIP,
 		MaxPeerConnections:   core.DefaultMaxPeerConnections,
+		MaxPeerConnsPerIP:    core.DefaultMaxPeerConnectionsPerIP,
 		MaxConns:             autoMaxConns(),
 		MaxConnsPerIP:        defaultConnsPerIP,
 		AdminMaxConns:        defaultAdminMaxConns,
@@ -95,10 +97,11 @@ func (l *limits) register(fs *flag.FlagSet) {
 	fs.IntVar(&l.MaxPendingTrickles, "max-pending-trickles", l.MaxPendingTrickles, "candidates queued on a handle before its PeerConnection exists (error 490 beyond); -1 disables")
 	fs.IntVar(&l.MaxSDPSize, "max-sdp-size", l.MaxSDPSize, "`bytes` of a client SDP (error 465 beyond); -1 disables")
 	fs.IntVar(&l.MaxSDPMLines, "max-sdp-mlines", l.MaxSDPMLines, "m-lines of a client SDP (error 465 beyond); -1 disables")
-	// 0 disables these two, as it does -max-conns-per-ip; -1 too, as it
+	// 0 disables these three, as it does -max-conns-per-ip; -1 too, as it
 	// does the flags above (where 0 would mean the default).
 	fs.IntVar(&l.MaxSessionsPerIP, "max-sessions-per-ip", l.MaxSessionsPerIP, "live sessions one client address may create over -http and -ws (error 472 beyond); behind a reverse proxy every client shares its address: raise it or pass 0; 0 or -1 disables")
 	fs.IntVar(&l.MaxPeerConnections, "max-peerconnections", l.MaxPeerConnections, "live PeerConnections (about 0.5-0.8 MiB each); an offer beyond is answered error 490; 0 or -1 disables")
+	fs.IntVar(&l.MaxPeerConnsPerIP, "max-peerconnections-per-ip", l.MaxPeerConnsPerIP, "live PeerConnections of the sessions one client address created over -http and -ws (error 490 beyond), so that one client cannot take all of -max-peerconnections; 0 or -1 disables")
 	fs.IntVar(&l.MaxConns, "max-conns", l.MaxConns, "open connections of the public listeners (-http, -ws) together; default: half the file descriptor limit; 0 disables")
 	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", l.MaxConnsPerIP, "open connections of one client address to the public listeners; 0 disables")
 	fs.IntVar(&l.AdminMaxConns, "admin-max-conns", l.AdminMaxConns, "open connections of the admin listeners (-admin, -admin-ws, -metrics-addr) together; 0 disables")
@@ -141,13 +144,14 @@ func (l *limits) validate() error {
 // coreLimits maps the flags onto core.Limits.
 func (l *limits) coreLimits() core.Limits {
 	return core.Limits{
-		MaxSessions:          l.MaxSessions,
-		MaxHandlesPerSession: l.MaxHandlesPerSession,
-		MaxPendingTrickles:   l.MaxPendingTrickles,
-		MaxSDPSize:           l.MaxSDPSize,
-		MaxMLines:            l.MaxSDPMLines,
-		MaxSessionsPerIP:     offIfNotPositive(l.MaxSessionsPerIP),
-		MaxPeerConnections:   offIfNotPositive(l.MaxPeerConnections),
+		MaxSessions:             l.MaxSessions,
+		MaxHandlesPerSession:    l.MaxHandlesPerSession,
+		MaxPendingTrickles:      l.MaxPendingTrickles,
+		MaxSDPSize:              l.MaxSDPSize,
+		MaxMLines:               l.MaxSDPMLines,
+		MaxSessionsPerIP:        offIfNotPositive(l.MaxSessionsPerIP),
+		MaxPeerConnections:      offIfNotPositive(l.MaxPeerConnections),
+		MaxPeerConnectionsPerIP: offIfNotPositive(l.MaxPeerConnsPerIP),
 	}
 }
 

@@ -83,21 +83,21 @@ func TestSessionsPerIPOverTransports(t *testing.T) {
 	}
 }
 
-// TestSessionsPerIPFlag maps -max-sessions-per-ip and
-// -max-peerconnections (and their ARGUS_* variables) onto core.Limits,
-// where 0 means the default: 0 and -1 both disable.
+// TestSessionsPerIPFlag maps -max-sessions-per-ip, -max-peerconnections
+// and -max-peerconnections-per-ip (and their ARGUS_* variables) onto
+// core.Limits, where 0 means the default: 0 and -1 both disable.
 func TestSessionsPerIPFlag(t *testing.T) {
 	tests := []struct {
-		name           string
-		args           []string
-		env            map[string]string
-		perIP, maxPeer int
+		name                      string
+		args                      []string
+		env                       map[string]string
+		perIP, maxPeer, peerPerIP int
 	}{
-		{"defaults", nil, nil, core.DefaultMaxSessionsPerIP, core.DefaultMaxPeerConnections},
-		{"set", []string{"-max-sessions-per-ip", "5", "-max-peerconnections", "9"}, nil, 5, 9},
-		{"zero disables", []string{"-max-sessions-per-ip", "0", "-max-peerconnections", "0"}, nil, -1, -1},
-		{"minus one disables", []string{"-max-sessions-per-ip", "-1", "-max-peerconnections", "-1"}, nil, -1, -1},
-		{"env", nil, map[string]string{"ARGUS_MAX_SESSIONS_PER_IP": "7", "ARGUS_MAX_PEERCONNECTIONS": "0"}, 7, -1},
+		{"defaults", nil, nil, core.DefaultMaxSessionsPerIP, core.DefaultMaxPeerConnections, core.DefaultMaxPeerConnectionsPerIP},
+		{"set", []string{"-max-sessions-per-ip", "5", "-max-peerconnections", "9", "-max-peerconnections-per-ip", "3"}, nil, 5, 9, 3},
+		{"zero disables", []string{"-max-sessions-per-ip", "0", "-max-peerconnections", "0", "-max-peerconnections-per-ip", "0"}, nil, -1, -1, -1},
+		{"minus one disables", []string{"-max-sessions-per-ip", "-1", "-max-peerconnections", "-1", "-max-peerconnections-per-ip", "-1"}, nil, -1, -1, -1},
+		{"env", nil, map[string]string{"ARGUS_MAX_SESSIONS_PER_IP": "7", "ARGUS_MAX_PEERCONNECTIONS": "0", "ARGUS_MAX_PEERCONNECTIONS_PER_IP": "4"}, 7, -1, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,8 +106,8 @@ func TestSessionsPerIPFlag(t *testing.T) {
 				t.Fatal(err)
 			}
 			l := c.Limits.coreLimits()
-			if l.MaxSessionsPerIP != tt.perIP || l.MaxPeerConnections != tt.maxPeer {
-				t.Fatalf("core limits %+v, want per-IP %d, PeerConnections %d", l, tt.perIP, tt.maxPeer)
+			if l.MaxSessionsPerIP != tt.perIP || l.MaxPeerConnections != tt.maxPeer || l.MaxPeerConnectionsPerIP != tt.peerPerIP {
+				t.Fatalf("core limits %+v, want per-IP %d, PeerConnections %d, per-IP %d", l, tt.perIP, tt.maxPeer, tt.peerPerIP)
 			}
 		})
 	}

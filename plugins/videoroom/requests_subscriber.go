@@ -192,7 +192,7 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 		// Before negMu: see add.
 		var err error
 		if peer, err = sub.s.h.Peer(); err != nil {
-			return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+			return nil, nil, peerErr(err)
 		}
 	}
 	sub.negMu.Lock()

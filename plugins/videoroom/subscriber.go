@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -107,7 +108,18 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 
 	peer, err := s.h.Peer()
 	if err != nil {
-		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+		// No PeerConnection (too many, or the last one still closing):
+		// the handle is no subscriber yet, so that the client can retry
+		// the join.
+		r.mu.Lock()
+		delete(r.subscribers, sub)
+		r.mu.Unlock()
+		s.mu.Lock()
+		if s.sub == sub {
+			s.role, s.sub = roleNone, nil
+		}
+		s.mu.Unlock()
+		return nil, nil, peerErr(err)
 	}
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
@@ -606,6 +618,14 @@ func (sub *subscriber) hangup() {
 	for _, g := range events {
 		sub.s.p.emit(sub.s.h, telemetry.VideoRoomData{Event: "unsubscribed", Room: telemetry.NumberID(sub.room.id), Feed: telemetry.NumberID(g.feed), Mid: g.mid})
 	}
+}
+
+// peerErr is the error a subscriber request gets when the handle's
+// PeerConnection cannot be had (core's "too many PeerConnections (limit
+// N)" among them), without the Go package prefix, as the core words its
+// own 490.
+func peerErr(err error) *vrError {
+	return newErr(errUnknown, "Error preparing the subscription: %s", strings.TrimPrefix(err.Error(), "core: "))
 }
 
 // leave ends the subscription.

@@ -26,7 +26,7 @@ func TestStateCollector(t *testing.T) {
 # HELP argus_handles Handles attached now.
 # TYPE argus_handles gauge
 argus_handles 5
-# HELP argus_peerconnections PeerConnections up now.
+# HELP argus_peerconnections Live PeerConnections, closing ones included until their hangup ran: what -max-peerconnections counts.
 # TYPE argus_peerconnections gauge
 argus_peerconnections 2
 # HELP argus_sessions Janus sessions alive now.

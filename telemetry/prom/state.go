@@ -16,7 +16,7 @@ func NewStateCollector(fn func() (sessions, handles, peerconnections int)) prome
 		fn:       fn,
 		sessions: prometheus.NewDesc("argus_sessions", "Janus sessions alive now.", nil, nil),
 		handles:  prometheus.NewDesc("argus_handles", "Handles attached now.", nil, nil),
-		pcs:      prometheus.NewDesc("argus_peerconnections", "PeerConnections up now.", nil, nil),
+		pcs:      prometheus.NewDesc("argus_peerconnections", "Live PeerConnections, closing ones included until their hangup ran: what -max-peerconnections counts.", nil, nil),
 	}
 }
 
