@@ -124,6 +124,7 @@ var (
 	// PeerConnection did not finish closing within 3 s (Janus 471).
 	ErrStillCleaning = errors.New("core: still cleaning a previous PeerConnection")
 	// ErrTooManyPeers is returned by Handle.Peer when Limits.MaxPeerConnections
-	// PeerConnections are live.
+	// PeerConnections are live, or Limits.MaxPeerConnectionsPerIP under the
+	// session's client address.
 	ErrTooManyPeers = errors.New("core: too many PeerConnections")
 )

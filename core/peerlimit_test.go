@@ -190,11 +190,13 @@ func TestPeerConnectionsPerIPBounded(t *testing.T) {
 }
 
 // TestPeerSlotsNeverOvershoot: an acquire refused by its address's cap
-// never holds a global slot, not even for a moment, and a release racing
-// an acquire at the limit cannot refuse it. With a global cap of 2 and 1
-// per address, address A holds its one slot while a second client of A
-// keeps trying (always refused); a client of B taking and giving back the
-// other slot meanwhile must never be refused.
+// never holds a global slot, not even for a moment. With a global cap of 2
+// and 1 per address, address A holds its one slot while a second client
+// of A keeps trying (always refused); a client of B taking and giving back
+// the other slot meanwhile must never be refused. (It checks that the
+// address's cap is tried before the global slot is taken; the global
+// count's own compare-and-swap, which keeps two clients racing for the
+// last slot from both being refused, has no test that fails reliably.)
 func TestPeerSlotsNeverOvershoot(t *testing.T) {
 	cnt := &counter{}
 	e := newEnv(t, func(c *core.Config) {
