@@ -3,6 +3,7 @@ package evhtest
 import (
 	"context"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -142,7 +143,13 @@ func NATSStream(t testing.TB, url, stream string) *Collector {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// The stream may not exist yet: a sink creates it once it has
+	// connected, which a loaded host can delay.
 	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
+	for errors.Is(err, jetstream.ErrStreamNotFound) && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+		cons, err = js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
