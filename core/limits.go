@@ -151,26 +151,26 @@ func (g *Gateway) refused(limit string, n int) {
 }
 
 // sessionLimitLocked refuses a new session beyond MaxSessions, or beyond
-// MaxSessionsPerIP for address ip ("" when not counted); g.mu is held.
-func (g *Gateway) sessionLimitLocked(ip string) *APIError {
+// MaxSessionsPerIP for a client at addr; g.mu is held.
+func (g *Gateway) sessionLimitLocked(addr string) *APIError {
 	if limit := g.cfg.Limits.MaxSessions; limit > 0 && len(g.sessions) >= limit {
 		g.refused(LimitSessions, 1)
 		return apiErr(CodeNotAcceptingSessions, "Currently not accepting new sessions (limit %d)", limit)
 	}
-	if limit := g.cfg.Limits.MaxSessionsPerIP; ip != "" && g.perIP[ip] >= limit {
+	if key, limit := g.sessionsKey(addr), g.cfg.Limits.MaxSessionsPerIP; key != "" && g.perIP[key] >= limit {
 		g.refused(LimitSessionsPerIP, 1)
 		return apiErr(CodeNotAcceptingSessions, "Currently not accepting new sessions (limit %d per client address)", limit)
 	}
 	return nil
 }
 
-// sessionIP is the key under which a create from c counts against
-// MaxSessionsPerIP: its client address, or "" when the limit is off.
-func (g *Gateway) sessionIP(c Client) string {
+// sessionsKey is the key under which a session of a client at addr counts
+// against MaxSessionsPerIP: addr, or "" when the limit is off.
+func (g *Gateway) sessionsKey(addr string) string {
 	if g.cfg.Limits.MaxSessionsPerIP <= 0 {
 		return ""
 	}
-	return clientAddr(c)
+	return addr
 }
 
 // clientAddr is c's address as the per-address limits key it, unmapped as

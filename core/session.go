@@ -18,8 +18,7 @@ const (
 // session is one Janus session.
 type session struct {
 	id      SessionID
-	ip      string // the address counted against MaxSessionsPerIP, or ""
-	addr    string // the client address its PeerConnections count under (MaxPeerConnectionsPerIP), or ""
+	addr    string // the client's address, what the per-address limits count under; "" when its transport has none
 	g       *Gateway
 	log     *slog.Logger
 	created time.Time
@@ -82,13 +81,13 @@ func (s *session) effectiveTimeout() time.Duration {
 
 // createSession registers a new session sourced on c; id 0 picks a random id.
 func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
-	ip := g.sessionIP(c)
+	addr := clientAddr(c) // outside g.mu: Info is the transport's
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed || !g.accepting {
 		return nil, apiErr(CodeNotAcceptingSessions, "")
 	}
-	if e := g.sessionLimitLocked(ip); e != nil {
+	if e := g.sessionLimitLocked(addr); e != nil {
 		return nil, e
 	}
 	if id == 0 {
@@ -103,8 +102,7 @@ func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
 	}
 	s := &session{
 		id:      id,
-		ip:      ip,
-		addr:    clientAddr(c),
+		addr:    addr,
 		g:       g,
 		log:     g.sessionLogger(id),
 		created: time.Now(),
@@ -114,8 +112,8 @@ func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
 	}
 	s.touch()
 	g.sessions[id] = s
-	if ip != "" {
-		g.perIP[ip]++
+	if key := g.sessionsKey(addr); key != "" {
+		g.perIP[key]++
 	}
 	return s, nil
 }
@@ -132,7 +130,7 @@ func (g *Gateway) destroySession(s *session, why endReason) {
 	g.mu.Lock()
 	if g.sessions[s.id] == s {
 		delete(g.sessions, s.id)
-		g.releaseIPLocked(s.ip)
+		g.releaseIPLocked(g.sessionsKey(s.addr))
 	}
 	g.mu.Unlock()
 
@@ -219,7 +217,7 @@ func (g *Gateway) TransportGone(c Client) {
 }
 
 // claim moves s to client c; the old source learns the session was claimed.
-// The session keeps counting under the address that created it (s.ip): a
+// The session keeps counting under the address that created it (s.addr): a
 // claim neither frees that address's slot nor needs one of c's, so a
 // client that reconnects from another address never loses its session.
 func (s *session) claim(c Client) {
