@@ -191,7 +191,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 // rtp_port_range, a socket per PeerConnection in the range) asks for a
 // socket per PeerConnection.
 func (c *config) sharedUDP() bool {
-	return c.ICEUDPShared && c.RTPPortRange.Min == 0 && c.RTPPortRange.Max == 0
+	return c.ICEUDPShared && !c.RTPPortRange.set()
 }
 
 // validate refuses configurations that would be unsafe or cannot work.
@@ -228,7 +228,7 @@ func (c *config) validate() error {
 	if c.ICEUDPPort < 0 || c.ICEUDPPort > 65535 {
 		return fmt.Errorf("%w: -ice-udp-port %d", errBadPortRange, c.ICEUDPPort)
 	}
-	if c.ICEUDPPort != 0 && (c.RTPPortRange.Min != 0 || c.RTPPortRange.Max != 0) {
+	if c.ICEUDPPort != 0 && c.RTPPortRange.set() {
 		return fmt.Errorf("%w: -ice-udp-port and -rtp-port-range exclude each other", errBadPortRange)
 	}
 	if c.ICEUDPPort != 0 && !c.ICEUDPShared {

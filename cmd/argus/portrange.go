@@ -13,9 +13,12 @@ type portRange struct {
 	Min, Max uint16
 }
 
+// set reports whether a range was given (the zero value is none).
+func (r *portRange) set() bool { return r != nil && (r.Min != 0 || r.Max != 0) }
+
 // String renders the range as "min-max", or "" when unset.
 func (r *portRange) String() string {
-	if r == nil || (r.Min == 0 && r.Max == 0) {
+	if !r.set() {
 		return ""
 	}
 	return fmt.Sprintf("%d-%d", r.Min, r.Max)
