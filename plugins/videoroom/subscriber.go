@@ -227,8 +227,8 @@ func (sub *subscriber) admit(refs []feedRef, held []*subStream, dropping map[*su
 		switch {
 		case ref.ps.kind == "data":
 			dataLine = true
-		case free[slotKey(ref.ps.kind, ref.ps.codecName)] > 0:
-			free[slotKey(ref.ps.kind, ref.ps.codecName)]--
+		case free[ref.ps.slotKey()] > 0:
+			free[ref.ps.slotKey()]--
 		default:
 			n++
 		}
@@ -271,7 +271,7 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subS
 			continue
 		}
 		var slot *subStream
-		if key := slotKey(ps.kind, ps.codecName); len(free[key]) > 0 {
+		if key := ps.slotKey(); len(free[key]) > 0 {
 			slot, free[key] = free[key][0], free[key][1:]
 		}
 		if dropping[slot] {

@@ -41,7 +41,7 @@ func (sub *subscriber) freeSlots() map[string][]*subStream {
 	for _, d := range removed {
 		t := d.transceiver
 		if t.Sender() == nil && inactive[t.Mid()] {
-			key := slotKey(d.kind, mediakit.CodecName(d.codec.MimeType))
+			key := d.slotKey()
 			free[key] = append(free[key], d)
 		}
 	}
@@ -65,7 +65,7 @@ func (sub *subscriber) slots(dropping map[*subStream]bool) map[string][]*subStre
 	for d := range dropping {
 		// Never in freeSlots: its sender is still there.
 		if d.kind != "data" && d.transceiver != nil {
-			key := slotKey(d.kind, mediakit.CodecName(d.codec.MimeType))
+			key := d.slotKey()
 			free[key] = append(free[key], d)
 		}
 	}
@@ -79,6 +79,12 @@ func (sub *subscriber) slots(dropping map[*subStream]bool) map[string][]*subStre
 // slotKey is what a free m-line and a new stream must share: the kind and
 // the codec (its name, as a publisher stream's codecName).
 func slotKey(kind, codec string) string { return kind + "/" + codec }
+
+// slotKey is the slot a stream of ps takes.
+func (ps *pubStream) slotKey() string { return slotKey(ps.kind, ps.codecName) }
+
+// slotKey is the slot d's m-line is, once free.
+func (d *subStream) slotKey() string { return slotKey(d.kind, mediakit.CodecName(d.codec.MimeType)) }
 
 // inactiveMids returns the mids of an SDP's inactive audio and video
 // m-lines. A rejected m-line (port 0; Firefox also marks it inactive) is
