@@ -105,17 +105,29 @@ func (p *Peer) PeerBitrate() uint64 { return p.watch.rembBitrate.Load() }
 // description by mid ("sendrecv", "sendonly", "recvonly", "inactive"),
 // as the remote peer wrote it.
 func (p *Peer) RemoteDirections() map[string]string {
-	out := map[string]string{}
 	p.mu.Lock()
 	raw := p.state.remoteSDP
 	p.mu.Unlock()
 	if raw == "" {
-		return out
+		return map[string]string{}
 	}
+	out, err := SDPDirections(raw)
+	if err != nil {
+		return map[string]string{}
+	}
+	return out
+}
+
+// SDPDirections returns the direction of each m-line of raw by mid
+// ("sendrecv", "sendonly", "recvonly", "inactive"; "sendrecv" when the
+// m-line names none, its index when it has no mid), as its writer wrote
+// it.
+func SDPDirections(raw string) (map[string]string, error) {
 	d, err := parseSDP(raw)
 	if err != nil {
-		return out
+		return nil, fmt.Errorf("webrtc: directions of an SDP: %w", err)
 	}
+	out := map[string]string{}
 	for i, m := range d.MediaDescriptions {
 		mid, _ := m.Attribute("mid")
 		if mid == "" {
@@ -130,5 +142,5 @@ func (p *Peer) RemoteDirections() map[string]string {
 		}
 		out[mid] = dir
 	}
-	return out
+	return out, nil
 }

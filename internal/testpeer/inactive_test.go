@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/sdp/v3"
 	pion "github.com/pion/webrtc/v4"
+
+	"github.com/argusrtc/argus/core/webrtc"
 )
 
 // TestReceivesOnReusedMLine: the gateway's side sends on a sendonly
@@ -107,22 +108,13 @@ func renegotiate(t *testing.T, ctx context.Context, gw, client *Peer) string {
 // direction is the direction attribute of raw's m-line mid.
 func direction(t *testing.T, raw, mid string) string {
 	t.Helper()
-	d := &sdp.SessionDescription{}
-	if err := d.UnmarshalString(raw); err != nil {
+	dirs, err := webrtc.SDPDirections(raw)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range d.MediaDescriptions {
-		if got, _ := m.Attribute("mid"); got != mid {
-			continue
-		}
-		for _, a := range m.Attributes {
-			switch a.Key {
-			case "sendrecv", "sendonly", "recvonly", "inactive":
-				return a.Key
-			}
-		}
-		return "sendrecv"
+	d, ok := dirs[mid]
+	if !ok {
+		t.Fatalf("no m-line %s in %s", mid, strings.ReplaceAll(raw, "\r\n", " | "))
 	}
-	t.Fatalf("no m-line %s in %s", mid, strings.ReplaceAll(raw, "\r\n", " | "))
-	return ""
+	return d
 }

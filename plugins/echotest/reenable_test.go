@@ -259,20 +259,15 @@ func mlineMid(t *testing.T, raw, media string) string {
 // mlineDirection is the direction of raw's m-line mid.
 func mlineDirection(t *testing.T, raw, mid string) string {
 	t.Helper()
-	for _, m := range parse(t, raw).MediaDescriptions {
-		if got, _ := m.Attribute("mid"); got != mid {
-			continue
-		}
-		for _, a := range m.Attributes {
-			switch a.Key {
-			case "sendrecv", "sendonly", "recvonly", "inactive":
-				return a.Key
-			}
-		}
-		return "sendrecv"
+	dirs, err := webrtc.SDPDirections(raw)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no m-line %s in %s", mid, raw)
-	return ""
+	d, ok := dirs[mid]
+	if !ok {
+		t.Fatalf("no m-line %s in %s", mid, raw)
+	}
+	return d
 }
 
 func parse(t *testing.T, raw string) *sdp.SessionDescription {
