@@ -7,18 +7,18 @@ out=${OUT:-bench/results/round14}; mkdir -p "$out"
 PROBE_DIR=${PROBE_DIR:-$out}
 export ARGUS_BIN LOAD_BIN DURATION=15s RAMP=5s SERVER_CPU=0 LOAD_CPU=1
 run() { local name=$1; shift; printf '%s %s\n' "$name" "$(uptime)" >> "$out/load.txt"; env "$@" bench/compare.sh > "$out/$name.log" 2>&1 || echo "FAIL $name"; }
-run e40-janus OUT=$out/e40-janus SPLIT=0 SESSIONS=40 SERVERS=janus REPEAT=1 WARMUP=0
-for i in 1 2; do
-  run e40-base-$i  OUT=$out/e40-base-$i  SPLIT=0 SESSIONS=40 SERVERS=argus REPEAT=1 WARMUP=0
-  run e40-tight-$i OUT=$out/e40-tight-$i SPLIT=0 SESSIONS=40 SERVERS=argus REPEAT=1 WARMUP=0 GOGC=5 GODEBUG=adaptivestackstart=0
-  run e40-gc20-$i  OUT=$out/e40-gc20-$i  SPLIT=0 SESSIONS=40 SERVERS=argus REPEAT=1 WARMUP=0 GOGC=20
-done
-run vr50-janus OUT=$out/vr50-janus SESSIONS=1 SUBSCRIBERS=50 SERVERS=janus REPEAT=1 WARMUP=0
-for i in 1 2; do
-  run vr50-base-$i  OUT=$out/vr50-base-$i  SESSIONS=1 SUBSCRIBERS=50 SERVERS=argus REPEAT=1 WARMUP=0
-  run vr50-tight-$i OUT=$out/vr50-tight-$i SESSIONS=1 SUBSCRIBERS=50 SERVERS=argus REPEAT=1 WARMUP=0 GOGC=5 GODEBUG=adaptivestackstart=0
-  run vr50-gc20-$i  OUT=$out/vr50-gc20-$i  SESSIONS=1 SUBSCRIBERS=50 SERVERS=argus REPEAT=1 WARMUP=0 GOGC=20
-done
+# load NAME ARGS...: Janus once, then the three Argus arms interleaved, twice.
+load() {
+  local name=$1; shift
+  run $name-janus OUT=$out/$name-janus SERVERS=janus REPEAT=1 WARMUP=0 "$@"
+  for i in 1 2; do
+    run $name-base-$i  OUT=$out/$name-base-$i  SERVERS=argus REPEAT=1 WARMUP=0 "$@"
+    run $name-tight-$i OUT=$out/$name-tight-$i SERVERS=argus REPEAT=1 WARMUP=0 GOGC=5 GODEBUG=adaptivestackstart=0 "$@"
+    run $name-gc20-$i  OUT=$out/$name-gc20-$i  SERVERS=argus REPEAT=1 WARMUP=0 GOGC=20 "$@"
+  done
+}
+load e40 SPLIT=0 SESSIONS=40
+load vr50 SESSIONS=1 SUBSCRIBERS=50
 # Where the memory is: the memprobe build, once per load, default GC and tight GC.
 for arm in base tight; do
   extra=""; [ $arm = tight ] && extra="GOGC=5 GODEBUG=adaptivestackstart=0"
