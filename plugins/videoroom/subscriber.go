@@ -111,26 +111,19 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 		// No PeerConnection (too many, or the last one still closing):
 		// the handle is no subscriber yet, so that the client can retry
 		// the join.
-		r.mu.Lock()
-		delete(r.subscribers, sub)
-		r.mu.Unlock()
-		s.mu.Lock()
-		if s.sub == sub {
-			s.role, s.sub = roleNone, nil
-		}
-		s.mu.Unlock()
+		sub.undoJoin()
 		return nil, nil, peerErr(err)
 	}
-	sub.negMu.Lock()
-	defer sub.negMu.Unlock()
-	if err := sub.add(peer, refs, nil); err != nil {
-		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+	offer, streams, e := sub.prepare(ctx, peer, refs)
+	if e != nil {
+		// As above, and the PeerConnection, with the m-lines and the data
+		// channel add may have made, goes: the core frees its slot and
+		// the retried join gets a new one. Closing it runs the plugin's
+		// hangup, which takes negMu: prepare has released it.
+		sub.undoJoin()
+		s.h.ClosePeer()
+		return nil, nil, e
 	}
-	offer, err := sub.offer(ctx)
-	if err != nil {
-		return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
-	}
-	streams := sub.summaries()
 	s.log.Info("videoroom: subscriber joined", "room", r.id, "streams", len(streams))
 	s.p.emit(s.h, telemetry.VideoRoomData{Event: "subscribing", Room: telemetry.NumberID(r.id), Streams: eventStreams(streams), PrivateID: telemetry.Ptr(sub.privateID)})
 	data := map[string]any{"videoroom": "attached", "room": r.id, "streams": streams}
@@ -142,6 +135,48 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 		data["warning"] = "deprecated_api"
 	}
 	return data, offer, nil
+}
+
+// prepare adds refs to the subscription of a join on peer and makes its
+// first offer, under negMu; it returns the offer and the streams it
+// describes.
+func (sub *subscriber) prepare(ctx context.Context, peer *webrtc.Peer, refs []feedRef) (*core.JSEP, []any, *vrError) {
+	sub.negMu.Lock()
+	defer sub.negMu.Unlock()
+	if err := sub.add(peer, refs, nil); err != nil {
+		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
+	}
+	offer, err := sub.offer(ctx)
+	if err != nil {
+		return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
+	}
+	return offer, sub.summaries(), nil
+}
+
+// undoJoin takes back a join that failed once the handle was made this
+// subscriber: the subscription ends (left, so that an auto update queued
+// meanwhile offers nothing) and its streams leave their sources, without
+// the "unsubscribed" events of a hangup (no "subscribing" came before
+// them); the room no longer lists it, and the handle is no subscriber
+// again, unless another subscription took it meanwhile. The caller does
+// not hold negMu, and closes the handle's PeerConnection if it had one.
+func (sub *subscriber) undoJoin() {
+	sub.mu.Lock()
+	sub.left = true
+	sub.mu.Unlock()
+	sub.negMu.Lock()
+	sub.dropStreams()
+	sub.negMu.Unlock()
+	r := sub.room
+	r.mu.Lock()
+	delete(r.subscribers, sub)
+	r.mu.Unlock()
+	s := sub.s
+	s.mu.Lock()
+	if s.sub == sub {
+		s.role, s.sub = roleNone, nil
+	}
+	s.mu.Unlock()
 }
 
 // resolveFeeds maps [{feed, mid?}] to publisher streams.
@@ -591,16 +626,29 @@ func (sub *subscriber) autoUpdate(ctx context.Context, gone func(d *subStream) b
 func (sub *subscriber) hangup() {
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
-	type gone struct {
-		feed uint64
-		mid  string
+	for _, g := range sub.dropStreams() {
+		sub.s.p.emit(sub.s.h, telemetry.VideoRoomData{Event: "unsubscribed", Room: telemetry.NumberID(sub.room.id), Feed: telemetry.NumberID(g.feed), Mid: g.mid})
 	}
+}
+
+// droppedFeed is the feed and mid a dropped stream received.
+type droppedFeed struct {
+	feed uint64
+	mid  string
+}
+
+// dropStreams ends every stream of the subscription: each leaves its
+// source's destinations, and the subscription forgets them, its
+// PeerConnection and its data channel, as if nothing had been offered;
+// it returns what the streams that were live received. Callers hold
+// negMu.
+func (sub *subscriber) dropStreams() []droppedFeed {
 	sub.mu.Lock()
 	streams := sub.streams
-	var events []gone
+	var live []droppedFeed
 	for _, d := range streams {
 		if d.feedID != 0 && !d.removed {
-			events = append(events, gone{d.feedID, d.feedMid})
+			live = append(live, droppedFeed{d.feedID, d.feedMid})
 		}
 		d.removed = true
 	}
@@ -615,9 +663,7 @@ func (sub *subscriber) hangup() {
 			ps.detach(d)
 		}
 	}
-	for _, g := range events {
-		sub.s.p.emit(sub.s.h, telemetry.VideoRoomData{Event: "unsubscribed", Room: telemetry.NumberID(sub.room.id), Feed: telemetry.NumberID(g.feed), Mid: g.mid})
-	}
+	return live
 }
 
 // peerErr is the error a subscriber request gets when the handle's
