@@ -124,8 +124,6 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 		s.h.ClosePeer()
 		return nil, nil, e
 	}
-	s.log.Info("videoroom: subscriber joined", "room", r.id, "streams", len(streams))
-	s.p.emit(s.h, telemetry.VideoRoomData{Event: "subscribing", Room: telemetry.NumberID(r.id), Streams: eventStreams(streams), PrivateID: telemetry.Ptr(sub.privateID)})
 	data := map[string]any{"videoroom": "attached", "room": r.id, "streams": streams}
 	if legacy {
 		data["id"] = refs[0].pub.id
@@ -137,20 +135,39 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 	return data, offer, nil
 }
 
-// prepare adds refs to the subscription of a join on peer and makes its
-// first offer, under negMu; it returns the offer and the streams it
-// describes.
+// prepare adds refs to the subscription of a join on peer, makes its
+// first offer and announces it ("subscribing"), all under negMu, so that
+// an auto update or a hangup waiting for negMu comes after the
+// announcement; it returns the offer and the streams it describes. On a
+// failure the subscription ends before negMu is released: a queued auto
+// update finds it left, and undoJoin does the rest.
 func (sub *subscriber) prepare(ctx context.Context, peer *webrtc.Peer, refs []feedRef) (*core.JSEP, []any, *vrError) {
 	sub.negMu.Lock()
 	defer sub.negMu.Unlock()
 	if err := sub.add(peer, refs, nil); err != nil {
+		sub.endLocked()
 		return nil, nil, newErr(errUnknown, "Error preparing the subscription: %s", err.Error())
 	}
 	offer, err := sub.offer(ctx)
 	if err != nil {
+		sub.endLocked()
 		return nil, nil, newErr(errUnknown, "Error creating the offer: %s", err.Error())
 	}
-	return offer, sub.summaries(), nil
+	streams := sub.summaries()
+	s, r := sub.s, sub.room
+	s.log.Info("videoroom: subscriber joined", "room", r.id, "streams", len(streams))
+	s.p.emit(s.h, telemetry.VideoRoomData{Event: "subscribing", Room: telemetry.NumberID(r.id), Streams: eventStreams(streams), PrivateID: telemetry.Ptr(sub.privateID)})
+	return offer, streams, nil
+}
+
+// endLocked ends a subscription that is being taken back: left (an auto
+// update offers nothing), its streams gone from their sources. Callers
+// hold negMu; a second call does nothing more.
+func (sub *subscriber) endLocked() {
+	sub.mu.Lock()
+	sub.left = true
+	sub.mu.Unlock()
+	sub.dropStreams()
 }
 
 // undoJoin takes back a join that failed once the handle was made this
@@ -161,11 +178,8 @@ func (sub *subscriber) prepare(ctx context.Context, peer *webrtc.Peer, refs []fe
 // again, unless another subscription took it meanwhile. The caller does
 // not hold negMu, and closes the handle's PeerConnection if it had one.
 func (sub *subscriber) undoJoin() {
-	sub.mu.Lock()
-	sub.left = true
-	sub.mu.Unlock()
 	sub.negMu.Lock()
-	sub.dropStreams()
+	sub.endLocked()
 	sub.negMu.Unlock()
 	r := sub.room
 	r.mu.Lock()

@@ -96,11 +96,6 @@ func TestSubscriberJoinOfferFails(t *testing.T) {
 	if msg, _ := p.Data["error"].(string); p.Data["error_code"] != float64(errUnknown) || !strings.HasPrefix(msg, "Error creating the offer: webrtc: set local description: ") || p.JSEP != nil {
 		t.Fatalf("join with a failing offer = %v (jsep %v)", p.Data, p.JSEP != nil)
 	}
-	select {
-	case <-peer.Done():
-	case <-time.After(coretest.ExpectTimeout):
-		t.Error("the failed join left its PeerConnection open")
-	}
 	if q := query(t, s); q["type"] != "none" {
 		t.Errorf("handle_info after the failed join = %v, want no role", q)
 	}
@@ -129,9 +124,20 @@ func TestSubscriberJoinOfferFails(t *testing.T) {
 		t.Errorf("publisher destinations after the failed join = %v, want none", got)
 	}
 
+	if got := findEvents(f.host, "subscribing"); len(got) != 0 {
+		t.Errorf("the failed join announced %d subscriptions", len(got))
+	}
+
+	// Retried at once, as a client would: the old PeerConnection may
+	// still be closing.
 	client, answer := f.answering(ctx, h, s, testpeer.Config{AnyAddress: true})
 	if mids := answer("retried join", f.async(h, s, join, nil)); len(mids) != 2 {
 		t.Fatalf("retried join offer m-lines %v, want audio and video", mids)
+	}
+	select {
+	case <-peer.Done():
+	case <-time.After(coretest.ExpectTimeout):
+		t.Error("the failed join left its PeerConnection open")
 	}
 	if err := client.WaitConnected(ctx); err != nil {
 		t.Fatal(err)
