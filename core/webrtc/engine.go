@@ -90,7 +90,7 @@ func newEngine(cfg Config, tweak func(*pion.SettingEngine)) (*Engine, error) {
 	if cfg.SharedUDP {
 		// pion gathers a UDP mux's addresses whatever the network types
 		// and filters.
-		sc := sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback,
+		sc := sharedport.Config{Port: cfg.ICEUDPPort, Loopback: cfg.IncludeLoopback, ICELite: cfg.ICELite,
 			Keep: func(iface string, a netip.Addr) bool { return (cfg.IPv6 || a.Is4()) && filter.keep(iface, a) }}
 		e.udp, err = sharedport.Open(sc)
 		if err != nil {

@@ -39,23 +39,48 @@ const keptSlotBuffer = 2048
 // are a handful; the bound holds however many candidates a client sends.
 const maxAddrs = 64
 
+// txRing bounds the Binding requests remembered per connection, the oldest
+// forgotten first (see mux). While checking, a pion agent sends one to
+// each remote candidate every 200 ms, so with a handful of candidates an
+// answer has a second or so to come back; once connected, it sends one
+// consent check every 2 s or less. An answer that comes too late is
+// routed by address only, and the next one will do.
+const txRing = 32
+
 // mux is an ice.UDPMux over one socket: it hands a STUN request to the
-// agent its USERNAME names (the ufrag), and every other packet to the
-// agent whose remote address it comes from. An address is learnt only from
-// the agent's own writes: a STUN request is not authenticated until the
-// agent checked its MESSAGE-INTEGRITY, and the agent writes only to
-// candidates it was given and to requests that passed, so a packet cannot
-// claim an address for an agent.
+// agent its USERNAME names (the ufrag), a Binding success response to the
+// agent that sent the request it answers (by transaction ID, see below),
+// and every other packet to the agent whose remote address it comes from.
+// An address is learnt only from the agent's own writes and from answers
+// to its own checks: a STUN request is not authenticated until the agent
+// checked its MESSAGE-INTEGRITY, and the agent writes only to candidates
+// it was given and to requests that passed, so a packet cannot claim an
+// address for an agent.
 //
-// An address whose agent answered a check from it (a Binding success
-// response, written only for a request whose integrity passed) is
-// confirmed: the client there holds that agent's credentials. Another
-// agent's checks and media to it do not take it over; only another
-// agent's answer to a check from it does. So a PeerConnection left open
-// by a client that went away cannot keep the traffic of the client's new
-// PeerConnection on the same address and port (its own checks go
-// unanswered and ICE consent ends it), and a client cannot pull another
-// client's traffic by naming that client's address in its candidates.
+// An address is confirmed once its agent answered a check from it (a
+// Binding success response, written only for a request whose integrity
+// passed) or the party there answered a check of the agent's. Another
+// agent's checks and media to it do not take it over, nor (since any
+// host that can spoof a source address can make an agent answer "from"
+// an address it does not own) another agent's answers to checks from it:
+// it moves only when the party at the address answers one of the other
+// agent's own checks. That answer carries the transaction ID of a Binding
+// request the agent sent to that address, which only a party receiving
+// there could see, and which a client answers only for its own
+// credentials (a client with other credentials ignores the check or
+// refuses it with an error response); the agent then verifies the
+// answer's integrity itself. So a PeerConnection left open by a client
+// that went away cannot keep the traffic of the client's new
+// PeerConnection on the same address and port (the new one's checks
+// there are answered, the old one's go unanswered and ICE consent ends
+// it), a client cannot pull another client's traffic by naming that
+// client's address in its candidates, and a blind attacker cannot pull it
+// by spoofing that address as the source of checks for its own
+// PeerConnection. Each connection remembers its last txRing requests.
+//
+// ICE-lite agents (newMux's lite) send no checks: an answer to a check is
+// then the only proof, and another agent's answer to a check from a
+// confirmed address moves it, spoofed source or not (docs/SECURITY.md).
 //
 // Each agent's packets wait in a bounded queue; when the agent falls
 // behind, packets are dropped and counted, as its own socket's buffer
@@ -68,9 +93,16 @@ type mux struct {
 	byUfrag map[string]*muxConn
 	byAddr  map[netip.AddrPort]*muxConn
 	// confirmed holds the addresses in byAddr whose agent answered a
-	// check from them (see mux); kept with byAddr, so bounded with it.
+	// check from them or had its check answered from them (see mux); kept
+	// with byAddr, so bounded with it.
 	confirmed map[netip.AddrPort]bool
-	closed    bool
+	// checks are the Binding requests the connections sent, by
+	// transaction ID: at most txRing per connection (muxConn.checks).
+	checks map[stunTxID]sentCheck
+	closed bool
+	// lite: the agents are ICE-lite and send no checks, so an answer to a
+	// check moves a confirmed address (see mux).
+	lite bool
 
 	exited chan struct{}
 	// unrouted counts packets no agent claimed (or whose agent was
@@ -85,14 +117,17 @@ type mux struct {
 
 var _ ice.UDPMux = (*mux)(nil)
 
-// newMux starts the read loop over conn; Close stops it.
-func newMux(conn *batchconn.Conn) *mux {
+// newMux starts the read loop over conn, for ICE-lite agents if lite;
+// Close stops it.
+func newMux(conn *batchconn.Conn, lite bool) *mux {
 	m := &mux{
 		conn:      conn,
 		local:     conn.LocalAddr().(*net.UDPAddr),
 		byUfrag:   map[string]*muxConn{},
 		byAddr:    map[netip.AddrPort]*muxConn{},
 		confirmed: map[netip.AddrPort]bool{},
+		checks:    map[stunTxID]sentCheck{},
+		lite:      lite,
 		exited:    make(chan struct{}),
 	}
 	go m.readLoop()
@@ -177,7 +212,9 @@ func (m *mux) readLoop() {
 		pkt := buf[:n]
 		m.mu.Lock()
 		var c *muxConn
-		if ufrag, ok := stunUfrag(pkt); ok {
+		if isBindingSuccess(pkt) {
+			c = m.answeredLocked(stunTxID(pkt[8:stunHeader]), from)
+		} else if ufrag, ok := stunUfrag(pkt); ok {
 			c = m.byUfrag[ufrag] // routed, not learnt: see mux
 		}
 		if c == nil {
@@ -203,8 +240,8 @@ const readErrorPause = time.Millisecond
 // claimLocked routes packets from addr to c after c wrote to it, answer
 // telling whether the write answered a check from addr; it reports
 // whether addr is c's now. An address another open agent confirmed stays
-// that agent's unless c answers a check from it (see mux). The caller
-// holds m.mu.
+// that agent's (see mux; with lite agents, unless c answers a check from
+// it). The caller holds m.mu.
 func (m *mux) claimLocked(c *muxConn, addr netip.AddrPort, answer bool) bool {
 	if c.closed.Load() {
 		return false
@@ -214,11 +251,47 @@ func (m *mux) claimLocked(c *muxConn, addr netip.AddrPort, answer bool) bool {
 			m.confirmed[addr] = true
 		}
 		return true
-	} else if owner != nil && m.confirmed[addr] && !answer {
+	} else if owner != nil && m.confirmed[addr] && (!answer || !m.lite) {
 		return false
 	}
 	m.learnLocked(c, addr, answer)
 	return true
+}
+
+// sentLocked remembers that c sent the Binding request id to addr,
+// forgetting the oldest of c's when it has txRing. The caller holds m.mu.
+func (m *mux) sentLocked(c *muxConn, id stunTxID, addr netip.AddrPort) {
+	if c.closed.Load() { // remove has run, or will after m.mu
+		return
+	}
+	if e, ok := m.checks[id]; ok && e.c == c { // sent again: one slot
+		m.checks[id] = sentCheck{c: c, to: addr}
+		return
+	}
+	slot := &c.checks[c.nextCheck]
+	if e, ok := m.checks[*slot]; ok && e.c == c {
+		delete(m.checks, *slot)
+	}
+	*slot = id
+	c.nextCheck = (c.nextCheck + 1) % txRing
+	m.checks[id] = sentCheck{c: c, to: addr}
+}
+
+// answeredLocked returns the open connection that sent from the Binding
+// request id (nil if none), which a Binding success response from there
+// answers: the party at from saw that request, so from is that
+// connection's now, and confirmed (see mux). The caller holds m.mu.
+func (m *mux) answeredLocked(id stunTxID, from netip.AddrPort) *muxConn {
+	e, ok := m.checks[id]
+	if !ok || e.to != from || e.c.closed.Load() {
+		return nil
+	}
+	if m.byAddr[from] == e.c {
+		m.confirmed[from] = true
+	} else {
+		m.learnLocked(e.c, from, true)
+	}
+	return e.c
 }
 
 // learnLocked routes packets from addr to c, taking it from another agent
@@ -260,6 +333,11 @@ func (m *mux) remove(c *muxConn) {
 		}
 	}
 	c.addrs = nil
+	for _, id := range c.checks {
+		if e, ok := m.checks[id]; ok && e.c == c {
+			delete(m.checks, id)
+		}
+	}
 }
 
 // STUN (RFC 8489): a 20-byte header whose first two bits are 0 and whose
@@ -272,13 +350,27 @@ const (
 	stunAttrAlign = 4
 )
 
-// stunBindingSuccess is the message type of a Binding success response.
-const stunBindingSuccess = 0x0101
+// The message types of a Binding request (a check) and of its success
+// response.
+const (
+	stunBindingRequest = 0x0001
+	stunBindingSuccess = 0x0101
+)
+
+// stunTxID is a STUN transaction ID: header bytes 8-19, chosen at random
+// by the sender of a request and repeated by its response.
+type stunTxID [stunHeader - 8]byte
 
 // isBindingSuccess tells whether b is a STUN Binding success response: an
 // agent's answer to a check whose integrity it verified.
-func isBindingSuccess(b []byte) bool {
-	return len(b) >= stunHeader && binary.BigEndian.Uint16(b[0:2]) == stunBindingSuccess &&
+func isBindingSuccess(b []byte) bool { return isSTUN(b, stunBindingSuccess) }
+
+// isBindingRequest tells whether b is a STUN Binding request: a check.
+func isBindingRequest(b []byte) bool { return isSTUN(b, stunBindingRequest) }
+
+// isSTUN tells whether b is a STUN message of type typ.
+func isSTUN(b []byte, typ uint16) bool {
+	return len(b) >= stunHeader && binary.BigEndian.Uint16(b[0:2]) == typ &&
 		binary.BigEndian.Uint32(b[4:8]) == stunCookie
 }
 
@@ -337,6 +429,11 @@ type muxConn struct {
 	lastConfirmed bool
 	deadline      time.Time
 
+	// checks is a ring of the transaction IDs of the last txRing Binding
+	// requests written, the next to replace at nextCheck; guarded by m.mu.
+	checks    [txRing]stunTxID
+	nextCheck int
+
 	notify chan struct{} // 1-slot: a packet arrived
 	done   chan struct{}
 	closed atomic.Bool
@@ -346,6 +443,12 @@ type muxConn struct {
 type queued struct {
 	buf  []byte
 	from netip.AddrPort
+}
+
+// sentCheck is a Binding request a connection wrote, and where to.
+type sentCheck struct {
+	c  *muxConn
+	to netip.AddrPort
 }
 
 // pushResult is what became of a received packet handed to a connection.
@@ -480,19 +583,25 @@ func (c *muxConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
 	// no zone; otherwise a learnt address would never match a source.
 	addr = netip.AddrPortFrom(addr.Addr().Unmap().WithZone(""), addr.Port())
 	answer := isBindingSuccess(p)
+	check := !answer && isBindingRequest(p)
 	c.mu.Lock()
 	known := c.lastDst == addr && (c.lastConfirmed || !answer)
 	c.mu.Unlock()
-	if !known {
+	if !known || check {
 		c.m.mu.Lock()
-		routed := c.m.claimLocked(c, addr, answer)
-		c.mu.Lock()
-		if routed {
-			c.lastDst, c.lastConfirmed = addr, c.m.confirmed[addr]
-		} else if c.lastDst == addr {
-			c.lastDst = netip.AddrPort{}
+		if check { // before the write: the answer may come at once
+			c.m.sentLocked(c, stunTxID(p[8:stunHeader]), addr)
 		}
-		c.mu.Unlock()
+		if !known {
+			routed := c.m.claimLocked(c, addr, answer)
+			c.mu.Lock()
+			if routed {
+				c.lastDst, c.lastConfirmed = addr, c.m.confirmed[addr]
+			} else if c.lastDst == addr {
+				c.lastDst = netip.AddrPort{}
+			}
+			c.mu.Unlock()
+		}
 		c.m.mu.Unlock()
 	}
 	return c.m.conn.WriteToAddrPort(p, addr)

@@ -3,6 +3,7 @@ package sharedport
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -56,14 +57,18 @@ func TestStunUfrag(t *testing.T) {
 	}
 }
 
-// newTestMux is a mux on a loopback socket, closed with the test.
-func newTestMux(t *testing.T) *mux {
+// newTestMux is a mux for full ICE agents on a loopback socket, closed
+// with the test.
+func newTestMux(t *testing.T) *mux { t.Helper(); return newTestMuxOf(t, false) }
+
+// newTestMuxOf is newTestMux, for ICE-lite agents if lite.
+func newTestMuxOf(t *testing.T, lite bool) *mux {
 	t.Helper()
 	c, err := batchconn.New(testkit.LoopbackUDP(t), batchconn.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newMux(c)
+	m := newMux(c, lite)
 	t.Cleanup(func() { _ = m.Close() })
 	return m
 }
@@ -426,66 +431,122 @@ func TestMuxAddressMoves(t *testing.T) {
 	}
 }
 
-// stunSuccess builds a STUN Binding success response (no attributes).
-func stunSuccess() []byte {
-	b := []byte{0x01, 0x01, 0, 0}
-	b = binary.BigEndian.AppendUint32(b, stunCookie)
-	return append(b, "transaction!"...)
+// withTxID sets STUN message p's 12-byte transaction ID.
+func withTxID(p []byte, txid string) []byte {
+	copy(p[8:stunHeader], txid)
+	return p
 }
 
-// TestMuxConfirmedAddress: once an agent answered a check from an address
-// (a Binding success response), another agent's checks and media to that
-// address do not take it; only another agent's answer to a check from it
-// does. A STUN request goes to the agent its USERNAME names even from an
-// address another agent has.
-func TestMuxConfirmedAddress(t *testing.T) {
-	m := newTestMux(t)
-	a, b := getConn(t, m, "a"), getConn(t, m, "b")
-	client := peerSocket(t)
-	from := func(pkt []byte) {
-		t.Helper()
-		if _, err := client.WriteToUDPAddrPort(pkt, m.local.AddrPort()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write := func(c *muxConn, pkt []byte) {
-		t.Helper()
-		if _, err := c.WriteToAddrPort(pkt, addrOf(client)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !isBindingSuccess(stunSuccess()) || isBindingSuccess(stunRequest("a:x")) || isBindingSuccess([]byte("media")) {
-		t.Fatal("isBindingSuccess does not tell a Binding success response")
-	}
+// stunSuccess builds a STUN Binding success response (no attributes) with
+// a 12-byte transaction ID; stunRequest's is "transaction!".
+func stunSuccess(txid string) []byte {
+	b := []byte{0x01, 0x01, 0, 0}
+	b = binary.BigEndian.AppendUint32(b, stunCookie)
+	return append(b, txid...)
+}
 
-	write(a, stunSuccess()) // a answered the client's check: confirmed
-	write(b, []byte("check"))
-	write(b, []byte("media"))
-	from([]byte("media 1"))
-	if got, _ := readOne(t, a); got != "media 1" {
-		t.Fatalf("a read %q, want the client's media", got)
+func TestIsBinding(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		pkt              []byte
+		request, success bool
+	}{
+		{"request", stunRequest("a:x"), true, false},
+		{"success", stunSuccess("transaction!"), false, true},
+		{"error response", append([]byte{0x01, 0x11, 0, 0, 0x21, 0x12, 0xa4, 0x42}, "transaction!"...), false, false},
+		{"indication", append([]byte{0x00, 0x11, 0, 0, 0x21, 0x12, 0xa4, 0x42}, "transaction!"...), false, false},
+		{"no cookie", append([]byte{0x01, 0x01, 0, 0, 1, 2, 3, 4}, "transaction!"...), false, false},
+		{"short", stunSuccess("tx"), false, false},
+		{"media", []byte("media that is long enough"), false, false},
+	} {
+		if r, s := isBindingRequest(tc.pkt), isBindingSuccess(tc.pkt); r != tc.request || s != tc.success {
+			t.Errorf("%s: request %v, success %v; want %v, %v", tc.name, r, s, tc.request, tc.success)
+		}
 	}
-	if n := m.moved.Load(); n != 0 {
+}
+
+// confirmedSetup is a mux (for ICE-lite agents if lite) with connections a
+// and b and a client socket whose address a confirmed (a answered its
+// check); b's checks and media to that address do not take it.
+type confirmedSetup struct {
+	m      *mux
+	a, b   *muxConn
+	client *net.UDPConn
+}
+
+func newConfirmedSetup(t *testing.T, lite bool) *confirmedSetup {
+	t.Helper()
+	s := &confirmedSetup{m: newTestMuxOf(t, lite), client: peerSocket(t)}
+	s.a, s.b = getConn(t, s.m, "a"), getConn(t, s.m, "b")
+	s.write(t, s.a, stunSuccess("a's answer..")) // a answered the client's check: confirmed
+	s.write(t, s.b, []byte("check"))
+	s.write(t, s.b, []byte("media"))
+	s.from(t, []byte("media 1"))
+	s.expect(t, s.a, "media 1")
+	if n := s.m.moved.Load(); n != 0 {
 		t.Fatalf("%d moves after another agent's check and media to a confirmed address, want 0", n)
 	}
+	return s
+}
 
-	from(stunRequest("b:x")) // the client's check for b, from a's address
-	if got, _ := readOne(t, b); got != string(stunRequest("b:x")) {
-		t.Fatalf("b read %q, want the check that names it", got)
+// from sends pkt from the client to the mux.
+func (s *confirmedSetup) from(t *testing.T, pkt []byte) {
+	t.Helper()
+	if _, err := s.client.WriteToUDPAddrPort(pkt, s.m.local.AddrPort()); err != nil {
+		t.Fatal(err)
 	}
-	write(b, stunSuccess()) // b answers it: the address is b's now
-	from([]byte("media 2"))
-	if got, _ := readOne(t, b); got != "media 2" {
-		t.Fatalf("b read %q, want the client's media once it answered a check from there", got)
+}
+
+// write has c send pkt to the client.
+func (s *confirmedSetup) write(t *testing.T, c *muxConn, pkt []byte) {
+	t.Helper()
+	if _, err := c.WriteToAddrPort(pkt, addrOf(s.client)); err != nil {
+		t.Fatal(err)
 	}
+}
+
+// expect reads the next packet c got; it must be want.
+func (s *confirmedSetup) expect(t *testing.T, c *muxConn, want string) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 1500)
+	n, _, err := c.ReadFromAddrPort(buf)
+	if err != nil {
+		t.Fatalf("%s got nothing (%v), want %q", c.ufrag, err, want)
+	}
+	if got := string(buf[:n]); got != want {
+		t.Fatalf("%s read %q, want %q", c.ufrag, got, want)
+	}
+}
+
+// route is the connection the client's address routes to, and whether
+// it is confirmed.
+func (s *confirmedSetup) route() (*muxConn, bool) {
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	return s.m.byAddr[addrOf(s.client)], s.m.confirmed[addrOf(s.client)]
+}
+
+// TestMuxConfirmedAddressLite: with ICE-lite agents (which send no checks),
+// once an agent answered a check from an address (a Binding success
+// response), another agent's checks and media to that address do not take
+// it; only another agent's answer to a check from it does. A STUN request
+// goes to the agent its USERNAME names even from an address another agent
+// has.
+func TestMuxConfirmedAddressLite(t *testing.T) {
+	s := newConfirmedSetup(t, true)
+	m, a, b := s.m, s.a, s.b
+	s.from(t, stunRequest("b:x")) // the client's check for b, from a's address
+	s.expect(t, b, string(stunRequest("b:x")))
+	s.write(t, b, stunSuccess("b's answer..")) // b answers it: the address is b's now
+	s.from(t, []byte("media 2"))
+	s.expect(t, b, "media 2")
 	if n := m.moved.Load(); n != 1 {
 		t.Fatalf("%d moves, want 1", n)
 	}
-	write(a, []byte("media")) // a's media does not take it back
-	from([]byte("media 3"))
-	if got, _ := readOne(t, b); got != "media 3" {
-		t.Fatalf("b read %q, want media 3", got)
-	}
+	s.write(t, a, []byte("media")) // a's media does not take it back
+	s.from(t, []byte("media 3"))
+	s.expect(t, b, "media 3")
 	if len(m.confirmed) != 1 || len(m.byAddr) != 1 {
 		t.Fatalf("%d confirmed, %d routes; want 1 and 1", len(m.confirmed), len(m.byAddr))
 	}
@@ -494,5 +555,136 @@ func TestMuxConfirmedAddress(t *testing.T) {
 	}
 	if len(m.confirmed) != 0 {
 		t.Fatalf("%d confirmed addresses after their agent closed, want 0", len(m.confirmed))
+	}
+}
+
+// TestMuxConfirmedAddressMovesOnAnsweredCheck: with full ICE agents, an
+// agent's answer to a check "from" an address another agent confirmed
+// does not take it (whoever can spoof that source can make the agent
+// answer there); the address moves only when a Binding success response
+// from it carries the transaction ID of a Binding request the new agent
+// sent there, which only the party there can have seen. That response
+// reaches the agent that sent the request, even while the address is
+// another's; one with another transaction ID, or with the right one from
+// another address, moves nothing.
+func TestMuxConfirmedAddressMovesOnAnsweredCheck(t *testing.T) {
+	s := newConfirmedSetup(t, false)
+	m, a, b := s.m, s.a, s.b
+	s.from(t, stunRequest("b:x")) // a (spoofed) check for b, from a's address
+	s.expect(t, b, string(stunRequest("b:x")))
+	s.write(t, b, stunSuccess("b's answer..")) // b answers it
+	s.from(t, []byte("media 2"))
+	s.expect(t, a, "media 2")
+	if owner, _ := s.route(); owner != a || m.moved.Load() != 0 {
+		t.Fatalf("after b's answer the address routes to a: %v, %d moves; want a, 0 moves", owner == a, m.moved.Load())
+	}
+
+	// b's own check to the client: "transaction!" is its ID.
+	s.write(t, b, stunRequest("x:b"))
+	s.from(t, stunSuccess("other txid..")) // an answer to nobody's check
+	s.from(t, []byte("media 3"))
+	s.expect(t, a, string(stunSuccess("other txid..")))
+	s.expect(t, a, "media 3")
+	elsewhere := peerSocket(t) // the right ID from another address
+	if _, err := elsewhere.WriteToUDPAddrPort(stunSuccess("transaction!"), m.local.AddrPort()); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Until(t, 5*time.Second, "the answer from elsewhere unrouted", func() bool { return m.unrouted.Load() == 1 })
+	if owner, _ := s.route(); owner != a || m.moved.Load() != 0 {
+		t.Fatalf("after answers to unknown checks the address routes to a: %v, %d moves; want a, 0 moves", owner == a, m.moved.Load())
+	}
+
+	s.from(t, stunSuccess("transaction!")) // the client answers b's check
+	s.expect(t, b, string(stunSuccess("transaction!")))
+	s.from(t, []byte("media 4"))
+	s.expect(t, b, "media 4")
+	if owner, confirmed := s.route(); owner != b || !confirmed || m.moved.Load() != 1 {
+		t.Fatalf("after the client answered b's check: routes to b %v, confirmed %v, %d moves; want b, confirmed, 1 move",
+			owner == b, confirmed, m.moved.Load())
+	}
+	// a's checks, media and answers do not take it back.
+	s.write(t, a, withTxID(stunRequest("x:a"), "a's check..."))
+	s.write(t, a, []byte("media"))
+	s.write(t, a, stunSuccess("a's answer.."))
+	s.from(t, []byte("media 5"))
+	s.expect(t, b, "media 5")
+	if m.moved.Load() != 1 {
+		t.Fatalf("%d moves, want 1", m.moved.Load())
+	}
+	if a.n != 0 {
+		t.Fatalf("a has %d packets queued, want none", a.n)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.confirmed) != 0 || len(m.checks) != 1 {
+		t.Fatalf("after b closed: %d confirmed addresses, %d checks; want 0 and a's one", len(m.confirmed), len(m.checks))
+	}
+}
+
+// TestMuxAnswerConfirmsFreeAddress: with full ICE agents an agent's answer
+// still confirms an address nobody has, or one it or another has
+// unconfirmed (a client's first PeerConnection, checks crossing).
+func TestMuxAnswerConfirmsFreeAddress(t *testing.T) {
+	m := newTestMux(t)
+	a, b := getConn(t, m, "a"), getConn(t, m, "b")
+	free, mine, theirs := peerSocket(t), peerSocket(t), peerSocket(t)
+	if _, err := a.WriteToAddrPort([]byte("check"), addrOf(mine)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.WriteToAddrPort([]byte("check"), addrOf(theirs)); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*net.UDPConn{free, mine, theirs} {
+		if _, err := a.WriteToAddrPort(stunSuccess("a's answer.."), addrOf(u)); err != nil {
+			t.Fatal(err)
+		}
+		m.mu.Lock()
+		owner, confirmed := m.byAddr[addrOf(u)], m.confirmed[addrOf(u)]
+		m.mu.Unlock()
+		if owner != a || !confirmed {
+			t.Fatalf("after a answered %v: routed to a %v, confirmed %v", addrOf(u), owner == a, confirmed)
+		}
+	}
+	if n := m.moved.Load(); n != 1 {
+		t.Fatalf("%d moves, want 1 (the address b had)", n)
+	}
+}
+
+// TestMuxChecksBounded: a connection remembers its last txRing checks,
+// however many its agent sends; an answer to an older one is routed by
+// address only and moves nothing; a closed connection's are forgotten.
+func TestMuxChecksBounded(t *testing.T) {
+	s := newConfirmedSetup(t, false)
+	m, b := s.m, s.b
+	check := func(i int) []byte { return withTxID(stunRequest("x:b"), fmt.Sprintf("check %6d", i)) }
+	const extra = 5
+	for i := range txRing + extra {
+		s.write(t, b, check(i))
+		s.write(t, b, check(i)) // sent again: the same one
+	}
+	m.mu.Lock()
+	n := len(m.checks)
+	m.mu.Unlock()
+	if n != txRing {
+		t.Fatalf("%d checks remembered after %d sent, want %d", n, txRing+extra, txRing)
+	}
+	old := stunSuccess(string(check(extra - 1)[8:stunHeader]))
+	s.from(t, old)
+	s.expect(t, s.a, string(old))
+	if owner, _ := s.route(); owner != s.a {
+		t.Fatal("an answer to a forgotten check moved the address")
+	}
+	recent := stunSuccess(string(check(extra)[8:stunHeader]))
+	s.from(t, recent)
+	s.expect(t, b, string(recent))
+	if owner, _ := s.route(); owner != b {
+		t.Fatal("an answer to a remembered check did not move the address")
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.checks) != 0 {
+		t.Fatalf("%d checks remembered after their connection closed, want 0", len(m.checks))
 	}
 }

@@ -24,6 +24,11 @@ type Config struct {
 	// Keep, if set, filters the local addresses, each with the name of its
 	// interface.
 	Keep func(iface string, addr netip.Addr) bool
+	// ICELite says the agents are ICE-lite: they send no checks of their
+	// own, so an agent's answer to a check is the only proof that a client
+	// holds its credentials, and it moves an address confirmed to another
+	// agent, even from a spoofed source (see mux).
+	ICELite bool
 }
 
 // SocketBuffer is the kernel buffer asked for each shared socket, in each
@@ -71,7 +76,7 @@ func Open(cfg Config) (*Port, error) {
 	// An ephemeral port is the first address's choice, which another
 	// address may have taken already: then all start again with another.
 	for attempt := 1; ; attempt++ {
-		s, err := openOn(addrs, cfg.Port)
+		s, err := openOn(addrs, cfg.Port, cfg.ICELite)
 		if err == nil || cfg.Port != 0 || attempt == ephemeralAttempts {
 			return s, err
 		}
@@ -82,8 +87,8 @@ func Open(cfg Config) (*Port, error) {
 const ephemeralAttempts = 3
 
 // openOn binds port (0: the first address's ephemeral choice) on every
-// address in addrs.
-func openOn(addrs []netip.Addr, port uint16) (*Port, error) {
+// address in addrs, for ICE-lite agents if lite.
+func openOn(addrs []netip.Addr, port uint16, lite bool) (*Port, error) {
 	s := &Port{bufs: Buffers{Wanted: SocketBuffer}}
 	muxes := make([]ice.UDPMux, 0, len(addrs))
 	for _, a := range addrs {
@@ -108,7 +113,7 @@ func openOn(addrs []netip.Addr, port uint16) (*Port, error) {
 			return nil, err
 		}
 		s.conns = append(s.conns, c)
-		m := newMux(c)
+		m := newMux(c, lite)
 		s.muxes = append(s.muxes, m)
 		muxes = append(muxes, m)
 	}

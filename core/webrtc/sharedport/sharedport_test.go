@@ -157,3 +157,22 @@ func TestAddrs(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenICELite: Config.ICELite reaches every socket's mux (an answer to
+// a check then moves a confirmed address, see mux), and only it.
+func TestOpenICELite(t *testing.T) {
+	for _, lite := range []bool{false, true} {
+		p, err := Open(Config{Loopback: true, ICELite: lite, Keep: func(_ string, a netip.Addr) bool { return a.IsLoopback() }})
+		if err != nil || p == nil {
+			t.Fatalf("Open = %v, %v", p, err)
+		}
+		for _, m := range p.muxes {
+			if m.lite != lite {
+				t.Errorf("ICELite %v: a mux with lite %v", lite, m.lite)
+			}
+		}
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
