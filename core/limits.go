@@ -3,8 +3,9 @@ package core
 import (
 	"bytes"
 	"fmt"
-	"net/netip"
 	"unicode/utf8"
+
+	"github.com/argusrtc/argus/internal/clientaddr"
 )
 
 // Defaults of Limits. Each is far above what janus.js EchoTest and
@@ -114,6 +115,13 @@ type Limits struct {
 	// counts it under; sessions of transports with no client address are
 	// not counted).
 	MaxPeerConnectionsPerIP int
+	// IPv6ClientPrefix is the prefix length under which MaxSessionsPerIP
+	// and MaxPeerConnectionsPerIP count an IPv6 client (clientaddr.Key):
+	// 0 means clientaddr.DefaultIPv6Prefix (a /64, what one client
+	// normally holds, so rotating addresses within it gains nothing), 128
+	// counts each address apart; values outside 32..128 are clamped.
+	// IPv4 clients (IPv4-mapped ones too) always count per address.
+	IPv6ClientPrefix int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -133,6 +141,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxSessionsPerIP, DefaultMaxSessionsPerIP)
 	def(&l.MaxPeerConnections, DefaultMaxPeerConnections)
 	def(&l.MaxPeerConnectionsPerIP, DefaultMaxPeerConnectionsPerIP)
+	l.IPv6ClientPrefix = clientaddr.IPv6Prefix(l.IPv6ClientPrefix)
 	return l
 }
 
@@ -173,10 +182,12 @@ func (g *Gateway) sessionsKey(addr string) string {
 	return addr
 }
 
-// clientAddr is c's address as the per-address limits key it, unmapped as
-// -max-conns-per-ip keys it (an IPv6 client counts per /128), or "" when
-// c's transport has no client address of its own.
-func clientAddr(c Client) string {
+// clientAddr is c's address as the per-address limits key it, as
+// -max-conns-per-ip keys it (clientaddr.KeyString: an IPv4 client per
+// address, an IPv6 one per Limits.IPv6ClientPrefix prefix), or "" when
+// c's transport has no client address of its own. Behind a trusted
+// reverse proxy the transport's RemoteIP is already the forwarded client.
+func (g *Gateway) clientAddr(c Client) string {
 	if c == nil {
 		return ""
 	}
@@ -184,10 +195,7 @@ func clientAddr(c Client) string {
 	if !info.PerIP || info.RemoteIP == "" {
 		return ""
 	}
-	if a, err := netip.ParseAddr(info.RemoteIP); err == nil {
-		return a.Unmap().String()
-	}
-	return info.RemoteIP
+	return clientaddr.KeyString(info.RemoteIP, g.cfg.Limits.IPv6ClientPrefix)
 }
 
 // releaseIPLocked gives back a session's count of ip; g.mu is held. An

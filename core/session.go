@@ -18,7 +18,7 @@ const (
 // session is one Janus session.
 type session struct {
 	id      SessionID
-	addr    string // the client's address, what the per-address limits count under; "" when its transport has none
+	addr    string // the client's address as the per-address limits key it (Gateway.clientAddr); "" when its transport has none
 	g       *Gateway
 	log     *slog.Logger
 	created time.Time
@@ -81,7 +81,7 @@ func (s *session) effectiveTimeout() time.Duration {
 
 // createSession registers a new session sourced on c; id 0 picks a random id.
 func (g *Gateway) createSession(c Client, id SessionID) (*session, *APIError) {
-	addr := clientAddr(c) // outside g.mu: Info is the transport's
+	addr := g.clientAddr(c) // outside g.mu: Info is the transport's
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed || !g.accepting {

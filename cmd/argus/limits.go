@@ -13,6 +13,7 @@ import (
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/webrtc"
+	"github.com/argusrtc/argus/internal/clientaddr"
 	"github.com/argusrtc/argus/internal/connlimit"
 	"github.com/argusrtc/argus/internal/refusals"
 	"github.com/argusrtc/argus/transports/http"
@@ -31,6 +32,11 @@ type limits struct {
 	MaxSessionsPerIP     int // 0 or -1 disables
 	MaxPeerConnections   int // 0 or -1 disables
 	MaxPeerConnsPerIP    int // 0 or -1 disables
+	// IPv6ClientPrefix is the prefix an IPv6 client counts under in the
+	// three per-address caps; TrustedProxies the reverse proxies whose
+	// forwarding headers name the client (clientaddr).
+	IPv6ClientPrefix int
+	TrustedProxies   clientaddr.Proxies
 
 	MaxConns      int // public listeners (http, ws) together
 	MaxConnsPerIP int // public listeners, per client address
@@ -71,6 +77,7 @@ func defaultLimits() limits {
 		MaxPeerConnsPerIP:    core.DefaultMaxPeerConnectionsPerIP,
 		MaxConns:             autoMaxConns(),
 		MaxConnsPerIP:        defaultConnsPerIP,
+		IPv6ClientPrefix:     clientaddr.DefaultIPv6Prefix,
 		AdminMaxConns:        defaultAdminMaxConns,
 		ReadHeaderTimeout:    readHeaderTimeout,
 		ReadTimeout:          30 * time.Second,
@@ -99,11 +106,13 @@ func (l *limits) register(fs *flag.FlagSet) {
 	fs.IntVar(&l.MaxSDPMLines, "max-sdp-mlines", l.MaxSDPMLines, "m-lines of a client SDP (error 465 beyond); -1 disables")
 	// 0 disables these three, as it does -max-conns-per-ip; -1 too, as it
 	// does the flags above (where 0 would mean the default).
-	fs.IntVar(&l.MaxSessionsPerIP, "max-sessions-per-ip", l.MaxSessionsPerIP, "live sessions one client address may create over -http and -ws (error 472 beyond); behind a reverse proxy every client shares its address: raise it or pass 0; 0 or -1 disables")
+	fs.IntVar(&l.MaxSessionsPerIP, "max-sessions-per-ip", l.MaxSessionsPerIP, "live sessions one client address may create over -http and -ws (error 472 beyond); behind a reverse proxy, list it in -trusted-proxies; 0 or -1 disables")
 	fs.IntVar(&l.MaxPeerConnections, "max-peerconnections", l.MaxPeerConnections, "live PeerConnections (about 0.5-0.8 MiB each); an offer beyond is answered error 490; 0 or -1 disables")
 	fs.IntVar(&l.MaxPeerConnsPerIP, "max-peerconnections-per-ip", l.MaxPeerConnsPerIP, "live PeerConnections of the sessions one client address created over -http and -ws (error 490 beyond), so that one client cannot take all of -max-peerconnections; 0 or -1 disables")
 	fs.IntVar(&l.MaxConns, "max-conns", l.MaxConns, "open connections of the public listeners (-http, -ws) together; default: half the file descriptor limit; 0 disables")
-	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", l.MaxConnsPerIP, "open connections of one client address to the public listeners; 0 disables")
+	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", l.MaxConnsPerIP, "open connections of one client address to the public listeners (-trusted-proxies are exempt); 0 disables")
+	fs.IntVar(&l.IPv6ClientPrefix, "ipv6-client-prefix", l.IPv6ClientPrefix, "the IPv6 prefix length one client counts under in the -max-*-per-ip caps (32 to 128; 128: each address apart); IPv4 clients count per address")
+	fs.Var(proxiesValue{&l.TrustedProxies}, "trusted-proxies", "comma-separated reverse proxy `addresses or CIDRs` whose Forwarded, X-Forwarded-For or X-Real-IP header names the client of -http and -ws requests (for events, HEP and the -max-*-per-ip caps; their own connections are exempt from -max-conns-per-ip); empty: trust no header")
 	fs.IntVar(&l.AdminMaxConns, "admin-max-conns", l.AdminMaxConns, "open connections of the admin listeners (-admin, -admin-ws, -metrics-addr) together; 0 disables")
 	fs.DurationVar(&l.ReadHeaderTimeout, "http-read-header-timeout", l.ReadHeaderTimeout, "time a client has to send a request's headers")
 	fs.DurationVar(&l.ReadTimeout, "http-read-timeout", l.ReadTimeout, "time a client has to send a whole request, body included")
@@ -132,6 +141,9 @@ func (l *limits) validate() error {
 	if l.WriteTimeout <= http.DefaultLongPollTimeout {
 		return fmt.Errorf("%w: -http-write-timeout %v must exceed the %v long poll", errBadLimit, l.WriteTimeout, http.DefaultLongPollTimeout)
 	}
+	if l.IPv6ClientPrefix < clientaddr.MinIPv6Prefix || l.IPv6ClientPrefix > clientaddr.MaxIPv6Prefix {
+		return fmt.Errorf("%w: -ipv6-client-prefix %d must be within %d..%d", errBadLimit, l.IPv6ClientPrefix, clientaddr.MinIPv6Prefix, clientaddr.MaxIPv6Prefix)
+	}
 	if l.MaxConns < 0 || l.MaxConnsPerIP < 0 || l.AdminMaxConns < 0 {
 		return fmt.Errorf("%w: connection caps must not be negative", errBadLimit)
 	}
@@ -152,7 +164,35 @@ func (l *limits) coreLimits() core.Limits {
 		MaxSessionsPerIP:        offIfNotPositive(l.MaxSessionsPerIP),
 		MaxPeerConnections:      offIfNotPositive(l.MaxPeerConnections),
 		MaxPeerConnectionsPerIP: offIfNotPositive(l.MaxPeerConnsPerIP),
+		IPv6ClientPrefix:        l.IPv6ClientPrefix,
 	}
+}
+
+// publicLimiter is the connection budget of the public listeners: the
+// per-IP cap keys clients as the core's caps do, and exempts the trusted
+// proxies (whose clients only their headers tell apart).
+func (l *limits) publicLimiter(count connlimit.Counter) *connlimit.Limiter {
+	return connlimit.NewLimiter(l.MaxConns, l.MaxConnsPerIP, count,
+		connlimit.WithIPv6Prefix(l.IPv6ClientPrefix), connlimit.WithTrustedProxies(l.TrustedProxies))
+}
+
+// proxiesValue is the -trusted-proxies flag.
+type proxiesValue struct{ p *clientaddr.Proxies }
+
+func (v proxiesValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return v.p.String()
+}
+
+func (v proxiesValue) Set(s string) error {
+	p, err := clientaddr.ParseProxies(s)
+	if err != nil {
+		return err
+	}
+	*v.p = p
+	return nil
 }
 
 // offIfNotPositive maps a flag where 0 disables onto core.Limits, where

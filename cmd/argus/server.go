@@ -69,7 +69,7 @@ type listener struct {
 func newServer(ctx context.Context, cfg config, logger *slog.Logger, level *slog.LevelVar) (_ *server, err error) {
 	s := &server{logger: logger, adminMux: nethttp.NewServeMux(), limits: cfg.Limits, refusals: newRefusals(),
 		connRefusals: transports.NewRefusals()}
-	s.public = connlimit.NewLimiter(cfg.Limits.MaxConns, cfg.Limits.MaxConnsPerIP, s.refusals)
+	s.public = cfg.Limits.publicLimiter(s.refusals)
 	s.admin = connlimit.NewLimiter(cfg.Limits.AdminMaxConns, 0, s.refusals)
 	defer func() {
 		if err != nil {
@@ -180,6 +180,7 @@ func (s *server) buildListeners(cfg config) error {
 
 			AdminAllowOrigin: cfg.Limits.AdminAllowOrigin,
 			Refusals:         s.refusals,
+			TrustedProxies:   cfg.Limits.TrustedProxies,
 		})
 	}
 	if cfg.HTTPAddr != "" {
@@ -228,10 +229,11 @@ func (s *server) wsConfig(cfg config, admin bool) websocket.Config {
 		Logger:     s.logger.With("transport", websocket.Package),
 		Admin:      admin,
 
-		Refusals:     s.refusals,
-		ConnRefusals: s.connRefusals.For(websocket.Package),
-		PingInterval: cfg.Limits.WSPingInterval,
-		IdleTimeout:  cfg.Limits.WSIdleTimeout,
+		Refusals:       s.refusals,
+		ConnRefusals:   s.connRefusals.For(websocket.Package),
+		TrustedProxies: cfg.Limits.TrustedProxies,
+		PingInterval:   cfg.Limits.WSPingInterval,
+		IdleTimeout:    cfg.Limits.WSIdleTimeout,
 	}
 	if admin {
 		c.Logger = c.Logger.With("admin", true)

@@ -7,12 +7,21 @@
 // listeners (Janus API over HTTP and WebSocket) one Limiter and the admin
 // listeners another, so a flood of the public API cannot take the file
 // descriptors the Admin API needs (docs/SECURITY.md).
+//
+// The per-IP cap counts a client under its clientaddr.Key (an IPv6 one per
+// /64 by default), as the core's per-address caps do. It is counted at
+// accept time, before any request header is read, so it cannot see the
+// clients behind a reverse proxy: connections from a trusted proxy
+// (WithTrustedProxies) are exempt from it and count only against the
+// total.
 package connlimit
 
 import (
 	"net"
 	"net/netip"
 	"sync"
+
+	"github.com/argusrtc/argus/internal/clientaddr"
 )
 
 // Names of the caps, as Counter receives them.
@@ -30,16 +39,33 @@ type Counter interface {
 type Limiter struct {
 	total, perIP int // 0 = no cap
 	count        Counter
+	ipv6Prefix   int                // clientaddr.Key's; 0 = its default
+	trusted      clientaddr.Proxies // exempt from perIP
 
 	mu   sync.Mutex
 	open int
-	byIP map[netip.Addr]int
+	byIP map[netip.Prefix]int
 }
 
+// Option configures a Limiter.
+type Option func(*Limiter)
+
+// WithIPv6Prefix counts an IPv6 client under its /bits prefix
+// (clientaddr.Key; 128: per address) instead of its /64.
+func WithIPv6Prefix(bits int) Option { return func(l *Limiter) { l.ipv6Prefix = bits } }
+
+// WithTrustedProxies exempts the connections of the reverse proxies p from
+// the per-IP cap: each carries many clients, told apart only by headers.
+func WithTrustedProxies(p clientaddr.Proxies) Option { return func(l *Limiter) { l.trusted = p } }
+
 // NewLimiter returns a Limiter allowing total connections at once and
-// perIP from one address (0 disables either cap); count may be nil.
-func NewLimiter(total, perIP int, count Counter) *Limiter {
-	return &Limiter{total: max(total, 0), perIP: max(perIP, 0), count: count, byIP: map[netip.Addr]int{}}
+// perIP from one client address (0 disables either cap); count may be nil.
+func NewLimiter(total, perIP int, count Counter, opts ...Option) *Limiter {
+	l := &Limiter{total: max(total, 0), perIP: max(perIP, 0), count: count, byIP: map[netip.Prefix]int{}}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
 
 // Open reports the connections currently held.
@@ -49,27 +75,44 @@ func (l *Limiter) Open() int {
 	return l.open
 }
 
-// acquire takes a slot for ip, or returns the name of the cap that refuses it.
-func (l *Limiter) acquire(ip netip.Addr) (string, bool) {
+// slot is what a connection holds: one of the total and, unless exempt,
+// one of its key's per-IP ones.
+type slot struct {
+	key    netip.Prefix
+	exempt bool
+}
+
+// slotOf is the slot a connection from ip takes.
+func (l *Limiter) slotOf(ip netip.Addr) slot {
+	return slot{key: clientaddr.Key(ip, l.ipv6Prefix), exempt: ip.IsValid() && l.trusted.Trusted(ip)}
+}
+
+// acquire takes s, or returns the name of the cap that refuses it.
+func (l *Limiter) acquire(s slot) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.total > 0 && l.open >= l.total {
 		return LimitTotal, false
 	}
-	if l.perIP > 0 && l.byIP[ip] >= l.perIP {
+	if !s.exempt && l.perIP > 0 && l.byIP[s.key] >= l.perIP {
 		return LimitPerIP, false
 	}
 	l.open++
-	l.byIP[ip]++
+	if !s.exempt {
+		l.byIP[s.key]++
+	}
 	return "", true
 }
 
-func (l *Limiter) release(ip netip.Addr) {
+func (l *Limiter) release(s slot) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.open--
-	if l.byIP[ip]--; l.byIP[ip] <= 0 {
-		delete(l.byIP, ip)
+	if s.exempt {
+		return
+	}
+	if l.byIP[s.key]--; l.byIP[s.key] <= 0 {
+		delete(l.byIP, s.key)
 	}
 }
 
@@ -95,8 +138,8 @@ func (ln *listener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		ip := remoteIP(c)
-		if limit, ok := ln.l.acquire(ip); !ok {
+		s := ln.l.slotOf(remoteIP(c))
+		if limit, ok := ln.l.acquire(s); !ok {
 			if ln.l.count != nil {
 				ln.l.count.Refused(limit, 1)
 			}
@@ -106,7 +149,7 @@ func (ln *listener) Accept() (net.Conn, error) {
 			_ = c.Close()
 			continue
 		}
-		return &conn{Conn: c, l: ln.l, ip: ip}, nil
+		return &conn{Conn: c, l: ln.l, s: s}, nil
 	}
 }
 
@@ -123,12 +166,12 @@ func remoteIP(c net.Conn) netip.Addr {
 type conn struct {
 	net.Conn
 	l    *Limiter
-	ip   netip.Addr
+	s    slot
 	once sync.Once
 }
 
 func (c *conn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { c.l.release(c.ip) })
+	c.once.Do(func() { c.l.release(c.s) })
 	return err
 }

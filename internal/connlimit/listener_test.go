@@ -3,10 +3,12 @@ package connlimit
 import (
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/argusrtc/argus/internal/clientaddr"
 	"github.com/argusrtc/argus/internal/refusals"
 )
 
@@ -89,5 +91,88 @@ func TestLimiterCaps(t *testing.T) {
 	defer c.Close()
 	if !ok {
 		t.Fatal("not served after the slots were freed")
+	}
+}
+
+// TestLimiterTrustedProxyExempt: a trusted proxy's connections carry many
+// clients, so they are exempt from the per-IP cap, not from the total;
+// another address keeps its per-IP cap.
+func TestLimiterTrustedProxyExempt(t *testing.T) {
+	trusted, err := clientaddr.ParseProxies("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLimiter(4, 1, nil, WithTrustedProxies(trusted))
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve(t, l.Listen(inner, nil))
+	addr := inner.Addr().String()
+
+	var held []net.Conn
+	t.Cleanup(func() {
+		for _, c := range held {
+			_ = c.Close()
+		}
+	})
+	for i := range 3 {
+		c, ok := dial(t, addr, "127.0.0.1")
+		held = append(held, c)
+		if !ok {
+			t.Fatalf("trusted proxy's connection %d refused: it is exempt from -max-conns-per-ip 1", i+1)
+		}
+	}
+	c, ok := dial(t, addr, "127.0.0.2")
+	held = append(held, c)
+	if !ok {
+		t.Fatal("an untrusted address's first connection refused")
+	}
+	c, ok = dial(t, addr, "127.0.0.2")
+	held = append(held, c)
+	if ok {
+		t.Fatal("an untrusted address's second connection served over -max-conns-per-ip 1")
+	}
+	c, ok = dial(t, addr, "127.0.0.1")
+	held = append(held, c)
+	if ok {
+		t.Fatal("a trusted proxy's connection served over -max-conns 4")
+	}
+}
+
+// TestLimiterIPv6Prefix: two addresses of one /64 share the per-IP budget
+// (one client rotating its addresses); with WithIPv6Prefix(128) each has
+// its own, and another /64 always does. Only ::1 is a loopback IPv6
+// address, so this runs at the slot level.
+func TestLimiterIPv6Prefix(t *testing.T) {
+	a := netip.MustParseAddr("2001:db8:0:1::10")
+	b := netip.MustParseAddr("2001:db8:0:1::20")
+	other := netip.MustParseAddr("2001:db8:0:2::10")
+	tests := []struct {
+		name    string
+		opts    []Option
+		bServed bool
+	}{
+		{"default /64", nil, false},
+		{"-ipv6-client-prefix 64", []Option{WithIPv6Prefix(64)}, false},
+		{"-ipv6-client-prefix 128", []Option{WithIPv6Prefix(128)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLimiter(0, 1, nil, tt.opts...)
+			if _, ok := l.acquire(l.slotOf(a)); !ok {
+				t.Fatal("first address refused")
+			}
+			if _, ok := l.acquire(l.slotOf(b)); ok != tt.bServed {
+				t.Fatalf("second address of the /64 served %v, want %v", ok, tt.bServed)
+			}
+			if _, ok := l.acquire(l.slotOf(other)); !ok {
+				t.Fatal("another /64 refused")
+			}
+			l.release(l.slotOf(a))
+			if _, ok := l.acquire(l.slotOf(b)); ok == tt.bServed {
+				t.Fatalf("second address served %v after the first's slot was released, want %v", ok, !tt.bServed)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/argusrtc/argus/internal/clientaddr"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
@@ -59,6 +60,10 @@ type Config struct {
 	AdminAllowOrigin string
 	// Refusals, if set, counts long-poll queue drops (limit "longpoll_queue").
 	Refusals DropCounter
+	// TrustedProxies are the reverse proxies whose forwarding headers name
+	// a request's client (Forwarded, X-Forwarded-For, X-Real-IP; see
+	// clientaddr.Proxies.Client); the zero value trusts nobody.
+	TrustedProxies clientaddr.Proxies
 
 	LongPollTimeout time.Duration // 30 s
 	QueueSize       int           // per-session event queue, 1024

@@ -59,7 +59,7 @@ func (t *Transport) closed() bool {
 
 // newClient builds the core.Client of request r and emits its transport event.
 func (t *Transport) newClient(r *nethttp.Request, admin bool) *client {
-	c := &client{info: wire.Info(r, Package, admin), qs: t.qs}
+	c := &client{info: wire.Info(r, Package, admin, t.cfg.TrustedProxies), qs: t.qs}
 	// The per-request type 128 event (janus-reference.md 1.6).
 	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.info, telemetry.TransportData{
 		Event: "request", AdminAPI: telemetry.Ptr(admin), IP: c.info.RemoteIP, Port: c.info.RemotePort,

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/argusrtc/argus/internal/clientaddr"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports"
 	"github.com/argusrtc/argus/transports/internal/wire"
@@ -73,6 +74,10 @@ type Config struct {
 	// ConnRefusals counts refused handshakes and connections closed for
 	// an oversized message (transports.Deps.Refusals); nil counts nothing.
 	ConnRefusals *transports.RefusalCounter
+	// TrustedProxies are the reverse proxies whose forwarding headers name
+	// a handshake's client (Forwarded, X-Forwarded-For, X-Real-IP; see
+	// clientaddr.Proxies.Client); the zero value trusts nobody.
+	TrustedProxies clientaddr.Proxies
 
 	MaxMessage   int64         // 1 MiB
 	WriteQueue   int           // 1024

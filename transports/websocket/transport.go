@@ -65,7 +65,7 @@ func (t *Transport) serve(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
 	c := &conn{
-		t: t, info: wire.Info(r, Package, t.cfg.Admin),
+		t: t, info: wire.Info(r, Package, t.cfg.Admin, t.cfg.TrustedProxies),
 		out: newWriteQueue(t.cfg.WriteQueue), done: ctx.Done(), cancel: cancel,
 		sem: make(chan struct{}, t.cfg.MaxInFlight),
 	}

@@ -3,9 +3,11 @@ package wire
 import (
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 
 	"github.com/argusrtc/argus/core"
+	"github.com/argusrtc/argus/internal/clientaddr"
 )
 
 // SplitAddr splits "host:port" into an IP string and a port; on failure the
@@ -23,11 +25,21 @@ func SplitAddr(addr string) (string, int) {
 }
 
 // Info builds the core.TransportInfo of request r: a fresh random ConnID, the
-// peer's address (the client's own, so the core bounds the sessions it
-// creates: PerIP) and the listener's address (for HEP src/dst).
-func Info(r *http.Request, pkg string, admin bool) core.TransportInfo {
+// client's address (its own, so the core bounds the sessions it creates:
+// PerIP) and the listener's address (for HEP src/dst). The client's
+// address is the peer's, or, when the peer is one of the trusted reverse
+// proxies, the one its forwarding headers name (clientaddr.Proxies.Client;
+// its port 0 when the header gave none).
+func Info(r *http.Request, pkg string, admin bool, proxies clientaddr.Proxies) core.TransportInfo {
 	info := core.TransportInfo{Package: pkg, ConnID: core.RandomID(), Admin: admin, PerIP: true}
 	info.RemoteIP, info.RemotePort = SplitAddr(r.RemoteAddr)
+	if !proxies.Empty() {
+		if peer, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+			if client, ok := proxies.Client(peer, r.Header); ok {
+				info.RemoteIP, info.RemotePort = client.Addr().String(), int(client.Port())
+			}
+		}
+	}
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && la != nil {
 		info.LocalIP, info.LocalPort = SplitAddr(la.String())
 	}

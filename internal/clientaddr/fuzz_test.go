@@ -1,0 +1,36 @@
+package clientaddr
+
+import (
+	"net/http"
+	"net/netip"
+	"testing"
+)
+
+// FuzzClient: no header makes Client panic, and what it returns is the
+// peer (not forwarded) or a valid, unzoned, unmapped address (forwarded).
+func FuzzClient(f *testing.F) {
+	for _, s := range []string{
+		"for=192.0.2.1", `for="[2001:db8::1]:4711";proto=https, for=10.0.0.1`, `for="\"`, "for=unknown",
+		"203.0.113.1, 10.9.9.9", ",,,", `"`, "[::1", "::ffff:1.2.3.4",
+	} {
+		f.Add(s, s, s)
+	}
+	p, err := ParseProxies("10.0.0.0/8")
+	if err != nil {
+		f.Fatal(err)
+	}
+	peer := netip.MustParseAddrPort("10.0.0.1:1234")
+	f.Fuzz(func(t *testing.T, fwd, xff, real string) {
+		h := http.Header{"Forwarded": {fwd}, "X-Forwarded-For": {xff}, "X-Real-Ip": {real}}
+		got, ok := p.Client(peer, h)
+		if !ok {
+			if got != peer {
+				t.Fatalf("not forwarded, but %s is not the peer", got)
+			}
+			return
+		}
+		if a := got.Addr(); !a.IsValid() || a.Zone() != "" || a.Is4In6() {
+			t.Fatalf("forwarded %s", got)
+		}
+	})
+}

@@ -1,0 +1,246 @@
+package clientaddr
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// ErrBadProxy is returned by ParseProxies for an entry that is neither an
+// address nor a CIDR.
+var ErrBadProxy = errors.New("invalid trusted proxy")
+
+// Proxies are the reverse proxies whose forwarding headers are believed
+// (-trusted-proxies). The zero value trusts nobody, so no header is ever
+// read. A Proxies is read-only once built and safe to share.
+type Proxies struct {
+	nets []netip.Prefix
+}
+
+// ParseProxies parses a comma-separated list of CIDRs ("10.0.0.0/8",
+// "2001:db8::/48") and addresses ("192.0.2.1", "::1"); blanks around the
+// entries are ignored and "" trusts nobody. IPv4-mapped IPv6 entries are
+// taken as IPv4, as connections' addresses are.
+func ParseProxies(s string) (Proxies, error) {
+	var p Proxies
+	for e := range strings.SplitSeq(s, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		n, ok := parseNet(e)
+		if !ok {
+			return Proxies{}, fmt.Errorf("%w: %q", ErrBadProxy, e)
+		}
+		p.nets = append(p.nets, n)
+	}
+	return p, nil
+}
+
+// parseNet parses one entry of ParseProxies: an address is a one-address
+// prefix.
+func parseNet(e string) (netip.Prefix, bool) {
+	if !strings.Contains(e, "/") {
+		a, err := netip.ParseAddr(e)
+		if err != nil || a.Zone() != "" {
+			return netip.Prefix{}, false
+		}
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	n, err := netip.ParsePrefix(e)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	if a := n.Addr(); a.Is4In6() {
+		if n.Bits() < 96 {
+			return netip.Prefix{}, false
+		}
+		n = netip.PrefixFrom(a.Unmap(), n.Bits()-96)
+	}
+	return n.Masked(), true
+}
+
+// Empty reports whether p trusts nobody.
+func (p Proxies) Empty() bool { return len(p.nets) == 0 }
+
+// Trusted reports whether a is one of the trusted proxies.
+func (p Proxies) Trusted(a netip.Addr) bool {
+	a = a.Unmap().WithZone("")
+	for _, n := range p.nets {
+		if n.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// String lists p as ParseProxies reads it.
+func (p Proxies) String() string {
+	s := make([]string, len(p.nets))
+	for i, n := range p.nets {
+		s[i] = n.String()
+	}
+	return strings.Join(s, ",")
+}
+
+// Client returns the address of the client of a request that came from
+// peer with headers h, and whether it was forwarded. Only when peer is a
+// trusted proxy are headers read, in this order, the first present one
+// deciding:
+//
+//   - Forwarded (RFC 7239): the for= of its elements;
+//   - X-Forwarded-For: its addresses;
+//   - X-Real-IP: the one address.
+//
+// Each proxy appends the address it got a request from, so the list is
+// walked from the right, past the addresses of trusted proxies, and the
+// first untrusted one is the client (what a client wrote itself stands
+// left of it and is never reached). When every address is trusted the
+// leftmost one is. An element that is not an address (garbage, a
+// Forwarded "unknown" or obfuscated "_node", an element without for=)
+// where the walk needs one leaves the peer as the client: nothing is
+// guessed. A forwarded address has the port its header gave, else 0; an
+// IPv4-mapped one is taken as IPv4 and a zone is dropped.
+func (p Proxies) Client(peer netip.AddrPort, h http.Header) (netip.AddrPort, bool) {
+	if len(p.nets) == 0 || !p.Trusted(peer.Addr()) {
+		return peer, false
+	}
+	var (
+		elems []string
+		parse func(string) (netip.AddrPort, bool)
+	)
+	switch {
+	case present(h, "Forwarded"):
+		elems, parse = split(strings.Join(h.Values("Forwarded"), ","), ','), forwardedFor
+	case present(h, "X-Forwarded-For"):
+		elems, parse = split(strings.Join(h.Values("X-Forwarded-For"), ","), ','), node
+	case present(h, "X-Real-IP"):
+		elems, parse = h.Values("X-Real-IP")[:1], node
+	default:
+		return peer, false
+	}
+	var client netip.AddrPort
+	for i := len(elems) - 1; i >= 0; i-- {
+		e := strings.TrimSpace(elems[i])
+		if e == "" {
+			continue // an empty list element (RFC 9110 5.6.1)
+		}
+		a, ok := parse(e)
+		if !ok {
+			return peer, false
+		}
+		client = a
+		if !p.Trusted(a.Addr()) {
+			break
+		}
+	}
+	if !client.Addr().IsValid() {
+		return peer, false
+	}
+	return client, true
+}
+
+// present reports whether h has a non-blank key header.
+func present(h http.Header, key string) bool {
+	for _, v := range h.Values(key) {
+		if strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// forwardedFor returns the address of the for= parameter of one Forwarded
+// element ("for=192.0.2.60;proto=http;by=203.0.113.43").
+func forwardedFor(elem string) (netip.AddrPort, bool) {
+	for _, pair := range split(elem, ';') {
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "for") {
+			continue
+		}
+		v, ok = unquote(strings.TrimSpace(v))
+		if !ok {
+			return netip.AddrPort{}, false
+		}
+		return node(v)
+	}
+	return netip.AddrPort{}, false
+}
+
+// node parses a node as the headers write it: "192.0.2.1",
+// "192.0.2.1:4711", "[2001:db8::1]", "[2001:db8::1]:4711" or a bare
+// "2001:db8::1".
+func node(s string) (netip.AddrPort, bool) {
+	var (
+		ap  netip.AddrPort
+		err error
+	)
+	switch {
+	case strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]"):
+		var a netip.Addr
+		a, err = netip.ParseAddr(s[1 : len(s)-1])
+		ap = netip.AddrPortFrom(a, 0)
+	case strings.Count(s, ":") == 1 || strings.HasPrefix(s, "["):
+		ap, err = netip.ParseAddrPort(s)
+	default:
+		var a netip.Addr
+		a, err = netip.ParseAddr(s)
+		ap = netip.AddrPortFrom(a, 0)
+	}
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap().WithZone(""), ap.Port()), true
+}
+
+// split splits s at every sep outside a quoted string (RFC 9110 5.6.4,
+// backslash escapes included).
+func split(s string, sep byte) []string {
+	var out []string
+	quoted, escaped, start := false, false, 0
+	for i := range len(s) {
+		switch c := s[i]; {
+		case escaped:
+			escaped = false
+		case quoted && c == '\\':
+			escaped = true
+		case c == '"':
+			quoted = !quoted
+		case !quoted && c == sep:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// unquote returns a token as is and a quoted string's content, its escapes
+// resolved; false for an unterminated quoted string.
+func unquote(v string) (string, bool) {
+	if !strings.HasPrefix(v, `"`) {
+		return v, !strings.Contains(v, `"`)
+	}
+	if len(v) < 2 || !strings.HasSuffix(v, `"`) {
+		return "", false
+	}
+	var b strings.Builder
+	escaped := false
+	for i := 1; i < len(v)-1; i++ {
+		c := v[i]
+		switch {
+		case escaped:
+			escaped = false
+			b.WriteByte(c)
+		case c == '\\':
+			escaped = true
+		case c == '"':
+			return "", false
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), !escaped
+}

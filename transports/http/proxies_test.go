@@ -1,0 +1,61 @@
+package http
+
+import (
+	"testing"
+
+	"github.com/argusrtc/argus/internal/clientaddr"
+	"github.com/argusrtc/argus/telemetry"
+)
+
+// TestTrustedProxyClientAddress: a request from a trusted proxy
+// (127.0.0.1 here) reaches the gateway, and its transport event, with the
+// client address the proxy forwarded; from an untrusted peer the same
+// header is ignored.
+func TestTrustedProxyClientAddress(t *testing.T) {
+	loopback, err := clientaddr.ParseProxies("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := clientaddr.ParseProxies("192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		proxies  clientaddr.Proxies
+		hdr      map[string]string
+		wantIP   string
+		wantPort int // -1: the peer's
+	}{
+		{"not trusted", clientaddr.Proxies{}, map[string]string{"X-Forwarded-For": "203.0.113.7"}, "127.0.0.1", -1},
+		{"another proxy trusted", other, map[string]string{"X-Forwarded-For": "203.0.113.7"}, "127.0.0.1", -1},
+		{"X-Forwarded-For", loopback, map[string]string{"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}, "203.0.113.7", 0},
+		{"Forwarded IPv6", loopback, map[string]string{"Forwarded": `for="[2001:db8::5]:4711";proto=https`}, "2001:db8::5", 4711},
+		{"garbage", loopback, map[string]string{"X-Forwarded-For": "nonsense"}, "127.0.0.1", -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *Config) { c.TrustedProxies = tt.proxies })
+			e.do(t, "POST", "/janus", `{"janus":"create","transaction":"c"}`, tt.hdr)
+			calls := e.gw.Calls()
+			if len(calls) != 1 {
+				t.Fatalf("%d calls", len(calls))
+			}
+			info := calls[0].Info
+			if info.RemoteIP != tt.wantIP || !info.PerIP {
+				t.Fatalf("client %s (PerIP %v), want %s", info.RemoteIP, info.PerIP, tt.wantIP)
+			}
+			if tt.wantPort >= 0 && info.RemotePort != tt.wantPort || tt.wantPort < 0 && info.RemotePort == 0 {
+				t.Fatalf("client port %d, want %d (-1: the peer's)", info.RemotePort, tt.wantPort)
+			}
+			evs := e.em.Events()
+			if len(evs) != 1 {
+				t.Fatalf("%d events", len(evs))
+			}
+			data, _ := evs[0].Body.(telemetry.TransportBody).Data.(telemetry.TransportData)
+			if data.IP != tt.wantIP || data.Port != info.RemotePort {
+				t.Fatalf("transport event from %s:%d, want %s:%d", data.IP, data.Port, tt.wantIP, info.RemotePort)
+			}
+		})
+	}
+}
