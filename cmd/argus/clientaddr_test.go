@@ -18,9 +18,9 @@ import (
 	"github.com/argusrtc/argus/telemetry/wsevh"
 )
 
-// postAs POSTs body to url as a proxy would, naming client in
-// X-Forwarded-For, and returns the decoded reply.
-func postAs(t *testing.T, url, client, body string) map[string]any {
+// postAs POSTs body to url as a proxy would, naming client in header
+// hdr, and returns the decoded reply.
+func postAs(t *testing.T, url, hdr, client, body string) map[string]any {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
@@ -29,7 +29,7 @@ func postAs(t *testing.T, url, client, body string) map[string]any {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Forwarded-For", client)
+	req.Header.Set(hdr, client)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -44,23 +44,31 @@ func postAs(t *testing.T, url, client, body string) map[string]any {
 
 // TestTrustedProxiesSessionsPerIP: with -trusted-proxies 127.0.0.1 (the
 // test's own address, standing for a reverse proxy), two clients named
-// by X-Forwarded-For each get their own -max-sessions-per-ip budget, and
-// the transport events carry the forwarded address; without it the header
-// is ignored and both share 127.0.0.1's budget.
+// by its -trusted-proxy-header each get their own -max-sessions-per-ip
+// budget, and the transport events carry the forwarded address; without
+// it, or in another header than the one chosen, the header is ignored
+// and both share 127.0.0.1's budget.
 func TestTrustedProxiesSessionsPerIP(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		extra   []string
+		hdr     string // the header the client is named in
 		trusted bool
 	}{
-		{"trusted", []string{"-trusted-proxies", "127.0.0.1"}, true},
-		{"not trusted", nil, false},
+		{"trusted", []string{"-trusted-proxies", "127.0.0.1"}, "X-Forwarded-For", true},
+		{"not trusted", nil, "X-Forwarded-For", false},
+		{"X-Real-IP chosen", []string{"-trusted-proxies", "127.0.0.1", "-trusted-proxy-header", "x-real-ip"}, "X-Real-IP", true},
+		{"X-Real-IP chosen, X-Forwarded-For ignored", []string{"-trusted-proxies", "127.0.0.1", "-trusted-proxy-header", "X-Real-IP"}, "X-Forwarded-For", false},
+		{"X-Forwarded-For chosen, Forwarded ignored", []string{"-trusted-proxies", "127.0.0.1"}, "Forwarded", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			wsURL, got := evhtest.WSBackend(t, wsevh.DefaultSubprotocol)
 			addrs := startTestServer(t, append([]string{"-max-sessions-per-ip", "1", "-event-ws", wsURL}, tt.extra...)...)
 			create := func(client string) map[string]any {
-				return postAs(t, addrs["http"]+"/janus", client, `{"janus":"create","transaction":"c"}`)
+				if tt.hdr == "Forwarded" {
+					client = "for=" + client
+				}
+				return postAs(t, addrs["http"]+"/janus", tt.hdr, client, `{"janus":"create","transaction":"c"}`)
 			}
 			refused := func(m map[string]any) bool {
 				e, _ := m["error"].(map[string]any)
@@ -107,8 +115,9 @@ func TestTrustedProxiesSessionsPerIP(t *testing.T) {
 	}
 }
 
-// TestClientAddrFlags: -ipv6-client-prefix and -trusted-proxies (and their
-// ARGUS_* variables) reach the limits, and bad values stop the start.
+// TestClientAddrFlags: -ipv6-client-prefix, -trusted-proxies and
+// -trusted-proxy-header (and their ARGUS_* variables) reach the limits, in
+// either order, and bad values stop the start.
 func TestClientAddrFlags(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -116,14 +125,22 @@ func TestClientAddrFlags(t *testing.T) {
 		env     map[string]string
 		prefix  int
 		proxies string
+		header  clientaddr.Header
 		bad     bool
 	}{
-		{"defaults", nil, nil, 64, "", false},
-		{"set", []string{"-ipv6-client-prefix", "128", "-trusted-proxies", "10.0.0.0/8, 192.0.2.1"}, nil, 128, "10.0.0.0/8,192.0.2.1/32", false},
-		{"env", nil, map[string]string{"ARGUS_IPV6_CLIENT_PREFIX": "56", "ARGUS_TRUSTED_PROXIES": "::1"}, 56, "::1/128", false},
-		{"prefix too short", []string{"-ipv6-client-prefix", "31"}, nil, 0, "", true},
-		{"prefix too long", []string{"-ipv6-client-prefix", "129"}, nil, 0, "", true},
-		{"bad proxy", []string{"-trusted-proxies", "10.0.0.1,proxy.example"}, nil, 0, "", true},
+		{"defaults", nil, nil, 64, "", clientaddr.HeaderXForwardedFor, false},
+		{"set", []string{"-ipv6-client-prefix", "128", "-trusted-proxies", "10.0.0.0/8, 192.0.2.1", "-trusted-proxy-header", "Forwarded"}, nil, 128, "10.0.0.0/8,192.0.2.1/32", clientaddr.HeaderForwarded, false},
+		{"header first", []string{"-trusted-proxy-header", "X-Real-IP", "-trusted-proxies", "10.0.0.0/8"}, nil, 64, "10.0.0.0/8", clientaddr.HeaderXRealIP, false},
+		{"header any case", []string{"-trusted-proxies", "10.0.0.0/8", "-trusted-proxy-header", "x-real-ip"}, nil, 64, "10.0.0.0/8", clientaddr.HeaderXRealIP, false},
+		{"header explicit default", []string{"-trusted-proxy-header", "x-forwarded-for"}, nil, 64, "", clientaddr.HeaderXForwardedFor, false},
+		{"env", nil, map[string]string{"ARGUS_IPV6_CLIENT_PREFIX": "56", "ARGUS_TRUSTED_PROXIES": "::1", "ARGUS_TRUSTED_PROXY_HEADER": "FORWARDED"}, 56, "::1/128", clientaddr.HeaderForwarded, false},
+		{"flag over env", []string{"-trusted-proxy-header", "X-Real-IP"}, map[string]string{"ARGUS_TRUSTED_PROXIES": "::1", "ARGUS_TRUSTED_PROXY_HEADER": "Forwarded"}, 64, "::1/128", clientaddr.HeaderXRealIP, false},
+		{"prefix too short", []string{"-ipv6-client-prefix", "31"}, nil, 0, "", 0, true},
+		{"prefix too long", []string{"-ipv6-client-prefix", "129"}, nil, 0, "", 0, true},
+		{"bad proxy", []string{"-trusted-proxies", "10.0.0.1,proxy.example"}, nil, 0, "", 0, true},
+		{"bad header", []string{"-trusted-proxies", "10.0.0.1", "-trusted-proxy-header", "True-Client-IP"}, nil, 0, "", 0, true},
+		{"two headers", []string{"-trusted-proxy-header", "Forwarded,X-Forwarded-For"}, nil, 0, "", 0, true},
+		{"bad header env", nil, map[string]string{"ARGUS_TRUSTED_PROXY_HEADER": "X-Forwarded"}, 0, "", 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,11 +160,22 @@ func TestClientAddrFlags(t *testing.T) {
 			if got := c.Limits.TrustedProxies.String(); got != tt.proxies {
 				t.Fatalf("trusted proxies %q, want %q", got, tt.proxies)
 			}
+			if got := c.Limits.TrustedProxies.Header(); got != tt.header {
+				t.Fatalf("trusted proxy header %v, want %v", got, tt.header)
+			}
 		})
 	}
-	if _, err := parseConfig([]string{"-trusted-proxies", "nope"}, func(string) string { return "" }, io.Discard); err == nil ||
-		!strings.Contains(err.Error(), clientaddr.ErrBadProxy.Error()) {
-		t.Fatalf("bad proxy: %v, want %v", err, clientaddr.ErrBadProxy)
+	for _, bad := range []struct {
+		args []string
+		want error
+	}{
+		{[]string{"-trusted-proxies", "nope"}, clientaddr.ErrBadProxy},
+		{[]string{"-trusted-proxy-header", "nope"}, clientaddr.ErrBadHeader},
+	} {
+		if _, err := parseConfig(bad.args, func(string) string { return "" }, io.Discard); err == nil ||
+			!strings.Contains(err.Error(), bad.want.Error()) {
+			t.Fatalf("%v: %v, want %v", bad.args, err, bad.want)
+		}
 	}
 }
 

@@ -34,7 +34,8 @@ type limits struct {
 	MaxPeerConnsPerIP    int // 0 or -1 disables
 	// IPv6ClientPrefix is the prefix an IPv6 client counts under in the
 	// three per-address caps; TrustedProxies the reverse proxies whose
-	// forwarding headers name the client (clientaddr).
+	// forwarding header (-trusted-proxies, -trusted-proxy-header, both in
+	// this one value) names the client (clientaddr).
 	IPv6ClientPrefix int
 	TrustedProxies   clientaddr.Proxies
 
@@ -112,7 +113,8 @@ func (l *limits) register(fs *flag.FlagSet) {
 	fs.IntVar(&l.MaxConns, "max-conns", l.MaxConns, "open connections of the public listeners (-http, -ws) together; default: half the file descriptor limit; 0 disables")
 	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", l.MaxConnsPerIP, "open connections of one client address to the public listeners (-trusted-proxies are exempt); 0 disables")
 	fs.IntVar(&l.IPv6ClientPrefix, "ipv6-client-prefix", l.IPv6ClientPrefix, "the IPv6 prefix length one client counts under in the -max-*-per-ip caps (32 to 128; 128: each address apart); IPv4 clients count per address")
-	fs.Var(proxiesValue{&l.TrustedProxies}, "trusted-proxies", "comma-separated reverse proxy `addresses or CIDRs` whose Forwarded, X-Forwarded-For or X-Real-IP header names the client of -http and -ws requests (for events, HEP and the -max-*-per-ip caps; their own connections are exempt from -max-conns-per-ip); empty: trust no header")
+	fs.Var(proxiesValue{&l.TrustedProxies}, "trusted-proxies", "comma-separated reverse proxy `addresses or CIDRs` whose -trusted-proxy-header names the client of -http and -ws requests (for events, HEP and the -max-*-per-ip caps; their own connections are exempt from -max-conns-per-ip); empty: trust no header")
+	fs.Var(proxyHeaderValue{&l.TrustedProxies}, "trusted-proxy-header", "the one forwarding `header` the -trusted-proxies set, and the only one read: X-Forwarded-For (nginx proxy_add_x_forwarded_for, HAProxy option forwardfor, AWS ALB, Envoy, Traefik, Caddy), Forwarded (RFC 7239) or X-Real-IP (one address); any case")
 	fs.IntVar(&l.AdminMaxConns, "admin-max-conns", l.AdminMaxConns, "open connections of the admin listeners (-admin, -admin-ws, -metrics-addr) together; 0 disables")
 	fs.DurationVar(&l.ReadHeaderTimeout, "http-read-header-timeout", l.ReadHeaderTimeout, "time a client has to send a request's headers")
 	fs.DurationVar(&l.ReadTimeout, "http-read-timeout", l.ReadTimeout, "time a client has to send a whole request, body included")
@@ -191,7 +193,27 @@ func (v proxiesValue) Set(s string) error {
 	if err != nil {
 		return err
 	}
-	*v.p = p
+	*v.p = p.WithHeader(v.p.Header()) // -trusted-proxy-header may come first
+	return nil
+}
+
+// proxyHeaderValue is the -trusted-proxy-header flag: the header of the
+// same Proxies -trusted-proxies sets, so one value carries both.
+type proxyHeaderValue struct{ p *clientaddr.Proxies }
+
+func (v proxyHeaderValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return v.p.Header().String()
+}
+
+func (v proxyHeaderValue) Set(s string) error {
+	h, err := clientaddr.ParseHeader(s)
+	if err != nil {
+		return err
+	}
+	*v.p = v.p.WithHeader(h)
 	return nil
 }
 

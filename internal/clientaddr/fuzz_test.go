@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// FuzzClient: no header makes Client panic, and what it returns is the
-// peer (not forwarded) or a valid, unzoned, unmapped address (forwarded).
+// FuzzClient: no header makes Client panic, whichever header it reads, and
+// what it returns is the peer (not forwarded) or a valid, unzoned,
+// unmapped address (forwarded).
 func FuzzClient(f *testing.F) {
 	for _, s := range []string{
 		"for=192.0.2.1", `for="[2001:db8::1]:4711";proto=https, for=10.0.0.1`, `for="\"`, "for=unknown",
@@ -22,15 +23,17 @@ func FuzzClient(f *testing.F) {
 	peer := netip.MustParseAddrPort("10.0.0.1:1234")
 	f.Fuzz(func(t *testing.T, fwd, xff, real string) {
 		h := http.Header{"Forwarded": {fwd}, "X-Forwarded-For": {xff}, "X-Real-Ip": {real}}
-		got, ok := p.Client(peer, h)
-		if !ok {
-			if got != peer {
-				t.Fatalf("not forwarded, but %s is not the peer", got)
+		for _, hdr := range []Header{HeaderXForwardedFor, HeaderForwarded, HeaderXRealIP} {
+			got, ok := p.WithHeader(hdr).Client(peer, h)
+			if !ok {
+				if got != peer {
+					t.Fatalf("%s: not forwarded, but %s is not the peer", hdr, got)
+				}
+				continue
 			}
-			return
-		}
-		if a := got.Addr(); !a.IsValid() || a.Zone() != "" || a.Is4In6() {
-			t.Fatalf("forwarded %s", got)
+			if a := got.Addr(); !a.IsValid() || a.Zone() != "" || a.Is4In6() {
+				t.Fatalf("%s: forwarded %s", hdr, got)
+			}
 		}
 	})
 }

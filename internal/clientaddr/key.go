@@ -2,7 +2,7 @@
 // the per-address caps see it: the key one address counts under (Key: an
 // IPv6 client counts per prefix, since one host normally holds a whole
 // /64), and, behind a trusted reverse proxy, the client address the proxy
-// forwarded in its headers (Proxies.Client).
+// forwarded in the one header it sets (Proxies.Client, Header).
 //
 // It sits apart from core and internal/connlimit so that both use one
 // rule without either importing the other: the connection cap

@@ -12,17 +12,20 @@ import (
 // address nor a CIDR.
 var ErrBadProxy = errors.New("invalid trusted proxy")
 
-// Proxies are the reverse proxies whose forwarding headers are believed
-// (-trusted-proxies). The zero value trusts nobody, so no header is ever
-// read. A Proxies is read-only once built and safe to share.
+// Proxies are the reverse proxies whose forwarding header is believed
+// (-trusted-proxies), and which header that is (-trusted-proxy-header;
+// WithHeader). The zero value trusts nobody, so no header is ever read. A
+// Proxies is read-only once built and safe to share.
 type Proxies struct {
-	nets []netip.Prefix
+	nets   []netip.Prefix
+	header Header
 }
 
 // ParseProxies parses a comma-separated list of CIDRs ("10.0.0.0/8",
 // "2001:db8::/48") and addresses ("192.0.2.1", "::1"); blanks around the
 // entries are ignored and "" trusts nobody. IPv4-mapped IPv6 entries are
-// taken as IPv4, as connections' addresses are.
+// taken as IPv4, as connections' addresses are. The proxies' header is
+// HeaderXForwardedFor; WithHeader picks another.
 func ParseProxies(s string) (Proxies, error) {
 	var p Proxies
 	for e := range strings.SplitSeq(s, ",") {
@@ -63,6 +66,15 @@ func parseNet(e string) (netip.Prefix, bool) {
 	return n.Masked(), true
 }
 
+// WithHeader returns p reading header h instead of its own.
+func (p Proxies) WithHeader(h Header) Proxies {
+	p.header = h
+	return p
+}
+
+// Header returns the one forwarding header p reads.
+func (p Proxies) Header() Header { return p.header }
+
 // Empty reports whether p trusts nobody.
 func (p Proxies) Empty() bool { return len(p.nets) == 0 }
 
@@ -88,40 +100,53 @@ func (p Proxies) String() string {
 
 // Client returns the address of the client of a request that came from
 // peer with headers h, and whether it was forwarded. Only when peer is a
-// trusted proxy are headers read, in this order, the first present one
-// deciding:
+// trusted proxy is a header read, and only p's own (Header), whatever
+// others the request carries:
 //
-//   - Forwarded (RFC 7239): the for= of its elements;
 //   - X-Forwarded-For: its addresses;
-//   - X-Real-IP: the one address.
+//   - Forwarded (RFC 7239): the for= of its elements;
+//   - X-Real-IP: its one address, taken as is.
 //
-// Each proxy appends the address it got a request from, so the list is
+// Each proxy appends the address it got a request from, so a list is
 // walked from the right, past the addresses of trusted proxies, and the
 // first untrusted one is the client (what a client wrote itself stands
 // left of it and is never reached). When every address is trusted the
 // leftmost one is. An element that is not an address (garbage, a
 // Forwarded "unknown" or obfuscated "_node", an element without for=)
 // where the walk needs one leaves the peer as the client: nothing is
-// guessed. A forwarded address has the port its header gave, else 0; an
-// IPv4-mapped one is taken as IPv4 and a zone is dropped.
+// guessed. So does an X-Real-IP that is not one address on one field line
+// (a proxy sets it, replacing the client's, so a second line is not the
+// proxy's doing). An absent or blank header leaves the peer too. A
+// forwarded address has the port its header gave, else 0; an IPv4-mapped
+// one is taken as IPv4 and a zone is dropped.
 func (p Proxies) Client(peer netip.AddrPort, h http.Header) (netip.AddrPort, bool) {
 	if len(p.nets) == 0 || !p.Trusted(peer.Addr()) {
 		return peer, false
 	}
-	var (
-		elems []string
-		parse func(string) (netip.AddrPort, bool)
-	)
-	switch {
-	case present(h, "Forwarded"):
-		elems, parse = split(strings.Join(h.Values("Forwarded"), ","), ','), forwardedFor
-	case present(h, "X-Forwarded-For"):
-		elems, parse = split(strings.Join(h.Values("X-Forwarded-For"), ","), ','), node
-	case present(h, "X-Real-IP"):
-		elems, parse = h.Values("X-Real-IP")[:1], node
-	default:
+	vs := h.Values(p.header.String())
+	if !present(vs) {
 		return peer, false
 	}
+	switch p.header {
+	case HeaderXForwardedFor:
+		return p.walk(peer, split(strings.Join(vs, ","), ','), node)
+	case HeaderForwarded:
+		return p.walk(peer, split(strings.Join(vs, ","), ','), forwardedFor)
+	case HeaderXRealIP:
+		if len(vs) != 1 {
+			return peer, false
+		}
+		if a, ok := node(strings.TrimSpace(vs[0])); ok {
+			return a, true
+		}
+	}
+	return peer, false
+}
+
+// walk returns the client a list header's elems name, walking them from
+// the right past trusted proxies (Client), each parsed by parse; the peer
+// when an element it needs is not an address.
+func (p Proxies) walk(peer netip.AddrPort, elems []string, parse func(string) (netip.AddrPort, bool)) (netip.AddrPort, bool) {
 	var client netip.AddrPort
 	for i := len(elems) - 1; i >= 0; i-- {
 		e := strings.TrimSpace(elems[i])
@@ -143,9 +168,9 @@ func (p Proxies) Client(peer netip.AddrPort, h http.Header) (netip.AddrPort, boo
 	return client, true
 }
 
-// present reports whether h has a non-blank key header.
-func present(h http.Header, key string) bool {
-	for _, v := range h.Values(key) {
+// present reports whether one of a header's values vs is not blank.
+func present(vs []string) bool {
+	for _, v := range vs {
 		if strings.TrimSpace(v) != "" {
 			return true
 		}

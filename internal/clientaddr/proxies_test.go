@@ -42,6 +42,7 @@ func TestClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fwd, real := trusted.WithHeader(HeaderForwarded), trusted.WithHeader(HeaderXRealIP)
 	proxy := netip.MustParseAddrPort("10.0.0.5:40000")
 	stranger := netip.MustParseAddrPort("198.51.100.9:40000")
 	tests := []struct {
@@ -54,7 +55,7 @@ func TestClient(t *testing.T) {
 	}{
 		{"no header", trusted, proxy, nil, "", false},
 		{"spoofed XFF from an untrusted peer", trusted, stranger, map[string][]string{"X-Forwarded-For": {"203.0.113.1"}}, "", false},
-		{"spoofed Forwarded from an untrusted peer", trusted, stranger, map[string][]string{"Forwarded": {"for=203.0.113.1"}}, "", false},
+		{"spoofed Forwarded from an untrusted peer", fwd, stranger, map[string][]string{"Forwarded": {"for=203.0.113.1"}}, "", false},
 		{"nobody trusted", Proxies{}, proxy, map[string][]string{"X-Forwarded-For": {"203.0.113.1"}}, "", false},
 		{"XFF one hop", trusted, proxy, map[string][]string{"X-Forwarded-For": {"203.0.113.1"}}, "203.0.113.1:0", true},
 		// The client wrote 192.0.2.66 itself; the first proxy appended the
@@ -69,21 +70,39 @@ func TestClient(t *testing.T) {
 		{"XFF garbage", trusted, proxy, map[string][]string{"X-Forwarded-For": {"not-an-ip"}}, "", false},
 		{"XFF garbage behind a trusted hop", trusted, proxy, map[string][]string{"X-Forwarded-For": {"203.0.113.1, bogus, 10.9.9.9"}}, "", false},
 		{"XFF garbage left of the client is never read", trusted, proxy, map[string][]string{"X-Forwarded-For": {"bogus, 203.0.113.1"}}, "203.0.113.1:0", true},
-		{"XFF blank: next header", trusted, proxy, map[string][]string{"X-Forwarded-For": {" "}, "X-Real-Ip": {"203.0.113.4"}}, "203.0.113.4:0", true},
-		{"Forwarded IPv4", trusted, proxy, map[string][]string{"Forwarded": {"for=203.0.113.1;proto=https;by=10.0.0.5"}}, "203.0.113.1:0", true},
-		{"Forwarded quoted IPv6 with port", trusted, proxy, map[string][]string{"Forwarded": {`For="[2001:db8:cafe::17]:4711"`}}, "[2001:db8:cafe::17]:4711", true},
-		{"Forwarded quoted IPv6 without port", trusted, proxy, map[string][]string{"Forwarded": {`for="[2001:db8:cafe::17]"`}}, "[2001:db8:cafe::17]:0", true},
-		{"Forwarded chain", trusted, proxy, map[string][]string{"Forwarded": {`for=192.0.2.66, for="[2001:db8::1]";proto=http, for="[2001:db8:ffff::2]"`}}, "[2001:db8::1]:0", true},
-		{"Forwarded quoted comma", trusted, proxy, map[string][]string{"Forwarded": {`for=203.0.113.1;ext="a,b"`}}, "203.0.113.1:0", true},
-		{"Forwarded before XFF", trusted, proxy, map[string][]string{"Forwarded": {"for=203.0.113.1"}, "X-Forwarded-For": {"203.0.113.2"}}, "203.0.113.1:0", true},
-		{"Forwarded unknown", trusted, proxy, map[string][]string{"Forwarded": {"for=unknown"}}, "", false},
-		{"Forwarded obfuscated", trusted, proxy, map[string][]string{"Forwarded": {"for=_hidden"}}, "", false},
-		{"Forwarded without for", trusted, proxy, map[string][]string{"Forwarded": {"proto=https"}}, "", false},
-		{"Forwarded unterminated quote", trusted, proxy, map[string][]string{"Forwarded": {`for="[2001:db8::1]`}}, "", false},
-		{"Forwarded unbracketed IPv6 with port", trusted, proxy, map[string][]string{"Forwarded": {`for="2001:db8::1:4711"`}}, "[2001:db8::1:4711]:0", true},
-		{"Forwarded garbage does not fall back to XFF", trusted, proxy, map[string][]string{"Forwarded": {"for=;;;"}, "X-Forwarded-For": {"203.0.113.2"}}, "", false},
-		{"X-Real-IP", trusted, proxy, map[string][]string{"X-Real-Ip": {"203.0.113.3"}}, "203.0.113.3:0", true},
-		{"X-Real-IP list", trusted, proxy, map[string][]string{"X-Real-Ip": {"203.0.113.3, 203.0.113.4"}}, "", false},
+		{"XFF blank: no other header", trusted, proxy, map[string][]string{"X-Forwarded-For": {" "}, "X-Real-Ip": {"203.0.113.4"}}, "", false},
+		// nginx appends X-Forwarded-For and passes a client's Forwarded
+		// through: with the default header it is never read.
+		{"XFF: a client's Forwarded is ignored", trusted, proxy, map[string][]string{"Forwarded": {"for=192.0.2.66"}, "X-Forwarded-For": {"203.0.113.2"}}, "203.0.113.2:0", true},
+		{"XFF: a client's lone Forwarded is ignored", trusted, proxy, map[string][]string{"Forwarded": {"for=192.0.2.66"}}, "", false},
+		{"XFF: a client's X-Real-IP is ignored", trusted, proxy, map[string][]string{"X-Real-Ip": {"192.0.2.66"}, "X-Forwarded-For": {"203.0.113.2"}}, "203.0.113.2:0", true},
+		{"Forwarded IPv4", fwd, proxy, map[string][]string{"Forwarded": {"for=203.0.113.1;proto=https;by=10.0.0.5"}}, "203.0.113.1:0", true},
+		{"Forwarded quoted IPv6 with port", fwd, proxy, map[string][]string{"Forwarded": {`For="[2001:db8:cafe::17]:4711"`}}, "[2001:db8:cafe::17]:4711", true},
+		{"Forwarded quoted IPv6 without port", fwd, proxy, map[string][]string{"Forwarded": {`for="[2001:db8:cafe::17]"`}}, "[2001:db8:cafe::17]:0", true},
+		{"Forwarded chain", fwd, proxy, map[string][]string{"Forwarded": {`for=192.0.2.66, for="[2001:db8::1]";proto=http, for="[2001:db8:ffff::2]"`}}, "[2001:db8::1]:0", true},
+		{"Forwarded quoted comma", fwd, proxy, map[string][]string{"Forwarded": {`for=203.0.113.1;ext="a,b"`}}, "203.0.113.1:0", true},
+		{"Forwarded: a client's XFF is ignored", fwd, proxy, map[string][]string{"Forwarded": {"for=203.0.113.1"}, "X-Forwarded-For": {"192.0.2.66"}}, "203.0.113.1:0", true},
+		{"Forwarded: a client's lone XFF is ignored", fwd, proxy, map[string][]string{"X-Forwarded-For": {"192.0.2.66"}}, "", false},
+		{"Forwarded unknown", fwd, proxy, map[string][]string{"Forwarded": {"for=unknown"}}, "", false},
+		{"Forwarded obfuscated", fwd, proxy, map[string][]string{"Forwarded": {"for=_hidden"}}, "", false},
+		{"Forwarded without for", fwd, proxy, map[string][]string{"Forwarded": {"proto=https"}}, "", false},
+		{"Forwarded unterminated quote", fwd, proxy, map[string][]string{"Forwarded": {`for="[2001:db8::1]`}}, "", false},
+		{"Forwarded unbracketed IPv6 with port", fwd, proxy, map[string][]string{"Forwarded": {`for="2001:db8::1:4711"`}}, "[2001:db8::1:4711]:0", true},
+		{"Forwarded garbage does not fall back to XFF", fwd, proxy, map[string][]string{"Forwarded": {"for=;;;"}, "X-Forwarded-For": {"203.0.113.2"}}, "", false},
+		{"X-Real-IP", real, proxy, map[string][]string{"X-Real-Ip": {" 203.0.113.3 "}}, "203.0.113.3:0", true},
+		{"X-Real-IP with port", real, proxy, map[string][]string{"X-Real-Ip": {"[2001:db8::3]:4711"}}, "[2001:db8::3]:4711", true},
+		{"X-Real-IP trusted address taken as is", real, proxy, map[string][]string{"X-Real-Ip": {"10.1.1.1"}}, "10.1.1.1:0", true},
+		// A proxy that sets only X-Real-IP passes a client's
+		// X-Forwarded-For through.
+		{"X-Real-IP: a client's XFF is ignored", real, proxy, map[string][]string{"X-Real-Ip": {"203.0.113.3"}, "X-Forwarded-For": {"192.0.2.66"}}, "203.0.113.3:0", true},
+		{"X-Real-IP: a client's lone XFF is ignored", real, proxy, map[string][]string{"X-Forwarded-For": {"192.0.2.66"}}, "", false},
+		{"X-Real-IP: a client's Forwarded is ignored", real, proxy, map[string][]string{"Forwarded": {"for=192.0.2.66"}}, "", false},
+		{"X-Real-IP from an untrusted peer", real, stranger, map[string][]string{"X-Real-Ip": {"203.0.113.3"}}, "", false},
+		{"X-Real-IP list", real, proxy, map[string][]string{"X-Real-Ip": {"203.0.113.3, 203.0.113.4"}}, "", false},
+		{"X-Real-IP twice", real, proxy, map[string][]string{"X-Real-Ip": {"192.0.2.66", "203.0.113.3"}}, "", false},
+		{"X-Real-IP garbage", real, proxy, map[string][]string{"X-Real-Ip": {"unknown"}}, "", false},
+		{"X-Real-IP blank", real, proxy, map[string][]string{"X-Real-Ip": {""}}, "", false},
+		{"unknown header value reads nothing", trusted.WithHeader(Header(9)), proxy, map[string][]string{"X-Forwarded-For": {"203.0.113.1"}}, "", false},
 		{"IPv6 proxy", trusted, netip.MustParseAddrPort("[2001:db8:ffff::9]:443"), map[string][]string{"X-Forwarded-For": {"203.0.113.1"}}, "203.0.113.1:0", true},
 		{"IPv4-mapped proxy", trusted, netip.MustParseAddrPort("[::ffff:10.0.0.5]:443"), map[string][]string{"X-Forwarded-For": {"203.0.113.1"}}, "203.0.113.1:0", true},
 	}

@@ -60,9 +60,10 @@ type Config struct {
 	AdminAllowOrigin string
 	// Refusals, if set, counts long-poll queue drops (limit "longpoll_queue").
 	Refusals DropCounter
-	// TrustedProxies are the reverse proxies whose forwarding headers name
-	// a request's client (Forwarded, X-Forwarded-For, X-Real-IP; see
-	// clientaddr.Proxies.Client); the zero value trusts nobody.
+	// TrustedProxies are the reverse proxies whose forwarding header (the
+	// one they set, TrustedProxies.Header: X-Forwarded-For, Forwarded or
+	// X-Real-IP; see clientaddr.Proxies.Client) names a request's client;
+	// the zero value trusts nobody.
 	TrustedProxies clientaddr.Proxies
 
 	LongPollTimeout time.Duration // 30 s

@@ -9,8 +9,8 @@ import (
 
 // TestTrustedProxyClientAddress: a request from a trusted proxy
 // (127.0.0.1 here) reaches the gateway, and its transport event, with the
-// client address the proxy forwarded; from an untrusted peer the same
-// header is ignored.
+// client address the proxy forwarded in the header chosen; from an
+// untrusted peer, or in another header, it is ignored.
 func TestTrustedProxyClientAddress(t *testing.T) {
 	loopback, err := clientaddr.ParseProxies("127.0.0.1")
 	if err != nil {
@@ -30,7 +30,10 @@ func TestTrustedProxyClientAddress(t *testing.T) {
 		{"not trusted", clientaddr.Proxies{}, map[string]string{"X-Forwarded-For": "203.0.113.7"}, "127.0.0.1", -1},
 		{"another proxy trusted", other, map[string]string{"X-Forwarded-For": "203.0.113.7"}, "127.0.0.1", -1},
 		{"X-Forwarded-For", loopback, map[string]string{"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}, "203.0.113.7", 0},
-		{"Forwarded IPv6", loopback, map[string]string{"Forwarded": `for="[2001:db8::5]:4711";proto=https`}, "2001:db8::5", 4711},
+		{"Forwarded IPv6", loopback.WithHeader(clientaddr.HeaderForwarded), map[string]string{"Forwarded": `for="[2001:db8::5]:4711";proto=https`}, "2001:db8::5", 4711},
+		{"Forwarded ignored when X-Forwarded-For is chosen", loopback, map[string]string{"Forwarded": "for=192.0.2.66", "X-Forwarded-For": "203.0.113.7"}, "203.0.113.7", 0},
+		{"X-Real-IP", loopback.WithHeader(clientaddr.HeaderXRealIP), map[string]string{"X-Real-IP": "203.0.113.8", "X-Forwarded-For": "192.0.2.66"}, "203.0.113.8", 0},
+		{"X-Forwarded-For ignored when X-Real-IP is chosen", loopback.WithHeader(clientaddr.HeaderXRealIP), map[string]string{"X-Forwarded-For": "192.0.2.66"}, "127.0.0.1", -1},
 		{"garbage", loopback, map[string]string{"X-Forwarded-For": "nonsense"}, "127.0.0.1", -1},
 	}
 	for _, tt := range tests {

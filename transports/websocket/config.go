@@ -74,9 +74,10 @@ type Config struct {
 	// ConnRefusals counts refused handshakes and connections closed for
 	// an oversized message (transports.Deps.Refusals); nil counts nothing.
 	ConnRefusals *transports.RefusalCounter
-	// TrustedProxies are the reverse proxies whose forwarding headers name
-	// a handshake's client (Forwarded, X-Forwarded-For, X-Real-IP; see
-	// clientaddr.Proxies.Client); the zero value trusts nobody.
+	// TrustedProxies are the reverse proxies whose forwarding header (the
+	// one they set, TrustedProxies.Header: X-Forwarded-For, Forwarded or
+	// X-Real-IP; see clientaddr.Proxies.Client) names a handshake's client;
+	// the zero value trusts nobody.
 	TrustedProxies clientaddr.Proxies
 
 	MaxMessage   int64         // 1 MiB

@@ -9,7 +9,8 @@ import (
 
 // TestTrustedProxyClientAddress: a WebSocket opened through a trusted
 // proxy (127.0.0.1 here) carries, for every request, the client address
-// the handshake's X-Forwarded-For named; untrusted, the header is ignored.
+// the handshake's X-Forwarded-For named; untrusted, or when the proxy is
+// said to set X-Real-IP instead, the header is ignored.
 func TestTrustedProxyClientAddress(t *testing.T) {
 	loopback, err := clientaddr.ParseProxies("127.0.0.0/8")
 	if err != nil {
@@ -22,6 +23,7 @@ func TestTrustedProxyClientAddress(t *testing.T) {
 	}{
 		{"trusted", loopback, "203.0.113.7"},
 		{"not trusted", clientaddr.Proxies{}, "127.0.0.1"},
+		{"X-Real-IP chosen", loopback.WithHeader(clientaddr.HeaderXRealIP), "127.0.0.1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, func(c *Config) { c.TrustedProxies = tt.proxies })

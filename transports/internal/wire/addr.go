@@ -28,8 +28,9 @@ func SplitAddr(addr string) (string, int) {
 // client's address (its own, so the core bounds the sessions it creates:
 // PerIP) and the listener's address (for HEP src/dst). The client's
 // address is the peer's, or, when the peer is one of the trusted reverse
-// proxies, the one its forwarding headers name (clientaddr.Proxies.Client;
-// its port 0 when the header gave none).
+// proxies, the one their forwarding header names (only the one
+// proxies.Header chooses; clientaddr.Proxies.Client; its port 0 when the
+// header gave none).
 func Info(r *http.Request, pkg string, admin bool, proxies clientaddr.Proxies) core.TransportInfo {
 	info := core.TransportInfo{Package: pkg, ConnID: core.RandomID(), Admin: admin, PerIP: true}
 	info.RemoteIP, info.RemotePort = SplitAddr(r.RemoteAddr)
