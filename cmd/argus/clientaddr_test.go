@@ -6,11 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	cws "github.com/coder/websocket"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/internal/clientaddr"
@@ -115,6 +118,68 @@ func TestTrustedProxiesSessionsPerIP(t *testing.T) {
 	}
 }
 
+// TestTrustedProxiesNotAdmin: the admin listeners never read the
+// forwarding header, even from a trusted proxy (-trusted-proxies covers
+// -http and -ws only): an Admin API request over -admin and a handshake
+// on -admin-ws keep the peer's address in their transport events, while
+// the public listeners' get the forwarded one.
+func TestTrustedProxiesNotAdmin(t *testing.T) {
+	wsURL, got := evhtest.WSBackend(t, wsevh.DefaultSubprotocol)
+	addrs := startTestServer(t, "-trusted-proxies", "127.0.0.1", "-event-ws", wsURL)
+	postAs(t, addrs["admin"]+"/admin", "X-Forwarded-For", "203.0.113.3", `{"janus":"ping","transaction":"a"}`)
+	postAs(t, addrs["http"]+"/janus", "X-Forwarded-For", "203.0.113.1", `{"janus":"ping","transaction":"p"}`)
+	dial := func(url, proto, client string) {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		c, res, err := cws.Dial(ctx, "ws"+strings.TrimPrefix(url, "http"), &cws.DialOptions{
+			Subprotocols: []string{proto}, HTTPHeader: http.Header{"X-Forwarded-For": {client}},
+		})
+		if res != nil && res.Body != nil {
+			_ = res.Body.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.CloseNow() })
+	}
+	dial(addrs["admin-ws"], "janus-admin-protocol", "203.0.113.4")
+	dial(addrs["ws"], "janus-protocol", "203.0.113.2")
+
+	want := []string{
+		`"event":"request","admin_api":true,"ip":"127.0.0.1"`,
+		`"event":"connected","admin_api":true,"ip":"127.0.0.1"`,
+		`"event":"request","admin_api":false,"ip":"203.0.113.1"`,
+		`"event":"connected","admin_api":false,"ip":"203.0.113.2"`,
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var all bytes.Buffer
+		for _, msg := range got.All() {
+			_ = json.Compact(&all, msg.Data) // the handler indents
+		}
+		s := all.String()
+		for _, never := range []string{"203.0.113.3", "203.0.113.4"} {
+			if strings.Contains(s, never) {
+				t.Fatalf("an admin listener took the forwarded %s: %s", never, s)
+			}
+		}
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no transport event with %s in %s", missing, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // TestClientAddrFlags: -ipv6-client-prefix, -trusted-proxies and
 // -trusted-proxy-header (and their ARGUS_* variables) reach the limits, in
 // either order, and bad values stop the start.
@@ -211,6 +276,39 @@ func TestTrustedProxiesConnsPerIP(t *testing.T) {
 			}
 			if got := served(); got != tt.secondOK {
 				t.Fatalf("second connection served %v, want %v", got, tt.secondOK)
+			}
+		})
+	}
+}
+
+// TestTrustedProxyHeaderWarning: a -trusted-proxy-header (or its
+// variable) given without -trusted-proxies, where nothing reads it, is
+// warned of at start; with proxies, or when not given, it is not.
+func TestTrustedProxyHeaderWarning(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		warn bool
+	}{
+		{"header alone", []string{"-trusted-proxy-header", "Forwarded"}, nil, true},
+		{"default header given alone", []string{"-trusted-proxy-header", "X-Forwarded-For"}, nil, true},
+		{"header alone by variable", nil, map[string]string{"ARGUS_TRUSTED_PROXY_HEADER": "X-Real-IP"}, true},
+		{"header with proxies", []string{"-trusted-proxies", "10.0.0.1", "-trusted-proxy-header", "Forwarded"}, nil, false},
+		{"proxies alone", []string{"-trusted-proxies", "10.0.0.1"}, nil, false},
+		{"neither", nil, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseConfig(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			logStartup(slog.New(slog.NewTextHandler(&out, nil)), cfg, &server{})
+			warned := strings.Contains(out.String(), "level=WARN") && strings.Contains(out.String(), "-trusted-proxy-header")
+			if warned != tt.warn {
+				t.Fatalf("warned %v, want %v:\n%s", warned, tt.warn, out.String())
 			}
 		})
 	}

@@ -38,6 +38,10 @@ type limits struct {
 	// this one value) names the client (clientaddr).
 	IPv6ClientPrefix int
 	TrustedProxies   clientaddr.Proxies
+	// TrustedProxyHeaderSet tells that -trusted-proxy-header (or its
+	// variable) was given, so that start-up can warn when it is given
+	// without -trusted-proxies: then no header is read.
+	TrustedProxyHeaderSet bool
 
 	MaxConns      int // public listeners (http, ws) together
 	MaxConnsPerIP int // public listeners, per client address
@@ -114,7 +118,7 @@ func (l *limits) register(fs *flag.FlagSet) {
 	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", l.MaxConnsPerIP, "open connections of one client address to the public listeners (-trusted-proxies are exempt); 0 disables")
 	fs.IntVar(&l.IPv6ClientPrefix, "ipv6-client-prefix", l.IPv6ClientPrefix, "the IPv6 prefix length one client counts under in the -max-*-per-ip caps (32 to 128; 128: each address apart); IPv4 clients count per address")
 	fs.Var(proxiesValue{&l.TrustedProxies}, "trusted-proxies", "comma-separated reverse proxy `addresses or CIDRs` whose -trusted-proxy-header names the client of -http and -ws requests (for events, HEP and the -max-*-per-ip caps; their own connections are exempt from -max-conns-per-ip); empty: trust no header")
-	fs.Var(proxyHeaderValue{&l.TrustedProxies}, "trusted-proxy-header", "the one forwarding `header` the -trusted-proxies set, and the only one read: X-Forwarded-For (nginx proxy_add_x_forwarded_for, HAProxy option forwardfor, AWS ALB, Envoy, Traefik, Caddy), Forwarded (RFC 7239) or X-Real-IP (one address); any case")
+	fs.Var(proxyHeaderValue{&l.TrustedProxies, &l.TrustedProxyHeaderSet}, "trusted-proxy-header", "the one forwarding `header` the -trusted-proxies set, and the only one read: X-Forwarded-For (nginx proxy_add_x_forwarded_for, HAProxy option forwardfor, AWS ALB, Envoy, Traefik, Caddy), Forwarded (RFC 7239) or X-Real-IP (one address); any case")
 	fs.IntVar(&l.AdminMaxConns, "admin-max-conns", l.AdminMaxConns, "open connections of the admin listeners (-admin, -admin-ws, -metrics-addr) together; 0 disables")
 	fs.DurationVar(&l.ReadHeaderTimeout, "http-read-header-timeout", l.ReadHeaderTimeout, "time a client has to send a request's headers")
 	fs.DurationVar(&l.ReadTimeout, "http-read-timeout", l.ReadTimeout, "time a client has to send a whole request, body included")
@@ -198,8 +202,12 @@ func (v proxiesValue) Set(s string) error {
 }
 
 // proxyHeaderValue is the -trusted-proxy-header flag: the header of the
-// same Proxies -trusted-proxies sets, so one value carries both.
-type proxyHeaderValue struct{ p *clientaddr.Proxies }
+// same Proxies -trusted-proxies sets, so one value carries both; set
+// records that it was given.
+type proxyHeaderValue struct {
+	p   *clientaddr.Proxies
+	set *bool
+}
 
 func (v proxyHeaderValue) String() string {
 	if v.p == nil {
@@ -214,6 +222,7 @@ func (v proxyHeaderValue) Set(s string) error {
 		return err
 	}
 	*v.p = v.p.WithHeader(h)
+	*v.set = true
 	return nil
 }
 

@@ -180,7 +180,9 @@ func (s *server) buildListeners(cfg config) error {
 
 			AdminAllowOrigin: cfg.Limits.AdminAllowOrigin,
 			Refusals:         s.refusals,
-			TrustedProxies:   cfg.Limits.TrustedProxies,
+			// Read for -http only: the transport's Admin API (-admin)
+			// ignores it.
+			TrustedProxies: cfg.Limits.TrustedProxies,
 		})
 	}
 	if cfg.HTTPAddr != "" {
@@ -229,15 +231,18 @@ func (s *server) wsConfig(cfg config, admin bool) websocket.Config {
 		Logger:     s.logger.With("transport", websocket.Package),
 		Admin:      admin,
 
-		Refusals:       s.refusals,
-		ConnRefusals:   s.connRefusals.For(websocket.Package),
-		TrustedProxies: cfg.Limits.TrustedProxies,
-		PingInterval:   cfg.Limits.WSPingInterval,
-		IdleTimeout:    cfg.Limits.WSIdleTimeout,
+		Refusals:     s.refusals,
+		ConnRefusals: s.connRefusals.For(websocket.Package),
+		PingInterval: cfg.Limits.WSPingInterval,
+		IdleTimeout:  cfg.Limits.WSIdleTimeout,
 	}
 	if admin {
 		c.Logger = c.Logger.With("admin", true)
 		c.AdminAllowOrigin = cfg.Limits.AdminAllowOrigin
+	} else {
+		// Only the public listeners read the forwarding header
+		// (-trusted-proxies): an Admin API client is its peer.
+		c.TrustedProxies = cfg.Limits.TrustedProxies
 	}
 	return c
 }

@@ -57,10 +57,15 @@ Flags:
 	fs.SetOutput(io.Discard)
 }
 
-// logStartup logs the version, every listener's URLs and the enabled sinks.
+// logStartup logs the version, every listener's URLs and the enabled
+// sinks, and warns of a -trusted-proxy-header that nothing reads.
 func logStartup(logger *slog.Logger, cfg config, s *server) {
 	logger.Info("argus starting", "version", core.VersionString, "server_name", cfg.ServerName,
 		"sinks", strings.Join(enabledSinks(s), ","))
+	if l := cfg.Limits; l.TrustedProxyHeaderSet && l.TrustedProxies.Empty() {
+		logger.Warn("-trusted-proxy-header is set without -trusted-proxies: no forwarding header is read, every client is its peer",
+			"header", l.TrustedProxies.Header().String())
+	}
 	for _, l := range s.listeners {
 		addr := l.ln.Addr().String()
 		for _, u := range listenerURLs(l.name, addr, cfg) {

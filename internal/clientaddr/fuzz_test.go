@@ -37,3 +37,42 @@ func FuzzClient(f *testing.F) {
 		}
 	})
 }
+
+// FuzzClientPrefix: whatever a client writes itself (prefix), the address
+// its trusted proxy appends, on the client's header line or on a line of
+// its own, is the client when that address is not trusted: no prefix can
+// swallow it (an unclosed quote, say) or stand in for it.
+func FuzzClientPrefix(f *testing.F) {
+	for _, s := range []string{
+		"", "192.0.2.1", `"`, `for=1.2.3.4;x="`, `for=1.2.3.4;x="\`, `"\`, `for="[2001:db8::1]`, ",,,", "for=unknown",
+		`for=192.0.2.1;ext="a,b"`, `a"b"c`, "\\", "for=1.2.3.4;x=\"\r\n",
+	} {
+		f.Add(s)
+	}
+	p, err := ParseProxies("10.0.0.0/8")
+	if err != nil {
+		f.Fatal(err)
+	}
+	peer := netip.MustParseAddrPort("10.0.0.1:1234")
+	tests := []struct {
+		hdr      Header
+		appended string // what the proxy writes for its peer
+		want     netip.AddrPort
+	}{
+		{HeaderXForwardedFor, "203.0.113.7", netip.MustParseAddrPort("203.0.113.7:0")},
+		{HeaderXForwardedFor, "[2001:db8::7]:4711", netip.MustParseAddrPort("[2001:db8::7]:4711")},
+		{HeaderForwarded, "for=203.0.113.7", netip.MustParseAddrPort("203.0.113.7:0")},
+		{HeaderForwarded, `for="[2001:db8::7]:4711";proto=https`, netip.MustParseAddrPort("[2001:db8::7]:4711")},
+	}
+	f.Fuzz(func(t *testing.T, prefix string) {
+		for _, tt := range tests {
+			name := tt.hdr.String()
+			for _, lines := range [][]string{{prefix + ", " + tt.appended}, {prefix, tt.appended}} {
+				got, ok := p.WithHeader(tt.hdr).Client(peer, http.Header{name: lines})
+				if !ok || got != tt.want {
+					t.Fatalf("%s %q: %s, %v; want %s", name, lines, got, ok, tt.want)
+				}
+			}
+		}
+	})
+}

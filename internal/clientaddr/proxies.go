@@ -111,10 +111,13 @@ func (p Proxies) String() string {
 // walked from the right, past the addresses of trusted proxies, and the
 // first untrusted one is the client (what a client wrote itself stands
 // left of it and is never reached). When every address is trusted the
-// leftmost one is. An element that is not an address (garbage, a
-// Forwarded "unknown" or obfuscated "_node", an element without for=)
-// where the walk needs one leaves the peer as the client: nothing is
-// guessed. So does an X-Real-IP that is not one address on one field line
+// leftmost one is. X-Forwarded-For has no quoted strings and is split at
+// every comma; Forwarded is split line by line, and a line that leaves a
+// quote open at every comma (forwardedElems), so no stray quote of a
+// client's swallows what its proxy appends. An element that is not an
+// address (garbage, a Forwarded "unknown" or obfuscated "_node", an
+// element without for=, or with a malformed pair) where the walk needs
+// one leaves the peer as the client: nothing is guessed. So does an X-Real-IP that is not one address on one field line
 // (a proxy sets it, replacing the client's, so a second line is not the
 // proxy's doing). An absent or blank header leaves the peer too. A
 // forwarded address has the port its header gave, else 0; an IPv4-mapped
@@ -129,9 +132,11 @@ func (p Proxies) Client(peer netip.AddrPort, h http.Header) (netip.AddrPort, boo
 	}
 	switch p.header {
 	case HeaderXForwardedFor:
-		return p.walk(peer, split(strings.Join(vs, ","), ','), node)
+		// No quoted strings: a client's stray quote must not swallow the
+		// proxy's appended address.
+		return p.walk(peer, strings.Split(strings.Join(vs, ","), ","), node)
 	case HeaderForwarded:
-		return p.walk(peer, split(strings.Join(vs, ","), ','), forwardedFor)
+		return p.walk(peer, forwardedElems(vs), forwardedFor)
 	case HeaderXRealIP:
 		if len(vs) != 1 {
 			return peer, false
@@ -178,21 +183,82 @@ func present(vs []string) bool {
 	return false
 }
 
+// forwardedElems returns the elements of a Forwarded header's field
+// lines vs, in order. Each line is split at its commas outside quoted
+// strings, as a quoted string never spans lines. A line that leaves a
+// quote open is split at every comma instead: a client that writes
+// `for=192.0.2.1;x="` would otherwise swallow the element its proxy
+// appends to the line (`, for=203.0.113.7`), and the walk would take the
+// client's for=. Split so, the proxy's element, right of all the client
+// wrote, is whole again, and the client's broken one is malformed where
+// the walk reaches it (a quoted comma in a proxy's own element there
+// leaves the peer: nothing is guessed).
+func forwardedElems(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		elems, closed := split(v, ',')
+		if !closed {
+			elems = strings.Split(v, ",")
+		}
+		out = append(out, elems...)
+	}
+	return out
+}
+
 // forwardedFor returns the address of the for= parameter of one Forwarded
-// element ("for=192.0.2.60;proto=http;by=203.0.113.43").
+// element ("for=192.0.2.60;proto=http;by=203.0.113.43"). Every pair of
+// the element must be well formed (a token, "=", then a token or a
+// quoted string; blanks around them are let pass) and for= must occur
+// once: an element with a broken pair is not the proxy's.
 func forwardedFor(elem string) (netip.AddrPort, bool) {
-	for _, pair := range split(elem, ';') {
+	pairs, closed := split(elem, ';')
+	if !closed {
+		return netip.AddrPort{}, false
+	}
+	var (
+		addr string
+		seen bool
+	)
+	for _, pair := range pairs {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue // an empty pair (RFC 7239 4)
+		}
 		k, v, ok := strings.Cut(pair, "=")
-		if !ok || !strings.EqualFold(strings.TrimSpace(k), "for") {
-			continue
+		if k = strings.TrimSpace(k); !ok || !isToken(k) {
+			return netip.AddrPort{}, false
 		}
 		v, ok = unquote(strings.TrimSpace(v))
 		if !ok {
 			return netip.AddrPort{}, false
 		}
-		return node(v)
+		if strings.EqualFold(k, "for") {
+			if seen {
+				return netip.AddrPort{}, false
+			}
+			addr, seen = v, true
+		}
 	}
-	return netip.AddrPort{}, false
+	if !seen {
+		return netip.AddrPort{}, false
+	}
+	return node(addr)
+}
+
+// isToken reports whether s is a token (RFC 9110 5.6.2).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // node parses a node as the headers write it: "192.0.2.1",
@@ -222,8 +288,9 @@ func node(s string) (netip.AddrPort, bool) {
 }
 
 // split splits s at every sep outside a quoted string (RFC 9110 5.6.4,
-// backslash escapes included).
-func split(s string, sep byte) []string {
+// backslash escapes included), and reports whether s left no quoted
+// string open.
+func split(s string, sep byte) ([]string, bool) {
 	var out []string
 	quoted, escaped, start := false, false, 0
 	for i := range len(s) {
@@ -239,14 +306,22 @@ func split(s string, sep byte) []string {
 			start = i + 1
 		}
 	}
-	return append(out, s[start:])
+	return append(out, s[start:]), !quoted
 }
 
 // unquote returns a token as is and a quoted string's content, its escapes
-// resolved; false for an unterminated quoted string.
+// resolved. A token must be non-empty and have no quote, blank or control
+// character; it may hold the ":" and "[]" a node needs, which proxies
+// write unquoted though RFC 7239 wants them quoted. False for anything
+// else, an unterminated quoted string among them.
 func unquote(v string) (string, bool) {
 	if !strings.HasPrefix(v, `"`) {
-		return v, !strings.Contains(v, `"`)
+		for i := range len(v) {
+			if c := v[i]; c <= ' ' || c == '"' || c == 0x7f {
+				return "", false
+			}
+		}
+		return v, v != ""
 	}
 	if len(v) < 2 || !strings.HasSuffix(v, `"`) {
 		return "", false
@@ -256,6 +331,8 @@ func unquote(v string) (string, bool) {
 	for i := 1; i < len(v)-1; i++ {
 		c := v[i]
 		switch {
+		case (c < ' ' && c != '\t') || c == 0x7f:
+			return "", false
 		case escaped:
 			escaped = false
 			b.WriteByte(c)

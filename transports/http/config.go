@@ -62,8 +62,9 @@ type Config struct {
 	Refusals DropCounter
 	// TrustedProxies are the reverse proxies whose forwarding header (the
 	// one they set, TrustedProxies.Header: X-Forwarded-For, Forwarded or
-	// X-Real-IP; see clientaddr.Proxies.Client) names a request's client;
-	// the zero value trusts nobody.
+	// X-Real-IP; see clientaddr.Proxies.Client) names a Janus API
+	// request's client; the zero value trusts nobody. Admin API requests
+	// never read it: their client is always the peer.
 	TrustedProxies clientaddr.Proxies
 
 	LongPollTimeout time.Duration // 30 s

@@ -62,3 +62,30 @@ func TestTrustedProxyClientAddress(t *testing.T) {
 		})
 	}
 }
+
+// TestTrustedProxyAdminIgnored: the Admin API, served by the same
+// Transport, never reads the forwarding header: its client is the peer
+// even when that is a trusted proxy, while a Janus API request next to it
+// gets the forwarded address.
+func TestTrustedProxyAdminIgnored(t *testing.T) {
+	loopback, err := clientaddr.ParseProxies("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) { c.TrustedProxies = loopback })
+	hdr := map[string]string{"X-Forwarded-For": "203.0.113.7"}
+	e.do(t, "POST", "/admin", `{"janus":"ping","transaction":"a"}`, hdr)
+	e.do(t, "POST", "/janus", `{"janus":"create","transaction":"c"}`, hdr)
+	calls := e.gw.Calls()
+	if len(calls) != 2 {
+		t.Fatalf("%d calls", len(calls))
+	}
+	for i, want := range []struct {
+		admin bool
+		ip    string
+	}{{true, "127.0.0.1"}, {false, "203.0.113.7"}} {
+		if info := calls[i].Info; info.Admin != want.admin || info.RemoteIP != want.ip {
+			t.Errorf("call %d: admin %v from %s, want admin %v from %s", i, info.Admin, info.RemoteIP, want.admin, want.ip)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	nethttp "net/http"
 	"sync"
 
+	"github.com/argusrtc/argus/internal/clientaddr"
 	"github.com/argusrtc/argus/telemetry"
 	"github.com/argusrtc/argus/transports/internal/wire"
 )
@@ -57,9 +58,15 @@ func (t *Transport) closed() bool {
 	}
 }
 
-// newClient builds the core.Client of request r and emits its transport event.
+// newClient builds the core.Client of request r and emits its transport
+// event. An Admin API request's client is its peer: TrustedProxies are
+// the Janus API's (Config).
 func (t *Transport) newClient(r *nethttp.Request, admin bool) *client {
-	c := &client{info: wire.Info(r, Package, admin, t.cfg.TrustedProxies), qs: t.qs}
+	proxies := t.cfg.TrustedProxies
+	if admin {
+		proxies = clientaddr.Proxies{}
+	}
+	c := &client{info: wire.Info(r, Package, admin, proxies), qs: t.qs}
 	// The per-request type 128 event (janus-reference.md 1.6).
 	wire.EmitTransport(t.cfg.Emitter, t.cfg.ServerName, c.info, telemetry.TransportData{
 		Event: "request", AdminAPI: telemetry.Ptr(admin), IP: c.info.RemoteIP, Port: c.info.RemotePort,

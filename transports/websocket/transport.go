@@ -69,7 +69,12 @@ func (t *Transport) serve(w http.ResponseWriter, r *http.Request) {
 		out: newWriteQueue(t.cfg.WriteQueue), done: ctx.Done(), cancel: cancel,
 		sem: make(chan struct{}, t.cfg.MaxInFlight),
 	}
-	c.log = t.cfg.Logger.With(slog.Uint64("conn_id", c.info.ConnID), slog.String("remote", r.RemoteAddr))
+	attrs := []any{slog.Uint64("conn_id", c.info.ConnID), slog.String("remote", r.RemoteAddr)}
+	if peer, _ := wire.SplitAddr(r.RemoteAddr); c.info.RemoteIP != peer {
+		// remote is a trusted proxy: name the client it forwarded too.
+		attrs = append(attrs, slog.String("client", c.info.RemoteIP))
+	}
+	c.log = t.cfg.Logger.With(attrs...)
 	if !t.register(c) {
 		refused.Refused(transports.ReasonClosing)
 		http.Error(w, ErrClosed.Error(), http.StatusServiceUnavailable)
