@@ -117,9 +117,9 @@ func (p Proxies) String() string {
 // client's swallows what its proxy appends. An element that is not an
 // address (garbage, a Forwarded "unknown" or obfuscated "_node", an
 // element without for=, or with a malformed pair) where the walk needs
-// one leaves the peer as the client: nothing is guessed. So does an X-Real-IP that is not one address on one field line
-// (a proxy sets it, replacing the client's, so a second line is not the
-// proxy's doing). An absent or blank header leaves the peer too. A
+// one leaves the peer as the client: nothing is guessed. So does an
+// X-Real-IP that is not one address on one field line (a proxy sets it,
+// replacing the client's, so a second line is not the proxy's doing). An absent or blank header leaves the peer too. A
 // forwarded address has the port its header gave, else 0; an IPv4-mapped
 // one is taken as IPv4 and a zone is dropped.
 func (p Proxies) Client(peer netip.AddrPort, h http.Header) (netip.AddrPort, bool) {
