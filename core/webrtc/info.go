@@ -228,7 +228,7 @@ func setupOf(raw string) string {
 // srtpProfile is the negotiated SRTP protection profile in Janus's
 // (OpenSSL's) names, from the transport statistics; "" before DTLS is up.
 func (p *Peer) srtpProfile() string {
-	for _, v := range p.pc.GetStats() {
+	for _, v := range p.pionStats() {
 		if ts, ok := v.(pion.TransportStats); ok && ts.SRTPCipher != "" {
 			return strings.Replace(ts.SRTPCipher, "_CM_HMAC_SHA1_", "_CM_SHA1_", 1)
 		}

@@ -102,3 +102,39 @@ func TestInfoMediaShape(t *testing.T) {
 		t.Errorf("msid of mid 1 without a=msid = %v", l.msids["1"])
 	}
 }
+
+// TestStatsWhileClosing: pion's statistics read while the PeerConnection
+// closes (the final media report's data channel counters when Close stops
+// waiting for it, an Admin API handle_info racing a hangup): pion's Close
+// clears what GetStats reads without a lock of theirs, so Peer orders the
+// two (pionStats) and the race detector has nothing to report.
+func TestStatsWhileClosing(t *testing.T) {
+	for range 5 {
+		// A receiver: GetStats reads what Close clears for each one.
+		peer := newPeer(t, testEngine(t, &recorder{}), PeerParams{SessionID: 1, HandleID: 2, Observer: &observer{}})
+		connect(t, peer)
+		testkit.Until(t, 10*time.Second, "DTLS up", func() bool {
+			return peer.Info()["webrtc"].(map[string]any)["dtls"].(map[string]any)["srtp-profile"] != "none"
+		})
+		stop := make(chan struct{})
+		queried := make(chan int)
+		go func() {
+			n := 0
+			for {
+				select {
+				case <-stop:
+					queried <- n
+					return
+				default:
+				}
+				_ = peer.pionStats()
+				n++
+			}
+		}()
+		peer.Close("test")
+		close(stop)
+		if n := <-queried; n == 0 {
+			t.Fatal("no statistics were read while the PeerConnection closed")
+		}
+	}
+}

@@ -53,6 +53,11 @@ type Peer struct {
 	sampled   chan struct{} // closed by the run loop after the final media sample
 	inObs     atomic.Bool   // the run loop is inside an Observer call
 	pcClosed  chan struct{} // closed after pion's Close returned
+	// statsMu orders pion's GetStats before its Close (held for writing
+	// around Close): pion's close clears state GetStats reads without a
+	// lock they share, a data race when a report or an Admin API query
+	// runs as the PeerConnection closes.
+	statsMu sync.RWMutex
 	done      chan struct{} // closed after Observer.Hangup returned
 	reason    string        // written once inside closeOnce, before closing is closed
 
@@ -150,7 +155,10 @@ func (p *Peer) close(reason string, wait bool) {
 			}
 			t.Stop()
 		}
-		if err := p.pc.Close(); err != nil {
+		p.statsMu.Lock()
+		err := p.pc.Close()
+		p.statsMu.Unlock()
+		if err != nil {
 			p.log.Debug("webrtc: pion close", "error", err)
 		}
 		close(p.pcClosed)
@@ -303,4 +311,12 @@ func (p *Peer) finish() {
 	p.readers.Wait()
 	p.observe(func() { p.obs.Hangup(p.reason) })
 	close(p.done)
+}
+
+// pionStats is pion's statistics report, never taken while pion's Close
+// runs (statsMu).
+func (p *Peer) pionStats() pion.StatsReport {
+	p.statsMu.RLock()
+	defer p.statsMu.RUnlock()
+	return p.pc.GetStats()
 }

@@ -90,9 +90,9 @@ func (p *Peer) sample(period time.Duration, prev map[string]mediumSample, out []
 		if layout.kinds[mid] == "data" {
 			s := mediumSample{Mid: mid, MIndex: layout.mindex[mid], Media: "data", sampledAt: now}
 			if p.pc.SignalingState() == pion.SignalingStateClosed {
-				// pion clears its stats getter while closing without a lock
-				// GetStats takes, so a closing PeerConnection reports the
-				// last data counters read instead of racing it.
+				// A closed PeerConnection reports the last data counters
+				// read: pion's report after its Close may lack them (a
+				// report and the Close itself are ordered by pionStats).
 				last := prev[mid]
 				s.PacketsIn, s.PacketsOut, s.BytesIn, s.BytesOut = last.PacketsIn, last.PacketsOut, last.BytesIn, last.BytesOut
 			} else {
@@ -181,7 +181,7 @@ func (p *Peer) fillDeltas(s *mediumSample, prev mediumSample, period time.Durati
 
 // fillData sums the data channel counters from pion's stats report.
 func (p *Peer) fillData(s *mediumSample) {
-	for _, v := range p.pc.GetStats() {
+	for _, v := range p.pionStats() {
 		if dc, ok := v.(pion.DataChannelStats); ok {
 			s.PacketsIn += uint64(dc.MessagesReceived)
 			s.PacketsOut += uint64(dc.MessagesSent)
