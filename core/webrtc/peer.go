@@ -58,8 +58,8 @@ type Peer struct {
 	// lock they share, a data race when a report or an Admin API query
 	// runs as the PeerConnection closes.
 	statsMu sync.RWMutex
-	done      chan struct{} // closed after Observer.Hangup returned
-	reason    string        // written once inside closeOnce, before closing is closed
+	done    chan struct{} // closed after Observer.Hangup returned
+	reason  string        // written once inside closeOnce, before closing is closed
 
 	// jsepMu orders the local jsep event and the hangup event: setLocal
 	// emits under it only while hungUp is unset and Close has not started,
