@@ -53,13 +53,14 @@ type Peer struct {
 	sampled   chan struct{} // closed by the run loop after the final media sample
 	inObs     atomic.Bool   // the run loop is inside an Observer call
 	pcClosed  chan struct{} // closed after pion's Close returned
+	done      chan struct{} // closed after Observer.Hangup returned
+	reason    string        // written once inside closeOnce, before closing is closed
+
 	// statsMu orders pion's GetStats before its Close (held for writing
 	// around Close): pion's close clears state GetStats reads without a
 	// lock they share, a data race when a report or an Admin API query
 	// runs as the PeerConnection closes.
 	statsMu sync.RWMutex
-	done    chan struct{} // closed after Observer.Hangup returned
-	reason  string        // written once inside closeOnce, before closing is closed
 
 	// jsepMu orders the local jsep event and the hangup event: setLocal
 	// emits under it only while hungUp is unset and Close has not started,
