@@ -214,6 +214,11 @@ func (m *mux) readLoop() {
 		var c *muxConn
 		if isBindingSuccess(pkt) {
 			c = m.answeredLocked(stunTxID(pkt[8:stunHeader]), from)
+		} else if isBindingError(pkt) {
+			// To the agent whose check it refuses (a 487 role
+			// conflict, say), which alone can act on it; an error
+			// moves no address.
+			c = m.senderLocked(stunTxID(pkt[8:stunHeader]), from)
 		} else if ufrag, ok := stunUfrag(pkt); ok {
 			c = m.byUfrag[ufrag] // routed, not learnt: see mux
 		}
@@ -282,14 +287,25 @@ func (m *mux) sentLocked(c *muxConn, id stunTxID, addr netip.AddrPort) {
 // answers: the party at from saw that request, so from is that
 // connection's now, and confirmed (see mux). The caller holds m.mu.
 func (m *mux) answeredLocked(id stunTxID, from netip.AddrPort) *muxConn {
+	c := m.senderLocked(id, from)
+	if c == nil {
+		return nil
+	}
+	if m.byAddr[from] == c {
+		m.confirmed[from] = true
+	} else {
+		m.learnLocked(c, from, true)
+	}
+	return c
+}
+
+// senderLocked returns the open connection that sent the Binding request
+// id to from (nil if none, or if it went elsewhere). The caller holds
+// m.mu.
+func (m *mux) senderLocked(id stunTxID, from netip.AddrPort) *muxConn {
 	e, ok := m.checks[id]
 	if !ok || e.to != from || e.c.closed.Load() {
 		return nil
-	}
-	if m.byAddr[from] == e.c {
-		m.confirmed[from] = true
-	} else {
-		m.learnLocked(e.c, from, true)
 	}
 	return e.c
 }
@@ -351,10 +367,11 @@ const (
 )
 
 // The message types of a Binding request (a check) and of its success
-// response.
+// and error responses.
 const (
 	stunBindingRequest = 0x0001
 	stunBindingSuccess = 0x0101
+	stunBindingError   = 0x0111
 )
 
 // stunTxID is a STUN transaction ID: header bytes 8-19, chosen at random
@@ -364,6 +381,9 @@ type stunTxID [stunHeader - 8]byte
 // isBindingSuccess tells whether b is a STUN Binding success response: an
 // agent's answer to a check whose integrity it verified.
 func isBindingSuccess(b []byte) bool { return isSTUN(b, stunBindingSuccess) }
+
+// isBindingError tells whether b is a STUN Binding error response.
+func isBindingError(b []byte) bool { return isSTUN(b, stunBindingError) }
 
 // isBindingRequest tells whether b is a STUN Binding request: a check.
 func isBindingRequest(b []byte) bool { return isSTUN(b, stunBindingRequest) }

@@ -445,6 +445,14 @@ func stunSuccess(txid string) []byte {
 	return append(b, txid...)
 }
 
+// stunError builds a STUN Binding error response (no attributes) with a
+// 12-byte transaction ID.
+func stunError(txid string) []byte {
+	b := []byte{0x01, 0x11, 0, 0}
+	b = binary.BigEndian.AppendUint32(b, stunCookie)
+	return append(b, txid...)
+}
+
 func TestIsBinding(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
@@ -592,6 +600,14 @@ func TestMuxConfirmedAddressMovesOnAnsweredCheck(t *testing.T) {
 	testkit.Until(t, 5*time.Second, "the answer from elsewhere unrouted", func() bool { return m.unrouted.Load() == 1 })
 	if owner, _ := s.route(); owner != a || m.moved.Load() != 0 {
 		t.Fatalf("after answers to unknown checks the address routes to a: %v, %d moves; want a, 0 moves", owner == a, m.moved.Load())
+	}
+
+	// An error response to b's check (a role conflict, say) is b's to
+	// read, and moves nothing.
+	s.from(t, stunError("transaction!"))
+	s.expect(t, b, string(stunError("transaction!")))
+	if owner, _ := s.route(); owner != a || m.moved.Load() != 0 {
+		t.Fatalf("after an error answer to b's check the address routes to a: %v, %d moves; want a, 0 moves", owner == a, m.moved.Load())
 	}
 
 	s.from(t, stunSuccess("transaction!")) // the client answers b's check
