@@ -35,6 +35,7 @@ type handle struct {
 	detached bool
 	gone     chan struct{} // closed by markDetached
 	hanging  *peerState    // off h.pc, its Hangup under way (see ensurePeer, detach)
+	offer    *pendingOffer // the last offer applied, until the plugin replied (offer.go)
 }
 
 // peerState is the handle's current PeerConnection.
@@ -95,6 +96,9 @@ func (h *handle) base(kind, transaction string) obj {
 func (h *handle) Push(transaction string, data any, jsep *JSEP) error {
 	if h.isDetached() {
 		return ErrHandleGone
+	}
+	if transaction != "" { // "" is also every unsolicited event's
+		h.replied(transaction, jsep)
 	}
 	o := h.base("event", transaction).set("plugindata", obj{}.set("plugin", h.pkg).set("data", data))
 	if jsep != nil {

@@ -25,12 +25,15 @@ func (g *Gateway) apiMessage(ctx context.Context, r *janusReq) []byte {
 		if e := g.checkSDP(j.SDP); e != nil {
 			return r.fail(e)
 		}
-		if e := g.applyJSEP(ctx, r.h, j); e != nil {
+		if e := g.applyJSEP(ctx, r.h, *r.tr, j); e != nil {
 			return r.fail(e)
 		}
 		jsep = j
 	}
 	res := r.h.plugSess().HandleMessage(ctx, Message{Transaction: *r.tr, Body: body, JSEP: jsep})
+	if jsep != nil && !res.Ack {
+		r.h.replied(*r.tr, nil) // a synchronous reply carries no answer
+	}
 	return g.messageReply(r, res)
 }
 
@@ -76,8 +79,9 @@ func parseJSEP(v any) (*JSEP, *APIError) {
 }
 
 // applyJSEP creates the PeerConnection on a first offer and applies the
-// remote description before the plugin sees the message.
-func (g *Gateway) applyJSEP(ctx context.Context, h *handle, j *JSEP) *APIError {
+// remote description before the plugin sees the message of transaction
+// tx; an offer waits for the plugin's reply (handle.replied).
+func (g *Gateway) applyJSEP(ctx context.Context, h *handle, tx string, j *JSEP) *APIError {
 	h.negMu.Lock()
 	defer h.negMu.Unlock()
 	var ps *peerState
@@ -131,6 +135,9 @@ func (g *Gateway) applyJSEP(ctx context.Context, h *handle, j *JSEP) *APIError {
 	h.mu.Lock()
 	ps.negotiated = true
 	h.mu.Unlock()
+	if j.Type == "offer" {
+		h.expectReply(tx, ps, update)
+	}
 	j.Update = update
 	return nil
 }

@@ -32,7 +32,11 @@ type Plugin interface {
 // PluginSession is a plugin's state for one handle.
 type PluginSession interface {
 	// HandleMessage handles a Janus "message". If the message carried a JSEP,
-	// the remote description has already been applied to h.Peer().
+	// the remote description has already been applied to h.Peer(). An
+	// offer is answered in the reply: the event pushed with m.Transaction
+	// carries the JSEP answer. A reply without one (a synchronous result,
+	// or that event without an answer) refuses the offer, and the core
+	// drops it so that the client's next offer applies.
 	// ctx is the request's: work that outlives the call (an "ack" followed
 	// by an event) must not keep using it. Messages of one handle may be
 	// handled concurrently.

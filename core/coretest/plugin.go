@@ -17,9 +17,11 @@ var ErrAttachRefused = errors.New("attach refused")
 // "request": "sync" (success echoing the body), "answer" (ack, then an
 // event {"result":"answered"} with a JSEP answer from the handle's Peer), "async" (ack with hint
 // "fake hint", then an event {"result":"done"} with the same transaction,
-// and a JSEP answer type if the message had a JSEP), "error" (462 "fake
-// error"), "empty" (no data), "array" (non-object data), "emit" (a type 64
-// event {"emitted":true}, then success).
+// and a JSEP answer type if the message had a JSEP), "refuse" (ack, then
+// an event {"error":"refused"} without a JSEP, as a plugin refusing an
+// offer answers), "error" (462 "fake error"), "empty" (no data), "array"
+// (non-object data), "emit" (a type 64 event {"emitted":true}, then
+// success).
 type Plugin struct {
 	Pkg string
 	// RefuseAttach makes NewSession fail (Janus 461).
@@ -128,6 +130,13 @@ func (s *Session) HandleMessage(_ context.Context, m core.Message) core.Result {
 		go func() {
 			defer s.p.wg.Done()
 			s.answer(m.Transaction)
+		}()
+		return core.Ack("")
+	case "refuse":
+		s.p.wg.Add(1)
+		go func() {
+			defer s.p.wg.Done()
+			_ = s.h.Push(m.Transaction, map[string]any{"error": "refused"}, nil)
 		}()
 		return core.Ack("")
 	case "error":

@@ -21,6 +21,9 @@ const (
 
 // emit sends one event with this Peer's header.
 func (p *Peer) emit(t telemetry.Type, sub int, body any) {
+	if p.discarded.Load() {
+		return
+	}
 	p.cfg.Emitter.Emit(&telemetry.Event{
 		Emitter:   p.cfg.ServerName,
 		Type:      t,

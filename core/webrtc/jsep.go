@@ -134,6 +134,42 @@ func (p *Peer) CreateAnswer(ctx context.Context) (string, error) {
 	return out, err
 }
 
+// AwaitingAnswer reports whether a remote offer waits for its answer.
+func (p *Peer) AwaitingAnswer() bool {
+	return p.pc.SignalingState() == pion.SignalingStateHaveRemoteOffer
+}
+
+// AbandonOffer ends a remote offer that will not be answered (its plugin
+// refused the request that carried it), so that the client's next offer
+// applies: pion (v4.2.26) refuses an offer while one waits for its answer,
+// and it rolls back no remote offer. So the Peer answers the offer itself
+// and sends that answer nowhere: no jsep event, no wait for gathering,
+// the local SDP the client knows stays the current one. The offer's
+// changes stay applied (pion keeps them after a rollback too); the
+// client's next offer renegotiates from there. It reports whether there
+// was such an offer; a closed Peer gives ErrClosed.
+func (p *Peer) AbandonOffer() (bool, error) {
+	p.sdpMu.Lock()
+	defer p.sdpMu.Unlock()
+	if p.closed() {
+		return false, ErrClosed
+	}
+	if p.pc.SignalingState() != pion.SignalingStateHaveRemoteOffer {
+		return false, nil
+	}
+	answer, err := p.pc.CreateAnswer(nil)
+	if err == nil {
+		err = p.pc.SetLocalDescription(answer)
+	}
+	if err != nil {
+		return false, p.negotiationError("abandon offer", err)
+	}
+	p.mu.Lock()
+	p.state.processingOffer = false
+	p.mu.Unlock()
+	return true, nil
+}
+
 // CreateOffer makes an offer (plugin-initiated negotiation, ICE restart),
 // with Argus's candidates inside, and emits the local jsep event.
 func (p *Peer) CreateOffer(ctx context.Context, iceRestart bool) (string, error) {

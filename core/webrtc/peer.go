@@ -55,6 +55,7 @@ type Peer struct {
 	pcClosed  chan struct{} // closed after pion's Close returned
 	done      chan struct{} // closed after Observer.Hangup returned
 	reason    string        // written once inside closeOnce, before closing is closed
+	discarded atomic.Bool   // Discard: no more events
 
 	// statsMu orders pion's GetStats before its Close (held for writing
 	// around Close): pion's close clears state GetStats reads without a
@@ -139,6 +140,15 @@ func (p *Peer) Done() <-chan struct{} { return p.done }
 // finalSampleWait), closes pion's PeerConnection and returns; the hangup
 // event and Observer.Hangup follow on the Peer's goroutine (see Done).
 func (p *Peer) Close(reason string) { p.close(reason, !p.inObs.Load()) }
+
+// Discard is Close for a Peer that, for the client and for event
+// consumers, never was: from now on it emits no event (no hangup, no final
+// media report). The core discards the Peer of a refused first offer, and
+// the client's next offer continues, on a new Peer, what the events show.
+func (p *Peer) Discard(reason string) {
+	p.discarded.Store(true)
+	p.Close(reason)
+}
 
 // finalSampleWait bounds how long Close waits for the final media report.
 const finalSampleWait = 2 * time.Second
