@@ -44,6 +44,7 @@ type peerState struct {
 	gen        uint64
 	closing    bool
 	negotiated bool          // a remote description was applied
+	discarded  bool          // dropped with a refused first offer (offer.go)
 	hungUp     chan struct{} // closed once its Hangup was handled
 }
 
@@ -346,7 +347,18 @@ func (o *peerObserver) Hangup(reason string) {
 		h.pc = nil
 		h.hanging = ps
 	}
+	discarded := false
+	if !live && h.hanging != nil && h.hanging.gen == o.gen && h.hanging.discarded {
+		// The PeerConnection of a refused first offer (offer.go): its
+		// slot is free, so a retry waiting in ensurePeer may go on; the
+		// plugin and the client never heard of it.
+		ps, discarded = h.hanging, true
+		h.hanging = nil
+	}
 	h.mu.Unlock()
+	if discarded {
+		close(ps.hungUp)
+	}
 	if !live {
 		return
 	}

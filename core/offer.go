@@ -56,11 +56,15 @@ func (h *handle) replied(tx string, jsep *JSEP) {
 	// A first offer: pion keeps what it applied (ICE credentials, DTLS
 	// fingerprint, codecs), so the next offer gets a new PeerConnection;
 	// the events go on as if it were this one.
+	// It is the handle's hanging one until its Hangup gave its slot back,
+	// so that a retry waits for that (ensurePeer) rather than meet the
+	// PeerConnection limit, and a detach waits for it too.
 	h.mu.Lock()
 	live := h.pc == o.ps && !o.ps.closing
 	if live {
 		h.pc = nil
-		o.ps.closing = true
+		o.ps.closing, o.ps.discarded = true, true
+		h.hanging = o.ps
 	}
 	h.mu.Unlock()
 	if live {

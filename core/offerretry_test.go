@@ -81,7 +81,8 @@ func waitMediaFlows(t *testing.T, e *env, track interface{ WriteRTP(*rtp.Packet)
 // client's next offer on the same handle is applied and answered, and
 // media flows. The retry is the same offer again (a client whose
 // PeerConnection keeps its offer) or, on a first offer, a new client
-// PeerConnection's.
+// PeerConnection's, sent as soon as the refusal is read, with room for one
+// PeerConnection only.
 func TestOfferRetryAfterRefusal(t *testing.T) {
 	for _, tc := range []struct {
 		name, request string
@@ -95,7 +96,9 @@ func TestOfferRetryAfterRefusal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			peerEvents := &recorder{}
 			eng := coretest.Engine(t, webrtc.Config{ServerName: "test", NoMediaTimer: 300 * time.Millisecond, Emitter: peerEvents})
-			e := newEnv(t, func(c *core.Config) { c.Engine = eng })
+			// One PeerConnection at most: the refused offer's must have
+			// given its slot back when the retry, sent at once, needs one.
+			e := newEnv(t, func(c *core.Config) { c.Engine = eng; c.Limits.MaxPeerConnections = 1 })
 			s := e.create(e.c)
 			h := e.attach(s, pluginA)
 			pc, offer, track := clientOfferTrack(t, true)
