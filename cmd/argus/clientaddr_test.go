@@ -25,24 +25,7 @@ import (
 // hdr, and returns the decoded reply.
 func postAs(t *testing.T, url, hdr, client, body string) map[string]any {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(hdr, client)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return postWith(t, url, http.Header{http.CanonicalHeaderKey(hdr): {client}}, body)
 }
 
 // TestTrustedProxiesSessionsPerIP: with -trusted-proxies 127.0.0.1 (the

@@ -93,8 +93,24 @@ func getWith(t *testing.T, url string, set func(*http.Request)) (int, http.Heade
 
 func post(t *testing.T, url, body string) map[string]any {
 	t.Helper()
-	c := &http.Client{Timeout: 5 * time.Second}
-	res, err := c.Post(url, "application/json", strings.NewReader(body))
+	return postWith(t, url, nil, body)
+}
+
+// postWith POSTs the JSON body to url with the extra header h (nil: none)
+// and returns the decoded reply.
+func postWith(t *testing.T, url string, h http.Header, body string) map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

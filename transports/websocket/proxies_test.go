@@ -17,10 +17,7 @@ import (
 // the handshake's X-Forwarded-For named; untrusted, or when the proxy is
 // said to set X-Real-IP instead, the header is ignored.
 func TestTrustedProxyClientAddress(t *testing.T) {
-	loopback, err := clientaddr.ParseProxies("127.0.0.0/8")
-	if err != nil {
-		t.Fatal(err)
-	}
+	loopback := loopbackProxies(t)
 	for _, tt := range []struct {
 		name    string
 		proxies clientaddr.Proxies
@@ -70,10 +67,7 @@ func (l *lockedBuffer) String() string {
 // peer (remote, the proxy), the client the proxy forwarded; a connection
 // whose client is its peer has no client attribute.
 func TestTrustedProxyLogsClient(t *testing.T) {
-	loopback, err := clientaddr.ParseProxies("127.0.0.0/8")
-	if err != nil {
-		t.Fatal(err)
-	}
+	loopback := loopbackProxies(t)
 	for _, tt := range []struct {
 		name    string
 		proxies clientaddr.Proxies
@@ -109,4 +103,14 @@ func TestTrustedProxyLogsClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loopbackProxies trusts every loopback address as a reverse proxy.
+func loopbackProxies(t *testing.T) clientaddr.Proxies {
+	t.Helper()
+	p, err := clientaddr.ParseProxies("127.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
