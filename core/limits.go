@@ -202,13 +202,18 @@ func (g *Gateway) clientAddr(c Client) string {
 // address with no session left leaves the map, so that it holds only the
 // addresses with live sessions.
 func (g *Gateway) releaseIPLocked(ip string) {
-	if ip == "" {
-		return
+	if ip != "" {
+		releaseKey(g.perIP, ip)
 	}
-	if n := g.perIP[ip] - 1; n > 0 {
-		g.perIP[ip] = n
+}
+
+// releaseKey takes one off key's count in m, forgetting a key that has
+// none left: the per-address maps hold only the addresses in use.
+func releaseKey(m map[string]int, key string) {
+	if n := m[key] - 1; n > 0 {
+		m[key] = n
 	} else {
-		delete(g.perIP, ip)
+		delete(m, key)
 	}
 }
 
@@ -263,11 +268,7 @@ func (g *Gateway) releasePeer(ip string) {
 	}
 	g.peerMu.Lock()
 	defer g.peerMu.Unlock()
-	if n := g.peersPerIP[ip] - 1; n > 0 {
-		g.peersPerIP[ip] = n
-	} else {
-		delete(g.peersPerIP, ip)
-	}
+	releaseKey(g.peersPerIP, ip)
 	g.peers.Add(-1)
 }
 
