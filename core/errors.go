@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Janus API error codes (janus-reference.md 1.9, src/apierror.h).
@@ -128,3 +129,10 @@ var (
 	// session's client address.
 	ErrTooManyPeers = errors.New("core: too many PeerConnections")
 )
+
+// ErrorReason is the text of err, one of the core's errors (wrapped or
+// not), as a client reads it in an error reason: without the Go package
+// prefix ("too many PeerConnections (limit 4)").
+func ErrorReason(err error) string {
+	return strings.TrimPrefix(err.Error(), "core: ")
+}

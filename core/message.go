@@ -106,7 +106,7 @@ func (g *Gateway) applyJSEP(ctx context.Context, h *handle, tx string, j *JSEP) 
 			case errors.Is(err, ErrTooManyPeers):
 				// Janus's answer to a PeerConnection it cannot set up,
 				// with the reason the client needs.
-				return apiErr(CodeUnknown, "Error setting ICE locally: %s", strings.TrimPrefix(err.Error(), "core: "))
+				return apiErr(CodeUnknown, "Error setting ICE locally: %s", ErrorReason(err))
 			default:
 				return apiErr(CodeUnknown, "Error setting ICE locally")
 			}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -685,7 +684,7 @@ func (sub *subscriber) dropStreams() []droppedFeed {
 // N)" among them), without the Go package prefix, as the core words its
 // own 490.
 func peerErr(err error) *vrError {
-	return newErr(errUnknown, "Error preparing the subscription: %s", strings.TrimPrefix(err.Error(), "core: "))
+	return newErr(errUnknown, "Error preparing the subscription: %s", core.ErrorReason(err))
 }
 
 // leave ends the subscription.
