@@ -26,6 +26,12 @@
 #              argus-tel: a second Argus with every telemetry sink on (HTTP
 #              events, HEP, OpenTelemetry, Prometheus scraped every 5 s,
 #              history, verdicts) into local receivers in the namespace
+#   TEL_SINKS  argus-tel's sinks, space separated, of: events hep otel
+#              metrics history verdict (default all six): what one sink
+#              costs is a pair of argus and argus-tel with TEL_SINKS=that one
+#   SINK_CPU   pin argus-tel's receivers (and the /metrics scraper) to these
+#              CPUs (taskset -c list; default unpinned: they may share the
+#              server's CPU, as collectors on the gateway's host would)
 #   ARGUS_ARGS extra Argus flags, space separated, for argus and argus-tel
 #              (e.g. ARGUS_ARGS="-ice-udp-shared=false": a socket per
 #              PeerConnection, as Janus, instead of the shared ICE UDP port)
@@ -54,6 +60,10 @@
 #              slower on one thread at a time: keep the load small (e.g.
 #              LOAD_ARGS="-audio-pps 10 -video-pps 30"). argus-tel too: its
 #              receivers run for the whole script, the server is fresh per run.
+#   Every result JSON has "steady": the server's CPU (% of one core) in the
+#              window where every session is in media, from 1 s after the
+#              last session started to 0.5 s before the first one ends (no
+#              setup or teardown in it; null if DURATION - RAMP < 3.5 s).
 #   SYSCALLS   1: count the server's system calls during each run (perf stat
 #              on the syscall tracepoints, attached to the server's pid from
 #              the load's start to its end): the result JSON gets "syscalls"
@@ -280,10 +290,21 @@ fi
 # start_argus_tel: Argus with every telemetry sink on, exporting to the
 # receivers below.
 start_argus_tel() {
+	local tel=(-metrics=false -history=false)
+	for s in ${TEL_SINKS:-events hep otel metrics history verdict}; do
+		case $s in
+		events) tel+=(-event-http http://127.0.0.1:4318/events) ;;
+		hep) tel+=(-hep udp://127.0.0.1:9060) ;;
+		otel) tel+=(-otel) ;;
+		metrics) tel+=(-metrics=true -metrics-addr 127.0.0.1:9100) ;;
+		history) tel+=(-history=true) ;;
+		verdict) tel+=(-verdict) ;;
+		*) echo "TEL_SINKS: unknown sink $s" >&2; exit 2 ;;
+		esac
+	done
 	ip netns exec "$NS" "${vg_go[@]}" env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
 		"${server_pin[@]}" "${vg[@]}" "$ARGUS_BIN" -ws "$NS_IP:$ARGUS_TEL_PORT" "${argus_flags[@]}" \
-		-metrics=true -metrics-addr 127.0.0.1:9100 -history=true -verdict -otel \
-		-event-http http://127.0.0.1:4318/events -hep udp://127.0.0.1:9060 >>"$OUT/argus-tel.log" 2>&1 &
+		"${tel[@]}" >>"$OUT/argus-tel.log" 2>&1 &
 	argus_tel_pid=$!
 	pids+=("$argus_tel_pid")
 	wait_port "$NS_IP" "$ARGUS_TEL_PORT" argus-tel
@@ -310,13 +331,15 @@ def hep():
 threading.Thread(target=hep, daemon=True).start()
 http.server.ThreadingHTTPServer(("127.0.0.1", 4318), H).serve_forever()
 PY
-	ip netns exec "$NS" python3 "$work/sink.py" >"$OUT/sink.log" 2>&1 &
+	sink_pin=()
+	[ -n "${SINK_CPU:-}" ] && sink_pin=(taskset -c "$SINK_CPU")
+	ip netns exec "$NS" "${sink_pin[@]}" python3 "$work/sink.py" >"$OUT/sink.log" 2>&1 &
 	sink_pids=($!)
 	for _ in $(seq 1 100); do # the sinks must listen before Argus exports
 		ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/4318' 2>/dev/null && break
 		sleep 0.1
 	done
-	ip netns exec "$NS" bash -c 'while sleep 5; do curl -s -o /dev/null -m 4 http://127.0.0.1:9100/metrics; done' &
+	ip netns exec "$NS" "${sink_pin[@]}" bash -c 'while sleep 5; do curl -s -o /dev/null -m 4 http://127.0.0.1:9100/metrics; done' &
 	sink_pids+=($!)
 	[ "$VALGRIND" != 1 ] && start_argus_tel
 fi
@@ -328,6 +351,15 @@ cpu_ticks() { # utime+stime of a process (all threads)
 	sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# secs_us 15s|500ms|1m: a Go duration of one unit in µs (DURATION, RAMP).
+secs_us() {
+	case $1 in
+	*ms) echo $((${1%ms} * 1000)) ;;
+	*s) echo $((${1%s} * 1000000)) ;;
+	*m) echo $((${1%m} * 60000000)) ;;
+	*) echo "compare.sh: cannot read duration $1" >&2; exit 2 ;;
+	esac
+}
 
 # --- loss split (SPLIT=1) ---------------------------------------------------
 # The load tool's address as /proc/net/udp prints it (little-endian hex).
@@ -407,6 +439,20 @@ run_one() {
 	done
 	wait "$lp" || log "$tag: argus-load exited $? (see $OUT/$tag.load.log)"
 	c1=$(cpu_ticks "$pid")
+	# The steady window: from 1 s after the last session started to 0.5 s
+	# before the first one ends, every session in media, no setup or
+	# teardown in it (the issue's "steady windows"); the server's CPU there
+	# in % of one core. null when DURATION is too short for one.
+	local steady=null a b j k=-1 m=-1
+	a=$((wt[0] + $(secs_us "$RAMP") + 1000000))
+	b=$((wt[0] + $(secs_us "$DURATION") - 500000))
+	for ((j = 0; j < i; j++)); do
+		[ "$k" -lt 0 ] && [ "${wt[j]}" -ge "$a" ] && k=$j
+		[ "${wt[j]}" -le "$b" ] && m=$j
+	done
+	if [ "$k" -ge 0 ] && [ "$m" -gt "$k" ] && [ $((wt[m] - wt[k])) -ge 2000000 ]; then
+		steady=$(echo "${st[k]} ${st[m]} ${wt[k]} ${wt[m]} $ticks" | awk '{printf "{\"cpu_pct\": %.2f, \"window_s\": %.2f}", 100 * ($2 - $1) / $5 / (($4 - $3) / 1e6), ($4 - $3) / 1e6}')
+	fi
 	local sc=null
 	if [ -n "$perf_pid" ]; then
 		kill -INT "$perf_pid" 2>/dev/null || true
@@ -421,10 +467,10 @@ run_one() {
 		ir=$(awk '/^summary:/ {print $2}' "$OUT/cachegrind.$pid")
 	fi
 	jq --arg server "$name" --argjson instructions "${ir:-0}" --argjson syscalls "$sc" --argjson cpu "$(echo "$c0 $c1 $ticks" | awk '{printf "%.3f", ($2-$1)/$3}')" \
-		--argjson rss "$rmax" \
+		--argjson rss "$rmax" --argjson steady "$steady" \
 		--argjson loadavg "$loadavg" --argjson sp "$sp" --argjson lpk "$lpk" --argjson loadavg_after "$(cut -d' ' -f1 /proc/loadavg)" \
-		'. + {server: $server, cpu_s: $cpu, instructions: $instructions, syscalls: $syscalls, rss_max_kb: $rss, loadavg_1m_before: $loadavg, loadavg_1m_after: $loadavg_after, server_cpu_peak_pct: $sp, load_cpu_peak_pct: $lpk, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
-	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, server_cpu_peak_pct, load_cpu_peak_pct, instructions, syscalls: .syscalls.total, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
+		'. + {server: $server, cpu_s: $cpu, instructions: $instructions, syscalls: $syscalls, rss_max_kb: $rss, loadavg_1m_before: $loadavg, loadavg_1m_after: $loadavg_after, server_cpu_peak_pct: $sp, load_cpu_peak_pct: $lpk, steady: $steady, subscribers: (.subscribers_per_publisher // 0)}' "$OUT/$tag.load.json" >"$OUT/$tag.result.json"
+	log "$tag: $(jq -c '{ok: .sessions_ok, failed: .sessions_failed, loss: .total.loss_pct, cpu_s, client_cpu_s, sent_pct: (if .total.offered_packets > 0 then 100 * .total.sent_packets / .total.offered_packets else null end), rss_max_kb, server_cpu_peak_pct, load_cpu_peak_pct, steady_cpu_pct: .steady.cpu_pct, instructions, syscalls: .syscalls.total, setup_p50: .setup.p50_ms, setup_p95: .setup.p95_ms}' "$OUT/$tag.result.json")"
 	sleep 2 # let the server release the finished sessions
 	if [ "$split" = 1 ]; then
 		# after the sleep: Argus's last media reports (at hangup) are in

@@ -9,7 +9,10 @@
 # offers is left out (listed apart: a starved load, not the server's cost); with SYSCALLS=1 the system calls per received packet
 # off and on (medians) and, median over the pairs, the system calls the
 # telemetry run made more than the plain one, divided by DURATION (the whole
-# run's difference, session setup and teardown included).
+# run's difference, session setup and teardown included). A second table:
+# per pair the on/off ratio of the server's CPU in the steady window
+# (compare.sh's "steady": every session in media, no setup or teardown),
+# and the median of the whole run's extra CPU per session.
 
 def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 def f(x): if x == null then "n/a" else ((x * 1000 | round) / 1000 | tostring) end;
@@ -33,6 +36,9 @@ group_by([.sessions, subs]) | map(
 	 sum: (($pairs | map(.on.cpu_s) | add) / ($pairs | map(.on.total.recv_packets) | add)
 		/ (($pairs | map(.off.cpu_s) | add) / ($pairs | map(.off.total.recv_packets) | add))),
 	 loss: ($pairs | map(.on.total.loss_pct, .off.total.loss_pct) | max),
+	 st: ($pairs | map(select(.on.steady != null and .off.steady != null) | .on.steady.cpu_pct / .off.steady.cpu_pct)),
+	 stwin: ($pairs | map(.on.steady.window_s // empty) | median),
+	 xms: ($pairs | map(1000 * (.on.cpu_s - .off.cpu_s) / .on.sessions) | median),
 	 scoff: ($pairs | map(.off | sc("total")) | map(select(. != null)) | median),
 	 scon: ($pairs | map(.on | sc("total")) | map(select(. != null)) | median),
 	 xs: (["total", "write", "sendmmsg", "read", "sendto"] | map(. as $k | {key: $k, value: ($pairs
@@ -41,4 +47,8 @@ group_by([.sessions, subs]) | map(
 ) |
 ("| load | pairs | CPU per received packet, on/off per pair | **median** | lowest – highest | sum on / sum off | pairs left out | max loss % | syscalls/received pkt off → on | telemetry's extra syscalls per s of media: all, write, sendmmsg, read, sendto |",
  "|---|---|---|---|---|---|---|---|---|---|",
- (.[] | "| \(.load) | \(.n) | \(.r | map(f(.)) | join(", ")) | **\(f(.med))** | \(f(.lo)) – \(f(.hi)) | \(f(.sum)) | \(.left | if length == 0 then "none" else join(", ") end) | \(f(.loss)) | \(f(.scoff)) → \(f(.scon)) | \(.xs | [.total, .write, .sendmmsg, .read, .sendto] | map(f1(.)) | join(", ")) |"))
+ (.[] | "| \(.load) | \(.n) | \(.r | map(f(.)) | join(", ")) | **\(f(.med))** | \(f(.lo)) – \(f(.hi)) | \(f(.sum)) | \(.left | if length == 0 then "none" else join(", ") end) | \(f(.loss)) | \(f(.scoff)) → \(f(.scon)) | \(.xs | [.total, .write, .sendmmsg, .read, .sendto] | map(f1(.)) | join(", ")) |")),
+"",
+"| load | steady window s (median) | steady CPU, on/off per pair | **median** | lowest – highest | whole run: extra CPU per session, ms (median) |",
+"|---|---|---|---|---|---|",
+(.[] | "| \(.load) | \(f1(.stwin)) | \(.st | map(f(.)) | join(", ")) | **\(f(.st | median))** | \(f(.st | min)) – \(f(.st | max)) | \(f1(.xms)) |")
