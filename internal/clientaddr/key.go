@@ -26,7 +26,10 @@ const (
 
 // Key returns the key under which the per-address caps count a client at
 // a: an IPv4 address (an IPv4-mapped IPv6 one too) is its own key (a /32);
-// an IPv6 address counts under its /ipv6Prefix, its zone dropped.
+// an IPv6 address counts under its /ipv6Prefix, its zone dropped; a
+// link-local one (fe80::/10) is its own key (a /128), since every host of
+// every link has its link-local address in the same fe80::/64: there the
+// interface ID, not the prefix, tells hosts apart.
 // ipv6Prefix 0 (or negative) means DefaultIPv6Prefix; a value outside
 // [MinIPv6Prefix, MaxIPv6Prefix] is taken as the nearest bound. The zero
 // Addr (a connection with no IP address) keys as the zero Prefix.
@@ -36,7 +39,7 @@ func Key(a netip.Addr, ipv6Prefix int) netip.Prefix {
 	}
 	a = a.Unmap().WithZone("")
 	bits := a.BitLen()
-	if a.Is6() {
+	if a.Is6() && !a.IsLinkLocalUnicast() {
 		bits = IPv6Prefix(ipv6Prefix)
 	}
 	p, _ := a.Prefix(bits) // bits is within a's length: no error

@@ -21,7 +21,10 @@ func TestKey(t *testing.T) {
 		{"2001:db8:1:2::1", 128, "2001:db8:1:2::1/128", "2001:db8:1:2::1"}, // the old per-address keying
 		{"2001:db8:1:2::1", 8, "2001:db8::/32", "2001:db8::/32"},           // below the minimum: a /32
 		{"2001:db8:1:2::1", 200, "2001:db8:1:2::1/128", "2001:db8:1:2::1"}, // above the maximum: a /128
-		{"fe80::1:2%eth0", 0, "fe80::/64", "fe80::/64"},                    // zone dropped
+		{"fe80::1:2%eth0", 0, "fe80::1:2/128", "fe80::1:2"},                // link-local: per address, zone dropped
+		{"fe80::1:3", 48, "fe80::1:3/128", "fe80::1:3"},                    // whatever the prefix
+		{"febf::1", 0, "febf::1/128", "febf::1"},                           // fe80::/10's last /16
+		{"fec0::1", 0, "fec0::/64", "fec0::/64"},                           // past fe80::/10: a /64
 		{"::1", 0, "::/64", "::/64"},
 	}
 	for _, tt := range tests {
