@@ -35,6 +35,7 @@ type subStream struct {
 	kind        string
 	codec       pion.RTPCodecParameters
 	track       rtpWriter
+	msid        *msidTrack // the track as pion sees it, with its a=msid (msid.go); nil for data
 	transceiver *pion.RTPTransceiver
 	sender      *pion.RTPSender
 	shard       uint32 // picks the fan-out shard writing to it (fanout.go)

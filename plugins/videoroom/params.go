@@ -198,3 +198,8 @@ func uintValue(raw json.RawMessage) (uint64, error) {
 	}
 	return uint64(v), nil
 }
+
+// isTrue reports whether raw is the JSON true, as Janus's json_is_true
+// reads a key it does not validate ("use_msid"): any other value, or
+// none, is false and no error.
+func isTrue(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("true")) }

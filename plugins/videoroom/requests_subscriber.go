@@ -274,7 +274,9 @@ func (sub *subscriber) update(ctx context.Context, name string, req params) (map
 }
 
 // switchFeeds points subscription m-lines at other publishers' streams of
-// the same kind and codec, without renegotiation.
+// the same kind and codec, without renegotiation. As in Janus 1.1.2, an
+// m-line's a=msid (use_msid) keeps naming the publisher it had: a switch
+// changes the source only (msid.go).
 func (sub *subscriber) switchFeeds(req params) (map[string]any, *core.JSEP, *vrError) {
 	objs, _, e := req.objects("streams", true)
 	if e != nil {

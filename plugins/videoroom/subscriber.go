@@ -22,7 +22,10 @@ type subscriber struct {
 	room       *room
 	privateID  uint32
 	autoupdate bool
-	paused     atomic.Bool
+	// useMSID is the join's "use_msid": the m-lines' a=msid name their
+	// publishers (msid.go).
+	useMSID bool
+	paused  atomic.Bool
 
 	negMu sync.Mutex // serializes renegotiations
 
@@ -88,7 +91,8 @@ func joinSubscriber(ctx context.Context, s *session, r *room, req params) (map[s
 	if len(refs) == 0 {
 		return nil, nil, newErr(errInvalidSDP, "Can't offer an SDP with no stream")
 	}
-	sub := &subscriber{s: s, room: r, privateID: uint32(pid), autoupdate: !req.has("autoupdate") || auto}
+	sub := &subscriber{s: s, room: r, privateID: uint32(pid), autoupdate: !req.has("autoupdate") || auto,
+		useMSID: isTrue(req["use_msid"])}
 	refs, e := sub.admit(refs, nil, nil)
 	if e != nil {
 		return nil, nil, e
@@ -330,13 +334,15 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subS
 		if err != nil {
 			return err
 		}
-		t, err := sub.sendOn(peer, slot, track)
+		msid := newMSIDTrack(track, sub.useMSID, ref.pub.id)
+		t, err := sub.sendOn(peer, slot, msid)
 		if err != nil {
 			return err
 		}
+		msid.on(t)
 		// The publisher's codec (and its RTX) first; see offerCodecs.
 		_ = t.SetCodecPreferences(offerCodecs(codecsOf(pc, t), ps.codec, sub.room.options().codecs(ps.kind)))
-		d := &subStream{sub: sub, kind: ps.kind, codec: ps.codec, track: track, transceiver: t, sender: t.Sender(), shard: sub.room.shardSeq.Add(1)}
+		d := &subStream{sub: sub, kind: ps.kind, codec: ps.codec, track: track, msid: msid, transceiver: t, sender: t.Sender(), shard: sub.room.shardSeq.Add(1)}
 		// NACKs are answered from the publisher's history (history.go),
 		// not from a copy of every packet sent to this subscriber.
 		track.SetHistory(d)
@@ -374,8 +380,10 @@ func (sub *subscriber) add(peer *webrtc.Peer, refs []feedRef, dropping map[*subS
 // (deliver), so the client's receiver goes on with no new track. Janus
 // 1.1.2 keeps an m-line's SSRC for the PeerConnection's life as well.
 // The m-line keeps the codec parameters it was negotiated with (a free
-// slot matches on the codec's name, as Janus and switch do). Callers hold
-// negMu.
+// slot matches on the codec's name, as Janus and switch do). Unlike a
+// switch, its a=msid names the new publisher from the next offer on
+// (with use_msid), as Janus names the one whose subscription takes an
+// m-line over. Callers hold negMu.
 func (sub *subscriber) takeOver(d *subStream, ref feedRef, lost map[*subStream]*pubStream) {
 	ps := ref.ps
 	d.send.Store(true)
@@ -387,6 +395,9 @@ func (sub *subscriber) takeOver(d *subStream, ref feedRef, lost map[*subStream]*
 	d.removed, d.offered, d.ready = false, false, false
 	d.feedID, d.feedMid, d.feedDisplay = ref.pub.id, ps.mid, ref.pub.displayName()
 	sub.mu.Unlock()
+	if d.msid != nil {
+		d.msid.name(sub.useMSID, ref.pub.id)
+	}
 	d.setSource(ps)
 	sub.attach(d, ps, lost)
 	if ps.kind == "video" {
@@ -413,7 +424,9 @@ func (sub *subscriber) attach(d *subStream, ps *pubStream, lost map[*subStream]*
 }
 
 // sendOn gives track a sending m-line: slot's (a free one, freeSlots),
-// or a new one when slot is nil.
+// or a new one when slot is nil. A track reusing a free m-line is a new
+// one, made for the new publisher: its a=msid names it (with use_msid),
+// as Janus renames a reused m-line's stream.
 func (sub *subscriber) sendOn(peer *webrtc.Peer, slot *subStream, track pion.TrackLocal) (*pion.RTPTransceiver, error) {
 	if slot == nil {
 		t, err := peer.PeerConnection().AddTransceiverFromTrack(track, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly})
