@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	pion "github.com/pion/webrtc/v4"
+
 	"github.com/argusrtc/argus/internal/testkit"
 )
 
@@ -135,6 +137,37 @@ func TestStatsWhileClosing(t *testing.T) {
 		close(stop)
 		if n := <-queried; n == 0 {
 			t.Fatal("no statistics were read while the PeerConnection closed")
+		}
+	}
+}
+
+// TestInfoOwnOfferNoRemoteMsid: between Argus's own offer and the
+// client's answer, handle_info's media entries name no remote-stream or
+// remote-track: the only a=msid lines there are Argus's own (a
+// VideoRoom subscriber's), which Janus never reports as the remote's.
+func TestInfoOwnOfferNoRemoteMsid(t *testing.T) {
+	peer := newPeer(t, testEngine(t, nil), PeerParams{})
+	tr, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "own-track", "own-stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := peer.PeerConnection().AddTrack(tr); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := peer.CreateOffer(ctxT(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(offer, "a=msid:own-stream own-track") {
+		t.Fatalf("the offer has no a=msid of its own track:\n%s", offer)
+	}
+	media, _ := peer.Info()["webrtc"].(map[string]any)["media"].(map[string]any)
+	if len(media) == 0 {
+		t.Fatalf("no media entries after the offer: %v", peer.Info()["webrtc"])
+	}
+	for mid, m := range media {
+		if ids, ok := m.(map[string]any)["msid"]; ok {
+			t.Errorf("media %s: msid %v before any answer: Argus's own offer's, as the remote's", mid, ids)
 		}
 	}
 }

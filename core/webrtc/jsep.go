@@ -197,6 +197,7 @@ func (p *Peer) CreateOffer(ctx context.Context, iceRestart bool) (string, error)
 			if parsed, perr := parseSDP(out); perr == nil {
 				l := parseLayout(parsed)
 				l.ufrag, l.fingerp, l.profile = "", "", "" // the remote's, once it answers
+				l.msids = nil                              // Argus's own: not the remote's streams
 				p.state.layout = l
 			}
 		}
