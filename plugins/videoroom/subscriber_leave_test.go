@@ -383,6 +383,17 @@ func TestSubscriberStartRequestsKeyframe(t *testing.T) {
 		}
 		return true
 	}
+	// Nothing of the join's is left in the plugin: no request held back,
+	// the last PLI at least pliGap old. Else, on a starved host, a PLI of
+	// the join's still on its way, or one held that fires later, would be
+	// taken for the ones counted below (a forced one, held 200 ms, was).
+	for end := time.Now().Add(coretest.ExpectTimeout + pliGap); video.heldPLI.Load() != 0 || video.heldForce.Load() != 0 ||
+		pub.s.p.mono()-video.lastPLI.Load() < int64(pliGap); {
+		if time.Now().After(end) {
+			t.Fatal("the publisher's stream never went quiet after the join's keyframe request")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	// The join's request, if any, arrived: the count stays put a while.
 	for n, end := int64(-1), time.Now().Add(coretest.ExpectTimeout); n != pubPeer.RTCP.PLIs.Load() && time.Now().Before(end); {
 		n = pubPeer.RTCP.PLIs.Load()
