@@ -156,7 +156,7 @@ func TestRefusedFirstOfferPassesTrickles(t *testing.T) {
 			mustTrickle(e, s, h, `"candidate":`+cand(5007, "", fmt.Sprintf(`,"usernameFragment":%q`, u2)))
 			mustTrickle(e, s, h, `"candidate":`+cand(5008, "", ""))
 			if v := viewPeer(e, s, h); v.pending != 9 || v.ports != nil {
-				t.Fatalf("after the refusal: %+v, want 9 candidates queued and no PeerConnection", v)
+				t.Errorf("after the refusal: %+v, want 9 candidates queued and no PeerConnection", v)
 			}
 
 			want, wantAll := []int{5001, 5002, 5003, 5004, 5005, 5008}, true
@@ -202,7 +202,7 @@ func TestRefusedFirstOfferTricklesBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	if v := viewPeer(e, s, h); v.pending != 3 || cnt.get(core.LimitTrickles) != 1 {
-		t.Fatalf("after the refusal: %+v (counted %d), want 3 queued and 1 dropped", v, cnt.get(core.LimitTrickles))
+		t.Errorf("after the refusal: %+v (counted %d), want 3 queued and 1 dropped", v, cnt.get(core.LimitTrickles))
 	}
 	m := trickle(e, s, h, `"candidate":`+cand(5005, "", ""))
 	if code, reason := errOf(t, m); code != 490 || !strings.Contains(reason, "limit 3") {
