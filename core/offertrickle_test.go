@@ -216,3 +216,37 @@ func TestRefusedFirstOfferTricklesBounded(t *testing.T) {
 		t.Fatalf("the retry's PeerConnection has %+v, want the first 3", v)
 	}
 }
+
+// TestRefusedFirstOfferTricklesBoundedWithoutLimit: with the pending
+// trickles' limit off (-max-pending-trickles -1), what a first offer's
+// PeerConnection keeps for a retry is still bounded: by
+// webrtc.MaxRemoteCandidates, the most a PeerConnection takes (repeats
+// of one candidate pass the Peer, so a client could send them forever).
+func TestRefusedFirstOfferTricklesBoundedWithoutLimit(t *testing.T) {
+	cnt := &counter{}
+	eng := coretest.Engine(t, webrtc.Config{ServerName: "test", NoMediaTimer: 300 * time.Millisecond})
+	e := newEnv(t, func(c *core.Config) {
+		c.Engine = eng
+		c.Limits.MaxPendingTrickles = -1
+		c.Refusals = cnt
+	})
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	_, offer, _ := clientOfferTrack(t, true)
+	if m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o0", "hold", "offer", offer)); m["janus"] != "ack" {
+		t.Fatalf("offer: %v", m)
+	}
+	const sent = webrtc.MaxRemoteCandidates + 50
+	list := make([]string, sent)
+	for i := range list {
+		list[i] = cand(5001, "", "")
+	}
+	mustTrickle(e, s, h, `"candidates":[`+strings.Join(list, ",")+"]")
+	if err := e.a.Sessions()[0].Handle().Push("o0", map[string]any{"error": "refused"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if v := viewPeer(e, s, h); v.pending != webrtc.MaxRemoteCandidates || cnt.get(core.LimitTrickles) != sent-webrtc.MaxRemoteCandidates {
+		t.Errorf("after the refusal: %+v (counted %d), want %d queued and %d dropped", v, cnt.get(core.LimitTrickles),
+			webrtc.MaxRemoteCandidates, sent-webrtc.MaxRemoteCandidates)
+	}
+}

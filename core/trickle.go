@@ -1,7 +1,9 @@
 package core
 
 import (
+	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/argusrtc/argus/core/webrtc"
@@ -105,7 +107,7 @@ func (h *handle) addCandidate(ps *peerState, t pendingTrickle, c webrtc.Candidat
 	switch {
 	case err == nil:
 		h.mu.Lock()
-		h.keepLocked(ps, t)
+		h.keepLocked(ps, t, c)
 		h.mu.Unlock()
 	case errors.Is(err, webrtc.ErrClosed):
 		h.mu.Lock()
@@ -119,21 +121,46 @@ func (h *handle) addCandidate(ps *peerState, t pendingTrickle, c webrtc.Candidat
 	}
 }
 
-// keepLocked notes a candidate ps took while its first offer can still be
-// refused, for the PeerConnection that would replace it (offer.go),
-// within Limits.MaxPendingTrickles; once ps was discarded, the candidate
-// is queued for that one at once. h.mu is held.
-func (h *handle) keepLocked(ps *peerState, t pendingTrickle) {
+// keepLocked notes a candidate ps took (t, validated as c) while its
+// first offer can still be refused, for the PeerConnection that would
+// replace it (offer.go), within Limits.MaxPendingTrickles (or, with that
+// limit off, webrtc.MaxRemoteCandidates: no PeerConnection takes more);
+// once ps was discarded, the candidate is queued for that one at once.
+// What is kept is the candidate alone (keptCandidate), not the client's whole
+// object. h.mu is held.
+func (h *handle) keepLocked(ps *peerState, t pendingTrickle, c webrtc.Candidate) {
 	limit := h.g.cfg.Limits.MaxPendingTrickles
+	if limit <= 0 {
+		limit = webrtc.MaxRemoteCandidates
+	}
 	switch {
 	case ps.settled:
 	case ps.discarded:
-		h.queueTricklesLocked(time.Now(), t.withUfrag(ps.ufrag))
-	case limit > 0 && len(ps.trickled) >= limit:
+		h.queueTricklesLocked(time.Now(), keptCandidate(t.withUfrag(ps.ufrag), c))
+	case len(ps.trickled) >= limit:
 		ps.unkept++
 	default:
-		ps.trickled = append(ps.trickled, t.withUfrag(""))
+		ps.trickled = append(ps.trickled, keptCandidate(t.withUfrag(""), c))
 	}
+}
+
+// keptCandidate is t with its candidate object replaced by the members of c, the
+// candidate validated from it (its ufrag already read): extra members a
+// client added to its object are not kept with it.
+func keptCandidate(t pendingTrickle, c webrtc.Candidate) pendingTrickle {
+	if c.Completed {
+		t.cand = map[string]any{"completed": true}
+		return t
+	}
+	m := map[string]any{"candidate": c.Candidate}
+	if c.SDPMid != nil {
+		m["sdpMid"] = *c.SDPMid
+	}
+	if c.SDPMLineIndex != nil {
+		m["sdpMLineIndex"] = json.Number(strconv.Itoa(int(*c.SDPMLineIndex))) // as the request decoder gives numbers
+	}
+	t.cand = m
+	return t
 }
 
 // settleLocked notes that ps's first negotiation was answered: no refusal
@@ -148,13 +175,17 @@ func (h *handle) settleLocked(ps *peerState) {
 // meanwhile, for the PeerConnection of the client's next offer, as ps is
 // discarded with its refused first offer. Those naming no ufrag get the
 // refused offer's, so that a next offer of another ICE session does not
-// get them (flushTrickles). The queue keeps its bound: what does not fit,
-// and what ps took beyond it, is dropped and counted. h.mu is held.
+// get them (flushTrickles); all count the candidates timeout from now,
+// as the PeerConnection held them until now. The queue keeps its bound:
+// what does not fit, and what ps took beyond it, is dropped and counted.
+// h.mu is held.
 func (h *handle) passTricklesLocked(ps *peerState) {
 	kept, dropped := ps.trickled, ps.unkept
 	ps.trickled, ps.unkept = nil, 0
+	now := time.Now()
 	for i := range kept {
 		kept[i] = kept[i].withUfrag(ps.ufrag)
+		kept[i].at = now
 	}
 	all := append(kept, h.pending...)
 	if limit := h.g.cfg.Limits.MaxPendingTrickles; limit > 0 && len(all) > limit {

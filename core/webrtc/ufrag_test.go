@@ -1,6 +1,9 @@
 package webrtc
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestSDPUfrag: SDPUfrag reads the ufrag parseLayout reads (the
 // session-level one, else the first m-line's), from the SDP text alone.
@@ -48,6 +51,8 @@ func TestCandidateUfrag(t *testing.T) {
 		{"candidate:1 1 udp 2122260223 192.0.2.1 5000 typ host network-id ufrag", ""},
 		{"candidate:ufrag 1 udp 2122260223 192.0.2.1 5000 typ host", ""},
 		{"", ""},
+		// Longer than any candidate AddCandidate takes: not read.
+		{"candidate:1 1 udp 2122260223 192.0.2.1 5000 typ host network-id " + strings.Repeat("x", maxCandidateLen) + " ufrag AbCd", ""},
 	} {
 		if got := CandidateUfrag(tc.line); got != tc.want {
 			t.Errorf("CandidateUfrag(%q) = %q, want %q", tc.line, got, tc.want)
