@@ -46,12 +46,28 @@ type peerState struct {
 	negotiated bool          // a remote description was applied
 	discarded  bool          // dropped with a refused first offer (offer.go)
 	hungUp     chan struct{} // closed once its Hangup was handled
+	// ufrag is the ICE ufrag of the client's first offer applied to it.
+	ufrag string
+	// trickled are the candidates it took (queued ones included) while
+	// its first offer could still be refused, at most
+	// Limits.MaxPendingTrickles (unkept counts the others): a refusal
+	// passes them on to the next PeerConnection (trickle.go). settled
+	// ends that: the first negotiation was answered.
+	trickled []pendingTrickle
+	unkept   int
+	settled  bool
 }
 
-// pendingTrickle is a candidate that arrived before the PeerConnection.
+// pendingTrickle is a trickled candidate kept for a PeerConnection: queued
+// on the handle until one exists (handle.pending), or taken by one whose
+// first offer could still be refused (peerState.trickled).
 type pendingTrickle struct {
 	at   time.Time
 	cand any // a decoded candidate value
+	// ufrag is the ICE ufrag the candidate belongs to: the one it names
+	// (explicitUfrag), else that of the refused offer whose PeerConnection
+	// took it; "" when not known.
+	ufrag string
 }
 
 // SessionID returns the handle's session id.
@@ -119,7 +135,7 @@ func (h *handle) Push(transaction string, data any, jsep *JSEP) error {
 
 // Peer returns the handle's PeerConnection, creating it if needed.
 func (h *handle) Peer() (*webrtc.Peer, error) {
-	ps, err := h.ensurePeer(context.Background())
+	ps, err := h.ensurePeer(context.Background(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +156,10 @@ const cleaningWait = 3 * time.Second
 // client (a new PeerConnection then would have the plugin hear of it
 // before the old one's hangup). A detach ends the wait with ErrHandleGone:
 // the closing PeerConnection is then no longer the live one, so its
-// Hangup would never end it.
-func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
+// Hangup would never end it. A new PeerConnection gets the queued
+// candidates; ufrag is the ICE ufrag of the client offer it is made for
+// ("" if none), whose other ICE sessions' candidates it does not get.
+func (h *handle) ensurePeer(ctx context.Context, ufrag string) (*peerState, error) {
 	h.peerMu.Lock()
 	defer h.peerMu.Unlock()
 	h.mu.Lock()
@@ -211,7 +229,7 @@ func (h *handle) ensurePeer(ctx context.Context) (*peerState, error) {
 	pending := h.pending
 	h.pending = nil
 	h.mu.Unlock()
-	h.flushTrickles(peer, pending)
+	h.flushTrickles(ps, pending, ufrag)
 	return ps, nil
 }
 

@@ -91,7 +91,9 @@ type Limits struct {
 	// MaxHandlesPerSession refuses an attach beyond this many handles (461).
 	MaxHandlesPerSession int
 	// MaxPendingTrickles bounds the candidates queued on a handle with no
-	// PeerConnection yet; the ones beyond are dropped and the trickle
+	// PeerConnection yet, and those a PeerConnection whose first offer may
+	// still be refused keeps for the retry's (webrtc.MaxRemoteCandidates
+	// when this is off); the ones beyond are dropped and the trickle
 	// answered with error 490. Queued candidates older than
 	// Config.CandidatesTimeout are dropped as new ones arrive.
 	MaxPendingTrickles int

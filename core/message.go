@@ -85,6 +85,7 @@ func (g *Gateway) applyJSEP(ctx context.Context, h *handle, tx string, j *JSEP) 
 	h.negMu.Lock()
 	defer h.negMu.Unlock()
 	var ps *peerState
+	var ufrag string // an offer's ICE ufrag
 	if j.Type == "answer" {
 		h.mu.Lock()
 		ps = h.pc
@@ -96,8 +97,9 @@ func (g *Gateway) applyJSEP(ctx context.Context, h *handle, tx string, j *JSEP) 
 			return apiErr(CodeUnexpectedAnswer, "Unexpected ANSWER (did we offer?)")
 		}
 	} else {
+		ufrag = webrtc.SDPUfrag(j.SDP)
 		var err error
-		if ps, err = h.ensurePeer(ctx); err != nil {
+		if ps, err = h.ensurePeer(ctx, ufrag); err != nil {
 			// A handle detached meanwhile gets the default, as in Janus
 			// (setting up ICE on a destroyed handle fails: 490).
 			switch {
@@ -134,6 +136,12 @@ func (g *Gateway) applyJSEP(ctx context.Context, h *handle, tx string, j *JSEP) 
 	}
 	h.mu.Lock()
 	ps.negotiated = true
+	switch {
+	case j.Type == "answer":
+		h.settleLocked(ps) // the plugin's offer: no refused offer discards it
+	case !update:
+		ps.ufrag = ufrag
+	}
 	h.mu.Unlock()
 	if j.Type == "offer" {
 		h.expectReply(tx, ps, update)

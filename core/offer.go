@@ -38,11 +38,12 @@ func (h *handle) replied(tx string, jsep *JSEP) {
 	}
 	h.offer = nil
 	h.mu.Unlock()
-	if jsep != nil && jsep.Type == "answer" {
+	if (jsep != nil && jsep.Type == "answer") || !o.ps.peer.AwaitingAnswer() {
+		// Answered (meanwhile, maybe), or closed.
+		h.mu.Lock()
+		h.settleLocked(o.ps)
+		h.mu.Unlock()
 		return
-	}
-	if !o.ps.peer.AwaitingAnswer() {
-		return // answered meanwhile, or closed
 	}
 	if o.update {
 		// The PeerConnection is up: keep it, and its media.
@@ -55,7 +56,10 @@ func (h *handle) replied(tx string, jsep *JSEP) {
 	}
 	// A first offer: pion keeps what it applied (ICE credentials, DTLS
 	// fingerprint, codecs), so the next offer gets a new PeerConnection;
-	// the events go on as if it were this one.
+	// the events go on as if it were this one. The candidates the client
+	// trickled to this one go to that one, if its offer has the same ICE
+	// ufrag (trickle.go): a client that retries with the same
+	// RTCPeerConnection does not send them again.
 	// It is the handle's hanging one until its Hangup gave its slot back,
 	// so that a retry waits for that (ensurePeer) rather than meet the
 	// PeerConnection limit, and a detach waits for it too.
@@ -65,6 +69,7 @@ func (h *handle) replied(tx string, jsep *JSEP) {
 		h.pc = nil
 		o.ps.closing, o.ps.discarded = true, true
 		h.hanging = o.ps
+		h.passTricklesLocked(o.ps)
 	}
 	h.mu.Unlock()
 	if live {

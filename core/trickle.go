@@ -1,7 +1,9 @@
 package core
 
 import (
+	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/argusrtc/argus/core/webrtc"
@@ -27,13 +29,23 @@ func (g *Gateway) apiTrickle(r *janusReq) []byte {
 		list = a
 	}
 	h := r.h
+	now := time.Now()
 	h.mu.Lock()
 	ps := h.pc
 	if ps == nil || ps.closing {
 		if hasC {
 			list = []any{cand}
 		}
-		dropped := h.queueTricklesLocked(time.Now(), list...)
+		n := len(list)
+		if limit := h.g.cfg.Limits.MaxPendingTrickles; limit > 0 {
+			n = min(n, limit) // the others cannot fit
+		}
+		items := make([]pendingTrickle, n)
+		for i, v := range list[:n] {
+			items[i] = pendingTrickle{at: now, cand: v}
+		}
+		dropped := h.queueTricklesLocked(now, items...) + len(list) - n
+		h.g.refused(LimitTrickles, len(list)-n)
 		h.mu.Unlock()
 		if dropped > 0 {
 			return r.fail(apiErr(CodeUnknown, "Too many pending trickles (limit %d)", h.g.cfg.Limits.MaxPendingTrickles))
@@ -46,31 +58,145 @@ func (g *Gateway) apiTrickle(r *janusReq) []byte {
 		if e != nil {
 			return r.fail(e)
 		}
-		h.addCandidate(ps.peer, cand, c)
+		h.addCandidate(ps, pendingTrickle{at: now, cand: cand}, c)
 	}
 	for _, v := range list {
 		if c, e := parseCandidate(v); e == nil {
-			h.addCandidate(ps.peer, v, c)
+			h.addCandidate(ps, pendingTrickle{at: now, cand: v}, c)
 		}
 	}
 	return mustJSON(r.reply("ack"))
 }
 
-// addCandidate gives a candidate to the Peer; one refused because the Peer
-// is closing is queued for the next PeerConnection. One the Peer cannot
-// take is dropped, as Janus drops a candidate it fails to add (the
-// trickle is still acknowledged); one beyond webrtc.MaxRemoteCandidates is
-// counted.
-func (h *handle) addCandidate(p *webrtc.Peer, raw any, c webrtc.Candidate) {
-	err := p.AddCandidate(c)
+// withUfrag returns t with its ufrag set, unless it has one: the one the
+// candidate names, else fallback.
+func (t pendingTrickle) withUfrag(fallback string) pendingTrickle {
+	if t.ufrag == "" {
+		t.ufrag = explicitUfrag(t.cand)
+	}
+	if t.ufrag == "" {
+		t.ufrag = fallback
+	}
+	return t
+}
+
+// explicitUfrag is the ICE ufrag a trickled candidate names: its
+// "usernameFragment" (the W3C RTCIceCandidateInit member), else the ufrag
+// extension of its candidate line (browsers write one); "" if neither.
+func explicitUfrag(v any) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	if u, ok := m["usernameFragment"].(string); ok && u != "" {
+		return u
+	}
+	if line, ok := m["candidate"].(string); ok {
+		return webrtc.CandidateUfrag(line)
+	}
+	return ""
+}
+
+// addCandidate gives a candidate to ps's Peer and notes it for a retry
+// (keepLocked); one refused because the Peer is closing is queued for the
+// next PeerConnection. One the Peer cannot take is dropped, as Janus drops
+// a candidate it fails to add (the trickle is still acknowledged); one
+// beyond webrtc.MaxRemoteCandidates is counted.
+func (h *handle) addCandidate(ps *peerState, t pendingTrickle, c webrtc.Candidate) {
+	err := ps.peer.AddCandidate(c)
 	switch {
 	case err == nil:
+		h.mu.Lock()
+		h.keepLocked(ps, t, c)
+		h.mu.Unlock()
 	case errors.Is(err, webrtc.ErrClosed):
 		h.mu.Lock()
-		h.queueTricklesLocked(time.Now(), raw)
+		if ps.discarded {
+			t = t.withUfrag(ps.ufrag)
+		}
+		h.queueTricklesLocked(time.Now(), t)
 		h.mu.Unlock()
 	default:
 		h.candidateRefused(err)
+	}
+}
+
+// keepLocked notes a candidate ps took (t, validated as c) while its
+// first offer can still be refused, for the PeerConnection that would
+// replace it (offer.go), within Limits.MaxPendingTrickles (or, with that
+// limit off, webrtc.MaxRemoteCandidates: no PeerConnection takes more);
+// once ps was discarded, the candidate is queued for that one at once.
+// What is kept is the candidate alone (keptCandidate), not the client's whole
+// object. h.mu is held.
+func (h *handle) keepLocked(ps *peerState, t pendingTrickle, c webrtc.Candidate) {
+	limit := h.g.cfg.Limits.MaxPendingTrickles
+	if limit <= 0 {
+		limit = webrtc.MaxRemoteCandidates
+	}
+	switch {
+	case ps.settled:
+	case ps.discarded:
+		h.queueTricklesLocked(time.Now(), keptCandidate(t.withUfrag(ps.ufrag), c))
+	case len(ps.trickled) >= limit:
+		ps.unkept++
+	default:
+		ps.trickled = append(ps.trickled, keptCandidate(t.withUfrag(""), c))
+	}
+}
+
+// keptCandidate is t with its candidate object replaced by the members of c, the
+// candidate validated from it (its ufrag already read): extra members a
+// client added to its object are not kept with it.
+func keptCandidate(t pendingTrickle, c webrtc.Candidate) pendingTrickle {
+	if c.Completed {
+		t.cand = map[string]any{"completed": true}
+		return t
+	}
+	m := map[string]any{"candidate": c.Candidate}
+	if c.SDPMid != nil {
+		m["sdpMid"] = *c.SDPMid
+	}
+	if c.SDPMLineIndex != nil {
+		m["sdpMLineIndex"] = json.Number(strconv.Itoa(int(*c.SDPMLineIndex))) // as the request decoder gives numbers
+	}
+	t.cand = m
+	return t
+}
+
+// settleLocked notes that ps's first negotiation was answered: no refusal
+// discards it any more, so the candidates it took need not be kept. h.mu
+// is held.
+func (h *handle) settleLocked(ps *peerState) {
+	ps.settled = true
+	ps.trickled, ps.unkept = nil, 0
+}
+
+// passTricklesLocked queues the candidates ps took, ahead of any queued
+// meanwhile, for the PeerConnection of the client's next offer, as ps is
+// discarded with its refused first offer. Those naming no ufrag get the
+// refused offer's, so that a next offer of another ICE session does not
+// get them (flushTrickles); all count the candidates timeout from now,
+// as the PeerConnection held them until now. The queue keeps its bound:
+// what does not fit, and what ps took beyond it, is dropped and counted.
+// h.mu is held.
+func (h *handle) passTricklesLocked(ps *peerState) {
+	kept, dropped := ps.trickled, ps.unkept
+	ps.trickled, ps.unkept = nil, 0
+	now := time.Now()
+	for i := range kept {
+		kept[i] = kept[i].withUfrag(ps.ufrag)
+		kept[i].at = now
+	}
+	all := append(kept, h.pending...)
+	if limit := h.g.cfg.Limits.MaxPendingTrickles; limit > 0 && len(all) > limit {
+		dropped += len(all) - limit
+		clear(all[limit:])
+		all = all[:limit]
+	}
+	h.pending = all
+	h.g.refused(LimitTrickles, dropped)
+	if len(kept) > 0 {
+		h.log.Debug("candidates of a refused first offer kept for the next one", "count", len(kept), "ufrag", ps.ufrag)
 	}
 }
 
@@ -87,7 +213,7 @@ func (h *handle) candidateRefused(err error) {
 // Limits.MaxPendingTrickles, first dropping queued ones older than the
 // candidates timeout (flushTrickles would drop them anyway). It returns how
 // many of cands did not fit; every drop is counted. h.mu is held.
-func (h *handle) queueTricklesLocked(now time.Time, cands ...any) int {
+func (h *handle) queueTricklesLocked(now time.Time, cands ...pendingTrickle) int {
 	stale := 0
 	for stale < len(h.pending) && now.Sub(h.pending[stale].at) > h.g.cfg.CandidatesTimeout {
 		stale++
@@ -101,27 +227,36 @@ func (h *handle) queueTricklesLocked(now time.Time, cands ...any) int {
 		room = max(0, min(room, limit-len(h.pending)))
 	}
 	for _, c := range cands[:room] {
-		h.pending = append(h.pending, pendingTrickle{at: now, cand: c})
+		h.pending = append(h.pending, c.withUfrag(""))
 	}
 	dropped := len(cands) - room
 	h.g.refused(LimitTrickles, dropped)
 	return dropped
 }
 
-// flushTrickles applies queued candidates, dropping those older than the
-// candidates timeout.
-func (h *handle) flushTrickles(p *webrtc.Peer, pending []pendingTrickle) {
+// flushTrickles gives queued candidates to the new PeerConnection ps,
+// dropping those older than the candidates timeout and, when ufrag (that
+// of the client offer ps is made for) is known, those of another ICE
+// session: a ufrag of their own or of a refused offer that differs (a new
+// ufrag is a new ICE session, an ICE restart: RFC 8445 section 9).
+func (h *handle) flushTrickles(ps *peerState, pending []pendingTrickle, ufrag string) {
+	other := 0
 	for _, q := range pending {
 		if time.Since(q.at) > h.g.cfg.CandidatesTimeout {
 			h.log.Debug("dropping a stale queued candidate", "age", time.Since(q.at))
 			h.g.refused(LimitStaleICE, 1)
 			continue
 		}
-		if c, e := parseCandidate(q.cand); e == nil {
-			if err := p.AddCandidate(c); err != nil {
-				h.candidateRefused(err)
-			}
+		if ufrag != "" && q.ufrag != "" && q.ufrag != ufrag {
+			other++
+			continue
 		}
+		if c, e := parseCandidate(q.cand); e == nil {
+			h.addCandidate(ps, q, c)
+		}
+	}
+	if other > 0 {
+		h.log.Debug("queued candidates of another ICE session dropped", "count", other, "ufrag", ufrag)
 	}
 }
 

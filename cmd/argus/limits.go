@@ -106,7 +106,7 @@ func autoMaxConns() int {
 func (l *limits) register(fs *flag.FlagSet) {
 	fs.IntVar(&l.MaxSessions, "max-sessions", l.MaxSessions, "live sessions (error 472 beyond); -1 disables")
 	fs.IntVar(&l.MaxHandlesPerSession, "max-handles-per-session", l.MaxHandlesPerSession, "handles one session may attach (error 461 beyond); -1 disables")
-	fs.IntVar(&l.MaxPendingTrickles, "max-pending-trickles", l.MaxPendingTrickles, "candidates queued on a handle before its PeerConnection exists (error 490 beyond); -1 disables")
+	fs.IntVar(&l.MaxPendingTrickles, "max-pending-trickles", l.MaxPendingTrickles, "candidates queued on a handle before its PeerConnection exists, or kept from a refused first offer for the retry (error 490 beyond); -1 disables")
 	fs.IntVar(&l.MaxSDPSize, "max-sdp-size", l.MaxSDPSize, "`bytes` of a client SDP (error 465 beyond); -1 disables")
 	fs.IntVar(&l.MaxSDPMLines, "max-sdp-mlines", l.MaxSDPMLines, "m-lines of a client SDP (error 465 beyond); -1 disables")
 	// 0 disables these three, as it does -max-conns-per-ip; -1 too, as it

@@ -19,9 +19,10 @@ var ErrAttachRefused = errors.New("attach refused")
 // "fake hint", then an event {"result":"done"} with the same transaction,
 // and a JSEP answer type if the message had a JSEP), "refuse" (ack, then
 // an event {"error":"refused"} without a JSEP, as a plugin refusing an
-// offer answers), "error" (462 "fake error"), "empty" (no data), "array"
-// (non-object data), "emit" (a type 64 event {"emitted":true}, then
-// success).
+// offer answers), "hold" (ack, and nothing more: the test pushes the
+// reply through Session.Handle), "error" (462 "fake error"), "empty" (no
+// data), "array" (non-object data), "emit" (a type 64 event
+// {"emitted":true}, then success).
 type Plugin struct {
 	Pkg string
 	// RefuseAttach makes NewSession fail (Janus 461).
@@ -138,6 +139,8 @@ func (s *Session) HandleMessage(_ context.Context, m core.Message) core.Result {
 			defer s.p.wg.Done()
 			_ = s.h.Push(m.Transaction, map[string]any{"error": "refused"}, nil)
 		}()
+		return core.Ack("")
+	case "hold":
 		return core.Ack("")
 	case "error":
 		return core.ErrorResult("fake error")

@@ -55,6 +55,26 @@ func parseCandidate(c Candidate) (string, error) {
 	return line, nil
 }
 
+// CandidateUfrag returns the ICE ufrag a candidate line names in its
+// "ufrag" extension ("... typ host generation 0 ufrag AbCd", as browsers
+// write it), or "". The line may have the "a=" and "candidate:" prefixes;
+// after the eight fixed fields (foundation to "typ" type, RFC 8839
+// section 5.1) come name and value pairs. A line longer than any
+// candidate may be (which AddCandidate refuses) names none.
+func CandidateUfrag(line string) string {
+	line = strings.TrimPrefix(strings.TrimSpace(line), "a=")
+	if len(line) > maxCandidateLen+len("candidate:") {
+		return ""
+	}
+	f := strings.Fields(strings.TrimPrefix(line, "candidate:"))
+	for i := 8; i+1 < len(f); i += 2 {
+		if f[i] == "ufrag" {
+			return f[i+1]
+		}
+	}
+	return ""
+}
+
 // AddCandidate adds a remote candidate, queueing it until a remote
 // description exists. A Completed candidate marks end-of-candidates. An
 // unparsable candidate gives ErrInvalidCandidate (even when queued).

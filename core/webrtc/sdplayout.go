@@ -75,6 +75,19 @@ func parseLayout(d *sdp.SessionDescription) sdpLayout {
 	return l
 }
 
+// SDPUfrag returns the ICE ufrag of an SDP as parseLayout reads it (the
+// session-level a=ice-ufrag, else that of the first m-line with one), or
+// "" if it has none. The session-level lines come before the first m-line, so that is
+// the first a=ice-ufrag line of the text.
+func SDPUfrag(sdp string) string {
+	for line := range strings.Lines(sdp) {
+		if v, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok {
+			return strings.Clone(strings.TrimSpace(v))
+		}
+	}
+	return ""
+}
+
 // has reports whether the layout has an m-line of a kind.
 func (l sdpLayout) has(kind string) bool {
 	for _, k := range l.kinds {
