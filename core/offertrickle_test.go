@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pion/sdp/v3"
+	pion "github.com/pion/webrtc/v4"
 
 	"github.com/argusrtc/argus/core"
 	"github.com/argusrtc/argus/core/coretest"
@@ -181,19 +182,7 @@ func TestRefusedFirstOfferPassesTrickles(t *testing.T) {
 // PeerConnection took beyond it is dropped and counted, and a trickle to
 // the full queue is answered 490.
 func TestRefusedFirstOfferTricklesBounded(t *testing.T) {
-	cnt := &counter{}
-	eng := coretest.Engine(t, webrtc.Config{ServerName: "test", NoMediaTimer: 300 * time.Millisecond})
-	e := newEnv(t, func(c *core.Config) {
-		c.Engine = eng
-		c.Limits.MaxPendingTrickles = 3
-		c.Refusals = cnt
-	})
-	s := e.create(e.c)
-	h := e.attach(s, pluginA)
-	pc, offer, _ := clientOfferTrack(t, true)
-	if m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o0", "hold", "offer", offer)); m["janus"] != "ack" {
-		t.Fatalf("offer: %v", m)
-	}
+	e, cnt, s, h, pc, offer := heldFirstOffer(t, 3)
 	mustTrickle(e, s, h, `"candidates":[`+cand(5001, "", "")+","+cand(5002, "", "")+","+cand(5003, "", "")+","+cand(5004, "", "")+"]")
 	if v := viewPeer(e, s, h); len(v.ports) != 4 || cnt.get(core.LimitTrickles) != 0 {
 		t.Fatalf("the PeerConnection took %+v (counted %d), want all 4 and nothing dropped", v, cnt.get(core.LimitTrickles))
@@ -223,19 +212,7 @@ func TestRefusedFirstOfferTricklesBounded(t *testing.T) {
 // webrtc.MaxRemoteCandidates, the most a PeerConnection takes (repeats
 // of one candidate pass the Peer, so a client could send them forever).
 func TestRefusedFirstOfferTricklesBoundedWithoutLimit(t *testing.T) {
-	cnt := &counter{}
-	eng := coretest.Engine(t, webrtc.Config{ServerName: "test", NoMediaTimer: 300 * time.Millisecond})
-	e := newEnv(t, func(c *core.Config) {
-		c.Engine = eng
-		c.Limits.MaxPendingTrickles = -1
-		c.Refusals = cnt
-	})
-	s := e.create(e.c)
-	h := e.attach(s, pluginA)
-	_, offer, _ := clientOfferTrack(t, true)
-	if m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o0", "hold", "offer", offer)); m["janus"] != "ack" {
-		t.Fatalf("offer: %v", m)
-	}
+	e, cnt, s, h, _, _ := heldFirstOffer(t, -1)
 	const sent = webrtc.MaxRemoteCandidates + 50
 	list := make([]string, sent)
 	for i := range list {
@@ -249,4 +226,26 @@ func TestRefusedFirstOfferTricklesBoundedWithoutLimit(t *testing.T) {
 		t.Errorf("after the refusal: %+v (counted %d), want %d queued and %d dropped", v, cnt.get(core.LimitTrickles),
 			webrtc.MaxRemoteCandidates, sent-webrtc.MaxRemoteCandidates)
 	}
+}
+
+// heldFirstOffer sets up a core with MaxPendingTrickles limit whose
+// plugin holds (does not answer yet) a client's first offer, sent with
+// transaction "o0": the env, its refusal counter, the session and handle,
+// the client and its offer.
+func heldFirstOffer(t *testing.T, limit int) (*env, *counter, uint64, uint64, *pion.PeerConnection, string) {
+	t.Helper()
+	cnt := &counter{}
+	eng := coretest.Engine(t, webrtc.Config{ServerName: "test", NoMediaTimer: 300 * time.Millisecond})
+	e := newEnv(t, func(c *core.Config) {
+		c.Engine = eng
+		c.Limits.MaxPendingTrickles = limit
+		c.Refusals = cnt
+	})
+	s := e.create(e.c)
+	h := e.attach(s, pluginA)
+	pc, offer, _ := clientOfferTrack(t, true)
+	if m := e.req(e.c, core.PathIDs{}, "%s", jsepMsg(t, s, h, "o0", "hold", "offer", offer)); m["janus"] != "ack" {
+		t.Fatalf("offer: %v", m)
+	}
+	return e, cnt, s, h, pc, offer
 }
