@@ -338,3 +338,61 @@ func reenableSetup(t *testing.T) (*coretest.Handle, core.PluginSession, *testpee
 	t.Cleanup(cancel)
 	return h, s, client, ctx
 }
+
+// TestSimulcastEchoAfterVideoReenabled: a client sending three RID layers
+// on its video m-line stops, renegotiates with the m-line inactive (its
+// offer keeps the rid and simulcast lines and names no SSRC, as a
+// browser's does), then offers it sendrecv again and sends, each layer
+// going on from its last sequence number: the echo answers the m-line
+// inactive while it is, and echoes video again once it is back.
+func TestSimulcastEchoAfterVideoReenabled(t *testing.T) {
+	h, _, s := setup(t)
+	c := newSimClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	videoIn := c.Received("video")
+
+	answer := renegotiate(ctx, t, h, s, c.Peer, "t1", "", false)
+	vmid := mlineMid(t, answer, "video")
+	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
+		t.Fatalf("first answer: video m-line %s is %s, want sendrecv", vmid, d)
+	}
+	layers := startLayers(ctx, t, c)
+	waitFor(t, "20 echoed video packets", func() bool { return videoIn.Packets.Load() >= 20 })
+	layers.stop()
+
+	answer = renegotiate(ctx, t, h, s, c.Peer, "idle", "inactive", false)
+	if d := mlineDirection(t, answer, vmid); d != "inactive" {
+		t.Fatalf("idle: answer's video m-line is %s, want inactive", d)
+	}
+
+	answer = renegotiate(ctx, t, h, s, c.Peer, "back", "", false)
+	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
+		t.Fatalf("video back: answer's m-line %s is %s, want sendrecv", vmid, d)
+	}
+	layers = startLayers(ctx, t, c)
+	defer layers.stop()
+	pkts := videoIn.Packets.Load()
+	waitFor(t, "20 echoed video packets after the m-line came back", func() bool { return videoIn.Packets.Load() >= pkts+20 })
+}
+
+// startLayers sends c's layers (every frame a key frame, tagged with
+// layerMarkers) until stop, each layer going on from its last sequence
+// number: the same SSRC starting over would be dropped as replayed SRTP.
+func startLayers(ctx context.Context, t *testing.T, c *simClient) *sender {
+	bases := map[string]uint16{}
+	for rid, m := range layerMarkers {
+		sent := c.sim.Sent(rid)
+		bases[rid] = uint16(m)*1000 + uint16(sent.Packets.Load()+sent.Errors.Load())
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &sender{cancel: cancel}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := c.sim.Send(ctx, testpeer.SimulcastMedia{Interval: 10 * time.Millisecond, Tags: layerMarkers, SeqBases: bases}); err != nil {
+			t.Errorf("sending the layers: %v", err)
+		}
+	}()
+	return s
+}
