@@ -57,7 +57,7 @@ func KeepReceivers(offer string, ts []*pion.RTPTransceiver) string {
 	}
 	changed := false
 	for _, m := range d.MediaDescriptions {
-		if m.MediaName.Media != "audio" && m.MediaName.Media != "video" || m.MediaName.Port.Value == 0 {
+		if !liveMedia(m) {
 			continue
 		}
 		if mid, _ := m.Attribute("mid"); !idle[mid] {
@@ -132,7 +132,7 @@ func ReleaseSenders(pc *pion.PeerConnection, offer *sdp.SessionDescription) ([]s
 	var mids []string
 	var errs []error
 	for _, m := range offer.MediaDescriptions {
-		if m.MediaName.Media != "audio" && m.MediaName.Media != "video" || m.MediaName.Port.Value == 0 {
+		if !liveMedia(m) {
 			continue
 		}
 		_, inactive := m.Attribute("inactive")
@@ -166,10 +166,11 @@ const idleSSRC = "0 cname:argus-idle"
 //
 // Why: pion (v4.2.26) hands a packet of an SSRC that no sending m-line
 // names to heuristics. When the remote description is an offer with one
-// m-line, or when the mid header extension was not negotiated (a client
-// that offers none), it picks the m-line by the packet's payload type
-// and, if that m-line names no SSRC and no RID, it adds a transceiver of
-// its own (no mid, no m-line) for the SSRC and fires OnTrack with it.
+// m-line it takes that m-line; when the mid header extension was not
+// negotiated (a client that offers none), it picks the m-line by the
+// packet's payload type; then, if that m-line names no SSRC and no RID,
+// it adds a transceiver of its own (no mid, no m-line) for the SSRC and
+// fires OnTrack with it.
 // Such a packet comes after an offer that left the client's m-line
 // inactive: one sent before, late on the way (a loaded host, a network
 // queue), reaches pion after the answer stopped the receiver that read
@@ -186,10 +187,13 @@ const idleSSRC = "0 cname:argus-idle"
 // receiver reads that stream when the m-line is back.
 //
 // The line changes nothing else: pion reads the SSRC lines of sending
-// m-lines only (its receivers, its answer), and what a caller reports of
-// the remote description it reads from the offer it was given. An m-line
+// m-lines only (its receivers, its answer), and the core reports the
+// remote description from the offer it was given (events, handle_info);
+// who reads pion's copy (pc.RemoteDescription(), as the VideoRoom's
+// publisher does for mids, kinds and fmtp) finds the placeholder there,
+// and recvonly where KeepReceivers changed inactive. An m-line
 // that sends is left alone (with no SSRC named, the heuristic is how pion
-// finds its stream), and so are a rejected one (port 0) and one with RIDs
+// finds its stream), and so are a rejected one (port 0, not bundle-only) and one with RIDs
 // (pion's heuristic leaves those to the rid header extension).
 func FenceIdle(offer string) string {
 	if !strings.Contains(offer, "a=inactive") && !strings.Contains(offer, "a=recvonly") {
@@ -202,7 +206,7 @@ func FenceIdle(offer string) string {
 	session, _ := direction(d.Attributes) // the direction of m-lines that name none
 	changed := false
 	for _, m := range d.MediaDescriptions {
-		if m.MediaName.Media != "audio" && m.MediaName.Media != "video" || m.MediaName.Port.Value == 0 {
+		if !liveMedia(m) {
 			continue
 		}
 		dir, named := direction(m.Attributes)
@@ -224,16 +228,35 @@ func FenceIdle(offer string) string {
 	return string(out)
 }
 
-// direction is the direction attrs name ("" when none), and whether
+// direction is the direction attrs name ("" when none; the first one,
+// as pion reads it, when a malformed list names several), and whether
 // they name an SSRC or a RID.
 func direction(attrs []sdp.Attribute) (dir string, named bool) {
 	for _, a := range attrs {
 		switch a.Key {
 		case "sendrecv", "sendonly", "recvonly", "inactive":
-			dir = a.Key
+			if dir == "" {
+				dir = a.Key
+			}
 		case "ssrc", "rid":
 			named = true
 		}
 	}
 	return dir, named
+}
+
+// liveMedia says whether m is an audio or video m-line that is not
+// rejected: its port is not 0, or it is 0 with a=bundle-only (RFC 8843:
+// it rides on the bundle's transport). The kind is matched in any case,
+// as pion matches it.
+func liveMedia(m *sdp.MediaDescription) bool {
+	kind := strings.ToLower(m.MediaName.Media)
+	if kind != "audio" && kind != "video" {
+		return false
+	}
+	if m.MediaName.Port.Value != 0 {
+		return true
+	}
+	_, bundleOnly := m.Attribute("bundle-only")
+	return bundleOnly
 }

@@ -177,6 +177,10 @@ func TestFenceIdle(t *testing.T) {
 		{"sendonly, no SSRC", head + section("video", "9", "a=sendonly\r\n"), false},
 		{"no direction, no SSRC", head + section("video", "9", ""), false},
 		{"rejected", head + section("video", "0", "a=inactive\r\n"), false},
+		{"bundle-only, port 0, inactive", head + section("video", "0", "a=bundle-only\r\na=inactive\r\n"), true},
+		// pion reads a malformed m-line's first direction: sendrecv here.
+		{"sendrecv then recvonly", head + section("video", "9", "a=sendrecv\r\na=recvonly\r\n"), false},
+		{"recvonly then sendrecv", head + section("video", "9", "a=recvonly\r\na=sendrecv\r\n"), true},
 		{"not SDP, inactive", "a=inactive garbage", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
