@@ -2,8 +2,10 @@ package webrtc
 
 import (
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	pion "github.com/pion/webrtc/v4"
 )
@@ -108,4 +110,136 @@ func withoutSSRCLines(sdp string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestLatePacketAfterIdleOffer: packets the client sent on its m-line
+// before it offered the m-line inactive reach the Peer only after the
+// answer (late on the way; written here once the answer is applied), and
+// the client then offers the m-line sendrecv again, with the same SSRC,
+// and sends: the Peer reads the SSRC on that m-line again, and pion made
+// no transceiver of its own for the late packets. With one m-line and
+// with two (the client negotiates no mid header extension). Before, pion
+// gave the late packets' SSRC a transceiver with no mid (and fired
+// OnTrack on it), which kept the SSRC: the m-line's own receiver never
+// got it back, and nothing more came on the m-line.
+func TestLatePacketAfterIdleOffer(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		video bool // a second m-line: the client receives video
+	}{
+		{"one m-line", false},
+		{"audio and video m-lines", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			peer := newPeer(t, testEngine(t, &recorder{}), PeerParams{})
+			pc := peer.PeerConnection()
+			var mu sync.Mutex
+			byMid := map[string]*atomic.Int64{} // packets read, by the mid of the track's transceiver
+			count := func(mid string) *atomic.Int64 {
+				mu.Lock()
+				defer mu.Unlock()
+				if byMid[mid] == nil {
+					byMid[mid] = &atomic.Int64{}
+				}
+				return byMid[mid]
+			}
+			pc.OnTrack(func(tr *pion.TrackRemote, r *pion.RTPReceiver) {
+				mid := "?"
+				for _, x := range pc.GetTransceivers() {
+					if x.Receiver() == r {
+						mid = x.Mid()
+					}
+				}
+				n := count(mid)
+				for {
+					if _, _, err := tr.ReadRTP(); err != nil {
+						return
+					}
+					n.Add(1)
+				}
+			})
+			client := newClient(t)
+			tr := addOpusTrack(t, client)
+			if tc.video {
+				if _, err := client.AddTransceiverFromKind(pion.RTPCodecTypeVideo, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionRecvonly}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var seq uint16 // one sequence across the test: the SSRC stays
+			pump := func(n int64) {
+				t.Helper()
+				for deadline := time.Now().Add(10 * time.Second); count("0").Load() < n; time.Sleep(20 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatalf("%d packets read on m-line 0, want %d (by mid: %v)", count("0").Load(), n, snapshot(&mu, byMid))
+					}
+					sendRTP(t, tr, 111, &seq, 5)
+				}
+			}
+			offer := func() string {
+				_, o := gatherLocal(t, client, pion.SDPTypeOffer)
+				return o
+			}
+
+			answerOffer(t, peer, client, offer())
+			pump(10)
+
+			// The client's transceiver set to inactive: its offer names no
+			// SSRC there (pion's own would stop its sender; the offer is
+			// written so that the sender can still send the late packets).
+			answerOffer(t, peer, client, asInactive(offer()))
+			if d := peer.RemoteDirections()["0"]; d != "inactive" {
+				t.Fatalf("idle offer: RemoteDirections = %q, want inactive", d)
+			}
+			sendRTP(t, tr, 111, &seq, 5) // the late packets
+			// pion handles them on a goroutine of its own: a transceiver
+			// it would make for them shows within this wait.
+			for deadline := time.Now().Add(time.Second); time.Now().Before(deadline) && !hasMidless(pc); {
+				time.Sleep(10 * time.Millisecond)
+			}
+
+			answerOffer(t, peer, client, offer())
+			pump(count("0").Load() + 10)
+			if hasMidless(pc) {
+				t.Errorf("pion made a transceiver with no mid (packets read by mid: %v)", snapshot(&mu, byMid))
+			}
+		})
+	}
+}
+
+// asInactive is a client's offer with its sendrecv m-lines inactive and
+// no a=msid or a=ssrc line: as a browser offers a transceiver set to
+// inactive.
+func asInactive(offer string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(offer, "\n") {
+		switch {
+		case strings.HasPrefix(line, "a=ssrc"), strings.HasPrefix(line, "a=msid:"):
+		case strings.HasPrefix(line, "a=sendrecv"):
+			b.WriteString(strings.Replace(line, "sendrecv", "inactive", 1))
+		default:
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// hasMidless reports whether pc has a transceiver with no mid.
+func hasMidless(pc *pion.PeerConnection) bool {
+	for _, x := range pc.GetTransceivers() {
+		if x.Mid() == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// snapshot copies a map of counters under its lock, for a message.
+func snapshot(mu *sync.Mutex, m map[string]*atomic.Int64) map[string]int64 {
+	mu.Lock()
+	defer mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range m {
+		out[k] = v.Load()
+	}
+	return out
 }

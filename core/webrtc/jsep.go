@@ -66,7 +66,9 @@ func (p *Peer) SetRemoteDescription(ctx context.Context, typ, raw string) error 
 				p.log.Debug("webrtc: senders released, their m-lines inactive or sendonly", "mids", mids)
 			}
 		}
-		applied = pionfix.KeepReceivers(raw, p.pc.GetTransceivers())
+		// A late packet of an SSRC such an m-line no longer names must
+		// not get a transceiver of its own (pionfix.FenceIdle).
+		applied = pionfix.FenceIdle(pionfix.KeepReceivers(raw, p.pc.GetTransceivers()))
 	}
 	if err := p.pc.SetRemoteDescription(pion.SessionDescription{Type: t, SDP: applied}); err != nil {
 		p.mu.Lock()

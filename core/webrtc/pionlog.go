@@ -63,8 +63,17 @@ const mdnsIgnored = "Remote mDNS candidate added, but mDNS is disabled"
 
 func (l pionLogger) Error(msg string) { l.out(slog.LevelError, msg) }
 func (l pionLogger) Errorf(format string, args ...any) {
-	l.outf(slog.LevelError, format, args)
+	level := slog.LevelError
+	if strings.HasPrefix(format, unhandledSSRC) {
+		level = slog.LevelDebug // expected: pionfix.FenceIdle; and a client's stray SSRCs must not flood the log
+	}
+	l.outf(level, format, args)
 }
+
+// unhandledSSRC starts pion's error for a packet whose SSRC it binds to
+// no track: the late packets of an m-line the client made inactive
+// (pionfix.FenceIdle), or any SSRC a client sends unannounced.
+const unhandledSSRC = "Incoming unhandled RTP ssrc"
 
 var (
 	_ logging.LoggerFactory = pionLogs{}

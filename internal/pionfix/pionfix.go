@@ -57,7 +57,7 @@ func KeepReceivers(offer string, ts []*pion.RTPTransceiver) string {
 	}
 	changed := false
 	for _, m := range d.MediaDescriptions {
-		if m.MediaName.Media != "audio" && m.MediaName.Media != "video" || m.MediaName.Port.Value == 0 {
+		if !liveMedia(m) {
 			continue
 		}
 		if mid, _ := m.Attribute("mid"); !idle[mid] {
@@ -132,7 +132,7 @@ func ReleaseSenders(pc *pion.PeerConnection, offer *sdp.SessionDescription) ([]s
 	var mids []string
 	var errs []error
 	for _, m := range offer.MediaDescriptions {
-		if m.MediaName.Media != "audio" && m.MediaName.Media != "video" || m.MediaName.Port.Value == 0 {
+		if !liveMedia(m) {
 			continue
 		}
 		_, inactive := m.Attribute("inactive")
@@ -152,4 +152,111 @@ func ReleaseSenders(pc *pion.PeerConnection, offer *sdp.SessionDescription) ([]s
 		mids = append(mids, mid)
 	}
 	return mids, errors.Join(errs...)
+}
+
+// idleSSRC is the a=ssrc value FenceIdle writes: SSRC 0 with a cname
+// that says what it is. pion reads no SSRC line of an m-line that does
+// not send (it declares no stream); only its presence counts.
+const idleSSRC = "0 cname:argus-idle"
+
+// FenceIdle returns the offer to hand to pion's SetRemoteDescription
+// (after KeepReceivers): offer itself, except that each audio or video
+// m-line it leaves recvonly or inactive (not rejected) that names no SSRC
+// and no RID gets one a=ssrc line (idleSSRC).
+//
+// Why: pion (v4.2.26) hands a packet of an SSRC that no sending m-line
+// names to heuristics. When the remote description is an offer with one
+// m-line it takes that m-line; when the mid header extension was not
+// negotiated (a client that offers none), it picks the m-line by the
+// packet's payload type; then, if that m-line names no SSRC and no RID,
+// it adds a transceiver of its own (no mid, no m-line) for the SSRC and
+// fires OnTrack with it.
+// Such a packet comes after an offer that left the client's m-line
+// inactive: one sent before, late on the way (a loaded host, a network
+// queue), reaches pion after the answer stopped the receiver that read
+// its SSRC, and the inactive m-line names none. The extra transceiver
+// then holds the SSRC for the rest of the PeerConnection: when the client
+// offers the m-line sendrecv again with the same SSRC (as a browser does),
+// pion skips that SSRC as already received, the m-line's own receiver
+// never gets it, and its plugin (an EchoTest echo, a VideoRoom stream)
+// has nothing to relay on that m-line however long the client sends.
+// An m-line with an a=ssrc line makes pion refuse the heuristic (it logs
+// "Incoming unhandled RTP ssrc"): no OnTrack, the SSRC's packets wait
+// unread in their SRTP stream (its buffer is bounded), as a browser
+// ignores media on an m-line it holds inactive, and the m-line's own
+// receiver reads that stream when the m-line is back.
+//
+// The line changes nothing else: pion reads the SSRC lines of sending
+// m-lines only (its receivers, its answer), and the core reports the
+// remote description from the offer it was given (events, handle_info);
+// who reads pion's copy (pc.RemoteDescription(), as the VideoRoom's
+// publisher does for mids, kinds and fmtp) finds the placeholder there,
+// and recvonly where KeepReceivers changed inactive. An m-line
+// that sends is left alone (with no SSRC named, the heuristic is how pion
+// finds its stream), and so are a rejected one (port 0, not bundle-only) and one with RIDs
+// (pion's heuristic leaves those to the rid header extension).
+func FenceIdle(offer string) string {
+	if !strings.Contains(offer, "a=inactive") && !strings.Contains(offer, "a=recvonly") {
+		return offer // no m-line to fence: no parse of the offer
+	}
+	d := &sdp.SessionDescription{}
+	if d.UnmarshalString(offer) != nil {
+		return offer // pion refuses it with its own error
+	}
+	session, _ := direction(d.Attributes) // the direction of m-lines that name none
+	changed := false
+	for _, m := range d.MediaDescriptions {
+		if !liveMedia(m) {
+			continue
+		}
+		dir, named := direction(m.Attributes)
+		if dir == "" {
+			dir = session
+		}
+		if (dir == "recvonly" || dir == "inactive") && !named {
+			m.Attributes = append(m.Attributes, sdp.NewAttribute("ssrc", idleSSRC))
+			changed = true
+		}
+	}
+	if !changed {
+		return offer
+	}
+	out, err := d.Marshal()
+	if err != nil {
+		return offer
+	}
+	return string(out)
+}
+
+// direction is the direction attrs name ("" when none; the first one,
+// as pion reads it, when a malformed list names several), and whether
+// they name an SSRC or a RID.
+func direction(attrs []sdp.Attribute) (dir string, named bool) {
+	for _, a := range attrs {
+		switch a.Key {
+		case "sendrecv", "sendonly", "recvonly", "inactive":
+			if dir == "" {
+				dir = a.Key
+			}
+		case "ssrc", "rid":
+			named = true
+		}
+	}
+	return dir, named
+}
+
+// liveMedia says whether m is an audio or video m-line that is not
+// rejected: its port is not 0, or it is 0 with a=bundle-only (RFC 8843:
+// it rides on the bundle's transport). The kind is matched in any case,
+// as pion matches it.
+func liveMedia(m *sdp.MediaDescription) bool {
+	kind := strings.ToLower(m.MediaName.Media)
+	if kind != "audio" && kind != "video" {
+		return false
+	}
+	if m.MediaName.Port.Value != 0 {
+		return true
+	}
+	_, bundleOnly := m.Attribute("bundle-only")
+	return bundleOnly
 }

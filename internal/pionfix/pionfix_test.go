@@ -151,3 +151,54 @@ func TestReleaseSenders(t *testing.T) {
 		})
 	}
 }
+
+// TestFenceIdle: only an audio or video m-line that the offer leaves
+// recvonly or inactive (by its own direction or the session's), that is
+// not rejected and names no SSRC and no RID, gets the idle a=ssrc line;
+// any other offer comes back unchanged.
+func TestFenceIdle(t *testing.T) {
+	head := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+	section := func(media, port, extra string) string {
+		return "m=" + media + " " + port + " UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n" + extra
+	}
+	const fence = "a=ssrc:" + idleSSRC + "\r\n"
+	for _, tc := range []struct {
+		name, offer string
+		fenced      bool
+	}{
+		{"inactive", head + section("video", "9", "a=inactive\r\n"), true},
+		{"recvonly", head + section("audio", "9", "a=recvonly\r\n"), true},
+		{"audio sendrecv, video inactive", head + section("audio", "9", "a=sendrecv\r\n") + section("video", "9", "a=inactive\r\n"), true},
+		{"session inactive", head + "a=inactive\r\n" + section("video", "9", ""), true},
+		{"session inactive, m-line sendrecv", head + "a=inactive\r\n" + section("video", "9", "a=sendrecv\r\n"), false},
+		{"inactive, SSRC named", head + section("video", "9", "a=inactive\r\na=ssrc:1234 cname:x\r\n"), false},
+		{"inactive, RID named", head + section("video", "9", "a=inactive\r\na=rid:h send\r\n"), false},
+		{"sendrecv, no SSRC", head + section("video", "9", "a=sendrecv\r\n"), false},
+		{"sendonly, no SSRC", head + section("video", "9", "a=sendonly\r\n"), false},
+		{"no direction, no SSRC", head + section("video", "9", ""), false},
+		{"rejected", head + section("video", "0", "a=inactive\r\n"), false},
+		{"bundle-only, port 0, inactive", head + section("video", "0", "a=bundle-only\r\na=inactive\r\n"), true},
+		// pion reads a malformed m-line's first direction: sendrecv here.
+		{"sendrecv then recvonly", head + section("video", "9", "a=sendrecv\r\na=recvonly\r\n"), false},
+		{"recvonly then sendrecv", head + section("video", "9", "a=recvonly\r\na=sendrecv\r\n"), true},
+		{"not SDP, inactive", "a=inactive garbage", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := FenceIdle(tc.offer)
+			if !tc.fenced {
+				if got != tc.offer {
+					t.Fatalf("offer changed:\n%s", got)
+				}
+				return
+			}
+			if !strings.HasSuffix(got, fence) || strings.Count(got, "a=ssrc:") != 1 {
+				t.Fatalf("m-line not fenced with %q:\n%s", fence, got)
+			}
+			// Still an SDP.
+			d := &sdp.SessionDescription{}
+			if err := d.UnmarshalString(got); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

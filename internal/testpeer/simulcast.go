@@ -1,6 +1,7 @@
 package testpeer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -122,14 +123,35 @@ func (m SimulcastMedia) withDefaults() SimulcastMedia {
 // the layer's rid, until StopSending or Close; call it once the offer
 // and answer are applied (the mid is known), and only once.
 func (s *Simulcast) Start(m SimulcastMedia) error {
-	m = m.withDefaults()
-	var mid string
+	mid, midID, ridID, err := s.ids()
+	if err != nil {
+		return err
+	}
+	s.p.spawnSender(func() { s.send(s.p.sendCtx, m.withDefaults(), mid, midID, ridID) })
+	return nil
+}
+
+// Send is Start in the caller's goroutine, until ctx (or the Peer's send
+// loop) ends: a caller that stops and starts again (as a browser whose
+// transceiver goes inactive and back) goes on from the sequence numbers
+// it sent, in m.SeqBases.
+func (s *Simulcast) Send(ctx context.Context, m SimulcastMedia) error {
+	mid, midID, ridID, err := s.ids()
+	if err != nil {
+		return err
+	}
+	s.send(ctx, m.withDefaults(), mid, midID, ridID)
+	return nil
+}
+
+// ids are the m-line's mid and the ids of the mid and rid header
+// extensions, known once the offer and answer are applied.
+func (s *Simulcast) ids() (mid string, midID, ridID uint8, err error) {
 	for _, t := range s.p.PC.GetTransceivers() {
 		if t.Sender() == s.Sender {
 			mid = t.Mid()
 		}
 	}
-	var midID, ridID uint8
 	for _, x := range s.Sender.GetParameters().HeaderExtensions {
 		switch x.URI {
 		case sdp.SDESMidURI:
@@ -139,13 +161,12 @@ func (s *Simulcast) Start(m SimulcastMedia) error {
 		}
 	}
 	if mid == "" || midID == 0 || ridID == 0 {
-		return fmt.Errorf("%w (mid %q, extension ids %d and %d)", ErrNoExtension, mid, midID, ridID)
+		return "", 0, 0, fmt.Errorf("%w (mid %q, extension ids %d and %d)", ErrNoExtension, mid, midID, ridID)
 	}
-	s.p.spawnSender(func() { s.send(m, mid, midID, ridID) })
-	return nil
+	return mid, midID, ridID, nil
 }
 
-func (s *Simulcast) send(m SimulcastMedia, mid string, midID, ridID uint8) {
+func (s *Simulcast) send(ctx context.Context, m SimulcastMedia, mid string, midID, ridID uint8) {
 	tick := time.NewTicker(m.Interval)
 	defer tick.Stop()
 	key := make([]byte, m.Size)
@@ -154,6 +175,8 @@ func (s *Simulcast) send(m SimulcastMedia, mid string, midID, ridID uint8) {
 	copy(delta, vp8Delta[:])
 	for frame := 1; ; frame++ {
 		select {
+		case <-ctx.Done():
+			return
 		case <-s.p.sendCtx.Done():
 			return
 		case <-tick.C:

@@ -2,6 +2,7 @@ package echotest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -23,30 +24,38 @@ import (
 // the echo answers the m-line inactive while it is, and echoes the video
 // again once it is back; audio echoes throughout. Also when the m-line
 // went inactive before its first packet, also when the first offer named
-// no SSRC there (the echo's receiver had no track yet). Before, pion
-// stopped the echo's sender (and receiver) on the inactive offer and
-// EchoTest kept that dead sender, so the m-line came back recvonly and
-// nothing was echoed on it.
+// no SSRC there (the echo's receiver had no track yet), also when video
+// packets sent before the m-line went inactive reach the echo only after
+// its answer (late on the way; written here once the answer is applied).
+// Before, pion stopped the echo's sender (and receiver) on the inactive
+// offer and EchoTest kept that dead sender, so the m-line came back
+// recvonly and nothing was echoed on it; and pion gave late packets'
+// SSRC a transceiver of its own (no mid), whose track EchoTest read
+// without an m-line to echo it on, and which kept the SSRC: the video
+// m-line's receiver never got it back, and no video was echoed again.
 func TestEchoAfterVideoReenabled(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		sendFirst bool // video flows before the m-line goes inactive
 		idle      int  // inactive offers in a row
 		noSSRC    bool // the first offer names no video SSRC
+		late      bool // video packets arrive after each inactive answer
 	}{
-		{"idle once", true, 1, false},
-		{"idle twice", true, 2, false},
-		{"idle before the first video packet", false, 1, false},
-		{"idle twice before the first video packet", false, 2, false},
-		{"idle before the first video packet, no SSRC named", false, 1, true},
+		{"idle once", true, 1, false, false},
+		{"idle twice", true, 2, false, false},
+		{"idle before the first video packet", false, 1, false, false},
+		{"idle twice before the first video packet", false, 2, false, false},
+		{"idle before the first video packet, no SSRC named", false, 1, true, false},
+		{"idle once, late video packets", true, 1, false, true},
+		{"idle twice, late video packets", true, 2, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			testEchoAfterReenable(t, tc.sendFirst, tc.idle, tc.noSSRC)
+			testEchoAfterReenable(t, tc.sendFirst, tc.idle, tc.noSSRC, tc.late)
 		})
 	}
 }
 
-func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC bool) {
+func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC, late bool) {
 	h, s, client, ctx := reenableSetup(t)
 
 	const payload = 200
@@ -73,6 +82,13 @@ func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC bool) 
 		if d := mlineDirection(t, answer, vmid); d != "inactive" {
 			t.Fatalf("%s: answer's video m-line is %s, want inactive", tx, d)
 		}
+		if late {
+			// The client's sender still sends (its own offer said
+			// sendrecv): these packets reach the echo as late ones
+			// would. The audio waited for below comes after them on
+			// the same transport.
+			sendVideo(ctx, client, 5)
+		}
 		a := audioIn.Packets.Load()
 		waitFor(t, tx+": 20 more echoed audio packets", func() bool { return audioIn.Packets.Load() >= a+20 })
 	}
@@ -81,16 +97,40 @@ func testEchoAfterReenable(t *testing.T, sendFirst bool, idle int, noSSRC bool) 
 	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
 		t.Fatalf("video back: answer's m-line %s is %s, want sendrecv", vmid, d)
 	}
-	// Sequence numbers go on from the last video sent: the same SSRC
-	// starting over would be dropped as replayed SRTP.
-	sent := client.Sent("video")
-	base := uint16(sent.Packets.Load() + sent.Errors.Load() + sent.Dropped.Load())
-	video = startMedia(ctx, client, testpeer.Media{VideoFPS: 100, VideoSize: payload, SeqBase: base})
+	video = startMedia(ctx, client, testpeer.Media{VideoFPS: 100, VideoSize: payload, SeqBase: videoSeq(client)})
 	defer video.stop()
 	pkts, bytes := videoIn.Packets.Load(), videoIn.Bytes.Load()
 	waitFor(t, "20 echoed video packets after the m-line came back", func() bool {
 		return videoIn.Packets.Load() >= pkts+20 && videoIn.Bytes.Load() >= bytes+20*payload
 	})
+	peer, err := h.Peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range peer.PeerConnection().GetTransceivers() {
+		if tr.Mid() == "" {
+			t.Errorf("the echo's PeerConnection has a %s transceiver with no mid", tr.Kind())
+		}
+	}
+}
+
+// videoSeq is the sequence number of the client's last video packet:
+// a send loop goes on from it, since the same SSRC starting over would
+// be dropped as replayed SRTP.
+func videoSeq(client *testpeer.Peer) uint16 {
+	sent := client.Sent("video")
+	return uint16(sent.Packets.Load() + sent.Errors.Load() + sent.Dropped.Load())
+}
+
+// sendVideo has client send n video packets more (at least), and returns
+// once they are written.
+func sendVideo(ctx context.Context, client *testpeer.Peer, n int) {
+	base := videoSeq(client)
+	s := startMedia(ctx, client, testpeer.Media{VideoFPS: 100, VideoSize: 200, SeqBase: base})
+	for int(videoSeq(client)-base) < n && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.stop()
 }
 
 // TestNoEchoWhileSendonly: a client that offers its video m-line
@@ -203,7 +243,11 @@ func renegotiate(ctx context.Context, t *testing.T, h *coretest.Handle, s core.P
 	if err := peer.SetRemoteDescription(ctx, "offer", offer); err != nil {
 		t.Fatal(err)
 	}
-	p := send(t, h, s, tx, `{"audio":true,"video":true}`, &core.JSEP{Type: "offer", SDP: offer})
+	res := s.HandleMessage(ctx, core.Message{Transaction: tx, Body: json.RawMessage(`{"audio":true,"video":true}`), JSEP: &core.JSEP{Type: "offer", SDP: offer}})
+	if !res.Ack {
+		t.Fatalf("%s: result = %+v, want ack", tx, res)
+	}
+	p := h.ExpectTx(t, tx) // not a simulcast layer event, which has no transaction
 	if p.Data["result"] != "ok" || p.JSEP == nil || p.JSEP.Type != "answer" {
 		t.Fatalf("%s: push = %+v", tx, p)
 	}
@@ -293,4 +337,62 @@ func reenableSetup(t *testing.T) (*coretest.Handle, core.PluginSession, *testpee
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return h, s, client, ctx
+}
+
+// TestSimulcastEchoAfterVideoReenabled: a client sending three RID layers
+// on its video m-line stops, renegotiates with the m-line inactive (its
+// offer keeps the rid and simulcast lines and names no SSRC, as a
+// browser's does), then offers it sendrecv again and sends, each layer
+// going on from its last sequence number: the echo answers the m-line
+// inactive while it is, and echoes video again once it is back.
+func TestSimulcastEchoAfterVideoReenabled(t *testing.T) {
+	h, _, s := setup(t)
+	c := newSimClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	videoIn := c.Received("video")
+
+	answer := renegotiate(ctx, t, h, s, c.Peer, "t1", "", false)
+	vmid := mlineMid(t, answer, "video")
+	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
+		t.Fatalf("first answer: video m-line %s is %s, want sendrecv", vmid, d)
+	}
+	layers := startLayers(ctx, t, c)
+	waitFor(t, "20 echoed video packets", func() bool { return videoIn.Packets.Load() >= 20 })
+	layers.stop()
+
+	answer = renegotiate(ctx, t, h, s, c.Peer, "idle", "inactive", false)
+	if d := mlineDirection(t, answer, vmid); d != "inactive" {
+		t.Fatalf("idle: answer's video m-line is %s, want inactive", d)
+	}
+
+	answer = renegotiate(ctx, t, h, s, c.Peer, "back", "", false)
+	if d := mlineDirection(t, answer, vmid); d != "sendrecv" {
+		t.Fatalf("video back: answer's m-line %s is %s, want sendrecv", vmid, d)
+	}
+	layers = startLayers(ctx, t, c)
+	defer layers.stop()
+	pkts := videoIn.Packets.Load()
+	waitFor(t, "20 echoed video packets after the m-line came back", func() bool { return videoIn.Packets.Load() >= pkts+20 })
+}
+
+// startLayers sends c's layers (every frame a key frame, tagged with
+// layerMarkers) until stop, each layer going on from its last sequence
+// number: the same SSRC starting over would be dropped as replayed SRTP.
+func startLayers(ctx context.Context, t *testing.T, c *simClient) *sender {
+	bases := map[string]uint16{}
+	for rid, m := range layerMarkers {
+		sent := c.sim.Sent(rid)
+		bases[rid] = uint16(m)*1000 + uint16(sent.Packets.Load()+sent.Errors.Load())
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &sender{cancel: cancel}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := c.sim.Send(ctx, testpeer.SimulcastMedia{Interval: 10 * time.Millisecond, Tags: layerMarkers, SeqBases: bases}); err != nil {
+			t.Errorf("sending the layers: %v", err)
+		}
+	}()
+	return s
 }
