@@ -267,14 +267,17 @@ func (h *handle) hangup(reason string) {
 // Janus would have ended it, unless a retry's PeerConnection took over.
 // Under h.mu, so that a PeerConnection made after it, whose events go
 // after its hangup, cannot emit first.
+// The candidates it had passed on for a retry (trickle.go) go too: its
+// ICE session ended with it, as Janus frees a hung-up handle's pending
+// trickles.
 func (h *handle) endDiscardedLocked(reason string) bool {
 	ps := h.unended
 	if ps == nil {
 		return false
 	}
 	h.unended = nil
-	ps.peer.HangupDiscarded(reason)
-	return true
+	h.pending = nil
+	return ps.peer.HangupDiscarded(reason)
 }
 
 // detach closes the PeerConnection, destroys the plugin session and emits

@@ -56,9 +56,12 @@ type Peer struct {
 	done      chan struct{} // closed after Observer.Hangup returned
 	reason    string        // written once inside closeOnce, before closing is closed
 
-	// emitMu makes "no event after the hangup" hold across goroutines:
-	// each event is emitted under it for reading, checking silent; the
-	// hangup event sets its flags under it for writing.
+	// emitMu orders each event against the flags below: events are
+	// emitted under it for reading, checking silent, and the hangup sets
+	// its flags under it for writing. So a discarded Peer (silent) emits
+	// nothing after Discard or HangupDiscarded returned, and no Peer emits
+	// two hangups; a live Peer's final media report does follow its hangup,
+	// as Janus's does.
 	emitMu     sync.RWMutex
 	silent     bool // Discard or HangupDiscarded: no more events
 	hangupSent bool // the hangup event was emitted (at most one per Peer)
@@ -166,15 +169,17 @@ func (p *Peer) Discard(reason string) {
 // over): event consumers saw that PeerConnection begin (its remote jsep,
 // its ICE gathering) and must see it end. Called before Discard, it
 // silences the Peer as Discard does.
-func (p *Peer) HangupDiscarded(reason string) {
+// It reports whether it emitted the hangup.
+func (p *Peer) HangupDiscarded(reason string) bool {
 	p.emitMu.Lock()
 	defer p.emitMu.Unlock()
 	p.silent = true
 	if p.hangupSent {
-		return
+		return false
 	}
 	p.hangupSent = true
 	p.cfg.Emitter.Emit(p.event(telemetry.TypeWebRTC, subPC, telemetry.PeerConnectionBody{Connection: "hangup", Reason: reason}))
+	return true
 }
 
 // finalSampleWait bounds how long Close waits for the final media report.
