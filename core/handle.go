@@ -36,6 +36,11 @@ type handle struct {
 	gone     chan struct{} // closed by markDetached
 	hanging  *peerState    // off h.pc, its Hangup under way (see ensurePeer, detach)
 	offer    *pendingOffer // the last offer applied, until the plugin replied (offer.go)
+	// unended is the PeerConnection discarded with a refused first offer
+	// while no other has taken its place: its hangup event is still owed
+	// (endDiscardedLocked). A new PeerConnection clears it: the events go
+	// on as if it were that one, and its own hangup ends them.
+	unended *peerState
 }
 
 // peerState is the handle's current PeerConnection.
@@ -222,10 +227,13 @@ func (h *handle) ensurePeer(ctx context.Context, ufrag string) (*peerState, erro
 	h.mu.Lock()
 	if h.detached {
 		h.mu.Unlock()
-		peer.Close("Detach")
+		// It never was the handle's, nor emitted an event: no hangup
+		// (the detach ended the events, unended included).
+		peer.Discard("Detach")
 		return nil, ErrHandleGone
 	}
 	h.pc = ps
+	h.unended = nil
 	pending := h.pending
 	h.pending = nil
 	h.mu.Unlock()
@@ -233,17 +241,43 @@ func (h *handle) ensurePeer(ctx context.Context, ufrag string) (*peerState, erro
 	return ps, nil
 }
 
-// hangup closes the PeerConnection (if any) with a Janus reason.
+// hangup closes the PeerConnection (if any) with a Janus reason; with none
+// since a refused first offer's, it ends that one's events.
 func (h *handle) hangup(reason string) {
 	h.mu.Lock()
 	ps := h.pc
 	if ps != nil {
 		ps.closing = true
 	}
+	ended := h.endDiscardedLocked(reason)
 	h.mu.Unlock()
 	if ps != nil {
 		ps.peer.Close(reason)
 	}
+	if ended {
+		h.log.Info("PeerConnection of a refused first offer hung up", "reason", reason)
+	}
+}
+
+// endDiscardedLocked emits the hangup event of h.unended, the PeerConnection
+// of a refused first offer that no other replaced, with a Janus reason, and
+// reports whether it did (h.mu held). Janus 1.1.2 keeps such a
+// PeerConnection until the handle hangs up or detaches; Argus drops it at
+// once for a retry (offer.go), and tells event consumers it ended when
+// Janus would have ended it, unless a retry's PeerConnection took over.
+// Under h.mu, so that a PeerConnection made after it, whose events go
+// after its hangup, cannot emit first.
+// The candidates it had passed on for a retry (trickle.go) go too: its
+// ICE session ended with it, as Janus frees a hung-up handle's pending
+// trickles.
+func (h *handle) endDiscardedLocked(reason string) bool {
+	ps := h.unended
+	if ps == nil {
+		return false
+	}
+	h.unended = nil
+	h.pending = nil
+	return ps.peer.HangupDiscarded(reason)
 }
 
 // detach closes the PeerConnection, destroys the plugin session and emits
@@ -257,7 +291,11 @@ func (h *handle) detach(notify bool) {
 	ps, hanging := h.pc, h.hanging
 	h.pc = nil
 	h.pending = nil
+	ended := h.endDiscardedLocked("Detach") // before "detached", as a live one's
 	h.mu.Unlock()
+	if ended {
+		h.log.Info("PeerConnection of a refused first offer hung up", "reason", "Detach")
+	}
 	if hanging != nil {
 		// Its Hangup took it off the handle and is still telling the
 		// plugin and the client: that comes before Destroy and "detached".

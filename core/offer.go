@@ -9,8 +9,9 @@ type pendingOffer struct {
 }
 
 // reasonOfferRefused is the reason a PeerConnection is discarded when the
-// plugin refused its first offer (for the log: neither the plugin, nor the
-// client, nor the events hear of it).
+// plugin refused its first offer (for the log: neither the plugin nor the
+// client hears of it; the events hear of its end only if no retry's
+// PeerConnection takes over, see handle.endDiscardedLocked).
 const reasonOfferRefused = "Offer refused"
 
 // expectReply notes that the offer of transaction tx was applied to ps (h.mu
@@ -62,13 +63,16 @@ func (h *handle) replied(tx string, jsep *JSEP) {
 	// RTCPeerConnection does not send them again.
 	// It is the handle's hanging one until its Hangup gave its slot back,
 	// so that a retry waits for that (ensurePeer) rather than meet the
-	// PeerConnection limit, and a detach waits for it too.
+	// PeerConnection limit, and a detach waits for it too. Its hangup
+	// event is owed until a retry's PeerConnection takes over, or
+	// emitted when the handle hangs up or detaches first (unended).
 	h.mu.Lock()
 	live := h.pc == o.ps && !o.ps.closing
 	if live {
 		h.pc = nil
 		o.ps.closing, o.ps.discarded = true, true
 		h.hanging = o.ps
+		h.unended = o.ps
 		h.passTricklesLocked(o.ps)
 	}
 	h.mu.Unlock()

@@ -249,3 +249,25 @@ func heldFirstOffer(t *testing.T, limit int) (*env, *counter, uint64, uint64, *p
 	}
 	return e, cnt, s, h, pc, offer
 }
+
+// TestRefusedFirstOfferHangupDropsTrickles: a hangup ends the refused
+// first offer's PeerConnection for the events (offer.go), and the
+// candidates it had kept for a retry go with it: a later offer with the
+// same ICE credentials starts a new ICE session as far as the handle
+// knows, as after a hangup in Janus.
+func TestRefusedFirstOfferHangupDropsTrickles(t *testing.T) {
+	e, _, s, h, _, _ := heldFirstOffer(t, 8)
+	mustTrickle(e, s, h, `"candidates":[`+cand(5001, "", "")+","+cand(5002, "", "")+"]")
+	if err := e.a.Sessions()[0].Handle().Push("o0", map[string]any{"error": "refused"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if v := viewPeer(e, s, h); v.pending != 2 {
+		t.Fatalf("after the refusal: %+v, want the 2 candidates kept", v)
+	}
+	if m := e.req(e.c, core.PathIDs{}, `{"janus":"hangup","transaction":"h","session_id":%d,"handle_id":%d}`, s, h); m["janus"] != "success" {
+		t.Fatalf("hangup: %v", m)
+	}
+	if v := viewPeer(e, s, h); v.pending != 0 {
+		t.Errorf("after the hangup: %+v, want no candidate kept", v)
+	}
+}

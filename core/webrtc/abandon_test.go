@@ -77,3 +77,59 @@ func TestDiscard(t *testing.T) {
 		t.Fatalf("events after Discard: %v", evs[before:])
 	}
 }
+
+// TestHangupDiscarded: the hangup a discarded Peer withheld is emitted
+// once, with the reason given, and nothing after it; called before
+// Discard, it silences the Peer as Discard does; a Peer that emitted its
+// own hangup emits no second one.
+func TestHangupDiscarded(t *testing.T) {
+	hangups := func(rec *recorder) (n int, reasons []string, last int) {
+		for i, ev := range rec.Events() {
+			if b, ok := ev.Body.(telemetry.PeerConnectionBody); ok && b.Connection == "hangup" {
+				n++
+				reasons = append(reasons, b.Reason)
+				last = i
+			}
+		}
+		return n, reasons, last
+	}
+	for _, tc := range []struct {
+		name   string
+		run    func(p *Peer)
+		reason string
+	}{
+		{"after Discard", func(p *Peer) {
+			p.Discard("Offer refused")
+			waitDone(t, p, 5*time.Second, "the discarded Peer did not end")
+			p.HangupDiscarded("Detach")
+			p.HangupDiscarded("Janus API")
+		}, "Detach"},
+		{"before Discard", func(p *Peer) {
+			p.HangupDiscarded("Janus API")
+			p.Discard("Offer refused")
+			waitDone(t, p, 5*time.Second, "the discarded Peer did not end")
+		}, "Janus API"},
+		{"after Close", func(p *Peer) {
+			p.Close("Close PC")
+			waitDone(t, p, 5*time.Second, "the Peer did not end")
+			p.HangupDiscarded("Detach")
+		}, "Close PC"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			peer := newPeer(t, testEngine(t, rec), PeerParams{SessionID: 1, HandleID: 2})
+			if err := peer.SetRemoteDescription(ctxT(t), "offer", validOffer(t, pion.RTPCodecTypeAudio)); err != nil {
+				t.Fatal(err)
+			}
+			tc.run(peer)
+			time.Sleep(100 * time.Millisecond) // pion callbacks still running emit nothing either
+			n, reasons, last := hangups(rec)
+			if n != 1 || reasons[0] != tc.reason {
+				t.Fatalf("hangup events %v, want [%s]", reasons, tc.reason)
+			}
+			if evs := rec.Events(); tc.name != "after Close" && last != len(evs)-1 {
+				t.Fatalf("events after the hangup: %v", evs[last+1:])
+			}
+		})
+	}
+}

@@ -19,12 +19,20 @@ const (
 // Event bodies are telemetry's body types, whose JSON keys are exactly
 // Janus's (janus-reference.md 4.4).
 
-// emit sends one event with this Peer's header.
+// emit sends one event with this Peer's header, unless the Peer is silent
+// (Discard, HangupDiscarded).
 func (p *Peer) emit(t telemetry.Type, sub int, body any) {
-	if p.discarded.Load() {
+	p.emitMu.RLock()
+	defer p.emitMu.RUnlock()
+	if p.silent {
 		return
 	}
-	p.cfg.Emitter.Emit(&telemetry.Event{
+	p.cfg.Emitter.Emit(p.event(t, sub, body))
+}
+
+// event builds one event with this Peer's header.
+func (p *Peer) event(t telemetry.Type, sub int, body any) *telemetry.Event {
+	return &telemetry.Event{
 		Emitter:   p.cfg.ServerName,
 		Type:      t,
 		Subtype:   sub,
@@ -33,7 +41,7 @@ func (p *Peer) emit(t telemetry.Type, sub int, body any) {
 		HandleID:  p.params.HandleID,
 		OpaqueID:  p.params.OpaqueID,
 		Body:      body,
-	})
+	}
 }
 
 // emitJSEP emits a type 8 event: owner is "local" or "remote".

@@ -55,7 +55,16 @@ type Peer struct {
 	pcClosed  chan struct{} // closed after pion's Close returned
 	done      chan struct{} // closed after Observer.Hangup returned
 	reason    string        // written once inside closeOnce, before closing is closed
-	discarded atomic.Bool   // Discard: no more events
+
+	// emitMu orders each event against the flags below: events are
+	// emitted under it for reading, checking silent, and the hangup sets
+	// its flags under it for writing. So a discarded Peer (silent) emits
+	// nothing after Discard or HangupDiscarded returned, and no Peer emits
+	// two hangups; a live Peer's final media report does follow its hangup,
+	// as Janus's does.
+	emitMu     sync.RWMutex
+	silent     bool // Discard or HangupDiscarded: no more events
+	hangupSent bool // the hangup event was emitted (at most one per Peer)
 
 	// statsMu orders pion's GetStats before its Close (held for writing
 	// around Close): pion's close clears state GetStats reads without a
@@ -146,8 +155,31 @@ func (p *Peer) Close(reason string) { p.close(reason, !p.inObs.Load()) }
 // media report). The core discards the Peer of a refused first offer, and
 // the client's next offer continues, on a new Peer, what the events show.
 func (p *Peer) Discard(reason string) {
-	p.discarded.Store(true)
+	p.emitMu.Lock()
+	p.silent = true
+	p.emitMu.Unlock()
 	p.Close(reason)
+}
+
+// HangupDiscarded emits the "hangup" event (type 16 subtype 6, with a
+// Janus reason) that Discard withheld, at once, and no event after it; it
+// does nothing if this Peer already emitted its hangup. The core calls it
+// when a handle hangs up, detaches or ends while the Peer it discarded
+// with a refused first offer is its last PeerConnection (no retry took
+// over): event consumers saw that PeerConnection begin (its remote jsep,
+// its ICE gathering) and must see it end. Called before Discard, it
+// silences the Peer as Discard does.
+// It reports whether it emitted the hangup.
+func (p *Peer) HangupDiscarded(reason string) bool {
+	p.emitMu.Lock()
+	defer p.emitMu.Unlock()
+	p.silent = true
+	if p.hangupSent {
+		return false
+	}
+	p.hangupSent = true
+	p.cfg.Emitter.Emit(p.event(telemetry.TypeWebRTC, subPC, telemetry.PeerConnectionBody{Connection: "hangup", Reason: reason}))
+	return true
 }
 
 // finalSampleWait bounds how long Close waits for the final media report.
@@ -313,7 +345,13 @@ func (p *Peer) emitHangup(reason string) {
 	p.jsepMu.Lock()
 	p.hungUp = true
 	p.jsepMu.Unlock()
-	p.emitWebRTC(subPC, telemetry.PeerConnectionBody{Connection: "hangup", Reason: reason})
+	p.emitMu.Lock()
+	defer p.emitMu.Unlock()
+	if p.silent || p.hangupSent {
+		return
+	}
+	p.hangupSent = true
+	p.cfg.Emitter.Emit(p.event(telemetry.TypeWebRTC, subPC, telemetry.PeerConnectionBody{Connection: "hangup", Reason: reason}))
 }
 
 // finish runs once on the run loop after the PeerConnection closed (which

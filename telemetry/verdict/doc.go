@@ -58,6 +58,13 @@
 //     or more, or a median RTT of RTTThreshold or more.
 //  7. ok: none of the above.
 //
+// A PeerConnection for which the gateway never gave an SDP of its own (no
+// "local" jsep event: a client's offer that the plugin refused, whose
+// events the core ends with a hangup when the client hangs up or detaches
+// instead of retrying) is not judged: it never was a call, and judging it
+// "ice-failed" would send an operator to the network for what the plugin
+// refused (the client read why in the plugin's reply).
+//
 // A session's outcome is the worst outcome of its PeerConnections, in the
 // order above; a session without a PeerConnection is ok.
 //

@@ -40,8 +40,12 @@ type pcState struct {
 	iceConnected, dtlsConnected, webrtcUp, hungUp int64
 	reason                                        string
 	remoteTypes, localTypes                       []string
-	selectedPair                                  string
-	media                                         []*mediumState // in m-line order
+	// local: the gateway gave an SDP of its own (an answer, or its own
+	// offer); without one (a client's offer the plugin refused) the
+	// PeerConnection never was a call and is not judged.
+	local        bool
+	selectedPair string
+	media        []*mediumState // in m-line order
 }
 
 // mediumState follows one audio or video m-line.
@@ -74,6 +78,7 @@ func (p *pcState) jsep(body telemetry.JSEPBody) {
 	if body.Owner != "local" {
 		return
 	}
+	p.local = true
 	for _, m := range parseSDP(body.JSEP.SDP, p.lim.MediaPerPC) {
 		ms := p.medium(m.mid, m.kind)
 		if ms != nil {

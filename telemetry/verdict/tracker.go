@@ -127,7 +127,7 @@ func (t *Tracker) Observe(e *telemetry.Event) []Verdict {
 				// before or after this event) waits: if the session times
 				// out right after, the client vanished.
 				if h.pc != nil && h.pc.hungUp != 0 && h.pc.reason != reasonDetach {
-					out = append(out, t.judgePC(s, h, e.Timestamp, false))
+					out = t.judgePC(out, s, h, e.Timestamp, false)
 				}
 				if h.pc == nil {
 					s.forget(e.HandleID)
@@ -148,7 +148,7 @@ func (t *Tracker) Observe(e *telemetry.Event) []Verdict {
 			return out
 		}
 		if h.pc != nil && h.pc.hungUp != 0 {
-			out = append(out, t.judgePC(s, h, e.Timestamp, false))
+			out = t.judgePC(out, s, h, e.Timestamp, false)
 		}
 		if h.pc == nil {
 			h.pc = newPC(e.Timestamp, t.lim)
@@ -198,7 +198,7 @@ func (t *Tracker) expire(now int64) []Verdict {
 			continue
 		}
 		if h := s.handles[p.handle]; h != nil && h.pc == p.pc {
-			out = append(out, t.judgePC(s, h, now, false))
+			out = t.judgePC(out, s, h, now, false)
 		}
 	}
 	return out
@@ -235,21 +235,25 @@ func (t *Tracker) handle(s *sessionState, e *telemetry.Event) *handleState {
 	return h
 }
 
-// judgePC closes h's PeerConnection and returns its verdict. timedOut says
-// the session timed out while (or right after) it was up.
-func (t *Tracker) judgePC(s *sessionState, h *handleState, now int64, timedOut bool) Verdict {
+// judgePC closes h's PeerConnection and appends its verdict to out, unless
+// the gateway never gave it an SDP (doc.go). timedOut says the session
+// timed out while (or right after) it was up.
+func (t *Tracker) judgePC(out []Verdict, s *sessionState, h *handleState, now int64, timedOut bool) []Verdict {
 	pc := h.pc
 	h.pc = nil
 	if h.detached {
 		s.forget(h.id)
 	}
+	if !pc.local {
+		return out // never answered: not a call (doc.go)
+	}
 	ev := pc.evidence(now)
 	o, findings := judge(ev, t.th, timedOut)
 	s.sum.add(ev, o)
-	return Verdict{
+	return append(out, Verdict{
 		Scope: ScopePeerConnection, Outcome: o, Findings: findings, PeerConnection: ev,
 		SessionID: s.id, HandleID: h.id, OpaqueID: h.opaque, Timestamp: now,
-	}
+	})
 }
 
 // endSession judges every PeerConnection of s, then s, and forgets it.
@@ -262,7 +266,7 @@ func (t *Tracker) endSession(s *sessionState, end string, now int64) []Verdict {
 		// A PeerConnection closed by the session's own teardown (reason
 		// "Detach") or still up when the session timed out was dropped.
 		timedOut := end == "timeout" && (h.pc.hungUp == 0 || h.pc.reason == reasonDetach)
-		out = append(out, t.judgePC(s, h, now, timedOut))
+		out = t.judgePC(out, s, h, now, timedOut)
 	}
 	delete(t.sessions, s.id)
 	out = append(out, s.verdict(end, now))

@@ -286,6 +286,31 @@ func TestTrackerTwoPeerConnectionsOnOneHandle(t *testing.T) {
 	}
 }
 
+// TestTrackerRefusedOfferNotJudged: a client's offer that the plugin
+// refused (no local jsep) and whose PeerConnection the core ended with a
+// hangup is not judged (doc.go): the client's retry on the same handle,
+// hung up first as Janus clients do, is the one PeerConnection judged,
+// and the session's outcome is that one's, not "ice-failed"; a refused
+// offer that is never retried leaves the session ok with no
+// PeerConnection.
+func TestTrackerRefusedOfferNotJudged(t *testing.T) {
+	refused := func(s *script) *script {
+		return s.jsep("remote", "offer", fmt.Sprintf(sdpAV, "sendrecv", "sendrecv")).
+			webrtc(3, "remote-candidate", "candidate:1 1 udp 1 192.0.2.1 9 typ host").
+			hangup("Janus API")
+	}
+	s := refused(newScript().created().handle("attached")).
+		up("sendrecv").flow(3, audio, video).hangup("Janus API").handle("detached").session("destroyed")
+	vs := run(s.events)
+	if len(vs) != 2 || vs[0].Outcome != OutcomeOK || vs[1].Outcome != OutcomeOK || vs[1].Session.PeerConnections != 1 {
+		t.Fatalf("refused then retried: verdicts %v, want ok (one PeerConnection) and the session ok; %+v", outcomes(vs), vs)
+	}
+	vs = run(refused(newScript().created().handle("attached")).handle("detached").session("destroyed").events)
+	if len(vs) != 1 || vs[0].Scope != ScopeSession || vs[0].Outcome != OutcomeOK || vs[0].Session.PeerConnections != 0 {
+		t.Fatalf("refused, never retried: verdicts %v, want only the session's, ok, with no PeerConnection; %+v", outcomes(vs), vs)
+	}
+}
+
 // TestTrackerNoPeerConnectionAfterDetach: a JSEP of a handle whose
 // detach closed its PeerConnection (a VideoRoom subscriber's update offer
 // racing the session's destroy) starts no second PeerConnection, whether it
