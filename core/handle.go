@@ -55,7 +55,8 @@ type peerState struct {
 	ufrag string
 	// trickled are the candidates it took (queued ones included) while
 	// its first offer could still be refused, at most
-	// Limits.MaxPendingTrickles (unkept counts the others): a refusal
+	// Limits.MaxPendingTrickles (webrtc.MaxRemoteCandidates when that is
+	// off; unkept counts the others): a refusal
 	// passes them on to the next PeerConnection (trickle.go). settled
 	// ends that: the first negotiation was answered.
 	trickled []pendingTrickle
