@@ -185,6 +185,7 @@ func testNoEchoWhileSendonly(t *testing.T, echoFirst bool) {
 	// would come back if the m-line were still echoed.
 	client.CountTagged(sendonlyTag)
 	client.SetTag(sendonlyTag)
+	videoSent := client.Sent("video").Packets.Load()
 	tagged := func() (int64, int64) {
 		return client.Tagged("audio").Packets.Load(), client.Tagged("video").Packets.Load()
 	}
@@ -194,6 +195,10 @@ func testNoEchoWhileSendonly(t *testing.T, echoFirst bool) {
 	})
 	if a, v := tagged(); v != 0 {
 		t.Errorf("%d echoed video packets sent after the sendonly answer (with %d audio ones), want 0", v, a)
+	}
+	// Not vacuous: tagged video went out meanwhile.
+	if n := client.Sent("video").Packets.Load() - videoSent; n < taggedAudio/2 {
+		t.Errorf("only %d video packets sent after the sendonly answer, want about as many as the %d audio echoes", n, taggedAudio)
 	}
 
 	answer = renegotiate(ctx, t, h, s, client, "back", "", false)
