@@ -84,11 +84,7 @@ func TestRefusedFirstOfferEnds(t *testing.T) {
 			{"destroy", "Detach"},
 		} {
 			t.Run(request+"/"+tc.end, func(t *testing.T) {
-				rec := &recorder{}
-				eng := coretest.Engine(t, webrtc.Config{ServerName: "test", NoMediaTimer: 300 * time.Millisecond, Emitter: rec})
-				e := newEnv(t, func(c *core.Config) { c.Engine = eng; c.Emitter = rec })
-				s := e.create(e.c)
-				h := e.attach(s, pluginA)
+				e, rec, s, h := recordedHandle(t)
 				_, offer, _ := clientOfferTrack(t, true)
 				refuseOffer(t, e, s, h, "o0", request, offer)
 				if got := hangupsIn(handleTrail(rec, h)); len(got) != 0 {
@@ -142,11 +138,7 @@ func TestRefusedFirstOfferEnds(t *testing.T) {
 func TestRefusedFirstOfferRetryEnds(t *testing.T) {
 	for _, request := range []string{"error", "refuse"} {
 		t.Run(request, func(t *testing.T) {
-			rec := &recorder{}
-			eng := coretest.Engine(t, webrtc.Config{ServerName: "test", NoMediaTimer: 300 * time.Millisecond, Emitter: rec})
-			e := newEnv(t, func(c *core.Config) { c.Engine = eng; c.Emitter = rec })
-			s := e.create(e.c)
-			h := e.attach(s, pluginA)
+			e, rec, s, h := recordedHandle(t)
 			pc, offer, track := clientOfferTrack(t, true)
 			refuseOffer(t, e, s, h, "o0", request, offer)
 			answerOffer(t, e, s, h, "o1", pc, offer)
@@ -177,4 +169,15 @@ func mustSucceed(t *testing.T, m map[string]any) {
 	if m["janus"] != "success" {
 		t.Fatal(fmt.Sprint("request failed: ", m))
 	}
+}
+
+// recordedHandle is a core whose core and PeerConnection events a
+// recorder keeps, with one session and a handle of pluginA.
+func recordedHandle(t *testing.T) (*env, *recorder, uint64, uint64) {
+	t.Helper()
+	rec := &recorder{}
+	eng := coretest.Engine(t, webrtc.Config{ServerName: "test", NoMediaTimer: 300 * time.Millisecond, Emitter: rec})
+	e := newEnv(t, func(c *core.Config) { c.Engine = eng; c.Emitter = rec })
+	s := e.create(e.c)
+	return e, rec, s, e.attach(s, pluginA)
 }

@@ -70,14 +70,7 @@ func KeepReceivers(offer string, ts []*pion.RTPTransceiver) string {
 			}
 		}
 	}
-	if !changed {
-		return offer
-	}
-	out, err := d.Marshal()
-	if err != nil {
-		return offer
-	}
-	return string(out)
+	return rewritten(offer, d, changed)
 }
 
 // ReleaseSenders removes from pc, as pc.RemoveTrack does, the sender of
@@ -218,14 +211,7 @@ func FenceIdle(offer string) string {
 			changed = true
 		}
 	}
-	if !changed {
-		return offer
-	}
-	out, err := d.Marshal()
-	if err != nil {
-		return offer
-	}
-	return string(out)
+	return rewritten(offer, d, changed)
 }
 
 // direction is the direction attrs name ("" when none; the first one,
@@ -259,4 +245,18 @@ func liveMedia(m *sdp.MediaDescription) bool {
 	}
 	_, bundleOnly := m.Attribute("bundle-only")
 	return bundleOnly
+}
+
+// rewritten is d as text when changed, else offer itself (also when d
+// does not marshal: pion then reads the client's offer, and refuses it
+// with its own error if it must).
+func rewritten(offer string, d *sdp.SessionDescription, changed bool) string {
+	if !changed {
+		return offer
+	}
+	out, err := d.Marshal()
+	if err != nil {
+		return offer
+	}
+	return string(out)
 }
