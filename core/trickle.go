@@ -126,8 +126,8 @@ func (h *handle) addCandidate(ps *peerState, t pendingTrickle, c webrtc.Candidat
 // replace it (offer.go), within Limits.MaxPendingTrickles (or, with that
 // limit off, webrtc.MaxRemoteCandidates: no PeerConnection takes more);
 // once ps was discarded, the candidate is queued for that one at once.
-// What is kept is the candidate alone (keptCandidate), not the client's whole
-// object. h.mu is held.
+// What is kept is the candidate alone (keptCandidate), not the client's
+// whole object. h.mu is held.
 func (h *handle) keepLocked(ps *peerState, t pendingTrickle, c webrtc.Candidate) {
 	limit := h.g.cfg.Limits.MaxPendingTrickles
 	if limit <= 0 {
@@ -144,9 +144,9 @@ func (h *handle) keepLocked(ps *peerState, t pendingTrickle, c webrtc.Candidate)
 	}
 }
 
-// keptCandidate is t with its candidate object replaced by the members of c, the
-// candidate validated from it (its ufrag already read): extra members a
-// client added to its object are not kept with it.
+// keptCandidate is t with its candidate object replaced by the members of
+// c, the candidate validated from it (its ufrag already read): extra
+// members a client added to its object are not kept with it.
 func keptCandidate(t pendingTrickle, c webrtc.Candidate) pendingTrickle {
 	if c.Completed {
 		t.cand = map[string]any{"completed": true}
