@@ -154,6 +154,15 @@ func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
 			s.OutLQ = int(math.Round(100 * (1 - float64(out.remoteFraction.Load())/256)))
 		}
 	}
+	if r := t.Receiver(); s.Codec == "" && r != nil {
+		// Nothing received or sent yet (a loaded host can sample before
+		// the first packet): the codec the m-line negotiated, as Janus's
+		// reports always name one.
+		if params := r.GetParameters(); len(params.Codecs) > 0 {
+			c := params.Codecs[0]
+			s.Codec, s.Base, s.PT = codecName(c.MimeType), c.ClockRate, uint8(c.PayloadType)
+		}
+	}
 	if s.MIndex == 0 {
 		s.REMB = p.watch.rembBitrate.Load()
 	}

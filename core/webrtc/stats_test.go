@@ -123,3 +123,26 @@ func lastReports(rec *recorder) []map[string]any {
 	}
 	return out
 }
+
+// TestMediaSampleCodecBeforeFirstPacket: a medium the client sends on
+// names its negotiated codec and clock rate in the media report before
+// its first packet came (as Janus's, whose every media report has
+// "codec"): on a loaded host the first report can come first.
+func TestMediaSampleCodecBeforeFirstPacket(t *testing.T) {
+	peer := newPeer(t, testEngine(t, nil), PeerParams{})
+	client := newClient(t)
+	addOpusTrack(t, client)
+	negotiate(t, peer, client) // no packet is ever sent
+	var audio *mediumSample
+	for _, s := range peer.sample(time.Second, nil, nil) {
+		if s.Media == "audio" {
+			audio = &s
+		}
+	}
+	if audio == nil {
+		t.Fatal("no audio medium sampled")
+	}
+	if audio.PacketsIn != 0 || audio.Codec != "opus" || audio.Base != 48000 {
+		t.Errorf("audio sample before any packet: %d packets, codec %q, base %d; want 0, opus, 48000", audio.PacketsIn, audio.Codec, audio.Base)
+	}
+}
