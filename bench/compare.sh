@@ -287,8 +287,8 @@ if [ "$VALGRIND" != 1 ]; then
 	want janus && start_janus
 	want argus && start_argus
 fi
-# start_argus_tel: Argus with every telemetry sink on, exporting to the
-# receivers below.
+# start_argus_tel: Argus with the telemetry sinks of TEL_SINKS on (every
+# one by default), exporting to the receivers below.
 start_argus_tel() {
 	local tel=(-metrics=false -history=false)
 	for s in ${TEL_SINKS:-events hep otel metrics history verdict}; do
