@@ -170,11 +170,17 @@ func (p *Peer) Discard(reason string) {
 // its ICE gathering) and must see it end. Called before Discard, it
 // silences the Peer as Discard does.
 // It reports whether it emitted the hangup.
-func (p *Peer) HangupDiscarded(reason string) bool {
+func (p *Peer) HangupDiscarded(reason string) bool { return p.hangupOnce(reason, true) }
+
+// hangupOnce emits the "hangup" event unless this Peer emitted one, or
+// was silenced (Discard) and discarded is false; discarded silences it
+// for good, the hangup emitted or not. It reports whether it emitted.
+func (p *Peer) hangupOnce(reason string, discarded bool) bool {
 	p.emitMu.Lock()
 	defer p.emitMu.Unlock()
-	p.silent = true
-	if p.hangupSent {
+	silenced := p.silent
+	p.silent = p.silent || discarded
+	if p.hangupSent || silenced && !discarded {
 		return false
 	}
 	p.hangupSent = true
@@ -345,13 +351,7 @@ func (p *Peer) emitHangup(reason string) {
 	p.jsepMu.Lock()
 	p.hungUp = true
 	p.jsepMu.Unlock()
-	p.emitMu.Lock()
-	defer p.emitMu.Unlock()
-	if p.silent || p.hangupSent {
-		return
-	}
-	p.hangupSent = true
-	p.cfg.Emitter.Emit(p.event(telemetry.TypeWebRTC, subPC, telemetry.PeerConnectionBody{Connection: "hangup", Reason: reason}))
+	p.hangupOnce(reason, false)
 }
 
 // finish runs once on the run loop after the PeerConnection closed (which
