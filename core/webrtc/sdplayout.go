@@ -77,8 +77,8 @@ func parseLayout(d *sdp.SessionDescription) sdpLayout {
 
 // SDPUfrag returns the ICE ufrag of an SDP as parseLayout reads it (the
 // session-level a=ice-ufrag, else that of the first m-line with one), or
-// "" if it has none. The session-level lines come before the first m-line, so that is
-// the first a=ice-ufrag line of the text.
+// "" if it has none. The session-level lines come before the first
+// m-line, so that is the first a=ice-ufrag line of the text.
 func SDPUfrag(sdp string) string {
 	for line := range strings.Lines(sdp) {
 		if v, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok {

@@ -104,6 +104,12 @@ func (p *Peer) sample(period time.Duration, prev map[string]mediumSample, out []
 	return out
 }
 
+// setCodec names c as the medium's codec (its name, clock rate and
+// payload type).
+func (s *mediumSample) setCodec(c pion.RTPCodecParameters) {
+	s.Codec, s.Base, s.PT = codecName(c.MimeType), c.ClockRate, uint8(c.PayloadType)
+}
+
 // fillRTP reads mediaWatch's counters of the inbound and outbound SSRC.
 func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
 	d := t.Direction()
@@ -116,8 +122,7 @@ func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
 			}
 			if s.SSRCIn == 0 {
 				s.SSRCIn = uint32(tr.SSRC())
-				c := tr.Codec()
-				s.Codec, s.Base, s.PT = codecName(c.MimeType), c.ClockRate, uint8(c.PayloadType)
+				s.setCodec(tr.Codec())
 			}
 			in := p.watch.stream(true, uint32(tr.SSRC()))
 			if in == nil {
@@ -141,8 +146,7 @@ func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
 			s.SSRCOut = uint32(params.Encodings[0].SSRC)
 		}
 		if s.Codec == "" && len(params.Codecs) > 0 {
-			c := params.Codecs[0]
-			s.Codec, s.Base, s.PT = codecName(c.MimeType), c.ClockRate, uint8(c.PayloadType)
+			s.setCodec(params.Codecs[0])
 		}
 		if out := p.watch.stream(false, s.SSRCOut); s.SSRCOut != 0 && out != nil {
 			s.PacketsOut = out.packets.Load()
@@ -159,8 +163,7 @@ func (p *Peer) fillRTP(s *mediumSample, t *pion.RTPTransceiver) {
 		// the first packet): the codec the m-line negotiated, as Janus's
 		// reports always name one.
 		if params := r.GetParameters(); len(params.Codecs) > 0 {
-			c := params.Codecs[0]
-			s.Codec, s.Base, s.PT = codecName(c.MimeType), c.ClockRate, uint8(c.PayloadType)
+			s.setCodec(params.Codecs[0])
 		}
 	}
 	if s.MIndex == 0 {
