@@ -114,14 +114,7 @@ func TestOfferRetryAfterRefusal(t *testing.T) {
 			if msgs := e.a.Sessions()[0].Messages(); len(msgs) != 2 || msgs[1].JSEP == nil || msgs[1].JSEP.Update {
 				t.Fatalf("the retried offer reached the plugin as %+v, want a first negotiation", msgs)
 			}
-			for _, p := range e.c.Messages() {
-				if p.JSON["janus"] == "hangup" {
-					t.Fatalf("the client got a hangup: %v", p.JSON)
-				}
-			}
-			if _, hangups, _ := e.a.Sessions()[0].Stats(); hangups != 0 {
-				t.Fatalf("plugin Hangup calls = %d, want 0", hangups)
-			}
+			noHangupHeard(t, e)
 			// The refused offer's PeerConnection was replaced silently:
 			// for event consumers there was one, never hung up.
 			if got := peerEvents.find(telemetry.TypeWebRTC, `"hangup"`); len(got) != 0 {
@@ -175,14 +168,21 @@ func TestRenegotiationRetryAfterRefusal(t *testing.T) {
 			}
 			// Media still flows on the PeerConnection: the plugin's
 			// client hears it stop only if packets stop.
-			for _, p := range e.c.Messages() {
-				if p.JSON["janus"] == "hangup" {
-					t.Fatalf("the client got a hangup: %v", p.JSON)
-				}
-			}
-			if _, hangups, _ := e.a.Sessions()[0].Stats(); hangups != 0 {
-				t.Fatalf("plugin Hangup calls = %d, want 0", hangups)
-			}
+			noHangupHeard(t, e)
 		})
+	}
+}
+
+// noHangupHeard fails t if the client got a "hangup" or the plugin a
+// Hangup call: neither hears of a refused offer's PeerConnection.
+func noHangupHeard(t *testing.T, e *env) {
+	t.Helper()
+	for _, p := range e.c.Messages() {
+		if p.JSON["janus"] == "hangup" {
+			t.Fatalf("the client got a hangup: %v", p.JSON)
+		}
+	}
+	if _, hangups, _ := e.a.Sessions()[0].Stats(); hangups != 0 {
+		t.Fatalf("plugin Hangup calls = %d, want 0", hangups)
 	}
 }
